@@ -1,0 +1,56 @@
+"""The ``oac`` command line: a thin layer of click commands over the Python API.
+
+Commands are imported only when invoked, so ``oac --help`` stays fast: the table
+below maps each command name to ``module:attribute``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+#: command name -> "module:attribute" of its click command (imported lazily).
+COMMANDS: dict[str, str] = {
+    "build": "obs_as_code.cli.build_cmd:build",
+    "validate": "obs_as_code.cli.build_cmd:validate",
+}
+
+#: One-line help per command, shown by ``oac --help`` without importing the command.
+SHORT_HELP: dict[str, str] = {
+    "build": "Compile the project's definitions into build/.",
+    "validate": "Run promtool, amtool and the dashboard schema over build/.",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module only when it runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # `oac --help` lists commands from SHORT_HELP: importing them all would be slow.
+        rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="obs-as-code", prog_name="oac")
+def cli() -> None:
+    """obs-as-code: monitoring declared in Python, compiled into Grafana and Prometheus files."""
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point of the ``oac`` console script."""
+    return cli.main(args=argv, prog_name="oac")

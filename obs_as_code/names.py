@@ -1,0 +1,71 @@
+"""The one place that turns names into UIDs, file names and group names.
+
+Every stage that needs an identifier derived from a user's name or module path asks
+this module, so a rename changes exactly one thing and collisions are found in one
+place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import PurePosixPath
+
+#: Grafana accepts at most 40 characters of ``[A-Za-z0-9_-]`` in a UID.
+UID_MAX = 40
+UID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+_SLUG_BAD = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    """Lower-case ``text`` and join its alphanumeric runs with ``-``."""
+    return _SLUG_BAD.sub("-", text.lower()).strip("-")
+
+
+def _shorten(text: str, limit: int) -> str:
+    """Fit ``text`` into ``limit`` characters, keeping it unique with a hash suffix."""
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    return f"{text[: limit - 9].rstrip('-')}-{digest}"
+
+
+def module_stem(module_path: str, *, under: str | None = None) -> str:
+    """``alerts/team/api.py`` -> ``team-api`` (the folder ``under`` is dropped)."""
+    parts = list(PurePosixPath(module_path).with_suffix("").parts)
+    if under is not None and parts and parts[0] == under:
+        parts = parts[1:]
+    return slug("-".join(parts)) or "root"
+
+
+def dashboard_uid(module_path: str, name: str | None = None) -> str:
+    """Stable dashboard UID from the module path (and the dashboard's variable name
+    when a module declares more than one)."""
+    stem = module_stem(module_path, under="dashboards")
+    if name:
+        stem = f"{stem}-{slug(name)}"
+    return _shorten(stem, UID_MAX)
+
+
+def dashboard_folder(module_path: str) -> str:
+    """Grafana folder path (``a/b``) of a dashboard module: its directory under
+    ``dashboards/``; ``""`` for the root (General)."""
+    parts = PurePosixPath(module_path).parts
+    if parts and parts[0] == "dashboards":
+        parts = parts[1:]
+    return "/".join(parts[:-1])
+
+
+def folder_uid(folder_path: str) -> str:
+    """Stable UID of the Grafana folder for a folder path such as ``team/llm``."""
+    return _shorten("oac-" + slug(folder_path.replace("/", "-")), UID_MAX)
+
+
+def rule_file(module_path: str) -> str:
+    """Output path (relative to ``build/``) of the rule file for a module."""
+    return f"prometheus/rules/{module_stem(module_path, under='alerts')}.yaml"
+
+
+def valid_uid(uid: str) -> bool:
+    """True when ``uid`` is acceptable to Grafana."""
+    return bool(UID_RE.match(uid))
