@@ -1,0 +1,142 @@
+"""Output files: serialize once, write ``build/`` atomically, compare for ``--check``.
+
+The whole tree is written into a temporary sibling directory and swapped into
+place, so a failed or interrupted build never leaves ``build/`` half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from obs_as_code import serialize
+from obs_as_code.source import SourceLocation
+
+Format = Literal["yaml", "json", "text"]
+
+#: Data path inside an artifact (keys and list indexes) -> where the user declared it.
+SourceMap = Mapping[tuple[str | int, ...], SourceLocation]
+
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class Artifact:
+    """One output file: its path under ``build/``, its data and where it came from."""
+
+    path: str
+    data: Any
+    format: Format
+    sources: Sequence[str] = ()
+    source_map: SourceMap = field(default_factory=dict)
+    _content: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def content(self) -> bytes:
+        """The serialized bytes (computed once)."""
+        if self._content is None:
+            if self.format == "yaml":
+                text = serialize.dump_yaml(self.data)
+            elif self.format == "json":
+                text = serialize.dump_json(self.data)
+            else:
+                text = str(self.data)
+            self._content = text.encode("utf-8")
+        return self._content
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def with_manifest(artifacts: Sequence[Artifact]) -> list[Artifact]:
+    """The artifacts plus ``manifest.json``: every file, its sha256 and its sources."""
+    files = {
+        a.path: {"sha256": a.sha256, "sources": sorted(set(a.sources))}
+        for a in sorted(artifacts, key=lambda a: a.path)
+    }
+    manifest = Artifact(MANIFEST, {"generator": "obs-as-code", "files": files}, "json")
+    return [*artifacts, manifest]
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` as ``{relative posix path: bytes}``."""
+    if not root.is_dir():
+        return {}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@dataclass
+class TreeDiff:
+    """How ``build/`` differs from what a build would write."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def lines(self) -> list[str]:
+        return (
+            [f"new: {p}" for p in self.added]
+            + [f"stale: {p}" for p in self.changed]
+            + [f"extra: {p}" for p in self.removed]
+        )
+
+
+def compare(out_dir: Path, artifacts: Iterable[Artifact]) -> TreeDiff:
+    """Compare ``artifacts`` with the files in ``out_dir`` without writing anything."""
+    current = read_tree(out_dir)
+    wanted = {a.path: a.content for a in artifacts}
+    diff = TreeDiff()
+    for path, content in sorted(wanted.items()):
+        if path not in current:
+            diff.added.append(path)
+        elif current[path] != content:
+            diff.changed.append(path)
+    diff.removed = sorted(set(current) - set(wanted))
+    return diff
+
+
+def write_atomic(out_dir: Path, artifacts: Iterable[Artifact]) -> None:
+    """Replace ``out_dir`` with exactly ``artifacts``.
+
+    Files go into a temporary directory next to ``out_dir``; then the old tree is
+    renamed aside, the new one renamed in, and the old one removed. At no point is
+    a partly written tree at ``out_dir``.
+    """
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        made: set[Path] = set()
+        for artifact in artifacts:
+            target = tmp / artifact.path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            target.write_bytes(artifact.content)
+        os.chmod(tmp, 0o755)
+        old: Path | None = None
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.old-", dir=out_dir.parent))
+            old.rmdir()
+            out_dir.rename(old)
+        tmp.rename(out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

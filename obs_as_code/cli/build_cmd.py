@@ -1,0 +1,62 @@
+"""``oac build`` and ``oac validate``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from obs_as_code.cli._common import emit, format_option, project_option
+from obs_as_code.diagnostics import Severity, has_errors
+
+
+@click.command()
+@project_option
+@format_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output directory (default: PROJECT/build).")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the files a build would change.")
+def build(project: Path, fmt: str, out_dir: Path | None, check: bool) -> None:
+    """Compile the project's definitions into build/."""
+    from obs_as_code.pipeline import build as run_build
+
+    result = run_build(project, out_dir, check=check)
+    emit(result.diagnostics, fmt, project)
+    errors = sum(d.severity is Severity.ERROR for d in result.diagnostics)
+    if errors:
+        click.echo(f"oac build: {errors} error(s); {result.out_dir.name}/ left unchanged", err=True)
+        sys.exit(1)
+    if check:
+        if result.diff.clean:
+            click.echo(f"oac build --check: {result.out_dir.name}/ is up to date", err=True)
+            return
+        for line in result.diff.lines():
+            click.echo(line)
+        click.echo(f"oac build --check: {result.out_dir.name}/ is stale; run `oac build`", err=True)
+        sys.exit(1)
+    count = len(result.compiled.artifacts)
+    changed = len(result.diff.added) + len(result.diff.changed) + len(result.diff.removed)
+    state = f"{changed} changed" if result.wrote else "unchanged"
+    click.echo(f"oac build: {count} files in {result.out_dir.name}/ ({state})", err=True)
+
+
+@click.command()
+@project_option
+@format_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Build directory (default: PROJECT/build).")
+def validate(project: Path, fmt: str, out_dir: Path | None) -> None:
+    """Run promtool, amtool and the dashboard schema over build/."""
+    from obs_as_code.pipeline import validate as run_validate
+    from obs_as_code.validate import ToolMissing
+
+    try:
+        diagnostics, diff = run_validate(project, out_dir)
+    except ToolMissing as exc:
+        click.echo(f"oac validate: {exc}", err=True)
+        sys.exit(2)
+    if not diff.clean:
+        click.echo("oac validate: warning: build/ differs from the sources; run `oac build`", err=True)
+    emit(diagnostics, fmt, project)
+    if has_errors(diagnostics):
+        sys.exit(1)
+    click.echo("oac validate: ok", err=True)

@@ -1,0 +1,188 @@
+"""Diagnostics: what every stage reports, and the renderers for text, JSON, GitHub and SARIF."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from obs_as_code.source import UNKNOWN, SourceLocation
+
+
+class Severity(str, Enum):
+    """How bad a finding is: only errors stop a build."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding at a user's location, with a stable ``code`` (``OAC108``)."""
+
+    location: SourceLocation
+    code: str
+    message: str
+    severity: Severity = Severity.ERROR
+    hint: str | None = None
+    #: False when the source line may hold a secret: renderers then never echo it.
+    show_source: bool = True
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.code} {self.message}"
+        if self.severity is not Severity.ERROR:
+            text = f"{self.location}: {self.code} [{self.severity.value}] {self.message}"
+        return text
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        loc = self.location
+        return (loc.file, loc.line, loc.col, self.code, self.message)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.location.file,
+            "line": self.location.line,
+            "column": self.location.col,
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+def error(location: SourceLocation | None, code: str, message: str, hint: str | None = None) -> Diagnostic:
+    """Shorthand for an error-level :class:`Diagnostic`."""
+    return Diagnostic(location or UNKNOWN, code, message, Severity.ERROR, hint)
+
+
+def warning(location: SourceLocation | None, code: str, message: str, hint: str | None = None) -> Diagnostic:
+    """Shorthand for a warning-level :class:`Diagnostic`."""
+    return Diagnostic(location or UNKNOWN, code, message, Severity.WARNING, hint)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    """True when any diagnostic is an error."""
+    return any(d.severity is Severity.ERROR for d in diagnostics)
+
+
+def ordered(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics sorted by file, line, column and code, duplicates removed."""
+    return sorted(set(diagnostics), key=lambda d: d.sort_key)
+
+
+class DiagnosticsFailed(Exception):
+    """Raised by API functions that cannot go on because of error diagnostics."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]):
+        self.diagnostics = list(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+def _source_line(root: Path | None, loc: SourceLocation) -> str | None:
+    if root is None or loc.line <= 0:
+        return None
+    path = root / loc.file
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return lines[loc.line - 1] if loc.line <= len(lines) else None
+
+
+def render_text(diagnostics: Sequence[Diagnostic], root: Path | None = None, *, show_source: bool = True) -> str:
+    """Compiler-style text: ``file:line:col: CODE message``, the source line and a caret."""
+    out: list[str] = []
+    for d in diagnostics:
+        out.append(str(d))
+        if show_source and d.show_source:
+            line = _source_line(root, d.location)
+            if line is not None:
+                out.append(f"    {line}")
+                if d.location.col > 0:
+                    out.append("    " + " " * (d.location.col - 1) + "^")
+        if d.hint:
+            out.append(f"    hint: {d.hint}")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def render_json(diagnostics: Sequence[Diagnostic]) -> str:
+    """One JSON array of ``{file, line, column, code, severity, message, hint}``."""
+    return json.dumps([d.to_dict() for d in diagnostics], indent=2, sort_keys=True) + "\n"
+
+
+def _gh_escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def render_github(diagnostics: Sequence[Diagnostic]) -> str:
+    """GitHub Actions workflow commands, shown as annotations on the PR diff."""
+    level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+    out = []
+    for d in diagnostics:
+        loc = d.location
+        props = f"file={loc.file},line={max(loc.line, 1)},col={max(loc.col, 1)},title={d.code}"
+        out.append(f"::{level[d.severity]} {props}::{_gh_escape(d.message)}")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def render_sarif(diagnostics: Sequence[Diagnostic], rules: dict[str, str] | None = None) -> str:
+    """SARIF 2.1.0 for code-scanning uploads; ``rules`` maps codes to short descriptions."""
+    level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+    codes = sorted({d.code for d in diagnostics} | set(rules or {}))
+    results = []
+    for d in diagnostics:
+        region = {"startLine": max(d.location.line, 1)}
+        if d.location.col > 0:
+            region["startColumn"] = d.location.col
+        results.append(
+            {
+                "ruleId": d.code,
+                "level": level[d.severity],
+                "message": {"text": d.message + (f" ({d.hint})" if d.hint else "")},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": d.location.file},
+                            "region": region,
+                        }
+                    }
+                ],
+            }
+        )
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "obs-as-code",
+                        "rules": [
+                            {"id": c, "shortDescription": {"text": (rules or {}).get(c, c)}}
+                            for c in codes
+                        ],
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+RENDERERS = ("text", "json", "github", "sarif")
+
+
+def render(fmt: str, diagnostics: Sequence[Diagnostic], root: Path | None = None) -> str:
+    """Render ``diagnostics`` in one of :data:`RENDERERS`."""
+    if fmt == "json":
+        return render_json(diagnostics)
+    if fmt == "github":
+        return render_github(diagnostics)
+    if fmt == "sarif":
+        return render_sarif(diagnostics)
+    return render_text(diagnostics, root)

@@ -1,0 +1,1 @@
+"""Checks over the loaded project: structure at build time, meaning in ``oac lint``."""

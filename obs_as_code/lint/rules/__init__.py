@@ -1,0 +1,1 @@
+"""One check per module: ``<code>_<name>.py`` exposing ``CHECK``."""

@@ -1,0 +1,36 @@
+"""OAC103: a value that is not a Prometheus duration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.durations import DurationError, parse_ms
+from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._walk import definitions
+from obs_as_code.source import keyword_location
+
+_FIELDS = (
+    "for_",
+    "keep_firing_for",
+    "interval",
+    "scrape_interval",
+    "evaluation_interval",
+    "scrape_timeout",
+    "timeout",
+)
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for d in definitions(ctx.project):
+        for attr in _FIELDS:
+            value = getattr(d, attr, None)
+            if value is None:
+                continue
+            try:
+                parse_ms(value)
+            except DurationError as exc:
+                yield error(keyword_location(d.location, attr), "OAC103", f"{attr.rstrip('_')}: {exc}")
+
+
+CHECK = Check("OAC103", "duration", "durations must be Prometheus durations such as 5m or 1h30m", run)

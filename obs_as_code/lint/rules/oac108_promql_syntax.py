@@ -1,0 +1,35 @@
+"""OAC108: a rule expression that is not valid PromQL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.model.rules import RecordingRule
+from obs_as_code.source import keyword_location
+
+METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for group, rule in ctx.rules():
+        _ast, problem = ctx.parse(rule.expr)
+        if problem is not None:
+            yield error(
+                keyword_location(rule.location, "expr"),
+                "OAC108",
+                f"invalid PromQL in {rule.kind} {rule.name!r} (group {group.name!r}): {problem}",
+            )
+        if isinstance(rule, RecordingRule) and not METRIC_NAME.match(rule.name):
+            yield error(
+                keyword_location(rule.location, "name"),
+                "OAC108",
+                f"recording rule name {rule.name!r} is not a valid metric name",
+            )
+        if not rule.name:
+            yield error(rule.location, "OAC108", f"{rule.kind} without a name in group {group.name!r}")
+
+
+CHECK = Check("OAC108", "promql-syntax", "rule expressions must parse as PromQL", run)

@@ -1,0 +1,66 @@
+"""OAC109: a literal secret where only a file reference belongs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from obs_as_code.diagnostics import Diagnostic
+from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._walk import definitions
+from obs_as_code.source import keyword_location
+
+#: Keys whose value is a secret in Prometheus and Alertmanager configs.
+SECRET_KEYS = frozenset(
+    {
+        "password",
+        "bearer_token",
+        "credentials",
+        "client_secret",
+        "routing_key",
+        "service_key",
+        "api_key",
+        "api_url",
+        "auth_password",
+        "auth_secret",
+        "webhook_url",
+        "token",
+    }
+)
+
+
+def find_secrets(value: Any, path: str = "") -> Iterator[str]:
+    """Paths of secret-named keys holding a literal (not ``${ENV}``) value."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if key in SECRET_KEYS and isinstance(item, str) and item and not _is_placeholder(item):
+                yield here
+            else:
+                yield from find_secrets(item, here)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from find_secrets(item, f"{path}[{i}]")
+
+
+def _is_placeholder(value: str) -> bool:
+    return value.startswith("${") and value.endswith("}")
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for d in definitions(ctx.project):
+        extra = getattr(d, "extra", None)
+        if not extra:
+            continue
+        for path in find_secrets(extra):
+            # Never echo the value: the message names the key only.
+            yield Diagnostic(
+                keyword_location(d.location, "extra"),
+                "OAC109",
+                f"literal secret in extra[{path}]: reference a file ({path.rsplit('.', 1)[-1]}_file) "
+                "or a ${ENV} placeholder instead",
+                show_source=False,
+            )
+
+
+CHECK = Check("OAC109", "literal-secret", "secrets are referenced by file or ${ENV}, never written inline", run)

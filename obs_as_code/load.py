@@ -1,0 +1,237 @@
+"""Import user modules in isolation and collect what they declare.
+
+The only place that runs user code. Each module is imported with the project root
+on ``sys.path`` (so modules can share helpers: ``from alerts._lib import page``),
+and every project module is dropped from ``sys.modules`` afterwards, so two loads
+in one process never see each other's state. A module that raises is reported at
+the innermost line of the user's own code, with the traceback trimmed to the
+user's frames.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import sys
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.discover import PROJECT_DIRS, ModuleRef
+from obs_as_code.model.base import Definition
+from obs_as_code.source import SourceLocation, loading_file, project_root
+
+T = TypeVar("T", bound=Definition)
+
+#: Turns a foreign object found in a module's globals (a grafanalib dashboard, a
+#: plain dict in ``dashboards/``) into a Definition, or returns None.
+Adapter = Callable[[str, Any, ModuleRef, SourceLocation], Definition | None]
+
+#: "module:function" of each adapter, imported only when a module holds an object
+#: that is not one of ours.
+ADAPTERS: list[str] = []
+
+
+@dataclass
+class Project:
+    """Everything a project declares, with the modules it came from."""
+
+    root: Path
+    modules: list[ModuleRef] = field(default_factory=list)
+    definitions: list[Definition] = field(default_factory=list)
+
+    def all(self, kind: type[T]) -> list[T]:
+        """Every definition of ``kind`` in module order."""
+        return [d for d in self.definitions if isinstance(d, kind)]
+
+
+def _user_frames(tb: Any, root: str) -> list[traceback.FrameSummary]:
+    return [f for f in traceback.extract_tb(tb) if f.filename.startswith(root + "/")]
+
+
+def _relative(path: str, root: str) -> str:
+    return path[len(root) + 1 :] if path.startswith(root + "/") else path
+
+
+def exception_diagnostic(exc: BaseException, ref: ModuleRef, root: Path) -> Diagnostic:
+    """OAC101 at the innermost user frame of ``exc`` (SyntaxError at its own position)."""
+    root_s = str(root)
+    if isinstance(exc, SyntaxError) and exc.filename:
+        loc = SourceLocation(_relative(exc.filename, root_s), exc.lineno or 0, exc.offset or 0)
+        return error(loc, "OAC101", f"syntax error: {exc.msg}")
+    frames = _user_frames(exc.__traceback__, root_s)
+    if frames:
+        last = frames[-1]
+        col = (last.colno + 1) if getattr(last, "colno", None) is not None else 0
+        loc = SourceLocation(_relative(last.filename, root_s), last.lineno or 0, col)
+    else:
+        loc = SourceLocation(ref.path, 1, 1)
+    trace = " <- ".join(
+        f"{_relative(f.filename, root_s)}:{f.lineno} in {f.name}" for f in reversed(frames)
+    )
+    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return error(
+        loc,
+        "OAC101",
+        f"module {ref.path} raised {message}",
+        hint=f"traceback (user frames): {trace}" if len(frames) > 1 else None,
+    )
+
+
+@cache
+def _global_locations(path: str, mtime_ns: int) -> dict[str, SourceLocation]:
+    del mtime_ns  # part of the cache key only
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    out: dict[str, SourceLocation] = {}
+    for node in tree.body:
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        for t in targets:
+            if isinstance(t, ast.Name):
+                out.setdefault(t.id, SourceLocation("", t.lineno, t.col_offset + 1))
+    return out
+
+
+def global_location(root: Path, ref: ModuleRef, name: str) -> SourceLocation:
+    """Where module-level ``name`` is assigned in ``ref`` (for objects we did not build)."""
+    path = root / ref.path
+    try:
+        found = _global_locations(str(path), path.stat().st_mtime_ns).get(name)
+    except (OSError, SyntaxError):
+        found = None
+    if found is None:
+        return SourceLocation(ref.path, 1, 1)
+    return SourceLocation(ref.path, found.line, found.col)
+
+
+def _candidates(value: Any) -> Iterator[Any]:
+    if isinstance(value, (list, tuple)):
+        yield from value
+    elif isinstance(value, dict) and not _looks_like_data(value):
+        yield from value.values()
+    else:
+        yield value
+
+
+def _looks_like_data(value: dict[Any, Any]) -> bool:
+    # A module-level dict of definitions is a registry; any other dict is data
+    # (a plain dashboard JSON), which adapters may claim.
+    return not any(isinstance(v, Definition) for v in value.values())
+
+
+def _adapters() -> list[Adapter]:
+    out: list[Adapter] = []
+    for target in ADAPTERS:
+        module_name, attr = target.split(":")
+        out.append(getattr(importlib.import_module(module_name), attr))
+    return out
+
+
+def collect(module: Any, ref: ModuleRef, root: Path) -> list[tuple[str, Definition]]:
+    """The top-level definitions in a module's globals, with the global's name."""
+    found: list[tuple[str, Definition]] = []
+    adapters: list[Adapter] | None = None
+    for name, value in vars(module).items():
+        if name.startswith("_") or isinstance(value, type) or callable(value) and not isinstance(value, Definition):
+            continue
+        if getattr(value, "__module__", None) == "builtins" and not isinstance(value, (list, tuple, dict)):
+            continue
+        for item in _candidates(value):
+            if isinstance(item, Definition):
+                if item.top_level:
+                    found.append((name, item))
+                continue
+            if item is None or isinstance(item, (str, int, float, bool, bytes)):
+                continue
+            if adapters is None:
+                adapters = _adapters()
+            for adapt in adapters:
+                adapted = adapt(name, item, ref, global_location(root, ref, name))
+                if adapted is not None:
+                    found.append((name, adapted))
+                    break
+    return found
+
+
+def _project_module_names() -> list[str]:
+    tops = set(PROJECT_DIRS)
+    return [m for m in sys.modules if m.split(".", 1)[0] in tops]
+
+
+def _forget_project_modules() -> None:
+    for name in _project_module_names():
+        del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def load_project(root: Path, refs: Iterable[ModuleRef]) -> tuple[Project, list[Diagnostic]]:
+    """Import every module in ``refs`` and collect its definitions.
+
+    Returns the project and the load diagnostics (OAC101 a module raised, OAC102 a
+    module declares nothing). Every module is tried, so one run reports them all.
+    """
+    root = root.resolve()
+    refs = list(refs)
+    project = Project(root=root, modules=refs)
+    diagnostics: list[Diagnostic] = []
+    held: list[tuple[ModuleRef, Definition]] = []
+    failed: set[str] = set()
+    token = project_root.set(str(root))
+    sys.path.insert(0, str(root))
+    _forget_project_modules()
+    try:
+        for ref in refs:
+            file_token = loading_file.set(str(root / ref.path))
+            try:
+                module = importlib.import_module(ref.name)
+            except (Exception, SystemExit) as exc:  # user code may raise anything
+                diagnostics.append(exception_diagnostic(exc, ref, root))
+                failed.add(ref.path)
+                continue
+            finally:
+                loading_file.reset(file_token)
+            held.extend((ref, definition) for _name, definition in collect(module, ref, root))
+        # An object reachable from several modules (imported from a shared one)
+        # belongs to the module that declared it, else to the first that holds it.
+        owner: dict[int, ModuleRef] = {}
+        for ref, definition in held:
+            current = owner.get(id(definition))
+            if current is None or (
+                definition.location.file == ref.path and current.path != ref.path
+            ):
+                owner[id(definition)] = ref
+        counted: set[int] = set()
+        declared: dict[str, int] = {r.path: 0 for r in refs}
+        for ref, definition in held:
+            if owner[id(definition)] is not ref or id(definition) in counted:
+                continue
+            counted.add(id(definition))
+            definition.module = ref.path
+            project.definitions.append(definition)
+            declared[ref.path] += 1
+        for ref in refs:
+            if declared[ref.path] == 0 and not ref.helper and ref.path not in failed:
+                diagnostics.append(
+                    error(
+                        SourceLocation(ref.path, 1, 1),
+                        "OAC102",
+                        f"module {ref.path} declares nothing",
+                        hint="assign definitions (RuleGroup, ScrapeJob, Dashboard ...) to module-level "
+                        "names, or name the module _something.py if it only holds helpers",
+                    )
+                )
+    finally:
+        _forget_project_modules()
+        try:
+            sys.path.remove(str(root))
+        except ValueError:
+            pass
+        project_root.reset(token)
+    return project, diagnostics

@@ -1,0 +1,145 @@
+"""The Prometheus server configuration: global settings, scrape jobs, Alertmanagers.
+
+Secrets are only ever referenced by file (``password_file``, ``credentials_file``):
+the model has no field that would put a secret into ``build/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from obs_as_code.durations import Duration
+from obs_as_code.model.base import Definition
+
+
+@dataclass
+class RelabelConfig(Definition):
+    """One ``relabel_configs`` / ``metric_relabel_configs`` entry."""
+
+    source_labels: Sequence[str] | None = None
+    separator: str | None = None
+    target_label: str | None = None
+    regex: str | None = None
+    modulus: int | None = None
+    replacement: str | None = None
+    action: str | None = None
+
+    kind: ClassVar[str] = "relabel config"
+
+
+@dataclass
+class BasicAuth(Definition):
+    """HTTP basic auth; the password is read by Prometheus from ``password_file``."""
+
+    username: str
+    password_file: str
+
+    kind: ClassVar[str] = "basic auth"
+
+
+@dataclass
+class Authorization(Definition):
+    """``Authorization`` header; the credentials are read from ``credentials_file``."""
+
+    credentials_file: str
+    type: str = "Bearer"
+
+    kind: ClassVar[str] = "authorization"
+
+
+@dataclass
+class TLSConfig(Definition):
+    """TLS settings for a scrape or an Alertmanager connection."""
+
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    server_name: str | None = None
+    insecure_skip_verify: bool | None = None
+    min_version: str | None = None
+
+    kind: ClassVar[str] = "TLS config"
+
+
+@dataclass
+class StaticConfig(Definition):
+    """A ``static_configs`` entry: targets and the labels they get."""
+
+    targets: Sequence[str]
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    kind: ClassVar[str] = "static config"
+
+
+@dataclass
+class ScrapeJob(Definition):
+    """A ``scrape_configs`` entry. ``targets`` is shorthand for one static config."""
+
+    name: str
+    targets: Sequence[str] = ()
+    static_configs: Sequence[StaticConfig] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+    metrics_path: str | None = None
+    scheme: str | None = None
+    params: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    scrape_interval: Duration | None = None
+    scrape_timeout: Duration | None = None
+    honor_labels: bool | None = None
+    honor_timestamps: bool | None = None
+    sample_limit: int | None = None
+    relabel_configs: Sequence[RelabelConfig] = ()
+    metric_relabel_configs: Sequence[RelabelConfig] = ()
+    basic_auth: BasicAuth | None = None
+    authorization: Authorization | None = None
+    tls_config: TLSConfig | None = None
+    #: Any other scrape_config keys (service discovery, proxy_url ...) written as given.
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    top_level: ClassVar[bool] = True
+    kind: ClassVar[str] = "scrape job"
+
+    def key(self) -> str:
+        return self.name
+
+
+@dataclass
+class AlertmanagerTarget(Definition):
+    """An ``alerting.alertmanagers`` entry."""
+
+    targets: Sequence[str]
+    scheme: str | None = None
+    path_prefix: str | None = None
+    timeout: Duration | None = None
+    api_version: str | None = None
+    basic_auth: BasicAuth | None = None
+    authorization: Authorization | None = None
+    tls_config: TLSConfig | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    kind: ClassVar[str] = "alertmanager target"
+
+
+@dataclass
+class PrometheusConfig(Definition):
+    """The global part of ``prometheus.yml``; one per project.
+
+    Rule files produced by the build are listed automatically; ``rule_files`` adds
+    others (paths as Prometheus will see them).
+    """
+
+    scrape_interval: Duration = "15s"
+    evaluation_interval: Duration = "15s"
+    scrape_timeout: Duration | None = None
+    external_labels: Mapping[str, str] = field(default_factory=dict)
+    alertmanagers: Sequence[AlertmanagerTarget] = ()
+    rule_files: Sequence[str] = ()
+    #: Any other top-level keys (remote_write, storage ...) written as given.
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    top_level: ClassVar[bool] = True
+    kind: ClassVar[str] = "Prometheus config"
+
+    def key(self) -> str:
+        return "prometheus"

@@ -1,0 +1,170 @@
+"""The build pipeline: discover -> load -> generate -> lint -> render -> serialize ->
+write -> validate. Each stage is its own module; this one only wires them.
+
+Stages contributed by other parts of the package are listed here as
+``"module:function"`` strings and imported when a build needs them, so start-up
+stays fast and adding a kind of definition is one line.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from obs_as_code.artifacts import Artifact, TreeDiff, compare, with_manifest, write_atomic
+from obs_as_code.diagnostics import Diagnostic, error, has_errors, ordered
+from obs_as_code.discover import PROJECT_DIRS, discover
+from obs_as_code.load import Project, load_project
+
+#: (Project) -> diagnostics. Generators add definitions derived from others
+#: (an SLO becomes rule groups and a dashboard) before checks and rendering.
+GENERATORS: list[str] = []
+
+#: (Project) -> list[Artifact] | (list[Artifact], list[Diagnostic]).
+RENDERERS: list[str] = [
+    "obs_as_code.render.prometheus:render",
+]
+
+#: (build_dir, artifacts) -> diagnostics. Run by ``oac validate``.
+VALIDATORS: list[str] = [
+    "obs_as_code.validate.promtool:check",
+]
+
+
+def _resolve(target: str) -> Callable[..., Any]:
+    module_name, attr = target.split(":")
+    fn: Callable[..., Any] = getattr(importlib.import_module(module_name), attr)
+    return fn
+
+
+@dataclass
+class Compiled:
+    """A project compiled in memory: what it declares, its output and its findings."""
+
+    project: Project
+    artifacts: list[Artifact] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+def load(root: Path, dirs: Sequence[str] = PROJECT_DIRS) -> tuple[Project, list[Diagnostic]]:
+    """Discover and load the project at ``root``."""
+    return load_project(root, discover(root, tuple(dirs)))
+
+
+def generate(project: Project) -> list[Diagnostic]:
+    """Run every generator over the project (they add definitions in place)."""
+    out: list[Diagnostic] = []
+    for target in GENERATORS:
+        out.extend(_resolve(target)(project))
+    return out
+
+
+def lint(project: Project, *, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None, catalog: Any = None) -> list[Diagnostic]:
+    """Run the checks (see :mod:`obs_as_code.lint.engine`)."""
+    from obs_as_code.lint.engine import LintContext, run_checks, select_checks
+
+    return run_checks(LintContext(project, catalog=catalog), select_checks(select, ignore))
+
+
+def render(project: Project, *, tolerant: bool = False) -> tuple[list[Artifact], list[Diagnostic]]:
+    """Run every renderer; two renderers claiming one path is an error.
+
+    With ``tolerant`` (earlier stages already found errors) a renderer that trips
+    over invalid input is skipped: its cause has been reported already.
+    """
+    artifacts: list[Artifact] = []
+    diagnostics: list[Diagnostic] = []
+    for target in RENDERERS:
+        try:
+            result = _resolve(target)(project)
+        except Exception:
+            if not tolerant:
+                raise
+            continue
+        if isinstance(result, tuple):
+            result, found = result
+            diagnostics.extend(found)
+        artifacts.extend(result)
+    owners: dict[str, Artifact] = {}
+    for artifact in artifacts:
+        if artifact.path in owners:
+            diagnostics.append(
+                error(
+                    None,
+                    "OAC110",
+                    f"two definitions write build/{artifact.path} "
+                    f"(from {', '.join(owners[artifact.path].sources) or '?'} and "
+                    f"{', '.join(artifact.sources) or '?'})",
+                )
+            )
+        owners[artifact.path] = artifact
+    return artifacts, diagnostics
+
+
+def compile_project(root: Path, *, lint_checks: bool = True) -> Compiled:
+    """Discover, load, generate, check and render, without touching the disk.
+
+    Every stage runs even when an earlier one found errors, so one run reports
+    every mistake; only :func:`build` decides not to write.
+    """
+    root = root.resolve()
+    project, diagnostics = load(root)
+    diagnostics += generate(project)
+    if lint_checks:
+        diagnostics += lint(project)
+    artifacts, found = render(project, tolerant=has_errors(diagnostics))
+    diagnostics += found
+    return Compiled(project, with_manifest(artifacts), ordered(diagnostics))
+
+
+@dataclass
+class BuildResult:
+    """What :func:`build` did."""
+
+    compiled: Compiled
+    out_dir: Path
+    diff: TreeDiff
+    wrote: bool
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.compiled.diagnostics
+
+    @property
+    def ok(self) -> bool:
+        return self.compiled.ok
+
+
+def build(root: Path = Path("."), out_dir: Path | None = None, *, check: bool = False) -> BuildResult:
+    """Compile the project at ``root`` into ``out_dir`` (default ``root/build``).
+
+    Writes nothing when any error was found, or when ``check`` is true (then the
+    returned diff lists what a build would change).
+    """
+    root = root.resolve()
+    out_dir = (out_dir or root / "build").resolve()
+    compiled = compile_project(root)
+    diff = compare(out_dir, compiled.artifacts) if compiled.ok or check else TreeDiff()
+    wrote = False
+    if compiled.ok and not check and not diff.clean:
+        write_atomic(out_dir, compiled.artifacts)
+        wrote = True
+    return BuildResult(compiled, out_dir, diff, wrote)
+
+
+def validate(root: Path = Path("."), out_dir: Path | None = None) -> tuple[list[Diagnostic], TreeDiff]:
+    """Run the validators over ``out_dir``; findings map back to source where they can."""
+    root = root.resolve()
+    out_dir = (out_dir or root / "build").resolve()
+    compiled = compile_project(root, lint_checks=False)
+    diagnostics: list[Diagnostic] = []
+    for target in VALIDATORS:
+        diagnostics.extend(_resolve(target)(out_dir, compiled.artifacts))
+    return ordered(diagnostics), compare(out_dir, compiled.artifacts)

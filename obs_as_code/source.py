@@ -1,0 +1,144 @@
+"""Where a user declared something: captured at construction, carried by every stage."""
+
+from __future__ import annotations
+
+import sys
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+#: The project root while the loader imports user modules; locations are made
+#: relative to it and frames outside it are skipped.
+project_root: ContextVar[str | None] = ContextVar("oac_project_root", default=None)
+
+#: Absolute path of the module the loader is importing right now.
+loading_file: ContextVar[str | None] = ContextVar("oac_loading_file", default=None)
+
+
+@dataclass(frozen=True, order=True)
+class SourceLocation:
+    """A position in a user's file: ``file`` relative to the project root when
+    possible, 1-based ``line`` and ``col``."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.file
+        if self.col <= 0:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+UNKNOWN = SourceLocation("<unknown>")
+
+
+def relative(path: str) -> str:
+    """``path`` relative to the current project root (POSIX separators)."""
+    root = project_root.get()
+    if root is not None and path.startswith(root + "/"):
+        return path[len(root) + 1 :]
+    return path
+
+
+def frame_location(frame: FrameType) -> SourceLocation:
+    """The location of the instruction a frame is executing (column from 3.11 positions)."""
+    code = frame.f_code
+    col = 0
+    line = frame.f_lineno
+    positions = code.co_positions()
+    index = frame.f_lasti // 2
+    for i, pos in enumerate(positions):
+        if i == index:
+            if pos[0] is not None:
+                line = pos[0]
+            if pos[2] is not None:
+                col = pos[2] + 1
+            break
+    return SourceLocation(relative(code.co_filename), line or 0, col)
+
+
+def _is_user_file(filename: str, root: str | None) -> bool:
+    if filename.startswith(_PACKAGE_DIR) or filename.startswith("<"):
+        return False
+    if root is not None:
+        return filename.startswith(root + "/")
+    return "site-packages" not in filename and not filename.startswith(sys.prefix)
+
+
+def capture(skip: int = 1) -> SourceLocation:
+    """Location of the innermost user frame calling into this package.
+
+    Called by definition constructors. Module-level code gets its own line; a
+    definition built inside a helper function (``alerts/_lib.py``) called from the
+    module being loaded points at the call in that module, where the user wrote
+    the values. Frames are the user's when they lie in the project (or, when no
+    project is loading, outside this package and site-packages).
+    """
+    root = project_root.get()
+    loading = loading_file.get()
+    frame: FrameType | None = sys._getframe(skip)
+    innermost: FrameType | None = None
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if _is_user_file(filename, root):
+            if innermost is None:
+                innermost = frame
+                # Module-level code declares directly: that line is the answer.
+                if frame.f_code.co_name == "<module>" or loading is None:
+                    break
+            if filename == loading:
+                # Built by a helper function: point at the call in the module
+                # being loaded, where the user wrote the values.
+                return frame_location(frame)
+        frame = frame.f_back
+    return frame_location(innermost) if innermost is not None else UNKNOWN
+
+
+def _call_keywords(path: str, mtime_ns: int) -> dict[tuple[int, int], dict[str, tuple[int, int]]]:
+    """``(line, col)`` of every call in a file -> its keyword arguments' positions."""
+    import ast
+
+    del mtime_ns  # cache key only
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    out: dict[tuple[int, int], dict[str, tuple[int, int]]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            kws = {
+                kw.arg: (kw.value.lineno, kw.value.col_offset + 1)
+                for kw in node.keywords
+                if kw.arg is not None
+            }
+            out[(node.lineno, node.col_offset + 1)] = kws
+    return out
+
+
+_KEYWORD_CACHE: dict[tuple[str, int], dict[tuple[int, int], dict[str, tuple[int, int]]]] = {}
+
+
+def keyword_location(loc: SourceLocation, keyword: str) -> SourceLocation:
+    """Where the value of ``keyword=`` is written in the call at ``loc``.
+
+    ``AlertRule(`` on line 10 with ``expr=`` on line 12 gives line 12, so an
+    invalid expression is reported on the line that holds it. Falls back to
+    ``loc`` when the call was not written with that keyword.
+    """
+    root = project_root.get()
+    path = Path(loc.file) if root is None else Path(root) / loc.file
+    try:
+        key = (str(path), path.stat().st_mtime_ns)
+        calls = _KEYWORD_CACHE.get(key)
+        if calls is None:
+            calls = _call_keywords(*key)
+            _KEYWORD_CACHE[key] = calls
+    except (OSError, SyntaxError, ValueError):
+        return loc
+    found = calls.get((loc.line, loc.col), {}).get(keyword)
+    if found is None:
+        return loc
+    return SourceLocation(loc.file, found[0], found[1])

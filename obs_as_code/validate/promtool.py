@@ -1,0 +1,96 @@
+"""``promtool check config`` and ``promtool check rules`` over ``build/prometheus``."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from obs_as_code.artifacts import Artifact
+from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.source import SourceLocation
+from obs_as_code.validate import find_tool
+from obs_as_code.yamlpos import path_at
+
+_LINE_COL = re.compile(r"(?P<file>[^\s:]+\.ya?ml):\s*(?:(?P<line>\d+):(?P<col>\d+):)?\s*(?P<msg>.*)")
+_GROUP_RULE = re.compile(r'group "(?P<group>[^"]*)", rule (?P<rule>\d+)')
+
+
+def _locate(artifact: Artifact, message: str, line: int | None) -> SourceLocation | None:
+    data = artifact.data if isinstance(artifact.data, dict) else {}
+    group_rule = _GROUP_RULE.search(message)
+    if group_rule is not None:
+        names = [g.get("name") for g in data.get("groups", [])]
+        if group_rule["group"] in names:
+            path: tuple[str | int, ...] = (
+                "groups",
+                names.index(group_rule["group"]),
+                "rules",
+                int(group_rule["rule"]) - 1,
+            )
+            if path in artifact.source_map:
+                return artifact.source_map[path]
+    if line is not None:
+        path = path_at(artifact.content.decode(), line)
+        while path:
+            if path in artifact.source_map:
+                return artifact.source_map[path]
+            path = path[:-1]
+    return None
+
+
+def map_output(
+    output: str, build_dir: Path, artifacts: Sequence[Artifact], code: str, tool: str
+) -> list[Diagnostic]:
+    """Turn a validator's output into diagnostics at the user's source where possible."""
+    by_path = {str((build_dir / a.path)): a for a in artifacts}
+    by_path.update({a.path: a for a in artifacts})
+    out: list[Diagnostic] = []
+    for raw in output.splitlines():
+        text = raw.strip()
+        if not text or text.startswith(("Checking", "SUCCESS", "  SUCCESS")) or text == "FAILED:":
+            continue
+        match = _LINE_COL.search(text)
+        artifact = None
+        if match is not None:
+            name = match["file"]
+            artifact = by_path.get(name) or next(
+                (a for p, a in by_path.items() if p.endswith(name) or name.endswith(p)), None
+            )
+        loc = None
+        if artifact is not None and match is not None:
+            line = int(match["line"]) if match["line"] else None
+            loc = _locate(artifact, text, line)
+            if loc is None:
+                loc = SourceLocation(
+                    f"build/{artifact.path}", line or 0, int(match["col"]) if match["col"] else 0
+                )
+        out.append(error(loc, code, f"{tool}: {text}"))
+    return out
+
+
+def check(build_dir: Path, artifacts: Sequence[Artifact]) -> list[Diagnostic]:
+    """Run promtool over the Prometheus config and every rule file in ``build_dir``."""
+    promtool = find_tool("promtool", "prometheus")
+    diagnostics: list[Diagnostic] = []
+    config = build_dir / "prometheus" / "prometheus.yml"
+    rules = sorted(str(p) for p in (build_dir / "prometheus" / "rules").glob("*.yaml"))
+    if config.is_file():
+        # --syntax-only: files the config references (password_file ...) live on
+        # the Prometheus host, not here.
+        proc = subprocess.run(
+            [promtool, "check", "config", "--syntax-only", str(config)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            diagnostics += map_output(proc.stdout + proc.stderr, build_dir, artifacts, "OAC901", "promtool check config")
+    if rules:
+        proc = subprocess.run(
+            [promtool, "check", "rules", *rules], capture_output=True, text=True, check=False
+        )
+        if proc.returncode != 0:
+            diagnostics += map_output(proc.stdout + proc.stderr, build_dir, artifacts, "OAC901", "promtool check rules")
+    return diagnostics
