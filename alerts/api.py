@@ -1,8 +1,7 @@
 """Alerts on the opencode HTTP API (job opencode-api)."""
 
-from obs_as_code import AlertRule, RuleGroup
-
 from alerts._lib import runbook
+from obs_as_code import AlertRule, RuleGroup
 
 _ERROR_RATIO = (
     'sum by (job, service) (rate(opencode_http_requests_total{job="opencode-api", status=~"5.."}[5m]))\n'

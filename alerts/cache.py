@@ -1,8 +1,7 @@
 """Alerts on the response cache (valkey)."""
 
-from obs_as_code import AlertRule, RuleGroup
-
 from alerts._lib import runbook
+from obs_as_code import AlertRule, RuleGroup
 
 cache = RuleGroup(
     name="opencode-cache",

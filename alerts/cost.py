@@ -1,8 +1,7 @@
 """Alerts on team budgets."""
 
-from obs_as_code import AlertRule, RuleGroup
-
 from alerts._lib import runbook
+from obs_as_code import AlertRule, RuleGroup
 
 budgets = RuleGroup(
     name="opencode-cost",

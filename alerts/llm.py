@@ -1,8 +1,7 @@
 """Alerts on LLM calls: latency, provider errors and cost."""
 
-from obs_as_code import AlertRule, RuleGroup
-
 from alerts._lib import runbook
+from obs_as_code import AlertRule, RuleGroup
 
 llm = RuleGroup(
     name="opencode-llm",

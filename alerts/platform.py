@@ -1,8 +1,7 @@
 """Scrape health and the self-health of Prometheus and Alertmanager."""
 
-from obs_as_code import AlertRule, RuleGroup
-
 from alerts._lib import runbook
+from obs_as_code import AlertRule, RuleGroup
 
 platform = RuleGroup(
     name="platform-health",

@@ -1,8 +1,7 @@
 """Alerts on agent workflows (langgraph) and agent executions."""
 
-from obs_as_code import AlertRule, RuleGroup
-
 from alerts._lib import runbook
+from obs_as_code import AlertRule, RuleGroup
 
 workflows = RuleGroup(
     name="opencode-workflows",
