@@ -32,7 +32,7 @@ test: $(STAMP) ## Run the test suite (needs promtool and amtool: apt-get install
 	$(BIN)/python -m pytest -q -n 2
 
 lint: $(STAMP) ## ruff and mypy --strict
-	$(BIN)/ruff check obs_as_code tests benchmarks alerts scrape slos dashboards catalog
+	$(BIN)/ruff check $(wildcard obs_as_code tests benchmarks alerts scrape slos dashboards datasources catalog scenarios)
 	$(BIN)/mypy
 
 bench: $(STAMP) ## Benchmarks: ratios against baselines measured in the same run
