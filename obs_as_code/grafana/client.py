@@ -151,8 +151,8 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Delay before retry number ``attempt`` (1-based)."""
-        delay = min(self.cap, self.base * (2 ** (attempt - 1)))
-        return delay * (1 + random.uniform(0, self.jitter))
+        delay = min(self.cap, self.base * 2.0 ** (attempt - 1))
+        return float(delay * (1 + random.uniform(0, self.jitter)))
 
 
 @dataclass

@@ -73,6 +73,6 @@ def mark(dashboard: dict[str, Any]) -> dict[str, Any]:
     """The dashboard as published: markers added, ``id``/``version`` removed."""
     out = strip_markers(dashboard)
     digest = content_hash(dashboard)
-    tags = out.get("tags") if isinstance(out.get("tags"), list) else []
-    out["tags"] = [*tags, MANAGED_TAG, HASH_PREFIX + digest]
+    tags = out.get("tags")
+    out["tags"] = [*(tags if isinstance(tags, list) else []), MANAGED_TAG, HASH_PREFIX + digest]
     return out

@@ -300,9 +300,9 @@ def compute_plan(
     for dash in tree.dashboards:
         change = DashboardChange(dash.uid, dash.title, Action.CREATE, dash.folder_path,
                                  dash.folder_uid, desired=dash)
-        hit = by_uid.get(dash.uid)
-        if hit is not None:
-            _plan_existing(client, change, hit, force=force, deep=deep)
+        found = by_uid.get(dash.uid)
+        if found is not None:
+            _plan_existing(client, change, found, force=force, deep=deep)
         if change.action in (Action.CREATE, Action.UPDATE):
             _check_title_clash(change, by_title, wanted, prune=prune, force=force)
         plan.dashboards.append(change)

@@ -19,9 +19,11 @@ rerun picks up from Grafana's state.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -354,3 +356,43 @@ def publish(
     result.requests = client.requests_sent - start_requests
     result.writes = client.writes_sent - start_writes
     return plan, result
+
+
+def current_git_sha(start: str | Path = ".", env: Mapping[str, str] | None = None) -> str | None:
+    """The commit being published: ``OAC_GIT_SHA`` or ``GITHUB_SHA``, else read from
+    ``.git`` without running git (worktrees and packed refs included)."""
+    env = os.environ if env is None else env
+    for key in ("OAC_GIT_SHA", "GITHUB_SHA"):
+        if env.get(key):
+            return env[key][:12]
+    here = Path(start).resolve()
+    for directory in (here, *here.parents):
+        dotgit = directory / ".git"
+        if dotgit.exists():
+            break
+    else:
+        return None
+    try:
+        if dotgit.is_file():  # a worktree: ".git" holds "gitdir: <path>"
+            gitdir = Path(dotgit.read_text().split(":", 1)[1].strip())
+            gitdir = gitdir if gitdir.is_absolute() else (dotgit.parent / gitdir)
+        else:
+            gitdir = dotgit
+        common = gitdir
+        if (gitdir / "commondir").is_file():
+            common = (gitdir / (gitdir / "commondir").read_text().strip()).resolve()
+        head = (gitdir / "HEAD").read_text().strip()
+        if not head.startswith("ref:"):
+            return head[:12]
+        ref = head.split(":", 1)[1].strip()
+        for base in (gitdir, common):
+            if (base / ref).is_file():
+                return (base / ref).read_text().strip()[:12]
+        packed = common / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text().splitlines():
+                if line.endswith(" " + ref):
+                    return line.split(" ", 1)[0][:12]
+    except (OSError, IndexError):
+        return None
+    return None

@@ -22,6 +22,7 @@ Every request is recorded as ``(method, path)`` in :attr:`FakeGrafana.requests`.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import json
 import re
@@ -500,7 +501,7 @@ class _Handler(BaseHTTPRequestHandler):
     grafana: FakeGrafana
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output clean
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
@@ -516,11 +517,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _drop(self) -> None:
         """Close the connection abruptly (RST) without a response."""
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))
-        except OSError:
-            pass
 
     def _handle(self) -> None:
         g = self.grafana
