@@ -500,6 +500,9 @@ class FakeGrafana:
 class _Handler(BaseHTTPRequestHandler):
     grafana: FakeGrafana
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY each response
+    # waits ~40 ms for a delayed ACK.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output clean
