@@ -216,7 +216,7 @@ class GrafanaClient:
         *,
         timeout: float = 10.0,
         retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         org_id: int | None = None,
         session: requests.Session | None = None,
     ) -> None:
@@ -225,6 +225,7 @@ class GrafanaClient:
         self.auth = auth or url_auth
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
+        #: Injectable for tests; ``None`` means :func:`time.sleep` (looked up per call).
         self.sleep = sleep
         self.counts: Counter[tuple[str, str]] = Counter()
         self.attempts = 0
@@ -321,7 +322,7 @@ class GrafanaClient:
             if slept + delay > self.retry.budget:
                 break
             log.info("retrying %s %s in %.2fs (%s)", method, path, delay, last)
-            self.sleep(delay)
+            (self.sleep or _sleep)(delay)
             slept += delay
         raise TransientError(method, path, attempt, last)
 
@@ -379,6 +380,11 @@ class GrafanaClient:
         if not resp.ok or not isinstance(resp.body, dict):
             raise GrafanaError(f"GET /api/dashboards/uid/{uid} failed: {resp.message()}")
         return resp.body
+
+
+def _sleep(seconds: float) -> None:
+    """Default backoff sleep (a module global so tests can replace it)."""
+    time.sleep(seconds)
 
 
 def _decode(raw: requests.Response) -> Any:

@@ -16,10 +16,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_grafana import FakeGrafana  # noqa: E402
+from fake_grafana import FakeGrafana
 
-from obs_as_code.grafana.client import Auth, GrafanaClient, RetryPolicy  # noqa: E402
-from obs_as_code.names import folder_uid  # noqa: E402
+from obs_as_code.grafana.client import Auth, GrafanaClient, RetryPolicy
+from obs_as_code.names import folder_uid
 
 #: Client timeout in tests; the fake hangs longer than this on "timeout" faults.
 TEST_TIMEOUT = 0.3
