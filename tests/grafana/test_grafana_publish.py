@@ -256,3 +256,17 @@ def test_datasource_name_taken_under_other_uid_is_a_failure(
         _, result = publish(client, str(tmp_path), datasources=True)
     assert not result.ok
     assert [o.status for o in result.outcomes if o.kind == "datasource"] == ["failed"]
+
+
+def test_benchmark_noop_needs_only_folder_and_search_requests() -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_publish.py"
+    spec = importlib.util.spec_from_file_location("bench_publish", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    figures = bench.run(n=40)
+    assert figures["noop_writes"] == 0
+    assert figures["noop_requests"] == 6 + 1  # 6 folders + 1 search page
+    assert figures["cold_writes"] == 40 + 6
