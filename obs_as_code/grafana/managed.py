@@ -39,6 +39,10 @@ def strip_markers(dashboard: dict[str, Any]) -> dict[str, Any]:
         clean.pop(key, None)
     if isinstance(clean.get("tags"), list):
         clean["tags"] = [t for t in clean["tags"] if not is_oac_tag(t)]
+        if not clean["tags"]:
+            # Publishing adds tags; without this, a dashboard built with no "tags"
+            # would read back as "tags": [] and look hand-edited.
+            del clean["tags"]
     return clean
 
 

@@ -142,3 +142,48 @@ def test_render_formats(tmp_path: Path) -> None:
     assert "#### Folder `team`" in md
     assert '`up{panel="1"}` -> `errors{panel="1"}`' in md
     assert render(Plan(), "text").endswith("no changes")
+
+
+def test_progress_only_on_a_terminal_outside_ci() -> None:
+    import io
+
+    from obs_as_code.grafana.progress import ProgressBar, wants_progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert wants_progress(Tty(), "text", {}) is True
+    assert wants_progress(Tty(), "json", {}) is False
+    assert wants_progress(Tty(), "text", {"CI": "true"}) is False
+    assert wants_progress(io.StringIO(), "text", {}) is False
+    stream = Tty()
+    bar = ProgressBar(stream, width=10)
+    bar(5, 10)
+    bar.close()
+    assert stream.getvalue() == "\rpublishing [#####.....] 5/10\n"
+
+
+def test_git_sha_from_env_or_git_files(tmp_path: Path) -> None:
+    from obs_as_code.grafana.publish import current_git_sha, publish_message
+
+    assert current_git_sha(tmp_path, {"GITHUB_SHA": "0123456789abcdef0123"}) == "0123456789ab"
+    git = tmp_path / "repo" / ".git"
+    (git / "refs" / "heads").mkdir(parents=True)
+    (git / "HEAD").write_text("ref: refs/heads/main\n")
+    (git / "packed-refs").write_text("# pack-refs\nfeedfacecafe1234 refs/heads/main\n")
+    sub = tmp_path / "repo" / "src"
+    sub.mkdir()
+    assert current_git_sha(sub, {}) == "feedfacecafe"
+    (git / "refs" / "heads" / "main").write_text("abcdef0123456789\n")
+    assert current_git_sha(sub, {}) == "abcdef012345"
+    assert publish_message("abc") == "oac publish abc" and publish_message(None) == "oac publish"
+
+
+def test_dashboard_without_tags_round_trips_to_the_same_hash() -> None:
+    bare = dashboard("a", "A")
+    del bare["tags"]
+    stored = mark(bare) | {"id": 3, "version": 2}
+    assert stored["tags"][0] == MANAGED_TAG
+    assert strip_markers(stored) == bare
+    assert content_hash(stored) == content_hash(bare) == content_hash(bare | {"tags": []})
