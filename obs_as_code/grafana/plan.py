@@ -288,6 +288,11 @@ def compute_plan(
     where the build did not change (costs one GET per dashboard).
     """
     plan = Plan(errors=list(tree.errors), prune=prune, force=force)
+    if prune and (tree.errors or not tree.dashboards):
+        # A dashboard left out because its file is broken (or an empty build) must
+        # not read as "removed from the build": pruning it would delete it for real.
+        plan.errors.append("not pruning: the build has errors or no dashboards")
+        prune = False
     plan.folders = _plan_folders(client, tree)
     hits = client.search([("type", "dash-db")])
     by_uid = {h["uid"]: h for h in hits if isinstance(h.get("uid"), str)}

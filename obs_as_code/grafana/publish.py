@@ -336,7 +336,7 @@ def apply_plan(
 
 def publish(
     client: GrafanaClient,
-    build_dir: str,
+    build_dir: str | Path,
     *,
     prune: bool = False,
     force: bool = False,

@@ -196,3 +196,19 @@ def test_folder_that_cannot_be_created_skips_its_dashboards(
                         ("dashboard", "c"): "applied"}
     assert plan.dashboards_with(Action.CREATE)
     assert set(fake.dashboards) == {"c"}
+
+
+def test_broken_build_file_is_never_pruned(fake_target: Target, fake: FakeGrafana,
+                                           tmp_path: Path) -> None:
+    build = {"a": dashboard("a", "A"), "b": dashboard("b", "B")}
+    write_build(tmp_path, build)
+    with fake_target.client() as client:
+        assert publish(client, str(tmp_path))[1].ok
+        (tmp_path / "grafana/dashboards/b.json").write_text("{broken")
+        plan, result = publish(client, str(tmp_path), prune=True)
+        assert not result.ok and "not pruning" in " ".join(plan.errors)
+        assert [d.uid for d in plan.dashboards_with(Action.ORPHAN)] == ["b"]
+        write_build(tmp_path, {})
+        plan, result = publish(client, str(tmp_path), prune=True)
+        assert not result.ok and not plan.dashboards_with(Action.PRUNE)
+    assert set(fake.dashboards) == {"a", "b"}
