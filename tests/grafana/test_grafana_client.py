@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,9 @@ def test_401_raises_at_once_without_retry(fake: FakeGrafana) -> None:
     with pytest.raises(AuthError) as info:
         client.search([("type", "dash-db")])
     assert info.value.status == 401 and client.requests_sent == 1
+    full = "".join(traceback.format_exception(info.value))
     assert secret not in str(info.value) and secret not in repr(info.value)
+    assert secret not in full and "HTTP 401" in full
 
 
 def test_viewer_token_gets_403_on_writes_only(fake: FakeGrafana) -> None:

@@ -212,3 +212,18 @@ def test_broken_build_file_is_never_pruned(fake_target: Target, fake: FakeGrafan
         plan, result = publish(client, str(tmp_path), prune=True)
         assert not result.ok and not plan.dashboards_with(Action.PRUNE)
     assert set(fake.dashboards) == {"a", "b"}
+
+
+@pytest.mark.parametrize("kind", ["timeout", "reset_after", "500"])
+def test_prune_delete_with_lost_response_converges(fake_target: Target, fake: FakeGrafana,
+                                                   tmp_path: Path, kind: str) -> None:
+    write_build(tmp_path, {"a": dashboard("a", "A"), "b": dashboard("b", "B")})
+    with fake_target.client() as client:
+        assert publish(client, str(tmp_path))[1].ok
+    build = {"a": dashboard("a", "A")}
+    write_build(tmp_path, build)
+    fake.fail("DELETE", "/api/dashboards/uid/b", kind)
+    with fake_target.client() as client:
+        _, result = publish(client, str(tmp_path), prune=True)
+    assert result.ok, result.render()
+    assert_state_equals_build(fake, build)
