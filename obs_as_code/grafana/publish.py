@@ -294,7 +294,7 @@ class _Publisher:
             except AuthError as exc:
                 self.result.aborted = str(exc)
                 for _, (k, u, t, a) in steps[i:]:
-                    self.add(k, u, t, a, "skipped", "not attempted: run aborted")
+                    self.add(k, u, t, a, "skipped", "not applied: run aborted")
                 break
             except GrafanaError as exc:
                 # Retries exhausted for this object: report it, carry on with the rest.
