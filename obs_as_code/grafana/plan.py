@@ -24,7 +24,7 @@ import yaml
 
 from obs_as_code.grafana.client import GrafanaClient
 from obs_as_code.grafana.managed import content_hash, hash_tag, is_managed, strip_markers
-from obs_as_code.names import folder_uid, valid_uid
+from obs_as_code.names import folder_uid, slug, valid_uid
 
 DASHBOARDS_DIR = Path("grafana/dashboards")
 DATASOURCES_FILE = Path("grafana/provisioning/datasources/datasources.yaml")
@@ -99,7 +99,7 @@ def read_build(build_dir: str | Path, *, datasources: bool = False) -> BuildTree
         if uid in seen:
             tree.errors.append(f"{path}: uid {uid!r} already used by {seen[uid]}")
             continue
-        key = (folder, title.casefold())
+        key = (folder, slug(title))
         if key in titles:
             tree.errors.append(
                 f"{path}: title {title!r} already used in folder {folder or 'General'!r} "
@@ -299,7 +299,7 @@ def compute_plan(
     wanted = {d.uid for d in tree.dashboards}
     by_title: dict[tuple[str | None, str], list[dict[str, Any]]] = {}
     for hit in hits:
-        by_title.setdefault((_live_folder(hit), str(hit.get("title", "")).casefold()),
+        by_title.setdefault((_live_folder(hit), slug(str(hit.get("title", "")))),
                             []).append(hit)
 
     for dash in tree.dashboards:
@@ -387,8 +387,8 @@ def _check_title_clash(
     force: bool,
 ) -> None:
     """Grafana refuses (412 name-exists) a second dashboard with the same title in
-    one folder; find that before writing."""
-    for other in by_title.get((change.folder_uid, change.title.casefold()), []):
+    one folder (it compares slugs); find that before writing."""
+    for other in by_title.get((change.folder_uid, slug(change.title)), []):
         other_uid = other.get("uid")
         if other_uid == change.uid:
             continue
@@ -400,8 +400,10 @@ def _check_title_clash(
             change.reason = (f"title already used by managed dashboard {other_uid} that is "
                              "no longer in the build; publish with --prune to replace it")
             return
-        if force and not is_managed(other.get("tags")):
-            change.overwrite = True
+        if force and not is_managed(other.get("tags")) and change.replaces is None:
+            # Not `overwrite: true`: Grafana would then save our dashboard under the
+            # other one's uid. Delete the other just before writing ours instead.
+            change.replaces = str(other_uid)
             change.reason = f"replaces unmanaged dashboard {other_uid} with the same title (--force)"
             continue
         change.action = Action.CONFLICT

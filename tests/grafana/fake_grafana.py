@@ -311,14 +311,19 @@ class FakeGrafana:
         if existing is not None and not overwrite and dash.get("version") != existing.version:
             raise _error(412, "The dashboard has been changed by someone else",
                          "version-mismatch")
-        clash = [d for d in self.dashboards.values()
-                 if d.uid != uid and d.folder_uid == folder_uid
-                 and str(d.dashboard.get("title", "")).casefold() == title.casefold()]
-        if clash and not overwrite:
+        # Grafana compares slugs of titles within one folder.
+        clash = next((d for d in self.dashboards.values()
+                      if d.uid != uid and d.folder_uid == folder_uid
+                      and _slug(str(d.dashboard.get("title", ""))) == _slug(title)), None)
+        if clash is not None and not overwrite:
             raise _error(412, "A dashboard with the same name in the folder already exists",
                          "name-exists")
-        for other in clash:  # overwrite: the new dashboard takes the place of the old
-            del self.dashboards[other.uid]
+        if clash is not None:
+            # Like Grafana: with overwrite, the save takes over the clashing dashboard,
+            # uid included (the uid that was sent is dropped).
+            if existing is not None:
+                del self.dashboards[existing.uid]
+            uid, existing = clash.uid, clash
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         if existing is None:
             existing = _Dash(self.new_id(), uid, {}, folder_uid, 0, now)

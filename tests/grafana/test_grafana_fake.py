@@ -129,3 +129,15 @@ def test_health_needs_no_auth_but_the_api_does(target: Target) -> None:
     health = requests.get(f"{target.url}/api/health", timeout=5)
     assert health.status_code == 200 and health.json()["database"] == "ok"
     assert requests.get(f"{target.url}/api/search", timeout=5).status_code == 401
+
+
+def test_overwrite_on_a_title_clash_takes_over_the_other_uid(fake_target: Target) -> None:
+    # What Grafana's legacy store does (getExistingDashboardByTitleAndFolder copies the
+    # existing id and uid). Publish therefore never relies on overwrite for clashes.
+    with fake_target.client() as c:
+        assert _save(c, dashboard("first", "Clash: A"))[0] == 200
+        status, body = _save(c, dashboard("second", "clash a"))
+        assert (status, body.get("status")) == (412, "name-exists")  # same slug
+        status, body = _save(c, dashboard("second", "clash a"), overwrite=True)
+        assert status == 200 and body["uid"] == "first" and body["version"] == 2
+        assert c.get_dashboard("second") is None
