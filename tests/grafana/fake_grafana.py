@@ -591,3 +591,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self._handle()
+
+
+def main() -> None:
+    """Serve the fake standalone (for trying the CLI or the OAC_GRAFANA_URL test mode)
+    on 127.0.0.1; it stops by itself after ``--seconds``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--seconds", type=float, default=300.0)
+    args = parser.parse_args()
+    with FakeGrafana() as fake:
+        print(fake.url, flush=True)
+        time.sleep(args.seconds)
+
+
+if __name__ == "__main__":
+    main()

@@ -169,3 +169,10 @@ def test_import_uses_python_importer_when_present(fake: FakeGrafana, build_dir: 
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["c_dash_0.py", "c_dash_3.py"]
     assert (out / "c_dash_0.py").read_text() == "# c Dashboard 0\n"
+
+
+def test_import_group_exposes_the_grafana_subcommand() -> None:
+    from obs_as_code.cli.grafana_cmds import import_group
+
+    result = CliRunner().invoke(import_group, ["grafana", "--help"])
+    assert result.exit_code == 0 and "--folder" in result.output
