@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import dashboard, sample_build, write_build
-from fake_grafana import FakeGrafana
 
 from obs_as_code.cli.grafana_cmds import diff, import_grafana, publish
 from obs_as_code.grafana import client as client_module
+
+from .fake_grafana import FakeGrafana
+from .helpers import dashboard, sample_build, write_build
 
 
 def run(command: object, args: list[str], env: dict[str, str]) -> Result:

@@ -7,8 +7,6 @@ import traceback
 from pathlib import Path
 
 import pytest
-from conftest import Target
-from fake_grafana import VIEWER_TOKEN, FakeGrafana
 
 from obs_as_code.grafana.client import (
     Auth,
@@ -19,6 +17,9 @@ from obs_as_code.grafana.client import (
     _retry_after,
     split_url_credentials,
 )
+
+from .fake_grafana import VIEWER_TOKEN, FakeGrafana
+from .helpers import Target
 
 
 def test_401_raises_at_once_without_retry(fake: FakeGrafana) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import requests
-from conftest import Target, dashboard
 
 from obs_as_code.grafana.client import GrafanaClient
+
+from .helpers import Target, dashboard
 
 
 def _save(client: GrafanaClient, dash: dict[str, Any], **extra: Any) -> tuple[int, dict[str, Any]]:

@@ -7,14 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Target, dashboard, sample_build, write_build
-from fake_grafana import FakeGrafana
 
 from obs_as_code.grafana.client import AuthError
 from obs_as_code.grafana.managed import strip_markers
 from obs_as_code.grafana.plan import Action
 from obs_as_code.grafana.publish import publish
 from obs_as_code.names import folder_uid
+
+from .fake_grafana import FakeGrafana
+from .helpers import Target, dashboard, sample_build, write_build
 
 
 def assert_state_equals_build(fake: FakeGrafana, build: dict[str, dict[str, Any]],

@@ -9,14 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import Target, dashboard, folder_uids, sample_build, write_build
-from fake_grafana import FakeGrafana
-
 from obs_as_code.grafana.client import GrafanaClient
 from obs_as_code.grafana.managed import MANAGED_TAG, strip_markers
 from obs_as_code.grafana.plan import Action, compute_plan, read_build
 from obs_as_code.grafana.publish import publish
 from obs_as_code.names import folder_uid
+
+from .fake_grafana import FakeGrafana
+from .helpers import Target, dashboard, folder_uids, sample_build, write_build
 
 
 def read_back(client: GrafanaClient, build: dict[str, dict[str, Any]]) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import dashboard, write_build
-
 from obs_as_code.grafana.diff import field_changes, panel_changes, render
 from obs_as_code.grafana.managed import (
     HASH_PREFIX,
@@ -25,6 +23,8 @@ from obs_as_code.grafana.plan import (
     read_build,
     required_folders,
 )
+
+from .helpers import dashboard, write_build
 
 
 def test_hash_ignores_key_order_markers_and_grafana_fields() -> None:
