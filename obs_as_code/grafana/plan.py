@@ -429,6 +429,11 @@ def _plan_datasource(client: GrafanaClient, desired: dict[str, Any]) -> Datasour
         if key in desired and _ds_value(desired[key]) != _ds_value(resp.body.get(key))
     ]
     change.action = Action.UPDATE if change.changed_fields else Action.UNCHANGED
+    if change.changed_fields and resp.body.get("readOnly"):
+        # Grafana answers 403 to any write of a file-provisioned datasource, which the
+        # client would take for a permission problem and abort the whole run.
+        change.action = Action.CONFLICT
+        change.reason = "read-only (provisioned from a file); change it there"
     return change
 
 

@@ -270,3 +270,19 @@ def test_benchmark_noop_needs_only_folder_and_search_requests() -> None:
     assert figures["noop_writes"] == 0
     assert figures["noop_requests"] == 6 + 1  # 6 folders + 1 search page
     assert figures["cold_writes"] == 40 + 6
+
+
+def test_read_only_datasource_is_reported_not_written(fake_target: Target, fake: FakeGrafana,
+                                                      tmp_path: Path) -> None:
+    write_build(tmp_path, {"a": dashboard("a", "A")})
+    path = tmp_path / "grafana/provisioning/datasources/datasources.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("apiVersion: 1\ndatasources:\n  - {name: P, type: prometheus, uid: p, "
+                    "url: 'http://new:9090'}\n")
+    with fake_target.client() as client:
+        assert client.post("/api/datasources", {"name": "P", "type": "prometheus", "uid": "p",
+                                                "url": "http://old:9090"}).ok
+        fake.datasources["p"]["readOnly"] = True  # as if provisioned from a file
+        plan, result = publish(client, str(tmp_path), datasources=True)
+    assert plan.datasources[0].action is Action.CONFLICT
+    assert not result.ok and fake.datasources["p"]["url"] == "http://old:9090"
