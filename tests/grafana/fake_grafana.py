@@ -362,6 +362,8 @@ class FakeGrafana:
         current = self.datasources.get(uid) if uid is not None else None
         if uid is not None and current is None:
             raise _error(404, "Data source not found")
+        if current is not None and current.get("readOnly"):
+            raise _error(403, "Cannot modify read-only data source")
         for ds in self.datasources.values():
             if ds["name"] == body["name"] and ds is not current:
                 raise _error(409, "data source with the same name already exists")
