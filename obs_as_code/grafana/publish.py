@@ -130,18 +130,21 @@ class _Publisher:
         self.total = count_writes(plan)
 
     def tick(self) -> None:
+        """Count one finished step and report progress."""
         self.done += 1
         if self.progress is not None:
             self.progress(self.done, self.total)
 
     def add(self, kind: str, uid: str, title: str, action: Action | str, status: str,
             message: str = "", version: int | None = None) -> None:
+        """Record the outcome of one object."""
         self.result.outcomes.append(Outcome(kind, uid, title, str(action), status, message,
                                             version))
 
     # -- datasources --------------------------------------------------------------
 
     def datasource(self, ds: DatasourceChange) -> None:
+        """Create (POST) or update (PUT by uid) one datasource."""
         body = {k: v for k, v in ds.desired.items() if k not in ("orgId", "version", "editable")}
         if ds.action is Action.CREATE:
             resp = self.client.post("/api/datasources", body)
@@ -160,6 +163,7 @@ class _Publisher:
     # -- folders ------------------------------------------------------------------
 
     def folder(self, f: FolderChange) -> None:
+        """Create one folder under its parent; a 409 for our own uid counts as done."""
         if f.parent_uid is not None and f.parent_uid in self.failed_folders:
             self.failed_folders.add(f.uid)
             self.add("folder", f.uid, f.title, f.action, "skipped", "parent folder failed")
@@ -181,6 +185,7 @@ class _Publisher:
     # -- dashboards ---------------------------------------------------------------
 
     def dashboard(self, d: DashboardChange) -> None:
+        """Write one dashboard (create, update, move), verifying a 412 before failing."""
         assert d.desired is not None
         if d.folder_uid is not None and d.folder_uid in self.failed_folders:
             self.add("dashboard", d.uid, d.title, d.action, "skipped",
@@ -239,6 +244,7 @@ class _Publisher:
                     and folder == d.folder_uid)
 
     def prune(self, d: DashboardChange) -> None:
+        """Delete one managed dashboard; 404 means already gone."""
         resp = self.client.delete(f"/api/dashboards/uid/{quote(d.uid, safe='')}")
         if resp.ok or resp.status == 404:
             self.add("dashboard", d.uid, d.title, Action.PRUNE, "applied")
@@ -277,6 +283,7 @@ class _Publisher:
         return run
 
     def run(self, dry_run: bool) -> PublishResult:
+        """Run every step in order; stop only on an auth error."""
         for d in self.plan.dashboards_with(Action.CONFLICT):
             self.add("dashboard", d.uid, d.title, d.action, "skipped",
                      f"{d.reason} (use --force to overwrite)")
