@@ -15,12 +15,16 @@ import click
 COMMANDS: dict[str, str] = {
     "build": "obs_as_code.cli.build_cmd:build",
     "validate": "obs_as_code.cli.build_cmd:validate",
+    "diff": "obs_as_code.cli.grafana_cmds:diff",
+    "publish": "obs_as_code.cli.grafana_cmds:publish",
 }
 
 #: One-line help per command, shown by ``oac --help`` without importing the command.
 SHORT_HELP: dict[str, str] = {
     "build": "Compile the project's definitions into build/.",
     "validate": "Run promtool, amtool and the dashboard schema over build/.",
+    "diff": "Show what `oac publish` would change in Grafana (per folder, dashboard, panel).",
+    "publish": "Publish build/ to Grafana: folders, dashboards, datasources; idempotent.",
 }
 
 
