@@ -8,7 +8,7 @@ service, severity), records the escalated alert's name in ``escalates`` and adds
 itself.
 """
 
-from obs_as_code import AlertRule, RuleGroup
+from obs_as_code import AlertExpectation, AlertRule, ExpectedAlert, RuleGroup, RuleTest, Series
 
 from alerts._lib import runbook
 
@@ -35,4 +35,51 @@ escalation = RuleGroup(
             },
         ),
     ],
+)
+
+
+# --- unit tests (promtool test rules) -----------------------------------------
+
+_WARNING = 'alertname="OpencodeLLMCostSpike", alertstate="firing", severity="warning", team="llm", service="llm-gateway", provider="openai"'
+
+warning_persists_fires = RuleTest(
+    name="a warning firing for over 2 hours escalates",
+    series=[Series(f"ALERTS{{{_WARNING}}}", "1x200")],
+    alerts=[
+        AlertExpectation(at="1h", alertname="WarningPersists"),
+        AlertExpectation(
+            at="2h10m",
+            alertname="WarningPersists",
+            alerts=[
+                ExpectedAlert(
+                    labels={
+                        "escalate": "page",
+                        "escalates": "OpencodeLLMCostSpike",
+                        "provider": "openai",
+                        "service": "llm-gateway",
+                        "severity": "warning",
+                        "team": "llm",
+                    },
+                    annotations={
+                        "summary": "Warning OpencodeLLMCostSpike on llm-gateway has fired for 2 hours",
+                        "description": (
+                            "OpencodeLLMCostSpike (team llm) has been firing for over 2 hours "
+                            "without being resolved: it now pages."
+                        ),
+                        "runbook_url": runbook("platform", "WarningPersists"),
+                    },
+                )
+            ],
+        ),
+    ],
+)
+
+warning_persists_quiet = RuleTest(
+    name="critical alerts, pending warnings and escalations themselves do not escalate",
+    series=[
+        Series('ALERTS{alertname="TargetDown", alertstate="firing", severity="critical", team="platform", service="web-ui"}', "1x200"),
+        Series('ALERTS{alertname="TeamSpendNearBudget", alertstate="pending", severity="warning", team="search", service="llm-gateway"}', "1x200"),
+        Series('ALERTS{alertname="WarningPersists", alertstate="firing", severity="warning", escalate="page", escalates="X", team="llm", service="llm-gateway"}', "1x200"),
+    ],
+    alerts=[AlertExpectation(at="3h", alertname="WarningPersists")],
 )
