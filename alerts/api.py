@@ -1,5 +1,6 @@
 """Alerts on the opencode HTTP API (job opencode-api)."""
 
+from alerts._lib import runbook
 from obs_as_code import (
     AlertExpectation,
     AlertRule,
@@ -10,8 +11,6 @@ from obs_as_code import (
     Sample,
     Series,
 )
-
-from alerts._lib import runbook
 
 _ERROR_RATIO = (
     'sum by (job, service) (rate(opencode_http_requests_total{job="opencode-api", status=~"5.."}[5m]))\n'

@@ -1,8 +1,7 @@
 """Alerts on the response cache (valkey)."""
 
-from obs_as_code import AlertExpectation, AlertRule, ExpectedAlert, RuleGroup, RuleTest, Series
-
 from alerts._lib import runbook
+from obs_as_code import AlertExpectation, AlertRule, ExpectedAlert, RuleGroup, RuleTest, Series
 
 cache = RuleGroup(
     name="opencode-cache",

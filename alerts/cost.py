@@ -1,8 +1,7 @@
 """Alerts on team budgets."""
 
-from obs_as_code import AlertExpectation, AlertRule, ExpectedAlert, RuleGroup, RuleTest, Series
-
 from alerts._lib import runbook
+from obs_as_code import AlertExpectation, AlertRule, ExpectedAlert, RuleGroup, RuleTest, Series
 
 budgets = RuleGroup(
     name="opencode-cost",

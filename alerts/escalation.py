@@ -8,9 +8,8 @@ service, severity), records the escalated alert's name in ``escalates`` and adds
 itself.
 """
 
-from obs_as_code import AlertExpectation, AlertRule, ExpectedAlert, RuleGroup, RuleTest, Series
-
 from alerts._lib import runbook
+from obs_as_code import AlertExpectation, AlertRule, ExpectedAlert, RuleGroup, RuleTest, Series
 
 escalation = RuleGroup(
     name="alert-escalation",

@@ -1,8 +1,7 @@
 """Alerts on LLM calls: latency, provider errors and cost."""
 
-from obs_as_code import AlertExpectation, AlertRule, ExpectedAlert, RuleGroup, RuleTest, Series
-
 from alerts._lib import runbook
+from obs_as_code import AlertExpectation, AlertRule, ExpectedAlert, RuleGroup, RuleTest, Series
 
 llm = RuleGroup(
     name="opencode-llm",

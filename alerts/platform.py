@@ -1,8 +1,7 @@
 """Scrape health and the self-health of Prometheus and Alertmanager."""
 
-from obs_as_code import AlertExpectation, AlertRule, ExpectedAlert, RuleGroup, RuleTest, Series
-
 from alerts._lib import runbook
+from obs_as_code import AlertExpectation, AlertRule, ExpectedAlert, RuleGroup, RuleTest, Series
 
 platform = RuleGroup(
     name="platform-health",

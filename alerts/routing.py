@@ -16,6 +16,7 @@ secret is in this repository or in build/.
 
 from obs_as_code import (
     AlertmanagerConfig,
+    Email,
     Global,
     InhibitRule,
     PagerDuty,
@@ -26,14 +27,13 @@ from obs_as_code import (
     Template,
     TimeInterval,
     TimeRange,
-    Email,
 )
 
 _SECRETS = "/etc/alertmanager/secrets"
 
 maintenance = TimeInterval(
     name="maintenance",
-    ranges=[TimeRange(weekdays=["sunday"], times=[("02:00", "04:00")], location="UTC")],
+    ranges=[TimeRange(weekdays=["sunday"], times=[("02:00", "04:00")], time_zone="UTC")],
 )
 
 _templates = Template(

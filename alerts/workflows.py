@@ -1,8 +1,7 @@
 """Alerts on agent workflows (langgraph) and agent executions."""
 
-from obs_as_code import AlertExpectation, AlertRule, ExpectedAlert, RuleGroup, RuleTest, Series
-
 from alerts._lib import runbook
+from obs_as_code import AlertExpectation, AlertRule, ExpectedAlert, RuleGroup, RuleTest, Series
 
 workflows = RuleGroup(
     name="opencode-workflows",

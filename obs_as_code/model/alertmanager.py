@@ -252,7 +252,8 @@ class TimeRange(Definition):
     days_of_month: Sequence[str] = ()
     months: Sequence[str] = ()
     years: Sequence[str] = ()
-    location: str | None = None
+    #: IANA zone name (Alertmanager's ``location``; ``location`` is taken by the source position).
+    time_zone: str | None = None
 
     kind: ClassVar[str] = "time range"
 

@@ -118,7 +118,7 @@ def render_time_range(spec: TimeRange) -> dict[str, Any]:
     _put(out, "times", [{"start_time": start, "end_time": end} for start, end in spec.times])
     for key in ("weekdays", "days_of_month", "months", "years"):
         _put(out, key, list(getattr(spec, key)))
-    _put(out, "location", spec.location)
+    _put(out, "location", spec.time_zone)
     return out
 
 

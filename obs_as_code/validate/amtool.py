@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from obs_as_code import names
 from obs_as_code.artifacts import Artifact
@@ -55,12 +56,16 @@ def locate(artifact: Artifact, message: str) -> SourceLocation | None:
     return smap.get(())
 
 
-def _route_using(route: Mapping[str, object], name: str, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
-    refs = [route.get("receiver"), *list(route.get("mute_time_intervals", []) or []),  # type: ignore[call-overload]
-            *list(route.get("active_time_intervals", []) or [])]  # type: ignore[call-overload]
+def _route_using(route: Mapping[str, Any], name: str, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    refs = [
+        route.get("receiver"),
+        *(route.get("mute_time_intervals") or []),
+        *(route.get("active_time_intervals") or []),
+    ]
     if name in refs:
         return path
-    for i, child in enumerate(route.get("routes", []) or []):  # type: ignore[attr-defined]
+    children: list[Mapping[str, Any]] = route.get("routes") or []
+    for i, child in enumerate(children):
         found = _route_using(child, name, (*path, "routes", i))
         if found is not None:
             return found

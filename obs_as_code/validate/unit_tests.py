@@ -82,7 +82,7 @@ def parse_promtool_output(output: str) -> dict[str, list[_Failure]]:
             group, failure = found["name"], None
             continue
         alert, expr = _ALERT.match(line), _EXPR.match(line)
-        if alert is not None or expr is not None or line.startswith("    ") and not line.startswith("     "):
+        if alert is not None or expr is not None or (line.startswith("    ") and not line.startswith("     ")):
             failure = _Failure(group, line.strip())
             if alert is not None:
                 failure.alert, failure.time = alert["alert"].strip(), alert["time"].strip()

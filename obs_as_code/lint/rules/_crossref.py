@@ -19,7 +19,6 @@ from obs_as_code.model.alertmanager import (
     AlertmanagerConfig,
     Matcher,
     MatcherError,
-    MatcherLike,
     Route,
 )
 from obs_as_code.model.rules import AlertRule, RuleGroup

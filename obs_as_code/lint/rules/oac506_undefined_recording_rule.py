@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,8 +33,9 @@ def _dashboard_json(d: DashboardDef) -> tuple[Any, dict[Path_, SourceLocation]]:
     if isinstance(d.source, dict):
         return d.source, {}
     try:  # the dashboard layer is optional: without it only dict dashboards are read
-        from obs_as_code.dashboards import render_dashboard  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
+        module = importlib.import_module("obs_as_code.dashboards")
+        render_dashboard = module.render_dashboard
+    except (ImportError, AttributeError):
         return None, {}
     try:
         rendered = render_dashboard(d)

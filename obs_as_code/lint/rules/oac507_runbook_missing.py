@@ -66,14 +66,17 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 f"alert {rule.name}: runbook_url points to {file_part}, which does not exist in the repository",
                 hint="write the runbook page, or fix the link",
             )
-        elif anchor and path.suffix.lower() in (".md", ".markdown"):
-            if anchor.lower() not in _anchors(str(path), path.stat().st_mtime_ns):
-                yield warning(
-                    loc,
-                    "OAC507",
-                    f"alert {rule.name}: runbook_url points to section #{anchor} of {file_part}, which has no such heading",
-                    hint=f"add a heading that GitHub turns into #{anchor}",
-                )
+        elif (
+            anchor
+            and path.suffix.lower() in (".md", ".markdown")
+            and anchor.lower() not in _anchors(str(path), path.stat().st_mtime_ns)
+        ):
+            yield warning(
+                loc,
+                "OAC507",
+                f"alert {rule.name}: runbook_url points to section #{anchor} of {file_part}, which has no such heading",
+                hint=f"add a heading that GitHub turns into #{anchor}",
+            )
 
 
 CHECK = Check("OAC507", "runbook-missing", "runbook links to this repository point at files and sections that exist", run, Severity.WARNING)

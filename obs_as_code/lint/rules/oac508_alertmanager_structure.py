@@ -23,15 +23,23 @@ from obs_as_code.model.alertmanager import (
 from obs_as_code.source import SourceLocation, keyword_location
 
 
+def _valid(item: object) -> bool:
+    if isinstance(item, Matcher):
+        return True
+    if not isinstance(item, str):
+        return False
+    try:
+        Matcher.parse(item)
+    except MatcherError:
+        return False
+    return True
+
+
 def _bad_matchers(items: object, loc: SourceLocation, keyword: str) -> Iterator[Diagnostic]:
     for item in items if isinstance(items, (list, tuple)) else [items]:
-        if isinstance(item, Matcher):
-            continue
-        try:
-            Matcher.parse(item)
-        except (MatcherError, TypeError):
+        if not _valid(item):
             yield error(keyword_location(loc, keyword), "OAC508", f"invalid matcher {item!r}",
-                        hint='write name="value" (operators = != =~ !~)')
+                        hint='write name="value" (operators = != =~ !~) or Matcher(name, value, op)')
 
 
 def check_config(config: AlertmanagerConfig) -> Iterator[Diagnostic]:
