@@ -22,7 +22,7 @@ from obs_as_code.artifacts import Artifact, write_atomic
 from obs_as_code.diagnostics import Diagnostic, error, has_errors
 from obs_as_code.durations import DurationError, parse_ms
 from obs_as_code.model.tests import AlertExpectation, ExprExpectation, RoutingTest, RuleTest
-from obs_as_code.source import SourceLocation, keyword_location
+from obs_as_code.source import SourceLocation, keyword_location, project_root
 from obs_as_code.validate import find_tool
 from obs_as_code.validate.amtool import RouteResult, route
 
@@ -100,21 +100,28 @@ def parse_promtool_output(output: str) -> dict[str, list[_Failure]]:
     return out
 
 
-def _locate_failure(failure: _Failure, tests: Sequence[RuleTest]) -> SourceLocation | None:
-    test = next((t for t in tests if t.name == failure.group), None)
-    if test is None:
-        return None
+def _locate_failure(failure: _Failure, tests: Sequence[RuleTest]) -> tuple[RuleTest | None, SourceLocation | None]:
+    """The test and the expectation line a promtool failure is about.
+
+    promtool 2.42 names the test group before alert failures only; an expression
+    failure is found by its expression and time, in the group last named first.
+    """
+    named = [t for t in tests if t.name == failure.group]
+    if failure.expr is not None and failure.time is not None:
+        for test in [*named, *tests]:
+            for e in test.exprs:
+                if isinstance(e, ExprExpectation) and e.expr == failure.expr and _same_time(str(e.at), failure.time):
+                    return test, e.location
+        return None, None
+    if not named:
+        return None, None
+    test = named[0]
     if failure.alert is not None and failure.time is not None:
         for exp in test.alerts:
             if isinstance(exp, AlertExpectation) and exp.alertname == failure.alert and _same_time(str(exp.at), failure.time):
-                return exp.location
-        return keyword_location(test.location, "alerts")
-    if failure.expr is not None and failure.time is not None:
-        for e in test.exprs:
-            if isinstance(e, ExprExpectation) and e.expr == failure.expr and _same_time(str(e.at), failure.time):
-                return e.location
-        return keyword_location(test.location, "exprs")
-    return test.location
+                return test, exp.location
+        return test, keyword_location(test.location, "alerts")
+    return test, test.location
 
 
 def run_rule_tests(build_dir: Path, artifacts: Sequence[Artifact], tests: Sequence[RuleTest]) -> list[Diagnostic]:
@@ -139,8 +146,9 @@ def run_rule_tests(build_dir: Path, artifacts: Sequence[Artifact], tests: Sequen
     for printed, failures in parse_promtool_output(proc.stdout + proc.stderr).items():
         rel = next((a.path for a in files if printed.endswith(a.path)), "")
         for failure in failures:
-            loc = _locate_failure(failure, by_module.get(rel, []))
-            where = f'rule test "{failure.group}": ' if failure.group else ""
+            found, loc = _locate_failure(failure, by_module.get(rel, []))
+            name = found.name if found is not None else failure.group
+            where = f'rule test "{name}": ' if name else ""
             detail = "".join(f"\n    {d}" for d in failure.detail)
             out.append(error(loc or SourceLocation(f"build/{rel}" if rel else printed), "OAC901",
                              f"promtool test rules: {where}{failure.head}{detail}"))
@@ -189,7 +197,8 @@ def run_tests(root: Path, *, name_filter: str | None = None) -> TestRun:
     """
     from obs_as_code.pipeline import compile_project
 
-    compiled = compile_project(root.resolve(), lint_checks=False)
+    root = root.resolve()
+    compiled = compile_project(root, lint_checks=False)
     run = TestRun()
     if not compiled.ok:
         run.failures = [d for d in compiled.diagnostics if d.severity.value == "error"]
@@ -200,11 +209,22 @@ def run_tests(root: Path, *, name_filter: str | None = None) -> TestRun:
         rule_tests = [t for t in rule_tests if name_filter in t.name]
         routing_tests = [t for t in routing_tests if name_filter in t.key()]
     keep = {names.rule_test_file(t.module or t.location.file) for t in rule_tests}
+    # promtool runs whole files: count every test of the files that run.
+    rule_tests = [t for t in compiled.project.all(RuleTest) if names.rule_test_file(t.module or t.location.file) in keep]
     artifacts = [a for a in compiled.artifacts if not a.path.startswith("tests/") or a.path in keep]
     run.rule_tests, run.routing_tests = len(rule_tests), len(routing_tests)
+    # keyword_location reads the user's files relative to the project root.
+    token = project_root.set(str(root))
+    try:
+        _run_in_tmp(run, artifacts, rule_tests, routing_tests)
+    finally:
+        project_root.reset(token)
+    return run
+
+
+def _run_in_tmp(run: TestRun, artifacts: list[Artifact], rule_tests: list[RuleTest], routing_tests: list[RoutingTest]) -> None:
     with tempfile.TemporaryDirectory(prefix="oac-test-") as tmp:
         build_dir = Path(tmp) / "build"
         write_atomic(build_dir, artifacts)
         run.failures += run_rule_tests(build_dir, artifacts, rule_tests)
         run.failures += run_routing_tests(build_dir, routing_tests)
-    return run

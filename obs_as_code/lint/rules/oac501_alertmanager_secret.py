@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._crossref import at
 from obs_as_code.lint.rules._walk import definitions
 from obs_as_code.model.alertmanager import Integration
-from obs_as_code.source import keyword_location
 
 _PLACEHOLDER = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 _URL_WITH_PLACEHOLDER = re.compile(r"^https?://[^/?#]+[/?#].*\$\{[A-Za-z_][A-Za-z0-9_]*\}")
@@ -36,7 +36,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 continue
             # Never echo the value, nor the line holding it.
             yield Diagnostic(
-                keyword_location(d.location, name),
+                at(ctx, d.location, name),
                 "OAC501",
                 f"literal secret in {d.kind} field {name}: the value is not shown",
                 hint=(

@@ -6,8 +6,14 @@ from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._crossref import NO, am_config, may_match, parse_matchers, static_alerts
-from obs_as_code.source import keyword_location
+from obs_as_code.lint.rules._crossref import (
+    NO,
+    am_config,
+    at,
+    may_match,
+    parse_matchers,
+    static_alerts,
+)
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -23,7 +29,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             if all(may_match(matchers, a.labels) == NO for a in alerts):
                 shown = ", ".join(str(m) for m in matchers)
                 yield warning(
-                    keyword_location(rule.location, side),
+                    at(ctx, rule.location, side),
                     "OAC504",
                     f"inhibit rule {side} {{{shown}}} match none of the project's {len(alerts)} alerts",
                     hint="the rule never applies: fix the matchers or remove the rule",

@@ -8,10 +8,10 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._crossref import recorded_names
+from obs_as_code.lint.rules._crossref import at, recorded_names
 from obs_as_code.model.dashboard import DashboardDef
 from obs_as_code.model.rules import RecordingRule
-from obs_as_code.source import SourceLocation, keyword_location
+from obs_as_code.source import SourceLocation
 
 Path_ = tuple[str | int, ...]
 
@@ -57,7 +57,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for _group, rule in ctx.rules():
         for name in sorted(recorded_names(rule.expr) - defined):
             yield warning(
-                keyword_location(rule.location, "expr"),
+                at(ctx, rule.location, "expr"),
                 "OAC506",
                 f"{rule.kind} {rule.name} uses recording rule {name}, which no rule group defines",
                 hint="define it in a RuleGroup (or let the SLO that records it generate it), or fix the name",

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._crossref import at
 from obs_as_code.model.rules import AlertRule
-from obs_as_code.source import keyword_location
 
 #: URL prefixes that mean "a file in this repository" (GitHub blob links).
 REPO_URL_PREFIXES: tuple[str, ...] = (
@@ -58,7 +58,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         file_part, _, anchor = target.partition("#")
         file_part = file_part.split("?", 1)[0]
         path = root / file_part
-        loc = keyword_location(rule.location, "annotations")
+        loc = at(ctx, rule.location, "annotations")
         if not path.is_file():
             yield warning(
                 loc,

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._crossref import at
 from obs_as_code.model.alertmanager import (
     AlertmanagerConfig,
     Matcher,
@@ -20,7 +21,7 @@ from obs_as_code.model.alertmanager import (
     interval_name,
     walk_routes,
 )
-from obs_as_code.source import SourceLocation, keyword_location
+from obs_as_code.source import SourceLocation
 
 
 def _valid(item: object) -> bool:
@@ -35,14 +36,14 @@ def _valid(item: object) -> bool:
     return True
 
 
-def _bad_matchers(items: object, loc: SourceLocation, keyword: str) -> Iterator[Diagnostic]:
+def _bad_matchers(ctx: LintContext, items: object, loc: SourceLocation, keyword: str) -> Iterator[Diagnostic]:
     for item in items if isinstance(items, (list, tuple)) else [items]:
         if not _valid(item):
-            yield error(keyword_location(loc, keyword), "OAC508", f"invalid matcher {item!r}",
+            yield error(at(ctx, loc, keyword), "OAC508", f"invalid matcher {item!r}",
                         hint='write name="value" (operators = != =~ !~) or Matcher(name, value, op)')
 
 
-def check_config(config: AlertmanagerConfig) -> Iterator[Diagnostic]:
+def check_config(ctx: LintContext, config: AlertmanagerConfig) -> Iterator[Diagnostic]:
     """Structural problems of one configuration."""
     receivers = config.all_receivers()
     receiver_names = {r.name for r in receivers}
@@ -51,22 +52,22 @@ def check_config(config: AlertmanagerConfig) -> Iterator[Diagnostic]:
     if root.receiver_name is None:
         yield error(root.location, "OAC508", "the root route needs a receiver (the default for unmatched alerts)")
     if root.matchers:
-        yield error(keyword_location(root.location, "matchers"), "OAC508", "the root route must not have matchers: it receives every alert")
+        yield error(at(ctx, root.location, "matchers"), "OAC508", "the root route must not have matchers: it receives every alert")
     for route in walk_routes(root):
         name = route.receiver_name
         if name is not None and name not in receiver_names:
-            yield error(keyword_location(route.location, "receiver"), "OAC508",
+            yield error(at(ctx, route.location, "receiver"), "OAC508",
                         f"route sends to undefined receiver {name!r}",
                         hint=f"receivers: {', '.join(sorted(receiver_names)) or '(none)'}")
         for keyword in ("mute_time_intervals", "active_time_intervals"):
             for ref in getattr(route, keyword):
                 if interval_name(ref) not in intervals:
-                    yield error(keyword_location(route.location, keyword), "OAC508",
+                    yield error(at(ctx, route.location, keyword), "OAC508",
                                 f"route uses undefined time interval {interval_name(ref)!r}")
-        yield from _bad_matchers(route.matchers, route.location, "matchers")
+        yield from _bad_matchers(ctx, route.matchers, route.location, "matchers")
     for rule in config.inhibit_rules:
-        yield from _bad_matchers(rule.source_matchers, rule.location, "source_matchers")
-        yield from _bad_matchers(rule.target_matchers, rule.location, "target_matchers")
+        yield from _bad_matchers(ctx, rule.source_matchers, rule.location, "source_matchers")
+        yield from _bad_matchers(ctx, rule.target_matchers, rule.location, "target_matchers")
     declared = Counter(r.name for r in config.receivers)
     for receiver in config.receivers:
         if declared[receiver.name] > 1:
@@ -91,7 +92,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         yield error(extra.location, "OAC508",
                     f"a second AlertmanagerConfig (the first is at {configs[0].location}): a project has one")
     if configs:
-        yield from check_config(configs[0])
+        yield from check_config(ctx, configs[0])
 
 
 CHECK = Check("OAC508", "alertmanager-structure", "the Alertmanager config references only what it defines", run)
