@@ -26,9 +26,12 @@ MS Teams       none (the integration is     ``webhook_url`` containing ``${ENV}`
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
+from zoneinfo import ZoneInfo
 
 from obs_as_code.durations import Duration
 from obs_as_code.model.base import Definition
@@ -241,6 +244,41 @@ class Receiver(Definition):
 
 # --- time intervals -----------------------------------------------------------
 
+_WEEKDAYS = {d: i for i, d in enumerate(["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"])}
+_MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"], start=1)}
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _value(text: str, names: Mapping[str, int]) -> int:
+    text = text.strip().lower()
+    return names[text] if text in names else int(text)
+
+
+def _in_ranges(value: int, specs: Sequence[str], names: Mapping[str, int]) -> bool:
+    for spec in specs:
+        start, _, end = spec.partition(":")
+        low = _value(start, names)
+        high = _value(end, names) if end else low
+        if low <= value <= high:
+            return True
+    return False
+
+
+def _day_in(day: int, spec: str, days_in_month: int) -> bool:
+    start, _, end = spec.partition(":")
+    low, high = int(start), int(end) if end else int(start)
+    # Negative days count from the end of the month (-1 is the last day).
+    low = low if low > 0 else days_in_month + low + 1
+    high = high if high > 0 else days_in_month + high + 1
+    return low <= day <= high
+
+
 
 @dataclass
 class TimeRange(Definition):
@@ -257,6 +295,24 @@ class TimeRange(Definition):
 
     kind: ClassVar[str] = "time range"
 
+    def contains(self, when: datetime) -> bool:
+        """Whether the aware datetime ``when`` falls in this range (Alertmanager's
+        semantics: every given field must hold; times are ``[start, end)``)."""
+        local = when.astimezone(ZoneInfo(self.time_zone)) if self.time_zone else when.astimezone(UTC)
+        if self.times:
+            minute = local.hour * 60 + local.minute
+            if not any(_minutes(a) <= minute < _minutes(b) for a, b in self.times):
+                return False
+        if self.weekdays and not _in_ranges((local.weekday() + 1) % 7, self.weekdays, _WEEKDAYS):
+            return False
+        if self.days_of_month:
+            days = monthrange(local.year, local.month)[1]
+            if not any(_day_in(local.day, spec, days) for spec in self.days_of_month):
+                return False
+        if self.months and not _in_ranges(local.month, self.months, _MONTHS):
+            return False
+        return not self.years or _in_ranges(local.year, self.years, {})
+
 
 @dataclass
 class TimeInterval(Definition):
@@ -266,6 +322,10 @@ class TimeInterval(Definition):
     ranges: Sequence[TimeRange]
 
     kind: ClassVar[str] = "time interval"
+
+    def contains(self, when: datetime) -> bool:
+        """Whether ``when`` falls in any of the ranges."""
+        return any(r.contains(when) for r in self.ranges)
 
     def key(self) -> str:
         return self.name
@@ -308,6 +368,14 @@ class InhibitRule(Definition):
     equal: Sequence[str] = ()
 
     kind: ClassVar[str] = "inhibit rule"
+
+    def inhibits(self, source: Mapping[str, str], target: Mapping[str, str]) -> bool:
+        """Whether a firing alert with labels ``source`` mutes one with ``target``."""
+        return (
+            all(m.matches(source) for m in matchers_of(self.source_matchers))
+            and all(m.matches(target) for m in matchers_of(self.target_matchers))
+            and all(source.get(k, "") == target.get(k, "") for k in self.equal)
+        )
 
 
 @dataclass

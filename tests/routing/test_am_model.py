@@ -12,7 +12,12 @@ from routing_support import FIXTURES, ROOT, write_project
 
 from obs_as_code import names
 from obs_as_code.artifacts import write_atomic
-from obs_as_code.model.alertmanager import AlertmanagerConfig, Matcher, MatcherError, route_receivers
+from obs_as_code.model.alertmanager import (
+    AlertmanagerConfig,
+    Matcher,
+    MatcherError,
+    route_receivers,
+)
 from obs_as_code.pipeline import compile_project
 from obs_as_code.validate.amtool import check, route
 
