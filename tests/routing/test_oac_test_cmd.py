@@ -175,3 +175,11 @@ def test_parse_promtool_output_splits_groups_and_failures() -> None:
         ("two", None, None, None),
     ]
     assert failures[0].detail == ["exp:[],", "got:[]"]
+
+
+def test_a_test_of_an_unknown_alert_is_not_run(tmp_path: Path) -> None:
+    source = RULES.replace("SUMMARY", "5").replace('AlertExpectation(at="1m", alertname="High")', 'AlertExpectation(at="1m", alertname="Hihg")')
+    root = write_project(tmp_path, {"alerts/x.py": source})
+    result = run_cli("test", "--project", str(root))
+    assert result.exit_code == 1
+    assert "OAC509" in result.stderr and "'Hihg'" in result.stderr
