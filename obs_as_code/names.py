@@ -69,3 +69,17 @@ def rule_file(module_path: str) -> str:
 def valid_uid(uid: str) -> bool:
     """True when ``uid`` is acceptable to Grafana."""
     return bool(UID_RE.match(uid))
+
+
+#: Output path (relative to ``build/``) of the Alertmanager configuration.
+ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
+
+
+def alertmanager_template(name: str) -> str:
+    """Output path of a notification template, relative to ``build/``."""
+    return f"alertmanager/templates/{slug(name) or 'template'}.tmpl"
+
+
+def rule_test_file(module_path: str) -> str:
+    """Output path (relative to ``build/``) of the promtool unit tests of a module."""
+    return f"tests/{module_stem(module_path, under='alerts')}.yaml"

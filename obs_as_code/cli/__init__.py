@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "validate": "obs_as_code.cli.build_cmd:validate",
     "diff": "obs_as_code.cli.grafana_cmds:diff",
     "publish": "obs_as_code.cli.grafana_cmds:publish",
+    "test": "obs_as_code.cli.test_cmd:test",
 }
 
 #: One-line help per command, shown by ``oac --help`` without importing the command.
@@ -25,6 +26,7 @@ SHORT_HELP: dict[str, str] = {
     "validate": "Run promtool, amtool and the dashboard schema over build/.",
     "diff": "Show what `oac publish` would change in Grafana (per folder, dashboard, panel).",
     "publish": "Publish build/ to Grafana: folders, dashboards, datasources; idempotent.",
+    "test": "Run alert unit tests (promtool) and routing tests (amtool).",
 }
 
 
