@@ -30,6 +30,7 @@ validate: $(STAMP) ## Run promtool/amtool/schema over build/
 
 test: $(STAMP) ## Run the test suite (needs promtool and amtool: apt-get install prometheus prometheus-alertmanager)
 	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/oac test
 
 lint: $(STAMP) ## ruff and mypy --strict
 	$(BIN)/ruff check $(wildcard obs_as_code tests benchmarks alerts scrape slos dashboards datasources catalog scenarios)
