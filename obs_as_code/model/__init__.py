@@ -2,6 +2,8 @@
 
 from obs_as_code.model.base import Definition
 from obs_as_code.model.catalog import Metric, MetricsCatalog
+from obs_as_code.model.dashboard import DashboardDef
+from obs_as_code.model.datasource import Datasource
 from obs_as_code.model.prometheus import (
     AlertmanagerTarget,
     Authorization,
@@ -23,6 +25,8 @@ from obs_as_code.model.tests import (
 )
 
 __all__ = [
+    "DashboardDef",
+    "Datasource",
     "AlertExpectation",
     "ExpectedAlert",
     "ExprExpectation",
