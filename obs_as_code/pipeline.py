@@ -26,11 +26,13 @@ GENERATORS: list[str] = []
 #: (Project) -> list[Artifact] | (list[Artifact], list[Diagnostic]).
 RENDERERS: list[str] = [
     "obs_as_code.render.prometheus:render",
+    "obs_as_code.render.grafana:render",
 ]
 
 #: (build_dir, artifacts) -> diagnostics. Run by ``oac validate``.
 VALIDATORS: list[str] = [
     "obs_as_code.validate.promtool:check",
+    "obs_as_code.validate.schema:check",
 ]
 
 
