@@ -510,9 +510,13 @@ def query_var(
     return v
 
 
-def custom_var(name: str, values: Sequence[str], *, label: str | None = None, multi: bool = False) -> sdk.CustomVariable:
+def custom_var(
+    name: str, values: Sequence[str], *, label: str | None = None, multi: bool = False, include_all: bool = False
+) -> sdk.CustomVariable:
     """A variable with fixed values."""
-    v = sdk.CustomVariable(name).values(",".join(values)).multi(multi)
+    v = sdk.CustomVariable(name).values(",".join(values)).multi(multi).include_all(include_all)
+    if include_all:
+        v.all_value(".*")
     if label is not None:
         v.label(label)
     return v
