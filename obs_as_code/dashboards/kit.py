@@ -603,3 +603,23 @@ def dashboard(
         board.links(list(links))
     _mark(board.build(), capture())
     return layout(board, items)
+
+
+def placed(board: sdk.Dashboard, items: Sequence[Any], *, schema_version: int | None = None) -> sdk.Dashboard:
+    """Append panels and rows where their own ``gridPos`` says (no automatic layout):
+    what ``oac import dashboard`` writes, so an imported layout stays as it was.
+    ``schema_version`` keeps the source's, so Grafana still runs its own panel
+    migrations on old panels carried over as :class:`Raw`."""
+    model = board.build()
+    model.panels = [*(model.panels or []), *(item.build() for item in items)]
+    if schema_version is not None:
+        model.schema_version = schema_version
+    return board
+
+
+def collapsed_row(row_builder: sdk.Row, panels: Sequence[Any]) -> sdk.Row:
+    """A collapsed row holding ``panels`` (built with their own ``gridPos``)."""
+    built = row_builder.build()
+    built.panels = [p.build() for p in panels]
+    built.collapsed = True
+    return row_builder
