@@ -42,7 +42,7 @@ def render_project(project: Project) -> ProjectDashboards:
         # A module declaring several dashboards gets the variable name in each UID.
         default = names.dashboard_uid(_module(d), d.name if per_module[_module(d)] > 1 else None)
         try:
-            rendered = render_dashboard(d, datasources=datasources, default_uid=default)
+            rendered = render_dashboard(d, datasources=datasources, default_uid=default, root=project.root)
         except Exception as exc:  # a user's builder may raise anything
             result.diagnostics.append(
                 error(d.location, "OAC309", f"dashboard {d.name or '?'} cannot be rendered: {type(exc).__name__}: {exc}")

@@ -247,11 +247,11 @@ def _module_tree(path: str, mtime_ns: int) -> ast.Module:
     return ast.parse(Path(path).read_text(encoding="utf-8"))
 
 
-def _dict_locations(loc: SourceLocation) -> dict[DataPath, SourceLocation]:
+def _dict_locations(loc: SourceLocation, root: Path | None) -> dict[DataPath, SourceLocation]:
     """For a dict literal assigned at ``loc``: the line of each element of its
     ``"panels"`` list (so schema errors in a dict dashboard point at the panel)."""
-    root = project_root.get()
-    path = Path(loc.file) if root is None else Path(root) / loc.file
+    base = str(root) if root is not None else project_root.get()
+    path = Path(loc.file) if base is None else Path(base) / loc.file
     try:
         tree = _module_tree(str(path), path.stat().st_mtime_ns)
     except (OSError, SyntaxError, ValueError):
@@ -276,12 +276,14 @@ def render_dashboard(
     *,
     datasources: Sequence[Datasource] = (),
     default_uid: str | None = None,
+    root: Path | None = None,
 ) -> RenderedDashboard:
     """Turn a :class:`DashboardDef` into normalized JSON with uid, folder and source map.
 
     UID: ``d.uid``, else the uid written in the source, else ``default_uid``, else
     one derived from the module path (:func:`obs_as_code.names.dashboard_uid`).
     Folder: ``d.folder``, else the module's directory under ``dashboards/``.
+    ``root`` is the project root (to read a dict dashboard's module for panel lines).
     Raises ``TypeError`` for an unsupported source.
     """
     raw, model = source_json(d.source)
@@ -296,5 +298,5 @@ def render_dashboard(
     if model is not None:
         source_map.update(_sdk_locations(model, d.location))
     elif isinstance(d.source, Mapping) and not migrated:
-        source_map.update(_dict_locations(d.location))
+        source_map.update(_dict_locations(d.location, root))
     return RenderedDashboard(data, uid, folder, source_map, d)

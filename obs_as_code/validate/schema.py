@@ -40,10 +40,22 @@ def json_path(path: Sequence[str | int]) -> str:
     return out or "$"
 
 
+def _branch_rank(errors: list[ValidationError]) -> tuple[int, int]:
+    # A branch whose discriminator (``type: const "row"``) fails is the wrong
+    # branch, whatever else it says; among the rest the one with fewest errors.
+    mismatch = any(e.validator in ("const", "enum") and list(e.relative_path)[-1:] == ["type"] for e in errors)
+    return (1 if mismatch else 0, len(errors))
+
+
 def _cause(e: ValidationError) -> ValidationError:
-    """The most relevant error: for ``anyOf``/``oneOf`` the best branch's own error."""
+    """The most relevant error: for ``anyOf``/``oneOf``, the error of the branch the
+    data most likely meant (``best_match`` within it), recursively."""
     while e.context:
-        deeper = best_match(e.context)
+        branches: dict[object, list[ValidationError]] = {}
+        for sub in e.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        best = min(branches.values(), key=_branch_rank)
+        deeper = best_match(best)
         if deeper is None:
             break
         e = deeper
