@@ -51,7 +51,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 if not title:
                     continue
                 if title in titles:
-                    where = f"row {row!r}" if row else "the top of the dashboard"
+                    where = f"row {row!r}" if row else "the panels above the first row"
                     yield error(
                         board.locate(path),
                         "OAC303",
