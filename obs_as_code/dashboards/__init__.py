@@ -5,6 +5,11 @@ panel queries, cross-artifact checks); :mod:`obs_as_code.dashboards.kit` is the
 small helper layer users build dashboards with.
 """
 
-from obs_as_code.dashboards.render import RenderedDashboard, iter_panels, normalize, render_dashboard
+from obs_as_code.dashboards.render import (
+    RenderedDashboard,
+    iter_panels,
+    normalize,
+    render_dashboard,
+)
 
 __all__ = ["RenderedDashboard", "iter_panels", "normalize", "render_dashboard"]

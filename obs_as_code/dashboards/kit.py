@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from grafana_foundation_sdk.builders import bargauge as sdk_bargauge
 from grafana_foundation_sdk.builders import dashboard as sdk
@@ -211,8 +211,11 @@ def thresholds(*steps: tuple[float | None, str], percentage: bool = False) -> sd
     return sdk.ThresholdsConfig().mode(mode).steps([m.Threshold(value=v, color=c) for v, c in steps])
 
 
+P = TypeVar("P")
+
+
 def _common(
-    panel: Any,
+    panel: P,
     title: str,
     targets: Iterable[Any],
     *,
@@ -225,28 +228,29 @@ def _common(
     max_: float | None,
     datasource: m.DataSourceRef | None,
     loc: SourceLocation,
-) -> Any:
-    panel.title(title).span(width).height(height)
+) -> P:
+    b: Any = panel  # every SDK panel builder has these methods; they share no base class
+    b.title(title).span(width).height(height)
     targets = list(targets)
     if targets:
-        panel.targets(targets)
+        b.targets(targets)
     if unit is not None:
-        panel.unit(unit)
+        b.unit(unit)
     if description:
-        panel.description(description)
+        b.description(description)
     if thresholds_ is not None:
-        panel.thresholds(thresholds_)
+        b.thresholds(thresholds_)
     if min_ is not None:
-        panel.min(min_)
+        b.min(min_)
     if max_ is not None:
-        panel.max(max_)
+        b.max(max_)
     if datasource is not None:
-        panel.datasource(datasource)
+        b.datasource(datasource)
     else:
         first = next((t.build().datasource for t in targets if t.build().datasource is not None), None)
         if first is not None:
-            panel.datasource(first)
-    _mark(panel.build(), loc)
+            b.datasource(first)
+    _mark(b.build(), loc)
     return panel
 
 
@@ -272,7 +276,7 @@ def timeseries(
         p.stacking(common.StackingConfig().mode(common_model.StackingMode.NORMAL))
         p.fill_opacity(20)
     return _common(p, title, targets, unit=unit, width=width, height=height, description=description,
-                   thresholds_=thresholds, min_=min, max_=max, datasource=datasource, loc=capture())  # type: ignore[no-any-return]
+                   thresholds_=thresholds, min_=min, max_=max, datasource=datasource, loc=capture())
 
 
 def stat(
@@ -286,7 +290,7 @@ def stat(
     datasource: m.DataSourceRef | None = None,
 ) -> sdk_stat.Panel:
     """A single-value panel."""
-    return _common(sdk_stat.Panel(), title, targets, unit=unit, width=width, height=height,  # type: ignore[no-any-return]
+    return _common(sdk_stat.Panel(), title, targets, unit=unit, width=width, height=height,
                    description=description, thresholds_=thresholds, min_=None, max_=None,
                    datasource=datasource, loc=capture())
 
@@ -304,7 +308,7 @@ def gauge(
     datasource: m.DataSourceRef | None = None,
 ) -> sdk_gauge.Panel:
     """A gauge panel (set ``min``/``max`` for ratios: 0 and 1)."""
-    return _common(sdk_gauge.Panel(), title, targets, unit=unit, width=width, height=height,  # type: ignore[no-any-return]
+    return _common(sdk_gauge.Panel(), title, targets, unit=unit, width=width, height=height,
                    description=description, thresholds_=thresholds, min_=min, max_=max,
                    datasource=datasource, loc=capture())
 
@@ -322,7 +326,7 @@ def bargauge(
     datasource: m.DataSourceRef | None = None,
 ) -> sdk_bargauge.Panel:
     """A bar gauge panel (one bar per series)."""
-    return _common(sdk_bargauge.Panel(), title, targets, unit=unit, width=width, height=height,  # type: ignore[no-any-return]
+    return _common(sdk_bargauge.Panel(), title, targets, unit=unit, width=width, height=height,
                    description=description, thresholds_=thresholds, min_=min, max_=max,
                    datasource=datasource, loc=capture())
 
@@ -337,7 +341,7 @@ def table(
     datasource: m.DataSourceRef | None = None,
 ) -> sdk_table.Panel:
     """A table panel (use instant, ``table=True`` targets)."""
-    return _common(sdk_table.Panel(), title, targets, unit=unit, width=width, height=height,  # type: ignore[no-any-return]
+    return _common(sdk_table.Panel(), title, targets, unit=unit, width=width, height=height,
                    description=description, thresholds_=None, min_=None, max_=None,
                    datasource=datasource, loc=capture())
 
@@ -351,7 +355,7 @@ def logs(
 ) -> sdk_logs.Panel:
     """A logs panel over Loki targets (:func:`loki`)."""
     p = sdk_logs.Panel().show_time(True).wrap_log_message(True).enable_log_details(True)
-    return _common(p, title, targets, unit=None, width=width, height=height,  # type: ignore[no-any-return]
+    return _common(p, title, targets, unit=None, width=width, height=height,
                    description=description, thresholds_=None, min_=None, max_=None,
                    datasource=None, loc=capture())
 
@@ -361,7 +365,7 @@ def text(title: str, content: str, *, width: int = GRID_COLUMNS, height: int = 3
     from grafana_foundation_sdk.models import text as text_model
 
     p = sdk_text.Panel().content(content).mode(text_model.TextMode.MARKDOWN)
-    return _common(p, title, (), unit=None, width=width, height=height, description=None,  # type: ignore[no-any-return]
+    return _common(p, title, (), unit=None, width=width, height=height, description=None,
                    thresholds_=None, min_=None, max_=None, datasource=None, loc=capture())
 
 
@@ -452,6 +456,7 @@ def layout(board: sdk.Dashboard, items: Sequence[Any]) -> sdk.Dashboard:
             if item.repeat:
                 r.repeat(item.repeat)
             flow.next_id += 1
+            row_y = flow.y
             row_model = r.build()
             if item.location is not None:
                 _mark(row_model, item.location)
@@ -462,7 +467,7 @@ def layout(board: sdk.Dashboard, items: Sequence[Any]) -> sdk.Dashboard:
             if item.collapsed:
                 row_model.panels = children
                 # Collapsed children keep their positions, but take no room.
-                flow.y = row_model.grid_pos.y + 1
+                flow.y = row_y + 1
             else:
                 row_model.panels = []
                 panels.extend(children)

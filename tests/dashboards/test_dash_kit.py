@@ -56,7 +56,7 @@ def test_layout_never_overlaps_and_stays_in_grid(spec: list[tuple[bool, bool, li
     top = [p["gridPos"] for p in data["panels"]]
     boxes = [(g["x"], g["y"], g["w"], g["h"]) for g in top]
     for i, a in enumerate(boxes):
-        assert 0 <= a[0] and a[0] + a[2] <= 24
+        assert a[0] >= 0 and a[0] + a[2] <= 24
         for b in boxes[i + 1 :]:
             assert not overlap(a, b), (a, b)
     ids = [p["id"] for _path, p in iter_panels(data["panels"])]

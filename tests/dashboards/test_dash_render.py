@@ -7,12 +7,12 @@ import json
 from typing import Any
 
 import grafanalib.core as gl
+from dash_support import load_fixture
 from grafana_foundation_sdk.builders import dashboard as sdk
 from grafana_foundation_sdk.builders import prometheus, timeseries
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dash_support import load_fixture
 from obs_as_code.dashboards import normalize, render_dashboard
 from obs_as_code.dashboards.migrate import grid_height, migrate_rows
 from obs_as_code.model.dashboard import DashboardDef

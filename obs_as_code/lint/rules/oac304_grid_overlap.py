@@ -60,7 +60,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                         f"panel {panel_title(panel)!r} in dashboard {board.title!r} spans columns "
                         f"{b[0]}..{b[0] + b[2]}: the grid has 24",
                     )
-                for other_path, other, ob in placed:
+                for _other_path, other, ob in placed:
                     if overlap(b, ob):
                         yield error(
                             board.locate(path),
