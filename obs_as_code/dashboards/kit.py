@@ -171,8 +171,6 @@ def prom(
         q.ref_id(ref_id)
     if instant:
         q.instant()
-    else:
-        q.range()
     if table:
         from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 

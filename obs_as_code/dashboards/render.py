@@ -11,7 +11,6 @@ each panel (and target) back to the user's line.
 from __future__ import annotations
 
 import ast
-import copy
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -84,20 +83,33 @@ def _is_grafanalib(value: Any) -> bool:
     return type(value).__module__.startswith("grafanalib.")
 
 
+def _without_nulls(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # ``value: null`` is meaningful in threshold steps (the base step).
+    return {k: v for k, v in pairs if v is not None or k == "value"}
+
+
+def _decode(text: str) -> Any:
+    # Dropping nulls while decoding costs far less than another walk of the tree,
+    # and most SDK output has none but the threshold base steps: skip the hook then.
+    if text.count("null") == text.count('"value": null'):
+        return json.loads(text)
+    return json.loads(text, object_pairs_hook=_without_nulls)
+
+
 def source_json(source: Any) -> tuple[dict[str, Any], Any]:
-    """``(json dict, SDK model or None)`` for any accepted source."""
+    """``(json dict without nulls, SDK model or None)`` for any accepted source;
+    the source itself is never modified."""
     if isinstance(source, Mapping):
-        return copy.deepcopy(dict(source)), None
+        return _decode(json.dumps(source)), None
     if _is_sdk(source):
         from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
         model = source.build() if hasattr(source, "build") else source
-        data = json.loads(json.dumps(model, cls=JSONEncoder))
-        return data, model
+        return _decode(json.dumps(model, cls=JSONEncoder)), model
     if _is_grafanalib(source) and hasattr(source, "to_json_data"):
         from grafanalib._gen import DashboardEncoder
 
-        return json.loads(json.dumps(source.to_json_data(), cls=DashboardEncoder)), None
+        return _decode(json.dumps(source.to_json_data(), cls=DashboardEncoder)), None
     raise TypeError(
         f"unsupported dashboard source {type(source).__module__}.{type(source).__name__}: "
         "use a grafana-foundation-sdk Dashboard builder, a grafanalib Dashboard or a dict"
@@ -168,14 +180,20 @@ def iter_panels(panels: Any, prefix: DataPath = ("panels",)) -> Iterator[tuple[D
             yield from iter_panels(p["panels"], (*prefix, i, "panels"))
 
 
-def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = ()) -> dict[str, Any]:
-    """Normalized copy of dashboard JSON (see module docstring). Idempotent."""
+def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, copied: bool = False) -> dict[str, Any]:
+    """Normalized copy of dashboard JSON (see module docstring). Idempotent.
+
+    ``copied``: ``data`` is already a private copy without nulls (from
+    :func:`source_json`), so it is changed in place instead of copied again.
+    """
+    if not copied:
+        data = _drop_nulls(data)
     if needs_migration(data):
         data = migrate_rows(data)
     mapping, types = _input_mapping(data, datasources)
     if mapping:
         data = _replace_placeholders(data, mapping)
-    data = _drop_nulls({k: v for k, v in data.items() if k not in _EXPORT_KEYS})
+    data = {k: v for k, v in data.items() if k not in _EXPORT_KEYS}
     used_ids = {p.get("id") for _path, p in iter_panels(data.get("panels")) if p.get("id")}
     next_id = 1
     for _path, panel in iter_panels(data.get("panels")):
@@ -288,9 +306,10 @@ def render_dashboard(
     """
     raw, model = source_json(d.source)
     migrated = needs_migration(raw)
-    data = normalize(raw, datasources)
+    uid_in_source = raw.get("uid")
+    data = normalize(raw, datasources, copied=True)
     module = d.module or d.location.file
-    uid = d.uid or (raw.get("uid") if isinstance(raw.get("uid"), str) and raw.get("uid") else None)
+    uid = d.uid or (uid_in_source if isinstance(uid_in_source, str) and uid_in_source else None)
     uid = uid or default_uid or names.dashboard_uid(module)
     folder = d.folder if d.folder is not None else names.dashboard_folder(module)
     data["uid"] = uid
