@@ -31,12 +31,16 @@ def _module(d: DashboardDef) -> str:
 def render_project(project: Project) -> ProjectDashboards:
     """Render every :class:`DashboardDef` of ``project`` (once: the result is cached
     on the project, so the renderer and the OAC3xx checks share it)."""
-    cached = getattr(project, _CACHE_ATTR, None)
-    if isinstance(cached, ProjectDashboards):
-        return cached
-    result = ProjectDashboards()
     datasources = project.all(Datasource)
     defs = project.all(DashboardDef)
+    # Keyed by the definitions' identities: a generator adding a dashboard later
+    # invalidates it.
+    key = tuple(map(id, [*defs, *datasources]))
+    cached = getattr(project, _CACHE_ATTR, None)
+    if isinstance(cached, tuple) and cached[0] == key:
+        hit: ProjectDashboards = cached[1]
+        return hit
+    result = ProjectDashboards()
     per_module = Counter(_module(d) for d in defs)
     for d in defs:
         # A module declaring several dashboards gets the variable name in each UID.
@@ -76,5 +80,5 @@ def render_project(project: Project) -> ProjectDashboards:
             )
         )
     result.dashboards = [r for r in result.dashboards if by_uid[r.uid] is r]
-    setattr(project, _CACHE_ATTR, result)
+    setattr(project, _CACHE_ATTR, (key, result))
     return result

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from obs_as_code.dashboards.project import render_project
@@ -42,10 +43,13 @@ def variables(board: RenderedDashboard) -> list[dict[str, Any]]:
     return [v for v in items or [] if isinstance(v, dict)]
 
 
+@lru_cache(maxsize=8192)
 def prepare_promql(expr: str) -> str:
     """``expr`` with Grafana variables outside string literals replaced: by ``5m`` in a
     range or offset position, by ``1`` elsewhere. Variables inside quotes (label
     matchers) are left alone: they are already valid PromQL strings."""
+    if "$" not in expr and "[[" not in expr:
+        return expr
     out: list[str] = []
     i = 0
     quote: str | None = None
