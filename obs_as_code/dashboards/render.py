@@ -11,6 +11,7 @@ each panel (and target) back to the user's line.
 from __future__ import annotations
 
 import ast
+import copy
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -29,7 +30,19 @@ from obs_as_code.source import SourceLocation, project_root
 DataPath = tuple[str | int, ...]
 
 #: Export metadata Grafana adds to shared dashboards; meaningless once provisioned.
-_EXPORT_KEYS = ("__inputs", "__requires", "__elements", "id", "version", "iteration")
+_EXPORT_KEYS = ("__inputs", "__requires", "__elements", "id", "version", "iteration", "gnetId")
+#: Link fields Grafana defaults when absent (its schema requires them).
+_LINK_DEFAULTS: dict[str, Any] = {
+    "asDropdown": False,
+    "icon": "external link",
+    "includeVars": False,
+    "keepTime": False,
+    "tags": [],
+    "targetBlank": False,
+    "tooltip": "",
+    "type": "link",
+    "title": "",
+}
 _PLACEHOLDER = re.compile(r"\$\{(DS_[A-Za-z0-9_]+)\}")
 #: Datasource names Grafana reserves, as written in old dashboards -> reference.
 _BUILTIN_DATASOURCES: dict[str, dict[str, str]] = {
@@ -221,6 +234,7 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
         for var in templating.get("list") or []:
             if isinstance(var, dict) and "datasource" in var:
                 var["datasource"] = _datasource_ref(var["datasource"], datasources, types)
+    _fill_defaults(data)
     annotations = data.get("annotations")
     if not isinstance(annotations, dict):
         annotations = {}
@@ -237,6 +251,31 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
 
 # ---------------------------------------------------------------------------
 # Source map
+
+
+def _fill_defaults(data: dict[str, Any]) -> None:
+    """Spell out what Grafana assumes when a field is absent and its schema requires
+    (older exports, grafanalib): fieldConfig ``overrides``, the base threshold step's
+    ``value``, link flags, an empty variable ``current``, ``refresh: false``."""
+    for _path, panel in iter_panels(data.get("panels")):
+        fc = panel.get("fieldConfig")
+        if isinstance(fc, dict):
+            fc.setdefault("overrides", [])
+            fc.setdefault("defaults", {})
+            steps = ((fc.get("defaults") or {}).get("thresholds") or {}).get("steps")
+            if isinstance(steps, list) and steps and isinstance(steps[0], dict):
+                steps[0].setdefault("value", None)
+    for link in data.get("links") or []:
+        if isinstance(link, dict):
+            for key, value in _LINK_DEFAULTS.items():
+                link.setdefault(key, copy.copy(value))
+    templating = data.get("templating")
+    for var in (templating.get("list") or []) if isinstance(templating, dict) else []:
+        current = var.get("current") if isinstance(var, dict) else None
+        if isinstance(current, dict) and not ("text" in current and "value" in current):
+            del var["current"]  # Grafana picks the current value itself
+    if data.get("refresh") is False:
+        data["refresh"] = ""
 
 
 def _sdk_locations(model: Any, fallback: SourceLocation) -> dict[DataPath, SourceLocation]:

@@ -79,3 +79,30 @@ def test_oac_validate_runs_the_schema(project: Callable[..., Compiled], tmp_path
 def test_committed_schema_is_current(tmp_path: Path) -> None:
     subprocess.run([str(REPO / "scripts" / "gen-dashboard-schema.sh"), str(tmp_path)], check=True, capture_output=True)
     assert (tmp_path / "dashboard.schema.json").read_bytes() == (SCHEMA_DIR / "dashboard.schema.json").read_bytes()
+
+
+@pytest.mark.parametrize("name", ["legacy_rows.json", "exported_inputs.json", "large_modern.json"])
+def test_normalized_fixtures_are_schema_valid(name: str) -> None:
+    # Older exports omit fields Grafana defaults (overrides, link flags, current);
+    # normalization spells them out so the schema accepts what Grafana accepts.
+    from dash_support import load_fixture
+
+    from obs_as_code.dashboards import normalize
+
+    raw = load_fixture(name)
+    assert list(dashboard_errors(normalize(raw))) == []
+
+
+def test_grafanalib_dashboard_is_schema_valid() -> None:
+    import grafanalib.core as gl
+
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    board = gl.Dashboard(
+        title="G",
+        panels=[gl.TimeSeries(title="R", dataSource="prometheus", targets=[gl.Target(expr="sum(up)")],
+                              gridPos=gl.GridPos(h=8, w=12, x=0, y=0))],
+        templating=gl.Templating(list=[gl.Template(name="job", query="label_values(up, job)", dataSource="prometheus")]),
+    ).auto_panel_ids()
+    assert list(dashboard_errors(render_dashboard(DashboardDef(board, uid="g")).json)) == []
