@@ -9,7 +9,7 @@ from dash_support import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-import bench_dashboards  # noqa: E402
+import bench_dashboards
 
 
 def test_bench_runs_every_variant_on_a_tiny_input() -> None:
