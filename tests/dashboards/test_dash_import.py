@@ -112,7 +112,7 @@ MIRROR_ROOT = Path("/work/.mirror")
 
 
 def _real_dashboards() -> list[tuple[str, Path, str]]:
-    found = []
+    found: list[tuple[str, Path, str]] = []
     for repo, folder in MIRRORS.items():
         git_dir = MIRROR_ROOT / repo.replace("/", "+") / "repo"
         if not git_dir.is_dir():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 import pytest
 from dash_support import REPO, assert_golden
@@ -27,7 +28,7 @@ def _compiled() -> Compiled:
     return compile_project(REPO)
 
 
-def _dashboards() -> dict[str, dict]:
+def _dashboards() -> dict[str, dict[str, Any]]:
     return {a.path: a.data for a in _compiled().artifacts if a.path.startswith("grafana/dashboards/")}
 
 
