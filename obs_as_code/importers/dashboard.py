@@ -12,7 +12,6 @@ semantically equal to the input: same panels, queries, layout and variables
 from __future__ import annotations
 
 import keyword
-import pprint
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -97,9 +96,18 @@ _VARIABLE_SETTERS: dict[str, str] = {
 _VARIABLE_RUNTIME = {"current", "options", "definition", "skipUrlSync", "allowCustomValue", "hide", "auto", "auto_min", "auto_count"}
 
 
-def _lit(value: Any, indent: int) -> str:
-    text = pprint.pformat(value, width=max(40, 100 - indent), sort_dicts=False)
-    return text.replace("\n", "\n" + " " * indent)
+def _lit(value: Any, indent: int, width: int = 100) -> str:
+    """A Python literal for JSON ``value``, broken one item a line (like black) when
+    it does not fit; ``indent`` is the indentation of the line it starts on."""
+    text = repr(value)
+    if len(text) + indent <= width or not isinstance(value, (dict, list)) or not value:
+        return text
+    pad = " " * (indent + 4)
+    if isinstance(value, dict):
+        items = [f"{pad}{k!r}: {_lit(v, indent + 4, width)}," for k, v in value.items()]
+        return "{\n" + "\n".join(items) + "\n" + " " * indent + "}"
+    items = [f"{pad}{_lit(v, indent + 4, width)}," for v in value]
+    return "[\n" + "\n".join(items) + "\n" + " " * indent + "]"
 
 
 def _ds(value: Any) -> str | None:
@@ -122,7 +130,9 @@ def _target_language(target: Mapping[str, Any], panel: Mapping[str, Any]) -> str
 
 
 def _target(target: Any, panel: Mapping[str, Any], indent: int) -> str:
-    raw = f"k.Raw({_lit(target, indent + 6)})"
+    """A target as a builder chain (one call a line), else ``k.Raw``; ``indent`` is the
+    indentation of its first line (the chain sits inside brackets, so no parentheses)."""
+    raw = f"k.Raw({_lit(target, indent)})"
     if not isinstance(target, Mapping):
         return raw
     language = _target_language(target, panel)
@@ -142,9 +152,10 @@ def _target(target: Any, panel: Mapping[str, Any], indent: int) -> str:
                       (False, True): ".range()", (None, True): ".range()"}.get(mode, ""))
         if mode not in ((True, True), (True, False), (True, None), (False, True), (None, True), (None, None)):
             return raw
-    for key, value in target.items():
-        if key in extra:
+    for key in setters:
+        if key not in target or key in extra:
             continue
+        value = target[key]
         if key == "datasource":
             ds = _ds(value)
             if ds is None:
@@ -158,39 +169,42 @@ def _target(target: Any, panel: Mapping[str, Any], indent: int) -> str:
                 return raw
             calls.append(f".editor_mode({module}({value!r}))")
         else:
-            calls.append(f".{setters[key]}({_lit(value, indent + 6)})")
-    return "".join(c for c in calls if c)
+            calls.append(f".{setters[key]}({_lit(value, indent)})")
+    return ("\n" + " " * indent).join(c for c in calls if c)
 
 
 def _panel(panel: Mapping[str, Any], indent: int) -> str:
     pad = " " * indent
     unknown = set(panel) - set(_PANEL_SETTERS)
+    raw = f"k.Raw({_lit(dict(panel), indent)})"
     if panel.get("type") == "row" or unknown or panel.get("libraryPanel"):
-        return f"k.Raw({_lit(dict(panel), indent + 6)})"
+        return raw
     lines = ["sdk.Panel()"]
-    for key, value in panel.items():
-        method, how = _PANEL_SETTERS[key]
+    for key, (method, how) in _PANEL_SETTERS.items():
+        if key not in panel:
+            continue
+        value = panel[key]
         if how == "lit":
             lines.append(f".{method}({_lit(value, indent + 4)})")
         elif how == "ds":
             ds = _ds(value)
             if ds is None:
-                return f"k.Raw({_lit(dict(panel), indent + 6)})"
+                return raw
             lines.append(f".{method}({ds})")
         elif how == "grid":
             grid = _grid(value)
             if grid is None:
-                return f"k.Raw({_lit(dict(panel), indent + 6)})"
+                return raw
             lines.append(f".{method}({grid})")
         elif how == "raw":
             lines.append(f".{method}(k.Raw({_lit(value, indent + 4)}))")
         elif how == "rawlist":
-            items = ", ".join(f"k.Raw({_lit(v, indent + 8)})" for v in value or [])
-            lines.append(f".{method}([{items}])")
+            items = "".join(f"{pad}        k.Raw({_lit(v, indent + 8)}),\n" for v in value or [])
+            lines.append(f".{method}([\n{items}{pad}    ])" if items else f".{method}([])")
         elif how == "targets":
-            targets = [_target(t, panel, indent + 4) for t in value or []]
-            inner = ("\n" + pad + "        ").join(t + "," for t in targets)
-            lines.append(f".{method}([\n{pad}        {inner}\n{pad}    ])" if targets else f".{method}([])")
+            targets = [_target(t, panel, indent + 8) for t in value or []]
+            inner = "".join(f"{pad}        {t},\n" for t in targets)
+            lines.append(f".{method}([\n{inner}{pad}    ])" if targets else f".{method}([])")
     return "(\n" + pad + "    " + ("\n" + pad + "    ").join(lines) + "\n" + pad + ")"
 
 
@@ -198,7 +212,7 @@ def _row(panel: Mapping[str, Any], indent: int) -> str:
     pad = " " * indent
     known = {"type", "title", "id", "gridPos", "collapsed", "panels", "repeat", "datasource"}
     if set(panel) - known or (panel.get("datasource") is not None and _ds(panel.get("datasource")) is None):
-        return f"k.Raw({_lit(dict(panel), indent + 6)})"
+        return f"k.Raw({_lit(dict(panel), indent)})"
     calls = [f"sdk.Row({panel.get('title', '')!r})"]
     if "id" in panel:
         calls.append(f".id({panel['id']!r})")
@@ -219,7 +233,7 @@ def _row(panel: Mapping[str, Any], indent: int) -> str:
 
 def _variable(var: Mapping[str, Any], indent: int) -> str:
     kind = str(var.get("type") or "")
-    raw = f"k.Raw({_lit(dict(var), indent + 6)})"
+    raw = f"k.Raw({_lit(dict(var), indent)})"
     if kind not in _VARIABLES or not isinstance(var.get("name"), str):
         return raw
     cls, query_method = _VARIABLES[kind]
@@ -318,16 +332,16 @@ def to_python(dashboard: dict[str, Any], *, datasources: Sequence[Datasource] = 
     if isinstance(time, Mapping) and "from" in time and "to" in time:
         board.append(f".time({time['from']!r}, {time['to']!r})")
     if isinstance(data.get("timepicker"), Mapping) and data["timepicker"]:
-        board.append(f".timepicker(k.Raw({_lit(data['timepicker'], 8)}))")
+        board.append(f".timepicker(k.Raw({_lit(data['timepicker'], 4)}))")
     templating = data.get("templating") or {}
     for var in templating.get("list") or [] if isinstance(templating, Mapping) else []:
         board.append(f".with_variable({_variable(var, 4)})")
     annotations = (data.get("annotations") or {}).get("list") or []
     if annotations:
-        items = "".join(f"        k.Raw({_lit(a, 14)}),\n" for a in annotations)
+        items = "".join(f"        k.Raw({_lit(a, 8)}),\n" for a in annotations)
         board.append(f".annotations([\n{items}    ])")
     if data.get("links"):
-        items = "".join(f"        k.Raw({_lit(a, 14)}),\n" for a in data["links"])
+        items = "".join(f"        k.Raw({_lit(a, 8)}),\n" for a in data["links"])
         board.append(f".links([\n{items}    ])")
     panels: list[str] = []
     for p in data.get("panels") or []:
