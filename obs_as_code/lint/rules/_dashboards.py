@@ -104,27 +104,38 @@ class Target:
         return self.board.locate(self.path)
 
 
-def _datasource_type(board: RenderedDashboard, ref: Any) -> str | None:
+def datasource_variables(board: RenderedDashboard) -> dict[str, str]:
+    """The dashboard's datasource variables: name -> plugin type they pick."""
+    return {str(v.get("name")): str(v.get("query") or "") for v in variables(board) if v.get("type") == "datasource"}
+
+
+def _datasource_type(ref: Any, ds_vars: dict[str, str]) -> str | None:
     if not isinstance(ref, dict):
         return None
+    kind = ref.get("type")
+    if isinstance(kind, str) and kind not in ("datasource", ""):
+        return kind
     uid = ref.get("uid")
-    if isinstance(ref.get("type"), str) and ref["type"] not in ("datasource", ""):
-        return str(ref["type"])
-    if isinstance(uid, str):
+    if isinstance(uid, str) and "$" in uid:
         names = variable_names(uid)
-        for var in variables(board):
-            if names and var.get("name") == names[0] and var.get("type") == "datasource":
-                return str(var.get("query") or "") or None
+        if names and ds_vars.get(names[0]):
+            return ds_vars[names[0]]
     return None
 
 
 def targets(board: RenderedDashboard) -> Iterator[Target]:
     """Every target of every panel, with its query language."""
+    ds_vars = datasource_variables(board)
     for path, panel in iter_panels(board.json.get("panels")):
+        panel_kind: str | bool | None = False  # resolved once per panel, when needed
         for k, t in enumerate(panel.get("targets") or []):
             if not isinstance(t, dict):
                 continue
-            kind = _datasource_type(board, t.get("datasource")) or _datasource_type(board, panel.get("datasource"))
+            kind = _datasource_type(t.get("datasource"), ds_vars)
+            if kind is None:
+                if panel_kind is False:
+                    panel_kind = _datasource_type(panel.get("datasource"), ds_vars)
+                kind = panel_kind or None
             if kind is None:
                 # No datasource said: Grafana uses the default one (Prometheus here).
                 kind = "prometheus" if "expr" in t else None

@@ -5,12 +5,13 @@ which is rarely what its title says, and a quantile over it is per instance."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 import promql_parser
 
 from obs_as_code.diagnostics import Diagnostic, error
-from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.engine import Check, LintContext, parse_promql
 from obs_as_code.lint.rules._dashboards import panel_title, prepare_promql, rendered, targets
 
 RATE_FUNCTIONS = frozenset({"rate", "irate", "increase"})
@@ -38,15 +39,23 @@ def unaggregated_calls(node: Any, aggregated: bool = False) -> Iterator[str]:
         yield from unaggregated_calls(node.expr, aggregated)
 
 
+@lru_cache(maxsize=8192)
+def findings(expr: str) -> tuple[str, ...]:
+    """Sorted names of the un-aggregated rate-like calls in a panel query (dashboards
+    repeat queries a lot: each is walked once). Unparsable queries give none: OAC302
+    reports them."""
+    ast, problem = parse_promql(prepare_promql(expr))
+    if problem is not None:
+        return ()
+    return tuple(sorted(set(unaggregated_calls(ast))))
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
         for t in targets(board):
             if t.language != "promql" or not t.expr:
                 continue
-            ast, problem = ctx.parse(prepare_promql(t.expr))
-            if problem is not None:
-                continue  # OAC302 reports it
-            for name in sorted(set(unaggregated_calls(ast))):
+            for name in findings(t.expr):
                 yield error(
                     t.location,
                     "OAC301",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from obs_as_code.dashboards.render import DataPath
+from obs_as_code.dashboards.render import DataPath, RenderedDashboard, iter_panels
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import rendered, variable_names, variables
@@ -19,17 +19,22 @@ BUILTIN_UIDS = frozenset({"grafana", "-- Grafana --", "-- Mixed --", "-- Dashboa
 BUILTIN_TYPES = frozenset({"datasource", "grafana", "__expr__"})
 
 
-def refs(value: Any, path: DataPath) -> Iterator[tuple[DataPath, dict[str, Any]]]:
-    """Every ``datasource`` reference object under ``value``."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if k == "datasource" and isinstance(v, dict):
-                yield (*path, k), v
-            else:
-                yield from refs(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from refs(v, (*path, i))
+def refs(board: RenderedDashboard) -> Iterator[tuple[DataPath, dict[str, Any]]]:
+    """Every ``datasource`` reference of a dashboard: panels, their targets, template
+    variables and annotations (the places Grafana reads one from)."""
+    for path, panel in iter_panels(board.json.get("panels")):
+        if isinstance(panel.get("datasource"), dict):
+            yield (*path, "datasource"), panel["datasource"]
+        for k, t in enumerate(panel.get("targets") or []):
+            if isinstance(t, dict) and isinstance(t.get("datasource"), dict):
+                yield (*path, "targets", k, "datasource"), t["datasource"]
+    for i, var in enumerate(variables(board)):
+        if isinstance(var.get("datasource"), dict):
+            yield ("templating", "list", i, "datasource"), var["datasource"]
+    annotations = board.json.get("annotations")
+    for i, ann in enumerate(annotations.get("list") or [] if isinstance(annotations, dict) else []):
+        if isinstance(ann, dict) and isinstance(ann.get("datasource"), dict):
+            yield ("annotations", "list", i, "datasource"), ann["datasource"]
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -40,7 +45,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     types = {d.type for d in declared}
     for board in rendered(ctx):
         ds_vars = {str(v.get("name")) for v in variables(board) if v.get("type") == "datasource"}
-        for path, ref in refs(board.json, ()):
+        for path, ref in refs(board):
             uid = ref.get("uid")
             kind = ref.get("type")
             if kind in BUILTIN_TYPES or uid in BUILTIN_UIDS:
