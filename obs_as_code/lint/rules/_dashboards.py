@@ -127,15 +127,17 @@ def targets(board: RenderedDashboard) -> Iterator[Target]:
     """Every target of every panel, with its query language."""
     ds_vars = datasource_variables(board)
     for path, panel in iter_panels(board.json.get("panels")):
-        panel_kind: str | bool | None = False  # resolved once per panel, when needed
+        panel_kind: str | None = None
+        panel_resolved = False  # the panel's datasource is looked up once, when needed
         for k, t in enumerate(panel.get("targets") or []):
             if not isinstance(t, dict):
                 continue
             kind = _datasource_type(t.get("datasource"), ds_vars)
             if kind is None:
-                if panel_kind is False:
+                if not panel_resolved:
                     panel_kind = _datasource_type(panel.get("datasource"), ds_vars)
-                kind = panel_kind or None
+                    panel_resolved = True
+                kind = panel_kind
             if kind is None:
                 # No datasource said: Grafana uses the default one (Prometheus here).
                 kind = "prometheus" if "expr" in t else None
