@@ -269,10 +269,16 @@ def _variable(var: Mapping[str, Any], indent: int) -> str:
 
 
 def _identifier(title: str) -> str:
-    name = re.sub(r"\W+", "_", title.lower()).strip("_") or "dashboard"
+    """A module-level variable name from the title (ASCII, never a keyword)."""
+    name = re.sub(r"[^0-9a-z]+", "_", title.lower()).strip("_") or "dashboard"
     if name[0].isdigit() or keyword.iskeyword(name):
         name = f"dashboard_{name}"
     return name
+
+
+def _docstring_safe(text: str) -> str:
+    """``text`` fit for a triple-quoted docstring: one line, no quotes or backslashes."""
+    return re.sub(r"[\\\"\x00-\x1f\x7f\u2028\u2029]+", " ", text).strip()
 
 
 def to_python(dashboard: dict[str, Any], *, datasources: Sequence[Datasource] = (), source: str | None = None) -> str:
@@ -290,7 +296,8 @@ def to_python(dashboard: dict[str, Any], *, datasources: Sequence[Datasource] = 
     }
     dropped = sorted(set(data) - carried)
     out: list[str] = [
-        f'"""{title}: imported with `oac import dashboard`{f" from {source}" if source else ""}.',
+        f'"""{_docstring_safe(title)}: imported with `oac import dashboard`'
+        f'{f" from {_docstring_safe(source)}" if source else ""}.',
         "",
         "Panels and queries the SDK builders express are builder calls; the rest is kept",
         'as k.Raw(JSON) so the dashboard stays the same."""',

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from dash_support import FIXTURES, REPO, load_fixture, write_project
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from obs_as_code.cli import cli
 from obs_as_code.dashboards import normalize
@@ -135,3 +137,44 @@ def test_real_dashboard_round_trip(repo: str, git_dir: Path, path: str) -> None:
     original = unwrap(json.loads(text))
     source = to_python(original, datasources=DATASOURCES, source=f"{repo}/{path}")
     assert differences(normalize(original, DATASOURCES), rebuild(source)) == []
+
+
+# ---------------------------------------------------------------------------
+# Generated dashboards: whatever the JSON holds, the module rebuilds it.
+
+_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
+_json = st.recursive(
+    st.one_of(st.booleans(), st.integers(-100, 100), _text),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text("abcxyz", min_size=1, max_size=4), inner, max_size=3)),
+    max_leaves=6,
+)
+_grid = st.fixed_dictionaries({"h": st.integers(1, 20), "w": st.integers(1, 24), "x": st.integers(0, 23), "y": st.integers(0, 99)})
+_prom_target = st.fixed_dictionaries(
+    {"expr": _text, "refId": st.sampled_from(["A", "B", "C"])},
+    optional={"legendFormat": _text, "hide": st.booleans(), "interval": st.sampled_from(["1m", "30s"]),
+              "datasource": st.just({"type": "prometheus", "uid": "prometheus"}), "instant": st.booleans()},
+)
+_panel = st.fixed_dictionaries(
+    {"type": st.sampled_from(["timeseries", "stat", "table", "graph"]), "title": _text, "gridPos": _grid,
+     "id": st.integers(1, 10_000)},
+    optional={"targets": st.lists(_prom_target, max_size=3), "options": st.dictionaries(st.text("ab", min_size=1, max_size=3), _json, max_size=2),
+              "description": _text, "repeat": st.just("job"), "legend": _json},
+)
+_variable = st.fixed_dictionaries(
+    {"name": st.sampled_from(["job", "instance", "env"]), "type": st.sampled_from(["query", "custom", "interval", "constant", "textbox"]),
+     "query": _text},
+    optional={"multi": st.booleans(), "includeAll": st.booleans(), "label": _text, "regex": _text},
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=_text.filter(str.strip), panels=st.lists(_panel, max_size=5), variables=st.lists(_variable, max_size=3, unique_by=lambda v: v["name"]))
+def test_generated_dashboards_round_trip(title: str, panels: list[dict[str, object]], variables: list[dict[str, object]]) -> None:
+    ids = set()
+    for p in panels:  # ids must be unique for the comparison to be meaningful
+        while p["id"] in ids:
+            p["id"] = int(str(p["id"])) + 1
+        ids.add(p["id"])
+    original = {"title": title, "schemaVersion": 39, "panels": panels, "templating": {"list": variables}}
+    source = to_python(original)
+    assert differences(normalize(original), rebuild(source)) == []
