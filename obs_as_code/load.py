@@ -141,7 +141,7 @@ def collect(module: Any, ref: ModuleRef, root: Path) -> list[tuple[str, Definiti
     found: list[tuple[str, Definition]] = []
     adapters: list[Adapter] | None = None
     for name, value in vars(module).items():
-        if name.startswith("_") or isinstance(value, type) or (callable(value) and not isinstance(value, Definition)):
+        if name.startswith("_") or isinstance(value, type) or callable(value) and not isinstance(value, Definition):
             continue
         if getattr(value, "__module__", None) == "builtins" and not isinstance(value, (list, tuple, dict)):
             continue

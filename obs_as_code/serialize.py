@@ -79,4 +79,4 @@ def dump_json(data: Any) -> str:
 def load_yaml(text: str) -> Any:
     """Parse YAML with the fastest safe loader available (for round-trip checks)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - safe loader

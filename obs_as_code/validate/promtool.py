@@ -44,7 +44,7 @@ def map_output(
     output: str, build_dir: Path, artifacts: Sequence[Artifact], code: str, tool: str
 ) -> list[Diagnostic]:
     """Turn a validator's output into diagnostics at the user's source where possible."""
-    by_path = {str(build_dir / a.path): a for a in artifacts}
+    by_path = {str((build_dir / a.path)): a for a in artifacts}
     by_path.update({a.path: a for a in artifacts})
     out: list[Diagnostic] = []
     for raw in output.splitlines():
