@@ -31,6 +31,8 @@ DataPath = tuple[str | int, ...]
 
 #: Export metadata Grafana adds to shared dashboards; meaningless once provisioned.
 _EXPORT_KEYS = ("__inputs", "__requires", "__elements", "id", "version", "iteration", "gnetId")
+#: Fields only interval variables have.
+_INTERVAL_ONLY = ("auto", "auto_min", "auto_count")
 #: Link fields Grafana defaults when absent (its schema requires them).
 _LINK_DEFAULTS: dict[str, Any] = {
     "asDropdown": False,
@@ -256,7 +258,8 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
 def _fill_defaults(data: dict[str, Any]) -> None:
     """Spell out what Grafana assumes when a field is absent and its schema requires
     (older exports, grafanalib): fieldConfig ``overrides``, the base threshold step's
-    ``value``, link flags, an empty variable ``current``, ``refresh: false``."""
+    ``value``, link flags, an empty variable ``current``, ``refresh: false``; and drop
+    the interval-only fields the SDK writes on every variable."""
     for _path, panel in iter_panels(data.get("panels")):
         fc = panel.get("fieldConfig")
         if isinstance(fc, dict):
@@ -271,6 +274,10 @@ def _fill_defaults(data: dict[str, Any]) -> None:
                 link.setdefault(key, copy.copy(value))
     templating = data.get("templating")
     for var in (templating.get("list") or []) if isinstance(templating, dict) else []:
+        if isinstance(var, dict) and var.get("type") != "interval":
+            # The SDK writes the interval variable's auto-step fields on every variable.
+            for key in _INTERVAL_ONLY:
+                var.pop(key, None)
         current = var.get("current") if isinstance(var, dict) else None
         if isinstance(current, dict) and not ("text" in current and "value" in current):
             del var["current"]  # Grafana picks the current value itself
