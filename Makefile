@@ -39,5 +39,8 @@ lint: $(STAMP) ## ruff and mypy --strict
 bench: $(STAMP) ## Benchmarks: ratios against baselines measured in the same run
 	$(BIN)/python benchmarks/run.py
 
+schema: ## Regenerate the Grafana dashboard JSON schema from @grafana/schema (needs node and npm)
+	./scripts/gen-dashboard-schema.sh
+
 clean: ## Remove caches (not build/, which is committed)
 	rm -rf .oac-cache .pytest_cache .mypy_cache .ruff_cache

@@ -34,7 +34,9 @@ Adapter = Callable[[str, Any, ModuleRef, SourceLocation], Definition | None]
 
 #: "module:function" of each adapter, imported only when a module holds an object
 #: that is not one of ours.
-ADAPTERS: list[str] = []
+ADAPTERS: list[str] = [
+    "obs_as_code.dashboards.adapters:adapt",
+]
 
 
 @dataclass

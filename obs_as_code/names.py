@@ -83,3 +83,18 @@ def alertmanager_template(name: str) -> str:
 def rule_test_file(module_path: str) -> str:
     """Output path (relative to ``build/``) of the promtool unit tests of a module."""
     return f"tests/{module_stem(module_path, under='alerts')}.yaml"
+
+
+def dashboard_file(folder_path: str, uid: str) -> str:
+    """Output path (relative to ``build/``) of a dashboard: ``grafana/dashboards/<folder>/<uid>.json``."""
+    folder = f"{folder_path.strip('/')}/" if folder_path.strip("/") else ""
+    return f"grafana/dashboards/{folder}{uid}.json"
+
+
+#: Output paths (relative to ``build/``) of the Grafana provisioning files.
+DASHBOARD_PROVIDER_FILE = "grafana/provisioning/dashboards/obs-as-code.yaml"
+DATASOURCES_FILE = "grafana/provisioning/datasources/datasources.yaml"
+
+
+#: Where the provisioning file tells Grafana the dashboards are mounted.
+GRAFANA_DASHBOARDS_MOUNT = "/var/lib/grafana/dashboards"

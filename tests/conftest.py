@@ -1,21 +1,12 @@
-"""Shared fixtures: throwaway projects, the CLI, real binaries."""
+"""Fixtures shared by the whole suite (helpers live in oac_testing.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import textwrap
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-
-from obs_as_code.cli import cli
-
-REPO = Path(__file__).resolve().parent.parent
-
-ProjectFactory = Callable[[dict[str, str]], Path]
+from oac_testing import ProjectFactory
 
 
 @pytest.fixture
@@ -32,23 +23,3 @@ def make_project(tmp_path: Path) -> ProjectFactory:
         return root
 
     return make
-
-
-def run_oac(*args: str) -> Result:
-    """Invoke ``oac`` in-process; stdout and stderr are kept apart."""
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def tree_snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` with its bytes (for 'left untouched' assertions)."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def need_binary(name: str) -> str:
-    """Path of a real binary; skip on a developer machine without it, fail in CI."""
-    found = shutil.which(name)
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is required in CI (.ci/run installs it)")
-        pytest.skip(f"{name} not installed (apt-get install prometheus prometheus-alertmanager)")
-    return found

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, ProjectFactory, run_oac, tree_snapshot
+from oac_testing import REPO, ProjectFactory, run_oac, tree_snapshot
 
 GOOD_ALERT = """
 from obs_as_code import AlertRule, RuleGroup

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from oac_testing import REPO
 
 
 def _actionlint() -> str:

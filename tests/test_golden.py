@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_oac
+from oac_testing import REPO, run_oac
 
 GOLDEN = REPO / "tests/golden/full"
 FILES = ["prometheus/prometheus.yml", "prometheus/rules/service.yaml"]

@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-from conftest import ProjectFactory
+from oac_testing import ProjectFactory
 
 from obs_as_code.model import AlertRule, RuleGroup
 from obs_as_code.pipeline import load

@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "diff": "obs_as_code.cli.grafana_cmds:diff",
     "publish": "obs_as_code.cli.grafana_cmds:publish",
     "test": "obs_as_code.cli.test_cmd:test",
+    "import": "obs_as_code.cli.import_cmd:import_group",
 }
 
 #: One-line help per command, shown by ``oac --help`` without importing the command.
@@ -27,6 +28,7 @@ SHORT_HELP: dict[str, str] = {
     "diff": "Show what `oac publish` would change in Grafana (per folder, dashboard, panel).",
     "publish": "Publish build/ to Grafana: folders, dashboards, datasources; idempotent.",
     "test": "Run alert unit tests (promtool) and routing tests (amtool).",
+    "import": "Turn existing dashboard JSON (and more) into Python modules.",
 }
 
 

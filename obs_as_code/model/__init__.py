@@ -19,6 +19,8 @@ from obs_as_code.model.alertmanager import (
 )
 from obs_as_code.model.base import Definition
 from obs_as_code.model.catalog import Metric, MetricsCatalog
+from obs_as_code.model.dashboard import DashboardDef
+from obs_as_code.model.datasource import Datasource
 from obs_as_code.model.prometheus import (
     AlertmanagerTarget,
     Authorization,
@@ -47,6 +49,8 @@ __all__ = [
     "AlertmanagerTarget",
     "Authorization",
     "BasicAuth",
+    "DashboardDef",
+    "Datasource",
     "Definition",
     "Email",
     "ExpectedAlert",

@@ -134,7 +134,10 @@ def test_token_never_appears_in_output_or_logs(fake: FakeGrafana, build_dir: Pat
 
 
 def test_import_writes_json_when_no_python_importer(fake: FakeGrafana, build_dir: Path,
-                                                    tmp_path: Path) -> None:
+                                                    tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # A None entry makes `import obs_as_code.importers.dashboard` raise ImportError.
+    monkeypatch.setitem(sys.modules, "obs_as_code.importers.dashboard", None)
     env = {"GRAFANA_TOKEN": fake.admin_token}
     assert run(publish, ["--grafana-url", fake.url, "--build-dir", str(build_dir)],
                env).exit_code == 0
@@ -177,3 +180,18 @@ def test_import_group_exposes_the_grafana_subcommand() -> None:
 
     result = CliRunner().invoke(import_group, ["grafana", "--help"])
     assert result.exit_code == 0 and "--folder" in result.output
+
+
+def test_import_writes_python_with_the_real_importer(fake: FakeGrafana, build_dir: Path,
+                                                     tmp_path: Path) -> None:
+    env = {"GRAFANA_TOKEN": fake.admin_token}
+    assert run(publish, ["--grafana-url", fake.url, "--build-dir", str(build_dir)],
+               env).exit_code == 0
+    out = tmp_path / "imported"
+    result = run(import_grafana, ["--grafana-url", fake.url, "--folder", "cteam", "-o",
+                                  str(out)], env)
+    assert result.exit_code == 0, result.output
+    (module,) = sorted(out.glob("*.py"))
+    source = module.read_text()
+    compile(source, str(module), "exec")
+    assert "c-dash-1" in source

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import REPO
+from oac_testing import REPO
 
 from obs_as_code.lint.engine import all_checks
 

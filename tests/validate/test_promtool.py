@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO, ProjectFactory, need_binary, run_oac
+from oac_testing import REPO, ProjectFactory, need_binary, run_oac
 
 pytestmark = pytest.mark.integration
 

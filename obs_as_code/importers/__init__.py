@@ -1,0 +1,1 @@
+"""Importers: existing files (dashboard JSON, rule YAML, Sloth, OpenSLO) -> Python source."""
