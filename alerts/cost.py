@@ -10,7 +10,15 @@ budgets = RuleGroup(
     rules=[
         AlertRule(
             name="TeamSpendNearBudget",
-            expr="max by (team) (team_spend_usd) / max by (team) (team_budget_usd) > 0.9",
+            # The llm-gateway target carries the owner label team="llm", so the
+            # spending team's own `team` label arrives as `exported_team` (found by
+            # the team-over-budget e2e scenario); copy it back for routing and text.
+            expr=(
+                'label_replace(\n'
+                '  max by (exported_team) (team_spend_usd) / max by (exported_team) (team_budget_usd),\n'
+                '  "team", "$1", "exported_team", "(.+)"\n'
+                ") > 0.9"
+            ),
             for_="15m",
             labels={"severity": "warning", "service": "llm-gateway"},
             annotations={

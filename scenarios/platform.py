@@ -50,7 +50,7 @@ team_over_budget = Scenario(
     baseline=baseline,
     incident=baseline.override(Value("team_spend_usd", {"team": "agents"}, 950)),
     expect=[
-        Fires(alertname="TeamSpendNearBudget", labels={"team": "agents", "severity": "warning"},
+        Fires(alertname="TeamSpendNearBudget", labels={"team": "agents", "exported_team": "agents", "severity": "warning"},
               receiver="slack-warnings", count=1),
     ],
     group_by=GROUP_BY,
