@@ -26,6 +26,7 @@ GENERATORS: list[str] = []
 #: (Project) -> list[Artifact] | (list[Artifact], list[Diagnostic]).
 RENDERERS: list[str] = [
     "obs_as_code.render.prometheus:render",
+    "obs_as_code.render.preview:render",
 ]
 
 #: (build_dir, artifacts) -> diagnostics. Run by ``oac validate``.

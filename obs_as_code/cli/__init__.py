@@ -15,12 +15,18 @@ import click
 COMMANDS: dict[str, str] = {
     "build": "obs_as_code.cli.build_cmd:build",
     "validate": "obs_as_code.cli.build_cmd:validate",
+    "e2e": "obs_as_code.cli.e2e_cmd:e2e",
+    "backtest": "obs_as_code.cli.e2e_cmd:backtest",
+    "preview": "obs_as_code.cli.e2e_cmd:preview",
 }
 
 #: One-line help per command, shown by ``oac --help`` without importing the command.
 SHORT_HELP: dict[str, str] = {
     "build": "Compile the project's definitions into build/.",
     "validate": "Run promtool, amtool and the dashboard schema over build/.",
+    "e2e": "Run scenarios on a real Prometheus and Alertmanager; assert what fires and who is notified.",
+    "backtest": "Replay the alert rules over a recorded OpenMetrics history; list firings and pages.",
+    "preview": "Write a docker-compose stack (Prometheus, Alertmanager, Grafana, Loki, Tempo ...) for build/.",
 }
 
 
