@@ -7,6 +7,10 @@ API requests fail (the availability SLO allows 0.1%), p95 latency is well under
 
 from obs_as_code.e2e import Fires, Observe, Rate, Traffic, Value
 
+#: Time compression of the shipped scenarios: a 10m `for` takes 5s, a 5m window 2.5s
+#: (windows are kept at 4s or more so rate() always has samples).
+FACTOR = 120.0
+
 #: How the routing tree groups notifications (alertmanager.yml `group_by`).
 GROUP_BY = ("alertname", "service")
 

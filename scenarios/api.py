@@ -1,13 +1,14 @@
 """Incidents of the opencode HTTP API."""
 
 from obs_as_code.e2e import Fires, Observe, Rate, Scenario
-from scenarios._platform import GROUP_BY, SLO_ALERTS, baseline
+from scenarios._platform import FACTOR, GROUP_BY, SLO_ALERTS, baseline
 
 steady_state = Scenario(
     name="steady-state",
     description="A normal day: nothing fires, nothing is pending, nobody is notified.",
     baseline=baseline,
     group_by=GROUP_BY,
+    factor=FACTOR,
     strip_mute_time_intervals=True,
 )
 
@@ -28,6 +29,7 @@ http_5xx_spike = Scenario(
     tolerate=[SLO_ALERTS],
     group_by=GROUP_BY,
     groups={"pagerduty-critical": 1},
+    factor=FACTOR,
     strip_mute_time_intervals=True,
 )
 
@@ -46,6 +48,7 @@ latency_regression = Scenario(
     tolerate=[SLO_ALERTS],
     group_by=GROUP_BY,
     groups={"slack-warnings": 1},
+    factor=FACTOR,
     strip_mute_time_intervals=True,
 )
 
@@ -67,5 +70,6 @@ slo_fast_burn = Scenario(
     ],
     group_by=GROUP_BY,
     requires_records=("slo:sli_error:ratio_rate5m", "slo:sli_error:ratio_rate1h"),
+    factor=FACTOR,
     strip_mute_time_intervals=True,
 )

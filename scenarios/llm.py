@@ -1,7 +1,7 @@
 """Incidents of the LLM providers and their cost."""
 
 from obs_as_code.e2e import Fires, Observe, Rate, Scenario
-from scenarios._platform import GROUP_BY, MODELS, SLO_ALERTS, baseline
+from scenarios._platform import FACTOR, GROUP_BY, MODELS, SLO_ALERTS, baseline
 
 llm_latency_regression = Scenario(
     name="llm-latency-regression",
@@ -21,6 +21,7 @@ llm_latency_regression = Scenario(
     group_by=GROUP_BY,
     # Same alertname and service: both series travel in one group.
     groups={"slack-warnings": 1},
+    factor=FACTOR,
     strip_mute_time_intervals=True,
 )
 

@@ -1,7 +1,7 @@
 """Incidents of the cache, the workflow engine, team budgets and scrape targets."""
 
 from obs_as_code.e2e import Fires, Rate, Scenario, Silence, Value
-from scenarios._platform import GROUP_BY, SLO_ALERTS, baseline
+from scenarios._platform import FACTOR, GROUP_BY, SLO_ALERTS, baseline
 
 cache_miss_storm = Scenario(
     name="cache-miss-storm",
@@ -17,7 +17,7 @@ cache_miss_storm = Scenario(
     ],
     group_by=GROUP_BY,
     groups={"email-info": 1},
-    factor=120.0,
+    factor=FACTOR,
     strip_mute_time_intervals=True,
 )
 
@@ -41,6 +41,7 @@ workflow_failures = Scenario(
     tolerate=[SLO_ALERTS],
     group_by=GROUP_BY,
     groups={"slack-warnings": 1},
+    factor=FACTOR,
     strip_mute_time_intervals=True,
 )
 
@@ -55,7 +56,7 @@ team_over_budget = Scenario(
     ],
     group_by=GROUP_BY,
     groups={"slack-warnings": 1},
-    factor=120.0,
+    factor=FACTOR,
     strip_mute_time_intervals=True,
 )
 
@@ -70,5 +71,6 @@ exporter_down = Scenario(
     ],
     group_by=GROUP_BY,
     groups={"pagerduty-critical": 1},
+    factor=FACTOR,
     strip_mute_time_intervals=True,
 )
