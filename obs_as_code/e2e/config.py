@@ -39,7 +39,7 @@ def scale_duration(value: str, factor: float, *, minimum_ms: int = 0) -> str:
     ms = parse_ms(value)
     if ms == 0:
         return "0s"
-    scaled = max(int(round(ms / factor)), minimum_ms, 1)
+    scaled = max(round(ms / factor), minimum_ms, 1)
     return format_ms(scaled)
 
 

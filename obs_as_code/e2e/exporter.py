@@ -20,7 +20,6 @@ from prometheus_client.core import (
     HistogramMetricFamily,
     Metric,
 )
-
 from prometheus_client.utils import floatToGoString
 
 from obs_as_code.e2e.processes import LOOPBACK
@@ -29,7 +28,7 @@ from obs_as_code.e2e.traffic import Sample, Signal, Simulator
 
 def _fmt_bound(bound: float) -> str:
     # The Go client's spelling of a bucket bound ("0.5", "10", "+Inf").
-    text: str = floatToGoString(bound)
+    text: str = floatToGoString(bound)  # type: ignore[no-untyped-call]
     return text
 
 

@@ -26,7 +26,7 @@ from obs_as_code.e2e import config as cfg
 from obs_as_code.e2e.exporter import Exporter
 from obs_as_code.e2e.processes import LOOPBACK, Server, ServerError, free_port, http_get
 from obs_as_code.e2e.recorder import Notification, Recorder
-from obs_as_code.e2e.scenario import Fires, Scenario
+from obs_as_code.e2e.scenario import Scenario
 from obs_as_code.e2e.traffic import Signal, Simulator, Traffic
 from obs_as_code.model.catalog import MetricsCatalog
 from obs_as_code.serialize import dump_yaml, load_yaml
