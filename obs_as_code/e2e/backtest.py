@@ -103,7 +103,10 @@ def series_range(path: Path) -> tuple[float, float]:
             parts = rest.split()
             if len(parts) < 2:
                 raise BacktestError(f"{path}: sample without a timestamp: {line.strip()[:80]}")
-            ts = float(parts[1])
+            try:
+                ts = float(parts[1])
+            except ValueError:
+                raise BacktestError(f"{path}: not an OpenMetrics sample: {line.strip()[:80]}") from None
             lo, hi = min(lo, ts), max(hi, ts)
     if lo is math.inf:
         raise BacktestError(f"{path}: no samples")
@@ -119,8 +122,8 @@ def episodes(
     Mirrors the rule manager evaluating every ``step`` seconds: pending from the
     first evaluation with a result, firing at the first evaluation at least
     ``for_s`` later (still with a result), resolved at the first evaluation
-    without a result that is ``keep_firing_for_s`` (at least one step) after the
-    last one with it. ``resolved_at`` is None when the alert still fires at
+    without a result, or with ``keep_firing_for_s`` at the first one at least
+    that long after the first evaluation without a result. ``resolved_at`` is None when the alert still fires at
     ``end`` (default: the last point).
     """
     out: list[tuple[float, float | None]] = []
@@ -136,13 +139,15 @@ def episodes(
             run_start = t
         prev = t
     runs.append((run_start, prev))
-    linger = max(step, math.ceil(keep_firing_for_s / step - 1e-9) * step)
+    # Resolution comes at the first evaluation without a result, or with
+    # keep_firing_for at the first one that much after that (KeepFiringSince).
+    linger = step + (math.ceil(keep_firing_for_s / step - 1e-9) * step if keep_firing_for_s > 0 else 0.0)
     wait = math.ceil(for_s / step - 1e-9) * step
     fired_at: float | None = None
     last_seen = -math.inf
     for start, stop in runs:
         if fired_at is not None:
-            if start < last_seen + linger - tol:
+            if start < last_seen + linger + tol:
                 last_seen = stop  # keep_firing_for bridged the gap
                 continue
             out.append((fired_at, last_seen + linger))
