@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from obs_as_code.load import Project
-from obs_as_code.render.preview import COMPOSE_PATH, GRAFANA_DASHBOARDS_PATH, IMAGES, TEMPO_PATH, compose, render
+from obs_as_code.render.preview import (
+    COMPOSE_PATH,
+    GRAFANA_DASHBOARDS_PATH,
+    IMAGES,
+    TEMPO_PATH,
+    compose,
+    render,
+)
 from obs_as_code.serialize import load_yaml
 from tests.golden import assert_golden
 
