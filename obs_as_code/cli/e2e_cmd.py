@@ -26,7 +26,7 @@ def _fail_usage(command: str, message: str) -> None:
     default=None,
     help="Routing to test (default: BUILD/alertmanager/alertmanager.yml).",
 )
-@click.option("--parallel", "-j", type=click.IntRange(1, 16), default=2, show_default=True, help="Scenarios run at once.")
+@click.option("--parallel", "-j", type=click.IntRange(1, 16), default=4, show_default=True, help="Scenarios run at once (they mostly wait on timers).")
 def e2e(project: Path, names: tuple[str, ...], fmt: str, build_dir: Path | None, alertmanager_config: Path | None, parallel: int) -> None:
     """Run the project's scenarios on a real Prometheus and Alertmanager.
 

@@ -331,7 +331,10 @@ class _Run:
                 out.fired_after = self.now()
             if out.verdict == "unexpected":
                 self.fail(f"unexpected alert fired: {_describe(out.labels)}")
-        notifications = self.notifications()
+        # Receivers are those of the incident: during recovery a warning whose
+        # critical resolved first is rightly notified, but that is not routing.
+        end = self.incident_end if self.incident_end is not None else float("inf")
+        notifications = [n for n in self.notifications() if n.at <= end]
         for out in self.outcomes.values():
             for note in notifications:
                 if any(_contains(a["labels"], out.labels) for a in note.alerts("firing")):
