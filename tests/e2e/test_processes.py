@@ -28,9 +28,8 @@ def test_server_is_ready_then_stopped_on_exit(tmp_path: Path) -> None:
 def test_server_never_ready_is_killed_after_the_timeout(tmp_path: Path) -> None:
     port = free_port()
     srv = Server("http", _http_server(port, tmp_path), f"http://{LOOPBACK}:{port}/-/ready", tmp_path / "log", start_timeout=1.5)
-    with pytest.raises(ServerError, match="http not ready after 2s"):
-        with srv:
-            pass
+    with pytest.raises(ServerError, match="http not ready after 2s"), srv:
+        pass
     assert srv.proc is not None and srv.proc.poll() is not None
 
 
