@@ -208,7 +208,8 @@ def rewrite_alertmanager(
 ) -> dict[str, Any]:
     """``alertmanager.yml`` whose receivers all post to ``webhook_base/<receiver>``.
 
-    Receiver names, routes, inhibition and grouping stay; the timers become
+    Receiver names, routes, inhibition and grouping stay; global settings of the
+    integrations go (except ``resolve_timeout``); the timers become
     short (group_wait 1s, group_interval 1s, repeat_interval 1h so a run sees
     each group once and its resolution).
     """
@@ -222,6 +223,12 @@ def rewrite_alertmanager(
         }
         for receiver in out.get("receivers") or []
     ]
+    # Global settings other than resolve_timeout configure the integrations just
+    # replaced (SMTP host, Slack URL, secret files that exist only in production).
+    glob = out.get("global") or {}
+    out["global"] = {k: v for k, v in glob.items() if k == "resolve_timeout"}
+    if not out["global"]:
+        del out["global"]
     _rewrite_route(out.setdefault("route", {}), strip_mutes=strip_mute_time_intervals, top=True)
     if strip_mute_time_intervals:
         out.pop("mute_time_intervals", None)

@@ -144,3 +144,15 @@ def test_rewritten_alertmanager_passes_amtool(tmp_path: Path, strip: bool) -> No
     path.write_text(dump_yaml(_rewritten_alertmanager(strip)), encoding="utf-8")
     proc = subprocess.run([amtool, "check-config", str(path)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_rewrite_alertmanager_drops_integration_globals_only() -> None:
+    doc = {
+        "global": {"resolve_timeout": "2m", "smtp_smarthost": "smtp:25", "slack_api_url_file": "/run/secrets/slack"},
+        "route": {"receiver": "a", "routes": [{"receiver": "a", "group_wait": "10s", "continue": True}]},
+        "receivers": [{"name": "a", "slack_configs": [{"channel": "#x"}]}],
+    }
+    out = cfg.rewrite_alertmanager(doc, webhook_base="http://127.0.0.1:1/")
+    assert out["global"] == {"resolve_timeout": "2m"}
+    assert out["route"]["routes"] == [{"receiver": "a", "group_wait": "1s", "continue": True}]
+    assert out["receivers"] == [{"name": "a", "webhook_configs": [{"url": "http://127.0.0.1:1/a", "send_resolved": True}]}]
