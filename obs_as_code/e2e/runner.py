@@ -33,6 +33,8 @@ from obs_as_code.serialize import dump_yaml, load_yaml
 from obs_as_code.validate import ToolMissing, find_tool
 
 POLL = 0.5
+#: Longest default watch of a steady state, in seconds (see Scenario.observe).
+STEADY_CAP = 30.0
 _KIND_TYPES = {"counter": "counter", "gauge": "gauge", "histogram": "histogram"}
 
 
@@ -612,7 +614,8 @@ def _incident(run: _Run, rules: Mapping[str, Mapping[str, Any]]) -> None:
         # the longest `for` to elapse; nothing may fire or even be pending.
         while time.monotonic() < deadline and not prometheus_targets_up(run.prom):
             time.sleep(POLL)
-        until = min(deadline, time.monotonic() + max_scaled_for(rules, s.factor) + 3.0)
+        observe = s.observe if s.observe is not None else min(max_scaled_for(rules, s.factor), STEADY_CAP) + 3.0
+        until = min(deadline, time.monotonic() + observe)
         alerts: list[dict[str, Any]] = []
         while time.monotonic() < until:
             alerts = run.observe()

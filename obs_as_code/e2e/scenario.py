@@ -86,6 +86,10 @@ class Scenario(Definition):
     #: Recording rules the scenario needs in build/ (skipped, with the reason, when absent).
     requires_records: tuple[str, ...] = ()
     resolves: bool = True
+    #: Steady state only: seconds to watch after the first scrape (None: the
+    #: longest scaled ``for`` plus 3s, at most 30s; anything pending at the end
+    #: fails the scenario, so a longer ``for`` cannot hide a true condition).
+    observe: float | None = None
     #: Seconds allowed for the expectations to hold, and for resolution.
     timeout: float = 60.0
 
