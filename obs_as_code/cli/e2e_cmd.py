@@ -33,6 +33,7 @@ def e2e(project: Path, names: tuple[str, ...], fmt: str, build_dir: Path | None,
     Servers listen on 127.0.0.1 only; scrape targets and receivers are rewritten
     to a synthetic exporter and a webhook recorder. Exit 1 when a scenario fails.
     """
+    from obs_as_code.diagnostics import has_errors
     from obs_as_code.e2e.project import SCENARIO_DIR, load_scenarios
     from obs_as_code.e2e.report import render_json, render_text
     from obs_as_code.e2e.runner import RunConfig, find_binaries, run_scenarios
@@ -47,7 +48,7 @@ def e2e(project: Path, names: tuple[str, ...], fmt: str, build_dir: Path | None,
     scenarios, catalog, diagnostics = load_scenarios(project.resolve())
     if diagnostics:
         emit(diagnostics, "text", project)
-        if any(d.severity.name == "ERROR" for d in diagnostics):
+        if has_errors(diagnostics):
             sys.exit(1)
     if catalog is None:
         _fail_usage("e2e", "no MetricsCatalog in catalog/: the exporter serves the catalog's metrics")

@@ -65,3 +65,19 @@ def test_e2e_json_report_for_one_scenario() -> None:
     assert alert["receivers"] == ["pagerduty-critical"]
     assert alert["fired_after_s"] < alert["notified_after_s"] < alert["resolved_after_s"]
     assert scenario["receivers"] == {"pagerduty-critical": 1}
+
+
+def test_e2e_reports_a_broken_scenario_module_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "opencode.py").write_text((ROOT / "catalog" / "opencode.py").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "bad.py").write_text(
+        "from obs_as_code.e2e import Scenario, Traffic\n\nx = Scenario(name='x', baseline=Traffic.of([]), factor=1 / 0)\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(
+        cli,
+        ["e2e", "-C", str(tmp_path), "--build-dir", str(ROOT / "build"), "--alertmanager-config", str(FIXTURES / "alertmanager.yml")],
+    )
+    assert res.exit_code == 1
+    assert "scenarios/bad.py:3:" in res.output and "OAC101" in res.output and "ZeroDivisionError" in res.output
