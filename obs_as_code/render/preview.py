@@ -52,7 +52,6 @@ def compose(build_rel: str = "..") -> dict[str, Any]:
     """The compose document; ``build_rel`` is build/ relative to the compose file."""
     b = build_rel.rstrip("/")
     return {
-        "name": "oac-preview",
         "services": {
             "prometheus": {
                 "image": IMAGES["prometheus"],
