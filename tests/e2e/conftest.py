@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,16 @@ def require_binaries() -> Binaries:
         if os.environ.get("CI"):
             pytest.fail(f"CI is set but the e2e binaries are missing: {exc}")
         pytest.skip(f"e2e needs prometheus and prometheus-alertmanager: {exc}")
+
+
+def require_tool(name: str) -> str:
+    """Path of ``name``; skip when absent on a developer machine, fail in CI."""
+    found = shutil.which(name)
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {name} is not installed (.ci/run installs it)")
+        pytest.skip(f"{name} not installed (Debian: apt-get install prometheus prometheus-alertmanager)")
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 
 from obs_as_code.cli import cli
 from obs_as_code.e2e.backtest import backtest, episodes, series_range
-from tests.e2e.conftest import BUILD, ROOT
+from tests.e2e.conftest import BUILD, ROOT, require_tool
 
 START = 1_700_000_000
 
@@ -95,10 +94,7 @@ def test_series_range(tmp_path: Path) -> None:
 
 
 def _tools() -> tuple[str, str]:
-    prom, promtool = shutil.which("prometheus"), shutil.which("promtool")
-    if prom is None or promtool is None:
-        pytest.skip("backtest needs prometheus and promtool")
-    return prom, promtool
+    return require_tool("prometheus"), require_tool("promtool")
 
 
 @pytest.mark.integration

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 from obs_as_code.durations import format_ms, parse_ms
 from obs_as_code.e2e import config as cfg
 from obs_as_code.serialize import dump_yaml, load_yaml
-from tests.e2e.conftest import BUILD, FIXTURES
+from tests.e2e.conftest import BUILD, FIXTURES, require_tool
 from tests.golden import assert_golden
 
 
@@ -95,9 +94,7 @@ def test_rewrite_prometheus_points_every_job_at_loopback_and_keeps_labels() -> N
 
 @pytest.mark.integration
 def test_rewritten_configs_pass_promtool(tmp_path: Path) -> None:
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        pytest.skip("promtool not installed")
+    promtool = require_tool("promtool")
     rules = []
     for path in sorted((BUILD / "prometheus" / "rules").glob("*.yaml")):
         out = tmp_path / path.name
@@ -137,9 +134,7 @@ def test_rewrite_alertmanager_keeps_receiver_names_and_routing() -> None:
 @pytest.mark.integration
 @pytest.mark.parametrize("strip", [False, True])
 def test_rewritten_alertmanager_passes_amtool(tmp_path: Path, strip: bool) -> None:
-    amtool = shutil.which("amtool")
-    if amtool is None:
-        pytest.skip("amtool not installed")
+    amtool = require_tool("amtool")
     path = tmp_path / "alertmanager.yml"
     path.write_text(dump_yaml(_rewritten_alertmanager(strip)), encoding="utf-8")
     proc = subprocess.run([amtool, "check-config", str(path)], capture_output=True, text=True, check=False)

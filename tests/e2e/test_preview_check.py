@@ -15,7 +15,7 @@ import pytest
 from obs_as_code.e2e.preview_check import check, check_grafana, expected_rules, main
 from obs_as_code.e2e.processes import LOOPBACK, Server, free_port
 from obs_as_code.serialize import dump_yaml, load_yaml
-from tests.e2e.conftest import BUILD
+from tests.e2e.conftest import BUILD, require_tool
 
 
 @pytest.fixture
@@ -58,9 +58,7 @@ def test_missing_dashboard_is_reported(build_with_dashboards: Path, grafana: str
 def test_prometheus_with_every_built_rule_passes_and_a_missing_one_fails(
     build_with_dashboards: Path, tmp_path: Path
 ) -> None:
-    prometheus = shutil.which("prometheus")
-    if prometheus is None:
-        pytest.skip("prometheus not installed")
+    prometheus = require_tool("prometheus")
     rules = sorted((BUILD / "prometheus" / "rules").glob("*.yaml"))
     config = tmp_path / "prometheus.yml"
     # Load all rule files but one: the check must name that file's rules.
