@@ -14,13 +14,15 @@ from __future__ import annotations
 import glob as _glob
 import json
 import math
+import re
+import shutil
 import subprocess
 import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping, Sequence
-from contextlib import ExitStack
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -173,69 +175,156 @@ def _query_range(base: str, expr: str, start: float, end: float, step: float) ->
     return result
 
 
-def alert_rules(build_dir: Path) -> list[tuple[dict[str, Any], float]]:
-    """Every alerting rule in the built rule files with its evaluation interval (s)."""
+def _rule_files(build_dir: Path) -> tuple[list[dict[str, Any]], float]:
+    """Rule documents of build/ in prometheus.yml order, and the default evaluation interval (s)."""
     prom_doc = load_yaml((build_dir / "prometheus" / "prometheus.yml").read_text(encoding="utf-8"))
     default = parse_ms(str((prom_doc.get("global") or {}).get("evaluation_interval", "1m"))) / 1000
-    out: list[tuple[dict[str, Any], float]] = []
+    docs: list[dict[str, Any]] = []
     for pattern in prom_doc.get("rule_files") or []:
         for path in sorted(_glob.glob(str(build_dir / "prometheus" / pattern))):
-            doc = load_yaml(Path(path).read_text(encoding="utf-8")) or {}
-            for group in doc.get("groups") or []:
-                interval = parse_ms(str(group["interval"])) / 1000 if group.get("interval") else default
-                out.extend((rule, interval) for rule in group.get("rules") or [] if "alert" in rule)
+            docs.append(load_yaml(Path(path).read_text(encoding="utf-8")) or {})
+    return docs, default
+
+
+def _rules_of(build_dir: Path, kind: str) -> list[tuple[dict[str, Any], float]]:
+    docs, default = _rule_files(build_dir)
+    out: list[tuple[dict[str, Any], float]] = []
+    for doc in docs:
+        for group in doc.get("groups") or []:
+            interval = parse_ms(str(group["interval"])) / 1000 if group.get("interval") else default
+            out.extend((rule, interval) for rule in group.get("rules") or [] if kind in rule)
+    return out
+
+
+def alert_rules(build_dir: Path) -> list[tuple[dict[str, Any], float]]:
+    """Every alerting rule in the built rule files with its evaluation interval (s)."""
+    return _rules_of(build_dir, "alert")
+
+
+def recording_levels(build_dir: Path) -> list[list[tuple[dict[str, Any], float]]]:
+    """Recording rules by dependency level: level 0 reads only raw series, level n
+    reads records of lower levels (so each level can be backfilled from the last)."""
+    rules = _rules_of(build_dir, "record")
+    names = {str(rule["record"]) for rule, _ in rules}
+    deps: dict[str, set[str]] = {}
+    for rule, _ in rules:
+        name = str(rule["record"])
+        used = {n for n in names if n != name and re.search(rf"(?<![\w:]){re.escape(n)}(?![\w:])", str(rule["expr"]))}
+        deps.setdefault(name, set()).update(used)
+    level: dict[str, int] = {}
+    while len(level) < len(deps):
+        ready = {n: 1 + max((level[d] for d in ds), default=-1) for n, ds in deps.items() if n not in level and ds <= level.keys()}
+        if not ready:
+            raise BacktestError(f"recording rules depend on each other in a cycle: {sorted(set(deps) - set(level))}")
+        level.update(ready)
+    levels: list[list[tuple[dict[str, Any], float]]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
+    for rule, interval in rules:
+        levels[level[str(rule["record"])]].append((rule, interval))
+    return levels
+
+
+@contextmanager
+def _serve(prometheus: str, data: Path, tmp: Path) -> Iterator[str]:
+    """A loopback Prometheus over the TSDB in ``data``; yields its base URL."""
+    config = tmp / "prometheus.yml"
+    config.write_text(dump_yaml({"global": {"scrape_interval": "1m"}}), encoding="utf-8")
+    port = free_port()
+    with Server(
+        "prometheus",
+        [
+            prometheus,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={data}",
+            # Blocks are old: keep them, whatever their age.
+            "--storage.tsdb.retention.time=100y",
+            f"--web.listen-address={LOOPBACK}:{port}",
+            f"--web.external-url=http://{LOOPBACK}:{port}/",
+            "--log.level=warn",
+        ],
+        f"http://{LOOPBACK}:{port}/-/ready",
+        tmp / "prometheus.log",
+    ) as server:
+        try:
+            yield f"http://{LOOPBACK}:{port}"
+        except ServerError as exc:
+            raise BacktestError(f"{exc}\n{server.log_tail()}") from exc
+
+
+def _backfill_records(
+    levels: list[list[tuple[dict[str, Any], float]]], start: float, end: float,
+    *, prometheus: str, promtool: str, data: Path, tmp: Path,
+) -> None:
+    """Write every recording rule's history into ``data``, level by level."""
+    for n, level in enumerate(levels):
+        by_interval: dict[float, list[dict[str, Any]]] = {}
+        for rule, interval in level:
+            by_interval.setdefault(interval, []).append(rule)
+        with _serve(prometheus, data, tmp) as base:
+            for k, (interval, rules) in enumerate(sorted(by_interval.items())):
+                rules_file = tmp / f"records-{n}-{k}.yaml"
+                rules_file.write_text(dump_yaml({"groups": [{"name": f"backfill-{n}-{k}", "rules": rules}]}), encoding="utf-8")
+                out = tmp / f"blocks-{n}-{k}"
+                proc = subprocess.run(
+                    [promtool, "tsdb", "create-blocks-from", "rules", "--quiet",
+                     f"--start={int(start)}", f"--end={math.ceil(end) + 1}", f"--url={base}",
+                     f"--output-dir={out}", f"--eval-interval={int(interval)}s", str(rules_file)],
+                    capture_output=True, text=True, timeout=900, check=False,
+                )
+                if proc.returncode != 0:
+                    raise BacktestError(f"promtool tsdb create-blocks-from rules failed:\n{proc.stderr or proc.stdout}")
+        # Prometheus is stopped: hand it the new blocks for the next level.
+        for n_dir in sorted(tmp.glob(f"blocks-{n}-*")):
+            for block in n_dir.iterdir():
+                if block.is_dir():
+                    shutil.move(str(block), data / block.name)
+
+
+def _query_chunks(base: str, expr: str, start: float, end: float, step: float) -> dict[tuple[tuple[str, str], ...], list[float]]:
+    """Timestamps with a result per series, over as many range queries as the point limit needs."""
+    out: dict[tuple[tuple[str, str], ...], list[float]] = {}
+    t = start
+    while t <= end:
+        stop = min(end, t + step * (MAX_POINTS - 1))
+        for item in _query_range(base, expr, t, stop, step):
+            key = tuple(sorted(item["metric"].items()))
+            out.setdefault(key, []).extend(float(ts) for ts, _ in item["values"])
+        t = stop + step
     return out
 
 
 def backtest(series: Path, build_dir: Path, *, prometheus: str, promtool: str) -> BacktestResult:
-    """Evaluate the built alerting rules over the history in ``series``."""
+    """Evaluate the built rules over the history in ``series``: recording rules are
+    backfilled first (level by level), then each alerting rule is replayed."""
     start, end = series_range(series)
     rules = alert_rules(build_dir)
+    levels = recording_levels(build_dir)
     result = BacktestResult(start, end, rules=len(rules))
-    with ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="oac-backtest-")))
+    with tempfile.TemporaryDirectory(prefix="oac-backtest-") as tmp_name:
+        tmp = Path(tmp_name)
         data = tmp / "data"
         proc = subprocess.run(
             [promtool, "tsdb", "create-blocks-from", "openmetrics", str(series), str(data)],
-            capture_output=True, text=True, timeout=600, check=False,
+            capture_output=True, text=True, timeout=900, check=False,
         )
         if proc.returncode != 0:
             raise BacktestError(f"promtool tsdb create-blocks-from openmetrics failed:\n{proc.stderr or proc.stdout}")
-        (tmp / "prometheus.yml").write_text(dump_yaml({"global": {"scrape_interval": "1m"}}), encoding="utf-8")
-        port = free_port()
-        server = stack.enter_context(
-            Server(
-                "prometheus",
-                [
-                    prometheus,
-                    f"--config.file={tmp / 'prometheus.yml'}",
-                    f"--storage.tsdb.path={data}",
-                    # Blocks are old: keep them, whatever their age.
-                    "--storage.tsdb.retention.time=100y",
-                    f"--web.listen-address={LOOPBACK}:{port}",
-                    f"--web.external-url=http://{LOOPBACK}:{port}/",
-                    "--log.level=warn",
-                ],
-                f"http://{LOOPBACK}:{port}/-/ready",
-                tmp / "prometheus.log",
-            )
-        )
-        base = f"http://{LOOPBACK}:{port}"
-        for rule, interval in rules:
-            step = max(interval, math.ceil((end - start) / (MAX_POINTS - 1)))
-            try:
-                series_list = _query_range(base, str(rule["expr"]), start, end, step)
-            except (BacktestError, ServerError) as exc:
-                raise BacktestError(f"{rule['alert']}: {exc}\n{server.log_tail()}") from exc
-            for_s = parse_ms(str(rule.get("for", "0s"))) / 1000
-            keep_s = parse_ms(str(rule.get("keep_firing_for", "0s"))) / 1000
-            for item in series_list:
-                labels = {k: v for k, v in item["metric"].items() if k != "__name__"}
-                labels.update({str(k): str(v) for k, v in (rule.get("labels") or {}).items()})
-                labels["alertname"] = str(rule["alert"])
-                points = [float(t) for t, _ in item["values"]]
-                for fired, resolved in episodes(points, step, for_s, keep_s, end):
-                    result.firings.append(Firing(str(rule["alert"]), labels, fired, resolved))
+        _backfill_records(levels, start, end, prometheus=prometheus, promtool=promtool, data=data, tmp=tmp)
+        with _serve(prometheus, data, tmp) as base:
+            for rule, interval in rules:
+                # Evaluate at the rule's own interval, as the rule manager would.
+                step = float(interval)
+                try:
+                    found = _query_chunks(base, str(rule["expr"]), start, end, step)
+                except BacktestError as exc:
+                    raise BacktestError(f"{rule['alert']}: {exc}") from exc
+                for_s = parse_ms(str(rule.get("for", "0s"))) / 1000
+                keep_s = parse_ms(str(rule.get("keep_firing_for", "0s"))) / 1000
+                for key, points in found.items():
+                    labels = {k: v for k, v in key if k != "__name__"}
+                    labels.update({str(k): str(v) for k, v in (rule.get("labels") or {}).items()})
+                    labels["alertname"] = str(rule["alert"])
+                    for fired, resolved in episodes(sorted(set(points)), step, for_s, keep_s, end):
+                        result.firings.append(Firing(str(rule["alert"]), labels, fired, resolved))
     result.firings.sort(key=lambda f: (f.fired_at, f.alertname, sorted(f.labels.items())))
     return result
 

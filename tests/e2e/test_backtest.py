@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from obs_as_code.cli import cli
-from obs_as_code.e2e.backtest import backtest, episodes, series_range
-from tests.e2e.conftest import BUILD, ROOT, require_tool
+from obs_as_code.e2e.backtest import backtest, episodes, recording_levels, series_range
+from obs_as_code.serialize import dump_yaml, load_yaml
+from tests.e2e.conftest import BUILD, FIXTURES, ROOT, require_tool
 
 START = 1_700_000_000
 
@@ -135,3 +137,35 @@ def test_backtest_cli_rejects_a_bad_file(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["backtest", "-C", str(ROOT), str(path)])
     assert res.exit_code == 1
     assert "oac backtest:" in res.output
+
+
+def test_recording_levels_order_dependencies(tmp_path: Path) -> None:
+    build = _build_with_slo_fixture(tmp_path)
+    levels = recording_levels(build)
+    names = [sorted({str(r["record"]) for r, _ in level}) for level in levels]
+    assert "slo:sli_error:ratio_rate5m" in names[0] and "slo:objective:ratio" in names[0]
+    assert names[1] == ["slo:sli_error:ratio_rate30d"]  # reads ratio_rate5m
+    assert len(levels) == 2
+
+
+def _build_with_slo_fixture(tmp_path: Path) -> Path:
+    build = tmp_path / "build"
+    shutil.copytree(BUILD / "prometheus", build / "prometheus")
+    shutil.copy(FIXTURES / "slo-rules.yaml", build / "prometheus" / "rules" / "slo-fixture.yaml")
+    prom = load_yaml((build / "prometheus" / "prometheus.yml").read_text(encoding="utf-8"))
+    prom["rule_files"].append("rules/slo-fixture.yaml")
+    (build / "prometheus" / "prometheus.yml").write_text(dump_yaml(prom), encoding="utf-8")
+    return build
+
+
+@pytest.mark.integration
+def test_backtest_backfills_recording_rules_so_slo_alerts_page(tmp_path: Path) -> None:
+    prom, promtool = _tools()
+    path = tmp_path / "h.om"
+    write_history(path)
+    result = backtest(path, _build_with_slo_fixture(tmp_path), prometheus=prom, promtool=promtool)
+    slo_pages = [f for f in result.firings if f.labels.get("sloth_severity") == "page"]
+    assert len(slo_pages) == 1, [f.to_json() for f in result.firings]
+    # 10.7% errors burn a 0.1% budget 107x: the 5m/1h windows cross 14.4x within minutes.
+    assert START + 7200 < slo_pages[0].fired_at < START + 7200 + 900
+    assert result.pages == 2  # the SLO page and the critical error-ratio alert
