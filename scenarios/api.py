@@ -73,3 +73,24 @@ slo_fast_burn = Scenario(
     factor=FACTOR,
     strip_mute_time_intervals=True,
 )
+
+warning_escalates = Scenario(
+    name="warning-escalates",
+    description="Nobody fixes the latency warning: after 2h (30s here) WarningPersists pages on top of Slack.",
+    baseline=baseline,
+    incident=latency_regression.incident,
+    expect=[
+        Fires(alertname="OpencodeApiHighLatencyP95", labels={"severity": "warning", "service": "opencode-api"},
+              receiver="slack-warnings", count=1),
+        # The routing's escalation rule: label escalate="page" routes to the pager.
+        Fires(alertname="WarningPersists", labels={"escalates": "OpencodeApiHighLatencyP95", "escalate": "page"},
+              receiver="pagerduty-critical", count=1),
+    ],
+    tolerate=[SLO_ALERTS],
+    group_by=GROUP_BY,
+    groups={"slack-warnings": 1, "pagerduty-critical": 1},
+    requires_alerts=("WarningPersists",),
+    # The escalation waits 2h; at 1/240 that is 30s and other `for`s still exceed a scrape.
+    factor=240.0,
+    strip_mute_time_intervals=True,
+)

@@ -180,6 +180,16 @@ def rewrite_prometheus(
     return out
 
 
+def rule_alerts(doc: Mapping[str, Any]) -> set[str]:
+    """Names of the alerting rules in a rule file."""
+    return {
+        str(rule["alert"])
+        for group in doc.get("groups") or []
+        for rule in group.get("rules") or []
+        if "alert" in rule
+    }
+
+
 def scrape_jobs(doc: Mapping[str, Any]) -> list[str]:
     """Job names of ``prometheus.yml`` in order."""
     return [str(job["job_name"]) for job in doc.get("scrape_configs") or []]
@@ -254,6 +264,7 @@ __all__ = [
     "rewrite_alertmanager",
     "rewrite_prometheus",
     "rewrite_rules",
+    "rule_alerts",
     "rule_records",
     "scale_duration",
     "scale_expr",

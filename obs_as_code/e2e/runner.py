@@ -212,6 +212,15 @@ def built_records(build_dir: Path) -> set[str]:
     return records
 
 
+def built_alerts(build_dir: Path) -> set[str]:
+    """Every alerting rule name in the built rule files."""
+    prom_doc = load_yaml((build_dir / "prometheus" / "prometheus.yml").read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for doc in load_rules(build_dir, prom_doc).values():
+        names |= cfg.rule_alerts(doc)
+    return names
+
+
 # --- the two APIs ---------------------------------------------------------------
 
 
@@ -498,10 +507,16 @@ def _run(s: Scenario, rc: RunConfig, result: ScenarioResult) -> None:
     prom_doc = load_yaml(prom_path.read_text(encoding="utf-8"))
     rules = load_rules(rc.build_dir, prom_doc)
     records = set().union(*(cfg.rule_records(d) for d in rules.values())) if rules else set()
+    alerts = set().union(*(cfg.rule_alerts(d) for d in rules.values())) if rules else set()
     missing = [r for r in s.requires_records if r not in records]
     if missing:
         result.status = "skipped"
         result.reason = f"no rule file in {rc.build_dir.name}/prometheus/rules records {', '.join(missing)} (rules not built yet)"
+        return
+    missing = [a for a in s.requires_alerts if a not in alerts]
+    if missing:
+        result.status = "skipped"
+        result.reason = f"no alerting rule {', '.join(missing)} in {rc.build_dir.name}/prometheus/rules (rules not built yet)"
         return
     am_doc = load_yaml(rc.alertmanager_config.read_text(encoding="utf-8"))
     jobs = cfg.scrape_jobs(prom_doc)
@@ -674,6 +689,7 @@ __all__ = [
     "RunConfig",
     "ScenarioError",
     "ScenarioResult",
+    "built_alerts",
     "built_records",
     "check_traffic",
     "find_binaries",

@@ -85,6 +85,8 @@ class Scenario(Definition):
     strip_mute_time_intervals: bool = False
     #: Recording rules the scenario needs in build/ (skipped, with the reason, when absent).
     requires_records: tuple[str, ...] = ()
+    #: Alerting rules the scenario needs in build/ (skipped, with the reason, when absent).
+    requires_alerts: tuple[str, ...] = ()
     resolves: bool = True
     #: Steady state only: seconds to watch after the first scrape (None: the
     #: longest scaled ``for`` plus 3s, at most 30s; anything pending at the end

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from obs_as_code.e2e.report import render_text, to_json
-from obs_as_code.e2e.runner import RunConfig, built_records, run_scenarios
+from obs_as_code.e2e.runner import RunConfig, built_alerts, built_records, run_scenarios
 from obs_as_code.e2e.scenario import Scenario
 from tests.e2e.conftest import BUILD, shipped_names
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.e2e
 
 #: Scenarios at once: each is two servers idling between 1s timers (about 1.5 s of
 #: CPU per scenario in total), so all of them fit on two cores.
-PARALLEL = 10
+PARALLEL = 11
 
 EXPECTED_SCENARIOS = {
     "steady-state",
@@ -38,6 +38,7 @@ EXPECTED_SCENARIOS = {
     "team-over-budget",
     "exporter-down",
     "slo-fast-burn",
+    "warning-escalates",
 }
 
 
@@ -80,7 +81,8 @@ def test_scenario(
     report = shipped_results["report"]
     if result["status"] == "skipped":
         missing = [r for r in scenario.requires_records if r not in built_records(BUILD)]
-        assert missing, f"{name} skipped although build/ records {scenario.requires_records}"
+        missing += [a for a in scenario.requires_alerts if a not in built_alerts(BUILD)]
+        assert missing, f"{name} skipped although build/ has {scenario.requires_records + scenario.requires_alerts}"
         pytest.skip(result["reason"])
     assert result["status"] == "passed", report
     fired = [a for a in result["alerts"] if a["fired_after_s"] is not None]
