@@ -9,6 +9,9 @@ budgets = RuleGroup(
     rules=[
         AlertRule(
             name="TeamSpendNearBudget",
+            # `team` is the spending team's own label: scrape targets carry no
+            # `team` label that would rename it to exported_team (the
+            # team-over-budget e2e scenario found that collision).
             expr="max by (team) (team_spend_usd) / max by (team) (team_budget_usd) > 0.9",
             for_="15m",
             labels={"severity": "warning", "service": "llm-gateway"},

@@ -30,6 +30,7 @@ RENDERERS: list[str] = [
     "obs_as_code.render.alertmanager:render",
     "obs_as_code.render.tests:render",
     "obs_as_code.render.grafana:render",
+    "obs_as_code.render.preview:render",
 ]
 
 #: (build_dir, artifacts) -> diagnostics. Run by ``oac validate``.

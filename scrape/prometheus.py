@@ -16,33 +16,36 @@ _drop_go_internals = RelabelConfig(
     action="drop",
 )
 
+# Target labels carry only `service`: a `team` target label would collide with the
+# `team` label of team_spend_usd/team_budget_usd (Prometheus renames the metric's
+# own label to exported_team), and alert ownership comes from rule labels anyway.
 jobs = [
     ScrapeJob(
         name="opencode-api",
         targets=["api:3000"],
         metrics_path="/metrics",
-        labels={"service": "opencode-api", "team": "api"},
+        labels={"service": "opencode-api"},
         metric_relabel_configs=[_drop_go_internals],
     ),
-    ScrapeJob(name="web-ui", targets=["web:8080"], labels={"service": "web-ui", "team": "web"}),
+    ScrapeJob(name="web-ui", targets=["web:8080"], labels={"service": "web-ui"}),
     ScrapeJob(
         name="llm-gateway",
         targets=["gateway:4000"],
-        labels={"service": "llm-gateway", "team": "llm"},
+        labels={"service": "llm-gateway"},
         metric_relabel_configs=[_drop_go_internals],
     ),
-    ScrapeJob(name="langgraph", targets=["langgraph:8080"], labels={"service": "langgraph", "team": "agents"}),
-    ScrapeJob(name="valkey", targets=["valkey-exporter:9121"], labels={"service": "valkey", "team": "platform"}),
-    ScrapeJob(name="falkordb", targets=["falkordb-exporter:9121"], labels={"service": "falkordb", "team": "platform"}),
+    ScrapeJob(name="langgraph", targets=["langgraph:8080"], labels={"service": "langgraph"}),
+    ScrapeJob(name="valkey", targets=["valkey-exporter:9121"], labels={"service": "valkey"}),
+    ScrapeJob(name="falkordb", targets=["falkordb-exporter:9121"], labels={"service": "falkordb"}),
     ScrapeJob(
         name="node-exporter",
         targets=["node-exporter:9100"],
-        labels={"service": "node", "team": "platform"},
+        labels={"service": "node"},
     ),
     ScrapeJob(
         name="cadvisor",
         targets=["cadvisor:8080"],
-        labels={"service": "cadvisor", "team": "platform"},
+        labels={"service": "cadvisor"},
         scrape_interval="30s",
         # cAdvisor exports one series per container and cgroup: keep only what
         # the dashboards use.
@@ -54,10 +57,10 @@ jobs = [
             )
         ],
     ),
-    ScrapeJob(name="prometheus", targets=["localhost:9090"], labels={"service": "prometheus", "team": "platform"}),
+    ScrapeJob(name="prometheus", targets=["localhost:9090"], labels={"service": "prometheus"}),
     ScrapeJob(
         name="alertmanager",
         targets=["alertmanager:9093"],
-        labels={"service": "alertmanager", "team": "platform"},
+        labels={"service": "alertmanager"},
     ),
 ]

@@ -6,7 +6,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from oac_testing import ProjectFactory
+
+from tests.oac_testing import ProjectFactory
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from oac_testing import REPO, ProjectFactory, run_oac, tree_snapshot
+
+from tests.oac_testing import REPO, ProjectFactory, run_oac, tree_snapshot
 
 GOOD_ALERT = """
 from obs_as_code import AlertRule, RuleGroup
@@ -132,7 +133,11 @@ def test_manifest_lists_every_output_with_hash_and_source(built_project: Path) -
 
     manifest = json.loads((built_project / "build/manifest.json").read_text())
     files = manifest["files"]
-    assert sorted(files) == ["prometheus/prometheus.yml", "prometheus/rules/good.yaml"]
+    assert sorted(p for p in files if p.startswith("prometheus/")) == [
+        "prometheus/prometheus.yml",
+        "prometheus/rules/good.yaml",
+    ]
+    assert sorted(files) == sorted(str(p.relative_to(built_project / "build")) for p in (built_project / "build").rglob("*") if p.is_file() and p.name != "manifest.json")
     for rel, entry in files.items():
         assert entry["sha256"] == hashlib.sha256((built_project / "build" / rel).read_bytes()).hexdigest()
     assert files["prometheus/rules/good.yaml"]["sources"] == ["alerts/good.py"]

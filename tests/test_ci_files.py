@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from oac_testing import REPO
+
+from tests.oac_testing import REPO
 
 
 def _actionlint() -> str:

@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from oac_testing import REPO, run_oac
+
+from tests.oac_testing import REPO, run_oac
 
 GOLDEN = REPO / "tests/golden/full"
 FILES = ["prometheus/prometheus.yml", "prometheus/rules/service.yaml"]

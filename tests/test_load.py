@@ -3,10 +3,9 @@
 import sys
 from pathlib import Path
 
-from oac_testing import ProjectFactory
-
 from obs_as_code.model import AlertRule, RuleGroup
 from obs_as_code.pipeline import load
+from tests.oac_testing import ProjectFactory
 
 
 def test_definition_built_by_helper_points_at_the_call(make_project: ProjectFactory) -> None:

@@ -19,6 +19,9 @@ COMMANDS: dict[str, str] = {
     "publish": "obs_as_code.cli.grafana_cmds:publish",
     "test": "obs_as_code.cli.test_cmd:test",
     "import": "obs_as_code.cli.import_cmd:import_group",
+    "e2e": "obs_as_code.cli.e2e_cmd:e2e",
+    "backtest": "obs_as_code.cli.e2e_cmd:backtest",
+    "preview": "obs_as_code.cli.e2e_cmd:preview",
 }
 
 #: One-line help per command, shown by ``oac --help`` without importing the command.
@@ -29,6 +32,9 @@ SHORT_HELP: dict[str, str] = {
     "publish": "Publish build/ to Grafana: folders, dashboards, datasources; idempotent.",
     "test": "Run alert unit tests (promtool) and routing tests (amtool).",
     "import": "Turn existing dashboard JSON (and more) into Python modules.",
+    "e2e": "Run scenarios on a real Prometheus and Alertmanager; assert what fires and who is notified.",
+    "backtest": "Replay the alert rules over a recorded OpenMetrics history; list firings and pages.",
+    "preview": "Write a docker-compose stack (Prometheus, Alertmanager, Grafana, Loki, Tempo ...) for build/.",
 }
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from oac_testing import REPO
-
 from obs_as_code.lint.engine import all_checks
+from tests.oac_testing import REPO
 
 
 def test_every_check_has_a_docs_page() -> None:

@@ -7,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from oac_testing import REPO, ProjectFactory, need_binary, run_oac
+
+from tests.oac_testing import REPO, ProjectFactory, need_binary, run_oac
 
 pytestmark = pytest.mark.integration
 

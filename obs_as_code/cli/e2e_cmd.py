@@ -1,0 +1,133 @@
+"""``oac e2e``, ``oac backtest`` and ``oac preview``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from obs_as_code.cli._common import emit, project_option
+
+
+def _fail_usage(command: str, message: str) -> None:
+    click.echo(f"oac {command}: {message}", err=True)
+    sys.exit(2)
+
+
+@click.command()
+@project_option
+@click.option("--scenario", "names", multiple=True, help="Run only this scenario (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format.")
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Built configs (default: PROJECT/build).")
+@click.option(
+    "--alertmanager-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Routing to test (default: BUILD/alertmanager/alertmanager.yml).",
+)
+@click.option("--parallel", "-j", type=click.IntRange(1, 16), default=4, show_default=True, help="Scenarios run at once (they mostly wait on timers).")
+def e2e(project: Path, names: tuple[str, ...], fmt: str, build_dir: Path | None, alertmanager_config: Path | None, parallel: int) -> None:
+    """Run the project's scenarios on a real Prometheus and Alertmanager.
+
+    Servers listen on 127.0.0.1 only; scrape targets and receivers are rewritten
+    to a synthetic exporter and a webhook recorder. Exit 1 when a scenario fails.
+    """
+    from obs_as_code.diagnostics import has_errors
+    from obs_as_code.e2e.project import SCENARIO_DIR, load_scenarios
+    from obs_as_code.e2e.report import render_json, render_text
+    from obs_as_code.e2e.runner import RunConfig, find_binaries, run_scenarios
+    from obs_as_code.validate import ToolMissing
+
+    build = (build_dir or project / "build").resolve()
+    am_config = (alertmanager_config or build / "alertmanager" / "alertmanager.yml").resolve()
+    if not (build / "prometheus" / "prometheus.yml").is_file():
+        _fail_usage("e2e", f"{build}/prometheus/prometheus.yml not found: run `oac build` first")
+    if not am_config.is_file():
+        _fail_usage("e2e", f"{am_config} not found: build the routing or pass --alertmanager-config")
+    scenarios, catalog, diagnostics = load_scenarios(project.resolve())
+    if diagnostics:
+        emit(diagnostics, "text", project)
+        if has_errors(diagnostics):
+            sys.exit(1)
+    if catalog is None:
+        _fail_usage("e2e", "no MetricsCatalog in catalog/: the exporter serves the catalog's metrics")
+    if names:
+        unknown = sorted(set(names) - {s.name for s in scenarios})
+        if unknown:
+            _fail_usage("e2e", f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(sorted(s.name for s in scenarios))}")
+        scenarios = [s for s in scenarios if s.name in names]
+    if not scenarios:
+        _fail_usage("e2e", f"no Scenario declared under {SCENARIO_DIR}/")
+    try:
+        binaries = find_binaries()
+    except ToolMissing as exc:
+        _fail_usage("e2e", str(exc))
+        return
+    assert catalog is not None
+    results = run_scenarios(scenarios, RunConfig(build, am_config, catalog, binaries), parallel=parallel)
+    click.echo(render_json(results) if fmt == "json" else render_text(results), nl=False)
+    if any(r.status == "failed" for r in results):
+        sys.exit(1)
+
+
+@click.command()
+@project_option
+@click.argument("series", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Built rules (default: PROJECT/build).")
+def backtest(project: Path, series: Path, fmt: str, build_dir: Path | None) -> None:
+    """Replay the built alert rules over SERIES (OpenMetrics with timestamps).
+
+    Prints when each alert would have fired and resolved, and how many pages
+    (critical firings) that makes.
+    """
+    from obs_as_code.e2e.backtest import BacktestError, render_json, render_text
+    from obs_as_code.e2e.backtest import backtest as run_backtest
+    from obs_as_code.validate import ToolMissing, find_tool
+
+    build = (build_dir or project / "build").resolve()
+    if not (build / "prometheus" / "prometheus.yml").is_file():
+        _fail_usage("backtest", f"{build}/prometheus/prometheus.yml not found: run `oac build` first")
+    try:
+        prometheus = find_tool("prometheus", "prometheus")
+        promtool = find_tool("promtool", "prometheus")
+    except ToolMissing as exc:
+        _fail_usage("backtest", str(exc))
+        return
+    try:
+        result = run_backtest(series, build, prometheus=prometheus, promtool=promtool)
+    except BacktestError as exc:
+        click.echo(f"oac backtest: {exc}", err=True)
+        sys.exit(1)
+    click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
+
+
+@click.command()
+@project_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write docker-compose.yml (default: PROJECT/build/preview, which `oac build` also writes).",
+)
+def preview(project: Path, out_dir: Path | None) -> None:
+    """Write a docker-compose stack that runs the built configs.
+
+    Prometheus, Alertmanager, Grafana (provisioned from build/grafana), Loki,
+    Promtail, Tempo, node-exporter and cAdvisor, with health checks.
+    """
+    from obs_as_code.render.preview import COMPOSE_PATH, TEMPO_PATH, compose_text, tempo_text
+
+    build = (project / "build").resolve()
+    target = (out_dir.resolve() if out_dir is not None else build / "preview") / Path(COMPOSE_PATH).name
+    # Mounts are relative to the compose file; from another folder they point at build/.
+    text = compose_text(build, target.parent)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for path, content in ((target, text), (target.parent / Path(TEMPO_PATH).name, tempo_text())):
+        # Unchanged files are left alone so build/ stays identical to `oac build`.
+        if not path.is_file() or path.read_text(encoding="utf-8") != content:
+            path.write_text(content, encoding="utf-8")
+    click.echo(f"oac preview: wrote {target}", err=True)
+    click.echo(f"  docker compose -f {target} up -d   # Grafana http://127.0.0.1:3000, Prometheus :9090, Alertmanager :9093", err=True)

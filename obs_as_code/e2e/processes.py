@@ -1,0 +1,160 @@
+"""Servers the end-to-end runs start: free loopback ports, bounded waits, guaranteed stops.
+
+Every process started here is registered with :mod:`atexit` as well as being
+stopped by its context manager, so an interrupted run (Ctrl-C, a failing test)
+never leaves a Prometheus behind.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+LOOPBACK = "127.0.0.1"
+
+_live: set[subprocess.Popen[bytes]] = set()
+_live_lock = threading.Lock()
+
+
+class ServerError(RuntimeError):
+    """A server did not start or did not become ready in time."""
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _stop(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    if proc.poll() is None:
+        # The process leads its own session: signal the group so helpers die too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=grace)
+    with _live_lock:
+        _live.discard(proc)
+
+
+@atexit.register
+def _stop_all() -> None:
+    with _live_lock:
+        procs = list(_live)
+    for proc in procs:
+        _stop(proc, grace=2.0)
+
+
+def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
+    """``(status, body)`` of a GET; connection errors raise :class:`OSError`."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return int(resp.status), resp.read()
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), exc.read()
+
+
+class Server:
+    """A binary run as a server on loopback, stopped on exit of the ``with`` block.
+
+    ``ready_url`` is polled until it answers 200 or ``start_timeout`` passes; the
+    log (stdout and stderr) goes to ``log_path`` so failures can show its tail.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        ready_url: str,
+        log_path: Path,
+        *,
+        start_timeout: float = 20.0,
+    ) -> None:
+        self.name = name
+        self.argv = list(argv)
+        self.ready_url = ready_url
+        self.log_path = log_path
+        self.start_timeout = start_timeout
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines the server logged."""
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def start(self) -> None:
+        """Start the process and wait until it is ready."""
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(
+                self.argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        with _live_lock:
+            _live.add(self.proc)
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise ServerError(
+                    f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}"
+                )
+            try:
+                status, _ = http_get(self.ready_url, timeout=1.0)
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise ServerError(
+            f"{self.name} not ready after {self.start_timeout:.0f}s:\n{self.log_tail()}"
+        )
+
+    def stop(self) -> None:
+        """Stop the process (SIGTERM, then SIGKILL after a grace period)."""
+        if self.proc is not None:
+            _stop(self.proc)
+
+    def __enter__(self) -> Server:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def live_processes() -> int:
+    """How many servers started here are still registered (for tests)."""
+    with _live_lock:
+        return len(_live)

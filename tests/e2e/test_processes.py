@@ -1,0 +1,40 @@
+"""Servers are stopped whatever happens: exit, failed start, readiness timeout."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from obs_as_code.e2e.processes import LOOPBACK, Server, ServerError, free_port, live_processes
+
+
+def _http_server(port: int, tmp_path: Path) -> list[str]:
+    # Serves tmp_path: /-/ready exists only when we create it.
+    return [sys.executable, "-m", "http.server", str(port), "--bind", LOOPBACK, "--directory", str(tmp_path)]
+
+
+def test_server_is_ready_then_stopped_on_exit(tmp_path: Path) -> None:
+    (tmp_path / "-").mkdir()
+    (tmp_path / "-" / "ready").write_text("ok")
+    port = free_port()
+    with Server("http", _http_server(port, tmp_path), f"http://{LOOPBACK}:{port}/-/ready", tmp_path / "log") as srv:
+        assert srv.proc is not None and srv.proc.poll() is None
+        assert live_processes() >= 1
+    assert srv.proc.poll() is not None
+
+
+def test_server_never_ready_is_killed_after_the_timeout(tmp_path: Path) -> None:
+    port = free_port()
+    srv = Server("http", _http_server(port, tmp_path), f"http://{LOOPBACK}:{port}/-/ready", tmp_path / "log", start_timeout=1.5)
+    with pytest.raises(ServerError, match="http not ready after 2s"), srv:
+        pass
+    assert srv.proc is not None and srv.proc.poll() is not None
+
+
+def test_server_that_exits_reports_its_log(tmp_path: Path) -> None:
+    argv = [sys.executable, "-c", "import sys; print('bad flag --nope'); sys.exit(3)"]
+    srv = Server("tool", argv, f"http://{LOOPBACK}:{free_port()}/-/ready", tmp_path / "log")
+    with pytest.raises(ServerError, match=r"(?s)tool exited with 3:.*bad flag --nope"):
+        srv.start()

@@ -1,0 +1,104 @@
+"""The shipped scenarios on the real binaries: each must pass (SLO burn skips until SLO rules are built).
+
+All scenarios run once per session, several at a time (they mostly wait on
+timers), through the same ``run_scenarios`` as ``oac e2e``; under xdist the
+first worker runs them and the others read its results (file lock in the
+session's shared temp dir).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from obs_as_code.e2e.report import render_text, to_json
+from obs_as_code.e2e.runner import RunConfig, built_alerts, built_records, run_scenarios
+from obs_as_code.e2e.scenario import Scenario
+from tests.e2e.conftest import BUILD, shipped_names
+
+pytestmark = pytest.mark.e2e
+
+#: Scenarios at once: each is two servers idling between 1s timers (about 1.5 s of
+#: CPU per scenario in total), so all of them fit on two cores.
+PARALLEL = 11
+
+EXPECTED_SCENARIOS = {
+    "steady-state",
+    "http-5xx-spike",
+    "latency-regression",
+    "llm-latency-regression",
+    "llm-cost-spike",
+    "cache-miss-storm",
+    "workflow-failures",
+    "team-over-budget",
+    "exporter-down",
+    "slo-fast-burn",
+    "warning-escalates",
+}
+
+
+def _run_all(scenarios: list[Scenario], rc: RunConfig) -> dict[str, Any]:
+    results = run_scenarios(scenarios, rc, parallel=PARALLEL)
+    return {"report": render_text(results), **to_json(results)}
+
+
+@pytest.fixture(scope="session")
+def shipped_results(
+    shipped: tuple[list[Scenario], RunConfig], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    scenarios, rc = shipped
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _run_all(scenarios, rc)
+    # Under xdist the parent of the worker's basetemp is this session's own dir.
+    shared: Path = tmp_path_factory.getbasetemp().parent
+    path = shared / "oac-e2e-results.json"
+    with (shared / "oac-e2e-results.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.is_file():
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return data
+        data = _run_all(scenarios, rc)
+        path.write_text(json.dumps(data), encoding="utf-8")
+        return data
+
+
+def test_every_scenario_of_the_issue_is_shipped() -> None:
+    assert set(shipped_names()) == EXPECTED_SCENARIOS
+
+
+@pytest.mark.parametrize("name", shipped_names())
+def test_scenario(
+    name: str, shipped: tuple[list[Scenario], RunConfig], shipped_results: dict[str, Any]
+) -> None:
+    scenarios, _ = shipped
+    scenario = next(s for s in scenarios if s.name == name)
+    result = next(r for r in shipped_results["scenarios"] if r["name"] == name)
+    report = shipped_results["report"]
+    if result["status"] == "skipped":
+        missing = [r for r in scenario.requires_records if r not in built_records(BUILD)]
+        missing += [a for a in scenario.requires_alerts if a not in built_alerts(BUILD)]
+        assert missing, f"{name} skipped although build/ has {scenario.requires_records + scenario.requires_alerts}"
+        pytest.skip(result["reason"])
+    assert result["status"] == "passed", report
+    fired = [a for a in result["alerts"] if a["fired_after_s"] is not None]
+    assert not [a for a in fired if a["verdict"] == "unexpected"], report
+    for fires in scenario.expect:
+        matched = [a for a in fired if fires.matches(a["labels"])]
+        assert len(matched) == (fires.count or len(matched) or 1), report
+        for alert in matched:
+            if fires.delivery == "notified" and fires.receiver:
+                assert alert["receivers"] == [fires.receiver], report
+            elif fires.delivery != "notified":
+                assert alert["suppressed"] == fires.delivery, report
+            if scenario.resolves:
+                assert alert["resolved_after_s"] is not None, report
+    if scenario.groups is not None:
+        assert result["receivers"] == dict(scenario.groups), report
+    if not scenario.expect:
+        assert result["receivers"] == {}, report
+        assert [a for a in fired if a["verdict"] != "tolerated"] == [], report
