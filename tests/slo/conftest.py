@@ -1,0 +1,41 @@
+"""Fixtures for the SLO tests: compile SLOs in memory, write rule files, promtool."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from obs_as_code.model.rules import RuleGroup
+from obs_as_code.render.prometheus import render_group
+from obs_as_code.serialize import dump_yaml
+from obs_as_code.slo.generate import generate_slo
+from obs_as_code.slo.model import SLO
+
+REPO = Path(__file__).resolve().parents[2]
+SLOTH_MIRROR = Path(os.environ.get("OAC_SLOTH_MIRROR", "/work/.mirror/slok+sloth/repo"))
+
+
+def groups_of(slo: SLO, root: Path | None = None) -> list[RuleGroup]:
+    """The rule groups generated for ``slo`` (fails on generator diagnostics)."""
+    generated, problems = generate_slo(slo, root)
+    assert not problems, [str(p) for p in problems]
+    return [d for d in generated if isinstance(d, RuleGroup)]
+
+
+def rules_yaml(groups: list[RuleGroup]) -> str:
+    """A Prometheus rule file holding ``groups``."""
+    return dump_yaml({"groups": [render_group(g) for g in groups]})
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    """The real promtool; skipped on a machine without it, required in CI."""
+    found = shutil.which("promtool")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("promtool is required in CI")
+        pytest.skip("promtool not installed (apt-get install prometheus)")
+    return found
