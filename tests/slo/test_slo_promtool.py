@@ -54,14 +54,15 @@ def _fired(severity: str) -> ExpectedAlert:
     return ExpectedAlert(labels=labels, annotations=annotations)
 
 
-def _traffic(phases: list[tuple[int, float]]) -> list[Series]:
-    """Counters at 1m resolution: ``(minutes, error ratio)`` phases, in order."""
+def _traffic(phases: list[tuple[int, float]], per_minute: int = 1) -> list[Series]:
+    """Counters sampled ``per_minute`` times a minute: ``(minutes, error ratio)``
+    phases, in order (``TOTAL_PER_MIN`` requests a sample)."""
     errors: list[str] = []
     good: list[str] = []
     e = g = 0
     for minutes, ratio in phases:
         per_min_errors = round(TOTAL_PER_MIN * ratio)
-        for _ in range(minutes):
+        for _ in range(minutes * per_minute):
             errors.append(str(e))
             good.append(str(g))
             e += per_min_errors
@@ -72,7 +73,7 @@ def _traffic(phases: list[tuple[int, float]]) -> list[Series]:
     ]
 
 
-def _promtool_file(tests: list[RuleTest], rule_file: str) -> dict[str, object]:
+def _promtool_file(tests: list[RuleTest], rule_file: str, evaluation_interval: str) -> dict[str, object]:
     """The ``promtool test rules`` document for ``tests`` (a local writer of the model)."""
 
     def alert(exp: AlertExpectation) -> dict[str, object]:
@@ -86,7 +87,7 @@ def _promtool_file(tests: list[RuleTest], rule_file: str) -> dict[str, object]:
 
     return {
         "rule_files": [rule_file],
-        "evaluation_interval": "1m",
+        "evaluation_interval": evaluation_interval,
         "tests": [
             {
                 "name": t.name,
@@ -99,16 +100,17 @@ def _promtool_file(tests: list[RuleTest], rule_file: str) -> dict[str, object]:
     }
 
 
-def _run(promtool: str, tmp_path: Path, tests: list[RuleTest]) -> subprocess.CompletedProcess[str]:
+def _run(promtool: str, tmp_path: Path, tests: list[RuleTest], evaluation_interval: str = "1m") -> subprocess.CompletedProcess[str]:
     (tmp_path / "rules.yaml").write_text(rules_yaml(groups_of(_slo())))
-    (tmp_path / "tests.yaml").write_text(dump_yaml(_promtool_file(tests, "rules.yaml")))
+    (tmp_path / "tests.yaml").write_text(dump_yaml(_promtool_file(tests, "rules.yaml", evaluation_interval)))
     return subprocess.run([promtool, "test", "rules", "tests.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
 
 
-def _expect(name: str, phases: list[tuple[int, float]], checks: dict[str, list[str]]) -> RuleTest:
+def _expect(name: str, phases: list[tuple[int, float]], checks: dict[str, list[str]], per_minute: int = 1) -> RuleTest:
     return RuleTest(
         name=name,
-        series=_traffic(phases),
+        series=_traffic(phases, per_minute),
+        interval=f"{60 // per_minute}s",
         alerts=[AlertExpectation(at=at, alertname=ALERT, alerts=[_fired(s) for s in fired]) for at, fired in checks.items()],
     )
 
@@ -133,13 +135,18 @@ def test_steady_error_ratio(promtool: str, tmp_path: Path, case: str) -> None:
 
 def test_page_within_five_minutes_of_an_outage(promtool: str, tmp_path: Path) -> None:
     # Three healthy hours at 0.05%, then 20% errors from minute 180: the 1h
-    # window crosses 1.44% in under five minutes, so the page fires by 185m.
+    # window crosses 1.44% after 4m20s, so the page fires by 185m (the ticket,
+    # at 0.3% over 2h and 1d, comes first). Scraped and
+    # evaluated every 15s as the shipped Prometheus is: the alerts group may
+    # run just before the recording group, so it can see values one
+    # evaluation old, and the page must still come within five minutes.
     outage = _expect(
         "outage",
         [(180, 0.0005), (30, 0.20)],
-        {"179m": [], "180m": [], "185m": ["page", "ticket"], "205m": ["page", "ticket"]},
+        {"179m": [], "180m": [], "183m": ["ticket"], "185m": ["page", "ticket"], "205m": ["page", "ticket"]},
+        per_minute=4,
     )
-    result = _run(promtool, tmp_path, [outage])
+    result = _run(promtool, tmp_path, [outage], evaluation_interval="15s")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
