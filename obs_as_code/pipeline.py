@@ -18,6 +18,7 @@ from obs_as_code.artifacts import Artifact, TreeDiff, compare, with_manifest, wr
 from obs_as_code.diagnostics import Diagnostic, error, has_errors, ordered
 from obs_as_code.discover import PROJECT_DIRS, discover
 from obs_as_code.load import Project, load_project
+from obs_as_code.source import project_root
 
 #: (Project) -> diagnostics. Generators add definitions derived from others
 #: (an SLO becomes rule groups and a dashboard) before checks and rendering.
@@ -117,12 +118,17 @@ def compile_project(root: Path, *, lint_checks: bool = True) -> Compiled:
     every mistake; only :func:`build` decides not to write.
     """
     root = root.resolve()
-    project, diagnostics = load(root)
-    diagnostics += generate(project)
-    if lint_checks:
-        diagnostics += lint(project)
-    artifacts, found = render(project, tolerant=has_errors(diagnostics))
-    diagnostics += found
+    # Later stages resolve user files (keyword positions) against the root too.
+    token = project_root.set(str(root))
+    try:
+        project, diagnostics = load(root)
+        diagnostics += generate(project)
+        if lint_checks:
+            diagnostics += lint(project)
+        artifacts, found = render(project, tolerant=has_errors(diagnostics))
+        diagnostics += found
+    finally:
+        project_root.reset(token)
     return Compiled(project, with_manifest(artifacts), ordered(diagnostics))
 
 
@@ -167,6 +173,10 @@ def validate(root: Path = Path("."), out_dir: Path | None = None) -> tuple[list[
     out_dir = (out_dir or root / "build").resolve()
     compiled = compile_project(root, lint_checks=False)
     diagnostics: list[Diagnostic] = []
-    for target in VALIDATORS:
-        diagnostics.extend(_resolve(target)(out_dir, compiled.artifacts))
+    token = project_root.set(str(root))
+    try:
+        for target in VALIDATORS:
+            diagnostics.extend(_resolve(target)(out_dir, compiled.artifacts))
+    finally:
+        project_root.reset(token)
     return ordered(diagnostics), compare(out_dir, compiled.artifacts)

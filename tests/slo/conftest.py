@@ -39,3 +39,33 @@ def promtool() -> str:
             pytest.fail("promtool is required in CI")
         pytest.skip("promtool not installed (apt-get install prometheus)")
     return found
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare ``text`` with ``golden/<name>``; ``OAC_UPDATE_GOLDEN=1`` rewrites it."""
+    path = GOLDEN / name
+    if os.environ.get("OAC_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.is_file(), f"missing golden file {path}: run with OAC_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file (OAC_UPDATE_GOLDEN=1 to accept)"
+
+
+@pytest.fixture
+def slo_project(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Write ``{relative path: source}`` into a fresh project and return its root."""
+    import textwrap
+
+    def make(files: dict[str, str]) -> Path:
+        root = tmp_path / "proj"
+        root.mkdir(exist_ok=True)
+        for rel, text in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return root
+
+    return make
