@@ -1,0 +1,1 @@
+"""Importers: foreign files (dashboards, rules, SLO specs) -> Python source."""
