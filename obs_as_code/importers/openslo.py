@@ -48,8 +48,8 @@ def _query(source: Any, where: str) -> str:
     aggregated = _COUNTER_AGG.match(query)
     if aggregated is not None:
         # sum(counter{...}) over a counter: the events per window are its rate.
-        by = aggregated.group(2) or ""
-        return f"{aggregated.group(1)} {by}(rate({aggregated.group(3).strip()}[{{window}}]))".replace("  ", " ")
+        by = f" {aggregated.group(2).strip()} " if aggregated.group(2) else ""
+        return f"{aggregated.group(1)}{by}(rate({aggregated.group(3).strip()}[{{window}}]))"
     raise SpecError(
         f"{where}: cannot tell how to window the query {query!r}: write it with [{{{{.window}}}}] "
         "or as a bare counter selector"

@@ -16,7 +16,13 @@ from typing import Any
 
 import yaml
 
-from obs_as_code.importers._slo_source import AlertSpec, SLOSpec, SpecError, module_source, window_query
+from obs_as_code.importers._slo_source import (
+    AlertSpec,
+    SLOSpec,
+    SpecError,
+    module_source,
+    window_query,
+)
 
 VERSION = "prometheus/v1"
 

@@ -15,7 +15,15 @@ from obs_as_code.lint.engine import parse_promql
 from obs_as_code.model.dashboard import DashboardDef
 from obs_as_code.model.rules import AlertRule, RecordingRule, RuleGroup
 from obs_as_code.pipeline import compile_project, load
-from obs_as_code.slo import SLO, AlertOptions, Alerting, CapacityObjective, LatencySLI, RatioSLI, RawSLI
+from obs_as_code.slo import (
+    SLO,
+    Alerting,
+    AlertOptions,
+    CapacityObjective,
+    LatencySLI,
+    RatioSLI,
+    RawSLI,
+)
 from obs_as_code.slo.generate import generate_slo
 
 

@@ -1,0 +1,143 @@
+"""``oac import sloth`` / ``oac import openslo``: modules that load and build."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import groups_of
+from test_slo_parity import slos_of_source
+
+from obs_as_code.cli import cli
+from obs_as_code.importers import openslo, sloth
+from obs_as_code.importers._slo_source import SpecError, identifier, py_str
+from obs_as_code.pipeline import build
+from obs_as_code.slo import SLO, LatencySLI, RatioSLI, RawSLI
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _by_id(slos: list[SLO]) -> dict[str, SLO]:
+    return {s.id: s for s in slos}
+
+
+def test_sloth_import_maps_every_field() -> None:
+    slos = _by_id(slos_of_source(sloth.import_file(FIXTURES / "sloth/shop.yml")))
+    checkout = slos["shop-checkout-availability"]
+    assert checkout.objective == 99.9 and checkout.period == "30d"
+    assert dict(checkout.labels) == {"owner": "team-shop", "tier": "1", "category": "availability"}
+    assert isinstance(checkout.sli, RatioSLI) and "[{window}]" in checkout.sli.total
+    assert checkout.alerting.name == "ShopCheckoutErrorBudgetBurn"
+    assert dict(checkout.alerting.page.labels) == {"severity": "critical", "routing_key": "shop"}
+    search = slos["shop-search-quality"]
+    assert isinstance(search.sli, RawSLI) and search.sli.error_ratio_query.count("{window}") == 2
+    assert search.alerting.page.disable and not search.alerting.ticket.disable
+
+
+def test_openslo_v1_import() -> None:
+    slos = _by_id(slos_of_source(openslo.import_file(FIXTURES / "openslo/checkout.yaml")))
+    assert sorted(slos) == ["shop-checkout-availability", "shop-search-errors-relaxed", "shop-search-errors-strict"]
+    checkout = slos["shop-checkout-availability"]
+    assert checkout.objective == pytest.approx(99.9) and checkout.period == "28d"
+    assert dict(checkout.labels) == {"team": "shop"}
+    assert isinstance(checkout.sli, RatioSLI) and checkout.sli.good is not None and checkout.sli.errors is None
+    strict = slos["shop-search-errors-strict"]
+    assert strict.objective == pytest.approx(99) and strict.period == "7d"
+    assert isinstance(strict.sli, RatioSLI)
+    assert strict.sli.errors == 'sum(rate(search_requests_total{job="shop", code=~"5.."}[{window}]))'
+    assert slos["shop-search-errors-relaxed"].objective == 95
+    # Each generates rules with the default page and ticket alerts.
+    for slo in slos.values():
+        assert [g.name.split("-")[1] for g in groups_of(slo)] == ["sli", "meta", "alerts"]
+
+
+@pytest.mark.parametrize(
+    ("importer", "text", "message"),
+    [
+        (sloth.import_text, "version: prometheus/v2\nservice: a\nslos: []\n", "not a Sloth prometheus/v1"),
+        (sloth.import_text, 'version: "prometheus/v1"\nslos: []\n', "service is required"),
+        (
+            sloth.import_text,
+            'version: "prometheus/v1"\nservice: a\nslos:\n- name: x\n  objective: 99\n  sli: {plugin: {id: x}}\n  alerting: {name: A}\n',
+            "SLI plugins",
+        ),
+        (
+            sloth.import_text,
+            'version: "prometheus/v1"\nservice: a\nslos:\n- name: x\n  objective: 99\n  sli: {raw: {error_ratio_query: "x[{{.window}}]"}}\n',
+            "alerting.name is required",
+        ),
+        (sloth.import_text, "a: [", "invalid YAML"),
+        (openslo.import_text, "apiVersion: openslo/v2\nkind: SLO\n", "unsupported OpenSLO apiVersion"),
+        (openslo.import_text, "apiVersion: openslo/v1\nkind: Service\n", "no OpenSLO SLO document"),
+        (
+            openslo.import_text,
+            "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec: {service: s, indicatorRef: nope, objectives: [{target: 0.9}]}\n",
+            "names no SLI",
+        ),
+        (
+            openslo.import_text,
+            "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  objectives: [{target: 0.9}]\n"
+            "  indicator: {spec: {ratioMetric: {good: {metricSource: {type: Datadog, spec: {query: x}}}, total: {metricSource: {type: Datadog, spec: {query: y}}}}}}\n",
+            "only Prometheus",
+        ),
+        (
+            openslo.import_text,
+            "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  objectives: [{target: 0.9}]\n"
+            "  indicator: {spec: {ratioMetric: {good: {metricSource: {type: Prometheus, spec: {query: 'histogram_quantile(0.9, x)'}}}, total: {metricSource: {type: Prometheus, spec: {query: y}}}}}}\n",
+            "cannot tell how to window",
+        ),
+    ],
+)
+def test_bad_specs_are_refused_with_a_reason(importer: Callable[[str, str], str], text: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        importer(text, "spec.yaml")
+
+
+def test_python_literals() -> None:
+    assert py_str("a") == '"a"'
+    assert py_str('x{a="b"}') == "'x{a=\"b\"}'"
+    assert py_str("a\nb") == '"""a\nb"""'
+    assert eval(py_str('a\\n"\n')) == 'a\\n"\n'
+    taken: set[str] = set()
+    assert [identifier(t, taken) for t in ("my-svc", "my svc", "1x", "class")] == ["my_svc", "my_svc_2", "slo_1x", "slo_class"]
+
+
+def test_cli_import_sloth_writes_a_module_that_builds(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    out = root / "slos" / "shop.py"
+    result = CliRunner().invoke(cli, ["import", "sloth", str(FIXTURES / "sloth/shop.yml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+    built = build(root)
+    assert built.ok, [str(d) for d in built.diagnostics]
+    rules = (root / "build/prometheus/rules/slos-shop.yaml").read_text()
+    assert rules.count("alert: ShopCheckoutErrorBudgetBurn") == 2 and rules.count("alert: ShopSearchQuality") == 1
+
+
+def test_cli_import_openslo_to_stdout_and_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["import", "openslo", str(FIXTURES / "openslo/checkout.yaml"), "--no-alerts"])
+    assert result.exit_code == 0
+    assert result.stdout.count("alerting=Alerting(disable=True)") == 3
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec: {}\n")
+    failed = runner.invoke(cli, ["import", "openslo", str(bad)])
+    assert failed.exit_code == 2
+    assert "spec.service are required" in failed.stderr
+    missing = runner.invoke(cli, ["import", "sloth", str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 2
+
+
+def test_import_group_lists_the_slo_importers() -> None:
+    result = CliRunner().invoke(cli, ["import", "--help"])
+    assert result.exit_code == 0 and "sloth" in result.output and "openslo" in result.output
+    top = CliRunner().invoke(cli, ["--help"])
+    assert "import" in top.output
+
+
+def test_latency_sli_is_not_produced_by_importers_but_builds() -> None:
+    # Imported specs are ratio or raw; the latency kind is Python-only sugar.
+    slo = SLO(service="a", name="b", objective=99, sli=LatencySLI(metric="m", threshold=0.25))
+    assert any("le=\"0.25\"" in r.expr for g in groups_of(slo) for r in g.rules)
