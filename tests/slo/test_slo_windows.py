@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from obs_as_code.durations import parse_ms
+from obs_as_code.durations import format_ms, parse_ms
 from obs_as_code.slo import windows
 from obs_as_code.slo.windows import AlertWindow, AlertWindows, WindowsError
 
@@ -35,7 +35,7 @@ def test_7d_factors_stay_near_the_workbook_ones() -> None:
 def test_windows_are_the_workbook_windows() -> None:
     table = windows.for_period("30d")
     assert table is not None
-    assert [windows.format_ms(w) for w in table.windows_ms()] == ["5m", "30m", "1h", "2h", "6h", "1d", "3d"]
+    assert [format_ms(w) for w in table.windows_ms()] == ["5m", "30m", "1h", "2h", "6h", "1d", "3d"]
     assert table.period == "30d"
     assert windows.for_period("28d").period == "4w"  # type: ignore[union-attr]  # Prometheus' spelling, as Sloth writes it
 
