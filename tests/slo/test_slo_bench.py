@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from types import ModuleType
 
-from conftest import REPO
+from slo_support import REPO
 
 
 def _bench() -> ModuleType:

@@ -6,11 +6,10 @@ Each case is a small project; the exact diagnostics of all cases are kept in
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import check_golden
+from slo_support import check_golden, make_project
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.pipeline import compile_project
@@ -98,45 +97,34 @@ CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
 }
 
 
-def _slo_diagnostics(make: Callable[[dict[str, str]], Path], source: str) -> list[Diagnostic]:
-    root = make({"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+def _slo_diagnostics(root: Path, source: str) -> list[Diagnostic]:
+    make_project(root, {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
     compiled = compile_project(root)
     return [d for d in compiled.diagnostics if d.code.startswith("OAC4") or d.code == "OAC101"]
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_check_reports_at_the_line(slo_project: Callable[[dict[str, str]], Path], case: str) -> None:
+def test_check_reports_at_the_line(tmp_path: Path, case: str) -> None:
     source, expected = CASES[case]
-    found = _slo_diagnostics(slo_project, source)
+    found = _slo_diagnostics(tmp_path / "proj", source)
     assert [(d.code, d.location.line) for d in found] == expected, [str(d) for d in found]
     assert all(d.location.file == "slos/case.py" for d in found)
 
 
-def test_diagnostics_snapshot(slo_project: Callable[[dict[str, str]], Path], tmp_path: Path) -> None:
+def test_diagnostics_snapshot(tmp_path: Path) -> None:
     lines: list[str] = []
     for i, case in enumerate(sorted(CASES)):
-        sub = tmp_path / f"c{i}"
-
-        def make(files: dict[str, str], sub: Path = sub) -> Path:
-            import textwrap
-
-            for rel, text in files.items():
-                path = sub / rel
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(textwrap.dedent(text).lstrip("\n"))
-            return sub
-
-        for d in _slo_diagnostics(make, CASES[case][0]):
+        for d in _slo_diagnostics(tmp_path / f"c{i}", CASES[case][0]):
             lines.append(f"[{case}] {d}")
             if d.hint:
                 lines.append(f"    hint: {d.hint}")
     check_golden("checks.txt", "\n".join(lines) + "\n")
 
 
-def test_errors_stop_the_build(slo_project: Callable[[dict[str, str]], Path]) -> None:
+def test_errors_stop_the_build(tmp_path: Path) -> None:
     from obs_as_code.pipeline import build
 
-    root = slo_project({"slos/case.py": HEAD + f'bad = SLO(service="api", name="a", objective=100, sli={GOOD_RATIO})\n'})
+    root = make_project(tmp_path / "proj", {"slos/case.py": HEAD + f'bad = SLO(service="api", name="a", objective=100, sli={GOOD_RATIO})\n'})
     result = build(root)
     assert not result.ok and not result.wrote
     assert not (root / "build").exists()

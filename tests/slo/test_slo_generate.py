@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO, groups_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from slo_support import REPO, groups_of
 
 from obs_as_code import names
 from obs_as_code.lint.engine import parse_promql

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import REPO, check_golden, groups_of, rules_yaml
+from slo_support import REPO, check_golden, groups_of, rules_yaml
 
 from obs_as_code.pipeline import load
 from obs_as_code.slo.model import SLO

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import groups_of
+from slo_support import groups_of
 from test_slo_parity import slos_of_source
 
 from obs_as_code.cli import cli

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SLOTH_MIRROR, groups_of
+from slo_support import SLOTH_MIRROR, groups_of
 
 from obs_as_code.importers import openslo, sloth
 from obs_as_code.lint.engine import parse_promql

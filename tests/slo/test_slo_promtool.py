@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import groups_of, rules_yaml
+from slo_support import groups_of, need_promtool, rules_yaml
 
 from obs_as_code.durations import normalize
 from obs_as_code.model.tests import AlertExpectation, ExpectedAlert, RuleTest, Series
@@ -128,12 +128,14 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_steady_error_ratio(promtool: str, tmp_path: Path, case: str) -> None:
+def test_steady_error_ratio(tmp_path: Path, case: str) -> None:
+    promtool = need_promtool()
     result = _run(promtool, tmp_path, [CASES[case]])
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_page_within_five_minutes_of_an_outage(promtool: str, tmp_path: Path) -> None:
+def test_page_within_five_minutes_of_an_outage(tmp_path: Path) -> None:
+    promtool = need_promtool()
     # Three healthy hours at 0.05%, then 20% errors from minute 180: the 1h
     # window crosses 1.44% after 4m20s, so the page fires by 185m (the ticket,
     # at 0.3% over 2h and 1d, comes first). Scraped and
@@ -150,7 +152,8 @@ def test_page_within_five_minutes_of_an_outage(promtool: str, tmp_path: Path) ->
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_wrong_expectation_fails(promtool: str, tmp_path: Path) -> None:
+def test_a_wrong_expectation_fails(tmp_path: Path) -> None:
+    promtool = need_promtool()
     # The harness can fail: claiming a page at 0.5% errors is refused by promtool.
     wrong = _expect("wrong", [(61, 0.005)], {"30m": ["page", "ticket"]})
     result = _run(promtool, tmp_path, [wrong])
@@ -158,7 +161,8 @@ def test_a_wrong_expectation_fails(promtool: str, tmp_path: Path) -> None:
     assert "sloth_severity" in result.stdout + result.stderr
 
 
-def test_page_stops_when_the_outage_ends(promtool: str, tmp_path: Path) -> None:
+def test_page_stops_when_the_outage_ends(tmp_path: Path) -> None:
+    promtool = need_promtool()
     # 20 minutes at 20%, then no errors. The 1h and 6h windows still hold the
     # outage for hours; the short windows are what stop the page: the slow pair
     # pages while the outage is inside the 30m window, then only the ticket

@@ -1,4 +1,6 @@
-"""Fixtures for the SLO tests: compile SLOs in memory, write rule files, promtool."""
+"""Helpers for the SLO tests: compile SLOs in memory, write rule files, find
+promtool, write throwaway projects. (A module, not a conftest.py: the suite's
+tests import the top-level ``conftest`` by name.)"""
 
 from __future__ import annotations
 
@@ -30,8 +32,7 @@ def rules_yaml(groups: list[RuleGroup]) -> str:
     return dump_yaml({"groups": [render_group(g) for g in groups]})
 
 
-@pytest.fixture(scope="session")
-def promtool() -> str:
+def need_promtool() -> str:
     """The real promtool; skipped on a machine without it, required in CI."""
     found = shutil.which("promtool")
     if found is None:
@@ -54,18 +55,13 @@ def check_golden(name: str, text: str) -> None:
     assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file (OAC_UPDATE_GOLDEN=1 to accept)"
 
 
-@pytest.fixture
-def slo_project(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """Write ``{relative path: source}`` into a fresh project and return its root."""
+def make_project(root: Path, files: dict[str, str]) -> Path:
+    """Write ``{relative path: source}`` into ``root`` and return it."""
     import textwrap
 
-    def make(files: dict[str, str]) -> Path:
-        root = tmp_path / "proj"
-        root.mkdir(exist_ok=True)
-        for rel, text in files.items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-        return root
-
-    return make
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
