@@ -2,6 +2,7 @@
 
 from alerts._lib import runbook
 from obs_as_code.slo import SLO, Alerting, LatencySLI, RatioSLI
+from obs_as_code.slo.testing import burn_rate_tests
 
 _LABELS = {"team": "api", "service": "opencode-api"}
 
@@ -38,4 +39,18 @@ latency = SLO(
         name="OpencodeApiLatencyBudgetBurn",
         annotations={"runbook_url": runbook("slo", "OpencodeApiLatencyBudgetBurn")},
     ),
+)
+
+# Steady traffic at 0.5, 5, 15 and 200 times the budget rate: which alerts fire
+# (run by `oac test` with the other promtool suites).
+availability_tests = burn_rate_tests(
+    availability,
+    bad='opencode_http_requests_total{job="opencode-api", status="500"}',
+    good='opencode_http_requests_total{job="opencode-api", status="200"}',
+)
+
+latency_tests = burn_rate_tests(
+    latency,
+    good='opencode_http_request_duration_seconds_bucket{job="opencode-api", le="0.5"}',
+    total='opencode_http_request_duration_seconds_count{job="opencode-api"}',
 )

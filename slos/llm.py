@@ -2,6 +2,7 @@
 
 from alerts._lib import runbook
 from obs_as_code.slo import SLO, Alerting, RatioSLI
+from obs_as_code.slo.testing import burn_rate_tests
 
 success = SLO(
     service="opencode-llm",
@@ -18,4 +19,10 @@ success = SLO(
         name="OpencodeLlmSuccessBudgetBurn",
         annotations={"runbook_url": runbook("slo", "OpencodeLlmSuccessBudgetBurn")},
     ),
+)
+
+success_tests = burn_rate_tests(
+    success,
+    bad='opencode_llm_requests_total{job="opencode-api", provider="anthropic", status="error"}',
+    good='opencode_llm_requests_total{job="opencode-api", provider="anthropic", status="success"}',
 )

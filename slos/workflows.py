@@ -7,6 +7,7 @@ alert in alerts/workflows.py (obs_as_code.slo.CapacityObjective builds such aler
 
 from alerts._lib import runbook
 from obs_as_code.slo import SLO, Alerting, RatioSLI
+from obs_as_code.slo.testing import burn_rate_tests
 
 success = SLO(
     service="langgraph",
@@ -23,4 +24,11 @@ success = SLO(
         name="LanggraphWorkflowSuccessBudgetBurn",
         annotations={"runbook_url": runbook("slo", "LanggraphWorkflowSuccessBudgetBurn")},
     ),
+)
+
+# Failures are counted apart from all workflows started.
+success_tests = burn_rate_tests(
+    success,
+    total='langgraph_workflows_total{job="langgraph", workflow="codegen"}',
+    bad='langgraph_workflow_failures_total{job="langgraph", workflow="codegen"}',
 )

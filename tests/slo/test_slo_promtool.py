@@ -16,6 +16,7 @@ import pytest
 from slo_support import groups_of, need_promtool, rules_yaml
 
 from obs_as_code.durations import normalize
+from obs_as_code.model.rules import RuleGroup
 from obs_as_code.model.tests import AlertExpectation, ExpectedAlert, RuleTest, Series
 from obs_as_code.serialize import dump_yaml
 from obs_as_code.slo import SLO, Alerting, RatioSLI
@@ -174,3 +175,30 @@ def test_page_stops_when_the_outage_ends(tmp_path: Path) -> None:
     )
     result = _run(promtool, tmp_path, [recovery])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_shipped_slo_burn_rate_tests(tmp_path: Path) -> None:
+    # The RuleTests declared next to the shipped SLOs (run by `oac test` once
+    # the alert-test renderer is in): every SLO, every burn rate, exactly the
+    # alerts expected.
+    from slo_support import REPO
+
+    from obs_as_code.pipeline import load
+    from obs_as_code.slo.generate import generate_slo
+
+    promtool = need_promtool()
+    project, problems = load(REPO)
+    assert not problems
+    tests = [t for t in project.all(RuleTest) if t.module.startswith("slos/")]
+    assert len(tests) == 4 * 4
+    assert {t.name.split(":")[0] for t in tests} == {s.id for s in project.all(SLO)}
+    # One promtool file per module, as `oac test` runs them: each loads its module's rules.
+    for module in sorted({t.module for t in tests}):
+        work = tmp_path / module.replace("/", "-")
+        work.mkdir()
+        groups = [g for s in project.all(SLO) if s.module == module for g in generate_slo(s, REPO)[0] if isinstance(g, RuleGroup)]
+        (work / "rules.yaml").write_text(rules_yaml(groups))
+        mine = [t for t in tests if t.module == module]
+        (work / "tests.yaml").write_text(dump_yaml(_promtool_file(mine, "rules.yaml", "1m")))
+        result = subprocess.run([promtool, "test", "rules", "tests.yaml"], cwd=work, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, module + ": " + result.stdout[-3000:] + result.stderr
