@@ -1,4 +1,5 @@
-"""``oac import sloth``: Sloth ``prometheus/v1`` specs -> a Python ``slos/`` module.
+"""``oac import sloth``: Sloth ``prometheus/v1`` specs (or the same spec as a
+``PrometheusServiceLevel`` Kubernetes resource) -> a Python ``slos/`` module.
 
 The mapping is one to one: the service's labels and the SLO's labels merge into
 ``SLO.labels`` (the SLO's win), ``events`` becomes a :class:`RatioSLI` and
@@ -25,6 +26,25 @@ from obs_as_code.importers._slo_source import (
 )
 
 VERSION = "prometheus/v1"
+#: The Kubernetes CRD form of the same spec (camelCase keys under ``spec``).
+K8S_API = "sloth.slok.dev/v1"
+K8S_KIND = "PrometheusServiceLevel"
+_K8S_KEYS = {
+    "errorQuery": "error_query",
+    "totalQuery": "total_query",
+    "errorRatioQuery": "error_ratio_query",
+    "pageAlert": "page_alert",
+    "ticketAlert": "ticket_alert",
+}
+
+
+def _from_k8s(value: Any) -> Any:
+    """A ``PrometheusServiceLevel`` spec in the ``prometheus/v1`` spelling."""
+    if isinstance(value, Mapping):
+        return {_K8S_KEYS.get(k, k): (v if k in ("labels", "annotations") else _from_k8s(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_k8s(v) for v in value]
+    return value
 
 
 def _strings(value: Any, where: str) -> dict[str, str]:
@@ -116,6 +136,8 @@ def import_text(text: str, origin: str, period: str = "30d") -> str:
     for i, doc in enumerate(docs):
         if not isinstance(doc, Mapping):
             raise SpecError(f"{origin}: document {i + 1} is not a mapping")
+        if doc.get("kind") == K8S_KIND and doc.get("apiVersion") == K8S_API:
+            doc = {"version": VERSION, **_from_k8s(doc.get("spec") or {})}
         specs.extend(specs_from_document(doc, origin if len(docs) == 1 else f"{origin} (document {i + 1})", period))
     if not specs:
         raise SpecError(f"{origin}: no Sloth spec found")

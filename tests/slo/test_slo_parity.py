@@ -35,8 +35,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sloth"
 TOOL_LABELS = {"cmd", "sloth_version", "sloth_mode", "sloth_spec"}
 _NUMBER = re.compile(r"(?<![\w.\"])(\d+\.\d+(?:e[-+]?\d+)?|\d+e[-+]?\d+)(?![\w.])")
 
-#: Sloth's examples that use only the prometheus/v1 or OpenSLO v1alpha spec
-#: (the others need SLO plugins, SLI plugins or the Kubernetes CRD).
+#: Sloth's examples that use only the prometheus/v1 spec (or its Kubernetes
+#: form) or OpenSLO v1alpha (the others need SLO or SLI plugins, Go code).
 SLOTH_EXAMPLES = [
     "getting-started.yml",
     "home-wifi.yml",
@@ -46,6 +46,9 @@ SLOTH_EXAMPLES = [
     "raw-home-wifi.yml",
     "openslo-getting-started.yml",
     "openslo-kubernetes-apiserver.yml",
+    "k8s-getting-started.yml",
+    "k8s-home-wifi.yml",
+    "k8s-multifile.yml",
 ]
 
 
@@ -146,7 +149,8 @@ def test_sloth_examples_match_sloths_generated_output(example: str) -> None:
     spec = _git_show(f"examples/{example}")
     # A multi-document spec gives one rule file per document: compare them all.
     documents = [d for d in yaml.safe_load_all(_git_show(f"examples/_gen/{example}")) if d]
-    theirs = {"groups": [g for d in documents for g in d["groups"]]}
+    # The Kubernetes examples produce PrometheusRule resources: the groups are under spec.
+    theirs = {"groups": [g for d in documents for g in (d["spec"] if d.get("kind") == "PrometheusRule" else d)["groups"]]}
     if example.startswith("openslo-"):
         source = openslo.import_text(spec, example, alerts=False)  # Sloth generates no alerts for OpenSLO
     else:
