@@ -20,6 +20,7 @@ generated rule points at the SLO (or its SLI) in the user's file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -114,6 +115,25 @@ def resolve_windows(slo: SLO, root: Path | None) -> AlertWindows | Diagnostic:
             hint=f"use one of {', '.join(windows_table.supported_periods())}, or give windows= a table file",
         )
     return found
+
+
+#: Sloth's rule for SLO and service names: they become label values, rule group
+#: names and dashboard UIDs.
+NAME_RE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+
+
+def name_problem(slo: SLO) -> Diagnostic | None:
+    """OAC405 when the service or SLO name is not a safe name."""
+    for kw in ("service", "name"):
+        value = getattr(slo, kw)
+        if not isinstance(value, str) or not NAME_RE.match(value):
+            return error(
+                keyword_location(slo.location, kw),
+                "OAC405",
+                f"SLO {kw} {value!r} is not a valid name",
+                hint="use letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+            )
+    return None
 
 
 def sli_template(slo: SLO) -> str | Diagnostic:
@@ -284,6 +304,9 @@ def generate_slo(slo: SLO, root: Path | None = None) -> tuple[list[Definition], 
     cannot be generated."""
     from obs_as_code.slo.dashboard import slo_dashboard
 
+    bad_name = name_problem(slo)
+    if bad_name is not None:
+        return [], [bad_name]
     table = resolve_windows(slo, root)
     template = sli_template(slo)
     if isinstance(table, Diagnostic) or isinstance(template, Diagnostic):

@@ -90,6 +90,10 @@ CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
         "    total='sum(rate(http_requests_total{job=\"api\"}[{window}]))',\n))\n",
         [("OAC405", 3)],
     ),
+    "bad-name": (
+        HEAD + f'bad = SLO(service="api", name="checkout availability", objective=99, sli={GOOD_RATIO})\n',
+        [("OAC405", 2)],
+    ),
     "both-errors-and-good": (
         HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(errors='x', good='y', total='z'))\n",
         [("OAC405", 2)],
