@@ -40,6 +40,10 @@ CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
         f"    sli={GOOD_RATIO},\n)\n",
         [("OAC401", 5)],
     ),
+    "objective-looks-like-ratio": (
+        HEAD + f'warn = SLO(service="api", name="a", objective=0.999, sli={GOOD_RATIO})\n',
+        [("OAC401", 2)],
+    ),
     "objective-zero": (HEAD + f'bad = SLO(service="api", name="a", objective=0, sli={GOOD_RATIO})\n', [("OAC401", 2)]),
     "latency-bucket": (
         HEAD + "bad = SLO(service=\"api\", name=\"l\", objective=95, sli=LatencySLI(\n"
@@ -123,6 +127,12 @@ def test_diagnostics_snapshot(tmp_path: Path) -> None:
             if d.hint:
                 lines.append(f"    hint: {d.hint}")
     check_golden("checks.txt", "\n".join(lines) + "\n")
+
+
+def test_ratio_like_objective_is_only_a_warning(tmp_path: Path) -> None:
+    found = _slo_diagnostics(tmp_path / "proj", CASES["objective-looks-like-ratio"][0])
+    assert [d.severity.value for d in found] == ["warning"]
+    assert "write objective=99.9" in (found[0].hint or "")
 
 
 def test_errors_stop_the_build(tmp_path: Path) -> None:
