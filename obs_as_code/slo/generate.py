@@ -33,6 +33,7 @@ from obs_as_code.model.rules import AlertRule, RecordingRule, Rule, RuleGroup
 from obs_as_code.slo import windows as windows_table
 from obs_as_code.slo.model import (
     SLO,
+    SLOTH_WINDOW_RE,
     AlertOptions,
     LatencySLI,
     RatioSLI,
@@ -42,7 +43,7 @@ from obs_as_code.slo.model import (
     render_window,
 )
 from obs_as_code.slo.windows import AlertWindow, AlertWindows, WindowsError
-from obs_as_code.source import keyword_location
+from obs_as_code.source import SourceLocation, keyword_location
 
 # Metric and label names shared with Sloth (its pkg/common/conventions).
 SLI_ERROR = "slo:sli_error:ratio_rate"
@@ -154,12 +155,10 @@ def sli_template(slo: SLO) -> str | Diagnostic:
     return sli.error_ratio()
 
 
-def _no_window(slo: SLO, where: object, kw: str, query: str) -> Diagnostic:
-    sloth = "{{.window}}" in query.replace(" ", "")
-    from obs_as_code.source import SourceLocation
-
+def _no_window(slo: SLO, where: SourceLocation, kw: str, query: str) -> Diagnostic:
+    sloth = SLOTH_WINDOW_RE.search(query) is not None
     return error(
-        where if isinstance(where, SourceLocation) else slo.location,
+        where,
         "OAC405",
         f"SLO {slo.id!r}: the {kw} query has no {{window}} placeholder and is not a bare metric selector",
         hint="write Sloth's {{.window}} as {window}" if sloth else "write the range as [{window}], e.g. sum(rate(x_total[{window}]))",
