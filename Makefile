@@ -30,13 +30,17 @@ validate: $(STAMP) ## Run promtool/amtool/schema over build/
 
 test: $(STAMP) ## Run the test suite (needs promtool and amtool: apt-get install prometheus prometheus-alertmanager)
 	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/oac test
 
 lint: $(STAMP) ## ruff and mypy --strict
-	$(BIN)/ruff check obs_as_code tests benchmarks alerts scrape slos dashboards catalog
+	$(BIN)/ruff check $(wildcard obs_as_code tests benchmarks alerts scrape slos dashboards datasources catalog scenarios)
 	$(BIN)/mypy
 
 bench: $(STAMP) ## Benchmarks: ratios against baselines measured in the same run
 	$(BIN)/python benchmarks/run.py
+
+schema: ## Regenerate the Grafana dashboard JSON schema from @grafana/schema (needs node and npm)
+	./scripts/gen-dashboard-schema.sh
 
 clean: ## Remove caches (not build/, which is committed)
 	rm -rf .oac-cache .pytest_cache .mypy_cache .ruff_cache

@@ -36,5 +36,7 @@ opencode = MetricsCatalog(
         Metric("alertmanager_config_last_reload_successful", "gauge", [], unit="bool", jobs=["alertmanager"]),
         Metric("alertmanager_notifications_total", "counter", ["integration"], jobs=["alertmanager"]),
         Metric("alertmanager_notifications_failed_total", "counter", ["integration", "reason"], jobs=["alertmanager"]),
+        # Written by Prometheus' rule evaluation, not scraped: alerts/escalation.py reads it.
+        Metric("ALERTS", "gauge", ["alertname", "alertstate"], help="1 for every pending or firing alert."),
     ],
 )

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from obs_as_code.source import UNKNOWN, SourceLocation
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a finding is: only errors stop a build."""
 
     ERROR = "error"

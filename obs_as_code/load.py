@@ -11,6 +11,7 @@ user's frames.
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib
 import sys
 import traceback
@@ -33,7 +34,9 @@ Adapter = Callable[[str, Any, ModuleRef, SourceLocation], Definition | None]
 
 #: "module:function" of each adapter, imported only when a module holds an object
 #: that is not one of ours.
-ADAPTERS: list[str] = []
+ADAPTERS: list[str] = [
+    "obs_as_code.dashboards.adapters:adapt",
+]
 
 
 @dataclass
@@ -66,7 +69,8 @@ def exception_diagnostic(exc: BaseException, ref: ModuleRef, root: Path) -> Diag
     frames = _user_frames(exc.__traceback__, root_s)
     if frames:
         last = frames[-1]
-        col = (last.colno + 1) if getattr(last, "colno", None) is not None else 0
+        colno = getattr(last, "colno", None)
+        col = colno + 1 if isinstance(colno, int) else 0
         loc = SourceLocation(_relative(last.filename, root_s), last.lineno or 0, col)
     else:
         loc = SourceLocation(ref.path, 1, 1)
@@ -139,7 +143,7 @@ def collect(module: Any, ref: ModuleRef, root: Path) -> list[tuple[str, Definiti
     found: list[tuple[str, Definition]] = []
     adapters: list[Adapter] | None = None
     for name, value in vars(module).items():
-        if name.startswith("_") or isinstance(value, type) or callable(value) and not isinstance(value, Definition):
+        if name.startswith("_") or isinstance(value, type) or (callable(value) and not isinstance(value, Definition)):
             continue
         if getattr(value, "__module__", None) == "builtins" and not isinstance(value, (list, tuple, dict)):
             continue
@@ -229,9 +233,7 @@ def load_project(root: Path, refs: Iterable[ModuleRef]) -> tuple[Project, list[D
                 )
     finally:
         _forget_project_modules()
-        try:
+        with contextlib.suppress(ValueError):
             sys.path.remove(str(root))
-        except ValueError:
-            pass
         project_root.reset(token)
     return project, diagnostics

@@ -90,3 +90,32 @@ def slo_rule_group(slo_id: str, stage: str) -> str:
 def slo_dashboard_uid(slo_id: str) -> str:
     """Stable UID of the dashboard generated for an SLO."""
     return _shorten("slo-" + slug(slo_id), UID_MAX)
+
+
+#: Output path (relative to ``build/``) of the Alertmanager configuration.
+ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
+
+
+def alertmanager_template(name: str) -> str:
+    """Output path of a notification template, relative to ``build/``."""
+    return f"alertmanager/templates/{slug(name) or 'template'}.tmpl"
+
+
+def rule_test_file(module_path: str) -> str:
+    """Output path (relative to ``build/``) of the promtool unit tests of a module."""
+    return f"tests/{module_stem(module_path, under='alerts')}.yaml"
+
+
+def dashboard_file(folder_path: str, uid: str) -> str:
+    """Output path (relative to ``build/``) of a dashboard: ``grafana/dashboards/<folder>/<uid>.json``."""
+    folder = f"{folder_path.strip('/')}/" if folder_path.strip("/") else ""
+    return f"grafana/dashboards/{folder}{uid}.json"
+
+
+#: Output paths (relative to ``build/``) of the Grafana provisioning files.
+DASHBOARD_PROVIDER_FILE = "grafana/provisioning/dashboards/obs-as-code.yaml"
+DATASOURCES_FILE = "grafana/provisioning/datasources/datasources.yaml"
+
+
+#: Where the provisioning file tells Grafana the dashboards are mounted.
+GRAFANA_DASHBOARDS_MOUNT = "/var/lib/grafana/dashboards"

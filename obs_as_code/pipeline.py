@@ -29,11 +29,16 @@ GENERATORS: list[str] = [
 #: (Project) -> list[Artifact] | (list[Artifact], list[Diagnostic]).
 RENDERERS: list[str] = [
     "obs_as_code.render.prometheus:render",
+    "obs_as_code.render.alertmanager:render",
+    "obs_as_code.render.tests:render",
+    "obs_as_code.render.grafana:render",
 ]
 
 #: (build_dir, artifacts) -> diagnostics. Run by ``oac validate``.
 VALIDATORS: list[str] = [
     "obs_as_code.validate.promtool:check",
+    "obs_as_code.validate.amtool:check",
+    "obs_as_code.validate.schema:check",
 ]
 
 

@@ -46,7 +46,7 @@ _Dumper.add_implicit_resolver("tag:yaml.org,2002:oac-ambiguous", _AMBIGUOUS, lis
 _NEEDS_QUOTES_FOR_BLOCK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029\ufeff]|[ \t]\n|\r")
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+def _represent_str(dumper: _Dumper, value: str) -> yaml.Node:
     if "\n" in value and not _NEEDS_QUOTES_FOR_BLOCK.search(value) and not value.startswith((" ", "\t")):
         # Literal block keeps templates readable in review; the emitter falls
         # back to quotes by itself when a block cannot hold the value.
@@ -79,4 +79,4 @@ def dump_json(data: Any) -> str:
 def load_yaml(text: str) -> Any:
     """Parse YAML with the fastest safe loader available (for round-trip checks)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)  # noqa: S506 - safe loader
+    return yaml.load(text, Loader=loader)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
+from types import CodeType, FrameType
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
@@ -46,20 +47,29 @@ def relative(path: str) -> str:
     return path
 
 
+#: (code, instruction index) -> its position: a loop declaring panels captures the
+#: same call site thousands of times, and co_positions() is a linear scan.
+_POSITIONS: dict[tuple[CodeType, int], tuple[int | None, int | None, int | None, int | None] | None] = {}
+
+
 def frame_location(frame: FrameType) -> SourceLocation:
     """The location of the instruction a frame is executing (column from 3.11 positions)."""
     code = frame.f_code
     col = 0
     line = frame.f_lineno
-    positions = code.co_positions()
-    index = frame.f_lasti // 2
-    for i, pos in enumerate(positions):
-        if i == index:
-            if pos[0] is not None:
-                line = pos[0]
-            if pos[2] is not None:
-                col = pos[2] + 1
-            break
+    key = (code, frame.f_lasti // 2)
+    if key in _POSITIONS:
+        pos = _POSITIONS[key]
+    else:
+        pos = next(itertools.islice(code.co_positions(), key[1], None), None)
+        if len(_POSITIONS) > 50_000:
+            _POSITIONS.clear()
+        _POSITIONS[key] = pos
+    if pos is not None:
+        if pos[0] is not None:
+            line = pos[0]
+        if pos[2] is not None:
+            col = pos[2] + 1
     return SourceLocation(relative(code.co_filename), line or 0, col)
 
 

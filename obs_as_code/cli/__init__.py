@@ -15,6 +15,9 @@ import click
 COMMANDS: dict[str, str] = {
     "build": "obs_as_code.cli.build_cmd:build",
     "validate": "obs_as_code.cli.build_cmd:validate",
+    "diff": "obs_as_code.cli.grafana_cmds:diff",
+    "publish": "obs_as_code.cli.grafana_cmds:publish",
+    "test": "obs_as_code.cli.test_cmd:test",
     "import": "obs_as_code.cli.import_cmd:import_group",
 }
 
@@ -22,7 +25,10 @@ COMMANDS: dict[str, str] = {
 SHORT_HELP: dict[str, str] = {
     "build": "Compile the project's definitions into build/.",
     "validate": "Run promtool, amtool and the dashboard schema over build/.",
-    "import": "Turn existing dashboards, rules and SLO specs into Python modules.",
+    "diff": "Show what `oac publish` would change in Grafana (per folder, dashboard, panel).",
+    "publish": "Publish build/ to Grafana: folders, dashboards, datasources; idempotent.",
+    "test": "Run alert unit tests (promtool) and routing tests (amtool).",
+    "import": "Turn existing dashboard JSON and SLO specs (Sloth, OpenSLO) into Python modules.",
 }
 
 

@@ -1,1 +1,1 @@
-"""Importers: foreign files (dashboards, rules, SLO specs) -> Python source."""
+"""Importers: existing files (dashboard JSON, rule YAML, Sloth, OpenSLO) -> Python source."""

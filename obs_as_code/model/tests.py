@@ -83,3 +83,22 @@ class RuleTest(Definition):
 
     def key(self) -> str:
         return self.name
+
+
+@dataclass
+class RoutingTest(Definition):
+    """An alert with ``labels`` is delivered to exactly ``receivers`` (in route order).
+
+    Run by ``oac test`` with ``amtool config routes test`` against the built
+    ``alertmanager.yml``.
+    """
+
+    labels: Mapping[str, str]
+    receivers: Sequence[str]
+    name: str = ""
+
+    top_level: ClassVar[bool] = True
+    kind: ClassVar[str] = "routing test"
+
+    def key(self) -> str:
+        return self.name or ",".join(f"{k}={v}" for k, v in sorted(self.labels.items()))

@@ -9,12 +9,28 @@ from pathlib import Path
 
 from obs_as_code.artifacts import Artifact
 from obs_as_code.diagnostics import Diagnostic, error
-from obs_as_code.source import SourceLocation
+from obs_as_code.source import SourceLocation, keyword_location
 from obs_as_code.validate import find_tool
 from obs_as_code.yamlpos import path_at
 
 _LINE_COL = re.compile(r"(?P<file>[^\s:]+\.ya?ml):\s*(?:(?P<line>\d+):(?P<col>\d+):)?\s*(?P<msg>.*)")
 _GROUP_RULE = re.compile(r'group "(?P<group>[^"]*)", rule (?P<rule>\d+)')
+
+
+_FIELD_HINTS = (
+    ("could not parse expression", "expr"),
+    ('annotation "', "annotations"),
+    ("label", "labels"),
+    ("for", "for_"),
+)
+
+
+def _field(loc: SourceLocation, message: str) -> SourceLocation:
+    """Narrow a rule's location to the keyword the message is about."""
+    for needle, keyword in _FIELD_HINTS:
+        if needle in message:
+            return keyword_location(loc, keyword)
+    return loc
 
 
 def _locate(artifact: Artifact, message: str, line: int | None) -> SourceLocation | None:
@@ -30,7 +46,7 @@ def _locate(artifact: Artifact, message: str, line: int | None) -> SourceLocatio
                 int(group_rule["rule"]) - 1,
             )
             if path in artifact.source_map:
-                return artifact.source_map[path]
+                return _field(artifact.source_map[path], message[group_rule.end() :])
     if line is not None:
         path = path_at(artifact.content.decode(), line)
         while path:
@@ -44,7 +60,7 @@ def map_output(
     output: str, build_dir: Path, artifacts: Sequence[Artifact], code: str, tool: str
 ) -> list[Diagnostic]:
     """Turn a validator's output into diagnostics at the user's source where possible."""
-    by_path = {str((build_dir / a.path)): a for a in artifacts}
+    by_path = {str(build_dir / a.path): a for a in artifacts}
     by_path.update({a.path: a for a in artifacts})
     out: list[Diagnostic] = []
     for raw in output.splitlines():
@@ -66,6 +82,8 @@ def map_output(
                 loc = SourceLocation(
                     f"build/{artifact.path}", line or 0, int(match["col"]) if match["col"] else 0
                 )
+        # Paths inside build/ read better relative to the project.
+        text = text.replace(str(build_dir) + "/", "build/")
         out.append(error(loc, code, f"{tool}: {text}"))
     return out
 

@@ -24,11 +24,9 @@ def definitions(project: Project) -> Iterator[Definition]:
             continue
         seen.add(id(item))
         yield item
-        children = []
+        children: list[Any] = []
         for value in vars(item).values():
-            if isinstance(value, Definition):
-                children.append(value)
-            elif isinstance(value, (list, tuple)) and any(isinstance(v, Definition) for v in value):
+            if isinstance(value, Definition) or (isinstance(value, (list, tuple)) and any(isinstance(v, Definition) for v in value)):
                 children.append(value)
         stack.extend(reversed(children))
 

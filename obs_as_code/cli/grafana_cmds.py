@@ -1,0 +1,169 @@
+"""``oac diff``, ``oac publish`` and ``oac import grafana``: thin click commands over
+:mod:`obs_as_code.grafana`.
+
+Exit codes: 0 ok; 1 changes found (``diff --exit-code``) or an apply that failed or
+was partial; 2 usage error (missing URL or credentials, bad option).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from obs_as_code.grafana.client import Auth, GrafanaClient, GrafanaError, split_url_credentials
+from obs_as_code.grafana.diff import render
+from obs_as_code.grafana.importer import pull_folder, write_dashboards
+from obs_as_code.grafana.plan import DASHBOARDS_DIR, compute_plan, read_build
+from obs_as_code.grafana.progress import ProgressBar, wants_progress
+from obs_as_code.grafana.publish import apply_plan, current_git_sha
+
+_URL = click.option("--grafana-url", envvar="GRAFANA_URL", metavar="URL",
+                    help="Grafana base URL (or GRAFANA_URL).")
+_TOKEN_FILE = click.option(
+    "--token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File holding a service-account token (else GRAFANA_TOKEN, else "
+         "GRAFANA_USER/GRAFANA_PASSWORD).")
+_BUILD_DIR = click.option("--build-dir", default="build", show_default=True,
+                          type=click.Path(file_okay=False, path_type=Path),
+                          help="Build output directory.")
+_TIMEOUT = click.option("--timeout", default=10.0, show_default=True,
+                        help="Seconds per HTTP request before it is retried.")
+
+
+def make_client(url: str | None, token_file: Path | None, timeout: float) -> GrafanaClient:
+    """A client from the options and environment; usage errors (exit 2) when the
+    URL or credentials are missing."""
+    if not url:
+        raise click.UsageError("missing --grafana-url (or GRAFANA_URL)")
+    clean, url_auth = split_url_credentials(url)
+    try:
+        auth = Auth.from_env(token_file) or url_auth
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    if auth is None:
+        raise click.UsageError(
+            "no Grafana credentials: set GRAFANA_TOKEN, pass --token-file, "
+            "or set GRAFANA_USER and GRAFANA_PASSWORD")
+    return GrafanaClient(clean, auth, timeout=timeout)
+
+
+def _redact(text: str, client: GrafanaClient) -> str:
+    """Defence in depth: no message reaches the terminal with a secret in it."""
+    for secret in client.auth.secrets() if client.auth else []:
+        text = text.replace(secret, "<redacted>")
+    return text
+
+
+def _fail(client: GrafanaClient, exc: Exception) -> None:
+    click.echo(f"error: {_redact(str(exc), client)}", err=True)
+    raise SystemExit(1)
+
+
+def _check_build(build_dir: Path) -> None:
+    if not (build_dir / DASHBOARDS_DIR).is_dir():
+        raise click.UsageError(f"{build_dir / DASHBOARDS_DIR} does not exist; run `oac build`")
+
+
+@click.command()
+@_URL
+@_TOKEN_FILE
+@_BUILD_DIR
+@_TIMEOUT
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True)
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there are changes.")
+@click.option("--prune", is_flag=True, help="Show managed dashboards missing from the build "
+              "as deletions.")
+@click.option("--deep", is_flag=True, help="Fetch every managed dashboard to find hand edits "
+              "even where the build did not change (one GET each).")
+@click.option("--datasources", is_flag=True, help="Include datasources.")
+def diff(grafana_url: str | None, token_file: Path | None, build_dir: Path, timeout: float,
+         fmt: str, exit_code: bool, prune: bool, deep: bool, datasources: bool) -> None:
+    """Show what `oac publish` would change in Grafana, per folder, dashboard and panel."""
+    _check_build(build_dir)
+    client = make_client(grafana_url, token_file, timeout)
+    with client:
+        try:
+            plan = compute_plan(client, read_build(build_dir, datasources=datasources),
+                                prune=prune, deep=deep)
+        except GrafanaError as exc:
+            _fail(client, exc)
+            return
+    click.echo(render(plan, fmt))
+    if plan.errors or (exit_code and plan.has_changes):
+        raise SystemExit(1)
+
+
+@click.command()
+@_URL
+@_TOKEN_FILE
+@_BUILD_DIR
+@_TIMEOUT
+@click.option("--prune", is_flag=True, help="Delete managed dashboards missing from the build.")
+@click.option("--force", is_flag=True, help="Overwrite hand-edited dashboards and unmanaged "
+              "dashboards in the way.")
+@click.option("--dry-run", is_flag=True, help="Plan and report; send no writes.")
+@click.option("--datasources", is_flag=True, help="Also create/update datasources by uid.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def publish(grafana_url: str | None, token_file: Path | None, build_dir: Path, timeout: float,
+            prune: bool, force: bool, dry_run: bool, datasources: bool, fmt: str) -> None:
+    """Publish build/ to Grafana: folders, dashboards (and datasources), idempotently."""
+    _check_build(build_dir)
+    client = make_client(grafana_url, token_file, timeout)
+    bar = ProgressBar(sys.stderr) if wants_progress(sys.stderr, fmt) else None
+    with client:
+        try:
+            plan = compute_plan(client, read_build(build_dir, datasources=datasources),
+                                prune=prune, force=force)
+            result = apply_plan(client, plan, dry_run=dry_run, git_sha=current_git_sha(),
+                                progress=bar)
+        except GrafanaError as exc:
+            _fail(client, exc)
+            return
+        finally:
+            if bar is not None:
+                bar.close()
+        result.requests, result.writes = client.requests_sent, client.writes_sent
+    if dry_run and fmt == "text":
+        click.echo(render(plan, "text"))
+    click.echo(_redact(result.render(fmt), client))
+    if not result.ok:
+        raise SystemExit(1)
+
+
+@click.command("grafana")
+@_URL
+@_TOKEN_FILE
+@_TIMEOUT
+@click.option("--folder", required=True, help="Folder title (or path such as team/llm).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("imported"), show_default=True, help="Directory to write into.")
+def import_grafana(grafana_url: str | None, token_file: Path | None, timeout: float,
+                   folder: str, output: Path) -> None:
+    """Import the dashboards of a Grafana folder as Python (or JSON) files."""
+    client = make_client(grafana_url, token_file, timeout)
+    with client:
+        try:
+            dashboards = pull_folder(client, folder)
+        except GrafanaError as exc:
+            _fail(client, exc)
+            return
+    report = write_dashboards(dashboards, output)
+    if report.note:
+        click.echo(f"note: {report.note}", err=True)
+    for path in report.files:
+        click.echo(str(path))
+    click.echo(f"imported {len(report.files)} dashboards from {folder!r} into {output}",
+               err=True)
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import existing monitoring into obs-as-code (only `grafana` lives here; the main
+    CLI may register `import_grafana` into its own `import` group instead)."""
+
+
+import_group.add_command(import_grafana)

@@ -1,0 +1,32 @@
+"""``oac test``: alert unit tests (promtool) and routing tests (amtool)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from obs_as_code.cli._common import emit, format_option, project_option
+
+
+@click.command()
+@project_option
+@format_option
+@click.option("-k", "name_filter", default=None, help="Only tests whose name contains this text.")
+def test(project: Path, fmt: str, name_filter: str | None) -> None:
+    """Run the project's alert unit tests and routing tests."""
+    from obs_as_code.validate import ToolMissing
+    from obs_as_code.validate.unit_tests import run_tests
+
+    try:
+        run = run_tests(project, name_filter=name_filter)
+    except ToolMissing as exc:
+        click.echo(f"oac test: {exc}", err=True)
+        sys.exit(2)
+    emit(run.failures, fmt, project)
+    summary = f"{run.rule_tests} rule test(s), {run.routing_tests} routing test(s)"
+    if not run.ok:
+        click.echo(f"oac test: FAILED ({len(run.failures)} failure(s)); {summary}", err=True)
+        sys.exit(1)
+    click.echo(f"oac test: ok; {summary}", err=True)

@@ -1,0 +1,50 @@
+"""Loader adapter: dashboards assigned directly at module level become DashboardDefs.
+
+Accepted: a grafana-foundation-sdk ``Dashboard`` builder or model, a grafanalib
+``Dashboard``, and (only in modules under ``dashboards/``) a dict that looks like
+dashboard JSON (a ``title`` and ``panels`` or ``rows``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from obs_as_code.dashboards.kit import location_of
+from obs_as_code.discover import ModuleRef
+from obs_as_code.model.dashboard import DashboardDef
+from obs_as_code.source import SourceLocation
+
+
+def _is_sdk_dashboard(value: Any) -> bool:
+    cls = type(value)
+    return cls.__name__ == "Dashboard" and cls.__module__ in (
+        "grafana_foundation_sdk.builders.dashboard",
+        "grafana_foundation_sdk.models.dashboard",
+    )
+
+
+def _is_grafanalib_dashboard(value: Any) -> bool:
+    cls = type(value)
+    return cls.__name__ == "Dashboard" and cls.__module__.startswith("grafanalib.")
+
+
+def looks_like_dashboard(value: Any) -> bool:
+    """A dict with a ``title`` and ``panels`` or ``rows``."""
+    return isinstance(value, Mapping) and "title" in value and ("panels" in value or "rows" in value)
+
+
+def adapt(name: str, value: Any, ref: ModuleRef, loc: SourceLocation) -> DashboardDef | None:
+    """Wrap a module-level dashboard object into a :class:`DashboardDef` (else None)."""
+    if _is_sdk_dashboard(value):
+        model = value.build() if hasattr(value, "build") else value
+        # Built with kit.dashboard(): point at that call rather than the assignment.
+        where = location_of(model) or loc
+        if where.file != ref.path:
+            where = loc
+        return DashboardDef(source=value, name=name, location=where)
+    if _is_grafanalib_dashboard(value):
+        return DashboardDef(source=value, name=name, location=loc)
+    if ref.path.startswith("dashboards/") and looks_like_dashboard(value):
+        return DashboardDef(source=value, name=name, location=loc)
+    return None

@@ -1,0 +1,628 @@
+"""A small layer over grafana-foundation-sdk: what the SDK lacks, nothing more.
+
+Everything here returns the SDK's own builders (``timeseries.Panel``,
+``prometheus.Dataquery``, ``dashboard.Dashboard`` ...), so users can keep
+chaining SDK methods; there is no second panel model. What it adds:
+
+- :func:`layout` / :func:`dashboard`: panels flow into Grafana's 24-column grid
+  (a width and height per panel, rows that may collapse), ids are numbered, so
+  nobody computes ``gridPos`` by hand;
+- query helpers that produce correct PromQL (:func:`rate`, :func:`ratio`,
+  :func:`quantile`) and targets (:func:`prom`, :func:`loki`);
+- units, thresholds, template variables, links and annotations every
+  dashboard here needs;
+- the user's line for every panel and target built here, so diagnostics point
+  at the panel in ``dashboards/x.py`` rather than at the dashboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from grafana_foundation_sdk.builders import bargauge as sdk_bargauge
+from grafana_foundation_sdk.builders import dashboard as sdk
+from grafana_foundation_sdk.builders import gauge as sdk_gauge
+from grafana_foundation_sdk.builders import logs as sdk_logs
+from grafana_foundation_sdk.builders import loki as sdk_loki
+from grafana_foundation_sdk.builders import prometheus as sdk_prometheus
+from grafana_foundation_sdk.builders import stat as sdk_stat
+from grafana_foundation_sdk.builders import table as sdk_table
+from grafana_foundation_sdk.builders import text as sdk_text
+from grafana_foundation_sdk.builders import timeseries as sdk_timeseries
+from grafana_foundation_sdk.models import dashboard as m
+
+from obs_as_code.source import SourceLocation, capture
+
+GRID_COLUMNS = 24
+DEFAULT_WIDTH = 8
+DEFAULT_HEIGHT = 8
+
+#: Attribute on SDK model objects holding the user's line (the SDK ignores it
+#: when serializing; the renderer reads it to build the source map).
+LOCATION_ATTR = "_oac_location"
+
+# Units (Grafana unit ids) the shipped dashboards use.
+SECONDS = "s"
+MILLISECONDS = "ms"
+PERCENTUNIT = "percentunit"
+PERCENT = "percent"
+USD = "currencyUSD"
+BYTES = "bytes"
+REQPS = "reqps"
+OPS = "ops"
+SHORT = "short"
+NONE = "none"
+
+#: Reference to the dashboard's ``$datasource`` variable (see :func:`datasource_var`).
+PROMETHEUS_VAR = m.DataSourceRef(type_val="prometheus", uid="${datasource}")
+
+
+def ds(type_: str, uid: str) -> m.DataSourceRef:
+    """A datasource reference by uid (it must be declared in ``datasources/``)."""
+    return m.DataSourceRef(type_val=type_, uid=uid)
+
+
+def _mark(built: Any, loc: SourceLocation) -> None:
+    setattr(built, LOCATION_ATTR, loc)
+
+
+def location_of(model: Any) -> SourceLocation | None:
+    """Where the user built ``model`` through this module, if they did."""
+    loc = getattr(model, LOCATION_ATTR, None)
+    return loc if isinstance(loc, SourceLocation) else None
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A piece of dashboard JSON the SDK cannot express (importer fallback).
+
+    The SDK's JSON encoder serializes anything with ``to_json``; the layout
+    reads ``gridPos`` from the dict.
+    """
+
+    data: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return self.data
+
+    def build(self) -> Raw:
+        return self
+
+
+# ---------------------------------------------------------------------------
+# PromQL
+
+
+def selector(metric: str, matchers: str = "") -> str:
+    """``metric{matchers}`` (``matchers`` as written inside the braces)."""
+    return f"{metric}{{{matchers}}}" if matchers else metric
+
+
+def _by(labels: Sequence[str]) -> str:
+    return f" by ({', '.join(labels)})" if labels else ""
+
+
+def rate(
+    metric: str,
+    matchers: str = "",
+    *,
+    by: Sequence[str] = (),
+    window: str = "$__rate_interval",
+    fn: str = "rate",
+    agg: str = "sum",
+) -> str:
+    """``sum by (by) (rate(metric{matchers}[window]))``: always aggregated, so a
+    panel shows one series per ``by`` value rather than one per scraped target."""
+    return f"{agg}{_by(by)} ({fn}({selector(metric, matchers)}[{window}]))"
+
+
+def increase(metric: str, matchers: str = "", *, by: Sequence[str] = (), window: str = "$__range") -> str:
+    """``sum by (by) (increase(metric{matchers}[window]))`` (default: over the time range)."""
+    return rate(metric, matchers, by=by, window=window, fn="increase")
+
+
+def ratio(numerator: str, denominator: str, *, on: Sequence[str] | None = None) -> str:
+    """``(numerator) / (denominator)``; show it with unit :data:`PERCENTUNIT`.
+
+    ``on`` adds ``on (labels)`` matching, for aggregations with different ``by``.
+    """
+    match = f" on ({', '.join(on)})" if on is not None else ""
+    return f"({numerator}) /{match} ({denominator})"
+
+
+def quantile(
+    q: float,
+    histogram: str,
+    matchers: str = "",
+    *,
+    by: Sequence[str] = (),
+    window: str = "$__rate_interval",
+) -> str:
+    """``histogram_quantile(q, sum by (le, by) (rate(histogram_bucket{matchers}[window])))``.
+
+    ``histogram`` is the metric's base name (``_bucket`` is added when missing);
+    ``le`` is always kept in the aggregation, without it the quantile is wrong.
+    """
+    bucket = histogram if histogram.endswith("_bucket") else f"{histogram}_bucket"
+    labels = ["le", *[b for b in by if b != "le"]]
+    return f"histogram_quantile({q:g}, {rate(bucket, matchers, by=labels, window=window)})"
+
+
+# ---------------------------------------------------------------------------
+# Targets
+
+
+def prom(
+    expr: str,
+    legend: str | None = None,
+    *,
+    ref_id: str | None = None,
+    instant: bool = False,
+    table: bool = False,
+    datasource: m.DataSourceRef | None = None,
+) -> sdk_prometheus.Dataquery:
+    """A Prometheus target (``$datasource`` unless ``datasource`` is given)."""
+    q = sdk_prometheus.Dataquery().expr(expr).datasource(datasource or PROMETHEUS_VAR)
+    if legend is not None:
+        q.legend_format(legend)
+    if ref_id is not None:
+        q.ref_id(ref_id)
+    if instant:
+        q.instant()
+    if table:
+        from grafana_foundation_sdk.models.prometheus import PromQueryFormat
+
+        q.format(PromQueryFormat.TABLE)
+    _mark(q.build(), capture())
+    return q
+
+
+def loki(
+    expr: str,
+    legend: str | None = None,
+    *,
+    ref_id: str | None = None,
+    max_lines: int | None = None,
+    datasource: m.DataSourceRef | None = None,
+) -> sdk_loki.Dataquery:
+    """A Loki (LogQL) target on the declared ``loki`` datasource."""
+    q = sdk_loki.Dataquery().expr(expr).datasource(datasource or ds("loki", "loki"))
+    if legend is not None:
+        q.legend_format(legend)
+    if ref_id is not None:
+        q.ref_id(ref_id)
+    if max_lines is not None:
+        q.max_lines(max_lines)
+    _mark(q.build(), capture())
+    return q
+
+
+# ---------------------------------------------------------------------------
+# Panels
+
+
+def thresholds(*steps: tuple[float | None, str], percentage: bool = False) -> sdk.ThresholdsConfig:
+    """``thresholds((None, "green"), (0.9, "red"))``: the first step's value is the base."""
+    mode = m.ThresholdsMode.PERCENTAGE if percentage else m.ThresholdsMode.ABSOLUTE
+    return sdk.ThresholdsConfig().mode(mode).steps([m.Threshold(value=v, color=c) for v, c in steps])
+
+
+P = TypeVar("P")
+
+
+def _common(
+    panel: P,
+    title: str,
+    targets: Iterable[Any],
+    *,
+    unit: str | None,
+    width: int,
+    height: int,
+    description: str | None,
+    thresholds_: sdk.ThresholdsConfig | None,
+    min_: float | None,
+    max_: float | None,
+    datasource: m.DataSourceRef | None,
+    loc: SourceLocation,
+) -> P:
+    b: Any = panel  # every SDK panel builder has these methods; they share no base class
+    b.title(title).span(width).height(height)
+    targets = list(targets)
+    if targets:
+        b.targets(targets)
+    if unit is not None:
+        b.unit(unit)
+    if description:
+        b.description(description)
+    if thresholds_ is not None:
+        b.thresholds(thresholds_)
+    if min_ is not None:
+        b.min(min_)
+    if max_ is not None:
+        b.max(max_)
+    if datasource is not None:
+        b.datasource(datasource)
+    else:
+        first = next((t.build().datasource for t in targets if t.build().datasource is not None), None)
+        if first is not None:
+            b.datasource(first)
+    _mark(b.build(), loc)
+    return panel
+
+
+def timeseries(
+    title: str,
+    *targets: Any,
+    unit: str | None = None,
+    width: int = DEFAULT_WIDTH,
+    height: int = DEFAULT_HEIGHT,
+    description: str | None = None,
+    thresholds: sdk.ThresholdsConfig | None = None,
+    min: float | None = None,
+    max: float | None = None,
+    stack: bool = False,
+    datasource: m.DataSourceRef | None = None,
+) -> sdk_timeseries.Panel:
+    """A time series panel of ``targets``."""
+    p = sdk_timeseries.Panel()
+    if stack:
+        from grafana_foundation_sdk.builders import common
+        from grafana_foundation_sdk.models import common as common_model
+
+        p.stacking(common.StackingConfig().mode(common_model.StackingMode.NORMAL))
+        p.fill_opacity(20)
+    return _common(p, title, targets, unit=unit, width=width, height=height, description=description,
+                   thresholds_=thresholds, min_=min, max_=max, datasource=datasource, loc=capture())
+
+
+def stat(
+    title: str,
+    *targets: Any,
+    unit: str | None = None,
+    width: int = 6,
+    height: int = 4,
+    description: str | None = None,
+    thresholds: sdk.ThresholdsConfig | None = None,
+    datasource: m.DataSourceRef | None = None,
+) -> sdk_stat.Panel:
+    """A single-value panel."""
+    return _common(sdk_stat.Panel(), title, targets, unit=unit, width=width, height=height,
+                   description=description, thresholds_=thresholds, min_=None, max_=None,
+                   datasource=datasource, loc=capture())
+
+
+def gauge(
+    title: str,
+    *targets: Any,
+    unit: str | None = None,
+    width: int = 6,
+    height: int = 6,
+    description: str | None = None,
+    thresholds: sdk.ThresholdsConfig | None = None,
+    min: float | None = None,
+    max: float | None = None,
+    datasource: m.DataSourceRef | None = None,
+) -> sdk_gauge.Panel:
+    """A gauge panel (set ``min``/``max`` for ratios: 0 and 1)."""
+    return _common(sdk_gauge.Panel(), title, targets, unit=unit, width=width, height=height,
+                   description=description, thresholds_=thresholds, min_=min, max_=max,
+                   datasource=datasource, loc=capture())
+
+
+def bargauge(
+    title: str,
+    *targets: Any,
+    unit: str | None = None,
+    width: int = 12,
+    height: int = 8,
+    description: str | None = None,
+    thresholds: sdk.ThresholdsConfig | None = None,
+    min: float | None = None,
+    max: float | None = None,
+    datasource: m.DataSourceRef | None = None,
+) -> sdk_bargauge.Panel:
+    """A bar gauge panel (one bar per series)."""
+    return _common(sdk_bargauge.Panel(), title, targets, unit=unit, width=width, height=height,
+                   description=description, thresholds_=thresholds, min_=min, max_=max,
+                   datasource=datasource, loc=capture())
+
+
+def table(
+    title: str,
+    *targets: Any,
+    unit: str | None = None,
+    width: int = 12,
+    height: int = 8,
+    description: str | None = None,
+    datasource: m.DataSourceRef | None = None,
+) -> sdk_table.Panel:
+    """A table panel (use instant, ``table=True`` targets)."""
+    return _common(sdk_table.Panel(), title, targets, unit=unit, width=width, height=height,
+                   description=description, thresholds_=None, min_=None, max_=None,
+                   datasource=datasource, loc=capture())
+
+
+def logs(
+    title: str,
+    *targets: Any,
+    width: int = GRID_COLUMNS,
+    height: int = 10,
+    description: str | None = None,
+) -> sdk_logs.Panel:
+    """A logs panel over Loki targets (:func:`loki`)."""
+    p = sdk_logs.Panel().show_time(True).wrap_log_message(True).enable_log_details(True)
+    return _common(p, title, targets, unit=None, width=width, height=height,
+                   description=description, thresholds_=None, min_=None, max_=None,
+                   datasource=None, loc=capture())
+
+
+def text(title: str, content: str, *, width: int = GRID_COLUMNS, height: int = 3) -> sdk_text.Panel:
+    """A Markdown text panel."""
+    from grafana_foundation_sdk.models import text as text_model
+
+    p = sdk_text.Panel().content(content).mode(text_model.TextMode.MARKDOWN)
+    return _common(p, title, (), unit=None, width=width, height=height, description=None,
+                   thresholds_=None, min_=None, max_=None, datasource=None, loc=capture())
+
+
+@dataclass
+class RowSpec:
+    """A row of panels (:func:`row`); laid out by :func:`layout`."""
+
+    title: str
+    panels: list[Any] = field(default_factory=list)
+    collapsed: bool = False
+    repeat: str | None = None
+    location: SourceLocation | None = None
+
+
+def row(title: str, panels: Sequence[Any], *, collapsed: bool = False, repeat: str | None = None) -> RowSpec:
+    """A row: its panels flow below its header; ``collapsed`` hides them until opened."""
+    return RowSpec(title, list(panels), collapsed, repeat, capture())
+
+
+# ---------------------------------------------------------------------------
+# Layout
+
+
+def _size(panel: Any) -> tuple[Any, int, int]:
+    built = panel.build()
+    if isinstance(built, Raw):
+        pos = built.data.get("gridPos") or {}
+        return built, int(pos.get("w") or DEFAULT_WIDTH), int(pos.get("h") or DEFAULT_HEIGHT)
+    gp = built.grid_pos
+    if gp is None:
+        return built, DEFAULT_WIDTH, DEFAULT_HEIGHT
+    return built, int(gp.w or DEFAULT_WIDTH), int(gp.h or DEFAULT_HEIGHT)
+
+
+def _place(built: Any, x: int, y: int, w: int, h: int, panel_id: int) -> None:
+    if isinstance(built, Raw):
+        built.data["gridPos"] = {"h": h, "w": w, "x": x, "y": y}
+        built.data.setdefault("id", panel_id)
+        return
+    built.grid_pos = m.GridPos(h=h, w=w, x=x, y=y)
+    if not built.id_val:
+        built.id_val = panel_id
+
+
+class _Flow:
+    """Left-to-right, top-to-bottom flow into a 24-column grid."""
+
+    def __init__(self) -> None:
+        self.x = 0
+        self.y = 0
+        self.line = 0  # height of the current line
+        self.next_id = 1
+
+    def newline(self) -> None:
+        if self.x:
+            self.y += self.line
+        self.x = 0
+        self.line = 0
+
+    def put(self, panel: Any) -> Any:
+        built, w, h = _size(panel)
+        w = min(w, GRID_COLUMNS)
+        if self.x + w > GRID_COLUMNS:
+            self.newline()
+        _place(built, self.x, self.y, w, h, self.next_id)
+        self.next_id += 1
+        self.x += w
+        self.line = max(self.line, h)
+        return built
+
+
+def layout(board: sdk.Dashboard, items: Sequence[Any]) -> sdk.Dashboard:
+    """Place ``items`` (panels and :func:`row` s) on ``board`` in order.
+
+    Panels fill lines of 24 columns and wrap; a row starts a new line, takes one
+    grid unit, and its panels follow it (inside it when collapsed, as Grafana
+    stores them). Panel ids are numbered in order. Returns ``board``.
+    """
+    flow = _Flow()
+    model = board.build()
+    panels: list[Any] = list(model.panels or [])
+    for item in items:
+        if isinstance(item, RowSpec):
+            flow.newline()
+            r = sdk.Row(item.title).collapsed(item.collapsed).grid_pos(
+                m.GridPos(h=1, w=GRID_COLUMNS, x=0, y=flow.y)
+            ).id(flow.next_id)
+            if item.repeat:
+                r.repeat(item.repeat)
+            flow.next_id += 1
+            row_y = flow.y
+            row_model = r.build()
+            if item.location is not None:
+                _mark(row_model, item.location)
+            panels.append(row_model)
+            flow.y += 1
+            children = [flow.put(p) for p in item.panels]
+            flow.newline()
+            if item.collapsed:
+                row_model.panels = children
+                # Collapsed children keep their positions, but take no room.
+                flow.y = row_y + 1
+            else:
+                row_model.panels = []
+                panels.extend(children)
+        else:
+            panels.append(flow.put(item))
+    model.panels = panels
+    return board
+
+
+# ---------------------------------------------------------------------------
+# Variables, links, annotations
+
+
+def datasource_var(name: str = "datasource", type_: str = "prometheus", label: str = "Data source") -> sdk.DatasourceVariable:
+    """A datasource picker; targets built by :func:`prom` use ``${datasource}``."""
+    return sdk.DatasourceVariable(name).type(type_).label(label)
+
+
+def query_var(
+    name: str,
+    query: str,
+    *,
+    label: str | None = None,
+    multi: bool = False,
+    include_all: bool = False,
+    datasource: m.DataSourceRef | None = None,
+    sort: bool = True,
+) -> sdk.QueryVariable:
+    """A variable filled from Prometheus, e.g. ``label_values(up, job)``; refreshed
+    when the time range changes."""
+    v = (
+        sdk.QueryVariable(name)
+        .query(query)
+        .datasource(datasource or PROMETHEUS_VAR)
+        .refresh(m.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .multi(multi)
+        .include_all(include_all)
+    )
+    if include_all:
+        v.all_value(".*")
+    if sort:
+        v.sort(m.VariableSort.ALPHABETICAL_ASC)
+    if label is not None:
+        v.label(label)
+    return v
+
+
+def custom_var(
+    name: str, values: Sequence[str], *, label: str | None = None, multi: bool = False, include_all: bool = False
+) -> sdk.CustomVariable:
+    """A variable with fixed values."""
+    v = sdk.CustomVariable(name).values(",".join(values)).multi(multi).include_all(include_all)
+    if include_all:
+        v.all_value(".*")
+    if label is not None:
+        v.label(label)
+    return v
+
+
+def interval_var(name: str = "interval", values: Sequence[str] = ("1m", "5m", "15m", "1h"), *, label: str | None = None) -> sdk.IntervalVariable:
+    """A variable holding a range-vector window, e.g. for ``increase(x[$interval])``."""
+    v = sdk.IntervalVariable(name).values(",".join(values))
+    if label is not None:
+        v.label(label)
+    return v
+
+
+def link_dashboards(tag: str, title: str = "Related") -> sdk.DashboardLink:
+    """A dropdown of the dashboards tagged ``tag``, keeping time range and variables."""
+    return (
+        sdk.DashboardLink(title)
+        .type(m.DashboardLinkType.DASHBOARDS)
+        .tags([tag])
+        .as_dropdown(True)
+        .keep_time(True)
+        .include_vars(True)
+    )
+
+
+def link_url(title: str, url: str) -> sdk.DashboardLink:
+    """A link to an external page (a runbook, the service's docs)."""
+    return sdk.DashboardLink(title).type(m.DashboardLinkType.LINK).url(url).target_blank(True)
+
+
+def alerts_annotation(matchers: str = 'alertstate="firing"') -> sdk.AnnotationQuery:
+    """Firing Prometheus alerts as annotations (from the ``ALERTS`` series)."""
+    return (
+        sdk.AnnotationQuery()
+        .name("Alerts")
+        .datasource(PROMETHEUS_VAR)
+        .expr(f"ALERTS{{{matchers}}}")
+        .enable(True)
+        .icon_color("red")
+    )
+
+
+def deploys_annotation(tag: str = "deploy") -> sdk.AnnotationQuery:
+    """Deploy markers: Grafana annotations tagged ``tag`` (CI posts them via the API)."""
+    return (
+        sdk.AnnotationQuery()
+        .name("Deploys")
+        .datasource(ds("grafana", "-- Grafana --"))
+        .target(sdk.AnnotationTarget().type("tags").tags([tag]).limit(100).match_any(True))
+        .enable(True)
+        .icon_color("blue")
+    )
+
+
+def dashboard(
+    title: str,
+    items: Sequence[Any],
+    *,
+    uid: str | None = None,
+    description: str | None = None,
+    tags: Sequence[str] = (),
+    variables: Sequence[Any] = (),
+    annotations: Sequence[Any] = (),
+    links: Sequence[Any] = (),
+    refresh: str = "1m",
+    time_from: str = "now-6h",
+) -> sdk.Dashboard:
+    """An SDK dashboard builder with ``items`` laid out (see :func:`layout`).
+
+    The UID defaults to one derived from the module path at build time.
+    """
+    board = sdk.Dashboard(title).tags(list(tags)).refresh(refresh).time(time_from, "now")
+    board.timezone("browser").tooltip(m.DashboardCursorSync.CROSSHAIR)
+    board.editable()
+    if uid is not None:
+        board.uid(uid)
+    if description:
+        board.description(description)
+    for v in variables:
+        board.with_variable(v)
+    if annotations:
+        board.annotations(list(annotations))
+    if links:
+        board.links(list(links))
+    _mark(board.build(), capture())
+    return layout(board, items)
+
+
+def placed(board: sdk.Dashboard, items: Sequence[Any], *, schema_version: int | None = None) -> sdk.Dashboard:
+    """Append panels and rows where their own ``gridPos`` says (no automatic layout):
+    what ``oac import dashboard`` writes, so an imported layout stays as it was.
+    ``schema_version`` keeps the source's, so Grafana still runs its own panel
+    migrations on old panels carried over as :class:`Raw`."""
+    model = board.build()
+    model.panels = [*(model.panels or []), *(item.build() for item in items)]
+    if schema_version is not None:
+        model.schema_version = schema_version
+    return board
+
+
+def collapsed_row(row_builder: sdk.Row, panels: Sequence[Any]) -> sdk.Row:
+    """A collapsed row holding ``panels`` (built with their own ``gridPos``)."""
+    built = row_builder.build()
+    built.panels = [p.build() for p in panels]
+    built.collapsed = True
+    return row_builder

@@ -1,0 +1,84 @@
+"""Every dashboard of a project rendered once, with the errors that concern them all
+(UID collisions, invalid UIDs, sources that cannot be rendered)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from obs_as_code import names
+from obs_as_code.dashboards.render import RenderedDashboard, render_dashboard
+from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.load import Project
+from obs_as_code.model.dashboard import DashboardDef
+from obs_as_code.model.datasource import Datasource
+
+_CACHE_ATTR = "_oac_rendered_dashboards"
+
+
+@dataclass
+class ProjectDashboards:
+    """The rendered dashboards of a project and the diagnostics rendering found."""
+
+    dashboards: list[RenderedDashboard] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _module(d: DashboardDef) -> str:
+    return d.module or d.location.file
+
+
+def render_project(project: Project) -> ProjectDashboards:
+    """Render every :class:`DashboardDef` of ``project`` (once: the result is cached
+    on the project, so the renderer and the OAC3xx checks share it)."""
+    datasources = project.all(Datasource)
+    defs = project.all(DashboardDef)
+    # Keyed by the definitions' identities: a generator adding a dashboard later
+    # invalidates it.
+    key = tuple(map(id, [*defs, *datasources]))
+    cached = getattr(project, _CACHE_ATTR, None)
+    if isinstance(cached, tuple) and cached[0] == key:
+        hit: ProjectDashboards = cached[1]
+        return hit
+    result = ProjectDashboards()
+    per_module = Counter(_module(d) for d in defs)
+    for d in defs:
+        # A module declaring several dashboards gets the variable name in each UID.
+        default = names.dashboard_uid(_module(d), d.name if per_module[_module(d)] > 1 else None)
+        try:
+            rendered = render_dashboard(d, datasources=datasources, default_uid=default, root=project.root)
+        except Exception as exc:  # a user's builder may raise anything
+            result.diagnostics.append(
+                error(d.location, "OAC309", f"dashboard {d.name or '?'} cannot be rendered: {type(exc).__name__}: {exc}")
+            )
+            continue
+        if not names.valid_uid(rendered.uid):
+            result.diagnostics.append(
+                error(
+                    d.location,
+                    "OAC308",
+                    f"dashboard UID {rendered.uid!r} is invalid: Grafana takes at most "
+                    f"{names.UID_MAX} characters of [A-Za-z0-9_-]",
+                )
+            )
+            continue
+        result.dashboards.append(rendered)
+    by_uid: dict[str, RenderedDashboard] = {}
+    for r in result.dashboards:
+        first = by_uid.get(r.uid)
+        if first is None:
+            by_uid[r.uid] = r
+            continue
+        first_loc = first.source_map[()]
+        result.diagnostics.append(
+            error(
+                r.source_map[()],
+                "OAC308",
+                f"dashboard UID {r.uid!r} is used twice: by {first_loc.file} "
+                f"({first.title!r}, line {first_loc.line}) and by {r.source_map[()].file} ({r.title!r})",
+                hint="set uid= on one of them (DashboardDef(uid=...) or .uid(...) on the builder)",
+            )
+        )
+    result.dashboards = [r for r in result.dashboards if by_uid[r.uid] is r]
+    setattr(project, _CACHE_ATTR, (key, result))
+    return result

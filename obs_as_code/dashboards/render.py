@@ -1,0 +1,367 @@
+"""Any accepted dashboard source -> normalized, deterministic Grafana dashboard JSON.
+
+Sources: a grafana-foundation-sdk builder or built model (preferred), a grafanalib
+``Dashboard``, or a plain dict. All become the same JSON: legacy ``rows`` moved
+onto the grid, export placeholders (``${DS_PROMETHEUS}``) and datasource names
+replaced by datasource references, ``null`` fields the SDK emits dropped, panel
+ids and query refIds filled in, ``id`` and ``version`` removed. A source map ties
+each panel (and target) back to the user's line.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from obs_as_code import names
+from obs_as_code.dashboards.kit import location_of
+from obs_as_code.dashboards.migrate import migrate_rows, needs_migration
+from obs_as_code.model.dashboard import DashboardDef
+from obs_as_code.model.datasource import Datasource
+from obs_as_code.source import SourceLocation, project_root
+
+DataPath = tuple[str | int, ...]
+
+#: Export metadata Grafana adds to shared dashboards; meaningless once provisioned.
+_EXPORT_KEYS = ("__inputs", "__requires", "__elements", "id", "version", "iteration", "gnetId")
+#: Fields only interval variables have.
+_INTERVAL_ONLY = ("auto", "auto_min", "auto_count")
+#: Link fields Grafana defaults when absent (its schema requires them).
+_LINK_DEFAULTS: dict[str, Any] = {
+    "asDropdown": False,
+    "icon": "external link",
+    "includeVars": False,
+    "keepTime": False,
+    "tags": [],
+    "targetBlank": False,
+    "tooltip": "",
+    "type": "link",
+    "title": "",
+}
+_PLACEHOLDER = re.compile(r"\$\{(DS_[A-Za-z0-9_]+)\}")
+#: Datasource names Grafana reserves, as written in old dashboards -> reference.
+_BUILTIN_DATASOURCES: dict[str, dict[str, str]] = {
+    "-- Grafana --": {"type": "grafana", "uid": "grafana"},
+    "-- Mixed --": {"type": "datasource", "uid": "-- Mixed --"},
+    "-- Dashboard --": {"type": "datasource", "uid": "-- Dashboard --"},
+}
+_REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass
+class RenderedDashboard:
+    """A dashboard ready to write: ``json`` (normalized), its ``uid``, its ``folder``
+    path (``""`` = General) and ``source_map`` from data paths such as
+    ``("panels", 3)`` to the user's line that declared that part."""
+
+    json: dict[str, Any]
+    uid: str
+    folder: str
+    source_map: dict[DataPath, SourceLocation] = field(default_factory=dict)
+    definition: DashboardDef | None = None
+
+    @property
+    def title(self) -> str:
+        return str(self.json.get("title") or "")
+
+    @property
+    def path(self) -> str:
+        """Output path under ``build/``."""
+        return names.dashboard_file(self.folder, self.uid)
+
+    def locate(self, path: DataPath) -> SourceLocation:
+        """The closest mapped location for ``path`` (walking up to the dashboard)."""
+        while path:
+            found = self.source_map.get(path)
+            if found is not None:
+                return found
+            path = path[:-1]
+        return self.source_map.get((), SourceLocation("<dashboard>"))
+
+
+# ---------------------------------------------------------------------------
+# Source -> JSON
+
+
+def _is_sdk(value: Any) -> bool:
+    return type(value).__module__.startswith("grafana_foundation_sdk.")
+
+
+def _is_grafanalib(value: Any) -> bool:
+    return type(value).__module__.startswith("grafanalib.")
+
+
+def _without_nulls(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # ``value: null`` is meaningful in threshold steps (the base step).
+    return {k: v for k, v in pairs if v is not None or k == "value"}
+
+
+def _decode(text: str) -> Any:
+    # Dropping nulls while decoding costs far less than another walk of the tree,
+    # and most SDK output has none but the threshold base steps: skip the hook then.
+    if text.count("null") == text.count('"value": null'):
+        return json.loads(text)
+    return json.loads(text, object_pairs_hook=_without_nulls)
+
+
+def source_json(source: Any) -> tuple[dict[str, Any], Any]:
+    """``(json dict without nulls, SDK model or None)`` for any accepted source;
+    the source itself is never modified."""
+    if isinstance(source, Mapping):
+        return _decode(json.dumps(source)), None
+    if _is_sdk(source):
+        from grafana_foundation_sdk.cog.encoder import JSONEncoder
+
+        model = source.build() if hasattr(source, "build") else source
+        return _decode(json.dumps(model, cls=JSONEncoder)), model
+    if _is_grafanalib(source) and hasattr(source, "to_json_data"):
+        from grafanalib._gen import DashboardEncoder
+
+        return _decode(json.dumps(source.to_json_data(), cls=DashboardEncoder)), None
+    raise TypeError(
+        f"unsupported dashboard source {type(source).__module__}.{type(source).__name__}: "
+        "use a grafana-foundation-sdk Dashboard builder, a grafanalib Dashboard or a dict"
+    )
+
+
+# ---------------------------------------------------------------------------
+# Normalization
+
+
+def _drop_nulls(value: Any, key: str | None = None) -> Any:
+    if isinstance(value, dict):
+        # ``value: null`` is meaningful in threshold steps (the base step).
+        return {k: _drop_nulls(v, k) for k, v in value.items() if v is not None or k == "value"}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]
+    return value
+
+
+def _replace_placeholders(value: Any, mapping: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return _PLACEHOLDER.sub(lambda m: mapping.get(m.group(1), m.group(0)), value)
+    if isinstance(value, dict):
+        return {k: _replace_placeholders(v, mapping) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_placeholders(v, mapping) for v in value]
+    return value
+
+
+def _input_mapping(dashboard: Mapping[str, Any], datasources: Sequence[Datasource]) -> tuple[dict[str, str], dict[str, str]]:
+    """``(placeholder -> uid, uid -> plugin type)`` from an export's ``__inputs``."""
+    to_uid: dict[str, str] = {}
+    types: dict[str, str] = {}
+    for item in dashboard.get("__inputs") or []:
+        if not isinstance(item, Mapping) or item.get("type") != "datasource":
+            continue
+        plugin = str(item.get("pluginId") or "")
+        declared = next((d for d in datasources if d.type == plugin), None)
+        uid = declared.uid if declared is not None else plugin
+        to_uid[str(item.get("name"))] = uid
+        types[uid] = plugin
+    return to_uid, types
+
+
+def _datasource_ref(value: Any, datasources: Sequence[Datasource], types: Mapping[str, str]) -> Any:
+    """A legacy string datasource (a name, a uid or a variable) -> ``{"type", "uid"}``."""
+    if not isinstance(value, str):
+        return value
+    if value in _BUILTIN_DATASOURCES:
+        return dict(_BUILTIN_DATASOURCES[value])
+    for d in datasources:
+        if value in (d.uid, d.name):
+            return d.ref()
+    if value in types:
+        return {"type": types[value], "uid": value}
+    return {"uid": value}
+
+
+def iter_panels(panels: Any, prefix: DataPath = ("panels",)) -> Iterator[tuple[DataPath, dict[str, Any]]]:
+    """Every panel with its data path, rows' nested panels included."""
+    if not isinstance(panels, list):
+        return
+    for i, p in enumerate(panels):
+        if not isinstance(p, dict):
+            continue
+        yield (*prefix, i), p
+        if isinstance(p.get("panels"), list):
+            yield from iter_panels(p["panels"], (*prefix, i, "panels"))
+
+
+def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, copied: bool = False) -> dict[str, Any]:
+    """Normalized copy of dashboard JSON (see module docstring). Idempotent.
+
+    ``copied``: ``data`` is already a private copy without nulls (from
+    :func:`source_json`), so it is changed in place instead of copied again.
+    """
+    if not copied:
+        data = _drop_nulls(data)
+    if needs_migration(data):
+        data = migrate_rows(data)
+    mapping, types = _input_mapping(data, datasources)
+    if mapping:
+        data = _replace_placeholders(data, mapping)
+    data = {k: v for k, v in data.items() if k not in _EXPORT_KEYS}
+    used_ids = {p.get("id") for _path, p in iter_panels(data.get("panels")) if p.get("id")}
+    next_id = 1
+    for _path, panel in iter_panels(data.get("panels")):
+        if not panel.get("id"):
+            while next_id in used_ids:
+                next_id += 1
+            panel["id"] = next_id
+            used_ids.add(next_id)
+        if "datasource" in panel:
+            panel["datasource"] = _datasource_ref(panel["datasource"], datasources, types)
+        if panel.get("repeatDirection") and not panel.get("repeat"):
+            del panel["repeatDirection"]  # the SDK emits it on every panel
+        targets = panel.get("targets")
+        if isinstance(targets, list):
+            taken = {t.get("refId") for t in targets if isinstance(t, dict) and t.get("refId")}
+            free = (r for r in _REF_IDS if r not in taken)
+            for t in targets:
+                if isinstance(t, dict):
+                    if not t.get("refId"):
+                        t["refId"] = next(free, f"Q{len(taken)}")
+                    if "datasource" in t:
+                        t["datasource"] = _datasource_ref(t["datasource"], datasources, types)
+    templating = data.get("templating")
+    if isinstance(templating, dict):
+        for var in templating.get("list") or []:
+            if isinstance(var, dict) and "datasource" in var:
+                var["datasource"] = _datasource_ref(var["datasource"], datasources, types)
+    _fill_defaults(data)
+    annotations = data.get("annotations")
+    if not isinstance(annotations, dict):
+        annotations = {}
+    for ann in annotations.get("list") or []:
+        if isinstance(ann, dict) and "datasource" in ann:
+            ann["datasource"] = _datasource_ref(ann["datasource"], datasources, types)
+    annotations.setdefault("list", [])
+    data["annotations"] = annotations
+    data.setdefault("templating", {"list": []})
+    if isinstance(data["templating"], dict):
+        data["templating"].setdefault("list", [])
+    return data
+
+
+# ---------------------------------------------------------------------------
+# Source map
+
+
+def _fill_defaults(data: dict[str, Any]) -> None:
+    """Spell out what Grafana assumes when a field is absent and its schema requires
+    (older exports, grafanalib): fieldConfig ``overrides``, the base threshold step's
+    ``value``, link flags, an empty variable ``current``, ``refresh: false``; and drop
+    the interval-only fields the SDK writes on every variable."""
+    for _path, panel in iter_panels(data.get("panels")):
+        fc = panel.get("fieldConfig")
+        if isinstance(fc, dict):
+            fc.setdefault("overrides", [])
+            fc.setdefault("defaults", {})
+            steps = ((fc.get("defaults") or {}).get("thresholds") or {}).get("steps")
+            if isinstance(steps, list) and steps and isinstance(steps[0], dict):
+                steps[0].setdefault("value", None)
+    for link in data.get("links") or []:
+        if isinstance(link, dict):
+            for key, value in _LINK_DEFAULTS.items():
+                link.setdefault(key, copy.copy(value))
+    templating = data.get("templating")
+    for var in (templating.get("list") or []) if isinstance(templating, dict) else []:
+        if isinstance(var, dict) and var.get("type") != "interval":
+            # The SDK writes the interval variable's auto-step fields on every variable.
+            for key in _INTERVAL_ONLY:
+                var.pop(key, None)
+        current = var.get("current") if isinstance(var, dict) else None
+        if isinstance(current, dict) and not ("text" in current and "value" in current):
+            del var["current"]  # Grafana picks the current value itself
+    if data.get("refresh") is False:
+        data["refresh"] = ""
+
+
+def _sdk_locations(model: Any, fallback: SourceLocation) -> dict[DataPath, SourceLocation]:
+    out: dict[DataPath, SourceLocation] = {}
+
+    def visit(panels: Any, prefix: DataPath) -> None:
+        for i, p in enumerate(panels or []):
+            loc = location_of(p)
+            if loc is not None:
+                out[(*prefix, i)] = loc
+            for k, t in enumerate(getattr(p, "targets", None) or []):
+                tloc = location_of(t)
+                if tloc is not None:
+                    out[(*prefix, i, "targets", k)] = tloc
+            nested = getattr(p, "panels", None)
+            if isinstance(nested, list):
+                visit(nested, (*prefix, i, "panels"))
+
+    visit(getattr(model, "panels", None), ("panels",))
+    return out
+
+
+@cache
+def _module_tree(path: str, mtime_ns: int) -> ast.Module:
+    del mtime_ns  # cache key only
+    return ast.parse(Path(path).read_text(encoding="utf-8"))
+
+
+def _dict_locations(loc: SourceLocation, root: Path | None) -> dict[DataPath, SourceLocation]:
+    """For a dict literal assigned at ``loc``: the line of each element of its
+    ``"panels"`` list (so schema errors in a dict dashboard point at the panel)."""
+    base = str(root) if root is not None else project_root.get()
+    path = Path(loc.file) if base is None else Path(base) / loc.file
+    try:
+        tree = _module_tree(str(path), path.stat().st_mtime_ns)
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.lineno == loc.line and isinstance(node.value, ast.Dict):
+            for key, value in zip(node.value.keys, node.value.values, strict=False):
+                if isinstance(key, ast.Constant) and key.value == "panels" and isinstance(value, ast.List):
+                    return {
+                        ("panels", i): SourceLocation(loc.file, elt.lineno, elt.col_offset + 1)
+                        for i, elt in enumerate(value.elts)
+                    }
+    return {}
+
+
+# ---------------------------------------------------------------------------
+# Entry point
+
+
+def render_dashboard(
+    d: DashboardDef,
+    *,
+    datasources: Sequence[Datasource] = (),
+    default_uid: str | None = None,
+    root: Path | None = None,
+) -> RenderedDashboard:
+    """Turn a :class:`DashboardDef` into normalized JSON with uid, folder and source map.
+
+    UID: ``d.uid``, else the uid written in the source, else ``default_uid``, else
+    one derived from the module path (:func:`obs_as_code.names.dashboard_uid`).
+    Folder: ``d.folder``, else the module's directory under ``dashboards/``.
+    ``root`` is the project root (to read a dict dashboard's module for panel lines).
+    Raises ``TypeError`` for an unsupported source.
+    """
+    raw, model = source_json(d.source)
+    migrated = needs_migration(raw)
+    uid_in_source = raw.get("uid")
+    data = normalize(raw, datasources, copied=True)
+    module = d.module or d.location.file
+    uid = d.uid or (uid_in_source if isinstance(uid_in_source, str) and uid_in_source else None)
+    uid = uid or default_uid or names.dashboard_uid(module)
+    folder = d.folder if d.folder is not None else names.dashboard_folder(module)
+    data["uid"] = uid
+    source_map: dict[DataPath, SourceLocation] = {(): d.location}
+    if model is not None:
+        source_map.update(_sdk_locations(model, d.location))
+    elif isinstance(d.source, Mapping) and not migrated:
+        source_map.update(_dict_locations(d.location, root))
+    return RenderedDashboard(data, uid, folder, source_map, d)

@@ -1,0 +1,250 @@
+"""Human diffs of a :class:`~obs_as_code.grafana.plan.Plan`: text, JSON and Markdown.
+
+The diff is grouped by folder, then dashboard; inside a changed dashboard it goes
+down to panels (added, removed, changed) and to each query's ``expr``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from obs_as_code.grafana.plan import Action, DashboardChange, Plan
+
+FORMATS = ("text", "json", "markdown")
+_SYMBOL = {"create": "+", "update": "~", "conflict": "!", "prune": "-", "orphan": "?",
+           "unchanged": "=", "exists": "="}
+
+
+@dataclass
+class PanelChange:
+    """How one panel differs between Grafana and the build."""
+
+    key: str
+    title: str
+    change: str  # added | removed | changed
+    fields: list[tuple[str, str, str]] = field(default_factory=list)  # (name, old, new)
+    queries: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "panel": self.key, "title": self.title, "change": self.change,
+            "fields": [{"field": f, "old": o, "new": n} for f, o, n in self.fields],
+            "queries": [{"refId": r, "old": o, "new": n} for r, o, n in self.queries],
+        }
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _panels(dashboard: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Panels by key (``id`` or title), rows' collapsed children included."""
+    out: dict[str, dict[str, Any]] = {}
+    stack = list(dashboard.get("panels") or [])
+    while stack:
+        panel = stack.pop(0)
+        if not isinstance(panel, dict):
+            continue
+        key = str(panel.get("id")) if panel.get("id") is not None else f"'{panel.get('title')}'"
+        out[key] = panel
+        stack.extend(p for p in panel.get("panels") or [] if isinstance(p, dict))
+    return out
+
+
+def _queries(panel: dict[str, Any]) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for i, target in enumerate(panel.get("targets") or []):
+        if isinstance(target, dict):
+            ref = str(target.get("refId") or f"#{i}")
+            expr = target.get("expr")
+            out[ref] = expr if isinstance(expr, str) else _short(target)
+    return out
+
+
+def panel_changes(old: dict[str, Any], new: dict[str, Any]) -> list[PanelChange]:
+    """Per-panel differences from ``old`` (Grafana) to ``new`` (build)."""
+    before, after = _panels(old), _panels(new)
+    out: list[PanelChange] = []
+    for key, panel in after.items():
+        title = str(panel.get("title", ""))
+        if key not in before:
+            out.append(PanelChange(key, title, "added",
+                                   queries=[(r, None, e) for r, e in _queries(panel).items()]))
+            continue
+        prev = before[key]
+        fields = [
+            (name, _short(prev.get(name)), _short(panel.get(name)))
+            for name in sorted(set(prev) | set(panel))
+            if name not in ("targets", "panels") and prev.get(name) != panel.get(name)
+        ]
+        q_old, q_new = _queries(prev), _queries(panel)
+        queries = [(r, q_old.get(r), q_new.get(r)) for r in sorted(set(q_old) | set(q_new))
+                   if q_old.get(r) != q_new.get(r)]
+        if not queries and prev.get("targets") != panel.get("targets"):
+            queries = [("*", _short(prev.get("targets")), _short(panel.get("targets")))]
+        if fields or queries:
+            out.append(PanelChange(key, title, "changed", fields, queries))
+    for key, panel in before.items():
+        if key not in after:
+            out.append(PanelChange(key, str(panel.get("title", "")), "removed",
+                                   queries=[(r, e, None) for r, e in _queries(panel).items()]))
+    return out
+
+
+def field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Dashboard-level (non-panel) differences as (field, old, new)."""
+    return [(k, _short(old.get(k)), _short(new.get(k))) for k in sorted(set(old) | set(new))
+            if k not in ("panels", "id", "version") and old.get(k) != new.get(k)]
+
+
+def _folder_label(d: DashboardChange) -> str:
+    if d.desired is not None:
+        return d.folder_path or "General"
+    return d.live_folder_title or d.live_folder_uid or "General"
+
+
+def dashboard_entry(d: DashboardChange) -> dict[str, Any]:
+    """JSON-ready description of one dashboard change."""
+    entry: dict[str, Any] = {"uid": d.uid, "title": d.title, "action": d.action.value,
+                             "folder": _folder_label(d), "reason": d.reason,
+                             "managed": d.managed}
+    if d.desired is not None and d.live_folder_uid != d.folder_uid and d.action in (
+            Action.UPDATE, Action.CONFLICT):
+        entry["move"] = {"from": d.live_folder_uid, "to": d.folder_uid}
+    if d.desired is not None and d.live is not None:
+        entry["fields"] = [{"field": f, "old": o, "new": n}
+                           for f, o, n in field_changes(d.live, d.desired.dashboard)]
+        entry["panels"] = [p.to_dict() for p in panel_changes(d.live, d.desired.dashboard)]
+    elif d.desired is not None and d.action is Action.CREATE:
+        entry["panels"] = [p.to_dict() for p in panel_changes({}, d.desired.dashboard)]
+    if d.replaces:
+        entry["replaces"] = d.replaces
+    return entry
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The whole diff as JSON-ready data (unchanged dashboards only counted)."""
+    return {
+        "has_changes": plan.has_changes,
+        "summary": plan.summary(),
+        "errors": plan.errors,
+        "folders": [{"path": f.path, "uid": f.uid, "title": f.title, "parentUid": f.parent_uid,
+                     "action": f.action.value, "detail": f.detail}
+                    for f in plan.folders if f.action is not Action.EXISTS or f.detail],
+        "dashboards": [dashboard_entry(d) for d in plan.dashboards
+                       if d.action is not Action.UNCHANGED],
+        "datasources": [{"uid": ds.uid, "name": ds.name, "action": ds.action.value,
+                         "fields": ds.changed_fields, "reason": ds.reason}
+                        for ds in plan.datasources if ds.action is not Action.UNCHANGED],
+    }
+
+
+def _grouped(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for entry in data["dashboards"]:
+        groups.setdefault(entry["folder"], []).append(entry)
+    return dict(sorted(groups.items()))
+
+
+def _detail_lines(entry: dict[str, Any], code: bool) -> list[str]:
+    """Indented detail lines of one dashboard (fields, panels, queries)."""
+    def c(text: str | None) -> str:
+        if text is None:
+            return "(none)"
+        return f"`{text}`" if code else text
+    lines = []
+    if "move" in entry:
+        lines.append(f"folder: {c(entry['move']['from'] or 'General')} -> "
+                     f"{c(entry['move']['to'] or 'General')}")
+    for f in entry.get("fields", []):
+        lines.append(f"{f['field']}: {c(f['old'])} -> {c(f['new'])}")
+    for p in entry.get("panels", []):
+        if entry["action"] == "create":
+            continue
+        lines.append(f"panel {p['panel']} {p['title']!r}: {p['change']}")
+        for f in p["fields"]:
+            lines.append(f"    {f['field']}: {c(f['old'])} -> {c(f['new'])}")
+        for q in p["queries"]:
+            lines.append(f"    expr {q['refId']}: {c(q['old'])} -> {c(q['new'])}")
+    return lines
+
+
+def render_text(plan: Plan) -> str:
+    """Plain-text diff for terminals and logs."""
+    data = plan_to_dict(plan)
+    out: list[str] = []
+    for err in data["errors"]:
+        out.append(f"error: {err}")
+    for ds in data["datasources"]:
+        extra = f" ({', '.join(ds['fields'])})" if ds["fields"] else ""
+        out.append(f"{_SYMBOL.get(ds['action'], '?')} datasource {ds['uid']} {ds['name']!r}"
+                   f"{extra}{' - ' + ds['reason'] if ds['reason'] else ''}")
+    for f in data["folders"]:
+        note = f" - {f['detail']}" if f["detail"] else ""
+        out.append(f"{_SYMBOL[f['action']]} folder {f['path']} ({f['uid']}){note}")
+    for folder, entries in _grouped(data).items():
+        out.append(f"folder {folder}:")
+        for e in entries:
+            npanels = f" ({len(e.get('panels', []))} panels)" if e["action"] == "create" else ""
+            reason = f" - {e['reason']}" if e["reason"] else ""
+            out.append(f"  {_SYMBOL[e['action']]} {e['action']:9} {e['uid']} {e['title']!r}"
+                       f"{npanels}{reason}")
+            out.extend(f"      {line}" for line in _detail_lines(e, code=False))
+    unchanged = data["summary"].get("dashboards.unchanged", 0)
+    if unchanged:
+        out.append(f"= {unchanged} dashboards unchanged")
+    out.append("summary: " + (", ".join(f"{k}={v}" for k, v in data["summary"].items())
+                              or "nothing in the build"))
+    if not data["has_changes"]:
+        out.append("no changes")
+    return "\n".join(out)
+
+
+def render_markdown(plan: Plan) -> str:
+    """Markdown diff for a pull-request comment."""
+    data = plan_to_dict(plan)
+    out = ["### Grafana diff", ""]
+    if not data["has_changes"] and not data["errors"]:
+        out.append("No changes.")
+    rows = [f"| {k.split('.')[0]} | {k.split('.')[1]} | {v} |" for k, v in data["summary"].items()]
+    if rows:
+        out += ["| kind | action | count |", "|---|---|---|", *rows, ""]
+    for err in data["errors"]:
+        out.append(f"- :x: {err}")
+    for ds in data["datasources"]:
+        out.append(f"- **{ds['action']}** datasource `{ds['uid']}` ({ds['name']})"
+                   + (f": {', '.join(ds['fields'])}" if ds["fields"] else ""))
+    for f in data["folders"]:
+        out.append(f"- **{f['action']}** folder `{f['path']}`"
+                   + (f" — {f['detail']}" if f["detail"] else ""))
+    for folder, entries in _grouped(data).items():
+        out += ["", f"#### Folder `{folder}`", ""]
+        for e in entries:
+            reason = f" — {e['reason']}" if e["reason"] else ""
+            details = _detail_lines(e, code=True)
+            line = f"- **{e['action']}** `{e['uid']}` {e['title']}{reason}"
+            if details:
+                out.append(line)
+                out.append("  <details><summary>changes</summary>\n")
+                # Panel sub-lines (fields, queries) nest one level deeper.
+                out.extend(f"    - {d.strip()}" if d.startswith("    ") else f"  - {d}"
+                           for d in details)
+                out.append("\n  </details>")
+            else:
+                out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def render(plan: Plan, fmt: str = "text") -> str:
+    """Render ``plan`` as ``text``, ``json`` or ``markdown``."""
+    if fmt == "json":
+        return json.dumps(plan_to_dict(plan), indent=2, sort_keys=True)
+    if fmt == "markdown":
+        return render_markdown(plan)
+    if fmt == "text":
+        return render_text(plan)
+    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -1,0 +1,442 @@
+"""Read the build tree and Grafana's state, and decide what a publish would do.
+
+The plan is pure data (:class:`Plan`); :mod:`.diff` renders it and :mod:`.publish`
+applies it. Planning sends only reads:
+
+* one ``GET /api/folders/:uid`` per folder the build needs (parents included);
+* one paged ``GET /api/search?type=dash-db`` (limit 5000) for every dashboard with
+  its tags, so the ``oac-hash`` tag tells which managed dashboards are up to date;
+* ``GET /api/dashboards/uid/:uid`` only for dashboards that need a write or are in
+  conflict (to check for hand edits and to show a per-panel diff), or for all
+  managed dashboards with ``deep=True``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+
+from obs_as_code.grafana.client import GrafanaClient
+from obs_as_code.grafana.managed import content_hash, hash_tag, is_managed, strip_markers
+from obs_as_code.names import folder_uid, slug, valid_uid
+
+DASHBOARDS_DIR = Path("grafana/dashboards")
+DATASOURCES_FILE = Path("grafana/provisioning/datasources/datasources.yaml")
+#: Datasource fields compared to decide whether a PUT is needed.
+DATASOURCE_FIELDS = ("name", "type", "url", "access", "isDefault", "jsonData", "basicAuth",
+                     "database", "user")
+
+
+# -- the build ------------------------------------------------------------------
+
+
+@dataclass
+class BuildDashboard:
+    """One dashboard file of the build."""
+
+    uid: str
+    title: str
+    folder_path: str
+    path: Path
+    dashboard: dict[str, Any]
+    hash: str
+
+    @property
+    def folder_uid(self) -> str | None:
+        """UID of the target folder; ``None`` for the root (General) folder."""
+        return folder_uid(self.folder_path) if self.folder_path else None
+
+
+@dataclass
+class BuildTree:
+    """What the build asks Grafana to hold."""
+
+    dashboards: list[BuildDashboard] = field(default_factory=list)
+    datasources: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def read_build(build_dir: str | Path, *, datasources: bool = False) -> BuildTree:
+    """Load ``build/grafana/dashboards/**.json`` (and the datasources file when asked).
+
+    Problems (unreadable JSON, missing or invalid uid, empty title, duplicate uids,
+    duplicate titles in one folder) are collected in ``errors``; the offending
+    dashboards are left out so the rest can still be planned.
+    """
+    root = Path(build_dir)
+    tree = BuildTree()
+    base = root / DASHBOARDS_DIR
+    seen: dict[str, Path] = {}
+    titles: dict[tuple[str, str], str] = {}
+    for path in sorted(base.rglob("*.json")) if base.is_dir() else []:
+        rel = path.relative_to(base)
+        folder = PurePosixPath(*rel.parts[:-1]).as_posix() if len(rel.parts) > 1 else ""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            tree.errors.append(f"{path}: cannot read dashboard JSON: {exc}")
+            continue
+        if not isinstance(data, dict):
+            tree.errors.append(f"{path}: dashboard JSON is not an object")
+            continue
+        if "dashboard" in data and "panels" not in data:
+            tree.errors.append(f"{path}: wrapped in {{'dashboard': ...}}; expected plain JSON")
+            continue
+        uid = data.get("uid")
+        title = data.get("title")
+        if not isinstance(uid, str) or not valid_uid(uid):
+            tree.errors.append(f"{path}: missing or invalid uid {uid!r}")
+            continue
+        if not isinstance(title, str) or not title.strip():
+            tree.errors.append(f"{path}: empty title")
+            continue
+        if uid in seen:
+            tree.errors.append(f"{path}: uid {uid!r} already used by {seen[uid]}")
+            continue
+        key = (folder, slug(title))
+        if key in titles:
+            tree.errors.append(
+                f"{path}: title {title!r} already used in folder {folder or 'General'!r} "
+                f"by {titles[key]}"
+            )
+            continue
+        seen[uid] = path
+        titles[key] = uid
+        clean = strip_markers(data)
+        tree.dashboards.append(
+            BuildDashboard(uid, title, folder, path, clean, content_hash(clean))
+        )
+    if datasources:
+        tree.datasources = _read_datasources(root / DATASOURCES_FILE, tree.errors)
+    return tree
+
+
+def _read_datasources(path: Path, errors: list[str]) -> list[dict[str, Any]]:
+    """Datasources of a provisioning file; each must have a uid and a name."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        errors.append(f"{path}: cannot read datasources: {exc}")
+        return []
+    out: list[dict[str, Any]] = []
+    for item in doc.get("datasources") or []:
+        if not isinstance(item, dict) or not item.get("uid") or not item.get("name"):
+            errors.append(f"{path}: datasource without uid or name: {item!r}")
+            continue
+        out.append(item)
+    return out
+
+
+# -- the plan -------------------------------------------------------------------
+
+
+class Action(StrEnum):
+    """What publish does with one object."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    CONFLICT = "conflict"
+    PRUNE = "prune"
+    ORPHAN = "orphan"  # managed, not in the build, kept because --prune is off
+    EXISTS = "exists"  # folders only
+
+
+@dataclass
+class FolderChange:
+    """A folder the build needs."""
+
+    path: str
+    uid: str
+    title: str
+    parent_uid: str | None
+    action: Action
+    detail: str = ""
+
+
+@dataclass
+class DashboardChange:
+    """What happens to one dashboard."""
+
+    uid: str
+    title: str
+    action: Action
+    folder_path: str = ""
+    folder_uid: str | None = None
+    reason: str = ""
+    desired: BuildDashboard | None = None
+    #: The live dashboard with markers stripped (only when it was fetched).
+    live: dict[str, Any] | None = None
+    live_version: int | None = None
+    live_folder_uid: str | None = None
+    live_folder_title: str = ""
+    managed: bool = True
+    #: Send ``overwrite: true`` (only with --force).
+    overwrite: bool = False
+    #: UID of a managed dashboard not in the build that holds this title in the
+    #: target folder; it is deleted just before this dashboard is written.
+    replaces: str | None = None
+
+
+@dataclass
+class DatasourceChange:
+    """What happens to one datasource."""
+
+    uid: str
+    name: str
+    action: Action
+    desired: dict[str, Any]
+    live: dict[str, Any] | None = None
+    changed_fields: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass
+class Plan:
+    """Everything a publish would do, in the order it would do it."""
+
+    folders: list[FolderChange] = field(default_factory=list)
+    dashboards: list[DashboardChange] = field(default_factory=list)
+    datasources: list[DatasourceChange] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    prune: bool = False
+    force: bool = False
+
+    def dashboards_with(self, *actions: Action) -> list[DashboardChange]:
+        """Dashboard changes whose action is one of ``actions``."""
+        return [d for d in self.dashboards if d.action in actions]
+
+    @property
+    def has_changes(self) -> bool:
+        """True when publishing would write something or a conflict needs attention."""
+        return (
+            any(f.action is Action.CREATE for f in self.folders)
+            or any(
+                d.action in (Action.CREATE, Action.UPDATE, Action.CONFLICT, Action.PRUNE)
+                for d in self.dashboards
+            )
+            or any(d.action in (Action.CREATE, Action.UPDATE, Action.CONFLICT)
+                   for d in self.datasources)
+        )
+
+    def summary(self) -> dict[str, int]:
+        """Counts per kind and action, e.g. ``{"dashboards.create": 3}``."""
+        counts: dict[str, int] = {}
+        for kind, items in (("folders", self.folders), ("dashboards", self.dashboards),
+                            ("datasources", self.datasources)):
+            for item in items:
+                key = f"{kind}.{item.action.value}"
+                counts[key] = counts.get(key, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+def required_folders(tree: BuildTree) -> list[str]:
+    """Folder paths the build needs, parents first (``team`` before ``team/llm``)."""
+    paths: set[str] = set()
+    for dash in tree.dashboards:
+        parts = dash.folder_path.split("/") if dash.folder_path else []
+        for depth in range(1, len(parts) + 1):
+            paths.add("/".join(parts[:depth]))
+    return sorted(paths, key=lambda p: (p.count("/"), p))
+
+
+def _plan_folders(client: GrafanaClient, tree: BuildTree) -> list[FolderChange]:
+    out: list[FolderChange] = []
+    for path in required_folders(tree):
+        uid = folder_uid(path)
+        parent = path.rsplit("/", 1)[0] if "/" in path else ""
+        parent_uid = folder_uid(parent) if parent else None
+        title = path.rsplit("/", 1)[-1]
+        live = client.get_folder(uid)
+        if live is None:
+            out.append(FolderChange(path, uid, title, parent_uid, Action.CREATE))
+            continue
+        notes = []
+        if live.get("title") != title:
+            notes.append(f"title is {live.get('title')!r}, build says {title!r} (not renamed)")
+        # Only Grafana with nested folders reports parentUid; compare when present.
+        if "parentUid" in live and (live.get("parentUid") or None) != parent_uid:
+            notes.append(f"parent is {live.get('parentUid')!r}, build says {parent_uid!r}")
+        out.append(FolderChange(path, uid, title, parent_uid, Action.EXISTS, "; ".join(notes)))
+    return out
+
+
+def _live_folder(hit: dict[str, Any]) -> str | None:
+    value = hit.get("folderUid")
+    return value if isinstance(value, str) and value else None
+
+
+def compute_plan(
+    client: GrafanaClient,
+    tree: BuildTree,
+    *,
+    prune: bool = False,
+    force: bool = False,
+    deep: bool = False,
+) -> Plan:
+    """Compare ``tree`` with Grafana and return the :class:`Plan`.
+
+    ``force`` turns conflicts (hand edits, unmanaged dashboards in the way) into
+    overwrites; ``prune`` turns managed dashboards missing from the build into
+    deletions; ``deep`` fetches every managed dashboard to find hand edits even
+    where the build did not change (costs one GET per dashboard).
+    """
+    plan = Plan(errors=list(tree.errors), prune=prune, force=force)
+    if prune and (tree.errors or not tree.dashboards):
+        # A dashboard left out because its file is broken (or an empty build) must
+        # not read as "removed from the build": pruning it would delete it for real.
+        plan.errors.append("not pruning: the build has errors or no dashboards")
+        prune = False
+    plan.folders = _plan_folders(client, tree)
+    hits = client.search([("type", "dash-db")])
+    by_uid = {h["uid"]: h for h in hits if isinstance(h.get("uid"), str)}
+    wanted = {d.uid for d in tree.dashboards}
+    by_title: dict[tuple[str | None, str], list[dict[str, Any]]] = {}
+    for hit in hits:
+        by_title.setdefault((_live_folder(hit), slug(str(hit.get("title", "")))),
+                            []).append(hit)
+
+    for dash in tree.dashboards:
+        change = DashboardChange(dash.uid, dash.title, Action.CREATE, dash.folder_path,
+                                 dash.folder_uid, desired=dash)
+        found = by_uid.get(dash.uid)
+        if found is not None:
+            _plan_existing(client, change, found, force=force, deep=deep)
+        if change.action in (Action.CREATE, Action.UPDATE):
+            _check_title_clash(change, by_title, wanted, prune=prune, force=force)
+        plan.dashboards.append(change)
+
+    for hit in hits:
+        uid = hit.get("uid")
+        if isinstance(uid, str) and uid not in wanted and is_managed(hit.get("tags")):
+            if any(d.replaces == uid for d in plan.dashboards):
+                continue  # deleted as part of the write that takes its title
+            plan.dashboards.append(DashboardChange(
+                uid, str(hit.get("title", "")), Action.PRUNE if prune else Action.ORPHAN,
+                live_folder_uid=_live_folder(hit),
+                live_folder_title=str(hit.get("folderTitle", "")),
+                reason="" if prune else "not in the build; kept (use --prune to delete)",
+            ))
+    plan.datasources = [_plan_datasource(client, ds) for ds in tree.datasources]
+    return plan
+
+
+def _plan_existing(
+    client: GrafanaClient, change: DashboardChange, hit: dict[str, Any], *, force: bool,
+    deep: bool,
+) -> None:
+    """Decide update/unchanged/conflict for a dashboard whose uid exists in Grafana."""
+    desired = change.desired
+    assert desired is not None
+    tags = hit.get("tags")
+    change.managed = is_managed(tags)
+    change.live_folder_uid = _live_folder(hit)
+    change.live_folder_title = str(hit.get("folderTitle", ""))
+    same_place = change.live_folder_uid == desired.folder_uid
+    if change.managed and hash_tag(tags) == desired.hash and same_place and not deep:
+        change.action = Action.UNCHANGED
+        return
+    got = client.get_dashboard(desired.uid)
+    if got is None:  # deleted between search and GET
+        change.action = Action.CREATE
+        return
+    live = got.get("dashboard") if isinstance(got.get("dashboard"), dict) else {}
+    meta = got.get("meta") if isinstance(got.get("meta"), dict) else {}
+    assert isinstance(live, dict) and isinstance(meta, dict)
+    version = live.get("version", meta.get("version"))
+    change.live_version = version if isinstance(version, int) else None
+    change.live = strip_markers(live)
+    if isinstance(meta.get("folderUid"), str):
+        change.live_folder_uid = meta["folderUid"] or None
+        same_place = change.live_folder_uid == desired.folder_uid
+    live_hash = content_hash(live)
+    if not change.managed:
+        change.reason = "an unmanaged dashboard (no oac-managed tag) already uses this uid"
+    elif live_hash == desired.hash:
+        # Content already equals the build (e.g. an earlier write whose response was
+        # lost): only tags or the folder may need fixing; nothing of value is lost.
+        change.action = Action.UNCHANGED if same_place and hash_tag(
+            live.get("tags")) == desired.hash else Action.UPDATE
+        change.reason = "" if same_place else "moved to another folder"
+        return
+    elif hash_tag(live.get("tags")) != live_hash:
+        change.reason = "changed in Grafana since the last publish (hand edit)"
+    else:
+        change.action = Action.UPDATE
+        return
+    if force:
+        change.action = Action.UPDATE
+        change.overwrite = True
+        change.reason += "; overwritten because of --force"
+    else:
+        change.action = Action.CONFLICT
+
+
+def _check_title_clash(
+    change: DashboardChange,
+    by_title: dict[tuple[str | None, str], list[dict[str, Any]]],
+    wanted: set[str],
+    *,
+    prune: bool,
+    force: bool,
+) -> None:
+    """Grafana refuses (412 name-exists) a second dashboard with the same title in
+    one folder (it compares slugs); find that before writing."""
+    for other in by_title.get((change.folder_uid, slug(change.title)), []):
+        other_uid = other.get("uid")
+        if other_uid == change.uid:
+            continue
+        if is_managed(other.get("tags")) and other_uid not in wanted:
+            if prune:
+                change.replaces = str(other_uid)
+                continue
+            change.action = Action.CONFLICT
+            change.reason = (f"title already used by managed dashboard {other_uid} that is "
+                             "no longer in the build; publish with --prune to replace it")
+            return
+        if force and not is_managed(other.get("tags")) and change.replaces is None:
+            # Not `overwrite: true`: Grafana would then save our dashboard under the
+            # other one's uid. Delete the other just before writing ours instead.
+            change.replaces = str(other_uid)
+            change.reason = f"replaces unmanaged dashboard {other_uid} with the same title (--force)"
+            continue
+        change.action = Action.CONFLICT
+        change.reason = (f"title already used in this folder by "
+                         f"{'managed' if is_managed(other.get('tags')) else 'unmanaged'} "
+                         f"dashboard {other_uid}")
+        return
+
+
+def _plan_datasource(client: GrafanaClient, desired: dict[str, Any]) -> DatasourceChange:
+    uid = str(desired["uid"])
+    change = DatasourceChange(uid, str(desired["name"]), Action.CREATE, desired)
+    resp = client.get(f"/api/datasources/uid/{quote(uid, safe='')}")
+    if resp.status == 404:
+        return change
+    if not resp.ok or not isinstance(resp.body, dict):
+        change.action = Action.CONFLICT
+        change.reason = f"cannot read datasource: {resp.message()}"
+        return change
+    change.live = resp.body
+    change.changed_fields = [
+        key for key in DATASOURCE_FIELDS
+        if key in desired and _ds_value(desired[key]) != _ds_value(resp.body.get(key))
+    ]
+    change.action = Action.UPDATE if change.changed_fields else Action.UNCHANGED
+    if change.changed_fields and resp.body.get("readOnly"):
+        # Grafana answers 403 to any write of a file-provisioned datasource, which the
+        # client would take for a permission problem and abort the whole run.
+        change.action = Action.CONFLICT
+        change.reason = "read-only (provisioned from a file); change it there"
+    return change
+
+
+def _ds_value(value: Any) -> Any:
+    # Grafana returns {} for an unset jsonData and False for unset booleans.
+    return value if value not in (None, {}) else None

@@ -1,0 +1,150 @@
+"""What the OAC3xx dashboard checks share: the rendered dashboards, their panels,
+targets with their query language, template variables and PromQL prepared for
+parsing (Grafana variables replaced by values the parser accepts)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from obs_as_code.dashboards.project import render_project
+from obs_as_code.dashboards.render import DataPath, RenderedDashboard, iter_panels
+from obs_as_code.lint.engine import LintContext
+from obs_as_code.source import SourceLocation
+
+#: ``$name``, ``${name}``, ``${name:format}``, ``[[name]]``, ``[[name:format]]``.
+VARIABLE = re.compile(r"\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)")
+#: Range-like built-ins: become a duration when PromQL is parsed.
+_DURATION_VARS = {"__rate_interval", "__interval", "__range", "__auto", "interval", "__auto_interval"}
+
+
+def rendered(ctx: LintContext) -> list[RenderedDashboard]:
+    """The project's dashboards, rendered once per project."""
+    return render_project(ctx.project).dashboards
+
+
+def variable_names(text: str) -> list[str]:
+    """Names of the Grafana variables referenced in ``text``."""
+    return [next(g for g in m.groups() if g) for m in VARIABLE.finditer(text)]
+
+
+def is_builtin(name: str) -> bool:
+    """Grafana's global variables (``$__rate_interval``, ``${__url_time_range}`` ...)."""
+    return name.startswith("__") or name == "timeFilter"
+
+
+def variables(board: RenderedDashboard) -> list[dict[str, Any]]:
+    """The dashboard's template variables."""
+    templating = board.json.get("templating")
+    items = templating.get("list") if isinstance(templating, dict) else None
+    return [v for v in items or [] if isinstance(v, dict)]
+
+
+@lru_cache(maxsize=8192)
+def prepare_promql(expr: str) -> str:
+    """``expr`` with Grafana variables outside string literals replaced: by ``5m`` in a
+    range or offset position, by ``1`` elsewhere. Variables inside quotes (label
+    matchers) are left alone: they are already valid PromQL strings."""
+    if "$" not in expr and "[[" not in expr:
+        return expr
+    out: list[str] = []
+    i = 0
+    quote: str | None = None
+    while i < len(expr):
+        ch = expr[i]
+        if quote is not None:
+            out.append(ch)
+            if ch == "\\" and i + 1 < len(expr):
+                out.append(expr[i + 1])
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+            i += 1
+            continue
+        if ch in "\"'`":
+            quote = ch
+            out.append(ch)
+            i += 1
+            continue
+        m = VARIABLE.match(expr, i)
+        if m is not None:
+            name = next(g for g in m.groups() if g)
+            before = "".join(out).rstrip()
+            as_duration = before.endswith(("[", ":", "offset")) or name in _DURATION_VARS
+            out.append("5m" if as_duration else "1")
+            i = m.end()
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One panel query: its language (``promql``, ``logql`` or ``other``)."""
+
+    board: RenderedDashboard
+    panel_path: DataPath
+    panel: dict[str, Any]
+    path: DataPath
+    data: dict[str, Any]
+    language: str
+
+    @property
+    def expr(self) -> str:
+        value = self.data.get("expr")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def location(self) -> SourceLocation:
+        return self.board.locate(self.path)
+
+
+def datasource_variables(board: RenderedDashboard) -> dict[str, str]:
+    """The dashboard's datasource variables: name -> plugin type they pick."""
+    return {str(v.get("name")): str(v.get("query") or "") for v in variables(board) if v.get("type") == "datasource"}
+
+
+def _datasource_type(ref: Any, ds_vars: dict[str, str]) -> str | None:
+    if not isinstance(ref, dict):
+        return None
+    kind = ref.get("type")
+    if isinstance(kind, str) and kind not in ("datasource", ""):
+        return kind
+    uid = ref.get("uid")
+    if isinstance(uid, str) and "$" in uid:
+        names = variable_names(uid)
+        if names and ds_vars.get(names[0]):
+            return ds_vars[names[0]]
+    return None
+
+
+def targets(board: RenderedDashboard) -> Iterator[Target]:
+    """Every target of every panel, with its query language."""
+    ds_vars = datasource_variables(board)
+    for path, panel in iter_panels(board.json.get("panels")):
+        panel_kind: str | None = None
+        panel_resolved = False  # the panel's datasource is looked up once, when needed
+        for k, t in enumerate(panel.get("targets") or []):
+            if not isinstance(t, dict):
+                continue
+            kind = _datasource_type(t.get("datasource"), ds_vars)
+            if kind is None:
+                if not panel_resolved:
+                    panel_kind = _datasource_type(panel.get("datasource"), ds_vars)
+                    panel_resolved = True
+                kind = panel_kind
+            if kind is None:
+                # No datasource said: Grafana uses the default one (Prometheus here).
+                kind = "prometheus" if "expr" in t else None
+            language = {"prometheus": "promql", "loki": "logql"}.get(kind or "", "other")
+            yield Target(board, path, panel, (*path, "targets", k), t, language)
+
+
+def panel_title(panel: dict[str, Any]) -> str:
+    title = panel.get("title")
+    return title if isinstance(title, str) else ""

@@ -1,0 +1,68 @@
+"""OAC301: ``rate()``/``irate()``/``increase()`` in a dashboard panel not wrapped in an
+aggregation: the panel draws one line per scraped series (per pod, per path ...),
+which is rarely what its title says, and a quantile over it is per instance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+import promql_parser
+
+from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.lint.engine import Check, LintContext, parse_promql
+from obs_as_code.lint.rules._dashboards import panel_title, prepare_promql, rendered, targets
+
+RATE_FUNCTIONS = frozenset({"rate", "irate", "increase"})
+
+
+def unaggregated_calls(node: Any, aggregated: bool = False) -> Iterator[str]:
+    """Names of rate-like calls in ``node`` with no aggregation above them."""
+    if isinstance(node, promql_parser.AggregateExpr):
+        yield from unaggregated_calls(node.expr, True)
+        if node.param is not None:
+            yield from unaggregated_calls(node.param, aggregated)
+        return
+    if isinstance(node, promql_parser.Call):
+        name = node.func.name
+        if name in RATE_FUNCTIONS and not aggregated:
+            yield name
+        for arg in node.args:
+            yield from unaggregated_calls(arg, aggregated)
+        return
+    if isinstance(node, promql_parser.BinaryExpr):
+        yield from unaggregated_calls(node.lhs, aggregated)
+        yield from unaggregated_calls(node.rhs, aggregated)
+        return
+    if isinstance(node, (promql_parser.ParenExpr, promql_parser.UnaryExpr, promql_parser.SubqueryExpr)):
+        yield from unaggregated_calls(node.expr, aggregated)
+
+
+@lru_cache(maxsize=8192)
+def findings(expr: str) -> tuple[str, ...]:
+    """Sorted names of the un-aggregated rate-like calls in a panel query (dashboards
+    repeat queries a lot: each is walked once). Unparsable queries give none: OAC302
+    reports them."""
+    ast, problem = parse_promql(prepare_promql(expr))
+    if problem is not None:
+        return ()
+    return tuple(sorted(set(unaggregated_calls(ast))))
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for board in rendered(ctx):
+        for t in targets(board):
+            if t.language != "promql" or not t.expr:
+                continue
+            for name in findings(t.expr):
+                yield error(
+                    t.location,
+                    "OAC301",
+                    f"{name}() in panel {panel_title(t.panel)!r} of dashboard {board.title!r} is not "
+                    f"aggregated: {t.expr}",
+                    hint=f"wrap it: sum by (<labels to keep>) ({name}(...)); inside histogram_quantile keep le",
+                )
+
+
+CHECK = Check("OAC301", "panel-rate-unaggregated", "rate()/increase() in a panel must be aggregated", run)

@@ -1,0 +1,65 @@
+"""OAC303: two panels of a dashboard with the same id, or two panels of one row with
+the same title (links, repeat and the panel editor address panels by id; two same
+titles in a row usually mean a copy-paste that was not edited)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from obs_as_code.dashboards.render import DataPath, RenderedDashboard, iter_panels
+from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._dashboards import panel_title, rendered
+
+
+def sections(board: RenderedDashboard) -> Iterator[tuple[str, list[tuple[DataPath, dict[str, Any]]]]]:
+    """Panels grouped by the row they sit in (``""`` before the first row)."""
+    current = ""
+    group: list[tuple[DataPath, dict[str, Any]]] = []
+    for i, p in enumerate(board.json.get("panels") or []):
+        if not isinstance(p, dict):
+            continue
+        if p.get("type") == "row":
+            yield current, group
+            current, group = panel_title(p), []
+            nested = [(("panels", i, "panels", j), c) for j, c in enumerate(p.get("panels") or []) if isinstance(c, dict)]
+            group.extend(nested)
+            continue
+        group.append((("panels", i), p))
+    yield current, group
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for board in rendered(ctx):
+        ids: dict[Any, DataPath] = {}
+        for path, panel in iter_panels(board.json.get("panels")):
+            pid = panel.get("id")
+            if pid in ids:
+                yield error(
+                    board.locate(path),
+                    "OAC303",
+                    f"panel id {pid} is used twice in dashboard {board.title!r} "
+                    f"({panel_title(panel)!r} and the panel at {board.locate(ids[pid])})",
+                )
+            else:
+                ids[pid] = path
+        for row, group in sections(board):
+            titles: dict[str, DataPath] = {}
+            for path, panel in group:
+                title = panel_title(panel).strip()
+                if not title:
+                    continue
+                if title in titles:
+                    where = f"row {row!r}" if row else "the panels above the first row"
+                    yield error(
+                        board.locate(path),
+                        "OAC303",
+                        f"panel title {title!r} appears twice in {where} of dashboard {board.title!r}",
+                        hint=f"first one at {board.locate(titles[title])}",
+                    )
+                else:
+                    titles[title] = path
+
+
+CHECK = Check("OAC303", "duplicate-panel", "panel ids unique per dashboard, titles unique per row", run)

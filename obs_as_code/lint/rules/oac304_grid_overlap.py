@@ -1,0 +1,77 @@
+"""OAC304: panels whose ``gridPos`` overlap, or that stick out of the 24-column grid.
+Grafana pushes overlapping panels down on load, so the saved layout is not what
+the JSON says (common in hand-edited or merged dashboard JSON)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from obs_as_code.dashboards.render import DataPath, RenderedDashboard
+from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._dashboards import panel_title, rendered
+
+Box = tuple[int, int, int, int]
+
+
+def box(panel: dict[str, Any]) -> Box | None:
+    """``(x, y, w, h)`` of a panel, None when it has no usable gridPos."""
+    pos = panel.get("gridPos")
+    if not isinstance(pos, dict):
+        return None
+    try:
+        return int(pos.get("x", 0)), int(pos.get("y", 0)), int(pos.get("w", 0)), int(pos.get("h", 0))
+    except (TypeError, ValueError):
+        return None
+
+
+def overlap(a: Box, b: Box) -> bool:
+    """True when two boxes share at least one grid cell."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    return ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
+
+
+def layers(board: RenderedDashboard) -> Iterator[list[tuple[DataPath, dict[str, Any]]]]:
+    """Panels that share the grid: the top level, and each collapsed row's children."""
+    top: list[tuple[DataPath, dict[str, Any]]] = []
+    for i, p in enumerate(board.json.get("panels") or []):
+        if not isinstance(p, dict):
+            continue
+        top.append((("panels", i), p))
+        if p.get("type") == "row" and p.get("collapsed"):
+            yield [(("panels", i, "panels", j), c) for j, c in enumerate(p.get("panels") or []) if isinstance(c, dict)]
+    yield top
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for board in rendered(ctx):
+        for layer in layers(board):
+            placed: list[tuple[DataPath, dict[str, Any], Box]] = []
+            for path, panel in layer:
+                b = box(panel)
+                if b is None:
+                    continue
+                if b[0] < 0 or b[0] + b[2] > 24:
+                    yield error(
+                        board.locate(path),
+                        "OAC304",
+                        f"panel {panel_title(panel)!r} in dashboard {board.title!r} spans columns "
+                        f"{b[0]}..{b[0] + b[2]}: the grid has 24",
+                    )
+                for _other_path, other, ob in placed:
+                    if overlap(b, ob):
+                        yield error(
+                            board.locate(path),
+                            "OAC304",
+                            f"panel {panel_title(panel)!r} (gridPos x={b[0]} y={b[1]} w={b[2]} h={b[3]}) "
+                            f"overlaps panel {panel_title(other)!r} (x={ob[0]} y={ob[1]} w={ob[2]} h={ob[3]}) "
+                            f"in dashboard {board.title!r}",
+                            hint="let obs_as_code.dashboards.kit.layout place panels",
+                        )
+                        break
+                placed.append((path, panel, b))
+
+
+CHECK = Check("OAC304", "grid-overlap", "panel gridPos must not overlap or leave the grid", run)

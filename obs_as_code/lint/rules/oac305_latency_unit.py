@@ -1,0 +1,54 @@
+"""OAC305: a latency panel without a time unit. ``histogram_quantile`` over a
+``_seconds`` histogram shown as a plain number reads "0.25" where people expect
+"250 ms"."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._dashboards import panel_title, rendered, targets
+
+#: Grafana's time unit ids.
+TIME_UNITS = frozenset({"ns", "µs", "us", "ms", "s", "m", "h", "d", "dtdurations", "dtdurationms", "dthms", "dtdhms", "clockms", "clocks"})
+#: Units that say the panel deliberately shows a ratio (e.g. share under 500 ms).
+RATIO_UNITS = frozenset({"percentunit", "percent"})
+_QUANTILE_OF_TIME = re.compile(r"histogram_quantile\s*\(.*_(seconds|milliseconds)_bucket", re.S)
+_AVERAGE_OF_TIME = re.compile(r"_(seconds|milliseconds)_sum\b.*/.*_(seconds|milliseconds)_count\b", re.S)
+_LATENCY_TITLE = re.compile(r"latency|duration|response time", re.I)
+
+
+def unit(panel: dict[str, Any]) -> str | None:
+    """The panel's default unit, if set."""
+    defaults = (panel.get("fieldConfig") or {}).get("defaults") or {}
+    value = defaults.get("unit") if isinstance(defaults, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for board in rendered(ctx):
+        flagged: set[tuple[str | int, ...]] = set()
+        for t in targets(board):
+            if t.language != "promql" or t.panel_path in flagged:
+                continue
+            u = unit(t.panel)
+            if u in TIME_UNITS:
+                continue
+            timed = bool(_QUANTILE_OF_TIME.search(t.expr) or _AVERAGE_OF_TIME.search(t.expr))
+            titled = bool(_LATENCY_TITLE.search(panel_title(t.panel))) and "_seconds" in t.expr
+            if not (timed or titled) or (u in RATIO_UNITS and not timed):
+                continue
+            flagged.add(t.panel_path)
+            yield error(
+                board.locate(t.panel_path),
+                "OAC305",
+                f"latency panel {panel_title(t.panel)!r} in dashboard {board.title!r} has "
+                f"{'unit ' + repr(u) if u else 'no unit'}; its query returns seconds",
+                hint='set unit="s" (kit.SECONDS)',
+            )
+
+
+CHECK = Check("OAC305", "latency-unit", "latency panels must use a time unit", run)

@@ -1,0 +1,82 @@
+"""OAC306: template variables used but not defined (the query Grafana runs keeps a
+literal ``$job`` and matches nothing: an error), or defined but never used (a
+dropdown that changes nothing: a warning)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from obs_as_code.dashboards.render import DataPath, RenderedDashboard, iter_panels
+from obs_as_code.diagnostics import Diagnostic, error, warning
+from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._dashboards import is_builtin, rendered, variable_names, variables
+
+
+def strings(value: Any, path: DataPath) -> Iterator[tuple[DataPath, str]]:
+    """Every string in ``value`` with its data path."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from strings(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from strings(v, (*path, i))
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for board in rendered(ctx):
+        defined = {str(v.get("name")): i for i, v in enumerate(variables(board)) if v.get("name")}
+        used: set[str] = set()
+        reported: set[str] = set()
+        scopes: list[tuple[DataPath, Any]] = [
+            (("panels",), board.json.get("panels")),
+            (("annotations",), board.json.get("annotations")),
+            (("links",), board.json.get("links")),
+            (("title",), board.json.get("title")),
+        ]
+        for i, var in enumerate(variables(board)):
+            own = {k: v for k, v in var.items() if k not in ("name", "current", "options")}
+            scopes.append((("templating", "list", i), own))
+        for base, value in scopes:
+            # One C-speed dump finds the names; the slow walk for locations runs
+            # only when a name is missing.
+            text = json.dumps(value, ensure_ascii=False)
+            found = {n for n in variable_names(text) if not is_builtin(n)}
+            used |= found
+            missing = found - set(defined) - reported
+            if not missing:
+                continue
+            for path, string in strings(value, base):
+                for name in variable_names(string):
+                    if name in missing and name not in reported:
+                        reported.add(name)
+                        yield _undefined(board, path, name)
+        for path, panel in iter_panels(board.json.get("panels")):
+            repeat = panel.get("repeat")
+            if isinstance(repeat, str) and repeat:
+                used.add(repeat)
+                if repeat not in defined and repeat not in reported:
+                    reported.add(repeat)
+                    yield _undefined(board, (*path, "repeat"), repeat)
+        for name, i in defined.items():
+            if name not in used:
+                yield warning(
+                    board.locate(("templating", "list", i)),
+                    "OAC306",
+                    f"variable ${name} is defined in dashboard {board.title!r} but no panel uses it",
+                )
+
+
+def _undefined(board: RenderedDashboard, path: DataPath, name: str) -> Diagnostic:
+    return error(
+        board.locate(path),
+        "OAC306",
+        f"variable ${name} is used in dashboard {board.title!r} but not defined",
+        hint="add it to the dashboard's variables (kit.query_var, kit.custom_var ...)",
+    )
+
+
+CHECK = Check("OAC306", "template-variables", "template variables must be defined and used", run)

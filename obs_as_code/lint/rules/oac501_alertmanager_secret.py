@@ -1,0 +1,52 @@
+"""OAC501: a literal secret in an Alertmanager integration."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from obs_as_code.diagnostics import Diagnostic
+from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._crossref import at
+from obs_as_code.lint.rules._walk import definitions
+from obs_as_code.model.alertmanager import Integration
+
+_PLACEHOLDER = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
+_URL_WITH_PLACEHOLDER = re.compile(r"^https?://[^/?#]+[/?#].*\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def is_reference(value: str, *, url: bool) -> bool:
+    """True when ``value`` only refers to a secret: ``${ENV}`` (or, for URLs, a URL
+    whose secret part is ``${ENV}``, since Alertmanager 0.25 rejects a bare
+    placeholder where it wants a URL)."""
+    if _PLACEHOLDER.match(value):
+        return True
+    return url and _URL_WITH_PLACEHOLDER.match(value) is not None
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for d in definitions(ctx.project):
+        if not isinstance(d, Integration):
+            continue
+        for name in (*d.secret_fields, *d.secret_url_fields):
+            value = getattr(d, name, None)
+            if not isinstance(value, str) or not value:
+                continue
+            if is_reference(value, url=name in d.secret_url_fields):
+                continue
+            # Never echo the value, nor the line holding it.
+            yield Diagnostic(
+                at(ctx, d.location, name),
+                "OAC501",
+                f"literal secret in {d.kind} field {name}: the value is not shown",
+                hint=(
+                    f"use {name}_file (read by Alertmanager from a file) or a ${{ENV}} placeholder "
+                    "resolved at deploy time"
+                    if hasattr(d, f"{name}_file")
+                    else "put a ${ENV} placeholder where the secret goes (resolved at deploy time)"
+                ),
+                show_source=False,
+            )
+
+
+CHECK = Check("OAC501", "alertmanager-literal-secret", "Alertmanager secrets are read from files or ${ENV}, never written inline", run)

@@ -1,0 +1,73 @@
+"""OAC505: a rule over a metric that no scrape job of the project exposes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from obs_as_code.diagnostics import Diagnostic, Severity, warning
+from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._crossref import at, selectors
+from obs_as_code.model.catalog import Metric, MetricsCatalog
+from obs_as_code.model.prometheus import ScrapeJob
+from obs_as_code.model.rules import RecordingRule
+
+
+def _catalog(ctx: LintContext) -> dict[str, Metric]:
+    metrics: dict[str, Metric] = {}
+    catalogs = list(ctx.project.all(MetricsCatalog))
+    if isinstance(ctx.catalog, MetricsCatalog):
+        catalogs.insert(0, ctx.catalog)
+    for catalog in catalogs:
+        for metric in catalog.metrics:
+            metrics.setdefault(metric.name, metric)
+    return metrics
+
+
+def _family(name: str, metrics: dict[str, Metric]) -> Metric | None:
+    if name in metrics:
+        return metrics[name]
+    for suffix in ("_bucket", "_sum", "_count"):
+        if name.endswith(suffix) and name[: -len(suffix)] in metrics:
+            return metrics[name[: -len(suffix)]]
+    return None
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    jobs = {j.name for j in ctx.project.all(ScrapeJob)}
+    metrics = _catalog(ctx)
+    if not jobs or not metrics:
+        return
+    recorded = {r.name for _, r in ctx.rules() if isinstance(r, RecordingRule)}
+    for _group, rule in ctx.rules():
+        ast, err = ctx.parse(rule.expr)
+        if err is not None:
+            continue  # OAC108 reports it
+        reported: set[str] = set()
+        for name, eq in selectors(ast):
+            metric = _family(name, metrics)
+            if name in recorded or metric is None or not metric.jobs or name in reported:
+                continue
+            exposing = [j for j in metric.jobs if j in jobs]
+            wanted_job = eq.get("job")
+            if exposing and (wanted_job is None or wanted_job in exposing):
+                continue
+            reported.add(name)
+            if exposing:
+                message = (
+                    f"{name} is selected with job=\"{wanted_job}\", but only "
+                    f"{', '.join(exposing)} expose it"
+                )
+            else:
+                message = (
+                    f"no scrape job exposes {name}: the catalog lists {', '.join(metric.jobs)}, "
+                    f"the project scrapes {', '.join(sorted(jobs))}"
+                )
+            yield warning(
+                at(ctx, rule.location, "expr"),
+                "OAC505",
+                f"{rule.kind} {rule.name}: {message}",
+                hint="the rule can never see data: add the scrape job, or fix the metric or job name",
+            )
+
+
+CHECK = Check("OAC505", "unscraped-metric", "rules select metrics that a scrape job exposes", run, Severity.WARNING)

@@ -1,0 +1,79 @@
+"""OAC506: a dashboard, SLO or rule over a recording rule no group defines."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from typing import Any
+
+from obs_as_code.diagnostics import Diagnostic, Severity, warning
+from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._crossref import at, recorded_names
+from obs_as_code.model.dashboard import DashboardDef
+from obs_as_code.model.rules import RecordingRule
+from obs_as_code.source import SourceLocation
+
+Path_ = tuple[str | int, ...]
+
+
+def dashboard_exprs(data: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
+    """Every ``expr`` string in dashboard JSON, with its data path."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "expr" and isinstance(value, str):
+                yield (*path, key), value
+            else:
+                yield from dashboard_exprs(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from dashboard_exprs(value, (*path, i))
+
+
+def _dashboard_json(d: DashboardDef) -> tuple[Any, dict[Path_, SourceLocation]]:
+    if isinstance(d.source, dict):
+        return d.source, {}
+    try:  # the dashboard layer is optional: without it only dict dashboards are read
+        module = importlib.import_module("obs_as_code.dashboards")
+        render_dashboard = module.render_dashboard
+    except (ImportError, AttributeError):
+        return None, {}
+    try:
+        rendered = render_dashboard(d)
+    except Exception:  # an unrenderable dashboard is reported by the dashboard checks
+        return None, {}
+    return rendered.json, dict(getattr(rendered, "source_map", {}) or {})
+
+
+def _nearest(smap: dict[Path_, SourceLocation], path: Path_, default: SourceLocation) -> SourceLocation:
+    while path:
+        if path in smap:
+            return smap[path]
+        path = path[:-1]
+    return default
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    defined = {r.name for _, r in ctx.rules() if isinstance(r, RecordingRule)}
+    for _group, rule in ctx.rules():
+        for name in sorted(recorded_names(rule.expr) - defined):
+            yield warning(
+                at(ctx, rule.location, "expr"),
+                "OAC506",
+                f"{rule.kind} {rule.name} uses recording rule {name}, which no rule group defines",
+                hint="define it in a RuleGroup (or let the SLO that records it generate it), or fix the name",
+            )
+    for d in ctx.project.all(DashboardDef):
+        data, smap = _dashboard_json(d)
+        if data is None:
+            continue
+        for path, expr in dashboard_exprs(data):
+            for name in sorted(recorded_names(expr) - defined):
+                yield warning(
+                    _nearest(smap, path[:-1], d.location),
+                    "OAC506",
+                    f"dashboard {d.key() or d.module} queries recording rule {name}, which no rule group defines",
+                    hint="the panel shows no data: define the rule or fix the name",
+                )
+
+
+CHECK = Check("OAC506", "undefined-recording-rule", "dashboards, SLOs and rules only use recording rules the project defines", run, Severity.WARNING)

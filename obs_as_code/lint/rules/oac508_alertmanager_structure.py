@@ -1,0 +1,98 @@
+"""OAC508: an Alertmanager configuration amtool would reject, found at the Python line.
+
+A second AlertmanagerConfig, a root route without a receiver or with matchers, a
+route naming an undefined receiver or time interval, a malformed matcher, two
+receivers or time intervals with one name, an integration newer than the
+targeted Alertmanager version.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._crossref import at
+from obs_as_code.model.alertmanager import (
+    AlertmanagerConfig,
+    Matcher,
+    MatcherError,
+    interval_name,
+    walk_routes,
+)
+from obs_as_code.source import SourceLocation
+
+
+def _valid(item: object) -> bool:
+    if isinstance(item, Matcher):
+        return True
+    if not isinstance(item, str):
+        return False
+    try:
+        Matcher.parse(item)
+    except MatcherError:
+        return False
+    return True
+
+
+def _bad_matchers(ctx: LintContext, items: object, loc: SourceLocation, keyword: str) -> Iterator[Diagnostic]:
+    for item in items if isinstance(items, (list, tuple)) else [items]:
+        if not _valid(item):
+            yield error(at(ctx, loc, keyword), "OAC508", f"invalid matcher {item!r}",
+                        hint='write name="value" (operators = != =~ !~) or Matcher(name, value, op)')
+
+
+def check_config(ctx: LintContext, config: AlertmanagerConfig) -> Iterator[Diagnostic]:
+    """Structural problems of one configuration."""
+    receivers = config.all_receivers()
+    receiver_names = {r.name for r in receivers}
+    intervals = {t.name for t in config.all_time_intervals()}
+    root = config.route
+    if root.receiver_name is None:
+        yield error(root.location, "OAC508", "the root route needs a receiver (the default for unmatched alerts)")
+    if root.matchers:
+        yield error(at(ctx, root.location, "matchers"), "OAC508", "the root route must not have matchers: it receives every alert")
+    for route in walk_routes(root):
+        name = route.receiver_name
+        if name is not None and name not in receiver_names:
+            yield error(at(ctx, route.location, "receiver"), "OAC508",
+                        f"route sends to undefined receiver {name!r}",
+                        hint=f"receivers: {', '.join(sorted(receiver_names)) or '(none)'}")
+        for keyword in ("mute_time_intervals", "active_time_intervals"):
+            for ref in getattr(route, keyword):
+                if interval_name(ref) not in intervals:
+                    yield error(at(ctx, route.location, keyword), "OAC508",
+                                f"route uses undefined time interval {interval_name(ref)!r}")
+        yield from _bad_matchers(ctx, route.matchers, route.location, "matchers")
+    for rule in config.inhibit_rules:
+        yield from _bad_matchers(ctx, rule.source_matchers, rule.location, "source_matchers")
+        yield from _bad_matchers(ctx, rule.target_matchers, rule.location, "target_matchers")
+    declared = Counter(r.name for r in config.receivers)
+    for receiver in config.receivers:
+        if declared[receiver.name] > 1:
+            yield error(receiver.location, "OAC508", f"two receivers are named {receiver.name!r}")
+    names = Counter(t.name for t in config.time_intervals)
+    for interval in config.time_intervals:
+        if names[interval.name] > 1:
+            yield error(interval.location, "OAC508", f"two time intervals are named {interval.name!r}")
+    version = config.version_tuple()
+    for receiver in receivers:
+        for integration in receiver.integrations:
+            if integration.since > version:
+                need = ".".join(str(n) for n in integration.since)
+                yield error(integration.location, "OAC508",
+                            f"{integration.kind} needs Alertmanager {need} or later; the config targets {config.version}",
+                            hint=f'set AlertmanagerConfig(version="{need}") if you deploy that, or use a webhook bridge')
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    configs = ctx.project.all(AlertmanagerConfig)
+    for extra in configs[1:]:
+        yield error(extra.location, "OAC508",
+                    f"a second AlertmanagerConfig (the first is at {configs[0].location}): a project has one")
+    if configs:
+        yield from check_config(ctx, configs[0])
+
+
+CHECK = Check("OAC508", "alertmanager-structure", "the Alertmanager config references only what it defines", run)

@@ -1,0 +1,511 @@
+"""The Alertmanager configuration: route tree, receivers, inhibit rules, time intervals.
+
+A project declares at most one :class:`AlertmanagerConfig` (``alerts/routing.py``).
+Secrets are never written inline: every integration has a ``*_file`` field where
+Alertmanager 0.25 reads the secret from a file, and the fields that hold a secret
+directly accept only ``${ENV}`` placeholders, resolved at deploy time (check
+OAC501 rejects anything else, without ever printing the value).
+
+Secrets per integration in Alertmanager 0.25 (checked against ``amtool 0.25``):
+
+=============  ===========================  =========================================
+integration    file field (0.25)            otherwise
+=============  ===========================  =========================================
+PagerDuty      ``routing_key_file``,        ``routing_key``/``service_key`` = ``${ENV}``
+               ``service_key_file``
+Slack          ``api_url_file``             ``api_url`` = URL containing ``${ENV}``
+email          ``auth_password_file``       ``auth_password`` = ``${ENV}``
+Opsgenie       ``api_key_file``             ``api_key`` = ``${ENV}``
+webhook        none (``url_file`` is 0.26+) ``url`` containing ``${ENV}``, or a bearer
+                                            token in ``credentials_file``
+MS Teams       none (the integration is     ``webhook_url`` containing ``${ENV}``;
+               0.26+)                       needs ``version="0.26"`` or later
+=============  ===========================  =========================================
+"""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Literal
+from zoneinfo import ZoneInfo
+
+from obs_as_code.durations import Duration
+from obs_as_code.model.base import Definition
+
+MatchOp = Literal["=", "!=", "=~", "!~"]
+
+_MATCHER_RE = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$')
+
+
+class MatcherError(ValueError):
+    """A matcher string that is not ``name<op>"value"``."""
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """One label matcher, rendered as Alertmanager writes it: ``severity="critical"``."""
+
+    name: str
+    value: str
+    op: MatchOp = "="
+
+    @classmethod
+    def parse(cls, text: str) -> Matcher:
+        """Parse ``name="value"`` (also ``!=``, ``=~``, ``!~``; quotes optional)."""
+        match = _MATCHER_RE.match(text)
+        if match is None:
+            raise MatcherError(f"invalid matcher {text!r}: expected name=\"value\"")
+        name, op, raw = match.groups()
+        if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+            raw = raw[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        return cls(name, raw, op)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'{self.name}{self.op}"{escaped}"'
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        """Whether a label set satisfies this matcher (a missing label is ``""``)."""
+        value = labels.get(self.name, "")
+        if self.op == "=":
+            return value == self.value
+        if self.op == "!=":
+            return value != self.value
+        # Alertmanager anchors regular expressions at both ends.
+        found = re.fullmatch(f"(?:{self.value})", value) is not None
+        return found if self.op == "=~" else not found
+
+
+MatcherLike = Matcher | str
+
+
+def matchers_of(items: Sequence[MatcherLike]) -> list[Matcher]:
+    """``items`` as :class:`Matcher` objects (strings are parsed)."""
+    return [m if isinstance(m, Matcher) else Matcher.parse(m) for m in items]
+
+
+# --- integrations -------------------------------------------------------------
+
+
+@dataclass
+class Integration(Definition):
+    """One notifier of a receiver. ``extra`` keys are written as they are."""
+
+    send_resolved: bool | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    #: Key of the list in the receiver (``pagerduty_configs``).
+    config_key: ClassVar[str] = ""
+    #: Fields holding a secret directly: only ``${ENV}`` placeholders are accepted.
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+    #: Secret fields that are URLs: a placeholder may stand for part of the URL.
+    secret_url_fields: ClassVar[tuple[str, ...]] = ()
+    #: Rendered fields in output order (besides ``send_resolved`` and ``extra``).
+    fields_out: ClassVar[tuple[str, ...]] = ()
+    #: Oldest Alertmanager version that knows this integration.
+    since: ClassVar[tuple[int, int]] = (0, 0)
+
+
+@dataclass
+class PagerDuty(Integration):
+    """PagerDuty Events API v2 (``routing_key``) or v1 (``service_key``)."""
+
+    routing_key_file: str | None = None
+    service_key_file: str | None = None
+    routing_key: str | None = None
+    service_key: str | None = None
+    url: str | None = None
+    client: str | None = None
+    client_url: str | None = None
+    description: str | None = None
+    severity: str | None = None
+    details: Mapping[str, str] = field(default_factory=dict)
+
+    kind: ClassVar[str] = "PagerDuty integration"
+    config_key: ClassVar[str] = "pagerduty_configs"
+    secret_fields: ClassVar[tuple[str, ...]] = ("routing_key", "service_key")
+    fields_out: ClassVar[tuple[str, ...]] = (
+        "routing_key_file", "service_key_file", "routing_key", "service_key", "url",
+        "client", "client_url", "description", "severity", "details",
+    )
+
+
+@dataclass
+class Slack(Integration):
+    """A Slack incoming webhook; the webhook URL is the secret."""
+
+    channel: str | None = None
+    api_url_file: str | None = None
+    api_url: str | None = None
+    username: str | None = None
+    title: str | None = None
+    title_link: str | None = None
+    text: str | None = None
+    color: str | None = None
+    icon_emoji: str | None = None
+
+    kind: ClassVar[str] = "Slack integration"
+    config_key: ClassVar[str] = "slack_configs"
+    secret_url_fields: ClassVar[tuple[str, ...]] = ("api_url",)
+    fields_out: ClassVar[tuple[str, ...]] = (
+        "api_url_file", "api_url", "channel", "username", "title", "title_link", "text",
+        "color", "icon_emoji",
+    )
+
+
+@dataclass
+class Email(Integration):
+    """Email through an SMTP smarthost (or the global ``smtp_*`` settings)."""
+
+    to: str = ""
+    from_: str | None = None
+    smarthost: str | None = None
+    auth_username: str | None = None
+    auth_password_file: str | None = None
+    auth_password: str | None = None
+    require_tls: bool | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    html: str | None = None
+    text: str | None = None
+
+    kind: ClassVar[str] = "email integration"
+    config_key: ClassVar[str] = "email_configs"
+    secret_fields: ClassVar[tuple[str, ...]] = ("auth_password",)
+    fields_out: ClassVar[tuple[str, ...]] = (
+        "to", "from_", "smarthost", "auth_username", "auth_password_file", "auth_password",
+        "require_tls", "headers", "html", "text",
+    )
+
+
+@dataclass
+class Webhook(Integration):
+    """A generic webhook. Alertmanager 0.25 has no ``url_file``: put a token in
+    ``credentials_file`` (sent as a bearer token) or a ``${ENV}`` into the URL."""
+
+    url: str = ""
+    credentials_file: str | None = None
+    max_alerts: int | None = None
+
+    kind: ClassVar[str] = "webhook integration"
+    config_key: ClassVar[str] = "webhook_configs"
+    fields_out: ClassVar[tuple[str, ...]] = ("url", "max_alerts")
+
+
+@dataclass
+class Opsgenie(Integration):
+    """Opsgenie alerts API."""
+
+    api_key_file: str | None = None
+    api_key: str | None = None
+    api_url: str | None = None
+    message: str | None = None
+    priority: str | None = None
+    tags: str | None = None
+
+    kind: ClassVar[str] = "Opsgenie integration"
+    config_key: ClassVar[str] = "opsgenie_configs"
+    secret_fields: ClassVar[tuple[str, ...]] = ("api_key",)
+    fields_out: ClassVar[tuple[str, ...]] = (
+        "api_key_file", "api_key", "api_url", "message", "priority", "tags",
+    )
+
+
+@dataclass
+class MSTeams(Integration):
+    """Microsoft Teams incoming webhook (Alertmanager 0.26 and later only)."""
+
+    webhook_url: str = ""
+    title: str | None = None
+    text: str | None = None
+
+    kind: ClassVar[str] = "MS Teams integration"
+    config_key: ClassVar[str] = "msteams_configs"
+    secret_url_fields: ClassVar[tuple[str, ...]] = ("webhook_url",)
+    fields_out: ClassVar[tuple[str, ...]] = ("webhook_url", "title", "text")
+    since: ClassVar[tuple[int, int]] = (0, 26)
+
+
+@dataclass
+class Receiver(Definition):
+    """A named receiver; no integrations means notifications are dropped."""
+
+    name: str
+    integrations: Sequence[Integration] = ()
+
+    kind: ClassVar[str] = "receiver"
+
+    def key(self) -> str:
+        return self.name
+
+
+# --- time intervals -----------------------------------------------------------
+
+_WEEKDAYS = {d: i for i, d in enumerate(["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"])}
+_MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"], start=1)}
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _value(text: str, names: Mapping[str, int]) -> int:
+    text = text.strip().lower()
+    return names[text] if text in names else int(text)
+
+
+def _in_ranges(value: int, specs: Sequence[str], names: Mapping[str, int]) -> bool:
+    for spec in specs:
+        start, _, end = spec.partition(":")
+        low = _value(start, names)
+        high = _value(end, names) if end else low
+        if low <= value <= high:
+            return True
+    return False
+
+
+def _day_in(day: int, spec: str, days_in_month: int) -> bool:
+    start, _, end = spec.partition(":")
+    low, high = int(start), int(end) if end else int(start)
+    # Negative days count from the end of the month (-1 is the last day).
+    low = low if low > 0 else days_in_month + low + 1
+    high = high if high > 0 else days_in_month + high + 1
+    return low <= day <= high
+
+
+
+@dataclass
+class TimeRange(Definition):
+    """One ``time_intervals`` entry: all given fields must hold (Alertmanager syntax:
+    ``times=[("02:00", "04:00")]``, ``weekdays=["sunday"]``, ``days_of_month=["1:7"]``)."""
+
+    times: Sequence[tuple[str, str]] = ()
+    weekdays: Sequence[str] = ()
+    days_of_month: Sequence[str] = ()
+    months: Sequence[str] = ()
+    years: Sequence[str] = ()
+    #: IANA zone name (Alertmanager's ``location``; ``location`` is taken by the source position).
+    time_zone: str | None = None
+
+    kind: ClassVar[str] = "time range"
+
+    def contains(self, when: datetime) -> bool:
+        """Whether the aware datetime ``when`` falls in this range (Alertmanager's
+        semantics: every given field must hold; times are ``[start, end)``)."""
+        local = when.astimezone(ZoneInfo(self.time_zone)) if self.time_zone else when.astimezone(UTC)
+        if self.times:
+            minute = local.hour * 60 + local.minute
+            if not any(_minutes(a) <= minute < _minutes(b) for a, b in self.times):
+                return False
+        if self.weekdays and not _in_ranges((local.weekday() + 1) % 7, self.weekdays, _WEEKDAYS):
+            return False
+        if self.days_of_month:
+            days = monthrange(local.year, local.month)[1]
+            if not any(_day_in(local.day, spec, days) for spec in self.days_of_month):
+                return False
+        if self.months and not _in_ranges(local.month, self.months, _MONTHS):
+            return False
+        return not self.years or _in_ranges(local.year, self.years, {})
+
+
+@dataclass
+class TimeInterval(Definition):
+    """A named time interval for ``mute_time_intervals``/``active_time_intervals``."""
+
+    name: str
+    ranges: Sequence[TimeRange]
+
+    kind: ClassVar[str] = "time interval"
+
+    def contains(self, when: datetime) -> bool:
+        """Whether ``when`` falls in any of the ranges."""
+        return any(r.contains(when) for r in self.ranges)
+
+    def key(self) -> str:
+        return self.name
+
+
+# --- routing ------------------------------------------------------------------
+
+
+@dataclass
+class Route(Definition):
+    """A node of the route tree. ``receiver`` None inherits the parent's;
+    ``continue_`` is Alertmanager's ``continue`` (a Python keyword)."""
+
+    receiver: str | Receiver | None = None
+    matchers: Sequence[MatcherLike] = ()
+    group_by: Sequence[str] | None = None
+    group_wait: Duration | None = None
+    group_interval: Duration | None = None
+    repeat_interval: Duration | None = None
+    continue_: bool = False
+    mute_time_intervals: Sequence[str | TimeInterval] = ()
+    active_time_intervals: Sequence[str | TimeInterval] = ()
+    routes: Sequence[Route] = ()
+
+    kind: ClassVar[str] = "route"
+
+    @property
+    def receiver_name(self) -> str | None:
+        """The receiver's name, whether given as a string or a :class:`Receiver`."""
+        return self.receiver.name if isinstance(self.receiver, Receiver) else self.receiver
+
+
+@dataclass
+class InhibitRule(Definition):
+    """Mute alerts matching ``target_matchers`` while one matching ``source_matchers``
+    fires with the same values of the ``equal`` labels."""
+
+    source_matchers: Sequence[MatcherLike]
+    target_matchers: Sequence[MatcherLike]
+    equal: Sequence[str] = ()
+
+    kind: ClassVar[str] = "inhibit rule"
+
+    def inhibits(self, source: Mapping[str, str], target: Mapping[str, str]) -> bool:
+        """Whether a firing alert with labels ``source`` mutes one with ``target``."""
+        return (
+            all(m.matches(source) for m in matchers_of(self.source_matchers))
+            and all(m.matches(target) for m in matchers_of(self.target_matchers))
+            and all(source.get(k, "") == target.get(k, "") for k in self.equal)
+        )
+
+
+@dataclass
+class Template(Definition):
+    """A notification template file written to ``build/alertmanager/templates/``."""
+
+    name: str
+    text: str
+
+    kind: ClassVar[str] = "notification template"
+
+    def key(self) -> str:
+        return self.name
+
+
+@dataclass
+class Global(Definition):
+    """Alertmanager's ``global`` block (secret settings by file only)."""
+
+    resolve_timeout: Duration | None = None
+    smtp_from: str | None = None
+    smtp_smarthost: str | None = None
+    smtp_hello: str | None = None
+    smtp_auth_username: str | None = None
+    smtp_auth_password_file: str | None = None
+    smtp_require_tls: bool | None = None
+    slack_api_url_file: str | None = None
+    pagerduty_url: str | None = None
+    opsgenie_api_url: str | None = None
+    opsgenie_api_key_file: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    kind: ClassVar[str] = "global settings"
+
+    fields_out: ClassVar[tuple[str, ...]] = (
+        "resolve_timeout", "smtp_from", "smtp_smarthost", "smtp_hello", "smtp_auth_username",
+        "smtp_auth_password_file", "smtp_require_tls", "slack_api_url_file", "pagerduty_url",
+        "opsgenie_api_url", "opsgenie_api_key_file",
+    )
+
+
+@dataclass
+class AlertmanagerConfig(Definition):
+    """The whole Alertmanager configuration; a project declares at most one.
+
+    Receivers and time intervals referenced by object from routes are added to
+    the lists automatically. ``templates`` holds :class:`Template` objects (written
+    next to the config) or paths as Alertmanager sees them. ``version`` is the
+    Alertmanager release the output targets (integrations newer than it are errors).
+    """
+
+    route: Route
+    receivers: Sequence[Receiver] = ()
+    inhibit_rules: Sequence[InhibitRule] = ()
+    time_intervals: Sequence[TimeInterval] = ()
+    templates: Sequence[Template | str] = ()
+    global_: Global | None = None
+    version: str = "0.25"
+
+    top_level: ClassVar[bool] = True
+    kind: ClassVar[str] = "Alertmanager config"
+
+    def key(self) -> str:
+        return "alertmanager"
+
+    def all_receivers(self) -> list[Receiver]:
+        """Declared receivers, then those only referenced from routes, by name."""
+        out: dict[str, Receiver] = {}
+        for receiver in self.receivers:
+            out.setdefault(receiver.name, receiver)
+        for route in walk_routes(self.route):
+            if isinstance(route.receiver, Receiver):
+                out.setdefault(route.receiver.name, route.receiver)
+        return list(out.values())
+
+    def all_time_intervals(self) -> list[TimeInterval]:
+        """Declared time intervals, then those only referenced from routes."""
+        out: dict[str, TimeInterval] = {}
+        for interval in self.time_intervals:
+            out.setdefault(interval.name, interval)
+        for route in walk_routes(self.route):
+            for ref in (*route.mute_time_intervals, *route.active_time_intervals):
+                if isinstance(ref, TimeInterval):
+                    out.setdefault(ref.name, ref)
+        return list(out.values())
+
+    def version_tuple(self) -> tuple[int, int]:
+        """``version`` as ``(major, minor)``; unparsable versions count as the oldest."""
+        parts = re.findall(r"\d+", self.version)
+        if len(parts) < 2:
+            return (0, 0)
+        return (int(parts[0]), int(parts[1]))
+
+
+def walk_routes(route: Route) -> list[Route]:
+    """``route`` and every route below it, depth first in declaration order."""
+    out: list[Route] = []
+    stack = [route]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(list(node.routes)))
+    return out
+
+
+def interval_name(ref: str | TimeInterval) -> str:
+    """The name of a time interval reference."""
+    return ref.name if isinstance(ref, TimeInterval) else ref
+
+
+def route_receivers(route: Route, labels: Mapping[str, str], inherited: str | None = None) -> list[str]:
+    """Receivers an alert with ``labels`` is sent to, as Alertmanager routes it.
+
+    The root matches everything; a node matches when all its matchers do; the
+    first matching child wins unless it has ``continue_``; a node none of whose
+    children match delivers itself. Children without a receiver inherit it.
+    Used by checks that reason offline; ``oac test`` asks ``amtool`` itself.
+    """
+    matched = _match(route, labels, inherited, root=True)
+    return [name for name in matched if name]
+
+
+def _match(route: Route, labels: Mapping[str, str], inherited: str | None, *, root: bool) -> list[str | None]:
+    if not root and not all(m.matches(labels) for m in matchers_of(route.matchers)):
+        return []
+    receiver = route.receiver_name or inherited
+    out: list[str | None] = []
+    for child in route.routes:
+        found = _match(child, labels, receiver, root=False)
+        out.extend(found)
+        if found and not child.continue_:
+            break
+    return out or [receiver]

@@ -1,0 +1,108 @@
+"""Grafana output: one JSON file per dashboard and the provisioning files.
+
+``build/grafana/dashboards/<folder>/<uid>.json`` (plain dashboard JSON),
+``build/grafana/provisioning/dashboards/obs-as-code.yaml`` (a file provider with
+``foldersFromFilesStructure``, so subdirectories become folders) and
+``build/grafana/provisioning/datasources/datasources.yaml``. A stock Grafana with
+``build/grafana/provisioning`` as its provisioning directory and
+``build/grafana/dashboards`` mounted at ``/var/lib/grafana/dashboards`` shows
+every dashboard in its folder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from obs_as_code import names
+from obs_as_code.artifacts import Artifact
+from obs_as_code.dashboards.project import render_project
+from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.load import Project
+from obs_as_code.model.datasource import Datasource
+
+
+def provider_config() -> dict[str, Any]:
+    """The dashboard provider: read-only in the UI, folders from directories."""
+    return {
+        "apiVersion": 1,
+        "providers": [
+            {
+                "name": "obs-as-code",
+                "orgId": 1,
+                "type": "file",
+                "disableDeletion": False,
+                "allowUiUpdates": False,
+                "updateIntervalSeconds": 30,
+                "options": {
+                    "path": names.GRAFANA_DASHBOARDS_MOUNT,
+                    "foldersFromFilesStructure": True,
+                },
+            }
+        ],
+    }
+
+
+def datasource_entry(d: Datasource) -> dict[str, Any]:
+    """One datasource as Grafana's provisioning file spells it."""
+    entry: dict[str, Any] = {
+        "name": d.name,
+        "type": d.type,
+        "uid": d.uid,
+        "url": d.url,
+        "access": d.access,
+        "isDefault": d.is_default,
+        "editable": d.editable,
+    }
+    if d.json_data:
+        entry["jsonData"] = d.json_data
+    return entry
+
+
+def render_datasources(project: Project) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """``datasources.yaml`` data; duplicate uids or names, or several defaults, are errors."""
+    diagnostics: list[Diagnostic] = []
+    seen_uid: dict[str, Datasource] = {}
+    seen_name: dict[str, Datasource] = {}
+    entries = []
+    for d in project.all(Datasource):
+        for key, seen, what in ((d.uid, seen_uid, "uid"), (d.name, seen_name, "name")):
+            if key in seen:
+                diagnostics.append(
+                    error(d.location, "OAC307", f"datasource {what} {key!r} is declared twice "
+                          f"(first at {seen[key].location})")
+                )
+            seen[key] = d
+        if not names.valid_uid(d.uid):
+            diagnostics.append(error(d.location, "OAC307", f"datasource uid {d.uid!r} is not a valid Grafana uid"))
+        entries.append(datasource_entry(d))
+    defaults = [d for d in project.all(Datasource) if d.is_default]
+    if len(defaults) > 1:
+        diagnostics.append(error(defaults[1].location, "OAC307", "more than one datasource has is_default=True"))
+    return {"apiVersion": 1, "datasources": entries}, diagnostics
+
+
+def render(project: Project) -> tuple[list[Artifact], list[Diagnostic]]:
+    """Every dashboard and the provisioning files (nothing when the project declares
+    neither dashboards nor datasources)."""
+    rendered = render_project(project)
+    diagnostics = list(rendered.diagnostics)
+    artifacts: list[Artifact] = []
+    for r in rendered.dashboards:
+        artifacts.append(
+            Artifact(r.path, r.json, "json", sources=[r.source_map[()].file], source_map=r.source_map)
+        )
+    has_datasources = bool(project.all(Datasource))
+    if artifacts or has_datasources:
+        modules = sorted({s for a in artifacts for s in a.sources})
+        artifacts.append(Artifact(names.DASHBOARD_PROVIDER_FILE, provider_config(), "yaml", sources=modules))
+        data, found = render_datasources(project)
+        diagnostics += found
+        artifacts.append(
+            Artifact(
+                names.DATASOURCES_FILE,
+                data,
+                "yaml",
+                sources=sorted({d.location.file for d in project.all(Datasource)}),
+            )
+        )
+    return artifacts, diagnostics

@@ -1,0 +1,99 @@
+"""OAC903: every built dashboard against the Grafana dashboard JSON schema.
+
+The schema (``obs_as_code/data/dashboard.schema.json``) is generated from npm
+``@grafana/schema`` by ``scripts/gen-dashboard-schema.sh`` and committed, so this
+needs no Node at run time. Findings point at the user's line of the panel:
+``dashboards/llm.py:42: OAC903 panels[3].gridPos.w: 'x' is not of type 'number'``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from obs_as_code.artifacts import Artifact
+from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.source import SourceLocation
+
+SCHEMA_FILE = "dashboard.schema.json"
+
+
+@cache
+def validator() -> Draft7Validator:
+    """The compiled validator for the committed dashboard schema."""
+    text = resources.files("obs_as_code.data").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    return Draft7Validator(json.loads(text))
+
+
+def json_path(path: Sequence[str | int]) -> str:
+    """``("panels", 3, "gridPos")`` -> ``panels[3].gridPos`` (``$`` for the root)."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "$"
+
+
+def _branch_rank(errors: list[ValidationError]) -> tuple[int, int]:
+    # A branch whose discriminator (``type: const "row"``) fails is the wrong
+    # branch, whatever else it says; among the rest the one with fewest errors.
+    mismatch = any(e.validator in ("const", "enum") and list(e.relative_path)[-1:] == ["type"] for e in errors)
+    return (1 if mismatch else 0, len(errors))
+
+
+def _cause(e: ValidationError) -> ValidationError:
+    """The most relevant error: for ``anyOf``/``oneOf``, the error of the branch the
+    data most likely meant (``best_match`` within it), recursively."""
+    while e.context:
+        branches: dict[object, list[ValidationError]] = {}
+        for sub in e.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        best = min(branches.values(), key=_branch_rank)
+        deeper = best_match(best)
+        if deeper is None:
+            break
+        e = deeper
+    return e
+
+
+def dashboard_errors(data: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """``(data path, message)`` for each schema violation in ``data``, stable order."""
+    found = []
+    for e in validator().iter_errors(data):
+        cause = _cause(e)
+        found.append((tuple(cause.absolute_path), cause.message))
+    yield from sorted(set(found), key=lambda f: (json_path(f[0]), f[1]))
+
+
+def _locate(artifact: Artifact, path: tuple[str | int, ...]) -> SourceLocation:
+    probe = path
+    while True:
+        found = artifact.source_map.get(probe)
+        if found is not None:
+            return found
+        if not probe:
+            return SourceLocation(f"build/{artifact.path}")
+        probe = probe[:-1]
+
+
+def check(build_dir: Path, artifacts: Sequence[Artifact]) -> list[Diagnostic]:
+    """Validate every dashboard under ``build_dir/grafana/dashboards``."""
+    out: list[Diagnostic] = []
+    for artifact in artifacts:
+        if not (artifact.path.startswith("grafana/dashboards/") and artifact.path.endswith(".json")):
+            continue
+        file = build_dir / artifact.path
+        try:
+            data = json.loads(file.read_text(encoding="utf-8")) if file.is_file() else artifact.data
+        except (OSError, ValueError) as exc:
+            out.append(error(SourceLocation(f"build/{artifact.path}"), "OAC903", f"not readable JSON: {exc}"))
+            continue
+        for path, message in dashboard_errors(data):
+            out.append(error(_locate(artifact, path), "OAC903", f"{json_path(path)}: {message}"))
+    return out

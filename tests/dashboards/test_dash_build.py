@@ -1,0 +1,138 @@
+"""Dashboards through the whole pipeline: inputs, output layout, UIDs, datasources."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from obs_as_code import names, serialize
+from obs_as_code.pipeline import Compiled, build
+
+SDK_MODULE = '''
+from grafana_foundation_sdk.builders import dashboard as sdk, prometheus, timeseries
+
+board = sdk.Dashboard("Plain SDK").with_panel(
+    timeseries.Panel().title("Up").unit("short").with_target(prometheus.Dataquery().expr("sum(up)"))
+)
+'''
+GRAFANALIB_MODULE = '''
+import grafanalib.core as gl
+
+board = gl.Dashboard(
+    title="grafanalib board",
+    panels=[gl.TimeSeries(title="Up", dataSource="prometheus", targets=[gl.Target(expr="sum(up)")],
+                          gridPos=gl.GridPos(h=8, w=12, x=0, y=0))],
+).auto_panel_ids()
+'''
+DICT_MODULE = '''
+board = {
+    "title": "dict board",
+    "schemaVersion": 41,
+    "panels": [
+        {"type": "timeseries", "title": "Up", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "prometheus"},
+         "targets": [{"expr": "sum(up)", "refId": "A"}]},
+        {"type": "stat", "title": "Broken", "gridPos": {"h": 8, "w": "wide", "x": 12, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "prometheus"},
+         "targets": [{"expr": "sum(up)", "refId": "A"}]},
+    ],
+}
+'''
+
+
+def _paths(c: Compiled) -> list[str]:
+    return sorted(a.path for a in c.artifacts)
+
+
+def test_every_input_kind_is_written(project: Callable[..., Compiled]) -> None:
+    c = project({
+        "dashboards/team/sdk_board.py": SDK_MODULE,
+        "dashboards/gl.py": GRAFANALIB_MODULE,
+        "dashboards/raw.py": DICT_MODULE.replace('"wide"', "12"),
+        "dashboards/slo/_gen.py": "",
+        "slos/api.py": '''
+            from grafana_foundation_sdk.builders import dashboard as sdk
+            from obs_as_code import DashboardDef
+            generated = DashboardDef(sdk.Dashboard("SLO api"), uid="slo-api", folder="slo")
+        ''',
+    })
+    assert c.ok, c.diagnostics
+    assert _paths(c) == [
+        "grafana/dashboards/gl.json",
+        "grafana/dashboards/raw.json",
+        "grafana/dashboards/slo/slo-api.json",
+        "grafana/dashboards/team/team-sdk-board.json",
+        names.DASHBOARD_PROVIDER_FILE,
+        names.DATASOURCES_FILE,
+        "manifest.json",
+    ]
+    by_path = {a.path: a for a in c.artifacts}
+    assert by_path["grafana/dashboards/team/team-sdk-board.json"].data["uid"] == "team-sdk-board"
+    provider = serialize.load_yaml(by_path[names.DASHBOARD_PROVIDER_FILE].content.decode())["providers"][0]
+    assert provider["type"] == "file" and provider["allowUiUpdates"] is False
+    assert provider["options"]["foldersFromFilesStructure"] is True
+    ds = serialize.load_yaml(by_path[names.DATASOURCES_FILE].content.decode())
+    assert [(d["uid"], d["type"]) for d in ds["datasources"]] == [("prometheus", "prometheus"), ("loki", "loki")]
+
+
+def test_dicts_outside_dashboards_are_not_dashboards(project: Callable[..., Compiled]) -> None:
+    c = project({"dashboards/a.py": SDK_MODULE, "alerts/_data.py": DICT_MODULE})
+    assert c.ok and sum(a.path.endswith(".json") and "dashboards" in a.path for a in c.artifacts) == 1
+
+
+def test_uid_collision_names_both_modules(project: Callable[..., Compiled]) -> None:
+    c = project({
+        "dashboards/a.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("A").uid("same")'),
+        "dashboards/b.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("B").uid("same")'),
+    })
+    errors = [d for d in c.diagnostics if d.code == "OAC308"]
+    assert len(errors) == 1 and not c.ok
+    assert errors[0].location.file == "dashboards/b.py"
+    assert "dashboards/a.py" in errors[0].message and "dashboards/b.py" in errors[0].message
+
+
+def test_invalid_uid_is_an_error(project: Callable[..., Compiled]) -> None:
+    c = project({"dashboards/a.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("A").uid("not valid!")')})
+    assert [d.code for d in c.diagnostics if d.severity.value == "error"] == ["OAC308"]
+
+
+def test_several_dashboards_in_one_module_get_distinct_uids(project: Callable[..., Compiled]) -> None:
+    c = project({"dashboards/pair.py": SDK_MODULE + "\nsecond = sdk.Dashboard('Second')\n"})
+    assert c.ok, c.diagnostics
+    assert sorted(a.data["uid"] for a in c.artifacts if a.path.startswith("grafana/dashboards/")) == ["pair-board", "pair-second"]
+
+
+def test_undeclared_datasource_is_a_build_error(project: Callable[..., Compiled]) -> None:
+    module = SDK_MODULE.replace('prometheus.Dataquery().expr("sum(up)")',
+                                'prometheus.Dataquery().expr("sum(up)").datasource(m.DataSourceRef(type_val="prometheus", uid="thanos"))')
+    module = "from grafana_foundation_sdk.models import dashboard as m\n" + module
+    c = project({"dashboards/a.py": module})
+    found = [d for d in c.diagnostics if d.code == "OAC307"]
+    assert len(found) == 1 and not c.ok
+    assert "'thanos' is not declared" in found[0].message
+    assert found[0].location.file == "dashboards/a.py"
+
+
+def test_duplicate_datasource_uid_is_an_error(project: Callable[..., Compiled]) -> None:
+    c = project({"datasources/more.py": 'from obs_as_code import Datasource\nx = Datasource("P2", "prometheus", "http://x", uid="prometheus")\n'})
+    assert any(d.code == "OAC307" and "declared twice" in d.message for d in c.diagnostics)
+
+
+def test_unsupported_source_is_reported(project: Callable[..., Compiled]) -> None:
+    c = project({"slos/x.py": "from obs_as_code import DashboardDef\nd = DashboardDef(source=42, uid='x')\n"})
+    assert [d.code for d in c.diagnostics] == ["OAC309"]
+
+
+def test_build_writes_plain_dashboard_json_deterministically(tmp_path: Path) -> None:
+    from dash_support import write_project
+
+    write_project(tmp_path, {"dashboards/ops/a.py": SDK_MODULE})
+    first = build(tmp_path)
+    assert first.ok and first.wrote
+    written = tmp_path / "build" / "grafana" / "dashboards" / "ops" / "ops-a.json"
+    data = json.loads(written.read_text())
+    assert data["title"] == "Plain SDK" and "dashboard" not in data and "id" not in data and "version" not in data
+    before = written.read_bytes()
+    second = build(tmp_path)
+    assert second.ok and not second.wrote and written.read_bytes() == before

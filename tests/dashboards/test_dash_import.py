@@ -1,0 +1,180 @@
+"""``oac import dashboard``: JSON -> Python with builders, and back to the same dashboard."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from dash_support import FIXTURES, REPO, load_fixture, write_project
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from obs_as_code.cli import cli
+from obs_as_code.dashboards import normalize
+from obs_as_code.importers.dashboard import differences, rebuild, semantic_view, to_python, unwrap
+from obs_as_code.model.datasource import Datasource
+from obs_as_code.pipeline import compile_project
+
+FIXTURE_NAMES = ["legacy_rows.json", "exported_inputs.json", "large_modern.json"]
+DATASOURCES = [
+    Datasource("Prometheus", "prometheus", "http://p:9090", uid="prometheus"),
+    Datasource("Loki", "loki", "http://l:3100", uid="loki"),
+]
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_fixture_round_trip(name: str) -> None:
+    original = load_fixture(name)
+    source = to_python(original, datasources=DATASOURCES, source=name)
+    compile(source, name, "exec")
+    assert differences(normalize(original, DATASOURCES), rebuild(source)) == []
+
+
+def test_round_trip_detects_a_change() -> None:
+    original = load_fixture("exported_inputs.json")
+    source = to_python(original, datasources=DATASOURCES).replace("rate_interval", "interval", 1)
+    assert any("expr" in d for d in differences(normalize(original, DATASOURCES), rebuild(source)))
+
+
+def test_import_uses_builders_where_the_sdk_can() -> None:
+    source = to_python(load_fixture("exported_inputs.json"), datasources=DATASOURCES)
+    assert "sdk.Panel()" in source and "prometheus.Dataquery()" in source and "loki.Dataquery()" in source
+    assert "sdk.QueryVariable('model')" in source
+    assert "DS_PROMETHEUS" not in source and "k.ds('prometheus', 'prometheus')" in source
+    legacy = to_python(load_fixture("legacy_rows.json"), datasources=DATASOURCES)
+    # Old graph panels carry keys the SDK does not model: kept as JSON, not lost.
+    assert "k.Raw({" in legacy and "'yaxes'" in legacy
+    assert "k.collapsed_row(" in legacy
+
+
+def test_legacy_import_maps_datasource_names() -> None:
+    rebuilt = rebuild(to_python(load_fixture("legacy_rows.json"), datasources=DATASOURCES))
+    panels = [p for p in rebuilt["panels"] if p["type"] != "row"]
+    assert {json.dumps(p["datasource"]) for p in panels} == {'{"type": "prometheus", "uid": "prometheus"}'}
+
+
+def test_shipped_dashboards_round_trip() -> None:
+    compiled = compile_project(REPO, lint_checks=False)
+    boards = [a.data for a in compiled.artifacts if a.path.startswith("grafana/dashboards/")]
+    assert len(boards) >= 7
+    for board in boards:
+        assert differences(board, rebuild(to_python(board))) == [], board["title"]
+
+
+def test_unwrap_api_response() -> None:
+    assert unwrap({"dashboard": {"title": "x", "panels": []}, "meta": {}})["title"] == "x"
+    with pytest.raises(ValueError):
+        unwrap({"panels": []})
+
+
+def test_cli_writes_a_module_that_builds(tmp_path: Path) -> None:
+    write_project(tmp_path, {"datasources/main.py": (REPO / "datasources" / "opencode.py").read_text()}, datasources=False)
+    runner = CliRunner()
+    out = tmp_path / "dashboards" / "imported" / "llm.py"
+    result = runner.invoke(
+        cli, ["import", "dashboard", "-C", str(tmp_path), str(FIXTURES / "exported_inputs.json"), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+    compiled = compile_project(tmp_path)
+    assert compiled.ok, compiled.diagnostics
+    built = next(a for a in compiled.artifacts if a.path.startswith("grafana/dashboards/imported/"))
+    assert built.data["uid"] == "llm-exported"
+    assert semantic_view(built.data) == semantic_view(normalize(load_fixture("exported_inputs.json"), DATASOURCES))
+
+
+def test_cli_prints_to_stdout_and_rejects_non_dashboards(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["import", "dashboard", "-C", str(tmp_path), str(FIXTURES / "legacy_rows.json")])
+    assert result.exit_code == 0 and result.output.startswith('"""Legacy API (rows)')
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"panels": []}')
+    result = runner.invoke(cli, ["import", "dashboard", "-C", str(tmp_path), str(bad)])
+    assert result.exit_code == 2 and "not a Grafana dashboard" in result.output
+
+
+def test_import_group_lists_dashboard() -> None:
+    result = CliRunner().invoke(cli, ["import", "--help"])
+    assert result.exit_code == 0 and "dashboard" in result.output
+
+
+# ---------------------------------------------------------------------------
+# Real published dashboards, when a mirror of their repository is on this machine
+# (the `fetch` tool puts them under /work/.mirror/<owner>+<repo>/repo). They are
+# read in place, never copied into this repository.
+
+MIRRORS = {
+    "rfmoz/grafana-dashboards": "prometheus/",
+    "dotdc/grafana-dashboards-kubernetes": "dashboards/",
+}
+MIRROR_ROOT = Path("/work/.mirror")
+
+
+def _real_dashboards() -> list[tuple[str, Path, str]]:
+    found: list[tuple[str, Path, str]] = []
+    for repo, folder in MIRRORS.items():
+        git_dir = MIRROR_ROOT / repo.replace("/", "+") / "repo"
+        if not git_dir.is_dir():
+            continue
+        listing = subprocess.run(
+            ["git", "-C", str(git_dir), "ls-tree", "-r", "--name-only", "HEAD", folder],
+            capture_output=True, text=True, check=False,
+        ).stdout.split()
+        found.extend((repo, git_dir, path) for path in listing if path.endswith(".json"))
+    return found
+
+
+REAL = _real_dashboards()
+
+
+@pytest.mark.skipif(not REAL, reason=f"no mirror of {', '.join(MIRRORS)} under {MIRROR_ROOT} (fetch one to run this)")
+@pytest.mark.parametrize("repo,git_dir,path", REAL, ids=[f"{r}:{p}" for r, _g, p in REAL])
+def test_real_dashboard_round_trip(repo: str, git_dir: Path, path: str) -> None:
+    text = subprocess.run(["git", "-C", str(git_dir), "show", f"HEAD:{path}"], capture_output=True, text=True, check=True).stdout
+    original = unwrap(json.loads(text))
+    source = to_python(original, datasources=DATASOURCES, source=f"{repo}/{path}")
+    assert differences(normalize(original, DATASOURCES), rebuild(source)) == []
+
+
+# ---------------------------------------------------------------------------
+# Generated dashboards: whatever the JSON holds, the module rebuilds it.
+
+_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
+_json = st.recursive(
+    st.one_of(st.booleans(), st.integers(-100, 100), _text),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text("abcxyz", min_size=1, max_size=4), inner, max_size=3)),
+    max_leaves=6,
+)
+_grid = st.fixed_dictionaries({"h": st.integers(1, 20), "w": st.integers(1, 24), "x": st.integers(0, 23), "y": st.integers(0, 99)})
+_prom_target = st.fixed_dictionaries(
+    {"expr": _text, "refId": st.sampled_from(["A", "B", "C"])},
+    optional={"legendFormat": _text, "hide": st.booleans(), "interval": st.sampled_from(["1m", "30s"]),
+              "datasource": st.just({"type": "prometheus", "uid": "prometheus"}), "instant": st.booleans()},
+)
+_panel = st.fixed_dictionaries(
+    {"type": st.sampled_from(["timeseries", "stat", "table", "graph"]), "title": _text, "gridPos": _grid,
+     "id": st.integers(1, 10_000)},
+    optional={"targets": st.lists(_prom_target, max_size=3), "options": st.dictionaries(st.text("ab", min_size=1, max_size=3), _json, max_size=2),
+              "description": _text, "repeat": st.just("job"), "legend": _json},
+)
+_variable = st.fixed_dictionaries(
+    {"name": st.sampled_from(["job", "instance", "env"]), "type": st.sampled_from(["query", "custom", "interval", "constant", "textbox"]),
+     "query": _text},
+    optional={"multi": st.booleans(), "includeAll": st.booleans(), "label": _text, "regex": _text},
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=_text.filter(str.strip), panels=st.lists(_panel, max_size=5), variables=st.lists(_variable, max_size=3, unique_by=lambda v: v["name"]))
+def test_generated_dashboards_round_trip(title: str, panels: list[dict[str, object]], variables: list[dict[str, object]]) -> None:
+    ids = set()
+    for p in panels:  # ids must be unique for the comparison to be meaningful
+        while p["id"] in ids:
+            p["id"] = int(str(p["id"])) + 1
+        ids.add(p["id"])
+    original = {"title": title, "schemaVersion": 39, "panels": panels, "templating": {"list": variables}}
+    source = to_python(original)
+    assert differences(normalize(original), rebuild(source)) == []

@@ -1,0 +1,111 @@
+"""The helper layer: PromQL helpers, automatic layout, locations of panels."""
+
+from __future__ import annotations
+
+import promql_parser
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from obs_as_code.dashboards import kit as k
+from obs_as_code.dashboards import render_dashboard
+from obs_as_code.dashboards.render import iter_panels
+from obs_as_code.lint.rules._dashboards import prepare_promql
+from obs_as_code.lint.rules.oac304_grid_overlap import overlap
+from obs_as_code.model.dashboard import DashboardDef
+
+
+def test_rate_is_aggregated_over_rate_interval() -> None:
+    assert k.rate("x_total", 'job="a"', by=["status"]) == 'sum by (status) (rate(x_total{job="a"}[$__rate_interval]))'
+    assert k.rate("x_total") == "sum (rate(x_total[$__rate_interval]))"
+    assert k.increase("x_total", by=["a", "b"]) == "sum by (a, b) (increase(x_total[$__range]))"
+
+
+def test_quantile_keeps_le_and_adds_bucket() -> None:
+    expr = k.quantile(0.95, "d_seconds", 'path="/"', by=["path", "le"])
+    assert expr == 'histogram_quantile(0.95, sum by (le, path) (rate(d_seconds_bucket{path="/"}[$__rate_interval])))'
+    assert k.quantile(0.5, "d_seconds_bucket").startswith("histogram_quantile(0.5, sum by (le) (rate(d_seconds_bucket[")
+
+
+def test_ratio_and_helpers_parse() -> None:
+    expr = k.ratio(k.rate("e_total", 'status=~"5.."', by=["job"]), k.rate("e_total", by=["job"]), on=["job"])
+    assert expr.startswith("(sum by (job)") and " / on (job) (" in expr
+    for e in (expr, k.quantile(0.99, "d_seconds", by=["a"]), k.increase("c_total")):
+        promql_parser.parse(prepare_promql(e))
+
+
+def test_prepare_promql_keeps_variables_in_strings() -> None:
+    assert prepare_promql('rate(x{a=~"$job"}[$__rate_interval])') == 'rate(x{a=~"$job"}[5m])'
+    assert prepare_promql("topk($n, x) offset ${shift}") == "topk(1, x) offset 5m"
+    assert prepare_promql("x[[[window]]]") == "x[5m]"
+
+
+panel_sizes = st.lists(st.tuples(st.integers(1, 24), st.integers(1, 12)), min_size=0, max_size=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.booleans(), panel_sizes), min_size=1, max_size=5))
+def test_layout_never_overlaps_and_stays_in_grid(spec: list[tuple[bool, bool, list[tuple[int, int]]]]) -> None:
+    items: list[object] = []
+    for n, (is_row, collapsed, sizes) in enumerate(spec):
+        panels = [k.timeseries(f"p{n}-{i}", k.prom("up"), width=w, height=h) for i, (w, h) in enumerate(sizes)]
+        items.append(k.row(f"r{n}", panels, collapsed=collapsed) if is_row else panels)
+    flat: list[object] = []
+    for item in items:
+        flat.extend(item if isinstance(item, list) else [item])
+    data = render_dashboard(DashboardDef(k.dashboard("L", flat), uid="l")).json
+    top = [p["gridPos"] for p in data["panels"]]
+    boxes = [(g["x"], g["y"], g["w"], g["h"]) for g in top]
+    for i, a in enumerate(boxes):
+        assert a[0] >= 0 and a[0] + a[2] <= 24
+        for b in boxes[i + 1 :]:
+            assert not overlap(a, b), (a, b)
+    ids = [p["id"] for _path, p in iter_panels(data["panels"])]
+    assert len(ids) == len(set(ids))
+    for p in data["panels"]:
+        if p["type"] == "row" and p.get("collapsed"):
+            assert all(c["gridPos"]["y"] > p["gridPos"]["y"] for c in p["panels"])
+        elif p["type"] == "row":
+            assert p["panels"] == []
+
+
+def test_layout_flows_and_wraps() -> None:
+    board = k.dashboard(
+        "Flow",
+        [
+            k.stat("a", k.prom("up")),
+            k.stat("b", k.prom("up"), width=18),
+            k.timeseries("c", k.prom("up"), width=12),
+            k.row("R", [k.timeseries("d", k.prom("up"), width=24)], collapsed=True),
+            k.row("S", [k.timeseries("e", k.prom("up"))]),
+        ],
+    )
+    panels = render_dashboard(DashboardDef(board, uid="f")).json["panels"]
+    pos = [(p["title"], p["gridPos"]["x"], p["gridPos"]["y"], p["gridPos"]["w"], p["gridPos"]["h"]) for p in panels]
+    assert pos == [
+        ("a", 0, 0, 6, 4),
+        ("b", 6, 0, 18, 4),
+        ("c", 0, 4, 12, 8),
+        ("R", 0, 12, 24, 1),
+        ("S", 0, 13, 24, 1),
+        ("e", 0, 14, 8, 8),
+    ]
+    assert panels[3]["panels"][0]["gridPos"] == {"h": 8, "w": 24, "x": 0, "y": 13}
+
+
+def test_source_map_points_at_helper_calls() -> None:
+    board = k.dashboard(
+        "Lines",
+        [
+            k.stat("first", k.prom("up")),
+            k.timeseries(
+                "second",
+                k.prom("sum(up)"),
+            ),
+        ],
+    )
+    rendered = render_dashboard(DashboardDef(board, uid="lines"))
+    here = test_source_map_points_at_helper_calls.__code__.co_firstlineno
+    assert rendered.source_map[("panels", 0)].line == here + 4
+    assert rendered.source_map[("panels", 1)].line == here + 5
+    assert rendered.source_map[("panels", 1, "targets", 0)].line == here + 7
+    assert rendered.locate(("panels", 1, "targets", 0, "expr")).line == here + 7

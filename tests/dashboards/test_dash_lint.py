@@ -1,0 +1,146 @@
+"""The OAC3xx dashboard checks, each with failing and passing cases and a snapshot
+of its exact diagnostics (golden/lint/OAC3xx.txt; OAC_UPDATE_GOLDEN=1 to accept)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from dash_support import assert_golden
+
+from obs_as_code.pipeline import Compiled
+
+HEAD = "from obs_as_code.dashboards import kit as k\n\n"
+
+CASES: dict[str, tuple[str, str]] = {
+    "OAC301": (
+        HEAD + '''board = k.dashboard("Rates", [
+    k.timeseries("Requests", k.prom('rate(opencode_http_requests_total[$__rate_interval])'), unit=k.REQPS),
+    k.timeseries("p95", k.prom("histogram_quantile(0.95, rate(x_seconds_bucket[5m]))"), unit=k.SECONDS),
+    k.timeseries("Increase", k.prom("increase(x_total[1h]) > 3"), unit=k.SHORT),
+], variables=[k.datasource_var()])
+''',
+        HEAD + '''board = k.dashboard("Rates", [
+    k.timeseries("Requests", k.prom(k.rate("opencode_http_requests_total", by=["status"])), unit=k.REQPS),
+    k.timeseries("p95", k.prom(k.quantile(0.95, "x_seconds")), unit=k.SECONDS),
+    k.timeseries("Top", k.prom("topk(5, rate(x_total[5m]))"), unit=k.SHORT),
+], variables=[k.datasource_var()])
+''',
+    ),
+    "OAC302": (
+        HEAD + '''board = k.dashboard("Syntax", [
+    k.timeseries("Broken", k.prom("sum(rate(x_total[5m])"), unit=k.SHORT),
+], variables=[k.datasource_var()])
+''',
+        HEAD + '''board = k.dashboard("Syntax", [
+    k.timeseries("Fine", k.prom('sum by (job) (rate(x_total{job=~"$job"}[$__rate_interval]))'), unit=k.SHORT),
+], variables=[k.datasource_var(), k.query_var("job", "label_values(up, job)")])
+''',
+    ),
+    "OAC303": (
+        '''board = {"title": "Dups", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "stat", "title": "Up", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0}},
+    {"id": 1, "type": "stat", "title": "Up", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0}},
+    {"id": 2, "type": "row", "title": "Below", "collapsed": False, "panels": [], "gridPos": {"h": 1, "w": 24, "x": 0, "y": 4}},
+    {"id": 3, "type": "stat", "title": "Up", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 5}},
+]}
+''',
+        '''board = {"title": "Dups", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "stat", "title": "Up", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0}},
+    {"id": 2, "type": "row", "title": "Below", "collapsed": False, "panels": [], "gridPos": {"h": 1, "w": 24, "x": 0, "y": 4}},
+    {"id": 3, "type": "stat", "title": "Up", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 5}},
+]}
+''',
+    ),
+    "OAC304": (
+        '''board = {"title": "Grid", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "stat", "title": "A", "gridPos": {"h": 4, "w": 12, "x": 0, "y": 0}},
+    {"id": 2, "type": "stat", "title": "B", "gridPos": {"h": 4, "w": 12, "x": 6, "y": 2}},
+    {"id": 3, "type": "stat", "title": "C", "gridPos": {"h": 4, "w": 12, "x": 18, "y": 10}},
+]}
+''',
+        '''board = {"title": "Grid", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "stat", "title": "A", "gridPos": {"h": 4, "w": 12, "x": 0, "y": 0}},
+    {"id": 2, "type": "stat", "title": "B", "gridPos": {"h": 4, "w": 12, "x": 12, "y": 0}},
+    {"id": 3, "type": "row", "title": "R", "collapsed": True, "gridPos": {"h": 1, "w": 24, "x": 0, "y": 4},
+     "panels": [{"id": 4, "type": "stat", "title": "C", "gridPos": {"h": 4, "w": 12, "x": 0, "y": 5}}]},
+    {"id": 5, "type": "stat", "title": "D", "gridPos": {"h": 4, "w": 12, "x": 0, "y": 5}},
+]}
+''',
+    ),
+    "OAC305": (
+        HEAD + '''board = k.dashboard("Latency", [
+    k.timeseries("p95", k.prom(k.quantile(0.95, "x_seconds"))),
+    k.timeseries("Mean latency", k.prom("sum(rate(x_seconds_sum[5m])) / sum(rate(x_seconds_count[5m]))"), unit=k.SHORT),
+], variables=[k.datasource_var()])
+''',
+        HEAD + '''board = k.dashboard("Latency", [
+    k.timeseries("p95", k.prom(k.quantile(0.95, "x_seconds")), unit=k.SECONDS),
+    k.timeseries("Latency SLO: share under 500 ms", k.prom(
+        k.ratio(k.rate("x_seconds_bucket", 'le="0.5"'), k.rate("x_seconds_count"))), unit=k.PERCENTUNIT),
+], variables=[k.datasource_var()])
+''',
+    ),
+    "OAC306": (
+        HEAD + '''board = k.dashboard("Vars", [
+    k.timeseries("Up", k.prom('sum(up{job=~"$job", instance=~"${instance:regex}"})'), unit=k.SHORT),
+], variables=[k.datasource_var(), k.query_var("job", "label_values(up, job)"), k.interval_var("window")])
+''',
+        HEAD + '''board = k.dashboard("Vars", [
+    k.timeseries("Up", k.prom('sum(up{job=~"$job"}) * $__range_s'), unit=k.SHORT),
+    k.timeseries("Window", k.prom('sum(increase(x_total[$window]))'), unit=k.SHORT),
+], variables=[k.datasource_var(), k.query_var("job", "label_values(up, job)"), k.interval_var("window")])
+''',
+    ),
+    "OAC307": (
+        HEAD + '''board = k.dashboard("Sources", [
+    k.timeseries("Up", k.prom("sum(up)", datasource=k.ds("prometheus", "thanos")), unit=k.SHORT),
+    k.logs("Logs", k.loki('{job="x"}', datasource=k.ds("loki", "${logs}"))),
+], variables=[k.datasource_var()])
+''',
+        HEAD + '''board = k.dashboard("Sources", [
+    k.timeseries("Up", k.prom("sum(up)", datasource=k.ds("prometheus", "prometheus")), unit=k.SHORT),
+    k.logs("Logs", k.loki('{job="x"}', datasource=k.ds("loki", "${logs}"))),
+], variables=[k.datasource_var("logs", "loki")])
+''',
+    ),
+}
+
+
+def _findings(compiled: Compiled, code: str) -> list[str]:
+    out = []
+    for d in compiled.diagnostics:
+        if d.code == code:
+            out.append(str(d) + (f"\n    hint: {d.hint}" if d.hint else ""))
+    return out
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_bad_case_is_reported(code: str, project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/case.py": CASES[code][0]})
+    found = _findings(compiled, code)
+    assert found, f"{code} found nothing"
+    assert_golden(f"lint/{code}.txt", "\n".join(found) + "\n")
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_good_case_is_clean(code: str, project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/case.py": CASES[code][1]})
+    assert [d for d in compiled.diagnostics if d.code.startswith("OAC3")] == []
+
+
+def test_undeclared_check_is_off_without_datasources(project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/case.py": CASES["OAC307"][0]}, datasources=False)
+    assert _findings(compiled, "OAC307") == []
+
+
+def test_every_dashboard_check_has_docs() -> None:
+    from dash_support import REPO
+
+    from obs_as_code.lint.engine import all_checks
+
+    codes = [c.code for c in all_checks() if c.code.startswith("OAC3")]
+    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307"]
+    for code in [*codes, "OAC308", "OAC309", "OAC903"]:
+        text = (REPO / "docs" / "lint" / f"{code}.md").read_text()
+        assert "Bad" in text and "Good" in text, code

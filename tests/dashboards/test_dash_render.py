@@ -1,0 +1,159 @@
+"""Any source -> normalized JSON: SDK builders and models, grafanalib, dicts, legacy rows."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import grafanalib.core as gl
+from dash_support import load_fixture
+from grafana_foundation_sdk.builders import dashboard as sdk
+from grafana_foundation_sdk.builders import prometheus, timeseries
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from obs_as_code.dashboards import normalize, render_dashboard
+from obs_as_code.dashboards.migrate import grid_height, migrate_rows
+from obs_as_code.model.dashboard import DashboardDef
+from obs_as_code.model.datasource import Datasource
+from obs_as_code.serialize import dump_json
+
+PROM = Datasource("Prometheus", "prometheus", "http://p:9090", uid="prometheus")
+LOKI = Datasource("Loki", "loki", "http://l:3100", uid="loki")
+
+
+def _sdk_board() -> sdk.Dashboard:
+    return (
+        sdk.Dashboard("Plain SDK")
+        .version(7)
+        .id(3)
+        .with_panel(timeseries.Panel().title("t").with_target(prometheus.Dataquery().expr("sum(up)")))
+        .with_panel(timeseries.Panel().title("u").with_target(prometheus.Dataquery().expr("sum(up)")).with_target(prometheus.Dataquery().expr("1")))
+    )
+
+
+def test_sdk_builder_is_normalized() -> None:
+    r = render_dashboard(DashboardDef(_sdk_board(), name="plain"))
+    data = r.json
+    assert "id" not in data and "version" not in data
+    assert data["uid"] == r.uid
+    assert [p["id"] for p in data["panels"]] == [1, 2]
+    assert [t["refId"] for t in data["panels"][1]["targets"]] == ["A", "B"]
+    assert all("repeatDirection" not in p for p in data["panels"])
+    assert "null" not in dump_json(data)
+    assert data["annotations"] == {"list": []}
+
+
+def test_sdk_model_and_builder_give_the_same_json() -> None:
+    a = render_dashboard(DashboardDef(_sdk_board(), uid="same")).json
+    b = render_dashboard(DashboardDef(_sdk_board().build(), uid="same")).json
+    assert a == b
+
+
+def test_render_is_deterministic_and_idempotent() -> None:
+    d = DashboardDef(load_fixture("large_modern.json"), name="x")
+    first = dump_json(render_dashboard(d).json)
+    assert first == dump_json(render_dashboard(d).json)
+    again = normalize(json.loads(first))
+    assert dump_json(again) == first
+
+
+def test_grafanalib_rows_dashboard_is_migrated() -> None:
+    board = gl.Dashboard(
+        title="From grafanalib",
+        rows=[
+            gl.Row(panels=[
+                gl.Graph(title="Requests", dataSource="Prometheus", targets=[gl.Target(expr="sum(rate(x_total[5m]))")], span=6),
+                gl.Graph(title="Errors", dataSource="Prometheus", targets=[gl.Target(expr="sum(rate(y_total[5m]))")], span=6),
+            ]),
+        ],
+    ).auto_panel_ids()
+    data = render_dashboard(DashboardDef(board, uid="gl"), datasources=[PROM]).json
+    assert "rows" not in data and data["schemaVersion"] >= 16
+    assert [(p["title"], p["gridPos"]["x"], p["gridPos"]["w"]) for p in data["panels"]] == [("Requests", 0, 12), ("Errors", 12, 12)]
+    assert data["panels"][0]["datasource"] == {"type": "prometheus", "uid": "prometheus"}
+
+
+def test_grafanalib_panels_dashboard() -> None:
+    board = gl.Dashboard(
+        title="Modern grafanalib",
+        panels=[gl.TimeSeries(title="Rate", dataSource="prometheus", targets=[gl.Target(expr="sum(up)")], gridPos=gl.GridPos(h=8, w=12, x=0, y=0))],
+    ).auto_panel_ids()
+    data = render_dashboard(DashboardDef(board, uid="gl2"), datasources=[PROM]).json
+    assert data["panels"][0]["type"] == "timeseries"
+    assert data["panels"][0]["targets"][0]["expr"] == "sum(up)"
+
+
+def test_export_placeholders_map_to_declared_datasources() -> None:
+    data = normalize(load_fixture("exported_inputs.json"), [PROM, LOKI])
+    text = json.dumps(data)
+    assert "DS_PROMETHEUS" not in text and "DS_LOKI" not in text
+    assert not {"__inputs", "__requires", "__elements", "id", "version"} & set(data)
+    assert data["panels"][2]["datasource"] == {"type": "loki", "uid": "loki"}
+    assert data["templating"]["list"][0]["datasource"] == {"type": "prometheus", "uid": "prometheus"}
+
+
+def test_legacy_rows_fixture_matches_grafana_migration() -> None:
+    data = migrate_rows(load_fixture("legacy_rows.json"))
+    got = [(p["type"], p["title"], p["gridPos"]) for p in data["panels"]]
+    assert got == [
+        ("row", "Traffic", {"x": 0, "y": 0, "w": 24, "h": 1}),
+        ("graph", "Requests", {"x": 0, "y": 1, "w": 12, "h": 7}),
+        ("singlestat", "Error ratio", {"x": 12, "y": 1, "w": 6, "h": 7}),
+        ("singlestat", "Connections", {"x": 18, "y": 1, "w": 6, "h": 7}),
+        ("graph", "Latency p95", {"x": 0, "y": 8, "w": 24, "h": 8}),
+        ("row", "Details", {"x": 0, "y": 16, "w": 24, "h": 1}),
+    ]
+    details = data["panels"][-1]
+    assert details["collapsed"] is True
+    assert [(c["title"], c["gridPos"]) for c in details["panels"]] == [
+        ("Top paths", {"x": 0, "y": 17, "w": 16, "h": 6}),
+        ("Notes", {"x": 16, "y": 17, "w": 8, "h": 6}),
+    ]
+    assert [p["id"] for p in data["panels"] if p["type"] == "row"] == [7, 8]
+    assert data["schemaVersion"] == 16
+
+
+def test_grid_height_like_grafana() -> None:
+    assert [grid_height(h) for h in ("250px", 250, "300px", 200, None, "bogus", 10)] == [7, 7, 8, 6, 7, 7, 3]
+
+
+def test_rows_without_titles_become_plain_panels() -> None:
+    data = migrate_rows({"title": "t", "schemaVersion": 12, "rows": [
+        {"panels": [{"id": 1, "type": "graph", "span": 12}]},
+        {"panels": [{"id": 2, "type": "graph", "span": 4}, {"id": 3, "type": "graph"}]},
+    ]})
+    assert [(p["id"], p["gridPos"]) for p in data["panels"]] == [
+        (1, {"x": 0, "y": 0, "w": 24, "h": 7}),
+        (2, {"x": 0, "y": 7, "w": 8, "h": 7}),
+        (3, {"x": 8, "y": 7, "w": 8, "h": 7}),
+    ]
+
+
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=4))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"type": st.sampled_from(["timeseries", "stat", "row"]), "title": st.text(max_size=5)},
+            optional={
+                "id": st.one_of(st.none(), st.integers(0, 4)),
+                "options": json_scalars,
+                "targets": st.lists(st.fixed_dictionaries({"expr": st.text(max_size=5)}, optional={"refId": st.sampled_from(["", "A", "B"])}), max_size=3),
+            },
+        ),
+        max_size=6,
+    )
+)
+def test_normalize_is_idempotent_and_fills_ids(panels: list[dict[str, Any]]) -> None:
+    source = {"title": "h", "schemaVersion": 41, "panels": copy.deepcopy(panels)}
+    once = normalize(source)
+    assert normalize(copy.deepcopy(once)) == once
+    for p in once["panels"]:
+        assert p.get("id")
+        refs = [t["refId"] for t in p.get("targets", [])]
+        assert all(refs)
+    assert source["panels"] == panels  # the input is not modified

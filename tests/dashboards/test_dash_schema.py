@@ -1,0 +1,108 @@
+"""OAC903: the committed Grafana dashboard schema, the validator, its locations."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from dash_support import REPO
+
+from obs_as_code.pipeline import Compiled, validate
+from obs_as_code.validate.schema import check, dashboard_errors, json_path
+
+SCHEMA_DIR = REPO / "obs_as_code" / "data"
+BROKEN = '''
+board = {
+    "title": "dict board",
+    "schemaVersion": 41,
+    "panels": [
+        {"type": "timeseries", "title": "Fine", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+         "targets": [{"expr": "sum(up)", "refId": "A"}]},
+        {"type": "stat", "title": "Broken", "gridPos": {"h": 8, "w": "wide", "x": 12, "y": 0},
+         "targets": [{"expr": "sum(up)", "refId": "A"}]},
+    ],
+}
+'''
+
+
+def test_provenance_names_the_pinned_versions() -> None:
+    script = (REPO / "scripts" / "gen-dashboard-schema.sh").read_text()
+    provenance = (SCHEMA_DIR / "dashboard.schema.PROVENANCE").read_text()
+    for var in ("GRAFANA_SCHEMA_VERSION", "GENERATOR_VERSION"):
+        pinned = re.search(rf'{var}="\$\{{{var}:-([^}}]+)\}}"', script)
+        assert pinned is not None
+        assert pinned.group(1) in provenance
+
+
+def test_validator_accepts_a_minimal_dashboard() -> None:
+    assert list(dashboard_errors({"title": "x", "schemaVersion": 41, "panels": []})) == []
+
+
+def test_validator_rejects_and_names_the_path() -> None:
+    bad = {"title": "x", "schemaVersion": 41, "panels": [{"type": "stat", "gridPos": {"h": 1, "w": "wide", "x": 0, "y": 0}}]}
+    errors = list(dashboard_errors(bad))
+    assert errors, "a string width must be rejected"
+    paths = [json_path(p) for p, _m in errors]
+    assert "panels[0].gridPos.w" in paths
+    assert any("'wide' is not of type 'number'" in m for _p, m in errors)
+
+
+def test_validator_rejects_wrong_top_level_types() -> None:
+    errors = dict((json_path(p), m) for p, m in dashboard_errors({"title": 3, "schemaVersion": "41"}))
+    assert set(errors) >= {"title", "schemaVersion"}
+
+
+def test_findings_point_at_the_panel_line(project: Callable[..., Compiled], tmp_path: Path) -> None:
+    compiled = project({"dashboards/raw.py": BROKEN}, lint=False)
+    assert compiled.ok
+    found = check(tmp_path / "build", compiled.artifacts)
+    assert [str(d) for d in found] == ["dashboards/raw.py:7:9: OAC903 panels[1].gridPos.w: 'wide' is not of type 'number'"]
+
+
+def test_oac_validate_runs_the_schema(project: Callable[..., Compiled], tmp_path: Path) -> None:
+    if shutil.which("promtool") is None:
+        pytest.skip("promtool not installed (oac validate also runs it)")
+    project({"dashboards/raw.py": BROKEN}, lint=False)
+    diagnostics, _diff = validate(tmp_path)
+    assert any(d.code == "OAC903" and d.location.file == "dashboards/raw.py" for d in diagnostics)
+
+
+@pytest.mark.skipif(
+    os.environ.get("OAC_CHECK_SCHEMA") != "1" or shutil.which("npm") is None,
+    reason="set OAC_CHECK_SCHEMA=1 (needs node, npm and the npm registry) to regenerate the schema and compare",
+)
+def test_committed_schema_is_current(tmp_path: Path) -> None:
+    subprocess.run([str(REPO / "scripts" / "gen-dashboard-schema.sh"), str(tmp_path)], check=True, capture_output=True)
+    assert (tmp_path / "dashboard.schema.json").read_bytes() == (SCHEMA_DIR / "dashboard.schema.json").read_bytes()
+
+
+@pytest.mark.parametrize("name", ["legacy_rows.json", "exported_inputs.json", "large_modern.json"])
+def test_normalized_fixtures_are_schema_valid(name: str) -> None:
+    # Older exports omit fields Grafana defaults (overrides, link flags, current);
+    # normalization spells them out so the schema accepts what Grafana accepts.
+    from dash_support import load_fixture
+
+    from obs_as_code.dashboards import normalize
+
+    raw = load_fixture(name)
+    assert list(dashboard_errors(normalize(raw))) == []
+
+
+def test_grafanalib_dashboard_is_schema_valid() -> None:
+    import grafanalib.core as gl
+
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    board = gl.Dashboard(
+        title="G",
+        panels=[gl.TimeSeries(title="R", dataSource="prometheus", targets=[gl.Target(expr="sum(up)")],
+                              gridPos=gl.GridPos(h=8, w=12, x=0, y=0))],
+        templating=gl.Templating(list=[gl.Template(name="job", query="label_values(up, job)", dataSource="prometheus")]),
+    ).auto_panel_ids()
+    assert list(dashboard_errors(render_dashboard(DashboardDef(board, uid="g")).json)) == []

@@ -1,0 +1,115 @@
+"""Shared helpers of the Grafana tests: test targets (fake or real) and build trees."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from obs_as_code.grafana.client import Auth, GrafanaClient, RetryPolicy
+from obs_as_code.names import folder_uid
+
+from .fake_grafana import FakeGrafana
+
+#: Client timeout in tests; the fake hangs longer than this on "timeout" faults.
+TEST_TIMEOUT = 0.3
+
+
+@dataclass
+class Target:
+    """A Grafana to test against: the fake, or a real one from OAC_GRAFANA_URL."""
+
+    name: str
+    url: str
+    auth: Auth
+    fake: FakeGrafana | None
+    #: Unique per test so runs against a shared real Grafana never collide.
+    prefix: str
+    sleeps: list[float] = field(default_factory=list)
+
+    def client(self, *, attempts: int = 5, budget: float = 30.0,
+               auth: Auth | None = None) -> GrafanaClient:
+        """A client with a fast, recorded backoff (no real sleeping)."""
+        return GrafanaClient(
+            self.url, auth or self.auth, timeout=TEST_TIMEOUT if self.fake else 10.0,
+            retry=RetryPolicy(attempts=attempts, base=0.01, cap=0.05, budget=budget),
+            sleep=self.sleeps.append,
+        )
+
+
+def real_auth() -> Auth:
+    """Credentials for the real Grafana: GRAFANA_TOKEN, else basic auth (admin/admin)."""
+    if os.environ.get("GRAFANA_TOKEN"):
+        return Auth(token=os.environ["GRAFANA_TOKEN"])
+    return Auth(user=os.environ.get("GRAFANA_USER", "admin"),
+                password=os.environ.get("GRAFANA_PASSWORD", "admin"))
+
+
+def cleanup_real(t: Target) -> None:
+    """Delete what a test made in the real Grafana (its folders hold its dashboards)."""
+    with t.client() as client:
+        for hit in client.search([("type", "dash-db"), ("query", t.prefix)]):
+            if str(hit.get("uid", "")).startswith(t.prefix):
+                client.delete(f"/api/dashboards/uid/{hit['uid']}")
+        for hit in client.search([("type", "dash-folder"), ("query", t.prefix)]):
+            if str(hit.get("title", "")).startswith(t.prefix):
+                client.delete(f"/api/folders/{hit['uid']}")
+
+
+# -- build trees ------------------------------------------------------------------
+
+
+def dashboard(uid: str, title: str, *, panels: int = 2, expr: str = "up",
+              tags: list[str] | None = None) -> dict[str, Any]:
+    """A plain built dashboard with ``panels`` timeseries panels."""
+    return {
+        "uid": uid,
+        "title": title,
+        "tags": tags if tags is not None else ["generated"],
+        "schemaVersion": 39,
+        "time": {"from": "now-6h", "to": "now"},
+        "panels": [
+            {"id": i + 1, "title": f"Panel {i + 1}", "type": "timeseries",
+             "gridPos": {"h": 8, "w": 12, "x": 12 * (i % 2), "y": 8 * (i // 2)},
+             "targets": [{"refId": "A", "expr": f'{expr}{{panel="{i + 1}"}}'}]}
+            for i in range(panels)
+        ],
+    }
+
+
+def write_build(root: Path, dashboards: dict[str, dict[str, Any]]) -> Path:
+    """Write ``{"<folder path>/<uid>": dashboard}`` under root/grafana/dashboards."""
+    base = root / "grafana" / "dashboards"
+    if base.exists():
+        for old in base.rglob("*.json"):
+            old.unlink()
+    base.mkdir(parents=True, exist_ok=True)
+    for key, dash in dashboards.items():
+        path = base / f"{key}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(dash, indent=2), encoding="utf-8")
+    return root
+
+
+def sample_build(prefix: str, n: int = 6) -> dict[str, dict[str, Any]]:
+    """``n`` dashboards spread over General, ``<prefix>team`` and ``<prefix>team/llm``."""
+    folders = ["", f"{prefix}team", f"{prefix}team/llm"]
+    out = {}
+    for i in range(n):
+        folder = folders[i % 3]
+        uid = f"{prefix}-dash-{i}"
+        key = f"{folder}/{uid}" if folder else uid
+        out[key] = dashboard(uid, f"{prefix} Dashboard {i}")
+    return out
+
+
+def folder_uids(build: dict[str, dict[str, Any]]) -> set[str]:
+    """Folder UIDs (parents included) a sample build needs."""
+    out = set()
+    for key in build:
+        parts = key.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            out.add(folder_uid("/".join(parts[:depth])))
+    return out

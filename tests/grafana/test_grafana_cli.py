@@ -1,0 +1,197 @@
+"""The click commands: exit codes, formats, progress, import, and no secret in output."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from obs_as_code.cli.grafana_cmds import diff, import_grafana, publish
+from obs_as_code.grafana import client as client_module
+
+from .fake_grafana import FakeGrafana
+from .helpers import dashboard, sample_build, write_build
+
+
+def run(command: object, args: list[str], env: dict[str, str]) -> Result:
+    runner = CliRunner()
+    base = {"GRAFANA_TOKEN": "", "GRAFANA_USER": "", "GRAFANA_PASSWORD": "", "GRAFANA_URL": "",
+            "CI": "1", "OAC_GIT_SHA": "cafe1234"}
+    return runner.invoke(command, args, env={**base, **env})  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The CLI builds its own client: make its backoff instant (and recorded)."""
+    sleeps: list[float] = []
+    monkeypatch.setattr(client_module, "_sleep", sleeps.append)
+    return sleeps
+
+
+@pytest.fixture
+def build_dir(tmp_path: Path) -> Path:
+    return write_build(tmp_path / "build", sample_build("c", 4))
+
+
+def test_publish_then_diff_exit_codes(fake: FakeGrafana, build_dir: Path) -> None:
+    env = {"GRAFANA_TOKEN": fake.admin_token}
+    args = ["--grafana-url", fake.url, "--build-dir", str(build_dir)]
+    changed = run(diff, [*args, "--exit-code"], env)
+    assert changed.exit_code == 1, changed.output
+    assert "+ create" in changed.output
+    assert run(diff, args, env).exit_code == 0  # changes, but no --exit-code
+
+    first = run(publish, args, env)
+    assert first.exit_code == 0, first.output
+    assert "6 applied" in first.output
+    assert fake.dashboards["c-dash-0"].versions[-1]["message"] == "oac publish cafe1234"
+
+    second = run(publish, [*args, "--format", "json"], env)
+    assert second.exit_code == 0
+    report = json.loads(second.stdout)
+    assert report["ok"] is True and report["writes"] == 0 and report["outcomes"] == []
+    same = run(diff, [*args, "--exit-code", "--format", "json"], env)
+    assert same.exit_code == 0 and json.loads(same.stdout)["has_changes"] is False
+
+
+def test_diff_markdown_shows_expr_change(fake: FakeGrafana, tmp_path: Path) -> None:
+    env = {"GRAFANA_TOKEN": fake.admin_token}
+    build = tmp_path / "build"
+    write_build(build, {"team/a": dashboard("a", "A")})
+    args = ["--grafana-url", fake.url, "--build-dir", str(build)]
+    assert run(publish, args, env).exit_code == 0
+    write_build(build, {"team/a": dashboard("a", "A", expr="errors")})
+    result = run(diff, [*args, "--format", "markdown", "--exit-code"], env)
+    assert result.exit_code == 1
+    assert "#### Folder `team`" in result.stdout
+    assert '`up{panel="1"}` -> `errors{panel="1"}`' in result.stdout
+
+
+def test_usage_errors_exit_2(fake: FakeGrafana, build_dir: Path, tmp_path: Path) -> None:
+    no_url = run(publish, ["--build-dir", str(build_dir)], {"GRAFANA_TOKEN": "x"})
+    assert no_url.exit_code == 2 and "--grafana-url" in no_url.output
+    no_auth = run(diff, ["--grafana-url", fake.url, "--build-dir", str(build_dir)], {})
+    assert no_auth.exit_code == 2 and "no Grafana credentials" in no_auth.output
+    no_build = run(publish, ["--grafana-url", fake.url, "--build-dir", str(tmp_path / "nope")],
+                   {"GRAFANA_TOKEN": "x"})
+    assert no_build.exit_code == 2 and "oac build" in no_build.output
+    bad_format = run(diff, ["--format", "yaml"], {})
+    assert bad_format.exit_code == 2
+
+
+def test_failed_apply_exits_1(fake: FakeGrafana, build_dir: Path) -> None:
+    fake.fail("POST", "/api/dashboards/db", "500", times=100)
+    result = run(publish, ["--grafana-url", fake.url, "--build-dir", str(build_dir),
+                           "--timeout", "0.3"], {"GRAFANA_TOKEN": fake.admin_token})
+    assert result.exit_code == 1
+    assert "failed" in result.stdout
+
+
+def test_dry_run_prints_plan_and_writes_nothing(fake: FakeGrafana, build_dir: Path) -> None:
+    result = run(publish, ["--grafana-url", fake.url, "--build-dir", str(build_dir),
+                           "--dry-run"], {"GRAFANA_TOKEN": fake.admin_token})
+    assert result.exit_code == 0, result.output
+    assert "+ folder" in result.stdout and "dry run:" in result.stdout
+    assert fake.writes() == []
+
+
+def test_token_never_appears_in_output_or_logs(fake: FakeGrafana, build_dir: Path,
+                                               tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake.users["ops"] = ("hunter2", "Admin")
+    good = fake.admin_token
+    wrong = "glsa_thisTokenIsWrong_0000"
+    token_file = tmp_path / "token"
+    token_file.write_text(good)
+    args = ["--grafana-url", fake.url, "--build-dir", str(build_dir), "--timeout", "0.3"]
+    fake.fail("POST", "/api/dashboards/db", "500", times=2)  # retries get logged
+    outputs = [
+        run(publish, [*args, "--token-file", str(token_file)], {}),
+        run(publish, args, {"GRAFANA_TOKEN": wrong}),  # 401 while planning
+        run(diff, args, {"GRAFANA_TOKEN": wrong}),
+        run(publish, ["--grafana-url", fake.url.replace("http://", "http://ops:hunter2@"),
+                      "--build-dir", str(build_dir)], {}),
+    ]
+    fake.fail("POST", "/api/dashboards/db", "401")
+    write_build(build_dir, sample_build("d", 2))
+    outputs.append(run(publish, [*args, "--token-file", str(token_file), "--format", "json"],
+                       {}))  # 401 mid-run
+    assert [o.exit_code for o in outputs] == [0, 1, 1, 0, 1]
+    assert "Grafana rejected the credentials (HTTP 401)" in outputs[1].output
+    assert "ABORTED" not in outputs[4].output and json.loads(outputs[4].stdout)["aborted"]
+    for secret in (good, wrong, "hunter2"):
+        for out in outputs:
+            assert secret not in out.output
+            assert out.exception is None or isinstance(out.exception, SystemExit)
+        assert secret not in caplog.text
+    assert "retrying POST /api/dashboards/db" in caplog.text  # logs were captured at all
+
+
+def test_import_writes_json_when_no_python_importer(fake: FakeGrafana, build_dir: Path,
+                                                    tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # A None entry makes `import obs_as_code.importers.dashboard` raise ImportError.
+    monkeypatch.setitem(sys.modules, "obs_as_code.importers.dashboard", None)
+    env = {"GRAFANA_TOKEN": fake.admin_token}
+    assert run(publish, ["--grafana-url", fake.url, "--build-dir", str(build_dir)],
+               env).exit_code == 0
+    out = tmp_path / "imported"
+    result = run(import_grafana, ["--grafana-url", fake.url, "--folder", "cteam", "-o",
+                                  str(out)], env)
+    assert result.exit_code == 0, result.output
+    assert "wrote dashboard JSON files" in result.output
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["c-dash-1.json"]
+    got = json.loads((out / "c-dash-1.json").read_text())
+    assert got == sample_build("c", 4)["cteam/c-dash-1"]
+    nested = run(import_grafana, ["--grafana-url", fake.url, "--folder", "cteam/llm", "-o",
+                                  str(tmp_path / "n")], env)
+    assert nested.exit_code == 0 and "c-dash-2.json" in nested.stdout
+    missing = run(import_grafana, ["--grafana-url", fake.url, "--folder", "nope", "-o",
+                                   str(tmp_path / "x")], env)
+    assert missing.exit_code == 1 and "no folder titled 'nope'" in missing.output
+
+
+def test_import_uses_python_importer_when_present(fake: FakeGrafana, build_dir: Path,
+                                                  tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {"GRAFANA_TOKEN": fake.admin_token}
+    assert run(publish, ["--grafana-url", fake.url, "--build-dir", str(build_dir)],
+               env).exit_code == 0
+    module = types.ModuleType("obs_as_code.importers.dashboard")
+    module.to_python = lambda d: f"# {d['title']}\n"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "obs_as_code.importers.dashboard", module)
+    out = tmp_path / "py"
+    result = run(import_grafana, ["--grafana-url", fake.url, "--folder", "General", "-o",
+                                  str(out)], env)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["c_dash_0.py", "c_dash_3.py"]
+    assert (out / "c_dash_0.py").read_text() == "# c Dashboard 0\n"
+
+
+def test_import_group_exposes_the_grafana_subcommand() -> None:
+    from obs_as_code.cli.grafana_cmds import import_group
+
+    result = CliRunner().invoke(import_group, ["grafana", "--help"])
+    assert result.exit_code == 0 and "--folder" in result.output
+
+
+def test_import_writes_python_with_the_real_importer(fake: FakeGrafana, build_dir: Path,
+                                                     tmp_path: Path) -> None:
+    env = {"GRAFANA_TOKEN": fake.admin_token}
+    assert run(publish, ["--grafana-url", fake.url, "--build-dir", str(build_dir)],
+               env).exit_code == 0
+    out = tmp_path / "imported"
+    result = run(import_grafana, ["--grafana-url", fake.url, "--folder", "cteam", "-o",
+                                  str(out)], env)
+    assert result.exit_code == 0, result.output
+    (module,) = sorted(out.glob("*.py"))
+    source = module.read_text()
+    compile(source, str(module), "exec")
+    assert "c-dash-1" in source

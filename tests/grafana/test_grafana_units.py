@@ -1,0 +1,189 @@
+"""Unit tests: marker/hash scheme, reading the build, plan helpers, panel diff."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from obs_as_code.grafana.diff import field_changes, panel_changes, render
+from obs_as_code.grafana.managed import (
+    HASH_PREFIX,
+    MANAGED_TAG,
+    content_hash,
+    hash_tag,
+    is_managed,
+    mark,
+    strip_markers,
+)
+from obs_as_code.grafana.plan import (
+    Action,
+    BuildTree,
+    DashboardChange,
+    Plan,
+    read_build,
+    required_folders,
+)
+
+from .helpers import dashboard, write_build
+
+
+def test_hash_ignores_key_order_markers_and_grafana_fields() -> None:
+    dash = dashboard("a", "A")
+    shuffled = json.loads(json.dumps(dict(reversed(list(dash.items())))))
+    stored = mark(dash) | {"id": 42, "version": 7}
+    assert content_hash(dash) == content_hash(shuffled) == content_hash(stored)
+    assert len(content_hash(dash)) == 12
+    changed = dashboard("a", "A", expr="down")
+    assert content_hash(changed) != content_hash(dash)
+
+
+def test_mark_adds_managed_and_hash_tags_once() -> None:
+    dash = dashboard("a", "A", tags=["team"])
+    marked = mark(dash)
+    assert marked["tags"] == ["team", MANAGED_TAG, HASH_PREFIX + content_hash(dash)]
+    assert mark(marked)["tags"] == marked["tags"]  # re-marking never doubles tags
+    assert is_managed(marked["tags"]) and not is_managed(dash["tags"])
+    assert hash_tag(marked["tags"]) == content_hash(dash)
+    assert strip_markers(marked) == dash
+    assert "id" not in marked and "version" not in marked
+
+
+def test_read_build_folders_and_errors(tmp_path: Path) -> None:
+    write_build(tmp_path, {
+        "root": dashboard("root", "Root"),
+        "team/llm/llm": dashboard("llm", "LLM"),
+        "team/api": dashboard("api", "API"),
+        "team/dup": dashboard("api", "Other"),  # duplicate uid
+        "team/bad": dashboard("bad uid!", "Bad"),  # invalid uid
+        "team/notitle": dashboard("notitle", ""),
+        "team/same-title": dashboard("same", "API"),  # same title in the same folder
+    })
+    (tmp_path / "grafana/dashboards/wrapped.json").write_text(
+        json.dumps({"dashboard": dashboard("w", "W")}))
+    (tmp_path / "grafana/dashboards/broken.json").write_text("{not json")
+    tree = read_build(tmp_path)
+    got = {d.uid: d.folder_path for d in tree.dashboards}
+    assert got == {"root": "", "llm": "team/llm", "api": "team"}
+    assert {d.uid: d.folder_uid for d in tree.dashboards} == {
+        "root": None, "llm": "oac-team-llm", "api": "oac-team"}
+    text = "\n".join(tree.errors)
+    for needle in ("already used by", "invalid uid", "empty title", "wrapped",
+                   "cannot read dashboard JSON", "title 'API' already used"):
+        assert needle in text
+    assert len(tree.errors) == 6
+    assert required_folders(tree) == ["team", "team/llm"]
+
+
+def test_read_build_datasources(tmp_path: Path) -> None:
+    path = tmp_path / "grafana/provisioning/datasources/datasources.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("apiVersion: 1\ndatasources:\n  - name: Prometheus\n    type: prometheus\n"
+                    "    uid: prom\n    url: http://127.0.0.1:9090\n  - name: NoUid\n"
+                    "    type: prometheus\n")
+    tree = read_build(tmp_path, datasources=True)
+    assert [d["uid"] for d in tree.datasources] == ["prom"]
+    assert len(tree.errors) == 1 and "without uid" in tree.errors[0]
+
+
+def test_panel_changes_added_removed_changed_and_exprs() -> None:
+    old = dashboard("a", "A", panels=3)
+    new = dashboard("a", "A", panels=3)
+    new["panels"][0]["targets"][0]["expr"] = "rate(x[5m])"
+    new["panels"][1]["title"] = "Renamed"
+    del new["panels"][2]
+    new["panels"].append({"id": 9, "title": "Fresh", "type": "stat",
+                          "targets": [{"refId": "A", "expr": "sum(y)"}]})
+    changes = {c.key: c for c in panel_changes(old, new)}
+    assert set(changes) == {"1", "2", "3", "9"}
+    assert changes["1"].change == "changed"
+    assert changes["1"].queries == [("A", 'up{panel="1"}', "rate(x[5m])")]
+    assert changes["2"].fields == [("title", '"Panel 2"', '"Renamed"')]
+    assert changes["3"].change == "removed"
+    assert changes["9"].change == "added" and changes["9"].queries == [("A", None, "sum(y)")]
+    assert field_changes(old, new | {"title": "B"}) == [("title", '"A"', '"B"')]
+
+
+def test_panel_changes_see_panels_inside_collapsed_rows() -> None:
+    old = {"panels": [{"id": 1, "type": "row", "title": "r", "panels": [
+        {"id": 2, "title": "inner", "targets": [{"refId": "A", "expr": "a"}]}]}]}
+    new = json.loads(json.dumps(old))
+    new["panels"][0]["panels"][0]["targets"][0]["expr"] = "b"
+    (change,) = panel_changes(old, new)
+    assert (change.key, change.queries) == ("2", [("A", "a", "b")])
+
+
+def _plan_with_update(tmp_path: Path) -> Plan:
+    live = dashboard("a", "A")
+    built = dashboard("a", "A", expr="errors")
+    write_build(tmp_path, {"team/a": built})
+    tree = read_build(tmp_path)
+    assert isinstance(tree, BuildTree)
+    change = DashboardChange("a", "A", Action.UPDATE, "team", "oac-team",
+                             desired=tree.dashboards[0], live=live, live_folder_uid="oac-team")
+    orphan = DashboardChange("old", "Old", Action.ORPHAN, live_folder_title="team",
+                             reason="not in the build")
+    return Plan(dashboards=[change, orphan])
+
+
+def test_render_formats(tmp_path: Path) -> None:
+    plan = _plan_with_update(tmp_path)
+    text = render(plan, "text")
+    assert "~ update    a 'A'" in text
+    assert 'expr A: up{panel="1"} -> errors{panel="1"}' in text
+    assert "? orphan" in text
+    data = json.loads(render(plan, "json"))
+    assert data["has_changes"] is True
+    (entry, orphan) = data["dashboards"]
+    assert entry["panels"][0]["queries"][0] == {
+        "refId": "A", "old": 'up{panel="1"}', "new": 'errors{panel="1"}'}
+    assert orphan["action"] == "orphan"
+    md = render(plan, "markdown")
+    assert md.startswith("### Grafana diff")
+    assert "#### Folder `team`" in md
+    assert '`up{panel="1"}` -> `errors{panel="1"}`' in md
+    assert render(Plan(), "text").endswith("no changes")
+
+
+def test_progress_only_on_a_terminal_outside_ci() -> None:
+    import io
+
+    from obs_as_code.grafana.progress import ProgressBar, wants_progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert wants_progress(Tty(), "text", {}) is True
+    assert wants_progress(Tty(), "json", {}) is False
+    assert wants_progress(Tty(), "text", {"CI": "true"}) is False
+    assert wants_progress(io.StringIO(), "text", {}) is False
+    stream = Tty()
+    bar = ProgressBar(stream, width=10)
+    bar(5, 10)
+    bar.close()
+    assert stream.getvalue() == "\rpublishing [#####.....] 5/10\n"
+
+
+def test_git_sha_from_env_or_git_files(tmp_path: Path) -> None:
+    from obs_as_code.grafana.publish import current_git_sha, publish_message
+
+    assert current_git_sha(tmp_path, {"GITHUB_SHA": "0123456789abcdef0123"}) == "0123456789ab"
+    git = tmp_path / "repo" / ".git"
+    (git / "refs" / "heads").mkdir(parents=True)
+    (git / "HEAD").write_text("ref: refs/heads/main\n")
+    (git / "packed-refs").write_text("# pack-refs\nfeedfacecafe1234 refs/heads/main\n")
+    sub = tmp_path / "repo" / "src"
+    sub.mkdir()
+    assert current_git_sha(sub, {}) == "feedfacecafe"
+    (git / "refs" / "heads" / "main").write_text("abcdef0123456789\n")
+    assert current_git_sha(sub, {}) == "abcdef012345"
+    assert publish_message("abc") == "oac publish abc" and publish_message(None) == "oac publish"
+
+
+def test_dashboard_without_tags_round_trips_to_the_same_hash() -> None:
+    bare = dashboard("a", "A")
+    del bare["tags"]
+    stored = mark(bare) | {"id": 3, "version": 2}
+    assert stored["tags"][0] == MANAGED_TAG
+    assert strip_markers(stored) == bare
+    assert content_hash(stored) == content_hash(bare) == content_hash(bare | {"tags": []})

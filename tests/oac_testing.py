@@ -1,0 +1,40 @@
+"""Helpers shared by the test suite: the repo root, the CLI, real binaries.
+
+A module with a unique name (not ``conftest``): several test folders have their
+own conftest.py, and ``from conftest import`` would pick whichever came first."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from obs_as_code.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+
+ProjectFactory = Callable[[dict[str, str]], Path]
+
+
+def run_oac(*args: str) -> Result:
+    """Invoke ``oac`` in-process; stdout and stderr are kept apart."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def tree_snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` with its bytes (for 'left untouched' assertions)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def need_binary(name: str) -> str:
+    """Path of a real binary; skip on a developer machine without it, fail in CI."""
+    found = shutil.which(name)
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is required in CI (.ci/run installs it)")
+        pytest.skip(f"{name} not installed (apt-get install prometheus prometheus-alertmanager)")
+    return found

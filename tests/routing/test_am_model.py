@@ -1,0 +1,102 @@
+"""Matchers and the offline router, cross-checked against amtool itself."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from routing_support import FIXTURES, ROOT, write_project
+
+from obs_as_code import names
+from obs_as_code.artifacts import write_atomic
+from obs_as_code.model.alertmanager import (
+    AlertmanagerConfig,
+    Matcher,
+    MatcherError,
+    route_receivers,
+)
+from obs_as_code.pipeline import compile_project
+from obs_as_code.validate.amtool import check, route
+
+label_names = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True)
+label_values = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
+
+
+@given(label_names, st.sampled_from(["=", "!=", "=~", "!~"]), label_values)
+def test_matcher_text_round_trips(name: str, op: str, value: str) -> None:
+    matcher = Matcher(name, value, op)  # type: ignore[arg-type]
+    assert Matcher.parse(str(matcher)) == matcher
+
+
+@pytest.mark.parametrize("text", ["", "severity", "=x", '1abc="x"', "a b=c"])
+def test_invalid_matchers(text: str) -> None:
+    with pytest.raises(MatcherError):
+        Matcher.parse(text)
+
+
+def test_regex_matchers_are_anchored() -> None:
+    assert Matcher.parse('severity=~"crit"').matches({"severity": "crit"})
+    assert not Matcher.parse('severity=~"crit"').matches({"severity": "critical"})
+    assert Matcher.parse('team!~"a|b"').matches({})
+    assert Matcher.parse('team=""').matches({"other": "x"})
+
+
+def _compiled(root: Path, out: Path) -> tuple[AlertmanagerConfig, Path]:
+    compiled = compile_project(root)
+    write_atomic(out, compiled.artifacts)
+    [config] = compiled.project.all(AlertmanagerConfig)
+    return config, out / names.ALERTMANAGER_CONFIG
+
+
+AMTOOL = shutil.which("amtool")
+_label_sets = st.dictionaries(
+    st.sampled_from(["severity", "team", "service", "escalate", "alertname"]),
+    st.sampled_from(["critical", "warning", "info", "page", "sandbox", "db", "x"]),
+    max_size=4,
+)
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(AMTOOL is None, reason="amtool not installed")
+@pytest.mark.parametrize("project", [ROOT, FIXTURES / "routing_full"], ids=["shipped", "fixture"])
+def test_offline_router_agrees_with_amtool(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    config, path = _compiled(project, tmp_path_factory.mktemp("am") / "build")
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(_label_sets)
+    def agree(labels: dict[str, str]) -> None:
+        assert route_receivers(config.route, labels) == list(route(path, labels, AMTOOL).receivers)
+
+    agree()
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(AMTOOL is None, reason="amtool not installed")
+def test_amtool_error_maps_to_the_integration_line(tmp_path: Path) -> None:
+    module = """
+        from obs_as_code import AlertmanagerConfig, Receiver, Route, Slack
+
+        chat = Receiver(name="chat", integrations=[
+            Slack(channel="#x", api_url_file="/s", extra={"colour": "red"}),
+        ])
+        config = AlertmanagerConfig(route=Route(receiver=chat))
+    """
+    root = write_project(tmp_path / "p", {"alerts/routing.py": module})
+    compiled = compile_project(root)
+    assert compiled.ok
+    build = tmp_path / "build"
+    write_atomic(build, compiled.artifacts)
+    [diag] = check(build, compiled.artifacts)
+    assert diag.code == "OAC902" and "colour" in diag.message
+    assert (diag.location.file, diag.location.line) == ("alerts/routing.py", 4)
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(AMTOOL is None, reason="amtool not installed")
+def test_shipped_config_passes_amtool(tmp_path: Path) -> None:
+    compiled = compile_project(ROOT)
+    write_atomic(tmp_path / "build", compiled.artifacts)
+    assert check(tmp_path / "build", compiled.artifacts) == []

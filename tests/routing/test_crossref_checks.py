@@ -1,0 +1,215 @@
+"""The cross-artifact checks OAC502-OAC509, each with a case that trips it and one that does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from routing_support import ROOT, write_project
+
+from obs_as_code.diagnostics import Diagnostic
+from obs_as_code.lint.rules._crossref import recorded_names
+from obs_as_code.lint.rules.oac507_runbook_missing import github_slug, repo_path
+from obs_as_code.pipeline import compile_project
+
+ROUTING = """
+    from obs_as_code import AlertmanagerConfig, InhibitRule, Receiver, Route
+
+    config = AlertmanagerConfig(
+        route=Route(receiver="default", routes=[
+            Route(receiver="pager", matchers=['severity="critical"']),
+            Route(receiver="chat", matchers=['severity="warning"']),
+        ]),
+        receivers=[Receiver(name="default"), Receiver(name="pager"), Receiver(name="chat"), Receiver(name=UNUSED)],
+        inhibit_rules=[InhibitRule(source_matchers=[SOURCE], target_matchers=['severity="warning"'], equal=["alertname"])],
+    )
+"""
+GOOD_ROUTING = ROUTING.replace("UNUSED", '"default"').replace(", Receiver(name=\"default\")]", "]").replace("SOURCE", "'severity=\"critical\"'")
+
+ALERTS = """
+    from obs_as_code import AlertRule, RuleGroup
+
+    group = RuleGroup(name="g", labels={"team": "t"}, rules=[
+        AlertRule(name="Crit", expr="up == 0", labels={"severity": "critical"}),
+        AlertRule(name="Warn", expr="up == 0",
+                  labels={"severity": LABEL}),
+    ])
+"""
+
+
+def codes(root: Path, code: str) -> list[Diagnostic]:
+    return [d for d in compile_project(root).diagnostics if d.code == code]
+
+
+def test_shipped_repo_has_no_cross_artifact_findings() -> None:
+    found = [d for d in compile_project(ROOT).diagnostics if d.code.startswith("OAC5")]
+    assert found == []
+
+
+def test_oac502_alert_reaching_only_default(tmp_path: Path) -> None:
+    bad = write_project(tmp_path / "bad", {"alerts/routing.py": GOOD_ROUTING, "alerts/a.py": ALERTS.replace("LABEL", '"warn"')})
+    [diag] = codes(bad, "OAC502")
+    assert diag.location.file == "alerts/a.py" and diag.location.line == 6
+    assert "Warn" in diag.message and "'default'" in diag.message
+    good = write_project(tmp_path / "good", {"alerts/routing.py": GOOD_ROUTING, "alerts/a.py": ALERTS.replace("LABEL", '"warning"')})
+    assert codes(good, "OAC502") == []
+
+
+def test_oac502_label_from_the_expression_may_route(tmp_path: Path) -> None:
+    # severity comes from the series: the route may match, so nothing is certain.
+    alerts = ALERTS.replace('labels={"severity": LABEL}', "labels={}")
+    root = write_project(tmp_path, {"alerts/routing.py": GOOD_ROUTING, "alerts/a.py": alerts})
+    assert codes(root, "OAC502") == []
+
+
+def test_oac503_unused_receiver(tmp_path: Path) -> None:
+    alerts = ALERTS.replace("LABEL", '"warning"')
+    bad = write_project(tmp_path / "bad", {"alerts/routing.py": ROUTING.replace("UNUSED", '"email"').replace("SOURCE", "'severity=\"critical\"'"), "alerts/a.py": alerts})
+    [diag] = codes(bad, "OAC503")
+    assert "'email'" in diag.message and diag.location.line == 8
+    good = write_project(tmp_path / "good", {"alerts/routing.py": GOOD_ROUTING, "alerts/a.py": alerts})
+    assert codes(good, "OAC503") == []
+
+
+def test_oac504_inhibit_rule_matching_nothing(tmp_path: Path) -> None:
+    alerts = ALERTS.replace("LABEL", '"warning"')
+    routing = GOOD_ROUTING.replace('source_matchers=[\'severity="critical"\']', "source_matchers=['severity=\"crit\"']")
+    bad = write_project(tmp_path / "bad", {"alerts/routing.py": routing, "alerts/a.py": alerts})
+    [diag] = codes(bad, "OAC504")
+    assert "source_matchers" in diag.message and diag.location.line == 9
+    good = write_project(tmp_path / "good", {"alerts/routing.py": GOOD_ROUTING, "alerts/a.py": alerts})
+    assert codes(good, "OAC504") == []
+
+
+SCRAPE = """
+    from obs_as_code import Metric, MetricsCatalog, ScrapeJob
+
+    jobs = [ScrapeJob(name="api", targets=["api:80"])]
+    catalog = MetricsCatalog(metrics=[
+        Metric("http_requests_total", "counter", ["status"], jobs=["api"]),
+        Metric("queue_depth", "gauge", [], jobs=["worker"]),
+        Metric("up", "gauge", []),
+    ])
+"""
+
+
+@pytest.mark.parametrize(
+    ("expr", "found"),
+    [
+        ("queue_depth > 10", "no scrape job exposes queue_depth"),
+        ('sum(rate(http_requests_total{job="worker"}[5m])) > 1', 'selected with job="worker"'),
+        ('sum(rate(http_requests_total{job="api"}[5m])) > 1', None),
+        ("up == 0", None),
+        ("unknown_metric > 1", None),
+    ],
+)
+def test_oac505_metric_no_job_exposes(tmp_path: Path, expr: str, found: str | None) -> None:
+    rules = f"""
+        from obs_as_code import AlertRule, RuleGroup
+
+        group = RuleGroup(name="g", rules=[AlertRule(name="A", expr={expr!r}, labels={{"severity": "info"}})])
+    """
+    root = write_project(tmp_path, {"scrape/jobs.py": SCRAPE, "alerts/a.py": rules})
+    diags = codes(root, "OAC505")
+    if found is None:
+        assert diags == []
+    else:
+        [diag] = diags
+        assert found in diag.message and diag.location.file == "alerts/a.py"
+
+
+def test_oac506_undefined_recording_rule_in_rules_and_dashboards(tmp_path: Path) -> None:
+    rules = """
+        from obs_as_code import AlertRule, RecordingRule, RuleGroup
+
+        group = RuleGroup(name="g", rules=[
+            RecordingRule(name="job:errors:rate5m", expr="sum by (job) (rate(errors_total[5m]))"),
+            AlertRule(name="A", expr="job:errors:rate5m > 1 or job:error:rate5m > 1"),
+        ])
+    """
+    dashboard = """
+        from obs_as_code.model.dashboard import DashboardDef
+
+        board = DashboardDef(source={"title": "x", "panels": [
+            {"targets": [{"expr": 'sum(job:errors:rate5m{job=~"${job:regex}"})'}]},
+            {"targets": [{"expr": 'sum(rate(slo:sli_error:ratio_rate5m[$__rate_interval]))'}]},
+        ]})
+    """
+    root = write_project(tmp_path, {"alerts/a.py": rules, "dashboards/d.py": dashboard})
+    diags = codes(root, "OAC506")
+    assert sorted(d.message.split("recording rule ")[1].split(",")[0] for d in diags) == [
+        "job:error:rate5m",
+        "slo:sli_error:ratio_rate5m",
+    ]
+
+
+def test_recorded_names_ignore_strings_ranges_and_variables() -> None:
+    expr = 'sum(rate(a:b:c{x="d:e"}[5m:1m])) / on() ${var:csv} f_g:h offset 5m'
+    assert recorded_names(expr) == {"a:b:c", "f_g:h"}
+
+
+def test_oac507_runbook_files_and_sections(tmp_path: Path) -> None:
+    rules = """
+        from obs_as_code import AlertRule, RuleGroup
+
+        BASE = "https://github.com/opencode-ai/observability/blob/main/docs/runbooks"
+        group = RuleGroup(name="g", rules=[
+            AlertRule(name="A", expr="up == 0", annotations={"runbook_url": f"{BASE}/api.md#a-alert"}),
+            AlertRule(name="B", expr="up == 0", annotations={"runbook_url": f"{BASE}/api.md#missing"}),
+            AlertRule(name="C", expr="up == 0", annotations={"runbook_url": "docs/runbooks/gone.md"}),
+            AlertRule(name="D", expr="up == 0", annotations={"runbook_url": "https://wiki.example.org/D"}),
+        ])
+    """
+    root = write_project(tmp_path, {"alerts/a.py": rules, "docs/runbooks/api.md": "# API\n\n## A alert\n"})
+    diags = codes(root, "OAC507")
+    assert sorted((d.location.line, "section" in d.message) for d in diags) == [(6, True), (7, False)]
+
+
+def test_github_slugs_and_repo_paths() -> None:
+    assert github_slug("OpencodeApiHighErrorRatio") == "opencodeapihigherrorratio"
+    assert github_slug("What to do (first)") == "what-to-do-first"
+    assert repo_path("https://github.com/opencode-ai/observability/blob/main/docs/x.md#y") == "docs/x.md#y"
+    assert repo_path("https://example.org/x") is None
+    assert repo_path("/docs/x.md") == "docs/x.md"
+
+
+def test_oac508_structure_errors(tmp_path: Path) -> None:
+    routing = """
+        from obs_as_code import AlertmanagerConfig, Receiver, Route, TimeInterval, TimeRange
+
+        config = AlertmanagerConfig(
+            route=Route(receiver="default", routes=[
+                Route(receiver="pagr", matchers=['severity="critical"']),
+                Route(receiver="default", matchers=["severity warning"], mute_time_intervals=["nights"]),
+            ]),
+            receivers=[Receiver(name="default"), Receiver(name="default")],
+        )
+        second = AlertmanagerConfig(route=Route(receiver="default"), receivers=[Receiver(name="default")])
+    """
+    root = write_project(tmp_path, {"alerts/routing.py": routing})
+    found = sorted((d.location.line, d.message) for d in codes(root, "OAC508"))
+    messages = " | ".join(m for _, m in found)
+    assert "undefined receiver 'pagr'" in messages
+    assert "invalid matcher 'severity warning'" in messages
+    assert "undefined time interval 'nights'" in messages
+    assert "two receivers are named 'default'" in messages
+    assert "a second AlertmanagerConfig" in messages
+    assert [line for line, m in found if "pagr" in m] == [5]
+    assert compile_project(root).ok is False
+
+
+def test_oac509_test_of_unknown_alert(tmp_path: Path) -> None:
+    module = """
+        from obs_as_code import AlertExpectation, AlertRule, RuleGroup, RuleTest, Series
+
+        group = RuleGroup(name="g", rules=[AlertRule(name="High", expr="x > 1")])
+        quiet = RuleTest(name="quiet", series=[Series("x", "0x5")], alerts=[
+            AlertExpectation(at="5m", alertname="Hgih"),
+            AlertExpectation(at="5m", alertname="High"),
+        ])
+        elsewhere = RuleTest(name="other", series=[], rule_modules=["alerts/none.py"])
+    """
+    root = write_project(tmp_path, {"alerts/a.py": module})
+    found = sorted((d.location.line, d.message) for d in codes(root, "OAC509"))
+    assert [line for line, _ in found] == [5, 8]
+    assert "'Hgih'" in found[0][1] and "alerts/none.py" in found[1][1]

@@ -1,0 +1,144 @@
+"""`oac build`: every error case reported at the user's line, build/ untouched, --check."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from oac_testing import REPO, ProjectFactory, run_oac, tree_snapshot
+
+GOOD_ALERT = """
+from obs_as_code import AlertRule, RuleGroup
+
+g = RuleGroup(name="good", rules=[AlertRule(name="Up", expr="up == 0", for_="5m")])
+"""
+
+
+@pytest.fixture
+def built_project(make_project: ProjectFactory) -> Path:
+    root = make_project({"alerts/good.py": GOOD_ALERT})
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 0, result.output
+    return root
+
+
+CASES = {
+    "invalid PromQL": (
+        {"alerts/bad.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(\n    name="g",\n    rules=[\n        AlertRule(\n            name="A",\n            expr="sum(rate(x[5m])",\n        )\n    ],\n)\n'},
+        ["alerts/bad.py:7:18: OAC108 invalid PromQL in alert 'A' (group 'g'): unclosed left parenthesis"],
+    ),
+    "bad duration": (
+        {"alerts/bad.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up", for_="5 min")])\n'},
+        ["alerts/bad.py:2:68: OAC103 for: invalid duration '5 min'"],
+    ),
+    "duplicate rule": (
+        {"alerts/bad.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[\n    AlertRule(name="A", expr="up"),\n    AlertRule(name="A", expr="up"),\n])\n'},
+        ["alerts/bad.py:4:5: OAC105 duplicate alert 'A' in group 'g' (first declared at alerts/bad.py:3:5)"],
+    ),
+    "duplicate group across modules": (
+        {
+            "alerts/a.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up")])\n',
+            "alerts/b.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="B", expr="up")])\n',
+        },
+        ["alerts/b.py:2:5: OAC106 duplicate rule group name 'g' (also declared in alerts/a.py"],
+    ),
+    "duplicate job": (
+        {"scrape/s.py": 'from obs_as_code import ScrapeJob\na = ScrapeJob(name="api", targets=["a:1"])\nb = ScrapeJob(name="api", targets=["b:1"])\n'},
+        ["scrape/s.py:3:5: OAC107 duplicate scrape job name 'api' (first at scrape/s.py:2:5)"],
+    ),
+    "invalid label name": (
+        {"alerts/bad.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up", labels={"team-name": "x"})])\n'},
+        ["alerts/bad.py:2:70: OAC104 invalid label name 'team-name' in labels"],
+    ),
+    "module raises": (
+        {"alerts/bad.py": 'import os\nTHRESHOLD = float(os.environ["OAC_TEST_SURELY_UNSET"])\n'},
+        ["alerts/bad.py:2:19: OAC101 module alerts/bad.py raised KeyError: 'OAC_TEST_SURELY_UNSET'"],
+    ),
+    "declares nothing": (
+        {"alerts/bad.py": "THRESHOLD = 0.5\n"},
+        ["alerts/bad.py:1:1: OAC102 module alerts/bad.py declares nothing"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_error_cases(case: str, built_project: Path) -> None:
+    files, expected = CASES[case]
+    for rel, text in files.items():
+        (built_project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (built_project / rel).write_text(text)
+    before = tree_snapshot(built_project / "build")
+    result = run_oac("build", "-C", str(built_project))
+    assert result.exit_code == 1
+    for line in expected:
+        assert line in result.stderr, result.stderr
+    assert "build/ left unchanged" in result.stderr
+    assert tree_snapshot(built_project / "build") == before
+    assert not list(built_project.glob("build.tmp-*"))
+
+
+def test_all_errors_in_one_run(make_project: ProjectFactory) -> None:
+    files: dict[str, str] = {}
+    for case, (case_files, _) in CASES.items():
+        for rel, text in case_files.items():
+            files[rel.replace("bad.py", f"{case.replace(' ', '_')}.py")] = text
+    root = make_project(files)
+    result = run_oac("build", "-C", str(root), "--format", "json")
+    assert result.exit_code == 1
+    codes = {d["code"] for d in json.loads(result.stdout)}
+    assert codes == {"OAC101", "OAC102", "OAC103", "OAC104", "OAC105", "OAC106", "OAC107", "OAC108"}
+    assert not (root / "build").exists()
+
+
+def test_literal_secret_is_rejected_and_never_printed(make_project: ProjectFactory) -> None:
+    secret = "s3cr3t-value-do-not-print"
+    root = make_project({"scrape/s.py": f'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"], extra={{"bearer_token": "{secret}"}})\n'})
+    for fmt in ("text", "json", "github", "sarif"):
+        result = run_oac("build", "-C", str(root), "--format", fmt)
+        assert result.exit_code == 1
+        assert "OAC109" in result.output
+        assert secret not in result.output
+
+
+def test_check_reports_stale_files_and_writes_nothing(built_project: Path) -> None:
+    assert run_oac("build", "-C", str(built_project), "--check").exit_code == 0
+    (built_project / "alerts/good.py").write_text(GOOD_ALERT.replace('"5m"', '"10m"'))
+    (built_project / "build/stray.txt").write_text("x")
+    before = tree_snapshot(built_project / "build")
+    result = run_oac("build", "-C", str(built_project), "--check")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "stale: manifest.json",
+        "stale: prometheus/rules/good.yaml",
+        "extra: stray.txt",
+    ]
+    assert tree_snapshot(built_project / "build") == before
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    copies = []
+    for name in ("one", "two"):
+        dest = tmp_path / name
+        shutil.copytree(REPO / "tests/fixtures/projects/full", dest)
+        assert run_oac("build", "-C", str(dest)).exit_code == 0
+        copies.append(tree_snapshot(dest / "build"))
+    assert copies[0] == copies[1]
+
+
+def test_manifest_lists_every_output_with_hash_and_source(built_project: Path) -> None:
+    import hashlib
+
+    manifest = json.loads((built_project / "build/manifest.json").read_text())
+    files = manifest["files"]
+    assert sorted(files) == ["prometheus/prometheus.yml", "prometheus/rules/good.yaml"]
+    for rel, entry in files.items():
+        assert entry["sha256"] == hashlib.sha256((built_project / "build" / rel).read_bytes()).hexdigest()
+    assert files["prometheus/rules/good.yaml"]["sources"] == ["alerts/good.py"]
+
+
+def test_shipped_build_is_fresh() -> None:
+    """build/ is committed: it must be exactly what `oac build` writes."""
+    result = run_oac("build", "-C", str(REPO), "--check")
+    assert result.exit_code == 0, result.stdout + result.stderr

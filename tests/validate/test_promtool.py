@@ -1,0 +1,77 @@
+"""promtool over build/: the shipped build passes; its findings map back to source."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from oac_testing import REPO, ProjectFactory, need_binary, run_oac
+
+pytestmark = pytest.mark.integration
+
+
+def test_shipped_build_passes_promtool() -> None:
+    promtool = need_binary("promtool")
+    rules = sorted(str(p) for p in (REPO / "build/prometheus/rules").glob("*.yaml"))
+    assert rules
+    proc = subprocess.run([promtool, "check", "rules", *rules], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = subprocess.run(
+        [promtool, "check", "config", "--syntax-only", str(REPO / "build/prometheus/prometheus.yml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_full_fixture_passes_oac_validate(tmp_path: Path) -> None:
+    need_binary("promtool")
+    root = tmp_path / "full"
+    shutil.copytree(REPO / "tests/fixtures/projects/full", root)
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    result = run_oac("validate", "-C", str(root))
+    assert result.exit_code == 0, result.stderr
+
+
+def test_promtool_finding_maps_to_the_rule_line(make_project: ProjectFactory) -> None:
+    # promql-parser accepts this; promtool rejects the annotation template
+    # (unknown function), so only validation can find it.
+    need_binary("promtool")
+    root = make_project(
+        {
+            "alerts/api.py": """
+                from obs_as_code import AlertRule, RuleGroup
+
+                api = RuleGroup(
+                    name="api",
+                    rules=[
+                        AlertRule(name="Fine", expr="up == 0"),
+                        AlertRule(
+                            name="Broken",
+                            expr="up == 0",
+                            annotations={"summary": "{{ $value | noSuchFunction }}"},
+                        ),
+                    ],
+                )
+            """
+        }
+    )
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    result = run_oac("validate", "-C", str(root))
+    assert result.exit_code == 1
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("alerts/api.py:10:25: OAC901 promtool check rules: build/prometheus/rules/api.yaml:"), result.stderr
+    assert "noSuchFunction" in first
+
+
+def test_missing_promtool_is_a_usage_error(make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project({"alerts/a.py": "from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name='g', rules=[AlertRule(name='A', expr='up')])\n"})
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("OAC_PROMTOOL", raising=False)
+    result = run_oac("validate", "-C", str(root))
+    assert result.exit_code == 2
+    assert "promtool not found" in result.stderr and "apt-get install prometheus" in result.stderr
