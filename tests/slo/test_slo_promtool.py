@@ -1,8 +1,8 @@
 """Behaviour: the generated rules, fed synthetic traffic by the real promtool.
 
 The cases are declared with the alert-test model (:mod:`obs_as_code.model.tests`)
-and written as a ``promtool test rules`` file here (the renderer of that model
-lives with the alert-testing work). A 99.9% SLO over 30 days with the Google
+and rendered by :mod:`obs_as_code.render.tests` into a ``promtool test rules``
+file (with a 15s evaluation interval where the case needs the shipped cadence). A 99.9% SLO over 30 days with the Google
 table has an error budget of 0.1%: the page needs 1.44% errors over 5m and 1h
 (or 0.6% over 30m and 6h), the ticket 0.3% over 2h and 1d (or 0.1% over 6h and 3d).
 """
@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from slo_support import groups_of, need_promtool, rules_yaml
 
-from obs_as_code.durations import normalize
 from obs_as_code.model.rules import RuleGroup
 from obs_as_code.model.tests import AlertExpectation, ExpectedAlert, RuleTest, Series
+from obs_as_code.render.tests import render_test
 from obs_as_code.serialize import dump_yaml
 from obs_as_code.slo import SLO, Alerting, RatioSLI
 
@@ -75,29 +75,12 @@ def _traffic(phases: list[tuple[int, float]], per_minute: int = 1) -> list[Serie
 
 
 def _promtool_file(tests: list[RuleTest], rule_file: str, evaluation_interval: str) -> dict[str, object]:
-    """The ``promtool test rules`` document for ``tests`` (a local writer of the model)."""
-
-    def alert(exp: AlertExpectation) -> dict[str, object]:
-        return {
-            "eval_time": normalize(exp.at),
-            "alertname": exp.alertname,
-            "exp_alerts": [
-                {"exp_labels": dict(a.labels), "exp_annotations": dict(a.annotations)} for a in exp.alerts
-            ],
-        }
-
+    """The ``promtool test rules`` document for ``tests``: each test group as the
+    alert-test renderer writes it, with this file's evaluation interval."""
     return {
         "rule_files": [rule_file],
         "evaluation_interval": evaluation_interval,
-        "tests": [
-            {
-                "name": t.name,
-                "interval": normalize(t.interval),
-                "input_series": [{"series": s.series, "values": s.values} for s in t.series],
-                "alert_rule_test": [alert(a) for a in t.alerts],
-            }
-            for t in tests
-        ],
+        "tests": [render_test(t, i, {}) for i, t in enumerate(tests)],
     }
 
 
@@ -178,9 +161,8 @@ def test_page_stops_when_the_outage_ends(tmp_path: Path) -> None:
 
 
 def test_shipped_slo_burn_rate_tests(tmp_path: Path) -> None:
-    # The RuleTests declared next to the shipped SLOs (run by `oac test` once
-    # the alert-test renderer is in): every SLO, every burn rate, exactly the
-    # alerts expected.
+    # The RuleTests declared next to the shipped SLOs (`oac test` runs them from
+    # build/tests too): every SLO, every burn rate, exactly the alerts expected.
     from slo_support import REPO
 
     from obs_as_code.pipeline import load
