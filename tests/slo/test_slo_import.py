@@ -6,7 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from slo_support import groups_of
 from test_slo_parity import slos_of_source
 
@@ -141,3 +144,63 @@ def test_latency_sli_is_not_produced_by_importers_but_builds() -> None:
     # Imported specs are ratio or raw; the latency kind is Python-only sugar.
     slo = SLO(service="a", name="b", objective=99, sli=LatencySLI(metric="m", threshold=0.25))
     assert any("le=\"0.25\"" in r.expr for g in groups_of(slo) for r in g.rules)
+
+
+_names = st.from_regex(r"[a-z][a-z0-9-]{0,10}[a-z0-9]", fullmatch=True)
+_text = st.text(st.characters(min_codepoint=32, max_codepoint=126, exclude_characters="\\"), max_size=30)
+_labels = st.dictionaries(st.from_regex(r"[a-z][a-z_]{0,8}", fullmatch=True), _text, max_size=3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    service=_names,
+    name=_names,
+    objective=st.floats(min_value=50, max_value=99.99).map(lambda x: round(x, 3)),
+    labels=_labels,
+    alert_labels=_labels,
+    annotations=st.dictionaries(st.sampled_from(["summary", "runbook", "note"]), _text, max_size=2),
+    multiline=st.booleans(),
+    page_off=st.booleans(),
+)
+def test_sloth_import_round_trips_any_spec(
+    service: str,
+    name: str,
+    objective: float,
+    labels: dict[str, str],
+    alert_labels: dict[str, str],
+    annotations: dict[str, str],
+    multiline: bool,
+    page_off: bool,
+) -> None:
+    error_query = 'sum(rate(req_total{code=~"5.."}[{{.window}}]))'
+    if multiline:
+        error_query = "(\n  " + error_query + "\n)\n"
+    spec = {
+        "version": "prometheus/v1",
+        "service": service,
+        "labels": labels,
+        "slos": [
+            {
+                "name": name,
+                "objective": objective,
+                "sli": {"events": {"error_query": error_query, "total_query": "sum(rate(req_total[{{ .window }}]))"}},
+                "alerting": {
+                    "name": "Burn",
+                    "labels": alert_labels,
+                    "annotations": annotations,
+                    "page_alert": {"disable": page_off},
+                },
+            }
+        ],
+    }
+    (slo,) = slos_of_source(sloth.import_text(yaml.safe_dump(spec), "spec.yaml"))
+    assert (slo.service, slo.name, slo.objective) == (service, name, objective)
+    assert dict(slo.labels) == labels
+    assert isinstance(slo.sli, RatioSLI)
+    assert slo.sli.errors == error_query.replace("{{.window}}", "{window}").strip()
+    assert slo.sli.total == "sum(rate(req_total[{window}]))"
+    assert dict(slo.alerting.labels) == alert_labels and dict(slo.alerting.annotations) == annotations
+    assert slo.alerting.page.disable is page_off
+    # What Sloth would write: no house severity unless the spec gives one.
+    page_sev = slo.alerting.page_severity
+    assert page_sev is None or page_off or "severity" in alert_labels
