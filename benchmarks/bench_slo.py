@@ -32,7 +32,7 @@ from obs_as_code.model.rules import AlertRule, RecordingRule, RuleGroup
 from obs_as_code.pipeline import compile_project
 from obs_as_code.render.prometheus import render_group
 from obs_as_code.serialize import dump_yaml
-from obs_as_code.slo import SLO, Alerting, RatioSLI
+from obs_as_code.slo import SLO, Alerting, RatioSLI, RuleIntervals
 from obs_as_code.slo.generate import generate_slo
 
 #: Sloth v0.16 per SLO with the Google table: 8 SLI + 7 metadata recording rules
@@ -46,8 +46,9 @@ EVAL_S = 15
 HISTORY_S = 6 * 3600
 
 
-def _slo(i: int) -> SLO:
+def _slo(i: int, intervals: RuleIntervals | None = None) -> SLO:
     return SLO(
+        intervals=intervals,
         service=f"svc-{i // 5}",
         name=f"slo-{i}",
         objective=99.9,
@@ -127,6 +128,7 @@ def _prometheus_cost(n: int, groups: list[RuleGroup], work: Path, timeout_s: int
     prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")
     if prometheus is None or promtool is None:
         return {"skipped": "prometheus or promtool not installed (apt-get install prometheus)"}
+    work.mkdir(parents=True, exist_ok=True)
     data = work / "data"
     end = int(time.time()) // STEP_S * STEP_S
     metrics = work / "metrics.om"
@@ -207,9 +209,10 @@ def _prometheus_cost(n: int, groups: list[RuleGroup], work: Path, timeout_s: int
             proc.kill()
 
 
-def run(n: int = 500, evaluate: bool = True) -> dict[str, Any]:
+def run(n: int = 500, evaluate: bool = True, metadata_interval: str | None = None) -> dict[str, Any]:
     """Build ``n`` SLOs, count what they generate and (``evaluate``) measure the
-    rule evaluation cost on a real Prometheus."""
+    rule evaluation cost on a real Prometheus; with ``metadata_interval`` also
+    with the metadata groups evaluated at that interval (``RuleIntervals``)."""
     with tempfile.TemporaryDirectory(prefix="oac-bench-slo-") as tmp:
         work = Path(tmp)
         root = work / "project"
@@ -238,7 +241,11 @@ def run(n: int = 500, evaluate: bool = True) -> dict[str, Any]:
             "sloth_binary": shutil.which("sloth") is not None,
         }
         if evaluate:
-            result["prometheus"] = _prometheus_cost(n, groups, work)
+            result["prometheus"] = _prometheus_cost(n, groups, work / "default")
+            if metadata_interval is not None:
+                slow_meta = RuleIntervals(metadata=metadata_interval)
+                variant = [d for i in range(n) for d in generate_slo(_slo(i, slow_meta))[0] if isinstance(d, RuleGroup)]
+                result[f"prometheus_metadata_every_{metadata_interval}"] = _prometheus_cost(n, variant, work / "meta")
         return result
 
 
@@ -246,8 +253,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--no-eval", action="store_true", help="skip the Prometheus evaluation part")
+    parser.add_argument("--metadata-interval", default=None, help="also measure with metadata groups at this interval (e.g. 1m)")
     args = parser.parse_args()
-    json.dump(run(args.n, evaluate=not args.no_eval), sys.stdout, indent=2)
+    json.dump(run(args.n, evaluate=not args.no_eval, metadata_interval=args.metadata_interval), sys.stdout, indent=2)
     sys.stdout.write("\n")
 
 

@@ -79,6 +79,8 @@ class SLOSpec:
     page: AlertSpec = field(default_factory=AlertSpec)
     ticket: AlertSpec = field(default_factory=AlertSpec)
     alerts: bool = True
+    #: RuleIntervals keywords -> durations.
+    intervals: Mapping[str, str] = field(default_factory=dict)
 
 
 def _alert_options(spec: AlertSpec, indent: str) -> str | None:
@@ -104,6 +106,9 @@ def slo_source(spec: SLOSpec, var: str) -> str:
         lines.append(f"{i1}description={py_str(spec.description)},")
     if spec.labels:
         lines.append(f"{i1}labels={py_dict(spec.labels)},")
+    if spec.intervals:
+        args = ", ".join(f"{k}={py_str(spec.intervals[k])}" for k in ("default", "sli", "metadata", "alerts") if k in spec.intervals)
+        lines.append(f"{i1}intervals=RuleIntervals({args}),")
     if spec.sli_kind == "raw":
         lines.append(f"{i1}sli=RawSLI(error_ratio_query={py_str(spec.queries['raw'])}),")
     else:
@@ -141,6 +146,8 @@ def module_source(specs: Sequence[SLOSpec], origin: str) -> str:
         kinds.add("RawSLI" if spec.sli_kind == "raw" else "RatioSLI")
         if _alert_options(spec.page, "") or _alert_options(spec.ticket, ""):
             kinds.add("AlertOptions")
+        if spec.intervals:
+            kinds.add("RuleIntervals")
     taken: set[str] = set()
     body = "\n\n".join(slo_source(s, identifier(f"{s.service}_{s.name}", taken)) for s in specs)
     head = f'"""SLOs imported from {origin}."""\n\nfrom obs_as_code.slo import {", ".join(sorted(kinds, key=lambda k: (k != "SLO", k)))}\n\n'

@@ -47,6 +47,31 @@ def _from_k8s(value: Any) -> Any:
     return value
 
 
+RULE_INTERVALS = "sloth.dev/contrib/rule_intervals/v1"
+#: Sloth's own generation steps: listing them (with overridePrevious) changes nothing.
+CORE_PLUGINS = frozenset(
+    f"sloth.dev/core/{name}/v1" for name in ("sli_rules", "metadata_rules", "alert_rules", "validate", "noop", "debug")
+)
+_INTERVAL_KEYS = {"default": "default", "sliError": "sli", "metadata": "metadata", "alert": "alerts"}
+
+
+def _plugins(data: Any, where: str) -> dict[str, str]:
+    """The rule intervals a plugin chain sets; other plugins run Go code: refused."""
+    if not data:
+        return {}
+    intervals: dict[str, str] = {}
+    for i, plugin in enumerate((data or {}).get("chain") or []):
+        plugin_id = plugin.get("id") if isinstance(plugin, Mapping) else None
+        if plugin_id in CORE_PLUGINS:
+            continue
+        if plugin_id == RULE_INTERVALS:
+            config = ((plugin.get("config") or {}).get("interval")) or {}
+            intervals.update({_INTERVAL_KEYS[k]: str(v) for k, v in config.items() if k in _INTERVAL_KEYS})
+            continue
+        raise SpecError(f"{where}.chain[{i}]: SLO plugin {plugin_id!r} runs Sloth's Go code and cannot be imported")
+    return intervals
+
+
 def _strings(value: Any, where: str) -> dict[str, str]:
     if value is None:
         return {}
@@ -74,6 +99,7 @@ def specs_from_document(doc: Mapping[str, Any], origin: str, period: str = "30d"
     if not isinstance(service, str) or not service:
         raise SpecError(f"{origin}: service is required")
     group_labels = _strings(doc.get("labels"), f"{origin}: labels")
+    group_intervals = _plugins(doc.get("slo_plugins"), f"{origin}: slo_plugins")
     out: list[SLOSpec] = []
     for i, slo in enumerate(doc.get("slos") or []):
         where = f"{origin}: slos[{i}]"
@@ -119,6 +145,7 @@ def specs_from_document(doc: Mapping[str, Any], origin: str, period: str = "30d"
                 alert_annotations=_strings(alerting.get("annotations"), f"{where}.alerting.annotations"),
                 page=page,
                 ticket=ticket,
+                intervals={**group_intervals, **_plugins(slo.get("plugins"), f"{where}.plugins")},
             )
         )
     if not out:

@@ -9,6 +9,7 @@ from obs_as_code.slo.model import (
     LatencySLI,
     RatioSLI,
     RawSLI,
+    RuleIntervals,
 )
 
-__all__ = ["SLO", "AlertOptions", "Alerting", "CapacityObjective", "LatencySLI", "RatioSLI", "RawSLI"]
+__all__ = ["SLO", "AlertOptions", "Alerting", "CapacityObjective", "LatencySLI", "RatioSLI", "RawSLI", "RuleIntervals"]

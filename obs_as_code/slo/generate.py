@@ -26,7 +26,7 @@ from pathlib import Path
 
 from obs_as_code import names
 from obs_as_code.diagnostics import Diagnostic, error
-from obs_as_code.durations import format_ms
+from obs_as_code.durations import DurationError, format_ms, parse_ms
 from obs_as_code.load import Project
 from obs_as_code.model.base import Definition
 from obs_as_code.model.rules import AlertRule, RecordingRule, Rule, RuleGroup
@@ -133,6 +133,33 @@ def name_problem(slo: SLO) -> Diagnostic | None:
                 "OAC405",
                 f"SLO {kw} {value!r} is not a valid name",
                 hint="use letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+            )
+    return None
+
+
+#: A recorded series not written for this long is stale to every query.
+STALENESS_MS = 5 * 60 * 1000
+
+
+def interval_problem(slo: SLO) -> Diagnostic | None:
+    """OAC405 when a rule interval is not a duration or longer than 5m."""
+    if slo.intervals is None:
+        return None
+    where = slo.intervals.location
+    for kw in ("default", "sli", "metadata", "alerts"):
+        value = getattr(slo.intervals, kw)
+        if value is None:
+            continue
+        try:
+            ms = parse_ms(value)
+        except DurationError as exc:
+            return error(keyword_location(where, kw), "OAC405", f"SLO {slo.id!r}: {kw} interval: {exc}")
+        if not 0 < ms <= STALENESS_MS:
+            return error(
+                keyword_location(where, kw),
+                "OAC405",
+                f"SLO {slo.id!r}: {kw} interval {value!r} is not between 0 and 5m",
+                hint="series recorded less often than every 5 minutes go stale between evaluations",
             )
     return None
 
@@ -286,7 +313,10 @@ def rule_groups(slo: SLO, table: AlertWindows, template: str) -> list[RuleGroup]
     """The three rule groups of one SLO (the alerts group only when it has alerts)."""
 
     def group(stage: str, rules: list[Rule]) -> RuleGroup:
-        return RuleGroup(name=names.slo_rule_group(slo.id, stage), rules=rules, location=slo.location, module=slo.module)
+        interval = slo.intervals.for_stage(stage) if slo.intervals is not None else None
+        return RuleGroup(
+            name=names.slo_rule_group(slo.id, stage), rules=rules, interval=interval, location=slo.location, module=slo.module
+        )
 
     groups = [
         group("sli-recordings", list(sli_rules(slo, table, template))),
@@ -303,9 +333,9 @@ def generate_slo(slo: SLO, root: Path | None = None) -> tuple[list[Definition], 
     cannot be generated."""
     from obs_as_code.slo.dashboard import slo_dashboard
 
-    bad_name = name_problem(slo)
-    if bad_name is not None:
-        return [], [bad_name]
+    bad = name_problem(slo) or interval_problem(slo)
+    if bad is not None:
+        return [], [bad]
     table = resolve_windows(slo, root)
     template = sli_template(slo)
     if isinstance(table, Diagnostic) or isinstance(template, Diagnostic):

@@ -185,6 +185,28 @@ class Alerting(Definition):
     kind: ClassVar[str] = "SLO alerting"
 
 
+@dataclass
+class RuleIntervals(Definition):
+    """Evaluation intervals of the generated rule groups (Sloth's
+    ``rule_intervals`` plugin): ``default`` for all three, or per group. None
+    keeps Prometheus' global ``evaluation_interval``. The metadata series feed
+    dashboards only, so ``metadata="1m"`` saves work without delaying alerts;
+    a slower ``sli`` interval delays the alerts by up to that much. At most 5m:
+    a recorded series goes stale when not written for 5 minutes."""
+
+    default: Duration | None = None
+    sli: Duration | None = None
+    metadata: Duration | None = None
+    alerts: Duration | None = None
+
+    kind: ClassVar[str] = "SLO rule intervals"
+
+    def for_stage(self, stage: str) -> Duration | None:
+        """The interval of one generated group (``sli-recordings`` ...)."""
+        specific = {"sli-recordings": self.sli, "meta-recordings": self.metadata, "alerts": self.alerts}[stage]
+        return specific if specific is not None else self.default
+
+
 def _camel(text: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text) if part)
 
@@ -205,6 +227,8 @@ class SLO(Definition):
     alerting: Alerting = field(default_factory=Alerting)
     #: A custom windows table file (same format as ``obs_as_code/slo/windows``).
     windows: str | None = None
+    #: Evaluation intervals of the generated groups (default: the global one).
+    intervals: RuleIntervals | None = None
     #: Generate the SLO's dashboard.
     dashboard: bool = True
 

@@ -27,7 +27,7 @@ from obs_as_code import PrometheusConfig, ScrapeJob
 config = PrometheusConfig(scrape_interval="15s")
 jobs = [ScrapeJob(name="api", targets=["api:80"]), ScrapeJob(name="batch", targets=["b:80"], scrape_interval="2m")]
 '''
-HEAD = "from obs_as_code.slo import SLO, LatencySLI, RatioSLI, RawSLI\n"
+HEAD = "from obs_as_code.slo import SLO, LatencySLI, RatioSLI, RawSLI, RuleIntervals\n"
 GOOD_RATIO = 'RatioSLI(errors=\'http_requests_total{job="api", code=~"5.."}\', total=\'http_requests_total{job="api"}\')'
 
 CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
@@ -93,6 +93,11 @@ CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
         "    errors='sum(rate(http_requests_total{job=\"api\",code=~\"5..\"}[{{.window}}]))',\n"
         "    total='sum(rate(http_requests_total{job=\"api\"}[{window}]))',\n))\n",
         [("OAC405", 3)],
+    ),
+    "interval-too-long": (
+        HEAD + f'bad = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO},\n'
+        '          intervals=RuleIntervals(sli="30s",\n                                  metadata="10m"))\n',
+        [("OAC405", 4)],
     ),
     "bad-name": (
         HEAD + f'bad = SLO(service="api", name="checkout availability", objective=99, sli={GOOD_RATIO})\n',

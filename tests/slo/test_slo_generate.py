@@ -23,6 +23,7 @@ from obs_as_code.slo import (
     LatencySLI,
     RatioSLI,
     RawSLI,
+    RuleIntervals,
 )
 from obs_as_code.slo.generate import generate_slo
 
@@ -238,3 +239,9 @@ def test_every_generated_expression_parses(objective: float, period: str, servic
     page = _alerts([d for d in generated if isinstance(d, RuleGroup)])[0]
     budget = (100 - objective) / 100
     assert _thresholds(page.expr)[0][1] == pytest.approx({"7d": 13.44, "28d": 13.44, "30d": 14.4}[period] * budget, rel=1e-9)
+
+
+def test_rule_intervals_per_group() -> None:
+    groups = groups_of(_slo(intervals=RuleIntervals(default="30s", metadata="1m")))
+    assert [g.interval for g in groups] == ["30s", "1m", "30s"]
+    assert [g.interval for g in groups_of(_slo())] == [None, None, None]

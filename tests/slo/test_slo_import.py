@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -204,3 +205,26 @@ def test_sloth_import_round_trips_any_spec(
     # What Sloth would write: no house severity unless the spec gives one.
     page_sev = slo.alerting.page_severity
     assert page_sev is None or page_off or "severity" in alert_labels
+
+
+def test_sloth_plugins_rule_intervals_mapped_others_refused() -> None:
+    spec: dict[str, Any] = {
+        "version": "prometheus/v1",
+        "service": "svc",
+        "slo_plugins": {"chain": [{"id": "sloth.dev/contrib/rule_intervals/v1", "config": {"interval": {"default": "1m", "metadata": "2m"}}}]},
+        "slos": [
+            {
+                "name": "a",
+                "objective": 99,
+                "plugins": {"chain": [{"id": "sloth.dev/core/sli_rules/v1"}, {"id": "sloth.dev/contrib/rule_intervals/v1", "config": {"interval": {"alert": "30s"}}}]},
+                "sli": {"raw": {"error_ratio_query": "x[{{.window}}]"}},
+                "alerting": {"name": "A"},
+            }
+        ],
+    }
+    (slo,) = slos_of_source(sloth.import_text(yaml.safe_dump(spec), "s.yaml"))
+    assert slo.intervals is not None
+    assert (slo.intervals.default, slo.intervals.metadata, slo.intervals.alerts, slo.intervals.sli) == ("1m", "2m", "30s", None)
+    spec["slos"][0]["plugins"] = {"chain": [{"id": "sloth.dev/contrib/denominator_corrected_rules/v1"}]}
+    with pytest.raises(SpecError, match="denominator_corrected_rules"):
+        sloth.import_text(yaml.safe_dump(spec), "s.yaml")
