@@ -71,6 +71,27 @@ def valid_uid(uid: str) -> bool:
     return bool(UID_RE.match(uid))
 
 
+def slo_id(service: str, name: str) -> str:
+    """An SLO's id, as Sloth spells it (the ``sloth_id`` label): ``service-name``."""
+    return f"{service}-{name}"
+
+
+#: Rule group stages of a generated SLO (Sloth's three groups).
+SLO_GROUP_STAGES = ("sli-recordings", "meta-recordings", "alerts")
+
+
+def slo_rule_group(slo_id: str, stage: str) -> str:
+    """Name of one of the rule groups generated for an SLO (``slo-alerts-<id>``)."""
+    if stage not in SLO_GROUP_STAGES:
+        raise ValueError(f"unknown SLO rule group stage {stage!r}")
+    return f"slo-{stage}-{slo_id}"
+
+
+def slo_dashboard_uid(slo_id: str) -> str:
+    """Stable UID of the dashboard generated for an SLO."""
+    return _shorten("slo-" + slug(slo_id), UID_MAX)
+
+
 #: Output path (relative to ``build/``) of the Alertmanager configuration.
 ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
 

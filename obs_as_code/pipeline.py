@@ -22,7 +22,9 @@ from obs_as_code.source import project_root
 
 #: (Project) -> diagnostics. Generators add definitions derived from others
 #: (an SLO becomes rule groups and a dashboard) before checks and rendering.
-GENERATORS: list[str] = []
+GENERATORS: list[str] = [
+    "obs_as_code.slo.generate:generate",
+]
 
 #: (Project) -> list[Artifact] | (list[Artifact], list[Diagnostic]).
 RENDERERS: list[str] = [

@@ -31,10 +31,10 @@ SHORT_HELP: dict[str, str] = {
     "diff": "Show what `oac publish` would change in Grafana (per folder, dashboard, panel).",
     "publish": "Publish build/ to Grafana: folders, dashboards, datasources; idempotent.",
     "test": "Run alert unit tests (promtool) and routing tests (amtool).",
-    "import": "Turn existing dashboard JSON (and more) into Python modules.",
     "e2e": "Run scenarios on a real Prometheus and Alertmanager; assert what fires and who is notified.",
     "backtest": "Replay the alert rules over a recorded OpenMetrics history; list firings and pages.",
     "preview": "Write a docker-compose stack (Prometheus, Alertmanager, Grafana, Loki, Tempo ...) for build/.",
+    "import": "Turn existing dashboard JSON and SLO specs (Sloth, OpenSLO) into Python modules.",
 }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from obs_as_code.cli._common import project_option
+from obs_as_code.cli.import_slo_cmd import import_openslo, import_sloth
 
 
 @click.group("import")
@@ -42,3 +43,7 @@ def import_dashboard(project: Path, file: Path, output: Path | None) -> None:
         click.echo(f"oac import dashboard: round-trip differs: {line}", err=True)
     if problems:
         sys.exit(1)
+
+
+import_group.add_command(import_sloth)
+import_group.add_command(import_openslo)

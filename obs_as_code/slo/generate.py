@@ -1,0 +1,358 @@
+"""SLO -> rule groups (and a dashboard): the generate stage.
+
+For each :class:`~obs_as_code.slo.model.SLO` the generator adds three rule groups
+to the project, with the rule and label names Sloth uses, so dashboards and
+alert routes written for Sloth work on this output:
+
+- ``slo-sli-recordings-<id>``: ``slo:sli_error:ratio_rate<w>`` for every window
+  of the period's windows table (5m 30m 1h 2h 6h 1d 3d for the Google tables),
+  and the whole period computed from the shortest window's series
+  (``sum_over_time`` / ``count_over_time``), never from a ``rate()`` over a
+  month of raw samples;
+- ``slo-meta-recordings-<id>``: objective, error budget, period in days, current
+  and period burn rate, remaining error budget and ``sloth_slo_info``;
+- ``slo-alerts-<id>``: the multiwindow multi-burn-rate page and ticket alerts.
+
+Every factor comes from the windows table (:mod:`obs_as_code.slo.windows`).
+Generated definitions carry the SLO's module and location, so a finding in a
+generated rule points at the SLO (or its SLI) in the user's file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from obs_as_code import names
+from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.durations import DurationError, format_ms, parse_ms
+from obs_as_code.load import Project
+from obs_as_code.model.base import Definition
+from obs_as_code.model.rules import AlertRule, RecordingRule, Rule, RuleGroup
+from obs_as_code.slo import windows as windows_table
+from obs_as_code.slo.model import (
+    SLO,
+    SLOTH_WINDOW_RE,
+    AlertOptions,
+    LatencySLI,
+    RatioSLI,
+    RawSLI,
+    has_window,
+    is_selector,
+    render_window,
+)
+from obs_as_code.slo.windows import AlertWindow, AlertWindows, WindowsError
+from obs_as_code.source import SourceLocation, keyword_location
+
+# Metric and label names shared with Sloth (its pkg/common/conventions).
+SLI_ERROR = "slo:sli_error:ratio_rate"
+OBJECTIVE = "slo:objective:ratio"
+ERROR_BUDGET = "slo:error_budget:ratio"
+PERIOD_DAYS = "slo:time_period:days"
+CURRENT_BURN = "slo:current_burn_rate:ratio"
+PERIOD_BURN = "slo:period_burn_rate:ratio"
+BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
+INFO = "sloth_slo_info"
+L_ID, L_SLO, L_SERVICE, L_WINDOW, L_SEVERITY = "sloth_id", "sloth_slo", "sloth_service", "sloth_window", "sloth_severity"
+#: Written into ``sloth_slo_info`` so tooling can tell our output from Sloth's.
+SPEC = "obs-as-code/slo/v1"
+MODE = "obs-as-code"
+VERSION = "v1"
+
+DAY_MS = 24 * 3600 * 1000
+
+
+def num(value: float) -> str:
+    """A float as PromQL text, without binary noise (``0.001``, not ``0.0009999999999999432``)."""
+    return f"{value:.12g}"
+
+
+def sli_metric(window: str) -> str:
+    """``slo:sli_error:ratio_rate5m``."""
+    return f"{SLI_ERROR}{window}"
+
+
+def id_labels(slo: SLO) -> dict[str, str]:
+    """The labels identifying an SLO's series (``sloth_id``, ``sloth_slo``, ``sloth_service``)."""
+    return {L_ID: slo.id, L_SERVICE: slo.service, L_SLO: slo.name}
+
+
+def prom_filter(labels: Mapping[str, str]) -> str:
+    """``{a="1", b="2"}``: sorted, quoted as Prometheus prints a label set."""
+    def quote(v: str) -> str:
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+    return "{" + ", ".join(f"{k}={quote(labels[k])}" for k in sorted(labels)) + "}"
+
+
+def _labels(slo: SLO, **extra: str) -> dict[str, str]:
+    # The SLO's own labels may not override the identifying ones.
+    return {**slo.labels, **id_labels(slo), **extra}
+
+
+def error_budget_ratio(slo: SLO) -> float:
+    """The error budget as a ratio (``0.001`` for 99.9)."""
+    return (100.0 - slo.objective) / 100.0
+
+
+def resolve_windows(slo: SLO, root: Path | None) -> AlertWindows | Diagnostic:
+    """The windows table of an SLO, or the OAC405 diagnostic saying why there is none."""
+    if slo.windows is not None:
+        path = Path(slo.windows)
+        if not path.is_absolute() and root is not None:
+            path = root / path
+        try:
+            table = AlertWindows.load(path)
+        except (OSError, WindowsError) as exc:
+            return error(keyword_location(slo.location, "windows"), "OAC405", f"SLO {slo.id!r}: cannot use windows table: {exc}")
+        return table
+    found = windows_table.for_period(slo.period)
+    if found is None:
+        return error(
+            keyword_location(slo.location, "period"),
+            "OAC405",
+            f"SLO {slo.id!r}: no burn-rate windows table for period {slo.period!r}",
+            hint=f"use one of {', '.join(windows_table.supported_periods())}, or give windows= a table file",
+        )
+    return found
+
+
+#: Sloth's rule for SLO and service names: they become label values, rule group
+#: names and dashboard UIDs.
+NAME_RE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+
+
+def name_problem(slo: SLO) -> Diagnostic | None:
+    """OAC405 when the service or SLO name is not a safe name."""
+    for kw in ("service", "name"):
+        value = getattr(slo, kw)
+        if not isinstance(value, str) or not NAME_RE.match(value):
+            return error(
+                keyword_location(slo.location, kw),
+                "OAC405",
+                f"SLO {kw} {value!r} is not a valid name",
+                hint="use letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+            )
+    return None
+
+
+#: A recorded series not written for this long is stale to every query.
+STALENESS_MS = 5 * 60 * 1000
+
+
+def interval_problem(slo: SLO) -> Diagnostic | None:
+    """OAC405 when a rule interval is not a duration or longer than 5m."""
+    if slo.intervals is None:
+        return None
+    where = slo.intervals.location
+    for kw in ("default", "sli", "metadata", "alerts"):
+        value = getattr(slo.intervals, kw)
+        if value is None:
+            continue
+        try:
+            ms = parse_ms(value)
+        except DurationError as exc:
+            return error(keyword_location(where, kw), "OAC405", f"SLO {slo.id!r}: {kw} interval: {exc}")
+        if not 0 < ms <= STALENESS_MS:
+            return error(
+                keyword_location(where, kw),
+                "OAC405",
+                f"SLO {slo.id!r}: {kw} interval {value!r} is not between 0 and 5m",
+                hint="series recorded less often than every 5 minutes go stale between evaluations",
+            )
+    return None
+
+
+def sli_template(slo: SLO) -> str | Diagnostic:
+    """The SLI's error-ratio template over ``{window}``, or OAC405 when unusable."""
+    sli = slo.sli
+    where = sli.location if isinstance(sli, Definition) else slo.location
+    if isinstance(sli, RatioSLI):
+        if (sli.errors is None) == (sli.good is None):
+            return error(where, "OAC405", f"SLO {slo.id!r}: a RatioSLI needs exactly one of errors= and good=")
+        for kw, query in (("errors", sli.errors), ("good", sli.good), ("total", sli.total)):
+            if query is not None and not has_window(query) and not is_selector(query):
+                return _no_window(slo, keyword_location(where, kw), kw, query)
+    elif isinstance(sli, RawSLI):
+        if not has_window(sli.error_ratio_query):
+            return _no_window(slo, keyword_location(where, "error_ratio_query"), "error_ratio_query", sli.error_ratio_query)
+    elif not isinstance(sli, LatencySLI):
+        return error(slo.location, "OAC405", f"SLO {slo.id!r}: sli must be a RatioSLI, LatencySLI or RawSLI, not {type(sli).__name__}")
+    return sli.error_ratio()
+
+
+def _no_window(slo: SLO, where: SourceLocation, kw: str, query: str) -> Diagnostic:
+    sloth = SLOTH_WINDOW_RE.search(query) is not None
+    return error(
+        where,
+        "OAC405",
+        f"SLO {slo.id!r}: the {kw} query has no {{window}} placeholder and is not a bare metric selector",
+        hint="write Sloth's {{.window}} as {window}" if sloth else "write the range as [{window}], e.g. sum(rate(x_total[{window}]))",
+    )
+
+
+def sli_rules(slo: SLO, table: AlertWindows, template: str) -> list[RecordingRule]:
+    """One error-ratio series per window, and the period's from the shortest one."""
+    where = slo.sli.location if isinstance(slo.sli, Definition) else slo.location
+    rules: list[RecordingRule] = []
+    for ms in table.windows_ms():
+        window = format_ms(ms)
+        expr = render_window(template, window)
+        rules.append(
+            RecordingRule(
+                name=sli_metric(window),
+                expr=f"({expr})" if isinstance(slo.sli, RawSLI) else expr,
+                labels=_labels(slo, **{L_WINDOW: window}),
+                location=where,
+                module=slo.module,
+            )
+        )
+    # The period: the average of the shortest window's ratio over the period
+    # (sum/count rather than avg_over_time so the series keeps Sloth's shape),
+    # which costs one cheap scan of a recorded series instead of a month of raw data.
+    period = table.period
+    short = prom_filter(id_labels(slo))
+    base = f"{sli_metric(format_ms(table.shortest_ms))}{short}[{period}]"
+    rules.append(
+        RecordingRule(
+            name=sli_metric(period),
+            expr=f"sum_over_time({base})\n/ ignoring ({L_WINDOW})\ncount_over_time({base})",
+            labels=_labels(slo, **{L_WINDOW: period}),
+            location=slo.location,
+            module=slo.module,
+        )
+    )
+    return rules
+
+
+def meta_rules(slo: SLO, table: AlertWindows) -> list[RecordingRule]:
+    """Objective, budget, period, burn rates, remaining budget and info."""
+    ratio = num(slo.objective / 100.0)
+    flt = prom_filter(id_labels(slo))
+
+    def burn(window: str) -> str:
+        return (
+            f"{sli_metric(window)}{flt}\n"
+            f"/ on({L_ID}, {L_SLO}, {L_SERVICE}) group_left\n"
+            f"{ERROR_BUDGET}{flt}"
+        )
+
+    def rule(name: str, expr: str, **extra: str) -> RecordingRule:
+        return RecordingRule(name=name, expr=expr, labels=_labels(slo, **extra), location=slo.location, module=slo.module)
+
+    return [
+        rule(OBJECTIVE, f"vector({ratio})"),
+        rule(ERROR_BUDGET, f"vector(1-{ratio})"),
+        rule(PERIOD_DAYS, f"vector({num(table.period_ms / DAY_MS)})"),
+        rule(CURRENT_BURN, burn(format_ms(table.shortest_ms))),
+        rule(PERIOD_BURN, burn(table.period)),
+        rule(BUDGET_REMAINING, f"1 - {PERIOD_BURN}{flt}"),
+        rule(
+            INFO,
+            "vector(1)",
+            sloth_version=VERSION,
+            sloth_mode=MODE,
+            sloth_spec=SPEC,
+            sloth_objective=f"{slo.objective:.15g}",
+        ),
+    ]
+
+
+def mwmb_expr(slo: SLO, table: AlertWindows, quick: AlertWindow, slow: AlertWindow) -> str:
+    """The multiwindow multi-burn-rate condition of one alert (two window pairs)."""
+    flt = prom_filter(id_labels(slo))
+    budget = num(error_budget_ratio(slo))
+
+    def cond(window_ms: int, pair: AlertWindow) -> str:
+        factor = num(pair.factor(table.period_ms))
+        return f"max({sli_metric(format_ms(window_ms))}{flt} > ({factor} * {budget})) without ({L_WINDOW})"
+
+    def block(pair: AlertWindow) -> str:
+        return f"(\n    {cond(pair.short_ms, pair)}\n    and\n    {cond(pair.long_ms, pair)}\n)"
+
+    return f"{block(quick)}\nor\n{block(slow)}"
+
+
+def alert_rules(slo: SLO, table: AlertWindows) -> list[AlertRule]:
+    """The page and ticket alerts (none when alerting is disabled)."""
+    alerting = slo.alerting
+    if alerting.disable:
+        return []
+    out: list[AlertRule] = []
+    specs: list[tuple[str, AlertOptions, AlertWindow, AlertWindow, str | None]] = [
+        ("page", alerting.page, table.page_quick, table.page_slow, alerting.page_severity),
+        ("ticket", alerting.ticket, table.ticket_quick, table.ticket_slow, alerting.ticket_severity),
+    ]
+    for severity, options, quick, slow, house_severity in specs:
+        if options.disable:
+            continue
+        labels = {**alerting.labels, **options.labels}
+        if house_severity is not None:
+            labels.setdefault("severity", house_severity)
+        annotations = {
+            "title": f"({severity}) {{{{$labels.{L_SERVICE}}}}} {{{{$labels.{L_SLO}}}}} SLO error budget burn rate is too fast.",
+            "summary": f"{{{{$labels.{L_SERVICE}}}}} {{{{$labels.{L_SLO}}}}} SLO error budget burn rate is over expected.",
+            **alerting.annotations,
+            **options.annotations,
+        }
+        out.append(
+            AlertRule(
+                name=slo.alert_name(options),
+                expr=mwmb_expr(slo, table, quick, slow),
+                labels={**labels, L_SEVERITY: severity},
+                annotations=annotations,
+                location=options.location if options.labels or options.name else slo.location,
+                module=slo.module,
+            )
+        )
+    return out
+
+
+def rule_groups(slo: SLO, table: AlertWindows, template: str) -> list[RuleGroup]:
+    """The three rule groups of one SLO (the alerts group only when it has alerts)."""
+
+    def group(stage: str, rules: list[Rule]) -> RuleGroup:
+        interval = slo.intervals.for_stage(stage) if slo.intervals is not None else None
+        return RuleGroup(
+            name=names.slo_rule_group(slo.id, stage), rules=rules, interval=interval, location=slo.location, module=slo.module
+        )
+
+    groups = [
+        group("sli-recordings", list(sli_rules(slo, table, template))),
+        group("meta-recordings", list(meta_rules(slo, table))),
+    ]
+    alerts = alert_rules(slo, table)
+    if alerts:
+        groups.append(group("alerts", list(alerts)))
+    return groups
+
+
+def generate_slo(slo: SLO, root: Path | None = None) -> tuple[list[Definition], list[Diagnostic]]:
+    """Rule groups (and dashboard) of one SLO, or the diagnostics saying why it
+    cannot be generated."""
+    from obs_as_code.slo.dashboard import slo_dashboard
+
+    bad = name_problem(slo) or interval_problem(slo)
+    if bad is not None:
+        return [], [bad]
+    table = resolve_windows(slo, root)
+    template = sli_template(slo)
+    if isinstance(table, Diagnostic) or isinstance(template, Diagnostic):
+        return [], [x for x in (table, template) if isinstance(x, Diagnostic)]
+    out: list[Definition] = list(rule_groups(slo, table, template))
+    if slo.dashboard:
+        out.append(slo_dashboard(slo, table))
+    return out, []
+
+
+def generate(project: Project) -> list[Diagnostic]:
+    """The pipeline generator: add every SLO's rule groups and dashboard to ``project``."""
+    diagnostics: list[Diagnostic] = []
+    added: list[Definition] = []
+    for slo in project.all(SLO):
+        generated, problems = generate_slo(slo, project.root)
+        diagnostics.extend(problems)
+        added.extend(generated)
+    project.definitions.extend(added)
+    return diagnostics

@@ -1,0 +1,114 @@
+"""Behaviour tests of an SLO's alerts, declared with the alert-test model.
+
+:func:`burn_rate_tests` feeds an SLO synthetic traffic at four burn rates of its
+error budget and says which alerts must fire: at half the budget rate nothing,
+at 5 times only the ticket (over the ticket factor 3, under the page's 6 and
+14.4), at 15 times the page and the ticket, and with (nearly) every request
+failing both. For a 99.9% SLO these are 0.05%, 0.5%, 1.5% and 20% errors. The
+tests are :class:`~obs_as_code.model.tests.RuleTest` definitions: declared in a
+``slos/`` module they run with ``oac test`` next to the other alert tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from obs_as_code.model.tests import AlertExpectation, ExpectedAlert, RuleTest, Series
+from obs_as_code.slo.generate import L_SERVICE, L_SLO, alert_rules, error_budget_ratio, id_labels
+from obs_as_code.slo.model import SLO
+from obs_as_code.slo.windows import for_period
+from obs_as_code.source import capture
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A steady burn rate and the alerts (``sloth_severity`` values) it must fire."""
+
+    burn: float
+    fires: tuple[str, ...]
+
+
+#: Valid for the Google tables (7d, 28d, 30d): page factors >= 3.5, ticket
+#: factors <= 3 and the slow ticket factor <= 1.
+SCENARIOS = (
+    Scenario(0.5, ()),
+    Scenario(5, ("ticket",)),
+    Scenario(15, ("page", "ticket")),
+    Scenario(200, ("page", "ticket")),
+)
+REQUESTS_PER_MINUTE = 100_000
+MINUTES = 61
+
+
+def _render(template: str, labels: dict[str, str]) -> str:
+    # The annotations generated for SLO alerts only use these two labels.
+    return template.replace("{{$labels." + L_SERVICE + "}}", labels[L_SERVICE]).replace(
+        "{{$labels." + L_SLO + "}}", labels[L_SLO]
+    )
+
+
+def expected_alerts(slo: SLO, fires: tuple[str, ...]) -> list[ExpectedAlert]:
+    """The alerts of ``slo`` with these severities, labels and annotations as they fire."""
+    table = for_period(slo.period)
+    if table is None:
+        raise ValueError(f"SLO {slo.id!r}: no windows table for period {slo.period!r}")
+    series_labels = {**slo.labels, **id_labels(slo)}
+    out = []
+    for rule in alert_rules(slo, table):
+        if rule.labels.get("sloth_severity") in fires:
+            labels = {**series_labels, **rule.labels}
+            annotations = {k: _render(v, labels) for k, v in rule.annotations.items()}
+            out.append(ExpectedAlert(labels=labels, annotations=annotations))
+    return out
+
+
+def burn_rate_tests(slo: SLO, *, good: str | None = None, bad: str | None = None, total: str | None = None) -> list[RuleTest]:
+    """One test per :data:`SCENARIOS` entry.
+
+    Give two of the three counters, as series selectors with concrete label
+    values: ``bad`` and ``good`` when the SLI's total sums both (``status="500"``
+    and ``status="200"``), ``good`` and ``total`` when it reads good events within
+    all events (a latency bucket and ``_count``), ``bad`` and ``total`` when
+    failures are counted apart from all events.
+    """
+    given = {k: v for k, v in (("good", good), ("bad", bad), ("total", total)) if v is not None}
+    if len(given) != 2:
+        raise ValueError("give exactly two of good=, bad= and total=")
+    location = capture()
+    budget = error_budget_ratio(slo)
+    table = for_period(slo.period)
+    if table is None:
+        raise ValueError(f"SLO {slo.id!r}: no windows table for period {slo.period!r}")
+    names = {rule.name for rule in alert_rules(slo, table)}
+    tests = []
+    for scenario in SCENARIOS:
+        ratio = min(scenario.burn * budget, 1.0)
+        errors = round(REQUESTS_PER_MINUTE * ratio)
+        oks = REQUESTS_PER_MINUTE - errors
+        per_minute = {"good": oks, "bad": errors, "total": REQUESTS_PER_MINUTE}
+        series = [Series(sel, f"0+{per_minute[kind]}x{MINUTES}", location=location) for kind, sel in given.items()]
+        fired = expected_alerts(slo, scenario.fires)
+        checks = [
+            AlertExpectation(at=at, alertname=name, alerts=[a for a in fired if _named(slo, a, name)], location=location)
+            for at in ("10m", "60m")
+            for name in sorted(names)
+        ]
+        what = {0: "nothing fires", 1: f"only the {scenario.fires[0] if scenario.fires else ''} fires"}.get(
+            len(scenario.fires), " and ".join(scenario.fires) + " fire"
+        )
+        tests.append(
+            RuleTest(
+                name=f"{slo.id}: {ratio * 100:.6g}% errors (burn rate {scenario.burn:g}): {what}",
+                series=series,
+                interval="1m",
+                alerts=checks,
+                location=location,
+            )
+        )
+    return tests
+
+
+def _named(slo: SLO, alert: ExpectedAlert, name: str) -> bool:
+    severity = alert.labels.get("sloth_severity")
+    options = slo.alerting.page if severity == "page" else slo.alerting.ticket
+    return slo.alert_name(options) == name

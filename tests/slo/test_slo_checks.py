@@ -1,0 +1,149 @@
+"""The SLO checks (OAC401-404) and the generator's OAC405, on throwaway projects.
+
+Each case is a small project; the exact diagnostics of all cases are kept in
+``golden/checks.txt`` (pint-style snapshot): a changed message is a reviewed diff.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from slo_support import check_golden, make_project
+
+from obs_as_code.diagnostics import Diagnostic
+from obs_as_code.pipeline import compile_project
+
+CATALOG = '''
+from obs_as_code import Metric, MetricsCatalog
+catalog = MetricsCatalog(metrics=[
+    Metric("http_requests_total", "counter", ["job", "code"], jobs=["api"]),
+    Metric("http_request_duration_seconds", "histogram", ["job"], buckets=(0.1, 0.5, 1), jobs=["api"]),
+    Metric("queue_depth", "gauge", [], jobs=["api"]),
+])
+'''
+SCRAPE = '''
+from obs_as_code import PrometheusConfig, ScrapeJob
+config = PrometheusConfig(scrape_interval="15s")
+jobs = [ScrapeJob(name="api", targets=["api:80"]), ScrapeJob(name="batch", targets=["b:80"], scrape_interval="2m")]
+'''
+HEAD = "from obs_as_code.slo import SLO, LatencySLI, RatioSLI, RawSLI, RuleIntervals\n"
+GOOD_RATIO = 'RatioSLI(errors=\'http_requests_total{job="api", code=~"5.."}\', total=\'http_requests_total{job="api"}\')'
+
+CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
+    "good": (
+        HEAD + f'ok = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\n',
+        [],
+    ),
+    "objective-ratio": (
+        HEAD + "bad = SLO(\n    service=\"api\",\n    name=\"a\",\n    objective=0.999 * 1000 / 10 + 1,\n"
+        f"    sli={GOOD_RATIO},\n)\n",
+        [("OAC401", 5)],
+    ),
+    "objective-looks-like-ratio": (
+        HEAD + f'warn = SLO(service="api", name="a", objective=0.999, sli={GOOD_RATIO})\n',
+        [("OAC401", 2)],
+    ),
+    "objective-zero": (HEAD + f'bad = SLO(service="api", name="a", objective=0, sli={GOOD_RATIO})\n', [("OAC401", 2)]),
+    "latency-bucket": (
+        HEAD + "bad = SLO(service=\"api\", name=\"l\", objective=95, sli=LatencySLI(\n"
+        "    metric=\"http_request_duration_seconds\",\n    threshold=0.3,\n    selector='job=\"api\"',\n))\n",
+        [("OAC402", 4)],
+    ),
+    "latency-not-histogram": (
+        HEAD + 'bad = SLO(service="api", name="l", objective=95, sli=LatencySLI(metric="queue_depth", threshold=1))\n',
+        [("OAC402", 2)],
+    ),
+    "latency-good": (
+        HEAD + "ok = SLO(service=\"api\", name=\"l\", objective=95, sli=LatencySLI(metric=\"http_request_duration_seconds\", threshold=0.5, selector='job=\"api\"'))\n",
+        [],
+    ),
+    "ratio-other-job": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    errors='http_requests_total{job=\"web\", code=~\"5..\"}',\n    total='http_requests_total{job=\"api\"}',\n))\n",
+        [("OAC403", 3)],
+    ),
+    "ratio-grouping": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    errors='sum by (code) (rate(http_requests_total{job=\"api\", code=~\"5..\"}[{window}]))',\n"
+        "    total='sum(rate(http_requests_total{job=\"api\"}[{window}]))',\n))\n",
+        [("OAC403", 3)],
+    ),
+    "ratio-good-query": (
+        HEAD + "ok = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    good='http_requests_total{job=\"api\", code!~\"5..\"}',\n    total='http_requests_total{job=\"api\"}',\n))\n",
+        [],
+    ),
+    "slow-scrape": (
+        HEAD + "bad = SLO(\n    service=\"batch\",\n    name=\"s\",\n    objective=99,\n    period=\"30d\",\n"
+        "    sli=RatioSLI(errors='failed_total{job=\"batch\"}', total='runs_total{job=\"batch\"}'),\n)\n",
+        [("OAC404", 6)],
+    ),
+    "period-without-table": (
+        HEAD + f'bad = SLO(service="api", name="a", objective=99, period="14d", sli={GOOD_RATIO})\n',
+        [("OAC405", 2)],
+    ),
+    "no-window": (
+        HEAD + "bad = SLO(service=\"api\", name=\"r\", objective=99, sli=RawSLI(\n"
+        "    error_ratio_query='1 - avg(up{job=\"api\"})',\n))\n",
+        [("OAC405", 3)],
+    ),
+    "sloth-window": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    errors='sum(rate(http_requests_total{job=\"api\",code=~\"5..\"}[{{.window}}]))',\n"
+        "    total='sum(rate(http_requests_total{job=\"api\"}[{window}]))',\n))\n",
+        [("OAC405", 3)],
+    ),
+    "interval-too-long": (
+        HEAD + f'bad = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO},\n'
+        '          intervals=RuleIntervals(sli="30s",\n                                  metadata="10m"))\n',
+        [("OAC405", 4)],
+    ),
+    "bad-name": (
+        HEAD + f'bad = SLO(service="api", name="checkout availability", objective=99, sli={GOOD_RATIO})\n',
+        [("OAC405", 2)],
+    ),
+    "both-errors-and-good": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(errors='x', good='y', total='z'))\n",
+        [("OAC405", 2)],
+    ),
+}
+
+
+def _slo_diagnostics(root: Path, source: str) -> list[Diagnostic]:
+    make_project(root, {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+    compiled = compile_project(root)
+    return [d for d in compiled.diagnostics if d.code.startswith("OAC4") or d.code == "OAC101"]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_check_reports_at_the_line(tmp_path: Path, case: str) -> None:
+    source, expected = CASES[case]
+    found = _slo_diagnostics(tmp_path / "proj", source)
+    assert [(d.code, d.location.line) for d in found] == expected, [str(d) for d in found]
+    assert all(d.location.file == "slos/case.py" for d in found)
+
+
+def test_diagnostics_snapshot(tmp_path: Path) -> None:
+    lines: list[str] = []
+    for i, case in enumerate(sorted(CASES)):
+        for d in _slo_diagnostics(tmp_path / f"c{i}", CASES[case][0]):
+            lines.append(f"[{case}] {d}")
+            if d.hint:
+                lines.append(f"    hint: {d.hint}")
+    check_golden("checks.txt", "\n".join(lines) + "\n")
+
+
+def test_ratio_like_objective_is_only_a_warning(tmp_path: Path) -> None:
+    found = _slo_diagnostics(tmp_path / "proj", CASES["objective-looks-like-ratio"][0])
+    assert [d.severity.value for d in found] == ["warning"]
+    assert "write objective=99.9" in (found[0].hint or "")
+
+
+def test_errors_stop_the_build(tmp_path: Path) -> None:
+    from obs_as_code.pipeline import build
+
+    root = make_project(tmp_path / "proj", {"slos/case.py": HEAD + f'bad = SLO(service="api", name="a", objective=100, sli={GOOD_RATIO})\n'})
+    result = build(root)
+    assert not result.ok and not result.wrote
+    assert not (root / "build").exists()
