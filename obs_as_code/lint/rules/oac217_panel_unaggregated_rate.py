@@ -1,0 +1,35 @@
+"""OAC217: a dashboard panel graphs rate() of every series, without aggregating."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import promql_parser as pp
+
+from obs_as_code.diagnostics import Diagnostic, Severity
+from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._promql import call_name, diag, metrics_text, parsed, with_parents
+
+CODE = "OAC217"
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for q, root in parsed(ctx, ("panel",)):
+        for node, parents in with_parents(root):
+            name = call_name(node)
+            if name not in ("rate", "irate", "increase"):
+                continue
+            if any(isinstance(p, pp.AggregateExpr) or call_name(p) in ("histogram_quantile", "label_replace", "label_join") for p in parents):
+                continue
+            t = ctx.type_of(node)
+            yield diag(
+                ctx.locate(q, node),
+                CODE,
+                f"{q.what} graphs {name}() of {metrics_text(t.metrics)} without aggregating: one line per series (instance, pod, status...)",
+                Severity.WARNING,
+                f"aggregate to what the panel shows: sum by (job) ({name}(...))",
+            )
+            break  # one finding per query
+
+
+CHECK = Check(CODE, "panel-unaggregated-rate", "dashboard panels aggregate rates", run, Severity.WARNING)
