@@ -78,6 +78,8 @@ class VType:
     certain: bool = False
     #: Metric names read, for messages.
     metrics: tuple[str, ...] = ()
+    #: Constant factor applied to a unit-less value (``100 * errors / total`` is a percentage).
+    scale: float = 1.0
 
     @property
     def nonneg(self) -> bool:
@@ -162,6 +164,20 @@ def info_from_name(name: str) -> MetricInfo:
 Resolver = Callable[[str], MetricInfo | None]
 
 
+_MATCH_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+
+
+def match_op(m: Any) -> str:
+    """A matcher's operator as written (``=``, ``!=``, ``=~``, ``!~``)."""
+    text = str(m.op)
+    return _MATCH_OPS.get(text, text)
+
+
+def is_on(matching: Any) -> bool:
+    """Whether a vector matching modifier is ``on(...)`` (else ``ignoring(...)``)."""
+    return str(matching.type).endswith(("Include", "On"))
+
+
 def _matchers(vs: Any) -> list[Any]:
     out = list(vs.matchers.matchers)
     for group in vs.matchers.or_matchers or []:
@@ -174,14 +190,14 @@ def selector_name(vs: Any) -> str | None:
     if vs.name:
         return str(vs.name)
     for m in _matchers(vs):
-        if m.name == "__name__" and str(m.op) == "=":
+        if m.name == "__name__" and match_op(m) == "=":
             return str(m.value)
     return None
 
 
 def selector_matchers(vs: Any) -> list[tuple[str, str, str]]:
     """``(label, op, value)`` of every matcher of a selector, ``__name__`` excluded."""
-    return [(str(m.name), str(m.op), str(m.value)) for m in _matchers(vs) if m.name != "__name__"]
+    return [(str(m.name), match_op(m), str(m.value)) for m in _matchers(vs) if m.name != "__name__"]
 
 
 def walk(node: Any) -> Iterator[Any]:
@@ -382,8 +398,10 @@ class Inferer:
                 labels = lhs.labels | rhs.labels if lhs.labels is not None and rhs.labels is not None else None
                 return replace(lhs, labels=labels, certain=certain)
             return VType(certain=certain)
-        labels = self._binary_labels(lhs, rhs, mod)
-        if op in ("==", "!=", ">", "<", ">=", "<="):
+        comparison = op in ("==", "!=", ">", "<", ">=", "<=")
+        filtering = comparison and not (mod is not None and mod.return_bool)
+        labels = self._binary_labels(lhs, rhs, mod, filtering)
+        if comparison:
             if mod is not None and mod.return_bool:
                 return VType(GAUGE, "bool", labels, False, certain=certain)
             # A filter: the value is the vector side's (the lhs when both are vectors).
@@ -395,6 +413,11 @@ class Inferer:
         unit, guessed = _arith_unit(op, lhs, rhs)
         certain = certain and not guessed
         vec = lhs if lhs.kind != SCALAR else rhs
+        scale = 1.0
+        if (lhs.kind == SCALAR) != (rhs.kind == SCALAR):
+            c = (rhs if rhs.kind == SCALAR else lhs).const
+            if c is not None and c != 0 and unit == vec.unit and unit not in ("ratio", "percent"):
+                scale = vec.scale * c if op == "*" else vec.scale / c if op == "/" and vec is lhs else vec.scale
         kind = vec.kind if lhs.kind == SCALAR or rhs.kind == SCALAR else GAUGE
         if op == "/" and kind != SCALAR:
             kind = GAUGE
@@ -410,10 +433,13 @@ class Inferer:
             aggregated=lhs.aggregated or rhs.aggregated,
             certain=certain,
             metrics=lhs.metrics + rhs.metrics,
+            scale=scale,
         )
 
     @staticmethod
-    def _binary_labels(lhs: VType, rhs: VType, mod: Any) -> frozenset[str] | None:
+    def _binary_labels(lhs: VType, rhs: VType, mod: Any, filtering: bool = False) -> frozenset[str] | None:
+        """Labels of ``lhs op rhs``: a filter keeps the lhs series as they are;
+        arithmetic one-to-one keeps only ``on`` labels (or drops ``ignoring`` ones)."""
         if lhs.kind == SCALAR:
             return rhs.labels
         if rhs.kind == SCALAR:
@@ -423,17 +449,18 @@ class Inferer:
         card = str(getattr(mod, "card", ""))
         matching = getattr(mod, "matching", None)
         on_labels = frozenset(str(x) for x in matching.labels) if matching is not None else frozenset()
-        is_on = matching is not None and str(matching.type).endswith("On")
+        on = matching is not None and is_on(matching)
         extra = frozenset(str(x) for x in (getattr(mod, "group_labels", None) or []))
         if card.endswith("OneToMany"):
             base = rhs.labels
         elif card.endswith("ManyToOne"):
             base = lhs.labels
         else:
-            # one-to-one: the result keeps the lhs labels (minus the name).
-            if is_on and lhs.labels is None:
-                return None
-            return lhs.labels
+            if filtering or matching is None:
+                return lhs.labels
+            if on:
+                return on_labels
+            return lhs.labels - on_labels if lhs.labels is not None else None
         if base is None:
             return None
         return base | extra
@@ -471,7 +498,7 @@ def _arith_unit(op: str, lhs: VType, rhs: VType) -> tuple[str | None, bool]:
             return "ratio", False
         if vec.unit == "ratio" and op == "-" and not vec_left and c == 1:
             return "ratio", False
-        if op in ("*", "/") and c == 1:
+        if op in ("*", "/") and (c == 1 or vec.unit is None or vec.unit.endswith("/s")):
             return vec.unit, False
         if op in ("+", "-") and vec.unit not in ("ratio", "percent", "bool"):
             return vec.unit, False
@@ -486,12 +513,17 @@ def _arith_unit(op: str, lhs: VType, rhs: VType) -> tuple[str | None, bool]:
         if lhs.bucket and rhs.kind in (RATE, INCREASE):
             # buckets over _count: the fraction of observations under a bound.
             return "ratio", not (lhs.certain and rhs.certain)
+        factor = lhs.scale / rhs.scale if rhs.scale else 0.0
+        as_ratio = "ratio" if factor == 1 else "percent" if factor == 100 else None
         if lhs.unit is not None and lhs.unit == rhs.unit and lhs.unit not in ("ratio", "percent", "bool"):
-            return ("ratio" if _same_scale(lhs, rhs) else None), False
+            return (as_ratio if _same_scale(lhs, rhs) else None), False
+        if lhs.metrics and set(lhs.metrics) == set(rhs.metrics) and _same_scale(lhs, rhs) and lhs.kind in (RATE, INCREASE):
+            # The same counter over itself (errors{status=~"5.."} / all): a ratio for sure.
+            return as_ratio, False
         if lhs.unit is None and rhs.unit is None and _same_scale(lhs, rhs) and lhs.kind in (RATE, INCREASE):
             # Rates of two unit-less counters: a ratio by the usual convention
             # (errors / requests); only a guess, so never certain.
-            return "ratio", True
+            return as_ratio, True
         if lhs.unit in ("seconds", "bytes", "dollars") and rhs.unit is None and rhs.kind in (RATE, INCREASE, COUNTER):
             return lhs.unit, False  # _sum / _count: an average
         return None, False

@@ -11,7 +11,7 @@ from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext, Query
 from obs_as_code.lint.rules._promql import diag, metrics_text, parsed
 from obs_as_code.lint.sites import label_span, node_span
-from obs_as_code.lint.types import selector_matchers, walk
+from obs_as_code.lint.types import is_on, selector_matchers, walk
 
 CODE = "OAC207"
 
@@ -47,7 +47,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                     yield diag(_at(ctx, q, root, node, str(label)), CODE, f"{node.op} {word} ({label}) in {q.what}: {metrics_text(t.metrics)} has no label {label!r}", Severity.ERROR if by else Severity.WARNING, "the label is always empty there; check its name against the catalog")
             elif isinstance(node, pp.BinaryExpr) and node.modifier is not None and node.modifier.matching is not None:
                 lhs, rhs = ctx.type_of(node.lhs), ctx.type_of(node.rhs)
-                word = "on" if str(node.modifier.matching.type).endswith("On") else "ignoring"
+                word = "on" if is_on(node.modifier.matching) else "ignoring"
                 for label in node.modifier.matching.labels:
                     for side in (lhs, rhs):
                         if side.labels is None or str(label) in side.labels or side.kind == "scalar":

@@ -42,9 +42,6 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 continue
             lhs, rhs = ctx.type_of(node.lhs), ctx.type_of(node.rhs)
             op = str(node.op)
-            if lhs.kind == SCALAR and rhs.kind == SCALAR:
-                yield diag(ctx.locate(q, node), CODE, f"comparison of two constants in {q.what}: it is always or never true", Severity.ERROR)
-                continue
             if rhs.kind == SCALAR and isinstance(strip(node.rhs), pp.NumberLiteral):
                 vec, c = lhs, float(strip(node.rhs).val)
             elif lhs.kind == SCALAR and isinstance(strip(node.lhs), pp.NumberLiteral):
