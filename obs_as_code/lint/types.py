@@ -80,11 +80,16 @@ class VType:
     metrics: tuple[str, ...] = ()
     #: Constant factor applied to a unit-less value (``100 * errors / total`` is a percentage).
     scale: float = 1.0
+    #: May be negative whatever the unit (a difference, a derivative, a prediction).
+    signed: bool = False
 
     @property
     def nonneg(self) -> bool:
         """Values can never be negative."""
-        if self.unit in {"ratio", "percent", "bool", "seconds", "bytes", "dollars", "timestamp"}:
+        if self.signed:
+            return False
+        # Seconds are not here: clock offsets and time differences go negative.
+        if self.unit in {"ratio", "percent", "bool", "bytes", "dollars"}:
             return True
         return self.kind in _NONNEG_KINDS
 
@@ -227,7 +232,7 @@ def children(node: Any) -> list[Any]:
 _KEEP_FUNCS = {
     "abs", "ceil", "floor", "round", "clamp", "clamp_min", "clamp_max", "sort", "sort_desc",
     "sort_by_label", "sort_by_label_desc", "last_over_time", "max_over_time", "min_over_time",
-    "avg_over_time", "quantile_over_time", "predict_linear",
+    "avg_over_time", "quantile_over_time",
 }  # fmt: skip
 _TIME_FUNCS = {"day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year"}
 
@@ -265,7 +270,7 @@ class Inferer:
             inner = self.infer(node.expr)
             const = -inner.const if inner.const is not None else None
             kind = GAUGE if inner.kind not in (SCALAR, UNKNOWN) else inner.kind
-            return replace(inner, kind=kind, const=const, unit=None if inner.unit != "seconds" else None)
+            return replace(inner, kind=kind, const=const, unit=None, signed=True)
         if isinstance(node, pp.VectorSelector):
             return self._selector(node)
         if isinstance(node, pp.MatrixSelector):
@@ -319,7 +324,9 @@ class Inferer:
         bucket = inner.bucket if keeps_le else (False if inner.bucket else inner.bucket)
         le_dropped = inner.le_dropped or (bool(inner.bucket) and not keeps_le)
         base = replace(
-            inner, labels=labels, bucket=bucket, le_dropped=le_dropped, aggregated=True, matrix=False
+            inner, labels=labels, bucket=bucket, le_dropped=le_dropped, aggregated=True, matrix=False,
+            # Buckets merged across bounds are plain counts, not the observed unit.
+            unit=None if inner.bucket and not keeps_le else inner.unit,
         )
         if op in ("count", "count_values"):
             return replace(base, kind=GAUGE, unit=None, summed_counter=False, const=None)
@@ -349,7 +356,9 @@ class Inferer:
                 unit = None if unit == "seconds" else unit + "/s"
             return replace(inner, kind=kind, unit=unit, matrix=False, summed_counter=False, subquery=False, aggregated=inner.aggregated)
         if name in ("delta", "idelta", "deriv"):
-            return replace(first, kind=GAUGE, unit=None, matrix=False)
+            return replace(first, kind=GAUGE, unit=None, matrix=False, signed=True)
+        if name == "predict_linear":
+            return replace(first, kind=GAUGE, matrix=False, signed=True)
         if name == "histogram_quantile":
             inner = args[1] if len(args) > 1 else VType()
             labels = inner.labels - {"le"} if inner.labels is not None else None
@@ -434,6 +443,7 @@ class Inferer:
             certain=certain,
             metrics=lhs.metrics + rhs.metrics,
             scale=scale,
+            signed=op == "-" or lhs.signed or rhs.signed,
         )
 
     @staticmethod
@@ -510,7 +520,7 @@ def _arith_unit(op: str, lhs: VType, rhs: VType) -> tuple[str | None, bool]:
             return lhs.unit, False
         return None, False
     if op == "/":
-        if lhs.bucket and rhs.kind in (RATE, INCREASE):
+        if (lhs.bucket or lhs.le_dropped) and rhs.kind in (RATE, INCREASE):
             # buckets over _count: the fraction of observations under a bound.
             return "ratio", not (lhs.certain and rhs.certain)
         factor = lhs.scale / rhs.scale if rhs.scale else 0.0

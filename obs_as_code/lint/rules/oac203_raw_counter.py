@@ -20,6 +20,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         t = ctx.type_of(node)
         if t.kind != COUNTER or t.bucket:
             continue
+        if not t.certain and not all(m.endswith("_total") for m in t.metrics):
+            continue  # `_count` alone is also used by gauges (pg_stat_activity_count)
         doing = "compared" if q.origin == "alert" else "graphed"
         yield diag(
             ctx.locate(q, node),
