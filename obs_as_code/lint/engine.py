@@ -21,7 +21,7 @@ from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.durations import DurationError, parse_ms
 from obs_as_code.lint.catalog import CatalogIndex
 from obs_as_code.lint.sites import Site, node_span, python_site
-from obs_as_code.lint.types import TARGET_LABELS, Inferer, MetricInfo, VType
+from obs_as_code.lint.types import TARGET_LABELS, UNKNOWN, Inferer, MetricInfo, VType, info_from_name
 from obs_as_code.load import Project
 from obs_as_code.model.catalog import MetricsCatalog
 from obs_as_code.model.prometheus import PrometheusConfig, ScrapeJob
@@ -179,9 +179,13 @@ class LintContext:
         labels = t.labels
         if labels is not None:
             labels = labels | frozenset(rule.labels) | frozenset(group.labels)
-        # A recorded series is a gauge of whatever the expression computed: a recorded
-        # rate is no longer a counter.
-        return MetricInfo(t.kind, t.unit, labels, t.bucket, t.certain, t.summed_counter)
+        # A recorded series is whatever the expression computed (a recorded rate is
+        # no longer a counter); its name fills in what the expression cannot tell
+        # (node_disk_io_time_seconds_total recorded as node_disk_io_time_ms / 1000).
+        named = info_from_name(name)
+        kind = t.kind if t.kind != UNKNOWN else named.kind
+        unit = t.unit or named.unit
+        return MetricInfo(kind, unit, labels, t.bucket, t.certain, t.summed_counter)
 
     @property
     def types(self) -> Inferer:

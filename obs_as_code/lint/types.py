@@ -82,6 +82,8 @@ class VType:
     scale: float = 1.0
     #: May be negative whatever the unit (a difference, a derivative, a prediction).
     signed: bool = False
+    #: Known to lie within 0..1 (a part over its whole), not only dimensionless.
+    bounded: bool = False
 
     @property
     def nonneg(self) -> bool:
@@ -127,7 +129,9 @@ def unit_from_name(name: str) -> str | None:
         if base.endswith(suffix):
             base = base[: -len(suffix)]
             break
-    if base.endswith(("_timestamp_seconds", "_time_seconds", "_timestamp")):
+    # A gauge named ..._time_seconds is a point in time; a counter of
+    # ..._time_seconds_total is time spent.
+    if base == name and base.endswith(("_timestamp_seconds", "_time_seconds", "_timestamp")):
         return "timestamp"
     for suffix, unit in _UNIT_SUFFIXES:
         if base.endswith(suffix):
@@ -303,6 +307,7 @@ class Inferer:
             summed_counter=info.summed_counter,
             certain=info.certain,
             metrics=(name,),
+            bounded=info.unit == "ratio" and info.kind != UNKNOWN,
         )
 
     def _aggregate(self, node: Any) -> VType:
@@ -334,7 +339,7 @@ class Inferer:
             return replace(base, kind=GAUGE, unit="bool", summed_counter=False, const=None)
         if op == "sum":
             unit = None if inner.unit in ("ratio", "percent", "bool") else inner.unit
-            return replace(base, unit=unit, summed_counter=inner.kind == COUNTER or inner.summed_counter)
+            return replace(base, unit=unit, bounded=False, summed_counter=inner.kind == COUNTER or inner.summed_counter)
         if op in ("stddev", "stdvar"):
             return replace(base, kind=GAUGE, summed_counter=False)
         # min, max, avg, quantile keep the kind and unit.
@@ -352,8 +357,8 @@ class Inferer:
             if unit in ("ratio", "percent", "bool", "timestamp"):
                 unit = None
             elif kind == RATE and unit is not None and not observed:
-                # seconds per second is a fraction of time (CPU): no unit we can name.
-                unit = None if unit == "seconds" else unit + "/s"
+                # Seconds per second is the fraction of time spent (CPU, disk busy).
+                unit = "s/s" if unit == "seconds" else unit + "/s"
             return replace(inner, kind=kind, unit=unit, matrix=False, summed_counter=False, subquery=False, aggregated=inner.aggregated)
         if name in ("delta", "idelta", "deriv"):
             return replace(first, kind=GAUGE, unit=None, matrix=False, signed=True)
@@ -427,24 +432,49 @@ class Inferer:
             c = (rhs if rhs.kind == SCALAR else lhs).const
             if c is not None and c != 0 and unit == vec.unit and unit not in ("ratio", "percent"):
                 scale = vec.scale * c if op == "*" else vec.scale / c if op == "/" and vec is lhs else vec.scale
-        kind = vec.kind if lhs.kind == SCALAR or rhs.kind == SCALAR else GAUGE
-        if op == "/" and kind != SCALAR:
-            kind = GAUGE
-        if kind == COUNTER and op not in ("+",):
-            kind = GAUGE
+        with_scalar = lhs.kind == SCALAR or rhs.kind == SCALAR
+        summed = False
+        if with_scalar:
+            # Scaling keeps the kind (a counter in ms / 1000 is a counter in
+            # seconds); a constant minus or over a value does not.
+            kind = vec.kind if not (lhs.kind == SCALAR and op in ("-", "/")) and op in ("+", "-", "*", "/") else GAUGE
+            bucket = vec.bucket
+        else:
+            same = lhs.kind == rhs.kind and lhs.kind in (COUNTER, RATE, INCREASE)
+            kind = lhs.kind if op == "+" and same else GAUGE
+            summed = kind == COUNTER
+            bucket = self._binary_bucket(lhs, rhs, mod)
+        bounded = _bounded(op, lhs, rhs, unit)
         return VType(
             kind=kind,
             unit=unit,
             labels=labels,
-            bucket=vec.bucket if lhs.kind == SCALAR or rhs.kind == SCALAR else False,
+            bucket=bucket,
+            bounded=bounded,
             le_dropped=lhs.le_dropped or rhs.le_dropped,
-            summed_counter=False,
+            summed_counter=summed,
             aggregated=lhs.aggregated or rhs.aggregated,
             certain=certain,
             metrics=lhs.metrics + rhs.metrics,
             scale=scale,
             signed=op == "-" or lhs.signed or rhs.signed,
         )
+
+    @staticmethod
+    def _binary_bucket(lhs: VType, rhs: VType, mod: Any) -> bool | None:
+        """Buckets survive ``x_bucket * on(...) group_left(node) info`` when the
+        side carrying them keeps ``le``."""
+        card = str(getattr(mod, "card", "")) if mod is not None else ""
+        if card.endswith("ManyToOne"):
+            return lhs.bucket
+        if card.endswith("OneToMany"):
+            return rhs.bucket
+        matching = getattr(mod, "matching", None) if mod is not None else None
+        if matching is None:
+            return lhs.bucket
+        names = {str(x) for x in matching.labels}
+        keeps = "le" in names if is_on(matching) else "le" not in names
+        return lhs.bucket if keeps else False
 
     @staticmethod
     def _binary_labels(lhs: VType, rhs: VType, mod: Any, filtering: bool = False) -> frozenset[str] | None:
@@ -538,6 +568,20 @@ def _arith_unit(op: str, lhs: VType, rhs: VType) -> tuple[str | None, bool]:
             return lhs.unit, False  # _sum / _count: an average
         return None, False
     return None, False
+
+
+def _bounded(op: str, lhs: VType, rhs: VType, unit: str | None) -> bool:
+    """Whether ``lhs op rhs`` stays within 0..1."""
+    if unit != "ratio":
+        return False
+    if op == "/":
+        # A counter over itself with more matchers: a part over its whole.
+        return bool(lhs.metrics) and set(lhs.metrics) == set(rhs.metrics) and lhs.kind in (RATE, INCREASE)
+    if op == "-" and lhs.kind == SCALAR and lhs.const == 1:
+        return rhs.bounded
+    if op in ("*", "/") and SCALAR in (lhs.kind, rhs.kind):
+        return (lhs if rhs.kind == SCALAR else rhs).bounded
+    return False
 
 
 def _same_scale(lhs: VType, rhs: VType) -> bool:

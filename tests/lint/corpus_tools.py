@@ -25,8 +25,11 @@ from obs_as_code.model.rules import AlertRule, RecordingRule
 _LABELS_IN_TEXT = re.compile(r"\$labels\.([A-Za-z_][A-Za-z0-9_]*)|\.Labels\.([A-Za-z_][A-Za-z0-9_]*)")
 
 
-def corpus_catalog(paths: Iterable[Path], types: Mapping[str, str] | None = None) -> MetricsCatalog:
-    """The catalog of every metric the rules and dashboards under ``paths`` read."""
+def corpus_catalog(paths: Iterable[Path], types: Mapping[str, str] | None = None, default: str = "unknown") -> MetricsCatalog:
+    """The catalog of every metric the rules and dashboards under ``paths`` read.
+
+    Names without a type suffix get ``default``: "unknown" unless the caller knows
+    the exporters (SNMP and mysqld counters have no ``_total``)."""
     groups, _sites, dashboards, _diags = load_paths(list(paths), Path("/"))
     exprs: list[str] = []
     recorded: set[str] = set()
@@ -75,7 +78,7 @@ def corpus_catalog(paths: Iterable[Path], types: Mapping[str, str] | None = None
             elif name.endswith("_info"):
                 kind = "info"
             else:
-                kind = "gauge"
+                kind = default
         labels.discard("le")
         old = families.get(family)
         families[family] = (kind, labels | (old[1] if old else set()))

@@ -26,7 +26,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             for _offset, label in read(text).labels:
                 if label in labels or label in static:
                     continue
-                kept = ", ".join(sorted(labels)) or "no labels"
+                shown = sorted(labels)
+                kept = ", ".join(shown[:8]) + (f" and {len(shown) - 8} more" if len(shown) > 8 else "") or "no labels"
                 yield diag(
                     ctx.annotation_location(rule, key, f"$labels.{label}"),
                     CODE,

@@ -29,7 +29,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 last = funcs[-1] if funcs else ""
                 if after == "%" and t.unit == "ratio" and last not in ("humanizePercentage",):
                     yield diag(where, CODE, f"annotation {key!r} of alert {rule.name!r} prints a 0..1 ratio followed by '%': 0.05 shows as 0.05%", severity, "use {{ $value | humanizePercentage }} (it multiplies by 100 and adds %)")
-                elif last == "humanizePercentage" and t.unit is not None and t.unit != "ratio" and t.unit != "bool":
+                elif last == "humanizePercentage" and t.unit is not None and t.unit not in ("ratio", "bool", "s/s"):
                     yield diag(where, CODE, f"annotation {key!r} of alert {rule.name!r} uses humanizePercentage on a value in {t.unit}, not a 0..1 ratio", severity, "humanizePercentage multiplies by 100; use humanize, or compute a ratio")
                 elif last == "humanizeDuration" and t.unit is not None and t.unit != "seconds":
                     yield diag(where, CODE, f"annotation {key!r} of alert {rule.name!r} uses humanizeDuration on a value in {t.unit}, not seconds", severity, "humanizeDuration reads seconds; use humanize or humanize1024 for other units")

@@ -13,7 +13,7 @@ from obs_as_code.lint.rules._promql import diag, metrics_text, parsed, strip
 from obs_as_code.lint.types import INCREASE, RATE, comparison_parts
 
 CODE = "OAC211"
-_RATIO_WORDS = re.compile(r"ratio|percent|percentage|proportion|fraction|\d\s*%|% of", re.IGNORECASE)
+_RATIO_WORDS = re.compile(r"\b(?:ratios?|percent|percentage|proportion|fraction)\b|\d\s*%|% of", re.IGNORECASE)
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -28,8 +28,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         if not isinstance(threshold, pp.NumberLiteral) or op not in (">", ">=") or not 0 < float(threshold.val) < 1:
             continue
         t = ctx.type_of(lhs)
-        if t.kind not in (RATE, INCREASE) or t.unit in ("ratio", "percent"):
-            continue
+        if t.kind not in (RATE, INCREASE) or t.unit in ("ratio", "percent", "seconds", "s/s"):
+            continue  # time spent per second (CPU, GC, disk busy) is a fraction already
         said = " ".join([rule.name, str(rule.annotations.get("summary", "")), str(rule.annotations.get("description", ""))])
         # CamelCase names: "HighErrorRatio" says ratio too.
         words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", said)

@@ -23,7 +23,9 @@ def _verdict(t: VType, op: str, c: float) -> tuple[str, str] | None:
             return "never", why
         if (op == ">=" and c <= 0) or (op in (">", "!=") and c < 0):
             return "always", why
-    top = {"ratio": 1.0, "percent": 100.0, "bool": 1.0}.get(t.unit or "")
+    top = {"ratio": 1.0, "bool": 1.0}.get(t.unit or "")
+    if t.unit == "ratio" and not t.bounded:
+        top = None  # spend / budget is dimensionless but can exceed 1
     if top is not None and t.certain:
         why = f"a {t.unit} is at most {top:g}"
         if (op == ">" and c >= top) or (op in (">=", "==") and c > top):
