@@ -9,6 +9,7 @@ set is *open* and no label is ever reported as unknown.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import runpy
@@ -178,10 +179,8 @@ def parse_exposition(text: str, name: str = "exposition") -> LoadedCatalog:
         names = labels.setdefault(fam, set())
         for lname, lvalue in _LABEL.findall(body):
             if lname == "le" and series.endswith("_bucket"):
-                try:
+                with contextlib.suppress(ValueError):  # a malformed bound is not our problem
                     buckets.setdefault(fam, set()).add(float(lvalue))
-                except ValueError:
-                    pass
                 continue
             if lname == "quantile" and types.get(fam) == "summary":
                 continue

@@ -21,7 +21,14 @@ from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.durations import DurationError, parse_ms
 from obs_as_code.lint.catalog import CatalogIndex
 from obs_as_code.lint.sites import Site, node_span, python_site
-from obs_as_code.lint.types import TARGET_LABELS, UNKNOWN, Inferer, MetricInfo, VType, info_from_name
+from obs_as_code.lint.types import (
+    TARGET_LABELS,
+    UNKNOWN,
+    Inferer,
+    MetricInfo,
+    VType,
+    info_from_name,
+)
 from obs_as_code.load import Project
 from obs_as_code.model.catalog import MetricsCatalog
 from obs_as_code.model.prometheus import PrometheusConfig, ScrapeJob
@@ -105,16 +112,36 @@ class LintContext:
     _recorded: dict[str, list[tuple[RuleGroup, RecordingRule]]] | None = None
     _resolving: set[str] = field(default_factory=set)
     _project_dashboards: bool = False
+    _intervals: dict[str | None, float | None] | None = None
+    _parsed_queries: list[tuple[Query, Any]] | None = None
+    _jobs: frozenset[str] | None = None
     #: Problems found while reading external files (reported by OAC219).
     file_diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def parse(self, expr: str) -> tuple[Any, str | None]:
-        """``(ast, None)`` or ``(None, error message)``; parsed once per expression."""
+        """``(ast, None)`` or ``(None, error message)``.
+
+        Parsed once per *shape*: expressions that differ only in matcher values
+        no check reads (``{path="/a"}`` and ``{path="/b"}``) share one AST, and
+        so its inferred types. Large rule sets are mostly such variations.
+        """
         hit = self._parsed.get(expr)
         if hit is None:
-            hit = parse_promql(expr)
+            key = shape(expr, self.known_jobs())
+            hit = self._parsed.get(key)
+            if hit is None:
+                hit = parse_promql(key)
+                if hit[1] is not None and key != expr:
+                    hit = parse_promql(expr)  # report the user's own text
+                self._parsed[key] = hit
             self._parsed[expr] = hit
         return hit
+
+    def known_jobs(self) -> frozenset[str]:
+        """Names of the project's scrape jobs (their ``job=`` matchers matter)."""
+        if self._jobs is None:
+            self._jobs = frozenset(j.name for j in self.project.all(ScrapeJob))
+        return self._jobs
 
     def rules(self) -> Iterator[tuple[RuleGroup, AlertRule | RecordingRule]]:
         """Every rule of every group, in declaration order."""
@@ -214,15 +241,16 @@ class LintContext:
     def scrape_interval(self, job: str | None) -> float | None:
         """Seconds between scrapes of ``job`` (the global interval when ``job`` is
         None or unknown), or None when the project declares no Prometheus config."""
-        configs = self.project.all(PrometheusConfig)
-        default = self.scrape_interval_default
-        if configs:
-            default = _seconds(configs[0].scrape_interval) or default
-        if job is not None:
+        if self._intervals is None:
+            configs = self.project.all(PrometheusConfig)
+            default = self.scrape_interval_default
+            if configs:
+                default = _seconds(configs[0].scrape_interval) or default
+            jobs: dict[str | None, float | None] = {None: default}
             for sj in self.project.all(ScrapeJob):
-                if sj.name == job and sj.scrape_interval is not None:
-                    return _seconds(sj.scrape_interval) or default
-        return default
+                jobs.setdefault(sj.name, (_seconds(sj.scrape_interval) if sj.scrape_interval is not None else None) or default)
+            self._intervals = jobs
+        return self._intervals.get(job, self._intervals[None])
 
     # --- where things are written -----------------------------------------------
     def site(self, rule: AlertRule | RecordingRule, key: str) -> Site | None:
@@ -269,6 +297,17 @@ class LintContext:
                 out.extend(dashboard_queries(dash))
             self._queries = out
         return self._queries
+
+    def parsed_queries(self) -> list[tuple[Query, Any]]:
+        """``(query, ast)`` of every query that parses (computed once)."""
+        if self._parsed_queries is None:
+            out = []
+            for q in self.queries():
+                ast, problem = self.parse_query(q)
+                if problem is None:
+                    out.append((q, ast))
+            self._parsed_queries = out
+        return self._parsed_queries
 
     def all_dashboards(self) -> list[DashboardSource]:
         """Dashboards read from files, then the project's own."""
@@ -321,14 +360,42 @@ def dashboard_queries(dash: DashboardSource) -> Iterator[Query]:
         yield Query(expr, "panel", site, dash.fallback, title=title, dashboard=dash.name)
 
 
+_MATCHER_VALUE = re.compile(
+    r"""([A-Za-z_][A-Za-z0-9_]*)(\s*(?:=~|!~|!=|=)\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)"""
+)
+
+
+def shape(expr: str, keep_jobs: frozenset[str] = frozenset()) -> str:
+    """``expr`` with matcher values no check reads replaced by a placeholder.
+
+    Kept: ``__name__`` values, empty values (``{x=""}`` tests absence) and
+    ``job`` values naming a scrape job of the project (its interval matters).
+    """
+
+    def sub(m: re.Match[str]) -> str:
+        label, op, value = m.groups()
+        if label == "__name__" or len(value) == 2 or (label == "job" and value[1:-1] in keep_jobs):
+            return m.group()
+        return f'{label}{op}"v"'
+
+    return _MATCHER_VALUE.sub(sub, expr) if "=" in expr else expr
+
+
 def parse_promql(expr: str) -> tuple[Any, str | None]:
-    """Parse with promql-parser; returns ``(ast, None)`` or ``(None, message)``."""
+    """Parse with promql-parser; returns ``(ast, None)`` or ``(None, message)``.
+
+    The AST is wrapped (:class:`obs_as_code.lint.types.Node`) so that every
+    attribute read returns the same object: checks and the type inference can
+    then cache per node.
+    """
     import promql_parser
+
+    from obs_as_code.lint.types import Node
 
     if not isinstance(expr, str) or not expr.strip():
         return None, "empty expression"
     try:
-        return promql_parser.parse(expr), None
+        return Node(promql_parser.parse(expr)), None
     except (ValueError, TypeError) as exc:  # the parser raises ValueError with a message
         return None, str(exc) or "invalid PromQL"
 

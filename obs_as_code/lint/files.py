@@ -28,7 +28,13 @@ from obs_as_code.model.dashboard import DashboardDef
 from obs_as_code.model.rules import AlertRule, RecordingRule, RuleGroup
 from obs_as_code.source import SourceLocation
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Rule files are all strings: the base loader skips implicit type resolution,
+# which is most of PyYAML's time on large files.
+_Loader: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.style is None and node.value in ("", "~", "null", "Null", "NULL")
 
 CODE = "OAC219"
 
@@ -90,7 +96,7 @@ class _Reader:
         return str(node.value)
 
     def string_map(self, node: yaml.Node, what: str) -> dict[str, str]:
-        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
+        if _is_null(node):
             return {}
         if not isinstance(node, yaml.MappingNode):
             self.fail(node, f"{what} must be a mapping of strings")
@@ -131,7 +137,7 @@ class _Reader:
         if groups_node is None:
             self.fail(root, "not a rule file: no top-level 'groups' list")
             return
-        if isinstance(groups_node, yaml.ScalarNode) and groups_node.tag.endswith(":null"):
+        if _is_null(groups_node):
             return
         if not isinstance(groups_node, yaml.SequenceNode):
             self.fail(groups_node, "'groups' must be a list")
@@ -160,7 +166,7 @@ class _Reader:
                     rule = self.rule(item, name)
                     if rule is not None:
                         rules.append(rule)
-            elif not (isinstance(rnode, yaml.ScalarNode) and rnode.tag.endswith(":null")):
+            elif not _is_null(rnode):
                 self.fail(rnode, "'rules' must be a list")
         self.out.groups.append(
             RuleGroup(name=name, rules=rules, interval=interval, labels=labels, location=self.loc(gnode), module=self.display)

@@ -19,7 +19,7 @@ from typing import Any
 
 import promql_parser as pp
 
-from obs_as_code.lint.types import children, selector_name
+from obs_as_code.lint.types import children, is_a, selector_name
 from obs_as_code.source import SourceLocation, keyword_location
 
 
@@ -152,23 +152,23 @@ _CMP = {
 
 
 def _pattern(node: Any) -> str | None:
-    if isinstance(node, pp.VectorSelector):
+    if is_a(node, "VectorSelector"):
         name = selector_name(node)
         if node.name:
             return r"(?<![\w:\"])" + re.escape(str(name)) + r"(?![\w:\"])"
         return r"\{"
-    if isinstance(node, pp.MatrixSelector):
+    if is_a(node, "MatrixSelector"):
         return r"\[\s*" + re.escape(pp.display_duration(node.range)) + r"\s*\]"
-    if isinstance(node, pp.Call):
+    if is_a(node, "Call"):
         return r"\b" + re.escape(str(node.func.name)) + r"\s*\("
-    if isinstance(node, pp.AggregateExpr):
+    if is_a(node, "AggregateExpr"):
         return r"\b" + re.escape(str(node.op)) + r"\b"
-    if isinstance(node, pp.BinaryExpr):
+    if is_a(node, "BinaryExpr"):
         op = str(node.op)
         return _CMP.get(op) or (r"\b" + op + r"\b" if op.isalpha() else re.escape(op))
-    if isinstance(node, pp.NumberLiteral):
+    if is_a(node, "NumberLiteral"):
         return None
-    if isinstance(node, pp.SubqueryExpr):
+    if is_a(node, "SubqueryExpr"):
         return r"\[[^\]]*:[^\]]*\]"
     return None
 
@@ -176,16 +176,16 @@ def _pattern(node: Any) -> str | None:
 def _in_order(node: Any) -> Iterator[Any]:
     # Textual order: a binary operator sits between its operands; every other
     # node's own token comes before its children's.
-    if isinstance(node, pp.BinaryExpr):
+    if is_a(node, "BinaryExpr"):
         yield from _in_order(node.lhs)
         yield node
         yield from _in_order(node.rhs)
         return
-    if isinstance(node, pp.MatrixSelector):
+    if is_a(node, "MatrixSelector"):
         yield from _in_order(node.vector_selector)
         yield node
         return
-    if isinstance(node, pp.SubqueryExpr):
+    if is_a(node, "SubqueryExpr"):
         yield from _in_order(node.expr)
         yield node
         return

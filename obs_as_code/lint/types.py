@@ -12,8 +12,8 @@ is known.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import promql_parser as pp
@@ -49,6 +49,66 @@ SYNTHETIC = frozenset(
         "scrape_body_size_bytes",
     }
 )
+
+
+_EXPR_TYPES = (
+    pp.VectorSelector, pp.MatrixSelector, pp.Call, pp.AggregateExpr, pp.BinaryExpr,
+    pp.ParenExpr, pp.SubqueryExpr, pp.NumberLiteral, pp.StringLiteral, pp.UnaryExpr,
+)  # fmt: skip
+
+
+class Node:
+    """A promql-parser node whose sub-expressions are read once and kept.
+
+    promql-parser builds a new Python object on every attribute read (``x.lhs``
+    twice gives two objects), which defeats caching by node and makes walking
+    the tree slow. ``Node`` reads each attribute once; ``isinstance`` still sees
+    the wrapped class, so ``isinstance(n, promql_parser.Call)`` keeps working.
+    """
+
+    __slots__ = ("_attrs", "_raw", "by_key", "kids", "tag", "walked")
+
+    def __init__(self, raw: Any):
+        self._raw = raw
+        self._attrs: dict[str, Any] = {}
+        #: The class name of the wrapped node ("Call", "BinaryExpr" ...): cheaper
+        #: to compare than isinstance() through the proxy.
+        self.tag: str = type(raw).__name__
+        self.kids: list[Any] | None = None
+        self.walked: list[Any] | None = None
+        self.by_key: dict[str, list[Any]] | None = None
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return type(self._raw)
+
+    def __getattr__(self, name: str) -> Any:
+        attrs = self._attrs
+        if name in attrs:
+            return attrs[name]
+        value = getattr(self._raw, name)
+        if isinstance(value, _EXPR_TYPES):
+            value = Node(value)
+        elif isinstance(value, list) and value and isinstance(value[0], _EXPR_TYPES):
+            value = [Node(v) for v in value]
+        attrs[name] = value
+        return value
+
+    def __str__(self) -> str:
+        return str(self._raw)
+
+    def __repr__(self) -> str:
+        return repr(self._raw)
+
+
+def tag(node: Any) -> str:
+    """The node's class name, for wrapped and raw promql-parser nodes alike."""
+    return node.tag if type(node) is Node else type(node).__name__
+
+
+def is_a(node: Any, name: str) -> bool:
+    """``isinstance(node, promql_parser.<name>)``, fast for wrapped nodes."""
+    return tag(node) == name
 
 
 @dataclass(frozen=True)
@@ -98,6 +158,16 @@ class VType:
     @property
     def is_ratio(self) -> bool:
         return self.unit == "ratio"
+
+
+def replace(t: VType, **changes: Any) -> VType:
+    """A copy of ``t`` with ``changes`` (``dataclasses.replace`` without its
+    checks: inference makes one per node, and it showed in profiles)."""
+    new = object.__new__(VType)
+    fields = new.__dict__
+    fields.update(t.__dict__)
+    fields.update(changes)
+    return new
 
 
 @dataclass(frozen=True)
@@ -209,26 +279,74 @@ def selector_matchers(vs: Any) -> list[tuple[str, str, str]]:
     return [(str(m.name), match_op(m), str(m.value)) for m in _matchers(vs) if m.name != "__name__"]
 
 
-def walk(node: Any) -> Iterator[Any]:
-    """Every node of an AST, depth first, parents before children."""
+def walk(node: Any) -> list[Any]:
+    """Every node of an AST, depth first, parents before children (kept on the node)."""
+    if type(node) is Node and node.walked is not None:
+        return node.walked
+    out: list[Any] = []
     stack = [node]
     while stack:
         n = stack.pop()
-        yield n
+        out.append(n)
         stack.extend(reversed(children(n)))
+    if type(node) is Node:
+        node.walked = out
+    return out
+
+
+def func_name(node: Any) -> str | None:
+    """The function name of a ``Call`` node (None for other nodes), read once."""
+    if tag(node) != "Call":
+        return None
+    if type(node) is Node:
+        name = node._attrs.get("__fname")
+        if name is None:
+            name = node._attrs["__fname"] = str(node.func.name)
+        return str(name)
+    return str(node.func.name)
+
+
+def nodes(root: Any, *keys: str) -> list[Any]:
+    """The nodes under ``root`` (in walk order) whose key is one of ``keys``: a class
+    name ("VectorSelector", "BinaryExpr" ...) or "Call:<function>" for calls.
+    The index is built once per tree, so checks do not each walk every node."""
+    index = root.by_key if type(root) is Node else None
+    if index is None:
+        index = {}
+        for n in walk(root):
+            t = tag(n)
+            index.setdefault(t, []).append(n)
+            if t == "Call":
+                index.setdefault("Call:" + str(func_name(n)), []).append(n)
+        if type(root) is Node:
+            root.by_key = index
+    if len(keys) == 1:
+        return index.get(keys[0], [])
+    out: list[Any] = []
+    for key in keys:
+        out.extend(index.get(key, ()))
+    return out
 
 
 def children(node: Any) -> list[Any]:
     """Direct sub-expressions of a node."""
-    if isinstance(node, pp.BinaryExpr):
+    if type(node) is Node:
+        if node.kids is None:
+            node.kids = _children(node)
+        return node.kids
+    return _children(node)
+
+
+def _children(node: Any) -> list[Any]:
+    if is_a(node, "BinaryExpr"):
         return [node.lhs, node.rhs]
-    if isinstance(node, pp.AggregateExpr):
+    if is_a(node, "AggregateExpr"):
         return [node.param, node.expr] if node.param is not None else [node.expr]
-    if isinstance(node, pp.Call):
+    if is_a(node, "Call"):
         return list(node.args)
-    if isinstance(node, (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr)):
+    if tag(node) in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
         return [node.expr]
-    if isinstance(node, pp.MatrixSelector):
+    if is_a(node, "MatrixSelector"):
         return [node.vector_selector]
     return []
 
@@ -264,28 +382,28 @@ class Inferer:
 
     # --- nodes ---------------------------------------------------------------
     def _infer(self, node: Any) -> VType:
-        if isinstance(node, pp.NumberLiteral):
+        if is_a(node, "NumberLiteral"):
             return VType(SCALAR, None, frozenset(), False, const=float(node.val), certain=True)
-        if isinstance(node, pp.StringLiteral):
+        if is_a(node, "StringLiteral"):
             return VType(STRING, certain=True)
-        if isinstance(node, pp.ParenExpr):
+        if is_a(node, "ParenExpr"):
             return self.infer(node.expr)
-        if isinstance(node, pp.UnaryExpr):
+        if is_a(node, "UnaryExpr"):
             inner = self.infer(node.expr)
             const = -inner.const if inner.const is not None else None
             kind = GAUGE if inner.kind not in (SCALAR, UNKNOWN) else inner.kind
             return replace(inner, kind=kind, const=const, unit=None, signed=True)
-        if isinstance(node, pp.VectorSelector):
+        if is_a(node, "VectorSelector"):
             return self._selector(node)
-        if isinstance(node, pp.MatrixSelector):
+        if is_a(node, "MatrixSelector"):
             return replace(self.infer(node.vector_selector), matrix=True)
-        if isinstance(node, pp.SubqueryExpr):
+        if is_a(node, "SubqueryExpr"):
             return replace(self.infer(node.expr), matrix=True, subquery=True)
-        if isinstance(node, pp.AggregateExpr):
+        if is_a(node, "AggregateExpr"):
             return self._aggregate(node)
-        if isinstance(node, pp.Call):
+        if is_a(node, "Call"):
             return self._call(node)
-        if isinstance(node, pp.BinaryExpr):
+        if is_a(node, "BinaryExpr"):
             return self._binary(node)
         return VType()
 
@@ -594,33 +712,66 @@ def ratio_certain(t: VType) -> bool:
     return t.unit == "ratio" and t.certain
 
 
+def op_of(node: Any) -> str:
+    """The operator of a binary or aggregation node as text (read once)."""
+    if type(node) is Node:
+        op = node._attrs.get("__op")
+        if op is None:
+            op = node._attrs["__op"] = str(node.op)
+        return str(op)
+    return str(node.op)
+
+
+def _memo(fn: Any) -> Any:
+    # Facts derived from a node are kept on it: every query of the same shape
+    # shares the node, so each check computes them once per shape.
+    key = "__" + fn.__name__
+
+    def wrapper(node: Any) -> Any:
+        if type(node) is not Node:
+            return fn(node)
+        attrs = node._attrs
+        if key not in attrs:
+            attrs[key] = fn(node)
+        return attrs[key]
+
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+@_memo
 def comparison_parts(node: Any) -> tuple[Any, str, Any] | None:
     """``(lhs, op, rhs)`` when ``node`` (parentheses stripped) is a filtering comparison."""
-    while isinstance(node, pp.ParenExpr):
+    while is_a(node, "ParenExpr"):
         node = node.expr
-    if isinstance(node, pp.BinaryExpr) and str(node.op) in ("==", "!=", ">", "<", ">=", "<="):
-        if node.modifier is None or not node.modifier.return_bool:
-            return node.lhs, str(node.op), node.rhs
+    if (
+        is_a(node, "BinaryExpr")
+        and op_of(node) in ("==", "!=", ">", "<", ">=", "<=")
+        and (node.modifier is None or not node.modifier.return_bool)
+    ):
+        return node.lhs, op_of(node), node.rhs
     return None
 
 
+@_memo
 def result_node(node: Any) -> Any:
     """The node whose value an alert's ``$value`` shows: the vector side of the
     top-level comparison (through ``and``/``unless``), else the expression."""
     while True:
-        while isinstance(node, pp.ParenExpr):
+        while is_a(node, "ParenExpr"):
             node = node.expr
-        if isinstance(node, pp.BinaryExpr) and str(node.op) in ("and", "unless"):
+        if is_a(node, "BinaryExpr") and op_of(node) in ("and", "unless"):
             node = node.lhs
             continue
         parts = comparison_parts(node)
         if parts is None:
             return node
         lhs, _op, rhs = parts
-        node = rhs if isinstance(_strip(lhs), pp.NumberLiteral) else lhs
+        node = rhs if is_a(_strip(lhs), "NumberLiteral") else lhs
 
 
 def _strip(node: Any) -> Any:
-    while isinstance(node, pp.ParenExpr):
+    while is_a(node, "ParenExpr"):
         node = node.expr
     return node

@@ -5,21 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import promql_parser as pp
-
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import LintContext, Query
-from obs_as_code.lint.types import children
+from obs_as_code.lint.types import children, func_name, is_a
 from obs_as_code.source import SourceLocation
 
 
 def parsed(ctx: LintContext, origins: tuple[str, ...] = ("alert", "record", "panel")) -> Iterator[tuple[Query, Any]]:
     """``(query, ast)`` of every query that parses, restricted to ``origins``."""
-    for q in ctx.queries():
-        if q.origin not in origins:
-            continue
-        ast, problem = ctx.parse_query(q)
-        if problem is None:
+    every = len(origins) == 3
+    for q, ast in ctx.parsed_queries():
+        if every or q.origin in origins:
             yield q, ast
 
 
@@ -35,12 +31,12 @@ def with_parents(root: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:
 
 def call_name(node: Any) -> str | None:
     """The function name of a Call node, else None."""
-    return str(node.func.name) if isinstance(node, pp.Call) else None
+    return func_name(node)
 
 
 def strip(node: Any) -> Any:
     """``node`` without enclosing parentheses."""
-    while isinstance(node, pp.ParenExpr):
+    while is_a(node, "ParenExpr"):
         node = node.expr
     return node
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-FUNCTIONS = frozenset(
-    # text/template built-ins
-    "and call html index slice js len not or print printf println urlquery eq ne lt le gt ge".split()
-    # Prometheus' template functions
-    + "query first label value strvalue args reReplaceAll safeHtml match title toUpper toLower "
+_GO_FUNCTIONS = "and call html index slice js len not or print printf println urlquery eq ne lt le gt ge"
+_PROMETHEUS_FUNCTIONS = (
+    "query first label value strvalue args reReplaceAll safeHtml match title toUpper toLower "
     "graphLink tableLink sortByLabel humanize humanize1024 humanizeDuration humanizePercentage "
-    "humanizeTimestamp toTime toDuration pathPrefix externalURL parseDuration stripPort stripDomain tmpl now".split()
+    "humanizeTimestamp toTime toDuration pathPrefix externalURL parseDuration stripPort stripDomain tmpl now"
 )
+#: text/template built-ins and Prometheus' template functions.
+FUNCTIONS = frozenset(_GO_FUNCTIONS.split()) | frozenset(_PROMETHEUS_FUNCTIONS.split())
 _KEYWORDS = {"if", "else", "end", "range", "with", "define", "template", "block", "break", "continue"}
 _OPENERS = {"if", "range", "with", "define", "block"}
 _BUILTIN_VARS = {"$", "$labels", "$value", "$externalLabels", "$externalURL"}
@@ -39,8 +40,10 @@ class Template:
     values: list[tuple[int, list[str], str]] = field(default_factory=list)
 
 
+@lru_cache(maxsize=65536)
 def read(text: str) -> Template:
-    """Read ``text``; offsets in the result are offsets into ``text``."""
+    """Read ``text``; offsets in the result are offsets into ``text`` (cached: treat
+    the result as read-only)."""
     out = Template()
     stack: list[tuple[str, int]] = []
     variables = set(_BUILTIN_VARS)

@@ -7,16 +7,16 @@ from collections.abc import Iterator
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._promql import call_name, diag, metrics_text, parsed
-from obs_as_code.lint.types import walk
+from obs_as_code.lint.types import nodes
 
 CODE = "OAC204"
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for q, root in parsed(ctx):
-        for node in walk(root):
+        for node in nodes(root, "Call:rate", "Call:irate", "Call:increase"):
             name = call_name(node)
-            if name not in ("rate", "irate", "increase") or not node.args:
+            if not node.args:
                 continue
             t = ctx.type_of(node.args[0])
             if not t.summed_counter:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import promql_parser as pp
 
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._promql import call_name, diag, parsed
-from obs_as_code.lint.types import selector_matchers, selector_name, walk
+from obs_as_code.lint.types import is_a, nodes, selector_matchers, selector_name
 
 CODE = "OAC205"
 _FUNCS = ("rate", "irate", "increase", "delta", "idelta", "deriv", "predict_linear", "resets", "changes")
+_KEYS = tuple(f"Call:{f}" for f in _FUNCS)
 
 
 def _fmt(seconds: float) -> str:
@@ -21,7 +23,19 @@ def _fmt(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-def _interval(ctx: LintContext, vs: object) -> tuple[float, str] | None:
+def _interval(ctx: LintContext, vs: Any) -> tuple[float, str] | None:
+    # Kept on the (shared) node: queries of one shape ask once.
+    memo = getattr(vs, "_attrs", None)
+    if memo is not None and "__interval" in memo:
+        found: tuple[float, str] | None = memo["__interval"]
+        return found
+    found = _find_interval(ctx, vs)
+    if memo is not None:
+        memo["__interval"] = found
+    return found
+
+
+def _find_interval(ctx: LintContext, vs: Any) -> tuple[float, str] | None:
     jobs = [v for label, op, v in selector_matchers(vs) if label == "job" and op == "="]
     name = selector_name(vs)
     index = ctx.index
@@ -39,11 +53,9 @@ def _interval(ctx: LintContext, vs: object) -> tuple[float, str] | None:
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for q, root in parsed(ctx):
-        for node in walk(root):
+        for node in nodes(root, *_KEYS):
             name = call_name(node)
-            if name not in _FUNCS:
-                continue
-            matrix = next((a for a in node.args if isinstance(a, pp.MatrixSelector)), None)
+            matrix = next((a for a in node.args if is_a(a, "MatrixSelector")), None)
             if matrix is None:
                 continue
             found = _interval(ctx, matrix.vector_selector)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-import promql_parser as pp
-
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext, Query
 from obs_as_code.lint.rules._promql import diag, parsed
-from obs_as_code.lint.types import SYNTHETIC, selector_name, walk
+from obs_as_code.lint.types import SYNTHETIC, nodes, selector_name
 
 CODE = "OAC206"
 
@@ -22,9 +20,7 @@ def unknown_metrics(ctx: LintContext, origins: tuple[str, ...], code: str) -> It
         return  # without a catalog nothing is unknown
     names = sorted(set(index.metrics) | set(ctx.recorded()))
     for q, root in parsed(ctx, origins):
-        for node in walk(root):
-            if not isinstance(node, pp.VectorSelector):
-                continue
+        for node in nodes(root, "VectorSelector"):
             name = selector_name(node)
             if name is None or name in SYNTHETIC or ctx.known_metric(name):
                 continue

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import promql_parser as pp
-
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext, Query
 from obs_as_code.lint.rules._promql import diag, metrics_text, parsed
 from obs_as_code.lint.sites import label_span, node_span
-from obs_as_code.lint.types import is_on, selector_matchers, walk
+from obs_as_code.lint.types import is_a, is_on, nodes, selector_matchers
 
 CODE = "OAC207"
 
@@ -26,8 +24,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     if ctx.index is None:
         return  # label sets are only known from a catalog
     for q, root in parsed(ctx):
-        for node in walk(root):
-            if isinstance(node, pp.VectorSelector):
+        for node in nodes(root, "VectorSelector", "AggregateExpr", "BinaryExpr"):
+            if is_a(node, "VectorSelector"):
                 t = ctx.type_of(node)
                 if t.labels is None:
                     continue
@@ -35,7 +33,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                     if label in t.labels or (value == "" and op in ("=", "=~")) or op in ("!=", "!~"):
                         continue
                     yield diag(_at(ctx, q, root, node, label), CODE, f"{metrics_text(t.metrics)} has no label {label!r} (matcher in {q.what}); it has: {', '.join(sorted(t.labels)) or 'none'}", Severity.ERROR, "a matcher on a missing label matches nothing")
-            elif isinstance(node, pp.AggregateExpr) and node.modifier is not None:
+            elif is_a(node, "AggregateExpr") and node.modifier is not None:
                 t = ctx.type_of(node.expr)
                 if t.labels is None:
                     continue
@@ -45,7 +43,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                         continue
                     word = "by" if by else "without"
                     yield diag(_at(ctx, q, root, node, str(label)), CODE, f"{node.op} {word} ({label}) in {q.what}: {metrics_text(t.metrics)} has no label {label!r}", Severity.ERROR if by else Severity.WARNING, "the label is always empty there; check its name against the catalog")
-            elif isinstance(node, pp.BinaryExpr) and node.modifier is not None and node.modifier.matching is not None:
+            elif is_a(node, "BinaryExpr") and node.modifier is not None and node.modifier.matching is not None:
                 lhs, rhs = ctx.type_of(node.lhs), ctx.type_of(node.rhs)
                 word = "on" if is_on(node.modifier.matching) else "ignoring"
                 for label in node.modifier.matching.labels:

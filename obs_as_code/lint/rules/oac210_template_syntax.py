@@ -17,7 +17,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         if not isinstance(rule, AlertRule):
             continue
         for key, text in {**rule.annotations, **{f"label {k}": v for k, v in rule.labels.items()}}.items():
-            if not isinstance(text, str) or "{{" not in text and "}}" not in text:
+            if not isinstance(text, str) or ("{{" not in text and "}}" not in text):
                 continue
             for offset, problem in read(text).errors:
                 snippet = text[offset : offset + 12].split("\n")[0]

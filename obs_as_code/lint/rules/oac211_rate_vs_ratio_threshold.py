@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import promql_parser as pp
-
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._promql import diag, metrics_text, parsed, strip
-from obs_as_code.lint.types import INCREASE, RATE, comparison_parts
+from obs_as_code.lint.types import INCREASE, RATE, comparison_parts, is_a
 
 CODE = "OAC211"
 _RATIO_WORDS = re.compile(r"\b(?:ratios?|percent|percentage|proportion|fraction)\b|\d\s*%|% of", re.IGNORECASE)
@@ -25,7 +23,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             continue
         lhs, op, rhs = parts
         threshold = strip(rhs)
-        if not isinstance(threshold, pp.NumberLiteral) or op not in (">", ">=") or not 0 < float(threshold.val) < 1:
+        if not is_a(threshold, "NumberLiteral") or op not in (">", ">=") or not 0 < float(threshold.val) < 1:
             continue
         t = ctx.type_of(lhs)
         if t.kind not in (RATE, INCREASE) or t.unit in ("ratio", "percent", "seconds", "s/s"):

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import promql_parser as pp
-
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._promql import diag, metrics_text, parsed, strip
-from obs_as_code.lint.types import SCALAR, VType, walk
+from obs_as_code.lint.types import SCALAR, VType, is_a, nodes, op_of
 
 CODE = "OAC215"
 _FLIP = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
@@ -37,16 +35,16 @@ def _verdict(t: VType, op: str, c: float) -> tuple[str, str] | None:
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for q, root in parsed(ctx, ("alert",)):
-        for node in walk(root):
-            if not isinstance(node, pp.BinaryExpr) or str(node.op) not in _FLIP:
+        for node in nodes(root, "BinaryExpr"):
+            if op_of(node) not in _FLIP:
                 continue
             if node.modifier is not None and node.modifier.return_bool:
                 continue
             lhs, rhs = ctx.type_of(node.lhs), ctx.type_of(node.rhs)
-            op = str(node.op)
-            if rhs.kind == SCALAR and isinstance(strip(node.rhs), pp.NumberLiteral):
+            op = op_of(node)
+            if rhs.kind == SCALAR and is_a(strip(node.rhs), "NumberLiteral"):
                 vec, c = lhs, float(strip(node.rhs).val)
-            elif lhs.kind == SCALAR and isinstance(strip(node.lhs), pp.NumberLiteral):
+            elif lhs.kind == SCALAR and is_a(strip(node.lhs), "NumberLiteral"):
                 vec, c, op = rhs, float(strip(node.lhs).val), _FLIP[op]
             else:
                 continue

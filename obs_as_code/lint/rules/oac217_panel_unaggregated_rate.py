@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import promql_parser as pp
-
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._promql import call_name, diag, metrics_text, parsed, with_parents
+from obs_as_code.lint.types import is_a
 
 CODE = "OAC217"
 
@@ -19,7 +18,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             name = call_name(node)
             if name not in ("rate", "irate", "increase"):
                 continue
-            if any(isinstance(p, pp.AggregateExpr) or call_name(p) in ("histogram_quantile", "label_replace", "label_join") for p in parents):
+            if any(is_a(p, "AggregateExpr") or call_name(p) in ("histogram_quantile", "label_replace", "label_join") for p in parents):
                 continue
             t = ctx.type_of(node)
             yield diag(
