@@ -296,9 +296,9 @@ def iter_targets(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], 
         for t, target in enumerate(targets):
             if not isinstance(target, dict) or target.get("hide") is True:
                 continue
-            expr = target.get("expr")
-            if isinstance(expr, str) and expr.strip() and _is_prometheus(target, panel):
-                yield (*path, "targets", t, "expr"), str(panel.get("title") or ""), expr
+            query = target.get("expr")
+            if isinstance(query, str) and query.strip() and _is_prometheus(target, panel):
+                yield (*path, "targets", t, "expr"), str(panel.get("title") or ""), query
 
 
 def read_dashboard_file(path: Path, display: str | None = None) -> tuple[DashboardSource | None, list[Diagnostic]]:
@@ -338,7 +338,7 @@ def project_dashboards(project: Project) -> list[DashboardSource]:
     available, else taken from ``DashboardDef.source`` when that is a plain dict."""
     out: list[DashboardSource] = []
     try:
-        from obs_as_code.dashboards import render_dashboard  # type: ignore[attr-defined,unused-ignore]
+        from obs_as_code.dashboards import render_dashboard  # type: ignore[import-not-found,attr-defined,unused-ignore]
     except ImportError:
         render_dashboard = None
     for d in project.all(DashboardDef):

@@ -15,9 +15,8 @@ from typing import Any, cast
 
 import promql_parser as pp
 
-from obs_as_code.lint.engine import grafana_expr, parse_promql
+from obs_as_code.lint.engine import dashboard_queries, grafana_expr, parse_promql
 from obs_as_code.lint.files import load_paths
-from obs_as_code.lint.engine import dashboard_queries
 from obs_as_code.lint.types import selector_matchers, selector_name, walk
 from obs_as_code.model.catalog import Metric, MetricsCatalog, MetricType
 from obs_as_code.model.rules import AlertRule, RecordingRule

@@ -83,3 +83,12 @@ def test_without_a_catalog_naming_alone_never_gives_errors_it_cannot_know() -> N
 def test_histogram_quantile_without_catalog_still_catches_the_classic_mistakes() -> None:
     diagnostics = _lint(_files("OAC201", "bad"), "OAC201", catalog=None)
     assert sorted(d.location.line for d in diagnostics if d.severity is Severity.ERROR) == [5, 8, 14, 17]
+
+
+def test_docs_are_shipped_inside_the_package() -> None:
+    # `oac lint --explain` reads obs_as_code/data/lint/ once installed: keep it a
+    # copy of docs/lint/ (cp docs/lint/*.md obs_as_code/data/lint/).
+    repo = HERE.parent.parent
+    docs = {p.name: p.read_text(encoding="utf-8") for p in (repo / "docs" / "lint").glob("*.md")}
+    shipped = {p.name: p.read_text(encoding="utf-8") for p in (repo / "obs_as_code" / "data" / "lint").glob("*.md")}
+    assert docs and docs == shipped

@@ -9,6 +9,7 @@ from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._promql import diag, metrics_text, parsed, strip
 from obs_as_code.lint.types import INCREASE, RATE, comparison_parts, is_a
+from obs_as_code.model.rules import AlertRule
 
 CODE = "OAC211"
 _RATIO_WORDS = re.compile(r"\b(?:ratios?|percent|percentage|proportion|fraction)\b|\d\s*%|% of", re.IGNORECASE)
@@ -17,7 +18,8 @@ _RATIO_WORDS = re.compile(r"\b(?:ratios?|percent|percentage|proportion|fraction)
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for q, root in parsed(ctx, ("alert",)):
         rule = q.rule
-        assert rule is not None
+        if not isinstance(rule, AlertRule):
+            continue
         parts = comparison_parts(root)
         if parts is None:
             continue
