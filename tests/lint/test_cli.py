@@ -23,7 +23,7 @@ def test_json_format_and_exit_code_1_on_errors() -> None:
     assert code == 1
     data = json.loads(out)
     assert {tuple(sorted(d)) for d in data} == {("code", "column", "file", "hint", "line", "message", "severity")}
-    assert [(d["file"], d["line"], d["column"]) for d in data][0] == ("OAC201/bad.yaml", 5, 15)
+    assert (data[0]["file"], data[0]["line"], data[0]["column"]) == ("OAC201/bad.yaml", 5, 15)
 
 
 def test_exit_0_with_only_warnings_and_text_has_a_caret() -> None:
