@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.api import lint
@@ -78,6 +79,9 @@ def _upstream_files(tmp: Path) -> list[Path]:
         for path in listing.stdout.splitlines():
             if not path.startswith(prefixes) or not path.endswith((".yml", ".yaml")):
                 continue
+            if path.endswith("grafana-dashboardDefinitions.yaml"):
+                out.extend(_dashboards(git_dir, path, tmp / name))
+                continue
             if "prometheusRule" not in path and name.endswith("kube-prometheus"):
                 continue
             blob = subprocess.run(["git", "--git-dir", str(git_dir), "show", f"HEAD:{path}"], capture_output=True, check=False)
@@ -86,6 +90,20 @@ def _upstream_files(tmp: Path) -> list[Path]:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(blob.stdout)
                 out.append(target)
+    return out
+
+
+def _dashboards(git_dir: Path, path: str, target: Path) -> list[Path]:
+    """Grafana dashboards kept as JSON strings in ConfigMaps (kube-prometheus)."""
+    text = subprocess.run(["git", "--git-dir", str(git_dir), "show", f"HEAD:{path}"], capture_output=True, text=True, check=False).stdout
+    out: list[Path] = []
+    doc = yaml.safe_load(text) or {}
+    for item in doc.get("items", []):
+        for name, body in (item.get("data") or {}).items():
+            if name.endswith(".json"):
+                target.mkdir(parents=True, exist_ok=True)
+                (target / name).write_text(body, encoding="utf-8")
+                out.append(target / name)
     return out
 
 
