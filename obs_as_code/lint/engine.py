@@ -98,6 +98,7 @@ class LintContext:
     project: Project
     catalog: Any = None
     _parsed: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
+    _trees: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
     #: (id(rule), "expr" | "annotations.<key>" | "labels") -> site, for rules read from
     #: YAML files; project rules are located through their Python source.
     sites: dict[tuple[int, str], Site] = field(default_factory=dict)
@@ -119,22 +120,36 @@ class LintContext:
     file_diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def parse(self, expr: str) -> tuple[Any, str | None]:
-        """``(ast, None)`` or ``(None, error message)``.
-
-        Parsed once per *shape*: expressions that differ only in matcher values
-        no check reads (``{path="/a"}`` and ``{path="/b"}``) share one AST, and
-        so its inferred types. Large rule sets are mostly such variations.
-        """
+        """``(ast, None)`` or ``(None, error message)``: promql-parser's own AST of
+        exactly ``expr``, parsed once per expression (for checks that need it as
+        promql-parser gives it, e.g. ``promql_parser.walk``)."""
         hit = self._parsed.get(expr)
         if hit is None:
-            key = shape(expr, self.known_jobs())
-            hit = self._parsed.get(key)
-            if hit is None:
-                hit = parse_promql(key)
-                if hit[1] is not None and key != expr:
-                    hit = parse_promql(expr)  # report the user's own text
-                self._parsed[key] = hit
+            hit = parse_promql(expr)
             self._parsed[expr] = hit
+        return hit
+
+    def tree(self, expr: str) -> tuple[Any, str | None]:
+        """``(tree, None)`` or ``(None, error message)``: the AST wrapped in
+        :class:`~obs_as_code.lint.types.Node`, which the type inference and the
+        OAC2xx checks use.
+
+        Built once per *shape*: expressions that differ only in equality-matcher
+        values no check reads (``{path="/a"}`` and ``{path="/b"}``) share one
+        tree, and so its inferred types. Large rule sets are mostly such
+        variations. Regex values and values with escapes are kept, so a shape
+        parses exactly when the expression does.
+        """
+        hit = self._trees.get(expr)
+        if hit is None:
+            key = shape(expr, self.known_jobs())
+            hit = self._trees.get(key)
+            if hit is None:
+                hit = parse_tree(key)
+                if hit[1] is not None and key != expr:
+                    hit = parse_tree(expr)  # report the user's own text
+                self._trees[key] = hit
+            self._trees[expr] = hit
         return hit
 
     def known_jobs(self) -> frozenset[str]:
@@ -190,14 +205,14 @@ class LintContext:
         if index is not None:
             info = index.info(name)
             if info is not None:
-                return info
+                return self._scraped(name, info)
         recorded = self.recorded().get(name)
         if not recorded or name in self._resolving:
             return None
         self._resolving.add(name)
         try:
             group, rule = recorded[0]
-            ast, problem = self.parse(rule.expr)
+            ast, problem = self.tree(rule.expr)
             if problem is not None:
                 return None
             t = self.types.infer(ast)
@@ -213,6 +228,27 @@ class LintContext:
         kind = t.kind if t.kind != UNKNOWN else named.kind
         unit = t.unit or named.unit
         return MetricInfo(kind, unit, labels, t.bucket, t.certain, t.summed_counter)
+
+    def _scraped(self, name: str, info: MetricInfo) -> MetricInfo:
+        """``info`` as Prometheus stores it: a metric label that a target label of
+        the exposing job also sets is overwritten, and the metric's own value is
+        kept as ``exported_<label>`` (unless the job honours labels)."""
+        index = self.index
+        found = index.family(name) if index is not None else None
+        if info.labels is None or found is None:
+            return info
+        renamed: set[str] = set()
+        for job in self.project.all(ScrapeJob):
+            if job.name not in found[0].jobs or job.honor_labels:
+                continue
+            target = set(job.labels or {})
+            for sc in job.static_configs or ():
+                target.update(sc.labels or {})
+            renamed |= info.labels & target
+        if not renamed:
+            return info
+        exported = frozenset(f"exported_{label}" for label in renamed)
+        return MetricInfo(info.kind, info.unit, info.labels | exported, info.bucket, info.certain, info.summed_counter, frozenset(renamed))
 
     @property
     def types(self) -> Inferer:
@@ -282,8 +318,8 @@ class LintContext:
         return query.at(node_span(query.expr, ast, node) if ast is not None else None)
 
     def parse_query(self, query: Query) -> tuple[Any, str | None]:
-        """Parse a query; dashboard template variables are replaced first."""
-        return self.parse(grafana_expr(query.expr) if query.origin == "panel" else query.expr)
+        """The wrapped tree of a query; dashboard template variables are replaced first."""
+        return self.tree(grafana_expr(query.expr) if query.origin == "panel" else query.expr)
 
     # --- what to check ----------------------------------------------------------
     def queries(self) -> list[Query]:
@@ -366,15 +402,23 @@ _MATCHER_VALUE = re.compile(
 
 
 def shape(expr: str, keep_jobs: frozenset[str] = frozenset()) -> str:
-    """``expr`` with matcher values no check reads replaced by a placeholder.
+    """``expr`` with equality-matcher values no check reads replaced by a placeholder.
 
-    Kept: ``__name__`` values, empty values (``{x=""}`` tests absence) and
+    Kept: ``__name__`` values, empty values (``{x=""}`` tests absence), regex
+    values and values with escapes (they can make the expression invalid), and
     ``job`` values naming a scrape job of the project (its interval matters).
     """
 
     def sub(m: re.Match[str]) -> str:
         label, op, value = m.groups()
-        if label == "__name__" or len(value) == 2 or (label == "job" and value[1:-1] in keep_jobs):
+        keep = (
+            label == "__name__"
+            or len(value) == 2  # {x=""} tests absence
+            or "~" in op  # a regex can be invalid: keep it so errors are the same
+            or "\\" in value  # so can an escape
+            or (label == "job" and value[1:-1] in keep_jobs)
+        )
+        if keep:
             return m.group()
         return f'{label}{op}"v"'
 
@@ -382,22 +426,24 @@ def shape(expr: str, keep_jobs: frozenset[str] = frozenset()) -> str:
 
 
 def parse_promql(expr: str) -> tuple[Any, str | None]:
-    """Parse with promql-parser; returns ``(ast, None)`` or ``(None, message)``.
-
-    The AST is wrapped (:class:`obs_as_code.lint.types.Node`) so that every
-    attribute read returns the same object: checks and the type inference can
-    then cache per node.
-    """
+    """Parse with promql-parser; returns ``(ast, None)`` or ``(None, message)``."""
     import promql_parser
-
-    from obs_as_code.lint.types import Node
 
     if not isinstance(expr, str) or not expr.strip():
         return None, "empty expression"
     try:
-        return Node(promql_parser.parse(expr)), None
+        return promql_parser.parse(expr), None
     except (ValueError, TypeError) as exc:  # the parser raises ValueError with a message
         return None, str(exc) or "invalid PromQL"
+
+
+def parse_tree(expr: str) -> tuple[Any, str | None]:
+    """Like :func:`parse_promql`, with the AST wrapped in :class:`Node` so that every
+    attribute read returns the same object (checks and inference cache per node)."""
+    from obs_as_code.lint.types import Node
+
+    ast, problem = parse_promql(expr)
+    return (Node(ast), None) if ast is not None else (None, problem)
 
 
 @cache

@@ -144,6 +144,9 @@ class VType:
     signed: bool = False
     #: Known to lie within 0..1 (a part over its whole), not only dimensionless.
     bounded: bool = False
+    #: Metric labels the scrape overwrites with a target label of the same name
+    #: (the metric's own value moves to ``exported_<name>``).
+    renamed: frozenset[str] = frozenset()
 
     @property
     def nonneg(self) -> bool:
@@ -180,6 +183,7 @@ class MetricInfo:
     bucket: bool | None
     certain: bool
     summed_counter: bool = False
+    renamed: frozenset[str] = frozenset()
 
 
 _UNIT_SUFFIXES = (
@@ -413,6 +417,8 @@ class Inferer:
             return VType(labels=None)
         info = self._resolve(name) or info_from_name(name)
         labels = None
+        if name in ("ALERTS", "ALERTS_FOR_STATE"):
+            info = MetricInfo(GAUGE, None, None, False, True)  # every alert's own labels
         if info.labels is not None:
             labels = info.labels | self._extra
             if info.bucket:
@@ -426,6 +432,7 @@ class Inferer:
             certain=info.certain,
             metrics=(name,),
             bounded=info.unit == "ratio" and info.kind != UNKNOWN,
+            renamed=info.renamed,
         )
 
     def _aggregate(self, node: Any) -> VType:
@@ -576,6 +583,7 @@ class Inferer:
             metrics=lhs.metrics + rhs.metrics,
             scale=scale,
             signed=op == "-" or lhs.signed or rhs.signed,
+            renamed=lhs.renamed | rhs.renamed,
         )
 
     @staticmethod

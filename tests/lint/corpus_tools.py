@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import promql_parser as pp
 
-from obs_as_code.lint.engine import dashboard_queries, grafana_expr, parse_promql
+from obs_as_code.lint.engine import dashboard_queries, grafana_expr, parse_tree
 from obs_as_code.lint.files import load_paths
 from obs_as_code.lint.types import selector_matchers, selector_name, walk
 from obs_as_code.model.catalog import Metric, MetricsCatalog, MetricType
@@ -46,7 +46,7 @@ def corpus_catalog(paths: Iterable[Path], types: Mapping[str, str] | None = None
         exprs.extend(grafana_expr(q.expr) for q in dashboard_queries(d))
     names: dict[str, set[str]] = {}
     for expr in exprs:
-        ast, problem = parse_promql(expr)
+        ast, problem = parse_tree(expr)
         if problem is not None:
             continue
         for node in walk(ast):

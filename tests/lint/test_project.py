@@ -46,3 +46,12 @@ def test_select_and_ignore() -> None:
 def test_shipped_definitions_have_no_error_level_findings() -> None:
     diagnostics = lint(REPO)
     assert [d for d in diagnostics if d.severity.value == "error"] == []
+
+
+def test_a_label_the_scrape_job_also_sets_is_the_targets() -> None:
+    # Job "app" sets team=core on every series: the metric's own team label is
+    # stored as exported_team (the mistake a real Prometheus run revealed in
+    # alerts/cost.py). `by (team)` is warned about, `by (exported_team)` is fine.
+    found = [d for d in lint(PROJECT, select=["OAC207"])]
+    assert [(d.location.line, d.severity.value) for d in found] == [(60, "warning")]
+    assert "exported_team" in found[0].message

@@ -20,6 +20,17 @@ def _at(ctx: LintContext, q: Query, root: Any, node: Any, label: str) -> Any:
     return q.at(inner) if inner else ctx.locate(q, node)
 
 
+def _renamed(ctx: LintContext, q: Query, root: Any, node: Any, label: str, metrics: tuple[str, ...]) -> Diagnostic:
+    return diag(
+        _at(ctx, q, root, node, label),
+        CODE,
+        f"{label!r} in {q.what} is the scrape target's label, not {metrics_text(metrics)}'s own: "
+        f"the job exposing it sets {label!r} too, so Prometheus keeps the metric's value as 'exported_{label}'",
+        Severity.WARNING,
+        f"use exported_{label}, or set honor_labels on the job, or drop {label!r} from the job's labels",
+    )
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     if ctx.index is None:
         return  # label sets are only known from a catalog
@@ -30,6 +41,9 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 if t.labels is None:
                     continue
                 for label, op, value in selector_matchers(node):
+                    if label in t.renamed:
+                        yield _renamed(ctx, q, root, node, label, t.metrics)
+                        continue
                     if label in t.labels or (value == "" and op in ("=", "=~")) or op in ("!=", "!~"):
                         continue
                     yield diag(_at(ctx, q, root, node, label), CODE, f"{metrics_text(t.metrics)} has no label {label!r} (matcher in {q.what}); it has: {', '.join(sorted(t.labels)) or 'none'}", Severity.ERROR, "a matcher on a missing label matches nothing")
@@ -39,6 +53,9 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                     continue
                 by = str(node.modifier.type).endswith("By")
                 for label in node.modifier.labels:
+                    if str(label) in t.renamed:
+                        yield _renamed(ctx, q, root, node, str(label), t.metrics)
+                        continue
                     if str(label) in t.labels:
                         continue
                     word = "by" if by else "without"

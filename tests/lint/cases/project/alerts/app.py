@@ -55,5 +55,19 @@ app = RuleGroup(
             labels={"severity": "warning"},
             annotations={"summary": "typo", "runbook_url": "https://example.com/runbooks/app"},
         ),
+        AlertRule(
+            name="TeamSpendTargetLabel",
+            expr="max by (team) (app_team_spend_dollars) > 100",
+            for_="5m",
+            labels={"severity": "warning"},
+            annotations={"summary": "spend", "runbook_url": "https://example.com/runbooks/app"},
+        ),
+        AlertRule(
+            name="TeamSpendExported",
+            expr="max by (exported_team) (app_team_spend_dollars) > 100",
+            for_="5m",
+            labels={"severity": "warning"},
+            annotations={"summary": "spend", "runbook_url": "https://example.com/runbooks/app"},
+        ),
     ],
 )

@@ -4,6 +4,6 @@ from obs_as_code import PrometheusConfig, ScrapeJob
 
 config = PrometheusConfig(scrape_interval="15s")
 jobs = [
-    ScrapeJob(name="app", targets=["app:8080"], labels={"service": "app"}),
+    ScrapeJob(name="app", targets=["app:8080"], labels={"service": "app", "team": "core"}),
     ScrapeJob(name="worker", targets=["worker:8080"], scrape_interval="1m"),
 ]
