@@ -85,6 +85,18 @@ def _rule(i: int) -> dict[str, Any]:
     }
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings as ``|`` blocks, like generated rule files (mixins)."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def write_rules(path: Path, rules: int, per_group: int = 100) -> Path:
     """Write ``rules`` synthetic rules into one rule file at ``path``."""
     all_rules = [_rule(i) for i in range(rules)]
@@ -92,7 +104,7 @@ def write_rules(path: Path, rules: int, per_group: int = 100) -> Path:
         {"name": f"synthetic-{g}", "rules": all_rules[g * per_group : (g + 1) * per_group]}
         for g in range((rules + per_group - 1) // per_group)
     ]
-    path.write_text(yaml.safe_dump({"groups": groups}, sort_keys=False), encoding="utf-8")
+    path.write_text(yaml.dump({"groups": groups}, Dumper=_Dumper, sort_keys=False, width=1000), encoding="utf-8")
     return path
 
 
