@@ -397,7 +397,9 @@ def dashboard_queries(dash: DashboardSource) -> Iterator[Query]:
 
 
 _MATCHER_VALUE = re.compile(
-    r"""([A-Za-z_][A-Za-z0-9_]*)(\s*(?:=~|!~|!=|=)\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)"""
+    # Strings as "unrolled loops" ("[^"\\]*(?:\\.[^"\\]*)*"): much faster than an
+    # alternation per character on long expressions.
+    r"""([A-Za-z_][A-Za-z0-9_]*)(\s*(?:=~|!~|!=|=)\s*)("[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'|`[^`]*`)"""
 )
 
 
