@@ -9,6 +9,7 @@ from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._promql import diag, parsed
 from obs_as_code.lint.rules._templates import read
 from obs_as_code.lint.types import result_node
+from obs_as_code.model.rules import AlertRule
 from obs_as_code.source import SourceLocation
 
 CODE = "OAC209"
@@ -18,17 +19,18 @@ _DIMENSIONLESS = {None, "ratio", "percent", "bool"}
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for q, root in parsed(ctx, ("alert",)):
         rule = q.rule
-        assert rule is not None
+        if not isinstance(rule, AlertRule):
+            continue
         t = ctx.type_of(result_node(root))
         severity = Severity.ERROR if t.certain else Severity.WARNING
-        for key, text in getattr(rule, "annotations", {}).items():
+        for key, text in rule.annotations.items():
             if not isinstance(text, str):
                 continue
             for offset, funcs, after in read(text).values:
                 token = text[offset - 2 : offset + 10] if offset >= 2 else "$value"
                 token = token.split("}}")[0] if "{{" in token else "$value"
 
-                def where(key: str = key, token: str = token) -> SourceLocation:
+                def where(rule: AlertRule = rule, key: str = key, token: str = token) -> SourceLocation:
                     return ctx.annotation_location(rule, key, token)
 
                 last = funcs[-1] if funcs else ""
