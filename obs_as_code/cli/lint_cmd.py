@@ -72,7 +72,13 @@ def lint(project: Path, fmt: str, paths: tuple[Path, ...], catalog_file: Path | 
         ignore=_codes(ignore),
         scrape_interval=interval,
     )
-    emit(diagnostics, fmt, project)
+    if fmt == "sarif":
+        from obs_as_code.diagnostics import render_sarif
+
+        # Code scanning shows each rule's summary next to its findings.
+        click.echo(render_sarif(diagnostics, {c.code: c.summary for c in all_checks()}), nl=False)
+    else:
+        emit(diagnostics, fmt, project)
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)
     warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
     if fmt == "text":

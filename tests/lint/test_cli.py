@@ -40,6 +40,8 @@ def test_github_and_sarif_formats() -> None:
     _code, out, _err = _run("-C", str(CASES), bad, "--format", "sarif", "--select", "OAC210")
     sarif = json.loads(out)
     assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {"OAC210"}
+    rules = {r["id"]: r["shortDescription"]["text"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["OAC210"] == "annotation templates are valid Go templates"
 
 
 def test_explain_prints_the_docs_page() -> None:
