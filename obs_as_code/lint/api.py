@@ -43,7 +43,7 @@ def lint(
     proj.definitions.extend(groups)
     ctx = LintContext(proj, catalog=catalog, sites=sites, dashboards=dashboards, file_diagnostics=file_diags)
     ctx.scrape_interval_default = scrape_interval
-    checks = select_checks(select, ignore)
+    checks = select_checks(select, ignore, lint_only=True)
     external = {g.location.file for g in groups}
     # Prometheus keys groups by (file, name): across rule files a shared name is
     # legal (same-file repeats are OAC219). The project's stricter rule (OAC106)

@@ -46,6 +46,9 @@ class Check:
     summary: str
     run: Callable[[LintContext], Iterable[Diagnostic]]
     severity: Severity = Severity.ERROR
+    #: Style and policy checks (``for``, severity label, runbook ...) that only
+    #: ``oac lint`` runs; a build checks correctness.
+    lint_only: bool = False
 
 
 @dataclass
@@ -466,12 +469,17 @@ def _matches(code: str, patterns: Iterable[str]) -> bool:
     return any(code.startswith(p) for p in patterns)
 
 
-def select_checks(select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> list[Check]:
-    """Checks whose code starts with one of ``select`` (all when None), minus ``ignore``."""
+def select_checks(
+    select: Iterable[str] | None = None, ignore: Iterable[str] | None = None, *, lint_only: bool = False
+) -> list[Check]:
+    """Checks whose code starts with one of ``select`` (all when None), minus
+    ``ignore``; checks marked ``lint_only`` are included only with ``lint_only``."""
     sel = list(select or [])
     ign = list(ignore or [])
     return [
-        c for c in all_checks() if (not sel or _matches(c.code, sel)) and not _matches(c.code, ign)
+        c
+        for c in all_checks()
+        if (not sel or _matches(c.code, sel)) and not _matches(c.code, ign) and (lint_only or not c.lint_only)
     ]
 
 

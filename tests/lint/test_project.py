@@ -15,7 +15,7 @@ REPO = HERE.parent.parent
 
 
 def test_project_findings_point_into_the_python_source() -> None:
-    diagnostics = lint(PROJECT)
+    diagnostics = lint(PROJECT, select=["OAC2"])
     check_golden(HERE / "snapshots" / "project.txt", render_text(diagnostics, PROJECT))
     found = {(d.code, d.location.file, d.location.line) for d in diagnostics}
     # A multi-line string built from a module constant and an f-string: the
@@ -55,3 +55,12 @@ def test_a_label_the_scrape_job_also_sets_is_the_targets() -> None:
     found = [d for d in lint(PROJECT, select=["OAC207"])]
     assert [(d.location.line, d.severity.value) for d in found] == [(60, "warning")]
     assert "exported_team" in found[0].message
+
+
+def test_style_checks_run_in_lint_not_in_build() -> None:
+    from obs_as_code.lint.engine import all_checks, select_checks
+
+    lint_only = {c.code for c in all_checks() if c.lint_only}
+    assert lint_only == {"OAC203", "OAC212", "OAC213", "OAC214", "OAC216", "OAC217"}
+    assert not lint_only & {c.code for c in select_checks()}
+    assert lint_only <= {c.code for c in select_checks(lint_only=True)}

@@ -32,4 +32,4 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         )
 
 
-CHECK = Check(CODE, "raw-counter", "counters are compared and graphed through rate() or increase()", run, Severity.WARNING)
+CHECK = Check(CODE, "raw-counter", "counters are compared and graphed through rate() or increase()", run, Severity.WARNING, lint_only=True)

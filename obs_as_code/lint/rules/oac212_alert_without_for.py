@@ -30,4 +30,4 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             )
 
 
-CHECK = Check(CODE, "alert-without-for", "alerts wait with `for` before firing", run, Severity.WARNING)
+CHECK = Check(CODE, "alert-without-for", "alerts wait with `for` before firing", run, Severity.WARNING, lint_only=True)

@@ -23,4 +23,4 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             yield warning(rule.location, CODE, f"alert {rule.name!r} has severity {severity!r}, not one of {', '.join(SEVERITIES)}", hint="Alertmanager routes match these values exactly")
 
 
-CHECK = Check(CODE, "alert-severity", "alerts carry a known severity label", run, Severity.WARNING)
+CHECK = Check(CODE, "alert-severity", "alerts carry a known severity label", run, Severity.WARNING, lint_only=True)

@@ -26,4 +26,4 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             )
 
 
-CHECK = Check(CODE, "alert-annotations", "alerts carry summary and runbook_url annotations", run, Severity.WARNING)
+CHECK = Check(CODE, "alert-annotations", "alerts carry summary and runbook_url annotations", run, Severity.WARNING, lint_only=True)

@@ -30,4 +30,4 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             )
 
 
-CHECK = Check(CODE, "duplicate-alert", "an alert name is defined in one group", run, Severity.WARNING)
+CHECK = Check(CODE, "duplicate-alert", "an alert name is defined in one group", run, Severity.WARNING, lint_only=True)

@@ -31,4 +31,4 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             break  # one finding per query
 
 
-CHECK = Check(CODE, "panel-unaggregated-rate", "dashboard panels aggregate rates", run, Severity.WARNING)
+CHECK = Check(CODE, "panel-unaggregated-rate", "dashboard panels aggregate rates", run, Severity.WARNING, lint_only=True)
