@@ -26,7 +26,9 @@ def definitions(project: Project) -> Iterator[Definition]:
         yield item
         children = []
         for value in vars(item).values():
-            if isinstance(value, Definition) or (isinstance(value, (list, tuple)) and any(isinstance(v, Definition) for v in value)):
+            if isinstance(value, Definition):
+                children.append(value)
+            elif isinstance(value, (list, tuple)) and any(isinstance(v, Definition) for v in value):
                 children.append(value)
         stack.extend(reversed(children))
 
