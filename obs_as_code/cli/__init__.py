@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "e2e": "obs_as_code.cli.e2e_cmd:e2e",
     "backtest": "obs_as_code.cli.e2e_cmd:backtest",
     "preview": "obs_as_code.cli.e2e_cmd:preview",
+    "lint": "obs_as_code.cli.lint_cmd:lint",
 }
 
 #: One-line help per command, shown by ``oac --help`` without importing the command.
@@ -35,6 +36,7 @@ SHORT_HELP: dict[str, str] = {
     "backtest": "Replay the alert rules over a recorded OpenMetrics history; list firings and pages.",
     "preview": "Write a docker-compose stack (Prometheus, Alertmanager, Grafana, Loki, Tempo ...) for build/.",
     "import": "Turn existing dashboard JSON and SLO specs (Sloth, OpenSLO) into Python modules.",
+    "lint": "Check the meaning of PromQL in rules and dashboards (offline, with a catalog).",
 }
 
 

@@ -10,14 +10,30 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
+from obs_as_code.durations import DurationError, parse_ms
+from obs_as_code.lint.catalog import CatalogIndex
+from obs_as_code.lint.sites import Site, node_span, python_site
+from obs_as_code.lint.types import (
+    TARGET_LABELS,
+    UNKNOWN,
+    Inferer,
+    MetricInfo,
+    VType,
+    info_from_name,
+)
 from obs_as_code.load import Project
+from obs_as_code.model.catalog import MetricsCatalog
+from obs_as_code.model.prometheus import PrometheusConfig, ScrapeJob
 from obs_as_code.model.rules import AlertRule, RecordingRule, RuleGroup
+from obs_as_code.source import SourceLocation
 
 
 @dataclass(frozen=True)
@@ -30,29 +46,392 @@ class Check:
     summary: str
     run: Callable[[LintContext], Iterable[Diagnostic]]
     severity: Severity = Severity.ERROR
+    #: Style and policy checks (``for``, severity label, runbook ...) that only
+    #: ``oac lint`` runs; a build checks correctness.
+    lint_only: bool = False
+
+
+@dataclass
+class Query:
+    """A PromQL expression to check: a rule's ``expr`` or a dashboard target."""
+
+    expr: str
+    #: "alert", "record" or "panel".
+    origin: str
+    site: Site | None
+    fallback: SourceLocation
+    rule: AlertRule | RecordingRule | None = None
+    group: RuleGroup | None = None
+    #: Panel title (dashboards) for messages.
+    title: str = ""
+    #: Dashboard file or definition the panel belongs to.
+    dashboard: str = ""
+    #: The panel belongs to one of the project's own dashboards.
+    in_project: bool = False
+
+    @property
+    def what(self) -> str:
+        """How messages name this query."""
+        if self.rule is not None:
+            return f"{'alert' if self.origin == 'alert' else 'recording rule'} {self.rule.name!r}"
+        return f"panel {self.title!r}" if self.title else "panel query"
+
+    def at(self, span: tuple[int, int] | None) -> SourceLocation:
+        """The file position of ``expr[span[0]:span[1]]`` (the value's start when unknown)."""
+        if self.site is None:
+            return self.fallback
+        return self.site.locate_in_expr(self.expr, span)
+
+
+@dataclass
+class DashboardSource:
+    """A dashboard's JSON and where its targets are written."""
+
+    name: str
+    data: dict[str, Any]
+    #: data path of a target -> its site; ``default`` for the rest.
+    sites: dict[tuple[str | int, ...], Site] = field(default_factory=dict)
+    default: Site | None = None
+    fallback: SourceLocation = field(default_factory=lambda: SourceLocation("<unknown>"))
+    #: True for the project's own dashboards (checked by the OAC3xx dashboard checks too).
+    in_project: bool = False
 
 
 @dataclass
 class LintContext:
-    """What checks see: the project, an optional metrics catalog, parsed PromQL."""
+    """What checks see: the project, an optional metrics catalog, parsed PromQL,
+    inferred types, and where every expression and annotation is written."""
 
     project: Project
     catalog: Any = None
     _parsed: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
+    _trees: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
+    #: (id(rule), "expr" | "annotations.<key>" | "labels") -> site, for rules read from
+    #: YAML files; project rules are located through their Python source.
+    sites: dict[tuple[int, str], Site] = field(default_factory=dict)
+    #: Dashboards read from files (project dashboards are added on first use).
+    dashboards: list[DashboardSource] = field(default_factory=list)
+    #: Default scrape interval in seconds when the project declares none (``--scrape-interval``).
+    scrape_interval_default: float | None = None
+    _index: CatalogIndex | None = None
+    _indexed: bool = False
+    _inferer: Inferer | None = None
+    _queries: list[Query] | None = None
+    _recorded: dict[str, list[tuple[RuleGroup, RecordingRule]]] | None = None
+    _resolving: set[str] = field(default_factory=set)
+    _project_dashboards: bool = False
+    _intervals: dict[str | None, float | None] | None = None
+    _parsed_queries: list[tuple[Query, Any]] | None = None
+    _jobs: frozenset[str] | None = None
+    #: Problems found while reading external files (reported by OAC219).
+    file_diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def parse(self, expr: str) -> tuple[Any, str | None]:
-        """``(ast, None)`` or ``(None, error message)``; parsed once per expression."""
+        """``(ast, None)`` or ``(None, error message)``: promql-parser's own AST of
+        exactly ``expr``, parsed once per expression (for checks that need it as
+        promql-parser gives it, e.g. ``promql_parser.walk``)."""
         hit = self._parsed.get(expr)
         if hit is None:
             hit = parse_promql(expr)
             self._parsed[expr] = hit
         return hit
 
+    def tree(self, expr: str) -> tuple[Any, str | None]:
+        """``(tree, None)`` or ``(None, error message)``: the AST wrapped in
+        :class:`~obs_as_code.lint.types.Node`, which the type inference and the
+        OAC2xx checks use.
+
+        Built once per *shape*: expressions that differ only in equality-matcher
+        values no check reads (``{path="/a"}`` and ``{path="/b"}``) share one
+        tree, and so its inferred types. Large rule sets are mostly such
+        variations. Regex values and values with escapes are kept, so a shape
+        parses exactly when the expression does.
+        """
+        hit = self._trees.get(expr)
+        if hit is None:
+            key = shape(expr, self.known_jobs())
+            hit = self._trees.get(key)
+            if hit is None:
+                hit = parse_tree(key)
+                if hit[1] is not None and key != expr:
+                    hit = parse_tree(expr)  # report the user's own text
+                self._trees[key] = hit
+            self._trees[expr] = hit
+        return hit
+
+    def known_jobs(self) -> frozenset[str]:
+        """Names of the project's scrape jobs (their ``job=`` matchers matter)."""
+        if self._jobs is None:
+            self._jobs = frozenset(j.name for j in self.project.all(ScrapeJob))
+        return self._jobs
+
     def rules(self) -> Iterator[tuple[RuleGroup, AlertRule | RecordingRule]]:
         """Every rule of every group, in declaration order."""
         for group in self.project.all(RuleGroup):
             for rule in group.rules:
                 yield group, rule
+
+    # --- catalog and types -------------------------------------------------------
+    @property
+    def index(self) -> CatalogIndex | None:
+        """The catalog given to the lint merged with the project's, or None."""
+        if not self._indexed:
+            sources: list[Any] = []
+            given = self.catalog
+            if isinstance(given, (list, tuple)):
+                sources.extend(given)
+            elif isinstance(given, CatalogIndex):
+                sources.extend(given.metrics.values())
+            elif given is not None:
+                sources.append(given)
+            sources.extend(self.project.all(MetricsCatalog))
+            index = CatalogIndex.build(sources)
+            if isinstance(given, CatalogIndex):
+                index.open_labels |= given.open_labels
+            self._index = index if len(index) else None
+            self._indexed = True
+        return self._index
+
+    def recorded(self) -> dict[str, list[tuple[RuleGroup, RecordingRule]]]:
+        """Recording rules by the name they record."""
+        if self._recorded is None:
+            out: dict[str, list[tuple[RuleGroup, RecordingRule]]] = {}
+            for group, rule in self.rules():
+                if isinstance(rule, RecordingRule):
+                    out.setdefault(rule.name, []).append((group, rule))
+            self._recorded = out
+        return self._recorded
+
+    def known_metric(self, name: str) -> bool:
+        """Listed by the catalog or recorded by a rule we lint."""
+        index = self.index
+        return (index is not None and index.family(name) is not None) or name in self.recorded()
+
+    def _resolve(self, name: str) -> MetricInfo | None:
+        index = self.index
+        if index is not None:
+            info = index.info(name)
+            if info is not None:
+                return self._scraped(name, info)
+        recorded = self.recorded().get(name)
+        if not recorded or name in self._resolving:
+            return None
+        self._resolving.add(name)
+        try:
+            group, rule = recorded[0]
+            ast, problem = self.tree(rule.expr)
+            if problem is not None:
+                return None
+            t = self.types.infer(ast)
+        finally:
+            self._resolving.discard(name)
+        labels = t.labels
+        if labels is not None:
+            labels = labels | frozenset(rule.labels) | frozenset(group.labels)
+        # A recorded series is whatever the expression computed (a recorded rate is
+        # no longer a counter); its name fills in what the expression cannot tell
+        # (node_disk_io_time_seconds_total recorded as node_disk_io_time_ms / 1000).
+        named = info_from_name(name)
+        kind = t.kind if t.kind != UNKNOWN else named.kind
+        unit = t.unit or named.unit
+        return MetricInfo(kind, unit, labels, t.bucket, t.certain, t.summed_counter)
+
+    def _scraped(self, name: str, info: MetricInfo) -> MetricInfo:
+        """``info`` as Prometheus stores it: a metric label that a target label of
+        the exposing job also sets is overwritten, and the metric's own value is
+        kept as ``exported_<label>`` (unless the job honours labels)."""
+        index = self.index
+        found = index.family(name) if index is not None else None
+        if info.labels is None or found is None:
+            return info
+        renamed: set[str] = set()
+        for job in self.project.all(ScrapeJob):
+            if job.name not in found[0].jobs or job.honor_labels:
+                continue
+            target = set(job.labels or {})
+            for sc in job.static_configs or ():
+                target.update(sc.labels or {})
+            renamed |= info.labels & target
+        if not renamed:
+            return info
+        exported = frozenset(f"exported_{label}" for label in renamed)
+        return MetricInfo(info.kind, info.unit, info.labels | exported, info.bucket, info.certain, info.summed_counter, frozenset(renamed))
+
+    @property
+    def types(self) -> Inferer:
+        """The type inferer (catalog, then recording rules, then naming conventions)."""
+        if self._inferer is None:
+            self._inferer = Inferer(self._resolve, TARGET_LABELS | self.scrape_labels())
+        return self._inferer
+
+    def type_of(self, node: Any) -> VType:
+        """The inferred type of an AST node."""
+        return self.types.infer(node)
+
+    # --- scrape configuration ---------------------------------------------------
+    def scrape_labels(self) -> frozenset[str]:
+        """Labels scrape configs add to every series (target labels, relabel targets)."""
+        out: set[str] = set()
+        for job in self.project.all(ScrapeJob):
+            out.update(getattr(job, "labels", {}) or {})
+            for sc in getattr(job, "static_configs", ()) or ():
+                out.update(getattr(sc, "labels", {}) or {})
+            for rc in getattr(job, "relabel_configs", ()) or ():
+                if rc.target_label:
+                    out.add(rc.target_label)
+        return frozenset(out)
+
+    def scrape_interval(self, job: str | None) -> float | None:
+        """Seconds between scrapes of ``job`` (the global interval when ``job`` is
+        None or unknown), or None when the project declares no Prometheus config."""
+        if self._intervals is None:
+            configs = self.project.all(PrometheusConfig)
+            default = self.scrape_interval_default
+            if configs:
+                default = _seconds(configs[0].scrape_interval) or default
+            jobs: dict[str | None, float | None] = {None: default}
+            for sj in self.project.all(ScrapeJob):
+                jobs.setdefault(sj.name, (_seconds(sj.scrape_interval) if sj.scrape_interval is not None else None) or default)
+            self._intervals = jobs
+        return self._intervals.get(job, self._intervals[None])
+
+    # --- where things are written -----------------------------------------------
+    def site(self, rule: AlertRule | RecordingRule, key: str) -> Site | None:
+        """Where ``expr`` or ``annotations.<key>`` of a rule is written."""
+        hit = self.sites.get((id(rule), key))
+        if hit is not None:
+            return hit
+        if rule.location.line <= 0 or not rule.location.file.endswith(".py"):
+            return None
+        if key.startswith("annotations."):
+            base = python_site(self.project.root, rule.location, "annotations")
+            inner = base.locate(f'"{key.split(".", 1)[1]}"')
+            site = Site(base.file, base.path, inner.line, inner.col, base.end_line, base.end_col)
+        else:
+            site = python_site(self.project.root, rule.location, key)
+        self.sites[(id(rule), key)] = site
+        return site
+
+    def annotation_location(self, rule: AlertRule | RecordingRule, key: str, token: str = "") -> SourceLocation:
+        """Where annotation ``key`` (or ``token`` inside it) is written."""
+        site = self.site(rule, f"annotations.{key}")
+        if site is None:
+            return rule.location
+        return site.locate(token) if token else site.start
+
+    def locate(self, query: Query, node: Any) -> SourceLocation:
+        """The file position of ``node``'s token in ``query``."""
+        ast, _problem = self.parse_query(query)
+        return query.at(node_span(query.expr, ast, node) if ast is not None else None)
+
+    def parse_query(self, query: Query) -> tuple[Any, str | None]:
+        """The wrapped tree of a query; dashboard template variables are replaced first."""
+        return self.tree(grafana_expr(query.expr) if query.origin == "panel" else query.expr)
+
+    # --- what to check ----------------------------------------------------------
+    def queries(self) -> list[Query]:
+        """Every rule expression and every dashboard query, rules first."""
+        if self._queries is None:
+            out: list[Query] = []
+            for group, rule in self.rules():
+                origin = "alert" if isinstance(rule, AlertRule) else "record"
+                out.append(Query(rule.expr, origin, self.site(rule, "expr"), rule.location, rule, group))
+            for dash in self.all_dashboards():
+                out.extend(dashboard_queries(dash))
+            self._queries = out
+        return self._queries
+
+    def parsed_queries(self) -> list[tuple[Query, Any]]:
+        """``(query, ast)`` of every query that parses (computed once)."""
+        if self._parsed_queries is None:
+            out = []
+            for q in self.queries():
+                ast, problem = self.parse_query(q)
+                if problem is None:
+                    out.append((q, ast))
+            self._parsed_queries = out
+        return self._parsed_queries
+
+    def all_dashboards(self) -> list[DashboardSource]:
+        """Dashboards read from files, then the project's own."""
+        if not self._project_dashboards:
+            self._project_dashboards = True
+            from obs_as_code.lint.files import project_dashboards
+
+            self.dashboards.extend(project_dashboards(self.project))
+        return self.dashboards
+
+
+def _seconds(value: Any) -> float | None:
+    try:
+        return parse_ms(value) / 1000.0
+    except DurationError:
+        return None
+
+
+_GRAFANA_RANGE = re.compile(r"\[\s*\$\{?__(?:rate_interval|interval|range|range_s|range_ms)\}?\s*(:[^\]]*)?\]")
+_GRAFANA_VAR_RANGE = re.compile(r"\[\s*\$\{?\w+\}?\s*(:[^\]]*)?\]")
+_GRAFANA_VAR = re.compile(r"\$\{[^}]*\}|\$__\w+|\[\[\w+\]\]|\$\w+")
+_GRAFANA_LABEL_LIST = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^()]*\)")
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
+
+
+def grafana_expr(expr: str) -> str:
+    """A Grafana query with its template variables replaced so that it parses:
+    ranges become ``[5m]``, variables inside strings stay, others become ``1``."""
+    if "$" not in expr and "[[" not in expr:
+        return expr
+    text = _GRAFANA_LABEL_LIST.sub(lambda m: _GRAFANA_VAR.sub("grafana_var", m.group()), expr)
+    text = _GRAFANA_RANGE.sub(lambda m: "[5m" + (m.group(1) or "") + "]", text)
+    text = _GRAFANA_VAR_RANGE.sub(lambda m: "[5m" + (m.group(1) or "") + "]", text)
+    out: list[str] = []
+    pos = 0
+    for m in _QUOTED.finditer(text):
+        out.append(_GRAFANA_VAR.sub("1", text[pos : m.start()]))
+        out.append(m.group())
+        pos = m.end()
+    out.append(_GRAFANA_VAR.sub("1", text[pos:]))
+    return "".join(out)
+
+
+def dashboard_queries(dash: DashboardSource) -> Iterator[Query]:
+    """The PromQL targets of a dashboard (Loki and other datasources skipped)."""
+    from obs_as_code.lint.files import iter_targets
+
+    for path, title, expr in iter_targets(dash.data):
+        site = dash.sites.get(path) or dash.default
+        yield Query(expr, "panel", site, dash.fallback, title=title, dashboard=dash.name, in_project=dash.in_project)
+
+
+_MATCHER_VALUE = re.compile(
+    # Strings as "unrolled loops" ("[^"\\]*(?:\\.[^"\\]*)*"): much faster than an
+    # alternation per character on long expressions.
+    r"""([A-Za-z_][A-Za-z0-9_]*)(\s*(?:=~|!~|!=|=)\s*)("[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'|`[^`]*`)"""
+)
+
+
+def shape(expr: str, keep_jobs: frozenset[str] = frozenset()) -> str:
+    """``expr`` with equality-matcher values no check reads replaced by a placeholder.
+
+    Kept: ``__name__`` values, empty values (``{x=""}`` tests absence), regex
+    values and values with escapes (they can make the expression invalid), and
+    ``job`` values naming a scrape job of the project (its interval matters).
+    """
+
+    def sub(m: re.Match[str]) -> str:
+        label, op, value = m.groups()
+        keep = (
+            label == "__name__"
+            or len(value) == 2  # {x=""} tests absence
+            or "~" in op  # a regex can be invalid: keep it so errors are the same
+            or "\\" in value  # so can an escape
+            or (label == "job" and value[1:-1] in keep_jobs)
+        )
+        if keep:
+            return m.group()
+        return f'{label}{op}"v"'
+
+    return _MATCHER_VALUE.sub(sub, expr) if "=" in expr else expr
 
 
 def parse_promql(expr: str) -> tuple[Any, str | None]:
@@ -65,6 +444,15 @@ def parse_promql(expr: str) -> tuple[Any, str | None]:
         return promql_parser.parse(expr), None
     except (ValueError, TypeError) as exc:  # the parser raises ValueError with a message
         return None, str(exc) or "invalid PromQL"
+
+
+def parse_tree(expr: str) -> tuple[Any, str | None]:
+    """Like :func:`parse_promql`, with the AST wrapped in :class:`Node` so that every
+    attribute read returns the same object (checks and inference cache per node)."""
+    from obs_as_code.lint.types import Node
+
+    ast, problem = parse_promql(expr)
+    return (Node(ast), None) if ast is not None else (None, problem)
 
 
 @cache
@@ -85,18 +473,77 @@ def _matches(code: str, patterns: Iterable[str]) -> bool:
     return any(code.startswith(p) for p in patterns)
 
 
-def select_checks(select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> list[Check]:
-    """Checks whose code starts with one of ``select`` (all when None), minus ``ignore``."""
+def select_checks(
+    select: Iterable[str] | None = None, ignore: Iterable[str] | None = None, *, lint_only: bool = False
+) -> list[Check]:
+    """Checks whose code starts with one of ``select`` (all when None), minus
+    ``ignore``; checks marked ``lint_only`` are included only with ``lint_only``."""
     sel = list(select or [])
     ign = list(ignore or [])
     return [
-        c for c in all_checks() if (not sel or _matches(c.code, sel)) and not _matches(c.code, ign)
+        c
+        for c in all_checks()
+        if (not sel or _matches(c.code, sel)) and not _matches(c.code, ign) and (lint_only or not c.lint_only)
     ]
 
 
 def run_checks(ctx: LintContext, checks: Iterable[Check] | None = None) -> list[Diagnostic]:
-    """Run ``checks`` (default: all) and return every diagnostic."""
+    """Run ``checks`` (default: all) and return every diagnostic not silenced by an
+    ``# oac: ignore[CODE]`` comment on its line or the line above."""
     out: list[Diagnostic] = []
     for check in checks if checks is not None else all_checks():
         out.extend(check.run(ctx))
-    return out
+    return [d for d in out if not suppressed(d, ctx.project.root)]
+
+
+_IGNORE = re.compile(r"#\s*oac:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
+
+
+@cache
+def _file_lines(path: str, mtime_ns: int) -> tuple[str, ...]:
+    del mtime_ns  # cache key only
+    try:
+        return tuple(Path(path).read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return ()
+
+
+def ignored_codes(line: str) -> set[str] | None:
+    """Codes an ``# oac: ignore[...]`` comment on ``line`` silences (empty set: all), or None."""
+    m = _IGNORE.search(line)
+    if m is None:
+        return None
+    return {c.strip().upper() for c in (m.group(1) or "").split(",") if c.strip()}
+
+
+def suppressed(d: Diagnostic, root: Path) -> bool:
+    """Whether ``d`` is silenced by a comment on its line or the line above."""
+    loc = d.location
+    if loc.line <= 0:
+        return False
+    path = Path(loc.file)
+    if not path.is_absolute():
+        path = root / path
+    try:
+        lines = _file_lines(str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return False
+    for n in (loc.line, loc.line - 1):
+        if 1 <= n <= len(lines):
+            codes = ignored_codes(lines[n - 1])
+            if codes is not None and (not codes or any(d.code.startswith(c) for c in codes)):
+                return True
+    return False
+
+
+def docs_page(code: str) -> str | None:
+    """The docs page of a check (``docs/lint/<CODE>.md``), from the installed package
+    data or, in a source checkout, from the repository's docs/."""
+    code = code.upper()
+    if not re.fullmatch(r"OAC\d{3}", code):
+        return None
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "data" / "lint" / f"{code}.md", here.parent / "docs" / "lint" / f"{code}.md"):
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    return None

@@ -11,11 +11,15 @@ from obs_as_code.model.rules import AlertRule, RuleGroup
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for group in ctx.project.all(RuleGroup):
-        seen: dict[tuple[str, str, tuple[tuple[str, str], ...]], str] = {}
+        seen: dict[tuple[str, str, tuple[tuple[str, str], ...], str], str] = {}
         for rule in group.rules:
             kind = "alert" if isinstance(rule, AlertRule) else "record"
             labels = {**group.labels, **rule.labels}
-            key = (kind, rule.name, tuple(sorted(labels.items())))
+            # Recording rules may share a name and labels when their expressions
+            # differ: they record disjoint series (one per status class, say), and
+            # Prometheus accepts them.
+            expr = rule.expr if kind == "record" else ""
+            key = (kind, rule.name, tuple(sorted(labels.items())), expr)
             if key in seen:
                 yield error(
                     rule.location,

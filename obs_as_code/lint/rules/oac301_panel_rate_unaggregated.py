@@ -12,7 +12,8 @@ import promql_parser
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext, parse_promql
-from obs_as_code.lint.rules._dashboards import panel_title, prepare_promql, rendered, targets
+from obs_as_code.lint.rules._dashboards import Target, panel_title, prepare_promql, rendered, targets
+from obs_as_code.source import SourceLocation
 
 RATE_FUNCTIONS = frozenset({"rate", "irate", "increase"})
 
@@ -39,6 +40,18 @@ def unaggregated_calls(node: Any, aggregated: bool = False) -> Iterator[str]:
         yield from unaggregated_calls(node.expr, aggregated)
 
 
+def _precise(ctx: LintContext, t: Target) -> SourceLocation:
+    """The target's own line: the renderer's source map knows panels built with
+    the kit; for a plain dict the lint engine has found the string in the file."""
+    loc = t.location
+    if loc != t.board.locate(()):
+        return loc
+    for q in ctx.queries():
+        if q.origin == "panel" and q.in_project and q.expr == t.expr and q.site is not None:
+            return q.at((0, len(q.expr)))
+    return loc
+
+
 @lru_cache(maxsize=8192)
 def findings(expr: str) -> tuple[str, ...]:
     """Sorted names of the un-aggregated rate-like calls in a panel query (dashboards
@@ -57,7 +70,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 continue
             for name in findings(t.expr):
                 yield error(
-                    t.location,
+                    _precise(ctx, t),
                     "OAC301",
                     f"{name}() in panel {panel_title(t.panel)!r} of dashboard {board.title!r} is not "
                     f"aggregated: {t.expr}",

@@ -1,0 +1,87 @@
+"""``oac lint``: semantic checks of PromQL in rules, SLOs and dashboards."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from obs_as_code.cli._common import emit, format_option, project_option
+from obs_as_code.diagnostics import Severity
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    return [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
+
+
+@click.command()
+@project_option
+@format_option
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--catalog", "catalog_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="Metrics catalog: exposition text, /api/v1/metadata JSON or a Python module.")
+@click.option("--select", multiple=True, help="Only these codes (prefixes, comma separated): OAC2, OAC201.")
+@click.option("--ignore", multiple=True, help="Skip these codes (prefixes, comma separated).")
+@click.option("--explain", "explain", metavar="CODE", default=None, help="Show the documentation of a check and exit.")
+@click.option("--with-project", is_flag=True, help="With PATHs, lint the project too.")
+@click.option("--scrape-interval", default=None, help="Scrape interval assumed when no Prometheus config is declared (e.g. 30s).")
+def lint(project: Path, fmt: str, paths: tuple[Path, ...], catalog_file: Path | None, select: tuple[str, ...], ignore: tuple[str, ...], explain: str | None, with_project: bool, scrape_interval: str | None) -> None:
+    """Check the meaning of PromQL in the project's rules and dashboards, and in
+    Prometheus rule files (YAML) and Grafana dashboards (JSON) given as PATHS."""
+    from obs_as_code.lint.engine import all_checks, docs_page
+
+    if explain is not None:
+        page = docs_page(explain)
+        if page is None:
+            codes = ", ".join(c.code for c in all_checks())
+            click.echo(f"oac lint: no check {explain!r}; known: {codes}", err=True)
+            sys.exit(2)
+        click.echo(page, nl=not page.endswith("\n"))
+        return
+    known = {c.code for c in all_checks()}
+    for code in _codes(select) + _codes(ignore):
+        if not any(k.startswith(code) for k in known):
+            click.echo(f"oac lint: {code!r} matches no check", err=True)
+            sys.exit(2)
+    interval: float | None = None
+    if scrape_interval is not None:
+        from obs_as_code.durations import DurationError, parse_ms
+
+        try:
+            interval = parse_ms(scrape_interval) / 1000.0
+        except DurationError as exc:
+            click.echo(f"oac lint: --scrape-interval: {exc}", err=True)
+            sys.exit(2)
+    catalog = None
+    if catalog_file is not None:
+        from obs_as_code.lint.catalog import CatalogError, load_catalog
+
+        try:
+            catalog = load_catalog(catalog_file)
+        except CatalogError as exc:
+            click.echo(f"oac lint: --catalog: {exc}", err=True)
+            sys.exit(2)
+    from obs_as_code.lint.api import lint as run_lint
+
+    diagnostics = run_lint(
+        project,
+        list(paths),
+        project=True if with_project else None,
+        catalog=catalog,
+        select=_codes(select) or None,
+        ignore=_codes(ignore),
+        scrape_interval=interval,
+    )
+    if fmt == "sarif":
+        from obs_as_code.diagnostics import render_sarif
+
+        # Code scanning shows each rule's summary next to its findings.
+        click.echo(render_sarif(diagnostics, {c.code: c.summary for c in all_checks()}), nl=False)
+    else:
+        emit(diagnostics, fmt, project)
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
+    if fmt == "text":
+        click.echo(f"oac lint: {errors} error(s), {warnings} warning(s)", err=True)
+    if errors:
+        sys.exit(1)

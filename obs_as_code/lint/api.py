@@ -1,0 +1,52 @@
+"""``oac lint`` as a function: the project, files from anywhere, or both."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from obs_as_code.diagnostics import Diagnostic, ordered
+from obs_as_code.lint.engine import LintContext, run_checks, select_checks, suppressed
+from obs_as_code.lint.files import load_paths
+from obs_as_code.load import Project
+
+
+def lint(
+    root: Path,
+    paths: Sequence[Path] = (),
+    *,
+    project: bool | None = None,
+    catalog: Any = None,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    scrape_interval: float | None = None,
+) -> list[Diagnostic]:
+    """Lint the project at ``root`` and/or the rule files and dashboards in ``paths``.
+
+    ``project`` None means: the project when no ``paths`` are given, else only
+    the paths. ``catalog`` is a ``MetricsCatalog``, a ``LoadedCatalog`` or a list
+    of them; the project's own catalogs are always added.
+    """
+    root = root.resolve()
+    with_project = project if project is not None else not paths
+    diagnostics: list[Diagnostic] = []
+    if with_project:
+        from obs_as_code.pipeline import generate, load
+
+        proj, found = load(root)
+        diagnostics += found
+        diagnostics += generate(proj)
+    else:
+        proj = Project(root=root)
+    groups, sites, dashboards, file_diags = load_paths(list(paths), root)
+    proj.definitions.extend(groups)
+    ctx = LintContext(proj, catalog=catalog, sites=sites, dashboards=dashboards, file_diagnostics=file_diags)
+    ctx.scrape_interval_default = scrape_interval
+    checks = select_checks(select, ignore, lint_only=True)
+    external = {g.location.file for g in groups}
+    # Prometheus keys groups by (file, name): across rule files a shared name is
+    # legal (same-file repeats are OAC219). The project's stricter rule (OAC106)
+    # is for the project's own groups.
+    diagnostics += [d for d in run_checks(ctx, checks) if not (d.code == "OAC106" and d.location.file in external)]
+    return ordered(d for d in diagnostics if not suppressed(d, root))

@@ -1,0 +1,47 @@
+"""OAC211: an absolute error rate compared with a ratio threshold."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from obs_as_code.diagnostics import Diagnostic, Severity
+from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._promql import diag, metrics_text, parsed, strip
+from obs_as_code.lint.types import INCREASE, RATE, comparison_parts, is_a
+from obs_as_code.model.rules import AlertRule
+
+CODE = "OAC211"
+_RATIO_WORDS = re.compile(r"\b(?:ratios?|percent|percentage|proportion|fraction)\b|\d\s*%|% of", re.IGNORECASE)
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for q, root in parsed(ctx, ("alert",)):
+        rule = q.rule
+        if not isinstance(rule, AlertRule):
+            continue
+        parts = comparison_parts(root)
+        if parts is None:
+            continue
+        lhs, op, rhs = parts
+        threshold = strip(rhs)
+        if not is_a(threshold, "NumberLiteral") or op not in (">", ">=") or not 0 < float(threshold.val) < 1:
+            continue
+        t = ctx.type_of(lhs)
+        if t.kind not in (RATE, INCREASE) or t.unit in ("ratio", "percent", "seconds", "s/s"):
+            continue  # time spent per second (CPU, GC, disk busy) is a fraction already
+        said = " ".join([rule.name, str(rule.annotations.get("summary", "")), str(rule.annotations.get("description", ""))])
+        # CamelCase names: "HighErrorRatio" says ratio too.
+        words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", said)
+        if not _RATIO_WORDS.search(words):
+            continue
+        yield diag(
+            ctx.locate(q, strip(lhs)),
+            CODE,
+            f"alert {rule.name!r} talks about a ratio but compares the absolute {'per-second rate' if t.kind == RATE else 'increase'} of {metrics_text(t.metrics)} with {float(threshold.val):g}",
+            Severity.ERROR,
+            "divide by the rate of all requests: sum(rate(errors[5m])) / sum(rate(requests[5m])) > 0.05",
+        )
+
+
+CHECK = Check(CODE, "rate-vs-ratio-threshold", "a ratio threshold needs a ratio, not an absolute rate", run)

@@ -1,0 +1,33 @@
+"""OAC216: the same alert name in several groups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from obs_as_code.diagnostics import Diagnostic, Severity, warning
+from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.model.rules import AlertRule
+
+CODE = "OAC216"
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    first: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, str]] = {}
+    for group, rule in ctx.rules():
+        if not isinstance(rule, AlertRule):
+            continue
+        labels = tuple(sorted({**group.labels, **rule.labels}.items()))
+        key = (rule.name, labels)
+        seen = first.get(key)
+        if seen is None:
+            first[key] = (group.name, str(rule.location))
+        elif seen[0] != group.name:
+            yield warning(
+                rule.location,
+                CODE,
+                f"alert {rule.name!r} is also defined in group {seen[0]!r} ({seen[1]}) with the same labels",
+                hint="two definitions of one alert fire and resolve independently; keep one, or tell them apart by labels",
+            )
+
+
+CHECK = Check(CODE, "duplicate-alert", "an alert name is defined in one group", run, Severity.WARNING, lint_only=True)

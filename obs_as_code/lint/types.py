@@ -1,0 +1,785 @@
+"""Type and unit inference over the promql-parser AST.
+
+Every sub-expression gets a :class:`VType`: what kind of value it is (a raw
+counter, a per-second rate, a gauge...), its unit (seconds, bytes, dollars, a
+0..1 ratio, a percentage), the labels its series carry when we can know them,
+and a few facts checks need (is it histogram buckets, did an aggregation drop
+``le``, is it a sum of raw counters). Facts come from the metrics catalog, from
+the project's own recording rules, or from naming conventions; ``certain`` says
+whether a guess from naming was involved, so checks report errors only on what
+is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import promql_parser as pp
+
+# Kinds of values.
+COUNTER = "counter"  # a raw cumulative counter (also _bucket/_sum/_count series)
+RATE = "rate"  # per-second rate of a counter (rate, irate)
+INCREASE = "increase"  # increase of a counter over a window
+GAUGE = "gauge"
+INFO = "info"
+SCALAR = "scalar"
+STRING = "string"
+UNKNOWN = "unknown"
+
+#: Units whose values are never negative.
+_NONNEG_KINDS = {COUNTER, RATE, INCREASE}
+
+# Series every target gets from Prometheus, whatever it exposes.
+TARGET_LABELS = frozenset({"job", "instance"})
+
+#: Series Prometheus writes itself; never "unknown metrics".
+SYNTHETIC = frozenset(
+    {
+        "ALERTS",
+        "ALERTS_FOR_STATE",
+        "up",
+        "scrape_duration_seconds",
+        "scrape_samples_scraped",
+        "scrape_samples_post_metric_relabeling",
+        "scrape_series_added",
+        "scrape_timeout_seconds",
+        "scrape_sample_limit",
+        "scrape_body_size_bytes",
+    }
+)
+
+
+_EXPR_TYPES = (
+    pp.VectorSelector, pp.MatrixSelector, pp.Call, pp.AggregateExpr, pp.BinaryExpr,
+    pp.ParenExpr, pp.SubqueryExpr, pp.NumberLiteral, pp.StringLiteral, pp.UnaryExpr,
+)  # fmt: skip
+
+
+class Node:
+    """A promql-parser node whose sub-expressions are read once and kept.
+
+    promql-parser builds a new Python object on every attribute read (``x.lhs``
+    twice gives two objects), which defeats caching by node and makes walking
+    the tree slow. ``Node`` reads each attribute once; ``isinstance`` still sees
+    the wrapped class, so ``isinstance(n, promql_parser.Call)`` keeps working.
+    """
+
+    __slots__ = ("_attrs", "_raw", "by_key", "kids", "tag", "walked")
+
+    def __init__(self, raw: Any):
+        self._raw = raw
+        self._attrs: dict[str, Any] = {}
+        #: The class name of the wrapped node ("Call", "BinaryExpr" ...): cheaper
+        #: to compare than isinstance() through the proxy.
+        self.tag: str = type(raw).__name__
+        self.kids: list[Any] | None = None
+        self.walked: list[Any] | None = None
+        self.by_key: dict[str, list[Any]] | None = None
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return type(self._raw)
+
+    def __getattr__(self, name: str) -> Any:
+        attrs = self._attrs
+        if name in attrs:
+            return attrs[name]
+        value = getattr(self._raw, name)
+        if isinstance(value, _EXPR_TYPES):
+            value = Node(value)
+        elif isinstance(value, list) and value and isinstance(value[0], _EXPR_TYPES):
+            value = [Node(v) for v in value]
+        attrs[name] = value
+        return value
+
+    def __str__(self) -> str:
+        return str(self._raw)
+
+    def __repr__(self) -> str:
+        return repr(self._raw)
+
+
+def tag(node: Any) -> str:
+    """The node's class name, for wrapped and raw promql-parser nodes alike."""
+    return node.tag if type(node) is Node else type(node).__name__
+
+
+def is_a(node: Any, name: str) -> bool:
+    """``isinstance(node, promql_parser.<name>)``, fast for wrapped nodes."""
+    return tag(node) == name
+
+
+@dataclass(frozen=True)
+class VType:
+    """What a PromQL (sub-)expression evaluates to."""
+
+    kind: str = UNKNOWN
+    #: seconds, bytes, dollars, ratio (0..1), percent (0..100), bool, timestamp,
+    #: bytes/s, dollars/s ... or None when unknown.
+    unit: str | None = None
+    #: Labels of the result series; None when we cannot know (no catalog).
+    labels: frozenset[str] | None = None
+    #: Histogram bucket series (carries ``le``): True, False, or None (unknown).
+    bucket: bool | None = None
+    #: An aggregation removed ``le`` from bucket series.
+    le_dropped: bool = False
+    #: A sum (or other aggregation) of raw counters: rate() over it is wrong.
+    summed_counter: bool = False
+    #: A range vector (matrix selector or subquery).
+    matrix: bool = False
+    subquery: bool = False
+    #: Whether an aggregation ran (sum, max ...), for dashboard checks.
+    aggregated: bool = False
+    #: Value of a number literal (or a scalar built from literals).
+    const: float | None = None
+    #: False when any fact above was guessed from a name.
+    certain: bool = False
+    #: Metric names read, for messages.
+    metrics: tuple[str, ...] = ()
+    #: Constant factor applied to a unit-less value (``100 * errors / total`` is a percentage).
+    scale: float = 1.0
+    #: May be negative whatever the unit (a difference, a derivative, a prediction).
+    signed: bool = False
+    #: Known to lie within 0..1 (a part over its whole), not only dimensionless.
+    bounded: bool = False
+    #: Metric labels the scrape overwrites with a target label of the same name
+    #: (the metric's own value moves to ``exported_<name>``).
+    renamed: frozenset[str] = frozenset()
+
+    @property
+    def nonneg(self) -> bool:
+        """Values can never be negative."""
+        if self.signed:
+            return False
+        # Seconds are not here: clock offsets and time differences go negative.
+        if self.unit in {"ratio", "percent", "bool", "bytes", "dollars"}:
+            return True
+        return self.kind in _NONNEG_KINDS
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.unit == "ratio"
+
+
+def replace(t: VType, **changes: Any) -> VType:
+    """A copy of ``t`` with ``changes`` (``dataclasses.replace`` without its
+    checks: inference makes one per node, and it showed in profiles)."""
+    new = object.__new__(VType)
+    fields = new.__dict__
+    fields.update(t.__dict__)
+    fields.update(changes)
+    return new
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """What a source (catalog, recorded rule, naming) says about one series name."""
+
+    kind: str
+    unit: str | None
+    labels: frozenset[str] | None
+    bucket: bool | None
+    certain: bool
+    summed_counter: bool = False
+    renamed: frozenset[str] = frozenset()
+
+
+_UNIT_SUFFIXES = (
+    ("_seconds", "seconds"),
+    ("_bytes", "bytes"),
+    ("_dollars", "dollars"),
+    ("_usd", "dollars"),
+    ("_ratio", "ratio"),
+    ("_percent", "percent"),
+)
+
+
+def unit_from_name(name: str) -> str | None:
+    """The unit a metric name announces (``_seconds``, ``_bytes`` ...)."""
+    base = name
+    for suffix in ("_total", "_bucket", "_sum", "_count", "_created"):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+            break
+    # A gauge named ..._time_seconds is a point in time; a counter of
+    # ..._time_seconds_total is time spent.
+    if base == name and base.endswith(("_timestamp_seconds", "_time_seconds", "_timestamp")):
+        return "timestamp"
+    for suffix, unit in _UNIT_SUFFIXES:
+        if base.endswith(suffix):
+            return unit
+    return None
+
+
+def info_from_name(name: str) -> MetricInfo:
+    """Naming conventions only (no catalog): kind, unit and bucket-ness of a series name."""
+    if ":" in name:
+        # A recording rule we cannot see: level:metric:operations.
+        ops = name.rsplit(":", 1)[-1]
+        bucket = True if "bucket" in name else None
+        kind = UNKNOWN
+        if "irate" in ops or "rate" in ops.replace("ratio", ""):
+            kind = RATE
+        elif "increase" in ops:
+            kind = INCREASE
+        unit = "ratio" if "ratio" in ops else None
+        return MetricInfo(kind, unit, None, bucket, False)
+    unit = unit_from_name(name)
+    if name.endswith("_bucket"):
+        return MetricInfo(COUNTER, unit, None, True, False)
+    if name.endswith("_count"):
+        return MetricInfo(COUNTER, None, None, False, False)
+    if name.endswith("_total"):
+        return MetricInfo(COUNTER, unit, None, False, False)
+    if name.endswith("_sum"):
+        return MetricInfo(COUNTER, unit, None, False, False)
+    if name.endswith("_info"):
+        return MetricInfo(INFO, None, None, False, False)
+    if unit in {"ratio", "percent", "timestamp"}:
+        return MetricInfo(GAUGE, unit, None, False, False)
+    bucket = False if unit in {"seconds", "bytes"} or name.endswith("_created") else None
+    return MetricInfo(UNKNOWN, unit, None, bucket, False)
+
+
+#: name -> MetricInfo or None (not known to this source).
+Resolver = Callable[[str], MetricInfo | None]
+
+
+_MATCH_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+
+
+def match_op(m: Any) -> str:
+    """A matcher's operator as written (``=``, ``!=``, ``=~``, ``!~``)."""
+    text = str(m.op)
+    return _MATCH_OPS.get(text, text)
+
+
+def is_on(matching: Any) -> bool:
+    """Whether a vector matching modifier is ``on(...)`` (else ``ignoring(...)``)."""
+    return str(matching.type).endswith(("Include", "On"))
+
+
+def _matchers(vs: Any) -> list[Any]:
+    out = list(vs.matchers.matchers)
+    for group in vs.matchers.or_matchers or []:
+        out.extend(group)
+    return out
+
+
+def selector_name(vs: Any) -> str | None:
+    """The metric name of a vector selector (also from ``{__name__="x"}``)."""
+    if vs.name:
+        return str(vs.name)
+    for m in _matchers(vs):
+        if m.name == "__name__" and match_op(m) == "=":
+            return str(m.value)
+    return None
+
+
+def selector_matchers(vs: Any) -> list[tuple[str, str, str]]:
+    """``(label, op, value)`` of every matcher of a selector, ``__name__`` excluded."""
+    return [(str(m.name), match_op(m), str(m.value)) for m in _matchers(vs) if m.name != "__name__"]
+
+
+def walk(node: Any) -> list[Any]:
+    """Every node of an AST, depth first, parents before children (kept on the node)."""
+    if type(node) is Node and node.walked is not None:
+        return node.walked
+    out: list[Any] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(reversed(children(n)))
+    if type(node) is Node:
+        node.walked = out
+    return out
+
+
+def func_name(node: Any) -> str | None:
+    """The function name of a ``Call`` node (None for other nodes), read once."""
+    if tag(node) != "Call":
+        return None
+    if type(node) is Node:
+        name = node._attrs.get("__fname")
+        if name is None:
+            name = node._attrs["__fname"] = str(node.func.name)
+        return str(name)
+    return str(node.func.name)
+
+
+def nodes(root: Any, *keys: str) -> list[Any]:
+    """The nodes under ``root`` (in walk order) whose key is one of ``keys``: a class
+    name ("VectorSelector", "BinaryExpr" ...) or "Call:<function>" for calls.
+    The index is built once per tree, so checks do not each walk every node."""
+    index = root.by_key if type(root) is Node else None
+    if index is None:
+        index = {}
+        for n in walk(root):
+            t = tag(n)
+            index.setdefault(t, []).append(n)
+            if t == "Call":
+                index.setdefault("Call:" + str(func_name(n)), []).append(n)
+        if type(root) is Node:
+            root.by_key = index
+    if len(keys) == 1:
+        return index.get(keys[0], [])
+    out: list[Any] = []
+    for key in keys:
+        out.extend(index.get(key, ()))
+    return out
+
+
+def children(node: Any) -> list[Any]:
+    """Direct sub-expressions of a node."""
+    if type(node) is Node:
+        if node.kids is None:
+            node.kids = _children(node)
+        return node.kids
+    return _children(node)
+
+
+def _children(node: Any) -> list[Any]:
+    if is_a(node, "BinaryExpr"):
+        return [node.lhs, node.rhs]
+    if is_a(node, "AggregateExpr"):
+        return [node.param, node.expr] if node.param is not None else [node.expr]
+    if is_a(node, "Call"):
+        return list(node.args)
+    if tag(node) in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
+        return [node.expr]
+    if is_a(node, "MatrixSelector"):
+        return [node.vector_selector]
+    return []
+
+
+_KEEP_FUNCS = {
+    "abs", "ceil", "floor", "round", "clamp", "clamp_min", "clamp_max", "sort", "sort_desc",
+    "sort_by_label", "sort_by_label_desc", "last_over_time", "max_over_time", "min_over_time",
+    "avg_over_time", "quantile_over_time",
+}  # fmt: skip
+_TIME_FUNCS = {"day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year"}
+
+
+class Inferer:
+    """Infers the :class:`VType` of expressions; one per lint run (results are cached)."""
+
+    def __init__(self, resolve: Resolver, extra_labels: frozenset[str] = TARGET_LABELS):
+        self._resolve = resolve
+        self._extra = extra_labels
+        self._cache: dict[int, VType] = {}
+
+    def infer(self, node: Any) -> VType:
+        """The type of ``node``; memoised per node object."""
+        key = id(node)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._infer(node)
+            self._cache[key] = hit
+        return hit
+
+    def forget(self) -> None:
+        """Drop cached results (the AST nodes they were keyed on may be gone)."""
+        self._cache.clear()
+
+    # --- nodes ---------------------------------------------------------------
+    def _infer(self, node: Any) -> VType:
+        if is_a(node, "NumberLiteral"):
+            return VType(SCALAR, None, frozenset(), False, const=float(node.val), certain=True)
+        if is_a(node, "StringLiteral"):
+            return VType(STRING, certain=True)
+        if is_a(node, "ParenExpr"):
+            return self.infer(node.expr)
+        if is_a(node, "UnaryExpr"):
+            inner = self.infer(node.expr)
+            const = -inner.const if inner.const is not None else None
+            kind = GAUGE if inner.kind not in (SCALAR, UNKNOWN) else inner.kind
+            return replace(inner, kind=kind, const=const, unit=None, signed=True)
+        if is_a(node, "VectorSelector"):
+            return self._selector(node)
+        if is_a(node, "MatrixSelector"):
+            return replace(self.infer(node.vector_selector), matrix=True)
+        if is_a(node, "SubqueryExpr"):
+            return replace(self.infer(node.expr), matrix=True, subquery=True)
+        if is_a(node, "AggregateExpr"):
+            return self._aggregate(node)
+        if is_a(node, "Call"):
+            return self._call(node)
+        if is_a(node, "BinaryExpr"):
+            return self._binary(node)
+        return VType()
+
+    def _selector(self, vs: Any) -> VType:
+        name = selector_name(vs)
+        if name is None:
+            return VType(labels=None)
+        info = self._resolve(name) or info_from_name(name)
+        labels = None
+        if name in ("ALERTS", "ALERTS_FOR_STATE"):
+            info = MetricInfo(GAUGE, None, None, False, True)  # every alert's own labels
+        if info.labels is not None:
+            labels = info.labels | self._extra
+            if info.bucket:
+                labels = labels | {"le"}
+        return VType(
+            kind=info.kind,
+            unit=info.unit,
+            labels=labels,
+            bucket=info.bucket,
+            summed_counter=info.summed_counter,
+            certain=info.certain,
+            metrics=(name,),
+            bounded=info.unit == "ratio" and info.kind != UNKNOWN,
+            renamed=info.renamed,
+        )
+
+    def _aggregate(self, node: Any) -> VType:
+        inner = self.infer(node.expr)
+        op = str(node.op)
+        mod = node.modifier
+        names = frozenset(str(x) for x in mod.labels) if mod is not None else frozenset()
+        by = mod is None or str(mod.type).endswith("By")
+        if op in ("topk", "bottomk", "limitk", "limit_ratio"):
+            return replace(inner, matrix=False)
+        if by:
+            labels: frozenset[str] | None = names
+        else:
+            labels = inner.labels - names if inner.labels is not None else None
+        if op == "count_values" and labels is not None:
+            param = node.param
+            labels = labels | {str(getattr(param, "val", "")).strip('"')}
+        keeps_le = "le" in names if by else "le" not in names
+        bucket = inner.bucket if keeps_le else (False if inner.bucket else inner.bucket)
+        le_dropped = inner.le_dropped or (bool(inner.bucket) and not keeps_le)
+        base = replace(
+            inner, labels=labels, bucket=bucket, le_dropped=le_dropped, aggregated=True, matrix=False,
+            # Buckets merged across bounds are plain counts, not the observed unit.
+            unit=None if inner.bucket and not keeps_le else inner.unit,
+        )
+        if op in ("count", "count_values"):
+            return replace(base, kind=GAUGE, unit=None, summed_counter=False, const=None)
+        if op == "group":
+            return replace(base, kind=GAUGE, unit="bool", summed_counter=False, const=None)
+        if op == "sum":
+            unit = None if inner.unit in ("ratio", "percent", "bool") else inner.unit
+            return replace(base, unit=unit, bounded=False, summed_counter=inner.kind == COUNTER or inner.summed_counter)
+        if op in ("stddev", "stdvar"):
+            return replace(base, kind=GAUGE, summed_counter=False)
+        # min, max, avg, quantile keep the kind and unit.
+        return replace(base, summed_counter=inner.summed_counter or (inner.kind == COUNTER and op == "avg"))
+
+    def _call(self, node: Any) -> VType:
+        name = str(node.func.name)
+        args = [self.infer(a) for a in node.args]
+        first = next((a for a in args if a.kind != SCALAR and a.kind != STRING), VType())
+        if name in ("rate", "irate", "increase"):
+            inner = args[0] if args else VType()
+            kind = INCREASE if name == "increase" else RATE
+            unit = inner.unit
+            observed = bool(inner.bucket) or any(m.endswith("_sum") for m in inner.metrics)
+            if unit in ("ratio", "percent", "bool", "timestamp"):
+                unit = None
+            elif kind == RATE and unit is not None and not observed:
+                # Seconds per second is the fraction of time spent (CPU, disk busy).
+                unit = "s/s" if unit == "seconds" else unit + "/s"
+            return replace(inner, kind=kind, unit=unit, matrix=False, summed_counter=False, subquery=False, aggregated=inner.aggregated)
+        if name in ("delta", "idelta", "deriv"):
+            return replace(first, kind=GAUGE, unit=None, matrix=False, signed=True)
+        if name == "predict_linear":
+            return replace(first, kind=GAUGE, matrix=False, signed=True)
+        if name == "histogram_quantile":
+            inner = args[1] if len(args) > 1 else VType()
+            labels = inner.labels - {"le"} if inner.labels is not None else None
+            return replace(inner, kind=GAUGE, labels=labels, bucket=False, matrix=False, le_dropped=False)
+        if name == "histogram_fraction":
+            inner = args[2] if len(args) > 2 else VType()
+            labels = inner.labels - {"le"} if inner.labels is not None else None
+            return replace(inner, kind=GAUGE, unit="ratio", labels=labels, bucket=False)
+        if name in _KEEP_FUNCS:
+            return replace(first, matrix=False)
+        if name in ("sum_over_time", "stddev_over_time", "stdvar_over_time"):
+            return replace(first, kind=GAUGE if first.kind != COUNTER else COUNTER, matrix=False)
+        if name in ("count_over_time", "changes", "resets"):
+            return replace(first, kind=GAUGE, unit=None, matrix=False, bucket=False)
+        if name in ("absent", "absent_over_time", "present_over_time"):
+            return VType(GAUGE, "bool", None, False, certain=True)
+        if name == "vector":
+            return replace(args[0] if args else VType(), kind=GAUGE, labels=frozenset(), matrix=False)
+        if name == "scalar":
+            return replace(first, kind=SCALAR, labels=frozenset(), const=None)
+        if name == "time":
+            return VType(SCALAR, "timestamp", frozenset(), False, certain=True)
+        if name == "timestamp":
+            return replace(first, kind=GAUGE, unit="timestamp", matrix=False)
+        if name in ("label_replace", "label_join"):
+            dst = node.args[1] if len(node.args) > 1 else None
+            dst_name = str(getattr(dst, "val", "")).strip('"') if dst is not None else ""
+            labels = first.labels | {dst_name} if first.labels is not None and dst_name else first.labels
+            return replace(first, labels=labels)
+        if name in _TIME_FUNCS:
+            return VType(GAUGE, None, first.labels if args else frozenset(), False, certain=True)
+        if name in ("exp", "ln", "log2", "log10", "sqrt", "sgn", "sin", "cos", "tan", "deg", "rad"):
+            return replace(first, kind=GAUGE, unit=None, matrix=False)
+        return replace(first, kind=UNKNOWN, unit=None, matrix=False)
+
+    def _binary(self, node: Any) -> VType:
+        lhs = self.infer(node.lhs)
+        rhs = self.infer(node.rhs)
+        op = str(node.op)
+        mod = node.modifier
+        certain = lhs.certain and rhs.certain
+        if op in ("and", "unless"):
+            return lhs
+        if op == "or":
+            if lhs.kind == rhs.kind and lhs.unit == rhs.unit:
+                labels = lhs.labels | rhs.labels if lhs.labels is not None and rhs.labels is not None else None
+                return replace(lhs, labels=labels, certain=certain)
+            return VType(certain=certain)
+        comparison = op in ("==", "!=", ">", "<", ">=", "<=")
+        filtering = comparison and not (mod is not None and mod.return_bool)
+        labels = self._binary_labels(lhs, rhs, mod, filtering)
+        if comparison:
+            if mod is not None and mod.return_bool:
+                return VType(GAUGE, "bool", labels, False, certain=certain)
+            # A filter: the value is the vector side's (the lhs when both are vectors).
+            side = rhs if lhs.kind == SCALAR and rhs.kind != SCALAR else lhs
+            return replace(side, labels=labels if side is lhs else rhs.labels)
+        if lhs.kind == SCALAR and rhs.kind == SCALAR:
+            const = _fold(op, lhs.const, rhs.const)
+            return VType(SCALAR, None, frozenset(), False, const=const, certain=True)
+        unit, guessed = _arith_unit(op, lhs, rhs)
+        certain = certain and not guessed
+        vec = lhs if lhs.kind != SCALAR else rhs
+        scale = 1.0
+        if (lhs.kind == SCALAR) != (rhs.kind == SCALAR):
+            c = (rhs if rhs.kind == SCALAR else lhs).const
+            if c is not None and c != 0 and unit == vec.unit and unit not in ("ratio", "percent"):
+                scale = vec.scale * c if op == "*" else vec.scale / c if op == "/" and vec is lhs else vec.scale
+        with_scalar = lhs.kind == SCALAR or rhs.kind == SCALAR
+        summed = False
+        if with_scalar:
+            # Scaling keeps the kind (a counter in ms / 1000 is a counter in
+            # seconds); a constant minus or over a value does not.
+            kind = vec.kind if not (lhs.kind == SCALAR and op in ("-", "/")) and op in ("+", "-", "*", "/") else GAUGE
+            bucket = vec.bucket
+        else:
+            same = lhs.kind == rhs.kind and lhs.kind in (COUNTER, RATE, INCREASE)
+            kind = lhs.kind if op == "+" and same else GAUGE
+            summed = kind == COUNTER
+            bucket = self._binary_bucket(lhs, rhs, mod)
+        bounded = _bounded(op, lhs, rhs, unit)
+        return VType(
+            kind=kind,
+            unit=unit,
+            labels=labels,
+            bucket=bucket,
+            bounded=bounded,
+            le_dropped=lhs.le_dropped or rhs.le_dropped,
+            summed_counter=summed,
+            aggregated=lhs.aggregated or rhs.aggregated,
+            certain=certain,
+            metrics=lhs.metrics + rhs.metrics,
+            scale=scale,
+            signed=op == "-" or lhs.signed or rhs.signed,
+            renamed=lhs.renamed | rhs.renamed,
+        )
+
+    @staticmethod
+    def _binary_bucket(lhs: VType, rhs: VType, mod: Any) -> bool | None:
+        """Buckets survive ``x_bucket * on(...) group_left(node) info`` when the
+        side carrying them keeps ``le``."""
+        card = str(getattr(mod, "card", "")) if mod is not None else ""
+        if card.endswith("ManyToOne"):
+            return lhs.bucket
+        if card.endswith("OneToMany"):
+            return rhs.bucket
+        matching = getattr(mod, "matching", None) if mod is not None else None
+        if matching is None:
+            return lhs.bucket
+        names = {str(x) for x in matching.labels}
+        keeps = "le" in names if is_on(matching) else "le" not in names
+        return lhs.bucket if keeps else False
+
+    @staticmethod
+    def _binary_labels(lhs: VType, rhs: VType, mod: Any, filtering: bool = False) -> frozenset[str] | None:
+        """Labels of ``lhs op rhs``: a filter keeps the lhs series as they are;
+        arithmetic one-to-one keeps only ``on`` labels (or drops ``ignoring`` ones)."""
+        if lhs.kind == SCALAR:
+            return rhs.labels
+        if rhs.kind == SCALAR:
+            return lhs.labels
+        if mod is None:
+            return lhs.labels
+        card = str(getattr(mod, "card", ""))
+        matching = getattr(mod, "matching", None)
+        on_labels = frozenset(str(x) for x in matching.labels) if matching is not None else frozenset()
+        on = matching is not None and is_on(matching)
+        extra = frozenset(str(x) for x in (getattr(mod, "group_labels", None) or []))
+        if card.endswith("OneToMany"):
+            base = rhs.labels
+        elif card.endswith("ManyToOne"):
+            base = lhs.labels
+        else:
+            if filtering or matching is None:
+                return lhs.labels
+            if on:
+                return on_labels
+            return lhs.labels - on_labels if lhs.labels is not None else None
+        if base is None:
+            return None
+        return base | extra
+
+
+def _fold(op: str, a: float | None, b: float | None) -> float | None:
+    if a is None or b is None:
+        return None
+    try:
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            return a / b
+    except ZeroDivisionError:
+        return None
+    return None
+
+
+def _arith_unit(op: str, lhs: VType, rhs: VType) -> tuple[str | None, bool]:
+    """The unit of ``lhs op rhs`` for arithmetic operators."""
+    if rhs.kind == SCALAR or lhs.kind == SCALAR:
+        vec, sc, vec_left = (lhs, rhs, True) if rhs.kind == SCALAR else (rhs, lhs, False)
+        c = sc.const
+        if sc.unit == "timestamp" and vec.unit == "timestamp" and op == "-":
+            return "seconds", False
+        if c is None:
+            return None, False
+        if vec.unit == "ratio" and op == "*" and c == 100:
+            return "percent", False
+        if vec.unit == "percent" and op == "/" and vec_left and c == 100:
+            return "ratio", False
+        if vec.unit == "ratio" and op == "-" and not vec_left and c == 1:
+            return "ratio", False
+        if op in ("*", "/") and (c == 1 or vec.unit is None or vec.unit.endswith("/s")):
+            return vec.unit, False
+        if op in ("+", "-") and vec.unit not in ("ratio", "percent", "bool"):
+            return vec.unit, False
+        return None, False
+    if op in ("+", "-"):
+        if lhs.unit == "timestamp" and rhs.unit == "timestamp" and op == "-":
+            return "seconds", False
+        if lhs.unit == rhs.unit and lhs.unit not in ("ratio", "percent", "bool", "timestamp"):
+            return lhs.unit, False
+        return None, False
+    if op == "/":
+        if (lhs.bucket or lhs.le_dropped) and rhs.kind in (RATE, INCREASE):
+            # buckets over _count: the fraction of observations under a bound.
+            return "ratio", not (lhs.certain and rhs.certain)
+        factor = lhs.scale / rhs.scale if rhs.scale else 0.0
+        as_ratio = "ratio" if factor == 1 else "percent" if factor == 100 else None
+        if lhs.unit is not None and lhs.unit == rhs.unit and lhs.unit not in ("ratio", "percent", "bool"):
+            return (as_ratio if _same_scale(lhs, rhs) else None), False
+        if lhs.metrics and set(lhs.metrics) == set(rhs.metrics) and _same_scale(lhs, rhs) and lhs.kind in (RATE, INCREASE):
+            # The same counter over itself (errors{status=~"5.."} / all): a ratio for sure.
+            return as_ratio, False
+        if lhs.unit is None and rhs.unit is None and _same_scale(lhs, rhs) and lhs.kind in (RATE, INCREASE):
+            # Rates of two unit-less counters: a ratio by the usual convention
+            # (errors / requests); only a guess, so never certain.
+            return as_ratio, True
+        if lhs.unit in ("seconds", "bytes", "dollars") and rhs.unit is None and rhs.kind in (RATE, INCREASE, COUNTER):
+            return lhs.unit, False  # _sum / _count: an average
+        return None, False
+    return None, False
+
+
+def _bounded(op: str, lhs: VType, rhs: VType, unit: str | None) -> bool:
+    """Whether ``lhs op rhs`` stays within 0..1."""
+    if unit != "ratio":
+        return False
+    if op == "/":
+        # A counter over itself with more matchers: a part over its whole.
+        return bool(lhs.metrics) and set(lhs.metrics) == set(rhs.metrics) and lhs.kind in (RATE, INCREASE)
+    if op == "-" and lhs.kind == SCALAR and lhs.const == 1:
+        return rhs.bounded
+    if op in ("*", "/") and SCALAR in (lhs.kind, rhs.kind):
+        return (lhs if rhs.kind == SCALAR else rhs).bounded
+    return False
+
+
+def _same_scale(lhs: VType, rhs: VType) -> bool:
+    # rate/rate, increase/increase, gauge/gauge: the windows cancel out.
+    return lhs.kind == rhs.kind and lhs.kind in (RATE, INCREASE, GAUGE, COUNTER)
+
+
+def ratio_certain(t: VType) -> bool:
+    """Whether ``t`` is a 0..1 ratio by the catalog/rules, not only by a naming guess."""
+    return t.unit == "ratio" and t.certain
+
+
+def op_of(node: Any) -> str:
+    """The operator of a binary or aggregation node as text (read once)."""
+    if type(node) is Node:
+        op = node._attrs.get("__op")
+        if op is None:
+            op = node._attrs["__op"] = str(node.op)
+        return str(op)
+    return str(node.op)
+
+
+def _memo(fn: Any) -> Any:
+    # Facts derived from a node are kept on it: every query of the same shape
+    # shares the node, so each check computes them once per shape.
+    key = "__" + fn.__name__
+
+    def wrapper(node: Any) -> Any:
+        if type(node) is not Node:
+            return fn(node)
+        attrs = node._attrs
+        if key not in attrs:
+            attrs[key] = fn(node)
+        return attrs[key]
+
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+@_memo
+def comparison_parts(node: Any) -> tuple[Any, str, Any] | None:
+    """``(lhs, op, rhs)`` when ``node`` (parentheses stripped) is a filtering comparison."""
+    while is_a(node, "ParenExpr"):
+        node = node.expr
+    if (
+        is_a(node, "BinaryExpr")
+        and op_of(node) in ("==", "!=", ">", "<", ">=", "<=")
+        and (node.modifier is None or not node.modifier.return_bool)
+    ):
+        return node.lhs, op_of(node), node.rhs
+    return None
+
+
+@_memo
+def result_node(node: Any) -> Any:
+    """The node whose value an alert's ``$value`` shows: the vector side of the
+    top-level comparison (through ``and``/``unless``), else the expression."""
+    while True:
+        while is_a(node, "ParenExpr"):
+            node = node.expr
+        if is_a(node, "BinaryExpr") and op_of(node) in ("and", "unless"):
+            node = node.lhs
+            continue
+        parts = comparison_parts(node)
+        if parts is None:
+            return node
+        lhs, _op, rhs = parts
+        node = rhs if is_a(_strip(lhs), "NumberLiteral") else lhs
+
+
+def _strip(node: Any) -> Any:
+    while is_a(node, "ParenExpr"):
+        node = node.expr
+    return node

@@ -1,0 +1,103 @@
+"""Type and unit inference, expression shapes and token positions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import promql_parser as pp
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from obs_as_code.lint.engine import LintContext, parse_tree, shape
+from obs_as_code.lint.sites import node_span
+from obs_as_code.lint.types import COUNTER, GAUGE, RATE, Inferer, MetricInfo, nodes, result_node
+from obs_as_code.load import Project
+
+
+def _infer(expr: str, catalog: dict[str, MetricInfo] | None = None) -> object:
+    ast, problem = parse_tree(expr)
+    assert problem is None
+    return Inferer(lambda name: (catalog or {}).get(name)).infer(ast)
+
+
+@pytest.mark.parametrize(
+    ("expr", "kind", "unit"),
+    [
+        ("http_requests_total", COUNTER, None),
+        ("rate(http_requests_total[5m])", RATE, None),
+        ("rate(node_cpu_seconds_total[5m])", RATE, "s/s"),
+        ("rate(x_bytes_total[5m])", RATE, "bytes/s"),
+        ('sum(rate(x_total{code="5"}[5m])) / sum(rate(x_total[5m]))', GAUGE, "ratio"),
+        ('100 * sum(rate(x_total{code="5"}[5m])) / sum(rate(x_total[5m]))', GAUGE, "percent"),
+        ("histogram_quantile(0.9, sum by (le) (rate(x_seconds_bucket[5m])))", GAUGE, "seconds"),
+        ("sum(rate(x_seconds_sum[5m])) / sum(rate(x_seconds_count[5m]))", GAUGE, "seconds"),
+        ("time() - process_start_time_seconds", GAUGE, "seconds"),
+        ("node_disk_io_time_ms / 1000", "unknown", None),
+    ],
+)
+def test_kinds_and_units_flow_up(expr: str, kind: str, unit: str | None) -> None:
+    t = _infer(expr)
+    assert (t.kind, t.unit) == (kind, unit)  # type: ignore[attr-defined]
+
+
+def test_labels_through_aggregations_and_joins() -> None:
+    info = MetricInfo(COUNTER, None, frozenset({"path", "status"}), False, True)
+    cat = {"x_total": info, "y": MetricInfo(GAUGE, None, frozenset({"path", "team"}), False, True)}
+    assert _infer("sum by (path) (rate(x_total[5m]))", cat).labels == {"path"}  # type: ignore[attr-defined]
+    assert _infer("sum without (status) (x_total)", cat).labels == {"path", "job", "instance"}  # type: ignore[attr-defined]
+    joined = _infer("sum by (path) (rate(x_total[5m])) * on (path) group_left (team) y", cat)
+    assert joined.labels == {"path", "team"}  # type: ignore[attr-defined]
+    replaced = _infer('label_replace(sum by (path) (x_total), "route", "$1", "path", "(.*)")', cat)
+    assert replaced.labels == {"path", "route"}  # type: ignore[attr-defined]
+
+
+def test_result_node_is_the_compared_side() -> None:
+    ast, _ = parse_tree("(a > 1) and on() b")
+    assert str(result_node(ast)) == "a{}"
+    ast, _ = parse_tree("1 < rate(x_total[5m])")
+    assert str(result_node(ast)).startswith("rate(")
+
+
+def test_shape_keeps_only_values_checks_read() -> None:
+    expr = 'x{job="api", path="/a", code=~"5..", gone="", __name__="x"}'
+    assert shape(expr) == 'x{job="v", path="v", code=~"5..", gone="", __name__="x"}'
+    assert shape(expr, frozenset({"api"})).startswith('x{job="api", path="v"')
+
+
+_METRICS = st.sampled_from(["a_total", "b_seconds_bucket", "c", "job:d:rate5m"])
+_FUNCS = st.sampled_from(["rate", "irate", "increase"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_FUNCS, _METRICS), min_size=1, max_size=4), st.sampled_from([" + ", " / ", " or "]))
+def test_node_span_finds_each_call_in_order(parts: list[tuple[str, str]], op: str) -> None:
+    expr = op.join(f'sum({f}({m}{{x="{f}("}}[5m]))' for f, m in parts)
+    ast, problem = parse_tree(expr)
+    assert problem is None
+    for func in {f for f, _m in parts}:
+        calls = nodes(ast, f"Call:{func}")
+        spans = [node_span(expr, ast, c) for c in calls]
+        starts = [s[0] for s in spans if s is not None]
+        # One span per call, in textual order, each at the function's name
+        # (never inside the label value that spells the same text).
+        assert len(starts) == len(calls)
+        assert starts == sorted(starts)
+        assert all(expr.startswith(func + "(", s) for s in starts)
+        assert all(expr[s - 1] != '"' for s in starts)
+
+
+def test_expressions_of_one_shape_share_their_ast(tmp_path: Path) -> None:
+    ctx = LintContext(Project(root=tmp_path))
+    a, _ = ctx.tree('sum(rate(x_total{path="/a"}[5m]))')
+    b, _ = ctx.tree('sum(rate(x_total{path="/b"}[5m]))')
+    c, _ = ctx.tree('sum(rate(x_total{path=""}[5m]))')
+    assert a is b and a is not c
+    # The wrapped nodes still answer isinstance() like promql-parser's own.
+    assert isinstance(a, pp.AggregateExpr)
+    # An invalid regex is an error whatever the shape.
+    assert ctx.tree('x{a=~"("}')[1] is not None
+    # ctx.parse stays promql-parser's own AST of the exact text, for other checks.
+    raw, _ = ctx.parse('sum(rate(x_total{path="/a"}[5m]))')
+    assert type(raw) is pp.AggregateExpr
+    assert pp.walk(raw, lambda n: None, lambda n: None) is not False
