@@ -12,7 +12,13 @@ import promql_parser
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext, parse_promql
-from obs_as_code.lint.rules._dashboards import Target, panel_title, prepare_promql, rendered, targets
+from obs_as_code.lint.rules._dashboards import (
+    Target,
+    panel_title,
+    prepare_promql,
+    rendered,
+    targets,
+)
 from obs_as_code.source import SourceLocation
 
 RATE_FUNCTIONS = frozenset({"rate", "irate", "increase"})
