@@ -142,15 +142,23 @@ class BuildResult:
         return self.compiled.ok
 
 
-def build(root: Path = Path("."), out_dir: Path | None = None, *, check: bool = False) -> BuildResult:
+def build(
+    root: Path = Path("."), out_dir: Path | None = None, *, check: bool = False, incremental: bool = False
+) -> BuildResult:
     """Compile the project at ``root`` into ``out_dir`` (default ``root/build``).
 
     Writes nothing when any error was found, or when ``check`` is true (then the
-    returned diff lists what a build would change).
+    returned diff lists what a build would change). ``incremental`` reuses and
+    updates ``.oac-cache/`` (:mod:`obs_as_code.incremental`); the output is the same.
     """
     root = root.resolve()
     out_dir = (out_dir or root / "build").resolve()
-    compiled = compile_project(root)
+    if incremental:
+        from obs_as_code.incremental import compile_incremental
+
+        compiled: Compiled = compile_incremental(root)
+    else:
+        compiled = compile_project(root)
     diff = compare(out_dir, compiled.artifacts) if compiled.ok or check else TreeDiff()
     wrote = False
     if compiled.ok and not check and not diff.clean:

@@ -6,7 +6,7 @@ import sys
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
+from types import CodeType, FrameType
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
@@ -46,20 +46,39 @@ def relative(path: str) -> str:
     return path
 
 
+#: id(code) -> (code, its instruction positions). Decoding positions is O(code
+#: size), and a module declaring hundreds of definitions captures hundreds of
+#: times from one code object: decode each once. Bounded to the last few code
+#: objects (one module loads at a time); the code object is held so its id stays
+#: unique while cached.
+_POSITIONS: dict[int, tuple[CodeType, list[tuple[int | None, int | None, int | None, int | None]]]] = {}
+_POSITIONS_MAX = 32
+
+
+def _positions(code: CodeType) -> list[tuple[int | None, int | None, int | None, int | None]]:
+    hit = _POSITIONS.get(id(code))
+    if hit is not None and hit[0] is code:
+        return hit[1]
+    if len(_POSITIONS) >= _POSITIONS_MAX:
+        _POSITIONS.pop(next(iter(_POSITIONS)))
+    positions = list(code.co_positions())
+    _POSITIONS[id(code)] = (code, positions)
+    return positions
+
+
 def frame_location(frame: FrameType) -> SourceLocation:
     """The location of the instruction a frame is executing (column from 3.11 positions)."""
     code = frame.f_code
     col = 0
     line = frame.f_lineno
-    positions = code.co_positions()
     index = frame.f_lasti // 2
-    for i, pos in enumerate(positions):
-        if i == index:
-            if pos[0] is not None:
-                line = pos[0]
-            if pos[2] is not None:
-                col = pos[2] + 1
-            break
+    positions = _positions(code)
+    pos = positions[index] if index < len(positions) else None
+    if pos is not None:
+        if pos[0] is not None:
+            line = pos[0]
+        if pos[2] is not None:
+            col = pos[2] + 1
     return SourceLocation(relative(code.co_filename), line or 0, col)
 
 

@@ -16,11 +16,16 @@ from obs_as_code.diagnostics import Severity, has_errors
 @format_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output directory (default: PROJECT/build).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the files a build would change.")
-def build(project: Path, fmt: str, out_dir: Path | None, check: bool) -> None:
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Ignore .oac-cache/ and load every module (same output; use when modules read files or env).",
+)
+def build(project: Path, fmt: str, out_dir: Path | None, check: bool, no_cache: bool) -> None:
     """Compile the project's definitions into build/."""
     from obs_as_code.pipeline import build as run_build
 
-    result = run_build(project, out_dir, check=check)
+    result = run_build(project, out_dir, check=check, incremental=not no_cache)
     emit(result.diagnostics, fmt, project)
     errors = sum(d.severity is Severity.ERROR for d in result.diagnostics)
     if errors:

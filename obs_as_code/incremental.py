@@ -1,0 +1,462 @@
+"""Incremental compilation: reload and re-render only what a change can affect.
+
+The result is the same :class:`~obs_as_code.pipeline.Compiled` a clean
+:func:`~obs_as_code.pipeline.compile_project` gives, built from three kinds of
+work:
+
+1. **Load, per module.** A module is imported again only when its source, the
+   source of a project module it imports (transitively, as recorded while it last
+   loaded), or obs-as-code itself changed. Otherwise its definitions come back
+   from the cache (see :mod:`obs_as_code.cache`).
+2. **Module-local stages, per module.** Checks listed in :data:`MODULE_CHECKS`
+   and the local halves of renderers in :data:`LOCAL_RENDERERS` see one module's
+   definitions only, so their results are cached per module, keyed by a hash of
+   those definitions (after generators ran).
+3. **Project-wide stages, every time.** Generators, every other check, and the
+   project-wide renderers (``prometheus.yml``) run over all definitions; their
+   serialized output is cached by a hash of its data.
+
+Whenever the cache cannot reproduce a clean build exactly (a module exposes a
+definition declared in another module, a local renderer raised, two modules'
+local artifacts share a path) the build falls back to a clean compile.
+
+Known limit: a module is assumed to depend only on its source and the project
+modules it imports. A module reading a data file, an environment variable, or
+state another module left in a shared helper at import time needs
+``oac build --no-cache``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import importlib.util
+import pickle
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from obs_as_code import cache as cache_mod
+from obs_as_code.artifacts import Artifact, with_manifest
+from obs_as_code.cache import BuildCache, CachedArtifact, LocalEntry, ModuleEntry
+from obs_as_code.diagnostics import Diagnostic, has_errors, ordered
+from obs_as_code.discover import PROJECT_DIRS, ModuleRef, discover
+from obs_as_code.load import (
+    ADAPTERS,
+    Project,
+    _forget_project_modules,
+    collect,
+    declares_nothing,
+    exception_diagnostic,
+)
+from obs_as_code.model.base import Definition
+from obs_as_code.source import loading_file, project_root
+
+#: Checks whose findings for a module depend on that module's definitions only.
+#: Checks not listed run over the whole project on every build (always correct,
+#: just not cached): list a check here only when that holds.
+MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108", "OAC109"})
+
+#: Registered renderer -> (module-local part, project-wide part). The local part,
+#: run on one module's definitions, must give exactly the artifacts the full
+#: renderer gives for that module; the full renderer's output is the local
+#: artifacts of every module sorted by path, then the project-wide part.
+#: Renderers not listed run whole on every build.
+LOCAL_RENDERERS: dict[str, tuple[str, str]] = {
+    "obs_as_code.render.prometheus:render": (
+        "obs_as_code.render.prometheus:render_rules",
+        "obs_as_code.render.prometheus:render_config",
+    ),
+}
+
+
+class _Fallback(Exception):
+    """The cache cannot reproduce a clean build here: compile from scratch."""
+
+
+def _resolve(target: str) -> Callable[..., Any]:
+    module_name, attr = target.split(":")
+    fn: Callable[..., Any] = getattr(importlib.import_module(module_name), attr)
+    return fn
+
+
+def _is_project_module(name: str) -> bool:
+    return name.split(".", 1)[0] in PROJECT_DIRS
+
+
+def _parents(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+class _ImportRecorder:
+    """Records which project modules each project module imports.
+
+    Wraps ``builtins.__import__`` while user code loads: every ``import`` and
+    ``from ... import`` statement calls it, even when the target was imported
+    before, which a ``sys.modules`` diff alone would miss.
+    """
+
+    def __init__(self) -> None:
+        self.edges: dict[str, set[str]] = {}
+        self._original = builtins.__import__
+
+    def _hook(
+        self,
+        name: str,
+        globals: Mapping[str, Any] | None = None,  # noqa: A002 - __import__'s signature
+        locals: Mapping[str, Any] | None = None,  # noqa: A002
+        fromlist: Sequence[str] | None = (),
+        level: int = 0,
+    ) -> Any:
+        importer = (globals or {}).get("__name__")
+        if isinstance(importer, str) and _is_project_module(importer):
+            target = name
+            if level:
+                package = (globals or {}).get("__package__") or importer.rpartition(".")[0]
+                try:
+                    target = importlib.util.resolve_name("." * level + name, package)
+                except (ImportError, ValueError):
+                    target = ""
+            if target and _is_project_module(target):
+                found = self.edges.setdefault(importer, set())
+                found.add(target)
+                # `from alerts import _lib` imports a submodule through the package.
+                found.update(f"{target}.{item}" for item in fromlist or () if item != "*")
+        return self._original(name, globals, locals, fromlist or (), level)
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        builtins.__import__ = self._hook
+        try:
+            yield
+        finally:
+            builtins.__import__ = self._original
+
+
+class _Sources:
+    """sha256 of project module sources by import name, read once per build."""
+
+    def __init__(self, root: Path, refs: Sequence[ModuleRef]) -> None:
+        self.root = root
+        self.by_name = {r.name: r.path for r in refs}
+        self._hashes: dict[str, str] = {}
+
+    def path_of(self, name: str) -> str | None:
+        known = self.by_name.get(name)
+        if known is not None:
+            return known
+        base = name.replace(".", "/")
+        for candidate in (f"{base}.py", f"{base}/__init__.py"):
+            if (self.root / candidate).is_file():
+                return candidate
+        return None
+
+    def hash_of(self, name: str) -> str:
+        path = self.path_of(name)
+        if path is None:
+            return "<none>"  # a namespace package, or a module that does not exist (yet)
+        found = self._hashes.get(path)
+        if found is None:
+            try:
+                found = cache_mod.sha256((self.root / path).read_bytes())
+            except OSError:
+                found = "<unreadable>"
+            self._hashes[path] = found
+        return found
+
+
+def _closure(name: str, imports: Mapping[str, Sequence[str]]) -> set[str]:
+    """Every project module ``name`` depends on, following recorded imports."""
+    seen: set[str] = set(_parents(name))
+    stack = [*seen, *imports.get(name, ())]
+    while stack:
+        dep = stack.pop()
+        if dep in seen or dep == name:
+            continue
+        seen.add(dep)
+        stack.extend(_parents(dep))
+        stack.extend(imports.get(dep, ()))
+    seen.discard(name)
+    return seen
+
+
+def _key(fingerprint: str, ref: ModuleRef, sources: _Sources, imports: Mapping[str, Sequence[str]]) -> str:
+    deps = {dep: sources.hash_of(dep) for dep in _closure(ref.name, imports)}
+    return cache_mod.module_key(fingerprint, ref.path, sources.hash_of(ref.name), deps)
+
+
+def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tuple[dict[str, list[Definition]], dict[str, ModuleEntry]]:
+    """Import ``dirty`` modules (in order) and make their cache entries."""
+    definitions: dict[str, list[Definition]] = {}
+    entries: dict[str, ModuleEntry] = {}
+    recorder = _ImportRecorder()
+    token = project_root.set(str(root))
+    sys.path.insert(0, str(root))
+    _forget_project_modules()
+    try:
+        with recorder.active():
+            for ref in dirty:
+                before = set(sys.modules)
+                file_token = loading_file.set(str(root / ref.path))
+                failed: Diagnostic | None = None
+                module: Any = None
+                try:
+                    module = importlib.import_module(ref.name)
+                except (Exception, SystemExit) as exc:  # user code may raise anything
+                    failed = exception_diagnostic(exc, ref, root)
+                finally:
+                    loading_file.reset(file_token)
+                # Modules first imported by this one depend on nothing recorded yet;
+                # what this one imported directly comes from the hook.
+                new = {m for m in set(sys.modules) - before if _is_project_module(m) and m != ref.name}
+                for m in new:
+                    recorder.edges.setdefault(m, set())
+                direct = recorder.edges.get(ref.name, set())
+                imports = tuple(sorted(direct | {m for m in new if m.rpartition(".")[0] == ref.name}))
+                held: list[Definition] = []
+                if module is not None:
+                    seen: set[int] = set()
+                    for _name, definition in collect(module, ref, root):
+                        if definition.location.file != ref.path:
+                            # Declared elsewhere: ownership needs the whole project.
+                            raise _Fallback(f"{ref.path} exposes a definition declared in {definition.location.file}")
+                        if id(definition) not in seen:
+                            seen.add(id(definition))
+                            definition.module = ref.path
+                            held.append(definition)
+                diagnostics: tuple[Diagnostic, ...] = ()
+                if failed is not None:
+                    diagnostics = (failed,)
+                elif not held and not ref.helper:
+                    diagnostics = (declares_nothing(ref),)
+                blob = cache_mod.pickle_definitions(held)
+                definitions[ref.path] = held
+                entries[ref.path] = ModuleEntry(
+                    source=sources.hash_of(ref.name),
+                    key="",  # set below, once every dirty module's imports are known
+                    imports=imports,
+                    definitions=blob,
+                    definitions_hash=cache_mod.sha256(blob) if blob is not None else "",
+                    diagnostics=diagnostics,
+                    failed=failed is not None,
+                )
+    finally:
+        _forget_project_modules()
+        try:
+            sys.path.remove(str(root))
+        except ValueError:
+            pass
+        project_root.reset(token)
+    return definitions, entries
+
+
+class _LazyArtifact(Artifact):
+    """An artifact restored from the cache: ``data`` is unpickled on first read."""
+
+    _blob: bytes | None = None
+
+    @property  # type: ignore[override]
+    def data(self) -> Any:
+        if self._blob is not None:
+            self.__dict__["_data"] = pickle.loads(self._blob)
+            self._blob = None
+        return self.__dict__.get("_data")
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self.__dict__["_data"] = value
+
+
+def _to_cached(artifacts: Sequence[Artifact]) -> list[CachedArtifact]:
+    return [
+        CachedArtifact(
+            a.path,
+            pickle.dumps(a.data, protocol=pickle.HIGHEST_PROTOCOL),
+            a.format,
+            tuple(a.sources),
+            dict(a.source_map),
+            a.content,
+        )
+        for a in artifacts
+    ]
+
+
+def _from_cached(artifacts: Sequence[CachedArtifact]) -> list[Artifact]:
+    out: list[Artifact] = []
+    for c in artifacts:
+        artifact = _LazyArtifact(c.path, None, c.format, c.sources, c.source_map)  # type: ignore[arg-type]
+        artifact._blob = c.data_blob
+        artifact._content = c.content
+        out.append(artifact)
+    return out
+
+
+def _run_renderer(fn: Callable[..., Any], project: Project) -> tuple[list[Artifact], list[Diagnostic]]:
+    result = fn(project)
+    if isinstance(result, tuple):
+        artifacts, found = result
+        return list(artifacts), list(found)
+    return list(result), []
+
+
+def _local_stage(
+    root: Path, ref_path: str, definitions: list[Definition], checks: Sequence[Any]
+) -> tuple[list[Diagnostic], dict[str, list[CachedArtifact]], list[Diagnostic]]:
+    """Module-scope checks and local renderers over one module's definitions.
+
+    Returns (check diagnostics, artifacts per renderer, renderer diagnostics).
+    """
+    from obs_as_code.lint.engine import LintContext, run_checks
+
+    sub = Project(root=root, modules=[], definitions=definitions)
+    found = run_checks(LintContext(sub), checks)
+    artifacts: dict[str, list[CachedArtifact]] = {}
+    render_diagnostics: list[Diagnostic] = []
+    for target, (local, _project_part) in LOCAL_RENDERERS.items():
+        try:
+            made, diags = _run_renderer(_resolve(local), sub)
+        except Exception as exc:
+            raise _Fallback(f"{local} raised on {ref_path}") from exc
+        artifacts[target] = _to_cached(made)
+        render_diagnostics.extend(diags)
+    return found, artifacts, render_diagnostics
+
+
+def fingerprint() -> str:
+    """The package fingerprint including every registration list."""
+    from obs_as_code import pipeline
+
+    return cache_mod.package_fingerprint(
+        [
+            *pipeline.GENERATORS,
+            "|",
+            *pipeline.RENDERERS,
+            "|",
+            *ADAPTERS,
+            "|",
+            *sorted(MODULE_CHECKS),
+            "|",
+            *(f"{k}={v}" for k, v in sorted(LOCAL_RENDERERS.items())),
+        ]
+    )
+
+
+def compile_incremental(root: Path) -> Any:
+    """Like :func:`obs_as_code.pipeline.compile_project`, reusing ``.oac-cache/``.
+
+    Returns a ``pipeline.Compiled`` identical to a clean compile's (same
+    artifacts byte for byte, same diagnostics) and updates the cache.
+    """
+    from obs_as_code import pipeline
+
+    root = root.resolve()
+    try:
+        compiled, new_cache = _compile(root)
+    except _Fallback:
+        compiled = pipeline.compile_project(root)
+        new_cache = BuildCache(fingerprint=fingerprint())  # start afresh next time
+    cache_mod.write(root, new_cache)
+    return compiled
+
+
+def _compile(root: Path) -> tuple[Any, BuildCache]:
+    from obs_as_code import pipeline
+    from obs_as_code.lint.engine import LintContext, run_checks, select_checks
+
+    fp = fingerprint()
+    old = cache_mod.read(root, fp)
+    refs = discover(root)
+    sources = _Sources(root, refs)
+    old_imports = {r.name: old.modules[r.path].imports for r in refs if r.path in old.modules}
+
+    dirty: list[ModuleRef] = []
+    for ref in refs:
+        entry = old.modules.get(ref.path)
+        if entry is None or entry.definitions is None or entry.key != _key(fp, ref, sources, old_imports):
+            dirty.append(ref)
+    loaded, fresh = _load_dirty(root, dirty, sources) if dirty else ({}, {})
+
+    imports = {**old_imports, **{r.name: fresh[r.path].imports for r in dirty}}
+    modules: dict[str, ModuleEntry] = {}
+    project = Project(root=root, modules=list(refs))
+    diagnostics: list[Diagnostic] = []
+    for ref in refs:
+        if ref.path in fresh:
+            entry = fresh[ref.path]
+            entry.key = _key(fp, ref, sources, imports)
+            defs = loaded[ref.path]
+        else:
+            entry = old.modules[ref.path]
+            assert entry.definitions is not None
+            defs = pickle.loads(entry.definitions)
+        modules[ref.path] = entry
+        project.definitions.extend(defs)
+        diagnostics.extend(entry.diagnostics)
+
+    diagnostics += pipeline.generate(project)
+
+    # Module-local stages, cached by a hash of each module's definitions.
+    by_module: dict[str, list[Definition]] = {}
+    for definition in project.definitions:
+        by_module.setdefault(definition.module, []).append(definition)
+    all_checks = select_checks()
+    module_checks = [c for c in all_checks if c.code in MODULE_CHECKS]
+    project_checks = [c for c in all_checks if c.code not in MODULE_CHECKS]
+    local: dict[str, LocalEntry] = {}
+    local_artifacts: dict[str, list[CachedArtifact]] = {t: [] for t in LOCAL_RENDERERS}
+    render_diagnostics: list[Diagnostic] = []
+    for module_path, defs in by_module.items():
+        defs_hash: str | None
+        if not pipeline.GENERATORS and module_path in modules:
+            defs_hash = modules[module_path].definitions_hash or None
+        else:
+            blob = cache_mod.pickle_definitions(defs)
+            defs_hash = cache_mod.sha256(blob) if blob is not None else None
+        key = cache_mod.sha256(f"{fp}|{module_path}|{defs_hash}".encode()) if defs_hash else None
+        hit = old.local.get(module_path)
+        if key is not None and hit is not None and hit.key == key:
+            entry_local = hit
+        else:
+            found, artifacts, render_found = _local_stage(root, module_path, defs, module_checks)
+            entry_local = LocalEntry(key or "", tuple(found), artifacts, tuple(render_found))
+        if key is not None:
+            local[module_path] = entry_local
+        diagnostics.extend(entry_local.diagnostics)
+        render_diagnostics.extend(entry_local.render_diagnostics)
+        for target, made in entry_local.artifacts.items():
+            local_artifacts[target].extend(made)
+
+    diagnostics += run_checks(LintContext(project), project_checks)
+
+    artifacts: list[Artifact] = []
+    serialized: dict[str, bytes] = {}
+    tolerant = has_errors(diagnostics)
+    for target in pipeline.RENDERERS:
+        split = LOCAL_RENDERERS.get(target)
+        try:
+            made, found = _run_renderer(_resolve(split[1] if split else target), project)
+        except Exception:
+            if not tolerant:
+                raise
+            continue
+        for artifact in made:
+            key = cache_mod.data_key(artifact.format, artifact.data)
+            if key is None:
+                continue
+            content = old.serialized.get(key)
+            if content is not None:
+                artifact._content = content
+            serialized[key] = artifact.content
+        if split:
+            artifacts.extend(_from_cached(sorted(local_artifacts[target], key=lambda a: a.path)))
+        artifacts.extend(made)
+        render_diagnostics.extend(found)
+    paths = [a.path for a in artifacts]
+    if len(set(paths)) != len(paths):
+        raise _Fallback("two artifacts share a path: the clean build reports or merges them")
+    diagnostics += render_diagnostics
+    compiled = pipeline.Compiled(project, with_manifest(artifacts), ordered(diagnostics))
+    return compiled, BuildCache(fingerprint=fp, modules=modules, local=local, serialized=serialized)
