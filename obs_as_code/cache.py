@@ -29,7 +29,6 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.discover import PROJECT_DIRS
-from obs_as_code.source import SourceLocation
 
 CACHE_DIR = ".oac-cache"
 CACHE_FILE = "build-v1.pickle"
@@ -90,7 +89,9 @@ class CachedArtifact:
     data_blob: bytes
     format: str
     sources: tuple[str, ...]
-    source_map: dict[tuple[str | int, ...], SourceLocation]
+    #: ``pickle`` of the source map (thousands of locations: kept as bytes so
+    #: reading and writing the cache stays a copy, not an object graph).
+    source_map_blob: bytes
     content: bytes
 
 

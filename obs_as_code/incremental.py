@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from obs_as_code import cache as cache_mod
-from obs_as_code.artifacts import Artifact, with_manifest
+from obs_as_code.artifacts import Artifact, SourceMap, with_manifest
 from obs_as_code.cache import BuildCache, CachedArtifact, LocalEntry, ModuleEntry
 from obs_as_code.diagnostics import Diagnostic, has_errors, ordered
 from obs_as_code.discover import PROJECT_DIRS, ModuleRef, discover
@@ -254,32 +254,42 @@ def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tu
 
 
 class _LazyArtifact(Artifact):
-    """An artifact restored from the cache: ``data`` is unpickled on first read."""
+    """An artifact restored from the cache: ``data`` and ``source_map`` are
+    unpickled on first read (a build only needs the serialized content)."""
 
-    _blob: bytes | None = None
+    _blobs: dict[str, bytes]
+
+    def _lazy(self, name: str) -> Any:
+        blob = self.__dict__.get("_blobs", {}).pop(name, None)
+        if blob is not None:
+            self.__dict__["_" + name] = pickle.loads(blob)
+        return self.__dict__.get("_" + name)
 
     @property  # type: ignore[override]
     def data(self) -> Any:
-        if self._blob is not None:
-            self.__dict__["_data"] = pickle.loads(self._blob)
-            self._blob = None
-        return self.__dict__.get("_data")
+        return self._lazy("data")
 
     @data.setter
     def data(self, value: Any) -> None:
         self.__dict__["_data"] = value
 
+    @property  # type: ignore[override]
+    def source_map(self) -> SourceMap:
+        found: SourceMap = self._lazy("source_map")
+        return found
+
+    @source_map.setter
+    def source_map(self, value: SourceMap) -> None:
+        self.__dict__["_source_map"] = value
+
+
+def _dumps(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
 
 def _to_cached(artifacts: Sequence[Artifact]) -> list[CachedArtifact]:
     return [
-        CachedArtifact(
-            a.path,
-            pickle.dumps(a.data, protocol=pickle.HIGHEST_PROTOCOL),
-            a.format,
-            tuple(a.sources),
-            dict(a.source_map),
-            a.content,
-        )
+        CachedArtifact(a.path, _dumps(a.data), a.format, tuple(a.sources), _dumps(dict(a.source_map)), a.content)
         for a in artifacts
     ]
 
@@ -287,8 +297,8 @@ def _to_cached(artifacts: Sequence[Artifact]) -> list[CachedArtifact]:
 def _from_cached(artifacts: Sequence[CachedArtifact]) -> list[Artifact]:
     out: list[Artifact] = []
     for c in artifacts:
-        artifact = _LazyArtifact(c.path, None, c.format, c.sources, c.source_map)  # type: ignore[arg-type]
-        artifact._blob = c.data_blob
+        artifact = _LazyArtifact(c.path, None, c.format, c.sources)  # type: ignore[arg-type]
+        artifact._blobs = {"data": c.data_blob, "source_map": c.source_map_blob}
         artifact._content = c.content
         out.append(artifact)
     return out
@@ -354,15 +364,16 @@ def compile_incremental(root: Path) -> Any:
 
     root = root.resolve()
     try:
-        compiled, new_cache = _compile(root)
+        compiled, new_cache, changed = _compile(root)
     except _Fallback:
         compiled = pipeline.compile_project(root)
-        new_cache = BuildCache(fingerprint=fingerprint())  # start afresh next time
-    cache_mod.write(root, new_cache)
+        new_cache, changed = BuildCache(fingerprint=fingerprint()), True  # start afresh next time
+    if changed:
+        cache_mod.write(root, new_cache)
     return compiled
 
 
-def _compile(root: Path) -> tuple[Any, BuildCache]:
+def _compile(root: Path) -> tuple[Any, BuildCache, bool]:
     from obs_as_code import pipeline
     from obs_as_code.lint.engine import LintContext, run_checks, select_checks
 
@@ -459,4 +470,12 @@ def _compile(root: Path) -> tuple[Any, BuildCache]:
         raise _Fallback("two artifacts share a path: the clean build reports or merges them")
     diagnostics += render_diagnostics
     compiled = pipeline.Compiled(project, with_manifest(artifacts), ordered(diagnostics))
-    return compiled, BuildCache(fingerprint=fp, modules=modules, local=local, serialized=serialized)
+    new = BuildCache(fingerprint=fp, modules=modules, local=local, serialized=serialized)
+    changed = (
+        bool(dirty)
+        or modules.keys() != old.modules.keys()
+        or any(old.local.get(p) is not e for p, e in local.items())
+        or local.keys() != old.local.keys()
+        or serialized.keys() != old.serialized.keys()
+    )
+    return compiled, new, changed
