@@ -60,6 +60,10 @@ def package_fingerprint(extra: Iterable[str] = ()) -> str:
     return h.hexdigest()
 
 
+#: (mtime_ns, ctime_ns, size, inode, sha256, when hashed in ns) of a source file.
+FileStat = tuple[int, int, int, int, str, int]
+
+
 @dataclass
 class ModuleEntry:
     """What loading one module produced, as plain data."""
@@ -117,6 +121,8 @@ class BuildCache:
     local: dict[str, LocalEntry] = field(default_factory=dict)
     #: hash of (format, data) -> serialized bytes, for artifacts rendered project-wide.
     serialized: dict[str, bytes] = field(default_factory=dict)
+    #: path -> the stat and hash of a source file, so unchanged files are not read.
+    stats: dict[str, FileStat] = field(default_factory=dict)
 
 
 def cache_path(root: Path) -> Path:

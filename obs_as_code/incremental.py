@@ -29,12 +29,15 @@ state another module left in a shared helper at import time needs
 from __future__ import annotations
 
 import builtins
+import os
+import time
 import importlib
 import importlib.util
 import pickle
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +73,26 @@ LOCAL_RENDERERS: dict[str, tuple[str, str]] = {
         "obs_as_code.render.prometheus:render_config",
     ),
 }
+
+
+@dataclass
+class RunStats:
+    """What the last incremental compile in this process did (for ``oac watch`` and tests)."""
+
+    #: Modules imported again (the rest came from the cache).
+    loaded: list[str] = field(default_factory=list)
+    #: Modules whose module-local stages ran again.
+    rechecked: list[str] = field(default_factory=list)
+    #: Why the cache could not be used, when it could not.
+    fallback: str | None = None
+
+
+#: Replaced by every :func:`compile_incremental`.
+last_run = RunStats()
+
+
+#: A file modified this close (ns) to when it was hashed is hashed again next time.
+RACY_NS = 2 * 10**9
 
 
 class _Fallback(Exception):
@@ -137,11 +160,19 @@ class _ImportRecorder:
 
 
 class _Sources:
-    """sha256 of project module sources by import name, read once per build."""
+    """sha256 of project module sources by import name, read once per build.
 
-    def __init__(self, root: Path, refs: Sequence[ModuleRef]) -> None:
+    A file whose stat (mtime, ctime, size, inode) matches the previous build's is
+    not read again, unless it was modified less than :data:`RACY_NS` before it was
+    hashed: a write in the same timestamp tick could then leave the stat unchanged
+    (git's "racily clean" rule).
+    """
+
+    def __init__(self, root: Path, refs: Sequence[ModuleRef], known: Mapping[str, cache_mod.FileStat]) -> None:
         self.root = root
         self.by_name = {r.name: r.path for r in refs}
+        self.known = known
+        self.stats: dict[str, cache_mod.FileStat] = {}
         self._hashes: dict[str, str] = {}
 
     def path_of(self, name: str) -> str | None:
@@ -160,12 +191,27 @@ class _Sources:
             return "<none>"  # a namespace package, or a module that does not exist (yet)
         found = self._hashes.get(path)
         if found is None:
-            try:
-                found = cache_mod.sha256((self.root / path).read_bytes())
-            except OSError:
-                found = "<unreadable>"
+            found = self._hash(path)
             self._hashes[path] = found
         return found
+
+    def _hash(self, path: str) -> str:
+        now = time.time_ns()
+        try:
+            st = os.stat(self.root / path)
+        except OSError:
+            return "<unreadable>"
+        key = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+        old = self.known.get(path)
+        if old is not None and old[:4] == key and old[5] - max(key[0], key[1]) > RACY_NS:
+            self.stats[path] = old
+            return old[4]
+        try:
+            digest = cache_mod.sha256((self.root / path).read_bytes())
+        except OSError:
+            return "<unreadable>"
+        self.stats[path] = (*key, digest, now)
+        return digest
 
 
 def _closure(name: str, imports: Mapping[str, Sequence[str]]) -> set[str]:
@@ -362,10 +408,13 @@ def compile_incremental(root: Path) -> Any:
     """
     from obs_as_code import pipeline
 
+    global last_run
     root = root.resolve()
+    last_run = RunStats()
     try:
         compiled, new_cache, changed = _compile(root)
-    except _Fallback:
+    except _Fallback as exc:
+        last_run = RunStats(fallback=str(exc))
         compiled = pipeline.compile_project(root)
         new_cache, changed = BuildCache(fingerprint=fingerprint()), True  # start afresh next time
     if changed:
@@ -380,7 +429,7 @@ def _compile(root: Path) -> tuple[Any, BuildCache, bool]:
     fp = fingerprint()
     old = cache_mod.read(root, fp)
     refs = discover(root)
-    sources = _Sources(root, refs)
+    sources = _Sources(root, refs, old.stats)
     old_imports = {r.name: old.modules[r.path].imports for r in refs if r.path in old.modules}
 
     dirty: list[ModuleRef] = []
@@ -389,6 +438,7 @@ def _compile(root: Path) -> tuple[Any, BuildCache, bool]:
         if entry is None or entry.definitions is None or entry.key != _key(fp, ref, sources, old_imports):
             dirty.append(ref)
     loaded, fresh = _load_dirty(root, dirty, sources) if dirty else ({}, {})
+    last_run.loaded = [r.path for r in dirty]
 
     imports = {**old_imports, **{r.name: fresh[r.path].imports for r in dirty}}
     modules: dict[str, ModuleEntry] = {}
@@ -432,6 +482,7 @@ def _compile(root: Path) -> tuple[Any, BuildCache, bool]:
             entry_local = hit
         else:
             found, artifacts, render_found = _local_stage(root, module_path, defs, module_checks)
+            last_run.rechecked.append(module_path)
             entry_local = LocalEntry(key or "", tuple(found), artifacts, tuple(render_found))
         if key is not None:
             local[module_path] = entry_local
@@ -470,9 +521,10 @@ def _compile(root: Path) -> tuple[Any, BuildCache, bool]:
         raise _Fallback("two artifacts share a path: the clean build reports or merges them")
     diagnostics += render_diagnostics
     compiled = pipeline.Compiled(project, with_manifest(artifacts), ordered(diagnostics))
-    new = BuildCache(fingerprint=fp, modules=modules, local=local, serialized=serialized)
+    new = BuildCache(fingerprint=fp, modules=modules, local=local, serialized=serialized, stats=sources.stats)
     changed = (
         bool(dirty)
+        or sources.stats != old.stats
         or modules.keys() != old.modules.keys()
         or any(old.local.get(p) is not e for p, e in local.items())
         or local.keys() != old.local.keys()

@@ -15,12 +15,14 @@ import click
 COMMANDS: dict[str, str] = {
     "build": "obs_as_code.cli.build_cmd:build",
     "validate": "obs_as_code.cli.build_cmd:validate",
+    "watch": "obs_as_code.cli.watch_cmd:watch",
 }
 
 #: One-line help per command, shown by ``oac --help`` without importing the command.
 SHORT_HELP: dict[str, str] = {
     "build": "Compile the project's definitions into build/.",
     "validate": "Run promtool, amtool and the dashboard schema over build/.",
+    "watch": "Rebuild on every save; print only the diagnostics that changed.",
 }
 
 
