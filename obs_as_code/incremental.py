@@ -29,14 +29,14 @@ state another module left in a shared helper at import time needs
 from __future__ import annotations
 
 import builtins
-import os
-import time
 import importlib
 import importlib.util
+import os
 import pickle
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,19 @@ class RunStats:
 last_run = RunStats()
 
 
+@dataclass
+class Memory:
+    """State a long-running process (``oac watch``) keeps between builds: the cache
+    without re-reading it, and the live definitions of unchanged modules without
+    unpickling them. Live objects are reused only while no generator is registered
+    (generators may change definitions in place)."""
+
+    fingerprint: str | None = None
+    cache: BuildCache | None = None
+    #: module path -> (hash of its pickled definitions, the objects).
+    live: dict[str, tuple[str, list[Definition]]] = field(default_factory=dict)
+
+
 #: A file modified this close (ns) to when it was hashed is hashed again next time.
 RACY_NS = 2 * 10**9
 
@@ -129,8 +142,8 @@ class _ImportRecorder:
     def _hook(
         self,
         name: str,
-        globals: Mapping[str, Any] | None = None,  # noqa: A002 - __import__'s signature
-        locals: Mapping[str, Any] | None = None,  # noqa: A002
+        globals: Mapping[str, Any] | None = None,
+        locals: Mapping[str, Any] | None = None,
         fromlist: Sequence[str] | None = (),
         level: int = 0,
     ) -> Any:
@@ -291,10 +304,8 @@ def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tu
                 )
     finally:
         _forget_project_modules()
-        try:
+        with suppress(ValueError):
             sys.path.remove(str(root))
-        except ValueError:
-            pass
         project_root.reset(token)
     return definitions, entries
 
@@ -311,7 +322,7 @@ class _LazyArtifact(Artifact):
             self.__dict__["_" + name] = pickle.loads(blob)
         return self.__dict__.get("_" + name)
 
-    @property  # type: ignore[override]
+    @property
     def data(self) -> Any:
         return self._lazy("data")
 
@@ -319,7 +330,7 @@ class _LazyArtifact(Artifact):
     def data(self, value: Any) -> None:
         self.__dict__["_data"] = value
 
-    @property  # type: ignore[override]
+    @property
     def source_map(self) -> SourceMap:
         found: SourceMap = self._lazy("source_map")
         return found
@@ -400,7 +411,7 @@ def fingerprint() -> str:
     )
 
 
-def compile_incremental(root: Path) -> Any:
+def compile_incremental(root: Path, memory: Memory | None = None) -> Any:
     """Like :func:`obs_as_code.pipeline.compile_project`, reusing ``.oac-cache/``.
 
     Returns a ``pipeline.Compiled`` identical to a clean compile's (same
@@ -412,22 +423,31 @@ def compile_incremental(root: Path) -> Any:
     root = root.resolve()
     last_run = RunStats()
     try:
-        compiled, new_cache, changed = _compile(root)
+        compiled, new_cache, changed = _compile(root, memory)
     except _Fallback as exc:
         last_run = RunStats(fallback=str(exc))
         compiled = pipeline.compile_project(root)
         new_cache, changed = BuildCache(fingerprint=fingerprint()), True  # start afresh next time
+        if memory is not None:
+            memory.cache, memory.live = new_cache, {}
     if changed:
         cache_mod.write(root, new_cache)
     return compiled
 
 
-def _compile(root: Path) -> tuple[Any, BuildCache, bool]:
+def _compile(root: Path, memory: Memory | None) -> tuple[Any, BuildCache, bool]:
     from obs_as_code import pipeline
     from obs_as_code.lint.engine import LintContext, run_checks, select_checks
 
-    fp = fingerprint()
-    old = cache_mod.read(root, fp)
+    if memory is not None and memory.fingerprint is None:
+        memory.fingerprint = fingerprint()  # the running process's code cannot change
+    fp = memory.fingerprint if memory is not None and memory.fingerprint else fingerprint()
+    if memory is not None and memory.cache is not None and memory.cache.fingerprint == fp:
+        old = memory.cache
+    else:
+        old = cache_mod.read(root, fp)
+    reuse_live = memory is not None and not pipeline.GENERATORS
+    live: dict[str, tuple[str, list[Definition]]] = {}
     refs = discover(root)
     sources = _Sources(root, refs, old.stats)
     old_imports = {r.name: old.modules[r.path].imports for r in refs if r.path in old.modules}
@@ -452,7 +472,13 @@ def _compile(root: Path) -> tuple[Any, BuildCache, bool]:
         else:
             entry = old.modules[ref.path]
             assert entry.definitions is not None
-            defs = pickle.loads(entry.definitions)
+            kept = memory.live.get(ref.path) if memory is not None and reuse_live else None
+            if kept is not None and kept[0] == entry.definitions_hash:
+                defs = list(kept[1])
+            else:
+                defs = pickle.loads(entry.definitions)
+        if reuse_live and entry.definitions_hash:
+            live[ref.path] = (entry.definitions_hash, list(defs))
         modules[ref.path] = entry
         project.definitions.extend(defs)
         diagnostics.extend(entry.diagnostics)
@@ -481,15 +507,15 @@ def _compile(root: Path) -> tuple[Any, BuildCache, bool]:
         if key is not None and hit is not None and hit.key == key:
             entry_local = hit
         else:
-            found, artifacts, render_found = _local_stage(root, module_path, defs, module_checks)
+            found, made_local, render_found = _local_stage(root, module_path, defs, module_checks)
             last_run.rechecked.append(module_path)
-            entry_local = LocalEntry(key or "", tuple(found), artifacts, tuple(render_found))
+            entry_local = LocalEntry(key or "", tuple(found), made_local, tuple(render_found))
         if key is not None:
             local[module_path] = entry_local
         diagnostics.extend(entry_local.diagnostics)
         render_diagnostics.extend(entry_local.render_diagnostics)
-        for target, made in entry_local.artifacts.items():
-            local_artifacts[target].extend(made)
+        for target, cached_made in entry_local.artifacts.items():
+            local_artifacts[target].extend(cached_made)
 
     diagnostics += run_checks(LintContext(project), project_checks)
 
@@ -530,4 +556,6 @@ def _compile(root: Path) -> tuple[Any, BuildCache, bool]:
         or local.keys() != old.local.keys()
         or serialized.keys() != old.serialized.keys()
     )
+    if memory is not None:
+        memory.cache, memory.live = new, live
     return compiled, new, changed

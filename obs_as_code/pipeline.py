@@ -143,20 +143,27 @@ class BuildResult:
 
 
 def build(
-    root: Path = Path("."), out_dir: Path | None = None, *, check: bool = False, incremental: bool = False
+    root: Path = Path("."),
+    out_dir: Path | None = None,
+    *,
+    check: bool = False,
+    incremental: bool = False,
+    memory: Any = None,
 ) -> BuildResult:
     """Compile the project at ``root`` into ``out_dir`` (default ``root/build``).
 
     Writes nothing when any error was found, or when ``check`` is true (then the
     returned diff lists what a build would change). ``incremental`` reuses and
-    updates ``.oac-cache/`` (:mod:`obs_as_code.incremental`); the output is the same.
+    updates ``.oac-cache/`` (:mod:`obs_as_code.incremental`; ``memory``, an
+    ``incremental.Memory``, keeps state between builds in one process); the output
+    is the same.
     """
     root = root.resolve()
     out_dir = (out_dir or root / "build").resolve()
     if incremental:
         from obs_as_code.incremental import compile_incremental
 
-        compiled: Compiled = compile_incremental(root)
+        compiled: Compiled = compile_incremental(root, memory)
     else:
         compiled = compile_project(root)
     diff = compare(out_dir, compiled.artifacts) if compiled.ok or check else TreeDiff()

@@ -74,9 +74,11 @@ def watch(
 ) -> list[Cycle]:
     """Build now, then again whenever a module changes, until ``max_cycles`` builds
     (forever when None). ``on_cycle`` gets each build's result as it happens."""
+    from obs_as_code.incremental import Memory
     from obs_as_code.pipeline import build
 
     root = root.resolve()
+    memory = Memory()
     cycles: list[Cycle] = []
     previous: list[Diagnostic] = []
     state: Snapshot = {}
@@ -93,7 +95,7 @@ def watch(
         number += 1
         start = time.perf_counter()
         try:
-            result = build(root, out_dir, incremental=True)
+            result = build(root, out_dir, incremental=True, memory=memory)
         except Exception as exc:  # a crashing stage must not end the session
             cycle = Cycle(number, changed, time.perf_counter() - start, failure=f"{type(exc).__name__}: {exc}")
         else:

@@ -19,8 +19,8 @@ def clean(root: Path) -> tuple[dict[str, bytes], list[str]]:
     return {a.path: a.content for a in compiled.artifacts}, [repr(d) for d in compiled.diagnostics]
 
 
-def cached(root: Path) -> tuple[dict[str, bytes], list[str]]:
-    compiled = incremental.compile_incremental(root)
+def cached(root: Path, memory: incremental.Memory | None = None) -> tuple[dict[str, bytes], list[str]]:
+    compiled = incremental.compile_incremental(root, memory)
     return {a.path: a.content for a in compiled.artifacts}, [repr(d) for d in compiled.diagnostics]
 
 
@@ -139,18 +139,21 @@ def apply(spec: Spec, op: tuple[object, ...]) -> None:
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(ops, min_size=1, max_size=5))
-def test_incremental_equals_clean_after_random_edits(tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[object, ...]]) -> None:
+@given(steps=st.lists(ops, min_size=1, max_size=5), in_memory=st.booleans())
+def test_incremental_equals_clean_after_random_edits(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[object, ...]], in_memory: bool
+) -> None:
     root = tmp_path_factory.mktemp("random")
+    memory = incremental.Memory() if in_memory else None  # as `oac watch` runs it
     try:
         writer = Writer(root)
         spec = base_spec()
         writer.write(spec)
-        assert cached(root) == clean(root)
+        assert cached(root, memory) == clean(root)
         for op in steps:
             apply(spec, op)
             writer.write(spec)
-            assert cached(root) == clean(root), op
+            assert cached(root, memory) == clean(root), op
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
