@@ -82,6 +82,9 @@ class ModuleEntry:
     diagnostics: tuple[Diagnostic, ...]
     #: The import raised (no definitions, no OAC102).
     failed: bool = False
+    #: ``pickle`` of the shallow copies of its definitions (see
+    #: ``incremental.shallow``): what project-wide stages read of an unchanged module.
+    shallow: bytes | None = None
 
 
 @dataclass

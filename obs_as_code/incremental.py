@@ -29,6 +29,8 @@ state another module left in a shared helper at import time needs
 from __future__ import annotations
 
 import builtins
+import dataclasses
+import functools
 import importlib
 import importlib.util
 import os
@@ -55,12 +57,29 @@ from obs_as_code.load import (
     exception_diagnostic,
 )
 from obs_as_code.model.base import Definition
+from obs_as_code.model.rules import RuleGroup
 from obs_as_code.source import loading_file, project_root
 
 #: Checks whose findings for a module depend on that module's definitions only.
 #: Checks not listed run over the whole project on every build (always correct,
 #: just not cached): list a check here only when that holds.
 MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108", "OAC109"})
+
+#: Project-wide checks and renderers (project-wide halves of :data:`LOCAL_RENDERERS`)
+#: that read definitions only shallowly: a rule group's name, module and location,
+#: never its rules. When every project-wide stage is listed here (and no generator
+#: is registered), unchanged modules are not unpickled whole: those stages get
+#: :func:`shallow` copies, which is most of what makes a one-module rebuild cheap.
+SHALLOW_CHECKS: frozenset[str] = frozenset({"OAC106", "OAC107"})
+SHALLOW_RENDERERS: frozenset[str] = frozenset({"obs_as_code.render.prometheus:render_config"})
+
+
+def shallow(definition: Definition) -> Definition:
+    """What a shallow stage may see of ``definition``: a rule group without its rules."""
+    if isinstance(definition, RuleGroup):
+        return dataclasses.replace(definition, rules=[])
+    return definition
+
 
 #: Registered renderer -> (module-local part, project-wide part). The local part,
 #: run on one module's definitions, must give exactly the artifacts the full
@@ -301,6 +320,7 @@ def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tu
                     definitions_hash=cache_mod.sha256(blob) if blob is not None else "",
                     diagnostics=diagnostics,
                     failed=failed is not None,
+                    shallow=cache_mod.pickle_definitions([shallow(d) for d in held]) if blob is not None else None,
                 )
     finally:
         _forget_project_modules()
@@ -338,6 +358,25 @@ class _LazyArtifact(Artifact):
     @source_map.setter
     def source_map(self, value: SourceMap) -> None:
         self.__dict__["_source_map"] = value
+
+
+class _LazyProject(Project):
+    """The project an incremental compile returns: its full definitions are
+    unpickled only if someone reads them (the stages used shallow copies)."""
+
+    _materialize: Callable[[], list[Definition]] | None = None
+
+    @property
+    def definitions(self) -> list[Definition]:
+        if self._materialize is not None:
+            self.__dict__["_definitions"] = self._materialize()
+            self._materialize = None
+        found: list[Definition] = self.__dict__.get("_definitions", [])
+        return found
+
+    @definitions.setter
+    def definitions(self, value: list[Definition]) -> None:
+        self.__dict__["_definitions"] = value
 
 
 def _dumps(value: Any) -> bytes:
@@ -461,52 +500,78 @@ def _compile(root: Path, memory: Memory | None) -> tuple[Any, BuildCache, bool]:
     last_run.loaded = [r.path for r in dirty]
 
     imports = {**old_imports, **{r.name: fresh[r.path].imports for r in dirty}}
+    all_checks = select_checks()
+    module_checks = [c for c in all_checks if c.code in MODULE_CHECKS]
+    project_checks = [c for c in all_checks if c.code not in MODULE_CHECKS]
+    shallow_ok = (
+        not pipeline.GENERATORS
+        and all(c.code in SHALLOW_CHECKS for c in project_checks)
+        and all(t in LOCAL_RENDERERS and LOCAL_RENDERERS[t][1] in SHALLOW_RENDERERS for t in pipeline.RENDERERS)
+    )
     modules: dict[str, ModuleEntry] = {}
-    project = Project(root=root, modules=list(refs))
+    #: module path -> its full definitions, or a function unpickling them on demand.
+    full: dict[str, list[Definition] | Callable[[], list[Definition]]] = {}
+    staged: list[Definition] = []  # what the project-wide stages see
     diagnostics: list[Diagnostic] = []
     for ref in refs:
         if ref.path in fresh:
             entry = fresh[ref.path]
             entry.key = _key(fp, ref, sources, imports)
-            defs = loaded[ref.path]
+            full[ref.path] = loaded[ref.path]
         else:
             entry = old.modules[ref.path]
             assert entry.definitions is not None
             kept = memory.live.get(ref.path) if memory is not None and reuse_live else None
             if kept is not None and kept[0] == entry.definitions_hash:
-                defs = list(kept[1])
+                full[ref.path] = list(kept[1])
             else:
-                defs = pickle.loads(entry.definitions)
-        if reuse_live and entry.definitions_hash:
-            live[ref.path] = (entry.definitions_hash, list(defs))
+                full[ref.path] = functools.partial(pickle.loads, entry.definitions)
         modules[ref.path] = entry
-        project.definitions.extend(defs)
         diagnostics.extend(entry.diagnostics)
+        defs_or_loader = full[ref.path]
+        if isinstance(defs_or_loader, list):
+            staged.extend(defs_or_loader)
+        elif shallow_ok and entry.shallow is not None:
+            staged.extend(pickle.loads(entry.shallow))
+        else:
+            full[ref.path] = defs_or_loader = defs_or_loader()
+            staged.extend(defs_or_loader)
+        now_full = full[ref.path]
+        if reuse_live and entry.definitions_hash and isinstance(now_full, list):
+            live[ref.path] = (entry.definitions_hash, list(now_full))
 
+    def definitions_of(path: str) -> list[Definition]:
+        found = full[path]
+        if not isinstance(found, list):
+            found = full[path] = found()
+        return found
+
+    project = Project(root=root, modules=list(refs), definitions=staged)
     diagnostics += pipeline.generate(project)
 
     # Module-local stages, cached by a hash of each module's definitions.
-    by_module: dict[str, list[Definition]] = {}
-    for definition in project.definitions:
-        by_module.setdefault(definition.module, []).append(definition)
-    all_checks = select_checks()
-    module_checks = [c for c in all_checks if c.code in MODULE_CHECKS]
-    project_checks = [c for c in all_checks if c.code not in MODULE_CHECKS]
+    by_module: dict[str, list[Definition] | None] = {}
+    if shallow_ok:  # no generators: each module's definitions are what it loaded
+        by_module = {path: None for path in full}
+    else:
+        for definition in project.definitions:
+            by_module.setdefault(definition.module, []).append(definition)  # type: ignore[union-attr]
     local: dict[str, LocalEntry] = {}
     local_artifacts: dict[str, list[CachedArtifact]] = {t: [] for t in LOCAL_RENDERERS}
     render_diagnostics: list[Diagnostic] = []
-    for module_path, defs in by_module.items():
+    for module_path, listed in by_module.items():
         defs_hash: str | None
         if not pipeline.GENERATORS and module_path in modules:
             defs_hash = modules[module_path].definitions_hash or None
         else:
-            blob = cache_mod.pickle_definitions(defs)
+            blob = cache_mod.pickle_definitions(listed or [])
             defs_hash = cache_mod.sha256(blob) if blob is not None else None
         key = cache_mod.sha256(f"{fp}|{module_path}|{defs_hash}".encode()) if defs_hash else None
         hit = old.local.get(module_path)
         if key is not None and hit is not None and hit.key == key:
             entry_local = hit
         else:
+            defs = listed if listed is not None else definitions_of(module_path)
             found, made_local, render_found = _local_stage(root, module_path, defs, module_checks)
             last_run.rechecked.append(module_path)
             entry_local = LocalEntry(key or "", tuple(found), made_local, tuple(render_found))
@@ -546,7 +611,12 @@ def _compile(root: Path, memory: Memory | None) -> tuple[Any, BuildCache, bool]:
     if len(set(paths)) != len(paths):
         raise _Fallback("two artifacts share a path: the clean build reports or merges them")
     diagnostics += render_diagnostics
-    compiled = pipeline.Compiled(project, with_manifest(artifacts), ordered(diagnostics))
+    result_project: Project = project
+    if shallow_ok:
+        lazy = _LazyProject(root=root, modules=list(refs))
+        lazy._materialize = lambda: [d for ref in refs for d in definitions_of(ref.path)]
+        result_project = lazy
+    compiled = pipeline.Compiled(result_project, with_manifest(artifacts), ordered(diagnostics))
     new = BuildCache(fingerprint=fp, modules=modules, local=local, serialized=serialized, stats=sources.stats)
     changed = (
         bool(dirty)

@@ -54,12 +54,12 @@ class _Dumper(_BaseDumper):
             key = (value, implicit)
             tag = _RESOLVED.get(key)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
                 if len(_RESOLVED) >= _RESOLVED_MAX:
                     _RESOLVED.clear()
                 _RESOLVED[key] = tag
             return tag
-        return super().resolve(kind, value, implicit)
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
 
 # Scalars that YAML 1.2 (Go's yaml.v3) or loose readers would not read as strings,

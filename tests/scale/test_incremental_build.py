@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from obs_as_code import incremental, pipeline
 from obs_as_code.cache import cache_path
+from obs_as_code.model.rules import RuleGroup
 from scale.project import VARIANTS, Spec, Writer
 
 
@@ -42,6 +44,20 @@ def test_cold_then_warm_equals_clean(project: tuple[Path, Writer]) -> None:
     assert cached(root) == clean(root)
     assert incremental.last_run.loaded == []
     assert incremental.last_run.rechecked == []
+
+
+def test_returned_project_holds_full_definitions(project: tuple[Path, Writer]) -> None:
+    root, writer = project
+    cached(root)
+    spec = base_spec()
+    spec.modules["m0"] = (8, "ok")
+    writer.write(spec)
+    compiled = incremental.compile_incremental(root)
+    expected = pipeline.compile_project(root).project.all(RuleGroup)
+    got = compiled.project.all(RuleGroup)
+    assert [(g.name, g.module, len(g.rules)) for g in got] == [(g.name, g.module, len(g.rules)) for g in expected]
+    assert all(g.rules for g in got)
+    assert got == expected
 
 
 def test_one_module_edit_reloads_only_it(project: tuple[Path, Writer]) -> None:
@@ -139,13 +155,17 @@ def apply(spec: Spec, op: tuple[object, ...]) -> None:
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(ops, min_size=1, max_size=5), in_memory=st.booleans())
+@given(steps=st.lists(ops, min_size=1, max_size=5), in_memory=st.booleans(), shallow=st.booleans())
 def test_incremental_equals_clean_after_random_edits(
-    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[object, ...]], in_memory: bool
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[object, ...]], in_memory: bool, shallow: bool
 ) -> None:
     root = tmp_path_factory.mktemp("random")
     memory = incremental.Memory() if in_memory else None  # as `oac watch` runs it
+    # Without shallow stages every unchanged module is unpickled whole (the path
+    # taken once a project-wide check that reads rules is registered).
+    patch = mock.patch.object(incremental, "SHALLOW_CHECKS", incremental.SHALLOW_CHECKS if shallow else frozenset())
     try:
+        patch.start()
         writer = Writer(root)
         spec = base_spec()
         writer.write(spec)
@@ -155,6 +175,7 @@ def test_incremental_equals_clean_after_random_edits(
             writer.write(spec)
             assert cached(root, memory) == clean(root), op
     finally:
+        patch.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -14,8 +14,8 @@ from obs_as_code import serialize
 class Reference(serialize._Dumper):
     """The same dumper with PyYAML's own generic paths."""
 
-    represent_data = serialize._BaseDumper.represent_data  # type: ignore[assignment]
-    resolve = serialize._BaseDumper.resolve  # type: ignore[assignment]
+    represent_data = yaml.representer.BaseRepresenter.represent_data
+    resolve = yaml.resolver.BaseResolver.resolve
 
 
 def reference(data: Any) -> str:
