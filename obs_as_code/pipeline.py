@@ -108,11 +108,12 @@ def render(project: Project, *, tolerant: bool = False) -> tuple[list[Artifact],
     return artifacts, diagnostics
 
 
-def compile_project(root: Path, *, lint_checks: bool = True) -> Compiled:
+def compile_project(root: Path, *, lint_checks: bool = True, jobs: int = 1) -> Compiled:
     """Discover, load, generate, check and render, without touching the disk.
 
     Every stage runs even when an earlier one found errors, so one run reports
-    every mistake; only :func:`build` decides not to write.
+    every mistake; only :func:`build` decides not to write. ``jobs`` > 1
+    serializes in that many processes (:mod:`obs_as_code.parallel`).
     """
     root = root.resolve()
     project, diagnostics = load(root)
@@ -121,6 +122,10 @@ def compile_project(root: Path, *, lint_checks: bool = True) -> Compiled:
         diagnostics += lint(project)
     artifacts, found = render(project, tolerant=has_errors(diagnostics))
     diagnostics += found
+    if jobs > 1:
+        from obs_as_code.parallel import serialize_all
+
+        serialize_all(artifacts, jobs)
     return Compiled(project, with_manifest(artifacts), ordered(diagnostics))
 
 
@@ -149,6 +154,7 @@ def build(
     check: bool = False,
     incremental: bool = False,
     memory: Any = None,
+    jobs: int = 1,
 ) -> BuildResult:
     """Compile the project at ``root`` into ``out_dir`` (default ``root/build``).
 
@@ -156,7 +162,7 @@ def build(
     returned diff lists what a build would change). ``incremental`` reuses and
     updates ``.oac-cache/`` (:mod:`obs_as_code.incremental`; ``memory``, an
     ``incremental.Memory``, keeps state between builds in one process); the output
-    is the same.
+    is the same. ``jobs`` > 1 serializes a clean build in that many processes.
     """
     root = root.resolve()
     out_dir = (out_dir or root / "build").resolve()
@@ -165,7 +171,7 @@ def build(
 
         compiled: Compiled = compile_incremental(root, memory)
     else:
-        compiled = compile_project(root)
+        compiled = compile_project(root, jobs=jobs)
     diff = compare(out_dir, compiled.artifacts) if compiled.ok or check else TreeDiff()
     wrote = False
     if compiled.ok and not check and not diff.clean:
