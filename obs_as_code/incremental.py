@@ -415,10 +415,11 @@ def _local_stage(
 
     Returns (check diagnostics, artifacts per renderer, renderer diagnostics).
     """
-    from obs_as_code.lint.engine import LintContext, run_checks
+    from obs_as_code import pipeline
 
     sub = Project(root=root, modules=[], definitions=definitions)
-    found = run_checks(LintContext(sub), checks)
+    # Through pipeline.lint, so checks see the same context a clean build gives them.
+    found = pipeline.lint(sub, select=[c.code for c in checks]) if checks else []
     artifacts: dict[str, list[CachedArtifact]] = {}
     render_diagnostics: list[Diagnostic] = []
     for target, (local, _project_part) in LOCAL_RENDERERS.items():
@@ -476,7 +477,7 @@ def compile_incremental(root: Path, memory: Memory | None = None) -> Any:
 
 def _compile(root: Path, memory: Memory | None) -> tuple[Any, BuildCache, bool]:
     from obs_as_code import pipeline
-    from obs_as_code.lint.engine import LintContext, run_checks, select_checks
+    from obs_as_code.lint.engine import select_checks
 
     if memory is not None and memory.fingerprint is None:
         memory.fingerprint = fingerprint()  # the running process's code cannot change
@@ -582,7 +583,8 @@ def _compile(root: Path, memory: Memory | None) -> tuple[Any, BuildCache, bool]:
         for target, cached_made in entry_local.artifacts.items():
             local_artifacts[target].extend(cached_made)
 
-    diagnostics += run_checks(LintContext(project), project_checks)
+    if project_checks:
+        diagnostics += pipeline.lint(project, ignore=sorted(MODULE_CHECKS))
 
     artifacts: list[Artifact] = []
     serialized: dict[str, bytes] = {}
