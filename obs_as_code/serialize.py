@@ -42,6 +42,10 @@ class _Dumper(_BaseDumper):
 
     def represent_data(self, data: Any) -> yaml.Node:
         kind = type(data)
+        if kind is str:
+            # Inlined _represent_str -> represent_scalar: the most frequent node by far.
+            self.alias_key = None
+            return yaml.ScalarNode(_STR_TAG, data, style=_str_style(data) or self.default_style)
         if kind in _SCALAR_TYPES:
             # What the generic path does for these: no alias, exact-type representer.
             self.alias_key = None
@@ -82,11 +86,21 @@ _Dumper.add_implicit_resolver("tag:yaml.org,2002:oac-ambiguous", _AMBIGUOUS, lis
 _NEEDS_QUOTES_FOR_BLOCK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029\ufeff]|[ \t]\n|\r")
 
 
-def _represent_str(dumper: _Dumper, value: str) -> yaml.Node:
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _str_style(value: str) -> str | None:
     if "\n" in value and not _NEEDS_QUOTES_FOR_BLOCK.search(value) and not value.startswith((" ", "\t")):
         # Literal block keeps templates readable in review; the emitter falls
         # back to quotes by itself when a block cannot hold the value.
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+        return "|"
+    return None
+
+
+def _represent_str(dumper: _Dumper, value: str) -> yaml.Node:
+    style = _str_style(value)
+    if style is not None:
+        return dumper.represent_scalar(_STR_TAG, value, style=style)
     return dumper.represent_str(value)
 
 
