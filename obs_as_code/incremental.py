@@ -410,7 +410,7 @@ def _run_renderer(fn: Callable[..., Any], project: Project) -> tuple[list[Artifa
 
 def _local_stage(
     root: Path, ref_path: str, definitions: list[Definition], checks: Sequence[Any]
-) -> tuple[list[Diagnostic], dict[str, list[CachedArtifact]], list[Diagnostic]]:
+) -> tuple[list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic]]:
     """Module-scope checks and local renderers over one module's definitions.
 
     Returns (check diagnostics, artifacts per renderer, renderer diagnostics).
@@ -420,14 +420,14 @@ def _local_stage(
     sub = Project(root=root, modules=[], definitions=definitions)
     # Through pipeline.lint, so checks see the same context a clean build gives them.
     found = pipeline.lint(sub, select=[c.code for c in checks]) if checks else []
-    artifacts: dict[str, list[CachedArtifact]] = {}
+    artifacts: dict[str, list[Artifact]] = {}
     render_diagnostics: list[Diagnostic] = []
     for target, (local, _project_part) in LOCAL_RENDERERS.items():
         try:
             made, diags = _run_renderer(_resolve(local), sub)
         except Exception as exc:
             raise _Fallback(f"{local} raised on {ref_path}") from exc
-        artifacts[target] = _to_cached(made)
+        artifacts[target] = made
         render_diagnostics.extend(diags)
     return found, artifacts, render_diagnostics
 
@@ -451,7 +451,7 @@ def fingerprint() -> str:
     )
 
 
-def compile_incremental(root: Path, memory: Memory | None = None) -> Any:
+def compile_incremental(root: Path, memory: Memory | None = None, jobs: int = 1) -> Any:
     """Like :func:`obs_as_code.pipeline.compile_project`, reusing ``.oac-cache/``.
 
     Returns a ``pipeline.Compiled`` identical to a clean compile's (same
@@ -463,10 +463,10 @@ def compile_incremental(root: Path, memory: Memory | None = None) -> Any:
     root = root.resolve()
     last_run = RunStats()
     try:
-        compiled, new_cache, changed = _compile(root, memory)
+        compiled, new_cache, changed = _compile(root, memory, jobs)
     except _Fallback as exc:
         last_run = RunStats(fallback=str(exc))
-        compiled = pipeline.compile_project(root)
+        compiled = pipeline.compile_project(root, jobs=jobs)
         new_cache, changed = BuildCache(fingerprint=fingerprint()), True  # start afresh next time
         if memory is not None:
             memory.cache, memory.live = new_cache, {}
@@ -475,7 +475,7 @@ def compile_incremental(root: Path, memory: Memory | None = None) -> Any:
     return compiled
 
 
-def _compile(root: Path, memory: Memory | None) -> tuple[Any, BuildCache, bool]:
+def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCache, bool]:
     from obs_as_code import pipeline
     from obs_as_code.lint.engine import select_checks
 
@@ -558,8 +558,8 @@ def _compile(root: Path, memory: Memory | None) -> tuple[Any, BuildCache, bool]:
         for definition in project.definitions:
             by_module.setdefault(definition.module, []).append(definition)  # type: ignore[union-attr]
     local: dict[str, LocalEntry] = {}
-    local_artifacts: dict[str, list[CachedArtifact]] = {t: [] for t in LOCAL_RENDERERS}
-    render_diagnostics: list[Diagnostic] = []
+    entries: dict[str, LocalEntry] = {}
+    pending: dict[str, tuple[str | None, list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic]]] = {}
     for module_path, listed in by_module.items():
         defs_hash: str | None
         if not pipeline.GENERATORS and module_path in modules:
@@ -570,14 +570,28 @@ def _compile(root: Path, memory: Memory | None) -> tuple[Any, BuildCache, bool]:
         key = cache_mod.sha256(f"{fp}|{module_path}|{defs_hash}".encode()) if defs_hash else None
         hit = old.local.get(module_path)
         if key is not None and hit is not None and hit.key == key:
-            entry_local = hit
+            entries[module_path] = hit
         else:
             defs = listed if listed is not None else definitions_of(module_path)
-            found, made_local, render_found = _local_stage(root, module_path, defs, module_checks)
+            pending[module_path] = (key, *_local_stage(root, module_path, defs, module_checks))
             last_run.rechecked.append(module_path)
-            entry_local = LocalEntry(key or "", tuple(found), made_local, tuple(render_found))
-        if key is not None:
-            local[module_path] = entry_local
+    if pending:
+        # Serialize every re-rendered module at once, so --jobs can spread it.
+        from obs_as_code.parallel import serialize_all
+
+        serialize_all([a for p in pending.values() for made in p[2].values() for a in made], jobs)
+    local_artifacts: dict[str, list[CachedArtifact]] = {t: [] for t in LOCAL_RENDERERS}
+    render_diagnostics: list[Diagnostic] = []
+    for module_path in by_module:
+        if module_path in pending:
+            key, found, made_local, render_found = pending[module_path]
+            entry_local = LocalEntry(
+                key or "", tuple(found), {t: _to_cached(m) for t, m in made_local.items()}, tuple(render_found)
+            )
+            if key is not None:
+                local[module_path] = entry_local
+        else:
+            entry_local = local[module_path] = entries[module_path]
         diagnostics.extend(entry_local.diagnostics)
         render_diagnostics.extend(entry_local.render_diagnostics)
         for target, cached_made in entry_local.artifacts.items():

@@ -162,14 +162,14 @@ def build(
     returned diff lists what a build would change). ``incremental`` reuses and
     updates ``.oac-cache/`` (:mod:`obs_as_code.incremental`; ``memory``, an
     ``incremental.Memory``, keeps state between builds in one process); the output
-    is the same. ``jobs`` > 1 serializes a clean build in that many processes.
+    is the same. ``jobs`` > 1 serializes in that many processes.
     """
     root = root.resolve()
     out_dir = (out_dir or root / "build").resolve()
     if incremental:
         from obs_as_code.incremental import compile_incremental
 
-        compiled: Compiled = compile_incremental(root, memory)
+        compiled: Compiled = compile_incremental(root, memory, jobs)
     else:
         compiled = compile_project(root, jobs=jobs)
     diff = compare(out_dir, compiled.artifacts) if compiled.ok or check else TreeDiff()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from obs_as_code import parallel, pipeline
+from obs_as_code import incremental, parallel, pipeline
 from scale.project import Spec, Writer
 
 
@@ -24,3 +24,13 @@ def test_jobs_from_environment(monkeypatch: pytest.MonkeyPatch, raw: str, expect
     monkeypatch.setenv("OAC_JOBS", raw)
     monkeypatch.setattr("os.cpu_count", lambda: 7)
     assert parallel.default_jobs() == (expected if expected is not None else 7)
+
+
+def test_incremental_two_jobs_same_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_ARTIFACTS", 2)
+    writer = Writer(tmp_path)
+    writer.write(Spec(modules={f"m{i}": (i, "ok") for i in range(5)}))
+    clean = pipeline.compile_project(tmp_path)
+    cold = incremental.compile_incremental(tmp_path, jobs=2)
+    assert len(incremental.last_run.rechecked) == 7  # five modules, the helper, the jobs
+    assert [(a.path, a.content) for a in cold.artifacts] == [(a.path, a.content) for a in clean.artifacts]
