@@ -199,3 +199,26 @@ def test_unchanged_stat_skips_reading_but_edits_are_seen(project: tuple[Path, Wr
     reads.clear()
     assert cached(root) == clean(root)
     assert "m0.py" in reads and incremental.last_run.loaded == ["alerts/m0.py"]
+
+
+def test_relative_imports_and_packages_are_dependencies(tmp_path: Path) -> None:
+    pkg = tmp_path / "alerts" / "pkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("PREFIX = 'a'\n")
+    (pkg / "_shared.py").write_text("SEVERITY = 'warning'\n")
+    (pkg / "rules.py").write_text(
+        "from . import _shared\n"
+        "from obs_as_code import AlertRule, RuleGroup\n"
+        "group = RuleGroup(name='g', rules=[AlertRule(name='A', expr='up == 0', labels={'severity': _shared.SEVERITY})])\n"
+    )
+    (tmp_path / "alerts" / "other.py").write_text(
+        "from obs_as_code import RecordingRule, RuleGroup\n"
+        "group = RuleGroup(name='o', rules=[RecordingRule(name='job:x:sum', expr='sum(x)')])\n"
+    )
+    assert cached(tmp_path) == clean(tmp_path)
+    (pkg / "_shared.py").write_text("SEVERITY = 'critical'  # changed\n")
+    assert cached(tmp_path) == clean(tmp_path)
+    assert sorted(incremental.last_run.loaded) == ["alerts/pkg/_shared.py", "alerts/pkg/rules.py"]
+    (pkg / "__init__.py").write_text("PREFIX = 'b'  # a package's __init__ runs before its modules\n")
+    assert cached(tmp_path) == clean(tmp_path)
+    assert sorted(incremental.last_run.loaded) == ["alerts/pkg/__init__.py", "alerts/pkg/_shared.py", "alerts/pkg/rules.py"]
