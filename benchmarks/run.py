@@ -54,6 +54,16 @@ from benchmarks import synth  # noqa: E402
 #: Other areas' benchmark modules, run when present.
 AREA_BENCHES: tuple[str, ...] = ("bench_dashboards", "bench_slo", "bench_lint", "bench_publish")
 
+
+def area_arguments(name: str, sizes: synth.Sizes, small: bool, times: int) -> dict[str, Any]:
+    """The sizes each area's ``run()`` takes, by its parameter names."""
+    return {
+        "bench_dashboards": {"n": sizes.dashboards, "panels": sizes.panels, "repeat": times},
+        "bench_slo": {"n": sizes.slos, "evaluate": not small},  # evaluation starts a real Prometheus
+        "bench_lint": {"rules": sizes.rules},
+        "bench_publish": {"n": sizes.dashboards},
+    }.get(name, {})
+
 GIB = 1024**3
 
 
@@ -315,18 +325,24 @@ def help_times(times: int) -> dict[str, float]:
     }
 
 
-def area_benches(repo: Path, work: Path, small: bool, sizes: synth.Sizes) -> dict[str, Any]:
-    """Run each ``benchmarks/bench_<area>.py`` present; note the absent ones."""
-    offered: dict[str, Any] = {
-        "repo": repo,
-        "work": work,
-        "small": small,
-        "python": sys.executable,
-        "env": child_env(),
-        "sizes": sizes,
-    }
+def area_benches(repo: Path, work: Path, small: bool, sizes: synth.Sizes, times: int) -> dict[str, Any]:
+    """Run each ``benchmarks/bench_<area>.py`` present; note the absent ones.
+
+    Each ``run()`` gets, among ``repo``, ``work``, ``small``, ``python``, ``env``,
+    ``sizes`` and its own size parameters (:func:`area_arguments`), those its
+    signature names.
+    """
     out: dict[str, Any] = {}
     for name in AREA_BENCHES:
+        offered: dict[str, Any] = {
+            "repo": repo,
+            "work": work,
+            "small": small,
+            "python": sys.executable,
+            "env": child_env(),
+            "sizes": sizes,
+            **area_arguments(name, sizes, small, times),
+        }
         if not (ROOT / "benchmarks" / f"{name}.py").is_file():
             out[name] = {"skipped": "not on this branch yet"}
             continue
@@ -471,7 +487,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     shipped_out = work / "shipped-build"
     shipped = repeat(lambda: run_child(oac("build", "-C", ROOT, "--no-cache", "--out", shipped_out)), max(times, 2))
     m["shipped_build_s"] = best_wall(shipped)
-    report.areas = area_benches(repo, work, args.small, sizes)
+    report.areas = area_benches(repo, work, args.small, sizes, times)
     report.machine["load_average_at_end"] = list(os.getloadavg())
     report.machine["harness_peak_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
