@@ -464,8 +464,8 @@ def compile_incremental(root: Path, memory: Memory | None = None, jobs: int = 1)
     last_run = RunStats()
     try:
         compiled, new_cache, changed = _compile(root, memory, jobs)
-    except _Fallback as exc:
-        last_run = RunStats(fallback=str(exc))
+    except Exception as exc:  # _Fallback, or a stage failing on cached input: a clean compile decides
+        last_run = RunStats(fallback=str(exc) if isinstance(exc, _Fallback) else f"{type(exc).__name__}: {exc}")
         compiled = pipeline.compile_project(root, jobs=jobs)
         new_cache, changed = BuildCache(fingerprint=fingerprint()), True  # start afresh next time
         if memory is not None:

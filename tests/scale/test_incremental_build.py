@@ -21,8 +21,10 @@ def clean(root: Path) -> tuple[dict[str, bytes], list[str]]:
     return {a.path: a.content for a in compiled.artifacts}, [repr(d) for d in compiled.diagnostics]
 
 
-def cached(root: Path, memory: incremental.Memory | None = None) -> tuple[dict[str, bytes], list[str]]:
+def cached(root: Path, memory: incremental.Memory | None = None, *, may_fall_back: bool = False) -> tuple[dict[str, bytes], list[str]]:
     compiled = incremental.compile_incremental(root, memory)
+    if not may_fall_back:
+        assert incremental.last_run.fallback is None, incremental.last_run.fallback
     return {a.path: a.content for a in compiled.artifacts}, [repr(d) for d in compiled.diagnostics]
 
 
@@ -100,7 +102,7 @@ def test_corrupt_cache_is_ignored(project: tuple[Path, Writer]) -> None:
 def test_definition_exposed_by_another_module_falls_back(project: tuple[Path, Writer]) -> None:
     root, _writer = project
     (root / "alerts" / "reexport.py").write_text("from alerts.m0 import group as again\n")
-    assert cached(root) == clean(root)
+    assert cached(root, may_fall_back=True) == clean(root)
     assert incremental.last_run.fallback is not None and "alerts/m0.py" in incremental.last_run.fallback
 
 
@@ -222,3 +224,14 @@ def test_relative_imports_and_packages_are_dependencies(tmp_path: Path) -> None:
     (pkg / "__init__.py").write_text("PREFIX = 'b'  # a package's __init__ runs before its modules\n")
     assert cached(tmp_path) == clean(tmp_path)
     assert sorted(incremental.last_run.loaded) == ["alerts/pkg/__init__.py", "alerts/pkg/_shared.py", "alerts/pkg/rules.py"]
+
+
+def test_internal_failure_falls_back_to_clean(project: tuple[Path, Writer], monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _writer = project
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("stage failed on cached input")
+
+    monkeypatch.setattr(incremental, "_local_stage", broken)
+    assert cached(root, may_fall_back=True) == clean(root)
+    assert incremental.last_run.fallback == "RuntimeError: stage failed on cached input"
