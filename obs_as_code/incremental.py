@@ -248,8 +248,8 @@ class _Sources:
 
 def _closure(name: str, imports: Mapping[str, Sequence[str]]) -> set[str]:
     """Every project module ``name`` depends on, following recorded imports."""
-    seen: set[str] = set(_parents(name))
-    stack = [*seen, *imports.get(name, ())]
+    seen: set[str] = set()
+    stack = [*_parents(name), *imports.get(name, ())]
     while stack:
         dep = stack.pop()
         if dep in seen or dep == name:
@@ -287,13 +287,10 @@ def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tu
                     failed = exception_diagnostic(exc, ref, root)
                 finally:
                     loading_file.reset(file_token)
-                # Modules first imported by this one depend on nothing recorded yet;
-                # what this one imported directly comes from the hook.
+                # Import statements come from the hook (even of modules imported
+                # before); the sys.modules diff adds what only importlib loaded.
                 new = {m for m in set(sys.modules) - before if _is_project_module(m) and m != ref.name}
-                for m in new:
-                    recorder.edges.setdefault(m, set())
-                direct = recorder.edges.get(ref.name, set())
-                imports = tuple(sorted(direct | {m for m in new if m.rpartition(".")[0] == ref.name}))
+                imports = tuple(sorted(recorder.edges.get(ref.name, set()) | new))
                 held: list[Definition] = []
                 if module is not None:
                     seen: set[int] = set()

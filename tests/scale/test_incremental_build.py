@@ -235,3 +235,25 @@ def test_internal_failure_falls_back_to_clean(project: tuple[Path, Writer], monk
     monkeypatch.setattr(incremental, "_local_stage", broken)
     assert cached(root, may_fall_back=True) == clean(root)
     assert incremental.last_run.fallback == "RuntimeError: stage failed on cached input"
+
+
+def test_dependencies_of_a_package_init_and_dynamic_imports(tmp_path: Path) -> None:
+    pkg = tmp_path / "alerts" / "pkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("from alerts.pkg._consts import TEAM\n")
+    (pkg / "_consts.py").write_text("TEAM = 'a'\n")
+    (tmp_path / "alerts" / "_dyn.py").write_text("SEVERITY = 'info'\n")
+    (pkg / "rules.py").write_text(
+        "import importlib\n"
+        "from alerts.pkg import TEAM\n"
+        "from obs_as_code import AlertRule, RuleGroup\n"
+        "_dyn = importlib.import_module('alerts._dyn')\n"
+        "group = RuleGroup(name='g', rules=[AlertRule(name='A', expr='up == 0', labels={'team': TEAM, 'severity': _dyn.SEVERITY})])\n"
+    )
+    assert cached(tmp_path) == clean(tmp_path)
+    (pkg / "_consts.py").write_text("TEAM = 'b'  # reached only through the package __init__\n")
+    assert cached(tmp_path) == clean(tmp_path)
+    assert "alerts/pkg/rules.py" in incremental.last_run.loaded
+    (tmp_path / "alerts" / "_dyn.py").write_text("SEVERITY = 'warning'  # imported with importlib\n")
+    assert cached(tmp_path) == clean(tmp_path)
+    assert "alerts/pkg/rules.py" in incremental.last_run.loaded
