@@ -8,9 +8,9 @@ One pickle file holds plain data only (bytes, strings, diagnostics, locations):
   module-local renderers), keyed by a hash of the module's definitions;
 - serialized output keyed by a hash of the data that produced it.
 
-Every key includes :func:`package_fingerprint` (our own source, the Python version
-and the registration lists), so upgrading obs-as-code or registering a stage
-invalidates everything. A cache that cannot be read is ignored, never trusted.
+Every key includes :func:`package_fingerprint` (our own source, the Python version,
+the installed distributions and the registration lists), so upgrading obs-as-code
+or a dependency, or registering a stage, invalidates everything. A cache that cannot be read is ignored, never trusted.
 """
 
 from __future__ import annotations
@@ -43,13 +43,22 @@ def sha256(data: bytes) -> str:
 
 
 def package_fingerprint(extra: Iterable[str] = ()) -> str:
-    """A hash of our own code and of ``extra`` (the registration lists).
+    """A hash of our own code, the installed distributions' versions and ``extra``
+    (the registration lists).
 
     Hashing the source rather than trusting the version string means a changed
     renderer or check in a development checkout invalidates the cache too.
     """
     h = hashlib.sha256()
     h.update(f"{_FORMAT}|{sys.version}".encode())
+    # Installed distributions with their versions (PyYAML, promql-parser ... shape
+    # the output too): the dist-info directory names, one listdir per path entry.
+    for entry in sys.path:
+        try:
+            names = sorted(n for n in os.listdir(entry or ".") if n.endswith(".dist-info"))
+        except OSError:
+            continue
+        h.update("|".join(names).encode())
     for path in sorted(_PACKAGE_DIR.rglob("*.py")):
         if "__pycache__" in path.parts:
             continue
