@@ -175,7 +175,8 @@ def build(
     diff = compare(out_dir, compiled.artifacts) if compiled.ok or check else TreeDiff()
     wrote = False
     if compiled.ok and not check and not diff.clean:
-        write_atomic(out_dir, compiled.artifacts)
+        changed = {*diff.added, *diff.changed}
+        write_atomic(out_dir, compiled.artifacts, unchanged={a.path for a in compiled.artifacts} - changed)
         wrote = True
     return BuildResult(compiled, out_dir, diff, wrote)
 
