@@ -17,6 +17,7 @@ Every value is derived from the indexes, so two runs write identical files.
 
 from __future__ import annotations
 
+import os
 import re
 import textwrap
 from dataclasses import dataclass
@@ -274,9 +275,28 @@ def write_repo(root: Path, sizes: Sizes = FULL, *, dashboards: bool | None = Non
     return made
 
 
+def _touch_later(path: Path, before: int) -> None:
+    # A later second than the previous version: Python trusts a .pyc whose source
+    # mtime (whole seconds) and size match, and the clean build an edit is
+    # checked against would otherwise run stale bytecode.
+    later = max(path.stat().st_mtime_ns, before + 10**9)
+    os.utime(path, ns=(later, later))
+
+
+def edit_helper(root: Path) -> Path:
+    """Change the runbook host in ``alerts/_lib.py``: every rule module's output changes."""
+    path = root / "alerts" / "_lib.py"
+    before = path.stat().st_mtime_ns
+    path.write_text(path.read_text().replace("https://runbooks.example.com", "https://runbooks.example.org"))
+    _touch_later(path, before)
+    return path
+
+
 def edit_rule_module(root: Path, index: int, salt: int) -> Path:
     """Change the first group's interval in ``alerts/gen_<index>.py`` (a real change of output)."""
     path = root / "alerts" / f"gen_{index:03d}.py"
     text = path.read_text()
+    before = path.stat().st_mtime_ns
     path.write_text(re.sub(r'interval="\d+m"', f'interval="{2 + salt % 58}m"', text, count=1))
+    _touch_later(path, before)
     return path

@@ -266,6 +266,22 @@ def _key(fingerprint: str, ref: ModuleRef, sources: _Sources, imports: Mapping[s
     return cache_mod.module_key(fingerprint, ref.path, sources.hash_of(ref.name), deps)
 
 
+def _drop_stale_bytecode(root: Path, refs: Sequence[ModuleRef], sources: _Sources, old: Mapping[str, ModuleEntry]) -> None:
+    """Delete the ``__pycache__`` entry of every module whose source changed.
+
+    Python trusts a ``.pyc`` whose recorded source mtime (whole seconds) and size
+    match: an edit saved within the second of the previous one, at the same size
+    (``for_="5m"`` -> ``"6m"``), would run the old code. We know from the content
+    hash which sources changed, so their bytecode is compiled afresh.
+    """
+    for ref in refs:
+        entry = old.get(ref.path)
+        if entry is not None and entry.source == sources.hash_of(ref.name):
+            continue
+        with suppress(OSError, NotImplementedError, ValueError):
+            os.unlink(importlib.util.cache_from_source(str(root / ref.path)))
+
+
 def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tuple[dict[str, list[Definition]], dict[str, ModuleEntry]]:
     """Import ``dirty`` modules (in order) and make their cache entries."""
     definitions: dict[str, list[Definition]] = {}
@@ -494,6 +510,7 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
         entry = old.modules.get(ref.path)
         if entry is None or entry.definitions is None or entry.key != _key(fp, ref, sources, old_imports):
             dirty.append(ref)
+    _drop_stale_bytecode(root, dirty, sources, old.modules)
     loaded, fresh = _load_dirty(root, dirty, sources) if dirty else ({}, {})
     last_run.loaded = [r.path for r in dirty]
 

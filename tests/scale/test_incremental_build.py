@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import shutil
+import sys
 from pathlib import Path
 from unittest import mock
 
@@ -257,3 +260,19 @@ def test_dependencies_of_a_package_init_and_dynamic_imports(tmp_path: Path) -> N
     (tmp_path / "alerts" / "_dyn.py").write_text("SEVERITY = 'warning'  # imported with importlib\n")
     assert cached(tmp_path) == clean(tmp_path)
     assert "alerts/pkg/rules.py" in incremental.last_run.loaded
+
+
+def test_same_second_same_size_edit_is_not_hidden_by_bytecode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    module = tmp_path / "alerts" / "a.py"
+    module.parent.mkdir()
+    source = "from obs_as_code import AlertRule, RuleGroup\ngroup = RuleGroup(name='g', interval='{}m', rules=[AlertRule(name='A', expr='up == 0')])\n"
+    module.write_text(source.format(5))
+    stamp = module.stat().st_mtime_ns
+    first, _ = cached(tmp_path)
+    assert Path(importlib.util.cache_from_source(str(module))).is_file()  # bytecode was written
+    module.write_text(source.format(6))  # same size ...
+    os.utime(module, ns=(stamp, stamp))  # ... and the same mtime: the .pyc looks valid
+    second, _ = cached(tmp_path)
+    assert b"interval: 6m" in second["prometheus/rules/a.yaml"]
+    assert first["prometheus/rules/a.yaml"].replace(b"5m", b"6m") == second["prometheus/rules/a.yaml"]
