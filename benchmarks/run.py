@@ -469,16 +469,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     full: list[Run] = []
     full_j2: list[Run] = []
     floors: list[float] = []
+    floors_cpu: list[float] = []
     for _ in range(times):
         full += repeat(lambda: run_child(oac("build", "-C", repo, "--no-cache")), 1)
         full_j2 += repeat(lambda: run_child(oac("build", "-C", repo, "--no-cache", "--jobs", "2")), 1)
+        cpu = time.process_time()
         floors.append(best_of(dump_all, 1))
+        floors_cpu.append(time.process_time() - cpu)
     m["full_build_s"] = best_wall(full)
     m["full_build_cpu_s"] = best_cpu(full)
     m["full_build_peak_rss_bytes"] = max(r.max_rss for r in full)
     m["full_build_jobs2_s"] = best_wall(full_j2)
     m["full_build_jobs2_cpu_s"] = best_cpu(full_j2)
     m["floor_s"] = min(floors)
+    m["floor_cpu_s"] = min(floors_cpu)
     m["promtool_check_rules_s"] = promtool_rules(repo / "build")
     m["parallel_serialize"] = parallel_serialize(repo)
     m["incremental"] = incremental(repo, times, sizes)
@@ -495,7 +499,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.rows = [
         Row("full build (clean, child)", m["full_build_s"], "s", "serialize floor", ratio(m["full_build_s"], m["floor_s"]), "<= 2x", ratio(m["full_build_s"], m["floor_s"]) is not None and m["full_build_s"] <= 2 * m["floor_s"]),
         Row("serialize floor (C dumper)", m["floor_s"], "s"),
-        Row("full build CPU (user+sys)", m["full_build_cpu_s"], "s", "serialize floor", ratio(m["full_build_cpu_s"], m["floor_s"])),
+        Row("full build CPU (user+sys)", m["full_build_cpu_s"], "s", "floor CPU", ratio(m["full_build_cpu_s"], m["floor_cpu_s"]), "<= 2x", (ratio(m["full_build_cpu_s"], m["floor_cpu_s"]) or 9) <= 2),
         Row("promtool check rules", m["promtool_check_rules_s"], "s", "full build", ratio(m["promtool_check_rules_s"], m["full_build_s"])),
         Row("incremental: one module", inc["one_module_s"], "s", "full build", ratio(inc["one_module_s"], m["full_build_s"]), "< 0.10", (ratio(inc["one_module_s"], m["full_build_s"]) or 1) < 0.10),
         Row("incremental: one module", inc["one_module_s"], "s", "clean --check, interleaved", ratio(inc["one_module_s"], inc["clean_check_next_to_edits_s"]), "< 0.10", (ratio(inc["one_module_s"], inc["clean_check_next_to_edits_s"]) or 1) < 0.10),
