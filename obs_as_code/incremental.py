@@ -191,6 +191,41 @@ class _ImportRecorder:
             builtins.__import__ = self._original
 
 
+@contextmanager
+def _parse_each_expression_once() -> Iterator[None]:
+    """Share PromQL parses between the per-module lint runs of one compile.
+
+    A clean build lints the whole project in one context, which parses each
+    distinct expression once; per-module contexts would parse shared expressions
+    once per module. ``promql_parser.parse`` is a pure function of its text.
+    """
+    try:
+        import promql_parser
+    except ImportError:  # pragma: no cover - a dependency; nothing to share without it
+        yield
+        return
+    original = promql_parser.parse
+    done: dict[str, Any] = {}
+
+    def parse(expr: str) -> Any:
+        hit = done.get(expr)
+        if hit is None:
+            try:
+                hit = (original(expr), None)
+            except Exception as exc:  # replayed to every caller, like the parser would
+                hit = (None, exc)
+            done[expr] = hit
+        if hit[1] is not None:
+            raise type(hit[1])(*hit[1].args)  # a fresh one: re-raising grows the traceback
+        return hit[0]
+
+    promql_parser.parse = parse  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        promql_parser.parse = original
+
+
 class _Sources:
     """sha256 of project module sources by import name, read once per build.
 
@@ -574,21 +609,22 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     local: dict[str, LocalEntry] = {}
     entries: dict[str, LocalEntry] = {}
     pending: dict[str, tuple[str | None, list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic]]] = {}
-    for module_path, listed in by_module.items():
-        defs_hash: str | None
-        if not pipeline.GENERATORS and module_path in modules:
-            defs_hash = modules[module_path].definitions_hash or None
-        else:
-            blob = cache_mod.pickle_definitions(listed or [])
-            defs_hash = cache_mod.sha256(blob) if blob is not None else None
-        key = cache_mod.sha256(f"{fp}|{module_path}|{defs_hash}".encode()) if defs_hash else None
-        hit = old.local.get(module_path)
-        if key is not None and hit is not None and hit.key == key:
-            entries[module_path] = hit
-        else:
-            defs = listed if listed is not None else definitions_of(module_path)
-            pending[module_path] = (key, *_local_stage(root, module_path, defs, module_checks))
-            last_run.rechecked.append(module_path)
+    with _parse_each_expression_once():
+        for module_path, listed in by_module.items():
+            defs_hash: str | None
+            if not pipeline.GENERATORS and module_path in modules:
+                defs_hash = modules[module_path].definitions_hash or None
+            else:
+                blob = cache_mod.pickle_definitions(listed or [])
+                defs_hash = cache_mod.sha256(blob) if blob is not None else None
+            key = cache_mod.sha256(f"{fp}|{module_path}|{defs_hash}".encode()) if defs_hash else None
+            hit = old.local.get(module_path)
+            if key is not None and hit is not None and hit.key == key:
+                entries[module_path] = hit
+            else:
+                defs = listed if listed is not None else definitions_of(module_path)
+                pending[module_path] = (key, *_local_stage(root, module_path, defs, module_checks))
+                last_run.rechecked.append(module_path)
     if pending:
         # Serialize every re-rendered module at once, so --jobs can spread it.
         from obs_as_code.parallel import serialize_all
