@@ -311,8 +311,8 @@ def _drop_stale_bytecode(root: Path, refs: Sequence[ModuleRef], sources: _Source
     """
     for ref in refs:
         entry = old.get(ref.path)
-        if entry is not None and entry.source == sources.hash_of(ref.name):
-            continue
+        if entry is None or entry.source == sources.hash_of(ref.name):
+            continue  # unchanged, or no record to tell (a cold cache must not recompile everything)
         with suppress(OSError, NotImplementedError, ValueError):
             os.unlink(importlib.util.cache_from_source(str(root / ref.path)))
 
