@@ -82,7 +82,7 @@ def watch(
     cycles: list[Cycle] = []
     previous: list[Diagnostic] = []
     state: Snapshot = {}
-    changed = ["(start)"]
+    changed = ["first build"]
     number = 0
     while max_cycles is None or number < max_cycles:
         if number:
