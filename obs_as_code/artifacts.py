@@ -10,7 +10,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -110,12 +110,15 @@ def compare(out_dir: Path, artifacts: Iterable[Artifact]) -> TreeDiff:
     return diff
 
 
-def write_atomic(out_dir: Path, artifacts: Iterable[Artifact]) -> None:
+def write_atomic(out_dir: Path, artifacts: Iterable[Artifact], *, unchanged: Collection[str] = ()) -> None:
     """Replace ``out_dir`` with exactly ``artifacts``.
 
     Files go into a temporary directory next to ``out_dir``; then the old tree is
     renamed aside, the new one renamed in, and the old one removed. At no point is
-    a partly written tree at ``out_dir``.
+    a partly written tree at ``out_dir``. Paths in ``unchanged`` (their bytes equal
+    the file already in ``out_dir``, see :func:`compare`) are hard-linked from it
+    rather than written: after a one-file change, writing and deleting every file
+    was most of an incremental build.
     """
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -127,6 +130,12 @@ def write_atomic(out_dir: Path, artifacts: Iterable[Artifact]) -> None:
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
+            if artifact.path in unchanged:
+                try:
+                    os.link(out_dir / artifact.path, target)
+                    continue
+                except OSError:  # no hard links here (or the file went away): write it
+                    pass
             target.write_bytes(artifact.content)
         os.chmod(tmp, 0o755)
         old: Path | None = None

@@ -164,6 +164,17 @@ def collect(module: Any, ref: ModuleRef, root: Path) -> list[tuple[str, Definiti
     return found
 
 
+def declares_nothing(ref: ModuleRef) -> Diagnostic:
+    """OAC102 for a module that declares no definition."""
+    return error(
+        SourceLocation(ref.path, 1, 1),
+        "OAC102",
+        f"module {ref.path} declares nothing",
+        hint="assign definitions (RuleGroup, ScrapeJob, Dashboard ...) to module-level "
+        "names, or name the module _something.py if it only holds helpers",
+    )
+
+
 def _project_module_names() -> list[str]:
     tops = set(PROJECT_DIRS)
     return [m for m in sys.modules if m.split(".", 1)[0] in tops]
@@ -222,15 +233,7 @@ def load_project(root: Path, refs: Iterable[ModuleRef]) -> tuple[Project, list[D
             declared[ref.path] += 1
         for ref in refs:
             if declared[ref.path] == 0 and not ref.helper and ref.path not in failed:
-                diagnostics.append(
-                    error(
-                        SourceLocation(ref.path, 1, 1),
-                        "OAC102",
-                        f"module {ref.path} declares nothing",
-                        hint="assign definitions (RuleGroup, ScrapeJob, Dashboard ...) to module-level "
-                        "names, or name the module _something.py if it only holds helpers",
-                    )
-                )
+                diagnostics.append(declares_nothing(ref))
     finally:
         _forget_project_modules()
         with contextlib.suppress(ValueError):

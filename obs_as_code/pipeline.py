@@ -117,11 +117,12 @@ def render(project: Project, *, tolerant: bool = False) -> tuple[list[Artifact],
     return artifacts, diagnostics
 
 
-def compile_project(root: Path, *, lint_checks: bool = True) -> Compiled:
+def compile_project(root: Path, *, lint_checks: bool = True, jobs: int = 1) -> Compiled:
     """Discover, load, generate, check and render, without touching the disk.
 
     Every stage runs even when an earlier one found errors, so one run reports
-    every mistake; only :func:`build` decides not to write.
+    every mistake; only :func:`build` decides not to write. ``jobs`` > 1
+    serializes in that many processes (:mod:`obs_as_code.parallel`).
     """
     root = root.resolve()
     # Later stages resolve user files (keyword positions) against the root too.
@@ -135,6 +136,10 @@ def compile_project(root: Path, *, lint_checks: bool = True) -> Compiled:
         diagnostics += found
     finally:
         project_root.reset(token)
+    if jobs > 1:
+        from obs_as_code.parallel import serialize_all
+
+        serialize_all(artifacts, jobs)
     return Compiled(project, with_manifest(artifacts), ordered(diagnostics))
 
 
@@ -156,19 +161,36 @@ class BuildResult:
         return self.compiled.ok
 
 
-def build(root: Path = Path("."), out_dir: Path | None = None, *, check: bool = False) -> BuildResult:
+def build(
+    root: Path = Path("."),
+    out_dir: Path | None = None,
+    *,
+    check: bool = False,
+    incremental: bool = False,
+    memory: Any = None,
+    jobs: int = 1,
+) -> BuildResult:
     """Compile the project at ``root`` into ``out_dir`` (default ``root/build``).
 
     Writes nothing when any error was found, or when ``check`` is true (then the
-    returned diff lists what a build would change).
+    returned diff lists what a build would change). ``incremental`` reuses and
+    updates ``.oac-cache/`` (:mod:`obs_as_code.incremental`; ``memory``, an
+    ``incremental.Memory``, keeps state between builds in one process); the output
+    is the same. ``jobs`` > 1 serializes in that many processes.
     """
     root = root.resolve()
     out_dir = (out_dir or root / "build").resolve()
-    compiled = compile_project(root)
+    if incremental:
+        from obs_as_code.incremental import compile_incremental
+
+        compiled: Compiled = compile_incremental(root, memory, jobs)
+    else:
+        compiled = compile_project(root, jobs=jobs)
     diff = compare(out_dir, compiled.artifacts) if compiled.ok or check else TreeDiff()
     wrote = False
     if compiled.ok and not check and not diff.clean:
-        write_atomic(out_dir, compiled.artifacts)
+        changed = {*diff.added, *diff.changed}
+        write_atomic(out_dir, compiled.artifacts, unchanged={a.path for a in compiled.artifacts} - changed)
         wrote = True
     return BuildResult(compiled, out_dir, diff, wrote)
 

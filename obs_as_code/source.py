@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import sys
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -47,9 +46,24 @@ def relative(path: str) -> str:
     return path
 
 
-#: (code, instruction index) -> its position: a loop declaring panels captures the
-#: same call site thousands of times, and co_positions() is a linear scan.
-_POSITIONS: dict[tuple[CodeType, int], tuple[int | None, int | None, int | None, int | None] | None] = {}
+#: id(code) -> (code, its instruction positions). Decoding positions is O(code
+#: size), and a module declaring hundreds of definitions captures hundreds of
+#: times from one code object: decode each once. Bounded to the last few code
+#: objects (one module loads at a time); the code object is held so its id stays
+#: unique while cached.
+_POSITIONS: dict[int, tuple[CodeType, list[tuple[int | None, int | None, int | None, int | None]]]] = {}
+_POSITIONS_MAX = 32
+
+
+def _positions(code: CodeType) -> list[tuple[int | None, int | None, int | None, int | None]]:
+    hit = _POSITIONS.get(id(code))
+    if hit is not None and hit[0] is code:
+        return hit[1]
+    if len(_POSITIONS) >= _POSITIONS_MAX:
+        _POSITIONS.pop(next(iter(_POSITIONS)))
+    positions = list(code.co_positions())
+    _POSITIONS[id(code)] = (code, positions)
+    return positions
 
 
 def frame_location(frame: FrameType) -> SourceLocation:
@@ -57,14 +71,9 @@ def frame_location(frame: FrameType) -> SourceLocation:
     code = frame.f_code
     col = 0
     line = frame.f_lineno
-    key = (code, frame.f_lasti // 2)
-    if key in _POSITIONS:
-        pos = _POSITIONS[key]
-    else:
-        pos = next(itertools.islice(code.co_positions(), key[1], None), None)
-        if len(_POSITIONS) > 50_000:
-            _POSITIONS.clear()
-        _POSITIONS[key] = pos
+    index = frame.f_lasti // 2
+    positions = _positions(code)
+    pos = positions[index] if index < len(positions) else None
     if pos is not None:
         if pos[0] is not None:
             line = pos[0]

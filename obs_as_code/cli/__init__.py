@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "backtest": "obs_as_code.cli.e2e_cmd:backtest",
     "preview": "obs_as_code.cli.e2e_cmd:preview",
     "lint": "obs_as_code.cli.lint_cmd:lint",
+    "watch": "obs_as_code.cli.watch_cmd:watch",
 }
 
 #: One-line help per command, shown by ``oac --help`` without importing the command.
@@ -37,6 +38,7 @@ SHORT_HELP: dict[str, str] = {
     "preview": "Write a docker-compose stack (Prometheus, Alertmanager, Grafana, Loki, Tempo ...) for build/.",
     "import": "Turn existing dashboard JSON and SLO specs (Sloth, OpenSLO) into Python modules.",
     "lint": "Check the meaning of PromQL in rules and dashboards (offline, with a catalog).",
+    "watch": "Rebuild on every save; print only the diagnostics that changed.",
 }
 
 

@@ -16,11 +16,30 @@ from obs_as_code.diagnostics import Severity, has_errors
 @format_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output directory (default: PROJECT/build).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the files a build would change.")
-def build(project: Path, fmt: str, out_dir: Path | None, check: bool) -> None:
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Ignore .oac-cache/ and load every module (same output; use when modules read files or env).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Processes serializing output (0: one per core; default $OAC_JOBS or 1).",
+)
+def build(project: Path, fmt: str, out_dir: Path | None, check: bool, no_cache: bool, jobs: int | None) -> None:
     """Compile the project's definitions into build/."""
+    import os
+
+    from obs_as_code.parallel import default_jobs
     from obs_as_code.pipeline import build as run_build
 
-    result = run_build(project, out_dir, check=check)
+    if jobs is None:
+        jobs = default_jobs()
+    elif jobs == 0:
+        jobs = os.cpu_count() or 1
+    result = run_build(project, out_dir, check=check, incremental=not no_cache, jobs=jobs)
     emit(result.diagnostics, fmt, project)
     errors = sum(d.severity is Severity.ERROR for d in result.diagnostics)
     if errors:

@@ -196,12 +196,23 @@ def config_artifact(
     return Artifact(PROMETHEUS_YML, data, "yaml", sources=sorted(set(sources)), source_map=smap)
 
 
-def render(project: Project) -> list[Artifact]:
-    """All Prometheus artifacts of a project."""
-    rules = rule_artifacts(project.all(RuleGroup))
+def render_rules(project: Project) -> list[Artifact]:
+    """The rule files: each depends only on the module declaring its groups, so an
+    incremental build renders them per module (see :mod:`obs_as_code.incremental`)."""
+    return rule_artifacts(project.all(RuleGroup))
+
+
+def render_config(project: Project) -> list[Artifact]:
+    """``prometheus.yml``, which depends on every module (jobs, rule file list)."""
+    groups = project.all(RuleGroup)
     configs = project.all(PrometheusConfig)
     jobs = project.all(ScrapeJob)
-    if not configs and not jobs and not rules:
+    if not configs and not jobs and not groups:
         return []
-    config = config_artifact(configs[0] if configs else None, jobs, [a.path for a in rules])
-    return [*rules, config]
+    rule_files = sorted({names.rule_file(g.module or g.location.file) for g in groups})
+    return [config_artifact(configs[0] if configs else None, jobs, rule_files)]
+
+
+def render(project: Project) -> list[Artifact]:
+    """All Prometheus artifacts of a project."""
+    return [*render_rules(project), *render_config(project)]

@@ -1,0 +1,222 @@
+"""The build cache under ``.oac-cache/``: what an incremental build may reuse.
+
+One pickle file holds plain data only (bytes, strings, diagnostics, locations):
+
+- per module: the sha256 of its source, the project modules it imported (recorded
+  while it loaded), its definitions pickled, and its load diagnostics;
+- per module: the results of the module-local stages (module-scope checks and
+  module-local renderers), keyed by a hash of the module's definitions;
+- serialized output keyed by a hash of the data that produced it.
+
+Every key includes :func:`package_fingerprint` (our own source, the Python version,
+the installed distributions and the registration lists), so upgrading obs-as-code
+or a dependency, or registering a stage, invalidates everything. A cache that cannot be read is ignored, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import marshal
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from obs_as_code.diagnostics import Diagnostic
+from obs_as_code.discover import PROJECT_DIRS
+
+CACHE_DIR = ".oac-cache"
+CACHE_FILE = "build-v1.pickle"
+_FORMAT = 1
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def sha256(data: bytes) -> str:
+    """Hex sha256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def package_fingerprint(extra: Iterable[str] = ()) -> str:
+    """A hash of our own code, the installed distributions' versions and ``extra``
+    (the registration lists).
+
+    Hashing the source rather than trusting the version string means a changed
+    renderer or check in a development checkout invalidates the cache too.
+    """
+    h = hashlib.sha256()
+    h.update(f"{_FORMAT}|{sys.version}".encode())
+    # Installed distributions with their versions (PyYAML, promql-parser ... shape
+    # the output too): the dist-info directory names, one listdir per path entry.
+    for entry in sys.path:
+        try:
+            names = sorted(n for n in os.listdir(entry or ".") if n.endswith(".dist-info"))
+        except OSError:
+            continue
+        h.update("|".join(names).encode())
+    for path in sorted(_PACKAGE_DIR.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        h.update(path.relative_to(_PACKAGE_DIR).as_posix().encode())
+        h.update(path.read_bytes())
+    for item in extra:
+        h.update(b"\0" + item.encode())
+    return h.hexdigest()
+
+
+#: (mtime_ns, ctime_ns, size, inode, sha256, when hashed in ns) of a source file.
+FileStat = tuple[int, int, int, int, str, int]
+
+
+@dataclass
+class ModuleEntry:
+    """What loading one module produced, as plain data."""
+
+    #: sha256 of the module's source.
+    source: str
+    #: The key the entry is valid for (source, dependencies, package).
+    key: str
+    #: Project modules (import names) this module imported directly.
+    imports: tuple[str, ...]
+    #: ``pickle`` of the module's definitions; None when they cannot be pickled
+    #: safely (the module is then loaded on every build).
+    definitions: bytes | None
+    #: sha256 of ``definitions``.
+    definitions_hash: str
+    diagnostics: tuple[Diagnostic, ...]
+    #: The import raised (no definitions, no OAC102).
+    failed: bool = False
+    #: ``pickle`` of the shallow copies of its definitions (see
+    #: ``incremental.shallow``): what project-wide stages read of an unchanged module.
+    shallow: bytes | None = None
+
+
+@dataclass
+class CachedArtifact:
+    """An artifact as plain data. Its data stays pickled (``data_blob``) until
+    someone reads it: a build only needs the serialized ``content``."""
+
+    path: str
+    data_blob: bytes
+    format: str
+    sources: tuple[str, ...]
+    #: ``pickle`` of the source map (thousands of locations: kept as bytes so
+    #: reading and writing the cache stays a copy, not an object graph).
+    source_map_blob: bytes
+    content: bytes
+
+
+@dataclass
+class LocalEntry:
+    """Results of the module-local stages for one module's definitions."""
+
+    key: str
+    diagnostics: tuple[Diagnostic, ...]
+    #: renderer target -> its artifacts for this module.
+    artifacts: dict[str, list[CachedArtifact]]
+    #: What the local renderers reported (kept apart: the clean pipeline decides
+    #: whether to tolerate a failing renderer before these exist).
+    render_diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass
+class BuildCache:
+    """Everything an incremental build may reuse; see the module docstring."""
+
+    fingerprint: str = ""
+    modules: dict[str, ModuleEntry] = field(default_factory=dict)
+    local: dict[str, LocalEntry] = field(default_factory=dict)
+    #: hash of (format, data) -> serialized bytes, for artifacts rendered project-wide.
+    serialized: dict[str, bytes] = field(default_factory=dict)
+    #: path -> the stat and hash of a source file, so unchanged files are not read.
+    stats: dict[str, FileStat] = field(default_factory=dict)
+
+
+def cache_path(root: Path) -> Path:
+    """Where the cache of the project at ``root`` lives."""
+    return root / CACHE_DIR / CACHE_FILE
+
+
+def read(root: Path, fingerprint: str) -> BuildCache:
+    """The cache of ``root``, or an empty one when absent, unreadable or stale."""
+    path = cache_path(root)
+    try:
+        with path.open("rb") as fh:
+            cache = pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return BuildCache(fingerprint=fingerprint)
+    if not isinstance(cache, BuildCache) or cache.fingerprint != fingerprint:
+        return BuildCache(fingerprint=fingerprint)
+    return cache
+
+
+def write(root: Path, cache: BuildCache) -> None:
+    """Replace the cache file atomically (a concurrent reader sees old or new)."""
+    path = cache_path(root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(cache, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        # A read-only checkout still builds; it just cannot reuse anything.
+        return
+
+
+class UnsafeToCache(Exception):
+    """Definitions refer to project code (a class declared in a user module)."""
+
+
+class _DefinitionPickler(pickle.Pickler):
+    """Pickles definitions, refusing anything whose class lives in the project.
+
+    Unpickling such an object would import a user module outside the loader,
+    with its side effects, so those modules are loaded on every build instead.
+    """
+
+    def reducer_override(self, obj: Any) -> Any:
+        owner = obj if isinstance(obj, type) else type(obj)
+        module = getattr(owner, "__module__", "") or ""
+        if callable(obj) and not isinstance(obj, type):
+            module = getattr(obj, "__module__", "") or module
+        if module.split(".", 1)[0] in PROJECT_DIRS or module == "__main__":
+            raise UnsafeToCache(module)
+        return NotImplemented
+
+
+def pickle_definitions(definitions: list[Any]) -> bytes | None:
+    """``pickle`` of ``definitions``, or None when they cannot be cached safely."""
+    buffer = io.BytesIO()
+    try:
+        _DefinitionPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(definitions)
+    except (UnsafeToCache, pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
+        return None
+    return buffer.getvalue()
+
+
+def data_key(fmt: str, data: Any) -> str | None:
+    """A hash identifying ``data`` exactly, or None when it is not plain data.
+
+    ``marshal`` (version 2: no shared references, so equal data gives equal
+    bytes) encodes the types renderers emit, keeps dict order (which YAML output
+    follows) and refuses everything else.
+    """
+    try:
+        blob = marshal.dumps(data, 2)
+    except ValueError:
+        return None
+    return sha256(fmt.encode() + b"\0" + blob)
+
+
+def module_key(fingerprint: str, path: str, source: str, dependencies: Mapping[str, str]) -> str:
+    """Key of a module's load entry: its source and the sources it imports."""
+    h = hashlib.sha256(f"{fingerprint}|{path}|{source}".encode())
+    for name in sorted(dependencies):
+        h.update(f"|{name}={dependencies[name]}".encode())
+    return h.hexdigest()

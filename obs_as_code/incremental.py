@@ -1,0 +1,697 @@
+"""Incremental compilation: reload and re-render only what a change can affect.
+
+The result is the same :class:`~obs_as_code.pipeline.Compiled` a clean
+:func:`~obs_as_code.pipeline.compile_project` gives, built from three kinds of
+work:
+
+1. **Load, per module.** A module is imported again only when its source, the
+   source of a project module it imports (transitively, as recorded while it last
+   loaded), or obs-as-code itself changed. Otherwise its definitions come back
+   from the cache (see :mod:`obs_as_code.cache`).
+2. **Module-local stages, per module.** Checks listed in :data:`MODULE_CHECKS`
+   and the local halves of renderers in :data:`LOCAL_RENDERERS` see one module's
+   definitions only, so their results are cached per module, keyed by a hash of
+   those definitions (after generators ran).
+3. **Project-wide stages, every time.** Generators, every other check, and the
+   project-wide renderers (``prometheus.yml``) run over all definitions; their
+   serialized output is cached by a hash of its data.
+
+Whenever the cache cannot reproduce a clean build exactly (a module exposes a
+definition declared in another module, a local renderer raised, two modules'
+local artifacts share a path) the build falls back to a clean compile.
+
+Known limit: a module is assumed to depend only on its source and the project
+modules it imports. A module reading a data file, an environment variable, or
+state another module left in a shared helper at import time needs
+``oac build --no-cache``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import functools
+import importlib
+import importlib.util
+import os
+import pickle
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from obs_as_code import cache as cache_mod
+from obs_as_code.artifacts import Artifact, SourceMap, with_manifest
+from obs_as_code.cache import BuildCache, CachedArtifact, LocalEntry, ModuleEntry
+from obs_as_code.diagnostics import Diagnostic, has_errors, ordered
+from obs_as_code.discover import PROJECT_DIRS, ModuleRef, discover
+from obs_as_code.load import (
+    ADAPTERS,
+    Project,
+    _forget_project_modules,
+    collect,
+    declares_nothing,
+    exception_diagnostic,
+)
+from obs_as_code.model.base import Definition
+from obs_as_code.model.rules import RuleGroup
+from obs_as_code.source import loading_file, project_root
+
+#: Checks whose findings for a module depend on that module's definitions only.
+#: Checks not listed run over the whole project on every build (always correct,
+#: just not cached): list a check here only when that holds.
+MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108", "OAC109"})
+
+#: Project-wide checks and renderers (project-wide halves of :data:`LOCAL_RENDERERS`)
+#: that read definitions only shallowly: a rule group's name, module and location,
+#: never its rules. When every project-wide stage is listed here (and no generator
+#: is registered), unchanged modules are not unpickled whole: those stages get
+#: :func:`shallow` copies, which is most of what makes a one-module rebuild cheap.
+SHALLOW_CHECKS: frozenset[str] = frozenset({"OAC106", "OAC107"})
+SHALLOW_RENDERERS: frozenset[str] = frozenset({"obs_as_code.render.prometheus:render_config"})
+
+
+def shallow(definition: Definition) -> Definition:
+    """What a shallow stage may see of ``definition``: a rule group without its rules."""
+    if isinstance(definition, RuleGroup):
+        return dataclasses.replace(definition, rules=[])
+    return definition
+
+
+#: Registered renderer -> (module-local part, project-wide part). The local part,
+#: run on one module's definitions, must give exactly the artifacts the full
+#: renderer gives for that module; the full renderer's output is the local
+#: artifacts of every module sorted by path, then the project-wide part.
+#: Renderers not listed run whole on every build.
+LOCAL_RENDERERS: dict[str, tuple[str, str]] = {
+    "obs_as_code.render.prometheus:render": (
+        "obs_as_code.render.prometheus:render_rules",
+        "obs_as_code.render.prometheus:render_config",
+    ),
+}
+
+
+@dataclass
+class RunStats:
+    """What the last incremental compile in this process did (for ``oac watch`` and tests)."""
+
+    #: Modules imported again (the rest came from the cache).
+    loaded: list[str] = field(default_factory=list)
+    #: Modules whose module-local stages ran again.
+    rechecked: list[str] = field(default_factory=list)
+    #: Why the cache could not be used, when it could not.
+    fallback: str | None = None
+
+
+#: Replaced by every :func:`compile_incremental`.
+last_run = RunStats()
+
+
+@dataclass
+class Memory:
+    """State a long-running process (``oac watch``) keeps between builds: the cache
+    without re-reading it, and the live definitions of unchanged modules without
+    unpickling them. Live objects are reused only while no generator is registered
+    (generators may change definitions in place)."""
+
+    fingerprint: str | None = None
+    cache: BuildCache | None = None
+    #: module path -> (hash of its pickled definitions, the objects).
+    live: dict[str, tuple[str, list[Definition]]] = field(default_factory=dict)
+
+
+#: A file modified this close (ns) to when it was hashed is hashed again next time.
+RACY_NS = 2 * 10**9
+
+
+class _Fallback(Exception):
+    """The cache cannot reproduce a clean build here: compile from scratch."""
+
+
+def _resolve(target: str) -> Callable[..., Any]:
+    module_name, attr = target.split(":")
+    fn: Callable[..., Any] = getattr(importlib.import_module(module_name), attr)
+    return fn
+
+
+def _is_project_module(name: str) -> bool:
+    return name.split(".", 1)[0] in PROJECT_DIRS
+
+
+def _parents(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+class _ImportRecorder:
+    """Records which project modules each project module imports.
+
+    Wraps ``builtins.__import__`` while user code loads: every ``import`` and
+    ``from ... import`` statement calls it, even when the target was imported
+    before, which a ``sys.modules`` diff alone would miss.
+    """
+
+    def __init__(self) -> None:
+        self.edges: dict[str, set[str]] = {}
+        self._original = builtins.__import__
+
+    def _hook(
+        self,
+        name: str,
+        globals: Mapping[str, Any] | None = None,
+        locals: Mapping[str, Any] | None = None,
+        fromlist: Sequence[str] | None = (),
+        level: int = 0,
+    ) -> Any:
+        importer = (globals or {}).get("__name__")
+        if isinstance(importer, str) and _is_project_module(importer):
+            target = name
+            if level:
+                package = (globals or {}).get("__package__") or importer.rpartition(".")[0]
+                try:
+                    target = importlib.util.resolve_name("." * level + name, package)
+                except (ImportError, ValueError):
+                    target = ""
+            if target and _is_project_module(target):
+                found = self.edges.setdefault(importer, set())
+                found.add(target)
+                # `from alerts import _lib` imports a submodule through the package.
+                found.update(f"{target}.{item}" for item in fromlist or () if item != "*")
+        return self._original(name, globals, locals, fromlist or (), level)
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        builtins.__import__ = self._hook
+        try:
+            yield
+        finally:
+            builtins.__import__ = self._original
+
+
+@contextmanager
+def _parse_each_expression_once() -> Iterator[None]:
+    """Share PromQL parses between the per-module lint runs of one compile.
+
+    A clean build lints the whole project in one context, which parses each
+    distinct expression once; per-module contexts would parse shared expressions
+    once per module. ``promql_parser.parse`` is a pure function of its text.
+    """
+    try:
+        import promql_parser
+    except ImportError:  # pragma: no cover - a dependency; nothing to share without it
+        yield
+        return
+    original = promql_parser.parse
+    done: dict[str, Any] = {}
+
+    def parse(expr: str) -> Any:
+        hit = done.get(expr)
+        if hit is None:
+            try:
+                hit = (original(expr), None)
+            except Exception as exc:  # replayed to every caller, like the parser would
+                hit = (None, exc)
+            done[expr] = hit
+        if hit[1] is not None:
+            raise type(hit[1])(*hit[1].args)  # a fresh one: re-raising grows the traceback
+        return hit[0]
+
+    promql_parser.parse = parse  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        promql_parser.parse = original
+
+
+class _Sources:
+    """sha256 of project module sources by import name, read once per build.
+
+    A file whose stat (mtime, ctime, size, inode) matches the previous build's is
+    not read again, unless it was modified less than :data:`RACY_NS` before it was
+    hashed: a write in the same timestamp tick could then leave the stat unchanged
+    (git's "racily clean" rule).
+    """
+
+    def __init__(self, root: Path, refs: Sequence[ModuleRef], known: Mapping[str, cache_mod.FileStat]) -> None:
+        self.root = root
+        self.by_name = {r.name: r.path for r in refs}
+        self.known = known
+        self.stats: dict[str, cache_mod.FileStat] = {}
+        self._hashes: dict[str, str] = {}
+
+    def path_of(self, name: str) -> str | None:
+        known = self.by_name.get(name)
+        if known is not None:
+            return known
+        base = name.replace(".", "/")
+        for candidate in (f"{base}.py", f"{base}/__init__.py"):
+            if (self.root / candidate).is_file():
+                return candidate
+        return None
+
+    def hash_of(self, name: str) -> str:
+        path = self.path_of(name)
+        if path is None:
+            return "<none>"  # a namespace package, or a module that does not exist (yet)
+        found = self._hashes.get(path)
+        if found is None:
+            found = self._hash(path)
+            self._hashes[path] = found
+        return found
+
+    def _hash(self, path: str) -> str:
+        now = time.time_ns()
+        try:
+            st = os.stat(self.root / path)
+        except OSError:
+            return "<unreadable>"
+        key = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+        old = self.known.get(path)
+        if old is not None and old[:4] == key and old[5] - max(key[0], key[1]) > RACY_NS:
+            self.stats[path] = old
+            return old[4]
+        try:
+            digest = cache_mod.sha256((self.root / path).read_bytes())
+        except OSError:
+            return "<unreadable>"
+        self.stats[path] = (*key, digest, now)
+        return digest
+
+
+def _closure(name: str, imports: Mapping[str, Sequence[str]]) -> set[str]:
+    """Every project module ``name`` depends on, following recorded imports."""
+    seen: set[str] = set()
+    stack = [*_parents(name), *imports.get(name, ())]
+    while stack:
+        dep = stack.pop()
+        if dep in seen or dep == name:
+            continue
+        seen.add(dep)
+        stack.extend(_parents(dep))
+        stack.extend(imports.get(dep, ()))
+    seen.discard(name)
+    return seen
+
+
+def _key(fingerprint: str, ref: ModuleRef, sources: _Sources, imports: Mapping[str, Sequence[str]]) -> str:
+    deps = {dep: sources.hash_of(dep) for dep in _closure(ref.name, imports)}
+    return cache_mod.module_key(fingerprint, ref.path, sources.hash_of(ref.name), deps)
+
+
+def _drop_stale_bytecode(root: Path, refs: Sequence[ModuleRef], sources: _Sources, old: Mapping[str, ModuleEntry]) -> None:
+    """Delete the ``__pycache__`` entry of every module whose source changed.
+
+    Python trusts a ``.pyc`` whose recorded source mtime (whole seconds) and size
+    match: an edit saved within the second of the previous one, at the same size
+    (``for_="5m"`` -> ``"6m"``), would run the old code. We know from the content
+    hash which sources changed, so their bytecode is compiled afresh.
+    """
+    for ref in refs:
+        entry = old.get(ref.path)
+        if entry is None or entry.source == sources.hash_of(ref.name):
+            continue  # unchanged, or no record to tell (a cold cache must not recompile everything)
+        with suppress(OSError, NotImplementedError, ValueError):
+            os.unlink(importlib.util.cache_from_source(str(root / ref.path)))
+
+
+def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tuple[dict[str, list[Definition]], dict[str, ModuleEntry]]:
+    """Import ``dirty`` modules (in order) and make their cache entries."""
+    definitions: dict[str, list[Definition]] = {}
+    entries: dict[str, ModuleEntry] = {}
+    recorder = _ImportRecorder()
+    token = project_root.set(str(root))
+    sys.path.insert(0, str(root))
+    _forget_project_modules()
+    try:
+        with recorder.active():
+            for ref in dirty:
+                before = set(sys.modules)
+                file_token = loading_file.set(str(root / ref.path))
+                failed: Diagnostic | None = None
+                module: Any = None
+                try:
+                    module = importlib.import_module(ref.name)
+                except (Exception, SystemExit) as exc:  # user code may raise anything
+                    failed = exception_diagnostic(exc, ref, root)
+                finally:
+                    loading_file.reset(file_token)
+                # Import statements come from the hook (even of modules imported
+                # before); the sys.modules diff adds what only importlib loaded.
+                new = {m for m in set(sys.modules) - before if _is_project_module(m) and m != ref.name}
+                imports = tuple(sorted(recorder.edges.get(ref.name, set()) | new))
+                held: list[Definition] = []
+                if module is not None:
+                    seen: set[int] = set()
+                    for _name, definition in collect(module, ref, root):
+                        if definition.location.file != ref.path:
+                            # Declared elsewhere: ownership needs the whole project.
+                            raise _Fallback(f"{ref.path} exposes a definition declared in {definition.location.file}")
+                        if id(definition) not in seen:
+                            seen.add(id(definition))
+                            definition.module = ref.path
+                            held.append(definition)
+                diagnostics: tuple[Diagnostic, ...] = ()
+                if failed is not None:
+                    diagnostics = (failed,)
+                elif not held and not ref.helper:
+                    diagnostics = (declares_nothing(ref),)
+                blob = cache_mod.pickle_definitions(held)
+                definitions[ref.path] = held
+                entries[ref.path] = ModuleEntry(
+                    source=sources.hash_of(ref.name),
+                    key="",  # set below, once every dirty module's imports are known
+                    imports=imports,
+                    definitions=blob,
+                    definitions_hash=cache_mod.sha256(blob) if blob is not None else "",
+                    diagnostics=diagnostics,
+                    failed=failed is not None,
+                    shallow=cache_mod.pickle_definitions([shallow(d) for d in held]) if blob is not None else None,
+                )
+    finally:
+        _forget_project_modules()
+        with suppress(ValueError):
+            sys.path.remove(str(root))
+        project_root.reset(token)
+    return definitions, entries
+
+
+class _LazyArtifact(Artifact):
+    """An artifact restored from the cache: ``data`` and ``source_map`` are
+    unpickled on first read (a build only needs the serialized content)."""
+
+    _blobs: dict[str, bytes]
+
+    def _lazy(self, name: str) -> Any:
+        blob = self.__dict__.get("_blobs", {}).pop(name, None)
+        if blob is not None:
+            self.__dict__["_" + name] = pickle.loads(blob)
+        return self.__dict__.get("_" + name)
+
+    @property
+    def data(self) -> Any:
+        return self._lazy("data")
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self.__dict__["_data"] = value
+
+    @property
+    def source_map(self) -> SourceMap:
+        found: SourceMap = self._lazy("source_map")
+        return found
+
+    @source_map.setter
+    def source_map(self, value: SourceMap) -> None:
+        self.__dict__["_source_map"] = value
+
+
+class _LazyProject(Project):
+    """The project an incremental compile returns: its full definitions are
+    unpickled only if someone reads them (the stages used shallow copies)."""
+
+    _materialize: Callable[[], list[Definition]] | None = None
+
+    @property
+    def definitions(self) -> list[Definition]:
+        if self._materialize is not None:
+            self.__dict__["_definitions"] = self._materialize()
+            self._materialize = None
+        found: list[Definition] = self.__dict__.get("_definitions", [])
+        return found
+
+    @definitions.setter
+    def definitions(self, value: list[Definition]) -> None:
+        self.__dict__["_definitions"] = value
+
+
+def _dumps(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _to_cached(artifacts: Sequence[Artifact]) -> list[CachedArtifact]:
+    return [
+        CachedArtifact(a.path, _dumps(a.data), a.format, tuple(a.sources), _dumps(dict(a.source_map)), a.content)
+        for a in artifacts
+    ]
+
+
+def _from_cached(artifacts: Sequence[CachedArtifact]) -> list[Artifact]:
+    out: list[Artifact] = []
+    for c in artifacts:
+        artifact = _LazyArtifact(c.path, None, c.format, c.sources)  # type: ignore[arg-type]
+        artifact._blobs = {"data": c.data_blob, "source_map": c.source_map_blob}
+        artifact._content = c.content
+        out.append(artifact)
+    return out
+
+
+def _run_renderer(fn: Callable[..., Any], project: Project) -> tuple[list[Artifact], list[Diagnostic]]:
+    result = fn(project)
+    if isinstance(result, tuple):
+        artifacts, found = result
+        return list(artifacts), list(found)
+    return list(result), []
+
+
+def _local_stage(
+    root: Path, ref_path: str, definitions: list[Definition], checks: Sequence[Any]
+) -> tuple[list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic]]:
+    """Module-scope checks and local renderers over one module's definitions.
+
+    Returns (check diagnostics, artifacts per renderer, renderer diagnostics).
+    """
+    from obs_as_code import pipeline
+
+    sub = Project(root=root, modules=[], definitions=definitions)
+    # Through pipeline.lint, so checks see the same context a clean build gives them.
+    found = pipeline.lint(sub, select=[c.code for c in checks]) if checks else []
+    artifacts: dict[str, list[Artifact]] = {}
+    render_diagnostics: list[Diagnostic] = []
+    for target, (local, _project_part) in LOCAL_RENDERERS.items():
+        try:
+            made, diags = _run_renderer(_resolve(local), sub)
+        except Exception as exc:
+            raise _Fallback(f"{local} raised on {ref_path}") from exc
+        artifacts[target] = made
+        render_diagnostics.extend(diags)
+    return found, artifacts, render_diagnostics
+
+
+def fingerprint() -> str:
+    """The package fingerprint including every registration list."""
+    from obs_as_code import pipeline
+
+    return cache_mod.package_fingerprint(
+        [
+            *pipeline.GENERATORS,
+            "|",
+            *pipeline.RENDERERS,
+            "|",
+            *ADAPTERS,
+            "|",
+            *sorted(MODULE_CHECKS),
+            "|",
+            *(f"{k}={v}" for k, v in sorted(LOCAL_RENDERERS.items())),
+        ]
+    )
+
+
+def compile_incremental(root: Path, memory: Memory | None = None, jobs: int = 1) -> Any:
+    """Like :func:`obs_as_code.pipeline.compile_project`, reusing ``.oac-cache/``.
+
+    Returns a ``pipeline.Compiled`` identical to a clean compile's (same
+    artifacts byte for byte, same diagnostics) and updates the cache.
+    """
+    from obs_as_code import pipeline
+
+    global last_run
+    root = root.resolve()
+    last_run = RunStats()
+    try:
+        compiled, new_cache, changed = _compile(root, memory, jobs)
+    except Exception as exc:  # _Fallback, or a stage failing on cached input: a clean compile decides
+        last_run = RunStats(fallback=str(exc) if isinstance(exc, _Fallback) else f"{type(exc).__name__}: {exc}")
+        compiled = pipeline.compile_project(root, jobs=jobs)
+        new_cache, changed = BuildCache(fingerprint=fingerprint()), True  # start afresh next time
+        if memory is not None:
+            memory.cache, memory.live = new_cache, {}
+    if changed:
+        cache_mod.write(root, new_cache)
+    return compiled
+
+
+def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCache, bool]:
+    from obs_as_code import pipeline
+    from obs_as_code.lint.engine import select_checks
+
+    if memory is not None and memory.fingerprint is None:
+        memory.fingerprint = fingerprint()  # the running process's code cannot change
+    fp = memory.fingerprint if memory is not None and memory.fingerprint else fingerprint()
+    if memory is not None and memory.cache is not None and memory.cache.fingerprint == fp:
+        old = memory.cache
+    else:
+        old = cache_mod.read(root, fp)
+    reuse_live = memory is not None and not pipeline.GENERATORS
+    live: dict[str, tuple[str, list[Definition]]] = {}
+    refs = discover(root)
+    sources = _Sources(root, refs, old.stats)
+    old_imports = {r.name: old.modules[r.path].imports for r in refs if r.path in old.modules}
+
+    dirty: list[ModuleRef] = []
+    for ref in refs:
+        entry = old.modules.get(ref.path)
+        if entry is None or entry.definitions is None or entry.key != _key(fp, ref, sources, old_imports):
+            dirty.append(ref)
+    _drop_stale_bytecode(root, dirty, sources, old.modules)
+    loaded, fresh = _load_dirty(root, dirty, sources) if dirty else ({}, {})
+    last_run.loaded = [r.path for r in dirty]
+
+    imports = {**old_imports, **{r.name: fresh[r.path].imports for r in dirty}}
+    all_checks = select_checks()
+    module_checks = [c for c in all_checks if c.code in MODULE_CHECKS]
+    project_checks = [c for c in all_checks if c.code not in MODULE_CHECKS]
+    shallow_ok = (
+        not pipeline.GENERATORS
+        and all(c.code in SHALLOW_CHECKS for c in project_checks)
+        and all(t in LOCAL_RENDERERS and LOCAL_RENDERERS[t][1] in SHALLOW_RENDERERS for t in pipeline.RENDERERS)
+    )
+    modules: dict[str, ModuleEntry] = {}
+    #: module path -> its full definitions, or a function unpickling them on demand.
+    full: dict[str, list[Definition] | Callable[[], list[Definition]]] = {}
+    staged: list[Definition] = []  # what the project-wide stages see
+    diagnostics: list[Diagnostic] = []
+    for ref in refs:
+        if ref.path in fresh:
+            entry = fresh[ref.path]
+            entry.key = _key(fp, ref, sources, imports)
+            full[ref.path] = loaded[ref.path]
+        else:
+            entry = old.modules[ref.path]
+            assert entry.definitions is not None
+            kept = memory.live.get(ref.path) if memory is not None and reuse_live else None
+            if kept is not None and kept[0] == entry.definitions_hash:
+                full[ref.path] = list(kept[1])
+            else:
+                full[ref.path] = functools.partial(pickle.loads, entry.definitions)
+        modules[ref.path] = entry
+        diagnostics.extend(entry.diagnostics)
+        defs_or_loader = full[ref.path]
+        if isinstance(defs_or_loader, list):
+            staged.extend(defs_or_loader)
+        elif shallow_ok and entry.shallow is not None:
+            staged.extend(pickle.loads(entry.shallow))
+        else:
+            full[ref.path] = defs_or_loader = defs_or_loader()
+            staged.extend(defs_or_loader)
+        now_full = full[ref.path]
+        if reuse_live and entry.definitions_hash and isinstance(now_full, list):
+            live[ref.path] = (entry.definitions_hash, list(now_full))
+
+    def definitions_of(path: str) -> list[Definition]:
+        found = full[path]
+        if not isinstance(found, list):
+            found = full[path] = found()
+        return found
+
+    project = Project(root=root, modules=list(refs), definitions=staged)
+    diagnostics += pipeline.generate(project)
+
+    # Module-local stages, cached by a hash of each module's definitions.
+    by_module: dict[str, list[Definition] | None] = {}
+    if shallow_ok:  # no generators: each module's definitions are what it loaded
+        by_module = {path: None for path in full}
+    else:
+        for definition in project.definitions:
+            by_module.setdefault(definition.module, []).append(definition)  # type: ignore[union-attr]
+    local: dict[str, LocalEntry] = {}
+    entries: dict[str, LocalEntry] = {}
+    pending: dict[str, tuple[str | None, list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic]]] = {}
+    with _parse_each_expression_once():
+        for module_path, listed in by_module.items():
+            defs_hash: str | None
+            if not pipeline.GENERATORS and module_path in modules:
+                defs_hash = modules[module_path].definitions_hash or None
+            else:
+                blob = cache_mod.pickle_definitions(listed or [])
+                defs_hash = cache_mod.sha256(blob) if blob is not None else None
+            key = cache_mod.sha256(f"{fp}|{module_path}|{defs_hash}".encode()) if defs_hash else None
+            hit = old.local.get(module_path)
+            if key is not None and hit is not None and hit.key == key:
+                entries[module_path] = hit
+            else:
+                defs = listed if listed is not None else definitions_of(module_path)
+                pending[module_path] = (key, *_local_stage(root, module_path, defs, module_checks))
+                last_run.rechecked.append(module_path)
+    if pending:
+        # Serialize every re-rendered module at once, so --jobs can spread it.
+        from obs_as_code.parallel import serialize_all
+
+        serialize_all([a for p in pending.values() for made in p[2].values() for a in made], jobs)
+    local_artifacts: dict[str, list[CachedArtifact]] = {t: [] for t in LOCAL_RENDERERS}
+    render_diagnostics: list[Diagnostic] = []
+    for module_path in by_module:
+        if module_path in pending:
+            key, found, made_local, render_found = pending[module_path]
+            entry_local = LocalEntry(
+                key or "", tuple(found), {t: _to_cached(m) for t, m in made_local.items()}, tuple(render_found)
+            )
+            if key is not None:
+                local[module_path] = entry_local
+        else:
+            entry_local = local[module_path] = entries[module_path]
+        diagnostics.extend(entry_local.diagnostics)
+        render_diagnostics.extend(entry_local.render_diagnostics)
+        for target, cached_made in entry_local.artifacts.items():
+            local_artifacts[target].extend(cached_made)
+
+    if project_checks:
+        diagnostics += pipeline.lint(project, ignore=sorted(MODULE_CHECKS))
+
+    artifacts: list[Artifact] = []
+    serialized: dict[str, bytes] = {}
+    tolerant = has_errors(diagnostics)
+    for target in pipeline.RENDERERS:
+        split = LOCAL_RENDERERS.get(target)
+        try:
+            made, found = _run_renderer(_resolve(split[1] if split else target), project)
+        except Exception:
+            if not tolerant:
+                raise
+            continue
+        for artifact in made:
+            key = cache_mod.data_key(artifact.format, artifact.data)
+            if key is None:
+                continue
+            content = old.serialized.get(key)
+            if content is not None:
+                artifact._content = content
+            serialized[key] = artifact.content
+        if split:
+            artifacts.extend(_from_cached(sorted(local_artifacts[target], key=lambda a: a.path)))
+        artifacts.extend(made)
+        render_diagnostics.extend(found)
+    paths = [a.path for a in artifacts]
+    if len(set(paths)) != len(paths):
+        raise _Fallback("two artifacts share a path: the clean build reports or merges them")
+    diagnostics += render_diagnostics
+    result_project: Project = project
+    if shallow_ok:
+        lazy = _LazyProject(root=root, modules=list(refs))
+        lazy._materialize = lambda: [d for ref in refs for d in definitions_of(ref.path)]
+        result_project = lazy
+    compiled = pipeline.Compiled(result_project, with_manifest(artifacts), ordered(diagnostics))
+    new = BuildCache(fingerprint=fp, modules=modules, local=local, serialized=serialized, stats=sources.stats)
+    changed = (
+        bool(dirty)
+        or sources.stats != old.stats
+        or modules.keys() != old.modules.keys()
+        or any(old.local.get(p) is not e for p, e in local.items())
+        or local.keys() != old.local.keys()
+        or serialized.keys() != old.serialized.keys()
+    )
+    if memory is not None:
+        memory.cache, memory.live = new, live
+    return compiled, new, changed
