@@ -510,6 +510,8 @@ def compile_incremental(root: Path, memory: Memory | None = None, jobs: int = 1)
     global last_run
     root = root.resolve()
     last_run = RunStats()
+    # Checks resolve user files (keyword positions) against the root, as in a clean compile.
+    token = project_root.set(str(root))
     try:
         compiled, new_cache, changed = _compile(root, memory, jobs)
     except Exception as exc:  # _Fallback, or a stage failing on cached input: a clean compile decides
@@ -518,6 +520,8 @@ def compile_incremental(root: Path, memory: Memory | None = None, jobs: int = 1)
         new_cache, changed = BuildCache(fingerprint=fingerprint()), True  # start afresh next time
         if memory is not None:
             memory.cache, memory.live = new_cache, {}
+    finally:
+        project_root.reset(token)
     if changed:
         cache_mod.write(root, new_cache)
     return compiled

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from scale.project import Spec, Writer
 
 from obs_as_code.cache import cache_path
 from obs_as_code.cli import cli
+from tests.scale.project import Spec, Writer
 
 
 def test_build_cli_cache_and_no_cache(tmp_path: Path) -> None:

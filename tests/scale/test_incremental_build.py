@@ -12,11 +12,11 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scale.project import VARIANTS, Spec, Writer
 
 from obs_as_code import incremental, pipeline
 from obs_as_code.cache import cache_path
 from obs_as_code.model.rules import RuleGroup
+from tests.scale.project import VARIANTS, Spec, Writer
 
 
 def clean(root: Path) -> tuple[dict[str, bytes], list[str]]:

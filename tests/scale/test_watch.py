@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from scale.project import Spec, Writer
 
 from obs_as_code.cli import cli
 from obs_as_code.diagnostics import error
 from obs_as_code.source import SourceLocation
 from obs_as_code.watch import changed_paths, diff_diagnostics, snapshot, watch
+from tests.scale.project import Spec, Writer
 
 
 def test_snapshot_sees_edit_add_delete(tmp_path: Path) -> None:
