@@ -102,3 +102,16 @@ def test_scenario(
     if not scenario.expect:
         assert result["receivers"] == {}, report
         assert [a for a in fired if a["verdict"] != "tolerated"] == [], report
+
+
+def test_fast_burn_pages_through_the_slo_alert(shipped_results: dict[str, Any]) -> None:
+    # The shipped scenarios ran once for the session (tests/e2e/conftest.py).
+    result = next(r for r in shipped_results["scenarios"] if r["name"] == "slo-fast-burn")
+    report = shipped_results["report"]
+    assert result["status"] == "passed", report
+    pages = [
+        a for a in result["alerts"] if a["labels"].get("sloth_severity") == "page" and a["fired_after_s"] is not None
+    ]
+    assert [a["labels"]["alertname"] for a in pages] == ["OpencodeApiAvailabilityBudgetBurn"], report
+    assert [a["receivers"] for a in pages] == [["pagerduty-critical"]], report
+    assert pages[0]["resolved_after_s"] is not None, report
