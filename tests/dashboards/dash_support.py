@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import textwrap
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.golden import assert_golden_file
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("OAC_UPDATE_GOLDEN") == "1"
 
 DATASOURCES = '''
 from obs_as_code import Datasource
@@ -35,14 +33,8 @@ def write_project(root: Path, files: dict[str, str], *, datasources: bool = True
 
 
 def assert_golden(name: str, text: str) -> None:
-    """Compare ``text`` with ``golden/<name>``; ``OAC_UPDATE_GOLDEN=1`` rewrites it."""
-    path = GOLDEN / name
-    if UPDATE or not path.exists():
-        if not UPDATE:
-            pytest.fail(f"missing golden file {path}; run with OAC_UPDATE_GOLDEN=1")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file (OAC_UPDATE_GOLDEN=1 to accept)"
+    """Compare ``text`` with ``golden/<name>`` (beside these tests)."""
+    assert_golden_file(GOLDEN / name, text)
 
 
 def load_fixture(name: str) -> dict[str, Any]:

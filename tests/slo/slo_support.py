@@ -15,6 +15,7 @@ from obs_as_code.render.prometheus import render_group
 from obs_as_code.serialize import dump_yaml
 from obs_as_code.slo.generate import generate_slo
 from obs_as_code.slo.model import SLO
+from tests.golden import assert_golden_file
 
 REPO = Path(__file__).resolve().parents[2]
 SLOTH_MIRROR = Path(os.environ.get("OAC_SLOTH_MIRROR", "/work/.mirror/slok+sloth/repo"))
@@ -46,13 +47,8 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def check_golden(name: str, text: str) -> None:
-    """Compare ``text`` with ``golden/<name>``; ``OAC_UPDATE_GOLDEN=1`` rewrites it."""
-    path = GOLDEN / name
-    if os.environ.get("OAC_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.is_file(), f"missing golden file {path}: run with OAC_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file (OAC_UPDATE_GOLDEN=1 to accept)"
+    """Compare ``text`` with ``golden/<name>`` (beside these tests)."""
+    assert_golden_file(GOLDEN / name, text)
 
 
 def make_project(root: Path, files: dict[str, str]) -> Path:
