@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.discover import PROJECT_DIRS, ModuleRef
 from obs_as_code.model.base import Definition
-from obs_as_code.source import SourceLocation, loading_file, project_root
+from obs_as_code.source import SourceLocation, loading_file, module_tree, project_root
 
 T = TypeVar("T", bound=Definition)
 
@@ -88,8 +88,7 @@ def exception_diagnostic(exc: BaseException, ref: ModuleRef, root: Path) -> Diag
 
 @cache
 def _global_locations(path: str, mtime_ns: int) -> dict[str, SourceLocation]:
-    del mtime_ns  # part of the cache key only
-    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    tree = module_tree(path, mtime_ns)  # shared with later stages (parsed once)
     out: dict[str, SourceLocation] = {}
     for node in tree.body:
         targets: list[ast.expr] = []

@@ -5,8 +5,13 @@ from __future__ import annotations
 import sys
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from types import CodeType, FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ast
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
@@ -119,12 +124,28 @@ def capture(skip: int = 1) -> SourceLocation:
     return frame_location(innermost) if innermost is not None else UNKNOWN
 
 
+@cache
+def module_tree(path: str, mtime_ns: int) -> ast.Module:
+    """The syntax tree of the Python file at ``path`` as of ``mtime_ns``, parsed once.
+
+    The loader (assignment lines), keyword positions, dashboard panel lines and
+    lint sites all need positions in the same user modules; each used to parse
+    them again, and ``ast.parse`` is one of the largest costs of a build (about
+    40 ms for a 70 KB dashboard module). The tree is shared, so callers must not
+    modify it. Raises ``OSError``, ``UnicodeDecodeError``, ``SyntaxError`` or
+    ``ValueError`` like reading and parsing the file would.
+    """
+    import ast  # lazily: `oac --help` does not need it
+
+    del mtime_ns  # cache key only: an edited file is parsed again
+    return ast.parse(Path(path).read_text(encoding="utf-8"))
+
+
 def _call_keywords(path: str, mtime_ns: int) -> dict[tuple[int, int], dict[str, tuple[int, int]]]:
     """``(line, col)`` of every call in a file -> its keyword arguments' positions."""
     import ast
 
-    del mtime_ns  # cache key only
-    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    tree = module_tree(path, mtime_ns)
     out: dict[tuple[int, int], dict[str, tuple[int, int]]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):

@@ -16,7 +16,6 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from obs_as_code.dashboards.kit import location_of
 from obs_as_code.dashboards.migrate import migrate_rows, needs_migration
 from obs_as_code.model.dashboard import DashboardDef
 from obs_as_code.model.datasource import Datasource
-from obs_as_code.source import SourceLocation, project_root
+from obs_as_code.source import SourceLocation, module_tree, project_root
 
 DataPath = tuple[str | int, ...]
 
@@ -305,19 +304,14 @@ def _sdk_locations(model: Any, fallback: SourceLocation) -> dict[DataPath, Sourc
     return out
 
 
-@cache
-def _module_tree(path: str, mtime_ns: int) -> ast.Module:
-    del mtime_ns  # cache key only
-    return ast.parse(Path(path).read_text(encoding="utf-8"))
-
-
 def _dict_locations(loc: SourceLocation, root: Path | None) -> dict[DataPath, SourceLocation]:
     """For a dict literal assigned at ``loc``: the line of each element of its
     ``"panels"`` list (so schema errors in a dict dashboard point at the panel)."""
     base = str(root) if root is not None else project_root.get()
     path = Path(loc.file) if base is None else Path(base) / loc.file
     try:
-        tree = _module_tree(str(path), path.stat().st_mtime_ns)
+        # Parsed once per build, shared with the loader (source.module_tree).
+        tree = module_tree(str(path), path.stat().st_mtime_ns)
     except (OSError, SyntaxError, ValueError):
         return {}
     for node in tree.body:

@@ -20,7 +20,7 @@ from typing import Any
 import promql_parser as pp
 
 from obs_as_code.lint.types import children, is_a, selector_name
-from obs_as_code.source import SourceLocation, keyword_location
+from obs_as_code.source import SourceLocation, keyword_location, module_tree
 
 
 @lru_cache(maxsize=256)
@@ -119,8 +119,9 @@ class Site:
 def _python_spans(path: str) -> dict[tuple[int, int], tuple[int, int]]:
     """(line, col) of every expression node in a Python file -> its (end_line, end_col)."""
     try:
-        tree = ast.parse(_read(path))
-    except (SyntaxError, ValueError):
+        # The tree the loader already parsed (source.module_tree), not a new parse.
+        tree = module_tree(path, Path(path).stat().st_mtime_ns)
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
         return {}
     out: dict[tuple[int, int], tuple[int, int]] = {}
     for node in ast.walk(tree):
