@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, ordered
+from obs_as_code.gcpause import paused_gc
 from obs_as_code.lint.engine import LintContext, run_checks, select_checks, suppressed
 from obs_as_code.lint.files import load_paths
 from obs_as_code.load import Project
@@ -28,7 +29,20 @@ def lint(
     the paths. ``catalog`` is a ``MetricsCatalog``, a ``LoadedCatalog`` or a list
     of them; the project's own catalogs are always added.
     """
-    root = root.resolve()
+    # The cyclic collector only re-walks what the lint keeps alive (see gcpause).
+    with paused_gc():
+        return _lint(root.resolve(), paths, project, catalog, select, ignore, scrape_interval)
+
+
+def _lint(
+    root: Path,
+    paths: Sequence[Path],
+    project: bool | None,
+    catalog: Any,
+    select: Iterable[str] | None,
+    ignore: Iterable[str] | None,
+    scrape_interval: float | None,
+) -> list[Diagnostic]:
     with_project = project if project is not None else not paths
     diagnostics: list[Diagnostic] = []
     if with_project:
