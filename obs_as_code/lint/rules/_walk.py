@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from obs_as_code.load import Project
@@ -31,9 +31,10 @@ def definitions(project: Project) -> Iterator[Definition]:
         stack.extend(reversed(children))
 
 
-def label_maps(project: Project) -> Iterator[tuple[Definition, str, Mapping[str, str]]]:
-    """``(owner, field name, mapping)`` for every label set users write."""
-    for d in definitions(project):
+def label_maps(defs: Iterable[Definition]) -> Iterator[tuple[Definition, str, Mapping[str, str]]]:
+    """``(owner, field name, mapping)`` for every label set users write, among
+    ``defs`` (``LintContext.definitions()``: the walk is shared by the checks)."""
+    for d in defs:
         for attr in ("labels", "external_labels"):
             value = getattr(d, attr, None)
             if isinstance(value, Mapping):

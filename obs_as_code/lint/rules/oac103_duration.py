@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.durations import DurationError, parse_ms
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._walk import definitions
 from obs_as_code.source import keyword_location
 
 _FIELDS = (
@@ -22,7 +21,7 @@ _FIELDS = (
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    for d in definitions(ctx.project):
+    for d in ctx.definitions():
         for attr in _FIELDS:
             value = getattr(d, attr, None)
             if value is None:

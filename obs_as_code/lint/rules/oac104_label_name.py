@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._walk import definitions, label_maps
+from obs_as_code.lint.rules._walk import label_maps
 from obs_as_code.source import keyword_location
 
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    for owner, attr, labels in label_maps(ctx.project):
+    for owner, attr, labels in label_maps(ctx.definitions()):
         for name in labels:
             if not isinstance(name, str) or not LABEL_NAME.match(name):
                 yield error(
@@ -34,7 +34,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                     "OAC104",
                     f"label {name!r} in {attr} has a {type(labels[name]).__name__} value: label values are strings",
                 )
-    for d in definitions(ctx.project):
+    for d in ctx.definitions():
         annotations = getattr(d, "annotations", None)
         if isinstance(annotations, dict):
             for name, value in annotations.items():

@@ -7,7 +7,6 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._walk import definitions
 from obs_as_code.source import keyword_location
 
 #: Keys whose value is a secret in Prometheus and Alertmanager configs.
@@ -48,7 +47,7 @@ def _is_placeholder(value: str) -> bool:
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    for d in definitions(ctx.project):
+    for d in ctx.definitions():
         extra = getattr(d, "extra", None)
         if not extra:
             continue

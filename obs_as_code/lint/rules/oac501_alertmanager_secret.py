@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import at
-from obs_as_code.lint.rules._walk import definitions
 from obs_as_code.model.alertmanager import Integration
 
 _PLACEHOLDER = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
@@ -25,7 +24,7 @@ def is_reference(value: str, *, url: bool) -> bool:
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    for d in definitions(ctx.project):
+    for d in ctx.definitions():
         if not isinstance(d, Integration):
             continue
         for name in (*d.secret_fields, *d.secret_url_fields):
