@@ -158,12 +158,3 @@ def import_grafana(grafana_url: str | None, token_file: Path | None, timeout: fl
         click.echo(str(path))
     click.echo(f"imported {len(report.files)} dashboards from {folder!r} into {output}",
                err=True)
-
-
-@click.group("import")
-def import_group() -> None:
-    """Import existing monitoring into obs-as-code (only `grafana` lives here; the main
-    CLI may register `import_grafana` into its own `import` group instead)."""
-
-
-import_group.add_command(import_grafana)

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from obs_as_code.cli._common import project_option
+from obs_as_code.cli.grafana_cmds import import_grafana
 from obs_as_code.cli.import_slo_cmd import import_openslo, import_sloth
 
 
@@ -47,3 +48,4 @@ def import_dashboard(project: Path, file: Path, output: Path | None) -> None:
 
 import_group.add_command(import_sloth)
 import_group.add_command(import_openslo)
+import_group.add_command(import_grafana)

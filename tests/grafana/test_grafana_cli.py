@@ -175,10 +175,10 @@ def test_import_uses_python_importer_when_present(fake: FakeGrafana, build_dir: 
     assert (out / "c_dash_0.py").read_text() == "# c Dashboard 0\n"
 
 
-def test_import_group_exposes_the_grafana_subcommand() -> None:
-    from obs_as_code.cli.grafana_cmds import import_group
+def test_oac_import_exposes_the_grafana_subcommand() -> None:
+    from obs_as_code.cli import cli
 
-    result = CliRunner().invoke(import_group, ["grafana", "--help"])
+    result = CliRunner().invoke(cli, ["import", "grafana", "--help"])
     assert result.exit_code == 0 and "--folder" in result.output
 
 
