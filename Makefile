@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := build
-.PHONY: help setup build check validate test lint bench schema clean
+.PHONY: help setup build check validate test lint e2e bench schema clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ test: $(STAMP) ## Run the test suite (needs promtool and amtool: apt-get install
 lint: $(STAMP) ## ruff and mypy --strict
 	$(BIN)/ruff check $(wildcard obs_as_code tests benchmarks alerts scrape slos dashboards datasources catalog scenarios)
 	$(BIN)/mypy
+
+e2e: $(STAMP) ## Run the shipped scenarios on real Prometheus and Alertmanager (loopback only)
+	$(BIN)/oac e2e
 
 bench: $(STAMP) ## Benchmarks: ratios against baselines measured in the same run
 	$(BIN)/python benchmarks/run.py
