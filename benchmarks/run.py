@@ -458,7 +458,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = Report("small" if args.small else "full", machine(), asdict(sizes), made)
     if not made["dashboards"]:
         report.notes.append("dashboards: no adapter for plain dashboard dicts on this branch; none generated")
-    report.notes.append("slos: the SLO model is not on this branch; none generated (bench_slo measures its own)")
     m = report.measurements
 
     # Warm-up: bytecode for our package and the synthetic modules.

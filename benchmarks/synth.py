@@ -8,6 +8,8 @@
   rules (alerts and recording rules) in ``sizes.groups_per_module`` groups;
 - ``scrape/prometheus.py`` and ``scrape/jobs_NN.py``: the Prometheus config and
   ``sizes.scrape_jobs`` scrape jobs;
+- ``slos/gen_NNN.py``: ``sizes.slos`` ratio SLOs, ``sizes.slos_per_module`` a module
+  (each becomes 15 recording rules, 2 burn-rate alerts and a dashboard);
 - ``dashboards/gen_NNN.py``: plain JSON dashboards of ``sizes.panels`` panels, only
   when the dashboards layer is present (an adapter accepts a plain dict); the
   spine alone would report such modules as declaring nothing.
@@ -38,6 +40,7 @@ class Sizes:
     dashboards_per_module: int = 10
     panels: int = 20
     slos: int = 500
+    slos_per_module: int = 10
 
     @property
     def rules(self) -> int:
@@ -55,6 +58,7 @@ SMALL = Sizes(
     dashboards_per_module=5,
     panels=4,
     slos=5,
+    slos_per_module=5,
 )
 
 LIB = '''\
@@ -249,6 +253,17 @@ def dashboards_supported() -> bool:
     return False
 
 
+def slo_module(first: int, count: int) -> str:
+    """Source of a module declaring ``count`` ratio SLOs."""
+    lines = ['"""Generated SLOs."""', "", "from obs_as_code.slo import SLO, RatioSLI", ""]
+    for k in range(first, first + count):
+        lines.append(
+            f"slo_{k:04d} = SLO(service=\"svc-{k % 50:02d}\", name=\"availability-{k:04d}\", objective=99.9, "
+            f"sli=RatioSLI(errors='svc_{k:04d}_requests_total{{code=~\"5..\"}}', total=\"svc_{k:04d}_requests_total\"))"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def write_repo(root: Path, sizes: Sizes = FULL, *, dashboards: bool | None = None) -> dict[str, int]:
     """Write the synthetic project under ``root``; returns what it holds."""
     alerts = root / "alerts"
@@ -263,6 +278,12 @@ def write_repo(root: Path, sizes: Sizes = FULL, *, dashboards: bool | None = Non
         count = min(sizes.jobs_per_module, sizes.scrape_jobs - first)
         (scrape / f"jobs_{n:02d}.py").write_text(jobs_module(first, count))
     made = {"rules": sizes.rules, "rule_modules": sizes.rule_modules, "scrape_jobs": sizes.scrape_jobs, "dashboards": 0}
+    slos = root / "slos"
+    slos.mkdir(exist_ok=True)
+    for n, first in enumerate(range(0, sizes.slos, sizes.slos_per_module)):
+        count = min(sizes.slos_per_module, sizes.slos - first)
+        (slos / f"gen_{n:03d}.py").write_text(slo_module(first, count))
+    made["slos"] = sizes.slos
     if dashboards is None:
         dashboards = dashboards_supported()
     if dashboards:
