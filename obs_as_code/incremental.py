@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import enum
 import functools
 import importlib
 import importlib.util
+import marshal
 import os
 import pickle
 import sys
@@ -64,6 +66,17 @@ from obs_as_code.source import loading_file, project_root
 #: Checks not listed run over the whole project on every build (always correct,
 #: just not cached): list a check here only when that holds.
 MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108", "OAC109"})
+
+#: Checks whose findings for a module depend on that module's rules and dashboards
+#: plus project-wide context only: the metrics catalog, the recording rules (their
+#: names, expressions and labels) and the scrape configuration (see
+#: :func:`context_hash`). They run per module on a
+#: :class:`~obs_as_code.lint.engine.LintContext` scoped to the module, cached by a
+#: hash of the module's definitions and of that context. A check reading anything
+#: else of other modules (duplicates, datasources, SLOs) must not be listed.
+SCOPED_CHECKS: frozenset[str] = frozenset(
+    {"OAC201", "OAC202", "OAC203", "OAC204", "OAC205", "OAC206", "OAC207", "OAC208", "OAC209", "OAC211", "OAC215", "OAC217", "OAC218"}
+)
 
 #: Project-wide checks and renderers (project-wide halves of :data:`LOCAL_RENDERERS`)
 #: that read definitions only shallowly: a rule group's name, module and location,
@@ -448,6 +461,54 @@ def _from_cached(artifacts: Sequence[CachedArtifact]) -> list[Artifact]:
     return out
 
 
+class _NotPlain(Exception):
+    """A value :func:`_plain` cannot represent."""
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as marshal-able data that does not depend on object identity
+    (pickle's memo does: a definition unpickled from the cache shares fewer
+    objects than a freshly loaded one, and would hash differently)."""
+    if value is None or isinstance(value, (str, int, float, bool, bytes)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [type(value).__name__, *(_plain(v) for v in value)]
+    if isinstance(value, dict):
+        return ["dict", *([_plain(k), _plain(v)] for k, v in value.items())]
+    if isinstance(value, (set, frozenset)):
+        return ["set", *sorted((_plain(v) for v in value), key=repr)]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [type(value).__qualname__, *(_plain(getattr(value, f.name)) for f in dataclasses.fields(value))]
+    if isinstance(value, enum.Enum):
+        return [type(value).__qualname__, _plain(value.value)]
+    raise _NotPlain(type(value).__qualname__)
+
+
+def context_hash(definitions: Sequence[Definition]) -> str | None:
+    """A hash of what :data:`SCOPED_CHECKS` read of the whole project, or None when
+    it cannot be hashed: the catalogs, scrape jobs and Prometheus configs whole,
+    and each recording rule's name, expression and labels with its group's labels,
+    in project order (the first rule recording a name gives its type)."""
+    from obs_as_code.model.catalog import MetricsCatalog
+    from obs_as_code.model.prometheus import PrometheusConfig, ScrapeJob
+    from obs_as_code.model.rules import RecordingRule
+
+    kept: list[Any] = []
+    try:
+        for d in definitions:
+            if isinstance(d, (MetricsCatalog, ScrapeJob, PrometheusConfig)):
+                kept.append(_plain(d))
+            elif isinstance(d, RuleGroup):
+                group_labels = _plain(d.labels)
+                kept.extend(
+                    [group_labels, r.name, r.expr, _plain(r.labels)] for r in d.rules if isinstance(r, RecordingRule)
+                )
+        blob = marshal.dumps(kept, 2)  # version 2: no shared references
+    except (_NotPlain, ValueError, RecursionError):
+        return None
+    return cache_mod.sha256(blob)
+
+
 def _run_renderer(fn: Callable[..., Any], project: Project) -> tuple[list[Artifact], list[Diagnostic]]:
     result = fn(project)
     if isinstance(result, tuple):
@@ -457,17 +518,39 @@ def _run_renderer(fn: Callable[..., Any], project: Project) -> tuple[list[Artifa
 
 
 def _local_stage(
-    root: Path, ref_path: str, definitions: list[Definition], checks: Sequence[Any]
+    root: Path,
+    ref_path: str,
+    definitions: list[Definition],
+    checks: Sequence[Any],
+    base: Any = None,
+    scoped: Sequence[Any] = (),
 ) -> tuple[list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic]]:
-    """Module-scope checks and local renderers over one module's definitions.
+    """Module-scope checks, scoped checks (on the project's lint context ``base``
+    restricted to this module's definitions) and local renderers over one
+    module's definitions.
 
     Returns (check diagnostics, artifacts per renderer, renderer diagnostics).
     """
     from obs_as_code import pipeline
+    from obs_as_code.lint.engine import run_checks
 
     sub = Project(root=root, modules=[], definitions=definitions)
     # Through pipeline.lint, so checks see the same context a clean build gives them.
     found = pipeline.lint(sub, select=[c.code for c in checks]) if checks else []
+    if scoped and base is not None:
+        # The project-wide parts (catalog index, recording rules, inferred types,
+        # parses) are shared with ``base``; what depends on the scope starts afresh.
+        ctx = dataclasses.replace(
+            base,
+            scope=definitions,
+            dashboards=[],
+            file_diagnostics=[],
+            _queries=None,
+            _parsed_queries=None,
+            _project_dashboards=False,
+            _definitions=None,
+        )
+        found += run_checks(ctx, scoped)
     artifacts: dict[str, list[Artifact]] = {}
     render_diagnostics: list[Diagnostic] = []
     for target, (local, _project_part) in LOCAL_RENDERERS.items():
@@ -493,6 +576,8 @@ def fingerprint() -> str:
             *ADAPTERS,
             "|",
             *sorted(MODULE_CHECKS),
+            "|",
+            *sorted(SCOPED_CHECKS),
             "|",
             *(f"{k}={v}" for k, v in sorted(LOCAL_RENDERERS.items())),
         ]
@@ -556,9 +641,11 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     imports = {**old_imports, **{r.name: fresh[r.path].imports for r in dirty}}
     all_checks = select_checks()
     module_checks = [c for c in all_checks if c.code in MODULE_CHECKS]
-    project_checks = [c for c in all_checks if c.code not in MODULE_CHECKS]
+    scoped_checks = [c for c in all_checks if c.code in SCOPED_CHECKS]
+    project_checks = [c for c in all_checks if c.code not in MODULE_CHECKS and c.code not in SCOPED_CHECKS]
     shallow_ok = (
         not pipeline.GENERATORS
+        and not scoped_checks  # they read every module's recording rules
         and all(c.code in SHALLOW_CHECKS for c in project_checks)
         and all(t in LOCAL_RENDERERS and LOCAL_RENDERERS[t][1] in SHALLOW_RENDERERS for t in pipeline.RENDERERS)
     )
@@ -610,6 +697,16 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     else:
         for definition in project.definitions:
             by_module.setdefault(definition.module, []).append(definition)  # type: ignore[union-attr]
+    context = context_hash(project.definitions) if scoped_checks else ""
+    from obs_as_code.lint.engine import LintContext
+
+    base = LintContext(project) if scoped_checks else None
+    if base is not None:
+        # Computed once here, shared by every module's scoped context.
+        base.recorded()
+        base.known_jobs()
+        base.scrape_interval(None)
+        _ = base.index, base.types
     local: dict[str, LocalEntry] = {}
     entries: dict[str, LocalEntry] = {}
     pending: dict[str, tuple[str | None, list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic]]] = {}
@@ -621,13 +718,20 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
             else:
                 blob = cache_mod.pickle_definitions(listed or [])
                 defs_hash = cache_mod.sha256(blob) if blob is not None else None
-            key = cache_mod.sha256(f"{fp}|{module_path}|{defs_hash}".encode()) if defs_hash else None
+            key = (
+                cache_mod.sha256(f"{fp}|{module_path}|{defs_hash}|{context}".encode())
+                if defs_hash and context is not None
+                else None
+            )
             hit = old.local.get(module_path)
             if key is not None and hit is not None and hit.key == key:
                 entries[module_path] = hit
             else:
                 defs = listed if listed is not None else definitions_of(module_path)
-                pending[module_path] = (key, *_local_stage(root, module_path, defs, module_checks))
+                pending[module_path] = (
+                    key,
+                    *_local_stage(root, module_path, defs, module_checks, base, scoped_checks),
+                )
                 last_run.rechecked.append(module_path)
     if pending:
         # Serialize every re-rendered module at once, so --jobs can spread it.
@@ -652,7 +756,7 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
             local_artifacts[target].extend(cached_made)
 
     if project_checks:
-        diagnostics += pipeline.lint(project, ignore=sorted(MODULE_CHECKS))
+        diagnostics += pipeline.lint(project, ignore=sorted(MODULE_CHECKS | SCOPED_CHECKS))
 
     artifacts: list[Artifact] = []
     serialized: dict[str, bytes] = {}

@@ -105,6 +105,10 @@ class LintContext:
 
     project: Project
     catalog: Any = None
+    #: When set, the definitions whose rules and dashboards are checked (one
+    #: module's, for incremental builds); the catalog, recording rules and scrape
+    #: configuration still come from the whole ``project``.
+    scope: list[Definition] | None = None
     _parsed: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
     _trees: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
     #: (id(rule), "expr" | "annotations.<key>" | "labels") -> site, for rules read from
@@ -178,8 +182,9 @@ class LintContext:
         return self._definitions
 
     def rules(self) -> Iterator[tuple[RuleGroup, AlertRule | RecordingRule]]:
-        """Every rule of every group, in declaration order."""
-        for group in self.project.all(RuleGroup):
+        """Every rule of every group (of the scope, when set), in declaration order."""
+        groups = self.project.all(RuleGroup) if self.scope is None else [d for d in self.scope if isinstance(d, RuleGroup)]
+        for group in groups:
             for rule in group.rules:
                 yield group, rule
 
@@ -208,9 +213,11 @@ class LintContext:
         """Recording rules by the name they record."""
         if self._recorded is None:
             out: dict[str, list[tuple[RuleGroup, RecordingRule]]] = {}
-            for group, rule in self.rules():
-                if isinstance(rule, RecordingRule):
-                    out.setdefault(rule.name, []).append((group, rule))
+            # The whole project's, whatever the scope: types come from every rule.
+            for group in self.project.all(RuleGroup):
+                for rule in group.rules:
+                    if isinstance(rule, RecordingRule):
+                        out.setdefault(rule.name, []).append((group, rule))
             self._recorded = out
         return self._recorded
 
@@ -370,7 +377,10 @@ class LintContext:
             self._project_dashboards = True
             from obs_as_code.lint.files import project_dashboards
 
-            self.dashboards.extend(project_dashboards(self.project))
+            project = self.project
+            if self.scope is not None:
+                project = Project(root=project.root, modules=[], definitions=list(self.scope))
+            self.dashboards.extend(project_dashboards(project))
         return self.dashboards
 
 

@@ -73,7 +73,37 @@ def test_one_module_edit_reloads_only_it(project: tuple[Path, Writer]) -> None:
     writer.write(spec)
     assert cached(root) == clean(root)
     assert incremental.last_run.loaded == ["alerts/m1.py"]
+    # m1's recording rule changed name: the scoped checks of every module may read it.
+    assert set(incremental.last_run.rechecked) == {"scrape/jobs.py", "alerts/m0.py", "alerts/m1.py", "alerts/m2.py"}
+
+
+def test_edit_keeping_recording_rules_rechecks_only_it(project: tuple[Path, Writer]) -> None:
+    root, _writer = project
+    cached(root)
+    path = root / "alerts" / "m1.py"
+    text = path.read_text()
+    assert 'interval="2m"' in text
+    path.write_text(text.replace('interval="2m"', 'interval="4m"'))
+    mtime = path.stat().st_mtime_ns + 10**9
+    os.utime(path, ns=(mtime, mtime))
+    assert cached(root) == clean(root)
+    assert incremental.last_run.loaded == ["alerts/m1.py"]
     assert incremental.last_run.rechecked == ["alerts/m1.py"]
+
+
+def test_scoped_checks_cached_per_module(project: tuple[Path, Writer]) -> None:
+    root, _writer = project
+    cached(root)
+    path = root / "alerts" / "m0.py"
+    # A rate of a sum: a finding of a scoped check (OAC204).
+    path.write_text(path.read_text().replace("sum(rate(x_0_total[5m]))", "x_0_total + rate(sum(x_0_total)[5m:])"))
+    mtime = path.stat().st_mtime_ns + 10**9
+    os.utime(path, ns=(mtime, mtime))
+    first = cached(root)
+    assert first == clean(root)
+    assert any("OAC204" in d for d in first[1])
+    assert cached(root) == first
+    assert incremental.last_run.rechecked == []
 
 
 def test_helper_edit_reloads_its_dependents(project: tuple[Path, Writer]) -> None:
