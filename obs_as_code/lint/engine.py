@@ -13,7 +13,7 @@ import pkgutil
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,9 @@ class Query:
     expr: str
     #: "alert", "record" or "panel".
     origin: str
-    site: Site | None
+    #: Where the expression is written, or a function finding it: locating an
+    #: expression in Python source costs an AST walk, paid only for diagnostics.
+    _site: Site | Callable[[], Site | None] | None
     fallback: SourceLocation
     rule: AlertRule | RecordingRule | None = None
     group: RuleGroup | None = None
@@ -69,6 +71,14 @@ class Query:
     dashboard: str = ""
     #: The panel belongs to one of the project's own dashboards.
     in_project: bool = False
+
+    @property
+    def site(self) -> Site | None:
+        """Where the expression is written (located on first use)."""
+        found = self._site
+        if callable(found):
+            found = self._site = found()
+        return found
 
     @property
     def what(self) -> str:
@@ -354,7 +364,7 @@ class LintContext:
             out: list[Query] = []
             for group, rule in self.rules():
                 origin = "alert" if isinstance(rule, AlertRule) else "record"
-                out.append(Query(rule.expr, origin, self.site(rule, "expr"), rule.location, rule, group))
+                out.append(Query(rule.expr, origin, partial(self.site, rule, "expr"), rule.location, rule, group))
             for dash in self.all_dashboards():
                 out.extend(dashboard_queries(dash))
             self._queries = out
