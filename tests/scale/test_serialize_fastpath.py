@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -50,3 +51,90 @@ def test_same_output_as_generic_dumper(value: Any) -> None:
 def test_shared_objects_still_anchor_like_pyyaml(value: dict[str, Any]) -> None:
     shared = [value, {"a": value, "b": [value, "x"]}, "tail"]
     assert serialize.dump_yaml(shared) == reference(shared)
+
+
+# --- the direct writer (serialize._fast_yaml) ----------------------------------------------
+
+_SPECIAL = st.sampled_from(list(" \t\n:#-?,[]{}&*!|>'\"%@`.~=<0123456789eEyYnN+_xo\u00e9\u2028\x85\ufeff\x7f\u00a0"))
+_TEXT = st.one_of(
+    st.text(_SPECIAL, max_size=8),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=6),
+    st.sampled_from(["yes", "No", "null", "~", "1e3", "0x1", "2020-01-01", "1:20", ".inf", "-.5", "<<", "=", "---", "...", "a\nb\n", "a\n", "\n", "x\n\n", "- a", "a: b", "k" * 130]),
+)
+_DATA = st.recursive(
+    st.one_of(_TEXT, st.integers(), st.floats(), st.booleans(), st.none()),
+    lambda c: st.one_of(st.lists(c, max_size=4), st.dictionaries(_TEXT, c, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=st.one_of(st.dictionaries(_TEXT, _DATA, min_size=1, max_size=4), st.lists(_DATA, min_size=1, max_size=4)))
+def test_direct_writer_writes_pyyaml_bytes_or_declines(value: Any) -> None:
+    fast = serialize._fast_yaml(value)
+    if fast is not None:
+        assert fast == serialize._dump_yaml_pyyaml(value)
+    assert serialize.dump_yaml(value) == reference(value)
+
+
+def test_direct_writer_takes_the_common_shapes() -> None:
+    # What rule files and configs hold: without this the property above could pass
+    # with a writer that always declines.
+    rule_file = {
+        "groups": [
+            {
+                "name": "api",
+                "interval": "1m",
+                "rules": [
+                    {
+                        "alert": "HighErrorRate",
+                        "expr": 'sum by (job) (rate(http_requests_total{code=~"5.."}[5m]))\n/ sum by (job) (rate(http_requests_total[5m])) > 0.05',
+                        "for": "10m",
+                        "labels": {"severity": "critical", "team": "platform", "on": "yes"},
+                        "annotations": {"summary": "{{ $labels.job }}: errors", "description": "it's 5% of\n{{ $value }}\n"},
+                    },
+                    {"record": "job:up:sum", "expr": "sum by (job) (up)", "labels": {}},
+                ],
+                "limit": 0,
+            }
+        ],
+        "empty": [],
+        "ratio": 0.999,
+        "big": 1e20,
+        "none": None,
+        "flag": False,
+    }
+    fast = serialize._fast_yaml(rule_file)
+    assert fast is not None
+    assert fast == reference(rule_file)
+    assert "'yes'" in fast and "|-\n" in fast and "- alert: HighErrorRate\n" in fast
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"tab": "a\tb"},  # libyaml double-quotes with an escape
+        {"kept": "a\n\n"},  # |+ and a document end marker
+        {"lead": "\nx"},  # needs an indentation indicator
+        {1: "int key"},
+        {"astral": "\U00010000"},
+        [{"k": "v"}] * 2,  # one object twice: anchor and alias
+    ],
+)
+def test_direct_writer_declines_what_it_does_not_write_exactly(value: Any) -> None:
+    assert serialize._fast_yaml(value) is None
+    assert serialize.dump_yaml(value) == reference(value)
+
+
+def test_shipped_build_yaml_goes_through_the_direct_writer() -> None:
+    from pathlib import Path
+
+    from obs_as_code.pipeline import compile_project
+
+    compiled = compile_project(Path(__file__).resolve().parents[2])
+    yamls = [a for a in compiled.artifacts if a.format == "yaml"]
+    assert yamls
+    for artifact in yamls:
+        fast = serialize._fast_yaml(artifact.data)
+        assert fast is not None, artifact.path
+        assert fast == serialize._dump_yaml_pyyaml(artifact.data), artifact.path
