@@ -1,4 +1,7 @@
-"""Serialize artifacts in several processes (``oac build --jobs N``).
+"""Use several cores in one build (``oac build --jobs N``).
+
+Checks run in a forked child while this process renders (:func:`in_child`), and
+serialization can be spread over a pool (:func:`serialize_all`).
 
 Serialization is the largest single stage of a big build and each artifact is
 independent, so forked workers (which inherit the rendered data, nothing is
@@ -12,7 +15,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+import pickle
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from obs_as_code.artifacts import Artifact
 
@@ -20,6 +25,49 @@ from obs_as_code.artifacts import Artifact
 MIN_ARTIFACTS = 16
 
 _WORK: Sequence[Artifact] = ()
+
+T = TypeVar("T")
+
+
+def can_fork() -> bool:
+    """True where a forked child inherits this process's state cheaply and safely."""
+    return hasattr(os, "fork") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def in_child(fn: Callable[[], T]) -> Callable[[], T]:
+    """Start ``fn()`` in a forked child; the returned function waits for its value.
+
+    The child inherits the loaded project (nothing is pickled on the way in); only
+    the result comes back, pickled through a pipe. Should the child fail in any way,
+    the wait runs ``fn()`` here instead, so the caller sees the same result or the
+    same exception as without a child. Without ``fork`` it just calls ``fn()``.
+    """
+    if not can_fork():
+        return fn
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller's code
+        code = 1
+        try:
+            os.close(read_end)
+            payload = pickle.dumps(fn(), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+            code = 0
+        finally:
+            os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
+    os.close(write_end)
+
+    def wait() -> T:
+        with os.fdopen(read_end, "rb") as source:
+            payload = source.read()
+        _pid, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) == 0 and payload:
+            value: T = pickle.loads(payload)
+            return value
+        return fn()
+
+    return wait
 
 
 def _content(index: int) -> bytes:

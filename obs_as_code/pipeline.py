@@ -135,9 +135,12 @@ def _compile_project(root: Path, *, lint_checks: bool, jobs: int) -> Compiled:
     try:
         project, diagnostics = load(root)
         diagnostics += generate(project)
-        if lint_checks:
-            diagnostics += lint(project)
-        artifacts, found = render(project, tolerant=has_errors(diagnostics))
+        if lint_checks and jobs > 1 and parallel_lint():
+            artifacts, found = _lint_beside_render(project, diagnostics)
+        else:
+            if lint_checks:
+                diagnostics += lint(project)
+            artifacts, found = render(project, tolerant=has_errors(diagnostics))
         diagnostics += found
     finally:
         project_root.reset(token)
@@ -146,6 +149,39 @@ def _compile_project(root: Path, *, lint_checks: bool, jobs: int) -> Compiled:
 
         serialize_all(artifacts, jobs)
     return Compiled(project, with_manifest(artifacts), ordered(diagnostics))
+
+
+def parallel_lint() -> bool:
+    """Whether checks can run in a child process beside rendering."""
+    from obs_as_code.parallel import can_fork
+
+    return can_fork()
+
+
+def _lint_beside_render(project: Project, diagnostics: list[Diagnostic]) -> tuple[list[Artifact], list[Diagnostic]]:
+    """Lint in a forked child while this process renders; the same artifacts and
+    findings as :func:`lint` then :func:`render`, appended to ``diagnostics``.
+
+    Rendering cannot wait to learn whether the checks found errors (that decides
+    whether a renderer tripping over bad input is tolerated), so a renderer's
+    exception is held until the checks are in, then raised or dropped as the
+    sequential path would.
+    """
+    from obs_as_code.parallel import in_child
+
+    pending = in_child(lambda: lint(project))
+    try:
+        result: tuple[list[Artifact], list[Diagnostic]] | None = render(project)
+        failure: Exception | None = None
+    except Exception as exc:  # decided below, once the checks are in
+        result, failure = None, exc
+    diagnostics += pending()
+    if result is None:
+        if not has_errors(diagnostics):
+            assert failure is not None
+            raise failure
+        result = render(project, tolerant=True)
+    return result
 
 
 @dataclass
