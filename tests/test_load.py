@@ -3,6 +3,9 @@
 import sys
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from obs_as_code.model import AlertRule, RuleGroup
 from obs_as_code.pipeline import load
 from tests.oac_testing import ProjectFactory
@@ -116,3 +119,73 @@ def test_discovers_nested_modules_in_order(make_project: ProjectFactory) -> None
     project, _ = load(root)
     assert [m.path for m in project.modules] == ["alerts/b.py", "alerts/team/a.py"]
     assert isinstance(project.root, Path)
+
+
+# --- where module-level names are assigned (text scan vs syntax tree) ---------------------
+
+_NAMES = ["board", "dashboard_1", "x", "rules"]
+_LINES = st.sampled_from(
+    [
+        "board = {'a': 1}",
+        "board: dict[str, int] = {}",
+        "x = board = [1]",
+        "dashboard_1 = dict(\n    title='t',\n)",
+        "rules = [\n  1,\n]",
+        "board == 1",
+        "board += [2]",
+        "if True:\n    board = 3",
+        '"""doc\nboard = 4\n"""',
+        "def f(board=1):\n    return board",
+        "x, board = 1, 2",
+        "import os",
+        "# board = 5",
+        "print(board) if False else None",
+        "rules: list[int] = [\n]",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINES, max_size=8))
+def test_scanned_assignment_lines_agree_with_the_syntax_tree(lines: list[str]) -> None:
+    import ast
+
+    from obs_as_code.load import _scanned_location
+
+    text = "\n".join(lines) + "\n"
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return
+    expected: dict[str, tuple[int, int]] = {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        for t in targets:
+            if isinstance(t, ast.Name):
+                expected.setdefault(t.id, (t.lineno, t.col_offset + 1))
+    for name in _NAMES:
+        found = _scanned_location(text, name)
+        if found is not None:  # None: the caller asks the syntax tree
+            assert (found.line, found.col) == expected.get(name), (name, text)
+
+
+def test_scanned_assignment_lines_of_every_shipped_module() -> None:
+    # Every module-level assignment of the shipped project is found by the scan
+    # at exactly the place the syntax tree gives (not left to the fallback).
+    import ast
+
+    from obs_as_code.load import _scanned_location
+
+    root = Path(__file__).resolve().parents[1]
+    checked = 0
+    for path in sorted(root.glob("[a-z]*/**/*.py")):
+        if ".venv" in path.parts or "obs_as_code" in path.parts or "tests" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for node in ast.parse(text).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                t = node.targets[0]
+                found = _scanned_location(text, t.id)
+                assert found is not None and (found.line, found.col) == (t.lineno, t.col_offset + 1), (path, t.id)
+                checked += 1
+    assert checked > 50
