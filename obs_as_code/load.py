@@ -49,8 +49,20 @@ class Project:
     definitions: list[Definition] = field(default_factory=list)
 
     def all(self, kind: type[T]) -> list[T]:
-        """Every definition of ``kind`` in module order."""
-        return [d for d in self.definitions if isinstance(d, kind)]
+        """Every definition of ``kind`` in module order (a new list each call)."""
+        # Checks ask for the same kinds hundreds of times (once per SLO, say), and
+        # each scan of a large project's definitions cost ~1 ms. The index is
+        # remembered with the list it was built from and its length: generators
+        # only append, and replacing the list starts a new index.
+        definitions = self.definitions
+        index: tuple[list[Definition], int, dict[type, list[Any]]] | None = self.__dict__.get("_kinds")
+        if index is None or index[0] is not definitions or index[1] != len(definitions):
+            index = (definitions, len(definitions), {})
+            self.__dict__["_kinds"] = index
+        found = index[2].get(kind)
+        if found is None:
+            found = index[2][kind] = [d for d in definitions if isinstance(d, kind)]
+        return list(found)
 
 
 def _user_frames(tb: Any, root: str) -> list[traceback.FrameSummary]:

@@ -189,3 +189,19 @@ def test_scanned_assignment_lines_of_every_shipped_module() -> None:
                 assert found is not None and (found.line, found.col) == (t.lineno, t.col_offset + 1), (path, t.id)
                 checked += 1
     assert checked > 50
+
+
+def test_project_all_sees_definitions_added_or_replaced_after_a_query(tmp_path: Path) -> None:
+    from obs_as_code.load import Project
+
+    a = RuleGroup(name="a", rules=[AlertRule(name="A", expr="up == 0")])
+    b = RuleGroup(name="b", rules=[AlertRule(name="B", expr="up == 0")])
+    project = Project(root=tmp_path, definitions=[a])
+    assert project.all(RuleGroup) == [a]
+    project.definitions.append(b)  # what generators do
+    assert project.all(RuleGroup) == [a, b]
+    project.all(RuleGroup).clear()  # callers get their own list
+    assert project.all(RuleGroup) == [a, b]
+    project.definitions = [b]
+    assert project.all(RuleGroup) == [b]
+    assert project.all(AlertRule) == []
