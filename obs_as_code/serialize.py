@@ -9,6 +9,7 @@ as literal blocks when that round-trips exactly, double-quoted otherwise.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -288,8 +289,69 @@ def _dump_yaml_pyyaml(data: Any) -> str:
 
 
 def dump_json(data: Any) -> str:
-    """JSON text of ``data``: sorted keys, two-space indent, trailing newline."""
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """JSON text of ``data``: sorted keys, two-space indent, trailing newline.
+
+    JSON has no NaN or infinity (Grafana rejects ``NaN``), so non-finite floats
+    are written as ``null``.
+    """
+    fast = _fast_json(data)
+    if fast is not None:
+        return fast
+    try:
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError as exc:
+        if "JSON compliant" not in str(exc):
+            raise
+        return json.dumps(_finite(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinities replaced by None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+#: A number orjson writes differently from ``json`` (which uses ``repr``): an
+#: exponent, or a small fraction ``repr`` would write with one. Only number tokens
+#: follow a line's indentation or ``": "`` unquoted; a string holding such text
+#: merely sends the document the slow way.
+_JSON_ODD_NUMBER = re.compile(rb"(?m)(?:^[ ]*|: )-?(?:[0-9][0-9.]*[eE]|0\.0000)")
+_ORJSON_OPTIONS = 0
+
+
+def _fast_json(data: Any) -> str | None:
+    """``json.dumps`` output written by orjson (an order of magnitude faster on
+    dashboards), or None when the bytes could differ from ``json.dumps``: numbers
+    with exponents, keys that are not strings, subclasses, dataclasses, integers
+    beyond 64 bits. (Non-finite floats become ``null`` either way.)"""
+    if _orjson is None:
+        return None
+    try:
+        raw: bytes = _orjson.dumps(data, option=_ORJSON_OPTIONS)
+    except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
+        return None
+    if _JSON_ODD_NUMBER.search(raw):
+        return None
+    return raw.decode("utf-8") + "\n"
+
+
+try:  # an optional speed-up: the output is the same without it
+    import orjson as _orjson
+
+    _ORJSON_OPTIONS = (
+        _orjson.OPT_INDENT_2
+        | _orjson.OPT_SORT_KEYS
+        | _orjson.OPT_PASSTHROUGH_DATACLASS
+        | _orjson.OPT_PASSTHROUGH_DATETIME
+        | _orjson.OPT_PASSTHROUGH_SUBCLASS
+    )
+except ImportError:  # pragma: no cover - orjson is a dependency
+    _orjson = None  # type: ignore[assignment]
 
 
 def load_yaml(text: str) -> Any:

@@ -138,3 +138,56 @@ def test_shipped_build_yaml_goes_through_the_direct_writer() -> None:
         fast = serialize._fast_yaml(artifact.data)
         assert fast is not None, artifact.path
         assert fast == serialize._dump_yaml_pyyaml(artifact.data), artifact.path
+
+
+# --- JSON through orjson (serialize._fast_json) ---------------------------------------------
+
+_JSON_KEYS = st.one_of(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=5), st.sampled_from(["a", "b", "1"]))
+_JSON = st.recursive(
+    st.one_of(st.text(max_size=8), st.integers(), st.floats(), st.booleans(), st.none(), st.sampled_from(["x: 0.00001", "1e5", ": 1e5", "null"])),
+    lambda c: st.one_of(st.lists(c, max_size=4), st.dictionaries(_JSON_KEYS, c, max_size=4)),
+    max_leaves=15,
+)
+
+
+def _json_reference(value: Any) -> str:
+    import json
+
+    return json.dumps(serialize._finite(value), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_JSON)
+def test_json_writer_writes_json_dumps_bytes(value: Any) -> None:
+    fast = serialize._fast_json(value)
+    if fast is not None:
+        assert fast == _json_reference(value)
+    assert serialize.dump_json(value) == _json_reference(value)
+
+
+@pytest.mark.parametrize("value", [{"small": 1e-05}, {"big": 1e16}, {"e": [-5.960464477539063e-08]}, {1: "int key"}, {"big int": 2**70}])
+def test_json_writer_declines_numbers_and_keys_orjson_writes_differently(value: Any) -> None:
+    assert serialize._fast_json(value) is None
+    assert serialize.dump_json(value) == _json_reference(value)
+
+
+def test_json_has_no_nan() -> None:
+    # JSON has no NaN or infinity; Grafana rejects them. Both writers say null.
+    value = {"a": float("nan"), "b": [float("inf"), 1.5], "c": {"d": float("-inf")}}
+    expected = '{\n  "a": null,\n  "b": [\n    null,\n    1.5\n  ],\n  "c": {\n    "d": null\n  }\n}\n'
+    assert serialize.dump_json(value) == expected
+    assert serialize.dump_json({**value, "e": 1e-9}).startswith('{\n  "a": null')  # the json fallback
+
+
+def test_shipped_dashboards_go_through_the_json_writer() -> None:
+    from pathlib import Path
+
+    from obs_as_code.pipeline import compile_project
+
+    compiled = compile_project(Path(__file__).resolve().parents[2])
+    jsons = [a for a in compiled.artifacts if a.format == "json"]
+    assert len(jsons) > 5
+    for artifact in jsons:
+        fast = serialize._fast_json(artifact.data)
+        assert fast is not None, artifact.path
+        assert fast == _json_reference(artifact.data), artifact.path
