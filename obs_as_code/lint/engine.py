@@ -13,7 +13,7 @@ import pkgutil
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -401,29 +401,49 @@ def _seconds(value: Any) -> float | None:
         return None
 
 
-_GRAFANA_RANGE = re.compile(r"\[\s*\$\{?__(?:rate_interval|interval|range|range_s|range_ms)\}?\s*(:[^\]]*)?\]")
-_GRAFANA_VAR_RANGE = re.compile(r"\[\s*\$\{?\w+\}?\s*(:[^\]]*)?\]")
-_GRAFANA_VAR = re.compile(r"\$\{[^}]*\}|\$__\w+|\[\[\w+\]\]|\$\w+")
-_GRAFANA_LABEL_LIST = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^()]*\)")
-_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
+#: A Grafana template variable: ``$name``, ``${name}``, ``${name:format}``,
+#: ``[[name]]``, ``[[name:format]]`` (``$__rate_interval`` and friends included).
+_GRAFANA_VAR = re.compile(r"\$\{[^}]*\}|\[\[\w+(?::[^\]]*)?\]\]|\$\w+")
+_VAR = _GRAFANA_VAR.pattern
+#: One pass over a query finds, leftmost first: string literals (kept as they are),
+#: by/on/... label lists (variables become a label name), range and subquery
+#: brackets holding a variable (it becomes a duration), ``offset $var`` (a duration)
+#: and any other variable (a number).
+_GRAFANA_TOKEN = re.compile(
+    r"""(?P<quoted>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)"""
+    r"|(?P<labels>\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^()]*\))"
+    rf"|(?P<range>\[\s*(?:{_VAR}|[\w.]+)?\s*(?::\s*(?:{_VAR}|[\w.]+)?\s*)?\])"
+    rf"|(?P<offset>\boffset\s+-?\s*)(?:{_VAR})"
+    rf"|(?P<var>{_VAR})"
+)
 
 
+def _grafana_token(m: re.Match[str]) -> str:
+    kind = m.lastgroup
+    if kind == "var":
+        return "1"
+    if kind == "offset":
+        return m.group("offset") + "5m"
+    text = m.group()
+    if kind == "labels":
+        return _GRAFANA_VAR.sub("grafana_var", text) if "$" in text or "[[" in text else text
+    if kind == "range":
+        return _GRAFANA_VAR.sub("5m", text[1:-1]).join("[]") if "$" in text or "[[" in text else text
+    return text  # a string literal: variables inside are already valid PromQL
+
+
+@lru_cache(maxsize=1 << 16)
 def grafana_expr(expr: str) -> str:
-    """A Grafana query with its template variables replaced so that it parses:
-    ranges become ``[5m]``, variables inside strings stay, others become ``1``."""
+    """A Grafana query with its template variables replaced so that it parses, the
+    one preparation every check uses (OAC2xx through :meth:`LintContext.parse_query`,
+    OAC301/302 on the rendered dashboards): variables in range and subquery
+    brackets or after ``offset`` become ``5m``, in ``by``/``on``/... label lists the
+    label ``grafana_var``, inside string literals (label matchers) they stay, and
+    elsewhere they become ``1``. Cached: dashboards repeat queries, and several
+    checks prepare the same one."""
     if "$" not in expr and "[[" not in expr:
         return expr
-    text = _GRAFANA_LABEL_LIST.sub(lambda m: _GRAFANA_VAR.sub("grafana_var", m.group()), expr)
-    text = _GRAFANA_RANGE.sub(lambda m: "[5m" + (m.group(1) or "") + "]", text)
-    text = _GRAFANA_VAR_RANGE.sub(lambda m: "[5m" + (m.group(1) or "") + "]", text)
-    out: list[str] = []
-    pos = 0
-    for m in _QUOTED.finditer(text):
-        out.append(_GRAFANA_VAR.sub("1", text[pos : m.start()]))
-        out.append(m.group())
-        pos = m.end()
-    out.append(_GRAFANA_VAR.sub("1", text[pos:]))
-    return "".join(out)
+    return _GRAFANA_TOKEN.sub(_grafana_token, expr)
 
 
 def dashboard_queries(dash: DashboardSource) -> Iterator[Query]:

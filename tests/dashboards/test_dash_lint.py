@@ -144,3 +144,15 @@ def test_every_dashboard_check_has_docs() -> None:
     for code in [*codes, "OAC308", "OAC309", "OAC903"]:
         text = (REPO / "docs" / "lint" / f"{code}.md").read_text()
         assert "Bad" in text and "Good" in text, code
+
+
+def test_variable_in_a_label_list_is_valid_promql_for_every_check(project: Callable[..., Compiled]) -> None:
+    # OAC302 used its own preparation, which turned ``by ($label)`` into ``by (1)``
+    # and reported a syntax error the PromQL checks did not see; one preparation now.
+    compiled = project({"dashboards/case.py": HEAD + '''board = k.dashboard("Grouped", [
+    k.timeseries("By", k.prom('sum by ($label) (rate(x_total[$__rate_interval]))'), unit=k.SHORT),
+    k.timeseries("Broken", k.prom('sum by ($label) (rate(x_total[$__rate_interval])'), unit=k.SHORT),
+], variables=[k.datasource_var(), k.custom_var("label", ["job", "instance"])])
+'''})
+    found = _findings(compiled, "OAC302")
+    assert len(found) == 1 and "'Broken'" in found[0], found
