@@ -386,11 +386,12 @@ class LintContext:
         if not self._project_dashboards:
             self._project_dashboards = True
             from obs_as_code.lint.files import project_dashboards
+            from obs_as_code.model.dashboard import DashboardDef
 
-            project = self.project
-            if self.scope is not None:
-                project = Project(root=project.root, modules=[], definitions=list(self.scope))
-            self.dashboards.extend(project_dashboards(project))
+            # The scope's dashboards as the whole project's build renders them
+            # (rendered once per build, whatever the scope).
+            scoped = None if self.scope is None else [d for d in self.scope if isinstance(d, DashboardDef)]
+            self.dashboards.extend(project_dashboards(self.project, scoped))
         return self.dashboards
 
 

@@ -12,7 +12,7 @@ targets are found in ``panels``, in panels nested in rows and in the legacy
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -340,11 +340,17 @@ def read_dashboard_file(path: Path, display: str | None = None) -> tuple[Dashboa
     return dash, []
 
 
-def project_dashboards(project: Project) -> list[DashboardSource]:
-    """The project's dashboards as JSON, rendered by the dashboard layer (a
-    dashboard it cannot render is taken from ``DashboardDef.source`` when that is
-    a plain dict)."""
-    from obs_as_code.dashboards import render_dashboard
+def project_dashboards(project: Project, definitions: Sequence[DashboardDef] | None = None) -> list[DashboardSource]:
+    """The project's dashboards (or ``definitions``, some of them) as JSON, as the
+    build renders them (:func:`obs_as_code.dashboards.project.render_project`:
+    rendered once per build, shared with the OAC3xx checks and the Grafana
+    renderer). A dashboard that cannot be rendered is taken from
+    ``DashboardDef.source`` when that is a plain dict."""
+    from obs_as_code.dashboards.project import render_project
+
+    if definitions is not None and not definitions:
+        return []  # nothing to render (a scope without dashboards)
+    renders = render_project(project)
 
     out: list[DashboardSource] = []
     # str(root / file) per file, not per target: building a Path for each of tens
@@ -357,14 +363,14 @@ def project_dashboards(project: Project) -> list[DashboardSource]:
             hit = paths[file] = str(project.root / file)
         return hit
 
-    for d in project.all(DashboardDef):
+    for d in project.all(DashboardDef) if definitions is None else definitions:
         data: Any = None
-        source_map: dict[Any, SourceLocation] = {}
-        try:
-            rendered = render_dashboard(d)
-            data, source_map = rendered.json, dict(rendered.source_map)
-        except Exception:  # reported by the dashboard layer's own checks (OAC309)
-            data = None
+        source_map: Mapping[Any, SourceLocation] = {}
+        rendered = renders.of(d)
+        if rendered is None and definitions is not None:
+            rendered = _render_alone(project, d)  # not one of the project's own
+        if rendered is not None:  # else reported by the dashboard layer (OAC309)
+            data, source_map = rendered.json, rendered.source_map
         if data is None and isinstance(d.source, dict):
             data = d.source
         if not isinstance(data, dict):
@@ -382,6 +388,16 @@ def project_dashboards(project: Project) -> list[DashboardSource]:
                     break
         out.append(dash)
     return out
+
+
+def _render_alone(project: Project, d: DashboardDef) -> Any:
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.datasource import Datasource
+
+    try:
+        return render_dashboard(d, datasources=project.all(Datasource), root=project.root)
+    except Exception:  # a user's builder may raise anything; OAC309 reports it
+        return None
 
 
 def is_dashboard(path: Path) -> bool:

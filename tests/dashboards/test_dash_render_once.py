@@ -1,0 +1,55 @@
+"""A build renders each dashboard once: the Grafana renderer, the OAC3xx checks,
+the PromQL checks over panel queries and OAC506 share that rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from obs_as_code.dashboards import render as render_module
+from obs_as_code.pipeline import Compiled
+
+HEAD = "from obs_as_code.dashboards import kit as k\n\n"
+
+BOARDS = {
+    f"dashboards/d{i}.py": HEAD
+    + f'''board = k.dashboard("Board {i}", [
+    k.timeseries("Requests", k.prom(k.rate("opencode_http_requests_total", 'service="s{i}"', by=["status"])), unit=k.REQPS),
+    k.timeseries("Recorded", k.prom('sum(job:undefined_{i}:rate5m{{job=~"$job"}})'), unit=k.SHORT),
+], variables=[k.datasource_var(), k.query_var("job", "label_values(up, job)")])
+'''
+    for i in range(3)
+}
+
+
+def test_each_dashboard_is_rendered_once_per_build(project: Callable[..., Compiled], monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = render_module.render_dashboard
+
+    def counting(d: Any, **kwargs: Any) -> Any:
+        calls.append(d.module)
+        return real(d, **kwargs)
+
+    import obs_as_code.dashboards as package
+    import obs_as_code.dashboards.project as project_module
+
+    # Every name it is imported under (modules that import it lazily read the package's).
+    for module in (render_module, package, project_module):
+        monkeypatch.setattr(module, "render_dashboard", counting)
+    compiled = project(BOARDS)
+    assert sorted(calls) == sorted(BOARDS)
+    assert len([a for a in compiled.artifacts if a.path.startswith("grafana/dashboards/")]) == 3
+    # OAC506 still reads the kit dashboards (through the shared rendering), at the panel's line.
+    found = sorted((d.location.file, d.location.line, d.message.split("recording rule ")[1].split(",")[0])
+                   for d in compiled.diagnostics if d.code == "OAC506")
+    assert found == [(f"dashboards/d{i}.py", 5, f"job:undefined_{i}:rate5m") for i in range(3)]
+
+
+def test_a_dashboard_without_recording_rules_gives_no_oac506(project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/d.py": HEAD + '''board = k.dashboard("Plain", [
+    k.timeseries("Requests", k.prom(k.rate("x_total", 'a="b:c"', by=["status"])), unit=k.REQPS),
+], variables=[k.datasource_var()])
+'''})
+    assert [d for d in compiled.diagnostics if d.code == "OAC506"] == []
