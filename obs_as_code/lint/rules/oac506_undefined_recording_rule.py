@@ -31,18 +31,22 @@ def dashboard_exprs(data: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
             yield from dashboard_exprs(value, (*path, i))
 
 
-def _dashboard_json(ctx: LintContext, d: DashboardDef) -> tuple[Any, Mapping[Path_, SourceLocation]]:
+def _renders(ctx: LintContext) -> Any:
+    """The build's rendering of the project's dashboards (once per build, shared
+    with the OAC3xx checks and the Grafana renderer), or None without the
+    dashboard layer, which is optional: then only dict dashboards are read."""
+    try:
+        module = importlib.import_module("obs_as_code.dashboards.project")
+        return module.render_project(ctx.project)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _dashboard_json(renders: Any, d: DashboardDef) -> tuple[Any, Mapping[Path_, SourceLocation]]:
     if isinstance(d.source, dict):
         return d.source, {}
-    try:  # the dashboard layer is optional: without it only dict dashboards are read
-        module = importlib.import_module("obs_as_code.dashboards.project")
-        render_project = module.render_project
-    except (ImportError, AttributeError):
-        return None, {}
-    # The build's own rendering (once per build, shared with the OAC3xx checks and
-    # the Grafana renderer); an unrenderable dashboard is reported by those checks.
-    rendered = render_project(ctx.project).of(d)
-    if rendered is None:
+    rendered = renders.of(d) if renders is not None else None
+    if rendered is None:  # an unrenderable dashboard is reported by the OAC3xx checks
         return None, {}
     return rendered.json, rendered.source_map
 
@@ -83,8 +87,10 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 f"{rule.kind} {rule.name} uses recording rule {name}, which no rule group defines",
                 hint="define it in a RuleGroup (or let the SLO that records it generate it), or fix the name",
             )
-    for d in ctx.project.all(DashboardDef):
-        data, smap = _dashboard_json(ctx, d)
+    boards = ctx.project.all(DashboardDef)
+    renders = _renders(ctx) if any(not isinstance(d.source, dict) for d in boards) else None
+    for d in boards:
+        data, smap = _dashboard_json(renders, d)
         if data is None or not _may_use_recording_rule(data, defined):
             continue
         for path, expr in dashboard_exprs(data):
