@@ -42,26 +42,29 @@ def _renders(ctx: LintContext) -> Any:
         return None
 
 
-def _dashboard_json(renders: Any, d: DashboardDef) -> tuple[Any, Mapping[Path_, SourceLocation]]:
+def _dashboard_json(renders: Any, d: DashboardDef) -> tuple[Any, Mapping[Path_, SourceLocation], str | None]:
+    """``(data, source map, JSON text or None)`` of a dashboard: a dict source as
+    written, any other as the build rendered it (with the rendering's text)."""
     if isinstance(d.source, dict):
-        return d.source, {}
+        return d.source, {}, None
     rendered = renders.of(d) if renders is not None else None
     if rendered is None:  # an unrenderable dashboard is reported by the OAC3xx checks
-        return None, {}
-    return rendered.json, rendered.source_map
+        return None, {}, None
+    return rendered.json, rendered.source_map, rendered.text
 
 
 _EXPR_TEXT = re.compile(r'"expr": ("(?:[^"\\]|\\.)*")')
 
 
-def _may_use_recording_rule(data: Any, defined: set[str]) -> bool:
-    """Whether any ``expr`` in ``data`` names an undefined recording rule: one
-    C-speed dump finds the expressions, so the walk that locates them (a tenth of
-    a second per hundred dashboards) runs only for dashboards with a finding."""
-    try:
-        text = json.dumps(data, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return True  # not plain JSON data: let the walk decide
+def _may_use_recording_rule(data: Any, text: str | None, defined: set[str]) -> bool:
+    """Whether any ``expr`` in ``data`` names an undefined recording rule: the
+    JSON text (``text``, else one C-speed dump) shows the expressions, so the walk
+    that locates them runs only for dashboards with a finding."""
+    if text is None:
+        try:
+            text = json.dumps(data, ensure_ascii=False)
+        except (TypeError, ValueError):
+            return True  # not plain JSON data: let the walk decide
     for m in _EXPR_TEXT.finditer(text):
         value = m.group(1)
         if ":" in value and recorded_names(json.loads(value)) - defined:
@@ -90,8 +93,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     boards = ctx.project.all(DashboardDef)
     renders = _renders(ctx) if any(not isinstance(d.source, dict) for d in boards) else None
     for d in boards:
-        data, smap = _dashboard_json(renders, d)
-        if data is None or not _may_use_recording_rule(data, defined):
+        data, smap, text = _dashboard_json(renders, d)
+        if data is None or not _may_use_recording_rule(data, text, defined):
             continue
         for path, expr in dashboard_exprs(data):
             for name in sorted(recorded_names(expr) - defined):
