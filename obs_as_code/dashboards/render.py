@@ -66,6 +66,9 @@ class RenderedDashboard:
     folder: str
     source_map: dict[DataPath, SourceLocation] = field(default_factory=dict)
     definition: DashboardDef | None = None
+    #: Views of ``json`` that several checks read (their targets ...), made once
+    #: by whoever needs them first; ``json`` must not change afterwards.
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def title(self) -> str:

@@ -94,8 +94,16 @@ def _datasource_type(ref: Any, ds_vars: dict[str, str]) -> str | None:
     return None
 
 
-def targets(board: RenderedDashboard) -> Iterator[Target]:
-    """Every target of every panel, with its query language."""
+def targets(board: RenderedDashboard) -> list[Target]:
+    """Every target of every panel, with its query language (found once per
+    dashboard: several checks read them)."""
+    found: list[Target] | None = board.derived.get("targets")
+    if found is None:
+        found = board.derived["targets"] = list(_targets(board))
+    return found
+
+
+def _targets(board: RenderedDashboard) -> Iterator[Target]:
     ds_vars = datasource_variables(board)
     for path, panel in iter_panels(board.json.get("panels")):
         panel_kind: str | None = None
