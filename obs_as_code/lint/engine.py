@@ -458,8 +458,12 @@ def dashboard_queries(dash: DashboardSource) -> Iterator[Query]:
 
 _MATCHER_VALUE = re.compile(
     # Strings as "unrolled loops" ("[^"\\]*(?:\\.[^"\\]*)*"): much faster than an
-    # alternation per character on long expressions.
-    r"""([A-Za-z_][A-Za-z0-9_]*)(\s*(?:=~|!~|!=|=)\s*)("[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'|`[^`]*`)"""
+    # alternation per character on long expressions. A label starts where no letter
+    # or underscore precedes it and takes its whole run (possessive): without that
+    # every long metric name was retried from each of its characters, each try
+    # backtracking through the rest (a matcher can only follow the whole run, so
+    # the matches are the same).
+    r"""(?<![A-Za-z_])([A-Za-z_][A-Za-z0-9_]*+)(\s*(?:=~|!~|!=|=)\s*)("[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'|`[^`]*`)"""
 )
 
 
