@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from obs_as_code import names
+from obs_as_code import names, serialize
 from obs_as_code.dashboards.kit import location_of
 from obs_as_code.dashboards.migrate import migrate_rows, needs_migration
 from obs_as_code.model.dashboard import DashboardDef
@@ -76,11 +76,19 @@ class RenderedDashboard:
 
     @cached_property
     def text(self) -> str:
-        """``json`` as compact JSON text (non-ASCII kept), made once: checks that
-        look for strings anywhere in a dashboard (variables, recording rules)
-        search it at C speed instead of walking the tree, and walk only on a hit.
-        ``json`` must not change once this has been read."""
-        return json.dumps(self.json, ensure_ascii=False)
+        """The output file's text (``serialize.dump_json`` of ``json``), made once:
+        checks that look for strings anywhere in a dashboard (variables, recording
+        rules) search it instead of walking the tree, and walk only on a hit; the
+        Grafana renderer then writes it as is (:attr:`made_text`) rather than
+        serializing again. ``json`` must not change once this has been read."""
+        return serialize.dump_json(self.json)
+
+    @property
+    def made_text(self) -> str | None:
+        """:attr:`text` if something has already made it, else None (so that a
+        build serializing in several processes still does it there)."""
+        made = self.__dict__.get("text")
+        return made if isinstance(made, str) else None
 
     @property
     def path(self) -> str:

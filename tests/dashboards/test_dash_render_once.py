@@ -53,3 +53,19 @@ def test_a_dashboard_without_recording_rules_gives_no_oac506(project: Callable[.
 ], variables=[k.datasource_var()])
 '''})
     assert [d for d in compiled.diagnostics if d.code == "OAC506"] == []
+
+
+def test_text_the_checks_read_is_the_file_written(project: Callable[..., Compiled]) -> None:
+    from obs_as_code.serialize import dump_json
+
+    compiled = project(BOARDS)
+    boards = [a for a in compiled.artifacts if a.path.startswith("grafana/dashboards/")]
+    assert len(boards) == 3
+    for a in boards:
+        assert a._content is not None  # made during lint (OAC306/OAC506), not again
+        assert a._content == dump_json(a.data).encode("utf-8")
+    unlinted = project(BOARDS, lint=False)
+    for a in unlinted.artifacts:
+        if a.path.startswith("grafana/dashboards/"):
+            assert a._content is None  # serialized later (in worker processes with --jobs)
+            assert a.content == dump_json(a.data).encode("utf-8")
