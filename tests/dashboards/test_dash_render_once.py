@@ -75,3 +75,13 @@ def test_text_the_checks_read_is_the_file_written(project: Callable[..., Compile
     made, _diags = render(fresh)
     assert all(r.made_text is None for r in render_project(fresh).dashboards)
     assert [a._content for a in made if a.path.startswith("grafana/dashboards/")] == [None] * 3
+
+
+def test_identical_modules_keep_their_own_panel_locations(project: Callable[..., Compiled]) -> None:
+    # Call-site locations are cached per code object; two files with the same text
+    # have equal code objects, and each must still point at its own file.
+    same = HEAD + 'board = k.dashboard("Same", [k.timeseries("Up", k.prom("sum(up)"), unit=k.SHORT)], variables=[k.datasource_var()])\n'
+    compiled = project({"dashboards/a.py": same, "dashboards/b.py": same})
+    boards = sorted((a for a in compiled.artifacts if a.path.startswith("grafana/dashboards/")), key=lambda a: a.path)
+    assert [a.source_map[("panels", 0)].file for a in boards] == ["dashboards/a.py", "dashboards/b.py"]
+    assert [a.source_map[("panels", 0, "targets", 0)].file for a in boards] == ["dashboards/a.py", "dashboards/b.py"]
