@@ -419,6 +419,12 @@ _GRAFANA_TOKEN = re.compile(
 )
 
 
+#: Range brackets of Grafana's built-in interval variables, as panels write them.
+_RANGE_BUILTINS = ("[$__rate_interval]", "[$__interval]", "[$__range]", "[${__rate_interval}]", "[${__interval}]", "[${__range}]")
+_LABEL_LIST = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^()]*\)")
+_STRING_LITERAL = re.compile(r""""[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'|`[^`]*`""")
+
+
 def _grafana_token(m: re.Match[str]) -> str:
     kind = m.lastgroup
     if kind == "var":
@@ -444,6 +450,19 @@ def grafana_expr(expr: str) -> str:
     checks prepare the same one."""
     if "$" not in expr and "[[" not in expr:
         return expr
+    if "[$__" in expr and "[[" not in expr:
+        # Most panel queries use variables only as ``[$__rate_interval]`` and the
+        # like: plain replacements give what the token pass gives, provided no
+        # string literal (kept as written) or label list holds a variable.
+        fast = expr
+        for token in _RANGE_BUILTINS:
+            fast = fast.replace(token, "[5m]")
+        if (
+            "$" not in fast
+            and not any("$" in m.group() for m in _STRING_LITERAL.finditer(expr))
+            and not any("$" in m.group() for m in _LABEL_LIST.finditer(expr))
+        ):
+            return fast
     return _GRAFANA_TOKEN.sub(_grafana_token, expr)
 
 

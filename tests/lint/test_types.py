@@ -121,3 +121,16 @@ def test_shape_matches_the_unanchored_matcher_pattern(text: str) -> None:
 
     expected = _UNANCHORED_MATCHER.sub(sub, text) if "=" in text else text
     assert shape(text) == expected
+
+
+_PIECES = ["[$__rate_interval]", "[$__range]", "[${__interval}]", '"', "'", "`", "\\", "$x", "by (", ")", "(",
+           "[[w]]", "rate(x", "{a=", "}", " offset ", "[5m:", "]", " ", "a", "on(", '"$v"', "[", ":"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=10).map("".join))
+def test_grafana_expr_fast_path_gives_the_token_pass_result(expr: str) -> None:
+    from obs_as_code.lint import engine
+
+    token_pass = engine._GRAFANA_TOKEN.sub(engine._grafana_token, expr) if "$" in expr or "[[" in expr else expr
+    assert engine.grafana_expr(expr) == token_pass
