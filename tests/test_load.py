@@ -116,3 +116,72 @@ def test_discovers_nested_modules_in_order(make_project: ProjectFactory) -> None
     project, _ = load(root)
     assert [m.path for m in project.modules] == ["alerts/b.py", "alerts/team/a.py"]
     assert isinstance(project.root, Path)
+
+
+_TRICKY_MODULE = '''"""Docs with an example:
+
+board = {"title": "not this one"}
+"""
+import os as imported
+from typing import Any
+
+chained = other = {"title": "a", "panels": []}
+annotated: Any = {"title": "b", "panels": []}
+bare: Any
+bare = {"title": "c", "panels": []}
+board = {
+    "title": "d",
+    "panels": [],
+}
+plain = {"title": "e", "panels": []}
+if imported:
+    nested = {"title": "f", "panels": []}
+first, second = {"title": "g", "panels": []}, {}
+counter = 1
+counter += 1
+with_walrus = [(walrus := 2)]
+def helper() -> None:
+    pass
+'''
+
+
+def test_locations_from_bytecode_match_the_syntax_tree(tmp_path: Path) -> None:
+    import py_compile
+
+    from obs_as_code import load
+
+    path = tmp_path / "mod.py"
+    path.write_text(_TRICKY_MODULE)
+    mtime = path.stat().st_mtime_ns
+    # Without bytecode the syntax tree answers.
+    assert load._stored_location(str(path), mtime, "plain") is None
+    py_compile.compile(str(path), doraise=True)
+    load._compiled_stores.cache_clear()
+    tree = load._global_locations(str(path), mtime)
+    names = ["board", "plain", "chained", "other", "annotated", "bare", "nested", "first", "second",
+             "counter", "with_walrus", "walrus", "helper", "imported", "Any", "missing"]
+    fast = {n: load._stored_location(str(path), mtime, n) for n in names}
+    for name, found in fast.items():
+        assert found is None or found == tree.get(name), name
+    # The common case is answered without parsing; the doubtful ones fall back.
+    assert fast["plain"] == tree["plain"] and fast["plain"].line == 16
+    assert fast["chained"] == tree["chained"] and fast["annotated"] == tree["annotated"]
+    assert fast["board"] is None  # first mentioned in the docstring
+    assert fast["bare"] is None and fast["other"] is None and fast["walrus"] is None
+
+
+def test_stale_bytecode_is_not_trusted(tmp_path: Path) -> None:
+    import os
+    import py_compile
+
+    from obs_as_code import load
+
+    path = tmp_path / "mod.py"
+    path.write_text('plain = {"title": "e", "panels": []}\n')
+    py_compile.compile(str(path), doraise=True)
+    path.write_text('\n\nplain = {"title": "e", "panels": []}\n')  # edited, same second maybe
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+    load._compiled_stores.cache_clear()
+    found = load._stored_location(str(path), path.stat().st_mtime_ns, "plain")
+    assert found is None or found.line == 3

@@ -106,6 +106,9 @@ class DashboardSource:
     fallback: SourceLocation = field(default_factory=lambda: SourceLocation("<unknown>"))
     #: True for the project's own dashboards (checked by the OAC3xx dashboard checks too).
     in_project: bool = False
+    #: When set, where a target is written is found by this function on first use
+    #: (``sites`` stays empty): positions that cost a parse, needed by diagnostics only.
+    locate: Callable[[tuple[str | int, ...]], Site | None] | None = None
 
 
 @dataclass
@@ -471,7 +474,8 @@ def dashboard_queries(dash: DashboardSource) -> Iterator[Query]:
     from obs_as_code.lint.files import iter_targets
 
     for path, title, expr in iter_targets(dash.data):
-        site = dash.sites.get(path) or dash.default
+        site: Site | Callable[[], Site | None] | None
+        site = partial(dash.locate, path) if dash.locate is not None else dash.sites.get(path) or dash.default
         yield Query(expr, "panel", site, dash.fallback, title=title, dashboard=dash.name, in_project=dash.in_project)
 
 

@@ -12,8 +12,9 @@ targets are found in ``panels``, in panels nested in rows and in the legacy
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -347,6 +348,7 @@ def project_dashboards(project: Project, definitions: Sequence[DashboardDef] | N
     renderer). A dashboard that cannot be rendered is taken from
     ``DashboardDef.source`` when that is a plain dict."""
     from obs_as_code.dashboards.project import render_project
+    from obs_as_code.dashboards.render import LazySourceMap
 
     if definitions is not None and not definitions:
         return []  # nothing to render (a scope without dashboards)
@@ -379,15 +381,31 @@ def project_dashboards(project: Project, definitions: Sequence[DashboardDef] | N
         path = str(project.root / loc.file) if loc.file else ""
         default = Site(loc.file, path, loc.line, loc.col) if loc.line > 0 else None
         dash = DashboardSource(d.name or d.uid or loc.file, data, default=default, fallback=loc, in_project=True)
-        for p, _title, _expr in iter_targets(data):
-            # The closest declared part: the target, its panel, or the dashboard.
-            for cut in range(len(p), 0, -1):
-                hit = source_map.get(p[:cut])
-                if hit is not None and hit.line > 0:
-                    dash.sites[p] = Site(hit.file, full_path(hit.file), hit.line, hit.col)
-                    break
+        if isinstance(source_map, LazySourceMap) and source_map.pending:
+            # Its panel lines cost a parse of the module: found when a diagnostic asks.
+            dash.locate = partial(_locate, source_map, full_path, default)
+        else:
+            for p, _title, _expr in iter_targets(data):
+                site = _site(source_map, full_path, p)
+                if site is not None:
+                    dash.sites[p] = site
         out.append(dash)
     return out
+
+
+def _site(source_map: Mapping[Any, SourceLocation], full_path: Callable[[str], str], p: tuple[str | int, ...]) -> Site | None:
+    """The closest declared part of target ``p``: the target, its panel, or the dashboard."""
+    for cut in range(len(p), 0, -1):
+        hit = source_map.get(p[:cut])
+        if hit is not None and hit.line > 0:
+            return Site(hit.file, full_path(hit.file), hit.line, hit.col)
+    return None
+
+
+def _locate(
+    source_map: Mapping[Any, SourceLocation], full_path: Callable[[str], str], default: Site | None, p: tuple[str | int, ...]
+) -> Site | None:
+    return _site(source_map, full_path, p) or default
 
 
 def _render_alone(project: Project, d: DashboardDef) -> Any:

@@ -85,3 +85,19 @@ def test_identical_modules_keep_their_own_panel_locations(project: Callable[...,
     boards = sorted((a for a in compiled.artifacts if a.path.startswith("grafana/dashboards/")), key=lambda a: a.path)
     assert [a.source_map[("panels", 0)].file for a in boards] == ["dashboards/a.py", "dashboards/b.py"]
     assert [a.source_map[("panels", 0, "targets", 0)].file for a in boards] == ["dashboards/a.py", "dashboards/b.py"]
+
+
+def test_dict_dashboard_panel_lines_are_found_only_when_asked(project: Callable[..., Compiled]) -> None:
+    from obs_as_code.dashboards.render import LazySourceMap
+
+    compiled = project({"dashboards/plain.py": '''board = {"title": "Plain", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "stat", "title": "A", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0}},
+    {"id": 2, "type": "stat", "title": "B", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0}},
+]}
+'''})
+    (artifact,) = [a for a in compiled.artifacts if a.path.startswith("grafana/dashboards/")]
+    smap = artifact.source_map
+    assert isinstance(smap, LazySourceMap) and smap.pending  # nothing asked during the build
+    assert smap[()].line == 1 and smap.pending  # the dashboard's own line needs no parse
+    assert [smap[("panels", i)].line for i in (0, 1)] == [2, 3]
+    assert not smap.pending and len(smap) == 3
