@@ -10,14 +10,20 @@ and returns the seconds and the ratios against the plain-SDK baseline:
 - ``oac_render``: the same dashboards through ``obs_as_code.dashboards.kit`` and
   ``render_dashboard`` (layout, normalization, source map), then our serializer;
 - ``oac_build``: ``oac build`` end to end on a generated project of ``n`` modules
-  (discover, import, all lint checks, render, serialize, atomic write).
+  (discover, import, all lint checks, render, serialize, atomic write), once,
+  its modules byte-compiled beforehand as after any earlier build.
 
-The goal (issue 4): ``oac_render`` / ``sdk`` <= 1.5. Run directly:
+The goal (issue 4) is on the whole build: ``oac_build`` / ``sdk`` <= 1.5
+(``goal_met``); ``ratio_oac_render`` shows the render layer's share. Every
+variant builds the same queries (:func:`panel_query`); ``distinct_queries`` says
+how many different query strings that is. Run directly:
 ``python benchmarks/bench_dashboards.py [n] [panels]``.
 """
 
 from __future__ import annotations
 
+import compileall
+import inspect
 import json
 import shutil
 import sys
@@ -31,17 +37,52 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-METRICS = [
-    "opencode_http_requests_total",
-    "opencode_llm_requests_total",
-    "gateway_requests_total",
-    "agent_execution_total",
-]
+def panel_query(d: int, i: int) -> tuple[str, str, str]:
+    """``(expr, legend, unit)`` of panel ``i`` of dashboard ``d``: the same in every
+    variant. Queries vary by metric family, function, aggregation and grouping, and
+    carry a per-dashboard matcher value, so no variant gets a free ride from
+    repeated strings (some histogram_quantile and ratio panels among them)."""
+    families = (
+        ("opencode_http_requests_total", "status"),
+        ("opencode_llm_requests_total", "model"),
+        ("gateway_requests_total", "route"),
+        ("agent_execution_total", "agent"),
+        ("valkey_commands_processed_total", "cmd"),
+        ("node_network_receive_bytes_total", "device"),
+    )
+    histograms = (
+        "opencode_http_request_duration_seconds",
+        "opencode_llm_request_duration_seconds",
+        "gateway_request_duration_seconds",
+    )
+    metric, label = families[(d + i) % len(families)]
+    matcher = f'service="svc-{d}"'
+    kind = i % 5
+    if kind == 3:
+        q = (0.5, 0.9, 0.95, 0.99)[(d + i) % 4]
+        histogram = histograms[(d + i) % len(histograms)]
+        expr = (
+            f"histogram_quantile({q}, sum by (le, {label}) "
+            f"(rate({histogram}_bucket{{{matcher}}}[$__rate_interval])))"
+        )
+        return expr, f"p{round(q * 100)} {{{{{label}}}}}", "s"
+    if kind == 4:
+        expr = (
+            f'sum by ({label}) (rate({metric}{{{matcher}, code=~"5.."}}[$__rate_interval])) '
+            f"/ sum by ({label}) (rate({metric}{{{matcher}}}[$__rate_interval]))"
+        )
+        return expr, f"{{{{{label}}}}}", "percentunit"
+    fn = ("rate", "irate", "increase")[kind]
+    agg = ("sum", "max", "avg")[(d + i) % 3]
+    window = "$__rate_interval" if fn != "increase" else "$__range"
+    by = f"{label}, instance" if i % 2 else label
+    expr = f"{agg} by ({by}) ({fn}({metric}{{{matcher}}}[{window}]))"
+    return expr, f"{{{{{label}}}}}", "reqps" if fn != "increase" else "short"
 
 
-def _expr(i: int) -> str:
-    metric = METRICS[i % len(METRICS)]
-    return f"sum by (status) (rate({metric}[$__rate_interval]))"
+def distinct_queries(n: int, panels: int) -> int:
+    """How many different query strings the benchmark's dashboards hold."""
+    return len({panel_query(d, i)[0] for d in range(n) for i in range(panels)})
 
 
 def _sdk(n: int, panels: int) -> list[str]:
@@ -57,14 +98,15 @@ def _sdk(n: int, panels: int) -> list[str]:
     for d in range(n):
         board = sdk.Dashboard(f"Bench {d}").uid(f"bench-{d}").tags(["bench"]).time("now-6h", "now")
         for i in range(panels):
+            expr, legend, unit = panel_query(d, i)
             board.with_panel(
                 timeseries.Panel()
                 .title(f"Panel {i}")
-                .unit("reqps")
+                .unit(unit)
                 .span(8)
                 .height(8)
                 .datasource(ds)
-                .with_target(prometheus.Dataquery().expr(_expr(i)).legend_format("{{status}}").datasource(ds))
+                .with_target(prometheus.Dataquery().expr(expr).legend_format(legend).datasource(ds))
             )
         out.append(dump_json(json.loads(json.dumps(board.build(), cls=JSONEncoder))))
     return out
@@ -78,15 +120,16 @@ def _grafanalib(n: int, panels: int) -> list[str]:
 
     out = []
     for d in range(n):
+        queries = [panel_query(d, i) for i in range(panels)]
         items = [
             gl.TimeSeries(
                 title=f"Panel {i}",
                 dataSource="prometheus",
-                unit="reqps",
-                targets=[gl.Target(expr=_expr(i), legendFormat="{{status}}", refId="A")],
+                unit=unit,
+                targets=[gl.Target(expr=expr, legendFormat=legend, refId="A")],
                 gridPos=gl.GridPos(h=8, w=8, x=(i % 3) * 8, y=(i // 3) * 8),
             )
-            for i in range(panels)
+            for i, (expr, legend, unit) in enumerate(queries)
         ]
         board = gl.Dashboard(title=f"Bench {d}", uid=f"bench-{d}", tags=["bench"], panels=items).auto_panel_ids()
         out.append(dump_json(json.loads(json.dumps(board.to_json_data(), cls=DashboardEncoder))))
@@ -96,15 +139,16 @@ def _grafanalib(n: int, panels: int) -> list[str]:
 def _kit_board(d: int, panels: int) -> Any:
     from obs_as_code.dashboards import kit as k
 
+    queries = [panel_query(d, i) for i in range(panels)]
     return k.dashboard(
         f"Bench {d}",
         [
             k.timeseries(
                 f"Panel {i}",
-                k.prom(_expr(i), "{{status}}", datasource=k.ds("prometheus", "prometheus")),
-                unit=k.REQPS,
+                k.prom(expr, legend, datasource=k.ds("prometheus", "prometheus")),
+                unit=unit,
             )
-            for i in range(panels)
+            for i, (expr, legend, unit) in enumerate(queries)
         ],
         uid=f"bench-{d}",
         tags=["bench"],
@@ -123,24 +167,26 @@ _MODULE = """from dashboards.bench._make import board
 
 dashboard = board({d}, {panels})
 """
+# The generated project's builder: the same kit calls as ``_kit_board``, with
+# ``panel_query``'s own source copied in (one definition of the queries).
 _MAKER = '''"""Shared builder of the benchmark dashboards."""
 
 from obs_as_code.dashboards import kit as k
 
-METRICS = {metrics!r}
 
+{panel_query}
 
 def board(d, panels):
+    queries = [panel_query(d, i) for i in range(panels)]
     return k.dashboard(
         f"Bench {{d}}",
         [
             k.timeseries(
                 f"Panel {{i}}",
-                k.prom(f"sum by (status) (rate({{METRICS[i % len(METRICS)]}}[$__rate_interval]))", "{{{{status}}}}",
-                       datasource=k.ds("prometheus", "prometheus")),
-                unit=k.REQPS,
+                k.prom(expr, legend, datasource=k.ds("prometheus", "prometheus")),
+                unit=unit,
             )
-            for i in range(panels)
+            for i, (expr, legend, unit) in enumerate(queries)
         ],
         uid=f"bench-{{d}}",
         tags=["bench"],
@@ -152,7 +198,7 @@ def _write_project(root: Path, n: int, panels: int) -> None:
     (root / "dashboards" / "bench").mkdir(parents=True)
     (root / "datasources").mkdir()
     shutil.copy(ROOT / "datasources" / "opencode.py", root / "datasources" / "opencode.py")
-    (root / "dashboards" / "bench" / "_make.py").write_text(_MAKER.format(metrics=METRICS))
+    (root / "dashboards" / "bench" / "_make.py").write_text(_MAKER.format(panel_query=inspect.getsource(panel_query)))
     for d in range(n):
         (root / "dashboards" / "bench" / f"d{d:04d}.py").write_text(_MODULE.format(d=d, panels=panels))
 
@@ -172,7 +218,7 @@ def _timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
 def run(n: int = 1000, panels: int = 20, repeat: int = 3) -> dict[str, Any]:
     """CPU seconds per way of building ``n`` dashboards of ``panels`` panels (best of
     ``repeat`` for the in-process ones), and ratios to the plain-SDK baseline
-    (``ratio_oac_render`` is the one with a goal: <= 1.5)."""
+    (``ratio_oac_build`` is the one with a goal: <= 1.5, issue 4)."""
     from obs_as_code.pipeline import build
 
     _sdk(2, panels), _grafanalib(2, panels), _oac_render(2, panels)  # warm imports
@@ -182,6 +228,11 @@ def run(n: int = 1000, panels: int = 20, repeat: int = 3) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="oac-bench-") as tmp:
         root = Path(tmp)
         _write_project(root, n, panels)
+        # Byte-compiled beforehand, as after any earlier run (benchmarks/run.py
+        # times builds after a warm-up for the same reason): a first-ever build
+        # also compiles the 1,000 modules, which no later build repeats. Only
+        # bytecode is warmed: the build itself runs once, with cold caches.
+        compileall.compile_dir(root, quiet=1)
         build_s, result = _timed(lambda: build(root))
         if not result.ok:
             raise RuntimeError("benchmark project failed to build: " + "; ".join(map(str, result.diagnostics[:5])))
@@ -197,7 +248,8 @@ def run(n: int = 1000, panels: int = 20, repeat: int = 3) -> dict[str, Any]:
         "ratio_grafanalib": round(gl_s / sdk_s, 2),
         "bytes_sdk": sum(map(len, sdk_out)),
         "bytes_oac": sum(map(len, render_out)),
-        "goal_met": render_s / sdk_s <= 1.5,
+        "distinct_queries": distinct_queries(n, panels),
+        "goal_met": build_s / sdk_s <= 1.5,
     }
 
 

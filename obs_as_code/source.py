@@ -71,8 +71,30 @@ def _positions(code: CodeType) -> list[tuple[int | None, int | None, int | None,
     return positions
 
 
+#: (id(code), instruction offset, project root) -> (code, location): a module
+#: building many definitions through helpers (a dashboard's panels and targets)
+#: captures the same call site again and again. Keyed by identity, not by code
+#: equality (equal code objects of two files compare equal); the code is held so
+#: its id stays unique. Bounded like :data:`_POSITIONS` (cleared when full).
+_LOCATIONS: dict[tuple[int, int, str | None], tuple[CodeType, SourceLocation]] = {}
+_LOCATIONS_MAX = 4096
+
+
 def frame_location(frame: FrameType) -> SourceLocation:
     """The location of the instruction a frame is executing (column from 3.11 positions)."""
+    code = frame.f_code
+    key = (id(code), frame.f_lasti, project_root.get())
+    hit = _LOCATIONS.get(key)
+    if hit is not None and hit[0] is code:
+        return hit[1]
+    if len(_LOCATIONS) >= _LOCATIONS_MAX:
+        _LOCATIONS.clear()
+    found = _frame_location(frame)
+    _LOCATIONS[key] = (code, found)
+    return found
+
+
+def _frame_location(frame: FrameType) -> SourceLocation:
     code = frame.f_code
     col = 0
     line = frame.f_lineno

@@ -245,9 +245,11 @@ def _common(
     if datasource is not None:
         b.datasource(datasource)
     else:
-        first = next((t.build().datasource for t in targets if t.build().datasource is not None), None)
-        if first is not None:
-            b.datasource(first)
+        for t in targets:  # the first target's datasource, if one has any
+            first = t.build().datasource
+            if first is not None:
+                b.datasource(first)
+                break
     _mark(b.build(), loc)
     return panel
 

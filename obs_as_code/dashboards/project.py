@@ -22,6 +22,15 @@ class ProjectDashboards:
 
     dashboards: list[RenderedDashboard] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: ``id(definition)`` -> its rendering, for every definition that rendered
+    #: (those dropped for an invalid or repeated UID included): what the other
+    #: readers of dashboard JSON (OAC2xx panel queries, OAC506) look up instead
+    #: of rendering again.
+    by_definition: dict[int, RenderedDashboard] = field(default_factory=dict)
+
+    def of(self, d: DashboardDef) -> RenderedDashboard | None:
+        """``d`` as this build rendered it, or None when it could not be rendered."""
+        return self.by_definition.get(id(d))
 
 
 def _module(d: DashboardDef) -> str:
@@ -52,6 +61,7 @@ def render_project(project: Project) -> ProjectDashboards:
                 error(d.location, "OAC309", f"dashboard {d.name or '?'} cannot be rendered: {type(exc).__name__}: {exc}")
             )
             continue
+        result.by_definition[id(d)] = rendered
         if not names.valid_uid(rendered.uid):
             result.diagnostics.append(
                 error(

@@ -14,12 +14,13 @@ import ast
 import copy
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from obs_as_code import names
+from obs_as_code import names, serialize
 from obs_as_code.dashboards.kit import location_of
 from obs_as_code.dashboards.migrate import migrate_rows, needs_migration
 from obs_as_code.model.dashboard import DashboardDef
@@ -54,6 +55,40 @@ _BUILTIN_DATASOURCES: dict[str, dict[str, str]] = {
 _REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+class LazySourceMap(Mapping[DataPath, SourceLocation]):
+    """A source map whose entries beyond ``base`` are computed on first need:
+    finding a dict dashboard's panel lines means reading its module's syntax tree,
+    which only diagnostics use. Looking up a key ``base`` holds (the dashboard's own
+    location, ``()``) never triggers it."""
+
+    def __init__(self, base: dict[DataPath, SourceLocation], more: Callable[[], dict[DataPath, SourceLocation]]):
+        self._base = base
+        self._more: Callable[[], dict[DataPath, SourceLocation]] | None = more
+
+    @property
+    def pending(self) -> bool:
+        """True until the lazy part has been computed."""
+        return self._more is not None
+
+    def _full(self) -> dict[DataPath, SourceLocation]:
+        if self._more is not None:
+            more, self._more = self._more, None
+            self._base.update(more())
+        return self._base
+
+    def __getitem__(self, key: DataPath) -> SourceLocation:
+        found = self._base.get(key)
+        if found is not None:
+            return found
+        return self._full()[key]
+
+    def __iter__(self) -> Iterator[DataPath]:
+        return iter(self._full())
+
+    def __len__(self) -> int:
+        return len(self._full())
+
+
 @dataclass
 class RenderedDashboard:
     """A dashboard ready to write: ``json`` (normalized), its ``uid``, its ``folder``
@@ -63,12 +98,31 @@ class RenderedDashboard:
     json: dict[str, Any]
     uid: str
     folder: str
-    source_map: dict[DataPath, SourceLocation] = field(default_factory=dict)
+    source_map: Mapping[DataPath, SourceLocation] = field(default_factory=dict)
     definition: DashboardDef | None = None
+    #: Views of ``json`` that several checks read (their targets ...), made once
+    #: by whoever needs them first; ``json`` must not change afterwards.
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def title(self) -> str:
         return str(self.json.get("title") or "")
+
+    @cached_property
+    def text(self) -> str:
+        """The output file's text (``serialize.dump_json`` of ``json``), made once:
+        checks that look for strings anywhere in a dashboard (variables, recording
+        rules) search it instead of walking the tree, and walk only on a hit; the
+        Grafana renderer then writes it as is (:attr:`made_text`) rather than
+        serializing again. ``json`` must not change once this has been read."""
+        return serialize.dump_json(self.json)
+
+    @property
+    def made_text(self) -> str | None:
+        """:attr:`text` if something has already made it, else None (so that a
+        build serializing in several processes still does it there)."""
+        made = self.__dict__.get("text")
+        return made if isinstance(made, str) else None
 
     @property
     def path(self) -> str:
@@ -357,5 +411,12 @@ def render_dashboard(
     if model is not None:
         source_map.update(_sdk_locations(model, d.location))
     elif isinstance(d.source, Mapping) and not migrated:
-        source_map.update(_dict_locations(d.location, root))
+        # Panel lines of a dict dashboard: read from its module's syntax tree only
+        # when a diagnostic or validator asks (the root is fixed now: the lookup
+        # may come after the build has reset the project root).
+        base = str(root) if root is not None else project_root.get()
+        where = d.location
+        return RenderedDashboard(
+            data, uid, folder, LazySourceMap(source_map, lambda: _dict_locations(where, Path(base) if base else None)), d
+        )
     return RenderedDashboard(data, uid, folder, source_map, d)

@@ -13,7 +13,7 @@ import pkgutil
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,9 @@ class DashboardSource:
     fallback: SourceLocation = field(default_factory=lambda: SourceLocation("<unknown>"))
     #: True for the project's own dashboards (checked by the OAC3xx dashboard checks too).
     in_project: bool = False
+    #: When set, where a target is written is found by this function on first use
+    #: (``sites`` stays empty): positions that cost a parse, needed by diagnostics only.
+    locate: Callable[[tuple[str | int, ...]], Site | None] | None = None
 
 
 @dataclass
@@ -386,11 +389,12 @@ class LintContext:
         if not self._project_dashboards:
             self._project_dashboards = True
             from obs_as_code.lint.files import project_dashboards
+            from obs_as_code.model.dashboard import DashboardDef
 
-            project = self.project
-            if self.scope is not None:
-                project = Project(root=project.root, modules=[], definitions=list(self.scope))
-            self.dashboards.extend(project_dashboards(project))
+            # The scope's dashboards as the whole project's build renders them
+            # (rendered once per build, whatever the scope).
+            scoped = None if self.scope is None else [d for d in self.scope if isinstance(d, DashboardDef)]
+            self.dashboards.extend(project_dashboards(self.project, scoped))
         return self.dashboards
 
 
@@ -401,29 +405,68 @@ def _seconds(value: Any) -> float | None:
         return None
 
 
-_GRAFANA_RANGE = re.compile(r"\[\s*\$\{?__(?:rate_interval|interval|range|range_s|range_ms)\}?\s*(:[^\]]*)?\]")
-_GRAFANA_VAR_RANGE = re.compile(r"\[\s*\$\{?\w+\}?\s*(:[^\]]*)?\]")
-_GRAFANA_VAR = re.compile(r"\$\{[^}]*\}|\$__\w+|\[\[\w+\]\]|\$\w+")
-_GRAFANA_LABEL_LIST = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^()]*\)")
-_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
+#: A Grafana template variable: ``$name``, ``${name}``, ``${name:format}``,
+#: ``[[name]]``, ``[[name:format]]`` (``$__rate_interval`` and friends included).
+_GRAFANA_VAR = re.compile(r"\$\{[^}]*\}|\[\[\w+(?::[^\]]*)?\]\]|\$\w+")
+_VAR = _GRAFANA_VAR.pattern
+#: One pass over a query finds, leftmost first: string literals (kept as they are),
+#: by/on/... label lists (variables become a label name), range and subquery
+#: brackets holding a variable (it becomes a duration), ``offset $var`` (a duration)
+#: and any other variable (a number).
+_GRAFANA_TOKEN = re.compile(
+    r"""(?P<quoted>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)"""
+    r"|(?P<labels>\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^()]*\))"
+    rf"|(?P<range>\[\s*(?:{_VAR}|[\w.]+)?\s*(?::\s*(?:{_VAR}|[\w.]+)?\s*)?\])"
+    rf"|(?P<offset>\boffset\s+-?\s*)(?:{_VAR})"
+    rf"|(?P<var>{_VAR})"
+)
 
 
+#: Range brackets of Grafana's built-in interval variables, as panels write them.
+_RANGE_BUILTINS = ("[$__rate_interval]", "[$__interval]", "[$__range]", "[${__rate_interval}]", "[${__interval}]", "[${__range}]")
+_LABEL_LIST = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^()]*\)")
+_STRING_LITERAL = re.compile(r""""[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'|`[^`]*`""")
+
+
+def _grafana_token(m: re.Match[str]) -> str:
+    kind = m.lastgroup
+    if kind == "var":
+        return "1"
+    if kind == "offset":
+        return m.group("offset") + "5m"
+    text = m.group()
+    if kind == "labels":
+        return _GRAFANA_VAR.sub("grafana_var", text) if "$" in text or "[[" in text else text
+    if kind == "range":
+        return _GRAFANA_VAR.sub("5m", text[1:-1]).join("[]") if "$" in text or "[[" in text else text
+    return text  # a string literal: variables inside are already valid PromQL
+
+
+@lru_cache(maxsize=1 << 16)
 def grafana_expr(expr: str) -> str:
-    """A Grafana query with its template variables replaced so that it parses:
-    ranges become ``[5m]``, variables inside strings stay, others become ``1``."""
+    """A Grafana query with its template variables replaced so that it parses, the
+    one preparation every check uses (OAC2xx through :meth:`LintContext.parse_query`,
+    OAC301/302 on the rendered dashboards): variables in range and subquery
+    brackets or after ``offset`` become ``5m``, in ``by``/``on``/... label lists the
+    label ``grafana_var``, inside string literals (label matchers) they stay, and
+    elsewhere they become ``1``. Cached: dashboards repeat queries, and several
+    checks prepare the same one."""
     if "$" not in expr and "[[" not in expr:
         return expr
-    text = _GRAFANA_LABEL_LIST.sub(lambda m: _GRAFANA_VAR.sub("grafana_var", m.group()), expr)
-    text = _GRAFANA_RANGE.sub(lambda m: "[5m" + (m.group(1) or "") + "]", text)
-    text = _GRAFANA_VAR_RANGE.sub(lambda m: "[5m" + (m.group(1) or "") + "]", text)
-    out: list[str] = []
-    pos = 0
-    for m in _QUOTED.finditer(text):
-        out.append(_GRAFANA_VAR.sub("1", text[pos : m.start()]))
-        out.append(m.group())
-        pos = m.end()
-    out.append(_GRAFANA_VAR.sub("1", text[pos:]))
-    return "".join(out)
+    if "[$__" in expr and "[[" not in expr:
+        # Most panel queries use variables only as ``[$__rate_interval]`` and the
+        # like: plain replacements give what the token pass gives, provided no
+        # string literal (kept as written) or label list holds a variable.
+        fast = expr
+        for token in _RANGE_BUILTINS:
+            fast = fast.replace(token, "[5m]")
+        if (
+            "$" not in fast
+            and not any("$" in m.group() for m in _STRING_LITERAL.finditer(expr))
+            and not any("$" in m.group() for m in _LABEL_LIST.finditer(expr))
+        ):
+            return fast
+    return _GRAFANA_TOKEN.sub(_grafana_token, expr)
 
 
 def dashboard_queries(dash: DashboardSource) -> Iterator[Query]:
@@ -431,14 +474,19 @@ def dashboard_queries(dash: DashboardSource) -> Iterator[Query]:
     from obs_as_code.lint.files import iter_targets
 
     for path, title, expr in iter_targets(dash.data):
-        site = dash.sites.get(path) or dash.default
+        site: Site | Callable[[], Site | None] | None
+        site = partial(dash.locate, path) if dash.locate is not None else dash.sites.get(path) or dash.default
         yield Query(expr, "panel", site, dash.fallback, title=title, dashboard=dash.name, in_project=dash.in_project)
 
 
 _MATCHER_VALUE = re.compile(
     # Strings as "unrolled loops" ("[^"\\]*(?:\\.[^"\\]*)*"): much faster than an
-    # alternation per character on long expressions.
-    r"""([A-Za-z_][A-Za-z0-9_]*)(\s*(?:=~|!~|!=|=)\s*)("[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'|`[^`]*`)"""
+    # alternation per character on long expressions. A label starts where no letter
+    # or underscore precedes it and takes its whole run (possessive): without that
+    # every long metric name was retried from each of its characters, each try
+    # backtracking through the rest (a matcher can only follow the whole run, so
+    # the matches are the same).
+    r"""(?<![A-Za-z_])([A-Za-z_][A-Za-z0-9_]*+)(\s*(?:=~|!~|!=|=)\s*)("[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'|`[^`]*`)"""
 )
 
 

@@ -12,8 +12,9 @@ targets are found in ``panels``, in panels nested in rows and in the legacy
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -340,11 +341,18 @@ def read_dashboard_file(path: Path, display: str | None = None) -> tuple[Dashboa
     return dash, []
 
 
-def project_dashboards(project: Project) -> list[DashboardSource]:
-    """The project's dashboards as JSON, rendered by the dashboard layer (a
-    dashboard it cannot render is taken from ``DashboardDef.source`` when that is
-    a plain dict)."""
-    from obs_as_code.dashboards import render_dashboard
+def project_dashboards(project: Project, definitions: Sequence[DashboardDef] | None = None) -> list[DashboardSource]:
+    """The project's dashboards (or ``definitions``, some of them) as JSON, as the
+    build renders them (:func:`obs_as_code.dashboards.project.render_project`:
+    rendered once per build, shared with the OAC3xx checks and the Grafana
+    renderer). A dashboard that cannot be rendered is taken from
+    ``DashboardDef.source`` when that is a plain dict."""
+    from obs_as_code.dashboards.project import render_project
+    from obs_as_code.dashboards.render import LazySourceMap
+
+    if definitions is not None and not definitions:
+        return []  # nothing to render (a scope without dashboards)
+    renders = render_project(project)
 
     out: list[DashboardSource] = []
     # str(root / file) per file, not per target: building a Path for each of tens
@@ -357,14 +365,14 @@ def project_dashboards(project: Project) -> list[DashboardSource]:
             hit = paths[file] = str(project.root / file)
         return hit
 
-    for d in project.all(DashboardDef):
+    for d in project.all(DashboardDef) if definitions is None else definitions:
         data: Any = None
-        source_map: dict[Any, SourceLocation] = {}
-        try:
-            rendered = render_dashboard(d)
-            data, source_map = rendered.json, dict(rendered.source_map)
-        except Exception:  # reported by the dashboard layer's own checks (OAC309)
-            data = None
+        source_map: Mapping[Any, SourceLocation] = {}
+        rendered = renders.of(d)
+        if rendered is None and definitions is not None:
+            rendered = _render_alone(project, d)  # not one of the project's own
+        if rendered is not None:  # else reported by the dashboard layer (OAC309)
+            data, source_map = rendered.json, rendered.source_map
         if data is None and isinstance(d.source, dict):
             data = d.source
         if not isinstance(data, dict):
@@ -373,15 +381,41 @@ def project_dashboards(project: Project) -> list[DashboardSource]:
         path = str(project.root / loc.file) if loc.file else ""
         default = Site(loc.file, path, loc.line, loc.col) if loc.line > 0 else None
         dash = DashboardSource(d.name or d.uid or loc.file, data, default=default, fallback=loc, in_project=True)
-        for p, _title, _expr in iter_targets(data):
-            # The closest declared part: the target, its panel, or the dashboard.
-            for cut in range(len(p), 0, -1):
-                hit = source_map.get(p[:cut])
-                if hit is not None and hit.line > 0:
-                    dash.sites[p] = Site(hit.file, full_path(hit.file), hit.line, hit.col)
-                    break
+        if isinstance(source_map, LazySourceMap) and source_map.pending:
+            # Its panel lines cost a parse of the module: found when a diagnostic asks.
+            dash.locate = partial(_locate, source_map, full_path, default)
+        else:
+            for p, _title, _expr in iter_targets(data):
+                site = _site(source_map, full_path, p)
+                if site is not None:
+                    dash.sites[p] = site
         out.append(dash)
     return out
+
+
+def _site(source_map: Mapping[Any, SourceLocation], full_path: Callable[[str], str], p: tuple[str | int, ...]) -> Site | None:
+    """The closest declared part of target ``p``: the target, its panel, or the dashboard."""
+    for cut in range(len(p), 0, -1):
+        hit = source_map.get(p[:cut])
+        if hit is not None and hit.line > 0:
+            return Site(hit.file, full_path(hit.file), hit.line, hit.col)
+    return None
+
+
+def _locate(
+    source_map: Mapping[Any, SourceLocation], full_path: Callable[[str], str], default: Site | None, p: tuple[str | int, ...]
+) -> Site | None:
+    return _site(source_map, full_path, p) or default
+
+
+def _render_alone(project: Project, d: DashboardDef) -> Any:
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.datasource import Datasource
+
+    try:
+        return render_dashboard(d, datasources=project.all(Datasource), root=project.root)
+    except Exception:  # a user's builder may raise anything; OAC309 reports it
+        return None
 
 
 def is_dashboard(path: Path) -> bool:

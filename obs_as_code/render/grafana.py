@@ -88,8 +88,16 @@ def render(project: Project) -> tuple[list[Artifact], list[Diagnostic]]:
     diagnostics = list(rendered.diagnostics)
     artifacts: list[Artifact] = []
     for r in rendered.dashboards:
+        made = r.made_text  # serialized already when a check read the text
         artifacts.append(
-            Artifact(r.path, r.json, "json", sources=[r.source_map[()].file], source_map=r.source_map)
+            Artifact(
+                r.path,
+                r.json,
+                "json",
+                sources=[r.source_map[()].file],
+                source_map=r.source_map,
+                _content=made.encode("utf-8") if made is not None else None,
+            )
         )
     has_datasources = bool(project.all(Datasource))
     if artifacts or has_datasources:

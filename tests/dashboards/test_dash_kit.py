@@ -109,3 +109,21 @@ def test_source_map_points_at_helper_calls() -> None:
     assert rendered.source_map[("panels", 1)].line == here + 5
     assert rendered.source_map[("panels", 1, "targets", 0)].line == here + 7
     assert rendered.locate(("panels", 1, "targets", 0, "expr")).line == here + 7
+
+
+def test_one_preparation_for_dashboard_and_promql_checks() -> None:
+    from obs_as_code.lint.engine import grafana_expr
+
+    for expr in (
+        "sum by ($label) (x)",
+        "sum by (${grp:csv}) (rate(x_total[$__rate_interval]))",
+        "max_over_time(x[$__range:$__interval])",
+        "x offset -$shift",
+        "rate(x_total[[[w:text]]]) > $threshold",
+        'x{a="[[foo]]", b=~`$bar`}',
+    ):
+        assert prepare_promql(expr) == grafana_expr(expr)
+        promql_parser.parse(prepare_promql(expr))
+    assert prepare_promql("sum by ($label) (x)") == "sum by (grafana_var) (x)"
+    assert prepare_promql("max_over_time(x[$__range:$__interval])") == "max_over_time(x[5m:5m])"
+    assert prepare_promql('x{a="[[foo]]", b=~`$bar`} * $n') == 'x{a="[[foo]]", b=~`$bar`} * 1'

@@ -144,3 +144,31 @@ def test_every_dashboard_check_has_docs() -> None:
     for code in [*codes, "OAC308", "OAC309", "OAC903"]:
         text = (REPO / "docs" / "lint" / f"{code}.md").read_text()
         assert "Bad" in text and "Good" in text, code
+
+
+def test_variable_in_a_label_list_is_valid_promql_for_every_check(project: Callable[..., Compiled]) -> None:
+    # OAC302 used its own preparation, which turned ``by ($label)`` into ``by (1)``
+    # and reported a syntax error the PromQL checks did not see; one preparation now.
+    compiled = project({"dashboards/case.py": HEAD + '''board = k.dashboard("Grouped", [
+    k.timeseries("By", k.prom('sum by ($label) (rate(x_total[$__rate_interval]))'), unit=k.SHORT),
+    k.timeseries("Broken", k.prom('sum by ($label) (rate(x_total[$__rate_interval])'), unit=k.SHORT),
+], variables=[k.datasource_var(), k.custom_var("label", ["job", "instance"])])
+'''})
+    found = _findings(compiled, "OAC302")
+    assert len(found) == 1 and "'Broken'" in found[0], found
+
+
+def test_undefined_variables_are_found_in_dashboards_that_define_none(project: Callable[..., Compiled]) -> None:
+    # Dashboards without variables skip the walk unless their text uses one.
+    compiled = project({"dashboards/case.py": '''board = {"title": "NoVars", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "timeseries", "title": "Up", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+     "targets": [{"expr": 'sum(rate(x_total{job="$job"}[$__rate_interval]))'}]},
+    {"id": 2, "type": "timeseries", "title": "Per pod", "repeat": "pod", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0}},
+    {"id": 3, "type": "timeseries", "title": "Plain", "gridPos": {"h": 4, "w": 6, "x": 12, "y": 0},
+     "targets": [{"expr": "sum(rate(x_total[$__rate_interval]))"}]},
+]}
+'''})
+    found = _findings(compiled, "OAC306")
+    assert len(found) == 2, found
+    assert "case.py:2:" in found[0] and "variable $job is used" in found[0]
+    assert "case.py:4:" in found[1] and "variable $pod is used" in found[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import promql_parser as pp
@@ -101,3 +102,35 @@ def test_expressions_of_one_shape_share_their_ast(tmp_path: Path) -> None:
     raw, _ = ctx.parse('sum(rate(x_total{path="/a"}[5m]))')
     assert type(raw) is pp.AggregateExpr
     assert pp.walk(raw, lambda n: None, lambda n: None) is not False
+
+
+_UNANCHORED_MATCHER = re.compile(
+    r"""([A-Za-z_][A-Za-z0-9_]*)(\s*(?:=~|!~|!=|=)\s*)("[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'|`[^`]*`)"""
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet='ab_5Z =~!"\'`\\{},()x:j', max_size=24))
+def test_shape_matches_the_unanchored_matcher_pattern(text: str) -> None:
+    # shape() anchors label names and takes them whole, for speed on long metric
+    # names; the matchers it replaces must be those the plain pattern finds.
+    def sub(m: re.Match[str]) -> str:
+        label, op, value = m.groups()
+        keep = label == "__name__" or len(value) == 2 or "~" in op or "\\" in value
+        return m.group() if keep else f'{label}{op}"v"'
+
+    expected = _UNANCHORED_MATCHER.sub(sub, text) if "=" in text else text
+    assert shape(text) == expected
+
+
+_PIECES = ["[$__rate_interval]", "[$__range]", "[${__interval}]", '"', "'", "`", "\\", "$x", "by (", ")", "(",
+           "[[w]]", "rate(x", "{a=", "}", " offset ", "[5m:", "]", " ", "a", "on(", '"$v"', "[", ":"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=10).map("".join))
+def test_grafana_expr_fast_path_gives_the_token_pass_result(expr: str) -> None:
+    from obs_as_code.lint import engine
+
+    token_pass = engine._GRAFANA_TOKEN.sub(engine._grafana_token, expr) if "$" in expr or "[[" in expr else expr
+    assert engine.grafana_expr(expr) == token_pass

@@ -1,24 +1,21 @@
 """What the OAC3xx dashboard checks share: the rendered dashboards, their panels,
-targets with their query language, template variables and PromQL prepared for
-parsing (Grafana variables replaced by values the parser accepts)."""
+targets with their query language, template variables and panel queries parsed
+once per build (Grafana variables replaced by values the parser accepts)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from obs_as_code.dashboards.project import render_project
 from obs_as_code.dashboards.render import DataPath, RenderedDashboard, iter_panels
-from obs_as_code.lint.engine import LintContext
+from obs_as_code.lint.engine import LintContext, grafana_expr
 from obs_as_code.source import SourceLocation
 
 #: ``$name``, ``${name}``, ``${name:format}``, ``[[name]]``, ``[[name:format]]``.
 VARIABLE = re.compile(r"\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)")
-#: Range-like built-ins: become a duration when PromQL is parsed.
-_DURATION_VARS = {"__rate_interval", "__interval", "__range", "__auto", "interval", "__auto_interval"}
 
 
 def rendered(ctx: LintContext) -> list[RenderedDashboard]:
@@ -43,44 +40,18 @@ def variables(board: RenderedDashboard) -> list[dict[str, Any]]:
     return [v for v in items or [] if isinstance(v, dict)]
 
 
-@lru_cache(maxsize=8192)
 def prepare_promql(expr: str) -> str:
-    """``expr`` with Grafana variables outside string literals replaced: by ``5m`` in a
-    range or offset position, by ``1`` elsewhere. Variables inside quotes (label
-    matchers) are left alone: they are already valid PromQL strings."""
-    if "$" not in expr and "[[" not in expr:
-        return expr
-    out: list[str] = []
-    i = 0
-    quote: str | None = None
-    while i < len(expr):
-        ch = expr[i]
-        if quote is not None:
-            out.append(ch)
-            if ch == "\\" and i + 1 < len(expr):
-                out.append(expr[i + 1])
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-            i += 1
-            continue
-        if ch in "\"'`":
-            quote = ch
-            out.append(ch)
-            i += 1
-            continue
-        m = VARIABLE.match(expr, i)
-        if m is not None:
-            name = next(g for g in m.groups() if g)
-            before = "".join(out).rstrip()
-            as_duration = before.endswith(("[", ":", "offset")) or name in _DURATION_VARS
-            out.append("5m" if as_duration else "1")
-            i = m.end()
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    """``expr`` made parseable: the same preparation the PromQL checks use
+    (:func:`obs_as_code.lint.engine.grafana_expr`), so OAC301/302 and OAC2xx agree
+    on which panel queries parse."""
+    return grafana_expr(expr)
+
+
+def query_tree(ctx: LintContext, expr: str) -> tuple[Any, str | None]:
+    """``(tree, None)`` or ``(None, error message)`` for a panel query: prepared
+    and parsed once per build through the lint context, shared with every other
+    check that reads the same query."""
+    return ctx.tree(grafana_expr(expr))
 
 
 @dataclass(frozen=True)
@@ -123,8 +94,16 @@ def _datasource_type(ref: Any, ds_vars: dict[str, str]) -> str | None:
     return None
 
 
-def targets(board: RenderedDashboard) -> Iterator[Target]:
-    """Every target of every panel, with its query language."""
+def targets(board: RenderedDashboard) -> list[Target]:
+    """Every target of every panel, with its query language (found once per
+    dashboard: several checks read them)."""
+    found: list[Target] | None = board.derived.get("targets")
+    if found is None:
+        found = board.derived["targets"] = list(_targets(board))
+    return found
+
+
+def _targets(board: RenderedDashboard) -> Iterator[Target]:
     ds_vars = datasource_variables(board)
     for path, panel in iter_panels(board.json.get("panels")):
         panel_kind: str | None = None

@@ -5,17 +5,16 @@ which is rarely what its title says, and a quantile over it is per instance."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 import promql_parser
 
 from obs_as_code.diagnostics import Diagnostic, error
-from obs_as_code.lint.engine import Check, LintContext, parse_promql
+from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import (
     Target,
     panel_title,
-    prepare_promql,
+    query_tree,
     rendered,
     targets,
 )
@@ -58,23 +57,29 @@ def _precise(ctx: LintContext, t: Target) -> SourceLocation:
     return loc
 
 
-@lru_cache(maxsize=8192)
-def findings(expr: str) -> tuple[str, ...]:
-    """Sorted names of the un-aggregated rate-like calls in a panel query (dashboards
-    repeat queries a lot: each is walked once). Unparsable queries give none: OAC302
-    reports them."""
-    ast, problem = parse_promql(prepare_promql(expr))
+def findings(ctx: LintContext, expr: str, memo: dict[int, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+    """Sorted names of the un-aggregated rate-like calls in a panel query.
+    Unparsable queries give none: OAC302 reports them. The tree comes from the
+    lint context (shared by queries that differ only in matcher values), and
+    ``memo`` keeps each tree's answer (by its id) for one run."""
+    tree, problem = query_tree(ctx, expr)
     if problem is not None:
         return ()
-    return tuple(sorted(set(unaggregated_calls(ast))))
+    if memo is None:
+        return tuple(sorted(set(unaggregated_calls(tree))))
+    hit = memo.get(id(tree))
+    if hit is None:
+        hit = memo[id(tree)] = tuple(sorted(set(unaggregated_calls(tree))))
+    return hit
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    memo: dict[int, tuple[str, ...]] = {}
     for board in rendered(ctx):
         for t in targets(board):
             if t.language != "promql" or not t.expr:
                 continue
-            for name in findings(t.expr):
+            for name in findings(ctx, t.expr, memo):
                 yield error(
                     _precise(ctx, t),
                     "OAC301",

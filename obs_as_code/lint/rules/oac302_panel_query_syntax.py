@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._dashboards import panel_title, prepare_promql, rendered, targets
+from obs_as_code.lint.rules._dashboards import panel_title, query_tree, rendered, targets
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -17,7 +17,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 continue
             if t.data.get("hide") is True and not t.expr:
                 continue
-            _ast, problem = ctx.parse(prepare_promql(t.expr))
+            _tree, problem = query_tree(ctx, t.expr)
             if problem is not None:
                 yield error(
                     t.location,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, error
@@ -28,6 +29,13 @@ def unit(panel: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+@lru_cache(maxsize=1 << 14)
+def returns_time(expr: str) -> bool:
+    """A quantile of a ``_seconds`` histogram, or a ``_sum`` / ``_count`` mean of one
+    (cached: dashboards repeat queries, and the patterns scan the whole text)."""
+    return bool(_QUANTILE_OF_TIME.search(expr) or _AVERAGE_OF_TIME.search(expr))
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
         flagged: set[tuple[str | int, ...]] = set()
@@ -37,7 +45,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             u = unit(t.panel)
             if u in TIME_UNITS:
                 continue
-            timed = bool(_QUANTILE_OF_TIME.search(t.expr) or _AVERAGE_OF_TIME.search(t.expr))
+            timed = returns_time(t.expr)
             titled = bool(_LATENCY_TITLE.search(panel_title(t.panel))) and "_seconds" in t.expr
             if not (timed or titled) or (u in RATIO_UNITS and not timed):
                 continue

@@ -29,6 +29,10 @@ def strings(value: Any, path: DataPath) -> Iterator[tuple[DataPath, str]]:
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
         defined = {str(v.get("name")): i for i, v in enumerate(variables(board)) if v.get("name")}
+        if not defined and '"repeat": ' not in board.text and all(map(is_builtin, variable_names(board.text))):
+            # No variable defined, none used, no repeat anywhere in the dashboard:
+            # nothing to report (most dashboards of a large project).
+            continue
         used: set[str] = set()
         reported: set[str] = set()
         scopes: list[tuple[DataPath, Any]] = [

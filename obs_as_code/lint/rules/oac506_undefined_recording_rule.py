@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+import json
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
@@ -29,22 +31,48 @@ def dashboard_exprs(data: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
             yield from dashboard_exprs(value, (*path, i))
 
 
-def _dashboard_json(d: DashboardDef) -> tuple[Any, dict[Path_, SourceLocation]]:
-    if isinstance(d.source, dict):
-        return d.source, {}
-    try:  # the dashboard layer is optional: without it only dict dashboards are read
-        module = importlib.import_module("obs_as_code.dashboards")
-        render_dashboard = module.render_dashboard
-    except (ImportError, AttributeError):
-        return None, {}
+def _renders(ctx: LintContext) -> Any:
+    """The build's rendering of the project's dashboards (once per build, shared
+    with the OAC3xx checks and the Grafana renderer), or None without the
+    dashboard layer, which is optional: then only dict dashboards are read."""
     try:
-        rendered = render_dashboard(d)
-    except Exception:  # an unrenderable dashboard is reported by the dashboard checks
-        return None, {}
-    return rendered.json, dict(getattr(rendered, "source_map", {}) or {})
+        module = importlib.import_module("obs_as_code.dashboards.project")
+        return module.render_project(ctx.project)
+    except (ImportError, AttributeError):
+        return None
 
 
-def _nearest(smap: dict[Path_, SourceLocation], path: Path_, default: SourceLocation) -> SourceLocation:
+def _dashboard_json(renders: Any, d: DashboardDef) -> tuple[Any, Mapping[Path_, SourceLocation], str | None]:
+    """``(data, source map, JSON text or None)`` of a dashboard: a dict source as
+    written, any other as the build rendered it (with the rendering's text)."""
+    if isinstance(d.source, dict):
+        return d.source, {}, None
+    rendered = renders.of(d) if renders is not None else None
+    if rendered is None:  # an unrenderable dashboard is reported by the OAC3xx checks
+        return None, {}, None
+    return rendered.json, rendered.source_map, rendered.text
+
+
+_EXPR_TEXT = re.compile(r'"expr": ("(?:[^"\\]|\\.)*")')
+
+
+def _may_use_recording_rule(data: Any, text: str | None, defined: set[str]) -> bool:
+    """Whether any ``expr`` in ``data`` names an undefined recording rule: the
+    JSON text (``text``, else one C-speed dump) shows the expressions, so the walk
+    that locates them runs only for dashboards with a finding."""
+    if text is None:
+        try:
+            text = json.dumps(data, ensure_ascii=False)
+        except (TypeError, ValueError):
+            return True  # not plain JSON data: let the walk decide
+    for m in _EXPR_TEXT.finditer(text):
+        value = m.group(1)
+        if ":" in value and recorded_names(json.loads(value)) - defined:
+            return True
+    return False
+
+
+def _nearest(smap: Mapping[Path_, SourceLocation], path: Path_, default: SourceLocation) -> SourceLocation:
     while path:
         if path in smap:
             return smap[path]
@@ -62,9 +90,11 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 f"{rule.kind} {rule.name} uses recording rule {name}, which no rule group defines",
                 hint="define it in a RuleGroup (or let the SLO that records it generate it), or fix the name",
             )
-    for d in ctx.project.all(DashboardDef):
-        data, smap = _dashboard_json(d)
-        if data is None:
+    boards = ctx.project.all(DashboardDef)
+    renders = _renders(ctx) if any(not isinstance(d.source, dict) for d in boards) else None
+    for d in boards:
+        data, smap, text = _dashboard_json(renders, d)
+        if data is None or not _may_use_recording_rule(data, text, defined):
             continue
         for path, expr in dashboard_exprs(data):
             for name in sorted(recorded_names(expr) - defined):
