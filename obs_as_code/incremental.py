@@ -32,6 +32,7 @@ import builtins
 import dataclasses
 import enum
 import functools
+import hashlib
 import importlib
 import importlib.util
 import marshal
@@ -47,7 +48,14 @@ from typing import Any
 
 from obs_as_code import cache as cache_mod
 from obs_as_code.artifacts import Artifact, SourceMap, with_manifest
-from obs_as_code.cache import BuildCache, CachedArtifact, LocalEntry, ModuleEntry
+from obs_as_code.cache import (
+    BuildCache,
+    CachedArtifact,
+    GeneratedEntry,
+    LocalEntry,
+    ModuleEntry,
+    StageEntry,
+)
 from obs_as_code.diagnostics import Diagnostic, has_errors, ordered
 from obs_as_code.discover import PROJECT_DIRS, ModuleRef, discover
 from obs_as_code.load import (
@@ -78,21 +86,50 @@ SCOPED_CHECKS: frozenset[str] = frozenset(
     {"OAC201", "OAC202", "OAC203", "OAC204", "OAC205", "OAC206", "OAC207", "OAC208", "OAC209", "OAC211", "OAC215", "OAC217", "OAC218"}
 )
 
-#: Project-wide checks and renderers (project-wide halves of :data:`LOCAL_RENDERERS`)
-#: that read definitions only shallowly: a rule group's name, module and location,
-#: never its rules. When every project-wide stage is listed here (and no generator
-#: is registered), unchanged modules are not unpickled whole: those stages get
-#: :func:`shallow` copies, which is most of what makes a one-module rebuild cheap.
-SHALLOW_CHECKS: frozenset[str] = frozenset({"OAC106", "OAC107"})
-SHALLOW_RENDERERS: frozenset[str] = frozenset({"obs_as_code.render.prometheus:render_config"})
+#: Project-wide checks and renderers (by code, or renderer target; for a split
+#: renderer its project-wide part) -> the names of the definition classes they read
+#: (a definition counts under its class and every base class). A stage's result is
+#: cached by the load keys of the modules holding such definitions (generated ones
+#: included), so an edit elsewhere does not rerun it. A stage not listed reads
+#: every module. Declare a stage only when it reads nothing else of the project.
+STAGE_INPUTS: dict[str, frozenset[str]] = {
+    "OAC106": frozenset({"RuleGroup"}),
+    "OAC107": frozenset({"ScrapeJob", "PrometheusConfig"}),
+    # file_diagnostics only: filled by `oac lint` from files, never by a build.
+    "OAC219": frozenset({"DashboardDef", "Datasource"}),
+    # Dashboard checks: the project's dashboards rendered with its datasources and UIDs.
+    **{code: frozenset({"DashboardDef", "Datasource"}) for code in ("OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307")},
+    "OAC401": frozenset({"SLO"}),
+    "OAC402": frozenset({"SLO", "MetricsCatalog"}),
+    "OAC403": frozenset({"SLO"}),
+    "OAC404": frozenset({"SLO", "PrometheusConfig", "ScrapeJob"}),
+    "OAC502": frozenset({"AlertmanagerConfig", "RuleGroup"}),
+    "OAC503": frozenset({"AlertmanagerConfig", "RuleGroup"}),
+    "OAC504": frozenset({"AlertmanagerConfig", "RuleGroup"}),
+    "OAC505": frozenset({"RuleGroup", "MetricsCatalog", "ScrapeJob"}),
+    "OAC506": frozenset({"RuleGroup", "DashboardDef", "Datasource", "SLO"}),
+    "OAC507": frozenset({"RuleGroup"}),
+    "OAC508": frozenset({"AlertmanagerConfig"}),
+    "OAC509": frozenset({"RuleGroup", "RuleTest"}),
+    "obs_as_code.render.prometheus:render_config": frozenset({"PrometheusConfig", "RuleGroup", "ScrapeJob"}),
+    "obs_as_code.render.alertmanager:render": frozenset({"AlertmanagerConfig"}),
+    "obs_as_code.render.tests:render": frozenset({"RuleTest"}),
+    "obs_as_code.render.grafana:render": frozenset({"DashboardDef", "Datasource"}),
+    "obs_as_code.render.preview:render": frozenset({"PrometheusConfig", "ScrapeJob", "RuleGroup"}),
+}
 
+#: Stages (and generators) that also read files of the repository that are not
+#: project modules (runbook pages, SLO windows tables): their keys include
+#: :func:`_tree_stamp`.
+FILE_STAGES: frozenset[str] = frozenset({"OAC404", "OAC507", "obs_as_code.slo.generate:generate"})
 
-def shallow(definition: Definition) -> Definition:
-    """What a shallow stage may see of ``definition``: a rule group without its rules."""
-    if isinstance(definition, RuleGroup):
-        return dataclasses.replace(definition, rules=[])
-    return definition
-
+#: Generators whose output for a module depends only on that module's definitions
+#: of the listed classes (and, for those in :data:`FILE_STAGES`, repository files):
+#: they run per module and are cached per module. A registered generator not
+#: listed here makes the build fall back to a clean compile.
+GENERATOR_INPUTS: dict[str, frozenset[str]] = {
+    "obs_as_code.slo.generate:generate": frozenset({"SLO"}),
+}
 
 #: Registered renderer -> (module-local part, project-wide part). The local part,
 #: run on one module's definitions, must give exactly the artifacts the full
@@ -381,7 +418,8 @@ def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tu
                     definitions_hash=cache_mod.sha256(blob) if blob is not None else "",
                     diagnostics=diagnostics,
                     failed=failed is not None,
-                    shallow=cache_mod.pickle_definitions([shallow(d) for d in held]) if blob is not None else None,
+                    kinds=kinds_of(held),
+                    context=context_hash(held),
                 )
     finally:
         _forget_project_modules()
@@ -423,7 +461,7 @@ class _LazyArtifact(Artifact):
 
 class _LazyProject(Project):
     """The project an incremental compile returns: its full definitions are
-    unpickled only if someone reads them (the stages used shallow copies)."""
+    unpickled only if someone reads them (every stage may have come from the cache)."""
 
     _materialize: Callable[[], list[Definition]] | None = None
 
@@ -438,6 +476,33 @@ class _LazyProject(Project):
     @definitions.setter
     def definitions(self, value: list[Definition]) -> None:
         self.__dict__["_definitions"] = value
+
+
+def kinds_of(definitions: Sequence[Definition]) -> tuple[str, ...]:
+    """Names of the classes (and base classes) of ``definitions``, sorted."""
+    names = {cls.__name__ for d in definitions for cls in type(d).__mro__ if cls is not object}
+    return tuple(sorted(names))
+
+
+def _tree_stamp(root: Path) -> str:
+    """A hash of the name, size and times of every repository file that is not a
+    project module: what :data:`FILE_STAGES` may read (runbook pages, windows
+    tables). Skips hidden directories, ``build``, ``node_modules`` and bytecode."""
+    h = hashlib.sha256()
+    skip_dirs = {"build", "node_modules", "__pycache__"}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in skip_dirs)
+        rel = os.path.relpath(dirpath, root)
+        top = rel.split(os.sep, 1)[0]
+        for name in sorted(filenames):
+            if name.endswith(".pyc") or (top in PROJECT_DIRS and name.endswith(".py")):
+                continue  # modules are keyed by their content already
+            try:
+                st = os.stat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            h.update(f"{rel}/{name}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino}\n".encode())
+    return h.hexdigest()
 
 
 def _dumps(value: Any) -> bytes:
@@ -580,6 +645,12 @@ def fingerprint() -> str:
             *sorted(SCOPED_CHECKS),
             "|",
             *(f"{k}={v}" for k, v in sorted(LOCAL_RENDERERS.items())),
+            "|",
+            *(f"{k}={sorted(v)}" for k, v in sorted(STAGE_INPUTS.items())),
+            "|",
+            *sorted(FILE_STAGES),
+            "|",
+            *(f"{k}={sorted(v)}" for k, v in sorted(GENERATOR_INPUTS.items())),
         ]
     )
 
@@ -614,7 +685,7 @@ def compile_incremental(root: Path, memory: Memory | None = None, jobs: int = 1)
 
 def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCache, bool]:
     from obs_as_code import pipeline
-    from obs_as_code.lint.engine import select_checks
+    from obs_as_code.lint.engine import LintContext, run_checks, select_checks
 
     if memory is not None and memory.fingerprint is None:
         memory.fingerprint = fingerprint()  # the running process's code cannot change
@@ -623,11 +694,21 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
         old = memory.cache
     else:
         old = cache_mod.read(root, fp)
+    unknown = [g for g in pipeline.GENERATORS if g not in GENERATOR_INPUTS]
+    if unknown or len(pipeline.GENERATORS) > 1:
+        # A generator may read the whole project, or another generator's output.
+        raise _Fallback(f"generators {', '.join(pipeline.GENERATORS)} are not all module-local (GENERATOR_INPUTS), or more than one")
     reuse_live = memory is not None and not pipeline.GENERATORS
     live: dict[str, tuple[str, list[Definition]]] = {}
     refs = discover(root)
     sources = _Sources(root, refs, old.stats)
     old_imports = {r.name: old.modules[r.path].imports for r in refs if r.path in old.modules}
+    stamp: list[str] = []
+
+    def tree_stamp() -> str:
+        if not stamp:
+            stamp.append(_tree_stamp(root))
+        return stamp[0]
 
     dirty: list[ModuleRef] = []
     for ref in refs:
@@ -637,22 +718,16 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     _drop_stale_bytecode(root, dirty, sources, old.modules)
     loaded, fresh = _load_dirty(root, dirty, sources) if dirty else ({}, {})
     last_run.loaded = [r.path for r in dirty]
+    touched = bool(dirty)
 
     imports = {**old_imports, **{r.name: fresh[r.path].imports for r in dirty}}
     all_checks = select_checks()
     module_checks = [c for c in all_checks if c.code in MODULE_CHECKS]
     scoped_checks = [c for c in all_checks if c.code in SCOPED_CHECKS]
     project_checks = [c for c in all_checks if c.code not in MODULE_CHECKS and c.code not in SCOPED_CHECKS]
-    shallow_ok = (
-        not pipeline.GENERATORS
-        and not scoped_checks  # they read every module's recording rules
-        and all(c.code in SHALLOW_CHECKS for c in project_checks)
-        and all(t in LOCAL_RENDERERS and LOCAL_RENDERERS[t][1] in SHALLOW_RENDERERS for t in pipeline.RENDERERS)
-    )
     modules: dict[str, ModuleEntry] = {}
     #: module path -> its full definitions, or a function unpickling them on demand.
     full: dict[str, list[Definition] | Callable[[], list[Definition]]] = {}
-    staged: list[Definition] = []  # what the project-wide stages see
     diagnostics: list[Diagnostic] = []
     for ref in refs:
         if ref.path in fresh:
@@ -669,136 +744,208 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
                 full[ref.path] = functools.partial(pickle.loads, entry.definitions)
         modules[ref.path] = entry
         diagnostics.extend(entry.diagnostics)
-        defs_or_loader = full[ref.path]
-        if isinstance(defs_or_loader, list):
-            staged.extend(defs_or_loader)
-        elif shallow_ok and entry.shallow is not None:
-            staged.extend(pickle.loads(entry.shallow))
-        else:
-            full[ref.path] = defs_or_loader = defs_or_loader()
-            staged.extend(defs_or_loader)
-        now_full = full[ref.path]
-        if reuse_live and entry.definitions_hash and isinstance(now_full, list):
-            live[ref.path] = (entry.definitions_hash, list(now_full))
 
     def definitions_of(path: str) -> list[Definition]:
         found = full[path]
         if not isinstance(found, list):
             found = full[path] = found()
+        if reuse_live and modules[path].definitions_hash:
+            live[path] = (modules[path].definitions_hash, list(found))
         return found
 
-    project = Project(root=root, modules=list(refs), definitions=staged)
-    diagnostics += pipeline.generate(project)
+    # Generators, per module holding what they read (module order, like the clean
+    # generator walking project.all(...)).
+    generated: dict[str, GeneratedEntry] = {}
+    gen_defs: dict[str, list[Definition] | Callable[[], list[Definition]]] = {}
+    for target in pipeline.GENERATORS:
+        reads = GENERATOR_INPUTS[target]
+        for ref in refs:
+            entry = modules[ref.path]
+            if not reads.intersection(entry.kinds):
+                continue
+            extra = f"|{tree_stamp()}" if target in FILE_STAGES else ""
+            gkey = cache_mod.sha256(f"{fp}|{target}|{ref.path}|{entry.key}{extra}".encode())
+            hit_gen = old.generated.get(ref.path)
+            if hit_gen is not None and hit_gen.key == gkey:
+                generated[ref.path] = hit_gen
+                gen_defs[ref.path] = functools.partial(pickle.loads, hit_gen.definitions)
+                continue
+            touched = True
+            own = definitions_of(ref.path)
+            sub = Project(root=root, modules=[ref], definitions=list(own))
+            found = list(_resolve(target)(sub))
+            added = sub.definitions[len(own):]
+            blob = cache_mod.pickle_definitions(added)
+            if blob is None:
+                raise _Fallback(f"{target} made definitions for {ref.path} that cannot be cached")
+            generated[ref.path] = GeneratedEntry(
+                gkey, blob, cache_mod.sha256(blob), kinds_of(added), context_hash(added), tuple(found)
+            )
+            gen_defs[ref.path] = added
+    for gen in generated.values():
+        diagnostics.extend(gen.diagnostics)
 
-    # Module-local stages, cached by a hash of each module's definitions.
-    by_module: dict[str, list[Definition] | None] = {}
-    if shallow_ok:  # no generators: each module's definitions are what it loaded
-        by_module = {path: None for path in full}
-    else:
-        for definition in project.definitions:
-            by_module.setdefault(definition.module, []).append(definition)  # type: ignore[union-attr]
-    context = context_hash(project.definitions) if scoped_checks else ""
-    from obs_as_code.lint.engine import LintContext
+    def generated_of(path: str) -> list[Definition]:
+        found = gen_defs.get(path)
+        if found is None:
+            return []
+        if not isinstance(found, list):
+            found = gen_defs[path] = found()
+        return found
 
-    base = LintContext(project) if scoped_checks else None
-    if base is not None:
-        # Computed once here, shared by every module's scoped context.
-        base.recorded()
-        base.known_jobs()
-        base.scrape_interval(None)
-        _ = base.index, base.types
+    materialized: list[Project] = []
+
+    def project() -> Project:
+        """The whole project, as a clean build sees it (unpickled on first use)."""
+        if not materialized:
+            defs = [d for ref in refs for d in definitions_of(ref.path)]
+            defs += [d for ref in refs for d in generated_of(ref.path)]
+            materialized.append(Project(root=root, modules=list(refs), definitions=defs))
+        return materialized[0]
+
+    # Module-local stages, cached by a hash of each module's definitions and, for
+    # scoped checks, of what they read of the whole project.
+    contexts = [modules[r.path].context for r in refs] + [generated[r.path].context for r in refs if r.path in generated]
+    context: str | None = None
+    if scoped_checks and all(c is not None for c in contexts):
+        context = cache_mod.sha256("|".join(c or "" for c in contexts).encode())
+    bases: list[Any] = []
+
+    def base() -> Any:
+        if not bases:
+            ctx = LintContext(project())
+            # Computed once here, shared by every module's scoped context.
+            ctx.recorded()
+            ctx.known_jobs()
+            ctx.scrape_interval(None)
+            _ = ctx.index, ctx.types
+            bases.append(ctx)
+        return bases[0]
+
     local: dict[str, LocalEntry] = {}
-    entries: dict[str, LocalEntry] = {}
     pending: dict[str, tuple[str | None, list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic]]] = {}
     with _parse_each_expression_once():
-        for module_path, listed in by_module.items():
-            defs_hash: str | None
-            if not pipeline.GENERATORS and module_path in modules:
-                defs_hash = modules[module_path].definitions_hash or None
-            else:
-                blob = cache_mod.pickle_definitions(listed or [])
-                defs_hash = cache_mod.sha256(blob) if blob is not None else None
+        for ref in refs:
+            module_path = ref.path
+            entry = modules[module_path]
+            if entry.failed or not (entry.kinds or module_path in generated):
+                continue  # nothing to check or render (the clean build sees no definition of it)
+            defs_hash = entry.definitions_hash or None
+            if defs_hash and module_path in generated:
+                defs_hash = cache_mod.sha256(f"{defs_hash}|{generated[module_path].definitions_hash}".encode())
             key = (
                 cache_mod.sha256(f"{fp}|{module_path}|{defs_hash}|{context}".encode())
-                if defs_hash and context is not None
+                if defs_hash and (context is not None or not scoped_checks)
                 else None
             )
             hit = old.local.get(module_path)
             if key is not None and hit is not None and hit.key == key:
-                entries[module_path] = hit
-            else:
-                defs = listed if listed is not None else definitions_of(module_path)
-                pending[module_path] = (
-                    key,
-                    *_local_stage(root, module_path, defs, module_checks, base, scoped_checks),
-                )
-                last_run.rechecked.append(module_path)
+                local[module_path] = hit
+                continue
+            defs = definitions_of(module_path) + generated_of(module_path)
+            pending[module_path] = (
+                key,
+                *_local_stage(root, module_path, defs, module_checks, base() if scoped_checks else None, scoped_checks),
+            )
+            last_run.rechecked.append(module_path)
     if pending:
+        touched = True
         # Serialize every re-rendered module at once, so --jobs can spread it.
         from obs_as_code.parallel import serialize_all
 
         serialize_all([a for p in pending.values() for made in p[2].values() for a in made], jobs)
     local_artifacts: dict[str, list[CachedArtifact]] = {t: [] for t in LOCAL_RENDERERS}
     render_diagnostics: list[Diagnostic] = []
-    for module_path in by_module:
+    for ref in refs:
+        module_path = ref.path
         if module_path in pending:
-            key, found, made_local, render_found = pending[module_path]
+            key, found_diags, made_local, render_found = pending[module_path]
             entry_local = LocalEntry(
-                key or "", tuple(found), {t: _to_cached(m) for t, m in made_local.items()}, tuple(render_found)
+                key or "", tuple(found_diags), {t: _to_cached(m) for t, m in made_local.items()}, tuple(render_found)
             )
             if key is not None:
                 local[module_path] = entry_local
+        elif module_path in local:
+            entry_local = local[module_path]
         else:
-            entry_local = local[module_path] = entries[module_path]
+            continue
         diagnostics.extend(entry_local.diagnostics)
         render_diagnostics.extend(entry_local.render_diagnostics)
         for target, cached_made in entry_local.artifacts.items():
             local_artifacts[target].extend(cached_made)
 
-    if project_checks:
-        diagnostics += pipeline.lint(project, ignore=sorted(MODULE_CHECKS | SCOPED_CHECKS))
+    def stage_key(name: str, extra: str = "") -> str:
+        """Hash of the load keys of the modules holding what ``name`` reads."""
+        reads = STAGE_INPUTS.get(name)
+        h = hashlib.sha256(f"{fp}|{name}|{extra}".encode())
+        for ref in refs:
+            entry = modules[ref.path]
+            if reads is None or reads.intersection(entry.kinds):
+                h.update(f"|{ref.path}={entry.key}".encode())
+        for ref in refs:
+            gen = generated.get(ref.path)
+            if gen is not None and (reads is None or reads.intersection(gen.kinds)):
+                h.update(f"|+{ref.path}={gen.key}".encode())
+        if name in FILE_STAGES:
+            h.update(f"|files={tree_stamp()}".encode())
+        return h.hexdigest()
+
+    stages: dict[str, StageEntry] = {}
+    # Project-wide checks: reused when nothing they read changed; the rest run
+    # together on one context of the whole project (it shares parses and types).
+    to_run: list[tuple[Any, str]] = []
+    for check in project_checks:
+        key = stage_key(check.code)
+        hit_stage = old.stages.get(check.code)
+        if hit_stage is not None and hit_stage.key == key:
+            stages[check.code] = hit_stage
+        else:
+            to_run.append((check, key))
+    if to_run:
+        touched = True
+        ctx = LintContext(project())
+        for check, key in to_run:
+            stages[check.code] = StageEntry(key, tuple(run_checks(ctx, [check])))
+    for check in project_checks:
+        diagnostics.extend(stages[check.code].diagnostics)
 
     artifacts: list[Artifact] = []
-    serialized: dict[str, bytes] = {}
     tolerant = has_errors(diagnostics)
     for target in pipeline.RENDERERS:
         split = LOCAL_RENDERERS.get(target)
-        try:
-            made, found = _run_renderer(_resolve(split[1] if split else target), project)
-        except Exception:
-            if not tolerant:
-                raise
-            continue
-        for artifact in made:
-            key = cache_mod.data_key(artifact.format, artifact.data)
-            if key is None:
-                continue
-            content = old.serialized.get(key)
-            if content is not None:
-                artifact._content = content
-            serialized[key] = artifact.content
+        part = split[1] if split else target
+        key = stage_key(part, f"tolerant={tolerant}")
+        hit_stage = old.stages.get(part)
+        if hit_stage is not None and hit_stage.key == key:
+            stage = stages[part] = hit_stage
+        else:
+            touched = True
+            try:
+                made, found = _run_renderer(_resolve(part), project())
+            except Exception:
+                if not tolerant:
+                    raise
+                made, found = [], []  # skipped, as the clean build skips it
+            stage = stages[part] = StageEntry(key, tuple(found), _to_cached(made))
         if split:
             artifacts.extend(_from_cached(sorted(local_artifacts[target], key=lambda a: a.path)))
-        artifacts.extend(made)
-        render_diagnostics.extend(found)
+        artifacts.extend(_from_cached(stage.artifacts))
+        render_diagnostics.extend(stage.diagnostics)
     paths = [a.path for a in artifacts]
     if len(set(paths)) != len(paths):
         raise _Fallback("two artifacts share a path: the clean build reports or merges them")
     diagnostics += render_diagnostics
-    result_project: Project = project
-    if shallow_ok:
-        lazy = _LazyProject(root=root, modules=list(refs))
-        lazy._materialize = lambda: [d for ref in refs for d in definitions_of(ref.path)]
-        result_project = lazy
-    compiled = pipeline.Compiled(result_project, with_manifest(artifacts), ordered(diagnostics))
-    new = BuildCache(fingerprint=fp, modules=modules, local=local, serialized=serialized, stats=sources.stats)
+    lazy = _LazyProject(root=root, modules=list(refs))
+    lazy._materialize = lambda: project().definitions
+    compiled = pipeline.Compiled(lazy, with_manifest(artifacts), ordered(diagnostics))
+    new = BuildCache(fingerprint=fp, modules=modules, local=local, generated=generated, stages=stages, stats=sources.stats)
     changed = (
-        bool(dirty)
+        touched
         or sources.stats != old.stats
         or modules.keys() != old.modules.keys()
-        or any(old.local.get(p) is not e for p, e in local.items())
         or local.keys() != old.local.keys()
-        or serialized.keys() != old.serialized.keys()
+        or generated.keys() != old.generated.keys()
+        or stages.keys() != old.stages.keys()
     )
     if memory is not None:
         memory.cache, memory.live = new, live

@@ -198,7 +198,7 @@ def test_incremental_equals_clean_after_random_edits(
     memory = incremental.Memory() if in_memory else None  # as `oac watch` runs it
     # Without shallow stages every unchanged module is unpickled whole (the path
     # taken once a project-wide check that reads rules is registered).
-    patch = mock.patch.object(incremental, "SHALLOW_CHECKS", incremental.SHALLOW_CHECKS if shallow else frozenset())
+    patch = mock.patch.object(incremental, "STAGE_INPUTS", incremental.STAGE_INPUTS if shallow else {})
     try:
         patch.start()
         writer = Writer(root)
