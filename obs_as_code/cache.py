@@ -99,6 +99,8 @@ class ModuleEntry:
     #: Hash of what the scoped checks read of this module (``incremental.context_hash``),
     #: or None when it cannot be hashed.
     context: str | None = None
+    #: Names the module's recording rules record (``incremental.RECORDED_CHECKS``).
+    recorded: tuple[str, ...] = ()
 
 
 @dataclass
@@ -142,6 +144,7 @@ class GeneratedEntry:
     kinds: tuple[str, ...]
     context: str | None
     diagnostics: tuple[Diagnostic, ...]
+    recorded: tuple[str, ...] = ()
 
 
 @dataclass

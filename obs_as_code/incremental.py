@@ -29,6 +29,7 @@ state another module left in a shared helper at import time needs
 from __future__ import annotations
 
 import builtins
+import copy
 import dataclasses
 import enum
 import functools
@@ -73,7 +74,7 @@ from obs_as_code.source import loading_file, project_root
 #: Checks whose findings for a module depend on that module's definitions only.
 #: Checks not listed run over the whole project on every build (always correct,
 #: just not cached): list a check here only when that holds.
-MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108", "OAC109"})
+MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108", "OAC109", "OAC501"})
 
 #: Checks whose findings for a module depend on that module's rules and dashboards
 #: plus project-wide context only: the metrics catalog, the recording rules (their
@@ -85,6 +86,20 @@ MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108
 SCOPED_CHECKS: frozenset[str] = frozenset(
     {"OAC201", "OAC202", "OAC203", "OAC204", "OAC205", "OAC206", "OAC207", "OAC208", "OAC209", "OAC211", "OAC215", "OAC217", "OAC218"}
 )
+
+#: Checks whose findings for a module depend only on that module's definitions
+#: (generated ones included), on every definition of the listed classes (the
+#: catalog, scrape jobs) and on the *set of names* the project's recording rules
+#: record. They run per module on the module's definitions, the listed classes'
+#: definitions of the whole project, and one stand-in recording rule per name
+#: the project records (``expr`` ``vector(0)``: reads no series), so a one-module
+#: edit that records the same names reruns them on that module only. The check
+#: must also be declared in :data:`STAGE_INPUTS` (which modules it reads).
+RECORDED_CHECKS: dict[str, frozenset[str]] = {
+    "OAC505": frozenset({"MetricsCatalog", "ScrapeJob"}),
+    "OAC506": frozenset(),
+    "OAC507": frozenset(),
+}
 
 #: Project-wide checks and renderers (by code, or renderer target; for a split
 #: renderer its project-wide part) -> the names of the definition classes they read
@@ -420,6 +435,7 @@ def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tu
                     failed=failed is not None,
                     kinds=kinds_of(held),
                     context=context_hash(held),
+                    recorded=recorded_names(held),
                 )
     finally:
         _forget_project_modules()
@@ -476,6 +492,33 @@ class _LazyProject(Project):
     @definitions.setter
     def definitions(self, value: list[Definition]) -> None:
         self.__dict__["_definitions"] = value
+
+
+def recorded_names(definitions: Sequence[Definition]) -> tuple[str, ...]:
+    """The names the recording rules of ``definitions`` record, sorted."""
+    from obs_as_code.model.rules import RecordingRule
+
+    names = {r.name for d in definitions if isinstance(d, RuleGroup) for r in d.rules if isinstance(r, RecordingRule)}
+    return tuple(sorted(names))
+
+
+def _stand_ins(names: Sequence[str]) -> RuleGroup:
+    """A rule group recording ``names`` with expressions that read nothing: what a
+    :data:`RECORDED_CHECKS` check sees of the other modules' recording rules."""
+    from obs_as_code.model.rules import RecordingRule
+    from obs_as_code.source import SourceLocation
+
+    where = SourceLocation("<other modules>", 0, 0)
+    template = RecordingRule(name="stand_in:recorded", expr="vector(0)")
+    template.location = where
+    rules: list[Any] = []
+    for name in names:
+        rule = copy.copy(template)  # not replace(): that would capture a location per rule
+        rule.name = name
+        rules.append(rule)
+    group = RuleGroup(name="<recorded elsewhere>", rules=rules)
+    group.location = where
+    return group
 
 
 def kinds_of(definitions: Sequence[Definition]) -> tuple[str, ...]:
@@ -651,6 +694,8 @@ def fingerprint() -> str:
             *sorted(FILE_STAGES),
             "|",
             *(f"{k}={sorted(v)}" for k, v in sorted(GENERATOR_INPUTS.items())),
+            "|",
+            *(f"{k}={sorted(v)}" for k, v in sorted(RECORDED_CHECKS.items())),
         ]
     )
 
@@ -724,7 +769,10 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     all_checks = select_checks()
     module_checks = [c for c in all_checks if c.code in MODULE_CHECKS]
     scoped_checks = [c for c in all_checks if c.code in SCOPED_CHECKS]
-    project_checks = [c for c in all_checks if c.code not in MODULE_CHECKS and c.code not in SCOPED_CHECKS]
+    recorded_checks = [c for c in all_checks if c.code in RECORDED_CHECKS]
+    project_checks = [
+        c for c in all_checks if c.code not in MODULE_CHECKS and c.code not in SCOPED_CHECKS and c.code not in RECORDED_CHECKS
+    ]
     modules: dict[str, ModuleEntry] = {}
     #: module path -> its full definitions, or a function unpickling them on demand.
     full: dict[str, list[Definition] | Callable[[], list[Definition]]] = {}
@@ -779,11 +827,11 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
             if blob is None:
                 raise _Fallback(f"{target} made definitions for {ref.path} that cannot be cached")
             generated[ref.path] = GeneratedEntry(
-                gkey, blob, cache_mod.sha256(blob), kinds_of(added), context_hash(added), tuple(found)
+                gkey, blob, cache_mod.sha256(blob), kinds_of(added), context_hash(added), tuple(found), recorded_names(added)
             )
             gen_defs[ref.path] = added
-    for gen in generated.values():
-        diagnostics.extend(gen.diagnostics)
+    for made_gen in generated.values():
+        diagnostics.extend(made_gen.diagnostics)
 
     def generated_of(path: str) -> list[Definition]:
         found = gen_defs.get(path)
@@ -830,7 +878,8 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
             entry = modules[module_path]
             if entry.failed or not (entry.kinds or module_path in generated):
                 continue  # nothing to check or render (the clean build sees no definition of it)
-            defs_hash = entry.definitions_hash or None
+            # The module's source too: findings point at keyword arguments in it.
+            defs_hash = cache_mod.sha256(f"{entry.definitions_hash}|{entry.source}".encode()) if entry.definitions_hash else None
             if defs_hash and module_path in generated:
                 defs_hash = cache_mod.sha256(f"{defs_hash}|{generated[module_path].definitions_hash}".encode())
             key = (
@@ -874,9 +923,23 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
         for target, cached_made in entry_local.artifacts.items():
             local_artifacts[target].extend(cached_made)
 
-    def stage_key(name: str, extra: str = "") -> str:
-        """Hash of the load keys of the modules holding what ``name`` reads."""
-        reads = STAGE_INPUTS.get(name)
+    def _shared(kinds: frozenset[str], skip: str) -> list[Definition]:
+        """Definitions of ``kinds`` in project order, except module ``skip``'s."""
+        out: list[Definition] = []
+        if not kinds:
+            return out
+        for source in (definitions_of, generated_of):
+            for ref in refs:
+                holds = generated[ref.path].kinds if source is generated_of and ref.path in generated else modules[ref.path].kinds
+                if ref.path == skip or not kinds.intersection(holds):
+                    continue
+                out.extend(d for d in source(ref.path) if kinds.intersection(c.__name__ for c in type(d).__mro__))
+        return out
+
+    def stage_key(name: str, extra: str = "", kinds: frozenset[str] | None = None) -> str:
+        """Hash of the load keys of the modules holding what ``name`` reads
+        (``kinds``, by default its :data:`STAGE_INPUTS`)."""
+        reads = STAGE_INPUTS.get(name) if kinds is None else kinds
         h = hashlib.sha256(f"{fp}|{name}|{extra}".encode())
         for ref in refs:
             entry = modules[ref.path]
@@ -908,6 +971,38 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
             stages[check.code] = StageEntry(key, tuple(run_checks(ctx, [check])))
     for check in project_checks:
         diagnostics.extend(stages[check.code].diagnostics)
+
+    # Checks run per module against the names recorded elsewhere (RECORDED_CHECKS).
+    if recorded_checks:
+        everything = {name for r in refs for name in modules[r.path].recorded}
+        everything.update(name for made_gen in generated.values() for name in made_gen.recorded)
+        everything_hash = cache_mod.sha256("\n".join(sorted(everything)).encode())
+        stand_in: list[RuleGroup] = []
+        for check in recorded_checks:
+            code = check.code
+            reads = STAGE_INPUTS.get(code, frozenset())
+            shared = RECORDED_CHECKS[code]
+            shared_key = stage_key(f"{code}:shared", kinds=shared)
+            for ref in refs:
+                entry = modules[ref.path]
+                gen = generated.get(ref.path)
+                if not reads.intersection(entry.kinds) and not (gen is not None and reads.intersection(gen.kinds)):
+                    continue
+                name = f"{code}@{ref.path}"
+                extra = f"|files={tree_stamp()}" if code in FILE_STAGES else ""
+                key = cache_mod.sha256(
+                    f"{fp}|{name}|{entry.key}|{gen.key if gen else ''}|{everything_hash}|{shared_key}{extra}".encode()
+                )
+                hit_stage = old.stages.get(name)
+                if hit_stage is None or hit_stage.key != key:
+                    touched = True
+                    own = [*definitions_of(ref.path), *generated_of(ref.path)]
+                    if not stand_in:  # one for every module: a name also recorded by the module changes nothing
+                        stand_in.append(_stand_ins(sorted(everything)))
+                    sub = Project(root=root, modules=[ref], definitions=[*_shared(shared, ref.path), *own, stand_in[0]])
+                    hit_stage = StageEntry(key, tuple(run_checks(LintContext(sub), [check])))
+                stages[name] = hit_stage
+                diagnostics.extend(hit_stage.diagnostics)
 
     artifacts: list[Artifact] = []
     tolerant = has_errors(diagnostics)
