@@ -923,17 +923,19 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
         for target, cached_made in entry_local.artifacts.items():
             local_artifacts[target].extend(cached_made)
 
-    def _shared(kinds: frozenset[str], skip: str) -> list[Definition]:
-        """Definitions of ``kinds`` in project order, except module ``skip``'s."""
+    def _with_shared(kinds: frozenset[str], module: str) -> list[Definition]:
+        """Module ``module``'s definitions and every other module's definitions of
+        ``kinds``, in project order (loaded, then generated: the first catalog
+        listing a metric wins, as in a clean build)."""
         out: list[Definition] = []
-        if not kinds:
-            return out
         for source in (definitions_of, generated_of):
             for ref in refs:
-                holds = generated[ref.path].kinds if source is generated_of and ref.path in generated else modules[ref.path].kinds
-                if ref.path == skip or not kinds.intersection(holds):
+                if ref.path == module:
+                    out.extend(source(ref.path))
                     continue
-                out.extend(d for d in source(ref.path) if kinds.intersection(c.__name__ for c in type(d).__mro__))
+                holds = (generated[ref.path].kinds if ref.path in generated else ()) if source is generated_of else modules[ref.path].kinds
+                if kinds.intersection(holds):
+                    out.extend(d for d in source(ref.path) if kinds.intersection(c.__name__ for c in type(d).__mro__))
         return out
 
     def stage_key(name: str, extra: str = "", kinds: frozenset[str] | None = None) -> str:
@@ -980,13 +982,14 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
         stand_in: list[RuleGroup] = []
         for check in recorded_checks:
             code = check.code
-            reads = STAGE_INPUTS.get(code, frozenset())
+            wanted = STAGE_INPUTS.get(code)  # None: every module with definitions
             shared = RECORDED_CHECKS[code]
             shared_key = stage_key(f"{code}:shared", kinds=shared)
             for ref in refs:
                 entry = modules[ref.path]
                 gen = generated.get(ref.path)
-                if not reads.intersection(entry.kinds) and not (gen is not None and reads.intersection(gen.kinds)):
+                holds = {*entry.kinds, *(gen.kinds if gen is not None else ())}
+                if not holds or (wanted is not None and not wanted.intersection(holds)):
                     continue
                 name = f"{code}@{ref.path}"
                 extra = f"|files={tree_stamp()}" if code in FILE_STAGES else ""
@@ -996,10 +999,9 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
                 hit_stage = old.stages.get(name)
                 if hit_stage is None or hit_stage.key != key:
                     touched = True
-                    own = [*definitions_of(ref.path), *generated_of(ref.path)]
                     if not stand_in:  # one for every module: a name also recorded by the module changes nothing
                         stand_in.append(_stand_ins(sorted(everything)))
-                    sub = Project(root=root, modules=[ref], definitions=[*_shared(shared, ref.path), *own, stand_in[0]])
+                    sub = Project(root=root, modules=[ref], definitions=[*_with_shared(shared, ref.path), stand_in[0]])
                     hit_stage = StageEntry(key, tuple(run_checks(LintContext(sub), [check])))
                 stages[name] = hit_stage
                 diagnostics.extend(hit_stage.diagnostics)
