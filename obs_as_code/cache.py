@@ -155,6 +155,8 @@ class StageEntry:
     key: str
     diagnostics: tuple[Diagnostic, ...]
     artifacts: list[CachedArtifact] = field(default_factory=list)
+    #: A renderer raised (tolerated: earlier stages had found errors).
+    failed: bool = False
 
 
 @dataclass

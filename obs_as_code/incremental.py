@@ -167,6 +167,9 @@ class RunStats:
     loaded: list[str] = field(default_factory=list)
     #: Modules whose module-local stages ran again.
     rechecked: list[str] = field(default_factory=list)
+    #: Project-wide stages that ran again: check codes, renderer targets,
+    #: ``CODE@module`` for :data:`RECORDED_CHECKS`, ``target@module`` for generators.
+    ran: list[str] = field(default_factory=list)
     #: Why the cache could not be used, when it could not.
     fallback: str | None = None
 
@@ -819,6 +822,7 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
                 gen_defs[ref.path] = functools.partial(pickle.loads, hit_gen.definitions)
                 continue
             touched = True
+            last_run.ran.append(f"{target}@{ref.path}")
             own = definitions_of(ref.path)
             sub = Project(root=root, modules=[ref], definitions=list(own))
             found = list(_resolve(target)(sub))
@@ -970,6 +974,7 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
         touched = True
         ctx = LintContext(project())
         for check, key in to_run:
+            last_run.ran.append(check.code)
             stages[check.code] = StageEntry(key, tuple(run_checks(ctx, [check])))
     for check in project_checks:
         diagnostics.extend(stages[check.code].diagnostics)
@@ -999,6 +1004,7 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
                 hit_stage = old.stages.get(name)
                 if hit_stage is None or hit_stage.key != key:
                     touched = True
+                    last_run.ran.append(name)
                     if not stand_in:  # one for every module: a name also recorded by the module changes nothing
                         stand_in.append(_stand_ins(sorted(everything)))
                     sub = Project(root=root, modules=[ref], definitions=[*_with_shared(shared, ref.path), stand_in[0]])
@@ -1011,19 +1017,23 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     for target in pipeline.RENDERERS:
         split = LOCAL_RENDERERS.get(target)
         part = split[1] if split else target
-        key = stage_key(part, f"tolerant={tolerant}")
+        key = stage_key(part)
         hit_stage = old.stages.get(part)
-        if hit_stage is not None and hit_stage.key == key:
+        # A renderer that raised was skipped because earlier stages found errors;
+        # without errors it must run again (and raise, as in a clean build).
+        if hit_stage is not None and hit_stage.key == key and (tolerant or not hit_stage.failed):
             stage = stages[part] = hit_stage
         else:
             touched = True
+            last_run.ran.append(part)
+            failed = False
             try:
                 made, found = _run_renderer(_resolve(part), project())
             except Exception:
                 if not tolerant:
                     raise
-                made, found = [], []  # skipped, as the clean build skips it
-            stage = stages[part] = StageEntry(key, tuple(found), _to_cached(made))
+                made, found, failed = [], [], True  # skipped, as the clean build skips it
+            stage = stages[part] = StageEntry(key, tuple(found), _to_cached(made), failed)
         if split:
             artifacts.extend(_from_cached(sorted(local_artifacts[target], key=lambda a: a.path)))
         artifacts.extend(_from_cached(stage.artifacts))
