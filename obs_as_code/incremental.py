@@ -7,14 +7,23 @@ work:
 1. **Load, per module.** A module is imported again only when its source, the
    source of a project module it imports (transitively, as recorded while it last
    loaded), or obs-as-code itself changed. Otherwise its definitions come back
-   from the cache (see :mod:`obs_as_code.cache`).
-2. **Module-local stages, per module.** Checks listed in :data:`MODULE_CHECKS`
-   and the local halves of renderers in :data:`LOCAL_RENDERERS` see one module's
-   definitions only, so their results are cached per module, keyed by a hash of
-   those definitions (after generators ran).
-3. **Project-wide stages, every time.** Generators, every other check, and the
-   project-wide renderers (``prometheus.yml``) run over all definitions; their
-   serialized output is cached by a hash of its data.
+   from the cache (see :mod:`obs_as_code.cache`), unpickled only if a stage that
+   must run again reads them.
+2. **Generate, per module.** Generators listed in :data:`GENERATOR_INPUTS` (the
+   SLO generator) run on one module's definitions, cached by its load key.
+3. **Module-local stages, per module.** Checks listed in :data:`MODULE_CHECKS`
+   and :data:`SCOPED_CHECKS` and the local halves of renderers in
+   :data:`LOCAL_RENDERERS` see one module's definitions, so their results are
+   cached per module, keyed by those definitions and the module's source.
+   :data:`RECORDED_CHECKS` run per module too, against the set of names the
+   project's recording rules record.
+4. **Project-wide stages, when what they read changed.** Every other check and
+   renderer is cached by the load keys of the modules holding the definition
+   classes it reads (:data:`STAGE_INPUTS`; undeclared: every module), plus a
+   stamp of the repository's other files for :data:`FILE_STAGES`.
+
+A no-op build therefore unpickles no definition: it hashes (or stats) the
+sources, reads the cache and reuses every stage.
 
 Whenever the cache cannot reproduce a clean build exactly (a module exposes a
 definition declared in another module, a local renderer raised, two modules'
