@@ -157,6 +157,8 @@ class StageEntry:
     artifacts: list[CachedArtifact] = field(default_factory=list)
     #: A renderer raised (tolerated: earlier stages had found errors).
     failed: bool = False
+    #: What the stage's output claims project-wide (the UIDs of a module's dashboards).
+    keys: tuple[str, ...] = ()
 
 
 @dataclass

@@ -110,6 +110,18 @@ RECORDED_CHECKS: dict[str, frozenset[str]] = {
     "OAC507": frozenset(),
 }
 
+#: Dashboards, per module: the checks reading the project's rendered dashboards
+#: and the Grafana renderer's dashboard files run on one module's definitions
+#: plus every datasource, cached by the module's load key and the datasource
+#: modules' keys; the provisioning files are rendered from the datasources and the
+#: dashboard files' modules. Valid while no dashboard UID is used by two modules
+#: (which dashboard keeps a shared UID is decided project-wide): otherwise these
+#: stages run over the whole project, as :data:`STAGE_INPUTS` declares them.
+DASHBOARD_CHECKS: frozenset[str] = frozenset({"OAC219", "OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307"})
+DASHBOARD_RENDERER = "obs_as_code.render.grafana:render"
+#: The renderer's (per-module part, project-wide part(project, dashboard file sources)).
+DASHBOARD_PARTS = ("obs_as_code.render.grafana:render_dashboards", "obs_as_code.render.grafana:render_provisioning")
+
 #: Project-wide checks and renderers (by code, or renderer target; for a split
 #: renderer its project-wide part) -> the names of the definition classes they read
 #: (a definition counts under its class and every base class). A stage's result is
@@ -708,6 +720,10 @@ def fingerprint() -> str:
             *(f"{k}={sorted(v)}" for k, v in sorted(GENERATOR_INPUTS.items())),
             "|",
             *(f"{k}={sorted(v)}" for k, v in sorted(RECORDED_CHECKS.items())),
+            "|",
+            *sorted(DASHBOARD_CHECKS),
+            DASHBOARD_RENDERER,
+            *DASHBOARD_PARTS,
         ]
     )
 
@@ -969,6 +985,45 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
         return h.hexdigest()
 
     stages: dict[str, StageEntry] = {}
+    # Dashboards per module (DASHBOARD_CHECKS): module -> (check findings, rendered files).
+    by_dashboard_module: dict[str, tuple[StageEntry, StageEntry]] = {}
+    dash_checks = [c for c in project_checks if c.code in DASHBOARD_CHECKS]
+    partitioned = DASHBOARD_RENDERER in pipeline.RENDERERS
+    if partitioned:
+        datasources = frozenset({"Datasource"})
+        ds_key = stage_key("dashboards:datasources", kinds=datasources)
+        owners: dict[str, str] = {}
+        for ref in refs:
+            gen = generated.get(ref.path)
+            holds = {*modules[ref.path].kinds, *(gen.kinds if gen is not None else ())}
+            if "DashboardDef" not in holds:
+                continue
+            key = cache_mod.sha256(
+                f"{fp}|dashboards|{ref.path}|{modules[ref.path].key}|{gen.key if gen else ''}|{ds_key}".encode()
+            )
+            found_checks = old.stages.get(f"dashboard-checks@{ref.path}")
+            found_files = old.stages.get(f"dashboard-files@{ref.path}")
+            if found_checks is None or found_files is None or found_checks.key != key or found_files.key != key:
+                touched = True
+                last_run.ran.append(f"dashboards@{ref.path}")
+                sub = Project(root=root, modules=[ref], definitions=_with_shared(datasources, ref.path))
+                found_checks = StageEntry(key, tuple(run_checks(LintContext(sub), dash_checks)))
+                try:
+                    made, found = _run_renderer(_resolve(DASHBOARD_PARTS[0]), sub)
+                except Exception as exc:
+                    raise _Fallback(f"{DASHBOARD_PARTS[0]} raised on {ref.path}") from exc
+                uids = tuple(str(a.data.get("uid")) for a in made if isinstance(a.data, dict))
+                found_files = StageEntry(key, tuple(found), _to_cached(made), keys=uids)
+            stages[f"dashboard-checks@{ref.path}"] = found_checks
+            stages[f"dashboard-files@{ref.path}"] = found_files
+            by_dashboard_module[ref.path] = (found_checks, found_files)
+            for uid in set(found_files.keys):
+                if owners.setdefault(uid, ref.path) != ref.path:
+                    partitioned = False  # a UID in two modules: the first declared keeps it
+    if partitioned:
+        for found_checks, _files in by_dashboard_module.values():
+            diagnostics.extend(found_checks.diagnostics)
+        project_checks = [c for c in project_checks if c.code not in DASHBOARD_CHECKS]
     # Project-wide checks: reused when nothing they read changed; the rest run
     # together on one context of the whole project (it shares parses and types).
     to_run: list[tuple[Any, str]] = []
@@ -1024,6 +1079,25 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     artifacts: list[Artifact] = []
     tolerant = has_errors(diagnostics)
     for target in pipeline.RENDERERS:
+        if target == DASHBOARD_RENDERER and partitioned:
+            files = [f for _checks, f in by_dashboard_module.values()]
+            made_files = _from_cached([a for f in files for a in f.artifacts])
+            dashboard_sources = [src for f in files for a in f.artifacts for src in a.sources]
+            key = cache_mod.sha256(f"{fp}|provisioning|{ds_key}|{sorted(set(dashboard_sources))}".encode())
+            rest = old.stages.get("dashboards:provisioning")
+            if rest is None or rest.key != key:
+                touched = True
+                last_run.ran.append(DASHBOARD_PARTS[1])
+                datasource_only = Project(root=root, modules=list(refs), definitions=_with_shared(datasources, ""))
+                made, found = _run_renderer(
+                    functools.partial(_resolve(DASHBOARD_PARTS[1]), dashboard_sources=dashboard_sources), datasource_only
+                )
+                rest = StageEntry(key, tuple(found), _to_cached(made))
+            stages["dashboards:provisioning"] = rest
+            artifacts.extend([*made_files, *_from_cached(rest.artifacts)])
+            render_diagnostics.extend([d for f in files for d in f.diagnostics])
+            render_diagnostics.extend(rest.diagnostics)
+            continue
         split = LOCAL_RENDERERS.get(target)
         part = split[1] if split else target
         key = stage_key(part)

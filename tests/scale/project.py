@@ -28,6 +28,9 @@ class Spec:
     slo: int | None = None
     #: Headings of ``docs/runbooks.md`` (seeds): repo_runbook alerts link to ``#svc-<seed>``.
     runbook_headings: tuple[int, ...] = ()
+    #: Datasources in ``datasources/ds.py``: 0 none, 1 the ``prometheus`` one the
+    #: dashboards use, 2 only another one (dashboards then reference an undeclared uid).
+    datasources: int = 0
 
 LIB = '''\
 """Shared helpers (edited by the tests)."""
@@ -158,6 +161,16 @@ class Writer:
             slo.unlink(missing_ok=True)
         else:
             self._write(slo, slo_source(spec.slo))
+        ds = self.root / "datasources" / "ds.py"
+        if spec.datasources:
+            uid = "prometheus" if spec.datasources == 1 else "other"
+            self._write(
+                ds,
+                '"""Datasources."""\n\nfrom obs_as_code import Datasource\n\n'
+                f'main = Datasource("Main", "prometheus", "http://prometheus:9090", uid="{uid}", is_default=True)\n',
+            )
+        else:
+            ds.unlink(missing_ok=True)
         runbooks = self.root / "docs" / "runbooks.md"
         if spec.runbook_headings:
             self._write(runbooks, "# Runbooks\n\n" + "".join(f"## svc-{s}\n\ntext\n\n" for s in spec.runbook_headings))

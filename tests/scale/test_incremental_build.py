@@ -168,6 +168,7 @@ ops = st.one_of(
     st.tuples(st.just("undashboard"), st.sampled_from(["d0", "d1", "d2"])),
     st.tuples(st.just("slo"), st.one_of(st.none(), st.integers(0, 50))),
     st.tuples(st.just("runbooks"), st.lists(st.integers(0, 50), max_size=3)),
+    st.tuples(st.just("datasources"), st.integers(0, 2)),
 )
 
 
@@ -200,6 +201,9 @@ def apply(spec: Spec, op: tuple[object, ...]) -> None:
     elif kind == "slo":
         assert op[1] is None or isinstance(op[1], int)
         spec.slo = op[1]
+    elif kind == "datasources":
+        assert isinstance(op[1], int)
+        spec.datasources = op[1]
     elif kind == "runbooks":
         assert isinstance(op[1], list)
         spec.runbook_headings = tuple(op[1])

@@ -67,7 +67,7 @@ def test_rule_edit_does_not_rerun_dashboard_stages(project: tuple[Path, Writer, 
     assert cached(root) == clean(root)
     ran = incremental.last_run.ran
     assert "OAC106" in ran and "obs_as_code.render.prometheus:render_config" in ran
-    assert not {"OAC301", "OAC302", "OAC307", "obs_as_code.render.grafana:render"} & set(ran), ran
+    assert not [r for r in ran if r.startswith(("OAC30", "dashboards", "obs_as_code.render.grafana"))], ran
     assert "OAC506@alerts/m0.py" in ran and "OAC506@alerts/m1.py" not in ran, ran
     assert not [r for r in ran if r.startswith("obs_as_code.slo.generate")], ran
 
@@ -78,10 +78,13 @@ def test_dashboard_edit_does_not_rerun_rule_stages(project: tuple[Path, Writer, 
     writer.write(s)
     result = cached(root)
     assert result == clean(root)
-    ran = incremental.last_run.ran
-    assert "OAC301" in ran and "obs_as_code.render.grafana:render" in ran
-    assert not {"OAC106", "OAC107", "obs_as_code.render.prometheus:render_config"} & set(ran), ran
+    # One module's dashboards are checked and rendered again; nothing else.
+    assert sorted(incremental.last_run.ran) == ["OAC506@dashboards/d0.py", "dashboards@dashboards/d0.py"]
     assert incremental.last_run.loaded == ["dashboards/d0.py"]
+    s.dashboards["d1"] = (1, "ok")  # a new dashboard module: the provider file lists it
+    writer.write(s)
+    assert cached(root) == clean(root)
+    assert "obs_as_code.render.grafana:render_provisioning" in incremental.last_run.ran
 
 
 def test_renderer_skipped_on_errors_runs_again_once_they_are_fixed(project: tuple[Path, Writer, Spec]) -> None:
@@ -95,6 +98,20 @@ def test_renderer_skipped_on_errors_runs_again_once_they_are_fixed(project: tupl
     assert cached(root) == clean(root)
 
 
+def test_datasource_edit_rechecks_every_dashboard_module(project: tuple[Path, Writer, Spec]) -> None:
+    root, writer, s = project
+    s.dashboards["d1"] = (1, "ok")
+    s.datasources = 2  # the dashboards' datasource uid is no longer declared (OAC307)
+    writer.write(s)
+    undeclared = cached(root)
+    assert undeclared == clean(root) and codes(undeclared, "OAC307")
+    assert {"dashboards@dashboards/d0.py", "dashboards@dashboards/d1.py"} <= set(incremental.last_run.ran)
+    s.datasources = 1
+    writer.write(s)
+    declared = cached(root)
+    assert declared == clean(root) and not codes(declared, "OAC307")
+
+
 def test_uid_collision_across_modules(project: tuple[Path, Writer, Spec]) -> None:
     root, writer, s = project
     s.dashboards["d1"] = (1, "shared_uid")
@@ -105,6 +122,8 @@ def test_uid_collision_across_modules(project: tuple[Path, Writer, Spec]) -> Non
     collided = cached(root)
     assert collided == clean(root)
     assert any("shared-uid" in d for d in collided[1]), collided[1]
+    # Which module keeps a shared UID is decided project-wide: the dashboard stages ran whole.
+    assert {"OAC301", "obs_as_code.render.grafana:render"} <= set(incremental.last_run.ran)
     s.dashboards.pop("d1")
     writer.write(s)
     assert cached(root) == clean(root)
