@@ -138,8 +138,8 @@ class GeneratedEntry:
     #: The module's load key, the generator list and, for generators reading
     #: repository files, the stamp of those files.
     key: str
-    #: ``pickle`` of the generated definitions.
-    definitions: bytes
+    #: Each generated definition: (its class names, its ``pickle``).
+    parts: tuple[tuple[tuple[str, ...], bytes], ...]
     definitions_hash: str
     kinds: tuple[str, ...]
     context: str | None

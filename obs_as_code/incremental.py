@@ -154,6 +154,10 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     "obs_as_code.render.preview:render": frozenset({"PrometheusConfig", "ScrapeJob", "RuleGroup"}),
 }
 
+#: What the project-wide context of :data:`SCOPED_CHECKS` reads (recording rules,
+#: catalog, scrape configuration): see :func:`context_hash`.
+BASE_INPUTS: frozenset[str] = frozenset({"RuleGroup", "MetricsCatalog", "ScrapeJob", "PrometheusConfig"})
+
 #: Stages (and generators) that also read files of the repository that are not
 #: project modules (runbook pages, SLO windows tables): their keys include
 #: :func:`_tree_stamp`.
@@ -545,10 +549,20 @@ def _stand_ins(names: Sequence[str]) -> RuleGroup:
     return group
 
 
+_KINDS: dict[Any, tuple[str, ...]] = {}
+
+
+def _kinds_of_type(cls: Any) -> tuple[str, ...]:
+    """Names of ``cls`` and its base classes, sorted (computed once per class)."""
+    found = _KINDS.get(cls)
+    if found is None:
+        found = _KINDS[cls] = tuple(sorted(c.__name__ for c in cls.__mro__ if c is not object))
+    return found
+
+
 def kinds_of(definitions: Sequence[Definition]) -> tuple[str, ...]:
     """Names of the classes (and base classes) of ``definitions``, sorted."""
-    names = {cls.__name__ for d in definitions for cls in type(d).__mro__ if cls is not object}
-    return tuple(sorted(names))
+    return tuple(sorted({name for d in definitions for name in _kinds_of_type(type(d))}))
 
 
 def _tree_stamp(root: Path) -> str:
@@ -716,6 +730,7 @@ def fingerprint() -> str:
             *(f"{k}={sorted(v)}" for k, v in sorted(STAGE_INPUTS.items())),
             "|",
             *sorted(FILE_STAGES),
+            *sorted(BASE_INPUTS),
             "|",
             *(f"{k}={sorted(v)}" for k, v in sorted(GENERATOR_INPUTS.items())),
             "|",
@@ -832,7 +847,8 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     # Generators, per module holding what they read (module order, like the clean
     # generator walking project.all(...)).
     generated: dict[str, GeneratedEntry] = {}
-    gen_defs: dict[str, list[Definition] | Callable[[], list[Definition]]] = {}
+    #: module path -> its generated definitions, None where not unpickled yet.
+    gen_defs: dict[str, list[Definition | None]] = {}
     for target in pipeline.GENERATORS:
         reads = GENERATOR_INPUTS[target]
         for ref in refs:
@@ -844,7 +860,7 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
             hit_gen = old.generated.get(ref.path)
             if hit_gen is not None and hit_gen.key == gkey:
                 generated[ref.path] = hit_gen
-                gen_defs[ref.path] = functools.partial(pickle.loads, hit_gen.definitions)
+                gen_defs[ref.path] = [None] * len(hit_gen.parts)
                 continue
             touched = True
             last_run.ran.append(f"{target}@{ref.path}")
@@ -852,33 +868,64 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
             sub = Project(root=root, modules=[ref], definitions=list(own))
             found = list(_resolve(target)(sub))
             added = sub.definitions[len(own):]
-            blob = cache_mod.pickle_definitions(added)
-            if blob is None:
-                raise _Fallback(f"{target} made definitions for {ref.path} that cannot be cached")
+            # One pickle per definition: a stage reading rule groups need not
+            # unpickle the generated dashboards.
+            parts: list[tuple[tuple[str, ...], bytes]] = []
+            for definition in added:
+                blob = cache_mod.pickle_definitions([definition])
+                if blob is None:
+                    raise _Fallback(f"{target} made definitions for {ref.path} that cannot be cached")
+                parts.append((_kinds_of_type(type(definition)), blob))
             generated[ref.path] = GeneratedEntry(
-                gkey, blob, cache_mod.sha256(blob), kinds_of(added), context_hash(added), tuple(found), recorded_names(added)
+                gkey,
+                tuple(parts),
+                cache_mod.sha256(b"".join(blob for _k, blob in parts)),
+                kinds_of(added),
+                context_hash(added),
+                tuple(found),
+                recorded_names(added),
             )
-            gen_defs[ref.path] = added
+            gen_defs[ref.path] = list(added)
     for made_gen in generated.values():
         diagnostics.extend(made_gen.diagnostics)
 
-    def generated_of(path: str) -> list[Definition]:
+    def generated_of(path: str, reads: frozenset[str] | None = None) -> list[Definition]:
+        """The definitions generated for module ``path`` (of the classes ``reads`` only)."""
         found = gen_defs.get(path)
         if found is None:
             return []
-        if not isinstance(found, list):
-            found = gen_defs[path] = found()
-        return found
+        parts = generated[path].parts
+        out: list[Definition] = []
+        for i, (kinds, blob) in enumerate(parts):
+            if reads is not None and not reads.intersection(kinds):
+                continue
+            definition = found[i]
+            if definition is None:
+                definition = found[i] = pickle.loads(blob)[0]
+            out.append(definition)
+        return out
 
-    materialized: list[Project] = []
+    materialized: dict[frozenset[str] | None, Project] = {}
 
-    def project() -> Project:
-        """The whole project, as a clean build sees it (unpickled on first use)."""
-        if not materialized:
-            defs = [d for ref in refs for d in definitions_of(ref.path)]
-            defs += [d for ref in refs for d in generated_of(ref.path)]
-            materialized.append(Project(root=root, modules=list(refs), definitions=defs))
-        return materialized[0]
+    def project(reads: frozenset[str] | None = None) -> Project:
+        """The project as a clean build sees it, unpickled on first use; with
+        ``reads``, only its definitions of those classes (what a stage declared in
+        :data:`STAGE_INPUTS` may read): other modules stay pickled."""
+        hit = materialized.get(reads)
+        if hit is None:
+            if reads is None:
+                defs = [d for ref in refs for d in definitions_of(ref.path)]
+            else:
+                defs = [
+                    d
+                    for ref in refs
+                    if reads.intersection(modules[ref.path].kinds)
+                    for d in definitions_of(ref.path)
+                    if reads.intersection(_kinds_of_type(type(d)))
+                ]
+            defs += [d for ref in refs if ref.path in generated for d in generated_of(ref.path, reads)]
+            hit = materialized[reads] = Project(root=root, modules=list(refs), definitions=defs)
+        return hit
 
     # Module-local stages, cached by a hash of each module's definitions and, for
     # scoped checks, of what they read of the whole project.
@@ -890,7 +937,7 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
 
     def base() -> Any:
         if not bases:
-            ctx = LintContext(project())
+            ctx = LintContext(project(BASE_INPUTS))
             # Computed once here, shared by every module's scoped context.
             ctx.recorded()
             ctx.known_jobs()
@@ -964,7 +1011,7 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
                     continue
                 holds = (generated[ref.path].kinds if ref.path in generated else ()) if source is generated_of else modules[ref.path].kinds
                 if kinds.intersection(holds):
-                    out.extend(d for d in source(ref.path) if kinds.intersection(c.__name__ for c in type(d).__mro__))
+                    out.extend(d for d in source(ref.path) if kinds.intersection(_kinds_of_type(type(d))))
         return out
 
     def stage_key(name: str, extra: str = "", kinds: frozenset[str] | None = None) -> str:
@@ -1036,9 +1083,14 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
             to_run.append((check, key))
     if to_run:
         touched = True
-        ctx = LintContext(project())
+        # One context per set of inputs: checks reading the same classes share it.
+        contexts_by_reads: dict[frozenset[str] | None, Any] = {}
         for check, key in to_run:
             last_run.ran.append(check.code)
+            inputs = STAGE_INPUTS.get(check.code)
+            ctx = contexts_by_reads.get(inputs)
+            if ctx is None:
+                ctx = contexts_by_reads[inputs] = LintContext(project(inputs))
             stages[check.code] = StageEntry(key, tuple(run_checks(ctx, [check])))
     for check in project_checks:
         diagnostics.extend(stages[check.code].diagnostics)
@@ -1111,7 +1163,7 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
             last_run.ran.append(part)
             failed = False
             try:
-                made, found = _run_renderer(_resolve(part), project())
+                made, found = _run_renderer(_resolve(part), project(STAGE_INPUTS.get(part)))
             except Exception:
                 if not tolerant:
                     raise
