@@ -116,6 +116,8 @@ class CachedArtifact:
     #: reading and writing the cache stays a copy, not an object graph).
     source_map_blob: bytes
     content: bytes
+    #: sha256 of ``content`` (computed once, when it was rendered).
+    sha256: str = ""
 
 
 @dataclass

@@ -502,6 +502,12 @@ class _LazyArtifact(Artifact):
     def source_map(self, value: SourceMap) -> None:
         self.__dict__["_source_map"] = value
 
+    @property
+    def sha256(self) -> str:
+        """The content's sha256, as cached with it (the manifest lists every file)."""
+        found: str | None = self.__dict__.get("_sha256")
+        return found if found else super().sha256
+
 
 class _LazyProject(Project):
     """The project an incremental compile returns: its full definitions are
@@ -592,7 +598,7 @@ def _dumps(value: Any) -> bytes:
 
 def _to_cached(artifacts: Sequence[Artifact]) -> list[CachedArtifact]:
     return [
-        CachedArtifact(a.path, _dumps(a.data), a.format, tuple(a.sources), _dumps(dict(a.source_map)), a.content)
+        CachedArtifact(a.path, _dumps(a.data), a.format, tuple(a.sources), _dumps(dict(a.source_map)), a.content, a.sha256)
         for a in artifacts
     ]
 
@@ -603,6 +609,7 @@ def _from_cached(artifacts: Sequence[CachedArtifact]) -> list[Artifact]:
         artifact = _LazyArtifact(c.path, None, c.format, c.sources)  # type: ignore[arg-type]
         artifact._blobs = {"data": c.data_blob, "source_map": c.source_map_blob}
         artifact._content = c.content
+        artifact.__dict__["_sha256"] = c.sha256
         out.append(artifact)
     return out
 
