@@ -96,11 +96,13 @@ class ModuleEntry:
     #: Names of the classes (with their bases) of the module's definitions: which
     #: project-wide stages read this module (``incremental.STAGE_INPUTS``).
     kinds: tuple[str, ...] = ()
-    #: Hash of what the scoped checks read of this module (``incremental.context_hash``),
-    #: or None when it cannot be hashed.
+    #: Hash of its catalogs, scrape jobs and Prometheus configs (``incremental.context_hash``),
+    #: or None when they cannot be hashed.
     context: str | None = None
     #: Names the module's recording rules record (``incremental.RECORDED_CHECKS``).
     recorded: tuple[str, ...] = ()
+    #: Its recording rules summarized (``incremental.recording_summary``), or None.
+    recording: tuple[tuple[str, str, tuple[str, ...]], ...] | None = ()
 
 
 @dataclass
@@ -131,6 +133,8 @@ class LocalEntry:
     #: What the local renderers reported (kept apart: the clean pipeline decides
     #: whether to tolerate a failing renderer before these exist).
     render_diagnostics: tuple[Diagnostic, ...] = ()
+    #: Identifiers of the module's queries: which recording rules its key covers.
+    tokens: tuple[str, ...] = ()
 
 
 @dataclass
@@ -147,6 +151,7 @@ class GeneratedEntry:
     context: str | None
     diagnostics: tuple[Diagnostic, ...]
     recorded: tuple[str, ...] = ()
+    recording: tuple[tuple[str, str, tuple[str, ...]], ...] | None = ()
 
 
 @dataclass

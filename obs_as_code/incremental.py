@@ -48,6 +48,7 @@ import importlib.util
 import marshal
 import os
 import pickle
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -464,6 +465,7 @@ def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tu
                     kinds=kinds_of(held),
                     context=context_hash(held),
                     recorded=recorded_names(held),
+                    recording=recording_summary(held),
                 )
     finally:
         _forget_project_modules()
@@ -638,28 +640,55 @@ def _plain(value: Any) -> Any:
 
 
 def context_hash(definitions: Sequence[Definition]) -> str | None:
-    """A hash of what :data:`SCOPED_CHECKS` read of the whole project, or None when
-    it cannot be hashed: the catalogs, scrape jobs and Prometheus configs whole,
-    and each recording rule's name, expression and labels with its group's labels,
-    in project order (the first rule recording a name gives its type)."""
+    """A hash of the catalogs, scrape jobs and Prometheus configs among
+    ``definitions`` (in order), or None when they cannot be hashed: what every
+    :data:`SCOPED_CHECKS` run reads whole (catalog index, scrape labels and
+    intervals). Recording rules are summarized by :func:`recording_summary`."""
     from obs_as_code.model.catalog import MetricsCatalog
     from obs_as_code.model.prometheus import PrometheusConfig, ScrapeJob
-    from obs_as_code.model.rules import RecordingRule
 
-    kept: list[Any] = []
     try:
-        for d in definitions:
-            if isinstance(d, (MetricsCatalog, ScrapeJob, PrometheusConfig)):
-                kept.append(_plain(d))
-            elif isinstance(d, RuleGroup):
-                group_labels = _plain(d.labels)
-                kept.extend(
-                    [group_labels, r.name, r.expr, _plain(r.labels)] for r in d.rules if isinstance(r, RecordingRule)
-                )
+        kept = [_plain(d) for d in definitions if isinstance(d, (MetricsCatalog, ScrapeJob, PrometheusConfig))]
         blob = marshal.dumps(kept, 2)  # version 2: no shared references
     except (_NotPlain, ValueError, RecursionError):
         return None
     return cache_mod.sha256(blob)
+
+
+#: What may name a series in PromQL (or a Grafana query): an over-approximation
+#: (function names, label names and values match too), which is safe here.
+_TOKEN = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+
+
+def tokens(expr: str) -> tuple[str, ...]:
+    """Every identifier in ``expr``, sorted."""
+    return tuple(sorted(set(_TOKEN.findall(expr))))
+
+
+#: (recorded name, hash of the rule's expression and labels with its group's
+#: labels, the identifiers of its expression) of one recording rule.
+Recording = tuple[str, str, tuple[str, ...]]
+
+
+def recording_summary(definitions: Sequence[Definition]) -> tuple[Recording, ...] | None:
+    """Each recording rule of ``definitions`` in order, as :data:`Recording`, or
+    None when one cannot be hashed. A scoped check on a module reads the rules
+    recording the names its queries use (types are inferred through them,
+    transitively) and the set of every recorded name (OAC206 suggestions)."""
+    from obs_as_code.model.rules import RecordingRule
+
+    out: list[Recording] = []
+    try:
+        for d in definitions:
+            if isinstance(d, RuleGroup):
+                group_labels = _plain(d.labels)
+                for r in d.rules:
+                    if isinstance(r, RecordingRule):
+                        detail = cache_mod.sha256(marshal.dumps([group_labels, r.expr, _plain(r.labels)], 2))
+                        out.append((r.name, detail, tokens(r.expr)))
+    except (_NotPlain, ValueError, RecursionError):
+        return None
+    return tuple(out)
 
 
 def _run_renderer(fn: Callable[..., Any], project: Project) -> tuple[list[Artifact], list[Diagnostic]]:
@@ -677,12 +706,13 @@ def _local_stage(
     checks: Sequence[Any],
     base: Any = None,
     scoped: Sequence[Any] = (),
-) -> tuple[list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic]]:
+) -> tuple[list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic], tuple[str, ...]]:
     """Module-scope checks, scoped checks (on the project's lint context ``base``
     restricted to this module's definitions) and local renderers over one
     module's definitions.
 
-    Returns (check diagnostics, artifacts per renderer, renderer diagnostics).
+    Returns (check diagnostics, artifacts per renderer, renderer diagnostics, the
+    identifiers of the module's queries: which recording rules the scoped checks read).
     """
     from obs_as_code import pipeline
     from obs_as_code.lint.engine import run_checks
@@ -704,6 +734,9 @@ def _local_stage(
             _definitions=None,
         )
         found += run_checks(ctx, scoped)
+        used = tuple(sorted({t for q in ctx.queries() for t in tokens(q.expr)}))
+    else:
+        used = ()
     artifacts: dict[str, list[Artifact]] = {}
     render_diagnostics: list[Diagnostic] = []
     for target, (local, _project_part) in LOCAL_RENDERERS.items():
@@ -713,7 +746,7 @@ def _local_stage(
             raise _Fallback(f"{local} raised on {ref_path}") from exc
         artifacts[target] = made
         render_diagnostics.extend(diags)
-    return found, artifacts, render_diagnostics
+    return found, artifacts, render_diagnostics, used
 
 
 def fingerprint() -> str:
@@ -891,6 +924,7 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
                 context_hash(added),
                 tuple(found),
                 recorded_names(added),
+                recording_summary(added),
             )
             gen_defs[ref.path] = list(added)
     for made_gen in generated.values():
@@ -937,9 +971,35 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     # Module-local stages, cached by a hash of each module's definitions and, for
     # scoped checks, of what they read of the whole project.
     contexts = [modules[r.path].context for r in refs] + [generated[r.path].context for r in refs if r.path in generated]
+    summaries = [modules[r.path].recording for r in refs] + [generated[r.path].recording for r in refs if r.path in generated]
     context: str | None = None
-    if scoped_checks and all(c is not None for c in contexts):
-        context = cache_mod.sha256("|".join(c or "" for c in contexts).encode())
+    #: recorded name -> (detail hash, identifiers) of each rule recording it, in project order.
+    recording: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    if scoped_checks and all(c is not None for c in contexts) and all(r is not None for r in summaries):
+        for summary in summaries:
+            for name, detail, used in summary or ():
+                recording.setdefault(name, []).append((detail, used))
+        every_name = "\n".join(sorted(recording))
+        context = cache_mod.sha256(("|".join(c or "" for c in contexts) + "|" + every_name).encode())
+
+    def context_of(used: Sequence[str]) -> str:
+        """The project-wide context of a module whose queries use ``used``: the
+        static part and the rules recording those names, transitively."""
+        h = hashlib.sha256(f"{context}".encode())
+        seen: set[str] = set()
+        stack = list(used)
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for _detail, more in recording.get(name, ()):
+                stack.extend(more)
+        for name in sorted(seen & recording.keys()):
+            h.update(f"|{name}=".encode())
+            h.update(",".join(detail for detail, _more in recording[name]).encode())
+        return h.hexdigest()
+
     bases: list[Any] = []
 
     def base() -> Any:
@@ -954,7 +1014,7 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
         return bases[0]
 
     local: dict[str, LocalEntry] = {}
-    pending: dict[str, tuple[str | None, list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic]]] = {}
+    pending: dict[str, tuple[str | None, list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic], tuple[str, ...]]] = {}
     with _parse_each_expression_once():
         for ref in refs:
             module_path = ref.path
@@ -965,20 +1025,21 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
             defs_hash = cache_mod.sha256(f"{entry.definitions_hash}|{entry.source}".encode()) if entry.definitions_hash else None
             if defs_hash and module_path in generated:
                 defs_hash = cache_mod.sha256(f"{defs_hash}|{generated[module_path].definitions_hash}".encode())
-            key = (
-                cache_mod.sha256(f"{fp}|{module_path}|{defs_hash}|{context}".encode())
-                if defs_hash and (context is not None or not scoped_checks)
-                else None
-            )
+            keyable = bool(defs_hash) and (context is not None or not scoped_checks)
+
+            def key_of(used: Sequence[str], module_path: str = module_path, defs_hash: str | None = defs_hash) -> str:
+                return cache_mod.sha256(f"{fp}|{module_path}|{defs_hash}|{context_of(used)}".encode())
+
             hit = old.local.get(module_path)
-            if key is not None and hit is not None and hit.key == key:
+            # Same definitions, same identifiers: the old entry's tells which rules count.
+            if keyable and hit is not None and hit.key == key_of(hit.tokens):
                 local[module_path] = hit
                 continue
             defs = definitions_of(module_path) + generated_of(module_path)
-            pending[module_path] = (
-                key,
-                *_local_stage(root, module_path, defs, module_checks, base() if scoped_checks else None, scoped_checks),
+            found_diags, made_local, render_found, used = _local_stage(
+                root, module_path, defs, module_checks, base() if scoped_checks else None, scoped_checks
             )
+            pending[module_path] = (key_of(used) if keyable else None, found_diags, made_local, render_found, used)
             last_run.rechecked.append(module_path)
     if pending:
         touched = True
@@ -991,9 +1052,9 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     for ref in refs:
         module_path = ref.path
         if module_path in pending:
-            key, found_diags, made_local, render_found = pending[module_path]
+            key, found_diags, made_local, render_found, used = pending[module_path]
             entry_local = LocalEntry(
-                key or "", tuple(found_diags), {t: _to_cached(m) for t, m in made_local.items()}, tuple(render_found)
+                key or "", tuple(found_diags), {t: _to_cached(m) for t, m in made_local.items()}, tuple(render_found), used
             )
             if key is not None:
                 local[module_path] = entry_local

@@ -157,3 +157,17 @@ def test_runbook_page_is_read_again_when_it_changes(project: tuple[Path, Writer,
     writer.write(s)
     fixed = cached(root)
     assert fixed == clean(root) and not codes(fixed, "OAC507")
+
+
+def test_recording_expression_edit_rechecks_only_its_readers(project: tuple[Path, Writer, Spec]) -> None:
+    root, writer, s = project
+    s.modules["m1"] = (1, "bad_promql")  # job:x_1:rate5m keeps its name, its expression changes
+    writer.write(s)
+    result = cached(root)
+    assert result == clean(root)
+    # m3 reads job:x_1:rate5m (its types come from that expression); nothing else does.
+    assert sorted(incremental.last_run.rechecked) == ["alerts/m1.py", "alerts/m3.py"]
+    s.modules["m1"] = (1, "ok")
+    writer.write(s)
+    assert cached(root) == clean(root)
+    assert sorted(incremental.last_run.rechecked) == ["alerts/m1.py", "alerts/m3.py"]
