@@ -982,22 +982,30 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
         every_name = "\n".join(sorted(recording))
         context = cache_mod.sha256(("|".join(c or "" for c in contexts) + "|" + every_name).encode())
 
+    #: recorded name -> (digest of its rules, recorded names its rules read); per build.
+    per_name: dict[str, tuple[str, frozenset[str]]] = {}
+
+    def about(name: str) -> tuple[str, frozenset[str]]:
+        found = per_name.get(name)
+        if found is None:
+            rules = recording[name]
+            reads = {t for _detail, used in rules for t in used if t in recording}
+            found = per_name[name] = (",".join(detail for detail, _used in rules), frozenset(reads))
+        return found
+
     def context_of(used: Sequence[str]) -> str:
         """The project-wide context of a module whose queries use ``used``: the
         static part and the rules recording those names, transitively."""
-        h = hashlib.sha256(f"{context}".encode())
         seen: set[str] = set()
-        stack = list(used)
+        stack = [name for name in used if name in recording]
         while stack:
             name = stack.pop()
-            if name in seen:
-                continue
-            seen.add(name)
-            for _detail, more in recording.get(name, ()):
-                stack.extend(more)
-        for name in sorted(seen & recording.keys()):
-            h.update(f"|{name}=".encode())
-            h.update(",".join(detail for detail, _more in recording[name]).encode())
+            if name not in seen:
+                seen.add(name)
+                stack.extend(about(name)[1] - seen)
+        h = hashlib.sha256(f"{context}".encode())
+        for name in sorted(seen):
+            h.update(f"|{name}={about(name)[0]}".encode())
         return h.hexdigest()
 
     bases: list[Any] = []
