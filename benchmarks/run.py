@@ -328,17 +328,30 @@ def up_to_date(repo: Path, walls: list[float] | None = None) -> bool:
 
 
 def incremental(repo: Path, times: int, sizes: synth.Sizes) -> dict[str, Any]:
-    """Cold-cache, no-op, one-module and shared-helper rebuilds, each checked against a clean build."""
+    """Cold-cache, no-op, one-module (rules, dashboards, SLOs) and shared-helper
+    rebuilds, each checked against a clean build run right after it; CPU ratios
+    are to those clean builds (same sitting, same load)."""
+    clean_walls: list[float] = []
+    clean_cpus: list[float] = []
+
+    def same_as_clean() -> bool:
+        r = run_child(oac("build", "-C", repo, "--no-cache", "--check"))
+        clean_walls.append(r.wall)
+        clean_cpus.append(r.cpu)
+        return r.returncode == 0
+
+    def build_once() -> Run:
+        return repeat(lambda: run_child(oac("build", "-C", repo)), 1)[0]
+
     shutil.rmtree(repo / ".oac-cache", ignore_errors=True)
-    cold = repeat(lambda: run_child(oac("build", "-C", repo)), 1)
+    cold = build_once()
     noop = repeat(lambda: run_child(oac("build", "-C", repo)), times)
+    identical = same_as_clean()
     edits: list[Run] = []
-    clean_checks: list[float] = []
-    identical = True
     for i in range(times):
         synth.edit_rule_module(repo, (7 * i + 3) % sizes.rule_modules, i + 1)
-        edits.extend(repeat(lambda: run_child(oac("build", "-C", repo)), 1))
-        identical = identical and up_to_date(repo, clean_checks)
+        edits.append(build_once())
+        identical = same_as_clean() and identical
     # `oac watch` keeps the cache and unchanged definitions in memory between builds.
     from obs_as_code.incremental import Memory
     from obs_as_code.pipeline import build
@@ -351,19 +364,47 @@ def incremental(repo: Path, times: int, sizes: synth.Sizes) -> dict[str, Any]:
         start = time.perf_counter()
         build(repo, incremental=True, memory=memory)
         watch_times.append(time.perf_counter() - start)
-        identical = identical and up_to_date(repo)
+        identical = up_to_date(repo) and identical
+    boards: list[Run] = []
+    if (repo / "dashboards").is_dir():
+        for i in range(times):
+            synth.edit_dashboard_module(repo, (13 * i + 2) % max(1, sizes.dashboards // sizes.dashboards_per_module), i + 1)
+            boards.append(build_once())
+            identical = same_as_clean() and identical
+    slos: list[Run] = []
+    for i in range(times):
+        synth.edit_slo_module(repo, (7 * i + 1) % max(1, sizes.slos // sizes.slos_per_module), i + 1)
+        slos.append(build_once())
+        identical = same_as_clean() and identical
     synth.edit_helper(repo)
-    helper = repeat(lambda: run_child(oac("build", "-C", repo)), 1)
-    identical = identical and up_to_date(repo)
+    helper = build_once()
+    identical = same_as_clean() and identical
+    clean_cpu = min(clean_cpus)
+
+    def share(runs: Sequence[Run]) -> float | None:
+        return round(best_cpu(runs) / clean_cpu, 4) if runs and clean_cpu else None
+
     return {
-        "cold_cache_s": cold[0].wall,
+        "cold_cache_s": cold.wall,
+        "cold_cache_cpu_s": cold.cpu,
         "noop_s": best_wall(noop),
         "noop_cpu_s": best_cpu(noop),
         "one_module_s": best_wall(edits),
         "one_module_cpu_s": best_cpu(edits),
-        "clean_check_next_to_edits_s": min(clean_checks),
+        "dashboard_module_cpu_s": best_cpu(boards) if boards else None,
+        "slo_module_cpu_s": best_cpu(slos),
+        "shared_helper_s": helper.wall,
+        "shared_helper_cpu_s": helper.cpu,
+        "clean_check_next_to_edits_s": min(clean_walls),
+        "clean_check_cpu_s": clean_cpu,
+        "cpu_share_of_clean": {
+            "noop": share(noop),
+            "one_rule_module": share(edits),
+            "dashboard_module": share(boards),
+            "slo_module": share(slos),
+            "shared_helper": share([helper]),
+        },
         "watch_one_module_s": min(watch_times),
-        "shared_helper_s": helper[0].wall,
         "identical_to_clean": identical,
     }
 

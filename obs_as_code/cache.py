@@ -6,7 +6,9 @@ One pickle file holds plain data only (bytes, strings, diagnostics, locations):
   while it loaded), its definitions pickled, and its load diagnostics;
 - per module: the results of the module-local stages (module-scope checks and
   module-local renderers), keyed by a hash of the module's definitions;
-- serialized output keyed by a hash of the data that produced it.
+- per module: what the module-local generators added (SLO rule groups and dashboards);
+- per project-wide stage (check or renderer): its diagnostics and artifacts, keyed
+  by the load keys of the modules holding the kinds of definitions it reads.
 
 Every key includes :func:`package_fingerprint` (our own source, the Python version,
 the installed distributions and the registration lists), so upgrading obs-as-code
@@ -31,8 +33,8 @@ from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.discover import PROJECT_DIRS
 
 CACHE_DIR = ".oac-cache"
-CACHE_FILE = "build-v1.pickle"
-_FORMAT = 1
+CACHE_FILE = "build-v2.pickle"
+_FORMAT = 2
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -91,9 +93,16 @@ class ModuleEntry:
     diagnostics: tuple[Diagnostic, ...]
     #: The import raised (no definitions, no OAC102).
     failed: bool = False
-    #: ``pickle`` of the shallow copies of its definitions (see
-    #: ``incremental.shallow``): what project-wide stages read of an unchanged module.
-    shallow: bytes | None = None
+    #: Names of the classes (with their bases) of the module's definitions: which
+    #: project-wide stages read this module (``incremental.STAGE_INPUTS``).
+    kinds: tuple[str, ...] = ()
+    #: Hash of its catalogs, scrape jobs and Prometheus configs (``incremental.context_hash``),
+    #: or None when they cannot be hashed.
+    context: str | None = None
+    #: Names the module's recording rules record (``incremental.RECORDED_CHECKS``).
+    recorded: tuple[str, ...] = ()
+    #: Its recording rules summarized (``incremental.recording_summary``), or None.
+    recording: tuple[tuple[str, str, tuple[str, ...]], ...] | None = ()
 
 
 @dataclass
@@ -109,6 +118,8 @@ class CachedArtifact:
     #: reading and writing the cache stays a copy, not an object graph).
     source_map_blob: bytes
     content: bytes
+    #: sha256 of ``content`` (computed once, when it was rendered).
+    sha256: str = ""
 
 
 @dataclass
@@ -122,6 +133,39 @@ class LocalEntry:
     #: What the local renderers reported (kept apart: the clean pipeline decides
     #: whether to tolerate a failing renderer before these exist).
     render_diagnostics: tuple[Diagnostic, ...] = ()
+    #: Identifiers of the module's queries: which recording rules its key covers.
+    tokens: tuple[str, ...] = ()
+
+
+@dataclass
+class GeneratedEntry:
+    """What the module-local generators added for one module's definitions."""
+
+    #: The module's load key, the generator list and, for generators reading
+    #: repository files, the stamp of those files.
+    key: str
+    #: Each generated definition: (its class names, its ``pickle``).
+    parts: tuple[tuple[tuple[str, ...], bytes], ...]
+    definitions_hash: str
+    kinds: tuple[str, ...]
+    context: str | None
+    diagnostics: tuple[Diagnostic, ...]
+    recorded: tuple[str, ...] = ()
+    recording: tuple[tuple[str, str, tuple[str, ...]], ...] | None = ()
+
+
+@dataclass
+class StageEntry:
+    """The result of one project-wide check or renderer, keyed by a hash of the
+    modules (load keys) holding the definition kinds it reads."""
+
+    key: str
+    diagnostics: tuple[Diagnostic, ...]
+    artifacts: list[CachedArtifact] = field(default_factory=list)
+    #: A renderer raised (tolerated: earlier stages had found errors).
+    failed: bool = False
+    #: What the stage's output claims project-wide (the UIDs of a module's dashboards).
+    keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -131,8 +175,10 @@ class BuildCache:
     fingerprint: str = ""
     modules: dict[str, ModuleEntry] = field(default_factory=dict)
     local: dict[str, LocalEntry] = field(default_factory=dict)
-    #: hash of (format, data) -> serialized bytes, for artifacts rendered project-wide.
-    serialized: dict[str, bytes] = field(default_factory=dict)
+    #: module path -> what the generators added for it.
+    generated: dict[str, GeneratedEntry] = field(default_factory=dict)
+    #: project-wide check code or renderer target -> its last result.
+    stages: dict[str, StageEntry] = field(default_factory=dict)
     #: path -> the stat and hash of a source file, so unchanged files are not read.
     stats: dict[str, FileStat] = field(default_factory=dict)
 

@@ -7,14 +7,23 @@ work:
 1. **Load, per module.** A module is imported again only when its source, the
    source of a project module it imports (transitively, as recorded while it last
    loaded), or obs-as-code itself changed. Otherwise its definitions come back
-   from the cache (see :mod:`obs_as_code.cache`).
-2. **Module-local stages, per module.** Checks listed in :data:`MODULE_CHECKS`
-   and the local halves of renderers in :data:`LOCAL_RENDERERS` see one module's
-   definitions only, so their results are cached per module, keyed by a hash of
-   those definitions (after generators ran).
-3. **Project-wide stages, every time.** Generators, every other check, and the
-   project-wide renderers (``prometheus.yml``) run over all definitions; their
-   serialized output is cached by a hash of its data.
+   from the cache (see :mod:`obs_as_code.cache`), unpickled only if a stage that
+   must run again reads them.
+2. **Generate, per module.** Generators listed in :data:`GENERATOR_INPUTS` (the
+   SLO generator) run on one module's definitions, cached by its load key.
+3. **Module-local stages, per module.** Checks listed in :data:`MODULE_CHECKS`
+   and :data:`SCOPED_CHECKS` and the local halves of renderers in
+   :data:`LOCAL_RENDERERS` see one module's definitions, so their results are
+   cached per module, keyed by those definitions and the module's source.
+   :data:`RECORDED_CHECKS` run per module too, against the set of names the
+   project's recording rules record.
+4. **Project-wide stages, when what they read changed.** Every other check and
+   renderer is cached by the load keys of the modules holding the definition
+   classes it reads (:data:`STAGE_INPUTS`; undeclared: every module), plus a
+   stamp of the repository's other files for :data:`FILE_STAGES`.
+
+A no-op build therefore unpickles no definition: it hashes (or stats) the
+sources, reads the cache and reuses every stage.
 
 Whenever the cache cannot reproduce a clean build exactly (a module exposes a
 definition declared in another module, a local renderer raised, two modules'
@@ -29,14 +38,17 @@ state another module left in a shared helper at import time needs
 from __future__ import annotations
 
 import builtins
+import copy
 import dataclasses
 import enum
 import functools
+import hashlib
 import importlib
 import importlib.util
 import marshal
 import os
 import pickle
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -47,7 +59,14 @@ from typing import Any
 
 from obs_as_code import cache as cache_mod
 from obs_as_code.artifacts import Artifact, SourceMap, with_manifest
-from obs_as_code.cache import BuildCache, CachedArtifact, LocalEntry, ModuleEntry
+from obs_as_code.cache import (
+    BuildCache,
+    CachedArtifact,
+    GeneratedEntry,
+    LocalEntry,
+    ModuleEntry,
+    StageEntry,
+)
 from obs_as_code.diagnostics import Diagnostic, has_errors, ordered
 from obs_as_code.discover import PROJECT_DIRS, ModuleRef, discover
 from obs_as_code.load import (
@@ -65,7 +84,7 @@ from obs_as_code.source import loading_file, project_root
 #: Checks whose findings for a module depend on that module's definitions only.
 #: Checks not listed run over the whole project on every build (always correct,
 #: just not cached): list a check here only when that holds.
-MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108", "OAC109"})
+MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108", "OAC109", "OAC501"})
 
 #: Checks whose findings for a module depend on that module's rules and dashboards
 #: plus project-wide context only: the metrics catalog, the recording rules (their
@@ -78,21 +97,80 @@ SCOPED_CHECKS: frozenset[str] = frozenset(
     {"OAC201", "OAC202", "OAC203", "OAC204", "OAC205", "OAC206", "OAC207", "OAC208", "OAC209", "OAC211", "OAC215", "OAC217", "OAC218"}
 )
 
-#: Project-wide checks and renderers (project-wide halves of :data:`LOCAL_RENDERERS`)
-#: that read definitions only shallowly: a rule group's name, module and location,
-#: never its rules. When every project-wide stage is listed here (and no generator
-#: is registered), unchanged modules are not unpickled whole: those stages get
-#: :func:`shallow` copies, which is most of what makes a one-module rebuild cheap.
-SHALLOW_CHECKS: frozenset[str] = frozenset({"OAC106", "OAC107"})
-SHALLOW_RENDERERS: frozenset[str] = frozenset({"obs_as_code.render.prometheus:render_config"})
+#: Checks whose findings for a module depend only on that module's definitions
+#: (generated ones included), on every definition of the listed classes (the
+#: catalog, scrape jobs) and on the *set of names* the project's recording rules
+#: record. They run per module on the module's definitions, the listed classes'
+#: definitions of the whole project, and one stand-in recording rule per name
+#: the project records (``expr`` ``vector(0)``: reads no series), so a one-module
+#: edit that records the same names reruns them on that module only. The check
+#: must also be declared in :data:`STAGE_INPUTS` (which modules it reads).
+RECORDED_CHECKS: dict[str, frozenset[str]] = {
+    "OAC505": frozenset({"MetricsCatalog", "ScrapeJob"}),
+    "OAC506": frozenset(),
+    "OAC507": frozenset(),
+}
 
+#: Dashboards, per module: the checks reading the project's rendered dashboards
+#: and the Grafana renderer's dashboard files run on one module's definitions
+#: plus every datasource, cached by the module's load key and the datasource
+#: modules' keys; the provisioning files are rendered from the datasources and the
+#: dashboard files' modules. Valid while no dashboard UID is used by two modules
+#: (which dashboard keeps a shared UID is decided project-wide): otherwise these
+#: stages run over the whole project, as :data:`STAGE_INPUTS` declares them.
+DASHBOARD_CHECKS: frozenset[str] = frozenset({"OAC219", "OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307"})
+DASHBOARD_RENDERER = "obs_as_code.render.grafana:render"
+#: The renderer's (per-module part, project-wide part(project, dashboard file sources)).
+DASHBOARD_PARTS = ("obs_as_code.render.grafana:render_dashboards", "obs_as_code.render.grafana:render_provisioning")
 
-def shallow(definition: Definition) -> Definition:
-    """What a shallow stage may see of ``definition``: a rule group without its rules."""
-    if isinstance(definition, RuleGroup):
-        return dataclasses.replace(definition, rules=[])
-    return definition
+#: Project-wide checks and renderers (by code, or renderer target; for a split
+#: renderer its project-wide part) -> the names of the definition classes they read
+#: (a definition counts under its class and every base class). A stage's result is
+#: cached by the load keys of the modules holding such definitions (generated ones
+#: included), so an edit elsewhere does not rerun it. A stage not listed reads
+#: every module. Declare a stage only when it reads nothing else of the project.
+STAGE_INPUTS: dict[str, frozenset[str]] = {
+    "OAC106": frozenset({"RuleGroup"}),
+    "OAC107": frozenset({"ScrapeJob", "PrometheusConfig"}),
+    # file_diagnostics only: filled by `oac lint` from files, never by a build.
+    "OAC219": frozenset({"DashboardDef", "Datasource"}),
+    # Dashboard checks: the project's dashboards rendered with its datasources and UIDs.
+    **{code: frozenset({"DashboardDef", "Datasource"}) for code in ("OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307")},
+    "OAC401": frozenset({"SLO"}),
+    "OAC402": frozenset({"SLO", "MetricsCatalog"}),
+    "OAC403": frozenset({"SLO"}),
+    "OAC404": frozenset({"SLO", "PrometheusConfig", "ScrapeJob"}),
+    "OAC502": frozenset({"AlertmanagerConfig", "RuleGroup"}),
+    "OAC503": frozenset({"AlertmanagerConfig", "RuleGroup"}),
+    "OAC504": frozenset({"AlertmanagerConfig", "RuleGroup"}),
+    "OAC505": frozenset({"RuleGroup", "MetricsCatalog", "ScrapeJob"}),
+    "OAC506": frozenset({"RuleGroup", "DashboardDef", "Datasource", "SLO"}),
+    "OAC507": frozenset({"RuleGroup"}),
+    "OAC508": frozenset({"AlertmanagerConfig"}),
+    "OAC509": frozenset({"RuleGroup", "RuleTest"}),
+    "obs_as_code.render.prometheus:render_config": frozenset({"PrometheusConfig", "RuleGroup", "ScrapeJob"}),
+    "obs_as_code.render.alertmanager:render": frozenset({"AlertmanagerConfig"}),
+    "obs_as_code.render.tests:render": frozenset({"RuleTest"}),
+    "obs_as_code.render.grafana:render": frozenset({"DashboardDef", "Datasource"}),
+    "obs_as_code.render.preview:render": frozenset({"PrometheusConfig", "ScrapeJob", "RuleGroup"}),
+}
 
+#: What the project-wide context of :data:`SCOPED_CHECKS` reads (recording rules,
+#: catalog, scrape configuration): see :func:`context_hash`.
+BASE_INPUTS: frozenset[str] = frozenset({"RuleGroup", "MetricsCatalog", "ScrapeJob", "PrometheusConfig"})
+
+#: Stages (and generators) that also read files of the repository that are not
+#: project modules (runbook pages, SLO windows tables): their keys include
+#: :func:`_tree_stamp`.
+FILE_STAGES: frozenset[str] = frozenset({"OAC404", "OAC507", "obs_as_code.slo.generate:generate"})
+
+#: Generators whose output for a module depends only on that module's definitions
+#: of the listed classes (and, for those in :data:`FILE_STAGES`, repository files):
+#: they run per module and are cached per module. A registered generator not
+#: listed here makes the build fall back to a clean compile.
+GENERATOR_INPUTS: dict[str, frozenset[str]] = {
+    "obs_as_code.slo.generate:generate": frozenset({"SLO"}),
+}
 
 #: Registered renderer -> (module-local part, project-wide part). The local part,
 #: run on one module's definitions, must give exactly the artifacts the full
@@ -115,6 +193,9 @@ class RunStats:
     loaded: list[str] = field(default_factory=list)
     #: Modules whose module-local stages ran again.
     rechecked: list[str] = field(default_factory=list)
+    #: Project-wide stages that ran again: check codes, renderer targets,
+    #: ``CODE@module`` for :data:`RECORDED_CHECKS`, ``target@module`` for generators.
+    ran: list[str] = field(default_factory=list)
     #: Why the cache could not be used, when it could not.
     fallback: str | None = None
 
@@ -381,7 +462,10 @@ def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tu
                     definitions_hash=cache_mod.sha256(blob) if blob is not None else "",
                     diagnostics=diagnostics,
                     failed=failed is not None,
-                    shallow=cache_mod.pickle_definitions([shallow(d) for d in held]) if blob is not None else None,
+                    kinds=kinds_of(held),
+                    context=context_hash(held),
+                    recorded=recorded_names(held),
+                    recording=recording_summary(held),
                 )
     finally:
         _forget_project_modules()
@@ -420,10 +504,16 @@ class _LazyArtifact(Artifact):
     def source_map(self, value: SourceMap) -> None:
         self.__dict__["_source_map"] = value
 
+    @property
+    def sha256(self) -> str:
+        """The content's sha256, as cached with it (the manifest lists every file)."""
+        found: str | None = self.__dict__.get("_sha256")
+        return found if found else super().sha256
+
 
 class _LazyProject(Project):
     """The project an incremental compile returns: its full definitions are
-    unpickled only if someone reads them (the stages used shallow copies)."""
+    unpickled only if someone reads them (every stage may have come from the cache)."""
 
     _materialize: Callable[[], list[Definition]] | None = None
 
@@ -440,13 +530,77 @@ class _LazyProject(Project):
         self.__dict__["_definitions"] = value
 
 
+def recorded_names(definitions: Sequence[Definition]) -> tuple[str, ...]:
+    """The names the recording rules of ``definitions`` record, sorted."""
+    from obs_as_code.model.rules import RecordingRule
+
+    names = {r.name for d in definitions if isinstance(d, RuleGroup) for r in d.rules if isinstance(r, RecordingRule)}
+    return tuple(sorted(names))
+
+
+def _stand_ins(names: Sequence[str]) -> RuleGroup:
+    """A rule group recording ``names`` with expressions that read nothing: what a
+    :data:`RECORDED_CHECKS` check sees of the other modules' recording rules."""
+    from obs_as_code.model.rules import RecordingRule
+    from obs_as_code.source import SourceLocation
+
+    where = SourceLocation("<other modules>", 0, 0)
+    template = RecordingRule(name="stand_in:recorded", expr="vector(0)")
+    template.location = where
+    rules: list[Any] = []
+    for name in names:
+        rule = copy.copy(template)  # not replace(): that would capture a location per rule
+        rule.name = name
+        rules.append(rule)
+    group = RuleGroup(name="<recorded elsewhere>", rules=rules)
+    group.location = where
+    return group
+
+
+_KINDS: dict[Any, tuple[str, ...]] = {}
+
+
+def _kinds_of_type(cls: Any) -> tuple[str, ...]:
+    """Names of ``cls`` and its base classes, sorted (computed once per class)."""
+    found = _KINDS.get(cls)
+    if found is None:
+        found = _KINDS[cls] = tuple(sorted(c.__name__ for c in cls.__mro__ if c is not object))
+    return found
+
+
+def kinds_of(definitions: Sequence[Definition]) -> tuple[str, ...]:
+    """Names of the classes (and base classes) of ``definitions``, sorted."""
+    return tuple(sorted({name for d in definitions for name in _kinds_of_type(type(d))}))
+
+
+def _tree_stamp(root: Path) -> str:
+    """A hash of the name, size and times of every repository file that is not a
+    project module: what :data:`FILE_STAGES` may read (runbook pages, windows
+    tables). Skips hidden directories, ``build``, ``node_modules`` and bytecode."""
+    h = hashlib.sha256()
+    skip_dirs = {"build", "node_modules", "__pycache__"}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in skip_dirs)
+        rel = os.path.relpath(dirpath, root)
+        top = rel.split(os.sep, 1)[0]
+        for name in sorted(filenames):
+            if name.endswith(".pyc") or (top in PROJECT_DIRS and name.endswith(".py")):
+                continue  # modules are keyed by their content already
+            try:
+                st = os.stat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            h.update(f"{rel}/{name}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino}\n".encode())
+    return h.hexdigest()
+
+
 def _dumps(value: Any) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _to_cached(artifacts: Sequence[Artifact]) -> list[CachedArtifact]:
     return [
-        CachedArtifact(a.path, _dumps(a.data), a.format, tuple(a.sources), _dumps(dict(a.source_map)), a.content)
+        CachedArtifact(a.path, _dumps(a.data), a.format, tuple(a.sources), _dumps(dict(a.source_map)), a.content, a.sha256)
         for a in artifacts
     ]
 
@@ -457,6 +611,7 @@ def _from_cached(artifacts: Sequence[CachedArtifact]) -> list[Artifact]:
         artifact = _LazyArtifact(c.path, None, c.format, c.sources)  # type: ignore[arg-type]
         artifact._blobs = {"data": c.data_blob, "source_map": c.source_map_blob}
         artifact._content = c.content
+        artifact.__dict__["_sha256"] = c.sha256
         out.append(artifact)
     return out
 
@@ -485,28 +640,55 @@ def _plain(value: Any) -> Any:
 
 
 def context_hash(definitions: Sequence[Definition]) -> str | None:
-    """A hash of what :data:`SCOPED_CHECKS` read of the whole project, or None when
-    it cannot be hashed: the catalogs, scrape jobs and Prometheus configs whole,
-    and each recording rule's name, expression and labels with its group's labels,
-    in project order (the first rule recording a name gives its type)."""
+    """A hash of the catalogs, scrape jobs and Prometheus configs among
+    ``definitions`` (in order), or None when they cannot be hashed: what every
+    :data:`SCOPED_CHECKS` run reads whole (catalog index, scrape labels and
+    intervals). Recording rules are summarized by :func:`recording_summary`."""
     from obs_as_code.model.catalog import MetricsCatalog
     from obs_as_code.model.prometheus import PrometheusConfig, ScrapeJob
-    from obs_as_code.model.rules import RecordingRule
 
-    kept: list[Any] = []
     try:
-        for d in definitions:
-            if isinstance(d, (MetricsCatalog, ScrapeJob, PrometheusConfig)):
-                kept.append(_plain(d))
-            elif isinstance(d, RuleGroup):
-                group_labels = _plain(d.labels)
-                kept.extend(
-                    [group_labels, r.name, r.expr, _plain(r.labels)] for r in d.rules if isinstance(r, RecordingRule)
-                )
+        kept = [_plain(d) for d in definitions if isinstance(d, (MetricsCatalog, ScrapeJob, PrometheusConfig))]
         blob = marshal.dumps(kept, 2)  # version 2: no shared references
     except (_NotPlain, ValueError, RecursionError):
         return None
     return cache_mod.sha256(blob)
+
+
+#: What may name a series in PromQL (or a Grafana query): an over-approximation
+#: (function names, label names and values match too), which is safe here.
+_TOKEN = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+
+
+def tokens(expr: str) -> tuple[str, ...]:
+    """Every identifier in ``expr``, sorted."""
+    return tuple(sorted(set(_TOKEN.findall(expr))))
+
+
+#: (recorded name, hash of the rule's expression and labels with its group's
+#: labels, the identifiers of its expression) of one recording rule.
+Recording = tuple[str, str, tuple[str, ...]]
+
+
+def recording_summary(definitions: Sequence[Definition]) -> tuple[Recording, ...] | None:
+    """Each recording rule of ``definitions`` in order, as :data:`Recording`, or
+    None when one cannot be hashed. A scoped check on a module reads the rules
+    recording the names its queries use (types are inferred through them,
+    transitively) and the set of every recorded name (OAC206 suggestions)."""
+    from obs_as_code.model.rules import RecordingRule
+
+    out: list[Recording] = []
+    try:
+        for d in definitions:
+            if isinstance(d, RuleGroup):
+                group_labels = _plain(d.labels)
+                for r in d.rules:
+                    if isinstance(r, RecordingRule):
+                        detail = cache_mod.sha256(marshal.dumps([group_labels, r.expr, _plain(r.labels)], 2))
+                        out.append((r.name, detail, tokens(r.expr)))
+    except (_NotPlain, ValueError, RecursionError):
+        return None
+    return tuple(out)
 
 
 def _run_renderer(fn: Callable[..., Any], project: Project) -> tuple[list[Artifact], list[Diagnostic]]:
@@ -524,12 +706,13 @@ def _local_stage(
     checks: Sequence[Any],
     base: Any = None,
     scoped: Sequence[Any] = (),
-) -> tuple[list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic]]:
+) -> tuple[list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic], tuple[str, ...]]:
     """Module-scope checks, scoped checks (on the project's lint context ``base``
     restricted to this module's definitions) and local renderers over one
     module's definitions.
 
-    Returns (check diagnostics, artifacts per renderer, renderer diagnostics).
+    Returns (check diagnostics, artifacts per renderer, renderer diagnostics, the
+    identifiers of the module's queries: which recording rules the scoped checks read).
     """
     from obs_as_code import pipeline
     from obs_as_code.lint.engine import run_checks
@@ -551,6 +734,9 @@ def _local_stage(
             _definitions=None,
         )
         found += run_checks(ctx, scoped)
+        used = tuple(sorted({t for q in ctx.queries() for t in tokens(q.expr)}))
+    else:
+        used = ()
     artifacts: dict[str, list[Artifact]] = {}
     render_diagnostics: list[Diagnostic] = []
     for target, (local, _project_part) in LOCAL_RENDERERS.items():
@@ -560,7 +746,7 @@ def _local_stage(
             raise _Fallback(f"{local} raised on {ref_path}") from exc
         artifacts[target] = made
         render_diagnostics.extend(diags)
-    return found, artifacts, render_diagnostics
+    return found, artifacts, render_diagnostics, used
 
 
 def fingerprint() -> str:
@@ -580,6 +766,19 @@ def fingerprint() -> str:
             *sorted(SCOPED_CHECKS),
             "|",
             *(f"{k}={v}" for k, v in sorted(LOCAL_RENDERERS.items())),
+            "|",
+            *(f"{k}={sorted(v)}" for k, v in sorted(STAGE_INPUTS.items())),
+            "|",
+            *sorted(FILE_STAGES),
+            *sorted(BASE_INPUTS),
+            "|",
+            *(f"{k}={sorted(v)}" for k, v in sorted(GENERATOR_INPUTS.items())),
+            "|",
+            *(f"{k}={sorted(v)}" for k, v in sorted(RECORDED_CHECKS.items())),
+            "|",
+            *sorted(DASHBOARD_CHECKS),
+            DASHBOARD_RENDERER,
+            *DASHBOARD_PARTS,
         ]
     )
 
@@ -614,7 +813,7 @@ def compile_incremental(root: Path, memory: Memory | None = None, jobs: int = 1)
 
 def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCache, bool]:
     from obs_as_code import pipeline
-    from obs_as_code.lint.engine import select_checks
+    from obs_as_code.lint.engine import LintContext, run_checks, select_checks
 
     if memory is not None and memory.fingerprint is None:
         memory.fingerprint = fingerprint()  # the running process's code cannot change
@@ -623,11 +822,21 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
         old = memory.cache
     else:
         old = cache_mod.read(root, fp)
+    unknown = [g for g in pipeline.GENERATORS if g not in GENERATOR_INPUTS]
+    if unknown or len(pipeline.GENERATORS) > 1:
+        # A generator may read the whole project, or another generator's output.
+        raise _Fallback(f"generators {', '.join(pipeline.GENERATORS)} are not all module-local (GENERATOR_INPUTS), or more than one")
     reuse_live = memory is not None and not pipeline.GENERATORS
     live: dict[str, tuple[str, list[Definition]]] = {}
     refs = discover(root)
     sources = _Sources(root, refs, old.stats)
     old_imports = {r.name: old.modules[r.path].imports for r in refs if r.path in old.modules}
+    stamp: list[str] = []
+
+    def tree_stamp() -> str:
+        if not stamp:
+            stamp.append(_tree_stamp(root))
+        return stamp[0]
 
     dirty: list[ModuleRef] = []
     for ref in refs:
@@ -637,22 +846,19 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     _drop_stale_bytecode(root, dirty, sources, old.modules)
     loaded, fresh = _load_dirty(root, dirty, sources) if dirty else ({}, {})
     last_run.loaded = [r.path for r in dirty]
+    touched = bool(dirty)
 
     imports = {**old_imports, **{r.name: fresh[r.path].imports for r in dirty}}
     all_checks = select_checks()
     module_checks = [c for c in all_checks if c.code in MODULE_CHECKS]
     scoped_checks = [c for c in all_checks if c.code in SCOPED_CHECKS]
-    project_checks = [c for c in all_checks if c.code not in MODULE_CHECKS and c.code not in SCOPED_CHECKS]
-    shallow_ok = (
-        not pipeline.GENERATORS
-        and not scoped_checks  # they read every module's recording rules
-        and all(c.code in SHALLOW_CHECKS for c in project_checks)
-        and all(t in LOCAL_RENDERERS and LOCAL_RENDERERS[t][1] in SHALLOW_RENDERERS for t in pipeline.RENDERERS)
-    )
+    recorded_checks = [c for c in all_checks if c.code in RECORDED_CHECKS]
+    project_checks = [
+        c for c in all_checks if c.code not in MODULE_CHECKS and c.code not in SCOPED_CHECKS and c.code not in RECORDED_CHECKS
+    ]
     modules: dict[str, ModuleEntry] = {}
     #: module path -> its full definitions, or a function unpickling them on demand.
     full: dict[str, list[Definition] | Callable[[], list[Definition]]] = {}
-    staged: list[Definition] = []  # what the project-wide stages see
     diagnostics: list[Diagnostic] = []
     for ref in refs:
         if ref.path in fresh:
@@ -669,136 +875,395 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
                 full[ref.path] = functools.partial(pickle.loads, entry.definitions)
         modules[ref.path] = entry
         diagnostics.extend(entry.diagnostics)
-        defs_or_loader = full[ref.path]
-        if isinstance(defs_or_loader, list):
-            staged.extend(defs_or_loader)
-        elif shallow_ok and entry.shallow is not None:
-            staged.extend(pickle.loads(entry.shallow))
-        else:
-            full[ref.path] = defs_or_loader = defs_or_loader()
-            staged.extend(defs_or_loader)
-        now_full = full[ref.path]
-        if reuse_live and entry.definitions_hash and isinstance(now_full, list):
-            live[ref.path] = (entry.definitions_hash, list(now_full))
 
     def definitions_of(path: str) -> list[Definition]:
         found = full[path]
         if not isinstance(found, list):
             found = full[path] = found()
+        if reuse_live and modules[path].definitions_hash:
+            live[path] = (modules[path].definitions_hash, list(found))
         return found
 
-    project = Project(root=root, modules=list(refs), definitions=staged)
-    diagnostics += pipeline.generate(project)
-
-    # Module-local stages, cached by a hash of each module's definitions.
-    by_module: dict[str, list[Definition] | None] = {}
-    if shallow_ok:  # no generators: each module's definitions are what it loaded
-        by_module = {path: None for path in full}
-    else:
-        for definition in project.definitions:
-            by_module.setdefault(definition.module, []).append(definition)  # type: ignore[union-attr]
-    context = context_hash(project.definitions) if scoped_checks else ""
-    from obs_as_code.lint.engine import LintContext
-
-    base = LintContext(project) if scoped_checks else None
-    if base is not None:
-        # Computed once here, shared by every module's scoped context.
-        base.recorded()
-        base.known_jobs()
-        base.scrape_interval(None)
-        _ = base.index, base.types
-    local: dict[str, LocalEntry] = {}
-    entries: dict[str, LocalEntry] = {}
-    pending: dict[str, tuple[str | None, list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic]]] = {}
-    with _parse_each_expression_once():
-        for module_path, listed in by_module.items():
-            defs_hash: str | None
-            if not pipeline.GENERATORS and module_path in modules:
-                defs_hash = modules[module_path].definitions_hash or None
-            else:
-                blob = cache_mod.pickle_definitions(listed or [])
-                defs_hash = cache_mod.sha256(blob) if blob is not None else None
-            key = (
-                cache_mod.sha256(f"{fp}|{module_path}|{defs_hash}|{context}".encode())
-                if defs_hash and context is not None
-                else None
+    # Generators, per module holding what they read (module order, like the clean
+    # generator walking project.all(...)).
+    generated: dict[str, GeneratedEntry] = {}
+    #: module path -> its generated definitions, None where not unpickled yet.
+    gen_defs: dict[str, list[Definition | None]] = {}
+    for target in pipeline.GENERATORS:
+        reads = GENERATOR_INPUTS[target]
+        for ref in refs:
+            entry = modules[ref.path]
+            if not reads.intersection(entry.kinds):
+                continue
+            extra = f"|{tree_stamp()}" if target in FILE_STAGES else ""
+            gkey = cache_mod.sha256(f"{fp}|{target}|{ref.path}|{entry.key}{extra}".encode())
+            hit_gen = old.generated.get(ref.path)
+            if hit_gen is not None and hit_gen.key == gkey:
+                generated[ref.path] = hit_gen
+                gen_defs[ref.path] = [None] * len(hit_gen.parts)
+                continue
+            touched = True
+            last_run.ran.append(f"{target}@{ref.path}")
+            own = definitions_of(ref.path)
+            sub = Project(root=root, modules=[ref], definitions=list(own))
+            found = list(_resolve(target)(sub))
+            added = sub.definitions[len(own):]
+            # One pickle per definition: a stage reading rule groups need not
+            # unpickle the generated dashboards.
+            parts: list[tuple[tuple[str, ...], bytes]] = []
+            for definition in added:
+                blob = cache_mod.pickle_definitions([definition])
+                if blob is None:
+                    raise _Fallback(f"{target} made definitions for {ref.path} that cannot be cached")
+                parts.append((_kinds_of_type(type(definition)), blob))
+            generated[ref.path] = GeneratedEntry(
+                gkey,
+                tuple(parts),
+                cache_mod.sha256(b"".join(blob for _k, blob in parts)),
+                kinds_of(added),
+                context_hash(added),
+                tuple(found),
+                recorded_names(added),
+                recording_summary(added),
             )
-            hit = old.local.get(module_path)
-            if key is not None and hit is not None and hit.key == key:
-                entries[module_path] = hit
+            gen_defs[ref.path] = list(added)
+    for made_gen in generated.values():
+        diagnostics.extend(made_gen.diagnostics)
+
+    def generated_of(path: str, reads: frozenset[str] | None = None) -> list[Definition]:
+        """The definitions generated for module ``path`` (of the classes ``reads`` only)."""
+        found = gen_defs.get(path)
+        if found is None:
+            return []
+        parts = generated[path].parts
+        out: list[Definition] = []
+        for i, (kinds, blob) in enumerate(parts):
+            if reads is not None and not reads.intersection(kinds):
+                continue
+            definition = found[i]
+            if definition is None:
+                definition = found[i] = pickle.loads(blob)[0]
+            out.append(definition)
+        return out
+
+    materialized: dict[frozenset[str] | None, Project] = {}
+
+    def project(reads: frozenset[str] | None = None) -> Project:
+        """The project as a clean build sees it, unpickled on first use; with
+        ``reads``, only its definitions of those classes (what a stage declared in
+        :data:`STAGE_INPUTS` may read): other modules stay pickled."""
+        hit = materialized.get(reads)
+        if hit is None:
+            if reads is None:
+                defs = [d for ref in refs for d in definitions_of(ref.path)]
             else:
-                defs = listed if listed is not None else definitions_of(module_path)
-                pending[module_path] = (
-                    key,
-                    *_local_stage(root, module_path, defs, module_checks, base, scoped_checks),
-                )
-                last_run.rechecked.append(module_path)
+                defs = [
+                    d
+                    for ref in refs
+                    if reads.intersection(modules[ref.path].kinds)
+                    for d in definitions_of(ref.path)
+                    if reads.intersection(_kinds_of_type(type(d)))
+                ]
+            defs += [d for ref in refs if ref.path in generated for d in generated_of(ref.path, reads)]
+            hit = materialized[reads] = Project(root=root, modules=list(refs), definitions=defs)
+        return hit
+
+    # Module-local stages, cached by a hash of each module's definitions and, for
+    # scoped checks, of what they read of the whole project.
+    contexts = [modules[r.path].context for r in refs] + [generated[r.path].context for r in refs if r.path in generated]
+    summaries = [modules[r.path].recording for r in refs] + [generated[r.path].recording for r in refs if r.path in generated]
+    context: str | None = None
+    #: recorded name -> (detail hash, identifiers) of each rule recording it, in project order.
+    recording: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    if scoped_checks and all(c is not None for c in contexts) and all(r is not None for r in summaries):
+        for summary in summaries:
+            for name, detail, used in summary or ():
+                recording.setdefault(name, []).append((detail, used))
+        every_name = "\n".join(sorted(recording))
+        context = cache_mod.sha256(("|".join(c or "" for c in contexts) + "|" + every_name).encode())
+
+    #: recorded name -> (digest of its rules, recorded names its rules read); per build.
+    per_name: dict[str, tuple[str, frozenset[str]]] = {}
+
+    def about(name: str) -> tuple[str, frozenset[str]]:
+        found = per_name.get(name)
+        if found is None:
+            rules = recording[name]
+            reads = {t for _detail, used in rules for t in used if t in recording}
+            found = per_name[name] = (",".join(detail for detail, _used in rules), frozenset(reads))
+        return found
+
+    def context_of(used: Sequence[str]) -> str:
+        """The project-wide context of a module whose queries use ``used``: the
+        static part and the rules recording those names, transitively."""
+        seen: set[str] = set()
+        stack = [name for name in used if name in recording]
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack.extend(about(name)[1] - seen)
+        h = hashlib.sha256(f"{context}".encode())
+        for name in sorted(seen):
+            h.update(f"|{name}={about(name)[0]}".encode())
+        return h.hexdigest()
+
+    bases: list[Any] = []
+
+    def base() -> Any:
+        if not bases:
+            ctx = LintContext(project(BASE_INPUTS))
+            # Computed once here, shared by every module's scoped context.
+            ctx.recorded()
+            ctx.known_jobs()
+            ctx.scrape_interval(None)
+            _ = ctx.index, ctx.types
+            bases.append(ctx)
+        return bases[0]
+
+    local: dict[str, LocalEntry] = {}
+    pending: dict[str, tuple[str | None, list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic], tuple[str, ...]]] = {}
+    with _parse_each_expression_once():
+        for ref in refs:
+            module_path = ref.path
+            entry = modules[module_path]
+            if entry.failed or not (entry.kinds or module_path in generated):
+                continue  # nothing to check or render (the clean build sees no definition of it)
+            # The module's source too: findings point at keyword arguments in it.
+            defs_hash = cache_mod.sha256(f"{entry.definitions_hash}|{entry.source}".encode()) if entry.definitions_hash else None
+            if defs_hash and module_path in generated:
+                defs_hash = cache_mod.sha256(f"{defs_hash}|{generated[module_path].definitions_hash}".encode())
+            keyable = bool(defs_hash) and (context is not None or not scoped_checks)
+
+            def key_of(used: Sequence[str], module_path: str = module_path, defs_hash: str | None = defs_hash) -> str:
+                return cache_mod.sha256(f"{fp}|{module_path}|{defs_hash}|{context_of(used)}".encode())
+
+            hit = old.local.get(module_path)
+            # Same definitions, same identifiers: the old entry's tells which rules count.
+            if keyable and hit is not None and hit.key == key_of(hit.tokens):
+                local[module_path] = hit
+                continue
+            defs = definitions_of(module_path) + generated_of(module_path)
+            found_diags, made_local, render_found, used = _local_stage(
+                root, module_path, defs, module_checks, base() if scoped_checks else None, scoped_checks
+            )
+            pending[module_path] = (key_of(used) if keyable else None, found_diags, made_local, render_found, used)
+            last_run.rechecked.append(module_path)
     if pending:
+        touched = True
         # Serialize every re-rendered module at once, so --jobs can spread it.
         from obs_as_code.parallel import serialize_all
 
         serialize_all([a for p in pending.values() for made in p[2].values() for a in made], jobs)
     local_artifacts: dict[str, list[CachedArtifact]] = {t: [] for t in LOCAL_RENDERERS}
     render_diagnostics: list[Diagnostic] = []
-    for module_path in by_module:
+    for ref in refs:
+        module_path = ref.path
         if module_path in pending:
-            key, found, made_local, render_found = pending[module_path]
+            key, found_diags, made_local, render_found, used = pending[module_path]
             entry_local = LocalEntry(
-                key or "", tuple(found), {t: _to_cached(m) for t, m in made_local.items()}, tuple(render_found)
+                key or "", tuple(found_diags), {t: _to_cached(m) for t, m in made_local.items()}, tuple(render_found), used
             )
             if key is not None:
                 local[module_path] = entry_local
+        elif module_path in local:
+            entry_local = local[module_path]
         else:
-            entry_local = local[module_path] = entries[module_path]
+            continue
         diagnostics.extend(entry_local.diagnostics)
         render_diagnostics.extend(entry_local.render_diagnostics)
         for target, cached_made in entry_local.artifacts.items():
             local_artifacts[target].extend(cached_made)
 
-    if project_checks:
-        diagnostics += pipeline.lint(project, ignore=sorted(MODULE_CHECKS | SCOPED_CHECKS))
+    def _with_shared(kinds: frozenset[str], module: str) -> list[Definition]:
+        """Module ``module``'s definitions and every other module's definitions of
+        ``kinds``, in project order (loaded, then generated: the first catalog
+        listing a metric wins, as in a clean build)."""
+        out: list[Definition] = []
+        for source in (definitions_of, generated_of):
+            for ref in refs:
+                if ref.path == module:
+                    out.extend(source(ref.path))
+                    continue
+                holds = (generated[ref.path].kinds if ref.path in generated else ()) if source is generated_of else modules[ref.path].kinds
+                if kinds.intersection(holds):
+                    out.extend(d for d in source(ref.path) if kinds.intersection(_kinds_of_type(type(d))))
+        return out
+
+    def stage_key(name: str, extra: str = "", kinds: frozenset[str] | None = None) -> str:
+        """Hash of the load keys of the modules holding what ``name`` reads
+        (``kinds``, by default its :data:`STAGE_INPUTS`)."""
+        reads = STAGE_INPUTS.get(name) if kinds is None else kinds
+        h = hashlib.sha256(f"{fp}|{name}|{extra}".encode())
+        for ref in refs:
+            entry = modules[ref.path]
+            if reads is None or reads.intersection(entry.kinds):
+                h.update(f"|{ref.path}={entry.key}".encode())
+        for ref in refs:
+            gen = generated.get(ref.path)
+            if gen is not None and (reads is None or reads.intersection(gen.kinds)):
+                h.update(f"|+{ref.path}={gen.key}".encode())
+        if name in FILE_STAGES:
+            h.update(f"|files={tree_stamp()}".encode())
+        return h.hexdigest()
+
+    stages: dict[str, StageEntry] = {}
+    # Dashboards per module (DASHBOARD_CHECKS): module -> (check findings, rendered files).
+    by_dashboard_module: dict[str, tuple[StageEntry, StageEntry]] = {}
+    dash_checks = [c for c in project_checks if c.code in DASHBOARD_CHECKS]
+    partitioned = DASHBOARD_RENDERER in pipeline.RENDERERS
+    if partitioned:
+        datasources = frozenset({"Datasource"})
+        ds_key = stage_key("dashboards:datasources", kinds=datasources)
+        owners: dict[str, str] = {}
+        for ref in refs:
+            gen = generated.get(ref.path)
+            holds = {*modules[ref.path].kinds, *(gen.kinds if gen is not None else ())}
+            if "DashboardDef" not in holds:
+                continue
+            key = cache_mod.sha256(
+                f"{fp}|dashboards|{ref.path}|{modules[ref.path].key}|{gen.key if gen else ''}|{ds_key}".encode()
+            )
+            found_checks = old.stages.get(f"dashboard-checks@{ref.path}")
+            found_files = old.stages.get(f"dashboard-files@{ref.path}")
+            if found_checks is None or found_files is None or found_checks.key != key or found_files.key != key:
+                touched = True
+                last_run.ran.append(f"dashboards@{ref.path}")
+                sub = Project(root=root, modules=[ref], definitions=_with_shared(datasources, ref.path))
+                found_checks = StageEntry(key, tuple(run_checks(LintContext(sub), dash_checks)))
+                try:
+                    made, found = _run_renderer(_resolve(DASHBOARD_PARTS[0]), sub)
+                except Exception as exc:
+                    raise _Fallback(f"{DASHBOARD_PARTS[0]} raised on {ref.path}") from exc
+                uids = tuple(str(a.data.get("uid")) for a in made if isinstance(a.data, dict))
+                found_files = StageEntry(key, tuple(found), _to_cached(made), keys=uids)
+            stages[f"dashboard-checks@{ref.path}"] = found_checks
+            stages[f"dashboard-files@{ref.path}"] = found_files
+            by_dashboard_module[ref.path] = (found_checks, found_files)
+            for uid in set(found_files.keys):
+                if owners.setdefault(uid, ref.path) != ref.path:
+                    partitioned = False  # a UID in two modules: the first declared keeps it
+    if partitioned:
+        for found_checks, _files in by_dashboard_module.values():
+            diagnostics.extend(found_checks.diagnostics)
+        project_checks = [c for c in project_checks if c.code not in DASHBOARD_CHECKS]
+    # Project-wide checks: reused when nothing they read changed; the rest run
+    # together on one context of the whole project (it shares parses and types).
+    to_run: list[tuple[Any, str]] = []
+    for check in project_checks:
+        key = stage_key(check.code)
+        hit_stage = old.stages.get(check.code)
+        if hit_stage is not None and hit_stage.key == key:
+            stages[check.code] = hit_stage
+        else:
+            to_run.append((check, key))
+    if to_run:
+        touched = True
+        # One context per set of inputs: checks reading the same classes share it.
+        contexts_by_reads: dict[frozenset[str] | None, Any] = {}
+        for check, key in to_run:
+            last_run.ran.append(check.code)
+            inputs = STAGE_INPUTS.get(check.code)
+            ctx = contexts_by_reads.get(inputs)
+            if ctx is None:
+                ctx = contexts_by_reads[inputs] = LintContext(project(inputs))
+            stages[check.code] = StageEntry(key, tuple(run_checks(ctx, [check])))
+    for check in project_checks:
+        diagnostics.extend(stages[check.code].diagnostics)
+
+    # Checks run per module against the names recorded elsewhere (RECORDED_CHECKS).
+    if recorded_checks:
+        everything = {name for r in refs for name in modules[r.path].recorded}
+        everything.update(name for made_gen in generated.values() for name in made_gen.recorded)
+        everything_hash = cache_mod.sha256("\n".join(sorted(everything)).encode())
+        stand_in: list[RuleGroup] = []
+        for check in recorded_checks:
+            code = check.code
+            wanted = STAGE_INPUTS.get(code)  # None: every module with definitions
+            shared = RECORDED_CHECKS[code]
+            shared_key = stage_key(f"{code}:shared", kinds=shared)
+            for ref in refs:
+                entry = modules[ref.path]
+                gen = generated.get(ref.path)
+                holds = {*entry.kinds, *(gen.kinds if gen is not None else ())}
+                if not holds or (wanted is not None and not wanted.intersection(holds)):
+                    continue
+                name = f"{code}@{ref.path}"
+                extra = f"|files={tree_stamp()}" if code in FILE_STAGES else ""
+                key = cache_mod.sha256(
+                    f"{fp}|{name}|{entry.key}|{gen.key if gen else ''}|{everything_hash}|{shared_key}{extra}".encode()
+                )
+                hit_stage = old.stages.get(name)
+                if hit_stage is None or hit_stage.key != key:
+                    touched = True
+                    last_run.ran.append(name)
+                    if not stand_in:  # one for every module: a name also recorded by the module changes nothing
+                        stand_in.append(_stand_ins(sorted(everything)))
+                    sub = Project(root=root, modules=[ref], definitions=[*_with_shared(shared, ref.path), stand_in[0]])
+                    hit_stage = StageEntry(key, tuple(run_checks(LintContext(sub), [check])))
+                stages[name] = hit_stage
+                diagnostics.extend(hit_stage.diagnostics)
 
     artifacts: list[Artifact] = []
-    serialized: dict[str, bytes] = {}
     tolerant = has_errors(diagnostics)
     for target in pipeline.RENDERERS:
-        split = LOCAL_RENDERERS.get(target)
-        try:
-            made, found = _run_renderer(_resolve(split[1] if split else target), project)
-        except Exception:
-            if not tolerant:
-                raise
+        if target == DASHBOARD_RENDERER and partitioned:
+            files = [f for _checks, f in by_dashboard_module.values()]
+            made_files = _from_cached([a for f in files for a in f.artifacts])
+            dashboard_sources = [src for f in files for a in f.artifacts for src in a.sources]
+            key = cache_mod.sha256(f"{fp}|provisioning|{ds_key}|{sorted(set(dashboard_sources))}".encode())
+            rest = old.stages.get("dashboards:provisioning")
+            if rest is None or rest.key != key:
+                touched = True
+                last_run.ran.append(DASHBOARD_PARTS[1])
+                datasource_only = Project(root=root, modules=list(refs), definitions=_with_shared(datasources, ""))
+                made, found = _run_renderer(
+                    functools.partial(_resolve(DASHBOARD_PARTS[1]), dashboard_sources=dashboard_sources), datasource_only
+                )
+                rest = StageEntry(key, tuple(found), _to_cached(made))
+            stages["dashboards:provisioning"] = rest
+            artifacts.extend([*made_files, *_from_cached(rest.artifacts)])
+            render_diagnostics.extend([d for f in files for d in f.diagnostics])
+            render_diagnostics.extend(rest.diagnostics)
             continue
-        for artifact in made:
-            key = cache_mod.data_key(artifact.format, artifact.data)
-            if key is None:
-                continue
-            content = old.serialized.get(key)
-            if content is not None:
-                artifact._content = content
-            serialized[key] = artifact.content
+        split = LOCAL_RENDERERS.get(target)
+        part = split[1] if split else target
+        key = stage_key(part)
+        hit_stage = old.stages.get(part)
+        # A renderer that raised was skipped because earlier stages found errors;
+        # without errors it must run again (and raise, as in a clean build).
+        if hit_stage is not None and hit_stage.key == key and (tolerant or not hit_stage.failed):
+            stage = stages[part] = hit_stage
+        else:
+            touched = True
+            last_run.ran.append(part)
+            failed = False
+            try:
+                made, found = _run_renderer(_resolve(part), project(STAGE_INPUTS.get(part)))
+            except Exception:
+                if not tolerant:
+                    raise
+                made, found, failed = [], [], True  # skipped, as the clean build skips it
+            stage = stages[part] = StageEntry(key, tuple(found), _to_cached(made), failed)
         if split:
             artifacts.extend(_from_cached(sorted(local_artifacts[target], key=lambda a: a.path)))
-        artifacts.extend(made)
-        render_diagnostics.extend(found)
+        artifacts.extend(_from_cached(stage.artifacts))
+        render_diagnostics.extend(stage.diagnostics)
     paths = [a.path for a in artifacts]
     if len(set(paths)) != len(paths):
         raise _Fallback("two artifacts share a path: the clean build reports or merges them")
     diagnostics += render_diagnostics
-    result_project: Project = project
-    if shallow_ok:
-        lazy = _LazyProject(root=root, modules=list(refs))
-        lazy._materialize = lambda: [d for ref in refs for d in definitions_of(ref.path)]
-        result_project = lazy
-    compiled = pipeline.Compiled(result_project, with_manifest(artifacts), ordered(diagnostics))
-    new = BuildCache(fingerprint=fp, modules=modules, local=local, serialized=serialized, stats=sources.stats)
+    lazy = _LazyProject(root=root, modules=list(refs))
+    lazy._materialize = lambda: project().definitions
+    compiled = pipeline.Compiled(lazy, with_manifest(artifacts), ordered(diagnostics))
+    new = BuildCache(fingerprint=fp, modules=modules, local=local, generated=generated, stages=stages, stats=sources.stats)
     changed = (
-        bool(dirty)
+        touched
         or sources.stats != old.stats
         or modules.keys() != old.modules.keys()
-        or any(old.local.get(p) is not e for p, e in local.items())
         or local.keys() != old.local.keys()
-        or serialized.keys() != old.serialized.keys()
+        or generated.keys() != old.generated.keys()
+        or stages.keys() != old.stages.keys()
     )
     if memory is not None:
         memory.cache, memory.live = new, live

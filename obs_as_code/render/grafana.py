@@ -11,6 +11,7 @@ every dashboard in its folder.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from obs_as_code import names
@@ -81,11 +82,10 @@ def render_datasources(project: Project) -> tuple[dict[str, Any], list[Diagnosti
     return {"apiVersion": 1, "datasources": entries}, diagnostics
 
 
-def render(project: Project) -> tuple[list[Artifact], list[Diagnostic]]:
-    """Every dashboard and the provisioning files (nothing when the project declares
-    neither dashboards nor datasources)."""
+def render_dashboards(project: Project) -> tuple[list[Artifact], list[Diagnostic]]:
+    """The dashboard files of ``project`` (and what rendering them found): the part
+    of :func:`render` an incremental build runs per module."""
     rendered = render_project(project)
-    diagnostics = list(rendered.diagnostics)
     artifacts: list[Artifact] = []
     for r in rendered.dashboards:
         made = r.made_text  # serialized already when a check read the text
@@ -99,12 +99,19 @@ def render(project: Project) -> tuple[list[Artifact], list[Diagnostic]]:
                 _content=made.encode("utf-8") if made is not None else None,
             )
         )
-    has_datasources = bool(project.all(Datasource))
-    if artifacts or has_datasources:
-        modules = sorted({s for a in artifacts for s in a.sources})
+    return artifacts, list(rendered.diagnostics)
+
+
+def render_provisioning(project: Project, dashboard_sources: Sequence[str]) -> tuple[list[Artifact], list[Diagnostic]]:
+    """The provisioning files: the dashboard provider (its sources are the modules of
+    the dashboard files, ``dashboard_sources``) and ``datasources.yaml``. Nothing
+    when there is no dashboard file and no datasource."""
+    artifacts: list[Artifact] = []
+    diagnostics: list[Diagnostic] = []
+    if dashboard_sources or project.all(Datasource):
+        modules = sorted(set(dashboard_sources))
         artifacts.append(Artifact(names.DASHBOARD_PROVIDER_FILE, provider_config(), "yaml", sources=modules))
-        data, found = render_datasources(project)
-        diagnostics += found
+        data, diagnostics = render_datasources(project)
         artifacts.append(
             Artifact(
                 names.DATASOURCES_FILE,
@@ -114,3 +121,11 @@ def render(project: Project) -> tuple[list[Artifact], list[Diagnostic]]:
             )
         )
     return artifacts, diagnostics
+
+
+def render(project: Project) -> tuple[list[Artifact], list[Diagnostic]]:
+    """Every dashboard and the provisioning files (nothing when the project declares
+    neither dashboards nor datasources)."""
+    artifacts, diagnostics = render_dashboards(project)
+    rest, found = render_provisioning(project, [s for a in artifacts for s in a.sources])
+    return [*artifacts, *rest], [*diagnostics, *found]

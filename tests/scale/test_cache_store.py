@@ -42,9 +42,9 @@ def test_data_key_is_exact_and_refuses_objects() -> None:
 
 
 def test_unreadable_or_stale_cache_reads_empty(tmp_path: Path) -> None:
-    built = cache.BuildCache(fingerprint="f1", serialized={"k": b"v"})
+    built = cache.BuildCache(fingerprint="f1", stages={"k": cache.StageEntry("key", ())})
     cache.write(tmp_path, built)
-    assert cache.read(tmp_path, "f1").serialized == {"k": b"v"}
-    assert cache.read(tmp_path, "f2").serialized == {}
+    assert cache.read(tmp_path, "f1").stages == {"k": cache.StageEntry("key", ())}
+    assert cache.read(tmp_path, "f2").stages == {}
     cache.cache_path(tmp_path).write_bytes(b"\x80\x05garbage")
     assert cache.read(tmp_path, "f1") == cache.BuildCache(fingerprint="f1")

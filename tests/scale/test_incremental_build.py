@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from obs_as_code import incremental, pipeline
 from obs_as_code.cache import cache_path
 from obs_as_code.model.rules import RuleGroup
-from tests.scale.project import VARIANTS, Spec, Writer
+from tests.scale.project import DASHBOARD_VARIANTS, VARIANTS, Spec, Writer
 
 
 def clean(root: Path) -> tuple[dict[str, bytes], list[str]]:
@@ -164,6 +164,11 @@ ops = st.one_of(
     st.tuples(st.just("rename"), names, names),
     st.tuples(st.just("helper"), st.integers(1, 5)),
     st.tuples(st.just("jobs"), st.integers(0, 4)),
+    st.tuples(st.just("dashboard"), st.sampled_from(["d0", "d1", "d2"]), st.integers(0, 50), st.sampled_from(DASHBOARD_VARIANTS)),
+    st.tuples(st.just("undashboard"), st.sampled_from(["d0", "d1", "d2"])),
+    st.tuples(st.just("slo"), st.one_of(st.none(), st.integers(0, 50))),
+    st.tuples(st.just("runbooks"), st.lists(st.integers(0, 50), max_size=3)),
+    st.tuples(st.just("datasources"), st.integers(0, 2)),
 )
 
 
@@ -187,18 +192,33 @@ def apply(spec: Spec, op: tuple[object, ...]) -> None:
     elif kind == "jobs":
         assert isinstance(op[1], int)
         spec.jobs = op[1]
+    elif kind == "dashboard":
+        seed, variant = op[2], op[3]
+        assert isinstance(seed, int) and isinstance(variant, str)
+        spec.dashboards[str(op[1])] = (seed, variant)
+    elif kind == "undashboard":
+        spec.dashboards.pop(str(op[1]), None)
+    elif kind == "slo":
+        assert op[1] is None or isinstance(op[1], int)
+        spec.slo = op[1]
+    elif kind == "datasources":
+        assert isinstance(op[1], int)
+        spec.datasources = op[1]
+    elif kind == "runbooks":
+        assert isinstance(op[1], list)
+        spec.runbook_headings = tuple(op[1])
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(ops, min_size=1, max_size=5), in_memory=st.booleans(), shallow=st.booleans())
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(ops, min_size=1, max_size=6), in_memory=st.booleans(), declared=st.booleans())
 def test_incremental_equals_clean_after_random_edits(
-    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[object, ...]], in_memory: bool, shallow: bool
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[object, ...]], in_memory: bool, declared: bool
 ) -> None:
     root = tmp_path_factory.mktemp("random")
     memory = incremental.Memory() if in_memory else None  # as `oac watch` runs it
-    # Without shallow stages every unchanged module is unpickled whole (the path
-    # taken once a project-wide check that reads rules is registered).
-    patch = mock.patch.object(incremental, "SHALLOW_CHECKS", incremental.SHALLOW_CHECKS if shallow else frozenset())
+    # Without declared inputs every project-wide stage reads every module (reruns
+    # on any edit); with them, a stage is reused when its kinds did not change.
+    patch = mock.patch.object(incremental, "STAGE_INPUTS", incremental.STAGE_INPUTS if declared else {})
     try:
         patch.start()
         writer = Writer(root)

@@ -1,0 +1,173 @@
+"""Project-wide stages cached by what they read: cross-module findings after an edit
+are exactly the clean build's, and stages whose inputs did not change are reused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from obs_as_code import incremental
+from tests.scale.project import Spec, Writer
+from tests.scale.test_incremental_build import cached, clean
+
+
+def spec() -> Spec:
+    return Spec(
+        modules={"m0": (0, "ok"), "m1": (1, "ok"), "m3": (0, "uses_other")},
+        dashboards={"d0": (0, "ok")},
+        slo=3,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> tuple[Path, Writer, Spec]:
+    writer = Writer(tmp_path)
+    s = spec()
+    writer.write(s)
+    assert cached(tmp_path) == clean(tmp_path)
+    return tmp_path, writer, s
+
+
+def codes(result: tuple[dict[str, bytes], list[str]], code: str) -> list[str]:
+    return [d for d in result[1] if f"code='{code}'" in d]
+
+
+def test_no_op_runs_no_stage(project: tuple[Path, Writer, Spec]) -> None:
+    root, _writer, _s = project
+    assert cached(root) == clean(root)
+    assert incremental.last_run.ran == []
+    assert incremental.last_run.loaded == []
+
+
+def test_renamed_recording_rule_is_reported_where_it_is_used(project: tuple[Path, Writer, Spec]) -> None:
+    root, writer, s = project
+    assert not codes(clean(root), "OAC506")
+    s.modules["m1"] = (5, "ok")  # job:x_1:rate5m, read by m3 and by dashboard d1, is gone
+    s.dashboards["d1"] = (1, "ok")
+    writer.write(s)
+    result = cached(root)
+    assert result == clean(root)
+    found = codes(result, "OAC506")
+    assert any("alerts/m3.py" in d and "job:x_1:rate5m" in d for d in found), found
+    assert any("dashboards/d1.py" in d for d in found), found
+    assert "alerts/m3.py" not in incremental.last_run.loaded
+    # Defining it again clears both, without reloading the modules that use it.
+    s.modules["m1"] = (1, "ok")
+    writer.write(s)
+    again = cached(root)
+    assert again == clean(root) and not codes(again, "OAC506")
+    assert incremental.last_run.loaded == ["alerts/m1.py"]
+
+
+def test_rule_edit_does_not_rerun_dashboard_stages(project: tuple[Path, Writer, Spec]) -> None:
+    root, writer, s = project
+    s.modules["m0"] = (0, "two_groups")  # records the same names: other modules' OAC506 stands
+    writer.write(s)
+    assert cached(root) == clean(root)
+    ran = incremental.last_run.ran
+    assert "OAC106" in ran and "obs_as_code.render.prometheus:render_config" in ran
+    assert not [r for r in ran if r.startswith(("OAC30", "dashboards", "obs_as_code.render.grafana"))], ran
+    assert "OAC506@alerts/m0.py" in ran and "OAC506@alerts/m1.py" not in ran, ran
+    assert not [r for r in ran if r.startswith("obs_as_code.slo.generate")], ran
+
+
+def test_dashboard_edit_does_not_rerun_rule_stages(project: tuple[Path, Writer, Spec]) -> None:
+    root, writer, s = project
+    s.dashboards["d0"] = (1, "ok")
+    writer.write(s)
+    result = cached(root)
+    assert result == clean(root)
+    # One module's dashboards are checked and rendered again; nothing else.
+    assert sorted(incremental.last_run.ran) == ["OAC506@dashboards/d0.py", "dashboards@dashboards/d0.py"]
+    assert incremental.last_run.loaded == ["dashboards/d0.py"]
+    s.dashboards["d1"] = (1, "ok")  # a new dashboard module: the provider file lists it
+    writer.write(s)
+    assert cached(root) == clean(root)
+    assert "obs_as_code.render.grafana:render_provisioning" in incremental.last_run.ran
+
+
+def test_renderer_skipped_on_errors_runs_again_once_they_are_fixed(project: tuple[Path, Writer, Spec]) -> None:
+    root, writer, s = project
+    s.dashboards["d0"] = (0, "unaggregated")  # an error (OAC301): renderers are run tolerantly
+    writer.write(s)
+    broken = cached(root)
+    assert broken == clean(root) and codes(broken, "OAC301")
+    s.dashboards["d0"] = (0, "ok")
+    writer.write(s)
+    assert cached(root) == clean(root)
+
+
+def test_datasource_edit_rechecks_every_dashboard_module(project: tuple[Path, Writer, Spec]) -> None:
+    root, writer, s = project
+    s.dashboards["d1"] = (1, "ok")
+    s.datasources = 2  # the dashboards' datasource uid is no longer declared (OAC307)
+    writer.write(s)
+    undeclared = cached(root)
+    assert undeclared == clean(root) and codes(undeclared, "OAC307")
+    assert {"dashboards@dashboards/d0.py", "dashboards@dashboards/d1.py"} <= set(incremental.last_run.ran)
+    s.datasources = 1
+    writer.write(s)
+    declared = cached(root)
+    assert declared == clean(root) and not codes(declared, "OAC307")
+
+
+def test_uid_collision_across_modules(project: tuple[Path, Writer, Spec]) -> None:
+    root, writer, s = project
+    s.dashboards["d1"] = (1, "shared_uid")
+    writer.write(s)
+    assert cached(root) == clean(root)
+    s.dashboards["d2"] = (2, "shared_uid")
+    writer.write(s)
+    collided = cached(root)
+    assert collided == clean(root)
+    assert any("shared-uid" in d for d in collided[1]), collided[1]
+    # Which module keeps a shared UID is decided project-wide: the dashboard stages ran whole.
+    assert {"OAC301", "obs_as_code.render.grafana:render"} <= set(incremental.last_run.ran)
+    s.dashboards.pop("d1")
+    writer.write(s)
+    assert cached(root) == clean(root)
+
+
+def test_slo_edit_regenerates_only_its_module(project: tuple[Path, Writer, Spec]) -> None:
+    root, writer, s = project
+    s.slo = 4
+    writer.write(s)
+    result = cached(root)
+    assert result == clean(root)
+    assert any("availability-4" in path for path in result[0]), sorted(result[0])
+    assert "obs_as_code.slo.generate:generate@slos/s0.py" in incremental.last_run.ran
+    assert incremental.last_run.loaded == ["slos/s0.py"]
+
+
+def test_runbook_page_is_read_again_when_it_changes(project: tuple[Path, Writer, Spec]) -> None:
+    root, writer, s = project
+    s.modules["m4"] = (2, "repo_runbook")
+    writer.write(s)
+    missing = cached(root)
+    assert missing == clean(root)
+    assert any("does not exist" in d for d in codes(missing, "OAC507"))
+    s.runbook_headings = (9,)  # the page exists, without the section
+    writer.write(s)
+    no_section = cached(root)
+    assert no_section == clean(root)
+    assert any("no such heading" in d for d in codes(no_section, "OAC507"))
+    assert incremental.last_run.loaded == []  # no module changed, the page did
+    s.runbook_headings = (2, 9)
+    writer.write(s)
+    fixed = cached(root)
+    assert fixed == clean(root) and not codes(fixed, "OAC507")
+
+
+def test_recording_expression_edit_rechecks_only_its_readers(project: tuple[Path, Writer, Spec]) -> None:
+    root, writer, s = project
+    s.modules["m1"] = (1, "bad_promql")  # job:x_1:rate5m keeps its name, its expression changes
+    writer.write(s)
+    result = cached(root)
+    assert result == clean(root)
+    # m3 reads job:x_1:rate5m (its types come from that expression); nothing else does.
+    assert sorted(incremental.last_run.rechecked) == ["alerts/m1.py", "alerts/m3.py"]
+    s.modules["m1"] = (1, "ok")
+    writer.write(s)
+    assert cached(root) == clean(root)
+    assert sorted(incremental.last_run.rechecked) == ["alerts/m1.py", "alerts/m3.py"]
