@@ -578,10 +578,14 @@ def kinds_of(definitions: Sequence[Definition]) -> tuple[str, ...]:
 def _tree_stamp(root: Path) -> str:
     """A hash of the name, size and times of every repository file that is not a
     project module: what :data:`FILE_STAGES` may read (runbook pages, windows
-    tables). Skips hidden directories, ``build``, ``node_modules`` and bytecode."""
+    tables). Skips hidden directories, ``build``, ``node_modules``, virtualenvs
+    and bytecode."""
     h = hashlib.sha256()
     skip_dirs = {"build", "node_modules", "__pycache__"}
     for dirpath, dirnames, filenames in os.walk(root):
+        if dirpath != str(root) and "pyvenv.cfg" in filenames:
+            dirnames[:] = []  # a virtualenv: thousands of files no stage reads
+            continue
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in skip_dirs)
         rel = os.path.relpath(dirpath, root)
         top = rel.split(os.sep, 1)[0]
