@@ -171,3 +171,18 @@ def test_recording_expression_edit_rechecks_only_its_readers(project: tuple[Path
     writer.write(s)
     assert cached(root) == clean(root)
     assert sorted(incremental.last_run.rechecked) == ["alerts/m1.py", "alerts/m3.py"]
+
+
+def test_tree_stamp_follows_repository_files_but_not_virtualenvs(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "runbook.md").write_text("# A\n")
+    venv = tmp_path / "venv"
+    (venv / "lib").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr\n")
+    before = incremental._tree_stamp(tmp_path)
+    (venv / "lib" / "module.py").write_text("x = 1\n")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "out.yaml").write_text("a: 1\n")
+    assert incremental._tree_stamp(tmp_path) == before
+    (tmp_path / "docs" / "other.md").write_text("# B\n")
+    assert incremental._tree_stamp(tmp_path) != before
