@@ -178,13 +178,29 @@ def _stored_location(path: str, mtime_ns: int, name: str) -> SourceLocation | No
     lines = stores.get(name)
     if not lines:
         return None
-    m = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text)
-    if m is None or (m.start() and text[m.start() - 1] != "\n"):
+    start = _first_word(text, name)
+    if start < 0 or (start and text[start - 1] != "\n"):
         return None
-    line = text.count("\n", 0, m.start()) + 1
-    if line != lines[0] or not _ASSIGNED.match(text, m.end()):
+    line = text.count("\n", 0, start) + 1
+    if line != lines[0] or not _ASSIGNED.match(text, start + len(name)):
         return None
     return SourceLocation("", line, 1)
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _first_word(text: str, name: str) -> int:
+    """Offset of the first whole-word ``name`` in ``text``, or -1. (``str.find``
+    and a look at both ends: a regex with a look-behind scanned ~1 ms per module.)"""
+    at = text.find(name)
+    while at >= 0:
+        end = at + len(name)
+        if (at == 0 or not _word_char(text[at - 1])) and (end == len(text) or not _word_char(text[end])):
+            return at
+        at = text.find(name, at + 1)
+    return -1
 
 
 #: What follows the name in ``name = ...`` or ``name: T = ...`` (not ``==``, ``:=``).

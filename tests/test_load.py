@@ -201,3 +201,13 @@ def test_project_all_sees_definitions_added_or_replaced_after_a_query(tmp_path: 
     project.definitions = [b]
     assert project.all(RuleGroup) == [b]
     assert project.all(AlertRule) == []
+
+
+def test_first_whole_word() -> None:
+    from obs_as_code.load import _first_word
+
+    assert _first_word("boards = 1\nboard = 2\n", "board") == 11
+    assert _first_word("x_board = 1\nboard2 = 2\n(board)", "board") == 24
+    assert _first_word("board", "board") == 0
+    assert _first_word("éboard = 1\nboard", "board") == 11
+    assert _first_word("dashboard = 1", "board") == -1
