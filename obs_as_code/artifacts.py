@@ -96,15 +96,65 @@ class TreeDiff:
         )
 
 
-def compare(out_dir: Path, artifacts: Iterable[Artifact]) -> TreeDiff:
-    """Compare ``artifacts`` with the files in ``out_dir`` without writing anything."""
-    current = read_tree(out_dir)
-    wanted = {a.path: a.content for a in artifacts}
+#: What identifies a file's bytes without reading them: size, mtime and ctime in
+#: nanoseconds, inode. Any write to the file changes its ctime, which no tool can
+#: set back (unlike mtime), so an unchanged stamp means unchanged bytes.
+Stamp = tuple[int, int, int, int]
+#: ``{relative path: (stamp, sha256)}`` of a tree's files as last seen.
+Stamps = dict[str, tuple[Stamp, str]]
+
+
+def _stamp(st: os.stat_result) -> Stamp:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _listing(root: Path) -> dict[str, os.stat_result]:
+    """``{relative posix path: stat}`` of every file under ``root``."""
+    out: dict[str, os.stat_result] = {}
+    if not root.is_dir():
+        return out
+    stack = [("", str(root))]
+    while stack:
+        prefix, directory = stack.pop()
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((f"{prefix}{entry.name}/", entry.path))
+                elif entry.is_file():
+                    out[prefix + entry.name] = entry.stat()
+    return out
+
+
+def tree_stamps(out_dir: Path, artifacts: Iterable[Artifact]) -> Stamps:
+    """Stamps of the files of ``out_dir`` that hold exactly ``artifacts`` (just
+    written or compared equal), for the next :func:`compare`."""
+    listing = _listing(out_dir)
+    return {a.path: (_stamp(listing[a.path]), a.sha256) for a in artifacts if a.path in listing}
+
+
+def compare(out_dir: Path, artifacts: Iterable[Artifact], *, known: Stamps | None = None) -> TreeDiff:
+    """Compare ``artifacts`` with the files in ``out_dir`` without writing anything.
+
+    ``known`` (from :func:`tree_stamps` after the last build) spares reading the
+    files whose stamp is unchanged: their sha256 is compared instead. Files
+    without a known stamp, or with a different one, are read.
+    """
+    current = _listing(out_dir)
+    known = known or {}
+    wanted = {a.path: a for a in artifacts}
     diff = TreeDiff()
-    for path, content in sorted(wanted.items()):
-        if path not in current:
+    for path in sorted(wanted):
+        artifact = wanted[path]
+        st = current.get(path)
+        if st is None:
             diff.added.append(path)
-        elif current[path] != content:
+            continue
+        seen = known.get(path)
+        if seen is not None and seen[0] == _stamp(st):
+            same = seen[1] == artifact.sha256
+        else:
+            same = (out_dir / path).read_bytes() == artifact.content
+        if not same:
             diff.changed.append(path)
     diff.removed = sorted(set(current) - set(wanted))
     return diff

@@ -215,6 +215,43 @@ def write(root: Path, cache: BuildCache) -> None:
         return
 
 
+STAMPS_FILE = "tree-stamps.pickle"
+
+
+def read_stamps(root: Path, out_dir: Path) -> dict[str, Any] | None:
+    """The stamps of ``out_dir``'s files recorded after the last incremental build
+    (:func:`obs_as_code.artifacts.tree_stamps`), or None."""
+    try:
+        with (root / CACHE_DIR / STAMPS_FILE).open("rb") as fh:
+            every = pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    found = every.get(str(out_dir)) if isinstance(every, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def write_stamps(root: Path, out_dir: Path, stamps: Mapping[str, Any]) -> None:
+    """Record ``stamps`` for ``out_dir`` (other output directories' are kept)."""
+    path = root / CACHE_DIR / STAMPS_FILE
+    every: dict[str, Any] = {}
+    try:
+        with path.open("rb") as fh:
+            loaded = pickle.load(fh)
+        if isinstance(loaded, dict):
+            every = {k: v for k, v in loaded.items() if k != str(out_dir)}
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        pass
+    every[str(out_dir)] = dict(stamps)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(every, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        return
+
+
 class UnsafeToCache(Exception):
     """Definitions refer to project code (a class declared in a user module)."""
 

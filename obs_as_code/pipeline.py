@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from obs_as_code.artifacts import Artifact, TreeDiff, compare, with_manifest, write_atomic
+from obs_as_code import cache
+from obs_as_code.artifacts import (
+    Artifact,
+    Stamps,
+    TreeDiff,
+    compare,
+    tree_stamps,
+    with_manifest,
+    write_atomic,
+)
 from obs_as_code.diagnostics import Diagnostic, error, has_errors, ordered
 from obs_as_code.discover import PROJECT_DIRS, discover
 from obs_as_code.gcpause import paused_gc
@@ -222,18 +231,24 @@ def build(
     root = root.resolve()
     out_dir = (out_dir or root / "build").resolve()
     with paused_gc():  # see gcpause: collection cost a third of a build
+        known: Stamps | None = None
         if incremental:
             from obs_as_code.incremental import compile_incremental
 
             compiled: Compiled = compile_incremental(root, memory, jobs)
+            known = cache.read_stamps(root, out_dir)
         else:
             compiled = compile_project(root, jobs=jobs)
-        diff = compare(out_dir, compiled.artifacts) if compiled.ok or check else TreeDiff()
+        diff = compare(out_dir, compiled.artifacts, known=known) if compiled.ok or check else TreeDiff()
         wrote = False
         if compiled.ok and not check and not diff.clean:
             changed = {*diff.added, *diff.changed}
             write_atomic(out_dir, compiled.artifacts, unchanged={a.path for a in compiled.artifacts} - changed)
             wrote = True
+        if incremental and compiled.ok and (wrote or diff.clean):
+            # build/ holds exactly the artifacts now: remember its files' stamps so
+            # that the next incremental build compares without reading them.
+            cache.write_stamps(root, out_dir, tree_stamps(out_dir, compiled.artifacts))
     return BuildResult(compiled, out_dir, diff, wrote)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from obs_as_code import pipeline
+import pytest
+
+from obs_as_code import cache, pipeline
 from obs_as_code.artifacts import read_tree
 from tests.scale.project import Spec, Writer
 
@@ -23,3 +26,55 @@ def test_unchanged_files_keep_their_inode(tmp_path: Path) -> None:
     assert kept == ["preview/docker-compose.yml", "preview/tempo.yaml", "prometheus/prometheus.yml", "prometheus/rules/m0.yaml"]
     pipeline.build(root, ref)
     assert read_tree(out) == read_tree(ref)
+
+
+def test_compare_trusts_stamps_and_reads_nothing_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, out = tmp_path / "p", tmp_path / "out"
+    Writer(root).write(Spec(modules={"m0": (0, "ok"), "m1": (1, "ok")}))
+    first = pipeline.build(root, out, incremental=True)
+    stamps = cache.read_stamps(root, out.resolve())
+    assert stamps is not None and set(stamps) == {a.path for a in first.compiled.artifacts}
+    # A no-op incremental build compares by stamp: reading any file of out/ fails.
+    real = Path.read_bytes
+
+    def no_reading(self: Path) -> bytes:
+        assert out.resolve() not in self.resolve().parents, f"read {self}"
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", no_reading)
+    again = pipeline.build(root, out, incremental=True)
+    assert again.diff.clean and not again.wrote
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_a_hand_edit_of_build_is_seen_despite_stamps(tmp_path: Path, check: bool) -> None:
+    root, out = tmp_path / "p", tmp_path / "out"
+    Writer(root).write(Spec(modules={"m0": (0, "ok")}))
+    pipeline.build(root, out, incremental=True)
+    target = out / "prometheus" / "rules" / "m0.yaml"
+    before = target.stat()
+    text = target.read_bytes()
+    edited = text.replace(b"for:", b"fox:", 1)
+    assert len(edited) == len(text) and edited != text
+    target.write_bytes(edited)
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))  # same size, same mtime: only ctime differs
+    result = pipeline.build(root, out, incremental=True, check=check)
+    assert result.diff.changed == ["prometheus/rules/m0.yaml"]
+    assert (target.read_bytes() == text) is (not check)
+
+
+def test_stale_or_broken_stamps_only_cost_a_read(tmp_path: Path) -> None:
+    root, out = tmp_path / "p", tmp_path / "out"
+    Writer(root).write(Spec(modules={"m0": (0, "ok")}))
+    pipeline.build(root, out, incremental=True)
+    (root / cache.CACHE_DIR / cache.STAMPS_FILE).write_bytes(b"not a pickle")
+    assert pipeline.build(root, out, incremental=True).diff.clean
+    wrong = {path: (stamp, "0" * 64) for path, (stamp, _sha) in (cache.read_stamps(root, out.resolve()) or {}).items()}
+    cache.write_stamps(root, out.resolve(), wrong)  # right stamps, wrong hashes: trusted, so the build rewrites
+    result = pipeline.build(root, out, incremental=True)
+    assert result.wrote and read_tree(out) == read_tree(_clean(root, tmp_path / "ref"))
+
+
+def _clean(root: Path, ref: Path) -> Path:
+    pipeline.build(root, ref)
+    return ref
