@@ -23,7 +23,7 @@ build: $(STAMP) ## Compile the shipped definitions into build/
 	$(BIN)/oac build
 
 check: $(STAMP) ## Fail when build/ is stale (what CI runs)
-	$(BIN)/oac build --check
+	$(BIN)/oac build --check --no-cache
 
 validate: $(STAMP) ## Run promtool/amtool/schema over build/
 	$(BIN)/oac validate

@@ -313,31 +313,25 @@ def edit_helper(root: Path) -> Path:
     return path
 
 
-def edit_rule_module(root: Path, index: int, salt: int) -> Path:
-    """Change the first group's interval in ``alerts/gen_<index>.py`` (a real change of output)."""
-    path = root / "alerts" / f"gen_{index:03d}.py"
+def _edit(path: Path, pattern: str, replacement: str) -> Path:
+    """Replace the first match of ``pattern`` in ``path``, with a later mtime."""
     text = path.read_text()
     before = path.stat().st_mtime_ns
-    path.write_text(re.sub(r'interval="\d+m"', f'interval="{2 + salt % 58}m"', text, count=1))
+    path.write_text(re.sub(pattern, replacement, text, count=1))
     _touch_later(path, before)
     return path
+
+
+def edit_rule_module(root: Path, index: int, salt: int) -> Path:
+    """Change the first group's interval in ``alerts/gen_<index>.py`` (a real change of output)."""
+    return _edit(root / "alerts" / f"gen_{index:03d}.py", r'interval="\d+m"', f'interval="{2 + salt % 58}m"')
 
 
 def edit_dashboard_module(root: Path, index: int, salt: int) -> Path:
     """Change one panel title in ``dashboards/gen_<index>.py`` (one dashboard's output changes)."""
-    path = root / "dashboards" / f"gen_{index:03d}.py"
-    text = path.read_text()
-    before = path.stat().st_mtime_ns
-    path.write_text(re.sub(r"'title': 'Panel 0( v\d+)?'", f"'title': 'Panel 0 v{salt}'", text, count=1))
-    _touch_later(path, before)
-    return path
+    return _edit(root / "dashboards" / f"gen_{index:03d}.py", r"'title': 'Panel 0( v\d+)?'", f"'title': 'Panel 0 v{salt}'")
 
 
 def edit_slo_module(root: Path, index: int, salt: int) -> Path:
     """Change the first SLO's objective in ``slos/gen_<index>.py`` (its rules and dashboard change)."""
-    path = root / "slos" / f"gen_{index:03d}.py"
-    text = path.read_text()
-    before = path.stat().st_mtime_ns
-    path.write_text(re.sub(r"objective=[0-9.]+", f"objective={99 + (salt % 9) / 10}", text, count=1))
-    _touch_later(path, before)
-    return path
+    return _edit(root / "slos" / f"gen_{index:03d}.py", r"objective=[0-9.]+", f"objective={99 + (salt % 9) / 10}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 #: Grafana accepts at most 40 characters of ``[A-Za-z0-9_-]`` in a UID.
@@ -30,6 +31,7 @@ def _shorten(text: str, limit: int) -> str:
     return f"{text[: limit - 9].rstrip('-')}-{digest}"
 
 
+@lru_cache(maxsize=4096)  # prometheus.yml lists every rule file on each build
 def module_stem(module_path: str, *, under: str | None = None) -> str:
     """``alerts/team/api.py`` -> ``team-api`` (the folder ``under`` is dropped)."""
     parts = list(PurePosixPath(module_path).with_suffix("").parts)
