@@ -13,7 +13,6 @@ already busy the fork and the transfer cost more than they save (see
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 from collections.abc import Callable, Sequence
@@ -31,6 +30,8 @@ T = TypeVar("T")
 
 def can_fork() -> bool:
     """True where a forked child inherits this process's state cheaply and safely."""
+    import multiprocessing  # lazily: `oac build` reads default_jobs() at start-up
+
     return hasattr(os, "fork") and "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -87,8 +88,10 @@ def default_jobs() -> int:
 def serialize_all(artifacts: Sequence[Artifact], jobs: int) -> None:
     """Fill in every artifact's serialized content, using ``jobs`` processes."""
     global _WORK
+    import multiprocessing
+
     todo = [a for a in artifacts if a._content is None]
-    if jobs <= 1 or len(todo) < MIN_ARTIFACTS or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(todo) < MIN_ARTIFACTS or not can_fork():
         for artifact in todo:
             _ = artifact.content
         return

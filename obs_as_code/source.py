@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import CodeType, FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import ast
@@ -144,6 +144,18 @@ def capture(skip: int = 1) -> SourceLocation:
                 return frame_location(frame)
         frame = frame.f_back
     return frame_location(innermost) if innermost is not None else UNKNOWN
+
+
+#: Attribute on SDK model objects holding the user's line (the SDK ignores it when
+#: serializing; the dashboard renderer reads it to build the source map). Here, not
+#: in the kit, so that rendering does not import the SDK's builders.
+LOCATION_ATTR = "_oac_location"
+
+
+def location_of(model: Any) -> SourceLocation | None:
+    """Where the user built ``model`` through :mod:`obs_as_code.dashboards.kit`, if they did."""
+    loc = getattr(model, LOCATION_ATTR, None)
+    return loc if isinstance(loc, SourceLocation) else None
 
 
 @cache

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from obs_as_code.dashboards.kit import location_of
 from obs_as_code.discover import ModuleRef
 from obs_as_code.model.dashboard import DashboardDef
-from obs_as_code.source import SourceLocation
+from obs_as_code.source import SourceLocation, location_of
 
 
 def _is_sdk_dashboard(value: Any) -> bool:

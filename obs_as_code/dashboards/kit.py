@@ -33,15 +33,12 @@ from grafana_foundation_sdk.builders import text as sdk_text
 from grafana_foundation_sdk.builders import timeseries as sdk_timeseries
 from grafana_foundation_sdk.models import dashboard as m
 
-from obs_as_code.source import SourceLocation, capture
+from obs_as_code.source import LOCATION_ATTR, SourceLocation, capture
 
 GRID_COLUMNS = 24
 DEFAULT_WIDTH = 8
 DEFAULT_HEIGHT = 8
 
-#: Attribute on SDK model objects holding the user's line (the SDK ignores it
-#: when serializing; the renderer reads it to build the source map).
-LOCATION_ATTR = "_oac_location"
 
 # Units (Grafana unit ids) the shipped dashboards use.
 SECONDS = "s"
@@ -66,12 +63,6 @@ def ds(type_: str, uid: str) -> m.DataSourceRef:
 
 def _mark(built: Any, loc: SourceLocation) -> None:
     setattr(built, LOCATION_ATTR, loc)
-
-
-def location_of(model: Any) -> SourceLocation | None:
-    """Where the user built ``model`` through this module, if they did."""
-    loc = getattr(model, LOCATION_ATTR, None)
-    return loc if isinstance(loc, SourceLocation) else None
 
 
 @dataclass(frozen=True)

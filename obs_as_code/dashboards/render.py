@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from obs_as_code import names, serialize
-from obs_as_code.dashboards.kit import location_of
 from obs_as_code.dashboards.migrate import migrate_rows, needs_migration
 from obs_as_code.model.dashboard import DashboardDef
 from obs_as_code.model.datasource import Datasource
-from obs_as_code.source import SourceLocation, module_tree, project_root
+from obs_as_code.source import SourceLocation, location_of, module_tree, project_root
 
 DataPath = tuple[str | int, ...]
 
