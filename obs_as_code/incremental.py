@@ -604,9 +604,20 @@ def _dumps(value: Any) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def _source_map_blob(source_map: SourceMap) -> bytes:
+    # A dashboard's lazy source map is kept unresolved (resolving it parses the
+    # module: seconds over a large project, for positions only diagnostics use).
+    if getattr(source_map, "pending", False):
+        try:
+            return _dumps(source_map)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            pass
+    return _dumps(dict(source_map))
+
+
 def _to_cached(artifacts: Sequence[Artifact]) -> list[CachedArtifact]:
     return [
-        CachedArtifact(a.path, _dumps(a.data), a.format, tuple(a.sources), _dumps(dict(a.source_map)), a.content, a.sha256)
+        CachedArtifact(a.path, _dumps(a.data), a.format, tuple(a.sources), _source_map_blob(a.source_map), a.content, a.sha256)
         for a in artifacts
     ]
 

@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,8 @@ class LazySourceMap(Mapping[DataPath, SourceLocation]):
     """A source map whose entries beyond ``base`` are computed on first need:
     finding a dict dashboard's panel lines means reading its module's syntax tree,
     which only diagnostics use. Looking up a key ``base`` holds (the dashboard's own
-    location, ``()``) never triggers it."""
+    location, ``()``) never triggers it. It pickles unresolved when ``more`` does
+    (a ``partial`` of a module-level function): the incremental cache keeps it so."""
 
     def __init__(self, base: dict[DataPath, SourceLocation], more: Callable[[], dict[DataPath, SourceLocation]]):
         self._base = base
@@ -416,6 +417,6 @@ def render_dashboard(
         base = str(root) if root is not None else project_root.get()
         where = d.location
         return RenderedDashboard(
-            data, uid, folder, LazySourceMap(source_map, lambda: _dict_locations(where, Path(base) if base else None)), d
+            data, uid, folder, LazySourceMap(source_map, partial(_dict_locations, where, Path(base) if base else None)), d
         )
     return RenderedDashboard(data, uid, folder, source_map, d)

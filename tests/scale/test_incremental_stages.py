@@ -186,3 +186,22 @@ def test_tree_stamp_follows_repository_files_but_not_virtualenvs(tmp_path: Path)
     assert incremental._tree_stamp(tmp_path) == before
     (tmp_path / "docs" / "other.md").write_text("# B\n")
     assert incremental._tree_stamp(tmp_path) != before
+
+
+def test_cached_dashboard_source_map_stays_lazy_and_resolves_the_same(tmp_path: Path) -> None:
+    import pickle
+
+    from obs_as_code import pipeline
+    from obs_as_code.incremental import _source_map_blob
+
+    (tmp_path / "dashboards").mkdir()
+    (tmp_path / "dashboards" / "d.py").write_text(
+        'board = {\n    "title": "D",\n    "panels": [\n        {"type": "text", "title": "a"},\n        {"type": "text", "title": "b"},\n    ],\n}\n'
+    )
+    compiled = pipeline.compile_project(tmp_path)
+    artifact = next(a for a in compiled.artifacts if a.path.endswith(".json") and a.path.startswith("grafana/"))
+    assert getattr(artifact.source_map, "pending", False)
+    restored = pickle.loads(_source_map_blob(artifact.source_map))
+    assert getattr(restored, "pending", False)  # caching did not parse the module
+    assert dict(restored) == dict(artifact.source_map)
+    assert restored[("panels", 1)].line == 5

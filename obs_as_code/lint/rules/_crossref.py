@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from obs_as_code.lint.engine import LintContext
@@ -138,14 +139,20 @@ _GRAFANA_VARS = re.compile(r"\$\{[^}]*\}")
 _RECORDED = re.compile(r"(?<![A-Za-z0-9_:])([A-Za-z_][A-Za-z0-9_]*:[A-Za-z0-9_:]*[A-Za-z0-9_])")
 
 
-def recorded_names(expr: str) -> set[str]:
+_NONE: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=1 << 16)  # per-module checks ask about the same rules again and again
+def recorded_names(expr: str) -> frozenset[str]:
     """Names with a colon in a PromQL expression: by convention, recording rules.
 
     Works on text so that dashboard queries with Grafana variables, which do not
     parse as PromQL, are covered too: strings, ranges and ``${var:format}`` are
     removed first, since only metric names can hold a colon elsewhere.
     """
+    if ":" not in expr:
+        return _NONE
     text = _GRAFANA_VARS.sub("", expr)
     text = _STRINGS.sub('""', text)
     text = _BRACKETS.sub("[]", text)
-    return set(_RECORDED.findall(text))
+    return frozenset(_RECORDED.findall(text))
