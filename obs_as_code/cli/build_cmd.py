@@ -26,7 +26,7 @@ from obs_as_code.diagnostics import Severity, has_errors
     "-j",
     type=click.IntRange(min=0),
     default=None,
-    help="Processes serializing output (0: one per core; default $OAC_JOBS or 1).",
+    help="Processes: checks in a forked child, output serialized in N (0: one per core; default $OAC_JOBS or 1).",
 )
 def build(project: Path, fmt: str, out_dir: Path | None, check: bool, no_cache: bool, jobs: int | None) -> None:
     """Compile the project's definitions into build/."""
