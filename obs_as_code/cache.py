@@ -17,6 +17,7 @@ or a dependency, or registering a stage, invalidates everything. A cache that ca
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import marshal
@@ -24,6 +25,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +35,14 @@ from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.discover import PROJECT_DIRS
 
 CACHE_DIR = ".oac-cache"
-CACHE_FILE = "build-v2.pickle"
-_FORMAT = 2
+CACHE_FILE = "build-v3.pickle"
+_FORMAT = 3
+#: Byte strings this long or longer (pickled definitions, serialized files) live
+#: in an append-only pack beside the index, so that a build rewrites only the
+#: index and the blobs that changed instead of the whole cache (~55 MB on the
+#: synthetic project: rewriting it was a fifth of a one-module rebuild).
+MIN_BLOB = 2048
+PACK_PREFIX = "blobs-"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -188,31 +196,143 @@ def cache_path(root: Path) -> Path:
     return root / CACHE_DIR / CACHE_FILE
 
 
+@dataclass
+class _Pack:
+    """What this process knows of a cache directory's pack: its file name and, for
+    every blob read from it or written to it, where it is (by object identity, so
+    an unchanged blob is neither hashed nor written again)."""
+
+    name: str
+    #: id(blob) -> (blob, offset, length); the blob is held so its id stays unique.
+    refs: dict[int, tuple[bytes, int, int]] = field(default_factory=dict)
+
+
+_PACKS: dict[str, _Pack] = {}
+
+
+class _IndexPickler(pickle.Pickler):
+    def __init__(self, fh: Any, pack: _Pack, out: Any) -> None:
+        super().__init__(fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self._pack = pack
+        self._out = out
+        self._offset = out.seek(0, os.SEEK_END)
+        self.refs: dict[int, tuple[bytes, int, int]] = {}
+        self.live = 0
+
+    def persistent_id(self, obj: Any) -> Any:
+        if type(obj) is not bytes or len(obj) < MIN_BLOB:
+            return None
+        key = id(obj)
+        hit = self.refs.get(key) or self._pack.refs.get(key)
+        if hit is None or hit[0] is not obj:
+            hit = (obj, self._offset, len(obj))
+            self._out.write(obj)
+            self._offset += len(obj)
+        if key not in self.refs:
+            self.refs[key] = hit
+            self.live += hit[2]
+        return (hit[1], hit[2])
+
+
+class _IndexUnpickler(pickle.Unpickler):
+    def __init__(self, fh: Any, blobs: Any, refs: dict[int, tuple[bytes, int, int]]) -> None:
+        super().__init__(fh)
+        self._blobs = blobs
+        self._refs = refs
+
+    def persistent_load(self, pid: Any) -> Any:
+        offset, length = pid
+        if offset < 0 or offset + length > len(self._blobs):
+            raise pickle.UnpicklingError("blob outside the pack")
+        blob = bytes(self._blobs[offset : offset + length])
+        self._refs[id(blob)] = (blob, offset, length)
+        return blob
+
+
 def read(root: Path, fingerprint: str) -> BuildCache:
     """The cache of ``root``, or an empty one when absent, unreadable or stale."""
+    import mmap
+
     path = cache_path(root)
     try:
         with path.open("rb") as fh:
-            cache = pickle.load(fh)
+            header = pickle.load(fh)
+            if not (isinstance(header, tuple) and len(header) == 2 and header[0] == _FORMAT and isinstance(header[1], str)):
+                return BuildCache(fingerprint=fingerprint)
+            pack = _Pack(header[1])
+            with (path.parent / pack.name).open("rb") as blobs_fh:
+                size = os.fstat(blobs_fh.fileno()).st_size
+                blobs: Any = mmap.mmap(blobs_fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+                try:
+                    cache = _IndexUnpickler(fh, blobs, pack.refs).load()
+                finally:
+                    if size:
+                        blobs.close()
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
         return BuildCache(fingerprint=fingerprint)
     if not isinstance(cache, BuildCache) or cache.fingerprint != fingerprint:
         return BuildCache(fingerprint=fingerprint)
+    _PACKS[str(path)] = pack
     return cache
 
 
 def write(root: Path, cache: BuildCache) -> None:
-    """Replace the cache file atomically (a concurrent reader sees old or new)."""
+    """Record ``cache``: blobs not in the pack yet are appended to it, then the
+    index is replaced atomically (a concurrent reader sees old or new; appending
+    leaves the blobs an old index names in place). When less than half of the pack
+    is still referenced, a new pack of the live blobs replaces it."""
     path = cache_path(root)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(cache, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        pack = _PACKS.get(str(path))
+        if pack is None or not (path.parent / pack.name).is_file():
+            pack = _Pack(f"{PACK_PREFIX}{os.urandom(6).hex()}.pack")
+        pack = _write_index(path, cache, pack)
+        if pack is not None:
+            size = (path.parent / pack.name).stat().st_size
+            live = sum(length for _blob, _offset, length in pack.refs.values())
+            if size > 2 * live + (1 << 20):
+                old = pack.name
+                pack = _write_index(path, cache, _Pack(f"{PACK_PREFIX}{os.urandom(6).hex()}.pack"))
+                if pack is not None:
+                    (path.parent / old).unlink(missing_ok=True)
+        if pack is not None:
+            _PACKS[str(path)] = pack
+            for stale in path.parent.glob(f"{PACK_PREFIX}*.pack"):
+                if stale.name != pack.name and stale.stat().st_mtime < time.time() - 3600:
+                    stale.unlink(missing_ok=True)  # left by an interrupted compaction
     except OSError:
         # A read-only checkout still builds; it just cannot reuse anything.
         return
+
+
+def _lock(fh: Any) -> None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: builds there write one at a time
+        return
+    fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+
+
+def _write_index(path: Path, cache: BuildCache, pack: _Pack) -> _Pack | None:
+    """Append ``cache``'s new blobs to ``pack`` and replace the index; the pack as
+    it is now (its refs are the blobs this index names)."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh, (path.parent / pack.name).open("ab") as out:
+            # Two builds writing at once must not interleave their appends (each
+            # computes its blobs' offsets from the end it found): one at a time.
+            _lock(out)
+            pickle.dump((_FORMAT, pack.name), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler = _IndexPickler(fh, pack, out)
+            pickler.dump(cache)
+            out.flush()
+            os.replace(tmp, path)  # before the lock is released
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return _Pack(pack.name, pickler.refs)
 
 
 STAMPS_FILE = "tree-stamps.pickle"

@@ -48,3 +48,64 @@ def test_unreadable_or_stale_cache_reads_empty(tmp_path: Path) -> None:
     assert cache.read(tmp_path, "f2").stages == {}
     cache.cache_path(tmp_path).write_bytes(b"\x80\x05garbage")
     assert cache.read(tmp_path, "f1") == cache.BuildCache(fingerprint="f1")
+
+
+# --- the index and its append-only pack of blobs ------------------------------------------
+
+
+def _artifact(name: str, content: bytes) -> cache.CachedArtifact:
+    return cache.CachedArtifact(name, b"d" * 10, "yaml", (), b"{}", content)
+
+
+def _pack_size(root: Path) -> int:
+    packs = list((root / cache.CACHE_DIR).glob(f"{cache.PACK_PREFIX}*.pack"))
+    assert len(packs) == 1, packs
+    return packs[0].stat().st_size
+
+
+def test_blobs_round_trip_through_the_pack(tmp_path: Path) -> None:
+    big = bytes(range(256)) * 40  # over MIN_BLOB: stored in the pack
+    built = cache.BuildCache(fingerprint="f", stages={"s": cache.StageEntry("k", (), [_artifact("a.yaml", big), _artifact("b.yaml", b"small")])})
+    cache.write(tmp_path, built)
+    assert _pack_size(tmp_path) == len(big)
+    assert cache.cache_path(tmp_path).stat().st_size < len(big)  # the index does not hold it
+    cache._PACKS.clear()  # as a new process would
+    assert cache.read(tmp_path, "f") == built
+
+
+def test_unchanged_blobs_are_not_written_again(tmp_path: Path) -> None:
+    one, two = b"1" * 5000, b"2" * 5000
+    built = cache.BuildCache(fingerprint="f", stages={"s": cache.StageEntry("k", (), [_artifact("a", one), _artifact("b", two)])})
+    cache.write(tmp_path, built)
+    cache._PACKS.clear()
+    again = cache.read(tmp_path, "f")
+    cache.write(tmp_path, again)  # nothing new: the pack does not grow
+    assert _pack_size(tmp_path) == 10000
+    again.stages["s"].artifacts[1] = _artifact("b", b"3" * 5000)
+    cache.write(tmp_path, again)  # one new blob: appended, the rest stays
+    assert _pack_size(tmp_path) == 15000
+    cache._PACKS.clear()
+    assert cache.read(tmp_path, "f").stages["s"].artifacts[1].content == b"3" * 5000
+
+
+def test_the_pack_is_compacted_when_mostly_garbage(tmp_path: Path) -> None:
+    built = cache.BuildCache(fingerprint="f", stages={"s": cache.StageEntry("k", (), [_artifact("a", b"0" * 300_000)])})
+    cache.write(tmp_path, built)
+    for i in range(1, 12):
+        built.stages["s"].artifacts[0] = _artifact("a", bytes([48 + i]) * 300_000)
+        cache.write(tmp_path, built)
+    assert _pack_size(tmp_path) <= 2 * 300_000 + (1 << 20)
+    cache._PACKS.clear()
+    assert cache.read(tmp_path, "f").stages["s"].artifacts[0].content == b";" * 300_000
+
+
+def test_a_damaged_pack_reads_as_an_empty_cache(tmp_path: Path) -> None:
+    built = cache.BuildCache(fingerprint="f", stages={"s": cache.StageEntry("k", (), [_artifact("a", b"x" * 9000)])})
+    cache.write(tmp_path, built)
+    pack = next((tmp_path / cache.CACHE_DIR).glob(f"{cache.PACK_PREFIX}*.pack"))
+    with pack.open("r+b") as fh:
+        fh.truncate(100)
+    cache._PACKS.clear()
+    assert cache.read(tmp_path, "f") == cache.BuildCache(fingerprint="f")
+    pack.unlink()
+    assert cache.read(tmp_path, "f") == cache.BuildCache(fingerprint="f")
