@@ -88,7 +88,27 @@ def child_env() -> dict[str, str]:
     return env
 
 
-OAC = [sys.executable, "-c", "import sys; from obs_as_code.cli import main; sys.exit(main())"]
+#: The child reports its own peak RSS (``VmHWM``) on exit: ``ru_maxrss`` from
+#: ``wait4`` also counts what this (large) harness process held when it forked the
+#: child, since Linux carries the high-water mark across ``exec``.
+_CHILD = """
+import atexit, sys
+
+def _peak():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    sys.stderr.write("OAC_BENCH_VMHWM_KB " + line.split()[1] + "\\n")
+    except OSError:
+        pass
+
+atexit.register(_peak)
+from obs_as_code.cli import main
+sys.exit(main())
+"""
+OAC = [sys.executable, "-c", _CHILD]
+_HWM = "OAC_BENCH_VMHWM_KB "
 
 
 def run_child(cmd: Sequence[str], *, cwd: Path | None = None) -> Run:
@@ -103,7 +123,11 @@ def run_child(cmd: Sequence[str], *, cwd: Path | None = None) -> Run:
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     proc.stderr.close()
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, proc.returncode, stderr)
+    peak = usage.ru_maxrss * 1024
+    for line in stderr.splitlines():
+        if line.startswith(_HWM):
+            peak = int(line[len(_HWM) :]) * 1024
+    return Run(wall, usage.ru_utime + usage.ru_stime, peak, proc.returncode, stderr)
 
 
 def oac(*args: str | Path) -> list[str]:
