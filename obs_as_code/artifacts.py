@@ -10,12 +10,14 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from obs_as_code import serialize
+from obs_as_code.cache import settled
 from obs_as_code.source import SourceLocation
 
 Format = Literal["yaml", "json", "text"]
@@ -98,10 +100,12 @@ class TreeDiff:
 
 #: What identifies a file's bytes without reading them: size, mtime and ctime in
 #: nanoseconds, inode. Any write to the file changes its ctime, which no tool can
-#: set back (unlike mtime), so an unchanged stamp means unchanged bytes.
+#: set back (unlike mtime), so an unchanged stamp means unchanged bytes, once the
+#: file had settled when the stamp was taken (:func:`obs_as_code.cache.settled`).
 Stamp = tuple[int, int, int, int]
-#: ``{relative path: (stamp, sha256)}`` of a tree's files as last seen.
-Stamps = dict[str, tuple[Stamp, str]]
+#: ``{relative path: (stamp, sha256, when the stamp was taken in ns)}`` of a
+#: tree's files as last seen.
+Stamps = dict[str, tuple[Stamp, str, int]]
 
 
 def _stamp(st: os.stat_result) -> Stamp:
@@ -128,16 +132,18 @@ def _listing(root: Path) -> dict[str, os.stat_result]:
 def tree_stamps(out_dir: Path, artifacts: Iterable[Artifact]) -> Stamps:
     """Stamps of the files of ``out_dir`` that hold exactly ``artifacts`` (just
     written or compared equal), for the next :func:`compare`."""
+    now = time.time_ns()  # before the stats: an earlier time only makes more files racy
     listing = _listing(out_dir)
-    return {a.path: (_stamp(listing[a.path]), a.sha256) for a in artifacts if a.path in listing}
+    return {a.path: (_stamp(listing[a.path]), a.sha256, now) for a in artifacts if a.path in listing}
 
 
 def compare(out_dir: Path, artifacts: Iterable[Artifact], *, known: Stamps | None = None) -> TreeDiff:
     """Compare ``artifacts`` with the files in ``out_dir`` without writing anything.
 
     ``known`` (from :func:`tree_stamps` after the last build) spares reading the
-    files whose stamp is unchanged: their sha256 is compared instead. Files
-    without a known stamp, or with a different one, are read.
+    files whose stamp is unchanged and had settled when it was taken: their
+    sha256 is compared instead. Other files are read (files the last build wrote
+    are racy until a later build stamps them again).
     """
     current = _listing(out_dir)
     known = known or {}
@@ -150,7 +156,7 @@ def compare(out_dir: Path, artifacts: Iterable[Artifact], *, known: Stamps | Non
             diff.added.append(path)
             continue
         seen = known.get(path)
-        if seen is not None and seen[0] == _stamp(st):
+        if seen is not None and seen[0] == _stamp(st) and settled(st.st_mtime_ns, st.st_ctime_ns, seen[2]):
             same = seen[1] == artifact.sha256
         else:
             same = (out_dir / path).read_bytes() == artifact.content

@@ -47,6 +47,18 @@ PACK_PREFIX = "blobs-"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+#: A file modified this close (ns) to when its stat was recorded is read again next
+#: time: a write in the same timestamp tick could leave the stat unchanged (git's
+#: "racily clean" rule). For module sources and for the files of ``build/``.
+RACY_NS = 2 * 10**9
+
+
+def settled(mtime_ns: int, ctime_ns: int, recorded_ns: int) -> bool:
+    """True when a stat recorded at ``recorded_ns`` can vouch for a file's bytes:
+    the file had last changed more than :data:`RACY_NS` before."""
+    return recorded_ns - max(mtime_ns, ctime_ns) > RACY_NS
+
+
 def sha256(data: bytes) -> str:
     """Hex sha256 of ``data``."""
     return hashlib.sha256(data).hexdigest()

@@ -217,10 +217,6 @@ class Memory:
     live: dict[str, tuple[str, list[Definition]]] = field(default_factory=dict)
 
 
-#: A file modified this close (ns) to when it was hashed is hashed again next time.
-RACY_NS = 2 * 10**9
-
-
 class _Fallback(Exception):
     """The cache cannot reproduce a clean build here: compile from scratch."""
 
@@ -324,7 +320,7 @@ class _Sources:
     """sha256 of project module sources by import name, read once per build.
 
     A file whose stat (mtime, ctime, size, inode) matches the previous build's is
-    not read again, unless it was modified less than :data:`RACY_NS` before it was
+    not read again, unless it was modified less than :data:`~obs_as_code.cache.RACY_NS` before it was
     hashed: a write in the same timestamp tick could then leave the stat unchanged
     (git's "racily clean" rule).
     """
@@ -364,7 +360,7 @@ class _Sources:
             return "<unreadable>"
         key = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
         old = self.known.get(path)
-        if old is not None and old[:4] == key and old[5] - max(key[0], key[1]) > RACY_NS:
+        if old is not None and old[:4] == key and cache_mod.settled(key[0], key[1], old[5]):
             self.stats[path] = old
             return old[4]
         try:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from obs_as_code import incremental, pipeline
+from obs_as_code import cache, incremental, pipeline
 from obs_as_code.cache import cache_path
 from obs_as_code.model.rules import RuleGroup
 from tests.scale.project import DASHBOARD_VARIANTS, VARIANTS, Spec, Writer
@@ -236,7 +236,7 @@ def test_incremental_equals_clean_after_random_edits(
 
 def test_unchanged_stat_skips_reading_but_edits_are_seen(project: tuple[Path, Writer], monkeypatch: pytest.MonkeyPatch) -> None:
     root, writer = project
-    monkeypatch.setattr(incremental, "RACY_NS", -(10**18))  # trust every matching stat
+    monkeypatch.setattr(cache, "RACY_NS", -(10**18))  # trust every matching stat
     cached(root)
     reads: list[str] = []
     original = Path.read_bytes

@@ -28,22 +28,42 @@ def test_unchanged_files_keep_their_inode(tmp_path: Path) -> None:
     assert read_tree(out) == read_tree(ref)
 
 
-def test_compare_trusts_stamps_and_reads_nothing_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _spy_reads(out: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Paths under ``out`` read from now on."""
+    reads: list[str] = []
+    real = Path.read_bytes
+
+    def spy(self: Path) -> bytes:
+        if out.resolve() in self.resolve().parents:
+            reads.append(self.resolve().relative_to(out.resolve()).as_posix())
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    return reads
+
+
+def test_compare_trusts_settled_stamps_and_reads_nothing_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root, out = tmp_path / "p", tmp_path / "out"
     Writer(root).write(Spec(modules={"m0": (0, "ok"), "m1": (1, "ok")}))
     first = pipeline.build(root, out, incremental=True)
     stamps = cache.read_stamps(root, out.resolve())
     assert stamps is not None and set(stamps) == {a.path for a in first.compiled.artifacts}
-    # A no-op incremental build compares by stamp: reading any file of out/ fails.
-    real = Path.read_bytes
-
-    def no_reading(self: Path) -> bytes:
-        assert out.resolve() not in self.resolve().parents, f"read {self}"
-        return real(self)
-
-    monkeypatch.setattr(Path, "read_bytes", no_reading)
+    monkeypatch.setattr(cache, "RACY_NS", -(10**18))  # as if the files had settled long ago
+    reads = _spy_reads(out, monkeypatch)
     again = pipeline.build(root, out, incremental=True)
     assert again.diff.clean and not again.wrote
+    assert reads == []
+
+
+def test_files_written_just_before_their_stamp_are_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Racily clean: a write in the same timestamp tick as the stamp could leave it unchanged.
+    root, out = tmp_path / "p", tmp_path / "out"
+    Writer(root).write(Spec(modules={"m0": (0, "ok")}))
+    first = pipeline.build(root, out, incremental=True)
+    reads = _spy_reads(out, monkeypatch)
+    again = pipeline.build(root, out, incremental=True)
+    assert again.diff.clean and not again.wrote
+    assert sorted(reads) == sorted(a.path for a in first.compiled.artifacts)
 
 
 @pytest.mark.parametrize("check", [True, False])
@@ -63,14 +83,15 @@ def test_a_hand_edit_of_build_is_seen_despite_stamps(tmp_path: Path, check: bool
     assert (target.read_bytes() == text) is (not check)
 
 
-def test_stale_or_broken_stamps_only_cost_a_read(tmp_path: Path) -> None:
+def test_stale_or_broken_stamps_only_cost_a_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root, out = tmp_path / "p", tmp_path / "out"
     Writer(root).write(Spec(modules={"m0": (0, "ok")}))
     pipeline.build(root, out, incremental=True)
     (root / cache.CACHE_DIR / cache.STAMPS_FILE).write_bytes(b"not a pickle")
     assert pipeline.build(root, out, incremental=True).diff.clean
-    wrong = {path: (stamp, "0" * 64) for path, (stamp, _sha) in (cache.read_stamps(root, out.resolve()) or {}).items()}
+    wrong = {path: (stamp, "0" * 64, when) for path, (stamp, _sha, when) in (cache.read_stamps(root, out.resolve()) or {}).items()}
     cache.write_stamps(root, out.resolve(), wrong)  # right stamps, wrong hashes: trusted, so the build rewrites
+    monkeypatch.setattr(cache, "RACY_NS", -(10**18))  # as if the files had settled
     result = pipeline.build(root, out, incremental=True)
     assert result.wrote and read_tree(out) == read_tree(_clean(root, tmp_path / "ref"))
 
