@@ -69,13 +69,7 @@ def with_manifest(artifacts: Sequence[Artifact]) -> list[Artifact]:
 
 def read_tree(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` as ``{relative posix path: bytes}``."""
-    if not root.is_dir():
-        return {}
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
+    return {path: (root / path).read_bytes() for path in sorted(_listing(root))}
 
 
 @dataclass

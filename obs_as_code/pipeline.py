@@ -144,7 +144,7 @@ def _compile_project(root: Path, *, lint_checks: bool, jobs: int) -> Compiled:
     try:
         project, diagnostics = load(root)
         diagnostics += generate(project)
-        if lint_checks and jobs > 1 and parallel_lint():
+        if lint_checks and jobs > 1:  # without fork, in_child() just calls lint()
             artifacts, found = _lint_beside_render(project, diagnostics)
         else:
             if lint_checks:
@@ -158,13 +158,6 @@ def _compile_project(root: Path, *, lint_checks: bool, jobs: int) -> Compiled:
 
         serialize_all(artifacts, jobs)
     return Compiled(project, with_manifest(artifacts), ordered(diagnostics))
-
-
-def parallel_lint() -> bool:
-    """Whether checks can run in a child process beside rendering."""
-    from obs_as_code.parallel import can_fork
-
-    return can_fork()
 
 
 def _lint_beside_render(project: Project, diagnostics: list[Diagnostic]) -> tuple[list[Artifact], list[Diagnostic]]:

@@ -219,7 +219,7 @@ def _inline(value: Any, col: int, out: list[str], seen: set[int]) -> bool:
 def _mapping(data: dict[Any, Any], col: int, out: list[str], inline_first: bool, seen: set[int]) -> None:
     pad = " " * col
     for key, value in data.items():
-        if type(key) is not str or len(key) > 128 or "\n" in key:
+        if type(key) is not str or len(key) > 128:  # a longer key is written "? key"
             raise _Unsure
         if inline_first:
             inline_first = False
@@ -301,7 +301,7 @@ def dump_json(data: Any) -> str:
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
     except ValueError as exc:
         if "JSON compliant" not in str(exc):
-            raise
+            raise  # a circular reference: json's own error
         return json.dumps(_finite(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
