@@ -1,6 +1,8 @@
 """The build cache under ``.oac-cache/``: what an incremental build may reuse.
 
-One pickle file holds plain data only (bytes, strings, diagnostics, locations):
+A small index (``build-v3.pickle``) holds plain data only (bytes, strings,
+diagnostics, locations); byte strings of :data:`MIN_BLOB` or more live in an
+append-only pack beside it (``blobs-*.pack``). The index holds:
 
 - per module: the sha256 of its source, the project modules it imported (recorded
   while it loaded), its definitions pickled, and its load diagnostics;
@@ -26,10 +28,10 @@ import pickle
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.discover import PROJECT_DIRS
@@ -261,6 +263,10 @@ class _IndexUnpickler(pickle.Unpickler):
         return blob
 
 
+#: What reading a damaged, truncated or foreign cache file can raise: it is then ignored.
+_UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError)
+
+
 def read(root: Path, fingerprint: str) -> BuildCache:
     """The cache of ``root``, or an empty one when absent, unreadable or stale."""
     import mmap
@@ -280,7 +286,7 @@ def read(root: Path, fingerprint: str) -> BuildCache:
                 finally:
                     if size:
                         blobs.close()
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+    except _UNREADABLE:
         return BuildCache(fingerprint=fingerprint)
     if not isinstance(cache, BuildCache) or cache.fingerprint != fingerprint:
         return BuildCache(fingerprint=fingerprint)
@@ -298,24 +304,25 @@ def write(root: Path, cache: BuildCache) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         pack = _PACKS.get(str(path))
         if pack is None or not (path.parent / pack.name).is_file():
-            pack = _Pack(f"{PACK_PREFIX}{os.urandom(6).hex()}.pack")
+            pack = _new_pack()
         pack = _write_index(path, cache, pack)
-        if pack is not None:
-            size = (path.parent / pack.name).stat().st_size
-            live = sum(length for _blob, _offset, length in pack.refs.values())
-            if size > 2 * live + (1 << 20):
-                old = pack.name
-                pack = _write_index(path, cache, _Pack(f"{PACK_PREFIX}{os.urandom(6).hex()}.pack"))
-                if pack is not None:
-                    (path.parent / old).unlink(missing_ok=True)
-        if pack is not None:
-            _PACKS[str(path)] = pack
-            for stale in path.parent.glob(f"{PACK_PREFIX}*.pack"):
-                if stale.name != pack.name and stale.stat().st_mtime < time.time() - 3600:
-                    stale.unlink(missing_ok=True)  # left by an interrupted compaction
+        size = (path.parent / pack.name).stat().st_size
+        live = sum(length for _blob, _offset, length in pack.refs.values())
+        if size > 2 * live + (1 << 20):
+            old = pack.name
+            pack = _write_index(path, cache, _new_pack())
+            (path.parent / old).unlink(missing_ok=True)
+        _PACKS[str(path)] = pack
+        for stale in path.parent.glob(f"{PACK_PREFIX}*.pack"):
+            if stale.name != pack.name and stale.stat().st_mtime < time.time() - 3600:
+                stale.unlink(missing_ok=True)  # left by an interrupted compaction
     except OSError:
         # A read-only checkout still builds; it just cannot reuse anything.
         return
+
+
+def _new_pack() -> _Pack:
+    return _Pack(f"{PACK_PREFIX}{os.urandom(6).hex()}.pack")
 
 
 def _lock(fh: Any) -> None:
@@ -326,60 +333,72 @@ def _lock(fh: Any) -> None:
     fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
 
 
-def _write_index(path: Path, cache: BuildCache, pack: _Pack) -> _Pack | None:
-    """Append ``cache``'s new blobs to ``pack`` and replace the index; the pack as
-    it is now (its refs are the blobs this index names)."""
+def _replace(path: Path, fill: Callable[[IO[bytes]], None]) -> None:
+    """Write ``path`` through a temporary sibling renamed over it: a concurrent
+    reader sees the old file or the new one, never a part."""
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh, (path.parent / pack.name).open("ab") as out:
-            # Two builds writing at once must not interleave their appends (each
-            # computes its blobs' offsets from the end it found): one at a time.
-            _lock(out)
-            pickle.dump((_FORMAT, pack.name), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler = _IndexPickler(fh, pack, out)
-            pickler.dump(cache)
-            out.flush()
-            os.replace(tmp, path)  # before the lock is released
+        with os.fdopen(fd, "wb") as fh:
+            fill(fh)
+        os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    return _Pack(pack.name, pickler.refs)
+
+
+def _write_index(path: Path, cache: BuildCache, pack: _Pack) -> _Pack:
+    """Append ``cache``'s new blobs to ``pack`` and replace the index; the pack as
+    it is now (its refs are the blobs this index names)."""
+    refs: dict[int, tuple[bytes, int, int]] = {}
+    with (path.parent / pack.name).open("ab") as out:
+        # Two builds writing at once must not interleave their appends (each
+        # computes its blobs' offsets from the end it found): one at a time, and
+        # the index is replaced before the lock is released.
+        _lock(out)
+
+        def fill(fh: IO[bytes]) -> None:
+            pickle.dump((_FORMAT, pack.name), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler = _IndexPickler(fh, pack, out)
+            pickler.dump(cache)
+            out.flush()
+            refs.update(pickler.refs)
+
+        _replace(path, fill)
+    return _Pack(pack.name, refs)
 
 
 STAMPS_FILE = "tree-stamps.pickle"
+#: Bumped when the shape of a stamp changes: stamps of another format are ignored.
+_STAMPS_FORMAT = 2
+
+
+def _all_stamps(root: Path) -> dict[str, Any]:
+    """Every output directory's stamps (``{str(out_dir): stamps}``), or {}."""
+    try:
+        with (root / CACHE_DIR / STAMPS_FILE).open("rb") as fh:
+            found = pickle.load(fh)
+    except _UNREADABLE:
+        return {}
+    ok = isinstance(found, tuple) and len(found) == 2 and found[0] == _STAMPS_FORMAT and isinstance(found[1], dict)
+    return found[1] if ok else {}
 
 
 def read_stamps(root: Path, out_dir: Path) -> dict[str, Any] | None:
     """The stamps of ``out_dir``'s files recorded after the last incremental build
     (:func:`obs_as_code.artifacts.tree_stamps`), or None."""
-    try:
-        with (root / CACHE_DIR / STAMPS_FILE).open("rb") as fh:
-            every = pickle.load(fh)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
-        return None
-    found = every.get(str(out_dir)) if isinstance(every, dict) else None
+    found = _all_stamps(root).get(str(out_dir))
     return found if isinstance(found, dict) else None
 
 
 def write_stamps(root: Path, out_dir: Path, stamps: Mapping[str, Any]) -> None:
     """Record ``stamps`` for ``out_dir`` (other output directories' are kept)."""
     path = root / CACHE_DIR / STAMPS_FILE
-    every: dict[str, Any] = {}
-    try:
-        with path.open("rb") as fh:
-            loaded = pickle.load(fh)
-        if isinstance(loaded, dict):
-            every = {k: v for k, v in loaded.items() if k != str(out_dir)}
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
-        pass
+    every = _all_stamps(root)
     every[str(out_dir)] = dict(stamps)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(every, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        _replace(path, lambda fh: pickle.dump((_STAMPS_FORMAT, every), fh, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         return
 

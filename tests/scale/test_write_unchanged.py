@@ -99,3 +99,16 @@ def test_stale_or_broken_stamps_only_cost_a_read(tmp_path: Path, monkeypatch: py
 def _clean(root: Path, ref: Path) -> Path:
     pipeline.build(root, ref)
     return ref
+
+
+def test_stamps_of_an_older_format_are_ignored(tmp_path: Path) -> None:
+    import pickle
+
+    root, out = tmp_path / "p", tmp_path / "out"
+    Writer(root).write(Spec(modules={"m0": (0, "ok")}))
+    first = pipeline.build(root, out, incremental=True)
+    # What the first release of stamps wrote: {out_dir: {path: (stamp, sha256)}}.
+    old = {str(out.resolve()): {a.path: ((0, 0, 0, 0), a.sha256) for a in first.compiled.artifacts}}
+    (root / cache.CACHE_DIR / cache.STAMPS_FILE).write_bytes(pickle.dumps(old))
+    assert cache.read_stamps(root, out.resolve()) is None
+    assert pipeline.build(root, out, incremental=True).diff.clean
