@@ -167,30 +167,20 @@ _MODULE = """from dashboards.bench._make import board
 
 dashboard = board({d}, {panels})
 """
-# The generated project's builder: the same kit calls as ``_kit_board``, with
-# ``panel_query``'s own source copied in (one definition of the queries).
+# The generated project's builder: ``panel_query`` and ``_kit_board`` with their
+# own source copied in (one definition of the dashboards for every variant).
 _MAKER = '''"""Shared builder of the benchmark dashboards."""
 
-from obs_as_code.dashboards import kit as k
+from __future__ import annotations
+
+from typing import Any
 
 
 {panel_query}
 
-def board(d, panels):
-    queries = [panel_query(d, i) for i in range(panels)]
-    return k.dashboard(
-        f"Bench {{d}}",
-        [
-            k.timeseries(
-                f"Panel {{i}}",
-                k.prom(expr, legend, datasource=k.ds("prometheus", "prometheus")),
-                unit=unit,
-            )
-            for i, (expr, legend, unit) in enumerate(queries)
-        ],
-        uid=f"bench-{{d}}",
-        tags=["bench"],
-    )
+{kit_board}
+
+board = _kit_board
 '''
 
 
@@ -198,7 +188,7 @@ def _write_project(root: Path, n: int, panels: int) -> None:
     (root / "dashboards" / "bench").mkdir(parents=True)
     (root / "datasources").mkdir()
     shutil.copy(ROOT / "datasources" / "opencode.py", root / "datasources" / "opencode.py")
-    (root / "dashboards" / "bench" / "_make.py").write_text(_MAKER.format(panel_query=inspect.getsource(panel_query)))
+    (root / "dashboards" / "bench" / "_make.py").write_text(_MAKER.format(panel_query=inspect.getsource(panel_query), kit_board=inspect.getsource(_kit_board)))
     for d in range(n):
         (root / "dashboards" / "bench" / f"d{d:04d}.py").write_text(_MODULE.format(d=d, panels=panels))
 
