@@ -409,13 +409,15 @@ def _seconds(value: Any) -> float | None:
 #: ``[[name]]``, ``[[name:format]]`` (``$__rate_interval`` and friends included).
 _GRAFANA_VAR = re.compile(r"\$\{[^}]*\}|\[\[\w+(?::[^\]]*)?\]\]|\$\w+")
 _VAR = _GRAFANA_VAR.pattern
+_LABEL_LIST = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^()]*\)")
+_STRING_LITERAL = re.compile(r""""[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'|`[^`]*`""")
 #: One pass over a query finds, leftmost first: string literals (kept as they are),
 #: by/on/... label lists (variables become a label name), range and subquery
 #: brackets holding a variable (it becomes a duration), ``offset $var`` (a duration)
 #: and any other variable (a number).
 _GRAFANA_TOKEN = re.compile(
-    r"""(?P<quoted>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)"""
-    r"|(?P<labels>\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^()]*\))"
+    rf"(?P<quoted>{_STRING_LITERAL.pattern})"
+    rf"|(?P<labels>{_LABEL_LIST.pattern})"
     rf"|(?P<range>\[\s*(?:{_VAR}|[\w.]+)?\s*(?::\s*(?:{_VAR}|[\w.]+)?\s*)?\])"
     rf"|(?P<offset>\boffset\s+-?\s*)(?:{_VAR})"
     rf"|(?P<var>{_VAR})"
@@ -424,8 +426,6 @@ _GRAFANA_TOKEN = re.compile(
 
 #: Range brackets of Grafana's built-in interval variables, as panels write them.
 _RANGE_BUILTINS = ("[$__rate_interval]", "[$__interval]", "[$__range]", "[${__rate_interval}]", "[${__interval}]", "[${__range}]")
-_LABEL_LIST = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^()]*\)")
-_STRING_LITERAL = re.compile(r""""[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'|`[^`]*`""")
 
 
 def _grafana_token(m: re.Match[str]) -> str:
