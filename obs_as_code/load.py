@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.discover import PROJECT_DIRS, ModuleRef
 from obs_as_code.model.base import Definition
-from obs_as_code.source import SourceLocation, loading_file, module_tree, project_root
+from obs_as_code.source import SourceLocation, is_user_file, loading_file, module_tree, project_root
 
 T = TypeVar("T", bound=Definition)
 
@@ -66,7 +66,7 @@ class Project:
 
 
 def _user_frames(tb: Any, root: str) -> list[traceback.FrameSummary]:
-    return [f for f in traceback.extract_tb(tb) if f.filename.startswith(root + "/")]
+    return [f for f in traceback.extract_tb(tb) if is_user_file(f.filename, root)]
 
 
 def _relative(path: str, root: str) -> str:

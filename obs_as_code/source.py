@@ -109,7 +109,10 @@ def _frame_location(frame: FrameType) -> SourceLocation:
     return SourceLocation(relative(code.co_filename), line or 0, col)
 
 
-def _is_user_file(filename: str, root: str | None) -> bool:
+def is_user_file(filename: str, root: str | None) -> bool:
+    """True for a file of the user's project: under ``root`` (anywhere but the
+    interpreter's libraries when None), never obs-as-code's own package, even when
+    the package sits inside the project (as in this repository)."""
     if filename.startswith(_PACKAGE_DIR) or filename.startswith("<"):
         return False
     if root is not None:
@@ -132,7 +135,7 @@ def capture(skip: int = 1) -> SourceLocation:
     innermost: FrameType | None = None
     while frame is not None:
         filename = frame.f_code.co_filename
-        if _is_user_file(filename, root):
+        if is_user_file(filename, root):
             if innermost is None:
                 innermost = frame
                 # Module-level code declares directly: that line is the answer.

@@ -211,3 +211,26 @@ def test_first_whole_word() -> None:
     assert _first_word("board", "board") == 0
     assert _first_word("éboard = 1\nboard", "board") == 11
     assert _first_word("dashboard = 1", "board") == -1
+
+
+def test_oac101_points_at_the_user_line_when_the_package_sits_inside_the_project() -> None:
+    # In this repository obs_as_code/ lives beside the shipped definitions, under the
+    # same root: a frame in our kit is still not the user's.
+    import tempfile
+
+    import obs_as_code
+    from obs_as_code.discover import ModuleRef
+    from obs_as_code.load import exception_diagnostic
+
+    root = Path(obs_as_code.__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory(dir=root, prefix=".test-user-") as tmp:
+        user = Path(tmp) / "board.py"
+        user.write_text('from obs_as_code.dashboards import kit as k\n\nboard = k.dashboard("X", 5)\n')
+        try:
+            exec(compile(user.read_text(), str(user), "exec"), {})
+        except TypeError as exc:
+            found = exception_diagnostic(exc, ModuleRef(user.relative_to(root).as_posix(), "board"), root)
+        else:
+            raise AssertionError("the kit accepted a number of panels")
+    assert (found.location.file, found.location.line) == (user.relative_to(root).as_posix(), 3)
+    assert "obs_as_code/" not in (found.hint or "")
