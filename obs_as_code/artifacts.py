@@ -10,14 +10,13 @@ import hashlib
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from obs_as_code import serialize
-from obs_as_code.cache import settled
+from obs_as_code.cache import written_before
 from obs_as_code.source import SourceLocation
 
 Format = Literal["yaml", "json", "text"]
@@ -95,11 +94,11 @@ class TreeDiff:
 #: What identifies a file's bytes without reading them: size, mtime and ctime in
 #: nanoseconds, inode. Any write to the file changes its ctime, which no tool can
 #: set back (unlike mtime), so an unchanged stamp means unchanged bytes, once the
-#: file had settled when the stamp was taken (:func:`obs_as_code.cache.settled`).
+#: file had last changed before the stamps were recorded
+#: (:func:`obs_as_code.cache.written_before`).
 Stamp = tuple[int, int, int, int]
-#: ``{relative path: (stamp, sha256, when the stamp was taken in ns)}`` of a
-#: tree's files as last seen.
-Stamps = dict[str, tuple[Stamp, str, int]]
+#: ``{relative path: (stamp, sha256)}`` of a tree's files as last seen.
+Stamps = dict[str, tuple[Stamp, str]]
 
 
 def _stamp(st: os.stat_result) -> Stamp:
@@ -126,21 +125,21 @@ def _listing(root: Path) -> dict[str, os.stat_result]:
 def tree_stamps(out_dir: Path, artifacts: Iterable[Artifact]) -> Stamps:
     """Stamps of the files of ``out_dir`` that hold exactly ``artifacts`` (just
     written or compared equal), for the next :func:`compare`."""
-    now = time.time_ns()  # before the stats: an earlier time only makes more files racy
     listing = _listing(out_dir)
-    return {a.path: (_stamp(listing[a.path]), a.sha256, now) for a in artifacts if a.path in listing}
+    return {a.path: (_stamp(listing[a.path]), a.sha256) for a in artifacts if a.path in listing}
 
 
-def compare(out_dir: Path, artifacts: Iterable[Artifact], *, known: Stamps | None = None) -> TreeDiff:
+def compare(out_dir: Path, artifacts: Iterable[Artifact], *, known: tuple[Stamps, int] | None = None) -> TreeDiff:
     """Compare ``artifacts`` with the files in ``out_dir`` without writing anything.
 
-    ``known`` (from :func:`tree_stamps` after the last build) spares reading the
-    files whose stamp is unchanged and had settled when it was taken: their
-    sha256 is compared instead. Other files are read (files the last build wrote
-    are racy until a later build stamps them again).
+    ``known`` (stamps from :func:`tree_stamps` after the last build, and the mtime
+    of the file they were recorded in) spares reading the files whose stamp is
+    unchanged and that had last changed before that file was written: their
+    sha256 is compared instead. Other files are read (a file changed in the same
+    timestamp tick as the stamps were written is racy until stamped again).
     """
     current = _listing(out_dir)
-    known = known or {}
+    stamps, written_ns = known or ({}, 0)
     wanted = {a.path: a for a in artifacts}
     diff = TreeDiff()
     for path in sorted(wanted):
@@ -149,8 +148,8 @@ def compare(out_dir: Path, artifacts: Iterable[Artifact], *, known: Stamps | Non
         if st is None:
             diff.added.append(path)
             continue
-        seen = known.get(path)
-        if seen is not None and seen[0] == _stamp(st) and settled(st.st_mtime_ns, st.st_ctime_ns, seen[2]):
+        seen = stamps.get(path)
+        if seen is not None and seen[0] == _stamp(st) and written_before(st.st_mtime_ns, st.st_ctime_ns, written_ns):
             same = seen[1] == artifact.sha256
         else:
             same = (out_dir / path).read_bytes() == artifact.content
@@ -174,19 +173,25 @@ def write_atomic(out_dir: Path, artifacts: Iterable[Artifact], *, unchanged: Col
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        made: set[Path] = set()
+        # Plain strings, not Path objects: with thousands of files, building
+        # paths was a third of this function.
+        new_root, old_root = f"{tmp}{os.sep}", f"{out_dir}{os.sep}"
+        made: set[str] = set()
         for artifact in artifacts:
-            target = tmp / artifact.path
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            if artifact.path in unchanged:
+            rel = artifact.path
+            parent = rel.rpartition("/")[0]
+            if parent and parent not in made:
+                os.makedirs(new_root + parent, exist_ok=True)
+                made.add(parent)
+            target = new_root + rel
+            if rel in unchanged:
                 try:
-                    os.link(out_dir / artifact.path, target)
+                    os.link(old_root + rel, target)
                     continue
                 except OSError:  # no hard links here (or the file went away): write it
                     pass
-            target.write_bytes(artifact.content)
+            with open(target, "wb") as fh:
+                fh.write(artifact.content)
         os.chmod(tmp, 0o755)
         old: Path | None = None
         if out_dir.exists():

@@ -1,8 +1,11 @@
 """The build cache under ``.oac-cache/``: what an incremental build may reuse.
 
-A small index (``build-v3.pickle``) holds plain data only (bytes, strings,
-diagnostics, locations); byte strings of :data:`MIN_BLOB` or more live in an
-append-only pack beside it (``blobs-*.pack``). The index holds:
+Each entry (one module's load result, one stage's result ...) is pickled on its
+own into an append-only pack (``blobs-*.pack``); a small index
+(``build-v4.pickle``) names where each entry is. Entries are never changed in
+place (their classes are frozen): a build that reuses an entry reuses its bytes
+in the pack, so it pickles and appends only the entries that changed. The
+entries hold plain data only (bytes, strings, diagnostics, locations):
 
 - per module: the sha256 of its source, the project modules it imported (recorded
   while it loaded), its definitions pickled, and its load diagnostics;
@@ -37,21 +40,25 @@ from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.discover import PROJECT_DIRS
 
 CACHE_DIR = ".oac-cache"
-CACHE_FILE = "build-v3.pickle"
-_FORMAT = 3
-#: Byte strings this long or longer (pickled definitions, serialized files) live
-#: in an append-only pack beside the index, so that a build rewrites only the
-#: index and the blobs that changed instead of the whole cache (~55 MB on the
-#: synthetic project: rewriting it was a fifth of a one-module rebuild).
-MIN_BLOB = 2048
+CACHE_FILE = "build-v4.pickle"
+_FORMAT = 4
+#: Entries live in an append-only pack beside the index, so that a build writes
+#: only the index and the entries that changed instead of the whole cache (~55 MB
+#: on the synthetic project: rewriting it was a fifth of a one-module rebuild;
+#: pickling the unchanged entries again was still a tenth).
 PACK_PREFIX = "blobs-"
+#: The sections of :class:`BuildCache` whose entries go to the pack one by one.
+_SECTIONS = ("modules", "local", "generated", "stages")
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-#: A file modified this close (ns) to when its stat was recorded is read again next
+#: A module source modified this close (ns) to when it was hashed is read again next
 #: time: a write in the same timestamp tick could leave the stat unchanged (git's
-#: "racily clean" rule). For module sources and for the files of ``build/``.
+#: "racily clean" rule). Sources are hashed at the start of a build and the index
+#: is written at its end, so the index's own mtime cannot serve as the reference
+#: (as it does for ``build/``, :func:`written_before`); 2 s covers filesystems with
+#: coarse timestamps (FAT, HFS+), and re-reading a recently edited source is cheap.
 RACY_NS = 2 * 10**9
 
 
@@ -97,7 +104,7 @@ def package_fingerprint(extra: Iterable[str] = ()) -> str:
 FileStat = tuple[int, int, int, int, str, int]
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModuleEntry:
     """What loading one module produced, as plain data."""
 
@@ -125,9 +132,12 @@ class ModuleEntry:
     recorded: tuple[str, ...] = ()
     #: Its recording rules summarized (``incremental.recording_summary``), or None.
     recording: tuple[tuple[str, str, tuple[str, ...]], ...] | None = ()
+    #: ``(stage, hash)``: its rule groups as project-wide stages read them
+    #: (``incremental.RULE_SUMMARIES``).
+    summaries: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class CachedArtifact:
     """An artifact as plain data. Its data stays pickled (``data_blob``) until
     someone reads it: a build only needs the serialized ``content``."""
@@ -144,14 +154,14 @@ class CachedArtifact:
     sha256: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class LocalEntry:
     """Results of the module-local stages for one module's definitions."""
 
     key: str
     diagnostics: tuple[Diagnostic, ...]
     #: renderer target -> its artifacts for this module.
-    artifacts: dict[str, list[CachedArtifact]]
+    artifacts: dict[str, tuple[CachedArtifact, ...]]
     #: What the local renderers reported (kept apart: the clean pipeline decides
     #: whether to tolerate a failing renderer before these exist).
     render_diagnostics: tuple[Diagnostic, ...] = ()
@@ -159,7 +169,7 @@ class LocalEntry:
     tokens: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class GeneratedEntry:
     """What the module-local generators added for one module's definitions."""
 
@@ -174,16 +184,17 @@ class GeneratedEntry:
     diagnostics: tuple[Diagnostic, ...]
     recorded: tuple[str, ...] = ()
     recording: tuple[tuple[str, str, tuple[str, ...]], ...] | None = ()
+    summaries: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class StageEntry:
     """The result of one project-wide check or renderer, keyed by a hash of the
     modules (load keys) holding the definition kinds it reads."""
 
     key: str
     diagnostics: tuple[Diagnostic, ...]
-    artifacts: list[CachedArtifact] = field(default_factory=list)
+    artifacts: tuple[CachedArtifact, ...] = ()
     #: A renderer raised (tolerated: earlier stages had found errors).
     failed: bool = False
     #: What the stage's output claims project-wide (the UIDs of a module's dashboards).
@@ -192,7 +203,10 @@ class StageEntry:
 
 @dataclass
 class BuildCache:
-    """Everything an incremental build may reuse; see the module docstring."""
+    """Everything an incremental build may reuse; see the module docstring.
+
+    Replace entries, never change them: :func:`write` recognizes an entry read
+    from the pack by its identity and keeps its bytes there."""
 
     fingerprint: str = ""
     modules: dict[str, ModuleEntry] = field(default_factory=dict)
@@ -213,58 +227,19 @@ def cache_path(root: Path) -> Path:
 @dataclass
 class _Pack:
     """What this process knows of a cache directory's pack: its file name and, for
-    every blob read from it or written to it, where it is (by object identity, so
-    an unchanged blob is neither hashed nor written again)."""
+    every entry read from it or written to it, where it is (by object identity, so
+    an entry a build reuses is neither pickled nor written again)."""
 
     name: str
-    #: id(blob) -> (blob, offset, length); the blob is held so its id stays unique.
-    refs: dict[int, tuple[bytes, int, int]] = field(default_factory=dict)
+    #: id(entry) -> (entry, offset, length); the entry is held so its id stays unique.
+    refs: dict[int, tuple[Any, int, int]] = field(default_factory=dict)
 
 
 _PACKS: dict[str, _Pack] = {}
 
-
-class _IndexPickler(pickle.Pickler):
-    def __init__(self, fh: Any, pack: _Pack, out: Any) -> None:
-        super().__init__(fh, protocol=pickle.HIGHEST_PROTOCOL)
-        self._pack = pack
-        self._out = out
-        self._offset = out.seek(0, os.SEEK_END)
-        self.refs: dict[int, tuple[bytes, int, int]] = {}
-        self.live = 0
-
-    def persistent_id(self, obj: Any) -> Any:
-        if type(obj) is not bytes or len(obj) < MIN_BLOB:
-            return None
-        key = id(obj)
-        hit = self.refs.get(key) or self._pack.refs.get(key)
-        if hit is None or hit[0] is not obj:
-            hit = (obj, self._offset, len(obj))
-            self._out.write(obj)
-            self._offset += len(obj)
-        if key not in self.refs:
-            self.refs[key] = hit
-            self.live += hit[2]
-        return (hit[1], hit[2])
-
-
-class _IndexUnpickler(pickle.Unpickler):
-    def __init__(self, fh: Any, blobs: Any, refs: dict[int, tuple[bytes, int, int]]) -> None:
-        super().__init__(fh)
-        self._blobs = blobs
-        self._refs = refs
-
-    def persistent_load(self, pid: Any) -> Any:
-        offset, length = pid
-        if offset < 0 or offset + length > len(self._blobs):
-            raise pickle.UnpicklingError("blob outside the pack")
-        blob = bytes(self._blobs[offset : offset + length])
-        self._refs[id(blob)] = (blob, offset, length)
-        return blob
-
-
 #: What reading a damaged, truncated or foreign cache file can raise: it is then ignored.
-_UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError)
+_UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError, IndexError, KeyError)
+_ENTRY_TYPES: dict[str, type] = {"modules": ModuleEntry, "local": LocalEntry, "generated": GeneratedEntry, "stages": StageEntry}
 
 
 def read(root: Path, fingerprint: str) -> BuildCache:
@@ -274,31 +249,47 @@ def read(root: Path, fingerprint: str) -> BuildCache:
     path = cache_path(root)
     try:
         with path.open("rb") as fh:
-            header = pickle.load(fh)
-            if not (isinstance(header, tuple) and len(header) == 2 and header[0] == _FORMAT and isinstance(header[1], str)):
-                return BuildCache(fingerprint=fingerprint)
-            pack = _Pack(header[1])
-            with (path.parent / pack.name).open("rb") as blobs_fh:
-                size = os.fstat(blobs_fh.fileno()).st_size
-                blobs: Any = mmap.mmap(blobs_fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+            index = pickle.load(fh)
+        if not (isinstance(index, tuple) and len(index) == 5 and index[0] == _FORMAT and index[2] == fingerprint):
+            return BuildCache(fingerprint=fingerprint)
+        _format, name, _fingerprint, stats, where = index
+        pack = _Pack(name)
+        cache = BuildCache(fingerprint=fingerprint, stats=stats)
+        with (path.parent / pack.name).open("rb") as blobs_fh:
+            size = os.fstat(blobs_fh.fileno()).st_size
+            blobs = mmap.mmap(blobs_fh.fileno(), 0, access=mmap.ACCESS_READ) if size else None
+            try:
+                view = memoryview(blobs) if blobs is not None else memoryview(b"")
                 try:
-                    cache = _IndexUnpickler(fh, blobs, pack.refs).load()
+                    for section in _SECTIONS:
+                        entries: dict[str, Any] = getattr(cache, section)
+                        kind = _ENTRY_TYPES[section]
+                        for key, (offset, length) in where[section].items():
+                            if offset < 0 or offset + length > size:
+                                raise ValueError("entry outside the pack")
+                            entry = pickle.loads(view[offset : offset + length])
+                            if type(entry) is not kind:
+                                raise TypeError(f"not a {kind.__name__}")
+                            entries[key] = entry
+                            pack.refs[id(entry)] = (entry, offset, length)
                 finally:
-                    if size:
-                        blobs.close()
+                    view.release()
+            finally:
+                if blobs is not None:
+                    blobs.close()
     except _UNREADABLE:
         return BuildCache(fingerprint=fingerprint)
-    if not isinstance(cache, BuildCache) or cache.fingerprint != fingerprint:
+    if not isinstance(cache.stats, dict):
         return BuildCache(fingerprint=fingerprint)
     _PACKS[str(path)] = pack
     return cache
 
 
 def write(root: Path, cache: BuildCache) -> None:
-    """Record ``cache``: blobs not in the pack yet are appended to it, then the
+    """Record ``cache``: entries not in the pack yet are appended to it, then the
     index is replaced atomically (a concurrent reader sees old or new; appending
-    leaves the blobs an old index names in place). When less than half of the pack
-    is still referenced, a new pack of the live blobs replaces it."""
+    leaves the entries an old index names in place). When less than half of the
+    pack is still referenced, a new pack of the live entries replaces it."""
     path = cache_path(root)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -307,7 +298,7 @@ def write(root: Path, cache: BuildCache) -> None:
             pack = _new_pack()
         pack = _write_index(path, cache, pack)
         size = (path.parent / pack.name).stat().st_size
-        live = sum(length for _blob, _offset, length in pack.refs.values())
+        live = sum(length for _entry, _offset, length in pack.refs.values())
         if size > 2 * live + (1 << 20):
             old = pack.name
             pack = _write_index(path, cache, _new_pack())
@@ -316,6 +307,8 @@ def write(root: Path, cache: BuildCache) -> None:
         for stale in path.parent.glob(f"{PACK_PREFIX}*.pack"):
             if stale.name != pack.name and stale.stat().st_mtime < time.time() - 3600:
                 stale.unlink(missing_ok=True)  # left by an interrupted compaction
+        for older in ("build-v2.pickle", "build-v3.pickle"):  # formats before this one
+            (path.parent / older).unlink(missing_ok=True)
     except OSError:
         # A read-only checkout still builds; it just cannot reuse anything.
         return
@@ -348,57 +341,77 @@ def _replace(path: Path, fill: Callable[[IO[bytes]], None]) -> None:
 
 
 def _write_index(path: Path, cache: BuildCache, pack: _Pack) -> _Pack:
-    """Append ``cache``'s new blobs to ``pack`` and replace the index; the pack as
-    it is now (its refs are the blobs this index names)."""
-    refs: dict[int, tuple[bytes, int, int]] = {}
+    """Append ``cache``'s new entries to ``pack`` and replace the index; the pack
+    as it is now (its refs are the entries this index names)."""
+    refs: dict[int, tuple[Any, int, int]] = {}
+    where: dict[str, dict[str, tuple[int, int]]] = {}
     with (path.parent / pack.name).open("ab") as out:
         # Two builds writing at once must not interleave their appends (each
-        # computes its blobs' offsets from the end it found): one at a time, and
+        # computes its entries' offsets from the end it found): one at a time, and
         # the index is replaced before the lock is released.
         _lock(out)
-
-        def fill(fh: IO[bytes]) -> None:
-            pickle.dump((_FORMAT, pack.name), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler = _IndexPickler(fh, pack, out)
-            pickler.dump(cache)
-            out.flush()
-            refs.update(pickler.refs)
-
-        _replace(path, fill)
+        offset = out.seek(0, os.SEEK_END)
+        known = pack.refs
+        if any(at + length > offset for _entry, at, length in known.values()):
+            known = {}  # the pack is not the one these refs were taken from
+        for section in _SECTIONS:
+            placed = where[section] = {}
+            for key, entry in getattr(cache, section).items():
+                hit = refs.get(id(entry)) or known.get(id(entry))
+                if hit is None or hit[0] is not entry:
+                    data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+                    out.write(data)
+                    hit = (entry, offset, len(data))
+                    offset += len(data)
+                refs[id(entry)] = hit
+                placed[key] = (hit[1], hit[2])
+        out.flush()
+        index = (_FORMAT, pack.name, cache.fingerprint, cache.stats, where)
+        _replace(path, lambda fh: pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL))
     return _Pack(pack.name, refs)
 
 
-STAMPS_FILE = "tree-stamps.pickle"
-#: Bumped when the shape of a stamp changes: stamps of another format are ignored.
-_STAMPS_FORMAT = 2
+STAMPS_PREFIX = "tree-stamps-"
+#: Bumped when the shape of a stamps file changes: stamps of another format are ignored.
+_STAMPS_FORMAT = 3
 
 
-def _all_stamps(root: Path) -> dict[str, Any]:
-    """Every output directory's stamps (``{str(out_dir): stamps}``), or {}."""
+def stamps_path(root: Path, out_dir: Path) -> Path:
+    """The file holding the stamps of ``out_dir``'s files: one per output
+    directory, because its own mtime is part of what it records."""
+    digest = hashlib.sha256(str(out_dir).encode()).hexdigest()[:16]
+    return root / CACHE_DIR / f"{STAMPS_PREFIX}{digest}.pickle"
+
+
+def written_before(mtime_ns: int, ctime_ns: int, reference_ns: int) -> bool:
+    """Git's racily-clean rule: a stat recorded just before a file stamped
+    ``reference_ns`` was written can vouch for a file's bytes when the file last
+    changed in an earlier timestamp tick. A file changed in the same tick could
+    change again in that tick without its stat showing it, so it is read."""
+    return max(mtime_ns, ctime_ns) < reference_ns
+
+
+def read_stamps(root: Path, out_dir: Path) -> tuple[dict[str, Any], int] | None:
+    """The stamps of ``out_dir``'s files recorded after the last incremental build
+    (:func:`obs_as_code.artifacts.tree_stamps`) and the mtime of the file holding
+    them (for :func:`written_before`), or None."""
     try:
-        with (root / CACHE_DIR / STAMPS_FILE).open("rb") as fh:
+        with stamps_path(root, out_dir).open("rb") as fh:
+            written_ns = os.fstat(fh.fileno()).st_mtime_ns
             found = pickle.load(fh)
     except _UNREADABLE:
-        return {}
-    ok = isinstance(found, tuple) and len(found) == 2 and found[0] == _STAMPS_FORMAT and isinstance(found[1], dict)
-    return found[1] if ok else {}
-
-
-def read_stamps(root: Path, out_dir: Path) -> dict[str, Any] | None:
-    """The stamps of ``out_dir``'s files recorded after the last incremental build
-    (:func:`obs_as_code.artifacts.tree_stamps`), or None."""
-    found = _all_stamps(root).get(str(out_dir))
-    return found if isinstance(found, dict) else None
+        return None
+    ok = isinstance(found, tuple) and len(found) == 3 and found[0] == _STAMPS_FORMAT and found[1] == str(out_dir)
+    return (found[2], written_ns) if ok and isinstance(found[2], dict) else None
 
 
 def write_stamps(root: Path, out_dir: Path, stamps: Mapping[str, Any]) -> None:
-    """Record ``stamps`` for ``out_dir`` (other output directories' are kept)."""
-    path = root / CACHE_DIR / STAMPS_FILE
-    every = _all_stamps(root)
-    every[str(out_dir)] = dict(stamps)
+    """Record ``stamps`` for ``out_dir``; call it right after taking them."""
+    path = stamps_path(root, out_dir)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _replace(path, lambda fh: pickle.dump((_STAMPS_FORMAT, every), fh, protocol=pickle.HIGHEST_PROTOCOL))
+        _replace(path, lambda fh: pickle.dump((_STAMPS_FORMAT, str(out_dir), dict(stamps)), fh, protocol=pickle.HIGHEST_PROTOCOL))
+        (path.parent / "tree-stamps.pickle").unlink(missing_ok=True)  # format 2 kept one file for all
     except OSError:
         return
 

@@ -78,7 +78,7 @@ from obs_as_code.load import (
     exception_diagnostic,
 )
 from obs_as_code.model.base import Definition
-from obs_as_code.model.rules import RuleGroup
+from obs_as_code.model.rules import AlertRule, RuleGroup
 from obs_as_code.source import loading_file, project_root
 
 #: Checks whose findings for a module depend on that module's definitions only.
@@ -111,6 +111,14 @@ RECORDED_CHECKS: dict[str, frozenset[str]] = {
     "OAC507": frozenset(),
 }
 
+#: Checks whose findings for a module depend only on that module's definitions
+#: and every definition of the listed classes: they run per module like
+#: :data:`RECORDED_CHECKS`, without the recorded names. (OAC502: each alert's
+#: route, given the Alertmanager config.)
+SHARED_CHECKS: dict[str, frozenset[str]] = {
+    "OAC502": frozenset({"AlertmanagerConfig"}),
+}
+
 #: Dashboards, per module: the checks reading the project's rendered dashboards
 #: and the Grafana renderer's dashboard files run on one module's definitions
 #: plus every datasource, cached by the module's load key and the datasource
@@ -141,7 +149,7 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     "OAC403": frozenset({"SLO"}),
     "OAC404": frozenset({"SLO", "PrometheusConfig", "ScrapeJob"}),
     "OAC502": frozenset({"AlertmanagerConfig", "RuleGroup"}),
-    "OAC503": frozenset({"AlertmanagerConfig", "RuleGroup"}),
+    "OAC503": frozenset({"AlertmanagerConfig"}),
     "OAC504": frozenset({"AlertmanagerConfig", "RuleGroup"}),
     "OAC505": frozenset({"RuleGroup", "MetricsCatalog", "ScrapeJob"}),
     "OAC506": frozenset({"RuleGroup", "DashboardDef", "Datasource", "SLO"}),
@@ -155,9 +163,33 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     "obs_as_code.render.preview:render": frozenset({"PrometheusConfig", "ScrapeJob", "RuleGroup"}),
 }
 
+def _alert_labels(groups: Sequence[RuleGroup]) -> list[dict[str, Any]]:
+    return [{**g.labels, **r.labels, "alertname": r.name} for g in groups for r in g.rules if isinstance(r, AlertRule)]
+
+
+#: Project-wide stages that read the rule groups only through what these
+#: functions return for a module's groups: their keys use each module's summary
+#: (:func:`rule_summaries`) instead of its load key, so an edit that changes no
+#: summary (an expression, an interval, an annotation) reuses them. A function
+#: must return everything its stage reads of the groups.
+RULE_SUMMARIES: dict[str, Callable[[Sequence[RuleGroup]], Any]] = {
+    # Duplicate group names: name, file and position of every group.
+    "OAC106": lambda groups: [(g.name, g.module, g.location) for g in groups],
+    # Inhibit rules matching no alert: the static labels of every alert.
+    "OAC504": _alert_labels,
+    # Tests naming unknown alerts: which file declares which alert names.
+    "OAC509": lambda groups: [(g.module or g.location.file, [r.name for r in g.rules if isinstance(r, AlertRule)]) for g in groups],
+    # prometheus.yml: the rule files.
+    "obs_as_code.render.prometheus:render_config": lambda groups: sorted({g.module or g.location.file for g in groups}),
+    # The preview stack: whether there are rule groups at all.
+    "obs_as_code.render.preview:render": lambda groups: bool(groups),
+}
+
+
 #: What the project-wide context of :data:`SCOPED_CHECKS` reads (recording rules,
 #: catalog, scrape configuration): see :func:`context_hash`.
 BASE_INPUTS: frozenset[str] = frozenset({"RuleGroup", "MetricsCatalog", "ScrapeJob", "PrometheusConfig"})
+RULE_GROUPS: frozenset[str] = frozenset({"RuleGroup"})
 
 #: Stages (and generators) that also read files of the repository that are not
 #: project modules (runbook pages, SLO windows tables): their keys include
@@ -462,6 +494,7 @@ def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tu
                     context=context_hash(held),
                     recorded=recorded_names(held),
                     recording=recording_summary(held),
+                    summaries=rule_summaries(held),
                 )
     finally:
         _forget_project_modules()
@@ -534,6 +567,24 @@ def recorded_names(definitions: Sequence[Definition]) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+def rule_summaries(definitions: Sequence[Definition]) -> tuple[tuple[str, str], ...]:
+    """``(stage, hash of its summary)`` of the rule groups among ``definitions``
+    for each stage of :data:`RULE_SUMMARIES` (a stage whose summary cannot be
+    taken is left out: its key then uses the module's load key)."""
+    groups = [d for d in definitions if isinstance(d, RuleGroup)]
+    if not groups:
+        return ()
+    out: list[tuple[str, str]] = []
+    for stage, summarize in RULE_SUMMARIES.items():
+        try:
+            key = cache_mod.data_key("summary", _plain(summarize(groups)))
+        except Exception:  # a malformed definition: the stage reports it, keyed by load key
+            continue
+        if key is not None:
+            out.append((stage, key))
+    return tuple(out)
+
+
 def _stand_ins(names: Sequence[str]) -> RuleGroup:
     """A rule group recording ``names`` with empty expressions (they read nothing): what a
     :data:`RECORDED_CHECKS` check sees of the other modules' recording rules."""
@@ -553,6 +604,52 @@ def _stand_ins(names: Sequence[str]) -> RuleGroup:
     group = RuleGroup(name="<recorded elsewhere>", rules=rules)
     group.location = where
     return group
+
+
+class _RecordedOnDemand(Mapping[str, list[tuple[RuleGroup, Any]]]):
+    """What :meth:`~obs_as_code.lint.engine.LintContext.recorded` gives for the
+    whole project, without unpickling every module: the names come from the
+    cache's summaries, and the rules recording a name are unpickled when a check
+    asks for that name (type inference reads the rules recording the names a
+    module's queries use, transitively: a few modules, not all of them).
+
+    ``sources`` maps each recorded name to the modules recording it in project
+    order (loaded definitions, then generated ones, as :func:`_compile`'s
+    ``project`` orders them); ``groups_of`` gives a module's rule groups.
+    """
+
+    def __init__(self, sources: Mapping[str, Sequence[tuple[str, bool]]], groups_of: Callable[[str, bool], list[Any]]) -> None:
+        self._sources = sources
+        self._groups_of = groups_of
+        self._by_module: dict[tuple[str, bool], dict[str, list[tuple[RuleGroup, Any]]]] = {}
+        self._found: dict[str, list[tuple[RuleGroup, Any]]] = {}
+
+    def _module(self, where: tuple[str, bool]) -> dict[str, list[tuple[RuleGroup, Any]]]:
+        from obs_as_code.model.rules import RecordingRule
+
+        found = self._by_module.get(where)
+        if found is None:
+            found = self._by_module[where] = {}
+            for group in self._groups_of(*where):
+                for rule in group.rules:
+                    if isinstance(rule, RecordingRule):
+                        found.setdefault(rule.name, []).append((group, rule))
+        return found
+
+    def __getitem__(self, name: str) -> list[tuple[RuleGroup, Any]]:
+        found = self._found.get(name)
+        if found is None:
+            found = self._found[name] = [pair for where in self._sources[name] for pair in self._module(where).get(name, ())]
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._sources
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
 
 
 _KINDS: dict[Any, tuple[str, ...]] = {}
@@ -611,11 +708,11 @@ def _source_map_blob(source_map: SourceMap) -> bytes:
     return _dumps(dict(source_map))
 
 
-def _to_cached(artifacts: Sequence[Artifact]) -> list[CachedArtifact]:
-    return [
+def _to_cached(artifacts: Sequence[Artifact]) -> tuple[CachedArtifact, ...]:
+    return tuple(
         CachedArtifact(a.path, _dumps(a.data), a.format, tuple(a.sources), _source_map_blob(a.source_map), a.content, a.sha256)
         for a in artifacts
-    ]
+    )
 
 
 def _from_cached(artifacts: Sequence[CachedArtifact]) -> list[Artifact]:
@@ -865,18 +962,16 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     all_checks = select_checks()
     module_checks = [c for c in all_checks if c.code in MODULE_CHECKS]
     scoped_checks = [c for c in all_checks if c.code in SCOPED_CHECKS]
-    recorded_checks = [c for c in all_checks if c.code in RECORDED_CHECKS]
-    project_checks = [
-        c for c in all_checks if c.code not in MODULE_CHECKS and c.code not in SCOPED_CHECKS and c.code not in RECORDED_CHECKS
-    ]
+    per_module = {**RECORDED_CHECKS, **SHARED_CHECKS}
+    recorded_checks = [c for c in all_checks if c.code in per_module]
+    project_checks = [c for c in all_checks if c.code not in MODULE_CHECKS and c.code not in SCOPED_CHECKS and c.code not in per_module]
     modules: dict[str, ModuleEntry] = {}
     #: module path -> its full definitions, or a function unpickling them on demand.
     full: dict[str, list[Definition] | Callable[[], list[Definition]]] = {}
     diagnostics: list[Diagnostic] = []
     for ref in refs:
         if ref.path in fresh:
-            entry = fresh[ref.path]
-            entry.key = _key(fp, ref, sources, imports)
+            entry = dataclasses.replace(fresh[ref.path], key=_key(fp, ref, sources, imports))
             full[ref.path] = loaded[ref.path]
         else:
             entry = old.modules[ref.path]
@@ -938,6 +1033,7 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
                 tuple(found),
                 recorded_names(added),
                 recording_summary(added),
+                rule_summaries(added),
             )
             gen_defs[ref.path] = list(added)
     for made_gen in generated.values():
@@ -1025,9 +1121,24 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
 
     def base() -> Any:
         if not bases:
-            ctx = LintContext(project(BASE_INPUTS))
+            # The recording rules are read on demand (_RecordedOnDemand): the
+            # context holds the other classes it reads.
+            ctx = LintContext(project(BASE_INPUTS - {"RuleGroup"}))
+            sources: dict[str, list[tuple[str, bool]]] = {}
+            for ref in refs:
+                for name in modules[ref.path].recorded:
+                    sources.setdefault(name, []).append((ref.path, False))
+            for ref in refs:
+                if ref.path in generated:
+                    for name in generated[ref.path].recorded:
+                        sources.setdefault(name, []).append((ref.path, True))
+
+            def groups_of(path: str, made: bool) -> list[Any]:
+                found = generated_of(path, RULE_GROUPS) if made else definitions_of(path)
+                return [d for d in found if isinstance(d, RuleGroup)]
+
+            ctx._recorded = _RecordedOnDemand(sources, groups_of)
             # Computed once here, shared by every module's scoped context.
-            ctx.recorded()
             ctx.known_jobs()
             ctx.scrape_interval(None)
             _ = ctx.index, ctx.types
@@ -1107,15 +1218,23 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
         """Hash of the load keys of the modules holding what ``name`` reads
         (``kinds``, by default its :data:`STAGE_INPUTS`)."""
         reads = STAGE_INPUTS.get(name) if kinds is None else kinds
+        summarized = name in RULE_SUMMARIES and reads is not None
+
+        def token(key: str, held: Sequence[str], summaries: Sequence[tuple[str, str]]) -> str:
+            # A module that gives the stage only rule groups: their summary stands for them.
+            if summarized and reads is not None and reads.intersection(held) <= RULE_GROUPS:
+                return dict(summaries).get(name, key)
+            return key
+
         h = hashlib.sha256(f"{fp}|{name}|{extra}".encode())
         for ref in refs:
             entry = modules[ref.path]
             if reads is None or reads.intersection(entry.kinds):
-                h.update(f"|{ref.path}={entry.key}".encode())
+                h.update(f"|{ref.path}={token(entry.key, entry.kinds, entry.summaries)}".encode())
         for ref in refs:
             gen = generated.get(ref.path)
             if gen is not None and (reads is None or reads.intersection(gen.kinds)):
-                h.update(f"|+{ref.path}={gen.key}".encode())
+                h.update(f"|+{ref.path}={token(gen.key, gen.kinds, gen.summaries)}".encode())
         if name in FILE_STAGES:
             h.update(f"|files={tree_stamp()}".encode())
         return h.hexdigest()
@@ -1184,16 +1303,18 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     for check in project_checks:
         diagnostics.extend(stages[check.code].diagnostics)
 
-    # Checks run per module against the names recorded elsewhere (RECORDED_CHECKS).
+    # Checks run per module, against the names recorded elsewhere (RECORDED_CHECKS)
+    # or the shared classes only (SHARED_CHECKS).
     if recorded_checks:
         everything = {name for r in refs for name in modules[r.path].recorded}
         everything.update(name for made_gen in generated.values() for name in made_gen.recorded)
         everything_hash = cache_mod.sha256("\n".join(sorted(everything)).encode())
-        stand_in: list[RuleGroup] = []
+        stand_in: list[Definition] = []
         for check in recorded_checks:
             code = check.code
             wanted = STAGE_INPUTS.get(code)  # None: every module with definitions
-            shared = RECORDED_CHECKS[code]
+            shared = per_module[code]
+            names_hash = everything_hash if code in RECORDED_CHECKS else ""
             shared_key = stage_key(f"{code}:shared", kinds=shared)
             for ref in refs:
                 entry = modules[ref.path]
@@ -1204,15 +1325,18 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
                 name = f"{code}@{ref.path}"
                 extra = f"|files={tree_stamp()}" if code in FILE_STAGES else ""
                 key = cache_mod.sha256(
-                    f"{fp}|{name}|{entry.key}|{gen.key if gen else ''}|{everything_hash}|{shared_key}{extra}".encode()
+                    f"{fp}|{name}|{entry.key}|{gen.key if gen else ''}|{names_hash}|{shared_key}{extra}".encode()
                 )
                 hit_stage = old.stages.get(name)
                 if hit_stage is None or hit_stage.key != key:
                     touched = True
                     last_run.ran.append(name)
-                    if not stand_in:  # one for every module: a name also recorded by the module changes nothing
-                        stand_in.append(_stand_ins(sorted(everything)))
-                    sub = Project(root=root, modules=[ref], definitions=[*_with_shared(shared, ref.path), stand_in[0]])
+                    others: list[Definition] = []
+                    if code in RECORDED_CHECKS:
+                        if not stand_in:  # one for every module: a name also recorded by the module changes nothing
+                            stand_in.append(_stand_ins(sorted(everything)))
+                        others = stand_in
+                    sub = Project(root=root, modules=[ref], definitions=[*_with_shared(shared, ref.path), *others])
                     hit_stage = StageEntry(key, tuple(run_checks(LintContext(sub), [check])))
                 stages[name] = hit_stage
                 diagnostics.extend(hit_stage.diagnostics)

@@ -224,7 +224,7 @@ def build(
     root = root.resolve()
     out_dir = (out_dir or root / "build").resolve()
     with paused_gc():  # see gcpause: collection cost a third of a build
-        known: Stamps | None = None
+        known: tuple[Stamps, int] | None = None
         if incremental:
             from obs_as_code.incremental import compile_incremental
 

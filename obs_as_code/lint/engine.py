@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache, partial
 from pathlib import Path
@@ -135,7 +135,7 @@ class LintContext:
     _indexed: bool = False
     _inferer: Inferer | None = None
     _queries: list[Query] | None = None
-    _recorded: dict[str, list[tuple[RuleGroup, RecordingRule]]] | None = None
+    _recorded: Mapping[str, list[tuple[RuleGroup, RecordingRule]]] | None = None
     _resolving: set[str] = field(default_factory=set)
     _project_dashboards: bool = False
     _intervals: dict[str | None, float | None] | None = None
@@ -222,8 +222,8 @@ class LintContext:
             self._indexed = True
         return self._index
 
-    def recorded(self) -> dict[str, list[tuple[RuleGroup, RecordingRule]]]:
-        """Recording rules by the name they record."""
+    def recorded(self) -> Mapping[str, list[tuple[RuleGroup, RecordingRule]]]:
+        """Recording rules by the name they record (in project order)."""
         if self._recorded is None:
             out: dict[str, list[tuple[RuleGroup, RecordingRule]]] = {}
             # The whole project's, whatever the scope: types come from every rule.

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-VARIANTS = ("ok", "bad_promql", "raises", "empty", "lib_constant", "two_groups", "dup_group", "repo_runbook", "uses_other")
+VARIANTS = ("ok", "bad_promql", "raises", "empty", "lib_constant", "two_groups", "dup_group", "repo_runbook", "uses_other", "new_expr")
 
 #: Dashboard module variants: a panel over a recording rule of the rule module of the
 #: same seed (undefined once that module changes seed: OAC506 across modules), a UID
@@ -61,6 +61,8 @@ def module_source(name: str, seed: int, variant: str) -> str:
     if variant == "empty":
         return head + "_nothing = 1\n"
     expr = f"sum(rate(x_{seed}_total[5m]))" if variant != "bad_promql" else f"sum(rate(x_{seed}_total[5m])"
+    if variant == "new_expr":  # the same names, labels and lines; another expression and interval
+        expr = f"sum(rate(x_{seed}_total[10m]))"
     rules = [f"down('svc-{seed}', {seed})", f'RecordingRule(name="job:x_{seed}:rate5m", expr="{expr}")']
     if variant == "lib_constant":
         rules.append(f'RecordingRule(name="job:y_{seed}:rate5m", expr="sum(y)", labels={{"base": _lib.BASE}})')
@@ -72,7 +74,8 @@ def module_source(name: str, seed: int, variant: str) -> str:
     if variant == "uses_other":  # reads the recording rule of the module of the next seed
         rules.append(f'RecordingRule(name="job:z_{seed}:sum", expr="sum(job:x_{seed + 1}:rate5m)")')
     group_name = "shared" if variant == "dup_group" else f"{name}-{seed}"
-    body = f'group = RuleGroup(name="{group_name}", interval="{1 + seed % 5}m", rules=[\n    ' + ",\n    ".join(rules) + ",\n])\n"
+    interval = f"{1 + seed % 5}m" if variant != "new_expr" else "30s"
+    body = f'group = RuleGroup(name="{group_name}", interval="{interval}", rules=[\n    ' + ",\n    ".join(rules) + ",\n])\n"
     if variant == "two_groups":
         body += f'other = RuleGroup(name="{name}-other", rules=[down("svc-o{seed}", {seed + 1})])\n'
     return head + body

@@ -50,11 +50,15 @@ def test_unreadable_or_stale_cache_reads_empty(tmp_path: Path) -> None:
     assert cache.read(tmp_path, "f1") == cache.BuildCache(fingerprint="f1")
 
 
-# --- the index and its append-only pack of blobs ------------------------------------------
+# --- the index and its append-only pack of entries ---------------------------------------
 
 
 def _artifact(name: str, content: bytes) -> cache.CachedArtifact:
     return cache.CachedArtifact(name, b"d" * 10, "yaml", (), b"{}", content)
+
+
+def _stage(*artifacts: cache.CachedArtifact) -> cache.StageEntry:
+    return cache.StageEntry("k", (), artifacts)
 
 
 def _pack_size(root: Path) -> int:
@@ -63,49 +67,76 @@ def _pack_size(root: Path) -> int:
     return packs[0].stat().st_size
 
 
-def test_blobs_round_trip_through_the_pack(tmp_path: Path) -> None:
-    big = bytes(range(256)) * 40  # over MIN_BLOB: stored in the pack
-    built = cache.BuildCache(fingerprint="f", stages={"s": cache.StageEntry("k", (), [_artifact("a.yaml", big), _artifact("b.yaml", b"small")])})
+def test_entries_round_trip_through_the_pack(tmp_path: Path) -> None:
+    big = bytes(range(256)) * 40
+    built = cache.BuildCache(fingerprint="f", stages={"s": _stage(_artifact("a.yaml", big), _artifact("b.yaml", b"small"))})
     cache.write(tmp_path, built)
-    assert _pack_size(tmp_path) == len(big)
+    assert _pack_size(tmp_path) > len(big)
     assert cache.cache_path(tmp_path).stat().st_size < len(big)  # the index does not hold it
     cache._PACKS.clear()  # as a new process would
     assert cache.read(tmp_path, "f") == built
 
 
-def test_unchanged_blobs_are_not_written_again(tmp_path: Path) -> None:
+def test_entries_are_frozen() -> None:
+    import dataclasses
+
+    entry = _stage(_artifact("a", b"x"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        entry.key = "other"  # type: ignore[misc]
+
+
+def test_reused_entries_are_not_written_again(tmp_path: Path) -> None:
     one, two = b"1" * 5000, b"2" * 5000
-    built = cache.BuildCache(fingerprint="f", stages={"s": cache.StageEntry("k", (), [_artifact("a", one), _artifact("b", two)])})
+    built = cache.BuildCache(fingerprint="f", stages={"a": _stage(_artifact("a", one)), "b": _stage(_artifact("b", two))})
     cache.write(tmp_path, built)
+    size = _pack_size(tmp_path)
     cache._PACKS.clear()
     again = cache.read(tmp_path, "f")
-    cache.write(tmp_path, again)  # nothing new: the pack does not grow
-    assert _pack_size(tmp_path) == 10000
-    again.stages["s"].artifacts[1] = _artifact("b", b"3" * 5000)
-    cache.write(tmp_path, again)  # one new blob: appended, the rest stays
-    assert _pack_size(tmp_path) == 15000
+    cache.write(tmp_path, again)  # the entries read are reused: the pack does not grow
+    assert _pack_size(tmp_path) == size
+    again.stages["b"] = _stage(_artifact("b", b"3" * 5000))
+    cache.write(tmp_path, again)  # one new entry: appended, the rest stays
+    assert size < _pack_size(tmp_path) < size * 2
     cache._PACKS.clear()
-    assert cache.read(tmp_path, "f").stages["s"].artifacts[1].content == b"3" * 5000
+    found = cache.read(tmp_path, "f")
+    assert found.stages["b"].artifacts[0].content == b"3" * 5000
+    assert found.stages["a"].artifacts[0].content == one
 
 
 def test_the_pack_is_compacted_when_mostly_garbage(tmp_path: Path) -> None:
-    built = cache.BuildCache(fingerprint="f", stages={"s": cache.StageEntry("k", (), [_artifact("a", b"0" * 300_000)])})
+    built = cache.BuildCache(fingerprint="f", stages={"s": _stage(_artifact("a", b"0" * 300_000))})
     cache.write(tmp_path, built)
     for i in range(1, 12):
-        built.stages["s"].artifacts[0] = _artifact("a", bytes([48 + i]) * 300_000)
+        built.stages["s"] = _stage(_artifact("a", bytes([48 + i]) * 300_000))
         cache.write(tmp_path, built)
-    assert _pack_size(tmp_path) <= 2 * 300_000 + (1 << 20)
+    assert _pack_size(tmp_path) <= 2 * 300_200 + (1 << 20)
     cache._PACKS.clear()
     assert cache.read(tmp_path, "f").stages["s"].artifacts[0].content == b";" * 300_000
 
 
+def test_refs_into_a_pack_that_was_replaced_are_not_trusted(tmp_path: Path) -> None:
+    # Another process compacted the pack away and a new one of the same name
+    # appeared: this process's offsets into it mean nothing.
+    built = cache.BuildCache(fingerprint="f", stages={"s": _stage(_artifact("a", b"x" * 9000))})
+    cache.write(tmp_path, built)
+    pack = next((tmp_path / cache.CACHE_DIR).glob(f"{cache.PACK_PREFIX}*.pack"))
+    pack.write_bytes(b"")
+    cache.write(tmp_path, built)
+    cache._PACKS.clear()
+    assert cache.read(tmp_path, "f") == built
+
+
 def test_a_damaged_pack_reads_as_an_empty_cache(tmp_path: Path) -> None:
-    built = cache.BuildCache(fingerprint="f", stages={"s": cache.StageEntry("k", (), [_artifact("a", b"x" * 9000)])})
+    built = cache.BuildCache(fingerprint="f", stages={"s": _stage(_artifact("a", b"x" * 9000))})
     cache.write(tmp_path, built)
     pack = next((tmp_path / cache.CACHE_DIR).glob(f"{cache.PACK_PREFIX}*.pack"))
     with pack.open("r+b") as fh:
         fh.truncate(100)
     cache._PACKS.clear()
+    assert cache.read(tmp_path, "f") == cache.BuildCache(fingerprint="f")
+    with pack.open("r+b") as fh:
+        fh.truncate(0)
+        fh.write(b"\x80\x05" + b"?" * 9000)  # right length, not a pickle
     assert cache.read(tmp_path, "f") == cache.BuildCache(fingerprint="f")
     pack.unlink()
     assert cache.read(tmp_path, "f") == cache.BuildCache(fingerprint="f")

@@ -66,10 +66,37 @@ def test_rule_edit_does_not_rerun_dashboard_stages(project: tuple[Path, Writer, 
     writer.write(s)
     assert cached(root) == clean(root)
     ran = incremental.last_run.ran
-    assert "OAC106" in ran and "obs_as_code.render.prometheus:render_config" in ran
+    assert "OAC106" in ran  # a new group name
+    # The same rule file: prometheus.yml's summary of the module did not change.
+    assert "obs_as_code.render.prometheus:render_config" not in ran, ran
     assert not [r for r in ran if r.startswith(("OAC30", "dashboards", "obs_as_code.render.grafana"))], ran
     assert "OAC506@alerts/m0.py" in ran and "OAC506@alerts/m1.py" not in ran, ran
     assert not [r for r in ran if r.startswith("obs_as_code.slo.generate")], ran
+
+
+RULE_STAGES = ("OAC106", "OAC504", "OAC509", "obs_as_code.render.prometheus:render_config", "obs_as_code.render.preview:render")
+
+
+def test_expression_edit_reruns_only_the_module_s_own_stages(project: tuple[Path, Writer, Spec]) -> None:
+    root, writer, s = project
+    s.modules["m0"] = (0, "new_expr")  # names, labels and lines stay: no summary changes
+    writer.write(s)
+    assert cached(root) == clean(root)
+    ran = incremental.last_run.ran
+    assert not [r for r in ran if r in RULE_STAGES], ran
+    assert {"OAC502@alerts/m0.py", "OAC505@alerts/m0.py"} <= set(ran) and "OAC502@alerts/m1.py" not in ran, ran
+    # d0's query reads job:x_0:rate5m, whose rule changed; m1 reads nothing of m0.
+    assert incremental.last_run.rechecked == ["alerts/m0.py", "dashboards/d0.py"]
+
+
+def test_renamed_alert_reruns_the_stages_reading_alerts(project: tuple[Path, Writer, Spec]) -> None:
+    root, writer, s = project
+    s.modules["m0"] = (7, "ok")  # Down7 instead of Down0, in group m0-7
+    writer.write(s)
+    assert cached(root) == clean(root)
+    ran = set(incremental.last_run.ran)
+    assert {"OAC106", "OAC504", "OAC509"} <= ran, ran
+    assert "obs_as_code.render.prometheus:render_config" not in ran and "obs_as_code.render.preview:render" not in ran, ran
 
 
 def test_dashboard_edit_does_not_rerun_rule_stages(project: tuple[Path, Writer, Spec]) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 
 from obs_as_code import cache, pipeline
-from obs_as_code.artifacts import read_tree
+from obs_as_code.artifacts import read_tree, tree_stamps
 from tests.scale.project import Spec, Writer
 
 
@@ -42,28 +43,49 @@ def _spy_reads(out: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return reads
 
 
+def _stamps_written_at(root: Path, out: Path, ns: int) -> None:
+    """Set the mtime of the file holding ``out``'s stamps (the racily-clean reference)."""
+    os.utime(cache.stamps_path(root, out.resolve()), ns=(ns, ns))
+
+
+def _newest_change(out: Path) -> int:
+    return max(max(p.stat().st_mtime_ns, p.stat().st_ctime_ns) for p in out.rglob("*") if p.is_file())
+
+
 def test_compare_trusts_settled_stamps_and_reads_nothing_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root, out = tmp_path / "p", tmp_path / "out"
     Writer(root).write(Spec(modules={"m0": (0, "ok"), "m1": (1, "ok")}))
     first = pipeline.build(root, out, incremental=True)
-    stamps = cache.read_stamps(root, out.resolve())
-    assert stamps is not None and set(stamps) == {a.path for a in first.compiled.artifacts}
-    monkeypatch.setattr(cache, "RACY_NS", -(10**18))  # as if the files had settled long ago
+    found = cache.read_stamps(root, out.resolve())
+    assert found is not None and set(found[0]) == {a.path for a in first.compiled.artifacts}
+    # The stamps were written a tick after the newest file changed (a coarse clock
+    # could have put both in one tick; then every file would be read).
+    _stamps_written_at(root, out, _newest_change(out) + 1)
     reads = _spy_reads(out, monkeypatch)
     again = pipeline.build(root, out, incremental=True)
     assert again.diff.clean and not again.wrote
     assert reads == []
 
 
-def test_files_written_just_before_their_stamp_are_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Racily clean: a write in the same timestamp tick as the stamp could leave it unchanged.
+def test_files_changed_in_the_tick_the_stamps_were_written_are_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Racily clean: a write in the same timestamp tick as the stamps could leave a stat unchanged.
     root, out = tmp_path / "p", tmp_path / "out"
-    Writer(root).write(Spec(modules={"m0": (0, "ok")}))
+    Writer(root).write(Spec(modules={"m0": (0, "ok"), "m1": (1, "ok")}))
     first = pipeline.build(root, out, incremental=True)
+    racy = out / "prometheus" / "rules" / "m1.yaml"
+    others = _newest_change(out)
+    while True:  # change m1.yaml's ctime (not its bytes) in a later tick than every other file
+        os.utime(racy)
+        changed = racy.stat().st_ctime_ns
+        if changed > others:
+            break
+        time.sleep(0.001)
+    cache.write_stamps(root, out.resolve(), tree_stamps(out.resolve(), first.compiled.artifacts))
+    _stamps_written_at(root, out, changed)  # ... and the stamps in that same tick
     reads = _spy_reads(out, monkeypatch)
     again = pipeline.build(root, out, incremental=True)
     assert again.diff.clean and not again.wrote
-    assert sorted(reads) == sorted(a.path for a in first.compiled.artifacts)
+    assert reads == ["prometheus/rules/m1.yaml"]
 
 
 @pytest.mark.parametrize("check", [True, False])
@@ -87,11 +109,13 @@ def test_stale_or_broken_stamps_only_cost_a_read(tmp_path: Path, monkeypatch: py
     root, out = tmp_path / "p", tmp_path / "out"
     Writer(root).write(Spec(modules={"m0": (0, "ok")}))
     pipeline.build(root, out, incremental=True)
-    (root / cache.CACHE_DIR / cache.STAMPS_FILE).write_bytes(b"not a pickle")
+    cache.stamps_path(root, out.resolve()).write_bytes(b"not a pickle")
     assert pipeline.build(root, out, incremental=True).diff.clean
-    wrong = {path: (stamp, "0" * 64, when) for path, (stamp, _sha, when) in (cache.read_stamps(root, out.resolve()) or {}).items()}
+    found = cache.read_stamps(root, out.resolve())
+    assert found is not None
+    wrong = {path: (stamp, "0" * 64) for path, (stamp, _sha) in found[0].items()}
     cache.write_stamps(root, out.resolve(), wrong)  # right stamps, wrong hashes: trusted, so the build rewrites
-    monkeypatch.setattr(cache, "RACY_NS", -(10**18))  # as if the files had settled
+    _stamps_written_at(root, out, _newest_change(out) + 1)
     result = pipeline.build(root, out, incremental=True)
     assert result.wrote and read_tree(out) == read_tree(_clean(root, tmp_path / "ref"))
 
@@ -107,8 +131,8 @@ def test_stamps_of_an_older_format_are_ignored(tmp_path: Path) -> None:
     root, out = tmp_path / "p", tmp_path / "out"
     Writer(root).write(Spec(modules={"m0": (0, "ok")}))
     first = pipeline.build(root, out, incremental=True)
-    # What the first release of stamps wrote: {out_dir: {path: (stamp, sha256)}}.
-    old = {str(out.resolve()): {a.path: ((0, 0, 0, 0), a.sha256) for a in first.compiled.artifacts}}
-    (root / cache.CACHE_DIR / cache.STAMPS_FILE).write_bytes(pickle.dumps(old))
+    # What format 2 wrote: (2, {out_dir: {path: (stamp, sha256, when)}}).
+    old = (2, {str(out.resolve()): {a.path: ((0, 0, 0, 0), a.sha256, 0) for a in first.compiled.artifacts}})
+    cache.stamps_path(root, out.resolve()).write_bytes(pickle.dumps(old))
     assert cache.read_stamps(root, out.resolve()) is None
     assert pipeline.build(root, out, incremental=True).diff.clean

@@ -1,0 +1,94 @@
+"""The contract of ``incremental.RULE_SUMMARIES``: a stage keyed by its summaries
+of the rule groups must give the same output whatever the groups hold beyond
+them. Checked on the shipped project (real alerts, routes, tests and SLO rules)
+by scrambling everything the summaries leave out."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from obs_as_code import incremental, pipeline
+from obs_as_code.lint.engine import LintContext, run_checks, select_checks
+from obs_as_code.load import Project
+from obs_as_code.model.alertmanager import AlertmanagerConfig, InhibitRule
+from obs_as_code.model.rules import AlertRule, RecordingRule, RuleGroup
+from obs_as_code.model.tests import RuleTest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _scrambled(group: RuleGroup, n: int) -> RuleGroup:
+    """``group`` with every field no summary reads changed."""
+    rules: list[Any] = []
+    for i, rule in enumerate(group.rules):
+        if isinstance(rule, AlertRule):
+            rules.append(
+                dataclasses.replace(
+                    rule, expr=f"vector({n}{i})", for_="17m", keep_firing_for="3m", annotations={"summary": f"scrambled {n}"}
+                )
+            )
+        elif isinstance(rule, RecordingRule):
+            rules.append(dataclasses.replace(rule, name=f"scrambled:{n}_{i}:sum", expr="vector(0)", labels={"x": "y"}))
+    scrambled = dataclasses.replace(group, rules=rules, interval="7m", limit=99, extra={"query_offset": "1m"})
+    scrambled.location, scrambled.module = group.location, group.module
+    return scrambled
+
+
+def _output(stage: str, project: Project) -> Any:
+    if stage.startswith("OAC"):
+        (check,) = [c for c in select_checks() if c.code == stage]
+        return sorted(str(d) for d in run_checks(LintContext(project), [check]))
+    return [(a.path, a.content) for a in pipeline._resolve(stage)(project)]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Project:
+    """The shipped project, plus what makes each summarized check report something:
+    a duplicate group (OAC106), an inhibit rule no alert matches (OAC504) and a
+    test expecting an alert nobody defines (OAC509)."""
+    project, _diagnostics = pipeline.load(REPO)
+    pipeline.generate(project)
+    first = project.all(RuleGroup)[0]
+    duplicate = dataclasses.replace(first)
+    duplicate.location, duplicate.module = dataclasses.replace(first.location, line=first.location.line + 1), first.module
+    (config,) = project.all(AlertmanagerConfig)
+    never = InhibitRule(source_matchers=['alertname="NoSuchAlert"'], target_matchers=['severity="page"'])
+    never.location = config.location
+    test = next(t for t in project.all(RuleTest) if t.alerts)
+    expects = dataclasses.replace(test.alerts[0], alertname="NoSuchAlert")
+    expects.location = test.alerts[0].location
+    unknown = dataclasses.replace(test, alerts=[*test.alerts, expects])
+    unknown.location, unknown.module = test.location, test.module
+    extended = dataclasses.replace(config, inhibit_rules=[*config.inhibit_rules, never])
+    extended.location, extended.module = config.location, config.module
+    swap = {id(config): extended, id(test): unknown}
+    definitions = [swap.get(id(d), d) for d in project.definitions] + [duplicate]
+    return Project(root=project.root, modules=project.modules, definitions=definitions)
+
+
+@pytest.mark.parametrize("stage", sorted(incremental.RULE_SUMMARIES))
+def test_a_stage_reads_nothing_of_the_groups_beyond_its_summary(shipped: Project, stage: str) -> None:
+    groups = shipped.all(RuleGroup)
+    scrambled = [_scrambled(g, n) if isinstance(g, RuleGroup) else g for n, g in enumerate(shipped.definitions)]
+    other = Project(root=shipped.root, modules=shipped.modules, definitions=scrambled)
+    summarize = incremental.RULE_SUMMARIES[stage]
+    assert summarize(other.all(RuleGroup)) == summarize(groups)  # the scrambling kept the summary
+    assert other.all(RuleGroup) != groups  # ... and changed the groups
+    found = _output(stage, shipped)
+    assert found  # something to compare
+    assert _output(stage, other) == found
+
+
+def test_summaries_change_with_what_their_stages_read() -> None:
+    group = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up == 0", labels={"severity": "page"})])
+    group.module = "alerts/a.py"
+    renamed = dataclasses.replace(group, rules=[AlertRule(name="B", expr="up == 0", labels={"severity": "page"})])
+    renamed.module = "alerts/a.py"
+    before, after = dict(incremental.rule_summaries([group])), dict(incremental.rule_summaries([renamed]))
+    assert set(before) == set(incremental.RULE_SUMMARIES)
+    changed = {stage for stage in before if before[stage] != after[stage]}
+    assert changed == {"OAC504", "OAC509"}
