@@ -78,6 +78,8 @@ class TreeDiff:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    #: Files compared by reading them (not vouched for by a settled stamp).
+    read: int = field(default=0, compare=False)
 
     @property
     def clean(self) -> bool:
@@ -153,6 +155,7 @@ def compare(out_dir: Path, artifacts: Iterable[Artifact], *, known: tuple[Stamps
             same = seen[1] == artifact.sha256
         else:
             same = (out_dir / path).read_bytes() == artifact.content
+            diff.read += 1
         if not same:
             diff.changed.append(path)
     diff.removed = sorted(set(current) - set(wanted))

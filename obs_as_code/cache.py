@@ -47,6 +47,11 @@ _FORMAT = 4
 #: on the synthetic project: rewriting it was a fifth of a one-module rebuild;
 #: pickling the unchanged entries again was still a tenth).
 PACK_PREFIX = "blobs-"
+#: Byte strings this long or longer (pickled definitions, file contents) are
+#: stored beside their entry and read back as views of the mapped pack.
+MIN_BLOB = 1024
+#: A byte string read from the cache: ``bytes``, or a read-only view of the pack.
+Blob = bytes | memoryview
 #: The sections of :class:`BuildCache` whose entries go to the pack one by one.
 _SECTIONS = ("modules", "local", "generated", "stages")
 
@@ -116,7 +121,7 @@ class ModuleEntry:
     imports: tuple[str, ...]
     #: ``pickle`` of the module's definitions; None when they cannot be pickled
     #: safely (the module is then loaded on every build).
-    definitions: bytes | None
+    definitions: Blob | None
     #: sha256 of ``definitions``.
     definitions_hash: str
     diagnostics: tuple[Diagnostic, ...]
@@ -143,13 +148,13 @@ class CachedArtifact:
     someone reads it: a build only needs the serialized ``content``."""
 
     path: str
-    data_blob: bytes
+    data_blob: Blob
     format: str
     sources: tuple[str, ...]
     #: ``pickle`` of the source map (thousands of locations: kept as bytes so
     #: reading and writing the cache stays a copy, not an object graph).
-    source_map_blob: bytes
-    content: bytes
+    source_map_blob: Blob
+    content: Blob
     #: sha256 of ``content`` (computed once, when it was rendered).
     sha256: str = ""
 
@@ -177,7 +182,7 @@ class GeneratedEntry:
     #: repository files, the stamp of those files.
     key: str
     #: Each generated definition: (its class names, its ``pickle``).
-    parts: tuple[tuple[tuple[str, ...], bytes], ...]
+    parts: tuple[tuple[tuple[str, ...], Blob], ...]
     definitions_hash: str
     kinds: tuple[str, ...]
     context: str | None
@@ -226,13 +231,23 @@ def cache_path(root: Path) -> Path:
 
 @dataclass
 class _Pack:
-    """What this process knows of a cache directory's pack: its file name and, for
+    """What this process knows of a cache directory's pack: its file name; for
     every entry read from it or written to it, where it is (by object identity, so
-    an entry a build reuses is neither pickled nor written again)."""
+    an entry a build reuses is neither pickled nor written again); and the same
+    for the byte strings stored out of line."""
 
     name: str
-    #: id(entry) -> (entry, offset, length); the entry is held so its id stays unique.
-    refs: dict[int, tuple[Any, int, int]] = field(default_factory=dict)
+    #: id(entry) -> (entry, offset, length, bytes it uses with its blobs); the
+    #: entry is held so its id stays unique.
+    refs: dict[int, tuple[Any, int, int, int]] = field(default_factory=dict)
+    #: id(blob) -> (blob, offset, length).
+    blobs: dict[int, tuple[Any, int, int]] = field(default_factory=dict)
+
+    def extent(self) -> int:
+        """Where the last thing these refs name ends."""
+        ends = [at + length for _e, at, length, _s in self.refs.values()]
+        ends += [at + length for _b, at, length in self.blobs.values()]
+        return max(ends, default=0)
 
 
 _PACKS: dict[str, _Pack] = {}
@@ -242,8 +257,33 @@ _UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, Import
 _ENTRY_TYPES: dict[str, type] = {"modules": ModuleEntry, "local": LocalEntry, "generated": GeneratedEntry, "stages": StageEntry}
 
 
+class _EntryUnpickler(pickle.Unpickler):
+    """Unpickles one entry; its out-of-line byte strings come back as read-only
+    memoryviews of the mapped pack, so the ones a build never reads (most file
+    contents, most pickled definitions) cost neither a copy nor a page fault."""
+
+    def __init__(self, data: Any, view: memoryview, pack: _Pack) -> None:
+        super().__init__(io.BytesIO(data))
+        self._view = view
+        self._pack = pack
+        self.used = 0
+
+    def persistent_load(self, pid: Any) -> Any:
+        offset, length = pid
+        if offset < 0 or offset + length > len(self._view):
+            raise pickle.UnpicklingError("blob outside the pack")
+        blob = self._view[offset : offset + length]
+        self._pack.blobs[id(blob)] = (blob, offset, length)
+        self.used += length
+        return blob
+
+
 def read(root: Path, fingerprint: str) -> BuildCache:
-    """The cache of ``root``, or an empty one when absent, unreadable or stale."""
+    """The cache of ``root``, or an empty one when absent, unreadable or stale.
+
+    The pack stays mapped while anything read from it is alive (a file another
+    build replaces keeps its bytes until then: packs are appended to, never
+    rewritten)."""
     import mmap
 
     path = cache_path(root)
@@ -253,33 +293,26 @@ def read(root: Path, fingerprint: str) -> BuildCache:
         if not (isinstance(index, tuple) and len(index) == 5 and index[0] == _FORMAT and index[2] == fingerprint):
             return BuildCache(fingerprint=fingerprint)
         _format, name, _fingerprint, stats, where = index
+        if not isinstance(stats, dict):
+            return BuildCache(fingerprint=fingerprint)
         pack = _Pack(name)
         cache = BuildCache(fingerprint=fingerprint, stats=stats)
         with (path.parent / pack.name).open("rb") as blobs_fh:
             size = os.fstat(blobs_fh.fileno()).st_size
-            blobs = mmap.mmap(blobs_fh.fileno(), 0, access=mmap.ACCESS_READ) if size else None
-            try:
-                view = memoryview(blobs) if blobs is not None else memoryview(b"")
-                try:
-                    for section in _SECTIONS:
-                        entries: dict[str, Any] = getattr(cache, section)
-                        kind = _ENTRY_TYPES[section]
-                        for key, (offset, length) in where[section].items():
-                            if offset < 0 or offset + length > size:
-                                raise ValueError("entry outside the pack")
-                            entry = pickle.loads(view[offset : offset + length])
-                            if type(entry) is not kind:
-                                raise TypeError(f"not a {kind.__name__}")
-                            entries[key] = entry
-                            pack.refs[id(entry)] = (entry, offset, length)
-                finally:
-                    view.release()
-            finally:
-                if blobs is not None:
-                    blobs.close()
+            view = memoryview(mmap.mmap(blobs_fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b"")
+        for section in _SECTIONS:
+            entries: dict[str, Any] = getattr(cache, section)
+            kind = _ENTRY_TYPES[section]
+            for key, (offset, length) in where[section].items():
+                if offset < 0 or offset + length > size:
+                    raise ValueError("entry outside the pack")
+                unpickler = _EntryUnpickler(view[offset : offset + length], view, pack)
+                entry = unpickler.load()
+                if type(entry) is not kind:
+                    raise TypeError(f"not a {kind.__name__}")
+                entries[key] = entry
+                pack.refs[id(entry)] = (entry, offset, length, length + unpickler.used)
     except _UNREADABLE:
-        return BuildCache(fingerprint=fingerprint)
-    if not isinstance(cache.stats, dict):
         return BuildCache(fingerprint=fingerprint)
     _PACKS[str(path)] = pack
     return cache
@@ -298,7 +331,7 @@ def write(root: Path, cache: BuildCache) -> None:
             pack = _new_pack()
         pack = _write_index(path, cache, pack)
         size = (path.parent / pack.name).stat().st_size
-        live = sum(length for _entry, _offset, length in pack.refs.values())
+        live = sum(used for _entry, _offset, _length, used in pack.refs.values())
         if size > 2 * live + (1 << 20):
             old = pack.name
             pack = _write_index(path, cache, _new_pack())
@@ -340,10 +373,38 @@ def _replace(path: Path, fill: Callable[[IO[bytes]], None]) -> None:
         raise
 
 
+class _EntryPickler(pickle.Pickler):
+    """Pickles one entry; byte strings of :data:`MIN_BLOB` or more are appended
+    to the pack on their own (once per pack) and named by offset."""
+
+    def __init__(self, fh: IO[bytes], out: IO[bytes], offset: int, blobs: dict[int, tuple[Any, int, int]]) -> None:
+        super().__init__(fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self._out = out
+        self.offset = offset
+        self._blobs = blobs
+        self.used = 0
+
+    def persistent_id(self, obj: Any) -> Any:
+        kind = type(obj)
+        if kind is not bytes and kind is not memoryview:
+            return None
+        length = len(obj) if kind is bytes else obj.nbytes
+        if length < MIN_BLOB:
+            return None
+        hit = self._blobs.get(id(obj))
+        if hit is None or hit[0] is not obj:
+            hit = (obj, self.offset, length)
+            self._out.write(obj)
+            self.offset += length
+            self._blobs[id(obj)] = hit
+        self.used += length
+        return (hit[1], hit[2])
+
+
 def _write_index(path: Path, cache: BuildCache, pack: _Pack) -> _Pack:
     """Append ``cache``'s new entries to ``pack`` and replace the index; the pack
     as it is now (its refs are the entries this index names)."""
-    refs: dict[int, tuple[Any, int, int]] = {}
+    refs: dict[int, tuple[Any, int, int, int]] = {}
     where: dict[str, dict[str, tuple[int, int]]] = {}
     with (path.parent / pack.name).open("ab") as out:
         # Two builds writing at once must not interleave their appends (each
@@ -351,24 +412,28 @@ def _write_index(path: Path, cache: BuildCache, pack: _Pack) -> _Pack:
         # the index is replaced before the lock is released.
         _lock(out)
         offset = out.seek(0, os.SEEK_END)
-        known = pack.refs
-        if any(at + length > offset for _entry, at, length in known.values()):
-            known = {}  # the pack is not the one these refs were taken from
+        known = pack
+        if pack.extent() > offset:
+            known = _Pack(pack.name)  # the pack is not the one these refs were taken from
+        blobs = dict(known.blobs)
         for section in _SECTIONS:
             placed = where[section] = {}
             for key, entry in getattr(cache, section).items():
-                hit = refs.get(id(entry)) or known.get(id(entry))
+                hit = refs.get(id(entry)) or known.refs.get(id(entry))
                 if hit is None or hit[0] is not entry:
-                    data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+                    buffer = io.BytesIO()
+                    pickler = _EntryPickler(buffer, out, offset, blobs)
+                    pickler.dump(entry)
+                    data = buffer.getvalue()
                     out.write(data)
-                    hit = (entry, offset, len(data))
-                    offset += len(data)
+                    hit = (entry, pickler.offset, len(data), len(data) + pickler.used)
+                    offset = pickler.offset + len(data)
                 refs[id(entry)] = hit
                 placed[key] = (hit[1], hit[2])
         out.flush()
         index = (_FORMAT, pack.name, cache.fingerprint, cache.stats, where)
         _replace(path, lambda fh: pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL))
-    return _Pack(pack.name, refs)
+    return _Pack(pack.name, refs, blobs)
 
 
 STAMPS_PREFIX = "tree-stamps-"

@@ -359,20 +359,24 @@ class _Sources:
 
     def __init__(self, root: Path, refs: Sequence[ModuleRef], known: Mapping[str, cache_mod.FileStat]) -> None:
         self.root = root
-        self.by_name = {r.name: r.path for r in refs}
+        self.by_name: dict[str, str | None] = {r.name: r.path for r in refs}
         self.known = known
         self.stats: dict[str, cache_mod.FileStat] = {}
         self._hashes: dict[str, str] = {}
 
     def path_of(self, name: str) -> str | None:
-        known = self.by_name.get(name)
-        if known is not None:
-            return known
+        if name in self.by_name:
+            return self.by_name[name]
+        # Not a discovered module (a package folder without __init__.py, mostly):
+        # asked for by every module under it, so looked up once.
+        found: str | None = None
         base = name.replace(".", "/")
         for candidate in (f"{base}.py", f"{base}/__init__.py"):
             if (self.root / candidate).is_file():
-                return candidate
-        return None
+                found = candidate
+                break
+        self.by_name[name] = found
+        return found
 
     def hash_of(self, name: str) -> str:
         path = self.path_of(name)
@@ -508,7 +512,16 @@ class _LazyArtifact(Artifact):
     """An artifact restored from the cache: ``data`` and ``source_map`` are
     unpickled on first read (a build only needs the serialized content)."""
 
-    _blobs: dict[str, bytes]
+    _blobs: dict[str, cache_mod.Blob]
+
+    @property
+    def content(self) -> bytes:
+        """The serialized bytes, copied out of the cache on first read (a build
+        reads only the files it writes or cannot vouch for by their stamps)."""
+        packed = self.__dict__.pop("_packed", None)
+        if packed is not None:
+            self._content = bytes(packed)
+        return super().content
 
     def _lazy(self, name: str) -> Any:
         blob = self.__dict__.get("_blobs", {}).pop(name, None)
@@ -604,6 +617,10 @@ def _stand_ins(names: Sequence[str]) -> RuleGroup:
     group = RuleGroup(name="<recorded elsewhere>", rules=rules)
     group.location = where
     return group
+
+
+class _Cyclic(Exception):
+    """Recording rules read each other in a cycle (see ``context_of``)."""
 
 
 class _RecordedOnDemand(Mapping[str, list[tuple[RuleGroup, Any]]]):
@@ -720,7 +737,7 @@ def _from_cached(artifacts: Sequence[CachedArtifact]) -> list[Artifact]:
     for c in artifacts:
         artifact = _LazyArtifact(c.path, None, c.format, c.sources)  # type: ignore[arg-type]
         artifact._blobs = {"data": c.data_blob, "source_map": c.source_map_blob}
-        artifact._content = c.content
+        artifact.__dict__["_packed"] = c.content
         artifact.__dict__["_sha256"] = c.sha256
         out.append(artifact)
     return out
@@ -1102,20 +1119,39 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
             found = per_name[name] = (",".join(detail for detail, _used in rules), frozenset(reads))
         return found
 
+    #: recorded name -> a digest of its rules and, recursively, of the rules
+    #: recording what they read (a Merkle hash: each name's closure once per build).
+    digests: dict[str, str] = {}
+
+    def digest_of(name: str, open_: set[str]) -> str:
+        found = digests.get(name)
+        if found is None:
+            if name in open_:
+                raise _Cyclic(name)
+            open_.add(name)
+            detail, reads = about(name)
+            below = "".join(f"|{r}>{digest_of(r, open_)}" for r in sorted(reads))
+            open_.discard(name)
+            found = digests[name] = cache_mod.sha256(f"{name}={detail}{below}".encode())
+        return found
+
     def context_of(used: Sequence[str]) -> str:
         """The project-wide context of a module whose queries use ``used``: the
         static part and the rules recording those names, transitively."""
+        names = sorted({name for name in used if name in recording})
+        try:
+            return cache_mod.sha256(f"{context}{''.join(f'|{n}>{digest_of(n, set())}' for n in names)}".encode())
+        except (_Cyclic, RecursionError):
+            pass
+        # Recording rules that read each other in a cycle: hash the closure as a set.
         seen: set[str] = set()
-        stack = [name for name in used if name in recording]
+        stack = list(names)
         while stack:
             name = stack.pop()
             if name not in seen:
                 seen.add(name)
                 stack.extend(about(name)[1] - seen)
-        h = hashlib.sha256(f"{context}".encode())
-        for name in sorted(seen):
-            h.update(f"|{name}={about(name)[0]}".encode())
-        return h.hexdigest()
+        return cache_mod.sha256(f"{context}~{''.join(f'|{name}={about(name)[0]}' for name in sorted(seen))}".encode())
 
     bases: list[Any] = []
 

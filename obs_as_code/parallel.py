@@ -88,13 +88,13 @@ def default_jobs() -> int:
 def serialize_all(artifacts: Sequence[Artifact], jobs: int) -> None:
     """Fill in every artifact's serialized content, using ``jobs`` processes."""
     global _WORK
-    import multiprocessing
-
     todo = [a for a in artifacts if a._content is None]
     if jobs <= 1 or len(todo) < MIN_ARTIFACTS or not can_fork():
         for artifact in todo:
             _ = artifact.content
         return
+    import multiprocessing  # here: a one-process build need not import it (~8 ms)
+
     _WORK = todo
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:

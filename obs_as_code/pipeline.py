@@ -238,9 +238,10 @@ def build(
             changed = {*diff.added, *diff.changed}
             write_atomic(out_dir, compiled.artifacts, unchanged={a.path for a in compiled.artifacts} - changed)
             wrote = True
-        if incremental and compiled.ok and (wrote or diff.clean):
+        if incremental and compiled.ok and (wrote or (diff.clean and (known is None or diff.read))):
             # build/ holds exactly the artifacts now: remember its files' stamps so
-            # that the next incremental build compares without reading them.
+            # that the next incremental build compares without reading them (unless
+            # every file was vouched for by the stamps already recorded).
             cache.write_stamps(root, out_dir, tree_stamps(out_dir, compiled.artifacts))
     return BuildResult(compiled, out_dir, diff, wrote)
 

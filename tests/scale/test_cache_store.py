@@ -53,7 +53,7 @@ def test_unreadable_or_stale_cache_reads_empty(tmp_path: Path) -> None:
 # --- the index and its append-only pack of entries ---------------------------------------
 
 
-def _artifact(name: str, content: bytes) -> cache.CachedArtifact:
+def _artifact(name: str, content: cache.Blob) -> cache.CachedArtifact:
     return cache.CachedArtifact(name, b"d" * 10, "yaml", (), b"{}", content)
 
 
@@ -140,3 +140,27 @@ def test_a_damaged_pack_reads_as_an_empty_cache(tmp_path: Path) -> None:
     assert cache.read(tmp_path, "f") == cache.BuildCache(fingerprint="f")
     pack.unlink()
     assert cache.read(tmp_path, "f") == cache.BuildCache(fingerprint="f")
+
+
+def test_big_byte_strings_are_read_as_views_and_not_written_again(tmp_path: Path) -> None:
+    content = b"c" * 50_000
+    built = cache.BuildCache(fingerprint="f", stages={"a": _stage(_artifact("a", content))})
+    cache.write(tmp_path, built)
+    size = _pack_size(tmp_path)
+    cache._PACKS.clear()
+    again = cache.read(tmp_path, "f")
+    (read_back,) = again.stages["a"].artifacts
+    assert isinstance(read_back.content, memoryview) and read_back.content == content
+    # A new entry holding the same artifact: its pickle is appended, the blob is not.
+    again.stages["b"] = cache.StageEntry("other key", (), (read_back,))
+    cache.write(tmp_path, again)
+    assert size < _pack_size(tmp_path) < size + 1024
+    cache._PACKS.clear()
+    assert cache.read(tmp_path, "f").stages["b"].artifacts[0].content == content
+
+
+def test_a_cached_artifact_gives_bytes() -> None:
+    from obs_as_code.incremental import _from_cached
+
+    (artifact,) = _from_cached([_artifact("a.yaml", memoryview(b"x: 1\n" * 400))])
+    assert type(artifact.content) is bytes and artifact.content == b"x: 1\n" * 400

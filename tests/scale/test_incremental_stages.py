@@ -232,3 +232,29 @@ def test_cached_dashboard_source_map_stays_lazy_and_resolves_the_same(tmp_path: 
     assert getattr(restored, "pending", False)  # caching did not parse the module
     assert dict(restored) == dict(artifact.source_map)
     assert restored[("panels", 1)].line == 5
+
+
+def _rules(root: Path, name: str, body: str) -> None:
+    path = root / "alerts" / f"{name}.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'"""{name}."""\n\nfrom obs_as_code import AlertRule, RecordingRule, RuleGroup\n\ngroup = RuleGroup(name="{name}", rules=[\n{body}])\n')
+    stamp = path.stat().st_mtime_ns + 10**9 * (1 + len(list(root.rglob("*.py"))))  # later than any earlier write
+    import os
+
+    os.utime(path, ns=(stamp, stamp))
+
+
+@pytest.mark.parametrize("cyclic", [False, True])
+def test_a_change_far_down_a_chain_of_recording_rules_rechecks_the_user(tmp_path: Path, cyclic: bool) -> None:
+    # c reads job:b, recorded by b from job:a, recorded by a (from job:b again when cyclic).
+    a_expr = "sum(job:b:sum)" if cyclic else "sum(rate(x_total[5m]))"
+    _rules(tmp_path, "a", f'    RecordingRule(name="job:a:sum", expr="{a_expr}"),\n')
+    _rules(tmp_path, "b", '    RecordingRule(name="job:b:sum", expr="sum(job:a:sum)"),\n')
+    _rules(tmp_path, "c", '    AlertRule(name="Low", expr="job:b:sum < 1", for_="5m", labels={"severity": "info"}, annotations={"summary": "s"}),\n')
+    assert cached(tmp_path) == clean(tmp_path)
+    assert cached(tmp_path) == clean(tmp_path) and incremental.last_run.rechecked == []
+    # a's rule changes: c's checks read its type through b, so c is checked again.
+    new_a = "sum(job:b:sum) * 2" if cyclic else "sum(rate(x_total[10m]))"
+    _rules(tmp_path, "a", f'    RecordingRule(name="job:a:sum", expr="{new_a}"),\n')
+    assert cached(tmp_path) == clean(tmp_path)
+    assert "alerts/c.py" in incremental.last_run.rechecked, incremental.last_run.rechecked

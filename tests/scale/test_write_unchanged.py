@@ -64,7 +64,9 @@ def test_compare_trusts_settled_stamps_and_reads_nothing_unchanged(tmp_path: Pat
     reads = _spy_reads(out, monkeypatch)
     again = pipeline.build(root, out, incremental=True)
     assert again.diff.clean and not again.wrote
-    assert reads == []
+    assert reads == [] and again.diff.read == 0
+    # Nothing read, nothing written: the stamps stand as they are (not rewritten).
+    assert cache.stamps_path(root, out.resolve()).stat().st_mtime_ns == _newest_change(out) + 1
 
 
 def test_files_changed_in_the_tick_the_stamps_were_written_are_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
