@@ -87,8 +87,9 @@ from obs_as_code.source import loading_file, project_root
 MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108", "OAC109", "OAC501"})
 
 #: Checks whose findings for a module depend on that module's rules and dashboards
-#: plus project-wide context only: the metrics catalog, the recording rules (their
-#: names, expressions and labels) and the scrape configuration (see
+#: plus project-wide context only: the metrics catalog, the names the recording
+#: rules record and, for each name, the first rule recording it (expression and
+#: labels: what type inference reads) and the scrape configuration (see
 #: :func:`context_hash`). They run per module on a
 #: :class:`~obs_as_code.lint.engine.LintContext` scoped to the module, cached by a
 #: hash of the module's definitions and of that context. A check reading anything
@@ -1108,15 +1109,18 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
         every_name = "\n".join(sorted(recording))
         context = cache_mod.sha256(("|".join(c or "" for c in contexts) + "|" + every_name).encode())
 
-    #: recorded name -> (digest of its rules, recorded names its rules read); per build.
+    #: recorded name -> (digest of its first rule, recorded names that rule reads); per build.
     per_name: dict[str, tuple[str, frozenset[str]]] = {}
 
     def about(name: str) -> tuple[str, frozenset[str]]:
+        # Scoped checks read of a recorded name only whether it is recorded and
+        # the first rule recording it, in project order (type inference, see
+        # LintContext._resolve): many SLOs record the same names, and a change to
+        # one SLO's rules must not re-check every module using those names.
         found = per_name.get(name)
         if found is None:
-            rules = recording[name]
-            reads = {t for _detail, used in rules for t in used if t in recording}
-            found = per_name[name] = (",".join(detail for detail, _used in rules), frozenset(reads))
+            detail, used = recording[name][0]
+            found = per_name[name] = (detail, frozenset(t for t in used if t in recording))
         return found
 
     #: recorded name -> a digest of its rules and, recursively, of the rules

@@ -258,3 +258,17 @@ def test_a_change_far_down_a_chain_of_recording_rules_rechecks_the_user(tmp_path
     _rules(tmp_path, "a", f'    RecordingRule(name="job:a:sum", expr="{new_a}"),\n')
     assert cached(tmp_path) == clean(tmp_path)
     assert "alerts/c.py" in incremental.last_run.rechecked, incremental.last_run.rechecked
+
+
+def test_only_the_first_rule_recording_a_name_is_context(tmp_path: Path) -> None:
+    # a and b both record job:a:sum (a first, in project order); c reads it.
+    _rules(tmp_path, "a", '    RecordingRule(name="job:a:sum", expr="sum(rate(x_total[5m]))"),\n')
+    _rules(tmp_path, "b", '    RecordingRule(name="job:a:sum", expr="sum(rate(y_total[5m]))"),\n')
+    _rules(tmp_path, "c", '    AlertRule(name="Low", expr="job:a:sum < 1", for_="5m", labels={"severity": "info"}, annotations={"summary": "s"}),\n')
+    assert cached(tmp_path) == clean(tmp_path)
+    _rules(tmp_path, "b", '    RecordingRule(name="job:a:sum", expr="sum(rate(y_total[10m]))"),\n')
+    assert cached(tmp_path) == clean(tmp_path)
+    assert "alerts/c.py" not in incremental.last_run.rechecked, incremental.last_run.rechecked
+    _rules(tmp_path, "a", '    RecordingRule(name="job:a:sum", expr="sum(x_bucket)"),\n')
+    assert cached(tmp_path) == clean(tmp_path)
+    assert "alerts/c.py" in incremental.last_run.rechecked, incremental.last_run.rechecked
