@@ -114,10 +114,13 @@ RECORDED_CHECKS: dict[str, frozenset[str]] = {
 
 #: Checks whose findings for a module depend only on that module's definitions
 #: and every definition of the listed classes: they run per module like
-#: :data:`RECORDED_CHECKS`, without the recorded names. (OAC502: each alert's
-#: route, given the Alertmanager config.)
+#: :data:`RECORDED_CHECKS`, without the recorded names.
 SHARED_CHECKS: dict[str, frozenset[str]] = {
     "OAC502": frozenset({"AlertmanagerConfig"}),
+    # Each SLO's ratio queries, on their own.
+    "OAC403": frozenset(),
+    # Each SLO's windows against the scrape intervals of the jobs it reads.
+    "OAC404": frozenset({"PrometheusConfig", "ScrapeJob", "MetricsCatalog"}),
 }
 
 #: Dashboards, per module: the checks reading the project's rendered dashboards
@@ -148,7 +151,8 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     "OAC401": frozenset({"SLO"}),
     "OAC402": frozenset({"SLO", "MetricsCatalog"}),
     "OAC403": frozenset({"SLO"}),
-    "OAC404": frozenset({"SLO", "PrometheusConfig", "ScrapeJob"}),
+    # Jobs come from the SLO's own matchers or from the catalog's entry for its metric.
+    "OAC404": frozenset({"SLO", "PrometheusConfig", "ScrapeJob", "MetricsCatalog"}),
     "OAC502": frozenset({"AlertmanagerConfig", "RuleGroup"}),
     "OAC503": frozenset({"AlertmanagerConfig"}),
     "OAC504": frozenset({"AlertmanagerConfig", "RuleGroup"}),

@@ -272,3 +272,36 @@ def test_only_the_first_rule_recording_a_name_is_context(tmp_path: Path) -> None
     _rules(tmp_path, "a", '    RecordingRule(name="job:a:sum", expr="sum(x_bucket)"),\n')
     assert cached(tmp_path) == clean(tmp_path)
     assert "alerts/c.py" in incremental.last_run.rechecked, incremental.last_run.rechecked
+
+
+def _write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_slo_window_check_reads_the_jobs_the_catalog_lists(tmp_path: Path) -> None:
+    # The SLO's queries name no job: OAC404 learns from the catalog that x_total
+    # comes from job "slow", scraped every 10m: too slow for a 5m window.
+    _write(
+        tmp_path,
+        "catalog/c.py",
+        '"""Catalog."""\n\nfrom obs_as_code import Metric, MetricsCatalog\n\n'
+        'catalog = MetricsCatalog(metrics=[Metric(name="x_total", type="counter", labels=["code"], jobs=["slow"])])\n',
+    )
+    _write(
+        tmp_path,
+        "scrape/s.py",
+        '"""Jobs."""\n\nfrom obs_as_code import PrometheusConfig, ScrapeJob\n\n'
+        'config = PrometheusConfig()\njobs = [ScrapeJob(name="slow", targets=["h:9100"], scrape_interval="10m")]\n',
+    )
+    _write(
+        tmp_path,
+        "slos/s.py",
+        '"""SLOs."""\n\nfrom obs_as_code.slo import SLO, RatioSLI\n\n'
+        "slo = SLO(service=\"svc\", name=\"availability\", objective=99.9, "
+        "sli=RatioSLI(errors='x_total{code=~\"5..\"}', total=\"x_total\"))\n",
+    )
+    result = cached(tmp_path)
+    assert result == clean(tmp_path)
+    assert codes(result, "OAC404"), result[1]

@@ -1,4 +1,5 @@
-"""The contract of ``incremental.RULE_SUMMARIES``: a stage keyed by its summaries
+"""What incremental builds assume of the stages they cache: a stage reads only
+the classes it declares (STAGE_INPUTS), and a stage keyed by its summaries
 of the rule groups must give the same output whatever the groups hold beyond
 them. Checked on the shipped project (real alerts, routes, tests and SLO rules)
 by scrambling everything the summaries leave out."""
@@ -42,7 +43,8 @@ def _output(stage: str, project: Project) -> Any:
     if stage.startswith("OAC"):
         (check,) = [c for c in select_checks() if c.code == stage]
         return sorted(str(d) for d in run_checks(LintContext(project), [check]))
-    return [(a.path, a.content) for a in pipeline._resolve(stage)(project)]
+    made, found = incremental._run_renderer(pipeline._resolve(stage), project)
+    return [(a.path, a.content) for a in made], sorted(str(d) for d in found)
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +94,41 @@ def test_summaries_change_with_what_their_stages_read() -> None:
     assert set(before) == set(incremental.RULE_SUMMARIES)
     changed = {stage for stage in before if before[stage] != after[stage]}
     assert changed == {"OAC504", "OAC509"}
+
+
+def _restricted(project: Project, kinds: frozenset[str]) -> Project:
+    kept = [d for d in project.definitions if kinds.intersection(incremental._kinds_of_type(type(d)))]
+    return Project(root=project.root, modules=project.modules, definitions=kept)
+
+
+#: A project whose SLO reads its job's scrape interval through the catalog (OAC404).
+SLOW_JOB = {
+    "catalog/c.py": 'from obs_as_code import Metric, MetricsCatalog\n\n'
+    'catalog = MetricsCatalog(metrics=[Metric(name="x_total", type="counter", labels=["code"], jobs=["slow"])])\n',
+    "scrape/s.py": 'from obs_as_code import PrometheusConfig, ScrapeJob\n\n'
+    'config = PrometheusConfig()\njobs = [ScrapeJob(name="slow", targets=["h:9100"], scrape_interval="10m")]\n',
+    "slos/s.py": "from obs_as_code.slo import SLO, RatioSLI\n\n"
+    "slo = SLO(service=\"svc\", name=\"availability\", objective=99.9, "
+    "sli=RatioSLI(errors='x_total{code=~\"5..\"}', total=\"x_total\"))\n",
+}
+
+
+@pytest.mark.parametrize("stage", sorted(incremental.STAGE_INPUTS))
+@pytest.mark.parametrize("where", ["shipped", "fixture", "slow-job"])
+def test_a_stage_reads_only_the_classes_it_declares(shipped: Project, stage: str, where: str, tmp_path: Path) -> None:
+    """What incremental builds rely on (STAGE_INPUTS): a stage run on the definitions
+    of its declared classes only gives what it gives on the whole project."""
+    if stage.startswith("OAC") and stage not in {c.code for c in select_checks(lint_only=True)}:
+        pytest.skip(f"{stage} is not a registered check")
+    if where == "shipped":
+        project = shipped
+    else:
+        root = REPO / "tests" / "fixtures" / "projects" / "full"
+        if where == "slow-job":
+            root = tmp_path
+            for rel, text in SLOW_JOB.items():
+                (root / rel).parent.mkdir(parents=True, exist_ok=True)
+                (root / rel).write_text(f'"""{rel}."""\n\n{text}')
+        project, _diagnostics = pipeline.load(root)
+        pipeline.generate(project)
+    assert _output(stage, _restricted(project, incremental.STAGE_INPUTS[stage])) == _output(stage, project)
