@@ -222,6 +222,9 @@ class BuildCache:
     stages: dict[str, StageEntry] = field(default_factory=dict)
     #: path -> the stat and hash of a source file, so unchanged files are not read.
     stats: dict[str, FileStat] = field(default_factory=dict)
+    #: The registered checks described (``lint.engine.describe_checks``): our
+    #: code is part of the fingerprint, so they hold while the cache does.
+    checks: tuple[tuple[str, str, str, str, bool, str], ...] = ()
 
 
 def cache_path(root: Path) -> Path:
@@ -290,13 +293,13 @@ def read(root: Path, fingerprint: str) -> BuildCache:
     try:
         with path.open("rb") as fh:
             index = pickle.load(fh)
-        if not (isinstance(index, tuple) and len(index) == 5 and index[0] == _FORMAT and index[2] == fingerprint):
+        if not (isinstance(index, tuple) and len(index) == 6 and index[0] == _FORMAT and index[2] == fingerprint):
             return BuildCache(fingerprint=fingerprint)
-        _format, name, _fingerprint, stats, where = index
-        if not isinstance(stats, dict):
+        _format, name, _fingerprint, stats, where, checks = index
+        if not (isinstance(stats, dict) and isinstance(checks, tuple)):
             return BuildCache(fingerprint=fingerprint)
         pack = _Pack(name)
-        cache = BuildCache(fingerprint=fingerprint, stats=stats)
+        cache = BuildCache(fingerprint=fingerprint, stats=stats, checks=checks)
         with (path.parent / pack.name).open("rb") as blobs_fh:
             size = os.fstat(blobs_fh.fileno()).st_size
             view = memoryview(mmap.mmap(blobs_fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b"")
@@ -431,7 +434,7 @@ def _write_index(path: Path, cache: BuildCache, pack: _Pack) -> _Pack:
                 refs[id(entry)] = hit
                 placed[key] = (hit[1], hit[2])
         out.flush()
-        index = (_FORMAT, pack.name, cache.fingerprint, cache.stats, where)
+        index = (_FORMAT, pack.name, cache.fingerprint, cache.stats, where, cache.checks)
         _replace(path, lambda fh: pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL))
     return _Pack(pack.name, refs, blobs)
 

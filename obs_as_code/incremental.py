@@ -846,12 +846,11 @@ def _local_stage(
     Returns (check diagnostics, artifacts per renderer, renderer diagnostics, the
     identifiers of the module's queries: which recording rules the scoped checks read).
     """
-    from obs_as_code import pipeline
-    from obs_as_code.lint.engine import run_checks
+    from obs_as_code.lint.engine import LintContext, run_checks
 
     sub = Project(root=root, modules=[], definitions=definitions)
-    # Through pipeline.lint, so checks see the same context a clean build gives them.
-    found = pipeline.lint(sub, select=[c.code for c in checks]) if checks else []
+    # The context pipeline.lint gives them in a clean build.
+    found = run_checks(LintContext(sub), checks) if checks else []
     if scoped and base is not None:
         # The project-wide parts (catalog index, recording rules, inferred types,
         # parses) are shared with ``base``; what depends on the scope starts afresh.
@@ -945,7 +944,7 @@ def compile_incremental(root: Path, memory: Memory | None = None, jobs: int = 1)
 
 def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCache, bool]:
     from obs_as_code import pipeline
-    from obs_as_code.lint.engine import LintContext, run_checks, select_checks
+    from obs_as_code.lint.engine import LintContext, deferred_checks, describe_checks, run_checks
 
     if memory is not None and memory.fingerprint is None:
         memory.fingerprint = fingerprint()  # the running process's code cannot change
@@ -981,7 +980,9 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     touched = bool(dirty)
 
     imports = {**old_imports, **{r.name: fresh[r.path].imports for r in dirty}}
-    all_checks = select_checks()
+    # Described once per fingerprint; a check's module is imported when it runs.
+    described = old.checks or describe_checks()
+    all_checks = deferred_checks(described)
     module_checks = [c for c in all_checks if c.code in MODULE_CHECKS]
     scoped_checks = [c for c in all_checks if c.code in SCOPED_CHECKS]
     per_module = {**RECORDED_CHECKS, **SHARED_CHECKS}
@@ -1437,10 +1438,13 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     lazy = _LazyProject(root=root, modules=list(refs))
     lazy._materialize = lambda: project().definitions
     compiled = pipeline.Compiled(lazy, with_manifest(artifacts), ordered(diagnostics))
-    new = BuildCache(fingerprint=fp, modules=modules, local=local, generated=generated, stages=stages, stats=sources.stats)
+    new = BuildCache(
+        fingerprint=fp, modules=modules, local=local, generated=generated, stages=stages, stats=sources.stats, checks=described
+    )
     changed = (
         touched
         or sources.stats != old.stats
+        or described != old.checks
         or modules.keys() != old.modules.keys()
         or local.keys() != old.local.keys()
         or generated.keys() != old.generated.keys()

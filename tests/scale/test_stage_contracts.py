@@ -132,3 +132,17 @@ def test_a_stage_reads_only_the_classes_it_declares(shipped: Project, stage: str
         project, _diagnostics = pipeline.load(root)
         pipeline.generate(project)
     assert _output(stage, _restricted(project, incremental.STAGE_INPUTS[stage])) == _output(stage, project)
+
+
+def test_deferred_checks_are_the_registered_checks(shipped: Project) -> None:
+    from obs_as_code.lint.engine import deferred_checks, describe_checks
+
+    deferred = deferred_checks(describe_checks(), lint_only=True)
+    real = select_checks(lint_only=True)
+    assert [(c.code, c.name, c.summary, c.severity, c.lint_only) for c in deferred] == [
+        (c.code, c.name, c.summary, c.severity, c.lint_only) for c in real
+    ]
+    assert [c.code for c in deferred_checks(describe_checks())] == [c.code for c in select_checks()]
+    ctx_a, ctx_b = LintContext(shipped), LintContext(shipped)
+    assert sorted(map(str, run_checks(ctx_a, deferred))) == sorted(map(str, run_checks(ctx_b, real)))
+    assert run_checks(LintContext(shipped), deferred)  # the enriched project has findings to compare
