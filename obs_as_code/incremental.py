@@ -38,7 +38,6 @@ state another module left in a shared helper at import time needs
 from __future__ import annotations
 
 import builtins
-import copy
 import dataclasses
 import enum
 import functools
@@ -614,10 +613,15 @@ def _stand_ins(names: Sequence[str]) -> RuleGroup:
     # (OAC108 is not run on it), and costs least to scan (one per name per module).
     template = RecordingRule(name="stand_in:recorded", expr="")
     template.location = where
+    # Shallow copies through __dict__ (copy.copy goes through __reduce_ex__, and
+    # replace() would capture a location per rule): one per name of the project.
+    state = template.__dict__
+    new = object.__new__
     rules: list[Any] = []
     for name in names:
-        rule = copy.copy(template)  # not replace(): that would capture a location per rule
-        rule.name = name
+        rule = new(RecordingRule)
+        rule.__dict__.update(state)
+        rule.__dict__["name"] = name
         rules.append(rule)
     group = RuleGroup(name="<recorded elsewhere>", rules=rules)
     group.location = where
