@@ -162,15 +162,16 @@ def compare(out_dir: Path, artifacts: Iterable[Artifact], *, known: tuple[Stamps
     return diff
 
 
-def write_atomic(out_dir: Path, artifacts: Iterable[Artifact], *, unchanged: Collection[str] = ()) -> None:
+def write_atomic(out_dir: Path, artifacts: Iterable[Artifact], *, unchanged: Collection[str] = (), keep_old: Path | None = None) -> None:
     """Replace ``out_dir`` with exactly ``artifacts``.
 
     Files go into a temporary directory next to ``out_dir``; then the old tree is
-    renamed aside, the new one renamed in, and the old one removed. At no point is
-    a partly written tree at ``out_dir``. Paths in ``unchanged`` (their bytes equal
-    the file already in ``out_dir``, see :func:`compare`) are hard-linked from it
-    rather than written: after a one-file change, writing and deleting every file
-    was most of an incremental build.
+    renamed aside, the new one renamed in, and the old one removed (or moved to
+    ``keep_old``, on the same file system: a spare for :func:`swap_in`). At no
+    point is a partly written tree at ``out_dir``. Paths in ``unchanged`` (their
+    bytes equal the file already in ``out_dir``, see :func:`compare`) are
+    hard-linked from it rather than written: after a one-file change, writing and
+    deleting every file was most of an incremental build.
     """
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -203,7 +204,60 @@ def write_atomic(out_dir: Path, artifacts: Iterable[Artifact], *, unchanged: Col
             out_dir.rename(old)
         tmp.rename(out_dir)
         if old is not None:
+            if keep_old is not None:
+                shutil.rmtree(keep_old, ignore_errors=True)
+                try:
+                    old.rename(keep_old)
+                    return
+                except OSError:
+                    pass
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def swap_in(out_dir: Path, artifacts: Iterable[Artifact], spare: Path, spare_diff: TreeDiff) -> None:
+    """Replace ``out_dir`` with exactly ``artifacts`` by patching ``spare``, a tree
+    that ``spare_diff`` (:func:`compare` of ``spare``) says how far it is from them,
+    and swapping it in; the old ``out_dir`` becomes the spare.
+
+    The spare is an earlier build's tree, so a rebuild writes the files changed
+    since then and renames two directories, instead of linking every file into a
+    new tree and deleting the old one (two thirds of a one-module rebuild's time
+    in ``build/``). Files are replaced, never written in place: the spare may share
+    inodes (hard links) with ``out_dir``. As with :func:`write_atomic`, at no point
+    is a partly written tree at ``out_dir``.
+    """
+    wanted = {a.path: a for a in artifacts}
+    root = f"{spare}{os.sep}"
+    made: set[str] = set()
+    for rel in [*spare_diff.added, *spare_diff.changed]:
+        parent = rel.rpartition("/")[0]
+        if parent and parent not in made:
+            os.makedirs(root + parent, exist_ok=True)
+            made.add(parent)
+        target = root + rel
+        part = f"{target}.oac-{os.getpid()}"
+        with open(part, "wb") as fh:
+            fh.write(wanted[rel].content)
+        os.replace(part, target)
+    for rel in spare_diff.removed:
+        os.unlink(root + rel)
+        parent = rel.rpartition("/")[0]
+        while parent:  # a clean write makes no empty directories
+            try:
+                os.rmdir(root + parent)
+            except OSError:
+                break
+            parent = parent.rpartition("/")[0]
+    os.chmod(spare, 0o755)
+    aside = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.old-", dir=out_dir.parent))
+    aside.rmdir()
+    out_dir.rename(aside)
+    try:
+        spare.rename(out_dir)
+    except BaseException:
+        aside.rename(out_dir)
+        raise
+    aside.rename(spare)

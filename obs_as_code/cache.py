@@ -31,7 +31,7 @@ import pickle
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -444,11 +444,45 @@ STAMPS_PREFIX = "tree-stamps-"
 _STAMPS_FORMAT = 3
 
 
-def stamps_path(root: Path, out_dir: Path) -> Path:
-    """The file holding the stamps of ``out_dir``'s files: one per output
-    directory, because its own mtime is part of what it records."""
+def stamps_path(root: Path, out_dir: Path, *, spare: bool = False) -> Path:
+    """The file holding the stamps of ``out_dir``'s files (or of its spare tree,
+    :func:`spare_path`): one per tree, because its own mtime is part of what it
+    records."""
     digest = hashlib.sha256(str(out_dir).encode()).hexdigest()[:16]
-    return root / CACHE_DIR / f"{STAMPS_PREFIX}{digest}.pickle"
+    return root / CACHE_DIR / f"{STAMPS_PREFIX}{digest}{'.spare' if spare else ''}.pickle"
+
+
+def spare_path(root: Path, out_dir: Path) -> Path | None:
+    """Where the previous tree of ``out_dir`` is kept for the next incremental
+    build to patch (``artifacts.swap_in``), or None when ``.oac-cache`` is on
+    another file system than ``out_dir`` (a directory rename cannot move it)."""
+    digest = hashlib.sha256(str(out_dir).encode()).hexdigest()[:16]
+    cache_dir = root / CACHE_DIR
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        if os.stat(cache_dir).st_dev != os.stat(out_dir.parent).st_dev:
+            return None
+    except OSError:
+        return None
+    return cache_dir / f"spare-{digest}"
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` plus ``.lock`` for the block."""
+    with open(f"{path}.lock", "ab") as fh:
+        _lock(fh)
+        yield
+
+
+def retire_stamps(root: Path, out_dir: Path) -> None:
+    """``out_dir``'s tree became its spare: so do its stamps (a rename keeps the
+    file's mtime, their racily-clean reference)."""
+    current, spare = stamps_path(root, out_dir), stamps_path(root, out_dir, spare=True)
+    try:
+        os.replace(current, spare)
+    except OSError:
+        spare.unlink(missing_ok=True)
 
 
 def written_before(mtime_ns: int, ctime_ns: int, reference_ns: int) -> bool:
@@ -459,12 +493,12 @@ def written_before(mtime_ns: int, ctime_ns: int, reference_ns: int) -> bool:
     return max(mtime_ns, ctime_ns) < reference_ns
 
 
-def read_stamps(root: Path, out_dir: Path) -> tuple[dict[str, Any], int] | None:
-    """The stamps of ``out_dir``'s files recorded after the last incremental build
-    (:func:`obs_as_code.artifacts.tree_stamps`) and the mtime of the file holding
-    them (for :func:`written_before`), or None."""
+def read_stamps(root: Path, out_dir: Path, *, spare: bool = False) -> tuple[dict[str, Any], int] | None:
+    """The stamps of ``out_dir``'s files (or its spare's) recorded after the last
+    incremental build (:func:`obs_as_code.artifacts.tree_stamps`) and the mtime of
+    the file holding them (for :func:`written_before`), or None."""
     try:
-        with stamps_path(root, out_dir).open("rb") as fh:
+        with stamps_path(root, out_dir, spare=spare).open("rb") as fh:
             written_ns = os.fstat(fh.fileno()).st_mtime_ns
             found = pickle.load(fh)
     except _UNREADABLE:

@@ -20,6 +20,7 @@ from obs_as_code.artifacts import (
     Stamps,
     TreeDiff,
     compare,
+    swap_in,
     tree_stamps,
     with_manifest,
     write_atomic,
@@ -235,8 +236,20 @@ def build(
         diff = compare(out_dir, compiled.artifacts, known=known) if compiled.ok or check else TreeDiff()
         wrote = False
         if compiled.ok and not check and not diff.clean:
+            spare = cache.spare_path(root, out_dir) if incremental else None
             changed = {*diff.added, *diff.changed}
-            write_atomic(out_dir, compiled.artifacts, unchanged={a.path for a in compiled.artifacts} - changed)
+            if spare is None:
+                write_atomic(out_dir, compiled.artifacts, unchanged={a.path for a in compiled.artifacts} - changed)
+            else:
+                with cache.locked(spare):  # one build at a time patches the spare
+                    if spare.is_dir():
+                        # The tree before the last one: patch it and swap it in.
+                        spare_diff = compare(spare, compiled.artifacts, known=cache.read_stamps(root, out_dir, spare=True))
+                        swap_in(out_dir, compiled.artifacts, spare, spare_diff)
+                    else:
+                        unchanged = {a.path for a in compiled.artifacts} - changed
+                        write_atomic(out_dir, compiled.artifacts, unchanged=unchanged, keep_old=spare)
+                    cache.retire_stamps(root, out_dir)
             wrote = True
         if incremental and compiled.ok and (wrote or (diff.clean and (known is None or diff.read))):
             # build/ holds exactly the artifacts now: remember its files' stamps so

@@ -138,3 +138,72 @@ def test_stamps_of_an_older_format_are_ignored(tmp_path: Path) -> None:
     cache.stamps_path(root, out.resolve()).write_bytes(pickle.dumps(old))
     assert cache.read_stamps(root, out.resolve()) is None
     assert pipeline.build(root, out, incremental=True).diff.clean
+
+
+def _dirs(tree: Path) -> list[str]:
+    return sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_dir())
+
+
+def test_rebuilds_patch_the_spare_tree_and_match_a_clean_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, out = tmp_path / "p", tmp_path / "out"
+    writer = Writer(root)
+    swaps: list[int] = []
+    real = pipeline.swap_in
+
+    def spy(*args: object, **kwargs: object) -> None:
+        swaps.append(1)
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "swap_in", spy)
+    specs = [
+        Spec(modules={"m0": (0, "ok"), "m1": (1, "ok")}),
+        Spec(modules={"m0": (0, "ok"), "m1": (5, "ok")}),
+        Spec(modules={"m0": (0, "ok"), "m1": (5, "ok"), "m2": (2, "two_groups")}),
+        Spec(modules={"m0": (3, "ok")}),  # m1 and m2 go: their files (and no empty folder) stay behind
+        Spec(modules={"m0": (3, "ok"), "m1": (1, "ok")}),
+        Spec(modules={"m0": (0, "ok"), "m1": (1, "ok")}),  # back to the first: the spare held it two builds ago
+    ]
+    for i, spec in enumerate(specs):
+        writer.write(spec)
+        result = pipeline.build(root, out, incremental=True)
+        assert result.wrote
+        ref = tmp_path / f"ref{i}"
+        pipeline.build(root, ref)
+        assert read_tree(out) == read_tree(ref), i
+        assert _dirs(out) == _dirs(ref), i
+    assert len(swaps) >= 3  # from the third build on, the spare is patched
+
+
+def test_a_hand_edit_of_the_spare_tree_is_repaired(tmp_path: Path) -> None:
+    root, out = tmp_path / "p", tmp_path / "out"
+    writer = Writer(root)
+    for seed in (0, 1, 2):
+        writer.write(Spec(modules={"m0": (seed, "ok"), "m9": (9, "ok")}))
+        pipeline.build(root, out, incremental=True)
+    spare = cache.spare_path(root.resolve(), out.resolve())
+    assert spare is not None and spare.is_dir()
+    target = spare / "prometheus" / "rules" / "m9.yaml"
+    before = target.stat()
+    text = target.read_bytes()
+    target.write_bytes(text.replace(b"for:", b"fox:", 1))
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))  # only ctime tells
+    (spare / "stray.txt").write_text("left here by hand")
+    writer.write(Spec(modules={"m0": (3, "ok"), "m9": (9, "ok")}))
+    pipeline.build(root, out, incremental=True)
+    ref = tmp_path / "ref"
+    pipeline.build(root, ref)
+    assert read_tree(out) == read_tree(ref)
+
+
+def test_without_a_spare_location_the_tree_is_rebuilt_with_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "spare_path", lambda root, out_dir: None)  # e.g. .oac-cache on another file system
+    root, out = tmp_path / "p", tmp_path / "out"
+    writer = Writer(root)
+    for seed in (0, 1, 2):
+        writer.write(Spec(modules={"m0": (seed, "ok")}))
+        pipeline.build(root, out, incremental=True)
+        ref = tmp_path / f"ref{seed}"
+        pipeline.build(root, ref)
+        assert read_tree(out) == read_tree(ref)
+    assert not list((root / cache.CACHE_DIR).glob("spare-*"))
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("out.")] == []  # no tree left aside
