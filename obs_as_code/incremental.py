@@ -116,7 +116,10 @@ RECORDED_CHECKS: dict[str, frozenset[str]] = {
 #: :data:`RECORDED_CHECKS`, without the recorded names.
 SHARED_CHECKS: dict[str, frozenset[str]] = {
     "OAC502": frozenset({"AlertmanagerConfig"}),
-    # Each SLO's ratio queries, on their own.
+    # Each SLO on its own: its objective, its latency bucket against the catalog,
+    # its ratio queries.
+    "OAC401": frozenset(),
+    "OAC402": frozenset({"MetricsCatalog"}),
     "OAC403": frozenset(),
     # Each SLO's windows against the scrape intervals of the jobs it reads.
     "OAC404": frozenset({"PrometheusConfig", "ScrapeJob", "MetricsCatalog"}),
