@@ -7,8 +7,9 @@ about a millisecond to create).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from obs_as_code import _lazy
 
 if TYPE_CHECKING:
     from obs_as_code.model.alertmanager import (
@@ -141,16 +142,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        if name in _SUBMODULES:  # obs_as_code.model.alertmanager as an attribute
-            return importlib.import_module(f"{__name__}.{name}")
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = _lazy.exports(__name__, _EXPORTS, _SUBMODULES)
