@@ -252,6 +252,10 @@ def swap_in(out_dir: Path, artifacts: Iterable[Artifact], spare: Path, spare_dif
                 break
             parent = parent.rpartition("/")[0]
     os.chmod(spare, 0o755)
+    if not out_dir.exists():  # deleted by hand since the last build
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        spare.rename(out_dir)
+        return
     aside = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.old-", dir=out_dir.parent))
     aside.rmdir()
     out_dir.rename(aside)

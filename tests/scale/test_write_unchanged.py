@@ -207,3 +207,23 @@ def test_without_a_spare_location_the_tree_is_rebuilt_with_links(tmp_path: Path,
         assert read_tree(out) == read_tree(ref)
     assert not list((root / cache.CACHE_DIR).glob("spare-*"))
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("out.")] == []  # no tree left aside
+
+
+def test_build_deleted_by_hand_is_made_again_from_the_spare(tmp_path: Path) -> None:
+    root, out = tmp_path / "p", tmp_path / "out"
+    writer = Writer(root)
+    for seed in (0, 1):
+        writer.write(Spec(modules={"m0": (seed, "ok")}))
+        pipeline.build(root, out, incremental=True)
+    import shutil
+
+    shutil.rmtree(out)
+    result = pipeline.build(root, out, incremental=True)
+    assert result.wrote
+    ref = tmp_path / "ref"
+    pipeline.build(root, ref)
+    assert read_tree(out) == read_tree(ref)
+    writer.write(Spec(modules={"m0": (2, "ok")}))  # and the build after it has no spare to patch
+    pipeline.build(root, out, incremental=True)
+    pipeline.build(root, ref)
+    assert read_tree(out) == read_tree(ref)
