@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -215,8 +216,6 @@ def test_build_deleted_by_hand_is_made_again_from_the_spare(tmp_path: Path) -> N
     for seed in (0, 1):
         writer.write(Spec(modules={"m0": (seed, "ok")}))
         pipeline.build(root, out, incremental=True)
-    import shutil
-
     shutil.rmtree(out)
     result = pipeline.build(root, out, incremental=True)
     assert result.wrote
