@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from obs_as_code import cache, incremental, pipeline
+from obs_as_code.artifacts import read_tree
 from obs_as_code.cache import cache_path
 from obs_as_code.model.rules import RuleGroup
 from tests.scale.project import DASHBOARD_VARIANTS, VARIANTS, Spec, Writer
@@ -326,3 +327,31 @@ def test_same_second_same_size_edit_is_not_hidden_by_bytecode(tmp_path: Path, mo
     second, _ = cached(tmp_path)
     assert b"interval: 6m" in second["prometheus/rules/a.yaml"]
     assert first["prometheus/rules/a.yaml"].replace(b"5m", b"6m") == second["prometheus/rules/a.yaml"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(ops, min_size=2, max_size=6), in_memory=st.booleans())
+def test_written_tree_equals_a_clean_build_after_random_edits(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[object, ...]], in_memory: bool
+) -> None:
+    """What ends up in build/ (patched spare trees swapped in, stamps trusted) is
+    exactly what a clean build writes, files and folders."""
+    root = tmp_path_factory.mktemp("written")
+    out, ref = root.parent / f"{root.name}-out", root.parent / f"{root.name}-ref"
+    memory = incremental.Memory() if in_memory else None
+    try:
+        writer = Writer(root)
+        spec = base_spec()
+        writer.write(spec)
+        for op in [("edit", "m0", 0, "ok"), *steps]:
+            apply(spec, op)
+            writer.write(spec)
+            built = pipeline.build(root, out, incremental=True, memory=memory)
+            pipeline.build(root, ref)
+            if built.compiled.ok:
+                assert read_tree(out) == read_tree(ref), op
+                dirs = [sorted(p.relative_to(t).as_posix() for p in t.rglob("*") if p.is_dir()) for t in (out, ref)]
+                assert dirs[0] == dirs[1], op
+    finally:
+        for tree in (root, out, ref):
+            shutil.rmtree(tree, ignore_errors=True)
