@@ -80,6 +80,8 @@ class TreeDiff:
     removed: list[str] = field(default_factory=list)
     #: Files compared by reading them (not vouched for by a settled stamp).
     read: int = field(default=0, compare=False)
+    #: The stat of every file of the tree compared, as :func:`compare` found them.
+    listing: dict[str, os.stat_result] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def clean(self) -> bool:
@@ -124,10 +126,12 @@ def _listing(root: Path) -> dict[str, os.stat_result]:
     return out
 
 
-def tree_stamps(out_dir: Path, artifacts: Iterable[Artifact]) -> Stamps:
+def tree_stamps(out_dir: Path, artifacts: Iterable[Artifact], listing: Mapping[str, os.stat_result] | None = None) -> Stamps:
     """Stamps of the files of ``out_dir`` that hold exactly ``artifacts`` (just
-    written or compared equal), for the next :func:`compare`."""
-    listing = _listing(out_dir)
+    written or compared equal), for the next :func:`compare`; ``listing``: their
+    stats when the caller has them."""
+    if listing is None:
+        listing = _listing(out_dir)
     return {a.path: (_stamp(listing[a.path]), a.sha256) for a in artifacts if a.path in listing}
 
 
@@ -143,7 +147,7 @@ def compare(out_dir: Path, artifacts: Iterable[Artifact], *, known: tuple[Stamps
     current = _listing(out_dir)
     stamps, written_ns = known or ({}, 0)
     wanted = {a.path: a for a in artifacts}
-    diff = TreeDiff()
+    diff = TreeDiff(listing=current)
     for path in sorted(wanted):
         artifact = wanted[path]
         st = current.get(path)
@@ -217,7 +221,7 @@ def write_atomic(out_dir: Path, artifacts: Iterable[Artifact], *, unchanged: Col
         raise
 
 
-def swap_in(out_dir: Path, artifacts: Iterable[Artifact], spare: Path, spare_diff: TreeDiff) -> None:
+def swap_in(out_dir: Path, artifacts: Iterable[Artifact], spare: Path, spare_diff: TreeDiff) -> dict[str, os.stat_result]:
     """Replace ``out_dir`` with exactly ``artifacts`` by patching ``spare``, a tree
     that ``spare_diff`` (:func:`compare` of ``spare``) says how far it is from them,
     and swapping it in; the old ``out_dir`` becomes the spare.
@@ -227,9 +231,11 @@ def swap_in(out_dir: Path, artifacts: Iterable[Artifact], spare: Path, spare_dif
     new tree and deleting the old one (two thirds of a one-module rebuild's time
     in ``build/``). Files are replaced, never written in place: the spare may share
     inodes (hard links) with ``out_dir``. As with :func:`write_atomic`, at no point
-    is a partly written tree at ``out_dir``.
+    is a partly written tree at ``out_dir``. Returns the stat of every file of the
+    new ``out_dir`` (the spare's as compared, the written ones taken again).
     """
     wanted = {a.path: a for a in artifacts}
+    stats = dict(spare_diff.listing)
     root = f"{spare}{os.sep}"
     made: set[str] = set()
     for rel in [*spare_diff.added, *spare_diff.changed]:
@@ -242,8 +248,10 @@ def swap_in(out_dir: Path, artifacts: Iterable[Artifact], spare: Path, spare_dif
         with open(part, "wb") as fh:
             fh.write(wanted[rel].content)
         os.replace(part, target)
+        stats[rel] = os.stat(target)
     for rel in spare_diff.removed:
         os.unlink(root + rel)
+        del stats[rel]
         parent = rel.rpartition("/")[0]
         while parent:  # a clean write makes no empty directories
             try:
@@ -255,7 +263,7 @@ def swap_in(out_dir: Path, artifacts: Iterable[Artifact], spare: Path, spare_dif
     if not out_dir.exists():  # deleted by hand since the last build
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         spare.rename(out_dir)
-        return
+        return stats
     aside = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.old-", dir=out_dir.parent))
     aside.rmdir()
     out_dir.rename(aside)
@@ -265,3 +273,4 @@ def swap_in(out_dir: Path, artifacts: Iterable[Artifact], spare: Path, spare_dif
         aside.rename(out_dir)
         raise
     aside.rename(spare)
+    return stats

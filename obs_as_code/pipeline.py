@@ -235,6 +235,7 @@ def build(
             compiled = compile_project(root, jobs=jobs)
         diff = compare(out_dir, compiled.artifacts, known=known) if compiled.ok or check else TreeDiff()
         wrote = False
+        written: dict[str, Any] | None = None  # the new tree's stats, when known
         if compiled.ok and not check and not diff.clean:
             spare = cache.spare_path(root, out_dir) if incremental else None
             changed = {*diff.added, *diff.changed}
@@ -245,7 +246,7 @@ def build(
                     if spare.is_dir():
                         # The tree before the last one: patch it and swap it in.
                         spare_diff = compare(spare, compiled.artifacts, known=cache.read_stamps(root, out_dir, spare=True))
-                        swap_in(out_dir, compiled.artifacts, spare, spare_diff)
+                        written = swap_in(out_dir, compiled.artifacts, spare, spare_diff)
                     else:
                         unchanged = {a.path for a in compiled.artifacts} - changed
                         write_atomic(out_dir, compiled.artifacts, unchanged=unchanged, keep_old=spare)
@@ -255,7 +256,7 @@ def build(
             # build/ holds exactly the artifacts now: remember its files' stamps so
             # that the next incremental build compares without reading them (unless
             # every file was vouched for by the stamps already recorded).
-            cache.write_stamps(root, out_dir, tree_stamps(out_dir, compiled.artifacts))
+            cache.write_stamps(root, out_dir, tree_stamps(out_dir, compiled.artifacts, written))
     return BuildResult(compiled, out_dir, diff, wrote)
 
 
