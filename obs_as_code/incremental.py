@@ -100,11 +100,12 @@ SCOPED_CHECKS: frozenset[str] = frozenset(
 #: Checks whose findings for a module depend only on that module's definitions
 #: (generated ones included), on every definition of the listed classes (the
 #: catalog, scrape jobs) and on the *set of names* the project's recording rules
-#: record. They run per module on the module's definitions, the listed classes'
-#: definitions of the whole project, and one stand-in recording rule per name
-#: the project records (an empty ``expr``: reads no series), so a one-module
-#: edit that records the same names reruns them on that module only. The check
-#: must also be declared in :data:`STAGE_INPUTS` (which modules it reads).
+#: record. They run per module on the module's definitions and the listed
+#: classes' definitions of the whole project, with ``LintContext.recorded()``
+#: naming every recorded name (:class:`_RecordedElsewhere`), so a one-module edit
+#: that records the same names reruns them on that module only. Such a check reads
+#: other modules' recording rules only through ``recorded()``'s names. It must
+#: also be declared in :data:`STAGE_INPUTS` (which modules it reads).
 RECORDED_CHECKS: dict[str, frozenset[str]] = {
     "OAC505": frozenset({"MetricsCatalog", "ScrapeJob"}),
     "OAC506": frozenset(),
@@ -605,30 +606,41 @@ def rule_summaries(definitions: Sequence[Definition]) -> tuple[tuple[str, str], 
     return tuple(out)
 
 
-def _stand_ins(names: Sequence[str]) -> RuleGroup:
-    """A rule group recording ``names`` with empty expressions (they read nothing): what a
-    :data:`RECORDED_CHECKS` check sees of the other modules' recording rules."""
-    from obs_as_code.model.rules import RecordingRule
-    from obs_as_code.source import SourceLocation
+class _RecordedElsewhere(Mapping[str, list[tuple[RuleGroup, Any]]]):
+    """What a :data:`RECORDED_CHECKS` check run on one module sees as
+    ``LintContext.recorded()``: every name the project records (the module's own
+    rules as they are; for the others a stand-in rule with an empty expression,
+    made when asked for), without a rule per name to walk for every module."""
 
-    where = SourceLocation("<other modules>", 0, 0)
-    # An empty expression: selects nothing, parses as an error the checks skip
-    # (OAC108 is not run on it), and costs least to scan (one per name per module).
-    template = RecordingRule(name="stand_in:recorded", expr="")
-    template.location = where
-    # Shallow copies through __dict__ (copy.copy goes through __reduce_ex__, and
-    # replace() would capture a location per rule): one per name of the project.
-    state = template.__dict__
-    new = object.__new__
-    rules: list[Any] = []
-    for name in names:
-        rule = new(RecordingRule)
-        rule.__dict__.update(state)
-        rule.__dict__["name"] = name
-        rules.append(rule)
-    group = RuleGroup(name="<recorded elsewhere>", rules=rules)
-    group.location = where
-    return group
+    def __init__(self, names: frozenset[str], own: Mapping[str, list[tuple[RuleGroup, Any]]]) -> None:
+        self._names = names
+        self._own = own
+
+    def __getitem__(self, name: str) -> list[tuple[RuleGroup, Any]]:
+        found = self._own.get(name)
+        if found is not None:
+            return found
+        if name not in self._names:
+            raise KeyError(name)
+        from obs_as_code.model.rules import RecordingRule
+        from obs_as_code.source import SourceLocation
+
+        where = SourceLocation("<other modules>", 0, 0)
+        rule = RecordingRule(name=name, expr="")
+        rule.location = where
+        group = RuleGroup(name="<recorded elsewhere>", rules=[rule])
+        group.location = where
+        return [(group, rule)]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names or name in self._own
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._names
+        yield from (name for name in self._own if name not in self._names)
+
+    def __len__(self) -> int:
+        return len(self._names) + sum(1 for name in self._own if name not in self._names)
 
 
 class _Cyclic(Exception):
@@ -1361,7 +1373,7 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
         everything = {name for r in refs for name in modules[r.path].recorded}
         everything.update(name for made_gen in generated.values() for name in made_gen.recorded)
         everything_hash = cache_mod.sha256("\n".join(sorted(everything)).encode())
-        stand_in: list[Definition] = []
+        elsewhere = frozenset(everything)
         for check in recorded_checks:
             code = check.code
             wanted = STAGE_INPUTS.get(code)  # None: every module with definitions
@@ -1383,13 +1395,12 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
                 if hit_stage is None or hit_stage.key != key:
                     touched = True
                     last_run.ran.append(name)
-                    others: list[Definition] = []
+                    sub = Project(root=root, modules=[ref], definitions=_with_shared(shared, ref.path))
+                    ctx = LintContext(sub)
                     if code in RECORDED_CHECKS:
-                        if not stand_in:  # one for every module: a name also recorded by the module changes nothing
-                            stand_in.append(_stand_ins(sorted(everything)))
-                        others = stand_in
-                    sub = Project(root=root, modules=[ref], definitions=[*_with_shared(shared, ref.path), *others])
-                    hit_stage = StageEntry(key, tuple(run_checks(LintContext(sub), [check])))
+                        # The names recorded anywhere (a name also recorded by the module changes nothing).
+                        ctx._recorded = _RecordedElsewhere(elsewhere, ctx.recorded())
+                    hit_stage = StageEntry(key, tuple(run_checks(ctx, [check])))
                 stages[name] = hit_stage
                 diagnostics.extend(hit_stage.diagnostics)
 

@@ -305,3 +305,18 @@ def test_slo_window_check_reads_the_jobs_the_catalog_lists(tmp_path: Path) -> No
     result = cached(tmp_path)
     assert result == clean(tmp_path)
     assert codes(result, "OAC404"), result[1]
+
+
+def test_names_recorded_elsewhere_as_a_recorded_mapping() -> None:
+    from obs_as_code.model.rules import RecordingRule, RuleGroup
+
+    own_rule = RecordingRule(name="job:own:sum", expr="sum(x)")
+    own_group = RuleGroup(name="g", rules=[own_rule])
+    seen = incremental._RecordedElsewhere(frozenset({"job:a:sum", "job:own:sum"}), {"job:own:sum": [(own_group, own_rule)]})
+    assert "job:a:sum" in seen and "job:own:sum" in seen and "job:nope" not in seen
+    assert sorted(seen) == ["job:a:sum", "job:own:sum"] and len(seen) == 2
+    assert seen["job:own:sum"] == [(own_group, own_rule)]
+    ((group, rule),) = seen["job:a:sum"]
+    assert rule.name == "job:a:sum" and rule.expr == "" and group.rules == [rule]
+    with pytest.raises(KeyError):
+        seen["job:nope"]

@@ -9,7 +9,6 @@ from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import at, selectors
 from obs_as_code.model.catalog import Metric, MetricsCatalog
 from obs_as_code.model.prometheus import ScrapeJob
-from obs_as_code.model.rules import RecordingRule
 
 
 def _catalog(ctx: LintContext) -> dict[str, Metric]:
@@ -37,7 +36,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     metrics = _catalog(ctx)
     if not jobs or not metrics:
         return
-    recorded = {r.name for _, r in ctx.rules() if isinstance(r, RecordingRule)}
+    recorded = ctx.recorded()
     for _group, rule in ctx.rules():
         ast, err = ctx.parse(rule.expr)
         if err is not None:

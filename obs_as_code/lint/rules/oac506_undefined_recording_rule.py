@@ -12,7 +12,6 @@ from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import at, recorded_names
 from obs_as_code.model.dashboard import DashboardDef
-from obs_as_code.model.rules import RecordingRule
 from obs_as_code.source import SourceLocation
 
 Path_ = tuple[str | int, ...]
@@ -81,7 +80,7 @@ def _nearest(smap: Mapping[Path_, SourceLocation], path: Path_, default: SourceL
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    defined = {r.name for _, r in ctx.rules() if isinstance(r, RecordingRule)}
+    defined = set(ctx.recorded())
     for _group, rule in ctx.rules():
         for name in sorted(recorded_names(rule.expr) - defined):
             yield warning(
