@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
@@ -17,6 +18,41 @@ def parsed(ctx: LintContext, origins: tuple[str, ...] = ("alert", "record", "pan
     for q, ast in ctx.parsed_queries():
         if every or q.origin in origins:
             yield q, ast
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A finding of a check in one syntax tree, before it is tied to a query:
+    the message is ``head + query.what + tail`` and points at ``node``'s token."""
+
+    node: Any
+    head: str
+    tail: str
+    severity: Severity
+    hint: str | None = None
+
+    def diagnostic(self, ctx: LintContext, q: Query, code: str) -> Diagnostic:
+        """This finding as ``q``'s diagnostic."""
+        return Diagnostic(ctx.locate(q, self.node), code, f"{self.head}{q.what}{self.tail}", self.severity, self.hint)
+
+
+def per_tree(
+    ctx: LintContext,
+    find: Callable[[Any], Sequence[Hit]],
+    origins: tuple[str, ...] = ("alert", "record", "panel"),
+) -> Iterator[tuple[Query, Hit]]:
+    """``(query, hit)`` for every hit ``find(tree)`` gives, in query order, with
+    ``find`` run once per distinct tree: queries that differ only in matcher
+    values share one tree (:meth:`LintContext.tree`), and a large project's
+    dashboards are mostly such variations (1,000 dashboards of 20 panels: 20,000
+    queries, a few hundred trees). ``find`` must depend on the tree alone."""
+    memo: dict[int, Sequence[Hit]] = {}
+    for q, root in parsed(ctx, origins):
+        hits = memo.get(id(root))  # trees live in ctx for the whole lint: ids are stable
+        if hits is None:
+            hits = memo[id(root)] = find(root)
+        for hit in hits:
+            yield q, hit
 
 
 def with_parents(root: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:
