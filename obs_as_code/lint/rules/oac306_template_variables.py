@@ -26,10 +26,21 @@ def strings(value: Any, path: DataPath) -> Iterator[tuple[DataPath, str]]:
             yield from strings(v, (*path, i))
 
 
+def _only_builtins(text: str) -> bool:
+    """Whether every variable ``text`` references is one of Grafana's own
+    (``all(map(is_builtin, variable_names(text)))``). Counting is enough when every
+    ``$`` starts ``$__`` or ``${__`` and there is no ``[[``: each reference then
+    names a ``__`` variable (a dashboard's ``$__rate_interval`` s are most of its
+    references); otherwise the names are listed."""
+    if "[[" not in text and text.count("$") == text.count("$__") + text.count("${__"):
+        return True
+    return all(map(is_builtin, variable_names(text)))
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
         defined = {str(v.get("name")): i for i, v in enumerate(variables(board)) if v.get("name")}
-        if not defined and '"repeat": ' not in board.text and all(map(is_builtin, variable_names(board.text))):
+        if not defined and '"repeat": ' not in board.text and _only_builtins(board.text):
             # No variable defined, none used, no repeat anywhere in the dashboard:
             # nothing to report (most dashboards of a large project).
             continue
