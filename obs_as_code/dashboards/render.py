@@ -237,15 +237,30 @@ def _datasource_ref(value: Any, datasources: Sequence[Datasource], types: Mappin
 
 
 def iter_panels(panels: Any, prefix: DataPath = ("panels",)) -> Iterator[tuple[DataPath, dict[str, Any]]]:
-    """Every panel with its data path, rows' nested panels included."""
-    if not isinstance(panels, list):
-        return
+    """Every panel with its data path, rows' nested panels included (in order:
+    each row before its panels). The list is made up front (it is read whole by
+    every caller, and nested generators cost ~1 us a panel, a large share of a
+    normalization), so changes to ``"panels"`` lists made while iterating are not
+    seen."""
+    return iter(panel_list(panels, prefix))
+
+
+def panel_list(panels: Any, prefix: DataPath = ("panels",)) -> list[tuple[DataPath, dict[str, Any]]]:
+    """:func:`iter_panels` as a list."""
+    out: list[tuple[DataPath, dict[str, Any]]] = []
+    if isinstance(panels, list):
+        _add_panels(out, panels, prefix)
+    return out
+
+
+def _add_panels(out: list[tuple[DataPath, dict[str, Any]]], panels: list[Any], prefix: DataPath) -> None:
     for i, p in enumerate(panels):
         if not isinstance(p, dict):
             continue
-        yield (*prefix, i), p
-        if isinstance(p.get("panels"), list):
-            yield from iter_panels(p["panels"], (*prefix, i, "panels"))
+        out.append(((*prefix, i), p))
+        nested = p.get("panels")
+        if isinstance(nested, list):
+            _add_panels(out, nested, (*prefix, i, "panels"))
 
 
 def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, copied: bool = False) -> dict[str, Any]:
@@ -262,9 +277,11 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
     if mapping:
         data = _replace_placeholders(data, mapping)
     data = {k: v for k, v in data.items() if k not in _EXPORT_KEYS}
-    used_ids = {p.get("id") for _path, p in iter_panels(data.get("panels")) if p.get("id")}
+    # One list of the panels for the passes below (none of them adds or removes panels).
+    panels = [p for _path, p in panel_list(data.get("panels"))]
+    used_ids = {p.get("id") for p in panels if p.get("id")}
     next_id = 1
-    for _path, panel in iter_panels(data.get("panels")):
+    for panel in panels:
         if not panel.get("id"):
             while next_id in used_ids:
                 next_id += 1
@@ -289,7 +306,7 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
         for var in templating.get("list") or []:
             if isinstance(var, dict) and "datasource" in var:
                 var["datasource"] = _datasource_ref(var["datasource"], datasources, types)
-    _fill_defaults(data)
+    _fill_defaults(data, panels)
     annotations = data.get("annotations")
     if not isinstance(annotations, dict):
         annotations = {}
@@ -308,12 +325,14 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
 # Source map
 
 
-def _fill_defaults(data: dict[str, Any]) -> None:
+def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]] | None = None) -> None:
     """Spell out what Grafana assumes when a field is absent and its schema requires
     (older exports, grafanalib): fieldConfig ``overrides``, the base threshold step's
     ``value``, link flags, an empty variable ``current``, ``refresh: false``; and drop
     the interval-only fields the SDK writes on every variable."""
-    for _path, panel in iter_panels(data.get("panels")):
+    if panels is None:
+        panels = [p for _path, p in panel_list(data.get("panels"))]
+    for panel in panels:
         fc = panel.get("fieldConfig")
         if isinstance(fc, dict):
             fc.setdefault("overrides", [])
