@@ -424,6 +424,28 @@ _GRAFANA_TOKEN = re.compile(
 )
 
 
+#: The whole expression as plain characters and string literals none of which holds
+#: a ``$`` (not even escaped): then no literal that :data:`_STRING_LITERAL` finds
+#: holds one. Stricter, never looser (an unterminated quote fails it), and one C
+#: call instead of a generator over the literals.
+_NO_VAR_IN_LITERALS = re.compile(r"""(?:[^"'`]++|"[^"\\$]*(?:\\[^$\n][^"\\$]*)*"|'[^'\\$]*(?:\\[^$\n][^'\\$]*)*'|`[^`$]*`)*+""")
+_LABEL_KEYWORDS = ("by", "without", "on", "ignoring", "group_left", "group_right")
+
+
+def _var_in_label_list(expr: str) -> bool:
+    """True wherever a :data:`_LABEL_LIST` match would hold a ``$`` (and maybe
+    elsewhere): the nearest parenthesis before some ``$`` opens, after one of the
+    keywords. A few ``find`` s: searching for the keywords at every position of
+    the text cost more than the rest of the fast path."""
+    at = expr.find("$")
+    while at >= 0:
+        opening = expr.rfind("(", 0, at)
+        if opening > expr.rfind(")", 0, at) and expr[:opening].rstrip().endswith(_LABEL_KEYWORDS):
+            return True
+        at = expr.find("$", at + 1)
+    return False
+
+
 #: Range brackets of Grafana's built-in interval variables, as panels write them.
 _RANGE_BUILTINS = ("[$__rate_interval]", "[$__interval]", "[$__range]", "[${__rate_interval}]", "[${__interval}]", "[${__range}]")
 
@@ -460,11 +482,7 @@ def grafana_expr(expr: str) -> str:
         fast = expr
         for token in _RANGE_BUILTINS:
             fast = fast.replace(token, "[5m]")
-        if (
-            "$" not in fast
-            and not any("$" in m.group() for m in _STRING_LITERAL.finditer(expr))
-            and not any("$" in m.group() for m in _LABEL_LIST.finditer(expr))
-        ):
+        if "$" not in fast and _NO_VAR_IN_LITERALS.fullmatch(expr) and not _var_in_label_list(expr):
             return fast
     return _GRAFANA_TOKEN.sub(_grafana_token, expr)
 
