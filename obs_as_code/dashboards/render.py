@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -164,16 +165,67 @@ def _decode(text: str) -> Any:
     return json.loads(text, object_pairs_hook=_without_nulls)
 
 
+class _NotPlain(Exception):
+    """A value :func:`plain_json` leaves to the JSON encoder (which may reject it)."""
+
+
+def plain_json(value: Any) -> Any:
+    """What ``_decode(json.dumps(value, cls=JSONEncoder))`` gives for SDK output
+    (objects with ``to_json``, plain containers, enums), made in one walk instead of
+    encoding to text and parsing it back (about 40% less for a large project).
+    Raises :class:`_NotPlain` for anything whose encoding it does not mirror
+    exactly (non-string keys, container subclasses, non-finite floats, objects
+    without ``to_json``), and ``RecursionError`` for cycles: the caller encodes those."""
+    t = type(value)
+    if t is str or t is int or t is bool or value is None:
+        return value
+    if t is dict:
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if type(k) is not str:
+                raise _NotPlain  # json turns 1, 1.0, True into strings
+            v = plain_json(v)
+            if v is not None or k == "value":  # as _without_nulls
+                out[k] = v
+        return out
+    if t is list or t is tuple:
+        return [plain_json(v) for v in value]
+    if t is float:
+        if math.isfinite(value):
+            return value
+        raise _NotPlain
+    # The encoder's order for the rest: str, int, float subclasses (enums) as
+    # their value; then ``default``, which calls ``to_json``.
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return float.__float__(value)
+    if isinstance(value, (float, list, tuple, dict)):
+        raise _NotPlain
+    to_json = getattr(value, "to_json", None)
+    if callable(to_json):
+        return plain_json(to_json())
+    raise _NotPlain
+
+
 def source_json(source: Any) -> tuple[dict[str, Any], Any]:
     """``(json dict without nulls, SDK model or None)`` for any accepted source;
     the source itself is never modified."""
     if isinstance(source, Mapping):
         return _decode(json.dumps(source)), None
     if _is_sdk(source):
-        from grafana_foundation_sdk.cog.encoder import JSONEncoder
-
         model = source.build() if hasattr(source, "build") else source
-        return _decode(json.dumps(model, cls=JSONEncoder)), model
+        try:
+            data = plain_json(model)
+        except (_NotPlain, RecursionError):
+            data = None
+        if not isinstance(data, dict):  # the encoder decides (and raises what it raises)
+            from grafana_foundation_sdk.cog.encoder import JSONEncoder
+
+            data = _decode(json.dumps(model, cls=JSONEncoder))
+        return data, model
     if _is_grafanalib(source) and hasattr(source, "to_json_data"):
         from grafanalib._gen import DashboardEncoder
 
