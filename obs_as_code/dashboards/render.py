@@ -169,6 +169,11 @@ class _NotPlain(Exception):
     """A value :func:`plain_json` leaves to the JSON encoder (which may reject it)."""
 
 
+#: Types :func:`plain_json` has met that the encoder hands to ``default`` (SDK models):
+#: the checks of the encoder's order are made once per type.
+_OBJECT_TYPES: set[type] = set()
+
+
 def plain_json(value: Any) -> Any:
     """What ``_decode(json.dumps(value, cls=JSONEncoder))`` gives for SDK output
     (objects with ``to_json``, plain containers, enums), made in one walk instead of
@@ -184,15 +189,28 @@ def plain_json(value: Any) -> Any:
         for k, v in value.items():
             if type(k) is not str:
                 raise _NotPlain  # json turns 1, 1.0, True into strings
-            v = plain_json(v)
-            if v is not None or k == "value":  # as _without_nulls
+            tv = type(v)
+            # Strings and numbers inline: most values are, and a call each cost a third.
+            if tv is str or tv is int or tv is bool:
                 out[k] = v
+            elif v is None:
+                if k == "value":  # as _without_nulls: the base threshold step's value
+                    out[k] = None
+            else:
+                v = plain_json(v)
+                if v is not None or k == "value":
+                    out[k] = v
         return out
     if t is list or t is tuple:
-        return [plain_json(v) for v in value]
+        return [v if type(v) is str else plain_json(v) for v in value]
     if t is float:
         if math.isfinite(value):
             return value
+        raise _NotPlain
+    if t in _OBJECT_TYPES:  # known not to be a str, int, float or container subclass
+        to_json = getattr(value, "to_json", None)
+        if callable(to_json):
+            return plain_json(to_json())
         raise _NotPlain
     # The encoder's order for the rest: str, int, float subclasses (enums) as
     # their value; then ``default``, which calls ``to_json``.
@@ -204,6 +222,7 @@ def plain_json(value: Any) -> Any:
         return float.__float__(value)
     if isinstance(value, (float, list, tuple, dict)):
         raise _NotPlain
+    _OBJECT_TYPES.add(t)
     to_json = getattr(value, "to_json", None)
     if callable(to_json):
         return plain_json(to_json())
