@@ -103,6 +103,9 @@ def targets(board: RenderedDashboard) -> list[Target]:
     return found
 
 
+_LANGUAGES = {"prometheus": "promql", "loki": "logql"}
+
+
 def _targets(board: RenderedDashboard) -> Iterator[Target]:
     ds_vars = datasource_variables(board)
     for path, panel in iter_panels(board.json.get("panels")):
@@ -120,7 +123,7 @@ def _targets(board: RenderedDashboard) -> Iterator[Target]:
             if kind is None:
                 # No datasource said: Grafana uses the default one (Prometheus here).
                 kind = "prometheus" if "expr" in t else None
-            language = {"prometheus": "promql", "loki": "logql"}.get(kind or "", "other")
+            language = _LANGUAGES.get(kind or "", "other")
             yield Target(board, path, panel, (*path, "targets", k), t, language)
 
 

@@ -51,7 +51,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             if kind in BUILTIN_TYPES or uid in BUILTIN_UIDS:
                 continue
             if isinstance(uid, str) and uid:
-                names = variable_names(uid)
+                # Only a "$" or "[[" can start a variable reference (most uids have neither).
+                names = variable_names(uid) if "$" in uid or "[[" in uid else []
                 if names:
                     if names[0] in ds_vars:
                         continue
