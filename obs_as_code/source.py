@@ -125,6 +125,18 @@ def is_user_file(filename: str, root: str | None) -> bool:
 _USER_FILES: dict[str | None, dict[str, bool]] = {}
 
 
+#: capture()'s last results by the frame that called into this package and the
+#: instruction it runs. While a frame runs, every frame above it stays where it
+#: is, so the same instruction of the same frame gives the same location: a kit
+#: dashboard's panels and targets, built in one comprehension, walk the stack
+#: once per call site. Generator and coroutine frames are left out (resumed from
+#: elsewhere, the frames above them change). The frames are held, so that their
+#: ids stay unique; only a few.
+_BY_CALLER: dict[tuple[int, int, str | None, str | None], tuple[FrameType, SourceLocation]] = {}
+_BY_CALLER_MAX = 8
+_RESUMABLE = 0x20 | 0x80 | 0x100 | 0x200  # CO_GENERATOR, CO_COROUTINE, CO_ITERABLE_COROUTINE, CO_ASYNC_GENERATOR
+
+
 def capture(skip: int = 1) -> SourceLocation:
     """Location of the innermost user frame calling into this package.
 
@@ -136,6 +148,25 @@ def capture(skip: int = 1) -> SourceLocation:
     """
     root = project_root.get()
     loading = loading_file.get()
+    frame = sys._getframe(skip)
+    caller: FrameType | None = frame
+    while caller is not None and caller.f_code.co_filename.startswith(_PACKAGE_DIR):
+        caller = caller.f_back
+    if caller is None or caller.f_code.co_flags & _RESUMABLE:
+        return _capture(frame, root, loading)
+    key = (id(caller), caller.f_lasti, root, loading)
+    hit = _BY_CALLER.get(key)
+    if hit is not None and hit[0] is caller:
+        return hit[1]
+    found = _capture(frame, root, loading)
+    if len(_BY_CALLER) >= _BY_CALLER_MAX:
+        _BY_CALLER.pop(next(iter(_BY_CALLER)))
+    _BY_CALLER[key] = (caller, found)
+    return found
+
+
+def _capture(start: FrameType, root: str | None, loading: str | None) -> SourceLocation:
+    """:func:`capture` from ``start`` up, without the memo."""
     # A dashboard captures twice per panel, from the same few files: the verdict
     # per file is remembered (for this root).
     verdicts = _USER_FILES.get(root)
@@ -143,7 +174,7 @@ def capture(skip: int = 1) -> SourceLocation:
         if len(_USER_FILES) >= 8:
             _USER_FILES.clear()
         verdicts = _USER_FILES[root] = {}
-    frame: FrameType | None = sys._getframe(skip)
+    frame: FrameType | None = start
     innermost: FrameType | None = None
     while frame is not None:
         code = frame.f_code
