@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from obs_as_code.dashboards.project import render_project
-from obs_as_code.dashboards.render import DataPath, RenderedDashboard, iter_panels
+from obs_as_code.dashboards.render import DataPath, RenderedDashboard, panel_list
 from obs_as_code.lint.engine import LintContext, grafana_expr
 from obs_as_code.source import SourceLocation
 
@@ -94,6 +94,16 @@ def _datasource_type(ref: Any, ds_vars: dict[str, str]) -> str | None:
     return None
 
 
+def panels(board: RenderedDashboard) -> list[tuple[DataPath, dict[str, Any]]]:
+    """Every panel of the dashboard with its data path, rows' panels included
+    (:func:`~obs_as_code.dashboards.render.iter_panels`), listed once per
+    dashboard: several checks walk them."""
+    found: list[tuple[DataPath, dict[str, Any]]] | None = board.derived.get("panels")
+    if found is None:
+        found = board.derived["panels"] = panel_list(board.json.get("panels"))
+    return found
+
+
 def targets(board: RenderedDashboard) -> list[Target]:
     """Every target of every panel, with its query language (found once per
     dashboard: several checks read them)."""
@@ -108,7 +118,7 @@ _LANGUAGES = {"prometheus": "promql", "loki": "logql"}
 
 def _targets(board: RenderedDashboard) -> Iterator[Target]:
     ds_vars = datasource_variables(board)
-    for path, panel in iter_panels(board.json.get("panels")):
+    for path, panel in panels(board):
         panel_kind: str | None = None
         panel_resolved = False  # the panel's datasource is looked up once, when needed
         for k, t in enumerate(panel.get("targets") or []):
