@@ -271,21 +271,15 @@ def _is_prometheus(target: dict[str, Any], panel: dict[str, Any]) -> bool:
 
 
 def _panels(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
-    def walk(panels: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
-        if not isinstance(panels, list):
-            return
-        for i, panel in enumerate(panels):
-            if not isinstance(panel, dict):
-                continue
-            yield (*path, i), panel
-            yield from walk(panel.get("panels"), (*path, i, "panels"))
+    # panel_list walks as iter_panels does, without a generator per level.
+    from obs_as_code.dashboards.render import panel_list
 
-    yield from walk(data.get("panels"), ("panels",))
+    yield from panel_list(data.get("panels"), ("panels",))
     rows = data.get("rows")
     if isinstance(rows, list):
         for r, row in enumerate(rows):
             if isinstance(row, dict):
-                yield from walk(row.get("panels"), ("rows", r, "panels"))
+                yield from panel_list(row.get("panels"), ("rows", r, "panels"))
 
 
 def iter_targets(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
