@@ -140,6 +140,7 @@ class LintContext:
     _project_dashboards: bool = False
     _intervals: dict[str | None, float | None] | None = None
     _parsed_queries: list[tuple[Query, Any]] | None = None
+    _trees_by_origin: dict[int, tuple[Any, frozenset[str]]] | None = None
     _jobs: frozenset[str] | None = None
     _definitions: list[Definition] | None = None
     #: Problems found while reading external files (reported by OAC219).
@@ -383,6 +384,21 @@ class LintContext:
                     out.append((q, ast))
             self._parsed_queries = out
         return self._parsed_queries
+
+    def parsed_trees(self) -> dict[int, tuple[Any, frozenset[str]]]:
+        """``id(tree) -> (tree, origins of its queries)`` for every distinct tree of
+        :meth:`parsed_queries`, in first-seen order (computed once): checks that
+        judge a tree once for all its queries find them here."""
+        if self._trees_by_origin is None:
+            seen: dict[int, tuple[Any, set[str]]] = {}
+            for q, ast in self.parsed_queries():
+                hit = seen.get(id(ast))
+                if hit is None:
+                    seen[id(ast)] = (ast, {q.origin})
+                else:
+                    hit[1].add(q.origin)
+            self._trees_by_origin = {k: (ast, frozenset(origins)) for k, (ast, origins) in seen.items()}
+        return self._trees_by_origin
 
     def all_dashboards(self) -> list[DashboardSource]:
         """Dashboards read from files, then the project's own."""

@@ -46,13 +46,22 @@ def per_tree(
     values share one tree (:meth:`LintContext.tree`), and a large project's
     dashboards are mostly such variations (1,000 dashboards of 20 panels: 20,000
     queries, a few hundred trees). ``find`` must depend on the tree alone."""
+    every = len(origins) == 3
+    wanted = frozenset(origins)
+    # Each tree judged once, in first-seen order; the queries are walked only when
+    # some tree has a finding (most checks of a clean project find none).
     memo: dict[int, Sequence[Hit]] = {}
-    for q, root in parsed(ctx, origins):
-        hits = memo.get(id(root))  # trees live in ctx for the whole lint: ids are stable
-        if hits is None:
-            hits = memo[id(root)] = find(root)
-        for hit in hits:
-            yield q, hit
+    for key, (root, seen) in ctx.parsed_trees().items():
+        if every or seen & wanted:
+            found = find(root)
+            if found:
+                memo[key] = found
+    if not memo:
+        return
+    for q, root in ctx.parsed_queries():  # trees live in ctx for the whole lint: ids are stable
+        if every or q.origin in wanted:
+            for hit in memo.get(id(root), ()):
+                yield q, hit
 
 
 def with_parents(root: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:
