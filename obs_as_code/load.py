@@ -25,7 +25,14 @@ from typing import Any, TypeVar
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.discover import PROJECT_DIRS, ModuleRef
 from obs_as_code.model.base import Definition
-from obs_as_code.source import SourceLocation, is_user_file, loading_file, module_tree, project_root
+from obs_as_code.source import (
+    SourceLocation,
+    forget_callers,
+    is_user_file,
+    loading_file,
+    module_tree,
+    project_root,
+)
 
 T = TypeVar("T", bound=Definition)
 
@@ -367,6 +374,7 @@ def load_project(root: Path, refs: Iterable[ModuleRef]) -> tuple[Project, list[D
                 diagnostics.append(declares_nothing(ref))
     finally:
         _forget_project_modules()
+        forget_callers()
         with contextlib.suppress(ValueError):
             sys.path.remove(str(root))
         project_root.reset(token)

@@ -165,6 +165,12 @@ def capture(skip: int = 1) -> SourceLocation:
     return found
 
 
+def forget_callers() -> None:
+    """Drop :func:`capture`'s remembered frames (the loader calls it once the
+    project's modules are imported, so that their frames are not kept)."""
+    _BY_CALLER.clear()
+
+
 def _capture(start: FrameType, root: str | None, loading: str | None) -> SourceLocation:
     """:func:`capture` from ``start`` up, without the memo."""
     # A dashboard captures twice per panel, from the same few files: the verdict

@@ -101,3 +101,8 @@ def test_generator_and_coroutine_frames_are_never_remembered() -> None:
 
     next(gen())
     assert all(not (frame.f_code.co_flags & source._RESUMABLE) for frame, _loc in source._BY_CALLER.values())
+
+
+def test_loading_a_project_lets_go_of_the_remembered_frames(tmp_path: Path) -> None:
+    _locations(write_project(tmp_path, FILES))
+    assert not source._BY_CALLER
