@@ -30,6 +30,10 @@ class Hit:
     tail: str
     severity: Severity
     hint: str | None = None
+    #: The tree the finding is in and a label it names, for checks that point at
+    #: the label inside the query's own text.
+    root: Any = None
+    label: str | None = None
 
     def diagnostic(self, ctx: LintContext, q: Query, code: str) -> Diagnostic:
         """This finding as ``q``'s diagnostic."""
