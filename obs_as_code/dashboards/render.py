@@ -185,22 +185,7 @@ def plain_json(value: Any) -> Any:
     if t is str or t is int or t is bool or value is None:
         return value
     if t is dict:
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            if type(k) is not str:
-                raise _NotPlain  # json turns 1, 1.0, True into strings
-            tv = type(v)
-            # Strings and numbers inline: most values are, and a call each cost a third.
-            if tv is str or tv is int or tv is bool:
-                out[k] = v
-            elif v is None:
-                if k == "value":  # as _without_nulls: the base threshold step's value
-                    out[k] = None
-            else:
-                v = plain_json(v)
-                if v is not None or k == "value":
-                    out[k] = v
-        return out
+        return _plain_dict(value)
     if t is list or t is tuple:
         return [v if type(v) is str else plain_json(v) for v in value]
     if t is float:
@@ -208,10 +193,7 @@ def plain_json(value: Any) -> Any:
             return value
         raise _NotPlain
     if t in _OBJECT_TYPES:  # known not to be a str, int, float or container subclass
-        to_json = getattr(value, "to_json", None)
-        if callable(to_json):
-            return plain_json(to_json())
-        raise _NotPlain
+        return _plain_object(value)
     # The encoder's order for the rest: str, int, float subclasses (enums) as
     # their value; then ``default``, which calls ``to_json``.
     if isinstance(value, str):
@@ -223,10 +205,41 @@ def plain_json(value: Any) -> Any:
     if isinstance(value, (float, list, tuple, dict)):
         raise _NotPlain
     _OBJECT_TYPES.add(t)
+    return _plain_object(value)
+
+
+def _plain_object(value: Any) -> Any:
+    # What the encoder's ``default`` does: the value of ``to_json()``, or an error.
     to_json = getattr(value, "to_json", None)
-    if callable(to_json):
-        return plain_json(to_json())
-    raise _NotPlain
+    if not callable(to_json):
+        raise _NotPlain
+    data = to_json()
+    return _plain_dict(data) if type(data) is dict else plain_json(data)
+
+
+def _plain_dict(value: dict[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        if type(k) is not str:
+            raise _NotPlain  # json turns 1, 1.0, True into strings
+        tv = type(v)
+        # Strings and numbers inline, SDK objects and dicts straight to their
+        # converter: most values are one of these, and a call each cost a third.
+        if tv is str or tv is int or tv is bool:
+            out[k] = v
+        elif v is None:
+            if k == "value":  # as _without_nulls: the base threshold step's value
+                out[k] = None
+        else:
+            if tv in _OBJECT_TYPES:
+                v = _plain_object(v)
+            elif tv is dict:
+                v = _plain_dict(v)
+            else:
+                v = plain_json(v)
+            if v is not None or k == "value":
+                out[k] = v
+    return out
 
 
 def source_json(source: Any) -> tuple[dict[str, Any], Any]:
