@@ -25,13 +25,26 @@ from typing import Any, TypeVar
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.discover import PROJECT_DIRS, ModuleRef
 from obs_as_code.model.base import Definition
-from obs_as_code.source import SourceLocation, is_user_file, loading_file, module_tree, project_root
+from obs_as_code.source import (
+    SourceLocation,
+    forget_callers,
+    is_user_file,
+    loading_file,
+    module_tree,
+    project_root,
+)
 
 T = TypeVar("T", bound=Definition)
 
 #: Turns a foreign object found in a module's globals (a grafanalib dashboard, a
 #: plain dict in ``dashboards/``) into a Definition, or returns None.
 Adapter = Callable[[str, Any, ModuleRef, SourceLocation], Definition | None]
+
+#: Attribute an adapter function sets to True to receive, in place of the
+#: location, a function returning it (``Callable[[], SourceLocation]``): finding
+#: a global's line reads the module's bytecode or syntax tree, which an adapter
+#: that knows a better location (a kit dashboard carries its own) never needs.
+LAZY_LOCATION = "oac_lazy_location"
 
 #: "module:function" of each adapter, imported only when a module holds an object
 #: that is not one of ours.
@@ -245,6 +258,21 @@ def _adapters() -> list[Adapter]:
     return out
 
 
+class _Where:
+    """:func:`global_location` of one name, found on the first call."""
+
+    __slots__ = ("found", "name", "ref", "root")
+
+    def __init__(self, root: Path, ref: ModuleRef, name: str):
+        self.root, self.ref, self.name = root, ref, name
+        self.found: SourceLocation | None = None
+
+    def __call__(self) -> SourceLocation:
+        if self.found is None:
+            self.found = global_location(self.root, self.ref, self.name)
+        return self.found
+
+
 def collect(module: Any, ref: ModuleRef, root: Path) -> list[tuple[str, Definition]]:
     """The top-level definitions in a module's globals, with the global's name."""
     found: list[tuple[str, Definition]] = []
@@ -263,8 +291,11 @@ def collect(module: Any, ref: ModuleRef, root: Path) -> list[tuple[str, Definiti
                 continue
             if adapters is None:
                 adapters = _adapters()
+            where = _Where(root, ref, name)
             for adapt in adapters:
-                adapted = adapt(name, item, ref, global_location(root, ref, name))
+                # The lazy ones take the function (typed for the others: Adapter).
+                loc: Any = where if getattr(adapt, LAZY_LOCATION, False) else where()
+                adapted = adapt(name, item, ref, loc)
                 if adapted is not None:
                     found.append((name, adapted))
                     break
@@ -343,6 +374,7 @@ def load_project(root: Path, refs: Iterable[ModuleRef]) -> tuple[Project, list[D
                 diagnostics.append(declares_nothing(ref))
     finally:
         _forget_project_modules()
+        forget_callers()
         with contextlib.suppress(ValueError):
             sys.path.remove(str(root))
         project_root.reset(token)

@@ -80,10 +80,11 @@ _LOCATIONS: dict[tuple[int, int, str | None], tuple[CodeType, SourceLocation]] =
 _LOCATIONS_MAX = 4096
 
 
-def frame_location(frame: FrameType) -> SourceLocation:
-    """The location of the instruction a frame is executing (column from 3.11 positions)."""
+def frame_location(frame: FrameType, root: str | None = None) -> SourceLocation:
+    """The location of the instruction a frame is executing (column from 3.11 positions);
+    ``root`` is the current project root when the caller has read it already."""
     code = frame.f_code
-    key = (id(code), frame.f_lasti, project_root.get())
+    key = (id(code), frame.f_lasti, root if root is not None else project_root.get())
     hit = _LOCATIONS.get(key)
     if hit is not None and hit[0] is code:
         return hit[1]
@@ -120,6 +121,22 @@ def is_user_file(filename: str, root: str | None) -> bool:
     return "site-packages" not in filename and not filename.startswith(sys.prefix)
 
 
+#: project root -> file name -> :func:`is_user_file` (which depends on nothing else).
+_USER_FILES: dict[str | None, dict[str, bool]] = {}
+
+
+#: capture()'s last results by the frame that called into this package and the
+#: instruction it runs. While a frame runs, every frame above it stays where it
+#: is, so the same instruction of the same frame gives the same location: a kit
+#: dashboard's panels and targets, built in one comprehension, walk the stack
+#: once per call site. Generator and coroutine frames are left out (resumed from
+#: elsewhere, the frames above them change). The frames are held, so that their
+#: ids stay unique; only a few.
+_BY_CALLER: dict[tuple[int, int, str | None, str | None], tuple[FrameType, SourceLocation]] = {}
+_BY_CALLER_MAX = 8
+_RESUMABLE = 0x20 | 0x80 | 0x100 | 0x200  # CO_GENERATOR, CO_COROUTINE, CO_ITERABLE_COROUTINE, CO_ASYNC_GENERATOR
+
+
 def capture(skip: int = 1) -> SourceLocation:
     """Location of the innermost user frame calling into this package.
 
@@ -131,22 +148,58 @@ def capture(skip: int = 1) -> SourceLocation:
     """
     root = project_root.get()
     loading = loading_file.get()
-    frame: FrameType | None = sys._getframe(skip)
+    frame = sys._getframe(skip)
+    caller: FrameType | None = frame
+    while caller is not None and caller.f_code.co_filename.startswith(_PACKAGE_DIR):
+        caller = caller.f_back
+    if caller is None or caller.f_code.co_flags & _RESUMABLE:
+        return _capture(frame, root, loading)
+    key = (id(caller), caller.f_lasti, root, loading)
+    hit = _BY_CALLER.get(key)
+    if hit is not None and hit[0] is caller:
+        return hit[1]
+    found = _capture(frame, root, loading)
+    if len(_BY_CALLER) >= _BY_CALLER_MAX:
+        _BY_CALLER.pop(next(iter(_BY_CALLER)))
+    _BY_CALLER[key] = (caller, found)
+    return found
+
+
+def forget_callers() -> None:
+    """Drop :func:`capture`'s remembered frames (the loader calls it once the
+    project's modules are imported, so that their frames are not kept)."""
+    _BY_CALLER.clear()
+
+
+def _capture(start: FrameType, root: str | None, loading: str | None) -> SourceLocation:
+    """:func:`capture` from ``start`` up, without the memo."""
+    # A dashboard captures twice per panel, from the same few files: the verdict
+    # per file is remembered (for this root).
+    verdicts = _USER_FILES.get(root)
+    if verdicts is None:
+        if len(_USER_FILES) >= 8:
+            _USER_FILES.clear()
+        verdicts = _USER_FILES[root] = {}
+    frame: FrameType | None = start
     innermost: FrameType | None = None
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if is_user_file(filename, root):
+        code = frame.f_code
+        filename = code.co_filename
+        user = verdicts.get(filename)
+        if user is None:
+            user = verdicts[filename] = is_user_file(filename, root)
+        if user:
             if innermost is None:
                 innermost = frame
                 # Module-level code declares directly: that line is the answer.
-                if frame.f_code.co_name == "<module>" or loading is None:
+                if code.co_name == "<module>" or loading is None:
                     break
             if filename == loading:
                 # Built by a helper function: point at the call in the module
                 # being loaded, where the user wrote the values.
-                return frame_location(frame)
+                return frame_location(frame, root)
         frame = frame.f_back
-    return frame_location(innermost) if innermost is not None else UNKNOWN
+    return frame_location(innermost, root) if innermost is not None else UNKNOWN
 
 
 #: Attribute on SDK model objects holding the user's line (the SDK ignores it when

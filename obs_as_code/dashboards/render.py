@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -164,16 +165,99 @@ def _decode(text: str) -> Any:
     return json.loads(text, object_pairs_hook=_without_nulls)
 
 
+class _NotPlain(Exception):
+    """A value :func:`plain_json` leaves to the JSON encoder (which may reject it)."""
+
+
+#: Types :func:`plain_json` has met that the encoder hands to ``default`` (SDK models):
+#: the checks of the encoder's order are made once per type.
+_OBJECT_TYPES: set[type] = set()
+
+
+def plain_json(value: Any) -> Any:
+    """What ``_decode(json.dumps(value, cls=JSONEncoder))`` gives for SDK output
+    (objects with ``to_json``, plain containers, enums), made in one walk instead of
+    encoding to text and parsing it back (about 40% less for a large project).
+    Raises :class:`_NotPlain` for anything whose encoding it does not mirror
+    exactly (non-string keys, container subclasses, non-finite floats, objects
+    without ``to_json``), and ``RecursionError`` for cycles: the caller encodes those."""
+    t = type(value)
+    if t is str or t is int or t is bool or value is None:
+        return value
+    if t is dict:
+        return _plain_dict(value)
+    if t is list or t is tuple:
+        return [v if type(v) is str else plain_json(v) for v in value]
+    if t is float:
+        if math.isfinite(value):
+            return value
+        raise _NotPlain
+    if t in _OBJECT_TYPES:  # known not to be a str, int, float or container subclass
+        return _plain_object(value)
+    # The encoder's order for the rest: str, int, float subclasses (enums) as
+    # their value; then ``default``, which calls ``to_json``.
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return float.__float__(value)
+    if isinstance(value, (float, list, tuple, dict)):
+        raise _NotPlain
+    _OBJECT_TYPES.add(t)
+    return _plain_object(value)
+
+
+def _plain_object(value: Any) -> Any:
+    # What the encoder's ``default`` does: the value of ``to_json()``, or an error.
+    to_json = getattr(value, "to_json", None)
+    if not callable(to_json):
+        raise _NotPlain
+    data = to_json()
+    return _plain_dict(data) if type(data) is dict else plain_json(data)
+
+
+def _plain_dict(value: dict[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        if type(k) is not str:
+            raise _NotPlain  # json turns 1, 1.0, True into strings
+        tv = type(v)
+        # Strings and numbers inline, SDK objects and dicts straight to their
+        # converter: most values are one of these, and a call each cost a third.
+        if tv is str or tv is int or tv is bool:
+            out[k] = v
+        elif v is None:
+            if k == "value":  # as _without_nulls: the base threshold step's value
+                out[k] = None
+        else:
+            if tv in _OBJECT_TYPES:
+                v = _plain_object(v)
+            elif tv is dict:
+                v = _plain_dict(v)
+            else:
+                v = plain_json(v)
+            if v is not None or k == "value":
+                out[k] = v
+    return out
+
+
 def source_json(source: Any) -> tuple[dict[str, Any], Any]:
     """``(json dict without nulls, SDK model or None)`` for any accepted source;
     the source itself is never modified."""
     if isinstance(source, Mapping):
         return _decode(json.dumps(source)), None
     if _is_sdk(source):
-        from grafana_foundation_sdk.cog.encoder import JSONEncoder
-
         model = source.build() if hasattr(source, "build") else source
-        return _decode(json.dumps(model, cls=JSONEncoder)), model
+        try:
+            data = plain_json(model)
+        except (_NotPlain, RecursionError):
+            data = None
+        if not isinstance(data, dict):  # the encoder decides (and raises what it raises)
+            from grafana_foundation_sdk.cog.encoder import JSONEncoder
+
+            data = _decode(json.dumps(model, cls=JSONEncoder))
+        return data, model
     if _is_grafanalib(source) and hasattr(source, "to_json_data"):
         from grafanalib._gen import DashboardEncoder
 
@@ -237,15 +321,30 @@ def _datasource_ref(value: Any, datasources: Sequence[Datasource], types: Mappin
 
 
 def iter_panels(panels: Any, prefix: DataPath = ("panels",)) -> Iterator[tuple[DataPath, dict[str, Any]]]:
-    """Every panel with its data path, rows' nested panels included."""
-    if not isinstance(panels, list):
-        return
+    """Every panel with its data path, rows' nested panels included (in order:
+    each row before its panels). The list is made up front (it is read whole by
+    every caller, and nested generators cost ~1 us a panel, a large share of a
+    normalization), so changes to ``"panels"`` lists made while iterating are not
+    seen."""
+    return iter(panel_list(panels, prefix))
+
+
+def panel_list(panels: Any, prefix: DataPath = ("panels",)) -> list[tuple[DataPath, dict[str, Any]]]:
+    """:func:`iter_panels` as a list."""
+    out: list[tuple[DataPath, dict[str, Any]]] = []
+    if isinstance(panels, list):
+        _add_panels(out, panels, prefix)
+    return out
+
+
+def _add_panels(out: list[tuple[DataPath, dict[str, Any]]], panels: list[Any], prefix: DataPath) -> None:
     for i, p in enumerate(panels):
         if not isinstance(p, dict):
             continue
-        yield (*prefix, i), p
-        if isinstance(p.get("panels"), list):
-            yield from iter_panels(p["panels"], (*prefix, i, "panels"))
+        out.append(((*prefix, i), p))
+        nested = p.get("panels")
+        if isinstance(nested, list):
+            _add_panels(out, nested, (*prefix, i, "panels"))
 
 
 def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, copied: bool = False) -> dict[str, Any]:
@@ -262,9 +361,11 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
     if mapping:
         data = _replace_placeholders(data, mapping)
     data = {k: v for k, v in data.items() if k not in _EXPORT_KEYS}
-    used_ids = {p.get("id") for _path, p in iter_panels(data.get("panels")) if p.get("id")}
+    # One list of the panels for the passes below (none of them adds or removes panels).
+    panels = [p for _path, p in panel_list(data.get("panels"))]
+    used_ids = {p.get("id") for p in panels if p.get("id")}
     next_id = 1
-    for _path, panel in iter_panels(data.get("panels")):
+    for panel in panels:
         if not panel.get("id"):
             while next_id in used_ids:
                 next_id += 1
@@ -289,7 +390,7 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
         for var in templating.get("list") or []:
             if isinstance(var, dict) and "datasource" in var:
                 var["datasource"] = _datasource_ref(var["datasource"], datasources, types)
-    _fill_defaults(data)
+    _fill_defaults(data, panels)
     annotations = data.get("annotations")
     if not isinstance(annotations, dict):
         annotations = {}
@@ -308,12 +409,14 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
 # Source map
 
 
-def _fill_defaults(data: dict[str, Any]) -> None:
+def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]] | None = None) -> None:
     """Spell out what Grafana assumes when a field is absent and its schema requires
     (older exports, grafanalib): fieldConfig ``overrides``, the base threshold step's
     ``value``, link flags, an empty variable ``current``, ``refresh: false``; and drop
     the interval-only fields the SDK writes on every variable."""
-    for _path, panel in iter_panels(data.get("panels")):
+    if panels is None:
+        panels = [p for _path, p in panel_list(data.get("panels"))]
+    for panel in panels:
         fc = panel.get("fieldConfig")
         if isinstance(fc, dict):
             fc.setdefault("overrides", [])

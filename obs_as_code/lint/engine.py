@@ -140,6 +140,7 @@ class LintContext:
     _project_dashboards: bool = False
     _intervals: dict[str | None, float | None] | None = None
     _parsed_queries: list[tuple[Query, Any]] | None = None
+    _trees_by_origin: dict[int, tuple[Any, frozenset[str]]] | None = None
     _jobs: frozenset[str] | None = None
     _definitions: list[Definition] | None = None
     #: Problems found while reading external files (reported by OAC219).
@@ -384,6 +385,21 @@ class LintContext:
             self._parsed_queries = out
         return self._parsed_queries
 
+    def parsed_trees(self) -> dict[int, tuple[Any, frozenset[str]]]:
+        """``id(tree) -> (tree, origins of its queries)`` for every distinct tree of
+        :meth:`parsed_queries`, in first-seen order (computed once): checks that
+        judge a tree once for all its queries find them here."""
+        if self._trees_by_origin is None:
+            seen: dict[int, tuple[Any, set[str]]] = {}
+            for q, ast in self.parsed_queries():
+                hit = seen.get(id(ast))
+                if hit is None:
+                    seen[id(ast)] = (ast, {q.origin})
+                else:
+                    hit[1].add(q.origin)
+            self._trees_by_origin = {k: (ast, frozenset(origins)) for k, (ast, origins) in seen.items()}
+        return self._trees_by_origin
+
     def all_dashboards(self) -> list[DashboardSource]:
         """Dashboards read from files, then the project's own."""
         if not self._project_dashboards:
@@ -424,6 +440,28 @@ _GRAFANA_TOKEN = re.compile(
 )
 
 
+#: The whole expression as plain characters and string literals none of which holds
+#: a ``$`` (not even escaped): then no literal that :data:`_STRING_LITERAL` finds
+#: holds one. Stricter, never looser (an unterminated quote fails it), and one C
+#: call instead of a generator over the literals.
+_NO_VAR_IN_LITERALS = re.compile(r"""(?:[^"'`]++|"[^"\\$]*(?:\\[^$\n][^"\\$]*)*"|'[^'\\$]*(?:\\[^$\n][^'\\$]*)*'|`[^`$]*`)*+""")
+_LABEL_KEYWORDS = ("by", "without", "on", "ignoring", "group_left", "group_right")
+
+
+def _var_in_label_list(expr: str) -> bool:
+    """True wherever a :data:`_LABEL_LIST` match would hold a ``$`` (and maybe
+    elsewhere): the nearest parenthesis before some ``$`` opens, after one of the
+    keywords. A few ``find`` s: searching for the keywords at every position of
+    the text cost more than the rest of the fast path."""
+    at = expr.find("$")
+    while at >= 0:
+        opening = expr.rfind("(", 0, at)
+        if opening > expr.rfind(")", 0, at) and expr[:opening].rstrip().endswith(_LABEL_KEYWORDS):
+            return True
+        at = expr.find("$", at + 1)
+    return False
+
+
 #: Range brackets of Grafana's built-in interval variables, as panels write them.
 _RANGE_BUILTINS = ("[$__rate_interval]", "[$__interval]", "[$__range]", "[${__rate_interval}]", "[${__interval}]", "[${__range}]")
 
@@ -460,11 +498,7 @@ def grafana_expr(expr: str) -> str:
         fast = expr
         for token in _RANGE_BUILTINS:
             fast = fast.replace(token, "[5m]")
-        if (
-            "$" not in fast
-            and not any("$" in m.group() for m in _STRING_LITERAL.finditer(expr))
-            and not any("$" in m.group() for m in _LABEL_LIST.finditer(expr))
-        ):
+        if "$" not in fast and _NO_VAR_IN_LITERALS.fullmatch(expr) and not _var_in_label_list(expr):
             return fast
     return _GRAFANA_TOKEN.sub(_grafana_token, expr)
 

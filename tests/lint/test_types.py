@@ -124,7 +124,8 @@ def test_shape_matches_the_unanchored_matcher_pattern(text: str) -> None:
 
 
 _PIECES = ["[$__rate_interval]", "[$__range]", "[${__interval}]", '"', "'", "`", "\\", "$x", "by (", ")", "(",
-           "[[w]]", "rate(x", "{a=", "}", " offset ", "[5m:", "]", " ", "a", "on(", '"$v"', "[", ":"]
+           "[[w]]", "rate(x", "{a=", "}", " offset ", "[5m:", "]", " ", "a", "on(", '"$v"', "[", ":",
+           "\\[$__range]", "\n", "by ([$__range]", "sum by (le) "]
 
 
 @settings(max_examples=500, deadline=None)

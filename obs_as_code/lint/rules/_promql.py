@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
@@ -17,6 +18,54 @@ def parsed(ctx: LintContext, origins: tuple[str, ...] = ("alert", "record", "pan
     for q, ast in ctx.parsed_queries():
         if every or q.origin in origins:
             yield q, ast
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A finding of a check in one syntax tree, before it is tied to a query:
+    the message is ``head + query.what + tail`` and points at ``node``'s token."""
+
+    node: Any
+    head: str
+    tail: str
+    severity: Severity
+    hint: str | None = None
+    #: The tree the finding is in and a label it names, for checks that point at
+    #: the label inside the query's own text.
+    root: Any = None
+    label: str | None = None
+
+    def diagnostic(self, ctx: LintContext, q: Query, code: str) -> Diagnostic:
+        """This finding as ``q``'s diagnostic."""
+        return Diagnostic(ctx.locate(q, self.node), code, f"{self.head}{q.what}{self.tail}", self.severity, self.hint)
+
+
+def per_tree(
+    ctx: LintContext,
+    find: Callable[[Any], Sequence[Hit]],
+    origins: tuple[str, ...] = ("alert", "record", "panel"),
+) -> Iterator[tuple[Query, Hit]]:
+    """``(query, hit)`` for every hit ``find(tree)`` gives, in query order, with
+    ``find`` run once per distinct tree: queries that differ only in matcher
+    values share one tree (:meth:`LintContext.tree`), and a large project's
+    dashboards are mostly such variations (1,000 dashboards of 20 panels: 20,000
+    queries, a few hundred trees). ``find`` must depend on the tree alone."""
+    every = len(origins) == 3
+    wanted = frozenset(origins)
+    # Each tree judged once, in first-seen order; the queries are walked only when
+    # some tree has a finding (most checks of a clean project find none).
+    memo: dict[int, Sequence[Hit]] = {}
+    for key, (root, seen) in ctx.parsed_trees().items():
+        if every or seen & wanted:
+            found = find(root)
+            if found:
+                memo[key] = found
+    if not memo:
+        return
+    for q, root in ctx.parsed_queries():  # trees live in ctx for the whole lint: ids are stable
+        if every or q.origin in wanted:
+            for hit in memo.get(id(root), ()):
+                yield q, hit
 
 
 def with_parents(root: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import promql_parser as pp
 
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._promql import call_name, diag, parsed
+from obs_as_code.lint.rules._promql import Hit, call_name, per_tree
 from obs_as_code.lint.types import is_a, nodes, selector_matchers, selector_name
 
 CODE = "OAC205"
@@ -51,29 +52,38 @@ def _find_interval(ctx: LintContext, vs: Any) -> tuple[float, str] | None:
     return (default, "the global scrape interval") if default is not None else None
 
 
-def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    for q, root in parsed(ctx):
-        for node in nodes(root, *_KEYS):
-            name = call_name(node)
-            matrix = next((a for a in node.args if is_a(a, "MatrixSelector")), None)
-            if matrix is None:
-                continue
-            found = _interval(ctx, matrix.vector_selector)
-            if found is None:
-                continue
-            interval, why = found
-            window = matrix.range.total_seconds()
-            if window >= 4 * interval:
-                continue
-            severity = Severity.ERROR if window < 2 * interval else Severity.WARNING
-            effect = "it may hold fewer than two samples, and then the result is empty" if severity is Severity.ERROR else "one missed scrape leaves too few samples"
-            yield diag(
-                ctx.locate(q, matrix),
-                CODE,
-                f"{name}() window [{pp.display_duration(matrix.range)}] in {q.what} is shorter than 4x the {_fmt(interval)} scrape interval ({why}): {effect}",
+def find(ctx: LintContext, root: Any) -> list[Hit]:
+    """The findings in one tree (shared by the queries of its shape: ``job``
+    matchers naming a scrape job are part of the shape)."""
+    out: list[Hit] = []
+    for node in nodes(root, *_KEYS):
+        matrix = next((a for a in node.args if is_a(a, "MatrixSelector")), None)
+        if matrix is None:
+            continue
+        found = _interval(ctx, matrix.vector_selector)
+        if found is None:
+            continue
+        interval, why = found
+        window = matrix.range.total_seconds()
+        if window >= 4 * interval:
+            continue
+        severity = Severity.ERROR if window < 2 * interval else Severity.WARNING
+        effect = "it may hold fewer than two samples, and then the result is empty" if severity is Severity.ERROR else "one missed scrape leaves too few samples"
+        out.append(
+            Hit(
+                matrix,
+                f"{call_name(node)}() window [{pp.display_duration(matrix.range)}] in ",
+                f" is shorter than 4x the {_fmt(interval)} scrape interval ({why}): {effect}",
                 severity,
                 f"use at least [{_fmt(4 * interval)}]",
             )
+        )
+    return out
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for q, hit in per_tree(ctx, partial(find, ctx)):
+        yield hit.diagnostic(ctx, q, CODE)
 
 
 CHECK = Check(CODE, "range-window", "range windows cover at least four scrape intervals", run)

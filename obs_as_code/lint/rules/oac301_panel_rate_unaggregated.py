@@ -75,11 +75,16 @@ def findings(ctx: LintContext, expr: str, memo: dict[int, tuple[str, ...]] | Non
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     memo: dict[int, tuple[str, ...]] = {}
+    by_expr: dict[str, tuple[str, ...]] = {}  # the answer per query text, without preparing it again
     for board in rendered(ctx):
         for t in targets(board):
-            if t.language != "promql" or not t.expr:
+            expr = t.expr
+            if t.language != "promql" or not expr:
                 continue
-            for name in findings(ctx, t.expr, memo):
+            names = by_expr.get(expr)
+            if names is None:
+                names = by_expr[expr] = findings(ctx, expr, memo)
+            for name in names:
                 yield error(
                     _precise(ctx, t),
                     "OAC301",

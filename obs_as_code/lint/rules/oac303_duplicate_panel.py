@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from obs_as_code.dashboards.render import DataPath, RenderedDashboard, iter_panels
+from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._dashboards import panel_title, rendered
+from obs_as_code.lint.rules._dashboards import panel_title, panels, rendered
 
 
 def sections(board: RenderedDashboard) -> Iterator[tuple[str, list[tuple[DataPath, dict[str, Any]]]]]:
@@ -33,7 +33,7 @@ def sections(board: RenderedDashboard) -> Iterator[tuple[str, list[tuple[DataPat
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
         ids: dict[Any, DataPath] = {}
-        for path, panel in iter_panels(board.json.get("panels")):
+        for path, panel in panels(board):
             pid = panel.get("id")
             if pid in ids:
                 yield error(

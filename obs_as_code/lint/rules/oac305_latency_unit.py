@@ -42,11 +42,14 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         for t in targets(board):
             if t.language != "promql" or t.panel_path in flagged:
                 continue
+            expr = t.expr
+            if "_seconds" not in expr and "_milliseconds" not in expr:
+                continue  # neither pattern nor the latency-title test can match
             u = unit(t.panel)
             if u in TIME_UNITS:
                 continue
-            timed = returns_time(t.expr)
-            titled = bool(_LATENCY_TITLE.search(panel_title(t.panel))) and "_seconds" in t.expr
+            timed = returns_time(expr)
+            titled = bool(_LATENCY_TITLE.search(panel_title(t.panel))) and "_seconds" in expr
             if not (timed or titled) or (u in RATIO_UNITS and not timed):
                 continue
             flagged.add(t.panel_path)

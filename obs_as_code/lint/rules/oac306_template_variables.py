@@ -5,13 +5,20 @@ dropdown that changes nothing: a warning)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
-from obs_as_code.dashboards.render import DataPath, RenderedDashboard, iter_panels
+from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._dashboards import is_builtin, rendered, variable_names, variables
+from obs_as_code.lint.rules._dashboards import (
+    is_builtin,
+    panels,
+    rendered,
+    variable_names,
+    variables,
+)
 
 
 def strings(value: Any, path: DataPath) -> Iterator[tuple[DataPath, str]]:
@@ -26,10 +33,25 @@ def strings(value: Any, path: DataPath) -> Iterator[tuple[DataPath, str]]:
             yield from strings(v, (*path, i))
 
 
+#: A ``$`` that starts neither ``$__`` nor ``${__``.
+_NOT_BUILTIN = re.compile(r"\$(?!__|\{__)")
+
+
+def _only_builtins(text: str) -> bool:
+    """Whether every variable ``text`` references is one of Grafana's own
+    (``all(map(is_builtin, variable_names(text)))``). One search is enough when every
+    ``$`` starts ``$__`` or ``${__`` and there is no ``[[``: each reference then
+    names a ``__`` variable (a dashboard's ``$__rate_interval`` s are most of its
+    references); otherwise the names are listed."""
+    if "[[" not in text and not _NOT_BUILTIN.search(text):
+        return True
+    return all(map(is_builtin, variable_names(text)))
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
         defined = {str(v.get("name")): i for i, v in enumerate(variables(board)) if v.get("name")}
-        if not defined and '"repeat": ' not in board.text and all(map(is_builtin, variable_names(board.text))):
+        if not defined and '"repeat": ' not in board.text and _only_builtins(board.text):
             # No variable defined, none used, no repeat anywhere in the dashboard:
             # nothing to report (most dashboards of a large project).
             continue
@@ -58,7 +80,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                     if name in missing and name not in reported:
                         reported.add(name)
                         yield _undefined(board, path, name)
-        for path, panel in iter_panels(board.json.get("panels")):
+        for path, panel in panels(board):
             repeat = panel.get("repeat")
             if isinstance(repeat, str) and repeat:
                 used.add(repeat)

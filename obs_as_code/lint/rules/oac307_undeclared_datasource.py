@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from obs_as_code.dashboards.render import DataPath, RenderedDashboard, iter_panels
+from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._dashboards import rendered, variable_names, variables
+from obs_as_code.lint.rules._dashboards import panels, rendered, variable_names, variables
 from obs_as_code.model.datasource import Datasource
 
 BUILTIN_UIDS = frozenset({"grafana", "-- Grafana --", "-- Mixed --", "-- Dashboard --", "__expr__"})
@@ -22,7 +22,7 @@ BUILTIN_TYPES = frozenset({"datasource", "grafana", "__expr__"})
 def refs(board: RenderedDashboard) -> Iterator[tuple[DataPath, dict[str, Any]]]:
     """Every ``datasource`` reference of a dashboard: panels, their targets, template
     variables and annotations (the places Grafana reads one from)."""
-    for path, panel in iter_panels(board.json.get("panels")):
+    for path, panel in panels(board):
         if isinstance(panel.get("datasource"), dict):
             yield (*path, "datasource"), panel["datasource"]
         for k, t in enumerate(panel.get("targets") or []):
@@ -51,7 +51,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             if kind in BUILTIN_TYPES or uid in BUILTIN_UIDS:
                 continue
             if isinstance(uid, str) and uid:
-                names = variable_names(uid)
+                # Only a "$" or "[[" can start a variable reference (most uids have neither).
+                names = variable_names(uid) if "$" in uid or "[[" in uid else []
                 if names:
                     if names[0] in ds_vars:
                         continue
