@@ -8,7 +8,7 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import LintContext, Query
-from obs_as_code.lint.types import children, func_name, is_a
+from obs_as_code.lint.types import children, func_name, is_a, nodes
 from obs_as_code.source import SourceLocation
 
 
@@ -66,6 +66,14 @@ def per_tree(
         if every or q.origin in wanted:
             for hit in memo.get(id(root), ()):
                 yield q, hit
+
+
+def rate_calls(ctx: LintContext, root: Any) -> Iterator[tuple[Any, Any]]:
+    """Every ``rate()``, ``irate()`` and ``increase()`` call in ``root`` with the
+    inferred type of what it is applied to."""
+    for node in nodes(root, "Call:rate", "Call:irate", "Call:increase"):
+        if node.args:
+            yield node, ctx.type_of(node.args[0])
 
 
 def with_parents(root: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:

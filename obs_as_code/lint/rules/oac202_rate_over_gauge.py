@@ -8,8 +8,8 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._promql import Hit, call_name, metrics_text, per_tree
-from obs_as_code.lint.types import GAUGE, INCREASE, INFO, RATE, nodes
+from obs_as_code.lint.rules._promql import Hit, call_name, metrics_text, per_tree, rate_calls
+from obs_as_code.lint.types import GAUGE, INCREASE, INFO, RATE
 
 CODE = "OAC202"
 _WHAT = {GAUGE: "a gauge", RATE: "already a per-second rate", INCREASE: "already an increase", INFO: "an info metric"}
@@ -18,10 +18,7 @@ _WHAT = {GAUGE: "a gauge", RATE: "already a per-second rate", INCREASE: "already
 def find(ctx: LintContext, root: Any) -> list[Hit]:
     """The findings in one tree (shared by the queries of its shape)."""
     out: list[Hit] = []
-    for node in nodes(root, "Call:rate", "Call:irate", "Call:increase"):
-        if not node.args:
-            continue
-        t = ctx.type_of(node.args[0])
+    for node, t in rate_calls(ctx, root):
         if t.kind not in _WHAT or t.summed_counter:
             continue
         out.append(

@@ -8,8 +8,7 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._promql import Hit, call_name, metrics_text, per_tree
-from obs_as_code.lint.types import nodes
+from obs_as_code.lint.rules._promql import Hit, call_name, metrics_text, per_tree, rate_calls
 
 CODE = "OAC204"
 
@@ -17,10 +16,7 @@ CODE = "OAC204"
 def find(ctx: LintContext, root: Any) -> list[Hit]:
     """The findings in one tree (shared by the queries of its shape)."""
     out: list[Hit] = []
-    for node in nodes(root, "Call:rate", "Call:irate", "Call:increase"):
-        if not node.args:
-            continue
-        t = ctx.type_of(node.args[0])
+    for node, t in rate_calls(ctx, root):
         if not t.summed_counter:
             continue
         name = call_name(node)
