@@ -166,6 +166,16 @@ def compare(out_dir: Path, artifacts: Iterable[Artifact], *, known: tuple[Stamps
     return diff
 
 
+def _make_parent(root: str, rel: str, made: set[str]) -> None:
+    """Create the folder of ``root + rel`` unless ``made`` says it was (``root``
+    ends with a separator; plain strings: with thousands of files, building Path
+    objects was a third of writing them)."""
+    parent = rel.rpartition("/")[0]
+    if parent and parent not in made:
+        os.makedirs(root + parent, exist_ok=True)
+        made.add(parent)
+
+
 def write_atomic(out_dir: Path, artifacts: Iterable[Artifact], *, unchanged: Collection[str] = (), keep_old: Path | None = None) -> None:
     """Replace ``out_dir`` with exactly ``artifacts``.
 
@@ -181,16 +191,11 @@ def write_atomic(out_dir: Path, artifacts: Iterable[Artifact], *, unchanged: Col
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        # Plain strings, not Path objects: with thousands of files, building
-        # paths was a third of this function.
         new_root, old_root = f"{tmp}{os.sep}", f"{out_dir}{os.sep}"
         made: set[str] = set()
         for artifact in artifacts:
             rel = artifact.path
-            parent = rel.rpartition("/")[0]
-            if parent and parent not in made:
-                os.makedirs(new_root + parent, exist_ok=True)
-                made.add(parent)
+            _make_parent(new_root, rel, made)
             target = new_root + rel
             if rel in unchanged:
                 try:
@@ -239,10 +244,7 @@ def swap_in(out_dir: Path, artifacts: Iterable[Artifact], spare: Path, spare_dif
     root = f"{spare}{os.sep}"
     made: set[str] = set()
     for rel in [*spare_diff.added, *spare_diff.changed]:
-        parent = rel.rpartition("/")[0]
-        if parent and parent not in made:
-            os.makedirs(root + parent, exist_ok=True)
-            made.add(parent)
+        _make_parent(root, rel, made)
         target = root + rel
         part = f"{target}.oac-{os.getpid()}"
         with open(part, "wb") as fh:

@@ -444,19 +444,22 @@ STAMPS_PREFIX = "tree-stamps-"
 _STAMPS_FORMAT = 3
 
 
+def _tree_id(out_dir: Path) -> str:
+    """A short name for an output directory, for the files kept about it."""
+    return hashlib.sha256(str(out_dir).encode()).hexdigest()[:16]
+
+
 def stamps_path(root: Path, out_dir: Path, *, spare: bool = False) -> Path:
     """The file holding the stamps of ``out_dir``'s files (or of its spare tree,
     :func:`spare_path`): one per tree, because its own mtime is part of what it
     records."""
-    digest = hashlib.sha256(str(out_dir).encode()).hexdigest()[:16]
-    return root / CACHE_DIR / f"{STAMPS_PREFIX}{digest}{'.spare' if spare else ''}.pickle"
+    return root / CACHE_DIR / f"{STAMPS_PREFIX}{_tree_id(out_dir)}{'.spare' if spare else ''}.pickle"
 
 
 def spare_path(root: Path, out_dir: Path) -> Path | None:
     """Where the previous tree of ``out_dir`` is kept for the next incremental
     build to patch (``artifacts.swap_in``), or None when ``.oac-cache`` is on
     another file system than ``out_dir`` (a directory rename cannot move it)."""
-    digest = hashlib.sha256(str(out_dir).encode()).hexdigest()[:16]
     cache_dir = root / CACHE_DIR
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -464,7 +467,7 @@ def spare_path(root: Path, out_dir: Path) -> Path | None:
             return None
     except OSError:
         return None
-    return cache_dir / f"spare-{digest}"
+    return cache_dir / f"spare-{_tree_id(out_dir)}"
 
 
 @contextlib.contextmanager

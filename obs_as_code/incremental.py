@@ -172,7 +172,9 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
 }
 
 def _alert_labels(groups: Sequence[RuleGroup]) -> list[dict[str, Any]]:
-    return [{**g.labels, **r.labels, "alertname": r.name} for g in groups for r in g.rules if isinstance(r, AlertRule)]
+    from obs_as_code.lint.rules._crossref import static_labels  # what OAC504 matches against
+
+    return [static_labels(g, r) for g in groups for r in g.rules if isinstance(r, AlertRule)]
 
 
 #: Project-wide stages that read the rule groups only through what these
@@ -662,19 +664,15 @@ class _RecordedOnDemand(Mapping[str, list[tuple[RuleGroup, Any]]]):
     def __init__(self, sources: Mapping[str, Sequence[tuple[str, bool]]], groups_of: Callable[[str, bool], list[Any]]) -> None:
         self._sources = sources
         self._groups_of = groups_of
-        self._by_module: dict[tuple[str, bool], dict[str, list[tuple[RuleGroup, Any]]]] = {}
+        self._by_module: dict[tuple[str, bool], Mapping[str, list[tuple[RuleGroup, Any]]]] = {}
         self._found: dict[str, list[tuple[RuleGroup, Any]]] = {}
 
-    def _module(self, where: tuple[str, bool]) -> dict[str, list[tuple[RuleGroup, Any]]]:
-        from obs_as_code.model.rules import RecordingRule
+    def _module(self, where: tuple[str, bool]) -> Mapping[str, list[tuple[RuleGroup, Any]]]:
+        from obs_as_code.lint.engine import recording_rules
 
         found = self._by_module.get(where)
         if found is None:
-            found = self._by_module[where] = {}
-            for group in self._groups_of(*where):
-                for rule in group.rules:
-                    if isinstance(rule, RecordingRule):
-                        found.setdefault(rule.name, []).append((group, rule))
+            found = self._by_module[where] = recording_rules(self._groups_of(*where))
         return found
 
     def __getitem__(self, name: str) -> list[tuple[RuleGroup, Any]]:
@@ -1183,25 +1181,28 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
 
     bases: list[Any] = []
 
+    #: recorded name -> the modules recording it, in project order (loaded
+    #: definitions, then generated ones): (module path, generated?).
+    recorders: dict[str, list[tuple[str, bool]]] = {}
+    for ref in refs:
+        for name in modules[ref.path].recorded:
+            recorders.setdefault(name, []).append((ref.path, False))
+    for ref in refs:
+        if ref.path in generated:
+            for name in generated[ref.path].recorded:
+                recorders.setdefault(name, []).append((ref.path, True))
+
     def base() -> Any:
         if not bases:
             # The recording rules are read on demand (_RecordedOnDemand): the
             # context holds the other classes it reads.
             ctx = LintContext(project(BASE_INPUTS - {"RuleGroup"}))
-            sources: dict[str, list[tuple[str, bool]]] = {}
-            for ref in refs:
-                for name in modules[ref.path].recorded:
-                    sources.setdefault(name, []).append((ref.path, False))
-            for ref in refs:
-                if ref.path in generated:
-                    for name in generated[ref.path].recorded:
-                        sources.setdefault(name, []).append((ref.path, True))
 
             def groups_of(path: str, made: bool) -> list[Any]:
                 found = generated_of(path, RULE_GROUPS) if made else definitions_of(path)
                 return [d for d in found if isinstance(d, RuleGroup)]
 
-            ctx._recorded = _RecordedOnDemand(sources, groups_of)
+            ctx._recorded = _RecordedOnDemand(recorders, groups_of)
             # Computed once here, shared by every module's scoped context.
             ctx.known_jobs()
             ctx.scrape_interval(None)
@@ -1370,10 +1371,8 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     # Checks run per module, against the names recorded elsewhere (RECORDED_CHECKS)
     # or the shared classes only (SHARED_CHECKS).
     if recorded_checks:
-        everything = {name for r in refs for name in modules[r.path].recorded}
-        everything.update(name for made_gen in generated.values() for name in made_gen.recorded)
-        everything_hash = cache_mod.sha256("\n".join(sorted(everything)).encode())
-        elsewhere = frozenset(everything)
+        elsewhere = frozenset(recorders)
+        everything_hash = cache_mod.sha256("\n".join(sorted(elsewhere)).encode())
         for check in recorded_checks:
             code = check.code
             wanted = STAGE_INPUTS.get(code)  # None: every module with definitions

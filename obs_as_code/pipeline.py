@@ -238,9 +238,9 @@ def build(
         written: dict[str, Any] | None = None  # the new tree's stats, when known
         if compiled.ok and not check and not diff.clean:
             spare = cache.spare_path(root, out_dir) if incremental else None
-            changed = {*diff.added, *diff.changed}
+            unchanged = {a.path for a in compiled.artifacts} - {*diff.added, *diff.changed}
             if spare is None:
-                write_atomic(out_dir, compiled.artifacts, unchanged={a.path for a in compiled.artifacts} - changed)
+                write_atomic(out_dir, compiled.artifacts, unchanged=unchanged)
             else:
                 with cache.locked(spare):  # one build at a time patches the spare
                     if spare.is_dir():
@@ -248,7 +248,6 @@ def build(
                         spare_diff = compare(spare, compiled.artifacts, known=cache.read_stamps(root, out_dir, spare=True))
                         written = swap_in(out_dir, compiled.artifacts, spare, spare_diff)
                     else:
-                        unchanged = {a.path for a in compiled.artifacts} - changed
                         write_atomic(out_dir, compiled.artifacts, unchanged=unchanged, keep_old=spare)
                     cache.retire_stamps(root, out_dir)
             wrote = True

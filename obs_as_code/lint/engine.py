@@ -111,6 +111,16 @@ class DashboardSource:
     locate: Callable[[tuple[str | int, ...]], Site | None] | None = None
 
 
+def recording_rules(groups: Iterable[RuleGroup]) -> dict[str, list[tuple[RuleGroup, RecordingRule]]]:
+    """The recording rules of ``groups`` by the name they record, in order."""
+    out: dict[str, list[tuple[RuleGroup, RecordingRule]]] = {}
+    for group in groups:
+        for rule in group.rules:
+            if isinstance(rule, RecordingRule):
+                out.setdefault(rule.name, []).append((group, rule))
+    return out
+
+
 @dataclass
 class LintContext:
     """What checks see: the project, an optional metrics catalog, parsed PromQL,
@@ -226,13 +236,8 @@ class LintContext:
     def recorded(self) -> Mapping[str, list[tuple[RuleGroup, RecordingRule]]]:
         """Recording rules by the name they record (in project order)."""
         if self._recorded is None:
-            out: dict[str, list[tuple[RuleGroup, RecordingRule]]] = {}
             # The whole project's, whatever the scope: types come from every rule.
-            for group in self.project.all(RuleGroup):
-                for rule in group.rules:
-                    if isinstance(rule, RecordingRule):
-                        out.setdefault(rule.name, []).append((group, rule))
-            self._recorded = out
+            self._recorded = recording_rules(self.project.all(RuleGroup))
         return self._recorded
 
     def known_metric(self, name: str) -> bool:

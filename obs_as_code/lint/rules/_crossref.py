@@ -53,14 +53,14 @@ class StaticAlert:
     labels: Mapping[str, str]
 
 
+def static_labels(group: RuleGroup, rule: AlertRule) -> dict[str, str]:
+    """The labels an alert is certain to carry: its group's, its own, ``alertname``."""
+    return {**group.labels, **rule.labels, "alertname": rule.name}
+
+
 def static_alerts(ctx: LintContext) -> list[StaticAlert]:
     """Every alert with its group labels, rule labels and ``alertname``."""
-    out = []
-    for group, rule in ctx.rules():
-        if isinstance(rule, AlertRule):
-            labels = {**group.labels, **rule.labels, "alertname": rule.name}
-            out.append(StaticAlert(group, rule, labels))
-    return out
+    return [StaticAlert(group, rule, static_labels(group, rule)) for group, rule in ctx.rules() if isinstance(rule, AlertRule)]
 
 
 def parse_matchers(items: Any) -> list[Matcher] | None:
