@@ -574,14 +574,14 @@ def parse_tree(expr: str) -> tuple[Any, str | None]:
     return (Node(ast), None) if ast is not None else (None, problem)
 
 
-@cache
 def all_checks() -> tuple[Check, ...]:
     """Every registered check, sorted by code."""
     return tuple(check for _module, check in _registered())
 
 
-def _registered() -> list[tuple[str, Check]]:
-    """``(module name, check)`` of every registered check, sorted by code."""
+@cache
+def _registered() -> tuple[tuple[str, Check], ...]:
+    """``(module name, check)`` of every registered check, sorted by code (found once)."""
     import obs_as_code.lint.rules as package
 
     found: list[tuple[str, Check]] = []
@@ -590,7 +590,7 @@ def _registered() -> list[tuple[str, Check]]:
         check = getattr(importlib.import_module(name), "CHECK", None)
         if isinstance(check, Check):
             found.append((name, check))
-    return sorted(found, key=lambda pair: pair[1].code)
+    return tuple(sorted(found, key=lambda pair: pair[1].code))
 
 
 #: A check described without its module: (code, name, summary, severity, lint_only, module).
