@@ -9,6 +9,12 @@ and returns the seconds and the ratios against the plain-SDK baseline:
 - ``grafanalib``: the same dashboards as grafanalib objects, its encoder, our serializer;
 - ``oac_render``: the same dashboards through ``obs_as_code.dashboards.kit`` and
   ``render_dashboard`` (layout, normalization, source map), then our serializer;
+- ``sdk_project``: the baseline as a project: the same plain-SDK dashboards
+  declared in ``n`` modules, imported, encoded as the baseline encodes them and
+  written as files by our atomic writer. It does nothing obs-as-code adds (no
+  checks, layout, normalization or source positions), so ``oac_build`` /
+  ``sdk_project`` is what our own stages cost over the work any build from
+  modules to files does, and ``sdk_project`` / ``sdk`` is that work's own share;
 - ``oac_build``: ``oac build`` end to end on a generated project of ``n`` modules
   (discover, import, all lint checks, render, serialize, atomic write), once,
   its modules byte-compiled beforehand as after any earlier build;
@@ -91,30 +97,11 @@ def distinct_queries(n: int, panels: int) -> int:
 
 
 def _sdk(n: int, panels: int) -> list[str]:
-    from grafana_foundation_sdk.builders import dashboard as sdk
-    from grafana_foundation_sdk.builders import prometheus, timeseries
     from grafana_foundation_sdk.cog.encoder import JSONEncoder
-    from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
     from obs_as_code.serialize import dump_json
 
-    out = []
-    ds = DataSourceRef(type_val="prometheus", uid="prometheus")
-    for d in range(n):
-        board = sdk.Dashboard(f"Bench {d}").uid(f"bench-{d}").tags(["bench"]).time("now-6h", "now")
-        for i in range(panels):
-            expr, legend, unit = panel_query(d, i)
-            board.with_panel(
-                timeseries.Panel()
-                .title(f"Panel {i}")
-                .unit(unit)
-                .span(8)
-                .height(8)
-                .datasource(ds)
-                .with_target(prometheus.Dataquery().expr(expr).legend_format(legend).datasource(ds))
-            )
-        out.append(dump_json(json.loads(json.dumps(board.build(), cls=JSONEncoder))))
-    return out
+    return [dump_json(json.loads(json.dumps(_sdk_board(d, panels).build(), cls=JSONEncoder))) for d in range(n)]
 
 
 def _grafanalib(n: int, panels: int) -> list[str]:
@@ -189,6 +176,88 @@ board = _kit_board
 '''
 
 
+_SDK_MODULE = """from dashboards.plain._make import board
+
+dashboard = board({d}, {panels})
+"""
+_SDK_MAKER = '''"""Shared builder of the plain-SDK benchmark dashboards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+{panel_query}
+
+{sdk_board}
+
+board = _sdk_board
+'''
+
+
+def _sdk_board(d: int, panels: int) -> Any:
+    """Dashboard ``d`` as the baseline builds it (plain foundation-sdk builders)."""
+    from grafana_foundation_sdk.builders import dashboard as sdk
+    from grafana_foundation_sdk.builders import prometheus, timeseries
+    from grafana_foundation_sdk.models.dashboard import DataSourceRef
+
+    ds = DataSourceRef(type_val="prometheus", uid="prometheus")
+    board = sdk.Dashboard(f"Bench {d}").uid(f"bench-{d}").tags(["bench"]).time("now-6h", "now")
+    for i in range(panels):
+        expr, legend, unit = panel_query(d, i)
+        board.with_panel(
+            timeseries.Panel()
+            .title(f"Panel {i}")
+            .unit(unit)
+            .span(8)
+            .height(8)
+            .datasource(ds)
+            .with_target(prometheus.Dataquery().expr(expr).legend_format(legend).datasource(ds))
+        )
+    return board
+
+
+def _write_sdk_project(root: Path, n: int, panels: int) -> None:
+    (root / "dashboards" / "plain").mkdir(parents=True)
+    (root / "dashboards" / "__init__.py").write_text("")
+    (root / "dashboards" / "plain" / "__init__.py").write_text("")
+    maker = _SDK_MAKER.format(panel_query=inspect.getsource(panel_query), sdk_board=inspect.getsource(_sdk_board))
+    (root / "dashboards" / "plain" / "_make.py").write_text(maker)
+    for d in range(n):
+        (root / "dashboards" / "plain" / f"s{d:04d}.py").write_text(_SDK_MODULE.format(d=d, panels=panels))
+
+
+def _sdk_project(root: Path, n: int) -> int:
+    """Import the plain-SDK project's modules, encode their dashboards as the
+    baseline does and write them under ``root/build`` atomically; the files written."""
+    import importlib
+
+    from grafana_foundation_sdk.cog.encoder import JSONEncoder
+
+    from obs_as_code.artifacts import Artifact, write_atomic
+
+    def ours(name: str) -> bool:
+        return name == "dashboards" or name.startswith("dashboards.")
+
+    # Another ``dashboards`` package imported before (the repository's) would
+    # shadow the project's: set aside for the run, put back after.
+    saved = {name: sys.modules.pop(name) for name in [m for m in sys.modules if ours(m)]}
+    sys.path.insert(0, str(root))
+    try:
+        artifacts = []
+        for d in range(n):
+            board = importlib.import_module(f"dashboards.plain.s{d:04d}").dashboard
+            data = json.loads(json.dumps(board.build(), cls=JSONEncoder))
+            artifacts.append(Artifact(f"grafana/dashboards/bench/bench-{d}.json", data, "json"))
+        write_atomic(root / "build", artifacts)
+    finally:
+        sys.path.remove(str(root))
+        for name in [m for m in sys.modules if ours(m)]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+    return len(artifacts)
+
+
 def _write_project(root: Path, n: int, panels: int) -> None:
     (root / "dashboards" / "bench").mkdir(parents=True)
     (root / "datasources").mkdir()
@@ -220,6 +289,22 @@ def run(n: int = 1000, panels: int = 20, repeat: int = 3) -> dict[str, Any]:
     sdk_s, sdk_out = _timed(lambda: _sdk(n, panels), repeat)
     gl_s, _ = _timed(lambda: _grafanalib(n, panels), repeat)
     render_s, render_out = _timed(lambda: _oac_render(n, panels), repeat)
+    with tempfile.TemporaryDirectory(prefix="oac-bench-") as tmp:
+        # Timed as the build is: once, cold, bytecode compiled beforehand, with
+        # the collector off and one collection of what it made afterwards.
+        root = Path(tmp)
+        _write_sdk_project(root, n, panels)
+        compileall.compile_dir(root, quiet=1)
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            project_s, files = _timed(lambda: _sdk_project(root, n))
+            project_s += _timed(lambda: gc.collect(1))[0]
+        finally:
+            if was_enabled:
+                gc.enable()
+        if files != n:
+            raise RuntimeError(f"the plain-SDK project wrote {files} files, not {n}")
     with tempfile.TemporaryDirectory(prefix="oac-bench-") as tmp:
         root = Path(tmp)
         _write_project(root, n, panels)
@@ -254,6 +339,7 @@ def run(n: int = 1000, panels: int = 20, repeat: int = 3) -> dict[str, Any]:
         "sdk_s": round(sdk_s, 4),
         "grafanalib_s": round(gl_s, 4),
         "oac_render_s": round(render_s, 4),
+        "sdk_project_s": round(project_s, 4),
         "oac_build_s": round(build_s, 4),
         "oac_build_cli_s": round(cli_s, 4),
         "oac_build_collect_s": round(collect_s, 4),
@@ -261,6 +347,8 @@ def run(n: int = 1000, panels: int = 20, repeat: int = 3) -> dict[str, Any]:
         "ratio_oac_build": round(build_s / sdk_s, 2),
         "ratio_oac_build_cli": round(cli_s / sdk_s, 2),
         "ratio_grafanalib": round(gl_s / sdk_s, 2),
+        "ratio_sdk_project": round(project_s / sdk_s, 2),
+        "ratio_oac_build_to_sdk_project": round(build_s / project_s, 2),
         "bytes_sdk": sum(map(len, sdk_out)),
         "bytes_oac": sum(map(len, render_out)),
         "distinct_queries": distinct_queries(n, panels),

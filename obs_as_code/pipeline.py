@@ -9,6 +9,7 @@ stays fast and adding a kind of definition is one line.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,7 +91,11 @@ def lint(project: Project, *, select: Iterable[str] | None = None, ignore: Itera
     """Run the checks (see :mod:`obs_as_code.lint.engine`)."""
     from obs_as_code.lint.engine import LintContext, run_checks, select_checks
 
-    return run_checks(LintContext(project, catalog=catalog), select_checks(select, ignore))
+    ctx = LintContext(project, catalog=catalog)
+    try:
+        return run_checks(ctx, select_checks(select, ignore))
+    finally:
+        ctx.release()
 
 
 def render(project: Project, *, tolerant: bool = False) -> tuple[list[Artifact], list[Diagnostic]]:
@@ -152,6 +157,7 @@ def _compile_project(root: Path, *, lint_checks: bool, jobs: int) -> Compiled:
                 diagnostics += lint(project)
             artifacts, found = render(project, tolerant=has_errors(diagnostics))
         diagnostics += found
+        _forget_rendered(project)
     finally:
         project_root.reset(token)
     if jobs > 1:
@@ -159,6 +165,13 @@ def _compile_project(root: Path, *, lint_checks: bool, jobs: int) -> Compiled:
 
         serialize_all(artifacts, jobs)
     return Compiled(project, with_manifest(artifacts), ordered(diagnostics))
+
+
+def _forget_rendered(project: Project) -> None:
+    # Only when the dashboards module was used: importing it costs a rules-only build.
+    module = sys.modules.get("obs_as_code.dashboards.project")
+    if module is not None:
+        module.forget_rendered(project)
 
 
 def _lint_beside_render(project: Project, diagnostics: list[Diagnostic]) -> tuple[list[Artifact], list[Diagnostic]]:

@@ -92,3 +92,15 @@ def render_project(project: Project) -> ProjectDashboards:
     result.dashboards = [r for r in result.dashboards if by_uid[r.uid] is r]
     setattr(project, _CACHE_ATTR, (key, result))
     return result
+
+
+def forget_rendered(project: Project) -> None:
+    """Drop the rendering :func:`render_project` cached on ``project``, once the
+    stages that share it have run: the artifacts keep the dashboards' JSON, and the
+    rest (the checks' views of each dashboard) need not outlive the build. The
+    views refer back to their dashboard: cleared here, reference counting frees
+    them, instead of the cyclic collector walking them all later."""
+    cached = vars(project).pop(_CACHE_ATTR, None)
+    if isinstance(cached, tuple):
+        for r in cached[1].by_definition.values():
+            r.derived.clear()

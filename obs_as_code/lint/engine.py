@@ -12,7 +12,7 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -155,6 +155,18 @@ class LintContext:
     _definitions: list[Definition] | None = None
     #: Problems found while reading external files (reported by OAC219).
     file_diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def release(self) -> None:
+        """Drop everything the checks computed and cached (trees, queries, sites,
+        dashboards): once the checks have run. Those objects refer back to this
+        context (queries hold its bound methods), so without this they wait for
+        the cyclic collector, which then walks every one of them; dropped here,
+        reference counting frees them at once. Not to be used afterwards."""
+        keep = {"project", "catalog", "scope", "scrape_interval_default", "file_diagnostics"}
+        fresh = type(self)(self.project)
+        for f in fields(self):
+            if f.name not in keep:
+                setattr(self, f.name, getattr(fresh, f.name))
 
     def parse(self, expr: str) -> tuple[Any, str | None]:
         """``(ast, None)`` or ``(None, error message)``: promql-parser's own AST of

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from dash_support import REPO
 
@@ -15,7 +16,7 @@ import bench_dashboards
 def test_bench_runs_every_variant_on_a_tiny_input() -> None:
     result = bench_dashboards.run(n=3, panels=4, repeat=1)
     assert result["dashboards"] == 3 and result["panels"] == 4
-    for key in ("sdk_s", "grafanalib_s", "oac_render_s", "oac_build_s"):
+    for key in ("sdk_s", "grafanalib_s", "oac_render_s", "oac_build_s", "sdk_project_s"):
         assert result[key] > 0
     # Same dashboards both ways: the outputs are of comparable size.
     assert 0.8 < result["bytes_oac"] / result["bytes_sdk"] < 1.25
@@ -39,3 +40,18 @@ def test_every_variant_builds_the_same_varied_queries() -> None:
     assert len(set(flat)) == len(flat) == bench_dashboards.distinct_queries(4, 10)
     assert any(e.startswith("histogram_quantile(") for e in flat)
     assert len({e.split("(")[0] for e in flat}) >= 3  # several aggregations and functions
+
+
+def test_the_plain_sdk_project_writes_the_baseline_dashboards(tmp_path: Path) -> None:
+    # The floor variant does the baseline's work plus importing modules and
+    # writing files: its files hold exactly what the baseline serializes.
+    import dashboards  # the repository's own package, imported before: not shadowing the project's
+
+    bench_dashboards._write_sdk_project(tmp_path, 3, 4)
+    assert bench_dashboards._sdk_project(tmp_path, 3) == 3
+    written = sorted((tmp_path / "build" / "grafana" / "dashboards" / "bench").iterdir())
+    assert [p.name for p in written] == [f"bench-{d}.json" for d in range(3)]
+    assert [p.read_text() for p in written] == bench_dashboards._sdk(3, 4)
+    # Its modules are forgotten, so that another run imports them afresh.
+    assert not [m for m in sys.modules if m.startswith("dashboards.plain")]
+    assert sys.modules["dashboards"] is dashboards
