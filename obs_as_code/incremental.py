@@ -50,7 +50,7 @@ import pickle
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -657,8 +657,8 @@ class _RecordedOnDemand(Mapping[str, list[tuple[RuleGroup, Any]]]):
     module's queries use, transitively: a few modules, not all of them).
 
     ``sources`` maps each recorded name to the modules recording it in project
-    order (loaded definitions, then generated ones, as :func:`_compile`'s
-    ``project`` orders them); ``groups_of`` gives a module's rule groups.
+    order (loaded definitions, then generated ones, as :meth:`_Compile.project`
+    orders them); ``groups_of`` gives a module's rule groups.
     """
 
     def __init__(self, sources: Mapping[str, Sequence[tuple[str, bool]]], groups_of: Callable[[str, bool], list[Any]]) -> None:
@@ -960,131 +960,108 @@ def compile_incremental(root: Path, memory: Memory | None = None, jobs: int = 1)
 
 
 def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCache, bool]:
-    from obs_as_code import pipeline
-    from obs_as_code.lint.engine import LintContext, deferred_checks, describe_checks, run_checks
+    return _Compile(root, memory, jobs).run()
 
-    if memory is not None and memory.fingerprint is None:
-        memory.fingerprint = fingerprint()  # the running process's code cannot change
-    fp = memory.fingerprint if memory is not None and memory.fingerprint else fingerprint()
-    if memory is not None and memory.cache is not None and memory.cache.fingerprint == fp:
-        old = memory.cache
-    else:
-        old = cache_mod.read(root, fp)
-    unknown = [g for g in pipeline.GENERATORS if g not in GENERATOR_INPUTS]
-    if unknown or len(pipeline.GENERATORS) > 1:
-        # A generator may read the whole project, or another generator's output.
-        raise _Fallback(f"generators {', '.join(pipeline.GENERATORS)} are not all module-local (GENERATOR_INPUTS), or more than one")
-    reuse_live = memory is not None and not pipeline.GENERATORS
-    live: dict[str, tuple[str, list[Definition]]] = {}
-    refs = discover(root)
-    sources = _Sources(root, refs, old.stats)
-    old_imports = {r.name: old.modules[r.path].imports for r in refs if r.path in old.modules}
-    stamp: list[str] = []
 
-    def tree_stamp() -> str:
-        if not stamp:
-            stamp.append(_tree_stamp(root))
-        return stamp[0]
+class _Compile:
+    """One incremental compile, stage by stage as a clean build runs them: load the
+    changed modules, generate, module-local checks and renderers, dashboards per
+    module, project-wide checks, checks per module, renderers. Each stage reuses
+    the old cache's entry when its key (what it reads) is unchanged; the state the
+    stages share is this object's."""
 
-    dirty: list[ModuleRef] = []
-    for ref in refs:
-        entry = old.modules.get(ref.path)
-        if entry is None or entry.definitions is None or entry.key != _key(fp, ref, sources, old_imports):
-            dirty.append(ref)
-    _drop_stale_bytecode(root, dirty, sources, old.modules)
-    loaded, fresh = _load_dirty(root, dirty, sources) if dirty else ({}, {})
-    last_run.loaded = [r.path for r in dirty]
-    touched = bool(dirty)
+    def __init__(self, root: Path, memory: Memory | None, jobs: int) -> None:
+        from obs_as_code import pipeline
+        from obs_as_code.lint.engine import deferred_checks, describe_checks
 
-    imports = {**old_imports, **{r.name: fresh[r.path].imports for r in dirty}}
-    # Described once per fingerprint; a check's module is imported when it runs.
-    described = old.checks or describe_checks()
-    all_checks = deferred_checks(described)
-    module_checks = [c for c in all_checks if c.code in MODULE_CHECKS]
-    scoped_checks = [c for c in all_checks if c.code in SCOPED_CHECKS]
-    per_module = {**RECORDED_CHECKS, **SHARED_CHECKS}
-    recorded_checks = [c for c in all_checks if c.code in per_module]
-    project_checks = [c for c in all_checks if c.code not in MODULE_CHECKS and c.code not in SCOPED_CHECKS and c.code not in per_module]
-    modules: dict[str, ModuleEntry] = {}
-    #: module path -> its full definitions, or a function unpickling them on demand.
-    full: dict[str, list[Definition] | Callable[[], list[Definition]]] = {}
-    diagnostics: list[Diagnostic] = []
-    for ref in refs:
-        if ref.path in fresh:
-            entry = dataclasses.replace(fresh[ref.path], key=_key(fp, ref, sources, imports))
-            full[ref.path] = loaded[ref.path]
+        self.root, self.memory, self.jobs = root, memory, jobs
+        if memory is not None and memory.fingerprint is None:
+            memory.fingerprint = fingerprint()  # the running process's code cannot change
+        fp = self.fp = memory.fingerprint if memory is not None and memory.fingerprint else fingerprint()
+        if memory is not None and memory.cache is not None and memory.cache.fingerprint == fp:
+            self.old = memory.cache
         else:
-            entry = old.modules[ref.path]
-            assert entry.definitions is not None
-            kept = memory.live.get(ref.path) if memory is not None and reuse_live else None
-            if kept is not None and kept[0] == entry.definitions_hash:
-                full[ref.path] = list(kept[1])
-            else:
-                full[ref.path] = functools.partial(pickle.loads, entry.definitions)
-        modules[ref.path] = entry
-        diagnostics.extend(entry.diagnostics)
+            self.old = cache_mod.read(root, fp)
+        unknown = [g for g in pipeline.GENERATORS if g not in GENERATOR_INPUTS]
+        if unknown or len(pipeline.GENERATORS) > 1:
+            # A generator may read the whole project, or another generator's output.
+            raise _Fallback(f"generators {', '.join(pipeline.GENERATORS)} are not all module-local (GENERATOR_INPUTS), or more than one")
+        self.reuse_live = memory is not None and not pipeline.GENERATORS
+        self.live: dict[str, tuple[str, list[Definition]]] = {}
+        self.refs = discover(root)
+        self.sources = _Sources(root, self.refs, self.old.stats)
+        self._stamp: str | None = None
+        #: Whether anything was computed afresh (the cache then needs writing).
+        self.touched = False
+        # Described once per fingerprint; a check's module is imported when it runs.
+        self.described = self.old.checks or describe_checks()
+        all_checks = deferred_checks(self.described)
+        self.module_checks = [c for c in all_checks if c.code in MODULE_CHECKS]
+        self.scoped_checks = [c for c in all_checks if c.code in SCOPED_CHECKS]
+        self.per_module = {**RECORDED_CHECKS, **SHARED_CHECKS}
+        self.recorded_checks = [c for c in all_checks if c.code in self.per_module]
+        self.project_checks = [
+            c for c in all_checks if c.code not in MODULE_CHECKS and c.code not in SCOPED_CHECKS and c.code not in self.per_module
+        ]
+        self.modules: dict[str, ModuleEntry] = {}
+        #: module path -> its full definitions, or a function unpickling them on demand.
+        self.full: dict[str, list[Definition] | Callable[[], list[Definition]]] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self.generated: dict[str, GeneratedEntry] = {}
+        #: module path -> its generated definitions, None where not unpickled yet.
+        self.gen_defs: dict[str, list[Definition | None]] = {}
+        self.materialized: dict[frozenset[str] | None, Project] = {}
+        self.context: str | None = None
+        #: recorded name -> (detail hash, identifiers) of each rule recording it, in project order.
+        self.recording: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        #: recorded name -> (digest of its first rule, recorded names that rule reads); per build.
+        self.per_name: dict[str, tuple[str, frozenset[str]]] = {}
+        #: recorded name -> a digest of its rules and, recursively, of the rules
+        #: recording what they read (a Merkle hash: each name's closure once per build).
+        self.digests: dict[str, str] = {}
+        #: recorded name -> the modules recording it, in project order (loaded
+        #: definitions, then generated ones): (module path, generated?).
+        self.recorders: dict[str, list[tuple[str, bool]]] = {}
+        self._base: Any = None
+        self.local: dict[str, LocalEntry] = {}
+        self.local_artifacts: dict[str, list[CachedArtifact]] = {t: [] for t in LOCAL_RENDERERS}
+        self.render_diagnostics: list[Diagnostic] = []
+        self.stages: dict[str, StageEntry] = {}
+        # Dashboards per module (DASHBOARD_CHECKS): module -> (check findings, rendered files).
+        self.by_dashboard_module: dict[str, tuple[StageEntry, StageEntry]] = {}
+        self.partitioned = DASHBOARD_RENDERER in pipeline.RENDERERS
+        self.ds_key = ""
 
-    def definitions_of(path: str) -> list[Definition]:
-        found = full[path]
+    def run(self) -> tuple[Any, BuildCache, bool]:
+        """The compiled project, the new cache and whether it differs from the old."""
+        self.load()
+        self.generate()
+        self.check_modules()
+        self.check_dashboards()
+        self.check_project()
+        self.check_per_module()
+        return self.finish(self.render())
+
+    # --- shared lookups ---------------------------------------------------------
+    def tree_stamp(self) -> str:
+        if self._stamp is None:
+            self._stamp = _tree_stamp(self.root)
+        return self._stamp
+
+    def definitions_of(self, path: str) -> list[Definition]:
+        found = self.full[path]
         if not isinstance(found, list):
-            found = full[path] = found()
-        if reuse_live and modules[path].definitions_hash:
-            live[path] = (modules[path].definitions_hash, list(found))
+            found = self.full[path] = found()
+        if self.reuse_live and self.modules[path].definitions_hash:
+            self.live[path] = (self.modules[path].definitions_hash, list(found))
         return found
 
-    # Generators, per module holding what they read (module order, like the clean
-    # generator walking project.all(...)).
-    generated: dict[str, GeneratedEntry] = {}
-    #: module path -> its generated definitions, None where not unpickled yet.
-    gen_defs: dict[str, list[Definition | None]] = {}
-    for target in pipeline.GENERATORS:
-        reads = GENERATOR_INPUTS[target]
-        for ref in refs:
-            entry = modules[ref.path]
-            if not reads.intersection(entry.kinds):
-                continue
-            extra = f"|{tree_stamp()}" if target in FILE_STAGES else ""
-            gkey = cache_mod.sha256(f"{fp}|{target}|{ref.path}|{entry.key}{extra}".encode())
-            hit_gen = old.generated.get(ref.path)
-            if hit_gen is not None and hit_gen.key == gkey:
-                generated[ref.path] = hit_gen
-                gen_defs[ref.path] = [None] * len(hit_gen.parts)
-                continue
-            touched = True
-            last_run.ran.append(f"{target}@{ref.path}")
-            own = definitions_of(ref.path)
-            sub = Project(root=root, modules=[ref], definitions=list(own))
-            found = list(_resolve(target)(sub))
-            added = sub.definitions[len(own):]
-            # One pickle per definition: a stage reading rule groups need not
-            # unpickle the generated dashboards.
-            parts: list[tuple[tuple[str, ...], bytes]] = []
-            for definition in added:
-                blob = cache_mod.pickle_definitions([definition])
-                if blob is None:
-                    raise _Fallback(f"{target} made definitions for {ref.path} that cannot be cached")
-                parts.append((_kinds_of_type(type(definition)), blob))
-            generated[ref.path] = GeneratedEntry(
-                gkey,
-                tuple(parts),
-                cache_mod.sha256(b"".join(blob for _k, blob in parts)),
-                kinds_of(added),
-                context_hash(added),
-                tuple(found),
-                recorded_names(added),
-                recording_summary(added),
-                rule_summaries(added),
-            )
-            gen_defs[ref.path] = list(added)
-    for made_gen in generated.values():
-        diagnostics.extend(made_gen.diagnostics)
-
-    def generated_of(path: str, reads: frozenset[str] | None = None) -> list[Definition]:
+    def generated_of(self, path: str, reads: frozenset[str] | None = None) -> list[Definition]:
         """The definitions generated for module ``path`` (of the classes ``reads`` only)."""
-        found = gen_defs.get(path)
+        found = self.gen_defs.get(path)
         if found is None:
             return []
-        parts = generated[path].parts
+        parts = self.generated[path].parts
         out: list[Definition] = []
         for i, (kinds, blob) in enumerate(parts):
             if reads is not None and not reads.intersection(kinds):
@@ -1095,191 +1072,46 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
             out.append(definition)
         return out
 
-    materialized: dict[frozenset[str] | None, Project] = {}
-
-    def project(reads: frozenset[str] | None = None) -> Project:
+    def project(self, reads: frozenset[str] | None = None) -> Project:
         """The project as a clean build sees it, unpickled on first use; with
         ``reads``, only its definitions of those classes (what a stage declared in
         :data:`STAGE_INPUTS` may read): other modules stay pickled."""
-        hit = materialized.get(reads)
+        hit = self.materialized.get(reads)
         if hit is None:
+            refs = self.refs
             if reads is None:
-                defs = [d for ref in refs for d in definitions_of(ref.path)]
+                defs = [d for ref in refs for d in self.definitions_of(ref.path)]
             else:
                 defs = [
                     d
                     for ref in refs
-                    if reads.intersection(modules[ref.path].kinds)
-                    for d in definitions_of(ref.path)
+                    if reads.intersection(self.modules[ref.path].kinds)
+                    for d in self.definitions_of(ref.path)
                     if reads.intersection(_kinds_of_type(type(d)))
                 ]
-            defs += [d for ref in refs if ref.path in generated for d in generated_of(ref.path, reads)]
-            hit = materialized[reads] = Project(root=root, modules=list(refs), definitions=defs)
+            defs += [d for ref in refs if ref.path in self.generated for d in self.generated_of(ref.path, reads)]
+            hit = self.materialized[reads] = Project(root=self.root, modules=list(refs), definitions=defs)
         return hit
 
-    # Module-local stages, cached by a hash of each module's definitions and, for
-    # scoped checks, of what they read of the whole project.
-    contexts = [modules[r.path].context for r in refs] + [generated[r.path].context for r in refs if r.path in generated]
-    summaries = [modules[r.path].recording for r in refs] + [generated[r.path].recording for r in refs if r.path in generated]
-    context: str | None = None
-    #: recorded name -> (detail hash, identifiers) of each rule recording it, in project order.
-    recording: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-    if scoped_checks and all(c is not None for c in contexts) and all(r is not None for r in summaries):
-        for summary in summaries:
-            for name, detail, used in summary or ():
-                recording.setdefault(name, []).append((detail, used))
-        every_name = "\n".join(sorted(recording))
-        context = cache_mod.sha256(("|".join(c or "" for c in contexts) + "|" + every_name).encode())
-
-    #: recorded name -> (digest of its first rule, recorded names that rule reads); per build.
-    per_name: dict[str, tuple[str, frozenset[str]]] = {}
-
-    def about(name: str) -> tuple[str, frozenset[str]]:
-        # Scoped checks read of a recorded name only whether it is recorded and
-        # the first rule recording it, in project order (type inference, see
-        # LintContext._resolve): many SLOs record the same names, and a change to
-        # one SLO's rules must not re-check every module using those names.
-        found = per_name.get(name)
-        if found is None:
-            detail, used = recording[name][0]
-            found = per_name[name] = (detail, frozenset(t for t in used if t in recording))
-        return found
-
-    #: recorded name -> a digest of its rules and, recursively, of the rules
-    #: recording what they read (a Merkle hash: each name's closure once per build).
-    digests: dict[str, str] = {}
-
-    def digest_of(name: str, open_: set[str]) -> str:
-        found = digests.get(name)
-        if found is None:
-            if name in open_:
-                raise _Cyclic(name)
-            open_.add(name)
-            detail, reads = about(name)
-            below = "".join(f"|{r}>{digest_of(r, open_)}" for r in sorted(reads))
-            open_.discard(name)
-            found = digests[name] = cache_mod.sha256(f"{name}={detail}{below}".encode())
-        return found
-
-    def context_of(used: Sequence[str]) -> str:
-        """The project-wide context of a module whose queries use ``used``: the
-        static part and the rules recording those names, transitively."""
-        names = sorted({name for name in used if name in recording})
-        try:
-            return cache_mod.sha256(f"{context}{''.join(f'|{n}>{digest_of(n, set())}' for n in names)}".encode())
-        except (_Cyclic, RecursionError):
-            pass
-        # Recording rules that read each other in a cycle: hash the closure as a set.
-        seen: set[str] = set()
-        stack = list(names)
-        while stack:
-            name = stack.pop()
-            if name not in seen:
-                seen.add(name)
-                stack.extend(about(name)[1] - seen)
-        return cache_mod.sha256(f"{context}~{''.join(f'|{name}={about(name)[0]}' for name in sorted(seen))}".encode())
-
-    bases: list[Any] = []
-
-    #: recorded name -> the modules recording it, in project order (loaded
-    #: definitions, then generated ones): (module path, generated?).
-    recorders: dict[str, list[tuple[str, bool]]] = {}
-    for ref in refs:
-        for name in modules[ref.path].recorded:
-            recorders.setdefault(name, []).append((ref.path, False))
-    for ref in refs:
-        if ref.path in generated:
-            for name in generated[ref.path].recorded:
-                recorders.setdefault(name, []).append((ref.path, True))
-
-    def base() -> Any:
-        if not bases:
-            # The recording rules are read on demand (_RecordedOnDemand): the
-            # context holds the other classes it reads.
-            ctx = LintContext(project(BASE_INPUTS - {"RuleGroup"}))
-
-            def groups_of(path: str, made: bool) -> list[Any]:
-                found = generated_of(path, RULE_GROUPS) if made else definitions_of(path)
-                return [d for d in found if isinstance(d, RuleGroup)]
-
-            ctx._recorded = _RecordedOnDemand(recorders, groups_of)
-            # Computed once here, shared by every module's scoped context.
-            ctx.known_jobs()
-            ctx.scrape_interval(None)
-            _ = ctx.index, ctx.types
-            bases.append(ctx)
-        return bases[0]
-
-    local: dict[str, LocalEntry] = {}
-    pending: dict[str, tuple[str | None, list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic], tuple[str, ...]]] = {}
-    with _parse_each_expression_once():
-        for ref in refs:
-            module_path = ref.path
-            entry = modules[module_path]
-            if entry.failed or not (entry.kinds or module_path in generated):
-                continue  # nothing to check or render (the clean build sees no definition of it)
-            # The module's source too: findings point at keyword arguments in it.
-            defs_hash = cache_mod.sha256(f"{entry.definitions_hash}|{entry.source}".encode()) if entry.definitions_hash else None
-            if defs_hash and module_path in generated:
-                defs_hash = cache_mod.sha256(f"{defs_hash}|{generated[module_path].definitions_hash}".encode())
-            keyable = bool(defs_hash) and (context is not None or not scoped_checks)
-
-            def key_of(used: Sequence[str], module_path: str = module_path, defs_hash: str | None = defs_hash) -> str:
-                return cache_mod.sha256(f"{fp}|{module_path}|{defs_hash}|{context_of(used)}".encode())
-
-            hit = old.local.get(module_path)
-            # Same definitions, same identifiers: the old entry's tells which rules count.
-            if keyable and hit is not None and hit.key == key_of(hit.tokens):
-                local[module_path] = hit
-                continue
-            defs = definitions_of(module_path) + generated_of(module_path)
-            found_diags, made_local, render_found, used = _local_stage(
-                root, module_path, defs, module_checks, base() if scoped_checks else None, scoped_checks
-            )
-            pending[module_path] = (key_of(used) if keyable else None, found_diags, made_local, render_found, used)
-            last_run.rechecked.append(module_path)
-    if pending:
-        touched = True
-        # Serialize every re-rendered module at once, so --jobs can spread it.
-        from obs_as_code.parallel import serialize_all
-
-        serialize_all([a for p in pending.values() for made in p[2].values() for a in made], jobs)
-    local_artifacts: dict[str, list[CachedArtifact]] = {t: [] for t in LOCAL_RENDERERS}
-    render_diagnostics: list[Diagnostic] = []
-    for ref in refs:
-        module_path = ref.path
-        if module_path in pending:
-            key, found_diags, made_local, render_found, used = pending[module_path]
-            entry_local = LocalEntry(
-                key or "", tuple(found_diags), {t: _to_cached(m) for t, m in made_local.items()}, tuple(render_found), used
-            )
-            if key is not None:
-                local[module_path] = entry_local
-        elif module_path in local:
-            entry_local = local[module_path]
-        else:
-            continue
-        diagnostics.extend(entry_local.diagnostics)
-        render_diagnostics.extend(entry_local.render_diagnostics)
-        for target, cached_made in entry_local.artifacts.items():
-            local_artifacts[target].extend(cached_made)
-
-    def _with_shared(kinds: frozenset[str], module: str) -> list[Definition]:
+    def with_shared(self, kinds: frozenset[str], module: str) -> list[Definition]:
         """Module ``module``'s definitions and every other module's definitions of
         ``kinds``, in project order (loaded, then generated: the first catalog
         listing a metric wins, as in a clean build)."""
         out: list[Definition] = []
-        for source in (definitions_of, generated_of):
-            for ref in refs:
+        for source in (self.definitions_of, self.generated_of):
+            for ref in self.refs:
                 if ref.path == module:
                     out.extend(source(ref.path))
                     continue
-                holds = (generated[ref.path].kinds if ref.path in generated else ()) if source is generated_of else modules[ref.path].kinds
+                if source == self.generated_of:
+                    holds: Collection[str] = self.generated[ref.path].kinds if ref.path in self.generated else ()
+                else:
+                    holds = self.modules[ref.path].kinds
                 if kinds.intersection(holds):
                     out.extend(d for d in source(ref.path) if kinds.intersection(_kinds_of_type(type(d))))
         return out
 
-    def stage_key(name: str, extra: str = "", kinds: frozenset[str] | None = None) -> str:
+    def stage_key(self, name: str, extra: str = "", kinds: frozenset[str] | None = None) -> str:
         """Hash of the load keys of the modules holding what ``name`` reads
         (``kinds``, by default its :data:`STAGE_INPUTS`)."""
         reads = STAGE_INPUTS.get(name) if kinds is None else kinds
@@ -1291,42 +1123,256 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
                 return dict(summaries).get(name, key)
             return key
 
-        h = hashlib.sha256(f"{fp}|{name}|{extra}".encode())
-        for ref in refs:
-            entry = modules[ref.path]
+        h = hashlib.sha256(f"{self.fp}|{name}|{extra}".encode())
+        for ref in self.refs:
+            entry = self.modules[ref.path]
             if reads is None or reads.intersection(entry.kinds):
                 h.update(f"|{ref.path}={token(entry.key, entry.kinds, entry.summaries)}".encode())
-        for ref in refs:
-            gen = generated.get(ref.path)
+        for ref in self.refs:
+            gen = self.generated.get(ref.path)
             if gen is not None and (reads is None or reads.intersection(gen.kinds)):
                 h.update(f"|+{ref.path}={token(gen.key, gen.kinds, gen.summaries)}".encode())
         if name in FILE_STAGES:
-            h.update(f"|files={tree_stamp()}".encode())
+            h.update(f"|files={self.tree_stamp()}".encode())
         return h.hexdigest()
 
-    stages: dict[str, StageEntry] = {}
-    # Dashboards per module (DASHBOARD_CHECKS): module -> (check findings, rendered files).
-    by_dashboard_module: dict[str, tuple[StageEntry, StageEntry]] = {}
-    dash_checks = [c for c in project_checks if c.code in DASHBOARD_CHECKS]
-    partitioned = DASHBOARD_RENDERER in pipeline.RENDERERS
-    if partitioned:
-        datasources = frozenset({"Datasource"})
-        ds_key = stage_key("dashboards:datasources", kinds=datasources)
-        owners: dict[str, str] = {}
+    # --- stages -----------------------------------------------------------------
+    def load(self) -> None:
+        """Import the modules whose key changed; the others' entries are reused."""
+        fp, old, refs, sources = self.fp, self.old, self.refs, self.sources
+        old_imports = {r.name: old.modules[r.path].imports for r in refs if r.path in old.modules}
+        dirty: list[ModuleRef] = []
         for ref in refs:
+            entry = old.modules.get(ref.path)
+            if entry is None or entry.definitions is None or entry.key != _key(fp, ref, sources, old_imports):
+                dirty.append(ref)
+        _drop_stale_bytecode(self.root, dirty, sources, old.modules)
+        loaded, fresh = _load_dirty(self.root, dirty, sources) if dirty else ({}, {})
+        last_run.loaded = [r.path for r in dirty]
+        self.touched = bool(dirty)
+        imports = {**old_imports, **{r.name: fresh[r.path].imports for r in dirty}}
+        memory = self.memory
+        for ref in refs:
+            if ref.path in fresh:
+                entry = dataclasses.replace(fresh[ref.path], key=_key(fp, ref, sources, imports))
+                self.full[ref.path] = loaded[ref.path]
+            else:
+                entry = old.modules[ref.path]
+                assert entry.definitions is not None
+                kept = memory.live.get(ref.path) if memory is not None and self.reuse_live else None
+                if kept is not None and kept[0] == entry.definitions_hash:
+                    self.full[ref.path] = list(kept[1])
+                else:
+                    self.full[ref.path] = functools.partial(pickle.loads, entry.definitions)
+            self.modules[ref.path] = entry
+            self.diagnostics.extend(entry.diagnostics)
+
+    def generate(self) -> None:
+        """Generators, per module holding what they read (module order, like the
+        clean generator walking ``project.all(...)``)."""
+        from obs_as_code import pipeline
+
+        fp, old = self.fp, self.old
+        for target in pipeline.GENERATORS:
+            reads = GENERATOR_INPUTS[target]
+            for ref in self.refs:
+                entry = self.modules[ref.path]
+                if not reads.intersection(entry.kinds):
+                    continue
+                extra = f"|{self.tree_stamp()}" if target in FILE_STAGES else ""
+                gkey = cache_mod.sha256(f"{fp}|{target}|{ref.path}|{entry.key}{extra}".encode())
+                hit_gen = old.generated.get(ref.path)
+                if hit_gen is not None and hit_gen.key == gkey:
+                    self.generated[ref.path] = hit_gen
+                    self.gen_defs[ref.path] = [None] * len(hit_gen.parts)
+                    continue
+                self.touched = True
+                last_run.ran.append(f"{target}@{ref.path}")
+                own = self.definitions_of(ref.path)
+                sub = Project(root=self.root, modules=[ref], definitions=list(own))
+                found = list(_resolve(target)(sub))
+                added = sub.definitions[len(own):]
+                # One pickle per definition: a stage reading rule groups need not
+                # unpickle the generated dashboards.
+                parts: list[tuple[tuple[str, ...], bytes]] = []
+                for definition in added:
+                    blob = cache_mod.pickle_definitions([definition])
+                    if blob is None:
+                        raise _Fallback(f"{target} made definitions for {ref.path} that cannot be cached")
+                    parts.append((_kinds_of_type(type(definition)), blob))
+                self.generated[ref.path] = GeneratedEntry(
+                    gkey,
+                    tuple(parts),
+                    cache_mod.sha256(b"".join(blob for _k, blob in parts)),
+                    kinds_of(added),
+                    context_hash(added),
+                    tuple(found),
+                    recorded_names(added),
+                    recording_summary(added),
+                    rule_summaries(added),
+                )
+                self.gen_defs[ref.path] = list(added)
+        for made_gen in self.generated.values():
+            self.diagnostics.extend(made_gen.diagnostics)
+        for ref in self.refs:
+            for name in self.modules[ref.path].recorded:
+                self.recorders.setdefault(name, []).append((ref.path, False))
+        for ref in self.refs:
+            if ref.path in self.generated:
+                for name in self.generated[ref.path].recorded:
+                    self.recorders.setdefault(name, []).append((ref.path, True))
+
+    def about(self, name: str) -> tuple[str, frozenset[str]]:
+        # Scoped checks read of a recorded name only whether it is recorded and
+        # the first rule recording it, in project order (type inference, see
+        # LintContext._resolve): many SLOs record the same names, and a change to
+        # one SLO's rules must not re-check every module using those names.
+        found = self.per_name.get(name)
+        if found is None:
+            detail, used = self.recording[name][0]
+            found = self.per_name[name] = (detail, frozenset(t for t in used if t in self.recording))
+        return found
+
+    def digest_of(self, name: str, open_: set[str]) -> str:
+        found = self.digests.get(name)
+        if found is None:
+            if name in open_:
+                raise _Cyclic(name)
+            open_.add(name)
+            detail, reads = self.about(name)
+            below = "".join(f"|{r}>{self.digest_of(r, open_)}" for r in sorted(reads))
+            open_.discard(name)
+            found = self.digests[name] = cache_mod.sha256(f"{name}={detail}{below}".encode())
+        return found
+
+    def context_of(self, used: Sequence[str]) -> str:
+        """The project-wide context of a module whose queries use ``used``: the
+        static part and the rules recording those names, transitively."""
+        names = sorted({name for name in used if name in self.recording})
+        try:
+            return cache_mod.sha256(f"{self.context}{''.join(f'|{n}>{self.digest_of(n, set())}' for n in names)}".encode())
+        except (_Cyclic, RecursionError):
+            pass
+        # Recording rules that read each other in a cycle: hash the closure as a set.
+        seen: set[str] = set()
+        stack = list(names)
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack.extend(self.about(name)[1] - seen)
+        return cache_mod.sha256(f"{self.context}~{''.join(f'|{name}={self.about(name)[0]}' for name in sorted(seen))}".encode())
+
+    def base(self) -> Any:
+        """The lint context every module's scoped checks start from (built once)."""
+        if self._base is None:
+            from obs_as_code.lint.engine import LintContext
+
+            # The recording rules are read on demand (_RecordedOnDemand): the
+            # context holds the other classes it reads.
+            ctx = LintContext(self.project(BASE_INPUTS - {"RuleGroup"}))
+
+            def groups_of(path: str, made: bool) -> list[Any]:
+                found = self.generated_of(path, RULE_GROUPS) if made else self.definitions_of(path)
+                return [d for d in found if isinstance(d, RuleGroup)]
+
+            ctx._recorded = _RecordedOnDemand(self.recorders, groups_of)
+            # Computed once here, shared by every module's scoped context.
+            ctx.known_jobs()
+            ctx.scrape_interval(None)
+            _ = ctx.index, ctx.types
+            self._base = ctx
+        return self._base
+
+    def check_modules(self) -> None:
+        """Module-local stages, cached by a hash of each module's definitions and,
+        for scoped checks, of what they read of the whole project."""
+        refs, modules, generated, scoped_checks = self.refs, self.modules, self.generated, self.scoped_checks
+        contexts = [modules[r.path].context for r in refs] + [generated[r.path].context for r in refs if r.path in generated]
+        summaries = [modules[r.path].recording for r in refs] + [generated[r.path].recording for r in refs if r.path in generated]
+        if scoped_checks and all(c is not None for c in contexts) and all(r is not None for r in summaries):
+            for summary in summaries:
+                for name, detail, used in summary or ():
+                    self.recording.setdefault(name, []).append((detail, used))
+            every_name = "\n".join(sorted(self.recording))
+            self.context = cache_mod.sha256(("|".join(c or "" for c in contexts) + "|" + every_name).encode())
+        pending: dict[str, tuple[str | None, list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic], tuple[str, ...]]] = {}
+        with _parse_each_expression_once():
+            for ref in refs:
+                module_path = ref.path
+                entry = modules[module_path]
+                if entry.failed or not (entry.kinds or module_path in generated):
+                    continue  # nothing to check or render (the clean build sees no definition of it)
+                # The module's source too: findings point at keyword arguments in it.
+                defs_hash = cache_mod.sha256(f"{entry.definitions_hash}|{entry.source}".encode()) if entry.definitions_hash else None
+                if defs_hash and module_path in generated:
+                    defs_hash = cache_mod.sha256(f"{defs_hash}|{generated[module_path].definitions_hash}".encode())
+                keyable = bool(defs_hash) and (self.context is not None or not scoped_checks)
+
+                def key_of(used: Sequence[str], module_path: str = module_path, defs_hash: str | None = defs_hash) -> str:
+                    return cache_mod.sha256(f"{self.fp}|{module_path}|{defs_hash}|{self.context_of(used)}".encode())
+
+                hit = self.old.local.get(module_path)
+                # Same definitions, same identifiers: the old entry's tells which rules count.
+                if keyable and hit is not None and hit.key == key_of(hit.tokens):
+                    self.local[module_path] = hit
+                    continue
+                defs = self.definitions_of(module_path) + self.generated_of(module_path)
+                found_diags, made_local, render_found, used = _local_stage(
+                    self.root, module_path, defs, self.module_checks, self.base() if scoped_checks else None, scoped_checks
+                )
+                pending[module_path] = (key_of(used) if keyable else None, found_diags, made_local, render_found, used)
+                last_run.rechecked.append(module_path)
+        if pending:
+            self.touched = True
+            # Serialize every re-rendered module at once, so --jobs can spread it.
+            from obs_as_code.parallel import serialize_all
+
+            serialize_all([a for p in pending.values() for made in p[2].values() for a in made], self.jobs)
+        for ref in refs:
+            module_path = ref.path
+            if module_path in pending:
+                key, found_diags, made_local, render_found, used = pending[module_path]
+                entry_local = LocalEntry(
+                    key or "", tuple(found_diags), {t: _to_cached(m) for t, m in made_local.items()}, tuple(render_found), used
+                )
+                if key is not None:
+                    self.local[module_path] = entry_local
+            elif module_path in self.local:
+                entry_local = self.local[module_path]
+            else:
+                continue
+            self.diagnostics.extend(entry_local.diagnostics)
+            self.render_diagnostics.extend(entry_local.render_diagnostics)
+            for target, cached_made in entry_local.artifacts.items():
+                self.local_artifacts[target].extend(cached_made)
+
+    def check_dashboards(self) -> None:
+        """Dashboard checks and files per module holding dashboards (unless two
+        modules claim one UID: then the project-wide stages decide, as in a clean build)."""
+        from obs_as_code.lint.engine import LintContext, run_checks
+
+        if not self.partitioned:
+            return
+        fp, old, modules, generated = self.fp, self.old, self.modules, self.generated
+        dash_checks = [c for c in self.project_checks if c.code in DASHBOARD_CHECKS]
+        datasources = frozenset({"Datasource"})
+        self.ds_key = self.stage_key("dashboards:datasources", kinds=datasources)
+        owners: dict[str, str] = {}
+        for ref in self.refs:
             gen = generated.get(ref.path)
             holds = {*modules[ref.path].kinds, *(gen.kinds if gen is not None else ())}
             if "DashboardDef" not in holds:
                 continue
             key = cache_mod.sha256(
-                f"{fp}|dashboards|{ref.path}|{modules[ref.path].key}|{gen.key if gen else ''}|{ds_key}".encode()
+                f"{fp}|dashboards|{ref.path}|{modules[ref.path].key}|{gen.key if gen else ''}|{self.ds_key}".encode()
             )
             found_checks = old.stages.get(f"dashboard-checks@{ref.path}")
             found_files = old.stages.get(f"dashboard-files@{ref.path}")
             if found_checks is None or found_files is None or found_checks.key != key or found_files.key != key:
-                touched = True
+                self.touched = True
                 last_run.ran.append(f"dashboards@{ref.path}")
-                sub = Project(root=root, modules=[ref], definitions=_with_shared(datasources, ref.path))
+                sub = Project(root=self.root, modules=[ref], definitions=self.with_shared(datasources, ref.path))
                 found_checks = StageEntry(key, tuple(run_checks(LintContext(sub), dash_checks)))
                 try:
                     made, found = _run_renderer(_resolve(DASHBOARD_PARTS[0]), sub)
@@ -1334,139 +1380,168 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
                     raise _Fallback(f"{DASHBOARD_PARTS[0]} raised on {ref.path}") from exc
                 uids = tuple(str(a.data.get("uid")) for a in made if isinstance(a.data, dict))
                 found_files = StageEntry(key, tuple(found), _to_cached(made), keys=uids)
-            stages[f"dashboard-checks@{ref.path}"] = found_checks
-            stages[f"dashboard-files@{ref.path}"] = found_files
-            by_dashboard_module[ref.path] = (found_checks, found_files)
+            self.stages[f"dashboard-checks@{ref.path}"] = found_checks
+            self.stages[f"dashboard-files@{ref.path}"] = found_files
+            self.by_dashboard_module[ref.path] = (found_checks, found_files)
             for uid in set(found_files.keys):
                 if owners.setdefault(uid, ref.path) != ref.path:
-                    partitioned = False  # a UID in two modules: the first declared keeps it
-    if partitioned:
-        for found_checks, _files in by_dashboard_module.values():
-            diagnostics.extend(found_checks.diagnostics)
-        project_checks = [c for c in project_checks if c.code not in DASHBOARD_CHECKS]
-    # Project-wide checks: reused when nothing they read changed; the rest run
-    # together on one context of the whole project (it shares parses and types).
-    to_run: list[tuple[Any, str]] = []
-    for check in project_checks:
-        key = stage_key(check.code)
-        hit_stage = old.stages.get(check.code)
-        if hit_stage is not None and hit_stage.key == key:
-            stages[check.code] = hit_stage
-        else:
-            to_run.append((check, key))
-    if to_run:
-        touched = True
-        # One context per set of inputs: checks reading the same classes share it.
-        contexts_by_reads: dict[frozenset[str] | None, Any] = {}
-        for check, key in to_run:
-            last_run.ran.append(check.code)
-            inputs = STAGE_INPUTS.get(check.code)
-            ctx = contexts_by_reads.get(inputs)
-            if ctx is None:
-                ctx = contexts_by_reads[inputs] = LintContext(project(inputs))
-            stages[check.code] = StageEntry(key, tuple(run_checks(ctx, [check])))
-    for check in project_checks:
-        diagnostics.extend(stages[check.code].diagnostics)
+                    self.partitioned = False  # a UID in two modules: the first declared keeps it
+        if self.partitioned:
+            for found_checks, _files in self.by_dashboard_module.values():
+                self.diagnostics.extend(found_checks.diagnostics)
+            self.project_checks = [c for c in self.project_checks if c.code not in DASHBOARD_CHECKS]
 
-    # Checks run per module, against the names recorded elsewhere (RECORDED_CHECKS)
-    # or the shared classes only (SHARED_CHECKS).
-    if recorded_checks:
-        elsewhere = frozenset(recorders)
+    def check_project(self) -> None:
+        """Project-wide checks: reused when nothing they read changed; the rest run
+        together on one context of the whole project (it shares parses and types)."""
+        from obs_as_code.lint.engine import LintContext, run_checks
+
+        to_run: list[tuple[Any, str]] = []
+        for check in self.project_checks:
+            key = self.stage_key(check.code)
+            hit_stage = self.old.stages.get(check.code)
+            if hit_stage is not None and hit_stage.key == key:
+                self.stages[check.code] = hit_stage
+            else:
+                to_run.append((check, key))
+        if to_run:
+            self.touched = True
+            # One context per set of inputs: checks reading the same classes share it.
+            contexts_by_reads: dict[frozenset[str] | None, Any] = {}
+            for check, key in to_run:
+                last_run.ran.append(check.code)
+                inputs = STAGE_INPUTS.get(check.code)
+                ctx = contexts_by_reads.get(inputs)
+                if ctx is None:
+                    ctx = contexts_by_reads[inputs] = LintContext(self.project(inputs))
+                self.stages[check.code] = StageEntry(key, tuple(run_checks(ctx, [check])))
+        for check in self.project_checks:
+            self.diagnostics.extend(self.stages[check.code].diagnostics)
+
+    def check_per_module(self) -> None:
+        """Checks run per module, against the names recorded elsewhere
+        (:data:`RECORDED_CHECKS`) or the shared classes only (:data:`SHARED_CHECKS`)."""
+        from obs_as_code.lint.engine import LintContext, run_checks
+
+        if not self.recorded_checks:
+            return
+        elsewhere = frozenset(self.recorders)
         everything_hash = cache_mod.sha256("\n".join(sorted(elsewhere)).encode())
-        for check in recorded_checks:
+        for check in self.recorded_checks:
             code = check.code
             wanted = STAGE_INPUTS.get(code)  # None: every module with definitions
-            shared = per_module[code]
+            shared = self.per_module[code]
             names_hash = everything_hash if code in RECORDED_CHECKS else ""
-            shared_key = stage_key(f"{code}:shared", kinds=shared)
-            for ref in refs:
-                entry = modules[ref.path]
-                gen = generated.get(ref.path)
+            shared_key = self.stage_key(f"{code}:shared", kinds=shared)
+            for ref in self.refs:
+                entry = self.modules[ref.path]
+                gen = self.generated.get(ref.path)
                 holds = {*entry.kinds, *(gen.kinds if gen is not None else ())}
                 if not holds or (wanted is not None and not wanted.intersection(holds)):
                     continue
                 name = f"{code}@{ref.path}"
-                extra = f"|files={tree_stamp()}" if code in FILE_STAGES else ""
+                extra = f"|files={self.tree_stamp()}" if code in FILE_STAGES else ""
                 key = cache_mod.sha256(
-                    f"{fp}|{name}|{entry.key}|{gen.key if gen else ''}|{names_hash}|{shared_key}{extra}".encode()
+                    f"{self.fp}|{name}|{entry.key}|{gen.key if gen else ''}|{names_hash}|{shared_key}{extra}".encode()
                 )
-                hit_stage = old.stages.get(name)
+                hit_stage = self.old.stages.get(name)
                 if hit_stage is None or hit_stage.key != key:
-                    touched = True
+                    self.touched = True
                     last_run.ran.append(name)
-                    sub = Project(root=root, modules=[ref], definitions=_with_shared(shared, ref.path))
+                    sub = Project(root=self.root, modules=[ref], definitions=self.with_shared(shared, ref.path))
                     ctx = LintContext(sub)
                     if code in RECORDED_CHECKS:
                         # The names recorded anywhere (a name also recorded by the module changes nothing).
                         ctx._recorded = _RecordedElsewhere(elsewhere, ctx.recorded())
                     hit_stage = StageEntry(key, tuple(run_checks(ctx, [check])))
-                stages[name] = hit_stage
-                diagnostics.extend(hit_stage.diagnostics)
+                self.stages[name] = hit_stage
+                self.diagnostics.extend(hit_stage.diagnostics)
 
-    artifacts: list[Artifact] = []
-    tolerant = has_errors(diagnostics)
-    for target in pipeline.RENDERERS:
-        if target == DASHBOARD_RENDERER and partitioned:
-            files = [f for _checks, f in by_dashboard_module.values()]
-            made_files = _from_cached([a for f in files for a in f.artifacts])
-            dashboard_sources = [src for f in files for a in f.artifacts for src in a.sources]
-            key = cache_mod.sha256(f"{fp}|provisioning|{ds_key}|{sorted(set(dashboard_sources))}".encode())
-            rest = old.stages.get("dashboards:provisioning")
-            if rest is None or rest.key != key:
-                touched = True
-                last_run.ran.append(DASHBOARD_PARTS[1])
-                datasource_only = Project(root=root, modules=list(refs), definitions=_with_shared(datasources, ""))
-                made, found = _run_renderer(
-                    functools.partial(_resolve(DASHBOARD_PARTS[1]), dashboard_sources=dashboard_sources), datasource_only
-                )
-                rest = StageEntry(key, tuple(found), _to_cached(made))
-            stages["dashboards:provisioning"] = rest
-            artifacts.extend([*made_files, *_from_cached(rest.artifacts)])
-            render_diagnostics.extend([d for f in files for d in f.diagnostics])
-            render_diagnostics.extend(rest.diagnostics)
-            continue
-        split = LOCAL_RENDERERS.get(target)
-        part = split[1] if split else target
-        key = stage_key(part)
-        hit_stage = old.stages.get(part)
-        # A renderer that raised was skipped because earlier stages found errors;
-        # without errors it must run again (and raise, as in a clean build).
-        if hit_stage is not None and hit_stage.key == key and (tolerant or not hit_stage.failed):
-            stage = stages[part] = hit_stage
-        else:
-            touched = True
-            last_run.ran.append(part)
-            failed = False
-            try:
-                made, found = _run_renderer(_resolve(part), project(STAGE_INPUTS.get(part)))
-            except Exception:
-                if not tolerant:
-                    raise
-                made, found, failed = [], [], True  # skipped, as the clean build skips it
-            stage = stages[part] = StageEntry(key, tuple(found), _to_cached(made), failed)
-        if split:
-            artifacts.extend(_from_cached(sorted(local_artifacts[target], key=lambda a: a.path)))
-        artifacts.extend(_from_cached(stage.artifacts))
-        render_diagnostics.extend(stage.diagnostics)
-    paths = [a.path for a in artifacts]
-    if len(set(paths)) != len(paths):
-        raise _Fallback("two artifacts share a path: the clean build reports or merges them")
-    diagnostics += render_diagnostics
-    lazy = _LazyProject(root=root, modules=list(refs))
-    lazy._materialize = lambda: project().definitions
-    compiled = pipeline.Compiled(lazy, with_manifest(artifacts), ordered(diagnostics))
-    new = BuildCache(
-        fingerprint=fp, modules=modules, local=local, generated=generated, stages=stages, stats=sources.stats, checks=described
-    )
-    changed = (
-        touched
-        or sources.stats != old.stats
-        or described != old.checks
-        or modules.keys() != old.modules.keys()
-        or local.keys() != old.local.keys()
-        or generated.keys() != old.generated.keys()
-        or stages.keys() != old.stages.keys()
-    )
-    if memory is not None:
-        memory.cache, memory.live = new, live
-    return compiled, new, changed
+    def render(self) -> list[Artifact]:
+        """Every renderer's artifacts, in the clean build's order."""
+        from obs_as_code import pipeline
+
+        fp, old, stages = self.fp, self.old, self.stages
+        artifacts: list[Artifact] = []
+        tolerant = has_errors(self.diagnostics)
+        for target in pipeline.RENDERERS:
+            if target == DASHBOARD_RENDERER and self.partitioned:
+                files = [f for _checks, f in self.by_dashboard_module.values()]
+                made_files = _from_cached([a for f in files for a in f.artifacts])
+                dashboard_sources = [src for f in files for a in f.artifacts for src in a.sources]
+                key = cache_mod.sha256(f"{fp}|provisioning|{self.ds_key}|{sorted(set(dashboard_sources))}".encode())
+                rest = old.stages.get("dashboards:provisioning")
+                if rest is None or rest.key != key:
+                    self.touched = True
+                    last_run.ran.append(DASHBOARD_PARTS[1])
+                    datasource_only = Project(
+                        root=self.root, modules=list(self.refs), definitions=self.with_shared(frozenset({"Datasource"}), "")
+                    )
+                    made, found = _run_renderer(
+                        functools.partial(_resolve(DASHBOARD_PARTS[1]), dashboard_sources=dashboard_sources), datasource_only
+                    )
+                    rest = StageEntry(key, tuple(found), _to_cached(made))
+                stages["dashboards:provisioning"] = rest
+                artifacts.extend([*made_files, *_from_cached(rest.artifacts)])
+                self.render_diagnostics.extend([d for f in files for d in f.diagnostics])
+                self.render_diagnostics.extend(rest.diagnostics)
+                continue
+            split = LOCAL_RENDERERS.get(target)
+            part = split[1] if split else target
+            key = self.stage_key(part)
+            hit_stage = old.stages.get(part)
+            # A renderer that raised was skipped because earlier stages found errors;
+            # without errors it must run again (and raise, as in a clean build).
+            if hit_stage is not None and hit_stage.key == key and (tolerant or not hit_stage.failed):
+                stage = stages[part] = hit_stage
+            else:
+                self.touched = True
+                last_run.ran.append(part)
+                failed = False
+                try:
+                    made, found = _run_renderer(_resolve(part), self.project(STAGE_INPUTS.get(part)))
+                except Exception:
+                    if not tolerant:
+                        raise
+                    made, found, failed = [], [], True  # skipped, as the clean build skips it
+                stage = stages[part] = StageEntry(key, tuple(found), _to_cached(made), failed)
+            if split:
+                artifacts.extend(_from_cached(sorted(self.local_artifacts[target], key=lambda a: a.path)))
+            artifacts.extend(_from_cached(stage.artifacts))
+            self.render_diagnostics.extend(stage.diagnostics)
+        paths = [a.path for a in artifacts]
+        if len(set(paths)) != len(paths):
+            raise _Fallback("two artifacts share a path: the clean build reports or merges them")
+        return artifacts
+
+    def finish(self, artifacts: list[Artifact]) -> tuple[Any, BuildCache, bool]:
+        """The compiled project (its definitions unpickled only if read), the new
+        cache and whether it differs from the old one."""
+        from obs_as_code import pipeline
+
+        old = self.old
+        self.diagnostics += self.render_diagnostics
+        lazy = _LazyProject(root=self.root, modules=list(self.refs))
+        lazy._materialize = lambda: self.project().definitions
+        compiled = pipeline.Compiled(lazy, with_manifest(artifacts), ordered(self.diagnostics))
+        new = BuildCache(
+            fingerprint=self.fp,
+            modules=self.modules,
+            local=self.local,
+            generated=self.generated,
+            stages=self.stages,
+            stats=self.sources.stats,
+            checks=self.described,
+        )
+        changed = (
+            self.touched
+            or self.sources.stats != old.stats
+            or self.described != old.checks
+            or self.modules.keys() != old.modules.keys()
+            or self.local.keys() != old.local.keys()
+            or self.generated.keys() != old.generated.keys()
+            or self.stages.keys() != old.stages.keys()
+        )
+        if self.memory is not None:
+            self.memory.cache, self.memory.live = new, self.live
+        return compiled, new, changed
