@@ -205,7 +205,15 @@ def plain_json(value: Any) -> Any:
     if isinstance(value, (float, list, tuple, dict)):
         raise _NotPlain
     _OBJECT_TYPES.add(t)
+    if t.__module__.startswith("grafana_foundation_sdk.models."):
+        _FRESH_TYPES.add(t)
     return _plain_object(value)
+
+
+#: SDK model classes (:data:`_OBJECT_TYPES` met so far) whose ``to_json`` builds
+#: its dict afresh on every call (every generated model's does: ``payload = {...}``
+#: with the field names as keys): that dict is converted in place.
+_FRESH_TYPES: set[type] = set()
 
 
 def _plain_object(value: Any) -> Any:
@@ -214,7 +222,40 @@ def _plain_object(value: Any) -> Any:
     if not callable(to_json):
         raise _NotPlain
     data = to_json()
-    return _plain_dict(data) if type(data) is dict else plain_json(data)
+    if type(data) is dict:
+        return _plain_payload(data) if type(value) in _FRESH_TYPES else _plain_dict(data)
+    return plain_json(data)
+
+
+def _plain_payload(data: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_plain_dict` of a dict nobody else holds (an SDK model's fresh
+    ``to_json`` payload, string keys only), made in place: copying every payload
+    into a new dict was a third of the conversion."""
+    drop: list[str] | None = None
+    for k, v in data.items():
+        tv = type(v)
+        if tv is str or tv is int or tv is bool:
+            continue
+        if v is not None:
+            if tv in _OBJECT_TYPES:
+                v = _plain_object(v)
+            elif tv is dict:
+                v = _plain_dict(v)
+            else:
+                v = plain_json(v)
+            if v is not None:
+                data[k] = v  # same keys, so iterating on is safe
+                continue
+        if k != "value":  # as _without_nulls: the base threshold step's value stays
+            if drop is None:
+                drop = []
+            drop.append(k)
+        else:
+            data[k] = None
+    if drop is not None:
+        for k in drop:
+            del data[k]
+    return data
 
 
 def _plain_dict(value: dict[Any, Any]) -> dict[str, Any]:

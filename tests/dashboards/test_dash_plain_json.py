@@ -35,6 +35,17 @@ class Model:
         return self.payload
 
 
+class FreshModel(Model):
+    """Like a generated SDK model: its ``to_json`` builds a new dict on every call
+    (plain_json converts such a payload in place)."""
+
+    def to_json(self) -> Any:
+        return dict(self.payload) if type(self.payload) is dict else self.payload
+
+
+FreshModel.__module__ = "grafana_foundation_sdk.models.fake"
+
+
 def _encoded(value: Any) -> Any:
     return _decode(json.dumps(value, cls=JSONEncoder))
 
@@ -55,6 +66,7 @@ _VALUES = st.recursive(
         st.lists(inner, max_size=3).map(tuple),
         st.dictionaries(_KEYS, inner, max_size=4),
         inner.map(Model),
+        st.dictionaries(_KEYS, inner, max_size=4).map(FreshModel),
     ),
     max_leaves=20,
 )
@@ -111,3 +123,24 @@ def test_the_shipped_dashboards_convert_as_the_encoder_does() -> None:
     for source in sources:
         model = source.build() if hasattr(source, "build") else source
         assert json.dumps(plain_json(model)) == json.dumps(_encoded(model))
+
+
+def test_converting_leaves_the_sdk_models_as_they_were() -> None:
+    # Payloads are converted in place (they are made afresh by every to_json):
+    # the models themselves must not change, so converting twice gives the same.
+    from obs_as_code.discover import discover
+    from obs_as_code.load import load_project
+    from obs_as_code.model.dashboard import DashboardDef
+
+    project, _ = load_project(REPO, discover(REPO, ("dashboards",)))
+    for d in project.all(DashboardDef):
+        model = d.source.build() if hasattr(d.source, "build") else d.source
+        before = json.dumps(model, cls=JSONEncoder)
+        first = plain_json(model)
+        assert json.dumps(model, cls=JSONEncoder) == before
+        assert plain_json(model) == first
+
+
+def test_a_fresh_payload_keeps_the_base_threshold_value_and_drops_other_nulls() -> None:
+    got = plain_json(FreshModel({"value": None, "color": "green", "unit": None, "inner": FreshModel({"a": None})}))
+    assert got == {"value": None, "color": "green", "inner": {}}
