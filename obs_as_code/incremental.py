@@ -50,7 +50,7 @@ import pickle
 import re
 import sys
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1031,6 +1031,10 @@ class _Compile:
         self.by_dashboard_module: dict[str, tuple[StageEntry, StageEntry]] = {}
         self.partitioned = DASHBOARD_RENDERER in pipeline.RENDERERS
         self.ds_key = ""
+        #: module path -> its index in project order.
+        self.position = {ref.path: i for i, ref in enumerate(self.refs)}
+        self._holding: dict[tuple[frozenset[str], bool], list[str]] = {}
+        self._filtered: dict[tuple[frozenset[str], str, bool], list[Definition]] = {}
 
     def run(self) -> tuple[Any, BuildCache, bool]:
         """The compiled project, the new cache and whether it differs from the old."""
@@ -1098,18 +1102,42 @@ class _Compile:
         ``kinds``, in project order (loaded, then generated: the first catalog
         listing a metric wins, as in a clean build)."""
         out: list[Definition] = []
-        for source in (self.definitions_of, self.generated_of):
-            for ref in self.refs:
-                if ref.path == module:
-                    out.extend(source(ref.path))
-                    continue
-                if source == self.generated_of:
-                    holds: Collection[str] = self.generated[ref.path].kinds if ref.path in self.generated else ()
-                else:
-                    holds = self.modules[ref.path].kinds
-                if kinds.intersection(holds):
-                    out.extend(d for d in source(ref.path) if kinds.intersection(_kinds_of_type(type(d))))
+        own = self.position.get(module)
+        for made in (False, True):
+            source = self.generated_of if made else self.definitions_of
+            placed = own is None
+            for path in self._holders(kinds, made):
+                if own is not None and not placed and self.position[path] >= own:
+                    out.extend(source(module))
+                    placed = True
+                    if path == module:
+                        continue
+                out.extend(self._shared(kinds, path, made))
+            if not placed:
+                out.extend(source(module))
         return out
+
+    def _holders(self, kinds: frozenset[str], made: bool) -> list[str]:
+        """The modules whose loaded (or generated) definitions include ``kinds``, in
+        project order: found once per build (every dashboard module asks)."""
+        found = self._holding.get((kinds, made))
+        if found is None:
+            found = self._holding[(kinds, made)] = [
+                ref.path
+                for ref in self.refs
+                if kinds.intersection(
+                    (self.generated[ref.path].kinds if ref.path in self.generated else ()) if made else self.modules[ref.path].kinds
+                )
+            ]
+        return found
+
+    def _shared(self, kinds: frozenset[str], path: str, made: bool) -> list[Definition]:
+        """Module ``path``'s definitions of ``kinds`` (made once per build)."""
+        found = self._filtered.get((kinds, path, made))
+        if found is None:
+            source = self.generated_of if made else self.definitions_of
+            found = self._filtered[(kinds, path, made)] = [d for d in source(path) if kinds.intersection(_kinds_of_type(type(d)))]
+        return found
 
     def stage_key(self, name: str, extra: str = "", kinds: frozenset[str] | None = None) -> str:
         """Hash of the load keys of the modules holding what ``name`` reads

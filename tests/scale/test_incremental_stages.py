@@ -320,3 +320,36 @@ def test_names_recorded_elsewhere_as_a_recorded_mapping() -> None:
     assert rule.name == "job:a:sum" and rule.expr == "" and group.rules == [rule]
     with pytest.raises(KeyError):
         seen["job:nope"]
+
+
+def test_shared_definitions_are_in_project_order_for_every_module() -> None:
+    # with_shared finds the modules holding each set of classes once per build;
+    # it must give what walking every module in project order gives.
+    from obs_as_code.incremental import _Compile, _kinds_of_type
+    from obs_as_code.source import project_root
+    from tests.oac_testing import REPO
+
+    token = project_root.set(str(REPO))
+    try:
+        build = _Compile(REPO, None, 1)
+        build.load()
+        build.generate()
+    finally:
+        project_root.reset(token)
+
+    def walked(kinds: frozenset[str], module: str) -> list[object]:
+        out: list[object] = []
+        for made in (False, True):
+            for ref in build.refs:
+                found = build.generated_of(ref.path) if made else build.definitions_of(ref.path)
+                if ref.path == module:
+                    out.extend(found)
+                else:
+                    out.extend(d for d in found if kinds.intersection(_kinds_of_type(type(d))))
+        return out
+
+    kinds_sets = [frozenset({"Datasource"}), frozenset({"MetricsCatalog", "ScrapeJob"}), frozenset({"RuleGroup"}), frozenset({"SLO"})]
+    modules = ["", *(ref.path for ref in build.refs)]
+    for kinds in kinds_sets:
+        for module in modules:
+            assert [id(d) for d in build.with_shared(kinds, module)] == [id(d) for d in walked(kinds, module)], (kinds, module)
