@@ -1040,11 +1040,15 @@ class _Compile:
         """The compiled project, the new cache and whether it differs from the old."""
         self.load()
         self.generate()
-        self.check_modules()
-        self.check_dashboards()
-        self.check_project()
-        self.check_per_module()
-        return self.finish(self.render())
+        # Every stage's per-module contexts share the parses (a clean build's one
+        # context parses each distinct expression, or shape, once).
+        with _parse_each_expression_once():
+            self.check_modules()
+            self.check_dashboards()
+            self.check_project()
+            self.check_per_module()
+            artifacts = self.render()
+        return self.finish(artifacts)
 
     # --- shared lookups ---------------------------------------------------------
     def tree_stamp(self) -> str:
@@ -1325,32 +1329,31 @@ class _Compile:
             every_name = "\n".join(sorted(self.recording))
             self.context = cache_mod.sha256(("|".join(c or "" for c in contexts) + "|" + every_name).encode())
         pending: dict[str, tuple[str | None, list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic], tuple[str, ...]]] = {}
-        with _parse_each_expression_once():
-            for ref in refs:
-                module_path = ref.path
-                entry = modules[module_path]
-                if entry.failed or not (entry.kinds or module_path in generated):
-                    continue  # nothing to check or render (the clean build sees no definition of it)
-                # The module's source too: findings point at keyword arguments in it.
-                defs_hash = cache_mod.sha256(f"{entry.definitions_hash}|{entry.source}".encode()) if entry.definitions_hash else None
-                if defs_hash and module_path in generated:
-                    defs_hash = cache_mod.sha256(f"{defs_hash}|{generated[module_path].definitions_hash}".encode())
-                keyable = bool(defs_hash) and (self.context is not None or not scoped_checks)
+        for ref in refs:
+            module_path = ref.path
+            entry = modules[module_path]
+            if entry.failed or not (entry.kinds or module_path in generated):
+                continue  # nothing to check or render (the clean build sees no definition of it)
+            # The module's source too: findings point at keyword arguments in it.
+            defs_hash = cache_mod.sha256(f"{entry.definitions_hash}|{entry.source}".encode()) if entry.definitions_hash else None
+            if defs_hash and module_path in generated:
+                defs_hash = cache_mod.sha256(f"{defs_hash}|{generated[module_path].definitions_hash}".encode())
+            keyable = bool(defs_hash) and (self.context is not None or not scoped_checks)
 
-                def key_of(used: Sequence[str], module_path: str = module_path, defs_hash: str | None = defs_hash) -> str:
-                    return cache_mod.sha256(f"{self.fp}|{module_path}|{defs_hash}|{self.context_of(used)}".encode())
+            def key_of(used: Sequence[str], module_path: str = module_path, defs_hash: str | None = defs_hash) -> str:
+                return cache_mod.sha256(f"{self.fp}|{module_path}|{defs_hash}|{self.context_of(used)}".encode())
 
-                hit = self.old.local.get(module_path)
-                # Same definitions, same identifiers: the old entry's tells which rules count.
-                if keyable and hit is not None and hit.key == key_of(hit.tokens):
-                    self.local[module_path] = hit
-                    continue
-                defs = self.definitions_of(module_path) + self.generated_of(module_path)
-                found_diags, made_local, render_found, used = _local_stage(
-                    self.root, module_path, defs, self.module_checks, self.base() if scoped_checks else None, scoped_checks
-                )
-                pending[module_path] = (key_of(used) if keyable else None, found_diags, made_local, render_found, used)
-                last_run.rechecked.append(module_path)
+            hit = self.old.local.get(module_path)
+            # Same definitions, same identifiers: the old entry's tells which rules count.
+            if keyable and hit is not None and hit.key == key_of(hit.tokens):
+                self.local[module_path] = hit
+                continue
+            defs = self.definitions_of(module_path) + self.generated_of(module_path)
+            found_diags, made_local, render_found, used = _local_stage(
+                self.root, module_path, defs, self.module_checks, self.base() if scoped_checks else None, scoped_checks
+            )
+            pending[module_path] = (key_of(used) if keyable else None, found_diags, made_local, render_found, used)
+            last_run.rechecked.append(module_path)
         if pending:
             self.touched = True
             # Serialize every re-rendered module at once, so --jobs can spread it.
