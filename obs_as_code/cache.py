@@ -533,13 +533,24 @@ class _DefinitionPickler(pickle.Pickler):
     """
 
     def reducer_override(self, obj: Any) -> Any:
-        owner = obj if isinstance(obj, type) else type(obj)
+        kind = type(obj)
+        if kind in _PLAIN_TYPES:  # called for every object: a dashboard has hundreds
+            return NotImplemented
+        owner = obj if isinstance(obj, type) else kind
         module = getattr(owner, "__module__", "") or ""
-        if callable(obj) and not isinstance(obj, type):
+        called = callable(obj) and not isinstance(obj, type)
+        if called:
             module = getattr(obj, "__module__", "") or module
         if module.split(".", 1)[0] in PROJECT_DIRS or module == "__main__":
             raise UnsafeToCache(module)
+        if not called and not isinstance(obj, type):
+            _PLAIN_TYPES.add(kind)  # the verdict on such an object is its class's
         return NotImplemented
+
+
+#: Classes of the non-callable objects :class:`_DefinitionPickler` has let
+#: through: their instances are judged by the class alone.
+_PLAIN_TYPES: set[type] = set()
 
 
 def pickle_definitions(definitions: list[Any]) -> bytes | None:

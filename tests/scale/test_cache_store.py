@@ -32,6 +32,11 @@ def test_definitions_pickle_unless_they_hold_project_classes() -> None:
     Local.__module__ = "alerts._lib"
     assert cache.pickle_definitions([RuleGroup(name="g", rules=[], extra={"x": Local()})]) is None
     assert cache.pickle_definitions([RuleGroup(name="g", rules=[], extra={"f": lambda: 1})]) is None
+    # Verdicts are remembered per class: the plain classes pickled above do not
+    # let a project class through on a second try, nor its class object.
+    assert cache.pickle_definitions([RuleGroup(name="g", rules=[], extra={"x": Local()})]) is None
+    assert cache.pickle_definitions([RuleGroup(name="g", rules=[], extra={"x": Local})]) is None
+    assert cache.pickle_definitions([group]) == blob
 
 
 def test_data_key_is_exact_and_refuses_objects() -> None:
