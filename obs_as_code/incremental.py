@@ -108,7 +108,8 @@ SCOPED_CHECKS: frozenset[str] = frozenset(
 #: also be declared in :data:`STAGE_INPUTS` (which modules it reads).
 RECORDED_CHECKS: dict[str, frozenset[str]] = {
     "OAC505": frozenset({"MetricsCatalog", "ScrapeJob"}),
-    "OAC506": frozenset(),
+    # The dashboards rendered with the project's datasources, as in a clean build.
+    "OAC506": frozenset({"Datasource"}),
     "OAC507": frozenset(),
 }
 
@@ -1029,6 +1030,8 @@ class _Compile:
         self.stages: dict[str, StageEntry] = {}
         # Dashboards per module (DASHBOARD_CHECKS): module -> (check findings, rendered files).
         self.by_dashboard_module: dict[str, tuple[StageEntry, StageEntry]] = {}
+        #: module path -> the project its dashboards were rendered in this build.
+        self.dashboard_projects: dict[str, Project] = {}
         self.partitioned = DASHBOARD_RENDERER in pipeline.RENDERERS
         self.ds_key = ""
         #: module path -> its index in project order.
@@ -1404,6 +1407,7 @@ class _Compile:
                 self.touched = True
                 last_run.ran.append(f"dashboards@{ref.path}")
                 sub = Project(root=self.root, modules=[ref], definitions=self.with_shared(datasources, ref.path))
+                self.dashboard_projects[ref.path] = sub  # its rendering serves OAC506 too
                 found_checks = StageEntry(key, tuple(run_checks(LintContext(sub), dash_checks)))
                 try:
                     made, found = _run_renderer(_resolve(DASHBOARD_PARTS[0]), sub)
@@ -1480,6 +1484,11 @@ class _Compile:
                     self.touched = True
                     last_run.ran.append(name)
                     sub = Project(root=self.root, modules=[ref], definitions=self.with_shared(shared, ref.path))
+                    rendered = self.dashboard_projects.get(ref.path)
+                    if rendered is not None:
+                        from obs_as_code.dashboards.project import share_rendering
+
+                        share_rendering(rendered, sub)
                     ctx = LintContext(sub)
                     if code in RECORDED_CHECKS:
                         # The names recorded anywhere (a name also recorded by the module changes nothing).

@@ -104,3 +104,12 @@ def forget_rendered(project: Project) -> None:
     if isinstance(cached, tuple):
         for r in cached[1].by_definition.values():
             r.derived.clear()
+
+
+def share_rendering(source: Project, target: Project) -> None:
+    """Let ``target`` reuse the rendering :func:`render_project` cached on
+    ``source``: used only if ``target`` holds the same dashboard definitions and
+    datasources (the cache's key says so; otherwise ``target`` renders its own)."""
+    cached = vars(source).get(_CACHE_ATTR)
+    if cached is not None and _CACHE_ATTR not in vars(target):
+        setattr(target, _CACHE_ATTR, cached)

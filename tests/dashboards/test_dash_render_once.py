@@ -4,6 +4,7 @@ the PromQL checks over panel queries and OAC506 share that rendering."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -101,3 +102,33 @@ def test_dict_dashboard_panel_lines_are_found_only_when_asked(project: Callable[
     assert smap[()].line == 1 and smap.pending  # the dashboard's own line needs no parse
     assert [smap[("panels", i)].line for i in (0, 1)] == [2, 3]
     assert not smap.pending and len(smap) == 3
+
+
+def test_an_incremental_build_with_a_cold_cache_shares_the_dashboard_checks_rendering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Per module, the dashboard checks and OAC506 read one rendering (made with
+    # the project's datasources, as in a clean build); the PromQL checks scoped
+    # to the module render it once more. Output equals the clean build's.
+    from dash_support import write_project
+
+    from obs_as_code.pipeline import build
+
+    write_project(tmp_path, BOARDS, datasources=True)
+    clean = build(tmp_path, tmp_path / "clean", check=False)
+    calls: list[str] = []
+    real = render_module.render_dashboard
+
+    def counting(d: Any, **kwargs: Any) -> Any:
+        calls.append(d.module)
+        return real(d, **kwargs)
+
+    import obs_as_code.dashboards as package
+    import obs_as_code.dashboards.project as project_module
+
+    for module in (render_module, package, project_module):
+        monkeypatch.setattr(module, "render_dashboard", counting)
+    cold = build(tmp_path, incremental=True)
+    assert sorted(calls) == sorted([*BOARDS, *BOARDS])
+    assert [(d.code, d.location, d.message) for d in cold.diagnostics] == [(d.code, d.location, d.message) for d in clean.diagnostics]
+    assert {a.path: a.content for a in cold.compiled.artifacts} == {a.path: a.content for a in clean.compiled.artifacts}
