@@ -151,6 +151,11 @@ class LintContext:
     _intervals: dict[str | None, float | None] | None = None
     _parsed_queries: list[tuple[Query, Any]] | None = None
     _trees_by_origin: dict[int, tuple[Any, frozenset[str]]] | None = None
+    #: (check's function, id(tree)) -> what it found in the tree
+    #: (:func:`~obs_as_code.lint.rules._promql.per_tree`). Like ``_trees``, shared
+    #: by the scoped copies of one context an incremental build makes per module
+    #: (their project-wide parts, which the findings depend on, are the same).
+    _tree_findings: dict[tuple[Any, int], Any] = field(default_factory=dict)
     _jobs: frozenset[str] | None = None
     _definitions: list[Definition] | None = None
     #: Problems found while reading external files (reported by OAC219).

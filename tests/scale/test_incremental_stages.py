@@ -4,6 +4,7 @@ are exactly the clean build's, and stages whose inputs did not change are reused
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -353,3 +354,44 @@ def test_shared_definitions_are_in_project_order_for_every_module() -> None:
     for kinds in kinds_sets:
         for module in modules:
             assert [id(d) for d in build.with_shared(kinds, module)] == [id(d) for d in walked(kinds, module)], (kinds, module)
+
+
+def test_module_scoped_contexts_judge_each_tree_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The contexts an incremental build scopes to each module share the trees of
+    # one base context, and so what a check found in each: three modules with the
+    # same query shape are judged once, with each module's own findings.
+    from obs_as_code.lint.engine import LintContext, all_checks
+    from obs_as_code.lint.rules import oac201_histogram_quantile as oac201
+    from obs_as_code.pipeline import load
+    from obs_as_code.source import project_root
+
+    for name in ("a", "b", "c"):
+        (tmp_path / "alerts").mkdir(exist_ok=True)
+        (tmp_path / "alerts" / f"{name}.py").write_text(
+            "from obs_as_code.model.rules import AlertRule, RuleGroup\n\n"
+            f'group = RuleGroup(name="{name}", rules=[AlertRule(name="Slow{name}", '
+            f'expr=\'histogram_quantile(0.9, x_seconds_bucket{{service="{name}"}}) > 1\', for_="5m")])\n'
+        )
+    calls: list[int] = []
+    real = oac201.find
+
+    def counting(ctx: Any, root: Any) -> Any:
+        calls.append(id(root))
+        return real(ctx, root)
+
+    monkeypatch.setattr(oac201, "find", counting)
+    check = next(c for c in all_checks() if c.code == "OAC201")
+    token = project_root.set(str(tmp_path))
+    try:
+        project, _ = load(tmp_path)
+        base = LintContext(project)
+        scoped = []
+        for name in ("a", "b", "c"):
+            defs = [d for d in project.definitions if d.module == f"alerts/{name}.py"]
+            found, _made, _rendered, _used = incremental._local_stage(tmp_path, f"alerts/{name}.py", defs, [], base, [check])
+            scoped.append([(d.location.file, d.message) for d in found])
+    finally:
+        project_root.reset(token)
+    assert len(calls) == 1
+    assert [len(f) for f in scoped] == [1, 1, 1]
+    assert [f[0][0] for f in scoped] == ["alerts/a.py", "alerts/b.py", "alerts/c.py"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
@@ -53,11 +54,21 @@ def per_tree(
     every = len(origins) == 3
     wanted = frozenset(origins)
     # Each tree judged once, in first-seen order; the queries are walked only when
-    # some tree has a finding (most checks of a clean project find none).
+    # some tree has a finding (most checks of a clean project find none). Judged
+    # once per build, too: the contexts an incremental build scopes to each module
+    # share their trees and what was found in them.
+    judged = ctx._tree_findings
+    # partial(find, ctx), as the checks pass it: the check's own function names
+    # it across contexts; anything else is known by itself.
+    check: Any = find
+    if isinstance(find, partial) and len(find.args) == 1 and not find.keywords:
+        check = find.func
     memo: dict[int, Sequence[Hit]] = {}
     for key, (root, seen) in ctx.parsed_trees().items():
         if every or seen & wanted:
-            found = find(root)
+            found = judged.get((check, key))
+            if found is None:
+                found = judged[(check, key)] = find(root)
             if found:
                 memo[key] = found
     if not memo:
