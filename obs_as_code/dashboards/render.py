@@ -227,13 +227,18 @@ def _plain_object(value: Any) -> Any:
     return plain_json(data)
 
 
-def _plain_payload(data: dict[str, Any]) -> dict[str, Any]:
+def _plain_payload(data: dict[Any, Any], *, keys: bool = False) -> dict[str, Any]:
     """:func:`_plain_dict` of a dict nobody else holds (an SDK model's fresh
-    ``to_json`` payload, string keys only), made in place: copying every payload
-    into a new dict was a third of the conversion."""
+    ``to_json`` payload, or a copy), made in place: copying every payload into a
+    new dict was a third of the conversion. ``keys``: check that every key is a
+    string (a payload's are the model's field names)."""
     drop: list[str] | None = None
     for k, v in data.items():
+        if keys and type(k) is not str:
+            raise _NotPlain  # json turns 1, 1.0, True into strings
         tv = type(v)
+        # Strings and numbers stay, SDK objects and dicts go straight to their
+        # converter: most values are one of these, and a call each cost a third.
         if tv is str or tv is int or tv is bool:
             continue
         if v is not None:
@@ -259,28 +264,7 @@ def _plain_payload(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _plain_dict(value: dict[Any, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in value.items():
-        if type(k) is not str:
-            raise _NotPlain  # json turns 1, 1.0, True into strings
-        tv = type(v)
-        # Strings and numbers inline, SDK objects and dicts straight to their
-        # converter: most values are one of these, and a call each cost a third.
-        if tv is str or tv is int or tv is bool:
-            out[k] = v
-        elif v is None:
-            if k == "value":  # as _without_nulls: the base threshold step's value
-                out[k] = None
-        else:
-            if tv in _OBJECT_TYPES:
-                v = _plain_object(v)
-            elif tv is dict:
-                v = _plain_dict(v)
-            else:
-                v = plain_json(v)
-            if v is not None or k == "value":
-                out[k] = v
-    return out
+    return _plain_payload(dict(value), keys=True)
 
 
 def source_json(source: Any) -> tuple[dict[str, Any], Any]:
