@@ -158,12 +158,13 @@ def _oac_render(n: int, panels: int) -> list[str]:
     return [dump_json(render_dashboard(DashboardDef(_kit_board(d, panels), uid=f"bench-{d}")).json) for d in range(n)]
 
 
-_MODULE = """from dashboards.bench._make import board
+_MODULE = """from dashboards.{package}._make import board
 
 dashboard = board({d}, {panels})
 """
-# The generated project's builder: ``panel_query`` and ``_kit_board`` with their
-# own source copied in (one definition of the dashboards for every variant).
+# The generated project's builder: ``panel_query`` and the variant's board
+# function with their own source copied in (one definition of the dashboards
+# for every variant).
 _MAKER = '''"""Shared builder of the benchmark dashboards."""
 
 from __future__ import annotations
@@ -173,29 +174,21 @@ from typing import Any
 
 {panel_query}
 
-{kit_board}
+{board}
 
-board = _kit_board
+board = {name}
 '''
 
 
-_SDK_MODULE = """from dashboards.plain._make import board
-
-dashboard = board({d}, {panels})
-"""
-_SDK_MAKER = '''"""Shared builder of the plain-SDK benchmark dashboards."""
-
-from __future__ import annotations
-
-from typing import Any
-
-
-{panel_query}
-
-{sdk_board}
-
-board = _sdk_board
-'''
+def _write_modules(root: Path, package: str, prefix: str, board: Callable[[int, int], Any], n: int, panels: int) -> Path:
+    """``n`` modules ``dashboards/<package>/<prefix>NNNN.py``, each declaring ``board(d, panels)``."""
+    where = root / "dashboards" / package
+    where.mkdir(parents=True)
+    maker = _MAKER.format(panel_query=inspect.getsource(panel_query), board=inspect.getsource(board), name=board.__name__)
+    (where / "_make.py").write_text(maker)
+    for d in range(n):
+        (where / f"{prefix}{d:04d}.py").write_text(_MODULE.format(package=package, d=d, panels=panels))
+    return where
 
 
 def _sdk_board(d: int, panels: int) -> Any:
@@ -221,13 +214,9 @@ def _sdk_board(d: int, panels: int) -> Any:
 
 
 def _write_sdk_project(root: Path, n: int, panels: int) -> None:
-    (root / "dashboards" / "plain").mkdir(parents=True)
+    # Regular packages: the modules are imported by name, as any Python project's.
+    (_write_modules(root, "plain", "s", _sdk_board, n, panels) / "__init__.py").write_text("")
     (root / "dashboards" / "__init__.py").write_text("")
-    (root / "dashboards" / "plain" / "__init__.py").write_text("")
-    maker = _SDK_MAKER.format(panel_query=inspect.getsource(panel_query), sdk_board=inspect.getsource(_sdk_board))
-    (root / "dashboards" / "plain" / "_make.py").write_text(maker)
-    for d in range(n):
-        (root / "dashboards" / "plain" / f"s{d:04d}.py").write_text(_SDK_MODULE.format(d=d, panels=panels))
 
 
 def _sdk_project(root: Path, n: int) -> int:
@@ -262,12 +251,9 @@ def _sdk_project(root: Path, n: int) -> int:
 
 
 def _write_project(root: Path, n: int, panels: int) -> None:
-    (root / "dashboards" / "bench").mkdir(parents=True)
+    _write_modules(root, "bench", "d", _kit_board, n, panels)
     (root / "datasources").mkdir()
     shutil.copy(ROOT / "datasources" / "opencode.py", root / "datasources" / "opencode.py")
-    (root / "dashboards" / "bench" / "_make.py").write_text(_MAKER.format(panel_query=inspect.getsource(panel_query), kit_board=inspect.getsource(_kit_board)))
-    for d in range(n):
-        (root / "dashboards" / "bench" / f"d{d:04d}.py").write_text(_MODULE.format(d=d, panels=panels))
 
 
 def _timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:

@@ -25,7 +25,8 @@ BOARDS = {
 }
 
 
-def test_each_dashboard_is_rendered_once_per_build(project: Callable[..., Compiled], monkeypatch: pytest.MonkeyPatch) -> None:
+def _count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The modules of the dashboards rendered from now on, one entry per rendering."""
     calls: list[str] = []
     real = render_module.render_dashboard
 
@@ -39,6 +40,11 @@ def test_each_dashboard_is_rendered_once_per_build(project: Callable[..., Compil
     # Every name it is imported under (modules that import it lazily read the package's).
     for module in (render_module, package, project_module):
         monkeypatch.setattr(module, "render_dashboard", counting)
+    return calls
+
+
+def test_each_dashboard_is_rendered_once_per_build(project: Callable[..., Compiled], monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_renders(monkeypatch)
     compiled = project(BOARDS)
     assert sorted(calls) == sorted(BOARDS)
     assert len([a for a in compiled.artifacts if a.path.startswith("grafana/dashboards/")]) == 3
@@ -116,18 +122,7 @@ def test_an_incremental_build_with_a_cold_cache_shares_the_dashboard_checks_rend
 
     write_project(tmp_path, BOARDS, datasources=True)
     clean = build(tmp_path, tmp_path / "clean", check=False)
-    calls: list[str] = []
-    real = render_module.render_dashboard
-
-    def counting(d: Any, **kwargs: Any) -> Any:
-        calls.append(d.module)
-        return real(d, **kwargs)
-
-    import obs_as_code.dashboards as package
-    import obs_as_code.dashboards.project as project_module
-
-    for module in (render_module, package, project_module):
-        monkeypatch.setattr(module, "render_dashboard", counting)
+    calls = _count_renders(monkeypatch)
     cold = build(tmp_path, incremental=True)
     assert sorted(calls) == sorted([*BOARDS, *BOARDS])
     assert [(d.code, d.location, d.message) for d in cold.diagnostics] == [(d.code, d.location, d.message) for d in clean.diagnostics]
