@@ -268,6 +268,21 @@ def _timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     return best, result
 
 
+def _timed_collected(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """``fn()`` run once with the cyclic collector off, then one collection of
+    what it made (while its result is alive): ``(run seconds, collection
+    seconds, result)``, CPU time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        run_s, result = _timed(fn)
+        collect_s, _ = _timed(lambda: gc.collect(1))
+    finally:
+        if was_enabled:
+            gc.enable()
+    return run_s, collect_s, result
+
+
 def run(n: int = 1000, panels: int = 20, repeat: int = 3) -> dict[str, Any]:
     """CPU seconds per way of building ``n`` dashboards of ``panels`` panels (best of
     ``repeat`` for the in-process ones), and ratios to the plain-SDK baseline
@@ -284,14 +299,8 @@ def run(n: int = 1000, panels: int = 20, repeat: int = 3) -> dict[str, Any]:
         root = Path(tmp)
         _write_sdk_project(root, n, panels)
         compileall.compile_dir(root, quiet=1)
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            project_s, files = _timed(lambda: _sdk_project(root, n))
-            project_s += _timed(lambda: gc.collect(1))[0]
-        finally:
-            if was_enabled:
-                gc.enable()
+        run_s, collect_s, files = _timed_collected(lambda: _sdk_project(root, n))
+        project_s = run_s + collect_s
         if files != n:
             raise RuntimeError(f"the plain-SDK project wrote {files} files, not {n}")
     with tempfile.TemporaryDirectory(prefix="oac-bench-") as tmp:
@@ -309,14 +318,7 @@ def run(n: int = 1000, panels: int = 20, repeat: int = 3) -> dict[str, Any]:
         # before) also pays, when build() turns it back on, one collection of
         # everything the build allocated: timed next, while the result is alive.
         # ``oac_build_s`` is their sum (what this benchmark always measured).
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            cli_s, result = _timed(lambda: build(root))
-            collect_s, _ = _timed(lambda: gc.collect(1))
-        finally:
-            if was_enabled:
-                gc.enable()
+        cli_s, collect_s, result = _timed_collected(lambda: build(root))
         build_s = cli_s + collect_s
         if not result.ok:
             raise RuntimeError("benchmark project failed to build: " + "; ".join(map(str, result.diagnostics[:5])))
@@ -324,13 +326,8 @@ def run(n: int = 1000, panels: int = 20, repeat: int = 3) -> dict[str, Any]:
         # after an upgrade of obs-as-code): the incremental build with an empty
         # cache, which also fills the cache. Timed the same way.
         shutil.rmtree(root / "build")
-        gc.disable()
-        try:
-            cold_s, cold = _timed(lambda: build(root, incremental=True))
-            cold_s += _timed(lambda: gc.collect(1))[0]
-        finally:
-            if was_enabled:
-                gc.enable()
+        run_s, collect_s, cold = _timed_collected(lambda: build(root, incremental=True))
+        cold_s = run_s + collect_s
         if not cold.ok:
             raise RuntimeError("benchmark project failed to build with a cold cache")
     # Four decimals: on the tests' tiny inputs a variant takes well under a
