@@ -109,6 +109,9 @@ class DashboardSource:
     #: When set, where a target is written is found by this function on first use
     #: (``sites`` stays empty): positions that cost a parse, needed by diagnostics only.
     locate: Callable[[tuple[str | int, ...]], Site | None] | None = None
+    #: The build's rendering ``data`` comes from (a ``RenderedDashboard``), when it
+    #: does: its PromQL targets are listed once there, for every lint context.
+    board: Any = None
 
 
 def recording_rules(groups: Iterable[RuleGroup]) -> dict[str, list[tuple[RuleGroup, RecordingRule]]]:
@@ -155,6 +158,20 @@ class LintContext:
     _definitions: list[Definition] | None = None
     #: Problems found while reading external files (reported by OAC219).
     file_diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: A panel query's text (before Grafana's variables are replaced) -> its tree,
+    #: like ``_trees`` a function of the text alone, so shared by scoped copies.
+    _panel_trees: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
+    #: What :meth:`queries` is made of, kept apart so that a build need not make a
+    #: :class:`Query` per dashboard target (20,000 of them for 1,000 dashboards)
+    #: when no check reports one: see :meth:`_query_parts`.
+    _parts: _QueryParts | None = None
+
+    def __post_init__(self) -> None:
+        # A copy for another scope (``dataclasses.replace`` with ``_queries`` and
+        # ``_parsed_queries`` reset, as incremental builds make) must not keep the
+        # parts of the queries of the scope it was copied from.
+        if self._queries is None and self._parsed_queries is None:
+            self._parts = None
 
     def parse(self, expr: str) -> tuple[Any, str | None]:
         """``(ast, None)`` or ``(None, error message)``: promql-parser's own AST of
@@ -364,44 +381,86 @@ class LintContext:
 
     def parse_query(self, query: Query) -> tuple[Any, str | None]:
         """The wrapped tree of a query; dashboard template variables are replaced first."""
-        return self.tree(grafana_expr(query.expr) if query.origin == "panel" else query.expr)
+        return self.panel_tree(query.expr) if query.origin == "panel" else self.tree(query.expr)
+
+    def panel_tree(self, expr: str) -> tuple[Any, str | None]:
+        """:meth:`tree` of a panel query with its Grafana variables replaced
+        (:func:`grafana_expr`), found by the query's own text: the OAC2xx and
+        OAC30x checks all ask for the same 20,000 queries of a large project."""
+        hit = self._panel_trees.get(expr)
+        if hit is None:
+            hit = self._panel_trees[expr] = self.tree(grafana_expr(expr))
+        return hit
 
     # --- what to check ----------------------------------------------------------
+    def _query_parts(self) -> _QueryParts:
+        """The rule queries (as :class:`Query`), parsed, and each dashboard with its
+        PromQL targets as plain ``(path, title, expr)``, computed once."""
+        if self._parts is None:
+            rules: list[Query] = []
+            for group, rule in self.rules():
+                origin = "alert" if isinstance(rule, AlertRule) else "record"
+                rules.append(Query(rule.expr, origin, partial(self.site, rule, "expr"), rule.location, rule, group))
+            parsed = []
+            for q in rules:
+                ast, problem = self.tree(q.expr)
+                if problem is None:
+                    parsed.append((q, ast))
+            panels = [(dash, lint_targets(dash)) for dash in self.all_dashboards()]
+            self._parts = _QueryParts(rules, parsed, panels)
+        return self._parts
+
     def queries(self) -> list[Query]:
         """Every rule expression and every dashboard query, rules first."""
         if self._queries is None:
-            out: list[Query] = []
-            for group, rule in self.rules():
-                origin = "alert" if isinstance(rule, AlertRule) else "record"
-                out.append(Query(rule.expr, origin, partial(self.site, rule, "expr"), rule.location, rule, group))
-            for dash in self.all_dashboards():
-                out.extend(dashboard_queries(dash))
+            parts = self._query_parts()
+            out: list[Query] = list(parts.rules)
+            for dash, found in parts.panels:
+                out.extend(_panel_queries(dash, found))
             self._queries = out
         return self._queries
 
     def parsed_queries(self) -> list[tuple[Query, Any]]:
         """``(query, ast)`` of every query that parses (computed once)."""
         if self._parsed_queries is None:
-            out = []
-            for q in self.queries():
-                ast, problem = self.parse_query(q)
+            parts = self._query_parts()
+            out = list(parts.parsed)
+            for q in self.queries()[len(parts.rules) :]:
+                ast, problem = self.panel_tree(q.expr)
                 if problem is None:
                     out.append((q, ast))
             self._parsed_queries = out
         return self._parsed_queries
 
+    def parsed_rule_queries(self) -> list[tuple[Query, Any]]:
+        """``(query, ast)`` of every rule query that parses: the head of
+        :meth:`parsed_queries`, without making the dashboards' queries."""
+        return self._query_parts().parsed
+
     def parsed_trees(self) -> dict[int, tuple[Any, frozenset[str]]]:
         """``id(tree) -> (tree, origins of its queries)`` for every distinct tree of
         :meth:`parsed_queries`, in first-seen order (computed once): checks that
-        judge a tree once for all its queries find them here."""
+        judge a tree once for all its queries find them here. Read from the
+        targets' texts: no :class:`Query` is made for a dashboard target."""
         if self._trees_by_origin is None:
+            parts = self._query_parts()
             seen: dict[int, tuple[Any, set[str]]] = {}
-            for q, ast in self.parsed_queries():
+            for q, ast in parts.parsed:
                 hit = seen.get(id(ast))
                 if hit is None:
                     seen[id(ast)] = (ast, {q.origin})
                 else:
                     hit[1].add(q.origin)
+            panel_tree = self.panel_tree
+            for _dash, found in parts.panels:
+                for _path, _title, expr in found:
+                    ast, problem = panel_tree(expr)
+                    if problem is None:
+                        hit = seen.get(id(ast))
+                        if hit is None:
+                            seen[id(ast)] = (ast, {"panel"})
+                        else:
+                            hit[1].add("panel")
             self._trees_by_origin = {k: (ast, frozenset(origins)) for k, (ast, origins) in seen.items()}
         return self._trees_by_origin
 
@@ -508,14 +567,44 @@ def grafana_expr(expr: str) -> str:
     return _GRAFANA_TOKEN.sub(_grafana_token, expr)
 
 
+@dataclass
+class _QueryParts:
+    """What :meth:`LintContext.queries` is made of (see ``_query_parts``)."""
+
+    #: The rules' queries, in declaration order.
+    rules: list[Query]
+    #: ``(query, tree)`` of those that parse.
+    parsed: list[tuple[Query, Any]]
+    #: Every dashboard with its PromQL targets ``(data path, panel title, expr)``.
+    panels: list[tuple[DashboardSource, list[tuple[tuple[str | int, ...], str, str]]]]
+
+
+def lint_targets(dash: DashboardSource) -> list[tuple[tuple[str | int, ...], str, str]]:
+    """``list(iter_targets(dash.data))`` (:func:`obs_as_code.lint.files.iter_targets`),
+    listed once per rendering for a project dashboard."""
+    from obs_as_code.lint.files import target_list
+
+    board = dash.board
+    if board is None:
+        return target_list(dash.data)
+    found: list[tuple[tuple[str | int, ...], str, str]] | None = board.derived.get("lint_targets")
+    if found is None:
+        found = board.derived["lint_targets"] = target_list(dash.data, board)
+    return found
+
+
+def _panel_queries(dash: DashboardSource, found: Iterable[tuple[tuple[str | int, ...], str, str]]) -> Iterator[Query]:
+    for path, title, expr in found:
+        site: Site | Callable[[], Site | None] | None
+        site = partial(dash.locate, path) if dash.locate is not None else dash.sites.get(path) or dash.default
+        yield Query(expr, "panel", site, dash.fallback, title=title, dashboard=dash.name, in_project=dash.in_project)
+
+
 def dashboard_queries(dash: DashboardSource) -> Iterator[Query]:
     """The PromQL targets of a dashboard (Loki and other datasources skipped)."""
     from obs_as_code.lint.files import iter_targets
 
-    for path, title, expr in iter_targets(dash.data):
-        site: Site | Callable[[], Site | None] | None
-        site = partial(dash.locate, path) if dash.locate is not None else dash.sites.get(path) or dash.default
-        yield Query(expr, "panel", site, dash.fallback, title=title, dashboard=dash.name, in_project=dash.in_project)
+    return _panel_queries(dash, iter_targets(dash.data))
 
 
 _MATCHER_VALUE = re.compile(

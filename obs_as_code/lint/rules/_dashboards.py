@@ -5,13 +5,13 @@ once per build (Grafana variables replaced by values the parser accepts)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from obs_as_code.dashboards.project import render_project
-from obs_as_code.dashboards.render import DataPath, RenderedDashboard, panel_list
+from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.lint.engine import LintContext, grafana_expr
+from obs_as_code.lint.files import board_panels
 from obs_as_code.source import SourceLocation
 
 #: ``$name``, ``${name}``, ``${name:format}``, ``[[name]]``, ``[[name:format]]``.
@@ -50,8 +50,8 @@ def prepare_promql(expr: str) -> str:
 def query_tree(ctx: LintContext, expr: str) -> tuple[Any, str | None]:
     """``(tree, None)`` or ``(None, error message)`` for a panel query: prepared
     and parsed once per build through the lint context, shared with every other
-    check that reads the same query."""
-    return ctx.tree(grafana_expr(expr))
+    check that reads the same query (:meth:`LintContext.panel_tree`)."""
+    return ctx.panel_tree(expr)
 
 
 @dataclass(slots=True)  # not frozen: a frozen init cost 3x as much, for 20,000 targets
@@ -99,10 +99,7 @@ def panels(board: RenderedDashboard) -> list[tuple[DataPath, dict[str, Any]]]:
     """Every panel of the dashboard with its data path, rows' panels included
     (:func:`~obs_as_code.dashboards.render.iter_panels`), listed once per
     dashboard: several checks walk them."""
-    found: list[tuple[DataPath, dict[str, Any]]] | None = board.derived.get("panels")
-    if found is None:
-        found = board.derived["panels"] = panel_list(board.json.get("panels"))
-    return found
+    return board_panels(board)
 
 
 def targets(board: RenderedDashboard) -> list[Target]:
@@ -110,32 +107,50 @@ def targets(board: RenderedDashboard) -> list[Target]:
     dashboard: several checks read them)."""
     found: list[Target] | None = board.derived.get("targets")
     if found is None:
-        found = board.derived["targets"] = list(_targets(board))
+        found = board.derived["targets"] = _targets(board)
+    return found
+
+
+def promql_targets(board: RenderedDashboard) -> list[Target]:
+    """The targets of :func:`targets` in PromQL (listed once per dashboard)."""
+    found: list[Target] | None = board.derived.get("promql_targets")
+    if found is None:
+        found = board.derived["promql_targets"] = [t for t in targets(board) if t.language == "promql"]
     return found
 
 
 _LANGUAGES = {"prometheus": "promql", "loki": "logql"}
 
 
-def _targets(board: RenderedDashboard) -> Iterator[Target]:
-    ds_vars = datasource_variables(board)
+def _targets(board: RenderedDashboard) -> list[Target]:
+    ds_vars: dict[str, str] | None = None  # read when a reference needs it
+    out: list[Target] = []
     for path, panel in panels(board):
+        found = panel.get("targets")
+        if not found:
+            continue
         panel_kind: str | None = None
         panel_resolved = False  # the panel's datasource is looked up once, when needed
-        for k, t in enumerate(panel.get("targets") or []):
+        for k, t in enumerate(found):
             if not isinstance(t, dict):
                 continue
-            kind = _datasource_type(t.get("datasource"), ds_vars)
-            if kind is None:
-                if not panel_resolved:
-                    panel_kind = _datasource_type(panel.get("datasource"), ds_vars)
-                    panel_resolved = True
-                kind = panel_kind
-            if kind is None:
-                # No datasource said: Grafana uses the default one (Prometheus here).
-                kind = "prometheus" if "expr" in t else None
-            language = _LANGUAGES.get(kind or "", "other")
-            yield Target(board, path, panel, (*path, "targets", k), t, language)
+            ref = t.get("datasource")
+            kind = ref.get("type") if type(ref) is dict else None
+            if not isinstance(kind, str) or kind in ("datasource", ""):
+                # Not a plain type (most targets name one): _datasource_type decides.
+                if ds_vars is None:
+                    ds_vars = datasource_variables(board)
+                kind = _datasource_type(ref, ds_vars)
+                if kind is None:
+                    if not panel_resolved:
+                        panel_kind = _datasource_type(panel.get("datasource"), ds_vars)
+                        panel_resolved = True
+                    kind = panel_kind
+                if kind is None:
+                    # No datasource said: Grafana uses the default one (Prometheus here).
+                    kind = "prometheus" if "expr" in t else None
+            out.append(Target(board, path, panel, (*path, "targets", k), t, _LANGUAGES.get(kind or "", "other")))
+    return out
 
 
 def panel_title(panel: dict[str, Any]) -> str:

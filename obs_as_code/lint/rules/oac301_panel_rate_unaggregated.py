@@ -14,9 +14,8 @@ from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import (
     Target,
     panel_title,
-    query_tree,
+    promql_targets,
     rendered,
-    targets,
 )
 from obs_as_code.source import SourceLocation
 
@@ -57,33 +56,20 @@ def _precise(ctx: LintContext, t: Target) -> SourceLocation:
     return loc
 
 
-def findings(ctx: LintContext, expr: str, memo: dict[int, tuple[str, ...]] | None = None) -> tuple[str, ...]:
-    """Sorted names of the un-aggregated rate-like calls in a panel query.
-    Unparsable queries give none: OAC302 reports them. The tree comes from the
-    lint context (shared by queries that differ only in matcher values), and
-    ``memo`` keeps each tree's answer (by its id) for one run."""
-    tree, problem = query_tree(ctx, expr)
-    if problem is not None:
-        return ()
-    if memo is None:
-        return tuple(sorted(set(unaggregated_calls(tree))))
-    hit = memo.get(id(tree))
-    if hit is None:
-        hit = memo[id(tree)] = tuple(sorted(set(unaggregated_calls(tree))))
-    return hit
-
-
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    memo: dict[int, tuple[str, ...]] = {}
-    by_expr: dict[str, tuple[str, ...]] = {}  # the answer per query text, without preparing it again
+    memo: dict[int, tuple[str, ...]] = {}  # findings() of each distinct tree, by its id
+    panel_tree = ctx.panel_tree
     for board in rendered(ctx):
-        for t in targets(board):
+        for t in promql_targets(board):
             expr = t.expr
-            if t.language != "promql" or not expr:
+            if not expr:
                 continue
-            names = by_expr.get(expr)
+            tree, problem = panel_tree(expr)
+            if problem is not None:
+                continue  # OAC302 reports it
+            names = memo.get(id(tree))
             if names is None:
-                names = by_expr[expr] = findings(ctx, expr, memo)
+                names = memo[id(tree)] = tuple(sorted(set(unaggregated_calls(tree))))
             for name in names:
                 yield error(
                     _precise(ctx, t),
