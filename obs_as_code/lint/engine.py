@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache, partial
@@ -520,8 +521,13 @@ def _var_in_label_list(expr: str) -> bool:
     at = expr.find("$")
     while at >= 0:
         opening = expr.rfind("(", 0, at)
-        if opening > expr.rfind(")", 0, at) and expr[:opening].rstrip().endswith(_LABEL_KEYWORDS):
-            return True
+        if opening > expr.rfind(")", 0, at):
+            # expr[:opening].rstrip().endswith(...), without copying the text
+            end = opening
+            while end > 0 and expr[end - 1].isspace():
+                end -= 1
+            if expr.endswith(_LABEL_KEYWORDS, 0, end):
+                return True
         at = expr.find("$", at + 1)
     return False
 
@@ -562,6 +568,8 @@ def grafana_expr(expr: str) -> str:
         fast = expr
         for token in _RANGE_BUILTINS:
             fast = fast.replace(token, "[5m]")
+            if "$" not in fast:
+                break  # every later token holds a "$": nothing left to replace
         if "$" not in fast and _NO_VAR_IN_LITERALS.fullmatch(expr) and not _var_in_label_list(expr):
             return fast
     return _GRAFANA_TOKEN.sub(_grafana_token, expr)
@@ -618,6 +626,14 @@ _MATCHER_VALUE = re.compile(
 )
 
 
+#: Every character ``\s`` matches in a str pattern: those for which
+#: ``str.isspace`` holds (the same Unicode test; a test checks the list).
+WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+#: What a matcher's label and the whitespace after it can hold: ``[A-Za-z0-9_]``
+#: and :data:`WHITESPACE`.
+_LABEL_RUN = string.ascii_letters + string.digits + "_" + WHITESPACE
+
+
 def shape(expr: str, keep_jobs: frozenset[str] = frozenset()) -> str:
     """``expr`` with equality-matcher values no check reads replaced by a placeholder.
 
@@ -639,7 +655,23 @@ def shape(expr: str, keep_jobs: frozenset[str] = frozenset()) -> str:
             return m.group()
         return f'{label}{op}"v"'
 
-    return _MATCHER_VALUE.sub(sub, expr) if "=" in expr else expr
+    first = expr.find("=")
+    if first < 0:
+        return expr
+    bang = expr.find("!", 0, first)
+    if bang >= 0:
+        first = bang
+    # Every operator of a matcher starts with "=" or "!", and a match runs from
+    # its label (letters, digits, "_", then whitespace: no operator in between)
+    # to past its operator: none starts before the run of such characters that
+    # ends at the first operator. The character before that run is none of them,
+    # so _MATCHER_VALUE's look-behind succeeds there as at the start of a string:
+    # the substitution of the rest is the substitution of the whole, without
+    # scanning the head (most of a panel query, e.g. "sum by (x) (rate(metric").
+    start = len(expr[:first].rstrip(_LABEL_RUN))
+    if start == 0:
+        return _MATCHER_VALUE.sub(sub, expr)
+    return expr[:start] + _MATCHER_VALUE.sub(sub, expr[start:])
 
 
 def parse_promql(expr: str) -> tuple[Any, str | None]:

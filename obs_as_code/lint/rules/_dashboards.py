@@ -65,11 +65,9 @@ class Target:
     path: DataPath
     data: dict[str, Any]
     language: str
-
-    @property
-    def expr(self) -> str:
-        value = self.data.get("expr")
-        return value if isinstance(value, str) else ""
+    #: ``data["expr"]`` when it is a string, else ``""`` (read once: three checks
+    #: read it for each of a large project's 20,000 targets).
+    expr: str = ""
 
     @property
     def location(self) -> SourceLocation:
@@ -149,7 +147,8 @@ def _targets(board: RenderedDashboard) -> list[Target]:
                 if kind is None:
                     # No datasource said: Grafana uses the default one (Prometheus here).
                     kind = "prometheus" if "expr" in t else None
-            out.append(Target(board, path, panel, (*path, "targets", k), t, _LANGUAGES.get(kind or "", "other")))
+            expr = t.get("expr")
+            out.append(Target(board, path, panel, (*path, "targets", k), t, _LANGUAGES.get(kind or "", "other"), expr if isinstance(expr, str) else ""))
     return out
 
 

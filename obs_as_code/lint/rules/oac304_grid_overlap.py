@@ -51,7 +51,7 @@ def tiled(boxes: list[Box]) -> bool:
     one sweep (no pair compared): sorted by ``y`` then ``x``, boxes of one ``y``
     share a height and each starts at or right of the previous one's end, and each
     new ``y`` starts at or below the bottom of every box above. The kit's layout
-    always passes; when this says False, :func:`run` compares the pairs."""
+    always passes; when this says False, :func:`findings` compares the pairs."""
     floor: int | None = None  # the lowest bottom (y + h) of the rows before
     row_y = row_h = right = 0
     for x, y, w, h in sorted(boxes, key=lambda b: (b[1], b[0])):
@@ -90,9 +90,10 @@ def _int_boxes(panels: list[Any]) -> list[Box] | None:
     return out
 
 
-def _clean(board: RenderedDashboard) -> bool:
-    """Whether :func:`run` would find nothing in ``board``: every layer of plain
-    boxes and :func:`tiled`, read straight from the JSON (no data paths made)."""
+def clean(board: RenderedDashboard) -> bool:
+    """Whether :func:`findings` has nothing to say about ``board``: every layer
+    of plain boxes and :func:`tiled`, read straight from the JSON (no data paths
+    made, no pair compared)."""
     top = board.json.get("panels") or []
     if not isinstance(top, list):
         return False
@@ -110,37 +111,41 @@ def _clean(board: RenderedDashboard) -> bool:
     return True
 
 
-def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    for board in rendered(ctx):
-        if _clean(board):
-            continue
-        for layer in layers(board):
-            boxed = [(path, panel, b) for path, panel in layer if (b := box(panel)) is not None]
-            if tiled([b for _path, _panel, b in boxed]):
-                continue  # nothing to report (every dashboard the kit lays out)
-            placed: list[tuple[DataPath, dict[str, Any], Box]] = []
-            for path, panel, b in boxed:
-                if b[0] < 0 or b[0] + b[2] > 24:
+def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
+    """Panels of ``board`` that leave the grid or overlap an earlier one of their layer."""
+    for layer in layers(board):
+        placed: list[tuple[DataPath, dict[str, Any], Box]] = []
+        for path, panel in layer:
+            b = box(panel)
+            if b is None:
+                continue
+            if b[0] < 0 or b[0] + b[2] > 24:
+                yield error(
+                    board.locate(path),
+                    "OAC304",
+                    f"panel {panel_title(panel)!r} in dashboard {board.title!r} spans columns "
+                    f"{b[0]}..{b[0] + b[2]}: the grid has 24",
+                )
+            x, y, x2, y2 = b[0], b[1], b[0] + b[2], b[1] + b[3]
+            for _other_path, other, ob in placed:
+                # overlap(b, ob), inlined: this loop is quadratic in the panels.
+                if x < ob[0] + ob[2] and ob[0] < x2 and y < ob[1] + ob[3] and ob[1] < y2:
                     yield error(
                         board.locate(path),
                         "OAC304",
-                        f"panel {panel_title(panel)!r} in dashboard {board.title!r} spans columns "
-                        f"{b[0]}..{b[0] + b[2]}: the grid has 24",
+                        f"panel {panel_title(panel)!r} (gridPos x={b[0]} y={b[1]} w={b[2]} h={b[3]}) "
+                        f"overlaps panel {panel_title(other)!r} (x={ob[0]} y={ob[1]} w={ob[2]} h={ob[3]}) "
+                        f"in dashboard {board.title!r}",
+                        hint="let obs_as_code.dashboards.kit.layout place panels",
                     )
-                x, y, x2, y2 = b[0], b[1], b[0] + b[2], b[1] + b[3]
-                for _other_path, other, ob in placed:
-                    # overlap(b, ob), inlined: this loop is quadratic in the panels.
-                    if x < ob[0] + ob[2] and ob[0] < x2 and y < ob[1] + ob[3] and ob[1] < y2:
-                        yield error(
-                            board.locate(path),
-                            "OAC304",
-                            f"panel {panel_title(panel)!r} (gridPos x={b[0]} y={b[1]} w={b[2]} h={b[3]}) "
-                            f"overlaps panel {panel_title(other)!r} (x={ob[0]} y={ob[1]} w={ob[2]} h={ob[3]}) "
-                            f"in dashboard {board.title!r}",
-                            hint="let obs_as_code.dashboards.kit.layout place panels",
-                        )
-                        break
-                placed.append((path, panel, b))
+                    break
+            placed.append((path, panel, b))
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for board in rendered(ctx):
+        if not clean(board):
+            yield from findings(board)
 
 
 CHECK = Check("OAC304", "grid-overlap", "panel gridPos must not overlap or leave the grid", run)

@@ -69,6 +69,9 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         return
     uids = {d.uid for d in declared}
     types = {d.type for d in declared}
+    # A reference to one of these with a string type (or none) is fine whatever
+    # the dashboard: what problem() concludes, read with two lookups.
+    plain = {u for u in uids if isinstance(u, str) and u and "$" not in u and "[[" not in u}
     for board in rendered(ctx):
         ds_vars = {str(v.get("name")) for v in variables(board) if v.get("type") == "datasource"}
         # The references of refs(board), read in its order; a reference's path is
@@ -76,16 +79,20 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         for path, panel in panels(board):
             ref = panel.get("datasource")
             if isinstance(ref, dict):
-                message = problem(ref, uids, types, ds_vars)
-                if message is not None:
-                    yield _finding(board, (*path, "datasource"), message, uids)
+                uid = ref.get("uid")
+                if not (type(uid) is str and uid in plain and type(ref.get("type", "")) is str):
+                    message = problem(ref, uids, types, ds_vars)
+                    if message is not None:
+                        yield _finding(board, (*path, "datasource"), message, uids)
             for k, t in enumerate(panel.get("targets") or []):
                 if isinstance(t, dict):
                     ref = t.get("datasource")
                     if isinstance(ref, dict):
-                        message = problem(ref, uids, types, ds_vars)
-                        if message is not None:
-                            yield _finding(board, (*path, "targets", k, "datasource"), message, uids)
+                        uid = ref.get("uid")
+                        if not (type(uid) is str and uid in plain and type(ref.get("type", "")) is str):
+                            message = problem(ref, uids, types, ds_vars)
+                            if message is not None:
+                                yield _finding(board, (*path, "targets", k, "datasource"), message, uids)
         for path, ref in _other_refs(board):
             message = problem(ref, uids, types, ds_vars)
             if message is not None:
