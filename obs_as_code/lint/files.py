@@ -263,7 +263,9 @@ def _datasource_kind(ds: Any) -> str:
     return str(ds or "").lower()
 
 
-def _is_prometheus(target: dict[str, Any], panel: dict[str, Any]) -> bool:
+def is_prometheus(target: dict[str, Any], panel: dict[str, Any]) -> bool:
+    """Whether a target queries Prometheus (or something like it): what its
+    datasource, else its panel's, names; no datasource means the default one."""
     kind = _datasource_kind(target.get("datasource")) or _datasource_kind(panel.get("datasource"))
     if not kind or "prometheus" in kind or "mimir" in kind or "thanos" in kind or kind.startswith("$"):
         return True
@@ -299,7 +301,7 @@ def iter_targets(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], 
             if not isinstance(target, dict) or target.get("hide") is True:
                 continue
             query = target.get("expr")
-            if isinstance(query, str) and query.strip() and _is_prometheus(target, panel):
+            if isinstance(query, str) and query.strip() and is_prometheus(target, panel):
                 yield (*path, "targets", t, "expr"), str(panel.get("title") or ""), query
 
 
@@ -315,14 +317,12 @@ def board_panels(board: Any) -> list[tuple[tuple[str | int, ...], dict[str, Any]
     return found
 
 
-def target_list(data: Any, board: Any = None) -> list[tuple[tuple[str | int, ...], str, str]]:
-    """``list(iter_targets(data))`` in one loop; ``board``, the rendering ``data``
-    is the JSON of, lends its panel list (:func:`board_panels`)."""
+def target_list(data: Any) -> list[tuple[tuple[str | int, ...], str, str]]:
+    """``list(iter_targets(data))``, in one loop when ``data`` has panels only."""
     if not isinstance(data, dict) or "rows" in data or ("panels" not in data and isinstance(data.get("dashboard"), dict)):
         return list(iter_targets(data))  # legacy rows and API exports: the general walk
     out: list[tuple[tuple[str | int, ...], str, str]] = []
-    panels = board_panels(board) if board is not None else panel_list_of(data)
-    for path, panel in panels:
+    for path, panel in panel_list_of(data):
         targets = panel.get("targets")
         if not isinstance(targets, list):
             continue
@@ -335,8 +335,8 @@ def target_list(data: Any, board: Any = None) -> list[tuple[tuple[str | int, ...
                 continue
             ds = target.get("datasource")
             # A target naming the prometheus type is one (the kit's), without the
-            # general test of _is_prometheus.
-            if (type(ds) is dict and ds.get("type") == "prometheus") or _is_prometheus(target, panel):
+            # general test of is_prometheus.
+            if (type(ds) is dict and ds.get("type") == "prometheus") or is_prometheus(target, panel):
                 if title is None:
                     title = str(panel.get("title") or "")
                 out.append(((*path, "targets", t, "expr"), title, query))

@@ -11,7 +11,7 @@ from typing import Any
 from obs_as_code.dashboards.project import render_project
 from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.lint.engine import LintContext, grafana_expr
-from obs_as_code.lint.files import board_panels
+from obs_as_code.lint.files import board_panels, is_prometheus, target_list
 from obs_as_code.source import SourceLocation
 
 #: ``$name``, ``${name}``, ``${name:format}``, ``[[name]]``, ``[[name:format]]``.
@@ -102,10 +102,16 @@ def panels(board: RenderedDashboard) -> list[tuple[DataPath, dict[str, Any]]]:
 
 def targets(board: RenderedDashboard) -> list[Target]:
     """Every target of every panel, with its query language (found once per
-    dashboard: several checks read them)."""
+    dashboard: several checks read them). The same walk lists the dashboard's
+    PromQL targets as the OAC2xx checks see them (``derived["lint_targets"]``,
+    :func:`obs_as_code.lint.engine.lint_targets`)."""
     found: list[Target] | None = board.derived.get("targets")
     if found is None:
-        found = board.derived["targets"] = _targets(board)
+        found, lint = _targets(board)
+        board.derived["targets"] = found
+        # iter_targets' shapes this walk does not cover (legacy rows, an API
+        # export): its general walk.
+        board.derived["lint_targets"] = lint if lint is not None else target_list(board.json)
     return found
 
 
@@ -119,21 +125,30 @@ def promql_targets(board: RenderedDashboard) -> list[Target]:
 
 _LANGUAGES = {"prometheus": "promql", "loki": "logql"}
 
+LintTarget = tuple[DataPath, str, str]
 
-def _targets(board: RenderedDashboard) -> list[Target]:
+
+def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] | None]:
+    """The targets, and ``list(iter_targets(board.json))`` (None when ``json``
+    has a shape beyond its panels: see :func:`~obs_as_code.lint.files.target_list`)."""
+    data = board.json
+    covered = not ("rows" in data or ("panels" not in data and isinstance(data.get("dashboard"), dict)))
+    lint: list[LintTarget] = []
     ds_vars: dict[str, str] | None = None  # read when a reference needs it
     out: list[Target] = []
     for path, panel in panels(board):
         found = panel.get("targets")
         if not found:
             continue
+        listed = covered and isinstance(found, list)  # iter_targets reads lists only
+        title: str | None = None
         panel_kind: str | None = None
         panel_resolved = False  # the panel's datasource is looked up once, when needed
         for k, t in enumerate(found):
             if not isinstance(t, dict):
                 continue
             ref = t.get("datasource")
-            kind = ref.get("type") if type(ref) is dict else None
+            named = kind = ref.get("type") if type(ref) is dict else None
             if not isinstance(kind, str) or kind in ("datasource", ""):
                 # Not a plain type (most targets name one): _datasource_type decides.
                 if ds_vars is None:
@@ -148,8 +163,14 @@ def _targets(board: RenderedDashboard) -> list[Target]:
                     # No datasource said: Grafana uses the default one (Prometheus here).
                     kind = "prometheus" if "expr" in t else None
             expr = t.get("expr")
-            out.append(Target(board, path, panel, (*path, "targets", k), t, _LANGUAGES.get(kind or "", "other"), expr if isinstance(expr, str) else ""))
-    return out
+            text = expr if isinstance(expr, str) else ""
+            out.append(Target(board, path, panel, (*path, "targets", k), t, _LANGUAGES.get(kind or "", "other"), text))
+            # What iter_targets yields (its test, in its order).
+            if listed and text.strip() and t.get("hide") is not True and (named == "prometheus" or is_prometheus(t, panel)):
+                if title is None:
+                    title = str(panel.get("title") or "")
+                lint.append(((*path, "targets", k, "expr"), title, text))
+    return out, lint if covered else None
 
 
 def panel_title(panel: dict[str, Any]) -> str:
