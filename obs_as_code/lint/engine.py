@@ -162,6 +162,8 @@ class LintContext:
     #: A panel query's text (before Grafana's variables are replaced) -> its tree,
     #: like ``_trees`` a function of the text alone, so shared by scoped copies.
     _panel_trees: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
+    #: :func:`value_blind` of a panel query -> its tree (as ``_panel_trees``).
+    _blind_trees: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
     #: What :meth:`queries` is made of, kept apart so that a build need not make a
     #: :class:`Query` per dashboard target (20,000 of them for 1,000 dashboards)
     #: when no check reports one: see :meth:`_query_parts`.
@@ -387,10 +389,23 @@ class LintContext:
     def panel_tree(self, expr: str) -> tuple[Any, str | None]:
         """:meth:`tree` of a panel query with its Grafana variables replaced
         (:func:`grafana_expr`), found by the query's own text: the OAC2xx and
-        OAC30x checks all ask for the same 20,000 queries of a large project."""
+        OAC30x checks all ask for the same 20,000 queries of a large project.
+
+        Queries that differ only in the values :func:`value_blind` leaves out
+        have the same shape once prepared (``shape(grafana_expr(q))``), so the
+        same tree: the second is not prepared at all (a large project's panels
+        are mostly such variations, and preparing a query cost more than the
+        rest of finding its tree)."""
         hit = self._panel_trees.get(expr)
         if hit is None:
-            hit = self._panel_trees[expr] = self.tree(grafana_expr(expr))
+            blind = value_blind(expr)
+            if blind is not None:
+                hit = self._blind_trees.get(blind)
+            if hit is None:
+                hit = self.tree(grafana_expr(expr))
+                if blind is not None:
+                    self._blind_trees[blind] = hit
+            self._panel_trees[expr] = hit
         return hit
 
     # --- what to check ----------------------------------------------------------
@@ -676,6 +691,61 @@ def shape(expr: str, keep_jobs: frozenset[str] = frozenset()) -> str:
     if start == 0:
         return _MATCHER_VALUE.sub(sub, expr)
     return expr[:start] + _MATCHER_VALUE.sub(sub, expr[start:])
+
+
+#: Characters of a value :func:`value_blind` may leave out: printable ASCII but
+#: for quotes, backslash, ``$`` and brackets (none of the replacements of
+#: grafana_expr or shape can start, end or look inside such a value).
+_BLIND_VALUE = "".join(c for c in map(chr, range(0x20, 0x7F)) if c not in "\"\\$()[]{}'`")
+_WORD = string.ascii_letters + string.digits + "_"
+_LABEL_START = string.ascii_letters + "_"
+
+
+def value_blind(expr: str) -> str | None:
+    """``expr`` with the value of every equality matcher no check reads (``=`` or
+    ``!=`` on a label but ``__name__`` or ``job``, a non-empty value of plain
+    characters) replaced by NUL; None when there is none, or when ``expr`` holds
+    something the argument below does not cover.
+
+    Two queries with the same result give the same ``shape(grafana_expr(q))``,
+    for every set of jobs: the quotes pair up (no other quotes, no escapes), no
+    value ends with an operator (so every value the matcher pattern of
+    :func:`shape` reads starts at an opening quote, and the scan reaches each
+    matcher's label), and a value left out holds nothing :func:`grafana_expr`
+    replaces or that ends its patterns (so it comes out of it as it went in,
+    with the same label and operator before it, the label not after a ``$``).
+    :func:`shape` then replaces that value with ``"v"`` whatever it was.
+    """
+    # Declined: escapes and other quotes (string literals are then the consecutive
+    # pairs of '"'), [[var]] and ${var} (Grafana variables that can span a quote),
+    # and the NUL that marks a value left out.
+    if '"' not in expr or "\\" in expr or "'" in expr or "`" in expr or "[[" in expr or "${" in expr or "\x00" in expr:
+        return None
+    parts = expr.split('"')
+    if len(parts) % 2 == 0:
+        return None  # an unterminated string
+    blinded = False
+    for i in range(1, len(parts), 2):
+        value = parts[i]
+        if value.rstrip(WHITESPACE).endswith(("=", "~")):
+            return None  # a matcher could start inside it and read the next quote
+        if not value or value.strip(_BLIND_VALUE):
+            continue  # empty (tests absence), or a character that matters
+        head = parts[i - 1].rstrip(WHITESPACE)
+        if head.endswith("!="):
+            head = head[:-2]
+        elif head.endswith("="):
+            head = head[:-1]
+        else:
+            continue  # not an equality matcher's value
+        head = head.rstrip(WHITESPACE)
+        before = head.rstrip(_WORD)
+        label = head[len(before) :]
+        if not label or label[0] not in _LABEL_START or label in ("__name__", "job") or before.endswith("$"):
+            continue
+        parts[i] = "\x00"
+        blinded = True
+    return '"'.join(parts) if blinded else None
 
 
 def parse_promql(expr: str) -> tuple[Any, str | None]:

@@ -200,3 +200,45 @@ DATA = st.recursive(
 def test_recording_rule_search_reads_only_exprs_with_a_colon(data: Any, defined: set[str]) -> None:
     for text in (json.dumps(data, ensure_ascii=False), dump_json(data)):
         assert oac506._may_use_recording_rule(data, text, defined) == _may_use_before(data, text, defined)
+
+
+# --- queries that differ only in values no check reads --------------------------------
+
+MATCHER_TOKENS = [
+    *TOKENS, 'a="', 'svc="', 'job="', '__name__="', 'b!="', 'c=~"', ' = "', '$x="', '"p="', '"q~"', "x=", "}",
+    '{service="svc-1"}', '{a="x", b!="y y"}', "by (a)", "[$__range]", "offset $o", "$v",
+]  # fmt: skip
+BLIND_EXPRS = st.lists(st.sampled_from(MATCHER_TOKENS), max_size=20).map("".join)
+VALUES = st.text(alphabet=engine._BLIND_VALUE, min_size=1, max_size=6)
+JOB_SETS = [frozenset(), frozenset({"svc", "a", "x"}), frozenset({"svc-1", "y y", "v"})]
+
+
+@settings(max_examples=1200, deadline=None)
+@given(BLIND_EXPRS, st.lists(VALUES, min_size=1, max_size=6))
+def test_queries_alike_but_for_blind_values_share_their_shape(expr: str, values: list[str]) -> None:
+    blind = engine.value_blind(expr)
+    if blind is None:
+        return
+    pieces = blind.split("\x00")
+    other = pieces[0] + "".join(values[i % len(values)] + piece for i, piece in enumerate(pieces[1:]))
+    if engine.value_blind(other) != blind:
+        return  # a new value ends with an operator: declined, so never looked up
+    for jobs in JOB_SETS:
+        assert shape_reference(grafana_reference(other), jobs) == shape_reference(grafana_reference(expr), jobs)
+
+
+@settings(max_examples=600, deadline=None)
+@given(EXPRS)
+def test_shape_is_idempotent(expr: str) -> None:
+    for jobs in JOB_SETS[:2]:
+        once = engine.shape(expr, jobs)
+        assert engine.shape(once, jobs) == once
+
+
+def test_value_blind_examples() -> None:
+    assert engine.value_blind('sum(rate(m{service="svc-0"}[$__rate_interval]))') == 'sum(rate(m{service="\x00"}[$__rate_interval]))'
+    assert engine.value_blind('m{job="api", a=~"r", __name__="z", d="", c!="q"}') == 'm{job="api", a=~"r", __name__="z", d="", c!="\x00"}'
+    assert engine.value_blind('f("p=") + m{a="c"}') is None  # a value ending with an operator
+    assert engine.value_blind('m{$v="c"}') is None  # the label is part of a variable
+    assert engine.value_blind("m{a='c'}") is None
+    assert engine.value_blind("rate(m[5m])") is None
