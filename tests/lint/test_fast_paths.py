@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from obs_as_code.dashboards.render import RenderedDashboard
 from obs_as_code.lint import engine
-from obs_as_code.lint.rules import oac303_duplicate_panel as oac303
 from obs_as_code.lint.rules import oac304_grid_overlap as oac304
 from obs_as_code.lint.rules import oac307_undeclared_datasource as oac307
 from obs_as_code.lint.rules import oac506_undefined_recording_rule as oac506
@@ -145,15 +144,11 @@ BOARDS = st.lists(PANEL | ROW, max_size=8)
 @given(BOARDS)
 def test_clean_dashboards_have_no_findings(panels: list[Any]) -> None:
     board = _board(panels)
-    if oac303.clean(board):
-        assert list(oac303.findings(board)) == []
     if oac304.clean(board):
         assert list(oac304.findings(board)) == []
 
 
 def test_clean_is_not_always_true() -> None:
-    dup = _board([{"id": 1, "title": "A"}, {"id": 1, "title": "B"}])
-    assert not oac303.clean(dup) and list(oac303.findings(dup))
     overlapping = _board([{"id": 1, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}}, {"id": 2, "gridPos": {"x": 6, "y": 4, "w": 12, "h": 8}}])
     assert not oac304.clean(overlapping) and list(oac304.findings(overlapping))
 

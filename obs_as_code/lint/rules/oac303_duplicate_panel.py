@@ -30,52 +30,36 @@ def sections(board: RenderedDashboard) -> Iterator[tuple[str, list[tuple[DataPat
     yield current, group
 
 
-def clean(board: RenderedDashboard) -> bool:
-    """Whether :func:`findings` has nothing to say about ``board``, with two sets:
-    distinct panel ids, and distinct titles across all rows (then within each)."""
-    pids = [panel.get("id") for _path, panel in panels(board)]
-    if len(set(pids)) != len(pids):
-        return False
-    named = [title for _row, group in sections(board) for _path, panel in group if (title := panel_title(panel).strip())]
-    return len(set(named)) == len(named)
-
-
-def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
-    """Repeated panel ids in ``board``, then repeated titles in each row."""
-    ids: dict[Any, DataPath] = {}
-    for path, panel in panels(board):
-        pid = panel.get("id")
-        if pid in ids:
-            yield error(
-                board.locate(path),
-                "OAC303",
-                f"panel id {pid} is used twice in dashboard {board.title!r} "
-                f"({panel_title(panel)!r} and the panel at {board.locate(ids[pid])})",
-            )
-        else:
-            ids[pid] = path
-    for row, group in sections(board):
-        titles: dict[str, DataPath] = {}
-        for path, panel in group:
-            title = panel_title(panel).strip()
-            if not title:
-                continue
-            if title in titles:
-                where = f"row {row!r}" if row else "the panels above the first row"
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for board in rendered(ctx):
+        ids: dict[Any, DataPath] = {}
+        for path, panel in panels(board):
+            pid = panel.get("id")
+            if pid in ids:
                 yield error(
                     board.locate(path),
                     "OAC303",
-                    f"panel title {title!r} appears twice in {where} of dashboard {board.title!r}",
-                    hint=f"first one at {board.locate(titles[title])}",
+                    f"panel id {pid} is used twice in dashboard {board.title!r} "
+                    f"({panel_title(panel)!r} and the panel at {board.locate(ids[pid])})",
                 )
             else:
-                titles[title] = path
-
-
-def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    for board in rendered(ctx):
-        if not clean(board):
-            yield from findings(board)
+                ids[pid] = path
+        for row, group in sections(board):
+            titles: dict[str, DataPath] = {}
+            for path, panel in group:
+                title = panel_title(panel).strip()
+                if not title:
+                    continue
+                if title in titles:
+                    where = f"row {row!r}" if row else "the panels above the first row"
+                    yield error(
+                        board.locate(path),
+                        "OAC303",
+                        f"panel title {title!r} appears twice in {where} of dashboard {board.title!r}",
+                        hint=f"first one at {board.locate(titles[title])}",
+                    )
+                else:
+                    titles[title] = path
 
 
 CHECK = Check("OAC303", "duplicate-panel", "panel ids unique per dashboard, titles unique per row", run)
