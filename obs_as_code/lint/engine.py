@@ -72,6 +72,8 @@ class Query:
     dashboard: str = ""
     #: The panel belongs to one of the project's own dashboards.
     in_project: bool = False
+    #: The dashboard a panel query was read from.
+    source: DashboardSource | None = None
 
     @property
     def site(self) -> Site | None:
@@ -624,7 +626,7 @@ def _panel_queries(dash: DashboardSource, found: Iterable[tuple[tuple[str | int,
     for path, title, expr in found:
         site: Site | Callable[[], Site | None] | None
         site = partial(dash.locate, path) if dash.locate is not None else dash.sites.get(path) or dash.default
-        yield Query(expr, "panel", site, dash.fallback, title=title, dashboard=dash.name, in_project=dash.in_project)
+        yield Query(expr, "panel", site, dash.fallback, title=title, dashboard=dash.name, in_project=dash.in_project, source=dash)
 
 
 def dashboard_queries(dash: DashboardSource) -> Iterator[Query]:

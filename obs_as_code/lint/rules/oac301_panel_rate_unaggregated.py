@@ -46,12 +46,21 @@ def unaggregated_calls(node: Any, aggregated: bool = False) -> Iterator[str]:
 
 def _precise(ctx: LintContext, t: Target) -> SourceLocation:
     """The target's own line: the renderer's source map knows panels built with
-    the kit; for a plain dict the lint engine has found the string in the file."""
+    the kit; for a plain dict the lint engine has found the string in the file.
+    Only a query of the same dashboard tells (another dashboard's query of the
+    same text is in another file, and absent from a build of this module alone)."""
     loc = t.location
     if loc != t.board.locate(()):
         return loc
     for q in ctx.queries():
-        if q.origin == "panel" and q.in_project and q.expr == t.expr and q.site is not None:
+        if (
+            q.origin == "panel"
+            and q.in_project
+            and q.source is not None
+            and q.source.board is t.board
+            and q.expr == t.expr
+            and q.site is not None
+        ):
             return q.at((0, len(q.expr)))
     return loc
 
