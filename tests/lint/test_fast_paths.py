@@ -77,13 +77,13 @@ def test_whitespace_is_what_backslash_s_matches() -> None:
     assert every == engine.WHITESPACE
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(EXPRS, st.sampled_from([frozenset(), frozenset({"x9", "a:b"})]))
 def test_shape_scans_from_the_first_operator(expr: str, jobs: frozenset[str]) -> None:
     assert engine.shape(expr, jobs) == shape_reference(expr, jobs)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(EXPRS)
 def test_grafana_fast_path(expr: str) -> None:
     assert engine._var_in_label_list(expr) == var_in_label_list_reference(expr)
@@ -140,7 +140,7 @@ ROW = st.fixed_dictionaries({"id": st.integers(10, 13), "title": st.sampled_from
 BOARDS = st.lists(PANEL | ROW, max_size=8)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(BOARDS)
 def test_clean_dashboards_have_no_findings(panels: list[Any]) -> None:
     board = _board(panels)
@@ -208,7 +208,7 @@ VALUES = st.text(alphabet=engine._BLIND_VALUE, min_size=1, max_size=6)
 JOB_SETS = [frozenset(), frozenset({"svc", "a", "x"}), frozenset({"svc-1", "y y", "v"})]
 
 
-@settings(max_examples=1200, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(BLIND_EXPRS, st.lists(VALUES, min_size=1, max_size=6))
 def test_queries_alike_but_for_blind_values_share_their_shape(expr: str, values: list[str]) -> None:
     blind = engine.value_blind(expr)
@@ -222,7 +222,7 @@ def test_queries_alike_but_for_blind_values_share_their_shape(expr: str, values:
         assert shape_reference(grafana_reference(other), jobs) == shape_reference(grafana_reference(expr), jobs)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(EXPRS)
 def test_shape_is_idempotent(expr: str) -> None:
     for jobs in JOB_SETS[:2]:
