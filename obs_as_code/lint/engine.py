@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cache, lru_cache, partial
@@ -71,6 +72,8 @@ class Query:
     dashboard: str = ""
     #: The panel belongs to one of the project's own dashboards.
     in_project: bool = False
+    #: The dashboard a panel query was read from.
+    source: DashboardSource | None = None
 
     @property
     def site(self) -> Site | None:
@@ -109,6 +112,9 @@ class DashboardSource:
     #: When set, where a target is written is found by this function on first use
     #: (``sites`` stays empty): positions that cost a parse, needed by diagnostics only.
     locate: Callable[[tuple[str | int, ...]], Site | None] | None = None
+    #: The build's rendering ``data`` comes from (a ``RenderedDashboard``), when it
+    #: does: its PromQL targets are listed once there, for every lint context.
+    board: Any = None
 
 
 def recording_rules(groups: Iterable[RuleGroup]) -> dict[str, list[tuple[RuleGroup, RecordingRule]]]:
@@ -160,6 +166,22 @@ class LintContext:
     _definitions: list[Definition] | None = None
     #: Problems found while reading external files (reported by OAC219).
     file_diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: A panel query's text (before Grafana's variables are replaced) -> its tree,
+    #: like ``_trees`` a function of the text alone, so shared by scoped copies.
+    _panel_trees: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
+    #: :func:`value_blind` of a panel query -> its tree (as ``_panel_trees``).
+    _blind_trees: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
+    #: What :meth:`queries` is made of, kept apart so that a build need not make a
+    #: :class:`Query` per dashboard target (20,000 of them for 1,000 dashboards)
+    #: when no check reports one: see :meth:`_query_parts`.
+    _parts: _QueryParts | None = None
+
+    def __post_init__(self) -> None:
+        # A copy for another scope (``dataclasses.replace`` with ``_queries`` and
+        # ``_parsed_queries`` reset, as incremental builds make) must not keep the
+        # parts of the queries of the scope it was copied from.
+        if self._queries is None and self._parsed_queries is None:
+            self._parts = None
 
     def release(self) -> None:
         """Drop everything the checks computed and cached (trees, queries, sites,
@@ -381,44 +403,99 @@ class LintContext:
 
     def parse_query(self, query: Query) -> tuple[Any, str | None]:
         """The wrapped tree of a query; dashboard template variables are replaced first."""
-        return self.tree(grafana_expr(query.expr) if query.origin == "panel" else query.expr)
+        return self.panel_tree(query.expr) if query.origin == "panel" else self.tree(query.expr)
+
+    def panel_tree(self, expr: str) -> tuple[Any, str | None]:
+        """:meth:`tree` of a panel query with its Grafana variables replaced
+        (:func:`grafana_expr`), found by the query's own text: the OAC2xx and
+        OAC30x checks all ask for the same 20,000 queries of a large project.
+
+        Queries that differ only in the values :func:`value_blind` leaves out
+        have the same shape once prepared (``shape(grafana_expr(q))``), so the
+        same tree: the second is not prepared at all (a large project's panels
+        are mostly such variations, and preparing a query cost more than the
+        rest of finding its tree)."""
+        hit = self._panel_trees.get(expr)
+        if hit is None:
+            blind = value_blind(expr)
+            if blind is not None:
+                hit = self._blind_trees.get(blind)
+            if hit is None:
+                hit = self.tree(grafana_expr(expr))
+                if blind is not None:
+                    self._blind_trees[blind] = hit
+            self._panel_trees[expr] = hit
+        return hit
 
     # --- what to check ----------------------------------------------------------
+    def _query_parts(self) -> _QueryParts:
+        """The rule queries (as :class:`Query`), parsed, and each dashboard with its
+        PromQL targets as plain ``(path, title, expr)``, computed once."""
+        if self._parts is None:
+            rules: list[Query] = []
+            for group, rule in self.rules():
+                origin = "alert" if isinstance(rule, AlertRule) else "record"
+                rules.append(Query(rule.expr, origin, partial(self.site, rule, "expr"), rule.location, rule, group))
+            parsed = []
+            for q in rules:
+                ast, problem = self.tree(q.expr)
+                if problem is None:
+                    parsed.append((q, ast))
+            panels = [(dash, lint_targets(dash)) for dash in self.all_dashboards()]
+            self._parts = _QueryParts(rules, parsed, panels)
+        return self._parts
+
     def queries(self) -> list[Query]:
         """Every rule expression and every dashboard query, rules first."""
         if self._queries is None:
-            out: list[Query] = []
-            for group, rule in self.rules():
-                origin = "alert" if isinstance(rule, AlertRule) else "record"
-                out.append(Query(rule.expr, origin, partial(self.site, rule, "expr"), rule.location, rule, group))
-            for dash in self.all_dashboards():
-                out.extend(dashboard_queries(dash))
+            parts = self._query_parts()
+            out: list[Query] = list(parts.rules)
+            for dash, found in parts.panels:
+                out.extend(_panel_queries(dash, found))
             self._queries = out
         return self._queries
 
     def parsed_queries(self) -> list[tuple[Query, Any]]:
         """``(query, ast)`` of every query that parses (computed once)."""
         if self._parsed_queries is None:
-            out = []
-            for q in self.queries():
-                ast, problem = self.parse_query(q)
+            parts = self._query_parts()
+            out = list(parts.parsed)
+            for q in self.queries()[len(parts.rules) :]:
+                ast, problem = self.panel_tree(q.expr)
                 if problem is None:
                     out.append((q, ast))
             self._parsed_queries = out
         return self._parsed_queries
 
+    def parsed_rule_queries(self) -> list[tuple[Query, Any]]:
+        """``(query, ast)`` of every rule query that parses: the head of
+        :meth:`parsed_queries`, without making the dashboards' queries."""
+        return self._query_parts().parsed
+
     def parsed_trees(self) -> dict[int, tuple[Any, frozenset[str]]]:
         """``id(tree) -> (tree, origins of its queries)`` for every distinct tree of
         :meth:`parsed_queries`, in first-seen order (computed once): checks that
-        judge a tree once for all its queries find them here."""
+        judge a tree once for all its queries find them here. Read from the
+        targets' texts: no :class:`Query` is made for a dashboard target."""
         if self._trees_by_origin is None:
+            parts = self._query_parts()
             seen: dict[int, tuple[Any, set[str]]] = {}
-            for q, ast in self.parsed_queries():
+            for q, ast in parts.parsed:
                 hit = seen.get(id(ast))
                 if hit is None:
                     seen[id(ast)] = (ast, {q.origin})
                 else:
                     hit[1].add(q.origin)
+            panel_tree = self.panel_tree
+            for _dash, found in parts.panels:
+                for _path, _title, expr in found:
+                    ast, problem = panel_tree(expr)
+                    if problem is None:
+                        hit = seen.get(id(ast))
+                        if hit is None:
+                            seen[id(ast)] = (ast, {"panel"})
+                        else:
+                            hit[1].add("panel")
             self._trees_by_origin = {k: (ast, frozenset(origins)) for k, (ast, origins) in seen.items()}
         return self._trees_by_origin
 
@@ -478,8 +555,13 @@ def _var_in_label_list(expr: str) -> bool:
     at = expr.find("$")
     while at >= 0:
         opening = expr.rfind("(", 0, at)
-        if opening > expr.rfind(")", 0, at) and expr[:opening].rstrip().endswith(_LABEL_KEYWORDS):
-            return True
+        if opening > expr.rfind(")", 0, at):
+            # expr[:opening].rstrip().endswith(...), without copying the text
+            end = opening
+            while end > 0 and expr[end - 1].isspace():
+                end -= 1
+            if expr.endswith(_LABEL_KEYWORDS, 0, end):
+                return True
         at = expr.find("$", at + 1)
     return False
 
@@ -520,19 +602,55 @@ def grafana_expr(expr: str) -> str:
         fast = expr
         for token in _RANGE_BUILTINS:
             fast = fast.replace(token, "[5m]")
+            if "$" not in fast:
+                break  # every later token holds a "$": nothing left to replace
         if "$" not in fast and _NO_VAR_IN_LITERALS.fullmatch(expr) and not _var_in_label_list(expr):
             return fast
     return _GRAFANA_TOKEN.sub(_grafana_token, expr)
+
+
+@dataclass
+class _QueryParts:
+    """What :meth:`LintContext.queries` is made of (see ``_query_parts``)."""
+
+    #: The rules' queries, in declaration order.
+    rules: list[Query]
+    #: ``(query, tree)`` of those that parse.
+    parsed: list[tuple[Query, Any]]
+    #: Every dashboard with its PromQL targets ``(data path, panel title, expr)``.
+    panels: list[tuple[DashboardSource, list[tuple[tuple[str | int, ...], str, str]]]]
+
+
+def lint_targets(dash: DashboardSource) -> list[tuple[tuple[str | int, ...], str, str]]:
+    """``list(iter_targets(dash.data))`` (:func:`obs_as_code.lint.files.iter_targets`),
+    listed once per rendering for a project dashboard."""
+    from obs_as_code.lint.files import target_list
+
+    board = dash.board
+    if board is None:
+        return target_list(dash.data)
+    found: list[tuple[tuple[str | int, ...], str, str]] | None = board.derived.get("lint_targets")
+    if found is None:
+        # The walk that lists the targets the OAC3xx checks read lists these too.
+        from obs_as_code.lint.rules._dashboards import targets
+
+        targets(board)
+        found = board.derived["lint_targets"]
+    return found
+
+
+def _panel_queries(dash: DashboardSource, found: Iterable[tuple[tuple[str | int, ...], str, str]]) -> Iterator[Query]:
+    for path, title, expr in found:
+        site: Site | Callable[[], Site | None] | None
+        site = partial(dash.locate, path) if dash.locate is not None else dash.sites.get(path) or dash.default
+        yield Query(expr, "panel", site, dash.fallback, title=title, dashboard=dash.name, in_project=dash.in_project, source=dash)
 
 
 def dashboard_queries(dash: DashboardSource) -> Iterator[Query]:
     """The PromQL targets of a dashboard (Loki and other datasources skipped)."""
     from obs_as_code.lint.files import iter_targets
 
-    for path, title, expr in iter_targets(dash.data):
-        site: Site | Callable[[], Site | None] | None
-        site = partial(dash.locate, path) if dash.locate is not None else dash.sites.get(path) or dash.default
-        yield Query(expr, "panel", site, dash.fallback, title=title, dashboard=dash.name, in_project=dash.in_project)
+    return _panel_queries(dash, iter_targets(dash.data))
 
 
 _MATCHER_VALUE = re.compile(
@@ -544,6 +662,14 @@ _MATCHER_VALUE = re.compile(
     # the matches are the same).
     r"""(?<![A-Za-z_])([A-Za-z_][A-Za-z0-9_]*+)(\s*(?:=~|!~|!=|=)\s*)("[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'|`[^`]*`)"""
 )
+
+
+#: Every character ``\s`` matches in a str pattern: those for which
+#: ``str.isspace`` holds (the same Unicode test; a test checks the list).
+WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+#: What a matcher's label and the whitespace after it can hold: ``[A-Za-z0-9_]``
+#: and :data:`WHITESPACE`.
+_LABEL_RUN = string.ascii_letters + string.digits + "_" + WHITESPACE
 
 
 def shape(expr: str, keep_jobs: frozenset[str] = frozenset()) -> str:
@@ -567,7 +693,78 @@ def shape(expr: str, keep_jobs: frozenset[str] = frozenset()) -> str:
             return m.group()
         return f'{label}{op}"v"'
 
-    return _MATCHER_VALUE.sub(sub, expr) if "=" in expr else expr
+    first = expr.find("=")
+    if first < 0:
+        return expr
+    bang = expr.find("!", 0, first)
+    if bang >= 0:
+        first = bang
+    # Every operator of a matcher starts with "=" or "!", and a match runs from
+    # its label (letters, digits, "_", then whitespace: no operator in between)
+    # to past its operator: none starts before the run of such characters that
+    # ends at the first operator. The character before that run is none of them,
+    # so _MATCHER_VALUE's look-behind succeeds there as at the start of a string:
+    # the substitution of the rest is the substitution of the whole, without
+    # scanning the head (most of a panel query, e.g. "sum by (x) (rate(metric").
+    start = len(expr[:first].rstrip(_LABEL_RUN))
+    if start == 0:
+        return _MATCHER_VALUE.sub(sub, expr)
+    return expr[:start] + _MATCHER_VALUE.sub(sub, expr[start:])
+
+
+#: Characters of a value :func:`value_blind` may leave out: printable ASCII but
+#: for quotes, backslash, ``$`` and brackets (none of the replacements of
+#: grafana_expr or shape can start, end or look inside such a value).
+_BLIND_VALUE = "".join(c for c in map(chr, range(0x20, 0x7F)) if c not in "\"\\$()[]{}'`")
+_WORD = string.ascii_letters + string.digits + "_"
+_LABEL_START = string.ascii_letters + "_"
+
+
+def value_blind(expr: str) -> str | None:
+    """``expr`` with the value of every equality matcher no check reads (``=`` or
+    ``!=`` on a label but ``__name__`` or ``job``, a non-empty value of plain
+    characters) replaced by NUL; None when there is none, or when ``expr`` holds
+    something the argument below does not cover.
+
+    Two queries with the same result give the same ``shape(grafana_expr(q))``,
+    for every set of jobs: the quotes pair up (no other quotes, no escapes), no
+    value ends with an operator (so every value the matcher pattern of
+    :func:`shape` reads starts at an opening quote, and the scan reaches each
+    matcher's label), and a value left out holds nothing :func:`grafana_expr`
+    replaces or that ends its patterns (so it comes out of it as it went in,
+    with the same label and operator before it, the label not after a ``$``).
+    :func:`shape` then replaces that value with ``"v"`` whatever it was.
+    """
+    # Declined: escapes and other quotes (string literals are then the consecutive
+    # pairs of '"'), [[var]] and ${var} (Grafana variables that can span a quote),
+    # and the NUL that marks a value left out.
+    if '"' not in expr or "\\" in expr or "'" in expr or "`" in expr or "[[" in expr or "${" in expr or "\x00" in expr:
+        return None
+    parts = expr.split('"')
+    if len(parts) % 2 == 0:
+        return None  # an unterminated string
+    blinded = False
+    for i in range(1, len(parts), 2):
+        value = parts[i]
+        if value.rstrip(WHITESPACE).endswith(("=", "~")):
+            return None  # a matcher could start inside it and read the next quote
+        if not value or value.strip(_BLIND_VALUE):
+            continue  # empty (tests absence), or a character that matters
+        head = parts[i - 1].rstrip(WHITESPACE)
+        if head.endswith("!="):
+            head = head[:-2]
+        elif head.endswith("="):
+            head = head[:-1]
+        else:
+            continue  # not an equality matcher's value
+        head = head.rstrip(WHITESPACE)
+        before = head.rstrip(_WORD)
+        label = head[len(before) :]
+        if not label or label[0] not in _LABEL_START or label in ("__name__", "job") or before.endswith("$"):
+            continue
+        parts[i] = "\x00"
+        blinded = True
+    return '"'.join(parts) if blinded else None
 
 
 def parse_promql(expr: str) -> tuple[Any, str | None]:

@@ -263,7 +263,9 @@ def _datasource_kind(ds: Any) -> str:
     return str(ds or "").lower()
 
 
-def _is_prometheus(target: dict[str, Any], panel: dict[str, Any]) -> bool:
+def is_prometheus(target: dict[str, Any], panel: dict[str, Any]) -> bool:
+    """Whether a target queries Prometheus (or something like it): what its
+    datasource, else its panel's, names; no datasource means the default one."""
     kind = _datasource_kind(target.get("datasource")) or _datasource_kind(panel.get("datasource"))
     if not kind or "prometheus" in kind or "mimir" in kind or "thanos" in kind or kind.startswith("$"):
         return True
@@ -299,8 +301,53 @@ def iter_targets(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], 
             if not isinstance(target, dict) or target.get("hide") is True:
                 continue
             query = target.get("expr")
-            if isinstance(query, str) and query.strip() and _is_prometheus(target, panel):
+            if isinstance(query, str) and query.strip() and is_prometheus(target, panel):
                 yield (*path, "targets", t, "expr"), str(panel.get("title") or ""), query
+
+
+def board_panels(board: Any) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """Every panel of a rendered dashboard (``RenderedDashboard``) with its data
+    path, rows' panels included, listed once per rendering: several checks and
+    the PromQL target list walk them."""
+    from obs_as_code.dashboards.render import panel_list
+
+    found: list[tuple[tuple[str | int, ...], dict[str, Any]]] | None = board.derived.get("panels")
+    if found is None:
+        found = board.derived["panels"] = panel_list(board.json.get("panels"))
+    return found
+
+
+def target_list(data: Any) -> list[tuple[tuple[str | int, ...], str, str]]:
+    """``list(iter_targets(data))``, in one loop when ``data`` has panels only."""
+    if not isinstance(data, dict) or "rows" in data or ("panels" not in data and isinstance(data.get("dashboard"), dict)):
+        return list(iter_targets(data))  # legacy rows and API exports: the general walk
+    out: list[tuple[tuple[str | int, ...], str, str]] = []
+    for path, panel in panel_list_of(data):
+        targets = panel.get("targets")
+        if not isinstance(targets, list):
+            continue
+        title: str | None = None
+        for t, target in enumerate(targets):
+            if not isinstance(target, dict) or target.get("hide") is True:
+                continue
+            query = target.get("expr")
+            if not isinstance(query, str) or not query.strip():
+                continue
+            ds = target.get("datasource")
+            # A target naming the prometheus type is one (the kit's), without the
+            # general test of is_prometheus.
+            if (type(ds) is dict and ds.get("type") == "prometheus") or is_prometheus(target, panel):
+                if title is None:
+                    title = str(panel.get("title") or "")
+                out.append(((*path, "targets", t, "expr"), title, query))
+    return out
+
+
+def panel_list_of(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """The panels of dashboard JSON without legacy rows, with their data paths."""
+    from obs_as_code.dashboards.render import panel_list
+
+    return panel_list(data.get("panels"), ("panels",))
 
 
 def read_dashboard_file(path: Path, display: str | None = None) -> tuple[DashboardSource | None, list[Diagnostic]]:
@@ -379,6 +426,8 @@ def project_dashboards(project: Project, definitions: Sequence[DashboardDef] | N
         # source map lookup per target was ~0.1 s for 20,000 targets, for nothing
         # when no check reports.
         dash.locate = partial(_locate, source_map, full_path, default)
+        if rendered is not None:
+            dash.board = rendered
         out.append(dash)
     return out
 

@@ -5,13 +5,13 @@ once per build (Grafana variables replaced by values the parser accepts)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from obs_as_code.dashboards.project import render_project
-from obs_as_code.dashboards.render import DataPath, RenderedDashboard, panel_list
+from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.lint.engine import LintContext, grafana_expr
+from obs_as_code.lint.files import board_panels, is_prometheus, target_list
 from obs_as_code.source import SourceLocation
 
 #: ``$name``, ``${name}``, ``${name:format}``, ``[[name]]``, ``[[name:format]]``.
@@ -50,8 +50,8 @@ def prepare_promql(expr: str) -> str:
 def query_tree(ctx: LintContext, expr: str) -> tuple[Any, str | None]:
     """``(tree, None)`` or ``(None, error message)`` for a panel query: prepared
     and parsed once per build through the lint context, shared with every other
-    check that reads the same query."""
-    return ctx.tree(grafana_expr(expr))
+    check that reads the same query (:meth:`LintContext.panel_tree`)."""
+    return ctx.panel_tree(expr)
 
 
 @dataclass(slots=True)  # not frozen: a frozen init cost 3x as much, for 20,000 targets
@@ -65,11 +65,9 @@ class Target:
     path: DataPath
     data: dict[str, Any]
     language: str
-
-    @property
-    def expr(self) -> str:
-        value = self.data.get("expr")
-        return value if isinstance(value, str) else ""
+    #: ``data["expr"]`` when it is a string, else ``""`` (read once: three checks
+    #: read it for each of a large project's 20,000 targets).
+    expr: str = ""
 
     @property
     def location(self) -> SourceLocation:
@@ -99,43 +97,80 @@ def panels(board: RenderedDashboard) -> list[tuple[DataPath, dict[str, Any]]]:
     """Every panel of the dashboard with its data path, rows' panels included
     (:func:`~obs_as_code.dashboards.render.iter_panels`), listed once per
     dashboard: several checks walk them."""
-    found: list[tuple[DataPath, dict[str, Any]]] | None = board.derived.get("panels")
-    if found is None:
-        found = board.derived["panels"] = panel_list(board.json.get("panels"))
-    return found
+    return board_panels(board)
 
 
 def targets(board: RenderedDashboard) -> list[Target]:
     """Every target of every panel, with its query language (found once per
-    dashboard: several checks read them)."""
+    dashboard: several checks read them). The same walk lists the dashboard's
+    PromQL targets as the OAC2xx checks see them (``derived["lint_targets"]``,
+    :func:`obs_as_code.lint.engine.lint_targets`)."""
     found: list[Target] | None = board.derived.get("targets")
     if found is None:
-        found = board.derived["targets"] = list(_targets(board))
+        found, lint = _targets(board)
+        board.derived["targets"] = found
+        # iter_targets' shapes this walk does not cover (legacy rows, an API
+        # export): its general walk.
+        board.derived["lint_targets"] = lint if lint is not None else target_list(board.json)
+    return found
+
+
+def promql_targets(board: RenderedDashboard) -> list[Target]:
+    """The targets of :func:`targets` in PromQL (listed once per dashboard)."""
+    found: list[Target] | None = board.derived.get("promql_targets")
+    if found is None:
+        found = board.derived["promql_targets"] = [t for t in targets(board) if t.language == "promql"]
     return found
 
 
 _LANGUAGES = {"prometheus": "promql", "loki": "logql"}
 
+LintTarget = tuple[DataPath, str, str]
 
-def _targets(board: RenderedDashboard) -> Iterator[Target]:
-    ds_vars = datasource_variables(board)
+
+def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] | None]:
+    """The targets, and ``list(iter_targets(board.json))`` (None when ``json``
+    has a shape beyond its panels: see :func:`~obs_as_code.lint.files.target_list`)."""
+    data = board.json
+    covered = not ("rows" in data or ("panels" not in data and isinstance(data.get("dashboard"), dict)))
+    lint: list[LintTarget] = []
+    ds_vars: dict[str, str] | None = None  # read when a reference needs it
+    out: list[Target] = []
     for path, panel in panels(board):
+        found = panel.get("targets")
+        if not found:
+            continue
+        listed = covered and isinstance(found, list)  # iter_targets reads lists only
+        title: str | None = None
         panel_kind: str | None = None
         panel_resolved = False  # the panel's datasource is looked up once, when needed
-        for k, t in enumerate(panel.get("targets") or []):
+        for k, t in enumerate(found):
             if not isinstance(t, dict):
                 continue
-            kind = _datasource_type(t.get("datasource"), ds_vars)
-            if kind is None:
-                if not panel_resolved:
-                    panel_kind = _datasource_type(panel.get("datasource"), ds_vars)
-                    panel_resolved = True
-                kind = panel_kind
-            if kind is None:
-                # No datasource said: Grafana uses the default one (Prometheus here).
-                kind = "prometheus" if "expr" in t else None
-            language = _LANGUAGES.get(kind or "", "other")
-            yield Target(board, path, panel, (*path, "targets", k), t, language)
+            ref = t.get("datasource")
+            named = kind = ref.get("type") if type(ref) is dict else None
+            if not isinstance(kind, str) or kind in ("datasource", ""):
+                # Not a plain type (most targets name one): _datasource_type decides.
+                if ds_vars is None:
+                    ds_vars = datasource_variables(board)
+                kind = _datasource_type(ref, ds_vars)
+                if kind is None:
+                    if not panel_resolved:
+                        panel_kind = _datasource_type(panel.get("datasource"), ds_vars)
+                        panel_resolved = True
+                    kind = panel_kind
+                if kind is None:
+                    # No datasource said: Grafana uses the default one (Prometheus here).
+                    kind = "prometheus" if "expr" in t else None
+            expr = t.get("expr")
+            text = expr if isinstance(expr, str) else ""
+            out.append(Target(board, path, panel, (*path, "targets", k), t, _LANGUAGES.get(kind or "", "other"), text))
+            # What iter_targets yields (its test, in its order).
+            if listed and text.strip() and t.get("hide") is not True and (named == "prometheus" or is_prometheus(t, panel)):
+                if title is None:
+                    title = str(panel.get("title") or "")
+                lint.append(((*path, "targets", k, "expr"), title, text))
+    return out, lint if covered else None
 
 
 def panel_title(panel: dict[str, Any]) -> str:

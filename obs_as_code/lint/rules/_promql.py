@@ -16,6 +16,13 @@ from obs_as_code.source import SourceLocation
 def parsed(ctx: LintContext, origins: tuple[str, ...] = ("alert", "record", "panel")) -> Iterator[tuple[Query, Any]]:
     """``(query, ast)`` of every query that parses, restricted to ``origins``."""
     every = len(origins) == 3
+    if "panel" not in origins:
+        # Rules only: the head of parsed_queries(), without making a Query for
+        # every dashboard target.
+        for q, ast in ctx.parsed_rule_queries():
+            if q.origin in origins:
+                yield q, ast
+        return
     for q, ast in ctx.parsed_queries():
         if every or q.origin in origins:
             yield q, ast

@@ -14,9 +14,8 @@ from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import (
     Target,
     panel_title,
-    query_tree,
+    promql_targets,
     rendered,
-    targets,
 )
 from obs_as_code.source import SourceLocation
 
@@ -47,43 +46,39 @@ def unaggregated_calls(node: Any, aggregated: bool = False) -> Iterator[str]:
 
 def _precise(ctx: LintContext, t: Target) -> SourceLocation:
     """The target's own line: the renderer's source map knows panels built with
-    the kit; for a plain dict the lint engine has found the string in the file."""
+    the kit; for a plain dict the lint engine has found the string in the file.
+    Only a query of the same dashboard tells (another dashboard's query of the
+    same text is in another file, and absent from a build of this module alone)."""
     loc = t.location
     if loc != t.board.locate(()):
         return loc
     for q in ctx.queries():
-        if q.origin == "panel" and q.in_project and q.expr == t.expr and q.site is not None:
+        if (
+            q.origin == "panel"
+            and q.in_project
+            and q.source is not None
+            and q.source.board is t.board
+            and q.expr == t.expr
+            and q.site is not None
+        ):
             return q.at((0, len(q.expr)))
     return loc
 
 
-def findings(ctx: LintContext, expr: str, memo: dict[int, tuple[str, ...]] | None = None) -> tuple[str, ...]:
-    """Sorted names of the un-aggregated rate-like calls in a panel query.
-    Unparsable queries give none: OAC302 reports them. The tree comes from the
-    lint context (shared by queries that differ only in matcher values), and
-    ``memo`` keeps each tree's answer (by its id) for one run."""
-    tree, problem = query_tree(ctx, expr)
-    if problem is not None:
-        return ()
-    if memo is None:
-        return tuple(sorted(set(unaggregated_calls(tree))))
-    hit = memo.get(id(tree))
-    if hit is None:
-        hit = memo[id(tree)] = tuple(sorted(set(unaggregated_calls(tree))))
-    return hit
-
-
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    memo: dict[int, tuple[str, ...]] = {}
-    by_expr: dict[str, tuple[str, ...]] = {}  # the answer per query text, without preparing it again
+    memo: dict[int, tuple[str, ...]] = {}  # findings() of each distinct tree, by its id
+    panel_tree = ctx.panel_tree
     for board in rendered(ctx):
-        for t in targets(board):
+        for t in promql_targets(board):
             expr = t.expr
-            if t.language != "promql" or not expr:
+            if not expr:
                 continue
-            names = by_expr.get(expr)
+            tree, problem = panel_tree(expr)
+            if problem is not None:
+                continue  # OAC302 reports it
+            names = memo.get(id(tree))
             if names is None:
-                names = by_expr[expr] = findings(ctx, expr, memo)
+                names = memo[id(tree)] = tuple(sorted(set(unaggregated_calls(tree))))
             for name in names:
                 yield error(
                     _precise(ctx, t),

@@ -7,17 +7,17 @@ from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._dashboards import panel_title, query_tree, rendered, targets
+from obs_as_code.lint.rules._dashboards import panel_title, promql_targets, rendered
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    panel_tree = ctx.panel_tree
     for board in rendered(ctx):
-        for t in targets(board):
-            if t.language != "promql":
+        for t in promql_targets(board):
+            expr = t.expr
+            if not expr and t.data.get("hide") is True:
                 continue
-            if t.data.get("hide") is True and not t.expr:
-                continue
-            _tree, problem = query_tree(ctx, t.expr)
+            _tree, problem = panel_tree(expr)
             if problem is not None:
                 yield error(
                     t.location,

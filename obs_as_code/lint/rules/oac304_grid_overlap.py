@@ -4,6 +4,7 @@ the JSON says (common in hand-edited or merged dashboard JSON)."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,35 +46,106 @@ def layers(board: RenderedDashboard) -> Iterator[list[tuple[DataPath, dict[str, 
     yield top
 
 
-def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    for board in rendered(ctx):
-        for layer in layers(board):
-            placed: list[tuple[DataPath, dict[str, Any], Box]] = []
-            for path, panel in layer:
-                b = box(panel)
-                if b is None:
-                    continue
-                if b[0] < 0 or b[0] + b[2] > 24:
+def tiled(boxes: list[Box]) -> bool:
+    """True when the boxes lie inside the 24 columns and no two overlap, proven in
+    one sweep (no pair compared): sorted by ``y`` then ``x``, boxes of one ``y``
+    share a height and each starts at or right of the previous one's end, and each
+    new ``y`` starts at or below the bottom of every box above. The kit's layout
+    always passes; when this says False, :func:`findings` compares the pairs."""
+    floor: int | None = None  # the lowest bottom (y + h) of the rows before
+    row_y = row_h = right = 0
+    for x, y, w, h in sorted(boxes, key=lambda b: (b[1], b[0])):
+        if x < 0 or x + w > 24:
+            return False
+        if floor is not None and y == row_y:
+            if h != row_h or x < right:
+                return False
+        else:
+            if floor is not None and y < floor:
+                return False
+            row_y, row_h = y, h
+        right = x + w
+        floor = y + h if floor is None else max(floor, y + h)
+    return True
+
+
+_XYWH = operator.itemgetter("x", "y", "w", "h")
+
+
+def _int_boxes(panels: list[Any]) -> list[Box] | None:
+    """The boxes of ``panels`` (a layer's, as in the JSON), when every panel is a
+    dict with a gridPos of four ints (what :func:`box` then gives), else None."""
+    out: list[Box] = []
+    for p in panels:
+        pos = p.get("gridPos") if type(p) is dict else None
+        if type(pos) is not dict:
+            return None
+        try:
+            b = _XYWH(pos)
+        except KeyError:
+            return None
+        if type(b[0]) is not int or type(b[1]) is not int or type(b[2]) is not int or type(b[3]) is not int:
+            return None
+        out.append(b)
+    return out
+
+
+def clean(board: RenderedDashboard) -> bool:
+    """Whether :func:`findings` has nothing to say about ``board``: every layer
+    of plain boxes and :func:`tiled`, read straight from the JSON (no data paths
+    made, no pair compared)."""
+    top = board.json.get("panels") or []
+    if not isinstance(top, list):
+        return False
+    boxes = _int_boxes(top)
+    if boxes is None or not tiled(boxes):
+        return False
+    for p in top:
+        if p.get("type") == "row" and p.get("collapsed"):
+            inner = p.get("panels") or []
+            if not isinstance(inner, list):
+                return False
+            boxes = _int_boxes(inner)
+            if boxes is None or not tiled(boxes):
+                return False
+    return True
+
+
+def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
+    """Panels of ``board`` that leave the grid or overlap an earlier one of their layer."""
+    for layer in layers(board):
+        placed: list[tuple[DataPath, dict[str, Any], Box]] = []
+        for path, panel in layer:
+            b = box(panel)
+            if b is None:
+                continue
+            if b[0] < 0 or b[0] + b[2] > 24:
+                yield error(
+                    board.locate(path),
+                    "OAC304",
+                    f"panel {panel_title(panel)!r} in dashboard {board.title!r} spans columns "
+                    f"{b[0]}..{b[0] + b[2]}: the grid has 24",
+                )
+            x, y, x2, y2 = b[0], b[1], b[0] + b[2], b[1] + b[3]
+            for _other_path, other, ob in placed:
+                # overlap(b, ob), inlined: this loop is quadratic in the panels.
+                if x < ob[0] + ob[2] and ob[0] < x2 and y < ob[1] + ob[3] and ob[1] < y2:
                     yield error(
                         board.locate(path),
                         "OAC304",
-                        f"panel {panel_title(panel)!r} in dashboard {board.title!r} spans columns "
-                        f"{b[0]}..{b[0] + b[2]}: the grid has 24",
+                        f"panel {panel_title(panel)!r} (gridPos x={b[0]} y={b[1]} w={b[2]} h={b[3]}) "
+                        f"overlaps panel {panel_title(other)!r} (x={ob[0]} y={ob[1]} w={ob[2]} h={ob[3]}) "
+                        f"in dashboard {board.title!r}",
+                        hint="let obs_as_code.dashboards.kit.layout place panels",
                     )
-                x, y, x2, y2 = b[0], b[1], b[0] + b[2], b[1] + b[3]
-                for _other_path, other, ob in placed:
-                    # overlap(b, ob), inlined: this loop is quadratic in the panels.
-                    if x < ob[0] + ob[2] and ob[0] < x2 and y < ob[1] + ob[3] and ob[1] < y2:
-                        yield error(
-                            board.locate(path),
-                            "OAC304",
-                            f"panel {panel_title(panel)!r} (gridPos x={b[0]} y={b[1]} w={b[2]} h={b[3]}) "
-                            f"overlaps panel {panel_title(other)!r} (x={ob[0]} y={ob[1]} w={ob[2]} h={ob[3]}) "
-                            f"in dashboard {board.title!r}",
-                            hint="let obs_as_code.dashboards.kit.layout place panels",
-                        )
-                        break
-                placed.append((path, panel, b))
+                    break
+            placed.append((path, panel, b))
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for board in rendered(ctx):
+        if not clean(board):
+            yield from findings(board)
 
 
 CHECK = Check("OAC304", "grid-overlap", "panel gridPos must not overlap or leave the grid", run)

@@ -11,7 +11,7 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._dashboards import panel_title, rendered, targets
+from obs_as_code.lint.rules._dashboards import panel_title, promql_targets, rendered
 
 #: Grafana's time unit ids.
 TIME_UNITS = frozenset({"ns", "µs", "us", "ms", "s", "m", "h", "d", "dtdurations", "dtdurationms", "dthms", "dtdhms", "clockms", "clocks"})
@@ -39,12 +39,12 @@ def returns_time(expr: str) -> bool:
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
         flagged: set[tuple[str | int, ...]] = set()
-        for t in targets(board):
-            if t.language != "promql" or t.panel_path in flagged:
-                continue
+        for t in promql_targets(board):
             expr = t.expr
             if "_seconds" not in expr and "_milliseconds" not in expr:
                 continue  # neither pattern nor the latency-title test can match
+            if t.panel_path in flagged:
+                continue
             u = unit(t.panel)
             if u in TIME_UNITS:
                 continue

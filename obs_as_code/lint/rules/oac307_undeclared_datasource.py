@@ -28,6 +28,11 @@ def refs(board: RenderedDashboard) -> Iterator[tuple[DataPath, dict[str, Any]]]:
         for k, t in enumerate(panel.get("targets") or []):
             if isinstance(t, dict) and isinstance(t.get("datasource"), dict):
                 yield (*path, "targets", k, "datasource"), t["datasource"]
+    yield from _other_refs(board)
+
+
+def _other_refs(board: RenderedDashboard) -> Iterator[tuple[DataPath, dict[str, Any]]]:
+    """The references of :func:`refs` outside panels: variables, annotations."""
     for i, var in enumerate(variables(board)):
         if isinstance(var.get("datasource"), dict):
             yield ("templating", "list", i, "datasource"), var["datasource"]
@@ -37,40 +42,70 @@ def refs(board: RenderedDashboard) -> Iterator[tuple[DataPath, dict[str, Any]]]:
             yield ("annotations", "list", i, "datasource"), ann["datasource"]
 
 
+def problem(ref: dict[str, Any], uids: set[str], types: set[str], ds_vars: set[str]) -> str | None:
+    """What is wrong with one ``datasource`` reference, or None."""
+    uid = ref.get("uid")
+    kind = ref.get("type")
+    if kind in BUILTIN_TYPES or uid in BUILTIN_UIDS:
+        return None
+    if isinstance(uid, str) and uid:
+        # Only a "$" or "[[" can start a variable reference (most uids have neither).
+        names = variable_names(uid) if "$" in uid or "[[" in uid else []
+        if names:
+            if names[0] in ds_vars:
+                return None
+            return f"datasource variable ${names[0]} is not a datasource variable of the dashboard"
+        if uid in uids:
+            return None
+        return f"datasource uid {uid!r} is not declared"
+    if isinstance(kind, str) and kind in types:
+        return None  # type only: Grafana takes the declared one of that type
+    return f"datasource {ref!r} matches no declared datasource"
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     declared = ctx.project.all(Datasource)
     if not declared:
         return
     uids = {d.uid for d in declared}
     types = {d.type for d in declared}
+    # A reference to one of these with a string type (or none) is fine whatever
+    # the dashboard: what problem() concludes, read with two lookups.
+    plain = {u for u in uids if isinstance(u, str) and u and "$" not in u and "[[" not in u}
     for board in rendered(ctx):
         ds_vars = {str(v.get("name")) for v in variables(board) if v.get("type") == "datasource"}
-        for path, ref in refs(board):
-            uid = ref.get("uid")
-            kind = ref.get("type")
-            if kind in BUILTIN_TYPES or uid in BUILTIN_UIDS:
-                continue
-            if isinstance(uid, str) and uid:
-                # Only a "$" or "[[" can start a variable reference (most uids have neither).
-                names = variable_names(uid) if "$" in uid or "[[" in uid else []
-                if names:
-                    if names[0] in ds_vars:
-                        continue
-                    message = f"datasource variable ${names[0]} is not a datasource variable of the dashboard"
-                elif uid in uids:
-                    continue
-                else:
-                    message = f"datasource uid {uid!r} is not declared"
-            elif isinstance(kind, str) and kind in types:
-                continue  # type only: Grafana takes the declared one of that type
-            else:
-                message = f"datasource {ref!r} matches no declared datasource"
-            yield error(
-                board.locate(path[:-1]),
-                "OAC307",
-                f"{message} (dashboard {board.title!r}, {'.'.join(map(str, path))})",
-                hint=f"declared: {', '.join(sorted(uids))}; declare it in datasources/ or use one of these",
-            )
+        # The references of refs(board), read in its order; a reference's path is
+        # made only for a finding (panels and their targets are most of them).
+        for path, panel in panels(board):
+            ref = panel.get("datasource")
+            if isinstance(ref, dict):
+                uid = ref.get("uid")
+                if not (type(uid) is str and uid in plain and type(ref.get("type", "")) is str):
+                    message = problem(ref, uids, types, ds_vars)
+                    if message is not None:
+                        yield _finding(board, (*path, "datasource"), message, uids)
+            for k, t in enumerate(panel.get("targets") or []):
+                if isinstance(t, dict):
+                    ref = t.get("datasource")
+                    if isinstance(ref, dict):
+                        uid = ref.get("uid")
+                        if not (type(uid) is str and uid in plain and type(ref.get("type", "")) is str):
+                            message = problem(ref, uids, types, ds_vars)
+                            if message is not None:
+                                yield _finding(board, (*path, "targets", k, "datasource"), message, uids)
+        for path, ref in _other_refs(board):
+            message = problem(ref, uids, types, ds_vars)
+            if message is not None:
+                yield _finding(board, path, message, uids)
+
+
+def _finding(board: RenderedDashboard, path: DataPath, message: str, uids: set[str]) -> Diagnostic:
+    return error(
+        board.locate(path[:-1]),
+        "OAC307",
+        f"{message} (dashboard {board.title!r}, {'.'.join(map(str, path))})",
+        hint=f"declared: {', '.join(sorted(uids))}; declare it in datasources/ or use one of these",
+    )
 
 
 CHECK = Check("OAC307", "undeclared-datasource", "dashboards may only reference declared datasources", run)

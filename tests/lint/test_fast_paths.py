@@ -1,0 +1,239 @@
+"""The lint's fast paths give what the general code gives.
+
+Each shortcut taken for large projects (a shorter scan, a check proving a whole
+dashboard clean, a reference judged with two lookups) is compared here with the
+code it stands for, on generated inputs full of the characters that matter
+(quotes, escapes, Grafana variables, operators, Unicode whitespace)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from obs_as_code.dashboards.render import RenderedDashboard
+from obs_as_code.lint import engine
+from obs_as_code.lint.rules import oac304_grid_overlap as oac304
+from obs_as_code.lint.rules import oac307_undeclared_datasource as oac307
+from obs_as_code.lint.rules import oac506_undefined_recording_rule as oac506
+from obs_as_code.lint.rules._crossref import recorded_names
+from obs_as_code.serialize import dump_json
+
+TOKENS = [
+    "sum", "by", "on", "ignoring", "group_left", "without", "offset", "rate", "job", "__name__", "le",
+    "a", "_x", "x9", "9", "metric_total", " ", "  ", "\t", "\n", "\u00a0", "\u2003", "é",
+    "(", ")", "{", "}", "[", "]", ",", ":", "=", "!=", "=~", "!~", "!", "~", "==",
+    '"', "'", "`", "\\", '"v"', '""', '"x\\"y"', "'s'", "`r`", '"a:b"',
+    "$", "$x", "${x}", "${x:csv}", "[[x]]", "$__rate_interval", "[$__rate_interval]", "[$__range]",
+    "[${__interval}]", "[5m]", "5m",
+]  # fmt: skip
+EXPRS = st.lists(st.sampled_from(TOKENS), max_size=24).map("".join) | st.text(max_size=40)
+
+
+# --- the general code, as it was before the fast paths ---------------------------------
+
+
+def shape_reference(expr: str, keep_jobs: frozenset[str]) -> str:
+    def sub(m: re.Match[str]) -> str:
+        label, op, value = m.groups()
+        if label == "__name__" or len(value) == 2 or "~" in op or "\\" in value or (label == "job" and value[1:-1] in keep_jobs):
+            return m.group()
+        return f'{label}{op}"v"'
+
+    return engine._MATCHER_VALUE.sub(sub, expr) if "=" in expr else expr
+
+
+def var_in_label_list_reference(expr: str) -> bool:
+    at = expr.find("$")
+    while at >= 0:
+        opening = expr.rfind("(", 0, at)
+        if opening > expr.rfind(")", 0, at) and expr[:opening].rstrip().endswith(engine._LABEL_KEYWORDS):
+            return True
+        at = expr.find("$", at + 1)
+    return False
+
+
+def grafana_reference(expr: str) -> str:
+    if "$" not in expr and "[[" not in expr:
+        return expr
+    if "[$__" in expr and "[[" not in expr:
+        fast = expr
+        for token in engine._RANGE_BUILTINS:
+            fast = fast.replace(token, "[5m]")
+        if "$" not in fast and engine._NO_VAR_IN_LITERALS.fullmatch(expr) and not var_in_label_list_reference(expr):
+            return fast
+    return engine._GRAFANA_TOKEN.sub(engine._grafana_token, expr)
+
+
+# --- PromQL text ----------------------------------------------------------------------
+
+
+def test_whitespace_is_what_backslash_s_matches() -> None:
+    every = "".join(re.findall(r"\s", "".join(map(chr, range(sys.maxunicode + 1)))))
+    assert every == engine.WHITESPACE
+
+
+@settings(max_examples=400, deadline=None)
+@given(EXPRS, st.sampled_from([frozenset(), frozenset({"x9", "a:b"})]))
+def test_shape_scans_from_the_first_operator(expr: str, jobs: frozenset[str]) -> None:
+    assert engine.shape(expr, jobs) == shape_reference(expr, jobs)
+
+
+@settings(max_examples=400, deadline=None)
+@given(EXPRS)
+def test_grafana_fast_path(expr: str) -> None:
+    assert engine._var_in_label_list(expr) == var_in_label_list_reference(expr)
+    assert engine.grafana_expr.__wrapped__(expr) == grafana_reference(expr)
+
+
+def test_shape_examples() -> None:
+    keep = frozenset({"api"})
+    for expr in [
+        'sum by (x) (rate(m{service="a", job="api", path=~"/x"}[5m]))',
+        'm{a="1"} / on(b) n{b!="2", c=""}',
+        'a!~"x" or b="y"',
+        'label_replace(m, "d", "$1", "s", "(.*)") * n{k="v"}',
+        "rate(m[5m])",
+        'x\u2003="q" + y\u00a0!= "z"',
+    ]:
+        assert engine.shape(expr, keep) == shape_reference(expr, keep)
+
+
+# --- dashboards -------------------------------------------------------------------------
+
+BOXES = st.lists(st.tuples(st.integers(-3, 30), st.integers(-3, 20), st.integers(-3, 30), st.integers(-3, 12)), max_size=7)
+
+
+@settings(max_examples=400, deadline=None)
+@given(BOXES)
+def test_tiled_boxes_never_overlap(boxes: list[tuple[int, int, int, int]]) -> None:
+    if oac304.tiled(boxes):
+        assert all(b[0] >= 0 and b[0] + b[2] <= 24 for b in boxes)
+        assert not any(oac304.overlap(a, b) for i, a in enumerate(boxes) for b in boxes[:i])
+
+
+def test_rows_of_panels_are_tiled() -> None:
+    assert oac304.tiled([(0, 0, 8, 8), (8, 0, 8, 8), (16, 0, 8, 8), (0, 8, 24, 1), (0, 9, 12, 4), (12, 9, 12, 4)])
+    assert not oac304.tiled([(0, 0, 12, 8), (6, 4, 12, 8)])
+    assert not oac304.tiled([(0, 0, 12, 8), (10, 0, 4, 8)])
+    assert not oac304.tiled([(0, 0, 12, 8), (0, 4, 12, 8)])
+    assert not oac304.tiled([(18, 0, 12, 8)])
+
+
+def _board(panels: list[Any]) -> RenderedDashboard:
+    return RenderedDashboard(json={"title": "T", "panels": panels}, uid="t", folder="")
+
+
+PANEL = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from([1, 2, 3, 1.0, None, "x"]),
+        "title": st.sampled_from(["", " ", "A", "A ", "B", "Up"]),
+        "gridPos": st.fixed_dictionaries({"x": st.integers(-1, 24), "y": st.integers(0, 12), "w": st.integers(0, 25), "h": st.integers(0, 9)}),
+        "type": st.sampled_from(["stat", "timeseries"]),
+    }
+)
+ROW = st.fixed_dictionaries({"id": st.integers(10, 13), "title": st.sampled_from(["R", "S"]), "type": st.just("row"), "collapsed": st.booleans(), "gridPos": st.just({"x": 0, "y": 20, "w": 24, "h": 1}), "panels": st.lists(PANEL, max_size=4)})
+BOARDS = st.lists(PANEL | ROW, max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(BOARDS)
+def test_clean_dashboards_have_no_findings(panels: list[Any]) -> None:
+    board = _board(panels)
+    if oac304.clean(board):
+        assert list(oac304.findings(board)) == []
+
+
+def test_clean_is_not_always_true() -> None:
+    overlapping = _board([{"id": 1, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}}, {"id": 2, "gridPos": {"x": 6, "y": 4, "w": 12, "h": 8}}])
+    assert not oac304.clean(overlapping) and list(oac304.findings(overlapping))
+
+
+REFS = st.fixed_dictionaries(
+    {},
+    optional={
+        "uid": st.sampled_from(["prometheus", "loki", "ghost", "", "$ds", "${ds}", "[[ds]]", "grafana", "-- Mixed --", None, 5]),
+        "type": st.sampled_from(["prometheus", "loki", "datasource", "grafana", "", "x", None, 3]),
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(REFS)
+def test_declared_uid_with_a_string_type_is_fine(ref: dict[str, Any]) -> None:
+    uids, types = {"prometheus", "loki"}, {"prometheus", "loki"}
+    uid = ref.get("uid")
+    if type(uid) is str and uid in uids and type(ref.get("type", "")) is str:  # run()'s shortcut
+        assert oac307.problem(ref, uids, types, {"ds"}) is None
+
+
+_EXPR_TEXT_BEFORE = re.compile(r'"expr": ("[^"\\]*(?:\\.[^"\\]*)*")')
+
+
+def _may_use_before(data: Any, text: str, defined: set[str]) -> bool:
+    for m in _EXPR_TEXT_BEFORE.finditer(text):
+        value = m.group(1)
+        if ":" in value and recorded_names(json.loads(value)) - defined:
+            return True
+    return False
+
+
+EXPR_VALUES = st.lists(st.sampled_from(["job:x:rate5m", "a:b", "sum(", '"', "\\", ":", "x", " ", "é", "\n", "{a=\"b:c\"}", "job:y"]), max_size=8).map("".join)
+DATA = st.recursive(
+    st.fixed_dictionaries({"expr": EXPR_VALUES}) | st.fixed_dictionaries({"title": EXPR_VALUES}),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["panels", "targets", "expr", "x"]), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(DATA, st.sampled_from([set(), {"job:x:rate5m"}, {"job:x:rate5m", "job:y"}]))
+def test_recording_rule_search_reads_only_exprs_with_a_colon(data: Any, defined: set[str]) -> None:
+    for text in (json.dumps(data, ensure_ascii=False), dump_json(data)):
+        assert oac506._may_use_recording_rule(data, text, defined) == _may_use_before(data, text, defined)
+
+
+# --- queries that differ only in values no check reads --------------------------------
+
+MATCHER_TOKENS = [
+    *TOKENS, 'a="', 'svc="', 'job="', '__name__="', 'b!="', 'c=~"', ' = "', '$x="', '"p="', '"q~"', "x=", "}",
+    '{service="svc-1"}', '{a="x", b!="y y"}', "by (a)", "[$__range]", "offset $o", "$v",
+]  # fmt: skip
+BLIND_EXPRS = st.lists(st.sampled_from(MATCHER_TOKENS), max_size=20).map("".join)
+VALUES = st.text(alphabet=engine._BLIND_VALUE, min_size=1, max_size=6)
+JOB_SETS = [frozenset(), frozenset({"svc", "a", "x"}), frozenset({"svc-1", "y y", "v"})]
+
+
+@settings(max_examples=600, deadline=None)
+@given(BLIND_EXPRS, st.lists(VALUES, min_size=1, max_size=6))
+def test_queries_alike_but_for_blind_values_share_their_shape(expr: str, values: list[str]) -> None:
+    blind = engine.value_blind(expr)
+    if blind is None:
+        return
+    pieces = blind.split("\x00")
+    other = pieces[0] + "".join(values[i % len(values)] + piece for i, piece in enumerate(pieces[1:]))
+    if engine.value_blind(other) != blind:
+        return  # a new value ends with an operator: declined, so never looked up
+    for jobs in JOB_SETS:
+        assert shape_reference(grafana_reference(other), jobs) == shape_reference(grafana_reference(expr), jobs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(EXPRS)
+def test_shape_is_idempotent(expr: str) -> None:
+    for jobs in JOB_SETS[:2]:
+        once = engine.shape(expr, jobs)
+        assert engine.shape(once, jobs) == once
+
+
+def test_value_blind_examples() -> None:
+    assert engine.value_blind('sum(rate(m{service="svc-0"}[$__rate_interval]))') == 'sum(rate(m{service="\x00"}[$__rate_interval]))'
+    assert engine.value_blind('m{job="api", a=~"r", __name__="z", d="", c!="q"}') == 'm{job="api", a=~"r", __name__="z", d="", c!="\x00"}'
+    assert engine.value_blind('f("p=") + m{a="c"}') is None  # a value ending with an operator
+    assert engine.value_blind('m{$v="c"}') is None  # the label is part of a variable
+    assert engine.value_blind("m{a='c'}") is None
+    assert engine.value_blind("rate(m[5m])") is None
