@@ -201,6 +201,8 @@ RULE_SUMMARIES: dict[str, Callable[[Sequence[RuleGroup]], Any]] = {
 #: catalog, scrape configuration): see :func:`context_hash`.
 BASE_INPUTS: frozenset[str] = frozenset({"RuleGroup", "MetricsCatalog", "ScrapeJob", "PrometheusConfig"})
 RULE_GROUPS: frozenset[str] = frozenset({"RuleGroup"})
+#: The kinds of a module holding dashboards (and datasources) and nothing else.
+_DASHBOARDS_ONLY: frozenset[str] = frozenset({"DashboardDef", "Datasource", "Definition"})
 
 #: Stages (and generators) that also read files of the repository that are not
 #: project modules (runbook pages, SLO windows tables): their keys include
@@ -1393,6 +1395,10 @@ class _Compile:
         datasources = frozenset({"Datasource"})
         self.ds_key = self.stage_key("dashboards:datasources", kinds=datasources)
         owners: dict[str, str] = {}
+        # The parse caches of the modules holding only dashboards (and datasources): their
+        # contexts read the same project-wide parts (none: no catalog, rules or
+        # jobs), so trees, and what a check found in one, serve them all.
+        shared: dict[str, Any] = {"_trees": {}, "_parsed": {}, "_panel_trees": {}, "_tree_findings": {}}
         for ref in self.refs:
             gen = generated.get(ref.path)
             holds = {*modules[ref.path].kinds, *(gen.kinds if gen is not None else ())}
@@ -1408,7 +1414,8 @@ class _Compile:
                 last_run.ran.append(f"dashboards@{ref.path}")
                 sub = Project(root=self.root, modules=[ref], definitions=self.with_shared(datasources, ref.path))
                 self.dashboard_projects[ref.path] = sub  # its rendering serves OAC506 too
-                found_checks = StageEntry(key, tuple(run_checks(LintContext(sub), dash_checks)))
+                ctx = LintContext(sub, **shared) if holds <= _DASHBOARDS_ONLY else LintContext(sub)
+                found_checks = StageEntry(key, tuple(run_checks(ctx, dash_checks)))
                 try:
                     made, found = _run_renderer(_resolve(DASHBOARD_PARTS[0]), sub)
                 except Exception as exc:

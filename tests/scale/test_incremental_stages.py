@@ -395,3 +395,42 @@ def test_module_scoped_contexts_judge_each_tree_once(tmp_path: Path, monkeypatch
     assert len(calls) == 1
     assert [len(f) for f in scoped] == [1, 1, 1]
     assert [f[0][0] for f in scoped] == ["alerts/a.py", "alerts/b.py", "alerts/c.py"]
+
+
+def test_dashboard_modules_share_their_trees_and_keep_their_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Modules holding only dashboards are checked in contexts sharing their parse
+    # caches: the same query shape in three modules is judged once, each module
+    # still gets its own finding, and a cold incremental build equals a clean one.
+    from obs_as_code.lint.rules import oac301_panel_rate_unaggregated as oac301
+    from obs_as_code.pipeline import build
+
+    for name in ("a", "b", "c"):
+        (tmp_path / "dashboards").mkdir(exist_ok=True)
+        (tmp_path / "dashboards" / f"{name}.py").write_text(
+            "from obs_as_code.dashboards import kit as k\n\n"
+            f'board = k.dashboard("Board {name}", [\n'
+            f"    k.timeseries(\"Raw\", k.prom('rate(http_requests_total{{service=\"{name}\"}}[5m])'), unit=k.REQPS),\n"
+            "], variables=[k.datasource_var()])\n"
+        )
+    clean_result = build(tmp_path, tmp_path / "clean")
+    calls: list[int] = []
+    depth = [0]
+    real = oac301.unaggregated_calls
+
+    def counting(node: Any, aggregated: bool = False) -> Any:
+        if not depth[0]:
+            calls.append(id(node))  # a tree judged (not the walk into it)
+        depth[0] += 1
+        try:
+            yield from real(node, aggregated)
+        finally:
+            depth[0] -= 1
+
+    monkeypatch.setattr(oac301, "unaggregated_calls", counting)
+    cold = build(tmp_path, incremental=True)
+    assert len(calls) == 1  # once for the three modules
+    found = [(d.code, d.location.file) for d in cold.diagnostics if d.code == "OAC301"]
+    assert found == [("OAC301", f"dashboards/{name}.py") for name in ("a", "b", "c")]
+    assert [(d.code, d.location, d.message) for d in cold.diagnostics] == [
+        (d.code, d.location, d.message) for d in clean_result.diagnostics
+    ]

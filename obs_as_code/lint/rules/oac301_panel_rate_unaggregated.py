@@ -66,7 +66,9 @@ def _precise(ctx: LintContext, t: Target) -> SourceLocation:
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    memo: dict[int, tuple[str, ...]] = {}  # findings() of each distinct tree, by its id
+    # The calls found in each distinct tree, kept with the trees (contexts that
+    # share their trees share this too: LintContext._tree_findings).
+    memo = ctx._tree_findings
     panel_tree = ctx.panel_tree
     for board in rendered(ctx):
         for t in promql_targets(board):
@@ -76,9 +78,10 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             tree, problem = panel_tree(expr)
             if problem is not None:
                 continue  # OAC302 reports it
-            names = memo.get(id(tree))
+            key = (unaggregated_calls, id(tree))
+            names = memo.get(key)
             if names is None:
-                names = memo[id(tree)] = tuple(sorted(set(unaggregated_calls(tree))))
+                names = memo[key] = tuple(sorted(set(unaggregated_calls(tree))))
             for name in names:
                 yield error(
                     _precise(ctx, t),
