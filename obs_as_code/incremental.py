@@ -203,6 +203,7 @@ BASE_INPUTS: frozenset[str] = frozenset({"RuleGroup", "MetricsCatalog", "ScrapeJ
 RULE_GROUPS: frozenset[str] = frozenset({"RuleGroup"})
 #: The kinds of a module holding dashboards (and datasources) and nothing else.
 _DASHBOARDS_ONLY: frozenset[str] = frozenset({"DashboardDef", "Datasource", "Definition"})
+_DATASOURCES: frozenset[str] = frozenset({"Datasource"})
 
 #: Stages (and generators) that also read files of the repository that are not
 #: project modules (runbook pages, SLO windows tables): their keys include
@@ -858,10 +859,13 @@ def _local_stage(
     checks: Sequence[Any],
     base: Any = None,
     scoped: Sequence[Any] = (),
+    dashboards: Sequence[Any] | None = None,
 ) -> tuple[list[Diagnostic], dict[str, list[Artifact]], list[Diagnostic], tuple[str, ...]]:
     """Module-scope checks, scoped checks (on the project's lint context ``base``
     restricted to this module's definitions) and local renderers over one
-    module's definitions.
+    module's definitions. ``dashboards``: the module's dashboards as the scoped
+    checks read them (``DashboardSource`` s, rendered with the project's
+    datasources as in a clean build), when it holds any.
 
     Returns (check diagnostics, artifacts per renderer, renderer diagnostics, the
     identifiers of the module's queries: which recording rules the scoped checks read).
@@ -877,11 +881,11 @@ def _local_stage(
         ctx = dataclasses.replace(
             base,
             scope=definitions,
-            dashboards=[],
+            dashboards=list(dashboards or ()),
             file_diagnostics=[],
             _queries=None,
             _parsed_queries=None,
-            _project_dashboards=False,
+            _project_dashboards=dashboards is not None,
             _definitions=None,
         )
         found += run_checks(ctx, scoped)
@@ -1048,8 +1052,10 @@ class _Compile:
         # Every stage's per-module contexts share the parses (a clean build's one
         # context parses each distinct expression, or shape, once).
         with _parse_each_expression_once():
-            self.check_modules()
+            # Dashboards first: their renderings serve the module's scoped checks.
+            # (Stage order does not show: diagnostics are sorted at the end.)
             self.check_dashboards()
+            self.check_modules()
             self.check_project()
             self.check_per_module()
             artifacts = self.render()
@@ -1343,6 +1349,11 @@ class _Compile:
             defs_hash = cache_mod.sha256(f"{entry.definitions_hash}|{entry.source}".encode()) if entry.definitions_hash else None
             if defs_hash and module_path in generated:
                 defs_hash = cache_mod.sha256(f"{defs_hash}|{generated[module_path].definitions_hash}".encode())
+            gen = generated.get(module_path)
+            with_dashboards = "DashboardDef" in entry.kinds or (gen is not None and "DashboardDef" in gen.kinds)
+            if defs_hash and with_dashboards:
+                # Its dashboards are rendered with the project's datasources.
+                defs_hash = cache_mod.sha256(f"{defs_hash}|{self.ds_key}".encode())
             keyable = bool(defs_hash) and (self.context is not None or not scoped_checks)
 
             def key_of(used: Sequence[str], module_path: str = module_path, defs_hash: str | None = defs_hash) -> str:
@@ -1354,8 +1365,15 @@ class _Compile:
                 self.local[module_path] = hit
                 continue
             defs = self.definitions_of(module_path) + self.generated_of(module_path)
+            dashboards = None
+            if scoped_checks and with_dashboards:
+                from obs_as_code.lint.files import project_dashboards
+                from obs_as_code.model.dashboard import DashboardDef
+
+                boards = [d for d in defs if isinstance(d, DashboardDef)]
+                dashboards = project_dashboards(self.dashboard_project(ref), boards)
             found_diags, made_local, render_found, used = _local_stage(
-                self.root, module_path, defs, self.module_checks, self.base() if scoped_checks else None, scoped_checks
+                self.root, module_path, defs, self.module_checks, self.base() if scoped_checks else None, scoped_checks, dashboards
             )
             pending[module_path] = (key_of(used) if keyable else None, found_diags, made_local, render_found, used)
             last_run.rechecked.append(module_path)
@@ -1383,17 +1401,27 @@ class _Compile:
             for target, cached_made in entry_local.artifacts.items():
                 self.local_artifacts[target].extend(cached_made)
 
+    def dashboard_project(self, ref: ModuleRef) -> Project:
+        """Module ``ref`` with the project's datasources: where its dashboards are
+        rendered, once per build, for the dashboard checks, the scoped checks and
+        OAC506 (made on first use)."""
+        found = self.dashboard_projects.get(ref.path)
+        if found is None:
+            found = self.dashboard_projects[ref.path] = Project(
+                root=self.root, modules=[ref], definitions=self.with_shared(_DATASOURCES, ref.path)
+            )
+        return found
+
     def check_dashboards(self) -> None:
         """Dashboard checks and files per module holding dashboards (unless two
         modules claim one UID: then the project-wide stages decide, as in a clean build)."""
         from obs_as_code.lint.engine import LintContext, run_checks
 
+        self.ds_key = self.stage_key("dashboards:datasources", kinds=_DATASOURCES)
         if not self.partitioned:
             return
         fp, old, modules, generated = self.fp, self.old, self.modules, self.generated
         dash_checks = [c for c in self.project_checks if c.code in DASHBOARD_CHECKS]
-        datasources = frozenset({"Datasource"})
-        self.ds_key = self.stage_key("dashboards:datasources", kinds=datasources)
         owners: dict[str, str] = {}
         # The parse caches of the modules holding only dashboards (and datasources): their
         # contexts read the same project-wide parts (none: no catalog, rules or
@@ -1412,8 +1440,7 @@ class _Compile:
             if found_checks is None or found_files is None or found_checks.key != key or found_files.key != key:
                 self.touched = True
                 last_run.ran.append(f"dashboards@{ref.path}")
-                sub = Project(root=self.root, modules=[ref], definitions=self.with_shared(datasources, ref.path))
-                self.dashboard_projects[ref.path] = sub  # its rendering serves OAC506 too
+                sub = self.dashboard_project(ref)
                 ctx = LintContext(sub, **shared) if holds <= _DASHBOARDS_ONLY else LintContext(sub)
                 found_checks = StageEntry(key, tuple(run_checks(ctx, dash_checks)))
                 try:
@@ -1521,9 +1548,7 @@ class _Compile:
                 if rest is None or rest.key != key:
                     self.touched = True
                     last_run.ran.append(DASHBOARD_PARTS[1])
-                    datasource_only = Project(
-                        root=self.root, modules=list(self.refs), definitions=self.with_shared(frozenset({"Datasource"}), "")
-                    )
+                    datasource_only = Project(root=self.root, modules=list(self.refs), definitions=self.with_shared(_DATASOURCES, ""))
                     made, found = _run_renderer(
                         functools.partial(_resolve(DASHBOARD_PARTS[1]), dashboard_sources=dashboard_sources), datasource_only
                     )

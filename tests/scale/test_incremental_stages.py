@@ -434,3 +434,34 @@ def test_dashboard_modules_share_their_trees_and_keep_their_findings(tmp_path: P
     assert [(d.code, d.location, d.message) for d in cold.diagnostics] == [
         (d.code, d.location, d.message) for d in clean_result.diagnostics
     ]
+
+
+def test_a_datasource_change_rechecks_the_queries_of_the_dashboards(tmp_path: Path) -> None:
+    # The scoped PromQL checks read a module's dashboards rendered with the
+    # project's datasources (which decide what a target's query language is):
+    # a datasource edit must reach them, not only the dashboard checks.
+    (tmp_path / "datasources").mkdir()
+    (tmp_path / "dashboards").mkdir()
+    source = (
+        "from obs_as_code.model.datasource import Datasource\n\n"
+        'prom = Datasource(name="Prometheus", type="prometheus", uid="prometheus", url="http://prometheus:9090", is_default=True)\n'
+        'logs = Datasource(name="{name}", type="loki", uid="loki", url="http://loki:3100")\n'
+    )
+    (tmp_path / "datasources" / "main.py").write_text(source.format(name="Logs"))
+    (tmp_path / "dashboards" / "d.py").write_text(
+        "dashboard = {\n"
+        '    "title": "D", "uid": "d", "schemaVersion": 39,\n'
+        '    "panels": [{"type": "timeseries", "title": "Latency", "datasource": "Logs", "gridPos": {"h": 8, "w": 24, "x": 0, "y": 0},\n'
+        '                "fieldConfig": {"defaults": {"unit": "s"}, "overrides": []},\n'
+        '                "targets": [{"refId": "A", "expr": "histogram_quantile(0.9, x_seconds_bucket)"}]}],\n'
+        "}\n"
+    )
+    first = cached(tmp_path)
+    assert first == clean(tmp_path)
+    # "Logs" now names no datasource: the panel's query is read as PromQL.
+    (tmp_path / "datasources" / "main.py").write_text(source.format(name="Loki"))
+    second = cached(tmp_path)
+    assert "dashboards/d.py" in incremental.last_run.rechecked
+    assert second == clean(tmp_path)
+    assert not codes(first, "OAC201")
+    assert codes(second, "OAC201")  # raw bucket counters in histogram_quantile, now checked
