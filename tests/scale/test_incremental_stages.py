@@ -3,6 +3,7 @@ are exactly the clean build's, and stages whose inputs did not change are reused
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -356,6 +357,13 @@ def test_shared_definitions_are_in_project_order_for_every_module() -> None:
             assert [id(d) for d in build.with_shared(kinds, module)] == [id(d) for d in walked(kinds, module)], (kinds, module)
 
 
+def _three_modules(folder: Path, source: Callable[[str], str]) -> None:
+    """Modules ``a``, ``b`` and ``c`` in ``folder``, each of ``source(name)``."""
+    folder.mkdir(exist_ok=True)
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.py").write_text(source(name))
+
+
 def test_module_scoped_contexts_judge_each_tree_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The contexts an incremental build scopes to each module share the trees of
     # one base context, and so what a check found in each: three modules with the
@@ -365,13 +373,12 @@ def test_module_scoped_contexts_judge_each_tree_once(tmp_path: Path, monkeypatch
     from obs_as_code.pipeline import load
     from obs_as_code.source import project_root
 
-    for name in ("a", "b", "c"):
-        (tmp_path / "alerts").mkdir(exist_ok=True)
-        (tmp_path / "alerts" / f"{name}.py").write_text(
-            "from obs_as_code.model.rules import AlertRule, RuleGroup\n\n"
-            f'group = RuleGroup(name="{name}", rules=[AlertRule(name="Slow{name}", '
-            f'expr=\'histogram_quantile(0.9, x_seconds_bucket{{service="{name}"}}) > 1\', for_="5m")])\n'
-        )
+    _three_modules(
+        tmp_path / "alerts",
+        lambda name: "from obs_as_code.model.rules import AlertRule, RuleGroup\n\n"
+        f'group = RuleGroup(name="{name}", rules=[AlertRule(name="Slow{name}", '
+        f'expr=\'histogram_quantile(0.9, x_seconds_bucket{{service="{name}"}}) > 1\', for_="5m")])\n',
+    )
     calls: list[int] = []
     real = oac201.find
 
@@ -404,14 +411,13 @@ def test_dashboard_modules_share_their_trees_and_keep_their_findings(tmp_path: P
     from obs_as_code.lint.rules import oac301_panel_rate_unaggregated as oac301
     from obs_as_code.pipeline import build
 
-    for name in ("a", "b", "c"):
-        (tmp_path / "dashboards").mkdir(exist_ok=True)
-        (tmp_path / "dashboards" / f"{name}.py").write_text(
-            "from obs_as_code.dashboards import kit as k\n\n"
-            f'board = k.dashboard("Board {name}", [\n'
-            f"    k.timeseries(\"Raw\", k.prom('rate(http_requests_total{{service=\"{name}\"}}[5m])'), unit=k.REQPS),\n"
-            "], variables=[k.datasource_var()])\n"
-        )
+    _three_modules(
+        tmp_path / "dashboards",
+        lambda name: "from obs_as_code.dashboards import kit as k\n\n"
+        f'board = k.dashboard("Board {name}", [\n'
+        f"    k.timeseries(\"Raw\", k.prom('rate(http_requests_total{{service=\"{name}\"}}[5m])'), unit=k.REQPS),\n"
+        "], variables=[k.datasource_var()])\n",
+    )
     clean_result = build(tmp_path, tmp_path / "clean")
     calls: list[int] = []
     depth = [0]

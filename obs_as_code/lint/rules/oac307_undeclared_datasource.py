@@ -76,23 +76,24 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         ds_vars = {str(v.get("name")) for v in variables(board) if v.get("type") == "datasource"}
         # The references of refs(board), read in its order; a reference's path is
         # made only for a finding (panels and their targets are most of them).
+
+        def judged(ref: Any, ds_vars: set[str] = ds_vars) -> str | None:
+            if not isinstance(ref, dict):
+                return None
+            uid = ref.get("uid")
+            if type(uid) is str and uid in plain and type(ref.get("type", "")) is str:
+                return None
+            return problem(ref, uids, types, ds_vars)
+
         for path, panel in panels(board):
-            ref = panel.get("datasource")
-            if isinstance(ref, dict):
-                uid = ref.get("uid")
-                if not (type(uid) is str and uid in plain and type(ref.get("type", "")) is str):
-                    message = problem(ref, uids, types, ds_vars)
-                    if message is not None:
-                        yield _finding(board, (*path, "datasource"), message, uids)
+            message = judged(panel.get("datasource"))
+            if message is not None:
+                yield _finding(board, (*path, "datasource"), message, uids)
             for k, t in enumerate(panel.get("targets") or []):
                 if isinstance(t, dict):
-                    ref = t.get("datasource")
-                    if isinstance(ref, dict):
-                        uid = ref.get("uid")
-                        if not (type(uid) is str and uid in plain and type(ref.get("type", "")) is str):
-                            message = problem(ref, uids, types, ds_vars)
-                            if message is not None:
-                                yield _finding(board, (*path, "targets", k, "datasource"), message, uids)
+                    message = judged(t.get("datasource"))
+                    if message is not None:
+                        yield _finding(board, (*path, "targets", k, "datasource"), message, uids)
         for path, ref in _other_refs(board):
             message = problem(ref, uids, types, ds_vars)
             if message is not None:
