@@ -266,7 +266,10 @@ def _datasource_kind(ds: Any) -> str:
 def is_prometheus(target: dict[str, Any], panel: dict[str, Any]) -> bool:
     """Whether a target queries Prometheus (or something like it): what its
     datasource, else its panel's, names; no datasource means the default one."""
-    kind = _datasource_kind(target.get("datasource")) or _datasource_kind(panel.get("datasource"))
+    ds = target.get("datasource")
+    if type(ds) is dict and ds.get("type") == "prometheus":
+        return True  # what the kit writes on every target: the test below, short
+    kind = _datasource_kind(ds) or _datasource_kind(panel.get("datasource"))
     if not kind or "prometheus" in kind or "mimir" in kind or "thanos" in kind or kind.startswith("$"):
         return True
     return not any(kind == k or kind.startswith(k) for k in _NOT_PROMETHEUS)
@@ -297,12 +300,31 @@ def iter_targets(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], 
         targets = panel.get("targets")
         if not isinstance(targets, list):
             continue
+        heading: str | None = None  # the panel's title, made once
         for t, target in enumerate(targets):
-            if not isinstance(target, dict) or target.get("hide") is True:
-                continue
-            query = target.get("expr")
-            if isinstance(query, str) and query.strip() and is_prometheus(target, panel):
-                yield (*path, "targets", t, "expr"), str(panel.get("title") or ""), query
+            query = promql_query(target, panel)
+            if query is not None:
+                if heading is None:
+                    heading = str(panel.get("title") or "")
+                yield (*path, "targets", t, "expr"), heading, query
+
+
+def promql_query(target: Any, panel: dict[str, Any]) -> str | None:
+    """The query of a target the PromQL checks read (:func:`iter_targets`): the
+    non-blank ``expr`` of a visible target on Prometheus, else None."""
+    if not isinstance(target, dict) or target.get("hide") is True:
+        return None
+    query = target.get("expr")
+    if isinstance(query, str) and query.strip() and is_prometheus(target, panel):
+        return query
+    return None
+
+
+def panels_only(data: Any) -> bool:
+    """Whether :func:`iter_targets` reads ``data`` as its ``panels`` list alone
+    (no legacy rows, not an API export): then a walk of those panels in
+    :func:`~obs_as_code.dashboards.render.panel_list` order meets its targets."""
+    return isinstance(data, dict) and "rows" not in data and not ("panels" not in data and isinstance(data.get("dashboard"), dict))
 
 
 def board_panels(board: Any) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
@@ -318,36 +340,8 @@ def board_panels(board: Any) -> list[tuple[tuple[str | int, ...], dict[str, Any]
 
 
 def target_list(data: Any) -> list[tuple[tuple[str | int, ...], str, str]]:
-    """``list(iter_targets(data))``, in one loop when ``data`` has panels only."""
-    if not isinstance(data, dict) or "rows" in data or ("panels" not in data and isinstance(data.get("dashboard"), dict)):
-        return list(iter_targets(data))  # legacy rows and API exports: the general walk
-    out: list[tuple[tuple[str | int, ...], str, str]] = []
-    for path, panel in panel_list_of(data):
-        targets = panel.get("targets")
-        if not isinstance(targets, list):
-            continue
-        title: str | None = None
-        for t, target in enumerate(targets):
-            if not isinstance(target, dict) or target.get("hide") is True:
-                continue
-            query = target.get("expr")
-            if not isinstance(query, str) or not query.strip():
-                continue
-            ds = target.get("datasource")
-            # A target naming the prometheus type is one (the kit's), without the
-            # general test of is_prometheus.
-            if (type(ds) is dict and ds.get("type") == "prometheus") or is_prometheus(target, panel):
-                if title is None:
-                    title = str(panel.get("title") or "")
-                out.append(((*path, "targets", t, "expr"), title, query))
-    return out
-
-
-def panel_list_of(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
-    """The panels of dashboard JSON without legacy rows, with their data paths."""
-    from obs_as_code.dashboards.render import panel_list
-
-    return panel_list(data.get("panels"), ("panels",))
+    """``list(iter_targets(data))``."""
+    return list(iter_targets(data))
 
 
 def read_dashboard_file(path: Path, display: str | None = None) -> tuple[DashboardSource | None, list[Diagnostic]]:

@@ -237,3 +237,40 @@ def test_value_blind_examples() -> None:
     assert engine.value_blind('m{$v="c"}') is None  # the label is part of a variable
     assert engine.value_blind("m{a='c'}") is None
     assert engine.value_blind("rate(m[5m])") is None
+
+
+# --- the PromQL targets listed by the OAC3xx targets walk ------------------------------
+
+_REFS = st.sampled_from(
+    [None, {"type": "prometheus", "uid": "p"}, {"type": "loki", "uid": "l"}, {"uid": "${datasource}"}, {"type": "", "uid": "mimir"},
+     {"type": "datasource", "uid": "-- Mixed --"}, "Loki", "Prometheus", "$ds", "", 3]
+)  # fmt: skip
+_TARGETS = st.fixed_dictionaries(
+    {"expr": st.sampled_from(["sum(up)", "", "  ", "rate(x[5m])", 7])},
+    optional={"datasource": _REFS, "hide": st.sampled_from([True, False, None])},
+) | st.sampled_from([None, "text", 1])
+_LEAF = st.fixed_dictionaries(
+    {"title": st.sampled_from(["A", "", None, 3]), "targets": st.lists(_TARGETS, min_size=1, max_size=3) | st.sampled_from([None, {}, "x"])},
+    optional={"datasource": _REFS},
+)
+_PANELS = st.recursive(
+    _LEAF, lambda inner: st.fixed_dictionaries({"type": st.just("row"), "panels": st.lists(inner, max_size=3)}), max_leaves=4
+)
+_BOARDS = st.fixed_dictionaries(
+    {"panels": st.lists(_PANELS, min_size=1, max_size=4) | st.lists(_PANELS | st.sampled_from([None, 1]), max_size=3)},
+    optional={
+        "rows": st.lists(st.fixed_dictionaries({"panels": st.lists(_LEAF, max_size=2)}), max_size=2),
+        "templating": st.just({"list": [{"type": "datasource", "name": "ds", "query": "loki"}]}),
+    },
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_BOARDS)
+def test_the_targets_walk_lists_what_iter_targets_lists(data: dict[str, Any]) -> None:
+    from obs_as_code.lint.files import iter_targets
+    from obs_as_code.lint.rules._dashboards import targets
+
+    board = RenderedDashboard(data, "u", "")
+    targets(board)
+    assert board.derived["lint_targets"] == list(iter_targets(data))

@@ -11,7 +11,7 @@ from typing import Any
 from obs_as_code.dashboards.project import render_project
 from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.lint.engine import LintContext, grafana_expr
-from obs_as_code.lint.files import board_panels, is_prometheus, target_list
+from obs_as_code.lint.files import board_panels, panels_only, promql_query, target_list
 from obs_as_code.source import SourceLocation
 
 #: ``$name``, ``${name}``, ``${name:format}``, ``[[name]]``, ``[[name:format]]``.
@@ -131,8 +131,7 @@ LintTarget = tuple[DataPath, str, str]
 def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] | None]:
     """The targets, and ``list(iter_targets(board.json))`` (None when ``json``
     has a shape beyond its panels: see :func:`~obs_as_code.lint.files.target_list`)."""
-    data = board.json
-    covered = not ("rows" in data or ("panels" not in data and isinstance(data.get("dashboard"), dict)))
+    covered = panels_only(board.json)
     lint: list[LintTarget] = []
     ds_vars: dict[str, str] | None = None  # read when a reference needs it
     out: list[Target] = []
@@ -148,7 +147,7 @@ def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] |
             if not isinstance(t, dict):
                 continue
             ref = t.get("datasource")
-            named = kind = ref.get("type") if type(ref) is dict else None
+            kind = ref.get("type") if type(ref) is dict else None
             if not isinstance(kind, str) or kind in ("datasource", ""):
                 # Not a plain type (most targets name one): _datasource_type decides.
                 if ds_vars is None:
@@ -166,7 +165,7 @@ def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] |
             text = expr if isinstance(expr, str) else ""
             out.append(Target(board, path, panel, (*path, "targets", k), t, _LANGUAGES.get(kind or "", "other"), text))
             # What iter_targets yields (its test, in its order).
-            if listed and text.strip() and t.get("hide") is not True and (named == "prometheus" or is_prometheus(t, panel)):
+            if listed and promql_query(t, panel) is not None:
                 if title is None:
                     title = str(panel.get("title") or "")
                 lint.append(((*path, "targets", k, "expr"), title, text))
