@@ -434,13 +434,12 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
 # Source map
 
 
-def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]] | None = None) -> None:
+def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
     """Spell out what Grafana assumes when a field is absent and its schema requires
     (older exports, grafanalib): fieldConfig ``overrides``, the base threshold step's
     ``value``, link flags, an empty variable ``current``, ``refresh: false``; and drop
-    the interval-only fields the SDK writes on every variable."""
-    if panels is None:
-        panels = [p for _path, p in panel_list(data.get("panels"))]
+    the interval-only fields the SDK writes on every variable. ``panels``: every
+    panel of ``data`` (rows' included)."""
     for panel in panels:
         fc = panel.get("fieldConfig")
         if isinstance(fc, dict):
