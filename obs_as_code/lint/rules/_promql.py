@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
@@ -50,14 +49,15 @@ class Hit:
 
 def per_tree(
     ctx: LintContext,
-    find: Callable[[Any], Sequence[Hit]],
+    find: Callable[[LintContext, Any], Sequence[Hit]],
     origins: tuple[str, ...] = ("alert", "record", "panel"),
 ) -> Iterator[tuple[Query, Hit]]:
-    """``(query, hit)`` for every hit ``find(tree)`` gives, in query order, with
-    ``find`` run once per distinct tree: queries that differ only in matcher
+    """``(query, hit)`` for every hit ``find(ctx, tree)`` gives, in query order,
+    with ``find`` run once per distinct tree: queries that differ only in matcher
     values share one tree (:meth:`LintContext.tree`), and a large project's
     dashboards are mostly such variations (1,000 dashboards of 20 panels: 20,000
-    queries, a few hundred trees). ``find`` must depend on the tree alone."""
+    queries, a few hundred trees). ``find`` must depend on the tree and the
+    project-wide parts of ``ctx`` alone."""
     every = len(origins) == 3
     wanted = frozenset(origins)
     # Each tree judged once, in first-seen order; the queries are walked only when
@@ -65,17 +65,12 @@ def per_tree(
     # once per build, too: the contexts an incremental build scopes to each module
     # share their trees and what was found in them.
     judged = ctx._tree_findings
-    # partial(find, ctx), as the checks pass it: the check's own function names
-    # it across contexts; anything else is known by itself.
-    check: Any = find
-    if isinstance(find, partial) and len(find.args) == 1 and not find.keywords:
-        check = find.func
     memo: dict[int, Sequence[Hit]] = {}
     for key, (root, seen) in ctx.parsed_trees().items():
         if every or seen & wanted:
-            found = judged.get((check, key))
+            found = judged.get((find, key))
             if found is None:
-                found = judged[(check, key)] = find(root)
+                found = judged[(find, key)] = find(ctx, root)
             if found:
                 memo[key] = found
     if not memo:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
@@ -47,7 +46,7 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    for q, hit in per_tree(ctx, partial(find, ctx)):
+    for q, hit in per_tree(ctx, find):
         yield hit.diagnostic(ctx, q, CODE)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
@@ -77,7 +76,7 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     if ctx.index is None:
         return  # label sets are only known from a catalog
-    for q, hit in per_tree(ctx, partial(find, ctx)):
+    for q, hit in per_tree(ctx, find):
         yield Diagnostic(_at(ctx, q, hit.root, hit.node, hit.label or ""), CODE, f"{hit.head}{q.what}{hit.tail}", hit.severity, hit.hint)
 
 
