@@ -1044,6 +1044,7 @@ class _Compile:
         self.position = {ref.path: i for i, ref in enumerate(self.refs)}
         self._holding: dict[tuple[frozenset[str], bool], list[str]] = {}
         self._filtered: dict[tuple[frozenset[str], str, bool], list[Definition]] = {}
+        self._kinds: dict[str, frozenset[str]] = {}  # see kinds(), once generation is done
 
     def run(self) -> tuple[Any, BuildCache, bool]:
         """The compiled project, the new cache and whether it differs from the old."""
@@ -1349,8 +1350,7 @@ class _Compile:
             defs_hash = cache_mod.sha256(f"{entry.definitions_hash}|{entry.source}".encode()) if entry.definitions_hash else None
             if defs_hash and module_path in generated:
                 defs_hash = cache_mod.sha256(f"{defs_hash}|{generated[module_path].definitions_hash}".encode())
-            gen = generated.get(module_path)
-            with_dashboards = "DashboardDef" in entry.kinds or (gen is not None and "DashboardDef" in gen.kinds)
+            with_dashboards = "DashboardDef" in self.kinds(module_path)
             if defs_hash and with_dashboards:
                 # Its dashboards are rendered with the project's datasources.
                 defs_hash = cache_mod.sha256(f"{defs_hash}|{self.ds_key}".encode())
@@ -1401,6 +1401,14 @@ class _Compile:
             for target, cached_made in entry_local.artifacts.items():
                 self.local_artifacts[target].extend(cached_made)
 
+    def kinds(self, path: str) -> frozenset[str]:
+        """The classes module ``path`` holds definitions of, generated ones included."""
+        found = self._kinds.get(path)
+        if found is None:
+            gen = self.generated.get(path)
+            found = self._kinds[path] = frozenset(self.modules[path].kinds).union(gen.kinds if gen is not None else ())
+        return found
+
     def dashboard_project(self, ref: ModuleRef) -> Project:
         """Module ``ref`` with the project's datasources: where its dashboards are
         rendered, once per build, for the dashboard checks, the scoped checks and
@@ -1429,7 +1437,7 @@ class _Compile:
         shared: dict[str, Any] = {"_trees": {}, "_parsed": {}, "_panel_trees": {}, "_tree_findings": {}}
         for ref in self.refs:
             gen = generated.get(ref.path)
-            holds = {*modules[ref.path].kinds, *(gen.kinds if gen is not None else ())}
+            holds = self.kinds(ref.path)
             if "DashboardDef" not in holds:
                 continue
             key = cache_mod.sha256(
@@ -1505,7 +1513,7 @@ class _Compile:
             for ref in self.refs:
                 entry = self.modules[ref.path]
                 gen = self.generated.get(ref.path)
-                holds = {*entry.kinds, *(gen.kinds if gen is not None else ())}
+                holds = self.kinds(ref.path)
                 if not holds or (wanted is not None and not wanted.intersection(holds)):
                     continue
                 name = f"{code}@{ref.path}"
