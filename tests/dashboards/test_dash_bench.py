@@ -21,6 +21,10 @@ def test_bench_runs_every_variant_on_a_tiny_input() -> None:
     # Same dashboards both ways: the outputs are of comparable size.
     assert 0.8 < result["bytes_oac"] / result["bytes_sdk"] < 1.25
     assert isinstance(result["goal_met"], bool)
+    # The build's two parts are the build's own (not the cold-cache run's).
+    assert abs(result["oac_build_cli_s"] + result["oac_build_collect_s"] - result["oac_build_s"]) < 2e-4
+    assert 0 <= result["oac_build_sys_s"] <= result["oac_build_s"] + 1e-4
+    assert result["create_files_s"] >= 0
     # The goal is on the whole build (issue 4), not on the render layer alone.
     assert result["goal_met"] == (result["oac_build_s"] / result["sdk_s"] <= 1.5)
     # Every panel of every dashboard has its own query string.
