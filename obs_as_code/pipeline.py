@@ -21,6 +21,7 @@ from obs_as_code.artifacts import (
     Stamps,
     TreeDiff,
     compare,
+    release_data,
     swap_in,
     tree_stamps,
     with_manifest,
@@ -269,6 +270,7 @@ def build(
             # that the next incremental build compares without reading them (unless
             # every file was vouched for by the stamps already recorded).
             cache.write_stamps(root, out_dir, tree_stamps(out_dir, compiled.artifacts, written))
+        release_data(compiled.artifacts)
     return BuildResult(compiled, out_dir, diff, wrote)
 
 

@@ -136,3 +136,29 @@ def test_build_writes_plain_dashboard_json_deterministically(tmp_path: Path) -> 
     before = written.read_bytes()
     second = build(tmp_path)
     assert second.ok and not second.wrote and written.read_bytes() == before
+
+
+def test_a_build_lets_go_of_written_json_data_and_reads_it_back_on_demand(tmp_path: Path) -> None:
+    from dash_support import write_project
+
+    from obs_as_code import artifacts
+    from obs_as_code.pipeline import compile_project
+
+    write_project(tmp_path, {"dashboards/ops/a.py": SDK_MODULE, "dashboards/ops/b.py": DICT_MODULE.replace('"wide"', "12")})
+    fresh = {a.path: a for a in compile_project(tmp_path).artifacts}
+    result = build(tmp_path)
+    assert result.ok and result.wrote
+    released = [a for a in result.compiled.artifacts if a.format == "json"]
+    assert {a.path for a in released} >= {"grafana/dashboards/ops/ops-a.json", "grafana/dashboards/ops/ops-b.json", "manifest.json"}
+    for a in released:
+        # Not held after the build: nothing but the bytes until someone asks.
+        assert type(a) is artifacts._Written and a.__dict__["_data"] is artifacts._UNREAD
+        assert a.content == fresh[a.path].content == (result.out_dir / a.path).read_bytes()
+        assert a.data == fresh[a.path].data  # decoded from the bytes: what was rendered
+        assert a.__dict__["_data"] is a.data  # decoded once
+    # Other formats keep their data (YAML round trips are not exact).
+    kept = [a for a in result.compiled.artifacts if a.format != "json"]
+    assert kept and all(type(a) is artifacts.Artifact and a.data == fresh[a.path].data for a in kept)
+    # A caller can still set it.
+    released[0].data = {"set": True}
+    assert released[0].data == {"set": True}
