@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := build
-.PHONY: help setup build check validate test lint e2e bench schema clean
+.PHONY: help setup build check validate test lint e2e bench bench-count schema clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ e2e: $(STAMP) ## Run the shipped scenarios on real Prometheus and Alertmanager (
 
 bench: $(STAMP) ## Benchmarks: ratios against baselines measured in the same run
 	$(BIN)/python benchmarks/run.py
+
+bench-count: $(STAMP) ## Issue 4's dashboard benchmark as valgrind instruction counts (stable; ~2 min, needs valgrind)
+	$(BIN)/python benchmarks/count_dashboards.py
 
 schema: ## Regenerate the Grafana dashboard JSON schema from @grafana/schema (needs node and npm)
 	./scripts/gen-dashboard-schema.sh

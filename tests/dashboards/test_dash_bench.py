@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from dash_support import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -73,3 +74,26 @@ def test_repeated_builds_and_the_warm_up_share_no_query_string(tmp_path: Path) -
         seen |= exprs
     bench_dashboards._write_project(tmp_path, range(4, 6), panels)
     assert sorted(p.name for p in (tmp_path / "dashboards" / "bench").glob("d*.py")) == ["d0004.py", "d0005.py"]
+
+
+def test_the_instruction_count_children_run_each_variant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What each valgrind child runs, run here without valgrind: every variant
+    # completes on a tiny project, and the build writes its dashboards.
+    import count_dashboards
+
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the child prepends to it
+    bench_dashboards._write_project(tmp_path, range(2), 3)
+    for variant in count_dashboards.VARIANTS:
+        assert count_dashboards.main(["--child", variant, "-n", "2", "--panels", "3", "--project", str(tmp_path)]) == 0
+    assert sorted(p.name for p in (tmp_path / "build" / "grafana" / "dashboards" / "bench").iterdir()) == [
+        "bench-0.json",
+        "bench-1.json",
+    ]
+
+
+def test_the_instruction_count_needs_valgrind(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import count_dashboards
+
+    monkeypatch.setattr(count_dashboards.shutil, "which", lambda name: None)
+    assert count_dashboards.main(["-n", "2"]) == 2
+    assert "valgrind is not installed" in capsys.readouterr().err

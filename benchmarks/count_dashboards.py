@@ -1,0 +1,120 @@
+"""Instruction counts of issue 4's dashboard benchmark, under valgrind (``make bench-count``).
+
+CPU seconds on a shared machine move by up to 1.5x between runs; the number of
+user-space instructions a run executes does not (within 0.5%). This script runs
+:mod:`bench_dashboards`'s variants on ``n`` dashboards (200 by default: valgrind
+runs Python ~50x slower) each in its own ``valgrind --tool=callgrind`` child,
+and subtracts a child that does the same set-up and stops there:
+
+- ``setup``: imports, the in-process warm-ups and a warm-up build of a
+  one-dashboard project (as :func:`bench_dashboards.run` does before timing);
+- ``sdk``: the baseline (plain foundation-sdk, its encoder, our serializer);
+- ``build``: ``build()`` of a project of ``n`` kit modules, collector off, then
+  one collection of what it made (``oac_build`` of the CPU benchmark);
+- ``render``: the kit, ``render_dashboard`` and our serializer, in process.
+
+System time (creating files) is not an instruction of this process and is not
+counted: ``create_files_s`` in the CPU benchmark shows that part. Prints JSON
+(millions of instructions, and ratios to the baseline); exit status 2 when
+valgrind is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+VARIANTS = ("setup", "sdk", "render", "build")
+_COLLECTED = re.compile(r"Collected : (\d+)")
+
+
+def child(variant: str, n: int, panels: int, project: Path) -> None:
+    """What one valgrind child runs (``--child``): the set-up, then ``variant``."""
+    sys.path[:0] = [str(ROOT), str(HERE)]
+    import bench_dashboards as bench
+
+    from obs_as_code.pipeline import build
+
+    bench._sdk(2, panels), bench._oac_render(2, panels)
+    bench._warm_build(n, panels)
+    if variant == "sdk":
+        bench._sdk(n, panels)
+    elif variant == "render":
+        bench._oac_render(n, panels)
+    elif variant == "build":
+        gc.disable()
+        result = build(project)
+        if not result.ok:
+            raise SystemExit("the benchmark project failed to build")
+        gc.collect(1)
+        gc.enable()
+
+
+def _count(variant: str, n: int, panels: int, project: Path) -> int:
+    shutil.rmtree(project / "build", ignore_errors=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cmd = [
+        "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+        sys.executable, __file__, "--child", variant, "-n", str(n), "--panels", str(panels), "--project", str(project),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    found = _COLLECTED.search(done.stderr)
+    if done.returncode != 0 or found is None:
+        raise RuntimeError(f"valgrind run of {variant!r} failed:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def run(n: int = 200, panels: int = 20) -> dict[str, Any]:
+    """Millions of user-space instructions per variant (set-up subtracted) and
+    their ratios to the baseline."""
+    sys.path[:0] = [str(HERE)]
+    import compileall
+
+    import bench_dashboards as bench
+
+    with tempfile.TemporaryDirectory(prefix="oac-count-") as tmp:
+        project = Path(tmp)
+        bench._write_project(project, range(n), panels)
+        compileall.compile_dir(project, quiet=1)  # as in the CPU benchmark
+        counts = {v: _count(v, n, panels, project) for v in VARIANTS}
+    setup = counts.pop("setup")
+    spent = {v: (c - setup) / 1e6 for v, c in counts.items()}
+    return {
+        "dashboards": n,
+        "panels": panels,
+        **{f"{v}_minstr": round(m, 1) for v, m in spent.items()},
+        "ratio_oac_build": round(spent["build"] / spent["sdk"], 2),
+        "ratio_oac_render": round(spent["render"] / spent["sdk"], 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", type=int, default=200, help="dashboards (default 200)")
+    parser.add_argument("--panels", type=int, default=20)
+    parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, args.n, args.panels, args.project)
+        return 0
+    if shutil.which("valgrind") is None:
+        print("count_dashboards: valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
+        return 2
+    print(json.dumps(run(args.n, args.panels), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
