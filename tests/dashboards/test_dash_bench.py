@@ -17,7 +17,7 @@ import bench_dashboards
 def test_bench_runs_every_variant_on_a_tiny_input() -> None:
     result = bench_dashboards.run(n=3, panels=4, repeat=2)
     assert result["dashboards"] == 3 and result["panels"] == 4
-    for key in ("sdk_s", "grafanalib_s", "oac_render_s", "oac_build_s", "sdk_project_s", "oac_build_cold_cache_s"):
+    for key in ("sdk_s", "grafanalib_s", "oac_render_s", "oac_build_s", "sdk_project_s", "oac_build_cold_cache_s", "oac_build_unchecked_s"):
         assert result[key] > 0
     # Same dashboards both ways: the outputs are of comparable size.
     assert 0.8 < result["bytes_oac"] / result["bytes_sdk"] < 1.25
@@ -68,7 +68,9 @@ def test_repeated_builds_and_the_warm_up_share_no_query_string(tmp_path: Path) -
     # query's text cannot carry work from one run (or the warm-up) to the next.
     n, panels, repeat = 4, 5, 3
     seen: set[str] = set()
-    for d_range in [*(range(r * n, (r + 1) * n) for r in range(repeat)), range(repeat * n, repeat * n + 1)]:
+    builds, unchecked, warm = bench_dashboards.dashboard_numbers(n, repeat)
+    assert len(builds) == len(unchecked) == repeat and all(len(r) == n for r in [*builds, *unchecked])
+    for d_range in [*builds, *unchecked, range(warm, warm + 1)]:
         exprs = {bench_dashboards.panel_query(d, i)[0] for d in d_range for i in range(panels)}
         assert not exprs & seen
         seen |= exprs
