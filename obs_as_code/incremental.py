@@ -512,7 +512,7 @@ def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tu
                     context=context_hash(held),
                     recorded=recorded_names(held),
                     recording=recording_summary(held),
-                    summaries=rule_summaries(held),
+                    summaries=rule_summaries(held, root / ref.path),
                 )
     finally:
         _forget_project_modules()
@@ -594,22 +594,43 @@ def recorded_names(definitions: Sequence[Definition]) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def rule_summaries(definitions: Sequence[Definition]) -> tuple[tuple[str, str], ...]:
+def rule_summaries(definitions: Sequence[Definition], file: Path | None = None) -> tuple[tuple[str, str], ...]:
     """``(stage, hash of its summary)`` of the rule groups among ``definitions``
     for each stage of :data:`RULE_SUMMARIES` (a stage whose summary cannot be
-    taken is left out: its key then uses the module's load key)."""
+    taken is left out: its key then uses the module's load key). ``file``: the
+    module's source, whose ``# oac: ignore`` comments are part of every summary."""
     groups = [d for d in definitions if isinstance(d, RuleGroup)]
     if not groups:
         return ()
+    marks = ignore_marks(file) if file is not None else ()
     out: list[tuple[str, str]] = []
     for stage, summarize in RULE_SUMMARIES.items():
         try:
-            key = cache_mod.data_key("summary", _plain(summarize(groups)))
+            key = cache_mod.data_key("summary", _plain([summarize(groups), marks]))
         except Exception:  # a malformed definition: the stage reports it, keyed by load key
             continue
         if key is not None:
             out.append((stage, key))
     return tuple(out)
+
+
+def ignore_marks(file: Path) -> tuple[tuple[int, str], ...]:
+    """``(line, codes silenced)`` of every ``# oac: ignore`` comment in ``file``.
+
+    A stage keyed by summaries reruns only when a summary changes, and its
+    findings are cached after the comments silenced some: a comment added or
+    dropped at the end of a line that moves nothing (so no position in a
+    summary) would otherwise leave the finding as the last run decided."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):  # then the module failed to load: keyed by its source
+        return ()
+    if "oac:" not in text:
+        return ()
+    from obs_as_code.lint.engine import ignored_codes
+
+    marks = ((n, ignored_codes(line)) for n, line in enumerate(text.splitlines(), 1))
+    return tuple((n, ",".join(sorted(codes))) for n, codes in marks if codes is not None)
 
 
 class _RecordedElsewhere(Mapping[str, list[tuple[RuleGroup, Any]]]):
@@ -1253,7 +1274,7 @@ class _Compile:
                     tuple(found),
                     recorded_names(added),
                     recording_summary(added),
-                    rule_summaries(added),
+                    rule_summaries(added, self.root / ref.path),
                 )
                 self.gen_defs[ref.path] = list(added)
         for made_gen in self.generated.values():

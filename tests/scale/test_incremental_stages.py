@@ -471,3 +471,37 @@ def test_a_datasource_change_rechecks_the_queries_of_the_dashboards(tmp_path: Pa
     assert second == clean(tmp_path)
     assert not codes(first, "OAC201")
     assert codes(second, "OAC201")  # raw bucket counters in histogram_quantile, now checked
+
+
+_GROUP = (
+    "from obs_as_code.model.rules import AlertRule, RuleGroup\n\n"
+    'group = RuleGroup("shared", [AlertRule("{name}", "up == 0", for_="5m", labels={{"severity": "page"}}, '
+    'annotations={{"summary": "s", "runbook_url": "https://runbooks.example/{name}"}})]){comment}\n'
+)
+
+
+@pytest.mark.parametrize("comment", ["  # oac: ignore[OAC106]", "  # oac: ignore"])
+def test_an_ignore_comment_that_moves_no_line_is_honoured_by_summary_keyed_stages(tmp_path: Path, comment: str) -> None:
+    # OAC106 (duplicate group names) is keyed by the modules' rule summaries, which
+    # hold positions, not the text: a comment at the end of the group's line moves
+    # nothing, and the incremental build kept reporting what it silences.
+    (tmp_path / "alerts").mkdir()
+    (tmp_path / "alerts" / "a.py").write_text(_GROUP.format(name="A1", comment=""))
+    b = tmp_path / "alerts" / "b.py"
+    b.write_text(_GROUP.format(name="B1", comment=""))
+    before = cached(tmp_path)
+    assert before == clean(tmp_path) and codes(before, "OAC106")
+    b.write_text(_GROUP.format(name="B1", comment=comment))
+    silenced = cached(tmp_path)
+    assert silenced == clean(tmp_path) and not codes(silenced, "OAC106")
+    b.write_text(_GROUP.format(name="B1", comment=""))
+    assert cached(tmp_path) == clean(tmp_path) == before
+
+
+def test_ignore_marks_list_the_comments_and_their_codes(tmp_path: Path) -> None:
+    f = tmp_path / "m.py"
+    f.write_text("x = 1\ny = 2  # oac: ignore[OAC106, oac504]\n# oac: ignore\nz = 3  # oacs: ignore\n")
+    assert incremental.ignore_marks(f) == ((2, "OAC106,OAC504"), (3, ""))
+    f.write_text("x = 1\n")
+    assert incremental.ignore_marks(f) == ()
+    assert incremental.ignore_marks(tmp_path / "missing.py") == ()
