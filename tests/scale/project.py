@@ -6,7 +6,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-VARIANTS = ("ok", "bad_promql", "raises", "empty", "lib_constant", "two_groups", "dup_group", "repo_runbook", "uses_other", "new_expr")
+#: ``dup_group_ignored`` is ``dup_group`` with an ``# oac: ignore[OAC106]`` at the end
+#: of the group's first line: switching between the two moves no line.
+VARIANTS = (
+    "ok", "bad_promql", "raises", "empty", "lib_constant", "two_groups", "dup_group", "dup_group_ignored",
+    "repo_runbook", "uses_other", "new_expr",
+)
 
 #: Dashboard module variants: a panel over a recording rule of the rule module of the
 #: same seed (undefined once that module changes seed: OAC506 across modules), a UID
@@ -73,9 +78,10 @@ def module_source(name: str, seed: int, variant: str) -> str:
         )
     if variant == "uses_other":  # reads the recording rule of the module of the next seed
         rules.append(f'RecordingRule(name="job:z_{seed}:sum", expr="sum(job:x_{seed + 1}:rate5m)")')
-    group_name = "shared" if variant == "dup_group" else f"{name}-{seed}"
+    group_name = "shared" if variant.startswith("dup_group") else f"{name}-{seed}"
     interval = f"{1 + seed % 5}m" if variant != "new_expr" else "30s"
-    body = f'group = RuleGroup(name="{group_name}", interval="{interval}", rules=[\n    ' + ",\n    ".join(rules) + ",\n])\n"
+    ignore = "  # oac: ignore[OAC106]" if variant == "dup_group_ignored" else ""
+    body = f'group = RuleGroup(name="{group_name}", interval="{interval}", rules=[{ignore}\n    ' + ",\n    ".join(rules) + ",\n])\n"
     if variant == "two_groups":
         body += f'other = RuleGroup(name="{name}-other", rules=[down("svc-o{seed}", {seed + 1})])\n'
     return head + body
