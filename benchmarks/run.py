@@ -16,7 +16,8 @@ machine and in this run:
 - the peak RSS of the clean synthetic build (``getrusage`` of the child).
 
 Then it runs the other areas' benchmarks (``benchmarks/bench_<area>.py`` exposing
-``run(...) -> dict``) when they exist, prints one table and writes
+``run(...) -> dict``, and ``count_dashboards.py``, issue 4's benchmark as valgrind
+instruction counts when valgrind is installed) when they exist, prints one table and writes
 ``benchmarks/results.json``. ``--small`` runs a tiny version (what CI runs, only to
 prove the suite works; its numbers mean nothing).
 
@@ -54,7 +55,7 @@ for _p in (str(ROOT), str(ROOT / "benchmarks")):
 from benchmarks import synth  # noqa: E402
 
 #: Other areas' benchmark modules, run when present.
-AREA_BENCHES: tuple[str, ...] = ("bench_dashboards", "bench_slo", "bench_lint", "bench_publish")
+AREA_BENCHES: tuple[str, ...] = ("bench_dashboards", "bench_slo", "bench_lint", "bench_publish", "count_dashboards")
 
 
 def area_arguments(name: str, sizes: synth.Sizes, small: bool, times: int) -> dict[str, Any]:
@@ -64,6 +65,8 @@ def area_arguments(name: str, sizes: synth.Sizes, small: bool, times: int) -> di
         "bench_slo": {"n": sizes.slos, "evaluate": not small},  # evaluation starts a real Prometheus
         "bench_lint": {"rules": sizes.rules},
         "bench_publish": {"n": sizes.dashboards},
+        # Instruction counts scale with the dashboards: 200 keep valgrind to ~2 minutes.
+        "count_dashboards": {"n": 200, "panels": sizes.panels},
     }.get(name, {})
 
 GIB = 1024**3

@@ -29,6 +29,7 @@ def test_bench_small_writes_results(tmp_path: Path) -> None:
     assert m["full_build_s"] > 0 and m["floor_s"] > 0 and m["full_build_peak_rss_bytes"] > 0
     assert m["artifacts"] >= 8  # 6 rule files, prometheus.yml, manifest
     assert {r["name"] for r in results["rows"]} >= {"oac --help", "peak RSS, full build", "incremental: one module"}
-    for area in ("bench_dashboards", "bench_slo", "bench_lint", "bench_publish"):
+    for area in ("bench_dashboards", "bench_slo", "bench_lint", "bench_publish", "count_dashboards"):
         assert area in results["areas"]
+    assert results["areas"]["count_dashboards"]["skipped"] == "small run"  # valgrind takes minutes
     assert results["machine"]["cores"] >= 1
