@@ -594,16 +594,34 @@ def recorded_names(definitions: Sequence[Definition]) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+#: The summary standing for a module's datasources in every stage reading nothing
+#: else of it (all dashboard stages are keyed by the project's datasources): their
+#: values and positions, so an edit that changes no datasource (a comment, an
+#: import, a docstring) re-renders and re-checks no dashboard.
+DATASOURCE_SUMMARY = "datasources"
+
+
 def rule_summaries(definitions: Sequence[Definition], file: Path | None = None) -> tuple[tuple[str, str], ...]:
     """``(stage, hash of its summary)`` of the rule groups among ``definitions``
     for each stage of :data:`RULE_SUMMARIES` (a stage whose summary cannot be
-    taken is left out: its key then uses the module's load key). ``file``: the
-    module's source, whose ``# oac: ignore`` comments are part of every summary."""
+    taken is left out: its key then uses the module's load key), and
+    ``(DATASOURCE_SUMMARY, hash)`` of its datasources. ``file``: the module's
+    source, whose ``# oac: ignore`` comments are part of every summary."""
+    from obs_as_code.model.datasource import Datasource
+
     groups = [d for d in definitions if isinstance(d, RuleGroup)]
-    if not groups:
+    datasources = [d for d in definitions if isinstance(d, Datasource)]
+    if not groups and not datasources:
         return ()
     marks = ignore_marks(file) if file is not None else ()
     out: list[tuple[str, str]] = []
+    if datasources:
+        with suppress(_NotPlain, RecursionError):
+            key = cache_mod.data_key("summary", _plain([datasources, marks]))
+            if key is not None:
+                out.append((DATASOURCE_SUMMARY, key))
+    if not groups:
+        return tuple(out)
     for stage, summarize in RULE_SUMMARIES.items():
         try:
             key = cache_mod.data_key("summary", _plain([summarize(groups), marks]))
@@ -1183,9 +1201,15 @@ class _Compile:
         summarized = name in RULE_SUMMARIES and reads is not None
 
         def token(key: str, held: Sequence[str], summaries: Sequence[tuple[str, str]]) -> str:
-            # A module that gives the stage only rule groups: their summary stands for them.
-            if summarized and reads is not None and reads.intersection(held) <= RULE_GROUPS:
+            # A module that gives the stage only rule groups (or only datasources):
+            # their summary stands for them.
+            if reads is None:
+                return key
+            given = reads.intersection(held)
+            if summarized and given <= RULE_GROUPS:
                 return dict(summaries).get(name, key)
+            if given and given <= _DATASOURCES:
+                return dict(summaries).get(DATASOURCE_SUMMARY, key)
             return key
 
         h = hashlib.sha256(f"{self.fp}|{name}|{extra}".encode())

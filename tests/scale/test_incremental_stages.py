@@ -505,3 +505,24 @@ def test_ignore_marks_list_the_comments_and_their_codes(tmp_path: Path) -> None:
     f.write_text("x = 1\n")
     assert incremental.ignore_marks(f) == ()
     assert incremental.ignore_marks(tmp_path / "missing.py") == ()
+
+
+def test_a_datasource_module_edit_that_changes_no_datasource_rechecks_no_dashboard(project: tuple[Path, Writer, Spec]) -> None:
+    root, writer, s = project
+    s.dashboards["d1"] = (1, "ok")
+    s.datasources = 1
+    writer.write(s)
+    assert cached(root) == clean(root)
+    ds = root / "datasources" / "ds.py"
+    original = ds.read_text()
+    # A comment at the end moves no datasource: nothing of the dashboards runs again.
+    ds.write_text(original + "# the team's datasources\n")
+    assert cached(root) == clean(root)
+    assert incremental.last_run.loaded == ["datasources/ds.py"]
+    assert not [r for r in incremental.last_run.ran if r.startswith("dashboards@")]
+    assert incremental.last_run.rechecked == ["datasources/ds.py"]  # its own checks only
+    # A line above them moves every datasource (their positions are in the summary,
+    # so what points at them stays right): the dashboards are rendered again.
+    ds.write_text("# the team's datasources\n" + original)
+    assert cached(root) == clean(root)
+    assert {"dashboards@dashboards/d0.py", "dashboards@dashboards/d1.py"} <= set(incremental.last_run.ran)
