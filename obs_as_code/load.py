@@ -18,7 +18,6 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +28,7 @@ from obs_as_code.source import (
     SourceLocation,
     forget_callers,
     is_user_file,
+    latest_per_file,
     loading_file,
     module_tree,
     project_root,
@@ -112,7 +112,7 @@ def exception_diagnostic(exc: BaseException, ref: ModuleRef, root: Path) -> Diag
     )
 
 
-@cache
+@latest_per_file
 def _global_locations(path: str, mtime_ns: int) -> dict[str, SourceLocation]:
     tree = module_tree(path, mtime_ns)  # shared with later stages (parsed once)
     out: dict[str, SourceLocation] = {}
@@ -132,7 +132,7 @@ _STORE_NAME = 90  # dis.opmap["STORE_NAME"] (3.11)
 _EXTENDED_ARG = 144  # dis.opmap["EXTENDED_ARG"]
 
 
-@cache
+@latest_per_file
 def _compiled_stores(path: str, mtime_ns: int) -> tuple[str, dict[str, list[int]]] | None:
     """``(source text, name -> lines where module-level code stores it at column 0)``,
     read from the module's bytecode cache (written when it was imported), or None

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from types import CodeType, FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     import ast
+    from collections.abc import Callable, Iterator
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
@@ -214,7 +214,45 @@ def location_of(model: Any) -> SourceLocation | None:
     return loc if isinstance(loc, SourceLocation) else None
 
 
-@cache
+T = TypeVar("T")
+
+
+class latest_per_file(Generic[T]):  # lower case: used as a decorator, like functools.cache
+    """Memo of ``fn(path, mtime_ns)`` (what is read or derived from the file at
+    ``path`` as of ``mtime_ns``) holding one entry per file, its latest.
+
+    ``functools.cache`` kept an entry per edit: ``oac watch`` rebuilding for a
+    day kept a syntax tree of every version of every module it re-read. Like
+    ``cache``, a call that raises stores nothing.
+    """
+
+    def __init__(self, fn: Callable[[str, int], T]) -> None:
+        self._fn = fn
+        self._memo: dict[str, tuple[int, T]] = {}
+        self.__doc__ = fn.__doc__
+        self.__wrapped__ = fn
+
+    def __call__(self, path: str, mtime_ns: int) -> T:
+        hit = self._memo.get(path)
+        if hit is not None and hit[0] == mtime_ns:
+            return hit[1]
+        value = self._fn(path, mtime_ns)
+        self._memo[path] = (mtime_ns, value)
+        return value
+
+    def cache_clear(self) -> None:
+        """Forget every entry."""
+        self._memo.clear()
+
+    def __len__(self) -> int:
+        return len(self._memo)
+
+    def __iter__(self) -> Iterator[str]:
+        """The paths held."""
+        return iter(self._memo)
+
+
+@latest_per_file
 def module_tree(path: str, mtime_ns: int) -> ast.Module:
     """The syntax tree of the Python file at ``path`` as of ``mtime_ns``, parsed once.
 

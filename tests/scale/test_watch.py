@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from obs_as_code.cli import cli
@@ -60,3 +61,45 @@ def test_watch_cli_prints_diagnostics_once(tmp_path: Path) -> None:
     assert "alerts/m0.py" in result.output and "OAC101" in result.output
     assert "build #1" in result.output and "1 error(s)" in result.output
 
+
+
+def test_file_memos_keep_one_entry_per_file(tmp_path: Path) -> None:
+    from obs_as_code.source import latest_per_file
+
+    calls: list[tuple[str, int]] = []
+
+    @latest_per_file
+    def read(path: str, mtime_ns: int) -> str:
+        calls.append((path, mtime_ns))
+        if mtime_ns < 0:
+            raise OSError("gone")
+        return f"{path}@{mtime_ns}"
+
+    assert read("a", 1) == read("a", 1) == "a@1" and calls == [("a", 1)]
+    assert read("a", 2) == "a@2" and read("b", 1) == "b@1" and sorted(read) == ["a", "b"]  # a@1 replaced
+    assert read("a", 2) == "a@2" and len(calls) == 3
+    for _ in range(2):  # a call that raises stores nothing
+        with pytest.raises(OSError):
+            read("c", -1)
+    assert len(calls) == 5 and len(read) == 2
+    read.cache_clear()
+    assert len(read) == 0
+
+
+def test_rebuilds_in_one_process_keep_one_syntax_tree_per_module(tmp_path: Path) -> None:
+    # `oac watch` rebuilds in one process: an edited module's old syntax trees
+    # and lines were kept, one per save.
+    from obs_as_code import incremental, pipeline, source
+
+    writer = Writer(tmp_path)
+    spec = Spec(modules={"m0": (0, "ok"), "m1": (1, "ok")})
+    writer.write(spec)
+    memory = incremental.Memory()
+    pipeline.build(tmp_path, incremental=True, memory=memory)
+    sizes = []
+    for seed in range(2, 6):
+        spec.modules["m0"] = (seed, "bad_promql")  # reported at its expression: positions read from its tree
+        writer.write(spec)
+        assert not pipeline.build(tmp_path, incremental=True, memory=memory).ok
+        sizes.append(sum(1 for path in source.module_tree if path.startswith(str(tmp_path))))
+    assert sizes == [1, 1, 1, 1], sizes  # the edited module once, not once per save (the project's own files)
