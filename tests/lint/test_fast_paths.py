@@ -310,7 +310,7 @@ _TARGETS = st.fixed_dictionaries(
     {"expr": st.sampled_from(["sum(up)", "", "  ", "rate(x[5m])", 7])},
     optional={"datasource": _REFS, "hide": st.sampled_from([True, False, None])},
 ) | st.sampled_from([None, "text", 1])
-_LEAF = st.fixed_dictionaries(
+_LEAF: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
     {"title": st.sampled_from(["A", "", None, 3]), "targets": st.lists(_TARGETS, min_size=1, max_size=3) | st.sampled_from([None, {}, "x"])},
     optional={"datasource": _REFS},
 )
@@ -333,5 +333,24 @@ def test_the_targets_walk_lists_what_iter_targets_lists(data: dict[str, Any]) ->
     from obs_as_code.lint.rules._dashboards import targets
 
     board = RenderedDashboard(data, "u", "")
-    targets(board)
+    found = targets(board)
     assert board.derived["lint_targets"] == list(iter_targets(data))
+    assert [t.language for t in found] == [language_reference(board, t.panel, t.data) for t in found]
+    assert [t.expr for t in found] == [t.data["expr"] if isinstance(t.data.get("expr"), str) else "" for t in found]
+
+
+def language_reference(board: RenderedDashboard, panel: dict[str, Any], target: dict[str, Any]) -> str:
+    """A target's query language as the targets walk found it before its shortcut
+    for ``{"type": "prometheus"}``."""
+    from obs_as_code.lint.rules import _dashboards
+
+    ref = target.get("datasource")
+    kind = ref.get("type") if type(ref) is dict else None
+    if not isinstance(kind, str) or kind in ("datasource", ""):
+        ds_vars = _dashboards.datasource_variables(board)
+        kind = _dashboards._datasource_type(ref, ds_vars)
+        if kind is None:
+            kind = _dashboards._datasource_type(panel.get("datasource"), ds_vars)
+        if kind is None:
+            kind = "prometheus" if "expr" in target else None
+    return {"prometheus": "promql", "loki": "logql"}.get(kind or "", "other")
