@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from obs_as_code.dashboards.render import RenderedDashboard
 from obs_as_code.lint import engine
+from obs_as_code.lint.rules import _dashboards
+from obs_as_code.lint.rules import oac303_duplicate_panel as oac303
 from obs_as_code.lint.rules import oac304_grid_overlap as oac304
 from obs_as_code.lint.rules import oac307_undeclared_datasource as oac307
 from obs_as_code.lint.rules import oac506_undefined_recording_rule as oac506
@@ -187,6 +189,25 @@ def test_clean_is_not_always_true() -> None:
     assert not oac304.clean(overlapping) and list(oac304.findings(overlapping))
 
 
+@settings(max_examples=300, deadline=None)
+@given(BOARDS)
+def test_duplicate_panels_fast_path_is_exact(panels: list[Any]) -> None:
+    board = _board(panels)
+    assert oac303.clean(board) == (not list(oac303.findings(board)))
+
+
+def test_duplicate_panel_examples() -> None:
+    def panel(pid: Any, title: str) -> dict[str, Any]:
+        return {"id": pid, "title": title}
+
+    assert oac303.clean(_board([panel(1, "A"), panel(2, "B"), {"type": "row", "id": 3, "title": "R", "panels": [panel(4, "A")]}, panel(5, "B")]))
+    assert not oac303.clean(_board([panel(1, "A"), panel(1.0, "B")]))
+    assert not oac303.clean(_board([panel(1, "A "), panel(2, " A")]))
+    assert not oac303.clean(_board([{"type": "row", "id": 3, "panels": [panel(4, "A"), panel(5, "A")]}]))
+    assert not oac303.clean(_board([{"type": "row", "id": 3, "panels": [panel(4, "A")]}, panel(4, "B")]))
+    assert not oac303.clean(_board([panel([1], "A")]))  # unhashable: findings() decides
+
+
 REFS = st.fixed_dictionaries(
     {},
     optional={
@@ -203,6 +224,45 @@ def test_declared_uid_with_a_string_type_is_fine(ref: dict[str, Any]) -> None:
     uid = ref.get("uid")
     if type(uid) is str and uid in uids and type(ref.get("type", "")) is str:  # run()'s shortcut
         assert oac307.problem(ref, uids, types, {"ds"}) is None
+
+
+_DS_TARGETS = st.lists(st.fixed_dictionaries({}, optional={"datasource": REFS | st.sampled_from([None, "prometheus", 3])}) | st.sampled_from([None, "t"]), max_size=3)
+_DS_PANEL = st.fixed_dictionaries({}, optional={"datasource": REFS | st.just("prometheus"), "targets": _DS_TARGETS | st.just({})})
+_DS_BOARDS = st.fixed_dictionaries(
+    {"panels": st.lists(st.recursive(_DS_PANEL, lambda inner: st.fixed_dictionaries({"type": st.just("row"), "panels": st.lists(inner, max_size=2)}), max_leaves=3), max_size=4)},
+    optional={
+        "templating": st.just({"list": [{"type": "datasource", "name": "ds", "query": "prometheus"}, {"name": "v", "datasource": {"uid": "$ds"}}]}),
+        "annotations": st.fixed_dictionaries({"list": st.lists(st.fixed_dictionaries({"datasource": REFS}), max_size=2)}),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DS_BOARDS, st.sampled_from([{"prometheus", "loki"}, {"prometheus", "$ds", 5}, {"grafana"}]))
+def test_undeclared_datasource_walk_is_refs_and_problem(data: dict[str, Any], uids: set[Any]) -> None:
+    board = RenderedDashboard(data, "u", "")
+    types = {"prometheus", "loki"}
+    plain = {u for u in uids if isinstance(u, str) and u and "$" not in u and "[[" not in u}
+    ds_vars = {str(v.get("name")) for v in _dashboards.variables(board) if v.get("type") == "datasource"}
+    expected = [(path, m) for path, ref in oac307.refs(board) if (m := oac307.problem(ref, uids, types, ds_vars)) is not None]
+    assert list(oac307.problems(board, uids, types, plain)) == expected
+
+
+def test_undeclared_datasource_walk_examples() -> None:
+    uids, types = {"prometheus", "$ds", "[[ds]]"}, {"prometheus"}
+    plain = {"prometheus"}  # a variable's uid is never plain: its dashboard decides
+    data = {
+        "panels": [
+            {"datasource": {"uid": "$ds"}, "targets": [{"datasource": {"uid": "[[ds]]", "type": "prometheus"}}, {"datasource": {"uid": "prometheus"}}]},
+            {"datasource": {"uid": "prometheus", "type": 3}, "targets": [{"datasource": {"uid": "ghost"}}]},
+        ]
+    }
+    board = RenderedDashboard(data, "u", "")
+    assert [path for path, _m in oac307.problems(board, uids, types, plain)] == [
+        ("panels", 0, "datasource"),
+        ("panels", 0, "targets", 0, "datasource"),
+        ("panels", 1, "targets", 0, "datasource"),
+    ]
 
 
 _EXPR_TEXT_BEFORE = re.compile(r'"expr": ("[^"\\]*(?:\\.[^"\\]*)*")')
