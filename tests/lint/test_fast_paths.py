@@ -291,6 +291,39 @@ def test_recording_rule_search_reads_only_exprs_with_a_colon(data: Any, defined:
         assert oac506._may_use_recording_rule(data, text, defined) == _may_use_before(data, text, defined)
 
 
+_COLON_EXPR = st.sampled_from(["sum(up)", "job:x:rate5m", "a:b", "", "x", '{a="b:c"}', 7, None, {"expr": "y:z"}, ["a:b"]])
+_COLON_TARGET = st.fixed_dictionaries({}, optional={"expr": _COLON_EXPR, "x": _COLON_EXPR, 'a"expr': _COLON_EXPR})
+_COLON_PANEL = st.recursive(
+    st.fixed_dictionaries({}, optional={"targets": st.lists(_COLON_TARGET, max_size=3), "expr": _COLON_EXPR, "title": _COLON_EXPR}),
+    lambda inner: st.fixed_dictionaries({"type": st.just("row"), "panels": st.lists(inner, max_size=2)}),
+    max_leaves=4,
+)
+_COLON_BOARDS = st.fixed_dictionaries(
+    {"panels": st.lists(_COLON_PANEL, max_size=3)},
+    optional={"rows": st.lists(st.fixed_dictionaries({"panels": st.lists(_COLON_PANEL, max_size=2)}), max_size=1), "expr": _COLON_EXPR},
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_COLON_BOARDS)
+def test_colon_free_dashboards_name_no_recording_rule(data: dict[str, Any]) -> None:
+    board = RenderedDashboard(data, "u", "")
+    if oac506.colon_free(board):
+        assert not any(":" in expr for _path, expr in oac506.dashboard_exprs(data))
+        assert not oac506._may_use_recording_rule(data, board.text, set())
+
+
+def test_colon_free_is_not_always_true() -> None:
+    def board(data: dict[str, Any]) -> RenderedDashboard:
+        return RenderedDashboard(data, "u", "")
+
+    assert oac506.colon_free(board({"panels": [{"targets": [{"expr": "sum(up)"}, {"x": 1}]}]}))
+    assert not oac506.colon_free(board({"panels": [{"targets": [{"expr": "job:x:rate5m"}]}]}))
+    assert not oac506.colon_free(board({"panels": [{"targets": [{"expr": "up"}]}], "rows": [{"panels": [{"targets": [{"expr": "a:b"}]}]}]}))
+    assert not oac506.colon_free(board({"panels": [{"targets": [{"expr": {"expr": "a:b"}}]}]}))
+    assert not oac506.colon_free(board({"panels": [{"expr": "a:b", "targets": []}]}))
+
+
 # --- queries that differ only in values no check reads --------------------------------
 
 MATCHER_TOKENS = [
