@@ -368,7 +368,9 @@ EDGE_TOKENS = [
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.sampled_from(EDGE_TOKENS), max_size=24).map("".join) | EXPRS)
 def test_value_blind_is_the_matcher_walk(expr: str) -> None:
-    assert engine.value_blind(expr) == value_blind_reference(expr)
+    expected = value_blind_reference(expr)
+    assert engine.value_blind(expr) == expected
+    assert engine.reversed_blind(expr) == (None if expected is None else expected[::-1])  # panel_tree's key
 
 
 def test_value_blind_walk_examples() -> None:
