@@ -21,6 +21,7 @@ from obs_as_code.lint import engine
 from obs_as_code.lint.rules import _dashboards
 from obs_as_code.lint.rules import oac303_duplicate_panel as oac303
 from obs_as_code.lint.rules import oac304_grid_overlap as oac304
+from obs_as_code.lint.rules import oac306_template_variables as oac306
 from obs_as_code.lint.rules import oac307_undeclared_datasource as oac307
 from obs_as_code.lint.rules import oac506_undefined_recording_rule as oac506
 from obs_as_code.lint.rules._crossref import recorded_names
@@ -322,6 +323,63 @@ def test_colon_free_is_not_always_true() -> None:
     assert not oac506.colon_free(board({"panels": [{"targets": [{"expr": "up"}]}], "rows": [{"panels": [{"targets": [{"expr": "a:b"}]}]}]}))
     assert not oac506.colon_free(board({"panels": [{"targets": [{"expr": {"expr": "a:b"}}]}]}))
     assert not oac506.colon_free(board({"panels": [{"expr": "a:b", "targets": []}]}))
+
+
+_NOT_BUILTIN = re.compile(r"\$(?!__|\{__)")  # a "$" that starts neither "$__" nor "${__"
+
+
+def only_builtins_reference(text: str) -> bool:
+    if "[[" not in text and not _NOT_BUILTIN.search(text):
+        return True
+    return all(map(_dashboards.is_builtin, _dashboards.variable_names(text)))
+
+
+_VAR_TEXT = st.lists(st.sampled_from(["$", "$__", "${__", "$__rate_interval", "${__range}", "$x", "${x}", "${x:csv}", "[[x]]", "[[", "[", "_", "x", "{", "}", '"', " "]), max_size=8).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_VAR_TEXT)
+def test_only_builtins_is_the_regex_search(text: str) -> None:
+    assert oac306._only_builtins(text) == only_builtins_reference(text) == all(map(_dashboards.is_builtin, _dashboards.variable_names(text)))
+
+
+_VAR_PANEL = st.fixed_dictionaries(
+    {},
+    optional={
+        "title": _VAR_TEXT,
+        "repeat": st.sampled_from(["", "x", "$x", None, 3]),
+        "targets": st.lists(st.fixed_dictionaries({"expr": _VAR_TEXT}), max_size=2),
+        "panels": st.lists(st.fixed_dictionaries({}, optional={"repeat": st.sampled_from(["", "y"]), "title": _VAR_TEXT}), max_size=2),
+    },
+)
+_VAR_BOARDS = st.fixed_dictionaries(
+    {"panels": st.lists(_VAR_PANEL, max_size=3)},
+    optional={
+        "templating": st.fixed_dictionaries({"list": st.lists(st.fixed_dictionaries({"name": st.sampled_from(["", "x", "y"]), "query": _VAR_TEXT}), max_size=2)}),
+        "annotations": st.fixed_dictionaries({"list": st.lists(st.fixed_dictionaries({"expr": _VAR_TEXT}), max_size=1)}),
+        "links": st.lists(st.fixed_dictionaries({"url": _VAR_TEXT}), max_size=1),
+        "title": _VAR_TEXT,
+        "x": st.fixed_dictionaries({"repeat": st.just("x")}),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VAR_BOARDS)
+def test_template_variable_clean_dashboards_have_no_findings(data: dict[str, Any]) -> None:
+    board = RenderedDashboard(data, "u", "")
+    if oac306.clean(board):
+        assert list(oac306.findings(board)) == []
+
+
+def test_template_variable_clean_examples() -> None:
+    def board(data: dict[str, Any]) -> RenderedDashboard:
+        return RenderedDashboard(data, "u", "")
+
+    assert oac306.clean(board({"panels": [{"targets": [{"expr": "rate(m[$__rate_interval])"}], "repeat": ""}], "x": {"repeat": "y"}}))
+    assert not oac306.clean(board({"panels": [{"panels": [{"repeat": "y"}]}]}))
+    assert not oac306.clean(board({"panels": [{"title": "${__x} $y"}]}))
+    assert not oac306.clean(board({"panels": [], "templating": {"list": [{"name": "x"}]}}))
 
 
 # --- queries that differ only in values no check reads --------------------------------
