@@ -207,6 +207,11 @@ def test_duplicate_panel_examples() -> None:
     assert not oac303.clean(_board([{"type": "row", "id": 3, "panels": [panel(4, "A"), panel(5, "A")]}]))
     assert not oac303.clean(_board([{"type": "row", "id": 3, "panels": [panel(4, "A")]}, panel(4, "B")]))
     assert not oac303.clean(_board([panel([1], "A")]))  # unhashable: findings() decides
+    # A title that is not a string, a top-level entry that is not a panel: the loop decides.
+    assert oac303.clean(_board([panel(1, "A"), {"id": 2, "title": 3}, "x", panel(4, " ")]))
+    assert not oac303.clean(_board([panel(1, "A"), {"id": 2, "title": None}, "x", panel(4, "A ")]))
+    for panels in ([panel(1, "A"), {"id": 2, "title": 3}, "x", panel(4, " ")], [panel(1, "A"), {"id": 2, "title": None}, "x", panel(4, "A ")]):
+        assert oac303.clean(_board(panels)) == (not list(oac303.findings(_board(panels))))
 
 
 REFS = st.fixed_dictionaries(
