@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import sys
 from typing import Any
 
@@ -17,7 +18,10 @@ from hypothesis import strategies as st
 
 from obs_as_code.dashboards.render import RenderedDashboard
 from obs_as_code.lint import engine
+from obs_as_code.lint.rules import _dashboards
+from obs_as_code.lint.rules import oac303_duplicate_panel as oac303
 from obs_as_code.lint.rules import oac304_grid_overlap as oac304
+from obs_as_code.lint.rules import oac306_template_variables as oac306
 from obs_as_code.lint.rules import oac307_undeclared_datasource as oac307
 from obs_as_code.lint.rules import oac506_undefined_recording_rule as oac506
 from obs_as_code.lint.rules._crossref import recorded_names
@@ -67,6 +71,39 @@ def grafana_reference(expr: str) -> str:
         if "$" not in fast and engine._NO_VAR_IN_LITERALS.fullmatch(expr) and not var_in_label_list_reference(expr):
             return fast
     return engine._GRAFANA_TOKEN.sub(engine._grafana_token, expr)
+
+
+_WORD = string.ascii_letters + string.digits + "_"
+
+
+def value_blind_reference(expr: str) -> str | None:
+    if '"' not in expr or "\\" in expr or "'" in expr or "`" in expr or "[[" in expr or "${" in expr or "\x00" in expr:
+        return None
+    parts = expr.split('"')
+    if len(parts) % 2 == 0:
+        return None
+    blinded = False
+    for i in range(1, len(parts), 2):
+        value = parts[i]
+        if value.rstrip(engine.WHITESPACE).endswith(("=", "~")):
+            return None
+        if not value or value.strip(engine._BLIND_VALUE):
+            continue
+        head = parts[i - 1].rstrip(engine.WHITESPACE)
+        if head.endswith("!="):
+            head = head[:-2]
+        elif head.endswith("="):
+            head = head[:-1]
+        else:
+            continue
+        head = head.rstrip(engine.WHITESPACE)
+        before = head.rstrip(_WORD)
+        label = head[len(before) :]
+        if not label or label[0] not in string.ascii_letters + "_" or label in ("__name__", "job") or before.endswith("$"):
+            continue
+        parts[i] = "\x00"
+        blinded = True
+    return '"'.join(parts) if blinded else None
 
 
 # --- PromQL text ----------------------------------------------------------------------
@@ -153,6 +190,30 @@ def test_clean_is_not_always_true() -> None:
     assert not oac304.clean(overlapping) and list(oac304.findings(overlapping))
 
 
+@settings(max_examples=300, deadline=None)
+@given(BOARDS)
+def test_duplicate_panels_fast_path_is_exact(panels: list[Any]) -> None:
+    board = _board(panels)
+    assert oac303.clean(board) == (not list(oac303.findings(board)))
+
+
+def test_duplicate_panel_examples() -> None:
+    def panel(pid: Any, title: str) -> dict[str, Any]:
+        return {"id": pid, "title": title}
+
+    assert oac303.clean(_board([panel(1, "A"), panel(2, "B"), {"type": "row", "id": 3, "title": "R", "panels": [panel(4, "A")]}, panel(5, "B")]))
+    assert not oac303.clean(_board([panel(1, "A"), panel(1.0, "B")]))
+    assert not oac303.clean(_board([panel(1, "A "), panel(2, " A")]))
+    assert not oac303.clean(_board([{"type": "row", "id": 3, "panels": [panel(4, "A"), panel(5, "A")]}]))
+    assert not oac303.clean(_board([{"type": "row", "id": 3, "panels": [panel(4, "A")]}, panel(4, "B")]))
+    assert not oac303.clean(_board([panel([1], "A")]))  # unhashable: findings() decides
+    # A title that is not a string, a top-level entry that is not a panel: the loop decides.
+    assert oac303.clean(_board([panel(1, "A"), {"id": 2, "title": 3}, "x", panel(4, " ")]))
+    assert not oac303.clean(_board([panel(1, "A"), {"id": 2, "title": None}, "x", panel(4, "A ")]))
+    for panels in ([panel(1, "A"), {"id": 2, "title": 3}, "x", panel(4, " ")], [panel(1, "A"), {"id": 2, "title": None}, "x", panel(4, "A ")]):
+        assert oac303.clean(_board(panels)) == (not list(oac303.findings(_board(panels))))
+
+
 REFS = st.fixed_dictionaries(
     {},
     optional={
@@ -169,6 +230,45 @@ def test_declared_uid_with_a_string_type_is_fine(ref: dict[str, Any]) -> None:
     uid = ref.get("uid")
     if type(uid) is str and uid in uids and type(ref.get("type", "")) is str:  # run()'s shortcut
         assert oac307.problem(ref, uids, types, {"ds"}) is None
+
+
+_DS_TARGETS = st.lists(st.fixed_dictionaries({}, optional={"datasource": REFS | st.sampled_from([None, "prometheus", 3])}) | st.sampled_from([None, "t"]), max_size=3)
+_DS_PANEL = st.fixed_dictionaries({}, optional={"datasource": REFS | st.just("prometheus"), "targets": _DS_TARGETS | st.just({})})
+_DS_BOARDS = st.fixed_dictionaries(
+    {"panels": st.lists(st.recursive(_DS_PANEL, lambda inner: st.fixed_dictionaries({"type": st.just("row"), "panels": st.lists(inner, max_size=2)}), max_leaves=3), max_size=4)},
+    optional={
+        "templating": st.just({"list": [{"type": "datasource", "name": "ds", "query": "prometheus"}, {"name": "v", "datasource": {"uid": "$ds"}}]}),
+        "annotations": st.fixed_dictionaries({"list": st.lists(st.fixed_dictionaries({"datasource": REFS}), max_size=2)}),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DS_BOARDS, st.sampled_from([{"prometheus", "loki"}, {"prometheus", "$ds", 5}, {"grafana"}]))
+def test_undeclared_datasource_walk_is_refs_and_problem(data: dict[str, Any], uids: set[Any]) -> None:
+    board = RenderedDashboard(data, "u", "")
+    types = {"prometheus", "loki"}
+    plain = {u for u in uids if isinstance(u, str) and u and "$" not in u and "[[" not in u}
+    ds_vars = {str(v.get("name")) for v in _dashboards.variables(board) if v.get("type") == "datasource"}
+    expected = [(path, m) for path, ref in oac307.refs(board) if (m := oac307.problem(ref, uids, types, ds_vars)) is not None]
+    assert list(oac307.problems(board, uids, types, plain)) == expected
+
+
+def test_undeclared_datasource_walk_examples() -> None:
+    uids, types = {"prometheus", "$ds", "[[ds]]"}, {"prometheus"}
+    plain = {"prometheus"}  # a variable's uid is never plain: its dashboard decides
+    data = {
+        "panels": [
+            {"datasource": {"uid": "$ds"}, "targets": [{"datasource": {"uid": "[[ds]]", "type": "prometheus"}}, {"datasource": {"uid": "prometheus"}}]},
+            {"datasource": {"uid": "prometheus", "type": 3}, "targets": [{"datasource": {"uid": "ghost"}}]},
+        ]
+    }
+    board = RenderedDashboard(data, "u", "")
+    assert [path for path, _m in oac307.problems(board, uids, types, plain)] == [
+        ("panels", 0, "datasource"),
+        ("panels", 0, "targets", 0, "datasource"),
+        ("panels", 1, "targets", 0, "datasource"),
+    ]
 
 
 _EXPR_TEXT_BEFORE = re.compile(r'"expr": ("[^"\\]*(?:\\.[^"\\]*)*")')
@@ -195,6 +295,96 @@ DATA = st.recursive(
 def test_recording_rule_search_reads_only_exprs_with_a_colon(data: Any, defined: set[str]) -> None:
     for text in (json.dumps(data, ensure_ascii=False), dump_json(data)):
         assert oac506._may_use_recording_rule(data, text, defined) == _may_use_before(data, text, defined)
+
+
+_COLON_EXPR = st.sampled_from(["sum(up)", "job:x:rate5m", "a:b", "", "x", '{a="b:c"}', 7, None, {"expr": "y:z"}, ["a:b"]])
+_COLON_TARGET = st.fixed_dictionaries({}, optional={"expr": _COLON_EXPR, "x": _COLON_EXPR, 'a"expr': _COLON_EXPR})
+_COLON_PANEL = st.recursive(
+    st.fixed_dictionaries({}, optional={"targets": st.lists(_COLON_TARGET, max_size=3), "expr": _COLON_EXPR, "title": _COLON_EXPR}),
+    lambda inner: st.fixed_dictionaries({"type": st.just("row"), "panels": st.lists(inner, max_size=2)}),
+    max_leaves=4,
+)
+_COLON_BOARDS = st.fixed_dictionaries(
+    {"panels": st.lists(_COLON_PANEL, max_size=3)},
+    optional={"rows": st.lists(st.fixed_dictionaries({"panels": st.lists(_COLON_PANEL, max_size=2)}), max_size=1), "expr": _COLON_EXPR},
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_COLON_BOARDS)
+def test_colon_free_dashboards_name_no_recording_rule(data: dict[str, Any]) -> None:
+    board = RenderedDashboard(data, "u", "")
+    if oac506.colon_free(board):
+        assert not any(":" in expr for _path, expr in oac506.dashboard_exprs(data))
+        assert not oac506._may_use_recording_rule(data, board.text, set())
+
+
+def test_colon_free_is_not_always_true() -> None:
+    def board(data: dict[str, Any]) -> RenderedDashboard:
+        return RenderedDashboard(data, "u", "")
+
+    assert oac506.colon_free(board({"panels": [{"targets": [{"expr": "sum(up)"}, {"x": 1}]}]}))
+    assert not oac506.colon_free(board({"panels": [{"targets": [{"expr": "job:x:rate5m"}]}]}))
+    assert not oac506.colon_free(board({"panels": [{"targets": [{"expr": "up"}]}], "rows": [{"panels": [{"targets": [{"expr": "a:b"}]}]}]}))
+    assert not oac506.colon_free(board({"panels": [{"targets": [{"expr": {"expr": "a:b"}}]}]}))
+    assert not oac506.colon_free(board({"panels": [{"expr": "a:b", "targets": []}]}))
+
+
+_NOT_BUILTIN = re.compile(r"\$(?!__|\{__)")  # a "$" that starts neither "$__" nor "${__"
+
+
+def only_builtins_reference(text: str) -> bool:
+    if "[[" not in text and not _NOT_BUILTIN.search(text):
+        return True
+    return all(map(_dashboards.is_builtin, _dashboards.variable_names(text)))
+
+
+_VAR_TEXT = st.lists(st.sampled_from(["$", "$__", "${__", "$__rate_interval", "${__range}", "$x", "${x}", "${x:csv}", "[[x]]", "[[", "[", "_", "x", "{", "}", '"', " "]), max_size=8).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_VAR_TEXT)
+def test_only_builtins_is_the_regex_search(text: str) -> None:
+    assert oac306._only_builtins(text) == only_builtins_reference(text) == all(map(_dashboards.is_builtin, _dashboards.variable_names(text)))
+
+
+_VAR_PANEL = st.fixed_dictionaries(
+    {},
+    optional={
+        "title": _VAR_TEXT,
+        "repeat": st.sampled_from(["", "x", "$x", None, 3]),
+        "targets": st.lists(st.fixed_dictionaries({"expr": _VAR_TEXT}), max_size=2),
+        "panels": st.lists(st.fixed_dictionaries({}, optional={"repeat": st.sampled_from(["", "y"]), "title": _VAR_TEXT}), max_size=2),
+    },
+)
+_VAR_BOARDS = st.fixed_dictionaries(
+    {"panels": st.lists(_VAR_PANEL, max_size=3)},
+    optional={
+        "templating": st.fixed_dictionaries({"list": st.lists(st.fixed_dictionaries({"name": st.sampled_from(["", "x", "y"]), "query": _VAR_TEXT}), max_size=2)}),
+        "annotations": st.fixed_dictionaries({"list": st.lists(st.fixed_dictionaries({"expr": _VAR_TEXT}), max_size=1)}),
+        "links": st.lists(st.fixed_dictionaries({"url": _VAR_TEXT}), max_size=1),
+        "title": _VAR_TEXT,
+        "x": st.fixed_dictionaries({"repeat": st.just("x")}),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VAR_BOARDS)
+def test_template_variable_clean_dashboards_have_no_findings(data: dict[str, Any]) -> None:
+    board = RenderedDashboard(data, "u", "")
+    if oac306.clean(board):
+        assert list(oac306.findings(board)) == []
+
+
+def test_template_variable_clean_examples() -> None:
+    def board(data: dict[str, Any]) -> RenderedDashboard:
+        return RenderedDashboard(data, "u", "")
+
+    assert oac306.clean(board({"panels": [{"targets": [{"expr": "rate(m[$__rate_interval])"}], "repeat": ""}], "x": {"repeat": "y"}}))
+    assert not oac306.clean(board({"panels": [{"panels": [{"repeat": "y"}]}]}))
+    assert not oac306.clean(board({"panels": [{"title": "${__x} $y"}]}))
+    assert not oac306.clean(board({"panels": [], "templating": {"list": [{"name": "x"}]}}))
 
 
 # --- queries that differ only in values no check reads --------------------------------
@@ -230,6 +420,35 @@ def test_shape_is_idempotent(expr: str) -> None:
         assert engine.shape(once, jobs) == once
 
 
+#: Matchers around the label's edges: the names value_blind keeps, names that
+#: only start or end like them, runs after a "$" or a digit, spaced operators.
+EDGE_TOKENS = [
+    *MATCHER_TOKENS, "job", "jobs", "xjob", "__name__x", "_", "é", "$", "9", "!", "=", "!=", " != ", "\u2003", "\x00",
+    '"', '"v"', '"a b"', '"a=b"', '"x ="', '"y~ "', '"(p)"', '"{q}"', '"$w"', '"é"', 'x="', "x=\u00a0\"", 'job="j"', '__name__="n"', 'a_b="c"', '_="u"',
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(EDGE_TOKENS), max_size=24).map("".join) | EXPRS)
+def test_value_blind_is_the_matcher_walk(expr: str) -> None:
+    expected = value_blind_reference(expr)
+    assert engine.value_blind(expr) == expected
+    assert engine.reversed_blind(expr) == (None if expected is None else expected[::-1])  # panel_tree's key
+
+
+def test_value_blind_walk_examples() -> None:
+    for expr in [
+        'sum by (x) (rate(m{service="svc-1", job="api", path!="/a b", code=~"5.."}[$__rate_interval]))',
+        'm{a="1"} / on(b) n{jobs="2", xjob = "3", __name__x\u2003!=\u00a0"4", 9a="5", $b="6", é="7"}',
+        'm{a="p="} + n{b="q"}',
+        'm{a="x"} + f("=") + n{c="y"}',
+        'm{a="x", b="(y)", c="z"}',
+    ]:
+        assert engine.value_blind(expr) == value_blind_reference(expr)
+    assert engine.value_blind('m{a="x", job="j", b!="y"}') == 'm{a="\x00", job="j", b!="\x00"}'
+    assert engine.value_blind('{__name__="m", _="u"}') == '{__name__="m", _="\x00"}'
+
+
 def test_value_blind_examples() -> None:
     assert engine.value_blind('sum(rate(m{service="svc-0"}[$__rate_interval]))') == 'sum(rate(m{service="\x00"}[$__rate_interval]))'
     assert engine.value_blind('m{job="api", a=~"r", __name__="z", d="", c!="q"}') == 'm{job="api", a=~"r", __name__="z", d="", c!="\x00"}'
@@ -249,7 +468,7 @@ _TARGETS = st.fixed_dictionaries(
     {"expr": st.sampled_from(["sum(up)", "", "  ", "rate(x[5m])", 7])},
     optional={"datasource": _REFS, "hide": st.sampled_from([True, False, None])},
 ) | st.sampled_from([None, "text", 1])
-_LEAF = st.fixed_dictionaries(
+_LEAF: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
     {"title": st.sampled_from(["A", "", None, 3]), "targets": st.lists(_TARGETS, min_size=1, max_size=3) | st.sampled_from([None, {}, "x"])},
     optional={"datasource": _REFS},
 )
@@ -272,5 +491,24 @@ def test_the_targets_walk_lists_what_iter_targets_lists(data: dict[str, Any]) ->
     from obs_as_code.lint.rules._dashboards import targets
 
     board = RenderedDashboard(data, "u", "")
-    targets(board)
+    found = targets(board)
     assert board.derived["lint_targets"] == list(iter_targets(data))
+    assert [t.language for t in found] == [language_reference(board, t.panel, t.data) for t in found]
+    assert [t.expr for t in found] == [t.data["expr"] if isinstance(t.data.get("expr"), str) else "" for t in found]
+
+
+def language_reference(board: RenderedDashboard, panel: dict[str, Any], target: dict[str, Any]) -> str:
+    """A target's query language as the targets walk found it before its shortcut
+    for ``{"type": "prometheus"}``."""
+    from obs_as_code.lint.rules import _dashboards
+
+    ref = target.get("datasource")
+    kind = ref.get("type") if type(ref) is dict else None
+    if not isinstance(kind, str) or kind in ("datasource", ""):
+        ds_vars = _dashboards.datasource_variables(board)
+        kind = _dashboards._datasource_type(ref, ds_vars)
+        if kind is None:
+            kind = _dashboards._datasource_type(panel.get("datasource"), ds_vars)
+        if kind is None:
+            kind = "prometheus" if "expr" in target else None
+    return {"prometheus": "promql", "loki": "logql"}.get(kind or "", "other")

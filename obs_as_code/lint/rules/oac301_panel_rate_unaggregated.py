@@ -70,18 +70,27 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     # share their trees share this too: LintContext._tree_findings).
     memo = ctx._tree_findings
     panel_tree = ctx.panel_tree
+    # What panel_tree() returns first, read without a call per target (the
+    # OAC2xx checks have asked for every panel query already).
+    known = ctx._panel_trees
+    # id(tree) -> the calls found in it, for this run: no key tuple made and
+    # hashed per target (a large project's 20,000 targets share ~50 trees).
+    found: dict[int, tuple[str, ...]] = {}
     for board in rendered(ctx):
         for t in promql_targets(board):
             expr = t.expr
             if not expr:
                 continue
-            tree, problem = panel_tree(expr)
+            tree, problem = known.get(expr) or panel_tree(expr)
             if problem is not None:
                 continue  # OAC302 reports it
-            key = (unaggregated_calls, id(tree))
-            names = memo.get(key)
+            names = found.get(id(tree))
             if names is None:
-                names = memo[key] = tuple(sorted(set(unaggregated_calls(tree))))
+                key = (unaggregated_calls, id(tree))
+                names = memo.get(key)
+                if names is None:
+                    names = memo[key] = tuple(sorted(set(unaggregated_calls(tree))))
+                found[id(tree)] = names
             for name in names:
                 yield error(
                     _precise(ctx, t),

@@ -12,12 +12,13 @@ from obs_as_code.lint.rules._dashboards import panel_title, promql_targets, rend
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     panel_tree = ctx.panel_tree
+    known = ctx._panel_trees  # what panel_tree() returns first, without a call per target
     for board in rendered(ctx):
         for t in promql_targets(board):
             expr = t.expr
             if not expr and t.data.get("hide") is True:
                 continue
-            _tree, problem = panel_tree(expr)
+            _tree, problem = known.get(expr) or panel_tree(expr)
             if problem is not None:
                 yield error(
                     t.location,

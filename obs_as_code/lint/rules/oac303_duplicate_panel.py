@@ -30,36 +30,69 @@ def sections(board: RenderedDashboard) -> Iterator[tuple[str, list[tuple[DataPat
     yield current, group
 
 
+def clean(board: RenderedDashboard) -> bool:
+    """Whether :func:`findings` has nothing to say about ``board``: its panel ids
+    all differ, and so do the non-blank titles of each section, compared as sets
+    (no data path made, no location looked up). An id that cannot be compared so
+    (unhashable) leaves the judgement to :func:`findings`."""
+    try:
+        ids = [p.get("id") for _path, p in panels(board)]
+        if len(set(ids)) != len(ids):
+            return False
+    except TypeError:
+        return False
+    titles: list[str] = []  # the section's, as sections() groups the panels
+    for p in board.json.get("panels") or []:
+        if not isinstance(p, dict):
+            continue
+        if p.get("type") == "row":
+            if len(set(titles)) != len(titles):
+                return False
+            titles = [t for c in p.get("panels") or [] if isinstance(c, dict) and (t := panel_title(c).strip())]
+            continue
+        title = p.get("title")
+        if isinstance(title, str) and (title := title.strip()):
+            titles.append(title)
+    return len(set(titles)) == len(titles)
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
-        ids: dict[Any, DataPath] = {}
-        for path, panel in panels(board):
-            pid = panel.get("id")
-            if pid in ids:
+        if not clean(board):
+            yield from findings(board)
+
+
+def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
+    """Panels of ``board`` whose id an earlier panel has, or whose title an
+    earlier panel of their section has."""
+    ids: dict[Any, DataPath] = {}
+    for path, panel in panels(board):
+        pid = panel.get("id")
+        if pid in ids:
+            yield error(
+                board.locate(path),
+                "OAC303",
+                f"panel id {pid} is used twice in dashboard {board.title!r} "
+                f"({panel_title(panel)!r} and the panel at {board.locate(ids[pid])})",
+            )
+        else:
+            ids[pid] = path
+    for row, group in sections(board):
+        titles: dict[str, DataPath] = {}
+        for path, panel in group:
+            title = panel_title(panel).strip()
+            if not title:
+                continue
+            if title in titles:
+                where = f"row {row!r}" if row else "the panels above the first row"
                 yield error(
                     board.locate(path),
                     "OAC303",
-                    f"panel id {pid} is used twice in dashboard {board.title!r} "
-                    f"({panel_title(panel)!r} and the panel at {board.locate(ids[pid])})",
+                    f"panel title {title!r} appears twice in {where} of dashboard {board.title!r}",
+                    hint=f"first one at {board.locate(titles[title])}",
                 )
             else:
-                ids[pid] = path
-        for row, group in sections(board):
-            titles: dict[str, DataPath] = {}
-            for path, panel in group:
-                title = panel_title(panel).strip()
-                if not title:
-                    continue
-                if title in titles:
-                    where = f"row {row!r}" if row else "the panels above the first row"
-                    yield error(
-                        board.locate(path),
-                        "OAC303",
-                        f"panel title {title!r} appears twice in {where} of dashboard {board.title!r}",
-                        hint=f"first one at {board.locate(titles[title])}",
-                    )
-                else:
-                    titles[title] = path
+                titles[title] = path
 
 
 CHECK = Check("OAC303", "duplicate-panel", "panel ids unique per dashboard, titles unique per row", run)

@@ -46,6 +46,10 @@ def layers(board: RenderedDashboard) -> Iterator[list[tuple[DataPath, dict[str, 
     yield top
 
 
+#: A box's ``(y, x)``: the order :func:`tiled` sweeps in (a C key, not a lambda call per box).
+_YX = operator.itemgetter(1, 0)
+
+
 def tiled(boxes: list[Box]) -> bool:
     """True when the boxes lie inside the 24 columns and no two overlap, proven in
     one sweep (no pair compared): sorted by ``y`` then ``x``, boxes of one ``y``
@@ -54,7 +58,7 @@ def tiled(boxes: list[Box]) -> bool:
     always passes; when this says False, :func:`findings` compares the pairs."""
     floor: int | None = None  # the lowest bottom (y + h) of the rows before
     row_y = row_h = right = 0
-    for x, y, w, h in sorted(boxes, key=lambda b: (b[1], b[0])):
+    for x, y, w, h in sorted(boxes, key=_YX):
         if x < 0 or x + w > 24:
             return False
         if floor is not None and y == row_y:

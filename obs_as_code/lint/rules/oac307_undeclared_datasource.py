@@ -73,31 +73,39 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     # the dashboard: what problem() concludes, read with two lookups.
     plain = {u for u in uids if isinstance(u, str) and u and "$" not in u and "[[" not in u}
     for board in rendered(ctx):
-        ds_vars = {str(v.get("name")) for v in variables(board) if v.get("type") == "datasource"}
-        # The references of refs(board), read in its order; a reference's path is
-        # made only for a finding (panels and their targets are most of them).
+        for path, message in problems(board, uids, types, plain):
+            yield _finding(board, path, message, uids)
 
-        def judged(ref: Any, ds_vars: set[str] = ds_vars) -> str | None:
-            if not isinstance(ref, dict):
-                return None
+
+def problems(board: RenderedDashboard, uids: set[str], types: set[str], plain: set[str]) -> Iterator[tuple[DataPath, str]]:
+    """``(path, problem)`` of every reference of :func:`refs` that :func:`problem`
+    faults, in its order. ``plain``: declared uids a reference with a string type
+    (or none) may name whatever the dashboard, judged here with two lookups, inline
+    (panels and their targets hold most references, and most are fine: a call
+    each cost as much as the rest of the walk). A reference's path is made only
+    for a finding."""
+    ds_vars = {str(v.get("name")) for v in variables(board) if v.get("type") == "datasource"}
+    for path, panel in panels(board):
+        ref = panel.get("datasource")
+        if isinstance(ref, dict):
             uid = ref.get("uid")
-            if type(uid) is str and uid in plain and type(ref.get("type", "")) is str:
-                return None
-            return problem(ref, uids, types, ds_vars)
-
-        for path, panel in panels(board):
-            message = judged(panel.get("datasource"))
-            if message is not None:
-                yield _finding(board, (*path, "datasource"), message, uids)
-            for k, t in enumerate(panel.get("targets") or []):
-                if isinstance(t, dict):
-                    message = judged(t.get("datasource"))
-                    if message is not None:
-                        yield _finding(board, (*path, "targets", k, "datasource"), message, uids)
-        for path, ref in _other_refs(board):
-            message = problem(ref, uids, types, ds_vars)
-            if message is not None:
-                yield _finding(board, path, message, uids)
+            if not (type(uid) is str and uid in plain and type(ref.get("type", "")) is str):
+                message = problem(ref, uids, types, ds_vars)
+                if message is not None:
+                    yield (*path, "datasource"), message
+        for k, t in enumerate(panel.get("targets") or []):
+            if isinstance(t, dict):
+                ref = t.get("datasource")
+                if isinstance(ref, dict):
+                    uid = ref.get("uid")
+                    if not (type(uid) is str and uid in plain and type(ref.get("type", "")) is str):
+                        message = problem(ref, uids, types, ds_vars)
+                        if message is not None:
+                            yield (*path, "targets", k, "datasource"), message
+    for path, ref in _other_refs(board):
+        message = problem(ref, uids, types, ds_vars)
+        if message is not None:
+            yield path, message
 
 
 def _finding(board: RenderedDashboard, path: DataPath, message: str, uids: set[str]) -> Diagnostic:

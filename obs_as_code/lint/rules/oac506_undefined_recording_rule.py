@@ -6,13 +6,16 @@ import importlib
 import json
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import at, recorded_names
 from obs_as_code.model.dashboard import DashboardDef
 from obs_as_code.source import SourceLocation
+
+if TYPE_CHECKING:  # the dashboard layer is optional (see _renders)
+    from obs_as_code.dashboards.render import RenderedDashboard
 
 Path_ = tuple[str | int, ...]
 
@@ -74,6 +77,27 @@ def _may_use_recording_rule(data: Any, text: str | None, defined: set[str]) -> b
     return any(recorded_names(json.loads(m.group(1))) - defined for m in _EXPR_TEXT.finditer(text))
 
 
+def colon_free(board: RenderedDashboard) -> bool:
+    """Whether no ``expr`` of a rendered dashboard can name
+    a recording rule, proven from its targets (listed once per dashboard for the
+    OAC3xx checks): none of their ``expr`` holds a colon, and they are all the
+    ``expr`` keys there are. Each such key is written ``"expr": `` in
+    :attr:`~obs_as_code.dashboards.render.RenderedDashboard.text` (no string's
+    text can hold that unescaped but a key's ending in ``"expr``, which only
+    adds to the count), so when the text holds as many as the targets have
+    keys, there is no other. Counting in C is cheaper than the colon search of
+    :func:`_may_use_recording_rule` through every query."""
+    from obs_as_code.lint.rules._dashboards import targets
+
+    keyed = 0
+    for t in targets(board):
+        if "expr" in t.data:
+            if ":" in t.expr:
+                return False
+            keyed += 1
+    return board.text.count('"expr": ') == keyed
+
+
 def _nearest(smap: Mapping[Path_, SourceLocation], path: Path_, default: SourceLocation) -> SourceLocation:
     while path:
         if path in smap:
@@ -95,6 +119,12 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     boards = ctx.project.all(DashboardDef)
     renders = _renders(ctx) if any(not isinstance(d.source, dict) for d in boards) else None
     for d in boards:
+        if renders is not None and not isinstance(d.source, dict):
+            board = renders.of(d)
+            # Only from targets another check has listed: listing them costs
+            # more than the text search when this check runs alone.
+            if board is not None and "targets" in board.derived and colon_free(board):
+                continue
         data, smap, text = _dashboard_json(renders, d)
         if data is None or not _may_use_recording_rule(data, text, defined):
             continue
