@@ -35,7 +35,7 @@ from obs_as_code.model.base import Definition
 from obs_as_code.model.catalog import MetricsCatalog
 from obs_as_code.model.prometheus import PrometheusConfig, ScrapeJob
 from obs_as_code.model.rules import AlertRule, RecordingRule, RuleGroup
-from obs_as_code.source import SourceLocation
+from obs_as_code.source import SourceLocation, latest_per_file
 
 
 @dataclass(frozen=True)
@@ -874,7 +874,7 @@ def run_checks(ctx: LintContext, checks: Iterable[Check] | None = None) -> list[
 _IGNORE = re.compile(r"#\s*oac:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
 
 
-@cache
+@latest_per_file
 def _file_lines(path: str, mtime_ns: int) -> tuple[str, ...]:
     del mtime_ns  # cache key only
     try:

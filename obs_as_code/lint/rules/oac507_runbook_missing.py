@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import at
 from obs_as_code.model.rules import AlertRule
+from obs_as_code.source import latest_per_file
 
 #: URL prefixes that mean "a file in this repository" (GitHub blob links).
 REPO_URL_PREFIXES: tuple[str, ...] = (
@@ -35,7 +35,7 @@ def github_slug(heading: str) -> str:
     return text.replace(" ", "-")
 
 
-@cache
+@latest_per_file
 def _anchors(path: str, mtime_ns: int) -> frozenset[str]:
     del mtime_ns  # cache key only
     text = Path(path).read_text(encoding="utf-8")
