@@ -11,7 +11,7 @@ from typing import Any
 from obs_as_code.dashboards.project import render_project
 from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.lint.engine import LintContext, grafana_expr
-from obs_as_code.lint.files import board_panels, is_prometheus, panels_only, target_list
+from obs_as_code.lint.files import board_panels, panels_only, promql_query, target_list
 from obs_as_code.source import SourceLocation
 
 #: ``$name``, ``${name}``, ``${name:format}``, ``[[name]]``, ``[[name:format]]``.
@@ -148,10 +148,7 @@ def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] |
                 continue
             ref = t.get("datasource")
             kind = ref.get("type") if type(ref) is dict else None
-            # is_prometheus' first test, which most targets pass (the kit writes
-            # this on every one): its language and its listing need nothing else.
-            on_prometheus = kind == "prometheus"
-            if not on_prometheus and (not isinstance(kind, str) or kind in ("datasource", "")):
+            if not isinstance(kind, str) or kind in ("datasource", ""):
                 # Not a plain type (most targets name one): _datasource_type decides.
                 if ds_vars is None:
                     ds_vars = datasource_variables(board)
@@ -167,10 +164,10 @@ def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] |
             expr = t.get("expr")
             text = expr if isinstance(expr, str) else ""
             target_path = (*path, "targets", k)
-            language = "promql" if on_prometheus else _LANGUAGES.get(kind or "", "other")
+            language = _LANGUAGES.get(kind or "", "other")
             out.append(Target(board, path, panel, target_path, t, language, text))
-            # What iter_targets yields (promql_query's test, in its order).
-            if listed and text.strip() and t.get("hide") is not True and (on_prometheus or is_prometheus(t, panel)):
+            # What iter_targets yields (its test, in its order).
+            if listed and promql_query(t, panel) is not None:
                 if title is None:
                     title = str(panel.get("title") or "")
                 lint.append(((*target_path, "expr"), title, text))
