@@ -236,6 +236,7 @@ def _write_sdk_project(root: Path, boards: range, panels: int) -> None:
     # Regular packages: the modules are imported by name, as any Python project's.
     (_write_modules(root, "plain", "s", _sdk_board, boards, panels) / "__init__.py").write_text("")
     (root / "dashboards" / "__init__.py").write_text("")
+    compileall.compile_dir(root, quiet=1)  # see _write_project
 
 
 def _sdk_project(root: Path, boards: range) -> int:
@@ -270,9 +271,25 @@ def _sdk_project(root: Path, boards: range) -> int:
 
 
 def _write_project(root: Path, boards: range, panels: int) -> None:
+    """The kit project of ``boards``, byte-compiled: as after any earlier run
+    (benchmarks/run.py times builds after a warm-up for the same reason), since a
+    first-ever build also compiles the 1,000 modules, which no later build repeats."""
     _write_modules(root, "bench", "d", _kit_board, boards, panels)
     (root / "datasources").mkdir()
     shutil.copy(ROOT / "datasources" / "opencode.py", root / "datasources" / "opencode.py")
+    compileall.compile_dir(root, quiet=1)
+
+
+def build_unchecked(root: Path) -> bool:
+    """Build ``root`` with no lint check at all (``compile_project(lint_checks=False)``,
+    then the atomic write when it compiled); whether it did."""
+    from obs_as_code.artifacts import write_atomic
+    from obs_as_code.pipeline import compile_project
+
+    compiled = compile_project(root, lint_checks=False)
+    if compiled.ok:
+        write_atomic(root / "build", compiled.artifacts)
+    return compiled.ok
 
 
 def dashboard_numbers(n: int, repeat: int) -> tuple[list[range], list[range], int]:
@@ -318,7 +335,6 @@ def _sdk_project_timed(boards: range, panels: int) -> float:
     with tempfile.TemporaryDirectory(prefix="oac-bench-") as tmp:
         root = Path(tmp)
         _write_sdk_project(root, boards, panels)
-        compileall.compile_dir(root, quiet=1)
         run_s, collect_s, files = _timed_collected(lambda: _sdk_project(root, boards))
         if files != len(boards):
             raise RuntimeError(f"the plain-SDK project wrote {files} files, not {len(boards)}")
@@ -334,10 +350,6 @@ def _build_timed(boards: range, panels: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="oac-bench-") as tmp:
         root = Path(tmp)
         _write_project(root, boards, panels)
-        # Byte-compiled beforehand, as after any earlier run (benchmarks/run.py
-        # times builds after a warm-up for the same reason): a first-ever build
-        # also compiles the 1,000 modules, which no later build repeats.
-        compileall.compile_dir(root, quiet=1)
         # Two parts, timed apart. The build as ``oac build`` runs it: the CLI turns
         # the cyclic collector off for the whole command and freezes what is alive
         # at the end (obs_as_code.cli.main), so the collector never walks what the
@@ -375,20 +387,10 @@ def _unchecked_timed(boards: range, panels: int) -> float:
     check at all (``compile_project(lint_checks=False)``, then the atomic
     write), timed as the build is: what ``oac build`` would cost without the
     checks issue 4 asks for, to set the goal against."""
-    from obs_as_code.artifacts import write_atomic
-    from obs_as_code.pipeline import compile_project
-
-    def unchecked(root: Path) -> bool:
-        compiled = compile_project(root, lint_checks=False)
-        if compiled.ok:
-            write_atomic(root / "build", compiled.artifacts)
-        return compiled.ok
-
     with tempfile.TemporaryDirectory(prefix="oac-bench-") as tmp:
         root = Path(tmp)
         _write_project(root, boards, panels)
-        compileall.compile_dir(root, quiet=1)
-        run_s, collect_s, ok = _timed_collected(lambda: unchecked(root))
+        run_s, collect_s, ok = _timed_collected(lambda: build_unchecked(root))
         if not ok:
             raise RuntimeError("benchmark project failed to compile")
     return run_s + collect_s
@@ -413,6 +415,13 @@ def _warm_build(n: int, panels: int) -> float:
     return spent
 
 
+def warm_up(panels: int, board: int) -> float:
+    """Import what every variant uses (a two-dashboard run of the in-process
+    ones), then :func:`_warm_build` with dashboard number ``board``; its CPU seconds."""
+    _sdk(2, panels), _grafanalib(2, panels), _oac_render(2, panels)
+    return _warm_build(board, panels)
+
+
 def _file_creation(root: Path, n: int) -> float:
     """CPU seconds (the kernel's) to create ``n`` empty files in a new directory
     under ``root``: what the file system charges any build that writes ``n``
@@ -431,9 +440,8 @@ def run(n: int = 1000, panels: int = 20, repeat: int = 3) -> dict[str, Any]:
     """CPU seconds per way of building ``n`` dashboards of ``panels`` panels (best of
     ``repeat`` for the in-process ones), and ratios to the plain-SDK baseline
     (``ratio_oac_build`` is the one with a goal: <= 1.5, issue 4)."""
-    _sdk(2, panels), _grafanalib(2, panels), _oac_render(2, panels)  # warm imports
     batches, others, warm = dashboard_numbers(n, repeat)
-    warmup_s = _warm_build(warm, panels)
+    warmup_s = warm_up(panels, warm)
     sdk_s, sdk_out = _timed(lambda: _sdk(n, panels), repeat)
     gl_s, _ = _timed(lambda: _grafanalib(n, panels), repeat)
     render_s, render_out = _timed(lambda: _oac_render(n, panels), repeat)

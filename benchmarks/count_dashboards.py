@@ -49,24 +49,16 @@ def child(variant: str, n: int, panels: int, project: Path) -> None:
     sys.path[:0] = [str(ROOT), str(HERE)]
     import bench_dashboards as bench
 
-    from obs_as_code.artifacts import write_atomic
-    from obs_as_code.pipeline import build, compile_project
+    from obs_as_code.pipeline import build
 
-    bench._sdk(2, panels), bench._oac_render(2, panels)
-    bench._warm_build(n, panels)
+    bench.warm_up(panels, n)
     if variant == "sdk":
         bench._sdk(n, panels)
     elif variant == "render":
         bench._oac_render(n, panels)
     elif variant in ("build", "unchecked"):
         gc.disable()
-        if variant == "build":
-            ok = build(project).ok
-        else:
-            compiled = compile_project(project, lint_checks=False)
-            ok = compiled.ok
-            write_atomic(project / "build", compiled.artifacts)
-            del compiled
+        ok = build(project).ok if variant == "build" else bench.build_unchecked(project)
         if not ok:
             raise SystemExit("the benchmark project failed to build")
         gc.collect(1)
@@ -100,14 +92,11 @@ def run(n: int = 200, panels: int = 20, small: bool = False) -> dict[str, Any]:
     if shutil.which("valgrind") is None:
         return {"skipped": "valgrind is not installed"}
     sys.path[:0] = [str(HERE)]
-    import compileall
-
     import bench_dashboards as bench
 
     with tempfile.TemporaryDirectory(prefix="oac-count-") as tmp:
         project = Path(tmp)
-        bench._write_project(project, range(n), panels)
-        compileall.compile_dir(project, quiet=1)  # as in the CPU benchmark
+        bench._write_project(project, range(n), panels)  # byte-compiled, as in the CPU benchmark
         counts = {v: _count(v, n, panels, project) for v in VARIANTS}
     setup = counts.pop("setup")
     spent = {v: (c - setup) / 1e6 for v, c in counts.items()}
