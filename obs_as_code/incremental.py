@@ -1069,6 +1069,9 @@ class _Compile:
         #: definitions, then generated ones): (module path, generated?).
         self.recorders: dict[str, list[tuple[str, bool]]] = {}
         self._base: Any = None
+        #: known scrape jobs -> the parse caches of every lint context of this build
+        #: with those jobs (see :meth:`parse_caches`).
+        self._parse_caches: dict[frozenset[str], dict[str, dict[str, Any]]] = {}
         self.local: dict[str, LocalEntry] = {}
         self.local_artifacts: dict[str, list[CachedArtifact]] = {t: [] for t in LOCAL_RENDERERS}
         self.render_diagnostics: list[Diagnostic] = []
@@ -1367,11 +1370,27 @@ class _Compile:
 
             ctx._recorded = _RecordedOnDemand(self.recorders, groups_of)
             # Computed once here, shared by every module's scoped context.
-            ctx.known_jobs()
+            for name, memo in self.parse_caches(ctx.known_jobs()).items():
+                setattr(ctx, name, memo)
             ctx.scrape_interval(None)
             _ = ctx.index, ctx.types
             self._base = ctx
         return self._base
+
+    def parse_caches(self, jobs: frozenset[str]) -> dict[str, dict[str, Any]]:
+        """The parse caches (texts to promql-parser ASTs and to trees, panel
+        queries and their value-blind keys to trees) of this build's lint
+        contexts whose project knows the scrape jobs ``jobs``: what they hold is
+        a function of the text and those jobs alone (:meth:`LintContext.tree`),
+        and a tree holds no finding or type (those are cached per context). So
+        the dashboards-only contexts and the scoped contexts of a project
+        without jobs parse each query once between them: with one cache each,
+        a first build of 1,000 dashboards made every panel's tree twice.
+        """
+        found = self._parse_caches.get(jobs)
+        if found is None:
+            found = self._parse_caches[jobs] = {"_trees": {}, "_parsed": {}, "_panel_trees": {}, "_blind_trees": {}}
+        return found
 
     def check_modules(self) -> None:
         """Module-local stages, cached by a hash of each module's definitions and,
@@ -1476,10 +1495,11 @@ class _Compile:
         fp, old, modules, generated = self.fp, self.old, self.modules, self.generated
         dash_checks = [c for c in self.project_checks if c.code in DASHBOARD_CHECKS]
         owners: dict[str, str] = {}
-        # The parse caches of the modules holding only dashboards (and datasources): their
-        # contexts read the same project-wide parts (none: no catalog, rules or
-        # jobs), so trees, and what a check found in one, serve them all.
-        shared: dict[str, Any] = {"_trees": {}, "_parsed": {}, "_panel_trees": {}, "_tree_findings": {}}
+        # The modules holding only dashboards (and datasources): their contexts read
+        # the same project-wide parts (none: no catalog, rules or jobs), so what a
+        # check found in a tree serves them all, and their trees are those of any
+        # context without jobs.
+        shared: dict[str, Any] = {**self.parse_caches(frozenset()), "_tree_findings": {}}
         for ref in self.refs:
             gen = generated.get(ref.path)
             holds = self.kinds(ref.path)

@@ -442,6 +442,39 @@ def test_dashboard_modules_share_their_trees_and_keep_their_findings(tmp_path: P
     ]
 
 
+def test_a_first_build_makes_each_panel_query_tree_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The scoped contexts (the module checks) and the dashboards-only contexts
+    # (the dashboard checks) of a project without scrape jobs share their parse
+    # caches: each panel query is looked up afresh once in the whole cold build
+    # (it was twice, once per family), and the findings are the clean build's.
+    from obs_as_code.lint import engine
+    from obs_as_code.pipeline import build
+
+    _three_modules(
+        tmp_path / "dashboards",
+        lambda name: "from obs_as_code.dashboards import kit as k\n\n"
+        f'board = k.dashboard("Board {name}", [\n'
+        f"    k.timeseries(\"Raw\", k.prom('rate(http_requests_total{{service=\"{name}\"}}[5m])'), unit=k.REQPS),\n"
+        f"    k.timeseries(\"Sum\", k.prom('sum(rate(http_requests_total{{service=\"{name}\"}}[5m]))'), unit=k.REQPS),\n"
+        "], variables=[k.datasource_var()])\n",
+    )
+    clean_result = build(tmp_path, tmp_path / "clean")
+    looked_up: list[str] = []
+    real = engine.reversed_blind
+
+    def counting(expr: str) -> str | None:
+        looked_up.append(expr)
+        return real(expr)
+
+    monkeypatch.setattr(engine, "reversed_blind", counting)
+    cold = build(tmp_path, incremental=True)
+    assert sorted(looked_up) == sorted(set(looked_up)) and len(looked_up) == 6
+    assert [(d.code, d.location, d.message) for d in cold.diagnostics] == [
+        (d.code, d.location, d.message) for d in clean_result.diagnostics
+    ]
+    assert any(d.code == "OAC301" for d in cold.diagnostics)
+
+
 def test_a_datasource_change_rechecks_the_queries_of_the_dashboards(tmp_path: Path) -> None:
     # The scoped PromQL checks read a module's dashboards rendered with the
     # project's datasources (which decide what a target's query language is):
