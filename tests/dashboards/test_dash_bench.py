@@ -25,7 +25,8 @@ def test_bench_runs_every_variant_on_a_tiny_input() -> None:
     # The build's two parts are the build's own (not the cold-cache run's).
     assert abs(result["oac_build_cli_s"] + result["oac_build_collect_s"] - result["oac_build_s"]) < 2e-4
     assert 0 <= result["oac_build_sys_s"] <= result["oac_build_s"] + 1e-4
-    assert result["create_files_s"] >= 0
+    assert result["create_files_s"] >= 0 and result["disk_create_files_s"] >= 0
+    assert result["projects_fs"] == bench_dashboards.projects_dir()[1]
     assert result["warmup_s"] > 0
     # The goal is on the whole build (issue 4), not on the render layer alone.
     assert result["goal_met"] == (result["oac_build_s"] / result["sdk_s"] <= 1.5)
@@ -109,3 +110,21 @@ def test_the_instruction_count_needs_valgrind(monkeypatch: pytest.MonkeyPatch, c
     monkeypatch.setattr(count_dashboards.shutil, "which", lambda name: None)
     assert count_dashboards.main(["-n", "2"]) == 2
     assert "valgrind is not installed" in capsys.readouterr().err
+
+
+def test_projects_go_where_the_environment_says_and_name_its_file_system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OAC_BENCH_DIR", str(tmp_path))
+    where, fs = bench_dashboards.projects_dir()
+    assert where == str(tmp_path)
+    assert fs == bench_dashboards._fs_type(str(tmp_path))
+    monkeypatch.delenv("OAC_BENCH_DIR")
+    where, fs = bench_dashboards.projects_dir()
+    # tmpfs when /dev/shm is one, else the system's temporary directory.
+    assert (where, fs) == ("/dev/shm", "tmpfs") or where is None
+
+
+@pytest.mark.skipif(not Path("/proc/mounts").exists(), reason="no /proc/mounts here")
+def test_the_file_system_type_is_read_from_the_longest_mounted_prefix() -> None:
+    assert bench_dashboards._fs_type("/proc/self") == "proc"
+    assert bench_dashboards._fs_type("/proc") == "proc"
+    assert bench_dashboards._fs_type("/") != "proc"
