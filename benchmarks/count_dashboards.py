@@ -12,7 +12,9 @@ and subtracts a child that does the same set-up and stops there:
 - ``build``: ``build()`` of a project of ``n`` kit modules, collector off, then
   one collection of what it made (``oac_build`` of the CPU benchmark);
 - ``render``: the kit, ``render_dashboard`` and our serializer, in process;
-- ``unchecked``: the build without lint checks (``oac_build_unchecked``).
+- ``unchecked``: the build without lint checks (``oac_build_unchecked``);
+- ``cold``: ``oac build`` as it runs by default, incremental, with no cache yet
+  (``oac_build_cold_cache``), collector off as for ``build``.
 
 System time (creating files) is not an instruction of this process and is not
 counted: ``create_files_s`` in the CPU benchmark shows that part. Children run
@@ -39,7 +41,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-VARIANTS = ("setup", "sdk", "render", "build", "unchecked")
+VARIANTS = ("setup", "sdk", "render", "build", "unchecked", "cold")
 _COLLECTED = re.compile(r"Collected : (\d+)")
 
 
@@ -56,9 +58,14 @@ def child(variant: str, n: int, panels: int, project: Path) -> None:
         bench._sdk(n, panels)
     elif variant == "render":
         bench._oac_render(n, panels)
-    elif variant in ("build", "unchecked"):
+    elif variant in ("build", "unchecked", "cold"):
         gc.disable()
-        ok = build(project).ok if variant == "build" else bench.build_unchecked(project)
+        if variant == "build":
+            ok = build(project).ok
+        elif variant == "cold":
+            ok = build(project, incremental=True).ok
+        else:
+            ok = bench.build_unchecked(project)
         if not ok:
             raise SystemExit("the benchmark project failed to build")
         gc.collect(1)
@@ -67,6 +74,7 @@ def child(variant: str, n: int, panels: int, project: Path) -> None:
 
 def _count(variant: str, n: int, panels: int, project: Path) -> int:
     shutil.rmtree(project / "build", ignore_errors=True)
+    shutil.rmtree(project / ".oac-cache", ignore_errors=True)  # every variant starts with none
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     # String hashes decide dict and set layouts, and so how many instructions a
     # run takes: a fixed seed makes two runs count the same (a random one moved
@@ -107,6 +115,7 @@ def run(n: int = 200, panels: int = 20, small: bool = False) -> dict[str, Any]:
         "ratio_oac_build": round(spent["build"] / spent["sdk"], 2),
         "ratio_oac_render": round(spent["render"] / spent["sdk"], 2),
         "ratio_oac_build_unchecked": round(spent["unchecked"] / spent["sdk"], 2),
+        "ratio_cold_cache_to_oac_build": round(spent["cold"] / spent["build"], 2),
     }
 
 
