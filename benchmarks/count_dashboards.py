@@ -91,10 +91,12 @@ def _count(variant: str, n: int, panels: int, project: Path) -> int:
     return int(found.group(1))
 
 
-def run(n: int = 200, panels: int = 20, small: bool = False) -> dict[str, Any]:
+def run(n: int = 200, panels: int = 20, small: bool = False, only: tuple[str, ...] = ()) -> dict[str, Any]:
     """Millions of user-space instructions per variant (set-up subtracted) and
     their ratios to the baseline; skipped (saying why) without valgrind, and in
-    the benchmark suite's small mode (valgrind alone takes a minute there)."""
+    the benchmark suite's small mode (valgrind alone takes a minute there).
+    ``only``: those variants (and the set-up) alone, for a quick look at one
+    (the ratios of variants not run are left out)."""
     if small:
         return {"skipped": "small run"}
     if shutil.which("valgrind") is None:
@@ -105,17 +107,20 @@ def run(n: int = 200, panels: int = 20, small: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="oac-count-") as tmp:
         project = Path(tmp)
         bench._write_project(project, range(n), panels)  # byte-compiled, as in the CPU benchmark
-        counts = {v: _count(v, n, panels, project) for v in VARIANTS}
+        counts = {v: _count(v, n, panels, project) for v in VARIANTS if not only or v == "setup" or v in only}
     setup = counts.pop("setup")
     spent = {v: (c - setup) / 1e6 for v, c in counts.items()}
+    ratios = {
+        "ratio_oac_build": ("build", "sdk"),
+        "ratio_oac_render": ("render", "sdk"),
+        "ratio_oac_build_unchecked": ("unchecked", "sdk"),
+        "ratio_cold_cache_to_oac_build": ("cold", "build"),
+    }
     return {
         "dashboards": n,
         "panels": panels,
         **{f"{v}_minstr": round(m, 1) for v, m in spent.items()},
-        "ratio_oac_build": round(spent["build"] / spent["sdk"], 2),
-        "ratio_oac_render": round(spent["render"] / spent["sdk"], 2),
-        "ratio_oac_build_unchecked": round(spent["unchecked"] / spent["sdk"], 2),
-        "ratio_cold_cache_to_oac_build": round(spent["cold"] / spent["build"], 2),
+        **{name: round(spent[a] / spent[b], 2) for name, (a, b) in ratios.items() if a in spent and b in spent},
     }
 
 
@@ -123,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", type=int, default=200, help="dashboards (default 200)")
     parser.add_argument("--panels", type=int, default=20)
+    parser.add_argument("--only", default="", help="comma-separated variants to count (default: all)")
     parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -133,7 +139,11 @@ def main(argv: list[str] | None = None) -> int:
         # either, and `oac build` freezes what it made (obs_as_code.cli.main).
         sys.stdout.flush()
         os._exit(0)
-    result = run(args.n, args.panels)
+    only = tuple(v for v in args.only.split(",") if v)
+    unknown = sorted(set(only) - set(VARIANTS))
+    if unknown:
+        parser.error(f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
+    result = run(args.n, args.panels, only=only)
     if "skipped" in result:
         print(f"count_dashboards: {result['skipped']} (apt-get install valgrind)", file=sys.stderr)
         return 2

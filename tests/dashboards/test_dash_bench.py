@@ -128,3 +128,30 @@ def test_the_file_system_type_is_read_from_the_longest_mounted_prefix() -> None:
     assert bench_dashboards._fs_type("/proc/self") == "proc"
     assert bench_dashboards._fs_type("/proc") == "proc"
     assert bench_dashboards._fs_type("/") != "proc"
+
+
+def test_the_instruction_count_can_run_some_variants_only(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # The valgrind children stubbed (each takes a minute): what is counted, and
+    # which ratios come out, for a subset.
+    import count_dashboards
+
+    monkeypatch.setattr(count_dashboards.shutil, "which", lambda name: "/usr/bin/valgrind")
+    monkeypatch.setattr(bench_dashboards, "_write_project", lambda *a: None)  # the module run() imports
+    counted: list[str] = []
+    fake = {"setup": 100_000_000, "sdk": 300_000_000, "build": 500_000_000, "cold": 900_000_000}
+
+    def count(variant: str, n: int, panels: int, project: Path) -> int:
+        counted.append(variant)
+        return fake[variant]
+
+    monkeypatch.setattr(count_dashboards, "_count", count)
+    result = count_dashboards.run(10, 2, only=("build", "cold"))
+    assert counted == ["setup", "build", "cold"]
+    assert result["build_minstr"] == 400.0 and result["cold_minstr"] == 800.0
+    assert result["ratio_cold_cache_to_oac_build"] == 2.0
+    assert "ratio_oac_build" not in result and "sdk_minstr" not in result
+    assert count_dashboards.run(10, 2, only=("build", "sdk"))["ratio_oac_build"] == 2.0
+    with pytest.raises(SystemExit) as exc:
+        count_dashboards.main(["--only", "nonsense"])
+    assert exc.value.code == 2
+    assert "unknown variant(s) nonsense" in capsys.readouterr().err
