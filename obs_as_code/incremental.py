@@ -857,6 +857,19 @@ def tokens(expr: str) -> tuple[str, ...]:
     return tuple(sorted(set(_TOKEN.findall(expr))))
 
 
+def query_tokens(ctx: Any) -> tuple[str, ...]:
+    """Every identifier of the queries of lint context ``ctx`` (its rules' and
+    its dashboards' targets), sorted: ``tokens`` of each of ``ctx.queries()``
+    merged. Read from the query parts, as the checks read them: no
+    :class:`~obs_as_code.lint.engine.Query` is made per dashboard target, and
+    each distinct text is scanned once (no identifier spans the newline joining
+    them)."""
+    parts = ctx._query_parts()
+    texts = {q.expr for q in parts.rules}
+    texts.update(expr for _dash, found in parts.panels for _path, _title, expr in found)
+    return tuple(sorted(set(_TOKEN.findall("\n".join(texts)))))
+
+
 #: (recorded name, hash of the rule's expression and labels with its group's
 #: labels, the identifiers of its expression) of one recording rule.
 Recording = tuple[str, str, tuple[str, ...]]
@@ -928,7 +941,7 @@ def _local_stage(
             _definitions=None,
         )
         found += run_checks(ctx, scoped)
-        used = tuple(sorted({t for q in ctx.queries() for t in tokens(q.expr)}))
+        used = query_tokens(ctx)
     else:
         used = ()
     artifacts: dict[str, list[Artifact]] = {}
