@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +71,73 @@ def test_query_tokens_merge_like_tokens(exprs: list[str]) -> None:
 
     ctx = LintContext(Project(root=Path("."), modules=[], definitions=[group]))
     assert incremental.query_tokens(ctx) == tuple(sorted({t for e in exprs for t in incremental.tokens(e)}))
+
+
+# --- per-module work that does not grow with the modules --------------------------------
+
+
+def _dashboards(root: Path, count: int) -> None:
+    folder = root / "dashboards"
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        (folder / f"d{i}.py").write_text(
+            "from obs_as_code.dashboards import kit as k\n\n"
+            f'board = k.dashboard("Board {i}", [\n'
+            f"    k.timeseries(\"Raw\", k.prom('rate(http_requests_total{{service=\"s{i}\"}}[5m])'), unit=k.REQPS),\n"
+            "], variables=[k.datasource_var()])\n"
+        )
+
+
+def test_check_modules_are_looked_up_once_per_build_whatever_the_module_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    real = importlib.import_module
+    counts: list[int] = []
+    for count in (2, 5):
+        root = tmp_path / str(count)
+        _dashboards(root, count)
+        looked_up: list[str] = []
+
+        def counting(name: str, package: str | None = None, looked_up: list[str] = looked_up) -> types.ModuleType:
+            looked_up.append(name)
+            return real(name, package)
+
+        monkeypatch.setattr(importlib, "import_module", counting)
+        assert cached(root) == clean(root)
+        monkeypatch.setattr(importlib, "import_module", real)
+        counts.append(sum(1 for name in looked_up if name.startswith(("obs_as_code.lint.rules.", "obs_as_code.render."))))
+    assert counts[0] == counts[1] > 0
+
+
+def test_a_resolved_check_runs_its_module_s_check() -> None:
+    from obs_as_code.lint.engine import deferred_checks, describe_checks
+
+    checks = deferred_checks(describe_checks())
+    resolved = incremental._resolved_once(checks)
+    assert [c.code for c in resolved] == [c.code for c in checks]
+    assert all(isinstance(c.run, incremental._ResolvedCheck) for c in resolved)
+    ctx = LintContext(load(Path(__file__).resolve().parents[2])[0])
+    for check, mine in zip(checks, resolved, strict=True):
+        assert list(mine.run(ctx)) == list(check.run(ctx)), check.code
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["add", "drop", "readd"]), st.integers(0, 9)), max_size=12))
+def test_added_modules_are_the_set_difference(ops: list[tuple[str, int]]) -> None:
+    modules: dict[str, object] = {f"m{i}": object() for i in range(6)}
+    before = list(modules)
+    for op, i in ops:
+        name = f"m{i}"
+        if op == "add":
+            modules.setdefault(f"new{i}", object())
+        elif op == "drop":
+            modules.pop(name, None)
+        else:
+            modules[name] = modules.pop(name, object())
+    original = sys.modules
+    try:
+        sys.modules = modules  # type: ignore[assignment]
+        found = set(incremental._added(before))
+    finally:
+        sys.modules = original
+    assert found == set(modules) - set(before)
