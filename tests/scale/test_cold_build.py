@@ -141,3 +141,47 @@ def test_added_modules_are_the_set_difference(ops: list[tuple[str, int]]) -> Non
     finally:
         sys.modules = original
     assert found == set(modules) - set(before)
+
+
+def _findings_only() -> dict[str, Any]:
+    from obs_as_code import cache
+    from obs_as_code.diagnostics import error
+
+    found = (error(SourceLocation("alerts/a.py", 3, 5), "OAC201", "a message " * 200),)
+    return {
+        "stages": {"OAC506@a": cache.StageEntry("k1", found, keys=("uid",))},
+        "local": {"alerts/a.py": cache.LocalEntry("k2", found, {"r": ()}, found, ("up", "rate"))},
+    }
+
+
+def test_entries_without_byte_strings_pickle_as_the_entry_pickler_would(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import pickle
+
+    from obs_as_code import cache
+
+    sections = _findings_only()
+    for entries in sections.values():
+        for entry in entries.values():
+            assert cache._without_blobs(entry)
+            buffer = io.BytesIO()
+            cache._EntryPickler(buffer, io.BytesIO(), 0, {}).dump(entry)
+            assert pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL) == buffer.getvalue()
+
+    def refuse(*_args: Any) -> None:
+        raise AssertionError("the entry pickler ran")
+
+    monkeypatch.setattr(cache, "_EntryPickler", refuse)
+    built = cache.BuildCache(fingerprint="f", **sections)
+    cache.write(tmp_path, built)
+    cache._PACKS.clear()
+    assert cache.read(tmp_path, "f") == built
+
+
+def test_entries_with_artifacts_or_definitions_keep_their_blobs_apart() -> None:
+    from obs_as_code import cache
+
+    artifact = cache.CachedArtifact("a.yaml", b"d", "yaml", (), b"{}", b"c" * 5000)
+    assert not cache._without_blobs(cache.StageEntry("k", (), (artifact,)))
+    assert not cache._without_blobs(cache.LocalEntry("k", (), {"r": (artifact,)}))
+    assert not cache._without_blobs(cache.ModuleEntry("s", "k", (), b"x" * 5000, "h", ()))
