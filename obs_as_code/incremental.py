@@ -328,6 +328,10 @@ class _ImportRecorder:
     def __init__(self) -> None:
         self.edges: dict[str, set[str]] = {}
         self._original = builtins.__import__
+        #: importer name -> whether it is a project module: every import statement
+        #: run while the project loads comes here (the kit's own, mostly), and
+        #: this is the whole of what most of them cost on top of the import.
+        self._judged: dict[str, bool] = {}
 
     def _hook(
         self,
@@ -337,8 +341,13 @@ class _ImportRecorder:
         fromlist: Sequence[str] | None = (),
         level: int = 0,
     ) -> Any:
-        importer = (globals or {}).get("__name__")
-        if isinstance(importer, str) and _is_project_module(importer):
+        importer = globals.get("__name__") if globals else None
+        if not isinstance(importer, str):
+            return self._original(name, globals, locals, fromlist or (), level)
+        judged = self._judged.get(importer)
+        if judged is None:
+            judged = self._judged[importer] = _is_project_module(importer)
+        if judged:
             target = name
             if level:
                 package = (globals or {}).get("__package__") or importer.rpartition(".")[0]

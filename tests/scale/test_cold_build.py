@@ -185,3 +185,23 @@ def test_entries_with_artifacts_or_definitions_keep_their_blobs_apart() -> None:
     assert not cache._without_blobs(cache.StageEntry("k", (), (artifact,)))
     assert not cache._without_blobs(cache.LocalEntry("k", (), {"r": (artifact,)}))
     assert not cache._without_blobs(cache.ModuleEntry("s", "k", (), b"x" * 5000, "h", ()))
+
+
+def test_the_import_recorder_records_project_importers_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    package, module = types.ModuleType("alerts"), types.ModuleType("alerts.fake")
+    package.__path__ = []
+    package.fake = module  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "alerts", package)
+    monkeypatch.setitem(sys.modules, "alerts.fake", module)
+    recorder = incremental._ImportRecorder()
+    with recorder.active():
+        # Each importer twice: the second verdict comes from the recorder's memo.
+        for importer in ("obs_as_code.kit", "alerts.a", "obs_as_code.kit", "alerts.a", "slos.s"):
+            exec("from alerts import fake\nimport alerts.fake", {"__name__": importer})
+        exec("from . import fake", {"__name__": "alerts.b", "__package__": "alerts"})
+        exec("import alerts", {"__name__": 7})  # not a module's name: nothing to record
+    assert recorder.edges == {
+        "alerts.a": {"alerts", "alerts.fake"},
+        "slos.s": {"alerts", "alerts.fake"},
+        "alerts.b": {"alerts", "alerts.fake"},
+    }
