@@ -48,7 +48,8 @@ _FORMAT = 4
 #: pickling the unchanged entries again was still a tenth).
 PACK_PREFIX = "blobs-"
 #: Byte strings this long or longer (pickled definitions, file contents) are
-#: stored beside their entry and read back as views of the mapped pack.
+#: stored beside their entry and read back as views of the mapped pack (entries
+#: without definitions or artifacts are pickled whole: see ``_without_blobs``).
 MIN_BLOB = 1024
 #: A byte string read from the cache: ``bytes``, or a read-only view of the pack.
 Blob = bytes | memoryview
