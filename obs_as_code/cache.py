@@ -48,7 +48,8 @@ _FORMAT = 4
 #: pickling the unchanged entries again was still a tenth).
 PACK_PREFIX = "blobs-"
 #: Byte strings this long or longer (pickled definitions, file contents) are
-#: stored beside their entry and read back as views of the mapped pack.
+#: stored beside their entry and read back as views of the mapped pack (entries
+#: without definitions or artifacts are pickled whole: see ``_without_blobs``).
 MIN_BLOB = 1024
 #: A byte string read from the cache: ``bytes``, or a read-only view of the pack.
 Blob = bytes | memoryview
@@ -404,6 +405,19 @@ class _EntryPickler(pickle.Pickler):
         return (hit[1], hit[2])
 
 
+def _without_blobs(entry: Any) -> bool:
+    """Whether ``entry`` holds no byte string (a stage's or a module's findings
+    without artifacts: most of a cold build's entries), so that pickling it
+    needs no :class:`_EntryPickler`, which calls back into Python for every
+    object only to find none (its findings are text)."""
+    kind = type(entry)
+    if kind is StageEntry:
+        return not entry.artifacts
+    if kind is LocalEntry:
+        return not any(entry.artifacts.values())
+    return False
+
+
 def _write_index(path: Path, cache: BuildCache, pack: _Pack) -> _Pack:
     """Append ``cache``'s new entries to ``pack`` and replace the index; the pack
     as it is now (its refs are the entries this index names)."""
@@ -423,7 +437,15 @@ def _write_index(path: Path, cache: BuildCache, pack: _Pack) -> _Pack:
             placed = where[section] = {}
             for key, entry in getattr(cache, section).items():
                 hit = refs.get(id(entry)) or known.refs.get(id(entry))
-                if hit is None or hit[0] is not entry:
+                if hit is not None and hit[0] is entry:
+                    pass
+                elif _without_blobs(entry):
+                    # The same bytes as _EntryPickler's, without its call per object.
+                    data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+                    out.write(data)
+                    hit = (entry, offset, len(data), len(data))
+                    offset += len(data)
+                else:
                     buffer = io.BytesIO()
                     pickler = _EntryPickler(buffer, out, offset, blobs)
                     pickler.dump(entry)

@@ -50,7 +50,7 @@ import pickle
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,10 +267,45 @@ class _Fallback(Exception):
     """The cache cannot reproduce a clean build here: compile from scratch."""
 
 
+#: ``"module:function"`` -> the function, for the compile running now (each
+#: starts afresh): the per-module stages ask for the same renderers once per module.
+_RESOLVED: dict[str, Callable[..., Any]] = {}
+
+
 def _resolve(target: str) -> Callable[..., Any]:
-    module_name, attr = target.split(":")
-    fn: Callable[..., Any] = getattr(importlib.import_module(module_name), attr)
+    fn = _RESOLVED.get(target)
+    if fn is None:
+        module_name, attr = target.split(":")
+        fn = _RESOLVED[target] = getattr(importlib.import_module(module_name), attr)
     return fn
+
+
+class _ResolvedCheck:
+    """A deferred check's ``run`` (``lint.engine.deferred_checks``) that imports
+    the check's module on first use and then calls its function directly: a cold
+    build runs the per-module checks once per module, thousands of calls, each of
+    which looked the module up through ``importlib.import_module`` again."""
+
+    __slots__ = ("_run", "module")
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+        self._run: Callable[[Any], Iterable[Diagnostic]] | None = None
+
+    def __call__(self, ctx: Any) -> Iterable[Diagnostic]:
+        run = self._run
+        if run is None:
+            run = self._run = importlib.import_module(self.module).CHECK.run
+        return run(ctx)
+
+
+def _resolved_once(checks: Iterable[Any]) -> list[Any]:
+    """``checks`` with each deferred ``run`` replaced by a :class:`_ResolvedCheck`."""
+    out = []
+    for check in checks:
+        module = getattr(check.run, "module", None)
+        out.append(dataclasses.replace(check, run=_ResolvedCheck(module)) if isinstance(module, str) else check)
+    return out
 
 
 def _is_project_module(name: str) -> bool:
@@ -293,6 +328,10 @@ class _ImportRecorder:
     def __init__(self) -> None:
         self.edges: dict[str, set[str]] = {}
         self._original = builtins.__import__
+        #: importer name -> whether it is a project module: every import statement
+        #: run while the project loads comes here (the kit's own, mostly), and
+        #: this is the whole of what most of them cost on top of the import.
+        self._judged: dict[str, bool] = {}
 
     def _hook(
         self,
@@ -302,8 +341,13 @@ class _ImportRecorder:
         fromlist: Sequence[str] | None = (),
         level: int = 0,
     ) -> Any:
-        importer = (globals or {}).get("__name__")
-        if isinstance(importer, str) and _is_project_module(importer):
+        importer = globals.get("__name__") if globals else None
+        if not isinstance(importer, str):
+            return self._original(name, globals, locals, fromlist or (), level)
+        judged = self._judged.get(importer)
+        if judged is None:
+            judged = self._judged[importer] = _is_project_module(importer)
+        if judged:
             target = name
             if level:
                 package = (globals or {}).get("__package__") or importer.rpartition(".")[0]
@@ -457,6 +501,19 @@ def _drop_stale_bytecode(root: Path, refs: Sequence[ModuleRef], sources: _Source
             os.unlink(importlib.util.cache_from_source(str(root / ref.path)))
 
 
+def _added(before: list[str]) -> Iterable[str]:
+    """The names in ``sys.modules`` now that are not in ``before`` (its keys then).
+
+    A dict keeps insertion order: while no name of ``before`` was removed, they
+    are still its first keys, in the same order, and the rest are the new ones
+    (comparing the lists is a fraction of making two sets of every module's name,
+    twice per module loaded). Otherwise, the set difference."""
+    after = list(sys.modules)
+    if after[: len(before)] == before:
+        return after[len(before) :]
+    return set(after).difference(before)
+
+
 def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tuple[dict[str, list[Definition]], dict[str, ModuleEntry]]:
     """Import ``dirty`` modules (in order) and make their cache entries."""
     definitions: dict[str, list[Definition]] = {}
@@ -468,7 +525,7 @@ def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tu
     try:
         with recorder.active():
             for ref in dirty:
-                before = set(sys.modules)
+                before = list(sys.modules)
                 file_token = loading_file.set(str(root / ref.path))
                 failed: Diagnostic | None = None
                 module: Any = None
@@ -480,7 +537,7 @@ def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tu
                     loading_file.reset(file_token)
                 # Import statements come from the hook (even of modules imported
                 # before); the sys.modules diff adds what only importlib loaded.
-                new = {m for m in set(sys.modules) - before if _is_project_module(m) and m != ref.name}
+                new = {m for m in _added(before) if _is_project_module(m) and m != ref.name}
                 imports = tuple(sorted(recorder.edges.get(ref.name, set()) | new))
                 held: list[Definition] = []
                 if module is not None:
@@ -857,6 +914,19 @@ def tokens(expr: str) -> tuple[str, ...]:
     return tuple(sorted(set(_TOKEN.findall(expr))))
 
 
+def query_tokens(ctx: Any) -> tuple[str, ...]:
+    """Every identifier of the queries of lint context ``ctx`` (its rules' and
+    its dashboards' targets), sorted: ``tokens`` of each of ``ctx.queries()``
+    merged. Read from the query parts, as the checks read them: no
+    :class:`~obs_as_code.lint.engine.Query` is made per dashboard target, and
+    each distinct text is scanned once (no identifier spans the newline joining
+    them)."""
+    parts = ctx._query_parts()
+    texts = {q.expr for q in parts.rules}
+    texts.update(expr for _dash, found in parts.panels for _path, _title, expr in found)
+    return tuple(sorted(set(_TOKEN.findall("\n".join(texts)))))
+
+
 #: (recorded name, hash of the rule's expression and labels with its group's
 #: labels, the identifiers of its expression) of one recording rule.
 Recording = tuple[str, str, tuple[str, ...]]
@@ -928,7 +998,7 @@ def _local_stage(
             _definitions=None,
         )
         found += run_checks(ctx, scoped)
-        used = tuple(sorted({t for q in ctx.queries() for t in tokens(q.expr)}))
+        used = query_tokens(ctx)
     else:
         used = ()
     artifacts: dict[str, list[Artifact]] = {}
@@ -988,6 +1058,7 @@ def compile_incremental(root: Path, memory: Memory | None = None, jobs: int = 1)
     global last_run
     root = root.resolve()
     last_run = RunStats()
+    _RESOLVED.clear()
     # Checks resolve user files (keyword positions) against the root, as in a clean compile.
     token = project_root.set(str(root))
     try:
@@ -1041,7 +1112,7 @@ class _Compile:
         self.touched = False
         # Described once per fingerprint; a check's module is imported when it runs.
         self.described = self.old.checks or describe_checks()
-        all_checks = deferred_checks(self.described)
+        all_checks = _resolved_once(deferred_checks(self.described))
         self.module_checks = [c for c in all_checks if c.code in MODULE_CHECKS]
         self.scoped_checks = [c for c in all_checks if c.code in SCOPED_CHECKS]
         self.per_module = {**RECORDED_CHECKS, **SHARED_CHECKS}
