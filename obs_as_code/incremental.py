@@ -78,7 +78,7 @@ from obs_as_code.load import (
 )
 from obs_as_code.model.base import Definition
 from obs_as_code.model.rules import AlertRule, RuleGroup
-from obs_as_code.source import loading_file, project_root
+from obs_as_code.source import forget_callers, loading_file, project_root
 
 #: Checks whose findings for a module depend on that module's definitions only.
 #: Checks not listed run over the whole project on every build (always correct,
@@ -278,34 +278,6 @@ def _resolve(target: str) -> Callable[..., Any]:
         module_name, attr = target.split(":")
         fn = _RESOLVED[target] = getattr(importlib.import_module(module_name), attr)
     return fn
-
-
-class _ResolvedCheck:
-    """A deferred check's ``run`` (``lint.engine.deferred_checks``) that imports
-    the check's module on first use and then calls its function directly: a cold
-    build runs the per-module checks once per module, thousands of calls, each of
-    which looked the module up through ``importlib.import_module`` again."""
-
-    __slots__ = ("_run", "module")
-
-    def __init__(self, module: str) -> None:
-        self.module = module
-        self._run: Callable[[Any], Iterable[Diagnostic]] | None = None
-
-    def __call__(self, ctx: Any) -> Iterable[Diagnostic]:
-        run = self._run
-        if run is None:
-            run = self._run = importlib.import_module(self.module).CHECK.run
-        return run(ctx)
-
-
-def _resolved_once(checks: Iterable[Any]) -> list[Any]:
-    """``checks`` with each deferred ``run`` replaced by a :class:`_ResolvedCheck`."""
-    out = []
-    for check in checks:
-        module = getattr(check.run, "module", None)
-        out.append(dataclasses.replace(check, run=_ResolvedCheck(module)) if isinstance(module, str) else check)
-    return out
 
 
 def _is_project_module(name: str) -> bool:
@@ -573,6 +545,9 @@ def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tu
                 )
     finally:
         _forget_project_modules()
+        # As the clean load does: capture()'s remembered frames hold the last
+        # modules loaded, and through their package every module and definition.
+        forget_callers()
         with suppress(ValueError):
             sys.path.remove(str(root))
         project_root.reset(token)
@@ -1112,7 +1087,7 @@ class _Compile:
         self.touched = False
         # Described once per fingerprint; a check's module is imported when it runs.
         self.described = self.old.checks or describe_checks()
-        all_checks = _resolved_once(deferred_checks(self.described))
+        all_checks = deferred_checks(self.described)
         self.module_checks = [c for c in all_checks if c.code in MODULE_CHECKS]
         self.scoped_checks = [c for c in all_checks if c.code in SCOPED_CHECKS]
         self.per_module = {**RECORDED_CHECKS, **SHARED_CHECKS}

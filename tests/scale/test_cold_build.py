@@ -109,16 +109,28 @@ def test_check_modules_are_looked_up_once_per_build_whatever_the_module_count(tm
     assert counts[0] == counts[1] > 0
 
 
-def test_a_resolved_check_runs_its_module_s_check() -> None:
-    from obs_as_code.lint.engine import deferred_checks, describe_checks
+def test_a_deferred_check_runs_its_module_s_check_and_looks_it_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from obs_as_code.lint.engine import all_checks, deferred_checks, describe_checks
 
     checks = deferred_checks(describe_checks())
-    resolved = incremental._resolved_once(checks)
-    assert [c.code for c in resolved] == [c.code for c in checks]
-    assert all(isinstance(c.run, incremental._ResolvedCheck) for c in resolved)
+    assert [c.code for c in checks] == [c.code for c in all_checks() if not c.lint_only]
     ctx = LintContext(load(Path(__file__).resolve().parents[2])[0])
-    for check, mine in zip(checks, resolved, strict=True):
-        assert list(mine.run(ctx)) == list(check.run(ctx)), check.code
+    direct = {c.code: c for c in all_checks()}
+    for check in checks:
+        assert list(check.run(ctx)) == list(direct[check.code].run(ctx)), check.code
+    real = importlib.import_module
+    looked_up: list[str] = []
+
+    def counting(name: str, package: str | None = None) -> types.ModuleType:
+        looked_up.append(name)
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", counting)
+    for check in checks:
+        list(check.run(ctx))
+    assert [n for n in looked_up if n.startswith("obs_as_code.lint.rules.")] == []  # each looked up on its first run, above
 
 
 @settings(max_examples=80, deadline=None)
@@ -205,3 +217,17 @@ def test_the_import_recorder_records_project_importers_only(monkeypatch: pytest.
         "slos.s": {"alerts", "alerts.fake"},
         "alerts.b": {"alerts", "alerts.fake"},
     }
+
+
+def test_a_cold_build_keeps_no_frame_of_the_modules_it_loaded(tmp_path: Path) -> None:
+    # capture() remembers the frames it walked from; a load must let them go
+    # (the clean load did, the incremental one did not: the last modules, and
+    # through their package every module, stayed alive after the build).
+    from obs_as_code import source
+    from obs_as_code.pipeline import build
+
+    _dashboards(tmp_path, 3)
+    build(tmp_path, incremental=True)  # its dashboards have findings: it loads all the same
+    assert source._BY_CALLER == {}
+    build(tmp_path)
+    assert source._BY_CALLER == {}
