@@ -86,17 +86,17 @@ def problems(board: RenderedDashboard, uids: set[str], types: set[str], plain: s
     for a finding."""
     ds_vars = {str(v.get("name")) for v in variables(board) if v.get("type") == "datasource"}
     for path, panel in panels(board):
-        # The panel's reference (target None), then its targets' (by index).
-        held: list[tuple[int | None, Any]] = [(None, panel.get("datasource"))]
-        held += [(k, t.get("datasource")) for k, t in enumerate(panel.get("targets") or []) if isinstance(t, dict)]
-        for target, ref in held:
+        # The panel and each of its targets hold a reference under "datasource":
+        # the panel first (0), then target k (k + 1), walked without a list of
+        # pairs made per panel.
+        for at, holder in enumerate((panel, *(panel.get("targets") or ()))):
+            ref = holder.get("datasource") if isinstance(holder, dict) else None
             if isinstance(ref, dict):
                 uid = ref.get("uid")
                 if not (type(uid) is str and uid in plain and type(ref.get("type", "")) is str):
                     message = problem(ref, uids, types, ds_vars)
                     if message is not None:
-                        at = (*path, "datasource") if target is None else (*path, "targets", target, "datasource")
-                        yield at, message
+                        yield ((*path, "datasource") if at == 0 else (*path, "targets", at - 1, "datasource")), message
     for path, ref in _other_refs(board):
         message = problem(ref, uids, types, ds_vars)
         if message is not None:
