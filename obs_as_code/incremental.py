@@ -273,10 +273,12 @@ _RESOLVED: dict[str, Callable[..., Any]] = {}
 
 
 def _resolve(target: str) -> Callable[..., Any]:
+    """The pipeline's :func:`~obs_as_code.pipeline._resolve`, remembered in :data:`_RESOLVED`."""
     fn = _RESOLVED.get(target)
     if fn is None:
-        module_name, attr = target.split(":")
-        fn = _RESOLVED[target] = getattr(importlib.import_module(module_name), attr)
+        from obs_as_code.pipeline import _resolve as resolve
+
+        fn = _RESOLVED[target] = resolve(target)
     return fn
 
 
@@ -899,7 +901,7 @@ def query_tokens(ctx: Any) -> tuple[str, ...]:
     parts = ctx._query_parts()
     texts = {q.expr for q in parts.rules}
     texts.update(expr for _dash, found in parts.panels for _path, _title, expr in found)
-    return tuple(sorted(set(_TOKEN.findall("\n".join(texts)))))
+    return tokens("\n".join(texts))
 
 
 #: (recorded name, hash of the rule's expression and labels with its group's
