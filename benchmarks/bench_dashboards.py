@@ -46,6 +46,9 @@ time to create ``n`` empty files beside the projects in the same run, and
 ``disk_create_files_s``, the same on the disk's temporary directory (this
 machine's disk moved between 0.01 and 0.9 ms a file within minutes).
 
+``compiled`` says whether obs-as-code's hot modules ran compiled with mypyc
+(``make setup`` compiles them; see :mod:`obs_as_code._native`).
+
 The goal (issue 4) is on the whole build: ``oac_build`` / ``sdk`` <= 1.5
 (``goal_met``); ``ratio_oac_render`` shows the render layer's share. Every
 variant builds the same queries (:func:`panel_query`); ``distinct_queries`` says
@@ -113,6 +116,15 @@ def panel_query(d: int, i: int) -> tuple[str, str, str]:
     by = f"{label}, instance" if i % 2 else label
     expr = f"{agg} by ({by}) ({fn}({metric}{{{matcher}}}[{window}]))"
     return expr, f"{{{{{label}}}}}", "reqps" if fn != "increase" else "short"
+
+
+def compiled_modules() -> str:
+    """Whether obs-as-code's mypyc-compiled modules ran compiled here:
+    ``"compiled"``, ``"python"`` (not compiled), ``"stale"`` or ``"pure"`` (see
+    :func:`obs_as_code._native.state`)."""
+    from obs_as_code._native import state
+
+    return state()
 
 
 def distinct_queries(n: int, panels: int) -> int:
@@ -535,6 +547,8 @@ def run(n: int = 1000, panels: int = 20, repeat: int = 3) -> dict[str, Any]:
         "bytes_sdk": sum(map(len, sdk_out)),
         "bytes_oac": sum(map(len, render_out)),
         "distinct_queries": distinct_queries(n, panels),
+        # Whether obs-as-code's hot modules ran compiled (mypyc: obs_as_code/_native.py).
+        "compiled": compiled_modules(),
         "goal_met": build_s / sdk_s <= 1.5,
     }
 

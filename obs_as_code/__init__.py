@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from obs_as_code import _lazy
+from obs_as_code import _lazy, _native
+
+# Before any submodule is imported: a compiled module runs only while it matches
+# its source (obs_as_code/_native.py).
+_native.install()
 
 if TYPE_CHECKING:
     from obs_as_code.model import (

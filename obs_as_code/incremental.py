@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from obs_as_code import _native
 from obs_as_code import cache as cache_mod
 from obs_as_code.artifacts import Artifact, SourceMap, with_manifest
 from obs_as_code.cache import (
@@ -1020,6 +1021,9 @@ def fingerprint() -> str:
             *sorted(DASHBOARD_CHECKS),
             DASHBOARD_RENDERER,
             *DASHBOARD_PARTS,
+            # Compiled or not (obs_as_code/_native.py): the same source pickles its
+            # objects differently in each, so their caches are kept apart.
+            f"native={_native.state()}",
         ]
     )
 

@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +62,14 @@ class LazySourceMap(Mapping[DataPath, SourceLocation]):
     location, ``()``) never triggers it. It pickles unresolved when ``more`` does
     (a ``partial`` of a module-level function): the incremental cache keeps it so."""
 
-    def __init__(self, base: dict[DataPath, SourceLocation], more: Callable[[], dict[DataPath, SourceLocation]]):
+    def __init__(self, base: dict[DataPath, SourceLocation], more: Callable[[], dict[DataPath, SourceLocation]] | None):
         self._base = base
         self._more: Callable[[], dict[DataPath, SourceLocation]] | None = more
+
+    def __reduce__(self) -> tuple[type[LazySourceMap], tuple[dict[DataPath, SourceLocation], Callable[[], dict[DataPath, SourceLocation]] | None]]:
+        # Spelled out: compiled (mypyc), the class has no instance __dict__ for
+        # pickle's default to save.
+        return LazySourceMap, (self._base, self._more)
 
     @property
     def pending(self) -> bool:
@@ -109,21 +114,26 @@ class RenderedDashboard:
     def title(self) -> str:
         return str(self.json.get("title") or "")
 
-    @cached_property
+    @property
     def text(self) -> str:
-        """The output file's text (``serialize.dump_json`` of ``json``), made once:
-        checks that look for strings anywhere in a dashboard (variables, recording
-        rules) search it instead of walking the tree, and walk only on a hit; the
-        Grafana renderer then writes it as is (:attr:`made_text`) rather than
-        serializing again. ``json`` must not change once this has been read."""
-        return serialize.dump_json(self.json)
+        """The output file's text (``serialize.dump_json`` of ``json``), made once
+        (kept in :attr:`derived`: this module is compiled with mypyc, whose classes
+        have no ``cached_property``): checks that look for strings anywhere in a
+        dashboard (variables, recording rules) search it instead of walking the
+        tree, and walk only on a hit; the Grafana renderer then writes it as is
+        (:attr:`made_text`) rather than serializing again. ``json`` must not
+        change once this has been read."""
+        made: str | None = self.derived.get("text")
+        if made is None:
+            made = self.derived["text"] = serialize.dump_json(self.json)
+        return made
 
     @property
     def made_text(self) -> str | None:
         """:attr:`text` if something has already made it, else None (so that a
         build serializing in several processes still does it there)."""
-        made = self.__dict__.get("text")
-        return made if isinstance(made, str) else None
+        made: str | None = self.derived.get("text")
+        return made
 
     @property
     def path(self) -> str:
@@ -174,26 +184,41 @@ class _NotPlain(Exception):
 _OBJECT_TYPES: set[type] = set()
 
 
-def plain_json(value: Any) -> Any:
+#: How deep :func:`plain_json` goes before it gives up with ``RecursionError``:
+#: far beyond any dashboard, and checked by hand because this module runs
+#: compiled (mypyc), where a cycle would otherwise overflow the C stack
+#: instead of reaching Python's recursion limit.
+MAX_DEPTH = 400
+
+
+def _too_deep() -> RecursionError:
+    return RecursionError(f"dashboard model nested deeper than {MAX_DEPTH} levels (a cycle?)")
+
+
+def plain_json(value: Any, depth: int = 0) -> Any:
     """What ``_decode(json.dumps(value, cls=JSONEncoder))`` gives for SDK output
     (objects with ``to_json``, plain containers, enums), made in one walk instead of
     encoding to text and parsing it back (about 40% less for a large project).
     Raises :class:`_NotPlain` for anything whose encoding it does not mirror
     exactly (non-string keys, container subclasses, non-finite floats, objects
-    without ``to_json``), and ``RecursionError`` for cycles: the caller encodes those."""
+    without ``to_json``), and ``RecursionError`` for cycles (past
+    :data:`MAX_DEPTH`): the caller encodes those. ``depth``: how deep ``value``
+    lies."""
     t = type(value)
     if t is str or t is int or t is bool or value is None:
         return value
     if t is dict:
-        return _plain_dict(value)
+        return _plain_dict(value, depth)
     if t is list or t is tuple:
-        return [v if type(v) is str else plain_json(v) for v in value]
+        if depth > MAX_DEPTH:
+            raise _too_deep()
+        return [v if type(v) is str else plain_json(v, depth + 1) for v in value]
     if t is float:
         if math.isfinite(value):
             return value
         raise _NotPlain
     if t in _OBJECT_TYPES:  # known not to be a str, int, float or container subclass
-        return _plain_object(value)
+        return _plain_object(value, depth)
     # The encoder's order for the rest: str, int, float subclasses (enums) as
     # their value; then ``default``, which calls ``to_json``.
     if isinstance(value, str):
@@ -207,7 +232,7 @@ def plain_json(value: Any) -> Any:
     _OBJECT_TYPES.add(t)
     if t.__module__.startswith("grafana_foundation_sdk.models."):
         _FRESH_TYPES.add(t)
-    return _plain_object(value)
+    return _plain_object(value, depth)
 
 
 #: SDK model classes (:data:`_OBJECT_TYPES` met so far) whose ``to_json`` builds
@@ -216,22 +241,26 @@ def plain_json(value: Any) -> Any:
 _FRESH_TYPES: set[type] = set()
 
 
-def _plain_object(value: Any) -> Any:
+def _plain_object(value: Any, depth: int) -> Any:
     # What the encoder's ``default`` does: the value of ``to_json()``, or an error.
     to_json = getattr(value, "to_json", None)
     if not callable(to_json):
         raise _NotPlain
+    if depth > MAX_DEPTH:
+        raise _too_deep()
     data = to_json()
     if type(data) is dict:
-        return _plain_payload(data) if type(value) in _FRESH_TYPES else _plain_dict(data)
-    return plain_json(data)
+        return _plain_payload(data, depth=depth + 1) if type(value) in _FRESH_TYPES else _plain_dict(data, depth + 1)
+    return plain_json(data, depth + 1)
 
 
-def _plain_payload(data: dict[Any, Any], *, keys: bool = False) -> dict[str, Any]:
+def _plain_payload(data: dict[Any, Any], *, keys: bool = False, depth: int = 0) -> dict[str, Any]:
     """:func:`_plain_dict` of a dict nobody else holds (an SDK model's fresh
     ``to_json`` payload, or a copy), made in place: copying every payload into a
     new dict was a third of the conversion. ``keys``: check that every key is a
     string (a payload's are the model's field names)."""
+    if depth > MAX_DEPTH:
+        raise _too_deep()
     drop: list[str] | None = None
     for k, v in data.items():
         if keys and type(k) is not str:
@@ -243,11 +272,11 @@ def _plain_payload(data: dict[Any, Any], *, keys: bool = False) -> dict[str, Any
             continue
         if v is not None:
             if tv in _OBJECT_TYPES:
-                v = _plain_object(v)
+                v = _plain_object(v, depth + 1)
             elif tv is dict:
-                v = _plain_dict(v)
+                v = _plain_dict(v, depth + 1)
             else:
-                v = plain_json(v)
+                v = plain_json(v, depth + 1)
             if v is not None:
                 data[k] = v  # same keys, so iterating on is safe
                 continue
@@ -263,8 +292,8 @@ def _plain_payload(data: dict[Any, Any], *, keys: bool = False) -> dict[str, Any
     return data
 
 
-def _plain_dict(value: dict[Any, Any]) -> dict[str, Any]:
-    return _plain_payload(dict(value), keys=True)
+def _plain_dict(value: dict[Any, Any], depth: int) -> dict[str, Any]:
+    return _plain_payload(dict(value), keys=True, depth=depth)
 
 
 def source_json(source: Any) -> tuple[dict[str, Any], Any]:
@@ -403,10 +432,15 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
         targets = panel.get("targets")
         if isinstance(targets, list):
             taken = {t.get("refId") for t in targets if isinstance(t, dict) and t.get("refId")}
-            free = (r for r in _REF_IDS if r not in taken)
+            # The free refIds, listed when a target first needs one (a list, not
+            # a generator: mypyc, which compiles this module, makes a generator
+            # expression here a list, which next() would not take).
+            free: Iterator[str] | None = None
             for t in targets:
                 if isinstance(t, dict):
                     if not t.get("refId"):
+                        if free is None:
+                            free = iter([r for r in _REF_IDS if r not in taken])
                         t["refId"] = next(free, f"Q{len(taken)}")
                     if "datasource" in t:
                         t["datasource"] = _datasource_ref(t["datasource"], datasources, types)

@@ -22,23 +22,13 @@ import yaml
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.durations import DurationError, parse_ms
+from obs_as_code.lint._rule_yaml import Loader as _Loader
 from obs_as_code.lint.engine import DashboardSource
 from obs_as_code.lint.sites import Site
 from obs_as_code.load import Project
 from obs_as_code.model.dashboard import DashboardDef
 from obs_as_code.model.rules import AlertRule, RecordingRule, RuleGroup
 from obs_as_code.source import SourceLocation
-
-_Base: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-_TAGS = {yaml.ScalarNode: "tag:yaml.org,2002:str", yaml.SequenceNode: "tag:yaml.org,2002:seq", yaml.MappingNode: "tag:yaml.org,2002:map"}
-
-
-class _Loader(_Base):  # type: ignore[misc]
-    """Rule files are all strings: no implicit type resolution (the base
-    resolver's per-node Python calls were a third of the load time)."""
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        return _TAGS[kind]
 
 
 def _is_null(node: yaml.Node) -> bool:

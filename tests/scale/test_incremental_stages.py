@@ -3,6 +3,8 @@ are exactly the clean build's, and stages whose inputs did not change are reused
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -419,22 +421,22 @@ def test_dashboard_modules_share_their_trees_and_keep_their_findings(tmp_path: P
         "], variables=[k.datasource_var()])\n",
     )
     clean_result = build(tmp_path, tmp_path / "clean")
-    calls: list[int] = []
-    depth = [0]
-    real = oac301.unaggregated_calls
+    # Each tree OAC301 judges adds one entry to its context's findings memo, and
+    # only a memo miss judges: one memo for the three modules holding one entry
+    # means the tree was judged once. (Counted through the memo, not by wrapping
+    # the judging function: the check may run compiled, where its own calls do
+    # not go through the module's attributes.)
+    memos: dict[int, int] = {}
+    real = oac301.CHECK
 
-    def counting(node: Any, aggregated: bool = False) -> Any:
-        if not depth[0]:
-            calls.append(id(node))  # a tree judged (not the walk into it)
-        depth[0] += 1
-        try:
-            yield from real(node, aggregated)
-        finally:
-            depth[0] -= 1
+    def run(ctx: Any) -> Any:
+        yield from real.run(ctx)
+        memo = ctx._tree_findings
+        memos[id(memo)] = sum(1 for key in memo if getattr(key[0], "__name__", None) == "unaggregated_calls")
 
-    monkeypatch.setattr(oac301, "unaggregated_calls", counting)
+    monkeypatch.setattr(oac301, "CHECK", dataclasses.replace(real, run=run))
     cold = build(tmp_path, incremental=True)
-    assert len(calls) == 1  # once for the three modules
+    assert list(memos.values()) == [1]  # one memo, one tree judged, for the three modules
     found = [(d.code, d.location.file) for d in cold.diagnostics if d.code == "OAC301"]
     assert found == [("OAC301", f"dashboards/{name}.py") for name in ("a", "b", "c")]
     assert [(d.code, d.location, d.message) for d in cold.diagnostics] == [
