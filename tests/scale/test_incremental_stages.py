@@ -4,7 +4,6 @@ are exactly the clean build's, and stages whose inputs did not change are reused
 from __future__ import annotations
 
 import dataclasses
-
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
