@@ -14,7 +14,12 @@ and subtracts a child that does the same set-up and stops there:
 - ``render``: the kit, ``render_dashboard`` and our serializer, in process;
 - ``unchecked``: the build without lint checks (``oac_build_unchecked``);
 - ``cold``: ``oac build`` as it runs by default, incremental, with no cache yet
-  (``oac_build_cold_cache``), collector off as for ``build``.
+  (``oac_build_cold_cache``), collector off as for ``build``;
+- ``project``: the plain-SDK project (``sdk_project`` of the CPU benchmark): the
+  baseline's dashboards declared in ``n`` modules, imported, encoded as the
+  baseline encodes them and written by our atomic writer, collector off then
+  one collection, as for ``build``. What any build from modules to files costs
+  before obs-as-code adds anything (checks, layout, source positions).
 
 System time (creating files) is not an instruction of this process and is not
 counted: ``create_files_s`` in the CPU benchmark shows that part. Children run
@@ -42,7 +47,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-VARIANTS = ("setup", "sdk", "render", "build", "unchecked", "cold")
+VARIANTS = ("setup", "sdk", "render", "build", "unchecked", "cold", "project")
 _COLLECTED = re.compile(r"Collected : (\d+)")
 
 
@@ -59,9 +64,11 @@ def child(variant: str, n: int, panels: int, project: Path) -> None:
         bench._sdk(n, panels)
     elif variant == "render":
         bench._oac_render(n, panels)
-    elif variant in ("build", "unchecked", "cold"):
+    elif variant in ("build", "unchecked", "cold", "project"):
         gc.disable()
-        if variant == "build":
+        if variant == "project":
+            ok = bench._sdk_project(plain_project(project), range(n)) == n
+        elif variant == "build":
             ok = build(project).ok
         elif variant == "cold":
             ok = build(project, incremental=True).ok
@@ -75,6 +82,7 @@ def child(variant: str, n: int, panels: int, project: Path) -> None:
 
 def _count(variant: str, n: int, panels: int, project: Path) -> int:
     shutil.rmtree(project / "build", ignore_errors=True)
+    shutil.rmtree(plain_project(project) / "build", ignore_errors=True)
     shutil.rmtree(project / ".oac-cache", ignore_errors=True)  # every variant starts with none
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     # String hashes decide dict and set layouts, and so how many instructions a
@@ -90,6 +98,12 @@ def _count(variant: str, n: int, panels: int, project: Path) -> int:
     if done.returncode != 0 or found is None:
         raise RuntimeError(f"valgrind run of {variant!r} failed:\n{done.stderr[-2000:]}")
     return int(found.group(1))
+
+
+def plain_project(project: Path) -> Path:
+    """Where the plain-SDK project of the ``project`` variant lives, beside the kit
+    project (its ``dashboards/`` is a regular package, the kit project's is not)."""
+    return project.with_name(project.name + "-plain")
 
 
 def run(n: int = 200, panels: int = 20, small: bool = False, only: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -112,8 +126,9 @@ def run(n: int = 200, panels: int = 20, small: bool = False, only: tuple[str, ..
     for where in (ROOT / "obs_as_code", HERE):
         compileall.compile_dir(where, quiet=1)
     with tempfile.TemporaryDirectory(prefix="oac-count-") as tmp:
-        project = Path(tmp)
+        project = Path(tmp) / "kit"
         bench._write_project(project, range(n), panels)  # byte-compiled, as in the CPU benchmark
+        bench._write_sdk_project(plain_project(project), range(n), panels)
         counts = {v: _count(v, n, panels, project) for v in VARIANTS if not only or v == "setup" or v in only}
     setup = counts.pop("setup")
     spent = {v: (c - setup) / 1e6 for v, c in counts.items()}
@@ -122,6 +137,8 @@ def run(n: int = 200, panels: int = 20, small: bool = False, only: tuple[str, ..
         "ratio_oac_render": ("render", "sdk"),
         "ratio_oac_build_unchecked": ("unchecked", "sdk"),
         "ratio_cold_cache_to_oac_build": ("cold", "build"),
+        "ratio_sdk_project": ("project", "sdk"),
+        "ratio_oac_build_to_sdk_project": ("build", "project"),
     }
     return {
         "dashboards": n,

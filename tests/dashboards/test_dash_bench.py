@@ -85,18 +85,23 @@ def test_the_instruction_count_children_run_each_variant(tmp_path: Path, monkeyp
     import count_dashboards
 
     monkeypatch.setattr(sys, "path", list(sys.path))  # the child prepends to it
-    bench_dashboards._write_project(tmp_path, range(2), 3)
+    kit = tmp_path / "kit"
+    bench_dashboards._write_project(kit, range(2), 3)
+    bench_dashboards._write_sdk_project(count_dashboards.plain_project(kit), range(2), 3)
     for variant in count_dashboards.VARIANTS:
-        count_dashboards.child(variant, 2, 3, tmp_path)
-    assert sorted(p.name for p in (tmp_path / "build" / "grafana" / "dashboards" / "bench").iterdir()) == [
+        count_dashboards.child(variant, 2, 3, kit)
+    assert sorted(p.name for p in (kit / "build" / "grafana" / "dashboards" / "bench").iterdir()) == [
         "bench-0.json",
         "bench-1.json",
     ]
+    # The plain-SDK project's variant wrote its own dashboards beside it.
+    plain = tmp_path / "kit-plain" / "build" / "grafana" / "dashboards" / "bench"
+    assert sorted(p.name for p in plain.iterdir()) == ["bench-0.json", "bench-1.json"]
     # As a process (how valgrind runs it): it ends with status 0, skipping teardown.
     import subprocess
 
     done = subprocess.run(
-        [sys.executable, count_dashboards.__file__, "--child", "setup", "-n", "2", "--panels", "3", "--project", str(tmp_path)],
+        [sys.executable, count_dashboards.__file__, "--child", "setup", "-n", "2", "--panels", "3", "--project", str(kit)],
         capture_output=True,
         text=True,
         check=False,
@@ -138,7 +143,7 @@ def test_the_instruction_count_can_run_some_variants_only(monkeypatch: pytest.Mo
     monkeypatch.setattr(count_dashboards.shutil, "which", lambda name: "/usr/bin/valgrind")
     monkeypatch.setattr(bench_dashboards, "_write_project", lambda *a: None)  # the module run() imports
     counted: list[str] = []
-    fake = {"setup": 100_000_000, "sdk": 300_000_000, "build": 500_000_000, "cold": 900_000_000}
+    fake = {"setup": 100_000_000, "sdk": 300_000_000, "build": 500_000_000, "cold": 900_000_000, "project": 400_000_000}
 
     def count(variant: str, n: int, panels: int, project: Path) -> int:
         counted.append(variant)
@@ -151,6 +156,8 @@ def test_the_instruction_count_can_run_some_variants_only(monkeypatch: pytest.Mo
     assert result["ratio_cold_cache_to_oac_build"] == 2.0
     assert "ratio_oac_build" not in result and "sdk_minstr" not in result
     assert count_dashboards.run(10, 2, only=("build", "sdk"))["ratio_oac_build"] == 2.0
+    both = count_dashboards.run(10, 2, only=("build", "sdk", "project"))
+    assert (both["ratio_sdk_project"], both["ratio_oac_build_to_sdk_project"]) == (1.5, 1.33)
     with pytest.raises(SystemExit) as exc:
         count_dashboards.main(["--only", "nonsense"])
     assert exc.value.code == 2
