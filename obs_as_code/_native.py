@@ -123,9 +123,10 @@ class CurrentSourceFinder:
             if self.verdict == "stale":
                 import warnings
 
+                changed = [s.name for s in self.sources.values() if compiled_file(s) is None or not is_current(s)]
                 warnings.warn(
-                    f"the compiled modules of {', '.join(sorted(self.sources))} do not match their "
-                    "sources; running them as Python (`make setup` compiles them again)",
+                    f"{', '.join(changed)} changed since compiled; running the {len(self.sources)} "
+                    "compiled modules as Python (`make setup` compiles them again)",
                     RuntimeWarning,
                     stacklevel=2,
                 )
