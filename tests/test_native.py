@@ -107,7 +107,8 @@ def test_one_stale_module_sends_all_compiled_with_it_to_python(tmp_path: Path, g
     sys.modules.pop("oac_probe_edited.mod", None)
 
 
-def test_a_missing_extension_in_a_group_counts_as_stale(tmp_path: Path) -> None:
+def test_a_missing_extension_in_a_group_counts_as_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(_native.PURE_ENV, raising=False)
     first = _package(tmp_path, "oac_probe_a", "")
     second = tmp_path / "b.py"
     second.write_text("")
