@@ -34,6 +34,19 @@ class Definition:
         return ""
 
 
+def require_strings(obj: Any, names: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
+    """Raise ``TypeError`` when a field of ``obj`` named in ``names`` is not a
+    string (or, for ``optional``, neither a string nor None): raised in the
+    user's module, it is reported at the line that built ``obj`` (OAC101),
+    instead of crashing a later stage, or running into a compiled module's own
+    type check (obs_as_code/_native.py), with a traceback."""
+    for name in (*names, *optional):
+        value = getattr(obj, name)
+        if not isinstance(value, str) and not (value is None and name in optional):
+            kind = "a string or None" if name in optional else "a string"
+            raise TypeError(f"{type(obj).__name__} {name} must be {kind}, not {type(value).__name__} ({value!r})")
+
+
 def field_location(obj: Any) -> SourceLocation | None:
     """The location of ``obj`` when it is a :class:`Definition`."""
     return obj.location if isinstance(obj, Definition) else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from obs_as_code.model.base import Definition
+from obs_as_code.model.base import Definition, require_strings
 
 
 @dataclass
@@ -31,6 +31,9 @@ class DashboardDef(Definition):
 
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "dashboard"
+
+    def __post_init__(self) -> None:
+        require_strings(self, ("name",), optional=("uid", "folder"))
 
     def key(self) -> str:
         return self.uid or self.name

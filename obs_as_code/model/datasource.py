@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from obs_as_code.model.base import Definition
+from obs_as_code.model.base import Definition, require_strings
 
 #: Datasource plugin types we know how to provision (name -> Grafana plugin id).
 KNOWN_TYPES: frozenset[str] = frozenset(
@@ -34,6 +34,9 @@ class Datasource(Definition):
 
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "datasource"
+
+    def __post_init__(self) -> None:
+        require_strings(self, ("name", "type", "url", "uid", "access"))
 
     def key(self) -> str:
         return self.uid

@@ -124,6 +124,24 @@ def test_unsupported_source_is_reported(project: Callable[..., Compiled]) -> Non
     assert [d.code for d in c.diagnostics] == ["OAC309"]
 
 
+def test_definition_fields_that_are_not_strings_are_reported_at_their_line(project: Callable[..., Compiled]) -> None:
+    # A uid=123 crashed the build with a traceback (names.valid_uid on an int),
+    # and compiled modules would reject it with their own TypeError: now the
+    # module that built it fails at that line (OAC101), in the same words either way.
+    c = project({
+        "dashboards/odd.py": "from obs_as_code import DashboardDef\n\na = DashboardDef({'title': 'A', 'panels': []}, uid=123)\n",
+        "dashboards/odd2.py": "from obs_as_code import DashboardDef\n\nb = DashboardDef({'title': 'B', 'panels': []}, folder=3)\n",
+        "datasources/odd.py": "from obs_as_code import Datasource\n\nx = Datasource('Q', 'prometheus', 'http://q', uid=7)\n",
+    })
+    found = sorted((d.code, d.location.file, d.location.line, d.message.split("raised ", 1)[1]) for d in c.diagnostics)
+    assert found == [
+        ("OAC101", "dashboards/odd.py", 3, "TypeError: DashboardDef uid must be a string or None, not int (123)"),
+        ("OAC101", "dashboards/odd2.py", 3, "TypeError: DashboardDef folder must be a string or None, not int (3)"),
+        ("OAC101", "datasources/odd.py", 3, "TypeError: Datasource uid must be a string, not int (7)"),
+    ]
+    assert not c.ok
+
+
 def test_build_writes_plain_dashboard_json_deterministically(tmp_path: Path) -> None:
     from dash_support import write_project
 
