@@ -78,19 +78,14 @@ def is_current(source: Path) -> bool:
     return recorded == source_digest(source)
 
 
-def choose(source: Path) -> str:
-    """What importing the module of ``source`` alone would load: ``"compiled"``
-    (its current extension), ``"python"`` (it has no extension), ``"stale"`` (its
-    extension was built from other bytes) or ``"pure"`` (``$OAC_PURE_PYTHON``)."""
-    return choose_all([source])
-
-
 def choose_all(sources: Sequence[Path]) -> str:
-    """:func:`choose` for modules compiled together: ``"compiled"`` only when every
-    one has an extension built from its present source, ``"python"`` when none
-    has one. All or none, because mypyc calls between the modules it compiled
-    together in C: one module loaded from its ``.py`` would not be called by the
-    others, which would still run its compiled (stale) code."""
+    """What importing the modules of ``sources``, compiled together, should load:
+    ``"compiled"`` (their extensions) only when every one has an extension
+    built from its present source, ``"python"`` when none has one, ``"pure"``
+    when ``$OAC_PURE_PYTHON`` asks, else ``"stale"``. All or none, because mypyc
+    calls between the modules it compiled together in C: one module loaded from
+    its ``.py`` would not be called by the others, which would still run its
+    compiled (stale) code."""
     present = [compiled_file(s) is not None for s in sources]
     if not any(present):
         return "python"
@@ -112,12 +107,8 @@ class CurrentSourceFinder:
         self.sources = sources
         self.verdict: str | None = None
 
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
-    ) -> importlib.machinery.ModuleSpec | None:
-        source = self.sources.get(fullname)
-        if source is None:
-            return None
+    def decide(self) -> str:
+        """:func:`choose_all` of the sources, made once (warning when stale)."""
         if self.verdict is None:
             self.verdict = choose_all(list(self.sources.values()))
             if self.verdict == "stale":
@@ -128,9 +119,17 @@ class CurrentSourceFinder:
                     f"{', '.join(changed)} changed since compiled; running the {len(self.sources)} "
                     "compiled modules as Python (`make setup` compiles them again)",
                     RuntimeWarning,
-                    stacklevel=2,
+                    stacklevel=3,
                 )
-        if self.verdict in ("stale", "pure"):
+        return self.verdict
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        source = self.sources.get(fullname)
+        if source is None:
+            return None
+        if self.decide() in ("stale", "pure"):
             import importlib.util
 
             return importlib.util.spec_from_file_location(fullname, source)
@@ -153,6 +152,9 @@ def install() -> None:
 
 
 def state() -> str:
-    """What an import of the compiled modules loads (:func:`choose_all`):
-    what a benchmark records beside its figures."""
-    return choose_all(list(compiled_sources().values()))
+    """What an import of the compiled modules loads: the installed guard's
+    verdict (made now if no import has asked yet), so that the cache's key and
+    a benchmark's record say what this process runs; :func:`choose_all` when
+    no guard is installed."""
+    guard = next((f for f in sys.meta_path if isinstance(f, CurrentSourceFinder)), None)
+    return guard.decide() if guard is not None else choose_all(list(compiled_sources().values()))

@@ -62,7 +62,7 @@ def _stamp(source: Path, digest: str | None = None) -> None:
 def test_a_stale_extension_is_passed_over_for_the_source(guarded: Callable[..., Path]) -> None:
     source = guarded("oac_probe_stale")
     _stamp(source, "0" * 64)  # compiled from other bytes
-    assert _native.choose(source) == "stale"
+    assert _native.choose_all([source]) == "stale"
     with pytest.warns(RuntimeWarning, match=r"^mod\.py changed since compiled; running the 1 compiled modules as Python"):
         module = importlib.import_module("oac_probe_stale.mod")
     assert module.WHERE == "source"
@@ -71,7 +71,7 @@ def test_a_stale_extension_is_passed_over_for_the_source(guarded: Callable[..., 
 
 def test_no_stamp_counts_as_stale(guarded: Callable[..., Path]) -> None:
     source = guarded("oac_probe_nostamp")
-    assert _native.choose(source) == "stale"
+    assert _native.choose_all([source]) == "stale"
     with pytest.warns(RuntimeWarning):
         assert importlib.import_module("oac_probe_nostamp.mod").WHERE == "source"
 
@@ -79,13 +79,13 @@ def test_no_stamp_counts_as_stale(guarded: Callable[..., Path]) -> None:
 def test_a_current_extension_is_left_to_the_usual_import(guarded: Callable[..., Path]) -> None:
     source = guarded("oac_probe_current")
     _stamp(source)
-    assert _native.choose(source) == "compiled"
+    assert _native.choose_all([source]) == "compiled"
     # The guard steps aside, so the usual finder takes the (fake) extension.
     with pytest.raises(ImportError):
         importlib.import_module("oac_probe_current.mod")
     # One byte more in the source, and the same stamp no longer vouches for it.
     source.write_text("WHERE = 'source!'\n")
-    assert _native.choose(source) == "stale"
+    assert _native.choose_all([source]) == "stale"
 
 
 def test_one_stale_module_sends_all_compiled_with_it_to_python(tmp_path: Path, guarded: Callable[..., Path]) -> None:
@@ -95,7 +95,7 @@ def test_one_stale_module_sends_all_compiled_with_it_to_python(tmp_path: Path, g
     _stamp(edited, "0" * 64)
     source = guarded("oac_probe_group", others={"oac_probe_edited.mod": edited})
     _stamp(source)
-    assert _native.choose(source) == "compiled"
+    assert _native.choose_all([source]) == "compiled"
     assert _native.choose_all([source, edited]) == "stale"
     with pytest.warns(RuntimeWarning, match=r"^mod\.py changed since compiled; running the 2 compiled"):
         assert importlib.import_module("oac_probe_group.mod").WHERE == "source"
@@ -115,7 +115,7 @@ def test_a_missing_extension_in_a_group_counts_as_stale(tmp_path: Path, monkeypa
     _stamp(first)
     _stamp(second)
     assert _native.choose_all([first, second]) == "stale"  # b.py was never compiled
-    assert _native.choose(second) == "python"
+    assert _native.choose_all([second]) == "python"
 
 
 def test_pure_python_is_asked_for_with_an_environment_variable(
@@ -124,18 +124,18 @@ def test_pure_python_is_asked_for_with_an_environment_variable(
     source = guarded("oac_probe_pure")
     _stamp(source)
     monkeypatch.setenv(_native.PURE_ENV, "1")
-    assert _native.choose(source) == "pure"
+    assert _native.choose_all([source]) == "pure"
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # asked for: no warning
         assert importlib.import_module("oac_probe_pure.mod").WHERE == "source"
     monkeypatch.setenv(_native.PURE_ENV, "0")
-    assert _native.choose(source) == "compiled"
+    assert _native.choose_all([source]) == "compiled"
 
 
 def test_a_module_without_extension_is_not_the_guards(tmp_path: Path) -> None:
     source = tmp_path / "plain.py"
     source.write_text("WHERE = 'source'\n")
-    assert _native.choose(source) == "python"
+    assert _native.choose_all([source]) == "python"
     finder = _native.CurrentSourceFinder({"pkg.plain": source})
     assert finder.find_spec("pkg.plain", [str(tmp_path)]) is None
     assert finder.find_spec("pkg.other", [str(tmp_path)]) is None  # not one of its modules
@@ -244,3 +244,18 @@ def test_compiled_and_python_keep_separate_caches(monkeypatch: pytest.MonkeyPatc
     compiled = incremental.fingerprint()
     monkeypatch.setattr(_native, "state", lambda: "pure")
     assert incremental.fingerprint() != compiled
+
+
+def test_state_is_the_guards_verdict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the cache's key and the benchmarks record is what the guard decided
+    # for this process, decided once: the sources are not hashed again.
+    source = _package(tmp_path, "oac_probe_state", "")
+    guard = _native.CurrentSourceFinder({"oac_probe_state.mod": source})
+    monkeypatch.setattr(sys, "meta_path", [guard, *[f for f in sys.meta_path if not isinstance(f, _native.CurrentSourceFinder)]])
+    monkeypatch.delenv(_native.PURE_ENV, raising=False)
+    with pytest.warns(RuntimeWarning):  # no stamp: stale
+        assert _native.state() == "stale"
+    _stamp(source)  # now current, but the verdict was made
+    assert _native.state() == "stale" and guard.verdict == "stale"
+    monkeypatch.setattr(sys, "meta_path", [f for f in sys.meta_path if f is not guard])
+    assert _native.state() == _native.choose_all(list(_native.compiled_sources().values()))
