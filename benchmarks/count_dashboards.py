@@ -119,6 +119,8 @@ def run(n: int = 200, panels: int = 20, small: bool = False, only: tuple[str, ..
     sys.path[:0] = [str(HERE)]
     import bench_dashboards as bench
 
+    from obs_as_code import _native
+
     # Bytecode of obs-as-code (and of these scripts) current before the first
     # child: after an edit, the set-up child compiled the edited modules, and that
     # compilation, subtracted from every variant, made them look cheaper (by
@@ -143,7 +145,7 @@ def run(n: int = 200, panels: int = 20, small: bool = False, only: tuple[str, ..
     return {
         "dashboards": n,
         "panels": panels,
-        "compiled": bench.compiled_modules(),  # the children import the same files
+        "compiled": _native.state(),  # the children import the same files
         **{f"{v}_minstr": round(m, 1) for v, m in spent.items()},
         **{name: round(spent[a] / spent[b], 2) for name, (a, b) in ratios.items() if a in spent and b in spent},
     }
