@@ -76,6 +76,7 @@ from obs_as_code.load import (
     collect,
     declares_nothing,
     exception_diagnostic,
+    import_project_module,
 )
 from obs_as_code.model.base import Definition
 from obs_as_code.model.rules import AlertRule, RuleGroup
@@ -505,7 +506,7 @@ def _load_dirty(root: Path, dirty: Sequence[ModuleRef], sources: _Sources) -> tu
                 failed: Diagnostic | None = None
                 module: Any = None
                 try:
-                    module = importlib.import_module(ref.name)
+                    module = import_project_module(root, ref)
                 except (Exception, SystemExit) as exc:  # user code may raise anything
                     failed = exception_diagnostic(exc, ref, root)
                 finally:

@@ -234,3 +234,67 @@ def test_oac101_points_at_the_user_line_when_the_package_sits_inside_the_project
             raise AssertionError("the kit accepted a number of panels")
     assert (found.location.file, found.location.line) == (user.relative_to(root).as_posix(), 3)
     assert "obs_as_code/" not in (found.hint or "")
+
+
+_PROBE = """
+import sys
+from obs_as_code import AlertRule, RuleGroup
+from . import _lib
+seen = (__name__, __package__, __spec__.name, __spec__.parent, __spec__.origin, __spec__.cached, __file__)
+group = RuleGroup(name=__name__.rpartition(".")[2], rules=[AlertRule(name=_lib.NAME, expr="up == 0")])
+"""
+
+
+def test_loader_imports_a_module_as_import_module_does(make_project: ProjectFactory) -> None:
+    """import_project_module loads the discovered file directly, skipping the path
+    search: the module must come out as ``importlib.import_module`` makes it."""
+    import importlib
+
+    from obs_as_code.discover import discover
+    from obs_as_code.load import _forget_project_modules, import_project_module
+
+    root = make_project(
+        {
+            "alerts/team/_lib.py": "NAME = 'A'\n",
+            "alerts/team/probe.py": _PROBE,
+            # A package that imports one of its own modules itself.
+            "alerts/pkg/__init__.py": "from alerts.pkg import inner\n",
+            "alerts/pkg/inner.py": "VALUE = 1\n",
+            # A module that replaces itself in sys.modules, as some libraries do.
+            "alerts/swap.py": "import sys, types\nsys.modules[__name__] = types.SimpleNamespace(REPLACED=True)\n",
+            "alerts/broken.py": "raise RuntimeError('boom')\n",
+        }
+    ).resolve()
+    refs = {r.path: r for r in discover(root)}
+    sys.path.insert(0, str(root))
+    try:
+        results = {}
+        for how in ("ours", "importlib"):
+            _forget_project_modules()
+
+            def load(path: str, how: str = how) -> object:
+                ref = refs[path]
+                return import_project_module(root, ref) if how == "ours" else importlib.import_module(ref.name)
+
+            probe = load("alerts/team/probe.py")
+            inner = load("alerts/pkg/inner.py")
+            swap = load("alerts/swap.py")
+            try:
+                load("alerts/broken.py")
+            except RuntimeError as exc:
+                broke = str(exc)
+            results[how] = (
+                probe.seen,  # type: ignore[attr-defined]
+                probe.group.rules[0].name,  # type: ignore[attr-defined]
+                sys.modules["alerts.team"].probe is probe,  # bound on its package
+                inner is sys.modules["alerts.pkg"].inner,
+                getattr(swap, "REPLACED", False),
+                "alerts.broken" in sys.modules,
+                broke,
+            )
+    finally:
+        _forget_project_modules()
+        sys.path.remove(str(root))
+    assert results["ours"] == results["importlib"]
+    assert results["ours"][2:] == (True, True, True, False, "boom")
+    assert results["ours"][0][0] == "alerts.team.probe" and results["ours"][0][6] == str(root / "alerts/team/probe.py")

@@ -28,10 +28,23 @@ def test_bench_runs_every_variant_on_a_tiny_input() -> None:
     assert result["create_files_s"] >= 0 and result["disk_create_files_s"] >= 0
     assert result["projects_fs"] == bench_dashboards.projects_dir()[1]
     assert result["warmup_s"] > 0
-    # The goal is on the whole build (issue 4), not on the render layer alone.
-    assert result["goal_met"] == (result["oac_build_s"] / result["sdk_s"] <= 1.5)
+    # The goal is on the whole build (issue 4), not on the render layer alone,
+    # and needs the rounds' median too, not only the ratio of the bests.
+    rounds = result["rounds_ratio_oac_build"]
+    assert result["rounds"] == len(rounds) == len(result["rounds_ratio_sdk_project"]) == 2
+    median = result["ratio_oac_build_median_of_rounds"]
+    assert abs(median - sum(rounds) / 2) <= 0.011
+    best = result["oac_build_s"] / result["sdk_s"]
+    if abs(best - 1.5) > 0.01 and abs(median - 1.5) > 0.01:  # rounding decides at the edge
+        assert result["goal_met"] == (best <= 1.5 and median <= 1.5)
     # Every panel of every dashboard has its own query string.
     assert result["distinct_queries"] == 3 * 4
+
+
+def test_median_of_rounds() -> None:
+    assert bench_dashboards.median([3.0, 1.0, 2.0]) == 2.0
+    assert bench_dashboards.median([4.0, 1.0, 3.0, 2.0]) == 2.5
+    assert bench_dashboards.median([1.7]) == 1.7
 
 
 def _exprs(outputs: list[str]) -> list[list[str]]:
