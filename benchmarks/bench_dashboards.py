@@ -573,6 +573,8 @@ def run(n: int = 1000, panels: int = 20, repeat: int = 3) -> dict[str, Any]:
         "ratio_oac_build": round(build_s / sdk_s, 2),
         "ratio_oac_build_median_of_rounds": round(median_ratio, 2),
         "rounds_ratio_oac_build": per_round,
+        "rounds_sdk_s": [round(r["sdk_s"], 4) for r in rounds],
+        "rounds_oac_build_s": [round(r["oac_build_s"], 4) for r in rounds],
         "rounds_ratio_sdk_project": project_rounds,
         "ratio_oac_build_cli": round(cli_s / sdk_s, 2),
         "ratio_oac_build_unchecked": round(unchecked_s / sdk_s, 2),

@@ -34,6 +34,12 @@ def test_bench_runs_every_variant_on_a_tiny_input() -> None:
     assert result["rounds"] == len(rounds) == len(result["rounds_ratio_sdk_project"]) == 2
     median = result["ratio_oac_build_median_of_rounds"]
     assert abs(median - sum(rounds) / 2) <= 0.011
+    # Each round's ratio is of that round's own two timings.
+    for ratio, sdk, built in zip(rounds, result["rounds_sdk_s"], result["rounds_oac_build_s"]):
+        # The seconds are rounded to 0.1 ms and the ratio to 0.01: allow for both.
+        slack = built / sdk * (0.00005 / sdk + 0.00005 / built) + 0.006
+        assert abs(ratio - built / sdk) <= slack
+    assert min(result["rounds_oac_build_s"]) == result["oac_build_s"] and min(result["rounds_sdk_s"]) == result["sdk_s"]
     best = result["oac_build_s"] / result["sdk_s"]
     if abs(best - 1.5) > 0.01 and abs(median - 1.5) > 0.01:  # rounding decides at the edge
         assert result["goal_met"] == (best <= 1.5 and median <= 1.5)
