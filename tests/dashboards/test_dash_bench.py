@@ -35,7 +35,7 @@ def test_bench_runs_every_variant_on_a_tiny_input() -> None:
     median = result["ratio_oac_build_median_of_rounds"]
     assert abs(median - sum(rounds) / 2) <= 0.011
     # Each round's ratio is of that round's own two timings.
-    for ratio, sdk, built in zip(rounds, result["rounds_sdk_s"], result["rounds_oac_build_s"]):
+    for ratio, sdk, built in zip(rounds, result["rounds_sdk_s"], result["rounds_oac_build_s"], strict=True):
         # The seconds are rounded to 0.1 ms and the ratio to 0.01: allow for both.
         slack = built / sdk * (0.00005 / sdk + 0.00005 / built) + 0.006
         assert abs(ratio - built / sdk) <= slack
