@@ -18,7 +18,6 @@ in pyproject.toml.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sys
@@ -30,9 +29,22 @@ from setuptools.command.build_ext import build_ext  # type: ignore[import-untype
 from setuptools.command.build_py import build_py  # type: ignore[import-untyped]
 
 HERE = Path(__file__).resolve().parent
-#: obs_as_code._native.COMPILED and STAMP_SUFFIX, read without importing the
-#: package (its dependencies need not be installed while it builds).
-_NATIVE = HERE / "obs_as_code" / "_native.py"
+
+
+def _load_native() -> Any:
+    """obs_as_code/_native.py on its own (it imports only the standard library),
+    not through the package, whose dependencies need not be installed while it
+    builds: the list of modules to compile and the stamp the guard checks."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_oac_native_for_setup", HERE / "obs_as_code" / "_native.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_native = _load_native()
 
 
 def copy_lint_docs(build_lib: str | Path) -> list[Path]:
@@ -54,35 +66,23 @@ class BuildWithLintDocs(build_py):  # type: ignore[misc]
         copy_lint_docs(self.build_lib)
 
 
-def _native_setting(name: str) -> Any:
-    """A constant of obs_as_code/_native.py, read from its syntax tree."""
-    import ast
-
-    for node in ast.parse(_NATIVE.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name and node.value is not None:
-            return ast.literal_eval(node.value)
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            return ast.literal_eval(node.value)
-    raise LookupError(f"{name} not in {_NATIVE}")
-
-
 def compiled_sources() -> list[str]:
     """The sources to compile, relative to this directory (none unless
     ``OAC_NATIVE=1``)."""
     if os.environ.get("OAC_NATIVE") != "1":
         return []
-    return list(_native_setting("COMPILED"))
+    return list(_native.COMPILED)
 
 
 def write_stamps(sources: list[str], *roots: Path) -> list[Path]:
     """Record each source's sha256 beside it under every root (the source tree
-    for an in-place or editable build, the build directory for a wheel)."""
-    suffix = _native_setting("STAMP_SUFFIX")
+    for an in-place or editable build, the build directory for a wheel), as the
+    guard reads it (``_native.stamp_path``, ``_native.source_digest``)."""
     written = []
     for rel in sources:
-        digest = hashlib.sha256((HERE / rel).read_bytes()).hexdigest()
+        digest = _native.source_digest(HERE / rel)
         for root in roots:
-            stamp = root / (rel + suffix)
+            stamp = _native.stamp_path(root / rel)
             stamp.parent.mkdir(parents=True, exist_ok=True)
             stamp.write_text(digest + "\n", encoding="ascii")
             written.append(stamp)
