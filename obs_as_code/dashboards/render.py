@@ -501,22 +501,41 @@ def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
 
 def _sdk_locations(model: Any, fallback: SourceLocation) -> dict[DataPath, SourceLocation]:
     out: dict[DataPath, SourceLocation] = {}
+    _add_sdk_locations(out, getattr(model, "panels", None), ("panels",))
+    return out
 
-    def visit(panels: Any, prefix: DataPath) -> None:
-        for i, p in enumerate(panels or []):
-            loc = location_of(p)
-            if loc is not None:
-                out[(*prefix, i)] = loc
-            for k, t in enumerate(getattr(p, "targets", None) or []):
+
+# Every dashboard's source map has the same few paths: ("panels", 0),
+# ("panels", 0, "targets", 0), ... . One tuple per path, shared, instead of 40 new
+# ones a dashboard that the build's result keeps alive (and the collector walks).
+_PATHS: dict[tuple[DataPath, str | int], DataPath] = {}
+
+
+def _path(prefix: DataPath, key: str | int) -> DataPath:
+    path = _PATHS.get((prefix, key))
+    if path is None:
+        path = _PATHS[(prefix, key)] = (*prefix, key)
+    return path
+
+
+def _add_sdk_locations(out: dict[DataPath, SourceLocation], panels: Any, prefix: DataPath) -> None:
+    # A function, not a closure over ``out``: a recursive closure is a reference
+    # cycle, left for the collector once per dashboard.
+    for i, p in enumerate(panels or []):
+        at = _path(prefix, i)
+        loc = location_of(p)
+        if loc is not None:
+            out[at] = loc
+        targets = getattr(p, "targets", None)
+        if targets:
+            in_targets = _path(at, "targets")
+            for k, t in enumerate(targets):
                 tloc = location_of(t)
                 if tloc is not None:
-                    out[(*prefix, i, "targets", k)] = tloc
-            nested = getattr(p, "panels", None)
-            if isinstance(nested, list):
-                visit(nested, (*prefix, i, "panels"))
-
-    visit(getattr(model, "panels", None), ("panels",))
-    return out
+                    out[_path(in_targets, k)] = tloc
+        nested = getattr(p, "panels", None)
+        if isinstance(nested, list):
+            _add_sdk_locations(out, nested, _path(at, "panels"))
 
 
 def _dict_locations(loc: SourceLocation, root: Path | None) -> dict[DataPath, SourceLocation]:

@@ -111,6 +111,32 @@ def test_source_map_points_at_helper_calls() -> None:
     assert rendered.locate(("panels", 1, "targets", 0, "expr")).line == here + 7
 
 
+def test_source_map_of_a_collapsed_row_and_its_shared_paths() -> None:
+    def board() -> object:
+        return k.dashboard(
+            "Rows",
+            [
+                k.stat("top", k.prom("up")),
+                k.row("inside", [k.timeseries("nested", k.prom("sum(up)"), k.prom("max(up)"))], collapsed=True),
+            ],
+        )
+
+    first = render_dashboard(DashboardDef(board(), uid="rows-a"))
+    second = render_dashboard(DashboardDef(board(), uid="rows-b"))
+    here = test_source_map_of_a_collapsed_row_and_its_shared_paths.__code__.co_firstlineno
+    # The row's own panels sit under its "panels": each target keeps its line.
+    assert first.json["panels"][1]["panels"][0]["targets"][1]["expr"] == "max(up)"
+    nested = ("panels", 1, "panels", 0)
+    assert first.source_map[nested].line == here + 6
+    assert first.source_map[(*nested, "targets", 1)].line == here + 6
+    assert first.source_map[("panels", 0, "targets", 0)].line == here + 5
+    # Same paths in two dashboards: the same tuples (the result keeps one of each).
+    paths = {path: path for path in first.source_map}
+    shared = [path for path in second.source_map if path and paths[path] is path]
+    assert first.source_map[("panels", 1)].line == here + 6
+    assert len(shared) == len(second.source_map) - 1 == 6
+
+
 def test_one_preparation_for_dashboard_and_promql_checks() -> None:
     from obs_as_code.lint.engine import grafana_expr
 
