@@ -39,6 +39,13 @@ class Artifact:
     source_map: SourceMap = field(default_factory=dict)
     _content: bytes | None = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # Every stage checks the user's names first (OAC310 for folders); this is the
+        # last guard that nothing is written outside build/.
+        parts = self.path.split("/")
+        if self.path.startswith("/") or "\\" in self.path or any(p in ("", ".", "..") for p in parts):
+            raise ValueError(f"artifact path {self.path!r} is not a plain relative path under build/")
+
     @property
     def content(self) -> bytes:
         """The serialized bytes (computed once)."""

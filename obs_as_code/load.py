@@ -287,6 +287,9 @@ def collect(module: Any, ref: ModuleRef, root: Path) -> list[tuple[str, Definiti
         for item in _candidates(value):
             if isinstance(item, Definition):
                 if item.top_level:
+                    # Assigned itself (not in a list), in the module that made it.
+                    if item is value and item.location.file == ref.path:
+                        item.assigned_to(name)
                     found.append((name, item))
                 continue
             if item is None or isinstance(item, (str, int, float, bool, bytes)):

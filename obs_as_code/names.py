@@ -58,6 +58,25 @@ def dashboard_folder(module_path: str) -> str:
     return "/".join(parts[:-1])
 
 
+def folder_problem(folder_path: str) -> str | None:
+    """Why ``folder_path`` cannot be a dashboard's folder, or None when it can.
+
+    The folder becomes a directory under ``build/grafana/dashboards/``: a path
+    that climbs out (``..``), starts at the root or names nothing between two
+    slashes would write the dashboard elsewhere, or where Grafana's provider
+    does not look."""
+    if folder_path == "":
+        return None  # General
+    if any(ord(c) < 32 or c == "\\" for c in folder_path):
+        return "it holds a backslash or a control character"
+    if folder_path.startswith("/"):
+        return "it is absolute; folders are relative to dashboards/"
+    parts = folder_path.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return "each part between slashes must be a name (not empty, '.' or '..')"
+    return None
+
+
 def folder_uid(folder_path: str) -> str:
     """Stable UID of the Grafana folder for a folder path such as ``team/llm``."""
     return _shorten("oac-" + slug(folder_path.replace("/", "-")), UID_MAX)

@@ -19,7 +19,8 @@ def project_option(fn: F) -> F:
         "--project",
         "-C",
         "project",
-        type=click.Path(file_okay=False, path_type=Path),
+        # exists: a mistyped -C would otherwise build an empty project there (exit 2).
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
         default=Path("."),
         show_default=True,
         help="Project root holding alerts/, dashboards/, slos/ ...",

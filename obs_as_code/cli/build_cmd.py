@@ -73,9 +73,17 @@ def validate(project: Path, fmt: str, out_dir: Path | None) -> None:
     except ToolMissing as exc:
         click.echo(f"oac validate: {exc}", err=True)
         sys.exit(2)
-    if not diff.clean:
-        click.echo("oac validate: warning: build/ differs from the sources; run `oac build`", err=True)
     emit(diagnostics, fmt, project)
+    if not diff.clean:
+        # The files on disk are what gets published, yet not what the sources make
+        # now: passing them would vouch for dashboards nobody validated.
+        stale = len(diff.added) + len(diff.changed) + len(diff.removed)
+        click.echo(
+            f"oac validate: error: build/ differs from the sources ({stale} file(s): "
+            f"{', '.join(diff.lines()[:3])}{', ...' if stale > 3 else ''}); run `oac build`, then validate again",
+            err=True,
+        )
+        sys.exit(1)
     if has_errors(diagnostics):
         sys.exit(1)
     click.echo("oac validate: ok", err=True)

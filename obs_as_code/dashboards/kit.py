@@ -391,24 +391,37 @@ def _size(panel: Any) -> tuple[Any, int, int]:
     return built, int(gp.w or DEFAULT_WIDTH), int(gp.h or DEFAULT_HEIGHT)
 
 
-def _place(built: Any, x: int, y: int, w: int, h: int, panel_id: int) -> None:
+def _own_id(built: Any) -> Any:
+    """The id the user gave a built panel, if any."""
+    return built.data.get("id") if isinstance(built, Raw) else built.id_val
+
+
+def _place(built: Any, x: int, y: int, w: int, h: int, flow: _Flow) -> None:
     if isinstance(built, Raw):
         built.data["gridPos"] = {"h": h, "w": w, "x": x, "y": y}
-        built.data.setdefault("id", panel_id)
+        if "id" not in built.data:
+            built.data["id"] = flow.new_id()
         return
     built.grid_pos = m.GridPos(h=h, w=w, x=x, y=y)
     if not built.id_val:
-        built.id_val = panel_id
+        built.id_val = flow.new_id()
 
 
 class _Flow:
     """Left-to-right, top-to-bottom flow into a 24-column grid."""
 
-    def __init__(self) -> None:
+    def __init__(self, taken: set[Any]) -> None:
         self.x = 0
         self.y = 0
         self.line = 0  # height of the current line
         self.next_id = 1
+        self.taken = taken  # ids the user set: numbering skips them
+
+    def new_id(self) -> int:
+        while self.next_id in self.taken:
+            self.next_id += 1
+        self.next_id += 1
+        return self.next_id - 1
 
     def newline(self) -> None:
         if self.x:
@@ -421,8 +434,7 @@ class _Flow:
         w = min(w, GRID_COLUMNS)
         if self.x + w > GRID_COLUMNS:
             self.newline()
-        _place(built, self.x, self.y, w, h, self.next_id)
-        self.next_id += 1
+        _place(built, self.x, self.y, w, h, self)
         self.x += w
         self.line = max(self.line, h)
         return built
@@ -433,20 +445,25 @@ def layout(board: sdk.Dashboard, items: Sequence[Any]) -> sdk.Dashboard:
 
     Panels fill lines of 24 columns and wrap; a row starts a new line, takes one
     grid unit, and its panels follow it (inside it when collapsed, as Grafana
-    stores them). Panel ids are numbered in order. Returns ``board``.
+    stores them). Panel ids are numbered in order, skipping the ids panels
+    were given. Returns ``board``.
     """
-    flow = _Flow()
     model = board.build()
     panels: list[Any] = list(model.panels or [])
+    taken: set[Any] = set()
+    for built in [*panels, *(p.build() for item in items for p in (item.panels if isinstance(item, RowSpec) else (item,)))]:
+        own = _own_id(built)
+        if own:
+            taken.add(own)
+    flow = _Flow(taken)
     for item in items:
         if isinstance(item, RowSpec):
             flow.newline()
             r = sdk.Row(item.title).collapsed(item.collapsed).grid_pos(
                 m.GridPos(h=1, w=GRID_COLUMNS, x=0, y=flow.y)
-            ).id(flow.next_id)
+            ).id(flow.new_id())
             if item.repeat:
                 r.repeat(item.repeat)
-            flow.next_id += 1
             row_y = flow.y
             row_model = r.build()
             if item.location is not None:

@@ -20,8 +20,12 @@ _CACHE_ATTR = "_oac_rendered_dashboards"
 class ProjectDashboards:
     """The rendered dashboards of a project and the diagnostics rendering found."""
 
+    #: What the build writes: every dashboard that rendered with a valid UID of its own.
     dashboards: list[RenderedDashboard] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: What the checks read: every dashboard that rendered, those not written for an
+    #: invalid or repeated UID included, so one run reports their other mistakes too.
+    checked: list[RenderedDashboard] = field(default_factory=list)
     #: ``id(definition)`` -> its rendering, for every definition that rendered
     #: (those dropped for an invalid or repeated UID included): what the other
     #: readers of dashboard JSON (OAC2xx panel queries, OAC506) look up instead
@@ -62,6 +66,18 @@ def render_project(project: Project) -> ProjectDashboards:
             )
             continue
         result.by_definition[id(d)] = rendered
+        result.checked.append(rendered)
+        bad_folder = names.folder_problem(rendered.folder)
+        if bad_folder is not None:
+            result.diagnostics.append(
+                error(
+                    d.location,
+                    "OAC310",
+                    f"dashboard folder {rendered.folder!r} is invalid: {bad_folder}",
+                    hint="a folder is a relative path of names under dashboards/, such as 'team/llm'",
+                )
+            )
+            continue
         if not names.valid_uid(rendered.uid):
             result.diagnostics.append(
                 error(

@@ -33,6 +33,10 @@ class Definition:
         """The name that must be unique among definitions of this kind."""
         return ""
 
+    def assigned_to(self, name: str) -> None:
+        """Told by the loader the module-level name the user's module assigned this
+        to (in the module that declared it). Kinds that need it keep it."""
+
 
 def require_strings(obj: Any, names: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
     """Raise ``TypeError`` when a field of ``obj`` named in ``names`` is not a

@@ -37,3 +37,9 @@ class DashboardDef(Definition):
 
     def key(self) -> str:
         return self.uid or self.name
+
+    def assigned_to(self, name: str) -> None:
+        # Several DashboardDefs in one module without a uid each get the variable
+        # name in their UID, as dashboards the loader wraps do.
+        if not self.name:
+            self.name = name

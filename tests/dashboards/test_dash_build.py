@@ -103,6 +103,64 @@ def test_several_dashboards_in_one_module_get_distinct_uids(project: Callable[..
     assert sorted(a.data["uid"] for a in c.artifacts if a.path.startswith("grafana/dashboards/")) == ["pair-board", "pair-second"]
 
 
+def test_a_dashboard_not_written_for_its_uid_is_still_checked(project: Callable[..., Compiled]) -> None:
+    # One run reports every mistake: the repeated and the invalid UID, and the
+    # broken queries of those two dashboards too.
+    broken = SDK_MODULE.replace('expr("sum(up)")', 'expr("sum(up")')
+    c = project({
+        "dashboards/a.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("A").uid("same")'),
+        "dashboards/b.py": broken.replace('Dashboard("Plain SDK")', 'Dashboard("B").uid("same")'),
+        "dashboards/c.py": broken.replace('Dashboard("Plain SDK")', 'Dashboard("C").uid("not valid!")'),
+    })
+    found = sorted((d.location.file, d.code) for d in c.diagnostics if d.severity.value == "error")
+    assert found == [
+        ("dashboards/b.py", "OAC302"),
+        ("dashboards/b.py", "OAC308"),
+        ("dashboards/c.py", "OAC302"),
+        ("dashboards/c.py", "OAC308"),
+    ]
+
+
+def test_dashboard_defs_in_one_module_get_their_variable_names(project: Callable[..., Compiled]) -> None:
+    c = project({
+        "dashboards/dd.py": """
+            from obs_as_code import DashboardDef
+            one = DashboardDef({"title": "One", "schemaVersion": 41, "panels": []})
+            two = DashboardDef({"title": "Two", "schemaVersion": 41, "panels": []}, name="second")
+            boards = [DashboardDef({"title": "Three", "schemaVersion": 41, "panels": []}, uid="three")]
+        """,
+    })
+    assert c.ok, c.diagnostics
+    uids = sorted(a.data["uid"] for a in c.artifacts if a.path.startswith("grafana/dashboards/"))
+    assert uids == ["dd-one", "dd-second", "three"]
+
+
+def test_a_folder_outside_the_dashboards_tree_is_an_error(project: Callable[..., Compiled]) -> None:
+    bad = ["../../../pwned", "/tmp/abs", "a//b", "team/", "./x", "a\\b", "new\nline"]
+    lines = ["from obs_as_code import DashboardDef"]
+    for i, folder in enumerate(bad):
+        lines.append(f'd{i} = DashboardDef({{"title": "T{i}", "schemaVersion": 41, "panels": []}}, uid="u{i}", folder={folder!r})')
+    lines.append('fine = DashboardDef({"title": "Fine", "schemaVersion": 41, "panels": []}, uid="fine", folder="team/llm")')
+    c = project({"dashboards/dd.py": "\n".join(lines) + "\n"})
+    errors = [d for d in c.diagnostics if d.code == "OAC310"]
+    assert [(d.location.file, d.location.line) for d in errors] == [("dashboards/dd.py", i + 2) for i in range(len(bad))]
+    assert not c.ok
+    # The valid one is rendered where it belongs; the rest nowhere.
+    dash = sorted(a.path for a in c.artifacts if a.path.startswith("grafana/dashboards/"))
+    assert dash == ["grafana/dashboards/team/llm/fine.json"]
+
+
+def test_an_artifact_path_cannot_leave_build() -> None:
+    import pytest
+
+    from obs_as_code.artifacts import Artifact
+
+    for path in ("../x.json", "/etc/x", "a//b.json", "a/./b.json", "a\\b.json", "grafana/dashboards/../../x.json"):
+        with pytest.raises(ValueError, match="plain relative path"):
+            Artifact(path, {}, "json")
+    assert Artifact("grafana/dashboards/team/x.json", {}, "json").path == "grafana/dashboards/team/x.json"
+
+
 def test_undeclared_datasource_is_a_build_error(project: Callable[..., Compiled]) -> None:
     module = SDK_MODULE.replace('prometheus.Dataquery().expr("sum(up)")',
                                 'prometheus.Dataquery().expr("sum(up)").datasource(m.DataSourceRef(type_val="prometheus", uid="thanos"))')

@@ -111,6 +111,21 @@ def test_source_map_points_at_helper_calls() -> None:
     assert rendered.locate(("panels", 1, "targets", 0, "expr")).line == here + 7
 
 
+def test_automatic_ids_skip_the_ids_panels_were_given() -> None:
+    board = k.dashboard(
+        "Ids",
+        [
+            k.stat("a", k.prom("sum(up)")).id(2),
+            k.stat("b", k.prom("sum(up)")),
+            k.row("r", [k.stat("c", k.prom("sum(up)")), k.stat("d", k.prom("sum(up)")).id(4)], collapsed=True),
+            k.stat("e", k.prom("sum(up)")),
+        ],
+    )
+    data = render_dashboard(DashboardDef(board, uid="ids")).json
+    ids = [(p["title"], p["id"]) for _path, p in iter_panels(data["panels"])]
+    assert ids == [("a", 2), ("b", 1), ("r", 3), ("c", 5), ("d", 4), ("e", 6)]
+
+
 def test_source_map_of_a_collapsed_row_and_its_shared_paths() -> None:
     def board() -> object:
         return k.dashboard(

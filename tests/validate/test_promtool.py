@@ -76,3 +76,27 @@ def test_missing_promtool_is_a_usage_error(make_project: ProjectFactory, monkeyp
     result = run_oac("validate", "-C", str(root))
     assert result.exit_code == 2
     assert "promtool not found" in result.stderr and "apt-get install prometheus" in result.stderr
+
+
+def test_validate_fails_when_build_is_missing_or_stale(make_project: ProjectFactory) -> None:
+    # What is on disk is what gets published: "ok" over files the sources no
+    # longer make (or over none) would vouch for dashboards nobody validated.
+    need_binary("promtool")
+    group = "from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name='g', rules=[AlertRule(name='A', expr='up == 0')])\n"
+    root = make_project({"alerts/a.py": group})
+    missing = run_oac("validate", "-C", str(root))
+    assert missing.exit_code == 1
+    assert "build/ differs from the sources (5 file(s): new: manifest.json" in missing.stderr
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    assert run_oac("validate", "-C", str(root)).exit_code == 0
+    (root / "alerts/a.py").write_text(group.replace("up == 0", "up == 1"))
+    stale = run_oac("validate", "-C", str(root))
+    assert stale.exit_code == 1 and "stale: prometheus/rules/a.yaml" in stale.stderr
+
+
+def test_a_project_directory_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
+    for command in ("build", "validate", "lint"):
+        result = run_oac(command, "-C", str(tmp_path / "nope"))
+        assert result.exit_code == 2, command
+        assert "does not exist" in result.stderr
+    assert not (tmp_path / "nope").exists()

@@ -19,8 +19,9 @@ VARIABLE = re.compile(r"\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)
 
 
 def rendered(ctx: LintContext) -> list[RenderedDashboard]:
-    """The project's dashboards, rendered once per project."""
-    return render_project(ctx.project).dashboards
+    """The project's dashboards, rendered once per project (those the build does
+    not write for an invalid or repeated UID included)."""
+    return render_project(ctx.project).checked
 
 
 def variable_names(text: str) -> list[str]:
