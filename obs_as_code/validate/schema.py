@@ -4,10 +4,20 @@ The schema (``obs_as_code/data/dashboard.schema.json``) is generated from npm
 ``@grafana/schema`` by ``scripts/gen-dashboard-schema.sh`` and committed, so this
 needs no Node at run time. Findings point at the user's line of the panel:
 ``dashboards/llm.py:42: OAC903 panels[3].gridPos.w: 'x' is not of type 'number'``.
+
+The schema's ``panels`` items are ``anyOf [Panel, RowPanel]`` and ``Panel`` is
+open, so a row matches ``Panel`` and its own fields and nested panels would go
+unchecked. Each panel is therefore validated on its own against the definition
+Grafana uses for it, chosen by its ``type`` (``row``: ``RowPanel``, whose
+``panels`` are ``Panel`` s; anything else: ``Panel``), and all its errors are
+reported (an ``anyOf`` inside, such as a value mapping, still by its one likely
+cause, :func:`_cause`). The rest of the dashboard is validated against the
+schema with the ``panels`` items left out.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator, Sequence
 from functools import cache
@@ -23,13 +33,37 @@ from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.source import SourceLocation
 
 SCHEMA_FILE = "dashboard.schema.json"
+PANEL = "Panel"
+ROW_PANEL = "RowPanel"
 
 
 @cache
-def validator() -> Draft7Validator:
-    """The compiled validator for the committed dashboard schema."""
+def _schema() -> dict[str, Any]:
     text = resources.files("obs_as_code.data").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
-    return Draft7Validator(json.loads(text))
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _dashboard_validator() -> Draft7Validator:
+    """The schema without the items of the dashboard's ``panels`` (each panel is
+    checked on its own, :func:`_panel_validator`); the list itself still is."""
+    schema = copy.deepcopy(_schema())
+    del schema["definitions"]["Dashboard"]["properties"]["panels"]["items"]
+    return Draft7Validator(schema)
+
+
+@cache
+def _panel_validator(definition: str) -> Draft7Validator:
+    """A validator for one panel against ``#/definitions/<definition>``."""
+    schema = _schema()
+    return Draft7Validator(
+        {
+            "$schema": schema["$schema"],
+            "$ref": f"#/definitions/{definition}",
+            "definitions": schema["definitions"],
+        }
+    )
 
 
 def json_path(path: Sequence[str | int]) -> str:
@@ -41,9 +75,12 @@ def json_path(path: Sequence[str | int]) -> str:
 
 
 def _branch_rank(errors: list[ValidationError]) -> tuple[int, int]:
-    # A branch whose discriminator (``type: const "row"``) fails is the wrong
-    # branch, whatever else it says; among the rest the one with fewest errors.
-    mismatch = any(e.validator in ("const", "enum") and list(e.relative_path)[-1:] == ["type"] for e in errors)
+    # A branch whose discriminator (``type: const "range"`` of a value mapping)
+    # fails is the wrong branch, whatever else it says; among the rest the one
+    # with fewest errors.
+    mismatch = any(
+        e.validator in ("const", "enum") and list(e.relative_path)[-1:] == ["type"] for e in errors
+    )
     return (1 if mismatch else 0, len(errors))
 
 
@@ -62,13 +99,27 @@ def _cause(e: ValidationError) -> ValidationError:
     return e
 
 
-def dashboard_errors(data: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """``(data path, message)`` for each schema violation in ``data``, stable order."""
-    found = []
-    for e in validator().iter_errors(data):
+def _errors(
+    v: Draft7Validator, data: Any, prefix: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    for e in v.iter_errors(data):
         cause = _cause(e)
-        found.append((tuple(cause.absolute_path), cause.message))
-    yield from sorted(set(found), key=lambda f: (json_path(f[0]), f[1]))
+        yield (*prefix, *cause.absolute_path), cause.message
+
+
+def dashboard_errors(data: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """``(data path, message)`` for each schema violation in ``data``, stable order
+    (sorted by path, then message; no duplicates)."""
+    found = set(_errors(_dashboard_validator(), data, ()))
+    panels = data.get("panels") if isinstance(data, dict) else None
+    if isinstance(panels, list):
+        for i, panel in enumerate(panels):
+            # As Grafana reads it: a row is a RowPanel (its ``panels``: Panels).
+            is_row = isinstance(panel, dict) and panel.get("type") == "row"
+            found.update(
+                _errors(_panel_validator(ROW_PANEL if is_row else PANEL), panel, ("panels", i))
+            )
+    yield from sorted(found, key=lambda f: (json_path(f[0]), f[1]))
 
 
 def _locate(artifact: Artifact, path: tuple[str | int, ...]) -> SourceLocation:
@@ -86,13 +137,19 @@ def check(build_dir: Path, artifacts: Sequence[Artifact]) -> list[Diagnostic]:
     """Validate every dashboard under ``build_dir/grafana/dashboards``."""
     out: list[Diagnostic] = []
     for artifact in artifacts:
-        if not (artifact.path.startswith("grafana/dashboards/") and artifact.path.endswith(".json")):
+        if not (
+            artifact.path.startswith("grafana/dashboards/") and artifact.path.endswith(".json")
+        ):
             continue
         file = build_dir / artifact.path
         try:
             data = json.loads(file.read_text(encoding="utf-8")) if file.is_file() else artifact.data
         except (OSError, ValueError) as exc:
-            out.append(error(SourceLocation(f"build/{artifact.path}"), "OAC903", f"not readable JSON: {exc}"))
+            out.append(
+                error(
+                    SourceLocation(f"build/{artifact.path}"), "OAC903", f"not readable JSON: {exc}"
+                )
+            )
             continue
         for path, message in dashboard_errors(data):
             out.append(error(_locate(artifact, path), "OAC903", f"{json_path(path)}: {message}"))

@@ -106,3 +106,124 @@ def test_grafanalib_dashboard_is_schema_valid() -> None:
         templating=gl.Templating(list=[gl.Template(name="job", query="label_values(up, job)", dataSource="prometheus")]),
     ).auto_panel_ids()
     assert list(dashboard_errors(render_dashboard(DashboardDef(board, uid="g")).json)) == []
+
+
+# -- Rows: each panel against the definition Grafana uses for it ----------------
+
+ROW_KIDS = '''
+board = {"title": "RowKids", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "stat", "title": "top", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}},
+    {"id": 2, "type": "row", "title": "R", "collapsed": True, "gridPos": {"h": 1, "w": 24, "x": 0, "y": 8},
+     "panels": [{"id": 3, "type": "stat", "title": "inner", "gridPos": {"h": 8, "w": "x", "x": 0, "y": 9}}]},
+]}
+'''
+KIT_ROW_KIDS = '''
+from obs_as_code.dashboards import kit as k
+
+board = k.dashboard("Kids", [
+    k.stat("top", k.prom("up")),
+    k.row("R", [
+        k.stat("fine", k.prom("up")),
+        k.stat("inner", k.prom("up"), unit=3),
+    ], collapsed=True),
+])
+'''
+
+
+def _row(**fields: object) -> dict[str, object]:
+    row: dict[str, object] = {"id": 1, "type": "row", "title": "R", "collapsed": False,
+                              "gridPos": {"h": 1, "w": 24, "x": 0, "y": 0}, "panels": []}
+    row.update(fields)
+    return row
+
+
+def _board(*panels: object) -> dict[str, object]:
+    return {"title": "x", "schemaVersion": 41, "panels": list(panels)}
+
+
+def test_schema_panels_are_a_panel_or_a_row_of_panels() -> None:
+    # What dashboard_errors relies on: the shape the generator writes today.
+    import json
+
+    defs = json.loads((SCHEMA_DIR / "dashboard.schema.json").read_text())["definitions"]
+    assert defs["Dashboard"]["properties"]["panels"]["items"] == {
+        "anyOf": [{"$ref": "#/definitions/Panel"}, {"$ref": "#/definitions/RowPanel"}]
+    }
+    assert defs["RowPanel"]["properties"]["type"]["const"] == "row"
+    assert defs["RowPanel"]["properties"]["panels"]["items"] == {"$ref": "#/definitions/Panel"}
+
+
+def test_nested_panel_errors_in_a_collapsed_dict_row(project: Callable[..., Compiled], tmp_path: Path) -> None:
+    compiled = project({"dashboards/rowkids.py": ROW_KIDS}, lint=False)
+    assert compiled.ok
+    found = check(tmp_path / "build", compiled.artifacts)
+    # A dict dashboard's source map has its top-level panels: the row's line.
+    assert [str(d) for d in found] == [
+        "dashboards/rowkids.py:3:5: OAC903 panels[1].panels[0].gridPos.w: 'x' is not of type 'number'"
+    ]
+
+
+def test_nested_panel_errors_in_a_collapsed_kit_row(project: Callable[..., Compiled], tmp_path: Path) -> None:
+    compiled = project({"dashboards/kids.py": KIT_ROW_KIDS}, lint=False)
+    assert compiled.ok
+    found = check(tmp_path / "build", compiled.artifacts)
+    # The kit's source map has the row's own panels: the child's line.
+    assert [str(d) for d in found] == [
+        "dashboards/kids.py:7:9: OAC903 panels[1].panels[1].fieldConfig.defaults.unit: 3 is not of type 'string'"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"collapsed": "yes"}, [("panels[0].collapsed", "'yes' is not of type 'boolean'")]),
+        ({"panels": "none"}, [("panels[0].panels", "'none' is not of type 'array'")]),
+        ({"title": 7}, [("panels[0].title", "7 is not of type 'string'")]),
+        ({"panels": [{"type": "stat", "transparent": "no"}]},
+         [("panels[0].panels[0].transparent", "'no' is not of type 'boolean'")]),
+    ],
+)
+def test_row_fields_are_checked(fields: dict[str, object], expected: list[tuple[str, str]]) -> None:
+    assert [(json_path(p), m) for p, m in dashboard_errors(_board(_row(**fields)))] == expected
+
+
+def test_every_error_of_a_panel_is_reported() -> None:
+    panel = {"id": 1, "type": "stat", "title": "M", "gridPos": {"h": 8, "w": "wide", "x": 0, "y": 0},
+             "transparent": "no",
+             "fieldConfig": {"defaults": {"mappings": [
+                 {"type": "range", "options": {"from": "low", "to": 5, "result": {"text": "x"}}},
+             ]}, "overrides": []}}
+    assert [(json_path(p), m) for p, m in dashboard_errors(_board(panel))] == [
+        ("panels[0].fieldConfig.defaults.mappings[0].options.from", "'low' is not of type 'number', 'null'"),
+        ("panels[0].gridPos.w", "'wide' is not of type 'number'"),
+        ("panels[0].transparent", "'no' is not of type 'boolean'"),
+    ]
+
+
+def test_errors_of_rows_panels_and_the_dashboard_together_sorted_once() -> None:
+    bad = {"type": "stat", "gridPos": {"h": 1, "w": "wide", "x": 0, "y": 0}}
+    board = {"title": 3, "schemaVersion": 41,
+             "panels": [_row(collapsed="yes", panels=[bad, bad]), bad]}
+    errors = [(json_path(p), m) for p, m in dashboard_errors(board)]
+    assert errors == [
+        ("panels[0].collapsed", "'yes' is not of type 'boolean'"),
+        ("panels[0].panels[0].gridPos.w", "'wide' is not of type 'number'"),
+        ("panels[0].panels[1].gridPos.w", "'wide' is not of type 'number'"),
+        ("panels[1].gridPos.w", "'wide' is not of type 'number'"),
+        ("title", "3 is not of type 'string'"),
+    ]
+
+
+def test_valid_dashboards_with_rows_pass() -> None:
+    from obs_as_code.dashboards import kit as k
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    inner = {"id": 3, "type": "stat", "title": "inner", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 2}}
+    assert list(dashboard_errors(_board(_row(), _row(id=2, collapsed=True, panels=[inner])))) == []
+    board = k.dashboard("Rows", [
+        k.stat("top", k.prom("up"), unit="percent"),
+        k.row("open", [k.timeseries("a", k.prom("up"))]),
+        k.row("shut", [k.stat("b", k.prom("up"), unit="s"), k.timeseries("c", k.prom("up"))], collapsed=True),
+    ])
+    assert list(dashboard_errors(render_dashboard(DashboardDef(board, uid="rows")).json)) == []
