@@ -471,10 +471,15 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
 def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
     """Spell out what Grafana assumes when a field is absent and its schema requires
     (older exports, grafanalib): fieldConfig ``overrides``, the base threshold step's
-    ``value``, link flags, an empty variable ``current``, ``refresh: false``; and drop
+    ``value``, link flags, a row's ``collapsed`` and ``panels``, an empty variable
+    ``current``, ``refresh: false``; and drop
     the interval-only fields the SDK writes on every variable. ``panels``: every
     panel of ``data`` (rows' included)."""
     for panel in panels:
+        if panel.get("type") == "row":
+            # Grafana reads a row without these as open and empty.
+            panel.setdefault("collapsed", False)
+            panel.setdefault("panels", [])
         fc = panel.get("fieldConfig")
         if isinstance(fc, dict):
             fc.setdefault("overrides", [])

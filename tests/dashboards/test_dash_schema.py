@@ -227,3 +227,18 @@ def test_valid_dashboards_with_rows_pass() -> None:
         k.row("shut", [k.stat("b", k.prom("up"), unit="s"), k.timeseries("c", k.prom("up"))], collapsed=True),
     ])
     assert list(dashboard_errors(render_dashboard(DashboardDef(board, uid="rows")).json)) == []
+
+
+def test_a_bare_dict_row_gets_grafanas_defaults_and_passes() -> None:
+    # Grafana reads a row without "collapsed" and "panels" as open and empty; the
+    # schema requires both, so the renderer spells them out.
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    board = {"title": "Bare", "schemaVersion": 41, "panels": [
+        {"id": 1, "type": "row", "title": "R", "gridPos": {"h": 1, "w": 24, "x": 0, "y": 0}},
+    ]}
+    assert list(dashboard_errors(board)) != []  # as written
+    data = render_dashboard(DashboardDef(board, uid="bare")).json
+    assert data["panels"][0]["collapsed"] is False and data["panels"][0]["panels"] == []
+    assert list(dashboard_errors(data)) == []
