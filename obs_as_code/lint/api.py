@@ -8,7 +8,7 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, ordered
 from obs_as_code.gcpause import paused_gc
-from obs_as_code.lint.engine import LintContext, run_checks, select_checks, suppressed
+from obs_as_code.lint.engine import LintContext, code_matches, run_checks, select_checks, suppressed
 from obs_as_code.lint.files import load_paths
 from obs_as_code.load import Project
 
@@ -67,4 +67,22 @@ def _lint(
     finally:
         ctx.release()  # its caches refer back to it: freed now, not by the collector
     diagnostics += [d for d in found_checks if not (d.code == "OAC106" and d.location.file in external)]
+    if with_project:
+        diagnostics += _dashboard_errors(proj, select, ignore)
     return ordered(d for d in diagnostics if not suppressed(d, root))
+
+
+def _dashboard_errors(proj: Project, select: Iterable[str] | None, ignore: Iterable[str] | None) -> list[Diagnostic]:
+    """What rendering the project's dashboards found (OAC308 UIDs, OAC309 sources,
+    OAC310 folders): errors ``oac build`` reports that are no check's, so that
+    the lint does not pass a project the build refuses. Rendered once: the
+    dashboard checks shared it."""
+    from obs_as_code.dashboards.project import render_project
+    from obs_as_code.model.dashboard import DashboardDef
+
+    if not proj.all(DashboardDef):
+        return []
+    sel, ign = list(select or []), list(ignore or [])  # prefixes, as for the checks
+    return [
+        d for d in render_project(proj).diagnostics if (not sel or code_matches(d.code, sel)) and not code_matches(d.code, ign)
+    ]

@@ -853,7 +853,7 @@ def deferred_checks(described: Iterable[CheckInfo], *, lint_only: bool = False) 
     ]
 
 
-def _matches(code: str, patterns: Iterable[str]) -> bool:
+def code_matches(code: str, patterns: Iterable[str]) -> bool:
     return any(code.startswith(p) for p in patterns)
 
 
@@ -867,7 +867,7 @@ def select_checks(
     return [
         c
         for c in all_checks()
-        if (not sel or _matches(c.code, sel)) and not _matches(c.code, ign) and (lint_only or not c.lint_only)
+        if (not sel or code_matches(c.code, sel)) and not code_matches(c.code, ign) and (lint_only or not c.lint_only)
     ]
 
 

@@ -64,3 +64,19 @@ def test_style_checks_run_in_lint_not_in_build() -> None:
     assert lint_only == {"OAC203", "OAC210", "OAC212", "OAC213", "OAC214", "OAC216", "OAC217"}
     assert not lint_only & {c.code for c in select_checks()}
     assert lint_only <= {c.code for c in select_checks(lint_only=True)}
+
+
+def test_the_lint_reports_what_rendering_the_dashboards_finds(tmp_path: Path) -> None:
+    # The build refuses a repeated UID or a folder outside the tree: the lint of the
+    # same project must not pass it (and --select/--ignore apply as to checks).
+    (tmp_path / "dashboards").mkdir()
+    (tmp_path / "dashboards" / "a.py").write_text(
+        "from obs_as_code import DashboardDef\n"
+        'one = DashboardDef({"title": "One", "schemaVersion": 41, "panels": []}, uid="same")\n'
+        'two = DashboardDef({"title": "Two", "schemaVersion": 41, "panels": []}, uid="same")\n'
+        'out = DashboardDef({"title": "Out", "schemaVersion": 41, "panels": []}, uid="out", folder="../x")\n'
+    )
+    found = [(d.code, d.location.line) for d in lint(tmp_path)]
+    assert ("OAC308", 3) in found and ("OAC310", 4) in found
+    assert [d.code for d in lint(tmp_path, select=["OAC31"])] == ["OAC310"]
+    assert not [d for d in lint(tmp_path, ignore=["OAC308", "OAC310"]) if d.code in ("OAC308", "OAC310")]
