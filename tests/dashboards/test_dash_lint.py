@@ -172,3 +172,44 @@ def test_undefined_variables_are_found_in_dashboards_that_define_none(project: C
     assert len(found) == 2, found
     assert "case.py:2:" in found[0] and "variable $job is used" in found[0]
     assert "case.py:4:" in found[1] and "variable $pod is used" in found[1]
+
+
+# OAC305 reads the unit where each panel type keeps it. The heatmap case is real:
+# dotdc/grafana-dashboards-kubernetes k8s-system-coredns, "CoreDNS - DNS request
+# duration", a heatmap of a _seconds histogram with options.yAxis.unit = "s".
+_DURATION = "sum(increase(coredns_dns_request_duration_seconds_bucket[$__rate_interval])) by (le)"
+_P95 = "histogram_quantile(0.95, sum by (le) (rate(x_seconds_bucket[5m])))"
+_UNIT_PLACES: dict[str, tuple[str, str, dict[str, object]]] = {
+    "heatmap options.yAxis.unit": ("heatmap", _DURATION, {"options": {"yAxis": {"axisPlacement": "left", "unit": "s"}}}),
+    "heatmap yAxis.format (before Grafana 9)": ("heatmap", _DURATION, {"yAxis": {"format": "s"}}),
+    "graph yaxes[0].format": ("graph", _P95, {"yaxes": [{"format": "s"}, {"format": "short"}]}),
+    "singlestat format": ("singlestat", _P95, {"format": "ms"}),
+    "stat fieldConfig.defaults.unit": ("stat", _P95, {"fieldConfig": {"defaults": {"unit": "s"}}}),
+}
+_NO_TIME_UNIT: dict[str, tuple[str, str, dict[str, object], str]] = {
+    "heatmap without a y-axis unit": ("heatmap", _DURATION, {"options": {"yAxis": {"axisPlacement": "left"}}}, "no unit"),
+    # A heatmap's cell unit is the count's, not the latency's.
+    "heatmap with only a cell unit": ("heatmap", _DURATION, {"options": {"cellValues": {"unit": "s"}}}, "no unit"),
+    "heatmap y axis in bytes": ("heatmap", _DURATION, {"options": {"yAxis": {"unit": "decbytes"}}}, "unit 'decbytes'"),
+    "graph left axis short, right axis s": ("graph", _P95, {"yaxes": [{"format": "short"}, {"format": "s"}]}, "unit 'short'"),
+    "singlestat without format": ("singlestat", _P95, {}, "no unit"),
+}
+
+
+def _one_panel(kind: str, expr: str, extra: dict[str, object]) -> str:
+    panel = {"id": 1, "type": kind, "title": "DNS request duration", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+             "targets": [{"expr": expr, "refId": "A"}], **extra}
+    return f"board = {{'title': 'Units', 'schemaVersion': 39, 'panels': [{panel!r}]}}\n"
+
+
+@pytest.mark.parametrize("case", sorted(_UNIT_PLACES))
+def test_latency_unit_is_read_where_the_panel_type_keeps_it(case: str, project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/case.py": _one_panel(*_UNIT_PLACES[case])})
+    assert _findings(compiled, "OAC305") == []
+
+
+@pytest.mark.parametrize("case", sorted(_NO_TIME_UNIT))
+def test_latency_without_a_time_unit_in_its_place_is_reported(case: str, project: Callable[..., Compiled]) -> None:
+    kind, expr, extra, said = _NO_TIME_UNIT[case]
+    found = _findings(project({"dashboards/case.py": _one_panel(kind, expr, extra)}), "OAC305")
+    assert len(found) == 1 and f"'DNS request duration' in dashboard 'Units' has {said};" in found[0], found

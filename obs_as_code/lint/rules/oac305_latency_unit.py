@@ -18,15 +18,38 @@ TIME_UNITS = frozenset({"ns", "µs", "us", "ms", "s", "m", "h", "d", "dtduration
 #: Units that say the panel deliberately shows a ratio (e.g. share under 500 ms).
 RATIO_UNITS = frozenset({"percentunit", "percent"})
 _QUANTILE_OF_TIME = re.compile(r"histogram_quantile\s*\(.*_(seconds|milliseconds)_bucket", re.S)
-_AVERAGE_OF_TIME = re.compile(r"_(seconds|milliseconds)_sum\b.*/.*_(seconds|milliseconds)_count\b", re.S)
+_AVERAGE_OF_TIME = re.compile(r"_(seconds|milliseconds)_sum.*/.*_(seconds|milliseconds)_count", re.S)
 _LATENCY_TITLE = re.compile(r"latency|duration|response time", re.I)
 
 
-def unit(panel: dict[str, Any]) -> str | None:
-    """The panel's default unit, if set."""
-    defaults = (panel.get("fieldConfig") or {}).get("defaults") or {}
-    value = defaults.get("unit") if isinstance(defaults, dict) else None
+def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _at(value: Any, *keys: str | int) -> Any:
+    """``value[k0][k1]...`` through dicts and lists, None where a step is missing."""
+    for key in keys:
+        if isinstance(key, int):
+            value = value[key] if isinstance(value, list) and len(value) > key else None
+        else:
+            value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def unit(panel: dict[str, Any]) -> str | None:
+    """The unit the panel shows its values in, read where its type keeps it:
+    a heatmap's y axis (``options.yAxis.unit``; ``yAxis.format`` before Grafana 9),
+    a legacy graph's left axis (``yaxes[0].format``), a singlestat's ``format``;
+    else, and for every other type, the field default (``fieldConfig.defaults.unit``)."""
+    kind = panel.get("type")
+    own: str | None = None
+    if kind == "heatmap":
+        own = _text(_at(panel, "options", "yAxis", "unit")) or _text(_at(panel, "yAxis", "format"))
+    elif kind == "graph":
+        own = _text(_at(panel, "yaxes", 0, "format"))
+    elif kind == "singlestat":
+        own = _text(panel.get("format"))
+    return own or _text(_at(panel, "fieldConfig", "defaults", "unit"))
 
 
 @lru_cache(maxsize=1 << 14)
