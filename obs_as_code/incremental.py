@@ -85,7 +85,7 @@ from obs_as_code.source import forget_callers, loading_file, project_root
 #: Checks whose findings for a module depend on that module's definitions only.
 #: Checks not listed run over the whole project on every build (always correct,
 #: just not cached): list a check here only when that holds.
-MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108", "OAC109", "OAC501"})
+MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108", "OAC109", "OAC111", "OAC501"})
 
 #: Checks whose findings for a module depend on that module's rules and dashboards
 #: plus project-wide context only: the metrics catalog, the names the recording
@@ -1053,7 +1053,9 @@ def compile_incremental(root: Path, memory: Memory | None = None, jobs: int = 1)
             memory.cache, memory.live = new_cache, {}
     finally:
         project_root.reset(token)
-    if changed:
+    if changed and not any(not d.show_source for d in compiled.diagnostics):
+        # A finding that may hold a secret (OAC109, OAC111, OAC501) keeps the cache as
+        # it was: its entries (definitions, rendered files) would hold the secret.
         cache_mod.write(root, new_cache)
     return compiled
 

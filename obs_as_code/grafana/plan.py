@@ -30,7 +30,7 @@ DASHBOARDS_DIR = Path("grafana/dashboards")
 DATASOURCES_FILE = Path("grafana/provisioning/datasources/datasources.yaml")
 #: Datasource fields compared to decide whether a PUT is needed.
 DATASOURCE_FIELDS = ("name", "type", "url", "access", "isDefault", "jsonData", "basicAuth",
-                     "database", "user")
+                     "basicAuthUser", "database", "user")
 
 
 # -- the build ------------------------------------------------------------------
@@ -428,6 +428,11 @@ def _plan_datasource(client: GrafanaClient, desired: dict[str, Any]) -> Datasour
         key for key in DATASOURCE_FIELDS
         if key in desired and _ds_value(desired[key]) != _ds_value(resp.body.get(key))
     ]
+    # Grafana never returns secureJsonData, only which of its keys are set: a key the
+    # build sets that is not set live needs a write (a changed secret cannot be seen).
+    live_secure = resp.body.get("secureJsonFields") or {}
+    if any(not live_secure.get(key) for key in desired.get("secureJsonData") or {}):
+        change.changed_fields.append("secureJsonData")
     change.action = Action.UPDATE if change.changed_fields else Action.UNCHANGED
     if change.changed_fields and resp.body.get("readOnly"):
         # Grafana answers 403 to any write of a file-provisioned datasource, which the

@@ -38,6 +38,7 @@ from obs_as_code.grafana.plan import (
     compute_plan,
     read_build,
 )
+from obs_as_code.model.datasource import secure_reference
 
 #: Called after each write with (done, total).
 Progress = Callable[[int, int], None]
@@ -117,6 +118,30 @@ def publish_message(git_sha: str | None) -> str:
     return f"oac publish {git_sha}" if git_sha else "oac publish"
 
 
+def resolve_secure_json_data(data: Mapping[str, Any]) -> tuple[dict[str, str], str]:
+    """``secureJsonData`` of the build with its references resolved here, as Grafana
+    resolves them when it reads the provisioning file (the HTTP API does not):
+    ``${NAME}`` from this process's environment, ``$__file{PATH}`` from the file.
+    Returns the values and, when one cannot be resolved, a message naming the key
+    and the reference, never a value."""
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        ref = secure_reference(value)
+        if ref is None:
+            return {}, f"secureJsonData.{key} is not a ${{ENV}} or $__file{{/path}} reference (check OAC111)"
+        kind, name = ref
+        if kind == "env":
+            if name not in os.environ:
+                return {}, f"secureJsonData.{key}: environment variable {name} is not set"
+            out[key] = os.environ[name]
+        else:
+            try:
+                out[key] = Path(name).read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                return {}, f"secureJsonData.{key}: cannot read {name}: {type(exc).__name__}"
+    return out, ""
+
+
 class _Publisher:
     def __init__(self, client: GrafanaClient, plan: Plan, message: str,
                  progress: Progress | None) -> None:
@@ -146,6 +171,12 @@ class _Publisher:
     def datasource(self, ds: DatasourceChange) -> None:
         """Create (POST) or update (PUT by uid) one datasource."""
         body = {k: v for k, v in ds.desired.items() if k not in ("orgId", "version", "editable")}
+        if "secureJsonData" in body:
+            secure, problem = resolve_secure_json_data(body["secureJsonData"])
+            if problem:
+                self.add("datasource", ds.uid, ds.name, ds.action, "failed", problem)
+                return
+            body["secureJsonData"] = secure
         if ds.action is Action.CREATE:
             resp = self.client.post("/api/datasources", body)
             if resp.status == 409:

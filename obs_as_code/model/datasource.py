@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -12,6 +13,21 @@ KNOWN_TYPES: frozenset[str] = frozenset(
     {"prometheus", "loki", "alertmanager", "tempo", "jaeger", "elasticsearch", "postgres"}
 )
 
+#: What Grafana resolves in a provisioning file: ``${NAME}`` (its environment) or
+#: ``$__file{/path}`` (a file's contents).
+_REFERENCE = re.compile(
+    r"^(?:\$\{(?P<env>[A-Za-z_][A-Za-z0-9_]*)\}|\$__file\{(?P<file>[^{}\s]+)\})$"
+)
+
+
+def secure_reference(value: object) -> tuple[str, str] | None:
+    """``("env", NAME)`` for ``"${NAME}"``, ``("file", PATH)`` for ``"$__file{PATH}"``,
+    None for anything else (a literal, which must never be a ``secure_json_data`` value)."""
+    match = _REFERENCE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    return ("env", match["env"]) if match["env"] else ("file", match["file"])
+
 
 @dataclass
 class Datasource(Definition):
@@ -20,7 +36,16 @@ class Datasource(Definition):
 
     ``uid`` is what dashboards reference (``{"type": "prometheus", "uid": "prometheus"}``),
     so it must never change once dashboards use it. ``json_data`` goes to Grafana's
-    ``jsonData`` verbatim (``{"implementation": "prometheus"}`` for Alertmanager).
+    ``jsonData`` verbatim (``{"implementation": "prometheus"}`` for Alertmanager):
+    Grafana shows it to every viewer, so it holds no secret.
+
+    Credentials go to ``secure_json_data`` (Grafana's ``secureJsonData``, stored
+    encrypted), whose values are references resolved when Grafana reads the
+    provisioning file, never the secret itself: ``"${MIMIR_TOKEN}"`` (an environment
+    variable of the Grafana process) or ``"$__file{/run/secrets/mimir-token}"`` (a
+    file's contents). Basic auth is ``basic_auth_user="svc"`` with the password in
+    ``secure_json_data={"basicAuthPassword": "${MIMIR_PASSWORD}"}``. Check OAC111
+    rejects a literal credential anywhere in a datasource, without printing it.
     """
 
     name: str
@@ -31,12 +56,18 @@ class Datasource(Definition):
     is_default: bool = False
     json_data: dict[str, Any] = field(default_factory=dict)
     editable: bool = False
+    #: Grafana's ``secureJsonData``: key -> ``${ENV}`` or ``$__file{/path}`` reference.
+    secure_json_data: dict[str, str] = field(default_factory=dict)
+    #: Basic auth user (renders ``basicAuth: true``); the password is ``secure_json_data["basicAuthPassword"]``.
+    basic_auth_user: str | None = None
 
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "datasource"
 
     def __post_init__(self) -> None:
-        require_strings(self, ("name", "type", "url", "uid", "access"))
+        require_strings(
+            self, ("name", "type", "url", "uid", "access"), optional=("basic_auth_user",)
+        )
 
     def key(self) -> str:
         return self.uid

@@ -54,8 +54,15 @@ def datasource_entry(d: Datasource) -> dict[str, Any]:
         "isDefault": d.is_default,
         "editable": d.editable,
     }
+    if d.basic_auth_user is not None:
+        entry["basicAuth"] = True
+        entry["basicAuthUser"] = d.basic_auth_user
     if d.json_data:
         entry["jsonData"] = d.json_data
+    if d.secure_json_data:
+        # References only (``${ENV}``, ``$__file{/path}``: check OAC111), which Grafana
+        # resolves when it reads the file; the secret itself is never read here.
+        entry["secureJsonData"] = dict(d.secure_json_data)
     return entry
 
 

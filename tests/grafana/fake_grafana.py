@@ -112,6 +112,8 @@ class FakeGrafana:
         self.folders: dict[str, dict[str, Any]] = {}
         self.dashboards: dict[str, _Dash] = {}
         self.datasources: dict[str, dict[str, Any]] = {}
+        #: uid -> the secureJsonData written (never returned by the API, as in Grafana).
+        self.secure_json_data: dict[str, dict[str, Any]] = {}
         self._next_id = 1
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -375,9 +377,13 @@ class FakeGrafana:
                        "readOnly": False}
             self.datasources[new_uid] = current
         for key in ("name", "type", "url", "access", "isDefault", "jsonData", "basicAuth",
-                    "user", "database"):
+                    "basicAuthUser", "user", "database"):
             if key in body:
                 current[key] = copy.deepcopy(body[key])
+        # Grafana keeps secureJsonData encrypted and only says which keys are set.
+        secure = body.get("secureJsonData") or {}
+        self.secure_json_data[current["uid"]] = {**self.secure_json_data.get(current["uid"], {}), **secure}
+        current["secureJsonFields"] = {k: True for k in self.secure_json_data[current["uid"]]}
         current.setdefault("access", "proxy")
         current.setdefault("isDefault", False)
         current.setdefault("jsonData", {})

@@ -286,3 +286,34 @@ def test_read_only_datasource_is_reported_not_written(fake_target: Target, fake:
         plan, result = publish(client, str(tmp_path), datasources=True)
     assert plan.datasources[0].action is Action.CONFLICT
     assert not result.ok and fake.datasources["p"]["url"] == "http://old:9090"
+
+
+def test_secure_json_data_is_resolved_by_publish_and_never_read_back(
+        fake_target: Target, fake: FakeGrafana, tmp_path: Path, monkeypatch: Any) -> None:
+    write_build(tmp_path, {"a": dashboard("a", "A")})
+    path = tmp_path / "grafana/provisioning/datasources/datasources.yaml"
+    path.parent.mkdir(parents=True)
+    secret_file = tmp_path / "tenant"
+    secret_file.write_text("tenant-42\n")
+    path.write_text("apiVersion: 1\ndatasources:\n  - name: Mimir\n    type: prometheus\n"
+                    "    uid: mimir\n    url: https://mimir\n    basicAuth: true\n    basicAuthUser: svc\n"
+                    "    secureJsonData:\n      basicAuthPassword: ${MIMIR_TOKEN}\n"
+                    f"      httpHeaderValue1: $__file{{{secret_file}}}\n")
+    monkeypatch.delenv("MIMIR_TOKEN", raising=False)
+    with fake_target.client() as client:
+        _, missing = publish(client, str(tmp_path), datasources=True)
+        assert not missing.ok and "mimir" not in fake.datasources
+        [failed] = [o for o in missing.outcomes if o.kind == "datasource"]
+        assert failed.message == "secureJsonData.basicAuthPassword: environment variable MIMIR_TOKEN is not set"
+        monkeypatch.setenv("MIMIR_TOKEN", "s3cr3t-XYZZY")
+        _, created = publish(client, str(tmp_path), datasources=True)
+        assert created.ok, created.render()
+        assert fake.secure_json_data["mimir"] == {"basicAuthPassword": "s3cr3t-XYZZY",
+                                                  "httpHeaderValue1": "tenant-42"}
+        live = client.get("/api/datasources/uid/mimir").body
+        assert live["basicAuthUser"] == "svc" and "s3cr3t-XYZZY" not in str(live)
+        assert live["secureJsonFields"] == {"basicAuthPassword": True, "httpHeaderValue1": True}
+        assert "s3cr3t-XYZZY" not in created.render()
+        # Every key set: nothing to write again (Grafana cannot show a changed secret).
+        plan, again = publish(client, str(tmp_path), datasources=True)
+        assert again.outcomes == [] and plan.datasources[0].action is Action.UNCHANGED

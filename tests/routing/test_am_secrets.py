@@ -49,6 +49,9 @@ def test_literal_secrets_fail_the_build_and_are_never_printed(tmp_path: Path, fm
         # Not even a recognisable piece of it.
         assert secret[8:20] not in output
     assert not (root / "build").exists()
+    # Nor in the build cache (pickled definitions, rendered files).
+    held = [p for p in root.rglob("*") if p.is_file() and any(s.encode() in p.read_bytes() for s in SECRETS.values())]
+    assert [p for p in held if p.suffix != ".py"] == []
 
 
 def test_each_secret_is_reported_at_its_own_line(tmp_path: Path) -> None:

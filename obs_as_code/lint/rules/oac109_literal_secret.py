@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic
@@ -28,18 +28,23 @@ SECRET_KEYS = frozenset(
 )
 
 
-def find_secrets(value: Any, path: str = "") -> Iterator[str]:
-    """Paths of secret-named keys holding a literal (not ``${ENV}``) value."""
+def _literal_secret(key: Any, item: Any) -> bool:
+    return key in SECRET_KEYS and isinstance(item, str) and bool(item) and not _is_placeholder(item)
+
+
+def find_secrets(value: Any, path: str = "", *, is_secret: Callable[[Any, Any], bool] = _literal_secret) -> Iterator[str]:
+    """Paths of the keys, nested ones included, for which ``is_secret(key, value)``
+    holds (default: secret-named keys holding a literal, not ``${ENV}``, value)."""
     if isinstance(value, Mapping):
         for key, item in value.items():
             here = f"{path}.{key}" if path else str(key)
-            if key in SECRET_KEYS and isinstance(item, str) and item and not _is_placeholder(item):
+            if is_secret(key, item):
                 yield here
             else:
-                yield from find_secrets(item, here)
+                yield from find_secrets(item, here, is_secret=is_secret)
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            yield from find_secrets(item, f"{path}[{i}]")
+            yield from find_secrets(item, f"{path}[{i}]", is_secret=is_secret)
 
 
 def _is_placeholder(value: str) -> bool:

@@ -1,0 +1,98 @@
+"""OAC111: a credential written into a Grafana datasource."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from obs_as_code.diagnostics import Diagnostic
+from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._crossref import at
+from obs_as_code.lint.rules.oac109_literal_secret import find_secrets
+from obs_as_code.model.datasource import Datasource, secure_reference
+
+#: jsonData keys (lowercased, ``_`` removed) that hold a secret: Grafana's own
+#: secureJsonData keys (``basicAuthPassword``, ``httpHeaderValue1``, ``tlsClientKey``,
+#: ``sigV4SecretKey``, ``clientSecret``, ``privateKey`` ...) and the usual names.
+_SECRET_KEY = re.compile(
+    r"^(?:httpheadervalue\d*|.*(?:password|passwd|secret|secretkey|accesskey|token|apikey|privatekey|tlsclientkey|credentials?))$"
+)
+
+_REFERENCE_HINT = (
+    "${ENV} (an environment variable of Grafana) or $__file{/path} (a file Grafana reads)"
+)
+
+
+def is_secret_key(key: object) -> bool:
+    """True when a jsonData key names a credential (``basicAuthPassword``, ``httpHeaderValue1``, ``api_key`` ...)."""
+    return (
+        isinstance(key, str)
+        and _SECRET_KEY.match(key.lower().replace("_", "").replace("-", "")) is not None
+    )
+
+
+def _held_secret(key: Any, item: Any) -> bool:
+    # Any value counts, ${ENV} too: Grafana would show what it expands to.
+    return is_secret_key(key) and item not in (None, "", False)
+
+
+def _url_password(url: str) -> bool:
+    try:
+        return bool(urlsplit(url).password)
+    except ValueError:
+        return ":" in url.partition("://")[2].partition("/")[0].rpartition("@")[0]
+
+
+def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    for d in ctx.definitions():
+        if not isinstance(d, Datasource):
+            continue
+        found: list[tuple[str, str, str]] = []  # (keyword, message, hint); never the value
+        if isinstance(d.url, str) and _url_password(d.url):
+            found.append(
+                (
+                    "url",
+                    "a password in the url (user:password@host)",
+                    "Grafana shows the url to every viewer: use basic_auth_user= and "
+                    f"secure_json_data={{'basicAuthPassword': ...}} with {_REFERENCE_HINT}",
+                )
+            )
+        for path in find_secrets(d.json_data, is_secret=_held_secret):
+            found.append(
+                (
+                    "json_data",
+                    f"a secret in json_data[{path}]",
+                    "jsonData is stored in plain text and shown to every viewer: put it in "
+                    f"secure_json_data as {_REFERENCE_HINT}",
+                )
+            )
+        for key, value in (
+            d.secure_json_data.items() if isinstance(d.secure_json_data, Mapping) else ()
+        ):
+            if secure_reference(value) is None:
+                found.append(
+                    (
+                        "secure_json_data",
+                        f"a literal value in secure_json_data[{key}]",
+                        f"write {_REFERENCE_HINT}, resolved when Grafana reads the provisioning file",
+                    )
+                )
+        for keyword, what, hint in found:
+            # Never echo the value, nor the line holding it.
+            yield Diagnostic(
+                at(ctx, d.location, keyword),
+                "OAC111",
+                f"datasource {d.uid!r} has {what}: the value is not shown",
+                hint=hint,
+                show_source=False,
+            )
+
+
+CHECK = Check(
+    "OAC111",
+    "datasource-secret",
+    "datasource credentials are ${ENV} or $__file{} references in secure_json_data, never written inline",
+    run,
+)
