@@ -24,6 +24,7 @@ import yaml
 
 from obs_as_code.grafana.client import GrafanaClient
 from obs_as_code.grafana.managed import content_hash, hash_tag, is_managed, strip_markers
+from obs_as_code.model.datasource import unliteral
 from obs_as_code.names import folder_uid, slug, valid_uid
 
 DASHBOARDS_DIR = Path("grafana/dashboards")
@@ -129,7 +130,9 @@ def _read_datasources(path: Path, errors: list[str]) -> list[dict[str, Any]]:
         if not isinstance(item, dict) or not item.get("uid") or not item.get("name"):
             errors.append(f"{path}: datasource without uid or name: {item!r}")
             continue
-        out.append(item)
+        # What Grafana reads from the file: "$$" is one "$" (the API takes values as
+        # they are). secureJsonData holds references, resolved when publishing.
+        out.append({k: v if k == "secureJsonData" else unliteral(v) for k, v in item.items()})
     return out
 
 

@@ -75,3 +75,29 @@ class Datasource(Definition):
     def ref(self) -> dict[str, str]:
         """The ``{"type", "uid"}`` reference dashboards embed."""
         return {"type": self.type, "uid": self.uid}
+
+
+def literal(value: Any) -> Any:
+    """``value`` with every ``$`` of its strings doubled: Grafana expands ``$VAR``,
+    ``${VAR}`` and ``$__file{...}`` in every string of a provisioning file and reads
+    ``$$`` as one ``$``. The declared values are literal (references belong in
+    ``secure_json_data``, OAC111), and some hold a ``$`` Grafana must keep: a Loki
+    derived field's ``${__value.raw}``, a regex ending in ``$``."""
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, dict):
+        return {k: literal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [literal(v) for v in value]
+    return value
+
+
+def unliteral(value: Any) -> Any:
+    """The inverse of :func:`literal`: what Grafana reads from such a value."""
+    if isinstance(value, str):
+        return value.replace("$$", "$")
+    if isinstance(value, dict):
+        return {k: unliteral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unliteral(v) for v in value]
+    return value

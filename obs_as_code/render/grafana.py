@@ -19,7 +19,7 @@ from obs_as_code.artifacts import Artifact
 from obs_as_code.dashboards.project import render_project
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.load import Project
-from obs_as_code.model.datasource import Datasource
+from obs_as_code.model.datasource import Datasource, literal
 
 
 def provider_config() -> dict[str, Any]:
@@ -46,19 +46,19 @@ def provider_config() -> dict[str, Any]:
 def datasource_entry(d: Datasource) -> dict[str, Any]:
     """One datasource as Grafana's provisioning file spells it."""
     entry: dict[str, Any] = {
-        "name": d.name,
+        "name": literal(d.name),
         "type": d.type,
         "uid": d.uid,
-        "url": d.url,
+        "url": literal(d.url),
         "access": d.access,
         "isDefault": d.is_default,
         "editable": d.editable,
     }
     if d.basic_auth_user is not None:
         entry["basicAuth"] = True
-        entry["basicAuthUser"] = d.basic_auth_user
+        entry["basicAuthUser"] = literal(d.basic_auth_user)
     if d.json_data:
-        entry["jsonData"] = d.json_data
+        entry["jsonData"] = literal(d.json_data)
     if d.secure_json_data:
         # References only (``${ENV}``, ``$__file{/path}``: check OAC111), which Grafana
         # resolves when it reads the file; the secret itself is never read here.

@@ -260,3 +260,27 @@ def test_env_reference_builds_and_no_secret_is_read(tmp_path: Path) -> None:
     assert _files_holding(tmp_path, TOKEN) == [] and TOKEN not in proc.stdout + proc.stderr
     # The same output whether or not the variable is set at build time.
     assert _oac(root, "--check", token=None).returncode == 0
+
+
+def _grafana_reads(value: str, env: dict[str, str]) -> str:
+    """What Grafana's provisioning makes of a string (values.go interpolateValue):
+    split on "$$", expand ${VAR} / $VAR in each part, join with "$"."""
+    import re
+
+    def expand(part: str) -> str:
+        return re.sub(r"\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", lambda m: env.get(m.group(1) or m.group(2), ""), part)
+
+    return "$".join(expand(p) for p in value.split("$$"))
+
+
+def test_literal_values_survive_grafanas_interpolation() -> None:
+    from obs_as_code.model.datasource import literal, unliteral
+
+    derived = {"derivedFields": [{"matcherRegex": "id=(\\w+)$", "url": "${__value.raw}", "name": "$x $$y"}]}
+    d = Datasource("Loki $env", "loki", "http://loki:3100/$path", uid="loki", basic_auth_user="u$er", json_data=derived)
+    entry = datasource_entry(d)
+    env = {"env": "prod", "path": "p", "x": "X", "__value": "V"}
+    strings = [entry["name"], entry["url"], entry["basicAuthUser"], *entry["jsonData"]["derivedFields"][0].values()]
+    originals = ["Loki $env", "http://loki:3100/$path", "u$er", *derived["derivedFields"][0].values()]
+    assert [_grafana_reads(s, env) for s in strings] == originals
+    assert unliteral(literal(derived)) == derived

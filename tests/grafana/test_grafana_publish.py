@@ -317,3 +317,27 @@ def test_secure_json_data_is_resolved_by_publish_and_never_read_back(
         # Every key set: nothing to write again (Grafana cannot show a changed secret).
         plan, again = publish(client, str(tmp_path), datasources=True)
         assert again.outcomes == [] and plan.datasources[0].action is Action.UNCHANGED
+
+
+def test_a_dollar_in_a_datasource_reaches_grafana_as_written(fake_target: Target, fake: FakeGrafana,
+                                                              tmp_path: Path) -> None:
+    # The provisioning file doubles "$" (Grafana would expand ${__value.raw} as an
+    # environment variable); the API takes values as they are: publish sends one.
+    from obs_as_code import Datasource, serialize
+    from obs_as_code.render.grafana import datasource_entry
+
+    derived = {"derivedFields": [{"name": "trace", "matcherRegex": "trace_id=(\\w+)$",
+                                  "url": "${__value.raw}", "datasourceUid": "tempo"}]}
+    loki = Datasource("Loki $env", "loki", "http://loki:3100", uid="loki", json_data=derived)
+    write_build(tmp_path, {"a": dashboard("a", "A")})
+    path = tmp_path / "grafana/provisioning/datasources/datasources.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(serialize.dump_yaml({"apiVersion": 1, "datasources": [datasource_entry(loki)]}))
+    assert "$${__value.raw}" in path.read_text() and "name: Loki $$env" in path.read_text()
+    with fake_target.client() as client:
+        _, first = publish(client, str(tmp_path), datasources=True)
+        assert first.ok, first.render()
+        client.reset_counts()
+        assert publish(client, str(tmp_path), datasources=True)[1].outcomes == []  # nothing differs
+    assert fake.datasources["loki"]["jsonData"] == derived
+    assert fake.datasources["loki"]["name"] == "Loki $env"
