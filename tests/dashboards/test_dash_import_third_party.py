@@ -501,3 +501,38 @@ def test_legacy_layout_is_grafanas() -> None:
         return sorted(out, key=lambda item: (item[1]["y"], item[1]["x"]))
 
     assert placed(rebuilt_panels(rebuilt)) == placed(_legacy_panel_view(original))
+
+
+# ---------------------------------------------------------------------------
+# Ceph's dashboards, as Debian and Ubuntu package them (ceph-grafana-dashboards,
+# LGPL-2.1; .ci/run installs it): grafonnet-generated exports with __inputs and
+# ${DS_...} placeholders, schemaVersion 16 and 22, graph/singlestat/table panels.
+# Read from the installed package (never committed here); any version the
+# distribution ships must round-trip, so the bytes are not pinned.
+
+CEPH_DIR = Path("/etc/grafana/dashboards/ceph-dashboard")
+CEPH = [
+    "ceph-cluster", "cephfs-overview", "host-details", "hosts-overview", "osd-device-details",
+    "osds-overview", "pool-detail", "pool-overview", "radosgw-detail", "radosgw-overview",
+    "radosgw-sync-overview", "rbd-details", "rbd-overview",
+]
+
+
+def ceph(name: str) -> dict[str, Any]:
+    path = CEPH_DIR / f"{name}.json"
+    if not path.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is required in CI (.ci/run installs ceph-grafana-dashboards)")
+        pytest.skip(f"{path}: apt-get install ceph-grafana-dashboards")
+    return unwrap(json.loads(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("name", CEPH)
+def test_ceph_dashboards_round_trip(name: str) -> None:
+    original = ceph(name)
+    rebuilt = rebuild(to_python(original, datasources=DATASOURCES, source=name))
+    inputs = _inputs(original)
+    expected = panels_view(original.get("panels") or [], inputs)
+    assert len(expected) >= 3
+    assert _diff(expected, rebuilt_panels(rebuilt)) == []
+    assert variables_view(rebuilt, {}) == variables_view(original, inputs)
