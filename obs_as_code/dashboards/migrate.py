@@ -1,104 +1,483 @@
 """Legacy ``rows`` dashboards (schemaVersion < 16) moved onto the grid, as Grafana does.
 
-Grafana 5 replaced rows of 12-span panels with a 24-column grid of ``gridPos``.
-Its migration (schema 16) turns each row into a ``row`` panel when any row is
-collapsed, repeated or shows its title, converts pixel heights into grid units
-(``ceil(px / (30 + 8))``), doubles spans into widths, and packs the panels of a
-row left to right, wrapping lines. Grafana's own code packs with a height map per
-column; for the rows it writes (panels in reading order) a line-wrapping flow
-gives the same positions, which is what this module does.
+Ported (not copied) from Grafana's ``DashboardMigrator.updateSchema`` and
+``upgradeToGridLayout`` / ``RowArea`` in
+``public/app/features/dashboard/state/DashboardMigrator.ts`` (read at grafana/grafana
+commit 01e3d94c, DASHBOARD_SCHEMA_VERSION 39), checked against the backend port
+``apps/dashboard/pkg/migration/schemaversion/v12.go``, ``v14.go`` and ``v16.go``.
+
+We write schemaVersion 16, so Grafana never runs its steps below 16 on what we
+build: every one of them that changes a dashboard is run here, in Grafana's order.
+Dashboard steps: v2 (``services.filter``), v6 (``pulldowns`` annotations, variable
+types), v7 (``nav`` -> ``timepicker``), v12 (variable ``refresh`` / ``hide``), v14
+(``sharedCrosshair`` -> ``graphTooltip``), v16 (the grid). Panel steps, run after the
+grid on every panel, nested ones too: v2 (graph renames), v4 (``aliasYAxis``), v8
+(InfluxDB queries), v9 (singlestat thresholds), v10 (table style thresholds), v12
+(graph ``yaxes`` / ``xaxis``), v13 (graph thresholds) and v16's ``minSpan`` scaling.
+
+Left to others, on purpose: v3 (panel ids) and v7's query ``refId``s are filled by
+:func:`obs_as_code.dashboards.render.normalize` (unique ids, as Grafana's
+``ensurePanelsHaveUniqueIds``; Grafana's ``PanelModel`` fills refIds at every load);
+v6's ``datasource = null`` on variables is what a missing key already means (nulls are
+dropped before this runs). Grafana has no step 5, 11 or 15.
+
+Where Grafana's code differs from what it shows, or fails:
+
+* A ``row`` panel gets ``h: 1`` (the migrator writes the row's height, but the grid
+  always lays rows out 1 high and saves that).
+* Grafana's RowArea can place panels that overlap (a panel taller than its row, or
+  stacked past the row's bottom); its grid then pushes them down on load. The same
+  push (react-grid-layout's collision step, in gridPos order, without its upward
+  compaction) is done here on the migrated panels, so they never overlap; a layout
+  without overlaps is exactly RowArea's. Unlike the grid, a pushed row panel takes
+  its row's panels along, so that they stay under their title.
+* Widths are kept within 1..24 (a span over 12 makes Grafana's RowArea return no place
+  and the load fail); an unreadable height counts as the 250px default (Grafana's
+  ``parseInt`` gives NaN and the row never fits); a row without ``panels`` is empty.
+* ``hideVariable`` / ``hideLabel`` are removed once turned into ``hide`` (Grafana keeps
+  them, unread, on the variable), and ``sharedCrosshair``, ``nav``, ``pulldowns`` and
+  ``services`` once used (Grafana's model does not save them).
 """
 
 from __future__ import annotations
 
 import copy
 import math
+import re
 from typing import Any
 
 GRID_COLUMNS = 24
 GRID_CELL_HEIGHT = 30
 GRID_CELL_VMARGIN = 8
+PANEL_HEIGHT_STEP = GRID_CELL_HEIGHT + GRID_CELL_VMARGIN
 DEFAULT_ROW_HEIGHT = 250
 DEFAULT_PANEL_SPAN = 4
 MIN_PANEL_HEIGHT = GRID_CELL_HEIGHT * 3
 
+_LEADING_INT = re.compile(r"\s*([+-]?\d+)")
+
+
+def _truthy(value: Any) -> bool:
+    """JavaScript truthiness (empty lists and objects are true there)."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, (int, float)):
+        return value == value and value != 0  # NaN is false
+    if isinstance(value, str):
+        return value != ""
+    return True
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
 
 def grid_height(height: Any) -> int:
-    """Pixel height (``"250px"``, ``250``) -> grid units, as Grafana's migration computes it."""
+    """Pixel height (``"250px"``, ``250``) -> grid units, as Grafana's ``getGridHeight``."""
+    px: float = DEFAULT_ROW_HEIGHT
     if isinstance(height, str):
-        digits = height.strip().removesuffix("px")
-        try:
-            px = float(digits)
-        except ValueError:
-            px = DEFAULT_ROW_HEIGHT
-    elif isinstance(height, (int, float)):
+        # parseInt(height.replace('px', ''), 10)
+        m = _LEADING_INT.match(height.replace("px", "", 1))
+        if m:
+            px = int(m.group(1))
+    elif _is_number(height) and height == height:
         px = float(height)
-    else:
-        px = DEFAULT_ROW_HEIGHT
     if px < MIN_PANEL_HEIGHT:
         px = MIN_PANEL_HEIGHT
-    return math.ceil(px / (GRID_CELL_HEIGHT + GRID_CELL_VMARGIN))
+    return math.ceil(px / PANEL_HEIGHT_STEP)
 
 
 def needs_migration(dashboard: dict[str, Any]) -> bool:
     """True for a dashboard still in the ``rows`` layout."""
     rows = dashboard.get("rows")
     return isinstance(rows, list) and (
-        int(dashboard.get("schemaVersion") or 0) < 16 or not dashboard.get("panels")
+        _schema_version(dashboard) < 16 or not dashboard.get("panels")
     )
 
 
-def migrate_rows(dashboard: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``dashboard`` with ``rows`` replaced by grid ``panels``."""
-    out = copy.deepcopy(dashboard)
-    rows: list[dict[str, Any]] = out.pop("rows", None) or []
-    panels: list[dict[str, Any]] = list(out.get("panels") or [])
-    ids = [p.get("id") for r in rows for p in r.get("panels") or [] if isinstance(p.get("id"), int)]
-    next_id = max(ids, default=0) + 1
-    show_rows = any(r.get("collapse") or r.get("showTitle") or r.get("repeat") for r in rows)
+def _schema_version(dashboard: dict[str, Any]) -> int:
+    version = dashboard.get("schemaVersion")
+    try:
+        return int(version or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _variables(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
+    templating = dashboard.get("templating")
+    items = templating.get("list") if isinstance(templating, dict) else None
+    return [v for v in items if isinstance(v, dict)] if isinstance(items, list) else []
+
+
+# ---------------------------------------------------------------------------
+# Dashboard steps below 16
+
+
+def _upgrade_dashboard(out: dict[str, Any], old: int) -> None:
+    if old < 2:
+        services = out.pop("services", None)
+        filt = services.get("filter") if isinstance(services, dict) else None
+        if isinstance(filt, dict) and filt:
+            if filt.get("time") is not None:
+                out["time"] = filt["time"]
+            else:
+                out.pop("time", None)
+            templating = out.get("templating")
+            templating = dict(templating) if isinstance(templating, dict) else {}
+            templating["list"] = filt.get("list") or []
+            out["templating"] = templating
+    if old < 6:
+        pulldowns = out.pop("pulldowns", None)
+        found = (
+            [p for p in pulldowns if isinstance(p, dict) and p.get("type") == "annotations"]
+            if isinstance(pulldowns, list)
+            else []
+        )
+        if found:
+            out["annotations"] = {"list": found[0].get("annotations") or []}
+        for variable in _variables(out):
+            if variable.get("type") in (None, "filter"):
+                variable["type"] = "query"
+    if old < 7:
+        nav = out.pop("nav", None)
+        if isinstance(nav, list) and nav:
+            out["timepicker"] = nav[0]
+    if old < 12:
+        for variable in _variables(out):
+            variable["refresh"] = 1 if _truthy(variable.get("refresh")) else 0
+            if _truthy(variable.get("hideVariable")):
+                variable["hide"] = 2
+            elif _truthy(variable.get("hideLabel")):
+                variable["hide"] = 1
+            variable.pop("hideVariable", None)
+            variable.pop("hideLabel", None)
+    if old < 14:
+        out["graphTooltip"] = 1 if _truthy(out.pop("sharedCrosshair", None)) else 0
+
+
+# ---------------------------------------------------------------------------
+# Panel steps below 16 (Grafana runs them after the grid, on every panel)
+
+
+def _upgrade_panel(panel: dict[str, Any], old: int) -> None:
+    if old < 2:
+        _v2_graph(panel)
+    if old < 4 and panel.get("type") == "graph":
+        alias = panel.pop("aliasYAxis", None)
+        if isinstance(alias, dict):
+            for key, value in alias.items():
+                panel["seriesOverrides"] = [
+                    {"alias": key, "yaxis": value}
+                ]  # the last one wins, as in Grafana
+    if old < 8:
+        for target in panel.get("targets") or []:
+            if isinstance(target, dict):
+                _v8_influx(target)
+    if old < 9 and (panel.get("type") == "singlestat" or panel.get("thresholds") == ""):
+        thresholds = panel.get("thresholds")
+        if isinstance(thresholds, str) and thresholds:
+            parts = thresholds.split(",")
+            if len(parts) >= 3:
+                panel["thresholds"] = ",".join(parts[1:])
+    if old < 10 and panel.get("type") == "table":
+        styles = panel.get("styles")
+        for style in styles if isinstance(styles, list) else []:
+            if (
+                isinstance(style, dict)
+                and isinstance(style.get("thresholds"), list)
+                and len(style["thresholds"]) >= 3
+            ):
+                style["thresholds"] = style["thresholds"][1:]
+    if old < 12 and panel.get("type") == "graph" and isinstance(panel.get("grid"), dict):
+        _v12_axes(panel)
+    if old < 13 and panel.get("type") == "graph" and isinstance(panel.get("grid"), dict):
+        _v13_thresholds(panel)
+
+
+def _v2_graph(panel: dict[str, Any]) -> None:
+    if panel.get("type") == "graphite":
+        panel["type"] = "graph"
+    if panel.get("type") != "graph":
+        return
+    if isinstance(panel.get("legend"), bool):
+        panel["legend"] = {"show": panel["legend"]}
+    grid = panel.get("grid")
+    if isinstance(grid, dict):
+        for old_key, new_key in (("min", "leftMin"), ("max", "leftMax")):
+            if _truthy(grid.get(old_key)):
+                grid[new_key] = grid.pop(old_key)
+    for index, key in enumerate(("y_format", "y2_format")):
+        if _truthy(panel.get(key)):
+            formats = panel.get("y_formats")
+            formats = list(formats) if isinstance(formats, list) else []
+            while len(formats) <= index:
+                formats.append(None)
+            formats[index] = panel.pop(key)
+            panel["y_formats"] = formats
+
+
+def _v8_influx(target: dict[str, Any]) -> None:
+    if not (
+        _truthy(target.get("fields"))
+        and _truthy(target.get("tags"))
+        and _truthy(target.get("groupBy"))
+    ):
+        return
+    if _truthy(target.get("rawQuery")):
+        target.pop("fields", None)
+        target.pop("fill", None)
+        return
+    select = []
+    for field in target.get("fields") or []:
+        field = field if isinstance(field, dict) else {}
+        parts: list[dict[str, Any]] = [
+            {"type": "field", "params": [field.get("name")]},
+            {"type": field.get("func"), "params": []},
+        ]
+        if _truthy(field.get("mathExpr")):
+            parts.append({"type": "math", "params": [field["mathExpr"]]})
+        if _truthy(field.get("asExpr")):
+            parts.append({"type": "alias", "params": [field["asExpr"]]})
+        select.append(parts)
+    target["select"] = select
+    del target["fields"]
+    group_by = target["groupBy"]
+    for part in group_by if isinstance(group_by, list) else []:
+        if not isinstance(part, dict):
+            continue
+        if part.get("type") == "time" and _truthy(part.get("interval")):
+            part["params"] = [part.pop("interval")]
+        if part.get("type") == "tag" and _truthy(part.get("key")):
+            part["params"] = [part.pop("key")]
+    if _truthy(target.get("fill")):
+        if isinstance(group_by, list):
+            group_by.append({"type": "fill", "params": [target["fill"]]})
+        del target["fill"]
+
+
+def _defined(**items: Any) -> dict[str, Any]:
+    """An object literal as JSON.stringify writes it: undefined members left out."""
+    return {k: v for k, v in items.items() if v is not None}
+
+
+def _v12_axes(panel: dict[str, Any]) -> None:
+    if _truthy(panel.get("yaxes")):
+        return
+    grid: dict[str, Any] = panel["grid"]
+    formats = panel.get("y_formats")
+    formats = formats if isinstance(formats, list) else []
+    show = panel.get("y-axis")
+    panel["yaxes"] = [
+        _defined(
+            show=show,
+            min=grid.get(f"{side}Min"),
+            max=grid.get(f"{side}Max"),
+            logBase=grid.get(f"{side}LogBase"),
+            format=formats[i] if i < len(formats) else None,
+            label=panel.get(f"{side}YAxisLabel"),
+        )
+        for i, side in enumerate(("left", "right"))
+    ]
+    panel["xaxis"] = _defined(show=panel.get("x-axis"))
+    for key in ("leftMin", "leftMax", "leftLogBase", "rightMin", "rightMax", "rightLogBase"):
+        grid.pop(key, None)
+    for key in ("y_formats", "leftYAxisLabel", "rightYAxisLabel", "y-axis", "x-axis"):
+        panel.pop(key, None)
+
+
+def _v13_thresholds(panel: dict[str, Any]) -> None:
+    grid: dict[str, Any] = panel["grid"]
+    if not _truthy(panel.get("thresholds")) or not isinstance(panel.get("thresholds"), list):
+        panel["thresholds"] = []
+    found: list[dict[str, Any]] = []
+    for n in ("1", "2"):
+        value = grid.get(f"threshold{n}")  # null and missing alike: no threshold
+        t: dict[str, Any] = {"value": value}
+        if _truthy(grid.get("thresholdLine")):
+            t.update(line=True, lineColor=grid.get(f"threshold{n}Color"), colorMode="custom")
+        else:
+            t.update(fill=True, fillColor=grid.get(f"threshold{n}Color"), colorMode="custom")
+        found.append({k: v for k, v in t.items() if v is not None})
+    t1, t2 = found
+    if _is_number(t1.get("value")):
+        if _is_number(t2.get("value")):
+            t1["op"] = t2["op"] = "lt" if t1["value"] > t2["value"] else "gt"
+            panel["thresholds"] += [t1, t2]
+        else:
+            t1["op"] = "gt"
+            panel["thresholds"].append(t1)
+    for key in ("threshold1", "threshold1Color", "threshold2", "threshold2Color", "thresholdLine"):
+        grid.pop(key, None)
+
+
+# ---------------------------------------------------------------------------
+# v16: rows -> grid
+
+
+class RowArea:
+    """Grafana's ``RowArea``: ``area[i]`` is how far column ``i`` is filled, counted
+    from the top of the current line of the row; a line is the row's height high."""
+
+    def __init__(self, height: int, y: int) -> None:
+        self.area = [0] * GRID_COLUMNS
+        self.y = y
+        self.height = height
+
+    def add(self, x: int, y: int, w: int, h: int) -> None:
+        bottom = y + h - self.y
+        for i in range(x, min(x + w, GRID_COLUMNS)):
+            if bottom > self.area[i]:
+                self.area[i] = bottom
+
+    def place(self, w: int) -> tuple[int, int]:
+        """Free ``(x, y)`` (y within the line) for a panel ``w`` wide: the run of
+        columns at the right end that still have room and fill no less from left to
+        right; when it is too narrow the row wraps to a new line."""
+        for _attempt in range(2):
+            start = -1
+            end = -1
+            for i in range(GRID_COLUMNS - 1, -1, -1):
+                if self.height - self.area[i] <= 0:
+                    break
+                if end < 0:
+                    end = i
+                elif self.area[i] <= self.area[i + 1]:
+                    start = i
+                else:
+                    break
+            if start >= 0 and end - start >= w - 1:
+                return start, max(self.area[start:])
+            self.y += self.height
+            self.area = [0] * GRID_COLUMNS
+        raise AssertionError("a panel at most 24 wide always fits an empty line")
+
+
+def _panel_width(span: Any) -> int:
+    if not _truthy(span):
+        span = DEFAULT_PANEL_SPAN
+    try:
+        w = math.floor(float(span)) * (GRID_COLUMNS // 12)
+    except (TypeError, ValueError, OverflowError):
+        w = DEFAULT_PANEL_SPAN * (GRID_COLUMNS // 12)
+    return max(1, min(GRID_COLUMNS, w))
+
+
+def _grid_layout(rows: list[Any], panels: list[dict[str, Any]]) -> None:
+    """Append the panels of ``rows`` to ``panels``, as ``upgradeToGridLayout`` (the
+    ``row`` panel first: Grafana appends it last, then sorts by gridPos on load)."""
+    rows = [r for r in rows if isinstance(r, dict)]
+    ids: list[float] = [
+        p["id"]
+        for r in rows
+        for p in (r.get("panels") if isinstance(r.get("panels"), list) else [])
+        if isinstance(p, dict) and _is_number(p.get("id"))
+    ]
+    next_id = int(max(ids, default=0)) + 1
+    show_rows = any(
+        _truthy(r.get("collapse")) or _truthy(r.get("showTitle")) or _truthy(r.get("repeat"))
+        for r in rows
+    )
     y = 0
     for r in rows:
-        if r.get("repeatIteration"):
+        if _truthy(r.get("repeatIteration")):
             continue  # a copy Grafana made while repeating: the original row stays
-        row_height = grid_height(r.get("height") or DEFAULT_ROW_HEIGHT)
+        row_height = grid_height(
+            r.get("height") if _truthy(r.get("height")) else DEFAULT_ROW_HEIGHT
+        )
+        collapsed = _truthy(r.get("collapse"))
         row_panel: dict[str, Any] | None = None
         if show_rows:
             row_panel = {
                 "id": next_id,
                 "type": "row",
                 "title": r.get("title") or "",
-                "collapsed": bool(r.get("collapse")),
+                "collapsed": collapsed,
                 "panels": [],
                 "gridPos": {"x": 0, "y": y, "w": GRID_COLUMNS, "h": 1},
             }
-            if r.get("repeat"):
+            if _truthy(r.get("repeat")):
                 row_panel["repeat"] = r["repeat"]
             next_id += 1
             panels.append(row_panel)
             y += 1
-        x = 0
-        line = 0
-        for p in r.get("panels") or []:
+        area = RowArea(row_height, y)
+        row_panels = r.get("panels")
+        for p in row_panels if isinstance(row_panels, list) else []:
+            if not isinstance(p, dict):
+                continue
             p = dict(p)
-            span = p.pop("span", None) or DEFAULT_PANEL_SPAN
-            w = min(GRID_COLUMNS, math.floor(float(span)) * (GRID_COLUMNS // 12))
-            h = grid_height(p["height"]) if p.get("height") else row_height
-            p.pop("height", None)
-            if x + w > GRID_COLUMNS:
-                y += line
-                x, line = 0, 0
-            p["gridPos"] = {"x": x, "y": y, "w": w, "h": h}
-            x += w
-            line = max(line, h)
-            if row_panel is not None and row_panel["collapsed"]:
+            w = _panel_width(p.pop("span", None))
+            min_span: Any = p.get("minSpan")
+            if _truthy(min_span) and _is_number(min_span):
+                p["minSpan"] = min(GRID_COLUMNS, (GRID_COLUMNS // 12) * min_span)
+            height = p.pop("height", None)
+            h = grid_height(height) if _truthy(height) else row_height
+            x, dy = area.place(w)
+            y = area.y
+            p["gridPos"] = {"x": x, "y": y + dy, "w": w, "h": h}
+            area.add(x, y + dy, w, h)
+            if row_panel is not None and collapsed:
                 row_panel["panels"].append(p)
             else:
                 panels.append(p)
-        if row_panel is not None and row_panel["collapsed"]:
-            # Collapsed rows take no room; the next row starts right below.
-            y = row_panel["gridPos"]["y"] + 1
-        else:
-            y += line if line else (row_height if not r.get("panels") and not show_rows else 0)
+        if not (row_panel is not None and collapsed):
+            y += row_height
+
+
+def _push_down(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``panels`` (all from :func:`_grid_layout`) in gridPos order (Grafana's
+    ``sortPanelsByGridPos``), each pushed below the earlier ones it overlaps, as
+    Grafana's grid does on load. A pushed ``row`` panel takes the panels of its row
+    along (those that follow it in that order), nested ones too, so that they stay
+    under it."""
+    panels = sorted(panels, key=lambda p: (p["gridPos"]["y"], p["gridPos"]["x"]))
+    placed: list[dict[str, int]] = []
+    shift = 0
+    for p in panels:
+        pos = p["gridPos"]
+        pos["y"] += shift
+        start = pos["y"]
+        moved = True
+        while moved:
+            moved = False
+            for q in placed:
+                if (
+                    pos["x"] < q["x"] + q["w"]
+                    and q["x"] < pos["x"] + pos["w"]
+                    and pos["y"] < q["y"] + q["h"]
+                    and q["y"] < pos["y"] + pos["h"]
+                ):
+                    pos["y"] = q["y"] + q["h"]
+                    moved = True
+                    break
+        placed.append(pos)
+        if p.get("type") == "row":
+            shift += pos["y"] - start
+            if p["panels"]:
+                p["panels"] = _push_down(p["panels"])
+                for child in p["panels"]:
+                    child["gridPos"]["y"] += shift
+    return panels
+
+
+def migrate_rows(dashboard: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``dashboard`` with ``rows`` replaced by grid ``panels`` and Grafana's
+    other steps below schemaVersion 16 applied (see the module docstring)."""
+    out = copy.deepcopy(dashboard)
+    old = _schema_version(out)
+    rows = out.pop("rows", None)
+    _upgrade_dashboard(out, old)
+    migrated: list[dict[str, Any]] = []
+    _grid_layout(rows if isinstance(rows, list) else [], migrated)
+    panels = list(out.get("panels") or []) + _push_down(migrated)
+    for p in panels:
+        if not isinstance(p, dict):
+            continue
+        _upgrade_panel(p, old)
+        if p.get("type") == "row" and isinstance(p.get("panels"), list):
+            for child in p["panels"]:
+                if isinstance(child, dict):
+                    _upgrade_panel(child, old)
     out["panels"] = panels
-    out["schemaVersion"] = max(16, int(out.get("schemaVersion") or 0))
+    out["schemaVersion"] = max(16, old)
     return out
