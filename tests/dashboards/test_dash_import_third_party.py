@@ -482,9 +482,6 @@ def test_variable_current_survives(key: str) -> None:
     ] == expected
 
 
-@pytest.mark.xfail(
-    strict=True, reason="known migration defect: legacy rows are packed without Grafana's RowArea"
-)
 def test_legacy_layout_is_grafanas() -> None:
     """x and y as Grafana's migration gives them (a row panel's height is left out:
     it is not drawn)."""
