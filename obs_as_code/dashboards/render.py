@@ -55,32 +55,76 @@ _BUILTIN_DATASOURCES: dict[str, dict[str, str]] = {
 _REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+#: The length of each list of a rendered dashboard that a source map indexes into:
+#: ``("panels",)`` -> 3, ``("panels", 0, "panels")`` -> 2 (a row's panels),
+#: ``("panels", 0, "panels", 1, "targets")`` -> 1. What the panel lines read from a
+#: module's syntax tree are checked against (see :func:`list_lengths`).
+Lengths = dict[DataPath, int]
+
+
 class LazySourceMap(Mapping[DataPath, SourceLocation]):
     """A source map whose entries beyond ``base`` are computed on first need:
-    finding a dict dashboard's panel lines means reading its module's syntax tree,
-    which only diagnostics use. Looking up a key ``base`` holds (the dashboard's own
-    location, ``()``) never triggers it. It pickles unresolved when ``more`` does
-    (a ``partial`` of a module-level function): the incremental cache keeps it so."""
+    finding the panel lines of a dashboard not built with the kit means reading its
+    module's syntax tree, which only diagnostics use. Looking up a key ``base``
+    holds (the dashboard's own location, ``()``) never triggers it.
 
-    def __init__(self, base: dict[DataPath, SourceLocation], more: Callable[[], dict[DataPath, SourceLocation]] | None):
+    ``more`` gets the :data:`Lengths` of the rendered dashboard (``data``, its
+    JSON, read then; or ``lengths`` when already known) so that it keeps only the
+    lines it is sure of; its entries never replace ``base``'s. It pickles
+    unresolved when ``more`` does (a ``partial`` of a module-level function), with
+    the lengths instead of the JSON: the incremental cache keeps it so."""
+
+    def __init__(
+        self,
+        base: dict[DataPath, SourceLocation],
+        more: Callable[[Lengths], dict[DataPath, SourceLocation]] | None,
+        data: dict[str, Any] | None = None,
+        lengths: Lengths | None = None,
+    ):
         self._base = base
-        self._more: Callable[[], dict[DataPath, SourceLocation]] | None = more
+        self._more: Callable[[Lengths], dict[DataPath, SourceLocation]] | None = more
+        self._data: dict[str, Any] | None = data
+        self._lengths: Lengths | None = lengths
+        #: The paths ``more`` added (lines read from the syntax tree).
+        self._syntax: set[DataPath] = set()
 
-    def __reduce__(self) -> tuple[type[LazySourceMap], tuple[dict[DataPath, SourceLocation], Callable[[], dict[DataPath, SourceLocation]] | None]]:
+    def __reduce__(
+        self,
+    ) -> tuple[
+        type[LazySourceMap],
+        tuple[dict[DataPath, SourceLocation], Callable[[Lengths], dict[DataPath, SourceLocation]] | None, None, Lengths | None],
+    ]:
         # Spelled out: compiled (mypyc), the class has no instance __dict__ for
         # pickle's default to save.
-        return LazySourceMap, (self._base, self._more)
+        return LazySourceMap, (self._base, self._more, None, self._known_lengths() if self._more is not None else None)
 
     @property
     def pending(self) -> bool:
         """True until the lazy part has been computed."""
         return self._more is not None
 
+    def _known_lengths(self) -> Lengths:
+        if self._lengths is None:
+            self._lengths = list_lengths(self._data) if self._data is not None else {}
+            self._data = None
+        return self._lengths
+
     def _full(self) -> dict[DataPath, SourceLocation]:
         if self._more is not None:
             more, self._more = self._more, None
-            self._base.update(more())
+            lengths = self._known_lengths()
+            self._lengths = None
+            for path, loc in more(lengths).items():
+                if path not in self._base:  # the kit's own locations stay
+                    self._base[path] = loc
+                    self._syntax.add(path)
         return self._base
+
+    def from_syntax(self, path: DataPath) -> bool:
+        """True when the entry for ``path`` was read from the module's syntax
+        tree (resolving the map if need be)."""
+        self._full()
+        return path in self._syntax
 
     def __getitem__(self, key: DataPath) -> SourceLocation:
         found = self._base.get(key)
@@ -93,6 +137,26 @@ class LazySourceMap(Mapping[DataPath, SourceLocation]):
 
     def __len__(self) -> int:
         return len(self._full())
+
+
+def list_lengths(data: Mapping[str, Any]) -> Lengths:
+    """The :data:`Lengths` of dashboard JSON ``data``: its ``panels``, each
+    panel's ``panels`` (rows) and ``targets``, at every depth."""
+    out: Lengths = {}
+    _add_lengths(out, data.get("panels"), ("panels",))
+    return out
+
+
+def _add_lengths(out: Lengths, panels: Any, at: DataPath) -> None:
+    if not isinstance(panels, list):
+        return
+    out[at] = len(panels)
+    for i, p in enumerate(panels):
+        if isinstance(p, dict):
+            targets = p.get("targets")
+            if isinstance(targets, list):
+                out[(*at, i, "targets")] = len(targets)
+            _add_lengths(out, p.get("panels"), (*at, i, "panels"))
 
 
 @dataclass
@@ -148,6 +212,19 @@ class RenderedDashboard:
                 return found
             path = path[:-1]
         return self.source_map.get((), SourceLocation("<dashboard>"))
+
+    def located_by_syntax(self, path: DataPath) -> bool:
+        """True when :meth:`locate` answers ``path`` with a line read from the
+        module's syntax tree (where the user wrote that panel or target), not with
+        a location the dashboard's objects carried (the kit's) or its own."""
+        smap = self.source_map
+        if not isinstance(smap, LazySourceMap):
+            return False
+        while path:
+            if smap.get(path) is not None:
+                return smap.from_syntax(path)
+            path = path[:-1]
+        return False
 
 
 # ---------------------------------------------------------------------------
@@ -504,10 +581,10 @@ def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
         data["refresh"] = ""
 
 
-def _sdk_locations(model: Any, fallback: SourceLocation) -> dict[DataPath, SourceLocation]:
-    out: dict[DataPath, SourceLocation] = {}
-    _add_sdk_locations(out, getattr(model, "panels", None), ("panels",))
-    return out
+def _sdk_locations(model: Any, out: dict[DataPath, SourceLocation]) -> bool:
+    """Add to ``out`` the locations SDK ``model``'s panels and targets carry (the
+    kit's); True when every one of them has its own."""
+    return _add_sdk_locations(out, getattr(model, "panels", None), ("panels",))
 
 
 # Every dashboard's source map has the same few paths: ("panels", 0),
@@ -523,14 +600,17 @@ def _path(prefix: DataPath, key: str | int) -> DataPath:
     return path
 
 
-def _add_sdk_locations(out: dict[DataPath, SourceLocation], panels: Any, prefix: DataPath) -> None:
+def _add_sdk_locations(out: dict[DataPath, SourceLocation], panels: Any, prefix: DataPath) -> bool:
     # A function, not a closure over ``out``: a recursive closure is a reference
     # cycle, left for the collector once per dashboard.
+    complete = True
     for i, p in enumerate(panels or []):
         at = _path(prefix, i)
         loc = location_of(p)
         if loc is not None:
             out[at] = loc
+        else:
+            complete = False
         targets = getattr(p, "targets", None)
         if targets:
             in_targets = _path(at, "targets")
@@ -538,14 +618,40 @@ def _add_sdk_locations(out: dict[DataPath, SourceLocation], panels: Any, prefix:
                 tloc = location_of(t)
                 if tloc is not None:
                     out[_path(in_targets, k)] = tloc
+                else:
+                    complete = False
         nested = getattr(p, "panels", None)
-        if isinstance(nested, list):
-            _add_sdk_locations(out, nested, _path(at, "panels"))
+        if isinstance(nested, list) and not _add_sdk_locations(out, nested, _path(at, "panels")):
+            complete = False
+    return complete
 
 
-def _dict_locations(loc: SourceLocation, root: Path | None) -> dict[DataPath, SourceLocation]:
-    """For a dict literal assigned at ``loc``: the line of each element of its
-    ``"panels"`` list (so schema errors in a dict dashboard point at the panel)."""
+# ---------------------------------------------------------------------------
+# Panel lines from the module's syntax tree (dashboards not built with the kit)
+
+
+class _Written:
+    """A panel as the user wrote it: the expression (its position is the panel's
+    line), the panels it holds (a row's) and its targets, each None when the
+    syntax does not say (built elsewhere, a comprehension, ``*rest``)."""
+
+    def __init__(self, node: ast.expr, panels: list[_Written] | None = None, targets: list[ast.expr] | None = None) -> None:
+        self.node = node
+        self.panels = panels
+        self.targets = targets
+
+
+#: The kinds of source :func:`_syntax_locations` reads.
+DICT, SDK, GRAFANALIB = "dict", "sdk", "grafanalib"
+
+
+def _syntax_locations(kind: str, loc: SourceLocation, root: Path | None, lengths: Lengths) -> dict[DataPath, SourceLocation]:
+    """For the dashboard assigned at ``loc`` (a ``kind`` source: a dict literal,
+    an SDK builder chain or a grafanalib ``Dashboard(...)`` call): the line of each
+    panel and target written there, where the lists written have the ``lengths``
+    the rendered dashboard has (else that list's entries are left out: its
+    panels were added, removed or reordered elsewhere, and the caller falls back
+    to the enclosing panel or the dashboard rather than point at a wrong line)."""
     base = str(root) if root is not None else project_root.get()
     path = Path(loc.file) if base is None else Path(base) / loc.file
     try:
@@ -553,15 +659,236 @@ def _dict_locations(loc: SourceLocation, root: Path | None) -> dict[DataPath, So
         tree = module_tree(str(path), path.stat().st_mtime_ns)
     except (OSError, SyntaxError, ValueError):
         return {}
+    value: ast.expr | None = None
     for node in tree.body:
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.lineno == loc.line and isinstance(node.value, ast.Dict):
-            for key, value in zip(node.value.keys, node.value.values, strict=False):
-                if isinstance(key, ast.Constant) and key.value == "panels" and isinstance(value, ast.List):
-                    return {
-                        ("panels", i): SourceLocation(loc.file, elt.lineno, elt.col_offset + 1)
-                        for i, elt in enumerate(value.elts)
-                    }
-    return {}
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.lineno == loc.line:
+            value = node.value
+            break
+    if value is None:
+        return {}
+    if isinstance(value, ast.Call) and _called(value) == "DashboardDef":
+        value = value.args[0] if value.args else _keyword(value, "source")
+    if value is None:
+        return {}
+    written: list[_Written] | None = None
+    if kind == DICT:
+        written = _dict_dashboard(value, lengths)
+    elif kind == SDK:
+        written = _sdk_panels(value, _DASHBOARDS)
+    elif kind == GRAFANALIB:
+        written = _grafanalib_dashboard(value, lengths)
+    out: dict[DataPath, SourceLocation] = {}
+    if written is not None:
+        _place(out, loc.file, written, ("panels",), lengths)
+    return out
+
+
+def _place(out: dict[DataPath, SourceLocation], file: str, written: list[_Written], at: DataPath, lengths: Lengths) -> None:
+    if lengths.get(at) != len(written):
+        return
+    for i, w in enumerate(written):
+        here = _path(at, i)
+        out[here] = SourceLocation(file, w.node.lineno, w.node.col_offset + 1)
+        if w.targets is not None:
+            in_targets = _path(here, "targets")
+            if lengths.get(in_targets) == len(w.targets):
+                for k, t in enumerate(w.targets):
+                    out[_path(in_targets, k)] = SourceLocation(file, t.lineno, t.col_offset + 1)
+        if w.panels is not None:
+            _place(out, file, w.panels, _path(here, "panels"), lengths)
+
+
+def _called(call: ast.Call) -> str:
+    """The name a call is made by: ``Dashboard`` for ``sdk.Dashboard(...)`` and ``Dashboard(...)``."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return ""
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def _elements(node: ast.expr | None) -> list[ast.expr] | None:
+    """The elements of a list or tuple literal (None for anything else, or when
+    one is ``*starred``: which element is which is then unknown)."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return None
+    elts = list(node.elts)
+    if any(isinstance(e, ast.Starred) for e in elts):
+        return None
+    return elts
+
+
+# Dict literals
+
+
+def _dict_value(node: ast.Dict, key: str) -> ast.expr | None:
+    """The value written for ``key`` in a dict literal (None when absent, or when
+    a later ``**other`` may replace it)."""
+    found: ast.expr | None = None
+    for k, v in zip(node.keys, node.values, strict=False):
+        if k is None:
+            found = None  # ``**other`` may set or replace the key
+        elif isinstance(k, ast.Constant) and k.value == key:
+            found = v
+    return found
+
+
+def _dict_panel(node: ast.expr) -> _Written:
+    if not isinstance(node, ast.Dict):
+        return _Written(node)
+    children = _elements(_dict_value(node, "panels"))
+    return _Written(
+        node,
+        [_dict_panel(c) for c in children] if children is not None else None,
+        _elements(_dict_value(node, "targets")),
+    )
+
+
+def _dict_dashboard(value: ast.expr, lengths: Lengths) -> list[_Written] | None:
+    if not isinstance(value, ast.Dict):
+        return None
+    panels = _elements(_dict_value(value, "panels"))
+    rows = _elements(_dict_value(value, "rows"))
+    if rows is None:
+        return [_dict_panel(p) for p in panels] if panels is not None else None
+    # Legacy rows, moved onto the grid after the dashboard's own panels.
+    legacy: list[tuple[ast.expr, list[_Written]]] = []
+    for r in rows:
+        children = _elements(_dict_value(r, "panels")) if isinstance(r, ast.Dict) else None
+        if children is None or not isinstance(r, ast.Dict) or _dict_value(r, "repeatIteration") is not None:
+            return None
+        legacy.append((r, [_dict_panel(c) for c in children]))
+    return _migrated([_dict_panel(p) for p in panels or []], legacy, lengths)
+
+
+def _migrated(before: list[_Written], rows: list[tuple[ast.expr, list[_Written]]], lengths: Lengths) -> list[_Written] | None:
+    """The panels :func:`~obs_as_code.dashboards.migrate.migrate_rows` makes of
+    legacy ``rows`` (each row's expression and its panels) after the panels
+    ``before`` them: with no row panels when the rendered dashboard has none, else
+    each row followed by its panels, or holding them when it is collapsed (the
+    rendered row holds as many). None when the lengths fit neither."""
+    total = len(before) + sum(len(children) for _row, children in rows)
+    if lengths.get(("panels",)) == total and not any(
+        ("panels", i, "panels") in lengths for i in range(len(before), total)
+    ):
+        return before + [c for _row, children in rows for c in children]
+    out = list(before)
+    for row, children in rows:
+        held = lengths.get(("panels", len(out), "panels"))
+        if held is None:
+            return None  # not a row panel there
+        if children and held == len(children):  # collapsed: the row holds them
+            out.append(_Written(row, children))
+        elif held == 0:
+            out.append(_Written(row))
+            out.extend(children)
+        else:
+            return None
+    return out if lengths.get(("panels",)) == len(out) else None
+
+
+# grafana-foundation-sdk builders (and models)
+
+#: Builder methods that add a panel (to a dashboard, or to a row).
+_ADDS_PANEL = frozenset({"with_panel", "with_row"})
+#: What a dashboard's and a row's chain starts at: the builder or the model.
+_DASHBOARDS = ("Dashboard",)
+_ROWS = ("Row", "RowPanel")
+
+
+def _chain(node: ast.expr) -> tuple[ast.expr, list[ast.Call]]:
+    """A fluent chain ``root(...).a(...).b(...)`` -> ``(root call, [a call, b
+    call])`` (in the order the calls run)."""
+    calls: list[ast.Call] = []
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call):
+        calls.append(node)
+        node = node.func.value
+    calls.reverse()
+    return node, calls
+
+
+def _sdk_panels(node: ast.expr, holder: tuple[str, ...]) -> list[_Written] | None:
+    """The panels added to a ``holder`` (``Dashboard``, ``Row``) built by ``node``:
+    its constructor's ``panels=[...]`` then each ``.with_panel(...)`` and
+    ``.with_row(...)``; None unless the chain starts at that constructor (a helper
+    may have added panels)."""
+    root, calls = _chain(node)
+    if not (isinstance(root, ast.Call) and _called(root) in holder):
+        return None
+    given = _keyword(root, "panels")
+    found = _elements(given) if given is not None else []
+    if found is None:
+        return None
+    for call in calls:
+        if isinstance(call.func, ast.Attribute) and call.func.attr in _ADDS_PANEL:
+            if len(call.args) != 1 or call.keywords or isinstance(call.args[0], ast.Starred):
+                return None
+            found.append(call.args[0])
+    return [_sdk_panel(p) for p in found]
+
+
+def _sdk_panel(node: ast.expr) -> _Written:
+    root, calls = _chain(node)
+    targets: list[ast.expr] | None = None
+    if isinstance(root, ast.Call):
+        given = _keyword(root, "targets")
+        targets = _elements(given) if given is not None else []
+    for call in calls:
+        name = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+        if name == "targets":
+            targets = _elements(call.args[0]) if len(call.args) == 1 and not call.keywords else None
+        elif name == "with_target" and targets is not None:
+            if len(call.args) != 1 or call.keywords or isinstance(call.args[0], ast.Starred):
+                targets = None
+            else:
+                targets.append(call.args[0])
+    return _Written(node, _sdk_panels(node, _ROWS), targets)
+
+
+# grafanalib
+
+
+def _grafanalib_dashboard(value: ast.expr, lengths: Lengths) -> list[_Written] | None:
+    root, calls = _chain(value)
+    # .auto_panel_ids() keeps the panels and their order; anything else may not.
+    if any(not (isinstance(c.func, ast.Attribute) and c.func.attr == "auto_panel_ids") for c in calls):
+        return None
+    if not (isinstance(root, ast.Call) and _called(root) == "Dashboard"):
+        return None
+    panels = _elements(_keyword(root, "panels")) if _keyword(root, "panels") is not None else []
+    rows_given = _keyword(root, "rows")
+    rows = _elements(rows_given) if rows_given is not None else []
+    if panels is None or rows is None:
+        return None
+    if not rows:
+        return [_grafanalib_panel(p) for p in panels]
+    legacy: list[tuple[ast.expr, list[_Written]]] = []
+    for r in rows:
+        children = _elements(_keyword(r, "panels")) if isinstance(r, ast.Call) else None
+        if children is None or not isinstance(r, ast.Call) or _keyword(r, "repeatIteration") is not None:
+            return None
+        legacy.append((r, [_grafanalib_panel(c) for c in children]))
+    # grafanalib drops ``panels`` when there are rows.
+    return _migrated([], legacy, lengths)
+
+
+def _grafanalib_panel(node: ast.expr) -> _Written:
+    if not isinstance(node, ast.Call):
+        return _Written(node)
+    children = _elements(_keyword(node, "panels"))
+    return _Written(
+        node,
+        [_grafanalib_panel(c) for c in children] if children is not None else None,
+        _elements(_keyword(node, "targets")),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -584,7 +911,6 @@ def render_dashboard(
     Raises ``TypeError`` for an unsupported source.
     """
     raw, model = source_json(d.source)
-    migrated = needs_migration(raw)
     uid_in_source = raw.get("uid")
     data = normalize(raw, datasources, copied=True)
     module = d.module or d.location.file
@@ -593,15 +919,21 @@ def render_dashboard(
     folder = d.folder if d.folder is not None else names.dashboard_folder(module)
     data["uid"] = uid
     source_map: dict[DataPath, SourceLocation] = {(): d.location}
+    kind: str | None = None
     if model is not None:
-        source_map.update(_sdk_locations(model, d.location))
-    elif isinstance(d.source, Mapping) and not migrated:
-        # Panel lines of a dict dashboard: read from its module's syntax tree only
-        # when a diagnostic or validator asks (the root is fixed now: the lookup
-        # may come after the build has reset the project root).
-        base = str(root) if root is not None else project_root.get()
-        where = d.location
-        return RenderedDashboard(
-            data, uid, folder, LazySourceMap(source_map, partial(_dict_locations, where, Path(base) if base else None)), d
-        )
-    return RenderedDashboard(data, uid, folder, source_map, d)
+        # Kit dashboards carry every panel's and target's location: nothing more
+        # to find. Others get the lines they were written on from the module's
+        # syntax tree, read only when a diagnostic asks.
+        if not _sdk_locations(model, source_map):
+            kind = SDK
+    elif isinstance(d.source, Mapping):
+        kind = DICT
+    elif _is_grafanalib(d.source):
+        kind = GRAFANALIB
+    if kind is None:
+        return RenderedDashboard(data, uid, folder, source_map, d)
+    # The root is fixed now: the lookup may come after the build has reset the
+    # project root.
+    base = str(root) if root is not None else project_root.get()
+    more = partial(_syntax_locations, kind, d.location, Path(base) if base else None)
+    return RenderedDashboard(data, uid, folder, LazySourceMap(source_map, more, data), d)

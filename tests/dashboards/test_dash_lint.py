@@ -170,7 +170,7 @@ def test_undefined_variables_are_found_in_dashboards_that_define_none(project: C
 '''})
     found = _findings(compiled, "OAC306")
     assert len(found) == 2, found
-    assert "case.py:2:" in found[0] and "variable $job is used" in found[0]
+    assert "case.py:3:" in found[0] and "variable $job is used" in found[0]  # the target's line
     assert "case.py:4:" in found[1] and "variable $pod is used" in found[1]
 
 

@@ -46,11 +46,14 @@ def unaggregated_calls(node: Any, aggregated: bool = False) -> Iterator[str]:
 
 def _precise(ctx: LintContext, t: Target) -> SourceLocation:
     """The target's own line: the renderer's source map knows panels built with
-    the kit; for a plain dict the lint engine has found the string in the file.
-    Only a query of the same dashboard tells (another dashboard's query of the
-    same text is in another file, and absent from a build of this module alone)."""
+    the kit; for other dashboards the lint engine has found the string in the
+    file, from the line the target (or its panel) is written on when the module's
+    syntax tree tells, else from the dashboard's. Only a query of the same
+    dashboard tells (another dashboard's query of the same text is in another
+    file, and absent from a build of this module alone)."""
     loc = t.location
-    if loc != t.board.locate(()):
+    written = loc != t.board.locate(())
+    if written and not t.board.located_by_syntax(t.path):
         return loc
     for q in ctx.queries():
         if (
@@ -61,7 +64,9 @@ def _precise(ctx: LintContext, t: Target) -> SourceLocation:
             and q.expr == t.expr
             and q.site is not None
         ):
-            return q.at((0, len(q.expr)))
+            found = q.at((0, len(q.expr)))
+            # Searched from the target's line on: a hit before it is not the target's.
+            return found if not written or (found.file == loc.file and found >= loc) else loc
     return loc
 
 
