@@ -92,8 +92,39 @@ _VARIABLE_SETTERS: dict[str, str] = {
     "refresh": "refresh",
     "sort": "sort",
 }
-#: Variable keys Grafana recomputes on load: not carried into builders.
+#: Variable keys Grafana recomputes on load, or the SDK writes itself: not carried
+#: into builders (``current``, ``hide``, ``options`` and the interval's ``auto*`` are
+#: carried where they mean something, see :func:`_variable_state`).
 _VARIABLE_RUNTIME = {"current", "options", "definition", "skipUrlSync", "allowCustomValue", "hide", "auto", "auto_min", "auto_count"}
+#: Interval variable ``auto`` keys -> builder method; value when absent (Grafana's default).
+_INTERVAL_AUTO: dict[str, tuple[str, Any]] = {"auto": ("auto", False), "auto_min": ("min_interval", "10s"), "auto_count": ("step_count", 30)}
+
+
+def _option(value: Any) -> tuple[Any, Any] | None:
+    """``(text, value)`` of a variable option or ``current``, or None when unset."""
+    if not isinstance(value, Mapping) or not ("text" in value and "value" in value):
+        return None
+    return value.get("text"), value.get("value")
+
+
+def _variable_state(var: Mapping[str, Any]) -> dict[str, Any]:
+    """What a variable shows besides its definition, as Grafana reads it: ``hide``
+    (0 when absent; constants are always hidden), ``current`` (its text and value;
+    a constant's is its query), the interval's ``auto`` settings, and ``options``
+    only for a query variable never refreshed (Grafana recomputes the others' from
+    their query on load)."""
+    kind = var.get("type")
+    state: dict[str, Any] = {}
+    if kind != "constant":
+        state["hide"] = int(var.get("hide") or 0)
+        state["current"] = _option(var.get("current"))
+    if kind == "interval":
+        for key, (_method, default) in _INTERVAL_AUTO.items():
+            state[key] = var.get(key, default)
+    if kind == "query" and not var.get("refresh"):
+        options = [_option(o) for o in var.get("options") or []]
+        state["options"] = [o for o in options if o is not None] or None
+    return state
 
 
 def _lit(value: Any, indent: int, width: int = 100) -> str:
@@ -265,6 +296,20 @@ def _variable(var: Mapping[str, Any], indent: int) -> str:
             calls.append(f".sort(m.VariableSort({int(value)}))")
         else:
             calls.append(f".{method}({value!r})")
+    state = _variable_state(var)
+    if state.get("hide", 0) not in (0, 1, 2):
+        return raw
+    if state.get("hide"):
+        calls.append(f".hide(m.VariableHide({state['hide']}))")
+    if state.get("current") is not None:
+        text, value = state["current"]
+        calls.append(f".current(m.VariableOption(text={_lit(text, indent + 4)}, value={_lit(value, indent + 4)}))")
+    for key, (method, default) in _INTERVAL_AUTO.items():
+        if key in state and state[key] != default:
+            calls.append(f".{method}({state[key]!r})")
+    if state.get("options"):
+        options = ", ".join(f"m.VariableOption(text={t!r}, value={v!r})" for t, v in state["options"])
+        calls.append(f".options([{options}])")
     return "(\n" + " " * (indent + 4) + ("\n" + " " * (indent + 4)).join(calls) + "\n" + " " * indent + ")"
 
 
@@ -372,9 +417,29 @@ def to_python(dashboard: dict[str, Any], *, datasources: Sequence[Datasource] = 
 # Semantic comparison (what "the same dashboard" means for an import)
 
 
+def _shown(value: Any) -> Any:
+    """``value`` without what Grafana reads as unset: keys whose value is null,
+    false, an empty string, list or object (absent and empty mean the same)."""
+    if isinstance(value, Mapping):
+        kept = {k: _shown(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, False, "", [], {})}
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    return value
+
+
 def semantic_view(dashboard: Mapping[str, Any]) -> dict[str, Any]:
-    """The parts of a dashboard an import must keep: panels (type, title, layout,
-    datasource, repeat), their queries, the variables and the title."""
+    """Everything Grafana shows of a dashboard, which an import must keep: the title,
+    graphTooltip, links and annotations; every panel's type, title, layout,
+    datasource, repeat, queries, options, fieldConfig (defaults and overrides),
+    transformations and links; every variable's definition and state (hide,
+    current, interval auto settings, a never-refreshed query's options).
+
+    Ignored, as Grafana itself normalises them: null/false/empty values (absent
+    means the same, see :func:`_shown`), a row's ``collapsed`` false, a constant's
+    ``hide`` and ``current`` (always hidden, always its query), options Grafana
+    recomputes from the query on load, and ``selected`` flags; ids, versions and
+    ``__inputs`` (normalize drops them)."""
     panels = []
     for path, p in iter_panels(dashboard.get("panels")):
         panels.append(
@@ -386,32 +451,85 @@ def semantic_view(dashboard: Mapping[str, Any]) -> dict[str, Any]:
                 "collapsed": bool(p.get("collapsed")) if p.get("type") == "row" else None,
                 "repeat": p.get("repeat"),
                 "datasource": p.get("datasource"),
-                "targets": [
-                    {k: t.get(k) or None for k in ("refId", "expr", "legendFormat", "datasource", "hide")}
-                    for t in p.get("targets") or []
-                    if isinstance(t, Mapping)
-                ],
-                "options": p.get("options") or None,
-                "unit": ((p.get("fieldConfig") or {}).get("defaults") or {}).get("unit"),
+                "targets": [_shown(t) for t in p.get("targets") or [] if isinstance(t, Mapping)],
+                **{key: _shown(p.get(key)) or None for key in ("options", "fieldConfig", "transformations", "links")},
             }
         )
     templating = dashboard.get("templating") or {}
     variables = [
-        {k: v.get(k) or None for k in ("name", "type", "query", "datasource", "multi", "includeAll", "regex")}
+        {
+            **{k: v.get(k) or None for k in ("name", "type", "query", "datasource", "multi", "includeAll", "regex", "label", "allValue", "sort")},
+            **_variable_state(v),
+        }
         for v in templating.get("list") or []
         if isinstance(v, Mapping)
     ]
-    return {"title": dashboard.get("title"), "panels": panels, "variables": variables}
+    annotations = (dashboard.get("annotations") or {}).get("list") or []
+    return {
+        "title": dashboard.get("title"),
+        "graphTooltip": dashboard.get("graphTooltip") or 0,
+        "links": _shown(dashboard.get("links") or []),
+        "annotations": _shown(annotations),
+        "panels": panels,
+        "variables": variables,
+    }
+
+
+#: Keys only a dashboard has at its top level (a panel has ``gridPos``, an alert rule ``condition``).
+_DASHBOARD_KEYS = ("panels", "rows", "schemaVersion", "templating")
 
 
 def unwrap(document: Any) -> dict[str, Any]:
     """The dashboard inside a file: plain JSON, or ``{"dashboard": ..., "meta": ...}``
-    as Grafana's API returns it."""
+    as Grafana's API returns it. Raises ValueError ("not a Grafana dashboard (why)")
+    for anything else: a single panel's JSON, an alert rule, a title alone."""
     if isinstance(document, Mapping) and isinstance(document.get("dashboard"), Mapping) and "panels" not in document:
         document = document["dashboard"]
-    if not isinstance(document, Mapping) or "title" not in document:
-        raise ValueError("not a Grafana dashboard (no title)")
-    return dict(document)
+    if not isinstance(document, Mapping):
+        raise ValueError("not a Grafana dashboard (not a JSON object)")
+    if "gridPos" in document or ("type" in document and "targets" in document):
+        reason = "a single panel's JSON (Inspect > Panel JSON): it has type, targets or gridPos"
+    elif "condition" in document and "data" in document:
+        reason = "a Grafana alert rule: it has condition and data"
+    elif "title" not in document:
+        reason = "no title"
+    elif not any(key in document for key in _DASHBOARD_KEYS):
+        reason = f"none of {', '.join(_DASHBOARD_KEYS)}"
+    else:
+        return dict(document)
+    raise ValueError(f"not a Grafana dashboard ({reason}); import a whole dashboard (Share > Export)")
+
+
+class UnresolvedInputs(Exception):
+    """An export's ``__inputs`` name a datasource plugin the project declares none of."""
+
+
+def resolve_inputs(document: Mapping[str, Any], datasources: Sequence[Datasource]) -> dict[str, Any]:
+    """``document`` with its ``__inputs`` resolved as Grafana's import does:
+    ``${VAR_...}`` placeholders of ``constant`` inputs replaced by their value. Raises
+    :class:`UnresolvedInputs` for a ``datasource`` input whose plugin has no declared
+    datasource (``normalize`` would map its ``${DS_...}`` to a uid nobody declares)."""
+    import json
+
+    inputs = [i for i in document.get("__inputs") or [] if isinstance(i, Mapping)]
+    missing = [
+        f"{i.get('name')} (plugin {i.get('pluginId')!r})"
+        for i in inputs
+        if i.get("type") == "datasource" and not any(d.type == i.get("pluginId") for d in datasources)
+    ]
+    if missing:
+        declared = ", ".join(f"{d.name} ({d.type}, uid {d.uid})" for d in datasources) or "none"
+        raise UnresolvedInputs(
+            f"__inputs {', '.join(missing)}: no declared datasource of that plugin "
+            f"(declared in datasources/: {declared}); declare one and import again"
+        )
+    values = {str(i["name"]): str(i.get("value") or "") for i in inputs if i.get("type") == "constant" and i.get("name")}
+    if not values:
+        return dict(document)
+    pattern = re.compile(r"\$\{(" + "|".join(map(re.escape, values)) + r")\}")
+    text = pattern.sub(lambda m: json.dumps(values[m.group(1)])[1:-1], json.dumps(document))
+    resolved: dict[str, Any] = json.loads(text)
+    return resolved
 
 
 def rebuild(source: str, module_path: str = "dashboards/imported.py") -> dict[str, Any]:
@@ -436,8 +554,9 @@ def differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     """Where the semantic views of two dashboards differ (empty when equal)."""
     va, vb = semantic_view(a), semantic_view(b)
     out: list[str] = []
-    if va["title"] != vb["title"]:
-        out.append(f"title {va['title']!r} != {vb['title']!r}")
+    for key in ("title", "graphTooltip", "links", "annotations"):
+        if va[key] != vb[key]:
+            out.append(f"{key} {va[key]!r} != {vb[key]!r}")
     if len(va["panels"]) != len(vb["panels"]):
         out.append(f"{len(va['panels'])} panels != {len(vb['panels'])}")
     for pa, pb in zip(va["panels"], vb["panels"], strict=False):
@@ -451,7 +570,9 @@ def differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
 
 def import_file(file: Any, project: Any = None) -> tuple[str, list[str]]:
     """``(python source, round-trip differences)`` for a dashboard JSON file; the
-    project's datasources (when ``project`` is given) map ``${DS_...}`` placeholders."""
+    project's datasources (when ``project`` is given) map ``${DS_...}`` placeholders.
+    Raises ValueError for a file that is not a dashboard, :class:`UnresolvedInputs`
+    for an export needing a datasource the project lacks."""
     import json
     from pathlib import Path
 
@@ -462,6 +583,7 @@ def import_file(file: Any, project: Any = None) -> tuple[str, list[str]]:
 
         loaded, _diagnostics = load(Path(project), ("datasources",))
         datasources = loaded.all(Datasource)
+    document = resolve_inputs(document, datasources)
     source = to_python(document, datasources=datasources, source=Path(file).name)
     expected = normalize(document, datasources)
     return source, differences(expected, rebuild(source))
