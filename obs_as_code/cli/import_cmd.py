@@ -33,7 +33,9 @@ def import_dashboard(project: Path, file: Path, output: Path | None, force: bool
     Exit status: 0 written, 1 findings (an export needing a datasource the project
     does not declare: nothing written; the rebuilt dashboard differs), 2 usage error
     (not a dashboard, bad JSON, an -o path that exists without --force or cannot be
-    written)."""
+    written). The project's dashboard checks run on the module: each finding is
+    printed as a warning and silenced in the module by an ``# oac: ignore[CODE]
+    imported as is; review`` comment at its panel (exit status 0)."""
     from obs_as_code.importers.dashboard import UnresolvedInputs, import_file
 
     def fail(message: str, status: int) -> NoReturn:
@@ -43,7 +45,7 @@ def import_dashboard(project: Path, file: Path, output: Path | None, force: bool
     if output is not None and output.exists() and not force:
         fail(f"{output} exists; not overwritten (pass --force to replace it)", 2)
     try:
-        source, problems = import_file(file, project)
+        source, problems, warnings = import_file(file, project, str(output or "<stdout>"))
     except (ValueError, json.JSONDecodeError) as exc:
         fail(f"{file}: {exc}", 2)
     except UnresolvedInputs as exc:
@@ -57,6 +59,8 @@ def import_dashboard(project: Path, file: Path, output: Path | None, force: bool
         except OSError as exc:
             fail(f"cannot write {output}: {exc.strerror or exc}", 2)
         click.echo(f"oac import dashboard: wrote {output}", err=True)
+    for line in warnings:
+        click.echo(f"oac import dashboard: warning: {line}", err=True)
     for line in problems:
         click.echo(f"oac import dashboard: round-trip differs: {line}", err=True)
     if problems:

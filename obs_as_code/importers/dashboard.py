@@ -568,11 +568,57 @@ def differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def import_file(file: Any, project: Any = None) -> tuple[str, list[str]]:
-    """``(python source, round-trip differences)`` for a dashboard JSON file; the
-    project's datasources (when ``project`` is given) map ``${DS_...}`` placeholders.
-    Raises ValueError for a file that is not a dashboard, :class:`UnresolvedInputs`
-    for an export needing a datasource the project lacks."""
+#: The note on every suppression comment the import writes.
+REVIEW_NOTE = "imported as is; review"
+
+
+def review(source: str, project: Any = None, display: str = "dashboards/imported.py") -> tuple[str, list[str]]:
+    """``(source with suppressions, warnings)``: the project's dashboard checks
+    (OAC3xx, as ``oac lint`` runs them) on the module ``source``, its datasources
+    those of ``project``. Each finding gets an ``# oac: ignore[CODE] imported as
+    is; review`` comment above its line (the panel's, as ``k.placed`` locates each
+    item), so the module builds and every exception shows in the diff; queries are
+    never rewritten. A warning names the finding at its line in the returned
+    source (``display`` is the module's path as shown)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from obs_as_code.lint.api import lint
+
+    with tempfile.TemporaryDirectory(prefix="oac-import-") as tmp:
+        root = Path(tmp)
+        (root / "dashboards").mkdir()
+        (root / "dashboards" / "imported.py").write_text(source, encoding="utf-8")
+        if project is not None and (Path(project) / "datasources").is_dir():
+            shutil.copytree(Path(project) / "datasources", root / "datasources")
+        found = [d for d in lint(root, project=True, select=["OAC3"]) if d.location.file == "dashboards/imported.py"]
+    codes: dict[int, set[str]] = {}
+    for d in found:
+        codes.setdefault(max(d.location.line, 1), set()).add(d.code)
+    lines = source.splitlines()
+    shift: dict[int, int] = {}  # original line -> its line once the comments are in
+    out: list[str] = []
+    for number, text in enumerate(lines, 1):
+        if number in codes:
+            indent = text[: len(text) - len(text.lstrip())]
+            out.append(f"{indent}# oac: ignore[{','.join(sorted(codes[number]))}] {REVIEW_NOTE}")
+        out.append(text)
+        shift[number] = len(out)
+    warnings = [
+        f"{display}:{shift.get(max(d.location.line, 1), 1)}: {d.code} {d.message} ({REVIEW_NOTE}: suppressed by the comment above)"
+        for d in found
+    ]
+    return "\n".join(out) + "\n", warnings
+
+
+def import_file(file: Any, project: Any = None, display: str = "dashboards/imported.py") -> tuple[str, list[str], list[str]]:
+    """``(python source, round-trip differences, warnings)`` for a dashboard JSON
+    file; the project's datasources (when ``project`` is given) map ``${DS_...}``
+    placeholders. The warnings are the project's checks' findings on the module,
+    each suppressed in it (see :func:`review`). Raises ValueError for a file that is
+    not a dashboard, :class:`UnresolvedInputs` for an export needing a datasource
+    the project lacks."""
     import json
     from pathlib import Path
 
@@ -586,4 +632,6 @@ def import_file(file: Any, project: Any = None) -> tuple[str, list[str]]:
     document = resolve_inputs(document, datasources)
     source = to_python(document, datasources=datasources, source=Path(file).name)
     expected = normalize(document, datasources)
-    return source, differences(expected, rebuild(source))
+    problems = differences(expected, rebuild(source))
+    source, warnings = review(source, project, display)
+    return source, problems, warnings

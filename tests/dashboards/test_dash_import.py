@@ -315,3 +315,23 @@ def test_output_errors_are_usage_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--force" in result.output and existing.read_text() == "keep = 1\n"
     result = _import(tmp_path, fixture, "-o", str(existing), "--force")
     assert result.exit_code == 0 and "k.placed(" in existing.read_text()
+
+
+def test_findings_are_warned_and_suppressed_per_panel(tmp_path: Path) -> None:
+    def panel(pid: int, title: str, expr: str) -> dict[str, object]:
+        return {"type": "timeseries", "title": title, "id": pid, "gridPos": {"h": 4, "w": 12, "x": 12 * (pid - 1), "y": 0},
+                "datasource": {"type": "prometheus", "uid": "prometheus"}, "targets": [{"refId": "A", "expr": expr}]}
+
+    board = {"title": "Rates", "uid": "rates", "schemaVersion": 39,
+             "panels": [panel(1, "raw", 'rate(up{job="a"}[5m])'), panel(2, "summed", 'sum(rate(up{job="a"}[5m]))')]}
+    out = tmp_path / "dashboards" / "rates.py"
+    result = _import(tmp_path, str(_write(tmp_path, "r.json", board)), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()
+    comments = [n for n, line in enumerate(lines, 1) if "# oac: ignore[OAC301] imported as is; review" in line]
+    assert len(comments) == 1  # the raw panel only; the query is not rewritten
+    assert "rate(up{job=\\\"a\\\"}[5m])" in out.read_text() or "rate(up{job=\"a\"}[5m])" in out.read_text()
+    assert f"warning: {out}:{comments[0] + 1}: OAC301" in result.output
+    assert "'raw'" in lines[comments[0] + 3]
+    compiled = compile_project(tmp_path)
+    assert compiled.ok, compiled.diagnostics
