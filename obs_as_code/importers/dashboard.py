@@ -40,9 +40,9 @@ _PANEL_SETTERS: dict[str, tuple[str, str]] = {
     "queryCachingTTL": ("query_caching_ttl", "lit"),
     "pluginVersion": ("plugin_version", "lit"),
     "options": ("options", "lit"),
-    "fieldConfig": ("field_config", "raw"),
-    "transformations": ("transformations", "rawlist"),
-    "links": ("links", "rawlist"),
+    "fieldConfig": ("field_config", "fieldconfig"),
+    "transformations": ("with_transformation", "each"),
+    "links": ("links", "links"),
     "targets": ("targets", "targets"),
 }
 _PROM_SETTERS: dict[str, str] = {
@@ -227,16 +227,213 @@ def _panel(panel: Mapping[str, Any], indent: int) -> str:
             if grid is None:
                 return raw
             lines.append(f".{method}({grid})")
-        elif how == "raw":
-            lines.append(f".{method}(k.Raw({_lit(value, indent + 4)}))")
-        elif how == "rawlist":
-            items = "".join(f"{pad}        k.Raw({_lit(v, indent + 8)}),\n" for v in value or [])
-            lines.append(f".{method}([\n{items}{pad}    ])" if items else f".{method}([])")
+        elif how == "fieldconfig":
+            lines.extend(_field_config(value, indent + 4))
+        elif how == "each":
+            lines.extend(f".{method}({_transformation(v, indent + 4)})" for v in value or [])
+        elif how == "links":
+            lines.append(_builder_list(method, [_link(v, indent + 8) for v in value or []], indent + 4))
         elif how == "targets":
             targets = [_target(t, panel, indent + 8) for t in value or []]
             inner = "".join(f"{pad}        {t},\n" for t in targets)
             lines.append(f".{method}([\n{inner}{pad}    ])" if targets else f".{method}([])")
     return "(\n" + pad + "    " + ("\n" + pad + "    ").join(lines) + "\n" + pad + ")"
+
+
+# ---------------------------------------------------------------------------
+# Builders for fieldConfig, transformations, links and annotations. Each is
+# checked: the builder's JSON must equal the input's (as semantic_view reads
+# both), else that part alone is kept as k.Raw.
+
+_HEADER = (
+    "from grafana_foundation_sdk.builders import dashboard as sdk\n"
+    "from grafana_foundation_sdk.builders import loki, prometheus\n"
+    "from grafana_foundation_sdk.models import dashboard as m\n"
+    "from grafana_foundation_sdk.models.loki import QueryEditorMode as LokiEditorMode\n"
+    "from grafana_foundation_sdk.models.prometheus import PromQueryFormat\n"
+    "from grafana_foundation_sdk.models.prometheus import QueryEditorMode as PromEditorMode\n"
+    "\n"
+    "from obs_as_code.dashboards import kit as k\n"
+)
+_NAMESPACE: dict[str, Any] = {}
+
+
+def _json_of(code: str) -> Any:
+    """The JSON of the builder (or model) expression ``code``, as the build writes it."""
+    import json
+
+    from grafana_foundation_sdk.cog.encoder import JSONEncoder
+
+    if not _NAMESPACE:
+        exec(_HEADER, _NAMESPACE)
+    value = eval(code, _NAMESPACE)  # code this module wrote from literals
+    return json.loads(json.dumps(value.build() if hasattr(value, "build") else value, cls=JSONEncoder))
+
+
+def _exact(code: str, expected: Any, part: Callable[[Any], Any] = lambda v: v) -> bool:
+    try:
+        return bool(_shown(part(_json_of(code))) == _shown(expected))
+    except Exception:  # a value the builder refuses: kept as JSON
+        return False
+
+
+def _builder_list(method: str, items: list[str], indent: int) -> str:
+    pad = " " * indent
+    inner = "".join(f"{pad}    {item},\n" for item in items)
+    return f".{method}([\n{inner}{pad}])" if items else f".{method}([])"
+
+
+def _call(name: str, value: Any, indent: int) -> str:
+    return f".{name}({_lit(value, indent)})"
+
+
+#: fieldConfig ``defaults`` keys with a setter on the panel builder.
+_DEFAULTS_SETTERS = {"unit": "unit", "min": "min", "max": "max", "decimals": "decimals",
+                     "displayName": "display_name", "noValue": "no_value", "custom": "custom"}
+
+
+def _defaults_calls(defaults: Mapping[str, Any], indent: int) -> list[str] | None:
+    calls: list[str] = []
+    for key, value in defaults.items():
+        if value in ([], {}, None):
+            continue  # the same as absent (see _shown): nothing to set
+        if key in _DEFAULTS_SETTERS:
+            calls.append(_call(_DEFAULTS_SETTERS[key], value, indent))
+        elif key == "color" and isinstance(value, Mapping) and not set(value) - {"mode", "fixedColor", "seriesBy"}:
+            color = "sdk.FieldColor()"
+            if "mode" in value:
+                color += f".mode(m.FieldColorModeId({value['mode']!r}))"
+            if "fixedColor" in value:
+                color += f".fixed_color({value['fixedColor']!r})"
+            if "seriesBy" in value:
+                color += f".series_by(m.FieldColorSeriesByMode({value['seriesBy']!r}))"
+            calls.append(f".color_scheme({color})")
+        elif key == "thresholds" and isinstance(value, Mapping) and not set(value) - {"mode", "steps"}:
+            steps = value.get("steps") or []
+            if not all(isinstance(t, Mapping) and not set(t) - {"value", "color"} for t in steps):
+                return None
+            config = "sdk.ThresholdsConfig()"
+            if "mode" in value:
+                config += f".mode(m.ThresholdsMode({value['mode']!r}))"
+            listed = ", ".join(f"m.Threshold(value={t.get('value')!r}, color={t.get('color', '')!r})" for t in steps)
+            calls.append(f".thresholds({config}.steps([{listed}]))")
+        elif key == "mappings" and isinstance(value, list):
+            calls.append(_builder_list("mappings", [f"k.Raw({_lit(v, indent + 8)})" for v in value], indent))
+        else:
+            return None
+    return calls
+
+
+def _override(override: Any, indent: int) -> tuple[str, str] | None:
+    """``(matcher, properties)`` code of a fieldConfig override, or None when it has
+    more than the SDK models (``__systemRef`` of a legend click, say)."""
+    if not isinstance(override, Mapping) or set(override) - {"matcher", "properties"}:
+        return None
+    matcher, properties = override.get("matcher") or {}, override.get("properties") or []
+    if not isinstance(matcher, Mapping) or set(matcher) - {"id", "options"}:
+        return None
+    if not all(isinstance(p, Mapping) and not set(p) - {"id", "value"} for p in properties):
+        return None
+    pad = " " * (indent + 4)
+    props = "".join(
+        f"{pad}    m.DynamicConfigValue(id_val={p.get('id', '')!r}, value={_lit(p.get('value'), indent + 8)}),\n"
+        for p in properties
+    )
+    return (
+        f"m.MatcherConfig(id_val={matcher.get('id', '')!r}, options={_lit(matcher.get('options'), indent + 4)})",
+        f"[\n{props}{pad}]",
+    )
+
+
+def _overrides(overrides: list[Any], indent: int) -> list[str]:
+    """One ``with_override`` an override; when one has more than the SDK models,
+    ``overrides([...])`` with that one as ``k.Raw`` and the others as builders."""
+    pad = " " * (indent + 4)
+    parts = [_override(o, indent) for o in overrides]
+    if all(p is not None for p in parts):
+        return [f".with_override(\n{pad}{m_},\n{pad}{props},\n{' ' * indent})" for m_, props in filter(None, parts)]
+    items = [
+        f"k.Raw({_lit(o, indent + 4)})" if part is None
+        else f"sdk.DashboardFieldConfigSourceOverrides().matcher({part[0]}).properties({part[1]})"
+        for o, part in zip(overrides, parts, strict=True)
+    ]
+    return [_builder_list("overrides", items, indent)]
+
+
+def _field_config(fc: Any, indent: int) -> list[str]:
+    """Panel builder calls setting ``fc``: setters for the defaults the SDK models
+    (unit, min, max, decimals, color, thresholds, ...) and one ``with_override`` an
+    override; ``k.Raw`` for the defaults (or the whole) when they do not fit."""
+    raw = [f".field_config(k.Raw({_lit(fc, indent)}))"]
+    if not isinstance(fc, Mapping) or set(fc) - {"defaults", "overrides"}:
+        return raw
+    defaults = fc.get("defaults") or {}
+    calls = _defaults_calls(defaults, indent) if isinstance(defaults, Mapping) else None
+    if calls is None:
+        calls = [f".defaults(k.Raw({_lit(defaults, indent)}))"]
+    if not isinstance(fc.get("overrides") or [], list):
+        return raw
+    calls.extend(_overrides(fc.get("overrides") or [], indent))
+    if not _exact("sdk.Panel()" + "".join(calls), fc, lambda p: p.get("fieldConfig") or {}):
+        return raw
+    return calls
+
+
+def _transformation(value: Any, indent: int) -> str:
+    raw = f"k.Raw({_lit(value, indent)})"
+    if not isinstance(value, Mapping) or set(value) - {"id", "options", "disabled", "filter", "topic"}:
+        return raw
+    args = [f"id_val={value.get('id', '')!r}"]
+    if "options" in value:
+        args.append(f"options={_lit(value['options'], indent + 4)}")
+    if "disabled" in value:
+        args.append(f"disabled={value['disabled']!r}")
+    if "topic" in value:
+        args.append(f"topic={value['topic']!r}")
+    matcher = value.get("filter")
+    if matcher is not None:
+        if not isinstance(matcher, Mapping) or set(matcher) - {"id", "options"}:
+            return raw
+        args.append(f"filter_val=m.MatcherConfig(id_val={matcher.get('id', '')!r}, options={_lit(matcher.get('options'), indent + 4)})")
+    code = f"m.DataTransformerConfig({', '.join(args)})"
+    return code if _exact(code, value) else raw
+
+
+#: Link keys -> ``sdk.DashboardLink`` method (the title is its argument).
+_LINK_SETTERS = {"icon": "icon", "tooltip": "tooltip", "url": "url", "tags": "tags", "asDropdown": "as_dropdown",
+                 "targetBlank": "target_blank", "includeVars": "include_vars", "keepTime": "keep_time"}
+
+
+def _link(value: Any, indent: int) -> str:
+    """A dashboard or panel link as an ``sdk.DashboardLink`` builder when it gives
+    the same JSON (a panel's data link has fewer fields), else ``k.Raw``."""
+    raw = f"k.Raw({_lit(value, indent)})"
+    if not isinstance(value, Mapping) or set(value) - set(_LINK_SETTERS) - {"title", "type"}:
+        return raw
+    code = f"sdk.DashboardLink({value.get('title', '')!r})"
+    if "type" in value:
+        code += f".type(m.DashboardLinkType({value['type']!r}))"
+    code += "".join(_call(method, value[key], indent) for key, method in _LINK_SETTERS.items() if key in value)
+    return code if _exact(code, value) else raw
+
+
+#: Annotation keys -> ``sdk.AnnotationQuery`` method.
+_ANNOTATION_SETTERS = {"name": "name", "enable": "enable", "hide": "hide", "iconColor": "icon_color",
+                       "type": "type", "expr": "expr", "builtIn": "built_in"}
+
+
+def _annotation(value: Any, indent: int) -> str:
+    raw = f"k.Raw({_lit(value, indent)})"
+    if not isinstance(value, Mapping) or set(value) - set(_ANNOTATION_SETTERS) - {"datasource"}:
+        return raw
+    code = "sdk.AnnotationQuery()"
+    if "datasource" in value:
+        ds = _ds(value["datasource"])
+        if ds is None:
+            return raw
+        code += f".datasource({ds})"
+    code += "".join(_call(method, value[key], indent) for key, method in _ANNOTATION_SETTERS.items() if key in value)
+    return code if _exact(code, value) else raw
 
 
 def _row(panel: Mapping[str, Any], indent: int) -> str:
@@ -347,14 +544,7 @@ def to_python(dashboard: dict[str, Any], *, datasources: Sequence[Datasource] = 
         "Panels and queries the SDK builders express are builder calls; the rest is kept",
         'as k.Raw(JSON) so the dashboard stays the same."""',
         "",
-        "from grafana_foundation_sdk.builders import dashboard as sdk",
-        "from grafana_foundation_sdk.builders import loki, prometheus",
-        "from grafana_foundation_sdk.models import dashboard as m",
-        "from grafana_foundation_sdk.models.loki import QueryEditorMode as LokiEditorMode",
-        "from grafana_foundation_sdk.models.prometheus import PromQueryFormat",
-        "from grafana_foundation_sdk.models.prometheus import QueryEditorMode as PromEditorMode",
-        "",
-        "from obs_as_code.dashboards import kit as k",
+        *_HEADER.splitlines(),
         "",
     ]
     if dropped:
@@ -390,11 +580,9 @@ def to_python(dashboard: dict[str, Any], *, datasources: Sequence[Datasource] = 
         board.append(f".with_variable({_variable(var, 4)})")
     annotations = (data.get("annotations") or {}).get("list") or []
     if annotations:
-        items = "".join(f"        k.Raw({_lit(a, 8)}),\n" for a in annotations)
-        board.append(f".annotations([\n{items}    ])")
+        board.append(_builder_list("annotations", [_annotation(a, 8) for a in annotations], 4))
     if data.get("links"):
-        items = "".join(f"        k.Raw({_lit(a, 8)}),\n" for a in data["links"])
-        board.append(f".links([\n{items}    ])")
+        board.append(_builder_list("links", [_link(a, 8) for a in data["links"]], 4))
     panels: list[str] = []
     for p in data.get("panels") or []:
         if not isinstance(p, Mapping):

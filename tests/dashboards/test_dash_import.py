@@ -335,3 +335,32 @@ def test_findings_are_warned_and_suppressed_per_panel(tmp_path: Path) -> None:
     assert "'raw'" in lines[comments[0] + 3]
     compiled = compile_project(tmp_path)
     assert compiled.ok, compiled.diagnostics
+
+
+def test_field_config_transformations_links_and_annotations_use_builders() -> None:
+    panel = {
+        "type": "timeseries", "title": "t", "id": 1, "gridPos": {"h": 4, "w": 12, "x": 0, "y": 0},
+        "fieldConfig": {
+            "defaults": {"unit": "bytes", "min": 0, "max": 100, "decimals": 2, "color": {"mode": "palette-classic"},
+                         "thresholds": {"mode": "absolute", "steps": [{"color": "green", "value": None}, {"color": "red", "value": 80}]},
+                         "mappings": [{"type": "value", "options": {"1": {"text": "up"}}}], "custom": {"lineWidth": 1}, "links": []},
+            "overrides": [{"matcher": {"id": "byName", "options": "rx"}, "properties": [{"id": "unit", "value": "s"}]}],
+        },
+        "transformations": [{"id": "reduce", "options": {"reducers": ["last"]}}],
+    }
+    board = {
+        "title": "B", "schemaVersion": 39, "panels": [panel],
+        "links": [{"title": "Docs", "type": "link", "url": "https://example.com", "targetBlank": True}],
+        "annotations": {"list": [{"name": "Deploys", "datasource": {"type": "prometheus", "uid": "prometheus"}, "enable": True,
+                                  "iconColor": "blue", "expr": "changes(up[5m]) > 0"}]},
+    }
+    source = to_python(board, datasources=DATASOURCES)
+    for call in (".unit('bytes')", ".min(0)", ".max(100)", ".decimals(2)", "sdk.FieldColor().mode(m.FieldColorModeId('palette-classic'))",
+                 "sdk.ThresholdsConfig().mode(m.ThresholdsMode('absolute'))", "m.Threshold(value=80, color='red')",
+                 ".with_override(", "m.MatcherConfig(id_val='byName'", "m.DynamicConfigValue(id_val='unit', value='s')",
+                 ".with_transformation(m.DataTransformerConfig(id_val='reduce'", "sdk.DashboardLink('Docs')",
+                 "sdk.AnnotationQuery()", ".custom({'lineWidth': 1})"):
+        assert call in source, call
+    assert ".field_config(k.Raw(" not in source and ".defaults(k.Raw(" not in source
+    assert source.count("k.Raw({") == 1  # the value mapping (a model, not a builder)
+    assert differences(normalize(board, DATASOURCES), rebuild(source)) == []
