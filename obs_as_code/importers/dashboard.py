@@ -237,7 +237,122 @@ def _panel(panel: Mapping[str, Any], indent: int) -> str:
             targets = [_target(t, panel, indent + 8) for t in value or []]
             inner = "".join(f"{pad}        {t},\n" for t in targets)
             lines.append(f".{method}([\n{inner}{pad}    ])" if targets else f".{method}([])")
+    used = dict(_USED)
+    redone = _kind_panel(panel, lines, indent + 4)
+    if redone is None:
+        _USED.clear()
+        _USED.update(used)  # the attempt's modules are not imported
+    lines = redone or lines
     return "(\n" + pad + "    " + ("\n" + pad + "    ").join(lines) + "\n" + pad + ")"
+
+
+# ---------------------------------------------------------------------------
+# A panel kind's own builder (timeseries.Panel(), stat.Panel(), ...): options and
+# custom field settings through its methods, when they give the input's JSON.
+
+#: Modules the generated code uses beyond the header: (package, name) -> alias.
+_USED: dict[tuple[str, str], str] = {}
+
+
+def _use(package: str, name: str) -> str:
+    """The alias of ``grafana_foundation_sdk.<package>.<name>`` in generated code
+    (builders by their name, models as ``<name>_m``), recorded for the imports."""
+    import importlib
+
+    alias = name if package == "builders" else f"{name}_m"
+    _USED[(package, name)] = alias
+    _namespace().setdefault(alias, importlib.import_module(f"grafana_foundation_sdk.{package}.{name}"))
+    return alias
+
+
+def _snake(key: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()
+
+
+def _setter_value(annotation: Any, value: Any, indent: int) -> str | None:
+    """Code for ``value`` as the argument of a setter typed ``annotation``, or None."""
+    import enum
+    import typing
+
+    from grafana_foundation_sdk.cog.builder import Builder
+
+    if annotation in (str, float, int, bool, object, typing.Any):
+        if annotation is object or annotation is typing.Any or type(value) is annotation or (
+            annotation is float and type(value) is int
+        ):
+            return _lit(value, indent)
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        if value not in {e.value for e in annotation}:
+            return None
+        return f"{_use('models', annotation.__module__.rpartition('.')[2])}.{annotation.__name__}({value!r})"
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is list and isinstance(value, list) and args and args[0] in (str, int, float):
+        return _lit(value, indent) if all(type(v) in (str, int, float) for v in value) else None
+    if origin is Builder and args and isinstance(value, Mapping):
+        import importlib
+
+        model = args[0]
+        name = model.__module__.rpartition(".")[2]
+        builder = getattr(importlib.import_module(f"grafana_foundation_sdk.builders.{name}"), model.__name__, None)
+        calls = _setter_calls(builder, value, indent) if builder is not None else None
+        return None if calls is None else f"{_use('builders', name)}.{model.__name__}(){''.join(calls)}"
+    return None
+
+
+def _setter_calls(builder: Any, values: Mapping[str, Any], indent: int) -> list[str] | None:
+    """One call of ``builder``'s setter a key of ``values``, or None when one has none."""
+    import inspect
+
+    calls: list[str] = []
+    for key, value in values.items():
+        method = getattr(builder, _snake(key), None)
+        if method is None or value is None:
+            return None
+        params = list(inspect.signature(method).parameters.values())[1:]
+        code = _setter_value(params[0].annotation, value, indent) if len(params) == 1 else None
+        if code is None:
+            return None
+        calls.append(f".{_snake(key)}({code})")
+    return calls
+
+
+def _kind_panel(panel: Mapping[str, Any], lines: list[str], indent: int) -> list[str] | None:
+    """``lines`` (an ``sdk.Panel()`` chain) redone on the panel kind's own builder,
+    options and ``fieldConfig.defaults.custom`` through its setters; None when the
+    kind has no builder, a part has no setter, or the JSON would differ (the SDK's
+    kind builders add their defaults, which Grafana would also assume, but which
+    the input did not write)."""
+    import importlib
+    import pkgutil
+
+    import grafana_foundation_sdk.builders as builders
+
+    kind = str(panel.get("type") or "")
+    if kind not in {m.name for m in pkgutil.iter_modules(builders.__path__)} or kind in ("dashboard", "common"):
+        return None
+    builder = getattr(importlib.import_module(f"grafana_foundation_sdk.builders.{kind}"), "Panel", None)
+    if builder is None:
+        return None
+    options = panel.get("options") or {}
+    custom = ((panel.get("fieldConfig") or {}).get("defaults") or {}).get("custom") or {}
+    if not isinstance(options, Mapping) or not isinstance(custom, Mapping):
+        return None
+    option_calls = _setter_calls(builder, options, indent)
+    custom_calls = _setter_calls(builder, custom, indent)
+    if option_calls is None or custom_calls is None:
+        return None
+    kept = [line for line in lines[1:] if not line.startswith((".type(", ".options(", ".custom("))]
+    if not all(hasattr(builder, line[1:].partition("(")[0]) for line in kept):
+        return None  # e.g. plugin_version: only sdk.Panel sets it
+    if any(line.startswith((".field_config(k.Raw", ".defaults(k.Raw")) for line in kept):
+        return None
+    redone = [f"{_use('builders', kind)}.Panel()", *kept, *option_calls, *custom_calls]
+    view = ("options", "fieldConfig", "type")
+    expected = {key: panel.get(key) for key in view}
+    if not _exact("".join(redone), expected, lambda p: {key: p.get(key) for key in view}):
+        return None
+    return redone
 
 
 # ---------------------------------------------------------------------------
@@ -258,15 +373,21 @@ _HEADER = (
 _NAMESPACE: dict[str, Any] = {}
 
 
+def _namespace() -> dict[str, Any]:
+    """Globals to run generated code in: the module's imports (and, added by
+    :func:`_use`, the kind builders')."""
+    if "sdk" not in _NAMESPACE:
+        exec(_HEADER, _NAMESPACE)
+    return _NAMESPACE
+
+
 def _json_of(code: str) -> Any:
     """The JSON of the builder (or model) expression ``code``, as the build writes it."""
     import json
 
     from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
-    if not _NAMESPACE:
-        exec(_HEADER, _NAMESPACE)
-    value = eval(code, _NAMESPACE)  # code this module wrote from literals
+    value = eval(code, _namespace())  # code this module wrote from literals
     return json.loads(json.dumps(value.build() if hasattr(value, "build") else value, cls=JSONEncoder))
 
 
@@ -511,9 +632,16 @@ def _variable(var: Mapping[str, Any], indent: int) -> str:
 
 
 def _identifier(title: str) -> str:
-    """A module-level variable name from the title (ASCII, never a keyword)."""
+    """A module-level variable name from the title (ASCII, never a keyword nor a
+    name the module imports)."""
     name = re.sub(r"[^0-9a-z]+", "_", title.lower()).strip("_") or "dashboard"
-    if name[0].isdigit() or keyword.iskeyword(name):
+    import pkgutil
+
+    import grafana_foundation_sdk.builders as builders
+
+    taken = {"k", "m", "sdk", "LokiEditorMode", "PromQueryFormat", "PromEditorMode"}
+    taken |= {b.name for b in pkgutil.iter_modules(builders.__path__)}  # kind builders' modules
+    if name[0].isdigit() or keyword.iskeyword(name) or name in taken or name.endswith("_m"):
         name = f"dashboard_{name}"
     return name
 
@@ -547,6 +675,7 @@ def to_python(dashboard: dict[str, Any], *, datasources: Sequence[Datasource] = 
         *_HEADER.splitlines(),
         "",
     ]
+    _USED.clear()
     if dropped:
         out.append(f"# Not carried over (no meaning once provisioned): {', '.join(dropped)}")
     board = [f"sdk.Dashboard({title!r})"]
@@ -588,6 +717,12 @@ def to_python(dashboard: dict[str, Any], *, datasources: Sequence[Datasource] = 
         if not isinstance(p, Mapping):
             continue
         panels.append(_row(p, 8) if p.get("type") == "row" else _panel(p, 8))
+    for (package, module), alias in sorted(_USED.items()):
+        # Kind builders and models the panels use, before the kit import.
+        out.insert(out.index("from obs_as_code.dashboards import kit as k"),
+                   f"from grafana_foundation_sdk.{package} import {module}" + (f" as {alias}" if alias != module else ""))
+    if _USED:
+        out.insert(out.index("from obs_as_code.dashboards import kit as k"), "")
     name = _identifier(title)
     schema_version = data.get("schemaVersion")
     out.append(f"{name} = k.placed(")
