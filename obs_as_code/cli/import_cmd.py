@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -24,22 +25,42 @@ def import_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the module here (e.g. dashboards/NAME.py); default: stdout.")
-def import_dashboard(project: Path, file: Path, output: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite the -o file if it exists.")
+def import_dashboard(project: Path, file: Path, output: Path | None, force: bool) -> None:
     """Turn Grafana dashboard JSON (an export, an API response or a legacy rows
-    dashboard) into a Python module using foundation-sdk builders."""
-    from obs_as_code.importers.dashboard import import_file
+    dashboard) into a Python module using foundation-sdk builders.
 
+    Exit status: 0 written, 1 findings (an export needing a datasource the project
+    does not declare: nothing written; the rebuilt dashboard differs), 2 usage error
+    (not a dashboard, bad JSON, an -o path that exists without --force or cannot be
+    written). The project's dashboard checks run on the module: each finding is
+    printed as a warning and silenced in the module by an ``# oac: ignore[CODE]
+    imported as is; review`` comment at its panel (exit status 0)."""
+    from obs_as_code.importers.dashboard import UnresolvedInputs, import_file
+
+    def fail(message: str, status: int) -> NoReturn:
+        click.echo(f"oac import dashboard: {message}", err=True)
+        sys.exit(status)
+
+    if output is not None and output.exists() and not force:
+        fail(f"{output} exists; not overwritten (pass --force to replace it)", 2)
     try:
-        source, problems = import_file(file, project)
+        source, problems, warnings = import_file(file, project, str(output or "<stdout>"))
     except (ValueError, json.JSONDecodeError) as exc:
-        click.echo(f"oac import dashboard: {file}: {exc}", err=True)
-        sys.exit(2)
+        fail(f"{file}: {exc}", 2)
+    except UnresolvedInputs as exc:
+        fail(f"{file}: {exc}; nothing written", 1)
     if output is None:
         click.echo(source, nl=False)
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(source, encoding="utf-8")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(source, encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror or exc}", 2)
         click.echo(f"oac import dashboard: wrote {output}", err=True)
+    for line in warnings:
+        click.echo(f"oac import dashboard: warning: {line}", err=True)
     for line in problems:
         click.echo(f"oac import dashboard: round-trip differs: {line}", err=True)
     if problems:

@@ -17,8 +17,11 @@ chaining SDK methods; there is no second panel model. What it adds:
 
 from __future__ import annotations
 
+import ast
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from grafana_foundation_sdk.builders import bargauge as sdk_bargauge
@@ -62,7 +65,7 @@ def ds(type_: str, uid: str) -> m.DataSourceRef:
 
 
 def _mark(built: Any, loc: SourceLocation) -> None:
-    setattr(built, LOCATION_ATTR, loc)
+    object.__setattr__(built, LOCATION_ATTR, loc)  # object's: Raw is a frozen dataclass
 
 
 @dataclass(frozen=True)
@@ -622,12 +625,53 @@ def placed(board: sdk.Dashboard, items: Sequence[Any], *, schema_version: int | 
     """Append panels and rows where their own ``gridPos`` says (no automatic layout):
     what ``oac import dashboard`` writes, so an imported layout stays as it was.
     ``schema_version`` keeps the source's, so Grafana still runs its own panel
-    migrations on old panels carried over as :class:`Raw`."""
+    migrations on old panels carried over as :class:`Raw`. Each item (and each
+    panel of a :func:`collapsed_row` among them) is located at its own line of the
+    call, so that a finding names the panel's line and an ``# oac: ignore[CODE]``
+    comment there silences it for that panel only."""
     model = board.build()
-    model.panels = [*(model.panels or []), *(item.build() for item in items)]
+    built = [item.build() for item in items]
+    model.panels = [*(model.panels or []), *built]
     if schema_version is not None:
         model.schema_version = schema_version
+    _locate_items(sys._getframe(1).f_code.co_filename, capture(), built)
     return board
+
+
+def _locate_items(filename: str, call: SourceLocation, built: list[Any]) -> None:
+    """Mark ``built`` (the items of the ``placed(board, [...])`` call at ``call`` in
+    ``filename``), and collapsed rows' panels, with the line of their expression."""
+    if Path(filename).name != Path(call.file).name:
+        return
+    try:
+        tree = ast.parse(Path(filename).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return  # source not on disk (exec'd text): no per-item lines
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and node.lineno <= call.line <= (node.end_lineno or node.lineno)
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.List)
+            and len(node.args[1].elts) == len(built)
+        ):
+            _mark_elements(call.file, node.args[1].elts, built)
+            return
+
+
+def _mark_elements(file: str, elements: list[ast.expr], built: list[Any]) -> None:
+    for element, item in zip(elements, built, strict=True):
+        if getattr(item, LOCATION_ATTR, None) is None:
+            _mark(item, SourceLocation(file, element.lineno, element.col_offset + 1))
+        children = getattr(item, "panels", None)
+        if (
+            isinstance(element, ast.Call)
+            and len(element.args) == 2
+            and isinstance(element.args[1], ast.List)
+            and isinstance(children, list)
+            and len(children) == len(element.args[1].elts)
+        ):
+            _mark_elements(file, element.args[1].elts, children)
 
 
 def collapsed_row(row_builder: sdk.Row, panels: Sequence[Any]) -> sdk.Row:

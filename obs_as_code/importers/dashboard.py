@@ -40,9 +40,9 @@ _PANEL_SETTERS: dict[str, tuple[str, str]] = {
     "queryCachingTTL": ("query_caching_ttl", "lit"),
     "pluginVersion": ("plugin_version", "lit"),
     "options": ("options", "lit"),
-    "fieldConfig": ("field_config", "raw"),
-    "transformations": ("transformations", "rawlist"),
-    "links": ("links", "rawlist"),
+    "fieldConfig": ("field_config", "fieldconfig"),
+    "transformations": ("with_transformation", "each"),
+    "links": ("links", "links"),
     "targets": ("targets", "targets"),
 }
 _PROM_SETTERS: dict[str, str] = {
@@ -92,8 +92,39 @@ _VARIABLE_SETTERS: dict[str, str] = {
     "refresh": "refresh",
     "sort": "sort",
 }
-#: Variable keys Grafana recomputes on load: not carried into builders.
+#: Variable keys Grafana recomputes on load, or the SDK writes itself: not carried
+#: into builders (``current``, ``hide``, ``options`` and the interval's ``auto*`` are
+#: carried where they mean something, see :func:`_variable_state`).
 _VARIABLE_RUNTIME = {"current", "options", "definition", "skipUrlSync", "allowCustomValue", "hide", "auto", "auto_min", "auto_count"}
+#: Interval variable ``auto`` keys -> builder method; value when absent (Grafana's default).
+_INTERVAL_AUTO: dict[str, tuple[str, Any]] = {"auto": ("auto", False), "auto_min": ("min_interval", "10s"), "auto_count": ("step_count", 30)}
+
+
+def _option(value: Any) -> tuple[Any, Any] | None:
+    """``(text, value)`` of a variable option or ``current``, or None when unset."""
+    if not isinstance(value, Mapping) or not ("text" in value and "value" in value):
+        return None
+    return value.get("text"), value.get("value")
+
+
+def _variable_state(var: Mapping[str, Any]) -> dict[str, Any]:
+    """What a variable shows besides its definition, as Grafana reads it: ``hide``
+    (0 when absent; constants are always hidden), ``current`` (its text and value;
+    a constant's is its query), the interval's ``auto`` settings, and ``options``
+    only for a query variable never refreshed (Grafana recomputes the others' from
+    their query on load)."""
+    kind = var.get("type")
+    state: dict[str, Any] = {}
+    if kind != "constant":
+        state["hide"] = int(var.get("hide") or 0)
+        state["current"] = _option(var.get("current"))
+    if kind == "interval":
+        for key, (_method, default) in _INTERVAL_AUTO.items():
+            state[key] = var.get(key, default)
+    if kind == "query" and not var.get("refresh"):
+        options = [_option(o) for o in var.get("options") or []]
+        state["options"] = [o for o in options if o is not None] or None
+    return state
 
 
 def _lit(value: Any, indent: int, width: int = 100) -> str:
@@ -196,16 +227,334 @@ def _panel(panel: Mapping[str, Any], indent: int) -> str:
             if grid is None:
                 return raw
             lines.append(f".{method}({grid})")
-        elif how == "raw":
-            lines.append(f".{method}(k.Raw({_lit(value, indent + 4)}))")
-        elif how == "rawlist":
-            items = "".join(f"{pad}        k.Raw({_lit(v, indent + 8)}),\n" for v in value or [])
-            lines.append(f".{method}([\n{items}{pad}    ])" if items else f".{method}([])")
+        elif how == "fieldconfig":
+            lines.extend(_field_config(value, indent + 4))
+        elif how == "each":
+            lines.extend(f".{method}({_transformation(v, indent + 4)})" for v in value or [])
+        elif how == "links":
+            lines.append(_builder_list(method, [_link(v, indent + 8) for v in value or []], indent + 4))
         elif how == "targets":
             targets = [_target(t, panel, indent + 8) for t in value or []]
             inner = "".join(f"{pad}        {t},\n" for t in targets)
             lines.append(f".{method}([\n{inner}{pad}    ])" if targets else f".{method}([])")
+    used = dict(_USED)
+    redone = _kind_panel(panel, lines, indent + 4)
+    if redone is None:
+        _USED.clear()
+        _USED.update(used)  # the attempt's modules are not imported
+    lines = redone or lines
     return "(\n" + pad + "    " + ("\n" + pad + "    ").join(lines) + "\n" + pad + ")"
+
+
+# ---------------------------------------------------------------------------
+# A panel kind's own builder (timeseries.Panel(), stat.Panel(), ...): options and
+# custom field settings through its methods, when they give the input's JSON.
+
+#: Modules the generated code uses beyond the header: (package, name) -> alias.
+_USED: dict[tuple[str, str], str] = {}
+
+
+def _use(package: str, name: str) -> str:
+    """The alias of ``grafana_foundation_sdk.<package>.<name>`` in generated code
+    (builders by their name, models as ``<name>_m``), recorded for the imports."""
+    import importlib
+
+    alias = name if package == "builders" else f"{name}_m"
+    _USED[(package, name)] = alias
+    _namespace().setdefault(alias, importlib.import_module(f"grafana_foundation_sdk.{package}.{name}"))
+    return alias
+
+
+def _snake(key: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()
+
+
+def _setter_value(annotation: Any, value: Any, indent: int) -> str | None:
+    """Code for ``value`` as the argument of a setter typed ``annotation``, or None."""
+    import enum
+    import typing
+
+    from grafana_foundation_sdk.cog.builder import Builder
+
+    if annotation in (str, float, int, bool, object, typing.Any):
+        if annotation is object or annotation is typing.Any or type(value) is annotation or (
+            annotation is float and type(value) is int
+        ):
+            return _lit(value, indent)
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        if value not in {e.value for e in annotation}:
+            return None
+        return f"{_use('models', annotation.__module__.rpartition('.')[2])}.{annotation.__name__}({value!r})"
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is list and isinstance(value, list) and args and args[0] in (str, int, float):
+        return _lit(value, indent) if all(type(v) in (str, int, float) for v in value) else None
+    if origin is Builder and args and isinstance(value, Mapping):
+        import importlib
+
+        model = args[0]
+        name = model.__module__.rpartition(".")[2]
+        builder = getattr(importlib.import_module(f"grafana_foundation_sdk.builders.{name}"), model.__name__, None)
+        calls = _setter_calls(builder, value, indent) if builder is not None else None
+        return None if calls is None else f"{_use('builders', name)}.{model.__name__}(){''.join(calls)}"
+    return None
+
+
+def _setter_calls(builder: Any, values: Mapping[str, Any], indent: int) -> list[str] | None:
+    """One call of ``builder``'s setter a key of ``values``, or None when one has none."""
+    import inspect
+
+    calls: list[str] = []
+    for key, value in values.items():
+        method = getattr(builder, _snake(key), None)
+        if method is None or value is None:
+            return None
+        params = list(inspect.signature(method).parameters.values())[1:]
+        code = _setter_value(params[0].annotation, value, indent) if len(params) == 1 else None
+        if code is None:
+            return None
+        calls.append(f".{_snake(key)}({code})")
+    return calls
+
+
+def _kind_panel(panel: Mapping[str, Any], lines: list[str], indent: int) -> list[str] | None:
+    """``lines`` (an ``sdk.Panel()`` chain) redone on the panel kind's own builder,
+    options and ``fieldConfig.defaults.custom`` through its setters; None when the
+    kind has no builder, a part has no setter, or the JSON would differ (the SDK's
+    kind builders add their defaults, which Grafana would also assume, but which
+    the input did not write)."""
+    import importlib
+    import pkgutil
+
+    import grafana_foundation_sdk.builders as builders
+
+    kind = str(panel.get("type") or "")
+    if kind not in {m.name for m in pkgutil.iter_modules(builders.__path__)} or kind in ("dashboard", "common"):
+        return None
+    builder = getattr(importlib.import_module(f"grafana_foundation_sdk.builders.{kind}"), "Panel", None)
+    if builder is None:
+        return None
+    options = panel.get("options") or {}
+    custom = ((panel.get("fieldConfig") or {}).get("defaults") or {}).get("custom") or {}
+    if not isinstance(options, Mapping) or not isinstance(custom, Mapping):
+        return None
+    option_calls = _setter_calls(builder, options, indent)
+    custom_calls = _setter_calls(builder, custom, indent)
+    if option_calls is None or custom_calls is None:
+        return None
+    kept = [line for line in lines[1:] if not line.startswith((".type(", ".options(", ".custom("))]
+    if not all(hasattr(builder, line[1:].partition("(")[0]) for line in kept):
+        return None  # e.g. plugin_version: only sdk.Panel sets it
+    if any(line.startswith((".field_config(k.Raw", ".defaults(k.Raw")) for line in kept):
+        return None
+    redone = [f"{_use('builders', kind)}.Panel()", *kept, *option_calls, *custom_calls]
+    view = ("options", "fieldConfig", "type")
+    expected = {key: panel.get(key) for key in view}
+    if not _exact("".join(redone), expected, lambda p: {key: p.get(key) for key in view}):
+        return None
+    return redone
+
+
+# ---------------------------------------------------------------------------
+# Builders for fieldConfig, transformations, links and annotations. Each is
+# checked: the builder's JSON must equal the input's (as semantic_view reads
+# both), else that part alone is kept as k.Raw.
+
+_HEADER = (
+    "from grafana_foundation_sdk.builders import dashboard as sdk\n"
+    "from grafana_foundation_sdk.builders import loki, prometheus\n"
+    "from grafana_foundation_sdk.models import dashboard as m\n"
+    "from grafana_foundation_sdk.models.loki import QueryEditorMode as LokiEditorMode\n"
+    "from grafana_foundation_sdk.models.prometheus import PromQueryFormat\n"
+    "from grafana_foundation_sdk.models.prometheus import QueryEditorMode as PromEditorMode\n"
+    "\n"
+    "from obs_as_code.dashboards import kit as k\n"
+)
+_NAMESPACE: dict[str, Any] = {}
+
+
+def _namespace() -> dict[str, Any]:
+    """Globals to run generated code in: the module's imports (and, added by
+    :func:`_use`, the kind builders')."""
+    if "sdk" not in _NAMESPACE:
+        exec(_HEADER, _NAMESPACE)
+    return _NAMESPACE
+
+
+def _json_of(code: str) -> Any:
+    """The JSON of the builder (or model) expression ``code``, as the build writes it."""
+    import json
+
+    from grafana_foundation_sdk.cog.encoder import JSONEncoder
+
+    value = eval(code, _namespace())  # code this module wrote from literals
+    return json.loads(json.dumps(value.build() if hasattr(value, "build") else value, cls=JSONEncoder))
+
+
+def _exact(code: str, expected: Any, part: Callable[[Any], Any] = lambda v: v) -> bool:
+    try:
+        return bool(_shown(part(_json_of(code))) == _shown(expected))
+    except Exception:  # a value the builder refuses: kept as JSON
+        return False
+
+
+def _builder_list(method: str, items: list[str], indent: int) -> str:
+    pad = " " * indent
+    inner = "".join(f"{pad}    {item},\n" for item in items)
+    return f".{method}([\n{inner}{pad}])" if items else f".{method}([])"
+
+
+def _call(name: str, value: Any, indent: int) -> str:
+    return f".{name}({_lit(value, indent)})"
+
+
+#: fieldConfig ``defaults`` keys with a setter on the panel builder.
+_DEFAULTS_SETTERS = {"unit": "unit", "min": "min", "max": "max", "decimals": "decimals",
+                     "displayName": "display_name", "noValue": "no_value", "custom": "custom"}
+
+
+def _defaults_calls(defaults: Mapping[str, Any], indent: int) -> list[str] | None:
+    calls: list[str] = []
+    for key, value in defaults.items():
+        if value in ([], {}, None):
+            continue  # the same as absent (see _shown): nothing to set
+        if key in _DEFAULTS_SETTERS:
+            calls.append(_call(_DEFAULTS_SETTERS[key], value, indent))
+        elif key == "color" and isinstance(value, Mapping) and not set(value) - {"mode", "fixedColor", "seriesBy"}:
+            color = "sdk.FieldColor()"
+            if "mode" in value:
+                color += f".mode(m.FieldColorModeId({value['mode']!r}))"
+            if "fixedColor" in value:
+                color += f".fixed_color({value['fixedColor']!r})"
+            if "seriesBy" in value:
+                color += f".series_by(m.FieldColorSeriesByMode({value['seriesBy']!r}))"
+            calls.append(f".color_scheme({color})")
+        elif key == "thresholds" and isinstance(value, Mapping) and not set(value) - {"mode", "steps"}:
+            steps = value.get("steps") or []
+            if not all(isinstance(t, Mapping) and not set(t) - {"value", "color"} for t in steps):
+                return None
+            config = "sdk.ThresholdsConfig()"
+            if "mode" in value:
+                config += f".mode(m.ThresholdsMode({value['mode']!r}))"
+            listed = ", ".join(f"m.Threshold(value={t.get('value')!r}, color={t.get('color', '')!r})" for t in steps)
+            calls.append(f".thresholds({config}.steps([{listed}]))")
+        elif key == "mappings" and isinstance(value, list):
+            calls.append(_builder_list("mappings", [f"k.Raw({_lit(v, indent + 8)})" for v in value], indent))
+        else:
+            return None
+    return calls
+
+
+def _override(override: Any, indent: int) -> tuple[str, str] | None:
+    """``(matcher, properties)`` code of a fieldConfig override, or None when it has
+    more than the SDK models (``__systemRef`` of a legend click, say)."""
+    if not isinstance(override, Mapping) or set(override) - {"matcher", "properties"}:
+        return None
+    matcher, properties = override.get("matcher") or {}, override.get("properties") or []
+    if not isinstance(matcher, Mapping) or set(matcher) - {"id", "options"}:
+        return None
+    if not all(isinstance(p, Mapping) and not set(p) - {"id", "value"} for p in properties):
+        return None
+    pad = " " * (indent + 4)
+    props = "".join(
+        f"{pad}    m.DynamicConfigValue(id_val={p.get('id', '')!r}, value={_lit(p.get('value'), indent + 8)}),\n"
+        for p in properties
+    )
+    return (
+        f"m.MatcherConfig(id_val={matcher.get('id', '')!r}, options={_lit(matcher.get('options'), indent + 4)})",
+        f"[\n{props}{pad}]",
+    )
+
+
+def _overrides(overrides: list[Any], indent: int) -> list[str]:
+    """One ``with_override`` an override; when one has more than the SDK models,
+    ``overrides([...])`` with that one as ``k.Raw`` and the others as builders."""
+    pad = " " * (indent + 4)
+    parts = [_override(o, indent) for o in overrides]
+    if all(p is not None for p in parts):
+        return [f".with_override(\n{pad}{m_},\n{pad}{props},\n{' ' * indent})" for m_, props in filter(None, parts)]
+    items = [
+        f"k.Raw({_lit(o, indent + 4)})" if part is None
+        else f"sdk.DashboardFieldConfigSourceOverrides().matcher({part[0]}).properties({part[1]})"
+        for o, part in zip(overrides, parts, strict=True)
+    ]
+    return [_builder_list("overrides", items, indent)]
+
+
+def _field_config(fc: Any, indent: int) -> list[str]:
+    """Panel builder calls setting ``fc``: setters for the defaults the SDK models
+    (unit, min, max, decimals, color, thresholds, ...) and one ``with_override`` an
+    override; ``k.Raw`` for the defaults (or the whole) when they do not fit."""
+    raw = [f".field_config(k.Raw({_lit(fc, indent)}))"]
+    if not isinstance(fc, Mapping) or set(fc) - {"defaults", "overrides"}:
+        return raw
+    defaults = fc.get("defaults") or {}
+    calls = _defaults_calls(defaults, indent) if isinstance(defaults, Mapping) else None
+    if calls is None:
+        calls = [f".defaults(k.Raw({_lit(defaults, indent)}))"]
+    if not isinstance(fc.get("overrides") or [], list):
+        return raw
+    calls.extend(_overrides(fc.get("overrides") or [], indent))
+    if not _exact("sdk.Panel()" + "".join(calls), fc, lambda p: p.get("fieldConfig") or {}):
+        return raw
+    return calls
+
+
+def _transformation(value: Any, indent: int) -> str:
+    raw = f"k.Raw({_lit(value, indent)})"
+    if not isinstance(value, Mapping) or set(value) - {"id", "options", "disabled", "filter", "topic"}:
+        return raw
+    args = [f"id_val={value.get('id', '')!r}"]
+    if "options" in value:
+        args.append(f"options={_lit(value['options'], indent + 4)}")
+    if "disabled" in value:
+        args.append(f"disabled={value['disabled']!r}")
+    if "topic" in value:
+        args.append(f"topic={value['topic']!r}")
+    matcher = value.get("filter")
+    if matcher is not None:
+        if not isinstance(matcher, Mapping) or set(matcher) - {"id", "options"}:
+            return raw
+        args.append(f"filter_val=m.MatcherConfig(id_val={matcher.get('id', '')!r}, options={_lit(matcher.get('options'), indent + 4)})")
+    code = f"m.DataTransformerConfig({', '.join(args)})"
+    return code if _exact(code, value) else raw
+
+
+#: Link keys -> ``sdk.DashboardLink`` method (the title is its argument).
+_LINK_SETTERS = {"icon": "icon", "tooltip": "tooltip", "url": "url", "tags": "tags", "asDropdown": "as_dropdown",
+                 "targetBlank": "target_blank", "includeVars": "include_vars", "keepTime": "keep_time"}
+
+
+def _link(value: Any, indent: int) -> str:
+    """A dashboard or panel link as an ``sdk.DashboardLink`` builder when it gives
+    the same JSON (a panel's data link has fewer fields), else ``k.Raw``."""
+    raw = f"k.Raw({_lit(value, indent)})"
+    if not isinstance(value, Mapping) or set(value) - set(_LINK_SETTERS) - {"title", "type"}:
+        return raw
+    code = f"sdk.DashboardLink({value.get('title', '')!r})"
+    if "type" in value:
+        code += f".type(m.DashboardLinkType({value['type']!r}))"
+    code += "".join(_call(method, value[key], indent) for key, method in _LINK_SETTERS.items() if key in value)
+    return code if _exact(code, value) else raw
+
+
+#: Annotation keys -> ``sdk.AnnotationQuery`` method.
+_ANNOTATION_SETTERS = {"name": "name", "enable": "enable", "hide": "hide", "iconColor": "icon_color",
+                       "type": "type", "expr": "expr", "builtIn": "built_in"}
+
+
+def _annotation(value: Any, indent: int) -> str:
+    raw = f"k.Raw({_lit(value, indent)})"
+    if not isinstance(value, Mapping) or set(value) - set(_ANNOTATION_SETTERS) - {"datasource"}:
+        return raw
+    code = "sdk.AnnotationQuery()"
+    if "datasource" in value:
+        ds = _ds(value["datasource"])
+        if ds is None:
+            return raw
+        code += f".datasource({ds})"
+    code += "".join(_call(method, value[key], indent) for key, method in _ANNOTATION_SETTERS.items() if key in value)
+    return code if _exact(code, value) else raw
 
 
 def _row(panel: Mapping[str, Any], indent: int) -> str:
@@ -265,13 +614,34 @@ def _variable(var: Mapping[str, Any], indent: int) -> str:
             calls.append(f".sort(m.VariableSort({int(value)}))")
         else:
             calls.append(f".{method}({value!r})")
+    state = _variable_state(var)
+    if state.get("hide", 0) not in (0, 1, 2):
+        return raw
+    if state.get("hide"):
+        calls.append(f".hide(m.VariableHide({state['hide']}))")
+    if state.get("current") is not None:
+        text, value = state["current"]
+        calls.append(f".current(m.VariableOption(text={_lit(text, indent + 4)}, value={_lit(value, indent + 4)}))")
+    for key, (method, default) in _INTERVAL_AUTO.items():
+        if key in state and state[key] != default:
+            calls.append(f".{method}({state[key]!r})")
+    if state.get("options"):
+        options = ", ".join(f"m.VariableOption(text={t!r}, value={v!r})" for t, v in state["options"])
+        calls.append(f".options([{options}])")
     return "(\n" + " " * (indent + 4) + ("\n" + " " * (indent + 4)).join(calls) + "\n" + " " * indent + ")"
 
 
 def _identifier(title: str) -> str:
-    """A module-level variable name from the title (ASCII, never a keyword)."""
+    """A module-level variable name from the title (ASCII, never a keyword nor a
+    name the module imports)."""
     name = re.sub(r"[^0-9a-z]+", "_", title.lower()).strip("_") or "dashboard"
-    if name[0].isdigit() or keyword.iskeyword(name):
+    import pkgutil
+
+    import grafana_foundation_sdk.builders as builders
+
+    taken = {"k", "m", "sdk", "LokiEditorMode", "PromQueryFormat", "PromEditorMode"}
+    taken |= {b.name for b in pkgutil.iter_modules(builders.__path__)}  # kind builders' modules
+    if name[0].isdigit() or keyword.iskeyword(name) or name in taken or name.endswith("_m"):
         name = f"dashboard_{name}"
     return name
 
@@ -302,16 +672,10 @@ def to_python(dashboard: dict[str, Any], *, datasources: Sequence[Datasource] = 
         "Panels and queries the SDK builders express are builder calls; the rest is kept",
         'as k.Raw(JSON) so the dashboard stays the same."""',
         "",
-        "from grafana_foundation_sdk.builders import dashboard as sdk",
-        "from grafana_foundation_sdk.builders import loki, prometheus",
-        "from grafana_foundation_sdk.models import dashboard as m",
-        "from grafana_foundation_sdk.models.loki import QueryEditorMode as LokiEditorMode",
-        "from grafana_foundation_sdk.models.prometheus import PromQueryFormat",
-        "from grafana_foundation_sdk.models.prometheus import QueryEditorMode as PromEditorMode",
-        "",
-        "from obs_as_code.dashboards import kit as k",
+        *_HEADER.splitlines(),
         "",
     ]
+    _USED.clear()
     if dropped:
         out.append(f"# Not carried over (no meaning once provisioned): {', '.join(dropped)}")
     board = [f"sdk.Dashboard({title!r})"]
@@ -345,16 +709,20 @@ def to_python(dashboard: dict[str, Any], *, datasources: Sequence[Datasource] = 
         board.append(f".with_variable({_variable(var, 4)})")
     annotations = (data.get("annotations") or {}).get("list") or []
     if annotations:
-        items = "".join(f"        k.Raw({_lit(a, 8)}),\n" for a in annotations)
-        board.append(f".annotations([\n{items}    ])")
+        board.append(_builder_list("annotations", [_annotation(a, 8) for a in annotations], 4))
     if data.get("links"):
-        items = "".join(f"        k.Raw({_lit(a, 8)}),\n" for a in data["links"])
-        board.append(f".links([\n{items}    ])")
+        board.append(_builder_list("links", [_link(a, 8) for a in data["links"]], 4))
     panels: list[str] = []
     for p in data.get("panels") or []:
         if not isinstance(p, Mapping):
             continue
         panels.append(_row(p, 8) if p.get("type") == "row" else _panel(p, 8))
+    for (package, module), alias in sorted(_USED.items()):
+        # Kind builders and models the panels use, before the kit import.
+        out.insert(out.index("from obs_as_code.dashboards import kit as k"),
+                   f"from grafana_foundation_sdk.{package} import {module}" + (f" as {alias}" if alias != module else ""))
+    if _USED:
+        out.insert(out.index("from obs_as_code.dashboards import kit as k"), "")
     name = _identifier(title)
     schema_version = data.get("schemaVersion")
     out.append(f"{name} = k.placed(")
@@ -372,9 +740,29 @@ def to_python(dashboard: dict[str, Any], *, datasources: Sequence[Datasource] = 
 # Semantic comparison (what "the same dashboard" means for an import)
 
 
+def _shown(value: Any) -> Any:
+    """``value`` without what Grafana reads as unset: keys whose value is null,
+    false, an empty string, list or object (absent and empty mean the same)."""
+    if isinstance(value, Mapping):
+        kept = {k: _shown(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, False, "", [], {})}
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    return value
+
+
 def semantic_view(dashboard: Mapping[str, Any]) -> dict[str, Any]:
-    """The parts of a dashboard an import must keep: panels (type, title, layout,
-    datasource, repeat), their queries, the variables and the title."""
+    """Everything Grafana shows of a dashboard, which an import must keep: the title,
+    graphTooltip, links and annotations; every panel's type, title, layout,
+    datasource, repeat, queries, options, fieldConfig (defaults and overrides),
+    transformations and links; every variable's definition and state (hide,
+    current, interval auto settings, a never-refreshed query's options).
+
+    Ignored, as Grafana itself normalises them: null/false/empty values (absent
+    means the same, see :func:`_shown`), a row's ``collapsed`` false, a constant's
+    ``hide`` and ``current`` (always hidden, always its query), options Grafana
+    recomputes from the query on load, and ``selected`` flags; ids, versions and
+    ``__inputs`` (normalize drops them)."""
     panels = []
     for path, p in iter_panels(dashboard.get("panels")):
         panels.append(
@@ -386,32 +774,85 @@ def semantic_view(dashboard: Mapping[str, Any]) -> dict[str, Any]:
                 "collapsed": bool(p.get("collapsed")) if p.get("type") == "row" else None,
                 "repeat": p.get("repeat"),
                 "datasource": p.get("datasource"),
-                "targets": [
-                    {k: t.get(k) or None for k in ("refId", "expr", "legendFormat", "datasource", "hide")}
-                    for t in p.get("targets") or []
-                    if isinstance(t, Mapping)
-                ],
-                "options": p.get("options") or None,
-                "unit": ((p.get("fieldConfig") or {}).get("defaults") or {}).get("unit"),
+                "targets": [_shown(t) for t in p.get("targets") or [] if isinstance(t, Mapping)],
+                **{key: _shown(p.get(key)) or None for key in ("options", "fieldConfig", "transformations", "links")},
             }
         )
     templating = dashboard.get("templating") or {}
     variables = [
-        {k: v.get(k) or None for k in ("name", "type", "query", "datasource", "multi", "includeAll", "regex")}
+        {
+            **{k: v.get(k) or None for k in ("name", "type", "query", "datasource", "multi", "includeAll", "regex", "label", "allValue", "sort")},
+            **_variable_state(v),
+        }
         for v in templating.get("list") or []
         if isinstance(v, Mapping)
     ]
-    return {"title": dashboard.get("title"), "panels": panels, "variables": variables}
+    annotations = (dashboard.get("annotations") or {}).get("list") or []
+    return {
+        "title": dashboard.get("title"),
+        "graphTooltip": dashboard.get("graphTooltip") or 0,
+        "links": _shown(dashboard.get("links") or []),
+        "annotations": _shown(annotations),
+        "panels": panels,
+        "variables": variables,
+    }
+
+
+#: Keys only a dashboard has at its top level (a panel has ``gridPos``, an alert rule ``condition``).
+_DASHBOARD_KEYS = ("panels", "rows", "schemaVersion", "templating")
 
 
 def unwrap(document: Any) -> dict[str, Any]:
     """The dashboard inside a file: plain JSON, or ``{"dashboard": ..., "meta": ...}``
-    as Grafana's API returns it."""
+    as Grafana's API returns it. Raises ValueError ("not a Grafana dashboard (why)")
+    for anything else: a single panel's JSON, an alert rule, a title alone."""
     if isinstance(document, Mapping) and isinstance(document.get("dashboard"), Mapping) and "panels" not in document:
         document = document["dashboard"]
-    if not isinstance(document, Mapping) or "title" not in document:
-        raise ValueError("not a Grafana dashboard (no title)")
-    return dict(document)
+    if not isinstance(document, Mapping):
+        raise ValueError("not a Grafana dashboard (not a JSON object)")
+    if "gridPos" in document or ("type" in document and "targets" in document):
+        reason = "a single panel's JSON (Inspect > Panel JSON): it has type, targets or gridPos"
+    elif "condition" in document and "data" in document:
+        reason = "a Grafana alert rule: it has condition and data"
+    elif "title" not in document:
+        reason = "no title"
+    elif not any(key in document for key in _DASHBOARD_KEYS):
+        reason = f"none of {', '.join(_DASHBOARD_KEYS)}"
+    else:
+        return dict(document)
+    raise ValueError(f"not a Grafana dashboard ({reason}); import a whole dashboard (Share > Export)")
+
+
+class UnresolvedInputs(Exception):
+    """An export's ``__inputs`` name a datasource plugin the project declares none of."""
+
+
+def resolve_inputs(document: Mapping[str, Any], datasources: Sequence[Datasource]) -> dict[str, Any]:
+    """``document`` with its ``__inputs`` resolved as Grafana's import does:
+    ``${VAR_...}`` placeholders of ``constant`` inputs replaced by their value. Raises
+    :class:`UnresolvedInputs` for a ``datasource`` input whose plugin has no declared
+    datasource (``normalize`` would map its ``${DS_...}`` to a uid nobody declares)."""
+    import json
+
+    inputs = [i for i in document.get("__inputs") or [] if isinstance(i, Mapping)]
+    missing = [
+        f"{i.get('name')} (plugin {i.get('pluginId')!r})"
+        for i in inputs
+        if i.get("type") == "datasource" and not any(d.type == i.get("pluginId") for d in datasources)
+    ]
+    if missing:
+        declared = ", ".join(f"{d.name} ({d.type}, uid {d.uid})" for d in datasources) or "none"
+        raise UnresolvedInputs(
+            f"__inputs {', '.join(missing)}: no declared datasource of that plugin "
+            f"(declared in datasources/: {declared}); declare one and import again"
+        )
+    values = {str(i["name"]): str(i.get("value") or "") for i in inputs if i.get("type") == "constant" and i.get("name")}
+    if not values:
+        return dict(document)
+    pattern = re.compile(r"\$\{(" + "|".join(map(re.escape, values)) + r")\}")
+    text = pattern.sub(lambda m: json.dumps(values[m.group(1)])[1:-1], json.dumps(document))
+    resolved: dict[str, Any] = json.loads(text)
+    return resolved
 
 
 def rebuild(source: str, module_path: str = "dashboards/imported.py") -> dict[str, Any]:
@@ -436,8 +877,9 @@ def differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     """Where the semantic views of two dashboards differ (empty when equal)."""
     va, vb = semantic_view(a), semantic_view(b)
     out: list[str] = []
-    if va["title"] != vb["title"]:
-        out.append(f"title {va['title']!r} != {vb['title']!r}")
+    for key in ("title", "graphTooltip", "links", "annotations"):
+        if va[key] != vb[key]:
+            out.append(f"{key} {va[key]!r} != {vb[key]!r}")
     if len(va["panels"]) != len(vb["panels"]):
         out.append(f"{len(va['panels'])} panels != {len(vb['panels'])}")
     for pa, pb in zip(va["panels"], vb["panels"], strict=False):
@@ -449,9 +891,57 @@ def differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def import_file(file: Any, project: Any = None) -> tuple[str, list[str]]:
-    """``(python source, round-trip differences)`` for a dashboard JSON file; the
-    project's datasources (when ``project`` is given) map ``${DS_...}`` placeholders."""
+#: The note on every suppression comment the import writes.
+REVIEW_NOTE = "imported as is; review"
+
+
+def review(source: str, project: Any = None, display: str = "dashboards/imported.py") -> tuple[str, list[str]]:
+    """``(source with suppressions, warnings)``: the project's dashboard checks
+    (OAC3xx, as ``oac lint`` runs them) on the module ``source``, its datasources
+    those of ``project``. Each finding gets an ``# oac: ignore[CODE] imported as
+    is; review`` comment above its line (the panel's, as ``k.placed`` locates each
+    item), so the module builds and every exception shows in the diff; queries are
+    never rewritten. A warning names the finding at its line in the returned
+    source (``display`` is the module's path as shown)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from obs_as_code.lint.api import lint
+
+    with tempfile.TemporaryDirectory(prefix="oac-import-") as tmp:
+        root = Path(tmp)
+        (root / "dashboards").mkdir()
+        (root / "dashboards" / "imported.py").write_text(source, encoding="utf-8")
+        if project is not None and (Path(project) / "datasources").is_dir():
+            shutil.copytree(Path(project) / "datasources", root / "datasources")
+        found = [d for d in lint(root, project=True, select=["OAC3"]) if d.location.file == "dashboards/imported.py"]
+    codes: dict[int, set[str]] = {}
+    for d in found:
+        codes.setdefault(max(d.location.line, 1), set()).add(d.code)
+    lines = source.splitlines()
+    shift: dict[int, int] = {}  # original line -> its line once the comments are in
+    out: list[str] = []
+    for number, text in enumerate(lines, 1):
+        if number in codes:
+            indent = text[: len(text) - len(text.lstrip())]
+            out.append(f"{indent}# oac: ignore[{','.join(sorted(codes[number]))}] {REVIEW_NOTE}")
+        out.append(text)
+        shift[number] = len(out)
+    warnings = [
+        f"{display}:{shift.get(max(d.location.line, 1), 1)}: {d.code} {d.message} ({REVIEW_NOTE}: suppressed by the comment above)"
+        for d in found
+    ]
+    return "\n".join(out) + "\n", warnings
+
+
+def import_file(file: Any, project: Any = None, display: str = "dashboards/imported.py") -> tuple[str, list[str], list[str]]:
+    """``(python source, round-trip differences, warnings)`` for a dashboard JSON
+    file; the project's datasources (when ``project`` is given) map ``${DS_...}``
+    placeholders. The warnings are the project's checks' findings on the module,
+    each suppressed in it (see :func:`review`). Raises ValueError for a file that is
+    not a dashboard, :class:`UnresolvedInputs` for an export needing a datasource
+    the project lacks."""
     import json
     from pathlib import Path
 
@@ -462,6 +952,9 @@ def import_file(file: Any, project: Any = None) -> tuple[str, list[str]]:
 
         loaded, _diagnostics = load(Path(project), ("datasources",))
         datasources = loaded.all(Datasource)
+    document = resolve_inputs(document, datasources)
     source = to_python(document, datasources=datasources, source=Path(file).name)
     expected = normalize(document, datasources)
-    return source, differences(expected, rebuild(source))
+    problems = differences(expected, rebuild(source))
+    source, warnings = review(source, project, display)
+    return source, problems, warnings
