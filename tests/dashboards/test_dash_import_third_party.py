@@ -450,8 +450,7 @@ def test_export_placeholders_map_to_declared_uids(key: str) -> None:
     assert {"type": "prometheus", "uid": "prometheus"} in refs
 
 
-# Known importer/migration defects being fixed in parallel: each assertion that
-# fails because of one is its own strict xfail, so the fix flips it.
+# Variables' hide and current (kept by the importer since the review's fixes).
 
 
 def _settings(board: Mapping[str, Any], key: str) -> list[tuple[Any, Any]]:
@@ -461,7 +460,6 @@ def _settings(board: Mapping[str, Any], key: str) -> list[tuple[Any, Any]]:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="known importer defect: variables' hide is dropped")
 @pytest.mark.parametrize("key", ["node-mixin-nodes"])  # `cluster` is hidden (hide: 2)
 def test_variable_hide_survives(key: str) -> None:
     original, rebuilt = round_trip(key)
@@ -469,7 +467,6 @@ def test_variable_hide_survives(key: str) -> None:
     assert _settings(rebuilt, "hide") == _settings(original, "hide")
 
 
-@pytest.mark.xfail(strict=True, reason="known importer defect: variables' current value is dropped")
 @pytest.mark.parametrize(
     "key", ["k8s-system-coredns", "k8s-views-global", "kubernetes-mixin-k8s-resources-cluster"]
 )
@@ -533,3 +530,6 @@ def test_ceph_dashboards_round_trip(name: str) -> None:
     assert len(expected) >= 3
     assert _diff(expected, rebuilt_panels(rebuilt)) == []
     assert variables_view(rebuilt, {}) == variables_view(original, inputs)
+    assert _settings(rebuilt, "hide") == _settings(original, "hide")
+    current = [(v.get("name"), _current(v.get("current"))) for v in original["templating"]["list"]]
+    assert [(v.get("name"), _current(v.get("current"))) for v in rebuilt["templating"]["list"]] == current
