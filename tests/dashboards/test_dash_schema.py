@@ -157,9 +157,9 @@ def test_nested_panel_errors_in_a_collapsed_dict_row(project: Callable[..., Comp
     compiled = project({"dashboards/rowkids.py": ROW_KIDS}, lint=False)
     assert compiled.ok
     found = check(tmp_path / "build", compiled.artifacts)
-    # A dict dashboard's source map has its top-level panels: the row's line.
+    # The nested panel's own line in the dict literal (not the row's, line 3).
     assert [str(d) for d in found] == [
-        "dashboards/rowkids.py:3:5: OAC903 panels[1].panels[0].gridPos.w: 'x' is not of type 'number'"
+        "dashboards/rowkids.py:4:17: OAC903 panels[1].panels[0].gridPos.w: 'x' is not of type 'number'"
     ]
 
 
