@@ -742,13 +742,25 @@ def _dict_value(node: ast.Dict, key: str) -> ast.expr | None:
 
 
 def _dict_panel(node: ast.expr) -> _Written:
-    if not isinstance(node, ast.Dict):
-        return _Written(node)
-    children = _elements(_dict_value(node, "panels"))
+    return _written_panel(node, _dict_field)
+
+
+def _dict_field(node: ast.expr, key: str) -> ast.expr | None:
+    return _dict_value(node, key) if isinstance(node, ast.Dict) else None
+
+
+def _call_field(node: ast.expr, name: str) -> ast.expr | None:
+    return _keyword(node, name) if isinstance(node, ast.Call) else None
+
+
+def _written_panel(node: ast.expr, field: Callable[[ast.expr, str], ast.expr | None]) -> _Written:
+    """A panel as written (a dict literal, a grafanalib call): its nested panels
+    and targets as ``field`` finds them."""
+    children = _elements(field(node, "panels"))
     return _Written(
         node,
-        [_dict_panel(c) for c in children] if children is not None else None,
-        _elements(_dict_value(node, "targets")),
+        [_written_panel(c, field) for c in children] if children is not None else None,
+        _elements(field(node, "targets")),
     )
 
 
@@ -760,13 +772,24 @@ def _dict_dashboard(value: ast.expr, lengths: Lengths) -> list[_Written] | None:
     if rows is None:
         return [_dict_panel(p) for p in panels] if panels is not None else None
     # Legacy rows, moved onto the grid after the dashboard's own panels.
+    legacy = _legacy_rows(rows, _dict_field)
+    if legacy is None:
+        return None
+    return _migrated([_dict_panel(p) for p in panels or []], legacy, lengths)
+
+
+def _legacy_rows(
+    rows: list[ast.expr], field: Callable[[ast.expr, str], ast.expr | None]
+) -> list[tuple[ast.expr, list[_Written]]] | None:
+    """Each legacy row as written with its panels; None when one is not a literal
+    row with a panel list, or is a copy Grafana made while repeating."""
     legacy: list[tuple[ast.expr, list[_Written]]] = []
     for r in rows:
-        children = _elements(_dict_value(r, "panels")) if isinstance(r, ast.Dict) else None
-        if children is None or not isinstance(r, ast.Dict) or _dict_value(r, "repeatIteration") is not None:
+        children = _elements(field(r, "panels"))
+        if children is None or field(r, "repeatIteration") is not None:
             return None
-        legacy.append((r, [_dict_panel(c) for c in children]))
-    return _migrated([_dict_panel(p) for p in panels or []], legacy, lengths)
+        legacy.append((r, [_written_panel(c, field) for c in children]))
+    return legacy
 
 
 def _migrated(before: list[_Written], rows: list[tuple[ast.expr, list[_Written]]], lengths: Lengths) -> list[_Written] | None:
@@ -870,25 +893,13 @@ def _grafanalib_dashboard(value: ast.expr, lengths: Lengths) -> list[_Written] |
         return None
     if not rows:
         return [_grafanalib_panel(p) for p in panels]
-    legacy: list[tuple[ast.expr, list[_Written]]] = []
-    for r in rows:
-        children = _elements(_keyword(r, "panels")) if isinstance(r, ast.Call) else None
-        if children is None or not isinstance(r, ast.Call) or _keyword(r, "repeatIteration") is not None:
-            return None
-        legacy.append((r, [_grafanalib_panel(c) for c in children]))
+    legacy = _legacy_rows(rows, _call_field)
     # grafanalib drops ``panels`` when there are rows.
-    return _migrated([], legacy, lengths)
+    return _migrated([], legacy, lengths) if legacy is not None else None
 
 
 def _grafanalib_panel(node: ast.expr) -> _Written:
-    if not isinstance(node, ast.Call):
-        return _Written(node)
-    children = _elements(_keyword(node, "panels"))
-    return _Written(
-        node,
-        [_grafanalib_panel(c) for c in children] if children is not None else None,
-        _elements(_keyword(node, "targets")),
-    )
+    return _written_panel(node, _call_field)
 
 
 # ---------------------------------------------------------------------------

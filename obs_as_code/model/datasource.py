@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -83,21 +84,20 @@ def literal(value: Any) -> Any:
     ``$$`` as one ``$``. The declared values are literal (references belong in
     ``secure_json_data``, OAC111), and some hold a ``$`` Grafana must keep: a Loki
     derived field's ``${__value.raw}``, a regex ending in ``$``."""
-    if isinstance(value, str):
-        return value.replace("$", "$$")
-    if isinstance(value, dict):
-        return {k: literal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [literal(v) for v in value]
-    return value
+    return _strings(value, lambda text: text.replace("$", "$$"))
 
 
 def unliteral(value: Any) -> Any:
     """The inverse of :func:`literal`: what Grafana reads from such a value."""
+    return _strings(value, lambda text: text.replace("$$", "$"))
+
+
+def _strings(value: Any, change: Callable[[str], str]) -> Any:
+    """``value`` with ``change`` applied to every string in it (dicts' keys kept)."""
     if isinstance(value, str):
-        return value.replace("$$", "$")
+        return change(value)
     if isinstance(value, dict):
-        return {k: unliteral(v) for k, v in value.items()}
+        return {k: _strings(v, change) for k, v in value.items()}
     if isinstance(value, list):
-        return [unliteral(v) for v in value]
+        return [_strings(v, change) for v in value]
     return value
