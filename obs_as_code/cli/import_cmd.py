@@ -26,17 +26,20 @@ def import_group() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the module here (e.g. dashboards/NAME.py); default: stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the -o file if it exists.")
-def import_dashboard(project: Path, file: Path, output: Path | None, force: bool) -> None:
+@click.option("--uid", default=None, help="The dashboard's UID (default: the file's own, else one derived from -o).")
+def import_dashboard(project: Path, file: Path, output: Path | None, force: bool, uid: str | None) -> None:
     """Turn Grafana dashboard JSON (an export, an API response or a legacy rows
     dashboard) into a Python module using foundation-sdk builders.
 
     Exit status: 0 written, 1 findings (an export needing a datasource the project
-    does not declare: nothing written; the rebuilt dashboard differs), 2 usage error
+    does not declare, or a UID another dashboard of the project has: nothing
+    written; the rebuilt dashboard differs), 2 usage error
     (not a dashboard, bad JSON, an -o path that exists without --force or cannot be
     written). The project's dashboard checks run on the module: each finding is
     printed as a warning and silenced in the module by an ``# oac: ignore[CODE]
     imported as is; review`` comment at its panel (exit status 0)."""
-    from obs_as_code.importers.dashboard import UnresolvedInputs, import_file
+    from obs_as_code.importers.dashboard import UnresolvedInputs, import_file, uid_conflict
+    from obs_as_code.names import valid_uid
 
     def fail(message: str, status: int) -> NoReturn:
         click.echo(f"oac import dashboard: {message}", err=True)
@@ -44,12 +47,19 @@ def import_dashboard(project: Path, file: Path, output: Path | None, force: bool
 
     if output is not None and output.exists() and not force:
         fail(f"{output} exists; not overwritten (pass --force to replace it)", 2)
+    if uid is not None and not valid_uid(uid):
+        fail(f"--uid {uid!r}: Grafana takes at most 40 characters of [A-Za-z0-9_-]", 2)
     try:
-        source, problems, warnings = import_file(file, project, str(output or "<stdout>"))
+        source, problems, warnings = import_file(file, project, str(output or "<stdout>"), uid)
     except (ValueError, json.JSONDecodeError) as exc:
         fail(f"{file}: {exc}", 2)
     except UnresolvedInputs as exc:
         fail(f"{file}: {exc}; nothing written", 1)
+    module = _project_module(project, output)
+    if module is not None:
+        conflict = uid_conflict(source, project, module)
+        if conflict is not None:
+            fail(f"{file}: {conflict}; nothing written", 1)
     if output is None:
         click.echo(source, nl=False)
     else:
@@ -65,6 +75,18 @@ def import_dashboard(project: Path, file: Path, output: Path | None, force: bool
         click.echo(f"oac import dashboard: round-trip differs: {line}", err=True)
     if problems:
         sys.exit(1)
+
+
+def _project_module(project: Path, output: Path | None) -> str | None:
+    """``output`` as a path under the project's ``dashboards/`` (a module the build
+    reads), else None."""
+    if output is None:
+        return None
+    try:
+        rel = output.resolve().relative_to(project.resolve()).as_posix()
+    except ValueError:
+        return None
+    return rel if rel.startswith("dashboards/") else None
 
 
 import_group.add_command(import_sloth)

@@ -816,6 +816,8 @@ def unwrap(document: Any) -> dict[str, Any]:
         reason = "a Grafana alert rule: it has condition and data"
     elif "title" not in document:
         reason = "no title"
+    elif not isinstance(document["title"], str) or not document["title"].strip():
+        reason = "an empty title, which Grafana refuses"
     elif not any(key in document for key in _DASHBOARD_KEYS):
         reason = f"none of {', '.join(_DASHBOARD_KEYS)}"
     else:
@@ -929,23 +931,49 @@ def review(source: str, project: Any = None, display: str = "dashboards/imported
         out.append(text)
         shift[number] = len(out)
     warnings = [
-        f"{display}:{shift.get(max(d.location.line, 1), 1)}: {d.code} {d.message} ({REVIEW_NOTE}: suppressed by the comment above)"
+        f"{display}:{shift.get(max(d.location.line, 1), 1)}:{max(d.location.col, 1)}: {d.code} {d.message} "
+        f"({REVIEW_NOTE}: suppressed by the comment above)"
         for d in found
     ]
     return "\n".join(out) + "\n", warnings
 
 
-def import_file(file: Any, project: Any = None, display: str = "dashboards/imported.py") -> tuple[str, list[str], list[str]]:
+def uid_conflict(source: str, project: Any, module: str) -> str | None:
+    """Why the dashboard generated ``source`` declares cannot be the project's module
+    ``module`` (``dashboards/x.py``): its UID (its own, else derived from ``module``)
+    is another dashboard's of ``project`` (OAC308 at the next build); else None."""
+    from pathlib import Path
+
+    from obs_as_code.dashboards.project import render_project
+    from obs_as_code.pipeline import load
+
+    uid = rebuild(source, module).get("uid")
+    existing, _diagnostics = load(Path(project), ("dashboards", "datasources"))  # theirs: the build reports them
+    for r in render_project(existing).checked:
+        where = r.source_map[()].file
+        if r.uid == uid and where != module:
+            return (
+                f"dashboard UID {uid!r} is already used by {where} ({r.title!r}); "
+                "pass --uid NEW to give the imported dashboard its own"
+            )
+    return None
+
+
+def import_file(
+    file: Any, project: Any = None, display: str = "dashboards/imported.py", uid: str | None = None
+) -> tuple[str, list[str], list[str]]:
     """``(python source, round-trip differences, warnings)`` for a dashboard JSON
     file; the project's datasources (when ``project`` is given) map ``${DS_...}``
     placeholders. The warnings are the project's checks' findings on the module,
     each suppressed in it (see :func:`review`). Raises ValueError for a file that is
     not a dashboard, :class:`UnresolvedInputs` for an export needing a datasource
-    the project lacks."""
+    the project lacks. ``uid`` replaces the dashboard's own."""
     import json
     from pathlib import Path
 
     document = unwrap(json.loads(Path(file).read_text(encoding="utf-8")))
+    if uid is not None:
+        document["uid"] = uid
     datasources: list[Datasource] = []
     if project is not None and (Path(project) / "datasources").is_dir():
         from obs_as_code.pipeline import load

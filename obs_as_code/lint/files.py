@@ -403,7 +403,7 @@ def project_dashboards(project: Project, definitions: Sequence[DashboardDef] | N
             continue
         loc = d.location
         path = str(project.root / loc.file) if loc.file else ""
-        default = Site(loc.file, path, loc.line, loc.col) if loc.line > 0 else None
+        default = Site(loc.file, path, loc.line, loc.col, in_statement=True) if loc.line > 0 else None
         dash = DashboardSource(d.name or d.uid or loc.file, data, default=default, fallback=loc, in_project=True)
         # Where each target is written is found when a diagnostic asks: a dict
         # dashboard's panel lines cost a parse of its module, and even a plain
@@ -421,7 +421,7 @@ def _site(source_map: Mapping[Any, SourceLocation], full_path: Callable[[str], s
     for cut in range(len(p), 0, -1):
         hit = source_map.get(p[:cut])
         if hit is not None and hit.line > 0:
-            return Site(hit.file, full_path(hit.file), hit.line, hit.col)
+            return Site(hit.file, full_path(hit.file), hit.line, hit.col, in_statement=True)
     return None
 
 

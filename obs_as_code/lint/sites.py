@@ -57,6 +57,11 @@ class Site:
     col: int
     end_line: int = 0
     end_col: int = 0
+    #: Search for a token only within the top-level statement holding ``line``
+    #: (without an end of its own): a dashboard's panel whose target the source
+    #: map cannot place. The text elsewhere in the file (a comment, another
+    #: constant) did not make that panel; the statement's start is then the answer.
+    in_statement: bool = False
 
     @property
     def start(self) -> SourceLocation:
@@ -86,7 +91,13 @@ class Site:
         if not token or not text:
             return self.start
         begin = self._offset(self.line, self.col)
-        end = self._offset(self.end_line, self.end_col) if self.end_line else len(text)
+        if self.end_line:
+            end = self._offset(self.end_line, self.end_col)
+        elif self.in_statement:
+            stop = _statement_end(self.path, self.line)
+            end = self._offset(*stop) if stop is not None else begin
+        else:
+            end = len(text)
         end = max(end, begin)
         found = -1
         pos = begin
@@ -97,7 +108,7 @@ class Site:
             found, pos = hit, hit + len(token)
         if found < 0:
             found = text.find(token, begin, end)
-        if found < 0:
+        if found < 0 and not self.in_statement:
             found = text.find(token)
         return self._location(found) if found >= 0 else self.start
 
@@ -113,6 +124,19 @@ class Site:
         if len(context) > len(token) and context in _read(self.path):
             return self.locate(context, expr.count(context, 0, start))
         return self.locate(token, expr.count(token, 0, start))
+
+
+def _statement_end(path: str, line: int) -> tuple[int, int] | None:
+    """(end line, end col, 1-based) of the top-level statement of a Python file that
+    holds ``line``; None when there is none (or the file does not parse)."""
+    try:
+        tree = module_tree(path, Path(path).stat().st_mtime_ns)
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return None
+    for node in tree.body:
+        if node.lineno <= line <= (node.end_lineno or node.lineno):
+            return (node.end_lineno or node.lineno), (node.end_col_offset or 0) + 1
+    return None
 
 
 @lru_cache(maxsize=128)

@@ -119,6 +119,13 @@ def dashboard_errors(data: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
             found.update(
                 _errors(_panel_validator(ROW_PANEL if is_row else PANEL), panel, ("panels", i))
             )
+            nested = panel.get("panels") if is_row else None
+            for j, inner in enumerate(nested if isinstance(nested, list) else []):
+                if isinstance(inner, dict) and inner.get("type") == "row":
+                    # The schema's Panel is open, so a row passes as one; Grafana
+                    # has no rows inside rows and would not show what it holds.
+                    found.add((("panels", i, "panels", j), "a row inside a row: Grafana shows rows at the top level only"))
+                    found.update(_errors(_panel_validator(ROW_PANEL), inner, ("panels", i, "panels", j)))
     yield from sorted(found, key=lambda f: (json_path(f[0]), f[1]))
 
 

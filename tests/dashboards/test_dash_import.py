@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import json
 import subprocess
 from pathlib import Path
@@ -331,7 +333,8 @@ def test_findings_are_warned_and_suppressed_per_panel(tmp_path: Path) -> None:
     comments = [n for n, line in enumerate(lines, 1) if "# oac: ignore[OAC301] imported as is; review" in line]
     assert len(comments) == 1  # the raw panel only; the query is not rewritten
     assert "rate(up{job=\\\"a\\\"}[5m])" in out.read_text() or "rate(up{job=\"a\"}[5m])" in out.read_text()
-    assert f"warning: {out}:{comments[0] + 1}: OAC301" in result.output
+    # path:LINE:COL: CODE, as every diagnostic (the column of the panel's item).
+    assert re.search(rf"warning: {re.escape(str(out))}:{comments[0] + 1}:\d+: OAC301", result.output), result.output
     assert any("'raw'" in line for line in lines[comments[0]:comments[0] + 5])
     compiled = compile_project(tmp_path)
     assert compiled.ok, compiled.diagnostics
@@ -389,3 +392,30 @@ def test_panel_kind_builders_set_options_and_custom_fields() -> None:
     # The kind builder would add its default tooltip and legend fields: kept on sdk.Panel.
     assert source.count("sdk.Panel()") == 1 and ".options({'legend': {'showLegend': False}})" in source
     assert differences(normalize(board), rebuild(source)) == []
+
+
+def test_a_uid_another_dashboard_has_is_refused_unless_given_one(tmp_path: Path) -> None:
+    board = {"title": "Twin", "uid": "twin", "schemaVersion": 39, "panels": []}
+    source = str(_write(tmp_path, "t.json", board))
+    first = tmp_path / "dashboards" / "team" / "twin.py"
+    assert _import(tmp_path, source, "-o", str(first)).exit_code == 0
+    copy = tmp_path / "dashboards" / "copy.py"
+    result = _import(tmp_path, source, "-o", str(copy))
+    assert result.exit_code == 1 and not copy.exists()
+    assert "dashboard UID 'twin' is already used by dashboards/team/twin.py ('Twin')" in result.output
+    assert "--uid" in result.output
+    # Re-importing over the module that has it is not a collision; --uid gives its own.
+    assert _import(tmp_path, source, "-o", str(first), "--force").exit_code == 0
+    assert _import(tmp_path, source, "-o", str(copy), "--uid", "twin-copy").exit_code == 0
+    assert _import(tmp_path, source, "-o", str(tmp_path / "dashboards" / "x.py"), "--uid", "bad uid!").exit_code == 2
+    compiled = compile_project(tmp_path)
+    assert compiled.ok, compiled.diagnostics
+    assert sorted(a.data["uid"] for a in compiled.artifacts if a.path.startswith("grafana/dashboards/")) == ["twin", "twin-copy"]
+
+
+def test_an_empty_title_is_not_a_dashboard(tmp_path: Path) -> None:
+    out = tmp_path / "dashboards" / "e.py"
+    for title in ("", "   "):
+        board = {"title": title, "uid": "u", "schemaVersion": 39, "panels": []}
+        result = _import(tmp_path, str(_write(tmp_path, "e.json", board)), "-o", str(out))
+        assert result.exit_code == 2 and "an empty title" in result.output and not out.exists()

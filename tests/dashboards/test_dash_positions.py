@@ -193,6 +193,36 @@ extended["panels"].insert(0, {"type": "stat", "title": "inserted"})
     assert [extended.locate(("panels", i)).line for i in (0, 1)] == [25, 25]
 
 
+def test_the_query_text_elsewhere_in_the_file_is_not_the_panel(project: Callable[..., Compiled]) -> None:
+    # Panels the syntax cannot place: a finding stays on the dashboard's statement,
+    # even where the same query is written in a comment before it or a constant
+    # after it (those did not make the panel).
+    c = project({
+        "dashboards/gl.py": """
+            # Note: never write rate(x_total[5m]) unaggregated.
+            from grafana_foundation_sdk.builders import dashboard as sdk, timeseries, prometheus
+
+            loop = sdk.Dashboard("Loop")
+            for m in ["x_total"]:
+                loop = loop.with_panel(timeseries.Panel().title(m).with_target(prometheus.Dataquery().expr(f"rate({m}[5m])")))
+        """,
+        "dashboards/dd.py": """
+            board = {
+                "title": "Comp",
+                "schemaVersion": 41,
+                "panels": [
+                    {"type": "timeseries", "title": m, "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+                     "targets": [{"refId": "A", "expr": f"rate({m}[5m])"}]}
+                    for m in ["y_total"]
+                ],
+            }
+            OTHER = "rate(y_total[5m])"
+        """,
+    })
+    found = sorted((d.location.file, d.location.line, d.location.col) for d in c.diagnostics if d.code == "OAC301")
+    assert found == [("dashboards/dd.py", 1, 1), ("dashboards/gl.py", 4, 1)]
+
+
 def test_kit_positions_are_kept_and_need_no_syntax_tree(project: Callable[..., Compiled]) -> None:
     compiled = project(
         {

@@ -242,3 +242,20 @@ def test_a_bare_dict_row_gets_grafanas_defaults_and_passes() -> None:
     data = render_dashboard(DashboardDef(board, uid="bare")).json
     assert data["panels"][0]["collapsed"] is False and data["panels"][0]["panels"] == []
     assert list(dashboard_errors(data)) == []
+
+
+def test_a_row_inside_a_row_is_reported_with_what_it_holds() -> None:
+    board = {"title": "Nest", "schemaVersion": 41, "panels": [
+        {"type": "row", "title": "Outer", "collapsed": True, "gridPos": {"h": 1, "w": 24, "x": 0, "y": 0},
+         "panels": [
+             {"type": "row", "title": "Inner", "collapsed": "no", "gridPos": {"h": 1, "w": 24, "x": 0, "y": 1},
+              "panels": [{"type": "timeseries", "title": "Deep", "gridPos": {"h": 8, "w": "y", "x": 0, "y": 2}}]},
+         ]},
+    ]}
+    found = [(json_path(path), message) for path, message in dashboard_errors(board)]
+    # (The raw rows also lack ids, which the renderer fills: not this test's subject.)
+    assert [f for f in found if f[0].startswith("panels[0].panels[0]") and "'id'" not in f[1]] == [
+        ("panels[0].panels[0]", "a row inside a row: Grafana shows rows at the top level only"),
+        ("panels[0].panels[0].collapsed", "'no' is not of type 'boolean'"),
+        ("panels[0].panels[0].panels[0].gridPos.w", "'y' is not of type 'number'"),
+    ]
