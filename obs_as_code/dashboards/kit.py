@@ -65,7 +65,10 @@ def ds(type_: str, uid: str) -> m.DataSourceRef:
 
 
 def _mark(built: Any, loc: SourceLocation) -> None:
-    object.__setattr__(built, LOCATION_ATTR, loc)  # object's: Raw is a frozen dataclass
+    if isinstance(built, Raw):
+        object.__setattr__(built, LOCATION_ATTR, loc)  # Raw is a frozen dataclass
+    else:
+        setattr(built, LOCATION_ATTR, loc)  # the SDK's models: the cheaper call, per panel and target
 
 
 @dataclass(frozen=True)
@@ -399,32 +402,22 @@ def _own_id(built: Any) -> Any:
     return built.data.get("id") if isinstance(built, Raw) else built.id_val
 
 
-def _place(built: Any, x: int, y: int, w: int, h: int, flow: _Flow) -> None:
+def _place(built: Any, x: int, y: int, w: int, h: int) -> None:
     if isinstance(built, Raw):
         built.data["gridPos"] = {"h": h, "w": w, "x": x, "y": y}
-        if "id" not in built.data:
-            built.data["id"] = flow.new_id()
-        return
-    built.grid_pos = m.GridPos(h=h, w=w, x=x, y=y)
-    if not built.id_val:
-        built.id_val = flow.new_id()
+    else:
+        built.grid_pos = m.GridPos(h=h, w=w, x=x, y=y)
 
 
 class _Flow:
     """Left-to-right, top-to-bottom flow into a 24-column grid."""
 
-    def __init__(self, taken: set[Any]) -> None:
+    def __init__(self) -> None:
         self.x = 0
         self.y = 0
         self.line = 0  # height of the current line
-        self.next_id = 1
-        self.taken = taken  # ids the user set: numbering skips them
-
-    def new_id(self) -> int:
-        while self.next_id in self.taken:
-            self.next_id += 1
-        self.next_id += 1
-        return self.next_id - 1
+        self.unnumbered: list[Any] = []  # rows and panels without an id, in order
+        self.taken: set[Any] = set()  # ids the user set: numbering skips them
 
     def newline(self) -> None:
         if self.x:
@@ -437,10 +430,33 @@ class _Flow:
         w = min(w, GRID_COLUMNS)
         if self.x + w > GRID_COLUMNS:
             self.newline()
-        _place(built, self.x, self.y, w, h, self)
+        _place(built, self.x, self.y, w, h)
+        own = _own_id(built)
+        if own:
+            self.taken.add(own)
+        else:
+            self.unnumbered.append(built)
         self.x += w
         self.line = max(self.line, h)
         return built
+
+    def number(self, existing: list[Any]) -> None:
+        """Give every unnumbered row and panel the next id, in order, skipping the
+        ids given (to panels, or to those already on the board)."""
+        taken = self.taken
+        for built in existing:
+            own = _own_id(built)
+            if own:
+                taken.add(own)
+        next_id = 1
+        for built in self.unnumbered:
+            while next_id in taken:
+                next_id += 1
+            if isinstance(built, Raw):
+                built.data["id"] = next_id
+            else:
+                built.id_val = next_id
+            next_id += 1
 
 
 def layout(board: sdk.Dashboard, items: Sequence[Any]) -> sdk.Dashboard:
@@ -451,24 +467,21 @@ def layout(board: sdk.Dashboard, items: Sequence[Any]) -> sdk.Dashboard:
     stores them). Panel ids are numbered in order, skipping the ids panels
     were given. Returns ``board``.
     """
+    flow = _Flow()
     model = board.build()
-    panels: list[Any] = list(model.panels or [])
-    taken: set[Any] = set()
-    for built in [*panels, *(p.build() for item in items for p in (item.panels if isinstance(item, RowSpec) else (item,)))]:
-        own = _own_id(built)
-        if own:
-            taken.add(own)
-    flow = _Flow(taken)
+    existing: list[Any] = list(model.panels or [])
+    panels = list(existing)
     for item in items:
         if isinstance(item, RowSpec):
             flow.newline()
             r = sdk.Row(item.title).collapsed(item.collapsed).grid_pos(
                 m.GridPos(h=1, w=GRID_COLUMNS, x=0, y=flow.y)
-            ).id(flow.new_id())
+            )
             if item.repeat:
                 r.repeat(item.repeat)
             row_y = flow.y
             row_model = r.build()
+            flow.unnumbered.append(row_model)
             if item.location is not None:
                 _mark(row_model, item.location)
             panels.append(row_model)
@@ -484,6 +497,7 @@ def layout(board: sdk.Dashboard, items: Sequence[Any]) -> sdk.Dashboard:
                 panels.extend(children)
         else:
             panels.append(flow.put(item))
+    flow.number(existing)
     model.panels = panels
     return board
 
