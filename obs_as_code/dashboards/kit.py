@@ -123,9 +123,12 @@ def increase(metric: str, matchers: str = "", *, by: Sequence[str] = (), window:
 def ratio(numerator: str, denominator: str, *, on: Sequence[str] | None = None) -> str:
     """``(numerator) / (denominator)``; show it with unit :data:`PERCENTUNIT`.
 
-    ``on`` adds ``on (labels)`` matching, for aggregations with different ``by``.
+    ``on`` matches on those labels only, with ``group_left``: for a numerator
+    aggregated by more labels than the denominator (many series to one; Prometheus
+    refuses that without ``group_left``), and as well for one to one.
     """
-    match = f" on ({', '.join(on)})" if on is not None else ""
+    # "group_left ()": a bare group_left would read the denominator's "(" as its label list.
+    match = f" on ({', '.join(on)}) group_left ()" if on is not None else ""
     return f"({numerator}) /{match} ({denominator})"
 
 
@@ -144,7 +147,8 @@ def quantile(
     """
     bucket = histogram if histogram.endswith("_bucket") else f"{histogram}_bucket"
     labels = ["le", *[b for b in by if b != "le"]]
-    return f"histogram_quantile({q:g}, {rate(bucket, matchers, by=labels, window=window)})"
+    # repr, not :g (six digits: 0.9999999 became 1, another series).
+    return f"histogram_quantile({q!r}, {rate(bucket, matchers, by=labels, window=window)})"
 
 
 # ---------------------------------------------------------------------------
@@ -387,10 +391,19 @@ def row(title: str, panels: Sequence[Any], *, collapsed: bool = False, repeat: s
 
 
 def _size(panel: Any) -> tuple[Any, int, int]:
+    if isinstance(panel, RowSpec):
+        where = f" ({panel.location.file}:{panel.location.line})" if panel.location is not None else ""
+        raise TypeError(f"row {panel.title!r}{where} is inside a row: Grafana has rows at the top level only")
     built = panel.build()
     if isinstance(built, Raw):
         pos = built.data.get("gridPos") or {}
-        return built, int(pos.get("w") or DEFAULT_WIDTH), int(pos.get("h") or DEFAULT_HEIGHT)
+        w = DEFAULT_WIDTH if pos.get("w") is None else pos["w"]
+        h = DEFAULT_HEIGHT if pos.get("h") is None else pos["h"]
+        # As the SDK's span()/height() check theirs: a bad size would move the
+        # panels after it instead.
+        if not (isinstance(w, int) and 0 < w <= GRID_COLUMNS) or not (isinstance(h, int) and h > 0):
+            raise ValueError(f"Raw panel gridPos w={w!r} h={h!r}: w must be 1..{GRID_COLUMNS} and h at least 1")
+        return built, w, h
     gp = built.grid_pos
     if gp is None:
         return built, DEFAULT_WIDTH, DEFAULT_HEIGHT
@@ -541,12 +554,21 @@ def query_var(
 
 
 def custom_var(
-    name: str, values: Sequence[str], *, label: str | None = None, multi: bool = False, include_all: bool = False
+    name: str,
+    values: Sequence[str],
+    *,
+    label: str | None = None,
+    multi: bool = False,
+    include_all: bool = False,
+    all_value: str = ".+",
 ) -> sdk.CustomVariable:
-    """A variable with fixed values."""
-    v = sdk.CustomVariable(name).values(",".join(values)).multi(multi).include_all(include_all)
+    """A variable with fixed values (a comma inside one is escaped, as Grafana reads
+    them). With ``include_all``, "All" stands for ``all_value``: ``.+``, since Loki
+    refuses a selector whose only matcher also matches the empty string
+    (``{job=~".*"}``), and Grafana selects All on a dashboard's first load."""
+    v = sdk.CustomVariable(name).values(",".join(x.replace(",", "\\,") for x in values)).multi(multi).include_all(include_all)
     if include_all:
-        v.all_value(".*")
+        v.all_value(all_value)
     if label is not None:
         v.label(label)
     return v

@@ -28,7 +28,7 @@ def test_quantile_keeps_le_and_adds_bucket() -> None:
 
 def test_ratio_and_helpers_parse() -> None:
     expr = k.ratio(k.rate("e_total", 'status=~"5.."', by=["job"]), k.rate("e_total", by=["job"]), on=["job"])
-    assert expr.startswith("(sum by (job)") and " / on (job) (" in expr
+    assert expr.startswith("(sum by (job)") and " / on (job) group_left () (" in expr
     for e in (expr, k.quantile(0.99, "d_seconds", by=["a"]), k.increase("c_total")):
         promql_parser.parse(prepare_promql(e))
 
@@ -168,3 +168,28 @@ def test_one_preparation_for_dashboard_and_promql_checks() -> None:
     assert prepare_promql("sum by ($label) (x)") == "sum by (grafana_var) (x)"
     assert prepare_promql("max_over_time(x[$__range:$__interval])") == "max_over_time(x[5m:5m])"
     assert prepare_promql('x{a="[[foo]]", b=~`$bar`} * $n') == 'x{a="[[foo]]", b=~`$bar`} * 1'
+
+
+def test_review_fixes_of_the_helpers() -> None:
+    import pytest
+
+    # A comma inside a value is escaped as Grafana splits custom values; "All" is
+    # ".+" (Loki refuses a selector that only has a matcher for the empty string).
+    v = k.custom_var("path", ["/a,b", "/c"], include_all=True).build()
+    assert v.query == "/a\\,b,/c" and v.all_value == ".+"
+    assert k.custom_var("s", ["x"], include_all=True, all_value=".*").build().all_value == ".*"
+    # The quantile as given, not rounded to six digits.
+    assert k.quantile(0.9999999, "d_seconds").startswith("histogram_quantile(0.9999999, ")
+    assert k.quantile(0.95, "d_seconds").startswith("histogram_quantile(0.95, ")
+    # on(...) with group_left: a finer numerator over a coarser denominator.
+    expr = k.ratio(k.rate("a_total", by=["p"]), k.rate("a_total"), on=[])
+    assert " / on () group_left () (" in expr
+    promql_parser.parse(expr.replace("$__rate_interval", "5m"))
+    # Rows do not nest; a Raw panel's size is checked as the SDK checks its own.
+    with pytest.raises(TypeError, match=r"row 'Inner' .*is inside a row"):
+        k.dashboard("N", [k.row("Outer", [k.row("Inner", [k.stat("x", k.prom("up"))])])])
+    for w in (-5, 0, 25, "8"):
+        with pytest.raises(ValueError, match=r"w must be 1\.\.24"):
+            k.dashboard("R", [k.Raw({"type": "text", "title": "t", "gridPos": {"w": w, "h": 3}})])
+    board = k.dashboard("R", [k.Raw({"type": "text", "title": "t", "gridPos": {"w": 6}})])
+    assert render_dashboard(DashboardDef(board, uid="r")).json["panels"][0]["gridPos"] == {"h": 8, "w": 6, "x": 0, "y": 0}
