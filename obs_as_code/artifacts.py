@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from obs_as_code import serialize
+from obs_as_code import names, serialize
 from obs_as_code.cache import written_before
 from obs_as_code.source import SourceLocation
 
@@ -42,9 +42,9 @@ class Artifact:
     def __post_init__(self) -> None:
         # Every stage checks the user's names first (OAC310 for folders); this is the
         # last guard that nothing is written outside build/.
-        parts = self.path.split("/")
-        if self.path.startswith("/") or "\\" in self.path or any(p in ("", ".", "..") for p in parts):
-            raise ValueError(f"artifact path {self.path!r} is not a plain relative path under build/")
+        problem = names.relative_path_problem(self.path)
+        if problem is not None:
+            raise ValueError(f"artifact path {self.path!r} is not a plain relative path under build/: {problem}")
 
     @property
     def content(self) -> bytes:

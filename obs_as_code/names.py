@@ -67,12 +67,17 @@ def folder_problem(folder_path: str) -> str | None:
     does not look."""
     if folder_path == "":
         return None  # General
-    if any(ord(c) < 32 or c == "\\" for c in folder_path):
+    return relative_path_problem(folder_path)
+
+
+def relative_path_problem(path: str) -> str | None:
+    """Why ``path`` is not a plain relative path of names (``a/b/c.json``), or None:
+    what a folder and an output path under ``build/`` must both be."""
+    if any(ord(c) < 32 or c == "\\" for c in path):
         return "it holds a backslash or a control character"
-    if folder_path.startswith("/"):
+    if path.startswith("/"):
         return "it is absolute; folders are relative to dashboards/"
-    parts = folder_path.split("/")
-    if any(p in ("", ".", "..") for p in parts):
+    if any(p in ("", ".", "..") for p in path.split("/")):
         return "each part between slashes must be a name (not empty, '.' or '..')"
     return None
 

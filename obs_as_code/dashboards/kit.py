@@ -36,7 +36,7 @@ from grafana_foundation_sdk.builders import text as sdk_text
 from grafana_foundation_sdk.builders import timeseries as sdk_timeseries
 from grafana_foundation_sdk.models import dashboard as m
 
-from obs_as_code.source import LOCATION_ATTR, SourceLocation, capture
+from obs_as_code.source import LOCATION_ATTR, SourceLocation, capture, module_tree
 
 GRID_COLUMNS = 24
 DEFAULT_WIDTH = 8
@@ -680,7 +680,8 @@ def _locate_items(filename: str, call: SourceLocation, built: list[Any]) -> None
     if Path(filename).name != Path(call.file).name:
         return
     try:
-        tree = ast.parse(Path(filename).read_text(encoding="utf-8"))
+        # The loader's parse of the module, shared (source.module_tree), not another.
+        tree = module_tree(filename, Path(filename).stat().st_mtime_ns)
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
         return  # source not on disk (exec'd text): no per-item lines
     for node in ast.walk(tree):

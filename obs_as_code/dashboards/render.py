@@ -886,7 +886,8 @@ def _grafanalib_dashboard(value: ast.expr, lengths: Lengths) -> list[_Written] |
         return None
     if not (isinstance(root, ast.Call) and _called(root) == "Dashboard"):
         return None
-    panels = _elements(_keyword(root, "panels")) if _keyword(root, "panels") is not None else []
+    panels_given = _keyword(root, "panels")
+    panels = _elements(panels_given) if panels_given is not None else []
     rows_given = _keyword(root, "rows")
     rows = _elements(rows_given) if rows_given is not None else []
     if panels is None or rows is None:
