@@ -51,6 +51,10 @@ class Check:
     #: Style and policy checks (``for``, severity label, runbook ...) that only
     #: ``oac lint`` runs; a build checks correctness.
     lint_only: bool = False
+    #: False for the checks that stop a secret from reaching ``build/``: an
+    #: ``# oac: ignore`` comment silencing one would let the build write the secret,
+    #: so their findings stand whatever the comments say.
+    suppressible: bool = True
 
 
 @dataclass
@@ -900,10 +904,17 @@ def ignored_codes(line: str) -> set[str] | None:
     return {c.strip().upper() for c in (m.group(1) or "").split(",") if c.strip()}
 
 
+@cache
+def unsuppressible_codes() -> frozenset[str]:
+    """Codes of the checks no comment can silence (:attr:`Check.suppressible`)."""
+    return frozenset(c.code for c in all_checks() if not c.suppressible)
+
+
 def suppressed(d: Diagnostic, root: Path) -> bool:
-    """Whether ``d`` is silenced by a comment on its line or the line above."""
+    """Whether ``d`` is silenced by a comment on its line or the line above
+    (never when its check is not :attr:`~Check.suppressible`)."""
     loc = d.location
-    if loc.line <= 0:
+    if loc.line <= 0 or d.code in unsuppressible_codes():
         return False
     path = Path(loc.file)
     if not path.is_absolute():

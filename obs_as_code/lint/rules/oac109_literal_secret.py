@@ -67,4 +67,4 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             )
 
 
-CHECK = Check("OAC109", "literal-secret", "secrets are referenced by file or ${ENV}, never written inline", run)
+CHECK = Check("OAC109", "literal-secret", "secrets are referenced by file or ${ENV}, never written inline", run, suppressible=False)

@@ -95,4 +95,5 @@ CHECK = Check(
     "datasource-secret",
     "datasource credentials are ${ENV} or $__file{} references in secure_json_data, never written inline",
     run,
+    suppressible=False,
 )

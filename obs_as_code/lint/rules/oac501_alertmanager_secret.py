@@ -48,4 +48,4 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             )
 
 
-CHECK = Check("OAC501", "alertmanager-literal-secret", "Alertmanager secrets are read from files or ${ENV}, never written inline", run)
+CHECK = Check("OAC501", "alertmanager-literal-secret", "Alertmanager secrets are read from files or ${ENV}, never written inline", run, suppressible=False)
