@@ -213,3 +213,33 @@ def test_latency_without_a_time_unit_in_its_place_is_reported(case: str, project
     kind, expr, extra, said = _NO_TIME_UNIT[case]
     found = _findings(project({"dashboards/case.py": _one_panel(kind, expr, extra)}), "OAC305")
     assert len(found) == 1 and f"'DNS request duration' in dashboard 'Units' has {said};" in found[0], found
+
+
+_MEAN = "sum(rate(x_seconds_sum[5m])) / sum(rate(x_seconds_count[5m]))"
+
+
+@pytest.mark.parametrize(
+    ("expr", "timed"),
+    [
+        (_MEAN, True),
+        ("rate(x_milliseconds_sum{job='a'}[5m]) / rate(x_milliseconds_count{job='a'}[5m])", True),
+        ("job:x_seconds_sum:rate5m / job:x_seconds_count:rate5m", True),
+        (_P95, True),
+        # The names must end where _sum and _count do.
+        ("x_seconds_sum_total / x_seconds_count_total", False),
+        ("sum(rate(x_seconds_sum[5m]))", False),
+        ("sum(rate(x_seconds_count[5m]))", False),
+    ],
+)
+def test_returns_time(expr: str, timed: bool) -> None:
+    from obs_as_code.lint.rules.oac305_latency_unit import returns_time
+
+    assert returns_time(expr) is timed
+
+
+def test_a_mean_of_seconds_without_a_time_unit_is_reported_whatever_its_title(project: Callable[..., Compiled]) -> None:
+    # Neither "latency" nor "duration" in the title: only the query says seconds.
+    source = _one_panel("stat", _MEAN, {}).replace("DNS request duration", "Mean per call")
+    found = _findings(project({"dashboards/case.py": source}), "OAC305")
+    assert len(found) == 1 and "'Mean per call' in dashboard 'Units' has no unit;" in found[0], found
+    assert _findings(project({"dashboards/case.py": source.replace("'targets'", "'fieldConfig': {'defaults': {'unit': 's'}}, 'targets'")}), "OAC305") == []

@@ -18,7 +18,7 @@ TIME_UNITS = frozenset({"ns", "µs", "us", "ms", "s", "m", "h", "d", "dtduration
 #: Units that say the panel deliberately shows a ratio (e.g. share under 500 ms).
 RATIO_UNITS = frozenset({"percentunit", "percent"})
 _QUANTILE_OF_TIME = re.compile(r"histogram_quantile\s*\(.*_(seconds|milliseconds)_bucket", re.S)
-_AVERAGE_OF_TIME = re.compile(r"_(seconds|milliseconds)_sum.*/.*_(seconds|milliseconds)_count", re.S)
+_AVERAGE_OF_TIME = re.compile(r"_(seconds|milliseconds)_sum\b.*/.*_(seconds|milliseconds)_count\b", re.S)
 _LATENCY_TITLE = re.compile(r"latency|duration|response time", re.I)
 
 
