@@ -699,16 +699,19 @@ class TargetResult:
     all_nan: bool = False
     kind: str = "range"
     row: str = ""
+    #: ``$var=value`` when one variable was set to one of its options (``each_value``).
+    selection: str = ""
 
     def where(self) -> str:
-        """``file: panel [refId]`` for messages."""
-        return f"{self.dashboard}: {self.panel!r} [{self.ref_id}]"
+        """``file: panel [refId]`` (and the selection) for messages."""
+        chosen = f" with {self.selection}" if self.selection else ""
+        return f"{self.dashboard}: {self.panel!r} [{self.ref_id}]{chosen}"
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for the JSON report."""
         return {
             "dashboard": self.dashboard, "row": self.row, "panel": self.panel, "ref_id": self.ref_id,
-            "query": self.query, "expr": self.expr, "kind": self.kind, "status": self.status,
+            "selection": self.selection or None, "query": self.query, "expr": self.expr, "kind": self.kind, "status": self.status,
             "message": self.message or None, "series": self.series, "all_nan": self.all_nan,
         }
 
@@ -743,13 +746,20 @@ class PanelDataReport:
         return [(d, v) for d, vs in self.variables.items() for v in vs if v.problem]
 
     def summary(self) -> str:
-        """One line: counts by status and skipped targets by type."""
-        counts = Counter(r.status for r in self.results)
+        """One line: counts by status (first-load targets, then single-value runs) and skipped targets."""
+        first = Counter(r.status for r in self.results if not r.selection)
+        chosen = Counter(r.status for r in self.results if r.selection)
         skipped = ", ".join(f"{n} {t}" for t, n in sorted(self.skipped.items())) or "none"
-        return (
-            f"{len(self.results)} Prometheus target(s): {counts['ok']} ok, {counts['empty']} empty, "
-            f"{counts['error']} error; skipped: {skipped}"
+        line = (
+            f"{first.total()} Prometheus target(s): {first['ok']} ok, {first['empty']} empty, "
+            f"{first['error']} error"
         )
+        if chosen:
+            line += (
+                f"; {chosen.total()} single-value run(s): {chosen['ok']} ok, {chosen['empty']} empty, "
+                f"{chosen['error']} error"
+            )
+        return f"{line}; skipped: {skipped}"
 
     def render_text(self, *, verbose: bool = False) -> str:
         """Human-readable report: problems first, then (verbose) every target."""
@@ -788,6 +798,10 @@ def _classify(series: list[dict[str, Any]]) -> tuple[Status, int, bool]:
     return "ok", len(series), all_nan
 
 
+def _mentions(text: str, name: str) -> bool:
+    return any((m[1] or m[2] or m[4]) == name for m in _VAR_RE.finditer(text))
+
+
 def check_dashboard(
     path: Path,
     client: PrometheusClient,
@@ -796,13 +810,17 @@ def check_dashboard(
     datasources: Sequence[Datasource],
     time_range: TimeRange | None = None,
     scrape_interval: str | None = None,
+    each_value: bool = False,
     report: PanelDataReport | None = None,
 ) -> PanelDataReport:
     """Run every Prometheus target of the dashboard JSON at ``path`` (see the module doc).
 
     ``time_range`` defaults to the dashboard's own ``time``; ``scrape_interval``
     to the Prometheus datasource's ``timeInterval`` (else Grafana's 15s).
-    ``name`` names the dashboard in the report.
+    ``name`` names the dashboard in the report. With ``each_value``, a target
+    whose query uses a query or custom variable also runs once per option of
+    it, the others at their first-load value (a user picking one value), and
+    its result carries that ``selection``.
     """
     report = report if report is not None else PanelDataReport()
     dashboard = json.loads(path.read_text(encoding="utf-8"))
@@ -837,10 +855,20 @@ def check_dashboard(
                 if ds_type != "prometheus":
                     report.skipped[ds_type] += 1
                     continue
-                report.results.append(_run_target(
-                    client, dashboard, panel, target, scoped, tr, scrape_ms,
-                    dashboard_name=name, title=copy_title, row=row,
-                ))
+                selections: list[tuple[str, dict[str, Variable]]] = [("", scoped)]
+                if each_value:
+                    query = str(target.get("expr") or "")
+                    selections += [
+                        (f"${var.name}={option}", {**scoped, var.name: var.single(option)})
+                        for var in scoped.values()
+                        if var.type in ("query", "custom") and var.name != repeat and _mentions(query, var.name)
+                        for option in var.options
+                    ]
+                for selection, chosen in selections:
+                    report.results.append(_run_target(
+                        client, dashboard, panel, target, chosen, tr, scrape_ms,
+                        dashboard_name=name, title=copy_title, row=row, selection=selection,
+                    ))
     return report
 
 
@@ -856,12 +884,13 @@ def _run_target(
     dashboard_name: str,
     title: str,
     row: str,
+    selection: str = "",
 ) -> TargetResult:
     query = str(target.get("expr") or "")
 
     def result(status: Status, **details: Any) -> TargetResult:
         return TargetResult(dashboard=dashboard_name, panel=title, ref_id=str(target.get("refId") or ""),
-                            query=query, status=status, row=row, **details)
+                            query=query, status=status, row=row, selection=selection, **details)
 
     if not query.strip():
         return result("empty", message="the target has no query")
@@ -897,6 +926,7 @@ def check_dashboards(
     time_range: TimeRange | None = None,
     scrape_interval: str | None = None,
     paths: Sequence[Path] | None = None,
+    each_value: bool = False,
 ) -> PanelDataReport:
     """Run every Prometheus panel target of ``build_dir``'s dashboards on ``prometheus_url``.
 
@@ -904,7 +934,8 @@ def check_dashboards(
     time); by default each dashboard's own. ``scrape_interval``: the scrape
     interval Grafana assumes for ``$__rate_interval`` (an e2e run's ``1s``); by
     default the provisioned Prometheus datasource's ``timeInterval``.
-    ``paths``: only these dashboard files.
+    ``paths``: only these dashboard files. ``each_value``: also run each target
+    once per option of each variable it uses (see :func:`check_dashboard`).
     """
     client = PrometheusClient(prometheus_url)
     datasources = load_datasources(build_dir)
@@ -916,7 +947,7 @@ def check_dashboards(
         except ValueError:
             name = path.name
         check_dashboard(path, client, name=name, datasources=datasources, time_range=time_range,
-                        scrape_interval=scrape_interval, report=report)
+                        scrape_interval=scrape_interval, each_value=each_value, report=report)
     return report
 
 
@@ -963,12 +994,14 @@ class LiveCheck:
         """Base URL of the stack's Prometheus."""
         return self.live.prometheus
 
-    def check(self, *, build_dir: Path | None = None, paths: Sequence[Path] | None = None) -> PanelDataReport:
+    def check(
+        self, *, build_dir: Path | None = None, paths: Sequence[Path] | None = None, each_value: bool = False
+    ) -> PanelDataReport:
         """Every Prometheus target of the dashboards, over the run so far at its scrape interval."""
         return check_dashboards(
             build_dir or self.build_dir, self.prometheus,
             time_range=TimeRange(self.started, time.time()), scrape_interval=self.live.timing.interval,
-            paths=paths,
+            paths=paths, each_value=each_value,
         )
 
     def switch(self, traffic: Traffic) -> None:
