@@ -969,12 +969,17 @@ def wait_for_scrapes(prometheus_url: str, scrapes: int, *, timeout: float = 60.0
     raise TimeoutError(f"targets scraped {seen:g} of {scrapes} times after {timeout:.0f}s")
 
 
-def wait_for_series(prometheus_url: str, expr: str, *, timeout: float = 60.0) -> None:
-    """Wait until ``expr`` returns a series (e.g. an alert firing); :class:`TimeoutError` after ``timeout``."""
+def wait_for_series(prometheus_url: str, expr: str, *, timeout: float = 60.0, settled: float = 0.0) -> None:
+    """Wait until ``expr`` returned a series ``settled`` seconds ago (e.g. an alert firing).
+
+    ``settled`` of one step makes sure a range query ending now, whose end is
+    aligned down to the step as Grafana aligns it, includes the series.
+    Raises :class:`TimeoutError` after ``timeout`` seconds.
+    """
     client = PrometheusClient(prometheus_url)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if client.query(expr, time.time()):
+        if client.query(expr, time.time() - settled):
             return
         time.sleep(0.25)
     raise TimeoutError(f"{expr} returned nothing after {timeout:.0f}s")
@@ -1007,6 +1012,10 @@ class LiveCheck:
     def switch(self, traffic: Traffic) -> None:
         """Serve ``traffic`` from now on."""
         self.live.switch(traffic)
+
+    def wait_for_series(self, expr: str, *, timeout: float = 60.0) -> None:
+        """Wait until ``expr`` has had a series for one scrape interval (so a range query sees it)."""
+        wait_for_series(self.prometheus, expr, timeout=timeout, settled=parse_ms(self.live.timing.interval) / 1000)
 
 
 @contextmanager
