@@ -32,6 +32,7 @@ checks a running Prometheus over each dashboard's own time range.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import math
 import re
@@ -744,6 +745,20 @@ class PanelDataReport:
     def variable_problems(self) -> list[tuple[str, Variable]]:
         """``(dashboard, variable)`` for variables that matched nothing or failed."""
         return [(d, v) for d, vs in self.variables.items() for v in vs if v.problem]
+
+    def problems(self, allow_empty: Sequence[str] = ()) -> list[str]:
+        """What fails the check: errors, empty targets not allowed, variables without options.
+
+        ``allow_empty``: :func:`fnmatch.fnmatchcase` patterns on ``dashboard file:panel title``
+        of panels allowed to show no data (e.g. ``alerting/*:Firing alerts*``).
+        """
+        out = [f"{r.status} {r.where()}: {r.message or r.expr}" for r in self.errors]
+        out += [
+            f"empty {r.where()}: {r.expr}" for r in self.empty
+            if not any(fnmatch.fnmatchcase(f"{r.dashboard}:{r.panel}", p) for p in allow_empty)
+        ]
+        out += [f"variable {d}: {v.describe()}: {v.problem}" for d, v in self.variable_problems]
+        return out
 
     def summary(self) -> str:
         """One line: counts by status (first-load targets, then single-value runs) and skipped targets."""

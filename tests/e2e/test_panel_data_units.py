@@ -280,6 +280,22 @@ def test_report_text_and_json() -> None:
     assert data["skipped"] == {"loki": 2}
 
 
+def test_problems_honour_the_allowed_empty_panels() -> None:
+    report = pd.PanelDataReport()
+    report.results += [
+        pd.TargetResult("alerting/a.json", "Firing alerts by name", "A", "ALERTS", "empty", expr="ALERTS"),
+        pd.TargetResult("llm/b.json", "Errors", "A", "e", "empty", expr="e"),
+        pd.TargetResult("llm/b.json", "Bad", "A", "(", "error", expr="(", message="parse error"),
+    ]
+    report.variables["llm/b.json"] = [Variable("m", "query", (), problem="label_values(x, m) matched nothing")]
+    assert report.problems(["alerting/*:Firing alerts*"]) == [
+        "error llm/b.json: 'Bad' [A]: parse error",
+        "empty llm/b.json: 'Errors' [A]: e",
+        "variable llm/b.json: $m = (none): label_values(x, m) matched nothing",
+    ]
+    assert len(report.problems()) == 4
+
+
 def test_module_main_needs_two_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     assert pd.main(["build"]) == 2
     assert "usage" in capsys.readouterr().err
