@@ -279,6 +279,11 @@ class PrometheusClient:
             raise PrometheusError(f"{doc.get('errorType', 'error')}: {doc.get('error', '')}".strip())
         return [str(v) for v in doc["data"]]
 
+    def series(self, match: str, time_range: TimeRange) -> list[dict[str, str]]:
+        """``/api/v1/series?match[]=...`` over the range: the label sets."""
+        params = [("match[]", match), ("start", _fmt_time(time_range.start)), ("end", _fmt_time(time_range.end))]
+        return [{str(k): str(v) for k, v in item.items()} for item in self._call("/api/v1/series", params)]
+
     def label_names(self, match: str | None, time_range: TimeRange) -> list[str]:
         """``/api/v1/labels`` (with ``match[]`` when given)."""
         params = [("start", _fmt_time(time_range.start)), ("end", _fmt_time(time_range.end))]
@@ -485,8 +490,14 @@ def variable_options(client: PrometheusClient, query: str, time_range: TimeRange
             labels = ",".join(f'{k}="{v}"' for k, v in metric.items())
             out.append(f"{name}{{{labels}}} {item['value'][1]} {int(float(item['value'][0]) * 1000)}")
         return out
-    # Any other text is a PromQL expression: Grafana lists the series' metric names... and values.
-    return variable_options(client, f"query_result({query})", time_range)
+    # Any other text is a series selector: Grafana lists /api/v1/series as name{labels}.
+    return [_series_text(labels) for labels in client.series(query, time_range)]
+
+
+def _series_text(labels: Mapping[str, str]) -> str:
+    name = labels.get("__name__", "")
+    inner = ",".join(f'{k}="{v}"' for k, v in labels.items() if k != "__name__")
+    return f"{name}{{{inner}}}"
 
 
 def _query_text(var: Mapping[str, Any]) -> str:
@@ -582,17 +593,19 @@ def resolve_variables(
     client: PrometheusClient,
     time_range: TimeRange,
     datasources: Sequence[Datasource],
+    scrape_ms: int = DEFAULT_SCRAPE_MS,
 ) -> dict[str, Variable]:
     """Every template variable of ``dashboard`` at its first-load value.
 
     Variables are resolved in dependency order (a query mentioning ``$provider``
-    waits for ``provider``), as Grafana does.
+    waits for ``provider``), as Grafana does; built-ins in their queries
+    (``$__range`` ...) take the values a full-width panel would.
     """
     todo = list((dashboard.get("templating") or {}).get("list") or [])
     done: dict[str, Variable] = {}
     names = {str(v.get("name")) for v in todo}
-    dummy = Intervals(1000, 1000, 4000, time_range)
-    builtins = builtin_variables(dashboard, dummy)
+    builtins = builtin_variables(dashboard, target_intervals({"gridPos": {"w": GRID_COLUMNS}}, {}, time_range,
+                                                             scrape_ms))
     while todo:
         progressed = False
         for var in list(todo):
@@ -637,7 +650,13 @@ def _resolve_one(
     if kind in ("custom", "interval"):
         options = _custom_options(query)
         if kind == "interval" and var.get("auto"):
-            options = ["$__interval", *options]
+            # Grafana's auto interval: the range over auto_count steps, at least auto_min.
+            auto = max(round_interval(time_range.ms / int(var.get("auto_count") or 30)),
+                       _duration_ms(str(var.get("auto_min") or "10s")) or 0)
+            current = _current_values(var)
+            if any(c.startswith("$__auto_interval") for c in current):
+                var = {**var, "current": {"value": kbn_interval(auto)}}
+            options = [kbn_interval(auto), *options]
         return _select(var, name, kind, options)
     if kind == "constant":
         return Variable(name, kind, (query,), options=(query,))
@@ -645,6 +664,11 @@ def _resolve_one(
         current = _current_values(var)
         return Variable(name, kind, (current[0] if current else query,))
     if kind == "query":
+        if var.get("refresh") == 0:
+            # "Never" refresh: Grafana shows the options saved in the dashboard.
+            saved = [str(o.get("value")) for o in var.get("options") or [] if o.get("value") != ALL]
+            return _select(var, name, kind, saved,
+                           problem="" if saved else "refresh is 'never' and the dashboard saves no option")
         ds_type = datasource_type(var.get("datasource"), done, datasources)
         if ds_type != "prometheus":
             return _select(var, name, kind, _current_values(var), problem=f"{ds_type} variable not resolved")
@@ -844,7 +868,7 @@ def check_dashboard(
         (d for d in datasources if d.type == "prometheus"), None)
     scrape_text = scrape_interval or (prom_ds.time_interval if prom_ds else "") or ""
     scrape_ms = _duration_ms(scrape_text) or DEFAULT_SCRAPE_MS
-    variables = resolve_variables(dashboard, client, tr, datasources)
+    variables = resolve_variables(dashboard, client, tr, datasources, scrape_ms)
     report.variables[name] = list(variables.values())
     for row, panel in iter_panels(dashboard):
         title = str(panel.get("title") or f"panel {panel.get('id', '?')}")

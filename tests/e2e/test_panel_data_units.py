@@ -177,6 +177,10 @@ class FakePrometheus(pd.PrometheusClient):
         self.asked.append((label, match))
         return self.values.get((label, match), [])
 
+    def series(self, match: str, time_range: TimeRange) -> list[dict[str, str]]:
+        self.asked.append(("series", match))
+        return [{"__name__": "up", "job": "api"}, {"__name__": "up", "job": "web"}]
+
 
 def _templating(*variables: dict[str, Any]) -> dict[str, Any]:
     return {"title": "d", "templating": {"list": list(variables)}}
@@ -248,6 +252,31 @@ def test_loki_query_variable_is_not_resolved_on_prometheus() -> None:
     client = FakePrometheus({("app", None): ["x"]})
     var = pd.resolve_variables(dashboard, client, TimeRange(0, 1), DATASOURCES)["app"]
     assert client.asked == [] and var.problem == "loki variable not resolved"
+
+
+def test_a_plain_selector_variable_lists_series_and_regex_picks_the_label() -> None:
+    client = FakePrometheus({})
+    dashboard = _templating({"type": "query", "name": "job", "query": "up", "regex": '/job="([^"]+)"/'})
+    var = pd.resolve_variables(dashboard, client, TimeRange(0, 1), DATASOURCES)["job"]
+    assert client.asked == [("series", "up")] and var.options == ("api", "web")
+
+
+def test_never_refreshed_variable_shows_the_saved_options_only() -> None:
+    client = FakePrometheus({("job", None): ["api"]})
+    saved = _templating({"type": "query", "name": "job", "query": "label_values(job)", "refresh": 0,
+                         "options": [{"text": "web", "value": "web"}]})
+    unsaved = _templating({"type": "query", "name": "job", "query": "label_values(job)", "refresh": 0})
+    assert pd.resolve_variables(saved, client, TimeRange(0, 1), DATASOURCES)["job"].values == ("web",)
+    var = pd.resolve_variables(unsaved, client, TimeRange(0, 1), DATASOURCES)["job"]
+    assert client.asked == [] and "never" in var.problem
+
+
+def test_auto_interval_variable() -> None:
+    dashboard = _templating({"type": "interval", "name": "iv", "query": "1m,10m", "auto": True, "auto_count": 30,
+                             "auto_min": "10s", "current": {"value": "$__auto_interval_iv"}})
+    # 6h over 30 steps: 720s rounds to 10m.
+    var = pd.resolve_variables(dashboard, FakePrometheus({}), TimeRange(0, 6 * HOUR), DATASOURCES)["iv"]
+    assert var.values == ("10m",) and var.options[1:] == ("1m", "10m")
 
 
 def test_load_datasources_reads_the_provisioning(tmp_path: Path) -> None:
