@@ -45,7 +45,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -382,6 +382,8 @@ def interpolate(text: str, variables: Mapping[str, Variable], builtins: Mapping[
     def sub(m: re.Match[str]) -> str:
         name = m[1] or m[2] or m[4]
         fmt = m[3] or m[6]
+        if name in ("__from", "__to") and name in builtins and fmt:
+            return _format_time(int(builtins[name]), fmt)
         if name in builtins:
             return builtins[name]
         var = variables.get(name)
@@ -390,6 +392,15 @@ def interpolate(text: str, variables: Mapping[str, Variable], builtins: Mapping[
         return format_variable(var, fmt)
 
     return _VAR_RE.sub(sub, text)
+
+
+def _format_time(ms: int, fmt: str) -> str:
+    # ${__from:date:seconds} and friends; other date formats read as ISO 8601.
+    if fmt == "date:seconds":
+        return str(ms // 1000)
+    if fmt in ("date", "date:iso") or fmt.startswith("date:"):
+        return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return str(ms)
 
 
 def builtin_variables(dashboard: Mapping[str, Any], iv: Intervals) -> dict[str, str]:

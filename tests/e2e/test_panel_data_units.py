@@ -121,6 +121,12 @@ def test_interpolate_every_syntax_and_leaves_unknown_variables() -> None:
     )
 
 
+def test_from_and_to_formats() -> None:
+    builtins = {"__from": "1700000000123", "__to": "1700000060000"}
+    text = "${__from} ${__from:date:seconds} ${__to:date:iso}"
+    assert pd.interpolate(text, {}, builtins) == "1700000000123 1700000000 2023-11-14T22:14:20.000Z"
+
+
 def test_builtins_follow_the_range() -> None:
     iv = _iv(3 * HOUR)
     builtins = pd.builtin_variables({"title": "T"}, iv)
