@@ -605,16 +605,20 @@ def resolve_variables(
     time_range: TimeRange,
     datasources: Sequence[Datasource],
     scrape_ms: int = DEFAULT_SCRAPE_MS,
+    fixed: Mapping[str, Variable] | None = None,
 ) -> dict[str, Variable]:
-    """Every template variable of ``dashboard`` at its first-load value.
+    """Every template variable of ``dashboard`` at its first-load value, in declaration order.
 
     Variables are resolved in dependency order (a query mentioning ``$provider``
     waits for ``provider``), as Grafana does; built-ins in their queries
-    (``$__range`` ...) take the values a full-width panel would.
+    (``$__range`` ...) take the values a full-width panel would. ``fixed``
+    variables keep the given value (a user's pick) and the variables depending
+    on them are resolved with it.
     """
-    todo = list((dashboard.get("templating") or {}).get("list") or [])
-    done: dict[str, Variable] = {}
-    names = {str(v.get("name")) for v in todo}
+    declared = list((dashboard.get("templating") or {}).get("list") or [])
+    done: dict[str, Variable] = dict(fixed or {})
+    todo = [v for v in declared if str(v.get("name")) not in done]
+    names = {str(v.get("name")) for v in declared}
     builtins = builtin_variables(dashboard, target_intervals({"gridPos": {"w": GRID_COLUMNS}}, {}, time_range,
                                                              scrape_ms))
     while todo:
@@ -635,7 +639,7 @@ def resolve_variables(
                 done[name] = _resolve_one(var, name, _query_text(var), done, builtins, client, time_range,
                                           datasources)
             todo = []
-    return done
+    return {str(v.get("name")): done[str(v.get("name"))] for v in declared}
 
 
 def _resolve_one(
@@ -852,6 +856,31 @@ def _mentions(text: str, name: str) -> bool:
     return any((m[1] or m[2] or m[4]) == name for m in _VAR_RE.finditer(text))
 
 
+def _single_value_picks(
+    dashboard: Mapping[str, Any],
+    variables: Mapping[str, Variable],
+    client: PrometheusClient,
+    tr: TimeRange,
+    datasources: Sequence[Datasource],
+    scrape_ms: int,
+) -> list[tuple[str, dict[str, Variable]]]:
+    """``($var=option, the variables that change)`` for every option of every query/custom variable.
+
+    Variables depending on the one picked are resolved again with the pick, as
+    Grafana refreshes them (picking a provider narrows the models).
+    """
+    out: list[tuple[str, dict[str, Variable]]] = []
+    for var in variables.values():
+        if var.type not in ("query", "custom"):
+            continue
+        for option in var.options:
+            chosen = resolve_variables(dashboard, client, tr, datasources, scrape_ms,
+                                       fixed={var.name: var.single(option)})
+            changed = {n: v for n, v in chosen.items() if v != variables.get(n)}
+            out.append((f"${var.name}={option}", changed))
+    return out
+
+
 def check_dashboard(
     path: Path,
     client: PrometheusClient,
@@ -869,8 +898,9 @@ def check_dashboard(
     to the Prometheus datasource's ``timeInterval`` (else Grafana's 15s).
     ``name`` names the dashboard in the report. With ``each_value``, a target
     whose query uses a query or custom variable also runs once per option of
-    it, the others at their first-load value (a user picking one value), and
-    its result carries that ``selection``.
+    it (a user picking one value; the variables depending on it are resolved
+    again), the others at their first-load value, and its result carries that
+    ``selection``.
     """
     report = report if report is not None else PanelDataReport()
     dashboard = json.loads(path.read_text(encoding="utf-8"))
@@ -881,6 +911,7 @@ def check_dashboard(
     scrape_ms = _duration_ms(scrape_text) or DEFAULT_SCRAPE_MS
     variables = resolve_variables(dashboard, client, tr, datasources, scrape_ms)
     report.variables[name] = list(variables.values())
+    picks = _single_value_picks(dashboard, variables, client, tr, datasources, scrape_ms) if each_value else []
     for row, panel in iter_panels(dashboard):
         title = str(panel.get("title") or f"panel {panel.get('id', '?')}")
         targets = list(panel.get("targets") or [])
@@ -909,10 +940,9 @@ def check_dashboard(
                 if each_value:
                     query = str(target.get("expr") or "")
                     selections += [
-                        (f"${var.name}={option}", {**scoped, var.name: var.single(option)})
-                        for var in scoped.values()
-                        if var.type in ("query", "custom") and var.name != repeat and _mentions(query, var.name)
-                        for option in var.options
+                        (label, {**scoped, **picked}) for label, picked in picks
+                        # A repeated panel's copy keeps its own value of the repeat variable.
+                        if any(_mentions(query, n) for n in picked) and repeat not in picked
                     ]
                 for selection, chosen in selections:
                     report.results.append(_run_target(

@@ -285,6 +285,44 @@ def test_auto_interval_variable() -> None:
     assert var.values == ("10m",) and var.options[1:] == ("1m", "10m")
 
 
+class FakeQueries(FakePrometheus):
+    """Label values from a table; a query has data when it names a model that exists."""
+
+    def query_range(self, expr: str, start: float, end: float, step_ms: int) -> list[dict[str, Any]]:
+        self.asked.append(("query_range", expr))
+        return [{"metric": {}, "values": [[start, "1"]]}] if "m-" in expr else []
+
+
+def test_each_value_picks_one_option_and_refreshes_the_variables_depending_on_it(tmp_path: Path) -> None:
+    client = FakeQueries({
+        ("provider", "llm"): ["a", "b"],
+        ("model", 'llm{provider=~".*"}'): ["m-a", "m-b"],
+        ("model", 'llm{provider=~"a"}'): ["m-a"],
+        ("model", 'llm{provider=~"b"}'): [],
+    })
+    dashboard = _templating(
+        {"type": "query", "name": "provider", "query": "label_values(llm, provider)", "includeAll": True,
+         "multi": True, "allValue": ".*"},
+        {"type": "query", "name": "model", "query": 'label_values(llm{provider=~"$provider"}, model)',
+         "includeAll": True, "multi": True},
+    )
+    dashboard["panels"] = [{"type": "stat", "title": "Models", "targets": [
+        {"refId": "A", "expr": 'sum(llm{model=~"$model"})'}]}]
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    report = pd.check_dashboard(path, client, name="d.json", datasources=DATASOURCES, time_range=TimeRange(0, 60),
+                                scrape_interval="1s", each_value=True)
+    runs = {r.selection: (r.expr, r.status) for r in report.results}
+    assert runs == {
+        "": ('sum(llm{model=~"(m-a|m-b)"})', "ok"),
+        "$provider=a": ('sum(llm{model=~"m-a"})', "ok"),
+        # Provider b has no model: All of no option, the panel shows nothing.
+        "$provider=b": ('sum(llm{model=~"()"})', "empty"),
+        "$model=m-a": ('sum(llm{model=~"m-a"})', "ok"),
+        "$model=m-b": ('sum(llm{model=~"m-b"})', "ok"),
+    }
+
+
 def test_load_datasources_reads_the_provisioning(tmp_path: Path) -> None:
     folder = tmp_path / "grafana" / "provisioning" / "datasources"
     folder.mkdir(parents=True)
