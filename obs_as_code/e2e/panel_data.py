@@ -7,11 +7,13 @@ Prometheus, does what Grafana does when the dashboard is first opened:
 - template variables take their first-load value: ``current`` when it is one
   of the options, else "All" when the variable has it (``allValue`` when set,
   else ``(a|b|...)`` of every option), else the first option. ``label_values``,
-  ``label_names``, ``metrics`` and ``query_result`` variables are resolved with
-  the same Prometheus API calls Grafana makes (``/api/v1/label/<name>/values``
-  with ``match[]``, ``/api/v1/labels``, an instant query), with the variable's
-  ``regex`` and ``sort``; custom, constant, textbox, interval and datasource
-  variables take their current (or first) value;
+  ``label_names``, ``metrics``, ``query_result`` and plain selector variables
+  are resolved in dependency order with the Prometheus API calls Grafana makes
+  (``/api/v1/label/<name>/values`` with ``match[]``, ``/api/v1/labels``, an
+  instant query, ``/api/v1/series``), then the variable's ``regex`` and
+  ``sort``; a variable never refreshed keeps its saved options; custom,
+  constant, textbox, interval and datasource variables take their current (or
+  first) value. A variable left without options is reported;
 - values are formatted as Grafana's Prometheus datasource formats them
   (regex-escaped and joined with ``|`` for multi-value and "All" variables,
   ``allValue`` verbatim) and ``${var:format}`` formats are honoured;
@@ -24,10 +26,13 @@ Prometheus, does what Grafana does when the dashboard is first opened:
 
 Each target is reported as ``error`` (with Prometheus' message), ``empty`` (no
 series: the panel says "No data") or ``ok``. Targets of other datasources
-(Loki, Alertmanager, expressions ...) are counted as skipped, by type.
+(Loki, Alertmanager, expressions ...), hidden targets and library panels are
+counted as skipped, by type. With ``each_value`` a target also runs once per
+option of each variable it uses (a user picking one value).
 
-Command line: ``python -m obs_as_code.e2e.panel_data BUILD_DIR PROMETHEUS_URL``
-checks a running Prometheus over each dashboard's own time range.
+:func:`live_dashboards` runs the check on the e2e stack (``oac e2e
+--dashboards``); ``python -m obs_as_code.e2e.panel_data BUILD_DIR
+PROMETHEUS_URL`` checks a running Prometheus over each dashboard's own range.
 """
 
 from __future__ import annotations
