@@ -7,10 +7,15 @@ _SEL = f'{API}, path=~"$path"'
 _REQUESTS = "opencode_http_requests_total"
 _LATENCY = "opencode_http_request_duration_seconds"
 
-_error_ratio = k.ratio(
-    k.rate(_REQUESTS, f'{_SEL}, status=~"5.."'),
-    k.rate(_REQUESTS, _SEL),
-)
+
+def _error_ratio(by: list[str]) -> str:
+    total = k.rate(_REQUESTS, _SEL, by=by)
+    errors = k.rate(_REQUESTS, f'{_SEL}, status=~"5.."', by=by)
+    # A 5xx series exists only once a 5xx was served: on a path without errors the
+    # ratio would be "No data"; "or total * 0" makes it 0%.
+    return k.ratio(f"{errors} or {total} * 0", total)
+
+
 _ratio_thresholds = k.thresholds((None, "green"), (0.01, "orange"), (0.05, "red"))
 
 system_overview = k.dashboard(
@@ -18,7 +23,7 @@ system_overview = k.dashboard(
     [
         k.row("Golden signals", [
             k.stat("Request rate", k.prom(k.rate(_REQUESTS, _SEL)), unit=k.REQPS),
-            k.stat("Error ratio (5xx)", k.prom(_error_ratio), unit=k.PERCENTUNIT, thresholds=_ratio_thresholds),
+            k.stat("Error ratio (5xx)", k.prom(_error_ratio([])), unit=k.PERCENTUNIT, thresholds=_ratio_thresholds),
             k.stat("p95 latency", k.prom(k.quantile(0.95, _LATENCY, _SEL)), unit=k.SECONDS,
                    thresholds=k.thresholds((None, "green"), (0.5, "orange"), (1, "red"))),
             k.stat("Active connections", k.prom("sum(opencode_active_connections)"), unit=k.SHORT),
@@ -28,13 +33,7 @@ system_overview = k.dashboard(
                          unit=k.REQPS, width=12, stack=True),
             k.timeseries(
                 "Error ratio by path",
-                k.prom(
-                    k.ratio(
-                        k.rate(_REQUESTS, f'{_SEL}, status=~"5.."', by=["path"]),
-                        k.rate(_REQUESTS, _SEL, by=["path"]),
-                    ),
-                    "{{path}}",
-                ),
+                k.prom(_error_ratio(["path"]), "{{path}}"),
                 unit=k.PERCENTUNIT, width=12, min=0, thresholds=_ratio_thresholds,
             ),
         ]),

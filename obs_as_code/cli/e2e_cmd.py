@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from obs_as_code.cli._common import emit, project_option
+
+if TYPE_CHECKING:
+    from obs_as_code.e2e.runner import RunConfig
+    from obs_as_code.e2e.scenario import Scenario
 
 
 def _fail_usage(command: str, message: str) -> None:
@@ -27,11 +32,30 @@ def _fail_usage(command: str, message: str) -> None:
     help="Routing to test (default: BUILD/alertmanager/alertmanager.yml).",
 )
 @click.option("--parallel", "-j", type=click.IntRange(1, 16), default=4, show_default=True, help="Scenarios run at once (they mostly wait on timers).")
-def e2e(project: Path, names: tuple[str, ...], fmt: str, build_dir: Path | None, alertmanager_config: Path | None, parallel: int) -> None:
+@click.option(
+    "--dashboards", is_flag=True,
+    help="Check that every Prometheus panel of the built dashboards shows data under each scenario's "
+         "traffic (default: the steady states) instead of checking the alerts.",
+)
+@click.option("--each-value", is_flag=True, help="With --dashboards: also run each target once per option of each variable it uses.")
+@click.option(
+    "--allow-empty", multiple=True, metavar="FILE:PANEL",
+    help="With --dashboards: panels allowed to show no data (pattern on 'dashboard file:panel title'; repeatable).",
+)
+def e2e(
+    project: Path, names: tuple[str, ...], fmt: str, build_dir: Path | None, alertmanager_config: Path | None,
+    parallel: int, dashboards: bool, each_value: bool, allow_empty: tuple[str, ...],
+) -> None:
     """Run the project's scenarios on a real Prometheus and Alertmanager.
 
     Servers listen on 127.0.0.1 only; scrape targets and receivers are rewritten
     to a synthetic exporter and a webhook recorder. Exit 1 when a scenario fails.
+
+    With --dashboards, the stack serves each scenario's traffic (its incident,
+    waiting for an alert to fire, when it expects alerts) and every Prometheus
+    panel target of build/'s dashboards runs as Grafana runs it on first load;
+    exit 1 on a refused query, an empty panel not allowed, or a variable
+    without options.
     """
     from obs_as_code.diagnostics import has_errors
     from obs_as_code.e2e.project import SCENARIO_DIR, load_scenarios
@@ -57,6 +81,8 @@ def e2e(project: Path, names: tuple[str, ...], fmt: str, build_dir: Path | None,
         if unknown:
             _fail_usage("e2e", f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(sorted(s.name for s in scenarios))}")
         scenarios = [s for s in scenarios if s.name in names]
+    elif dashboards:
+        scenarios = [s for s in scenarios if not s.expect]
     if not scenarios:
         _fail_usage("e2e", f"no Scenario declared under {SCENARIO_DIR}/")
     try:
@@ -65,9 +91,40 @@ def e2e(project: Path, names: tuple[str, ...], fmt: str, build_dir: Path | None,
         _fail_usage("e2e", str(exc))
         return
     assert catalog is not None
+    if dashboards:
+        _check_dashboards(scenarios, RunConfig(build, am_config, catalog, binaries), fmt, each_value, allow_empty)
+        return
     results = run_scenarios(scenarios, RunConfig(build, am_config, catalog, binaries), parallel=parallel)
     click.echo(render_json(results) if fmt == "json" else render_text(results), nl=False)
     if any(r.status == "failed" for r in results):
+        sys.exit(1)
+
+
+def _check_dashboards(
+    scenarios: list[Scenario], rc: RunConfig, fmt: str, each_value: bool, allow_empty: tuple[str, ...]
+) -> None:
+    """``oac e2e --dashboards``: one stack per scenario, the panel check over build/."""
+    import json
+
+    from obs_as_code.e2e.panel_data import live_dashboards
+
+    problems: list[str] = []
+    out: dict[str, Any] = {}
+    for scenario in scenarios:
+        with live_dashboards(rc, scenario.incident_traffic, factor=scenario.factor) as live:
+            live.live.exporter.set_down(set(scenario.down))
+            if scenario.expect:
+                live.wait_for_series('ALERTS{alertstate="firing"}', timeout=scenario.timeout)
+            report = live.check(each_value=each_value)
+        found = report.problems(allow_empty)
+        problems += found
+        if fmt == "json":
+            out[scenario.name] = {**report.to_json(), "problems": found}
+        else:
+            click.echo(f"== {scenario.name}\n{report.render_text()}")
+    if fmt == "json":
+        click.echo(json.dumps(out, indent=2, sort_keys=True))
+    if problems:
         sys.exit(1)
 
 

@@ -13,9 +13,9 @@ import json
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -185,7 +185,9 @@ def check_traffic(traffic: Traffic, catalog: MetricsCatalog, jobs: Iterable[str]
     return problems
 
 
-def _bucket_bounds(catalog: MetricsCatalog) -> Callable[[str], tuple[float, ...]]:
+def bucket_bounds(catalog: MetricsCatalog) -> Callable[[str], tuple[float, ...]]:
+    """metric name -> its histogram bucket bounds from the catalog (empty when unknown)."""
+
     def bounds(name: str) -> tuple[float, ...]:
         metric = catalog.get(name)
         return tuple(float(b) for b in (metric.buckets or ())) if metric is not None else ()
@@ -487,6 +489,107 @@ def _start(name: str, make_argv: Callable[[int], list[str]], log: Path, attempts
     raise ServerError(f"{name}: no free port after {attempts} attempts: {last}")
 
 
+def start_alertmanager(
+    stack: ExitStack,
+    rc: RunConfig,
+    am_doc: Mapping[str, Any],
+    tmp: Path,
+    *,
+    webhook_base: str,
+    strip_mute_time_intervals: bool,
+) -> tuple[Server, str]:
+    """Alertmanager on a free loopback port with ``am_doc`` rewritten for the run.
+
+    Every receiver posts to ``webhook_base/<receiver>``; the server is stopped by
+    ``stack``. Returns the server and its base URL.
+    """
+    am_cfg = tmp / "alertmanager.yml"
+    am_cfg.write_text(
+        dump_yaml(
+            cfg.rewrite_alertmanager(
+                am_doc,
+                webhook_base=webhook_base,
+                config_dir=rc.alertmanager_config.parent.resolve(),
+                strip_mute_time_intervals=strip_mute_time_intervals,
+            )
+        ),
+        encoding="utf-8",
+    )
+    (tmp / "am-data").mkdir()
+    am, am_port = _start(
+        "alertmanager",
+        lambda port: [
+            rc.binaries.alertmanager,
+            f"--config.file={am_cfg}",
+            f"--storage.path={tmp / 'am-data'}",
+            f"--web.listen-address={LOOPBACK}:{port}",
+            f"--web.external-url=http://{LOOPBACK}:{port}/",
+            "--cluster.listen-address=",
+            "--log.level=warn",
+        ],
+        tmp / "alertmanager.log",
+    )
+    stack.callback(am.stop)
+    return am, f"http://{LOOPBACK}:{am_port}"
+
+
+def start_prometheus(
+    stack: ExitStack,
+    rc: RunConfig,
+    prom_doc: Mapping[str, Any],
+    rules: Mapping[str, Mapping[str, Any]],
+    tmp: Path,
+    exporter: Exporter,
+    *,
+    am_url: str,
+    timing: cfg.Timing,
+) -> tuple[Server, str]:
+    """Prometheus on a free loopback port: the built config and rules, rewritten for the run.
+
+    Jobs scrape ``exporter`` (the self-monitoring jobs the real servers), alerts
+    go to ``am_url``; the server is stopped by ``stack``. Returns the server and
+    its base URL.
+    """
+    am_address = am_url.removeprefix("http://")
+    rules_dir = tmp / "rules"
+    rules_dir.mkdir()
+    for name, doc in rules.items():
+        (rules_dir / name).write_text(dump_yaml(cfg.rewrite_rules(doc, timing)), encoding="utf-8")
+
+    def prom_argv(port: int) -> list[str]:
+        targets = dict(exporter.addresses)
+        targets["prometheus"] = f"{LOOPBACK}:{port}"
+        targets["alertmanager"] = am_address
+        (tmp / "prometheus.yml").write_text(
+            dump_yaml(
+                cfg.rewrite_prometheus(
+                    prom_doc,
+                    targets=targets,
+                    alertmanager=am_address,
+                    rule_files=[str(rules_dir / n) for n in sorted(rules)],
+                    timing=timing,
+                )
+            ),
+            encoding="utf-8",
+        )
+        return [
+            rc.binaries.prometheus,
+            f"--config.file={tmp / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp / 'prom-data'}",
+            f"--web.listen-address={LOOPBACK}:{port}",
+            f"--web.external-url=http://{LOOPBACK}:{port}/",
+            # Firing alerts are re-sent at this pace; the default (1m) would
+            # let Alertmanager time them out between sends.
+            "--rules.alert.resend-delay=1s",
+            "--log.level=warn",
+        ]
+
+    prom, port = _start("prometheus", prom_argv, tmp / "prometheus.log")
+    stack.callback(prom.stop)
+    return prom, f"http://{LOOPBACK}:{port}"
+
+
+
 def run_scenario(scenario: Scenario, rc: RunConfig) -> ScenarioResult:
     """Run one scenario end to end and report what happened."""
     started = time.monotonic()
@@ -535,78 +638,18 @@ def _run(s: Scenario, rc: RunConfig, result: ScenarioResult) -> None:
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"oac-e2e-{s.name}-")))
         recorder = run.recorder = stack.enter_context(Recorder())
-        sim = Simulator(s.incident_traffic, _bucket_bounds(rc.catalog))
+        sim = Simulator(s.incident_traffic, bucket_bounds(rc.catalog))
         exporter = stack.enter_context(Exporter(sim, served, job_of))
         exporter.set_down(set(s.down))
 
-        am_cfg = tmp / "alertmanager.yml"
-        am_cfg.write_text(
-            dump_yaml(
-                cfg.rewrite_alertmanager(
-                    am_doc,
-                    webhook_base=recorder.url,
-                    config_dir=rc.alertmanager_config.parent.resolve(),
-                    strip_mute_time_intervals=s.strip_mute_time_intervals,
-                )
-            ),
-            encoding="utf-8",
+        am, run.am = start_alertmanager(
+            stack, rc, am_doc, tmp, webhook_base=recorder.url,
+            strip_mute_time_intervals=s.strip_mute_time_intervals,
         )
-        (tmp / "am-data").mkdir()
-        am, am_port = _start(
-            "alertmanager",
-            lambda port: [
-                rc.binaries.alertmanager,
-                f"--config.file={am_cfg}",
-                f"--storage.path={tmp / 'am-data'}",
-                f"--web.listen-address={LOOPBACK}:{port}",
-                f"--web.external-url=http://{LOOPBACK}:{port}/",
-                "--cluster.listen-address=",
-                "--log.level=warn",
-            ],
-            tmp / "alertmanager.log",
-        )
-        stack.callback(am.stop)
-        run.am = f"http://{LOOPBACK}:{am_port}"
         for silence in s.silences:
             run.silence_ids.add(create_silence(run.am, silence.matchers, silence.comment))
-
-        rules_dir = tmp / "rules"
-        rules_dir.mkdir()
-        for name, doc in rules.items():
-            (rules_dir / name).write_text(dump_yaml(cfg.rewrite_rules(doc, timing)), encoding="utf-8")
-
-        def prom_argv(port: int) -> list[str]:
-            targets = dict(exporter.addresses)
-            targets["prometheus"] = f"{LOOPBACK}:{port}"
-            targets["alertmanager"] = f"{LOOPBACK}:{am_port}"
-            (tmp / "prometheus.yml").write_text(
-                dump_yaml(
-                    cfg.rewrite_prometheus(
-                        prom_doc,
-                        targets=targets,
-                        alertmanager=f"{LOOPBACK}:{am_port}",
-                        rule_files=[str(rules_dir / n) for n in sorted(rules)],
-                        timing=timing,
-                    )
-                ),
-                encoding="utf-8",
-            )
-            return [
-                rc.binaries.prometheus,
-                f"--config.file={tmp / 'prometheus.yml'}",
-                f"--storage.tsdb.path={tmp / 'prom-data'}",
-                f"--web.listen-address={LOOPBACK}:{port}",
-                f"--web.external-url=http://{LOOPBACK}:{port}/",
-                # Firing alerts are re-sent at this pace; the default (1m) would
-                # let Alertmanager time them out between sends.
-                "--rules.alert.resend-delay=1s",
-                "--log.level=warn",
-            ]
-
         run.t0 = time.monotonic()
-        prom, port = _start("prometheus", prom_argv, tmp / "prometheus.log")
-        stack.callback(prom.stop)
-        run.prom = f"http://{LOOPBACK}:{port}"
+        prom, run.prom = start_prometheus(stack, rc, prom_doc, rules, tmp, exporter, am_url=run.am, timing=timing)
         try:
             _incident(run, rules)
             if s.expect and s.resolves and not result.failures:
@@ -619,6 +662,58 @@ def _run(s: Scenario, rc: RunConfig, result: ScenarioResult) -> None:
             result.alerts = sorted(run.outcomes.values(), key=lambda o: _key(o.labels))
         if result.failures:
             result.failures.append(f"prometheus log tail:\n{prom.log_tail(8)}\nalertmanager log tail:\n{am.log_tail(8)}")
+
+
+
+@dataclass
+class LiveStack:
+    """A running exporter, Alertmanager and Prometheus (see :func:`live_stack`)."""
+
+    prometheus: str
+    alertmanager: str
+    timing: cfg.Timing
+    simulator: Simulator
+    exporter: Exporter
+
+    def switch(self, traffic: Traffic) -> None:
+        """Serve ``traffic`` from now on (counters keep their totals)."""
+        self.simulator.switch(traffic)
+
+
+@contextmanager
+def live_stack(
+    rc: RunConfig,
+    traffic: Traffic,
+    *,
+    factor: float,
+    strip_mute_time_intervals: bool = True,
+) -> Iterator[LiveStack]:
+    """The built configs running on loopback with ``traffic``, until the block ends.
+
+    The same servers and rewriting as a scenario run (durations of the rules
+    divided by ``factor``), without expectations: for callers that query the
+    running Prometheus themselves (``oac e2e --dashboards``).
+    Raises :class:`ScenarioError` when ``traffic`` does not fit the catalog.
+    """
+    prom_doc = load_yaml((rc.build_dir / "prometheus" / "prometheus.yml").read_text(encoding="utf-8"))
+    rules = load_rules(rc.build_dir, prom_doc)
+    am_doc = load_yaml(rc.alertmanager_config.read_text(encoding="utf-8"))
+    served = [j for j in cfg.scrape_jobs(prom_doc) if j not in cfg.SELF_JOBS]
+    problems = check_traffic(traffic, rc.catalog, served)
+    if problems:
+        raise ScenarioError("; ".join(sorted(set(problems))))
+    timing = cfg.Timing(factor=factor)
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="oac-e2e-live-")))
+        recorder = stack.enter_context(Recorder())
+        sim = Simulator(traffic, bucket_bounds(rc.catalog))
+        exporter = stack.enter_context(Exporter(sim, served, job_resolver(rc.catalog)))
+        _, am_url = start_alertmanager(
+            stack, rc, am_doc, tmp, webhook_base=recorder.url,
+            strip_mute_time_intervals=strip_mute_time_intervals,
+        )
+        _, prom_url = start_prometheus(stack, rc, prom_doc, rules, tmp, exporter, am_url=am_url, timing=timing)
+        yield LiveStack(prom_url, am_url, timing, sim, exporter)
 
 
 def _incident(run: _Run, rules: Mapping[str, Mapping[str, Any]]) -> None:
@@ -686,14 +781,19 @@ def run_scenarios(scenarios: Sequence[Scenario], rc: RunConfig, *, parallel: int
 __all__ = [
     "AlertOutcome",
     "Binaries",
+    "LiveStack",
     "RunConfig",
     "ScenarioError",
     "ScenarioResult",
+    "bucket_bounds",
     "built_alerts",
     "built_records",
     "check_traffic",
     "find_binaries",
+    "live_stack",
     "run_scenario",
     "run_scenarios",
+    "start_alertmanager",
+    "start_prometheus",
 ]
 

@@ -81,3 +81,24 @@ def test_e2e_reports_a_broken_scenario_module_at_its_line(tmp_path: Path) -> Non
     )
     assert res.exit_code == 1
     assert "scenarios/bad.py:3:" in res.output and "OAC101" in res.output and "ZeroDivisionError" in res.output
+
+
+@pytest.mark.e2e
+def test_e2e_dashboards_reports_the_empty_alert_panels_of_a_quiet_day() -> None:
+    require_binaries()
+    res = CliRunner().invoke(
+        cli,
+        ["e2e", "-C", str(ROOT), "--dashboards", "--format", "json",
+         "--alertmanager-config", str(alertmanager_config())],
+    )
+    # The steady state is the default; nothing fires, so the ALERTS panels are empty.
+    assert res.exit_code == 1, res.output
+    data = json.loads(res.stdout)
+    assert list(data) == ["steady-state"]
+    assert data["steady-state"]["problems"] == [
+        'empty alerting/alerting-overview.json: \'Firing alerts by name\' [A]: '
+        'sum by (alertname, severity, service, team) (ALERTS{alertstate="firing", severity=~".+"})',
+        "empty alerting/alerting-overview.json: 'Firing alerts by severity' [A]: "
+        'count by (severity) (ALERTS{alertstate="firing", severity=~".+"})',
+    ]
+    assert {r["status"] for r in data["steady-state"]["results"]} == {"ok", "empty"}

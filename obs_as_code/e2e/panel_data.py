@@ -1,0 +1,1167 @@
+"""Does every dashboard panel show data? Run the built panels' queries on a real Prometheus.
+
+:func:`check_dashboards` reads ``build/grafana/dashboards/**/*.json`` and, for
+every target of every panel (rows' panels included) whose datasource is a
+Prometheus, does what Grafana does when the dashboard is first opened:
+
+- template variables take their first-load value: ``current`` when it is one
+  of the options, else "All" when the variable has it (``allValue`` when set,
+  else ``(a|b|...)`` of every option), else the first option. ``label_values``,
+  ``label_names``, ``metrics``, ``query_result`` and plain selector variables
+  are resolved in dependency order with the Prometheus API calls Grafana makes
+  (``/api/v1/label/<name>/values`` with ``match[]``, ``/api/v1/labels``, an
+  instant query, ``/api/v1/series``), then the variable's ``regex`` and
+  ``sort``; a variable never refreshed keeps its saved options; custom,
+  constant, textbox, interval and datasource variables take their current (or
+  first) value. A variable left without options is reported;
+- values are formatted as Grafana's Prometheus datasource formats them
+  (regex-escaped and joined with ``|`` for multi-value and "All" variables,
+  ``allValue`` verbatim) and ``${var:format}`` formats are honoured;
+- ``$__interval``, ``$__rate_interval``, ``$__range`` and the other built-ins
+  follow Grafana's rules (frontend interval = the time range over the panel's
+  data points, at least the panel's min interval or the datasource's scrape
+  interval; ``$__rate_interval = max(interval + scrape, 4 * scrape)``);
+- the query runs as Grafana runs it: ``query_range`` (start and end aligned to
+  the step) unless the target is instant-only, ``query`` at the end otherwise.
+
+Each target is reported as ``error`` (with Prometheus' message), ``empty`` (no
+series: the panel says "No data") or ``ok``. Targets of other datasources
+(Loki, Alertmanager, expressions ...), hidden targets and library panels are
+counted as skipped, by type. With ``each_value`` a target also runs once per
+option of each variable it uses (a user picking one value).
+
+:func:`live_dashboards` runs the check on the e2e stack (``oac e2e
+--dashboards``); ``python -m obs_as_code.e2e.panel_data BUILD_DIR
+PROMETHEUS_URL`` checks a running Prometheus over each dashboard's own range.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import math
+import re
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from obs_as_code.durations import DurationError, parse_ms
+from obs_as_code.serialize import load_yaml
+
+if TYPE_CHECKING:
+    from obs_as_code.e2e.runner import LiveStack, RunConfig
+    from obs_as_code.e2e.traffic import Traffic
+
+Status = Literal["ok", "empty", "error"]
+
+#: Grafana's grid is 24 columns; a panel's data points default to its width in pixels.
+GRID_COLUMNS = 24
+#: Width of the dashboard in pixels used to derive a panel's default max data points.
+SCREEN_WIDTH_PX = 1920
+#: Grafana's "safe" resolution: a step never gives more points than this.
+SAFE_RESOLUTION = 11000
+#: Grafana's scrape interval when the datasource does not set one.
+DEFAULT_SCRAPE_MS = 15_000
+ALL = "$__all"
+
+
+class PrometheusError(RuntimeError):
+    """Prometheus answered a query with an error (its message is the text)."""
+
+
+# --- time -----------------------------------------------------------------------------
+
+
+# Grafana's interval rounding table: (upper bound ms, rounded ms), first match wins.
+_ROUND_TABLE: tuple[tuple[int, int], ...] = (
+    (10, 1), (15, 10), (35, 20), (75, 50), (150, 100), (350, 200), (750, 500),
+    (1_500, 1_000), (3_500, 2_000), (7_500, 5_000), (12_500, 10_000), (17_500, 15_000),
+    (25_000, 20_000), (45_000, 30_000), (90_000, 60_000), (210_000, 120_000),
+    (450_000, 300_000), (750_000, 600_000), (1_050_000, 900_000), (1_500_000, 1_200_000),
+    (2_700_000, 1_800_000), (5_400_000, 3_600_000), (9_000_000, 7_200_000),
+    (16_200_000, 10_800_000), (32_400_000, 21_600_000), (86_400_000, 43_200_000),
+    (172_800_000, 86_400_000), (604_800_000, 86_400_000), (1_814_400_000, 604_800_000),
+)
+
+
+def round_interval(ms: float) -> int:
+    """Grafana's ``roundInterval``: ``ms`` snapped to a readable interval."""
+    for bound, rounded in _ROUND_TABLE:
+        if ms <= bound:
+            return rounded
+    return 2_592_000_000 if ms < 3_628_800_000 else 31_536_000_000
+
+
+def kbn_interval(ms: int) -> str:
+    """An interval in its largest whole unit, as Grafana prints ``$__interval`` (``1m``, ``500ms``)."""
+    for unit, size in (("y", 31_536_000_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)):
+        if ms >= size:
+            return f"{ms // size}{unit}"
+    return f"{max(ms, 1)}ms"
+
+
+def go_duration(ms: int) -> str:
+    """A duration as Go's ``time.Duration.String`` prints it (``4s``, ``1m31s``, ``1h0m0s``)."""
+    if ms == 0:
+        return "0s"
+    if ms < 1000:
+        return f"{ms}ms"
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds = f"{rest / 1000:.3f}".rstrip("0").rstrip(".")
+    out = f"{hours}h" if hours else ""
+    if hours or minutes:
+        out += f"{minutes}m"
+    return f"{out}{seconds}s"
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """A dashboard time range in Unix seconds."""
+
+    start: float
+    end: float
+
+    @property
+    def ms(self) -> int:
+        """Its length in milliseconds."""
+        return max(round((self.end - self.start) * 1000), 1)
+
+
+_RELATIVE_RE = re.compile(r"^now(?:-(\d+)([smhdwMy]))?(?:/[smhdwMy])?$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2592000, "y": 31536000}
+
+
+def dashboard_range(dashboard: Mapping[str, Any], now: float | None = None) -> TimeRange:
+    """The dashboard's own ``time`` range (``now-6h`` to ``now`` when unset)."""
+    now = time.time() if now is None else now
+    spec = dashboard.get("time") or {}
+
+    def point(text: str, default: str) -> float:
+        m = _RELATIVE_RE.match(str(text or default))
+        if m is None:
+            # An absolute time: ISO 8601 or epoch milliseconds.
+            try:
+                return float(text) / 1000.0
+            except ValueError:
+                return datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
+        return now - (int(m[1]) * _UNIT_S[m[2]] if m[1] else 0)
+
+    return TimeRange(point(spec.get("from", ""), "now-6h"), point(spec.get("to", ""), "now"))
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """The built-in interval variables of one target, and the query step."""
+
+    #: ``$__interval`` (Grafana's backend replaces it with the step).
+    interval_ms: int
+    step_ms: int
+    rate_interval_ms: int
+    range: TimeRange
+
+
+def _duration_ms(text: str) -> int | None:
+    text = text.strip().lstrip("<>")
+    if not text or text == "0s":
+        return None
+    if text.isdigit():
+        text += "s"
+    try:
+        return parse_ms(text)
+    except DurationError:
+        return None
+
+
+def target_intervals(
+    panel: Mapping[str, Any],
+    target: Mapping[str, Any],
+    time_range: TimeRange,
+    scrape_ms: int,
+) -> Intervals:
+    """``$__interval``, the step and ``$__rate_interval`` Grafana computes for ``target``.
+
+    Frontend: ``intervalMs = round(range / maxDataPoints)``, at least the
+    panel's min interval (else the datasource's scrape interval); a panel's
+    max data points default to its width in pixels. Backend (promlib):
+    ``step = max(range / maxDataPoints rounded, at least the target's min step
+    or intervalMs; round(range / 11000))`` times the resolution factor, and
+    ``$__interval`` is that step; ``$__rate_interval = max(intervalMs + scrape,
+    4 * scrape)``, the target's min step taking the scrape interval's place
+    when set.
+    """
+    width = int((panel.get("gridPos") or {}).get("w") or 12)
+    max_points = int(panel.get("maxDataPoints") or max(width * SCREEN_WIDTH_PX // GRID_COLUMNS, 1))
+    raw = time_range.ms / max_points
+    low = _duration_ms(str(panel.get("interval") or "")) or scrape_ms
+    interval_ms = max(round_interval(raw), low)
+    min_step_text = str(target.get("interval") or "").strip()
+    variable = min_step_text.lstrip("$").strip("{}")
+    is_variable = variable in ("__interval", "__interval_ms", "__rate_interval", "__rate_interval_ms")
+    min_step = None if is_variable else _duration_ms(min_step_text)
+    min_interval = min_step if min_step is not None else interval_ms
+    calculated = min_interval if raw < min_interval else round_interval(raw)
+    adjusted = max(calculated, round_interval(time_range.ms / SAFE_RESOLUTION))
+    if variable == "__rate_interval":
+        # The min step is $__rate_interval: the step is the rate interval itself.
+        step = max(adjusted + scrape_ms, 4 * scrape_ms)
+        return Intervals(interval_ms=step, step_ms=step, rate_interval_ms=step, range=time_range)
+    step = adjusted * max(int(target.get("intervalFactor") or 1), 1)
+    requested = step if variable == "__interval" else min_step if min_step is not None else scrape_ms
+    rate = max(interval_ms + requested, 4 * requested)
+    return Intervals(interval_ms=step, step_ms=step, rate_interval_ms=rate, range=time_range)
+
+
+# --- Prometheus -----------------------------------------------------------------------
+
+
+class PrometheusClient:
+    """The few HTTP API calls Grafana makes, as POSTs (the provisioned ``httpMethod``)."""
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, path: str, params: Sequence[tuple[str, str]]) -> Any:
+        body = urllib.parse.urlencode(list(params)).encode()
+        req = urllib.request.Request(
+            f"{self.url}{path}", data=body, method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                doc = json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            # 400/422 carry Prometheus' own message in a JSON body.
+            raw = exc.read()
+            try:
+                doc = json.loads(raw)
+            except ValueError:
+                raise PrometheusError(f"HTTP {exc.code}: {raw[:200]!r}") from exc
+        if doc.get("status") != "success":
+            raise PrometheusError(f"{doc.get('errorType', 'error')}: {doc.get('error', '')}".strip())
+        return doc["data"]
+
+    def query(self, expr: str, at: float) -> list[dict[str, Any]]:
+        """``/api/v1/query``: the instant vector (a scalar becomes one sample)."""
+        data = self._call("/api/v1/query", [("query", expr), ("time", _fmt_time(at))])
+        if data["resultType"] in ("scalar", "string"):
+            return [{"metric": {}, "value": data["result"]}]
+        result: list[dict[str, Any]] = data["result"]
+        return result
+
+    def query_range(self, expr: str, start: float, end: float, step_ms: int) -> list[dict[str, Any]]:
+        """``/api/v1/query_range``: one entry per series."""
+        data = self._call("/api/v1/query_range", [
+            ("query", expr), ("start", _fmt_time(start)), ("end", _fmt_time(end)), ("step", f"{step_ms / 1000:g}"),
+        ])
+        result: list[dict[str, Any]] = data["result"]
+        return result
+
+    def label_values(self, label: str, match: str | None, time_range: TimeRange) -> list[str]:
+        """``/api/v1/label/<label>/values`` (with ``match[]`` when given) over the range."""
+        params = [("start", _fmt_time(time_range.start)), ("end", _fmt_time(time_range.end))]
+        if match:
+            params.append(("match[]", match))
+        # This endpoint is GET-only in Prometheus.
+        query = urllib.parse.urlencode(params)
+        url = f"{self.url}/api/v1/label/{urllib.parse.quote(label, safe='')}/values?{query}"
+        try:
+            with urllib.request.urlopen(url, timeout=self.timeout) as resp:
+                doc = json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            doc = json.loads(exc.read() or b"{}")
+        if doc.get("status") != "success":
+            raise PrometheusError(f"{doc.get('errorType', 'error')}: {doc.get('error', '')}".strip())
+        return [str(v) for v in doc["data"]]
+
+    def series(self, match: str, time_range: TimeRange) -> list[dict[str, str]]:
+        """``/api/v1/series?match[]=...`` over the range: the label sets."""
+        params = [("match[]", match), ("start", _fmt_time(time_range.start)), ("end", _fmt_time(time_range.end))]
+        return [{str(k): str(v) for k, v in item.items()} for item in self._call("/api/v1/series", params)]
+
+    def label_names(self, match: str | None, time_range: TimeRange) -> list[str]:
+        """``/api/v1/labels`` (with ``match[]`` when given)."""
+        params = [("start", _fmt_time(time_range.start)), ("end", _fmt_time(time_range.end))]
+        if match:
+            params.append(("match[]", match))
+        return [str(v) for v in self._call("/api/v1/labels", params)]
+
+
+def _fmt_time(t: float) -> str:
+    return f"{t:.3f}"
+
+
+# --- template variables ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A template variable at its first-load value."""
+
+    name: str
+    type: str
+    #: The selected values (every option's value when "All" is selected).
+    values: tuple[str, ...]
+    options: tuple[str, ...] = ()
+    is_all: bool = False
+    all_value: str | None = None
+    multi: bool = False
+    include_all: bool = False
+    #: Why the variable could not take a real value ("" when it did).
+    problem: str = ""
+
+    def single(self, value: str) -> Variable:
+        """This variable with one value selected (a repeated panel's copy)."""
+        return replace(self, values=(value,), is_all=False)
+
+    def describe(self) -> str:
+        """``$name = value`` for reports."""
+        if self.is_all:
+            shown = self.all_value if self.all_value is not None else f"All of {len(self.options)} option(s)"
+            return f"${self.name} = All ({shown})"
+        return f"${self.name} = {', '.join(self.values) if self.values else '(none)'}"
+
+
+def _js_escape_regex(value: str) -> str:
+    return re.sub(r"[\\^$*+?.()|\[\]{}/]", lambda m: "\\" + m[0], value)
+
+
+def prometheus_regular_escape(value: str) -> str:
+    """Grafana's escaping of a single-value variable inside PromQL (backslashes, single quotes)."""
+    return value.replace("\\", "\\\\").replace("'", "\\\\'")
+
+
+def prometheus_regex_escape(value: str) -> str:
+    """Grafana's escaping of a multi-value/All variable's value: a regex inside a PromQL string."""
+    return re.sub(r"[$^*{}\[\]+?.()|]", lambda m: "\\\\" + m[0], value.replace("\\", "\\\\\\\\"))
+
+
+def format_variable(var: Variable, fmt: str | None) -> str:
+    """The text Grafana puts in a Prometheus query for ``var`` (``fmt``: ``${var:fmt}``)."""
+    if var.is_all and var.all_value is not None and fmt not in ("text", "queryparam"):
+        return var.all_value
+    values = list(var.values)
+    if fmt is None:
+        if not var.multi and not var.include_all and not var.is_all:
+            return prometheus_regular_escape(values[0] if values else "")
+        escaped = [prometheus_regex_escape(v) for v in values]
+        return escaped[0] if len(escaped) == 1 else "(" + "|".join(escaped) + ")"
+    if fmt == "regex":
+        escaped = [_js_escape_regex(v) for v in values]
+        return escaped[0] if len(escaped) == 1 else "(" + "|".join(escaped) + ")"
+    if fmt == "pipe":
+        return "|".join(values)
+    if fmt == "glob":
+        return values[0] if len(values) == 1 else "{" + ",".join(values) + "}"
+    if fmt == "json":
+        return json.dumps(values if len(values) != 1 else values[0])
+    if fmt == "singlequote":
+        return ",".join("'" + v.replace("'", "\\'") + "'" for v in values)
+    if fmt == "doublequote":
+        return ",".join('"' + v.replace('"', '\\"') + '"' for v in values)
+    if fmt == "percentencode":
+        return urllib.parse.quote(",".join(values) if len(values) != 1 else values[0], safe="")
+    if fmt == "queryparam":
+        return "&".join(f"var-{var.name}={urllib.parse.quote(v, safe='')}" for v in values)
+    # raw, csv, text, lucene ... : the values joined with commas.
+    return ",".join(values)
+
+
+# Grafana's variable syntax: $name, [[name:fmt]], ${name.field:fmt}.
+_VAR_RE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}")
+
+
+def interpolate(text: str, variables: Mapping[str, Variable], builtins: Mapping[str, str]) -> str:
+    """``text`` with every known variable replaced; unknown ones stay as written (as in Grafana)."""
+
+    def sub(m: re.Match[str]) -> str:
+        name = m[1] or m[2] or m[4]
+        fmt = m[3] or m[6]
+        if name in ("__from", "__to") and name in builtins and fmt:
+            return _format_time(int(builtins[name]), fmt)
+        if name in builtins:
+            return builtins[name]
+        var = variables.get(name)
+        if var is None:
+            return m[0]
+        return format_variable(var, fmt)
+
+    return _VAR_RE.sub(sub, text)
+
+
+def _format_time(ms: int, fmt: str) -> str:
+    # ${__from:date:seconds} and friends; other date formats read as ISO 8601.
+    if fmt == "date:seconds":
+        return str(ms // 1000)
+    if fmt in ("date", "date:iso") or fmt.startswith("date:"):
+        return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return str(ms)
+
+
+def builtin_variables(dashboard: Mapping[str, Any], iv: Intervals) -> dict[str, str]:
+    """Grafana's built-in variables for one target."""
+    range_s = round(iv.range.ms / 1000)
+    return {
+        "__interval": kbn_interval(iv.interval_ms),
+        "__interval_ms": str(iv.interval_ms),
+        "__rate_interval": go_duration(iv.rate_interval_ms),
+        "__rate_interval_ms": str(iv.rate_interval_ms),
+        "__range": f"{range_s}s",
+        "__range_s": str(range_s),
+        "__range_ms": str(iv.range.ms),
+        "__from": str(int(iv.range.start * 1000)),
+        "__to": str(int(iv.range.end * 1000)),
+        "__dashboard": str(dashboard.get("title", "")),
+        "__org": "1",
+        "__user": "admin",
+    }
+
+
+def _custom_options(query: str) -> list[str]:
+    # Grafana: comma-separated, "\," escapes a comma, "text : value" gives text and value.
+    out: list[str] = []
+    for part in re.findall(r"(?:\\,|[^,])+", query):
+        item = part.strip().replace("\\,", ",")
+        if " : " in item:
+            item = item.split(" : ", 1)[1].strip()
+        out.append(item)
+    return out
+
+
+def _apply_regex(values: list[str], pattern: str) -> list[str]:
+    if not pattern:
+        return values
+    m = re.fullmatch(r"/(.*)/([gimsuy]*)", pattern, re.S)
+    body, flags = (m[1], m[2]) if m else (pattern, "")
+    body = body.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!")
+    rx = re.compile(body, re.I if "i" in flags else 0)
+    out: list[str] = []
+    for value in values:
+        found = rx.search(value)
+        if found is None:
+            continue
+        groups = found.groupdict()
+        if groups.get("value") is not None:
+            out.append(groups["value"])
+        elif found.groups():
+            out.append(next((g for g in found.groups() if g is not None), value))
+        else:
+            out.append(value)
+    return list(dict.fromkeys(out))
+
+
+def _natural_key(value: str) -> list[Any]:
+    return [int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", value)]
+
+
+def _numeric_key(value: str) -> float:
+    m = re.search(r"-?\d+(?:\.\d+)?", value)
+    return float(m[0]) if m else math.inf
+
+
+def _sort(values: list[str], mode: int) -> list[str]:
+    if mode in (1, 2):
+        return sorted(values, reverse=mode == 2)
+    if mode in (3, 4):
+        return sorted(values, key=_numeric_key, reverse=mode == 4)
+    if mode in (5, 6):
+        return sorted(values, key=str.lower, reverse=mode == 6)
+    if mode in (7, 8):
+        return sorted(values, key=_natural_key, reverse=mode == 8)
+    return values
+
+
+_LABEL_VALUES_RE = re.compile(r"^label_values\((?:(.+),\s*)?([a-zA-Z_][a-zA-Z0-9_]*)\)\s*$", re.S)
+_LABEL_NAMES_RE = re.compile(r"^label_names\((.*)\)\s*$", re.S)
+_METRICS_RE = re.compile(r"^metrics\((.+)\)\s*$", re.S)
+_QUERY_RESULT_RE = re.compile(r"^query_result\((.+)\)\s*$", re.S)
+
+
+def variable_options(client: PrometheusClient, query: str, time_range: TimeRange) -> list[str]:
+    """Options of a Prometheus query variable, fetched as Grafana fetches them."""
+    query = query.strip()
+    if m := _LABEL_VALUES_RE.match(query):
+        return client.label_values(m[2], m[1].strip() if m[1] else None, time_range)
+    if m := _LABEL_NAMES_RE.match(query):
+        return client.label_names(m[1].strip() or None, time_range)
+    if m := _METRICS_RE.match(query):
+        names = client.label_values("__name__", None, time_range)
+        rx = re.compile(m[1].strip())
+        return [n for n in names if rx.search(n)]
+    if m := _QUERY_RESULT_RE.match(query):
+        out = []
+        for item in client.query(m[1], time_range.end):
+            metric = dict(item.get("metric") or {})
+            name = metric.pop("__name__", "")
+            labels = ",".join(f'{k}="{v}"' for k, v in metric.items())
+            out.append(f"{name}{{{labels}}} {item['value'][1]} {int(float(item['value'][0]) * 1000)}")
+        return out
+    # Any other text is a series selector: Grafana lists /api/v1/series as name{labels}.
+    return [_series_text(labels) for labels in client.series(query, time_range)]
+
+
+def _series_text(labels: Mapping[str, str]) -> str:
+    name = labels.get("__name__", "")
+    inner = ",".join(f'{k}="{v}"' for k, v in labels.items() if k != "__name__")
+    return f"{name}{{{inner}}}"
+
+
+def _query_text(var: Mapping[str, Any]) -> str:
+    query = var.get("query")
+    if isinstance(query, Mapping):
+        return str(query.get("query") or "")
+    return str(query or "")
+
+
+def _current_values(var: Mapping[str, Any]) -> list[str]:
+    value = (var.get("current") or {}).get("value")
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _select(
+    var: Mapping[str, Any], name: str, kind: str, options: list[str], problem: str = ""
+) -> Variable:
+    multi = bool(var.get("multi"))
+    include_all = bool(var.get("includeAll"))
+    all_value = str(var["allValue"]) if var.get("allValue") not in (None, "") else None
+    current = _current_values(var)
+    common = {"options": tuple(options), "all_value": all_value, "multi": multi, "include_all": include_all}
+    if include_all and (ALL in current or not current or not set(current) <= set(options)):
+        return Variable(name, kind, tuple(options), is_all=True, problem=problem, **common)  # type: ignore[arg-type]
+    if current and set(current) <= set(options):
+        return Variable(name, kind, tuple(current), problem=problem, **common)  # type: ignore[arg-type]
+    if options:
+        return Variable(name, kind, (options[0],), problem=problem, **common)  # type: ignore[arg-type]
+    return Variable(name, kind, (), problem=problem or "no option", **common)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Datasource:
+    """A provisioned Grafana datasource."""
+
+    name: str
+    uid: str
+    type: str
+    is_default: bool = False
+    #: ``jsonData.timeInterval``: the scrape interval Grafana assumes.
+    time_interval: str = ""
+
+
+def load_datasources(build_dir: Path) -> list[Datasource]:
+    """Datasources provisioned by ``build/grafana/provisioning/datasources/*.yaml``."""
+    out: list[Datasource] = []
+    folder = build_dir / "grafana" / "provisioning" / "datasources"
+    for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
+        for ds in (load_yaml(path.read_text(encoding="utf-8")) or {}).get("datasources") or []:
+            out.append(Datasource(
+                name=str(ds.get("name", "")), uid=str(ds.get("uid") or ds.get("name", "")),
+                type=str(ds.get("type", "")), is_default=bool(ds.get("isDefault")),
+                time_interval=str((ds.get("jsonData") or {}).get("timeInterval") or ""),
+            ))
+    return out
+
+
+#: Datasource references that are not datasources of a plugin type.
+_SPECIAL_DS = {"-- Mixed --": "mixed", "-- Dashboard --": "dashboard", "-- Grafana --": "grafana",
+               "__expr__": "__expr__", "grafana": "grafana"}
+
+
+def datasource_type(
+    ref: Any, variables: Mapping[str, Variable], datasources: Sequence[Datasource]
+) -> str:
+    """The plugin type a panel's or target's ``datasource`` reference points at.
+
+    ``None`` is the default datasource; a ``${ds}`` reference is resolved
+    through the datasource variable; an explicit ``type`` wins.
+    """
+    if isinstance(ref, Mapping):
+        if ref.get("type"):
+            return str(ref["type"])
+        ref = ref.get("uid")
+    if ref is None or ref == "default":
+        default = next((d for d in datasources if d.is_default), None)
+        return default.type if default else "prometheus"
+    text = str(ref)
+    if text in _SPECIAL_DS:
+        return _SPECIAL_DS[text]
+    m = re.fullmatch(r"\$\{?(\w+)\}?", text)
+    if m and m[1] in variables and variables[m[1]].type == "datasource":
+        var = variables[m[1]]
+        text = var.values[0] if var.values else ""
+        return next((d.type for d in datasources if text in (d.uid, d.name)), var.options[0] if var.options else "")
+    return next((d.type for d in datasources if text in (d.uid, d.name)), text)
+
+
+def resolve_variables(
+    dashboard: Mapping[str, Any],
+    client: PrometheusClient,
+    time_range: TimeRange,
+    datasources: Sequence[Datasource],
+    scrape_ms: int = DEFAULT_SCRAPE_MS,
+    fixed: Mapping[str, Variable] | None = None,
+) -> dict[str, Variable]:
+    """Every template variable of ``dashboard`` at its first-load value, in declaration order.
+
+    Variables are resolved in dependency order (a query mentioning ``$provider``
+    waits for ``provider``), as Grafana does; built-ins in their queries
+    (``$__range`` ...) take the values a full-width panel would. ``fixed``
+    variables keep the given value (a user's pick) and the variables depending
+    on them are resolved with it.
+    """
+    declared = list((dashboard.get("templating") or {}).get("list") or [])
+    done: dict[str, Variable] = dict(fixed or {})
+    todo = [v for v in declared if str(v.get("name")) not in done]
+    names = {str(v.get("name")) for v in declared}
+    builtins = builtin_variables(dashboard, target_intervals({"gridPos": {"w": GRID_COLUMNS}}, {}, time_range,
+                                                             scrape_ms))
+    while todo:
+        progressed = False
+        for var in list(todo):
+            query = _query_text(var)
+            needs = {m[1] or m[2] or m[4] for m in _VAR_RE.finditer(query)} & (names - {var.get("name")})
+            if needs - set(done):
+                continue
+            todo.remove(var)
+            progressed = True
+            name = str(var.get("name"))
+            done[name] = _resolve_one(var, name, query, done, builtins, client, time_range, datasources)
+        if not progressed:
+            # A cycle: resolve the rest as they are, like Grafana's give-up.
+            for var in todo:
+                name = str(var.get("name"))
+                done[name] = _resolve_one(var, name, _query_text(var), done, builtins, client, time_range,
+                                          datasources)
+            todo = []
+    return {str(v.get("name")): done[str(v.get("name"))] for v in declared}
+
+
+def _resolve_one(
+    var: Mapping[str, Any],
+    name: str,
+    query: str,
+    done: Mapping[str, Variable],
+    builtins: Mapping[str, str],
+    client: PrometheusClient,
+    time_range: TimeRange,
+    datasources: Sequence[Datasource],
+) -> Variable:
+    kind = str(var.get("type", "query"))
+    if kind == "datasource":
+        plugin = query or "prometheus"
+        matching = [d for d in datasources if d.type == plugin]
+        current = _current_values(var)
+        chosen = [c for c in current if any(c in (d.uid, d.name) for d in matching)]
+        default = next((d for d in matching if d.is_default), matching[0] if matching else None)
+        value = chosen[0] if chosen else default.uid if default else plugin
+        return Variable(name, kind, (value,), options=(plugin,),
+                        problem="" if matching else f"no provisioned {plugin} datasource")
+    if kind in ("custom", "interval"):
+        options = _custom_options(query)
+        if kind == "interval" and var.get("auto"):
+            # Grafana's auto interval: the range over auto_count steps, at least auto_min.
+            auto = max(round_interval(time_range.ms / int(var.get("auto_count") or 30)),
+                       _duration_ms(str(var.get("auto_min") or "10s")) or 0)
+            current = _current_values(var)
+            if any(c.startswith("$__auto_interval") for c in current):
+                var = {**var, "current": {"value": kbn_interval(auto)}}
+            options = [kbn_interval(auto), *options]
+        return _select(var, name, kind, options)
+    if kind == "constant":
+        return Variable(name, kind, (query,), options=(query,))
+    if kind == "textbox":
+        current = _current_values(var)
+        return Variable(name, kind, (current[0] if current else query,))
+    if kind == "query":
+        if var.get("refresh") == 0:
+            # "Never" refresh: Grafana shows the options saved in the dashboard.
+            saved = [str(o.get("value")) for o in var.get("options") or [] if o.get("value") != ALL]
+            return _select(var, name, kind, saved,
+                           problem="" if saved else "refresh is 'never' and the dashboard saves no option")
+        ds_type = datasource_type(var.get("datasource"), done, datasources)
+        if ds_type != "prometheus":
+            return _select(var, name, kind, _current_values(var), problem=f"{ds_type} variable not resolved")
+        text = interpolate(query, done, builtins)
+        try:
+            options = variable_options(client, text, time_range)
+        except PrometheusError as exc:
+            return _select(var, name, kind, [], problem=f"{text}: {exc}")
+        options = _sort(_apply_regex(options, str(var.get("regex") or "")), int(var.get("sort") or 0))
+        return _select(var, name, kind, options, problem="" if options else f"{text} matched nothing")
+    # adhoc, groupby, system ... : no substitution of their own.
+    current = _current_values(var)
+    return Variable(name, kind, tuple(current), options=tuple(current))
+
+
+# --- panels and targets ---------------------------------------------------------------
+
+
+def iter_panels(dashboard: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(row title, panel)`` for every panel that is not a row, rows' panels included.
+
+    Collapsed rows carry their panels; an open row's panels follow it at top
+    level; schema < 16 dashboards keep panels under ``rows``.
+    """
+    row_title = ""
+    for panel in dashboard.get("panels") or []:
+        if panel.get("type") == "row":
+            row_title = str(panel.get("title") or "")
+            for child in panel.get("panels") or []:
+                yield row_title, child
+            continue
+        yield row_title, panel
+    for row in dashboard.get("rows") or []:
+        for child in row.get("panels") or []:
+            yield str(row.get("title") or ""), child
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """What one panel target showed."""
+
+    dashboard: str
+    panel: str
+    ref_id: str
+    #: The query as written in the dashboard.
+    query: str
+    status: Status
+    #: The query Prometheus ran (variables substituted).
+    expr: str = ""
+    message: str = ""
+    series: int = 0
+    #: Every value the query returned is NaN (Grafana shows "NaN", not a number).
+    all_nan: bool = False
+    kind: str = "range"
+    row: str = ""
+    #: ``$var=value`` when one variable was set to one of its options (``each_value``).
+    selection: str = ""
+
+    def where(self) -> str:
+        """``file: panel [refId]`` (and the selection) for messages."""
+        chosen = f" with {self.selection}" if self.selection else ""
+        return f"{self.dashboard}: {self.panel!r} [{self.ref_id}]{chosen}"
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for the JSON report."""
+        return {
+            "dashboard": self.dashboard, "row": self.row, "panel": self.panel, "ref_id": self.ref_id,
+            "selection": self.selection or None, "query": self.query, "expr": self.expr, "kind": self.kind, "status": self.status,
+            "message": self.message or None, "series": self.series, "all_nan": self.all_nan,
+        }
+
+
+@dataclass
+class PanelDataReport:
+    """Every Prometheus target's outcome, and what was not checked."""
+
+    results: list[TargetResult] = field(default_factory=list)
+    #: datasource type (or ``hidden``, ``library panel``) -> targets not checked.
+    skipped: Counter[str] = field(default_factory=Counter)
+    #: dashboard file -> its variables at first load.
+    variables: dict[str, list[Variable]] = field(default_factory=dict)
+
+    def by_status(self, status: Status) -> list[TargetResult]:
+        """The targets with ``status``."""
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def errors(self) -> list[TargetResult]:
+        """Targets Prometheus refused."""
+        return self.by_status("error")
+
+    @property
+    def empty(self) -> list[TargetResult]:
+        """Targets without a series ("No data")."""
+        return self.by_status("empty")
+
+    @property
+    def variable_problems(self) -> list[tuple[str, Variable]]:
+        """``(dashboard, variable)`` for variables that matched nothing or failed."""
+        return [(d, v) for d, vs in self.variables.items() for v in vs if v.problem]
+
+    def problems(self, allow_empty: Sequence[str] = ()) -> list[str]:
+        """What fails the check: errors, empty targets not allowed, variables without options.
+
+        ``allow_empty``: :func:`fnmatch.fnmatchcase` patterns on ``dashboard file:panel title``
+        of panels allowed to show no data (e.g. ``alerting/*:Firing alerts*``).
+        """
+        out = [f"{r.status} {r.where()}: {r.message or r.expr}" for r in self.errors]
+        out += [
+            f"empty {r.where()}: {r.expr}" for r in self.empty
+            if not any(fnmatch.fnmatchcase(f"{r.dashboard}:{r.panel}", p) for p in allow_empty)
+        ]
+        out += [f"variable {d}: {v.describe()}: {v.problem}" for d, v in self.variable_problems]
+        return out
+
+    def summary(self) -> str:
+        """One line: counts by status (first-load targets, then single-value runs) and skipped targets."""
+        first = Counter(r.status for r in self.results if not r.selection)
+        chosen = Counter(r.status for r in self.results if r.selection)
+        skipped = ", ".join(f"{n} {t}" for t, n in sorted(self.skipped.items())) or "none"
+        line = (
+            f"{first.total()} Prometheus target(s): {first['ok']} ok, {first['empty']} empty, "
+            f"{first['error']} error"
+        )
+        if chosen:
+            line += (
+                f"; {chosen.total()} single-value run(s): {chosen['ok']} ok, {chosen['empty']} empty, "
+                f"{chosen['error']} error"
+            )
+        return f"{line}; skipped: {skipped}"
+
+    def render_text(self, *, verbose: bool = False) -> str:
+        """Human-readable report: problems first, then (verbose) every target."""
+        lines: list[str] = []
+        for result in self.results:
+            if result.status == "ok" and not (verbose or result.all_nan):
+                continue
+            note = " (every value NaN)" if result.all_nan else ""
+            lines.append(f"{result.status.upper():5} {result.where()}{note}")
+            lines.append(f"      {result.expr or result.query}")
+            if result.message:
+                lines.append(f"      {result.message}")
+        for dashboard, var in self.variable_problems:
+            lines.append(f"VAR   {dashboard}: {var.describe()}: {var.problem}")
+        lines.append(self.summary())
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for the JSON report."""
+        return {
+            "results": [r.to_json() for r in self.results],
+            "skipped": dict(sorted(self.skipped.items())),
+            "variables": {
+                d: [{"name": v.name, "type": v.type, "values": list(v.values), "all": v.is_all,
+                     "problem": v.problem or None} for v in vs]
+                for d, vs in sorted(self.variables.items())
+            },
+        }
+
+
+def _classify(series: list[dict[str, Any]]) -> tuple[Status, int, bool]:
+    if not series:
+        return "empty", 0, False
+    values = [v[1] for s in series for v in (s.get("values") or [s.get("value")]) if v]
+    all_nan = bool(values) and all(str(v).lower() == "nan" for v in values)
+    return "ok", len(series), all_nan
+
+
+def _mentions(text: str, name: str) -> bool:
+    return any((m[1] or m[2] or m[4]) == name for m in _VAR_RE.finditer(text))
+
+
+def _single_value_picks(
+    dashboard: Mapping[str, Any],
+    variables: Mapping[str, Variable],
+    client: PrometheusClient,
+    tr: TimeRange,
+    datasources: Sequence[Datasource],
+    scrape_ms: int,
+) -> list[tuple[str, dict[str, Variable]]]:
+    """``($var=option, the variables that change)`` for every option of every query/custom variable.
+
+    Variables depending on the one picked are resolved again with the pick, as
+    Grafana refreshes them (picking a provider narrows the models).
+    """
+    out: list[tuple[str, dict[str, Variable]]] = []
+    for var in variables.values():
+        if var.type not in ("query", "custom"):
+            continue
+        for option in var.options:
+            chosen = resolve_variables(dashboard, client, tr, datasources, scrape_ms,
+                                       fixed={var.name: var.single(option)})
+            changed = {n: v for n, v in chosen.items() if v != variables.get(n)}
+            out.append((f"${var.name}={option}", changed))
+    return out
+
+
+def check_dashboard(
+    path: Path,
+    client: PrometheusClient,
+    *,
+    name: str,
+    datasources: Sequence[Datasource],
+    time_range: TimeRange | None = None,
+    scrape_interval: str | None = None,
+    each_value: bool = False,
+    report: PanelDataReport | None = None,
+) -> PanelDataReport:
+    """Run every Prometheus target of the dashboard JSON at ``path`` (see the module doc).
+
+    ``time_range`` defaults to the dashboard's own ``time``; ``scrape_interval``
+    to the Prometheus datasource's ``timeInterval`` (else Grafana's 15s).
+    ``name`` names the dashboard in the report. With ``each_value``, a target
+    whose query uses a query or custom variable also runs once per option of
+    it (a user picking one value; the variables depending on it are resolved
+    again), the others at their first-load value, and its result carries that
+    ``selection``.
+    """
+    report = report if report is not None else PanelDataReport()
+    dashboard = json.loads(path.read_text(encoding="utf-8"))
+    tr = time_range or dashboard_range(dashboard)
+    prom_ds = next((d for d in datasources if d.type == "prometheus" and d.is_default), None) or next(
+        (d for d in datasources if d.type == "prometheus"), None)
+    scrape_text = scrape_interval or (prom_ds.time_interval if prom_ds else "") or ""
+    scrape_ms = _duration_ms(scrape_text) or DEFAULT_SCRAPE_MS
+    variables = resolve_variables(dashboard, client, tr, datasources, scrape_ms)
+    report.variables[name] = list(variables.values())
+    picks = _single_value_picks(dashboard, variables, client, tr, datasources, scrape_ms) if each_value else []
+    for row, panel in iter_panels(dashboard):
+        title = str(panel.get("title") or f"panel {panel.get('id', '?')}")
+        targets = list(panel.get("targets") or [])
+        if not targets and panel.get("libraryPanel"):
+            report.skipped["library panel"] += 1
+            continue
+        repeat = str(panel.get("repeat") or "")
+        copies: list[tuple[str, dict[str, Variable]]] = [(title, variables)]
+        if repeat in variables and len(variables[repeat].values) > 1:
+            # Grafana repeats the panel once per value, each copy seeing one value.
+            copies = [(f"{title} ({repeat}={v})", {**variables, repeat: variables[repeat].single(v)})
+                      for v in variables[repeat].values]
+        for copy_title, scoped in copies:
+            panel_type = datasource_type(panel.get("datasource"), scoped, datasources)
+            for target in targets:
+                ref = target.get("datasource")
+                ds_type = datasource_type(ref, scoped, datasources) if ref is not None or panel_type == "mixed" \
+                    else panel_type
+                if target.get("hide"):
+                    report.skipped["hidden"] += 1
+                    continue
+                if ds_type != "prometheus":
+                    report.skipped[ds_type] += 1
+                    continue
+                selections: list[tuple[str, dict[str, Variable]]] = [("", scoped)]
+                if each_value:
+                    query = str(target.get("expr") or "")
+                    selections += [
+                        (label, {**scoped, **picked}) for label, picked in picks
+                        # A repeated panel's copy keeps its own value of the repeat variable.
+                        if any(_mentions(query, n) for n in picked) and repeat not in picked
+                    ]
+                for selection, chosen in selections:
+                    report.results.append(_run_target(
+                        client, dashboard, panel, target, chosen, tr, scrape_ms,
+                        dashboard_name=name, title=copy_title, row=row, selection=selection,
+                    ))
+    return report
+
+
+def _run_target(
+    client: PrometheusClient,
+    dashboard: Mapping[str, Any],
+    panel: Mapping[str, Any],
+    target: Mapping[str, Any],
+    variables: Mapping[str, Variable],
+    tr: TimeRange,
+    scrape_ms: int,
+    *,
+    dashboard_name: str,
+    title: str,
+    row: str,
+    selection: str = "",
+) -> TargetResult:
+    query = str(target.get("expr") or "")
+
+    def result(status: Status, **details: Any) -> TargetResult:
+        return TargetResult(dashboard=dashboard_name, panel=title, ref_id=str(target.get("refId") or ""),
+                            query=query, status=status, row=row, selection=selection, **details)
+
+    if not query.strip():
+        return result("empty", message="the target has no query")
+    iv = target_intervals(panel, target, tr, scrape_ms)
+    expr = interpolate(query, variables, builtin_variables(dashboard, iv))
+    instant = bool(target.get("instant"))
+    ranged = bool(target.get("range")) or not instant
+    kind = "range" if ranged else "instant"
+    try:
+        series: list[dict[str, Any]] = []
+        if ranged:
+            # Grafana aligns the range to the step (promlib AlignTimeRange).
+            start = math.floor(tr.start * 1000 / iv.step_ms) * iv.step_ms / 1000
+            end = math.floor(tr.end * 1000 / iv.step_ms) * iv.step_ms / 1000
+            series = client.query_range(expr, start, end, iv.step_ms)
+        if instant:
+            series = series + client.query(expr, tr.end)
+    except PrometheusError as exc:
+        return result("error", expr=expr, message=str(exc), kind=kind)
+    status, count, all_nan = _classify(series)
+    return result(status, expr=expr, series=count, all_nan=all_nan, kind=kind)
+
+
+def dashboard_files(build_dir: Path) -> list[Path]:
+    """The built dashboards, sorted: ``build/grafana/dashboards/**/*.json``."""
+    return sorted((build_dir / "grafana" / "dashboards").rglob("*.json"))
+
+
+def check_dashboards(
+    build_dir: Path,
+    prometheus_url: str,
+    *,
+    time_range: TimeRange | None = None,
+    scrape_interval: str | None = None,
+    paths: Sequence[Path] | None = None,
+    each_value: bool = False,
+) -> PanelDataReport:
+    """Run every Prometheus panel target of ``build_dir``'s dashboards on ``prometheus_url``.
+
+    ``time_range``: one range for every dashboard (an e2e run's compressed
+    time); by default each dashboard's own. ``scrape_interval``: the scrape
+    interval Grafana assumes for ``$__rate_interval`` (an e2e run's ``1s``); by
+    default the provisioned Prometheus datasource's ``timeInterval``.
+    ``paths``: only these dashboard files. ``each_value``: also run each target
+    once per option of each variable it uses (see :func:`check_dashboard`).
+    """
+    client = PrometheusClient(prometheus_url)
+    datasources = load_datasources(build_dir)
+    report = PanelDataReport()
+    dashboards_dir = build_dir / "grafana" / "dashboards"
+    for path in paths if paths is not None else dashboard_files(build_dir):
+        try:
+            name = str(path.relative_to(dashboards_dir))
+        except ValueError:
+            name = path.name
+        check_dashboard(path, client, name=name, datasources=datasources, time_range=time_range,
+                        scrape_interval=scrape_interval, each_value=each_value, report=report)
+    return report
+
+
+def wait_for_scrapes(prometheus_url: str, scrapes: int, *, timeout: float = 60.0) -> None:
+    """Wait until every target has been scraped ``scrapes`` times (``up`` samples).
+
+    Raises :class:`TimeoutError` after ``timeout`` seconds.
+    """
+    client = PrometheusClient(prometheus_url)
+    deadline = time.monotonic() + timeout
+    seen = 0.0
+    while time.monotonic() < deadline:
+        # count_over_time over a window longer than any run: every scrape so far.
+        found = client.query("min(count_over_time(up[1d]))", time.time())
+        seen = float(found[0]["value"][1]) if found else 0.0
+        if seen >= scrapes:
+            return
+        time.sleep(0.25)
+    raise TimeoutError(f"targets scraped {seen:g} of {scrapes} times after {timeout:.0f}s")
+
+
+def wait_for_series(prometheus_url: str, expr: str, *, timeout: float = 60.0, settled: float = 0.0) -> None:
+    """Wait until ``expr`` returned a series ``settled`` seconds ago (e.g. an alert firing).
+
+    ``settled`` of one step makes sure a range query ending now, whose end is
+    aligned down to the step as Grafana aligns it, includes the series.
+    Raises :class:`TimeoutError` after ``timeout`` seconds.
+    """
+    client = PrometheusClient(prometheus_url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client.query(expr, time.time() - settled):
+            return
+        time.sleep(0.25)
+    raise TimeoutError(f"{expr} returned nothing after {timeout:.0f}s")
+
+
+@dataclass
+class LiveCheck:
+    """:func:`check_dashboards` over a running e2e stack (see :func:`live_dashboards`)."""
+
+    live: LiveStack
+    build_dir: Path
+    #: Unix time the stack started: the dashboards' time range begins here.
+    started: float
+
+    @property
+    def prometheus(self) -> str:
+        """Base URL of the stack's Prometheus."""
+        return self.live.prometheus
+
+    def check(
+        self, *, build_dir: Path | None = None, paths: Sequence[Path] | None = None, each_value: bool = False
+    ) -> PanelDataReport:
+        """Every Prometheus target of the dashboards, over the run so far at its scrape interval."""
+        return check_dashboards(
+            build_dir or self.build_dir, self.prometheus,
+            time_range=TimeRange(self.started, time.time()), scrape_interval=self.live.timing.interval,
+            paths=paths, each_value=each_value,
+        )
+
+    def switch(self, traffic: Traffic) -> None:
+        """Serve ``traffic`` from now on."""
+        self.live.switch(traffic)
+
+    def wait_for_series(self, expr: str, *, timeout: float = 60.0) -> None:
+        """Wait until ``expr`` has had a series for one scrape interval (so a range query sees it)."""
+        wait_for_series(self.prometheus, expr, timeout=timeout, settled=parse_ms(self.live.timing.interval) / 1000)
+
+
+@contextmanager
+def live_dashboards(
+    rc: RunConfig, traffic: Traffic, *, factor: float, scrapes: int = 8, timeout: float = 60.0
+) -> Iterator[LiveCheck]:
+    """The e2e stack serving ``traffic``, ready for :meth:`LiveCheck.check` once data is there.
+
+    Waits until every target was scraped ``scrapes`` times: with the run's 1s
+    scrapes, ``$__rate_interval`` is 4s (four scrapes), and a few more let
+    recording rules that read other rules' records catch up.
+    """
+    from obs_as_code.e2e.runner import live_stack
+
+    started = time.time()
+    with live_stack(rc, traffic, factor=factor) as live:
+        wait_for_scrapes(live.prometheus, scrapes, timeout=timeout)
+        yield LiveCheck(live, rc.build_dir, started)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m obs_as_code.e2e.panel_data BUILD_DIR PROMETHEUS_URL [--json]``: exit 1 on errors or empties."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in args
+    args = [a for a in args if a != "--json"]
+    if len(args) != 2:
+        print("usage: python -m obs_as_code.e2e.panel_data BUILD_DIR PROMETHEUS_URL [--json]", file=sys.stderr)
+        return 2
+    report = check_dashboards(Path(args[0]), args[1])
+    print(json.dumps(report.to_json(), indent=2, sort_keys=True) if as_json else report.render_text())
+    return 1 if report.errors or report.empty else 0
+
+
+__all__ = [
+    "Datasource",
+    "Intervals",
+    "LiveCheck",
+    "PanelDataReport",
+    "PrometheusClient",
+    "PrometheusError",
+    "TargetResult",
+    "TimeRange",
+    "Variable",
+    "check_dashboard",
+    "check_dashboards",
+    "dashboard_range",
+    "datasource_type",
+    "format_variable",
+    "go_duration",
+    "interpolate",
+    "iter_panels",
+    "kbn_interval",
+    "live_dashboards",
+    "load_datasources",
+    "resolve_variables",
+    "round_interval",
+    "target_intervals",
+    "variable_options",
+    "wait_for_scrapes",
+    "wait_for_series",
+]
+
+if __name__ == "__main__":
+    raise SystemExit(main())
