@@ -5,6 +5,7 @@ from obs_as_code.dashboards import kit as k
 
 _SEL = 'provider=~"$provider", model=~"$model"'
 _REQUESTS = "opencode_llm_requests_total"
+# Error ratios: absent_as_zero, a provider that never failed has no error series (0 %, not "No data").
 _LATENCY = "opencode_llm_request_duration_seconds"
 _TOKENS = "opencode_llm_tokens_total"
 
@@ -13,7 +14,7 @@ llm_performance = k.dashboard(
     [
         k.row("Summary", [
             k.stat("LLM requests", k.prom(k.rate(_REQUESTS, _SEL)), unit=k.REQPS),
-            k.stat("Error ratio", k.prom(k.ratio(k.rate(_REQUESTS, f'{_SEL}, status="error"'), k.rate(_REQUESTS, _SEL))),
+            k.stat("Error ratio", k.prom(k.ratio(k.rate(_REQUESTS, f'{_SEL}, status="error"'), k.rate(_REQUESTS, _SEL), absent_as_zero=True)),
                    unit=k.PERCENTUNIT, thresholds=k.thresholds((None, "green"), (0.01, "orange"), (0.1, "red"))),
             k.stat("p95 latency", k.prom(k.quantile(0.95, _LATENCY, _SEL)), unit=k.SECONDS,
                    thresholds=k.thresholds((None, "green"), (10, "orange"), (30, "red"))),
@@ -37,7 +38,7 @@ llm_performance = k.dashboard(
             k.timeseries(
                 "Error ratio by provider",
                 k.prom(k.ratio(k.rate(_REQUESTS, f'{_SEL}, status="error"', by=["provider"]),
-                               k.rate(_REQUESTS, _SEL, by=["provider"])), "{{provider}}"),
+                               k.rate(_REQUESTS, _SEL, by=["provider"]), absent_as_zero=True), "{{provider}}"),
                 unit=k.PERCENTUNIT, width=12, min=0,
             ),
             k.timeseries("Gateway requests by status", k.prom(k.rate("gateway_requests_total", by=["status"]), "{{status}}"),

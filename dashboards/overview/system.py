@@ -9,11 +9,10 @@ _LATENCY = "opencode_http_request_duration_seconds"
 
 
 def _error_ratio(by: list[str]) -> str:
-    total = k.rate(_REQUESTS, _SEL, by=by)
-    errors = k.rate(_REQUESTS, f'{_SEL}, status=~"5.."', by=by)
-    # A 5xx series exists only once a 5xx was served: on a path without errors the
-    # ratio would be "No data"; "or total * 0" makes it 0%.
-    return k.ratio(f"{errors} or {total} * 0", total)
+    # absent_as_zero: a path that never served a 5xx has no 5xx series; 0 %, not "No data".
+    return k.ratio(
+        k.rate(_REQUESTS, f'{_SEL}, status=~"5.."', by=by), k.rate(_REQUESTS, _SEL, by=by), absent_as_zero=True
+    )
 
 
 _ratio_thresholds = k.thresholds((None, "green"), (0.01, "orange"), (0.05, "red"))

@@ -9,8 +9,10 @@ _MISSES = "opencode_cache_misses_total"
 
 
 def _hit_ratio(by: list[str]) -> str:
-    hits = k.rate(_HITS, _SEL, by=by)
-    return f"{hits} / ({hits} + {k.rate(_MISSES, _SEL, by=by)})"
+    hits, misses = k.rate(_HITS, _SEL, by=by), k.rate(_MISSES, _SEL, by=by)
+    # A cache that has never missed (or never hit) has no series for that side, and
+    # "hits + misses" would be empty: the absent side counts as 0 (100 % or 0 %, not "No data").
+    return k.ratio(f"{hits} or {misses} * 0", f"{hits} + {misses} or {hits} or {misses}")
 
 
 cache_and_datastores = k.dashboard(

@@ -120,13 +120,25 @@ def increase(metric: str, matchers: str = "", *, by: Sequence[str] = (), window:
     return rate(metric, matchers, by=by, window=window, fn="increase")
 
 
-def ratio(numerator: str, denominator: str, *, on: Sequence[str] | None = None) -> str:
+def ratio(numerator: str, denominator: str, *, on: Sequence[str] | None = None, absent_as_zero: bool = False) -> str:
     """``(numerator) / (denominator)``; show it with unit :data:`PERCENTUNIT`.
 
     ``on`` matches on those labels only, with ``group_left``: for a numerator
     aggregated by more labels than the denominator (many series to one; Prometheus
     refuses that without ``group_left``), and as well for one to one.
+
+    ``absent_as_zero`` shows 0 where the numerator has no series but the
+    denominator has (``(numerator or (denominator) * 0) / (denominator)``): a
+    client library creates an error counter's series at its first error, so an
+    error ratio over a path, model or workflow that never failed is "No data"
+    without it, not 0 %. The numerator must be aggregated by the same labels as
+    the denominator (``or`` matches whole label sets), so it excludes ``on``.
     """
+    if absent_as_zero:
+        if on is not None:
+            raise ValueError("ratio(): absent_as_zero needs the numerator grouped as the denominator; it excludes on=")
+        # "or" binds loosest of all: the numerator needs no parentheses, the denominator does.
+        numerator = f"{numerator} or ({denominator}) * 0"
     # "group_left ()": a bare group_left would read the denominator's "(" as its label list.
     match = f" on ({', '.join(on)}) group_left ()" if on is not None else ""
     return f"({numerator}) /{match} ({denominator})"
