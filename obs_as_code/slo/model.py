@@ -83,10 +83,16 @@ class RatioSLI(Definition):
     def error_ratio(self) -> str:
         """The error-ratio template (over ``{window}``)."""
         total = as_template(self.total)
+        # "or (total) * 0": a counter's series appears at its first event, so a
+        # service that has not failed yet has no error series, and a service that
+        # has not succeeded yet no good series. Without it the ratio is empty
+        # there: the budget reads "No data" instead of untouched, and a service
+        # failing every request with no good series yet never alerts. (The two
+        # queries carry the same labels, OAC403, so "or" adds only absent series.)
         if self.errors is not None:
-            return f"({as_template(self.errors)})\n/\n({total})"
+            return f"(\n  {as_template(self.errors)}\n  or\n  ({total}) * 0\n)\n/\n({total})"
         if self.good is not None:
-            return f"1 - (\n  ({as_template(self.good)})\n  /\n  ({total})\n)"
+            return f"1 - (\n  (\n    {as_template(self.good)}\n    or\n    ({total}) * 0\n  )\n  /\n  ({total})\n)"
         raise ValueError("a RatioSLI needs errors= or good=")
 
     def queries(self) -> dict[str, str]:

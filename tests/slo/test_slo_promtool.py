@@ -16,7 +16,7 @@ import pytest
 from slo_support import groups_of, need_promtool, rules_yaml
 
 from obs_as_code.model.rules import RuleGroup
-from obs_as_code.model.tests import AlertExpectation, ExpectedAlert, RuleTest, Series
+from obs_as_code.model.tests import AlertExpectation, ExpectedAlert, ExprExpectation, RuleTest, Sample, Series
 from obs_as_code.render.tests import render_test
 from obs_as_code.serialize import dump_yaml
 from obs_as_code.slo import SLO, Alerting, RatioSLI
@@ -184,3 +184,54 @@ def test_shipped_slo_burn_rate_tests(tmp_path: Path) -> None:
         (work / "tests.yaml").write_text(dump_yaml(_promtool_file(mine, "rules.yaml", "1m")))
         result = subprocess.run([promtool, "test", "rules", "tests.yaml"], cwd=work, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, module + ": " + result.stdout[-3000:] + result.stderr
+
+
+# A counter's series appears at its first event. Before the first error there is
+# no error series at all, and before the first success no good series: the SLI
+# must read 0 and 1 there, not nothing (RatioSLI.error_ratio's "or (total) * 0").
+_IDS = 'sloth_id="checkout-availability", sloth_service="checkout", sloth_slo="availability"'
+
+
+def _only(code: str, minutes: int = 70) -> list[Series]:
+    values = " ".join(str(TOTAL_PER_MIN * m) for m in range(minutes))
+    return [Series(series=f'http_requests_total{{job="checkout", code="{code}"}}', values=values)]
+
+
+def test_no_error_series_yet_is_a_zero_error_ratio_and_a_whole_budget(tmp_path: Path) -> None:
+    promtool = need_promtool()
+    case = RuleTest(
+        name="no errors yet",
+        series=_only("200"),
+        interval="1m",
+        exprs=[
+            ExprExpectation(expr=f"slo:sli_error:ratio_rate5m{{{_IDS}}}", at="60m", samples=[Sample(labels=f"slo:sli_error:ratio_rate5m{{{_IDS}, sloth_window=\"5m\", team=\"shop\"}}", value=0)]),
+            ExprExpectation(expr=f"slo:period_error_budget_remaining:ratio{{{_IDS}}}", at="60m", samples=[Sample(labels=f"slo:period_error_budget_remaining:ratio{{{_IDS}, sloth_window=\"30d\", team=\"shop\"}}", value=1)]),
+        ],
+        alerts=[AlertExpectation(at="60m", alertname=ALERT, alerts=[])],
+    )
+    result = _run(promtool, tmp_path, [case])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_good_series_yet_pages_when_everything_fails(tmp_path: Path) -> None:
+    # A good= SLI over a service that has failed every request since it started.
+    promtool = need_promtool()
+    good = SLO(
+        service="checkout",
+        name="availability",
+        objective=99.9,
+        labels={"team": "shop"},
+        sli=RatioSLI(good='http_requests_total{job="checkout", code!~"5.."}', total='http_requests_total{job="checkout"}'),
+        alerting=Alerting(name=ALERT, annotations={"runbook_url": "https://runbooks/checkout"}),
+    )
+    case = RuleTest(
+        name="nothing good yet",
+        series=_only("500"),
+        interval="1m",
+        exprs=[ExprExpectation(expr=f"slo:sli_error:ratio_rate5m{{{_IDS}}}", at="60m", samples=[Sample(labels=f"slo:sli_error:ratio_rate5m{{{_IDS}, sloth_window=\"5m\", team=\"shop\"}}", value=1)])],
+        alerts=[AlertExpectation(at="60m", alertname=ALERT, alerts=[_fired("page"), _fired("ticket")])],
+    )
+    (tmp_path / "rules.yaml").write_text(rules_yaml(groups_of(good)))
+    (tmp_path / "tests.yaml").write_text(dump_yaml(_promtool_file([case], "rules.yaml", "1m")))
+    result = subprocess.run([promtool, "test", "rules", "tests.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
