@@ -16,7 +16,14 @@ import pytest
 from slo_support import groups_of, need_promtool, rules_yaml
 
 from obs_as_code.model.rules import RuleGroup
-from obs_as_code.model.tests import AlertExpectation, ExpectedAlert, ExprExpectation, RuleTest, Sample, Series
+from obs_as_code.model.tests import (
+    AlertExpectation,
+    ExpectedAlert,
+    ExprExpectation,
+    RuleTest,
+    Sample,
+    Series,
+)
 from obs_as_code.render.tests import render_test
 from obs_as_code.serialize import dump_yaml
 from obs_as_code.slo import SLO, Alerting, RatioSLI
