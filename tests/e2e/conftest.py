@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,3 +61,22 @@ def shipped_names() -> list[str]:
     """Scenario names for parametrization (loaded at collection time)."""
     scenarios, _, _ = load_scenarios(ROOT)
     return [s.name for s in scenarios]
+
+
+def once_per_session(tmp_path_factory: pytest.TempPathFactory, name: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``compute()`` once per test session, its JSON shared by every xdist worker:
+    the first worker to take the lock runs it and writes ``<name>.json``, the others
+    read that (one stack of servers, not one per worker)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return compute()
+    # Under xdist the parent of the worker's basetemp is this session's own dir.
+    shared: Path = tmp_path_factory.getbasetemp().parent
+    path = shared / f"{name}.json"
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.is_file():
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return data
+        data = compute()
+        path.write_text(json.dumps(data), encoding="utf-8")
+        return data

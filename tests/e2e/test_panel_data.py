@@ -10,9 +10,7 @@ stack and the others read its reports (file lock in the session's temp dir).
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ import pytest
 from obs_as_code.e2e.panel_data import live_dashboards
 from obs_as_code.e2e.runner import RunConfig
 from obs_as_code.e2e.scenario import Scenario
-from tests.e2e.conftest import BUILD
+from tests.e2e.conftest import BUILD, once_per_session
 
 pytestmark = pytest.mark.e2e
 
@@ -118,18 +116,7 @@ def _run(scenarios: list[Scenario], rc: RunConfig, work: Path) -> dict[str, Any]
 @pytest.fixture(scope="session")
 def reports(shipped: tuple[list[Scenario], RunConfig], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     scenarios, rc = shipped
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return _run(scenarios, rc, tmp_path_factory.mktemp("panel-data"))
-    shared: Path = tmp_path_factory.getbasetemp().parent
-    path = shared / "oac-panel-data.json"
-    with (shared / "oac-panel-data.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if path.is_file():
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-            return data
-        data = _run(scenarios, rc, tmp_path_factory.mktemp("panel-data"))
-        path.write_text(json.dumps(data), encoding="utf-8")
-        return data
+    return once_per_session(tmp_path_factory, "oac-panel-data", lambda: _run(scenarios, rc, tmp_path_factory.mktemp("panel-data")))
 
 
 def _key(result: dict[str, Any]) -> tuple[str, str, str]:

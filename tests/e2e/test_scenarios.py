@@ -8,10 +8,6 @@ session's shared temp dir).
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +15,7 @@ import pytest
 from obs_as_code.e2e.report import render_text, to_json
 from obs_as_code.e2e.runner import RunConfig, built_alerts, built_records, run_scenarios
 from obs_as_code.e2e.scenario import Scenario
-from tests.e2e.conftest import BUILD, shipped_names
+from tests.e2e.conftest import BUILD, once_per_session, shipped_names
 
 pytestmark = pytest.mark.e2e
 
@@ -52,19 +48,7 @@ def shipped_results(
     shipped: tuple[list[Scenario], RunConfig], tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
     scenarios, rc = shipped
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return _run_all(scenarios, rc)
-    # Under xdist the parent of the worker's basetemp is this session's own dir.
-    shared: Path = tmp_path_factory.getbasetemp().parent
-    path = shared / "oac-e2e-results.json"
-    with (shared / "oac-e2e-results.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if path.is_file():
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-            return data
-        data = _run_all(scenarios, rc)
-        path.write_text(json.dumps(data), encoding="utf-8")
-        return data
+    return once_per_session(tmp_path_factory, "oac-e2e-results", lambda: _run_all(scenarios, rc))
 
 
 def test_every_scenario_of_the_issue_is_shipped() -> None:

@@ -34,13 +34,13 @@ ALERT = "CheckoutAvailabilityBudgetBurn"
 TOTAL_PER_MIN = 10_000
 
 
-def _slo() -> SLO:
+def _slo(sli: RatioSLI | None = None) -> SLO:
     return SLO(
         service="checkout",
         name="availability",
         objective=99.9,
         labels={"team": "shop"},
-        sli=RatioSLI(errors='http_requests_total{job="checkout", code=~"5.."}', total='http_requests_total{job="checkout"}'),
+        sli=sli or RatioSLI(errors='http_requests_total{job="checkout", code=~"5.."}', total='http_requests_total{job="checkout"}'),
         alerting=Alerting(name=ALERT, annotations={"runbook_url": "https://runbooks/checkout"}),
     )
 
@@ -223,14 +223,7 @@ def test_no_error_series_yet_is_a_zero_error_ratio_and_a_whole_budget(tmp_path: 
 def test_no_good_series_yet_pages_when_everything_fails(tmp_path: Path) -> None:
     # A good= SLI over a service that has failed every request since it started.
     promtool = need_promtool()
-    good = SLO(
-        service="checkout",
-        name="availability",
-        objective=99.9,
-        labels={"team": "shop"},
-        sli=RatioSLI(good='http_requests_total{job="checkout", code!~"5.."}', total='http_requests_total{job="checkout"}'),
-        alerting=Alerting(name=ALERT, annotations={"runbook_url": "https://runbooks/checkout"}),
-    )
+    good = _slo(RatioSLI(good='http_requests_total{job="checkout", code!~"5.."}', total='http_requests_total{job="checkout"}'))
     case = RuleTest(
         name="nothing good yet",
         series=_only("500"),
