@@ -15,6 +15,7 @@ import keyword
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from obs_as_code.dashboards.render import RenderedDashboard, iter_panels, normalize
@@ -910,7 +911,6 @@ def read_dashboard(file: Any, uid: str | None = None) -> dict[str, Any]:
     replaced by ``uid`` when given. Raises ValueError (``json.JSONDecodeError``
     among them) for a file that is not a dashboard."""
     import json
-    from pathlib import Path
 
     document = unwrap(json.loads(Path(file).read_text(encoding="utf-8")))
     if uid is not None:
@@ -924,8 +924,6 @@ def load_for_import(project: Any, *, dashboards: bool = False) -> Project:
     are the datasources the module is checked with) and, when ``dashboards``, its
     ``dashboards/`` modules (their UIDs, for :func:`uid_conflict`). What the load
     reports is the build's to say: not returned."""
-    from pathlib import Path
-
     from obs_as_code.pipeline import load
 
     root = Path(project)
@@ -941,8 +939,6 @@ def _datasources_part(project: Project | None) -> Project:
     (what an import reads of a project besides the UIDs; a datasource some
     ``dashboards/`` module declares is not one)."""
     if project is None:
-        from pathlib import Path
-
         return Project(root=Path("."))
     return Project(
         root=project.root,
@@ -951,7 +947,7 @@ def _datasources_part(project: Project | None) -> Project:
     )
 
 
-def _execute(root: Any, ref: ModuleRef) -> DashboardDef:
+def _execute(root: Path, ref: ModuleRef) -> DashboardDef:
     """Run the generated module ``ref`` of the project at ``root`` (once) and wrap
     the dashboard it declares, as the loader does (locations relative to
     ``root``; ``k.placed`` reads the file for each item's line). Unlike the
@@ -988,7 +984,6 @@ def check_module(source: str, project: Project | None = None) -> tuple[RenderedD
     again). The rendering, with the UID and folder that path gives, is the one the
     checks read. Raises what the module raises."""
     import tempfile
-    from pathlib import Path
 
     from obs_as_code.dashboards.project import render_project
     from obs_as_code.dashboards.render import render_dashboard
@@ -1001,10 +996,11 @@ def check_module(source: str, project: Project | None = None) -> tuple[RenderedD
         (root / _CHECKED.path).write_text(source, encoding="utf-8")
         board = _execute(root, _CHECKED)
         checked = Project(root=root, modules=[*declared.modules, _CHECKED], definitions=[*declared.definitions, board])
-        # Rendered once, with the datasources (a no-op for the JSON normalize has
-        # made: the module holds no placeholder nor datasource name); the checks
-        # share it. One that cannot be rendered so is OAC309 below, and rendered
-        # alone here, which raises what stops it.
+        # Rendered once, with the datasources, and shared by the checks. The
+        # round trip used to render without them: the same JSON, as to_python's
+        # normalize has mapped every placeholder and datasource name already. A
+        # module that cannot be rendered is OAC309 below, and is rendered alone
+        # here, which raises what stops it (as the round trip did).
         rendered = render_project(checked).of(board) or render_dashboard(board)
         found = [d for d in lint_project(checked, select=["OAC3"]) if d.location.file == _CHECKED.path]
     return rendered, found
@@ -1111,8 +1107,6 @@ def import_file(
     the module, each suppressed in it (see :func:`review`). Raises ValueError for a
     file that is not a dashboard, :class:`UnresolvedInputs` for an export needing
     a datasource the project lacks. ``uid`` replaces the dashboard's own."""
-    from pathlib import Path
-
     document = read_dashboard(file, uid)
     loaded = load_for_import(project) if project is not None else None
     done = import_dashboard(document, loaded, display, source=Path(file).name)
