@@ -38,7 +38,13 @@ def import_dashboard(project: Path, file: Path, output: Path | None, force: bool
     written). The project's dashboard checks run on the module: each finding is
     printed as a warning and silenced in the module by an ``# oac: ignore[CODE]
     imported as is; review`` comment at its panel (exit status 0)."""
-    from obs_as_code.importers.dashboard import UnresolvedInputs, import_file, uid_conflict
+    from obs_as_code.importers.dashboard import (
+        UnresolvedInputs,
+        import_dashboard,
+        load_for_import,
+        read_dashboard,
+        uid_conflict,
+    )
     from obs_as_code.names import valid_uid
 
     def fail(message: str, status: int) -> NoReturn:
@@ -49,15 +55,20 @@ def import_dashboard(project: Path, file: Path, output: Path | None, force: bool
         fail(f"{output} exists; not overwritten (pass --force to replace it)", 2)
     if uid is not None and not valid_uid(uid):
         fail(f"--uid {uid!r}: Grafana takes at most 40 characters of [A-Za-z0-9_-]", 2)
+    module = _project_module(project, output)
     try:
-        source, problems, warnings = import_file(file, project, str(output or "<stdout>"), uid)
+        document = read_dashboard(file, uid)
+        # Loaded once for the whole command: the datasources, and the dashboards
+        # when the module joins them (their UIDs, for the conflict check).
+        loaded = load_for_import(project, dashboards=module is not None)
+        imported = import_dashboard(document, loaded, str(output or "<stdout>"), source=file.name)
     except (ValueError, json.JSONDecodeError) as exc:
         fail(f"{file}: {exc}", 2)
     except UnresolvedInputs as exc:
         fail(f"{file}: {exc}; nothing written", 1)
-    module = _project_module(project, output)
+    source, problems, warnings = imported.source, imported.problems, imported.warnings
     if module is not None:
-        conflict = uid_conflict(source, project, module)
+        conflict = uid_conflict(imported.uid_at(module), loaded, module)
         if conflict is not None:
             fail(f"{file}: {conflict}; nothing written", 1)
     if output is None:

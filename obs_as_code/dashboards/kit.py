@@ -36,9 +36,9 @@ from grafana_foundation_sdk.builders import text as sdk_text
 from grafana_foundation_sdk.builders import timeseries as sdk_timeseries
 from grafana_foundation_sdk.models import dashboard as m
 
+from obs_as_code.dashboards.migrate import GRID_COLUMNS
 from obs_as_code.source import LOCATION_ATTR, SourceLocation, capture, module_tree
 
-GRID_COLUMNS = 24
 DEFAULT_WIDTH = 8
 DEFAULT_HEIGHT = 8
 

@@ -14,9 +14,15 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from obs_as_code.dashboards.render import iter_panels, normalize
+from obs_as_code.dashboards.render import RenderedDashboard, iter_panels, normalize
+from obs_as_code.diagnostics import Diagnostic
+from obs_as_code.discover import ModuleRef
+from obs_as_code.load import Project
+from obs_as_code.model.dashboard import DashboardDef
 from obs_as_code.model.datasource import Datasource
 
 #: Panel keys with a builder method on ``sdk.Panel`` -> (method, how to write the value).
@@ -896,28 +902,117 @@ def differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
 #: The note on every suppression comment the import writes.
 REVIEW_NOTE = "imported as is; review"
 
+#: Where the generated module is run and checked, in a temporary project.
+_CHECKED = ModuleRef("dashboards/imported.py", "dashboards.imported")
 
-def review(source: str, project: Any = None, display: str = "dashboards/imported.py") -> tuple[str, list[str]]:
-    """``(source with suppressions, warnings)``: the project's dashboard checks
-    (OAC3xx, as ``oac lint`` runs them) on the module ``source``, its datasources
-    those of ``project``. Each finding gets an ``# oac: ignore[CODE] imported as
+
+def read_dashboard(file: Any, uid: str | None = None) -> dict[str, Any]:
+    """The dashboard in the JSON file ``file`` (see :func:`unwrap`), its UID
+    replaced by ``uid`` when given. Raises ValueError (``json.JSONDecodeError``
+    among them) for a file that is not a dashboard."""
+    import json
+
+    document = unwrap(json.loads(Path(file).read_text(encoding="utf-8")))
+    if uid is not None:
+        document["uid"] = uid
+    return document
+
+
+def load_for_import(project: Any, *, dashboards: bool = False) -> Project:
+    """The project at ``project`` as an import reads it, loaded once for the whole
+    command: its ``datasources/`` modules (they map ``${DS_...}`` placeholders and
+    are the datasources the module is checked with) and, when ``dashboards``, its
+    ``dashboards/`` modules (their UIDs, for :func:`uid_conflict`). What the load
+    reports is the build's to say: not returned."""
+    from obs_as_code.pipeline import load
+
+    root = Path(project)
+    dirs = ("dashboards", "datasources") if dashboards else ("datasources",)
+    if not any((root / d).is_dir() for d in dirs):
+        return Project(root=root.resolve())
+    loaded, _diagnostics = load(root, dirs)
+    return loaded
+
+
+def _datasources_part(project: Project | None) -> Project:
+    """What ``project``'s ``datasources/`` modules declare, as a project of its own
+    (what an import reads of a project besides the UIDs; a datasource some
+    ``dashboards/`` module declares is not one)."""
+    if project is None:
+        return Project(root=Path("."))
+    return Project(
+        root=project.root,
+        modules=[m for m in project.modules if m.path.startswith("datasources/")],
+        definitions=[d for d in project.definitions if d.module.startswith("datasources/")],
+    )
+
+
+def _execute(root: Path, ref: ModuleRef) -> DashboardDef:
+    """Run the generated module ``ref`` of the project at ``root`` (once) and wrap
+    the dashboard it declares, as the loader does (locations relative to
+    ``root``; ``k.placed`` reads the file for each item's line). Unlike the
+    loader, what the module raises is raised: the import stops on it."""
+    from types import ModuleType
+
+    from obs_as_code.load import collect
+    from obs_as_code.source import forget_callers, loading_file, project_root
+
+    path = root / ref.path
+    module = ModuleType(ref.name)
+    module.__file__ = str(path)
+    code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    # Not put in sys.modules nor sys.path: it imports only the SDK and the kit.
+    root_token, file_token = project_root.set(str(root)), loading_file.set(str(path))
+    try:
+        exec(code, vars(module))  # the module this import just wrote
+    finally:
+        loading_file.reset(file_token)
+        project_root.reset(root_token)
+        forget_callers()
+    for _name, definition in collect(module, ref, root):
+        if isinstance(definition, DashboardDef):
+            definition.module = ref.path
+            return definition
+    raise ValueError("generated module declares no dashboard")
+
+
+def check_module(source: str, project: Project | None = None) -> tuple[RenderedDashboard, list[Diagnostic]]:
+    """``(the dashboard rendered, what the checks found in it)`` for the generated
+    module ``source``, run once: the project's dashboard checks (OAC3xx, as ``oac
+    lint`` runs them) on it as ``dashboards/imported.py`` of a project that has
+    ``project``'s datasources (see :func:`load_for_import`; loaded already, not
+    again). The rendering, with the UID and folder that path gives, is the one the
+    checks read. Raises what the module raises."""
+    import tempfile
+
+    from obs_as_code.dashboards.project import render_project
+    from obs_as_code.dashboards.render import render_dashboard
+    from obs_as_code.lint.api import lint_project
+
+    declared = _datasources_part(project)
+    with tempfile.TemporaryDirectory(prefix="oac-import-") as tmp:
+        root = Path(tmp).resolve()
+        (root / "dashboards").mkdir()
+        (root / _CHECKED.path).write_text(source, encoding="utf-8")
+        board = _execute(root, _CHECKED)
+        checked = Project(root=root, modules=[*declared.modules, _CHECKED], definitions=[*declared.definitions, board])
+        # Rendered once, with the datasources, and shared by the checks. The
+        # round trip used to render without them: the same JSON, as to_python's
+        # normalize has mapped every placeholder and datasource name already. A
+        # module that cannot be rendered is OAC309 below, and is rendered alone
+        # here, which raises what stops it (as the round trip did).
+        rendered = render_project(checked).of(board) or render_dashboard(board)
+        found = [d for d in lint_project(checked, select=["OAC3"]) if d.location.file == _CHECKED.path]
+    return rendered, found
+
+
+def review(source: str, found: Sequence[Diagnostic], display: str = "dashboards/imported.py") -> tuple[str, list[str]]:
+    """``(source with suppressions, warnings)``: each finding in ``found`` (of
+    :func:`check_module` on ``source``) gets an ``# oac: ignore[CODE] imported as
     is; review`` comment above its line (the panel's, as ``k.placed`` locates each
     item), so the module builds and every exception shows in the diff; queries are
     never rewritten. A warning names the finding at its line in the returned
     source (``display`` is the module's path as shown)."""
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    from obs_as_code.lint.api import lint
-
-    with tempfile.TemporaryDirectory(prefix="oac-import-") as tmp:
-        root = Path(tmp)
-        (root / "dashboards").mkdir()
-        (root / "dashboards" / "imported.py").write_text(source, encoding="utf-8")
-        if project is not None and (Path(project) / "datasources").is_dir():
-            shutil.copytree(Path(project) / "datasources", root / "datasources")
-        found = [d for d in lint(root, project=True, select=["OAC3"]) if d.location.file == "dashboards/imported.py"]
     codes: dict[int, set[str]] = {}
     for d in found:
         codes.setdefault(max(d.location.line, 1), set()).add(d.code)
@@ -938,18 +1033,62 @@ def review(source: str, project: Any = None, display: str = "dashboards/imported
     return "\n".join(out) + "\n", warnings
 
 
-def uid_conflict(source: str, project: Any, module: str) -> str | None:
-    """Why the dashboard generated ``source`` declares cannot be the project's module
-    ``module`` (``dashboards/x.py``): its UID (its own, else derived from ``module``)
-    is another dashboard's of ``project`` (OAC308 at the next build); else None."""
-    from pathlib import Path
+@dataclass
+class ImportedDashboard:
+    """A dashboard turned into a module by :func:`import_dashboard`."""
 
+    #: The module, with a suppression comment at each finding.
+    source: str
+    #: Where the rebuilt dashboard differs from the input (empty: the same).
+    problems: list[str]
+    #: The checks' findings, each suppressed in :attr:`source`.
+    warnings: list[str]
+    #: The UID the module sets itself, None when the build derives it from the
+    #: module's path.
+    own_uid: str | None
+
+    def uid_at(self, module: str) -> str:
+        """The UID the dashboard builds with as the project's ``module``
+        (``dashboards/x.py``)."""
+        from obs_as_code import names
+
+        return self.own_uid if self.own_uid is not None else names.dashboard_uid(module)
+
+
+def import_dashboard(
+    document: dict[str, Any],
+    project: Project | None = None,
+    display: str = "dashboards/imported.py",
+    source: str | None = None,
+) -> ImportedDashboard:
+    """``document`` (see :func:`read_dashboard`) as a module: its ``__inputs``
+    resolved and its ``${DS_...}`` placeholders mapped with ``project``'s
+    datasources (loaded by :func:`load_for_import`), the module run once to check
+    that it rebuilds the same dashboard and to run the project's checks on it (see
+    :func:`check_module`, :func:`review`). ``source`` (the file's name) goes in
+    the docstring. Raises :class:`UnresolvedInputs` for an export needing a
+    datasource the project lacks, and what the generated module raises."""
+    datasources = _datasources_part(project).all(Datasource)
+    document = resolve_inputs(document, datasources)
+    module = to_python(document, datasources=datasources, source=source)
+    expected = normalize(document, datasources)
+    rendered, found = check_module(module, project)
+    problems = differences(expected, rendered.json)
+    module, warnings = review(module, found, display)
+    # to_python writes the uid normalize kept; a uid that is not a non-empty
+    # string is no UID to the build, which derives one (as render_dashboard does).
+    own = expected.get("uid")
+    return ImportedDashboard(module, problems, warnings, rendered.uid if isinstance(own, str) and own else None)
+
+
+def uid_conflict(uid: str, project: Project, module: str) -> str | None:
+    """Why a dashboard whose UID is ``uid`` (see :meth:`ImportedDashboard.uid_at`)
+    cannot be ``project``'s module ``module`` (``dashboards/x.py``): the UID is
+    another dashboard's of ``project`` (loaded by :func:`load_for_import` with its
+    dashboards; OAC308 at the next build); else None."""
     from obs_as_code.dashboards.project import render_project
-    from obs_as_code.pipeline import load
 
-    uid = rebuild(source, module).get("uid")
-    existing, _diagnostics = load(Path(project), ("dashboards", "datasources"))  # theirs: the build reports them
-    for r in render_project(existing).checked:
+    for r in render_project(project).checked:
         where = r.source_map[()].file
         if r.uid == uid and where != module:
             return (
@@ -963,26 +1102,12 @@ def import_file(
     file: Any, project: Any = None, display: str = "dashboards/imported.py", uid: str | None = None
 ) -> tuple[str, list[str], list[str]]:
     """``(python source, round-trip differences, warnings)`` for a dashboard JSON
-    file; the project's datasources (when ``project`` is given) map ``${DS_...}``
-    placeholders. The warnings are the project's checks' findings on the module,
-    each suppressed in it (see :func:`review`). Raises ValueError for a file that is
-    not a dashboard, :class:`UnresolvedInputs` for an export needing a datasource
-    the project lacks. ``uid`` replaces the dashboard's own."""
-    import json
-    from pathlib import Path
-
-    document = unwrap(json.loads(Path(file).read_text(encoding="utf-8")))
-    if uid is not None:
-        document["uid"] = uid
-    datasources: list[Datasource] = []
-    if project is not None and (Path(project) / "datasources").is_dir():
-        from obs_as_code.pipeline import load
-
-        loaded, _diagnostics = load(Path(project), ("datasources",))
-        datasources = loaded.all(Datasource)
-    document = resolve_inputs(document, datasources)
-    source = to_python(document, datasources=datasources, source=Path(file).name)
-    expected = normalize(document, datasources)
-    problems = differences(expected, rebuild(source))
-    source, warnings = review(source, project, display)
-    return source, problems, warnings
+    file; the project's datasources (when ``project``, a path, is given) map
+    ``${DS_...}`` placeholders. The warnings are the project's checks' findings on
+    the module, each suppressed in it (see :func:`review`). Raises ValueError for a
+    file that is not a dashboard, :class:`UnresolvedInputs` for an export needing
+    a datasource the project lacks. ``uid`` replaces the dashboard's own."""
+    document = read_dashboard(file, uid)
+    loaded = load_for_import(project) if project is not None else None
+    done = import_dashboard(document, loaded, display, source=Path(file).name)
+    return done.source, done.problems, done.warnings

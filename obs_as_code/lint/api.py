@@ -34,6 +34,23 @@ def lint(
         return _lint(root.resolve(), paths, project, catalog, select, ignore, scrape_interval)
 
 
+def lint_project(
+    proj: Project,
+    *,
+    catalog: Any = None,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    scrape_interval: float | None = None,
+) -> list[Diagnostic]:
+    """:func:`lint` of a project loaded already: what ``lint(proj.root,
+    project=True)`` reports, without importing its modules again (their load
+    diagnostics are the caller's). ``oac import dashboard`` checks the module it
+    writes this way, beside the datasources it loaded once."""
+    with paused_gc():
+        found = _check(proj, (), True, catalog, select, ignore, scrape_interval)
+        return ordered(d for d in found if not suppressed(d, proj.root))
+
+
 def _lint(
     root: Path,
     paths: Sequence[Path],
@@ -46,14 +63,34 @@ def _lint(
     with_project = project if project is not None else not paths
     diagnostics: list[Diagnostic] = []
     if with_project:
-        from obs_as_code.pipeline import generate, load
+        from obs_as_code.pipeline import load
 
         proj, found = load(root)
         diagnostics += found
-        diagnostics += generate(proj)
     else:
         proj = Project(root=root)
-    groups, sites, dashboards, file_diags = load_paths(list(paths), root)
+    diagnostics += _check(proj, paths, with_project, catalog, select, ignore, scrape_interval)
+    return ordered(d for d in diagnostics if not suppressed(d, root))
+
+
+def _check(
+    proj: Project,
+    paths: Sequence[Path],
+    with_project: bool,
+    catalog: Any,
+    select: Iterable[str] | None,
+    ignore: Iterable[str] | None,
+    scrape_interval: float | None,
+) -> list[Diagnostic]:
+    """What :func:`lint` finds once ``proj`` is loaded (unsuppressed, unordered):
+    with the project, the generators' findings, then the checks' on the project
+    and ``paths``, then the dashboards' rendering errors."""
+    diagnostics: list[Diagnostic] = []
+    if with_project:
+        from obs_as_code.pipeline import generate
+
+        diagnostics += generate(proj)
+    groups, sites, dashboards, file_diags = load_paths(list(paths), proj.root)
     proj.definitions.extend(groups)
     ctx = LintContext(proj, catalog=catalog, sites=sites, dashboards=dashboards, file_diagnostics=file_diags)
     ctx.scrape_interval_default = scrape_interval
@@ -69,7 +106,7 @@ def _lint(
     diagnostics += [d for d in found_checks if not (d.code == "OAC106" and d.location.file in external)]
     if with_project:
         diagnostics += _dashboard_errors(proj, select, ignore)
-    return ordered(d for d in diagnostics if not suppressed(d, root))
+    return diagnostics
 
 
 def _dashboard_errors(proj: Project, select: Iterable[str] | None, ignore: Iterable[str] | None) -> list[Diagnostic]:

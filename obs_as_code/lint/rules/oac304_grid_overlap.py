@@ -8,6 +8,7 @@ import operator
 from collections.abc import Iterator
 from typing import Any
 
+from obs_as_code.dashboards.migrate import GRID_COLUMNS
 from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
@@ -51,7 +52,7 @@ _YX = operator.itemgetter(1, 0)
 
 
 def tiled(boxes: list[Box]) -> bool:
-    """True when the boxes lie inside the 24 columns and no two overlap, proven in
+    """True when the boxes lie inside the grid's columns and no two overlap, proven in
     one sweep (no pair compared): sorted by ``y`` then ``x``, boxes of one ``y``
     share a height and each starts at or right of the previous one's end, and each
     new ``y`` starts at or below the bottom of every box above. The kit's layout
@@ -59,7 +60,7 @@ def tiled(boxes: list[Box]) -> bool:
     floor: int | None = None  # the lowest bottom (y + h) of the rows before
     row_y = row_h = right = 0
     for x, y, w, h in sorted(boxes, key=_YX):
-        if x < 0 or x + w > 24:
+        if x < 0 or x + w > GRID_COLUMNS:
             return False
         if floor is not None and y == row_y:
             if h != row_h or x < right:
@@ -123,12 +124,12 @@ def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
             b = box(panel)
             if b is None:
                 continue
-            if b[0] < 0 or b[0] + b[2] > 24:
+            if b[0] < 0 or b[0] + b[2] > GRID_COLUMNS:
                 yield error(
                     board.locate(path),
                     "OAC304",
                     f"panel {panel_title(panel)!r} in dashboard {board.title!r} spans columns "
-                    f"{b[0]}..{b[0] + b[2]}: the grid has 24",
+                    f"{b[0]}..{b[0] + b[2]}: the grid has {GRID_COLUMNS}",
                 )
             x, y, x2, y2 = b[0], b[1], b[0] + b[2], b[1] + b[3]
             for _other_path, other, ob in placed:
