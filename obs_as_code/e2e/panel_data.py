@@ -54,6 +54,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from obs_as_code.dashboards.migrate import GRID_COLUMNS
 from obs_as_code.durations import DurationError, parse_ms
 from obs_as_code.serialize import load_yaml
 
@@ -63,8 +64,7 @@ if TYPE_CHECKING:
 
 Status = Literal["ok", "empty", "error"]
 
-#: Grafana's grid is 24 columns; a panel's data points default to its width in pixels.
-GRID_COLUMNS = 24
+# A panel's data points default to its width in pixels (GRID_COLUMNS: Grafana's grid).
 #: Width of the dashboard in pixels used to derive a panel's default max data points.
 SCREEN_WIDTH_PX = 1920
 #: Grafana's "safe" resolution: a step never gives more points than this.
