@@ -104,6 +104,25 @@ CASES: dict[str, tuple[str, str]] = {
 ], variables=[k.datasource_var("logs", "loki")])
 ''',
     ),
+    "OAC311": (
+        HEAD + '''errors = k.rate("http_requests_total", 'job="api", status=~"5.."', by=["path"])
+total = k.rate("http_requests_total", 'job="api"', by=["path"])
+board = k.dashboard("Ratios", [
+    k.timeseries("Error ratio by path", k.prom(k.ratio(errors, total)), unit=k.PERCENTUNIT),
+    k.stat("Availability", k.prom('1 - (sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m])))'),
+           unit=k.PERCENTUNIT),
+], variables=[k.datasource_var()])
+''',
+        HEAD + '''errors = k.rate("http_requests_total", 'job="api", status=~"5.."', by=["path"])
+total = k.rate("http_requests_total", 'job="api"', by=["path"])
+board = k.dashboard("Ratios", [
+    k.timeseries("Error ratio by path", k.prom(k.ratio(errors, total, absent_as_zero=True)), unit=k.PERCENTUNIT),
+    k.stat("Cost per token", k.prom(k.ratio(k.rate("llm_cost_dollars_total"), k.rate("llm_tokens_total"))), unit=k.USD),
+    k.stat("Share under 500 ms", k.prom(k.ratio(k.rate("x_seconds_bucket", 'le="0.5"'), k.rate("x_seconds_count"))),
+           unit=k.PERCENTUNIT),
+], variables=[k.datasource_var()])
+''',
+    ),
 }
 
 

@@ -15,6 +15,7 @@ error ratio rightly stays silent.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ from obs_as_code.lint.types import (
     op_of,
     selector_name,
 )
+from obs_as_code.source import SourceLocation
 
 CODE = "OAC311"
 RATE_FUNCTIONS = frozenset({"rate", "irate", "increase"})
@@ -259,6 +261,20 @@ def _message(q: Query, subset: Subset) -> str:
     )
 
 
+def _location(ctx: LintContext, q: Query, node: Any) -> SourceLocation:
+    """The division's ``/`` where the file holds the query's text (a dict panel,
+    a JSON file); else the target's own position (a query the kit's helpers built:
+    searching the file for its ``/`` would find another panel's)."""
+    site = q.site
+    if site is not None and not site.end_line:
+        # Python source: the text up to the first quote or line break is written
+        # alike in a string literal (a value from the syntax tree has no end).
+        head = re.split(r'["\n]', q.expr, maxsplit=1)[0]
+        if not head or site.locate(head) == site.start:
+            return site.start
+    return ctx.locate(q, node)
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     # Queries whose tree compared a placeholder value: judged again on their own
     # text (once per text), since the shared tree may join values that differ.
@@ -275,7 +291,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             subset = own[key]
         if subset is None:
             continue
-        yield Diagnostic(ctx.locate(q, hit.node), CODE, _message(q, subset), Severity.WARNING, hit.hint)
+        yield Diagnostic(_location(ctx, q, hit.node), CODE, _message(q, subset), Severity.WARNING, hit.hint)
 
 
 CHECK = Check(CODE, "ratio-no-data", 'a ratio of a subset of events reads "No data", not 0, before the first one', run, Severity.WARNING)
