@@ -204,8 +204,9 @@ def _matching(division: Any) -> tuple[str, str] | None:
     own = f"{'on' if is_on(matching) else 'ignoring'} ({', '.join(str(x) for x in matching.labels)})"
     card = str(mod.card)
     side = "group_left" if card.endswith("ManyToOne") else "group_right" if card.endswith("OneToMany") else ""
-    if side and mod.group_labels:
-        side += f" ({', '.join(str(x) for x in mod.group_labels)})"
+    if side:
+        # Always a label list: a bare group_left reads "(denominator)" as its own.
+        side += f" ({', '.join(str(x) for x in mod.group_labels or ())})"
     return own, f"{own} {side}".rstrip()
 
 
