@@ -16,13 +16,14 @@ error ratio rightly stays silent.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext, Query, grafana_expr
 from obs_as_code.lint.rules._promql import Hit, per_tree, strip
+from obs_as_code.lint.sites import _read as file_text
 from obs_as_code.lint.types import (
     children,
     func_name,
@@ -51,26 +52,37 @@ PLACEHOLDER = "v"
 Matcher = tuple[str, str, str]
 
 
+#: What an aggregation keeps: ``(True, labels)`` for ``by (labels)`` (no
+#: modifier: ``by ()``), ``(False, labels)`` for ``without (labels)``.
+Grouping = tuple[bool, tuple[str, ...]]
+
+
 @dataclass(frozen=True)
-class Subset:
-    """A numerator counting a subset of the denominator's events: its metric, the
-    matchers it has beyond the denominator's selector, and its grouping (``by``
-    labels; None for ``without``, whose groups are the series)."""
+class Ratio:
+    """A division whose numerator aggregates a rate of a selector of ``metric``,
+    as the syntax tree gives it; which matchers make it a subset is decided by
+    :func:`decide`, from the tree's matchers or the query's own. Selectors are
+    numbered in the order the query writes them (only those of ``metric``)."""
 
     metric: str
-    extra: tuple[Matcher, ...]
-    grouping: tuple[str, ...] | None
-    #: A compared value is :data:`PLACEHOLDER`: the tree's values may not be the query's.
-    placeholder: bool
+    numerator: int
+    grouping: Grouping
+    #: Each selector of ``metric`` in the denominator with the aggregations above it.
+    denominators: tuple[tuple[int, tuple[Grouping, ...]], ...]
+    #: How many selectors of ``metric`` the whole query has.
+    selectors: int
 
 
 @dataclass(frozen=True)
 class RatioHit(Hit):
-    """A :class:`Hit` at a division, with where it is in the tree (child indices
-    from the root, to find it in the query's own tree) and what it found."""
+    """A :class:`Hit` at a division, with its :class:`Ratio` and the numerator's
+    matchers beyond the denominator's."""
 
-    path: tuple[int, ...] = ()
-    subset: Subset | None = None
+    ratio: Ratio | None = None
+    extra: tuple[Matcher, ...] = ()
+    #: A compared value is :data:`PLACEHOLDER`: the tree's values may not be the
+    #: query's, which decide again (:func:`own_matchers`).
+    placeholder: bool = False
 
 
 def _matchers(vs: Any) -> frozenset[Matcher] | None:
@@ -100,25 +112,16 @@ def _numerator(node: Any) -> tuple[Any, Any] | None:
     return (node, vs) if selector_name(vs) is not None else None
 
 
-def _keeps(agg: Any, label: str) -> bool:
-    """Whether the aggregation's result keeps ``label``."""
+def _grouping(agg: Any) -> Grouping:
     mod = agg.modifier
     if mod is None:
-        return False
-    names = {str(x) for x in mod.labels}
-    return label in names if str(mod.type).endswith("By") else label not in names
+        return (True, ())
+    return (str(mod.type).endswith("By"), tuple(str(x) for x in mod.labels))
 
 
-def _grouping(agg: Any, filtered: set[str]) -> tuple[str, ...] | None:
-    """The ``by`` labels of the numerator's groups that go missing, or None for
-    ``without`` (each series): a label the extra matchers filter on is left out
-    (its values outside the filter are no group of this ratio anyway)."""
-    mod = agg.modifier
-    if mod is None:
-        return ()
-    if not str(mod.type).endswith("By"):
-        return None
-    return tuple(label for label in (str(x) for x in mod.labels) if label not in filtered)
+def _kept(grouping: Grouping, label: str) -> bool:
+    by, labels = grouping
+    return (label in labels) is by
 
 
 def _selectors(node: Any, metric: str) -> Iterator[tuple[Any, tuple[Any, ...]]]:
@@ -136,30 +139,72 @@ def _selectors(node: Any, metric: str) -> Iterator[tuple[Any, tuple[Any, ...]]]:
         stack.extend((c, aggs) for c in reversed(children(n)))
 
 
-def judge(division: Any) -> Subset | None:
-    """What makes ``division``'s numerator count a subset of its denominator's
-    events, or None. Not a subset: another metric (cost per token, a hit ratio of
-    hits and misses), bucket bounds alone (``le``), or extra matchers only on
-    labels both sides keep (``sum by (status) (x{status=~"5.."}) / sum by (status) (x)``
-    selects which groups to show; a group outside the filter is rightly absent)."""
+def _in_order(root: Any, metric: str) -> list[Any]:
+    """The selectors of ``metric`` in ``root``, in the order the query writes them
+    (children are in textual order: a walk parents first, left to right)."""
+    return [n for n in _walk(root) if is_a(n, "VectorSelector") and selector_name(n) == metric]
+
+
+def ratio_of(root: Any, division: Any) -> Ratio | None:
+    """The :class:`Ratio` of ``division`` (a node of ``root``), or None when its
+    numerator is not an aggregated rate of a selector."""
     found = _numerator(division.lhs)
     if found is None:
         return None
     agg, vs = found
-    mine = _matchers(vs)
+    metric = str(selector_name(vs))
+    index = {id(n): i for i, n in enumerate(_in_order(root, metric))}
+    below = tuple((index[id(s)], tuple(_grouping(a) for a in aggs)) for s, aggs in _selectors(division.rhs, metric))
+    return Ratio(metric, index[id(vs)], _grouping(agg), below, len(index))
+
+
+def decide(ratio: Ratio, matchers: Sequence[frozenset[Matcher] | None]) -> tuple[Matcher, ...] | None:
+    """The numerator's matchers beyond a denominator selector whose matchers it
+    all has (``matchers``: each selector's, numbered as in ``ratio``), or None when
+    it counts no subset. Not a subset: bucket bounds alone (``le`` is left out of
+    the sets), or extra matchers only on labels both sides keep
+    (``sum by (status) (x{status=~"5.."}) / sum by (status) (x)`` chooses which
+    groups to show; a group outside the filter is rightly absent)."""
+    mine = matchers[ratio.numerator]
     if mine is None:
         return None
-    metric = str(selector_name(vs))
-    for other, aggs in _selectors(division.rhs, metric):
-        theirs = _matchers(other)
+    for index, aggs in ratio.denominators:
+        theirs = matchers[index]
         if theirs is None or not theirs < mine:
             continue
         extra = mine - theirs
-        if all(_keeps(agg, label) and all(_keeps(a, label) for a in aggs) for label, _op, _value in extra):
+        if all(_kept(ratio.grouping, label) and all(_kept(g, label) for g in aggs) for label, _op, _value in extra):
             continue
-        placeholder = any(value == PLACEHOLDER and op in ("=", "!=") for _label, op, value in mine)
-        return Subset(metric, tuple(sorted(extra)), _grouping(agg, {label for label, _op, _value in extra}), placeholder)
+        return tuple(sorted(extra))
     return None
+
+
+#: A string literal, for masking: metric names and braces inside one are not the query's.
+_STRING = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`""")
+_MATCHER = re.compile(r"""([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)""")
+_OR = re.compile(r"\bor\b")
+
+
+def own_matchers(expr: str, metric: str) -> list[frozenset[Matcher] | None]:
+    """The matchers of each selector of ``metric`` in the query's own text, in the
+    order it writes them, values as written (as :func:`_matchers` gives them:
+    without ``__name__`` and ``le``, None with ``or``). A few regular expressions
+    instead of a parse: a large project's error ratios differ in values only."""
+    masked = _STRING.sub(lambda m: m.group()[0] + " " * (len(m.group()) - 2) + m.group()[-1], expr)
+    out: list[frozenset[Matcher] | None] = []
+    for m in re.finditer(rf"(?<![\w:]){re.escape(metric)}(?![\w:])\s*(\{{)?", masked):
+        if m.group(1) is None:
+            out.append(frozenset())
+            continue
+        close = masked.find("}", m.end())
+        if close < 0:
+            return []
+        if _OR.search(masked, m.end(), close):
+            out.append(None)
+            continue
+        found = _MATCHER.findall(expr, m.end(), close)
+        out.append(frozenset((label, op, value[1:-1]) for label, op, value in found if label not in ("__name__", BUCKET_LABEL)))
+    return out
 
 
 def _covers(fallback: Any, metric: str) -> bool:
@@ -176,22 +221,21 @@ def _walk(node: Any) -> Iterator[Any]:
         stack.extend(reversed(children(n)))
 
 
-def _divisions(root: Any) -> Iterator[tuple[Any, tuple[int, ...], tuple[Any, ...]]]:
-    """Every ``/`` with its path (child indices) and the right sides of the ``or``
-    operators it is on the left of, in textual order."""
-    stack: list[tuple[Any, tuple[int, ...], tuple[Any, ...]]] = [(root, (), ())]
+def _divisions(root: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+    """Every ``/`` with the right sides of the ``or`` operators it is on the left
+    of, in textual order."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(root, ())]
     while stack:
-        node, path, fallbacks = stack.pop()
+        node, fallbacks = stack.pop()
         if is_a(node, "BinaryExpr"):
             op = op_of(node)
             if op == "/":
-                yield node, path, fallbacks
+                yield node, fallbacks
             elif op == "or":
-                stack.append((node.rhs, (*path, 1), fallbacks))
-                stack.append((node.lhs, (*path, 0), (*fallbacks, node.rhs)))
+                stack.append((node.rhs, fallbacks))
+                stack.append((node.lhs, (*fallbacks, node.rhs)))
                 continue
-        kids = children(node)
-        stack.extend((kids[i], (*path, i), fallbacks) for i in range(len(kids) - 1, -1, -1))
+        stack.extend((c, fallbacks) for c in reversed(children(node)))
 
 
 def _matching(division: Any) -> tuple[str, str] | None:
@@ -230,30 +274,35 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
     if not any(op_of(n) == "/" for n in nodes(root, "BinaryExpr")):
         return []
     out: list[Hit] = []
-    for division, path, fallbacks in _divisions(root):
-        subset = judge(division)
-        if subset is None or any(_covers(f, subset.metric) for f in fallbacks):
+    for division, fallbacks in _divisions(root):
+        ratio = ratio_of(root, division)
+        if ratio is None or any(_covers(f, ratio.metric) for f in fallbacks):
             continue
-        out.append(RatioHit(division, "", "", Severity.WARNING, _hint(division), path=path, subset=subset))
+        sets = [_matchers(n) for n in _in_order(root, ratio.metric)]
+        extra = decide(ratio, sets)
+        if extra is None:
+            continue
+        # The numerator has every compared matcher (the denominator's are its own).
+        mine = sets[ratio.numerator] or frozenset()
+        placeholder = any(value == PLACEHOLDER and op in ("=", "!=") for _label, op, value in mine)
+        out.append(RatioHit(division, "", "", Severity.WARNING, _hint(division), ratio=ratio, extra=extra, placeholder=placeholder))
     return out
 
 
-def _at(root: Any, path: tuple[int, ...]) -> Any:
-    for i in path:
-        root = children(root)[i]
-    return root
-
-
-def _message(q: Query, subset: Subset) -> str:
+def _message(q: Query, ratio: Ratio, extra: tuple[Matcher, ...]) -> str:
     source = q.source
     title = source.data.get("title") if source is not None else None
     board = title if isinstance(title, str) and title else q.dashboard
     where = f" of dashboard {board!r}" if board else ""
-    event = subset.metric + "{" + ", ".join(f'{label}{op}"{value}"' for label, op, value in subset.extra) + "}"
-    if subset.grouping is None:
+    event = ratio.metric + "{" + ", ".join(f'{label}{op}"{value}"' for label, op, value in extra) + "}"
+    by, labels = ratio.grouping
+    # The groups that go missing: a label the extra matchers filter on is left
+    # out (its values outside the filter are no group of this ratio anyway).
+    groups = [label for label in labels if label not in {e[0] for e in extra}]
+    if not by:
         scope = "for each series until its first"
-    elif subset.grouping:
-        scope = f"for each {', '.join(subset.grouping)} until its first"
+    elif groups:
+        scope = f"for each {', '.join(groups)} until its first"
     else:
         scope = "until the first"
     return (
@@ -271,28 +320,39 @@ def _location(ctx: LintContext, q: Query, node: Any) -> SourceLocation:
         # Python source: the text up to the first quote or line break is written
         # alike in a string literal (a value from the syntax tree has no end).
         head = re.split(r'["\n]', q.expr, maxsplit=1)[0]
-        if not head or site.locate(head) == site.start:
+        if not head or head not in file_text(site.path):
             return site.start
     return ctx.locate(q, node)
 
 
+def _own_extra(ctx: LintContext, expr: str, ratio: Ratio) -> tuple[Matcher, ...] | None:
+    """:func:`decide` on the query's own values: read from its text, or, should
+    the text's selectors not be the tree's, from its own parse."""
+    sets = own_matchers(expr, ratio.metric)
+    if len(sets) != ratio.selectors:
+        tree, problem = ctx.parse(grafana_expr(expr))
+        if problem is not None:
+            return None
+        sets = [_matchers(n) for n in _in_order(tree, ratio.metric)]
+    return decide(ratio, sets)
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    # Queries whose tree compared a placeholder value: judged again on their own
-    # text (once per text), since the shared tree may join values that differ.
-    own: dict[tuple[str, tuple[int, ...]], Subset | None] = {}
+    # Queries whose tree compared a placeholder value decide again on their own
+    # values (once per text and ratio): the shared tree may join values that differ.
+    own: dict[tuple[str, Ratio], tuple[Matcher, ...] | None] = {}
     for q, hit in per_tree(ctx, find, ("panel",)):
-        if not isinstance(hit, RatioHit) or hit.subset is None:
+        if not isinstance(hit, RatioHit) or hit.ratio is None:
             continue  # find() makes RatioHits only
-        subset: Subset | None = hit.subset
-        if hit.subset.placeholder:
-            key = (q.expr, hit.path)
+        extra: tuple[Matcher, ...] | None = hit.extra
+        if hit.placeholder:
+            key = (q.expr, hit.ratio)
             if key not in own:
-                tree, problem = ctx.parse(grafana_expr(q.expr))
-                own[key] = judge(_at(tree, hit.path)) if problem is None else None
-            subset = own[key]
-        if subset is None:
+                own[key] = _own_extra(ctx, q.expr, hit.ratio)
+            extra = own[key]
+        if extra is None:
             continue
-        yield Diagnostic(_location(ctx, q, hit.node), CODE, _message(q, subset), Severity.WARNING, hit.hint)
+        yield Diagnostic(_location(ctx, q, hit.node), CODE, _message(q, hit.ratio, extra), Severity.WARNING, hit.hint)
 
 
 CHECK = Check(CODE, "ratio-no-data", 'a ratio of a subset of events reads "No data", not 0, before the first one', run, Severity.WARNING)
