@@ -138,6 +138,12 @@ _TARGETS: list[tuple[str, bool]] = [
     (CLEAN["absent_as_zero"], False),
     ('1 - (sum(rate(y_total{status=~"5.."}[5m])) / sum(rate(y_total[5m])))', True),
     (CLEAN["latency share"], False),
+    # Values read from the text: a brace or the metric's name inside a string is no selector's.
+    ('sum(rate(z_total{path="/x_total{", code="1"}[5m])) / sum(rate(z_total{path="/x_total{"}[5m]))', True),
+    ('sum(rate(z_total{path="/z_total{", code="1"}[5m])) / sum(rate(z_total{path="/z_total}"}[5m]))', False),
+    # A selector by __name__ is not in the text as a name: the query's own parse decides.
+    ('sum(rate({__name__="w_total", path="/a", code="1"}[5m])) / sum(rate(w_total{path="/a"}[5m]))', True),
+    ('sum(rate({__name__="w_total", path="/a", code="1"}[5m])) / sum(rate(w_total{path="/b"}[5m]))', False),
 ]
 
 
@@ -170,6 +176,20 @@ def test_dict_panel_targets_are_flagged_at_their_division(project: Callable[...,
     assert 'until the first x_total{code="500"}' in found[0].message
     assert 'until the first x_total{code="502"}' in found[1].message
     assert "panel 'Ratios' of dashboard 'Plain'" in found[0].message
+    assert 'until the first z_total{code="1"}' in found[3].message
+
+
+@pytest.mark.parametrize(
+    ("expr", "metric", "expected"),
+    [
+        ('sum(rate(x_total{a="1", b=~"2|3"}[5m])) / sum(rate(x_total[5m]))', "x_total", [{("a", "=", "1"), ("b", "=~", "2|3")}, set()]),
+        ('x_total{le="0.5", a != "}"} / x_total{__name__="x_total"} / y_total{a="x_total{"}', "x_total", [{("a", "!=", "}")}, set()]),
+        ('my_x_total{a="1"} / x_total_2{a="1"} / x_total:rate5m{a="1"}', "x_total", []),
+        ('x_total{a="1" or b="2"} / x_total', "x_total", [None, set()]),
+    ],
+)
+def test_own_matchers(expr: str, metric: str, expected: list[set[tuple[str, str, str]] | None]) -> None:
+    assert rule.own_matchers(expr, metric) == [None if e is None else frozenset(e) for e in expected]
 
 
 def test_kit_panel_is_flagged_at_its_target(project: Callable[..., Compiled]) -> None:
@@ -210,7 +230,7 @@ def test_suppressed_by_a_comment(project: Callable[..., Compiled]) -> None:
     source = _dict_dashboard().replace("        {'expr': 'sum(rate(x_total{path=\"/a\", code=\"500\"}[5m])) / sum(rate(x_total{path=\"/a\"}", "        # oac: ignore[OAC311] reviewed\n        {'expr': 'sum(rate(x_total{path=\"/a\", code=\"500\"}[5m])) / sum(rate(x_total{path=\"/a\"}", 1)
     assert "# oac: ignore[OAC311]" in source
     found = _found(project({"dashboards/plain.py": source}))
-    assert len(found) == 2 and "code=\"502\"" in found[0].message
+    assert len(found) == 4 and "code=\"502\"" in found[0].message  # R0 silenced: R2, R5, R7, R9 left
 
 
 def _docs_examples() -> dict[str, str]:
@@ -305,11 +325,31 @@ def test_build_warns_and_succeeds_lint_exits_0(tmp_path: Path) -> None:
     runner = CliRunner()
     built = runner.invoke(cli, ["build", "-C", str(tmp_path)])
     assert built.exit_code == 0, built.output
-    assert built.output.count("OAC311 [warning]") == 3
+    assert built.output.count("OAC311 [warning]") == 5
     assert (tmp_path / "build" / "grafana" / "dashboards").is_dir()
     linted = runner.invoke(cli, ["lint", "-C", str(tmp_path), "--select", CODE])
     assert linted.exit_code == 0, linted.output
-    assert "0 error(s), 3 warning(s)" in linted.output
+    assert "0 error(s), 5 warning(s)" in linted.output
+
+
+def test_incremental_build_finds_the_same(tmp_path: Path) -> None:
+    from obs_as_code.incremental import compile_incremental
+    from obs_as_code.pipeline import compile_project
+
+    def found(compiled: Compiled) -> list[str]:
+        return [str(d) for d in compiled.diagnostics if d.code == CODE]
+
+    write_project(tmp_path, {"dashboards/plain.py": _dict_dashboard(), "dashboards/other.py": _dict_dashboard().replace("Plain", "Other")})
+    clean = found(compile_project(tmp_path))
+    assert len(clean) == 10
+    assert found(compile_incremental(tmp_path, None, 1)) == clean
+    assert found(compile_incremental(tmp_path, None, 1)) == clean  # from the cache
+    # One module's ratios fixed: its warnings go, the other's stay.
+    fixed = _dict_dashboard().replace('sum(rate(x_total{path="/a", code="500"}[5m]))', '(sum(rate(x_total{path="/a", code="500"}[5m])) or vector(0))')
+    (tmp_path / "dashboards" / "plain.py").write_text(fixed, encoding="utf-8")
+    again = found(compile_incremental(tmp_path, None, 1))
+    assert again == found(compile_project(tmp_path))
+    assert len(again) == 9 and sum("dashboards/plain.py" in d for d in again) == 4
 
 
 # --- what the hints write, evaluated --------------------------------------------------
