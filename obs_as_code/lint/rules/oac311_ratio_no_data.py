@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
@@ -179,31 +180,52 @@ def decide(ratio: Ratio, matchers: Sequence[frozenset[Matcher] | None]) -> tuple
     return None
 
 
-#: A string literal, for masking: metric names and braces inside one are not the query's.
-_STRING = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`""")
-_MATCHER = re.compile(r"""([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)""")
-_OR = re.compile(r"\bor\b")
+#: A string literal: double or single quotes with escapes, or backticks.
+_STRING = r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`"""
+#: One matcher of a selector's braces and what follows it: ``,``, ``}`` or both.
+_NEXT_MATCHER = re.compile(rf"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*({_STRING})\s*(,)?\s*(\}})?")
+_EMPTY_BRACES = re.compile(r"\s*\}")
+
+
+@lru_cache(maxsize=256)
+def _tokens(metric: str) -> re.Pattern[str]:
+    """String literals (skipped whole: a name or a brace inside one is no
+    selector's) and the selectors of ``metric``, with their opening brace."""
+    return re.compile(rf"(?P<string>{_STRING})|(?<![\w:]){re.escape(metric)}(?![\w:])\s*(?P<brace>\{{)?")
+
+
+def _braces(expr: str, pos: int) -> frozenset[Matcher] | None:
+    """The matchers of the braces opened before ``pos`` (None when they are not
+    a plain list of matchers)."""
+    found: set[Matcher] = set()
+    if _EMPTY_BRACES.match(expr, pos) is not None:
+        return frozenset()
+    while True:
+        step = _NEXT_MATCHER.match(expr, pos)
+        if step is None or (step.group(4) is None and step.group(5) is None):
+            return None  # "or", or what this scan does not read
+        label, op, value = step.group(1, 2, 3)
+        if label not in ("__name__", BUCKET_LABEL):
+            found.add((label, op, value[1:-1]))
+        if step.group(5) is not None:
+            return frozenset(found)
+        pos = step.end()
 
 
 def own_matchers(expr: str, metric: str) -> list[frozenset[Matcher] | None]:
     """The matchers of each selector of ``metric`` in the query's own text, in the
     order it writes them, values as written (as :func:`_matchers` gives them:
-    without ``__name__`` and ``le``, None with ``or``). A few regular expressions
-    instead of a parse: a large project's error ratios differ in values only."""
-    masked = _STRING.sub(lambda m: m.group()[0] + " " * (len(m.group()) - 2) + m.group()[-1], expr)
+    without ``__name__`` and ``le``; None for braces it does not read, ``or``
+    among them). A scan of the text instead of a parse: a large project's error
+    ratios differ in values only, and each would be parsed."""
     out: list[frozenset[Matcher] | None] = []
-    for m in re.finditer(rf"(?<![\w:]){re.escape(metric)}(?![\w:])\s*(\{{)?", masked):
-        if m.group(1) is None:
+    for m in _tokens(metric).finditer(expr):
+        if m.lastgroup == "string":
+            continue
+        if m.group("brace") is None:
             out.append(frozenset())
             continue
-        close = masked.find("}", m.end())
-        if close < 0:
-            return []
-        if _OR.search(masked, m.end(), close):
-            out.append(None)
-            continue
-        found = _MATCHER.findall(expr, m.end(), close)
-        out.append(frozenset((label, op, value[1:-1]) for label, op, value in found if label not in ("__name__", BUCKET_LABEL)))
+        out.append(_braces(expr, m.end()))
     return out
 
 
