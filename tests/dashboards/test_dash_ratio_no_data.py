@@ -210,7 +210,7 @@ board = k.dashboard("LLM", [
     d = found[0]
     # The k.prom(...) of the target (the built query's "/" is in no line of the file).
     assert (d.location.line, d.location.col) == (8, source.splitlines()[7].index("k.prom(") + 1)
-    assert d.message.startswith("panel 'Error ratio by model' of dashboard 'LLM' reads \"No data\", not 0, for each model")
+    assert d.message.startswith("panel 'Error ratio by model' of dashboard 'LLM' reads \"No data\", not a ratio of 0, for each model")
 
 
 def test_rules_are_left_alone(project: Callable[..., Compiled]) -> None:

@@ -328,7 +328,7 @@ def _message(q: Query, ratio: Ratio, extra: tuple[Matcher, ...]) -> str:
     else:
         scope = "until the first"
     return (
-        f'{q.what}{where} reads "No data", not 0, {scope} {event}: the numerator\'s counter series '
+        f'{q.what}{where} reads "No data", not a ratio of 0, {scope} {event}: the numerator\'s counter series '
         "appear at their first increment"
     )
 
