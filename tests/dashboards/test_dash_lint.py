@@ -104,6 +104,25 @@ CASES: dict[str, tuple[str, str]] = {
 ], variables=[k.datasource_var("logs", "loki")])
 ''',
     ),
+    "OAC311": (
+        HEAD + '''errors = k.rate("http_requests_total", 'job="api", status=~"5.."', by=["path"])
+total = k.rate("http_requests_total", 'job="api"', by=["path"])
+board = k.dashboard("Ratios", [
+    k.timeseries("Error ratio by path", k.prom(k.ratio(errors, total)), unit=k.PERCENTUNIT),
+    k.stat("Availability", k.prom('1 - (sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m])))'),
+           unit=k.PERCENTUNIT),
+], variables=[k.datasource_var()])
+''',
+        HEAD + '''errors = k.rate("http_requests_total", 'job="api", status=~"5.."', by=["path"])
+total = k.rate("http_requests_total", 'job="api"', by=["path"])
+board = k.dashboard("Ratios", [
+    k.timeseries("Error ratio by path", k.prom(k.ratio(errors, total, absent_as_zero=True)), unit=k.PERCENTUNIT),
+    k.stat("Cost per token", k.prom(k.ratio(k.rate("llm_cost_dollars_total"), k.rate("llm_tokens_total"))), unit=k.USD),
+    k.stat("Share under 500 ms", k.prom(k.ratio(k.rate("x_seconds_bucket", 'le="0.5"'), k.rate("x_seconds_count"))),
+           unit=k.PERCENTUNIT),
+], variables=[k.datasource_var()])
+''',
+    ),
 }
 
 
@@ -140,7 +159,7 @@ def test_every_dashboard_check_has_docs() -> None:
     from obs_as_code.lint.engine import all_checks
 
     codes = [c.code for c in all_checks() if c.code.startswith("OAC3")]
-    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307"]
+    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311"]
     for code in [*codes, "OAC308", "OAC309", "OAC310", "OAC903"]:
         text = (REPO / "docs" / "lint" / f"{code}.md").read_text()
         assert "Bad" in text and "Good" in text, code
