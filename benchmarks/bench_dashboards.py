@@ -108,11 +108,11 @@ def panel_query(d: int, i: int) -> tuple[str, str, str]:
         )
         return expr, f"p{round(q * 100)} {{{{{label}}}}}", "s"
     if kind == 4:
-        expr = (
-            f'sum by ({label}) (rate({metric}{{{matcher}, code=~"5.."}}[$__rate_interval])) '
-            f"/ sum by ({label}) (rate({metric}{{{matcher}}}[$__rate_interval]))"
-        )
-        return expr, f"{{{{{label}}}}}", "percentunit"
+        # An error ratio as kit.ratio(..., absent_as_zero=True) writes it: 0 for a
+        # label value without 5xx yet, not "No data" (which OAC311 warns about).
+        total = f"sum by ({label}) (rate({metric}{{{matcher}}}[$__rate_interval]))"
+        errors = f'sum by ({label}) (rate({metric}{{{matcher}, code=~"5.."}}[$__rate_interval]))'
+        return f"({errors} or ({total}) * 0) / ({total})", f"{{{{{label}}}}}", "percentunit"
     fn = ("rate", "irate", "increase")[kind]
     agg = ("sum", "max", "avg")[(d + i) % 3]
     window = "$__rate_interval" if fn != "increase" else "$__range"
