@@ -381,8 +381,13 @@ def format_variable(var: Variable, fmt: str | None) -> str:
 _VAR_RE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}")
 
 
-def interpolate(text: str, variables: Mapping[str, Variable], builtins: Mapping[str, str]) -> str:
-    """``text`` with every known variable replaced; unknown ones stay as written (as in Grafana)."""
+def interpolate(
+    text: str, variables: Mapping[str, Variable], builtins: Mapping[str, str], default_format: str | None = None
+) -> str:
+    """``text`` with every known variable replaced; unknown ones stay as written (as in Grafana).
+
+    ``default_format`` formats the variables written without one (Grafana
+    interpolates a variable's ``regex`` with ``regex``)."""
 
     def sub(m: re.Match[str]) -> str:
         name = m[1] or m[2] or m[4]
@@ -394,7 +399,7 @@ def interpolate(text: str, variables: Mapping[str, Variable], builtins: Mapping[
         var = variables.get(name)
         if var is None:
             return m[0]
-        return format_variable(var, fmt)
+        return format_variable(var, fmt or default_format)
 
     return _VAR_RE.sub(sub, text)
 
@@ -630,7 +635,7 @@ def resolve_variables(
         progressed = False
         for var in list(todo):
             query = _query_text(var)
-            needs = {m[1] or m[2] or m[4] for m in _VAR_RE.finditer(query)} & (names - {var.get("name")})
+            needs = _references(var, query) & (names - {var.get("name")})
             if needs - set(done):
                 continue
             todo.remove(var)
@@ -645,6 +650,15 @@ def resolve_variables(
                                           datasources)
             todo = []
     return {str(v.get("name")): done[str(v.get("name"))] for v in declared}
+
+
+def _references(var: Mapping[str, Any], query: str) -> set[str]:
+    """The variables ``var`` reads: in its query, its datasource and its regex
+    (Grafana refreshes a variable after every one of those)."""
+    ds = var.get("datasource")
+    ds_text = str(ds.get("uid") or "") if isinstance(ds, Mapping) else str(ds or "")
+    text = " ".join((query, ds_text, str(var.get("regex") or "")))
+    return {m[1] or m[2] or m[4] for m in _VAR_RE.finditer(text)}
 
 
 def _resolve_one(
@@ -697,7 +711,8 @@ def _resolve_one(
             options = variable_options(client, text, time_range)
         except PrometheusError as exc:
             return _select(var, name, kind, [], problem=f"{text}: {exc}")
-        options = _sort(_apply_regex(options, str(var.get("regex") or "")), int(var.get("sort") or 0))
+        regex = interpolate(str(var.get("regex") or ""), done, builtins, default_format="regex")
+        options = _sort(_apply_regex(options, regex), int(var.get("sort") or 0))
         return _select(var, name, kind, options, problem="" if options else f"{text} matched nothing")
     # adhoc, groupby, system ... : no substitution of their own.
     current = _current_values(var)

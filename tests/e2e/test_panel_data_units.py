@@ -260,6 +260,20 @@ def test_loki_query_variable_is_not_resolved_on_prometheus() -> None:
     assert client.asked == [] and var.problem == "loki variable not resolved"
 
 
+def test_a_variable_waits_for_the_datasource_variable_it_queries_and_the_ones_its_regex_uses() -> None:
+    # Declared before the variables it reads through its datasource and its regex
+    # (Grafana waits for both, and interpolates the regex before applying it).
+    client = FakePrometheus({("instance", None): ["api-1:80", "api-2:80", "web-1:80"]})
+    dashboard = _templating(
+        {"type": "query", "name": "host", "query": "label_values(instance)",
+         "datasource": {"uid": "${ds}"}, "regex": "/^${prefix}-(\\d+)/"},
+        {"type": "datasource", "name": "ds", "query": "prometheus"},
+        {"type": "custom", "name": "prefix", "query": "api,web"},
+    )
+    var = pd.resolve_variables(dashboard, client, TimeRange(0, 1), DATASOURCES)["host"]
+    assert not var.problem and var.options == ("1", "2")
+
+
 def test_a_plain_selector_variable_lists_series_and_regex_picks_the_label() -> None:
     client = FakePrometheus({})
     dashboard = _templating({"type": "query", "name": "job", "query": "up", "regex": '/job="([^"]+)"/'})
