@@ -809,7 +809,8 @@ class PanelDataReport:
         """What fails the check: errors, empty targets not allowed, variables without options.
 
         ``allow_empty``: :func:`fnmatch.fnmatchcase` patterns on ``dashboard file:panel title``
-        of panels allowed to show no data (e.g. ``alerting/*:Firing alerts*``).
+        of panels allowed to show no data (e.g. ``alerting/*:Firing alerts*``); a
+        pattern matching no Prometheus panel checked is a problem too.
         """
         out = [f"{r.status} {r.where()}: {r.message or r.expr}" for r in self.errors]
         out += [
@@ -817,6 +818,12 @@ class PanelDataReport:
             if not any(fnmatch.fnmatchcase(f"{r.dashboard}:{r.panel}", p) for p in allow_empty)
         ]
         out += [f"variable {d}: {v.describe()}: {v.problem}" for d, v in self.variable_problems]
+        # A pattern matching no panel at all is a typo or a panel renamed since: it allows nothing.
+        panels = {f"{r.dashboard}:{r.panel}" for r in self.results}
+        out += [
+            f"allow-empty {p!r} matches no panel" for p in allow_empty
+            if not any(fnmatch.fnmatchcase(panel, p) for panel in panels)
+        ]
         return out
 
     def summary(self) -> str:

@@ -383,6 +383,15 @@ def test_problems_honour_the_allowed_empty_panels() -> None:
     assert len(report.problems()) == 4
 
 
+def test_an_allowed_empty_pattern_matching_no_panel_is_a_problem() -> None:
+    # A typo, or a panel renamed since: the allow-list would silently allow nothing.
+    report = pd.PanelDataReport()
+    report.results += [pd.TargetResult("alerting/a.json", "Firing alerts", "A", "ALERTS", "ok", expr="ALERTS", series=1)]
+    assert report.problems(["alerting/*:Firing alerts", "alerting/*:Firing alert by name"]) == [
+        "allow-empty 'alerting/*:Firing alert by name' matches no panel",
+    ]
+
+
 def test_module_main_needs_two_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     assert pd.main(["build"]) == 2
     assert "usage" in capsys.readouterr().err
