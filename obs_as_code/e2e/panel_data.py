@@ -381,17 +381,30 @@ def format_variable(var: Variable, fmt: str | None) -> str:
 _VAR_RE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}")
 
 
+#: The built-ins Grafana's backend (promlib) replaces, in the order it replaces
+#: them: plain text replacement of ``$name`` then ``${name}``, after the frontend
+#: has put the template variables in (a variable's value may hold one).
+_BACKEND_BUILTINS = (
+    "__interval_ms", "__interval", "__range_ms", "__range_s", "__range", "__rate_interval_ms", "__rate_interval",
+)
+
+
 def interpolate(
     text: str, variables: Mapping[str, Variable], builtins: Mapping[str, str], default_format: str | None = None
 ) -> str:
     """``text`` with every known variable replaced; unknown ones stay as written (as in Grafana).
 
+    As in Grafana, the template variables (and the frontend's built-ins) are
+    replaced first, then :data:`_BACKEND_BUILTINS` in the result.
     ``default_format`` formats the variables written without one (Grafana
     interpolates a variable's ``regex`` with ``regex``)."""
 
     def sub(m: re.Match[str]) -> str:
         name = m[1] or m[2] or m[4]
         fmt = m[3] or m[6]
+        if name in _BACKEND_BUILTINS:
+            # The frontend passes $__interval on as itself; the others it does not know.
+            return f"${name}" if name in ("__interval", "__interval_ms") else m[0]
         if name in ("__from", "__to") and name in builtins and fmt:
             return _format_time(int(builtins[name]), fmt)
         if name in builtins:
@@ -401,7 +414,12 @@ def interpolate(
             return m[0]
         return format_variable(var, fmt or default_format)
 
-    return _VAR_RE.sub(sub, text)
+    out = _VAR_RE.sub(sub, text)
+    for spelling in ("${}", "${{{}}}"):
+        for name in _BACKEND_BUILTINS:
+            if name in builtins:
+                out = out.replace(spelling.format(name), builtins[name])
+    return out
 
 
 def _format_time(ms: int, fmt: str) -> str:

@@ -121,6 +121,15 @@ def test_interpolate_every_syntax_and_leaves_unknown_variables() -> None:
     )
 
 
+def test_builtins_in_a_variables_value_are_replaced_after_it() -> None:
+    # Grafana's frontend puts the variable's value in, then its backend replaces
+    # $__rate_interval & co. in the result: a window variable may offer them.
+    variables = {"window": _var("window", ["$__rate_interval"]), "step": _var("step", ["${__interval}"])}
+    builtins = {"__rate_interval": "4s", "__interval": "1s", "__interval_ms": "1000"}
+    text = "rate(x[$window]) + rate(y[$step]) + $__interval_ms"
+    assert pd.interpolate(text, variables, builtins) == "rate(x[4s]) + rate(y[1s]) + 1000"
+
+
 def test_from_and_to_formats() -> None:
     builtins = {"__from": "1700000000123", "__to": "1700000060000"}
     text = "${__from} ${__from:date:seconds} ${__to:date:iso}"
