@@ -1162,7 +1162,8 @@ def live_dashboards(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m obs_as_code.e2e.panel_data BUILD_DIR PROMETHEUS_URL [--json]``: exit 1 on errors or empties."""
+    """``python -m obs_as_code.e2e.panel_data BUILD_DIR PROMETHEUS_URL [--json]``: exit 1 on a
+    problem (:meth:`PanelDataReport.problems`: errors, empties, variables without options)."""
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args
     args = [a for a in args if a != "--json"]
@@ -1171,7 +1172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     report = check_dashboards(Path(args[0]), args[1])
     print(json.dumps(report.to_json(), indent=2, sort_keys=True) if as_json else report.render_text())
-    return 1 if report.errors or report.empty else 0
+    return 1 if report.problems() else 0
 
 
 __all__ = [

@@ -404,3 +404,13 @@ def test_an_allowed_empty_pattern_matching_no_panel_is_a_problem() -> None:
 def test_module_main_needs_two_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     assert pd.main(["build"]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def test_module_main_fails_on_a_variable_without_options(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # As `oac e2e --dashboards` does: every problem fails, not only errors and empties.
+    report = pd.PanelDataReport()
+    report.results.append(pd.TargetResult("a.json", "Ok", "A", "up", "ok", expr="up", series=1))
+    report.variables["a.json"] = [Variable("m", "query", (), problem="label_values(x, m) matched nothing")]
+    monkeypatch.setattr(pd, "check_dashboards", lambda build, url: report)
+    assert pd.main(["build", "http://127.0.0.1:9"]) == 1
+    assert "matched nothing" in capsys.readouterr().out
