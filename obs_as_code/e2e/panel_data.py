@@ -487,21 +487,21 @@ def _natural_key(value: str) -> list[Any]:
     return [int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", value)]
 
 
-def _numeric_key(value: str) -> float:
-    m = re.search(r"-?\d+(?:\.\d+)?", value)
-    return float(m[0]) if m else math.inf
+def _numeric_key(value: str) -> int:
+    # Grafana's sortByNumeric: the first run of digits as an integer (no sign, no
+    # decimals), -1 when there is none.
+    m = re.search(r"\d+", value)
+    return int(m[0]) if m else -1
 
 
 def _sort(values: list[str], mode: int) -> list[str]:
-    if mode in (1, 2):
-        return sorted(values, reverse=mode == 2)
-    if mode in (3, 4):
-        return sorted(values, key=_numeric_key, reverse=mode == 4)
-    if mode in (5, 6):
-        return sorted(values, key=str.lower, reverse=mode == 6)
-    if mode in (7, 8):
-        return sorted(values, key=_natural_key, reverse=mode == 8)
-    return values
+    """Grafana's variable sort: each "desc" mode is its ascending (stable) sort reversed."""
+    keys: dict[int, Any] = {1: None, 3: _numeric_key, 5: str.lower, 7: _natural_key}
+    ascending = mode - 1 if mode in (2, 4, 6, 8) else mode
+    if ascending not in keys:
+        return values
+    out = sorted(values, key=keys[ascending])
+    return out[::-1] if ascending != mode else out
 
 
 _LABEL_VALUES_RE = re.compile(r"^label_values\((?:(.+),\s*)?([a-zA-Z_][a-zA-Z0-9_]*)\)\s*$", re.S)

@@ -236,6 +236,16 @@ def test_regex_filters_and_captures_options() -> None:
     assert pd.resolve_variables(dashboard, client, TimeRange(0, 1), DATASOURCES)["host"].options == ("api", "web")
 
 
+def test_numerical_sort_is_grafanas_first_integer_and_desc_reverses_ascending() -> None:
+    # Grafana: the first run of digits as an integer, -1 without one (so first);
+    # a "desc" sort is the ascending one reversed (ties reversed too).
+    options = ["a", "x10", "x9", "y1.5", "z-2"]
+    assert pd._sort(options, 3) == ["a", "y1.5", "z-2", "x9", "x10"]
+    assert pd._sort(options, 4) == ["x10", "x9", "z-2", "y1.5", "a"]
+    assert pd._sort(["b1", "a1"], 4) == ["a1", "b1"]
+    assert pd._sort(["A", "a"], 6) == ["a", "A"]
+
+
 def test_a_variable_matching_nothing_is_a_problem() -> None:
     dashboard = _templating({"type": "query", "name": "x", "query": "label_values(nope, x)", "includeAll": True})
     var = pd.resolve_variables(dashboard, FakePrometheus({}), TimeRange(0, 1), DATASOURCES)["x"]
