@@ -561,10 +561,19 @@ def _select(
     all_value = str(var["allValue"]) if var.get("allValue") not in (None, "") else None
     current = _current_values(var)
     common = {"options": tuple(options), "all_value": all_value, "multi": multi, "include_all": include_all}
-    if include_all and (ALL in current or not current or not set(current) <= set(options)):
+    # Grafana's validation of the saved value against the options (scenes'
+    # MultiValueVariable; its default is All when the variable offers All).
+    offered = set(options)
+    if current[:1] == [ALL] or not options:
+        kept: list[str] = []
+    elif multi:
+        kept = [c for c in current if c in offered]  # the stale values dropped, the others kept
+    else:
+        kept = current[:1] if current[:1] and current[0] in offered else []
+    if kept:
+        return Variable(name, kind, tuple(kept), problem=problem, **common)  # type: ignore[arg-type]
+    if include_all:
         return Variable(name, kind, tuple(options), is_all=True, problem=problem, **common)  # type: ignore[arg-type]
-    if current and set(current) <= set(options):
-        return Variable(name, kind, tuple(current), problem=problem, **common)  # type: ignore[arg-type]
     if options:
         return Variable(name, kind, (options[0],), problem=problem, **common)  # type: ignore[arg-type]
     return Variable(name, kind, (), problem=problem or "no option", **common)  # type: ignore[arg-type]

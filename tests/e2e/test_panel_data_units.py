@@ -229,6 +229,23 @@ def test_current_value_is_kept_when_it_is_an_option_and_replaced_when_stale() ->
     assert pd.resolve_variables(stale, client, TimeRange(0, 1), DATASOURCES)["job"].is_all
 
 
+def test_a_multi_value_variable_keeps_its_current_values_still_offered() -> None:
+    # Grafana (scenes' MultiValueVariable) drops the stale values and keeps the
+    # others; only when none is left does it fall back to All (includeAll) or
+    # the first option. All saved on a variable that no longer offers it: the first.
+    client = FakePrometheus({("job", None): ["api", "web"]})
+
+    def resolve(**var: Any) -> Variable:
+        dashboard = _templating({"type": "query", "name": "job", "query": "label_values(job)", **var})
+        return pd.resolve_variables(dashboard, client, TimeRange(0, 1), DATASOURCES)["job"]
+
+    partly = resolve(multi=True, includeAll=True, current={"value": ["web", "gone"]})
+    assert partly.values == ("web",) and not partly.is_all
+    assert resolve(multi=True, includeAll=True, current={"value": ["gone"]}).is_all
+    assert resolve(multi=True, current={"value": ["gone"]}).values == ("api",)
+    assert resolve(multi=True, current={"value": ["$__all"]}).values == ("api",)
+
+
 def test_regex_filters_and_captures_options() -> None:
     client = FakePrometheus({("instance", None): ["api:3000", "web:8080", "db"]})
     dashboard = _templating({"type": "query", "name": "host", "query": "label_values(instance)",
