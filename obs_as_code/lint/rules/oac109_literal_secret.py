@@ -24,12 +24,25 @@ SECRET_KEYS = frozenset(
         "auth_secret",
         "webhook_url",
         "token",
+        # Service discovery (ec2, lightsail, scaleway, marathon, openstack, ovhcloud):
+        # the other config.Secret fields of Prometheus' configuration.
+        "secret_key",
+        "auth_token",
+        "application_credential_secret",
+        "application_secret",
+        "consumer_key",
+        # http_headers: {Name: {secrets: [...]}}, a list of secrets.
+        "secrets",
     }
 )
 
 
 def _literal_secret(key: Any, item: Any) -> bool:
-    return key in SECRET_KEYS and isinstance(item, str) and bool(item) and not _is_placeholder(item)
+    if key not in SECRET_KEYS:
+        return False
+    if isinstance(item, (list, tuple)):  # http_headers' secrets
+        return any(isinstance(v, str) and v and not _is_placeholder(v) for v in item)
+    return isinstance(item, str) and bool(item) and not _is_placeholder(item)
 
 
 def find_secrets(value: Any, path: str = "", *, is_secret: Callable[[Any, Any], bool] = _literal_secret) -> Iterator[str]:
