@@ -1028,6 +1028,12 @@ def _run_target(
 
     if not query.strip():
         return result("empty", message="the target has no query")
+    # The frontend interpolates the min step and the min interval first ($res -> 5m);
+    # $__interval & co. stay for the backend (no built-ins given here).
+    if "$" in str(target.get("interval") or ""):
+        target = {**target, "interval": interpolate(str(target["interval"]), variables, {})}
+    if "$" in str(panel.get("interval") or ""):
+        panel = {**panel, "interval": interpolate(str(panel["interval"]), variables, {})}
     iv = target_intervals(panel, target, tr, scrape_ms)
     expr = interpolate(query, variables, builtin_variables(dashboard, iv))
     instant = bool(target.get("instant"))

@@ -441,3 +441,34 @@ def test_module_main_fails_on_a_variable_without_options(monkeypatch: pytest.Mon
     monkeypatch.setattr(pd, "check_dashboards", lambda build, url: report)
     assert pd.main(["build", "http://127.0.0.1:9"]) == 1
     assert "matched nothing" in capsys.readouterr().out
+
+
+class RecordingRanges(FakePrometheus):
+    """Records each range query's expression and step."""
+
+    def query_range(self, expr: str, start: float, end: float, step_ms: int) -> list[dict[str, Any]]:
+        self.asked.append((expr, str(step_ms)))
+        return [{"metric": {}, "values": [[start, "1"]]}]
+
+
+def test_min_step_and_min_interval_given_by_a_variable_are_interpolated(tmp_path: Path) -> None:
+    # Grafana's frontend interpolates a target's min step (interval) and a panel's
+    # min interval before the backend computes the step and $__rate_interval.
+    dashboard = {
+        "title": "d",
+        "templating": {"list": [{"type": "custom", "name": "res", "query": "5m", "current": {"value": "5m"}}]},
+        "panels": [
+            {"type": "timeseries", "title": "step", "gridPos": {"w": 24},
+             "targets": [{"refId": "A", "expr": "rate(x[$__rate_interval])", "interval": "$res"}]},
+            {"type": "timeseries", "title": "panel", "gridPos": {"w": 24}, "interval": "${res}",
+             "targets": [{"refId": "A", "expr": "rate(y[$__rate_interval])"}]},
+        ],
+    }
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = RecordingRanges({})
+    pd.check_dashboard(path, client, name="d.json", datasources=DATASOURCES, time_range=TimeRange(0, HOUR))
+    # Min step 5m: step 5m, $__rate_interval = max(interval + 5m, 4 * 5m) = 20m.
+    assert ("rate(x[20m0s])", "300000") in client.asked
+    # Min interval 5m: the interval and step are 5m, $__rate_interval = 5m + 15s.
+    assert ("rate(y[5m15s])", "300000") in client.asked
