@@ -636,6 +636,23 @@ def datasource_type(
     return next((d.type for d in datasources if text in (d.uid, d.name)), text)
 
 
+def datasource_of(
+    ref: Any, variables: Mapping[str, Variable], datasources: Sequence[Datasource]
+) -> Datasource | None:
+    """The provisioned datasource a ``datasource`` reference points at (None: the
+    default one is absent, or the reference names no provisioned datasource)."""
+    if isinstance(ref, Mapping):
+        ref = ref.get("uid")
+    if ref is None or ref == "default":
+        return next((d for d in datasources if d.is_default), None)
+    text = str(ref)
+    m = re.fullmatch(r"\$\{?(\w+)\}?", text)
+    if m and m[1] in variables and variables[m[1]].type == "datasource":
+        var = variables[m[1]]
+        text = var.values[0] if var.values else ""
+    return next((d for d in datasources if text in (d.uid, d.name)), None)
+
+
 def resolve_variables(
     dashboard: Mapping[str, Any],
     client: PrometheusClient,
@@ -949,7 +966,8 @@ def check_dashboard(
     """Run every Prometheus target of the dashboard JSON at ``path`` (see the module doc).
 
     ``time_range`` defaults to the dashboard's own ``time``; ``scrape_interval``
-    to the Prometheus datasource's ``timeInterval`` (else Grafana's 15s).
+    (one for every target) to the ``timeInterval`` of each target's datasource
+    (else Grafana's 15s).
     ``name`` names the dashboard in the report. With ``each_value``, a target
     whose query uses a query or custom variable also runs once per option of
     it (a user picking one value; the variables depending on it are resolved
@@ -963,6 +981,13 @@ def check_dashboard(
         (d for d in datasources if d.type == "prometheus"), None)
     scrape_text = scrape_interval or (prom_ds.time_interval if prom_ds else "") or ""
     scrape_ms = _duration_ms(scrape_text) or DEFAULT_SCRAPE_MS
+
+    def scrape_of(ref: Any, scoped: Mapping[str, Variable]) -> int:
+        # Grafana reads timeInterval from the datasource the query goes to (15s unset).
+        if scrape_interval:
+            return scrape_ms
+        ds = datasource_of(ref, scoped, datasources)
+        return (_duration_ms(ds.time_interval) if ds else None) or (scrape_ms if ds is None else DEFAULT_SCRAPE_MS)
     variables = resolve_variables(dashboard, client, tr, datasources, scrape_ms)
     report.variables[name] = list(variables.values())
     picks = _single_value_picks(dashboard, variables, client, tr, datasources, scrape_ms) if each_value else []
@@ -982,8 +1007,9 @@ def check_dashboard(
             panel_type = datasource_type(panel.get("datasource"), scoped, datasources)
             for target in targets:
                 ref = target.get("datasource")
-                ds_type = datasource_type(ref, scoped, datasources) if ref is not None or panel_type == "mixed" \
-                    else panel_type
+                own = ref is not None or panel_type == "mixed"
+                ds_type = datasource_type(ref, scoped, datasources) if own else panel_type
+                target_scrape = scrape_of(ref if own else panel.get("datasource"), scoped)
                 if target.get("hide"):
                     report.skipped["hidden"] += 1
                     continue
@@ -1000,7 +1026,7 @@ def check_dashboard(
                     ]
                 for selection, chosen in selections:
                     report.results.append(_run_target(
-                        client, dashboard, panel, target, chosen, tr, scrape_ms,
+                        client, dashboard, panel, target, chosen, tr, target_scrape,
                         dashboard_name=name, title=copy_title, row=row, selection=selection,
                     ))
     return report
@@ -1203,6 +1229,7 @@ __all__ = [
     "check_dashboard",
     "check_dashboards",
     "dashboard_range",
+    "datasource_of",
     "datasource_type",
     "format_variable",
     "go_duration",

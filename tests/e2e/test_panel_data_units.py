@@ -472,3 +472,25 @@ def test_min_step_and_min_interval_given_by_a_variable_are_interpolated(tmp_path
     assert ("rate(x[20m0s])", "300000") in client.asked
     # Min interval 5m: the interval and step are 5m, $__rate_interval = 5m + 15s.
     assert ("rate(y[5m15s])", "300000") in client.asked
+
+
+def test_each_target_uses_the_scrape_interval_of_its_own_datasource(tmp_path: Path) -> None:
+    # Grafana reads timeInterval from the datasource the query goes to.
+    datasources = [*DATASOURCES, pd.Datasource("Mimir", "mimir", "prometheus", time_interval="1m")]
+    dashboard = {
+        "title": "d",
+        "templating": {"list": [{"type": "datasource", "name": "ds", "query": "prometheus", "current": {"value": "mimir"}}]},
+        "panels": [
+            {"type": "timeseries", "title": "default", "gridPos": {"w": 24},
+             "targets": [{"refId": "A", "expr": "rate(a[$__rate_interval])"}]},
+            {"type": "timeseries", "title": "mimir", "gridPos": {"w": 24}, "datasource": {"uid": "mimir"},
+             "targets": [{"refId": "A", "expr": "rate(b[$__rate_interval])"}]},
+            {"type": "timeseries", "title": "variable", "gridPos": {"w": 24}, "datasource": {"uid": "${ds}"},
+             "targets": [{"refId": "A", "expr": "rate(c[$__rate_interval])"}]},
+        ],
+    }
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = RecordingRanges({})
+    pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
+    assert [expr for expr, _step in client.asked] == ["rate(a[1m0s])", "rate(b[4m0s])", "rate(c[4m0s])"]
