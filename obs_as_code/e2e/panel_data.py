@@ -93,10 +93,14 @@ _ROUND_TABLE: tuple[tuple[int, int], ...] = (
 )
 
 
-def round_interval(ms: float) -> int:
-    """Grafana's ``roundInterval``: ``ms`` snapped to a readable interval."""
+def round_interval(ms: float, *, frontend: bool = False) -> int:
+    """Grafana's ``roundInterval``: ``ms`` snapped to a readable interval.
+
+    The backend (``gtime.RoundInterval``, the step) keeps a bound in the lower
+    bucket; the ``frontend`` (``rangeutil.roundInterval``, ``intervalMs`` and auto
+    interval variables) puts it in the upper one (``<`` where the backend has ``<=``)."""
     for bound, rounded in _ROUND_TABLE:
-        if ms <= bound:
+        if ms < bound or (ms == bound and not frontend):
             return rounded
     return 2_592_000_000 if ms < 3_628_800_000 else 31_536_000_000
 
@@ -203,7 +207,7 @@ def target_intervals(
     max_points = int(panel.get("maxDataPoints") or max(width * SCREEN_WIDTH_PX // GRID_COLUMNS, 1))
     raw = time_range.ms / max_points
     low = _duration_ms(str(panel.get("interval") or "")) or scrape_ms
-    interval_ms = max(round_interval(raw), low)
+    interval_ms = max(round_interval(raw, frontend=True), low)
     min_step_text = str(target.get("interval") or "").strip()
     variable = min_step_text.lstrip("$").strip("{}")
     is_variable = variable in ("__interval", "__interval_ms", "__rate_interval", "__rate_interval_ms")
@@ -729,7 +733,7 @@ def _resolve_one(
         options = _custom_options(query)
         if kind == "interval" and var.get("auto"):
             # Grafana's auto interval: the range over auto_count steps, at least auto_min.
-            auto = max(round_interval(time_range.ms / int(var.get("auto_count") or 30)),
+            auto = max(round_interval(time_range.ms / int(var.get("auto_count") or 30), frontend=True),
                        _duration_ms(str(var.get("auto_min") or "10s")) or 0)
             current = _current_values(var)
             if any(c.startswith("$__auto_interval") for c in current):

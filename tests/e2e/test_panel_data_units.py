@@ -29,6 +29,19 @@ def test_round_interval_follows_grafanas_table() -> None:
     assert pd.round_interval(4_000_000_000) == 31_536_000_000
 
 
+def test_the_frontend_rounds_a_boundary_up_where_the_backend_rounds_it_down() -> None:
+    # Grafana's frontend (rangeutil.roundInterval) compares with "<", its backend
+    # (gtime.RoundInterval) with "<=": 17.5s is 20s for the frontend, 15s for the backend.
+    assert [pd.round_interval(ms, frontend=True) for ms in (1500, 17_500, 17_499, 604_800_000)] == [
+        2000, 20_000, 15_000, 604_800_000,
+    ]
+    assert pd.round_interval(17_500) == 15_000
+    # A 9h20m range over a full-width panel (1920 points) is exactly 17.5s a point:
+    # the frontend's interval is 20s, and the backend's step never goes below it.
+    iv = _iv(9 * HOUR + 20 * 60, width=24)
+    assert (iv.step_ms, iv.rate_interval_ms) == (20_000, 60_000)
+
+
 def test_go_duration_spelling() -> None:
     assert [pd.go_duration(ms) for ms in (0, 500, 4000, 1500, 91_000, 3_600_000, 3_661_000)] == [
         "0s", "500ms", "4s", "1.5s", "1m31s", "1h0m0s", "1h1m1s",
