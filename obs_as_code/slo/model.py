@@ -139,7 +139,9 @@ class LatencySLI(Definition):
         bucket = self._sel(f'le="{self.le_value}"')
         good = f"sum(rate({self.metric}_bucket{bucket}[{WINDOW}]))"
         total = f"sum(rate({self.metric}_count{self._sel()}[{WINDOW}]))"
-        return f"1 - (\n  ({good})\n  /\n  ({total})\n)"
+        # "> 0": no sample for a window without requests (0/0 would be NaN, and NaN
+        # for the whole period in the budget's sum_over_time), as RatioSLI.
+        return f"1 - (\n  ({good})\n  /\n  (({total}) > 0)\n)"
 
 
 @dataclass

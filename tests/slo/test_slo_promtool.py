@@ -26,7 +26,7 @@ from obs_as_code.model.tests import (
 )
 from obs_as_code.render.tests import render_test
 from obs_as_code.serialize import dump_yaml
-from obs_as_code.slo import SLO, Alerting, RatioSLI
+from obs_as_code.slo import SLO, Alerting, LatencySLI, RatioSLI
 
 pytestmark = pytest.mark.integration
 
@@ -261,4 +261,37 @@ def test_an_idle_half_hour_leaves_the_budget_whole(tmp_path: Path, failed_before
         alerts=[AlertExpectation(at="50m", alertname=ALERT, alerts=[])],
     )
     result = _run(promtool, tmp_path, [case])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_idle_half_hour_leaves_a_latency_budget_whole(tmp_path: Path) -> None:
+    # The latency SLI divides the fast bucket by the count: 0/0 while idle.
+    promtool = need_promtool()
+    slo = SLO(
+        service="checkout",
+        name="latency",
+        objective=95,
+        labels={"team": "shop"},
+        sli=LatencySLI(metric="http_request_duration_seconds", threshold=0.5, selector='job="checkout"'),
+        alerting=Alerting(name="CheckoutLatencyBudgetBurn"),
+    )
+    counts = [TOTAL_PER_MIN * m for m in range(30)] + [TOTAL_PER_MIN * 29] * 30
+    counts += [TOTAL_PER_MIN * (29 + m) for m in range(30)]
+    values = " ".join(map(str, counts))
+    ids = 'sloth_id="checkout-latency", sloth_service="checkout", sloth_slo="latency"'
+    case = RuleTest(
+        name="idle latency",
+        series=[
+            Series(series='http_request_duration_seconds_bucket{job="checkout", le="0.5"}', values=values),
+            Series(series='http_request_duration_seconds_count{job="checkout"}', values=values),
+        ],
+        interval="1m",
+        exprs=[
+            ExprExpectation(expr=f"slo:period_error_budget_remaining:ratio{{{ids}}}", at="89m", samples=[Sample(labels=f"slo:period_error_budget_remaining:ratio{{{ids}, sloth_window=\"30d\", team=\"shop\"}}", value=1)]),
+            ExprExpectation(expr=f"slo:sli_error:ratio_rate5m{{{ids}}}", at="50m", samples=[]),
+        ],
+    )
+    (tmp_path / "rules.yaml").write_text(rules_yaml(groups_of(slo)))
+    (tmp_path / "tests.yaml").write_text(dump_yaml(_promtool_file([case], "rules.yaml", "1m")))
+    result = subprocess.run([promtool, "test", "rules", "tests.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
