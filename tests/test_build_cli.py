@@ -112,6 +112,8 @@ SD_SECRETS = {
     "openstack": '{"openstack_sd_configs": [{"role": "instance", "region": "r", "application_credential_secret": "%s"}]}',
     "ovhcloud": '{"ovhcloud_sd_configs": [{"application_key": "k", "application_secret": "%s", "consumer_key": "c", "service": "vps"}]}',
     "http_headers": '{"http_headers": {"X-Api-Key": {"secrets": ["%s"]}}}',
+    "proxy_connect_header": '{"proxy_url": "http://proxy:3128", "proxy_connect_header": {"Proxy-Authorization": ["Basic %s"]}}',
+    "proxy_url": '{"proxy_url": "http://user:%s@proxy:3128"}',
 }
 
 
