@@ -103,6 +103,32 @@ def test_literal_secret_is_rejected_and_never_printed(make_project: ProjectFacto
         assert secret not in result.output
 
 
+#: Secret fields of Prometheus' service discovery and HTTP configs (config.Secret in
+#: its Go source) other than the common password/credentials/token ones.
+SD_SECRETS = {
+    "ec2": '{"ec2_sd_configs": [{"region": "eu-west-1", "access_key": "AKIA1", "secret_key": "%s"}]}',
+    "lightsail": '{"lightsail_sd_configs": [{"region": "eu-west-1", "access_key": "AKIA1", "secret_key": "%s"}]}',
+    "marathon": '{"marathon_sd_configs": [{"servers": ["http://marathon:8080"], "auth_token": "%s"}]}',
+    "openstack": '{"openstack_sd_configs": [{"role": "instance", "region": "r", "application_credential_secret": "%s"}]}',
+    "ovhcloud": '{"ovhcloud_sd_configs": [{"application_key": "k", "application_secret": "%s", "consumer_key": "c", "service": "vps"}]}',
+    "http_headers": '{"http_headers": {"X-Api-Key": {"secrets": ["%s"]}}}',
+    "proxy_connect_header": '{"proxy_url": "http://proxy:3128", "proxy_connect_header": {"Proxy-Authorization": ["Basic %s"]}}',
+    "proxy_url": '{"proxy_url": "http://user:%s@proxy:3128"}',
+}
+
+
+@pytest.mark.parametrize("where", sorted(SD_SECRETS))
+def test_literal_service_discovery_secret_is_rejected(make_project: ProjectFactory, where: str) -> None:
+    secret = "s3cr3t-value-do-not-print"
+    extra = SD_SECRETS[where] % secret
+    root = make_project({"scrape/s.py": f'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"], extra={extra})\n'})
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1 and "OAC109" in result.output, result.output
+    assert secret not in result.output
+    written = [f.read_text(encoding="utf-8") for f in (root / "build").rglob("*") if f.is_file()] if (root / "build").exists() else []
+    assert not any(secret in text for text in written)
+
+
 def test_check_reports_stale_files_and_writes_nothing(built_project: Path) -> None:
     assert run_oac("build", "-C", str(built_project), "--check").exit_code == 0
     (built_project / "alerts/good.py").write_text(GOOD_ALERT.replace('"5m"', '"10m"'))

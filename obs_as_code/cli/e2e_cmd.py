@@ -63,6 +63,14 @@ def e2e(
     from obs_as_code.e2e.runner import RunConfig, find_binaries, run_scenarios
     from obs_as_code.validate import ToolMissing
 
+    if not dashboards:
+        # Ignored while the alert scenarios ran: say so before anything runs.
+        for flag, given in (("--each-value", each_value), ("--allow-empty", allow_empty)):
+            if given:
+                _fail_usage("e2e", f"{flag} needs --dashboards")
+    for pattern in allow_empty:
+        if ":" not in pattern:
+            _fail_usage("e2e", f"--allow-empty {pattern!r}: expected FILE:PANEL (a pattern on 'dashboard file:panel title')")
     build = (build_dir or project / "build").resolve()
     am_config = (alertmanager_config or build / "alertmanager" / "alertmanager.yml").resolve()
     if not (build / "prometheus" / "prometheus.yml").is_file():
@@ -82,7 +90,10 @@ def e2e(
             _fail_usage("e2e", f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(sorted(s.name for s in scenarios))}")
         scenarios = [s for s in scenarios if s.name in names]
     elif dashboards:
-        scenarios = [s for s in scenarios if not s.expect]
+        steady = [s for s in scenarios if not s.expect]
+        if scenarios and not steady:
+            _fail_usage("e2e", "--dashboards: no steady-state Scenario (one expecting no alert); name scenarios with --scenario")
+        scenarios = steady
     if not scenarios:
         _fail_usage("e2e", f"no Scenario declared under {SCENARIO_DIR}/")
     try:

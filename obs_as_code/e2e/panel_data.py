@@ -93,10 +93,14 @@ _ROUND_TABLE: tuple[tuple[int, int], ...] = (
 )
 
 
-def round_interval(ms: float) -> int:
-    """Grafana's ``roundInterval``: ``ms`` snapped to a readable interval."""
+def round_interval(ms: float, *, frontend: bool = False) -> int:
+    """Grafana's ``roundInterval``: ``ms`` snapped to a readable interval.
+
+    The backend (``gtime.RoundInterval``, the step) keeps a bound in the lower
+    bucket; the ``frontend`` (``rangeutil.roundInterval``, ``intervalMs`` and auto
+    interval variables) puts it in the upper one (``<`` where the backend has ``<=``)."""
     for bound, rounded in _ROUND_TABLE:
-        if ms <= bound:
+        if ms < bound or (ms == bound and not frontend):
             return rounded
     return 2_592_000_000 if ms < 3_628_800_000 else 31_536_000_000
 
@@ -203,7 +207,7 @@ def target_intervals(
     max_points = int(panel.get("maxDataPoints") or max(width * SCREEN_WIDTH_PX // GRID_COLUMNS, 1))
     raw = time_range.ms / max_points
     low = _duration_ms(str(panel.get("interval") or "")) or scrape_ms
-    interval_ms = max(round_interval(raw), low)
+    interval_ms = max(round_interval(raw, frontend=True), low)
     min_step_text = str(target.get("interval") or "").strip()
     variable = min_step_text.lstrip("$").strip("{}")
     is_variable = variable in ("__interval", "__interval_ms", "__rate_interval", "__rate_interval_ms")
@@ -381,12 +385,30 @@ def format_variable(var: Variable, fmt: str | None) -> str:
 _VAR_RE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}")
 
 
-def interpolate(text: str, variables: Mapping[str, Variable], builtins: Mapping[str, str]) -> str:
-    """``text`` with every known variable replaced; unknown ones stay as written (as in Grafana)."""
+#: The built-ins Grafana's backend (promlib) replaces, in the order it replaces
+#: them: plain text replacement of ``$name`` then ``${name}``, after the frontend
+#: has put the template variables in (a variable's value may hold one).
+_BACKEND_BUILTINS = (
+    "__interval_ms", "__interval", "__range_ms", "__range_s", "__range", "__rate_interval_ms", "__rate_interval",
+)
+
+
+def interpolate(
+    text: str, variables: Mapping[str, Variable], builtins: Mapping[str, str], default_format: str | None = None
+) -> str:
+    """``text`` with every known variable replaced; unknown ones stay as written (as in Grafana).
+
+    As in Grafana, the template variables (and the frontend's built-ins) are
+    replaced first, then :data:`_BACKEND_BUILTINS` in the result.
+    ``default_format`` formats the variables written without one (Grafana
+    interpolates a variable's ``regex`` with ``regex``)."""
 
     def sub(m: re.Match[str]) -> str:
         name = m[1] or m[2] or m[4]
         fmt = m[3] or m[6]
+        if name in _BACKEND_BUILTINS:
+            # The frontend passes $__interval on as itself; the others it does not know.
+            return f"${name}" if name in ("__interval", "__interval_ms") else m[0]
         if name in ("__from", "__to") and name in builtins and fmt:
             return _format_time(int(builtins[name]), fmt)
         if name in builtins:
@@ -394,9 +416,14 @@ def interpolate(text: str, variables: Mapping[str, Variable], builtins: Mapping[
         var = variables.get(name)
         if var is None:
             return m[0]
-        return format_variable(var, fmt)
+        return format_variable(var, fmt or default_format)
 
-    return _VAR_RE.sub(sub, text)
+    out = _VAR_RE.sub(sub, text)
+    for spelling in ("${}", "${{{}}}"):
+        for name in _BACKEND_BUILTINS:
+            if name in builtins:
+                out = out.replace(spelling.format(name), builtins[name])
+    return out
 
 
 def _format_time(ms: int, fmt: str) -> str:
@@ -464,21 +491,21 @@ def _natural_key(value: str) -> list[Any]:
     return [int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", value)]
 
 
-def _numeric_key(value: str) -> float:
-    m = re.search(r"-?\d+(?:\.\d+)?", value)
-    return float(m[0]) if m else math.inf
+def _numeric_key(value: str) -> int:
+    # Grafana's sortByNumeric: the first run of digits as an integer (no sign, no
+    # decimals), -1 when there is none.
+    m = re.search(r"\d+", value)
+    return int(m[0]) if m else -1
 
 
 def _sort(values: list[str], mode: int) -> list[str]:
-    if mode in (1, 2):
-        return sorted(values, reverse=mode == 2)
-    if mode in (3, 4):
-        return sorted(values, key=_numeric_key, reverse=mode == 4)
-    if mode in (5, 6):
-        return sorted(values, key=str.lower, reverse=mode == 6)
-    if mode in (7, 8):
-        return sorted(values, key=_natural_key, reverse=mode == 8)
-    return values
+    """Grafana's variable sort: each "desc" mode is its ascending (stable) sort reversed."""
+    keys: dict[int, Any] = {1: None, 3: _numeric_key, 5: str.lower, 7: _natural_key}
+    ascending = mode - 1 if mode in (2, 4, 6, 8) else mode
+    if ascending not in keys:
+        return values
+    out = sorted(values, key=keys[ascending])
+    return out[::-1] if ascending != mode else out
 
 
 _LABEL_VALUES_RE = re.compile(r"^label_values\((?:(.+),\s*)?([a-zA-Z_][a-zA-Z0-9_]*)\)\s*$", re.S)
@@ -538,10 +565,19 @@ def _select(
     all_value = str(var["allValue"]) if var.get("allValue") not in (None, "") else None
     current = _current_values(var)
     common = {"options": tuple(options), "all_value": all_value, "multi": multi, "include_all": include_all}
-    if include_all and (ALL in current or not current or not set(current) <= set(options)):
+    # Grafana's validation of the saved value against the options (scenes'
+    # MultiValueVariable; its default is All when the variable offers All).
+    offered = set(options)
+    if current[:1] == [ALL] or not options:
+        kept: list[str] = []
+    elif multi:
+        kept = [c for c in current if c in offered]  # the stale values dropped, the others kept
+    else:
+        kept = current[:1] if current[:1] and current[0] in offered else []
+    if kept:
+        return Variable(name, kind, tuple(kept), problem=problem, **common)  # type: ignore[arg-type]
+    if include_all:
         return Variable(name, kind, tuple(options), is_all=True, problem=problem, **common)  # type: ignore[arg-type]
-    if current and set(current) <= set(options):
-        return Variable(name, kind, tuple(current), problem=problem, **common)  # type: ignore[arg-type]
     if options:
         return Variable(name, kind, (options[0],), problem=problem, **common)  # type: ignore[arg-type]
     return Variable(name, kind, (), problem=problem or "no option", **common)  # type: ignore[arg-type]
@@ -604,6 +640,23 @@ def datasource_type(
     return next((d.type for d in datasources if text in (d.uid, d.name)), text)
 
 
+def datasource_of(
+    ref: Any, variables: Mapping[str, Variable], datasources: Sequence[Datasource]
+) -> Datasource | None:
+    """The provisioned datasource a ``datasource`` reference points at (None: the
+    default one is absent, or the reference names no provisioned datasource)."""
+    if isinstance(ref, Mapping):
+        ref = ref.get("uid")
+    if ref is None or ref == "default":
+        return next((d for d in datasources if d.is_default), None)
+    text = str(ref)
+    m = re.fullmatch(r"\$\{?(\w+)\}?", text)
+    if m and m[1] in variables and variables[m[1]].type == "datasource":
+        var = variables[m[1]]
+        text = var.values[0] if var.values else ""
+    return next((d for d in datasources if text in (d.uid, d.name)), None)
+
+
 def resolve_variables(
     dashboard: Mapping[str, Any],
     client: PrometheusClient,
@@ -630,7 +683,7 @@ def resolve_variables(
         progressed = False
         for var in list(todo):
             query = _query_text(var)
-            needs = {m[1] or m[2] or m[4] for m in _VAR_RE.finditer(query)} & (names - {var.get("name")})
+            needs = _references(var, query) & (names - {var.get("name")})
             if needs - set(done):
                 continue
             todo.remove(var)
@@ -645,6 +698,15 @@ def resolve_variables(
                                           datasources)
             todo = []
     return {str(v.get("name")): done[str(v.get("name"))] for v in declared}
+
+
+def _references(var: Mapping[str, Any], query: str) -> set[str]:
+    """The variables ``var`` reads: in its query, its datasource and its regex
+    (Grafana refreshes a variable after every one of those)."""
+    ds = var.get("datasource")
+    ds_text = str(ds.get("uid") or "") if isinstance(ds, Mapping) else str(ds or "")
+    text = " ".join((query, ds_text, str(var.get("regex") or "")))
+    return {m[1] or m[2] or m[4] for m in _VAR_RE.finditer(text)}
 
 
 def _resolve_one(
@@ -671,7 +733,7 @@ def _resolve_one(
         options = _custom_options(query)
         if kind == "interval" and var.get("auto"):
             # Grafana's auto interval: the range over auto_count steps, at least auto_min.
-            auto = max(round_interval(time_range.ms / int(var.get("auto_count") or 30)),
+            auto = max(round_interval(time_range.ms / int(var.get("auto_count") or 30), frontend=True),
                        _duration_ms(str(var.get("auto_min") or "10s")) or 0)
             current = _current_values(var)
             if any(c.startswith("$__auto_interval") for c in current):
@@ -697,7 +759,8 @@ def _resolve_one(
             options = variable_options(client, text, time_range)
         except PrometheusError as exc:
             return _select(var, name, kind, [], problem=f"{text}: {exc}")
-        options = _sort(_apply_regex(options, str(var.get("regex") or "")), int(var.get("sort") or 0))
+        regex = interpolate(str(var.get("regex") or ""), done, builtins, default_format="regex")
+        options = _sort(_apply_regex(options, regex), int(var.get("sort") or 0))
         return _select(var, name, kind, options, problem="" if options else f"{text} matched nothing")
     # adhoc, groupby, system ... : no substitution of their own.
     current = _current_values(var)
@@ -794,7 +857,8 @@ class PanelDataReport:
         """What fails the check: errors, empty targets not allowed, variables without options.
 
         ``allow_empty``: :func:`fnmatch.fnmatchcase` patterns on ``dashboard file:panel title``
-        of panels allowed to show no data (e.g. ``alerting/*:Firing alerts*``).
+        of panels allowed to show no data (e.g. ``alerting/*:Firing alerts*``); a
+        pattern matching no Prometheus panel checked is a problem too.
         """
         out = [f"{r.status} {r.where()}: {r.message or r.expr}" for r in self.errors]
         out += [
@@ -802,6 +866,12 @@ class PanelDataReport:
             if not any(fnmatch.fnmatchcase(f"{r.dashboard}:{r.panel}", p) for p in allow_empty)
         ]
         out += [f"variable {d}: {v.describe()}: {v.problem}" for d, v in self.variable_problems]
+        # A pattern matching no panel at all is a typo or a panel renamed since: it allows nothing.
+        panels = {f"{r.dashboard}:{r.panel}" for r in self.results}
+        out += [
+            f"allow-empty {p!r} matches no panel" for p in allow_empty
+            if not any(fnmatch.fnmatchcase(panel, p) for panel in panels)
+        ]
         return out
 
     def summary(self) -> str:
@@ -900,7 +970,8 @@ def check_dashboard(
     """Run every Prometheus target of the dashboard JSON at ``path`` (see the module doc).
 
     ``time_range`` defaults to the dashboard's own ``time``; ``scrape_interval``
-    to the Prometheus datasource's ``timeInterval`` (else Grafana's 15s).
+    (one for every target) to the ``timeInterval`` of each target's datasource
+    (else Grafana's 15s).
     ``name`` names the dashboard in the report. With ``each_value``, a target
     whose query uses a query or custom variable also runs once per option of
     it (a user picking one value; the variables depending on it are resolved
@@ -914,6 +985,13 @@ def check_dashboard(
         (d for d in datasources if d.type == "prometheus"), None)
     scrape_text = scrape_interval or (prom_ds.time_interval if prom_ds else "") or ""
     scrape_ms = _duration_ms(scrape_text) or DEFAULT_SCRAPE_MS
+
+    def scrape_of(ref: Any, scoped: Mapping[str, Variable]) -> int:
+        # Grafana reads timeInterval from the datasource the query goes to (15s unset).
+        if scrape_interval:
+            return scrape_ms
+        ds = datasource_of(ref, scoped, datasources)
+        return (_duration_ms(ds.time_interval) if ds else None) or (scrape_ms if ds is None else DEFAULT_SCRAPE_MS)
     variables = resolve_variables(dashboard, client, tr, datasources, scrape_ms)
     report.variables[name] = list(variables.values())
     picks = _single_value_picks(dashboard, variables, client, tr, datasources, scrape_ms) if each_value else []
@@ -933,8 +1011,9 @@ def check_dashboard(
             panel_type = datasource_type(panel.get("datasource"), scoped, datasources)
             for target in targets:
                 ref = target.get("datasource")
-                ds_type = datasource_type(ref, scoped, datasources) if ref is not None or panel_type == "mixed" \
-                    else panel_type
+                own = ref is not None or panel_type == "mixed"
+                ds_type = datasource_type(ref, scoped, datasources) if own else panel_type
+                target_scrape = scrape_of(ref if own else panel.get("datasource"), scoped)
                 if target.get("hide"):
                     report.skipped["hidden"] += 1
                     continue
@@ -951,7 +1030,7 @@ def check_dashboard(
                     ]
                 for selection, chosen in selections:
                     report.results.append(_run_target(
-                        client, dashboard, panel, target, chosen, tr, scrape_ms,
+                        client, dashboard, panel, target, chosen, tr, target_scrape,
                         dashboard_name=name, title=copy_title, row=row, selection=selection,
                     ))
     return report
@@ -979,6 +1058,12 @@ def _run_target(
 
     if not query.strip():
         return result("empty", message="the target has no query")
+    # The frontend interpolates the min step and the min interval first ($res -> 5m);
+    # $__interval & co. stay for the backend (no built-ins given here).
+    if "$" in str(target.get("interval") or ""):
+        target = {**target, "interval": interpolate(str(target["interval"]), variables, {})}
+    if "$" in str(panel.get("interval") or ""):
+        panel = {**panel, "interval": interpolate(str(panel["interval"]), variables, {})}
     iv = target_intervals(panel, target, tr, scrape_ms)
     expr = interpolate(query, variables, builtin_variables(dashboard, iv))
     instant = bool(target.get("instant"))
@@ -1122,7 +1207,8 @@ def live_dashboards(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m obs_as_code.e2e.panel_data BUILD_DIR PROMETHEUS_URL [--json]``: exit 1 on errors or empties."""
+    """``python -m obs_as_code.e2e.panel_data BUILD_DIR PROMETHEUS_URL [--json]``: exit 1 on a
+    problem (:meth:`PanelDataReport.problems`: errors, empties, variables without options)."""
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args
     args = [a for a in args if a != "--json"]
@@ -1131,7 +1217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     report = check_dashboards(Path(args[0]), args[1])
     print(json.dumps(report.to_json(), indent=2, sort_keys=True) if as_json else report.render_text())
-    return 1 if report.errors or report.empty else 0
+    return 1 if report.problems() else 0
 
 
 __all__ = [
@@ -1147,6 +1233,7 @@ __all__ = [
     "check_dashboard",
     "check_dashboards",
     "dashboard_range",
+    "datasource_of",
     "datasource_type",
     "format_variable",
     "go_duration",

@@ -89,10 +89,13 @@ class RatioSLI(Definition):
         # there: the budget reads "No data" instead of untouched, and a service
         # failing every request with no good series yet never alerts. (The two
         # queries carry the same labels, OAC403, so "or" adds only absent series.)
+        # "(total) > 0": a window without any event has no sample rather than 0/0 =
+        # NaN, which the period's sum_over_time would carry for the whole period
+        # (the budget NaN for 30 days after one idle window).
         if self.errors is not None:
-            return f"(\n  {as_template(self.errors)}\n  or\n  ({total}) * 0\n)\n/\n({total})"
+            return f"(\n  {as_template(self.errors)}\n  or\n  ({total}) * 0\n)\n/\n(({total}) > 0)"
         if self.good is not None:
-            return f"1 - (\n  (\n    {as_template(self.good)}\n    or\n    ({total}) * 0\n  )\n  /\n  ({total})\n)"
+            return f"1 - (\n  (\n    {as_template(self.good)}\n    or\n    ({total}) * 0\n  )\n  /\n  (({total}) > 0)\n)"
         raise ValueError("a RatioSLI needs errors= or good=")
 
     def queries(self) -> dict[str, str]:
@@ -136,7 +139,9 @@ class LatencySLI(Definition):
         bucket = self._sel(f'le="{self.le_value}"')
         good = f"sum(rate({self.metric}_bucket{bucket}[{WINDOW}]))"
         total = f"sum(rate({self.metric}_count{self._sel()}[{WINDOW}]))"
-        return f"1 - (\n  ({good})\n  /\n  ({total})\n)"
+        # "> 0": no sample for a window without requests (0/0 would be NaN, and NaN
+        # for the whole period in the budget's sum_over_time), as RatioSLI.
+        return f"1 - (\n  ({good})\n  /\n  (({total}) > 0)\n)"
 
 
 @dataclass

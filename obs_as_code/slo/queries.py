@@ -6,6 +6,7 @@ a query's result carries, its vector selectors, and the jobs it reads.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -102,6 +103,121 @@ def output_labels(node: Any) -> frozenset[str] | None:
     if kind == "SubqueryExpr":
         return output_labels(node.expr)
     return None
+
+
+#: Functions whose result keeps the labels of their first vector argument.
+_KEEPS_LABELS = frozenset(
+    {
+        "rate", "irate", "increase", "delta", "idelta", "deriv", "resets", "changes",
+        "abs", "ceil", "floor", "round", "exp", "ln", "log2", "log10", "sqrt", "sgn",
+        "clamp", "clamp_min", "clamp_max", "predict_linear", "holt_winters",
+        "double_exponential_smoothing", "timestamp",
+    }
+)
+#: Aggregations that return some of their input series as they are.
+_KEEPS_SERIES = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What can be told of the labels of a query's result.
+
+    Either ``exact``: the label names themselves (an aggregation ``by``, or
+    without a clause); or, for series as they were stored (no aggregation, or
+    ``without``), the labels of the stored series less ``dropped``, of which
+    ``present`` are certainly there (a matcher that only non-empty values pass).
+    """
+
+    exact: frozenset[str] | None = None
+    dropped: frozenset[str] = frozenset()
+    present: frozenset[str] = frozenset()
+
+
+def _present(node: Any) -> frozenset[str]:
+    """The labels every series ``node`` (a vector selector) selects carries."""
+    found = set()
+    for m in node.matchers.matchers:
+        op = _OPS.get(str(m.op).rsplit(".", 1)[-1], str(m.op))
+        if m.name == "__name__":
+            continue
+        if (op == "=" and m.value != "") or (op == "!=" and m.value == ""):
+            found.add(m.name)
+        elif op in ("=~", "!~"):
+            try:
+                empty_matches = re.fullmatch(m.value, "") is not None
+            except re.error:  # RE2 syntax Python lacks: tell nothing
+                continue
+            if empty_matches == (op == "!~"):
+                found.add(m.name)
+    return frozenset(found)
+
+
+def label_shape(node: Any) -> Shape | None:
+    """The :class:`Shape` of the labels of ``node``'s result; None when unknown
+    (``label_replace``, a binary operation with group_left ...)."""
+    kind = type(node).__name__
+    if kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
+        return label_shape(node.expr)
+    if kind == "MatrixSelector":
+        return label_shape(node.vector_selector)
+    if kind == "VectorSelector":
+        return Shape(present=_present(node))
+    if kind == "NumberLiteral":
+        return Shape(exact=frozenset())
+    if kind == "AggregateExpr":
+        inner = label_shape(node.expr)
+        op = str(node.op).lower()
+        if op in _KEEPS_SERIES:
+            return inner
+        if op == "count_values":
+            return None  # adds a label named by its parameter
+        if node.modifier is None:
+            return Shape(exact=frozenset())
+        labels = frozenset(node.modifier.labels)
+        if str(node.modifier.type).endswith("By"):
+            return Shape(exact=labels)
+        if inner is None:
+            return None
+        if inner.exact is not None:
+            return Shape(exact=inner.exact - labels)
+        return Shape(dropped=inner.dropped | labels, present=inner.present - labels)
+    if kind == "BinaryExpr":
+        if type(node.lhs).__name__ == "NumberLiteral":
+            return label_shape(node.rhs)
+        if type(node.rhs).__name__ == "NumberLiteral":
+            return label_shape(node.lhs)
+        if node.modifier is not None and getattr(node.modifier, "card", None) is not None and "OneToOne" not in str(node.modifier.card):
+            return None
+        lhs = label_shape(node.lhs)
+        return lhs if lhs is not None else label_shape(node.rhs)
+    if kind == "Call":
+        name = node.func.name
+        if name in ("vector", "scalar", "time"):
+            return Shape(exact=frozenset())
+        if name.endswith("_over_time") or name in _KEEPS_LABELS:
+            return label_shape(node.args[0]) if node.args else None
+        if name == "histogram_quantile" and len(node.args) == 2:
+            inner = label_shape(node.args[1])
+            if inner is None:
+                return None
+            if inner.exact is not None:
+                return Shape(exact=inner.exact - {"le"})
+            return Shape(dropped=inner.dropped | {"le"}, present=inner.present - {"le"})
+    return None
+
+
+def shapes_differ(a: Shape, b: Shape) -> frozenset[str] | None:
+    """Labels certain to be on one side's result and not on the other's (the
+    division of the two then matches nothing), or None when none can be told."""
+    if a.exact is not None and b.exact is not None:
+        return a.exact ^ b.exact or None
+    if a.exact is None and b.exact is None:
+        # The same stored labels less different sets: a label dropped on one
+        # side only is a difference where it is certainly there.
+        return ((a.dropped ^ b.dropped) & (a.present | b.present)) or None
+    exact, stored = (a, b) if a.exact is not None else (b, a)
+    assert exact.exact is not None
+    return (stored.present - exact.exact) or None
 
 
 def jobs(templates: list[str]) -> set[str]:

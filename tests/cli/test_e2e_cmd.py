@@ -102,3 +102,25 @@ def test_e2e_dashboards_reports_the_empty_alert_panels_of_a_quiet_day() -> None:
         'count by (severity) (ALERTS{alertstate="firing", severity=~".+"})',
     ]
     assert {r["status"] for r in data["steady-state"]["results"]} == {"ok", "empty"}
+
+
+@pytest.mark.parametrize("flag", [["--each-value"], ["--allow-empty", "alerting/*:Firing*"]])
+def test_e2e_dashboard_options_without_dashboards_are_a_usage_error(flag: list[str]) -> None:
+    # Without --dashboards they would be ignored while the alert scenarios run.
+    res = CliRunner().invoke(
+        cli, ["e2e", "-C", str(ROOT), "--alertmanager-config", str(FIXTURES / "alertmanager.yml"), "--scenario", "nope", *flag]
+    )
+    assert res.exit_code == 2
+    assert f"{flag[0]} needs --dashboards" in res.output
+
+
+def test_e2e_allow_empty_needs_file_and_panel() -> None:
+    # "FILE:PANEL" is matched against 'dashboard file:panel title': a pattern
+    # without the colon can never match, and every empty panel would still fail.
+    res = CliRunner().invoke(
+        cli,
+        ["e2e", "-C", str(ROOT), "--alertmanager-config", str(FIXTURES / "alertmanager.yml"), "--scenario", "nope",
+         "--dashboards", "--allow-empty", "alerting/alerting-overview.json"],
+    )
+    assert res.exit_code == 2
+    assert "--allow-empty 'alerting/alerting-overview.json': expected FILE:PANEL" in res.output

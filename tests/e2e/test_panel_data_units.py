@@ -29,6 +29,19 @@ def test_round_interval_follows_grafanas_table() -> None:
     assert pd.round_interval(4_000_000_000) == 31_536_000_000
 
 
+def test_the_frontend_rounds_a_boundary_up_where_the_backend_rounds_it_down() -> None:
+    # Grafana's frontend (rangeutil.roundInterval) compares with "<", its backend
+    # (gtime.RoundInterval) with "<=": 17.5s is 20s for the frontend, 15s for the backend.
+    assert [pd.round_interval(ms, frontend=True) for ms in (1500, 17_500, 17_499, 604_800_000)] == [
+        2000, 20_000, 15_000, 604_800_000,
+    ]
+    assert pd.round_interval(17_500) == 15_000
+    # A 9h20m range over a full-width panel (1920 points) is exactly 17.5s a point:
+    # the frontend's interval is 20s, and the backend's step never goes below it.
+    iv = _iv(9 * HOUR + 20 * 60, width=24)
+    assert (iv.step_ms, iv.rate_interval_ms) == (20_000, 60_000)
+
+
 def test_go_duration_spelling() -> None:
     assert [pd.go_duration(ms) for ms in (0, 500, 4000, 1500, 91_000, 3_600_000, 3_661_000)] == [
         "0s", "500ms", "4s", "1.5s", "1m31s", "1h0m0s", "1h1m1s",
@@ -119,6 +132,15 @@ def test_interpolate_every_syntax_and_leaves_unknown_variables() -> None:
     assert pd.interpolate(text, variables, builtins) == (
         'rate(x{job="api", j2="api", j3="api", j4="api"}[4s]) 4000 $nope'
     )
+
+
+def test_builtins_in_a_variables_value_are_replaced_after_it() -> None:
+    # Grafana's frontend puts the variable's value in, then its backend replaces
+    # $__rate_interval & co. in the result: a window variable may offer them.
+    variables = {"window": _var("window", ["$__rate_interval"]), "step": _var("step", ["${__interval}"])}
+    builtins = {"__rate_interval": "4s", "__interval": "1s", "__interval_ms": "1000"}
+    text = "rate(x[$window]) + rate(y[$step]) + $__interval_ms"
+    assert pd.interpolate(text, variables, builtins) == "rate(x[4s]) + rate(y[1s]) + 1000"
 
 
 def test_from_and_to_formats() -> None:
@@ -220,11 +242,38 @@ def test_current_value_is_kept_when_it_is_an_option_and_replaced_when_stale() ->
     assert pd.resolve_variables(stale, client, TimeRange(0, 1), DATASOURCES)["job"].is_all
 
 
+def test_a_multi_value_variable_keeps_its_current_values_still_offered() -> None:
+    # Grafana (scenes' MultiValueVariable) drops the stale values and keeps the
+    # others; only when none is left does it fall back to All (includeAll) or
+    # the first option. All saved on a variable that no longer offers it: the first.
+    client = FakePrometheus({("job", None): ["api", "web"]})
+
+    def resolve(**var: Any) -> Variable:
+        dashboard = _templating({"type": "query", "name": "job", "query": "label_values(job)", **var})
+        return pd.resolve_variables(dashboard, client, TimeRange(0, 1), DATASOURCES)["job"]
+
+    partly = resolve(multi=True, includeAll=True, current={"value": ["web", "gone"]})
+    assert partly.values == ("web",) and not partly.is_all
+    assert resolve(multi=True, includeAll=True, current={"value": ["gone"]}).is_all
+    assert resolve(multi=True, current={"value": ["gone"]}).values == ("api",)
+    assert resolve(multi=True, current={"value": ["$__all"]}).values == ("api",)
+
+
 def test_regex_filters_and_captures_options() -> None:
     client = FakePrometheus({("instance", None): ["api:3000", "web:8080", "db"]})
     dashboard = _templating({"type": "query", "name": "host", "query": "label_values(instance)",
                              "regex": "/([^:]+):\\d+/"})
     assert pd.resolve_variables(dashboard, client, TimeRange(0, 1), DATASOURCES)["host"].options == ("api", "web")
+
+
+def test_numerical_sort_is_grafanas_first_integer_and_desc_reverses_ascending() -> None:
+    # Grafana: the first run of digits as an integer, -1 without one (so first);
+    # a "desc" sort is the ascending one reversed (ties reversed too).
+    options = ["a", "x10", "x9", "y1.5", "z-2"]
+    assert pd._sort(options, 3) == ["a", "y1.5", "z-2", "x9", "x10"]
+    assert pd._sort(options, 4) == ["x10", "x9", "z-2", "y1.5", "a"]
+    assert pd._sort(["b1", "a1"], 4) == ["a1", "b1"]
+    assert pd._sort(["A", "a"], 6) == ["a", "A"]
 
 
 def test_a_variable_matching_nothing_is_a_problem() -> None:
@@ -258,6 +307,20 @@ def test_loki_query_variable_is_not_resolved_on_prometheus() -> None:
     client = FakePrometheus({("app", None): ["x"]})
     var = pd.resolve_variables(dashboard, client, TimeRange(0, 1), DATASOURCES)["app"]
     assert client.asked == [] and var.problem == "loki variable not resolved"
+
+
+def test_a_variable_waits_for_the_datasource_variable_it_queries_and_the_ones_its_regex_uses() -> None:
+    # Declared before the variables it reads through its datasource and its regex
+    # (Grafana waits for both, and interpolates the regex before applying it).
+    client = FakePrometheus({("instance", None): ["api-1:80", "api-2:80", "web-1:80"]})
+    dashboard = _templating(
+        {"type": "query", "name": "host", "query": "label_values(instance)",
+         "datasource": {"uid": "${ds}"}, "regex": "/^${prefix}-(\\d+)/"},
+        {"type": "datasource", "name": "ds", "query": "prometheus"},
+        {"type": "custom", "name": "prefix", "query": "api,web"},
+    )
+    var = pd.resolve_variables(dashboard, client, TimeRange(0, 1), DATASOURCES)["host"]
+    assert not var.problem and var.options == ("1", "2")
 
 
 def test_a_plain_selector_variable_lists_series_and_regex_picks_the_label() -> None:
@@ -369,6 +432,78 @@ def test_problems_honour_the_allowed_empty_panels() -> None:
     assert len(report.problems()) == 4
 
 
+def test_an_allowed_empty_pattern_matching_no_panel_is_a_problem() -> None:
+    # A typo, or a panel renamed since: the allow-list would silently allow nothing.
+    report = pd.PanelDataReport()
+    report.results += [pd.TargetResult("alerting/a.json", "Firing alerts", "A", "ALERTS", "ok", expr="ALERTS", series=1)]
+    assert report.problems(["alerting/*:Firing alerts", "alerting/*:Firing alert by name"]) == [
+        "allow-empty 'alerting/*:Firing alert by name' matches no panel",
+    ]
+
+
 def test_module_main_needs_two_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     assert pd.main(["build"]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def test_module_main_fails_on_a_variable_without_options(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # As `oac e2e --dashboards` does: every problem fails, not only errors and empties.
+    report = pd.PanelDataReport()
+    report.results.append(pd.TargetResult("a.json", "Ok", "A", "up", "ok", expr="up", series=1))
+    report.variables["a.json"] = [Variable("m", "query", (), problem="label_values(x, m) matched nothing")]
+    monkeypatch.setattr(pd, "check_dashboards", lambda build, url: report)
+    assert pd.main(["build", "http://127.0.0.1:9"]) == 1
+    assert "matched nothing" in capsys.readouterr().out
+
+
+class RecordingRanges(FakePrometheus):
+    """Records each range query's expression and step."""
+
+    def query_range(self, expr: str, start: float, end: float, step_ms: int) -> list[dict[str, Any]]:
+        self.asked.append((expr, str(step_ms)))
+        return [{"metric": {}, "values": [[start, "1"]]}]
+
+
+def test_min_step_and_min_interval_given_by_a_variable_are_interpolated(tmp_path: Path) -> None:
+    # Grafana's frontend interpolates a target's min step (interval) and a panel's
+    # min interval before the backend computes the step and $__rate_interval.
+    dashboard = {
+        "title": "d",
+        "templating": {"list": [{"type": "custom", "name": "res", "query": "5m", "current": {"value": "5m"}}]},
+        "panels": [
+            {"type": "timeseries", "title": "step", "gridPos": {"w": 24},
+             "targets": [{"refId": "A", "expr": "rate(x[$__rate_interval])", "interval": "$res"}]},
+            {"type": "timeseries", "title": "panel", "gridPos": {"w": 24}, "interval": "${res}",
+             "targets": [{"refId": "A", "expr": "rate(y[$__rate_interval])"}]},
+        ],
+    }
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = RecordingRanges({})
+    pd.check_dashboard(path, client, name="d.json", datasources=DATASOURCES, time_range=TimeRange(0, HOUR))
+    # Min step 5m: step 5m, $__rate_interval = max(interval + 5m, 4 * 5m) = 20m.
+    assert ("rate(x[20m0s])", "300000") in client.asked
+    # Min interval 5m: the interval and step are 5m, $__rate_interval = 5m + 15s.
+    assert ("rate(y[5m15s])", "300000") in client.asked
+
+
+def test_each_target_uses_the_scrape_interval_of_its_own_datasource(tmp_path: Path) -> None:
+    # Grafana reads timeInterval from the datasource the query goes to.
+    datasources = [*DATASOURCES, pd.Datasource("Mimir", "mimir", "prometheus", time_interval="1m")]
+    dashboard = {
+        "title": "d",
+        "templating": {"list": [{"type": "datasource", "name": "ds", "query": "prometheus", "current": {"value": "mimir"}}]},
+        "panels": [
+            {"type": "timeseries", "title": "default", "gridPos": {"w": 24},
+             "targets": [{"refId": "A", "expr": "rate(a[$__rate_interval])"}]},
+            {"type": "timeseries", "title": "mimir", "gridPos": {"w": 24}, "datasource": {"uid": "mimir"},
+             "targets": [{"refId": "A", "expr": "rate(b[$__rate_interval])"}]},
+            {"type": "timeseries", "title": "variable", "gridPos": {"w": 24}, "datasource": {"uid": "${ds}"},
+             "targets": [{"refId": "A", "expr": "rate(c[$__rate_interval])"}]},
+        ],
+    }
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = RecordingRanges({})
+    pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
+    assert [expr for expr, _step in client.asked] == ["rate(a[1m0s])", "rate(b[4m0s])", "rate(c[4m0s])"]

@@ -69,6 +69,40 @@ CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
         "    total='sum(rate(http_requests_total{job=\"api\"}[{window}]))',\n))\n",
         [("OAC403", 3)],
     ),
+    # An unaggregated query keeps every stored label: its division by a sum()
+    # matches nothing, and "or (total) * 0" would make the SLI 0 whatever fails.
+    "ratio-unaggregated": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    errors='rate(http_requests_total{job=\"api\", code=~\"5..\"}[{window}])',\n"
+        "    total='sum(rate(http_requests_total{job=\"api\"}[{window}]))',\n))\n",
+        [("OAC403", 3)],
+    ),
+    "ratio-good-unaggregated": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    good='sum without (instance) (rate(http_requests_total{job=\"api\", code!~\"5..\"}[{window}]))',\n"
+        "    total='sum(rate(http_requests_total{job=\"api\"}[{window}]))',\n))\n",
+        [("OAC403", 3)],
+    ),
+    "ratio-without-differs": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    errors='sum without (instance) (rate(http_requests_total{job=\"api\", code=~\"5..\"}[{window}]))',\n"
+        "    total='sum without (instance, code) (rate(http_requests_total{job=\"api\"}[{window}]))',\n))\n",
+        [("OAC403", 3)],
+    ),
+    # The same labels dropped on both sides, or a by() that keeps the label the
+    # other side's matcher names: the division matches.
+    "ratio-without-same": (
+        HEAD + "ok = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    errors='sum without (instance, code) (rate(http_requests_total{job=\"api\", code=~\"5..\"}[{window}]))',\n"
+        "    total='sum without (code, instance) (rate(http_requests_total{job=\"api\"}[{window}]))',\n))\n",
+        [],
+    ),
+    "ratio-topk-by": (
+        HEAD + "ok = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    errors='topk(5, sum by (job) (rate(http_requests_total{job=\"api\", code=~\"5..\"}[{window}])))',\n"
+        "    total='sum by (job) (rate(http_requests_total{job=\"api\"}[{window}]))',\n))\n",
+        [],
+    ),
     "ratio-good-query": (
         HEAD + "ok = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
         "    good='http_requests_total{job=\"api\", code!~\"5..\"}',\n    total='http_requests_total{job=\"api\"}',\n))\n",

@@ -71,7 +71,7 @@ def test_selectors_are_wrapped_in_rate_over_the_window() -> None:
     rules = _records(groups_of(_slo()))
     assert rules["slo:sli_error:ratio_rate1h"].expr == (
         '(\n  sum(rate(req_total{job="svc", code=~"5.."}[1h]))\n  or\n  (sum(rate(req_total{job="svc"}[1h]))) * 0\n)'
-        '\n/\n(sum(rate(req_total{job="svc"}[1h])))'
+        '\n/\n((sum(rate(req_total{job="svc"}[1h]))) > 0)'
     )
 
 

@@ -65,17 +65,18 @@ def normalize_expr(expr: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-#: Our one deliberate difference from Sloth: a ratio SLI's error (or good) query
-#: is followed by ``or (total) * 0`` (obs_as_code.slo.model.RatioSLI.error_ratio),
-#: so the ratio is 0 where that query has no series yet. Dropped from ours before
-#: comparing; everything else must match.
-_ABSENT_AS_ZERO = re.compile(r"\n\s*or\n\s*\((.*?)\) \* 0\n(\s*\)\n\s*/\n\s*\(\1\))", re.S)
+#: Our deliberate differences from Sloth, in a ratio SLI (obs_as_code.slo.model.
+#: RatioSLI.error_ratio): the error (or good) query is followed by ``or (total) *
+#: 0``, so the ratio is 0 where that query has no series yet, and the divisor is
+#: ``((total) > 0)``, so a window without events has no sample instead of NaN.
+#: Both dropped from ours before comparing; everything else must match.
+_ABSENT_AS_ZERO = re.compile(r"\n\s*or\n\s*\((.*?)\) \* 0\n(\s*\)\n\s*/\n\s*)\(\(\1\) > 0\)", re.S)
 
 
 def without_absent_as_zero(expr: str) -> str:
-    """``expr`` without the ``or (total) * 0`` Sloth does not write (the total
-    may span lines: it is the same text as the divisor's)."""
-    return _ABSENT_AS_ZERO.sub(lambda m: "\n" + m.group(2), expr)
+    """``expr`` without the ``or (total) * 0`` and the ``> 0`` Sloth does not
+    write (the total may span lines: it is the same text as the divisor's)."""
+    return _ABSENT_AS_ZERO.sub(lambda m: f"\n{m.group(2)}({m.group(1)})", expr)
 
 
 def _labels(rule: Mapping[str, Any]) -> dict[str, str]:

@@ -26,7 +26,7 @@ from obs_as_code.model.tests import (
 )
 from obs_as_code.render.tests import render_test
 from obs_as_code.serialize import dump_yaml
-from obs_as_code.slo import SLO, Alerting, RatioSLI
+from obs_as_code.slo import SLO, Alerting, LatencySLI, RatioSLI
 
 pytestmark = pytest.mark.integration
 
@@ -232,6 +232,66 @@ def test_no_good_series_yet_pages_when_everything_fails(tmp_path: Path) -> None:
         alerts=[AlertExpectation(at="60m", alertname=ALERT, alerts=[_fired("page"), _fired("ticket")])],
     )
     (tmp_path / "rules.yaml").write_text(rules_yaml(groups_of(good)))
+    (tmp_path / "tests.yaml").write_text(dump_yaml(_promtool_file([case], "rules.yaml", "1m")))
+    result = subprocess.run([promtool, "test", "rules", "tests.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("failed_before", [False, True])
+def test_an_idle_half_hour_leaves_the_budget_whole(tmp_path: Path, failed_before: bool) -> None:
+    # No request for 30 minutes (a quiet night): 0/0 is NaN, and one NaN window in
+    # the period's sum_over_time made the error budget NaN for the whole period.
+    # A window without traffic has no SLI sample; the budget averages the others.
+    promtool = need_promtool()
+    good = [TOTAL_PER_MIN * m for m in range(30)] + [TOTAL_PER_MIN * 29] * 30
+    good += [TOTAL_PER_MIN * (29 + m) for m in range(30)]
+    series = [Series(series='http_requests_total{job="checkout", code="200"}', values=" ".join(map(str, good)))]
+    if failed_before:  # the error counter exists, flat: no error in this run
+        series.append(Series(series='http_requests_total{job="checkout", code="500"}', values=" ".join(["3"] * 90)))
+    budget = f"slo:period_error_budget_remaining:ratio{{{_IDS}}}"
+    case = RuleTest(
+        name="idle",
+        series=series,
+        interval="1m",
+        exprs=[
+            ExprExpectation(expr=budget, at="89m", samples=[Sample(labels=f"slo:period_error_budget_remaining:ratio{{{_IDS}, sloth_window=\"30d\", team=\"shop\"}}", value=1)]),
+            # While idle: no SLI sample (not NaN).
+            ExprExpectation(expr=f"slo:sli_error:ratio_rate5m{{{_IDS}}}", at="50m", samples=[]),
+        ],
+        alerts=[AlertExpectation(at="50m", alertname=ALERT, alerts=[])],
+    )
+    result = _run(promtool, tmp_path, [case])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_idle_half_hour_leaves_a_latency_budget_whole(tmp_path: Path) -> None:
+    # The latency SLI divides the fast bucket by the count: 0/0 while idle.
+    promtool = need_promtool()
+    slo = SLO(
+        service="checkout",
+        name="latency",
+        objective=95,
+        labels={"team": "shop"},
+        sli=LatencySLI(metric="http_request_duration_seconds", threshold=0.5, selector='job="checkout"'),
+        alerting=Alerting(name="CheckoutLatencyBudgetBurn"),
+    )
+    counts = [TOTAL_PER_MIN * m for m in range(30)] + [TOTAL_PER_MIN * 29] * 30
+    counts += [TOTAL_PER_MIN * (29 + m) for m in range(30)]
+    values = " ".join(map(str, counts))
+    ids = 'sloth_id="checkout-latency", sloth_service="checkout", sloth_slo="latency"'
+    case = RuleTest(
+        name="idle latency",
+        series=[
+            Series(series='http_request_duration_seconds_bucket{job="checkout", le="0.5"}', values=values),
+            Series(series='http_request_duration_seconds_count{job="checkout"}', values=values),
+        ],
+        interval="1m",
+        exprs=[
+            ExprExpectation(expr=f"slo:period_error_budget_remaining:ratio{{{ids}}}", at="89m", samples=[Sample(labels=f"slo:period_error_budget_remaining:ratio{{{ids}, sloth_window=\"30d\", team=\"shop\"}}", value=1)]),
+            ExprExpectation(expr=f"slo:sli_error:ratio_rate5m{{{ids}}}", at="50m", samples=[]),
+        ],
+    )
+    (tmp_path / "rules.yaml").write_text(rules_yaml(groups_of(slo)))
     (tmp_path / "tests.yaml").write_text(dump_yaml(_promtool_file([case], "rules.yaml", "1m")))
     result = subprocess.run([promtool, "test", "rules", "tests.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

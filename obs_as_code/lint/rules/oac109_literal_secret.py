@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.lint.engine import Check, LintContext
@@ -24,12 +25,42 @@ SECRET_KEYS = frozenset(
         "auth_secret",
         "webhook_url",
         "token",
+        # Service discovery (ec2, lightsail, scaleway, marathon, openstack, ovhcloud):
+        # the other config.Secret fields of Prometheus' configuration.
+        "secret_key",
+        "auth_token",
+        "application_credential_secret",
+        "application_secret",
+        "consumer_key",
+        # http_headers: {Name: {secrets: [...]}}, a list of secrets.
+        "secrets",
     }
 )
 
 
+#: Secret fields Prometheus has no ``*_file`` variant of.
+_NO_FILE = frozenset(
+    {"secret_key", "application_credential_secret", "application_secret", "consumer_key", "secrets",
+     "proxy_connect_header", "proxy_url"}
+)
+
+
+def _literal(value: Any) -> bool:
+    return isinstance(value, str) and bool(value) and not _is_placeholder(value)
+
+
 def _literal_secret(key: Any, item: Any) -> bool:
-    return key in SECRET_KEYS and isinstance(item, str) and bool(item) and not _is_placeholder(item)
+    if key == "proxy_connect_header" and isinstance(item, Mapping):
+        # {Header: [values]}: every value is a config.Secret (Proxy-Authorization ...).
+        return any(_literal(v) for values in item.values() for v in (values if isinstance(values, list) else [values]))
+    if key == "proxy_url" and isinstance(item, str):
+        # http://user:password@proxy: the password is a credential in the URL.
+        return bool(urlsplit(item).password) and not _is_placeholder(item)
+    if key not in SECRET_KEYS:
+        return False
+    if isinstance(item, (list, tuple)):  # http_headers' secrets
+        return any(isinstance(v, str) and v and not _is_placeholder(v) for v in item)
+    return isinstance(item, str) and bool(item) and not _is_placeholder(item)
 
 
 def find_secrets(value: Any, path: str = "", *, is_secret: Callable[[Any, Any], bool] = _literal_secret) -> Iterator[str]:
@@ -58,11 +89,12 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             continue
         for path in find_secrets(extra):
             # Never echo the value: the message names the key only.
+            key = path.rsplit(".", 1)[-1].split("[", 1)[0]
+            instead = "a ${ENV} placeholder" if key in _NO_FILE else f"a file ({key}_file) or a ${{ENV}} placeholder"
             yield Diagnostic(
                 keyword_location(d.location, "extra"),
                 "OAC109",
-                f"literal secret in extra[{path}]: reference a file ({path.rsplit('.', 1)[-1]}_file) "
-                "or a ${ENV} placeholder instead",
+                f"literal secret in extra[{path}]: reference {instead} instead",
                 show_source=False,
             )
 

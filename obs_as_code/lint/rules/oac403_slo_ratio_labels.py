@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.slo.model import SLO, RatioSLI
-from obs_as_code.slo.queries import Selector, output_labels, parse_template, selectors
+from obs_as_code.slo.queries import Selector, label_shape, parse_template, selectors, shapes_differ
 from obs_as_code.source import keyword_location
 
 
@@ -28,13 +28,23 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         if any(problem is not None for _ast, problem in parsed.values()):
             continue  # OAC108 reports the generated rule's syntax error
         where = keyword_location(sli.location, part)
-        top, total = output_labels(parsed[part][0]), output_labels(parsed["total"][0])
-        if top is not None and total is not None and top != total:
+        top, total = label_shape(parsed[part][0]), label_shape(parsed["total"][0])
+        differ = shapes_differ(top, total) if top is not None and total is not None else None
+        if differ is not None:
+            # The division matches nothing, and "or (total) * 0" (RatioSLI.error_ratio)
+            # then fills in a 0 for every total series: the SLI would read 0 (or 1
+            # for good=) whatever the traffic, not "No data".
+            assert top is not None and total is not None
+            if top.exact is not None and total.exact is not None:
+                said = f"returns {_fmt(top.exact)} but the total query {_fmt(total.exact)}"
+            else:
+                said = f"and the total query return different labels: {', '.join(sorted(differ))} on one side only"
             yield error(
                 where,
                 "OAC403",
-                f"SLO {slo.id!r}: the {part} query returns {_fmt(top)} but the total query {_fmt(total)}",
-                hint="both sides of the ratio must aggregate to the same labels, or the division matches nothing",
+                f"SLO {slo.id!r}: the {part} query {said}",
+                hint="both sides of the ratio must aggregate to the same labels (sum by the same labels), "
+                "or the division matches nothing",
             )
             continue
         ours = list(selectors(parsed[part][0]))
