@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from obs_as_code.dashboards.render import RenderedDashboard, iter_panels, normalize
-from obs_as_code.diagnostics import Diagnostic
+from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.discover import ModuleRef
 from obs_as_code.load import Project
 from obs_as_code.model.dashboard import DashboardDef
@@ -1007,15 +1007,17 @@ def check_module(source: str, project: Project | None = None) -> tuple[RenderedD
 
 
 def review(source: str, found: Sequence[Diagnostic], display: str = "dashboards/imported.py") -> tuple[str, list[str]]:
-    """``(source with suppressions, warnings)``: each finding in ``found`` (of
+    """``(source with suppressions, warnings)``: each error in ``found`` (of
     :func:`check_module` on ``source``) gets an ``# oac: ignore[CODE] imported as
     is; review`` comment above its line (the panel's, as ``k.placed`` locates each
     item), so the module builds and every exception shows in the diff; queries are
-    never rewritten. A warning names the finding at its line in the returned
-    source (``display`` is the module's path as shown)."""
+    never rewritten. A finding of warning severity stops no build, so it is left
+    to show in every build rather than silenced. A warning names each finding at
+    its line in the returned source (``display`` is the module's path as shown)."""
     codes: dict[int, set[str]] = {}
     for d in found:
-        codes.setdefault(max(d.location.line, 1), set()).add(d.code)
+        if d.severity is Severity.ERROR:
+            codes.setdefault(max(d.location.line, 1), set()).add(d.code)
     lines = source.splitlines()
     shift: dict[int, int] = {}  # original line -> its line once the comments are in
     out: list[str] = []
@@ -1027,7 +1029,11 @@ def review(source: str, found: Sequence[Diagnostic], display: str = "dashboards/
         shift[number] = len(out)
     warnings = [
         f"{display}:{shift.get(max(d.location.line, 1), 1)}:{max(d.location.col, 1)}: {d.code} {d.message} "
-        f"({REVIEW_NOTE}: suppressed by the comment above)"
+        + (
+            f"({REVIEW_NOTE}: suppressed by the comment above)"
+            if d.severity is Severity.ERROR
+            else "(a warning: not suppressed, every build shows it)"
+        )
         for d in found
     ]
     return "\n".join(out) + "\n", warnings

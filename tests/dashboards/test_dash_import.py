@@ -418,3 +418,19 @@ def test_an_empty_title_is_not_a_dashboard(tmp_path: Path) -> None:
         board = {"title": title, "uid": "u", "schemaVersion": 39, "panels": []}
         result = _import(tmp_path, str(_write(tmp_path, "e.json", board)), "-o", str(out))
         assert result.exit_code == 2 and "an empty title" in result.output and not out.exists()
+
+
+def test_warnings_are_reported_but_not_suppressed(tmp_path: Path) -> None:
+    # An error ratio reading "No data" before the first 5xx is OAC311, a warning:
+    # it stops no build, so the import leaves it to show in every build.
+    expr = 'sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))'
+    board = {"title": "Errors", "uid": "errors", "schemaVersion": 39, "panels": [
+        {"type": "timeseries", "title": "error ratio", "id": 1, "gridPos": {"h": 4, "w": 12, "x": 0, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "prometheus"}, "targets": [{"refId": "A", "expr": expr}]}]}
+    out = tmp_path / "dashboards" / "errors.py"
+    result = _import(tmp_path, str(_write(tmp_path, "e.json", board)), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "oac: ignore" not in out.read_text()
+    assert re.search(rf"warning: {re.escape(str(out))}:\d+:\d+: OAC311 .*not suppressed", result.output), result.output
+    compiled = compile_project(tmp_path)
+    assert compiled.ok and [d.code for d in compiled.diagnostics] == ["OAC311"], compiled.diagnostics
