@@ -20,7 +20,7 @@ from typing import Any
 import promql_parser as pp
 
 from obs_as_code.lint.types import children, is_a, selector_name
-from obs_as_code.source import SourceLocation, keyword_location, module_tree
+from obs_as_code.source import SourceLocation, keyword_location, latest_per_file, module_tree
 
 
 @lru_cache(maxsize=256)
@@ -43,7 +43,8 @@ def clear_caches() -> None:
     """Forget file contents (tests rewrite fixtures)."""
     _read.cache_clear()
     _line_starts.cache_clear()
-    _python_spans.cache_clear()
+    _python_nodes.cache_clear()
+    _literals.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,15 @@ class Site:
     col: int
     end_line: int = 0
     end_col: int = 0
-    #: Search for a token only within the top-level statement holding ``line``
-    #: (without an end of its own): a dashboard's panel whose target the source
-    #: map cannot place. The text elsewhere in the file (a comment, another
-    #: constant) did not make that panel; the statement's start is then the answer.
+    #: A dashboard's target in Python source (or its panel, or the dashboard,
+    #: when the source map cannot place the target): never answered with text
+    #: outside the value. Without an end of its own, the value is the expression
+    #: (or top-level statement) that starts at ``line``/``col``, and a query is
+    #: located in it only through a string literal there holding its whole text
+    #: (:meth:`written`): a query the kit's helpers, an f-string or a constant
+    #: built is not in the file as such, and its token found elsewhere (a
+    #: comment, a constant, another panel) did not make this one. With an end,
+    #: the search stays between start and end.
     in_statement: bool = False
 
     @property
@@ -84,12 +90,8 @@ class Site:
                 hi = mid - 1
         return SourceLocation(self.file, lo + 1, offset - starts[lo] + 1)
 
-    def locate(self, token: str, nth: int = 0) -> SourceLocation:
-        """The position of the ``nth`` occurrence of ``token`` inside this value,
-        else its first occurrence in the file, else the value's start."""
-        text = _read(self.path)
-        if not token or not text:
-            return self.start
+    def _bounds(self, text: str) -> tuple[int, int]:
+        """Offsets in ``text`` (the file's) of this value's start and end."""
         begin = self._offset(self.line, self.col)
         if self.end_line:
             end = self._offset(self.end_line, self.end_col)
@@ -98,7 +100,16 @@ class Site:
             end = self._offset(*stop) if stop is not None else begin
         else:
             end = len(text)
-        end = max(end, begin)
+        return begin, max(end, begin)
+
+    def locate(self, token: str, nth: int = 0) -> SourceLocation:
+        """The position of the ``nth`` occurrence of ``token`` inside this value,
+        else its first occurrence in the file (never for an :attr:`in_statement`
+        site), else the value's start."""
+        text = _read(self.path)
+        if not token or not text:
+            return self.start
+        begin, end = self._bounds(text)
         found = -1
         pos = begin
         for _ in range(nth + 1):
@@ -113,17 +124,44 @@ class Site:
         return self._location(found) if found >= 0 else self.start
 
     def locate_in_expr(self, expr: str, span: tuple[int, int] | None) -> SourceLocation:
-        """Map ``expr[span[0]:span[1]]`` (a token of the expression) to the file."""
+        """Map ``expr[span[0]:span[1]]`` (a token of the expression) to the file.
+
+        An :attr:`in_statement` site without an end answers with its own start
+        unless a string literal within it holds ``expr`` (:meth:`written`)."""
         if span is None:
             return self.start
+        if self.in_statement and not self.end_line:
+            literal = self.written(expr)
+            return self.start if literal is None else literal.locate_in_expr(expr, span)
         start, stop = span
         token = expr[start:stop]
-        # Prefer the longest unambiguous context: the token with the rest of its line.
+        # Prefer the longest unambiguous context: the token with the rest of its line
+        # (where the site may be answered with: within it, when it is bounded).
         line_end = expr.find("\n", start)
         context = expr[start : line_end if line_end >= 0 else len(expr)].rstrip()
-        if len(context) > len(token) and context in _read(self.path):
-            return self.locate(context, expr.count(context, 0, start))
+        if len(context) > len(token):
+            text = _read(self.path)
+            begin, end = self._bounds(text) if self.in_statement else (0, len(text))
+            if text.find(context, begin, end) >= 0:
+                return self.locate(context, expr.count(context, 0, start))
         return self.locate(token, expr.count(token, 0, start))
+
+    def written(self, expr: str) -> Site | None:
+        """The string literal holding exactly ``expr`` within the Python value
+        that starts at this site (the expression starting there, or the
+        top-level statement; the statement holding :attr:`line` when nothing
+        starts there), as a bounded :attr:`in_statement` site; None when there is
+        none (the text was built: a helper, an f-string, a constant elsewhere).
+        Asked for a finding only: it costs a walk of that part of the syntax tree."""
+        try:
+            mtime_ns = Path(self.path).stat().st_mtime_ns
+        except OSError:
+            return None
+        found = _literals(self.path, mtime_ns, self.line, self.col).get(expr)
+        if found is None:
+            return None
+        line, col, end_line, end_col = found
+        return Site(self.file, self.path, line, col, end_line, end_col, in_statement=True)
 
 
 def _statement_end(path: str, line: int) -> tuple[int, int] | None:
@@ -139,29 +177,75 @@ def _statement_end(path: str, line: int) -> tuple[int, int] | None:
     return None
 
 
-@lru_cache(maxsize=128)
-def _python_spans(path: str) -> dict[tuple[int, int], tuple[int, int]]:
-    """(line, col) of every expression node in a Python file -> its (end_line, end_col)."""
+@latest_per_file
+def _python_nodes(path: str, mtime_ns: int) -> tuple[dict[tuple[int, int], ast.stmt], dict[tuple[int, int], ast.expr]]:
+    """A Python file's top-level statements and its expressions (the outermost
+    one of those starting at the same place) by their (line, 1-based col) as the
+    syntax tree counts them (the column in UTF-8 bytes, as positions captured
+    from frames and read from the tree are)."""
+    # The tree the loader already parsed (source.module_tree), not a new parse.
+    tree = module_tree(path, mtime_ns)
+    statements = {(node.lineno, node.col_offset + 1): node for node in tree.body}
+    expressions: dict[tuple[int, int], ast.expr] = {}
+    for node in ast.walk(tree):  # breadth first: an outer expression comes first
+        if isinstance(node, ast.expr):
+            expressions.setdefault((node.lineno, node.col_offset + 1), node)
+    return statements, expressions
+
+
+def _python_spans(path: str) -> dict[tuple[int, int], ast.expr]:
+    """:func:`_python_nodes`' expressions of the file at ``path`` (empty when it
+    cannot be read or parsed)."""
     try:
-        # The tree the loader already parsed (source.module_tree), not a new parse.
-        tree = module_tree(path, Path(path).stat().st_mtime_ns)
+        return _python_nodes(path, Path(path).stat().st_mtime_ns)[1]
     except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
         return {}
-    out: dict[tuple[int, int], tuple[int, int]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.expr) and node.end_lineno is not None and node.end_col_offset is not None:
-            out.setdefault((node.lineno, node.col_offset + 1), (node.end_lineno, node.end_col_offset + 1))
+
+
+@lru_cache(maxsize=1024)
+def _literals(path: str, mtime_ns: int, line: int, col: int) -> dict[str, tuple[int, int, int, int]]:
+    """Every string literal within the value starting at (``line``, ``col``) of a
+    Python file (see :meth:`Site.written`): its text -> (line, col, end line, end
+    col) of its first occurrence, columns counted in characters, 1-based."""
+    try:
+        statements, expressions = _python_nodes(path, mtime_ns)
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return {}
+    node: ast.AST | None = statements.get((line, col)) or expressions.get((line, col))
+    if node is None:
+        node = next((s for s in statements.values() if s.lineno <= line <= (s.end_lineno or s.lineno)), None)
+    if node is None:
+        return {}
+    found = sorted(
+        (n.lineno, n.col_offset, n.end_lineno, n.end_col_offset, n.value)
+        for n in ast.walk(node)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.end_lineno is not None and n.end_col_offset is not None
+    )
+    out: dict[str, tuple[int, int, int, int]] = {}
+    for start, col_bytes, end, end_bytes, value in found:
+        out.setdefault(value, (start, _char_col(path, start, col_bytes), end, _char_col(path, end, end_bytes)))
     return out
+
+
+def _char_col(path: str, line: int, col_bytes: int) -> int:
+    """The 1-based column in characters of UTF-8 byte offset ``col_bytes`` on ``line``."""
+    starts = _line_starts(path)
+    if not 1 <= line <= len(starts):
+        return col_bytes + 1
+    head = _read(path)[starts[line - 1] :]
+    if head[:col_bytes].isascii():
+        return col_bytes + 1
+    return len(head.encode("utf-8")[:col_bytes].decode("utf-8", errors="replace")) + 1
 
 
 def python_site(root: Path, loc: SourceLocation, keyword: str) -> Site:
     """The site of keyword argument ``keyword`` in the call a definition was built by."""
     value = keyword_location(loc, keyword)
     path = str(root / loc.file)
-    end = _python_spans(path).get((value.line, value.col)) if value != loc else None
-    if end is None:
+    node = _python_spans(path).get((value.line, value.col)) if value != loc else None
+    if node is None or node.end_lineno is None or node.end_col_offset is None:
         return Site(loc.file, path, value.line, value.col, value.line, 0)
-    return Site(loc.file, path, value.line, value.col, end[0], end[1])
+    return Site(loc.file, path, value.line, value.col, node.end_lineno, node.end_col_offset + 1)
 
 
 # --- tokens of an expression ------------------------------------------------------

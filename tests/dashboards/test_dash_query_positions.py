@@ -1,0 +1,161 @@
+"""A PromQL finding (OAC2xx, and the OAC3xx checks locating a token the same way)
+on a panel query points at that panel: at the token inside the query where the
+module holds the query's text (a dict panel, a plain SDK chain, grafanalib, a
+kit panel given a literal), at the target itself (its ``k.prom(`` or its dict)
+where it does not (a query the kit's helpers or an f-string built). The token
+searched for (a ``sum``, a ``[10s]``) may be written in another panel of the same
+dashboard: that panel is not the one at fault."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from obs_as_code.diagnostics import Diagnostic
+from obs_as_code.pipeline import Compiled
+
+HEAD = "from obs_as_code.dashboards import kit as k\n\n"
+#: A 15s scrape interval: a [10s] window is under two of them (OAC205, an error).
+SCRAPE = 'from obs_as_code import PrometheusConfig\n\nconfig = PrometheusConfig(scrape_interval="15s")\n'
+
+
+def _at(source: str, needle: str, nth: int = 0) -> tuple[int, int]:
+    """(line, col), 1-based, of the ``nth`` occurrence of ``needle`` in ``source``."""
+    at = -1
+    for _ in range(nth + 1):
+        at = source.index(needle, at + 1)
+    line_start = source.rfind("\n", 0, at) + 1
+    return source.count("\n", 0, at) + 1, at - line_start + 1
+
+
+def _found(compiled: Compiled, code: str, file: str = "dashboards/case.py") -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for d in compiled.diagnostics:
+        if d.code == code:
+            assert d.location.file == file, d
+            out.append((d.location.line, d.location.col, _panel(d)))
+    return out
+
+
+def _panel(d: Diagnostic) -> str:
+    return d.message.split("panel '", 1)[1].split("'", 1)[0]
+
+
+def test_kit_built_quantile_points_at_its_own_target_not_a_neighbours_token(project: Callable[..., Compiled]) -> None:
+    # OAC201 points at the `sum` that drops `le`: the f-string's text is in no line
+    # of the file, but both neighbours hold a `sum` (the one after used to be named).
+    source = HEAD + '''board = k.dashboard("Latency", [
+    k.timeseries("Before", k.prom("histogram_quantile(0.95, sum by (le) (rate(a_seconds_bucket[5m])))"), unit=k.SECONDS),
+    k.timeseries("By job", k.prom(f"histogram_quantile(0.95, {k.rate('x_seconds_bucket', by=['job'])})"), unit=k.SECONDS),
+    k.timeseries("After", k.prom("histogram_quantile(0.95, sum by (le) (rate(b_seconds_bucket[5m])))"), unit=k.SECONDS),
+], variables=[k.datasource_var()])
+'''
+    found = _found(project({"dashboards/case.py": source}), "OAC201")
+    assert found == [(*_at(source, "k.prom(f"), "By job")]
+
+
+def test_kit_built_window_points_at_its_own_target_and_literals_at_their_token(project: Callable[..., Compiled]) -> None:
+    # OAC205 points at the `[10s]`: the kit wrote it from window="10s", the
+    # literal panels on either side hold one each.
+    source = HEAD + '''board = k.dashboard("Windows", [
+    k.timeseries("Before", k.prom("sum(rate(a_total[10s]))"), unit=k.SHORT),
+    k.timeseries("Kit", k.prom(k.rate("x_total", window="10s")), unit=k.SHORT),
+    k.timeseries("After", k.prom("sum(rate(b_total[10s]))"), unit=k.SHORT),
+], variables=[k.datasource_var()])
+'''
+    compiled = project({"dashboards/case.py": source, "scrape/prometheus.py": SCRAPE})
+    assert sorted(_found(compiled, "OAC205")) == sorted(
+        [
+            (*_at(source, "[10s]", 0), "Before"),
+            (*_at(source, 'k.prom(k.rate("x_total"'), "Kit"),
+            (*_at(source, "[10s]", 1), "After"),
+        ]
+    )
+
+
+def test_a_query_in_a_constant_points_at_the_target_using_it(project: Callable[..., Compiled]) -> None:
+    # The constant's text is the query's, but the panel is where k.prom uses it
+    # (another panel may use the same constant).
+    source = HEAD + '''SHORT = "sum(rate(c_total[10s]))"
+board = k.dashboard("Constant", [
+    k.timeseries("Literal", k.prom("sum(rate(a_total[10s]))"), unit=k.SHORT),
+    k.timeseries("From a constant", k.prom(SHORT), unit=k.SHORT),
+    k.timeseries("Later", k.prom("sum(rate(b_total[10s]))"), unit=k.SHORT),
+], variables=[k.datasource_var()])
+'''
+    compiled = project({"dashboards/case.py": source, "scrape/prometheus.py": SCRAPE})
+    found = [f for f in _found(compiled, "OAC205") if f[2] == "From a constant"]
+    assert found == [(*_at(source, "k.prom(SHORT)"), "From a constant")]
+
+
+DICT = '''WINDOW = "10s"\nboard = {"title": "Dict", "schemaVersion": 41, "panels": [
+    {"type": "timeseries", "title": "Literal", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+     "targets": [{"refId": "A", "expr": "sum(rate(a_total[5m])) + sum(rate(a_total[10s]))"}]},
+    {"type": "timeseries", "title": "Split", "gridPos": {"h": 8, "w": 12, "x": 12, "y": 0},
+     "targets": [{"refId": "A",
+                  "expr": "sum(rate(b_total[5m]))"
+                          " + sum(rate(b_total[10s]))"}]},
+    {"type": "timeseries", "title": "Built", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 8},
+     "targets": [{"refId": "A", "expr": f"sum(rate(c_total[{WINDOW}]))"}]},
+    {"type": "timeseries", "title": "Same text", "gridPos": {"h": 8, "w": 12, "x": 12, "y": 8},
+     "targets": [{"refId": "A", "expr": "sum(rate(a_total[5m])) + sum(rate(a_total[10s]))"}]},
+]}
+'''
+
+
+def test_dict_panels_point_at_the_token_inside_their_own_literal(project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/case.py": DICT, "scrape/prometheus.py": SCRAPE})
+    found = sorted(_found(compiled, "OAC205"))
+    assert found == sorted(
+        [
+            # The second window of the expression, not the first "[" of the line.
+            (*_at(DICT, "[10s]", 0), "Literal"),
+            # A string literal split over two lines: the token's own line.
+            (*_at(DICT, "[10s]", 1), "Split"),
+            # An f-string: its text is not in the file, the target's dict is named.
+            (*_at(DICT, '{"refId": "A", "expr": f"'), "Built"),
+            # The same text as the first panel's: this panel's own copy.
+            (*_at(DICT, "[10s]", 2), "Same text"),
+        ]
+    )
+    assert _at(DICT, "[10s]", 0)[0] == 4 and _at(DICT, "[10s]", 1)[0] == 8  # what the test relies on
+
+
+PLAIN_SDK = '''from grafana_foundation_sdk.builders import dashboard as sdk, prometheus, timeseries
+
+WINDOW = "10s"
+board = (
+    sdk.Dashboard("SDK")
+    .with_panel(timeseries.Panel().title("Built").with_target(prometheus.Dataquery().expr(f"sum(rate(x_total[{WINDOW}]))")))
+    .with_panel(timeseries.Panel().title("Literal").with_target(prometheus.Dataquery().expr("sum(rate(y_total[10s]))")))
+)
+'''
+
+GRAFANALIB = '''import grafanalib.core as gl
+
+WINDOW = "10s"
+board = gl.Dashboard(
+    title="Glib",
+    panels=[
+        gl.TimeSeries(title="Built", dataSource="prometheus", targets=[gl.Target(expr=f"sum(rate(x_total[{WINDOW}]))")],
+                      gridPos=gl.GridPos(h=8, w=12, x=0, y=0)),
+        gl.TimeSeries(title="Literal", dataSource="prometheus", targets=[gl.Target(expr="sum(rate(y_total[10s]))")],
+                      gridPos=gl.GridPos(h=8, w=12, x=12, y=0)),
+    ],
+).auto_panel_ids()
+'''
+
+
+def test_plain_sdk_chain_points_at_its_literal_token_or_its_target(project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/case.py": PLAIN_SDK, "scrape/prometheus.py": SCRAPE})
+    assert sorted(_found(compiled, "OAC205")) == [
+        (*_at(PLAIN_SDK, "prometheus.Dataquery()", 0), "Built"),
+        (*_at(PLAIN_SDK, "[10s]", 0), "Literal"),
+    ]
+
+
+def test_grafanalib_points_at_its_literal_token_or_its_target(project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/case.py": GRAFANALIB, "scrape/prometheus.py": SCRAPE})
+    assert sorted(_found(compiled, "OAC205")) == [
+        (*_at(GRAFANALIB, "gl.Target(", 0), "Built"),
+        (*_at(GRAFANALIB, "[10s]", 0), "Literal"),
+    ]
