@@ -24,7 +24,6 @@ from typing import Any
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext, Query, grafana_expr
 from obs_as_code.lint.rules._promql import Hit, per_tree, strip
-from obs_as_code.lint.sites import _read as file_text
 from obs_as_code.lint.types import (
     children,
     func_name,
@@ -35,7 +34,6 @@ from obs_as_code.lint.types import (
     op_of,
     selector_name,
 )
-from obs_as_code.source import SourceLocation
 
 CODE = "OAC311"
 RATE_FUNCTIONS = frozenset({"rate", "irate", "increase"})
@@ -333,20 +331,6 @@ def _message(q: Query, ratio: Ratio, extra: tuple[Matcher, ...]) -> str:
     )
 
 
-def _location(ctx: LintContext, q: Query, node: Any) -> SourceLocation:
-    """The division's ``/`` where the file holds the query's text (a dict panel,
-    a JSON file); else the target's own position (a query the kit's helpers built:
-    searching the file for its ``/`` would find another panel's)."""
-    site = q.site
-    if site is not None and not site.end_line:
-        # Python source: the text up to the first quote or line break is written
-        # alike in a string literal (a value from the syntax tree has no end).
-        head = re.split(r'["\n]', q.expr, maxsplit=1)[0]
-        if not head or head not in file_text(site.path):
-            return site.start
-    return ctx.locate(q, node)
-
-
 def _own_extra(ctx: LintContext, expr: str, ratio: Ratio) -> tuple[Matcher, ...] | None:
     """:func:`decide` on the query's own values: read from its text, or, should
     the text's selectors not be the tree's, from its own parse."""
@@ -374,7 +358,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             extra = own[key]
         if extra is None:
             continue
-        yield Diagnostic(_location(ctx, q, hit.node), CODE, _message(q, hit.ratio, extra), Severity.WARNING, hit.hint)
+        yield Diagnostic(ctx.locate(q, hit.node), CODE, _message(q, hit.ratio, extra), Severity.WARNING, hit.hint)
 
 
 CHECK = Check(CODE, "ratio-no-data", 'a ratio of a subset of events reads "No data", not 0, before the first one', run, Severity.WARNING)
