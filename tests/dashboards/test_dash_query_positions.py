@@ -159,3 +159,17 @@ def test_grafanalib_points_at_its_literal_token_or_its_target(project: Callable[
         (*_at(GRAFANALIB, "gl.Target(", 0), "Built"),
         (*_at(GRAFANALIB, "[10s]", 0), "Literal"),
     ]
+
+
+def test_the_column_counts_characters_after_non_ascii_text_on_the_line(project: Callable[..., Compiled]) -> None:
+    # The syntax tree counts a literal's column in UTF-8 bytes ("—" is three):
+    # the literal, and the token in it, are found by the character's column, as
+    # editors count (bytes would start the search past a token at its start).
+    source = '''board = {"title": "Unicode", "schemaVersion": 41, "panels": [
+    {"type": "timeseries", "title": "Débit — requêtes", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}, "targets": [{"refId": "A", "expr": "sum(rate(a_total[10s]))"}]},
+    {"type": "timeseries", "title": "Latence — p90", "gridPos": {"h": 8, "w": 12, "x": 12, "y": 0}, "targets": [{"refId": "A", "expr": "histogram_quantile(0.9, sum(rate(b_total[5m])))"}]},
+]}
+'''
+    compiled = project({"dashboards/case.py": source, "scrape/prometheus.py": SCRAPE})
+    assert _found(compiled, "OAC205") == [(*_at(source, "[10s]"), "Débit — requêtes")]
+    assert _found(compiled, "OAC201") == [(*_at(source, "histogram_quantile("), "Latence — p90")]
