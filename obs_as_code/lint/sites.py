@@ -10,6 +10,7 @@ module), a YAML scalar, or a JSON string.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,26 +24,46 @@ from obs_as_code.lint.types import children, is_a, selector_name
 from obs_as_code.source import SourceLocation, keyword_location, latest_per_file, module_tree
 
 
-@lru_cache(maxsize=256)
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
+
+
 def _read(path: str) -> str:
+    """The text of the file at ``path`` as it is now: ``oac watch`` lints again
+    in the same process once a module is saved, and positions read from the
+    text of an earlier version named the wrong line and column."""
+    return _text(path, _mtime(path))
+
+
+@latest_per_file
+def _text(path: str, mtime_ns: int) -> str:
+    del mtime_ns  # cache key only
     try:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return ""
 
 
-@lru_cache(maxsize=256)
 def _line_starts(path: str) -> tuple[int, ...]:
+    """Offsets in :func:`_read` ``(path)`` of the start of each line."""
+    return _starts(path, _mtime(path))
+
+
+@latest_per_file
+def _starts(path: str, mtime_ns: int) -> tuple[int, ...]:
     starts = [0]
-    for m in re.finditer("\n", _read(path)):
+    for m in re.finditer("\n", _text(path, mtime_ns)):
         starts.append(m.end())
     return tuple(starts)
 
 
 def clear_caches() -> None:
-    """Forget file contents (tests rewrite fixtures)."""
-    _read.cache_clear()
-    _line_starts.cache_clear()
+    """Forget file contents and positions."""
+    _text.cache_clear()
+    _starts.cache_clear()
     _python_nodes.cache_clear()
     _literals.cache_clear()
 

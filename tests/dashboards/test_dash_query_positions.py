@@ -9,9 +9,13 @@ dashboard: that panel is not the one at fault."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+
+from dash_support import write_project
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.pipeline import Compiled
+from obs_as_code.watch import watch
 
 HEAD = "from obs_as_code.dashboards import kit as k\n\n"
 #: A 15s scrape interval: a [10s] window is under two of them (OAC205, an error).
@@ -173,3 +177,22 @@ def test_the_column_counts_characters_after_non_ascii_text_on_the_line(project: 
     compiled = project({"dashboards/case.py": source, "scrape/prometheus.py": SCRAPE})
     assert _found(compiled, "OAC205") == [(*_at(source, "[10s]"), "Débit — requêtes")]
     assert _found(compiled, "OAC201") == [(*_at(source, "histogram_quantile("), "Latence — p90")]
+
+
+def test_watch_places_a_finding_in_the_module_as_saved_last(tmp_path: Path) -> None:
+    # `oac watch` lints again in the same process: the token is found in the
+    # file's new text (the text first read gave the old line and column).
+    before = '''board = {"title": "Watched", "schemaVersion": 41, "panels": [
+    {"type": "timeseries", "title": "A", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}, "targets": [{"refId": "A", "expr": "sum(rate(a_total[10s]))"}]},
+]}
+'''
+    after = "# Moved down two lines,\n# and left: no gridPos.\n" + before.replace('"gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}, ', "")
+    write_project(tmp_path, {"dashboards/case.py": before, "scrape/prometheus.py": SCRAPE})
+    edits = [after]
+
+    def sleep(_seconds: float) -> None:
+        (tmp_path / "dashboards" / "case.py").write_text(edits.pop(0), encoding="utf-8")
+
+    first, second = watch(tmp_path, tmp_path / "out", interval=0.01, max_cycles=2, sleep=sleep)
+    assert [(d.location.line, d.location.col) for d in first.added if d.code == "OAC205"] == [_at(before, "[10s]")]
+    assert [(d.location.line, d.location.col) for d in second.added if d.code == "OAC205"] == [_at(after, "[10s]")]
