@@ -253,8 +253,9 @@ def _char_col(path: str, line: int, col_bytes: int) -> int:
     starts = _line_starts(path)
     if not 1 <= line <= len(starts):
         return col_bytes + 1
-    head = _read(path)[starts[line - 1] :]
-    if head[:col_bytes].isascii():
+    # No more characters than bytes: the line's first col_bytes characters hold them.
+    head = _read(path)[starts[line - 1] : starts[line - 1] + col_bytes]
+    if head.isascii():
         return col_bytes + 1
     return len(head.encode("utf-8")[:col_bytes].decode("utf-8", errors="replace")) + 1
 
