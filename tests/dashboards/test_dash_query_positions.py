@@ -8,13 +8,16 @@ dashboard: that panel is not the one at fault."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from dash_support import write_project
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from obs_as_code.diagnostics import Diagnostic
-from obs_as_code.pipeline import Compiled
+from obs_as_code.pipeline import Compiled, compile_project
 from obs_as_code.watch import watch
 
 HEAD = "from obs_as_code.dashboards import kit as k\n\n"
@@ -196,3 +199,34 @@ def test_watch_places_a_finding_in_the_module_as_saved_last(tmp_path: Path) -> N
     first, second = watch(tmp_path, tmp_path / "out", interval=0.01, max_cycles=2, sleep=sleep)
     assert [(d.location.line, d.location.col) for d in first.added if d.code == "OAC205"] == [_at(before, "[10s]")]
     assert [(d.location.line, d.location.col) for d in second.added if d.code == "OAC205"] == [_at(after, "[10s]")]
+
+
+#: How a panel's query is written: the text in the file, or built by the kit or
+#: an f-string (``{i}`` is the panel's number, so that no two share a tree).
+_WRITTEN = {
+    "literal": 'k.prom("sum(rate(m{i}_total[10s]))")',
+    "kit": 'k.prom(k.rate("m{i}_total", window="10s"))',
+    "f-string": 'k.prom(f"sum(rate(m{i}_total[{{WINDOW}}]))")',
+    "constant": "k.prom(QUERY_{i})",
+}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kinds=st.lists(st.sampled_from(sorted(_WRITTEN)), min_size=1, max_size=5))
+def test_every_panel_is_named_at_its_own_line(kinds: list[str]) -> None:
+    # Whatever the order of written and built queries: the literal's [10s], else
+    # the target's k.prom(, on the panel's own line.
+    constants = "".join(f'QUERY_{i} = "sum(rate(m{i}_total[10s]))"\n' for i, kind in enumerate(kinds) if kind == "constant")
+    panels = "".join(f'    k.timeseries("P{i}", {_WRITTEN[kind].format(i=i)}, unit=k.SHORT),\n' for i, kind in enumerate(kinds))
+    source = HEAD + 'WINDOW = "10s"\n' + constants + f'board = k.dashboard("Mixed", [\n{panels}], variables=[k.datasource_var()])\n'
+    expected = []
+    for i, kind in enumerate(kinds):
+        line, col = _at(source, f'"P{i}", ')
+        text = source.splitlines()[line - 1]
+        col = text.index("[10s]") + 1 if kind == "literal" else text.index("k.prom(") + 1
+        expected.append((line, col, f"P{i}"))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write_project(root, {"dashboards/case.py": source, "scrape/prometheus.py": SCRAPE})
+        found = _found(compile_project(root), "OAC205")
+    assert sorted(found) == expected
