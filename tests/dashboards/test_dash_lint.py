@@ -344,6 +344,12 @@ _PANELS: dict[str, tuple[str, str, str | None, str | None]] = {
         "Latency under 500 ms", "histogram_fraction(0, 0.5, rate(x_seconds[5m]))", "percentunit", None,
     ),
     "histogram_stdvar, latency title": ("Latency variance", "histogram_stdvar(rate(x_seconds[5m]))", None, None),
+    # A count of observations (or their sum per second) is no latency, whatever the title.
+    "histogram_count, latency title": ("Latency: requests", "sum(histogram_count(rate(x_seconds[5m])))", None, None),
+    "_seconds_count, latency title": ("Latency: requests", "sum(rate(x_seconds_count[5m]))", None, None),
+    "_seconds_sum, duration title": ("Duration: busy", "sum(rate(x_seconds_sum[5m]))", None, None),
+    # The title still makes a panel of bare buckets (a heatmap's) a latency panel.
+    "buckets by le, latency title": ("Latency", "sum by (le) (rate(x_seconds_bucket[5m]))", None, "has no unit;"),
 }
 
 

@@ -33,9 +33,15 @@ _AVERAGE_OF_TIME = re.compile(
     re.S,
 )
 #: Over a duration histogram but not a duration: a share of requests under a bound
-#: (``histogram_fraction``, or buckets selected by ``le``) is a ratio, and a variance
-#: is in seconds squared, for which no time unit is right.
-_NOT_TIME = re.compile(rf"histogram_(?:fraction|stdvar)\s*\(|{_TIME_NAME}_bucket\s*\{{[^}}]*\ble\s*=", re.S)
+#: (``histogram_fraction``, or buckets selected by ``le``) is a ratio; a variance is
+#: in seconds squared, for which no time unit is right; a count or a sum of
+#: observations without the other (``histogram_count``, ``_seconds_count``, ...)
+#: is a count or seconds per second. Only read when no pattern above matched.
+_NOT_TIME = re.compile(
+    rf"histogram_(?:fraction|stdvar|count|sum)\s*\(|{_TIME_NAME}_(?:count|sum){_END}"
+    rf"|{_TIME_NAME}_bucket\s*\{{[^}}]*\ble\s*=",
+    re.S,
+)
 #: A multiplication or division by a number or a dashboard variable, e.g. ``/ 0.5``,
 #: ``* 100``, ``100 *``, ``/ $target``: applied to a duration it makes a share of a
 #: target (or another scale), which a ratio unit may honestly show.
@@ -88,8 +94,8 @@ def returns_time(expr: str) -> bool:
 
 @lru_cache(maxsize=1 << 12)
 def not_time(expr: str) -> bool:
-    """Over a histogram of durations, but a share under a bound or a variance:
-    a title saying "latency" does not make it seconds."""
+    """Over a histogram of durations, but a share under a bound, a variance, a count
+    or a sum: a title saying "latency" does not make it seconds."""
     return bool(_NOT_TIME.search(expr))
 
 
