@@ -325,6 +325,10 @@ _PANELS: dict[str, tuple[str, str, str | None, str | None]] = {
     "histogram_avg, no unit": ("Mean", _NATIVE_AVG, None, "has no unit; its query returns seconds"),
     "histogram_avg, ms": ("Mean", _NATIVE_AVG + " * 1000", "ms", None),
     "histogram_sum / histogram_count, no unit": ("Mean", _NATIVE_MEAN, None, "has no unit; its query returns seconds"),
+    "_milliseconds mean, no unit": (
+        "Mean", "rate(x_milliseconds_sum[5m]) / rate(x_milliseconds_count[5m])", None,
+        "has no unit; its query returns milliseconds\n    hint: set unit=\"ms\"",
+    ),
     "histogram_stddev, no unit": ("Spread", "histogram_stddev(rate(x_seconds[5m]))", None, "has no unit;"),
     # A bare duration in percent reads 0.25 s as 25 %.
     "native p95, percentunit": ("p95", _NATIVE_P95, "percentunit", "has unit 'percentunit'; its query returns seconds"),

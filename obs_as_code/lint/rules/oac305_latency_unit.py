@@ -127,6 +127,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             # A duration divided by a target (or otherwise scaled) and shown as a ratio is
             # a share of the target; a bare duration in percent still reads 0.25 s as 25 %.
             by_number = timed and scaled(expr)
+            # A _milliseconds histogram returns milliseconds; "s" would mislabel it 1000-fold.
+            ms = "_seconds" not in expr
             if u in RATIO_UNITS and (titled or by_number):
                 continue
             flagged.add(t.panel_path)
@@ -135,12 +137,14 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 "OAC305",
                 f"latency panel {panel_title(t.panel)!r} in dashboard {board.title!r} has "
                 f"{'unit ' + repr(u) if u else 'no unit'}; its query returns "
-                + ("a duration multiplied or divided by a number" if by_number else "seconds"),
+                + ("a duration multiplied or divided by a number" if by_number else "milliseconds" if ms else "seconds"),
                 # Scaled, it may be milliseconds (* 1000) or a share of a target (/ 0.5).
                 hint=(
                     'set a time unit (unit="s", kit.SECONDS; "ms" after * 1000), or a ratio unit '
                     "(kit.PERCENTUNIT) if it divides by a target"
                     if by_number
+                    else 'set unit="ms" (kit.MILLISECONDS)'
+                    if ms
                     else 'set unit="s" (kit.SECONDS)'
                 ),
             )
