@@ -262,3 +262,108 @@ def test_a_mean_of_seconds_without_a_time_unit_is_reported_whatever_its_title(pr
     found = _findings(project({"dashboards/case.py": source}), "OAC305")
     assert len(found) == 1 and "'Mean per call' in dashboard 'Units' has no unit;" in found[0], found
     assert _findings(project({"dashboards/case.py": source.replace("'targets'", "'fieldConfig': {'defaults': {'unit': 's'}}, 'targets'")}), "OAC305") == []
+
+
+# Native histograms have no _bucket/_sum/_count series: the functions read the bare name.
+_NATIVE_P95 = "histogram_quantile(0.95, sum by (route) (rate(http_request_duration_seconds[5m])))"
+_NATIVE_AVG = "histogram_avg(rate(x_seconds[5m]))"
+_NATIVE_MEAN = "histogram_sum(rate(x_seconds[5m])) / histogram_count(rate(x_seconds[5m]))"
+_SHARE_UNDER = 'sum(rate(x_seconds_bucket{le="0.5"}[5m])) / sum(rate(x_seconds_count[5m]))'
+_OF_TARGET = "(rate(x_seconds_sum[5m]) / rate(x_seconds_count[5m])) / 0.5"
+
+
+@pytest.mark.parametrize(
+    ("expr", "timed"),
+    [
+        (_NATIVE_P95, True),
+        (_NATIVE_AVG, True),
+        (_NATIVE_MEAN, True),
+        ("histogram_stddev(rate(x_seconds[5m]))", True),
+        ("histogram_avg(rate(job:x_milliseconds:rate5m[5m]))", True),
+        (_OF_TARGET, True),
+        # A share under a bound, a count, a sum of durations per second, a variance (s²).
+        ("histogram_fraction(0, 0.5, rate(x_seconds[5m]))", False),
+        ("histogram_count(rate(x_seconds[5m]))", False),
+        ("histogram_sum(rate(x_seconds[5m]))", False),
+        ("histogram_stdvar(rate(x_seconds[5m]))", False),
+        (_SHARE_UNDER, False),
+        # The name must end at _seconds: a counter of seconds is no histogram.
+        ("histogram_avg(rate(x_seconds_total[5m]))", False),
+    ],
+)
+def test_returns_time_of_native_histograms(expr: str, timed: bool) -> None:
+    from obs_as_code.lint.rules.oac305_latency_unit import returns_time
+
+    assert returns_time(expr) is timed
+
+
+@pytest.mark.parametrize(
+    ("expr", "by_number"),
+    [
+        (_OF_TARGET, True),
+        ("100 * " + _NATIVE_AVG, True),
+        (_NATIVE_AVG + " * 1e3", True),
+        (_NATIVE_AVG + " / $target", True),
+        (_NATIVE_P95, False),  # the quantile's 0.95 is an argument
+        (_MEAN, False),
+        # Numbers and slashes inside label values scale nothing.
+        ('histogram_quantile(0.9, sum by (le) (rate(x_seconds_bucket{route="/2"}[5m])))', False),
+        ("histogram_avg(rate(x_seconds{route='*1'}[5m]))", False),
+    ],
+)
+def test_scaled(expr: str, by_number: bool) -> None:
+    from obs_as_code.lint.rules.oac305_latency_unit import scaled
+
+    assert scaled(expr) is by_number
+
+
+# (title, expr, unit or None, what the finding says or None for no finding)
+_PANELS: dict[str, tuple[str, str, str | None, str | None]] = {
+    "native p95, no unit": ("p95", _NATIVE_P95, None, "has no unit; its query returns seconds"),
+    "native p95, short": ("p95", _NATIVE_P95, "short", "has unit 'short'; its query returns seconds"),
+    "native p95, s": ("p95", _NATIVE_P95, "s", None),
+    "histogram_avg, no unit": ("Mean", _NATIVE_AVG, None, "has no unit; its query returns seconds"),
+    "histogram_avg, ms": ("Mean", _NATIVE_AVG + " * 1000", "ms", None),
+    "histogram_sum / histogram_count, no unit": ("Mean", _NATIVE_MEAN, None, "has no unit; its query returns seconds"),
+    "_milliseconds mean, no unit": (
+        "Mean", "rate(x_milliseconds_sum[5m]) / rate(x_milliseconds_count[5m])", None,
+        "has no unit; its query returns milliseconds\n    hint: set unit=\"ms\"",
+    ),
+    "histogram_stddev, no unit": ("Spread", "histogram_stddev(rate(x_seconds[5m]))", None, "has no unit;"),
+    # A bare duration in percent reads 0.25 s as 25 %.
+    "native p95, percentunit": ("p95", _NATIVE_P95, "percentunit", "has unit 'percentunit'; its query returns seconds"),
+    # A mean divided by the 0.5 s target, in percent: latency as a share of the SLO target.
+    "mean / target, percentunit": ("Latency vs target", _OF_TARGET, "percentunit", None),
+    "histogram_avg / $target, percentunit": ("Latency vs target", _NATIVE_AVG + " / $target", "percentunit", None),
+    "100 * mean / target, percent": ("Latency vs target", "100 * " + _OF_TARGET, "percent", None),
+    # Without a unit nothing says what the scaled number is.
+    "mean / target, no unit": (
+        "Latency vs target", _OF_TARGET, None, "has no unit; its query returns a duration multiplied or divided by a number",
+    ),
+    # A share of requests under a bound is a ratio, whatever the title says.
+    "share under 500 ms, percentunit": ("Latency SLO: share under 500 ms", _SHARE_UNDER, "percentunit", None),
+    "share under 500 ms, no unit": ("Latency SLO: share under 500 ms", _SHARE_UNDER, None, None),
+    "histogram_fraction, no unit": ("Latency under 500 ms", "histogram_fraction(0, 0.5, rate(x_seconds[5m]))", None, None),
+    "histogram_fraction, percentunit": (
+        "Latency under 500 ms", "histogram_fraction(0, 0.5, rate(x_seconds[5m]))", "percentunit", None,
+    ),
+    "histogram_stdvar, latency title": ("Latency variance", "histogram_stdvar(rate(x_seconds[5m]))", None, None),
+    # A count of observations (or their sum per second) is no latency, whatever the title.
+    "histogram_count, latency title": ("Latency: requests", "sum(histogram_count(rate(x_seconds[5m])))", None, None),
+    "_seconds_count, latency title": ("Latency: requests", "sum(rate(x_seconds_count[5m]))", None, None),
+    "_seconds_sum, duration title": ("Duration: busy", "sum(rate(x_seconds_sum[5m]))", None, None),
+    # The title still makes a panel of bare buckets (a heatmap's) a latency panel.
+    "buckets by le, latency title": ("Latency", "sum by (le) (rate(x_seconds_bucket[5m]))", None, "has no unit;"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_PANELS))
+def test_latency_unit_on_native_histograms_and_shares(case: str, project: Callable[..., Compiled]) -> None:
+    title, expr, unit, said = _PANELS[case]
+    extra: dict[str, object] = {"fieldConfig": {"defaults": {"unit": unit}}} if unit else {}
+    source = _one_panel("stat", expr, extra).replace("DNS request duration", title)
+    found = _findings(project({"dashboards/case.py": source}), "OAC305")
+    if said is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and f"{title!r} in dashboard 'Units' {said}" in found[0], found

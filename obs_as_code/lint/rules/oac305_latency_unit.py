@@ -1,6 +1,9 @@
 """OAC305: a latency panel without a time unit. ``histogram_quantile`` over a
 ``_seconds`` histogram shown as a plain number reads "0.25" where people expect
-"250 ms"."""
+"250 ms". Classic histograms (``_bucket``, ``_sum`` / ``_count``) and native ones
+(``histogram_quantile``/``histogram_avg``/``histogram_stddev`` over the bare name,
+``histogram_sum`` / ``histogram_count``) both count; the check stays text-based
+because it runs on every panel of the benchmarked build."""
 
 from __future__ import annotations
 
@@ -17,8 +20,36 @@ from obs_as_code.lint.rules._dashboards import panel_title, promql_targets, rend
 TIME_UNITS = frozenset({"ns", "µs", "us", "ms", "s", "m", "h", "d", "dtdurations", "dtdurationms", "dthms", "dtdhms", "clockms", "clocks"})
 #: Units that say the panel deliberately shows a ratio (e.g. share under 500 ms).
 RATIO_UNITS = frozenset({"percentunit", "percent"})
-_QUANTILE_OF_TIME = re.compile(r"histogram_quantile\s*\(.*_(seconds|milliseconds)_bucket", re.S)
-_AVERAGE_OF_TIME = re.compile(r"_(seconds|milliseconds)_sum\b.*/.*_(seconds|milliseconds)_count\b", re.S)
+#: The metric name ends here (``x_seconds``, ``x_seconds_bucket``, ``job:x_seconds:rate5m``).
+_END = r"(?![A-Za-z0-9_])"
+_TIME_NAME = r"_(?:seconds|milliseconds)"
+#: A quantile of a classic (``_bucket``) or native (bare name) histogram of durations.
+_QUANTILE_OF_TIME = re.compile(rf"histogram_quantile\s*\(.*{_TIME_NAME}(?:_bucket)?{_END}", re.S)
+#: The mean or the standard deviation of a native histogram of durations.
+_NATIVE_OF_TIME = re.compile(rf"histogram_(?:avg|stddev)\s*\(.*{_TIME_NAME}{_END}", re.S)
+_AVERAGE_OF_TIME = re.compile(
+    rf"{_TIME_NAME}_sum{_END}.*/.*{_TIME_NAME}_count{_END}"
+    rf"|histogram_sum\s*\(.*{_TIME_NAME}{_END}.*/.*histogram_count\s*\(",
+    re.S,
+)
+#: Over a duration histogram but not a duration: a share of requests under a bound
+#: (``histogram_fraction``, or buckets selected by ``le``) is a ratio; a variance is
+#: in seconds squared, for which no time unit is right; a count or a sum of
+#: observations without the other (``histogram_count``, ``_seconds_count``, ...)
+#: is a count or seconds per second. Only read when no pattern above matched.
+_NOT_TIME = re.compile(
+    rf"histogram_(?:fraction|stdvar|count|sum)\s*\(|{_TIME_NAME}_(?:count|sum){_END}"
+    rf"|{_TIME_NAME}_bucket\s*\{{[^}}]*\ble\s*=",
+    re.S,
+)
+#: A multiplication or division by a number or a dashboard variable, e.g. ``/ 0.5``,
+#: ``* 100``, ``100 *``, ``/ $target``: applied to a duration it makes a share of a
+#: target (or another scale), which a ratio unit may honestly show.
+_SCALED = re.compile(
+    r"[*/]\s*\(*\s*(?:\d|\.\d|\$)"
+    r"|(?<![\w.\[:])(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*\)*\s*\*"
+)
+_STRING = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`""")
 _LATENCY_TITLE = re.compile(r"latency|duration|response time", re.I)
 
 
@@ -54,9 +85,25 @@ def unit(panel: dict[str, Any]) -> str | None:
 
 @lru_cache(maxsize=1 << 14)
 def returns_time(expr: str) -> bool:
-    """A quantile of a ``_seconds`` histogram, or a ``_sum`` / ``_count`` mean of one
-    (cached: dashboards repeat queries, and the patterns scan the whole text)."""
-    return bool(_QUANTILE_OF_TIME.search(expr) or _AVERAGE_OF_TIME.search(expr))
+    """A quantile, a mean (``_sum`` / ``_count``, ``histogram_avg``,
+    ``histogram_sum`` / ``histogram_count``) or a standard deviation of a histogram
+    of durations (cached: dashboards repeat queries, and the patterns scan the
+    whole text)."""
+    return bool(_QUANTILE_OF_TIME.search(expr) or _AVERAGE_OF_TIME.search(expr) or _NATIVE_OF_TIME.search(expr))
+
+
+@lru_cache(maxsize=1 << 12)
+def not_time(expr: str) -> bool:
+    """Over a histogram of durations, but a share under a bound, a variance, a count
+    or a sum: a title saying "latency" does not make it seconds."""
+    return bool(_NOT_TIME.search(expr))
+
+
+@lru_cache(maxsize=1 << 12)
+def scaled(expr: str) -> bool:
+    """Multiplies or divides by a number or a dashboard variable outside string
+    literals (``le="0.5"``, ``route="/v1"`` say nothing)."""
+    return bool(_SCALED.search(_STRING.sub('""', expr)))
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -72,16 +119,34 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             if u in TIME_UNITS:
                 continue
             timed = returns_time(expr)
-            titled = bool(_LATENCY_TITLE.search(panel_title(t.panel))) and "_seconds" in expr
-            if not (timed or titled) or (u in RATIO_UNITS and not timed):
+            titled = (
+                not timed and "_seconds" in expr and bool(_LATENCY_TITLE.search(panel_title(t.panel))) and not not_time(expr)
+            )
+            if not (timed or titled):
+                continue
+            # A duration divided by a target (or otherwise scaled) and shown as a ratio is
+            # a share of the target; a bare duration in percent still reads 0.25 s as 25 %.
+            by_number = timed and scaled(expr)
+            # A _milliseconds histogram returns milliseconds; "s" would mislabel it 1000-fold.
+            ms = "_seconds" not in expr
+            if u in RATIO_UNITS and (titled or by_number):
                 continue
             flagged.add(t.panel_path)
             yield error(
                 board.locate(t.panel_path),
                 "OAC305",
                 f"latency panel {panel_title(t.panel)!r} in dashboard {board.title!r} has "
-                f"{'unit ' + repr(u) if u else 'no unit'}; its query returns seconds",
-                hint='set unit="s" (kit.SECONDS)',
+                f"{'unit ' + repr(u) if u else 'no unit'}; its query returns "
+                + ("a duration multiplied or divided by a number" if by_number else "milliseconds" if ms else "seconds"),
+                # Scaled, it may be milliseconds (* 1000) or a share of a target (/ 0.5).
+                hint=(
+                    'set a time unit (unit="s", kit.SECONDS; "ms" after * 1000), or a ratio unit '
+                    "(kit.PERCENTUNIT) if it divides by a target"
+                    if by_number
+                    else 'set unit="ms" (kit.MILLISECONDS)'
+                    if ms
+                    else 'set unit="s" (kit.SECONDS)'
+                ),
             )
 
 
