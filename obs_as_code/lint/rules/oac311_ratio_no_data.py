@@ -33,6 +33,7 @@ from obs_as_code.lint.types import (
     nodes,
     op_of,
     selector_name,
+    walk,
 )
 
 CODE = "OAC311"
@@ -140,8 +141,9 @@ def _selectors(node: Any, metric: str) -> Iterator[tuple[Any, tuple[Any, ...]]]:
 
 def _in_order(root: Any, metric: str) -> list[Any]:
     """The selectors of ``metric`` in ``root``, in the order the query writes them
-    (children are in textual order: a walk parents first, left to right)."""
-    return [n for n in _walk(root) if is_a(n, "VectorSelector") and selector_name(n) == metric]
+    (children are in textual order, and :func:`nodes` lists them in a walk
+    parents first, left to right)."""
+    return [n for n in nodes(root, "VectorSelector") if selector_name(n) == metric]
 
 
 def ratio_of(root: Any, division: Any) -> Ratio | None:
@@ -230,15 +232,7 @@ def own_matchers(expr: str, metric: str) -> list[frozenset[Matcher] | None]:
 def _covers(fallback: Any, metric: str) -> bool:
     """Whether ``x or fallback`` gives the ratio a value where ``x`` has none:
     ``vector(0)``, or something of the ratio's own metric (``(den) * 0``)."""
-    return any(func_name(n) == "vector" or (is_a(n, "VectorSelector") and selector_name(n) == metric) for n in _walk(fallback))
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(children(n)))
+    return any(func_name(n) == "vector" or (is_a(n, "VectorSelector") and selector_name(n) == metric) for n in walk(fallback))
 
 
 def _divisions(root: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:
