@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from obs_as_code.lint.engine import parse_promql
+from obs_as_code.lint.types import match_op
 from obs_as_code.slo.model import render_window
 
 #: A window used to turn SLI templates into parseable PromQL.
@@ -35,9 +36,6 @@ class Selector:
     def describe(self) -> str:
         inner = ", ".join(f"{n}{op}{value!r}".replace("'", '"') for n, op, value in sorted(self.matchers))
         return f"{self.name}{{{inner}}}"
-
-
-_OPS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}
 
 
 def parse_template(template: str) -> tuple[Any, str | None]:
@@ -65,7 +63,7 @@ def selectors(node: Any) -> Iterator[Selector]:
         item = stack.pop()
         if type(item).__name__ == "VectorSelector":
             matchers = frozenset(
-                (m.name, _OPS.get(str(m.op).rsplit(".", 1)[-1], str(m.op)), m.value)
+                (m.name, match_op(m), m.value)
                 for m in item.matchers.matchers
                 if m.name != "__name__"
             )
@@ -137,7 +135,7 @@ def _present(node: Any) -> frozenset[str]:
     """The labels every series ``node`` (a vector selector) selects carries."""
     found = set()
     for m in node.matchers.matchers:
-        op = _OPS.get(str(m.op).rsplit(".", 1)[-1], str(m.op))
+        op = match_op(m)
         if m.name == "__name__":
             continue
         if (op == "=" and m.value != "") or (op == "!=" and m.value == ""):
