@@ -235,12 +235,15 @@ class PrometheusClient:
         self.url = url.rstrip("/")
         self.timeout = timeout
 
-    def _call(self, path: str, params: Sequence[tuple[str, str]]) -> Any:
-        body = urllib.parse.urlencode(list(params)).encode()
-        req = urllib.request.Request(
-            f"{self.url}{path}", data=body, method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
+    def _call(self, path: str, params: Sequence[tuple[str, str]], *, get: bool = False) -> Any:
+        query = urllib.parse.urlencode(list(params))
+        if get:
+            req = urllib.request.Request(f"{self.url}{path}?{query}")
+        else:
+            req = urllib.request.Request(
+                f"{self.url}{path}", data=query.encode(), method="POST",
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 doc = json.loads(resp.read())
@@ -277,16 +280,8 @@ class PrometheusClient:
         if match:
             params.append(("match[]", match))
         # This endpoint is GET-only in Prometheus.
-        query = urllib.parse.urlencode(params)
-        url = f"{self.url}/api/v1/label/{urllib.parse.quote(label, safe='')}/values?{query}"
-        try:
-            with urllib.request.urlopen(url, timeout=self.timeout) as resp:
-                doc = json.loads(resp.read())
-        except urllib.error.HTTPError as exc:
-            doc = json.loads(exc.read() or b"{}")
-        if doc.get("status") != "success":
-            raise PrometheusError(f"{doc.get('errorType', 'error')}: {doc.get('error', '')}".strip())
-        return [str(v) for v in doc["data"]]
+        path = f"/api/v1/label/{urllib.parse.quote(label, safe='')}/values"
+        return [str(v) for v in self._call(path, params, get=True)]
 
     def series(self, match: str, time_range: TimeRange) -> list[dict[str, str]]:
         """``/api/v1/series?match[]=...`` over the range: the label sets."""
