@@ -114,21 +114,16 @@ class Site:
     def _bounds(self, text: str) -> tuple[int, int]:
         """Offsets in ``text`` (the file's) of this value's start and end."""
         begin = self._offset(self.line, self.col)
-        if self.end_line:
-            end = self._offset(self.end_line, self.end_col)
-        elif self.in_statement:
-            stop = _statement_end(self.path, self.line)
-            end = self._offset(*stop) if stop is not None else begin
-        else:
-            end = len(text)
+        end = self._offset(self.end_line, self.end_col) if self.end_line else len(text)
         return begin, max(end, begin)
 
     def locate(self, token: str, nth: int = 0) -> SourceLocation:
         """The position of the ``nth`` occurrence of ``token`` inside this value,
         else its first occurrence in the file (never for an :attr:`in_statement`
-        site), else the value's start."""
+        site), else the value's start (always, for an :attr:`in_statement` site
+        without an end: only :meth:`written` finds text within one)."""
         text = _read(self.path)
-        if not token or not text:
+        if not token or not text or (self.in_statement and not self.end_line):
             return self.start
         begin, end = self._bounds(text)
         found = -1
@@ -183,19 +178,6 @@ class Site:
             return None
         line, col, end_line, end_col = found
         return Site(self.file, self.path, line, col, end_line, end_col, in_statement=True)
-
-
-def _statement_end(path: str, line: int) -> tuple[int, int] | None:
-    """(end line, end col, 1-based) of the top-level statement of a Python file that
-    holds ``line``; None when there is none (or the file does not parse)."""
-    try:
-        tree = module_tree(path, Path(path).stat().st_mtime_ns)
-    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
-        return None
-    for node in tree.body:
-        if node.lineno <= line <= (node.end_lineno or node.lineno):
-            return (node.end_lineno or node.lineno), (node.end_col_offset or 0) + 1
-    return None
 
 
 @latest_per_file
