@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -22,7 +21,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.utils import floatToGoString
 
-from obs_as_code.e2e.processes import LOOPBACK
+from obs_as_code.e2e.processes import LOOPBACK, Service, serve_in_thread, stop_serving
 from obs_as_code.e2e.traffic import Sample, Signal, Simulator
 
 
@@ -96,7 +95,7 @@ class _JobServer(ThreadingHTTPServer):
         self.registry = registry
 
 
-class Exporter:
+class Exporter(Service):
     """Serves each of ``jobs`` on its own free loopback port (any path).
 
     Use as a context manager; :attr:`addresses` maps job -> ``host:port``.
@@ -109,7 +108,7 @@ class Exporter:
         self._down: set[str] = set()
         self._lock = threading.Lock()
         self._servers: dict[str, _JobServer] = {}
-        self._threads: list[threading.Thread] = []
+        self._threads: dict[str, threading.Thread] = {}
 
     def set_down(self, jobs: set[str] | frozenset[str]) -> None:
         """Make ``jobs`` answer 503 (and every other job answer normally)."""
@@ -133,28 +132,11 @@ class Exporter:
             registry.register(_JobCollector(self.sim, job, self.job_of))
             server = _JobServer(self, job, registry)
             self._servers[job] = server
-            thread = threading.Thread(target=server.serve_forever, name=f"exporter-{job}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+            self._threads[job] = serve_in_thread(server, f"exporter-{job}")
 
     def stop(self) -> None:
         """Stop serving and close the sockets."""
-        for server in self._servers.values():
-            server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
+        for job, server in self._servers.items():
+            stop_serving(server, self._threads.get(job))
         self._servers.clear()
         self._threads.clear()
-
-    def __enter__(self) -> Exporter:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

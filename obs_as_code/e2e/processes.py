@@ -18,8 +18,10 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 LOOPBACK = "127.0.0.1"
 
@@ -71,7 +73,55 @@ def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
         return int(exc.code), exc.read()
 
 
-class Server:
+class Service:
+    """Something started for a run and stopped on exit of a ``with`` block.
+
+    Subclasses define :meth:`start` and :meth:`stop`; ``stop`` must be safe to
+    call on a service that started only in part, since a failing ``start`` is
+    followed by it (a ``with`` block never leaves half a service running).
+    """
+
+    def start(self) -> None:
+        """Start the service; ready to use when it returns."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop whatever :meth:`start` started (idempotent)."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def serve_in_thread(server: ThreadingHTTPServer, name: str) -> threading.Thread:
+    """Serve ``server`` forever in a daemon thread named ``name``, started."""
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def stop_serving(server: ThreadingHTTPServer, thread: threading.Thread | None) -> None:
+    """Stop ``server`` serving, close its socket and wait (5 s at most) for its thread."""
+    server.shutdown()
+    server.server_close()
+    if thread is not None:
+        thread.join(timeout=5)
+
+
+class Server(Service):
     """A binary run as a server on loopback, stopped on exit of the ``with`` block.
 
     ``ready_url`` is polled until it answers 200 or ``start_timeout`` passes; the
@@ -137,21 +187,6 @@ class Server:
         if self.proc is not None:
             _stop(self.proc)
 
-    def __enter__(self) -> Server:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def live_processes() -> int:

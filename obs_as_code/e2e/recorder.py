@@ -11,10 +11,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
-from obs_as_code.e2e.processes import LOOPBACK
+from obs_as_code.e2e.processes import LOOPBACK, Service, serve_in_thread, stop_serving
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ class _Server(ThreadingHTTPServer):
         self.recorder = recorder
 
 
-class Recorder:
+class Recorder(Service):
     """Records notifications; a context manager serving on a free loopback port."""
 
     def __init__(self) -> None:
@@ -98,20 +97,13 @@ class Recorder:
         assert self._server is not None, "recorder not started"
         return f"http://{LOOPBACK}:{self._server.server_address[1]}"
 
-    def __enter__(self) -> Recorder:
+    def start(self) -> None:
+        """Bind a free loopback port and serve in a background thread."""
         self._server = _Server(self)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="webhook-recorder", daemon=True)
-        self._thread.start()
-        return self
+        self._thread = serve_in_thread(self._server, "webhook-recorder")
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+            stop_serving(self._server, self._thread)
+        self._server = self._thread = None

@@ -38,3 +38,50 @@ def test_server_that_exits_reports_its_log(tmp_path: Path) -> None:
     srv = Server("tool", argv, f"http://{LOOPBACK}:{free_port()}/-/ready", tmp_path / "log")
     with pytest.raises(ServerError, match=r"(?s)tool exited with 3:.*bad flag --nope"):
         srv.start()
+
+
+def test_recorder_and_exporter_free_their_ports_on_exit() -> None:
+    """The in-process servers stop serving and close their sockets when the block ends."""
+    import socket
+    import urllib.request
+
+    from obs_as_code.e2e.exporter import Exporter
+    from obs_as_code.e2e.recorder import Recorder
+    from obs_as_code.e2e.traffic import Simulator, Traffic
+
+    def refused(address: str) -> bool:
+        host, port = address.rsplit(":", 1)
+        with socket.socket() as sock:
+            return sock.connect_ex((host, int(port))) != 0
+
+    with Recorder() as rec:
+        address = rec.url.removeprefix("http://")
+        request = urllib.request.Request(rec.url + "/team-a", data=b'{"alerts": []}', method="POST")
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200
+        assert [n.receiver for n in rec.notifications()] == ["team-a"]
+    assert refused(address)
+
+    with Exporter(Simulator(Traffic(), lambda metric: ()), ["api", "web"], lambda signal: "api") as exp:
+        addresses = dict(exp.addresses)
+        assert sorted(addresses) == ["api", "web"] and not any(refused(a) for a in addresses.values())
+    assert all(refused(a) for a in addresses.values()) and exp.addresses == {}
+
+
+def test_a_service_whose_start_fails_is_stopped_before_the_error_propagates() -> None:
+    """``with`` on a service that failed part way through ``start`` leaves nothing running."""
+    from obs_as_code.e2e.processes import Service
+
+    calls: list[str] = []
+
+    class Half(Service):
+        def start(self) -> None:
+            calls.append("start")
+            raise OSError("port taken")
+
+        def stop(self) -> None:
+            calls.append("stop")
+
+    with pytest.raises(OSError, match="port taken"), Half():
+        calls.append("body")
+    assert calls == ["start", "stop"]
