@@ -107,13 +107,20 @@ def _slo_name(base: str, objective: Mapping[str, Any], index: int, count: int) -
     return f"{base}-{re.sub(r'[^a-z0-9]+', '-', str(label).lower()).strip('-')}" if label else f"{base}-{index}"
 
 
-def _from_v1(doc: Mapping[str, Any], slis: Mapping[str, Mapping[str, Any]], origin: str, period: str, alerts: bool) -> list[SLOSpec]:
+def _slo_header(doc: Mapping[str, Any], origin: str) -> tuple[Mapping[str, Any], Mapping[str, Any], str, str]:
+    """An SLO document's metadata, spec, name and the prefix of its errors; both
+    versions require a name and a service."""
     metadata = doc.get("metadata") or {}
     spec = doc.get("spec") or {}
     name = metadata.get("name")
     where = f"{origin}: SLO {name!r}"
     if not name or not spec.get("service"):
         raise SpecError(f"{where}: metadata.name and spec.service are required")
+    return metadata, spec, str(name), where
+
+
+def _from_v1(doc: Mapping[str, Any], slis: Mapping[str, Mapping[str, Any]], origin: str, period: str, alerts: bool) -> list[SLOSpec]:
+    metadata, spec, name, where = _slo_header(doc, origin)
     indicator = spec.get("indicator")
     if indicator is None and spec.get("indicatorRef"):
         indicator = slis.get(spec["indicatorRef"])
@@ -147,12 +154,7 @@ def _from_v1(doc: Mapping[str, Any], slis: Mapping[str, Mapping[str, Any]], orig
 
 
 def _from_v1alpha(doc: Mapping[str, Any], origin: str, period: str, alerts: bool) -> list[SLOSpec]:
-    metadata = doc.get("metadata") or {}
-    spec = doc.get("spec") or {}
-    name = metadata.get("name")
-    where = f"{origin}: SLO {name!r}"
-    if not name or not spec.get("service"):
-        raise SpecError(f"{where}: metadata.name and spec.service are required")
+    _, spec, name, where = _slo_header(doc, origin)
     windows = spec.get("timeWindows") or []
     if windows:
         unit = str(windows[0].get("unit", "")).lower()
