@@ -365,20 +365,20 @@ class GrafanaClient:
 
     def get_folder(self, uid: str) -> dict[str, Any] | None:
         """A folder by uid, or ``None`` when it does not exist."""
-        resp = self.get(f"/api/folders/{quote(uid, safe='')}")
-        if resp.status == 404:
-            return None
-        if not resp.ok or not isinstance(resp.body, dict):
-            raise GrafanaError(f"GET /api/folders/{uid} failed: {resp.message()}")
-        return resp.body
+        return self._get_object(f"/api/folders/{quote(uid, safe='')}", f"/api/folders/{uid}")
 
     def get_dashboard(self, uid: str) -> dict[str, Any] | None:
         """``{"dashboard": ..., "meta": ...}`` for ``uid``, or ``None`` when absent."""
-        resp = self.get(f"/api/dashboards/uid/{quote(uid, safe='')}")
+        return self._get_object(f"/api/dashboards/uid/{quote(uid, safe='')}", f"/api/dashboards/uid/{uid}")
+
+    def _get_object(self, path: str, shown: str) -> dict[str, Any] | None:
+        """The JSON object at ``path``, ``None`` on 404; a failure raises naming
+        ``shown`` (the path with the uid unquoted, as the user wrote it)."""
+        resp = self.get(path)
         if resp.status == 404:
             return None
         if not resp.ok or not isinstance(resp.body, dict):
-            raise GrafanaError(f"GET /api/dashboards/uid/{uid} failed: {resp.message()}")
+            raise GrafanaError(f"GET {shown} failed: {resp.message()}")
         return resp.body
 
 
