@@ -47,7 +47,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -72,6 +72,7 @@ SAFE_RESOLUTION = 11000
 #: Grafana's scrape interval when the datasource does not set one.
 DEFAULT_SCRAPE_MS = 15_000
 ALL = "$__all"
+ALL_TEXT = "All"
 
 
 class PrometheusError(RuntimeError):
@@ -318,10 +319,26 @@ class Variable:
     include_all: bool = False
     #: Why the variable could not take a real value ("" when it did).
     problem: str = ""
+    #: The options' texts (labels), parallel to ``options`` (empty: the values).
+    option_texts: tuple[str, ...] = ()
+    #: The selected values' texts, parallel to ``values`` (empty: the values).
+    texts: tuple[str, ...] = ()
+    #: A repeated row's or panel's copy: Grafana's ``LocalValueVariable``, whose
+    #: value is one string even for a multi-value variable.
+    local: bool = False
 
-    def single(self, value: str) -> Variable:
-        """This variable with one value selected (a repeated panel's copy)."""
-        return replace(self, values=(value,), is_all=False)
+    def text_of(self, value: str) -> str:
+        """The text (label) of the option ``value`` (the value itself when unknown)."""
+        if value in self.values and len(self.texts) == len(self.values):
+            return self.texts[self.values.index(value)]
+        if value in self.options and len(self.option_texts) == len(self.options):
+            return self.option_texts[self.options.index(value)]
+        return value
+
+    def single(self, value: str, *, local: bool = True) -> Variable:
+        """This variable with one value selected: a repeated row's or panel's copy
+        (``local``), else a user picking one option."""
+        return replace(self, values=(value,), texts=(self.text_of(value),), is_all=False, local=local)
 
     def describe(self) -> str:
         """``$name = value`` for reports."""
@@ -329,6 +346,30 @@ class Variable:
             shown = self.all_value if self.all_value is not None else f"All of {len(self.options)} option(s)"
             return f"${self.name} = All ({shown})"
         return f"${self.name} = {', '.join(self.values) if self.values else '(none)'}"
+
+    def value(self) -> str | list[str]:
+        """The value as Grafana's ``getValue`` returns it: a list for a multi-value
+        variable or "All" (every option), one string otherwise (custom All aside)."""
+        if self.is_all:
+            return list(self.options)
+        if self.multi and not self.local:
+            return list(self.values)
+        return self.values[0] if self.values else ""
+
+    def value_text(self) -> str:
+        """Grafana's ``getValueText``: "All", the texts joined with `` + ``, or the text."""
+        if self.is_all:
+            return ALL_TEXT
+        texts = [self.text_of(v) for v in self.values]
+        if self.multi and not self.local:
+            return " + ".join(texts)
+        return texts[0] if texts else ""
+
+    def url_state(self) -> str | list[str]:
+        """The variable's URL state (``var-<name>`` values): ``$__all`` for "All"."""
+        if self.is_all:
+            return [ALL] if self.multi else ALL
+        return self.value()
 
 
 def _js_escape_regex(value: str) -> str:
@@ -345,35 +386,163 @@ def prometheus_regex_escape(value: str) -> str:
     return re.sub(r"[$^*{}\[\]+?.()|]", lambda m: "\\\\" + m[0], value.replace("\\", "\\\\\\\\"))
 
 
+def _uri_component(value: str) -> str:
+    # encodeURIComponentStrict: encodeURIComponent, and !'()* too (RFC 3986).
+    return urllib.parse.quote(value, safe="")
+
+
+def _uri_angular(value: str) -> str:
+    # urlUtil.toUrlParams' encodeURIComponentAsAngularJS(v, true): @ : $ , ; stay readable.
+    out = urllib.parse.quote(value, safe="!'()*")
+    for code, char in (("%40", "@"), ("%3A", ":"), ("%24", "$"), ("%2C", ","), ("%3B", ";")):
+        out = out.replace(code, char)
+    return out
+
+
+def _lucene_escape(value: str) -> str:
+    try:
+        float(value)  # JS isNaN(+value) === false: a number stays as it is
+        return value
+    except ValueError:
+        return re.sub(r"([!*+\-=<>\s&|()\[\]{}^~?:\\/\"])", r"\\\1", value)
+
+
+def _escape_html(text: str) -> str:
+    # textUtil.escapeHtml: & < > ' " (in that order).
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("'", "&#39;"), ('"', "&quot;")):
+        text = text.replace(char, entity)
+    return text
+
+
+def _js_string(value: str | list[str]) -> str:
+    # JavaScript's String(value): an array joins with commas.
+    return ",".join(value) if isinstance(value, list) else value
+
+
+def _quote_values(value: str | list[str], quote: str, escape: Mapping[str, str]) -> str:
+    items = value if isinstance(value, list) else [value]
+    return ",".join(quote + "".join(escape.get(c, c) for c in v) + quote for v in items)
+
+
 def format_variable(var: Variable, fmt: str | None) -> str:
-    """The text Grafana puts in a Prometheus query for ``var`` (``fmt``: ``${var:fmt}``)."""
-    if var.is_all and var.all_value is not None and fmt not in ("text", "queryparam"):
-        return var.all_value
-    values = list(var.values)
+    """The text Grafana puts in a Prometheus query for ``var`` (``fmt``: ``${var:fmt}``).
+
+    Without a format, the Prometheus datasource's own interpolation
+    (``interpolateQueryExpr``); with one, the scenes ``formatRegistry``
+    formatter of that name (glob for an unknown name). A custom All value
+    (``allValue``) is used verbatim by every format except ``text`` ("All"),
+    ``percentencode`` (encoded) and ``queryparam`` (``var-x=$__all``), as
+    scenes' ``CustomAllValue`` does.
+    """
+    name, _, rest = (fmt or "").partition(":")
+    args = rest.split(":") if rest else []
+    if var.is_all and var.all_value is not None:
+        if name == "text":
+            return ALL_TEXT
+        if name == "percentencode":
+            return _uri_component(var.all_value)
+        if name != "queryparam":
+            return var.all_value
+    value = var.value()
     if fmt is None:
-        if not var.multi and not var.include_all and not var.is_all:
-            return prometheus_regular_escape(values[0] if values else "")
-        escaped = [prometheus_regex_escape(v) for v in values]
+        # Prometheus' interpolateQueryExpr: plain text unless multi-value or All.
+        if not var.multi and not var.include_all:
+            return prometheus_regular_escape(_js_string(value))
+        if isinstance(value, str):
+            return prometheus_regex_escape(value)
+        escaped = [prometheus_regex_escape(v) for v in value]
         return escaped[0] if len(escaped) == 1 else "(" + "|".join(escaped) + ")"
-    if fmt == "regex":
-        escaped = [_js_escape_regex(v) for v in values]
-        return escaped[0] if len(escaped) == 1 else "(" + "|".join(escaped) + ")"
-    if fmt == "pipe":
-        return "|".join(values)
-    if fmt == "glob":
-        return values[0] if len(values) == 1 else "{" + ",".join(values) + "}"
-    if fmt == "json":
-        return json.dumps(values if len(values) != 1 else values[0])
-    if fmt == "singlequote":
-        return ",".join("'" + v.replace("'", "\\'") + "'" for v in values)
-    if fmt == "doublequote":
-        return ",".join('"' + v.replace('"', '\\"') + '"' for v in values)
-    if fmt == "percentencode":
-        return urllib.parse.quote(",".join(values) if len(values) != 1 else values[0], safe="")
-    if fmt == "queryparam":
-        return "&".join(f"var-{var.name}={urllib.parse.quote(v, safe='')}" for v in values)
-    # raw, csv, text, lucene ... : the values joined with commas.
-    return ",".join(values)
+    return _FORMATTERS.get(name, _format_glob)(var, value, args)
+
+
+def _format_glob(var: Variable, value: str | list[str], args: list[str]) -> str:
+    return "{" + ",".join(value) + "}" if isinstance(value, list) and len(value) > 1 else _js_string(value)
+
+
+def _format_regex(var: Variable, value: str | list[str], args: list[str]) -> str:
+    if isinstance(value, str):
+        return _js_escape_regex(value)
+    escaped = [_js_escape_regex(v) for v in value]
+    return escaped[0] if len(escaped) == 1 else "(" + "|".join(escaped) + ")"
+
+
+def _format_lucene(var: Variable, value: str | list[str], args: list[str]) -> str:
+    if isinstance(value, str):
+        return _lucene_escape(value)
+    if not value:
+        return "__empty__"
+    return "(" + " OR ".join('"' + _lucene_escape(v) + '"' for v in value) + ")"
+
+
+def _format_distributed(var: Variable, value: str | list[str], args: list[str]) -> str:
+    if isinstance(value, str):
+        return value
+    return ",".join(v if i == 0 else f"{var.name}={v}" for i, v in enumerate(value))
+
+
+def _format_percentencode(var: Variable, value: str | list[str], args: list[str]) -> str:
+    return _uri_component("{" + ",".join(value) + "}" if isinstance(value, list) else value)
+
+
+def _format_uriencode(var: Variable, value: str | list[str], args: list[str]) -> str:
+    # encodeURI, then !'()* encoded too.
+    text = "{" + ",".join(value) + "}" if isinstance(value, list) else value
+    return urllib.parse.quote(text, safe=";,/?:@&=+$#")
+
+
+def _format_queryparam(var: Variable, value: str | list[str], args: list[str]) -> str:
+    if var.type in ("constant",) or var.local:
+        # No URL sync: var-<name>=<value> per value, strictly encoded.
+        items = value if isinstance(value, list) else [value]
+        return "&".join(f"var-{var.name}={_uri_component(v)}" for v in items)
+    state = var.url_state()
+    key = _uri_angular(f"var-{var.name}")
+    return "&".join(f"{key}={_uri_angular(v)}" for v in (state if isinstance(state, list) else [state]))
+
+
+def _format_customqueryparam(var: Variable, value: str | list[str], args: list[str]) -> str:
+    name = _uri_component(args[0] if args and args[0] else var.name)
+    prefix = _uri_component(args[1] if len(args) > 1 else "")
+    items = value if isinstance(value, list) else [value]
+    return "&".join(f"{name}={prefix}{_uri_component(v)}" for v in items)
+
+
+def _format_date(var: Variable, value: str | list[str], args: list[str]) -> str:
+    m = re.match(r"\s*[-+]?\d+", _js_string(value))
+    if m is None:
+        return "NaN"
+    ms = int(m[0])
+    arg = args[0] if args else "iso"
+    if arg == "ms":
+        return _js_string(value)
+    if arg == "seconds":
+        return str(math.floor(ms / 1000 + 0.5))
+    # iso; moment's other display formats are not reproduced (ISO 8601 instead).
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+_Formatter = Callable[[Variable, "str | list[str]", list[str]], str]
+_FORMATTERS: dict[str, _Formatter] = {
+    "glob": _format_glob,
+    "regex": _format_regex,
+    "lucene": _format_lucene,
+    "raw": lambda var, value, args: _js_string(value),
+    "pipe": lambda var, value, args: "|".join(value) if isinstance(value, list) else value,
+    "csv": lambda var, value, args: _js_string(value),
+    "distributed": _format_distributed,
+    "html": lambda var, value, args: _escape_html(", ".join(value) if isinstance(value, list) else value),
+    "json": lambda var, value, args: value if isinstance(value, str) else json.dumps(value, separators=(",", ":")),
+    "percentencode": _format_percentencode,
+    "uriencode": _format_uriencode,
+    "singlequote": lambda var, value, args: _quote_values(value, "'", {"'": "\\'"}),
+    "doublequote": lambda var, value, args: _quote_values(value, '"', {'"': '\\"'}),
+    "sqlstring": lambda var, value, args: _quote_values(value, "'", {"'": "''", '"': '\\"'}),
+    "join": lambda var, value, args: (args[0] if args else ",").join(value) if isinstance(value, list) else value,
+    "date": _format_date,
+    "text": lambda var, value, args: var.value_text(),
+    "queryparam": _format_queryparam,
+    "customqueryparam": _format_customqueryparam,
+}
 
 
 # Grafana's variable syntax: $name, [[name:fmt]], ${name.field:fmt}.
@@ -411,7 +580,13 @@ def interpolate(
         var = variables.get(name)
         if var is None:
             return m[0]
-        return format_variable(var, fmt or default_format)
+        out = format_variable(var, fmt or default_format)
+        if var.is_all and var.all_value is not None and "$" in out:
+            # Scenes interpolates a custom All value again (no format: glob);
+            # the variable itself is left out so that "$x" as x's allValue ends.
+            others = {n: v for n, v in variables.items() if n != name}
+            out = interpolate(out, others, builtins, "glob")
+        return out
 
     out = _VAR_RE.sub(sub, text)
     for spelling in ("${}", "${{{}}}"):
@@ -449,37 +624,102 @@ def builtin_variables(dashboard: Mapping[str, Any], iv: Intervals) -> dict[str, 
     }
 
 
-def _custom_options(query: str) -> list[str]:
+Option = tuple[str, str]
+"""A variable option: ``(text, value)``."""
+
+
+def _custom_options(query: str) -> list[Option]:
     # Grafana: comma-separated, "\," escapes a comma, "text : value" gives text and value.
-    out: list[str] = []
+    out: list[Option] = []
     for part in re.findall(r"(?:\\,|[^,])+", query):
         item = part.strip().replace("\\,", ",")
         if " : " in item:
-            item = item.split(" : ", 1)[1].strip()
-        out.append(item)
+            text, value = item.split(" : ", 1)
+            out.append((text.strip(), value.strip()))
+        else:
+            out.append((item, item))
     return out
 
 
-def _apply_regex(values: list[str], pattern: str) -> list[str]:
-    if not pattern:
-        return values
-    m = re.fullmatch(r"/(.*)/([gimsuy]*)", pattern, re.S)
-    body, flags = (m[1], m[2]) if m else (pattern, "")
-    body = body.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!")
-    rx = re.compile(body, re.I if "i" in flags else 0)
-    out: list[str] = []
-    for value in values:
-        found = rx.search(value)
+def js_regex(pattern: str) -> tuple[re.Pattern[str], str]:
+    """Grafana's ``stringToJsRegex``: ``/body/flags`` (flags ``g?i?m?y?s?`` in that
+    order), else the whole text anchored as ``^text$``; the Python pattern and the flags.
+
+    Raises :class:`ValueError` as Grafana throws (``'x' is not a valid regular expression.``).
+    """
+    if not pattern.startswith("/"):
+        body, flags = f"^{pattern}$", ""
+    else:
+        m = re.fullmatch(r"/(.*?)/(g?i?m?y?s?)", pattern, re.S)
+        if m is None:
+            raise ValueError(f"'{pattern}' is not a valid regular expression.")
+        body, flags = m[1], m[2]
+    # JavaScript's named groups (?<name>...) are Python's (?P<name>...).
+    body = re.sub(r"\(\?<(?![=!])", "(?P<", body)
+    py_flags = (re.I if "i" in flags else 0) | (re.M if "m" in flags else 0) | (re.S if "s" in flags else 0)
+    try:
+        return re.compile(body, py_flags), flags
+    except re.error as exc:
+        raise ValueError(f"Invalid regular expression: /{body}/: {exc}") from exc
+
+
+def _all_matches(value: str, rx: re.Pattern[str], flags: str) -> list[re.Match[str]]:
+    # scenes' getAllMatches: exec once, or (g) again from the end of the last
+    # match until none or an empty one; sticky (y) matches only at that point.
+    out: list[re.Match[str]] = []
+    pos = 0
+    while pos <= len(value):
+        found = rx.match(value, pos) if "y" in flags else rx.search(value, pos)
         if found is None:
+            break
+        out.append(found)
+        if "g" not in flags or found[0] == "":
+            break
+        pos = found.end()
+    return out
+
+
+def apply_regex(items: Sequence[Option], pattern: str) -> list[Option]:
+    """A query variable's ``regex`` applied as scenes' ``metricNamesToVariableValues`` does.
+
+    Each value is matched (``g``: every match); a named group ``value`` and/or
+    ``text`` gives the option's value and text (each standing in for the other
+    when alone); else, with several matches, each match's first group is an
+    option; else the first group of the match is text and value; without
+    groups the value stays. A value without a match is dropped; the options
+    are then deduplicated by value (first kept). An empty group counts as absent.
+    """
+    rx, flags = js_regex(pattern) if pattern else (None, "")
+    out: list[Option] = []
+    for text, value in items:
+        if rx is None:
+            out.append((text, value))
             continue
-        groups = found.groupdict()
-        if groups.get("value") is not None:
-            out.append(groups["value"])
-        elif found.groups():
-            out.append(next((g for g in found.groups() if g is not None), value))
-        else:
-            out.append(value)
-    return list(dict.fromkeys(out))
+        matches = _all_matches(value, rx, flags)
+        if not matches:
+            continue
+        value_group = next((m["value"] for m in matches if (m.groupdict().get("value") or "")), None)
+        text_group = next((m["text"] for m in matches if (m.groupdict().get("text") or "")), None)
+        first = next((m for m in matches if rx.groups), None)
+        if value_group is not None or text_group is not None:
+            value = value_group if value_group is not None else str(text_group)
+            text = text_group if text_group is not None else str(value_group)
+        elif len(matches) > 1 and first is not None:
+            # JavaScript would add an undefined option for an unmatched group: left out here.
+            out += [(m[1], m[1]) for m in matches if m[1] is not None]
+            continue
+        elif first is not None:
+            if first[1] is None:
+                continue
+            text = value = first[1]
+        out.append((text, value))
+    seen: set[str] = set()
+    unique: list[Option] = []
+    for text, value in out:
+        if value not in seen:
+            seen.add(value)
+            unique.append((text, value))
+    return unique
 
 
 def _natural_key(value: str) -> list[Any]:
@@ -493,13 +733,14 @@ def _numeric_key(value: str) -> int:
     return int(m[0]) if m else -1
 
 
-def _sort(values: list[str], mode: int) -> list[str]:
-    """Grafana's variable sort: each "desc" mode is its ascending (stable) sort reversed."""
-    keys: dict[int, Any] = {1: None, 3: _numeric_key, 5: str.lower, 7: _natural_key}
+def _sort(options: list[Option], mode: int) -> list[Option]:
+    """Grafana's variable sort, on the options' texts: each "desc" mode is its
+    ascending (stable) sort reversed."""
+    keys: dict[int, Any] = {1: lambda t: t, 3: _numeric_key, 5: str.lower, 7: _natural_key}
     ascending = mode - 1 if mode in (2, 4, 6, 8) else mode
     if ascending not in keys:
-        return values
-    out = sorted(values, key=keys[ascending])
+        return options
+    out = sorted(options, key=lambda option: keys[ascending](option[0]))
     return out[::-1] if ascending != mode else out
 
 
@@ -552,30 +793,49 @@ def _current_values(var: Mapping[str, Any]) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
+def _current_texts(var: Mapping[str, Any]) -> list[str]:
+    text = (var.get("current") or {}).get("text")
+    if text is None:
+        return []
+    return [str(t) for t in text] if isinstance(text, list) else [str(text)]
+
+
 def _select(
-    var: Mapping[str, Any], name: str, kind: str, options: list[str], problem: str = ""
+    var: Mapping[str, Any], name: str, kind: str, options: Sequence[Option], problem: str = ""
 ) -> Variable:
     multi = bool(var.get("multi"))
     include_all = bool(var.get("includeAll"))
     all_value = str(var["allValue"]) if var.get("allValue") not in (None, "") else None
     current = _current_values(var)
-    common = {"options": tuple(options), "all_value": all_value, "multi": multi, "include_all": include_all}
+    values = [v for _, v in options]
+    common: dict[str, Any] = {"options": tuple(values), "option_texts": tuple(t for t, _ in options), "all_value": all_value,
+              "multi": multi, "include_all": include_all, "problem": problem}
+
+    def chosen(kept: Sequence[str], **extra: Any) -> Variable:
+        texts = tuple(next((t for t, v in options if v == k), k) for k in kept)
+        return Variable(name, kind, tuple(kept), texts=texts, **common, **extra)
+
     # Grafana's validation of the saved value against the options (scenes'
     # MultiValueVariable; its default is All when the variable offers All).
-    offered = set(options)
+    offered = set(values)
     if current[:1] == [ALL] or not options:
         kept: list[str] = []
     elif multi:
         kept = [c for c in current if c in offered]  # the stale values dropped, the others kept
+    elif current[:1] and current[0] in offered:
+        kept = current[:1]
     else:
-        kept = current[:1] if current[:1] and current[0] in offered else []
+        # A single value is looked for by value, then by text.
+        texts = _current_texts(var)
+        kept = [next((v for t, v in options if t == texts[0]), None) or ""] if texts else []
+        kept = [k for k in kept if k in offered]
     if kept:
-        return Variable(name, kind, tuple(kept), problem=problem, **common)  # type: ignore[arg-type]
+        return chosen(kept)
     if include_all:
-        return Variable(name, kind, tuple(options), is_all=True, problem=problem, **common)  # type: ignore[arg-type]
+        return chosen(values, is_all=True)
     if options:
-        return Variable(name, kind, (options[0],), problem=problem, **common)  # type: ignore[arg-type]
-    return Variable(name, kind, (), problem=problem or "no option", **common)  # type: ignore[arg-type]
+        return chosen(values[:1])
+    return replace(chosen([]), problem=problem or "no option")
 
 
 @dataclass(frozen=True)
@@ -733,7 +993,7 @@ def _resolve_one(
             current = _current_values(var)
             if any(c.startswith("$__auto_interval") for c in current):
                 var = {**var, "current": {"value": kbn_interval(auto)}}
-            options = [kbn_interval(auto), *options]
+            options = [(kbn_interval(auto), kbn_interval(auto)), *options]
         return _select(var, name, kind, options)
     if kind == "constant":
         return Variable(name, kind, (query,), options=(query,))
@@ -743,19 +1003,25 @@ def _resolve_one(
     if kind == "query":
         if var.get("refresh") == 0:
             # "Never" refresh: Grafana shows the options saved in the dashboard.
-            saved = [str(o.get("value")) for o in var.get("options") or [] if o.get("value") != ALL]
+            saved = [(str(o.get("text", o.get("value"))), str(o.get("value")))
+                     for o in var.get("options") or [] if o.get("value") != ALL]
             return _select(var, name, kind, saved,
                            problem="" if saved else "refresh is 'never' and the dashboard saves no option")
         ds_type = datasource_type(var.get("datasource"), done, datasources)
         if ds_type != "prometheus":
-            return _select(var, name, kind, _current_values(var), problem=f"{ds_type} variable not resolved")
+            return _select(var, name, kind, [(v, v) for v in _current_values(var)],
+                           problem=f"{ds_type} variable not resolved")
         text = interpolate(query, done, builtins)
         try:
-            options = variable_options(client, text, time_range)
+            found = variable_options(client, text, time_range)
         except PrometheusError as exc:
             return _select(var, name, kind, [], problem=f"{text}: {exc}")
         regex = interpolate(str(var.get("regex") or ""), done, builtins, default_format="regex")
-        options = _sort(_apply_regex(options, regex), int(var.get("sort") or 0))
+        try:
+            options = _sort(apply_regex([(v, v) for v in found], regex), int(var.get("sort") or 0))
+        except ValueError as exc:
+            # Grafana throws: the variable errors and keeps no option.
+            return _select(var, name, kind, [], problem=str(exc))
         return _select(var, name, kind, options, problem="" if options else f"{text} matched nothing")
     # adhoc, groupby, system ... : no substitution of their own.
     current = _current_values(var)

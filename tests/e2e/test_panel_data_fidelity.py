@@ -1,0 +1,151 @@
+"""Where panel_data follows Grafana closely: variable regexes and formats, intervals
+given by variables, repeated rows and panels, rounded relative times in a time zone.
+
+Each test names the Grafana behaviour it checks; every one failed before the
+behaviour was implemented.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from obs_as_code.e2e import panel_data as pd
+from obs_as_code.e2e.panel_data import TimeRange, Variable
+
+HOUR = 3600.0
+DATASOURCES = [pd.Datasource("Prometheus", "prometheus", "prometheus", is_default=True, time_interval="15s")]
+
+
+class FakePrometheus(pd.PrometheusClient):
+    """Label values from a table; every range query returns one series, recorded with its step."""
+
+    def __init__(self, values: dict[tuple[str, str | None], list[str]] | None = None) -> None:
+        super().__init__("http://127.0.0.1:1")
+        self.values = values or {}
+        self.ranges: list[tuple[str, int, float, float]] = []
+
+    def label_values(self, label: str, match: str | None, time_range: TimeRange) -> list[str]:
+        return self.values.get((label, match), [])
+
+    def query_range(self, expr: str, start: float, end: float, step_ms: int) -> list[dict[str, Any]]:
+        self.ranges.append((expr, step_ms, start, end))
+        return [{"metric": {}, "values": [[start, "1"]]}]
+
+
+def _templating(*variables: dict[str, Any]) -> dict[str, Any]:
+    return {"title": "d", "templating": {"list": list(variables)}}
+
+
+def _resolve(values: Sequence[str], **var: Any) -> Variable:
+    client = FakePrometheus({("host", None): list(values)})
+    dashboard = _templating({"type": "query", "name": "host", "query": "label_values(host)", **var})
+    return pd.resolve_variables(dashboard, client, TimeRange(0, 1), DATASOURCES)["host"]
+
+
+# --- gap 4: the regex of a query variable (scenes metricNamesToVariableValues, stringToJsRegex)
+
+
+def test_a_regex_without_slashes_must_match_the_whole_value() -> None:
+    # stringToJsRegex: "api" is new RegExp("^api$"), not a search.
+    assert _resolve(["api", "api-v2", "rapid"], regex="api").options == ("api",)
+    assert _resolve(["api", "api-v2", "rapid"], regex="api.*").options == ("api", "api-v2")
+
+
+def test_named_groups_give_the_options_text_and_value_and_sort_by_text() -> None:
+    # (?<text>...) and (?<value>...): the value is queried, the text is shown and sorted on.
+    var = _resolve(["zeta:1", "alpha:2"], regex="/(?<text>[^:]+):(?<value>\\d+)/", sort=1)
+    assert var.options == ("2", "1") and var.option_texts == ("alpha", "zeta")
+    assert var.values == ("2",) and var.value_text() == "alpha"
+    # A value group alone is the text too; a text group alone is the value too.
+    assert _resolve(["a:1"], regex="/:(?<value>\\d)/").option_texts == ("1",)
+    assert _resolve(["a:1"], regex="/(?<text>a)/").options == ("a",)
+
+
+def test_the_g_flag_turns_every_match_into_an_option() -> None:
+    # getAllMatches with the global flag: each match's first group is an option.
+    var = _resolve(["a=1,b=2", "c=3"], regex="/(\\w)=\\d/g")
+    assert var.options == ("a", "b", "c")
+    # Without g, only the first match of each value.
+    assert _resolve(["a=1,b=2", "c=3"], regex="/(\\w)=\\d/").options == ("a", "c")
+
+
+def test_flags_and_a_regex_grafana_rejects() -> None:
+    assert _resolve(["API", "web"], regex="/api/i").options == ("API",)
+    # Flags only in the order g, i, m, y, s: anything else is not a regex for Grafana.
+    var = _resolve(["api"], regex="/api/ig")
+    assert var.values == () and var.problem == "'/api/ig' is not a valid regular expression."
+
+
+def test_a_custom_variable_keeps_its_texts() -> None:
+    # "text : value" pairs: ${env:text} is the text, $env the value.
+    dashboard = _templating({"type": "custom", "name": "env", "query": "Production : prod,Staging : stg",
+                             "multi": True, "current": {"value": ["prod", "stg"]}})
+    var = pd.resolve_variables(dashboard, FakePrometheus(), TimeRange(0, 1), DATASOURCES)["env"]
+    assert pd.interpolate("${env:text} / ${env:csv}", {"env": var}, {}) == "Production + Staging / prod,stg"
+
+
+# --- gap 5: formats (scenes formatRegistry, CustomAllValue, interpolateQueryExpr) -------
+
+
+def _var(values: Sequence[str], **kw: Any) -> Variable:
+    return Variable("job", kw.pop("type", "custom"), tuple(values), options=tuple(values), **kw)
+
+
+FORMATS = ["text", "percentencode", "json", "csv", "pipe", "regex", "glob", "raw", "singlequote", "doublequote",
+           "sqlstring", "lucene", "queryparam", "distributed"]
+
+
+def _formats(var: Variable) -> dict[str, str]:
+    return {fmt: pd.format_variable(var, fmt) for fmt in FORMATS}
+
+
+def test_a_custom_all_value_is_verbatim_except_text_percentencode_and_queryparam() -> None:
+    var = _var(["a", "b"], is_all=True, all_value=".*", include_all=True, multi=True)
+    out = _formats(var)
+    assert out.pop("text") == "All"
+    assert out.pop("percentencode") == ".%2A"
+    assert out.pop("queryparam") == "var-job=$__all"
+    assert set(out.values()) == {".*"}
+
+
+def test_all_without_a_custom_value_is_every_option() -> None:
+    var = _var(["a/b", "c'd"], is_all=True, include_all=True)
+    assert _formats(var) == {
+        "text": "All", "percentencode": "%7Ba%2Fb%2Cc%27d%7D", "json": '["a/b","c\'d"]', "csv": "a/b,c'd",
+        "pipe": "a/b|c'd", "regex": "(a\\/b|c'd)", "glob": "{a/b,c'd}", "raw": "a/b,c'd",
+        "singlequote": "'a/b','c\\'d'", "doublequote": '"a/b","c\'d"', "sqlstring": "'a/b','c''d'",
+        "lucene": '("a\\/b" OR "c\'d")', "queryparam": "var-job=$__all", "distributed": "a/b,job=c'd",
+    }
+
+
+def test_a_single_value_is_a_string_and_a_multi_value_of_one_is_a_list() -> None:
+    single = _var(["a b"])
+    assert (pd.format_variable(single, "json"), pd.format_variable(single, "glob")) == ("a b", "a b")
+    assert pd.format_variable(single, "percentencode") == "a%20b"
+    assert pd.format_variable(single, "queryparam") == "var-job=a%20b"
+    assert pd.format_variable(single, "lucene") == "a\\ b"
+    multi = _var(["a b"], multi=True)
+    assert (pd.format_variable(multi, "json"), pd.format_variable(multi, "percentencode")) == ('["a b"]', "%7Ba%20b%7D")
+    assert pd.format_variable(_var(["1", "2"], multi=True), "lucene") == '("1" OR "2")'
+
+
+def test_a_repeated_copy_holds_one_string_even_for_a_multi_value_variable() -> None:
+    # LocalValueVariable: one value, the multi and includeAll flags kept (regex-escaped by Prometheus).
+    copy = _var(["a.b", "c"], multi=True, include_all=True).single("a.b")
+    assert pd.format_variable(copy, "json") == "a.b"
+    assert pd.format_variable(copy, None) == "a\\\\.b"
+
+
+def test_an_unknown_format_falls_back_to_glob_and_formats_take_arguments() -> None:
+    var = _var(["a", "b"], multi=True)
+    assert pd.format_variable(var, "nope") == "{a,b}"
+    assert pd.format_variable(var, "join: OR ") == "a OR b"
+    assert pd.format_variable(var, "customqueryparam:p:x-") == "p=x-a&p=x-b"
+
+
+def test_a_custom_all_value_mentioning_a_variable_is_interpolated_again() -> None:
+    # scenes: formatValue interpolates CustomAllValue's text once more (glob format).
+    variables = {"ns": _var(["prod"], type="constant"),
+                 "job": _var(["a", "b"], is_all=True, all_value="$ns-.*", include_all=True)}
+    assert pd.interpolate('up{job=~"$job"}', variables, {}) == 'up{job=~"prod-.*"}'
