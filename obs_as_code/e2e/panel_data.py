@@ -40,6 +40,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import math
+import os
 import re
 import sys
 import time
@@ -50,9 +51,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from obs_as_code.dashboards.migrate import GRID_COLUMNS
 from obs_as_code.durations import DurationError, parse_ms
@@ -142,26 +144,182 @@ class TimeRange:
         return max(round((self.end - self.start) * 1000), 1)
 
 
-_RELATIVE_RE = re.compile(r"^now(?:-(\d+)([smhdwMy]))?(?:/[smhdwMy])?$")
-_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2592000, "y": 31536000}
+_DATEMATH_UNITS = "yMwdhmsQ"
+_WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
 
 
-def dashboard_range(dashboard: Mapping[str, Any], now: float | None = None) -> TimeRange:
-    """The dashboard's own ``time`` range (``now-6h`` to ``now`` when unset)."""
+def local_zone() -> ZoneInfo:
+    """The time zone of this machine (``TZ``, else ``/etc/localtime``; UTC when unknown):
+    the zone of a browser running here, for dashboards in the ``browser`` time zone."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if not name:
+        try:
+            name = os.readlink("/etc/localtime").split("zoneinfo/", 1)[-1]
+        except OSError:
+            name = "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def dashboard_zone(dashboard: Mapping[str, Any], browser: ZoneInfo | None = None) -> ZoneInfo:
+    """The zone Grafana computes the dashboard's time in: ``timezone`` ``utc``, a named
+    zone, or the browser's (``browser``, empty or unknown: ``browser``, else :func:`local_zone`)."""
+    name = str(dashboard.get("timezone") or "browser")
+    if name.lower() == "utc":
+        return ZoneInfo("UTC")
+    if name != "browser":
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return browser or local_zone()
+
+
+def _localize(naive: datetime, zone: ZoneInfo) -> float:
+    # A wall-clock time in the zone as Unix seconds. A time skipped by a DST change
+    # moves forward by the gap and a repeated one takes its first occurrence (fold=0),
+    # as moment-timezone resolves them.
+    return naive.replace(tzinfo=zone, fold=0).timestamp()
+
+
+def _add_months(naive: datetime, months: int) -> datetime:
+    # moment's add(n, 'M'): the day of month is clamped to the target month's length.
+    total = naive.year * 12 + naive.month - 1 + months
+    year, month = divmod(total, 12)
+    month += 1
+    days = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31,
+            30, 31, 30, 31][month - 1]
+    return naive.replace(year=year, month=month, day=min(naive.day, days))
+
+
+def _start_of(naive: datetime, unit: str, week_start: int, fiscal: bool, fiscal_start: int) -> datetime:
+    if unit in ("y", "Q") and fiscal:
+        # roundToFiscal: the fiscal year (quarter) containing the time.
+        months_in = (naive.month - 1 - fiscal_start) % (12 if unit == "y" else 3)
+        return _add_months(naive.replace(day=1, hour=0, minute=0, second=0, microsecond=0), -months_in)
+    if unit == "y":
+        return naive.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    if unit == "Q":
+        return naive.replace(month=(naive.month - 1) // 3 * 3 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    if unit == "M":
+        return naive.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if unit == "w":
+        day = naive.replace(hour=0, minute=0, second=0, microsecond=0)
+        return day - timedelta(days=(naive.weekday() - week_start) % 7)
+    if unit == "d":
+        return naive.replace(hour=0, minute=0, second=0, microsecond=0)
+    if unit == "h":
+        return naive.replace(minute=0, second=0, microsecond=0)
+    if unit == "m":
+        return naive.replace(second=0, microsecond=0)
+    return naive.replace(microsecond=0)
+
+
+def _shift(t: float, zone: ZoneInfo, unit: str, n: int) -> float:
+    # moment's add/subtract: calendar units move the wall clock (a day stays a
+    # day across a DST change), hours, minutes and seconds move the instant.
+    if unit in "hms":
+        return t + n * {"h": 3600, "m": 60, "s": 1}[unit]
+    naive = datetime.fromtimestamp(t, zone).replace(tzinfo=None)
+    if unit in "wd":
+        naive += timedelta(days=n * (7 if unit == "w" else 1))
+    else:
+        naive = _add_months(naive, n * {"y": 12, "Q": 3, "M": 1}[unit])
+    return _localize(naive, zone)
+
+
+def parse_time(
+    text: str,
+    now: float,
+    zone: ZoneInfo,
+    *,
+    round_up: bool = False,
+    week_start: int = 6,
+    fiscal_start: int = 0,
+) -> float:
+    """A dashboard time (``now-1d/d``, ISO 8601, epoch ms) as Unix seconds, as Grafana's
+    ``dateMath`` computes it in ``zone``.
+
+    ``+n``/``-n`` units move the time, ``/unit`` rounds it to the start of the unit
+    (``round_up``, for a range's ``to``: its last millisecond), ``f`` before ``y``
+    or ``Q`` is the fiscal year or quarter starting at month ``fiscal_start``
+    (0-11); weeks start on ``week_start`` (Monday 0 ... Sunday 6, moment's
+    English locale default). Raises :class:`ValueError` on text Grafana rejects.
+    """
+    text = str(text).strip()
+    if text.startswith("now"):
+        t, math_text = now, text[3:]
+    else:
+        base, _, math_text = text.partition("||")
+        try:
+            t = float(base) / 1000.0
+        except ValueError:
+            parsed = datetime.fromisoformat(base.replace("Z", "+00:00"))
+            t = parsed.timestamp() if parsed.tzinfo else _localize(parsed, zone)
+    math_text = re.sub(r"\s", "", math_text)
+    i = 0
+    while i < len(math_text):
+        op = math_text[i]
+        i += 1
+        if op not in "/+-":
+            raise ValueError(f"invalid time {text!r}")
+        digits = re.match(r"\d*", math_text[i:])
+        num = int(digits[0]) if digits and digits[0] else 1
+        i += len(digits[0]) if digits else 0
+        fiscal = math_text[i:i + 1] == "f"
+        i += fiscal
+        unit = math_text[i:i + 1]
+        i += 1
+        if not unit or unit not in _DATEMATH_UNITS or (op == "/" and num != 1):
+            raise ValueError(f"invalid time {text!r}")
+        if op == "/":
+            if fiscal and unit not in "yQ":
+                continue  # roundToFiscal leaves the time as it is for other units
+            naive = datetime.fromtimestamp(t, zone).replace(tzinfo=None)
+            start = _start_of(naive, unit, week_start, fiscal, fiscal_start)
+            if not round_up:
+                t = _localize(start, zone)
+            elif unit in "hms":
+                t = _localize(start, zone) + {"h": 3600, "m": 60, "s": 1}[unit] - 0.001
+            else:
+                # endOf: the start of the next unit on the wall clock, less one millisecond.
+                if unit in "wd":
+                    following = start + timedelta(days=7 if unit == "w" else 1)
+                else:
+                    following = _add_months(start, {"y": 12, "Q": 3, "M": 1}[unit])
+                t = _localize(following, zone) - 0.001
+        else:
+            t = _shift(t, zone, unit, num if op == "+" else -num)
+    return t
+
+
+def dashboard_range(
+    dashboard: Mapping[str, Any], now: float | None = None, *, browser: ZoneInfo | None = None
+) -> TimeRange:
+    """The dashboard's own ``time`` range (``now-6h`` to ``now`` when unset), as Grafana
+    computes it on first load: relative times and rounding (``now/d``, ``now-1d/d``)
+    in the dashboard's ``timezone`` (``browser``: ``browser``, else this machine's),
+    ``to`` rounded up to the end of its unit, ``weekStart`` and ``fiscalYearStartMonth``
+    honoured."""
     now = time.time() if now is None else now
     spec = dashboard.get("time") or {}
+    zone = dashboard_zone(dashboard, browser)
+    week_start = _WEEKDAYS.get(str(dashboard.get("weekStart") or "sunday").lower(), 6)
+    fiscal_start = int(dashboard.get("fiscalYearStartMonth") or 0)
+    start = parse_time(str(spec.get("from") or "now-6h"), now, zone, week_start=week_start,
+                       fiscal_start=fiscal_start)
+    end = parse_time(str(spec.get("to") or "now"), now, zone, round_up=True, week_start=week_start,
+                     fiscal_start=fiscal_start)
+    return TimeRange(start, end)
 
-    def point(text: str, default: str) -> float:
-        m = _RELATIVE_RE.match(str(text or default))
-        if m is None:
-            # An absolute time: ISO 8601 or epoch milliseconds.
-            try:
-                return float(text) / 1000.0
-            except ValueError:
-                return datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
-        return now - (int(m[1]) * _UNIT_S[m[2]] if m[1] else 0)
 
-    return TimeRange(point(spec.get("from", ""), "now-6h"), point(spec.get("to", ""), "now"))
+def utc_offset_s(t: float, zone: ZoneInfo) -> int:
+    """The zone's UTC offset at ``t`` in seconds (Grafana sends the one at the range's end
+    as ``utcOffsetSec``: the backend aligns the range to the step in local time)."""
+    offset = datetime.fromtimestamp(t, zone).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
 
 
 @dataclass(frozen=True)
@@ -1227,6 +1385,7 @@ def check_dashboard(
     scrape_interval: str | None = None,
     each_value: bool = False,
     report: PanelDataReport | None = None,
+    browser: ZoneInfo | None = None,
 ) -> PanelDataReport:
     """Run every Prometheus target of the dashboard JSON at ``path`` (see the module doc).
 
@@ -1237,11 +1396,13 @@ def check_dashboard(
     whose query uses a query or custom variable also runs once per option of
     it (a user picking one value; the variables depending on it are resolved
     again), the others at their first-load value, and its result carries that
-    ``selection``.
+    ``selection``. ``browser``: the time zone of a dashboard in the ``browser``
+    zone (default: this machine's, :func:`local_zone`).
     """
     report = report if report is not None else PanelDataReport()
     dashboard = json.loads(path.read_text(encoding="utf-8"))
-    tr = time_range or dashboard_range(dashboard)
+    tr = time_range or dashboard_range(dashboard, browser=browser)
+    utc_offset = utc_offset_s(tr.end, dashboard_zone(dashboard, browser))
     prom_ds = next((d for d in datasources if d.type == "prometheus" and d.is_default), None) or next(
         (d for d in datasources if d.type == "prometheus"), None)
     scrape_text = scrape_interval or (prom_ds.time_interval if prom_ds else "") or ""
@@ -1293,6 +1454,7 @@ def check_dashboard(
                     report.results.append(_run_target(
                         client, dashboard, panel, target, chosen, tr, target_scrape,
                         dashboard_name=name, title=copy_title, row=row, selection=selection,
+                        utc_offset=utc_offset,
                     ))
     return report
 
@@ -1310,6 +1472,7 @@ def _run_target(
     title: str,
     row: str,
     selection: str = "",
+    utc_offset: int = 0,
 ) -> TargetResult:
     query = str(target.get("expr") or "")
 
@@ -1333,9 +1496,11 @@ def _run_target(
     try:
         series: list[dict[str, Any]] = []
         if ranged:
-            # Grafana aligns the range to the step (promlib AlignTimeRange).
-            start = math.floor(tr.start * 1000 / iv.step_ms) * iv.step_ms / 1000
-            end = math.floor(tr.end * 1000 / iv.step_ms) * iv.step_ms / 1000
+            # Grafana aligns the range to the step (promlib AlignTimeRange) in the
+            # dashboard's time zone: the frontend sends utcOffsetSec of the range's end.
+            off = utc_offset * 1000
+            start = (math.floor((tr.start * 1000 + off) / iv.step_ms) * iv.step_ms - off) / 1000
+            end = (math.floor((tr.end * 1000 + off) / iv.step_ms) * iv.step_ms - off) / 1000
             series = client.query_range(expr, start, end, iv.step_ms)
         if instant:
             series = series + client.query(expr, tr.end)

@@ -7,8 +7,16 @@ behaviour was implemented.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from obs_as_code.e2e import panel_data as pd
 from obs_as_code.e2e.panel_data import TimeRange, Variable
@@ -149,3 +157,82 @@ def test_a_custom_all_value_mentioning_a_variable_is_interpolated_again() -> Non
     variables = {"ns": _var(["prod"], type="constant"),
                  "job": _var(["a", "b"], is_all=True, all_value="$ns-.*", include_all=True)}
     assert pd.interpolate('up{job=~"$job"}', variables, {}) == 'up{job=~"prod-.*"}'
+
+
+# --- gap 3: relative times rounded in the dashboard's time zone (datemath, moment-timezone)
+
+ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "America/Sao_Paulo",
+         "Asia/Kathmandu", "Pacific/Chatham", "America/St_Johns", "Africa/Casablanca", "America/Havana"]
+INSTANTS = st.floats(min_value=946_684_800, max_value=2_100_000_000, allow_nan=False)
+
+
+def _day(t: float, zone: ZoneInfo) -> date:
+    return datetime.fromtimestamp(t, zone).date()
+
+
+@given(INSTANTS, st.sampled_from(ZONES))
+def test_now_rounded_to_the_day_is_the_first_and_last_instant_of_the_local_day(now: float, name: str) -> None:
+    # now/d as "from" is startOf('day') in the zone, as "to" endOf('day'): the first and
+    # the last millisecond whose local date is today (DST changes at midnight included).
+    zone = ZoneInfo(name)
+    start = pd.parse_time("now/d", now, zone)
+    end = pd.parse_time("now/d", now, zone, round_up=True)
+    assert start <= now <= end
+    assert _day(start, zone) == _day(now, zone) == _day(end, zone)
+    assert _day(start - 0.001, zone) < _day(now, zone) < _day(end + 0.001, zone)
+
+
+@given(INSTANTS, st.sampled_from(ZONES))
+def test_yesterday_ends_a_millisecond_before_today_starts(now: float, name: str) -> None:
+    # now-1d/d to now-1d/d: the previous local day, whatever its length (23h, 25h ...).
+    zone = ZoneInfo(name)
+    start = pd.parse_time("now-1d/d", now, zone)
+    end = pd.parse_time("now-1d/d", now, zone, round_up=True)
+    assert end == pytest.approx(pd.parse_time("now/d", now, zone) - 0.001, abs=1e-6)
+    assert _day(start, zone) == _day(end, zone) == _day(now, zone) - timedelta(days=1)
+
+
+def test_dashboard_range_follows_the_dashboards_time_zone() -> None:
+    now = datetime(2026, 3, 29, 12, 0, tzinfo=UTC).timestamp()  # the day Europe/Berlin goes to summer time
+    dashboard = {"time": {"from": "now-1d/d", "to": "now/d"}, "timezone": "Europe/Berlin"}
+    tr = pd.dashboard_range(dashboard, now=now)
+    assert datetime.fromtimestamp(tr.start, UTC) == datetime(2026, 3, 27, 23, 0, tzinfo=UTC)
+    # 29 March has 23 hours in Berlin: it ends at 21:59:59.999 UTC.
+    assert tr.end == datetime(2026, 3, 29, 22, 0, tzinfo=UTC).timestamp() - 0.001
+    utc = pd.dashboard_range({**dashboard, "timezone": "utc"}, now=now)
+    assert (utc.start, utc.end + 0.001) == (now - 36 * HOUR, now + 12 * HOUR)
+    # "browser" (or no time zone): the browser's zone, this machine's by default.
+    browser = pd.dashboard_range({**dashboard, "timezone": "browser"}, now=now, browser=ZoneInfo("Asia/Tokyo"))
+    assert datetime.fromtimestamp(browser.start, UTC) == datetime(2026, 3, 27, 15, 0, tzinfo=UTC)
+
+
+def test_weeks_fiscal_years_and_months() -> None:
+    zone = ZoneInfo("UTC")
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC).timestamp()  # a Friday
+
+    def at(text: str, **kw: Any) -> datetime:
+        return datetime.fromtimestamp(pd.parse_time(text, now, zone, **kw), UTC).replace(tzinfo=None)
+
+    assert at("now/w") == datetime(2026, 11, 22)  # moment's English locale: weeks start on Sunday
+    assert at("now/w", week_start=0) == datetime(2026, 11, 23)  # weekStart: monday
+    assert at("now/fy", fiscal_start=3) == datetime(2026, 4, 1)
+    assert at("now/fQ", fiscal_start=1, round_up=True) == datetime(2027, 1, 31, 23, 59, 59, 999000)
+    assert at("now-9M/M") == datetime(2026, 2, 1)
+    with pytest.raises(ValueError):
+        pd.parse_time("now/2d", now, zone)  # rounding takes one whole unit only
+
+
+def test_the_range_is_aligned_to_the_step_in_the_dashboards_time_zone(tmp_path: Path) -> None:
+    # The frontend sends utcOffsetSec (the zone's offset at the range's end); promlib's
+    # AlignTimeRange floors start and end to the step on that local clock.
+    dashboard = {"title": "d", "timezone": "Asia/Kolkata", "panels": [
+        {"type": "timeseries", "title": "p", "maxDataPoints": 24, "targets": [{"refId": "A", "expr": "up"}]}]}
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = FakePrometheus()
+    start = datetime(2026, 1, 1, 0, 0, tzinfo=UTC).timestamp()
+    pd.check_dashboard(path, client, name="d.json", datasources=DATASOURCES, time_range=TimeRange(start, start + 86400))
+    [(_expr, step, first, last)] = client.ranges
+    # A one-hour step: local hours start at half past in UTC (+05:30).
+    assert step == 3_600_000
+    assert (first, last) == (start - 1800, start + 86400 - 1800)

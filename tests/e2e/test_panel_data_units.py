@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -173,9 +174,10 @@ def test_iter_panels_reads_collapsed_open_and_legacy_rows() -> None:
 
 
 def test_dashboard_range() -> None:
-    tr = pd.dashboard_range({"time": {"from": "now-7d", "to": "now"}}, now=1_000_000.0)
+    utc = ZoneInfo("UTC")
+    tr = pd.dashboard_range({"time": {"from": "now-7d", "to": "now"}}, now=1_000_000.0, browser=utc)
     assert (tr.start, tr.end) == (1_000_000.0 - 7 * 86400, 1_000_000.0)
-    tr = pd.dashboard_range({}, now=100_000.0)
+    tr = pd.dashboard_range({}, now=100_000.0, browser=utc)
     assert tr.end - tr.start == 6 * HOUR
 
 
