@@ -345,6 +345,34 @@ def _duration_ms(text: str) -> int | None:
         return None
 
 
+#: rangeUtil.describeInterval's error (the panel shows it).
+FRONTEND_INTERVAL_ERROR = (
+    'Invalid interval string, has to be either unit-less or end with one of the following units: '
+    '"y, M, w, d, h, m, s, ms"'
+)
+_FRONTEND_INTERVAL_RE = re.compile(r"^(-?\d+(?:\.\d+)?)(ms|[Mwdhmsy])")
+_FRONTEND_UNIT_MS = {"y": 31_536_000_000, "M": 2_592_000_000, "w": 604_800_000, "d": 86_400_000,
+                     "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
+_JS_NUMBER_RE = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
+
+
+def frontend_interval_ms(text: str) -> int | None:
+    """A min interval as Grafana's frontend reads it (``rangeUtil.intervalToMs``).
+
+    A non-zero number is whole seconds (``parseInt``); else a leading
+    ``<number><unit>`` (``ms``, ``s`` ... ``y``; the count's integer part; anything
+    may follow). None for a number without an integer part (JavaScript's NaN, no
+    limit). Raises :class:`ValueError` with Grafana's message otherwise (e.g.
+    ``$__interval``, which the frontend does not know yet when it reads this)."""
+    if _JS_NUMBER_RE.match(text) and float(text) != 0:
+        whole = re.match(r"\s*[-+]?\d+", text)
+        return int(whole[0]) * 1000 if whole else None
+    m = _FRONTEND_INTERVAL_RE.match(text)
+    if m is None:
+        raise ValueError(FRONTEND_INTERVAL_ERROR)
+    return int(float(m[1])) * _FRONTEND_UNIT_MS[m[2]]
+
+
 def target_intervals(
     panel: Mapping[str, Any],
     target: Mapping[str, Any],
@@ -365,12 +393,21 @@ def target_intervals(
     width = int((panel.get("gridPos") or {}).get("w") or 12)
     max_points = int(panel.get("maxDataPoints") or max(width * SCREEN_WIDTH_PX // GRID_COLUMNS, 1))
     raw = time_range.ms / max_points
-    low = _duration_ms(str(panel.get("interval") or "")) or scrape_ms
-    interval_ms = max(round_interval(raw, frontend=True), low)
-    min_step_text = str(target.get("interval") or "").strip()
+    panel_min = str(panel.get("interval") or "")
+    # The panel's min interval is read by the frontend (rangeUtil.calculateInterval):
+    # "$__interval" there (left as written on first load) is an error.
+    low = frontend_interval_ms(panel_min) if panel_min else scrape_ms
+    interval_ms = max(round_interval(raw, frontend=True), low or 0)
+    min_step_text = str(target.get("interval") or "")
+    # The frontend turns ${__interval} and [[__interval]] into $__interval; promlib
+    # knows $__interval, $__interval_ms, $__rate_interval, $__rate_interval_ms as
+    # min steps (isVariableInterval) and then steps on intervalMs.
     variable = min_step_text.lstrip("$").strip("{}")
     is_variable = variable in ("__interval", "__interval_ms", "__rate_interval", "__rate_interval_ms")
     min_step = None if is_variable else _duration_ms(min_step_text)
+    if min_step is None and not is_variable and min_step_text.strip() not in ("", "0s"):
+        # gtime.GetIntervalFrom fails: the backend refuses the query.
+        raise ValueError(f'time: invalid duration "{min_step_text}"')
     min_interval = min_step if min_step is not None else interval_ms
     calculated = min_interval if raw < min_interval else round_interval(raw)
     adjusted = max(calculated, round_interval(time_range.ms / SAFE_RESOLUTION))
@@ -379,6 +416,10 @@ def target_intervals(
         step = max(adjusted + scrape_ms, 4 * scrape_ms)
         return Intervals(interval_ms=step, step_ms=step, rate_interval_ms=step, range=time_range)
     step = adjusted * max(int(target.get("intervalFactor") or 1), 1)
+    if variable in ("__interval_ms", "__rate_interval_ms"):
+        # promlib's calculateRateInterval reads this min step as the scrape
+        # interval, cannot parse it and returns 0: $__rate_interval is "0s".
+        return Intervals(interval_ms=step, step_ms=step, rate_interval_ms=0, range=time_range)
     requested = step if variable == "__interval" else min_step if min_step is not None else scrape_ms
     rate = max(interval_ms + requested, 4 * requested)
     return Intervals(interval_ms=step, step_ms=step, rate_interval_ms=rate, range=time_range)
@@ -1484,11 +1525,15 @@ def _run_target(
         return result("empty", message="the target has no query")
     # The frontend interpolates the min step and the min interval first ($res -> 5m);
     # $__interval & co. stay for the backend (no built-ins given here).
-    if "$" in str(target.get("interval") or ""):
-        target = {**target, "interval": interpolate(str(target["interval"]), variables, {})}
-    if "$" in str(panel.get("interval") or ""):
-        panel = {**panel, "interval": interpolate(str(panel["interval"]), variables, {})}
-    iv = target_intervals(panel, target, tr, scrape_ms)
+    if target.get("interval"):
+        target = {**target, "interval": interpolate(str(target["interval"]), variables, {}, "glob")}
+    if panel.get("interval"):
+        panel = {**panel, "interval": interpolate(str(panel["interval"]), variables, {}, "glob")}
+    try:
+        iv = target_intervals(panel, target, tr, scrape_ms)
+    except ValueError as exc:
+        # Grafana's frontend (panel min interval) or backend (target min step) fails.
+        return result("error", message=str(exc))
     expr = interpolate(query, variables, builtin_variables(dashboard, iv))
     instant = bool(target.get("instant"))
     ranged = bool(target.get("range")) or not instant

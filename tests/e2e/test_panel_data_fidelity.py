@@ -236,3 +236,63 @@ def test_the_range_is_aligned_to_the_step_in_the_dashboards_time_zone(tmp_path: 
     # A one-hour step: local hours start at half past in UTC (+05:30).
     assert step == 3_600_000
     assert (first, last) == (start - 1800, start + 86400 - 1800)
+
+
+# --- gap 1: min step and min interval given as built-in variables -----------------------
+
+
+def _run(
+    tmp_path: Path, panel: dict[str, Any], target: dict[str, Any], range_s: float = HOUR
+) -> tuple[pd.TargetResult, FakePrometheus]:
+    dashboard = {"title": "d", "panels": [{"type": "timeseries", "title": "p", "gridPos": {"w": 24}, **panel,
+                                           "targets": [{"refId": "A", **target}]}]}
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = FakePrometheus()
+    report = pd.check_dashboard(path, client, name="d.json", datasources=DATASOURCES, time_range=TimeRange(0, range_s))
+    return report.results[0], client
+
+
+@pytest.mark.parametrize("min_step", ["$__interval_ms", "${__interval_ms}", "$__rate_interval_ms"])
+def test_a_min_step_of_interval_ms_leaves_rate_interval_at_zero(tmp_path: Path, min_step: str) -> None:
+    # promlib: the min step is a variable (isVariableInterval), so the step follows
+    # intervalMs; calculateRateInterval then parses it as the scrape interval, fails,
+    # and $__rate_interval is 0s, which Prometheus refuses ("duration must be greater than 0").
+    result, client = _run(tmp_path, {}, {"expr": "rate(x[$__rate_interval]) + $__rate_interval_ms",
+                                         "interval": min_step})
+    # 1h over 1920 points: 1.875s rounds to 2s; at least the 15s scrape interval.
+    assert result.expr == "rate(x[0s]) + 0" and client.ranges[0][1] == 15_000
+
+
+def test_a_min_step_of_interval_makes_the_step_the_rate_intervals_scrape(tmp_path: Path) -> None:
+    # promlib's interpolateVariables: with $__interval as min step, the step takes the
+    # scrape interval's place in $__rate_interval ([[__interval]] reaches it as $__interval).
+    result, client = _run(tmp_path, {}, {"expr": "rate(x[$__rate_interval])", "interval": "[[__interval]]"},
+                          range_s=24 * HOUR)
+    # 24h over 1920 points is 45s: 1m for the frontend, so a 1m step; max(1m + 1m, 4 * 1m).
+    assert result.expr == "rate(x[4m0s])" and client.ranges[0][1] == 60_000
+
+
+@pytest.mark.parametrize("min_interval", ["$__interval", "$__interval_ms", "${__rate_interval}"])
+def test_a_panel_min_interval_of_a_builtin_is_an_error(tmp_path: Path, min_interval: str) -> None:
+    # The frontend reads the panel's min interval before it knows $__interval
+    # (scenes' IntervalMacro gives the text back on first load): describeInterval throws.
+    result, client = _run(tmp_path, {"interval": min_interval}, {"expr": "up"})
+    assert (result.status, result.message) == ("error", pd.FRONTEND_INTERVAL_ERROR)
+    assert client.ranges == []
+
+
+def test_frontend_min_intervals() -> None:
+    # describeInterval: a bare number is seconds (parseInt), a unit's count is parseInt too,
+    # anything may follow the unit.
+    assert [pd.frontend_interval_ms(t) for t in ("30", "1.5", "1.5m", "2mfoo", "500ms", "1M")] == [
+        30_000, 1000, 60_000, 120_000, 500, 2_592_000_000,
+    ]
+    with pytest.raises(ValueError, match="Invalid interval string"):
+        pd.frontend_interval_ms("0")
+
+
+def test_a_min_step_promlib_cannot_parse_is_an_error(tmp_path: Path) -> None:
+    result, client = _run(tmp_path, {}, {"expr": "up", "interval": "soon"})
+    assert (result.status, result.message) == ("error", 'time: invalid duration "soon"')
+    assert client.ranges == []
