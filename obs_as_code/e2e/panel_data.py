@@ -390,8 +390,8 @@ def target_intervals(
     4 * scrape)``, the target's min step taking the scrape interval's place
     when set.
     """
-    width = int((panel.get("gridPos") or {}).get("w") or 12)
-    max_points = int(panel.get("maxDataPoints") or max(width * SCREEN_WIDTH_PX // GRID_COLUMNS, 1))
+    width = float((panel.get("gridPos") or {}).get("w") or 12)
+    max_points = int(panel.get("maxDataPoints") or max(int(width * SCREEN_WIDTH_PX / GRID_COLUMNS), 1))
     raw = time_range.ms / max_points
     panel_min = str(panel.get("interval") or "")
     # The panel's min interval is read by the frontend (rangeUtil.calculateInterval):
@@ -1230,23 +1230,92 @@ def _resolve_one(
 # --- panels and targets ---------------------------------------------------------------
 
 
-def iter_panels(dashboard: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """``(row title, panel)`` for every panel that is not a row, rows' panels included.
-
-    Collapsed rows carry their panels; an open row's panels follow it at top
-    level; schema < 16 dashboards keep panels under ``rows``.
-    """
-    row_title = ""
+def _row_groups(dashboard: Mapping[str, Any]) -> list[tuple[Mapping[str, Any] | None, list[Mapping[str, Any]]]]:
+    """``(row or None, its panels)`` in order: collapsed rows carry their panels, an
+    open row's panels follow it at top level; schema < 16 dashboards keep ``rows``."""
+    groups: list[tuple[Mapping[str, Any] | None, list[Mapping[str, Any]]]] = [(None, [])]
     for panel in dashboard.get("panels") or []:
         if panel.get("type") == "row":
-            row_title = str(panel.get("title") or "")
-            for child in panel.get("panels") or []:
-                yield row_title, child
-            continue
-        yield row_title, panel
-    for row in dashboard.get("rows") or []:
-        for child in row.get("panels") or []:
-            yield str(row.get("title") or ""), child
+            groups.append((panel, list(panel.get("panels") or [])))
+        else:
+            groups[-1][1].append(panel)
+    groups += [(row, list(row.get("panels") or [])) for row in dashboard.get("rows") or []]
+    return [(row, panels) for row, panels in groups if row is not None or panels]
+
+
+def iter_panels(dashboard: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(row title, panel)`` for every panel that is not a row, rows' panels included
+    (as saved: repeats not expanded, see :func:`panel_copies`)."""
+    for row, panels in _row_groups(dashboard):
+        for panel in panels:
+            yield str((row or {}).get("title") or ""), panel
+
+
+@dataclass(frozen=True)
+class PanelCopy:
+    """One panel as Grafana shows it: a repeated row's or panel's copy, or the panel itself."""
+
+    row: str
+    panel: Mapping[str, Any]
+    title: str
+    #: The variables this copy sees (a repeat's variable set to one value).
+    variables: Mapping[str, Variable]
+    #: The variables a repeat set for this copy.
+    pinned: frozenset[str] = frozenset()
+
+
+def _repeat_values(var: Variable) -> tuple[str, ...]:
+    # getMultiVariableValues: every option for All, else the selected values; a
+    # variable without value still gives one copy (value "", scenes' placeholder).
+    return var.values or ("",)
+
+
+def panel_copies(dashboard: Mapping[str, Any], variables: Mapping[str, Variable]) -> Iterator[PanelCopy]:
+    """Every panel (rows' panels included) once per copy Grafana shows of it.
+
+    A row with ``repeat`` is shown once per value of its variable (scenes'
+    ``RowRepeaterBehavior``), its panels with the variable set to that one value
+    (a ``LocalValueVariable``); a panel with ``repeat`` likewise (``DashboardGridItem``),
+    inside each row copy. A horizontal repeat (``repeatDirection`` ``h``, the
+    default) spans the full grid width split into ``min(copies, maxPerRow)``
+    columns (``maxPerRow`` 4 by default), which sets each copy's width, hence its
+    data points; a vertical one keeps the panel's width. A repeat over an
+    unknown variable is not expanded. Copies are titled ``title (var=value)``
+    when there is more than one.
+    """
+    for row, panels in _row_groups(dashboard):
+        row_title = str((row or {}).get("title") or "")
+        row_repeat = str((row or {}).get("repeat") or "")
+        row_copies: list[tuple[str, Mapping[str, Variable], frozenset[str]]] = [(row_title, variables, frozenset())]
+        if row_repeat in variables:
+            values = _repeat_values(variables[row_repeat])
+            row_copies = [
+                (f"{row_title} ({row_repeat}={v})" if len(values) > 1 else row_title,
+                 {**variables, row_repeat: variables[row_repeat].single(v)}, frozenset({row_repeat}))
+                for v in values
+            ]
+        for title_of_row, scoped, pinned in row_copies:
+            for panel in panels:
+                yield from _panel_repeat(title_of_row, panel, scoped, pinned)
+
+
+def _panel_repeat(
+    row: str, panel: Mapping[str, Any], variables: Mapping[str, Variable], pinned: frozenset[str]
+) -> Iterator[PanelCopy]:
+    title = str(panel.get("title") or f"panel {panel.get('id', '?')}")
+    repeat = str(panel.get("repeat") or "")
+    if repeat not in variables:
+        yield PanelCopy(row, panel, title, variables, pinned)
+        return
+    values = _repeat_values(variables[repeat])
+    if panel.get("repeatDirection") != "v":
+        # The repeat spans the grid; each copy gets one column of min(n, maxPerRow).
+        columns = min(len(values), int(panel.get("maxPerRow") or 4))
+        panel = {**panel, "gridPos": {**(panel.get("gridPos") or {}), "w": GRID_COLUMNS / columns}}
+    for v in values:
+        copy_title = f"{title} ({repeat}={v})" if len(values) > 1 else title
+        yield PanelCopy(row, panel, copy_title, {**variables, repeat: variables[repeat].single(v)},
+                        pinned | {repeat})
 
 
 @dataclass(frozen=True)
@@ -1458,45 +1527,38 @@ def check_dashboard(
     variables = resolve_variables(dashboard, client, tr, datasources, scrape_ms)
     report.variables[name] = list(variables.values())
     picks = _single_value_picks(dashboard, variables, client, tr, datasources, scrape_ms) if each_value else []
-    for row, panel in iter_panels(dashboard):
-        title = str(panel.get("title") or f"panel {panel.get('id', '?')}")
+    for copy in panel_copies(dashboard, variables):
+        panel, scoped, copy_title, row = copy.panel, copy.variables, copy.title, copy.row
         targets = list(panel.get("targets") or [])
         if not targets and panel.get("libraryPanel"):
             report.skipped["library panel"] += 1
             continue
-        repeat = str(panel.get("repeat") or "")
-        copies: list[tuple[str, dict[str, Variable]]] = [(title, variables)]
-        if repeat in variables and len(variables[repeat].values) > 1:
-            # Grafana repeats the panel once per value, each copy seeing one value.
-            copies = [(f"{title} ({repeat}={v})", {**variables, repeat: variables[repeat].single(v)})
-                      for v in variables[repeat].values]
-        for copy_title, scoped in copies:
-            panel_type = datasource_type(panel.get("datasource"), scoped, datasources)
-            for target in targets:
-                ref = target.get("datasource")
-                own = ref is not None or panel_type == "mixed"
-                ds_type = datasource_type(ref, scoped, datasources) if own else panel_type
-                target_scrape = scrape_of(ref if own else panel.get("datasource"), scoped)
-                if target.get("hide"):
-                    report.skipped["hidden"] += 1
-                    continue
-                if ds_type != "prometheus":
-                    report.skipped[ds_type] += 1
-                    continue
-                selections: list[tuple[str, dict[str, Variable]]] = [("", scoped)]
-                if each_value:
-                    query = str(target.get("expr") or "")
-                    selections += [
-                        (label, {**scoped, **picked}) for label, picked in picks
-                        # A repeated panel's copy keeps its own value of the repeat variable.
-                        if any(_mentions(query, n) for n in picked) and repeat not in picked
-                    ]
-                for selection, chosen in selections:
-                    report.results.append(_run_target(
-                        client, dashboard, panel, target, chosen, tr, target_scrape,
-                        dashboard_name=name, title=copy_title, row=row, selection=selection,
-                        utc_offset=utc_offset,
-                    ))
+        panel_type = datasource_type(panel.get("datasource"), scoped, datasources)
+        for target in targets:
+            ref = target.get("datasource")
+            own = ref is not None or panel_type == "mixed"
+            ds_type = datasource_type(ref, scoped, datasources) if own else panel_type
+            target_scrape = scrape_of(ref if own else panel.get("datasource"), scoped)
+            if target.get("hide"):
+                report.skipped["hidden"] += 1
+                continue
+            if ds_type != "prometheus":
+                report.skipped[ds_type] += 1
+                continue
+            selections: list[tuple[str, Mapping[str, Variable]]] = [("", scoped)]
+            if each_value:
+                query = str(target.get("expr") or "")
+                selections += [
+                    (label, {**scoped, **picked}) for label, picked in picks
+                    # A repeated row's or panel's copy keeps its own value of the repeat variable.
+                    if any(_mentions(query, n) for n in picked) and not copy.pinned & set(picked)
+                ]
+            for selection, chosen in selections:
+                report.results.append(_run_target(
+                    client, dashboard, panel, target, chosen, tr, target_scrape,
+                    dashboard_name=name, title=copy_title, row=row, selection=selection,
+                    utc_offset=utc_offset,
+                ))
     return report
 
 
@@ -1695,24 +1757,32 @@ __all__ = [
     "Datasource",
     "Intervals",
     "LiveCheck",
+    "PanelCopy",
     "PanelDataReport",
     "PrometheusClient",
     "PrometheusError",
     "TargetResult",
     "TimeRange",
     "Variable",
+    "apply_regex",
     "check_dashboard",
     "check_dashboards",
     "dashboard_range",
+    "dashboard_zone",
     "datasource_of",
     "datasource_type",
     "format_variable",
+    "frontend_interval_ms",
     "go_duration",
     "interpolate",
     "iter_panels",
+    "js_regex",
     "kbn_interval",
     "live_dashboards",
     "load_datasources",
+    "local_zone",
+    "panel_copies",
+    "parse_time",
     "resolve_variables",
     "round_interval",
     "target_intervals",

@@ -296,3 +296,90 @@ def test_a_min_step_promlib_cannot_parse_is_an_error(tmp_path: Path) -> None:
     result, client = _run(tmp_path, {}, {"expr": "up", "interval": "soon"})
     assert (result.status, result.message) == ("error", 'time: invalid duration "soon"')
     assert client.ranges == []
+
+
+# --- gap 2: repeated rows and panels (RowRepeaterBehavior, DashboardGridItem) ----------
+
+
+def _repeat_dashboard(panels: list[dict[str, Any]], **job: Any) -> dict[str, Any]:
+    variable = {"type": "custom", "name": "job", "query": "api,web,db", "multi": True,
+                "current": {"value": ["api", "web"]}, **job}
+    return {"title": "d", "templating": {"list": [variable, {"type": "custom", "name": "x", "query": "1,2",
+                                                              "multi": True, "current": {"value": ["1", "2"]}}]},
+            "panels": panels}
+
+
+def _check(tmp_path: Path, dashboard: dict[str, Any], *, range_s: float = HOUR,
+           each_value: bool = False) -> tuple[pd.PanelDataReport, FakePrometheus]:
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = FakePrometheus()
+    report = pd.check_dashboard(path, client, name="d.json", datasources=DATASOURCES,
+                                time_range=TimeRange(0, range_s), each_value=each_value)
+    return report, client
+
+
+def _panel(title: str, expr: str, **kw: Any) -> dict[str, Any]:
+    return {"type": "timeseries", "title": title, "gridPos": {"w": 24}, **kw, "targets": [{"refId": "A", "expr": expr}]}
+
+
+def test_a_repeated_row_and_its_panels_are_shown_once_per_selected_value(tmp_path: Path) -> None:
+    # Each row copy holds the variable at one value; the panels after an open row and
+    # inside a collapsed one are the row's.
+    report, _ = _check(tmp_path, _repeat_dashboard([
+        {"type": "row", "title": "Service", "repeat": "job", "panels": []},
+        _panel("Up", 'up{job="$job"}'),
+        {"type": "row", "title": "Closed", "repeat": "job", "collapsed": True,
+         "panels": [_panel("Inside", 'x{job=~"$job"}')]},
+    ]))
+    assert [(r.row, r.panel, r.expr) for r in report.results] == [
+        ("Service (job=api)", "Up", 'up{job="api"}'),
+        ("Service (job=web)", "Up", 'up{job="web"}'),
+        # A multi-value variable's copy is still regex-escaped by the Prometheus datasource.
+        ("Closed (job=api)", "Inside", 'x{job=~"api"}'),
+        ("Closed (job=web)", "Inside", 'x{job=~"web"}'),
+    ]
+
+
+def test_a_row_repeated_over_all_has_one_copy_per_option_and_repeated_panels_inside(tmp_path: Path) -> None:
+    dashboard = _repeat_dashboard([
+        {"type": "row", "title": "R", "repeat": "job", "panels": []},
+        _panel("P", 'up{job="$job", x="$x"}', repeat="x", repeatDirection="v"),
+    ], includeAll=True, current={"value": ["$__all"]})
+    report, _ = _check(tmp_path, dashboard)
+    assert [r.expr for r in report.results] == [
+        f'up{{job="{job}", x="{x}"}}' for job in ("api", "web", "db") for x in ("1", "2")
+    ]
+
+
+def test_a_repeat_over_a_variable_without_value_still_shows_one_copy(tmp_path: Path) -> None:
+    dashboard = _repeat_dashboard([{"type": "row", "title": "R", "repeat": "job", "panels": []},
+                                   _panel("P", 'up{job="$job"}')], query="")
+    report, _ = _check(tmp_path, dashboard)
+    assert [(r.row, r.expr) for r in report.results] == [("R", 'up{job=""}')]
+
+
+@pytest.mark.parametrize(("options", "step_ms"), [
+    ({"repeatDirection": "h", "maxPerRow": 2}, 20_000),  # 2 columns: 960 px, 20s a point
+    ({}, 30_000),  # horizontal by default, 4 per row: 480 px, 40s a point, 30s
+    ({"repeatDirection": "v"}, 15_000),  # the panel's own width (24): 10s a point, at least the scrape
+])
+def test_a_horizontal_repeat_splits_the_width_and_so_the_data_points(
+    tmp_path: Path, options: dict[str, Any], step_ms: int
+) -> None:
+    # DashboardGridItem: an "h" repeat spans 24 columns split in min(copies, maxPerRow)
+    # (4 by default); a panel's data points are its width in pixels.
+    dashboard = _repeat_dashboard([_panel("P", 'up{job="$job"}', repeat="job", **options)],
+                                  query="a,b,c,d,e,f", current={"value": ["a", "b", "c", "d", "e", "f"]})
+    report, client = _check(tmp_path, dashboard, range_s=480 * 40)
+    assert len(report.results) == 6 and {step for _, step, _, _ in client.ranges} == {step_ms}
+
+
+def test_each_value_keeps_a_repeated_rows_own_value(tmp_path: Path) -> None:
+    dashboard = _repeat_dashboard([{"type": "row", "title": "R", "repeat": "job", "panels": []},
+                                   _panel("P", 'up{job="$job", x=~"$x"}')])
+    report, _ = _check(tmp_path, dashboard, each_value=True)
+    # Two row copies, each at first load and with $x picked as 1 and 2; $job is never re-picked.
+    assert sorted((r.row, r.selection) for r in report.results) == [
+        (f"R (job={job})", sel) for job in ("api", "web") for sel in ("", "$x=1", "$x=2")
+    ]
