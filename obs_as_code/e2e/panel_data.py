@@ -4,25 +4,31 @@
 every target of every panel (rows' panels included) whose datasource is a
 Prometheus, does what Grafana does when the dashboard is first opened:
 
+- the time range is the dashboard's ``time`` as Grafana's ``dateMath`` computes it
+  in the dashboard's ``timezone`` (``now-1d/d``, ``now/w``, fiscal ``now/fy`` ...);
 - template variables take their first-load value: ``current`` when it is one
   of the options, else "All" when the variable has it (``allValue`` when set,
-  else ``(a|b|...)`` of every option), else the first option. ``label_values``,
+  else every option), else the first option. ``label_values``,
   ``label_names``, ``metrics``, ``query_result`` and plain selector variables
   are resolved in dependency order with the Prometheus API calls Grafana makes
   (``/api/v1/label/<name>/values`` with ``match[]``, ``/api/v1/labels``, an
-  instant query, ``/api/v1/series``), then the variable's ``regex`` and
-  ``sort``; a variable never refreshed keeps its saved options; custom,
-  constant, textbox, interval and datasource variables take their current (or
-  first) value. A variable left without options is reported;
+  instant query, ``/api/v1/series``), then the variable's ``regex`` (anchored
+  unless ``/.../flags``; ``g``; named groups ``text``/``value``) and ``sort``;
+  a variable never refreshed keeps its saved options; custom, constant,
+  textbox, interval and datasource variables take their current (or first)
+  value. A variable left without options is reported;
 - values are formatted as Grafana's Prometheus datasource formats them
   (regex-escaped and joined with ``|`` for multi-value and "All" variables,
-  ``allValue`` verbatim) and ``${var:format}`` formats are honoured;
+  ``allValue`` verbatim) and ``${var:format}`` formats as scenes' format registry;
+- repeated rows and panels are expanded once per value (see :func:`panel_copies`);
 - ``$__interval``, ``$__rate_interval``, ``$__range`` and the other built-ins
   follow Grafana's rules (frontend interval = the time range over the panel's
   data points, at least the panel's min interval or the datasource's scrape
-  interval; ``$__rate_interval = max(interval + scrape, 4 * scrape)``);
+  interval; ``$__rate_interval = max(interval + scrape, 4 * scrape)``; built-ins
+  as min step or min interval as promlib and the frontend read them);
 - the query runs as Grafana runs it: ``query_range`` (start and end aligned to
-  the step) unless the target is instant-only, ``query`` at the end otherwise.
+  the step on the dashboard zone's clock) unless the target is instant-only,
+  ``query`` at the end otherwise.
 
 Each target is reported as ``error`` (with Prometheus' message), ``empty`` (no
 series: the panel says "No data") or ``ok``. Targets of other datasources
