@@ -1485,7 +1485,7 @@ def _single_value_picks(
             continue
         for option in var.options:
             chosen = resolve_variables(dashboard, client, tr, datasources, scrape_ms,
-                                       fixed={var.name: var.single(option)})
+                                       fixed={var.name: var.single(option, local=False)})
             changed = {n: v for n, v in chosen.items() if v != variables.get(n)}
             out.append((f"${var.name}={option}", changed))
     return out
@@ -1517,7 +1517,14 @@ def check_dashboard(
     """
     report = report if report is not None else PanelDataReport()
     dashboard = json.loads(path.read_text(encoding="utf-8"))
-    tr = time_range or dashboard_range(dashboard, browser=browser)
+    try:
+        tr = time_range or dashboard_range(dashboard, browser=browser)
+    except ValueError as exc:
+        # Grafana cannot compute the range either: every panel errors.
+        spec = dashboard.get("time") or {}
+        report.results.append(TargetResult(name, "(time range)", "", f"{spec.get('from')} to {spec.get('to')}",
+                                           "error", message=str(exc)))
+        return report
     utc_offset = utc_offset_s(tr.end, dashboard_zone(dashboard, browser))
     prom_ds = next((d for d in datasources if d.type == "prometheus" and d.is_default), None) or next(
         (d for d in datasources if d.type == "prometheus"), None)

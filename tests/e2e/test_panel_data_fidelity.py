@@ -383,3 +383,21 @@ def test_each_value_keeps_a_repeated_rows_own_value(tmp_path: Path) -> None:
     assert sorted((r.row, r.selection) for r in report.results) == [
         (f"R (job={job})", sel) for job in ("api", "web") for sel in ("", "$x=1", "$x=2")
     ]
+
+
+def test_a_time_range_grafana_cannot_compute_is_an_error(tmp_path: Path) -> None:
+    dashboard = {"title": "d", "time": {"from": "now-1d/2d", "to": "now"}, "panels": [_panel("P", "up")]}
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    report = pd.check_dashboard(path, FakePrometheus(), name="d.json", datasources=DATASOURCES)
+    assert [(r.panel, r.status) for r in report.results] == [("(time range)", "error")]
+
+
+def test_each_value_picks_one_option_as_a_user_would_a_list_for_a_multi_value_variable(tmp_path: Path) -> None:
+    # A user picking one value of a multi-value variable leaves a list of one (JSON ["1"]),
+    # unlike a repeat's copy, which holds the value itself.
+    dashboard = _repeat_dashboard([_panel("P", 'up{x=~"${x:json}"}')])
+    report, _ = _check(tmp_path, dashboard, each_value=True)
+    assert {r.selection: r.expr for r in report.results} == {
+        "": 'up{x=~"["1","2"]"}', "$x=1": 'up{x=~"["1"]"}', "$x=2": 'up{x=~"["2"]"}',
+    }
