@@ -8,6 +8,8 @@ behaviour was implemented.
 from __future__ import annotations
 
 import json
+import re
+import urllib.parse
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -401,3 +403,24 @@ def test_each_value_picks_one_option_as_a_user_would_a_list_for_a_multi_value_va
     assert {r.selection: r.expr for r in report.results} == {
         "": 'up{x=~"["1","2"]"}', "$x=1": 'up{x=~"["1"]"}', "$x=2": 'up{x=~"["2"]"}',
     }
+
+
+VALUES = st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=4, unique=True)
+
+
+@given(VALUES)
+def test_the_regex_format_matches_each_value_literally(values: list[str]) -> None:
+    # escapeRegex escapes every metacharacter: the result matches exactly the values.
+    pattern = pd.format_variable(_var(values, multi=True), "regex")
+    assert all(re.fullmatch(pattern, v, re.S) for v in values)
+    assert not re.fullmatch(pattern, "".join(values) + "\0", re.S)
+
+
+@given(VALUES)
+def test_percentencode_keeps_only_unreserved_characters_and_decodes_back(values: list[str]) -> None:
+    # encodeURIComponentStrict (RFC 3986): a single value, or {a,b} for a list.
+    single = pd.format_variable(_var(values[:1]), "percentencode")
+    listed = pd.format_variable(_var(values, multi=True), "percentencode")
+    assert urllib.parse.unquote(single) == values[0]
+    assert urllib.parse.unquote(listed) == "{" + ",".join(values) + "}"
+    assert re.fullmatch(r"[A-Za-z0-9\-_.~%]*", single + listed)
