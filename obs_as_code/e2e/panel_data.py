@@ -43,6 +43,7 @@ PROMETHEUS_URL`` checks a running Prometheus over each dashboard's own range.
 
 from __future__ import annotations
 
+import calendar
 import fnmatch
 import json
 import math
@@ -170,8 +171,9 @@ def local_zone() -> ZoneInfo:
 
 
 def dashboard_zone(dashboard: Mapping[str, Any], browser: ZoneInfo | None = None) -> ZoneInfo:
-    """The zone Grafana computes the dashboard's time in: ``timezone`` ``utc``, a named
-    zone, or the browser's (``browser``, empty or unknown: ``browser``, else :func:`local_zone`)."""
+    """The zone Grafana computes the dashboard's time in: its ``timezone`` ``utc`` or a
+    named zone; for ``browser``, an empty or an unknown zone, the browser's: ``browser``
+    when given, else :func:`local_zone`."""
     name = str(dashboard.get("timezone") or "browser")
     if name.lower() == "utc":
         return ZoneInfo("UTC")
@@ -195,9 +197,7 @@ def _add_months(naive: datetime, months: int) -> datetime:
     total = naive.year * 12 + naive.month - 1 + months
     year, month = divmod(total, 12)
     month += 1
-    days = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31,
-            30, 31, 30, 31][month - 1]
-    return naive.replace(year=year, month=month, day=min(naive.day, days))
+    return naive.replace(year=year, month=month, day=min(naive.day, calendar.monthrange(year, month)[1]))
 
 
 def _start_of(naive: datetime, unit: str, week_start: int, fiscal: bool, fiscal_start: int) -> datetime:
@@ -251,8 +251,8 @@ def parse_time(
     ``+n``/``-n`` units move the time, ``/unit`` rounds it to the start of the unit
     (``round_up``, for a range's ``to``: its last millisecond), ``f`` before ``y``
     or ``Q`` is the fiscal year or quarter starting at month ``fiscal_start``
-    (0-11); weeks start on ``week_start`` (Monday 0 ... Sunday 6, moment's
-    English locale default). Raises :class:`ValueError` on text Grafana rejects.
+    (0-11); weeks start on ``week_start`` (Monday 0 ... Sunday 6; Sunday by
+    default, as in moment's English locale). Raises :class:`ValueError` on text Grafana rejects.
     """
     text = str(text).strip()
     if text.startswith("now"):
