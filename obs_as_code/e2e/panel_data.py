@@ -4,25 +4,31 @@
 every target of every panel (rows' panels included) whose datasource is a
 Prometheus, does what Grafana does when the dashboard is first opened:
 
+- the time range is the dashboard's ``time`` as Grafana's ``dateMath`` computes it
+  in the dashboard's ``timezone`` (``now-1d/d``, ``now/w``, fiscal ``now/fy`` ...);
 - template variables take their first-load value: ``current`` when it is one
   of the options, else "All" when the variable has it (``allValue`` when set,
-  else ``(a|b|...)`` of every option), else the first option. ``label_values``,
+  else every option), else the first option. ``label_values``,
   ``label_names``, ``metrics``, ``query_result`` and plain selector variables
   are resolved in dependency order with the Prometheus API calls Grafana makes
   (``/api/v1/label/<name>/values`` with ``match[]``, ``/api/v1/labels``, an
-  instant query, ``/api/v1/series``), then the variable's ``regex`` and
-  ``sort``; a variable never refreshed keeps its saved options; custom,
-  constant, textbox, interval and datasource variables take their current (or
-  first) value. A variable left without options is reported;
+  instant query, ``/api/v1/series``), then the variable's ``regex`` (anchored
+  unless ``/.../flags``; ``g``; named groups ``text``/``value``) and ``sort``;
+  a variable never refreshed keeps its saved options; custom, constant,
+  textbox, interval and datasource variables take their current (or first)
+  value. A variable left without options is reported;
 - values are formatted as Grafana's Prometheus datasource formats them
   (regex-escaped and joined with ``|`` for multi-value and "All" variables,
-  ``allValue`` verbatim) and ``${var:format}`` formats are honoured;
+  ``allValue`` verbatim) and ``${var:format}`` formats as scenes' format registry;
+- repeated rows and panels are expanded once per value (see :func:`panel_copies`);
 - ``$__interval``, ``$__rate_interval``, ``$__range`` and the other built-ins
   follow Grafana's rules (frontend interval = the time range over the panel's
   data points, at least the panel's min interval or the datasource's scrape
-  interval; ``$__rate_interval = max(interval + scrape, 4 * scrape)``);
+  interval; ``$__rate_interval = max(interval + scrape, 4 * scrape)``; built-ins
+  as min step or min interval as promlib and the frontend read them);
 - the query runs as Grafana runs it: ``query_range`` (start and end aligned to
-  the step) unless the target is instant-only, ``query`` at the end otherwise.
+  the step on the dashboard zone's clock) unless the target is instant-only,
+  ``query`` at the end otherwise.
 
 Each target is reported as ``error`` (with Prometheus' message), ``empty`` (no
 series: the panel says "No data") or ``ok``. Targets of other datasources
@@ -37,9 +43,11 @@ PROMETHEUS_URL`` checks a running Prometheus over each dashboard's own range.
 
 from __future__ import annotations
 
+import calendar
 import fnmatch
 import json
 import math
+import os
 import re
 import sys
 import time
@@ -47,12 +55,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from obs_as_code.dashboards.migrate import GRID_COLUMNS
 from obs_as_code.durations import DurationError, parse_ms
@@ -72,6 +81,7 @@ SAFE_RESOLUTION = 11000
 #: Grafana's scrape interval when the datasource does not set one.
 DEFAULT_SCRAPE_MS = 15_000
 ALL = "$__all"
+ALL_TEXT = "All"
 
 
 class PrometheusError(RuntimeError):
@@ -141,26 +151,181 @@ class TimeRange:
         return max(round((self.end - self.start) * 1000), 1)
 
 
-_RELATIVE_RE = re.compile(r"^now(?:-(\d+)([smhdwMy]))?(?:/[smhdwMy])?$")
-_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2592000, "y": 31536000}
+_DATEMATH_UNITS = "yMwdhmsQ"
+_WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
 
 
-def dashboard_range(dashboard: Mapping[str, Any], now: float | None = None) -> TimeRange:
-    """The dashboard's own ``time`` range (``now-6h`` to ``now`` when unset)."""
+def local_zone() -> ZoneInfo:
+    """The time zone of this machine (``TZ``, else ``/etc/localtime``; UTC when unknown):
+    the zone of a browser running here, for dashboards in the ``browser`` time zone."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if not name:
+        try:
+            name = os.readlink("/etc/localtime").split("zoneinfo/", 1)[-1]
+        except OSError:
+            name = "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def dashboard_zone(dashboard: Mapping[str, Any], browser: ZoneInfo | None = None) -> ZoneInfo:
+    """The zone Grafana computes the dashboard's time in: its ``timezone`` ``utc`` or a
+    named zone; for ``browser``, an empty or an unknown zone, the browser's: ``browser``
+    when given, else :func:`local_zone`."""
+    name = str(dashboard.get("timezone") or "browser")
+    if name.lower() == "utc":
+        return ZoneInfo("UTC")
+    if name != "browser":
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return browser or local_zone()
+
+
+def _localize(naive: datetime, zone: ZoneInfo) -> float:
+    # A wall-clock time in the zone as Unix seconds. A time skipped by a DST change
+    # moves forward by the gap and a repeated one takes its first occurrence (fold=0),
+    # as moment-timezone resolves them.
+    return naive.replace(tzinfo=zone, fold=0).timestamp()
+
+
+def _add_months(naive: datetime, months: int) -> datetime:
+    # moment's add(n, 'M'): the day of month is clamped to the target month's length.
+    total = naive.year * 12 + naive.month - 1 + months
+    year, month = divmod(total, 12)
+    month += 1
+    return naive.replace(year=year, month=month, day=min(naive.day, calendar.monthrange(year, month)[1]))
+
+
+def _start_of(naive: datetime, unit: str, week_start: int, fiscal: bool, fiscal_start: int) -> datetime:
+    if unit in ("y", "Q") and fiscal:
+        # roundToFiscal: the fiscal year (quarter) containing the time.
+        months_in = (naive.month - 1 - fiscal_start) % (12 if unit == "y" else 3)
+        return _add_months(naive.replace(day=1, hour=0, minute=0, second=0, microsecond=0), -months_in)
+    if unit == "y":
+        return naive.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    if unit == "Q":
+        return naive.replace(month=(naive.month - 1) // 3 * 3 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    if unit == "M":
+        return naive.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if unit == "w":
+        day = naive.replace(hour=0, minute=0, second=0, microsecond=0)
+        return day - timedelta(days=(naive.weekday() - week_start) % 7)
+    if unit == "d":
+        return naive.replace(hour=0, minute=0, second=0, microsecond=0)
+    if unit == "h":
+        return naive.replace(minute=0, second=0, microsecond=0)
+    if unit == "m":
+        return naive.replace(second=0, microsecond=0)
+    return naive.replace(microsecond=0)
+
+
+def _shift(t: float, zone: ZoneInfo, unit: str, n: int) -> float:
+    # moment's add/subtract: calendar units move the wall clock (a day stays a
+    # day across a DST change), hours, minutes and seconds move the instant.
+    if unit in "hms":
+        return t + n * {"h": 3600, "m": 60, "s": 1}[unit]
+    naive = datetime.fromtimestamp(t, zone).replace(tzinfo=None)
+    if unit in "wd":
+        naive += timedelta(days=n * (7 if unit == "w" else 1))
+    else:
+        naive = _add_months(naive, n * {"y": 12, "Q": 3, "M": 1}[unit])
+    return _localize(naive, zone)
+
+
+def parse_time(
+    text: str,
+    now: float,
+    zone: ZoneInfo,
+    *,
+    round_up: bool = False,
+    week_start: int = 6,
+    fiscal_start: int = 0,
+) -> float:
+    """A dashboard time (``now-1d/d``, ISO 8601, epoch ms) as Unix seconds, as Grafana's
+    ``dateMath`` computes it in ``zone``.
+
+    ``+n``/``-n`` units move the time, ``/unit`` rounds it to the start of the unit
+    (``round_up``, for a range's ``to``: its last millisecond), ``f`` before ``y``
+    or ``Q`` is the fiscal year or quarter starting at month ``fiscal_start``
+    (0-11); weeks start on ``week_start`` (Monday 0 ... Sunday 6; Sunday by
+    default, as in moment's English locale). Raises :class:`ValueError` on text Grafana rejects.
+    """
+    text = str(text).strip()
+    if text.startswith("now"):
+        t, math_text = now, text[3:]
+    else:
+        base, _, math_text = text.partition("||")
+        try:
+            t = float(base) / 1000.0
+        except ValueError:
+            parsed = datetime.fromisoformat(base.replace("Z", "+00:00"))
+            t = parsed.timestamp() if parsed.tzinfo else _localize(parsed, zone)
+    math_text = re.sub(r"\s", "", math_text)
+    i = 0
+    while i < len(math_text):
+        op = math_text[i]
+        i += 1
+        if op not in "/+-":
+            raise ValueError(f"invalid time {text!r}")
+        digits = re.match(r"\d*", math_text[i:])
+        num = int(digits[0]) if digits and digits[0] else 1
+        i += len(digits[0]) if digits else 0
+        fiscal = math_text[i:i + 1] == "f"
+        i += fiscal
+        unit = math_text[i:i + 1]
+        i += 1
+        if not unit or unit not in _DATEMATH_UNITS or (op == "/" and num != 1):
+            raise ValueError(f"invalid time {text!r}")
+        if op == "/":
+            if fiscal and unit not in "yQ":
+                continue  # roundToFiscal leaves the time as it is for other units
+            naive = datetime.fromtimestamp(t, zone).replace(tzinfo=None)
+            start = _start_of(naive, unit, week_start, fiscal, fiscal_start)
+            if not round_up:
+                t = _localize(start, zone)
+            elif unit in "hms":
+                t = _localize(start, zone) + {"h": 3600, "m": 60, "s": 1}[unit] - 0.001
+            else:
+                # endOf: the start of the next unit on the wall clock, less one millisecond.
+                if unit in "wd":
+                    following = start + timedelta(days=7 if unit == "w" else 1)
+                else:
+                    following = _add_months(start, {"y": 12, "Q": 3, "M": 1}[unit])
+                t = _localize(following, zone) - 0.001
+        else:
+            t = _shift(t, zone, unit, num if op == "+" else -num)
+    return t
+
+
+def dashboard_range(
+    dashboard: Mapping[str, Any], now: float | None = None, *, browser: ZoneInfo | None = None
+) -> TimeRange:
+    """The dashboard's own ``time`` range (``now-6h`` to ``now`` when unset), as Grafana
+    computes it on first load: relative times and rounding (``now/d``, ``now-1d/d``)
+    in the dashboard's ``timezone`` (``browser``: ``browser``, else this machine's),
+    ``to`` rounded up to the end of its unit, ``weekStart`` and ``fiscalYearStartMonth``
+    honoured."""
     now = time.time() if now is None else now
     spec = dashboard.get("time") or {}
+    zone = dashboard_zone(dashboard, browser)
+    week_start = _WEEKDAYS.get(str(dashboard.get("weekStart") or "sunday").lower(), 6)
+    fiscal_start = int(dashboard.get("fiscalYearStartMonth") or 0)
+    start = parse_time(str(spec.get("from") or "now-6h"), now, zone, week_start=week_start,
+                       fiscal_start=fiscal_start)
+    end = parse_time(str(spec.get("to") or "now"), now, zone, round_up=True, week_start=week_start,
+                     fiscal_start=fiscal_start)
+    return TimeRange(start, end)
 
-    def point(text: str, default: str) -> float:
-        m = _RELATIVE_RE.match(str(text or default))
-        if m is None:
-            # An absolute time: ISO 8601 or epoch milliseconds.
-            try:
-                return float(text) / 1000.0
-            except ValueError:
-                return datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
-        return now - (int(m[1]) * _UNIT_S[m[2]] if m[1] else 0)
 
-    return TimeRange(point(spec.get("from", ""), "now-6h"), point(spec.get("to", ""), "now"))
+def utc_offset_s(t: float, zone: ZoneInfo) -> int:
+    """The zone's UTC offset at ``t`` in seconds (Grafana sends the one at the range's end
+    as ``utcOffsetSec``: the backend aligns the range to the step in local time)."""
+    offset = datetime.fromtimestamp(t, zone).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
 
 
 @dataclass(frozen=True)
@@ -186,6 +351,34 @@ def _duration_ms(text: str) -> int | None:
         return None
 
 
+#: rangeUtil.describeInterval's error (the panel shows it).
+FRONTEND_INTERVAL_ERROR = (
+    'Invalid interval string, has to be either unit-less or end with one of the following units: '
+    '"y, M, w, d, h, m, s, ms"'
+)
+_FRONTEND_INTERVAL_RE = re.compile(r"^(-?\d+(?:\.\d+)?)(ms|[Mwdhmsy])")
+_FRONTEND_UNIT_MS = {"y": 31_536_000_000, "M": 2_592_000_000, "w": 604_800_000, "d": 86_400_000,
+                     "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
+_JS_NUMBER_RE = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
+
+
+def frontend_interval_ms(text: str) -> int | None:
+    """A min interval as Grafana's frontend reads it (``rangeUtil.intervalToMs``).
+
+    A non-zero number is whole seconds (``parseInt``); else a leading
+    ``<number><unit>`` (``ms``, ``s`` ... ``y``; the count's integer part; anything
+    may follow). None for a number without an integer part (JavaScript's NaN, no
+    limit). Raises :class:`ValueError` with Grafana's message otherwise (e.g.
+    ``$__interval``, which the frontend does not know yet when it reads this)."""
+    if _JS_NUMBER_RE.match(text) and float(text) != 0:
+        whole = re.match(r"\s*[-+]?\d+", text)
+        return int(whole[0]) * 1000 if whole else None
+    m = _FRONTEND_INTERVAL_RE.match(text)
+    if m is None:
+        raise ValueError(FRONTEND_INTERVAL_ERROR)
+    return int(float(m[1])) * _FRONTEND_UNIT_MS[m[2]]
+
+
 def target_intervals(
     panel: Mapping[str, Any],
     target: Mapping[str, Any],
@@ -203,15 +396,24 @@ def target_intervals(
     4 * scrape)``, the target's min step taking the scrape interval's place
     when set.
     """
-    width = int((panel.get("gridPos") or {}).get("w") or 12)
-    max_points = int(panel.get("maxDataPoints") or max(width * SCREEN_WIDTH_PX // GRID_COLUMNS, 1))
+    width = float((panel.get("gridPos") or {}).get("w") or 12)
+    max_points = int(panel.get("maxDataPoints") or max(int(width * SCREEN_WIDTH_PX / GRID_COLUMNS), 1))
     raw = time_range.ms / max_points
-    low = _duration_ms(str(panel.get("interval") or "")) or scrape_ms
-    interval_ms = max(round_interval(raw, frontend=True), low)
-    min_step_text = str(target.get("interval") or "").strip()
+    panel_min = str(panel.get("interval") or "")
+    # The panel's min interval is read by the frontend (rangeUtil.calculateInterval):
+    # "$__interval" there (left as written on first load) is an error.
+    low = frontend_interval_ms(panel_min) if panel_min else scrape_ms
+    interval_ms = max(round_interval(raw, frontend=True), low or 0)
+    min_step_text = str(target.get("interval") or "")
+    # The frontend turns ${__interval} and [[__interval]] into $__interval; promlib
+    # knows $__interval, $__interval_ms, $__rate_interval, $__rate_interval_ms as
+    # min steps (isVariableInterval) and then steps on intervalMs.
     variable = min_step_text.lstrip("$").strip("{}")
     is_variable = variable in ("__interval", "__interval_ms", "__rate_interval", "__rate_interval_ms")
     min_step = None if is_variable else _duration_ms(min_step_text)
+    if min_step is None and not is_variable and min_step_text.strip() not in ("", "0s"):
+        # gtime.GetIntervalFrom fails: the backend refuses the query.
+        raise ValueError(f'time: invalid duration "{min_step_text}"')
     min_interval = min_step if min_step is not None else interval_ms
     calculated = min_interval if raw < min_interval else round_interval(raw)
     adjusted = max(calculated, round_interval(time_range.ms / SAFE_RESOLUTION))
@@ -220,6 +422,10 @@ def target_intervals(
         step = max(adjusted + scrape_ms, 4 * scrape_ms)
         return Intervals(interval_ms=step, step_ms=step, rate_interval_ms=step, range=time_range)
     step = adjusted * max(int(target.get("intervalFactor") or 1), 1)
+    if variable in ("__interval_ms", "__rate_interval_ms"):
+        # promlib's calculateRateInterval reads this min step as the scrape
+        # interval, cannot parse it and returns 0: $__rate_interval is "0s".
+        return Intervals(interval_ms=step, step_ms=step, rate_interval_ms=0, range=time_range)
     requested = step if variable == "__interval" else min_step if min_step is not None else scrape_ms
     rate = max(interval_ms + requested, 4 * requested)
     return Intervals(interval_ms=step, step_ms=step, rate_interval_ms=rate, range=time_range)
@@ -318,10 +524,26 @@ class Variable:
     include_all: bool = False
     #: Why the variable could not take a real value ("" when it did).
     problem: str = ""
+    #: The options' texts (labels), parallel to ``options`` (empty: the values).
+    option_texts: tuple[str, ...] = ()
+    #: The selected values' texts, parallel to ``values`` (empty: the values).
+    texts: tuple[str, ...] = ()
+    #: A repeated row's or panel's copy: Grafana's ``LocalValueVariable``, whose
+    #: value is one string even for a multi-value variable.
+    local: bool = False
 
-    def single(self, value: str) -> Variable:
-        """This variable with one value selected (a repeated panel's copy)."""
-        return replace(self, values=(value,), is_all=False)
+    def text_of(self, value: str) -> str:
+        """The text (label) of the option ``value`` (the value itself when unknown)."""
+        if value in self.values and len(self.texts) == len(self.values):
+            return self.texts[self.values.index(value)]
+        if value in self.options and len(self.option_texts) == len(self.options):
+            return self.option_texts[self.options.index(value)]
+        return value
+
+    def single(self, value: str, *, local: bool = True) -> Variable:
+        """This variable with one value selected: a repeated row's or panel's copy
+        (``local``), else a user picking one option."""
+        return replace(self, values=(value,), texts=(self.text_of(value),), is_all=False, local=local)
 
     def describe(self) -> str:
         """``$name = value`` for reports."""
@@ -329,6 +551,30 @@ class Variable:
             shown = self.all_value if self.all_value is not None else f"All of {len(self.options)} option(s)"
             return f"${self.name} = All ({shown})"
         return f"${self.name} = {', '.join(self.values) if self.values else '(none)'}"
+
+    def value(self) -> str | list[str]:
+        """The value as Grafana's ``getValue`` returns it: a list for a multi-value
+        variable or "All" (every option), one string otherwise (custom All aside)."""
+        if self.is_all:
+            return list(self.options)
+        if self.multi and not self.local:
+            return list(self.values)
+        return self.values[0] if self.values else ""
+
+    def value_text(self) -> str:
+        """Grafana's ``getValueText``: "All", the texts joined with `` + ``, or the text."""
+        if self.is_all:
+            return ALL_TEXT
+        texts = [self.text_of(v) for v in self.values]
+        if self.multi and not self.local:
+            return " + ".join(texts)
+        return texts[0] if texts else ""
+
+    def url_state(self) -> str | list[str]:
+        """The variable's URL state (``var-<name>`` values): ``$__all`` for "All"."""
+        if self.is_all:
+            return [ALL] if self.multi else ALL
+        return self.value()
 
 
 def _js_escape_regex(value: str) -> str:
@@ -345,35 +591,163 @@ def prometheus_regex_escape(value: str) -> str:
     return re.sub(r"[$^*{}\[\]+?.()|]", lambda m: "\\\\" + m[0], value.replace("\\", "\\\\\\\\"))
 
 
+def _uri_component(value: str) -> str:
+    # encodeURIComponentStrict: encodeURIComponent, and !'()* too (RFC 3986).
+    return urllib.parse.quote(value, safe="")
+
+
+def _uri_angular(value: str) -> str:
+    # urlUtil.toUrlParams' encodeURIComponentAsAngularJS(v, true): @ : $ , ; stay readable.
+    out = urllib.parse.quote(value, safe="!'()*")
+    for code, char in (("%40", "@"), ("%3A", ":"), ("%24", "$"), ("%2C", ","), ("%3B", ";")):
+        out = out.replace(code, char)
+    return out
+
+
+def _lucene_escape(value: str) -> str:
+    try:
+        float(value)  # JS isNaN(+value) === false: a number stays as it is
+        return value
+    except ValueError:
+        return re.sub(r"([!*+\-=<>\s&|()\[\]{}^~?:\\/\"])", r"\\\1", value)
+
+
+def _escape_html(text: str) -> str:
+    # textUtil.escapeHtml: & < > ' " (in that order).
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("'", "&#39;"), ('"', "&quot;")):
+        text = text.replace(char, entity)
+    return text
+
+
+def _js_string(value: str | list[str]) -> str:
+    # JavaScript's String(value): an array joins with commas.
+    return ",".join(value) if isinstance(value, list) else value
+
+
+def _quote_values(value: str | list[str], quote: str, escape: Mapping[str, str]) -> str:
+    items = value if isinstance(value, list) else [value]
+    return ",".join(quote + "".join(escape.get(c, c) for c in v) + quote for v in items)
+
+
 def format_variable(var: Variable, fmt: str | None) -> str:
-    """The text Grafana puts in a Prometheus query for ``var`` (``fmt``: ``${var:fmt}``)."""
-    if var.is_all and var.all_value is not None and fmt not in ("text", "queryparam"):
-        return var.all_value
-    values = list(var.values)
+    """The text Grafana puts in a Prometheus query for ``var`` (``fmt``: ``${var:fmt}``).
+
+    Without a format, the Prometheus datasource's own interpolation
+    (``interpolateQueryExpr``); with one, the scenes ``formatRegistry``
+    formatter of that name (glob for an unknown name). A custom All value
+    (``allValue``) is used verbatim by every format except ``text`` ("All"),
+    ``percentencode`` (encoded) and ``queryparam`` (``var-x=$__all``), as
+    scenes' ``CustomAllValue`` does.
+    """
+    name, _, rest = (fmt or "").partition(":")
+    args = rest.split(":") if rest else []
+    if var.is_all and var.all_value is not None:
+        if name == "text":
+            return ALL_TEXT
+        if name == "percentencode":
+            return _uri_component(var.all_value)
+        if name != "queryparam":
+            return var.all_value
+    value = var.value()
     if fmt is None:
-        if not var.multi and not var.include_all and not var.is_all:
-            return prometheus_regular_escape(values[0] if values else "")
-        escaped = [prometheus_regex_escape(v) for v in values]
+        # Prometheus' interpolateQueryExpr: plain text unless multi-value or All.
+        if not var.multi and not var.include_all:
+            return prometheus_regular_escape(_js_string(value))
+        if isinstance(value, str):
+            return prometheus_regex_escape(value)
+        escaped = [prometheus_regex_escape(v) for v in value]
         return escaped[0] if len(escaped) == 1 else "(" + "|".join(escaped) + ")"
-    if fmt == "regex":
-        escaped = [_js_escape_regex(v) for v in values]
-        return escaped[0] if len(escaped) == 1 else "(" + "|".join(escaped) + ")"
-    if fmt == "pipe":
-        return "|".join(values)
-    if fmt == "glob":
-        return values[0] if len(values) == 1 else "{" + ",".join(values) + "}"
-    if fmt == "json":
-        return json.dumps(values if len(values) != 1 else values[0])
-    if fmt == "singlequote":
-        return ",".join("'" + v.replace("'", "\\'") + "'" for v in values)
-    if fmt == "doublequote":
-        return ",".join('"' + v.replace('"', '\\"') + '"' for v in values)
-    if fmt == "percentencode":
-        return urllib.parse.quote(",".join(values) if len(values) != 1 else values[0], safe="")
-    if fmt == "queryparam":
-        return "&".join(f"var-{var.name}={urllib.parse.quote(v, safe='')}" for v in values)
-    # raw, csv, text, lucene ... : the values joined with commas.
-    return ",".join(values)
+    return _FORMATTERS.get(name, _format_glob)(var, value, args)
+
+
+def _format_glob(var: Variable, value: str | list[str], args: list[str]) -> str:
+    return "{" + ",".join(value) + "}" if isinstance(value, list) and len(value) > 1 else _js_string(value)
+
+
+def _format_regex(var: Variable, value: str | list[str], args: list[str]) -> str:
+    if isinstance(value, str):
+        return _js_escape_regex(value)
+    escaped = [_js_escape_regex(v) for v in value]
+    return escaped[0] if len(escaped) == 1 else "(" + "|".join(escaped) + ")"
+
+
+def _format_lucene(var: Variable, value: str | list[str], args: list[str]) -> str:
+    if isinstance(value, str):
+        return _lucene_escape(value)
+    if not value:
+        return "__empty__"
+    return "(" + " OR ".join('"' + _lucene_escape(v) + '"' for v in value) + ")"
+
+
+def _format_distributed(var: Variable, value: str | list[str], args: list[str]) -> str:
+    if isinstance(value, str):
+        return value
+    return ",".join(v if i == 0 else f"{var.name}={v}" for i, v in enumerate(value))
+
+
+def _format_percentencode(var: Variable, value: str | list[str], args: list[str]) -> str:
+    return _uri_component("{" + ",".join(value) + "}" if isinstance(value, list) else value)
+
+
+def _format_uriencode(var: Variable, value: str | list[str], args: list[str]) -> str:
+    # encodeURI, then !'()* encoded too.
+    text = "{" + ",".join(value) + "}" if isinstance(value, list) else value
+    return urllib.parse.quote(text, safe=";,/?:@&=+$#")
+
+
+def _format_queryparam(var: Variable, value: str | list[str], args: list[str]) -> str:
+    if var.type in ("constant",) or var.local:
+        # No URL sync: var-<name>=<value> per value, strictly encoded.
+        items = value if isinstance(value, list) else [value]
+        return "&".join(f"var-{var.name}={_uri_component(v)}" for v in items)
+    state = var.url_state()
+    key = _uri_angular(f"var-{var.name}")
+    return "&".join(f"{key}={_uri_angular(v)}" for v in (state if isinstance(state, list) else [state]))
+
+
+def _format_customqueryparam(var: Variable, value: str | list[str], args: list[str]) -> str:
+    name = _uri_component(args[0] if args and args[0] else var.name)
+    prefix = _uri_component(args[1] if len(args) > 1 else "")
+    items = value if isinstance(value, list) else [value]
+    return "&".join(f"{name}={prefix}{_uri_component(v)}" for v in items)
+
+
+def _format_date(var: Variable, value: str | list[str], args: list[str]) -> str:
+    m = re.match(r"\s*[-+]?\d+", _js_string(value))
+    if m is None:
+        return "NaN"
+    ms = int(m[0])
+    arg = args[0] if args else "iso"
+    if arg == "ms":
+        return _js_string(value)
+    if arg == "seconds":
+        return str(math.floor(ms / 1000 + 0.5))
+    # iso; moment's other display formats are not reproduced (ISO 8601 instead).
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+_Formatter = Callable[[Variable, "str | list[str]", list[str]], str]
+_FORMATTERS: dict[str, _Formatter] = {
+    "glob": _format_glob,
+    "regex": _format_regex,
+    "lucene": _format_lucene,
+    "raw": lambda var, value, args: _js_string(value),
+    "pipe": lambda var, value, args: "|".join(value) if isinstance(value, list) else value,
+    "csv": lambda var, value, args: _js_string(value),
+    "distributed": _format_distributed,
+    "html": lambda var, value, args: _escape_html(", ".join(value) if isinstance(value, list) else value),
+    "json": lambda var, value, args: value if isinstance(value, str) else json.dumps(value, separators=(",", ":")),
+    "percentencode": _format_percentencode,
+    "uriencode": _format_uriencode,
+    "singlequote": lambda var, value, args: _quote_values(value, "'", {"'": "\\'"}),
+    "doublequote": lambda var, value, args: _quote_values(value, '"', {'"': '\\"'}),
+    "sqlstring": lambda var, value, args: _quote_values(value, "'", {"'": "''", '"': '\\"'}),
+    "join": lambda var, value, args: (args[0] if args else ",").join(value) if isinstance(value, list) else value,
+    "date": _format_date,
+    "text": lambda var, value, args: var.value_text(),
+    "queryparam": _format_queryparam,
+    "customqueryparam": _format_customqueryparam,
+}
 
 
 # Grafana's variable syntax: $name, [[name:fmt]], ${name.field:fmt}.
@@ -411,7 +785,13 @@ def interpolate(
         var = variables.get(name)
         if var is None:
             return m[0]
-        return format_variable(var, fmt or default_format)
+        out = format_variable(var, fmt or default_format)
+        if var.is_all and var.all_value is not None and "$" in out:
+            # Scenes interpolates a custom All value again (no format: glob);
+            # the variable itself is left out so that "$x" as x's allValue ends.
+            others = {n: v for n, v in variables.items() if n != name}
+            out = interpolate(out, others, builtins, "glob")
+        return out
 
     out = _VAR_RE.sub(sub, text)
     for spelling in ("${}", "${{{}}}"):
@@ -449,37 +829,102 @@ def builtin_variables(dashboard: Mapping[str, Any], iv: Intervals) -> dict[str, 
     }
 
 
-def _custom_options(query: str) -> list[str]:
+Option = tuple[str, str]
+"""A variable option: ``(text, value)``."""
+
+
+def _custom_options(query: str) -> list[Option]:
     # Grafana: comma-separated, "\," escapes a comma, "text : value" gives text and value.
-    out: list[str] = []
+    out: list[Option] = []
     for part in re.findall(r"(?:\\,|[^,])+", query):
         item = part.strip().replace("\\,", ",")
         if " : " in item:
-            item = item.split(" : ", 1)[1].strip()
-        out.append(item)
+            text, value = item.split(" : ", 1)
+            out.append((text.strip(), value.strip()))
+        else:
+            out.append((item, item))
     return out
 
 
-def _apply_regex(values: list[str], pattern: str) -> list[str]:
-    if not pattern:
-        return values
-    m = re.fullmatch(r"/(.*)/([gimsuy]*)", pattern, re.S)
-    body, flags = (m[1], m[2]) if m else (pattern, "")
-    body = body.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!")
-    rx = re.compile(body, re.I if "i" in flags else 0)
-    out: list[str] = []
-    for value in values:
-        found = rx.search(value)
+def js_regex(pattern: str) -> tuple[re.Pattern[str], str]:
+    """Grafana's ``stringToJsRegex``: ``/body/flags`` (flags ``g?i?m?y?s?`` in that
+    order), else the whole text anchored as ``^text$``; the Python pattern and the flags.
+
+    Raises :class:`ValueError` as Grafana throws (``'x' is not a valid regular expression.``).
+    """
+    if not pattern.startswith("/"):
+        body, flags = f"^{pattern}$", ""
+    else:
+        m = re.fullmatch(r"/(.*?)/(g?i?m?y?s?)", pattern, re.S)
+        if m is None:
+            raise ValueError(f"'{pattern}' is not a valid regular expression.")
+        body, flags = m[1], m[2]
+    # JavaScript's named groups (?<name>...) are Python's (?P<name>...).
+    body = re.sub(r"\(\?<(?![=!])", "(?P<", body)
+    py_flags = (re.I if "i" in flags else 0) | (re.M if "m" in flags else 0) | (re.S if "s" in flags else 0)
+    try:
+        return re.compile(body, py_flags), flags
+    except re.error as exc:
+        raise ValueError(f"Invalid regular expression: /{body}/: {exc}") from exc
+
+
+def _all_matches(value: str, rx: re.Pattern[str], flags: str) -> list[re.Match[str]]:
+    # scenes' getAllMatches: exec once, or (g) again from the end of the last
+    # match until none or an empty one; sticky (y) matches only at that point.
+    out: list[re.Match[str]] = []
+    pos = 0
+    while pos <= len(value):
+        found = rx.match(value, pos) if "y" in flags else rx.search(value, pos)
         if found is None:
+            break
+        out.append(found)
+        if "g" not in flags or found[0] == "":
+            break
+        pos = found.end()
+    return out
+
+
+def apply_regex(items: Sequence[Option], pattern: str) -> list[Option]:
+    """A query variable's ``regex`` applied as scenes' ``metricNamesToVariableValues`` does.
+
+    Each value is matched (``g``: every match); a named group ``value`` and/or
+    ``text`` gives the option's value and text (each standing in for the other
+    when alone); else, with several matches, each match's first group is an
+    option; else the first group of the match is text and value; without
+    groups the value stays. A value without a match is dropped; the options
+    are then deduplicated by value (first kept). An empty group counts as absent.
+    """
+    rx, flags = js_regex(pattern) if pattern else (None, "")
+    out: list[Option] = []
+    for text, value in items:
+        if rx is None:
+            out.append((text, value))
             continue
-        groups = found.groupdict()
-        if groups.get("value") is not None:
-            out.append(groups["value"])
-        elif found.groups():
-            out.append(next((g for g in found.groups() if g is not None), value))
-        else:
-            out.append(value)
-    return list(dict.fromkeys(out))
+        matches = _all_matches(value, rx, flags)
+        if not matches:
+            continue
+        value_group = next((m["value"] for m in matches if (m.groupdict().get("value") or "")), None)
+        text_group = next((m["text"] for m in matches if (m.groupdict().get("text") or "")), None)
+        first = next((m for m in matches if rx.groups), None)
+        if value_group is not None or text_group is not None:
+            value = value_group if value_group is not None else str(text_group)
+            text = text_group if text_group is not None else str(value_group)
+        elif len(matches) > 1 and first is not None:
+            # JavaScript would add an undefined option for an unmatched group: left out here.
+            out += [(m[1], m[1]) for m in matches if m[1] is not None]
+            continue
+        elif first is not None:
+            if first[1] is None:
+                continue
+            text = value = first[1]
+        out.append((text, value))
+    seen: set[str] = set()
+    unique: list[Option] = []
+    for text, value in out:
+        if value not in seen:
+            seen.add(value)
+            unique.append((text, value))
+    return unique
 
 
 def _natural_key(value: str) -> list[Any]:
@@ -493,13 +938,14 @@ def _numeric_key(value: str) -> int:
     return int(m[0]) if m else -1
 
 
-def _sort(values: list[str], mode: int) -> list[str]:
-    """Grafana's variable sort: each "desc" mode is its ascending (stable) sort reversed."""
-    keys: dict[int, Any] = {1: None, 3: _numeric_key, 5: str.lower, 7: _natural_key}
+def _sort(options: list[Option], mode: int) -> list[Option]:
+    """Grafana's variable sort, on the options' texts: each "desc" mode is its
+    ascending (stable) sort reversed."""
+    keys: dict[int, Any] = {1: lambda t: t, 3: _numeric_key, 5: str.lower, 7: _natural_key}
     ascending = mode - 1 if mode in (2, 4, 6, 8) else mode
     if ascending not in keys:
-        return values
-    out = sorted(values, key=keys[ascending])
+        return options
+    out = sorted(options, key=lambda option: keys[ascending](option[0]))
     return out[::-1] if ascending != mode else out
 
 
@@ -552,30 +998,49 @@ def _current_values(var: Mapping[str, Any]) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
+def _current_texts(var: Mapping[str, Any]) -> list[str]:
+    text = (var.get("current") or {}).get("text")
+    if text is None:
+        return []
+    return [str(t) for t in text] if isinstance(text, list) else [str(text)]
+
+
 def _select(
-    var: Mapping[str, Any], name: str, kind: str, options: list[str], problem: str = ""
+    var: Mapping[str, Any], name: str, kind: str, options: Sequence[Option], problem: str = ""
 ) -> Variable:
     multi = bool(var.get("multi"))
     include_all = bool(var.get("includeAll"))
     all_value = str(var["allValue"]) if var.get("allValue") not in (None, "") else None
     current = _current_values(var)
-    common = {"options": tuple(options), "all_value": all_value, "multi": multi, "include_all": include_all}
+    values = [v for _, v in options]
+    common: dict[str, Any] = {"options": tuple(values), "option_texts": tuple(t for t, _ in options), "all_value": all_value,
+              "multi": multi, "include_all": include_all, "problem": problem}
+
+    def chosen(kept: Sequence[str], **extra: Any) -> Variable:
+        texts = tuple(next((t for t, v in options if v == k), k) for k in kept)
+        return Variable(name, kind, tuple(kept), texts=texts, **common, **extra)
+
     # Grafana's validation of the saved value against the options (scenes'
     # MultiValueVariable; its default is All when the variable offers All).
-    offered = set(options)
+    offered = set(values)
     if current[:1] == [ALL] or not options:
         kept: list[str] = []
     elif multi:
         kept = [c for c in current if c in offered]  # the stale values dropped, the others kept
+    elif current[:1] and current[0] in offered:
+        kept = current[:1]
     else:
-        kept = current[:1] if current[:1] and current[0] in offered else []
+        # A single value is looked for by value, then by text.
+        texts = _current_texts(var)
+        kept = [next((v for t, v in options if t == texts[0]), None) or ""] if texts else []
+        kept = [k for k in kept if k in offered]
     if kept:
-        return Variable(name, kind, tuple(kept), problem=problem, **common)  # type: ignore[arg-type]
+        return chosen(kept)
     if include_all:
-        return Variable(name, kind, tuple(options), is_all=True, problem=problem, **common)  # type: ignore[arg-type]
+        return chosen(values, is_all=True)
     if options:
-        return Variable(name, kind, (options[0],), problem=problem, **common)  # type: ignore[arg-type]
-    return Variable(name, kind, (), problem=problem or "no option", **common)  # type: ignore[arg-type]
+        return chosen(values[:1])
+    return replace(chosen([]), problem=problem or "no option")
 
 
 @dataclass(frozen=True)
@@ -733,7 +1198,7 @@ def _resolve_one(
             current = _current_values(var)
             if any(c.startswith("$__auto_interval") for c in current):
                 var = {**var, "current": {"value": kbn_interval(auto)}}
-            options = [kbn_interval(auto), *options]
+            options = [(kbn_interval(auto), kbn_interval(auto)), *options]
         return _select(var, name, kind, options)
     if kind == "constant":
         return Variable(name, kind, (query,), options=(query,))
@@ -743,19 +1208,25 @@ def _resolve_one(
     if kind == "query":
         if var.get("refresh") == 0:
             # "Never" refresh: Grafana shows the options saved in the dashboard.
-            saved = [str(o.get("value")) for o in var.get("options") or [] if o.get("value") != ALL]
+            saved = [(str(o.get("text", o.get("value"))), str(o.get("value")))
+                     for o in var.get("options") or [] if o.get("value") != ALL]
             return _select(var, name, kind, saved,
                            problem="" if saved else "refresh is 'never' and the dashboard saves no option")
         ds_type = datasource_type(var.get("datasource"), done, datasources)
         if ds_type != "prometheus":
-            return _select(var, name, kind, _current_values(var), problem=f"{ds_type} variable not resolved")
+            return _select(var, name, kind, [(v, v) for v in _current_values(var)],
+                           problem=f"{ds_type} variable not resolved")
         text = interpolate(query, done, builtins)
         try:
-            options = variable_options(client, text, time_range)
+            found = variable_options(client, text, time_range)
         except PrometheusError as exc:
             return _select(var, name, kind, [], problem=f"{text}: {exc}")
         regex = interpolate(str(var.get("regex") or ""), done, builtins, default_format="regex")
-        options = _sort(_apply_regex(options, regex), int(var.get("sort") or 0))
+        try:
+            options = _sort(apply_regex([(v, v) for v in found], regex), int(var.get("sort") or 0))
+        except ValueError as exc:
+            # Grafana throws: the variable errors and keeps no option.
+            return _select(var, name, kind, [], problem=str(exc))
         return _select(var, name, kind, options, problem="" if options else f"{text} matched nothing")
     # adhoc, groupby, system ... : no substitution of their own.
     current = _current_values(var)
@@ -765,23 +1236,92 @@ def _resolve_one(
 # --- panels and targets ---------------------------------------------------------------
 
 
-def iter_panels(dashboard: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """``(row title, panel)`` for every panel that is not a row, rows' panels included.
-
-    Collapsed rows carry their panels; an open row's panels follow it at top
-    level; schema < 16 dashboards keep panels under ``rows``.
-    """
-    row_title = ""
+def _row_groups(dashboard: Mapping[str, Any]) -> list[tuple[Mapping[str, Any] | None, list[Mapping[str, Any]]]]:
+    """``(row or None, its panels)`` in order: collapsed rows carry their panels, an
+    open row's panels follow it at top level; schema < 16 dashboards keep ``rows``."""
+    groups: list[tuple[Mapping[str, Any] | None, list[Mapping[str, Any]]]] = [(None, [])]
     for panel in dashboard.get("panels") or []:
         if panel.get("type") == "row":
-            row_title = str(panel.get("title") or "")
-            for child in panel.get("panels") or []:
-                yield row_title, child
-            continue
-        yield row_title, panel
-    for row in dashboard.get("rows") or []:
-        for child in row.get("panels") or []:
-            yield str(row.get("title") or ""), child
+            groups.append((panel, list(panel.get("panels") or [])))
+        else:
+            groups[-1][1].append(panel)
+    groups += [(row, list(row.get("panels") or [])) for row in dashboard.get("rows") or []]
+    return [(row, panels) for row, panels in groups if row is not None or panels]
+
+
+def iter_panels(dashboard: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(row title, panel)`` for every panel that is not a row, rows' panels included
+    (as saved: repeats not expanded, see :func:`panel_copies`)."""
+    for row, panels in _row_groups(dashboard):
+        for panel in panels:
+            yield str((row or {}).get("title") or ""), panel
+
+
+@dataclass(frozen=True)
+class PanelCopy:
+    """One panel as Grafana shows it: a repeated row's or panel's copy, or the panel itself."""
+
+    row: str
+    panel: Mapping[str, Any]
+    title: str
+    #: The variables this copy sees (a repeat's variable set to one value).
+    variables: Mapping[str, Variable]
+    #: The variables a repeat set for this copy.
+    pinned: frozenset[str] = frozenset()
+
+
+def _repeat_values(var: Variable) -> tuple[str, ...]:
+    # getMultiVariableValues: every option for All, else the selected values; a
+    # variable without value still gives one copy (value "", scenes' placeholder).
+    return var.values or ("",)
+
+
+def panel_copies(dashboard: Mapping[str, Any], variables: Mapping[str, Variable]) -> Iterator[PanelCopy]:
+    """Every panel (rows' panels included) once per copy Grafana shows of it.
+
+    A row with ``repeat`` is shown once per value of its variable (scenes'
+    ``RowRepeaterBehavior``), its panels with the variable set to that one value
+    (a ``LocalValueVariable``); a panel with ``repeat`` likewise (``DashboardGridItem``),
+    inside each row copy. A horizontal repeat (``repeatDirection`` ``h``, the
+    default) spans the full grid width split into ``min(copies, maxPerRow)``
+    columns (``maxPerRow`` 4 by default), which sets each copy's width, hence its
+    data points; a vertical one keeps the panel's width. A repeat over an
+    unknown variable is not expanded. Copies are titled ``title (var=value)``
+    when there is more than one.
+    """
+    for row, panels in _row_groups(dashboard):
+        row_title = str((row or {}).get("title") or "")
+        row_repeat = str((row or {}).get("repeat") or "")
+        row_copies: list[tuple[str, Mapping[str, Variable], frozenset[str]]] = [(row_title, variables, frozenset())]
+        if row_repeat in variables:
+            values = _repeat_values(variables[row_repeat])
+            row_copies = [
+                (f"{row_title} ({row_repeat}={v})" if len(values) > 1 else row_title,
+                 {**variables, row_repeat: variables[row_repeat].single(v)}, frozenset({row_repeat}))
+                for v in values
+            ]
+        for title_of_row, scoped, pinned in row_copies:
+            for panel in panels:
+                yield from _panel_repeat(title_of_row, panel, scoped, pinned)
+
+
+def _panel_repeat(
+    row: str, panel: Mapping[str, Any], variables: Mapping[str, Variable], pinned: frozenset[str]
+) -> Iterator[PanelCopy]:
+    title = str(panel.get("title") or f"panel {panel.get('id', '?')}")
+    repeat = str(panel.get("repeat") or "")
+    if repeat not in variables:
+        yield PanelCopy(row, panel, title, variables, pinned)
+        return
+    values = _repeat_values(variables[repeat])
+    if panel.get("repeatDirection") != "v":
+        # The repeat spans the grid; each copy gets one column of min(n, maxPerRow).
+        columns = min(len(values), int(panel.get("maxPerRow") or 4))
+        panel = {**panel, "gridPos": {**(panel.get("gridPos") or {}), "w": GRID_COLUMNS / columns}}
+    for v in values:
+        copy_title = f"{title} ({repeat}={v})" if len(values) > 1 else title
+        yield PanelCopy(row, panel, copy_title, {**variables, repeat: variables[repeat].single(v)},
+                        pinned | {repeat})
 
 
 @dataclass(frozen=True)
@@ -945,7 +1485,7 @@ def _single_value_picks(
             continue
         for option in var.options:
             chosen = resolve_variables(dashboard, client, tr, datasources, scrape_ms,
-                                       fixed={var.name: var.single(option)})
+                                       fixed={var.name: var.single(option, local=False)})
             changed = {n: v for n, v in chosen.items() if v != variables.get(n)}
             out.append((f"${var.name}={option}", changed))
     return out
@@ -961,6 +1501,7 @@ def check_dashboard(
     scrape_interval: str | None = None,
     each_value: bool = False,
     report: PanelDataReport | None = None,
+    browser: ZoneInfo | None = None,
 ) -> PanelDataReport:
     """Run every Prometheus target of the dashboard JSON at ``path`` (see the module doc).
 
@@ -971,11 +1512,20 @@ def check_dashboard(
     whose query uses a query or custom variable also runs once per option of
     it (a user picking one value; the variables depending on it are resolved
     again), the others at their first-load value, and its result carries that
-    ``selection``.
+    ``selection``. ``browser``: the time zone of a dashboard in the ``browser``
+    zone (default: this machine's, :func:`local_zone`).
     """
     report = report if report is not None else PanelDataReport()
     dashboard = json.loads(path.read_text(encoding="utf-8"))
-    tr = time_range or dashboard_range(dashboard)
+    try:
+        tr = time_range or dashboard_range(dashboard, browser=browser)
+    except ValueError as exc:
+        # Grafana cannot compute the range either: every panel errors.
+        spec = dashboard.get("time") or {}
+        report.results.append(TargetResult(name, "(time range)", "", f"{spec.get('from')} to {spec.get('to')}",
+                                           "error", message=str(exc)))
+        return report
+    utc_offset = utc_offset_s(tr.end, dashboard_zone(dashboard, browser))
     prom_ds = next((d for d in datasources if d.type == "prometheus" and d.is_default), None) or next(
         (d for d in datasources if d.type == "prometheus"), None)
     scrape_text = scrape_interval or (prom_ds.time_interval if prom_ds else "") or ""
@@ -990,44 +1540,38 @@ def check_dashboard(
     variables = resolve_variables(dashboard, client, tr, datasources, scrape_ms)
     report.variables[name] = list(variables.values())
     picks = _single_value_picks(dashboard, variables, client, tr, datasources, scrape_ms) if each_value else []
-    for row, panel in iter_panels(dashboard):
-        title = str(panel.get("title") or f"panel {panel.get('id', '?')}")
+    for copy in panel_copies(dashboard, variables):
+        panel, scoped, copy_title, row = copy.panel, copy.variables, copy.title, copy.row
         targets = list(panel.get("targets") or [])
         if not targets and panel.get("libraryPanel"):
             report.skipped["library panel"] += 1
             continue
-        repeat = str(panel.get("repeat") or "")
-        copies: list[tuple[str, dict[str, Variable]]] = [(title, variables)]
-        if repeat in variables and len(variables[repeat].values) > 1:
-            # Grafana repeats the panel once per value, each copy seeing one value.
-            copies = [(f"{title} ({repeat}={v})", {**variables, repeat: variables[repeat].single(v)})
-                      for v in variables[repeat].values]
-        for copy_title, scoped in copies:
-            panel_type = datasource_type(panel.get("datasource"), scoped, datasources)
-            for target in targets:
-                ref = target.get("datasource")
-                own = ref is not None or panel_type == "mixed"
-                ds_type = datasource_type(ref, scoped, datasources) if own else panel_type
-                target_scrape = scrape_of(ref if own else panel.get("datasource"), scoped)
-                if target.get("hide"):
-                    report.skipped["hidden"] += 1
-                    continue
-                if ds_type != "prometheus":
-                    report.skipped[ds_type] += 1
-                    continue
-                selections: list[tuple[str, dict[str, Variable]]] = [("", scoped)]
-                if each_value:
-                    query = str(target.get("expr") or "")
-                    selections += [
-                        (label, {**scoped, **picked}) for label, picked in picks
-                        # A repeated panel's copy keeps its own value of the repeat variable.
-                        if any(_mentions(query, n) for n in picked) and repeat not in picked
-                    ]
-                for selection, chosen in selections:
-                    report.results.append(_run_target(
-                        client, dashboard, panel, target, chosen, tr, target_scrape,
-                        dashboard_name=name, title=copy_title, row=row, selection=selection,
-                    ))
+        panel_type = datasource_type(panel.get("datasource"), scoped, datasources)
+        for target in targets:
+            ref = target.get("datasource")
+            own = ref is not None or panel_type == "mixed"
+            ds_type = datasource_type(ref, scoped, datasources) if own else panel_type
+            target_scrape = scrape_of(ref if own else panel.get("datasource"), scoped)
+            if target.get("hide"):
+                report.skipped["hidden"] += 1
+                continue
+            if ds_type != "prometheus":
+                report.skipped[ds_type] += 1
+                continue
+            selections: list[tuple[str, Mapping[str, Variable]]] = [("", scoped)]
+            if each_value:
+                query = str(target.get("expr") or "")
+                selections += [
+                    (label, {**scoped, **picked}) for label, picked in picks
+                    # A repeated row's or panel's copy keeps its own value of the repeat variable.
+                    if any(_mentions(query, n) for n in picked) and not copy.pinned & set(picked)
+                ]
+            for selection, chosen in selections:
+                report.results.append(_run_target(
+                    client, dashboard, panel, target, chosen, tr, target_scrape,
+                    dashboard_name=name, title=copy_title, row=row, selection=selection,
+                    utc_offset=utc_offset,
+                ))
     return report
 
 
@@ -1044,6 +1588,7 @@ def _run_target(
     title: str,
     row: str,
     selection: str = "",
+    utc_offset: int = 0,
 ) -> TargetResult:
     query = str(target.get("expr") or "")
 
@@ -1055,11 +1600,15 @@ def _run_target(
         return result("empty", message="the target has no query")
     # The frontend interpolates the min step and the min interval first ($res -> 5m);
     # $__interval & co. stay for the backend (no built-ins given here).
-    if "$" in str(target.get("interval") or ""):
-        target = {**target, "interval": interpolate(str(target["interval"]), variables, {})}
-    if "$" in str(panel.get("interval") or ""):
-        panel = {**panel, "interval": interpolate(str(panel["interval"]), variables, {})}
-    iv = target_intervals(panel, target, tr, scrape_ms)
+    if target.get("interval"):
+        target = {**target, "interval": interpolate(str(target["interval"]), variables, {}, "glob")}
+    if panel.get("interval"):
+        panel = {**panel, "interval": interpolate(str(panel["interval"]), variables, {}, "glob")}
+    try:
+        iv = target_intervals(panel, target, tr, scrape_ms)
+    except ValueError as exc:
+        # Grafana's frontend (panel min interval) or backend (target min step) fails.
+        return result("error", message=str(exc))
     expr = interpolate(query, variables, builtin_variables(dashboard, iv))
     instant = bool(target.get("instant"))
     ranged = bool(target.get("range")) or not instant
@@ -1067,9 +1616,11 @@ def _run_target(
     try:
         series: list[dict[str, Any]] = []
         if ranged:
-            # Grafana aligns the range to the step (promlib AlignTimeRange).
-            start = math.floor(tr.start * 1000 / iv.step_ms) * iv.step_ms / 1000
-            end = math.floor(tr.end * 1000 / iv.step_ms) * iv.step_ms / 1000
+            # Grafana aligns the range to the step (promlib AlignTimeRange) in the
+            # dashboard's time zone: the frontend sends utcOffsetSec of the range's end.
+            off = utc_offset * 1000
+            start = (math.floor((tr.start * 1000 + off) / iv.step_ms) * iv.step_ms - off) / 1000
+            end = (math.floor((tr.end * 1000 + off) / iv.step_ms) * iv.step_ms - off) / 1000
             series = client.query_range(expr, start, end, iv.step_ms)
         if instant:
             series = series + client.query(expr, tr.end)
@@ -1219,24 +1770,32 @@ __all__ = [
     "Datasource",
     "Intervals",
     "LiveCheck",
+    "PanelCopy",
     "PanelDataReport",
     "PrometheusClient",
     "PrometheusError",
     "TargetResult",
     "TimeRange",
     "Variable",
+    "apply_regex",
     "check_dashboard",
     "check_dashboards",
     "dashboard_range",
+    "dashboard_zone",
     "datasource_of",
     "datasource_type",
     "format_variable",
+    "frontend_interval_ms",
     "go_duration",
     "interpolate",
     "iter_panels",
+    "js_regex",
     "kbn_interval",
     "live_dashboards",
     "load_datasources",
+    "local_zone",
+    "panel_copies",
+    "parse_time",
     "resolve_variables",
     "round_interval",
     "target_intervals",

@@ -73,6 +73,9 @@ BROKEN = {
                    _target("", 'sum(rate(opencode_http_requests_total{1status="500"}[$__rate_interval]))')),
             _panel("Unknown variable", _target("", "sum(rate(opencode_http_requests_total[$window]))")),
             _panel("Variable matching nothing", _target("", 'sum(opencode_http_requests_total{path=~"$nothing"})')),
+            # A min step of $__interval_ms: Grafana's backend makes $__rate_interval 0s.
+            _panel("Min step of interval_ms", _target(
+                "", "sum(rate(opencode_http_requests_total[$__rate_interval]))", interval="$__interval_ms")),
             _panel("Logs and a hidden query",
                    {"refId": "A", "expr": '{job="opencode-api"}', "datasource": {"type": "loki", "uid": "loki"}},
                    _target("", "sum(up)", "B", hide=True),
@@ -83,6 +86,10 @@ BROKEN = {
             "", "sum by (path) (rate(opencode_http_requests_total[$__rate_interval]))"
                 " / sum by (method) (rate(opencode_http_requests_total[$__rate_interval]))")),
         _panel("Missing recording rule", _target("", "slo:sli_error:ratio_rate7m")),
+        # Repeated once per status (All: every option), each copy with one status.
+        {"type": "row", "title": "Status", "repeat": "status", "collapsed": False, "panels": []},
+        _panel("Requests of one status", _target(
+            "", 'sum(rate(opencode_http_requests_total{status="$status"}[$__rate_interval]))')),
     ],
 }
 
@@ -183,11 +190,20 @@ def test_the_check_fails_a_broken_dashboard(reports: dict[str, Any]) -> None:
         "Variable matching nothing": "empty",
         "Mismatched by clause": "empty",
         "Missing recording rule": "empty",
+        "Min step of interval_ms": "error",
+        "Requests of one status": "ok",
     }, reports["broken_text"]
+    # The repeated row: one copy per status, each querying its own status (and showing data).
+    assert [(r["row"], r["expr"], r["status"]) for r in broken["results"] if r["panel"] == "Requests of one status"] \
+        == [(f"Status (status={s})", f'sum(rate(opencode_http_requests_total{{status="{s}"}}[4s]))', "ok")
+            for s in ("200", "500")], reports["broken_text"]
     by_panel = {r["panel"]: r for r in broken["results"]}
     # Prometheus' own parse error is reported.
     assert "parse error" in by_panel["Invalid label name"]["message"], reports["broken_text"]
     assert "$window" in by_panel["Unknown variable"]["expr"]
+    # Prometheus refuses the 0s window Grafana makes of $__rate_interval there.
+    assert by_panel["Min step of interval_ms"]["expr"].endswith("[0s]))")
+    assert "duration must be greater than 0" in by_panel["Min step of interval_ms"]["message"]
     # "All" without allValue is the regex of every option, escaped as Grafana does.
     assert by_panel["Good"]["expr"] == 'sum(rate(opencode_http_requests_total{status=~"(200|500)"}[4s]))'
     assert by_panel["Wrong metric name"]["row"] == "Broken"

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -121,7 +122,8 @@ def test_formats() -> None:
     assert pd.format_variable(var, "csv") == "a,b"
     assert pd.format_variable(var, "glob") == "{a,b}"
     assert pd.format_variable(var, "regex") == "(a|b)"
-    assert pd.format_variable(var, "json") == '["a", "b"]'
+    # JSON.stringify: no space after the comma.
+    assert pd.format_variable(var, "json") == '["a","b"]'
     assert pd.format_variable(var, "singlequote") == "'a','b'"
 
 
@@ -172,9 +174,10 @@ def test_iter_panels_reads_collapsed_open_and_legacy_rows() -> None:
 
 
 def test_dashboard_range() -> None:
-    tr = pd.dashboard_range({"time": {"from": "now-7d", "to": "now"}}, now=1_000_000.0)
+    utc = ZoneInfo("UTC")
+    tr = pd.dashboard_range({"time": {"from": "now-7d", "to": "now"}}, now=1_000_000.0, browser=utc)
     assert (tr.start, tr.end) == (1_000_000.0 - 7 * 86400, 1_000_000.0)
-    tr = pd.dashboard_range({}, now=100_000.0)
+    tr = pd.dashboard_range({}, now=100_000.0, browser=utc)
     assert tr.end - tr.start == 6 * HOUR
 
 
@@ -269,11 +272,14 @@ def test_regex_filters_and_captures_options() -> None:
 def test_numerical_sort_is_grafanas_first_integer_and_desc_reverses_ascending() -> None:
     # Grafana: the first run of digits as an integer, -1 without one (so first);
     # a "desc" sort is the ascending one reversed (ties reversed too).
+    def sort(texts: list[str], mode: int) -> list[str]:
+        return [t for t, _ in pd._sort([(t, t) for t in texts], mode)]
+
     options = ["a", "x10", "x9", "y1.5", "z-2"]
-    assert pd._sort(options, 3) == ["a", "y1.5", "z-2", "x9", "x10"]
-    assert pd._sort(options, 4) == ["x10", "x9", "z-2", "y1.5", "a"]
-    assert pd._sort(["b1", "a1"], 4) == ["a1", "b1"]
-    assert pd._sort(["A", "a"], 6) == ["a", "A"]
+    assert sort(options, 3) == ["a", "y1.5", "z-2", "x9", "x10"]
+    assert sort(options, 4) == ["x10", "x9", "z-2", "y1.5", "a"]
+    assert sort(["b1", "a1"], 4) == ["a1", "b1"]
+    assert sort(["A", "a"], 6) == ["a", "A"]
 
 
 def test_a_variable_matching_nothing_is_a_problem() -> None:
