@@ -7,19 +7,31 @@ from dataclasses import dataclass
 from typing import Any
 
 from obs_as_code.dashboards.migrate import GRID_COLUMNS
+from obs_as_code.dashboards.render import panel_list
 from obs_as_code.e2e.panel_data.formats import Variable
 
 
 def _row_groups(dashboard: Mapping[str, Any]) -> list[tuple[Mapping[str, Any] | None, list[Mapping[str, Any]]]]:
     """``(row or None, its panels)`` in order: collapsed rows carry their panels, an
-    open row's panels follow it at top level; schema < 16 dashboards keep ``rows``."""
+    open row's panels follow it at top level; schema < 16 dashboards keep ``rows``.
+
+    The walk is the dashboards' own (:func:`~obs_as_code.dashboards.render.panel_list`:
+    each top-level panel, then a row's nested panels); only the grouping is done here."""
     groups: list[tuple[Mapping[str, Any] | None, list[Mapping[str, Any]]]] = [(None, [])]
-    for panel in dashboard.get("panels") or []:
-        if panel.get("type") == "row":
-            groups.append((panel, list(panel.get("panels") or [])))
-        else:
+    in_row = False
+    for path, panel in panel_list(dashboard.get("panels")):
+        if len(path) == 2:  # ("panels", i): a top-level panel or row
+            in_row = panel.get("type") == "row"
+            if in_row:
+                groups.append((panel, []))
+            else:
+                groups[-1][1].append(panel)
+        elif len(path) == 4 and in_row:  # ("panels", i, "panels", j): a collapsed row's panel
             groups[-1][1].append(panel)
-    groups += [(row, list(row.get("panels") or [])) for row in dashboard.get("rows") or []]
+    rows = dashboard.get("rows")
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, dict):
+            groups.append((row, [p for path, p in panel_list(row.get("panels")) if len(path) == 2]))
     return [(row, panels) for row, panels in groups if row is not None or panels]
 
 
