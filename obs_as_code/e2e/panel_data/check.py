@@ -106,7 +106,7 @@ def check_dashboard(
     try:
         tr = time_range or dashboard_range(dashboard, browser=browser)
     except ValueError as exc:
-        # Grafana cannot compute the range either: every panel errors.
+        # A range this check cannot compute (e.g. an unreadable fiscalYearStartMonth).
         spec = dashboard.get("time") or {}
         report.results.append(TargetResult(name, "(time range)", "", f"{spec.get('from')} to {spec.get('to')}",
                                            "error", message=str(exc)))

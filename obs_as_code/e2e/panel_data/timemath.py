@@ -189,16 +189,22 @@ def dashboard_range(
     computes it on first load: relative times and rounding (``now/d``, ``now-1d/d``)
     in the dashboard's ``timezone`` (``browser``: ``browser``, else this machine's),
     ``to`` rounded up to the end of its unit, ``weekStart`` and ``fiscalYearStartMonth``
-    honoured."""
+    honoured. A ``from`` or ``to`` that is not a valid time is replaced by ``now-6h``
+    or ``now``, as scenes' ``SceneTimeRange`` does (no error is shown)."""
     now = time.time() if now is None else now
     spec = dashboard.get("time") or {}
     zone = dashboard_zone(dashboard, browser)
     week_start = _WEEKDAYS.get(str(dashboard.get("weekStart") or "sunday").lower(), 6)
     fiscal_start = int(dashboard.get("fiscalYearStartMonth") or 0)
-    start = parse_time(str(spec.get("from") or "now-6h"), now, zone, week_start=week_start,
-                       fiscal_start=fiscal_start)
-    end = parse_time(str(spec.get("to") or "now"), now, zone, round_up=True, week_start=week_start,
-                     fiscal_start=fiscal_start)
+
+    def evaluate(text: str, default: str, round_up: bool) -> float:
+        try:
+            return parse_time(text, now, zone, round_up=round_up, week_start=week_start, fiscal_start=fiscal_start)
+        except ValueError:
+            return parse_time(default, now, zone, round_up=round_up, week_start=week_start, fiscal_start=fiscal_start)
+
+    start = evaluate(str(spec.get("from") or "now-6h"), "now-6h", False)
+    end = evaluate(str(spec.get("to") or "now"), "now", True)
     return TimeRange(start, end)
 
 
