@@ -431,3 +431,17 @@ def test_percentencode_keeps_only_unreserved_characters_and_decodes_back(values:
     assert urllib.parse.unquote(single) == values[0]
     assert urllib.parse.unquote(listed) == "{" + ",".join(values) + "}"
     assert re.fullmatch(r"[A-Za-z0-9\-_.~%]*", single + listed)
+
+
+# --- review against Grafana's source (Prometheus datasource, promlib, scenes) -------------
+
+
+def test_a_panel_query_is_interpolated_twice_as_the_prometheus_datasource_does(tmp_path: Path) -> None:
+    # applyTemplateVariables replaces the variables, then (ad-hoc filters added) replaces
+    # them again: a value holding a variable reference is expanded on the second pass.
+    dashboard = {"title": "d", "templating": {"list": [
+        {"type": "custom", "name": "job", "query": "api", "current": {"value": "api"}},
+        {"type": "constant", "name": "sel", "query": 'job="$job"'},
+    ]}, "panels": [_panel("P", "sum(rate(up{$sel}[$__rate_interval]))")]}
+    report, _ = _check(tmp_path, dashboard)
+    assert [r.expr for r in report.results] == ['sum(rate(up{job="api"}[1m0s]))']

@@ -195,7 +195,10 @@ def _run_target(
     except ValueError as exc:
         # Grafana's frontend (panel min interval) or backend (target min step) fails.
         return result("error", message=str(exc))
-    expr = interpolate(query, variables, builtin_variables(dashboard, iv))
+    builtins = builtin_variables(dashboard, iv)
+    # The Prometheus datasource's applyTemplateVariables replaces the variables twice
+    # (again after adding ad-hoc filters): a value holding "$other" is expanded too.
+    expr = interpolate(interpolate(query, variables, builtins, backend=False), variables, builtins)
     instant = bool(target.get("instant"))
     ranged = bool(target.get("range")) or not instant
     kind = "range" if ranged else "instant"

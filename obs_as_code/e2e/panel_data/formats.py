@@ -276,12 +276,17 @@ _BACKEND_BUILTINS = (
 
 
 def interpolate(
-    text: str, variables: Mapping[str, Variable], builtins: Mapping[str, str], default_format: str | None = None
+    text: str,
+    variables: Mapping[str, Variable],
+    builtins: Mapping[str, str],
+    default_format: str | None = None,
+    *,
+    backend: bool = True,
 ) -> str:
     """``text`` with every known variable replaced; unknown ones stay as written (as in Grafana).
 
     As in Grafana, the template variables (and the frontend's built-ins) are
-    replaced first, then :data:`_BACKEND_BUILTINS` in the result.
+    replaced first, then (``backend``) :data:`_BACKEND_BUILTINS` in the result.
     ``default_format`` formats the variables written without one (Grafana
     interpolates a variable's ``regex`` with ``regex``)."""
 
@@ -303,10 +308,12 @@ def interpolate(
             # Scenes interpolates a custom All value again (no format: glob);
             # the variable itself is left out so that "$x" as x's allValue ends.
             others = {n: v for n, v in variables.items() if n != name}
-            out = interpolate(out, others, builtins, "glob")
+            out = interpolate(out, others, builtins, "glob", backend=backend)
         return out
 
     out = VARIABLE_RE.sub(sub, text)
+    if not backend:
+        return out
     for spelling in ("${}", "${{{}}}"):
         for name in _BACKEND_BUILTINS:
             if name in builtins:
