@@ -445,3 +445,25 @@ def test_a_panel_query_is_interpolated_twice_as_the_prometheus_datasource_does(t
     ]}, "panels": [_panel("P", "sum(rate(up{$sel}[$__rate_interval]))")]}
     report, _ = _check(tmp_path, dashboard)
     assert [r.expr for r in report.results] == ['sum(rate(up{job="api"}[1m0s]))']
+
+
+@pytest.mark.parametrize(("time_interval", "interval", "interval_ms"), [
+    ("15s", "15s", "15000"),
+    # The datasource's interval as written; intervalToMs reads its leading number and unit.
+    ("1m30s", "1m30s", "60000"),
+    ("", "15s", "15000"),  # the datasource's default
+])
+def test_a_variable_query_sees_the_datasources_interval_and_no_rate_interval(
+    time_interval: str, interval: str, interval_ms: str
+) -> None:
+    # PrometheusVariableSupport: $__interval is the datasource's interval (timeInterval,
+    # else 15s), $__interval_ms that in ms, $__range* the range; $__rate_interval is
+    # not known there and stays as written.
+    query = 'label_values(up{i="$__interval", ms="${__interval_ms}", r="$__range", q="$__rate_interval"}, job)'
+    match = f'up{{i="{interval}", ms="{interval_ms}", r="3600s", q="$__rate_interval"}}'
+    client = FakePrometheus({("job", match): ["api"]})
+    datasources = [pd.Datasource("Prometheus", "prometheus", "prometheus", is_default=True,
+                                 time_interval=time_interval)]
+    dashboard = _templating({"type": "query", "name": "job", "query": query})
+    var = pd.resolve_variables(dashboard, client, TimeRange(0, HOUR), datasources)["job"]
+    assert (var.values, var.problem) == (("api",), "")

@@ -90,6 +90,7 @@ from obs_as_code.e2e.panel_data.intervals import (
     kbn_interval,
     round_interval,
     target_intervals,
+    variable_builtins,
 )
 from obs_as_code.e2e.panel_data.live import (
     LiveCheck,
@@ -163,6 +164,7 @@ __all__ = [
     "round_interval",
     "target_intervals",
     "utc_offset_s",
+    "variable_builtins",
     "variable_options",
     "wait_for_scrapes",
     "wait_for_series",

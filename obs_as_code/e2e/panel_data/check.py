@@ -58,7 +58,7 @@ def _single_value_picks(
     client: PrometheusClient,
     tr: TimeRange,
     datasources: Sequence[Datasource],
-    scrape_ms: int,
+    scrape_interval: str | None,
 ) -> list[tuple[str, dict[str, Variable]]]:
     """``($var=option, the variables that change)`` for every option of every query/custom variable.
 
@@ -70,7 +70,7 @@ def _single_value_picks(
         if var.type not in ("query", "custom"):
             continue
         for option in var.options:
-            chosen = resolve_variables(dashboard, client, tr, datasources, scrape_ms,
+            chosen = resolve_variables(dashboard, client, tr, datasources, scrape_interval,
                                        fixed={var.name: var.single(option, local=False)})
             changed = {n: v for n, v in chosen.items() if v != variables.get(n)}
             out.append((f"${var.name}={option}", changed))
@@ -123,9 +123,9 @@ def check_dashboard(
             return scrape_ms
         ds = datasource_of(ref, scoped, datasources)
         return (duration_ms(ds.time_interval) if ds else None) or (scrape_ms if ds is None else DEFAULT_SCRAPE_MS)
-    variables = resolve_variables(dashboard, client, tr, datasources, scrape_ms)
+    variables = resolve_variables(dashboard, client, tr, datasources, scrape_interval)
     report.variables[name] = list(variables.values())
-    picks = _single_value_picks(dashboard, variables, client, tr, datasources, scrape_ms) if each_value else []
+    picks = _single_value_picks(dashboard, variables, client, tr, datasources, scrape_interval) if each_value else []
     for copy in panel_copies(dashboard, variables):
         panel, scoped, copy_title, row = copy.panel, copy.variables, copy.title, copy.row
         targets = list(panel.get("targets") or [])

@@ -184,17 +184,39 @@ def target_intervals(
 
 def builtin_variables(dashboard: Mapping[str, Any], iv: Intervals) -> dict[str, str]:
     """Grafana's built-in variables for one target."""
-    range_s = round(iv.range.ms / 1000)
     return {
         "__interval": kbn_interval(iv.interval_ms),
         "__interval_ms": str(iv.interval_ms),
         "__rate_interval": go_duration(iv.rate_interval_ms),
         "__rate_interval_ms": str(iv.rate_interval_ms),
+        **_range_builtins(dashboard, iv.range),
+    }
+
+
+def variable_builtins(dashboard: Mapping[str, Any], time_range: TimeRange, interval: str) -> dict[str, str]:
+    """The built-ins a Prometheus query variable's query sees (``PrometheusVariableSupport``).
+
+    ``$__interval`` is ``interval``, the datasource's scrape interval as written
+    (its ``timeInterval``, else ``15s``), ``$__interval_ms`` that interval as
+    ``rangeUtil.intervalToMs`` reads it, ``$__range``, ``$__range_s`` and
+    ``$__range_ms`` the time range; ``$__rate_interval`` is not among them (it
+    stays as written). Raises :class:`ValueError` where ``intervalToMs`` throws."""
+    ms = frontend_interval_ms(interval)
+    return {
+        "__interval": interval,
+        "__interval_ms": "NaN" if ms is None else str(ms),
+        **_range_builtins(dashboard, time_range),
+    }
+
+
+def _range_builtins(dashboard: Mapping[str, Any], time_range: TimeRange) -> dict[str, str]:
+    range_s = round(time_range.ms / 1000)
+    return {
         "__range": f"{range_s}s",
         "__range_s": str(range_s),
-        "__range_ms": str(iv.range.ms),
-        "__from": str(int(iv.range.start * 1000)),
-        "__to": str(int(iv.range.end * 1000)),
+        "__range_ms": str(time_range.ms),
+        "__from": str(int(time_range.start * 1000)),
+        "__to": str(int(time_range.end * 1000)),
         "__dashboard": str(dashboard.get("title", "")),
         "__org": "1",
         "__user": "admin",

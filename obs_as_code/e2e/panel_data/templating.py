@@ -13,16 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from obs_as_code.dashboards.migrate import GRID_COLUMNS
-from obs_as_code.e2e.panel_data.datasources import Datasource, datasource_type
+from obs_as_code.e2e.panel_data.datasources import Datasource, datasource_of, datasource_type
 from obs_as_code.e2e.panel_data.formats import ALL, VARIABLE_RE, Variable, interpolate
 from obs_as_code.e2e.panel_data.intervals import (
-    DEFAULT_SCRAPE_MS,
-    builtin_variables,
     duration_ms,
     kbn_interval,
     round_interval,
-    target_intervals,
+    variable_builtins,
 )
 from obs_as_code.e2e.panel_data.prometheus import PrometheusClient, PrometheusError
 from obs_as_code.e2e.panel_data.timemath import TimeRange
@@ -249,14 +246,16 @@ def resolve_variables(
     client: PrometheusClient,
     time_range: TimeRange,
     datasources: Sequence[Datasource],
-    scrape_ms: int = DEFAULT_SCRAPE_MS,
+    scrape_interval: str | None = None,
     fixed: Mapping[str, Variable] | None = None,
 ) -> dict[str, Variable]:
     """Every template variable of ``dashboard`` at its first-load value, in declaration order.
 
     Variables are resolved in dependency order (a query mentioning ``$provider``
-    waits for ``provider``), as Grafana does; built-ins in their queries
-    (``$__range`` ...) take the values a full-width panel would. ``fixed``
+    waits for ``provider``), as Grafana does; built-ins in their queries take
+    the values the Prometheus datasource gives them (:func:`variable_builtins`:
+    ``$__interval`` is the variable's datasource's scrape interval, or
+    ``scrape_interval`` when given). ``fixed``
     variables keep the given value (a user's pick) and the variables depending
     on them are resolved with it.
     """
@@ -264,8 +263,6 @@ def resolve_variables(
     done: dict[str, Variable] = dict(fixed or {})
     todo = [v for v in declared if str(v.get("name")) not in done]
     names = {str(v.get("name")) for v in declared}
-    builtins = builtin_variables(dashboard, target_intervals({"gridPos": {"w": GRID_COLUMNS}}, {}, time_range,
-                                                             scrape_ms))
     while todo:
         progressed = False
         for var in list(todo):
@@ -276,13 +273,14 @@ def resolve_variables(
             todo.remove(var)
             progressed = True
             name = str(var.get("name"))
-            done[name] = _resolve_one(var, name, query, done, builtins, client, time_range, datasources)
+            done[name] = _resolve_one(var, name, query, done, dashboard, scrape_interval, client, time_range,
+                                      datasources)
         if not progressed:
             # A cycle: resolve the rest as they are, like Grafana's give-up.
             for var in todo:
                 name = str(var.get("name"))
-                done[name] = _resolve_one(var, name, _query_text(var), done, builtins, client, time_range,
-                                          datasources)
+                done[name] = _resolve_one(var, name, _query_text(var), done, dashboard, scrape_interval, client,
+                                          time_range, datasources)
             todo = []
     return {str(v.get("name")): done[str(v.get("name"))] for v in declared}
 
@@ -301,7 +299,8 @@ def _resolve_one(
     name: str,
     query: str,
     done: Mapping[str, Variable],
-    builtins: Mapping[str, str],
+    dashboard: Mapping[str, Any],
+    scrape_interval: str | None,
     client: PrometheusClient,
     time_range: TimeRange,
     datasources: Sequence[Datasource],
@@ -343,6 +342,13 @@ def _resolve_one(
         if ds_type != "prometheus":
             return _select(var, name, kind, [(v, v) for v in _current_values(var)],
                            problem=f"{ds_type} variable not resolved")
+        # The datasource's interval as written (its timeInterval, else 15s) is $__interval here.
+        ds = datasource_of(var.get("datasource"), done, datasources)
+        try:
+            builtins = variable_builtins(dashboard, time_range,
+                                         scrape_interval or (ds.time_interval if ds else "") or "15s")
+        except ValueError as exc:
+            return _select(var, name, kind, [], problem=str(exc))
         text = interpolate(query, done, builtins)
         try:
             found = variable_options(client, text, time_range)
