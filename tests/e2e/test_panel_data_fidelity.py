@@ -467,3 +467,16 @@ def test_a_variable_query_sees_the_datasources_interval_and_no_rate_interval(
     dashboard = _templating({"type": "query", "name": "job", "query": query})
     var = pd.resolve_variables(dashboard, client, TimeRange(0, HOUR), datasources)["job"]
     assert (var.values, var.problem) == (("api",), "")
+
+
+def test_format_arguments_are_split_as_scenes_splits_them() -> None:
+    # sceneInterpolator: "join:" has one empty argument, so the separator is "" (the
+    # formatter's "?? ','" applies only without an argument).
+    var = _var(["a", "b"], multi=True)
+    assert (pd.format_variable(var, "join:"), pd.format_variable(var, "join")) == ("ab", "a,b")
+
+
+def test_the_date_format_of_a_list_is_nan() -> None:
+    # formatRegistry's date: a number or a string is read (parseInt); a list is NaN.
+    assert pd.format_variable(_var(["1700000000000", "1"], multi=True), "date:seconds") == "NaN"
+    assert pd.format_variable(_var(["1700000000000"]), "date:seconds") == "1700000000"

@@ -151,8 +151,9 @@ def format_variable(var: Variable, fmt: str | None) -> str:
     ``percentencode`` (encoded) and ``queryparam`` (``var-x=$__all``), as
     scenes' ``CustomAllValue`` does.
     """
-    name, _, rest = (fmt or "").partition(":")
-    args = rest.split(":") if rest else []
+    # sceneInterpolator: the arguments are what follows the first ":" ("join:" has one, empty).
+    name, colon, rest = (fmt or "").partition(":")
+    args = rest.split(":") if colon else []
     if var.is_all and var.all_value is not None:
         if name == "text":
             return ALL_TEXT
@@ -225,13 +226,15 @@ def _format_customqueryparam(var: Variable, value: str | list[str], args: list[s
 
 
 def _format_date(var: Variable, value: str | list[str], args: list[str]) -> str:
-    m = re.match(r"\s*[-+]?\d+", _js_string(value))
+    if isinstance(value, list):
+        return "NaN"  # only a number or a string is read; a list stays NaN
+    m = re.match(r"\s*[-+]?\d+", value)
     if m is None:
         return "NaN"
     ms = int(m[0])
     arg = args[0] if args else "iso"
     if arg == "ms":
-        return _js_string(value)
+        return value
     if arg == "seconds":
         return str(math.floor(ms / 1000 + 0.5))
     # iso; moment's other display formats are not reproduced (ISO 8601 instead).
