@@ -480,3 +480,14 @@ def test_the_date_format_of_a_list_is_nan() -> None:
     # formatRegistry's date: a number or a string is read (parseInt); a list is NaN.
     assert pd.format_variable(_var(["1700000000000", "1"], multi=True), "date:seconds") == "NaN"
     assert pd.format_variable(_var(["1700000000000"]), "date:seconds") == "1700000000"
+
+
+def test_datemath_rejects_a_number_running_past_the_tenth_character() -> None:
+    # parseDateMath stops reading a number once its index in the math text passes 10:
+    # the time is invalid (and the dashboard falls back to its default range).
+    zone = ZoneInfo("UTC")
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC).timestamp()
+    assert pd.parse_time("now-1d/d+1000h", now, zone) == datetime(2027, 1, 6, 16, 0, tzinfo=UTC).timestamp()
+    for text in ("now-1d/d+10000h", "now-10000000000s"):
+        with pytest.raises(ValueError):
+            pd.parse_time(text, now, zone)

@@ -152,9 +152,12 @@ def parse_time(
         i += 1
         if op not in "/+-":
             raise ValueError(f"invalid time {text!r}")
-        digits = re.match(r"\d*", math_text[i:])
+        digits = re.match(r"[0-9]*", math_text[i:])
         num = int(digits[0]) if digits and digits[0] else 1
         i += len(digits[0]) if digits else 0
+        if digits and digits[0] and i > 10:
+            # parseDateMath gives up on a number read past the math text's tenth character.
+            raise ValueError(f"invalid time {text!r}")
         fiscal = math_text[i:i + 1] == "f"
         i += fiscal
         unit = math_text[i:i + 1]
