@@ -491,3 +491,33 @@ def test_datemath_rejects_a_number_running_past_the_tenth_character() -> None:
     for text in ("now-1d/d+10000h", "now-10000000000s"):
         with pytest.raises(ValueError):
             pd.parse_time(text, now, zone)
+
+
+def _steps(tmp_path: Path, panel: dict[str, Any], datasources: list[pd.Datasource]) -> list[tuple[int, str]]:
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps({"title": "d", "panels": [panel]}), encoding="utf-8")
+    client = FakePrometheus()
+    report = pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
+    return [(step, r.expr) for (_, step, _, _), r in zip(client.ranges, report.results, strict=True)]
+
+
+def test_the_frontend_reads_the_datasources_interval_with_interval_to_ms(tmp_path: Path) -> None:
+    # SceneQueryRunner's low limit is the panel datasource's interval through
+    # rangeUtil.intervalToMs, which reads the leading number and unit: "1m30s" is 1m.
+    # promlib parses the whole "1m30s" (90s) as the scrape interval of $__rate_interval.
+    datasources = [pd.Datasource("Prometheus", "prometheus", "prometheus", is_default=True, time_interval="1m30s")]
+    panel = _panel("P", "rate(x[$__rate_interval]) / $__interval")
+    assert _steps(tmp_path, panel, datasources) == [(60_000, "rate(x[6m0s]) / 1m")]
+
+
+def test_a_mixed_panel_has_no_low_limit_from_its_datasource(tmp_path: Path) -> None:
+    # The Mixed datasource has no interval: the frontend's low limit is 1 ms, so the
+    # interval (and promlib's step) is the range over the data points: 1h / 1920 -> 2s.
+    panel = {**_panel("P", "rate(x[$__rate_interval])"), "datasource": {"type": "datasource", "uid": "-- Mixed --"}}
+    panel["targets"][0]["datasource"] = {"type": "prometheus", "uid": "prometheus"}
+    assert _steps(tmp_path, panel, DATASOURCES) == [(2_000, "rate(x[1m0s])")]
+    # The reference Grafana saves for the Mixed datasource (type "datasource"); a target
+    # of a mixed panel without a datasource of its own goes to the default one.
+    assert pd.datasource_type(panel["datasource"], {}, DATASOURCES) == "mixed"
+    del panel["targets"][0]["datasource"]
+    assert _steps(tmp_path, panel, DATASOURCES) == [(2_000, "rate(x[1m0s])")]

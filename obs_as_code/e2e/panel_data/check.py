@@ -133,6 +133,11 @@ def check_dashboard(
             report.skipped["library panel"] += 1
             continue
         panel_type = datasource_type(panel.get("datasource"), scoped, datasources)
+        # SceneQueryRunner's low limit: the panel datasource's interval (Prometheus:
+        # timeInterval, else 15s); the Mixed datasource has none.
+        panel_ds = datasource_of(panel.get("datasource"), scoped, datasources)
+        ds_interval = None if panel_type == "mixed" else (
+            scrape_interval or (panel_ds.time_interval if panel_ds else scrape_text) or "15s")
         for target in targets:
             ref = target.get("datasource")
             own = ref is not None or panel_type == "mixed"
@@ -156,7 +161,7 @@ def check_dashboard(
                 report.results.append(_run_target(
                     client, dashboard, panel, target, chosen, tr, target_scrape,
                     dashboard_name=name, title=copy_title, row=row, selection=selection,
-                    utc_offset=utc_offset,
+                    utc_offset=utc_offset, ds_interval=ds_interval,
                 ))
     return report
 
@@ -175,6 +180,7 @@ def _run_target(
     row: str,
     selection: str = "",
     utc_offset: int = 0,
+    ds_interval: str | None = "",
 ) -> TargetResult:
     query = str(target.get("expr") or "")
 
@@ -191,7 +197,7 @@ def _run_target(
     if panel.get("interval"):
         panel = {**panel, "interval": interpolate(str(panel["interval"]), variables, {}, "glob")}
     try:
-        iv = target_intervals(panel, target, tr, scrape_ms)
+        iv = target_intervals(panel, target, tr, scrape_ms, ds_interval)
     except ValueError as exc:
         # Grafana's frontend (panel min interval) or backend (target min step) fails.
         return result("error", message=str(exc))

@@ -49,9 +49,13 @@ def datasource_type(
     """The plugin type a panel's or target's ``datasource`` reference points at.
 
     ``None`` is the default datasource; a ``${ds}`` reference is resolved
-    through the datasource variable; an explicit ``type`` wins.
+    through the datasource variable; an explicit ``type`` wins, except the type
+    ``datasource`` of Grafana's own ones (``{"type": "datasource", "uid": "-- Mixed --"}``
+    is the Mixed datasource).
     """
     if isinstance(ref, Mapping):
+        if ref.get("type") == "datasource":
+            return _SPECIAL_DS.get(str(ref.get("uid")), "datasource")
         if ref.get("type"):
             return str(ref["type"])
         ref = ref.get("uid")

@@ -135,12 +135,15 @@ def target_intervals(
     target: Mapping[str, Any],
     time_range: TimeRange,
     scrape_ms: int,
+    ds_interval: str | None = "",
 ) -> Intervals:
     """``$__interval``, the step and ``$__rate_interval`` Grafana computes for ``target``.
 
     Frontend: ``intervalMs = round(range / maxDataPoints)``, at least the
-    panel's min interval (else the datasource's scrape interval); a panel's
-    max data points default to its width in pixels. Backend (promlib):
+    panel's min interval, else the panel datasource's interval (``ds_interval``,
+    its ``timeInterval`` as written, read by ``rangeUtil.intervalToMs``; None when
+    the datasource has none, as the Mixed one: no limit; empty: ``scrape_ms``); a
+    panel's max data points default to its width in pixels. Backend (promlib):
     ``step = max(range / maxDataPoints rounded, at least the target's min step
     or intervalMs; round(range / 11000))`` times the resolution factor, and
     ``$__interval`` is that step; ``$__rate_interval = max(intervalMs + scrape,
@@ -153,7 +156,12 @@ def target_intervals(
     panel_min = str(panel.get("interval") or "")
     # The panel's min interval is read by the frontend (rangeUtil.calculateInterval):
     # "$__interval" there (left as written on first load) is an error.
-    low = frontend_interval_ms(panel_min) if panel_min else scrape_ms
+    if panel_min:
+        low = frontend_interval_ms(panel_min)
+    elif ds_interval is None:
+        low = 1  # calculateInterval's own low limit
+    else:
+        low = frontend_interval_ms(ds_interval) if ds_interval else scrape_ms
     interval_ms = max(round_interval(raw, frontend=True), low or 0)
     min_step_text = str(target.get("interval") or "")
     # The frontend turns ${__interval} and [[__interval]] into $__interval; promlib
