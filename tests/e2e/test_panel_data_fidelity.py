@@ -521,3 +521,13 @@ def test_a_mixed_panel_has_no_low_limit_from_its_datasource(tmp_path: Path) -> N
     assert pd.datasource_type(panel["datasource"], {}, DATASOURCES) == "mixed"
     del panel["targets"][0]["datasource"]
     assert _steps(tmp_path, panel, DATASOURCES) == [(2_000, "rate(x[1m0s])")]
+
+
+def test_a_legacy_rows_dashboard_is_migrated_to_the_grid_first(tmp_path: Path) -> None:
+    # DashboardMigrator (schemaVersion < 16) puts rows' panels on the grid, a span of
+    # 12 being the full 24 columns: 1920 px, so 1d / 1920 -> 45s -> a 1m interval.
+    dashboard = {"title": "d", "schemaVersion": 14, "rows": [{"title": "R", "showTitle": True, "panels": [
+        {"id": 1, "type": "graph", "title": "P", "span": 12, "targets": [{"refId": "A", "expr": "up"}]}]}]}
+    report, client = _check(tmp_path, dashboard, range_s=24 * HOUR)
+    assert [(r.row, r.panel) for r in report.results] == [("R", "P")]
+    assert [step for _, step, _, _ in client.ranges] == [60_000]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from obs_as_code.dashboards.migrate import migrate_rows, needs_migration
 from obs_as_code.e2e.panel_data.datasources import (
     Datasource,
     datasource_of,
@@ -103,6 +104,10 @@ def check_dashboard(
     """
     report = report if report is not None else PanelDataReport()
     dashboard = json.loads(path.read_text(encoding="utf-8"))
+    if needs_migration(dashboard):
+        # Grafana's DashboardMigrator moves a legacy rows layout onto the grid on load
+        # (widths from spans: a panel's width sets its data points).
+        dashboard = migrate_rows(dashboard)
     try:
         tr = time_range or dashboard_range(dashboard, browser=browser)
     except ValueError as exc:
