@@ -531,3 +531,16 @@ def test_a_legacy_rows_dashboard_is_migrated_to_the_grid_first(tmp_path: Path) -
     report, client = _check(tmp_path, dashboard, range_s=24 * HOUR)
     assert [(r.row, r.panel) for r in report.results] == [("R", "P")]
     assert [step for _, step, _, _ in client.ranges] == [60_000]
+
+
+def test_a_single_value_is_matched_as_scenes_matches_it() -> None:
+    # findOptionMatchingCurrent: the saved value must equal an option's value (a list
+    # saved on a single-value variable never does), else the *last* option whose text
+    # equals the saved text is taken; else the default (All when offered, the first).
+    def pick(query: str, current: dict[str, Any]) -> tuple[str, ...]:
+        dashboard = _templating({"type": "custom", "name": "x", "query": query, "current": current})
+        return pd.resolve_variables(dashboard, FakePrometheus(), TimeRange(0, 1), DATASOURCES)["x"].values
+
+    assert pick("api,web", {"value": ["web"], "text": ["web"]}) == ("api",)
+    assert pick("A : 1,A : 2,B : 3", {"value": "9", "text": "A"}) == ("2",)
+    assert pick("A : 1,A : 2,B : 3", {"value": "3", "text": "A"}) == ("3",)

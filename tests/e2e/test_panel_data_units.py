@@ -238,7 +238,7 @@ def test_chained_query_variables_resolve_in_dependency_order() -> None:
 def test_current_value_is_kept_when_it_is_an_option_and_replaced_when_stale() -> None:
     client = FakePrometheus({("job", None): ["api", "web"]})
     kept = _templating({"type": "query", "name": "job", "query": "label_values(job)", "includeAll": True,
-                        "current": {"value": ["web"]}})
+                        "current": {"value": "web"}})
     stale = _templating({"type": "query", "name": "job", "query": "label_values(job)", "includeAll": True,
                          "current": {"value": "gone"}})
     assert pd.resolve_variables(kept, client, TimeRange(0, 1), DATASOURCES)["job"].values == ("web",)

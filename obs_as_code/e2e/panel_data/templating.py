@@ -196,13 +196,6 @@ def _current_values(var: Mapping[str, Any]) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def _current_texts(var: Mapping[str, Any]) -> list[str]:
-    text = (var.get("current") or {}).get("text")
-    if text is None:
-        return []
-    return [str(t) for t in text] if isinstance(text, list) else [str(text)]
-
-
 def _select(
     var: Mapping[str, Any], name: str, kind: str, options: Sequence[Option], problem: str = ""
 ) -> Variable:
@@ -225,13 +218,16 @@ def _select(
         kept: list[str] = []
     elif multi:
         kept = [c for c in current if c in offered]  # the stale values dropped, the others kept
-    elif current[:1] and current[0] in offered:
-        kept = current[:1]
     else:
-        # A single value is looked for by value, then by text.
-        texts = _current_texts(var)
-        kept = [next((v for t, v in options if t == texts[0]), None) or ""] if texts else []
-        kept = [k for k in kept if k in offered]
+        # findOptionMatchingCurrent: the saved value itself (a saved list matches no
+        # option's value, nor its text any label), else the last option with its text.
+        saved = var.get("current") or {}
+        value, text = saved.get("value"), saved.get("text")
+        if value is not None and not isinstance(value, list) and str(value) in offered:
+            kept = [str(value)]
+        else:
+            by_text = [v for t, v in options if text is not None and not isinstance(text, list) and t == str(text)]
+            kept = by_text[-1:]
     if kept:
         return chosen(kept)
     if include_all:
