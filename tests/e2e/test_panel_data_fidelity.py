@@ -544,3 +544,16 @@ def test_a_single_value_is_matched_as_scenes_matches_it() -> None:
     assert pick("api,web", {"value": ["web"], "text": ["web"]}) == ("api",)
     assert pick("A : 1,A : 2,B : 3", {"value": "9", "text": "A"}) == ("2",)
     assert pick("A : 1,A : 2,B : 3", {"value": "3", "text": "A"}) == ("3",)
+
+
+def test_custom_options_are_interpolated_and_split_at_the_last_colon() -> None:
+    # CustomVariable.transformCsvStringToOptions: the query is interpolated first, and
+    # /^\s*(.+)\s:\s(.+)$/ (greedy) makes the text everything before the last " : ".
+    dashboard = _templating(
+        {"type": "custom", "name": "env", "query": "prod"},
+        {"type": "custom", "name": "x", "query": "$env-1,a : b : c,d\t:\te"},
+    )
+    var = pd.resolve_variables(dashboard, FakePrometheus(), TimeRange(0, 1), DATASOURCES)["x"]
+    assert list(zip(var.option_texts, var.options, strict=True)) == [
+        ("prod-1", "prod-1"), ("a : b", "c"), ("d", "e"),
+    ]

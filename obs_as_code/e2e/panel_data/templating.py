@@ -28,16 +28,17 @@ Option = tuple[str, str]
 """A variable option: ``(text, value)``."""
 
 
+_TEXT_VALUE_RE = re.compile(r"\s*(.+)\s:\s(.+)\Z")
+
+
 def _custom_options(query: str) -> list[Option]:
-    # Grafana: comma-separated, "\," escapes a comma, "text : value" gives text and value.
+    # CustomVariable.transformCsvStringToOptions: comma-separated, "\," escapes a
+    # comma; /^\s*(.+)\s:\s(.+)$/ (greedy: the last " : ") gives text and value.
     out: list[Option] = []
     for part in re.findall(r"(?:\\,|[^,])+", query):
-        item = part.strip().replace("\\,", ",")
-        if " : " in item:
-            text, value = item.split(" : ", 1)
-            out.append((text.strip(), value.strip()))
-        else:
-            out.append((item, item))
+        item = part.replace("\\,", ",")
+        m = _TEXT_VALUE_RE.match(item)
+        out.append((m[1].strip(), m[2].strip()) if m else (item.strip(), item.strip()))
     return out
 
 
@@ -312,7 +313,8 @@ def _resolve_one(
         return Variable(name, kind, (value,), options=(plugin,),
                         problem="" if matching else f"no provisioned {plugin} datasource")
     if kind in ("custom", "interval"):
-        options = _custom_options(query)
+        # A custom variable's query is interpolated first (sceneGraph.interpolate).
+        options = _custom_options(interpolate(query, done, {}, backend=False) if kind == "custom" else query)
         if kind == "interval" and var.get("auto"):
             # Grafana's auto interval: the range over auto_count steps, at least auto_min.
             auto = max(round_interval(time_range.ms / int(var.get("auto_count") or 30), frontend=True),
