@@ -557,3 +557,32 @@ def test_custom_options_are_interpolated_and_split_at_the_last_colon() -> None:
     assert list(zip(var.option_texts, var.options, strict=True)) == [
         ("prod-1", "prod-1"), ("a : b", "c"), ("d", "e"),
     ]
+
+
+class LabelNames(FakePrometheus):
+    """Label names for one match[] (anything else: none); records what was asked."""
+
+    def __init__(self, match: str | None, names: list[str]) -> None:
+        super().__init__({("job", None): ["api"]})
+        self.match, self.names = match, names
+        self.asked: list[str | None] = []
+
+    def label_names(self, match: str | None, time_range: TimeRange) -> list[str]:
+        self.asked.append(match)
+        return self.names if match == self.match else []
+
+    def label_values(self, label: str, match: str | None, time_range: TimeRange) -> list[str]:
+        self.asked.append(match)
+        return super().label_values(label, match, time_range)
+
+
+def test_label_names_and_label_values_send_the_matchers_grafana_sends() -> None:
+    # PrometheusMetricFindQuery: label_names(up) asks for the labels of the series whose
+    # name contains "up" ({__name__=~".*up.*"}) and leaves __name__ out; label_values
+    # with an empty filter ({}) sends no match[].
+    client = LabelNames('{__name__=~".*up.*"}', ["__name__", "instance", "job"])
+    dashboard = _templating({"type": "query", "name": "l", "query": "label_names(up)"},
+                            {"type": "query", "name": "j", "query": "label_values({ }, job)"})
+    variables = pd.resolve_variables(dashboard, client, TimeRange(0, 1), DATASOURCES)
+    assert (variables["l"].options, variables["j"].options) == (("instance", "job"), ("api",))
+    assert client.asked == ['{__name__=~".*up.*"}', None]

@@ -158,9 +158,16 @@ def variable_options(client: PrometheusClient, query: str, time_range: TimeRange
     """Options of a Prometheus query variable, fetched as Grafana fetches them."""
     query = query.strip()
     if m := _LABEL_VALUES_RE.match(query):
-        return client.label_values(m[2], m[1].strip() if m[1] else None, time_range)
+        matcher = m[1].strip() if m[1] else ""
+        # isFilterDefined: an empty filter, or {}, sends no match[].
+        return client.label_values(m[2], matcher if matcher.replace(" ", "") not in ("", "{}") else None,
+                                   time_range)
     if m := _LABEL_NAMES_RE.match(query):
-        return client.label_names(m[1].strip() or None, time_range)
+        if not m[1]:
+            return client.label_names(None, time_range)
+        # label_names(x): the labels of the series whose name contains x, __name__ left out.
+        names = client.label_names(f'{{__name__=~".*{m[1]}.*"}}', time_range)
+        return [n for n in names if n != "__name__"]
     if m := _METRICS_RE.match(query):
         names = client.label_values("__name__", None, time_range)
         rx = re.compile(m[1].strip())
