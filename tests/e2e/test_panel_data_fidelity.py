@@ -586,3 +586,31 @@ def test_label_names_and_label_values_send_the_matchers_grafana_sends() -> None:
     variables = pd.resolve_variables(dashboard, client, TimeRange(0, 1), DATASOURCES)
     assert (variables["l"].options, variables["j"].options) == (("instance", "job"), ("api",))
     assert client.asked == ['{__name__=~".*up.*"}', None]
+
+
+class Instant(FakePrometheus):
+    """One instant query answer, whatever the expression."""
+
+    def __init__(self, result_type: str, result: Any) -> None:
+        super().__init__()
+        self.answer = (result_type, result)
+
+    def instant(self, expr: str, at: float) -> tuple[str, Any]:
+        return self.answer
+
+
+@pytest.mark.parametrize(("result_type", "result", "options", "problem"), [
+    # A scalar (or string) is one option, its value alone.
+    ("scalar", [1700000000.5, "3"], ("3",), ""),
+    # A vector: name{labels} value timestamp-in-ms, as JavaScript prints value[0] * 1000.
+    ("vector", [{"metric": {"__name__": "up", "job": "api"}, "value": [1700000000.5, "1"]}],
+     ("up{job=\"api\"} 1 1700000000500",), ""),
+    # A range vector: queryResultQuery throws, the variable gets no option.
+    ("matrix", [{"metric": {}, "values": [[1, "1"]]}], (), "Unknown/Unhandled result type: [matrix]"),
+])
+def test_query_result_options_follow_the_result_type(
+    result_type: str, result: Any, options: tuple[str, ...], problem: str
+) -> None:
+    dashboard = _templating({"type": "query", "name": "q", "query": "query_result(x)"})
+    var = pd.resolve_variables(dashboard, Instant(result_type, result), TimeRange(0, 1), DATASOURCES)["q"]
+    assert var.options == options and problem in var.problem

@@ -46,13 +46,17 @@ class PrometheusClient:
             raise PrometheusError(f"{doc.get('errorType', 'error')}: {doc.get('error', '')}".strip())
         return doc["data"]
 
+    def instant(self, expr: str, at: float) -> tuple[str, Any]:
+        """``/api/v1/query``: the result type and the result, as Prometheus gives them."""
+        data = self._call("/api/v1/query", [("query", expr), ("time", _fmt_time(at))])
+        return str(data["resultType"]), data["result"]
+
     def query(self, expr: str, at: float) -> list[dict[str, Any]]:
         """``/api/v1/query``: the instant vector (a scalar becomes one sample)."""
-        data = self._call("/api/v1/query", [("query", expr), ("time", _fmt_time(at))])
-        if data["resultType"] in ("scalar", "string"):
-            return [{"metric": {}, "value": data["result"]}]
-        result: list[dict[str, Any]] = data["result"]
-        return result
+        result_type, result = self.instant(expr, at)
+        if result_type in ("scalar", "string"):
+            return [{"metric": {}, "value": result}]
+        return list(result)
 
     def query_range(self, expr: str, start: float, end: float, step_ms: int) -> list[dict[str, Any]]:
         """``/api/v1/query_range``: one entry per series."""

@@ -173,15 +173,27 @@ def variable_options(client: PrometheusClient, query: str, time_range: TimeRange
         rx = re.compile(m[1].strip())
         return [n for n in names if rx.search(n)]
     if m := _QUERY_RESULT_RE.match(query):
+        # queryResultQuery: a scalar or string is its value; a vector's samples are
+        # "name{labels} value ms"; any other result type throws.
+        result_type, result = client.instant(m[1], time_range.end)
+        if result_type in ("scalar", "string"):
+            return [str(result[1] or "")]
+        if result_type != "vector":
+            raise PrometheusError(f"Unknown/Unhandled result type: [{result_type}]")
         out = []
-        for item in client.query(m[1], time_range.end):
+        for item in result:
             metric = dict(item.get("metric") or {})
             name = metric.pop("__name__", "")
             labels = ",".join(f'{k}="{v}"' for k, v in metric.items())
-            out.append(f"{name}{{{labels}}} {item['value'][1]} {int(float(item['value'][0]) * 1000)}")
+            out.append(f"{name}{{{labels}}} {item['value'][1]} {_js_number(float(item['value'][0]) * 1000)}")
         return out
     # Any other text is a series selector: Grafana lists /api/v1/series as name{labels}.
     return [_series_text(labels) for labels in client.series(query, time_range)]
+
+
+def _js_number(x: float) -> str:
+    # JavaScript's String(number) for the values met here: no ".0" on a whole number.
+    return str(int(x)) if x.is_integer() else repr(x)
 
 
 def _series_text(labels: Mapping[str, str]) -> str:
