@@ -4,8 +4,10 @@
 every target of every panel (rows' panels included) whose datasource is a
 Prometheus, does what Grafana does when the dashboard is first opened:
 
+- a legacy ``rows`` dashboard is first moved onto the grid (``DashboardMigrator``);
 - the time range is the dashboard's ``time`` as Grafana's ``dateMath`` computes it
-  in the dashboard's ``timezone`` (``now-1d/d``, ``now/w``, fiscal ``now/fy`` ...);
+  in the dashboard's ``timezone`` (``now-1d/d``, ``now/w``, fiscal ``now/fy`` ...;
+  an invalid ``from``/``to`` is ``now-6h``/``now``, as scenes' ``SceneTimeRange``);
 - template variables take their first-load value: ``current`` when it is one
   of the options, else "All" when the variable has it (``allValue`` when set,
   else every option), else the first option. ``label_values``,
@@ -14,17 +16,19 @@ Prometheus, does what Grafana does when the dashboard is first opened:
   (``/api/v1/label/<name>/values`` with ``match[]``, ``/api/v1/labels``, an
   instant query, ``/api/v1/series``), then the variable's ``regex`` (anchored
   unless ``/.../flags``; ``g``; named groups ``text``/``value``) and ``sort``;
+  ``$__interval`` in a variable's query is its datasource's scrape interval;
   a variable never refreshed keeps its saved options; custom, constant,
   textbox, interval and datasource variables take their current (or first)
   value. A variable left without options is reported;
 - values are formatted as Grafana's Prometheus datasource formats them
   (regex-escaped and joined with ``|`` for multi-value and "All" variables,
   ``allValue`` verbatim) and ``${var:format}`` formats as scenes' format registry;
+  a panel query is interpolated twice, as the datasource's ``applyTemplateVariables``;
 - repeated rows and panels are expanded once per value (see :func:`panel_copies`);
 - ``$__interval``, ``$__rate_interval``, ``$__range`` and the other built-ins
   follow Grafana's rules (frontend interval = the time range over the panel's
-  data points, at least the panel's min interval or the datasource's scrape
-  interval; ``$__rate_interval = max(interval + scrape, 4 * scrape)``; built-ins
+  data points, at least the panel's min interval or else the panel datasource's
+  interval as ``intervalToMs`` reads it; ``$__rate_interval = max(interval + scrape, 4 * scrape)``; built-ins
   as min step or min interval as promlib and the frontend read them);
 - the query runs as Grafana runs it: ``query_range`` (start and end aligned to
   the step on the dashboard zone's clock) unless the target is instant-only,
