@@ -614,3 +614,12 @@ def test_query_result_options_follow_the_result_type(
     dashboard = _templating({"type": "query", "name": "q", "query": "query_result(x)"})
     var = pd.resolve_variables(dashboard, Instant(result_type, result), TimeRange(0, 1), DATASOURCES)["q"]
     assert var.options == options and problem in var.problem
+
+
+def test_range_seconds_round_half_up_as_go_and_javascript_do() -> None:
+    # promlib: math.Round(rangeMs / 1000); the frontend: Math.round. 2.5s is 3, not 2.
+    iv = pd.Intervals(interval_ms=1000, step_ms=1000, rate_interval_ms=4000, range=TimeRange(0, 2.5))
+    builtins = pd.builtin_variables({"title": "d"}, iv)
+    assert (builtins["__range"], builtins["__range_s"], builtins["__range_ms"]) == ("3s", "3", "2500")
+    variable = pd.variable_builtins({"title": "d"}, TimeRange(0, 4.5), "15s")
+    assert (variable["__range"], variable["__range_s"]) == ("5s", "5")

@@ -7,6 +7,7 @@ variables of one target (``$__range``, ``$__from`` ...).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -218,7 +219,8 @@ def variable_builtins(dashboard: Mapping[str, Any], time_range: TimeRange, inter
 
 
 def _range_builtins(dashboard: Mapping[str, Any], time_range: TimeRange) -> dict[str, str]:
-    range_s = round(time_range.ms / 1000)
+    # Go's math.Round and JavaScript's Math.round: half rounds up (Python's round: to even).
+    range_s = math.floor(time_range.ms / 1000 + 0.5)
     return {
         "__range": f"{range_s}s",
         "__range_s": str(range_s),
