@@ -623,3 +623,18 @@ def test_range_seconds_round_half_up_as_go_and_javascript_do() -> None:
     assert (builtins["__range"], builtins["__range_s"], builtins["__range_ms"]) == ("3s", "3", "2500")
     variable = pd.variable_builtins({"title": "d"}, TimeRange(0, 4.5), "15s")
     assert (variable["__range"], variable["__range_s"]) == ("5s", "5")
+
+
+@pytest.mark.parametrize(("current", "value"), [
+    ("5m", "5m"),  # one of the intervals: kept
+    ("7m", "1m"),  # stale: the first interval (not the auto one)
+    ("$__auto_interval_iv", "10m"),  # the old auto value: auto
+    ("$__auto", "10m"),  # the new one too
+])
+def test_an_interval_variables_saved_value_as_grafana_reads_it(current: str, value: str) -> None:
+    # getCurrentValueForOldIntervalModel, then IntervalVariable.getValue: auto is the
+    # range over auto_count steps (6h / 30 -> 10m), at least auto_min.
+    dashboard = _templating({"type": "interval", "name": "iv", "query": "1m,5m", "auto": True, "auto_count": 30,
+                             "auto_min": "10s", "current": {"value": current}})
+    var = pd.resolve_variables(dashboard, FakePrometheus(), TimeRange(0, 6 * HOUR), DATASOURCES)["iv"]
+    assert var.values == (value,)

@@ -334,14 +334,21 @@ def _resolve_one(
     if kind in ("custom", "interval"):
         # A custom variable's query is interpolated first (sceneGraph.interpolate).
         options = _custom_options(interpolate(query, done, {}, backend=False) if kind == "custom" else query)
-        if kind == "interval" and var.get("auto"):
+        if kind == "interval":
             # Grafana's auto interval: the range over auto_count steps, at least auto_min.
-            auto = max(round_interval(time_range.ms / int(var.get("auto_count") or 30), frontend=True),
-                       duration_ms(str(var.get("auto_min") or "10s")) or 0)
-            current = _current_values(var)
-            if any(c.startswith("$__auto_interval") for c in current):
-                var = {**var, "current": {"value": kbn_interval(auto)}}
-            options = [(kbn_interval(auto), kbn_interval(auto)), *options]
+            auto = kbn_interval(max(round_interval(time_range.ms / int(var.get("auto_count") or 30), frontend=True),
+                                    duration_ms(str(var.get("auto_min") or "10s")) or 0))
+            # getCurrentValueForOldIntervalModel: an auto value (old or new spelling) is
+            # auto, an interval of the list is kept, anything else is the first interval.
+            intervals = [v for _, v in options]
+            selected = (_current_values(var) or [""])[0]
+            if selected.startswith("$__auto_interval_") or selected == "$__auto":
+                selected = auto
+            elif selected not in intervals:
+                selected = intervals[0] if intervals else ""
+            var = {**var, "current": {"value": selected}}
+            if var.get("auto"):
+                options = [(auto, auto), *options]
         return _select(var, name, kind, options)
     if kind == "constant":
         return Variable(name, kind, (query,), options=(query,))
