@@ -638,3 +638,25 @@ def test_an_interval_variables_saved_value_as_grafana_reads_it(current: str, val
                              "auto_min": "10s", "current": {"value": current}})
     var = pd.resolve_variables(dashboard, FakePrometheus(), TimeRange(0, 6 * HOUR), DATASOURCES)["iv"]
     assert var.values == (value,)
+
+
+class Capture(pd.PrometheusClient):
+    """Records the parameters of each API call instead of sending it."""
+
+    def __init__(self) -> None:
+        super().__init__("http://127.0.0.1:1")
+        self.params: list[tuple[str, str]] = []
+
+    def _call(self, path: str, params: Sequence[tuple[str, str]], *, get: bool = False) -> Any:
+        self.params = list(params)
+        return {"resultType": "matrix", "result": []}
+
+
+@pytest.mark.parametrize(("step_ms", "sent"), [
+    (15_000, "15"), (500, "0.5"), (2_592_000_000, "2592000"), (1_234_567_891, "1234567.891"),
+])
+def test_the_step_is_sent_exactly(step_ms: int, sent: str) -> None:
+    # A step of seconds with up to millisecond precision, never rounded to 6 digits.
+    client = Capture()
+    client.query_range("up", 0, 1, step_ms)
+    assert dict(client.params)["step"] == sent

@@ -61,7 +61,7 @@ class PrometheusClient:
     def query_range(self, expr: str, start: float, end: float, step_ms: int) -> list[dict[str, Any]]:
         """``/api/v1/query_range``: one entry per series."""
         data = self._call("/api/v1/query_range", [
-            ("query", expr), ("start", _fmt_time(start)), ("end", _fmt_time(end)), ("step", f"{step_ms / 1000:g}"),
+            ("query", expr), ("start", _fmt_time(start)), ("end", _fmt_time(end)), ("step", _fmt_step(step_ms)),
         ])
         result: list[dict[str, Any]] = data["result"]
         return result
@@ -90,3 +90,9 @@ class PrometheusClient:
 
 def _fmt_time(t: float) -> str:
     return f"{t:.3f}"
+
+
+def _fmt_step(step_ms: int) -> str:
+    # Seconds, exact to the millisecond (":g" kept 6 digits: 1234567.891 s was 1.23457e+06).
+    whole, ms = divmod(step_ms, 1000)
+    return f"{whole}.{ms:03d}".rstrip("0") if ms else str(whole)
