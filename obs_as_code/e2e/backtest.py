@@ -12,15 +12,11 @@ this.)
 from __future__ import annotations
 
 import glob as _glob
-import json
 import math
 import re
 import shutil
 import subprocess
 import tempfile
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from obs_as_code.durations import parse_ms
+from obs_as_code.e2e.panel_data.prometheus import PrometheusClient, PrometheusError
 from obs_as_code.e2e.processes import LOOPBACK, Server, ServerError, free_port
 from obs_as_code.serialize import dump_json, dump_yaml, load_yaml
 
@@ -164,15 +161,11 @@ def episodes(
 
 
 def _query_range(base: str, expr: str, start: float, end: float, step: float) -> list[dict[str, Any]]:
-    data = urllib.parse.urlencode({"query": expr, "start": start, "end": end, "step": step}).encode()
-    req = urllib.request.Request(f"{base}/api/v1/query_range", data=data, method="POST")
+    # panel_data's Prometheus client (the same POST to /api/v1/query_range).
     try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            body = json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        raise BacktestError(f"query failed: {exc.read()[:300]!r}\n{expr}") from exc
-    result: list[dict[str, Any]] = body["data"]["result"]
-    return result
+        return PrometheusClient(base, timeout=60).query_range(expr, start, end, round(step * 1000))
+    except PrometheusError as exc:
+        raise BacktestError(f"query failed: {exc}\n{expr}") from exc
 
 
 def _rule_files(build_dir: Path) -> tuple[list[dict[str, Any]], float]:

@@ -387,12 +387,19 @@ def test_each_value_keeps_a_repeated_rows_own_value(tmp_path: Path) -> None:
     ]
 
 
-def test_a_time_range_grafana_cannot_compute_is_an_error(tmp_path: Path) -> None:
+def test_a_time_grafana_cannot_compute_falls_back_to_the_default_range(tmp_path: Path) -> None:
+    # scenes' SceneTimeRange: a "from" that is not a valid time is now-6h, a "to" now
+    # (each side on its own); the panels run over that range, no error is shown.
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC).timestamp()
+    bad_from = pd.dashboard_range({"time": {"from": "now-1d/2d", "to": "now/d"}, "timezone": "utc"}, now=now)
+    assert (bad_from.start, bad_from.end) == (now - 6 * HOUR, now + 14 * HOUR - 0.001)
+    bad_to = pd.dashboard_range({"time": {"from": "now-1h", "to": "yesterday"}, "timezone": "utc"}, now=now)
+    assert (bad_to.start, bad_to.end) == (now - HOUR, now)
     dashboard = {"title": "d", "time": {"from": "now-1d/2d", "to": "now"}, "panels": [_panel("P", "up")]}
     path = tmp_path / "d.json"
     path.write_text(json.dumps(dashboard), encoding="utf-8")
     report = pd.check_dashboard(path, FakePrometheus(), name="d.json", datasources=DATASOURCES)
-    assert [(r.panel, r.status) for r in report.results] == [("(time range)", "error")]
+    assert [(r.panel, r.status) for r in report.results] == [("P", "ok")]
 
 
 def test_each_value_picks_one_option_as_a_user_would_a_list_for_a_multi_value_variable(tmp_path: Path) -> None:
@@ -424,3 +431,232 @@ def test_percentencode_keeps_only_unreserved_characters_and_decodes_back(values:
     assert urllib.parse.unquote(single) == values[0]
     assert urllib.parse.unquote(listed) == "{" + ",".join(values) + "}"
     assert re.fullmatch(r"[A-Za-z0-9\-_.~%]*", single + listed)
+
+
+# --- review against Grafana's source (Prometheus datasource, promlib, scenes) -------------
+
+
+def test_a_panel_query_is_interpolated_twice_as_the_prometheus_datasource_does(tmp_path: Path) -> None:
+    # applyTemplateVariables replaces the variables, then (ad-hoc filters added) replaces
+    # them again: a value holding a variable reference is expanded on the second pass.
+    dashboard = {"title": "d", "templating": {"list": [
+        {"type": "custom", "name": "job", "query": "api", "current": {"value": "api"}},
+        {"type": "constant", "name": "sel", "query": 'job="$job"'},
+    ]}, "panels": [_panel("P", "sum(rate(up{$sel}[$__rate_interval]))")]}
+    report, _ = _check(tmp_path, dashboard)
+    assert [r.expr for r in report.results] == ['sum(rate(up{job="api"}[1m0s]))']
+
+
+@pytest.mark.parametrize(("time_interval", "interval", "interval_ms"), [
+    ("15s", "15s", "15000"),
+    # The datasource's interval as written; intervalToMs reads its leading number and unit.
+    ("1m30s", "1m30s", "60000"),
+    ("", "15s", "15000"),  # the datasource's default
+])
+def test_a_variable_query_sees_the_datasources_interval_and_no_rate_interval(
+    time_interval: str, interval: str, interval_ms: str
+) -> None:
+    # PrometheusVariableSupport: $__interval is the datasource's interval (timeInterval,
+    # else 15s), $__interval_ms that in ms, $__range* the range; $__rate_interval is
+    # not known there and stays as written.
+    query = 'label_values(up{i="$__interval", ms="${__interval_ms}", r="$__range", q="$__rate_interval"}, job)'
+    match = f'up{{i="{interval}", ms="{interval_ms}", r="3600s", q="$__rate_interval"}}'
+    client = FakePrometheus({("job", match): ["api"]})
+    datasources = [pd.Datasource("Prometheus", "prometheus", "prometheus", is_default=True,
+                                 time_interval=time_interval)]
+    dashboard = _templating({"type": "query", "name": "job", "query": query})
+    var = pd.resolve_variables(dashboard, client, TimeRange(0, HOUR), datasources)["job"]
+    assert (var.values, var.problem) == (("api",), "")
+
+
+def test_format_arguments_are_split_as_scenes_splits_them() -> None:
+    # sceneInterpolator: "join:" has one empty argument, so the separator is "" (the
+    # formatter's "?? ','" applies only without an argument).
+    var = _var(["a", "b"], multi=True)
+    assert (pd.format_variable(var, "join:"), pd.format_variable(var, "join")) == ("ab", "a,b")
+
+
+def test_the_date_format_of_a_list_is_nan() -> None:
+    # formatRegistry's date: a number or a string is read (parseInt); a list is NaN.
+    assert pd.format_variable(_var(["1700000000000", "1"], multi=True), "date:seconds") == "NaN"
+    assert pd.format_variable(_var(["1700000000000"]), "date:seconds") == "1700000000"
+
+
+def test_datemath_rejects_a_number_running_past_the_tenth_character() -> None:
+    # parseDateMath stops reading a number once its index in the math text passes 10:
+    # the time is invalid (and the dashboard falls back to its default range).
+    zone = ZoneInfo("UTC")
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC).timestamp()
+    assert pd.parse_time("now-1d/d+1000h", now, zone) == datetime(2027, 1, 6, 16, 0, tzinfo=UTC).timestamp()
+    for text in ("now-1d/d+10000h", "now-10000000000s"):
+        with pytest.raises(ValueError):
+            pd.parse_time(text, now, zone)
+
+
+def _steps(tmp_path: Path, panel: dict[str, Any], datasources: list[pd.Datasource]) -> list[tuple[int, str]]:
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps({"title": "d", "panels": [panel]}), encoding="utf-8")
+    client = FakePrometheus()
+    report = pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
+    return [(step, r.expr) for (_, step, _, _), r in zip(client.ranges, report.results, strict=True)]
+
+
+def test_the_frontend_reads_the_datasources_interval_with_interval_to_ms(tmp_path: Path) -> None:
+    # SceneQueryRunner's low limit is the panel datasource's interval through
+    # rangeUtil.intervalToMs, which reads the leading number and unit: "1m30s" is 1m.
+    # promlib parses the whole "1m30s" (90s) as the scrape interval of $__rate_interval.
+    datasources = [pd.Datasource("Prometheus", "prometheus", "prometheus", is_default=True, time_interval="1m30s")]
+    panel = _panel("P", "rate(x[$__rate_interval]) / $__interval")
+    assert _steps(tmp_path, panel, datasources) == [(60_000, "rate(x[6m0s]) / 1m")]
+
+
+def test_a_mixed_panel_has_no_low_limit_from_its_datasource(tmp_path: Path) -> None:
+    # The Mixed datasource has no interval: the frontend's low limit is 1 ms, so the
+    # interval (and promlib's step) is the range over the data points: 1h / 1920 -> 2s.
+    panel = {**_panel("P", "rate(x[$__rate_interval])"), "datasource": {"type": "datasource", "uid": "-- Mixed --"}}
+    panel["targets"][0]["datasource"] = {"type": "prometheus", "uid": "prometheus"}
+    assert _steps(tmp_path, panel, DATASOURCES) == [(2_000, "rate(x[1m0s])")]
+    # The reference Grafana saves for the Mixed datasource (type "datasource"); a target
+    # of a mixed panel without a datasource of its own goes to the default one.
+    assert pd.datasource_type(panel["datasource"], {}, DATASOURCES) == "mixed"
+    del panel["targets"][0]["datasource"]
+    assert _steps(tmp_path, panel, DATASOURCES) == [(2_000, "rate(x[1m0s])")]
+
+
+def test_a_legacy_rows_dashboard_is_migrated_to_the_grid_first(tmp_path: Path) -> None:
+    # DashboardMigrator (schemaVersion < 16) puts rows' panels on the grid, a span of
+    # 12 being the full 24 columns: 1920 px, so 1d / 1920 -> 45s -> a 1m interval.
+    dashboard = {"title": "d", "schemaVersion": 14, "rows": [{"title": "R", "showTitle": True, "panels": [
+        {"id": 1, "type": "graph", "title": "P", "span": 12, "targets": [{"refId": "A", "expr": "up"}]}]}]}
+    report, client = _check(tmp_path, dashboard, range_s=24 * HOUR)
+    assert [(r.row, r.panel) for r in report.results] == [("R", "P")]
+    assert [step for _, step, _, _ in client.ranges] == [60_000]
+
+
+def test_a_single_value_is_matched_as_scenes_matches_it() -> None:
+    # findOptionMatchingCurrent: the saved value must equal an option's value (a list
+    # saved on a single-value variable never does), else the *last* option whose text
+    # equals the saved text is taken; else the default (All when offered, the first).
+    def pick(query: str, current: dict[str, Any]) -> tuple[str, ...]:
+        dashboard = _templating({"type": "custom", "name": "x", "query": query, "current": current})
+        return pd.resolve_variables(dashboard, FakePrometheus(), TimeRange(0, 1), DATASOURCES)["x"].values
+
+    assert pick("api,web", {"value": ["web"], "text": ["web"]}) == ("api",)
+    assert pick("A : 1,A : 2,B : 3", {"value": "9", "text": "A"}) == ("2",)
+    assert pick("A : 1,A : 2,B : 3", {"value": "3", "text": "A"}) == ("3",)
+
+
+def test_custom_options_are_interpolated_and_split_at_the_last_colon() -> None:
+    # CustomVariable.transformCsvStringToOptions: the query is interpolated first, and
+    # /^\s*(.+)\s:\s(.+)$/ (greedy) makes the text everything before the last " : ".
+    dashboard = _templating(
+        {"type": "custom", "name": "env", "query": "prod"},
+        {"type": "custom", "name": "x", "query": "$env-1,a : b : c,d\t:\te"},
+    )
+    var = pd.resolve_variables(dashboard, FakePrometheus(), TimeRange(0, 1), DATASOURCES)["x"]
+    assert list(zip(var.option_texts, var.options, strict=True)) == [
+        ("prod-1", "prod-1"), ("a : b", "c"), ("d", "e"),
+    ]
+
+
+class LabelNames(FakePrometheus):
+    """Label names for one match[] (anything else: none); records what was asked."""
+
+    def __init__(self, match: str | None, names: list[str]) -> None:
+        super().__init__({("job", None): ["api"]})
+        self.match, self.names = match, names
+        self.asked: list[str | None] = []
+
+    def label_names(self, match: str | None, time_range: TimeRange) -> list[str]:
+        self.asked.append(match)
+        return self.names if match == self.match else []
+
+    def label_values(self, label: str, match: str | None, time_range: TimeRange) -> list[str]:
+        self.asked.append(match)
+        return super().label_values(label, match, time_range)
+
+
+def test_label_names_and_label_values_send_the_matchers_grafana_sends() -> None:
+    # PrometheusMetricFindQuery: label_names(up) asks for the labels of the series whose
+    # name contains "up" ({__name__=~".*up.*"}) and leaves __name__ out; label_values
+    # with an empty filter ({}) sends no match[].
+    client = LabelNames('{__name__=~".*up.*"}', ["__name__", "instance", "job"])
+    dashboard = _templating({"type": "query", "name": "l", "query": "label_names(up)"},
+                            {"type": "query", "name": "j", "query": "label_values({ }, job)"})
+    variables = pd.resolve_variables(dashboard, client, TimeRange(0, 1), DATASOURCES)
+    assert (variables["l"].options, variables["j"].options) == (("instance", "job"), ("api",))
+    assert client.asked == ['{__name__=~".*up.*"}', None]
+
+
+class Instant(FakePrometheus):
+    """One instant query answer, whatever the expression."""
+
+    def __init__(self, result_type: str, result: Any) -> None:
+        super().__init__()
+        self.answer = (result_type, result)
+
+    def instant(self, expr: str, at: float) -> tuple[str, Any]:
+        return self.answer
+
+
+@pytest.mark.parametrize(("result_type", "result", "options", "problem"), [
+    # A scalar (or string) is one option, its value alone.
+    ("scalar", [1700000000.5, "3"], ("3",), ""),
+    # A vector: name{labels} value timestamp-in-ms, as JavaScript prints value[0] * 1000.
+    ("vector", [{"metric": {"__name__": "up", "job": "api"}, "value": [1700000000.5, "1"]}],
+     ("up{job=\"api\"} 1 1700000000500",), ""),
+    # A range vector: queryResultQuery throws, the variable gets no option.
+    ("matrix", [{"metric": {}, "values": [[1, "1"]]}], (), "Unknown/Unhandled result type: [matrix]"),
+])
+def test_query_result_options_follow_the_result_type(
+    result_type: str, result: Any, options: tuple[str, ...], problem: str
+) -> None:
+    dashboard = _templating({"type": "query", "name": "q", "query": "query_result(x)"})
+    var = pd.resolve_variables(dashboard, Instant(result_type, result), TimeRange(0, 1), DATASOURCES)["q"]
+    assert var.options == options and problem in var.problem
+
+
+def test_range_seconds_round_half_up_as_go_and_javascript_do() -> None:
+    # promlib: math.Round(rangeMs / 1000); the frontend: Math.round. 2.5s is 3, not 2.
+    iv = pd.Intervals(interval_ms=1000, step_ms=1000, rate_interval_ms=4000, range=TimeRange(0, 2.5))
+    builtins = pd.builtin_variables({"title": "d"}, iv)
+    assert (builtins["__range"], builtins["__range_s"], builtins["__range_ms"]) == ("3s", "3", "2500")
+    variable = pd.variable_builtins({"title": "d"}, TimeRange(0, 4.5), "15s")
+    assert (variable["__range"], variable["__range_s"]) == ("5s", "5")
+
+
+@pytest.mark.parametrize(("current", "value"), [
+    ("5m", "5m"),  # one of the intervals: kept
+    ("7m", "1m"),  # stale: the first interval (not the auto one)
+    ("$__auto_interval_iv", "10m"),  # the old auto value: auto
+    ("$__auto", "10m"),  # the new one too
+])
+def test_an_interval_variables_saved_value_as_grafana_reads_it(current: str, value: str) -> None:
+    # getCurrentValueForOldIntervalModel, then IntervalVariable.getValue: auto is the
+    # range over auto_count steps (6h / 30 -> 10m), at least auto_min.
+    dashboard = _templating({"type": "interval", "name": "iv", "query": "1m,5m", "auto": True, "auto_count": 30,
+                             "auto_min": "10s", "current": {"value": current}})
+    var = pd.resolve_variables(dashboard, FakePrometheus(), TimeRange(0, 6 * HOUR), DATASOURCES)["iv"]
+    assert var.values == (value,)
+
+
+class Capture(pd.PrometheusClient):
+    """Records the parameters of each API call instead of sending it."""
+
+    def __init__(self) -> None:
+        super().__init__("http://127.0.0.1:1")
+        self.params: list[tuple[str, str]] = []
+
+    def _call(self, path: str, params: Sequence[tuple[str, str]], *, get: bool = False) -> Any:
+        self.params = list(params)
+        return {"resultType": "matrix", "result": []}
+
+
+@pytest.mark.parametrize(("step_ms", "sent"), [
+    (15_000, "15"), (500, "0.5"), (2_592_000_000, "2592000"), (1_234_567_891, "1234567.891"),
+])
+def test_the_step_is_sent_exactly(step_ms: int, sent: str) -> None:
+    # A step of seconds with up to millisecond precision, never rounded to 6 digits.
+    client = Capture()
+    client.query_range("up", 0, 1, step_ms)
+    assert dict(client.params)["step"] == sent

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from obs_as_code.durations import parse_ms
 from obs_as_code.e2e import panel_data as pd
-from obs_as_code.e2e.panel_data import TimeRange, Variable
+from obs_as_code.e2e.panel_data import TimeRange, Variable, check, templating
 
 HOUR = 3600.0
 
@@ -238,7 +238,7 @@ def test_chained_query_variables_resolve_in_dependency_order() -> None:
 def test_current_value_is_kept_when_it_is_an_option_and_replaced_when_stale() -> None:
     client = FakePrometheus({("job", None): ["api", "web"]})
     kept = _templating({"type": "query", "name": "job", "query": "label_values(job)", "includeAll": True,
-                        "current": {"value": ["web"]}})
+                        "current": {"value": "web"}})
     stale = _templating({"type": "query", "name": "job", "query": "label_values(job)", "includeAll": True,
                          "current": {"value": "gone"}})
     assert pd.resolve_variables(kept, client, TimeRange(0, 1), DATASOURCES)["job"].values == ("web",)
@@ -273,7 +273,7 @@ def test_numerical_sort_is_grafanas_first_integer_and_desc_reverses_ascending() 
     # Grafana: the first run of digits as an integer, -1 without one (so first);
     # a "desc" sort is the ascending one reversed (ties reversed too).
     def sort(texts: list[str], mode: int) -> list[str]:
-        return [t for t, _ in pd._sort([(t, t) for t in texts], mode)]
+        return [t for t, _ in templating._sort([(t, t) for t in texts], mode)]
 
     options = ["a", "x10", "x9", "y1.5", "z-2"]
     assert sort(options, 3) == ["a", "y1.5", "z-2", "x9", "x10"]
@@ -457,7 +457,7 @@ def test_module_main_fails_on_a_variable_without_options(monkeypatch: pytest.Mon
     report = pd.PanelDataReport()
     report.results.append(pd.TargetResult("a.json", "Ok", "A", "up", "ok", expr="up", series=1))
     report.variables["a.json"] = [Variable("m", "query", (), problem="label_values(x, m) matched nothing")]
-    monkeypatch.setattr(pd, "check_dashboards", lambda build, url: report)
+    monkeypatch.setattr(check, "check_dashboards", lambda build, url: report)
     assert pd.main(["build", "http://127.0.0.1:9"]) == 1
     assert "matched nothing" in capsys.readouterr().out
 

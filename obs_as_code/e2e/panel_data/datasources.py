@@ -1,0 +1,90 @@
+"""Provisioned datasources, and which one a panel's or target's reference points at."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from obs_as_code.e2e.panel_data.formats import Variable
+from obs_as_code.serialize import load_yaml
+
+
+@dataclass(frozen=True)
+class Datasource:
+    """A provisioned Grafana datasource."""
+
+    name: str
+    uid: str
+    type: str
+    is_default: bool = False
+    #: ``jsonData.timeInterval``: the scrape interval Grafana assumes.
+    time_interval: str = ""
+
+
+def load_datasources(build_dir: Path) -> list[Datasource]:
+    """Datasources provisioned by ``build/grafana/provisioning/datasources/*.yaml``."""
+    out: list[Datasource] = []
+    folder = build_dir / "grafana" / "provisioning" / "datasources"
+    for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
+        for ds in (load_yaml(path.read_text(encoding="utf-8")) or {}).get("datasources") or []:
+            out.append(Datasource(
+                name=str(ds.get("name", "")), uid=str(ds.get("uid") or ds.get("name", "")),
+                type=str(ds.get("type", "")), is_default=bool(ds.get("isDefault")),
+                time_interval=str((ds.get("jsonData") or {}).get("timeInterval") or ""),
+            ))
+    return out
+
+
+#: Datasource references that are not datasources of a plugin type.
+_SPECIAL_DS = {"-- Mixed --": "mixed", "-- Dashboard --": "dashboard", "-- Grafana --": "grafana",
+               "__expr__": "__expr__", "grafana": "grafana"}
+
+
+def datasource_type(
+    ref: Any, variables: Mapping[str, Variable], datasources: Sequence[Datasource]
+) -> str:
+    """The plugin type a panel's or target's ``datasource`` reference points at.
+
+    ``None`` is the default datasource; a ``${ds}`` reference is resolved
+    through the datasource variable; an explicit ``type`` wins, except the type
+    ``datasource`` of Grafana's own ones (``{"type": "datasource", "uid": "-- Mixed --"}``
+    is the Mixed datasource).
+    """
+    if isinstance(ref, Mapping):
+        if ref.get("type") == "datasource":
+            return _SPECIAL_DS.get(str(ref.get("uid")), "datasource")
+        if ref.get("type"):
+            return str(ref["type"])
+        ref = ref.get("uid")
+    if ref is None or ref == "default":
+        default = next((d for d in datasources if d.is_default), None)
+        return default.type if default else "prometheus"
+    text = str(ref)
+    if text in _SPECIAL_DS:
+        return _SPECIAL_DS[text]
+    m = re.fullmatch(r"\$\{?(\w+)\}?", text)
+    if m and m[1] in variables and variables[m[1]].type == "datasource":
+        var = variables[m[1]]
+        text = var.values[0] if var.values else ""
+        return next((d.type for d in datasources if text in (d.uid, d.name)), var.options[0] if var.options else "")
+    return next((d.type for d in datasources if text in (d.uid, d.name)), text)
+
+
+def datasource_of(
+    ref: Any, variables: Mapping[str, Variable], datasources: Sequence[Datasource]
+) -> Datasource | None:
+    """The provisioned datasource a ``datasource`` reference points at (None: the
+    default one is absent, or the reference names no provisioned datasource)."""
+    if isinstance(ref, Mapping):
+        ref = ref.get("uid")
+    if ref is None or ref == "default":
+        return next((d for d in datasources if d.is_default), None)
+    text = str(ref)
+    m = re.fullmatch(r"\$\{?(\w+)\}?", text)
+    if m and m[1] in variables and variables[m[1]].type == "datasource":
+        var = variables[m[1]]
+        text = var.values[0] if var.values else ""
+    return next((d for d in datasources if text in (d.uid, d.name)), None)

@@ -1,0 +1,110 @@
+"""Panel walking: every panel of a dashboard, rows' panels and repeated copies included."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from obs_as_code.dashboards.migrate import GRID_COLUMNS
+from obs_as_code.dashboards.render import panel_list
+from obs_as_code.e2e.panel_data.formats import Variable
+
+
+def _row_groups(dashboard: Mapping[str, Any]) -> list[tuple[Mapping[str, Any] | None, list[Mapping[str, Any]]]]:
+    """``(row or None, its panels)`` in order: collapsed rows carry their panels, an
+    open row's panels follow it at top level; schema < 16 dashboards keep ``rows``.
+
+    The walk is the dashboards' own (:func:`~obs_as_code.dashboards.render.panel_list`:
+    each top-level panel, then a row's nested panels); only the grouping is done here."""
+    groups: list[tuple[Mapping[str, Any] | None, list[Mapping[str, Any]]]] = [(None, [])]
+    in_row = False
+    for path, panel in panel_list(dashboard.get("panels")):
+        if len(path) == 2:  # ("panels", i): a top-level panel or row
+            in_row = panel.get("type") == "row"
+            if in_row:
+                groups.append((panel, []))
+            else:
+                groups[-1][1].append(panel)
+        elif len(path) == 4 and in_row:  # ("panels", i, "panels", j): a collapsed row's panel
+            groups[-1][1].append(panel)
+    rows = dashboard.get("rows")
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, dict):
+            groups.append((row, [p for path, p in panel_list(row.get("panels")) if len(path) == 2]))
+    return [(row, panels) for row, panels in groups if row is not None or panels]
+
+
+def iter_panels(dashboard: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(row title, panel)`` for every panel that is not a row, rows' panels included
+    (as saved: repeats not expanded, see :func:`panel_copies`)."""
+    for row, panels in _row_groups(dashboard):
+        for panel in panels:
+            yield str((row or {}).get("title") or ""), panel
+
+
+@dataclass(frozen=True)
+class PanelCopy:
+    """One panel as Grafana shows it: a repeated row's or panel's copy, or the panel itself."""
+
+    row: str
+    panel: Mapping[str, Any]
+    title: str
+    #: The variables this copy sees (a repeat's variable set to one value).
+    variables: Mapping[str, Variable]
+    #: The variables a repeat set for this copy.
+    pinned: frozenset[str] = frozenset()
+
+
+def _repeat_values(var: Variable) -> tuple[str, ...]:
+    # getMultiVariableValues: every option for All, else the selected values; a
+    # variable without value still gives one copy (value "", scenes' placeholder).
+    return var.values or ("",)
+
+
+def panel_copies(dashboard: Mapping[str, Any], variables: Mapping[str, Variable]) -> Iterator[PanelCopy]:
+    """Every panel (rows' panels included) once per copy Grafana shows of it.
+
+    A row with ``repeat`` is shown once per value of its variable (scenes'
+    ``RowRepeaterBehavior``), its panels with the variable set to that one value
+    (a ``LocalValueVariable``); a panel with ``repeat`` likewise (``DashboardGridItem``),
+    inside each row copy. A horizontal repeat (``repeatDirection`` ``h``, the
+    default) spans the full grid width split into ``min(copies, maxPerRow)``
+    columns (``maxPerRow`` 4 by default), which sets each copy's width, hence its
+    data points; a vertical one keeps the panel's width. A repeat over an
+    unknown variable is not expanded. Copies are titled ``title (var=value)``
+    when there is more than one.
+    """
+    for row, panels in _row_groups(dashboard):
+        row_title = str((row or {}).get("title") or "")
+        row_repeat = str((row or {}).get("repeat") or "")
+        row_copies: list[tuple[str, Mapping[str, Variable], frozenset[str]]] = [(row_title, variables, frozenset())]
+        if row_repeat in variables:
+            values = _repeat_values(variables[row_repeat])
+            row_copies = [
+                (f"{row_title} ({row_repeat}={v})" if len(values) > 1 else row_title,
+                 {**variables, row_repeat: variables[row_repeat].single(v)}, frozenset({row_repeat}))
+                for v in values
+            ]
+        for title_of_row, scoped, pinned in row_copies:
+            for panel in panels:
+                yield from _panel_repeat(title_of_row, panel, scoped, pinned)
+
+
+def _panel_repeat(
+    row: str, panel: Mapping[str, Any], variables: Mapping[str, Variable], pinned: frozenset[str]
+) -> Iterator[PanelCopy]:
+    title = str(panel.get("title") or f"panel {panel.get('id', '?')}")
+    repeat = str(panel.get("repeat") or "")
+    if repeat not in variables:
+        yield PanelCopy(row, panel, title, variables, pinned)
+        return
+    values = _repeat_values(variables[repeat])
+    if panel.get("repeatDirection") != "v":
+        # The repeat spans the grid; each copy gets one column of min(n, maxPerRow).
+        columns = min(len(values), int(panel.get("maxPerRow") or 4))
+        panel = {**panel, "gridPos": {**(panel.get("gridPos") or {}), "w": GRID_COLUMNS / columns}}
+    for v in values:
+        copy_title = f"{title} ({repeat}={v})" if len(values) > 1 else title
+        yield PanelCopy(row, panel, copy_title, {**variables, repeat: variables[repeat].single(v)},
+                        pinned | {repeat})
