@@ -367,3 +367,34 @@ def test_latency_unit_on_native_histograms_and_shares(case: str, project: Callab
         assert found == []
     else:
         assert len(found) == 1 and f"{title!r} in dashboard 'Units' {said}" in found[0], found
+
+
+def test_datasource_variables_and_types_must_match_the_declared_datasources(project: Callable[..., Compiled]) -> None:
+    # A ${es} variable listing a plugin nobody declared is an empty dropdown, and
+    # a reference typed loki to the Prometheus uid sends LogQL to Prometheus:
+    # neither was reported. The good ones beside them stay clean.
+    compiled = project({"dashboards/case.py": '''board = {"title": "Sources", "schemaVersion": 41,
+    "templating": {"list": [
+        {"name": "es", "type": "datasource", "query": "elasticsearch"},
+        {"name": "ds", "type": "datasource", "query": "prometheus"},
+    ]},
+    "annotations": {"list": [
+        {"name": "Deploys", "enable": True, "iconColor": "red", "datasource": {"type": "loki", "uid": "prometheus"}},
+    ]},
+    "panels": [
+        {"id": 1, "type": "table", "title": "ES", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "datasource": {"type": "elasticsearch", "uid": "${es}"}, "targets": [{"refId": "A", "query": "*"}]},
+        {"id": 2, "type": "logs", "title": "Logs", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+         "datasource": {"type": "loki", "uid": "prometheus"}, "targets": [{"refId": "A", "expr": "{job=\\"x\\"}"}]},
+        {"id": 3, "type": "timeseries", "title": "Up", "gridPos": {"h": 4, "w": 6, "x": 12, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "${ds}"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 4, "type": "logs", "title": "Fine", "gridPos": {"h": 4, "w": 6, "x": 18, "y": 0},
+         "datasource": {"type": "loki", "uid": "loki"}, "targets": [{"refId": "A", "expr": "{job=\\"x\\"}"}]},
+    ]}
+'''})
+    found = [(d.location.line, d.message.split(" (dashboard")[0]) for d in compiled.diagnostics if d.code == "OAC307"]
+    assert found == [
+        (1, "datasource uid 'prometheus' is declared as a prometheus datasource, not loki"),  # the annotation
+        (10, "datasource variable $es lists elasticsearch datasources, and none is declared"),
+        (12, "datasource uid 'prometheus' is declared as a prometheus datasource, not loki"),
+    ]
