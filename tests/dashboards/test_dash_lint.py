@@ -204,6 +204,15 @@ _UNIT_PLACES: dict[str, tuple[str, str, dict[str, object]]] = {
     "graph yaxes[0].format": ("graph", _P95, {"yaxes": [{"format": "s"}, {"format": "short"}]}),
     "singlestat format": ("singlestat", _P95, {"format": "ms"}),
     "stat fieldConfig.defaults.unit": ("stat", _P95, {"fieldConfig": {"defaults": {"unit": "s"}}}),
+    # Field overrides (each case reported before overrides were read): the query's own refId ...
+    "an override of the query's refId": ("timeseries", _P95, {"fieldConfig": {"defaults": {}, "overrides": [
+        {"matcher": {"id": "byFrameRefID", "options": "A"}, "properties": [{"id": "unit", "value": "s"}]}]}}),
+    # ... every number field ...
+    "an override of every number field": ("timeseries", _P95, {"fieldConfig": {"defaults": {"unit": "short"}, "overrides": [
+        {"matcher": {"id": "byType", "options": "number"}, "properties": [{"id": "unit", "value": "ms"}]}]}}),
+    # ... or series by name, which may be this query's: not reported.
+    "an override by series name": ("timeseries", _P95, {"fieldConfig": {"defaults": {}, "overrides": [
+        {"matcher": {"id": "byName", "options": "p95"}, "properties": [{"id": "unit", "value": "s"}]}]}}),
 }
 _NO_TIME_UNIT: dict[str, tuple[str, str, dict[str, object], str]] = {
     "heatmap without a y-axis unit": ("heatmap", _DURATION, {"options": {"yAxis": {"axisPlacement": "left"}}}, "no unit"),
@@ -212,6 +221,12 @@ _NO_TIME_UNIT: dict[str, tuple[str, str, dict[str, object], str]] = {
     "heatmap y axis in bytes": ("heatmap", _DURATION, {"options": {"yAxis": {"unit": "decbytes"}}}, "unit 'decbytes'"),
     "graph left axis short, right axis s": ("graph", _P95, {"yaxes": [{"format": "short"}, {"format": "s"}]}, "unit 'short'"),
     "singlestat without format": ("singlestat", _P95, {}, "no unit"),
+    # Passed before overrides were read: the query's own refId overridden to a count.
+    "a time default overridden for the query's refId": ("timeseries", _P95, {"fieldConfig": {"defaults": {"unit": "s"}, "overrides": [
+        {"matcher": {"id": "byFrameRefID", "options": "A"}, "properties": [{"id": "unit", "value": "short"}]}]}}, "unit 'short'"),
+    # A time unit given to another query only (reported before too, and still).
+    "a time unit for another refId": ("timeseries", _P95, {"fieldConfig": {"defaults": {}, "overrides": [
+        {"matcher": {"id": "byFrameRefID", "options": "B"}, "properties": [{"id": "unit", "value": "s"}]}]}}, "no unit"),
 }
 
 
