@@ -259,3 +259,28 @@ def test_a_row_inside_a_row_is_reported_with_what_it_holds() -> None:
         ("panels[0].panels[0].collapsed", "'no' is not of type 'boolean'"),
         ("panels[0].panels[0].panels[0].gridPos.w", "'y' is not of type 'number'"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "expected"),
+    [
+        # anyOf [string, array]: a list is an array with a wrong item, not a wrong
+        # string (the string branch was picked: "['x', 1] is not of type 'string'").
+        ("option", ["x", 1], ("templating.list[0].options[0].value[1]", "1 is not of type 'string'")),
+        ("option", 5, ("templating.list[0].options[0].value", "5 is not of type 'string'")),
+        # A value mapping's type that no branch takes: all four named (only the
+        # first branch's, "'value' was expected", before).
+        ("mapping", {"type": "bogus", "options": {}},
+         ("panels[0].fieldConfig.defaults.mappings[0].type", "'bogus' is not one of 'value', 'range', 'regex', 'special'")),
+        ("mapping", {"type": "range", "options": {"from": 1, "to": "x", "result": {}}},
+         ("panels[0].fieldConfig.defaults.mappings[0].options.to", "'x' is not of type 'number', 'null'")),
+    ],
+)
+def test_an_any_of_failure_names_the_branch_the_value_is_of(where: str, value: object, expected: tuple[str, str]) -> None:
+    board: dict[str, object] = {"title": "x", "schemaVersion": 41, "panels": []}
+    if where == "option":
+        board["templating"] = {"list": [{"name": "v", "type": "custom", "query": "x", "options": [{"text": "a", "value": value}]}]}
+    else:
+        board["panels"] = [{"type": "stat", "title": "S", "gridPos": {"h": 4, "w": 4, "x": 0, "y": 0},
+                            "fieldConfig": {"defaults": {"mappings": [value]}, "overrides": []}}]
+    assert [(json_path(p), m) for p, m in dashboard_errors(board)] == [expected]
