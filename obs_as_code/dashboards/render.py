@@ -491,6 +491,9 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
     mapping, types = _input_mapping(data, datasources)
     if mapping:
         data = _replace_placeholders(data, mapping)
+    elements = data.get("__elements")
+    if elements:
+        _inline_library_panels(data, elements)
     data = {k: v for k, v in data.items() if k not in _EXPORT_KEYS}
     # One list of the panels for the passes below (none of them adds or removes panels).
     panels = [p for _path, p in panel_list(data.get("panels"))]
@@ -541,6 +544,36 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
     return data
 
 
+def _inline_library_panels(data: dict[str, Any], elements: Any) -> None:
+    """Put the model an export carries in ``__elements`` in place of each library
+    panel reference (``{"libraryPanel": {"uid": ...}, "gridPos": ...}``), keeping
+    the reference's ``id`` and ``gridPos`` as Grafana does when it loads one. A
+    provisioned dashboard cannot bring its library panels along (Grafana's import
+    creates them from ``__elements``; provisioning has no such step), so the
+    reference alone shows "library panel not found" and is no valid panel (no
+    ``type``). ``elements``: uid -> element (Grafana 9+), or a list of elements
+    (Grafana 8)."""
+    by_uid: dict[str, dict[str, Any]] = {}
+    for key, element in elements.items() if isinstance(elements, dict) else enumerate(elements if isinstance(elements, list) else []):
+        if isinstance(element, dict) and isinstance(element.get("model"), dict):
+            uid = element.get("uid") or key
+            if isinstance(uid, str):
+                by_uid[uid] = element["model"]
+    for _path, panel in panel_list(data.get("panels")):
+        ref = panel.get("libraryPanel")
+        uid = ref.get("uid") if isinstance(ref, dict) else None
+        model = by_uid.get(uid) if isinstance(uid, str) else None
+        if model is None:
+            continue
+        kept: dict[str, Any] = {k: panel[k] for k in ("id", "gridPos") if k in panel}
+        title = panel.get("title")
+        panel.clear()
+        panel.update(copy.deepcopy({k: v for k, v in model.items() if k != "libraryPanel"}))
+        panel.update(kept)
+        if "title" not in panel and title is not None:
+            panel["title"] = title
+
+
 # ---------------------------------------------------------------------------
 # Source map
 
@@ -564,10 +597,15 @@ def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
             steps = ((fc.get("defaults") or {}).get("thresholds") or {}).get("steps")
             if isinstance(steps, list) and steps and isinstance(steps[0], dict):
                 steps[0].setdefault("value", None)
-    for link in data.get("links") or []:
-        if isinstance(link, dict):
-            for key, value in _LINK_DEFAULTS.items():
-                link.setdefault(key, copy.copy(value))
+    # Dashboard links, and panel links: the schema's Panel.links are DashboardLinks
+    # too, while Grafana writes a panel link as {title, url, targetBlank}.
+    holders: list[Any] = [data, *panels]
+    for holder in holders:
+        links = holder.get("links")
+        for link in links if isinstance(links, list) else []:
+            if isinstance(link, dict):
+                for key, value in _LINK_DEFAULTS.items():
+                    link.setdefault(key, copy.copy(value))
     templating = data.get("templating")
     for var in (templating.get("list") or []) if isinstance(templating, dict) else []:
         if isinstance(var, dict) and var.get("type") != "interval":
