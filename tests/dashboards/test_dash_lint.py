@@ -413,3 +413,19 @@ def test_datasource_variables_and_types_must_match_the_declared_datasources(proj
         (10, "datasource variable $es lists elasticsearch datasources, and none is declared"),
         (12, "datasource uid 'prometheus' is declared as a prometheus datasource, not loki"),
     ]
+
+
+def test_regex_capture_groups_are_not_variables(project: Callable[..., Compiled]) -> None:
+    # "$1" in label_replace and "$2 $1" in a renameByRegex transformation were
+    # reported as undefined variables $1 and $2 (OAC306 errors stopping the build).
+    compiled = project({"dashboards/case.py": '''board = {"title": "Groups", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "timeseries", "title": "By host", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+     "targets": [{"refId": "A", "expr": 'sum by (host) (label_replace(up, "host", "$1", "instance", "(.*):.*"))'}],
+     "transformations": [{"id": "renameByRegex", "options": {"regex": "(.*)-(.*)", "renamePattern": "$2 $1"}}]},
+    {"id": 2, "type": "timeseries", "title": "Undefined", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+     "targets": [{"refId": "A", "expr": 'sum(up{job="$job"})'}]},
+]}
+'''})
+    found = _findings(compiled, "OAC306")
+    assert len(found) == 1 and "variable $job is used" in found[0], found
+
