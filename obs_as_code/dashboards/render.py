@@ -438,7 +438,20 @@ def _input_mapping(dashboard: Mapping[str, Any], datasources: Sequence[Datasourc
 
 
 def _datasource_ref(value: Any, datasources: Sequence[Datasource], types: Mapping[str, str]) -> Any:
-    """A legacy string datasource (a name, a uid or a variable) -> ``{"type", "uid"}``."""
+    """A legacy string datasource (a name, a uid or a variable) -> ``{"type", "uid"}``;
+    a reference by uid alone gets the type of the datasource declared (or the
+    export's input mapped) under that uid, as Grafana finds it at load: the
+    checks tell a target's query language by it (a Loki query under
+    ``{"uid": "loki"}`` was parsed as PromQL)."""
+    if isinstance(value, dict):
+        uid = value.get("uid")
+        if "type" not in value and isinstance(uid, str):
+            for d in datasources:
+                if d.uid == uid:
+                    return {**value, "type": d.type}
+            if uid in types:
+                return {**value, "type": types[uid]}
+        return value
     if not isinstance(value, str):
         return value
     if value in _BUILTIN_DATASOURCES:

@@ -429,3 +429,20 @@ def test_regex_capture_groups_are_not_variables(project: Callable[..., Compiled]
     found = _findings(compiled, "OAC306")
     assert len(found) == 1 and "variable $job is used" in found[0], found
 
+
+def test_a_reference_by_uid_alone_is_read_as_its_datasources_language(project: Callable[..., Compiled]) -> None:
+    # {"uid": "loki"} without a type: the Loki queries were parsed as PromQL (OAC302).
+    compiled = project({"dashboards/case.py": '''board = {"title": "Logs", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "timeseries", "title": "Errors", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+     "datasource": {"uid": "loki"},
+     "targets": [{"refId": "A", "expr": 'sum(count_over_time({job="x"} |= "error" [5m]))'}]},
+    {"id": 2, "type": "timeseries", "title": "Mixed", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+     "datasource": {"type": "datasource", "uid": "-- Mixed --"},
+     "targets": [{"refId": "A", "expr": 'sum(count_over_time({job="x"} |= "error" [5m]))', "datasource": {"uid": "loki"}},
+                 {"refId": "B", "expr": "sum(up", "datasource": {"uid": "prometheus"}}]},
+]}
+'''})
+    errors = [(d.code, d.location.line) for d in compiled.diagnostics if d.severity.value == "error"]
+    assert errors == [("OAC302", 8)]  # the broken PromQL only, at its target
+    board = next(a.data for a in compiled.artifacts if a.path.endswith("case.json"))
+    assert board["panels"][0]["datasource"] == {"type": "loki", "uid": "loki"}
