@@ -430,7 +430,10 @@ def _input_mapping(dashboard: Mapping[str, Any], datasources: Sequence[Datasourc
         if not isinstance(item, Mapping) or item.get("type") != "datasource":
             continue
         plugin = str(item.get("pluginId") or "")
-        declared = next((d for d in datasources if d.type == plugin), None)
+        # Of several declared datasources of the plugin, the default one (as
+        # Grafana's import form preselects it), else the first.
+        of_plugin = [d for d in datasources if d.type == plugin]
+        declared = next((d for d in of_plugin if d.is_default), of_plugin[0] if of_plugin else None)
         uid = declared.uid if declared is not None else plugin
         to_uid[str(item.get("name"))] = uid
         types[uid] = plugin

@@ -212,3 +212,15 @@ def test_panel_links_get_the_fields_the_schema_requires() -> None:
     ]})
     assert data["panels"][0]["links"][0]["targetBlank"] is True
     assert list(dashboard_errors(data)) == []
+
+
+def test_an_export_input_maps_to_the_default_datasource_of_its_plugin() -> None:
+    # The first declared one was taken: a Thanos declared before the default
+    # Prometheus (datasources/a_thanos.py sorts first) got every panel.
+    thanos = Datasource("Thanos", "prometheus", "http://t:9090", uid="thanos")
+    default = Datasource("Prometheus", "prometheus", "http://p:9090", uid="prometheus", is_default=True)
+    data = normalize(load_fixture("exported_inputs.json"), [thanos, default, LOKI])
+    assert data["templating"]["list"][0]["datasource"] == {"type": "prometheus", "uid": "prometheus"}
+    # No default among them: the first.
+    data = normalize(load_fixture("exported_inputs.json"), [thanos, PROM, LOKI])
+    assert data["templating"]["list"][0]["datasource"] == {"type": "prometheus", "uid": "thanos"}
