@@ -142,7 +142,7 @@ def test_a_folder_outside_the_dashboards_tree_is_an_error(project: Callable[...,
         lines.append(f'd{i} = DashboardDef({{"title": "T{i}", "schemaVersion": 41, "panels": []}}, uid="u{i}", folder={folder!r})')
     lines.append('fine = DashboardDef({"title": "Fine", "schemaVersion": 41, "panels": []}, uid="fine", folder="team/llm")')
     c = project({"dashboards/dd.py": "\n".join(lines) + "\n"})
-    errors = [d for d in c.diagnostics if d.code == "OAC310"]
+    errors = [d for d in c.diagnostics if d.code == "OAC310" and d.severity.value == "error"]
     assert [(d.location.file, d.location.line) for d in errors] == [("dashboards/dd.py", i + 2) for i in range(len(bad))]
     assert not c.ok
     # The valid one is rendered where it belongs; the rest nowhere.
@@ -238,3 +238,19 @@ def test_a_build_lets_go_of_written_json_data_and_reads_it_back_on_demand(tmp_pa
     # A caller can still set it.
     released[0].data = {"set": True}
     assert released[0].data == {"set": True}
+
+
+def test_a_nested_folder_is_written_with_a_warning_that_grafana_shows_its_last_part(project: Callable[..., Compiled]) -> None:
+    # Grafana's file provider makes only the last directory a folder
+    # (grafana/grafana#107158): team/llm and ops/llm both show as one folder
+    # "llm". The build said nothing of it.
+    c = project({
+        "dashboards/team/llm/cost.py": SDK_MODULE,
+        "dashboards/ops/llm/usage.py": SDK_MODULE,
+        "dashboards/flat/api.py": SDK_MODULE,
+    })
+    assert c.ok, c.diagnostics
+    found = sorted((d.location.file, d.severity.value, d.message) for d in c.diagnostics if d.code == "OAC310")
+    assert [(f, s) for f, s, _m in found] == [("dashboards/ops/llm/usage.py", "warning"), ("dashboards/team/llm/cost.py", "warning")]
+    assert "shows in a top-level folder 'llm'" in found[0][2]
+    assert "grafana/dashboards/team/llm/team-llm-cost.json" in _paths(c)
