@@ -446,3 +446,19 @@ def test_a_reference_by_uid_alone_is_read_as_its_datasources_language(project: C
     assert errors == [("OAC302", 8)]  # the broken PromQL only, at its target
     board = next(a.data for a in compiled.artifacts if a.path.endswith("case.json"))
     assert board["panels"][0]["datasource"] == {"type": "loki", "uid": "loki"}
+
+
+def test_a_panel_without_a_positive_size_is_reported(project: Callable[..., Compiled]) -> None:
+    # h=-4 and w=0 passed (an empty box overlaps nothing), and the schema takes any number.
+    compiled = project({"dashboards/case.py": '''board = {"title": "Sizes", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "stat", "title": "Fine", "gridPos": {"h": 4, "w": 12, "x": 0, "y": 0}},
+    {"id": 2, "type": "stat", "title": "Upside down", "gridPos": {"h": -4, "w": 12, "x": 12, "y": 0}},
+    {"id": 3, "type": "stat", "title": "Thin", "gridPos": {"h": 4, "w": 0, "x": 0, "y": 4}},
+    {"id": 4, "type": "stat", "title": "Above", "gridPos": {"h": 4, "w": 12, "x": 12, "y": -4}},
+]}
+'''})
+    found = [(d.location.line, d.message) for d in compiled.diagnostics if d.code == "OAC304"]
+    assert [line for line, _m in found] == [3, 4, 5]
+    assert found[0][1] == (
+        "panel 'Upside down' in dashboard 'Sizes' has gridPos x=12 y=0 w=12 h=-4: w and h must be at least 1, y at least 0"
+    )

@@ -149,7 +149,7 @@ BOXES = st.lists(st.tuples(st.integers(-3, 30), st.integers(-3, 20), st.integers
 @given(BOXES)
 def test_tiled_boxes_never_overlap(boxes: list[tuple[int, int, int, int]]) -> None:
     if oac304.tiled(boxes):
-        assert all(b[0] >= 0 and b[0] + b[2] <= 24 for b in boxes)
+        assert all(b[0] >= 0 and b[0] + b[2] <= 24 and b[2] >= 1 and b[3] >= 1 and b[1] >= 0 for b in boxes)
         assert not any(oac304.overlap(a, b) for i, a in enumerate(boxes) for b in boxes[:i])
 
 
