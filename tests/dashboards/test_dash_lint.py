@@ -462,3 +462,23 @@ def test_a_panel_without_a_positive_size_is_reported(project: Callable[..., Comp
     assert found[0][1] == (
         "panel 'Upside down' in dashboard 'Sizes' has gridPos x=12 y=0 w=12 h=-4: w and h must be at least 1, y at least 0"
     )
+
+
+def test_a_metric_named_by_a_variable_is_valid_and_not_unknown(project: Callable[..., Compiled]) -> None:
+    # OAC302 said "invalid PromQL" for $metric{...}, and OAC218 named "$metric"
+    # and "x_1_total" unknown metrics; a misspelled literal name is still reported.
+    compiled = project({
+        "catalog/c.py": """
+            from obs_as_code import Metric, MetricsCatalog
+            c = MetricsCatalog(name="c", metrics=[Metric("app_http_requests_total", "counter", ["job"], jobs=["app"])])
+        """,
+        "dashboards/case.py": HEAD + '''board = k.dashboard("Picked", [
+    k.timeseries("Named", k.prom('sum(rate({__name__="$metric"}[$__rate_interval]))'), unit=k.SHORT),
+    k.timeseries("Selector", k.prom('sum(rate(${metric:raw}{job="app"}[$__rate_interval]))'), unit=k.SHORT),
+    k.timeseries("Part", k.prom('sum(rate(app_${kind}_total[$__rate_interval]))'), unit=k.SHORT),
+    k.timeseries("Typo", k.prom('sum(rate(app_http_request_total[$__rate_interval]))'), unit=k.SHORT),
+], variables=[k.datasource_var(), k.custom_var("metric", ["app_http_requests_total"]), k.custom_var("kind", ["http_requests"])])
+''',
+    })
+    errors = [(d.code, d.location.line) for d in compiled.diagnostics if d.severity.value == "error"]
+    assert errors == [("OAC218", 7)]
