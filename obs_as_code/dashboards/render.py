@@ -510,6 +510,9 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
     elements = data.get("__elements")
     if elements:
         _inline_library_panels(data, elements)
+    top = data.get("panels")
+    if isinstance(top, list) and any(isinstance(p, dict) and _repeat_copy(p) for _path, p in panel_list(top)):
+        data["panels"] = _without_repeat_copies(top)
     data = {k: v for k, v in data.items() if k not in _EXPORT_KEYS}
     # One list of the panels for the passes below (none of them adds or removes panels).
     panels = [p for _path, p in panel_list(data.get("panels"))]
@@ -558,6 +561,27 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
     if isinstance(data["templating"], dict):
         data["templating"].setdefault("list", [])
     return data
+
+
+def _repeat_copy(panel: dict[str, Any]) -> bool:
+    """A copy Grafana made of a repeated panel (or of a panel in a repeated row)
+    and an old save kept: Grafana drops it on load (schema step 27) and repeats
+    the original again."""
+    return "repeatPanelId" in panel or "repeatByRow" in panel
+
+
+def _without_repeat_copies(panels: list[Any]) -> list[Any]:
+    """``panels`` without :func:`_repeat_copy` s, rows' panels included."""
+    out: list[Any] = []
+    for p in panels:
+        if isinstance(p, dict):
+            if _repeat_copy(p):
+                continue
+            nested = p.get("panels")
+            if p.get("type") == "row" and isinstance(nested, list):
+                p["panels"] = [c for c in nested if not (isinstance(c, dict) and _repeat_copy(c))]
+        out.append(p)
+    return out
 
 
 def _inline_library_panels(data: dict[str, Any], elements: Any) -> None:

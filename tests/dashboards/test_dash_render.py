@@ -224,3 +224,20 @@ def test_an_export_input_maps_to_the_default_datasource_of_its_plugin() -> None:
     # No default among them: the first.
     data = normalize(load_fixture("exported_inputs.json"), [thanos, PROM, LOKI])
     assert data["templating"]["list"][0]["datasource"] == {"type": "prometheus", "uid": "thanos"}
+
+
+def test_copies_of_repeated_panels_an_old_save_kept_are_dropped() -> None:
+    # Grafana removes them on load (schema step 27) and repeats the original
+    # again; written, each copy was one more panel (and its title twice: OAC303).
+    data = normalize({"title": "R", "schemaVersion": 26, "panels": [
+        {"id": 1, "type": "stat", "title": "$host", "repeat": "host", "gridPos": {"h": 4, "w": 8, "x": 0, "y": 0}},
+        {"id": 2, "type": "stat", "title": "$host", "repeatPanelId": 1, "repeatIteration": 1615390940811,
+         "gridPos": {"h": 4, "w": 8, "x": 8, "y": 0}},
+        {"id": 3, "type": "row", "title": "More", "collapsed": True, "gridPos": {"h": 1, "w": 24, "x": 0, "y": 4}, "panels": [
+            {"id": 4, "type": "stat", "title": "$host", "repeat": "host", "gridPos": {"h": 4, "w": 8, "x": 0, "y": 5}},
+            {"id": 5, "type": "stat", "title": "$host", "repeatPanelId": 4, "gridPos": {"h": 4, "w": 8, "x": 8, "y": 5}},
+        ]},
+        {"id": 6, "type": "row", "title": "Copy of a row", "repeatByRow": True, "gridPos": {"h": 1, "w": 24, "x": 0, "y": 9}},
+    ]})
+    assert [(p["id"], [c["id"] for c in p.get("panels", [])]) for p in data["panels"]] == [(1, []), (3, [4])]
+    assert normalize(data) == data
