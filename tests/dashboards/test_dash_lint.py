@@ -482,3 +482,19 @@ def test_a_metric_named_by_a_variable_is_valid_and_not_unknown(project: Callable
     })
     errors = [(d.code, d.location.line) for d in compiled.diagnostics if d.severity.value == "error"]
     assert errors == [("OAC218", 7)]
+
+
+def test_ad_hoc_and_group_by_variables_are_used_without_being_named(project: Callable[..., Compiled]) -> None:
+    # Grafana applies them to every query of their datasource: each was
+    # "defined but no panel uses it"; an unused custom variable still is.
+    compiled = project({"dashboards/case.py": '''board = {"title": "Filters", "schemaVersion": 41,
+    "templating": {"list": [
+        {"name": "Filters", "type": "adhoc", "datasource": {"type": "prometheus", "uid": "prometheus"}},
+        {"name": "groupBy", "type": "groupby", "datasource": {"type": "prometheus", "uid": "prometheus"}},
+        {"name": "unused", "type": "custom", "query": "a,b"},
+    ]},
+    "panels": [{"id": 1, "type": "timeseries", "title": "Up", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+                "datasource": {"type": "prometheus", "uid": "prometheus"}, "targets": [{"refId": "A", "expr": "sum(up)"}]}]}
+'''})
+    found = _findings(compiled, "OAC306")
+    assert len(found) == 1 and "variable $unused is defined" in found[0], found

@@ -53,6 +53,11 @@ def _only_builtins(text: str) -> bool:
     return all(map(is_builtin, variable_names(text)))
 
 
+#: Variable types Grafana applies to every query of their datasource by itself
+#: (ad hoc filters, group by): no query names them.
+_IMPLICIT = frozenset({"adhoc", "groupby"})
+
+
 def _capture_group(name: str, defined: dict[str, int]) -> bool:
     """``$1`` in ``label_replace(..., "$1", ...)`` or a ``renameByRegex``
     transformation's ``"$2 $1"`` is a regex capture group, not a variable (unless
@@ -117,8 +122,9 @@ def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
             if repeat not in defined and repeat not in reported:
                 reported.add(repeat)
                 yield _undefined(board, (*path, "repeat"), repeat)
+    implicit = {str(v.get("name")) for v in variables(board) if v.get("type") in _IMPLICIT}
     for name, i in defined.items():
-        if name not in used:
+        if name not in used and name not in implicit:
             yield warning(
                 board.locate(("templating", "list", i)),
                 "OAC306",
