@@ -254,3 +254,14 @@ def test_a_nested_folder_is_written_with_a_warning_that_grafana_shows_its_last_p
     assert [(f, s) for f, s, _m in found] == [("dashboards/ops/llm/usage.py", "warning"), ("dashboards/team/llm/cost.py", "warning")]
     assert "shows in a top-level folder 'llm'" in found[0][2]
     assert "grafana/dashboards/team/llm/team-llm-cost.json" in _paths(c)
+
+
+def test_an_override_colliding_with_a_derived_uid_names_both_modules(project: Callable[..., Compiled]) -> None:
+    # dashboards/team/api.py derives "team-api"; another module sets that UID itself.
+    c = project({
+        "dashboards/team/api.py": SDK_MODULE,
+        "dashboards/other.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("Other").uid("team-api")'),
+    })
+    errors = [d for d in c.diagnostics if d.code == "OAC308"]
+    assert len(errors) == 1 and not c.ok
+    assert "dashboards/other.py" in errors[0].message and "dashboards/team/api.py" in errors[0].message
