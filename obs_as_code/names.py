@@ -154,6 +154,21 @@ def dashboard_file(folder_path: str, uid: str) -> str:
     return f"grafana/dashboards/{folder}{uid}.json"
 
 
+def dashboard_file_folder(path: str) -> str:
+    """The folder path of a :func:`dashboard_file` output path (``""`` for General)."""
+    parts = PurePosixPath(path).parts
+    return "/".join(parts[2:-1]) if parts[:2] == ("grafana", "dashboards") else ""
+
+
+def provisioned_title_key(folder_path: str, title: str) -> str:
+    """What two dashboards of a provisioned Grafana must not share: the title in
+    the folder Grafana shows them in, the last part of ``folder_path`` (its file
+    provider makes only the last directory a folder). Grafana's file provider
+    takes a title used twice in a folder as a duplicate and stops saving that
+    provider's dashboards (grafana/grafana#43530). Never a UID (it holds ``:``)."""
+    return f"title:{folder_path.rsplit('/', 1)[-1]}:{title}"
+
+
 #: Output paths (relative to ``build/``) of the Grafana provisioning files.
 DASHBOARD_PROVIDER_FILE = "grafana/provisioning/dashboards/obs-as-code.yaml"
 DATASOURCES_FILE = "grafana/provisioning/datasources/datasources.yaml"

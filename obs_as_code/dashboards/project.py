@@ -124,6 +124,23 @@ def render_project(project: Project) -> ProjectDashboards:
             )
         )
     result.dashboards = [r for r in result.dashboards if by_uid[r.uid] is r]
+    by_title: dict[str, RenderedDashboard] = {}
+    for r in result.dashboards:
+        first = by_title.setdefault(names.provisioned_title_key(r.folder, r.title), r)
+        if first is r:
+            continue
+        shown = r.folder.rsplit("/", 1)[-1]
+        result.diagnostics.append(
+            error(
+                r.source_map[()],
+                "OAC308",
+                f"dashboard title {r.title!r} is used twice in folder {shown or 'General'!r}: by "
+                f"{first.source_map[()].file} (uid {first.uid!r}) and by {r.source_map[()].file} (uid {r.uid!r}); "
+                "Grafana's file provider then stops saving the provider's dashboards (no database write "
+                "permission because of duplicates)",
+                hint="give one of them another title (or another folder)",
+            )
+        )
     setattr(project, _CACHE_ATTR, (key, result))
     return result
 

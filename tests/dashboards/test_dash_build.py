@@ -245,8 +245,8 @@ def test_a_nested_folder_is_written_with_a_warning_that_grafana_shows_its_last_p
     # (grafana/grafana#107158): team/llm and ops/llm both show as one folder
     # "llm". The build said nothing of it.
     c = project({
-        "dashboards/team/llm/cost.py": SDK_MODULE,
-        "dashboards/ops/llm/usage.py": SDK_MODULE,
+        "dashboards/team/llm/cost.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("Cost")'),
+        "dashboards/ops/llm/usage.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("Usage")'),
         "dashboards/flat/api.py": SDK_MODULE,
     })
     assert c.ok, c.diagnostics
@@ -265,3 +265,19 @@ def test_an_override_colliding_with_a_derived_uid_names_both_modules(project: Ca
     errors = [d for d in c.diagnostics if d.code == "OAC308"]
     assert len(errors) == 1 and not c.ok
     assert "dashboards/other.py" in errors[0].message and "dashboards/team/api.py" in errors[0].message
+
+
+def test_a_title_used_twice_in_a_folder_is_an_error(project: Callable[..., Compiled]) -> None:
+    # Grafana's file provider takes it for a duplicate and stops saving the
+    # provider's dashboards (grafana/grafana#43530): the build said nothing.
+    # Folders are compared as Grafana shows them (the last part of the path).
+    c = project({
+        "dashboards/team/a.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("API")'),
+        "dashboards/team/b.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("API")'),
+        "dashboards/ops/team/c.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("API")'),
+        "dashboards/other/d.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("API")'),
+    })
+    found = sorted((d.location.file, d.message) for d in c.diagnostics if d.code == "OAC308")
+    assert [f for f, _m in found] == ["dashboards/team/a.py", "dashboards/team/b.py"]
+    assert "dashboard title 'API' is used twice in folder 'team': by dashboards/ops/team/c.py" in found[0][1]
+    assert not c.ok
