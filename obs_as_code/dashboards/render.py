@@ -430,10 +430,7 @@ def _input_mapping(dashboard: Mapping[str, Any], datasources: Sequence[Datasourc
         if not isinstance(item, Mapping) or item.get("type") != "datasource":
             continue
         plugin = str(item.get("pluginId") or "")
-        # Of several declared datasources of the plugin, the default one (as
-        # Grafana's import form preselects it), else the first.
-        of_plugin = [d for d in datasources if d.type == plugin]
-        declared = next((d for d in of_plugin if d.is_default), of_plugin[0] if of_plugin else None)
+        declared = _declared_of(plugin, datasources)
         uid = declared.uid if declared is not None else plugin
         to_uid[str(item.get("name"))] = uid
         types[uid] = plugin
@@ -448,6 +445,12 @@ def _datasource_ref(value: Any, datasources: Sequence[Datasource], types: Mappin
     ``{"uid": "loki"}`` was parsed as PromQL)."""
     if isinstance(value, dict):
         uid = value.get("uid")
+        kind = value.get("type")
+        if isinstance(uid, str) and isinstance(kind, str) and _PLACEHOLDER.fullmatch(uid):
+            # An export's placeholder its __inputs do not list (they were cut, or
+            # the dashboard was pasted together): the declared datasource of the
+            # plugin the reference names, as an input of that plugin would map.
+            return _placeholder_ref(value, kind, datasources)
         if "type" not in value and isinstance(uid, str):
             for d in datasources:
                 if d.uid == uid:
@@ -465,6 +468,18 @@ def _datasource_ref(value: Any, datasources: Sequence[Datasource], types: Mappin
     if value in types:
         return {"type": types[value], "uid": value}
     return {"uid": value}
+
+
+def _declared_of(plugin: str, datasources: Sequence[Datasource]) -> Datasource | None:
+    """The declared datasource of ``plugin`` an export's input maps to: the
+    default one (as Grafana's import form preselects it), else the first."""
+    of_plugin = [d for d in datasources if d.type == plugin]
+    return next((d for d in of_plugin if d.is_default), of_plugin[0] if of_plugin else None)
+
+
+def _placeholder_ref(value: dict[str, Any], plugin: str, datasources: Sequence[Datasource]) -> dict[str, Any]:
+    declared = _declared_of(plugin, datasources)
+    return {**value, "uid": declared.uid} if declared is not None else value
 
 
 def iter_panels(panels: Any, prefix: DataPath = ("panels",)) -> Iterator[tuple[DataPath, dict[str, Any]]]:

@@ -241,3 +241,15 @@ def test_copies_of_repeated_panels_an_old_save_kept_are_dropped() -> None:
     ]})
     assert [(p["id"], [c["id"] for c in p.get("panels", [])]) for p in data["panels"]] == [(1, []), (3, [4])]
     assert normalize(data) == data
+
+
+def test_a_placeholder_without_its_input_maps_by_the_plugin_its_reference_names() -> None:
+    # __inputs cut from the export: ${DS_PROMETHEUS} stayed, a datasource
+    # Grafana does not have (OAC307, which the import then suppressed).
+    data = load_fixture("exported_inputs.json")
+    del data["__inputs"]
+    out = normalize(data, [PROM, LOKI])
+    assert "DS_PROMETHEUS" not in json.dumps(out) and "DS_LOKI" not in json.dumps(out)
+    assert out["panels"][2]["datasource"] == {"type": "loki", "uid": "loki"}
+    # No datasource of that plugin declared: left for OAC307 to report.
+    assert normalize(data, [LOKI])["templating"]["list"][0]["datasource"]["uid"] == "${DS_PROMETHEUS}"
