@@ -33,7 +33,7 @@ board = {
 def test_provenance_names_the_pinned_versions() -> None:
     script = (REPO / "scripts" / "gen-dashboard-schema.sh").read_text()
     provenance = (SCHEMA_DIR / "dashboard.schema.PROVENANCE").read_text()
-    for var in ("GRAFANA_SCHEMA_VERSION", "GENERATOR_VERSION"):
+    for var in ("GRAFANA_SCHEMA_VERSION", "GENERATOR_VERSION", "TYPESCRIPT_VERSION"):
         pinned = re.search(rf'{var}="\$\{{{var}:-([^}}]+)\}}"', script)
         assert pinned is not None
         assert pinned.group(1) in provenance
