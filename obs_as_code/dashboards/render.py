@@ -446,7 +446,7 @@ def _datasource_ref(value: Any, datasources: Sequence[Datasource], types: Mappin
     if isinstance(value, dict):
         uid = value.get("uid")
         kind = value.get("type")
-        if isinstance(uid, str) and isinstance(kind, str) and _PLACEHOLDER.fullmatch(uid):
+        if isinstance(uid, str) and uid.startswith("${DS_") and isinstance(kind, str) and _PLACEHOLDER.fullmatch(uid):
             # An export's placeholder its __inputs do not list (they were cut, or
             # the dashboard was pasted together): the declared datasource of the
             # plugin the reference names, as an input of that plugin would map.
@@ -525,12 +525,14 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
     elements = data.get("__elements")
     if elements:
         _inline_library_panels(data, elements)
-    top = data.get("panels")
-    if isinstance(top, list) and any(isinstance(p, dict) and _repeat_copy(p) for _path, p in panel_list(top)):
-        data["panels"] = _without_repeat_copies(top)
     data = {k: v for k, v in data.items() if k not in _EXPORT_KEYS}
     # One list of the panels for the passes below (none of them adds or removes panels).
     panels = [p for _path, p in panel_list(data.get("panels"))]
+    for p in panels:
+        if _repeat_copy(p):  # rare: the list is made again without them
+            data["panels"] = _without_repeat_copies(data["panels"])
+            panels = [q for _path, q in panel_list(data.get("panels"))]
+            break
     used_ids = {p.get("id") for p in panels if p.get("id")}
     next_id = 1
     for panel in panels:
