@@ -281,3 +281,23 @@ def test_a_title_used_twice_in_a_folder_is_an_error(project: Callable[..., Compi
     assert [f for f, _m in found] == ["dashboards/team/a.py", "dashboards/team/b.py"]
     assert "dashboard title 'API' is used twice in folder 'team': by dashboards/ops/team/c.py" in found[0][1]
     assert not c.ok
+
+
+def test_a_datasource_linking_to_an_undeclared_uid_is_an_error(project: Callable[..., Compiled]) -> None:
+    # Tempo's trace-to-logs and Loki's derived fields name datasources by uid: an
+    # undeclared one was written as is (a dead link in Grafana's trace view).
+    c = project({"datasources/more.py": """
+        from obs_as_code import Datasource
+        tempo = Datasource("Tempo", "tempo", "http://tempo:3200", uid="tempo",
+                           json_data={"tracesToLogsV2": {"datasourceUid": "loki"}, "serviceMap": {"datasourceUid": "mimir"}})
+        logs = Datasource("Logs", "loki", "http://l", uid="logs",
+                          json_data={"derivedFields": [{"name": "trace", "datasourceUid": "jaeger"}]})
+    """})
+    found = [(d.location.line, d.message) for d in c.diagnostics if d.code == "OAC307"]
+    assert found == [
+        (2, "datasource 'tempo' refers to datasource uid 'mimir' in json_data[serviceMap.datasourceUid], "
+            "which datasources/ does not declare"),
+        (4, "datasource 'logs' refers to datasource uid 'jaeger' in json_data[derivedFields.0.datasourceUid], "
+            "which datasources/ does not declare"),
+    ]
+    assert not c.ok
