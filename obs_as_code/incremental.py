@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from obs_as_code import _native
+from obs_as_code import _native, names
 from obs_as_code import cache as cache_mod
 from obs_as_code.artifacts import Artifact, SourceMap, with_manifest
 from obs_as_code.cache import (
@@ -1575,7 +1575,14 @@ class _Compile:
                     made, found = _run_renderer(_resolve(DASHBOARD_PARTS[0]), sub)
                 except Exception as exc:
                     raise _Fallback(f"{DASHBOARD_PARTS[0]} raised on {ref.path}") from exc
-                uids = tuple(str(a.data.get("uid")) for a in made if isinstance(a.data, dict))
+                # What the module's dashboards claim project-wide: their UIDs and
+                # their titles in their folders (two modules claiming one: the
+                # project-wide stages decide, and report it).
+                uids = tuple(str(a.data.get("uid")) for a in made if isinstance(a.data, dict)) + tuple(
+                    names.provisioned_title_key(names.dashboard_file_folder(a.path), str(a.data.get("title") or ""))
+                    for a in made
+                    if isinstance(a.data, dict)
+                )
                 found_files = StageEntry(key, tuple(found), _to_cached(made), keys=uids)
             self.stages[f"dashboard-checks@{ref.path}"] = found_checks
             self.stages[f"dashboard-files@{ref.path}"] = found_files

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import PurePosixPath
 
@@ -42,11 +43,26 @@ def module_stem(module_path: str, *, under: str | None = None) -> str:
 
 def dashboard_uid(module_path: str, name: str | None = None) -> str:
     """Stable dashboard UID from the module path (and the dashboard's variable name
-    when a module declares more than one)."""
-    stem = module_stem(module_path, under="dashboards")
+    when a module declares more than one).
+
+    A path or name with non-ASCII characters (``dashboards/übersicht.py``,
+    ``dashboards/日本/api.py``) keeps what :func:`slug` can of it once accents are
+    dropped, plus a hash of the whole: the slug alone loses those characters, so
+    ``日本/api`` and ``中国/api`` would both be ``api`` (an OAC308 collision), and
+    every all-CJK module ``root``."""
+    if module_path.isascii() and (name is None or name.isascii()):
+        stem = module_stem(module_path, under="dashboards")
+        if name:
+            stem = f"{stem}-{slug(name)}"
+        return _shorten(stem, UID_MAX)
+    parts = list(PurePosixPath(module_path).with_suffix("").parts)
+    if parts and parts[0] == "dashboards":
+        parts = parts[1:]
     if name:
-        stem = f"{stem}-{slug(name)}"
-    return _shorten(stem, UID_MAX)
+        parts.append(name)
+    kept = slug(unicodedata.normalize("NFKD", "-".join(parts)).encode("ascii", "ignore").decode())
+    digest = hashlib.sha256(f"{module_path}\0{name or ''}".encode()).hexdigest()[:8]
+    return f"{kept[: UID_MAX - 9].rstrip('-')}-{digest}" if kept else digest
 
 
 def dashboard_folder(module_path: str) -> str:
@@ -136,6 +152,21 @@ def dashboard_file(folder_path: str, uid: str) -> str:
     """Output path (relative to ``build/``) of a dashboard: ``grafana/dashboards/<folder>/<uid>.json``."""
     folder = f"{folder_path.strip('/')}/" if folder_path.strip("/") else ""
     return f"grafana/dashboards/{folder}{uid}.json"
+
+
+def dashboard_file_folder(path: str) -> str:
+    """The folder path of a :func:`dashboard_file` output path (``""`` for General)."""
+    parts = PurePosixPath(path).parts
+    return "/".join(parts[2:-1]) if parts[:2] == ("grafana", "dashboards") else ""
+
+
+def provisioned_title_key(folder_path: str, title: str) -> str:
+    """What two dashboards of a provisioned Grafana must not share: the title in
+    the folder Grafana shows them in, the last part of ``folder_path`` (its file
+    provider makes only the last directory a folder). Grafana's file provider
+    takes a title used twice in a folder as a duplicate and stops saving that
+    provider's dashboards (grafana/grafana#43530). Never a UID (it holds ``:``)."""
+    return f"title:{folder_path.rsplit('/', 1)[-1]}:{title}"
 
 
 #: Output paths (relative to ``build/``) of the Grafana provisioning files.

@@ -9,6 +9,9 @@ set -euo pipefail
 
 GRAFANA_SCHEMA_VERSION="${GRAFANA_SCHEMA_VERSION:-11.6.16}"
 GENERATOR_VERSION="${GENERATOR_VERSION:-2.10.0}"
+# The generator's compiler: it takes any typescript ">=5.9 <7", whose releases may
+# read the types differently; pinned so that the same versions give the same schema.
+TYPESCRIPT_VERSION="${TYPESCRIPT_VERSION:-6.0.3}"
 TYPES="node_modules/@grafana/schema/dist/esm/raw/dashboard/x/dashboard_types.gen.d.ts"
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,7 +23,8 @@ cd "$work"
 npm init -y >/dev/null
 npm install --silent --no-audit --no-fund --ignore-scripts \
   "@grafana/schema@${GRAFANA_SCHEMA_VERSION}" \
-  "ts-json-schema-generator@${GENERATOR_VERSION}" >/dev/null
+  "ts-json-schema-generator@${GENERATOR_VERSION}" \
+  "typescript@${TYPESCRIPT_VERSION}" >/dev/null
 
 cmd=(npx --no-install ts-json-schema-generator --path "$TYPES" --type Dashboard
      --no-type-check --additional-properties --expose export)
@@ -38,7 +42,7 @@ PY
 cat > "$out_dir/dashboard.schema.PROVENANCE" <<TXT
 dashboard.schema.json is generated; do not edit it by hand.
 source: npm @grafana/schema@${GRAFANA_SCHEMA_VERSION} (${TYPES#node_modules/})
-generator: npm ts-json-schema-generator@${GENERATOR_VERSION}
+generator: npm ts-json-schema-generator@${GENERATOR_VERSION} (with npm typescript@${TYPESCRIPT_VERSION})
 command: ${cmd[*]}
 script: scripts/gen-dashboard-schema.sh
 target: Grafana 11.6 (same as grafana-foundation-sdk==1769699379!11.6.0)

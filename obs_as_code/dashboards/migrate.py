@@ -364,9 +364,11 @@ def _panel_width(span: Any) -> int:
     return max(1, min(GRID_COLUMNS, w))
 
 
-def _grid_layout(rows: list[Any], panels: list[dict[str, Any]]) -> None:
+def _grid_layout(rows: list[Any], panels: list[dict[str, Any]], top: list[Any] | None = None) -> None:
     """Append the panels of ``rows`` to ``panels``, as ``upgradeToGridLayout`` (the
-    ``row`` panel first: Grafana appends it last, then sorts by gridPos on load)."""
+    ``row`` panel first: Grafana appends it last, then sorts by gridPos on load).
+    ``top``: the dashboard's own panels beside its rows, whose ids the row panels'
+    ids come after too (as Grafana's, since it counts the top-level panels)."""
     rows = [r for r in rows if isinstance(r, dict)]
     ids: list[float] = [
         p["id"]
@@ -374,6 +376,7 @@ def _grid_layout(rows: list[Any], panels: list[dict[str, Any]]) -> None:
         for p in (r.get("panels") if isinstance(r.get("panels"), list) else [])
         if isinstance(p, dict) and _is_number(p.get("id"))
     ]
+    ids += [p["id"] for p in top or [] if isinstance(p, dict) and _is_number(p.get("id"))]
     next_id = int(max(ids, default=0)) + 1
     show_rows = any(
         _truthy(r.get("collapse")) or _truthy(r.get("showTitle")) or _truthy(r.get("repeat"))
@@ -470,7 +473,8 @@ def migrate_rows(dashboard: dict[str, Any]) -> dict[str, Any]:
     rows = out.pop("rows", None)
     _upgrade_dashboard(out, old)
     migrated: list[dict[str, Any]] = []
-    _grid_layout(rows if isinstance(rows, list) else [], migrated)
+    top = out.get("panels")
+    _grid_layout(rows if isinstance(rows, list) else [], migrated, top if isinstance(top, list) else None)
     panels = list(out.get("panels") or []) + _push_down(migrated)
     for p in panels:
         if not isinstance(p, dict):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from obs_as_code import names
 from obs_as_code.dashboards.render import RenderedDashboard, render_dashboard
-from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.load import Project
 from obs_as_code.model.dashboard import DashboardDef
 from obs_as_code.model.datasource import Datasource
@@ -39,6 +39,22 @@ class ProjectDashboards:
 
 def _module(d: DashboardDef) -> str:
     return d.module or d.location.file
+
+
+def _nested_folder(d: DashboardDef, folder: str) -> Diagnostic:
+    """Grafana's file provider (``foldersFromFilesStructure``) makes only the last
+    directory of a dashboard file's path its folder (grafana/grafana#107158): a
+    dashboard of ``team/llm`` shows in a top-level folder ``llm``, shared with
+    every other folder whose last part is ``llm``."""
+    shown = folder.rsplit("/", 1)[-1]
+    return warning(
+        d.location,
+        "OAC310",
+        f"dashboard folder {folder!r} is not nested in a Grafana provisioned from build/grafana/provisioning: "
+        f"its file provider makes only the last directory a folder, so the dashboard shows in a top-level "
+        f"folder {shown!r}, with those of every other folder named {shown!r}",
+        hint="use one level of folders under dashboards/ (or folder=); oac publish creates nested folders",
+    )
 
 
 def render_project(project: Project) -> ProjectDashboards:
@@ -88,6 +104,8 @@ def render_project(project: Project) -> ProjectDashboards:
                 )
             )
             continue
+        if "/" in rendered.folder:
+            result.diagnostics.append(_nested_folder(d, rendered.folder))
         result.dashboards.append(rendered)
     by_uid: dict[str, RenderedDashboard] = {}
     for r in result.dashboards:
@@ -106,6 +124,23 @@ def render_project(project: Project) -> ProjectDashboards:
             )
         )
     result.dashboards = [r for r in result.dashboards if by_uid[r.uid] is r]
+    by_title: dict[str, RenderedDashboard] = {}
+    for r in result.dashboards:
+        first = by_title.setdefault(names.provisioned_title_key(r.folder, r.title), r)
+        if first is r:
+            continue
+        shown = r.folder.rsplit("/", 1)[-1]
+        result.diagnostics.append(
+            error(
+                r.source_map[()],
+                "OAC308",
+                f"dashboard title {r.title!r} is used twice in folder {shown or 'General'!r}: by "
+                f"{first.source_map[()].file} (uid {first.uid!r}) and by {r.source_map[()].file} (uid {r.uid!r}); "
+                "Grafana's file provider then stops saving the provider's dashboards (no database write "
+                "permission because of duplicates)",
+                hint="give one of them another title (or another folder)",
+            )
+        )
     setattr(project, _CACHE_ATTR, (key, result))
     return result
 

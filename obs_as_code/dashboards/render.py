@@ -430,7 +430,7 @@ def _input_mapping(dashboard: Mapping[str, Any], datasources: Sequence[Datasourc
         if not isinstance(item, Mapping) or item.get("type") != "datasource":
             continue
         plugin = str(item.get("pluginId") or "")
-        declared = next((d for d in datasources if d.type == plugin), None)
+        declared = _declared_of(plugin, datasources)
         uid = declared.uid if declared is not None else plugin
         to_uid[str(item.get("name"))] = uid
         types[uid] = plugin
@@ -438,7 +438,26 @@ def _input_mapping(dashboard: Mapping[str, Any], datasources: Sequence[Datasourc
 
 
 def _datasource_ref(value: Any, datasources: Sequence[Datasource], types: Mapping[str, str]) -> Any:
-    """A legacy string datasource (a name, a uid or a variable) -> ``{"type", "uid"}``."""
+    """A legacy string datasource (a name, a uid or a variable) -> ``{"type", "uid"}``;
+    a reference by uid alone gets the type of the datasource declared (or the
+    export's input mapped) under that uid, as Grafana finds it at load: the
+    checks tell a target's query language by it (a Loki query under
+    ``{"uid": "loki"}`` was parsed as PromQL)."""
+    if isinstance(value, dict):
+        uid = value.get("uid")
+        kind = value.get("type")
+        if isinstance(uid, str) and uid.startswith("${DS_") and isinstance(kind, str) and _PLACEHOLDER.fullmatch(uid):
+            # An export's placeholder its __inputs do not list (they were cut, or
+            # the dashboard was pasted together): the declared datasource of the
+            # plugin the reference names, as an input of that plugin would map.
+            return _placeholder_ref(value, kind, datasources)
+        if "type" not in value and isinstance(uid, str):
+            for d in datasources:
+                if d.uid == uid:
+                    return {**value, "type": d.type}
+            if uid in types:
+                return {**value, "type": types[uid]}
+        return value
     if not isinstance(value, str):
         return value
     if value in _BUILTIN_DATASOURCES:
@@ -449,6 +468,18 @@ def _datasource_ref(value: Any, datasources: Sequence[Datasource], types: Mappin
     if value in types:
         return {"type": types[value], "uid": value}
     return {"uid": value}
+
+
+def _declared_of(plugin: str, datasources: Sequence[Datasource]) -> Datasource | None:
+    """The declared datasource of ``plugin`` an export's input maps to: the
+    default one (as Grafana's import form preselects it), else the first."""
+    of_plugin = [d for d in datasources if d.type == plugin]
+    return next((d for d in of_plugin if d.is_default), of_plugin[0] if of_plugin else None)
+
+
+def _placeholder_ref(value: dict[str, Any], plugin: str, datasources: Sequence[Datasource]) -> dict[str, Any]:
+    declared = _declared_of(plugin, datasources)
+    return {**value, "uid": declared.uid} if declared is not None else value
 
 
 def iter_panels(panels: Any, prefix: DataPath = ("panels",)) -> Iterator[tuple[DataPath, dict[str, Any]]]:
@@ -491,9 +522,17 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
     mapping, types = _input_mapping(data, datasources)
     if mapping:
         data = _replace_placeholders(data, mapping)
+    elements = data.get("__elements")
+    if elements:
+        _inline_library_panels(data, elements)
     data = {k: v for k, v in data.items() if k not in _EXPORT_KEYS}
     # One list of the panels for the passes below (none of them adds or removes panels).
     panels = [p for _path, p in panel_list(data.get("panels"))]
+    for p in panels:
+        if _repeat_copy(p):  # rare: the list is made again without them
+            data["panels"] = _without_repeat_copies(data["panels"])
+            panels = [q for _path, q in panel_list(data.get("panels"))]
+            break
     used_ids = {p.get("id") for p in panels if p.get("id")}
     next_id = 1
     for panel in panels:
@@ -541,6 +580,57 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
     return data
 
 
+def _repeat_copy(panel: dict[str, Any]) -> bool:
+    """A copy Grafana made of a repeated panel (or of a panel in a repeated row)
+    and an old save kept: Grafana drops it on load (schema step 27) and repeats
+    the original again."""
+    return "repeatPanelId" in panel or "repeatByRow" in panel
+
+
+def _without_repeat_copies(panels: list[Any]) -> list[Any]:
+    """``panels`` without :func:`_repeat_copy` s, rows' panels included."""
+    out: list[Any] = []
+    for p in panels:
+        if isinstance(p, dict):
+            if _repeat_copy(p):
+                continue
+            nested = p.get("panels")
+            if p.get("type") == "row" and isinstance(nested, list):
+                p["panels"] = [c for c in nested if not (isinstance(c, dict) and _repeat_copy(c))]
+        out.append(p)
+    return out
+
+
+def _inline_library_panels(data: dict[str, Any], elements: Any) -> None:
+    """Put the model an export carries in ``__elements`` in place of each library
+    panel reference (``{"libraryPanel": {"uid": ...}, "gridPos": ...}``), keeping
+    the reference's ``id`` and ``gridPos`` as Grafana does when it loads one. A
+    provisioned dashboard cannot bring its library panels along (Grafana's import
+    creates them from ``__elements``; provisioning has no such step), so the
+    reference alone shows "library panel not found" and is no valid panel (no
+    ``type``). ``elements``: uid -> element (Grafana 9+), or a list of elements
+    (Grafana 8)."""
+    by_uid: dict[str, dict[str, Any]] = {}
+    for key, element in elements.items() if isinstance(elements, dict) else enumerate(elements if isinstance(elements, list) else []):
+        if isinstance(element, dict) and isinstance(element.get("model"), dict):
+            uid = element.get("uid") or key
+            if isinstance(uid, str):
+                by_uid[uid] = element["model"]
+    for _path, panel in panel_list(data.get("panels")):
+        ref = panel.get("libraryPanel")
+        uid = ref.get("uid") if isinstance(ref, dict) else None
+        model = by_uid.get(uid) if isinstance(uid, str) else None
+        if model is None:
+            continue
+        kept: dict[str, Any] = {k: panel[k] for k in ("id", "gridPos") if k in panel}
+        title = panel.get("title")
+        panel.clear()
+        panel.update(copy.deepcopy({k: v for k, v in model.items() if k != "libraryPanel"}))
+        panel.update(kept)
+        if "title" not in panel and title is not None:
+            panel["title"] = title
+
+
 # ---------------------------------------------------------------------------
 # Source map
 
@@ -564,10 +654,15 @@ def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
             steps = ((fc.get("defaults") or {}).get("thresholds") or {}).get("steps")
             if isinstance(steps, list) and steps and isinstance(steps[0], dict):
                 steps[0].setdefault("value", None)
-    for link in data.get("links") or []:
-        if isinstance(link, dict):
-            for key, value in _LINK_DEFAULTS.items():
-                link.setdefault(key, copy.copy(value))
+    # Dashboard links, and panel links: the schema's Panel.links are DashboardLinks
+    # too, while Grafana writes a panel link as {title, url, targetBlank}.
+    holders: list[Any] = [data, *panels]
+    for holder in holders:
+        links = holder.get("links")
+        for link in links if isinstance(links, list) else []:
+            if isinstance(link, dict):
+                for key, value in _LINK_DEFAULTS.items():
+                    link.setdefault(key, copy.copy(value))
     templating = data.get("templating")
     for var in (templating.get("list") or []) if isinstance(templating, dict) else []:
         if isinstance(var, dict) and var.get("type") != "interval":

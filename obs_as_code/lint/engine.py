@@ -574,9 +574,28 @@ def _var_in_label_list(expr: str) -> bool:
 _RANGE_BUILTINS = ("[$__rate_interval]", "[$__interval]", "[$__range]", "[${__rate_interval}]", "[${__interval}]", "[${__range}]")
 
 
+#: What a variable that is (part of) a metric name becomes: an identifier, so that
+#: ``$metric{job="a"}``, ``rate([[metric]][5m])`` and ``x_${kind}_total`` parse
+#: (checks that look names up skip the names holding it: :func:`templated_name`).
+METRIC_VAR = "grafana_var"
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:")
+
+
+def templated_name(name: str) -> bool:
+    """Whether a metric name of a prepared query comes from a Grafana variable
+    (``{__name__="$metric"}`` keeps the ``$``; :data:`METRIC_VAR` elsewhere)."""
+    return "$" in name or "[[" in name or METRIC_VAR in name
+
+
 def _grafana_token(m: re.Match[str]) -> str:
     kind = m.lastgroup
     if kind == "var":
+        text, start, end = m.string, m.start(), m.end()
+        # A variable that a selector's braces or range follow, or that is part
+        # of a longer name, is (part of) a metric name; elsewhere it is a number.
+        after = text[end : end + 1]
+        if after in ("{", "[") or after in _NAME_CHARS or (start > 0 and text[start - 1] in _NAME_CHARS):
+            return METRIC_VAR
         return "1"
     if kind == "offset":
         return m.group("offset") + "5m"
@@ -594,8 +613,9 @@ def grafana_expr(expr: str) -> str:
     one preparation every check uses (OAC2xx through :meth:`LintContext.parse_query`,
     OAC301/302 on the rendered dashboards): variables in range and subquery
     brackets or after ``offset`` become ``5m``, in ``by``/``on``/... label lists the
-    label ``grafana_var``, inside string literals (label matchers) they stay, and
-    elsewhere they become ``1``. Cached: dashboards repeat queries, and several
+    label ``grafana_var``, inside string literals (label matchers) they stay, as
+    (part of) a metric name the identifier :data:`METRIC_VAR`, and elsewhere they
+    become ``1``. Cached: dashboards repeat queries, and several
     checks prepare the same one."""
     if "$" not in expr and "[[" not in expr:
         return expr

@@ -66,8 +66,26 @@ def datasource_entry(d: Datasource) -> dict[str, Any]:
     return entry
 
 
+def _datasource_uid_refs(value: Any, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
+    """``(path, uid)`` of every ``datasourceUid`` in a datasource's ``json_data``:
+    where Grafana links one datasource to another (Tempo's ``tracesToLogsV2`` and
+    ``serviceMap``, Loki's derived fields, Prometheus's exemplar destinations)."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "datasourceUid" and isinstance(v, str) and v:
+                found.append(((*path, k), v))
+            else:
+                found.extend(_datasource_uid_refs(v, (*path, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found.extend(_datasource_uid_refs(v, (*path, i)))
+    return found
+
+
 def render_datasources(project: Project) -> tuple[dict[str, Any], list[Diagnostic]]:
-    """``datasources.yaml`` data; duplicate uids or names, or several defaults, are errors."""
+    """``datasources.yaml`` data; duplicate uids or names, several defaults, or a
+    ``datasourceUid`` in ``json_data`` that no datasource has are errors."""
     diagnostics: list[Diagnostic] = []
     seen_uid: dict[str, Datasource] = {}
     seen_name: dict[str, Datasource] = {}
@@ -83,6 +101,18 @@ def render_datasources(project: Project) -> tuple[dict[str, Any], list[Diagnosti
         if not names.valid_uid(d.uid):
             diagnostics.append(error(d.location, "OAC307", f"datasource uid {d.uid!r} is not a valid Grafana uid"))
         entries.append(datasource_entry(d))
+    for d in project.all(Datasource):
+        for path, uid in _datasource_uid_refs(d.json_data, ()):
+            if uid not in seen_uid:
+                diagnostics.append(
+                    error(
+                        d.location,
+                        "OAC307",
+                        f"datasource {d.uid!r} refers to datasource uid {uid!r} in json_data["
+                        f"{'.'.join(map(str, path))}], which datasources/ does not declare",
+                        hint=f"declared: {', '.join(sorted(seen_uid))}",
+                    )
+                )
     defaults = [d for d in project.all(Datasource) if d.is_default]
     if len(defaults) > 1:
         diagnostics.append(error(defaults[1].location, "OAC307", "more than one datasource has is_default=True"))

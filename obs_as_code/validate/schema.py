@@ -74,14 +74,40 @@ def json_path(path: Sequence[str | int]) -> str:
     return out or "$"
 
 
+def _mismatch(e: ValidationError) -> bool:
+    """Whether ``e`` says its branch is the wrong one rather than a mistake in it:
+    the branch's discriminator (``type: const "range"`` of a value mapping) fails,
+    or the value is not of the branch's JSON type at all (a list tried against
+    ``string`` of ``anyOf [string, array]``)."""
+    path = list(e.relative_path)
+    return (e.validator in ("const", "enum") and path[-1:] == ["type"]) or (e.validator == "type" and not path)
+
+
 def _branch_rank(errors: list[ValidationError]) -> tuple[int, int]:
-    # A branch whose discriminator (``type: const "range"`` of a value mapping)
-    # fails is the wrong branch, whatever else it says; among the rest the one
-    # with fewest errors.
-    mismatch = any(
-        e.validator in ("const", "enum") and list(e.relative_path)[-1:] == ["type"] for e in errors
+    # A wrong branch, whatever else it says, after the rest; among these the
+    # one with fewest errors.
+    return (1 if any(map(_mismatch, errors)) else 0, len(errors))
+
+
+def _unknown_discriminator(e: ValidationError, branches: list[list[ValidationError]]) -> ValidationError | None:
+    """When every branch of ``e`` fails on its ``type`` discriminator (a value
+    mapping of type ``"bogus"``): that ``type`` with all the values the branches
+    take, instead of the first branch's alone."""
+    wanted: list[Any] = []
+    for errors in branches:
+        consts = [x for x in errors if x.validator == "const" and list(x.relative_path) == ["type"]]
+        if not consts:
+            return None
+        wanted.append(consts[0].validator_value)
+    if len(wanted) < 2 or not isinstance(e.instance, dict):
+        return None
+    return ValidationError(
+        f"{e.instance.get('type')!r} is not one of {', '.join(map(repr, wanted))}",
+        validator="enum",
+        validator_value=wanted,
+        instance=e.instance.get("type"),
+        path=[*e.absolute_path, "type"],
     )
-    return (1 if mismatch else 0, len(errors))
 
 
 def _cause(e: ValidationError) -> ValidationError:
@@ -91,6 +117,9 @@ def _cause(e: ValidationError) -> ValidationError:
         branches: dict[object, list[ValidationError]] = {}
         for sub in e.context:
             branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        unknown = _unknown_discriminator(e, list(branches.values()))
+        if unknown is not None:
+            return unknown
         best = min(branches.values(), key=_branch_rank)
         deeper = best_match(best)
         if deeper is None:

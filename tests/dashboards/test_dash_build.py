@@ -142,7 +142,7 @@ def test_a_folder_outside_the_dashboards_tree_is_an_error(project: Callable[...,
         lines.append(f'd{i} = DashboardDef({{"title": "T{i}", "schemaVersion": 41, "panels": []}}, uid="u{i}", folder={folder!r})')
     lines.append('fine = DashboardDef({"title": "Fine", "schemaVersion": 41, "panels": []}, uid="fine", folder="team/llm")')
     c = project({"dashboards/dd.py": "\n".join(lines) + "\n"})
-    errors = [d for d in c.diagnostics if d.code == "OAC310"]
+    errors = [d for d in c.diagnostics if d.code == "OAC310" and d.severity.value == "error"]
     assert [(d.location.file, d.location.line) for d in errors] == [("dashboards/dd.py", i + 2) for i in range(len(bad))]
     assert not c.ok
     # The valid one is rendered where it belongs; the rest nowhere.
@@ -238,3 +238,66 @@ def test_a_build_lets_go_of_written_json_data_and_reads_it_back_on_demand(tmp_pa
     # A caller can still set it.
     released[0].data = {"set": True}
     assert released[0].data == {"set": True}
+
+
+def test_a_nested_folder_is_written_with_a_warning_that_grafana_shows_its_last_part(project: Callable[..., Compiled]) -> None:
+    # Grafana's file provider makes only the last directory a folder
+    # (grafana/grafana#107158): team/llm and ops/llm both show as one folder
+    # "llm". The build said nothing of it.
+    c = project({
+        "dashboards/team/llm/cost.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("Cost")'),
+        "dashboards/ops/llm/usage.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("Usage")'),
+        "dashboards/flat/api.py": SDK_MODULE,
+    })
+    assert c.ok, c.diagnostics
+    found = sorted((d.location.file, d.severity.value, d.message) for d in c.diagnostics if d.code == "OAC310")
+    assert [(f, s) for f, s, _m in found] == [("dashboards/ops/llm/usage.py", "warning"), ("dashboards/team/llm/cost.py", "warning")]
+    assert "shows in a top-level folder 'llm'" in found[0][2]
+    assert "grafana/dashboards/team/llm/team-llm-cost.json" in _paths(c)
+
+
+def test_an_override_colliding_with_a_derived_uid_names_both_modules(project: Callable[..., Compiled]) -> None:
+    # dashboards/team/api.py derives "team-api"; another module sets that UID itself.
+    c = project({
+        "dashboards/team/api.py": SDK_MODULE,
+        "dashboards/other.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("Other").uid("team-api")'),
+    })
+    errors = [d for d in c.diagnostics if d.code == "OAC308"]
+    assert len(errors) == 1 and not c.ok
+    assert "dashboards/other.py" in errors[0].message and "dashboards/team/api.py" in errors[0].message
+
+
+def test_a_title_used_twice_in_a_folder_is_an_error(project: Callable[..., Compiled]) -> None:
+    # Grafana's file provider takes it for a duplicate and stops saving the
+    # provider's dashboards (grafana/grafana#43530): the build said nothing.
+    # Folders are compared as Grafana shows them (the last part of the path).
+    c = project({
+        "dashboards/team/a.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("API")'),
+        "dashboards/team/b.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("API")'),
+        "dashboards/ops/team/c.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("API")'),
+        "dashboards/other/d.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("API")'),
+    })
+    found = sorted((d.location.file, d.message) for d in c.diagnostics if d.code == "OAC308")
+    assert [f for f, _m in found] == ["dashboards/team/a.py", "dashboards/team/b.py"]
+    assert "dashboard title 'API' is used twice in folder 'team': by dashboards/ops/team/c.py" in found[0][1]
+    assert not c.ok
+
+
+def test_a_datasource_linking_to_an_undeclared_uid_is_an_error(project: Callable[..., Compiled]) -> None:
+    # Tempo's trace-to-logs and Loki's derived fields name datasources by uid: an
+    # undeclared one was written as is (a dead link in Grafana's trace view).
+    c = project({"datasources/more.py": """
+        from obs_as_code import Datasource
+        tempo = Datasource("Tempo", "tempo", "http://tempo:3200", uid="tempo",
+                           json_data={"tracesToLogsV2": {"datasourceUid": "loki"}, "serviceMap": {"datasourceUid": "mimir"}})
+        logs = Datasource("Logs", "loki", "http://l", uid="logs",
+                          json_data={"derivedFields": [{"name": "trace", "datasourceUid": "jaeger"}]})
+    """})
+    found = [(d.location.line, d.message) for d in c.diagnostics if d.code == "OAC307"]
+    assert found == [
+        (2, "datasource 'tempo' refers to datasource uid 'mimir' in json_data[serviceMap.datasourceUid], "
+            "which datasources/ does not declare"),
+        (4, "datasource 'logs' refers to datasource uid 'jaeger' in json_data[derivedFields.0.datasourceUid], "
+            "which datasources/ does not declare"),
+    ]
+    assert not c.ok

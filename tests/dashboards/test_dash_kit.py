@@ -39,6 +39,18 @@ def test_prepare_promql_keeps_variables_in_strings() -> None:
     assert prepare_promql("x[[[window]]]") == "x[5m]"
 
 
+def test_prepare_promql_reads_a_variable_in_a_metric_name_as_a_name() -> None:
+    # Each was a number ("1{job=...}", "rate(1[5m])": not PromQL, OAC302), or
+    # "x_1_total" (an unknown metric, OAC218).
+    assert prepare_promql('${metric:raw}{job="a"}') == 'grafana_var{job="a"}'
+    assert prepare_promql("rate([[metric]][5m])") == "rate(grafana_var[5m])"
+    assert prepare_promql("sum(rate($metric[$__rate_interval]))") == "sum(rate(grafana_var[5m]))"
+    assert prepare_promql("opencode_${kind}_total") == "opencode_grafana_var_total"
+    assert prepare_promql("$ns:requests:rate5m") == "grafana_var:requests:rate5m"
+    # Elsewhere a number, as before.
+    assert prepare_promql("sum(x) > $threshold * ${factor}") == "sum(x) > 1 * 1"
+
+
 panel_sizes = st.lists(st.tuples(st.integers(1, 24), st.integers(1, 12)), min_size=0, max_size=8)
 
 

@@ -204,6 +204,15 @@ _UNIT_PLACES: dict[str, tuple[str, str, dict[str, object]]] = {
     "graph yaxes[0].format": ("graph", _P95, {"yaxes": [{"format": "s"}, {"format": "short"}]}),
     "singlestat format": ("singlestat", _P95, {"format": "ms"}),
     "stat fieldConfig.defaults.unit": ("stat", _P95, {"fieldConfig": {"defaults": {"unit": "s"}}}),
+    # Field overrides (each case reported before overrides were read): the query's own refId ...
+    "an override of the query's refId": ("timeseries", _P95, {"fieldConfig": {"defaults": {}, "overrides": [
+        {"matcher": {"id": "byFrameRefID", "options": "A"}, "properties": [{"id": "unit", "value": "s"}]}]}}),
+    # ... every number field ...
+    "an override of every number field": ("timeseries", _P95, {"fieldConfig": {"defaults": {"unit": "short"}, "overrides": [
+        {"matcher": {"id": "byType", "options": "number"}, "properties": [{"id": "unit", "value": "ms"}]}]}}),
+    # ... or series by name, which may be this query's: not reported.
+    "an override by series name": ("timeseries", _P95, {"fieldConfig": {"defaults": {}, "overrides": [
+        {"matcher": {"id": "byName", "options": "p95"}, "properties": [{"id": "unit", "value": "s"}]}]}}),
 }
 _NO_TIME_UNIT: dict[str, tuple[str, str, dict[str, object], str]] = {
     "heatmap without a y-axis unit": ("heatmap", _DURATION, {"options": {"yAxis": {"axisPlacement": "left"}}}, "no unit"),
@@ -212,6 +221,12 @@ _NO_TIME_UNIT: dict[str, tuple[str, str, dict[str, object], str]] = {
     "heatmap y axis in bytes": ("heatmap", _DURATION, {"options": {"yAxis": {"unit": "decbytes"}}}, "unit 'decbytes'"),
     "graph left axis short, right axis s": ("graph", _P95, {"yaxes": [{"format": "short"}, {"format": "s"}]}, "unit 'short'"),
     "singlestat without format": ("singlestat", _P95, {}, "no unit"),
+    # Passed before overrides were read: the query's own refId overridden to a count.
+    "a time default overridden for the query's refId": ("timeseries", _P95, {"fieldConfig": {"defaults": {"unit": "s"}, "overrides": [
+        {"matcher": {"id": "byFrameRefID", "options": "A"}, "properties": [{"id": "unit", "value": "short"}]}]}}, "unit 'short'"),
+    # A time unit given to another query only (reported before too, and still).
+    "a time unit for another refId": ("timeseries", _P95, {"fieldConfig": {"defaults": {}, "overrides": [
+        {"matcher": {"id": "byFrameRefID", "options": "B"}, "properties": [{"id": "unit", "value": "s"}]}]}}, "no unit"),
 }
 
 
@@ -367,3 +382,119 @@ def test_latency_unit_on_native_histograms_and_shares(case: str, project: Callab
         assert found == []
     else:
         assert len(found) == 1 and f"{title!r} in dashboard 'Units' {said}" in found[0], found
+
+
+def test_datasource_variables_and_types_must_match_the_declared_datasources(project: Callable[..., Compiled]) -> None:
+    # A ${es} variable listing a plugin nobody declared is an empty dropdown, and
+    # a reference typed loki to the Prometheus uid sends LogQL to Prometheus:
+    # neither was reported. The good ones beside them stay clean.
+    compiled = project({"dashboards/case.py": '''board = {"title": "Sources", "schemaVersion": 41,
+    "templating": {"list": [
+        {"name": "es", "type": "datasource", "query": "elasticsearch"},
+        {"name": "ds", "type": "datasource", "query": "prometheus"},
+    ]},
+    "annotations": {"list": [
+        {"name": "Deploys", "enable": True, "iconColor": "red", "datasource": {"type": "loki", "uid": "prometheus"}},
+    ]},
+    "panels": [
+        {"id": 1, "type": "table", "title": "ES", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "datasource": {"type": "elasticsearch", "uid": "${es}"}, "targets": [{"refId": "A", "query": "*"}]},
+        {"id": 2, "type": "logs", "title": "Logs", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+         "datasource": {"type": "loki", "uid": "prometheus"}, "targets": [{"refId": "A", "expr": "{job=\\"x\\"}"}]},
+        {"id": 3, "type": "timeseries", "title": "Up", "gridPos": {"h": 4, "w": 6, "x": 12, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "${ds}"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 4, "type": "logs", "title": "Fine", "gridPos": {"h": 4, "w": 6, "x": 18, "y": 0},
+         "datasource": {"type": "loki", "uid": "loki"}, "targets": [{"refId": "A", "expr": "{job=\\"x\\"}"}]},
+    ]}
+'''})
+    found = [(d.location.line, d.message.split(" (dashboard")[0]) for d in compiled.diagnostics if d.code == "OAC307"]
+    assert found == [
+        (1, "datasource uid 'prometheus' is declared as a prometheus datasource, not loki"),  # the annotation
+        (10, "datasource variable $es lists elasticsearch datasources, and none is declared"),
+        (12, "datasource uid 'prometheus' is declared as a prometheus datasource, not loki"),
+    ]
+
+
+def test_regex_capture_groups_are_not_variables(project: Callable[..., Compiled]) -> None:
+    # "$1" in label_replace and "$2 $1" in a renameByRegex transformation were
+    # reported as undefined variables $1 and $2 (OAC306 errors stopping the build).
+    compiled = project({"dashboards/case.py": '''board = {"title": "Groups", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "timeseries", "title": "By host", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+     "targets": [{"refId": "A", "expr": 'sum by (host) (label_replace(up, "host", "$1", "instance", "(.*):.*"))'}],
+     "transformations": [{"id": "renameByRegex", "options": {"regex": "(.*)-(.*)", "renamePattern": "$2 $1"}}]},
+    {"id": 2, "type": "timeseries", "title": "Undefined", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+     "targets": [{"refId": "A", "expr": 'sum(up{job="$job"})'}]},
+]}
+'''})
+    found = _findings(compiled, "OAC306")
+    assert len(found) == 1 and "variable $job is used" in found[0], found
+
+
+def test_a_reference_by_uid_alone_is_read_as_its_datasources_language(project: Callable[..., Compiled]) -> None:
+    # {"uid": "loki"} without a type: the Loki queries were parsed as PromQL (OAC302).
+    compiled = project({"dashboards/case.py": '''board = {"title": "Logs", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "timeseries", "title": "Errors", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+     "datasource": {"uid": "loki"},
+     "targets": [{"refId": "A", "expr": 'sum(count_over_time({job="x"} |= "error" [5m]))'}]},
+    {"id": 2, "type": "timeseries", "title": "Mixed", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+     "datasource": {"type": "datasource", "uid": "-- Mixed --"},
+     "targets": [{"refId": "A", "expr": 'sum(count_over_time({job="x"} |= "error" [5m]))', "datasource": {"uid": "loki"}},
+                 {"refId": "B", "expr": "sum(up", "datasource": {"uid": "prometheus"}}]},
+]}
+'''})
+    errors = [(d.code, d.location.line) for d in compiled.diagnostics if d.severity.value == "error"]
+    assert errors == [("OAC302", 8)]  # the broken PromQL only, at its target
+    board = next(a.data for a in compiled.artifacts if a.path.endswith("case.json"))
+    assert board["panels"][0]["datasource"] == {"type": "loki", "uid": "loki"}
+
+
+def test_a_panel_without_a_positive_size_is_reported(project: Callable[..., Compiled]) -> None:
+    # h=-4 and w=0 passed (an empty box overlaps nothing), and the schema takes any number.
+    compiled = project({"dashboards/case.py": '''board = {"title": "Sizes", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "stat", "title": "Fine", "gridPos": {"h": 4, "w": 12, "x": 0, "y": 0}},
+    {"id": 2, "type": "stat", "title": "Upside down", "gridPos": {"h": -4, "w": 12, "x": 12, "y": 0}},
+    {"id": 3, "type": "stat", "title": "Thin", "gridPos": {"h": 4, "w": 0, "x": 0, "y": 4}},
+    {"id": 4, "type": "stat", "title": "Above", "gridPos": {"h": 4, "w": 12, "x": 12, "y": -4}},
+]}
+'''})
+    found = [(d.location.line, d.message) for d in compiled.diagnostics if d.code == "OAC304"]
+    assert [line for line, _m in found] == [3, 4, 5]
+    assert found[0][1] == (
+        "panel 'Upside down' in dashboard 'Sizes' has gridPos x=12 y=0 w=12 h=-4: w and h must be at least 1, y at least 0"
+    )
+
+
+def test_a_metric_named_by_a_variable_is_valid_and_not_unknown(project: Callable[..., Compiled]) -> None:
+    # OAC302 said "invalid PromQL" for $metric{...}, and OAC218 named "$metric"
+    # and "x_1_total" unknown metrics; a misspelled literal name is still reported.
+    compiled = project({
+        "catalog/c.py": """
+            from obs_as_code import Metric, MetricsCatalog
+            c = MetricsCatalog(name="c", metrics=[Metric("app_http_requests_total", "counter", ["job"], jobs=["app"])])
+        """,
+        "dashboards/case.py": HEAD + '''board = k.dashboard("Picked", [
+    k.timeseries("Named", k.prom('sum(rate({__name__="$metric"}[$__rate_interval]))'), unit=k.SHORT),
+    k.timeseries("Selector", k.prom('sum(rate(${metric:raw}{job="app"}[$__rate_interval]))'), unit=k.SHORT),
+    k.timeseries("Part", k.prom('sum(rate(app_${kind}_total[$__rate_interval]))'), unit=k.SHORT),
+    k.timeseries("Typo", k.prom('sum(rate(app_http_request_total[$__rate_interval]))'), unit=k.SHORT),
+], variables=[k.datasource_var(), k.custom_var("metric", ["app_http_requests_total"]), k.custom_var("kind", ["http_requests"])])
+''',
+    })
+    errors = [(d.code, d.location.line) for d in compiled.diagnostics if d.severity.value == "error"]
+    assert errors == [("OAC218", 7)]
+
+
+def test_ad_hoc_and_group_by_variables_are_used_without_being_named(project: Callable[..., Compiled]) -> None:
+    # Grafana applies them to every query of their datasource: each was
+    # "defined but no panel uses it"; an unused custom variable still is.
+    compiled = project({"dashboards/case.py": '''board = {"title": "Filters", "schemaVersion": 41,
+    "templating": {"list": [
+        {"name": "Filters", "type": "adhoc", "datasource": {"type": "prometheus", "uid": "prometheus"}},
+        {"name": "groupBy", "type": "groupby", "datasource": {"type": "prometheus", "uid": "prometheus"}},
+        {"name": "unused", "type": "custom", "query": "a,b"},
+    ]},
+    "panels": [{"id": 1, "type": "timeseries", "title": "Up", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+                "datasource": {"type": "prometheus", "uid": "prometheus"}, "targets": [{"refId": "A", "expr": "sum(up)"}]}]}
+'''})
+    found = _findings(compiled, "OAC306")
+    assert len(found) == 1 and "variable $unused is defined" in found[0], found

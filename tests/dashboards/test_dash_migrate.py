@@ -406,3 +406,17 @@ def test_random_rows_match_reference_row_area(rows: list[dict[str, Any]]) -> Non
                     for (rb, yb) in ys
                     if rb == k and yb != rp["gridPos"]["y"]
                 )
+
+
+def test_row_panel_ids_follow_the_dashboards_own_panels_too() -> None:
+    # Grafana's upgradeToGridLayout counts the top-level panels' ids as well: the
+    # row panel took id 2, the id of the panel beside the rows (OAC303 at build).
+    from obs_as_code.dashboards.migrate import migrate_rows
+
+    data = migrate_rows({
+        "schemaVersion": 14,
+        "panels": [{"id": 2, "type": "text", "title": "Top", "gridPos": {"h": 2, "w": 24, "x": 0, "y": 0}}],
+        "rows": [{"title": "R", "showTitle": True, "panels": [{"id": 1, "type": "graph", "title": "G", "span": 6}]}],
+    })
+    ids = [p["id"] for p in data["panels"]]
+    assert ids == [2, 3, 1]

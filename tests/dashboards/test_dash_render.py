@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import grafanalib.core as gl
+import pytest
 from dash_support import load_fixture
 from grafana_foundation_sdk.builders import dashboard as sdk
 from grafana_foundation_sdk.builders import prometheus, timeseries
@@ -157,3 +158,98 @@ def test_normalize_is_idempotent_and_fills_ids(panels: list[dict[str, Any]]) -> 
         refs = [t["refId"] for t in p.get("targets", [])]
         assert all(refs)
     assert source["panels"] == panels  # the input is not modified
+
+
+def _library_export(elements: Any) -> dict[str, Any]:
+    """An export (as Grafana's "Export for sharing externally" writes it) with one
+    library panel, its model in ``__elements``."""
+    return {
+        "__inputs": [{"name": "DS_PROMETHEUS", "type": "datasource", "pluginId": "prometheus"}],
+        "title": "Lib", "uid": "lib", "schemaVersion": 39,
+        "panels": [
+            {"id": 7, "gridPos": {"h": 8, "w": 12, "x": 12, "y": 0}, "title": "Shared",
+             "libraryPanel": {"uid": "abc", "name": "Shared requests"}},
+            {"id": 8, "gridPos": {"h": 8, "w": 12, "x": 0, "y": 8}, "title": "Elsewhere",
+             "libraryPanel": {"uid": "not-exported", "name": "Elsewhere"}},
+        ],
+        "__elements": elements,
+    }
+
+
+_LIBRARY_MODEL = {
+    "id": 1, "gridPos": {"h": 3, "w": 3, "x": 0, "y": 0}, "type": "timeseries", "title": "Shared requests",
+    "datasource": {"type": "prometheus", "uid": "${DS_PROMETHEUS}"},
+    "targets": [{"refId": "A", "expr": "sum(rate(x_total[$__rate_interval]))"}],
+    "libraryPanel": {"uid": "abc"},
+}
+
+
+@pytest.mark.parametrize("form", ["by uid (Grafana 9+)", "list (Grafana 8)"])
+def test_library_panels_of_an_export_are_inlined(form: str) -> None:
+    # Provisioning cannot create library panels: the reference alone was written
+    # as is (no type: schema error; "library panel not found" in Grafana).
+    element = {"name": "Shared requests", "uid": "abc", "kind": 1, "model": _LIBRARY_MODEL}
+    data = normalize(_library_export({"abc": element} if form.startswith("by uid") else [element]), [PROM])
+    shared, elsewhere = data["panels"]
+    assert shared == {
+        "id": 7, "gridPos": {"h": 8, "w": 12, "x": 12, "y": 0}, "type": "timeseries", "title": "Shared requests",
+        "datasource": {"type": "prometheus", "uid": "prometheus"},
+        "targets": [{"refId": "A", "expr": "sum(rate(x_total[$__rate_interval]))"}],
+    }
+    # One the export does not carry stays a reference: nothing to put there.
+    assert elsewhere["libraryPanel"] == {"uid": "not-exported", "name": "Elsewhere"}
+    assert "__elements" not in data
+    assert normalize(data, [PROM]) == data
+
+
+def test_panel_links_get_the_fields_the_schema_requires() -> None:
+    from obs_as_code.validate.schema import dashboard_errors
+
+    # As Grafana writes a panel link; the schema's Panel.links are DashboardLinks.
+    link = {"title": "Runbook", "url": "https://runbooks/x", "targetBlank": True}
+    data = normalize({"title": "L", "schemaVersion": 39, "panels": [
+        {"id": 1, "type": "stat", "title": "S", "gridPos": {"h": 4, "w": 4, "x": 0, "y": 0}, "links": [link]},
+    ]})
+    assert data["panels"][0]["links"][0]["targetBlank"] is True
+    assert list(dashboard_errors(data)) == []
+
+
+def test_an_export_input_maps_to_the_default_datasource_of_its_plugin() -> None:
+    # The first declared one was taken: a Thanos declared before the default
+    # Prometheus (datasources/a_thanos.py sorts first) got every panel.
+    thanos = Datasource("Thanos", "prometheus", "http://t:9090", uid="thanos")
+    default = Datasource("Prometheus", "prometheus", "http://p:9090", uid="prometheus", is_default=True)
+    data = normalize(load_fixture("exported_inputs.json"), [thanos, default, LOKI])
+    assert data["templating"]["list"][0]["datasource"] == {"type": "prometheus", "uid": "prometheus"}
+    # No default among them: the first.
+    data = normalize(load_fixture("exported_inputs.json"), [thanos, PROM, LOKI])
+    assert data["templating"]["list"][0]["datasource"] == {"type": "prometheus", "uid": "thanos"}
+
+
+def test_copies_of_repeated_panels_an_old_save_kept_are_dropped() -> None:
+    # Grafana removes them on load (schema step 27) and repeats the original
+    # again; written, each copy was one more panel (and its title twice: OAC303).
+    data = normalize({"title": "R", "schemaVersion": 26, "panels": [
+        {"id": 1, "type": "stat", "title": "$host", "repeat": "host", "gridPos": {"h": 4, "w": 8, "x": 0, "y": 0}},
+        {"id": 2, "type": "stat", "title": "$host", "repeatPanelId": 1, "repeatIteration": 1615390940811,
+         "gridPos": {"h": 4, "w": 8, "x": 8, "y": 0}},
+        {"id": 3, "type": "row", "title": "More", "collapsed": True, "gridPos": {"h": 1, "w": 24, "x": 0, "y": 4}, "panels": [
+            {"id": 4, "type": "stat", "title": "$host", "repeat": "host", "gridPos": {"h": 4, "w": 8, "x": 0, "y": 5}},
+            {"id": 5, "type": "stat", "title": "$host", "repeatPanelId": 4, "gridPos": {"h": 4, "w": 8, "x": 8, "y": 5}},
+        ]},
+        {"id": 6, "type": "row", "title": "Copy of a row", "repeatByRow": True, "gridPos": {"h": 1, "w": 24, "x": 0, "y": 9}},
+    ]})
+    assert [(p["id"], [c["id"] for c in p.get("panels", [])]) for p in data["panels"]] == [(1, []), (3, [4])]
+    assert normalize(data) == data
+
+
+def test_a_placeholder_without_its_input_maps_by_the_plugin_its_reference_names() -> None:
+    # __inputs cut from the export: ${DS_PROMETHEUS} stayed, a datasource
+    # Grafana does not have (OAC307, which the import then suppressed).
+    data = load_fixture("exported_inputs.json")
+    del data["__inputs"]
+    out = normalize(data, [PROM, LOKI])
+    assert "DS_PROMETHEUS" not in json.dumps(out) and "DS_LOKI" not in json.dumps(out)
+    assert out["panels"][2]["datasource"] == {"type": "loki", "uid": "loki"}
+    # No datasource of that plugin declared: left for OAC307 to report.
+    assert normalize(data, [LOKI])["templating"]["list"][0]["datasource"]["uid"] == "${DS_PROMETHEUS}"

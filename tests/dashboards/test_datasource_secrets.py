@@ -170,6 +170,26 @@ def test_bad_cases_are_flagged_at_their_keyword_without_the_value(tmp_path: Path
         assert "hunter2" not in f"{d.message} {d.hint}"
 
 
+QUERY_SECRETS = """\
+from obs_as_code import Datasource
+a = Datasource("A", "prometheus", "https://a.example.com/api/prom?api_key=hunter2-url&orgId=1", uid="a")
+b = Datasource("B", "prometheus", "http://b", uid="b",
+               json_data={"customQueryParameters": "max_source_resolution=5m&access_token=hunter2-custom"})
+c = Datasource("C", "prometheus", "http://c?orgId=1&token=", uid="c", json_data={"customQueryParameters": "dedup=true"})
+"""
+
+
+def test_a_token_in_a_query_string_is_flagged_by_name_without_the_value(tmp_path: Path) -> None:
+    # Both were written to datasources.yaml (and shown to every viewer) unflagged.
+    root = _write(tmp_path, {"datasources/q.py": QUERY_SECRETS})
+    found = lint(root, select=["OAC111"])
+    assert [(d.location.line, d.message) for d in found] == [
+        (2, "datasource 'a' has a secret in the url's query (api_key): the value is not shown"),
+        (4, "datasource 'b' has a secret in json_data[customQueryParameters] (access_token): the value is not shown"),
+    ]
+    assert all("hunter2" not in f"{d.message} {d.hint}" and not d.show_source for d in found)
+
+
 def test_good_cases_pass(tmp_path: Path) -> None:
     root = _write(tmp_path, {"datasources/good.py": GOOD})
     assert lint(root, select=["OAC111"]) == []

@@ -149,7 +149,7 @@ BOXES = st.lists(st.tuples(st.integers(-3, 30), st.integers(-3, 20), st.integers
 @given(BOXES)
 def test_tiled_boxes_never_overlap(boxes: list[tuple[int, int, int, int]]) -> None:
     if oac304.tiled(boxes):
-        assert all(b[0] >= 0 and b[0] + b[2] <= 24 for b in boxes)
+        assert all(b[0] >= 0 and b[0] + b[2] <= 24 and b[2] >= 1 and b[3] >= 1 and b[1] >= 0 for b in boxes)
         assert not any(oac304.overlap(a, b) for i, a in enumerate(boxes) for b in boxes[:i])
 
 
@@ -225,11 +225,29 @@ REFS = st.fixed_dictionaries(
 
 @settings(max_examples=200, deadline=None)
 @given(REFS)
-def test_declared_uid_with_a_string_type_is_fine(ref: dict[str, Any]) -> None:
-    uids, types = {"prometheus", "loki"}, {"prometheus", "loki"}
+def test_declared_uid_with_its_type_is_fine(ref: dict[str, Any]) -> None:
+    uids, types = {"prometheus": "prometheus", "loki": "loki"}, {"prometheus", "loki"}
     uid = ref.get("uid")
-    if type(uid) is str and uid in uids and type(ref.get("type", "")) is str:  # run()'s shortcut
-        assert oac307.problem(ref, uids, types, {"ds"}) is None
+    want = uids.get(uid) if type(uid) is str else None
+    if want is not None and ref.get("type") in (None, want):  # problems()' shortcut
+        assert oac307.problem(ref, uids, types, {"ds": "prometheus"}) is None
+
+
+def test_a_declared_uid_under_another_type_is_a_problem() -> None:
+    # Grafana goes by the uid: a Loki query sent to the Prometheus datasource.
+    uids = {"prometheus": "prometheus", "loki": "loki"}
+    message = oac307.problem({"type": "loki", "uid": "prometheus"}, uids, {"prometheus", "loki"}, {})
+    assert message == "datasource uid 'prometheus' is declared as a prometheus datasource, not loki"
+
+
+def test_a_datasource_variable_of_an_undeclared_type_is_a_problem() -> None:
+    uids, types = {"prometheus": "prometheus"}, {"prometheus"}
+    ds_vars = {"es": "elasticsearch", "ds": "prometheus", "any": ""}
+    assert oac307.problem({"uid": "${es}"}, uids, types, ds_vars) == (
+        "datasource variable $es lists elasticsearch datasources, and none is declared"
+    )
+    assert oac307.problem({"uid": "${ds}"}, uids, types, ds_vars) is None
+    assert oac307.problem({"uid": "$any"}, uids, types, ds_vars) is None
 
 
 _DS_TARGETS = st.lists(st.fixed_dictionaries({}, optional={"datasource": REFS | st.sampled_from([None, "prometheus", 3])}) | st.sampled_from([None, "t"]), max_size=3)
@@ -244,19 +262,22 @@ _DS_BOARDS = st.fixed_dictionaries(
 
 
 @settings(max_examples=300, deadline=None)
-@given(_DS_BOARDS, st.sampled_from([{"prometheus", "loki"}, {"prometheus", "$ds", 5}, {"grafana"}]))
-def test_undeclared_datasource_walk_is_refs_and_problem(data: dict[str, Any], uids: set[Any]) -> None:
+@given(
+    _DS_BOARDS,
+    st.sampled_from([{"prometheus": "prometheus", "loki": "loki"}, {"prometheus": "prometheus", "$ds": "prometheus", 5: "x"}, {"grafana": "grafana"}]),
+)
+def test_undeclared_datasource_walk_is_refs_and_problem(data: dict[str, Any], uids: dict[Any, str]) -> None:
     board = RenderedDashboard(data, "u", "")
     types = {"prometheus", "loki"}
-    plain = {u for u in uids if isinstance(u, str) and u and "$" not in u and "[[" not in u}
-    ds_vars = {str(v.get("name")) for v in _dashboards.variables(board) if v.get("type") == "datasource"}
+    plain = {u: t for u, t in uids.items() if isinstance(u, str) and u and "$" not in u and "[[" not in u}
+    ds_vars = {str(v.get("name")): str(v.get("query") or "") for v in _dashboards.variables(board) if v.get("type") == "datasource"}
     expected = [(path, m) for path, ref in oac307.refs(board) if (m := oac307.problem(ref, uids, types, ds_vars)) is not None]
     assert list(oac307.problems(board, uids, types, plain)) == expected
 
 
 def test_undeclared_datasource_walk_examples() -> None:
-    uids, types = {"prometheus", "$ds", "[[ds]]"}, {"prometheus"}
-    plain = {"prometheus"}  # a variable's uid is never plain: its dashboard decides
+    uids, types = {"prometheus": "prometheus", "$ds": "prometheus", "[[ds]]": "prometheus"}, {"prometheus"}
+    plain = {"prometheus": "prometheus"}  # a variable's uid is never plain: its dashboard decides
     data = {
         "panels": [
             {"datasource": {"uid": "$ds"}, "targets": [{"datasource": {"uid": "[[ds]]", "type": "prometheus"}}, {"datasource": {"uid": "prometheus"}}]},

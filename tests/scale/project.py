@@ -16,8 +16,8 @@ VARIANTS = (
 #: Dashboard module variants: a panel over a recording rule of the rule module of the
 #: same seed (undefined once that module changes seed: OAC506 across modules), a UID
 #: shared by every module of this variant (a collision), an unparsable query, an
-#: unaggregated rate.
-DASHBOARD_VARIANTS = ("ok", "shared_uid", "bad_query", "unaggregated")
+#: unaggregated rate, a title shared by every module of this variant (a collision).
+DASHBOARD_VARIANTS = ("ok", "shared_uid", "bad_query", "unaggregated", "shared_title")
 
 
 @dataclass
@@ -100,10 +100,11 @@ def dashboard_source(name: str, seed: int, variant: str) -> str:
         "shared_uid": "sum(rate(x_total[5m]))",
         "bad_query": "sum(rate(x_total[5m])",
         "unaggregated": "rate(x_total[5m])",
+        "shared_title": f"sum(job:x_{seed}:rate5m)",
     }[variant]
     uid = "shared-uid" if variant == "shared_uid" else f"{name}-{seed}"
     board = {
-        "title": f"Board {name} {seed}",
+        "title": "Shared title" if variant == "shared_title" else f"Board {name} {seed}",
         "uid": uid,
         "schemaVersion": 39,
         "panels": [

@@ -159,6 +159,23 @@ def test_uid_collision_across_modules(project: tuple[Path, Writer, Spec]) -> Non
     assert cached(root) == clean(root)
 
 
+def test_title_collision_across_modules(project: tuple[Path, Writer, Spec]) -> None:
+    # Two modules of one folder with one title: each module alone is fine, so the
+    # per-module stages missed it (Grafana's file provider stops saving on it).
+    root, writer, s = project
+    s.dashboards["d1"] = (1, "shared_title")
+    writer.write(s)
+    assert cached(root) == clean(root)
+    s.dashboards["d2"] = (2, "shared_title")
+    writer.write(s)
+    collided = cached(root)
+    assert collided == clean(root)
+    assert any("'Shared title' is used twice" in d for d in collided[1]), collided[1]
+    s.dashboards.pop("d1")
+    writer.write(s)
+    assert cached(root) == clean(root)
+
+
 def test_slo_edit_regenerates_only_its_module(project: tuple[Path, Writer, Spec]) -> None:
     root, writer, s = project
     s.slo = 4

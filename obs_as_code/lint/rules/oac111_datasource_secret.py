@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.lint.engine import Check, LintContext
@@ -45,6 +45,19 @@ def _url_password(url: str) -> bool:
         return ":" in url.partition("://")[2].partition("/")[0].rpartition("@")[0]
 
 
+def _query_secrets(query: str) -> list[str]:
+    """The parameters of a query string (``a=1&api_key=...``) whose name says
+    they hold a credential and whose value is not empty (names only)."""
+    return [name for name, value in parse_qsl(query, keep_blank_values=True) if value and is_secret_key(name)]
+
+
+def _url_query_secrets(url: str) -> list[str]:
+    try:
+        return _query_secrets(urlsplit(url).query)
+    except ValueError:
+        return []
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for d in ctx.definitions():
         if not isinstance(d, Datasource):
@@ -57,6 +70,30 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                     "a password in the url (user:password@host)",
                     "Grafana shows the url to every viewer: use basic_auth_user= and "
                     f"secure_json_data={{'basicAuthPassword': ...}} with {_REFERENCE_HINT}",
+                )
+            )
+        # A token in the url's query string (?api_key=...) or in Prometheus's
+        # customQueryParameters (sent with every query): both shown to viewers.
+        params = _url_query_secrets(d.url) if isinstance(d.url, str) else []
+        if params:
+            found.append(
+                (
+                    "url",
+                    f"a secret in the url's query ({', '.join(params)})",
+                    "Grafana shows the url to every viewer: send it as a header "
+                    "(json_data httpHeaderName1, secure_json_data httpHeaderValue1) with "
+                    f"{_REFERENCE_HINT}",
+                )
+            )
+        custom = d.json_data.get("customQueryParameters") if isinstance(d.json_data, Mapping) else None
+        params = _query_secrets(custom) if isinstance(custom, str) else []
+        if params:
+            found.append(
+                (
+                    "json_data",
+                    f"a secret in json_data[customQueryParameters] ({', '.join(params)})",
+                    "jsonData is stored in plain text and shown to every viewer: send it as a header "
+                    f"(httpHeaderName1 / secure_json_data httpHeaderValue1) with {_REFERENCE_HINT}",
                 )
             )
         for path in find_secrets(d.json_data, is_secret=_held_secret):

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, Severity
-from obs_as_code.lint.engine import Check, LintContext, Query
+from obs_as_code.lint.engine import Check, LintContext, Query, templated_name
 from obs_as_code.lint.rules._promql import diag, parsed
 from obs_as_code.lint.types import SYNTHETIC, nodes, selector_name
 
@@ -22,7 +22,8 @@ def unknown_metrics(ctx: LintContext, origins: tuple[str, ...], code: str) -> It
     for q, root in parsed(ctx, origins):
         for node in nodes(root, "VectorSelector"):
             name = selector_name(node)
-            if name is None or name in SYNTHETIC or ctx.known_metric(name):
+            # A metric named by a dashboard variable ($metric) is whatever the user picks.
+            if name is None or name in SYNTHETIC or templated_name(name) or ctx.known_metric(name):
                 continue
             yield _report(ctx, q, node, name, names, code)
 

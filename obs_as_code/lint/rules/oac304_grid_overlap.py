@@ -1,4 +1,5 @@
-"""OAC304: panels whose ``gridPos`` overlap, or that stick out of the 24-column grid.
+"""OAC304: panels whose ``gridPos`` overlap, that stick out of the 24-column grid, or
+whose size is not positive (or ``y`` negative).
 Grafana pushes overlapping panels down on load, so the saved layout is not what
 the JSON says (common in hand-edited or merged dashboard JSON)."""
 
@@ -60,7 +61,7 @@ def tiled(boxes: list[Box]) -> bool:
     floor: int | None = None  # the lowest bottom (y + h) of the rows before
     row_y = row_h = right = 0
     for x, y, w, h in sorted(boxes, key=_YX):
-        if x < 0 or x + w > GRID_COLUMNS:
+        if x < 0 or x + w > GRID_COLUMNS or w < 1 or h < 1 or y < 0:
             return False
         if floor is not None and y == row_y:
             if h != row_h or x < right:
@@ -123,6 +124,15 @@ def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
         for path, panel in layer:
             b = box(panel)
             if b is None:
+                continue
+            if b[2] < 1 or b[3] < 1 or b[1] < 0:
+                # Grafana's grid has no place for it (react-grid-layout sizes are 1 and up).
+                yield error(
+                    board.locate(path),
+                    "OAC304",
+                    f"panel {panel_title(panel)!r} in dashboard {board.title!r} has gridPos "
+                    f"x={b[0]} y={b[1]} w={b[2]} h={b[3]}: w and h must be at least 1, y at least 0",
+                )
                 continue
             if b[0] < 0 or b[0] + b[2] > GRID_COLUMNS:
                 yield error(

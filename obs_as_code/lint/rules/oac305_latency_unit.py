@@ -83,6 +83,31 @@ def unit(panel: dict[str, Any]) -> str | None:
     return own or _text(_at(panel, "fieldConfig", "defaults", "unit"))
 
 
+def query_unit(panel: dict[str, Any], ref_id: Any) -> tuple[str | None, bool]:
+    """``(unit, maybe_time)`` of the query ``ref_id`` of ``panel``: :func:`unit`,
+    replaced by the field overrides that certainly apply to the query's series
+    (``byFrameRefID`` of its refId, ``byType`` number), in order, as Grafana
+    applies them; ``maybe_time`` when another override (by name, by regex ...)
+    sets a time unit and may apply to them: nothing to report then."""
+    found = unit(panel)
+    maybe_time = False
+    overrides = _at(panel, "fieldConfig", "overrides")
+    for override in overrides if isinstance(overrides, list) else []:
+        properties = override.get("properties") if isinstance(override, dict) else None
+        units = [p.get("value") for p in properties if isinstance(p, dict) and p.get("id") == "unit"] if isinstance(properties, list) else []
+        if not units:
+            continue
+        value = _text(units[-1])
+        matcher = override.get("matcher")
+        kind = matcher.get("id") if isinstance(matcher, dict) else None
+        options = matcher.get("options") if isinstance(matcher, dict) else None
+        if (kind == "byFrameRefID" and options == ref_id) or (kind == "byType" and options == "number"):
+            found = value
+        elif kind != "byFrameRefID" and value in TIME_UNITS:
+            maybe_time = True
+    return found, maybe_time
+
+
 @lru_cache(maxsize=1 << 14)
 def returns_time(expr: str) -> bool:
     """A quantile, a mean (``_sum`` / ``_count``, ``histogram_avg``,
@@ -115,8 +140,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 continue  # neither pattern nor the latency-title test can match
             if t.panel_path in flagged:
                 continue
-            u = unit(t.panel)
-            if u in TIME_UNITS:
+            u, maybe_time = query_unit(t.panel, t.data.get("refId"))
+            if u in TIME_UNITS or maybe_time:
                 continue
             timed = returns_time(expr)
             titled = (

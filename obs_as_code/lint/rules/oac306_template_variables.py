@@ -53,6 +53,18 @@ def _only_builtins(text: str) -> bool:
     return all(map(is_builtin, variable_names(text)))
 
 
+#: Variable types Grafana applies to every query of their datasource by itself
+#: (ad hoc filters, group by): no query names them.
+_IMPLICIT = frozenset({"adhoc", "groupby"})
+
+
+def _capture_group(name: str, defined: dict[str, int]) -> bool:
+    """``$1`` in ``label_replace(..., "$1", ...)`` or a ``renameByRegex``
+    transformation's ``"$2 $1"`` is a regex capture group, not a variable (unless
+    the dashboard defines a variable of that name; Grafana then replaces it)."""
+    return name.isdigit() and name not in defined
+
+
 def repeats(board: RenderedDashboard) -> bool:
     """Whether a panel of ``board`` repeats (a non-empty ``repeat``): those
     :func:`findings` reads."""
@@ -93,14 +105,14 @@ def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
         # One C-speed dump finds the names; the slow walk for locations runs
         # only when a name is missing.
         text = json.dumps(value, ensure_ascii=False)
-        found = {n for n in variable_names(text) if not is_builtin(n)}
+        found = {n for n in variable_names(text) if not is_builtin(n) and not _capture_group(n, defined)}
         used |= found
         missing = found - set(defined) - reported
         if not missing:
             continue
         for path, string in strings(value, base):
             for name in variable_names(string):
-                if name in missing and name not in reported:
+                if name in missing and name not in reported:  # (capture groups are never missing)
                     reported.add(name)
                     yield _undefined(board, path, name)
     for path, panel in panels(board):
@@ -110,8 +122,9 @@ def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
             if repeat not in defined and repeat not in reported:
                 reported.add(repeat)
                 yield _undefined(board, (*path, "repeat"), repeat)
+    implicit = {str(v.get("name")) for v in variables(board) if v.get("type") in _IMPLICIT}
     for name, i in defined.items():
-        if name not in used:
+        if name not in used and name not in implicit:
             yield warning(
                 board.locate(("templating", "list", i)),
                 "OAC306",

@@ -6,7 +6,7 @@ not checked."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from obs_as_code.dashboards.render import DataPath, RenderedDashboard
@@ -42,8 +42,10 @@ def _other_refs(board: RenderedDashboard) -> Iterator[tuple[DataPath, dict[str, 
             yield ("annotations", "list", i, "datasource"), ann["datasource"]
 
 
-def problem(ref: dict[str, Any], uids: set[str], types: set[str], ds_vars: set[str]) -> str | None:
-    """What is wrong with one ``datasource`` reference, or None."""
+def problem(ref: dict[str, Any], uids: Mapping[str, str], types: set[str], ds_vars: Mapping[str, str]) -> str | None:
+    """What is wrong with one ``datasource`` reference, or None. ``uids``: each
+    declared uid -> its plugin type; ``ds_vars``: each datasource variable of the
+    dashboard -> the plugin type it lists (its ``query``)."""
     uid = ref.get("uid")
     kind = ref.get("type")
     if kind in BUILTIN_TYPES or uid in BUILTIN_UIDS:
@@ -52,12 +54,21 @@ def problem(ref: dict[str, Any], uids: set[str], types: set[str], ds_vars: set[s
         # Only a "$" or "[[" can start a variable reference (most uids have neither).
         names = variable_names(uid) if "$" in uid or "[[" in uid else []
         if names:
-            if names[0] in ds_vars:
-                return None
-            return f"datasource variable ${names[0]} is not a datasource variable of the dashboard"
-        if uid in uids:
+            if names[0] not in ds_vars:
+                return f"datasource variable ${names[0]} is not a datasource variable of the dashboard"
+            picked = ds_vars[names[0]]
+            # The variable lists the declared datasources of its plugin type: none
+            # declared, it is empty and every panel using it shows an error.
+            if picked and "$" not in picked and picked not in types:
+                return f"datasource variable ${names[0]} lists {picked} datasources, and none is declared"
             return None
-        return f"datasource uid {uid!r} is not declared"
+        declared = uids.get(uid)
+        if declared is None:
+            return f"datasource uid {uid!r} is not declared"
+        # Grafana goes by the uid: the query would be sent to a datasource of another kind.
+        if isinstance(kind, str) and kind and kind != declared:
+            return f"datasource uid {uid!r} is declared as a {declared} datasource, not {kind}"
+        return None
     if isinstance(kind, str) and kind in types:
         return None  # type only: Grafana takes the declared one of that type
     return f"datasource {ref!r} matches no declared datasource"
@@ -67,24 +78,26 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     declared = ctx.project.all(Datasource)
     if not declared:
         return
-    uids = {d.uid for d in declared}
+    uids = {d.uid: d.type for d in declared}
     types = {d.type for d in declared}
-    # A reference to one of these with a string type (or none) is fine whatever
-    # the dashboard: what problem() concludes, read with two lookups.
-    plain = {u for u in uids if isinstance(u, str) and u and "$" not in u and "[[" not in u}
+    # A reference to one of these with its declared type (or none) is fine
+    # whatever the dashboard: what problem() concludes, read with two lookups.
+    plain = {u: t for u, t in uids.items() if isinstance(u, str) and u and "$" not in u and "[[" not in u}
     for board in rendered(ctx):
         for path, message in problems(board, uids, types, plain):
-            yield _finding(board, path, message, uids)
+            yield _finding(board, path, message, set(uids))
 
 
-def problems(board: RenderedDashboard, uids: set[str], types: set[str], plain: set[str]) -> Iterator[tuple[DataPath, str]]:
+def problems(
+    board: RenderedDashboard, uids: Mapping[str, str], types: set[str], plain: Mapping[str, str]
+) -> Iterator[tuple[DataPath, str]]:
     """``(path, problem)`` of every reference of :func:`refs` that :func:`problem`
-    faults, in its order. ``plain``: declared uids a reference with a string type
-    (or none) may name whatever the dashboard, judged here with two lookups, inline
-    (panels and their targets hold most references, and most are fine: a call
-    each cost as much as the rest of the walk). A reference's path is made only
-    for a finding."""
-    ds_vars = {str(v.get("name")) for v in variables(board) if v.get("type") == "datasource"}
+    faults, in its order. ``plain``: declared uids (-> their type) a reference
+    with that type (or none) may name whatever the dashboard, judged here with
+    two lookups, inline (panels and their targets hold most references, and most
+    are fine: a call each cost as much as the rest of the walk). A reference's
+    path is made only for a finding."""
+    ds_vars = {str(v.get("name")): str(v.get("query") or "") for v in variables(board) if v.get("type") == "datasource"}
     for path, panel in panels(board):
         # The panel and each of its targets hold a reference under "datasource":
         # the panel first (0), then target k (k + 1), walked without a list of
@@ -93,7 +106,9 @@ def problems(board: RenderedDashboard, uids: set[str], types: set[str], plain: s
             ref = holder.get("datasource") if isinstance(holder, dict) else None
             if isinstance(ref, dict):
                 uid = ref.get("uid")
-                if not (type(uid) is str and uid in plain and type(ref.get("type", "")) is str):
+                want = plain.get(uid) if type(uid) is str else None
+                kind = ref.get("type")
+                if not (want is not None and (kind is None or kind == want)):
                     message = problem(ref, uids, types, ds_vars)
                     if message is not None:
                         yield ((*path, "datasource") if at == 0 else (*path, "targets", at - 1, "datasource")), message
