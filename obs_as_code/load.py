@@ -358,11 +358,17 @@ def import_project_module(root: Path, ref: ModuleRef) -> ModuleType:
         return importlib.import_module(name)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    # As the import system marks a module while it runs: `from m import x` of a
+    # module still running then says "partially initialized module ... (most
+    # likely due to a circular import)" instead of a bare "cannot import name".
+    spec._initializing = True  # type: ignore[attr-defined]
     try:
         spec.loader.exec_module(module)
     except BaseException:
         sys.modules.pop(name, None)
         raise
+    finally:
+        spec._initializing = False  # type: ignore[attr-defined]
     module = sys.modules[name]  # as the import system does: a module may replace itself
     setattr(sys.modules[parent], child, module)
     return module
