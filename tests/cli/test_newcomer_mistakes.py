@@ -7,7 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from obs_as_code.cli import cli
 from tests.oac_testing import ProjectFactory, run_oac, tree_snapshot
 
 GOOD_ALERT = """
@@ -52,3 +54,57 @@ def test_circular_import_says_so(built_project: Path) -> None:
     )
     lines = [line for line in err.splitlines() if "OAC101" in line]
     assert lines and all("circular import" in line for line in lines), err
+
+
+def _rule_module(rule: str, group_args: str = "") -> str:
+    return f"from obs_as_code import AlertRule, RecordingRule, RuleGroup\ng = RuleGroup(name=\"t\"{group_args}, rules=[{rule}])\n"
+
+
+#: Ill-typed fields of rules: each crashed a later stage (a check, the renderer)
+#: with a traceback, or was written out as garbage.
+ILL_TYPED = {
+    "label value int": (
+        _rule_module('AlertRule(name="A", expr="up == 0", labels={"severity": 1})'),
+        "alerts/t.py:2:32: OAC101 module alerts/t.py raised TypeError: AlertRule labels['severity'] must be a string, not int (1): write '1'",
+    ),
+    "label name int": (
+        _rule_module('AlertRule(name="A", expr="up == 0", labels={2: "x"})'),
+        "alerts/t.py:2:32: OAC101 module alerts/t.py raised TypeError: AlertRule labels: key 2 must be a string, not int",
+    ),
+    "expr int": (
+        _rule_module('AlertRule(name="A", expr=42)'),
+        "alerts/t.py:2:32: OAC101 module alerts/t.py raised TypeError: AlertRule expr must be a string, not int (42)",
+    ),
+    "record name None": (
+        _rule_module('RecordingRule(name=None, expr="up")'),
+        "alerts/t.py:2:32: OAC101 module alerts/t.py raised TypeError: RecordingRule name must be a string, not NoneType (None)",
+    ),
+    "group name int": (
+        'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name=5, rules=[AlertRule(name="A", expr="up")])\n',
+        "alerts/t.py:2:5: OAC101 module alerts/t.py raised TypeError: RuleGroup name must be a string, not int (5)",
+    ),
+    "rules not a list": (
+        'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="t", rules=AlertRule(name="A", expr="up"))\n',
+        "alerts/t.py:2:5: OAC101 module alerts/t.py raised TypeError: RuleGroup rules must be a list of AlertRule and RecordingRule, not AlertRule: write rules=[...]",
+    ),
+    "group label int": (
+        _rule_module('AlertRule(name="A", expr="up")', ', labels={"team": 3}'),
+        "alerts/t.py:2:5: OAC101 module alerts/t.py raised TypeError: RuleGroup labels['team'] must be a string, not int (3): write '3'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ILL_TYPED))
+@pytest.mark.parametrize("command", ["build", "lint", "validate", "test"])
+def test_ill_typed_rule_fields_are_reported_at_the_users_line(built_project: Path, case: str, command: str) -> None:
+    text, expected = ILL_TYPED[case]
+    if command == "build":
+        assert expected in _build_fails(built_project, {"alerts/t.py": text})
+        return
+    (built_project / "alerts/t.py").write_text(text)
+    # validate and test report build/ stale or run what compiles; none may crash.
+    result = CliRunner().invoke(cli, [command, "-C", str(built_project)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    if command == "lint":
+        assert result.exit_code == 1 and expected in result.stderr, result.output
