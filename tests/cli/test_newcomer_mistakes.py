@@ -108,3 +108,63 @@ def test_ill_typed_rule_fields_are_reported_at_the_users_line(built_project: Pat
     assert "Traceback" not in result.output
     if command == "lint":
         assert result.exit_code == 1 and expected in result.stderr, result.output
+
+
+_SLI = "RatioSLI(errors='x_total{code=\"500\"}', total='x_total')"
+
+#: Ill-typed fields of SLOs and scrape jobs: each crashed the SLO generator or a
+#: check with a traceback, or (targets as a string) wrote one target per character.
+ILL_TYPED_OTHERS = {
+    "objective as a string": (
+        "slos/t.py",
+        f'from obs_as_code.slo import SLO, RatioSLI\ns = SLO(service="a", name="b", objective="99.9", sli={_SLI})\n',
+        "slos/t.py:2:42: OAC401 SLO 'a-b': objective must be a number, not str ('99.9')",
+    ),
+    "SLI query as a number": (
+        "slos/t.py",
+        'from obs_as_code.slo import SLO, RatioSLI\ns = SLO(service="a", name="b", objective=99.0, sli=RatioSLI(errors=5, total="x_total"))\n',
+        "slos/t.py:2:52: OAC101 module slos/t.py raised TypeError: RatioSLI errors must be a string or None, not int (5)",
+    ),
+    "SLO label as a number": (
+        "slos/t.py",
+        f'from obs_as_code.slo import SLO, RatioSLI\ns = SLO(service="a", name="b", objective=99.0, labels={{"team": 5}}, sli={_SLI})\n',
+        "slos/t.py:2:5: OAC101 module slos/t.py raised TypeError: SLO labels['team'] must be a string, not int (5): write '5'",
+    ),
+    "targets as a string": (
+        "scrape/t.py",
+        'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets="api:8080")\n',
+        "scrape/t.py:2:5: OAC101 module scrape/t.py raised TypeError: ScrapeJob targets must be a list of strings ('host:port'), not str: write targets=[...]",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ILL_TYPED_OTHERS))
+@pytest.mark.parametrize("command", ["build", "lint", "validate", "test"])
+def test_ill_typed_slo_and_scrape_fields_are_reported_at_the_users_line(built_project: Path, case: str, command: str) -> None:
+    rel, text, expected = ILL_TYPED_OTHERS[case]
+    if command == "build":
+        assert expected in _build_fails(built_project, {rel: text})
+        return
+    (built_project / rel).parent.mkdir(parents=True, exist_ok=True)
+    (built_project / rel).write_text(text)
+    result = CliRunner().invoke(cli, [command, "-C", str(built_project)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    if command == "lint":
+        assert result.exit_code == 1 and expected in result.stderr, result.output
+
+
+def test_lint_points_at_the_argument_whatever_the_current_directory(
+    make_project: ProjectFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`oac lint -C DIR` found keyword columns relative to the current directory:
+    run from elsewhere, a finding pointed at the call instead of the argument."""
+    root = make_project({"alerts/t.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="t", rules=[AlertRule(name="A", expr="up",\n    for_="5 minutes")])\n'})
+    outputs = []
+    for cwd in (root, tmp_path):
+        monkeypatch.chdir(cwd)
+        result = run_oac("lint", "-C", str(root), "--select", "OAC103")
+        assert result.exit_code == 1
+        outputs.append(result.stderr)
+    assert "alerts/t.py:3:10: OAC103 for: invalid duration '5 minutes'" in outputs[0]
+    assert outputs[1] == outputs[0]
