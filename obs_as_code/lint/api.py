@@ -130,6 +130,11 @@ def _check_in_root(
     return diagnostics
 
 
+#: Codes of what rendering the project's dashboards finds (:func:`_dashboard_errors`):
+#: no check's, yet ``--select`` / ``--ignore`` filter them as they do the checks'.
+RENDER_CODES: tuple[str, ...] = ("OAC308", "OAC309", "OAC310", "OAC312")
+
+
 def _dashboard_errors(proj: Project, select: Iterable[str] | None, ignore: Iterable[str] | None) -> list[Diagnostic]:
     """What rendering the project's dashboards found (OAC308 UIDs, OAC309 sources,
     OAC310 folders): errors ``oac build`` reports that are no check's, so that
