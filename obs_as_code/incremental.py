@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from obs_as_code import _native
+from obs_as_code import _native, names
 from obs_as_code import cache as cache_mod
 from obs_as_code.artifacts import Artifact, SourceMap, with_manifest
 from obs_as_code.cache import (
@@ -1064,6 +1064,21 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     return _Compile(root, memory, jobs).run()
 
 
+def _title_keys(made: Sequence[Artifact]) -> tuple[str, ...]:
+    """``title:<folder>/<slug>`` of each dashboard file in ``made``: two modules
+    with the same key hold dashboards Grafana sees as one title in one folder
+    (OAC312, found by the project-wide rendering)."""
+    out: list[str] = []
+    for a in made:
+        if isinstance(a.data, dict) and a.path.startswith(_DASHBOARD_DIR):
+            folder = a.path[len(_DASHBOARD_DIR) :].rpartition("/")[0]
+            out.append(f"title:{folder}/{names.slug(str(a.data.get('title') or ''))}")
+    return tuple(out)
+
+
+_DASHBOARD_DIR = "grafana/dashboards/"
+
+
 class _Compile:
     """One incremental compile, stage by stage as a clean build runs them: load the
     changed modules, generate, module-local checks and renderers, dashboards per
@@ -1576,13 +1591,16 @@ class _Compile:
                 except Exception as exc:
                     raise _Fallback(f"{DASHBOARD_PARTS[0]} raised on {ref.path}") from exc
                 uids = tuple(str(a.data.get("uid")) for a in made if isinstance(a.data, dict))
-                found_files = StageEntry(key, tuple(found), _to_cached(made), keys=uids)
+                found_files = StageEntry(key, tuple(found), _to_cached(made), keys=uids + _title_keys(made))
             self.stages[f"dashboard-checks@{ref.path}"] = found_checks
             self.stages[f"dashboard-files@{ref.path}"] = found_files
             self.by_dashboard_module[ref.path] = (found_checks, found_files)
             for uid in set(found_files.keys):
                 if owners.setdefault(uid, ref.path) != ref.path:
-                    self.partitioned = False  # a UID in two modules: the first declared keeps it
+                    # A UID in two modules (the first declared keeps it), or a title
+                    # in two modules' dashboards of one folder (OAC312): decided
+                    # project-wide, as in a clean build.
+                    self.partitioned = False
         if self.partitioned:
             for found_checks, _files in self.by_dashboard_module.values():
                 self.diagnostics.extend(found_checks.diagnostics)

@@ -168,3 +168,52 @@ def test_lint_points_at_the_argument_whatever_the_current_directory(
         outputs.append(result.stderr)
     assert "alerts/t.py:3:10: OAC103 for: invalid duration '5 minutes'" in outputs[0]
     assert outputs[1] == outputs[0]
+
+
+def _dict_dashboard(title: str) -> str:
+    return f'board = {{"title": {title!r}, "schemaVersion": 41, "panels": []}}\n'
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_same_dashboard_title_in_one_folder_fails_the_build(built_project: Path, cache: bool) -> None:
+    """Grafana (and `oac publish`) refuse a second dashboard with the same title
+    (slug) in a folder, and an empty title: the build used to pass both. The
+    incremental build renders dashboards per module; it must still see the pair."""
+    files = {
+        "dashboards/shop.py": _dict_dashboard("Shop"),
+        "dashboards/shop_v2.py": _dict_dashboard("shop!"),
+        "dashboards/blank.py": _dict_dashboard(" "),
+        # Same title in another folder: fine.
+        "dashboards/team/shop.py": _dict_dashboard("Shop"),
+    }
+    if cache:  # a first build caches each module's dashboards alone
+        (built_project / "dashboards").mkdir()
+        (built_project / "dashboards/shop.py").write_text(files["dashboards/shop.py"])
+        assert run_oac("build", "-C", str(built_project)).exit_code == 0
+    err = _build_fails(built_project, files) if cache else ""
+    if not cache:
+        for rel, text in files.items():
+            (built_project / rel).parent.mkdir(parents=True, exist_ok=True)
+            (built_project / rel).write_text(text)
+        result = run_oac("build", "-C", str(built_project), "--no-cache")
+        assert result.exit_code == 1
+        err = result.stderr
+    found = [line for line in err.splitlines() if "OAC312" in line]
+    assert found == [
+        "dashboards/blank.py:1:1: OAC312 dashboard 'blank' has an empty title: Grafana refuses it",
+        "dashboards/shop_v2.py:1:1: OAC312 dashboard title 'shop!' is used twice in the General folder: "
+        "by dashboards/shop.py ('shop', line 1) and by dashboards/shop_v2.py ('shop-v2'); Grafana refuses the second",
+    ], err
+    lint = run_oac("lint", "-C", str(built_project), "--select", "OAC312")
+    assert lint.exit_code == 1 and [line for line in lint.stderr.splitlines() if "OAC312" in line] == found
+
+
+def test_lint_select_takes_the_dashboard_rendering_codes(make_project: ProjectFactory) -> None:
+    """`oac lint` reports OAC308 (and filters it by --select/--ignore), but
+    `--select OAC308` was a usage error: 'matches no check'."""
+    root = make_project({"dashboards/a.py": 'board = {"title": "A", "schemaVersion": 41, "panels": [], "uid": "x y"}\n'})
+    selected = run_oac("lint", "-C", str(root), "--select", "OAC308")
+    assert selected.exit_code == 1, selected.output
+    assert "dashboards/a.py:1:1: OAC308 dashboard UID 'x y' is invalid" in selected.stderr
+    ignored = run_oac("lint", "-C", str(root), "--ignore", "OAC308")
+    assert ignored.exit_code == 0 and "OAC308" not in ignored.output, ignored.output
