@@ -217,3 +217,34 @@ def test_lint_select_takes_the_dashboard_rendering_codes(make_project: ProjectFa
     assert "dashboards/a.py:1:1: OAC308 dashboard UID 'x y' is invalid" in selected.stderr
     ignored = run_oac("lint", "-C", str(root), "--ignore", "OAC308")
     assert ignored.exit_code == 0 and "OAC308" not in ignored.output, ignored.output
+
+
+_HOOK_SECRET = "hunter2-webhook-Passw0rd"
+_ROUTING = f"""from obs_as_code import AlertmanagerConfig, Global, Receiver, Route, Webhook
+
+hook = Receiver(name="hook", integrations=[Webhook(url="https://alerts:{_HOOK_SECRET}@hooks.example/in")])
+env = Receiver(name="env", integrations=[Webhook(url="https://alerts:${{HOOK_PASSWORD}}@hooks.example/in")])
+path = Receiver(name="path", integrations=[Webhook(url="https://hooks.example/team@ops/in")])
+config = AlertmanagerConfig(
+    route=Route(receiver="default", routes=[Route(receiver=hook), Route(receiver=env), Route(receiver=path)]),
+    receivers=[Receiver(name="default")],
+    global_=Global(pagerduty_url="https://pd:{_HOOK_SECRET}@events.example/"),
+)
+"""
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
+def test_password_in_a_webhook_url_fails_the_build_unprinted(make_project: ProjectFactory, fmt: str) -> None:
+    """A webhook's url (no *_file variant in Alertmanager 0.25) with user:password@
+    was written into build/alertmanager/alertmanager.yml without a word."""
+    root = make_project({"alerts/routing.py": _ROUTING})
+    result = run_oac("build", "-C", str(root), "--format", fmt)
+    assert result.exit_code == 1, result.output
+    assert _HOOK_SECRET not in result.output
+    assert not (root / "build").exists()
+    if fmt == "text":
+        found = [line for line in result.stderr.splitlines() if "OAC501" in line]
+        assert found == [
+            "alerts/routing.py:3:56: OAC501 literal password in the url of webhook integration field url (user:password@host): the value is not shown",
+            "alerts/routing.py:9:34: OAC501 literal password in the url of global settings field pagerduty_url (user:password@host): the value is not shown",
+        ], result.stderr
