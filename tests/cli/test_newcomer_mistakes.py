@@ -248,3 +248,26 @@ def test_password_in_a_webhook_url_fails_the_build_unprinted(make_project: Proje
             "alerts/routing.py:3:56: OAC501 literal password in the url of webhook integration field url (user:password@host): the value is not shown",
             "alerts/routing.py:9:34: OAC501 literal password in the url of global settings field pagerduty_url (user:password@host): the value is not shown",
         ], result.stderr
+
+
+def test_default_only_hint_names_the_projects_own_route_matchers(make_project: ProjectFactory) -> None:
+    """OAC502's hint said 'the labels the routes match on (severity, team)' whatever
+    the project's routes match on."""
+    root = make_project(
+        {
+            "alerts/routing.py": """from obs_as_code import AlertmanagerConfig, Receiver, Route
+
+config = AlertmanagerConfig(
+    route=Route(receiver="default", routes=[
+        Route(receiver=Receiver(name="payments"), matchers=['severity=~"critical|warning"']),
+        Route(receiver=Receiver(name="oncall"), matchers=['severity="page"', 'squad="core"']),
+    ]),
+    receivers=[Receiver(name="default")],
+)
+""",
+            "alerts/a.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up == 0", labels={"severity": "info"})])\n',
+        }
+    )
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 0, result.output
+    assert 'hint: give it labels a route matches (severity=~"critical|warning", severity="page", squad="core"), or add a route for it' in result.stderr, result.stderr
