@@ -271,3 +271,14 @@ config = AlertmanagerConfig(
     result = run_oac("build", "-C", str(root))
     assert result.exit_code == 0, result.output
     assert 'hint: give it labels a route matches (severity=~"critical|warning", severity="page", squad="core"), or add a route for it' in result.stderr, result.stderr
+
+
+def test_validate_says_what_a_dict_dashboard_without_schema_version_needs(make_project: ProjectFactory) -> None:
+    """The docs offered 'a plain dict (a title and panels)'; validate then failed on
+    "'schemaVersion' is a required property" without saying what to write."""
+    root = make_project({"dashboards/d.py": 'board = {"title": "D", "panels": []}\n'})
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    result = run_oac("validate", "-C", str(root))
+    assert result.exit_code == 1
+    assert "dashboards/d.py:1:1: OAC903 $: 'schemaVersion' is a required property" in result.stderr
+    assert 'hint: add "schemaVersion": 41 (what Grafana 11.6 writes) to the dashboard dict' in result.stderr, result.stderr
