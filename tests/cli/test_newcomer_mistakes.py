@@ -282,3 +282,20 @@ def test_validate_says_what_a_dict_dashboard_without_schema_version_needs(make_p
     assert result.exit_code == 1
     assert "dashboards/d.py:1:1: OAC903 $: 'schemaVersion' is a required property" in result.stderr
     assert 'hint: add "schemaVersion": 41 (what Grafana 11.6 writes) to the dashboard dict' in result.stderr, result.stderr
+
+
+def test_kit_dashboard_without_its_datasource_variable_says_to_add_it(make_project: ProjectFactory) -> None:
+    """k.prom() reads $datasource: a kit dashboard without variables=[k.datasource_var()]
+    was told to 'declare it in datasources/' (OAC307) and to add 'kit.query_var,
+    kit.custom_var ...' (OAC306)."""
+    root = make_project(
+        {
+            "datasources/ds.py": 'from obs_as_code import Datasource\nprom = Datasource("P", "prometheus", "http://p:9090", uid="prom")\n',
+            "dashboards/d.py": "from obs_as_code.dashboards import kit as k\nb = k.dashboard(\"D\", [k.timeseries(\"R\", k.prom('sum(rate(x_total[5m]))'))])\n",
+        }
+    )
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1
+    hints = [line.strip() for line in result.stderr.splitlines() if line.strip().startswith("hint:")]
+    assert hints and all("variables=[kit.datasource_var()]" in h for h in hints), result.stderr
+    assert not any("declare it in datasources/" in h or "kit.query_var" in h for h in hints)

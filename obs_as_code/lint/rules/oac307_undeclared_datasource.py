@@ -104,11 +104,21 @@ def problems(board: RenderedDashboard, uids: set[str], types: set[str], plain: s
 
 
 def _finding(board: RenderedDashboard, path: DataPath, message: str, uids: set[str]) -> Diagnostic:
+    declared = ", ".join(sorted(uids))
+    if message.startswith("datasource variable $"):
+        # The variable is missing from the dashboard, not from datasources/.
+        name = message.split("$", 1)[1].split(" ", 1)[0]
+        hint = (
+            f"add a datasource variable to the dashboard: variables=[kit.datasource_var({'' if name == 'datasource' else repr(name)})], "
+            f"or reference a declared datasource: {declared}"
+        )
+    else:
+        hint = f"declared: {declared}; declare it in datasources/ or use one of these"
     return error(
         board.locate(path[:-1]),
         "OAC307",
         f"{message} (dashboard {board.title!r}, {'.'.join(map(str, path))})",
-        hint=f"declared: {', '.join(sorted(uids))}; declare it in datasources/ or use one of these",
+        hint=hint,
     )
 
 
