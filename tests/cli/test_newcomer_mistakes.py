@@ -299,3 +299,20 @@ def test_kit_dashboard_without_its_datasource_variable_says_to_add_it(make_proje
     hints = [line.strip() for line in result.stderr.splitlines() if line.strip().startswith("hint:")]
     assert hints and all("variables=[kit.datasource_var()]" in h for h in hints), result.stderr
     assert not any("declare it in datasources/" in h or "kit.query_var" in h for h in hints)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        'board = {"title": "D", "schemaVersion": 41, "panels": [{"type": "timeseries", "title": "p", "targets": [{"expr": 5}]}]}\n',
+        'from obs_as_code.dashboards import kit as k\nboard = k.dashboard("D", [k.timeseries("p", k.prom(5))], variables=[k.datasource_var()])\n',
+    ],
+    ids=["dict", "kit"],
+)
+def test_panel_query_that_is_not_a_string_says_so(make_project: ProjectFactory, module: str) -> None:
+    """A number as a panel's query was reported as 'invalid PromQL ...: empty expression'."""
+    root = make_project({"dashboards/d.py": module})
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1
+    assert "OAC302 query of panel 'p' of dashboard 'D' must be a string of PromQL, not int (5)" in result.stderr, result.stderr
+    assert "empty expression" not in result.stderr
