@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from obs_as_code.cli import cli
-from tests.oac_testing import ProjectFactory, run_oac, tree_snapshot
+from tests.oac_testing import ProjectFactory, need_binary, run_oac, tree_snapshot
 
 GOOD_ALERT = """
 from obs_as_code import AlertRule, RuleGroup
@@ -316,3 +316,20 @@ def test_panel_query_that_is_not_a_string_says_so(make_project: ProjectFactory, 
     assert result.exit_code == 1
     assert "OAC302 query of panel 'p' of dashboard 'D' must be a string of PromQL, not int (5)" in result.stderr, result.stderr
     assert "empty expression" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"vm\n", b"\x89PNG\r\n\x1a\n\x00\x00"],
+    ids=["a lone word", "binary"],
+)
+def test_backtest_of_a_file_that_is_not_openmetrics_says_so(built_project: Path, tmp_path: Path, content: bytes) -> None:
+    """`oac backtest /etc/hostname` ended in an IndexError traceback."""
+    need_binary("prometheus")
+    need_binary("promtool")
+    series = tmp_path / "history.om"
+    series.write_bytes(content)
+    result = CliRunner().invoke(cli, ["backtest", "-C", str(built_project), str(series)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"oac backtest: {series}: not "), result.stderr
