@@ -333,3 +333,15 @@ def test_backtest_of_a_file_that_is_not_openmetrics_says_so(built_project: Path,
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code == 1
     assert result.stderr.startswith(f"oac backtest: {series}: not "), result.stderr
+
+
+@pytest.mark.parametrize("kind", ["sloth", "openslo"])
+def test_import_of_a_binary_spec_is_a_usage_error(tmp_path: Path, kind: str) -> None:
+    """`oac import sloth|openslo` of a file that is not UTF-8 text ended in a
+    UnicodeDecodeError traceback (`oac import dashboard` said so, exit 2)."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_bytes(b"\xff\xfe\x00binary")
+    result = CliRunner().invoke(cli, ["import", kind, str(spec)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 2
+    assert result.stderr == f"oac import {kind}: {spec}: not a YAML text file (not UTF-8: invalid start byte at byte 0)\n"
