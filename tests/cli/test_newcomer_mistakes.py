@@ -4,13 +4,16 @@ build/ is left as it was."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from obs_as_code.cli import cli
-from tests.oac_testing import ProjectFactory, need_binary, run_oac, tree_snapshot
+from tests.oac_testing import REPO, ProjectFactory, need_binary, run_oac, tree_snapshot
 
 GOOD_ALERT = """
 from obs_as_code import AlertRule, RuleGroup
@@ -345,3 +348,37 @@ def test_import_of_a_binary_spec_is_a_usage_error(tmp_path: Path, kind: str) -> 
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code == 2
     assert result.stderr == f"oac import {kind}: {spec}: not a YAML text file (not UTF-8: invalid start byte at byte 0)\n"
+
+
+@pytest.mark.parametrize(
+    ("expr", "levels"),
+    [
+        # 600 `or`s: a check's recursive walk ran out of Python's recursion limit.
+        ("' or '.join(f'up{{job=\"j{i}\"}}' for i in range(600))", 600),
+        # 5000: promql-parser overflowed its own stack (exit 139, no message).
+        ("' or '.join(f'up{{job=\"j{i}\"}}' for i in range(5000))", 5000),
+        ("'(' * 3000 + 'up' + ')' * 3000", 3000),
+    ],
+    ids=["600 ors", "5000 ors", "3000 parentheses"],
+)
+def test_a_huge_expression_is_refused_at_its_line(make_project: ProjectFactory, expr: str, levels: int) -> None:
+    root = make_project({"alerts/h.py": f"from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name=\"h\", rules=[AlertRule(name=\"H\", expr={expr})])\n"})
+    # A subprocess: a segmentation fault must fail this test, not end the run.
+    proc = subprocess.run(
+        [sys.executable, "-c", "from obs_as_code.cli import main; main()", "build", "-C", str(root)],
+        capture_output=True, text=True, timeout=300, check=False, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert (
+        f"alerts/h.py:2:57: OAC108 invalid PromQL in alert 'H' (group 'h'): expression nests about {levels} levels deep "
+        "(operators and brackets); at most 200 are checked: split it into recording rules"
+    ) in proc.stderr, proc.stderr[-2000:]
+
+
+def test_an_expression_nesting_within_the_limit_builds(make_project: ProjectFactory) -> None:
+    expr = "'sum(' * 95 + ' or '.join(f'rate(up{{job=\"j{i}\"}}[5m])' for i in range(100)) + ')' * 95 + ' > 1'"
+    root = make_project({"alerts/h.py": f"from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name=\"h\", rules=[AlertRule(name=\"H\", expr={expr})])\n"})
+    for command in ("build", "lint"):
+        result = CliRunner().invoke(cli, [command, "-C", str(root)])
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+        assert result.exit_code == 0, result.output

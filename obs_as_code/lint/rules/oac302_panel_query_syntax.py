@@ -34,7 +34,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                     t.location,
                     "OAC302",
                     f"invalid PromQL in panel {panel_title(t.panel)!r} of dashboard {board.title!r}: "
-                    f"{problem}: {t.expr}",
+                    f"{problem}: {t.expr if len(t.expr) <= 200 else t.expr[:200] + ' ...'}",
                 )
 
 
