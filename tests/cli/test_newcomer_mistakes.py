@@ -382,3 +382,25 @@ def test_an_expression_nesting_within_the_limit_builds(make_project: ProjectFact
         result = CliRunner().invoke(cli, [command, "-C", str(root)])
         assert result.exception is None or isinstance(result.exception, SystemExit), result.output
         assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("duration", "ok"),
+    [("292y", True), ("106751d23h47m16s854ms", True), ("293y", False), ("106751d23h47m16s855ms", False), ("99999999999999999999d", False)],
+)
+def test_a_duration_prometheus_cannot_hold_fails_the_build(make_project: ProjectFactory, duration: str, ok: bool) -> None:
+    """for_="99999999999999999999d" built, and only promtool (oac validate) said
+    'duration out of range', at the generated file instead of the user's line.
+    The bound is promtool's own (checked against the real binary)."""
+    root = make_project({"alerts/a.py": f'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up == 0", for_="{duration}")])\n'})
+    result = run_oac("build", "-C", str(root))
+    if ok:
+        assert result.exit_code == 0, result.output
+    else:
+        assert result.exit_code == 1
+        assert f"alerts/a.py:2:73: OAC103 for: duration {duration!r} is out of range: Prometheus takes at most 106751d23h47m16s854ms" in result.stderr, result.stderr
+    promtool = need_binary("promtool")
+    rules = root / "rules.yaml"
+    rules.write_text(f"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: {duration}\n")
+    proc = subprocess.run([promtool, "check", "rules", str(rules)], capture_output=True, text=True, timeout=60, check=False)
+    assert (proc.returncode == 0) == ok, proc.stdout + proc.stderr
