@@ -93,9 +93,12 @@ def lint(project: Project, *, select: Iterable[str] | None = None, ignore: Itera
     from obs_as_code.lint.engine import LintContext, run_checks, select_checks
 
     ctx = LintContext(project, catalog=catalog)
+    # Checks read the user's files (keyword columns) relative to the project root.
+    token = project_root.set(str(project.root))
     try:
         return run_checks(ctx, select_checks(select, ignore))
     finally:
+        project_root.reset(token)
         ctx.release()
 
 
