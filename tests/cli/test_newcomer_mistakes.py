@@ -404,3 +404,48 @@ def test_a_duration_prometheus_cannot_hold_fails_the_build(make_project: Project
     rules.write_text(f"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: {duration}\n")
     proc = subprocess.run([promtool, "check", "rules", str(rules)], capture_output=True, text=True, timeout=60, check=False)
     assert (proc.returncode == 0) == ok, proc.stdout + proc.stderr
+
+
+_TESTED_RULES = 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="Down", expr="up == 0", for_="1m")])\n'
+
+
+@pytest.mark.parametrize(
+    ("test_call", "expected"),
+    [
+        (
+            'RuleTest(name="t", series=[Series("up", "0x10")], rule_modules=["alerts/rules.py"],\n'
+            '         alerts=[AlertExpectation(at="5 min", alertname="Down")])',
+            "alerts/tests.py:4:38: OAC103 at: invalid duration '5 min'",
+        ),
+        (
+            'RuleTest(name="t", series=[Series(\'up{job="x"\', "0x10")], rule_modules=["alerts/rules.py"],\n'
+            '         alerts=[AlertExpectation(at="5m", alertname="Down")])',
+            "alerts/tests.py:3:32: OAC108 invalid input series 'up{job=\"x\"' in rule test 't': unexpected end of input inside braces",
+        ),
+        (
+            'RuleTest(name="t", series=[Series("up", "0x10")], rule_modules=["alerts/rules.py"],\n'
+            '         exprs=[ExprExpectation(expr="sum(up", at="5m")])',
+            "alerts/tests.py:4:38: OAC108 invalid PromQL in rule test 't': unclosed left parenthesis",
+        ),
+    ],
+    ids=["eval time", "input series", "expected expression"],
+)
+@pytest.mark.parametrize("command", ["build", "test"])
+def test_a_mistake_in_an_alert_unit_test_is_reported_at_its_line(
+    make_project: ProjectFactory, test_call: str, expected: str, command: str
+) -> None:
+    """An invalid duration, series selector or expression in a RuleTest built, and
+    `oac test` got promtool's 'not a valid duration string' at build/tests/...yaml
+    or a parse error printed as part of another test's failure."""
+    need_binary("promtool")
+    root = make_project(
+        {
+            "alerts/rules.py": _TESTED_RULES,
+            "alerts/tests.py": "from obs_as_code import AlertExpectation, ExprExpectation, RuleTest, Series\n\n"
+            f"t = {test_call}\n",
+        }
+    )
+    result = run_oac(command, "-C", str(root))
+    assert result.exit_code == 1
+    assert expected in result.stderr, result.stderr
+    assert "build/tests" not in result.stderr
