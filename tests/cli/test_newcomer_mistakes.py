@@ -449,3 +449,20 @@ def test_a_mistake_in_an_alert_unit_test_is_reported_at_its_line(
     assert result.exit_code == 1
     assert expected in result.stderr, result.stderr
     assert "build/tests" not in result.stderr
+
+
+def test_validate_names_the_directory_it_was_given(built_project: Path, tmp_path: Path) -> None:
+    """`oac validate --out DIR` said 'build/ differs ... run `oac build`' whatever
+    DIR was: a user following it rebuilt build/ and got the same error."""
+    missing = tmp_path / "nowhere"
+    result = run_oac("validate", "-C", str(built_project), "--out", str(missing))
+    assert result.exit_code == 1
+    assert f"oac validate: error: {missing}/ differs from the sources" in result.stderr
+    assert f"run `oac build --out {missing}`, then validate again" in result.stderr
+    other = tmp_path / "out"
+    assert run_oac("build", "-C", str(built_project), "--out", str(other)).exit_code == 0
+    (built_project / "alerts/good.py").write_text(GOOD_ALERT.replace('"5m"', '"10m"'))
+    stale = run_oac("validate", "-C", str(built_project), "--out", str(other))
+    assert stale.exit_code == 1
+    assert f"oac validate: error: {other}/ differs from the sources" in stale.stderr
+    assert f"run `oac build --out {other}`, then validate again" in stale.stderr
