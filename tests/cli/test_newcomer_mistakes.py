@@ -466,3 +466,17 @@ def test_validate_names_the_directory_it_was_given(built_project: Path, tmp_path
     assert stale.exit_code == 1
     assert f"oac validate: error: {other}/ differs from the sources" in stale.stderr
     assert f"run `oac build --out {other}`, then validate again" in stale.stderr
+
+
+def test_a_template_error_in_a_label_points_at_the_labels(make_project: ProjectFactory) -> None:
+    """OAC210 pointed at the AlertRule( call for a label, at the annotation itself
+    for an annotation."""
+    root = make_project(
+        {
+            "alerts/a.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(\n    name="A",\n    expr="up == 0",\n'
+            '    labels={"severity": "warning", "instance_name": "{{ $labels.instance "},\n)])\n'
+        }
+    )
+    result = run_oac("lint", "-C", str(root), "--select", "OAC210")
+    assert result.exit_code == 1
+    assert "alerts/a.py:5:12: OAC210 template error in label instance_name of alert 'A': unclosed action" in result.stderr, result.stderr
