@@ -480,3 +480,23 @@ def test_a_template_error_in_a_label_points_at_the_labels(make_project: ProjectF
     result = run_oac("lint", "-C", str(root), "--select", "OAC210")
     assert result.exit_code == 1
     assert "alerts/a.py:5:12: OAC210 template error in label instance_name of alert 'A': unclosed action" in result.stderr, result.stderr
+
+
+def test_a_bad_alertmanager_duration_fails_the_build_at_its_line(make_project: ProjectFactory) -> None:
+    """group_wait="30 s" (and the other Alertmanager durations) built, and only
+    amtool in `oac validate` refused the file."""
+    root = make_project(
+        {
+            "alerts/routing.py": "from obs_as_code import AlertmanagerConfig, Global, Receiver, Route\n\n"
+            'config = AlertmanagerConfig(\n    route=Route(receiver="default", group_wait="30 s", group_interval="5m", repeat_interval="4 hours"),\n'
+            '    receivers=[Receiver(name="default")],\n    global_=Global(resolve_timeout="5min"),\n)\n'
+        }
+    )
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1
+    found = [line.split(": use units")[0] for line in result.stderr.splitlines() if "OAC103" in line]
+    assert found == [
+        "alerts/routing.py:4:48: OAC103 group_wait: invalid duration '30 s'",
+        "alerts/routing.py:4:93: OAC103 repeat_interval: invalid duration '4 hours'",
+        "alerts/routing.py:6:36: OAC103 resolve_timeout: invalid duration '5min'",
+    ], result.stderr
