@@ -500,3 +500,41 @@ def test_a_bad_alertmanager_duration_fails_the_build_at_its_line(make_project: P
         "alerts/routing.py:4:93: OAC103 repeat_interval: invalid duration '4 hours'",
         "alerts/routing.py:6:36: OAC103 resolve_timeout: invalid duration '5min'",
     ], result.stderr
+
+
+#: Ill-typed routing and routing tests: `oac build` reported some (OAC104, OAC508),
+#: but `oac test` and `oac validate` compile without the checks and crashed.
+ILL_TYPED_ROUTING = {
+    "matcher as a number": (
+        'from obs_as_code import AlertmanagerConfig, Receiver, Route\n'
+        'config = AlertmanagerConfig(route=Route(receiver="default", routes=[Route(receiver="default", matchers=[5])]), receivers=[Receiver(name="default")])\n',
+        "alerts/routing.py:2:69: OAC101 module alerts/routing.py raised TypeError: Route matchers[0] must be matchers "
+        "(strings such as 'severity=\"critical\"'), not int (5)",
+    ),
+    "receiver name None": (
+        'from obs_as_code import AlertmanagerConfig, Receiver, Route\n'
+        'config = AlertmanagerConfig(route=Route(receiver=Receiver(name=None)))\n',
+        "alerts/routing.py:2:50: OAC101 module alerts/routing.py raised TypeError: Receiver name must be a string, not NoneType (None)",
+    ),
+    "routing test label as a number": (
+        'from obs_as_code import AlertmanagerConfig, Receiver, Route, RoutingTest\n'
+        'config = AlertmanagerConfig(route=Route(receiver="default"), receivers=[Receiver(name="default")])\n'
+        't = RoutingTest(labels={"severity": 1}, receivers=["default"])\n',
+        "alerts/routing.py:3:5: OAC101 module alerts/routing.py raised TypeError: RoutingTest labels['severity'] must be a string, not int (1): write '1'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ILL_TYPED_ROUTING))
+@pytest.mark.parametrize("command", ["build", "test", "validate"])
+def test_ill_typed_routing_is_reported_by_every_command(built_project: Path, case: str, command: str) -> None:
+    need_binary("amtool")
+    need_binary("promtool")
+    text, expected = ILL_TYPED_ROUTING[case]
+    (built_project / "alerts/routing.py").write_text(text)
+    result = CliRunner().invoke(cli, [command, "-C", str(built_project)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 1, result.output
+    # validate too: the module declares nothing, so build/ matched the rest and
+    # it said "ok" over a project that does not import.
+    assert expected in result.stderr, result.stderr
