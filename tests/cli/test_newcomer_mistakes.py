@@ -538,3 +538,30 @@ def test_ill_typed_routing_is_reported_by_every_command(built_project: Path, cas
     # validate too: the module declares nothing, so build/ matched the rest and
     # it said "ok" over a project that does not import.
     assert expected in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("module", "hint"),
+    [
+        (
+            'from obs_as_code import RecordingRule, RuleGroup\ng = RuleGroup(name="g", rules=[RecordingRule(record="a:b", expr="up")])\n',
+            "hint: did you mean name=? RecordingRule takes name, expr, labels",
+        ),
+        (
+            'from obs_as_code import BasicAuth, ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"], basic_auth=BasicAuth(username="u", password="x"))\n',
+            "hint: did you mean password_file=? BasicAuth takes username, password_file",
+        ),
+        (
+            'from obs_as_code.slo import SLO\ns = SLO(service="a", name="b", objective=99.0, sli=None, perod="30d")\n',
+            "hint: did you mean period=? SLO takes service, name, objective, sli, period,",
+        ),
+    ],
+    ids=["record=", "password=", "perod="],
+)
+def test_an_unknown_keyword_gets_the_one_meant(make_project: ProjectFactory, module: str, hint: str) -> None:
+    """RecordingRule(record=...) (Prometheus' YAML key) said only 'unexpected keyword
+    argument', leaving the user to read the source for the field names."""
+    root = make_project({"alerts/a.py": module})
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1
+    assert hint in result.stderr, result.stderr
