@@ -32,7 +32,7 @@ def parse_ms(value: Duration) -> int:
         ms = value // timedelta(milliseconds=1)
         if ms < 0 or timedelta(milliseconds=ms) != value:
             raise DurationError(f"{value!r} is not a whole, non-negative number of milliseconds")
-        return int(ms)
+        return _in_range(int(ms), value)
     if not isinstance(value, str):
         raise DurationError(f"expected a duration such as \"5m\", got {type(value).__name__}")
     if value == "0":
@@ -42,7 +42,19 @@ def parse_ms(value: Duration) -> int:
         raise DurationError(
             f"invalid duration {value!r}: use units y w d h m s ms in that order, e.g. \"1h30m\""
         )
-    return sum(int(n) * unit for n, (_, unit) in zip(match.groups(), _UNITS_MS, strict=True) if n)
+    ms = sum(int(n) * unit for n, (_, unit) in zip(match.groups(), _UNITS_MS, strict=True) if n)
+    return _in_range(ms, value)
+
+
+#: Prometheus holds a duration in a Go time.Duration (int64 nanoseconds): longer
+#: ones fail to load ("duration out of range"), about 292 years.
+MAX_MS = (2**63 - 1) // 1_000_000
+
+
+def _in_range(ms: int, value: Duration) -> int:
+    if ms > MAX_MS:
+        raise DurationError(f"duration {value!r} is out of range: Prometheus takes at most {format_ms(MAX_MS)} (about 292 years)")
+    return ms
 
 
 def format_ms(ms: int) -> str:

@@ -1064,6 +1064,20 @@ def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCa
     return _Compile(root, memory, jobs).run()
 
 
+def _title_keys(made: Sequence[Artifact]) -> tuple[str, ...]:
+    """:func:`names.provisioned_title_key` of each dashboard file in ``made``: two
+    modules with the same key hold dashboards Grafana sees as one title in one
+    folder (OAC312, found by the project-wide rendering)."""
+    return tuple(
+        names.provisioned_title_key(names.dashboard_file_folder(a.path), str(a.data.get("title") or ""))
+        for a in made
+        if isinstance(a.data, dict) and a.path.startswith(_DASHBOARD_DIR)
+    )
+
+
+_DASHBOARD_DIR = "grafana/dashboards/"
+
+
 class _Compile:
     """One incremental compile, stage by stage as a clean build runs them: load the
     changed modules, generate, module-local checks and renderers, dashboards per
@@ -1575,21 +1589,17 @@ class _Compile:
                     made, found = _run_renderer(_resolve(DASHBOARD_PARTS[0]), sub)
                 except Exception as exc:
                     raise _Fallback(f"{DASHBOARD_PARTS[0]} raised on {ref.path}") from exc
-                # What the module's dashboards claim project-wide: their UIDs and
-                # their titles in their folders (two modules claiming one: the
-                # project-wide stages decide, and report it).
-                uids = tuple(str(a.data.get("uid")) for a in made if isinstance(a.data, dict)) + tuple(
-                    names.provisioned_title_key(names.dashboard_file_folder(a.path), str(a.data.get("title") or ""))
-                    for a in made
-                    if isinstance(a.data, dict)
-                )
-                found_files = StageEntry(key, tuple(found), _to_cached(made), keys=uids)
+                uids = tuple(str(a.data.get("uid")) for a in made if isinstance(a.data, dict))
+                found_files = StageEntry(key, tuple(found), _to_cached(made), keys=uids + _title_keys(made))
             self.stages[f"dashboard-checks@{ref.path}"] = found_checks
             self.stages[f"dashboard-files@{ref.path}"] = found_files
             self.by_dashboard_module[ref.path] = (found_checks, found_files)
             for uid in set(found_files.keys):
                 if owners.setdefault(uid, ref.path) != ref.path:
-                    self.partitioned = False  # a UID in two modules: the first declared keeps it
+                    # A UID in two modules (the first declared keeps it), or a title
+                    # in two modules' dashboards of one folder (OAC312): decided
+                    # project-wide, as in a clean build.
+                    self.partitioned = False
         if self.partitioned:
             for found_checks, _files in self.by_dashboard_module.values():
                 self.diagnostics.extend(found_checks.diagnostics)

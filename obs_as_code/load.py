@@ -106,12 +106,41 @@ def exception_diagnostic(exc: BaseException, ref: ModuleRef, root: Path) -> Diag
         f"{_relative(f.filename, root_s)}:{f.lineno} in {f.name}" for f in reversed(frames)
     )
     message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return error(
-        loc,
-        "OAC101",
-        f"module {ref.path} raised {message}",
-        hint=f"traceback (user frames): {trace}" if len(frames) > 1 else None,
-    )
+    fields = _keyword_hint(exc)
+    hint = f"traceback (user frames): {trace}" if len(frames) > 1 else None
+    if fields is not None:
+        hint = fields if hint is None else f"{fields}; {hint}"
+    return error(loc, "OAC101", f"module {ref.path} raised {message}", hint=hint)
+
+
+_UNEXPECTED_KEYWORD = re.compile(r"^(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'$")
+#: Keys of Prometheus' and Alertmanager's YAML that are spelled otherwise here.
+_YAML_NAMES = {"record": "name", "alert": "name", "for": "for_", "continue": "continue_", "from": "from_",
+               "global": "global_", "location": "time_zone"}
+
+
+def _keyword_hint(exc: BaseException) -> str | None:
+    """For ``Model(unknown=...)`` of one of our declaration classes: the keyword
+    meant (Prometheus' YAML spelling, or a close name) and the ones it takes."""
+    match = _UNEXPECTED_KEYWORD.match(str(exc)) if isinstance(exc, TypeError) else None
+    if match is None:
+        return None
+    import dataclasses
+    import difflib
+
+    import obs_as_code
+    from obs_as_code import slo
+
+    cls = getattr(obs_as_code, match[1], None) or getattr(slo, match[1], None)
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+        return None
+    names = [f.name for f in dataclasses.fields(cls) if f.init and f.name not in ("location", "module")]
+    wanted = _YAML_NAMES.get(match[2])
+    if wanted not in names:
+        close = difflib.get_close_matches(match[2], names, n=1)
+        wanted = close[0] if close else None
+    takes = f"{match[1]} takes {', '.join(names)}"
+    return f"did you mean {wanted}=? {takes}" if wanted else takes
 
 
 @latest_per_file
@@ -358,11 +387,17 @@ def import_project_module(root: Path, ref: ModuleRef) -> ModuleType:
         return importlib.import_module(name)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    # As the import system marks a module while it runs: `from m import x` of a
+    # module still running then says "partially initialized module ... (most
+    # likely due to a circular import)" instead of a bare "cannot import name".
+    spec._initializing = True  # type: ignore[attr-defined]
     try:
         spec.loader.exec_module(module)
     except BaseException:
         sys.modules.pop(name, None)
         raise
+    finally:
+        spec._initializing = False  # type: ignore[attr-defined]
     module = sys.modules[name]  # as the import system does: a module may replace itself
     setattr(sys.modules[parent], child, module)
     return module

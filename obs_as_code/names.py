@@ -161,12 +161,13 @@ def dashboard_file_folder(path: str) -> str:
 
 
 def provisioned_title_key(folder_path: str, title: str) -> str:
-    """What two dashboards of a provisioned Grafana must not share: the title in
-    the folder Grafana shows them in, the last part of ``folder_path`` (its file
-    provider makes only the last directory a folder). Grafana's file provider
-    takes a title used twice in a folder as a duplicate and stops saving that
-    provider's dashboards (grafana/grafana#43530). Never a UID (it holds ``:``)."""
-    return f"title:{folder_path.rsplit('/', 1)[-1]}:{title}"
+    """What two dashboards of a provisioned Grafana must not share: the title's
+    slug (Grafana compares slugs: 412 name-exists) in the folder Grafana shows
+    them in, the last part of ``folder_path`` (its file provider makes only the
+    last directory a folder). Grafana refuses the second of two such dashboards,
+    and its file provider then stops saving that provider's dashboards
+    (grafana/grafana#43530). Never a UID (it holds ``:``)."""
+    return f"title:{folder_path.rsplit('/', 1)[-1]}:{slug(title)}"
 
 
 #: Output paths (relative to ``build/``) of the Grafana provisioning files.

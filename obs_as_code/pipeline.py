@@ -27,7 +27,7 @@ from obs_as_code.artifacts import (
     with_manifest,
     write_atomic,
 )
-from obs_as_code.diagnostics import Diagnostic, error, has_errors, ordered
+from obs_as_code.diagnostics import Diagnostic, Severity, error, has_errors, ordered
 from obs_as_code.discover import PROJECT_DIRS, discover
 from obs_as_code.gcpause import paused_gc
 from obs_as_code.load import Project, load_project
@@ -93,9 +93,12 @@ def lint(project: Project, *, select: Iterable[str] | None = None, ignore: Itera
     from obs_as_code.lint.engine import LintContext, run_checks, select_checks
 
     ctx = LintContext(project, catalog=catalog)
+    # Checks read the user's files (keyword columns) relative to the project root.
+    token = project_root.set(str(project.root))
     try:
         return run_checks(ctx, select_checks(select, ignore))
     finally:
+        project_root.reset(token)
         ctx.release()
 
 
@@ -279,7 +282,9 @@ def validate(root: Path = Path("."), out_dir: Path | None = None) -> tuple[list[
     root = root.resolve()
     out_dir = (out_dir or root / "build").resolve()
     compiled = compile_project(root, lint_checks=False)
-    diagnostics: list[Diagnostic] = []
+    # A module that raises (OAC101) declares nothing, so build/ may well match
+    # what the rest compiles to: without its error, validate said "ok".
+    diagnostics: list[Diagnostic] = [d for d in compiled.diagnostics if d.severity is Severity.ERROR]
     token = project_root.set(str(root))
     try:
         for target in VALIDATORS:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from obs_as_code.durations import DurationError, format_ms, normalize, parse_ms
+from obs_as_code.durations import MAX_MS, DurationError, format_ms, normalize, parse_ms
 
 
 @pytest.mark.parametrize(
@@ -28,6 +28,15 @@ def test_timedelta() -> None:
         parse_ms(timedelta(microseconds=5))
 
 
-@given(st.integers(min_value=0, max_value=10**13))
+@given(st.integers(min_value=0, max_value=MAX_MS))
 def test_format_round_trips(ms: int) -> None:
     assert parse_ms(format_ms(ms)) == ms
+
+
+@given(st.integers(min_value=MAX_MS + 1, max_value=10**13))
+def test_longer_than_prometheus_holds_is_refused(ms: int) -> None:
+    # Prometheus keeps durations in int64 nanoseconds: "duration out of range".
+    with pytest.raises(DurationError, match="out of range"):
+        parse_ms(format_ms(ms))
+    with pytest.raises(DurationError, match="out of range"):
+        parse_ms(timedelta(milliseconds=ms))

@@ -68,6 +68,9 @@ def validate(project: Path, fmt: str, out_dir: Path | None) -> None:
     from obs_as_code.pipeline import validate as run_validate
     from obs_as_code.validate import ToolMissing
 
+    build_dir = (out_dir or project / "build").resolve()
+    shown = _shown_dir(project, build_dir)
+    again = "oac build" if out_dir is None else f"oac build --out {out_dir}"
     try:
         diagnostics, diff = run_validate(project, out_dir)
     except ToolMissing as exc:
@@ -79,11 +82,19 @@ def validate(project: Path, fmt: str, out_dir: Path | None) -> None:
         # now: passing them would vouch for dashboards nobody validated.
         stale = len(diff.added) + len(diff.changed) + len(diff.removed)
         click.echo(
-            f"oac validate: error: build/ differs from the sources ({stale} file(s): "
-            f"{', '.join(diff.lines()[:3])}{', ...' if stale > 3 else ''}); run `oac build`, then validate again",
+            f"oac validate: error: {shown} differs from the sources ({stale} file(s): "
+            f"{', '.join(diff.lines()[:3])}{', ...' if stale > 3 else ''}); run `{again}`, then validate again",
             err=True,
         )
         sys.exit(1)
     if has_errors(diagnostics):
         sys.exit(1)
     click.echo("oac validate: ok", err=True)
+
+
+def _shown_dir(project: Path, build_dir: Path) -> str:
+    """``build_dir`` as messages name it: relative to the project when inside it."""
+    try:
+        return f"{build_dir.relative_to(project.resolve())}/"
+    except ValueError:
+        return f"{build_dir}/"

@@ -38,7 +38,9 @@ def lint(project: Path, fmt: str, paths: tuple[Path, ...], catalog_file: Path | 
             sys.exit(2)
         click.echo(page, nl=not page.endswith("\n"))
         return
-    known = {c.code for c in all_checks()}
+    from obs_as_code.lint.api import RENDER_CODES
+
+    known = {c.code for c in all_checks()} | set(RENDER_CODES)
     for code in _codes(select) + _codes(ignore):
         if not any(k.startswith(code) for k in known):
             click.echo(f"oac lint: {code!r} matches no check", err=True)

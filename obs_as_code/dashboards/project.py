@@ -124,25 +124,50 @@ def render_project(project: Project) -> ProjectDashboards:
             )
         )
     result.dashboards = [r for r in result.dashboards if by_uid[r.uid] is r]
-    by_title: dict[str, RenderedDashboard] = {}
-    for r in result.dashboards:
-        first = by_title.setdefault(names.provisioned_title_key(r.folder, r.title), r)
-        if first is r:
-            continue
-        shown = r.folder.rsplit("/", 1)[-1]
-        result.diagnostics.append(
-            error(
-                r.source_map[()],
-                "OAC308",
-                f"dashboard title {r.title!r} is used twice in folder {shown or 'General'!r}: by "
-                f"{first.source_map[()].file} (uid {first.uid!r}) and by {r.source_map[()].file} (uid {r.uid!r}); "
-                "Grafana's file provider then stops saving the provider's dashboards (no database write "
-                "permission because of duplicates)",
-                hint="give one of them another title (or another folder)",
-            )
-        )
+    result.diagnostics.extend(_title_problems(result.dashboards))
     setattr(project, _CACHE_ATTR, (key, result))
     return result
+
+
+def _title_problems(dashboards: list[RenderedDashboard]) -> list[Diagnostic]:
+    """OAC312: an empty title, or two dashboards whose titles are the same in one
+    folder. Grafana refuses both (400 empty-name; 412 name-exists, comparing the
+    titles' slugs), and so does `oac publish` before writing: the build says so at
+    the user's line rather than the deploy."""
+    out: list[Diagnostic] = []
+    by_title: dict[str, RenderedDashboard] = {}
+    for r in dashboards:
+        title = r.title
+        # The folder Grafana shows it in: the file provider makes only the last directory one.
+        shown = r.folder.rsplit("/", 1)[-1]
+        where = f"folder {shown!r}" if shown else "the General folder"
+        if not isinstance(title, str) or not title.strip():
+            out.append(
+                error(
+                    r.source_map[()],
+                    "OAC312",
+                    f"dashboard {r.uid!r} has an empty title: Grafana refuses it",
+                    hint="give the dashboard a title (the first argument of kit.dashboard / sdk.Dashboard, or \"title\")",
+                )
+            )
+            continue
+        key = names.provisioned_title_key(r.folder, title)
+        first = by_title.get(key)
+        if first is None:
+            by_title[key] = r
+            continue
+        first_loc = first.source_map[()]
+        out.append(
+            error(
+                r.source_map[()],
+                "OAC312",
+                f"dashboard title {title!r} is used twice in {where}: by {first_loc.file} "
+                f"({first.uid!r}, line {first_loc.line}) and by {r.source_map[()].file} ({r.uid!r}); "
+                "Grafana refuses the second",
+                hint="rename one of them, or move one into another folder (a subfolder of dashboards/)",
+            )
+        )
+    return out
 
 
 def forget_rendered(project: Project) -> None:

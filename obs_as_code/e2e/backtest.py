@@ -93,20 +93,27 @@ def _iso(ts: float) -> str:
 def series_range(path: Path) -> tuple[float, float]:
     """First and last sample timestamps (seconds) of an OpenMetrics file."""
     lo, hi = math.inf, -math.inf
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip() or line.startswith("#"):
-                continue
-            # Label values may hold spaces: split after the label set.
-            rest = line[line.rfind("}") + 1 :] if "}" in line else line.split(None, 1)[1]
-            parts = rest.split()
-            if len(parts) < 2:
-                raise BacktestError(f"{path}: sample without a timestamp: {line.strip()[:80]}")
-            try:
-                ts = float(parts[1])
-            except ValueError:
-                raise BacktestError(f"{path}: not an OpenMetrics sample: {line.strip()[:80]}") from None
-            lo, hi = min(lo, ts), max(hi, ts)
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if not line.strip() or line.startswith("#"):
+                    continue
+                # Label values may hold spaces: split after the label set.
+                name_and_rest = line.split(None, 1)
+                if "}" not in line and len(name_and_rest) < 2:
+                    # A lone word: no value, no timestamp (not OpenMetrics at all).
+                    raise BacktestError(f"{path}: not an OpenMetrics sample: {line.strip()[:80]}")
+                rest = line[line.rfind("}") + 1 :] if "}" in line else name_and_rest[1]
+                parts = rest.split()
+                if len(parts) < 2:
+                    raise BacktestError(f"{path}: sample without a timestamp: {line.strip()[:80]}")
+                try:
+                    ts = float(parts[1])
+                except ValueError:
+                    raise BacktestError(f"{path}: not an OpenMetrics sample: {line.strip()[:80]}") from None
+                lo, hi = min(lo, ts), max(hi, ts)
+    except UnicodeDecodeError as exc:
+        raise BacktestError(f"{path}: not a text file (OpenMetrics is UTF-8): {exc.reason} at byte {exc.start}") from None
     if lo is math.inf:
         raise BacktestError(f"{path}: no samples")
     return lo, hi

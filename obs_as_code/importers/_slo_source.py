@@ -7,12 +7,24 @@ import keyword
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from obs_as_code.slo.model import SLOTH_WINDOW_RE
 
 
 class SpecError(ValueError):
     """An input spec that cannot be imported; the message says where and why."""
+
+
+def read_spec(path: Path) -> str:
+    """The text of a spec file, or :class:`SpecError` when it is not UTF-8 text
+    (or cannot be read): a usage error, never a traceback."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{path}: not a YAML text file (not UTF-8: {exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
 def py_str(value: str) -> str:

@@ -20,7 +20,13 @@ from typing import Any
 
 import yaml
 
-from obs_as_code.importers._slo_source import SLOSpec, SpecError, module_source, window_query
+from obs_as_code.importers._slo_source import (
+    SLOSpec,
+    SpecError,
+    module_source,
+    read_spec,
+    window_query,
+)
 from obs_as_code.slo.model import has_window, is_selector
 
 V1 = "openslo/v1"
@@ -216,4 +222,4 @@ def import_text(text: str, origin: str, period: str = "30d", alerts: bool = True
 
 def import_file(path: Path, period: str = "30d", alerts: bool = True) -> str:
     """Python source for an OpenSLO file."""
-    return import_text(path.read_text(encoding="utf-8"), str(path), period, alerts)
+    return import_text(read_spec(path), str(path), period, alerts)

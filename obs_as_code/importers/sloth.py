@@ -22,6 +22,7 @@ from obs_as_code.importers._slo_source import (
     SLOSpec,
     SpecError,
     module_source,
+    read_spec,
     window_query,
 )
 
@@ -173,4 +174,4 @@ def import_text(text: str, origin: str, period: str = "30d") -> str:
 
 def import_file(path: Path, period: str = "30d") -> str:
     """Python source for a Sloth spec file."""
-    return import_text(path.read_text(encoding="utf-8"), str(path), period)
+    return import_text(read_spec(path), str(path), period)

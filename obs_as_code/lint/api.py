@@ -11,6 +11,7 @@ from obs_as_code.gcpause import paused_gc
 from obs_as_code.lint.engine import LintContext, code_matches, run_checks, select_checks, suppressed
 from obs_as_code.lint.files import load_paths
 from obs_as_code.load import Project
+from obs_as_code.source import project_root
 
 
 def lint(
@@ -85,6 +86,26 @@ def _check(
     """What :func:`lint` finds once ``proj`` is loaded (unsuppressed, unordered):
     with the project, the generators' findings, then the checks' on the project
     and ``paths``, then the dashboards' rendering errors."""
+    # Checks find a keyword's line and column (keyword_location) in the user's
+    # file, named relative to the project root: without the root set, that file
+    # was looked up from the current directory, and `oac lint -C DIR` run from
+    # elsewhere pointed at the call instead of the argument.
+    token = project_root.set(str(proj.root))
+    try:
+        return _check_in_root(proj, paths, with_project, catalog, select, ignore, scrape_interval)
+    finally:
+        project_root.reset(token)
+
+
+def _check_in_root(
+    proj: Project,
+    paths: Sequence[Path],
+    with_project: bool,
+    catalog: Any,
+    select: Iterable[str] | None,
+    ignore: Iterable[str] | None,
+    scrape_interval: float | None,
+) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
     if with_project:
         from obs_as_code.pipeline import generate
@@ -107,6 +128,11 @@ def _check(
     if with_project:
         diagnostics += _dashboard_errors(proj, select, ignore)
     return diagnostics
+
+
+#: Codes of what rendering the project's dashboards finds (:func:`_dashboard_errors`):
+#: no check's, yet ``--select`` / ``--ignore`` filter them as they do the checks'.
+RENDER_CODES: tuple[str, ...] = ("OAC308", "OAC309", "OAC310", "OAC312")
 
 
 def _dashboard_errors(proj: Project, select: Iterable[str] | None, ignore: Iterable[str] | None) -> list[Diagnostic]:

@@ -797,12 +797,56 @@ def reversed_blind(expr: str) -> str | None:
     return '"\x00"'.join(pieces) if len(pieces) > 1 else None
 
 
+#: How deep an expression may nest (binary operators and brackets, an upper bound
+#: of its syntax tree's depth) for the parser and the checks, which walk trees
+#: recursively: past about 600 levels a check ran out of Python's recursion limit
+#: (a traceback), past about 4,000 the parser itself overflowed its stack (a
+#: segmentation fault, no message at all). Expressions people write nest a few
+#: dozen levels at most.
+MAX_NESTING = 200
+
+_NESTING_TOKENS = re.compile(
+    r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`"""  # strings: skipped
+    r"""|[(\[{]|[)\]}]"""  # brackets
+    r"""|==|!=|>=|<=|=~|!~|[-+*/%^<>]"""  # operators (and matchers: see below)
+    r"""|\b(?:and|or|unless|atan2)\b""",
+)
+
+
+def nesting(expr: str) -> int:
+    """An upper bound of the depth of ``expr``'s syntax tree: the deepest bracket
+    plus every binary (or unary) operator outside label matchers, without parsing."""
+    depth = deepest = operators = 0
+    braces = 0  # inside {...}: = != =~ !~ are matchers, not operators
+    for m in _NESTING_TOKENS.finditer(expr):
+        token = m.group()
+        if token[0] in "\"'`":
+            continue
+        if token in "([{":
+            depth += 1
+            braces += token == "{"
+            deepest = max(deepest, depth)
+        elif token in ")]}":
+            depth -= 1
+            braces -= token == "}" and braces > 0
+        elif not braces:
+            operators += 1
+    return deepest + operators
+
+
 def parse_promql(expr: str) -> tuple[Any, str | None]:
     """Parse with promql-parser; returns ``(ast, None)`` or ``(None, message)``."""
     import promql_parser
 
     if not isinstance(expr, str) or not expr.strip():
         return None, "empty expression"
+    if len(expr) > MAX_NESTING:  # shorter ones cannot nest that deep
+        levels = nesting(expr)
+        if levels > MAX_NESTING:
+            return None, (
+                f"expression nests about {levels} levels deep (operators and brackets); "
+                f"at most {MAX_NESTING} are checked: split it into recording rules"
+            )
     try:
         return promql_parser.parse(expr), None
     except (ValueError, TypeError) as exc:  # the parser raises ValueError with a message

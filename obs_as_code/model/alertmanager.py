@@ -34,7 +34,7 @@ from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from obs_as_code.durations import Duration
-from obs_as_code.model.base import Definition
+from obs_as_code.model.base import Definition, require_sequence, require_strings
 
 MatchOp = Literal["=", "!=", "=~", "!~"]
 
@@ -238,6 +238,9 @@ class Receiver(Definition):
 
     kind: ClassVar[str] = "receiver"
 
+    def __post_init__(self) -> None:
+        require_strings(self, ("name",))
+
     def key(self) -> str:
         return self.name
 
@@ -352,6 +355,11 @@ class Route(Definition):
 
     kind: ClassVar[str] = "route"
 
+    def __post_init__(self) -> None:
+        # A matcher neither a string nor a Matcher crashed the renderer (oac
+        # test, oac validate) with a traceback; a bad string is OAC508's.
+        require_sequence(self, "matchers", (str, Matcher), 'matchers (strings such as \'severity="critical"\')')
+
     @property
     def receiver_name(self) -> str | None:
         """The receiver's name, whether given as a string or a :class:`Receiver`."""
@@ -368,6 +376,10 @@ class InhibitRule(Definition):
     equal: Sequence[str] = ()
 
     kind: ClassVar[str] = "inhibit rule"
+
+    def __post_init__(self) -> None:
+        for name in ("source_matchers", "target_matchers"):
+            require_sequence(self, name, (str, Matcher), 'matchers (strings such as \'severity="critical"\')')
 
     def inhibits(self, source: Mapping[str, str], target: Mapping[str, str]) -> bool:
         """Whether a firing alert with labels ``source`` mutes one with ``target``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -49,6 +50,37 @@ def require_strings(obj: Any, names: tuple[str, ...], optional: tuple[str, ...] 
         if not isinstance(value, str) and not (value is None and name in optional):
             kind = "a string or None" if name in optional else "a string"
             raise TypeError(f"{type(obj).__name__} {name} must be {kind}, not {type(value).__name__} ({value!r})")
+
+
+def require_string_maps(obj: Any, names: tuple[str, ...]) -> None:
+    """Raise ``TypeError`` when a field of ``obj`` named in ``names`` is not a
+    mapping of strings to strings (labels, annotations): a number or None there
+    would otherwise crash a later stage, outside the user's code."""
+    for name in names:
+        value = getattr(obj, name)
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{type(obj).__name__} {name} must be a dict of strings, not {type(value).__name__} ({value!r})")
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{type(obj).__name__} {name}: key {key!r} must be a string, not {type(key).__name__}")
+            if not isinstance(item, str):
+                raise TypeError(
+                    f"{type(obj).__name__} {name}[{key!r}] must be a string, not {type(item).__name__} ({item!r})"
+                    + (f": write {str(item)!r}" if isinstance(item, (int, float)) and not isinstance(item, bool) else "")
+                )
+
+
+def require_sequence(obj: Any, name: str, of: tuple[type, ...], what: str) -> None:
+    """Raise ``TypeError`` when the field ``name`` of ``obj`` is not a list or tuple
+    whose items are instances of ``of`` (``what`` names them in the message): a
+    single item or a string given where a list belongs is the usual slip."""
+    value = getattr(obj, name)
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        hint = f": write {name}=[...]" if isinstance(value, (str, *of)) else ""
+        raise TypeError(f"{type(obj).__name__} {name} must be a list of {what}, not {type(value).__name__}{hint}")
+    for i, item in enumerate(value):
+        if not isinstance(item, of):
+            raise TypeError(f"{type(obj).__name__} {name}[{i}] must be {what}, not {type(item).__name__} ({item!r})")
 
 
 def field_location(obj: Any) -> SourceLocation | None:

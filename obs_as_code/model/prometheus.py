@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from obs_as_code.durations import Duration
-from obs_as_code.model.base import Definition
+from obs_as_code.model.base import (
+    Definition,
+    require_sequence,
+    require_string_maps,
+    require_strings,
+)
 
 
 @dataclass
@@ -72,6 +77,10 @@ class StaticConfig(Definition):
 
     kind: ClassVar[str] = "static config"
 
+    def __post_init__(self) -> None:
+        require_sequence(self, "targets", (str,), "strings ('host:port')")
+        require_string_maps(self, ("labels",))
+
 
 @dataclass
 class ScrapeJob(Definition):
@@ -100,6 +109,12 @@ class ScrapeJob(Definition):
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "scrape job"
 
+    def __post_init__(self) -> None:
+        # A string given as targets was written out one character per target.
+        require_strings(self, ("name",))
+        require_sequence(self, "targets", (str,), "strings ('host:port')")
+        require_string_maps(self, ("labels",))
+
     def key(self) -> str:
         return self.name
 
@@ -119,6 +134,9 @@ class AlertmanagerTarget(Definition):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     kind: ClassVar[str] = "alertmanager target"
+
+    def __post_init__(self) -> None:
+        require_sequence(self, "targets", (str,), "strings ('host:port')")
 
 
 @dataclass

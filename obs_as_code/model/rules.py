@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from obs_as_code.durations import Duration
-from obs_as_code.model.base import Definition
+from obs_as_code.model.base import (
+    Definition,
+    require_sequence,
+    require_string_maps,
+    require_strings,
+)
 
 
 @dataclass
@@ -23,6 +28,10 @@ class AlertRule(Definition):
 
     kind: ClassVar[str] = "alert"
 
+    def __post_init__(self) -> None:
+        require_strings(self, ("name", "expr"))
+        require_string_maps(self, ("labels", "annotations"))
+
     def key(self) -> str:
         return self.name
 
@@ -36,6 +45,10 @@ class RecordingRule(Definition):
     labels: Mapping[str, str] = field(default_factory=dict)
 
     kind: ClassVar[str] = "recording rule"
+
+    def __post_init__(self) -> None:
+        require_strings(self, ("name", "expr"))
+        require_string_maps(self, ("labels",))
 
     def key(self) -> str:
         return self.name
@@ -59,6 +72,11 @@ class RuleGroup(Definition):
 
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "rule group"
+
+    def __post_init__(self) -> None:
+        require_strings(self, ("name",))
+        require_sequence(self, "rules", (AlertRule, RecordingRule), "AlertRule and RecordingRule")
+        require_string_maps(self, ("labels",))
 
     def key(self) -> str:
         return self.name

@@ -10,7 +10,12 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from obs_as_code.durations import Duration
-from obs_as_code.model.base import Definition
+from obs_as_code.model.base import (
+    Definition,
+    require_sequence,
+    require_string_maps,
+    require_strings,
+)
 
 
 @dataclass
@@ -99,6 +104,12 @@ class RoutingTest(Definition):
 
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "routing test"
+
+    def __post_init__(self) -> None:
+        # amtool gets them on its command line: a number there crashed `oac test`.
+        require_string_maps(self, ("labels",))
+        require_sequence(self, "receivers", (str,), "receiver names")
+        require_strings(self, ("name",))
 
     def key(self) -> str:
         return self.name or ",".join(f"{k}={v}" for k, v in sorted(self.labels.items()))

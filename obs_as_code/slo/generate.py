@@ -20,6 +20,7 @@ generated rule points at the SLO (or its SLI) in the user's file.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -336,6 +337,8 @@ def generate_slo(slo: SLO, root: Path | None = None) -> tuple[list[Definition], 
     bad = name_problem(slo) or interval_problem(slo)
     if bad is not None:
         return [], [bad]
+    if not objective_usable(slo.objective):
+        return [], []  # OAC401 says why, at the objective
     table = resolve_windows(slo, root)
     template = sli_template(slo)
     if isinstance(table, Diagnostic) or isinstance(template, Diagnostic):
@@ -346,12 +349,24 @@ def generate_slo(slo: SLO, root: Path | None = None) -> tuple[list[Definition], 
     return out, []
 
 
+def objective_usable(value: object) -> bool:
+    """True for an objective the generator can compute with (a finite number in
+    (0, 100)); OAC401 reports the others."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 < value < 100
+
+
 def generate(project: Project) -> list[Diagnostic]:
     """The pipeline generator: add every SLO's rule groups and dashboard to ``project``."""
     diagnostics: list[Diagnostic] = []
     added: list[Definition] = []
     for slo in project.all(SLO):
-        generated, problems = generate_slo(slo, project.root)
+        try:
+            generated, problems = generate_slo(slo, project.root)
+        except Exception as exc:  # a field of a type the checks above do not foresee
+            diagnostics.append(
+                error(slo.location, "OAC405", f"SLO {slo.name!r} cannot be generated: {type(exc).__name__}: {exc}")
+            )
+            continue
         diagnostics.extend(problems)
         added.extend(generated)
     project.definitions.extend(added)

@@ -26,7 +26,7 @@ from typing import ClassVar
 
 from obs_as_code import names
 from obs_as_code.durations import Duration
-from obs_as_code.model.base import Definition
+from obs_as_code.model.base import Definition, require_string_maps, require_strings
 from obs_as_code.model.rules import AlertRule
 
 #: The placeholder an SLI query uses for the window (``rate(x[{window}])``).
@@ -80,6 +80,9 @@ class RatioSLI(Definition):
 
     kind: ClassVar[str] = "ratio SLI"
 
+    def __post_init__(self) -> None:
+        require_strings(self, ("total",), optional=("errors", "good"))
+
     def error_ratio(self) -> str:
         """The error-ratio template (over ``{window}``)."""
         total = as_template(self.total)
@@ -125,6 +128,9 @@ class LatencySLI(Definition):
 
     kind: ClassVar[str] = "latency SLI"
 
+    def __post_init__(self) -> None:
+        require_strings(self, ("metric", "selector"), optional=("le",))
+
     @property
     def le_value(self) -> str:
         """The ``le`` label value of the threshold bucket."""
@@ -152,6 +158,9 @@ class RawSLI(Definition):
 
     kind: ClassVar[str] = "raw SLI"
 
+    def __post_init__(self) -> None:
+        require_strings(self, ("error_ratio_query",))
+
     def error_ratio(self) -> str:
         """The query itself."""
         return self.error_ratio_query.strip()
@@ -171,6 +180,10 @@ class AlertOptions(Definition):
     disable: bool = False
 
     kind: ClassVar[str] = "SLO alert"
+
+    def __post_init__(self) -> None:
+        require_strings(self, (), optional=("name",))
+        require_string_maps(self, ("labels", "annotations"))
 
 
 @dataclass
@@ -194,6 +207,10 @@ class Alerting(Definition):
     disable: bool = False
 
     kind: ClassVar[str] = "SLO alerting"
+
+    def __post_init__(self) -> None:
+        require_strings(self, (), optional=("name", "page_severity", "ticket_severity"))
+        require_string_maps(self, ("labels", "annotations"))
 
 
 @dataclass
@@ -245,6 +262,10 @@ class SLO(Definition):
 
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "SLO"
+
+    def __post_init__(self) -> None:
+        # Copied onto every generated series: checked here, at the user's line.
+        require_string_maps(self, ("labels",))
 
     @property
     def id(self) -> str:

@@ -188,5 +188,19 @@ def check(build_dir: Path, artifacts: Sequence[Artifact]) -> list[Diagnostic]:
             )
             continue
         for path, message in dashboard_errors(data):
-            out.append(error(_locate(artifact, path), "OAC903", f"{json_path(path)}: {message}"))
+            out.append(error(_locate(artifact, path), "OAC903", f"{json_path(path)}: {message}", hint=_hint(path, message)))
     return out
+
+
+def _hint(path: tuple[str | int, ...], message: str) -> str | None:
+    """What to write, where the schema's message alone does not say it."""
+    if path == () and message == "'schemaVersion' is a required property":
+        # A dict dashboard written by hand: the SDK and grafanalib set it.
+        from grafana_foundation_sdk.models.dashboard import Dashboard
+
+        version = Dashboard().schema_version
+        return (
+            f'add "schemaVersion": {version} (what Grafana 11.6 writes) to the dashboard dict: '
+            "without it Grafana runs every migration from version 0 on it"
+        )
+    return None

@@ -201,7 +201,10 @@ def run_tests(root: Path, *, name_filter: str | None = None) -> TestRun:
     compiled = compile_project(root, lint_checks=False)
     run = TestRun()
     # OAC509: a test of an alert its rule files do not define would pass vacuously.
-    found = [*compiled.diagnostics, *lint(compiled.project, select=["OAC509"])]
+    # OAC103 and OAC108: a bad duration or PromQL (a rule's, a test's) makes
+    # promtool refuse a whole file, naming neither the test nor the line. OAC508:
+    # a routing tree amtool cannot load (a matcher that is not a string crashed).
+    found = [*compiled.diagnostics, *lint(compiled.project, select=["OAC509", "OAC103", "OAC108", "OAC508"])]
     if has_errors(found):
         run.failures = [d for d in found if d.severity.value == "error"]
         return run

@@ -277,9 +277,9 @@ def test_a_title_used_twice_in_a_folder_is_an_error(project: Callable[..., Compi
         "dashboards/ops/team/c.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("API")'),
         "dashboards/other/d.py": SDK_MODULE.replace('Dashboard("Plain SDK")', 'Dashboard("API")'),
     })
-    found = sorted((d.location.file, d.message) for d in c.diagnostics if d.code == "OAC308")
+    found = sorted((d.location.file, d.message) for d in c.diagnostics if d.code == "OAC312")
     assert [f for f, _m in found] == ["dashboards/team/a.py", "dashboards/team/b.py"]
-    assert "dashboard title 'API' is used twice in folder 'team': by dashboards/ops/team/c.py" in found[0][1]
+    assert "dashboard title 'API' is used twice in folder 'team': by dashboards/ops/team/c.py (" in found[0][1]
     assert not c.ok
 
 

@@ -17,6 +17,14 @@ _FIELDS = (
     "evaluation_interval",
     "scrape_timeout",
     "timeout",
+    # Alertmanager (the same duration grammar): amtool refused them only in validate.
+    "group_wait",
+    "group_interval",
+    "repeat_interval",
+    "resolve_timeout",
+    # Alert unit tests (AlertExpectation, ExprExpectation): promtool refuses the
+    # whole test file over one bad eval_time, at the generated file's name.
+    "at",
 )
 
 

@@ -8,6 +8,7 @@ from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._templates import read
 from obs_as_code.model.rules import AlertRule
+from obs_as_code.source import keyword_location
 
 CODE = "OAC210"
 
@@ -21,7 +22,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 continue
             for offset, problem in read(text).errors:
                 snippet = text[offset : offset + 12].split("\n")[0]
-                loc = ctx.annotation_location(rule, key, snippet) if not key.startswith("label ") else rule.location
+                # A label's error at its labels= argument (the rule's call is often long).
+                loc = ctx.annotation_location(rule, key, snippet) if not key.startswith("label ") else keyword_location(rule.location, "labels")
                 yield error(loc, CODE, f"template error in {key if key.startswith('label ') else 'annotation ' + repr(key)} of alert {rule.name!r}: {problem}", hint="Prometheus would fail to expand this template")
 
 

@@ -18,13 +18,23 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             expr = t.expr
             if not expr and t.data.get("hide") is True:
                 continue
+            raw = t.data.get("expr")
+            if not expr and raw is not None and not isinstance(raw, str):
+                # Read as "" by the walk: say what it is rather than "empty expression".
+                yield error(
+                    t.location,
+                    "OAC302",
+                    f"query of panel {panel_title(t.panel)!r} of dashboard {board.title!r} must be "
+                    f"a string of PromQL, not {type(raw).__name__} ({raw!r})",
+                )
+                continue
             _tree, problem = known.get(expr) or panel_tree(expr)
             if problem is not None:
                 yield error(
                     t.location,
                     "OAC302",
                     f"invalid PromQL in panel {panel_title(t.panel)!r} of dashboard {board.title!r}: "
-                    f"{problem}: {t.expr}",
+                    f"{problem}: {t.expr if len(t.expr) <= 200 else t.expr[:200] + ' ...'}",
                 )
 
 

@@ -137,7 +137,12 @@ def _undefined(board: RenderedDashboard, path: DataPath, name: str) -> Diagnosti
         board.locate(path),
         "OAC306",
         f"variable ${name} is used in dashboard {board.title!r} but not defined",
-        hint="add it to the dashboard's variables (kit.query_var, kit.custom_var ...)",
+        hint=(
+            f"add a datasource variable to the dashboard: variables=[kit.datasource_var({'' if name == 'datasource' else repr(name)})] "
+            "(kit.prom reads $datasource unless given datasource=)"
+            if "datasource" in path
+            else "add it to the dashboard's variables (kit.query_var, kit.custom_var ...)"
+        ),
     )
 
 

@@ -118,12 +118,36 @@ def problems(
             yield path, message
 
 
+def _ref_type(data: Any, path: DataPath) -> Any:
+    """The ``type`` of the reference at ``path`` (None when there is none)."""
+    try:
+        for key in path:
+            data = data[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return data.get("type") if isinstance(data, dict) else None
+
+
 def _finding(board: RenderedDashboard, path: DataPath, message: str, uids: set[str]) -> Diagnostic:
+    declared = ", ".join(sorted(uids))
+    if message.startswith("datasource variable $"):
+        # The variable is missing from the dashboard, not from datasources/.
+        name = message.split("$", 1)[1].split(" ", 1)[0]
+        kind = _ref_type(board.json, path)
+        args = [] if name == "datasource" else [repr(name)]
+        if isinstance(kind, str) and kind and kind != "prometheus":
+            args = [repr(name), repr(kind)]
+        hint = (
+            f"add a datasource variable to the dashboard: variables=[kit.datasource_var({', '.join(args)})], "
+            f"or reference a declared datasource: {declared}"
+        )
+    else:
+        hint = f"declared: {declared}; declare it in datasources/ or use one of these"
     return error(
         board.locate(path[:-1]),
         "OAC307",
         f"{message} (dashboard {board.title!r}, {'.'.join(map(str, path))})",
-        hint=f"declared: {', '.join(sorted(uids))}; declare it in datasources/ or use one of these",
+        hint=hint,
     )
 
 

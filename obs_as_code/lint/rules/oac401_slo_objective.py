@@ -15,7 +15,14 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for slo in ctx.project.all(SLO):
         value = slo.objective
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 < value < 100
-        if not ok:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            yield error(
+                keyword_location(slo.location, "objective"),
+                "OAC401",
+                f"SLO {slo.id!r}: objective must be a number, not {type(value).__name__} ({value!r})",
+                hint="objectives are percentages of good events, e.g. objective=99.9",
+            )
+        elif not ok:
             yield error(
                 keyword_location(slo.location, "objective"),
                 "OAC401",

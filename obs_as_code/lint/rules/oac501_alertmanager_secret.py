@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from urllib.parse import unquote, urlsplit
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import at
-from obs_as_code.model.alertmanager import Integration
+from obs_as_code.model.alertmanager import Global, Integration
 
 _PLACEHOLDER = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 _URL_WITH_PLACEHOLDER = re.compile(r"^https?://[^/?#]+[/?#].*\$\{[A-Za-z_][A-Za-z0-9_]*\}")
@@ -23,8 +24,40 @@ def is_reference(value: str, *, url: bool) -> bool:
     return url and _URL_WITH_PLACEHOLDER.match(value) is not None
 
 
+def _url_password(value: str) -> bool:
+    """True when ``value`` is a URL with a literal password (``user:pass@host``);
+    a ``${ENV}`` password is a reference."""
+    try:
+        password = urlsplit(value).password
+    except ValueError:  # an unparsable port: look at the userinfo part itself
+        userinfo = value.partition("://")[2].partition("/")[0].rpartition("@")[0]
+        password = userinfo.partition(":")[2] if ":" in userinfo else None
+    return bool(password) and not _PLACEHOLDER.match(unquote(password or ""))
+
+
+def _url_passwords(ctx: LintContext, d: Integration | Global) -> Iterator[Diagnostic]:
+    """A password in any other URL field (a webhook's ``url``, PagerDuty's ``url``,
+    global ``pagerduty_url`` ...): written into alertmanager.yml as it is."""
+    skip = (*d.secret_fields, *d.secret_url_fields) if isinstance(d, Integration) else ()
+    for name in d.fields_out:
+        value = getattr(d, name, None)
+        if name in skip or not isinstance(value, str) or "@" not in value:
+            continue
+        if _url_password(value):
+            yield Diagnostic(
+                at(ctx, d.location, name),
+                "OAC501",
+                f"literal password in the url of {d.kind} field {name} (user:password@host): the value is not shown",
+                hint='let Alertmanager read it from a file: extra={"http_config": {"basic_auth": '
+                '{"username": "...", "password_file": "/path"}}} and the url without user:password@',
+                show_source=False,
+            )
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for d in ctx.definitions():
+        if isinstance(d, (Integration, Global)):
+            yield from _url_passwords(ctx, d)
         if not isinstance(d, Integration):
             continue
         for name in (*d.secret_fields, *d.secret_url_fields):
