@@ -21,7 +21,13 @@ from typing import Any
 import promql_parser as pp
 
 from obs_as_code.lint.types import children, is_a, selector_name
-from obs_as_code.source import SourceLocation, keyword_location, latest_per_file, module_tree
+from obs_as_code.source import (
+    SourceLocation,
+    keyword_location,
+    latest_per_file,
+    module_tree,
+    project_root,
+)
 
 
 def _mtime(path: str) -> int:
@@ -244,7 +250,13 @@ def _char_col(path: str, line: int, col_bytes: int) -> int:
 
 def python_site(root: Path, loc: SourceLocation, keyword: str) -> Site:
     """The site of keyword argument ``keyword`` in the call a definition was built by."""
-    value = keyword_location(loc, keyword)
+    # Resolved against ``root``: checks run after the loader has reset the
+    # project root, and the CLI may run from another folder (``-C``).
+    token = project_root.set(str(root))
+    try:
+        value = keyword_location(loc, keyword)
+    finally:
+        project_root.reset(token)
     path = str(root / loc.file)
     node = _python_spans(path).get((value.line, value.col)) if value != loc else None
     if node is None or node.end_lineno is None or node.end_col_offset is None:
