@@ -87,14 +87,37 @@ def _source_line(root: Path | None, loc: SourceLocation) -> str | None:
         return None
     path = root / loc.file
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # Universal newlines, then "\n" only: numbered as Python and YAML number
+        # lines (str.splitlines() also breaks at "\x0c", "\x85", U+2028 ...).
+        lines = path.read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
         return None
     return lines[loc.line - 1] if loc.line <= len(lines) else None
 
 
+def _caret_indent(before: str) -> str:
+    """What to print under ``before`` (the line up to the column) so that a
+    terminal shows the caret under the next character: a tab where the line
+    has one, two spaces under a wide (CJK, emoji) character, none under a
+    combining mark or an invisible format character, else one space."""
+    if before.isascii():
+        return "".join("\t" if ch == "\t" else " " for ch in before)
+    import unicodedata  # here: only for a line that is not ASCII
+
+    out: list[str] = []
+    for ch in before:
+        if ch == "\t":
+            out.append("\t")
+        elif unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        else:
+            out.append("  " if unicodedata.east_asian_width(ch) in ("W", "F") else " ")
+    return "".join(out)
+
+
 def render_text(diagnostics: Sequence[Diagnostic], root: Path | None = None, *, show_source: bool = True) -> str:
-    """Compiler-style text: ``file:line:col: CODE message``, the source line and a caret."""
+    """Compiler-style text: ``file:line:col: CODE message`` (``col`` in
+    characters), the source line and a caret under that character."""
     out: list[str] = []
     for d in diagnostics:
         out.append(str(d))
@@ -103,7 +126,7 @@ def render_text(diagnostics: Sequence[Diagnostic], root: Path | None = None, *, 
             if line is not None:
                 out.append(f"    {line}")
                 if d.location.col > 0:
-                    out.append("    " + " " * (d.location.col - 1) + "^")
+                    out.append("    " + _caret_indent(line[: d.location.col - 1]) + "^")
         if d.hint:
             out.append(f"    hint: {d.hint}")
     return "\n".join(out) + ("\n" if out else "")

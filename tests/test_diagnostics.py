@@ -1,0 +1,45 @@
+"""The diagnostic renderers: the source line and its caret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from obs_as_code.diagnostics import error, render_text
+from obs_as_code.source import SourceLocation
+
+
+def _caret(root: Path, line: str, token: str) -> list[str]:
+    """The source line and caret ``render_text`` prints for a finding at ``token``."""
+    (root / "m.py").write_text(f"x = 1\n{line}\n", encoding="utf-8")
+    d = error(SourceLocation("m.py", 2, line.index(token) + 1), "OAC999", "here")
+    return render_text([d], root).split("\n")[1:3]
+
+
+@pytest.mark.parametrize(
+    ("line", "token", "caret"),
+    [
+        ('t = "Coût €"; bad', "bad", "    " + " " * 14 + "^"),  # one cell per character
+        ('t = "日本"; bad', "bad", "    " + " " * 12 + "^"),  # CJK: two cells each
+        ('t = "😀"; bad', "bad", "    " + " " * 10 + "^"),  # emoji: two cells (two UTF-16 units too)
+        ('t = "e\u0301"; bad', "bad", "    " + " " * 9 + "^"),  # a combining accent takes no cell
+        ('\tt = "x"; bad', "bad", "    \t" + " " * 9 + "^"),  # a tab stays a tab: same stop as the line's
+    ],
+)
+def test_the_caret_sits_under_the_character(tmp_path: Path, line: str, token: str, caret: str) -> None:
+    assert _caret(tmp_path, line, token) == [f"    {line}", caret]
+
+
+def test_the_source_line_is_numbered_as_python_numbers_lines(tmp_path: Path) -> None:
+    # U+2028 in a string, a form feed, U+0085: str.splitlines() breaks lines
+    # there, Python (and every position we report) does not.
+    (tmp_path / "m.py").write_text('a = "x\u2028y"\n\x0c\nb = "\x85"; bad\n', encoding="utf-8")
+    d = error(SourceLocation("m.py", 3, 12), "OAC999", "here")
+    assert render_text([d], tmp_path).split("\n")[1] == '    b = "\x85"; bad'
+
+
+def test_a_line_after_crlf_and_cr_line_ends(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_bytes(b"a = 1\r\nb = 2\rc = 3\n")
+    d = error(SourceLocation("m.py", 3, 1), "OAC999", "here")
+    assert render_text([d], tmp_path).split("\n")[1] == "    c = 3"
