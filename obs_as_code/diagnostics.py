@@ -153,7 +153,8 @@ def render_github(diagnostics: Sequence[Diagnostic]) -> str:
 
 
 def render_sarif(diagnostics: Sequence[Diagnostic], rules: dict[str, str] | None = None) -> str:
-    """SARIF 2.1.0 for code-scanning uploads; ``rules`` maps codes to short descriptions."""
+    """SARIF 2.1.0 for code-scanning uploads; ``rules`` maps codes to short descriptions.
+    Columns are in code points (``columnKind``)."""
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
     codes = sorted({d.code for d in diagnostics} | set(rules or {}))
     results = []
@@ -190,6 +191,10 @@ def render_sarif(diagnostics: Sequence[Diagnostic], rules: dict[str, str] | None
                         ],
                     }
                 },
+                # Columns count characters (code points), not SARIF's
+                # other unit, UTF-16 code units: an emoji is one column.
+                # A run with results SHALL say which (SARIF 2.1.0, 3.14.27).
+                "columnKind": "unicodeCodePoints",
                 "results": results,
             }
         ],

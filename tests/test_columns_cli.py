@@ -69,3 +69,13 @@ def test_json_and_github_use_the_same_columns(project: Path) -> None:
     ]
     github = run_oac("build", "-C", str(project), "--format", "github").stdout
     assert "::error file=alerts/bad.py,line=3,col=41,title=OAC108::" in github
+
+
+def test_sarif_says_columns_count_code_points(project: Path) -> None:
+    # SARIF 2.1.0 (3.14.27): a run with results SHALL say in which unit its
+    # columns are; we count code points (an emoji is one, not two UTF-16 units).
+    doc = json.loads(run_oac("build", "-C", str(project), "--format", "sarif").stdout)
+    (run,) = doc["runs"]
+    assert run["columnKind"] == "unicodeCodePoints"
+    regions = {r["ruleId"]: r["locations"][0]["physicalLocation"]["region"] for r in run["results"]}
+    assert regions["OAC105"] == {"startLine": 5, "startColumn": 45}

@@ -1,12 +1,13 @@
-"""The diagnostic renderers: the source line and its caret."""
+"""The diagnostic renderers: the source line and its caret, SARIF's column unit."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from obs_as_code.diagnostics import error, render_text
+from obs_as_code.diagnostics import error, render_sarif, render_text
 from obs_as_code.source import SourceLocation
 
 
@@ -43,3 +44,10 @@ def test_a_line_after_crlf_and_cr_line_ends(tmp_path: Path) -> None:
     (tmp_path / "m.py").write_bytes(b"a = 1\r\nb = 2\rc = 3\n")
     d = error(SourceLocation("m.py", 3, 1), "OAC999", "here")
     assert render_text([d], tmp_path).split("\n")[1] == "    c = 3"
+
+
+def test_sarif_states_its_column_unit() -> None:
+    # SARIF 2.1.0, 3.14.27: a run with results SHALL hold columnKind.
+    doc = json.loads(render_sarif([error(SourceLocation("a.py", 1, 7), "OAC999", "x")]))
+    assert doc["runs"][0]["columnKind"] == "unicodeCodePoints"
+    assert doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 1, "startColumn": 7}
