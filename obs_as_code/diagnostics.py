@@ -141,13 +141,19 @@ def _gh_escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _gh_property(text: str) -> str:
+    # In the properties "," separates them and ":" ends them (@actions/core's escapeProperty).
+    return _gh_escape(text).replace(":", "%3A").replace(",", "%2C")
+
+
 def render_github(diagnostics: Sequence[Diagnostic]) -> str:
-    """GitHub Actions workflow commands, shown as annotations on the PR diff."""
+    """GitHub Actions workflow commands, shown as annotations on the PR diff
+    (``col`` in characters, as in every other format)."""
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
     out = []
     for d in diagnostics:
         loc = d.location
-        props = f"file={loc.file},line={max(loc.line, 1)},col={max(loc.col, 1)},title={d.code}"
+        props = f"file={_gh_property(loc.file)},line={max(loc.line, 1)},col={max(loc.col, 1)},title={_gh_property(d.code)}"
         out.append(f"::{level[d.severity]} {props}::{_gh_escape(d.message)}")
     return "\n".join(out) + ("\n" if out else "")
 

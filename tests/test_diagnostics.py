@@ -1,4 +1,5 @@
-"""The diagnostic renderers: the source line and its caret, SARIF's column unit."""
+"""The diagnostic renderers: the source line and its caret, SARIF's column unit,
+GitHub's workflow-command escaping."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from obs_as_code.diagnostics import error, render_sarif, render_text
+from obs_as_code.diagnostics import error, render_github, render_sarif, render_text
 from obs_as_code.source import SourceLocation
 
 
@@ -51,3 +52,10 @@ def test_sarif_states_its_column_unit() -> None:
     doc = json.loads(render_sarif([error(SourceLocation("a.py", 1, 7), "OAC999", "x")]))
     assert doc["runs"][0]["columnKind"] == "unicodeCodePoints"
     assert doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 1, "startColumn": 7}
+
+
+def test_github_escapes_properties_and_message() -> None:
+    # In a workflow command's properties "," and ":" separate fields: a file
+    # name holding them is escaped as @actions/core escapes it.
+    d = error(SourceLocation("dash,boards/a:b%.py", 3, 4), "OAC999", "50% of\nthe lines")
+    assert render_github([d]) == "::error file=dash%2Cboards/a%3Ab%25.py,line=3,col=4,title=OAC999::50%25 of%0Athe lines\n"
