@@ -89,7 +89,7 @@ def _source_line(root: Path | None, loc: SourceLocation) -> str | None:
     try:
         # Universal newlines, then "\n" only: numbered as Python and YAML number
         # lines (str.splitlines() also breaks at "\x0c", "\x85", U+2028 ...).
-        lines = path.read_text(encoding="utf-8").split("\n")
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
     except (OSError, UnicodeDecodeError):
         return None
     return lines[loc.line - 1] if loc.line <= len(lines) else None

@@ -274,7 +274,9 @@ def module_tree(path: str, mtime_ns: int) -> ast.Module:
     import ast  # lazily: `oac --help` does not need it
 
     del mtime_ns  # cache key only: an edited file is parsed again
-    return ast.parse(Path(path).read_text(encoding="utf-8"))
+    # utf-8-sig: Python runs a file starting with a byte order mark, which
+    # ast.parse refuses in text ("invalid non-printable character U+FEFF").
+    return ast.parse(Path(path).read_text(encoding="utf-8-sig"))
 
 
 class Columns:

@@ -338,3 +338,24 @@ def test_the_column_points_at_the_offending_token_whatever_comes_before(title: s
         assert loc.file == "alerts/a.py" and loc.line in (3, 4)
         assert lines[loc.line - 1][loc.col - 1 :].startswith(token), (code, loc)
 
+
+
+# --- a file starting with a byte order mark ----------------------------------------------
+
+BOM = b"\xef\xbb\xbf"
+
+
+def test_a_module_with_a_byte_order_mark_is_read_as_python_reads_it(tmp_path: Path) -> None:
+    # Python runs it and counts columns after the mark; its syntax tree could
+    # not be read at all (so no keyword's position: the call's was reported).
+    text = 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="Coût", expr="up", for_="5 min")])\n'
+    (tmp_path / "alerts").mkdir()
+    (tmp_path / "alerts" / "a.py").write_bytes(BOM + text.encode())
+    assert found(compile_project(tmp_path).diagnostics, "OAC103") == [("alerts/a.py", *at(text, '"5 min"'))]
+
+
+def test_a_yaml_file_with_a_byte_order_mark_counts_columns_after_it(tmp_path: Path) -> None:
+    text = '{groups: [{name: g, rules: [{alert: "Coût", expr: "sum(rate(a_total[10s])) > 1"}]}]}\n'
+    (tmp_path / "rules.yaml").write_bytes(BOM + text.encode())
+    diagnostics = lint(tmp_path, [tmp_path / "rules.yaml"], select=["OAC205"], scrape_interval=15.0)
+    assert found(diagnostics, "OAC205") == [("rules.yaml", *at(text, "[10s]"))]

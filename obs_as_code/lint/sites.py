@@ -50,7 +50,8 @@ def _read(path: str) -> str:
 def _text(path: str, mtime_ns: int) -> str:
     del mtime_ns  # cache key only
     try:
-        return Path(path).read_text(encoding="utf-8")
+        # Without a byte order mark: Python's and YAML's columns do not count it.
+        return Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return ""
 
