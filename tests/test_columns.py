@@ -278,6 +278,16 @@ def test_invalid_yaml_is_reported_at_the_character(tmp_path: Path, prefix: str) 
     assert [where(d.location) for d in diagnostics if d.code == "OAC219"] == [at(text, "]")]
 
 
+def test_a_dashboard_json_file_counts_characters(tmp_path: Path, prefix: str) -> None:
+    # JSON read as YAML for its marks (characters); json's own colno too.
+    target = '{"refId": "A", "expr": "sum(rate(a_total[10s]))"}'
+    text = f'{{"title": "{prefix}", "panels": [{{"type": "stat", "title": "{prefix}", "targets": [{target}]}}]}}\n'
+    write(tmp_path, {"board.json": text, "broken.json": f'{{"title": "{prefix}" "panels": []}}\n'})
+    diagnostics = lint(tmp_path, [tmp_path / "board.json", tmp_path / "broken.json"], scrape_interval=15.0)
+    assert found(diagnostics, "OAC205") == [("board.json", *at(text, "[10s]"))]
+    assert found(diagnostics, "OAC219") == [("broken.json", *at(f'{{"title": "{prefix}" "panels": []}}', '"panels"'))]
+
+
 # --- dashboards: the panels of a dict, the items of kit.placed ---------------------------
 
 
