@@ -369,3 +369,19 @@ def test_a_yaml_file_with_a_byte_order_mark_counts_columns_after_it(tmp_path: Pa
     (tmp_path / "rules.yaml").write_bytes(BOM + text.encode())
     diagnostics = lint(tmp_path, [tmp_path / "rules.yaml"], select=["OAC205"], scrape_interval=15.0)
     assert found(diagnostics, "OAC205") == [("rules.yaml", *at(text, "[10s]"))]
+
+
+# --- line numbers ---------------------------------------------------------------------------
+
+
+def test_an_ignore_comment_after_a_form_feed_is_read_on_its_own_line(tmp_path: Path) -> None:
+    # A page break (a line holding a form feed) or U+2028 in a string is no line
+    # break for Python; str.splitlines() made one, and shifted the comments after it.
+    text = (
+        "from obs_as_code import AlertRule, RuleGroup\n"
+        '\x0c\nNOTE = "a\u2028b"\n'
+        'h = RuleGroup(name="h", rules=[AlertRule(name="B", expr="up")])\n'
+        'g = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up")])  # oac: ignore[OAC212]\n'
+    )
+    write(tmp_path, {"alerts/a.py": text})
+    assert [d.location.line for d in lint(tmp_path, select=["OAC212"])] == [at(text, 'name="B"')[0]]
