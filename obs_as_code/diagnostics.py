@@ -87,14 +87,37 @@ def _source_line(root: Path | None, loc: SourceLocation) -> str | None:
         return None
     path = root / loc.file
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # Universal newlines, then "\n" only: numbered as Python and YAML number
+        # lines (str.splitlines() also breaks at "\x0c", "\x85", U+2028 ...).
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
     except (OSError, UnicodeDecodeError):
         return None
     return lines[loc.line - 1] if loc.line <= len(lines) else None
 
 
+def _caret_indent(before: str) -> str:
+    """What to print under ``before`` (the line up to the column) so that a
+    terminal shows the caret under the next character: a tab where the line
+    has one, two spaces under a wide (CJK, emoji) character, none under a
+    combining mark or an invisible format character, else one space."""
+    if before.isascii():
+        return "".join("\t" if ch == "\t" else " " for ch in before)
+    import unicodedata  # here: only for a line that is not ASCII
+
+    out: list[str] = []
+    for ch in before:
+        if ch == "\t":
+            out.append("\t")
+        elif unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        else:
+            out.append("  " if unicodedata.east_asian_width(ch) in ("W", "F") else " ")
+    return "".join(out)
+
+
 def render_text(diagnostics: Sequence[Diagnostic], root: Path | None = None, *, show_source: bool = True) -> str:
-    """Compiler-style text: ``file:line:col: CODE message``, the source line and a caret."""
+    """Compiler-style text: ``file:line:col: CODE message`` (``col`` in
+    characters), the source line and a caret under that character."""
     out: list[str] = []
     for d in diagnostics:
         out.append(str(d))
@@ -103,7 +126,7 @@ def render_text(diagnostics: Sequence[Diagnostic], root: Path | None = None, *, 
             if line is not None:
                 out.append(f"    {line}")
                 if d.location.col > 0:
-                    out.append("    " + " " * (d.location.col - 1) + "^")
+                    out.append("    " + _caret_indent(line[: d.location.col - 1]) + "^")
         if d.hint:
             out.append(f"    hint: {d.hint}")
     return "\n".join(out) + ("\n" if out else "")
@@ -118,19 +141,26 @@ def _gh_escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _gh_property(text: str) -> str:
+    # In the properties "," separates them and ":" ends them (@actions/core's escapeProperty).
+    return _gh_escape(text).replace(":", "%3A").replace(",", "%2C")
+
+
 def render_github(diagnostics: Sequence[Diagnostic]) -> str:
-    """GitHub Actions workflow commands, shown as annotations on the PR diff."""
+    """GitHub Actions workflow commands, shown as annotations on the PR diff
+    (``col`` in characters, as in every other format)."""
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
     out = []
     for d in diagnostics:
         loc = d.location
-        props = f"file={loc.file},line={max(loc.line, 1)},col={max(loc.col, 1)},title={d.code}"
+        props = f"file={_gh_property(loc.file)},line={max(loc.line, 1)},col={max(loc.col, 1)},title={_gh_property(d.code)}"
         out.append(f"::{level[d.severity]} {props}::{_gh_escape(d.message)}")
     return "\n".join(out) + ("\n" if out else "")
 
 
 def render_sarif(diagnostics: Sequence[Diagnostic], rules: dict[str, str] | None = None) -> str:
-    """SARIF 2.1.0 for code-scanning uploads; ``rules`` maps codes to short descriptions."""
+    """SARIF 2.1.0 for code-scanning uploads; ``rules`` maps codes to short descriptions.
+    Columns are in code points (``columnKind``)."""
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
     codes = sorted({d.code for d in diagnostics} | set(rules or {}))
     results = []
@@ -167,6 +197,10 @@ def render_sarif(diagnostics: Sequence[Diagnostic], rules: dict[str, str] | None
                         ],
                     }
                 },
+                # Columns count characters (code points), not SARIF's
+                # other unit, UTF-16 code units: an emoji is one column.
+                # A run with results SHALL say which (SARIF 2.1.0, 3.14.27).
+                "columnKind": "unicodeCodePoints",
                 "results": results,
             }
         ],

@@ -683,7 +683,8 @@ def ignore_marks(file: Path) -> tuple[tuple[int, str], ...]:
         return ()
     from obs_as_code.lint.engine import ignored_codes
 
-    marks = ((n, ignored_codes(line)) for n, line in enumerate(text.splitlines(), 1))
+    # Numbered as Python numbers lines (as lint.engine.suppressed reads them).
+    marks = ((n, ignored_codes(line)) for n, line in enumerate(text.split("\n"), 1))
     return tuple((n, ",".join(sorted(codes))) for n, codes in marks if codes is not None)
 
 

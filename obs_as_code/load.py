@@ -28,6 +28,8 @@ from obs_as_code.discover import PROJECT_DIRS, ModuleRef
 from obs_as_code.model.base import Definition
 from obs_as_code.source import (
     SourceLocation,
+    char_col,
+    columns,
     forget_callers,
     is_user_file,
     latest_per_file,
@@ -92,14 +94,16 @@ def exception_diagnostic(exc: BaseException, ref: ModuleRef, root: Path) -> Diag
     """OAC101 at the innermost user frame of ``exc`` (SyntaxError at its own position)."""
     root_s = str(root)
     if isinstance(exc, SyntaxError) and exc.filename:
-        loc = SourceLocation(_relative(exc.filename, root_s), exc.lineno or 0, exc.offset or 0)
+        loc = SourceLocation(_relative(exc.filename, root_s), exc.lineno or 0, _syntax_error_col(exc))
         return error(loc, "OAC101", f"syntax error: {exc.msg}")
     frames = _user_frames(exc.__traceback__, root_s)
     if frames:
         last = frames[-1]
         colno = getattr(last, "colno", None)
-        col = colno + 1 if isinstance(colno, int) else 0
-        loc = SourceLocation(_relative(last.filename, root_s), last.lineno or 0, col)
+        line = last.lineno or 0
+        # A traceback's column counts UTF-8 bytes, ours characters.
+        col = char_col(last.filename, line, colno) if isinstance(colno, int) else 0
+        loc = SourceLocation(_relative(last.filename, root_s), line, col)
     else:
         loc = SourceLocation(ref.path, 1, 1)
     trace = " <- ".join(
@@ -143,9 +147,36 @@ def _keyword_hint(exc: BaseException) -> str | None:
     return f"did you mean {wanted}=? {takes}" if wanted else takes
 
 
+def _syntax_error_col(exc: SyntaxError) -> int:
+    """The 1-based character column of a SyntaxError raised importing a file.
+
+    ``offset`` should count characters, and does for an error the parser finds
+    in text (``compile(str)``); but the import system compiles the file's bytes,
+    and the parser then counts bytes (without a coding declaration), as the
+    compiler does for what it finds after parsing (``return`` outside a
+    function), from the syntax tree's offsets. So: parse the file's text again
+    (:func:`module_tree`, on the error path only) and take that error's
+    column; when the text parses, the compiler raised it: convert its bytes."""
+    offset = exc.offset or 0
+    path = exc.filename
+    line = exc.lineno or 0
+    if offset <= 0 or line <= 0 or not path:
+        return offset
+    try:
+        mtime_ns = Path(path).stat().st_mtime_ns
+        module_tree(path, mtime_ns)
+    except SyntaxError as again:
+        same = again.lineno == line and again.msg == exc.msg and again.offset is not None
+        return again.offset if same and again.offset is not None else offset
+    except (OSError, UnicodeDecodeError, ValueError):
+        return offset
+    return char_col(path, line, offset - 1, mtime_ns)
+
+
 @latest_per_file
 def _global_locations(path: str, mtime_ns: int) -> dict[str, SourceLocation]:
     tree = module_tree(path, mtime_ns)  # shared with later stages (parsed once)
+    cols = columns(path, mtime_ns)
     out: dict[str, SourceLocation] = {}
     for node in tree.body:
         targets: list[ast.expr] = []
@@ -155,7 +186,7 @@ def _global_locations(path: str, mtime_ns: int) -> dict[str, SourceLocation]:
             targets = [node.target]
         for t in targets:
             if isinstance(t, ast.Name):
-                out.setdefault(t.id, SourceLocation("", t.lineno, t.col_offset + 1))
+                out.setdefault(t.id, SourceLocation("", t.lineno, cols.char_col(t.lineno, t.col_offset)))
     return out
 
 

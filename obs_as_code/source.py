@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -51,24 +52,30 @@ def relative(path: str) -> str:
     return path
 
 
-#: id(code) -> (code, its instruction positions). Decoding positions is O(code
-#: size), and a module declaring hundreds of definitions captures hundreds of
-#: times from one code object: decode each once. Bounded to the last few code
-#: objects (one module loads at a time); the code object is held so its id stays
-#: unique while cached.
-_POSITIONS: dict[int, tuple[CodeType, list[tuple[int | None, int | None, int | None, int | None]]]] = {}
+Positions = list[tuple[int | None, int | None, int | None, int | None]]
+
+#: id(code) -> (code, its instruction positions, the character columns of its
+#: file). Decoding positions is O(code size), and a module declaring hundreds of
+#: definitions captures hundreds of times from one code object: decode each
+#: once, and look its file up once (not a ``stat`` per definition). Bounded to
+#: the last few code objects (one module loads at a time); the code object is
+#: held so its id stays unique while cached.
+_POSITIONS: dict[int, tuple[CodeType, Positions, Columns]] = {}
 _POSITIONS_MAX = 32
 
 
-def _positions(code: CodeType) -> list[tuple[int | None, int | None, int | None, int | None]]:
+def _positions(code: CodeType) -> tuple[Positions, Columns]:
     hit = _POSITIONS.get(id(code))
     if hit is not None and hit[0] is code:
-        return hit[1]
+        return hit[1], hit[2]
     if len(_POSITIONS) >= _POSITIONS_MAX:
         _POSITIONS.pop(next(iter(_POSITIONS)))
     positions = list(code.co_positions())
-    _POSITIONS[id(code)] = (code, positions)
-    return positions
+    # The file as it is now: the version the code was compiled from, unless
+    # edited since (then its positions are stale anyway).
+    cols = columns(code.co_filename)
+    _POSITIONS[id(code)] = (code, positions, cols)
+    return positions, cols
 
 
 #: (id(code), instruction offset, project root) -> (code, location): a module
@@ -100,13 +107,14 @@ def _frame_location(frame: FrameType) -> SourceLocation:
     col = 0
     line = frame.f_lineno
     index = frame.f_lasti // 2
-    positions = _positions(code)
+    positions, cols = _positions(code)
     pos = positions[index] if index < len(positions) else None
     if pos is not None:
         if pos[0] is not None:
             line = pos[0]
         if pos[2] is not None:
-            col = pos[2] + 1
+            # Positions count UTF-8 bytes; a column counts characters.
+            col = cols.char_col(line, pos[2])
     return SourceLocation(relative(code.co_filename), line or 0, col)
 
 
@@ -266,27 +274,97 @@ def module_tree(path: str, mtime_ns: int) -> ast.Module:
     import ast  # lazily: `oac --help` does not need it
 
     del mtime_ns  # cache key only: an edited file is parsed again
-    return ast.parse(Path(path).read_text(encoding="utf-8"))
+    # utf-8-sig: Python runs a file starting with a byte order mark, which
+    # ast.parse refuses in text ("invalid non-printable character U+FEFF").
+    return ast.parse(Path(path).read_text(encoding="utf-8-sig"))
 
 
+class Columns:
+    """Character columns on the lines of one version of a file.
+
+    Python counts a position on a line in UTF-8 bytes (frames'
+    ``co_positions()``, ``ast`` nodes' ``col_offset``/``end_col_offset``, a
+    traceback's ``colno``); a :class:`SourceLocation` counts characters, as
+    editors and YAML do and as the caret under the line needs. Only the lines
+    holding a non-ASCII character are kept: on any other line a byte is a
+    character and the conversion is one dictionary lookup.
+    """
+
+    __slots__ = ("_wide",)
+
+    def __init__(self, wide: dict[int, str]) -> None:
+        #: 1-based line number -> text of every line that is not ASCII.
+        self._wide = wide
+
+    def char_col(self, line: int, byte_col: int) -> int:
+        """The 1-based column, in characters, of the 0-based UTF-8 byte offset
+        ``byte_col`` on 1-based ``line``."""
+        text = self._wide.get(line)
+        if text is None:
+            return byte_col + 1
+        # No more characters than bytes: the first byte_col characters hold them.
+        head = text[:byte_col]
+        if head.isascii():
+            return byte_col + 1
+        return len(head.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore")) + 1
+
+
+_NO_COLUMNS = Columns({})
+
+
+@latest_per_file
+def _columns(path: str, mtime_ns: int) -> Columns:
+    del mtime_ns  # cache key only
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        if data.isascii():
+            return _NO_COLUMNS  # the common case: bytes only, not decoded
+        # Python's offsets start after a byte order mark.
+        text = data.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return _NO_COLUMNS  # not UTF-8 on disk: bytes are the best we have
+    # Python's own line breaks ("\r\n", "\r", "\n"; str.splitlines() would
+    # also break at "\x0c", U+2028 ...).
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return Columns({n: line for n, line in enumerate(lines, 1) if not line.isascii()})
+
+
+def columns(path: str, mtime_ns: int | None = None) -> Columns:
+    """:class:`Columns` of the file at ``path`` as of ``mtime_ns`` (its
+    modification time now when None), read once per version of the file."""
+    if mtime_ns is None:
+        try:
+            mtime_ns = os.stat(path).st_mtime_ns
+        except OSError:
+            return _NO_COLUMNS
+    return _columns(path, mtime_ns)
+
+
+def char_col(path: str, line: int, byte_col: int, mtime_ns: int | None = None) -> int:
+    """The 1-based character column of Python's 0-based UTF-8 byte offset
+    ``byte_col`` on ``line`` of the file at ``path`` (see :class:`Columns`)."""
+    return columns(path, mtime_ns).char_col(line, byte_col)
+
+
+@latest_per_file
 def _call_keywords(path: str, mtime_ns: int) -> dict[tuple[int, int], dict[str, tuple[int, int]]]:
-    """``(line, col)`` of every call in a file -> its keyword arguments' positions."""
+    """``(line, col)`` of every call in a file -> its keyword arguments'
+    positions, columns in characters (as :func:`capture` gives a call's)."""
     import ast
 
     tree = module_tree(path, mtime_ns)
+    cols = columns(path, mtime_ns)
     out: dict[tuple[int, int], dict[str, tuple[int, int]]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             kws = {
-                kw.arg: (kw.value.lineno, kw.value.col_offset + 1)
+                kw.arg: (kw.value.lineno, cols.char_col(kw.value.lineno, kw.value.col_offset))
                 for kw in node.keywords
                 if kw.arg is not None
             }
-            out[(node.lineno, node.col_offset + 1)] = kws
+            out[(node.lineno, cols.char_col(node.lineno, node.col_offset))] = kws
     return out
-
-
-_KEYWORD_CACHE: dict[tuple[str, int], dict[tuple[int, int], dict[str, tuple[int, int]]]] = {}
 
 
 def keyword_location(loc: SourceLocation, keyword: str) -> SourceLocation:
@@ -299,11 +377,7 @@ def keyword_location(loc: SourceLocation, keyword: str) -> SourceLocation:
     root = project_root.get()
     path = Path(loc.file) if root is None else Path(root) / loc.file
     try:
-        key = (str(path), path.stat().st_mtime_ns)
-        calls = _KEYWORD_CACHE.get(key)
-        if calls is None:
-            calls = _call_keywords(*key)
-            _KEYWORD_CACHE[key] = calls
+        calls = _call_keywords(str(path), path.stat().st_mtime_ns)
     except (OSError, SyntaxError, ValueError):
         return loc
     found = calls.get((loc.line, loc.col), {}).get(keyword)

@@ -37,7 +37,7 @@ from grafana_foundation_sdk.builders import timeseries as sdk_timeseries
 from grafana_foundation_sdk.models import dashboard as m
 
 from obs_as_code.dashboards.migrate import GRID_COLUMNS
-from obs_as_code.source import LOCATION_ATTR, SourceLocation, capture, module_tree
+from obs_as_code.source import LOCATION_ATTR, Columns, SourceLocation, capture, columns, module_tree
 
 DEFAULT_WIDTH = 8
 DEFAULT_HEIGHT = 8
@@ -693,9 +693,11 @@ def _locate_items(filename: str, call: SourceLocation, built: list[Any]) -> None
         return
     try:
         # The loader's parse of the module, shared (source.module_tree), not another.
-        tree = module_tree(filename, Path(filename).stat().st_mtime_ns)
+        mtime_ns = Path(filename).stat().st_mtime_ns
+        tree = module_tree(filename, mtime_ns)
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
         return  # source not on disk (exec'd text): no per-item lines
+    cols = columns(filename, mtime_ns)
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
@@ -704,14 +706,15 @@ def _locate_items(filename: str, call: SourceLocation, built: list[Any]) -> None
             and isinstance(node.args[1], ast.List)
             and len(node.args[1].elts) == len(built)
         ):
-            _mark_elements(call.file, node.args[1].elts, built)
+            _mark_elements(call.file, cols, node.args[1].elts, built)
             return
 
 
-def _mark_elements(file: str, elements: list[ast.expr], built: list[Any]) -> None:
+def _mark_elements(file: str, cols: Columns, elements: list[ast.expr], built: list[Any]) -> None:
     for element, item in zip(elements, built, strict=True):
         if getattr(item, LOCATION_ATTR, None) is None:
-            _mark(item, SourceLocation(file, element.lineno, element.col_offset + 1))
+            # The tree's columns count UTF-8 bytes; a location's, characters.
+            _mark(item, SourceLocation(file, element.lineno, cols.char_col(element.lineno, element.col_offset)))
         children = getattr(item, "panels", None)
         if (
             isinstance(element, ast.Call)
@@ -720,7 +723,7 @@ def _mark_elements(file: str, elements: list[ast.expr], built: list[Any]) -> Non
             and isinstance(children, list)
             and len(children) == len(element.args[1].elts)
         ):
-            _mark_elements(file, element.args[1].elts, children)
+            _mark_elements(file, cols, element.args[1].elts, children)
 
 
 def collapsed_row(row_builder: sdk.Row, panels: Sequence[Any]) -> sdk.Row:

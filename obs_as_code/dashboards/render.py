@@ -25,7 +25,14 @@ from obs_as_code import names, serialize
 from obs_as_code.dashboards.migrate import migrate_rows, needs_migration
 from obs_as_code.model.dashboard import DashboardDef
 from obs_as_code.model.datasource import Datasource
-from obs_as_code.source import SourceLocation, location_of, module_tree, project_root
+from obs_as_code.source import (
+    Columns,
+    SourceLocation,
+    columns,
+    location_of,
+    module_tree,
+    project_root,
+)
 
 DataPath = tuple[str | int, ...]
 
@@ -751,7 +758,8 @@ def _syntax_locations(kind: str, loc: SourceLocation, root: Path | None, lengths
     path = Path(loc.file) if base is None else Path(base) / loc.file
     try:
         # Parsed once per build, shared with the loader (source.module_tree).
-        tree = module_tree(str(path), path.stat().st_mtime_ns)
+        mtime_ns = path.stat().st_mtime_ns
+        tree = module_tree(str(path), mtime_ns)
     except (OSError, SyntaxError, ValueError):
         return {}
     value: ast.expr | None = None
@@ -774,23 +782,24 @@ def _syntax_locations(kind: str, loc: SourceLocation, root: Path | None, lengths
         written = _grafanalib_dashboard(value, lengths)
     out: dict[DataPath, SourceLocation] = {}
     if written is not None:
-        _place(out, loc.file, written, ("panels",), lengths)
+        _place(out, loc.file, columns(str(path), mtime_ns), written, ("panels",), lengths)
     return out
 
 
-def _place(out: dict[DataPath, SourceLocation], file: str, written: list[_Written], at: DataPath, lengths: Lengths) -> None:
+def _place(out: dict[DataPath, SourceLocation], file: str, cols: Columns, written: list[_Written], at: DataPath, lengths: Lengths) -> None:
     if lengths.get(at) != len(written):
         return
     for i, w in enumerate(written):
         here = _path(at, i)
-        out[here] = SourceLocation(file, w.node.lineno, w.node.col_offset + 1)
+        # The tree's columns count UTF-8 bytes; a location's, characters.
+        out[here] = SourceLocation(file, w.node.lineno, cols.char_col(w.node.lineno, w.node.col_offset))
         if w.targets is not None:
             in_targets = _path(here, "targets")
             if lengths.get(in_targets) == len(w.targets):
                 for k, t in enumerate(w.targets):
-                    out[_path(in_targets, k)] = SourceLocation(file, t.lineno, t.col_offset + 1)
+                    out[_path(in_targets, k)] = SourceLocation(file, t.lineno, cols.char_col(t.lineno, t.col_offset))
         if w.panels is not None:
-            _place(out, file, w.panels, _path(here, "panels"), lengths)
+            _place(out, file, cols, w.panels, _path(here, "panels"), lengths)
 
 
 def _called(call: ast.Call) -> str:

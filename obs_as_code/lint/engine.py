@@ -955,7 +955,10 @@ _IGNORE = re.compile(r"#\s*oac:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
 def _file_lines(path: str, mtime_ns: int) -> tuple[str, ...]:
     del mtime_ns  # cache key only
     try:
-        return tuple(Path(path).read_text(encoding="utf-8").splitlines())
+        # Split at "\n" (after universal newlines) as Python numbers lines:
+        # splitlines() also breaks at a form feed, U+2028 ..., and every
+        # comment after one was checked against the wrong line.
+        return tuple(Path(path).read_text(encoding="utf-8").split("\n"))
     except (OSError, UnicodeDecodeError):
         return ()
 

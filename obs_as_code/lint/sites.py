@@ -21,7 +21,15 @@ from typing import Any
 import promql_parser as pp
 
 from obs_as_code.lint.types import children, is_a, selector_name
-from obs_as_code.source import SourceLocation, keyword_location, latest_per_file, module_tree
+from obs_as_code.source import (
+    SourceLocation,
+    char_col,
+    columns,
+    keyword_location,
+    latest_per_file,
+    module_tree,
+    project_root,
+)
 
 
 def _mtime(path: str) -> int:
@@ -42,7 +50,8 @@ def _read(path: str) -> str:
 def _text(path: str, mtime_ns: int) -> str:
     del mtime_ns  # cache key only
     try:
-        return Path(path).read_text(encoding="utf-8")
+        # Without a byte order mark: Python's and YAML's columns do not count it.
+        return Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return ""
 
@@ -183,16 +192,17 @@ class Site:
 @latest_per_file
 def _python_nodes(path: str, mtime_ns: int) -> tuple[dict[tuple[int, int], ast.stmt], dict[tuple[int, int], ast.expr]]:
     """A Python file's top-level statements and its expressions (the outermost
-    one of those starting at the same place) by their (line, 1-based col) as the
-    syntax tree counts them (the column in UTF-8 bytes, as positions captured
-    from frames and read from the tree are)."""
+    one of those starting at the same place) by their (line, 1-based col), the
+    column in characters as every :class:`SourceLocation` counts it (the tree's
+    own offsets are UTF-8 bytes)."""
     # The tree the loader already parsed (source.module_tree), not a new parse.
     tree = module_tree(path, mtime_ns)
-    statements = {(node.lineno, node.col_offset + 1): node for node in tree.body}
+    cols = columns(path, mtime_ns)
+    statements = {(node.lineno, cols.char_col(node.lineno, node.col_offset)): node for node in tree.body}
     expressions: dict[tuple[int, int], ast.expr] = {}
     for node in ast.walk(tree):  # breadth first: an outer expression comes first
         if isinstance(node, ast.expr):
-            expressions.setdefault((node.lineno, node.col_offset + 1), node)
+            expressions.setdefault((node.lineno, cols.char_col(node.lineno, node.col_offset)), node)
     return statements, expressions
 
 
@@ -224,32 +234,27 @@ def _literals(path: str, mtime_ns: int, line: int, col: int) -> dict[str, tuple[
         for n in ast.walk(node)
         if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.end_lineno is not None and n.end_col_offset is not None
     )
+    cols = columns(path, mtime_ns)
     out: dict[str, tuple[int, int, int, int]] = {}
     for start, col_bytes, end, end_bytes, value in found:
-        out.setdefault(value, (start, _char_col(path, start, col_bytes), end, _char_col(path, end, end_bytes)))
+        out.setdefault(value, (start, cols.char_col(start, col_bytes), end, cols.char_col(end, end_bytes)))
     return out
-
-
-def _char_col(path: str, line: int, col_bytes: int) -> int:
-    """The 1-based column in characters of UTF-8 byte offset ``col_bytes`` on ``line``."""
-    starts = _line_starts(path)
-    if not 1 <= line <= len(starts):
-        return col_bytes + 1
-    # No more characters than bytes: the line's first col_bytes characters hold them.
-    head = _read(path)[starts[line - 1] : starts[line - 1] + col_bytes]
-    if head.isascii():
-        return col_bytes + 1
-    return len(head.encode("utf-8")[:col_bytes].decode("utf-8", errors="replace")) + 1
 
 
 def python_site(root: Path, loc: SourceLocation, keyword: str) -> Site:
     """The site of keyword argument ``keyword`` in the call a definition was built by."""
-    value = keyword_location(loc, keyword)
+    # Resolved against ``root``: checks run after the loader has reset the
+    # project root, and the CLI may run from another folder (``-C``).
+    token = project_root.set(str(root))
+    try:
+        value = keyword_location(loc, keyword)
+    finally:
+        project_root.reset(token)
     path = str(root / loc.file)
     node = _python_spans(path).get((value.line, value.col)) if value != loc else None
     if node is None or node.end_lineno is None or node.end_col_offset is None:
         return Site(loc.file, path, value.line, value.col, value.line, 0)
-    return Site(loc.file, path, value.line, value.col, node.end_lineno, node.end_col_offset + 1)
+    return Site(loc.file, path, value.line, value.col, node.end_lineno, char_col(path, node.end_lineno, node.end_col_offset))
 
 
 # --- tokens of an expression ------------------------------------------------------
