@@ -31,7 +31,7 @@ from obs_as_code.diagnostics import Diagnostic, Severity, error, has_errors, ord
 from obs_as_code.discover import PROJECT_DIRS, discover
 from obs_as_code.gcpause import paused_gc
 from obs_as_code.load import Project, load_project
-from obs_as_code.source import project_root
+from obs_as_code.source import at_project_root
 
 #: (Project) -> diagnostics. Generators add definitions derived from others
 #: (an SLO becomes rule groups and a dashboard) before checks and rendering.
@@ -93,12 +93,10 @@ def lint(project: Project, *, select: Iterable[str] | None = None, ignore: Itera
     from obs_as_code.lint.engine import LintContext, run_checks, select_checks
 
     ctx = LintContext(project, catalog=catalog)
-    # Checks read the user's files (keyword columns) relative to the project root.
-    token = project_root.set(str(project.root))
     try:
-        return run_checks(ctx, select_checks(select, ignore))
+        with at_project_root(project.root):
+            return run_checks(ctx, select_checks(select, ignore))
     finally:
-        project_root.reset(token)
         ctx.release()
 
 
@@ -150,8 +148,7 @@ def compile_project(root: Path, *, lint_checks: bool = True, jobs: int = 1) -> C
 
 def _compile_project(root: Path, *, lint_checks: bool, jobs: int) -> Compiled:
     # Later stages resolve user files (keyword positions) against the root too.
-    token = project_root.set(str(root))
-    try:
+    with at_project_root(root):
         project, diagnostics = load(root)
         diagnostics += generate(project)
         if lint_checks and jobs > 1:  # without fork, in_child() just calls lint()
@@ -162,8 +159,6 @@ def _compile_project(root: Path, *, lint_checks: bool, jobs: int) -> Compiled:
             artifacts, found = render(project, tolerant=has_errors(diagnostics))
         diagnostics += found
         _forget_rendered(project)
-    finally:
-        project_root.reset(token)
     if jobs > 1:
         from obs_as_code.parallel import serialize_all
 
@@ -285,10 +280,7 @@ def validate(root: Path = Path("."), out_dir: Path | None = None) -> tuple[list[
     # A module that raises (OAC101) declares nothing, so build/ may well match
     # what the rest compiles to: without its error, validate said "ok".
     diagnostics: list[Diagnostic] = [d for d in compiled.diagnostics if d.severity is Severity.ERROR]
-    token = project_root.set(str(root))
-    try:
+    with at_project_root(root):
         for target in VALIDATORS:
             diagnostics.extend(_resolve(target)(out_dir, compiled.artifacts))
-    finally:
-        project_root.reset(token)
     return ordered(diagnostics), compare(out_dir, compiled.artifacts)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,13 +14,27 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     import ast
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 #: The project root while the loader imports user modules; locations are made
 #: relative to it and frames outside it are skipped.
 project_root: ContextVar[str | None] = ContextVar("oac_project_root", default=None)
+
+
+
+@contextmanager
+def at_project_root(root: str | Path) -> Iterator[None]:
+    """Set :data:`project_root` to ``root`` inside the block: loading, checking and
+    validating read the user's files (keyword columns) relative to it, whatever
+    the current directory (``oac lint -C DIR``)."""
+    token = project_root.set(str(root))
+    try:
+        yield
+    finally:
+        project_root.reset(token)
+
 
 #: Absolute path of the module the loader is importing right now.
 loading_file: ContextVar[str | None] = ContextVar("oac_loading_file", default=None)

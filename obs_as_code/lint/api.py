@@ -11,7 +11,7 @@ from obs_as_code.gcpause import paused_gc
 from obs_as_code.lint.engine import LintContext, code_matches, run_checks, select_checks, suppressed
 from obs_as_code.lint.files import load_paths
 from obs_as_code.load import Project
-from obs_as_code.source import project_root
+from obs_as_code.source import at_project_root
 
 
 def lint(
@@ -85,49 +85,32 @@ def _check(
 ) -> list[Diagnostic]:
     """What :func:`lint` finds once ``proj`` is loaded (unsuppressed, unordered):
     with the project, the generators' findings, then the checks' on the project
-    and ``paths``, then the dashboards' rendering errors."""
-    # Checks find a keyword's line and column (keyword_location) in the user's
-    # file, named relative to the project root: without the root set, that file
-    # was looked up from the current directory, and `oac lint -C DIR` run from
-    # elsewhere pointed at the call instead of the argument.
-    token = project_root.set(str(proj.root))
-    try:
-        return _check_in_root(proj, paths, with_project, catalog, select, ignore, scrape_interval)
-    finally:
-        project_root.reset(token)
+    and ``paths``, then the dashboards' rendering errors. Run at the project's
+    root: from elsewhere (`oac lint -C DIR`) the user's files were looked up from
+    the current directory, and findings pointed at the call, not the argument."""
+    with at_project_root(proj.root):
+        diagnostics: list[Diagnostic] = []
+        if with_project:
+            from obs_as_code.pipeline import generate
 
-
-def _check_in_root(
-    proj: Project,
-    paths: Sequence[Path],
-    with_project: bool,
-    catalog: Any,
-    select: Iterable[str] | None,
-    ignore: Iterable[str] | None,
-    scrape_interval: float | None,
-) -> list[Diagnostic]:
-    diagnostics: list[Diagnostic] = []
-    if with_project:
-        from obs_as_code.pipeline import generate
-
-        diagnostics += generate(proj)
-    groups, sites, dashboards, file_diags = load_paths(list(paths), proj.root)
-    proj.definitions.extend(groups)
-    ctx = LintContext(proj, catalog=catalog, sites=sites, dashboards=dashboards, file_diagnostics=file_diags)
-    ctx.scrape_interval_default = scrape_interval
-    checks = select_checks(select, ignore, lint_only=True)
-    external = {g.location.file for g in groups}
-    # Prometheus keys groups by (file, name): across rule files a shared name is
-    # legal (same-file repeats are OAC219). The project's stricter rule (OAC106)
-    # is for the project's own groups.
-    try:
-        found_checks = run_checks(ctx, checks)
-    finally:
-        ctx.release()  # its caches refer back to it: freed now, not by the collector
-    diagnostics += [d for d in found_checks if not (d.code == "OAC106" and d.location.file in external)]
-    if with_project:
-        diagnostics += _dashboard_errors(proj, select, ignore)
-    return diagnostics
+            diagnostics += generate(proj)
+        groups, sites, dashboards, file_diags = load_paths(list(paths), proj.root)
+        proj.definitions.extend(groups)
+        ctx = LintContext(proj, catalog=catalog, sites=sites, dashboards=dashboards, file_diagnostics=file_diags)
+        ctx.scrape_interval_default = scrape_interval
+        checks = select_checks(select, ignore, lint_only=True)
+        external = {g.location.file for g in groups}
+        # Prometheus keys groups by (file, name): across rule files a shared name is
+        # legal (same-file repeats are OAC219). The project's stricter rule (OAC106)
+        # is for the project's own groups.
+        try:
+            found_checks = run_checks(ctx, checks)
+        finally:
+            ctx.release()  # its caches refer back to it: freed now, not by the collector
+        diagnostics += [d for d in found_checks if not (d.code == "OAC106" and d.location.file in external)]
+        if with_project:
+            diagnostics += _dashboard_errors(proj, select, ignore)
+        return diagnostics
 
 
 #: Codes of what rendering the project's dashboards finds (:func:`_dashboard_errors`):
