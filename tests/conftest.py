@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.oac_testing import ProjectFactory
+from tests.oac_testing import GOOD_ALERT, ProjectFactory, run_oac
 
 
 @pytest.fixture
@@ -24,3 +24,12 @@ def make_project(tmp_path: Path) -> ProjectFactory:
         return root
 
     return make
+
+
+@pytest.fixture
+def built_project(make_project: ProjectFactory) -> Path:
+    """A project of one valid alert module, built once (``build/`` exists)."""
+    root = make_project({"alerts/good.py": GOOD_ALERT})
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 0, result.output
+    return root

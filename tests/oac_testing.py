@@ -38,3 +38,11 @@ def need_binary(name: str) -> str:
             pytest.fail(f"{name} is required in CI (.ci/run installs it)")
         pytest.skip(f"{name} not installed (apt-get install prometheus prometheus-alertmanager)")
     return found
+
+
+#: A module declaring one valid alert: a project that builds.
+GOOD_ALERT = """
+from obs_as_code import AlertRule, RuleGroup
+
+g = RuleGroup(name="good", rules=[AlertRule(name="Up", expr="up == 0", for_="5m")])
+"""

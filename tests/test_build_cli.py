@@ -8,22 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.oac_testing import REPO, ProjectFactory, run_oac, tree_snapshot
-
-GOOD_ALERT = """
-from obs_as_code import AlertRule, RuleGroup
-
-g = RuleGroup(name="good", rules=[AlertRule(name="Up", expr="up == 0", for_="5m")])
-"""
-
-
-@pytest.fixture
-def built_project(make_project: ProjectFactory) -> Path:
-    root = make_project({"alerts/good.py": GOOD_ALERT})
-    result = run_oac("build", "-C", str(root))
-    assert result.exit_code == 0, result.output
-    return root
-
+from tests.oac_testing import GOOD_ALERT, REPO, ProjectFactory, run_oac, tree_snapshot
 
 CASES = {
     "invalid PromQL": (
