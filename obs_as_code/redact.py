@@ -62,8 +62,11 @@ def is_secret_name(name: object) -> bool:
 MASK = "*"
 
 # A Python string literal (prefix, quote, body up to the closing quote or, for
-# a literal that goes on past the line, the end of the line).
-_LITERAL = r"""(?P<prefix>[rRbBuUfF]{0,2})(?P<quote>'''|\"\"\"|'|")(?P<body>(?:\\.|(?!(?P=quote)).)*(?:\\)?)"""
+# a literal that goes on past the line, the end of the line), or a number.
+_LITERAL = (
+    r"""(?:(?P<prefix>[rRbBuUfF]{0,2})(?P<quote>'''|\"\"\"|'|")(?P<body>(?:\\.|(?!(?P=quote)).)*(?:\\)?)"""
+    r"""|(?P<num>[-+]?\d[\w.]*))"""
+)
 # What puts a name to the literal after it: ``name=`` (keyword argument,
 # assignment, ``name: str =``), ``"name":`` (dict key), ``name:`` (YAML).
 _KEYED = re.compile(
@@ -91,14 +94,15 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
 def redact_line(line: str) -> str:
     """``line`` with the secrets a reader could see in it masked, character for
     character (so columns, and a caret under one, stay right): string literals
-    given to a secret-named keyword, assignment, dict key or YAML key, the
+    (and numbers) given to a secret-named keyword, assignment, dict key or YAML key, the
     password of a ``user:password@`` URL and secret-named URL query parameters."""
     spans: list[tuple[int, int]] = []
     for m in _KEYED.finditer(line):
         if is_secret_name(m.group("kw") or m.group("key") or m.group("ykey")):
-            spans.append(m.span("body"))
+            spans.append(m.span("body" if m.group("quote") else "num"))
     plain = _YAML_PLAIN.match(line)
-    if plain and is_secret_name(plain.group("ykey")):
+    if plain and is_secret_name(plain.group("ykey")) and not spans:
+        # Not when a Python literal was found (``api_key: str = "..."``).
         spans.append(plain.span("body"))
     for m in _USERINFO.finditer(line):
         spans.append(m.span("body"))
