@@ -167,3 +167,14 @@ def test_secret_never_rendered(tmp_path: Path, case: tuple[str, str], where: int
     start = line.index(written)
     assert len(shown) == len(line) + 4
     assert shown[4:start + 4] == line[:start] and shown[start + len(written) + 4 :] == line[start + len(written) :]
+
+
+def test_user_exception_message_masks_url_secrets(make_project: ProjectFactory) -> None:
+    # OAC101 quotes the exception a user's module raised: its URL secrets are masked.
+    root = make_project(
+        {"scrape/s.py": 'raise ValueError("cannot reach http://bob:hunter2zz@grafana:3000/?api_key=k3y999&orgId=1")\n'}
+    )
+    for fmt in ("text", "json", "github", "sarif"):
+        code, out = _build(root, fmt)
+        assert code == 1 and "OAC101" in out and "grafana:3000" in out
+        assert "hunter2zz" not in out and "k3y999" not in out
