@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from obs_as_code.redact import redact_line
 from obs_as_code.source import UNKNOWN, SourceLocation
 
 
@@ -117,13 +118,16 @@ def _caret_indent(before: str) -> str:
 
 def render_text(diagnostics: Sequence[Diagnostic], root: Path | None = None, *, show_source: bool = True) -> str:
     """Compiler-style text: ``file:line:col: CODE message`` (``col`` in
-    characters), the source line and a caret under that character."""
+    characters), the source line (its secrets masked, see
+    :func:`obs_as_code.redact.redact_line`) and a caret under that character."""
     out: list[str] = []
     for d in diagnostics:
         out.append(str(d))
         if show_source and d.show_source:
             line = _source_line(root, d.location)
             if line is not None:
+                # Masked character for character: the caret column still holds.
+                line = redact_line(line)
                 out.append(f"    {line}")
                 if d.location.col > 0:
                     out.append("    " + _caret_indent(line[: d.location.col - 1]) + "^")

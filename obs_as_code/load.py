@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.discover import PROJECT_DIRS, ModuleRef
 from obs_as_code.model.base import Definition
+from obs_as_code.redact import redact_line
 from obs_as_code.source import (
     SourceLocation,
     char_col,
@@ -109,7 +110,8 @@ def exception_diagnostic(exc: BaseException, ref: ModuleRef, root: Path) -> Diag
     trace = " <- ".join(
         f"{_relative(f.filename, root_s)}:{f.lineno} in {f.name}" for f in reversed(frames)
     )
-    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    # A user's own exception may quote a URL with its password or token.
+    message = f"{type(exc).__name__}: {redact_line(str(exc))}" if str(exc) else type(exc).__name__
     fields = _keyword_hint(exc)
     hint = f"traceback (user frames): {trace}" if len(frames) > 1 else None
     if fields is not None:

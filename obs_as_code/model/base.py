@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from obs_as_code.redact import is_secret_name, shown_value
 from obs_as_code.source import SourceLocation, capture
 
 
@@ -49,7 +50,7 @@ def require_strings(obj: Any, names: tuple[str, ...], optional: tuple[str, ...] 
         value = getattr(obj, name)
         if not isinstance(value, str) and not (value is None and name in optional):
             kind = "a string or None" if name in optional else "a string"
-            raise TypeError(f"{type(obj).__name__} {name} must be {kind}, not {type(value).__name__} ({value!r})")
+            raise TypeError(f"{type(obj).__name__} {name} must be {kind}, not {type(value).__name__} ({shown_value(name, value)})")
 
 
 def require_string_maps(obj: Any, names: tuple[str, ...]) -> None:
@@ -59,14 +60,15 @@ def require_string_maps(obj: Any, names: tuple[str, ...]) -> None:
     for name in names:
         value = getattr(obj, name)
         if not isinstance(value, Mapping):
-            raise TypeError(f"{type(obj).__name__} {name} must be a dict of strings, not {type(value).__name__} ({value!r})")
+            raise TypeError(f"{type(obj).__name__} {name} must be a dict of strings, not {type(value).__name__} ({shown_value(name, value)})")
         for key, item in value.items():
             if not isinstance(key, str):
                 raise TypeError(f"{type(obj).__name__} {name}: key {key!r} must be a string, not {type(key).__name__}")
             if not isinstance(item, str):
                 raise TypeError(
-                    f"{type(obj).__name__} {name}[{key!r}] must be a string, not {type(item).__name__} ({item!r})"
-                    + (f": write {str(item)!r}" if isinstance(item, (int, float)) and not isinstance(item, bool) else "")
+                    f"{type(obj).__name__} {name}[{key!r}] must be a string, not {type(item).__name__} ({shown_value(key, item)})"
+                    # The fix quotes the value: not for a secret-named key.
+                    + (f": write {str(item)!r}" if isinstance(item, (int, float)) and not isinstance(item, bool) and not is_secret_name(key) else "")
                 )
 
 
@@ -80,7 +82,7 @@ def require_sequence(obj: Any, name: str, of: tuple[type, ...], what: str) -> No
         raise TypeError(f"{type(obj).__name__} {name} must be a list of {what}, not {type(value).__name__}{hint}")
     for i, item in enumerate(value):
         if not isinstance(item, of):
-            raise TypeError(f"{type(obj).__name__} {name}[{i}] must be {what}, not {type(item).__name__} ({item!r})")
+            raise TypeError(f"{type(obj).__name__} {name}[{i}] must be {what}, not {type(item).__name__} ({shown_value(name, item)})")
 
 
 def field_location(obj: Any) -> SourceLocation | None:

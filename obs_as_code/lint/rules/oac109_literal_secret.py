@@ -8,35 +8,8 @@ from urllib.parse import urlsplit
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.redact import SECRET_KEYS
 from obs_as_code.source import keyword_location
-
-#: Keys whose value is a secret in Prometheus and Alertmanager configs.
-SECRET_KEYS = frozenset(
-    {
-        "password",
-        "bearer_token",
-        "credentials",
-        "client_secret",
-        "routing_key",
-        "service_key",
-        "api_key",
-        "api_url",
-        "auth_password",
-        "auth_secret",
-        "webhook_url",
-        "token",
-        # Service discovery (ec2, lightsail, scaleway, marathon, openstack, ovhcloud):
-        # the other config.Secret fields of Prometheus' configuration.
-        "secret_key",
-        "auth_token",
-        "application_credential_secret",
-        "application_secret",
-        "consumer_key",
-        # http_headers: {Name: {secrets: [...]}}, a list of secrets.
-        "secrets",
-    }
-)
-
 
 #: Secret fields Prometheus has no ``*_file`` variant of.
 _NO_FILE = frozenset(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -12,25 +11,11 @@ from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import at
 from obs_as_code.lint.rules.oac109_literal_secret import find_secrets
 from obs_as_code.model.datasource import Datasource, secure_reference
-
-#: jsonData keys (lowercased, ``_`` removed) that hold a secret: Grafana's own
-#: secureJsonData keys (``basicAuthPassword``, ``httpHeaderValue1``, ``tlsClientKey``,
-#: ``sigV4SecretKey``, ``clientSecret``, ``privateKey`` ...) and the usual names.
-_SECRET_KEY = re.compile(
-    r"^(?:httpheadervalue\d*|.*(?:password|passwd|secret|secretkey|accesskey|token|apikey|privatekey|tlsclientkey|credentials?))$"
-)
+from obs_as_code.redact import is_secret_key
 
 _REFERENCE_HINT = (
     "${ENV} (an environment variable of Grafana) or $__file{/path} (a file Grafana reads)"
 )
-
-
-def is_secret_key(key: object) -> bool:
-    """True when a jsonData key names a credential (``basicAuthPassword``, ``httpHeaderValue1``, ``api_key`` ...)."""
-    return (
-        isinstance(key, str)
-        and _SECRET_KEY.match(key.lower().replace("_", "").replace("-", "")) is not None
-    )
 
 
 def _held_secret(key: Any, item: Any) -> bool:

@@ -1,0 +1,180 @@
+"""Secrets never printed with a diagnostic: the source line the text renderer
+echoes is masked (columns kept), and so are values a type-check message quotes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from obs_as_code.diagnostics import error, render_text
+from obs_as_code.source import SourceLocation
+from tests.oac_testing import ProjectFactory, run_oac
+
+SECRET = "hunter2-Xq9-do-not-print"
+
+# Line 3: a literal secret in a dict first, then the call that raises (OAC101 at
+# ``BasicAuth``, after the first secret on the line); line 5 holds no secret.
+BASIC_AUTH = (
+    "from obs_as_code.model.prometheus import BasicAuth\n"
+    "\n"
+    f'cfg = {{"password": "{SECRET}"}}; auth = BasicAuth(username="u", password="{SECRET}")\n'
+)
+
+
+def _build(root: Path, fmt: str) -> tuple[int, str]:
+    result = run_oac("build", "-C", str(root), "--format", fmt)
+    return result.exit_code, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
+def test_basic_auth_password_never_printed(make_project: ProjectFactory, fmt: str) -> None:
+    root = make_project({"scrape/s.py": BASIC_AUTH})
+    code, out = _build(root, fmt)
+    assert code == 1
+    assert "OAC101" in out
+    assert SECRET not in out
+    assert "hunter2" not in out
+
+
+def test_basic_auth_caret_still_under_the_call(make_project: ProjectFactory) -> None:
+    root = make_project({"scrape/s.py": BASIC_AUTH})
+    _, out = _build(root, "text")
+    lines = out.split("\n")
+    head = next(i for i, line in enumerate(lines) if "OAC101" in line)
+    col = int(lines[head].split(":")[2])
+    original = BASIC_AUTH.split("\n")[2]
+    shown, caret = lines[head + 1], lines[head + 2]
+    assert original[col - 1 :].startswith("BasicAuth(")
+    # Same length, same characters outside the masked values, caret under ``B``.
+    assert shown == "    " + original.replace(SECRET, "*" * len(SECRET))
+    assert caret == "    " + " " * (col - 1) + "^"
+    assert shown[caret.index("^") :].startswith("BasicAuth(")
+
+
+def test_line_without_secret_shown_unchanged(make_project: ProjectFactory) -> None:
+    line = 'g = RuleGroup(name="password", rules=[AlertRule(name="tokens", expr="sum(rate(x[5m])")])'
+    root = make_project({"alerts/a.py": f"from obs_as_code import AlertRule, RuleGroup\n{line}\n"})
+    _, out = _build(root, "text")
+    assert "OAC108" in out
+    assert f"    {line}\n" in out
+
+
+def test_type_check_message_does_not_quote_a_secret(make_project: ProjectFactory) -> None:
+    # labels={"api_key": <int>}: require_string_maps' message quoted the value.
+    root = make_project(
+        {"scrape/s.py": 'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"], labels={"api_key": 987654321})\n'}
+    )
+    for fmt in ("text", "json", "github", "sarif"):
+        code, out = _build(root, fmt)
+        assert code == 1
+        assert "api_key" in out
+        assert "987654321" not in out
+    _, out = _build(root, "json")
+    assert "<redacted>" in json.loads(out.split("\noac build")[0])[0]["message"]
+
+
+def test_type_check_message_masks_url_password() -> None:
+    from obs_as_code.model.base import require_strings
+
+    class Obj:
+        url = b"http://bob:hunter2@grafana:3000/?api_key=zzz999&orgId=1"
+        password = 12345678
+
+    with pytest.raises(TypeError) as url_err:
+        require_strings(Obj(), ("url",))
+    assert "hunter2" not in str(url_err.value) and "zzz999" not in str(url_err.value)
+    assert "grafana:3000" in str(url_err.value) and "orgId=1" in str(url_err.value)
+    with pytest.raises(TypeError) as pw_err:
+        require_strings(Obj(), ("password",))
+    assert "12345678" not in str(pw_err.value)
+
+
+@pytest.mark.parametrize(
+    ("line", "masked"),
+    [
+        ('f(password="hunter2")', 'f(password="*******")'),
+        ("f(bearer_token='abc', x='y')", "f(bearer_token='***', x='y')"),
+        ('d = {"secret": "abc", "user": "bob"}', 'd = {"secret": "***", "user": "bob"}'),
+        ('api_key: str = "abc"', 'api_key: str = "***"'),
+        ('u = "https://bob:pw@h/x?token=abc&q=1"', 'u = "https://bob:**@h/x?token=***&q=1"'),
+        ("  password: hunter2  # yaml", "  password: *******  # yaml"),
+        ('secure_json_data={"basicAuthPassword": "abc"}', 'secure_json_data={"basicAuthPassword": "***"}'),
+        ('f(token="a\\"b")', 'f(token="****")'),
+        ('x = F(credentials="""abc', 'x = F(credentials="""***'),
+        ('labels={"api_key": 987654321, "n": 5}', 'labels={"api_key": *********, "n": 5}'),
+    ],
+)
+def test_redact_line(line: str, masked: str) -> None:
+    from obs_as_code.redact import redact_line
+
+    assert redact_line(line) == masked
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'f(password_file="/run/secrets/pw", username="bob")',
+        'url = "http://prometheus:9090/api/v1/query?query=up"',
+        'AlertRule(name="TokenBudget", expr="sum(rate(llm_tokens_total[5m])) > 1")',
+        'if token == "x": pass',
+    ],
+)
+def test_redact_line_leaves_other_lines(line: str) -> None:
+    from obs_as_code.redact import redact_line
+
+    assert redact_line(line) == line
+
+
+KEYS = st.sampled_from(["password", "bearer_token", "credentials", "api_key", "client_secret", "auth_token",
+                        "webhook_url", "basicAuthPassword", "X_API_TOKEN", "secret"])
+FILLER = st.text(alphabet="abcxyz_(), 0123456789", max_size=12).map(lambda s: f"{s} ")
+URL_SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~%"
+
+
+@st.composite
+def secret_lines(draw: st.DrawFn) -> tuple[str, str]:
+    """A source line holding a secret in one of the forms, and the secret as written."""
+    form = draw(st.sampled_from(["kwarg", "dict", "assign", "userinfo", "query"]))
+    key = draw(KEYS)
+    if form in ("userinfo", "query"):
+        written = draw(st.text(alphabet=URL_SAFE, min_size=8, max_size=24))
+        value = f'"https://bob:{written}@host:1/p"' if form == "userinfo" else f'"https://host/p?a=1&{key}={written}&b=2"'
+        middle = f"url={value}"
+    else:
+        secret = draw(st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=8, max_size=24))
+        literal = repr(secret)
+        written = literal[1:-1]
+        middle = {"kwarg": f"F({key}={literal})", "dict": f'{{"{key}": {literal}}}', "assign": f"{key} = {literal}"}[form]
+    return draw(FILLER) + middle + draw(st.text(alphabet=" ,)]}#abc", max_size=8)), written
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=secret_lines(), where=st.integers(min_value=0, max_value=200))
+def test_secret_never_rendered(tmp_path: Path, case: tuple[str, str], where: int) -> None:
+    line, written = case
+    (tmp_path / "m.py").write_text(f"x = 1\n{line}\n", encoding="utf-8")
+    col = where % len(line) + 1
+    out = render_text([error(SourceLocation("m.py", 2, col), "OAC999", "here")], tmp_path)
+    head, shown, caret = out.split("\n")[:3]
+    assume(written not in head and line.count(written) == 1)
+    assert written not in shown
+    assert caret.strip() == "^"  # the third line is only the caret
+    # Column kept: the shown line is as long and differs only inside the secret.
+    start = line.index(written)
+    assert len(shown) == len(line) + 4
+    assert shown[4:start + 4] == line[:start] and shown[start + len(written) + 4 :] == line[start + len(written) :]
+
+
+def test_user_exception_message_masks_url_secrets(make_project: ProjectFactory) -> None:
+    # OAC101 quotes the exception a user's module raised: its URL secrets are masked.
+    root = make_project(
+        {"scrape/s.py": 'raise ValueError("cannot reach http://bob:hunter2zz@grafana:3000/?api_key=k3y999&orgId=1")\n'}
+    )
+    for fmt in ("text", "json", "github", "sarif"):
+        code, out = _build(root, fmt)
+        assert code == 1 and "OAC101" in out and "grafana:3000" in out
+        assert "hunter2zz" not in out and "k3y999" not in out
