@@ -136,6 +136,7 @@ def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] |
     lint: list[LintTarget] = []
     ds_vars: dict[str, str] | None = None  # read when a reference needs it
     out: list[Target] = []
+    default = board.default_type
     for path, panel in panels(board):
         found = panel.get("targets")
         if not found:
@@ -160,15 +161,16 @@ def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] |
                         panel_resolved = True
                     kind = panel_kind
                 if kind is None:
-                    # No datasource said: Grafana uses the default one (Prometheus here).
-                    kind = "prometheus" if "expr" in t else None
+                    # No datasource said: Grafana uses the project's default one
+                    # (Prometheus when none is declared).
+                    kind = default if "expr" in t else None
             expr = t.get("expr")
             text = expr if isinstance(expr, str) else ""
             target_path = (*path, "targets", k)
             language = _LANGUAGES.get(kind or "", "other")
             out.append(Target(board, path, panel, target_path, t, language, text))
             # What iter_targets yields (its test, in its order).
-            if listed and promql_query(t, panel) is not None:
+            if listed and promql_query(t, panel, default) is not None:
                 if title is None:
                     title = str(panel.get("title") or "")
                 lint.append(((*target_path, "expr"), title, text))
