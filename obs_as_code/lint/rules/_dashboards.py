@@ -14,8 +14,10 @@ from obs_as_code.lint.engine import LintContext, grafana_expr
 from obs_as_code.lint.files import board_panels, panels_only, promql_query, target_list
 from obs_as_code.source import SourceLocation
 
-#: ``$name``, ``${name}``, ``${name:format}``, ``[[name]]``, ``[[name:format]]``.
-VARIABLE = re.compile(r"\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)")
+#: ``$name``, ``${name}``, ``${name:format}``, ``${name.field.path}`` (a field of
+#: the variable's value, Grafana 10+; with a format too), ``[[name]]``,
+#: ``[[name:format]]``.
+VARIABLE = re.compile(r"\$\{(\w+)(?:\.[^:}]+)?(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)")
 
 
 def rendered(ctx: LintContext) -> list[RenderedDashboard]:
