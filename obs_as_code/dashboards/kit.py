@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from grafana_foundation_sdk.builders import bargauge as sdk_bargauge
 from grafana_foundation_sdk.builders import dashboard as sdk
@@ -240,6 +240,11 @@ def _common(
     datasource: m.DataSourceRef | None,
     loc: SourceLocation,
 ) -> P:
+    # One test per call (the kit is on the benchmarked path); the message only
+    # when it fails. The SDK's own checks fail with "'>' not supported between
+    # 'str' and 'int'" and "w must be <= 24", naming no argument.
+    if type(width) is not int or type(height) is not int or not 0 < width <= GRID_COLUMNS or height < 1:
+        _bad_size(panel, title, width, height)
     b: Any = panel  # every SDK panel builder has these methods; they share no base class
     b.title(title).span(width).height(height)
     targets = list(targets)
@@ -265,6 +270,32 @@ def _common(
                 break
     _mark(b.build(), loc)
     return panel
+
+
+def _bad_size(panel: Any, title: str, width: Any, height: Any) -> NoReturn:
+    """Raise the error of :func:`_common` 's first bad layout argument: which
+    argument, what it is, what to write (``TypeError`` for a value that is no
+    whole number, ``ValueError`` for one off the grid, as the SDK raises)."""
+    kind = type(panel).__module__.rsplit(".", 1)[-1]  # the builder's module: timeseries, stat ...
+    for name, value, low, high, example, meaning in (
+        ("width", width, 1, GRID_COLUMNS, 12, f"a number of grid columns, 1 to {GRID_COLUMNS}"),
+        ("height", height, 1, None, DEFAULT_HEIGHT, "a number of grid rows, at least 1"),
+    ):
+        if type(value) is int:
+            if value >= low and (high is None or value <= high):
+                continue
+            fixed = max(low, value if high is None else min(high, value))
+            raise ValueError(f"k.{kind}({title!r}): {name}={value!r}: {name} is {meaning}: write {name}={fixed}")
+        suggest = example
+        if isinstance(value, str) and value.strip().isdigit():
+            suggest = int(value.strip())
+        elif isinstance(value, float) and value == value and abs(value) != float("inf"):
+            suggest = int(value)
+        suggest = max(low, suggest if high is None else min(high, suggest))
+        raise TypeError(
+            f"k.{kind}({title!r}): {name}={value!r} ({type(value).__name__}): {name} is {meaning}: write {name}={suggest}"
+        )
+    raise AssertionError("_bad_size called with a valid size")  # unreachable: _common tested first
 
 
 def timeseries(

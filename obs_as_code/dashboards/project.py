@@ -1,5 +1,6 @@
 """Every dashboard of a project rendered once, with the errors that concern them all
-(UID collisions, invalid UIDs, sources that cannot be rendered)."""
+(UID collisions, invalid UIDs, sources that cannot be rendered, library panels
+without their model)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,35 @@ def _nested_folder(d: DashboardDef, folder: str) -> Diagnostic:
     )
 
 
+def _unresolved_library_panels(rendered: RenderedDashboard) -> list[Diagnostic]:
+    """OAC313: each library panel reference normalization could not replace by
+    its model (the export's ``__elements`` lacks it). Grafana creates library
+    panels from ``__elements`` only when it imports a dashboard; provisioning
+    loads the file as it is, so the reference alone shows "library panel not
+    found" (and is no panel to the schema: no ``type``)."""
+    from obs_as_code.lint.files import board_panels  # shared: the checks walk the same list
+
+    out: list[Diagnostic] = []
+    for path, panel in board_panels(rendered):
+        ref = panel.get("libraryPanel")
+        if not isinstance(ref, dict):
+            continue
+        name, uid = ref.get("name"), ref.get("uid")
+        what = f"library panel {name!r}" if isinstance(name, str) and name else "library panel"
+        out.append(
+            error(
+                rendered.locate(path),
+                "OAC313",
+                f"{what} (uid {uid!r}) in dashboard {rendered.title!r} has no model in the dashboard's "
+                "__elements: a provisioned Grafana cannot resolve it (only an import creates library panels)",
+                hint="export the dashboard again with its library panels (Share > Export > "
+                "'Export for sharing externally' puts their models in __elements), or inline "
+                "the panel: put its JSON (type, targets ...) in place of the libraryPanel reference",
+            )
+        )
+    return out
+
+
 def render_project(project: Project) -> ProjectDashboards:
     """Render every :class:`DashboardDef` of ``project`` (once: the result is cached
     on the project, so the renderer and the OAC3xx checks share it)."""
@@ -83,6 +113,7 @@ def render_project(project: Project) -> ProjectDashboards:
             continue
         result.by_definition[id(d)] = rendered
         result.checked.append(rendered)
+        result.diagnostics.extend(_unresolved_library_panels(rendered))
         bad_folder = names.folder_problem(rendered.folder)
         if bad_folder is not None:
             result.diagnostics.append(

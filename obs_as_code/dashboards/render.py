@@ -177,6 +177,9 @@ class RenderedDashboard:
     folder: str
     source_map: Mapping[DataPath, SourceLocation] = field(default_factory=dict)
     definition: DashboardDef | None = None
+    #: Plugin type of the datasource a target and panel without one run on: the
+    #: project's default (:func:`default_datasource_type`).
+    default_type: str = "prometheus"
     #: Views of ``json`` that several checks read (their targets ...), made once
     #: by whoever needs them first; ``json`` must not change afterwards.
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -469,12 +472,28 @@ def _datasource_ref(value: Any, datasources: Sequence[Datasource], types: Mappin
         return value
     if value in _BUILTIN_DATASOURCES:
         return dict(_BUILTIN_DATASOURCES[value])
+    if value == "default":
+        # Grafana's legacy name of the default datasource (its schema migration
+        # reads it as "none said"): the declared default, when there is one.
+        default = next((d for d in datasources if d.is_default), None)
+        if default is not None:
+            return default.ref()
     for d in datasources:
         if value in (d.uid, d.name):
             return d.ref()
     if value in types:
         return {"type": types[value], "uid": value}
     return {"uid": value}
+
+
+def default_datasource_type(datasources: Sequence[Datasource]) -> str:
+    """Plugin type of the declared default datasource (``is_default=True``), which
+    Grafana runs a target and panel naming no datasource on; ``"prometheus"``
+    when none is declared (what a bare target was always read as)."""
+    for d in datasources:
+        if d.is_default:
+            return d.type
+    return "prometheus"
 
 
 def _declared_of(plugin: str, datasources: Sequence[Datasource]) -> Datasource | None:
@@ -1046,10 +1065,11 @@ def render_dashboard(
         kind = DICT
     elif _is_grafanalib(d.source):
         kind = GRAFANALIB
+    default_type = default_datasource_type(datasources)
     if kind is None:
-        return RenderedDashboard(data, uid, folder, source_map, d)
+        return RenderedDashboard(data, uid, folder, source_map, d, default_type)
     # The root is fixed now: the lookup may come after the build has reset the
     # project root.
     base = str(root) if root is not None else project_root.get()
     more = partial(_syntax_locations, kind, d.location, Path(base) if base else None)
-    return RenderedDashboard(data, uid, folder, LazySourceMap(source_map, more, data), d)
+    return RenderedDashboard(data, uid, folder, LazySourceMap(source_map, more, data), d, default_type)

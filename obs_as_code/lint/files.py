@@ -253,14 +253,15 @@ def _datasource_kind(ds: Any) -> str:
     return str(ds or "").lower()
 
 
-def is_prometheus(target: dict[str, Any], panel: dict[str, Any]) -> bool:
+def is_prometheus(target: dict[str, Any], panel: dict[str, Any], default: str = "prometheus") -> bool:
     """Whether a target queries Prometheus (or something like it): what its
-    datasource, else its panel's, names; no datasource means the default one."""
+    datasource, else its panel's, names; no datasource means the default one
+    (``default``: its plugin type, Prometheus unless a project declares another)."""
     ds = target.get("datasource")
     if type(ds) is dict and ds.get("type") == "prometheus":
         return True  # what the kit writes on every target: the test below, short
-    kind = _datasource_kind(ds) or _datasource_kind(panel.get("datasource"))
-    if not kind or "prometheus" in kind or "mimir" in kind or "thanos" in kind or kind.startswith("$"):
+    kind = _datasource_kind(ds) or _datasource_kind(panel.get("datasource")) or default.lower()
+    if "prometheus" in kind or "mimir" in kind or "thanos" in kind or kind.startswith("$"):
         return True
     return not any(kind == k or kind.startswith(k) for k in _NOT_PROMETHEUS)
 
@@ -299,13 +300,14 @@ def iter_targets(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], 
                 yield (*path, "targets", t, "expr"), heading, query
 
 
-def promql_query(target: Any, panel: dict[str, Any]) -> str | None:
+def promql_query(target: Any, panel: dict[str, Any], default: str = "prometheus") -> str | None:
     """The query of a target the PromQL checks read (:func:`iter_targets`): the
-    non-blank ``expr`` of a visible target on Prometheus, else None."""
+    non-blank ``expr`` of a visible target on Prometheus, else None. ``default``:
+    plugin type of the default datasource (:func:`is_prometheus`)."""
     if not isinstance(target, dict) or target.get("hide") is True:
         return None
     query = target.get("expr")
-    if isinstance(query, str) and query.strip() and is_prometheus(target, panel):
+    if isinstance(query, str) and query.strip() and is_prometheus(target, panel, default):
         return query
     return None
 

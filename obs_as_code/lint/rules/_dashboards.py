@@ -14,8 +14,10 @@ from obs_as_code.lint.engine import LintContext, grafana_expr
 from obs_as_code.lint.files import board_panels, panels_only, promql_query, target_list
 from obs_as_code.source import SourceLocation
 
-#: ``$name``, ``${name}``, ``${name:format}``, ``[[name]]``, ``[[name:format]]``.
-VARIABLE = re.compile(r"\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)")
+#: ``$name``, ``${name}``, ``${name:format}``, ``${name.field.path}`` (a field of
+#: the variable's value, Grafana 10+; with a format too), ``[[name]]``,
+#: ``[[name:format]]``.
+VARIABLE = re.compile(r"\$\{(\w+)(?:\.[^:}]+)?(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)")
 
 
 def rendered(ctx: LintContext) -> list[RenderedDashboard]:
@@ -136,6 +138,7 @@ def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] |
     lint: list[LintTarget] = []
     ds_vars: dict[str, str] | None = None  # read when a reference needs it
     out: list[Target] = []
+    default = board.default_type
     for path, panel in panels(board):
         found = panel.get("targets")
         if not found:
@@ -160,15 +163,16 @@ def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] |
                         panel_resolved = True
                     kind = panel_kind
                 if kind is None:
-                    # No datasource said: Grafana uses the default one (Prometheus here).
-                    kind = "prometheus" if "expr" in t else None
+                    # No datasource said: Grafana uses the project's default one
+                    # (Prometheus when none is declared).
+                    kind = default if "expr" in t else None
             expr = t.get("expr")
             text = expr if isinstance(expr, str) else ""
             target_path = (*path, "targets", k)
             language = _LANGUAGES.get(kind or "", "other")
             out.append(Target(board, path, panel, target_path, t, language, text))
             # What iter_targets yields (its test, in its order).
-            if listed and promql_query(t, panel) is not None:
+            if listed and promql_query(t, panel, default) is not None:
                 if title is None:
                     title = str(panel.get("title") or "")
                 lint.append(((*target_path, "expr"), title, text))

@@ -1,6 +1,7 @@
 """OAC306: template variables used but not defined (the query Grafana runs keeps a
 literal ``$job`` and matches nothing: an error), or defined but never used (a
-dropdown that changes nothing: a warning)."""
+dropdown that changes nothing: a warning). ``${var.field}`` uses ``var``;
+``$__auto_interval_<name>`` uses interval variable ``<name>``."""
 
 from __future__ import annotations
 
@@ -53,6 +54,18 @@ def _only_builtins(text: str) -> bool:
     return all(map(is_builtin, variable_names(text)))
 
 
+#: Grafana's variable holding the auto step of interval variable ``<name>``.
+_AUTO_INTERVAL = "__auto_interval_"
+
+
+def used_variable(name: str) -> str:
+    """The dashboard variable a reference to ``name`` uses: ``<name>`` for
+    ``__auto_interval_<name>``, else ``name`` itself."""
+    if name.startswith(_AUTO_INTERVAL) and len(name) > len(_AUTO_INTERVAL):
+        return name[len(_AUTO_INTERVAL) :]
+    return name
+
+
 #: Variable types Grafana applies to every query of their datasource by itself
 #: (ad hoc filters, group by): no query names them.
 _IMPLICIT = frozenset({"adhoc", "groupby"})
@@ -84,7 +97,13 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
 def clean(board: RenderedDashboard) -> bool:
     """No variable defined, none used, no panel repeating: nothing for
     :func:`findings` to report (most dashboards of a large project)."""
-    return not any(v.get("name") for v in variables(board)) and not repeats(board) and _only_builtins(board.text)
+    text = board.text
+    return (
+        not any(v.get("name") for v in variables(board))
+        and not repeats(board)
+        and _only_builtins(text)
+        and _AUTO_INTERVAL not in text  # a built-in that names a dashboard variable
+    )
 
 
 def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
@@ -105,13 +124,13 @@ def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
         # One C-speed dump finds the names; the slow walk for locations runs
         # only when a name is missing.
         text = json.dumps(value, ensure_ascii=False)
-        found = {n for n in variable_names(text) if not is_builtin(n) and not _capture_group(n, defined)}
+        found = {u for u in map(used_variable, variable_names(text)) if not is_builtin(u) and not _capture_group(u, defined)}
         used |= found
         missing = found - set(defined) - reported
         if not missing:
             continue
         for path, string in strings(value, base):
-            for name in variable_names(string):
+            for name in map(used_variable, variable_names(string)):
                 if name in missing and name not in reported:  # (capture groups are never missing)
                     reported.add(name)
                     yield _undefined(board, path, name)

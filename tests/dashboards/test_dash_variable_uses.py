@@ -1,0 +1,51 @@
+"""OAC306 reads Grafana's ``${var.field}`` (a field of the variable's value) and
+``$__auto_interval_<name>`` (the auto step of interval variable ``<name>``) as
+uses of ``var`` and ``<name>``: they were "defined but no panel uses it"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from obs_as_code.lint.rules._dashboards import variable_names
+from obs_as_code.lint.rules.oac306_template_variables import used_variable
+from obs_as_code.pipeline import Compiled
+
+BOARD = '''board = {{"title": "Uses", "schemaVersion": 41,
+    "templating": {{"list": [
+        {{"name": "svc", "type": "custom", "query": "a,b"}},
+        {{"name": "step", "type": "interval", "query": "1m,5m", "auto": True}},
+        {{"name": "unused", "type": "custom", "query": "a,b"}},
+    ]}},
+    "panels": [{{"id": 1, "type": "timeseries", "title": "Up", "gridPos": {{"h": 4, "w": 6, "x": 0, "y": 0}},
+                "datasource": {{"type": "prometheus", "uid": "prometheus"}},
+                "targets": [{{"refId": "A", "expr": {expr!r}}}]}}]}}
+'''
+
+
+def _oac306(compiled: Compiled) -> list[tuple[str, int, str]]:
+    return [(d.severity.value, d.location.line, d.message) for d in compiled.diagnostics if d.code == "OAC306"]
+
+
+def test_field_paths_and_auto_intervals_are_uses(project: Callable[..., Compiled]) -> None:
+    expr = 'sum(rate(up{job="${svc.name}"}[$__auto_interval_step]))'
+    found = _oac306(project({"dashboards/case.py": BOARD.format(expr=expr)}))
+    assert [m for _s, _l, m in found] == ["variable $unused is defined in dashboard 'Uses' but no panel uses it"]
+
+
+def test_a_field_path_or_auto_interval_of_an_undefined_variable_is_reported(project: Callable[..., Compiled]) -> None:
+    expr = 'sum(rate(up{job="${svc.name}", x="${nope.id}"}[$__auto_interval_gone]))'
+    found = _oac306(project({"dashboards/case.py": BOARD.format(expr=expr)}))
+    errors = sorted(m for s, _l, m in found if s == "error")
+    assert errors == [
+        "variable $gone is used in dashboard 'Uses' but not defined",
+        "variable $nope is used in dashboard 'Uses' but not defined",
+    ]
+    # At the target's line (9 of the module).
+    assert {line for s, line, _m in found if s == "error"} == {9}
+
+
+def test_names_read_from_field_paths_and_auto_intervals() -> None:
+    assert variable_names("${a.b.c} ${x:csv} ${y.z:raw} $w [[v]]") == ["a", "x", "y", "w", "v"]
+    assert used_variable("__auto_interval_step") == "step"
+    assert used_variable("__rate_interval") == "__rate_interval"
+    assert used_variable("job") == "job"
