@@ -53,6 +53,19 @@ def is_secret_key(key: object) -> bool:
     )
 
 
+def url_password(url: str) -> str | None:
+    """The password in ``url``'s userinfo (``scheme://user:password@host``), None
+    without one. A URL :func:`urllib.parse.urlsplit` refuses (a port that is no
+    number, a bad IPv6 host) still has its userinfo read: it is written as it is."""
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        userinfo = url.partition("://")[2].partition("/")[0].rpartition("@")[0]
+        return userinfo.partition(":")[2] if ":" in userinfo else None
+
+
 def is_secret_name(name: object) -> bool:
     """True when a field, keyword, dict key or query parameter called ``name``
     holds a secret: one of :data:`SECRET_KEYS` or a name :func:`is_secret_key` knows."""

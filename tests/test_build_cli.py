@@ -99,6 +99,8 @@ SD_SECRETS = {
     "http_headers": '{"http_headers": {"X-Api-Key": {"secrets": ["%s"]}}}',
     "proxy_connect_header": '{"proxy_url": "http://proxy:3128", "proxy_connect_header": {"Proxy-Authorization": ["Basic %s"]}}',
     "proxy_url": '{"proxy_url": "http://user:%s@proxy:3128"}',
+    # A host urlsplit refuses ("Invalid IPv6 URL"): the check crashed on it.
+    "proxy_url_unparsable": '{"proxy_url": "http://user:%s@[::1/x"}',
 }
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.redact import SECRET_KEYS
+from obs_as_code.redact import SECRET_KEYS, url_password
 from obs_as_code.source import keyword_location
 
 #: Secret fields Prometheus has no ``*_file`` variant of.
@@ -28,7 +27,7 @@ def _literal_secret(key: Any, item: Any) -> bool:
         return any(_literal(v) for values in item.values() for v in (values if isinstance(values, list) else [values]))
     if key == "proxy_url" and isinstance(item, str):
         # http://user:password@proxy: the password is a credential in the URL.
-        return bool(urlsplit(item).password) and not _is_placeholder(item)
+        return bool(url_password(item)) and not _is_placeholder(item)
     if key not in SECRET_KEYS:
         return False
     if isinstance(item, (list, tuple)):  # http_headers' secrets

@@ -11,7 +11,7 @@ from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import at
 from obs_as_code.lint.rules.oac109_literal_secret import find_secrets
 from obs_as_code.model.datasource import Datasource, secure_reference
-from obs_as_code.redact import is_secret_key
+from obs_as_code.redact import is_secret_key, url_password
 
 _REFERENCE_HINT = (
     "${ENV} (an environment variable of Grafana) or $__file{/path} (a file Grafana reads)"
@@ -24,10 +24,7 @@ def _held_secret(key: Any, item: Any) -> bool:
 
 
 def _url_password(url: str) -> bool:
-    try:
-        return bool(urlsplit(url).password)
-    except ValueError:
-        return ":" in url.partition("://")[2].partition("/")[0].rpartition("@")[0]
+    return bool(url_password(url))
 
 
 def _query_secrets(query: str) -> list[str]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import at
 from obs_as_code.model.alertmanager import Global, Integration
+from obs_as_code.redact import url_password
 
 _PLACEHOLDER = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 _URL_WITH_PLACEHOLDER = re.compile(r"^https?://[^/?#]+[/?#].*\$\{[A-Za-z_][A-Za-z0-9_]*\}")
@@ -27,11 +28,7 @@ def is_reference(value: str, *, url: bool) -> bool:
 def _url_password(value: str) -> bool:
     """True when ``value`` is a URL with a literal password (``user:pass@host``);
     a ``${ENV}`` password is a reference."""
-    try:
-        password = urlsplit(value).password
-    except ValueError:  # an unparsable port: look at the userinfo part itself
-        userinfo = value.partition("://")[2].partition("/")[0].rpartition("@")[0]
-        password = userinfo.partition(":")[2] if ":" in userinfo else None
+    password = url_password(value)
     return bool(password) and not _PLACEHOLDER.match(unquote(password or ""))
 
 
