@@ -9,7 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from obs_as_code.redact import redact_line
-from obs_as_code.source import UNKNOWN, SourceLocation
+from obs_as_code.source import UNKNOWN, SourceLocation, file_lines, mtime_ns
 
 
 class Severity(StrEnum):
@@ -86,13 +86,8 @@ class DiagnosticsFailed(Exception):
 def _source_line(root: Path | None, loc: SourceLocation) -> str | None:
     if root is None or loc.line <= 0:
         return None
-    path = root / loc.file
-    try:
-        # Universal newlines, then "\n" only: numbered as Python and YAML number
-        # lines (str.splitlines() also breaks at "\x0c", "\x85", U+2028 ...).
-        lines = path.read_text(encoding="utf-8-sig").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return None
+    path = str(root / loc.file)
+    lines = file_lines(path, mtime_ns(path))  # numbered as Python and YAML number them
     return lines[loc.line - 1] if loc.line <= len(lines) else None
 
 

@@ -295,6 +295,36 @@ def module_tree(path: str, mtime_ns: int) -> ast.Module:
     return ast.parse(Path(path).read_text(encoding="utf-8-sig"))
 
 
+def mtime_ns(path: str) -> int:
+    """The modification time of the file at ``path`` in nanoseconds (-1 when it
+    cannot be read): the cache key of the file readers below."""
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
+
+
+@latest_per_file
+def file_text(path: str, mtime_ns: int) -> str | None:
+    """The text of the file at ``path`` as of ``mtime_ns``, read once per version
+    (None when it cannot be read as UTF-8). Without a byte order mark, and with
+    universal newlines: Python's, YAML's and our columns do not count either."""
+    del mtime_ns  # cache key only
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+@latest_per_file
+def file_lines(path: str, mtime_ns: int) -> tuple[str, ...]:
+    """:func:`file_text`'s lines, numbered as Python and YAML number them: split at
+    "\n" only (``str.splitlines()`` also breaks at a form feed, U+2028 ...);
+    empty when the file cannot be read."""
+    text = file_text(path, mtime_ns)
+    return () if text is None else tuple(text.split("\n"))
+
+
 class Columns:
     """Character columns on the lines of one version of a file.
 

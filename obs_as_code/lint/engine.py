@@ -35,7 +35,7 @@ from obs_as_code.model.base import Definition
 from obs_as_code.model.catalog import MetricsCatalog
 from obs_as_code.model.prometheus import PrometheusConfig, ScrapeJob
 from obs_as_code.model.rules import AlertRule, RecordingRule, RuleGroup
-from obs_as_code.source import SourceLocation, latest_per_file
+from obs_as_code.source import SourceLocation, file_lines
 
 
 @dataclass(frozen=True)
@@ -951,18 +951,6 @@ def run_checks(ctx: LintContext, checks: Iterable[Check] | None = None) -> list[
 _IGNORE = re.compile(r"#\s*oac:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
 
 
-@latest_per_file
-def _file_lines(path: str, mtime_ns: int) -> tuple[str, ...]:
-    del mtime_ns  # cache key only
-    try:
-        # Split at "\n" (after universal newlines) as Python numbers lines:
-        # splitlines() also breaks at a form feed, U+2028 ..., and every
-        # comment after one was checked against the wrong line.
-        return tuple(Path(path).read_text(encoding="utf-8").split("\n"))
-    except (OSError, UnicodeDecodeError):
-        return ()
-
-
 def ignored_codes(line: str) -> set[str] | None:
     """Codes an ``# oac: ignore[...]`` comment on ``line`` silences (empty set: all), or None."""
     m = _IGNORE.search(line)
@@ -987,7 +975,7 @@ def suppressed(d: Diagnostic, root: Path) -> bool:
     if not path.is_absolute():
         path = root / path
     try:
-        lines = _file_lines(str(path), path.stat().st_mtime_ns)
+        lines = file_lines(str(path), path.stat().st_mtime_ns)
     except OSError:
         return False
     for n in (loc.line, loc.line - 1):

@@ -10,7 +10,6 @@ module), a YAML scalar, or a JSON string.
 from __future__ import annotations
 
 import ast
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,56 +24,33 @@ from obs_as_code.source import (
     SourceLocation,
     char_col,
     columns,
+    file_text,
     keyword_location,
     latest_per_file,
     module_tree,
+    mtime_ns,
     project_root,
 )
-
-
-def _mtime(path: str) -> int:
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return -1
 
 
 def _read(path: str) -> str:
     """The text of the file at ``path`` as it is now: ``oac watch`` lints again
     in the same process once a module is saved, and positions read from the
     text of an earlier version named the wrong line and column."""
-    return _text(path, _mtime(path))
-
-
-@latest_per_file
-def _text(path: str, mtime_ns: int) -> str:
-    del mtime_ns  # cache key only
-    try:
-        # Without a byte order mark: Python's and YAML's columns do not count it.
-        return Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return ""
+    return file_text(path, mtime_ns(path)) or ""
 
 
 def _line_starts(path: str) -> tuple[int, ...]:
     """Offsets in :func:`_read` ``(path)`` of the start of each line."""
-    return _starts(path, _mtime(path))
+    return _starts(path, mtime_ns(path))
 
 
 @latest_per_file
 def _starts(path: str, mtime_ns: int) -> tuple[int, ...]:
     starts = [0]
-    for m in re.finditer("\n", _text(path, mtime_ns)):
+    for m in re.finditer("\n", file_text(path, mtime_ns) or ""):
         starts.append(m.end())
     return tuple(starts)
-
-
-def clear_caches() -> None:
-    """Forget file contents and positions."""
-    _text.cache_clear()
-    _starts.cache_clear()
-    _python_nodes.cache_clear()
-    _literals.cache_clear()
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,6 @@ def test_rebuilds_in_one_process_keep_one_syntax_tree_per_module(tmp_path: Path)
     # `oac watch` rebuilds in one process: an edited module's old syntax trees
     # and lines were kept, one per save.
     from obs_as_code import incremental, pipeline, source
-    from obs_as_code.lint import engine
 
     writer = Writer(tmp_path)
     spec = Spec(modules={"m0": (0, "ok"), "m1": (1, "ok")})
@@ -102,6 +101,6 @@ def test_rebuilds_in_one_process_keep_one_syntax_tree_per_module(tmp_path: Path)
         spec.modules["m0"] = (seed, "bad_promql")  # reported at its expression: positions read from its tree
         writer.write(spec)
         assert not pipeline.build(tmp_path, incremental=True, memory=memory).ok
-        held = [*source.module_tree, *engine._file_lines]  # trees; lines read for ignore comments
+        held = [*source.module_tree, *source.file_lines]  # trees; lines read for ignore comments
         sizes.append(sum(1 for path in held if path.startswith(str(tmp_path))))
     assert sizes == [2, 2, 2, 2], sizes  # the edited module once, not once per save (the project's own files)
