@@ -20,7 +20,6 @@ generated rule points at the SLO (or its SLI) in the user's file.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,6 +40,7 @@ from obs_as_code.slo.model import (
     RawSLI,
     has_window,
     is_selector,
+    objective_usable,
     render_window,
 )
 from obs_as_code.slo.windows import AlertWindow, AlertWindows, WindowsError
@@ -347,12 +347,6 @@ def generate_slo(slo: SLO, root: Path | None = None) -> tuple[list[Definition], 
     if slo.dashboard:
         out.append(slo_dashboard(slo, table))
     return out, []
-
-
-def objective_usable(value: object) -> bool:
-    """True for an objective the generator can compute with (a finite number in
-    (0, 100)); OAC401 reports the others."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 < value < 100
 
 
 def generate(project: Project) -> list[Diagnostic]:

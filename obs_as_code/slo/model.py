@@ -323,3 +323,9 @@ class CapacityObjective:
             labels=dict(self.labels),
             annotations=dict(self.annotations),
         )
+
+
+def objective_usable(value: object) -> bool:
+    """True for an objective the generator can compute with (a finite number in
+    (0, 100)); OAC401 reports the others."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 < value < 100

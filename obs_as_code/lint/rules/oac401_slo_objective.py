@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.slo.model import SLO
+from obs_as_code.slo.model import SLO, objective_usable
 from obs_as_code.source import keyword_location
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for slo in ctx.project.all(SLO):
         value = slo.objective
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 < value < 100
+        ok = objective_usable(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             yield error(
                 keyword_location(slo.location, "objective"),
