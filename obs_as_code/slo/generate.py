@@ -30,6 +30,7 @@ from obs_as_code.durations import DurationError, format_ms, parse_ms
 from obs_as_code.load import Project
 from obs_as_code.model.base import Definition
 from obs_as_code.model.rules import AlertRule, RecordingRule, Rule, RuleGroup
+from obs_as_code.redact import redact_line
 from obs_as_code.slo import windows as windows_table
 from obs_as_code.slo.model import (
     SLO,
@@ -358,7 +359,12 @@ def generate(project: Project) -> list[Diagnostic]:
             generated, problems = generate_slo(slo, project.root)
         except Exception as exc:  # a field of a type the checks above do not foresee
             diagnostics.append(
-                error(slo.location, "OAC405", f"SLO {slo.name!r} cannot be generated: {type(exc).__name__}: {exc}")
+                error(
+                    slo.location,
+                    "OAC405",
+                    # The exception's text may quote a field's value: masked as OAC101 masks it.
+                    f"SLO {slo.name!r} cannot be generated: {type(exc).__name__}: {redact_line(str(exc))}",
+                )
             )
             continue
         diagnostics.extend(problems)

@@ -181,3 +181,17 @@ def test_errors_stop_the_build(tmp_path: Path) -> None:
     result = build(root)
     assert not result.ok and not result.wrote
     assert not (root / "build").exists()
+
+
+def test_an_unforeseen_generator_error_masks_a_secret_it_quotes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OAC405 for an exception the checks did not foresee quotes its text, masked as OAC101 masks it."""
+    from obs_as_code.slo import generate as gen
+
+    def boom(*_args: object) -> None:
+        raise ValueError("cannot reach https://user:hunter2-do-not-print@example.test/api")
+
+    monkeypatch.setattr(gen, "generate_slo", boom)
+    root = make_project(tmp_path / "proj", {"slos/case.py": HEAD + f'ok = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\n'})
+    found = [d for d in compile_project(root).diagnostics if d.code == "OAC405"]
+    assert len(found) == 1 and "cannot be generated: ValueError: cannot reach https://user:" in found[0].message, found
+    assert "hunter2-do-not-print" not in found[0].message
