@@ -94,8 +94,7 @@ def lint(project: Project, *, select: Iterable[str] | None = None, ignore: Itera
 
     ctx = LintContext(project, catalog=catalog)
     try:
-        with at_project_root(project.root):
-            return run_checks(ctx, select_checks(select, ignore))
+        return run_checks(ctx, select_checks(select, ignore))
     finally:
         ctx.release()
 

@@ -35,7 +35,7 @@ from obs_as_code.model.base import Definition
 from obs_as_code.model.catalog import MetricsCatalog
 from obs_as_code.model.prometheus import PrometheusConfig, ScrapeJob
 from obs_as_code.model.rules import AlertRule, RecordingRule, RuleGroup
-from obs_as_code.source import SourceLocation, file_lines
+from obs_as_code.source import SourceLocation, at_project_root, file_lines
 
 
 @dataclass(frozen=True)
@@ -943,8 +943,11 @@ def run_checks(ctx: LintContext, checks: Iterable[Check] | None = None) -> list[
     """Run ``checks`` (default: all) and return every diagnostic not silenced by an
     ``# oac: ignore[CODE]`` comment on its line or the line above."""
     out: list[Diagnostic] = []
-    for check in checks if checks is not None else all_checks():
-        out.extend(check.run(ctx))
+    # Checks read the user's files (keyword and literal positions) relative to
+    # the project root, whatever the current directory (`oac lint -C DIR`).
+    with at_project_root(ctx.project.root):
+        for check in checks if checks is not None else all_checks():
+            out.extend(check.run(ctx))
     return [d for d in out if not suppressed(d, ctx.project.root)]
 
 

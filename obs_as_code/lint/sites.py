@@ -29,7 +29,6 @@ from obs_as_code.source import (
     latest_per_file,
     module_tree,
     mtime_ns,
-    project_root,
 )
 
 
@@ -219,13 +218,8 @@ def _literals(path: str, mtime_ns: int, line: int, col: int) -> dict[str, tuple[
 
 def python_site(root: Path, loc: SourceLocation, keyword: str) -> Site:
     """The site of keyword argument ``keyword`` in the call a definition was built by."""
-    # Resolved against ``root``: checks run after the loader has reset the
-    # project root, and the CLI may run from another folder (``-C``).
-    token = project_root.set(str(root))
-    try:
-        value = keyword_location(loc, keyword)
-    finally:
-        project_root.reset(token)
+    # keyword_location reads the file under the project root, which run_checks sets.
+    value = keyword_location(loc, keyword)
     path = str(root / loc.file)
     node = _python_spans(path).get((value.line, value.col)) if value != loc else None
     if node is None or node.end_lineno is None or node.end_col_offset is None:

@@ -23,19 +23,8 @@ from obs_as_code.model.alertmanager import (
     Route,
 )
 from obs_as_code.model.rules import AlertRule, RuleGroup
-from obs_as_code.source import SourceLocation, keyword_location, project_root
 
 YES, MAYBE, NO = 2, 1, 0
-
-
-def at(ctx: LintContext, loc: SourceLocation, keyword: str) -> SourceLocation:
-    """:func:`keyword_location` resolved against the project root (checks run
-    after the loader has reset it, and the CLI may run from another folder)."""
-    token = project_root.set(str(ctx.project.root))
-    try:
-        return keyword_location(loc, keyword)
-    finally:
-        project_root.reset(token)
 
 
 def am_config(ctx: LintContext) -> AlertmanagerConfig | None:

@@ -8,10 +8,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._crossref import at
 from obs_as_code.lint.rules.oac109_literal_secret import find_secrets
 from obs_as_code.model.datasource import Datasource, secure_reference
 from obs_as_code.redact import is_secret_key, url_password
+from obs_as_code.source import keyword_location
 
 _REFERENCE_HINT = (
     "${ENV} (an environment variable of Grafana) or $__file{/path} (a file Grafana reads)"
@@ -101,7 +101,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         for keyword, what, hint in found:
             # Never echo the value, nor the line holding it.
             yield Diagnostic(
-                at(ctx, d.location, keyword),
+                keyword_location(d.location, keyword),
                 "OAC111",
                 f"datasource {d.uid!r} has {what}: the value is not shown",
                 hint=hint,

@@ -8,9 +8,9 @@ from urllib.parse import unquote
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._crossref import at
 from obs_as_code.model.alertmanager import Global, Integration
 from obs_as_code.redact import url_password
+from obs_as_code.source import keyword_location
 
 _PLACEHOLDER = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 _URL_WITH_PLACEHOLDER = re.compile(r"^https?://[^/?#]+[/?#].*\$\{[A-Za-z_][A-Za-z0-9_]*\}")
@@ -42,7 +42,7 @@ def _url_passwords(ctx: LintContext, d: Integration | Global) -> Iterator[Diagno
             continue
         if _url_password(value):
             yield Diagnostic(
-                at(ctx, d.location, name),
+                keyword_location(d.location, name),
                 "OAC501",
                 f"literal password in the url of {d.kind} field {name} (user:password@host): the value is not shown",
                 hint='let Alertmanager read it from a file: extra={"http_config": {"basic_auth": '
@@ -65,7 +65,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 continue
             # Never echo the value, nor the line holding it.
             yield Diagnostic(
-                at(ctx, d.location, name),
+                keyword_location(d.location, name),
                 "OAC501",
                 f"literal secret in {d.kind} field {name}: the value is not shown",
                 hint=(

@@ -8,12 +8,12 @@ from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import (
     am_config,
-    at,
     parse_matchers,
     possible_receivers,
     static_alerts,
 )
 from obs_as_code.model.alertmanager import AlertmanagerConfig, walk_routes
+from obs_as_code.source import keyword_location
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -27,7 +27,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         if found and found <= {default}:
             labels = ", ".join(f'{k}="{v}"' for k, v in sorted(alert.labels.items()))
             yield warning(
-                at(ctx, alert.rule.location, "labels"),
+                keyword_location(alert.rule.location, "labels"),
                 "OAC502",
                 f"alert {alert.rule.name} can only reach the default receiver {default!r}: "
                 f"no route matches its labels {{{labels}}}",

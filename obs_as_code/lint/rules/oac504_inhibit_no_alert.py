@@ -9,11 +9,11 @@ from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import (
     NO,
     am_config,
-    at,
     may_match,
     parse_matchers,
     static_alerts,
 )
+from obs_as_code.source import keyword_location
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -29,7 +29,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             if all(may_match(matchers, a.labels) == NO for a in alerts):
                 shown = ", ".join(str(m) for m in matchers)
                 yield warning(
-                    at(ctx, rule.location, side),
+                    keyword_location(rule.location, side),
                     "OAC504",
                     f"inhibit rule {side} {{{shown}}} match none of the project's {len(alerts)} alerts",
                     hint="the rule never applies: fix the matchers or remove the rule",

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._crossref import at, selectors
+from obs_as_code.lint.rules._crossref import selectors
 from obs_as_code.model.catalog import Metric, MetricsCatalog
 from obs_as_code.model.prometheus import ScrapeJob
+from obs_as_code.source import keyword_location
 
 
 def _catalog(ctx: LintContext) -> dict[str, Metric]:
@@ -62,7 +63,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                     f"the project scrapes {', '.join(sorted(jobs))}"
                 )
             yield warning(
-                at(ctx, rule.location, "expr"),
+                keyword_location(rule.location, "expr"),
                 "OAC505",
                 f"{rule.kind} {rule.name}: {message}",
                 hint="the rule can never see data: add the scrape job, or fix the metric or job name",

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._crossref import at, recorded_names
+from obs_as_code.lint.rules._crossref import recorded_names
 from obs_as_code.model.dashboard import DashboardDef
-from obs_as_code.source import SourceLocation
+from obs_as_code.source import SourceLocation, keyword_location
 
 if TYPE_CHECKING:  # the dashboard layer is optional (see _renders)
     from obs_as_code.dashboards.render import RenderedDashboard
@@ -111,7 +111,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for _group, rule in ctx.rules():
         for name in sorted(recorded_names(rule.expr) - defined):
             yield warning(
-                at(ctx, rule.location, "expr"),
+                keyword_location(rule.location, "expr"),
                 "OAC506",
                 f"{rule.kind} {rule.name} uses recording rule {name}, which no rule group defines",
                 hint="define it in a RuleGroup (or let the SLO that records it generate it), or fix the name",

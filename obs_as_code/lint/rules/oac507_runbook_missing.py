@@ -8,9 +8,8 @@ from pathlib import Path
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._crossref import at
 from obs_as_code.model.rules import AlertRule
-from obs_as_code.source import latest_per_file
+from obs_as_code.source import keyword_location, latest_per_file
 
 #: URL prefixes that mean "a file in this repository" (GitHub blob links).
 REPO_URL_PREFIXES: tuple[str, ...] = (
@@ -58,7 +57,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         file_part, _, anchor = target.partition("#")
         file_part = file_part.split("?", 1)[0]
         path = root / file_part
-        loc = at(ctx, rule.location, "annotations")
+        loc = keyword_location(rule.location, "annotations")
         if not path.is_file():
             yield warning(
                 loc,

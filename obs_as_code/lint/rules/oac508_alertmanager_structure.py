@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._crossref import at
 from obs_as_code.model.alertmanager import (
     AlertmanagerConfig,
     Matcher,
@@ -21,7 +20,7 @@ from obs_as_code.model.alertmanager import (
     interval_name,
     walk_routes,
 )
-from obs_as_code.source import SourceLocation
+from obs_as_code.source import SourceLocation, keyword_location
 
 
 def _valid(item: object) -> bool:
@@ -39,7 +38,7 @@ def _valid(item: object) -> bool:
 def _bad_matchers(ctx: LintContext, items: object, loc: SourceLocation, keyword: str) -> Iterator[Diagnostic]:
     for item in items if isinstance(items, (list, tuple)) else [items]:
         if not _valid(item):
-            yield error(at(ctx, loc, keyword), "OAC508", f"invalid matcher {item!r}",
+            yield error(keyword_location(loc, keyword), "OAC508", f"invalid matcher {item!r}",
                         hint='write name="value" (operators = != =~ !~) or Matcher(name, value, op)')
 
 
@@ -52,17 +51,17 @@ def check_config(ctx: LintContext, config: AlertmanagerConfig) -> Iterator[Diagn
     if root.receiver_name is None:
         yield error(root.location, "OAC508", "the root route needs a receiver (the default for unmatched alerts)")
     if root.matchers:
-        yield error(at(ctx, root.location, "matchers"), "OAC508", "the root route must not have matchers: it receives every alert")
+        yield error(keyword_location(root.location, "matchers"), "OAC508", "the root route must not have matchers: it receives every alert")
     for route in walk_routes(root):
         name = route.receiver_name
         if name is not None and name not in receiver_names:
-            yield error(at(ctx, route.location, "receiver"), "OAC508",
+            yield error(keyword_location(route.location, "receiver"), "OAC508",
                         f"route sends to undefined receiver {name!r}",
                         hint=f"receivers: {', '.join(sorted(receiver_names)) or '(none)'}")
         for keyword in ("mute_time_intervals", "active_time_intervals"):
             for ref in getattr(route, keyword):
                 if interval_name(ref) not in intervals:
-                    yield error(at(ctx, route.location, keyword), "OAC508",
+                    yield error(keyword_location(route.location, keyword), "OAC508",
                                 f"route uses undefined time interval {interval_name(ref)!r}")
         yield from _bad_matchers(ctx, route.matchers, route.location, "matchers")
     for rule in config.inhibit_rules:

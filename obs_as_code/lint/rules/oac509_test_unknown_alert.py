@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._crossref import at
 from obs_as_code.model.rules import AlertRule, RuleGroup
 from obs_as_code.model.tests import RuleTest
 from obs_as_code.render.tests import tested_modules
+from obs_as_code.source import keyword_location
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -25,13 +25,13 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         modules = tested_modules(test)
         missing = [m for m in modules if m not in alerts_by_module]
         if missing:
-            yield error(at(ctx, test.location, "rule_modules"), "OAC509",
+            yield error(keyword_location(test.location, "rule_modules"), "OAC509",
                         f"rule test {test.name!r} tests {', '.join(missing)}, which declares no rule groups")
             continue
         known = set().union(*(alerts_by_module[m] for m in modules))
         for exp in test.alerts:
             if exp.alertname not in known:
-                yield error(at(ctx, exp.location, "alertname"), "OAC509",
+                yield error(keyword_location(exp.location, "alertname"), "OAC509",
                             f"rule test {test.name!r} expects alert {exp.alertname!r}, which {', '.join(modules)} does not define",
                             hint="promtool would pass a 'does not fire' check on it without testing anything")
 
