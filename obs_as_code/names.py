@@ -160,6 +160,13 @@ def dashboard_file_folder(path: str) -> str:
     return "/".join(parts[2:-1]) if parts[:2] == ("grafana", "dashboards") else ""
 
 
+def provisioned_folder(folder_path: str) -> str:
+    """The folder a provisioned Grafana shows a dashboard of ``folder_path`` in:
+    its file provider (``foldersFromFilesStructure``) makes only the last
+    directory a folder ("" for the General folder)."""
+    return folder_path.rsplit("/", 1)[-1]
+
+
 def provisioned_title_key(folder_path: str, title: str) -> str:
     """What two dashboards of a provisioned Grafana must not share: the title's
     slug (Grafana compares slugs: 412 name-exists) in the folder Grafana shows
@@ -167,7 +174,7 @@ def provisioned_title_key(folder_path: str, title: str) -> str:
     last directory a folder). Grafana refuses the second of two such dashboards,
     and its file provider then stops saving that provider's dashboards
     (grafana/grafana#43530). Never a UID (it holds ``:``)."""
-    return f"title:{folder_path.rsplit('/', 1)[-1]}:{slug(title)}"
+    return f"title:{provisioned_folder(folder_path)}:{slug(title)}"
 
 
 #: Output paths (relative to ``build/``) of the Grafana provisioning files.

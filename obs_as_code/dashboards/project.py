@@ -47,7 +47,7 @@ def _nested_folder(d: DashboardDef, folder: str) -> Diagnostic:
     directory of a dashboard file's path its folder (grafana/grafana#107158): a
     dashboard of ``team/llm`` shows in a top-level folder ``llm``, shared with
     every other folder whose last part is ``llm``."""
-    shown = folder.rsplit("/", 1)[-1]
+    shown = names.provisioned_folder(folder)
     return warning(
         d.location,
         "OAC310",
@@ -169,8 +169,7 @@ def _title_problems(dashboards: list[RenderedDashboard]) -> list[Diagnostic]:
     by_title: dict[str, RenderedDashboard] = {}
     for r in dashboards:
         title = r.title
-        # The folder Grafana shows it in: the file provider makes only the last directory one.
-        shown = r.folder.rsplit("/", 1)[-1]
+        shown = names.provisioned_folder(r.folder)
         where = f"folder {shown!r}" if shown else "the General folder"
         if not isinstance(title, str) or not title.strip():
             out.append(

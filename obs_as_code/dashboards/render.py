@@ -475,7 +475,7 @@ def _datasource_ref(value: Any, datasources: Sequence[Datasource], types: Mappin
     if value == "default":
         # Grafana's legacy name of the default datasource (its schema migration
         # reads it as "none said"): the declared default, when there is one.
-        default = next((d for d in datasources if d.is_default), None)
+        default = _default_of(datasources)
         if default is not None:
             return default.ref()
     for d in datasources:
@@ -490,17 +490,20 @@ def default_datasource_type(datasources: Sequence[Datasource]) -> str:
     """Plugin type of the declared default datasource (``is_default=True``), which
     Grafana runs a target and panel naming no datasource on; ``"prometheus"``
     when none is declared (what a bare target was always read as)."""
-    for d in datasources:
-        if d.is_default:
-            return d.type
-    return "prometheus"
+    default = _default_of(datasources)
+    return default.type if default is not None else "prometheus"
+
+
+def _default_of(datasources: Sequence[Datasource]) -> Datasource | None:
+    """The first datasource declared ``is_default=True``, or None."""
+    return next((d for d in datasources if d.is_default), None)
 
 
 def _declared_of(plugin: str, datasources: Sequence[Datasource]) -> Datasource | None:
     """The declared datasource of ``plugin`` an export's input maps to: the
     default one (as Grafana's import form preselects it), else the first."""
     of_plugin = [d for d in datasources if d.type == plugin]
-    return next((d for d in of_plugin if d.is_default), of_plugin[0] if of_plugin else None)
+    return _default_of(of_plugin) or (of_plugin[0] if of_plugin else None)
 
 
 def _placeholder_ref(value: dict[str, Any], plugin: str, datasources: Sequence[Datasource]) -> dict[str, Any]:
