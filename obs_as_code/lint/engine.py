@@ -23,6 +23,7 @@ from obs_as_code.durations import DurationError, parse_ms
 from obs_as_code.lint.catalog import CatalogIndex
 from obs_as_code.lint.sites import Site, node_span, python_site
 from obs_as_code.lint.types import (
+    STRING_LITERAL,
     TARGET_LABELS,
     UNKNOWN,
     Inferer,
@@ -806,8 +807,8 @@ def reversed_blind(expr: str) -> str | None:
 MAX_NESTING = 200
 
 _NESTING_TOKENS = re.compile(
-    r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`"""  # strings: skipped
-    r"""|[(\[{]|[)\]}]"""  # brackets
+    STRING_LITERAL  # strings: skipped
+    + r"""|[(\[{]|[)\]}]"""  # brackets
     r"""|==|!=|>=|<=|=~|!~|[-+*/%^<>]"""  # operators (and matchers: see below)
     r"""|\b(?:and|or|unless|atan2)\b""",
 )

@@ -19,7 +19,7 @@ from typing import Any
 
 import promql_parser as pp
 
-from obs_as_code.lint.types import children, is_a, selector_name
+from obs_as_code.lint.types import STRINGS, children, is_a, selector_name
 from obs_as_code.source import (
     SourceLocation,
     char_col,
@@ -282,7 +282,6 @@ def _in_order(node: Any) -> Iterator[Any]:
         yield from _in_order(child)
 
 
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
 
 
 def node_span(expr: str, root: Any, node: Any) -> tuple[int, int] | None:
@@ -296,7 +295,7 @@ def node_span(expr: str, root: Any, node: Any) -> tuple[int, int] | None:
     if index is None:
         return None
     # Blank out string literals (label values) so tokens inside them never match.
-    masked = _STRINGS.sub(lambda m: '"' + " " * (len(m.group()) - 2) + '"', expr)
+    masked = STRINGS.sub(lambda m: '"' + " " * (len(m.group()) - 2) + '"', expr)
     hits = list(re.finditer(pattern, masked))
     if index < len(hits):
         return hits[index].start(), hits[index].end()
@@ -305,6 +304,6 @@ def node_span(expr: str, root: Any, node: Any) -> tuple[int, int] | None:
 
 def label_span(expr: str, after: int, label: str) -> tuple[int, int] | None:
     """The first ``label`` token at or after offset ``after`` (for matchers and ``by``)."""
-    masked = _STRINGS.sub(lambda m: '"' + " " * (len(m.group()) - 2) + '"', expr)
+    masked = STRINGS.sub(lambda m: '"' + " " * (len(m.group()) - 2) + '"', expr)
     m = re.compile(r"(?<![\w:])" + re.escape(label) + r"(?![\w:])").search(masked, after)
     return (m.start(), m.end()) if m else None

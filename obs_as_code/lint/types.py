@@ -12,11 +12,18 @@ is known.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import promql_parser as pp
+
+#: A PromQL string literal ("...", '...' with escapes, `...` raw): the pattern text,
+#: for the checks that read a query's text and must skip what its strings hold.
+STRING_LITERAL: Final = r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`"""
+#: :data:`STRING_LITERAL` compiled.
+STRINGS: Final = re.compile(STRING_LITERAL)
 
 # Kinds of values.
 COUNTER = "counter"  # a raw cumulative counter (also _bucket/_sum/_count series)

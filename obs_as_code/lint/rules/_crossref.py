@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from obs_as_code.lint.engine import LintContext
+from obs_as_code.lint.types import STRINGS
 from obs_as_code.model.alertmanager import (
     AlertmanagerConfig,
     Matcher,
@@ -122,7 +123,6 @@ def selectors(ast: Any) -> Iterator[tuple[str, dict[str, str]]]:
     yield from found
 
 
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
 _BRACKETS = re.compile(r"\[[^\]]*\]")
 _GRAFANA_VARS = re.compile(r"\$\{[^}]*\}")
 _RECORDED = re.compile(r"(?<![A-Za-z0-9_:])([A-Za-z_][A-Za-z0-9_]*:[A-Za-z0-9_:]*[A-Za-z0-9_])")
@@ -142,6 +142,6 @@ def recorded_names(expr: str) -> frozenset[str]:
     if ":" not in expr:
         return _NONE
     text = _GRAFANA_VARS.sub("", expr)
-    text = _STRINGS.sub('""', text)
+    text = STRINGS.sub('""', text)
     text = _BRACKETS.sub("[]", text)
     return frozenset(_RECORDED.findall(text))

@@ -15,6 +15,7 @@ from typing import Any
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import panel_title, promql_targets, rendered
+from obs_as_code.lint.types import STRINGS
 
 #: Grafana's time unit ids.
 TIME_UNITS = frozenset({"ns", "µs", "us", "ms", "s", "m", "h", "d", "dtdurations", "dtdurationms", "dthms", "dtdhms", "clockms", "clocks"})
@@ -49,7 +50,6 @@ _SCALED = re.compile(
     r"[*/]\s*\(*\s*(?:\d|\.\d|\$)"
     r"|(?<![\w.\[:])(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*\)*\s*\*"
 )
-_STRING = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`""")
 _LATENCY_TITLE = re.compile(r"latency|duration|response time", re.I)
 
 
@@ -128,7 +128,7 @@ def not_time(expr: str) -> bool:
 def scaled(expr: str) -> bool:
     """Multiplies or divides by a number or a dashboard variable outside string
     literals (``le="0.5"``, ``route="/v1"`` say nothing)."""
-    return bool(_SCALED.search(_STRING.sub('""', expr)))
+    return bool(_SCALED.search(STRINGS.sub('""', expr)))
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:

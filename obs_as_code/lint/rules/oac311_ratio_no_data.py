@@ -25,6 +25,7 @@ from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext, Query, grafana_expr
 from obs_as_code.lint.rules._promql import Hit, per_tree, strip
 from obs_as_code.lint.types import (
+    STRING_LITERAL,
     children,
     func_name,
     is_a,
@@ -181,9 +182,8 @@ def decide(ratio: Ratio, matchers: Sequence[frozenset[Matcher] | None]) -> tuple
 
 
 #: A string literal: double or single quotes with escapes, or backticks.
-_STRING = r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`"""
 #: One matcher of a selector's braces and what follows it: ``,``, ``}`` or both.
-_NEXT_MATCHER = re.compile(rf"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*({_STRING})\s*(,)?\s*(\}})?")
+_NEXT_MATCHER = re.compile(rf"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*({STRING_LITERAL})\s*(,)?\s*(\}})?")
 _EMPTY_BRACES = re.compile(r"\s*\}")
 
 
@@ -191,7 +191,7 @@ _EMPTY_BRACES = re.compile(r"\s*\}")
 def _tokens(metric: str) -> re.Pattern[str]:
     """String literals (skipped whole: a name or a brace inside one is no
     selector's) and the selectors of ``metric``, with their opening brace."""
-    return re.compile(rf"(?P<string>{_STRING})|(?<![\w:]){re.escape(metric)}(?![\w:])\s*(?P<brace>\{{)?")
+    return re.compile(rf"(?P<string>{STRING_LITERAL})|(?<![\w:]){re.escape(metric)}(?![\w:])\s*(?P<brace>\{{)?")
 
 
 def _braces(expr: str, pos: int) -> frozenset[Matcher] | None:
