@@ -30,9 +30,9 @@ from obs_as_code.lint.types import (
     func_name,
     is_a,
     is_on,
-    match_op,
     nodes,
     op_of,
+    selector_matchers,
     selector_name,
     walk,
 )
@@ -89,12 +89,9 @@ class RatioHit(Hit):
 def _matchers(vs: Any) -> frozenset[Matcher] | None:
     """The selector's matchers but ``__name__`` and ``le`` (None with ``or`` matchers,
     whose sets this check does not compare)."""
-    found = vs.matchers
-    if found.or_matchers:
+    if vs.matchers.or_matchers:
         return None
-    return frozenset(
-        (str(m.name), match_op(m), str(m.value)) for m in found.matchers if m.name not in ("__name__", BUCKET_LABEL)
-    )
+    return frozenset(m for m in selector_matchers(vs) if m[0] != BUCKET_LABEL)
 
 
 def _numerator(node: Any) -> tuple[Any, Any] | None:
