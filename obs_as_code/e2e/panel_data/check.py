@@ -22,7 +22,7 @@ from obs_as_code.e2e.panel_data.datasources import (
     datasource_type,
     load_datasources,
 )
-from obs_as_code.e2e.panel_data.formats import VARIABLE_RE, Variable, interpolate
+from obs_as_code.e2e.panel_data.formats import Variable, interpolate, variable_names
 from obs_as_code.e2e.panel_data.intervals import (
     DEFAULT_SCRAPE_MS,
     builtin_variables,
@@ -47,10 +47,6 @@ def _classify(series: list[dict[str, Any]]) -> tuple[Status, int, bool]:
     values = [v[1] for s in series for v in (s.get("values") or [s.get("value")]) if v]
     all_nan = bool(values) and all(str(v).lower() == "nan" for v in values)
     return "ok", len(series), all_nan
-
-
-def _mentions(text: str, name: str) -> bool:
-    return any((m[1] or m[2] or m[4]) == name for m in VARIABLE_RE.finditer(text))
 
 
 def _single_value_picks(
@@ -156,11 +152,11 @@ def check_dashboard(
                 continue
             selections: list[tuple[str, Mapping[str, Variable]]] = [("", scoped)]
             if each_value:
-                query = str(target.get("expr") or "")
+                used = variable_names(str(target.get("expr") or ""))
                 selections += [
                     (label, {**scoped, **picked}) for label, picked in picks
                     # A repeated row's or panel's copy keeps its own value of the repeat variable.
-                    if any(_mentions(query, n) for n in picked) and not copy.pinned & set(picked)
+                    if used & set(picked) and not copy.pinned & set(picked)
                 ]
             for selection, chosen in selections:
                 report.results.append(_run_target(

@@ -65,12 +65,21 @@ def datasource_type(
     text = str(ref)
     if text in _SPECIAL_DS:
         return _SPECIAL_DS[text]
-    m = re.fullmatch(r"\$\{?(\w+)\}?", text)
-    if m and m[1] in variables and variables[m[1]].type == "datasource":
-        var = variables[m[1]]
+    var = _datasource_variable(text, variables)
+    if var is not None:
         text = var.values[0] if var.values else ""
         return next((d.type for d in datasources if text in (d.uid, d.name)), var.options[0] if var.options else "")
     return next((d.type for d in datasources if text in (d.uid, d.name)), text)
+
+
+def _datasource_variable(text: str, variables: Mapping[str, Variable]) -> Variable | None:
+    """The datasource variable a reference is (``$ds``, ``${ds}``), or None."""
+    m = _VARIABLE_REF.fullmatch(text)
+    var = variables.get(m[1]) if m else None
+    return var if var is not None and var.type == "datasource" else None
+
+
+_VARIABLE_REF = re.compile(r"\$\{?(\w+)\}?")
 
 
 def datasource_of(
@@ -83,8 +92,7 @@ def datasource_of(
     if ref is None or ref == "default":
         return next((d for d in datasources if d.is_default), None)
     text = str(ref)
-    m = re.fullmatch(r"\$\{?(\w+)\}?", text)
-    if m and m[1] in variables and variables[m[1]].type == "datasource":
-        var = variables[m[1]]
+    var = _datasource_variable(text, variables)
+    if var is not None:
         text = var.values[0] if var.values else ""
     return next((d for d in datasources if text in (d.uid, d.name)), None)

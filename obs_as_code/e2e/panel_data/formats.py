@@ -270,6 +270,11 @@ _FORMATTERS: dict[str, _Formatter] = {
 VARIABLE_RE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}")
 
 
+def variable_names(text: str) -> set[str]:
+    """The names of the variables ``text`` refers to (``$x``, ``[[x]]``, ``${x...}``)."""
+    return {m[1] or m[2] or m[4] for m in VARIABLE_RE.finditer(text)}
+
+
 #: The built-ins Grafana's backend (promlib) replaces, in the order it replaces
 #: them: plain text replacement of ``$name`` then ``${name}``, after the frontend
 #: has put the template variables in (a variable's value may hold one).

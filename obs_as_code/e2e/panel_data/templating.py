@@ -14,7 +14,12 @@ from dataclasses import replace
 from typing import Any
 
 from obs_as_code.e2e.panel_data.datasources import Datasource, datasource_of, datasource_type
-from obs_as_code.e2e.panel_data.formats import ALL, VARIABLE_RE, Variable, interpolate
+from obs_as_code.e2e.panel_data.formats import (
+    ALL,
+    Variable,
+    interpolate,
+    variable_names,
+)
 from obs_as_code.e2e.panel_data.intervals import (
     duration_ms,
     kbn_interval,
@@ -307,7 +312,7 @@ def _references(var: Mapping[str, Any], query: str) -> set[str]:
     ds = var.get("datasource")
     ds_text = str(ds.get("uid") or "") if isinstance(ds, Mapping) else str(ds or "")
     text = " ".join((query, ds_text, str(var.get("regex") or "")))
-    return {m[1] or m[2] or m[4] for m in VARIABLE_RE.finditer(text)}
+    return variable_names(text)
 
 
 def _resolve_one(
