@@ -667,7 +667,7 @@ def _inline_library_panels(data: dict[str, Any], elements: Any) -> None:
 def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
     """Spell out what Grafana assumes when a field is absent and its schema requires
     (older exports, grafanalib): fieldConfig ``overrides``, the base threshold step's
-    ``value``, link flags, a row's ``collapsed`` and ``panels``, an empty variable
+    ``value`` (null, also for grafanalib's string ``"null"``), link flags, a row's ``collapsed`` and ``panels``, an empty variable
     ``current``, ``refresh: false``; and drop
     the interval-only fields the SDK writes on every variable. ``panels``: every
     panel of ``data`` (rows' included)."""
@@ -681,8 +681,10 @@ def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
             fc.setdefault("overrides", [])
             fc.setdefault("defaults", {})
             steps = ((fc.get("defaults") or {}).get("thresholds") or {}).get("steps")
-            if isinstance(steps, list) and steps and isinstance(steps[0], dict):
-                steps[0].setdefault("value", None)
+            # grafanalib writes the base step's value as the string "null";
+            # Grafana reads the base step as -Infinity whatever it holds.
+            if isinstance(steps, list) and steps and isinstance(steps[0], dict) and steps[0].get("value", "null") == "null":
+                steps[0]["value"] = None
     # Dashboard links, and panel links: the schema's Panel.links are DashboardLinks
     # too, while Grafana writes a panel link as {title, url, targetBlank}.
     holders: list[Any] = [data, *panels]

@@ -294,3 +294,30 @@ def test_an_any_of_failure_names_the_branch_the_value_is_of(where: str, value: o
         board["panels"] = [{"type": "stat", "title": "S", "gridPos": {"h": 4, "w": 4, "x": 0, "y": 0},
                             "fieldConfig": {"defaults": {"mappings": [value]}, "overrides": []}}]
     assert [(json_path(p), m) for p, m in dashboard_errors(board)] == [expected]
+
+
+def test_grafanalib_stat_and_gauge_thresholds_are_schema_valid() -> None:
+    """grafanalib writes the base threshold step's value as the string "null"
+    (every GaugePanel and Stat has thresholds by default); Grafana reads the base
+    step as -Infinity whatever its value, the schema wants a number or null."""
+    import grafanalib.core as gl
+
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    board = gl.Dashboard(
+        title="G",
+        panels=[
+            gl.Stat(title="S", dataSource="prometheus", targets=[gl.Target(expr="sum(up)")],
+                    thresholds=[gl.Threshold("red", 0, 0.0), gl.Threshold("green", 1, 0.8)],
+                    gridPos=gl.GridPos(h=4, w=8, x=0, y=0)),
+            gl.GaugePanel(title="G", dataSource="prometheus", targets=[gl.Target(expr="sum(up)")],
+                          gridPos=gl.GridPos(h=4, w=8, x=8, y=0)),
+        ],
+    ).auto_panel_ids()
+    data = render_dashboard(DashboardDef(board, uid="g")).json
+    assert list(dashboard_errors(data)) == []
+    for panel in data["panels"]:
+        steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        assert steps[0]["value"] is None
+        assert [s["value"] for s in steps[1:]] == ([0.8] if panel["type"] == "stat" else [80.0])
