@@ -45,3 +45,34 @@ def test_plain_promql_syntax_error_gets_no_logql_hint(project: Callable[..., Com
 """})
     [(_line, _col, _message, hint)] = _of(compiled, "OAC302")
     assert hint is None
+
+
+def test_a_wrong_datasource_on_a_kit_target_is_one_finding_at_the_target(project: Callable[..., Compiled]) -> None:
+    """The kit gives the panel its first target's datasource: one typo, one error,
+    where it was written (it was reported twice, once at the panel)."""
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("Sources", [
+    k.stat("Up", k.prom("sum(up)", datasource=k.ds("prometheus", "promethues"))),
+    k.stat("Down", k.prom("sum(up)"), k.prom("sum(up)", datasource=k.ds("prometheus", "thanos")),
+           datasource=k.ds("prometheus", "thanos")),
+], variables=[k.datasource_var()])
+"""})
+    found = _of(compiled, "OAC307")
+    assert [(line, col, message) for line, col, message, _hint in found] == [
+        (4, 18, "datasource uid 'promethues' is not declared "
+                "(dashboard 'Sources', panels.0.targets.0.datasource and panels.0.datasource)"),
+        (5, 39, "datasource uid 'thanos' is not declared "
+                "(dashboard 'Sources', panels.1.targets.1.datasource and panels.1.datasource)"),
+    ]
+
+
+def test_a_panel_and_target_naming_different_wrong_datasources_are_two_findings(project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/case.py": """board = {"title": "Two", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "stat", "title": "Up", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+     "datasource": {"type": "prometheus", "uid": "thanos"},
+     "targets": [{"refId": "A", "expr": "sum(up)", "datasource": {"type": "prometheus", "uid": "mimir"}}]},
+]}
+"""})
+    assert [message for _l, _c, message, _h in _of(compiled, "OAC307")] == [
+        "datasource uid 'thanos' is not declared (dashboard 'Two', panels.0.datasource)",
+        "datasource uid 'mimir' is not declared (dashboard 'Two', panels.0.targets.0.datasource)",
+    ]

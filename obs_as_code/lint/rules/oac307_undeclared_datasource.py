@@ -84,8 +84,34 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     # whatever the dashboard: what problem() concludes, read with two lookups.
     plain = {u: t for u, t in uids.items() if isinstance(u, str) and u and "$" not in u and "[[" not in u}
     for board in rendered(ctx):
-        for path, message in problems(board, uids, types, plain):
-            yield _finding(board, path, message, set(uids))
+        for paths, message in merged(board, list(problems(board, uids, types, plain))):
+            yield _finding(board, paths, message, set(uids))
+
+
+def merged(board: RenderedDashboard, found: list[tuple[DataPath, str]]) -> list[tuple[list[DataPath], str]]:
+    """``found`` with a panel's finding folded into the first of its targets'
+    findings about the same reference (the kit gives a panel its first target's
+    datasource; a dict often names it twice): one mistake, one diagnostic, at the
+    target, where the reference was written; its paths name both places."""
+    out: list[tuple[list[DataPath], str]] = []
+    folded: set[int] = set()
+    for i, (path, message) in enumerate(found):
+        if i in folded:
+            continue
+        paths = [path]
+        if path[0] == "panels" and len(path) >= 3 and path[-3] != "targets":  # a panel's own reference
+            panel = path[:-1]
+            ref = _ref(board.json, path)
+            for j in range(i + 1, len(found)):
+                other, said = found[j]
+                if other[:-3] != panel or other[-3] != "targets":
+                    break  # past this panel's targets (problems() lists them after it)
+                if said == message and _ref(board.json, other) == ref:
+                    folded.add(j)
+                    paths = [other, path]
+                    break
+        out.append((paths, message))
+    return out
 
 
 def problems(
@@ -118,17 +144,24 @@ def problems(
             yield path, message
 
 
-def _ref_type(data: Any, path: DataPath) -> Any:
-    """The ``type`` of the reference at ``path`` (None when there is none)."""
+def _ref(data: Any, path: DataPath) -> Any:
+    """The value at ``path`` (None when there is none)."""
     try:
         for key in path:
             data = data[key]
     except (KeyError, IndexError, TypeError):
         return None
+    return data
+
+
+def _ref_type(data: Any, path: DataPath) -> Any:
+    """The ``type`` of the reference at ``path`` (None when there is none)."""
+    data = _ref(data, path)
     return data.get("type") if isinstance(data, dict) else None
 
 
-def _finding(board: RenderedDashboard, path: DataPath, message: str, uids: set[str]) -> Diagnostic:
+def _finding(board: RenderedDashboard, paths: list[DataPath], message: str, uids: set[str]) -> Diagnostic:
+    path = paths[0]
     declared = ", ".join(sorted(uids))
     if message.startswith("datasource variable $"):
         # The variable is missing from the dashboard, not from datasources/.
@@ -146,7 +179,7 @@ def _finding(board: RenderedDashboard, path: DataPath, message: str, uids: set[s
     return error(
         board.locate(path[:-1]),
         "OAC307",
-        f"{message} (dashboard {board.title!r}, {'.'.join(map(str, path))})",
+        f"{message} (dashboard {board.title!r}, {' and '.join('.'.join(map(str, p)) for p in paths)})",
         hint=hint,
     )
 
