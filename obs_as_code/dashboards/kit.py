@@ -37,7 +37,15 @@ from grafana_foundation_sdk.builders import timeseries as sdk_timeseries
 from grafana_foundation_sdk.models import dashboard as m
 
 from obs_as_code.dashboards.migrate import GRID_COLUMNS
-from obs_as_code.source import LOCATION_ATTR, Columns, SourceLocation, capture, columns, module_tree
+from obs_as_code.source import (
+    LOCATION_ATTR,
+    Columns,
+    SourceLocation,
+    capture,
+    columns,
+    location_of,
+    module_tree,
+)
 
 DEFAULT_WIDTH = 8
 DEFAULT_HEIGHT = 8
@@ -426,7 +434,77 @@ class RowSpec:
 
 def row(title: str, panels: Sequence[Any], *, collapsed: bool = False, repeat: str | None = None) -> RowSpec:
     """A row: its panels flow below its header; ``collapsed`` hides them until opened."""
-    return RowSpec(title, list(panels), collapsed, repeat, capture())
+    loc = capture()
+    listed = list(panels)
+    _locate_sdk_panels(sys._getframe(1).f_code.co_filename, loc, "row", listed)
+    return RowSpec(title, listed, collapsed, repeat, loc)
+
+
+def _locate_sdk_panels(filename: str, call: SourceLocation, name: str, items: list[Any]) -> None:
+    """Mark the panels among ``items`` (the list argument of the ``k.<name>(...)``
+    call at ``call`` in ``filename``) that carry no location (built with the SDK's
+    own builders: the kit has no heatmap, traces ...) with where they were written:
+    the value assigned to a module-level name listed there, else the list's
+    element. Without this a finding in such a panel pointed at the dashboard."""
+    unmarked = [
+        i for i, item in enumerate(items)
+        if not isinstance(item, RowSpec) and hasattr(item, "build") and location_of(item.build()) is None
+    ]
+    if not unmarked or Path(filename).name != Path(call.file).name:
+        return  # kit panels all carry their own (the usual case: no syntax tree read)
+    try:
+        mtime_ns = Path(filename).stat().st_mtime_ns
+        tree = module_tree(filename, mtime_ns)
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return
+    found: ast.List | None = None
+    span = 0
+    for node in ast.walk(tree):
+        # The innermost k.<name>(title, [...]) call spanning the line (a row sits
+        # inside its dashboard's call, whose list may be as long).
+        if (
+            isinstance(node, ast.Call)
+            and _call_name(node) == name
+            and node.lineno <= call.line <= (node.end_lineno or node.lineno)
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.List)
+            and len(node.args[1].elts) == len(items)
+            and (found is None or (node.end_lineno or node.lineno) - node.lineno < span)
+        ):
+            found = node.args[1]
+            span = (node.end_lineno or node.lineno) - node.lineno
+    if found is None or any(isinstance(e, ast.Starred) for e in found.elts):
+        return
+    cols = columns(filename, mtime_ns)
+    assigned = _module_assignments(tree)
+    for i in unmarked:
+        element: ast.expr = found.elts[i]
+        if isinstance(element, ast.Name) and element.id in assigned:
+            element = assigned[element.id]
+        # The tree's columns count UTF-8 bytes; a location's, characters.
+        _mark(items[i].build(), SourceLocation(call.file, element.lineno, cols.char_col(element.lineno, element.col_offset)))
+
+
+def _call_name(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _module_assignments(tree: ast.Module) -> dict[str, ast.expr]:
+    """Names assigned once at module level -> the value assigned."""
+    out: dict[str, ast.expr] = {}
+    seen: set[str] = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        for target in targets:
+            if isinstance(target, ast.Name) and value is not None:
+                if target.id in seen:
+                    out.pop(target.id, None)  # assigned twice: which one is listed is unknown
+                else:
+                    out[target.id] = value
+                seen.add(target.id)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -696,8 +774,11 @@ def dashboard(
         board.annotations(list(annotations))
     if links:
         board.links(list(links))
-    _mark(board.build(), capture())
-    return layout(board, items)
+    loc = capture()
+    _mark(board.build(), loc)
+    listed = list(items)
+    _locate_sdk_panels(sys._getframe(1).f_code.co_filename, loc, "dashboard", listed)
+    return layout(board, listed)
 
 
 def placed(board: sdk.Dashboard, items: Sequence[Any], *, schema_version: int | None = None) -> sdk.Dashboard:

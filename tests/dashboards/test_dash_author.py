@@ -76,3 +76,36 @@ def test_a_panel_and_target_naming_different_wrong_datasources_are_two_findings(
         "datasource uid 'thanos' is not declared (dashboard 'Two', panels.0.datasource)",
         "datasource uid 'mimir' is not declared (dashboard 'Two', panels.0.targets.0.datasource)",
     ]
+
+
+SDK_PANELS_IN_KIT = HEAD + """from grafana_foundation_sdk.builders import heatmap, timeseries
+
+_heat = (
+    heatmap.Panel()
+    .title("Latency distribution")
+    .with_target(k.prom("sum by (le) (increase(x_seconds_bucket[$__rate_interval]))"))
+    .span(12)
+)
+
+board = k.dashboard(
+    "Mixed builders",
+    [
+        k.row("Distribution", [_heat, k.stat("Up", k.prom("sum(up)"))]),
+        k.row("Raw", [
+            k.stat("Down", k.prom("sum(up)")),
+            timeseries.Panel().title("Request latency").with_target(k.prom(k.quantile(0.9, "x_seconds"))),
+        ]),
+        timeseries.Panel().title("Mean latency").with_target(
+            k.prom("sum(rate(x_seconds_sum[5m])) / sum(rate(x_seconds_count[5m]))")),
+    ],
+    variables=[k.datasource_var()],
+)
+"""
+
+
+def test_sdk_panels_in_kit_rows_are_located_where_written(project: Callable[..., Compiled]) -> None:
+    """A panel built with the SDK (the kit has no heatmap) and placed with k.row or
+    k.dashboard is reported at its own line: its assignment for a name, else the
+    element of the list; it was reported at the k.dashboard line."""
+    compiled = project({"dashboards/case.py": SDK_PANELS_IN_KIT})
+    assert [(line, col) for line, col, _m, _h in _of(compiled, "OAC305")] == [(6, 5), (18, 13), (20, 9)]
