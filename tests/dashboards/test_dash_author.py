@@ -109,3 +109,42 @@ def test_sdk_panels_in_kit_rows_are_located_where_written(project: Callable[...,
     element of the list; it was reported at the k.dashboard line."""
     compiled = project({"dashboards/case.py": SDK_PANELS_IN_KIT})
     assert [(line, col) for line, col, _m, _h in _of(compiled, "OAC305")] == [(6, 5), (18, 13), (20, 9)]
+
+
+@pytest.mark.parametrize(
+    ("expr", "found"),
+    [
+        ('sum(x{path="$path"})', [("path", "path", "=")]),
+        ('sum(x{job="api", path!="${path}"})', [("path", "path", "!=")]),
+        ('sum(x{route="/v1/[[path]]/chat"})', [("path", "route", "=")]),
+        ('sum(x{path="${path:regex}"})', [("path", "path", "=")]),
+        ('sum(x{path=~"$path"})', []),
+        ('sum(x{path!~"$path"})', []),
+        ('sum(x{path="$single"})', []),
+        ('{job="api"} != "$path" |= "$path"', []),
+        ('{job="api"} | json | path="$path"', [("path", "path", "=")]),
+        ('sum(x{path="$__rate_interval"})', []),
+        ('count(x == 1) and on(path) y{path=~"$path"}', []),
+    ],
+)
+def test_multi_value_matchers(expr: str, found: list[tuple[str, str, str]]) -> None:
+    from obs_as_code.lint.rules.oac314_multi_value_equality import misuses
+
+    assert [(name, label, op) for name, label, op, _value, _span in misuses(expr, {"path"})] == found
+
+
+def test_multi_value_variable_matched_with_equals(project: Callable[..., Compiled]) -> None:
+    """All of a custom variable, and a collapsed row repeated by another variable."""
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("Services", [
+    k.logs("Logs", k.loki('{job="$service"} |= "error"')),
+    k.row("Per model", [k.stat("Model", k.prom('sum(up{model="$model", job="$service"})'))],
+          collapsed=True, repeat="model"),
+], variables=[
+    k.datasource_var(),
+    k.custom_var("service", ["api", "gateway"], include_all=True),
+    k.query_var("model", "label_values(up, model)", multi=True),
+    k.query_var("one", "label_values(up, job)"),
+])
+"""})
+    found = [(line, message.split(" may ")[0]) for line, _col, message, _hint in _of(compiled, "OAC314")]
+    assert found == [(4, "variable $service"), (5, "variable $service")]

@@ -104,6 +104,21 @@ CASES: dict[str, tuple[str, str]] = {
 ], variables=[k.datasource_var("logs", "loki")])
 ''',
     ),
+    "OAC314": (
+        HEAD + '''board = k.dashboard("Paths", [
+    k.timeseries("One path", k.prom('sum(rate(x_total{path="$path"}[5m]))'), unit=k.REQPS),
+    k.logs("Logs", k.loki('{job="api", path!="$path"} |= "error"')),
+    k.row("Per path", [k.stat("Path $path", k.prom(k.rate("x_total", 'path="$path"')))]),
+], variables=[k.datasource_var(), k.query_var("path", "label_values(x_total, path)", multi=True)])
+''',
+        HEAD + '''board = k.dashboard("Paths", [
+    k.timeseries("Paths", k.prom('sum(rate(x_total{path=~"$path"}[5m]))'), unit=k.REQPS),
+    k.logs("Logs", k.loki('{job="api", path!~"$path"} |= "error"')),
+    k.stat("Path $path", k.prom(k.rate("x_total", 'path="$path"'))).repeat("path"),
+    k.row("Per path", [k.stat("Path $path", k.prom(k.rate("x_total", 'path="$path"')))], repeat="path"),
+], variables=[k.datasource_var(), k.query_var("path", "label_values(x_total, path)", multi=True)])
+''',
+    ),
     "OAC311": (
         HEAD + '''errors = k.rate("http_requests_total", 'job="api", status=~"5.."', by=["path"])
 total = k.rate("http_requests_total", 'job="api"', by=["path"])
@@ -159,7 +174,7 @@ def test_every_dashboard_check_has_docs() -> None:
     from obs_as_code.lint.engine import all_checks
 
     codes = [c.code for c in all_checks() if c.code.startswith("OAC3")]
-    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311"]
+    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314"]
     for code in [*codes, "OAC308", "OAC309", "OAC310", "OAC312", "OAC313", "OAC903"]:
         text = (REPO / "docs" / "lint" / f"{code}.md").read_text()
         assert "Bad" in text and "Good" in text, code
