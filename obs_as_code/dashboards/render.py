@@ -60,6 +60,10 @@ _BUILTIN_DATASOURCES: dict[str, dict[str, str]] = {
     "-- Dashboard --": {"type": "datasource", "uid": "-- Dashboard --"},
 }
 _REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: Grafana's server-side expression types (a target of one reads other targets by refId).
+EXPRESSION_TYPES = frozenset({"math", "reduce", "resample", "classic_conditions", "threshold", "sql"})
+#: The datasource Grafana runs expressions on (what its query editor writes).
+EXPRESSION_REF: dict[str, str] = {"type": "__expr__", "uid": "__expr__"}
 
 
 #: The length of each list of a rendered dashboard that a source map indexes into:
@@ -589,6 +593,10 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
                         t["refId"] = next(free, f"Q{len(taken)}")
                     if "datasource" in t:
                         t["datasource"] = _datasource_ref(t["datasource"], datasources, types)
+                    elif _expression(t):
+                        # The SDK's expression builders set none: Grafana would send
+                        # the expression to the panel's datasource as an empty query.
+                        t["datasource"] = dict(EXPRESSION_REF)
     templating = data.get("templating")
     if isinstance(templating, dict):
         for var in templating.get("list") or []:
@@ -607,6 +615,15 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
     if isinstance(data["templating"], dict):
         data["templating"].setdefault("list", [])
     return data
+
+
+def _expression(target: dict[str, Any]) -> bool:
+    """A server-side expression (math, reduce ...) without a datasource."""
+    return (
+        target.get("type") in EXPRESSION_TYPES
+        and ("expression" in target or "conditions" in target)
+        and "expr" not in target
+    )
 
 
 def _repeat_copy(panel: dict[str, Any]) -> bool:

@@ -148,3 +148,46 @@ def test_multi_value_variable_matched_with_equals(project: Callable[..., Compile
 """})
     found = [(line, message.split(" may ")[0]) for line, _col, message, _hint in _of(compiled, "OAC314")]
     assert found == [(4, "variable $service"), (5, "variable $service")]
+
+
+EXPRESSIONS = HEAD + """from grafana_foundation_sdk.builders import expr
+
+board = k.dashboard("Budget", [
+    k.stat("Budget used", k.prom("sum(team_spend_usd)", ref_id="A"), k.prom("sum(team_budget_usd)", ref_id="B"),
+           expr.TypeMath().expression("$A / $B").ref_id("C"), unit=k.PERCENTUNIT),
+    k.stat("Last spend", k.prom("sum(team_spend_usd)", ref_id="A"),
+           expr.TypeReduce().expression("A").reducer("last").ref_id("R"), unit=k.USD),
+], variables=[k.datasource_var()])
+"""
+
+
+def test_server_side_expressions_run_on_the_expression_datasource(project: Callable[..., Compiled]) -> None:
+    """The SDK's expression builders (expr.TypeMath ...) set no datasource: Grafana
+    would send the expression to the panel's Prometheus as an empty query, and the
+    checks read it so (OAC302 "empty expression", OAC306 "$A is not defined").
+    They get Grafana's expression datasource, as its query editor writes them."""
+    compiled = project({"dashboards/case.py": EXPRESSIONS})
+    assert [(d.code, d.message) for d in compiled.diagnostics] == []
+    from obs_as_code.dashboards.project import render_project
+
+    [rendered] = render_project(compiled.project).checked
+    targets = [t for p in rendered.json["panels"] for t in p["targets"]]
+    assert [t.get("datasource") for t in targets] == [
+        {"type": "prometheus", "uid": "${datasource}"}, {"type": "prometheus", "uid": "${datasource}"},
+        {"type": "__expr__", "uid": "__expr__"},
+        {"type": "prometheus", "uid": "${datasource}"}, {"type": "__expr__", "uid": "__expr__"},
+    ]
+
+
+def test_a_dollar_in_a_text_panel_is_not_an_undefined_variable(project: Callable[..., Compiled]) -> None:
+    """Grafana leaves an unknown $word in a text panel (and a description) as it is:
+    prose such as "in $USD" is no query that matches nothing."""
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("Cost", [
+    k.text("About", "Spend is in $USD per $team; budgets come from finance."),
+    k.stat("Spend", k.prom('sum(team_spend_usd{team=~"$team"})'), unit=k.USD, description="Spend in $USD."),
+    k.stat("Budget", k.prom('sum(team_budget_usd{team=~"$teem"})'), unit=k.USD),
+], variables=[k.datasource_var(), k.query_var("team", "label_values(team_spend_usd, team)", multi=True)])
+"""})
+    assert [(line, message) for line, _c, message, _h in _of(compiled, "OAC306")] == [
+        (6, "variable $teem is used in dashboard 'Cost' but not defined"),
+    ]

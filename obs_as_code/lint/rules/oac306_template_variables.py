@@ -131,7 +131,7 @@ def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
             continue
         for path, string in strings(value, base):
             for name in map(used_variable, variable_names(string)):
-                if name in missing and name not in reported:  # (capture groups are never missing)
+                if name in missing and name not in reported and not not_a_variable(board.json, path, name):
                     reported.add(name)
                     yield _undefined(board, path, name)
     for path, panel in panels(board):
@@ -149,6 +149,38 @@ def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
                 "OAC306",
                 f"variable ${name} is defined in dashboard {board.title!r} but no panel uses it",
             )
+
+
+def _at(data: Any, path: DataPath) -> Any:
+    for key in path:
+        if isinstance(data, dict) and isinstance(key, str):
+            data = data.get(key)
+        elif isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):
+            data = data[key]
+        else:
+            return None
+    return data
+
+
+def not_a_variable(data: dict[str, Any], path: DataPath, name: str) -> bool:
+    """Whether ``$name`` in the string at ``path`` of dashboard ``data`` is no
+    variable Grafana would leave unreplaced in a query: a server-side expression's
+    reference to another target of its panel (``$A / $B``, by refId), or a word of
+    prose (a text panel's content, a description: "in $USD"), which Grafana shows
+    as written when no variable has that name."""
+    if len(path) >= 2 and (path[-1] == "description" or path[-2:] == ("options", "content")):
+        panel = _at(data, path[:-1] if path[-1] == "description" else path[:-2])
+        return isinstance(panel, dict) and (path[-1] == "description" or panel.get("type") == "text")
+    for i in range(len(path) - 2):
+        if path[i] == "targets" and isinstance(path[i + 1], int):
+            panel = _at(data, path[:i])
+            target = _at(data, path[: i + 2])
+            ref = target.get("datasource") if isinstance(target, dict) else None
+            if isinstance(panel, dict) and isinstance(ref, dict) and ref.get("type") == "__expr__":
+                ref_ids = {t.get("refId") for t in panel.get("targets") or [] if isinstance(t, dict)}
+                return name in ref_ids
+            return False
+    return False
 
 
 def _undefined(board: RenderedDashboard, path: DataPath, name: str) -> Diagnostic:
