@@ -96,8 +96,11 @@ MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108
 #: hash of the module's definitions and of that context. A check reading anything
 #: else of other modules (duplicates, datasources, SLOs) must not be listed.
 SCOPED_CHECKS: frozenset[str] = frozenset(
-    {"OAC201", "OAC202", "OAC203", "OAC204", "OAC205", "OAC206", "OAC207", "OAC208", "OAC209", "OAC211", "OAC215", "OAC217", "OAC218", "OAC311"}
-)
+    {
+        "OAC201", "OAC202", "OAC203", "OAC204", "OAC205", "OAC206", "OAC207", "OAC208", "OAC209", "OAC211",
+        "OAC215", "OAC217", "OAC218", "OAC311", "OAC315",
+    }
+)  # fmt: skip
 
 #: Checks whose findings for a module depend only on that module's definitions
 #: (generated ones included), on every definition of the listed classes (the

@@ -191,3 +191,34 @@ def test_a_dollar_in_a_text_panel_is_not_an_undefined_variable(project: Callable
     assert [(line, message) for line, _c, message, _h in _of(compiled, "OAC306")] == [
         (6, "variable $teem is used in dashboard 'Cost' but not defined"),
     ]
+
+
+CATALOG = """from obs_as_code import Metric, MetricsCatalog
+
+cat = MetricsCatalog(name="c", metrics=[
+    Metric("llm_requests_total", "counter", ["provider", "model", "status"], unit="requests"),
+])
+"""
+
+
+def test_a_legend_label_the_result_lacks_is_found_at_its_own_target(project: Callable[..., Compiled]) -> None:
+    """Two targets of one query text with different legends: the one naming a
+    label the catalog's metric lacks is reported at its own line (plain dict)."""
+    compiled = project({"catalog/c.py": CATALOG, "dashboards/case.py": """board = {"title": "LLM", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "timeseries", "title": "By model", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+     "datasource": {"type": "prometheus", "uid": "prometheus"},
+     "targets": [{"refId": "A", "expr": "sum by (model) (rate(llm_requests_total[5m]))", "legendFormat": "{{model}}"}]},
+    {"id": 2, "type": "timeseries", "title": "By team", "gridPos": {"h": 8, "w": 12, "x": 12, "y": 0},
+     "datasource": {"type": "prometheus", "uid": "prometheus"},
+     "targets": [{"refId": "A", "expr": "sum by (model) (rate(llm_requests_total[5m]))", "legendFormat": "{{team}}"}]},
+    {"id": 3, "type": "timeseries", "title": "Raw", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 8},
+     "datasource": {"type": "prometheus", "uid": "prometheus"},
+     "targets": [{"refId": "A", "expr": "rate(llm_requests_total[5m])", "legendFormat": "{{provider}} {{team}} {{instance}}"}]},
+]}
+"""})
+    found = [(line, message.split(", which")[0]) for line, _col, message, _hint in _of(compiled, "OAC315")]
+    assert found == [
+        (7, "legend '{{team}}' of panel 'By team' in dashboard 'LLM' names 'team'"),
+        (10, "legend '{{provider}} {{team}} {{instance}}' of panel 'Raw' in dashboard 'LLM' names 'team'"),
+    ]
+    assert all(d.severity.value == "warning" for d in compiled.diagnostics if d.code == "OAC315")

@@ -119,6 +119,19 @@ CASES: dict[str, tuple[str, str]] = {
 ], variables=[k.datasource_var(), k.query_var("path", "label_values(x_total, path)", multi=True)])
 ''',
     ),
+    "OAC315": (
+        HEAD + '''board = k.dashboard("Legends", [
+    k.timeseries("By status", k.prom(k.rate("x_total", by=["path"]), "{{status}}"), unit=k.REQPS),
+    k.timeseries("p95 by path", k.prom(k.quantile(0.95, "x_seconds", by=["path"]), "{{ path }} {{le}}"), unit=k.SECONDS),
+], variables=[k.datasource_var()])
+''',
+        HEAD + '''board = k.dashboard("Legends", [
+    k.timeseries("By status", k.prom(k.rate("x_total", by=["path", "status"]), "{{path}} {{status}}"), unit=k.REQPS),
+    k.timeseries("p95 by path", k.prom(k.quantile(0.95, "x_seconds", by=["path"]), "{{ path }}"), unit=k.SECONDS),
+    k.timeseries("Raw", k.prom("sum without (instance) (rate(x_total[5m]))", "{{status}} {{__name__}}"), unit=k.REQPS),
+], variables=[k.datasource_var()])
+''',
+    ),
     "OAC311": (
         HEAD + '''errors = k.rate("http_requests_total", 'job="api", status=~"5.."', by=["path"])
 total = k.rate("http_requests_total", 'job="api"', by=["path"])
@@ -174,7 +187,7 @@ def test_every_dashboard_check_has_docs() -> None:
     from obs_as_code.lint.engine import all_checks
 
     codes = [c.code for c in all_checks() if c.code.startswith("OAC3")]
-    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314"]
+    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314", "OAC315"]
     for code in [*codes, "OAC308", "OAC309", "OAC310", "OAC312", "OAC313", "OAC903"]:
         text = (REPO / "docs" / "lint" / f"{code}.md").read_text()
         assert "Bad" in text and "Good" in text, code
