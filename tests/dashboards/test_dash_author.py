@@ -222,3 +222,20 @@ def test_a_legend_label_the_result_lacks_is_found_at_its_own_target(project: Cal
         (10, "legend '{{provider}} {{team}} {{instance}}' of panel 'Raw' in dashboard 'LLM' names 'team'"),
     ]
     assert all(d.severity.value == "warning" for d in compiled.diagnostics if d.code == "OAC315")
+
+
+def test_an_undefined_variable_in_a_query_is_named_at_its_token(project: Callable[..., Compiled]) -> None:
+    """The caret under the misspelt variable, not under k.prom( (a query the
+    helpers build stays at its k.prom line)."""
+    source = HEAD + """board = k.dashboard("Vars", [
+    k.timeseries("Paths", k.prom('sum by (path) (rate(x_total{job="api", path=~"$pth"}[5m]))'), unit=k.REQPS),
+    k.timeseries("Built", k.prom(k.rate("x_total", 'code=~"$cod"', by=["path"])), unit=k.REQPS),
+], variables=[k.datasource_var(), k.query_var("path", "label_values(x_total, path)", multi=True)])
+"""
+    compiled = project({"dashboards/case.py": source})
+    lines = source.splitlines()
+    found = [(line, col, message.split(" is used")[0]) for line, col, message, _h in _of(compiled, "OAC306") if " is used" in message]
+    assert found == [
+        (4, lines[3].index("$pth") + 1, "variable $pth"),
+        (5, lines[4].index("k.prom") + 1, "variable $cod"),
+    ]

@@ -14,15 +14,14 @@ from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import (
-    Target,
     is_builtin,
     panel_title,
+    query_token,
     rendered,
     targets,
     variable_names,
     variables,
 )
-from obs_as_code.source import SourceLocation
 
 #: A label matcher with ``=`` or ``!=`` and a quoted value: ``path="$path"``. The
 #: name before the operator keeps LogQL's line filters (``|= "x"``, ``} != "x"``)
@@ -75,17 +74,6 @@ def misuses(expr: str, several: set[str]) -> Iterator[tuple[str, str, str, str, 
                 break
 
 
-def _located(ctx: LintContext, t: Target, span: tuple[int, int]) -> SourceLocation:
-    """The matcher's position when the query is a string literal of the target's
-    own call (as the PromQL checks find it), else the target's line."""
-    for q in ctx.queries():
-        if q.origin == "panel" and q.source is not None and q.source.board is t.board and q.expr == t.expr and q.site is not None:
-            found = q.at(span)
-            loc = t.location
-            return found if found.file == loc.file and found >= loc else loc
-    return t.location
-
-
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
         several = several_values(board)
@@ -102,7 +90,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                     continue  # each repeated copy holds one value
                 regex_op = "=~" if op == "=" else "!~"
                 yield error(
-                    _located(ctx, t, span) if t.language == "promql" else t.location,
+                    query_token(ctx, board, t.path, t.expr, span) if t.language == "promql" else t.location,
                     "OAC314",
                     f"variable ${name} may hold several values (multi-value or All) but panel "
                     f"{panel_title(t.panel)!r} of dashboard {board.title!r} matches it with {label}{op}: "
