@@ -239,3 +239,38 @@ def test_an_undefined_variable_in_a_query_is_named_at_its_token(project: Callabl
         (4, lines[3].index("$pth") + 1, "variable $pth"),
         (5, lines[4].index("k.prom") + 1, "variable $cod"),
     ]
+
+
+PERCENT_CATALOG = """from obs_as_code import Metric, MetricsCatalog
+
+cat = MetricsCatalog(name="c", metrics=[
+    Metric("http_requests_total", "counter", ["path", "status"], unit="requests"),
+    Metric("team_spend_usd", "gauge", ["team"], unit="dollars"),
+    Metric("team_budget_usd", "gauge", ["team"], unit="dollars"),
+])
+"""
+
+
+def test_ratio_units_against_the_catalog(project: Callable[..., Compiled]) -> None:
+    """Spend over budget under percent, a percentage under percentunit: reported;
+    an override by the query's refId decides; one by name leaves it alone."""
+    source = HEAD + """from grafana_foundation_sdk.models import dashboard as m
+
+board = k.dashboard("Budgets", [
+    k.gauge("Spend/budget", k.prom("sum(team_spend_usd) / sum(team_budget_usd)"), unit=k.PERCENT),
+    k.stat("Errors %", k.prom('100 * sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))'),
+           unit=k.PERCENTUNIT),
+    k.stat("By refId", k.prom("sum(team_spend_usd) / sum(team_budget_usd)", ref_id="A"), unit=k.PERCENTUNIT).with_override(
+        m.MatcherConfig(id_val="byFrameRefID", options="A"), [m.DynamicConfigValue(id_val="unit", value="percent")]),
+    k.stat("By name", k.prom("sum(team_spend_usd) / sum(team_budget_usd)"), unit=k.PERCENT).with_override(
+        m.MatcherConfig(id_val="byName", options="Value"), [m.DynamicConfigValue(id_val="unit", value="percentunit")]),
+    k.gauge("Fine", k.prom("sum(team_spend_usd) / sum(team_budget_usd)"), unit=k.PERCENTUNIT),
+], variables=[k.datasource_var()])
+"""
+    compiled = project({"catalog/c.py": PERCENT_CATALOG, "dashboards/case.py": source})
+    found = [(line, message.split(" but ")[0]) for line, _col, message, _hint in _of(compiled, "OAC316")]
+    assert found == [
+        (6, "panel 'Spend/budget' of dashboard 'Budgets' has unit 'percent'"),
+        (7, "panel 'Errors %' of dashboard 'Budgets' has unit 'percentunit'"),
+        (9, "panel 'By refId' of dashboard 'Budgets' has unit 'percent'"),
+    ]

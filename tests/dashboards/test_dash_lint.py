@@ -132,6 +132,21 @@ CASES: dict[str, tuple[str, str]] = {
 ], variables=[k.datasource_var()])
 ''',
     ),
+    "OAC316": (
+        HEAD + '''errors = k.rate("x_total", 'code=~"5.."')
+board = k.dashboard("Units", [
+    k.stat("Error ratio", k.prom(k.ratio(errors, k.rate("x_total"), absent_as_zero=True)), unit=k.PERCENT),
+    k.stat("Availability", k.prom("1 - sum(rate(x_total{code=~'5..'}[5m])) / sum(rate(x_total[5m]))"), unit="percent"),
+], variables=[k.datasource_var()])
+''',
+        HEAD + '''errors = k.rate("x_total", 'code=~"5.."')
+board = k.dashboard("Units", [
+    k.stat("Error ratio", k.prom(k.ratio(errors, k.rate("x_total"), absent_as_zero=True)), unit=k.PERCENTUNIT),
+    k.stat("A in %", k.prom("100 * sum(rate(a_total[5m])) / sum(rate(b_total[5m]))"), unit=k.PERCENT),
+    k.stat("A over B", k.prom("sum(rate(a_total[5m])) / sum(rate(b_total[5m]))"), unit=k.PERCENT),
+], variables=[k.datasource_var()])
+''',
+    ),
     "OAC311": (
         HEAD + '''errors = k.rate("http_requests_total", 'job="api", status=~"5.."', by=["path"])
 total = k.rate("http_requests_total", 'job="api"', by=["path"])
@@ -187,7 +202,7 @@ def test_every_dashboard_check_has_docs() -> None:
     from obs_as_code.lint.engine import all_checks
 
     codes = [c.code for c in all_checks() if c.code.startswith("OAC3")]
-    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314", "OAC315"]
+    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314", "OAC315", "OAC316"]
     for code in [*codes, "OAC308", "OAC309", "OAC310", "OAC312", "OAC313", "OAC903"]:
         text = (REPO / "docs" / "lint" / f"{code}.md").read_text()
         assert "Bad" in text and "Good" in text, code
