@@ -684,11 +684,14 @@ def _inline_library_panels(data: dict[str, Any], elements: Any) -> None:
 def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
     """Spell out what Grafana assumes when a field is absent and its schema requires
     (older exports, grafanalib): fieldConfig ``overrides``, the base threshold step's
-    ``value`` (null, also for grafanalib's string ``"null"``), link flags, a row's ``collapsed`` and ``panels``, an empty variable
+    ``value`` (null, also for grafanalib's string ``"null"``; its empty list of
+    panel ``options`` is dropped), link flags, a row's ``collapsed`` and ``panels``, an empty variable
     ``current``, ``refresh: false``; and drop
     the interval-only fields the SDK writes on every variable. ``panels``: every
     panel of ``data`` (rows' included)."""
     for panel in panels:
+        if panel.get("options") == []:
+            del panel["options"]  # grafanalib's Heatmap default: no options
         if panel.get("type") == "row":
             # Grafana reads a row without these as open and empty.
             panel.setdefault("collapsed", False)

@@ -321,3 +321,22 @@ def test_grafanalib_stat_and_gauge_thresholds_are_schema_valid() -> None:
         steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
         assert steps[0]["value"] is None
         assert [s["value"] for s in steps[1:]] == ([0.8] if panel["type"] == "stat" else [80.0])
+
+
+def test_grafanalib_heatmap_is_schema_valid() -> None:
+    """grafanalib's Heatmap writes ``"options": []`` (its default, a list): no
+    options, as Grafana reads it; the schema wants an object."""
+    import grafanalib.core as gl
+
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    board = gl.Dashboard(
+        title="H",
+        panels=[gl.Heatmap(title="Latency", dataSource="prometheus", dataFormat="tsbuckets", yAxis=gl.YAxis(format="s"),
+                           targets=[gl.Target(expr="sum by (le) (increase(x_seconds_bucket[5m]))", format="heatmap")],
+                           gridPos=gl.GridPos(h=8, w=12, x=0, y=0))],
+    ).auto_panel_ids()
+    data = render_dashboard(DashboardDef(board, uid="h")).json
+    assert list(dashboard_errors(data)) == []
+    assert "options" not in data["panels"][0]
