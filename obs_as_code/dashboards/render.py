@@ -700,6 +700,8 @@ def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
         if isinstance(fc, dict):
             fc.setdefault("overrides", [])
             fc.setdefault("defaults", {})
+            if panel.get("type") in _LEGACY_THRESHOLDS:
+                _drop_legacy_copy(fc["defaults"])
             steps = ((fc.get("defaults") or {}).get("thresholds") or {}).get("steps")
             # grafanalib writes the base step's value as the string "null";
             # Grafana reads the base step as -Infinity whatever it holds.
@@ -725,6 +727,26 @@ def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
             del var["current"]  # Grafana picks the current value itself
     if data.get("refresh") is False:
         data["refresh"] = ""
+
+
+#: Angular panels Grafana migrates from their own ``thresholds`` (graph ->
+#: timeseries, singlestat -> stat), ignoring ``fieldConfig``'s.
+_LEGACY_THRESHOLDS = frozenset({"graph", "singlestat"})
+
+
+def _drop_legacy_copy(defaults: Any) -> None:
+    """Drop the copy of a legacy panel's thresholds grafanalib writes into its
+    field defaults when it is no field thresholds (a Graph's steps have no
+    colors, a SingleStat's are ``""``): Grafana never reads it, the schema
+    refuses it."""
+    if not isinstance(defaults, dict):
+        return
+    thresholds = defaults.get("thresholds")
+    steps = thresholds.get("steps") if isinstance(thresholds, dict) else None
+    if thresholds is not None and not (
+        isinstance(steps, list) and all(isinstance(x, dict) and isinstance(x.get("color"), str) for x in steps)
+    ):
+        del defaults["thresholds"]
 
 
 def _sdk_locations(model: Any, out: dict[DataPath, SourceLocation]) -> bool:

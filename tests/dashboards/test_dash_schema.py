@@ -340,3 +340,39 @@ def test_grafanalib_heatmap_is_schema_valid() -> None:
     data = render_dashboard(DashboardDef(board, uid="h")).json
     assert list(dashboard_errors(data)) == []
     assert "options" not in data["panels"][0]
+
+
+def test_grafanalib_graph_and_singlestat_are_schema_valid() -> None:
+    """grafanalib copies a Graph's legacy thresholds (no colors) and a
+    SingleStat's ("", a string) into fieldConfig; Grafana migrates both panels
+    from their own legacy ``thresholds`` and ignores that copy."""
+    import grafanalib.core as gl
+
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    board = gl.Dashboard(
+        title="L",
+        panels=[
+            gl.Graph(title="G", dataSource="prometheus", targets=[gl.Target(expr="sum(up)")],
+                     thresholds=[gl.GraphThreshold(colorMode="critical", value=1.0)], gridPos=gl.GridPos(h=8, w=12, x=0, y=0)),
+            gl.SingleStat(title="S", dataSource="prometheus", targets=[gl.Target(expr="sum(up)")],
+                          gridPos=gl.GridPos(h=4, w=6, x=12, y=0)),
+        ],
+    ).auto_panel_ids()
+    data = render_dashboard(DashboardDef(board, uid="l")).json
+    assert list(dashboard_errors(data)) == []
+    graph, single = data["panels"]
+    assert "thresholds" not in graph["fieldConfig"]["defaults"] and graph["thresholds"][0]["value"] == 1.0
+    assert "thresholds" not in single["fieldConfig"]["defaults"]
+
+
+def test_a_dict_panels_threshold_without_a_color_is_still_refused() -> None:
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    board = {"title": "T", "schemaVersion": 41, "panels": [
+        {"id": 1, "type": "stat", "title": "S", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "fieldConfig": {"defaults": {"thresholds": {"mode": "absolute", "steps": [{"value": None}]}}, "overrides": []}}]}
+    errors = list(dashboard_errors(render_dashboard(DashboardDef(board, uid="t")).json))
+    assert errors and "color" in str(errors[0])
