@@ -274,3 +274,31 @@ board = k.dashboard("Budgets", [
         (7, "panel 'Errors %' of dashboard 'Budgets' has unit 'percentunit'"),
         (9, "panel 'By refId' of dashboard 'Budgets' has unit 'percent'"),
     ]
+
+
+def test_two_targets_of_a_panel_with_one_ref_id(project: Callable[..., Compiled]) -> None:
+    """Grafana's backend answers queries in a map by refId: of two targets named
+    "A" one result is lost. Reported at the second target."""
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("Refs", [
+    k.timeseries("Two A's", k.prom(k.rate("x_total", by=["status"]), "{{status}}", ref_id="A"),
+                 k.prom(k.rate("x_total", by=["path"]), "{{path}}", ref_id="A"), unit=k.REQPS),
+    k.timeseries("A and B", k.prom(k.rate("x_total"), ref_id="A"), k.prom(k.rate("y_total"), ref_id="B"), unit=k.REQPS),
+    k.timeseries("A", k.prom(k.rate("x_total"), ref_id="A"), unit=k.REQPS),
+], variables=[k.datasource_var()])
+"""})
+    assert [(line, col, message) for line, col, message, _h in _of(compiled, "OAC303")] == [
+        (5, 18, "refId 'A' is used by two targets of panel \"Two A's\" in dashboard 'Refs': Grafana keeps one of their results"),
+    ]
+
+
+def test_duplicate_ref_ids_fast_path_agrees() -> None:
+    from obs_as_code.dashboards.render import RenderedDashboard
+    from obs_as_code.lint.rules import oac303_duplicate_panel as oac303
+
+    def board(*refs: object) -> RenderedDashboard:
+        targets = [{"refId": r, "expr": "up"} for r in refs]
+        return RenderedDashboard({"title": "B", "panels": [{"id": 1, "type": "stat", "title": "S", "targets": targets}]}, "b", "")
+
+    for refs, clean in ((("A", "B"), True), (("A", "A"), False), (("", ""), True), ((None, None), True), (("A",), True)):
+        assert oac303.clean(board(*refs)) is clean
+        assert (not list(oac303.findings(board(*refs)))) is clean
