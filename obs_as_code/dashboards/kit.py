@@ -27,6 +27,7 @@ from typing import Any, NoReturn, TypeVar
 from grafana_foundation_sdk.builders import bargauge as sdk_bargauge
 from grafana_foundation_sdk.builders import dashboard as sdk
 from grafana_foundation_sdk.builders import gauge as sdk_gauge
+from grafana_foundation_sdk.builders import heatmap as sdk_heatmap
 from grafana_foundation_sdk.builders import logs as sdk_logs
 from grafana_foundation_sdk.builders import loki as sdk_loki
 from grafana_foundation_sdk.builders import prometheus as sdk_prometheus
@@ -169,6 +170,21 @@ def quantile(
     labels = ["le", *[b for b in by if b != "le"]]
     # repr, not :g (six digits: 0.9999999 became 1, another series).
     return f"histogram_quantile({q!r}, {rate(bucket, matchers, by=labels, window=window)})"
+
+
+def buckets(
+    histogram: str,
+    matchers: str = "",
+    *,
+    by: Sequence[str] = (),
+    window: str = "$__rate_interval",
+    fn: str = "increase",
+) -> str:
+    """``sum by (le, by) (increase(histogram_bucket{matchers}[window]))``: the
+    bucket counts a :func:`heatmap` draws (``_bucket`` is added when missing,
+    ``le`` is always kept; ``fn="rate"`` for observations a second)."""
+    bucket = histogram if histogram.endswith("_bucket") else f"{histogram}_bucket"
+    return rate(bucket, matchers, by=["le", *[b for b in by if b != "le"]], window=window, fn=fn)
 
 
 # ---------------------------------------------------------------------------
@@ -381,6 +397,33 @@ def bargauge(
     return _common(sdk_bargauge.Panel(), title, targets, unit=unit, width=width, height=height,
                    description=description, thresholds_=thresholds, min_=min, max_=max,
                    datasource=datasource, loc=capture())
+
+
+def heatmap(
+    title: str,
+    *targets: Any,
+    unit: str | None = None,
+    width: int = 12,
+    height: int = DEFAULT_HEIGHT,
+    description: str | None = None,
+    datasource: m.DataSourceRef | None = None,
+) -> sdk_heatmap.Panel:
+    """A heatmap of histogram buckets (targets of :func:`buckets` queries): each
+    Prometheus target is read as buckets (format heatmap, legend ``{{le}}`` unless
+    given), Grafana draws them as they are (no calculation), and ``unit`` is the
+    y axis's, the unit of the bucket bounds (:data:`SECONDS` for a latency)."""
+    from grafana_foundation_sdk.models.prometheus import PromQueryFormat
+
+    for t in targets:
+        if isinstance(t, sdk_prometheus.Dataquery):
+            t.format(PromQueryFormat.HEATMAP)
+            if t.build().legend_format is None:
+                t.legend_format("{{le}}")
+    p = sdk_heatmap.Panel().calculate(False)
+    if unit is not None:
+        p.y_axis(sdk_heatmap.YAxisConfig().unit(unit))
+    return _common(p, title, targets, unit=None, width=width, height=height, description=description,
+                   thresholds_=None, min_=None, max_=None, datasource=datasource, loc=capture())
 
 
 def table(

@@ -302,3 +302,33 @@ def test_duplicate_ref_ids_fast_path_agrees() -> None:
     for refs, clean in ((("A", "B"), True), (("A", "A"), False), (("", ""), True), ((None, None), True), (("A",), True)):
         assert oac303.clean(board(*refs)) is clean
         assert (not list(oac303.findings(board(*refs)))) is clean
+
+
+def test_kit_heatmap_of_histogram_buckets() -> None:
+    """A latency heatmap needed the SDK's heatmap builder, a hand-written bucket
+    query, format=heatmap, legend {{le}}, calculate off and the y axis unit."""
+    from obs_as_code.dashboards import kit as k
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+    from obs_as_code.validate.schema import dashboard_errors
+
+    assert k.buckets("x_seconds", 'job="api"') == 'sum by (le) (increase(x_seconds_bucket{job="api"}[$__rate_interval]))'
+    assert k.buckets("x_seconds_bucket", by=["path"], fn="rate") == "sum by (le, path) (rate(x_seconds_bucket[$__rate_interval]))"
+    board = k.dashboard("H", [k.heatmap("Latency", k.prom(k.buckets("x_seconds")), unit=k.SECONDS)], variables=[k.datasource_var()])
+    data = render_dashboard(DashboardDef(board, uid="h")).json
+    assert list(dashboard_errors(data)) == []
+    [panel] = data["panels"]
+    assert panel["type"] == "heatmap" and panel["gridPos"]["w"] == 12
+    assert panel["options"]["calculate"] is False and panel["options"]["yAxis"]["unit"] == "s"
+    [target] = panel["targets"]
+    assert target["format"] == "heatmap" and target["legendFormat"] == "{{le}}"
+    assert panel["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+
+
+def test_kit_heatmap_is_checked_at_its_line(project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("H", [
+    k.heatmap("Latency", k.prom(k.buckets("x_seconds"))),
+    k.heatmap("Queue depth", k.prom(k.buckets("queue_depth"), "{{le}}"), unit=k.SHORT),
+], variables=[k.datasource_var()])
+"""})
+    assert [(d.code, d.location.line) for d in compiled.diagnostics] == [("OAC305", 4)]
