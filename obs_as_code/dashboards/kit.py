@@ -685,7 +685,9 @@ def layout(board: sdk.Dashboard, items: Sequence[Any]) -> sdk.Dashboard:
 
 def datasource_var(name: str = "datasource", type_: str = "prometheus", label: str = "Data source") -> sdk.DatasourceVariable:
     """A datasource picker; targets built by :func:`prom` use ``${datasource}``."""
-    return sdk.DatasourceVariable(name).type(type_).label(label)
+    v = sdk.DatasourceVariable(name).type(type_).label(label)
+    _mark(v.build(), capture())
+    return v
 
 
 def query_var(
@@ -714,6 +716,7 @@ def query_var(
         v.sort(m.VariableSort.ALPHABETICAL_ASC)
     if label is not None:
         v.label(label)
+    _mark(v.build(), capture())
     return v
 
 
@@ -735,6 +738,7 @@ def custom_var(
         v.all_value(all_value)
     if label is not None:
         v.label(label)
+    _mark(v.build(), capture())
     return v
 
 
@@ -743,12 +747,13 @@ def interval_var(name: str = "interval", values: Sequence[str] = ("1m", "5m", "1
     v = sdk.IntervalVariable(name).values(",".join(values))
     if label is not None:
         v.label(label)
+    _mark(v.build(), capture())
     return v
 
 
 def link_dashboards(tag: str, title: str = "Related") -> sdk.DashboardLink:
     """A dropdown of the dashboards tagged ``tag``, keeping time range and variables."""
-    return (
+    link = (
         sdk.DashboardLink(title)
         .type(m.DashboardLinkType.DASHBOARDS)
         .tags([tag])
@@ -756,16 +761,20 @@ def link_dashboards(tag: str, title: str = "Related") -> sdk.DashboardLink:
         .keep_time(True)
         .include_vars(True)
     )
+    _mark(link.build(), capture())
+    return link
 
 
 def link_url(title: str, url: str) -> sdk.DashboardLink:
     """A link to an external page (a runbook, the service's docs)."""
-    return sdk.DashboardLink(title).type(m.DashboardLinkType.LINK).url(url).target_blank(True)
+    link = sdk.DashboardLink(title).type(m.DashboardLinkType.LINK).url(url).target_blank(True)
+    _mark(link.build(), capture())
+    return link
 
 
 def alerts_annotation(matchers: str = 'alertstate="firing"') -> sdk.AnnotationQuery:
     """Firing Prometheus alerts as annotations (from the ``ALERTS`` series)."""
-    return (
+    ann = (
         sdk.AnnotationQuery()
         .name("Alerts")
         .datasource(PROMETHEUS_VAR)
@@ -773,11 +782,13 @@ def alerts_annotation(matchers: str = 'alertstate="firing"') -> sdk.AnnotationQu
         .enable(True)
         .icon_color("red")
     )
+    _mark(ann.build(), capture())
+    return ann
 
 
 def deploys_annotation(tag: str = "deploy") -> sdk.AnnotationQuery:
     """Deploy markers: Grafana annotations tagged ``tag`` (CI posts them via the API)."""
-    return (
+    ann = (
         sdk.AnnotationQuery()
         .name("Deploys")
         .datasource(ds("grafana", "-- Grafana --"))
@@ -785,6 +796,8 @@ def deploys_annotation(tag: str = "deploy") -> sdk.AnnotationQuery:
         .enable(True)
         .icon_color("blue")
     )
+    _mark(ann.build(), capture())
+    return ann
 
 
 def dashboard(

@@ -751,8 +751,23 @@ def _drop_legacy_copy(defaults: Any) -> None:
 
 def _sdk_locations(model: Any, out: dict[DataPath, SourceLocation]) -> bool:
     """Add to ``out`` the locations SDK ``model``'s panels and targets carry (the
-    kit's); True when every one of them has its own."""
+    kit's), and its variables', annotations' and links' (the kit's helpers
+    mark them too); True when every panel and target has its own."""
+    for prefix, items in (
+        (_TEMPLATING, getattr(getattr(model, "templating", None), "list_val", None)),
+        (_ANNOTATIONS, getattr(getattr(model, "annotations", None), "list_val", None)),
+        (_LINKS, getattr(model, "links", None)),
+    ):
+        for i, item in enumerate(items or ()):
+            loc = location_of(item)
+            if loc is not None:
+                out[_path(prefix, i)] = loc
     return _add_sdk_locations(out, getattr(model, "panels", None), ("panels",))
+
+
+_TEMPLATING: DataPath = ("templating", "list")
+_ANNOTATIONS: DataPath = ("annotations", "list")
+_LINKS: DataPath = ("links",)
 
 
 # Every dashboard's source map has the same few paths: ("panels", 0),

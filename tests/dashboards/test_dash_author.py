@@ -332,3 +332,32 @@ def test_kit_heatmap_is_checked_at_its_line(project: Callable[..., Compiled]) ->
 ], variables=[k.datasource_var()])
 """})
     assert [(d.code, d.location.line) for d in compiled.diagnostics] == [("OAC305", 4)]
+
+
+VARIABLE_LINES = HEAD + """board = k.dashboard(
+    "Vars",
+    [k.timeseries("Up", k.prom('sum(up{job=~"$job"})'), unit=k.SHORT)],
+    variables=[
+        k.datasource_var(),
+        k.query_var("job", "label_values(up, job)", multi=True),
+        k.custom_var("unused", ["a", "b"]),
+        k.query_var("broken", "label_values(up, job)", datasource=k.ds("prometheus", "nope")),
+    ],
+    annotations=[k.alerts_annotation(), k.deploys_annotation()],
+    links=[k.link_url("Runbook", "https://runbooks.example.com/$missing")],
+)
+"""
+
+
+def test_kit_variables_annotations_and_links_are_located_where_written(project: Callable[..., Compiled]) -> None:
+    """A variable defined and unused, a variable's undeclared datasource, a link
+    using an undefined variable: each at the line of its kit call, not at
+    k.dashboard's."""
+    compiled = project({"dashboards/case.py": VARIABLE_LINES})
+    found = sorted((d.code, d.location.line, d.location.col) for d in compiled.diagnostics)
+    assert found == [
+        ("OAC306", 9, 9),   # $unused defined, not used
+        ("OAC306", 10, 9),  # $broken defined, not used
+        ("OAC306", 13, 12),  # $missing in the link
+        ("OAC307", 10, 9),  # datasource 'nope'
+    ]
