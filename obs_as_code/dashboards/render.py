@@ -155,7 +155,20 @@ def list_lengths(data: Mapping[str, Any]) -> Lengths:
     panel's ``panels`` (rows) and ``targets``, at every depth."""
     out: Lengths = {}
     _add_lengths(out, data.get("panels"), ("panels",))
+    # The dashboard's variables, annotations and links (their lines are read too).
+    for prefix, items in (
+        (_TEMPLATING, _list_of(data.get("templating"))),
+        (_ANNOTATIONS, _list_of(data.get("annotations"))),
+        (_LINKS, data.get("links")),
+    ):
+        if isinstance(items, list):
+            out[prefix] = len(items)
     return out
+
+
+def _list_of(holder: Any) -> Any:
+    """``holder["list"]`` of a ``templating`` or ``annotations`` dict."""
+    return holder.get("list") if isinstance(holder, dict) else None
 
 
 def _add_lengths(out: Lengths, panels: Any, at: DataPath) -> None:
@@ -752,7 +765,8 @@ def _drop_legacy_copy(defaults: Any) -> None:
 def _sdk_locations(model: Any, out: dict[DataPath, SourceLocation]) -> bool:
     """Add to ``out`` the locations SDK ``model``'s panels and targets carry (the
     kit's), and its variables', annotations' and links' (the kit's helpers
-    mark them too); True when every panel and target has its own."""
+    mark them too); True when every one of them has its own."""
+    complete = True
     for prefix, items in (
         (_TEMPLATING, getattr(getattr(model, "templating", None), "list_val", None)),
         (_ANNOTATIONS, getattr(getattr(model, "annotations", None), "list_val", None)),
@@ -762,7 +776,9 @@ def _sdk_locations(model: Any, out: dict[DataPath, SourceLocation]) -> bool:
             loc = location_of(item)
             if loc is not None:
                 out[_path(prefix, i)] = loc
-    return _add_sdk_locations(out, getattr(model, "panels", None), ("panels",))
+            else:
+                complete = False
+    return _add_sdk_locations(out, getattr(model, "panels", None), ("panels",)) and complete
 
 
 _TEMPLATING: DataPath = ("templating", "list")
@@ -862,9 +878,65 @@ def _syntax_locations(kind: str, loc: SourceLocation, root: Path | None, lengths
     elif kind == GRAFANALIB:
         written = _grafanalib_dashboard(value, lengths)
     out: dict[DataPath, SourceLocation] = {}
+    cols = columns(str(path), mtime_ns)
     if written is not None:
-        _place(out, loc.file, columns(str(path), mtime_ns), written, ("panels",), lengths)
+        _place(out, loc.file, cols, written, ("panels",), lengths)
+    for prefix, elements in _dashboard_lists(kind, value).items():
+        if elements is not None and lengths.get(prefix) == len(elements):
+            for i, e in enumerate(elements):
+                out[_path(prefix, i)] = SourceLocation(loc.file, e.lineno, cols.char_col(e.lineno, e.col_offset))
     return out
+
+
+def _dashboard_lists(kind: str, value: ast.expr) -> dict[DataPath, list[ast.expr] | None]:
+    """The variables, annotations and links written in the dashboard ``value``
+    (a ``kind`` source), each list None when the syntax does not tell."""
+    if kind == DICT and isinstance(value, ast.Dict):
+        return {
+            _TEMPLATING: _elements(_dict_field_of(_dict_value(value, "templating"), "list")),
+            _ANNOTATIONS: _elements(_dict_field_of(_dict_value(value, "annotations"), "list")),
+            _LINKS: _elements(_dict_value(value, "links")),
+        }
+    if kind == GRAFANALIB:
+        root, _calls = _chain(value)
+        if isinstance(root, ast.Call) and _called(root) == "Dashboard":
+            templating, annotations = _keyword(root, "templating"), _keyword(root, "annotations")
+            return {
+                _TEMPLATING: _elements(_call_field(templating, "list")) if templating is not None else None,
+                _ANNOTATIONS: _elements(_call_field(annotations, "list")) if annotations is not None else None,
+                _LINKS: _elements(_keyword(root, "links")),
+            }
+    if kind == SDK:
+        return _sdk_lists(value)
+    return {}
+
+
+def _dict_field_of(node: ast.expr | None, key: str) -> ast.expr | None:
+    return _dict_value(node, key) if isinstance(node, ast.Dict) else None
+
+
+#: SDK dashboard builder methods adding one item to a list, and those setting it.
+_SDK_ADDS: dict[str, DataPath] = {"with_variable": _TEMPLATING, "annotation": _ANNOTATIONS, "link": _LINKS}
+_SDK_SETS: dict[str, DataPath] = {"variables": _TEMPLATING, "annotations": _ANNOTATIONS, "links": _LINKS}
+
+
+def _sdk_lists(value: ast.expr) -> dict[DataPath, list[ast.expr] | None]:
+    root, calls = _chain(value)
+    if not (isinstance(root, ast.Call) and _called(root) in _DASHBOARDS):
+        return {}
+    found: dict[DataPath, list[ast.expr] | None] = {_TEMPLATING: [], _ANNOTATIONS: [], _LINKS: []}
+    for call in calls:
+        name = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+        if name in _SDK_ADDS:
+            prefix = _SDK_ADDS[name]
+            so_far = found[prefix]
+            if so_far is not None and len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], ast.Starred):
+                so_far.append(call.args[0])
+            else:
+                found[prefix] = None
+        elif name in _SDK_SETS:
+            found[_SDK_SETS[name]] = _elements(call.args[0]) if len(call.args) == 1 and not call.keywords else None
+    return found
 
 
 def _place(out: dict[DataPath, SourceLocation], file: str, cols: Columns, written: list[_Written], at: DataPath, lengths: Lengths) -> None:

@@ -361,3 +361,44 @@ def test_kit_variables_annotations_and_links_are_located_where_written(project: 
         ("OAC306", 13, 12),  # $missing in the link
         ("OAC307", 10, 9),  # datasource 'nope'
     ]
+
+
+def test_variables_and_links_of_dict_grafanalib_and_sdk_dashboards_are_located(project: Callable[..., Compiled]) -> None:
+    """Read from the module's syntax tree, as their panels are: an unused
+    variable, a link's undefined variable, at their own lines."""
+    compiled = project({
+        "dashboards/plain.py": """board = {
+    "title": "Plain", "schemaVersion": 41,
+    "links": [{"title": "Docs", "url": "https://x/$nope"}],
+    "templating": {"list": [
+        {"name": "job", "type": "custom", "query": "a,b"},
+    ]},
+    "panels": [],
+}
+""",
+        "dashboards/glib.py": """from grafanalib.core import Dashboard, Template, Templating
+
+board = Dashboard(
+    title="Glib",
+    templating=Templating(list=[
+        Template(name="job", query="a,b", type="custom"),
+    ]),
+).auto_panel_ids()
+""",
+        "dashboards/chain.py": """from grafana_foundation_sdk.builders import dashboard as sdk
+
+board = (
+    sdk.Dashboard("Chain")
+    .with_variable(sdk.CustomVariable("job").values("a,b"))
+    .link(sdk.DashboardLink("Docs").url("https://x/$nope"))
+)
+""",
+    })
+    found = sorted((d.location.file, d.location.line, d.message.split(" is ")[0]) for d in compiled.diagnostics if d.code == "OAC306")
+    assert found == [
+        ("dashboards/chain.py", 5, "variable $job"),
+        ("dashboards/chain.py", 6, "variable $nope"),
+        ("dashboards/glib.py", 6, "variable $job"),
+        ("dashboards/plain.py", 3, "variable $nope"),
+        ("dashboards/plain.py", 5, "variable $job"),
+    ]

@@ -452,7 +452,7 @@ def test_datasource_variables_and_types_must_match_the_declared_datasources(proj
 '''})
     found = [(d.location.line, d.message.split(" (dashboard")[0]) for d in compiled.diagnostics if d.code == "OAC307"]
     assert found == [
-        (1, "datasource uid 'prometheus' is declared as a prometheus datasource, not loki"),  # the annotation
+        (7, "datasource uid 'prometheus' is declared as a prometheus datasource, not loki"),  # the annotation's line
         (10, "datasource variable $es lists elasticsearch datasources, and none is declared"),
         (12, "datasource uid 'prometheus' is declared as a prometheus datasource, not loki"),
     ]
