@@ -402,3 +402,16 @@ board = (
         ("dashboards/plain.py", 3, "variable $nope"),
         ("dashboards/plain.py", 5, "variable $job"),
     ]
+
+
+def test_a_missing_datasource_variable_is_one_finding_per_dashboard(project: Callable[..., Compiled]) -> None:
+    """Forgetting k.datasource_var() was an OAC307 error per panel (and OAC306 once)."""
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("No var", [
+    k.stat("A", k.prom("sum(up)")),
+    k.stat("B", k.prom("sum(up)")),
+    k.stat("C", k.prom("sum(up)")),
+])
+"""})
+    assert [(d.code, d.location.line) for d in compiled.diagnostics] == [("OAC306", 4), ("OAC307", 4)]
+    [message] = [d.message for d in compiled.diagnostics if d.code == "OAC307"]
+    assert message.endswith("panels.0.targets.0.datasource and panels.0.datasource, and 2 other references)")

@@ -84,8 +84,27 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     # whatever the dashboard: what problem() concludes, read with two lookups.
     plain = {u: t for u, t in uids.items() if isinstance(u, str) and u and "$" not in u and "[[" not in u}
     for board in rendered(ctx):
-        for paths, message in merged(board, list(problems(board, uids, types, plain))):
-            yield _finding(board, paths, message, set(uids))
+        found = merged(board, list(problems(board, uids, types, plain)))
+        for paths, message, more in _once_per_variable(found):
+            yield _finding(board, paths, message, set(uids), more)
+
+
+def _once_per_variable(found: list[tuple[list[DataPath], str]]) -> list[tuple[list[DataPath], str, int]]:
+    """``found`` with the findings about one datasource variable (a dashboard
+    that forgot ``k.datasource_var()`` has one per panel) reduced to the first,
+    with the number of the others."""
+    out: list[tuple[list[DataPath], str, int]] = []
+    first: dict[str, int] = {}
+    for paths, message in found:
+        if message.startswith("datasource variable $"):
+            at = first.get(message)
+            if at is not None:
+                paths0, message0, more = out[at]
+                out[at] = (paths0, message0, more + 1)
+                continue
+            first[message] = len(out)
+        out.append((paths, message, 0))
+    return out
 
 
 def merged(board: RenderedDashboard, found: list[tuple[DataPath, str]]) -> list[tuple[list[DataPath], str]]:
@@ -160,7 +179,7 @@ def _ref_type(data: Any, path: DataPath) -> Any:
     return data.get("type") if isinstance(data, dict) else None
 
 
-def _finding(board: RenderedDashboard, paths: list[DataPath], message: str, uids: set[str]) -> Diagnostic:
+def _finding(board: RenderedDashboard, paths: list[DataPath], message: str, uids: set[str], more: int = 0) -> Diagnostic:
     path = paths[0]
     declared = ", ".join(sorted(uids))
     if message.startswith("datasource variable $"):
@@ -179,7 +198,8 @@ def _finding(board: RenderedDashboard, paths: list[DataPath], message: str, uids
     return error(
         board.locate(path[:-1]),
         "OAC307",
-        f"{message} (dashboard {board.title!r}, {' and '.join('.'.join(map(str, p)) for p in paths)})",
+        f"{message} (dashboard {board.title!r}, {' and '.join('.'.join(map(str, p)) for p in paths)}"
+        + (f", and {more} other reference{'s' if more > 1 else ''})" if more else ")"),
         hint=hint,
     )
 
