@@ -147,6 +147,18 @@ board = k.dashboard("Units", [
 ], variables=[k.datasource_var()])
 ''',
     ),
+    "OAC317": (
+        HEAD + '''board = k.dashboard("Windows", [
+    k.timeseries("Requests", k.prom("sum(rate(x_total[$__interval]))"), unit=k.REQPS),
+    k.timeseries("Errors", k.prom(k.increase("x_total", 'code=~"5.."', window="${__interval}")), unit=k.SHORT),
+], variables=[k.datasource_var()])
+''',
+        HEAD + '''board = k.dashboard("Windows", [
+    k.timeseries("Requests", k.prom("sum(rate(x_total[$__rate_interval]))"), unit=k.REQPS),
+    k.timeseries("Mean", k.prom("avg(avg_over_time(x_gauge[$__interval]))"), unit=k.SHORT),
+], variables=[k.datasource_var()])
+''',
+    ),
     "OAC311": (
         HEAD + '''errors = k.rate("http_requests_total", 'job="api", status=~"5.."', by=["path"])
 total = k.rate("http_requests_total", 'job="api"', by=["path"])
@@ -202,7 +214,7 @@ def test_every_dashboard_check_has_docs() -> None:
     from obs_as_code.lint.engine import all_checks
 
     codes = [c.code for c in all_checks() if c.code.startswith("OAC3")]
-    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314", "OAC315", "OAC316"]
+    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314", "OAC315", "OAC316", "OAC317"]
     for code in [*codes, "OAC308", "OAC309", "OAC310", "OAC312", "OAC313", "OAC903"]:
         text = (REPO / "docs" / "lint" / f"{code}.md").read_text()
         assert "Bad" in text and "Good" in text, code
