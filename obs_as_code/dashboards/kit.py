@@ -66,6 +66,9 @@ NONE = "none"
 
 #: Reference to the dashboard's ``$datasource`` variable (see :func:`datasource_var`).
 PROMETHEUS_VAR = m.DataSourceRef(type_val="prometheus", uid="${datasource}")
+#: Grafana's "-- Mixed --" datasource: each target runs on its own (a panel whose
+#: targets name different datasources gets it).
+MIXED = m.DataSourceRef(type_val="datasource", uid="-- Mixed --")
 
 
 def ds(type_: str, uid: str) -> m.DataSourceRef:
@@ -287,11 +290,20 @@ def _common(
     if datasource is not None:
         b.datasource(datasource)
     else:
-        for t in targets:  # the first target's datasource, if one has any
-            first = t.build().datasource
-            if first is not None:
-                b.datasource(first)
+        # The targets' datasource; -- Mixed -- when they name several (Grafana
+        # runs a panel's queries on the panel's datasource unless it is Mixed).
+        first: Any = None
+        for t in targets:
+            ref = t.build().datasource
+            if ref is None:
+                continue
+            if first is None:
+                first = ref
+            elif (ref.type_val, ref.uid) != (first.type_val, first.uid):
+                first = MIXED
                 break
+        if first is not None:
+            b.datasource(first)
     _mark(b.build(), loc)
     return panel
 

@@ -415,3 +415,25 @@ def test_a_missing_datasource_variable_is_one_finding_per_dashboard(project: Cal
     assert [(d.code, d.location.line) for d in compiled.diagnostics] == [("OAC306", 4), ("OAC307", 4)]
     [message] = [d.message for d in compiled.diagnostics if d.code == "OAC307"]
     assert message.endswith("panels.0.targets.0.datasource and panels.0.datasource, and 2 other references)")
+
+
+def test_a_kit_panel_over_two_datasources_is_mixed() -> None:
+    """A Prometheus and a Loki target in one panel: the panel took the first
+    target's datasource (Prometheus), and Grafana runs and edits a panel's
+    queries with the panel's datasource unless it is -- Mixed --."""
+    from obs_as_code.dashboards import kit as k
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    board = k.dashboard("M", [
+        k.timeseries("Both", k.prom("sum(up)"), k.loki('sum(count_over_time({job="api"}[5m]))')),
+        k.timeseries("Two Prometheus", k.prom("sum(up)"), k.prom("sum(up)", datasource=k.ds("prometheus", "prometheus"))),
+        k.timeseries("Same", k.prom("sum(up)"), k.prom("count(up)")),
+    ], variables=[k.datasource_var()])
+    panels = render_dashboard(DashboardDef(board, uid="m")).json["panels"]
+    assert [p["datasource"] for p in panels] == [
+        {"type": "datasource", "uid": "-- Mixed --"},
+        {"type": "datasource", "uid": "-- Mixed --"},
+        {"type": "prometheus", "uid": "${datasource}"},
+    ]
+    assert k.MIXED.uid == "-- Mixed --"
