@@ -33,6 +33,7 @@ from grafana_foundation_sdk.builders import loki as sdk_loki
 from grafana_foundation_sdk.builders import prometheus as sdk_prometheus
 from grafana_foundation_sdk.builders import stat as sdk_stat
 from grafana_foundation_sdk.builders import table as sdk_table
+from grafana_foundation_sdk.builders import tempo as sdk_tempo
 from grafana_foundation_sdk.builders import text as sdk_text
 from grafana_foundation_sdk.builders import timeseries as sdk_timeseries
 from grafana_foundation_sdk.models import dashboard as m
@@ -225,9 +226,11 @@ def loki(
     *,
     ref_id: str | None = None,
     max_lines: int | None = None,
+    instant: bool = False,
     datasource: m.DataSourceRef | None = None,
 ) -> sdk_loki.Dataquery:
-    """A Loki (LogQL) target on the declared ``loki`` datasource."""
+    """A Loki (LogQL) target on the declared ``loki`` datasource; ``instant`` for
+    a metric query a stat or table shows as one value (Loki's ``queryType``)."""
     q = sdk_loki.Dataquery().expr(expr).datasource(datasource or ds("loki", "loki"))
     if legend is not None:
         q.legend_format(legend)
@@ -235,6 +238,34 @@ def loki(
         q.ref_id(ref_id)
     if max_lines is not None:
         q.max_lines(max_lines)
+    if instant:
+        q.query_type("instant")
+    _mark(q.build(), capture())
+    return q
+
+
+def traceql(
+    query: str,
+    *,
+    limit: int | None = None,
+    ref_id: str | None = None,
+    datasource: m.DataSourceRef | None = None,
+) -> sdk_tempo.TempoQuery:
+    """A Tempo TraceQL search target on the declared ``tempo`` datasource (show it
+    in :func:`table`: one row per trace)."""
+    from grafana_foundation_sdk.models.tempo import SearchTableType
+
+    q = (
+        sdk_tempo.TempoQuery()
+        .query_type("traceql")
+        .query(query)
+        .table_type(SearchTableType.TRACES)
+        .datasource(datasource or ds("tempo", "tempo"))
+    )
+    if limit is not None:
+        q.limit(limit)
+    if ref_id is not None:
+        q.ref_id(ref_id)
     _mark(q.build(), capture())
     return q
 

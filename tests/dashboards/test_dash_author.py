@@ -437,3 +437,24 @@ def test_a_kit_panel_over_two_datasources_is_mixed() -> None:
         {"type": "prometheus", "uid": "${datasource}"},
     ]
     assert k.MIXED.uid == "-- Mixed --"
+
+
+def test_kit_traceql_and_instant_loki_targets() -> None:
+    """A Tempo search needed the SDK's tempo builder with its datasource written
+    twice; an instant Loki query for a stat had no kit argument (k.prom has one)."""
+    from obs_as_code.dashboards import kit as k
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+    from obs_as_code.validate.schema import dashboard_errors
+
+    board = k.dashboard("T", [
+        k.table("Slow traces", k.traceql('{ resource.service.name = "api" && duration > 2s }', limit=20)),
+        k.stat("Errors", k.loki('sum(count_over_time({job="api"} |= "error" [$__range]))', instant=True)),
+    ])
+    data = render_dashboard(DashboardDef(board, uid="t")).json
+    assert list(dashboard_errors(data)) == []
+    traces, errors = data["panels"]
+    assert traces["datasource"] == {"type": "tempo", "uid": "tempo"}
+    assert traces["targets"] == [{"datasource": {"type": "tempo", "uid": "tempo"}, "filters": [], "limit": 20, "query": '{ resource.service.name = "api" && duration > 2s }',
+                                  "queryType": "traceql", "refId": "A", "tableType": "traces"}]
+    assert errors["targets"][0]["queryType"] == "instant"
