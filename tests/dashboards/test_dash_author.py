@@ -458,3 +458,50 @@ def test_kit_traceql_and_instant_loki_targets() -> None:
     assert traces["targets"] == [{"datasource": {"type": "tempo", "uid": "tempo"}, "filters": [], "limit": 20, "query": '{ resource.service.name = "api" && duration > 2s }',
                                   "queryType": "traceql", "refId": "A", "tableType": "traces"}]
     assert errors["targets"][0]["queryType"] == "instant"
+
+
+COMMON_MISTAKES = HEAD + """_REQ = "opencode_http_requests_total"
+_LAT = "opencode_http_request_duration_seconds"
+
+board = k.dashboard("Mistakes", [
+    k.timeseries("Requests", k.prom('rate(opencode_http_requests_total{job="opencode-api"}[5m])'), unit=k.REQPS),
+    k.timeseries("p95", k.prom("histogram_quantile(0.95, opencode_http_request_duration_seconds)"), unit=k.SECONDS),
+    k.timeseries("Latency p99", k.prom(k.quantile(0.99, _LAT))),
+    k.timeseries("By path", k.prom('sum by (path) (rate(opencode_http_requests_total{path=~"$pth"}[5m]))'), unit=k.REQPS),
+    k.stat("Up", k.prom("sum(up)", datasource=k.ds("prometheus", "promethues"))),
+    k.timeseries("One path", k.prom('sum(rate(opencode_http_requests_total{path="$path"}[5m]))'), unit=k.REQPS),
+    k.timeseries("Requests", k.prom(k.rate(_REQ)), unit=k.REQPS),
+    k.timeseries("Errors", k.prom('sum(rate(opencode_http_requests_total{status=~"5.."}[5m])'), unit=k.REQPS),
+    k.timeseries("Error logs", k.prom('sum(count_over_time({job="opencode-api"} |= "error" [5m]))')),
+    k.timeseries("By status", k.prom(k.rate(_REQ, by=["path"]), "{{status}}"), unit=k.REQPS),
+    k.stat("Error ratio", k.prom(k.ratio(k.rate(_REQ, 'status=~"5.."'), k.rate(_REQ), absent_as_zero=True)), unit=k.PERCENT),
+    k.timeseries("Zoomed", k.prom("sum(rate(opencode_http_requests_total[$__interval]))"), unit=k.REQPS),
+    k.timeseries("Two A", k.prom(k.rate(_REQ), ref_id="A"), k.prom(k.rate(_REQ, by=["path"]), ref_id="A"), unit=k.REQPS),
+], variables=[k.datasource_var(), k.query_var("path", f"label_values({_REQ}, path)", multi=True, include_all=True)])
+"""
+
+
+def test_common_mistakes_each_at_its_line_in_one_run(project: Callable[..., Compiled]) -> None:
+    """Thirteen mistakes a dashboard author makes, one per line: one build names
+    every one at its own line with its own code."""
+    from dash_support import REPO
+
+    catalog = (REPO / "catalog" / "opencode.py").read_text(encoding="utf-8")
+    compiled = project({"catalog/opencode.py": catalog, "dashboards/mistakes.py": COMMON_MISTAKES})
+    found = sorted({(d.location.line, d.code) for d in compiled.diagnostics if d.location.file == "dashboards/mistakes.py"})
+    assert found == [
+        (7, "OAC301"),   # rate() not aggregated
+        (8, "OAC201"),   # histogram_quantile without _bucket (and rate)
+        (9, "OAC305"),   # latency without a time unit
+        (10, "OAC306"),  # $pth undefined
+        (11, "OAC307"),  # undeclared datasource uid
+        (12, "OAC314"),  # multi-value variable matched with =
+        (13, "OAC303"),  # duplicate title in the row
+        (14, "OAC302"),  # unclosed parenthesis
+        (15, "OAC302"),  # LogQL in a Prometheus target
+        (16, "OAC315"),  # legend label the result lacks
+        (17, "OAC316"),  # ratio under percent
+        (18, "OAC317"),  # rate over $__interval
+        (19, "OAC303"),  # two targets with refId A
+    ]
+    assert not compiled.ok
