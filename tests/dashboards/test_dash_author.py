@@ -484,9 +484,9 @@ board = k.dashboard("Mistakes", [
 def test_common_mistakes_each_at_its_line_in_one_run(project: Callable[..., Compiled]) -> None:
     """Thirteen mistakes a dashboard author makes, one per line: one build names
     every one at its own line with its own code."""
-    from dash_support import REPO
+    from pathlib import Path
 
-    catalog = (REPO / "catalog" / "opencode.py").read_text(encoding="utf-8")
+    catalog = (Path(__file__).resolve().parents[2] / "catalog" / "opencode.py").read_text(encoding="utf-8")
     compiled = project({"catalog/opencode.py": catalog, "dashboards/mistakes.py": COMMON_MISTAKES})
     found = sorted({(d.location.line, d.code) for d in compiled.diagnostics if d.location.file == "dashboards/mistakes.py"})
     assert found == [
