@@ -305,7 +305,7 @@ def _common(
         _bad_size(panel, title, width, height)
     b: Any = panel  # every SDK panel builder has these methods; they share no base class
     b.title(title).span(width).height(height)
-    targets = list(targets)
+    targets = _targets(panel, title, targets)
     if targets:
         b.targets(targets)
     if unit is not None:
@@ -313,7 +313,7 @@ def _common(
     if description:
         b.description(description)
     if thresholds_ is not None:
-        b.thresholds(thresholds_)
+        b.thresholds(_thresholds(panel, title, thresholds_))
     if min_ is not None:
         b.min(min_)
     if max_ is not None:
@@ -337,6 +337,47 @@ def _common(
             b.datasource(first)
     _mark(b.build(), loc)
     return panel
+
+
+def _kind(builder: Any) -> str:
+    """The kit function that made ``builder`` (its SDK module): ``stat``, ``timeseries`` ..."""
+    return type(builder).__module__.rsplit(".", 1)[-1]
+
+
+def _targets(panel: Any, title: str, given: Iterable[Any]) -> list[Any]:
+    """``given`` as a list of query builders; one list among them is taken as
+    its targets. Anything else is refused, saying what to write (a query string
+    failed with "'str' object has no attribute 'build'")."""
+    out: list[Any] = []
+    for t in given:
+        if hasattr(t, "build"):
+            out.append(t)
+        elif type(t) in (list, tuple):
+            out.extend(_targets(panel, title, t))
+        elif isinstance(t, str):
+            raise TypeError(
+                f"k.{_kind(panel)}({title!r}): target {t!r} is a str: wrap the query: k.prom({t!r}) (or k.loki(...) for LogQL)"
+            )
+        else:
+            raise TypeError(
+                f"k.{_kind(panel)}({title!r}): target {t!r} is a {type(t).__name__}, not a target: "
+                "give k.prom(...), k.loki(...) or another SDK query builder"
+            )
+    return out
+
+
+def _thresholds(panel: Any, title: str, given: Any) -> Any:
+    """A thresholds builder, also from ``(value, color)`` pairs."""
+    if hasattr(given, "build"):
+        return given
+    if type(given) in (list, tuple) and all(
+        type(step) in (list, tuple) and len(step) == 2 and isinstance(step[1], str) for step in given
+    ):
+        return thresholds(*[(v, c) for v, c in given])
+    raise TypeError(
+        f"k.{_kind(panel)}({title!r}): thresholds={given!r}: write "
+        'thresholds=k.thresholds((None, "green"), (0.9, "red")) (the base step\'s value is None)'
+    )
 
 
 def _bad_size(panel: Any, title: str, width: Any, height: Any) -> NoReturn:
@@ -521,9 +562,28 @@ class RowSpec:
 def row(title: str, panels: Sequence[Any], *, collapsed: bool = False, repeat: str | None = None) -> RowSpec:
     """A row: its panels flow below its header; ``collapsed`` hides them until opened."""
     loc = capture()
-    listed = list(panels)
+    listed = _items(f"k.row({title!r})", "panels", panels, rows=False)
     _locate_sdk_panels(sys._getframe(1).f_code.co_filename, loc, "row", listed)
     return RowSpec(title, listed, collapsed, repeat, loc)
+
+
+def _items(call: str, name: str, given: Any, *, rows: bool) -> list[Any]:
+    """``given`` (a list of panels, and of rows when ``rows``) as a list, refusing
+    one panel passed alone or a value that is no panel with what to write."""
+    what = "a list of panels and k.row(...)s" if rows else "a list of panels"
+    if hasattr(given, "build") or isinstance(given, RowSpec):
+        one = "k.row" if isinstance(given, RowSpec) else f"k.{_kind(given)}"
+        raise TypeError(f"{call}: {name} is one panel, not a list: write [{one}(...)] ({what})")
+    if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
+        raise TypeError(f"{call}: {name}={given!r} is a {type(given).__name__}: give {what}")
+    listed = list(given)
+    for item in listed:
+        if not (hasattr(item, "build") or isinstance(item, RowSpec)):
+            raise TypeError(
+                f"{call}: item {item!r} is a {type(item).__name__}, not a panel: "
+                f"give k.timeseries(...), k.stat(...) ...{' or k.row(...)' if rows else ''}"
+            )
+    return listed
 
 
 def _locate_sdk_panels(filename: str, call: SourceLocation, name: str, items: list[Any]) -> None:
@@ -868,6 +928,11 @@ def dashboard(
     if description:
         board.description(description)
     for v in variables:
+        if not hasattr(v, "build"):
+            raise TypeError(
+                f"k.dashboard({title!r}): variable {v!r} is a {type(v).__name__}, not a variable: give "
+                "k.datasource_var(), k.query_var(...), k.custom_var(...) or k.interval_var(...)"
+            )
         board.with_variable(v)
     if annotations:
         board.annotations(list(annotations))
@@ -875,7 +940,7 @@ def dashboard(
         board.links(list(links))
     loc = capture()
     _mark(board.build(), loc)
-    listed = list(items)
+    listed = _items(f"k.dashboard({title!r})", "items", items, rows=True)
     _locate_sdk_panels(sys._getframe(1).f_code.co_filename, loc, "dashboard", listed)
     return layout(board, listed)
 

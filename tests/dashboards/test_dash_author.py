@@ -505,3 +505,47 @@ def test_common_mistakes_each_at_its_line_in_one_run(project: Callable[..., Comp
         (19, "OAC303"),  # two targets with refId A
     ]
     assert not compiled.ok
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "says"),
+    [
+        ('k.timeseries("Up", "sum(up)")', TypeError,
+         "k.timeseries('Up'): target 'sum(up)' is a str: wrap the query: k.prom('sum(up)') (or k.loki(...) for LogQL)"),
+        ('k.stat("Up", k.prom("sum(up)"), 3)', TypeError,
+         "k.stat('Up'): target 3 is a int, not a target: give k.prom(...), k.loki(...) or another SDK query builder"),
+        ('k.dashboard("x", k.stat("Up", k.prom("sum(up)")))', TypeError,
+         "k.dashboard('x'): items is one panel, not a list: write [k.stat(...)] (a list of panels and k.row(...)s)"),
+        ('k.row("R", k.stat("Up", k.prom("sum(up)")))', TypeError,
+         "k.row('R'): panels is one panel, not a list: write [k.stat(...)] (a list of panels)"),
+        ('k.dashboard("x", ["sum(up)"])', TypeError,
+         "k.dashboard('x'): item 'sum(up)' is a str, not a panel: give k.timeseries(...), k.stat(...) ... or k.row(...)"),
+        ('k.dashboard("x", [], variables=["datasource"])', TypeError,
+         "k.dashboard('x'): variable 'datasource' is a str, not a variable: give k.datasource_var(), k.query_var(...), "
+         "k.custom_var(...) or k.interval_var(...)"),
+        ('k.stat("Up", k.prom("sum(up)"), thresholds=[("green",)])', TypeError,
+         "k.stat('Up'): thresholds=[('green',)]: write thresholds=k.thresholds((None, \"green\"), (0.9, \"red\")) "
+         "(the base step's value is None)"),
+    ],
+)
+def test_kit_argument_mistakes_say_what_to_write(call: str, error: type[Exception], says: str) -> None:
+    """Each raised "'str' object has no attribute 'build'" or "'Panel' object is
+    not iterable", naming neither the argument nor the fix."""
+    from obs_as_code.dashboards import kit as k
+
+    with pytest.raises(error) as raised:
+        eval(call, {"k": k})
+    assert str(raised.value) == says
+
+
+def test_kit_takes_a_list_of_targets_and_thresholds_as_pairs() -> None:
+    """Unambiguous spellings are taken: targets in one list, thresholds as
+    (value, color) pairs."""
+    from obs_as_code.dashboards import kit as k
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    listed = k.stat("Up", [k.prom("sum(up)"), k.prom("count(up)")], thresholds=[(None, "green"), (1, "red")])
+    spread = k.stat("Up", k.prom("sum(up)"), k.prom("count(up)"), thresholds=k.thresholds((None, "green"), (1, "red")))
+    a, b = (render_dashboard(DashboardDef(k.dashboard("x", [p]), uid="x")).json["panels"][0] for p in (listed, spread))
+    assert a == b and len(a["targets"]) == 2
