@@ -549,3 +549,14 @@ def test_kit_takes_a_list_of_targets_and_thresholds_as_pairs() -> None:
     spread = k.stat("Up", k.prom("sum(up)"), k.prom("count(up)"), thresholds=k.thresholds((None, "green"), (1, "red")))
     a, b = (render_dashboard(DashboardDef(k.dashboard("x", [p]), uid="x")).json["panels"][0] for p in (listed, spread))
     assert a == b and len(a["targets"]) == 2
+
+
+def test_an_invalid_uid_is_named_at_the_uid_argument(project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard(
+    "Bad uid",
+    [k.stat("Up", k.prom("sum(up)"))],
+    uid="api deep dive",
+    variables=[k.datasource_var()],
+)
+"""})
+    assert [(d.code, d.location.line, d.location.col) for d in compiled.diagnostics] == [("OAC308", 6, 9)]
