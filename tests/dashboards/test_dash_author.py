@@ -560,3 +560,17 @@ def test_an_invalid_uid_is_named_at_the_uid_argument(project: Callable[..., Comp
 )
 """})
     assert [(d.code, d.location.line, d.location.col) for d in compiled.diagnostics] == [("OAC308", 6, 9)]
+
+
+def test_a_multi_value_variable_matched_with_equals_in_another_variables_query(project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("Chained", [
+    k.timeseries("Tokens", k.prom('sum(rate(tokens_total{provider=~"$provider", model=~"$model"}[5m]))'), unit=k.SHORT),
+], variables=[
+    k.datasource_var(),
+    k.query_var("provider", "label_values(tokens_total, provider)", multi=True, include_all=True),
+    k.query_var("model", 'label_values(tokens_total{provider="$provider"}, model)', multi=True),
+    k.query_var("fine", 'label_values(tokens_total{provider=~"$provider"}, model)'),
+])
+"""})
+    found = [(line, message.split(" of dashboard")[0]) for line, _c, message, _h in _of(compiled, "OAC314")]
+    assert found == [(8, "variable $provider may hold several values (multi-value or All) but variable $model")]

@@ -97,8 +97,31 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                     f"Grafana then writes a regex ({label}{op}\"(a|b)\") and the panel shows no data",
                     hint=f"match it as a regex: {label}{regex_op}{value}",
                 )
+        yield from _in_variables(board, several)
 
 
+def _in_variables(board: RenderedDashboard, several: set[str]) -> Iterator[Diagnostic]:
+    """The same in the queries of query variables (``label_values(x{a="$b"}, c)``):
+    the dropdown is empty as soon as ``$b`` holds two values."""
+    for i, var in enumerate(variables(board)):
+        if var.get("type") != "query":
+            continue
+        query = var.get("query")
+        text = query.get("query") if isinstance(query, dict) else query
+        if not isinstance(text, str) or "=" not in text:
+            continue
+        for name, label, op, value, _span in misuses(text, several):
+            if name == var.get("name"):
+                continue
+            regex_op = "=~" if op == "=" else "!~"
+            yield error(
+                board.locate(("templating", "list", i)),
+                "OAC314",
+                f"variable ${name} may hold several values (multi-value or All) but variable "
+                f"${var.get('name')} of dashboard {board.title!r} matches it with {label}{op}: "
+                f"Grafana then writes a regex ({label}{op}\"(a|b)\") and the dropdown is empty",
+                hint=f"match it as a regex: {label}{regex_op}{value}",
+            )
 
 
 CHECK = Check("OAC314", "multi-value-equality", "a multi-value variable must be matched with =~ or !~", run)
