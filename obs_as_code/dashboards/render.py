@@ -715,6 +715,8 @@ def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
             fc.setdefault("defaults", {})
             if panel.get("type") in _LEGACY_THRESHOLDS:
                 _drop_legacy_copy(fc["defaults"])
+            else:
+                _drop_empty_steps(fc["defaults"])
             steps = ((fc.get("defaults") or {}).get("thresholds") or {}).get("steps")
             # grafanalib writes the base step's value as the string "null";
             # Grafana reads the base step as -Infinity whatever it holds.
@@ -759,6 +761,14 @@ def _drop_legacy_copy(defaults: Any) -> None:
     if thresholds is not None and not (
         isinstance(steps, list) and all(isinstance(x, dict) and isinstance(x.get("color"), str) for x in steps)
     ):
+        del defaults["thresholds"]
+
+
+def _drop_empty_steps(defaults: Any) -> None:
+    """Drop thresholds whose steps are ``""`` (grafanalib's Stat default): no
+    thresholds, as Grafana reads them; the schema wants a list."""
+    thresholds = defaults.get("thresholds") if isinstance(defaults, dict) else None
+    if isinstance(thresholds, dict) and thresholds.get("steps") == "":
         del defaults["thresholds"]
 
 

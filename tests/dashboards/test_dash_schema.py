@@ -376,3 +376,21 @@ def test_a_dict_panels_threshold_without_a_color_is_still_refused() -> None:
          "fieldConfig": {"defaults": {"thresholds": {"mode": "absolute", "steps": [{"value": None}]}}, "overrides": []}}]}
     errors = list(dashboard_errors(render_dashboard(DashboardDef(board, uid="t")).json))
     assert errors and "color" in str(errors[0])
+
+
+def test_grafanalib_stat_without_thresholds_is_schema_valid() -> None:
+    """grafanalib's Stat defaults its thresholds to "" (a string), which it writes
+    as the steps: no thresholds, as Grafana reads it."""
+    import grafanalib.core as gl
+
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    board = gl.Dashboard(
+        title="S",
+        panels=[gl.Stat(title="Up", dataSource="prometheus", targets=[gl.Target(expr="sum(up)")],
+                        gridPos=gl.GridPos(h=4, w=6, x=0, y=0))],
+    ).auto_panel_ids()
+    data = render_dashboard(DashboardDef(board, uid="s")).json
+    assert list(dashboard_errors(data)) == []
+    assert "thresholds" not in data["panels"][0]["fieldConfig"]["defaults"]
