@@ -745,15 +745,15 @@ def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
 
 
 #: Angular panels Grafana migrates from their own ``thresholds`` (graph ->
-#: timeseries, singlestat -> stat), ignoring ``fieldConfig``'s.
-_LEGACY_THRESHOLDS = frozenset({"graph", "singlestat"})
+#: timeseries, singlestat -> stat, worldmap -> geomap), ignoring ``fieldConfig``'s.
+_LEGACY_THRESHOLDS = frozenset({"graph", "singlestat", "grafana-worldmap-panel"})
 
 
 def _drop_legacy_copy(defaults: Any) -> None:
     """Drop the copy of a legacy panel's thresholds grafanalib writes into its
     field defaults when it is no field thresholds (a Graph's steps have no
-    colors, a SingleStat's are ``""``): Grafana never reads it, the schema
-    refuses it."""
+    colors, a SingleStat's are ``""``, a Worldmap's ``"0,100,150"``): Grafana
+    never reads it, the schema refuses it."""
     if not isinstance(defaults, dict):
         return
     thresholds = defaults.get("thresholds")

@@ -394,3 +394,33 @@ def test_grafanalib_stat_without_thresholds_is_schema_valid() -> None:
     data = render_dashboard(DashboardDef(board, uid="s")).json
     assert list(dashboard_errors(data)) == []
     assert "thresholds" not in data["panels"][0]["fieldConfig"]["defaults"]
+
+
+def test_every_grafanalib_panel_with_its_defaults_is_schema_valid() -> None:
+    """Each grafanalib panel class, built with its defaults (and a target where it
+    takes one), renders to a dashboard the schema accepts: Stat, GaugePanel,
+    Heatmap, Graph, SingleStat and Worldmap each failed before."""
+    import inspect
+    import warnings
+
+    import grafanalib.core as gl
+
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    failed: dict[str, object] = {}
+    for name, cls in inspect.getmembers(gl, inspect.isclass):
+        if not issubclass(cls, gl.Panel) or cls is gl.Panel:
+            continue
+        kw = {"title": name, "gridPos": gl.GridPos(h=4, w=6, x=0, y=0)}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                panel = cls(dataSource="prometheus", targets=[gl.Target(expr="sum(up)")], **kw)
+            except TypeError:
+                panel = cls(**kw)
+        board = gl.Dashboard(title="G", panels=[panel]).auto_panel_ids()
+        errors = list(dashboard_errors(render_dashboard(DashboardDef(board, uid="g")).json))
+        if errors:
+            failed[name] = errors
+    assert failed == {}
