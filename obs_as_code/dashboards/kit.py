@@ -802,9 +802,13 @@ def query_var(
     include_all: bool = False,
     datasource: m.DataSourceRef | None = None,
     sort: bool = True,
+    all_value: str = ".*",
 ) -> sdk.QueryVariable:
     """A variable filled from Prometheus, e.g. ``label_values(up, job)``; refreshed
-    when the time range changes."""
+    when the time range changes. With ``include_all``, "All" stands for
+    ``all_value``: ``.*`` keeps series without the label in Prometheus queries;
+    a variable that is a Loki stream selector's only matcher needs ``.+`` (Loki
+    refuses a selector all of whose matchers match the empty string, OAC318)."""
     v = (
         sdk.QueryVariable(name)
         .query(query)
@@ -814,7 +818,7 @@ def query_var(
         .include_all(include_all)
     )
     if include_all:
-        v.all_value(".*")
+        v.all_value(all_value)
     if sort:
         v.sort(m.VariableSort.ALPHABETICAL_ASC)
     if label is not None:

@@ -574,3 +574,22 @@ def test_a_multi_value_variable_matched_with_equals_in_another_variables_query(p
 """})
     found = [(line, message.split(" of dashboard")[0]) for line, _c, message, _h in _of(compiled, "OAC314")]
     assert found == [(8, "variable $provider may hold several values (multi-value or All) but variable $model")]
+
+
+@pytest.mark.parametrize(
+    ("expr", "found"),
+    [
+        ('{job=~"$s"}', [('{job=~"$s"}', ["s"])]),
+        ('{job=~"${s}", level!="debug"} |= "x"', [('{job=~"${s}", level!="debug"}', ["s"])]),
+        ('{job=~"$s", ns="prod"}', []),
+        ('{job=~"$s"} | line_format "{{.msg}}"', [('{job=~"$s"}', ["s"])]),
+        ('sum(rate({job=~"$s"}[5m])) / sum(rate({job="api"}[5m]))', [('{job=~"$s"}', ["s"])]),
+        ('{job=~"$other"}', []),
+        ('{job=~"$s-.*"}', []),  # '.*-.*' needs the '-'
+        ('{job=~"api-$s"}', []),
+    ],
+)
+def test_loki_selectors_empty_at_all(expr: str, found: list[tuple[str, list[str]]]) -> None:
+    from obs_as_code.lint.rules.oac318_loki_empty_selector import empty_at_all
+
+    assert empty_at_all(expr, {"s": ".*"}) == found

@@ -159,6 +159,21 @@ board = k.dashboard("Units", [
 ], variables=[k.datasource_var()])
 ''',
     ),
+    "OAC318": (
+        HEAD + '''board = k.dashboard("Logs", [
+    k.logs("Logs", k.loki('{job=~"$service"} |= "error"')),
+    k.timeseries("Lines", k.loki('sum(count_over_time({job=~"$service", level!="debug"}[5m]))'), unit=k.SHORT),
+], variables=[k.datasource_var(), k.query_var("service", "label_values(up, job)", include_all=True)])
+''',
+        HEAD + '''board = k.dashboard("Logs", [
+    k.logs("Logs", k.loki('{job=~"$service"} |= "error"')),
+    k.logs("Also", k.loki('{job=~"$job", namespace="prod"}')),
+    k.logs("Custom", k.loki('{job=~"$app"}')),
+], variables=[k.datasource_var(), k.query_var("service", "label_values(up, job)", include_all=True, all_value=".+"),
+              k.query_var("job", "label_values(up, job)", include_all=True),
+              k.custom_var("app", ["api", "web"], include_all=True)])
+''',
+    ),
     "OAC311": (
         HEAD + '''errors = k.rate("http_requests_total", 'job="api", status=~"5.."', by=["path"])
 total = k.rate("http_requests_total", 'job="api"', by=["path"])
@@ -214,7 +229,7 @@ def test_every_dashboard_check_has_docs() -> None:
     from obs_as_code.lint.engine import all_checks
 
     codes = [c.code for c in all_checks() if c.code.startswith("OAC3")]
-    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314", "OAC315", "OAC316", "OAC317"]
+    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314", "OAC315", "OAC316", "OAC317", "OAC318"]
     for code in [*codes, "OAC308", "OAC309", "OAC310", "OAC312", "OAC313", "OAC903"]:
         text = (REPO / "docs" / "lint" / f"{code}.md").read_text()
         assert "Bad" in text and "Good" in text, code
