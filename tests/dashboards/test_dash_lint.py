@@ -274,6 +274,8 @@ _UNIT_PLACES: dict[str, tuple[str, str, dict[str, object]]] = {
     "graph yaxes[0].format": ("graph", _P95, {"yaxes": [{"format": "s"}, {"format": "short"}]}),
     "singlestat format": ("singlestat", _P95, {"format": "ms"}),
     "stat fieldConfig.defaults.unit": ("stat", _P95, {"fieldConfig": {"defaults": {"unit": "s"}}}),
+    # A heatmap that calculates buckets from raw values shows them in the field's unit.
+    "heatmap calculated, field unit": ("heatmap", "max(x_seconds)", {"options": {"calculate": True}, "fieldConfig": {"defaults": {"unit": "s"}}}),
     # Field overrides (each case reported before overrides were read): the query's own refId ...
     "an override of the query's refId": ("timeseries", _P95, {"fieldConfig": {"defaults": {}, "overrides": [
         {"matcher": {"id": "byFrameRefID", "options": "A"}, "properties": [{"id": "unit", "value": "s"}]}]}}),
@@ -289,6 +291,9 @@ _NO_TIME_UNIT: dict[str, tuple[str, str, dict[str, object], str]] = {
     # A heatmap's cell unit is the count's, not the latency's.
     "heatmap with only a cell unit": ("heatmap", _DURATION, {"options": {"cellValues": {"unit": "s"}}}, "no unit"),
     "heatmap y axis in bytes": ("heatmap", _DURATION, {"options": {"yAxis": {"unit": "decbytes"}}}, "unit 'decbytes'"),
+    # Of bucket rows (not calculated), the field unit is the cells' count; the y axis
+    # of the bounds reads options.yAxis.unit only.
+    "heatmap of buckets with only a field unit": ("heatmap", _DURATION, {"fieldConfig": {"defaults": {"unit": "s"}}}, "no unit"),
     "graph left axis short, right axis s": ("graph", _P95, {"yaxes": [{"format": "short"}, {"format": "s"}]}, "unit 'short'"),
     "singlestat without format": ("singlestat", _P95, {}, "no unit"),
     # Passed before overrides were read: the query's own refId overridden to a count.
