@@ -596,8 +596,10 @@ def _locate_sdk_panels(filename: str, call: SourceLocation, name: str, items: li
         i for i, item in enumerate(items)
         if not isinstance(item, RowSpec) and hasattr(item, "build") and location_of(item.build()) is None
     ]
-    if not unmarked or Path(filename).name != Path(call.file).name:
+    if not unmarked:
         return  # kit panels all carry their own (the usual case: no syntax tree read)
+    if not Path(filename).as_posix().endswith(Path(call.file).as_posix()):
+        return  # called from a helper module: its lines are not the call's
     try:
         mtime_ns = Path(filename).stat().st_mtime_ns
         tree = module_tree(filename, mtime_ns)

@@ -593,3 +593,25 @@ def test_loki_selectors_empty_at_all(expr: str, found: list[tuple[str, list[str]
     from obs_as_code.lint.rules.oac318_loki_empty_selector import empty_at_all
 
     assert empty_at_all(expr, {"s": ".*"}) == found
+
+
+def test_sdk_panels_listed_in_a_helper_module_of_the_same_name_are_not_mislocated(project: Callable[..., Compiled]) -> None:
+    """k.row called in dashboards/_rows/case.py for dashboards/case.py: the
+    helper's lines must not be read as the dashboard module's."""
+    compiled = project({
+        "dashboards/_rows/__init__.py": "",
+        "dashboards/_rows/case.py": """from grafana_foundation_sdk.builders import timeseries
+from obs_as_code.dashboards import kit as k
+
+def latency_row():
+    return k.row("Latency", [timeseries.Panel().title("Request latency").with_target(k.prom("sum(x_seconds)"))])
+""",
+        "dashboards/case.py": HEAD + """from dashboards._rows.case import latency_row
+
+board = k.dashboard("Helper", [latency_row()], variables=[k.datasource_var()])
+""",
+    })
+    # The helper's k.row is on line 5 too: the old code read its list element's
+    # column (30) as if it were the dashboard module's.
+    [found] = [(d.location.file, d.location.line, d.location.col) for d in compiled.diagnostics if d.code == "OAC305"]
+    assert found == ("dashboards/case.py", 5, 9)
