@@ -8,6 +8,9 @@ Prometheus, does what Grafana does when the dashboard is first opened:
 - the time range is the dashboard's ``time`` as Grafana's ``dateMath`` computes it
   in the dashboard's ``timezone`` (``now-1d/d``, ``now/w``, fiscal ``now/fy`` ...;
   an invalid ``from``/``to`` is ``now-6h``/``now``, as scenes' ``SceneTimeRange``);
+  a panel with ``timeFrom``/``timeShift`` queries its own range, as scenes'
+  ``PanelTimeRange`` computes it (``1h``, ``now-1d/d``; a shift of ``1d`` moves it back),
+  and its intervals, step and ``$__range`` follow that range;
 - template variables take their first-load value: ``current`` when it is one
   of the options, else "All" when the variable has it (``allValue`` when set,
   else every option), else the first option. ``label_values``,
@@ -113,12 +116,18 @@ from obs_as_code.e2e.panel_data.templating import (
     variable_options,
 )
 from obs_as_code.e2e.panel_data.timemath import (
+    PanelTime,
     TimeRange,
     dashboard_range,
     dashboard_zone,
+    describe_text_range,
+    is_relative,
     local_zone,
+    panel_time,
     parse_time,
+    rescale,
     utc_offset_s,
+    week_start,
 )
 
 __all__ = [
@@ -134,6 +143,7 @@ __all__ = [
     "Option",
     "PanelCopy",
     "PanelDataReport",
+    "PanelTime",
     "PrometheusClient",
     "PrometheusError",
     "Status",
@@ -149,10 +159,12 @@ __all__ = [
     "dashboard_zone",
     "datasource_of",
     "datasource_type",
+    "describe_text_range",
     "format_variable",
     "frontend_interval_ms",
     "go_duration",
     "interpolate",
+    "is_relative",
     "iter_panels",
     "js_regex",
     "kbn_interval",
@@ -161,9 +173,11 @@ __all__ = [
     "local_zone",
     "main",
     "panel_copies",
+    "panel_time",
     "parse_time",
     "prometheus_regex_escape",
     "prometheus_regular_escape",
+    "rescale",
     "resolve_variables",
     "round_interval",
     "target_intervals",
@@ -172,4 +186,5 @@ __all__ = [
     "variable_options",
     "wait_for_scrapes",
     "wait_for_series",
+    "week_start",
 ]

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import math
 import sys
+import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,10 +36,15 @@ from obs_as_code.e2e.panel_data.prometheus import PrometheusClient, PrometheusEr
 from obs_as_code.e2e.panel_data.report import PanelDataReport, Status, TargetResult
 from obs_as_code.e2e.panel_data.templating import resolve_variables
 from obs_as_code.e2e.panel_data.timemath import (
+    PanelTime,
     TimeRange,
     dashboard_range,
     dashboard_zone,
+    is_relative,
+    panel_time,
+    rescale,
     utc_offset_s,
+    week_start,
 )
 
 
@@ -47,6 +54,36 @@ def _classify(series: list[dict[str, Any]]) -> tuple[Status, int, bool]:
     values = [v[1] for s in series for v in (s.get("values") or [s.get("value")]) if v]
     all_nan = bool(values) and all(str(v).lower() == "nan" for v in values)
     return "ok", len(series), all_nan
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """What a panel's own time range (``timeFrom``/``timeShift``) is computed from."""
+
+    #: The range the check runs: the dashboard's own, or a given one (an e2e run).
+    range: TimeRange
+    #: The dashboard's own range at :attr:`now` (what Grafana's panel override starts from).
+    own: TimeRange
+    now: float
+    zone: ZoneInfo
+    week_start: int
+    relative: bool
+
+    def panel(self, panel: Mapping[str, Any], variables: Mapping[str, Variable]) -> PanelTime:
+        """The panel's range; with a given range, the override keeps its place relative to
+        the dashboard's own range (a ``timeFrom`` equal to the dashboard's range is the
+        whole given range, ``1h`` of a ``now-6h`` dashboard its last sixth)."""
+        time_from, time_shift = (
+            # PanelTimeRange interpolates both with the panel's variables (a repeat's own value).
+            interpolate(str(panel.get(key) or ""), variables, {}, "glob") for key in ("timeFrom", "timeShift")
+        )
+        if not (time_from or time_shift):
+            return PanelTime(self.range)
+        out = panel_time(self.own, time_from=time_from, time_shift=time_shift, relative=self.relative,
+                         now=self.now, zone=self.zone, week_start=self.week_start)
+        if self.range == self.own:
+            return out
+        return PanelTime(rescale(out.range, self.own, self.range), out.info, out.error)
 
 
 def _single_value_picks(
@@ -85,6 +122,7 @@ def check_dashboard(
     each_value: bool = False,
     report: PanelDataReport | None = None,
     browser: ZoneInfo | None = None,
+    now: float | None = None,
 ) -> PanelDataReport:
     """Run every Prometheus target of the dashboard JSON at ``path`` (see the module doc).
 
@@ -96,7 +134,14 @@ def check_dashboard(
     it (a user picking one value; the variables depending on it are resolved
     again), the others at their first-load value, and its result carries that
     ``selection``. ``browser``: the time zone of a dashboard in the ``browser``
-    zone (default: this machine's, :func:`local_zone`).
+    zone (default: this machine's, :func:`local_zone`). ``now``: the time the
+    dashboard is opened (default: the end of ``time_range``, else the clock).
+
+    A panel with ``timeFrom``/``timeShift`` queries its own range
+    (:func:`~.timemath.panel_time`: ``$__interval``, ``$__rate_interval``, ``$__range``,
+    the step and its alignment follow it). With ``time_range``, that range stands
+    for the dashboard's own and the panel's range keeps its place relative to it
+    (``timeFrom`` ``1h`` on a ``now-6h`` dashboard: the last sixth of ``time_range``).
     """
     report = report if report is not None else PanelDataReport()
     dashboard = json.loads(path.read_text(encoding="utf-8"))
@@ -104,15 +149,21 @@ def check_dashboard(
         # Grafana's DashboardMigrator moves a legacy rows layout onto the grid on load
         # (widths from spans: a panel's width sets its data points).
         dashboard = migrate_rows(dashboard)
+    if now is None:
+        now = time_range.end if time_range else time.time()
     try:
-        tr = time_range or dashboard_range(dashboard, browser=browser)
+        own_range = dashboard_range(dashboard, now, browser=browser)
     except ValueError as exc:
-        # A range this check cannot compute (e.g. an unreadable fiscalYearStartMonth).
-        spec = dashboard.get("time") or {}
-        report.results.append(TargetResult(name, "(time range)", "", f"{spec.get('from')} to {spec.get('to')}",
-                                           "error", message=str(exc)))
-        return report
-    utc_offset = utc_offset_s(tr.end, dashboard_zone(dashboard, browser))
+        if time_range is None:
+            # A range this check cannot compute (e.g. an unreadable fiscalYearStartMonth).
+            spec = dashboard.get("time") or {}
+            report.results.append(TargetResult(name, "(time range)", "", f"{spec.get('from')} to {spec.get('to')}",
+                                               "error", message=str(exc)))
+            return report
+        own_range = time_range
+    tr = time_range or own_range
+    zone = dashboard_zone(dashboard, browser)
+    clock = _Clock(tr, own_range, now, zone, week_start(dashboard), is_relative(dashboard))
     prom_ds = next((d for d in datasources if d.type == "prometheus" and d.is_default), None) or next(
         (d for d in datasources if d.type == "prometheus"), None)
     scrape_text = scrape_interval or (prom_ds.time_interval if prom_ds else "") or ""
@@ -159,10 +210,13 @@ def check_dashboard(
                     if used & set(picked) and not copy.pinned & set(picked)
                 ]
             for selection, chosen in selections:
+                # The panel's own range (timeFrom/timeShift): its queries, intervals and
+                # built-ins use it; the variables keep the dashboard's.
+                ptime = clock.panel(panel, chosen)
                 report.results.append(_run_target(
-                    client, dashboard, panel, target, chosen, tr, target_scrape,
+                    client, dashboard, panel, target, chosen, ptime, target_scrape,
                     dashboard_name=name, title=copy_title, row=row, selection=selection,
-                    utc_offset=utc_offset, ds_interval=ds_interval,
+                    utc_offset=utc_offset_s(ptime.range.end, zone), ds_interval=ds_interval,
                 ))
     return report
 
@@ -173,7 +227,7 @@ def _run_target(
     panel: Mapping[str, Any],
     target: Mapping[str, Any],
     variables: Mapping[str, Variable],
-    tr: TimeRange,
+    ptime: PanelTime,
     scrape_ms: int,
     *,
     dashboard_name: str,
@@ -184,13 +238,17 @@ def _run_target(
     ds_interval: str | None = "",
 ) -> TargetResult:
     query = str(target.get("expr") or "")
+    tr = ptime.range
 
     def result(status: Status, **details: Any) -> TargetResult:
         return TargetResult(dashboard=dashboard_name, panel=title, ref_id=str(target.get("refId") or ""),
-                            query=query, status=status, row=row, selection=selection, **details)
+                            query=query, status=status, row=row, selection=selection,
+                            time_override=ptime.info, **details)
 
     if not query.strip():
         return result("empty", message="the target has no query")
+    if ptime.error:
+        return result("error", message=ptime.error)
     # The frontend interpolates the min step and the min interval first ($res -> 5m);
     # $__interval & co. stay for the backend (no built-ins given here).
     if target.get("interval"):

@@ -33,6 +33,9 @@ class TargetResult:
     row: str = ""
     #: ``$var=value`` when one variable was set to one of its options (``each_value``).
     selection: str = ""
+    #: The panel's own time range (``timeFrom``/``timeShift``) as its header tells it,
+    #: e.g. ``now-30d to now``, ``invalid time override`` (see :class:`.timemath.PanelTime`).
+    time_override: str = ""
 
     def where(self) -> str:
         """``file: panel [refId]`` (and the selection) for messages."""
@@ -45,6 +48,7 @@ class TargetResult:
             "dashboard": self.dashboard, "row": self.row, "panel": self.panel, "ref_id": self.ref_id,
             "selection": self.selection or None, "query": self.query, "expr": self.expr, "kind": self.kind, "status": self.status,
             "message": self.message or None, "series": self.series, "all_nan": self.all_nan,
+            "time_override": self.time_override or None,
         }
 
 
@@ -78,7 +82,8 @@ class PanelDataReport:
         return [(d, v) for d, vs in self.variables.items() for v in vs if v.problem]
 
     def problems(self, allow_empty: Sequence[str] = ()) -> list[str]:
-        """What fails the check: errors, empty targets not allowed, variables without options.
+        """What fails the check: errors, empty targets not allowed, variables without options,
+        panels whose ``timeFrom``/``timeShift`` Grafana rejects (``invalid time override``).
 
         ``allow_empty``: :func:`fnmatch.fnmatchcase` patterns on ``dashboard file:panel title``
         of panels allowed to show no data (e.g. ``alerting/*:Firing alerts*``); a
@@ -90,6 +95,9 @@ class PanelDataReport:
             if not any(fnmatch.fnmatchcase(f"{r.dashboard}:{r.panel}", p) for p in allow_empty)
         ]
         out += [f"variable {d}: {v.describe()}: {v.problem}" for d, v in self.variable_problems]
+        # Grafana runs such a panel over the dashboard's range and says why in its header.
+        out += [f"time override {r.where()}: {r.time_override}" for r in self.results
+                if r.time_override.startswith("invalid")]
         # A pattern matching no panel at all is a typo or a panel renamed since: it allows nothing.
         panels = {f"{r.dashboard}:{r.panel}" for r in self.results}
         out += [
@@ -121,12 +129,16 @@ class PanelDataReport:
             if result.status == "ok" and not (verbose or result.all_nan):
                 continue
             note = " (every value NaN)" if result.all_nan else ""
+            note += f" [{result.time_override}]" if result.time_override else ""
             lines.append(f"{result.status.upper():5} {result.where()}{note}")
             lines.append(f"      {result.expr or result.query}")
             if result.message:
                 lines.append(f"      {result.message}")
         for dashboard, var in self.variable_problems:
             lines.append(f"VAR   {dashboard}: {var.describe()}: {var.problem}")
+        for result in self.results:
+            if result.status == "ok" and result.time_override.startswith("invalid") and not verbose:
+                lines.append(f"TIME  {result.where()}: {result.time_override}")
         lines.append(self.summary())
         return "\n".join(lines)
 
