@@ -17,8 +17,9 @@ Prometheus, does what Grafana does when the dashboard is first opened:
   ``label_names``, ``metrics``, ``query_result`` and plain selector variables
   are resolved in dependency order with the Prometheus API calls Grafana makes
   (``/api/v1/label/<name>/values`` with ``match[]``, ``/api/v1/labels``, an
-  instant query, ``/api/v1/series``), then the variable's ``regex`` (anchored
-  unless ``/.../flags``; ``g``; named groups ``text``/``value``) and ``sort``;
+  instant query, ``/api/v1/series``), then the variable's ``regex`` (a JavaScript
+  RegExp translated to Python's ``re``: anchored unless ``/.../flags``; ``g``; named
+  groups ``text``/``value``; one it cannot translate is a variable problem) and ``sort``;
   ``$__interval`` in a variable's query is its datasource's scrape interval;
   a variable never refreshed keeps its saved options; custom, constant,
   textbox, interval and datasource variables take their current (or first)
@@ -54,6 +55,7 @@ One module a stage, every public name re-exported here:
 - :mod:`.prometheus`: the Prometheus HTTP API calls;
 - :mod:`.formats`: a variable's value, its formats and interpolation;
 - :mod:`.datasources`: provisioned datasources and references to them;
+- :mod:`.jsregex`: JavaScript regular expressions on Python's ``re``;
 - :mod:`.templating`: variables resolved to their first-load value (options, regex, sort);
 - :mod:`.panels`: panels, rows and repeated copies;
 - :mod:`.report`: target results and the report;
@@ -99,6 +101,7 @@ from obs_as_code.e2e.panel_data.intervals import (
     target_intervals,
     variable_builtins,
 )
+from obs_as_code.e2e.panel_data.jsregex import JsRegexError, compile_js, parse_grafana_regex
 from obs_as_code.e2e.panel_data.live import (
     LiveCheck,
     live_dashboards,
@@ -139,6 +142,7 @@ __all__ = [
     "SCREEN_WIDTH_PX",
     "Datasource",
     "Intervals",
+    "JsRegexError",
     "LiveCheck",
     "Option",
     "PanelCopy",
@@ -154,6 +158,7 @@ __all__ = [
     "builtin_variables",
     "check_dashboard",
     "check_dashboards",
+    "compile_js",
     "dashboard_files",
     "dashboard_range",
     "dashboard_zone",
@@ -174,6 +179,7 @@ __all__ = [
     "main",
     "panel_copies",
     "panel_time",
+    "parse_grafana_regex",
     "parse_time",
     "prometheus_regex_escape",
     "prometheus_regular_escape",
