@@ -28,6 +28,9 @@ Prometheus, does what Grafana does when the dashboard is first opened:
   (regex-escaped and joined with ``|`` for multi-value and "All" variables,
   ``allValue`` verbatim) and ``${var:format}`` formats as scenes' format registry;
   a panel query is interpolated twice, as the datasource's ``applyTemplateVariables``;
+- rows as scenes lays them out: a collapsed row's panels are checked as if a user
+  expanded it (Grafana queries them only then) and the report lists them; the
+  panels nested in an expanded row, which Grafana drops, are counted as skipped;
 - repeated rows and panels are expanded once per value (see :func:`panel_copies`);
 - ``$__interval``, ``$__rate_interval``, ``$__range`` and the other built-ins
   follow Grafana's rules (frontend interval = the time range over the panel's
@@ -108,7 +111,7 @@ from obs_as_code.e2e.panel_data.live import (
     wait_for_scrapes,
     wait_for_series,
 )
-from obs_as_code.e2e.panel_data.panels import PanelCopy, iter_panels, panel_copies
+from obs_as_code.e2e.panel_data.panels import PanelCopy, dropped_panels, iter_panels, panel_copies
 from obs_as_code.e2e.panel_data.prometheus import PrometheusClient, PrometheusError
 from obs_as_code.e2e.panel_data.report import PanelDataReport, Status, TargetResult
 from obs_as_code.e2e.panel_data.templating import (
@@ -165,6 +168,7 @@ __all__ = [
     "datasource_of",
     "datasource_type",
     "describe_text_range",
+    "dropped_panels",
     "format_variable",
     "frontend_interval_ms",
     "go_duration",

@@ -31,7 +31,7 @@ from obs_as_code.e2e.panel_data.intervals import (
     duration_ms,
     target_intervals,
 )
-from obs_as_code.e2e.panel_data.panels import panel_copies
+from obs_as_code.e2e.panel_data.panels import dropped_panels, panel_copies
 from obs_as_code.e2e.panel_data.prometheus import PrometheusClient, PrometheusError
 from obs_as_code.e2e.panel_data.report import PanelDataReport, Status, TargetResult
 from obs_as_code.e2e.panel_data.templating import resolve_variables
@@ -178,6 +178,10 @@ def check_dashboard(
     variables = resolve_variables(dashboard, client, tr, datasources, scrape_interval)
     report.variables[name] = list(variables.values())
     picks = _single_value_picks(dashboard, variables, client, tr, datasources, scrape_interval) if each_value else []
+    # Scenes drops the panels nested in an expanded row: no one ever sees them.
+    dropped = sum(len(p.get("targets") or []) for p in dropped_panels(dashboard))
+    if dropped:
+        report.skipped["nested in an expanded row"] += dropped
     for copy in panel_copies(dashboard, variables):
         panel, scoped, copy_title, row = copy.panel, copy.variables, copy.title, copy.row
         targets = list(panel.get("targets") or [])
@@ -217,6 +221,7 @@ def check_dashboard(
                     client, dashboard, panel, target, chosen, ptime, target_scrape,
                     dashboard_name=name, title=copy_title, row=row, selection=selection,
                     utc_offset=utc_offset_s(ptime.range.end, zone), ds_interval=ds_interval,
+                    collapsed=copy.collapsed,
                 ))
     return report
 
@@ -236,6 +241,7 @@ def _run_target(
     selection: str = "",
     utc_offset: int = 0,
     ds_interval: str | None = "",
+    collapsed: bool = False,
 ) -> TargetResult:
     query = str(target.get("expr") or "")
     tr = ptime.range
@@ -243,7 +249,7 @@ def _run_target(
     def result(status: Status, **details: Any) -> TargetResult:
         return TargetResult(dashboard=dashboard_name, panel=title, ref_id=str(target.get("refId") or ""),
                             query=query, status=status, row=row, selection=selection,
-                            time_override=ptime.info, **details)
+                            time_override=ptime.info, collapsed=collapsed, **details)
 
     if not query.strip():
         return result("empty", message="the target has no query")

@@ -36,6 +36,9 @@ class TargetResult:
     #: The panel's own time range (``timeFrom``/``timeShift``) as its header tells it,
     #: e.g. ``now-30d to now``, ``invalid time override`` (see :class:`.timemath.PanelTime`).
     time_override: str = ""
+    #: The panel sits in a collapsed row: Grafana runs this query only once a user
+    #: expands the row (checked all the same: the panel must show data then).
+    collapsed: bool = False
 
     def where(self) -> str:
         """``file: panel [refId]`` (and the selection) for messages."""
@@ -48,7 +51,7 @@ class TargetResult:
             "dashboard": self.dashboard, "row": self.row, "panel": self.panel, "ref_id": self.ref_id,
             "selection": self.selection or None, "query": self.query, "expr": self.expr, "kind": self.kind, "status": self.status,
             "message": self.message or None, "series": self.series, "all_nan": self.all_nan,
-            "time_override": self.time_override or None,
+            "time_override": self.time_override or None, "collapsed": self.collapsed,
         }
 
 
@@ -57,7 +60,8 @@ class PanelDataReport:
     """Every Prometheus target's outcome, and what was not checked."""
 
     results: list[TargetResult] = field(default_factory=list)
-    #: datasource type (or ``hidden``, ``library panel``) -> targets not checked.
+    #: datasource type (or ``hidden``, ``library panel``, ``nested in an expanded row``)
+    #: -> targets not checked.
     skipped: Counter[str] = field(default_factory=Counter)
     #: dashboard file -> its variables at first load.
     variables: dict[str, list[Variable]] = field(default_factory=dict)
@@ -75,6 +79,11 @@ class PanelDataReport:
     def empty(self) -> list[TargetResult]:
         """Targets without a series ("No data")."""
         return self.by_status("empty")
+
+    def collapsed_panels(self) -> list[str]:
+        """``dashboard: row / panel`` of every panel checked in a collapsed row, once each,
+        in order (their queries run in Grafana only when the row is expanded)."""
+        return list(dict.fromkeys(f"{r.dashboard}: {r.row} / {r.panel}" for r in self.results if r.collapsed))
 
     @property
     def variable_problems(self) -> list[tuple[str, Variable]]:
@@ -139,6 +148,11 @@ class PanelDataReport:
         for result in self.results:
             if result.status == "ok" and result.time_override.startswith("invalid") and not verbose:
                 lines.append(f"TIME  {result.where()}: {result.time_override}")
+        collapsed = self.collapsed_panels()
+        if collapsed:
+            lines.append(f"{len(collapsed)} panel(s) in collapsed rows, checked as if expanded "
+                         "(Grafana queries them when the row is opened):")
+            lines += [f"      {panel}" for panel in collapsed]
         lines.append(self.summary())
         return "\n".join(lines)
 
@@ -147,6 +161,7 @@ class PanelDataReport:
         return {
             "results": [r.to_json() for r in self.results],
             "skipped": dict(sorted(self.skipped.items())),
+            "collapsed": self.collapsed_panels(),
             "variables": {
                 d: [{"name": v.name, "type": v.type, "values": list(v.values), "all": v.is_all,
                      "problem": v.problem or None} for v in vs]
