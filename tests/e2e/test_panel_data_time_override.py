@@ -193,3 +193,27 @@ def test_a_given_range_stands_for_the_dashboards_and_the_override_keeps_its_plac
     assert client.ranges["all"][1:] == (5000, 1_000_020.0, 1_000_080.0)
     assert client.ranges["back"][1:] == (5000, 999_990.0, 1_000_050.0)
     assert report.problems() == []
+
+
+def test_now_delay_moves_a_to_of_now_back() -> None:
+    # scenes' evaluateTimeRange: "to" of exactly "now" becomes now-<nowDelay>.
+    dashboard = {"timezone": "utc", "time": {"from": "now-1h", "to": "now"}, "timepicker": {"nowDelay": "5m"}}
+    assert pd.dashboard_range(dashboard, NOW) == TimeRange(NOW - HOUR, NOW - 300)
+    # Any other "to" keeps its value.
+    assert pd.dashboard_range({**dashboard, "time": {"from": "now-1d/d", "to": "now-1d/d"}}, NOW).end == MIDNIGHT - 0.001
+    with pytest.raises(ValueError, match=r"timepicker\.nowDelay 'soon'"):
+        pd.dashboard_range({**dashboard, "timepicker": {"nowDelay": "soon"}}, NOW)
+
+
+def test_a_panel_time_from_ignores_the_now_delay_a_shift_keeps_it(tmp_path: Path) -> None:
+    # PanelTimeRange parses timeFrom's "now" itself; a shift starts from the delayed range.
+    dashboard = {"title": "d", "timezone": "utc", "timepicker": {"nowDelay": "5m"}, "panels": [
+        {"type": "timeseries", "title": t, "gridPos": {"w": 24}, "maxDataPoints": 60, **extra,
+         "targets": [{"refId": "A", "expr": f"{t} # $__range"}]}
+        for t, extra in (("own", {"timeFrom": "1h"}), ("shifted", {"timeShift": "1h"}))]}
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = Recorder()
+    pd.check_dashboard(path, client, name="d.json", datasources=DATASOURCES, now=NOW)
+    assert client.ranges["own"][2:] == (NOW - HOUR, NOW)
+    assert client.ranges["shifted"][2:] == (NOW - 7 * HOUR, NOW - HOUR - 300)

@@ -206,7 +206,10 @@ def dashboard_range(
     in the dashboard's ``timezone`` (``browser``: ``browser``, else this machine's),
     ``to`` rounded up to the end of its unit, ``weekStart`` and ``fiscalYearStartMonth``
     honoured. A ``from`` or ``to`` that is not a valid time is replaced by ``now-6h``
-    or ``now``, as scenes' ``SceneTimeRange`` does (no error is shown)."""
+    or ``now``, as scenes' ``SceneTimeRange`` does (no error is shown). A
+    ``timepicker.nowDelay`` moves a ``to`` of exactly ``now`` back (``now-<delay>``,
+    scenes' ``evaluateTimeRange``); raises :class:`ValueError` when dateMath cannot
+    read the delay (Grafana has no range then)."""
     now = time.time() if now is None else now
     spec = dashboard.get("time") or {}
     zone = dashboard_zone(dashboard, browser)
@@ -220,7 +223,15 @@ def dashboard_range(
             return parse_time(default, now, zone, round_up=round_up, week_start=week, fiscal_start=fiscal_start)
 
     start = evaluate(str(spec.get("from") or "now-6h"), "now-6h", False)
-    end = evaluate(str(spec.get("to") or "now"), "now", True)
+    to = str(spec.get("to") or "now")
+    delay = str((dashboard.get("timepicker") or {}).get("nowDelay") or "")
+    if delay and to == "now":
+        try:
+            end = parse_time(f"now-{delay}", now, zone, round_up=True, week_start=week, fiscal_start=fiscal_start)
+        except ValueError as exc:
+            raise ValueError(f"Grafana cannot compute the range's end with timepicker.nowDelay {delay!r}") from exc
+    else:
+        end = evaluate(to, "now", True)
     return TimeRange(start, end)
 
 
