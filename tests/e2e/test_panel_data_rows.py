@@ -92,3 +92,18 @@ def test_iter_panels_follows_the_same_grouping() -> None:
     assert [(row, p["title"]) for row, p in pd.iter_panels(DASHBOARD)] == [
         ("", "Top"), ("Per env", "In env"), ("", "After collapsed"), ("Open", "In open"),
     ]
+
+
+def test_a_panel_that_runs_no_query_is_skipped(tmp_path: Path) -> None:
+    # A text panel (skipDataQuery) keeps the targets of the panel it was: Grafana runs none.
+    dashboard = {"title": "t", "panels": [
+        {**_panel("Was a graph"), "type": "text"},
+        _panel("Graph"),
+    ]}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = Recorder()
+    report = pd.check_dashboard(path, client, name="t.json", datasources=DATASOURCES, time_range=TimeRange(0, 3600))
+    assert [r.panel for r in report.results] == ["Graph"]
+    assert not any(e.startswith("was_a_graph") for e in client.exprs)
+    assert report.skipped == {"text panel": 1}
