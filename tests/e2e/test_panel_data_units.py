@@ -513,3 +513,27 @@ def test_each_target_uses_the_scrape_interval_of_its_own_datasource(tmp_path: Pa
     client = RecordingRanges({})
     pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
     assert [expr for expr, _step in client.asked] == ["rate(a[1m0s])", "rate(b[4m0s])", "rate(c[4m0s])"]
+
+
+def test_a_panel_without_datasource_takes_its_first_targets(tmp_path: Path) -> None:
+    # createPanelDataProvider: panel.datasource ?? the first target's datasource. A target
+    # without one then goes to that datasource, and its interval is the panel's low limit.
+    datasources = [*DATASOURCES, pd.Datasource("Mimir", "mimir", "prometheus", time_interval="1m")]
+    dashboard = {
+        "title": "d",
+        "panels": [
+            {"type": "timeseries", "title": "p", "gridPos": {"w": 24}, "targets": [
+                {"refId": "A", "expr": "rate(a[$__rate_interval])", "datasource": {"uid": "mimir"}},
+                {"refId": "B", "expr": "rate(b[$__rate_interval])"},
+            ]},
+            {"type": "timeseries", "title": "q", "gridPos": {"w": 24}, "targets": [
+                {"refId": "A", "expr": "rate(c[$__rate_interval])"},
+            ]},
+        ],
+    }
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = RecordingRanges({})
+    pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
+    # Mimir scrapes every minute: $__rate_interval = max(1m + 1m, 4m); the default one 15s: 1m.
+    assert [expr for expr, _step in client.asked] == ["rate(a[4m0s])", "rate(b[4m0s])", "rate(c[1m0s])"]

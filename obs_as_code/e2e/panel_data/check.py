@@ -196,17 +196,22 @@ def check_dashboard(
             # createPanelDataProvider gives such a panel no query runner: its targets never run.
             report.skipped[f"{panel.get('type')} panel"] += len(targets)
             continue
-        panel_type = datasource_type(panel.get("datasource"), scoped, datasources)
+        # createPanelDataProvider: a panel without a datasource takes its first target's
+        # (the default one only when no target names one).
+        panel_ref = panel.get("datasource")
+        if panel_ref is None:
+            panel_ref = next((t["datasource"] for t in targets if t.get("datasource")), None)
+        panel_type = datasource_type(panel_ref, scoped, datasources)
         # SceneQueryRunner's low limit: the panel datasource's interval (Prometheus:
         # timeInterval, else 15s); the Mixed datasource has none.
-        panel_ds = datasource_of(panel.get("datasource"), scoped, datasources)
+        panel_ds = datasource_of(panel_ref, scoped, datasources)
         ds_interval = None if panel_type == "mixed" else (
             scrape_interval or (panel_ds.time_interval if panel_ds else scrape_text) or "15s")
         for target in targets:
             ref = target.get("datasource")
             own = ref is not None or panel_type == "mixed"
             ds_type = datasource_type(ref, scoped, datasources) if own else panel_type
-            target_scrape = scrape_of(ref if own else panel.get("datasource"), scoped)
+            target_scrape = scrape_of(ref if own else panel_ref, scoped)
             if target.get("hide"):
                 report.skipped["hidden"] += 1
                 continue
