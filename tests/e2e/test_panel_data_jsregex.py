@@ -306,3 +306,10 @@ def test_random_patterns_agree_with_node(patterns: list[tuple[str, str]]) -> Non
         for text, js in zip(texts, answer["results"], strict=True):
             m = rx.search(text)
             assert (None if m is None else [m.start(), [m[0], *m.groups()]]) == js, (body, flags, text)
+
+
+def test_alphabetical_sort_compares_utf16_code_units_as_javascript() -> None:
+    # ["B", "b", "\U0001F600", "\uff21"].sort() in JavaScript: the emoji's first UTF-16
+    # unit (U+D83D) is below U+FF21; Python's code points put it after.
+    assert _resolve(["\uff21", "\U0001F600", "b", "B"], sort=1).options == ("B", "b", "\U0001F600", "\uff21")
+    assert _resolve(["\uff21", "\U0001F600", "b"], sort=6).options == ("\uff21", "\U0001F600", "b")

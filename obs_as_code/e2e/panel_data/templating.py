@@ -132,10 +132,17 @@ def _numeric_key(value: str) -> int:
     return int(m[0]) if m else -1
 
 
+def _utf16(text: str) -> bytes:
+    # JavaScript compares strings by UTF-16 code units: U+1F600 (two units from U+D83D)
+    # sorts before U+FF21, where Python's code points put it after.
+    return text.encode("utf-16-be", "surrogatepass")
+
+
 def _sort(options: list[Option], mode: int) -> list[Option]:
     """Grafana's variable sort, on the options' texts: each "desc" mode is its
-    ascending (stable) sort reversed."""
-    keys: dict[int, Any] = {1: lambda t: t, 3: _numeric_key, 5: str.lower, 7: _natural_key}
+    ascending (stable) sort reversed; alphabetical ones compare as JavaScript does
+    (UTF-16 code units, lodash's ``sortBy``/``toLower``)."""
+    keys: dict[int, Any] = {1: _utf16, 3: _numeric_key, 5: lambda t: _utf16(t.lower()), 7: _natural_key}
     ascending = mode - 1 if mode in (2, 4, 6, 8) else mode
     if ascending not in keys:
         return options
