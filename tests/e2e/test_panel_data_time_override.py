@@ -217,3 +217,30 @@ def test_a_panel_time_from_ignores_the_now_delay_a_shift_keeps_it(tmp_path: Path
     pd.check_dashboard(path, client, name="d.json", datasources=DATASOURCES, now=NOW)
     assert client.ranges["own"][2:] == (NOW - HOUR, NOW)
     assert client.ranges["shifted"][2:] == (NOW - 7 * HOUR, NOW - HOUR - 300)
+
+
+class Empty(Recorder):
+    """Every range query returns no series."""
+
+    def query_range(self, expr: str, start: float, end: float, step_ms: int) -> list[dict[str, Any]]:
+        super().query_range(expr, start, end, step_ms)
+        return []
+
+
+def test_an_empty_panel_shifted_before_a_given_range_says_why(tmp_path: Path) -> None:
+    # A 1h dashboard shifted by a day, on a 60 s run: the panel's range is 24 runs back.
+    dashboard = {"title": "d", "timezone": "utc", "time": {"from": "now-1h", "to": "now"}, "panels": [
+        {"type": "timeseries", "title": t, "gridPos": {"w": 24}, **extra,
+         "targets": [{"refId": "A", "expr": f"{t} # $__range"}]}
+        for t, extra in (("yesterday", {"timeShift": "1d"}), ("now", {}))]}
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = Empty()
+    run = TimeRange(1_000_000.0, 1_000_060.0)
+    report = pd.check_dashboard(path, client, name="d.json", datasources=DATASOURCES, time_range=run)
+    # 24 hours of a 1 hour dashboard are 24 runs: 1440 s back, aligned to the 15 s step.
+    assert client.ranges["yesterday"][1:] == (15_000, 998_550.0, 998_610.0)
+    assert [(r.status, r.message) for r in report.results] == [
+        ("empty", "the panel's own range (timeshift -1d) ends before the given range began"),
+        ("empty", ""),
+    ]

@@ -234,7 +234,7 @@ def check_dashboard(
                     client, dashboard, panel, target, chosen, ptime, target_scrape,
                     dashboard_name=name, title=copy_title, row=row, selection=selection,
                     utc_offset=utc_offset_s(ptime.range.end, zone), ds_interval=ds_interval,
-                    collapsed=copy.collapsed,
+                    collapsed=copy.collapsed, data_since=time_range.start if time_range else None,
                 ))
     return report
 
@@ -255,6 +255,7 @@ def _run_target(
     utc_offset: int = 0,
     ds_interval: str | None = "",
     collapsed: bool = False,
+    data_since: float | None = None,
 ) -> TargetResult:
     query = str(target.get("expr") or "")
     tr = ptime.range
@@ -300,6 +301,10 @@ def _run_target(
     except PrometheusError as exc:
         return result("error", expr=expr, message=str(exc), kind=kind)
     status, count, all_nan = _classify(series)
+    if status == "empty" and data_since is not None and tr.end <= data_since:
+        # An e2e run has data only since it started: say why such a panel is empty.
+        return result(status, expr=expr, kind=kind,
+                      message=f"the panel's own range ({ptime.info}) ends before the given range began")
     return result(status, expr=expr, series=count, all_nan=all_nan, kind=kind)
 
 
