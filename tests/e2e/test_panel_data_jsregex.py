@@ -313,3 +313,10 @@ def test_alphabetical_sort_compares_utf16_code_units_as_javascript() -> None:
     # unit (U+D83D) is below U+FF21; Python's code points put it after.
     assert _resolve(["\uff21", "\U0001F600", "b", "B"], sort=1).options == ("B", "b", "\U0001F600", "\uff21")
     assert _resolve(["\uff21", "\U0001F600", "b"], sort=6).options == ("\uff21", "\U0001F600", "b")
+
+
+def test_a_variable_name_is_ascii_as_grafanas_variable_regex() -> None:
+    # variableRegex's \w is JavaScript's: "$hostÅ" is $host then "Å" (python: an unknown $hostÅ).
+    host = pd.Variable("host", "custom", ("a",), options=("a",))
+    assert pd.interpolate('up{instance="$host\u00c5"}', {"host": host}, {}) == 'up{instance="a\u00c5"}'
+    assert pd.interpolate("${host}\u00e9[[host]]", {"host": host}, {}) == "a\u00e9a"
