@@ -244,3 +244,16 @@ def test_an_empty_panel_shifted_before_a_given_range_says_why(tmp_path: Path) ->
         ("empty", "the panel's own range (timeshift -1d) ends before the given range began"),
         ("empty", ""),
     ]
+
+
+def test_a_scaled_override_lasts_at_least_four_scrapes(tmp_path: Path) -> None:
+    # 5 minutes of a 6 hour dashboard on a 60 s run would be 0.83 s, less than a scrape
+    # ($__range "1s", no two samples): it lasts four scrapes (4 s at the run's 1 s), ending
+    # where it would have ended. A range long enough keeps its scaled length.
+    run = TimeRange(1_000_020.0, 1_000_080.0)
+    _report, client = _check(tmp_path, [
+        {"title": "short", "timeFrom": "5m", "maxDataPoints": 10},
+        {"title": "long", "timeFrom": "1h", "maxDataPoints": 10},
+    ], time_range=run, scrape_interval="1s")
+    assert client.ranges["short"] == ("4s 4s 1s", 1000, 1_000_076.0, 1_000_080.0)
+    assert client.ranges["long"][2:] == (1_000_070.0, 1_000_080.0)

@@ -73,10 +73,13 @@ class _Clock:
     week_start: int
     relative: bool
 
-    def panel(self, panel: Mapping[str, Any], variables: Mapping[str, Variable]) -> PanelTime:
+    def panel(self, panel: Mapping[str, Any], variables: Mapping[str, Variable], shortest_ms: int = 0) -> PanelTime:
         """The panel's range; with a given range, the override keeps its place relative to
         the dashboard's own range (a ``timeFrom`` equal to the dashboard's range is the
-        whole given range, ``1h`` of a ``now-6h`` dashboard its last sixth)."""
+        whole given range, ``1h`` of a ``now-6h`` dashboard its last sixth), and lasts
+        at least ``shortest_ms`` (its start moved back): a short run would otherwise
+        squeeze ``5m`` of a ``now-6h`` dashboard below one scrape (``$__range`` ``0s``),
+        as the run's scaled rule windows keep a floor too."""
         time_from, time_shift = (
             # PanelTimeRange interpolates both with the panel's variables (a repeat's own value).
             interpolate(str(panel.get(key) or ""), variables, {}, "glob") for key in ("timeFrom", "timeShift")
@@ -87,7 +90,10 @@ class _Clock:
                          now=self.now, zone=self.zone, week_start=self.week_start)
         if self.range == self.own:
             return out
-        return PanelTime(rescale(out.range, self.own, self.range), out.info, out.error)
+        scaled = rescale(out.range, self.own, self.range)
+        if scaled.end - scaled.start < shortest_ms / 1000:
+            scaled = TimeRange(scaled.end - shortest_ms / 1000, scaled.end)
+        return PanelTime(scaled, out.info, out.error)
 
 
 def _single_value_picks(
@@ -229,7 +235,7 @@ def check_dashboard(
             for selection, chosen in selections:
                 # The panel's own range (timeFrom/timeShift): its queries, intervals and
                 # built-ins use it; the variables keep the dashboard's.
-                ptime = clock.panel(panel, chosen)
+                ptime = clock.panel(panel, chosen, 4 * target_scrape)
                 report.results.append(_run_target(
                     client, dashboard, panel, target, chosen, ptime, target_scrape,
                     dashboard_name=name, title=copy_title, row=row, selection=selection,
