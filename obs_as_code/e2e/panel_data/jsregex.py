@@ -12,9 +12,9 @@ the body into a Python pattern that matches the same strings:
   U+2029) unless the ``s`` flag is set; ``$`` is the end of the text (Python's
   ``$`` also matches before a final newline); with the ``m`` flag ``^``/``$``
   match around every line terminator;
-- ``(?<name>...)`` is Python's ``(?P<name>...)``, ``\\k<name>`` its ``(?P=name)``;
-  a back reference to a group that has not matched (yet) matches the empty
-  text, as in JavaScript;
+- ``(?<name>...)`` is Python's ``(?P<name>...)``; a back reference (``\\1``,
+  ``\\k<name>``) to a group that has not matched (yet) matches the empty text,
+  as in JavaScript (Python's fails: ``(?(1)\\1)`` here);
 - ``[]`` matches nothing, ``[^]`` any character, ``[\\D]``-style classes hold
   the negated sets; ``{`` that starts no quantifier is a literal (Python reads
   ``a{,3}`` as a quantifier); identity escapes (``\\a``, ``\\e``, ``\\A``, ``\\Z``,
@@ -27,8 +27,10 @@ translate (regex modifiers ``(?i:...)``, UTF-16 surrogate escapes, a
 lookbehind of variable width, which Python cannot run). Not translated and left
 as Python does it: case-insensitive matching of a few non-ASCII letters (Python
 folds ``ſ``, ``K`` (Kelvin), ``ı``, ``İ`` onto ASCII letters, JavaScript does not),
-and characters outside the BMP (one character here, two UTF-16 units to ``.``
-in JavaScript).
+characters outside the BMP (one character here, two UTF-16 units to ``.``
+in JavaScript), and the captures of a repeated group's earlier iterations
+(JavaScript resets them at each iteration: ``/(?:(a)|b)+/`` on ``ab`` leaves
+group 1 unset, Python keeps ``a``).
 """
 
 from __future__ import annotations
