@@ -96,6 +96,33 @@ class _Clock:
         return PanelTime(scaled, out.info, out.error)
 
 
+def _panel_datasource(
+    dashboard: Mapping[str, Any], panel: Mapping[str, Any], targets: list[Mapping[str, Any]]
+) -> tuple[Any, list[Mapping[str, Any]]]:
+    """The panel's datasource reference as Grafana settles it on load, and its targets.
+
+    A dashboard older than schema 36 goes through ``DashboardMigrator``'s V36 step
+    first: a panel without a datasource (or ``default``) gets the default one, each
+    target without one (or without a uid) the panel's, and the panel then takes its
+    last target's (server-side expressions aside). Then ``createPanelDataProvider``:
+    a panel still without a datasource takes its first target's that names one."""
+    panel_ref = panel.get("datasource")
+    if int(dashboard.get("schemaVersion") or 0) < 36 and panel_ref in (None, "default") and targets:
+        def missing(ref: Any) -> bool:
+            return ref is None or (isinstance(ref, Mapping) and ref.get("uid") is None)
+
+        targets = [{**t, "datasource": "default"} if missing(t.get("datasource")) else t for t in targets]
+        panel_ref = "default"
+        for target in targets:
+            ref = target["datasource"]
+            if not (isinstance(ref, Mapping) and ref.get("uid") == "__expr__"):
+                panel_ref = ref
+        return panel_ref, targets
+    if panel_ref is None:
+        panel_ref = next((t["datasource"] for t in targets if t.get("datasource")), None)
+    return panel_ref, targets
+
+
 def _single_value_picks(
     dashboard: Mapping[str, Any],
     variables: Mapping[str, Variable],
@@ -202,11 +229,7 @@ def check_dashboard(
             # createPanelDataProvider gives such a panel no query runner: its targets never run.
             report.skipped[f"{panel.get('type')} panel"] += len(targets)
             continue
-        # createPanelDataProvider: a panel without a datasource takes its first target's
-        # (the default one only when no target names one).
-        panel_ref = panel.get("datasource")
-        if panel_ref is None:
-            panel_ref = next((t["datasource"] for t in targets if t.get("datasource")), None)
+        panel_ref, targets = _panel_datasource(dashboard, panel, targets)
         panel_type = datasource_type(panel_ref, scoped, datasources)
         # SceneQueryRunner's low limit: the panel datasource's interval (Prometheus:
         # timeInterval, else 15s); the Mixed datasource has none.
