@@ -863,24 +863,6 @@ def resolve_inputs(document: Mapping[str, Any], datasources: Sequence[Datasource
     return resolved
 
 
-def rebuild(source: str, module_path: str = "dashboards/imported.py") -> dict[str, Any]:
-    """Run generated ``source`` and render the dashboard it declares."""
-    from obs_as_code.dashboards.adapters import adapt
-    from obs_as_code.dashboards.render import render_dashboard
-    from obs_as_code.discover import ModuleRef
-    from obs_as_code.source import SourceLocation
-
-    namespace: dict[str, Any] = {"__name__": "oac_import_check"}
-    exec(compile(source, module_path, "exec"), namespace)
-    ref = ModuleRef(module_path, "dashboards.imported")
-    for name, value in namespace.items():
-        d = adapt(name, value, ref, SourceLocation(module_path, 1, 1))
-        if d is not None:
-            d.module = module_path
-            return render_dashboard(d).json
-    raise ValueError("generated module declares no dashboard")
-
-
 def differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     """Where the semantic views of two dashboards differ (empty when equal)."""
     va, vb = semantic_view(a), semantic_view(b)
