@@ -453,3 +453,20 @@ def test_warnings_are_reported_but_not_suppressed(tmp_path: Path) -> None:
     assert re.search(rf"warning: {re.escape(str(out))}:\d+:\d+: OAC311 .*not suppressed", result.output), result.output
     compiled = compile_project(tmp_path)
     assert compiled.ok and [d.code for d in compiled.diagnostics] == ["OAC311"], compiled.diagnostics
+
+
+def test_each_setter_the_import_writes_is_a_method_of_its_builder() -> None:
+    # The setter tables name each setter by its JSON key (importers.dashboard._snake,
+    # as the SDK names them); a name the SDK lacks would be a module that raises.
+    from grafana_foundation_sdk.builders import dashboard as sdk
+    from grafana_foundation_sdk.builders import loki, prometheus
+
+    from obs_as_code.importers import dashboard as importer
+
+    for builder, setters in (
+        (prometheus.Dataquery, importer._PROM_SETTERS),
+        (loki.Dataquery, importer._LOKI_SETTERS),
+        (sdk.QueryVariable, importer._VARIABLE_SETTERS),  # the variable with every setter
+    ):
+        assert setters and all(callable(getattr(builder, m, None)) for m in setters.values()), builder
+    assert importer._PROM_SETTERS["refId"] == "ref_id" and importer._VARIABLE_SETTERS["includeAll"] == "include_all"
