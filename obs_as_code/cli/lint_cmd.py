@@ -38,9 +38,9 @@ def lint(project: Path, fmt: str, paths: tuple[Path, ...], catalog_file: Path | 
             sys.exit(2)
         click.echo(page, nl=not page.endswith("\n"))
         return
-    from obs_as_code.lint.api import RENDER_CODES
+    from obs_as_code.codes import stage_codes
 
-    known = {c.code for c in all_checks()} | set(RENDER_CODES)
+    known = {c.code for c in all_checks()} | stage_codes()
     for code in _codes(select) + _codes(ignore):
         if not any(k.startswith(code) for k in known):
             click.echo(f"oac lint: {code!r} matches no check", err=True)
