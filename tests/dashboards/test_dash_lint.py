@@ -446,7 +446,11 @@ def test_each_undeclared_datasource_finding_has_its_own_hint(project: Callable[.
             "or reference a declared datasource: loki, prometheus"
         ),
         "datasource uid 'thanos' is not declared": declared,
-        "datasource uid 'prometheus' is declared as a prometheus datasource, not loki": declared,
+        # The uid is declared: its type is what is wrong, so "declare it" was no advice.
+        "datasource uid 'prometheus' is declared as a prometheus datasource, not loki": (
+            "Grafana sends the query to the datasource of the uid: for a loki query use the uid of a declared "
+            "loki datasource: loki"
+        ),
         "datasource {'type': 'graphite'} matches no declared datasource": declared,
     }
 

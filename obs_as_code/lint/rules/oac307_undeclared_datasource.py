@@ -60,8 +60,8 @@ NO_MATCH = "no-match"
 class Problem:
     """What is wrong with one ``datasource`` reference: its ``kind`` (one of the
     constants above), the finding's ``message``, and for the two kinds about a
-    datasource variable its ``variable`` name (and, for
-    :data:`UNDECLARED_PLUGIN`, the ``plugin`` type it lists)."""
+    datasource variable its ``variable`` name; ``plugin``: the type a
+    :data:`UNDECLARED_PLUGIN` variable lists, or an :data:`OTHER_TYPE` reference names."""
 
     kind: str
     message: str
@@ -96,7 +96,7 @@ def problem(ref: dict[str, Any], uids: Mapping[str, str], types: set[str], ds_va
             return Problem(UNDECLARED_UID, f"datasource uid {uid!r} is not declared")
         # Grafana goes by the uid: the query would be sent to a datasource of another kind.
         if isinstance(kind, str) and kind and kind != declared:
-            return Problem(OTHER_TYPE, f"datasource uid {uid!r} is declared as a {declared} datasource, not {kind}")
+            return Problem(OTHER_TYPE, f"datasource uid {uid!r} is declared as a {declared} datasource, not {kind}", plugin=kind)
         return None
     if isinstance(kind, str) and kind in types:
         return None  # type only: Grafana takes the declared one of that type
@@ -114,7 +114,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     plain = {u: t for u, t in uids.items() if isinstance(u, str) and u and "$" not in u and "[[" not in u}
     for board in rendered(ctx):
         for path, found in problems(board, uids, types, plain):
-            yield _finding(board, path, found, set(uids), types)
+            yield _finding(board, path, found, uids, types)
 
 
 def problems(
@@ -157,7 +157,7 @@ def _ref_type(data: Any, path: DataPath) -> Any:
     return data.get("type") if isinstance(data, dict) else None
 
 
-def _finding(board: RenderedDashboard, path: DataPath, found: Problem, uids: set[str], types: set[str]) -> Diagnostic:
+def _finding(board: RenderedDashboard, path: DataPath, found: Problem, uids: Mapping[str, str], types: set[str]) -> Diagnostic:
     declared = ", ".join(sorted(uids))
     if found.kind == NOT_A_VARIABLE:
         # The variable is missing from the dashboard, not from datasources/.
@@ -177,6 +177,11 @@ def _finding(board: RenderedDashboard, path: DataPath, found: Problem, uids: set
             f"declare a datasource of type {found.plugin} in datasources/, or make ${found.variable} list a "
             f"declared type: {', '.join(sorted(types))}"
         )
+    elif found.kind == OTHER_TYPE:
+        # The uid is declared, so "declare it" is no advice: the type is what is wrong.
+        same = sorted(u for u, t in uids.items() if t == found.plugin)
+        instead = f"the uid of a declared {found.plugin} datasource: {', '.join(same)}" if same else f"declare a {found.plugin} datasource in datasources/ and use its uid"
+        hint = f"Grafana sends the query to the datasource of the uid: for a {found.plugin} query use {instead}"
     else:
         hint = f"declared: {declared}; declare it in datasources/ or use one of these"
     return error(
