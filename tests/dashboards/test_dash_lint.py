@@ -148,8 +148,34 @@ def test_good_case_is_clean(code: str, project: Callable[..., Compiled]) -> None
     assert [d for d in compiled.diagnostics if d.code.startswith("OAC3")] == []
 
 
-def test_undeclared_check_is_off_without_datasources(project: Callable[..., Compiled]) -> None:
-    compiled = project({"dashboards/case.py": CASES["OAC307"][0]}, datasources=False)
+def test_without_datasources_one_warning_names_the_uids_grafana_must_have(project: Callable[..., Compiled]) -> None:
+    # With no datasource declared, nothing in build/ provisions the uids the
+    # dashboards name: one warning (it had been silence), no error.
+    compiled = project(
+        {
+            "dashboards/case.py": CASES["OAC307"][0],
+            "dashboards/two.py": (
+                "from obs_as_code.dashboards import kit as k\n"
+                "board = k.dashboard('Two', [\n"
+                "    k.timeseries('Up', k.prom('sum(up)', datasource=k.ds('prometheus', 'thanos'))),\n"
+                "    k.timeseries('Mine', k.prom('sum(up)', datasource=k.ds('prometheus', 'mimir'))),\n"
+                "    k.timeseries('Any', k.prom('sum(up)', datasource=k.ds('prometheus', '${datasource}'))),\n"
+                "], variables=[k.datasource_var()])\n"
+            ),
+        },
+        datasources=False,
+    )
+    found = [d for d in compiled.diagnostics if d.code == "OAC307"]
+    assert [(d.severity.value, d.location.file, d.location.line) for d in found] == [("warning", "dashboards/case.py", 4)]
+    assert found[0].message.startswith("2 dashboard(s) reference datasource uid(s) mimir, thanos, and the project declares no datasource")
+
+
+def test_without_datasources_variables_and_types_alone_are_not_warned(project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/case.py": HEAD + '''board = k.dashboard("Sources", [
+    k.timeseries("Up", k.prom("sum(up)", datasource=k.ds("prometheus", "${datasource}")), unit=k.SHORT),
+    k.logs("Logs", k.loki('{job="x"}', datasource={"type": "loki"})),
+], variables=[k.datasource_var()])
+'''}, datasources=False)
     assert _findings(compiled, "OAC307") == []
 
 

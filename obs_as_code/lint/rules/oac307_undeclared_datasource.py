@@ -1,8 +1,9 @@
 """OAC307: a dashboard references a datasource uid that ``datasources/`` does not
 declare (the panel shows "datasource not found" in Grafana). References through a
 datasource variable (``${datasource}``) and Grafana's built-in datasources are fine.
-Projects that declare no datasource at all leave datasources to Grafana and are
-not checked."""
+A project that declares no datasource at all leaves datasources to Grafana: it
+gets one warning, at the first reference by uid, naming the uids its dashboards
+expect Grafana to have (nothing in ``build/`` provisions them)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from obs_as_code.dashboards.render import DataPath, RenderedDashboard
-from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import panels, rendered, variable_names, variables
 from obs_as_code.model.datasource import Datasource
@@ -106,6 +107,7 @@ def problem(ref: dict[str, Any], uids: Mapping[str, str], types: set[str], ds_va
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     declared = ctx.project.all(Datasource)
     if not declared:
+        yield from _none_declared(ctx)
         return
     uids = {d.uid: d.type for d in declared}
     types = {d.type for d in declared}
@@ -115,6 +117,39 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
         for path, found in problems(board, uids, types, plain):
             yield _finding(board, path, found, uids, types)
+
+
+def _none_declared(ctx: LintContext) -> Iterator[Diagnostic]:
+    """One warning for a project that declares no datasource and whose dashboards
+    name datasources by uid: a Grafana provisioned from ``build/`` alone has none
+    of them. Only concrete uids count: a type alone or a variable picks whatever
+    Grafana has."""
+    first: tuple[RenderedDashboard, DataPath] | None = None
+    uids: set[str] = set()
+    boards: set[str] = set()
+    for board in rendered(ctx):
+        for path, ref in refs(board):
+            uid = ref.get("uid")
+            if not isinstance(uid, str) or not uid or "$" in uid or "[[" in uid:
+                continue
+            if uid in BUILTIN_UIDS or ref.get("type") in BUILTIN_TYPES:
+                continue
+            uids.add(uid)
+            boards.add(board.uid)
+            if first is None:
+                first = (board, path)
+    if first is None:
+        return
+    board, path = first
+    named = ", ".join(sorted(uids)[:5]) + (f" and {len(uids) - 5} more" if len(uids) > 5 else "")
+    yield warning(
+        board.locate(path[:-1]),
+        "OAC307",
+        f"{len(boards)} dashboard(s) reference datasource uid(s) {named}, and the project declares no datasource "
+        f"(dashboard {board.title!r}, {'.'.join(map(str, path))})",
+        hint="declare them in datasources/ (Datasource(..., uid=...)) so that build/grafana/provisioning creates them "
+        "and OAC307 checks every reference; if Grafana has them already, silence this with # oac: ignore[OAC307]",
+    )
 
 
 def problems(
