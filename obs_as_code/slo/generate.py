@@ -330,6 +330,34 @@ def rule_groups(slo: SLO, table: AlertWindows, template: str) -> list[RuleGroup]
     return groups
 
 
+def _at(location: SourceLocation) -> str:
+    return f"{location.file}:{location.line}" if location.line > 0 else location.file
+
+
+def duplicate_problem(slo: SLO, first: dict[str, SLO]) -> Diagnostic | None:
+    """OAC406 when an earlier SLO in ``first`` (id -> SLO, updated here) has the
+    same id: its rule groups, series and dashboard would be generated twice."""
+    if not isinstance(slo.service, str) or not isinstance(slo.name, str):
+        return None  # OAC405 (name_problem) says why
+    other = first.setdefault(slo.id, slo)
+    if other is slo:
+        return None
+    if (other.service, other.name) == (slo.service, slo.name):
+        what = f"SLO {slo.id!r} (service {slo.service!r}, name {slo.name!r}) is declared twice"
+    else:
+        what = (
+            f"SLO id {slo.id!r} is declared twice: service {other.service!r} with name {other.name!r}, "
+            f"and service {slo.service!r} with name {slo.name!r}"
+        )
+    return error(
+        keyword_location(slo.location, "name"),
+        "OAC406",
+        f"{what}: first at {_at(other.location)}, again at {_at(slo.location)}",
+        hint="the id <service>-<name> names the SLO's rule groups, series and dashboard: "
+        "rename one of them, or delete the copy",
+    )
+
+
 def generate_slo(slo: SLO, root: Path | None = None) -> tuple[list[Definition], list[Diagnostic]]:
     """Rule groups (and dashboard) of one SLO, or the diagnostics saying why it
     cannot be generated."""
@@ -354,7 +382,14 @@ def generate(project: Project) -> list[Diagnostic]:
     """The pipeline generator: add every SLO's rule groups and dashboard to ``project``."""
     diagnostics: list[Diagnostic] = []
     added: list[Definition] = []
+    first: dict[str, SLO] = {}
     for slo in project.all(SLO):
+        twice = duplicate_problem(slo, first)
+        if twice is not None:
+            # One clear error here instead of a clash of every group, series
+            # and dashboard UID the second copy would generate (OAC106, OAC308).
+            diagnostics.append(twice)
+            continue
         try:
             generated, problems = generate_slo(slo, project.root)
         except Exception as exc:  # a field of a type the checks above do not foresee

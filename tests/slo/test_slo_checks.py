@@ -137,6 +137,17 @@ CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
         HEAD + f'bad = SLO(service="api", name="checkout availability", objective=99, sli={GOOD_RATIO})\n',
         [("OAC405", 2)],
     ),
+    "duplicate-slo": (
+        HEAD + f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\n'
+        f'b = SLO(service="api",\n        name="a", objective=99, sli={GOOD_RATIO})\n',
+        [("OAC406", 4)],
+    ),
+    # Different service and name, the same id: "a-b" + "c" and "a" + "b-c".
+    "duplicate-slo-id": (
+        HEAD + f'a = SLO(service="a-b", name="c", objective=99.9, sli={GOOD_RATIO})\n'
+        f'b = SLO(service="a", name="b-c", objective=99, sli={GOOD_RATIO})\n',
+        [("OAC406", 3)],
+    ),
     "both-errors-and-good": (
         HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(errors='x', good='y', total='z'))\n",
         [("OAC405", 2)],
@@ -148,6 +159,23 @@ def _slo_diagnostics(root: Path, source: str) -> list[Diagnostic]:
     make_project(root, {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
     compiled = compile_project(root)
     return [d for d in compiled.diagnostics if d.code.startswith("OAC4") or d.code == "OAC101"]
+
+
+def test_a_duplicated_slo_is_one_error_naming_both_definitions(tmp_path: Path) -> None:
+    # Was 4 errors: OAC106 for each of the three rule groups and OAC308 for the
+    # dashboard UID, none of them saying "this SLO is declared twice".
+    one = HEAD + f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\n'
+    two = HEAD + f'\n\nb = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO})\n'
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/one.py": one, "slos/two.py": two})
+    found = compile_project(root).diagnostics
+    assert [(d.code, str(d.location)) for d in found] == [("OAC406", "slos/two.py:4:29")], [str(d) for d in found]
+    assert "first at slos/one.py:2, again at slos/two.py:4" in found[0].message
+
+
+def test_one_slo_bound_to_two_names_is_not_a_duplicate(tmp_path: Path) -> None:
+    source = HEAD + f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\nalias = a\nall_slos = [a]\n'
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+    assert [str(d) for d in compile_project(root).diagnostics if d.severity.value == "error"] == []
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
