@@ -44,6 +44,7 @@ from obs_as_code.slo.model import (
     objective_usable,
     render_window,
 )
+from obs_as_code.slo.queries import parse_template
 from obs_as_code.slo.windows import AlertWindow, AlertWindows, WindowsError
 from obs_as_code.source import SourceLocation, keyword_location
 
@@ -176,12 +177,39 @@ def sli_template(slo: SLO) -> str | Diagnostic:
         for kw, query in (("errors", sli.errors), ("good", sli.good), ("total", sli.total)):
             if query is not None and not has_window(query) and not is_selector(query):
                 return _no_window(slo, keyword_location(where, kw), kw, query)
+        for kw, template in sli.queries().items():
+            bad = _syntax_problem(slo, where, kw, template)
+            if bad is not None:
+                return bad
     elif isinstance(sli, RawSLI):
         if not has_window(sli.error_ratio_query):
             return _no_window(slo, keyword_location(where, "error_ratio_query"), "error_ratio_query", sli.error_ratio_query)
-    elif not isinstance(sli, LatencySLI):
+        bad = _syntax_problem(slo, where, "error_ratio_query", sli.error_ratio_query)
+        if bad is not None:
+            return bad
+    elif isinstance(sli, LatencySLI):
+        # The metric alone, then with the selector: the message is about what the user wrote.
+        for kw, text in (("metric", f"{sli.metric}_count"), ("selector", f"{sli.metric}_count{sli.selector_matchers()}")):
+            bad = _syntax_problem(slo, where, kw, text)
+            if bad is not None:
+                return bad
+    else:
         return error(slo.location, "OAC405", f"SLO {slo.id!r}: sli must be a RatioSLI, LatencySLI or RawSLI, not {type(sli).__name__}")
     return sli.error_ratio()
+
+
+def _syntax_problem(slo: SLO, where: SourceLocation, kw: str, template: str) -> Diagnostic | None:
+    """OAC405 at the ``kw`` argument when its query is not valid PromQL: once, here,
+    rather than OAC108 at the SLO for each of the rules it would be copied into."""
+    _ast, problem = parse_template(template)
+    if problem is None:
+        return None
+    return error(
+        keyword_location(where, kw),
+        "OAC405",
+        f"SLO {slo.id!r}: the {kw} query is not valid PromQL: {problem}",
+        hint="{window} is read as 5m to check the query" if has_window(template) else None,
+    )
 
 
 def _no_window(slo: SLO, where: SourceLocation, kw: str, query: str) -> Diagnostic:

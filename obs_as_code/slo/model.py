@@ -136,6 +136,10 @@ class LatencySLI(Definition):
         """The ``le`` label value of the threshold bucket."""
         return self.le if self.le is not None else format_le(self.threshold)
 
+    def selector_matchers(self) -> str:
+        """``{selector}`` as written in the queries (empty without a selector)."""
+        return self._sel()
+
     def _sel(self, extra: str = "") -> str:
         parts = [p for p in (self.selector.strip().strip(","), extra) if p]
         return "{" + ",".join(parts) + "}" if parts else ""

@@ -148,6 +148,30 @@ CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
         f'b = SLO(service="a", name="b-c", objective=99, sli={GOOD_RATIO})\n',
         [("OAC406", 3)],
     ),
+    # Invalid PromQL in a query: one error at its argument (it was OAC108 at the
+    # SLO's line once for each of the 7 recording rules the query is copied into).
+    "invalid-promql-errors": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    errors='sum(rate(http_requests_total{job=\"api\", code=~\"5..\"}[{window}])',\n"
+        "    total='http_requests_total{job=\"api\"}',\n))\n",
+        [("OAC405", 3)],
+    ),
+    "invalid-promql-total": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    errors='http_requests_total{job=\"api\", code=~\"5..\"}',\n"
+        "    total='sum(rate(http_requests_total{job=\"api\"}[{window}])) by',\n))\n",
+        [("OAC405", 4)],
+    ),
+    "invalid-promql-raw": (
+        HEAD + "bad = SLO(service=\"api\", name=\"r\", objective=99, sli=RawSLI(\n"
+        "    error_ratio_query='1 - avg_over_time(up{job=\"api\"}[{window}]',\n))\n",
+        [("OAC405", 3)],
+    ),
+    "invalid-latency-selector": (
+        HEAD + "bad = SLO(service=\"api\", name=\"l\", objective=95, sli=LatencySLI(\n"
+        "    metric=\"http_request_duration_seconds\",\n    threshold=0.5,\n    selector='job=\"api',\n))\n",
+        [("OAC405", 5)],
+    ),
     "both-errors-and-good": (
         HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(errors='x', good='y', total='z'))\n",
         [("OAC405", 2)],
@@ -159,6 +183,22 @@ def _slo_diagnostics(root: Path, source: str) -> list[Diagnostic]:
     make_project(root, {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
     compiled = compile_project(root)
     return [d for d in compiled.diagnostics if d.code.startswith("OAC4") or d.code == "OAC101"]
+
+
+#: One mistake in an SLO module: the one diagnostic of the case, and nothing else
+#: from any stage (no OAC108 per generated rule, no OAC106/OAC308 per clash).
+SINGLE = [
+    "duplicate-slo", "duplicate-slo-id", "invalid-promql-errors", "invalid-promql-total", "invalid-promql-raw",
+    "invalid-latency-selector", "objective-zero", "period-without-table", "no-window", "sloth-window",
+]
+
+
+@pytest.mark.parametrize("case", SINGLE)
+def test_one_mistake_is_one_diagnostic(tmp_path: Path, case: str) -> None:
+    source, expected = CASES[case]
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+    found = compile_project(root).diagnostics
+    assert [(d.code, d.location.file, d.location.line) for d in found] == [(c, "slos/case.py", n) for c, n in expected], [str(d) for d in found]
 
 
 def test_a_duplicated_slo_is_one_error_naming_both_definitions(tmp_path: Path) -> None:
