@@ -25,8 +25,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from obs_as_code import names
-from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.durations import DurationError, format_ms, parse_ms
+from obs_as_code.lint.rules.oac213_alert_severity import SEVERITIES
 from obs_as_code.load import Project
 from obs_as_code.model.base import Definition
 from obs_as_code.model.rules import AlertRule, RecordingRule, Rule, RuleGroup
@@ -339,6 +340,44 @@ def alert_rules(slo: SLO, table: AlertWindows) -> list[AlertRule]:
     return out
 
 
+def severity_problems(slo: SLO) -> list[Diagnostic]:
+    """OAC213 (warning) once for each place a page or ticket alert gets a severity
+    routing does not know, at that argument (``page_severity=``, or the
+    ``labels=`` that sets it): the generated alerts would be routed as if they
+    had none. Reported here, once, instead of by the lint check once per alert
+    at the SLO's line."""
+    alerting = slo.alerting
+    if alerting.disable:
+        return []
+    found: dict[tuple[SourceLocation, str], Diagnostic] = {}
+    for which, options, house in (("page", alerting.page, alerting.page_severity), ("ticket", alerting.ticket, alerting.ticket_severity)):
+        if options.disable:
+            continue
+        if "severity" in options.labels:
+            value, where = options.labels["severity"], keyword_location(options.location, "labels")
+        elif "severity" in alerting.labels:
+            value, where = alerting.labels["severity"], keyword_location(alerting.location, "labels")
+        elif house is not None:
+            value, where = house, keyword_location(alerting.location, f"{which}_severity")
+        else:
+            continue  # no severity label, as the user asked (page_severity=None)
+        if value in SEVERITIES or "{{" in value or (where, value) in found:
+            continue
+        found[(where, value)] = warning(
+            where,
+            "OAC213",
+            f"SLO {slo.id!r}: the {which} alert gets severity {value!r}, not one of {', '.join(SEVERITIES)}",
+            hint="Alertmanager routes match these values exactly: "
+            + (
+                f"write {which}_severity=\"{'critical' if which == 'page' else 'warning'}\" "
+                "(Sloth's page and ticket are the sloth_severity label, set already)"
+                if value in ("page", "ticket")
+                else "use one of them"
+            ),
+        )
+    return list(found.values())
+
+
 def rule_groups(slo: SLO, table: AlertWindows, template: str) -> list[RuleGroup]:
     """The three rule groups of one SLO (the alerts group only when it has alerts)."""
 
@@ -403,7 +442,7 @@ def generate_slo(slo: SLO, root: Path | None = None) -> tuple[list[Definition], 
     out: list[Definition] = list(rule_groups(slo, table, template))
     if slo.dashboard:
         out.append(slo_dashboard(slo, table))
-    return out, []
+    return out, severity_problems(slo)
 
 
 def generate(project: Project) -> list[Diagnostic]:

@@ -111,6 +111,14 @@ class RatioSLI(Definition):
         return out
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 @dataclass
 class LatencySLI(Definition):
     """Requests faster than ``threshold`` seconds are good.
@@ -130,6 +138,13 @@ class LatencySLI(Definition):
 
     def __post_init__(self) -> None:
         require_strings(self, ("metric", "selector"), optional=("le",))
+        # A string threshold ("0.5") crashed a later stage with a traceback; raised
+        # here it is OAC101 at the user's line.
+        if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float)):
+            raise TypeError(
+                f"LatencySLI threshold must be a number of seconds, not {type(self.threshold).__name__} ({self.threshold!r})"
+                + (f": write threshold={self.threshold.strip()}" if isinstance(self.threshold, str) and _is_number(self.threshold) else "")
+            )
 
     @property
     def le_value(self) -> str:
@@ -215,6 +230,8 @@ class Alerting(Definition):
     def __post_init__(self) -> None:
         require_strings(self, (), optional=("name", "page_severity", "ticket_severity"))
         require_string_maps(self, ("labels", "annotations"))
+        _require_instance(self, "page", AlertOptions)
+        _require_instance(self, "ticket", AlertOptions)
 
 
 @dataclass
@@ -237,6 +254,15 @@ class RuleIntervals(Definition):
         """The interval of one generated group (``sli-recordings`` ...)."""
         specific = {"sli-recordings": self.sli, "meta-recordings": self.metadata, "alerts": self.alerts}[stage]
         return specific if specific is not None else self.default
+
+
+def _require_instance(obj: object, name: str, kind: type) -> None:
+    """Raise ``TypeError`` (OAC101 at the user's line) when the field ``name`` of
+    ``obj`` is not a ``kind``: a dict written where the class belongs is the usual slip."""
+    value = getattr(obj, name)
+    if not isinstance(value, kind):
+        hint = f": write {name}={kind.__name__}(...)" if isinstance(value, Mapping) else ""
+        raise TypeError(f"{type(obj).__name__} {name} must be {kind.__name__}, not {type(value).__name__}{hint}")
 
 
 def _camel(text: str) -> str:
@@ -270,6 +296,11 @@ class SLO(Definition):
     def __post_init__(self) -> None:
         # Copied onto every generated series: checked here, at the user's line.
         require_string_maps(self, ("labels",))
+        # A dict given for alerting= (Sloth's YAML shape) crashed the generator
+        # with "'dict' object has no attribute 'disable'".
+        _require_instance(self, "alerting", Alerting)
+        if self.intervals is not None:
+            _require_instance(self, "intervals", RuleIntervals)
 
     @property
     def id(self) -> str:

@@ -172,6 +172,18 @@ CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
         "    metric=\"http_request_duration_seconds\",\n    threshold=0.5,\n    selector='job=\"api',\n))\n",
         [("OAC405", 5)],
     ),
+    # A wrong type where the generator would crash later (a traceback, or an
+    # AttributeError without the argument): OAC101 at the user's line.
+    "latency-threshold-string": (
+        HEAD + "bad = SLO(service=\"api\", name=\"l\", objective=95, sli=LatencySLI(\n"
+        "    metric=\"http_request_duration_seconds\", threshold=\"0.5\", selector='job=\"api\"'))\n",
+        [("OAC101", 2)],
+    ),
+    "alerting-dict": (
+        HEAD + f'bad = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO},\n'
+        '          alerting={"name": "ApiBudgetBurn"})\n',
+        [("OAC101", 2)],
+    ),
     "both-errors-and-good": (
         HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(errors='x', good='y', total='z'))\n",
         [("OAC405", 2)],
@@ -190,6 +202,7 @@ def _slo_diagnostics(root: Path, source: str) -> list[Diagnostic]:
 SINGLE = [
     "duplicate-slo", "duplicate-slo-id", "invalid-promql-errors", "invalid-promql-total", "invalid-promql-raw",
     "invalid-latency-selector", "objective-zero", "period-without-table", "no-window", "sloth-window",
+    "latency-threshold-string", "alerting-dict",
 ]
 
 
@@ -263,3 +276,38 @@ def test_an_unforeseen_generator_error_masks_a_secret_it_quotes(tmp_path: Path, 
     found = [d for d in compile_project(root).diagnostics if d.code == "OAC405"]
     assert len(found) == 1 and "cannot be generated: ValueError: cannot reach https://user:" in found[0].message, found
     assert "hunter2-do-not-print" not in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("alerting", "line", "fix"),
+    [
+        # Sloth's word for the page alert where the house routing wants critical.
+        ('Alerting(\n        page_severity="page")', 4, 'write page_severity="critical"'),
+        # A severity label shared by both alerts: one warning, not one per alert.
+        ('Alerting(labels={"severity": "urgent"})', 3, "use one of them"),
+        ('Alerting(ticket=AlertOptions(\n        labels={"severity": "ticket"}))', 4, 'write ticket_severity="warning"'),
+    ],
+)
+def test_an_unknown_severity_is_one_warning_at_its_argument(tmp_path: Path, alerting: str, line: int, fix: str) -> None:
+    from click.testing import CliRunner
+
+    from obs_as_code.cli import cli
+
+    source = HEAD.replace("RuleIntervals", "RuleIntervals, Alerting, AlertOptions") + (
+        f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO},\n    alerting={alerting})\n'
+    )
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+    found = compile_project(root).diagnostics
+    assert [(d.code, d.severity.value, d.location.line) for d in found] == [("OAC213", "warning", line)], [str(d) for d in found]
+    assert fix in (found[0].hint or "")
+    # `oac lint` runs the lint-only OAC213 over every alert too: still one.
+    linted = CliRunner().invoke(cli, ["lint", "-C", str(root), "--select", "OAC213"])
+    assert linted.output.count("OAC213") == 1, linted.output
+
+
+def test_a_known_or_no_severity_is_not_reported(tmp_path: Path) -> None:
+    source = HEAD.replace("RuleIntervals", "RuleIntervals, Alerting") + (
+        f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO}, alerting=Alerting(page_severity=None, ticket_severity="info"))\n'
+    )
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+    assert [str(d) for d in compile_project(root).diagnostics] == []
