@@ -27,6 +27,8 @@ from pathlib import Path
 from obs_as_code import names
 from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.durations import DurationError, format_ms, parse_ms
+from obs_as_code.lint.rules.oac104_label_name import annotation_problems as annotation_name_problems
+from obs_as_code.lint.rules.oac104_label_name import label_problems as label_name_problems
 from obs_as_code.lint.rules.oac213_alert_severity import SEVERITIES
 from obs_as_code.load import Project
 from obs_as_code.model.base import Definition
@@ -141,6 +143,37 @@ def name_problem(slo: SLO) -> Diagnostic | None:
     return None
 
 
+#: Labels the generator sets on every series (and ``sloth_severity`` on the
+#: alerts): a user's value would break the series' own filters (Sloth lets the
+#: SLO's labels win, and its burn-rate and alert queries then match nothing).
+RESERVED_LABELS = frozenset({L_ID, L_SLO, L_SERVICE, L_WINDOW, L_SEVERITY})
+
+
+def label_problems(slo: SLO) -> list[Diagnostic]:
+    """OAC104 for a bad label or annotation name of the SLO or its alerts (the
+    same diagnostics the lint check gives for these definitions, so they merge,
+    instead of one more for every generated rule carrying the name), and OAC405
+    for a label the generator sets itself."""
+    alerting = slo.alerting
+    owners: list[tuple[Definition, str, Mapping[str, str]]] = [(slo, "SLO", slo.labels)]
+    owners += [(o, "alert", o.labels) for o in (alerting, alerting.page, alerting.ticket)]
+    found = [d for owner, _, labels in owners for d in label_name_problems(owner.location, "labels", labels)]
+    for alert in (alerting, alerting.page, alerting.ticket):
+        found += annotation_name_problems(alert.location, alert.annotations)
+    for owner, what, labels in owners:
+        taken = sorted(RESERVED_LABELS.intersection(labels))
+        if taken:
+            found.append(
+                error(
+                    keyword_location(owner.location, "labels"),
+                    "OAC405",
+                    f"SLO {slo.id!r}: {what} label {taken[0]!r} is set by the generator",
+                    hint=f"{', '.join(sorted(RESERVED_LABELS))} identify the SLO's series and alerts: use another name",
+                )
+            )
+    return found
+
+
 #: A recorded series not written for this long is stale to every query.
 STALENESS_MS = 5 * 60 * 1000
 
@@ -178,10 +211,21 @@ def sli_template(slo: SLO) -> str | Diagnostic:
         for kw, query in (("errors", sli.errors), ("good", sli.good), ("total", sli.total)):
             if query is not None and not has_window(query) and not is_selector(query):
                 return _no_window(slo, keyword_location(where, kw), kw, query)
-        for kw, template in sli.queries().items():
+        queries = sli.queries()
+        for kw, template in queries.items():
             bad = _syntax_problem(slo, where, kw, template)
             if bad is not None:
                 return bad
+        part = "errors" if "errors" in queries else "good"
+        if " ".join(queries[part].split()) == " ".join(queries["total"].split()):
+            # Sloth refuses this too: every event would count as an error (or as good).
+            always = "1: every event an error" if part == "errors" else "0: no event could ever fail"
+            return error(
+                keyword_location(where, part),
+                "OAC405",
+                f"SLO {slo.id!r}: the {part} query is the total query, so the error ratio is always {always}",
+                hint=f"select only the {'failed' if part == 'errors' else 'good'} events, e.g. with a code=~\"5..\" matcher",
+            )
     elif isinstance(sli, RawSLI):
         if not has_window(sli.error_ratio_query):
             return _no_window(slo, keyword_location(where, "error_ratio_query"), "error_ratio_query", sli.error_ratio_query)
@@ -433,6 +477,9 @@ def generate_slo(slo: SLO, root: Path | None = None) -> tuple[list[Definition], 
     bad = name_problem(slo) or interval_problem(slo)
     if bad is not None:
         return [], [bad]
+    labelled = label_problems(slo)
+    if labelled:
+        return [], labelled
     if not objective_usable(slo.objective):
         return [], []  # OAC401 says why, at the objective
     table = resolve_windows(slo, root)

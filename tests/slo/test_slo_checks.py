@@ -184,6 +184,30 @@ CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
         '          alerting={"name": "ApiBudgetBurn"})\n',
         [("OAC101", 2)],
     ),
+    # A bad label name: OAC104 once at labels= (it was also reported at the
+    # SLI's line, for the generated SLI rules); an alert's at its labels=.
+    "label-name": (
+        HEAD + f'bad = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO},\n'
+        '          labels={"bad-key": "x"})\n',
+        [("OAC104", 3)],
+    ),
+    "alert-label-name": (
+        HEAD.replace("RuleIntervals", "RuleIntervals, Alerting") + f'bad = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO},\n'
+        '          alerting=Alerting(labels={"bad-key": "x"}))\n',
+        [("OAC104", 3)],
+    ),
+    # Sloth lets an SLO label override sloth_id: its own filters then match nothing.
+    "reserved-label": (
+        HEAD + f'bad = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO},\n'
+        '          labels={"sloth_id": "x"})\n',
+        [("OAC405", 3)],
+    ),
+    # Sloth refuses an error query equal to the total: the ratio would always be 1.
+    "same-queries": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    errors='http_requests_total{job=\"api\"}',\n    total='http_requests_total{job=\"api\"}',\n))\n",
+        [("OAC405", 3)],
+    ),
     "both-errors-and-good": (
         HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(errors='x', good='y', total='z'))\n",
         [("OAC405", 2)],
@@ -194,7 +218,7 @@ CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
 def _slo_diagnostics(root: Path, source: str) -> list[Diagnostic]:
     make_project(root, {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
     compiled = compile_project(root)
-    return [d for d in compiled.diagnostics if d.code.startswith("OAC4") or d.code == "OAC101"]
+    return [d for d in compiled.diagnostics if d.code.startswith("OAC4") or d.code in ("OAC101", "OAC104")]
 
 
 #: One mistake in an SLO module: the one diagnostic of the case, and nothing else
@@ -202,7 +226,7 @@ def _slo_diagnostics(root: Path, source: str) -> list[Diagnostic]:
 SINGLE = [
     "duplicate-slo", "duplicate-slo-id", "invalid-promql-errors", "invalid-promql-total", "invalid-promql-raw",
     "invalid-latency-selector", "objective-zero", "period-without-table", "no-window", "sloth-window",
-    "latency-threshold-string", "alerting-dict",
+    "latency-threshold-string", "alerting-dict", "label-name", "alert-label-name", "reserved-label", "same-queries",
 ]
 
 
