@@ -111,6 +111,9 @@ CASES = {
     "0.05%": _expect("0.05%", [(361, 0.0005)], {"5m": [], "1h": [], "3h": [], "6h": []}),
     # 0.5%: burn rate 5, under both page factors (14.4, 6) and over the ticket's 3.
     "0.5%": _expect("0.5%", [(361, 0.005)], {"5m": ["ticket"], "1h": ["ticket"], "6h": ["ticket"]}),
+    # 0.8%: burn rate 8, under the quick page factor 14.4 (1.44% over 5m and 1h)
+    # and over the slow one, 6 (0.6% over 30m and 6h): only the slow pair pages.
+    "0.8%": _expect("0.8%", [(361, 0.008)], {"5m": ["page", "ticket"], "1h": ["page", "ticket"], "6h": ["page", "ticket"]}),
     # 1.5%: burn rate 15, over the quick page factor 14.4: page and ticket.
     "1.5%": _expect("1.5%", [(361, 0.015)], {"5m": ["page", "ticket"], "6h": ["page", "ticket"]}),
     # 20%: burn rate 200, both fire at once.
@@ -294,4 +297,34 @@ def test_an_idle_half_hour_leaves_a_latency_budget_whole(tmp_path: Path) -> None
     (tmp_path / "rules.yaml").write_text(rules_yaml(groups_of(slo)))
     (tmp_path / "tests.yaml").write_text(dump_yaml(_promtool_file([case], "rules.yaml", "1m")))
     result = subprocess.run([promtool, "test", "rules", "tests.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_service_idle_since_it_started_has_no_sli_no_budget_and_no_alert(tmp_path: Path) -> None:
+    # Counters exported but flat from the start: every window is 0/0. Sloth
+    # records NaN for each window and for the period (NaN is never above a
+    # threshold, so no alert, but every SLO panel reads NaN). Ours records no
+    # sample: the dashboards say "No data", which is the truth.
+    promtool = need_promtool()
+    flat = " ".join(["0"] * 90)
+    case = RuleTest(
+        name="idle from the start",
+        series=[
+            Series(series='http_requests_total{job="checkout", code="200"}', values=flat),
+            Series(series='http_requests_total{job="checkout", code="500"}', values=flat),
+        ],
+        interval="1m",
+        exprs=[
+            ExprExpectation(expr=f"slo:sli_error:ratio_rate{w}{{{_IDS}}}", at="89m", samples=[])
+            for w in ("5m", "1h", "3d", "30d")
+        ]
+        + [
+            ExprExpectation(expr=f"{name}{{{_IDS}}}", at="89m", samples=[])
+            for name in ("slo:current_burn_rate:ratio", "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio")
+        ]
+        # The metadata still says what the SLO is.
+        + [ExprExpectation(expr=f"slo:objective:ratio{{{_IDS}}}", at="89m", samples=[Sample(labels=f"slo:objective:ratio{{{_IDS}, team=\"shop\"}}", value=0.999)])],
+        alerts=[AlertExpectation(at=at, alertname=ALERT, alerts=[]) for at in ("5m", "89m")],
+    )
+    result = _run(promtool, tmp_path, [case])
     assert result.returncode == 0, result.stdout + result.stderr
