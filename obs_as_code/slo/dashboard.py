@@ -104,7 +104,15 @@ def slo_dashboard_builder(slo: SLO, table: AlertWindows | None = None) -> dash.D
     burn_panel = (
         timeseries.Panel()
         .title("Burn rate per window")
-        .description("Error ratio over each alert window divided by the error budget; the alerts page above 14.4 (1h) and 6 (6h) on a 30d table.")
+        .description(
+            "Error ratio over each alert window divided by the error budget; the alerts page above "
+            + (
+                f"{g.num(table.page_quick.factor(table.period_ms))} ({table.page_quick.long}) and "
+                f"{g.num(table.page_slow.factor(table.period_ms))} ({table.page_slow.long}) on a {table.period} table."
+                if table is not None
+                else "the page factors of the SLO's windows table."
+            )
+        )
         .datasource(_DS)
         .unit("x")
         .min(0)
