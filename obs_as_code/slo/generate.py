@@ -53,6 +53,10 @@ from obs_as_code.source import SourceLocation, keyword_location
 
 # Metric and label names shared with Sloth (its pkg/common/conventions).
 SLI_ERROR = "slo:sli_error:ratio_rate"
+#: Ours, not Sloth's: error events and all events per second over the shortest
+#: window, which the period's error ratio sums (events, not windows).
+ERROR_EVENTS = "slo:sli_error_events:rate"
+TOTAL_EVENTS = "slo:sli_total_events:rate"
 OBJECTIVE = "slo:objective:ratio"
 ERROR_BUDGET = "slo:error_budget:ratio"
 PERIOD_DAYS = "slo:time_period:days"
@@ -283,16 +287,40 @@ def sli_rules(slo: SLO, table: AlertWindows, template: str) -> list[RecordingRul
                 module=slo.module,
             )
         )
-    # The period: the average of the shortest window's ratio over the period
-    # (sum/count rather than avg_over_time so the series keeps Sloth's shape),
-    # which costs one cheap scan of a recorded series instead of a month of raw data.
+    # The period, from recorded series over the shortest window: one cheap scan
+    # of a recorded series instead of a month of raw data.
     period = table.period
-    short = prom_filter(id_labels(slo))
-    base = f"{sli_metric(format_ms(table.shortest_ms))}{short}[{period}]"
+    flt = prom_filter(id_labels(slo))
+    shortest = format_ms(table.shortest_ms)
+    if isinstance(slo.sli, (RatioSLI, LatencySLI)):
+        # Error events over all events of the period, as the SRE workbook
+        # defines the SLI. Sloth averages the 5m ratio over time instead, which
+        # weighs a quiet night's window (one failed request of two: 50%) like a
+        # busy hour's: a handful of failures at night can spend the budget.
+        errors, total = slo.sli.event_rates()
+        for name, template in ((ERROR_EVENTS, errors), (TOTAL_EVENTS, total)):
+            rules.append(
+                RecordingRule(
+                    name=f"{name}{shortest}",
+                    expr=render_window(template, shortest),
+                    labels=_labels(slo, **{L_WINDOW: shortest}),
+                    location=where,
+                    module=slo.module,
+                )
+            )
+        expr = (
+            f"sum_over_time({ERROR_EVENTS}{shortest}{flt}[{period}])\n/\n"
+            f"(sum_over_time({TOTAL_EVENTS}{shortest}{flt}[{period}]) > 0)"
+        )
+    else:
+        # A raw ratio has no events to count: the average of its shortest
+        # window over the period (sum/count, Sloth's shape).
+        base = f"{sli_metric(shortest)}{flt}[{period}]"
+        expr = f"sum_over_time({base})\n/ ignoring ({L_WINDOW})\ncount_over_time({base})"
     rules.append(
         RecordingRule(
             name=sli_metric(period),
-            expr=f"sum_over_time({base})\n/ ignoring ({L_WINDOW})\ncount_over_time({base})",
+            expr=expr,
             labels=_labels(slo, **{L_WINDOW: period}),
             location=slo.location,
             module=slo.module,

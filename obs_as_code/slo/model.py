@@ -101,6 +101,18 @@ class RatioSLI(Definition):
             return f"1 - (\n  (\n    {as_template(self.good)}\n    or\n    ({total}) * 0\n  )\n  /\n  (({total}) > 0)\n)"
         raise ValueError("a RatioSLI needs errors= or good=")
 
+    def event_rates(self) -> tuple[str, str]:
+        """The templates of the error events and of all events per second over
+        ``{window}``: the period's error ratio sums them (events, not windows)."""
+        total = as_template(self.total)
+        if self.errors is not None:
+            return f"(\n  {as_template(self.errors)}\n  or\n  ({total}) * 0\n)", total
+        if self.good is not None:
+            # clamp_min: two counters' rates are extrapolated apart, and a few
+            # more good than total events must not count as negative errors.
+            return f"clamp_min(\n  ({total})\n  -\n  (\n    {as_template(self.good)}\n    or\n    ({total}) * 0\n  ),\n  0\n)", total
+        raise ValueError("a RatioSLI needs errors= or good=")
+
     def queries(self) -> dict[str, str]:
         """The keyword -> template of each query given (for checks)."""
         out = {"total": as_template(self.total)}
@@ -159,11 +171,20 @@ class LatencySLI(Definition):
         parts = [p for p in (self.selector.strip().strip(","), extra) if p]
         return "{" + ",".join(parts) + "}" if parts else ""
 
-    def error_ratio(self) -> str:
-        """1 - good/total, with good = the threshold bucket's rate."""
+    def _good_total(self) -> tuple[str, str]:
         bucket = self._sel(f'le="{self.le_value}"')
         good = f"sum(rate({self.metric}_bucket{bucket}[{WINDOW}]))"
-        total = f"sum(rate({self.metric}_count{self._sel()}[{WINDOW}]))"
+        return good, f"sum(rate({self.metric}_count{self._sel()}[{WINDOW}]))"
+
+    def event_rates(self) -> tuple[str, str]:
+        """Slow requests and all requests per second over ``{window}`` (the
+        threshold bucket and the count come from the same scrapes: no clamp)."""
+        good, total = self._good_total()
+        return f"{total}\n-\n{good}", total
+
+    def error_ratio(self) -> str:
+        """1 - good/total, with good = the threshold bucket's rate."""
+        good, total = self._good_total()
         # "> 0": no sample for a window without requests (0/0 would be NaN, and NaN
         # for the whole period in the budget's sum_over_time), as RatioSLI.
         return f"1 - (\n  ({good})\n  /\n  (({total}) > 0)\n)"

@@ -328,3 +328,58 @@ def test_a_service_idle_since_it_started_has_no_sli_no_budget_and_no_alert(tmp_p
     )
     result = _run(promtool, tmp_path, [case])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("kind", ["errors", "good", "latency"])
+def test_the_period_budget_counts_events_not_windows(tmp_path: Path, kind: str) -> None:
+    # Two busy hours without an error (10,000 requests a minute), then a quiet
+    # hour in which the one request a minute fails. Over the period, 60 of
+    # 1,200,060 requests failed: 0.005% of them, 5% of a 0.1% budget. Averaging
+    # the 5m ratios over time (Sloth's sum_over_time / count_over_time) weighs
+    # the quiet hour's windows (ratio 1) like the busy ones: a third of the
+    # samples at 100% errors, the budget 333 times overspent.
+    promtool = need_promtool()
+    busy, quiet = 120, 60
+    total = [TOTAL_PER_MIN * m for m in range(busy)] + [TOTAL_PER_MIN * (busy - 1) + m for m in range(1, quiet + 1)]
+    failed = [0] * busy + list(range(1, quiet + 1))
+    good = [t - f for t, f in zip(total, failed, strict=True)]
+
+    def values(counts: list[int]) -> str:
+        return " ".join(map(str, counts))
+
+    if kind == "latency":
+        slo = SLO(
+            service="checkout", name="availability", objective=99.9, labels={"team": "shop"},
+            sli=LatencySLI(metric="http_request_duration_seconds", threshold=0.5, selector='job="checkout"'),
+            alerting=Alerting(name=ALERT),
+        )
+        series = [
+            Series(series='http_request_duration_seconds_bucket{job="checkout", le="0.5"}', values=values(good)),
+            Series(series='http_request_duration_seconds_count{job="checkout"}', values=values(total)),
+        ]
+    else:
+        sli = (
+            RatioSLI(errors='http_requests_total{job="checkout", code=~"5.."}', total='http_requests_total{job="checkout"}')
+            if kind == "errors"
+            else RatioSLI(good='http_requests_total{job="checkout", code!~"5.."}', total='http_requests_total{job="checkout"}')
+        )
+        slo = _slo(sli)
+        series = [
+            Series(series='http_requests_total{job="checkout", code="500"}', values=values(failed)),
+            Series(series='http_requests_total{job="checkout", code="200"}', values=values(good)),
+        ]
+    remaining = f"slo:period_error_budget_remaining:ratio{{{_IDS}}}"
+    case = RuleTest(
+        name=f"events, not windows ({kind})",
+        series=series,
+        interval="1m",
+        exprs=[
+            # Between 90% and 100% of the budget left (about 95%).
+            ExprExpectation(expr=f"{remaining} > bool 0.9 and {remaining} < 1", at=f"{busy + quiet - 1}m",
+                            samples=[Sample(labels=f"{{{_IDS}, sloth_window=\"30d\", team=\"shop\"}}", value=1)]),
+        ],
+    )
+    (tmp_path / "rules.yaml").write_text(rules_yaml(groups_of(slo)))
+    (tmp_path / "tests.yaml").write_text(dump_yaml(_promtool_file([case], "rules.yaml", "1m")))
+    result = subprocess.run([promtool, "test", "rules", "tests.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
