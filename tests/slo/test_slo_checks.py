@@ -335,3 +335,19 @@ def test_a_known_or_no_severity_is_not_reported(tmp_path: Path) -> None:
     )
     root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
     assert [str(d) for d in compile_project(root).diagnostics] == []
+
+
+def test_slos_sharing_an_alert_name_are_not_duplicate_alerts(tmp_path: Path) -> None:
+    # One alert name for every SLO is common with Sloth: the alerts differ by
+    # the sloth_id their series carry. OAC216 warned for each SLO after the first.
+    from click.testing import CliRunner
+
+    from obs_as_code.cli import cli
+
+    source = HEAD.replace("RuleIntervals", "RuleIntervals, Alerting") + "".join(
+        f'{n} = SLO(service="api", name="{n}", objective=99.9, sli={GOOD_RATIO}, alerting=Alerting(name="SLOBudgetBurn"))\n'
+        for n in ("a", "b")
+    )
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+    linted = CliRunner().invoke(cli, ["lint", "-C", str(root), "--select", "OAC216"])
+    assert "OAC216" not in linted.output, linted.output
