@@ -6,9 +6,11 @@ alert routes written for Sloth work on this output:
 
 - ``slo-sli-recordings-<id>``: ``slo:sli_error:ratio_rate<w>`` for every window
   of the period's windows table (5m 30m 1h 2h 6h 1d 3d for the Google tables),
-  and the whole period computed from the shortest window's series
-  (``sum_over_time`` / ``count_over_time``), never from a ``rate()`` over a
-  month of raw samples;
+  and the whole period computed from series recorded over the shortest window,
+  never from a ``rate()`` over a month of raw samples: error events over all
+  events (``slo:sli_error_events:rate5m`` and ``slo:sli_total_events:rate5m``,
+  ours) for a ratio or latency SLI, the 5m ratio's average (Sloth's
+  ``sum_over_time`` / ``count_over_time``) for a raw one;
 - ``slo-meta-recordings-<id>``: objective, error budget, period in days, current
   and period burn rate, remaining error budget and ``sloth_slo_info``;
 - ``slo-alerts-<id>``: the multiwindow multi-burn-rate page and ticket alerts.
