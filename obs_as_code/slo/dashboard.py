@@ -42,7 +42,11 @@ def _stat(title: str, expr: str, unit: str, pos: dm.GridPos, thresholds: dash.Th
         .title(title)
         .description(description)
         .datasource(_DS)
-        .with_target(_query(expr))
+        # An instant query: the value now, or "No data" when there is none now.
+        # Over the dashboard's 30d range, lastNotNull showed the last value
+        # before an idle spell (no SLI sample while there is no traffic) as
+        # "SLI now", and the range query read a month of samples to show one.
+        .with_target(_query(expr).instant())
         .unit(unit)
         .decimals(3)
         .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))

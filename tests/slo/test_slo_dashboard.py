@@ -87,3 +87,13 @@ def test_the_burn_rate_panel_states_the_page_factors_of_the_slos_table() -> None
         "28d": "13.44 (1h) and 5.6 (6h) on a 4w table.",
         "7d": "13.44 (1h) and 3.5 (6h) on a 1w table.",
     }
+
+
+def test_stats_show_the_value_now_with_instant_queries() -> None:
+    # A range query over 30d reduced with lastNotNull showed, while the service
+    # is idle (no SLI sample, see RatioSLI.error_ratio), the last value before
+    # the idle spell as "SLI now"; an instant query says "No data" then.
+    _definition, board = _built(_slo())
+    for panel in board["panels"]:  # type: ignore[attr-defined]
+        instant = [t.get("instant") is True and t.get("range") is False for t in panel["targets"]]
+        assert all(instant) if panel["type"] == "stat" else not any(instant), panel["title"]
