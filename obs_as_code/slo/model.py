@@ -317,6 +317,8 @@ class SLO(Definition):
     def __post_init__(self) -> None:
         # Copied onto every generated series: checked here, at the user's line.
         require_string_maps(self, ("labels",))
+        # windows=123 crashed the build in OAC404 with a traceback (Path(123)).
+        require_strings(self, ("description",), optional=("windows",))
         # A dict given for alerting= (Sloth's YAML shape) crashed the generator
         # with "'dict' object has no attribute 'disable'".
         _require_instance(self, "alerting", Alerting)

@@ -179,6 +179,10 @@ CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
         "    metric=\"http_request_duration_seconds\", threshold=\"0.5\", selector='job=\"api\"'))\n",
         [("OAC101", 2)],
     ),
+    "windows-not-a-path": (
+        HEAD + f'bad = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO}, windows=123)\n',
+        [("OAC101", 2)],
+    ),
     "alerting-dict": (
         HEAD + f'bad = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO},\n'
         '          alerting={"name": "ApiBudgetBurn"})\n',
@@ -226,7 +230,7 @@ def _slo_diagnostics(root: Path, source: str) -> list[Diagnostic]:
 SINGLE = [
     "duplicate-slo", "duplicate-slo-id", "invalid-promql-errors", "invalid-promql-total", "invalid-promql-raw",
     "invalid-latency-selector", "objective-zero", "period-without-table", "no-window", "sloth-window",
-    "latency-threshold-string", "alerting-dict", "label-name", "alert-label-name", "reserved-label", "same-queries",
+    "latency-threshold-string", "alerting-dict", "windows-not-a-path", "label-name", "alert-label-name", "reserved-label", "same-queries",
 ]
 
 
