@@ -35,6 +35,7 @@ STAGE_CODES: tuple[StageCode, ...] = (
     StageCode("OAC312", "dashboards", "an empty dashboard title, or two in one folder alike"),
     StageCode("OAC313", "dashboards", "a library panel without its model"),
     StageCode("OAC405", "generate", "an SLO the generator cannot turn into rules"),
+    StageCode("OAC406", "generate", "two SLOs with one id (one of them would overwrite the other's rules)"),
     StageCode("OAC901", "validate", "promtool rejects a rule file or the Prometheus config"),
     StageCode("OAC902", "validate", "amtool rejects the Alertmanager config, or a routing test fails"),
     StageCode("OAC903", "validate", "a built dashboard does not match Grafana's dashboard schema"),
