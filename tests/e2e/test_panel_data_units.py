@@ -173,6 +173,42 @@ def test_iter_panels_reads_collapsed_open_and_legacy_rows() -> None:
     ]
 
 
+def test_datasource_interval_is_the_override_then_the_datasources_then_15s() -> None:
+    # One rule for the interval Grafana takes from a datasource ($__interval's low
+    # limit, $__rate_interval's scrape, a query variable's $__interval): check.py
+    # and templating.py spelled it three ways.
+    from obs_as_code.e2e.panel_data.datasources import datasource_interval, datasource_interval_ms
+
+    mimir = pd.Datasource("Mimir", "mimir", "prometheus", time_interval="1m")
+    unset = pd.Datasource("Unset", "unset", "prometheus")
+    garbled = pd.Datasource("Garbled", "garbled", "prometheus", time_interval="often")
+    assert datasource_interval(mimir, "1s") == "1s"
+    assert datasource_interval(mimir) == "1m"
+    assert datasource_interval(unset, unknown=mimir) == "15s"  # a datasource found: its own, or Grafana's default
+    assert datasource_interval(None, unknown=mimir) == "1m"
+    assert datasource_interval(None) == "15s"
+    assert datasource_interval(garbled) == "often"  # as written: the frontend reads it (and may fail)
+    assert [datasource_interval_ms(d) for d in (mimir, unset, garbled, None)] == [60_000, 15_000, 15_000, 15_000]
+    assert datasource_interval_ms(None, "1s", unknown=mimir) == 1000
+
+
+def test_a_reference_to_no_provisioned_datasource_takes_the_default_prometheus_interval(tmp_path: Path) -> None:
+    datasources = [pd.Datasource("Prometheus", "prometheus", "prometheus", is_default=True, time_interval="30s")]
+    dashboard = {
+        "title": "d",
+        "panels": [
+            {"type": "timeseries", "title": "ghost", "gridPos": {"w": 24}, "datasource": {"type": "prometheus", "uid": "ghost"},
+             "targets": [{"refId": "A", "expr": "rate(a[$__rate_interval])"}]},
+        ],
+    }
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = RecordingRanges({})
+    pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
+    # Scrape 30s: $__rate_interval = max(interval + 30s, 4 * 30s) = 2m; the step is at least 30s.
+    assert client.asked == [("rate(a[2m0s])", "30000")]
+
+
 def test_dashboard_range() -> None:
     utc = ZoneInfo("UTC")
     tr = pd.dashboard_range({"time": {"from": "now-7d", "to": "now"}}, now=1_000_000.0, browser=utc)

@@ -20,15 +20,15 @@ from zoneinfo import ZoneInfo
 from obs_as_code.dashboards.migrate import migrate_rows, needs_migration
 from obs_as_code.e2e.panel_data.datasources import (
     Datasource,
+    datasource_interval,
+    datasource_interval_ms,
     datasource_of,
     datasource_type,
     load_datasources,
 )
 from obs_as_code.e2e.panel_data.formats import Variable, interpolate, variable_names
 from obs_as_code.e2e.panel_data.intervals import (
-    DEFAULT_SCRAPE_MS,
     builtin_variables,
-    duration_ms,
     target_intervals,
 )
 from obs_as_code.e2e.panel_data.panels import dropped_panels, panel_copies
@@ -203,15 +203,11 @@ def check_dashboard(
     clock = _Clock(tr, own_range, now, zone, week_start(dashboard), is_relative(dashboard))
     prom_ds = next((d for d in datasources if d.type == "prometheus" and d.is_default), None) or next(
         (d for d in datasources if d.type == "prometheus"), None)
-    scrape_text = scrape_interval or (prom_ds.time_interval if prom_ds else "") or ""
-    scrape_ms = duration_ms(scrape_text) or DEFAULT_SCRAPE_MS
 
     def scrape_of(ref: Any, scoped: Mapping[str, Variable]) -> int:
-        # Grafana reads timeInterval from the datasource the query goes to (15s unset).
-        if scrape_interval:
-            return scrape_ms
-        ds = datasource_of(ref, scoped, datasources)
-        return (duration_ms(ds.time_interval) if ds else None) or (scrape_ms if ds is None else DEFAULT_SCRAPE_MS)
+        # Grafana reads timeInterval from the datasource the query goes to (15s unset);
+        # a reference to no provisioned one is taken for the default Prometheus.
+        return datasource_interval_ms(datasource_of(ref, scoped, datasources), scrape_interval, unknown=prom_ds)
     variables = resolve_variables(dashboard, client, tr, datasources, scrape_interval)
     report.variables[name] = list(variables.values())
     picks = _single_value_picks(dashboard, variables, client, tr, datasources, scrape_interval) if each_value else []
@@ -234,8 +230,7 @@ def check_dashboard(
         # SceneQueryRunner's low limit: the panel datasource's interval (Prometheus:
         # timeInterval, else 15s); the Mixed datasource has none.
         panel_ds = datasource_of(panel_ref, scoped, datasources)
-        ds_interval = None if panel_type == "mixed" else (
-            scrape_interval or (panel_ds.time_interval if panel_ds else scrape_text) or "15s")
+        ds_interval = None if panel_type == "mixed" else datasource_interval(panel_ds, scrape_interval, unknown=prom_ds)
         for target in targets:
             ref = target.get("datasource")
             own = ref is not None or panel_type == "mixed"

@@ -24,8 +24,10 @@ SCREEN_WIDTH_PX = 1920
 #: Grafana's "safe" resolution: a step never gives more points than this.
 SAFE_RESOLUTION = 11000
 
-#: Grafana's scrape interval when the datasource does not set one.
-DEFAULT_SCRAPE_MS = 15_000
+#: Grafana's scrape interval when the datasource does not set one (``timeInterval``).
+DEFAULT_SCRAPE = "15s"
+#: :data:`DEFAULT_SCRAPE` in ms.
+DEFAULT_SCRAPE_MS = parse_ms(DEFAULT_SCRAPE)
 
 
 # Grafana's interval rounding table: (upper bound ms, rounded ms), first match wins.

@@ -13,7 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from obs_as_code.e2e.panel_data.datasources import Datasource, datasource_of, datasource_type
+from obs_as_code.e2e.panel_data.datasources import (
+    Datasource,
+    datasource_interval,
+    datasource_of,
+    datasource_type,
+)
 from obs_as_code.e2e.panel_data.formats import (
     ALL,
     Variable,
@@ -375,8 +380,7 @@ def _resolve_one(
         # The datasource's interval as written (its timeInterval, else 15s) is $__interval here.
         ds = datasource_of(var.get("datasource"), done, datasources)
         try:
-            builtins = variable_builtins(dashboard, time_range,
-                                         scrape_interval or (ds.time_interval if ds else "") or "15s")
+            builtins = variable_builtins(dashboard, time_range, datasource_interval(ds, scrape_interval))
         except ValueError as exc:
             return _select(var, name, kind, [], problem=str(exc))
         text = interpolate(query, done, builtins)
