@@ -549,3 +549,52 @@ def test_each_target_uses_the_scrape_interval_of_its_own_datasource(tmp_path: Pa
     client = RecordingRanges({})
     pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
     assert [expr for expr, _step in client.asked] == ["rate(a[1m0s])", "rate(b[4m0s])", "rate(c[4m0s])"]
+
+
+def test_a_panel_without_datasource_takes_its_first_targets(tmp_path: Path) -> None:
+    # createPanelDataProvider: panel.datasource ?? the first target's datasource. A target
+    # without one then goes to that datasource, and its interval is the panel's low limit.
+    datasources = [*DATASOURCES, pd.Datasource("Mimir", "mimir", "prometheus", time_interval="1m")]
+    dashboard = {
+        "title": "d", "schemaVersion": 39,
+        "panels": [
+            {"type": "timeseries", "title": "p", "gridPos": {"w": 24}, "targets": [
+                {"refId": "A", "expr": "rate(a[$__rate_interval])", "datasource": {"uid": "mimir"}},
+                {"refId": "B", "expr": "rate(b[$__rate_interval])"},
+            ]},
+            {"type": "timeseries", "title": "q", "gridPos": {"w": 24}, "targets": [
+                {"refId": "A", "expr": "rate(c[$__rate_interval])"},
+            ]},
+        ],
+    }
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = RecordingRanges({})
+    pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
+    # Mimir scrapes every minute: $__rate_interval = max(1m + 1m, 4m); the default one 15s: 1m.
+    assert [expr for expr, _step in client.asked] == ["rate(a[4m0s])", "rate(b[4m0s])", "rate(c[1m0s])"]
+
+
+def test_an_old_dashboards_panel_without_datasource_is_migrated_first(tmp_path: Path) -> None:
+    # DashboardMigrator V36 (schemaVersion < 36): the panel gets the default datasource,
+    # its targets without one too, and then the panel takes its last target's.
+    datasources = [*DATASOURCES, pd.Datasource("Mimir", "mimir", "prometheus", time_interval="1m")]
+    dashboard = {
+        "title": "d", "schemaVersion": 30,
+        "panels": [{"type": "timeseries", "title": "p", "gridPos": {"w": 24}, "targets": [
+            {"refId": "A", "expr": "rate(a[$__rate_interval])"},
+            {"refId": "B", "expr": "rate(b[$__rate_interval])", "datasource": {"uid": "mimir"}},
+        ]}],
+    }
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = RecordingRanges({})
+    pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
+    # A stays on the default datasource (15s scrape); the panel's low limit is Mimir's 1m:
+    # A's interval is 1m, its $__rate_interval max(1m + 15s, 1m) = 1m15s; B's 4m.
+    assert [expr for expr, _step in client.asked] == ["rate(a[1m15s])", "rate(b[4m0s])"]
+    # Schema 36 and later: the first target that names one (none for A: B's Mimir for both).
+    client = RecordingRanges({})
+    path.write_text(json.dumps({**dashboard, "schemaVersion": 39}), encoding="utf-8")
+    pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
+    assert [expr for expr, _step in client.asked] == ["rate(a[4m0s])", "rate(b[4m0s])"]

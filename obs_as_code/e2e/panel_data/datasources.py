@@ -80,7 +80,7 @@ def _datasource_variable(text: str, variables: Mapping[str, Variable]) -> Variab
     return var if var is not None and var.type == "datasource" else None
 
 
-_VARIABLE_REF = re.compile(r"\$\{?(\w+)\}?")
+_VARIABLE_REF = re.compile(r"\$\{?(\w+)\}?", re.ASCII)  # JavaScript's \w: ASCII
 
 
 def datasource_of(
