@@ -1,9 +1,10 @@
 """OAC307: a dashboard references a datasource uid that ``datasources/`` does not
 declare (the panel shows "datasource not found" in Grafana). References through a
 datasource variable (``${datasource}``) and Grafana's built-in datasources are fine.
-A project that declares no datasource at all leaves datasources to Grafana: it
-gets one warning, at the first reference by uid, naming the uids its dashboards
-expect Grafana to have (nothing in ``build/`` provisions them)."""
+A project that declares no datasource at all leaves datasources to Grafana: each
+dashboard naming datasources by uid gets one warning, at its first reference by
+uid, naming the uids it expects Grafana to have (nothing in ``build/`` provisions
+them)."""
 
 from __future__ import annotations
 
@@ -120,14 +121,14 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
 
 
 def _none_declared(ctx: LintContext) -> Iterator[Diagnostic]:
-    """One warning for a project that declares no datasource and whose dashboards
-    name datasources by uid: a Grafana provisioned from ``build/`` alone has none
+    """A warning per dashboard that names datasources by uid in a project that
+    declares no datasource: a Grafana provisioned from ``build/`` alone has none
     of them. Only concrete uids count: a type alone or a variable picks whatever
-    Grafana has."""
-    first: tuple[RenderedDashboard, DataPath] | None = None
-    uids: set[str] = set()
-    boards: set[str] = set()
+    Grafana has. One per dashboard, not per project: the incremental build runs
+    this check per module, and a finding must not depend on other modules."""
     for board in rendered(ctx):
+        first: DataPath | None = None
+        uids: set[str] = set()
         for path, ref in refs(board):
             uid = ref.get("uid")
             if not isinstance(uid, str) or not uid or "$" in uid or "[[" in uid:
@@ -135,21 +136,20 @@ def _none_declared(ctx: LintContext) -> Iterator[Diagnostic]:
             if uid in BUILTIN_UIDS or ref.get("type") in BUILTIN_TYPES:
                 continue
             uids.add(uid)
-            boards.add(board.uid)
             if first is None:
-                first = (board, path)
-    if first is None:
-        return
-    board, path = first
-    named = ", ".join(sorted(uids)[:5]) + (f" and {len(uids) - 5} more" if len(uids) > 5 else "")
-    yield warning(
-        board.locate(path[:-1]),
-        "OAC307",
-        f"{len(boards)} dashboard(s) reference datasource uid(s) {named}, and the project declares no datasource "
-        f"(dashboard {board.title!r}, {'.'.join(map(str, path))})",
-        hint="declare them in datasources/ (Datasource(..., uid=...)) so that build/grafana/provisioning creates them "
-        "and OAC307 checks every reference; if Grafana has them already, silence this with # oac: ignore[OAC307]",
-    )
+                first = path
+        if first is None:
+            continue
+        named = ", ".join(sorted(uids)[:5]) + (f" and {len(uids) - 5} more" if len(uids) > 5 else "")
+        yield warning(
+            board.locate(first[:-1]),
+            "OAC307",
+            f"datasource uid(s) {named} must exist in Grafana: the project declares no datasource "
+            f"(dashboard {board.title!r}, {'.'.join(map(str, first))})",
+            hint="declare them in datasources/ (Datasource(..., uid=...)) so that build/grafana/provisioning creates "
+            "them and OAC307 checks every reference; if Grafana has them already, silence this with "
+            "# oac: ignore[OAC307]",
+        )
 
 
 def problems(
