@@ -77,7 +77,11 @@ def test_basic_auth_user_must_be_a_string() -> None:
     ("value", "expected"),
     [
         ("${MIMIR_TOKEN}", ("env", "MIMIR_TOKEN")),
+        # Grafana's own spelling of an environment variable (pkg/setting expanders).
+        ("$__env{MIMIR_TOKEN}", ("env", "MIMIR_TOKEN")),
         ("$__file{/run/secrets/x}", ("file", "/run/secrets/x")),
+        ("$__env{/run/secrets/x}", None),
+        ("$__vault{x}", None),
         ("hunter2", None),
         ("Bearer ${TOKEN}", None),
         ("${TOKEN}x", None),
@@ -145,6 +149,8 @@ a = Datasource("A", "prometheus", "https://a.example.com", uid="a", basic_auth_u
                secure_json_data={"basicAuthPassword": "${A_PASSWORD}"})
 b = Datasource("B", "loki", "http://svc@b", uid="b", json_data={"httpHeaderName1": "Authorization"},
                secure_json_data={"httpHeaderValue1": "$__file{/run/secrets/b}", "tlsCACert": "${CA}"})
+c = Datasource("C", "prometheus", "https://c.example.com", uid="c", basic_auth_user="svc",
+               secure_json_data={"basicAuthPassword": "$__env{C_PASSWORD}"})
 """
 
 
