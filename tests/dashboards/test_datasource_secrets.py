@@ -13,8 +13,8 @@ import pytest
 
 from obs_as_code import Datasource
 from obs_as_code.lint.api import lint
-from obs_as_code.lint.rules.oac111_datasource_secret import is_secret_key
 from obs_as_code.model.datasource import secure_reference
+from obs_as_code.redact import is_secret_key
 from obs_as_code.render.grafana import datasource_entry
 
 REPO = Path(__file__).resolve().parents[2]
