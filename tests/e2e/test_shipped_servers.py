@@ -15,12 +15,20 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from obs_as_code.e2e.processes import LOOPBACK, Server, free_port, http_get
+from obs_as_code.e2e.processes import (
+    LOOPBACK,
+    Server,
+    free_port,
+    http_get,
+    serve_in_thread,
+    stop_serving,
+)
 from obs_as_code.serialize import dump_yaml, load_yaml
 from tests.e2e.conftest import BUILD, require_tool
 
@@ -222,3 +230,79 @@ def test_preview_alertmanager_config_routes_like_the_built_one(tmp_path: Path) -
     sent = [line for line in metrics.decode().splitlines()
             if line.startswith("alertmanager_notifications_total{") and not line.endswith(" 0")]
     assert sent == []
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Slack's and PagerDuty's side: records each notification's path and JSON body."""
+
+    received: list[tuple[str, dict[str, Any]]]
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.received.append((self.path, json.loads(body)))
+        reply = b'{"status":"success","message":"Event processed","dedup_key":"k"}'
+        self.send_response(202 if self.path == "/pagerduty" else 200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_notifications_render_the_shipped_templates_and_reach_slack_and_pagerduty(tmp_path: Path) -> None:
+    # The built config with only what a deployment supplies changed: the secret
+    # files' paths, PagerDuty's endpoint, and group_wait (1s, to keep this short).
+    received: list[tuple[str, dict[str, Any]]] = []
+    handler = type("Recorder", (_Recorder,), {"received": received})
+    server = ThreadingHTTPServer((LOOPBACK, 0), handler)
+    thread = serve_in_thread(server, "recorder")
+    base = f"http://{LOOPBACK}:{server.server_address[1]}"
+    try:
+        config = load_yaml((BUILD / "alertmanager" / "alertmanager.yml").read_text(encoding="utf-8"))
+        secrets = {"slack-webhook-url": f"{base}/slack\n", "pagerduty-routing-key": "pd-key-from-file\n",
+                   "smtp-password": "unused\n"}
+        for name, value in secrets.items():
+            (tmp_path / name).write_text(value, encoding="utf-8")
+        for key in ("slack_api_url_file", "smtp_auth_password_file"):
+            config["global"][key] = str(tmp_path / Path(config["global"][key]).name)
+        config["templates"] = [str(BUILD / "alertmanager" / t) for t in config["templates"]]
+        for receiver in config["receivers"]:
+            for pd in receiver.get("pagerduty_configs") or []:
+                pd["routing_key_file"] = str(tmp_path / Path(pd["routing_key_file"]).name)
+                pd["url"] = f"{base}/pagerduty"
+        routes = [config["route"]]
+        while routes:
+            route = routes.pop()
+            route["group_wait"] = "1s"
+            routes.extend(route.get("routes") or [])
+        path = tmp_path / "alertmanager.yml"
+        path.write_text(dump_yaml(config), encoding="utf-8")
+        note = {"summary": "Too many 5xx", "description": "7% failed", "runbook_url": "https://runbooks/x"}
+        alerts = [
+            {"alertname": "OpencodeApiHighErrorRatio", "severity": "critical", "team": "api", "service": "opencode-api"},
+            {"alertname": "OpencodeLLMCostSpike", "severity": "warning", "team": "llm", "service": "llm-gateway"},
+            {"alertname": "Unlabelled", "service": "web-ui"},
+        ]
+        am = _alertmanager(path, tmp_path)
+        with am:
+            url: str = am.url  # type: ignore[attr-defined]
+            body = json.dumps([{"labels": a, "annotations": note} for a in alerts]).encode()
+            req = urllib.request.Request(f"{url}/api/v2/alerts", data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(req, timeout=5).close()
+            deadline = time.monotonic() + 15
+            while len(received) < 3 and time.monotonic() < deadline:
+                time.sleep(0.1)
+    finally:
+        stop_serving(server, thread)
+    got = {(p, b.get("channel") or b.get("routing_key")): b for p, b in received}
+    assert sorted(got) == [("/pagerduty", "pd-key-from-file"), ("/slack", "#alerts-llm"), ("/slack", "#alerts-unrouted")]
+    page = got[("/pagerduty", "pd-key-from-file")]["payload"]
+    assert page["summary"] == "[FIRING:1] OpencodeApiHighErrorRatio (opencode-api)"
+    assert page["severity"] == "critical"
+    assert {k: page["custom_details"][k] for k in ("team", "runbook")} == {"team": "api", "runbook": "https://runbooks/x"}
+    [warning] = got[("/slack", "#alerts-llm")]["attachments"]
+    assert warning["title"] == "[FIRING:1] OpencodeLLMCostSpike (llm-gateway)"
+    assert warning["text"] == "*Too many 5xx*\n7% failed\nRunbook: https://runbooks/x\n"
+    assert _bad_log_lines(tmp_path / "alertmanager.log") == []
