@@ -64,10 +64,11 @@ def test_dashboard_provider_is_what_grafana_needs_for_folders_from_files() -> No
     # With folderUid set every directory would land in that one folder.
     assert "folder" not in provider and "folderUid" not in provider
     # Absolute (a relative path resolves against Grafana's working directory), and
-    # where the preview stack mounts build/grafana/dashboards.
+    # where the preview stack links build/grafana/dashboards.
     path = provider["options"]["path"]
     assert path == GRAFANA_DASHBOARDS_PATH and Path(path).is_absolute()
-    assert f"../grafana/dashboards:{path}:ro" in compose("..")["services"]["grafana"]["volumes"]
+    grafana = compose()["services"]["grafana"]
+    assert f"ln -s /oac/${{OAC_BUILD_DIR:-build}}/grafana/dashboards {path}" in grafana["entrypoint"][2]
 
 
 def test_publish_gives_the_folders_and_dashboards_file_provisioning_gives(

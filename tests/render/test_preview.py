@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
+import re
 import shutil
 import subprocess
 import sys
@@ -64,20 +66,21 @@ def test_every_service_is_pinned_health_checked_and_loopback_only() -> None:
             assert dep in services and cond == {"condition": "service_healthy"}
 
 
-def test_mounts_point_at_the_built_configs() -> None:
-    services = compose("..")["services"]
-    assert "../prometheus:/etc/prometheus:ro" in services["prometheus"]["volumes"]
-    assert "../alertmanager:/etc/alertmanager:ro" in services["alertmanager"]["volumes"]
-    assert services["grafana"]["volumes"] == [
-        "../grafana/provisioning:/etc/grafana/provisioning:ro",
-        f"../grafana/dashboards:{GRAFANA_DASHBOARDS_PATH}:ro",
-    ]
+def test_services_read_the_built_configs_through_the_project_mount() -> None:
+    services = compose()["services"]
+    for name in ("prometheus", "alertmanager", "grafana", "tempo"):
+        assert services[name]["volumes"] == ["../..:/oac:ro"], name
+    b = "/oac/${OAC_BUILD_DIR:-build}"
+    assert f"--config.file={b}/prometheus/prometheus.yml" in services["prometheus"]["command"]
+    assert f"--config.file={b}/preview/alertmanager.yml" in services["alertmanager"]["command"]
+    assert services["tempo"]["command"] == [f"-config.file={b}/preview/tempo.yaml"]
+    assert services["grafana"]["environment"]["GF_PATHS_PROVISIONING"] == f"{b}/grafana/provisioning"
+    assert f"ln -s {b}/grafana/dashboards {GRAFANA_DASHBOARDS_PATH}" in services["grafana"]["entrypoint"][2]
     # Prometheus as built sends alerts to alertmanager:9093 and scrapes these by name.
     built = load_yaml((ROOT / "build" / "prometheus" / "prometheus.yml").read_text(encoding="utf-8"))
     targets = {t for job in built["scrape_configs"] for s in job["static_configs"] for t in s["targets"]}
     assert {"node-exporter:9100", "cadvisor:8080", "alertmanager:9093"} <= targets
     assert built["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == ["alertmanager:9093"]
-    assert (ROOT / "build" / "prometheus" / "prometheus.yml").is_file()
 
 
 def _compose_command() -> list[str] | None:
@@ -100,11 +103,12 @@ def test_docker_compose_config_accepts_the_file() -> None:
         capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    # What compose resolved: every relative mount is a path of build/.
-    resolved = load_yaml(proc.stdout)
-    am = resolved["services"]["alertmanager"]
-    mounts = [v if isinstance(v, str) else f"{v['source']}:{v['target']}" for v in am["volumes"]]
-    assert {m.split(":")[0] for m in mounts} == {str(ROOT / "build" / "alertmanager"), str(ROOT / "build" / ALERTMANAGER_PATH)}
+    # What compose resolved: the project folder, and the build folder's default name.
+    resolved = load_yaml(proc.stdout)["services"]
+    for name in ("prometheus", "alertmanager", "grafana", "tempo"):
+        [mount] = resolved[name]["volumes"]
+        assert (mount.split(":")[0] if isinstance(mount, str) else mount["source"]) == str(ROOT), name
+    assert "--config.file=/oac/build/prometheus/prometheus.yml" in resolved["prometheus"]["command"]
 
 
 def test_preview_workflow_passes_actionlint() -> None:
@@ -119,33 +123,82 @@ def test_preview_workflow_passes_actionlint() -> None:
     assert "docker compose config" in text and "python -m obs_as_code.e2e.preview_check" in text
 
 
-# -- what the containers read: every path resolved through the compose mounts ------
+# -- what the containers read: every path resolved as Docker resolves it -------------
 
 PREVIEW_DIR = ROOT / "build" / "preview"
+_DEFAULT = re.compile(r"\$\{\w+:-([^}]*)\}")
+_LINK = re.compile(r"ln -s (\S+) (\S+)")
 
 
-def _mounts(service: dict[str, Any]) -> list[tuple[str, Path]]:
-    """``(container path, host path)`` of a service's bind mounts, longest container
-    path first (the mount that wins); relative host paths are relative to the compose file."""
-    out = []
-    for volume in service.get("volumes") or []:
-        host, container = volume.split(":")[:2]
-        out.append((container.rstrip("/"), Path(host) if Path(host).is_absolute() else PREVIEW_DIR / host))
-    return sorted(out, key=lambda m: -len(m[0]))
+class Container:
+    """A service as Docker creates it: each bind mount holds the host directory or
+    file it was given (opened here: the mount holds its inode, not its path), and
+    the symbolic links its entrypoint makes. Compose variables take their defaults."""
 
+    def __init__(self, service: dict[str, Any], compose_dir: Path) -> None:
+        self.service = service
+        self.mounts: list[tuple[str, int]] = []  # (container path, fd of the source)
+        self.files: set[int] = set()  # fds of single-file mounts
+        for volume in service.get("volumes") or []:
+            host, container = volume.split(":")[:2]
+            source = Path(host) if Path(host).is_absolute() else compose_dir / host
+            if source.exists():
+                fd = os.open(source, os.O_RDONLY | (os.O_DIRECTORY if source.is_dir() else 0))
+                self.mounts.append((container.rstrip("/") or "/", fd))
+                if not source.is_dir():
+                    self.files.add(fd)
+        self.mounts.sort(key=lambda m: -len(m[0]))
+        self.links = {link: _DEFAULT.sub(r"\1", target) for target, link in _LINK.findall(" ".join(service.get("entrypoint") or []))}
 
-def _host_path(service: dict[str, Any], container_path: str) -> Path | None:
-    """Where ``container_path`` comes from on the host, None when no mount covers it
-    (the image's own file system)."""
-    for container, host in _mounts(service):
-        if container_path == container or container_path.startswith(container + "/"):
-            return host / posixpath.relpath(container_path, container)
-    return None
+    def close(self) -> None:
+        for _, fd in self.mounts:
+            os.close(fd)
 
+    def arg(self, flag: str) -> str:
+        """The value of a ``--flag=``/``-flag=`` argument, variables expanded."""
+        [value] = [str(a).split("=", 1)[1] for a in self.service["command"] if str(a).lstrip("-").startswith(f"{flag}=")]
+        return _DEFAULT.sub(r"\1", value)
 
-def _flag(service: dict[str, Any], name: str) -> str:
-    [value] = [str(arg).split("=", 1)[1] for arg in service["command"] if str(arg).startswith(f"--{name}=")]
-    return value
+    def env(self, name: str) -> str:
+        return _DEFAULT.sub(r"\1", str(self.service["environment"][name]))
+
+    def _locate(self, path: str) -> tuple[int, str] | None:
+        path = posixpath.normpath(path)
+        for link, target in self.links.items():
+            if path == link or path.startswith(link + "/"):
+                path = posixpath.normpath(target + path[len(link):])
+        for container, fd in self.mounts:
+            if path == container or path.startswith(container.rstrip("/") + "/"):
+                return fd, posixpath.relpath(path, container)
+        return None  # the image's own file system
+
+    def read(self, path: str) -> bytes | None:
+        """The file at ``path`` in the container; None when it is not there (or
+        comes from no mount: the image does not hold our files)."""
+        where = self._locate(path)
+        if where is None:
+            return None
+        if where[0] in self.files:
+            return os.pread(where[0], os.fstat(where[0]).st_size, 0) if where[1] == "." else None
+        try:
+            fd = os.open(where[1], os.O_RDONLY, dir_fd=where[0])
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read()
+
+    def listdir(self, path: str) -> list[str]:
+        where = self._locate(path)
+        if where is None:
+            return []
+        try:
+            fd = os.open(where[1], os.O_RDONLY | os.O_DIRECTORY, dir_fd=where[0])
+        except OSError:
+            return []
+        try:
+            return sorted(os.listdir(fd))
+        finally:
+            os.close(fd)
 
 
 def _file_references(doc: Any) -> list[str]:
@@ -158,35 +211,80 @@ def _file_references(doc: Any) -> list[str]:
     return []
 
 
-def _compose_doc() -> dict[str, Any]:
-    doc: dict[str, Any] = load_yaml((ROOT / "build" / COMPOSE_PATH).read_text(encoding="utf-8"))
-    return doc
+def _reads(name: str, c: Container) -> dict[str, bytes | None]:
+    """What service ``name`` reads of build/, by container path: its config and the
+    files that config names (Grafana: the provisioning files and, through the
+    dashboard provider's path, every dashboard)."""
+    out: dict[str, bytes | None] = {}
+    if name in ("prometheus", "alertmanager", "tempo"):
+        config = c.arg("config.file")
+        out[config] = text = c.read(config)
+        doc = load_yaml(text.decode()) if text else {}
+        here = posixpath.dirname(config)
+        for ref in (doc.get("rule_files") or []) + (doc.get("templates") or []) + _file_references(doc):
+            path = posixpath.normpath(posixpath.join(here, ref))
+            out[path] = c.read(path)
+    if name == "grafana":
+        provisioning = c.env("GF_PATHS_PROVISIONING") if "GF_PATHS_PROVISIONING" in (c.service.get("environment") or {}) \
+            else "/etc/grafana/provisioning"
+        for kind in ("dashboards", "datasources"):
+            for file in c.listdir(f"{provisioning}/{kind}"):
+                out[f"{provisioning}/{kind}/{file}"] = c.read(f"{provisioning}/{kind}/{file}")
+        provider = out.get(f"{provisioning}/dashboards/obs-as-code.yaml")
+        dashboards = load_yaml(provider.decode())["providers"][0]["options"]["path"] if provider else "/nowhere"
+        for folder in c.listdir(dashboards) or ["(none)"]:
+            for file in c.listdir(f"{dashboards}/{folder}") or ["(none)"]:
+                out[f"{dashboards}/{folder}/{file}"] = c.read(f"{dashboards}/{folder}/{file}")
+    return out
 
 
-def test_every_relative_mount_of_the_stack_exists_in_build() -> None:
-    for name, svc in _compose_doc()["services"].items():
-        for volume in svc.get("volumes") or []:
-            host = volume.split(":")[0]
-            if not Path(host).is_absolute():  # absolute: the host's /, /sys, /var/log ...
-                assert (PREVIEW_DIR / host).exists(), f"{name} mounts {host}, which build/ does not have"
+def _containers(compose_file: Path) -> dict[str, Container]:
+    doc = load_yaml(compose_file.read_text(encoding="utf-8"))
+    return {name: Container(doc["services"][name], compose_file.parent) for name in ("prometheus", "alertmanager", "grafana", "tempo")}
 
 
-def test_every_file_the_preview_alertmanager_reads_is_mounted_from_build() -> None:
+def test_every_file_the_stack_reads_of_build_is_there() -> None:
     # The built alertmanager.yml reads its secrets from /etc/alertmanager/secrets/*,
     # which build/ (rightly) does not hold: run as it was, the preview's Alertmanager
     # failed every notification and fired AlertmanagerNotificationsFailing.
-    am = _compose_doc()["services"]["alertmanager"]
-    config_path = _flag(am, "config.file")
-    host_config = _host_path(am, config_path)
-    assert host_config is not None and host_config.is_file(), config_path
-    config = load_yaml(host_config.read_text(encoding="utf-8"))
-    config_dir = posixpath.dirname(config_path)
-    wanted = [posixpath.join(config_dir, t) for t in config.get("templates") or []]
-    wanted += _file_references(config)
-    assert any("templates/" in w for w in wanted)  # the shipped config has a template
-    for path in wanted:
-        host = _host_path(am, path)
-        assert host is not None and host.is_file(), f"the preview Alertmanager reads {path}, which no mount of build/ provides"
+    containers = _containers(ROOT / "build" / COMPOSE_PATH)
+    try:
+        reads = {name: _reads(name, c) for name, c in containers.items()}
+    finally:
+        for c in containers.values():
+            c.close()
+    for name, files in reads.items():
+        missing = [path for path, data in files.items() if data is None]
+        assert missing == [], f"{name} reads {missing}, which no mount of build/ provides"
+    assert len(reads["prometheus"]) == 11 and len(reads["alertmanager"]) == 2  # config + rule files; + the template
+    assert sum(p.endswith(".json") for p in reads["grafana"]) == 11 and len(reads["tempo"]) == 1
+
+
+def test_the_running_stack_sees_a_rebuild(tmp_path: Path) -> None:
+    # `oac build` renames a new build/ into place. A bind mount of a folder inside
+    # build/ kept the old one, deleted and empty: Prometheus and Alertmanager could
+    # not reload, and Grafana's file provider deleted every provisioned dashboard.
+    from obs_as_code.artifacts import Artifact, read_tree, write_atomic
+
+    build = tmp_path / "project" / "build"
+    shutil.copytree(ROOT / "build", build)
+    containers = _containers(build / COMPOSE_PATH)
+    try:
+        before = {name: _reads(name, c) for name, c in containers.items()}
+        tree = read_tree(build)
+        changed = {"prometheus/prometheus.yml", "preview/alertmanager.yml", "preview/tempo.yaml",
+                   "grafana/dashboards/llm/llm-cost.json", "grafana/provisioning/datasources/datasources.yaml"}
+        assert changed <= set(tree)
+        write_atomic(build, [Artifact(p, (data + b"\n" if p in changed else data).decode(), "text") for p, data in tree.items()])
+        after = {name: _reads(name, c) for name, c in containers.items()}
+    finally:
+        for c in containers.values():
+            c.close()
+    for name in before:
+        for path in before[name]:
+            assert after[name].get(path) is not None, f"after a rebuild {name} no longer finds {path}"
+        assert set(after[name]) == set(before[name]), name
+    assert sum(after[n][p] != before[n][p] for n in after for p in after[n]) == len(changed)
 
 
 def test_preview_alertmanager_routes_as_built_and_notifies_no_one() -> None:
@@ -197,17 +295,13 @@ def test_preview_alertmanager_routes_as_built_and_notifies_no_one() -> None:
     assert preview["receivers"] == [{"name": r["name"]} for r in built["receivers"]]
     assert preview["global"] == {"resolve_timeout": built["global"]["resolve_timeout"]}
     assert _file_references(preview) == []
-    assert preview["templates"] == ["/etc/alertmanager/" + t for t in built["templates"]]
+    assert preview["templates"] == ["../alertmanager/" + t for t in built["templates"]]
 
 
 def test_preview_alertmanager_without_a_built_config() -> None:
-    minimal = preview_alertmanager(None)
-    assert minimal == {"route": {"receiver": "preview"}, "receivers": [{"name": "preview"}]}
-    # No build/alertmanager to mount: Docker would create it, empty, inside build/.
-    volumes = compose("..", built_alertmanager=False)["services"]["alertmanager"]["volumes"]
-    assert volumes == ["../preview/alertmanager.yml:/etc/alertmanager-preview/alertmanager.yml:ro"]
+    assert preview_alertmanager(None) == {"route": {"receiver": "preview"}, "receivers": [{"name": "preview"}]}
     kept = preview_alertmanager({"templates": ["/abs/x.tmpl", "t/*.tmpl"], "route": {"receiver": "r"},
                                  "receivers": [{"name": "r", "webhook_configs": [{"url": "http://x"}]}],
                                  "global": {"smtp_auth_password_file": "/s", "slack_api_url": "http://y"}})
-    assert kept == {"templates": ["/abs/x.tmpl", "/etc/alertmanager/t/*.tmpl"], "route": {"receiver": "r"},
+    assert kept == {"templates": ["/abs/x.tmpl", "../alertmanager/t/*.tmpl"], "route": {"receiver": "r"},
                     "receivers": [{"name": "r"}]}
