@@ -74,7 +74,8 @@ def test_dashboard_provider_is_what_grafana_needs_for_folders_from_files() -> No
 def test_publish_gives_the_folders_and_dashboards_file_provisioning_gives(
         fake_target: Target, fake: FakeGrafana) -> None:
     expected = file_provisioned(BUILD / "grafana" / "dashboards")
-    assert len(expected) == 11 and len({f for f, _, _ in expected if f}) == 7
+    assert len(expected) == len(list((BUILD / "grafana" / "dashboards").rglob("*.json")))
+    assert len({f for f, _, _ in expected if f}) > 1  # several folders
     with fake_target.client() as client:
         _, result = publish(client, str(BUILD), datasources=True)
     assert result.ok, result.render()
