@@ -37,7 +37,8 @@ from obs_as_code.slo.generate import generate_slo
 
 #: Sloth v0.16 per SLO with the Google table: 8 SLI + 7 metadata recording rules
 #: and 2 alerts (its sli_rules, metadata_rules and alert_rules plugins); the
-#: parity test checks that ours are the same rules.
+#: parity test checks that ours are the same rules, plus the two event-rate
+#: rules a ratio or latency SLI's period ratio sums (17 per SLO).
 SLOTH_RECORDING_RULES_PER_SLO = 15
 SLOTH_ALERT_RULES_PER_SLO = 2
 

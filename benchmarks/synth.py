@@ -9,7 +9,7 @@
 - ``scrape/prometheus.py`` and ``scrape/jobs_NN.py``: the Prometheus config and
   ``sizes.scrape_jobs`` scrape jobs;
 - ``slos/gen_NNN.py``: ``sizes.slos`` ratio SLOs, ``sizes.slos_per_module`` a module
-  (each becomes 15 recording rules, 2 burn-rate alerts and a dashboard);
+  (each becomes 17 recording rules, 2 burn-rate alerts and a dashboard);
 - ``dashboards/gen_NNN.py``: plain JSON dashboards of ``sizes.panels`` panels, only
   when the dashboards layer is present (an adapter accepts a plain dict); the
   spine alone would report such modules as declaring nothing.

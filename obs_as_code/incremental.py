@@ -179,7 +179,7 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     "obs_as_code.render.alertmanager:render": frozenset({"AlertmanagerConfig"}),
     "obs_as_code.render.tests:render": frozenset({"RuleTest"}),
     "obs_as_code.render.grafana:render": frozenset({"DashboardDef", "Datasource"}),
-    "obs_as_code.render.preview:render": frozenset({"PrometheusConfig", "ScrapeJob", "RuleGroup"}),
+    "obs_as_code.render.preview:render": frozenset({"PrometheusConfig", "ScrapeJob", "RuleGroup", "AlertmanagerConfig"}),
 }
 
 def _alert_labels(groups: Sequence[RuleGroup]) -> list[dict[str, Any]]:

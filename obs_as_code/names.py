@@ -24,21 +24,37 @@ def slug(text: str) -> str:
     return _SLUG_BAD.sub("-", text.lower()).strip("-")
 
 
-def _shorten(text: str, limit: int) -> str:
-    """Fit ``text`` into ``limit`` characters, keeping it unique with a hash suffix."""
-    if len(text) <= limit:
-        return text
-    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
-    return f"{text[: limit - 9].rstrip('-')}-{digest}"
+def _shorten(text: str, limit: int, digest: str | None = None) -> str:
+    """Fit ``text`` into ``limit`` characters, keeping it unique with a hash suffix:
+    ``text`` itself when it fits and no ``digest`` is given, else ``text`` cut to
+    make room for ``-<digest>`` (by default the hash of ``text``); the digest
+    alone when ``text`` is empty."""
+    if digest is None:
+        if len(text) <= limit:
+            return text
+        digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    return f"{text[: limit - 9].rstrip('-')}-{digest}" if text else digest
+
+
+def _module_parts(module_path: str, under: str | None) -> list[str]:
+    """``alerts/team/api.py`` -> ``["team", "api"]``: the parts of the path
+    without its suffix, the folder ``under`` dropped."""
+    parts = list(PurePosixPath(module_path).with_suffix("").parts)
+    if under is not None and parts and parts[0] == under:
+        parts = parts[1:]
+    return parts
 
 
 @lru_cache(maxsize=4096)  # prometheus.yml lists every rule file on each build
 def module_stem(module_path: str, *, under: str | None = None) -> str:
     """``alerts/team/api.py`` -> ``team-api`` (the folder ``under`` is dropped)."""
-    parts = list(PurePosixPath(module_path).with_suffix("").parts)
-    if under is not None and parts and parts[0] == under:
-        parts = parts[1:]
-    return slug("-".join(parts)) or "root"
+    return slug("-".join(_module_parts(module_path, under))) or "root"
+
+
+def _without_accents(text: str) -> str:
+    """``text`` with what is not ASCII decomposed (NFKD) and dropped: ``straße``
+    -> ``strae``, ``über`` -> ``uber``, ``日本`` -> ``""``. ASCII text is unchanged."""
+    return text if text.isascii() else unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 def dashboard_uid(module_path: str, name: str | None = None) -> str:
@@ -50,19 +66,19 @@ def dashboard_uid(module_path: str, name: str | None = None) -> str:
     dropped, plus a hash of the whole: the slug alone loses those characters, so
     ``日本/api`` and ``中国/api`` would both be ``api`` (an OAC308 collision), and
     every all-CJK module ``root``."""
-    if module_path.isascii() and (name is None or name.isascii()):
-        stem = module_stem(module_path, under="dashboards")
-        if name:
-            stem = f"{stem}-{slug(name)}"
-        return _shorten(stem, UID_MAX)
-    parts = list(PurePosixPath(module_path).with_suffix("").parts)
-    if parts and parts[0] == "dashboards":
-        parts = parts[1:]
-    if name:
-        parts.append(name)
-    kept = slug(unicodedata.normalize("NFKD", "-".join(parts)).encode("ascii", "ignore").decode())
-    digest = hashlib.sha256(f"{module_path}\0{name or ''}".encode()).hexdigest()[:8]
-    return f"{kept[: UID_MAX - 9].rstrip('-')}-{digest}" if kept else digest
+    lossy = not module_path.isascii() or (name is not None and not name.isascii())
+    stem = slug(_without_accents("-".join(_module_parts(module_path, "dashboards"))))
+    label = slug(_without_accents(name)) if name else None
+    if lossy:
+        # What is left of the path and the name, and always the hash of the whole:
+        # the part the slug dropped is what told them apart.
+        readable = "-".join(w for w in (stem, label) if w)
+        digest: str | None = hashlib.sha256(f"{module_path}\0{name or ''}".encode()).hexdigest()[:8]
+    else:
+        # module_stem() and the name's slug, hashed only when cut to fit.
+        readable = (stem or "root") if label is None else f"{stem or 'root'}-{label}"
+        digest = None
+    return _shorten(readable, UID_MAX, digest)
 
 
 def dashboard_folder(module_path: str) -> str:

@@ -36,3 +36,32 @@ def test_non_ascii_modules_get_uids_of_their_own() -> None:
     # ASCII paths keep their readable UIDs (the shipped ones among them).
     assert names.dashboard_uid("dashboards/llm/performance.py") == "llm-performance"
     assert names.dashboard_uid("dashboards/pair.py", "second") == "pair-second"
+
+
+#: UIDs users' Grafanas hold (links, alerts, library panels point at them): the
+#: derivation may be rewritten, never changed. Edge cases of both kinds of path:
+#: a slug that is empty, a name whose slug is empty, cut to fit, lossy or not.
+PINNED_UIDS = [
+    (("dashboards/llm/performance.py", None), "llm-performance"),
+    (("dashboards/pair.py", "second"), "pair-second"),
+    (("dashboards/pair.py", ""), "pair"),
+    (("dashboards/_.py", None), "root"),
+    (("dashboards/_.py", "board"), "root-board"),
+    (("dashboards/pair.py", "!!"), "pair-"),
+    (("dashboards/x.y.py", None), "x-y"),
+    (("other/x.py", None), "other-x"),
+    (("dashboards/" + "a" * 45 + ".py", None), "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-52789e34"),
+    (("dashboards/team/" + "b-" * 20 + ".py", "second"), "team-b-b-b-b-b-b-b-b-b-b-b-b-b-2a3c7e52"),
+    (("dashboards/über/straße.py", None), "uber-strae-c03fc127"),
+    (("dashboards/日本/api.py", None), "api-f71d8077"),
+    (("dashboards/日本.py", None), "4d33ef5a"),
+    (("dashboards/日本.py", "board"), "board-0149d12e"),
+    (("dashboards/pair.py", "日本"), "pair-57e7684e"),
+    (("dashboards/pair.py", "übersicht"), "pair-ubersicht-4aac00ec"),
+    (("dashboards/" + "é" * 45 + ".py", None), "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-d2e6f4e3"),
+    (("dashboards/Ω/" + "c" * 40 + ".py", "n"), "ccccccccccccccccccccccccccccccc-75d952b1"),
+]
+
+
+def test_dashboard_uids_are_pinned() -> None:
+    assert [names.dashboard_uid(*args) for args, _uid in PINNED_UIDS] == [uid for _args, uid in PINNED_UIDS]

@@ -17,6 +17,12 @@ _OUTPUT = click.option(
 _PERIOD = click.option("--period", default="30d", show_default=True, help="SLO period when the spec has none.")
 
 
+def _warn(command: str, warnings: list[str]) -> None:
+    # What the import ignored or changed: on stderr, and as a comment in the module.
+    for message in warnings:
+        click.echo(f"oac import {command}: warning: {message}", err=True)
+
+
 def _emit(command: str, source: str, output: Path | None) -> None:
     # The generated module must at least be valid Python before it is written.
     compile(source, str(output or "<import>"), "exec")
@@ -37,11 +43,13 @@ def import_sloth(file: Path, output: Path | None, period: str) -> None:
     from obs_as_code.importers._slo_source import SpecError
     from obs_as_code.importers.sloth import import_file
 
+    warnings: list[str] = []
     try:
-        source = import_file(file, period)
+        source = import_file(file, period, warnings)
     except SpecError as exc:
         click.echo(f"oac import sloth: {exc}", err=True)
         sys.exit(2)
+    _warn("sloth", warnings)
     _emit("sloth", source, output)
 
 
@@ -55,9 +63,11 @@ def import_openslo(file: Path, output: Path | None, period: str, no_alerts: bool
     from obs_as_code.importers._slo_source import SpecError
     from obs_as_code.importers.openslo import import_file
 
+    warnings: list[str] = []
     try:
-        source = import_file(file, period, alerts=not no_alerts)
+        source = import_file(file, period, alerts=not no_alerts, warnings=warnings)
     except SpecError as exc:
         click.echo(f"oac import openslo: {exc}", err=True)
         sys.exit(2)
+    _warn("openslo", warnings)
     _emit("openslo", source, output)

@@ -38,13 +38,26 @@ def lint(project: Path, fmt: str, paths: tuple[Path, ...], catalog_file: Path | 
             sys.exit(2)
         click.echo(page, nl=not page.endswith("\n"))
         return
-    from obs_as_code.lint.api import RENDER_CODES
+    from obs_as_code.codes import STAGE_CODES, stage_codes
 
-    known = {c.code for c in all_checks()} | set(RENDER_CODES)
+    # What --select/--ignore can filter: the checks and the findings of rendering
+    # the project's dashboards. A load or generator finding is reported whatever
+    # they say (the project did not load as written), and the build's and the
+    # validators' codes come from other commands: naming one is a mistake to say,
+    # not an option to accept and then ignore.
+    filterable = {c.code for c in all_checks()} | stage_codes("dashboards")
     for code in _codes(select) + _codes(ignore):
-        if not any(k.startswith(code) for k in known):
+        if any(k.startswith(code) for k in filterable):
+            continue
+        stage = next((c for c in STAGE_CODES if c.code.startswith(code)), None)
+        if stage is None:
             click.echo(f"oac lint: {code!r} matches no check", err=True)
-            sys.exit(2)
+        elif stage.stage in ("load", "generate"):
+            click.echo(f"oac lint: {stage.code} ({stage.summary}) is always reported: the project does not load as written; fix it instead", err=True)
+        else:
+            command = "oac build" if stage.stage == "build" else "oac validate"
+            click.echo(f"oac lint: {stage.code} ({stage.summary}) is reported by `{command}`, not by `oac lint`", err=True)
+        sys.exit(2)
     interval: float | None = None
     if scrape_interval is not None:
         from obs_as_code.durations import DurationError, parse_ms

@@ -121,7 +121,7 @@ def publish_message(git_sha: str | None) -> str:
 def resolve_secure_json_data(data: Mapping[str, Any]) -> tuple[dict[str, str], str]:
     """``secureJsonData`` of the build with its references resolved here, as Grafana
     resolves them when it reads the provisioning file (the HTTP API does not):
-    ``${NAME}`` from this process's environment, ``$__file{PATH}`` from the file.
+    ``${NAME}`` and ``$__env{NAME}`` from this process's environment, ``$__file{PATH}`` from the file.
     Returns the values and, when one cannot be resolved, a message naming the key
     and the reference, never a value."""
     out: dict[str, str] = {}

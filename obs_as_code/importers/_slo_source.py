@@ -93,6 +93,10 @@ class SLOSpec:
     alerts: bool = True
     #: RuleIntervals keywords -> durations.
     intervals: Mapping[str, str] = field(default_factory=dict)
+    #: Keep the house severities (critical page, warning ticket) where the spec
+    #: sets none. False for Sloth specs (the rules Sloth would generate); True
+    #: for OpenSLO, whose alerts Sloth does not generate at all.
+    house_severity: bool = False
 
 
 def _alert_options(spec: AlertSpec, indent: str) -> str | None:
@@ -132,28 +136,44 @@ def slo_source(spec: SLOSpec, var: str) -> str:
     if not spec.alerts or (spec.page.disable and spec.ticket.disable):
         lines.append(f"{i1}alerting=Alerting(disable=True),")
     else:
-        lines.append(f"{i1}alerting=Alerting(")
+        alerting_args: list[str] = []
         if spec.alert_name:
-            lines.append(f"{i2}name={py_str(spec.alert_name)},")
+            alerting_args.append(f"{i2}name={py_str(spec.alert_name)},")
         if spec.alert_labels:
-            lines.append(f"{i2}labels={py_dict(spec.alert_labels)},")
+            alerting_args.append(f"{i2}labels={py_dict(spec.alert_labels)},")
         if spec.alert_annotations:
-            lines.append(f"{i2}annotations={py_dict(spec.alert_annotations)},")
+            alerting_args.append(f"{i2}annotations={py_dict(spec.alert_annotations)},")
         for which, alert in (("page", spec.page), ("ticket", spec.ticket)):
             options = _alert_options(alert, i3)
             if options:
-                lines.append(f"{i2}{which}={options},")
+                alerting_args.append(f"{i2}{which}={options},")
             # The foreign spec's alerts carry no house severity unless it says so.
-            if not alert.disable and "severity" not in {**spec.alert_labels, **alert.labels}:
-                lines.append(f"{i2}{which}_severity=None,")
-        lines.append(f"{i1}),")
+            if not alert.disable and not spec.house_severity and "severity" not in {**spec.alert_labels, **alert.labels}:
+                alerting_args.append(f"{i2}{which}_severity=None,")
+        if alerting_args:  # none: the default Alerting()
+            lines += [f"{i1}alerting=Alerting(", *alerting_args, f"{i1}),"]
     lines.append(")")
     return "\n".join(lines) + "\n"
 
 
-def module_source(specs: Sequence[SLOSpec], origin: str) -> str:
-    """A whole ``slos/`` module declaring ``specs``."""
-    kinds = {"SLO", "Alerting"}
+def warn(warnings: list[str] | None, message: str) -> None:
+    """Record what an import drops or changes (the CLI prints them, and the
+    module lists them in a comment): nothing is lost without a word."""
+    if warnings is not None and message not in warnings:
+        warnings.append(message)
+
+
+def unknown_keys(data: object, known: frozenset[str], where: str, warnings: list[str] | None) -> None:
+    """Warn about keys of ``data`` the importer does not read (a typo such as
+    ``lables`` would otherwise vanish, as it does in Sloth)."""
+    if isinstance(data, Mapping):
+        for key in sorted(str(k) for k in data if k not in known):
+            warn(warnings, f"{where}: unknown key {key!r} ignored (known: {', '.join(sorted(known))})")
+
+
+def module_source(specs: Sequence[SLOSpec], origin: str, warnings: Sequence[str] = ()) -> str:
+    """A whole ``slos/`` module declaring ``specs`` (``warnings`` become a comment)."""
+    kinds = {"SLO"}
     for spec in specs:
         kinds.add("RawSLI" if spec.sli_kind == "raw" else "RatioSLI")
         if _alert_options(spec.page, "") or _alert_options(spec.ticket, ""):
@@ -162,5 +182,10 @@ def module_source(specs: Sequence[SLOSpec], origin: str) -> str:
             kinds.add("RuleIntervals")
     taken: set[str] = set()
     body = "\n\n".join(slo_source(s, identifier(f"{s.service}_{s.name}", taken)) for s in specs)
-    head = f'"""SLOs imported from {origin}."""\n\nfrom obs_as_code.slo import {", ".join(sorted(kinds, key=lambda k: (k != "SLO", k)))}\n\n'
+    if "alerting=Alerting(" in body:
+        kinds.add("Alerting")
+    head = f'"""SLOs imported from {origin}."""\n\n'
+    if warnings:
+        head += "# Not imported as written (review before use):\n" + "".join(f"# - {' '.join(w.split())}\n" for w in warnings) + "\n"
+    head += f'from obs_as_code.slo import {", ".join(sorted(kinds, key=lambda k: (k != "SLO", k)))}\n\n'
     return head + body

@@ -25,6 +25,17 @@ from obs_as_code.load import Project
 from obs_as_code.model.dashboard import DashboardDef
 from obs_as_code.model.datasource import Datasource
 
+
+def _snake(key: str) -> str:
+    """A JSON key as foundation-sdk names its setter: ``refId`` -> ``ref_id``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()
+
+
+def _setters(*keys: str) -> dict[str, str]:
+    """JSON key -> its setter, for the ``keys`` a builder has a setter of."""
+    return {key: _snake(key) for key in keys}
+
+
 #: Panel keys with a builder method on ``sdk.Panel`` -> (method, how to write the value).
 _PANEL_SETTERS: dict[str, tuple[str, str]] = {
     "type": ("type", "lit"),
@@ -51,33 +62,16 @@ _PANEL_SETTERS: dict[str, tuple[str, str]] = {
     "links": ("links", "links"),
     "targets": ("targets", "targets"),
 }
-_PROM_SETTERS: dict[str, str] = {
-    "expr": "expr",
-    "refId": "ref_id",
-    "legendFormat": "legend_format",
-    "format": "format",
-    "interval": "interval",
-    "intervalFactor": "interval_factor",
-    "hide": "hide",
-    "editorMode": "editor_mode",
-    "exemplar": "exemplar",
-    "queryType": "query_type",
-    "datasource": "datasource",
-}
-_LOKI_SETTERS: dict[str, str] = {
-    "expr": "expr",
-    "refId": "ref_id",
-    "legendFormat": "legend_format",
-    "maxLines": "max_lines",
-    "resolution": "resolution",
-    "editorMode": "editor_mode",
-    "queryType": "query_type",
-    "hide": "hide",
-    "step": "step",
-    "datasource": "datasource",
-    "range": "range",
-    "instant": "instant",
-}
+#: Target keys with a setter on ``prometheus.Dataquery`` / ``loki.Dataquery``, and
+#: variable keys with one on the variable builders: each the snake_case of its key.
+_PROM_SETTERS: dict[str, str] = _setters(
+    "expr", "refId", "legendFormat", "format", "interval", "intervalFactor", "hide", "editorMode",
+    "exemplar", "queryType", "datasource",
+)
+_LOKI_SETTERS: dict[str, str] = _setters(
+    "expr", "refId", "legendFormat", "maxLines", "resolution", "editorMode", "queryType", "hide", "step",
+    "datasource", "range", "instant",
+)
 #: Variable type -> (builder class, method for ``query``).
 _VARIABLES: dict[str, tuple[str, str]] = {
     "query": ("QueryVariable", "query"),
@@ -87,17 +81,9 @@ _VARIABLES: dict[str, tuple[str, str]] = {
     "constant": ("ConstantVariable", "value"),
     "textbox": ("TextBoxVariable", "default_value"),
 }
-_VARIABLE_SETTERS: dict[str, str] = {
-    "label": "label",
-    "description": "description",
-    "datasource": "datasource",
-    "multi": "multi",
-    "includeAll": "include_all",
-    "allValue": "all_value",
-    "regex": "regex",
-    "refresh": "refresh",
-    "sort": "sort",
-}
+_VARIABLE_SETTERS: dict[str, str] = _setters(
+    "label", "description", "datasource", "multi", "includeAll", "allValue", "regex", "refresh", "sort",
+)
 #: Variable keys Grafana recomputes on load, or the SDK writes itself: not carried
 #: into builders (``current``, ``hide``, ``options`` and the interval's ``auto*`` are
 #: carried where they mean something, see :func:`_variable_state`).
@@ -269,10 +255,6 @@ def _use(package: str, name: str) -> str:
     _USED[(package, name)] = alias
     _namespace().setdefault(alias, importlib.import_module(f"grafana_foundation_sdk.{package}.{name}"))
     return alias
-
-
-def _snake(key: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower()
 
 
 def _setter_value(annotation: Any, value: Any, indent: int) -> str | None:
@@ -865,24 +847,6 @@ def resolve_inputs(document: Mapping[str, Any], datasources: Sequence[Datasource
     text = pattern.sub(lambda m: json.dumps(values[m.group(1)])[1:-1], json.dumps(document))
     resolved: dict[str, Any] = json.loads(text)
     return resolved
-
-
-def rebuild(source: str, module_path: str = "dashboards/imported.py") -> dict[str, Any]:
-    """Run generated ``source`` and render the dashboard it declares."""
-    from obs_as_code.dashboards.adapters import adapt
-    from obs_as_code.dashboards.render import render_dashboard
-    from obs_as_code.discover import ModuleRef
-    from obs_as_code.source import SourceLocation
-
-    namespace: dict[str, Any] = {"__name__": "oac_import_check"}
-    exec(compile(source, module_path, "exec"), namespace)
-    ref = ModuleRef(module_path, "dashboards.imported")
-    for name, value in namespace.items():
-        d = adapt(name, value, ref, SourceLocation(module_path, 1, 1))
-        if d is not None:
-            d.module = module_path
-            return render_dashboard(d).json
-    raise ValueError("generated module declares no dashboard")
 
 
 def differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:

@@ -23,6 +23,7 @@ from obs_as_code.importers._slo_source import (
     SpecError,
     module_source,
     read_spec,
+    unknown_keys,
     window_query,
 )
 
@@ -36,7 +37,16 @@ _K8S_KEYS = {
     "errorRatioQuery": "error_ratio_query",
     "pageAlert": "page_alert",
     "ticketAlert": "ticket_alert",
+    # Without it a resource's plugins (rule intervals, or Go plugins that must be
+    # refused) were dropped without a word.
+    "sloPlugins": "slo_plugins",
 }
+#: The keys Sloth reads at each level of a prometheus/v1 spec (pkg/prometheus/api/v1).
+_DOC_KEYS = frozenset({"version", "service", "labels", "slo_plugins", "slos"})
+_SLO_KEYS = frozenset({"name", "description", "objective", "plugins", "labels", "sli", "alerting"})
+_SLI_KEYS = frozenset({"raw", "events", "plugin"})
+_ALERTING_KEYS = frozenset({"name", "labels", "annotations", "page_alert", "ticket_alert"})
+_ALERT_KEYS = frozenset({"disable", "labels", "annotations"})
 
 
 def _from_k8s(value: Any) -> Any:
@@ -81,10 +91,11 @@ def _strings(value: Any, where: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
-def _alert(data: Any, where: str) -> AlertSpec:
+def _alert(data: Any, where: str, warnings: list[str] | None = None) -> AlertSpec:
     data = data or {}
     if not isinstance(data, Mapping):
         raise SpecError(f"{where}: expected a mapping")
+    unknown_keys(data, _ALERT_KEYS, where, warnings)
     return AlertSpec(
         disable=bool(data.get("disable", False)),
         labels=_strings(data.get("labels"), f"{where}.labels"),
@@ -92,13 +103,14 @@ def _alert(data: Any, where: str) -> AlertSpec:
     )
 
 
-def specs_from_document(doc: Mapping[str, Any], origin: str, period: str = "30d") -> list[SLOSpec]:
-    """The SLOs of one ``prometheus/v1`` document."""
+def specs_from_document(doc: Mapping[str, Any], origin: str, period: str = "30d", warnings: list[str] | None = None) -> list[SLOSpec]:
+    """The SLOs of one ``prometheus/v1`` document (``warnings`` collects what is ignored)."""
     if doc.get("version") != VERSION:
         raise SpecError(f"{origin}: not a Sloth {VERSION} spec (version: {doc.get('version')!r})")
     service = doc.get("service")
     if not isinstance(service, str) or not service:
         raise SpecError(f"{origin}: service is required")
+    unknown_keys(doc, _DOC_KEYS, origin, warnings)
     group_labels = _strings(doc.get("labels"), f"{origin}: labels")
     group_intervals = _plugins(doc.get("slo_plugins"), f"{origin}: slo_plugins")
     out: list[SLOSpec] = []
@@ -106,7 +118,9 @@ def specs_from_document(doc: Mapping[str, Any], origin: str, period: str = "30d"
         where = f"{origin}: slos[{i}]"
         if not isinstance(slo, Mapping) or not isinstance(slo.get("name"), str):
             raise SpecError(f"{where}: name is required")
+        unknown_keys(slo, _SLO_KEYS, where, warnings)
         sli = slo.get("sli") or {}
+        unknown_keys(sli, _SLI_KEYS, f"{where}.sli", warnings)
         if "events" in sli:
             events = sli["events"] or {}
             if not events.get("error_query") or not events.get("total_query"):
@@ -126,8 +140,9 @@ def specs_from_document(doc: Mapping[str, Any], origin: str, period: str = "30d"
         except (KeyError, TypeError, ValueError) as exc:
             raise SpecError(f"{where}: objective is required (a percentage)") from exc
         alerting = slo.get("alerting") or {}
-        page = _alert(alerting.get("page_alert"), f"{where}.alerting.page_alert")
-        ticket = _alert(alerting.get("ticket_alert"), f"{where}.alerting.ticket_alert")
+        unknown_keys(alerting, _ALERTING_KEYS, f"{where}.alerting", warnings)
+        page = _alert(alerting.get("page_alert"), f"{where}.alerting.page_alert", warnings)
+        ticket = _alert(alerting.get("ticket_alert"), f"{where}.alerting.ticket_alert", warnings)
         name = alerting.get("name")
         if not name and not (page.disable and ticket.disable):
             raise SpecError(f"{where}.alerting.name is required unless both alerts are disabled")
@@ -154,8 +169,10 @@ def specs_from_document(doc: Mapping[str, Any], origin: str, period: str = "30d"
     return out
 
 
-def import_text(text: str, origin: str, period: str = "30d") -> str:
-    """Python source for every document of a (multi-document) Sloth YAML file."""
+def import_text(text: str, origin: str, period: str = "30d", warnings: list[str] | None = None) -> str:
+    """Python source for every document of a (multi-document) Sloth YAML file;
+    what it ignores is appended to ``warnings`` (and listed in the module)."""
+    found: list[str] = [] if warnings is None else warnings
     try:
         docs = [d for d in yaml.safe_load_all(text) if d is not None]
     except yaml.YAMLError as exc:
@@ -166,12 +183,12 @@ def import_text(text: str, origin: str, period: str = "30d") -> str:
             raise SpecError(f"{origin}: document {i + 1} is not a mapping")
         if doc.get("kind") == K8S_KIND and doc.get("apiVersion") == K8S_API:
             doc = {"version": VERSION, **_from_k8s(doc.get("spec") or {})}
-        specs.extend(specs_from_document(doc, origin if len(docs) == 1 else f"{origin} (document {i + 1})", period))
+        specs.extend(specs_from_document(doc, origin if len(docs) == 1 else f"{origin} (document {i + 1})", period, found))
     if not specs:
         raise SpecError(f"{origin}: no Sloth spec found")
-    return module_source(specs, f"{Path(origin).name} (Sloth {VERSION}) by `oac import sloth`")
+    return module_source(specs, f"{Path(origin).name} (Sloth {VERSION}) by `oac import sloth`", found)
 
 
-def import_file(path: Path, period: str = "30d") -> str:
+def import_file(path: Path, period: str = "30d", warnings: list[str] | None = None) -> str:
     """Python source for a Sloth spec file."""
-    return import_text(read_spec(path), str(path), period)
+    return import_text(read_spec(path), str(path), period, warnings)

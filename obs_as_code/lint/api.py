@@ -113,16 +113,14 @@ def _check(
         return diagnostics
 
 
-#: Codes of what rendering the project's dashboards finds (:func:`_dashboard_errors`):
-#: no check's, yet ``--select`` / ``--ignore`` filter them as they do the checks'.
-RENDER_CODES: tuple[str, ...] = ("OAC308", "OAC309", "OAC310", "OAC312", "OAC313")
-
-
 def _dashboard_errors(proj: Project, select: Iterable[str] | None, ignore: Iterable[str] | None) -> list[Diagnostic]:
-    """What rendering the project's dashboards found (OAC308 UIDs, OAC309 sources,
-    OAC310 folders, OAC312 titles, OAC313 library panels): errors ``oac build`` reports that are no check's, so that
-    the lint does not pass a project the build refuses. Rendered once: the
-    dashboard checks shared it."""
+    """What rendering the project's dashboards found (the ``dashboards`` stage's
+    codes of :data:`obs_as_code.codes.STAGE_CODES`: UIDs, sources, folders,
+    titles, library panels): errors ``oac build`` reports that are no check's, so
+    that the lint does not pass a project the build refuses; ``--select`` /
+    ``--ignore`` filter them as they do the checks'. (Load and generator findings
+    are reported whatever is selected: the project did not load as written.)
+    Rendered once: the dashboard checks shared it."""
     from obs_as_code.dashboards.project import render_project
     from obs_as_code.model.dashboard import DashboardDef
 

@@ -14,16 +14,17 @@ KNOWN_TYPES: frozenset[str] = frozenset(
     {"prometheus", "loki", "alertmanager", "tempo", "jaeger", "elasticsearch", "postgres"}
 )
 
-#: What Grafana resolves in a provisioning file: ``${NAME}`` (its environment) or
+#: What Grafana resolves in a provisioning file: ``${NAME}`` or ``$__env{NAME}`` (its environment) or
 #: ``$__file{/path}`` (a file's contents).
 _REFERENCE = re.compile(
-    r"^(?:\$\{(?P<env>[A-Za-z_][A-Za-z0-9_]*)\}|\$__file\{(?P<file>[^{}\s]+)\})$"
+    r"^(?:\$(?:__env)?\{(?P<env>[A-Za-z_][A-Za-z0-9_]*)\}|\$__file\{(?P<file>[^{}\s]+)\})$"
 )
 
 
 def secure_reference(value: object) -> tuple[str, str] | None:
-    """``("env", NAME)`` for ``"${NAME}"``, ``("file", PATH)`` for ``"$__file{PATH}"``,
-    None for anything else (a literal, which must never be a ``secure_json_data`` value)."""
+    """``("env", NAME)`` for ``"${NAME}"`` or ``"$__env{NAME}"`` (Grafana expands both
+    from its environment), ``("file", PATH)`` for ``"$__file{PATH}"``, None for
+    anything else (a literal, which must never be a ``secure_json_data`` value)."""
     match = _REFERENCE.match(value) if isinstance(value, str) else None
     if match is None:
         return None

@@ -5,26 +5,56 @@ the configs it mounts (a separate writer would be wiped by the atomic swap of
 ``build/``). ``oac preview --out DIR`` writes the same file elsewhere, with
 mounts pointing back at ``build/``.
 
+The services that read build/ mount the folder *holding* build/ (the project)
+read-only at :data:`PROJECT_MOUNT` and read ``/oac/build/...`` through it. A bind
+mount holds on to the directory it was given, and ``oac build`` replaces build/
+by renaming a new tree into place: a mount of ``build/prometheus`` or
+``build/grafana/dashboards`` went on showing the old, deleted (empty) directory,
+so after a rebuild Prometheus and Alertmanager could not reload their configs
+and Grafana's file provider, finding no dashboard file, deleted every
+provisioned dashboard. The build folder's name is ``${OAC_BUILD_DIR:-build}``
+(``oac build --out`` writes elsewhere). Grafana reads the built provisioning
+files (``GF_PATHS_PROVISIONING``); the built dashboard provider's path,
+:data:`GRAFANA_DASHBOARDS_PATH`, is made a symbolic link to the dashboards
+(Grafana resolves it on every scan).
+
 Service names match the built configs: Prometheus sends to ``alertmanager:9093``;
 Grafana datasources should use ``http://prometheus:9090``, ``http://loki:3100``,
 ``http://alertmanager:9093`` and ``http://tempo:3200``; the dashboards file
 provider should read :data:`GRAFANA_DASHBOARDS_PATH`.
+
+Alertmanager runs ``build/preview/alertmanager.yml`` (:func:`preview_alertmanager`):
+the built routing tree, inhibit rules, time intervals and receiver names, with
+every receiver's integrations and the global secret files left out. A preview
+never notifies anyone (its ``TargetDown`` alerts fire by design, and with the
+real secrets mounted they would page the on-call) and needs no secret: with the
+built file, whose ``*_file`` secrets are not in ``build/``, every notification
+failed and ``AlertmanagerNotificationsFailing`` fired. Alertmanager's UI and API
+still show which receiver each alert reaches.
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from obs_as_code import names
 from obs_as_code.artifacts import Artifact
 from obs_as_code.load import Project
 from obs_as_code.serialize import dump_yaml
 
 COMPOSE_PATH = "preview/docker-compose.yml"
 TEMPO_PATH = "preview/tempo.yaml"
-#: Where the compose file mounts build/grafana/dashboards inside Grafana.
-GRAFANA_DASHBOARDS_PATH = "/var/lib/grafana/dashboards"
+ALERTMANAGER_PATH = "preview/alertmanager.yml"
+#: Where the services that read build/ see the folder holding it (read-only).
+PROJECT_MOUNT = "/oac"
+#: The compose variable naming the build folder under :data:`PROJECT_MOUNT`.
+BUILD_DIR_VARIABLE = "OAC_BUILD_DIR"
+#: The built dashboard provider's path, linked to the dashboards in Grafana.
+GRAFANA_DASHBOARDS_PATH = names.GRAFANA_DASHBOARDS_MOUNT
 
 #: Pinned images: Prometheus and Alertmanager match the promtool/amtool that validate build/.
 IMAGES = {
@@ -48,19 +78,49 @@ def _health(url: str) -> dict[str, Any]:
     }
 
 
-def compose(build_rel: str = "..") -> dict[str, Any]:
-    """The compose document; ``build_rel`` is build/ relative to the compose file."""
-    b = build_rel.rstrip("/")
+def preview_alertmanager(built: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The preview's ``alertmanager.yml`` from the built one's data (``None``: the
+    project declares no Alertmanager configuration, so one receiver takes everything).
+
+    Routes, inhibit rules and time intervals are kept as built; receivers keep their
+    names and lose their integrations; ``global`` keeps only ``resolve_timeout`` (the
+    rest configures integrations, secret files included). Alertmanager resolves a
+    relative template path against its config file's folder: from build/preview/,
+    the built templates are under ``../alertmanager/``.
+    """
+    if built is None:
+        return {"route": {"receiver": "preview"}, "receivers": [{"name": "preview"}]}
+    out: dict[str, Any] = {}
+    timeout = (built.get("global") or {}).get("resolve_timeout")
+    if timeout is not None:
+        out["global"] = {"resolve_timeout": timeout}
+    templates = [t if posixpath.isabs(t) else posixpath.join("..", "alertmanager", t) for t in built.get("templates") or []]
+    if templates:
+        out["templates"] = templates
+    for key, value in built.items():
+        if key not in ("global", "templates", "receivers"):
+            out[key] = value
+    out["receivers"] = [{"name": r["name"]} for r in built.get("receivers") or []]
+    return out
+
+
+def compose(project_rel: str = "../..", build_name: str = "build") -> dict[str, Any]:
+    """The compose document; ``project_rel`` is the folder holding build/, relative
+    to the compose file (or absolute), ``build_name`` build/'s name in it (the
+    default of ``${OAC_BUILD_DIR}``)."""
+    project = f"{project_rel.rstrip('/') or '/'}:{PROJECT_MOUNT}:ro"
+    b = f"{PROJECT_MOUNT}/${{{BUILD_DIR_VARIABLE}:-{build_name}}}"
     return {
         "services": {
             "prometheus": {
                 "image": IMAGES["prometheus"],
                 "command": [
-                    "--config.file=/etc/prometheus/prometheus.yml",
+                    f"--config.file={b}/prometheus/prometheus.yml",
                     "--storage.tsdb.path=/prometheus",
+                    # POST /-/reload after `oac build` loads the new rules.
                     "--web.enable-lifecycle",
                 ],
-                "volumes": [f"{b}/prometheus:/etc/prometheus:ro"],
+                "volumes": [project],
                 "ports": ["127.0.0.1:9090:9090"],
                 "healthcheck": _health("http://localhost:9090/-/ready"),
                 "depends_on": {"alertmanager": {"condition": "service_healthy"}},
@@ -68,12 +128,13 @@ def compose(build_rel: str = "..") -> dict[str, Any]:
             "alertmanager": {
                 "image": IMAGES["alertmanager"],
                 "command": [
-                    "--config.file=/etc/alertmanager/alertmanager.yml",
+                    # The preview's config: no integrations, no secrets.
+                    f"--config.file={b}/{ALERTMANAGER_PATH}",
                     "--storage.path=/alertmanager",
                     # One instance: no gossip port.
                     "--cluster.listen-address=",
                 ],
-                "volumes": [f"{b}/alertmanager:/etc/alertmanager:ro"],
+                "volumes": [project],
                 "ports": ["127.0.0.1:9093:9093"],
                 "healthcheck": _health("http://localhost:9093/-/ready"),
             },
@@ -83,11 +144,16 @@ def compose(build_rel: str = "..") -> dict[str, Any]:
                     "GF_AUTH_ANONYMOUS_ENABLED": "true",
                     "GF_AUTH_ANONYMOUS_ORG_ROLE": "Viewer",
                     "GF_USERS_DEFAULT_THEME": "light",
+                    "GF_PATHS_PROVISIONING": f"{b}/grafana/provisioning",
                 },
-                "volumes": [
-                    f"{b}/grafana/provisioning:/etc/grafana/provisioning:ro",
-                    f"{b}/grafana/dashboards:{GRAFANA_DASHBOARDS_PATH}:ro",
+                # The image's entrypoint (/run.sh), after linking the provider's path
+                # (in the image's /var/lib/grafana volume) to the built dashboards.
+                "entrypoint": [
+                    "sh", "-c",
+                    # rm: a volume kept from an older stack may hold a directory there.
+                    f"rm -rf {GRAFANA_DASHBOARDS_PATH} && ln -s {b}/grafana/dashboards {GRAFANA_DASHBOARDS_PATH} && exec /run.sh",
                 ],
+                "volumes": [project],
                 "ports": ["127.0.0.1:3000:3000"],
                 "healthcheck": _health("http://localhost:3000/api/health"),
                 "depends_on": {
@@ -117,8 +183,8 @@ def compose(build_rel: str = "..") -> dict[str, Any]:
             },
             "tempo": {
                 "image": IMAGES["tempo"],
-                "command": ["-config.file=/etc/tempo/tempo.yaml"],
-                "volumes": ["./tempo.yaml:/etc/tempo/tempo.yaml:ro"],
+                "command": [f"-config.file={b}/{TEMPO_PATH}"],
+                "volumes": [project],
                 "ports": ["127.0.0.1:3200:3200"],
                 "healthcheck": _health("http://localhost:3200/ready"),
             },
@@ -162,12 +228,12 @@ _HEADER = "# Generated by `oac build` (obs_as_code.render.preview); run: docker 
 
 
 def compose_text(build_dir: Path, out_dir: Path) -> str:
-    """The compose file for ``out_dir``, mounting ``build_dir``: relative when
-    ``out_dir`` lies in the same project, absolute otherwise."""
+    """The compose file for ``out_dir``, mounting the folder holding ``build_dir``:
+    relative when ``out_dir`` lies in the same project, absolute otherwise."""
     build_dir, out_dir = build_dir.resolve(), out_dir.resolve()
     inside = out_dir.is_relative_to(build_dir.parent)
-    where = os.path.relpath(build_dir, out_dir) if inside else str(build_dir)
-    return _HEADER + dump_yaml(compose(where))
+    where = os.path.relpath(build_dir.parent, out_dir) if inside else str(build_dir.parent)
+    return _HEADER + dump_yaml(compose(where, build_dir.name))
 
 
 def tempo_text() -> str:
@@ -176,16 +242,23 @@ def tempo_text() -> str:
 
 
 def render(project: Project) -> list[Artifact]:
-    """Renderer: ``preview/docker-compose.yml`` and ``preview/tempo.yaml``.
+    """Renderer: ``preview/docker-compose.yml``, ``preview/tempo.yaml`` and
+    ``preview/alertmanager.yml``.
 
-    The stack mounts build/ as a whole, so nothing in it is per-project; it is
-    written only when the project has a Prometheus side for the stack to run.
+    The stack reads build/ as a whole; only the preview's Alertmanager config
+    depends on the project (its routing). It is written only when the project has
+    a Prometheus side for the stack to run.
     """
-    from obs_as_code.model import PrometheusConfig, RuleGroup, ScrapeJob
+    from obs_as_code.model import AlertmanagerConfig, PrometheusConfig, RuleGroup, ScrapeJob
+    from obs_as_code.render import alertmanager
 
     if not any(project.all(kind) for kind in (PrometheusConfig, ScrapeJob, RuleGroup)):
         return []
+    configs = project.all(AlertmanagerConfig)
+    built = next((a.data for a in alertmanager.render(project) if a.path == names.ALERTMANAGER_CONFIG), None)
+    sources = [configs[0].module] if configs and configs[0].module else []
     return [
-        Artifact(COMPOSE_PATH, _HEADER + dump_yaml(compose("..")), "text"),
+        Artifact(COMPOSE_PATH, _HEADER + dump_yaml(compose()), "text"),
         Artifact(TEMPO_PATH, tempo_config(), "yaml"),
+        Artifact(ALERTMANAGER_PATH, preview_alertmanager(built), "yaml", sources=sources),
     ]

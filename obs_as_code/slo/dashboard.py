@@ -42,7 +42,11 @@ def _stat(title: str, expr: str, unit: str, pos: dm.GridPos, thresholds: dash.Th
         .title(title)
         .description(description)
         .datasource(_DS)
-        .with_target(_query(expr))
+        # An instant query: the value now, or "No data" when there is none now.
+        # Over the dashboard's 30d range, lastNotNull showed the last value
+        # before an idle spell (no SLI sample while there is no traffic) as
+        # "SLI now", and the range query read a month of samples to show one.
+        .with_target(_query(expr).instant())
         .unit(unit)
         .decimals(3)
         .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
@@ -104,7 +108,15 @@ def slo_dashboard_builder(slo: SLO, table: AlertWindows | None = None) -> dash.D
     burn_panel = (
         timeseries.Panel()
         .title("Burn rate per window")
-        .description("Error ratio over each alert window divided by the error budget; the alerts page above 14.4 (1h) and 6 (6h) on a 30d table.")
+        .description(
+            "Error ratio over each alert window divided by the error budget; the alerts page above "
+            + (
+                f"{g.num(table.page_quick.factor(table.period_ms))} ({table.page_quick.long}) and "
+                f"{g.num(table.page_slow.factor(table.period_ms))} ({table.page_slow.long}) on a {table.period} table."
+                if table is not None
+                else "the page factors of the SLO's windows table."
+            )
+        )
         .datasource(_DS)
         .unit("x")
         .min(0)

@@ -6,9 +6,11 @@ alert routes written for Sloth work on this output:
 
 - ``slo-sli-recordings-<id>``: ``slo:sli_error:ratio_rate<w>`` for every window
   of the period's windows table (5m 30m 1h 2h 6h 1d 3d for the Google tables),
-  and the whole period computed from the shortest window's series
-  (``sum_over_time`` / ``count_over_time``), never from a ``rate()`` over a
-  month of raw samples;
+  and the whole period computed from series recorded over the shortest window,
+  never from a ``rate()`` over a month of raw samples: error events over all
+  events (``slo:sli_error_events:rate5m`` and ``slo:sli_total_events:rate5m``,
+  ours) for a ratio or latency SLI, the 5m ratio's average (Sloth's
+  ``sum_over_time`` / ``count_over_time``) for a raw one;
 - ``slo-meta-recordings-<id>``: objective, error budget, period in days, current
   and period burn rate, remaining error budget and ``sloth_slo_info``;
 - ``slo-alerts-<id>``: the multiwindow multi-burn-rate page and ticket alerts.
@@ -25,8 +27,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from obs_as_code import names
-from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.durations import DurationError, format_ms, parse_ms
+from obs_as_code.lint.rules.oac104_label_name import annotation_problems as annotation_name_problems
+from obs_as_code.lint.rules.oac104_label_name import label_problems as label_name_problems
+from obs_as_code.lint.rules.oac213_alert_severity import SEVERITIES
 from obs_as_code.load import Project
 from obs_as_code.model.base import Definition
 from obs_as_code.model.rules import AlertRule, RecordingRule, Rule, RuleGroup
@@ -44,11 +49,16 @@ from obs_as_code.slo.model import (
     objective_usable,
     render_window,
 )
+from obs_as_code.slo.queries import parse_template
 from obs_as_code.slo.windows import AlertWindow, AlertWindows, WindowsError
 from obs_as_code.source import SourceLocation, keyword_location
 
 # Metric and label names shared with Sloth (its pkg/common/conventions).
 SLI_ERROR = "slo:sli_error:ratio_rate"
+#: Ours, not Sloth's: error events and all events per second over the shortest
+#: window, which the period's error ratio sums (events, not windows).
+ERROR_EVENTS = "slo:sli_error_events:rate"
+TOTAL_EVENTS = "slo:sli_total_events:rate"
 OBJECTIVE = "slo:objective:ratio"
 ERROR_BUDGET = "slo:error_budget:ratio"
 PERIOD_DAYS = "slo:time_period:days"
@@ -139,6 +149,37 @@ def name_problem(slo: SLO) -> Diagnostic | None:
     return None
 
 
+#: Labels the generator sets on every series (and ``sloth_severity`` on the
+#: alerts): a user's value would break the series' own filters (Sloth lets the
+#: SLO's labels win, and its burn-rate and alert queries then match nothing).
+RESERVED_LABELS = frozenset({L_ID, L_SLO, L_SERVICE, L_WINDOW, L_SEVERITY})
+
+
+def label_problems(slo: SLO) -> list[Diagnostic]:
+    """OAC104 for a bad label or annotation name of the SLO or its alerts (the
+    same diagnostics the lint check gives for these definitions, so they merge,
+    instead of one more for every generated rule carrying the name), and OAC405
+    for a label the generator sets itself."""
+    alerting = slo.alerting
+    owners: list[tuple[Definition, str, Mapping[str, str]]] = [(slo, "SLO", slo.labels)]
+    owners += [(o, "alert", o.labels) for o in (alerting, alerting.page, alerting.ticket)]
+    found = [d for owner, _, labels in owners for d in label_name_problems(owner.location, "labels", labels)]
+    for alert in (alerting, alerting.page, alerting.ticket):
+        found += annotation_name_problems(alert.location, alert.annotations)
+    for owner, what, labels in owners:
+        taken = sorted(RESERVED_LABELS.intersection(labels))
+        if taken:
+            found.append(
+                error(
+                    keyword_location(owner.location, "labels"),
+                    "OAC405",
+                    f"SLO {slo.id!r}: {what} label {taken[0]!r} is set by the generator",
+                    hint=f"{', '.join(sorted(RESERVED_LABELS))} identify the SLO's series and alerts: use another name",
+                )
+            )
+    return found
+
+
 #: A recorded series not written for this long is stale to every query.
 STALENESS_MS = 5 * 60 * 1000
 
@@ -176,12 +217,50 @@ def sli_template(slo: SLO) -> str | Diagnostic:
         for kw, query in (("errors", sli.errors), ("good", sli.good), ("total", sli.total)):
             if query is not None and not has_window(query) and not is_selector(query):
                 return _no_window(slo, keyword_location(where, kw), kw, query)
+        queries = sli.queries()
+        for kw, template in queries.items():
+            bad = _syntax_problem(slo, where, kw, template)
+            if bad is not None:
+                return bad
+        part = "errors" if "errors" in queries else "good"
+        if " ".join(queries[part].split()) == " ".join(queries["total"].split()):
+            # Sloth refuses this too: every event would count as an error (or as good).
+            always = "1: every event an error" if part == "errors" else "0: no event could ever fail"
+            return error(
+                keyword_location(where, part),
+                "OAC405",
+                f"SLO {slo.id!r}: the {part} query is the total query, so the error ratio is always {always}",
+                hint=f"select only the {'failed' if part == 'errors' else 'good'} events, e.g. with a code=~\"5..\" matcher",
+            )
     elif isinstance(sli, RawSLI):
         if not has_window(sli.error_ratio_query):
             return _no_window(slo, keyword_location(where, "error_ratio_query"), "error_ratio_query", sli.error_ratio_query)
-    elif not isinstance(sli, LatencySLI):
+        bad = _syntax_problem(slo, where, "error_ratio_query", sli.error_ratio_query)
+        if bad is not None:
+            return bad
+    elif isinstance(sli, LatencySLI):
+        # The metric alone, then with the selector: the message is about what the user wrote.
+        for kw, text in (("metric", f"{sli.metric}_count"), ("selector", f"{sli.metric}_count{sli.selector_matchers()}")):
+            bad = _syntax_problem(slo, where, kw, text)
+            if bad is not None:
+                return bad
+    else:
         return error(slo.location, "OAC405", f"SLO {slo.id!r}: sli must be a RatioSLI, LatencySLI or RawSLI, not {type(sli).__name__}")
     return sli.error_ratio()
+
+
+def _syntax_problem(slo: SLO, where: SourceLocation, kw: str, template: str) -> Diagnostic | None:
+    """OAC405 at the ``kw`` argument when its query is not valid PromQL: once, here,
+    rather than OAC108 at the SLO for each of the rules it would be copied into."""
+    _ast, problem = parse_template(template)
+    if problem is None:
+        return None
+    return error(
+        keyword_location(where, kw),
+        "OAC405",
+        f"SLO {slo.id!r}: the {kw} query is not valid PromQL: {problem}",
+        hint="{window} is read as 5m to check the query" if has_window(template) else None,
+    )
 
 
 def _no_window(slo: SLO, where: SourceLocation, kw: str, query: str) -> Diagnostic:
@@ -210,16 +289,40 @@ def sli_rules(slo: SLO, table: AlertWindows, template: str) -> list[RecordingRul
                 module=slo.module,
             )
         )
-    # The period: the average of the shortest window's ratio over the period
-    # (sum/count rather than avg_over_time so the series keeps Sloth's shape),
-    # which costs one cheap scan of a recorded series instead of a month of raw data.
+    # The period, from recorded series over the shortest window: one cheap scan
+    # of a recorded series instead of a month of raw data.
     period = table.period
-    short = prom_filter(id_labels(slo))
-    base = f"{sli_metric(format_ms(table.shortest_ms))}{short}[{period}]"
+    flt = prom_filter(id_labels(slo))
+    shortest = format_ms(table.shortest_ms)
+    if isinstance(slo.sli, (RatioSLI, LatencySLI)):
+        # Error events over all events of the period, as the SRE workbook
+        # defines the SLI. Sloth averages the 5m ratio over time instead, which
+        # weighs a quiet night's window (one failed request of two: 50%) like a
+        # busy hour's: a handful of failures at night can spend the budget.
+        errors, total = slo.sli.event_rates()
+        for name, template in ((ERROR_EVENTS, errors), (TOTAL_EVENTS, total)):
+            rules.append(
+                RecordingRule(
+                    name=f"{name}{shortest}",
+                    expr=render_window(template, shortest),
+                    labels=_labels(slo, **{L_WINDOW: shortest}),
+                    location=where,
+                    module=slo.module,
+                )
+            )
+        expr = (
+            f"sum_over_time({ERROR_EVENTS}{shortest}{flt}[{period}])\n/\n"
+            f"(sum_over_time({TOTAL_EVENTS}{shortest}{flt}[{period}]) > 0)"
+        )
+    else:
+        # A raw ratio has no events to count: the average of its shortest
+        # window over the period (sum/count, Sloth's shape).
+        base = f"{sli_metric(shortest)}{flt}[{period}]"
+        expr = f"sum_over_time({base})\n/ ignoring ({L_WINDOW})\ncount_over_time({base})"
     rules.append(
         RecordingRule(
             name=sli_metric(period),
-            expr=f"sum_over_time({base})\n/ ignoring ({L_WINDOW})\ncount_over_time({base})",
+            expr=expr,
             labels=_labels(slo, **{L_WINDOW: period}),
             location=slo.location,
             module=slo.module,
@@ -311,6 +414,44 @@ def alert_rules(slo: SLO, table: AlertWindows) -> list[AlertRule]:
     return out
 
 
+def severity_problems(slo: SLO) -> list[Diagnostic]:
+    """OAC213 (warning) once for each place a page or ticket alert gets a severity
+    routing does not know, at that argument (``page_severity=``, or the
+    ``labels=`` that sets it): the generated alerts would be routed as if they
+    had none. Reported here, once, instead of by the lint check once per alert
+    at the SLO's line."""
+    alerting = slo.alerting
+    if alerting.disable:
+        return []
+    found: dict[tuple[SourceLocation, str], Diagnostic] = {}
+    for which, options, house in (("page", alerting.page, alerting.page_severity), ("ticket", alerting.ticket, alerting.ticket_severity)):
+        if options.disable:
+            continue
+        if "severity" in options.labels:
+            value, where = options.labels["severity"], keyword_location(options.location, "labels")
+        elif "severity" in alerting.labels:
+            value, where = alerting.labels["severity"], keyword_location(alerting.location, "labels")
+        elif house is not None:
+            value, where = house, keyword_location(alerting.location, f"{which}_severity")
+        else:
+            continue  # no severity label, as the user asked (page_severity=None)
+        if value in SEVERITIES or "{{" in value or (where, value) in found:
+            continue
+        found[(where, value)] = warning(
+            where,
+            "OAC213",
+            f"SLO {slo.id!r}: the {which} alert gets severity {value!r}, not one of {', '.join(SEVERITIES)}",
+            hint="Alertmanager routes match these values exactly: "
+            + (
+                f"write {which}_severity=\"{'critical' if which == 'page' else 'warning'}\" "
+                "(Sloth's page and ticket are the sloth_severity label, set already)"
+                if value in ("page", "ticket")
+                else "use one of them"
+            ),
+        )
+    return list(found.values())
+
+
 def rule_groups(slo: SLO, table: AlertWindows, template: str) -> list[RuleGroup]:
     """The three rule groups of one SLO (the alerts group only when it has alerts)."""
 
@@ -330,6 +471,34 @@ def rule_groups(slo: SLO, table: AlertWindows, template: str) -> list[RuleGroup]
     return groups
 
 
+def _at(location: SourceLocation) -> str:
+    return f"{location.file}:{location.line}" if location.line > 0 else location.file
+
+
+def duplicate_problem(slo: SLO, first: dict[str, SLO]) -> Diagnostic | None:
+    """OAC406 when an earlier SLO in ``first`` (id -> SLO, updated here) has the
+    same id: its rule groups, series and dashboard would be generated twice."""
+    if not isinstance(slo.service, str) or not isinstance(slo.name, str):
+        return None  # OAC405 (name_problem) says why
+    other = first.setdefault(slo.id, slo)
+    if other is slo:
+        return None
+    if (other.service, other.name) == (slo.service, slo.name):
+        what = f"SLO {slo.id!r} (service {slo.service!r}, name {slo.name!r}) is declared twice"
+    else:
+        what = (
+            f"SLO id {slo.id!r} is declared twice: service {other.service!r} with name {other.name!r}, "
+            f"and service {slo.service!r} with name {slo.name!r}"
+        )
+    return error(
+        keyword_location(slo.location, "name"),
+        "OAC406",
+        f"{what}: first at {_at(other.location)}, again at {_at(slo.location)}",
+        hint="the id <service>-<name> names the SLO's rule groups, series and dashboard: "
+        "rename one of them, or delete the copy",
+    )
+
+
 def generate_slo(slo: SLO, root: Path | None = None) -> tuple[list[Definition], list[Diagnostic]]:
     """Rule groups (and dashboard) of one SLO, or the diagnostics saying why it
     cannot be generated."""
@@ -338,6 +507,9 @@ def generate_slo(slo: SLO, root: Path | None = None) -> tuple[list[Definition], 
     bad = name_problem(slo) or interval_problem(slo)
     if bad is not None:
         return [], [bad]
+    labelled = label_problems(slo)
+    if labelled:
+        return [], labelled
     if not objective_usable(slo.objective):
         return [], []  # OAC401 says why, at the objective
     table = resolve_windows(slo, root)
@@ -347,14 +519,21 @@ def generate_slo(slo: SLO, root: Path | None = None) -> tuple[list[Definition], 
     out: list[Definition] = list(rule_groups(slo, table, template))
     if slo.dashboard:
         out.append(slo_dashboard(slo, table))
-    return out, []
+    return out, severity_problems(slo)
 
 
 def generate(project: Project) -> list[Diagnostic]:
     """The pipeline generator: add every SLO's rule groups and dashboard to ``project``."""
     diagnostics: list[Diagnostic] = []
     added: list[Definition] = []
+    first: dict[str, SLO] = {}
     for slo in project.all(SLO):
+        twice = duplicate_problem(slo, first)
+        if twice is not None:
+            # One clear error here instead of a clash of every group, series
+            # and dashboard UID the second copy would generate (OAC106, OAC308).
+            diagnostics.append(twice)
+            continue
         try:
             generated, problems = generate_slo(slo, project.root)
         except Exception as exc:  # a field of a type the checks above do not foresee

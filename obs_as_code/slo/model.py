@@ -101,6 +101,18 @@ class RatioSLI(Definition):
             return f"1 - (\n  (\n    {as_template(self.good)}\n    or\n    ({total}) * 0\n  )\n  /\n  (({total}) > 0)\n)"
         raise ValueError("a RatioSLI needs errors= or good=")
 
+    def event_rates(self) -> tuple[str, str]:
+        """The templates of the error events and of all events per second over
+        ``{window}``: the period's error ratio sums them (events, not windows)."""
+        total = as_template(self.total)
+        if self.errors is not None:
+            return f"(\n  {as_template(self.errors)}\n  or\n  ({total}) * 0\n)", total
+        if self.good is not None:
+            # clamp_min: two counters' rates are extrapolated apart, and a few
+            # more good than total events must not count as negative errors.
+            return f"clamp_min(\n  ({total})\n  -\n  (\n    {as_template(self.good)}\n    or\n    ({total}) * 0\n  ),\n  0\n)", total
+        raise ValueError("a RatioSLI needs errors= or good=")
+
     def queries(self) -> dict[str, str]:
         """The keyword -> template of each query given (for checks)."""
         out = {"total": as_template(self.total)}
@@ -109,6 +121,14 @@ class RatioSLI(Definition):
         if self.good is not None:
             out["good"] = as_template(self.good)
         return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass
@@ -130,21 +150,41 @@ class LatencySLI(Definition):
 
     def __post_init__(self) -> None:
         require_strings(self, ("metric", "selector"), optional=("le",))
+        # A string threshold ("0.5") crashed a later stage with a traceback; raised
+        # here it is OAC101 at the user's line.
+        if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float)):
+            raise TypeError(
+                f"LatencySLI threshold must be a number of seconds, not {type(self.threshold).__name__} ({self.threshold!r})"
+                + (f": write threshold={self.threshold.strip()}" if isinstance(self.threshold, str) and _is_number(self.threshold) else "")
+            )
 
     @property
     def le_value(self) -> str:
         """The ``le`` label value of the threshold bucket."""
         return self.le if self.le is not None else format_le(self.threshold)
 
+    def selector_matchers(self) -> str:
+        """``{selector}`` as written in the queries (empty without a selector)."""
+        return self._sel()
+
     def _sel(self, extra: str = "") -> str:
         parts = [p for p in (self.selector.strip().strip(","), extra) if p]
         return "{" + ",".join(parts) + "}" if parts else ""
 
-    def error_ratio(self) -> str:
-        """1 - good/total, with good = the threshold bucket's rate."""
+    def _good_total(self) -> tuple[str, str]:
         bucket = self._sel(f'le="{self.le_value}"')
         good = f"sum(rate({self.metric}_bucket{bucket}[{WINDOW}]))"
-        total = f"sum(rate({self.metric}_count{self._sel()}[{WINDOW}]))"
+        return good, f"sum(rate({self.metric}_count{self._sel()}[{WINDOW}]))"
+
+    def event_rates(self) -> tuple[str, str]:
+        """Slow requests and all requests per second over ``{window}`` (the
+        threshold bucket and the count come from the same scrapes: no clamp)."""
+        good, total = self._good_total()
+        return f"{total}\n-\n{good}", total
+
+    def error_ratio(self) -> str:
+        """1 - good/total, with good = the threshold bucket's rate."""
+        good, total = self._good_total()
         # "> 0": no sample for a window without requests (0/0 would be NaN, and NaN
         # for the whole period in the budget's sum_over_time), as RatioSLI.
         return f"1 - (\n  ({good})\n  /\n  (({total}) > 0)\n)"
@@ -211,6 +251,8 @@ class Alerting(Definition):
     def __post_init__(self) -> None:
         require_strings(self, (), optional=("name", "page_severity", "ticket_severity"))
         require_string_maps(self, ("labels", "annotations"))
+        _require_instance(self, "page", AlertOptions)
+        _require_instance(self, "ticket", AlertOptions)
 
 
 @dataclass
@@ -233,6 +275,15 @@ class RuleIntervals(Definition):
         """The interval of one generated group (``sli-recordings`` ...)."""
         specific = {"sli-recordings": self.sli, "meta-recordings": self.metadata, "alerts": self.alerts}[stage]
         return specific if specific is not None else self.default
+
+
+def _require_instance(obj: object, name: str, kind: type) -> None:
+    """Raise ``TypeError`` (OAC101 at the user's line) when the field ``name`` of
+    ``obj`` is not a ``kind``: a dict written where the class belongs is the usual slip."""
+    value = getattr(obj, name)
+    if not isinstance(value, kind):
+        hint = f": write {name}={kind.__name__}(...)" if isinstance(value, Mapping) else ""
+        raise TypeError(f"{type(obj).__name__} {name} must be {kind.__name__}, not {type(value).__name__}{hint}")
 
 
 def _camel(text: str) -> str:
@@ -266,6 +317,13 @@ class SLO(Definition):
     def __post_init__(self) -> None:
         # Copied onto every generated series: checked here, at the user's line.
         require_string_maps(self, ("labels",))
+        # windows=123 crashed the build in OAC404 with a traceback (Path(123)).
+        require_strings(self, ("description",), optional=("windows",))
+        # A dict given for alerting= (Sloth's YAML shape) crashed the generator
+        # with "'dict' object has no attribute 'disable'".
+        _require_instance(self, "alerting", Alerting)
+        if self.intervals is not None:
+            _require_instance(self, "intervals", RuleIntervals)
 
     @property
     def id(self) -> str:

@@ -26,6 +26,31 @@ class WindowsError(ValueError):
     """A windows table that cannot be used."""
 
 
+#: Sloth's windows file: ``apiVersion: sloth.slok.dev/v1``, ``kind: AlertWindows``,
+#: ``spec: {sloPeriod, page: {quick, slow}, ticket: {quick, slow}}``, each with
+#: ``errorBudgetPercent``, ``shortWindow`` and ``longWindow``.
+SLOTH_API, SLOTH_KIND = "sloth.slok.dev/v1", "AlertWindows"
+_SLOTH_KEYS = {"errorBudgetPercent": "budget_percent", "shortWindow": "short", "longWindow": "long"}
+
+
+def _from_sloth(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
+    """A Sloth ``AlertWindows`` document in our table format."""
+    if data.get("apiVersion") != SLOTH_API:
+        raise WindowsError(f"{origin}: a Sloth AlertWindows file needs apiVersion {SLOTH_API}, not {data.get('apiVersion')!r}")
+    spec = data.get("spec")
+    if not isinstance(spec, Mapping):
+        raise WindowsError(f"{origin}: a Sloth AlertWindows file needs a spec")
+    out: dict[str, Any] = {"period": spec.get("sloPeriod")}
+    for severity in ("page", "ticket"):
+        speeds = spec.get(severity)
+        if isinstance(speeds, Mapping):
+            out[severity] = {
+                speed: {_SLOTH_KEYS.get(str(k), str(k)): v for k, v in window.items()} if isinstance(window, Mapping) else window
+                for speed, window in speeds.items()
+            }
+    return out
+
+
 @dataclass(frozen=True)
 class AlertWindow:
     """One multiwindow condition: alert when the error ratio over both ``short``
@@ -82,7 +107,11 @@ class AlertWindows:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], origin: str = "<windows>") -> AlertWindows:
-        """Build from the table format of ``windows/*.yaml``; raises :class:`WindowsError`."""
+        """Build from the table format of ``windows/*.yaml``, or from Sloth's
+        ``AlertWindows`` file (``--slo-period-windows-path``), so a Sloth user's
+        custom windows work as they are; raises :class:`WindowsError`."""
+        if data.get("kind") == SLOTH_KIND:
+            data = _from_sloth(data, origin)
 
         def window(severity: str, speed: str) -> AlertWindow:
             try:

@@ -24,7 +24,9 @@ def test_preview_out_writes_compose_and_tempo_with_absolute_mounts_outside_the_p
     res = CliRunner().invoke(cli, ["preview", "-C", str(ROOT), "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     doc = load_yaml((tmp_path / "docker-compose.yml").read_text(encoding="utf-8"))
-    assert f"{ROOT / 'build'}/prometheus:/etc/prometheus:ro" in doc["services"]["prometheus"]["volumes"]
+    # The folder holding build/, absolute from outside the project (and build/'s name).
+    assert doc["services"]["prometheus"]["volumes"] == [f"{ROOT}:/oac:ro"]
+    assert "--config.file=/oac/${OAC_BUILD_DIR:-build}/prometheus/prometheus.yml" in doc["services"]["prometheus"]["command"]
     assert (tmp_path / "tempo.yaml").is_file()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -41,3 +42,20 @@ def load_fixture(name: str) -> dict[str, Any]:
     """A JSON fixture written for these tests (see fixtures/)."""
     data: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
     return data
+
+
+def rebuild(source: str) -> dict[str, Any]:
+    """The dashboard JSON a generated module ``source`` builds: run as ``oac import
+    dashboard`` runs the module it writes (``_execute``, as
+    ``dashboards/imported.py`` of a throwaway project), then rendered. The round
+    trip the import checks on every run, without the checks and datasources
+    ``check_module`` adds (the tests' modules have their datasources mapped
+    already)."""
+    from obs_as_code.dashboards.render import render_dashboard
+    from obs_as_code.importers.dashboard import _CHECKED, _execute
+
+    with tempfile.TemporaryDirectory(prefix="oac-rebuild-") as tmp:
+        root = Path(tmp).resolve()
+        (root / "dashboards").mkdir()
+        (root / _CHECKED.path).write_text(source, encoding="utf-8")
+        return render_dashboard(_execute(root, _CHECKED)).json

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dash_support import REPO
+from dash_support import REPO, rebuild
 
-from obs_as_code.importers.dashboard import rebuild, to_python, unwrap
+from obs_as_code.importers.dashboard import to_python, unwrap
 from obs_as_code.model.datasource import Datasource
 
 DATASOURCES = [

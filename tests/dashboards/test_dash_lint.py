@@ -218,8 +218,40 @@ def test_good_case_is_clean(code: str, project: Callable[..., Compiled]) -> None
     assert [d for d in compiled.diagnostics if d.code.startswith("OAC3")] == []
 
 
-def test_undeclared_check_is_off_without_datasources(project: Callable[..., Compiled]) -> None:
-    compiled = project({"dashboards/case.py": CASES["OAC307"][0]}, datasources=False)
+def test_without_datasources_one_warning_names_the_uids_grafana_must_have(project: Callable[..., Compiled]) -> None:
+    # With no datasource declared, nothing in build/ provisions the uids the
+    # dashboards name: one warning (it had been silence), no error.
+    compiled = project(
+        {
+            "dashboards/case.py": CASES["OAC307"][0],
+            "dashboards/two.py": (
+                "from obs_as_code.dashboards import kit as k\n"
+                "board = k.dashboard('Two', [\n"
+                "    k.timeseries('Up', k.prom('sum(up)', datasource=k.ds('prometheus', 'thanos'))),\n"
+                "    k.timeseries('Mine', k.prom('sum(up)', datasource=k.ds('prometheus', 'mimir'))),\n"
+                "    k.timeseries('Any', k.prom('sum(up)', datasource=k.ds('prometheus', '${datasource}'))),\n"
+                "], variables=[k.datasource_var()])\n"
+            ),
+        },
+        datasources=False,
+    )
+    found = [d for d in compiled.diagnostics if d.code == "OAC307"]
+    # One per dashboard (the incremental build checks a module alone), at its first
+    # reference by uid; the variable's panel is not counted.
+    assert [(d.severity.value, d.location.file, d.location.line) for d in found] == [
+        ("warning", "dashboards/case.py", 4),
+        ("warning", "dashboards/two.py", 3),
+    ]
+    assert [d.message.split(" must exist")[0] for d in found] == ["datasource uid(s) thanos", "datasource uid(s) mimir, thanos"]
+    assert "the project declares no datasource" in found[0].message
+
+
+def test_without_datasources_variables_and_types_alone_are_not_warned(project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/case.py": HEAD + '''board = k.dashboard("Sources", [
+    k.timeseries("Up", k.prom("sum(up)", datasource=k.ds("prometheus", "${datasource}")), unit=k.SHORT),
+    k.logs("Logs", k.loki('{job="x"}', datasource={"type": "loki"})),
+], variables=[k.datasource_var()])
+'''}, datasources=False)
     assert _findings(compiled, "OAC307") == []
 
 
@@ -230,7 +262,9 @@ def test_every_dashboard_check_has_docs() -> None:
 
     codes = [c.code for c in all_checks() if c.code.startswith("OAC3")]
     assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314", "OAC315", "OAC316", "OAC317", "OAC318"]
-    for code in [*codes, "OAC308", "OAC309", "OAC310", "OAC312", "OAC313", "OAC903"]:
+    from obs_as_code.codes import stage_codes
+
+    for code in [*codes, *sorted(stage_codes("dashboards")), "OAC903"]:
         text = (REPO / "docs" / "lint" / f"{code}.md").read_text()
         assert "Bad" in text and "Good" in text, code
 
@@ -488,6 +522,44 @@ def test_datasource_variables_and_types_must_match_the_declared_datasources(proj
         (10, "datasource variable $es lists elasticsearch datasources, and none is declared"),
         (12, "datasource uid 'prometheus' is declared as a prometheus datasource, not loki"),
     ]
+
+
+def test_each_undeclared_datasource_finding_has_its_own_hint(project: Callable[..., Compiled]) -> None:
+    # The hint was picked by parsing the message back: a variable listing an
+    # undeclared plugin type ($es) was told to add the variable it already has.
+    compiled = project({"dashboards/case.py": '''board = {"title": "Sources", "schemaVersion": 41,
+    "templating": {"list": [{"name": "es", "type": "datasource", "query": "elasticsearch"}]},
+    "panels": [
+        {"id": 1, "type": "table", "title": "ES", "gridPos": {"h": 4, "w": 4, "x": 0, "y": 0},
+         "datasource": {"type": "elasticsearch", "uid": "${es}"}, "targets": [{"refId": "A", "query": "*"}]},
+        {"id": 2, "type": "logs", "title": "Logs", "gridPos": {"h": 4, "w": 4, "x": 4, "y": 0},
+         "datasource": {"type": "loki", "uid": "${logs}"}, "targets": [{"refId": "A", "expr": "{job=\\"x\\"}"}]},
+        {"id": 3, "type": "timeseries", "title": "Thanos", "gridPos": {"h": 4, "w": 4, "x": 8, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "thanos"}, "targets": [{"refId": "A", "expr": "up"}]},
+        {"id": 4, "type": "logs", "title": "Typed", "gridPos": {"h": 4, "w": 4, "x": 12, "y": 0},
+         "datasource": {"type": "loki", "uid": "prometheus"}, "targets": [{"refId": "A", "expr": "{job=\\"x\\"}"}]},
+        {"id": 5, "type": "table", "title": "Graphite", "gridPos": {"h": 4, "w": 4, "x": 16, "y": 0},
+         "datasource": {"type": "graphite"}, "targets": [{"refId": "A", "target": "a.b"}]},
+    ]}
+'''})
+    hints = {d.message.split(" (dashboard")[0]: d.hint for d in compiled.diagnostics if d.code == "OAC307"}
+    declared = "declared: loki, prometheus; declare it in datasources/ or use one of these"
+    assert hints == {
+        "datasource variable $es lists elasticsearch datasources, and none is declared": (
+            "declare a datasource of type elasticsearch in datasources/, or make $es list a declared type: loki, prometheus"
+        ),
+        "datasource variable $logs is not a datasource variable of the dashboard": (
+            "add a datasource variable to the dashboard: variables=[kit.datasource_var('logs', 'loki')], "
+            "or reference a declared datasource: loki, prometheus"
+        ),
+        "datasource uid 'thanos' is not declared": declared,
+        # The uid is declared: its type is what is wrong, so "declare it" was no advice.
+        "datasource uid 'prometheus' is declared as a prometheus datasource, not loki": (
+            "Grafana sends the query to the datasource of the uid: for a loki query use the uid of a declared "
+            "loki datasource: loki"
+        ),
+        "datasource {'type': 'graphite'} matches no declared datasource": declared,
+    }
 
 
 def test_regex_capture_groups_are_not_variables(project: Callable[..., Compiled]) -> None:

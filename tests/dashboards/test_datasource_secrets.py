@@ -13,8 +13,8 @@ import pytest
 
 from obs_as_code import Datasource
 from obs_as_code.lint.api import lint
-from obs_as_code.lint.rules.oac111_datasource_secret import is_secret_key
 from obs_as_code.model.datasource import secure_reference
+from obs_as_code.redact import is_secret_key
 from obs_as_code.render.grafana import datasource_entry
 
 REPO = Path(__file__).resolve().parents[2]
@@ -77,7 +77,11 @@ def test_basic_auth_user_must_be_a_string() -> None:
     ("value", "expected"),
     [
         ("${MIMIR_TOKEN}", ("env", "MIMIR_TOKEN")),
+        # Grafana's own spelling of an environment variable (pkg/setting expanders).
+        ("$__env{MIMIR_TOKEN}", ("env", "MIMIR_TOKEN")),
         ("$__file{/run/secrets/x}", ("file", "/run/secrets/x")),
+        ("$__env{/run/secrets/x}", None),
+        ("$__vault{x}", None),
         ("hunter2", None),
         ("Bearer ${TOKEN}", None),
         ("${TOKEN}x", None),
@@ -145,6 +149,8 @@ a = Datasource("A", "prometheus", "https://a.example.com", uid="a", basic_auth_u
                secure_json_data={"basicAuthPassword": "${A_PASSWORD}"})
 b = Datasource("B", "loki", "http://svc@b", uid="b", json_data={"httpHeaderName1": "Authorization"},
                secure_json_data={"httpHeaderValue1": "$__file{/run/secrets/b}", "tlsCACert": "${CA}"})
+c = Datasource("C", "prometheus", "https://c.example.com", uid="c", basic_auth_user="svc",
+               secure_json_data={"basicAuthPassword": "$__env{C_PASSWORD}"})
 """
 
 

@@ -163,6 +163,10 @@ def test_every_dashboard_and_prometheus_target_is_checked(reports: dict[str, Any
     assert set(reports["baseline"]["skipped"]) == {"loki"}
     # Panels inside rows are checked (every shipped panel sits in a row).
     assert any(r["row"] for r in reports["baseline"]["results"])
+    # The SLO burn-down panels query their own 30 days (timeFrom): over the whole run,
+    # as their dashboards' range is 30 days too.
+    burn = [r for r in reports["baseline"]["results"] if r["panel"] == "Error budget burn-down"]
+    assert burn and {r["time_override"] for r in burn} == {"now-30d to now"}
     # Grafana's first-load substitution: no variable is left in a query Prometheus ran.
     assert not [r["expr"] for r in reports["baseline"]["results"] if "$" in r["expr"]]
     # Each option of a variable ran on its own for the targets using it.
@@ -209,5 +213,9 @@ def test_the_check_fails_a_broken_dashboard(reports: dict[str, Any]) -> None:
     assert by_panel["Wrong metric name"]["row"] == "Broken"
     assert by_panel["Mismatched by clause"]["row"] == "Open row"
     assert broken["skipped"] == {"hidden": 1, "loki": 1}
+    # The collapsed row's panels were checked as if expanded, and the report says so.
+    assert broken["collapsed"] == [f"broken/broken.json: Broken / {title}" for title in (
+        "Wrong metric name", "Invalid label name", "Unknown variable", "Variable matching nothing",
+        "Min step of interval_ms")]
     variables = {v["name"]: v for v in broken["variables"]["broken/broken.json"]}
     assert variables["nothing"]["problem"] and not variables["status"]["problem"]

@@ -173,6 +173,42 @@ def test_iter_panels_reads_collapsed_open_and_legacy_rows() -> None:
     ]
 
 
+def test_datasource_interval_is_the_override_then_the_datasources_then_15s() -> None:
+    # One rule for the interval Grafana takes from a datasource ($__interval's low
+    # limit, $__rate_interval's scrape, a query variable's $__interval): check.py
+    # and templating.py spelled it three ways.
+    from obs_as_code.e2e.panel_data.datasources import datasource_interval, datasource_interval_ms
+
+    mimir = pd.Datasource("Mimir", "mimir", "prometheus", time_interval="1m")
+    unset = pd.Datasource("Unset", "unset", "prometheus")
+    garbled = pd.Datasource("Garbled", "garbled", "prometheus", time_interval="often")
+    assert datasource_interval(mimir, "1s") == "1s"
+    assert datasource_interval(mimir) == "1m"
+    assert datasource_interval(unset, unknown=mimir) == "15s"  # a datasource found: its own, or Grafana's default
+    assert datasource_interval(None, unknown=mimir) == "1m"
+    assert datasource_interval(None) == "15s"
+    assert datasource_interval(garbled) == "often"  # as written: the frontend reads it (and may fail)
+    assert [datasource_interval_ms(d) for d in (mimir, unset, garbled, None)] == [60_000, 15_000, 15_000, 15_000]
+    assert datasource_interval_ms(None, "1s", unknown=mimir) == 1000
+
+
+def test_a_reference_to_no_provisioned_datasource_takes_the_default_prometheus_interval(tmp_path: Path) -> None:
+    datasources = [pd.Datasource("Prometheus", "prometheus", "prometheus", is_default=True, time_interval="30s")]
+    dashboard = {
+        "title": "d",
+        "panels": [
+            {"type": "timeseries", "title": "ghost", "gridPos": {"w": 24}, "datasource": {"type": "prometheus", "uid": "ghost"},
+             "targets": [{"refId": "A", "expr": "rate(a[$__rate_interval])"}]},
+        ],
+    }
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = RecordingRanges({})
+    pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
+    # Scrape 30s: $__rate_interval = max(interval + 30s, 4 * 30s) = 2m; the step is at least 30s.
+    assert client.asked == [("rate(a[2m0s])", "30000")]
+
+
 def test_dashboard_range() -> None:
     utc = ZoneInfo("UTC")
     tr = pd.dashboard_range({"time": {"from": "now-7d", "to": "now"}}, now=1_000_000.0, browser=utc)
@@ -513,3 +549,52 @@ def test_each_target_uses_the_scrape_interval_of_its_own_datasource(tmp_path: Pa
     client = RecordingRanges({})
     pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
     assert [expr for expr, _step in client.asked] == ["rate(a[1m0s])", "rate(b[4m0s])", "rate(c[4m0s])"]
+
+
+def test_a_panel_without_datasource_takes_its_first_targets(tmp_path: Path) -> None:
+    # createPanelDataProvider: panel.datasource ?? the first target's datasource. A target
+    # without one then goes to that datasource, and its interval is the panel's low limit.
+    datasources = [*DATASOURCES, pd.Datasource("Mimir", "mimir", "prometheus", time_interval="1m")]
+    dashboard = {
+        "title": "d", "schemaVersion": 39,
+        "panels": [
+            {"type": "timeseries", "title": "p", "gridPos": {"w": 24}, "targets": [
+                {"refId": "A", "expr": "rate(a[$__rate_interval])", "datasource": {"uid": "mimir"}},
+                {"refId": "B", "expr": "rate(b[$__rate_interval])"},
+            ]},
+            {"type": "timeseries", "title": "q", "gridPos": {"w": 24}, "targets": [
+                {"refId": "A", "expr": "rate(c[$__rate_interval])"},
+            ]},
+        ],
+    }
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = RecordingRanges({})
+    pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
+    # Mimir scrapes every minute: $__rate_interval = max(1m + 1m, 4m); the default one 15s: 1m.
+    assert [expr for expr, _step in client.asked] == ["rate(a[4m0s])", "rate(b[4m0s])", "rate(c[1m0s])"]
+
+
+def test_an_old_dashboards_panel_without_datasource_is_migrated_first(tmp_path: Path) -> None:
+    # DashboardMigrator V36 (schemaVersion < 36): the panel gets the default datasource,
+    # its targets without one too, and then the panel takes its last target's.
+    datasources = [*DATASOURCES, pd.Datasource("Mimir", "mimir", "prometheus", time_interval="1m")]
+    dashboard = {
+        "title": "d", "schemaVersion": 30,
+        "panels": [{"type": "timeseries", "title": "p", "gridPos": {"w": 24}, "targets": [
+            {"refId": "A", "expr": "rate(a[$__rate_interval])"},
+            {"refId": "B", "expr": "rate(b[$__rate_interval])", "datasource": {"uid": "mimir"}},
+        ]}],
+    }
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard), encoding="utf-8")
+    client = RecordingRanges({})
+    pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
+    # A stays on the default datasource (15s scrape); the panel's low limit is Mimir's 1m:
+    # A's interval is 1m, its $__rate_interval max(1m + 15s, 1m) = 1m15s; B's 4m.
+    assert [expr for expr, _step in client.asked] == ["rate(a[1m15s])", "rate(b[4m0s])"]
+    # Schema 36 and later: the first target that names one (none for A: B's Mimir for both).
+    client = RecordingRanges({})
+    path.write_text(json.dumps({**dashboard, "schemaVersion": 39}), encoding="utf-8")
+    pd.check_dashboard(path, client, name="d.json", datasources=datasources, time_range=TimeRange(0, HOUR))
+    assert [expr for expr, _step in client.asked] == ["rate(a[4m0s])", "rate(b[4m0s])"]

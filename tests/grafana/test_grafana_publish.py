@@ -319,6 +319,19 @@ def test_secure_json_data_is_resolved_by_publish_and_never_read_back(
         assert again.outcomes == [] and plan.datasources[0].action is Action.UNCHANGED
 
 
+def test_env_reference_in_grafanas_spelling_is_resolved_by_publish(monkeypatch: Any) -> None:
+    # "$__env{NAME}" is what Grafana's docs write; a provisioned Grafana expands it
+    # like "${NAME}", so publish must too (it refused it as a literal).
+    from obs_as_code.grafana.publish import resolve_secure_json_data
+
+    monkeypatch.setenv("MIMIR_TOKEN", "s3cr3t-XYZZY")
+    assert resolve_secure_json_data({"basicAuthPassword": "$__env{MIMIR_TOKEN}"}) == (
+        {"basicAuthPassword": "s3cr3t-XYZZY"}, "")
+    monkeypatch.delenv("MIMIR_TOKEN")
+    assert resolve_secure_json_data({"basicAuthPassword": "$__env{MIMIR_TOKEN}"}) == (
+        {}, "secureJsonData.basicAuthPassword: environment variable MIMIR_TOKEN is not set")
+
+
 def test_a_dollar_in_a_datasource_reaches_grafana_as_written(fake_target: Target, fake: FakeGrafana,
                                                               tmp_path: Path) -> None:
     # The provisioning file doubles "$" (Grafana would expand ${__value.raw} as an

@@ -236,15 +236,15 @@ def test_declared_uid_with_its_type_is_fine(ref: dict[str, Any]) -> None:
 def test_a_declared_uid_under_another_type_is_a_problem() -> None:
     # Grafana goes by the uid: a Loki query sent to the Prometheus datasource.
     uids = {"prometheus": "prometheus", "loki": "loki"}
-    message = oac307.problem({"type": "loki", "uid": "prometheus"}, uids, {"prometheus", "loki"}, {})
-    assert message == "datasource uid 'prometheus' is declared as a prometheus datasource, not loki"
+    found = oac307.problem({"type": "loki", "uid": "prometheus"}, uids, {"prometheus", "loki"}, {})
+    assert found == oac307.Problem(oac307.OTHER_TYPE, "datasource uid 'prometheus' is declared as a prometheus datasource, not loki", plugin="loki")
 
 
 def test_a_datasource_variable_of_an_undeclared_type_is_a_problem() -> None:
     uids, types = {"prometheus": "prometheus"}, {"prometheus"}
     ds_vars = {"es": "elasticsearch", "ds": "prometheus", "any": ""}
-    assert oac307.problem({"uid": "${es}"}, uids, types, ds_vars) == (
-        "datasource variable $es lists elasticsearch datasources, and none is declared"
+    assert oac307.problem({"uid": "${es}"}, uids, types, ds_vars) == oac307.Problem(
+        oac307.UNDECLARED_PLUGIN, "datasource variable $es lists elasticsearch datasources, and none is declared", "es", "elasticsearch"
     )
     assert oac307.problem({"uid": "${ds}"}, uids, types, ds_vars) is None
     assert oac307.problem({"uid": "$any"}, uids, types, ds_vars) is None

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from routing_support import run_oac, write_project
+from routing_support import ROOT, run_oac, write_project
 
 from obs_as_code.lint.rules.oac501_alertmanager_secret import is_reference
+from obs_as_code.redact import is_secret_key
+from obs_as_code.serialize import load_yaml
 
 SECRETS = {
     "pd": "f3c9a1b27d4e4b0c9e8d7a6b5c4d3e2f",
@@ -92,3 +96,74 @@ def test_placeholders_are_references(name: str) -> None:
     assert is_reference(f"https://hooks.example.com/services/${{{name}}}", url=True)
     # A placeholder glued to a literal part is still a literal secret field.
     assert not is_reference(f"abc${{{name}}}", url=False)
+
+
+# -- the committed build/ ----------------------------------------------------------------
+
+#: Shapes of real credentials: Slack tokens and webhooks, PagerDuty Events API
+#: URLs with a key, AWS keys, PEM private keys, OpenAI-style keys, a password in a URL.
+_SECRET_SHAPES = re.compile(
+    r"xox[abprs]-[0-9A-Za-z-]{10,}|hooks\.slack\.com/services/\w|AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY"
+    r"|\bsk-[A-Za-z0-9]{20,}|://[^/\s:@]+:[^/\s@]+@|webhook\.office\.com/webhookb2/\w"
+)
+
+
+def _names_secret(key: str, value: Any) -> bool:
+    # PagerDuty's keys are not named like a password; a Slack or Teams URL is the secret.
+    if is_secret_key(key) or key in ("routing_key", "service_key"):
+        return True
+    return key in ("api_url", "slack_api_url", "webhook_url", "url") and bool(_SECRET_SHAPES.search(str(value)))
+
+
+def _secret_keyed_values(doc: Any, path: str = "") -> list[str]:
+    """``path=value`` of every non-empty value under a key naming a credential
+    (``password``, ``routing_key``, ``api_url`` ...) that is not a ``*_file`` path."""
+    found: list[str] = []
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            where = f"{path}.{key}"
+            if isinstance(value, (dict, list)):
+                found += _secret_keyed_values(value, where)
+            elif value not in (None, "", False) and not str(key).endswith("_file") and _names_secret(str(key), value):
+                found.append(where)
+    elif isinstance(doc, list):
+        for i, value in enumerate(doc):
+            found += _secret_keyed_values(value, f"{path}[{i}]")
+    return found
+
+
+def test_committed_build_holds_no_secret() -> None:
+    build = ROOT / "build"
+    files = [p for p in sorted(build.rglob("*")) if p.is_file()]
+    assert len(files) > 30
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert not _SECRET_SHAPES.search(text), path
+        if path.suffix in (".yml", ".yaml", ".json"):
+            doc = json.loads(text) if path.suffix == ".json" else load_yaml(text)
+            assert _secret_keyed_values(doc) == [], path
+    # Alertmanager reads its three credentials from files outside build/.
+    am = load_yaml((build / "alertmanager" / "alertmanager.yml").read_text(encoding="utf-8"))
+    refs = sorted(v for k, v in _file_values(am))
+    assert refs == ["/etc/alertmanager/secrets/pagerduty-routing-key", "/etc/alertmanager/secrets/slack-webhook-url",
+                    "/etc/alertmanager/secrets/smtp-password"]
+
+
+def _file_values(doc: Any) -> list[tuple[str, str]]:
+    if isinstance(doc, dict):
+        return [(str(k), str(v)) for k, v in doc.items() if str(k).endswith("_file")] + [
+            kv for v in doc.values() for kv in _file_values(v)]
+    if isinstance(doc, list):
+        return [kv for v in doc for kv in _file_values(v)]
+    return []
+
+
+def test_the_build_scan_finds_a_planted_secret() -> None:
+    # The scan above can fail: each kind of leak is found.
+    assert _secret_keyed_values({"receivers": [{"pagerduty_configs": [{"routing_key": "abc"}]}]}) == [
+        ".receivers[0].pagerduty_configs[0].routing_key"]
+    assert _secret_keyed_values({"global": {"smtp_auth_password": "x", "smtp_auth_password_file": "/f"}}) == [
+        ".global.smtp_auth_password"]
+    assert _secret_keyed_values({"slack_configs": [{"api_url": "https://hooks.slack.com/services/T/B/x"}]})
+    for leak in (SECRETS["slack"], SECRETS["teams"], "xoxb-1234567890-abcdef", "http://u:pw@host/"):
+        assert _SECRET_SHAPES.search(leak), leak

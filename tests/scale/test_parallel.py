@@ -15,7 +15,7 @@ def test_two_jobs_same_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     Writer(tmp_path).write(Spec(modules={f"m{i}": (i, "ok") for i in range(5)}))
     one = pipeline.compile_project(tmp_path)
     two = pipeline.compile_project(tmp_path, jobs=2)
-    assert len(two.artifacts) == 9  # 5 rule files, prometheus.yml, the preview stack (2), manifest
+    assert len(two.artifacts) == 10  # 5 rule files, prometheus.yml, the preview stack (3), manifest
     assert [(a.path, a.content) for a in two.artifacts] == [(a.path, a.content) for a in one.artifacts]
 
 

@@ -25,7 +25,7 @@ def test_unchanged_files_keep_their_inode(tmp_path: Path) -> None:
     assert result.wrote and sorted(result.diff.changed) == ["manifest.json", "prometheus/rules/m1.yaml"]
     after = {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
     kept = sorted(p for p in after if after[p] == before.get(p))
-    assert kept == ["preview/docker-compose.yml", "preview/tempo.yaml", "prometheus/prometheus.yml", "prometheus/rules/m0.yaml"]
+    assert kept == ["preview/alertmanager.yml", "preview/docker-compose.yml", "preview/tempo.yaml", "prometheus/prometheus.yml", "prometheus/rules/m0.yaml"]
     pipeline.build(root, ref)
     assert read_tree(out) == read_tree(ref)
 

@@ -22,9 +22,11 @@ SLOTH_MIRROR = Path(os.environ.get("OAC_SLOTH_MIRROR", "/work/.mirror/slok+sloth
 
 
 def groups_of(slo: SLO, root: Path | None = None) -> list[RuleGroup]:
-    """The rule groups generated for ``slo`` (fails on generator diagnostics)."""
+    """The rule groups generated for ``slo`` (fails on generator errors; a
+    warning, such as OAC213 for a severity of Sloth's examples, still generates)."""
     generated, problems = generate_slo(slo, root)
-    assert not problems, [str(p) for p in problems]
+    errors = [p for p in problems if p.severity.value == "error"]
+    assert not errors, [str(p) for p in errors]
     return [d for d in generated if isinstance(d, RuleGroup)]
 
 

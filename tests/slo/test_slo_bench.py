@@ -19,7 +19,9 @@ def _bench() -> ModuleType:
 def test_bench_counts_rules_like_sloth() -> None:
     result = _bench().run(n=3, evaluate=False)
     assert result["n"] == 3
-    assert result["recording_rules_per_slo"] == result["sloth_recording_rules_per_slo"] == 15
+    # Sloth's 15, and the two event-rate rules of a ratio SLI's period ratio.
+    assert result["sloth_recording_rules_per_slo"] == 15
+    assert result["recording_rules_per_slo"] == 15 + 2
     assert result["alert_rules_per_slo"] == result["sloth_alert_rules_per_slo"] == 2
     assert result["rule_groups_per_slo"] == 3
     assert "prometheus" not in result

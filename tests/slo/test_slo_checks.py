@@ -137,6 +137,81 @@ CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
         HEAD + f'bad = SLO(service="api", name="checkout availability", objective=99, sli={GOOD_RATIO})\n',
         [("OAC405", 2)],
     ),
+    "duplicate-slo": (
+        HEAD + f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\n'
+        f'b = SLO(service="api",\n        name="a", objective=99, sli={GOOD_RATIO})\n',
+        [("OAC406", 4)],
+    ),
+    # Different service and name, the same id: "a-b" + "c" and "a" + "b-c".
+    "duplicate-slo-id": (
+        HEAD + f'a = SLO(service="a-b", name="c", objective=99.9, sli={GOOD_RATIO})\n'
+        f'b = SLO(service="a", name="b-c", objective=99, sli={GOOD_RATIO})\n',
+        [("OAC406", 3)],
+    ),
+    # Invalid PromQL in a query: one error at its argument (it was OAC108 at the
+    # SLO's line once for each of the 7 recording rules the query is copied into).
+    "invalid-promql-errors": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    errors='sum(rate(http_requests_total{job=\"api\", code=~\"5..\"}[{window}])',\n"
+        "    total='http_requests_total{job=\"api\"}',\n))\n",
+        [("OAC405", 3)],
+    ),
+    "invalid-promql-total": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    errors='http_requests_total{job=\"api\", code=~\"5..\"}',\n"
+        "    total='sum(rate(http_requests_total{job=\"api\"}[{window}])) by',\n))\n",
+        [("OAC405", 4)],
+    ),
+    "invalid-promql-raw": (
+        HEAD + "bad = SLO(service=\"api\", name=\"r\", objective=99, sli=RawSLI(\n"
+        "    error_ratio_query='1 - avg_over_time(up{job=\"api\"}[{window}]',\n))\n",
+        [("OAC405", 3)],
+    ),
+    "invalid-latency-selector": (
+        HEAD + "bad = SLO(service=\"api\", name=\"l\", objective=95, sli=LatencySLI(\n"
+        "    metric=\"http_request_duration_seconds\",\n    threshold=0.5,\n    selector='job=\"api',\n))\n",
+        [("OAC405", 5)],
+    ),
+    # A wrong type where the generator would crash later (a traceback, or an
+    # AttributeError without the argument): OAC101 at the user's line.
+    "latency-threshold-string": (
+        HEAD + "bad = SLO(service=\"api\", name=\"l\", objective=95, sli=LatencySLI(\n"
+        "    metric=\"http_request_duration_seconds\", threshold=\"0.5\", selector='job=\"api\"'))\n",
+        [("OAC101", 2)],
+    ),
+    "windows-not-a-path": (
+        HEAD + f'bad = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO}, windows=123)\n',
+        [("OAC101", 2)],
+    ),
+    "alerting-dict": (
+        HEAD + f'bad = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO},\n'
+        '          alerting={"name": "ApiBudgetBurn"})\n',
+        [("OAC101", 2)],
+    ),
+    # A bad label name: OAC104 once at labels= (it was also reported at the
+    # SLI's line, for the generated SLI rules); an alert's at its labels=.
+    "label-name": (
+        HEAD + f'bad = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO},\n'
+        '          labels={"bad-key": "x"})\n',
+        [("OAC104", 3)],
+    ),
+    "alert-label-name": (
+        HEAD.replace("RuleIntervals", "RuleIntervals, Alerting") + f'bad = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO},\n'
+        '          alerting=Alerting(labels={"bad-key": "x"}))\n',
+        [("OAC104", 3)],
+    ),
+    # Sloth lets an SLO label override sloth_id: its own filters then match nothing.
+    "reserved-label": (
+        HEAD + f'bad = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO},\n'
+        '          labels={"sloth_id": "x"})\n',
+        [("OAC405", 3)],
+    ),
+    # Sloth refuses an error query equal to the total: the ratio would always be 1.
+    "same-queries": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    errors='http_requests_total{job=\"api\"}',\n    total='http_requests_total{job=\"api\"}',\n))\n",
+        [("OAC405", 3)],
+    ),
     "both-errors-and-good": (
         HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(errors='x', good='y', total='z'))\n",
         [("OAC405", 2)],
@@ -147,7 +222,41 @@ CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
 def _slo_diagnostics(root: Path, source: str) -> list[Diagnostic]:
     make_project(root, {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
     compiled = compile_project(root)
-    return [d for d in compiled.diagnostics if d.code.startswith("OAC4") or d.code == "OAC101"]
+    return [d for d in compiled.diagnostics if d.code.startswith("OAC4") or d.code in ("OAC101", "OAC104")]
+
+
+#: One mistake in an SLO module: the one diagnostic of the case, and nothing else
+#: from any stage (no OAC108 per generated rule, no OAC106/OAC308 per clash).
+SINGLE = [
+    "duplicate-slo", "duplicate-slo-id", "invalid-promql-errors", "invalid-promql-total", "invalid-promql-raw",
+    "invalid-latency-selector", "objective-zero", "period-without-table", "no-window", "sloth-window",
+    "latency-threshold-string", "alerting-dict", "windows-not-a-path", "label-name", "alert-label-name", "reserved-label", "same-queries",
+]
+
+
+@pytest.mark.parametrize("case", SINGLE)
+def test_one_mistake_is_one_diagnostic(tmp_path: Path, case: str) -> None:
+    source, expected = CASES[case]
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+    found = compile_project(root).diagnostics
+    assert [(d.code, d.location.file, d.location.line) for d in found] == [(c, "slos/case.py", n) for c, n in expected], [str(d) for d in found]
+
+
+def test_a_duplicated_slo_is_one_error_naming_both_definitions(tmp_path: Path) -> None:
+    # Was 4 errors: OAC106 for each of the three rule groups and OAC308 for the
+    # dashboard UID, none of them saying "this SLO is declared twice".
+    one = HEAD + f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\n'
+    two = HEAD + f'\n\nb = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO})\n'
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/one.py": one, "slos/two.py": two})
+    found = compile_project(root).diagnostics
+    assert [(d.code, str(d.location)) for d in found] == [("OAC406", "slos/two.py:4:29")], [str(d) for d in found]
+    assert "first at slos/one.py:2, again at slos/two.py:4" in found[0].message
+
+
+def test_one_slo_bound_to_two_names_is_not_a_duplicate(tmp_path: Path) -> None:
+    source = HEAD + f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\nalias = a\nall_slos = [a]\n'
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+    assert [str(d) for d in compile_project(root).diagnostics if d.severity.value == "error"] == []
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -195,3 +304,54 @@ def test_an_unforeseen_generator_error_masks_a_secret_it_quotes(tmp_path: Path, 
     found = [d for d in compile_project(root).diagnostics if d.code == "OAC405"]
     assert len(found) == 1 and "cannot be generated: ValueError: cannot reach https://user:" in found[0].message, found
     assert "hunter2-do-not-print" not in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("alerting", "line", "fix"),
+    [
+        # Sloth's word for the page alert where the house routing wants critical.
+        ('Alerting(\n        page_severity="page")', 4, 'write page_severity="critical"'),
+        # A severity label shared by both alerts: one warning, not one per alert.
+        ('Alerting(labels={"severity": "urgent"})', 3, "use one of them"),
+        ('Alerting(ticket=AlertOptions(\n        labels={"severity": "ticket"}))', 4, 'write ticket_severity="warning"'),
+    ],
+)
+def test_an_unknown_severity_is_one_warning_at_its_argument(tmp_path: Path, alerting: str, line: int, fix: str) -> None:
+    from click.testing import CliRunner
+
+    from obs_as_code.cli import cli
+
+    source = HEAD.replace("RuleIntervals", "RuleIntervals, Alerting, AlertOptions") + (
+        f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO},\n    alerting={alerting})\n'
+    )
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+    found = compile_project(root).diagnostics
+    assert [(d.code, d.severity.value, d.location.line) for d in found] == [("OAC213", "warning", line)], [str(d) for d in found]
+    assert fix in (found[0].hint or "")
+    # `oac lint` runs the lint-only OAC213 over every alert too: still one.
+    linted = CliRunner().invoke(cli, ["lint", "-C", str(root), "--select", "OAC213"])
+    assert linted.output.count("OAC213") == 1, linted.output
+
+
+def test_a_known_or_no_severity_is_not_reported(tmp_path: Path) -> None:
+    source = HEAD.replace("RuleIntervals", "RuleIntervals, Alerting") + (
+        f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO}, alerting=Alerting(page_severity=None, ticket_severity="info"))\n'
+    )
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+    assert [str(d) for d in compile_project(root).diagnostics] == []
+
+
+def test_slos_sharing_an_alert_name_are_not_duplicate_alerts(tmp_path: Path) -> None:
+    # One alert name for every SLO is common with Sloth: the alerts differ by
+    # the sloth_id their series carry. OAC216 warned for each SLO after the first.
+    from click.testing import CliRunner
+
+    from obs_as_code.cli import cli
+
+    source = HEAD.replace("RuleIntervals", "RuleIntervals, Alerting") + "".join(
+        f'{n} = SLO(service="api", name="{n}", objective=99.9, sli={GOOD_RATIO}, alerting=Alerting(name="SLOBudgetBurn"))\n'
+        for n in ("a", "b")
+    )
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+    linted = CliRunner().invoke(cli, ["lint", "-C", str(root), "--select", "OAC216"])
+    assert "OAC216" not in linted.output, linted.output

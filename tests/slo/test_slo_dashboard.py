@@ -73,3 +73,27 @@ def test_every_query_is_valid_promql_and_uses_the_datasource_variable() -> None:
     assert any("ratio_rate4w" in e for e in exprs)
     variables = board["templating"]["list"]  # type: ignore[index]
     assert [(v["name"], v["query"]) for v in variables] == [("datasource", "prometheus")]
+
+
+def test_the_burn_rate_panel_states_the_page_factors_of_the_slos_table() -> None:
+    # It said "14.4 (1h) and 6 (6h) on a 30d table" whatever the period.
+    described = {}
+    for period in ("30d", "28d", "7d"):
+        _definition, board = _built(_slo(period))
+        panel = next(p for p in board["panels"] if p["title"] == "Burn rate per window")  # type: ignore[attr-defined]
+        described[period] = panel["description"].split("page above ")[1]
+    assert described == {
+        "30d": "14.4 (1h) and 6 (6h) on a 30d table.",
+        "28d": "13.44 (1h) and 5.6 (6h) on a 4w table.",
+        "7d": "13.44 (1h) and 3.5 (6h) on a 1w table.",
+    }
+
+
+def test_stats_show_the_value_now_with_instant_queries() -> None:
+    # A range query over 30d reduced with lastNotNull showed, while the service
+    # is idle (no SLI sample, see RatioSLI.error_ratio), the last value before
+    # the idle spell as "SLI now"; an instant query says "No data" then.
+    _definition, board = _built(_slo())
+    for panel in board["panels"]:  # type: ignore[attr-defined]
+        instant = [t.get("instant") is True and t.get("range") is False for t in panel["targets"]]
+        assert all(instant) if panel["type"] == "stat" else not any(instant), panel["title"]

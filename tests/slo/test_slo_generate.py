@@ -51,7 +51,13 @@ def test_sloth_names_groups_and_windows() -> None:
     groups = groups_of(_slo())
     assert [g.name for g in groups] == ["slo-sli-recordings-svc-avail", "slo-meta-recordings-svc-avail", "slo-alerts-svc-avail"]
     sli = [r.name for r in groups[0].rules]
-    assert sli == [f"slo:sli_error:ratio_rate{w}" for w in ("5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d")]
+    assert sli == [
+        *(f"slo:sli_error:ratio_rate{w}" for w in ("5m", "30m", "1h", "2h", "6h", "1d", "3d")),
+        # Ours: the events the period's ratio sums.
+        "slo:sli_error_events:rate5m",
+        "slo:sli_total_events:rate5m",
+        "slo:sli_error:ratio_rate30d",
+    ]
     meta = [r.name for r in groups[1].rules]
     assert meta == [
         "slo:objective:ratio",
@@ -64,7 +70,7 @@ def test_sloth_names_groups_and_windows() -> None:
     ]
     for rule in groups[0].rules:
         assert rule.labels["sloth_id"] == "svc-avail"
-        assert rule.labels["sloth_window"] == rule.name.removeprefix("slo:sli_error:ratio_rate")
+        assert rule.labels["sloth_window"] == re.sub(r"^slo:sli_\w+:(ratio_)?rate", "", rule.name)
 
 
 def test_selectors_are_wrapped_in_rate_over_the_window() -> None:
@@ -76,10 +82,25 @@ def test_selectors_are_wrapped_in_rate_over_the_window() -> None:
 
 
 def test_period_is_computed_from_the_shortest_window_not_raw_data() -> None:
-    expr = _records(groups_of(_slo()))["slo:sli_error:ratio_rate30d"].expr
+    rules = _records(groups_of(_slo()))
+    expr = rules["slo:sli_error:ratio_rate30d"].expr
     assert "req_total" not in expr
+    flt = '{sloth_id="svc-avail", sloth_service="svc", sloth_slo="avail"}'
+    # Error events over all events of the period (not the 5m ratio averaged over time).
+    assert expr == f"sum_over_time(slo:sli_error_events:rate5m{flt}[30d])\n/\n(sum_over_time(slo:sli_total_events:rate5m{flt}[30d]) > 0)"
+    assert rules["slo:sli_total_events:rate5m"].expr == 'sum(rate(req_total{job="svc"}[5m]))'
+    assert rules["slo:sli_error_events:rate5m"].expr == (
+        '(\n  sum(rate(req_total{job="svc", code=~"5.."}[5m]))\n  or\n  (sum(rate(req_total{job="svc"}[5m]))) * 0\n)'
+    )
+
+
+def test_a_raw_sli_period_averages_its_shortest_window() -> None:
+    # A raw ratio has no events to count: Sloth's time average.
+    rules = _records(groups_of(_slo(sli=RawSLI(error_ratio_query="1 - avg_over_time(up[{window}])"))))
+    expr = rules["slo:sli_error:ratio_rate30d"].expr
     assert expr.count('slo:sli_error:ratio_rate5m{sloth_id="svc-avail", sloth_service="svc", sloth_slo="avail"}[30d]') == 2
     assert expr.startswith("sum_over_time(") and "/ ignoring (sloth_window)\ncount_over_time(" in expr
+    assert not [n for n in rules if "_events:" in n]
 
 
 def test_meta_rules_values() -> None:

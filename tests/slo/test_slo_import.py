@@ -17,6 +17,7 @@ from test_slo_parity import slos_of_source
 from obs_as_code.cli import cli
 from obs_as_code.importers import openslo, sloth
 from obs_as_code.importers._slo_source import SpecError, identifier, py_str
+from obs_as_code.model.rules import AlertRule
 from obs_as_code.pipeline import build
 from obs_as_code.slo import SLO, LatencySLI, RatioSLI, RawSLI
 
@@ -228,3 +229,95 @@ def test_sloth_plugins_rule_intervals_mapped_others_refused() -> None:
     spec["slos"][0]["plugins"] = {"chain": [{"id": "sloth.dev/contrib/denominator_corrected_rules/v1"}]}
     with pytest.raises(SpecError, match="denominator_corrected_rules"):
         sloth.import_text(yaml.safe_dump(spec), "s.yaml")
+
+
+# --- what an import drops or changes is said (fixtures written from the documented formats) ---
+
+
+def test_sloth_k8s_slo_plugins_are_read() -> None:
+    # sloPlugins (the CRD's spelling of slo_plugins) was dropped without a word:
+    # the rule intervals were lost, and a Go plugin was not refused.
+    (slo,) = slos_of_source(sloth.import_file(FIXTURES / "sloth/k8s-plugins.yml"))
+    assert slo.intervals is not None and (slo.intervals.default, slo.intervals.metadata) == ("1m", "2m")
+    assert [g.interval for g in groups_of(slo)] == ["1m", "2m", "1m"]
+    spec = yaml.safe_load((FIXTURES / "sloth/k8s-plugins.yml").read_text())
+    spec["spec"]["sloPlugins"]["chain"].append({"id": "sloth.dev/contrib/info_labels/v1"})
+    with pytest.raises(SpecError, match="info_labels"):
+        sloth.import_text(yaml.safe_dump(spec), "k8s.yml")
+
+
+def test_sloth_unknown_keys_are_warned_about() -> None:
+    # Sloth ignores a misspelt key; the import says so, on stderr and in the module.
+    warnings: list[str] = []
+    source = sloth.import_file(FIXTURES / "sloth/k8s-plugins.yml", warnings=warnings)
+    assert len(warnings) == 1 and "slos[0]: unknown key 'lables' ignored" in warnings[0]
+    assert "# - " + warnings[0] in source
+    (slo,) = slos_of_source(source)
+    assert dict(slo.labels) == {"owner": "team-payments"}
+    result = CliRunner().invoke(cli, ["import", "sloth", str(FIXTURES / "sloth/k8s-plugins.yml")])
+    assert result.exit_code == 0 and "warning: " in result.stderr and "'lables'" in result.stderr
+    # A clean spec has no warning and no comment.
+    clean: list[str] = []
+    assert "Not imported as written" not in sloth.import_file(FIXTURES / "sloth/shop.yml", warnings=clean) and clean == []
+
+
+def test_openslo_documented_features() -> None:
+    warnings: list[str] = []
+    slos = _by_id(slos_of_source(openslo.import_file(FIXTURES / "openslo/platform.yaml", warnings=warnings)))
+    assert sorted(slos) == ["gateway-gateway-available", "gateway-gateway-fast", "sync-sync-freshness"]
+    # A composite SLO: an indicatorRef per objective (was refused: "an indicator
+    # or indicatorRef is required"); the DataSource gives the type of a metric source.
+    available, fast = slos["gateway-gateway-available"], slos["gateway-gateway-fast"]
+    assert isinstance(available.sli, RatioSLI) and available.sli.errors is not None and available.objective == pytest.approx(99.9)
+    assert isinstance(fast.sli, RatioSLI) and fast.sli.good is not None and 'le="0.25"' in fast.sli.good and fast.objective == 95
+    assert available.period == "4w"
+    # Several values of one label were dropped without a word: now joined, and said.
+    assert dict(available.labels) == {"team": "edge,platform", "tier": "1"}
+    # A raw failure ratio is a RawSLI over the window (was refused: "needs good or bad").
+    sync = slos["sync-sync-freshness"]
+    assert isinstance(sync.sli, RawSLI)
+    assert sync.sli.error_ratio_query == 'avg_over_time(sync:failed_runs:ratio{job="sync"}[{window}])'
+    said = "\n".join(warnings)
+    for lost in ("alertPolicies are not imported", "label 'team' has 2 values", "budgetingMethod Timeslices", "AlertPolicy 'gateway-burn' is not imported"):
+        assert lost in said, said
+    assert len(warnings) == 4
+    # OpenSLO alerts keep the house severities (no Sloth output to match there).
+    for slo in slos.values():
+        alerts = [r for g in groups_of(slo) for r in g.rules if isinstance(r, AlertRule)]
+        assert sorted(a.labels["severity"] for a in alerts) == ["critical", "warning"]
+
+
+@pytest.mark.parametrize(("raw_type", "expected"), [("failure", "avg_over_time(r[{window}])"), ("success", "1 - (avg_over_time(r[{window}]))")])
+def test_openslo_raw_ratio_types(raw_type: str, expected: str) -> None:
+    text = (
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  indicator:\n    spec:\n"
+        f"      ratioMetric:\n        rawType: {raw_type}\n        raw: {{metricSource: {{type: Prometheus, spec: {{query: r}}}}}}\n"
+        "  objectives: [{target: 0.99}]\n"
+    )
+    (slo,) = slos_of_source(openslo.import_text(text, "raw.yaml"))
+    assert isinstance(slo.sli, RawSLI) and slo.sli.error_ratio_query == expected
+
+
+def test_openslo_datasource_of_another_kind_is_refused() -> None:
+    text = (
+        "apiVersion: openslo/v1\nkind: DataSource\nmetadata: {name: dd}\nspec: {type: Datadog}\n---\n"
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  indicator:\n    spec:\n"
+        "      ratioMetric:\n        good: {metricSource: {metricSourceRef: dd, spec: {query: 'sum:x{ok}'}}}\n"
+        "        total: {metricSource: {metricSourceRef: dd, spec: {query: 'sum:x{*}'}}}\n"
+        "  objectives: [{target: 0.99}]\n"
+    )
+    with pytest.raises(SpecError, match="not 'datadog' \\(DataSource 'dd'\\)"):
+        openslo.import_text(text, "dd.yaml")
+
+
+def test_cli_import_openslo_platform_builds(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    out = root / "slos" / "platform.py"
+    result = CliRunner().invoke(cli, ["import", "openslo", str(FIXTURES / "openslo/platform.yaml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("oac import openslo: warning: ") == 4
+    built = build(root)
+    assert built.ok, [str(d) for d in built.diagnostics]
+    # The raw SLI reads a recording rule defined elsewhere: one OAC506 for its
+    # line, not one per generated window rule.
+    assert [d.code for d in built.diagnostics].count("OAC506") == 1, [str(d) for d in built.diagnostics]

@@ -111,6 +111,9 @@ CASES = {
     "0.05%": _expect("0.05%", [(361, 0.0005)], {"5m": [], "1h": [], "3h": [], "6h": []}),
     # 0.5%: burn rate 5, under both page factors (14.4, 6) and over the ticket's 3.
     "0.5%": _expect("0.5%", [(361, 0.005)], {"5m": ["ticket"], "1h": ["ticket"], "6h": ["ticket"]}),
+    # 0.8%: burn rate 8, under the quick page factor 14.4 (1.44% over 5m and 1h)
+    # and over the slow one, 6 (0.6% over 30m and 6h): only the slow pair pages.
+    "0.8%": _expect("0.8%", [(361, 0.008)], {"5m": ["page", "ticket"], "1h": ["page", "ticket"], "6h": ["page", "ticket"]}),
     # 1.5%: burn rate 15, over the quick page factor 14.4: page and ticket.
     "1.5%": _expect("1.5%", [(361, 0.015)], {"5m": ["page", "ticket"], "6h": ["page", "ticket"]}),
     # 20%: burn rate 200, both fire at once.
@@ -289,6 +292,91 @@ def test_an_idle_half_hour_leaves_a_latency_budget_whole(tmp_path: Path) -> None
         exprs=[
             ExprExpectation(expr=f"slo:period_error_budget_remaining:ratio{{{ids}}}", at="89m", samples=[Sample(labels=f"slo:period_error_budget_remaining:ratio{{{ids}, sloth_window=\"30d\", team=\"shop\"}}", value=1)]),
             ExprExpectation(expr=f"slo:sli_error:ratio_rate5m{{{ids}}}", at="50m", samples=[]),
+        ],
+    )
+    (tmp_path / "rules.yaml").write_text(rules_yaml(groups_of(slo)))
+    (tmp_path / "tests.yaml").write_text(dump_yaml(_promtool_file([case], "rules.yaml", "1m")))
+    result = subprocess.run([promtool, "test", "rules", "tests.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_service_idle_since_it_started_has_no_sli_no_budget_and_no_alert(tmp_path: Path) -> None:
+    # Counters exported but flat from the start: every window is 0/0. Sloth
+    # records NaN for each window and for the period (NaN is never above a
+    # threshold, so no alert, but every SLO panel reads NaN). Ours records no
+    # sample: the dashboards say "No data", which is the truth.
+    promtool = need_promtool()
+    flat = " ".join(["0"] * 90)
+    case = RuleTest(
+        name="idle from the start",
+        series=[
+            Series(series='http_requests_total{job="checkout", code="200"}', values=flat),
+            Series(series='http_requests_total{job="checkout", code="500"}', values=flat),
+        ],
+        interval="1m",
+        exprs=[
+            ExprExpectation(expr=f"slo:sli_error:ratio_rate{w}{{{_IDS}}}", at="89m", samples=[])
+            for w in ("5m", "1h", "3d", "30d")
+        ]
+        + [
+            ExprExpectation(expr=f"{name}{{{_IDS}}}", at="89m", samples=[])
+            for name in ("slo:current_burn_rate:ratio", "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio")
+        ]
+        # The metadata still says what the SLO is.
+        + [ExprExpectation(expr=f"slo:objective:ratio{{{_IDS}}}", at="89m", samples=[Sample(labels=f"slo:objective:ratio{{{_IDS}, team=\"shop\"}}", value=0.999)])],
+        alerts=[AlertExpectation(at=at, alertname=ALERT, alerts=[]) for at in ("5m", "89m")],
+    )
+    result = _run(promtool, tmp_path, [case])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("kind", ["errors", "good", "latency"])
+def test_the_period_budget_counts_events_not_windows(tmp_path: Path, kind: str) -> None:
+    # Two busy hours without an error (10,000 requests a minute), then a quiet
+    # hour in which the one request a minute fails. Over the period, 60 of
+    # 1,200,060 requests failed: 0.005% of them, 5% of a 0.1% budget. Averaging
+    # the 5m ratios over time (Sloth's sum_over_time / count_over_time) weighs
+    # the quiet hour's windows (ratio 1) like the busy ones: a third of the
+    # samples at 100% errors, the budget 333 times overspent.
+    promtool = need_promtool()
+    busy, quiet = 120, 60
+    total = [TOTAL_PER_MIN * m for m in range(busy)] + [TOTAL_PER_MIN * (busy - 1) + m for m in range(1, quiet + 1)]
+    failed = [0] * busy + list(range(1, quiet + 1))
+    good = [t - f for t, f in zip(total, failed, strict=True)]
+
+    def values(counts: list[int]) -> str:
+        return " ".join(map(str, counts))
+
+    if kind == "latency":
+        slo = SLO(
+            service="checkout", name="availability", objective=99.9, labels={"team": "shop"},
+            sli=LatencySLI(metric="http_request_duration_seconds", threshold=0.5, selector='job="checkout"'),
+            alerting=Alerting(name=ALERT),
+        )
+        series = [
+            Series(series='http_request_duration_seconds_bucket{job="checkout", le="0.5"}', values=values(good)),
+            Series(series='http_request_duration_seconds_count{job="checkout"}', values=values(total)),
+        ]
+    else:
+        sli = (
+            RatioSLI(errors='http_requests_total{job="checkout", code=~"5.."}', total='http_requests_total{job="checkout"}')
+            if kind == "errors"
+            else RatioSLI(good='http_requests_total{job="checkout", code!~"5.."}', total='http_requests_total{job="checkout"}')
+        )
+        slo = _slo(sli)
+        series = [
+            Series(series='http_requests_total{job="checkout", code="500"}', values=values(failed)),
+            Series(series='http_requests_total{job="checkout", code="200"}', values=values(good)),
+        ]
+    remaining = f"slo:period_error_budget_remaining:ratio{{{_IDS}}}"
+    case = RuleTest(
+        name=f"events, not windows ({kind})",
+        series=series,
+        interval="1m",
+        exprs=[
+            # Between 90% and 100% of the budget left (about 95%).
+            ExprExpectation(expr=f"{remaining} > bool 0.9 and {remaining} < 1", at=f"{busy + quiet - 1}m",
+                            samples=[Sample(labels=f"{{{_IDS}, sloth_window=\"30d\", team=\"shop\"}}", value=1)]),
         ],
     )
     (tmp_path / "rules.yaml").write_text(rules_yaml(groups_of(slo)))

@@ -86,7 +86,8 @@ def test_validate_fails_when_build_is_missing_or_stale(make_project: ProjectFact
     root = make_project({"alerts/a.py": group})
     missing = run_oac("validate", "-C", str(root))
     assert missing.exit_code == 1
-    assert "build/ differs from the sources (5 file(s): new: manifest.json" in missing.stderr
+    # manifest, prometheus.yml, the rule file and the preview stack (compose, tempo, alertmanager)
+    assert "build/ differs from the sources (6 file(s): new: manifest.json" in missing.stderr
     assert run_oac("build", "-C", str(root)).exit_code == 0
     assert run_oac("validate", "-C", str(root)).exit_code == 0
     (root / "alerts/a.py").write_text(group.replace("up == 0", "up == 1"))

@@ -8,14 +8,18 @@ Prometheus, does what Grafana does when the dashboard is first opened:
 - the time range is the dashboard's ``time`` as Grafana's ``dateMath`` computes it
   in the dashboard's ``timezone`` (``now-1d/d``, ``now/w``, fiscal ``now/fy`` ...;
   an invalid ``from``/``to`` is ``now-6h``/``now``, as scenes' ``SceneTimeRange``);
+  a panel with ``timeFrom``/``timeShift`` queries its own range, as scenes'
+  ``PanelTimeRange`` computes it (``1h``, ``now-1d/d``; a shift of ``1d`` moves it back),
+  and its intervals, step and ``$__range`` follow that range;
 - template variables take their first-load value: ``current`` when it is one
   of the options, else "All" when the variable has it (``allValue`` when set,
   else every option), else the first option. ``label_values``,
   ``label_names``, ``metrics``, ``query_result`` and plain selector variables
   are resolved in dependency order with the Prometheus API calls Grafana makes
   (``/api/v1/label/<name>/values`` with ``match[]``, ``/api/v1/labels``, an
-  instant query, ``/api/v1/series``), then the variable's ``regex`` (anchored
-  unless ``/.../flags``; ``g``; named groups ``text``/``value``) and ``sort``;
+  instant query, ``/api/v1/series``), then the variable's ``regex`` (a JavaScript
+  RegExp translated to Python's ``re``: anchored unless ``/.../flags``; ``g``; named
+  groups ``text``/``value``; one it cannot translate is a variable problem) and ``sort``;
   ``$__interval`` in a variable's query is its datasource's scrape interval;
   a variable never refreshed keeps its saved options; custom, constant,
   textbox, interval and datasource variables take their current (or first)
@@ -24,6 +28,9 @@ Prometheus, does what Grafana does when the dashboard is first opened:
   (regex-escaped and joined with ``|`` for multi-value and "All" variables,
   ``allValue`` verbatim) and ``${var:format}`` formats as scenes' format registry;
   a panel query is interpolated twice, as the datasource's ``applyTemplateVariables``;
+- rows as scenes lays them out: a collapsed row's panels are checked as if a user
+  expanded it (Grafana queries them only then) and the report lists them; the
+  panels nested in an expanded row, which Grafana drops, are counted as skipped;
 - repeated rows and panels are expanded once per value (see :func:`panel_copies`);
 - ``$__interval``, ``$__rate_interval``, ``$__range`` and the other built-ins
   follow Grafana's rules (frontend interval = the time range over the panel's
@@ -51,6 +58,7 @@ One module a stage, every public name re-exported here:
 - :mod:`.prometheus`: the Prometheus HTTP API calls;
 - :mod:`.formats`: a variable's value, its formats and interpolation;
 - :mod:`.datasources`: provisioned datasources and references to them;
+- :mod:`.jsregex`: JavaScript regular expressions on Python's ``re``;
 - :mod:`.templating`: variables resolved to their first-load value (options, regex, sort);
 - :mod:`.panels`: panels, rows and repeated copies;
 - :mod:`.report`: target results and the report;
@@ -96,13 +104,14 @@ from obs_as_code.e2e.panel_data.intervals import (
     target_intervals,
     variable_builtins,
 )
+from obs_as_code.e2e.panel_data.jsregex import JsRegexError, compile_js, parse_grafana_regex
 from obs_as_code.e2e.panel_data.live import (
     LiveCheck,
     live_dashboards,
     wait_for_scrapes,
     wait_for_series,
 )
-from obs_as_code.e2e.panel_data.panels import PanelCopy, iter_panels, panel_copies
+from obs_as_code.e2e.panel_data.panels import PanelCopy, dropped_panels, iter_panels, panel_copies
 from obs_as_code.e2e.panel_data.prometheus import PrometheusClient, PrometheusError
 from obs_as_code.e2e.panel_data.report import PanelDataReport, Status, TargetResult
 from obs_as_code.e2e.panel_data.templating import (
@@ -113,12 +122,18 @@ from obs_as_code.e2e.panel_data.templating import (
     variable_options,
 )
 from obs_as_code.e2e.panel_data.timemath import (
+    PanelTime,
     TimeRange,
     dashboard_range,
     dashboard_zone,
+    describe_text_range,
+    is_relative,
     local_zone,
+    panel_time,
     parse_time,
+    rescale,
     utc_offset_s,
+    week_start,
 )
 
 __all__ = [
@@ -130,10 +145,12 @@ __all__ = [
     "SCREEN_WIDTH_PX",
     "Datasource",
     "Intervals",
+    "JsRegexError",
     "LiveCheck",
     "Option",
     "PanelCopy",
     "PanelDataReport",
+    "PanelTime",
     "PrometheusClient",
     "PrometheusError",
     "Status",
@@ -144,15 +161,19 @@ __all__ = [
     "builtin_variables",
     "check_dashboard",
     "check_dashboards",
+    "compile_js",
     "dashboard_files",
     "dashboard_range",
     "dashboard_zone",
     "datasource_of",
     "datasource_type",
+    "describe_text_range",
+    "dropped_panels",
     "format_variable",
     "frontend_interval_ms",
     "go_duration",
     "interpolate",
+    "is_relative",
     "iter_panels",
     "js_regex",
     "kbn_interval",
@@ -161,9 +182,12 @@ __all__ = [
     "local_zone",
     "main",
     "panel_copies",
+    "panel_time",
+    "parse_grafana_regex",
     "parse_time",
     "prometheus_regex_escape",
     "prometheus_regular_escape",
+    "rescale",
     "resolve_variables",
     "round_interval",
     "target_intervals",
@@ -172,4 +196,5 @@ __all__ = [
     "variable_options",
     "wait_for_scrapes",
     "wait_for_series",
+    "week_start",
 ]

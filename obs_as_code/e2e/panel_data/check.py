@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import math
 import sys
+import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,27 +20,36 @@ from zoneinfo import ZoneInfo
 from obs_as_code.dashboards.migrate import migrate_rows, needs_migration
 from obs_as_code.e2e.panel_data.datasources import (
     Datasource,
+    datasource_interval,
+    datasource_interval_ms,
     datasource_of,
     datasource_type,
     load_datasources,
 )
 from obs_as_code.e2e.panel_data.formats import Variable, interpolate, variable_names
 from obs_as_code.e2e.panel_data.intervals import (
-    DEFAULT_SCRAPE_MS,
     builtin_variables,
-    duration_ms,
     target_intervals,
 )
-from obs_as_code.e2e.panel_data.panels import panel_copies
+from obs_as_code.e2e.panel_data.panels import dropped_panels, panel_copies
 from obs_as_code.e2e.panel_data.prometheus import PrometheusClient, PrometheusError
 from obs_as_code.e2e.panel_data.report import PanelDataReport, Status, TargetResult
 from obs_as_code.e2e.panel_data.templating import resolve_variables
 from obs_as_code.e2e.panel_data.timemath import (
+    PanelTime,
     TimeRange,
     dashboard_range,
     dashboard_zone,
+    is_relative,
+    panel_time,
+    rescale,
     utc_offset_s,
+    week_start,
 )
+
+#: Panel plugins whose ``skipDataQuery`` is set (Grafana's core ``plugin.json``): Grafana
+#: runs none of their targets (a text panel keeps the targets of the panel it was).
+NO_QUERY_PANELS = frozenset({"alertlist", "annolist", "dashlist", "gettingstarted", "live", "news", "text", "welcome"})
 
 
 def _classify(series: list[dict[str, Any]]) -> tuple[Status, int, bool]:
@@ -47,6 +58,69 @@ def _classify(series: list[dict[str, Any]]) -> tuple[Status, int, bool]:
     values = [v[1] for s in series for v in (s.get("values") or [s.get("value")]) if v]
     all_nan = bool(values) and all(str(v).lower() == "nan" for v in values)
     return "ok", len(series), all_nan
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """What a panel's own time range (``timeFrom``/``timeShift``) is computed from."""
+
+    #: The range the check runs: the dashboard's own, or a given one (an e2e run).
+    range: TimeRange
+    #: The dashboard's own range at :attr:`now` (what Grafana's panel override starts from).
+    own: TimeRange
+    now: float
+    zone: ZoneInfo
+    week_start: int
+    relative: bool
+
+    def panel(self, panel: Mapping[str, Any], variables: Mapping[str, Variable], shortest_ms: int = 0) -> PanelTime:
+        """The panel's range; with a given range, the override keeps its place relative to
+        the dashboard's own range (a ``timeFrom`` equal to the dashboard's range is the
+        whole given range, ``1h`` of a ``now-6h`` dashboard its last sixth), and lasts
+        at least ``shortest_ms`` (its start moved back): a short run would otherwise
+        squeeze ``5m`` of a ``now-6h`` dashboard below one scrape (``$__range`` ``0s``),
+        as the run's scaled rule windows keep a floor too."""
+        time_from, time_shift = (
+            # PanelTimeRange interpolates both with the panel's variables (a repeat's own value).
+            interpolate(str(panel.get(key) or ""), variables, {}, "glob") for key in ("timeFrom", "timeShift")
+        )
+        if not (time_from or time_shift):
+            return PanelTime(self.range)
+        out = panel_time(self.own, time_from=time_from, time_shift=time_shift, relative=self.relative,
+                         now=self.now, zone=self.zone, week_start=self.week_start)
+        if self.range == self.own:
+            return out
+        scaled = rescale(out.range, self.own, self.range)
+        if scaled.end - scaled.start < shortest_ms / 1000:
+            scaled = TimeRange(scaled.end - shortest_ms / 1000, scaled.end)
+        return PanelTime(scaled, out.info, out.error)
+
+
+def _panel_datasource(
+    dashboard: Mapping[str, Any], panel: Mapping[str, Any], targets: list[Mapping[str, Any]]
+) -> tuple[Any, list[Mapping[str, Any]]]:
+    """The panel's datasource reference as Grafana settles it on load, and its targets.
+
+    A dashboard older than schema 36 goes through ``DashboardMigrator``'s V36 step
+    first: a panel without a datasource (or ``default``) gets the default one, each
+    target without one (or without a uid) the panel's, and the panel then takes its
+    last target's (server-side expressions aside). Then ``createPanelDataProvider``:
+    a panel still without a datasource takes its first target's that names one."""
+    panel_ref = panel.get("datasource")
+    if int(dashboard.get("schemaVersion") or 0) < 36 and panel_ref in (None, "default") and targets:
+        def missing(ref: Any) -> bool:
+            return ref is None or (isinstance(ref, Mapping) and ref.get("uid") is None)
+
+        targets = [{**t, "datasource": "default"} if missing(t.get("datasource")) else t for t in targets]
+        panel_ref = "default"
+        for target in targets:
+            ref = target["datasource"]
+            if not (isinstance(ref, Mapping) and ref.get("uid") == "__expr__"):
+                panel_ref = ref
+        return panel_ref, targets
+    if panel_ref is None:
+        panel_ref = next((t["datasource"] for t in targets if t.get("datasource")), None)
+    return panel_ref, targets
 
 
 def _single_value_picks(
@@ -85,6 +159,7 @@ def check_dashboard(
     each_value: bool = False,
     report: PanelDataReport | None = None,
     browser: ZoneInfo | None = None,
+    now: float | None = None,
 ) -> PanelDataReport:
     """Run every Prometheus target of the dashboard JSON at ``path`` (see the module doc).
 
@@ -96,7 +171,14 @@ def check_dashboard(
     it (a user picking one value; the variables depending on it are resolved
     again), the others at their first-load value, and its result carries that
     ``selection``. ``browser``: the time zone of a dashboard in the ``browser``
-    zone (default: this machine's, :func:`local_zone`).
+    zone (default: this machine's, :func:`local_zone`). ``now``: the time the
+    dashboard is opened (default: the end of ``time_range``, else the clock).
+
+    A panel with ``timeFrom``/``timeShift`` queries its own range
+    (:func:`~.timemath.panel_time`: ``$__interval``, ``$__rate_interval``, ``$__range``,
+    the step and its alignment follow it). With ``time_range``, that range stands
+    for the dashboard's own and the panel's range keeps its place relative to it
+    (``timeFrom`` ``1h`` on a ``now-6h`` dashboard: the last sixth of ``time_range``).
     """
     report = report if report is not None else PanelDataReport()
     dashboard = json.loads(path.read_text(encoding="utf-8"))
@@ -104,46 +186,56 @@ def check_dashboard(
         # Grafana's DashboardMigrator moves a legacy rows layout onto the grid on load
         # (widths from spans: a panel's width sets its data points).
         dashboard = migrate_rows(dashboard)
+    if now is None:
+        now = time_range.end if time_range else time.time()
     try:
-        tr = time_range or dashboard_range(dashboard, browser=browser)
+        own_range = dashboard_range(dashboard, now, browser=browser)
     except ValueError as exc:
-        # A range this check cannot compute (e.g. an unreadable fiscalYearStartMonth).
-        spec = dashboard.get("time") or {}
-        report.results.append(TargetResult(name, "(time range)", "", f"{spec.get('from')} to {spec.get('to')}",
-                                           "error", message=str(exc)))
-        return report
-    utc_offset = utc_offset_s(tr.end, dashboard_zone(dashboard, browser))
+        if time_range is None:
+            # A range this check cannot compute (e.g. an unreadable fiscalYearStartMonth).
+            spec = dashboard.get("time") or {}
+            report.results.append(TargetResult(name, "(time range)", "", f"{spec.get('from')} to {spec.get('to')}",
+                                               "error", message=str(exc)))
+            return report
+        own_range = time_range
+    tr = time_range or own_range
+    zone = dashboard_zone(dashboard, browser)
+    clock = _Clock(tr, own_range, now, zone, week_start(dashboard), is_relative(dashboard))
     prom_ds = next((d for d in datasources if d.type == "prometheus" and d.is_default), None) or next(
         (d for d in datasources if d.type == "prometheus"), None)
-    scrape_text = scrape_interval or (prom_ds.time_interval if prom_ds else "") or ""
-    scrape_ms = duration_ms(scrape_text) or DEFAULT_SCRAPE_MS
 
     def scrape_of(ref: Any, scoped: Mapping[str, Variable]) -> int:
-        # Grafana reads timeInterval from the datasource the query goes to (15s unset).
-        if scrape_interval:
-            return scrape_ms
-        ds = datasource_of(ref, scoped, datasources)
-        return (duration_ms(ds.time_interval) if ds else None) or (scrape_ms if ds is None else DEFAULT_SCRAPE_MS)
+        # Grafana reads timeInterval from the datasource the query goes to (15s unset);
+        # a reference to no provisioned one is taken for the default Prometheus.
+        return datasource_interval_ms(datasource_of(ref, scoped, datasources), scrape_interval, unknown=prom_ds)
     variables = resolve_variables(dashboard, client, tr, datasources, scrape_interval)
     report.variables[name] = list(variables.values())
     picks = _single_value_picks(dashboard, variables, client, tr, datasources, scrape_interval) if each_value else []
+    # Scenes drops the panels nested in an expanded row: no one ever sees them.
+    dropped = sum(len(p.get("targets") or []) for p in dropped_panels(dashboard))
+    if dropped:
+        report.skipped["nested in an expanded row"] += dropped
     for copy in panel_copies(dashboard, variables):
         panel, scoped, copy_title, row = copy.panel, copy.variables, copy.title, copy.row
         targets = list(panel.get("targets") or [])
         if not targets and panel.get("libraryPanel"):
             report.skipped["library panel"] += 1
             continue
-        panel_type = datasource_type(panel.get("datasource"), scoped, datasources)
+        if targets and panel.get("type") in NO_QUERY_PANELS:
+            # createPanelDataProvider gives such a panel no query runner: its targets never run.
+            report.skipped[f"{panel.get('type')} panel"] += len(targets)
+            continue
+        panel_ref, targets = _panel_datasource(dashboard, panel, targets)
+        panel_type = datasource_type(panel_ref, scoped, datasources)
         # SceneQueryRunner's low limit: the panel datasource's interval (Prometheus:
         # timeInterval, else 15s); the Mixed datasource has none.
-        panel_ds = datasource_of(panel.get("datasource"), scoped, datasources)
-        ds_interval = None if panel_type == "mixed" else (
-            scrape_interval or (panel_ds.time_interval if panel_ds else scrape_text) or "15s")
+        panel_ds = datasource_of(panel_ref, scoped, datasources)
+        ds_interval = None if panel_type == "mixed" else datasource_interval(panel_ds, scrape_interval, unknown=prom_ds)
         for target in targets:
             ref = target.get("datasource")
             own = ref is not None or panel_type == "mixed"
             ds_type = datasource_type(ref, scoped, datasources) if own else panel_type
-            target_scrape = scrape_of(ref if own else panel.get("datasource"), scoped)
+            target_scrape = scrape_of(ref if own else panel_ref, scoped)
             if target.get("hide"):
                 report.skipped["hidden"] += 1
                 continue
@@ -159,10 +251,14 @@ def check_dashboard(
                     if used & set(picked) and not copy.pinned & set(picked)
                 ]
             for selection, chosen in selections:
+                # The panel's own range (timeFrom/timeShift): its queries, intervals and
+                # built-ins use it; the variables keep the dashboard's.
+                ptime = clock.panel(panel, chosen, 4 * target_scrape)
                 report.results.append(_run_target(
-                    client, dashboard, panel, target, chosen, tr, target_scrape,
+                    client, dashboard, panel, target, chosen, ptime, target_scrape,
                     dashboard_name=name, title=copy_title, row=row, selection=selection,
-                    utc_offset=utc_offset, ds_interval=ds_interval,
+                    utc_offset=utc_offset_s(ptime.range.end, zone), ds_interval=ds_interval,
+                    collapsed=copy.collapsed, data_since=time_range.start if time_range else None,
                 ))
     return report
 
@@ -173,7 +269,7 @@ def _run_target(
     panel: Mapping[str, Any],
     target: Mapping[str, Any],
     variables: Mapping[str, Variable],
-    tr: TimeRange,
+    ptime: PanelTime,
     scrape_ms: int,
     *,
     dashboard_name: str,
@@ -182,15 +278,21 @@ def _run_target(
     selection: str = "",
     utc_offset: int = 0,
     ds_interval: str | None = "",
+    collapsed: bool = False,
+    data_since: float | None = None,
 ) -> TargetResult:
     query = str(target.get("expr") or "")
+    tr = ptime.range
 
     def result(status: Status, **details: Any) -> TargetResult:
         return TargetResult(dashboard=dashboard_name, panel=title, ref_id=str(target.get("refId") or ""),
-                            query=query, status=status, row=row, selection=selection, **details)
+                            query=query, status=status, row=row, selection=selection,
+                            time_override=ptime.info, collapsed=collapsed, **details)
 
     if not query.strip():
         return result("empty", message="the target has no query")
+    if ptime.error:
+        return result("error", message=ptime.error)
     # The frontend interpolates the min step and the min interval first ($res -> 5m);
     # $__interval & co. stay for the backend (no built-ins given here).
     if target.get("interval"):
@@ -223,6 +325,10 @@ def _run_target(
     except PrometheusError as exc:
         return result("error", expr=expr, message=str(exc), kind=kind)
     status, count, all_nan = _classify(series)
+    if status == "empty" and data_since is not None and tr.end <= data_since:
+        # An e2e run has data only since it started: say why such a panel is empty.
+        return result(status, expr=expr, kind=kind,
+                      message=f"the panel's own range ({ptime.info}) ends before the given range began")
     return result(status, expr=expr, series=count, all_nan=all_nan, kind=kind)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from obs_as_code.e2e.panel_data.formats import Variable
+from obs_as_code.e2e.panel_data.intervals import DEFAULT_SCRAPE, DEFAULT_SCRAPE_MS, duration_ms
 from obs_as_code.serialize import load_yaml
 
 
@@ -79,7 +80,7 @@ def _datasource_variable(text: str, variables: Mapping[str, Variable]) -> Variab
     return var if var is not None and var.type == "datasource" else None
 
 
-_VARIABLE_REF = re.compile(r"\$\{?(\w+)\}?")
+_VARIABLE_REF = re.compile(r"\$\{?(\w+)\}?", re.ASCII)  # JavaScript's \w: ASCII
 
 
 def datasource_of(
@@ -96,3 +97,21 @@ def datasource_of(
     if var is not None:
         text = var.values[0] if var.values else ""
     return next((d for d in datasources if text in (d.uid, d.name)), None)
+
+
+def datasource_interval(ds: Datasource | None, override: str | None = None, *, unknown: Datasource | None = None) -> str:
+    """The interval Grafana takes for a query of ``ds``, as written: the low limit
+    of ``$__interval`` (the panel datasource's min interval), the scrape interval of
+    ``$__rate_interval``, a query variable's ``$__interval``. ``override`` (one
+    scrape interval for every datasource: an e2e run's ``1s``) when given; else
+    ``ds``'s ``timeInterval``, or, ``ds`` None (no provisioned datasource found),
+    ``unknown``'s; Grafana's 15s when that is not set."""
+    if override:
+        return override
+    source = ds if ds is not None else unknown
+    return (source.time_interval if source is not None else "") or DEFAULT_SCRAPE
+
+
+def datasource_interval_ms(ds: Datasource | None, override: str | None = None, *, unknown: Datasource | None = None) -> int:
+    """:func:`datasource_interval` in ms (Grafana's 15s when it cannot be read)."""
+    return duration_ms(datasource_interval(ds, override, unknown=unknown)) or DEFAULT_SCRAPE_MS

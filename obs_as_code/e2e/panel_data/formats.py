@@ -266,8 +266,9 @@ _FORMATTERS: dict[str, _Formatter] = {
 }
 
 
-#: Grafana's variable syntax: $name, [[name:fmt]], ${name.field:fmt}.
-VARIABLE_RE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}")
+#: Grafana's variable syntax: $name, [[name:fmt]], ${name.field:fmt}. JavaScript's \w is
+#: ASCII: "$hostÅ" is $host followed by "Å" (re.ASCII; Python's \w would take the Å).
+VARIABLE_RE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}]+))?(?::([^}]+))?\}", re.ASCII)
 
 
 def variable_names(text: str) -> set[str]:

@@ -24,8 +24,10 @@ SCREEN_WIDTH_PX = 1920
 #: Grafana's "safe" resolution: a step never gives more points than this.
 SAFE_RESOLUTION = 11000
 
-#: Grafana's scrape interval when the datasource does not set one.
-DEFAULT_SCRAPE_MS = 15_000
+#: Grafana's scrape interval when the datasource does not set one (``timeInterval``).
+DEFAULT_SCRAPE = "15s"
+#: :data:`DEFAULT_SCRAPE` in ms.
+DEFAULT_SCRAPE_MS = parse_ms(DEFAULT_SCRAPE)
 
 
 # Grafana's interval rounding table: (upper bound ms, rounded ms), first match wins.
@@ -106,12 +108,13 @@ FRONTEND_INTERVAL_ERROR = (
     '"y, M, w, d, h, m, s, ms"'
 )
 
-_FRONTEND_INTERVAL_RE = re.compile(r"^(-?\d+(?:\.\d+)?)(ms|[Mwdhmsy])")
+# rangeutil's interval_regex; JavaScript's \d is [0-9] (Python's takes any script's digits).
+_FRONTEND_INTERVAL_RE = re.compile(r"^(-?[0-9]+(?:\.[0-9]+)?)(ms|[Mwdhmsy])")
 
 _FRONTEND_UNIT_MS = {"y": 31_536_000_000, "M": 2_592_000_000, "w": 604_800_000, "d": 86_400_000,
                      "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 
-_JS_NUMBER_RE = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
+_JS_NUMBER_RE = re.compile(r"^\s*[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*$")
 
 
 def frontend_interval_ms(text: str) -> int | None:
@@ -123,7 +126,7 @@ def frontend_interval_ms(text: str) -> int | None:
     limit). Raises :class:`ValueError` with Grafana's message otherwise (e.g.
     ``$__interval``, which the frontend does not know yet when it reads this)."""
     if _JS_NUMBER_RE.match(text) and float(text) != 0:
-        whole = re.match(r"\s*[-+]?\d+", text)
+        whole = re.match(r"\s*[-+]?[0-9]+", text)
         return int(whole[0]) * 1000 if whole else None
     m = _FRONTEND_INTERVAL_RE.match(text)
     if m is None:

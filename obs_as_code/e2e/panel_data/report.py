@@ -33,6 +33,12 @@ class TargetResult:
     row: str = ""
     #: ``$var=value`` when one variable was set to one of its options (``each_value``).
     selection: str = ""
+    #: The panel's own time range (``timeFrom``/``timeShift``) as its header tells it,
+    #: e.g. ``now-30d to now``, ``invalid time override`` (see :class:`.timemath.PanelTime`).
+    time_override: str = ""
+    #: The panel sits in a collapsed row: Grafana runs this query only once a user
+    #: expands the row (checked all the same: the panel must show data then).
+    collapsed: bool = False
 
     def where(self) -> str:
         """``file: panel [refId]`` (and the selection) for messages."""
@@ -45,6 +51,7 @@ class TargetResult:
             "dashboard": self.dashboard, "row": self.row, "panel": self.panel, "ref_id": self.ref_id,
             "selection": self.selection or None, "query": self.query, "expr": self.expr, "kind": self.kind, "status": self.status,
             "message": self.message or None, "series": self.series, "all_nan": self.all_nan,
+            "time_override": self.time_override or None, "collapsed": self.collapsed,
         }
 
 
@@ -53,7 +60,8 @@ class PanelDataReport:
     """Every Prometheus target's outcome, and what was not checked."""
 
     results: list[TargetResult] = field(default_factory=list)
-    #: datasource type (or ``hidden``, ``library panel``) -> targets not checked.
+    #: datasource type (or ``hidden``, ``library panel``, ``nested in an expanded row``)
+    #: -> targets not checked.
     skipped: Counter[str] = field(default_factory=Counter)
     #: dashboard file -> its variables at first load.
     variables: dict[str, list[Variable]] = field(default_factory=dict)
@@ -72,13 +80,19 @@ class PanelDataReport:
         """Targets without a series ("No data")."""
         return self.by_status("empty")
 
+    def collapsed_panels(self) -> list[str]:
+        """``dashboard: row / panel`` of every panel checked in a collapsed row, once each,
+        in order (their queries run in Grafana only when the row is expanded)."""
+        return list(dict.fromkeys(f"{r.dashboard}: {r.row} / {r.panel}" for r in self.results if r.collapsed))
+
     @property
     def variable_problems(self) -> list[tuple[str, Variable]]:
         """``(dashboard, variable)`` for variables that matched nothing or failed."""
         return [(d, v) for d, vs in self.variables.items() for v in vs if v.problem]
 
     def problems(self, allow_empty: Sequence[str] = ()) -> list[str]:
-        """What fails the check: errors, empty targets not allowed, variables without options.
+        """What fails the check: errors, empty targets not allowed, variables without options,
+        panels whose ``timeFrom``/``timeShift`` Grafana rejects (``invalid time override``).
 
         ``allow_empty``: :func:`fnmatch.fnmatchcase` patterns on ``dashboard file:panel title``
         of panels allowed to show no data (e.g. ``alerting/*:Firing alerts*``); a
@@ -90,6 +104,9 @@ class PanelDataReport:
             if not any(fnmatch.fnmatchcase(f"{r.dashboard}:{r.panel}", p) for p in allow_empty)
         ]
         out += [f"variable {d}: {v.describe()}: {v.problem}" for d, v in self.variable_problems]
+        # Grafana runs such a panel over the dashboard's range and says why in its header.
+        out += [f"time override {r.where()}: {r.time_override}" for r in self.results
+                if r.time_override.startswith("invalid")]
         # A pattern matching no panel at all is a typo or a panel renamed since: it allows nothing.
         panels = {f"{r.dashboard}:{r.panel}" for r in self.results}
         out += [
@@ -121,12 +138,21 @@ class PanelDataReport:
             if result.status == "ok" and not (verbose or result.all_nan):
                 continue
             note = " (every value NaN)" if result.all_nan else ""
+            note += f" [{result.time_override}]" if result.time_override else ""
             lines.append(f"{result.status.upper():5} {result.where()}{note}")
             lines.append(f"      {result.expr or result.query}")
             if result.message:
                 lines.append(f"      {result.message}")
         for dashboard, var in self.variable_problems:
             lines.append(f"VAR   {dashboard}: {var.describe()}: {var.problem}")
+        for result in self.results:
+            if result.status == "ok" and result.time_override.startswith("invalid") and not verbose:
+                lines.append(f"TIME  {result.where()}: {result.time_override}")
+        collapsed = self.collapsed_panels()
+        if collapsed:
+            lines.append(f"{len(collapsed)} panel(s) in collapsed rows, checked as if expanded "
+                         "(Grafana queries them when the row is opened):")
+            lines += [f"      {panel}" for panel in collapsed]
         lines.append(self.summary())
         return "\n".join(lines)
 
@@ -135,6 +161,7 @@ class PanelDataReport:
         return {
             "results": [r.to_json() for r in self.results],
             "skipped": dict(sorted(self.skipped.items())),
+            "collapsed": self.collapsed_panels(),
             "variables": {
                 d: [{"name": v.name, "type": v.type, "values": list(v.values), "all": v.is_all,
                      "problem": v.problem or None} for v in vs]

@@ -13,7 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from obs_as_code.e2e.panel_data.datasources import Datasource, datasource_of, datasource_type
+from obs_as_code.e2e.panel_data.datasources import (
+    Datasource,
+    datasource_interval,
+    datasource_of,
+    datasource_type,
+)
 from obs_as_code.e2e.panel_data.formats import (
     ALL,
     Variable,
@@ -26,6 +31,7 @@ from obs_as_code.e2e.panel_data.intervals import (
     round_interval,
     variable_builtins,
 )
+from obs_as_code.e2e.panel_data.jsregex import JsRegexError, compile_js, parse_grafana_regex
 from obs_as_code.e2e.panel_data.prometheus import PrometheusClient, PrometheusError
 from obs_as_code.e2e.panel_data.timemath import TimeRange
 
@@ -49,24 +55,15 @@ def _custom_options(query: str) -> list[Option]:
 
 def js_regex(pattern: str) -> tuple[re.Pattern[str], str]:
     """Grafana's ``stringToJsRegex``: ``/body/flags`` (flags ``g?i?m?y?s?`` in that
-    order), else the whole text anchored as ``^text$``; the Python pattern and the flags.
+    order), else the whole text anchored as ``^text$``; the JavaScript pattern
+    translated to Python (:mod:`.jsregex`) and the flags.
 
-    Raises :class:`ValueError` as Grafana throws (``'x' is not a valid regular expression.``).
+    Raises :class:`ValueError` (:class:`~.jsregex.JsRegexError`) as Grafana throws
+    (``'x' is not a valid regular expression.``), or where the pattern cannot be
+    run as JavaScript runs it.
     """
-    if not pattern.startswith("/"):
-        body, flags = f"^{pattern}$", ""
-    else:
-        m = re.fullmatch(r"/(.*?)/(g?i?m?y?s?)", pattern, re.S)
-        if m is None:
-            raise ValueError(f"'{pattern}' is not a valid regular expression.")
-        body, flags = m[1], m[2]
-    # JavaScript's named groups (?<name>...) are Python's (?P<name>...).
-    body = re.sub(r"\(\?<(?![=!])", "(?P<", body)
-    py_flags = (re.I if "i" in flags else 0) | (re.M if "m" in flags else 0) | (re.S if "s" in flags else 0)
-    try:
-        return re.compile(body, py_flags), flags
-    except re.error as exc:
-        raise ValueError(f"Invalid regular expression: /{body}/: {exc}") from exc
+    body, flags = parse_grafana_regex(pattern)
+    return compile_js(body, flags), flags
 
 
 def _all_matches(value: str, rx: re.Pattern[str], flags: str) -> list[re.Match[str]]:
@@ -135,14 +132,22 @@ def _natural_key(value: str) -> list[Any]:
 def _numeric_key(value: str) -> int:
     # Grafana's sortByNumeric: the first run of digits as an integer (no sign, no
     # decimals), -1 when there is none.
-    m = re.search(r"\d+", value)
+    # JavaScript's \d: ASCII digits only (Python's \d takes any script's digits).
+    m = re.search(r"[0-9]+", value)
     return int(m[0]) if m else -1
+
+
+def _utf16(text: str) -> bytes:
+    # JavaScript compares strings by UTF-16 code units: U+1F600 (two units from U+D83D)
+    # sorts before U+FF21, where Python's code points put it after.
+    return text.encode("utf-16-be", "surrogatepass")
 
 
 def _sort(options: list[Option], mode: int) -> list[Option]:
     """Grafana's variable sort, on the options' texts: each "desc" mode is its
-    ascending (stable) sort reversed."""
-    keys: dict[int, Any] = {1: lambda t: t, 3: _numeric_key, 5: str.lower, 7: _natural_key}
+    ascending (stable) sort reversed; alphabetical ones compare as JavaScript does
+    (UTF-16 code units, lodash's ``sortBy``/``toLower``)."""
+    keys: dict[int, Any] = {1: _utf16, 3: _numeric_key, 5: lambda t: _utf16(t.lower()), 7: _natural_key}
     ascending = mode - 1 if mode in (2, 4, 6, 8) else mode
     if ascending not in keys:
         return options
@@ -174,8 +179,9 @@ def variable_options(client: PrometheusClient, query: str, time_range: TimeRange
         names = client.label_names(f'{{__name__=~".*{m[1]}.*"}}', time_range)
         return [n for n in names if n != "__name__"]
     if m := _METRICS_RE.match(query):
+        # metricNameQuery: new RegExp(pattern).test(name), a JavaScript search.
+        rx = compile_js(m[1].strip())
         names = client.label_values("__name__", None, time_range)
-        rx = re.compile(m[1].strip())
         return [n for n in names if rx.search(n)]
     if m := _QUERY_RESULT_RE.match(query):
         # queryResultQuery: a scalar or string is its value; a vector's samples are
@@ -374,14 +380,13 @@ def _resolve_one(
         # The datasource's interval as written (its timeInterval, else 15s) is $__interval here.
         ds = datasource_of(var.get("datasource"), done, datasources)
         try:
-            builtins = variable_builtins(dashboard, time_range,
-                                         scrape_interval or (ds.time_interval if ds else "") or "15s")
+            builtins = variable_builtins(dashboard, time_range, datasource_interval(ds, scrape_interval))
         except ValueError as exc:
             return _select(var, name, kind, [], problem=str(exc))
         text = interpolate(query, done, builtins)
         try:
             found = variable_options(client, text, time_range)
-        except PrometheusError as exc:
+        except (PrometheusError, JsRegexError) as exc:
             return _select(var, name, kind, [], problem=f"{text}: {exc}")
         regex = interpolate(str(var.get("regex") or ""), done, builtins, default_format="regex")
         try:

@@ -185,6 +185,19 @@ def parse_time(
     return t
 
 
+def week_start(dashboard: Mapping[str, Any]) -> int:
+    """The dashboard's ``weekStart`` as :func:`parse_time` takes it (Monday 0 ... Sunday 6;
+    Sunday when unset or unknown, as moment's English locale)."""
+    return _WEEKDAYS.get(str(dashboard.get("weekStart") or "sunday").lower(), 6)
+
+
+def is_relative(dashboard: Mapping[str, Any]) -> bool:
+    """The dashboard's ``time`` is relative (``rangeUtil.isRelativeTimeRange``: its ``from``
+    or its ``to`` mentions ``now``); a panel's ``timeFrom`` applies only then."""
+    spec = dashboard.get("time") or {}
+    return any("now" in str(spec.get(k) or d) for k, d in (("from", "now-6h"), ("to", "now")))
+
+
 def dashboard_range(
     dashboard: Mapping[str, Any], now: float | None = None, *, browser: ZoneInfo | None = None
 ) -> TimeRange:
@@ -193,21 +206,32 @@ def dashboard_range(
     in the dashboard's ``timezone`` (``browser``: ``browser``, else this machine's),
     ``to`` rounded up to the end of its unit, ``weekStart`` and ``fiscalYearStartMonth``
     honoured. A ``from`` or ``to`` that is not a valid time is replaced by ``now-6h``
-    or ``now``, as scenes' ``SceneTimeRange`` does (no error is shown)."""
+    or ``now``, as scenes' ``SceneTimeRange`` does (no error is shown). A
+    ``timepicker.nowDelay`` moves a ``to`` of exactly ``now`` back (``now-<delay>``,
+    scenes' ``evaluateTimeRange``); raises :class:`ValueError` when dateMath cannot
+    read the delay (Grafana has no range then)."""
     now = time.time() if now is None else now
     spec = dashboard.get("time") or {}
     zone = dashboard_zone(dashboard, browser)
-    week_start = _WEEKDAYS.get(str(dashboard.get("weekStart") or "sunday").lower(), 6)
+    week = week_start(dashboard)
     fiscal_start = int(dashboard.get("fiscalYearStartMonth") or 0)
 
     def evaluate(text: str, default: str, round_up: bool) -> float:
         try:
-            return parse_time(text, now, zone, round_up=round_up, week_start=week_start, fiscal_start=fiscal_start)
+            return parse_time(text, now, zone, round_up=round_up, week_start=week, fiscal_start=fiscal_start)
         except ValueError:
-            return parse_time(default, now, zone, round_up=round_up, week_start=week_start, fiscal_start=fiscal_start)
+            return parse_time(default, now, zone, round_up=round_up, week_start=week, fiscal_start=fiscal_start)
 
     start = evaluate(str(spec.get("from") or "now-6h"), "now-6h", False)
-    end = evaluate(str(spec.get("to") or "now"), "now", True)
+    to = str(spec.get("to") or "now")
+    delay = str((dashboard.get("timepicker") or {}).get("nowDelay") or "")
+    if delay and to == "now":
+        try:
+            end = parse_time(f"now-{delay}", now, zone, round_up=True, week_start=week, fiscal_start=fiscal_start)
+        except ValueError as exc:
+            raise ValueError(f"Grafana cannot compute the range's end with timepicker.nowDelay {delay!r}") from exc
+    else:
+        end = evaluate(to, "now", True)
     return TimeRange(start, end)
 
 
@@ -216,3 +240,105 @@ def utc_offset_s(t: float, zone: ZoneInfo) -> int:
     as ``utcOffsetSec``: the backend aligns the range to the step in local time)."""
     offset = datetime.fromtimestamp(t, zone).utcoffset()
     return int(offset.total_seconds()) if offset is not None else 0
+
+
+#: rangeUtil's standard ranges that end ``now``: a ``timeFrom`` naming one is valid as written.
+_STANDARD_FROM = frozenset((
+    "now/d", "now/w", "now/M", "now/y", "now/fQ", "now/fy", "now-5m", "now-15m", "now-30m", "now-1h", "now-3h",
+    "now-6h", "now-12h", "now-24h", "now-2d", "now-7d", "now-30d", "now-90d", "now-6M", "now-1y", "now-2y", "now-5y",
+))
+
+# JavaScript's \d is ASCII only: [0-9] here, not Python's Unicode \d.
+_TEXT_RANGE_RE = re.compile(r"now[-+][0-9]+(?:f[Qy]|[yMwdhmsQ])")
+
+
+def describe_text_range(text: str) -> tuple[str, str] | None:
+    """``(from, to)`` of a panel's ``timeFrom``/``timeShift`` as ``rangeUtil.describeTextRange``
+    reads it; None where Grafana marks it invalid.
+
+    Text without ``now`` is relative to now: ``1h`` is ``now-1h`` to ``now``, ``+1h`` is
+    ``now`` to ``now+1h``. It is valid when it is one of the standard ranges ending
+    now (``now/d``, ``now/w`` ...) or starts ``now-<n><unit>`` / ``now+<n><unit>``
+    (``now-1d/d`` is valid: from ``now-1d/d`` to ``now``); ``now/h`` or ``now`` are not.
+    """
+    last = not text.startswith("+")
+    if "now" not in text:
+        text = ("now-" if last else "now") + text
+    if text in _STANDARD_FROM:
+        return text, "now"
+    if not _TEXT_RANGE_RE.match(text):
+        return None
+    return (text, "now") if last else ("now", text)
+
+
+@dataclass(frozen=True)
+class PanelTime:
+    """A panel's time range after its ``timeFrom``/``timeShift`` (scenes' ``PanelTimeRange``)."""
+
+    range: TimeRange
+    #: The override as the panel header tells it (Grafana's ``timeInfo``, with the range
+    #: written ``now-1h to now`` where Grafana says "Last 1 hour"): ``now-1h to now timeshift -1d``,
+    #: ``invalid time override``, ``invalid timeshift``; empty without override.
+    info: str = ""
+    #: Set when Grafana's dateMath cannot compute the range (the panel cannot query).
+    error: str = ""
+
+    @property
+    def invalid(self) -> bool:
+        """Grafana rejected the override and shows its ``invalid ...`` text (queries run unshifted)."""
+        return self.info.startswith("invalid")
+
+
+def panel_time(
+    parent: TimeRange,
+    *,
+    time_from: str = "",
+    time_shift: str = "",
+    relative: bool = True,
+    now: float,
+    zone: ZoneInfo,
+    week_start: int = 6,
+) -> PanelTime:
+    """The range a panel with ``timeFrom``/``timeShift`` (already interpolated) queries,
+    as scenes' ``PanelTimeRange.getTimeOverride`` computes it from the dashboard's ``parent``.
+
+    ``timeFrom`` (:func:`describe_text_range`) replaces the range, only when the
+    dashboard's range is ``relative``, evaluated at ``now`` in the dashboard's
+    ``zone`` (neither end rounded up; fiscal units from January: Grafana passes
+    no fiscal year start here). ``timeShift`` ``1h`` then moves both ends back by
+    ``-1h`` (``/unit`` rounds the start down and the end up). An invalid
+    ``timeFrom`` leaves the dashboard's range and skips the shift; an invalid
+    ``timeShift`` leaves the range as ``timeFrom`` made it. ``hideTimeOverride``
+    only hides :attr:`PanelTime.info`: the range is the same.
+    """
+    out, info = parent, ""
+    if time_from:
+        described = describe_text_range(time_from)
+        if described is None:
+            return PanelTime(parent, "invalid time override")
+        if relative:
+            try:
+                out = TimeRange(parse_time(described[0], now, zone, week_start=week_start),
+                                parse_time(described[1], now, zone, week_start=week_start))
+            except ValueError:
+                return PanelTime(parent, f"{described[0]} to {described[1]}",
+                                 error=f"Grafana cannot compute the time override {time_from!r}")
+            info = f"{described[0]} to {described[1]}"
+    if time_shift:
+        if describe_text_range(time_shift) is None:
+            return PanelTime(out, "invalid timeshift")
+        shift = f"now-{time_shift}"
+        info += f" timeshift -{time_shift}"
+        try:
+            out = TimeRange(parse_time(shift, out.start, zone, week_start=week_start),
+                            parse_time(shift, out.end, zone, round_up=True, week_start=week_start))
+        except ValueError:
+            return PanelTime(out, info.strip(), error=f"Grafana cannot compute the time shift {time_shift!r}")
+    return PanelTime(out, info.strip())
+
+
+def rescale(inner: TimeRange, outer: TimeRange, onto: TimeRange) -> TimeRange:
+    """``inner`` (a range computed around ``outer``) placed the same way around ``onto``:
+    each instant keeps its place as a fraction of ``outer``'s length."""
+    k = (onto.end - onto.start) / ((outer.end - outer.start) or 1.0)
+    return TimeRange(onto.start + (inner.start - outer.start) * k, onto.start + (inner.end - outer.start) * k)

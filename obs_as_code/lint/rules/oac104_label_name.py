@@ -3,53 +3,66 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._walk import label_maps
-from obs_as_code.source import keyword_location
+from obs_as_code.source import SourceLocation, keyword_location
 
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
 
+def label_problems(location: SourceLocation, attr: str, labels: Mapping[Any, Any]) -> Iterator[Diagnostic]:
+    """OAC104 for each bad name (or value) in the label map ``attr`` of the
+    definition at ``location`` (also used by the SLO generator, whose findings
+    are the same diagnostics, so they merge)."""
+    for name in labels:
+        if not isinstance(name, str) or not LABEL_NAME.match(name):
+            yield error(
+                keyword_location(location, attr),
+                "OAC104",
+                f"invalid label name {name!r} in {attr}: use [a-zA-Z_][a-zA-Z0-9_]*",
+            )
+        elif name.startswith("__"):
+            yield error(
+                keyword_location(location, attr),
+                "OAC104",
+                f"label name {name!r} in {attr}: names starting with __ are reserved for Prometheus",
+            )
+        elif not isinstance(labels[name], str):
+            yield error(
+                keyword_location(location, attr),
+                "OAC104",
+                f"label {name!r} in {attr} has a {type(labels[name]).__name__} value: label values are strings",
+            )
+
+
+def annotation_problems(location: SourceLocation, annotations: Mapping[Any, Any]) -> Iterator[Diagnostic]:
+    """OAC104 for each bad name (or value) in the ``annotations`` of the definition at ``location``."""
+    for name, value in annotations.items():
+        if not isinstance(name, str) or not LABEL_NAME.match(name):
+            yield error(
+                keyword_location(location, "annotations"),
+                "OAC104",
+                f"invalid annotation name {name!r}: use [a-zA-Z_][a-zA-Z0-9_]*",
+            )
+        elif not isinstance(value, str):
+            yield error(
+                keyword_location(location, "annotations"),
+                "OAC104",
+                f"annotation {name!r} has a {type(value).__name__} value: annotations are strings",
+            )
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for owner, attr, labels in label_maps(ctx.definitions()):
-        for name in labels:
-            if not isinstance(name, str) or not LABEL_NAME.match(name):
-                yield error(
-                    keyword_location(owner.location, attr),
-                    "OAC104",
-                    f"invalid label name {name!r} in {attr}: use [a-zA-Z_][a-zA-Z0-9_]*",
-                )
-            elif name.startswith("__"):
-                yield error(
-                    keyword_location(owner.location, attr),
-                    "OAC104",
-                    f"label name {name!r} in {attr}: names starting with __ are reserved for Prometheus",
-                )
-            elif not isinstance(labels[name], str):
-                yield error(
-                    keyword_location(owner.location, attr),
-                    "OAC104",
-                    f"label {name!r} in {attr} has a {type(labels[name]).__name__} value: label values are strings",
-                )
+        yield from label_problems(owner.location, attr, labels)
     for d in ctx.definitions():
         annotations = getattr(d, "annotations", None)
         if isinstance(annotations, dict):
-            for name, value in annotations.items():
-                if not isinstance(name, str) or not LABEL_NAME.match(name):
-                    yield error(
-                        keyword_location(d.location, "annotations"),
-                        "OAC104",
-                        f"invalid annotation name {name!r}: use [a-zA-Z_][a-zA-Z0-9_]*",
-                    )
-                elif not isinstance(value, str):
-                    yield error(
-                        keyword_location(d.location, "annotations"),
-                        "OAC104",
-                        f"annotation {name!r} has a {type(value).__name__} value: annotations are strings",
-                    )
+            yield from annotation_problems(d.location, annotations)
 
 
 CHECK = Check("OAC104", "label-name", "label and annotation names must be valid Prometheus label names", run)

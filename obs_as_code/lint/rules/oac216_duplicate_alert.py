@@ -16,6 +16,10 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for group, rule in ctx.rules():
         if not isinstance(rule, AlertRule):
             continue
+        if group.name.startswith("slo-alerts-") and rule.labels.get("sloth_severity") in ("page", "ticket"):
+            # An SLO's burn-rate alert: its series carry the SLO's sloth_id, so
+            # SLOs sharing one alert name (as Sloth users do) fire apart.
+            continue
         labels = tuple(sorted({**group.labels, **rule.labels}.items()))
         key = (rule.name, labels)
         seen = first.get(key)

@@ -1,16 +1,19 @@
 """OAC307: a dashboard references a datasource uid that ``datasources/`` does not
 declare (the panel shows "datasource not found" in Grafana). References through a
 datasource variable (``${datasource}``) and Grafana's built-in datasources are fine.
-Projects that declare no datasource at all leave datasources to Grafana and are
-not checked."""
+A project that declares no datasource at all leaves datasources to Grafana: each
+dashboard naming datasources by uid gets one warning, at its first reference by
+uid, naming the uids it expects Grafana to have (nothing in ``build/`` provisions
+them)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from obs_as_code.dashboards.render import DataPath, RenderedDashboard
-from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import panels, rendered, variable_names, variables
 from obs_as_code.model.datasource import Datasource
@@ -42,7 +45,33 @@ def _other_refs(board: RenderedDashboard) -> Iterator[tuple[DataPath, dict[str, 
             yield ("annotations", "list", i, "datasource"), ann["datasource"]
 
 
-def problem(ref: dict[str, Any], uids: Mapping[str, str], types: set[str], ds_vars: Mapping[str, str]) -> str | None:
+#: Kinds of :class:`Problem`: what the finding's hint says to do depends on it.
+#: ``${x}`` is no datasource variable of the dashboard: add the variable.
+NOT_A_VARIABLE = "not-a-variable"
+#: A datasource variable lists a plugin type no declared datasource has: declare one.
+UNDECLARED_PLUGIN = "undeclared-plugin"
+#: A uid no datasource declares.
+UNDECLARED_UID = "undeclared-uid"
+#: A declared uid referenced with another plugin type.
+OTHER_TYPE = "other-type"
+#: Neither a uid nor a declared type.
+NO_MATCH = "no-match"
+
+
+@dataclass(slots=True)
+class Problem:
+    """What is wrong with one ``datasource`` reference: its ``kind`` (one of the
+    constants above), the finding's ``message``, and for the two kinds about a
+    datasource variable its ``variable`` name; ``plugin``: the type a
+    :data:`UNDECLARED_PLUGIN` variable lists, or an :data:`OTHER_TYPE` reference names."""
+
+    kind: str
+    message: str
+    variable: str = ""
+    plugin: str = ""
+
+
+def problem(ref: dict[str, Any], uids: Mapping[str, str], types: set[str], ds_vars: Mapping[str, str]) -> Problem | None:
     """What is wrong with one ``datasource`` reference, or None. ``uids``: each
     declared uid -> its plugin type; ``ds_vars``: each datasource variable of the
     dashboard -> the plugin type it lists (its ``query``)."""
@@ -55,28 +84,31 @@ def problem(ref: dict[str, Any], uids: Mapping[str, str], types: set[str], ds_va
         names = variable_names(uid) if "$" in uid or "[[" in uid else []
         if names:
             if names[0] not in ds_vars:
-                return f"datasource variable ${names[0]} is not a datasource variable of the dashboard"
+                message = f"datasource variable ${names[0]} is not a datasource variable of the dashboard"
+                return Problem(NOT_A_VARIABLE, message, names[0])
             picked = ds_vars[names[0]]
             # The variable lists the declared datasources of its plugin type: none
             # declared, it is empty and every panel using it shows an error.
             if picked and "$" not in picked and picked not in types:
-                return f"datasource variable ${names[0]} lists {picked} datasources, and none is declared"
+                message = f"datasource variable ${names[0]} lists {picked} datasources, and none is declared"
+                return Problem(UNDECLARED_PLUGIN, message, names[0], picked)
             return None
         declared = uids.get(uid)
         if declared is None:
-            return f"datasource uid {uid!r} is not declared"
+            return Problem(UNDECLARED_UID, f"datasource uid {uid!r} is not declared")
         # Grafana goes by the uid: the query would be sent to a datasource of another kind.
         if isinstance(kind, str) and kind and kind != declared:
-            return f"datasource uid {uid!r} is declared as a {declared} datasource, not {kind}"
+            return Problem(OTHER_TYPE, f"datasource uid {uid!r} is declared as a {declared} datasource, not {kind}", plugin=kind)
         return None
     if isinstance(kind, str) and kind in types:
         return None  # type only: Grafana takes the declared one of that type
-    return f"datasource {ref!r} matches no declared datasource"
+    return Problem(NO_MATCH, f"datasource {ref!r} matches no declared datasource")
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     declared = ctx.project.all(Datasource)
     if not declared:
+        yield from _none_declared(ctx)
         return
     uids = {d.uid: d.type for d in declared}
     types = {d.type for d in declared}
@@ -85,36 +117,36 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     plain = {u: t for u, t in uids.items() if isinstance(u, str) and u and "$" not in u and "[[" not in u}
     for board in rendered(ctx):
         found = merged(board, list(problems(board, uids, types, plain)))
-        for paths, message, more in _once_per_variable(found):
-            yield _finding(board, paths, message, set(uids), more)
+        for paths, problem_, more in _once_per_variable(found):
+            yield _finding(board, paths, problem_, uids, types, more)
 
 
-def _once_per_variable(found: list[tuple[list[DataPath], str]]) -> list[tuple[list[DataPath], str, int]]:
+def _once_per_variable(found: list[tuple[list[DataPath], Problem]]) -> list[tuple[list[DataPath], Problem, int]]:
     """``found`` with the findings about one datasource variable (a dashboard
     that forgot ``k.datasource_var()`` has one per panel) reduced to the first,
     with the number of the others."""
-    out: list[tuple[list[DataPath], str, int]] = []
+    out: list[tuple[list[DataPath], Problem, int]] = []
     first: dict[str, int] = {}
-    for paths, message in found:
-        if message.startswith("datasource variable $"):
-            at = first.get(message)
+    for paths, found_ in found:
+        if found_.kind in (NOT_A_VARIABLE, UNDECLARED_PLUGIN):
+            at = first.get(found_.message)
             if at is not None:
-                paths0, message0, more = out[at]
-                out[at] = (paths0, message0, more + 1)
+                paths0, found0, more = out[at]
+                out[at] = (paths0, found0, more + 1)
                 continue
-            first[message] = len(out)
-        out.append((paths, message, 0))
+            first[found_.message] = len(out)
+        out.append((paths, found_, 0))
     return out
 
 
-def merged(board: RenderedDashboard, found: list[tuple[DataPath, str]]) -> list[tuple[list[DataPath], str]]:
+def merged(board: RenderedDashboard, found: list[tuple[DataPath, Problem]]) -> list[tuple[list[DataPath], Problem]]:
     """``found`` with a panel's finding folded into the first of its targets'
-    findings about the same reference (the kit gives a panel its first target's
+    findings about the same reference (the kit gives a panel its targets'
     datasource; a dict often names it twice): one mistake, one diagnostic, at the
     target, where the reference was written; its paths name both places."""
-    out: list[tuple[list[DataPath], str]] = []
+    out: list[tuple[list[DataPath], Problem]] = []
     folded: set[int] = set()
-    for i, (path, message) in enumerate(found):
+    for i, (path, found_) in enumerate(found):
         if i in folded:
             continue
         paths = [path]
@@ -125,17 +157,49 @@ def merged(board: RenderedDashboard, found: list[tuple[DataPath, str]]) -> list[
                 other, said = found[j]
                 if other[:-3] != panel or other[-3] != "targets":
                     break  # past this panel's targets (problems() lists them after it)
-                if said == message and _ref(board.json, other) == ref:
+                if said.message == found_.message and _ref(board.json, other) == ref:
                     folded.add(j)
                     paths = [other, path]
                     break
-        out.append((paths, message))
+        out.append((paths, found_))
     return out
+
+
+def _none_declared(ctx: LintContext) -> Iterator[Diagnostic]:
+    """A warning per dashboard that names datasources by uid in a project that
+    declares no datasource: a Grafana provisioned from ``build/`` alone has none
+    of them. Only concrete uids count: a type alone or a variable picks whatever
+    Grafana has. One per dashboard, not per project: the incremental build runs
+    this check per module, and a finding must not depend on other modules."""
+    for board in rendered(ctx):
+        first: DataPath | None = None
+        uids: set[str] = set()
+        for path, ref in refs(board):
+            uid = ref.get("uid")
+            if not isinstance(uid, str) or not uid or "$" in uid or "[[" in uid:
+                continue
+            if uid in BUILTIN_UIDS or ref.get("type") in BUILTIN_TYPES:
+                continue
+            uids.add(uid)
+            if first is None:
+                first = path
+        if first is None:
+            continue
+        named = ", ".join(sorted(uids)[:5]) + (f" and {len(uids) - 5} more" if len(uids) > 5 else "")
+        yield warning(
+            board.locate(first[:-1]),
+            "OAC307",
+            f"datasource uid(s) {named} must exist in Grafana: the project declares no datasource "
+            f"(dashboard {board.title!r}, {'.'.join(map(str, first))})",
+            hint="declare them in datasources/ (Datasource(..., uid=...)) so that build/grafana/provisioning creates "
+            "them and OAC307 checks every reference; if Grafana has them already, silence this with "
+            "# oac: ignore[OAC307]",
+        )
 
 
 def problems(
     board: RenderedDashboard, uids: Mapping[str, str], types: set[str], plain: Mapping[str, str]
-) -> Iterator[tuple[DataPath, str]]:
+) -> Iterator[tuple[DataPath, Problem]]:
     """``(path, problem)`` of every reference of :func:`refs` that :func:`problem`
     faults, in its order. ``plain``: declared uids (-> their type) a reference
     with that type (or none) may name whatever the dashboard, judged here with
@@ -154,13 +218,13 @@ def problems(
                 want = plain.get(uid) if type(uid) is str else None
                 kind = ref.get("type")
                 if not (want is not None and (kind is None or kind == want)):
-                    message = problem(ref, uids, types, ds_vars)
-                    if message is not None:
-                        yield ((*path, "datasource") if at == 0 else (*path, "targets", at - 1, "datasource")), message
+                    found = problem(ref, uids, types, ds_vars)
+                    if found is not None:
+                        yield ((*path, "datasource") if at == 0 else (*path, "targets", at - 1, "datasource")), found
     for path, ref in _other_refs(board):
-        message = problem(ref, uids, types, ds_vars)
-        if message is not None:
-            yield path, message
+        found = problem(ref, uids, types, ds_vars)
+        if found is not None:
+            yield path, found
 
 
 def _ref(data: Any, path: DataPath) -> Any:
@@ -179,12 +243,14 @@ def _ref_type(data: Any, path: DataPath) -> Any:
     return data.get("type") if isinstance(data, dict) else None
 
 
-def _finding(board: RenderedDashboard, paths: list[DataPath], message: str, uids: set[str], more: int = 0) -> Diagnostic:
+def _finding(
+    board: RenderedDashboard, paths: list[DataPath], found: Problem, uids: Mapping[str, str], types: set[str], more: int = 0
+) -> Diagnostic:
     path = paths[0]
     declared = ", ".join(sorted(uids))
-    if message.startswith("datasource variable $"):
+    if found.kind == NOT_A_VARIABLE:
         # The variable is missing from the dashboard, not from datasources/.
-        name = message.split("$", 1)[1].split(" ", 1)[0]
+        name = found.variable
         kind = _ref_type(board.json, path)
         args = [] if name == "datasource" else [repr(name)]
         if isinstance(kind, str) and kind and kind != "prometheus":
@@ -193,12 +259,24 @@ def _finding(board: RenderedDashboard, paths: list[DataPath], message: str, uids
             f"add a datasource variable to the dashboard: variables=[kit.datasource_var({', '.join(args)})], "
             f"or reference a declared datasource: {declared}"
         )
+    elif found.kind == UNDECLARED_PLUGIN:
+        # The variable exists; what it lists (the declared datasources of its
+        # plugin type) is empty.
+        hint = (
+            f"declare a datasource of type {found.plugin} in datasources/, or make ${found.variable} list a "
+            f"declared type: {', '.join(sorted(types))}"
+        )
+    elif found.kind == OTHER_TYPE:
+        # The uid is declared, so "declare it" is no advice: the type is what is wrong.
+        same = sorted(u for u, t in uids.items() if t == found.plugin)
+        instead = f"the uid of a declared {found.plugin} datasource: {', '.join(same)}" if same else f"declare a {found.plugin} datasource in datasources/ and use its uid"
+        hint = f"Grafana sends the query to the datasource of the uid: for a {found.plugin} query use {instead}"
     else:
         hint = f"declared: {declared}; declare it in datasources/ or use one of these"
     return error(
         board.locate(path[:-1]),
         "OAC307",
-        f"{message} (dashboard {board.title!r}, {' and '.join('.'.join(map(str, p)) for p in paths)}"
+        f"{found.message} (dashboard {board.title!r}, {' and '.join('.'.join(map(str, p)) for p in paths)}"
         + (f", and {more} other reference{'s' if more > 1 else ''})" if more else ")"),
         hint=hint,
     )

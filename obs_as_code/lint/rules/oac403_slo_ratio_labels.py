@@ -26,7 +26,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             continue
         parsed = {k: parse_template(v) for k, v in queries.items()}
         if any(problem is not None for _ast, problem in parsed.values()):
-            continue  # OAC108 reports the generated rule's syntax error
+            continue  # OAC405 reports the query's syntax error, at its argument
         where = keyword_location(sli.location, part)
         top, total = label_shape(parsed[part][0]), label_shape(parsed["total"][0])
         differ = shapes_differ(top, total) if top is not None and total is not None else None

@@ -108,14 +108,20 @@ def _nearest(smap: Mapping[Path_, SourceLocation], path: Path_, default: SourceL
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     defined = set(ctx.recorded())
+    # One warning per line and name: an SLO's query is copied into one rule per
+    # window (7 for the Google tables), all located at the SLI's line.
+    users: dict[tuple[SourceLocation, str], list[str]] = {}
     for _group, rule in ctx.rules():
         for name in sorted(recorded_names(rule.expr) - defined):
-            yield warning(
-                keyword_location(rule.location, "expr"),
-                "OAC506",
-                f"{rule.kind} {rule.name} uses recording rule {name}, which no rule group defines",
-                hint="define it in a RuleGroup (or let the SLO that records it generate it), or fix the name",
-            )
+            users.setdefault((keyword_location(rule.location, "expr"), name), []).append(f"{rule.kind} {rule.name}")
+    for (where, name), rules in users.items():
+        more = f" (and {len(rules) - 1} more rules from this line)" if len(rules) > 1 else ""
+        yield warning(
+            where,
+            "OAC506",
+            f"{rules[0]}{more} uses recording rule {name}, which no rule group defines",
+            hint="define it in a RuleGroup (or let the SLO that records it generate it), or fix the name",
+        )
     boards = ctx.project.all(DashboardDef)
     renders = _renders(ctx) if any(not isinstance(d.source, dict) for d in boards) else None
     for d in boards:
