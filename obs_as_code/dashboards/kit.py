@@ -282,6 +282,10 @@ def thresholds(*steps: tuple[float | None, str], percentage: bool = False) -> sd
 
 P = TypeVar("P")
 
+#: What a panel's ``thresholds=`` takes: :func:`thresholds`, or its ``(value,
+#: color)`` steps as they are.
+Thresholds = sdk.ThresholdsConfig | Sequence[tuple[float | None, str]]
+
 
 def _common(
     panel: P,
@@ -292,7 +296,7 @@ def _common(
     width: int,
     height: int,
     description: str | None,
-    thresholds_: sdk.ThresholdsConfig | None,
+    thresholds_: Thresholds | None,
     min_: float | None,
     max_: float | None,
     datasource: m.DataSourceRef | None,
@@ -413,7 +417,7 @@ def timeseries(
     width: int = DEFAULT_WIDTH,
     height: int = DEFAULT_HEIGHT,
     description: str | None = None,
-    thresholds: sdk.ThresholdsConfig | None = None,
+    thresholds: Thresholds | None = None,
     min: float | None = None,
     max: float | None = None,
     stack: bool = False,
@@ -438,7 +442,7 @@ def stat(
     width: int = 6,
     height: int = 4,
     description: str | None = None,
-    thresholds: sdk.ThresholdsConfig | None = None,
+    thresholds: Thresholds | None = None,
     datasource: m.DataSourceRef | None = None,
 ) -> sdk_stat.Panel:
     """A single-value panel."""
@@ -454,7 +458,7 @@ def gauge(
     width: int = 6,
     height: int = 6,
     description: str | None = None,
-    thresholds: sdk.ThresholdsConfig | None = None,
+    thresholds: Thresholds | None = None,
     min: float | None = None,
     max: float | None = None,
     datasource: m.DataSourceRef | None = None,
@@ -472,7 +476,7 @@ def bargauge(
     width: int = 12,
     height: int = 8,
     description: str | None = None,
-    thresholds: sdk.ThresholdsConfig | None = None,
+    thresholds: Thresholds | None = None,
     min: float | None = None,
     max: float | None = None,
     datasource: m.DataSourceRef | None = None,
@@ -971,8 +975,8 @@ def placed(board: sdk.Dashboard, items: Sequence[Any], *, schema_version: int | 
 def _locate_items(filename: str, call: SourceLocation, built: list[Any]) -> None:
     """Mark ``built`` (the items of the ``placed(board, [...])`` call at ``call`` in
     ``filename``), and collapsed rows' panels, with the line of their expression."""
-    if Path(filename).name != Path(call.file).name:
-        return
+    if not Path(filename).as_posix().endswith(Path(call.file).as_posix()):
+        return  # called from a helper module: its lines are not the call's
     try:
         # The loader's parse of the module, shared (source.module_tree), not another.
         mtime_ns = Path(filename).stat().st_mtime_ns

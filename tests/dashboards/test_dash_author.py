@@ -615,3 +615,23 @@ board = k.dashboard("Helper", [latency_row()], variables=[k.datasource_var()])
     # column (30) as if it were the dashboard module's.
     [found] = [(d.location.file, d.location.line, d.location.col) for d in compiled.diagnostics if d.code == "OAC305"]
     assert found == ("dashboards/case.py", 5, 9)
+
+
+def test_placed_panels_in_a_helper_module_of_the_same_name_are_not_mislocated(project: Callable[..., Compiled]) -> None:
+    """k.placed (what oac import writes) called in a helper whose file name is the
+    dashboard module's: the helper's list elements were read as the module's."""
+    compiled = project({
+        "dashboards/_boards/__init__.py": "",
+        "dashboards/_boards/case.py": """from grafana_foundation_sdk.builders import dashboard as sdk
+from grafana_foundation_sdk.builders import prometheus, timeseries
+from obs_as_code.dashboards import kit as k
+def make(): return k.placed(sdk.Dashboard("Placed"), [timeseries.Panel().title("Request latency").with_target(prometheus.Dataquery().expr("sum(x_seconds)")).grid_pos(k.m.GridPos(h=8, w=12, x=0, y=0))])
+""",
+        "dashboards/case.py": """from dashboards._boards.case import make
+
+
+board = make()
+""",
+    })
+    [found] = [(d.location.file, d.location.line, d.location.col) for d in compiled.diagnostics if d.code == "OAC305"]
+    assert found == ("dashboards/case.py", 4, 1)
