@@ -96,8 +96,11 @@ MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108
 #: hash of the module's definitions and of that context. A check reading anything
 #: else of other modules (duplicates, datasources, SLOs) must not be listed.
 SCOPED_CHECKS: frozenset[str] = frozenset(
-    {"OAC201", "OAC202", "OAC203", "OAC204", "OAC205", "OAC206", "OAC207", "OAC208", "OAC209", "OAC211", "OAC215", "OAC217", "OAC218", "OAC311"}
-)
+    {
+        "OAC201", "OAC202", "OAC203", "OAC204", "OAC205", "OAC206", "OAC207", "OAC208", "OAC209", "OAC211",
+        "OAC215", "OAC217", "OAC218", "OAC311", "OAC315", "OAC316",
+    }
+)  # fmt: skip
 
 #: Checks whose findings for a module depend only on that module's definitions
 #: (generated ones included), on every definition of the listed classes (the
@@ -136,7 +139,9 @@ SHARED_CHECKS: dict[str, frozenset[str]] = {
 #: dashboard files' modules. Valid while no dashboard UID is used by two modules
 #: (which dashboard keeps a shared UID is decided project-wide): otherwise these
 #: stages run over the whole project, as :data:`STAGE_INPUTS` declares them.
-DASHBOARD_CHECKS: frozenset[str] = frozenset({"OAC219", "OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307"})
+DASHBOARD_CHECKS: frozenset[str] = frozenset(
+    {"OAC219", "OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC314", "OAC317", "OAC318"}
+)
 DASHBOARD_RENDERER = "obs_as_code.render.grafana:render"
 #: The renderer's (per-module part, project-wide part(project, dashboard file sources)).
 DASHBOARD_PARTS = ("obs_as_code.render.grafana:render_dashboards", "obs_as_code.render.grafana:render_provisioning")
@@ -153,7 +158,10 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     # file_diagnostics only: filled by `oac lint` from files, never by a build.
     "OAC219": frozenset({"DashboardDef", "Datasource"}),
     # Dashboard checks: the project's dashboards rendered with its datasources and UIDs.
-    **{code: frozenset({"DashboardDef", "Datasource"}) for code in ("OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307")},
+    **{
+        code: frozenset({"DashboardDef", "Datasource"})
+        for code in ("OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC314", "OAC317", "OAC318")
+    },
     "OAC401": frozenset({"SLO"}),
     "OAC402": frozenset({"SLO", "MetricsCatalog"}),
     "OAC403": frozenset({"SLO"}),

@@ -27,17 +27,27 @@ from typing import Any, NoReturn, TypeVar
 from grafana_foundation_sdk.builders import bargauge as sdk_bargauge
 from grafana_foundation_sdk.builders import dashboard as sdk
 from grafana_foundation_sdk.builders import gauge as sdk_gauge
+from grafana_foundation_sdk.builders import heatmap as sdk_heatmap
 from grafana_foundation_sdk.builders import logs as sdk_logs
 from grafana_foundation_sdk.builders import loki as sdk_loki
 from grafana_foundation_sdk.builders import prometheus as sdk_prometheus
 from grafana_foundation_sdk.builders import stat as sdk_stat
 from grafana_foundation_sdk.builders import table as sdk_table
+from grafana_foundation_sdk.builders import tempo as sdk_tempo
 from grafana_foundation_sdk.builders import text as sdk_text
 from grafana_foundation_sdk.builders import timeseries as sdk_timeseries
 from grafana_foundation_sdk.models import dashboard as m
 
 from obs_as_code.dashboards.migrate import GRID_COLUMNS
-from obs_as_code.source import LOCATION_ATTR, Columns, SourceLocation, capture, columns, module_tree
+from obs_as_code.source import (
+    LOCATION_ATTR,
+    Columns,
+    SourceLocation,
+    capture,
+    columns,
+    location_of,
+    module_tree,
+)
 
 DEFAULT_WIDTH = 8
 DEFAULT_HEIGHT = 8
@@ -57,6 +67,9 @@ NONE = "none"
 
 #: Reference to the dashboard's ``$datasource`` variable (see :func:`datasource_var`).
 PROMETHEUS_VAR = m.DataSourceRef(type_val="prometheus", uid="${datasource}")
+#: Grafana's "-- Mixed --" datasource: each target runs on its own (a panel whose
+#: targets name different datasources gets it).
+MIXED = m.DataSourceRef(type_val="datasource", uid="-- Mixed --")
 
 
 def ds(type_: str, uid: str) -> m.DataSourceRef:
@@ -163,6 +176,21 @@ def quantile(
     return f"histogram_quantile({q!r}, {rate(bucket, matchers, by=labels, window=window)})"
 
 
+def buckets(
+    histogram: str,
+    matchers: str = "",
+    *,
+    by: Sequence[str] = (),
+    window: str = "$__rate_interval",
+    fn: str = "increase",
+) -> str:
+    """``sum by (le, by) (increase(histogram_bucket{matchers}[window]))``: the
+    bucket counts a :func:`heatmap` draws (``_bucket`` is added when missing,
+    ``le`` is always kept; ``fn="rate"`` for observations a second)."""
+    bucket = histogram if histogram.endswith("_bucket") else f"{histogram}_bucket"
+    return rate(bucket, matchers, by=["le", *[b for b in by if b != "le"]], window=window, fn=fn)
+
+
 # ---------------------------------------------------------------------------
 # Targets
 
@@ -198,9 +226,11 @@ def loki(
     *,
     ref_id: str | None = None,
     max_lines: int | None = None,
+    instant: bool = False,
     datasource: m.DataSourceRef | None = None,
 ) -> sdk_loki.Dataquery:
-    """A Loki (LogQL) target on the declared ``loki`` datasource."""
+    """A Loki (LogQL) target on the declared ``loki`` datasource; ``instant`` for
+    a metric query a stat or table shows as one value (Loki's ``queryType``)."""
     q = sdk_loki.Dataquery().expr(expr).datasource(datasource or ds("loki", "loki"))
     if legend is not None:
         q.legend_format(legend)
@@ -208,6 +238,34 @@ def loki(
         q.ref_id(ref_id)
     if max_lines is not None:
         q.max_lines(max_lines)
+    if instant:
+        q.query_type("instant")
+    _mark(q.build(), capture())
+    return q
+
+
+def traceql(
+    query: str,
+    *,
+    limit: int | None = None,
+    ref_id: str | None = None,
+    datasource: m.DataSourceRef | None = None,
+) -> sdk_tempo.TempoQuery:
+    """A Tempo TraceQL search target on the declared ``tempo`` datasource (show it
+    in :func:`table`: one row per trace)."""
+    from grafana_foundation_sdk.models.tempo import SearchTableType
+
+    q = (
+        sdk_tempo.TempoQuery()
+        .query_type("traceql")
+        .query(query)
+        .table_type(SearchTableType.TRACES)
+        .datasource(datasource or ds("tempo", "tempo"))
+    )
+    if limit is not None:
+        q.limit(limit)
+    if ref_id is not None:
+        q.ref_id(ref_id)
     _mark(q.build(), capture())
     return q
 
@@ -224,6 +282,10 @@ def thresholds(*steps: tuple[float | None, str], percentage: bool = False) -> sd
 
 P = TypeVar("P")
 
+#: What a panel's ``thresholds=`` takes: :func:`thresholds`, or its ``(value,
+#: color)`` steps as they are.
+Thresholds = sdk.ThresholdsConfig | Sequence[tuple[float | None, str]]
+
 
 def _common(
     panel: P,
@@ -234,7 +296,7 @@ def _common(
     width: int,
     height: int,
     description: str | None,
-    thresholds_: sdk.ThresholdsConfig | None,
+    thresholds_: Thresholds | None,
     min_: float | None,
     max_: float | None,
     datasource: m.DataSourceRef | None,
@@ -247,7 +309,7 @@ def _common(
         _bad_size(panel, title, width, height)
     b: Any = panel  # every SDK panel builder has these methods; they share no base class
     b.title(title).span(width).height(height)
-    targets = list(targets)
+    targets = _targets(panel, title, targets)
     if targets:
         b.targets(targets)
     if unit is not None:
@@ -255,7 +317,7 @@ def _common(
     if description:
         b.description(description)
     if thresholds_ is not None:
-        b.thresholds(thresholds_)
+        b.thresholds(_thresholds(panel, title, thresholds_))
     if min_ is not None:
         b.min(min_)
     if max_ is not None:
@@ -263,13 +325,63 @@ def _common(
     if datasource is not None:
         b.datasource(datasource)
     else:
-        for t in targets:  # the first target's datasource, if one has any
-            first = t.build().datasource
-            if first is not None:
-                b.datasource(first)
+        # The targets' datasource; -- Mixed -- when they name several (Grafana
+        # runs a panel's queries on the panel's datasource unless it is Mixed).
+        first: Any = None
+        for t in targets:
+            ref = t.build().datasource
+            if ref is None:
+                continue
+            if first is None:
+                first = ref
+            elif (ref.type_val, ref.uid) != (first.type_val, first.uid):
+                first = MIXED
                 break
+        if first is not None:
+            b.datasource(first)
     _mark(b.build(), loc)
     return panel
+
+
+def _kind(builder: Any) -> str:
+    """The kit function that made ``builder`` (its SDK module): ``stat``, ``timeseries`` ..."""
+    return type(builder).__module__.rsplit(".", 1)[-1]
+
+
+def _targets(panel: Any, title: str, given: Iterable[Any]) -> list[Any]:
+    """``given`` as a list of query builders; one list among them is taken as
+    its targets. Anything else is refused, saying what to write (a query string
+    failed with "'str' object has no attribute 'build'")."""
+    out: list[Any] = []
+    for t in given:
+        if hasattr(t, "build"):
+            out.append(t)
+        elif type(t) in (list, tuple):
+            out.extend(_targets(panel, title, t))
+        elif isinstance(t, str):
+            raise TypeError(
+                f"k.{_kind(panel)}({title!r}): target {t!r} is a str: wrap the query: k.prom({t!r}) (or k.loki(...) for LogQL)"
+            )
+        else:
+            raise TypeError(
+                f"k.{_kind(panel)}({title!r}): target {t!r} is a {type(t).__name__}, not a target: "
+                "give k.prom(...), k.loki(...) or another SDK query builder"
+            )
+    return out
+
+
+def _thresholds(panel: Any, title: str, given: Any) -> Any:
+    """A thresholds builder, also from ``(value, color)`` pairs."""
+    if hasattr(given, "build"):
+        return given
+    if type(given) in (list, tuple) and all(
+        type(step) in (list, tuple) and len(step) == 2 and isinstance(step[1], str) for step in given
+    ):
+        return thresholds(*[(v, c) for v, c in given])
+    raise TypeError(
+        f"k.{_kind(panel)}({title!r}): thresholds={given!r}: write "
+        'thresholds=k.thresholds((None, "green"), (0.9, "red")) (the base step\'s value is None)'
+    )
 
 
 def _bad_size(panel: Any, title: str, width: Any, height: Any) -> NoReturn:
@@ -305,7 +417,7 @@ def timeseries(
     width: int = DEFAULT_WIDTH,
     height: int = DEFAULT_HEIGHT,
     description: str | None = None,
-    thresholds: sdk.ThresholdsConfig | None = None,
+    thresholds: Thresholds | None = None,
     min: float | None = None,
     max: float | None = None,
     stack: bool = False,
@@ -330,7 +442,7 @@ def stat(
     width: int = 6,
     height: int = 4,
     description: str | None = None,
-    thresholds: sdk.ThresholdsConfig | None = None,
+    thresholds: Thresholds | None = None,
     datasource: m.DataSourceRef | None = None,
 ) -> sdk_stat.Panel:
     """A single-value panel."""
@@ -346,7 +458,7 @@ def gauge(
     width: int = 6,
     height: int = 6,
     description: str | None = None,
-    thresholds: sdk.ThresholdsConfig | None = None,
+    thresholds: Thresholds | None = None,
     min: float | None = None,
     max: float | None = None,
     datasource: m.DataSourceRef | None = None,
@@ -364,7 +476,7 @@ def bargauge(
     width: int = 12,
     height: int = 8,
     description: str | None = None,
-    thresholds: sdk.ThresholdsConfig | None = None,
+    thresholds: Thresholds | None = None,
     min: float | None = None,
     max: float | None = None,
     datasource: m.DataSourceRef | None = None,
@@ -373,6 +485,33 @@ def bargauge(
     return _common(sdk_bargauge.Panel(), title, targets, unit=unit, width=width, height=height,
                    description=description, thresholds_=thresholds, min_=min, max_=max,
                    datasource=datasource, loc=capture())
+
+
+def heatmap(
+    title: str,
+    *targets: Any,
+    unit: str | None = None,
+    width: int = 12,
+    height: int = DEFAULT_HEIGHT,
+    description: str | None = None,
+    datasource: m.DataSourceRef | None = None,
+) -> sdk_heatmap.Panel:
+    """A heatmap of histogram buckets (targets of :func:`buckets` queries): each
+    Prometheus target is read as buckets (format heatmap, legend ``{{le}}`` unless
+    given), Grafana draws them as they are (no calculation), and ``unit`` is the
+    y axis's, the unit of the bucket bounds (:data:`SECONDS` for a latency)."""
+    from grafana_foundation_sdk.models.prometheus import PromQueryFormat
+
+    for t in targets:
+        if isinstance(t, sdk_prometheus.Dataquery):
+            t.format(PromQueryFormat.HEATMAP)
+            if t.build().legend_format is None:
+                t.legend_format("{{le}}")
+    p = sdk_heatmap.Panel().calculate(False)
+    if unit is not None:
+        p.y_axis(sdk_heatmap.YAxisConfig().unit(unit))
+    return _common(p, title, targets, unit=None, width=width, height=height, description=description,
+                   thresholds_=None, min_=None, max_=None, datasource=datasource, loc=capture())
 
 
 def table(
@@ -426,7 +565,98 @@ class RowSpec:
 
 def row(title: str, panels: Sequence[Any], *, collapsed: bool = False, repeat: str | None = None) -> RowSpec:
     """A row: its panels flow below its header; ``collapsed`` hides them until opened."""
-    return RowSpec(title, list(panels), collapsed, repeat, capture())
+    loc = capture()
+    listed = _items(f"k.row({title!r})", "panels", panels, rows=False)
+    _locate_sdk_panels(sys._getframe(1).f_code.co_filename, loc, "row", listed)
+    return RowSpec(title, listed, collapsed, repeat, loc)
+
+
+def _items(call: str, name: str, given: Any, *, rows: bool) -> list[Any]:
+    """``given`` (a list of panels, and of rows when ``rows``) as a list, refusing
+    one panel passed alone or a value that is no panel with what to write."""
+    what = "a list of panels and k.row(...)s" if rows else "a list of panels"
+    if hasattr(given, "build") or isinstance(given, RowSpec):
+        one = "k.row" if isinstance(given, RowSpec) else f"k.{_kind(given)}"
+        raise TypeError(f"{call}: {name} is one panel, not a list: write [{one}(...)] ({what})")
+    if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
+        raise TypeError(f"{call}: {name}={given!r} is a {type(given).__name__}: give {what}")
+    listed = list(given)
+    for item in listed:
+        if not (hasattr(item, "build") or isinstance(item, RowSpec)):
+            raise TypeError(
+                f"{call}: item {item!r} is a {type(item).__name__}, not a panel: "
+                f"give k.timeseries(...), k.stat(...) ...{' or k.row(...)' if rows else ''}"
+            )
+    return listed
+
+
+def _locate_sdk_panels(filename: str, call: SourceLocation, name: str, items: list[Any]) -> None:
+    """Mark the panels among ``items`` (the list argument of the ``k.<name>(...)``
+    call at ``call`` in ``filename``) that carry no location (built with the SDK's
+    own builders: the kit has no heatmap, traces ...) with where they were written:
+    the value assigned to a module-level name listed there, else the list's
+    element. Without this a finding in such a panel pointed at the dashboard."""
+    unmarked = [
+        i for i, item in enumerate(items)
+        if not isinstance(item, RowSpec) and hasattr(item, "build") and location_of(item.build()) is None
+    ]
+    if not unmarked:
+        return  # kit panels all carry their own (the usual case: no syntax tree read)
+    if not Path(filename).as_posix().endswith(Path(call.file).as_posix()):
+        return  # called from a helper module: its lines are not the call's
+    try:
+        mtime_ns = Path(filename).stat().st_mtime_ns
+        tree = module_tree(filename, mtime_ns)
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return
+    found: ast.List | None = None
+    span = 0
+    for node in ast.walk(tree):
+        # The innermost k.<name>(title, [...]) call spanning the line (a row sits
+        # inside its dashboard's call, whose list may be as long).
+        if (
+            isinstance(node, ast.Call)
+            and _call_name(node) == name
+            and node.lineno <= call.line <= (node.end_lineno or node.lineno)
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.List)
+            and len(node.args[1].elts) == len(items)
+            and (found is None or (node.end_lineno or node.lineno) - node.lineno < span)
+        ):
+            found = node.args[1]
+            span = (node.end_lineno or node.lineno) - node.lineno
+    if found is None or any(isinstance(e, ast.Starred) for e in found.elts):
+        return
+    cols = columns(filename, mtime_ns)
+    assigned = _module_assignments(tree)
+    for i in unmarked:
+        element: ast.expr = found.elts[i]
+        if isinstance(element, ast.Name) and element.id in assigned:
+            element = assigned[element.id]
+        # The tree's columns count UTF-8 bytes; a location's, characters.
+        _mark(items[i].build(), SourceLocation(call.file, element.lineno, cols.char_col(element.lineno, element.col_offset)))
+
+
+def _call_name(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _module_assignments(tree: ast.Module) -> dict[str, ast.expr]:
+    """Names assigned once at module level -> the value assigned."""
+    out: dict[str, ast.expr] = {}
+    seen: set[str] = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        for target in targets:
+            if isinstance(target, ast.Name) and value is not None:
+                if target.id in seen:
+                    out.pop(target.id, None)  # assigned twice: which one is listed is unknown
+                else:
+                    out[target.id] = value
+                seen.add(target.id)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -564,7 +794,9 @@ def layout(board: sdk.Dashboard, items: Sequence[Any]) -> sdk.Dashboard:
 
 def datasource_var(name: str = "datasource", type_: str = "prometheus", label: str = "Data source") -> sdk.DatasourceVariable:
     """A datasource picker; targets built by :func:`prom` use ``${datasource}``."""
-    return sdk.DatasourceVariable(name).type(type_).label(label)
+    v = sdk.DatasourceVariable(name).type(type_).label(label)
+    _mark(v.build(), capture())
+    return v
 
 
 def query_var(
@@ -576,9 +808,13 @@ def query_var(
     include_all: bool = False,
     datasource: m.DataSourceRef | None = None,
     sort: bool = True,
+    all_value: str = ".*",
 ) -> sdk.QueryVariable:
     """A variable filled from Prometheus, e.g. ``label_values(up, job)``; refreshed
-    when the time range changes."""
+    when the time range changes. With ``include_all``, "All" stands for
+    ``all_value``: ``.*`` keeps series without the label in Prometheus queries;
+    a variable that is a Loki stream selector's only matcher needs ``.+`` (Loki
+    refuses a selector all of whose matchers match the empty string, OAC318)."""
     v = (
         sdk.QueryVariable(name)
         .query(query)
@@ -588,11 +824,12 @@ def query_var(
         .include_all(include_all)
     )
     if include_all:
-        v.all_value(".*")
+        v.all_value(all_value)
     if sort:
         v.sort(m.VariableSort.ALPHABETICAL_ASC)
     if label is not None:
         v.label(label)
+    _mark(v.build(), capture())
     return v
 
 
@@ -614,6 +851,7 @@ def custom_var(
         v.all_value(all_value)
     if label is not None:
         v.label(label)
+    _mark(v.build(), capture())
     return v
 
 
@@ -622,12 +860,13 @@ def interval_var(name: str = "interval", values: Sequence[str] = ("1m", "5m", "1
     v = sdk.IntervalVariable(name).values(",".join(values))
     if label is not None:
         v.label(label)
+    _mark(v.build(), capture())
     return v
 
 
 def link_dashboards(tag: str, title: str = "Related") -> sdk.DashboardLink:
     """A dropdown of the dashboards tagged ``tag``, keeping time range and variables."""
-    return (
+    link = (
         sdk.DashboardLink(title)
         .type(m.DashboardLinkType.DASHBOARDS)
         .tags([tag])
@@ -635,16 +874,20 @@ def link_dashboards(tag: str, title: str = "Related") -> sdk.DashboardLink:
         .keep_time(True)
         .include_vars(True)
     )
+    _mark(link.build(), capture())
+    return link
 
 
 def link_url(title: str, url: str) -> sdk.DashboardLink:
     """A link to an external page (a runbook, the service's docs)."""
-    return sdk.DashboardLink(title).type(m.DashboardLinkType.LINK).url(url).target_blank(True)
+    link = sdk.DashboardLink(title).type(m.DashboardLinkType.LINK).url(url).target_blank(True)
+    _mark(link.build(), capture())
+    return link
 
 
 def alerts_annotation(matchers: str = 'alertstate="firing"') -> sdk.AnnotationQuery:
     """Firing Prometheus alerts as annotations (from the ``ALERTS`` series)."""
-    return (
+    ann = (
         sdk.AnnotationQuery()
         .name("Alerts")
         .datasource(PROMETHEUS_VAR)
@@ -652,11 +895,13 @@ def alerts_annotation(matchers: str = 'alertstate="firing"') -> sdk.AnnotationQu
         .enable(True)
         .icon_color("red")
     )
+    _mark(ann.build(), capture())
+    return ann
 
 
 def deploys_annotation(tag: str = "deploy") -> sdk.AnnotationQuery:
     """Deploy markers: Grafana annotations tagged ``tag`` (CI posts them via the API)."""
-    return (
+    ann = (
         sdk.AnnotationQuery()
         .name("Deploys")
         .datasource(ds("grafana", "-- Grafana --"))
@@ -664,6 +909,8 @@ def deploys_annotation(tag: str = "deploy") -> sdk.AnnotationQuery:
         .enable(True)
         .icon_color("blue")
     )
+    _mark(ann.build(), capture())
+    return ann
 
 
 def dashboard(
@@ -691,13 +938,21 @@ def dashboard(
     if description:
         board.description(description)
     for v in variables:
+        if not hasattr(v, "build"):
+            raise TypeError(
+                f"k.dashboard({title!r}): variable {v!r} is a {type(v).__name__}, not a variable: give "
+                "k.datasource_var(), k.query_var(...), k.custom_var(...) or k.interval_var(...)"
+            )
         board.with_variable(v)
     if annotations:
         board.annotations(list(annotations))
     if links:
         board.links(list(links))
-    _mark(board.build(), capture())
-    return layout(board, items)
+    loc = capture()
+    _mark(board.build(), loc)
+    listed = _items(f"k.dashboard({title!r})", "items", items, rows=True)
+    _locate_sdk_panels(sys._getframe(1).f_code.co_filename, loc, "dashboard", listed)
+    return layout(board, listed)
 
 
 def placed(board: sdk.Dashboard, items: Sequence[Any], *, schema_version: int | None = None) -> sdk.Dashboard:
@@ -720,8 +975,8 @@ def placed(board: sdk.Dashboard, items: Sequence[Any], *, schema_version: int | 
 def _locate_items(filename: str, call: SourceLocation, built: list[Any]) -> None:
     """Mark ``built`` (the items of the ``placed(board, [...])`` call at ``call`` in
     ``filename``), and collapsed rows' panels, with the line of their expression."""
-    if Path(filename).name != Path(call.file).name:
-        return
+    if not Path(filename).as_posix().endswith(Path(call.file).as_posix()):
+        return  # called from a helper module: its lines are not the call's
     try:
         # The loader's parse of the module, shared (source.module_tree), not another.
         mtime_ns = Path(filename).stat().st_mtime_ns

@@ -13,6 +13,7 @@ from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.load import Project
 from obs_as_code.model.dashboard import DashboardDef
 from obs_as_code.model.datasource import Datasource
+from obs_as_code.source import at_project_root, keyword_location
 
 _CACHE_ATTR = "_oac_rendered_dashboards"
 
@@ -126,9 +127,12 @@ def render_project(project: Project) -> ProjectDashboards:
             )
             continue
         if not names.valid_uid(rendered.uid):
+            with at_project_root(project.root):
+                # At the uid= argument when the call has one (k.dashboard, DashboardDef).
+                where = keyword_location(d.location, "uid")
             result.diagnostics.append(
                 error(
-                    d.location,
+                    where,
                     "OAC308",
                     f"dashboard UID {rendered.uid!r} is invalid: Grafana takes at most "
                     f"{names.UID_MAX} characters of [A-Za-z0-9_-]",

@@ -60,6 +60,10 @@ _BUILTIN_DATASOURCES: dict[str, dict[str, str]] = {
     "-- Dashboard --": {"type": "datasource", "uid": "-- Dashboard --"},
 }
 _REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: Grafana's server-side expression types (a target of one reads other targets by refId).
+EXPRESSION_TYPES = frozenset({"math", "reduce", "resample", "classic_conditions", "threshold", "sql"})
+#: The datasource Grafana runs expressions on (what its query editor writes).
+EXPRESSION_REF: dict[str, str] = {"type": "__expr__", "uid": "__expr__"}
 
 
 #: The length of each list of a rendered dashboard that a source map indexes into:
@@ -151,7 +155,20 @@ def list_lengths(data: Mapping[str, Any]) -> Lengths:
     panel's ``panels`` (rows) and ``targets``, at every depth."""
     out: Lengths = {}
     _add_lengths(out, data.get("panels"), ("panels",))
+    # The dashboard's variables, annotations and links (their lines are read too).
+    for prefix, items in (
+        (_TEMPLATING, _list_of(data.get("templating"))),
+        (_ANNOTATIONS, _list_of(data.get("annotations"))),
+        (_LINKS, data.get("links")),
+    ):
+        if isinstance(items, list):
+            out[prefix] = len(items)
     return out
+
+
+def _list_of(holder: Any) -> Any:
+    """``holder["list"]`` of a ``templating`` or ``annotations`` dict."""
+    return holder.get("list") if isinstance(holder, dict) else None
 
 
 def _add_lengths(out: Lengths, panels: Any, at: DataPath) -> None:
@@ -589,6 +606,10 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
                         t["refId"] = next(free, f"Q{len(taken)}")
                     if "datasource" in t:
                         t["datasource"] = _datasource_ref(t["datasource"], datasources, types)
+                    elif _expression(t):
+                        # The SDK's expression builders set none: Grafana would send
+                        # the expression to the panel's datasource as an empty query.
+                        t["datasource"] = dict(EXPRESSION_REF)
     templating = data.get("templating")
     if isinstance(templating, dict):
         for var in templating.get("list") or []:
@@ -607,6 +628,15 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
     if isinstance(data["templating"], dict):
         data["templating"].setdefault("list", [])
     return data
+
+
+def _expression(target: dict[str, Any]) -> bool:
+    """A server-side expression (math, reduce ...) without a datasource."""
+    return (
+        target.get("type") in EXPRESSION_TYPES
+        and ("expression" in target or "conditions" in target)
+        and "expr" not in target
+    )
 
 
 def _repeat_copy(panel: dict[str, Any]) -> bool:
@@ -667,11 +697,14 @@ def _inline_library_panels(data: dict[str, Any], elements: Any) -> None:
 def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
     """Spell out what Grafana assumes when a field is absent and its schema requires
     (older exports, grafanalib): fieldConfig ``overrides``, the base threshold step's
-    ``value``, link flags, a row's ``collapsed`` and ``panels``, an empty variable
+    ``value`` (null, also for grafanalib's string ``"null"``; its empty list of
+    panel ``options`` is dropped), link flags, a row's ``collapsed`` and ``panels``, an empty variable
     ``current``, ``refresh: false``; and drop
     the interval-only fields the SDK writes on every variable. ``panels``: every
     panel of ``data`` (rows' included)."""
     for panel in panels:
+        if panel.get("options") == []:
+            del panel["options"]  # grafanalib's Heatmap default: no options
         if panel.get("type") == "row":
             # Grafana reads a row without these as open and empty.
             panel.setdefault("collapsed", False)
@@ -680,9 +713,15 @@ def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
         if isinstance(fc, dict):
             fc.setdefault("overrides", [])
             fc.setdefault("defaults", {})
+            if panel.get("type") in _LEGACY_THRESHOLDS:
+                _drop_legacy_copy(fc["defaults"])
+            else:
+                _drop_empty_steps(fc["defaults"])
             steps = ((fc.get("defaults") or {}).get("thresholds") or {}).get("steps")
-            if isinstance(steps, list) and steps and isinstance(steps[0], dict):
-                steps[0].setdefault("value", None)
+            # grafanalib writes the base step's value as the string "null";
+            # Grafana reads the base step as -Infinity whatever it holds.
+            if isinstance(steps, list) and steps and isinstance(steps[0], dict) and steps[0].get("value", "null") == "null":
+                steps[0]["value"] = None
     # Dashboard links, and panel links: the schema's Panel.links are DashboardLinks
     # too, while Grafana writes a panel link as {title, url, targetBlank}.
     holders: list[Any] = [data, *panels]
@@ -705,10 +744,56 @@ def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
         data["refresh"] = ""
 
 
+#: Angular panels Grafana migrates from their own ``thresholds`` (graph ->
+#: timeseries, singlestat -> stat, worldmap -> geomap), ignoring ``fieldConfig``'s.
+_LEGACY_THRESHOLDS = frozenset({"graph", "singlestat", "grafana-worldmap-panel"})
+
+
+def _drop_legacy_copy(defaults: Any) -> None:
+    """Drop the copy of a legacy panel's thresholds grafanalib writes into its
+    field defaults when it is no field thresholds (a Graph's steps have no
+    colors, a SingleStat's are ``""``, a Worldmap's ``"0,100,150"``): Grafana
+    never reads it, the schema refuses it."""
+    if not isinstance(defaults, dict):
+        return
+    thresholds = defaults.get("thresholds")
+    steps = thresholds.get("steps") if isinstance(thresholds, dict) else None
+    if thresholds is not None and not (
+        isinstance(steps, list) and all(isinstance(x, dict) and isinstance(x.get("color"), str) for x in steps)
+    ):
+        del defaults["thresholds"]
+
+
+def _drop_empty_steps(defaults: Any) -> None:
+    """Drop thresholds whose steps are ``""`` (grafanalib's Stat default): no
+    thresholds, as Grafana reads them; the schema wants a list."""
+    thresholds = defaults.get("thresholds") if isinstance(defaults, dict) else None
+    if isinstance(thresholds, dict) and thresholds.get("steps") == "":
+        del defaults["thresholds"]
+
+
 def _sdk_locations(model: Any, out: dict[DataPath, SourceLocation]) -> bool:
     """Add to ``out`` the locations SDK ``model``'s panels and targets carry (the
-    kit's); True when every one of them has its own."""
-    return _add_sdk_locations(out, getattr(model, "panels", None), ("panels",))
+    kit's), and its variables', annotations' and links' (the kit's helpers
+    mark them too); True when every one of them has its own."""
+    complete = True
+    for prefix, items in (
+        (_TEMPLATING, getattr(getattr(model, "templating", None), "list_val", None)),
+        (_ANNOTATIONS, getattr(getattr(model, "annotations", None), "list_val", None)),
+        (_LINKS, getattr(model, "links", None)),
+    ):
+        for i, item in enumerate(items or ()):
+            loc = location_of(item)
+            if loc is not None:
+                out[_path(prefix, i)] = loc
+            else:
+                complete = False
+    return _add_sdk_locations(out, getattr(model, "panels", None), ("panels",)) and complete
+
+
+_TEMPLATING: DataPath = ("templating", "list")
+_ANNOTATIONS: DataPath = ("annotations", "list")
+_LINKS: DataPath = ("links",)
 
 
 # Every dashboard's source map has the same few paths: ("panels", 0),
@@ -803,9 +888,65 @@ def _syntax_locations(kind: str, loc: SourceLocation, root: Path | None, lengths
     elif kind == GRAFANALIB:
         written = _grafanalib_dashboard(value, lengths)
     out: dict[DataPath, SourceLocation] = {}
+    cols = columns(str(path), mtime_ns)
     if written is not None:
-        _place(out, loc.file, columns(str(path), mtime_ns), written, ("panels",), lengths)
+        _place(out, loc.file, cols, written, ("panels",), lengths)
+    for prefix, elements in _dashboard_lists(kind, value).items():
+        if elements is not None and lengths.get(prefix) == len(elements):
+            for i, e in enumerate(elements):
+                out[_path(prefix, i)] = SourceLocation(loc.file, e.lineno, cols.char_col(e.lineno, e.col_offset))
     return out
+
+
+def _dashboard_lists(kind: str, value: ast.expr) -> dict[DataPath, list[ast.expr] | None]:
+    """The variables, annotations and links written in the dashboard ``value``
+    (a ``kind`` source), each list None when the syntax does not tell."""
+    if kind == DICT and isinstance(value, ast.Dict):
+        return {
+            _TEMPLATING: _elements(_dict_field_of(_dict_value(value, "templating"), "list")),
+            _ANNOTATIONS: _elements(_dict_field_of(_dict_value(value, "annotations"), "list")),
+            _LINKS: _elements(_dict_value(value, "links")),
+        }
+    if kind == GRAFANALIB:
+        root, _calls = _chain(value)
+        if isinstance(root, ast.Call) and _called(root) == "Dashboard":
+            templating, annotations = _keyword(root, "templating"), _keyword(root, "annotations")
+            return {
+                _TEMPLATING: _elements(_call_field(templating, "list")) if templating is not None else None,
+                _ANNOTATIONS: _elements(_call_field(annotations, "list")) if annotations is not None else None,
+                _LINKS: _elements(_keyword(root, "links")),
+            }
+    if kind == SDK:
+        return _sdk_lists(value)
+    return {}
+
+
+def _dict_field_of(node: ast.expr | None, key: str) -> ast.expr | None:
+    return _dict_value(node, key) if isinstance(node, ast.Dict) else None
+
+
+#: SDK dashboard builder methods adding one item to a list, and those setting it.
+_SDK_ADDS: dict[str, DataPath] = {"with_variable": _TEMPLATING, "annotation": _ANNOTATIONS, "link": _LINKS}
+_SDK_SETS: dict[str, DataPath] = {"variables": _TEMPLATING, "annotations": _ANNOTATIONS, "links": _LINKS}
+
+
+def _sdk_lists(value: ast.expr) -> dict[DataPath, list[ast.expr] | None]:
+    root, calls = _chain(value)
+    if not (isinstance(root, ast.Call) and _called(root) in _DASHBOARDS):
+        return {}
+    found: dict[DataPath, list[ast.expr] | None] = {_TEMPLATING: [], _ANNOTATIONS: [], _LINKS: []}
+    for call in calls:
+        name = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+        if name in _SDK_ADDS:
+            prefix = _SDK_ADDS[name]
+            so_far = found[prefix]
+            if so_far is not None and len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], ast.Starred):
+                so_far.append(call.args[0])
+            else:
+                found[prefix] = None
+        elif name in _SDK_SETS:
+            found[_SDK_SETS[name]] = _elements(call.args[0]) if len(call.args) == 1 and not call.keywords else None
+    return found
 
 
 def _place(out: dict[DataPath, SourceLocation], file: str, cols: Columns, written: list[_Written], at: DataPath, lengths: Lengths) -> None:

@@ -681,6 +681,9 @@ def to_python(dashboard: dict[str, Any], *, datasources: Sequence[Datasource] = 
     for key, method, fmt in simple:
         if data.get(key) not in (None, ""):
             board.append(f".{method}({fmt(data[key])})")
+    if data.get("timezone") in (None, ""):
+        # No timezone is the viewer's own preference; the SDK's default is "browser".
+        board.append(".timezone('')")
     if data.get("editable") is True:
         board.append(".editable()")
     elif data.get("editable") is False:
@@ -741,7 +744,7 @@ def _shown(value: Any) -> Any:
 
 def semantic_view(dashboard: Mapping[str, Any]) -> dict[str, Any]:
     """Everything Grafana shows of a dashboard, which an import must keep: the title,
-    graphTooltip, links and annotations; every panel's type, title, layout,
+    graphTooltip, timezone, links and annotations; every panel's type, title, layout,
     datasource, repeat, queries, options, fieldConfig (defaults and overrides),
     transformations and links; every variable's definition and state (hide,
     current, interval auto settings, a never-refreshed query's options).
@@ -779,6 +782,7 @@ def semantic_view(dashboard: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "title": dashboard.get("title"),
         "graphTooltip": dashboard.get("graphTooltip") or 0,
+        "timezone": dashboard.get("timezone") or "",
         "links": _shown(dashboard.get("links") or []),
         "annotations": _shown(annotations),
         "panels": panels,
@@ -849,7 +853,7 @@ def differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     """Where the semantic views of two dashboards differ (empty when equal)."""
     va, vb = semantic_view(a), semantic_view(b)
     out: list[str] = []
-    for key in ("title", "graphTooltip", "links", "annotations"):
+    for key in ("title", "graphTooltip", "timezone", "links", "annotations"):
         if va[key] != vb[key]:
             out.append(f"{key} {va[key]!r} != {vb[key]!r}")
     if len(va["panels"]) != len(vb["panels"]):

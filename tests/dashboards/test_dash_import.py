@@ -247,6 +247,7 @@ def test_semantic_view_sees_what_grafana_shows() -> None:
         lambda d: d["templating"]["list"][1].pop("current"),
         lambda d: d["templating"]["list"][0].update(auto=False),
         lambda d: d.update(graphTooltip=0),
+        lambda d: d.update(timezone="utc"),
         lambda d: d["panels"][0]["fieldConfig"]["defaults"].update(min=1),
         lambda d: d["panels"][0].update(transformations=[]),
         lambda d: d["panels"][0].update(links=[]),
@@ -453,6 +454,18 @@ def test_warnings_are_reported_but_not_suppressed(tmp_path: Path) -> None:
     assert re.search(rf"warning: {re.escape(str(out))}:\d+:\d+: OAC311 .*not suppressed", result.output), result.output
     compiled = compile_project(tmp_path)
     assert compiled.ok and [d.code for d in compiled.diagnostics] == ["OAC311"], compiled.diagnostics
+
+
+@pytest.mark.parametrize("timezone", [None, "", "browser", "utc"])
+def test_timezone_round_trips(timezone: str | None) -> None:
+    """A dashboard without a timezone shows the viewer's preference; the import
+    rebuilt it with the SDK's default, "browser"."""
+    original: dict[str, object] = {"title": "T", "schemaVersion": 41, "panels": []}
+    if timezone is not None:
+        original["timezone"] = timezone
+    rebuilt = rebuild(to_python(original))
+    assert (rebuilt.get("timezone") or "") == (timezone or "")
+    assert differences(normalize(original), rebuilt) == []
 
 
 def test_each_setter_the_import_writes_is_a_method_of_its_builder() -> None:

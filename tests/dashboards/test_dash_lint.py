@@ -104,6 +104,76 @@ CASES: dict[str, tuple[str, str]] = {
 ], variables=[k.datasource_var("logs", "loki")])
 ''',
     ),
+    "OAC314": (
+        HEAD + '''board = k.dashboard("Paths", [
+    k.timeseries("One path", k.prom('sum(rate(x_total{path="$path"}[5m]))'), unit=k.REQPS),
+    k.logs("Logs", k.loki('{job="api", path!="$path"} |= "error"')),
+    k.row("Per path", [k.stat("Path $path", k.prom(k.rate("x_total", 'path="$path"')))]),
+], variables=[k.datasource_var(), k.query_var("path", "label_values(x_total, path)", multi=True)])
+''',
+        HEAD + '''board = k.dashboard("Paths", [
+    k.timeseries("Paths", k.prom('sum(rate(x_total{path=~"$path"}[5m]))'), unit=k.REQPS),
+    k.logs("Logs", k.loki('{job="api", path!~"$path"} |= "error"')),
+    k.stat("Path $path", k.prom(k.rate("x_total", 'path="$path"'))).repeat("path"),
+    k.row("Per path", [k.stat("Path $path", k.prom(k.rate("x_total", 'path="$path"')))], repeat="path"),
+], variables=[k.datasource_var(), k.query_var("path", "label_values(x_total, path)", multi=True)])
+''',
+    ),
+    "OAC315": (
+        HEAD + '''board = k.dashboard("Legends", [
+    k.timeseries("By status", k.prom(k.rate("x_total", by=["path"]), "{{status}}"), unit=k.REQPS),
+    k.timeseries("p95 by path", k.prom(k.quantile(0.95, "x_seconds", by=["path"]), "{{ path }} {{le}}"), unit=k.SECONDS),
+], variables=[k.datasource_var()])
+''',
+        HEAD + '''board = k.dashboard("Legends", [
+    k.timeseries("By status", k.prom(k.rate("x_total", by=["path", "status"]), "{{path}} {{status}}"), unit=k.REQPS),
+    k.timeseries("p95 by path", k.prom(k.quantile(0.95, "x_seconds", by=["path"]), "{{ path }}"), unit=k.SECONDS),
+    k.timeseries("Raw", k.prom("sum without (instance) (rate(x_total[5m]))", "{{status}} {{__name__}}"), unit=k.REQPS),
+], variables=[k.datasource_var()])
+''',
+    ),
+    "OAC316": (
+        HEAD + '''errors = k.rate("x_total", 'code=~"5.."')
+board = k.dashboard("Units", [
+    k.stat("Error ratio", k.prom(k.ratio(errors, k.rate("x_total"), absent_as_zero=True)), unit=k.PERCENT),
+    k.stat("Availability", k.prom("1 - sum(rate(x_total{code=~'5..'}[5m])) / sum(rate(x_total[5m]))"), unit="percent"),
+], variables=[k.datasource_var()])
+''',
+        HEAD + '''errors = k.rate("x_total", 'code=~"5.."')
+board = k.dashboard("Units", [
+    k.stat("Error ratio", k.prom(k.ratio(errors, k.rate("x_total"), absent_as_zero=True)), unit=k.PERCENTUNIT),
+    k.stat("A in %", k.prom("100 * sum(rate(a_total[5m])) / sum(rate(b_total[5m]))"), unit=k.PERCENT),
+    k.stat("A over B", k.prom("sum(rate(a_total[5m])) / sum(rate(b_total[5m]))"), unit=k.PERCENT),
+], variables=[k.datasource_var()])
+''',
+    ),
+    "OAC317": (
+        HEAD + '''board = k.dashboard("Windows", [
+    k.timeseries("Requests", k.prom("sum(rate(x_total[$__interval]))"), unit=k.REQPS),
+    k.timeseries("Errors", k.prom(k.increase("x_total", 'code=~"5.."', window="${__interval}")), unit=k.SHORT),
+], variables=[k.datasource_var()])
+''',
+        HEAD + '''board = k.dashboard("Windows", [
+    k.timeseries("Requests", k.prom("sum(rate(x_total[$__rate_interval]))"), unit=k.REQPS),
+    k.timeseries("Mean", k.prom("avg(avg_over_time(x_gauge[$__interval]))"), unit=k.SHORT),
+], variables=[k.datasource_var()])
+''',
+    ),
+    "OAC318": (
+        HEAD + '''board = k.dashboard("Logs", [
+    k.logs("Logs", k.loki('{job=~"$service"} |= "error"')),
+    k.timeseries("Lines", k.loki('sum(count_over_time({job=~"$service", level!="debug"}[5m]))'), unit=k.SHORT),
+], variables=[k.datasource_var(), k.query_var("service", "label_values(up, job)", include_all=True)])
+''',
+        HEAD + '''board = k.dashboard("Logs", [
+    k.logs("Logs", k.loki('{job=~"$service"} |= "error"')),
+    k.logs("Also", k.loki('{job=~"$job", namespace="prod"}')),
+    k.logs("Custom", k.loki('{job=~"$app"}')),
+], variables=[k.datasource_var(), k.query_var("service", "label_values(up, job)", include_all=True, all_value=".+"),
+              k.query_var("job", "label_values(up, job)", include_all=True),
+              k.custom_var("app", ["api", "web"], include_all=True)])
+''',
+    ),
     "OAC311": (
         HEAD + '''errors = k.rate("http_requests_total", 'job="api", status=~"5.."', by=["path"])
 total = k.rate("http_requests_total", 'job="api"', by=["path"])
@@ -191,7 +261,7 @@ def test_every_dashboard_check_has_docs() -> None:
     from obs_as_code.lint.engine import all_checks
 
     codes = [c.code for c in all_checks() if c.code.startswith("OAC3")]
-    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311"]
+    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314", "OAC315", "OAC316", "OAC317", "OAC318"]
     from obs_as_code.codes import stage_codes
 
     for code in [*codes, *sorted(stage_codes("dashboards")), "OAC903"]:
@@ -238,6 +308,8 @@ _UNIT_PLACES: dict[str, tuple[str, str, dict[str, object]]] = {
     "graph yaxes[0].format": ("graph", _P95, {"yaxes": [{"format": "s"}, {"format": "short"}]}),
     "singlestat format": ("singlestat", _P95, {"format": "ms"}),
     "stat fieldConfig.defaults.unit": ("stat", _P95, {"fieldConfig": {"defaults": {"unit": "s"}}}),
+    # A heatmap that calculates buckets from raw values shows them in the field's unit.
+    "heatmap calculated, field unit": ("heatmap", "max(x_seconds)", {"options": {"calculate": True}, "fieldConfig": {"defaults": {"unit": "s"}}}),
     # Field overrides (each case reported before overrides were read): the query's own refId ...
     "an override of the query's refId": ("timeseries", _P95, {"fieldConfig": {"defaults": {}, "overrides": [
         {"matcher": {"id": "byFrameRefID", "options": "A"}, "properties": [{"id": "unit", "value": "s"}]}]}}),
@@ -253,6 +325,9 @@ _NO_TIME_UNIT: dict[str, tuple[str, str, dict[str, object], str]] = {
     # A heatmap's cell unit is the count's, not the latency's.
     "heatmap with only a cell unit": ("heatmap", _DURATION, {"options": {"cellValues": {"unit": "s"}}}, "no unit"),
     "heatmap y axis in bytes": ("heatmap", _DURATION, {"options": {"yAxis": {"unit": "decbytes"}}}, "unit 'decbytes'"),
+    # Of bucket rows (not calculated), the field unit is the cells' count; the y axis
+    # of the bounds reads options.yAxis.unit only.
+    "heatmap of buckets with only a field unit": ("heatmap", _DURATION, {"fieldConfig": {"defaults": {"unit": "s"}}}, "no unit"),
     "graph left axis short, right axis s": ("graph", _P95, {"yaxes": [{"format": "short"}, {"format": "s"}]}, "unit 'short'"),
     "singlestat without format": ("singlestat", _P95, {}, "no unit"),
     # Passed before overrides were read: the query's own refId overridden to a count.
@@ -443,7 +518,7 @@ def test_datasource_variables_and_types_must_match_the_declared_datasources(proj
 '''})
     found = [(d.location.line, d.message.split(" (dashboard")[0]) for d in compiled.diagnostics if d.code == "OAC307"]
     assert found == [
-        (1, "datasource uid 'prometheus' is declared as a prometheus datasource, not loki"),  # the annotation
+        (7, "datasource uid 'prometheus' is declared as a prometheus datasource, not loki"),  # the annotation's line
         (10, "datasource variable $es lists elasticsearch datasources, and none is declared"),
         (12, "datasource uid 'prometheus' is declared as a prometheus datasource, not loki"),
     ]

@@ -294,3 +294,133 @@ def test_an_any_of_failure_names_the_branch_the_value_is_of(where: str, value: o
         board["panels"] = [{"type": "stat", "title": "S", "gridPos": {"h": 4, "w": 4, "x": 0, "y": 0},
                             "fieldConfig": {"defaults": {"mappings": [value]}, "overrides": []}}]
     assert [(json_path(p), m) for p, m in dashboard_errors(board)] == [expected]
+
+
+def test_grafanalib_stat_and_gauge_thresholds_are_schema_valid() -> None:
+    """grafanalib writes the base threshold step's value as the string "null"
+    (every GaugePanel and Stat has thresholds by default); Grafana reads the base
+    step as -Infinity whatever its value, the schema wants a number or null."""
+    import grafanalib.core as gl
+
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    board = gl.Dashboard(
+        title="G",
+        panels=[
+            gl.Stat(title="S", dataSource="prometheus", targets=[gl.Target(expr="sum(up)")],
+                    thresholds=[gl.Threshold("red", 0, 0.0), gl.Threshold("green", 1, 0.8)],
+                    gridPos=gl.GridPos(h=4, w=8, x=0, y=0)),
+            gl.GaugePanel(title="G", dataSource="prometheus", targets=[gl.Target(expr="sum(up)")],
+                          gridPos=gl.GridPos(h=4, w=8, x=8, y=0)),
+        ],
+    ).auto_panel_ids()
+    data = render_dashboard(DashboardDef(board, uid="g")).json
+    assert list(dashboard_errors(data)) == []
+    for panel in data["panels"]:
+        steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        assert steps[0]["value"] is None
+        assert [s["value"] for s in steps[1:]] == ([0.8] if panel["type"] == "stat" else [80.0])
+
+
+def test_grafanalib_heatmap_is_schema_valid() -> None:
+    """grafanalib's Heatmap writes ``"options": []`` (its default, a list): no
+    options, as Grafana reads it; the schema wants an object."""
+    import grafanalib.core as gl
+
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    board = gl.Dashboard(
+        title="H",
+        panels=[gl.Heatmap(title="Latency", dataSource="prometheus", dataFormat="tsbuckets", yAxis=gl.YAxis(format="s"),
+                           targets=[gl.Target(expr="sum by (le) (increase(x_seconds_bucket[5m]))", format="heatmap")],
+                           gridPos=gl.GridPos(h=8, w=12, x=0, y=0))],
+    ).auto_panel_ids()
+    data = render_dashboard(DashboardDef(board, uid="h")).json
+    assert list(dashboard_errors(data)) == []
+    assert "options" not in data["panels"][0]
+
+
+def test_grafanalib_graph_and_singlestat_are_schema_valid() -> None:
+    """grafanalib copies a Graph's legacy thresholds (no colors) and a
+    SingleStat's ("", a string) into fieldConfig; Grafana migrates both panels
+    from their own legacy ``thresholds`` and ignores that copy."""
+    import grafanalib.core as gl
+
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    board = gl.Dashboard(
+        title="L",
+        panels=[
+            gl.Graph(title="G", dataSource="prometheus", targets=[gl.Target(expr="sum(up)")],
+                     thresholds=[gl.GraphThreshold(colorMode="critical", value=1.0)], gridPos=gl.GridPos(h=8, w=12, x=0, y=0)),
+            gl.SingleStat(title="S", dataSource="prometheus", targets=[gl.Target(expr="sum(up)")],
+                          gridPos=gl.GridPos(h=4, w=6, x=12, y=0)),
+        ],
+    ).auto_panel_ids()
+    data = render_dashboard(DashboardDef(board, uid="l")).json
+    assert list(dashboard_errors(data)) == []
+    graph, single = data["panels"]
+    assert "thresholds" not in graph["fieldConfig"]["defaults"] and graph["thresholds"][0]["value"] == 1.0
+    assert "thresholds" not in single["fieldConfig"]["defaults"]
+
+
+def test_a_dict_panels_threshold_without_a_color_is_still_refused() -> None:
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    board = {"title": "T", "schemaVersion": 41, "panels": [
+        {"id": 1, "type": "stat", "title": "S", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "fieldConfig": {"defaults": {"thresholds": {"mode": "absolute", "steps": [{"value": None}]}}, "overrides": []}}]}
+    errors = list(dashboard_errors(render_dashboard(DashboardDef(board, uid="t")).json))
+    assert errors and "color" in str(errors[0])
+
+
+def test_grafanalib_stat_without_thresholds_is_schema_valid() -> None:
+    """grafanalib's Stat defaults its thresholds to "" (a string), which it writes
+    as the steps: no thresholds, as Grafana reads it."""
+    import grafanalib.core as gl
+
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    board = gl.Dashboard(
+        title="S",
+        panels=[gl.Stat(title="Up", dataSource="prometheus", targets=[gl.Target(expr="sum(up)")],
+                        gridPos=gl.GridPos(h=4, w=6, x=0, y=0))],
+    ).auto_panel_ids()
+    data = render_dashboard(DashboardDef(board, uid="s")).json
+    assert list(dashboard_errors(data)) == []
+    assert "thresholds" not in data["panels"][0]["fieldConfig"]["defaults"]
+
+
+def test_every_grafanalib_panel_with_its_defaults_is_schema_valid() -> None:
+    """Each grafanalib panel class, built with its defaults (and a target where it
+    takes one), renders to a dashboard the schema accepts: Stat, GaugePanel,
+    Heatmap, Graph, SingleStat and Worldmap each failed before."""
+    import inspect
+    import warnings
+
+    import grafanalib.core as gl
+
+    from obs_as_code.dashboards import render_dashboard
+    from obs_as_code.model.dashboard import DashboardDef
+
+    failed: dict[str, object] = {}
+    for name, cls in inspect.getmembers(gl, inspect.isclass):
+        if not issubclass(cls, gl.Panel) or cls is gl.Panel:
+            continue
+        kw = {"title": name, "gridPos": gl.GridPos(h=4, w=6, x=0, y=0)}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                panel = cls(dataSource="prometheus", targets=[gl.Target(expr="sum(up)")], **kw)
+            except TypeError:
+                panel = cls(**kw)
+        board = gl.Dashboard(title="G", panels=[panel]).auto_panel_ids()
+        errors = list(dashboard_errors(render_dashboard(DashboardDef(board, uid="g")).json))
+        if errors:
+            failed[name] = errors
+    assert failed == {}

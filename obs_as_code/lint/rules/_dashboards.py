@@ -182,3 +182,16 @@ def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] |
 def panel_title(panel: dict[str, Any]) -> str:
     title = panel.get("title")
     return title if isinstance(title, str) else ""
+
+
+def query_token(ctx: LintContext, board: RenderedDashboard, path: DataPath, expr: str, span: tuple[int, int]) -> SourceLocation:
+    """Where ``expr[span[0]:span[1]]`` is written, for the query ``expr`` of the
+    target at ``path`` of ``board``: inside the query's string literal when the
+    PromQL checks find it there (a literal of the target's own call, at or after
+    the target's line), else the target's line."""
+    loc = board.locate(path)
+    for q in ctx.queries():
+        if q.origin == "panel" and q.source is not None and q.source.board is board and q.expr == expr and q.site is not None:
+            found = q.at(span)
+            return found if found.file == loc.file and found >= loc else loc
+    return loc

@@ -3,11 +3,31 @@ such as ``$__rate_interval`` or ``$job`` are allowed)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import panel_title, promql_targets, rendered
+
+#: What only LogQL has: a line filter after a stream selector (``} |= "x"``,
+#: ``} != "x"``, ``|~``, ``!~``) or a parser / formatting stage (``| json``).
+_LOGQL = re.compile(
+    r"\}\s*(?:\|[=~]|![=~]\s*[\"`])|\|[=~]\s*[\"`]"
+    r"|\|\s*(?:json|logfmt|pattern|regexp|unpack|line_format|label_format|decolorize|drop|keep|unwrap)\b"
+)
+
+#: The hint for a LogQL query in a Prometheus target.
+LOGQL_HINT = (
+    "this is LogQL, a Loki query, in a target Grafana sends to Prometheus: write it with "
+    "k.loki(...) (the declared Loki datasource) or give the target a Loki datasource"
+)
+
+
+def looks_like_logql(expr: str) -> bool:
+    """Whether ``expr`` (which did not parse as PromQL) has a LogQL line filter or
+    pipeline stage: the author meant a Loki target."""
+    return _LOGQL.search(expr) is not None
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -35,6 +55,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                     "OAC302",
                     f"invalid PromQL in panel {panel_title(t.panel)!r} of dashboard {board.title!r}: "
                     f"{problem}: {t.expr if len(t.expr) <= 200 else t.expr[:200] + ' ...'}",
+                    hint=LOGQL_HINT if looks_like_logql(expr) else None,
                 )
 
 

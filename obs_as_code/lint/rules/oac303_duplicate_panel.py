@@ -1,6 +1,8 @@
-"""OAC303: two panels of a dashboard with the same id, or two panels of one row with
+"""OAC303: two panels of a dashboard with the same id, two panels of one row with
 the same title (links, repeat and the panel editor address panels by id; two same
-titles in a row usually mean a copy-paste that was not edited)."""
+titles in a row usually mean a copy-paste that was not edited), or two targets of
+one panel with the same refId (Grafana's backend answers a panel's queries in a
+map keyed by refId: one of the two results is lost)."""
 
 from __future__ import annotations
 
@@ -41,6 +43,9 @@ def clean(board: RenderedDashboard) -> bool:
             return False
     except TypeError:
         return False
+    for _path, p in panels(board):
+        if _repeated_ref_ids(p):
+            return False
     titles: list[str] = []  # the section's, as sections() groups the panels
     for p in board.json.get("panels") or []:
         if not isinstance(p, dict):
@@ -54,6 +59,15 @@ def clean(board: RenderedDashboard) -> bool:
         if isinstance(title, str) and (title := title.strip()):
             titles.append(title)
     return len(set(titles)) == len(titles)
+
+
+def _repeated_ref_ids(panel: dict[str, Any]) -> bool:
+    """Whether two targets of ``panel`` have the same refId."""
+    targets = panel.get("targets")
+    if not isinstance(targets, list) or len(targets) < 2:
+        return False
+    refs = [t.get("refId") for t in targets if isinstance(t, dict) and isinstance(t.get("refId"), str) and t.get("refId")]
+    return len(set(refs)) != len(refs)
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -77,6 +91,23 @@ def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
             )
         else:
             ids[pid] = path
+    for path, panel in panels(board):
+        if not _repeated_ref_ids(panel):
+            continue
+        seen: set[str] = set()
+        for k, t in enumerate(panel.get("targets") or []):
+            ref = t.get("refId") if isinstance(t, dict) else None
+            if not isinstance(ref, str) or not ref:
+                continue
+            if ref in seen:
+                yield error(
+                    board.locate((*path, "targets", k)),
+                    "OAC303",
+                    f"refId {ref!r} is used by two targets of panel {panel_title(panel)!r} in dashboard "
+                    f"{board.title!r}: Grafana keeps one of their results",
+                    hint="give each target its own ref_id (or leave it out: the build numbers them A, B, ...)",
+                )
+            seen.add(ref)
     for row, group in sections(board):
         titles: dict[str, DataPath] = {}
         for path, panel in group:
@@ -95,4 +126,4 @@ def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
                 titles[title] = path
 
 
-CHECK = Check("OAC303", "duplicate-panel", "panel ids unique per dashboard, titles unique per row", run)
+CHECK = Check("OAC303", "duplicate-panel", "panel ids unique per dashboard, titles unique per row, refIds per panel", run)

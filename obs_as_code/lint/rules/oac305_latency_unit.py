@@ -69,13 +69,18 @@ def _at(value: Any, *keys: str | int) -> Any:
 
 def unit(panel: dict[str, Any]) -> str | None:
     """The unit the panel shows its values in, read where its type keeps it:
-    a heatmap's y axis (``options.yAxis.unit``; ``yAxis.format`` before Grafana 9),
+    a heatmap's y axis (``options.yAxis.unit``; ``yAxis.format`` before Grafana 9;
+    the field default only for a heatmap that calculates its buckets),
     a legacy graph's left axis (``yaxes[0].format``), a singlestat's ``format``;
     else, and for every other type, the field default (``fieldConfig.defaults.unit``)."""
     kind = panel.get("type")
     own: str | None = None
     if kind == "heatmap":
         own = _text(_at(panel, "options", "yAxis", "unit")) or _text(_at(panel, "yAxis", "format"))
+        if own is None and _at(panel, "options", "calculate") is not True:
+            # Bucket rows: the y axis of their bounds reads options.yAxis.unit
+            # only; the field unit is the cells' (counts).
+            return None
     elif kind == "graph":
         own = _text(_at(panel, "yaxes", 0, "format"))
     elif kind == "singlestat":
@@ -165,7 +170,10 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 + ("a duration multiplied or divided by a number" if by_number else "milliseconds" if ms else "seconds"),
                 # Scaled, it may be milliseconds (* 1000) or a share of a target (/ 0.5).
                 hint=(
-                    'set a time unit (unit="s", kit.SECONDS; "ms" after * 1000), or a ratio unit '
+                    'set the y axis unit: k.heatmap(..., unit=k.SECONDS), or .y_axis(heatmap.YAxisConfig().unit("s")) '
+                    "(options.yAxis.unit; a field unit labels the cells' counts)"
+                    if t.panel.get("type") == "heatmap"
+                    else 'set a time unit (unit="s", kit.SECONDS; "ms" after * 1000), or a ratio unit '
                     "(kit.PERCENTUNIT) if it divides by a target"
                     if by_number
                     else 'set unit="ms" (kit.MILLISECONDS)'

@@ -13,12 +13,15 @@ from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import (
+    VARIABLE,
     is_builtin,
     panels,
+    query_token,
     rendered,
     variable_names,
     variables,
 )
+from obs_as_code.source import SourceLocation
 
 
 def strings(value: Any, path: DataPath) -> Iterator[tuple[DataPath, str]]:
@@ -91,7 +94,7 @@ def repeats(board: RenderedDashboard) -> bool:
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
         if not clean(board):
-            yield from findings(board)
+            yield from findings(board, ctx)
 
 
 def clean(board: RenderedDashboard) -> bool:
@@ -106,8 +109,9 @@ def clean(board: RenderedDashboard) -> bool:
     )
 
 
-def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
-    """Variables of ``board`` used but not defined, or defined but not used."""
+def findings(board: RenderedDashboard, ctx: LintContext | None = None) -> Iterator[Diagnostic]:
+    """Variables of ``board`` used but not defined, or defined but not used;
+    with ``ctx``, a variable in a Prometheus query is named at its token."""
     defined = {str(v.get("name")): i for i, v in enumerate(variables(board)) if v.get("name")}
     used: set[str] = set()
     reported: set[str] = set()
@@ -131,9 +135,9 @@ def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
             continue
         for path, string in strings(value, base):
             for name in map(used_variable, variable_names(string)):
-                if name in missing and name not in reported:  # (capture groups are never missing)
+                if name in missing and name not in reported and not not_a_variable(board.json, path, name):
                     reported.add(name)
-                    yield _undefined(board, path, name)
+                    yield _undefined(board, path, name, _token(ctx, board, path, string, name))
     for path, panel in panels(board):
         repeat = panel.get("repeat")
         if isinstance(repeat, str) and repeat:
@@ -151,9 +155,52 @@ def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
             )
 
 
-def _undefined(board: RenderedDashboard, path: DataPath, name: str) -> Diagnostic:
+def _at(data: Any, path: DataPath) -> Any:
+    for key in path:
+        if isinstance(data, dict) and isinstance(key, str):
+            data = data.get(key)
+        elif isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):
+            data = data[key]
+        else:
+            return None
+    return data
+
+
+def not_a_variable(data: dict[str, Any], path: DataPath, name: str) -> bool:
+    """Whether ``$name`` in the string at ``path`` of dashboard ``data`` is no
+    variable Grafana would leave unreplaced in a query: a server-side expression's
+    reference to another target of its panel (``$A / $B``, by refId), or a word of
+    prose (a text panel's content, a description: "in $USD"), which Grafana shows
+    as written when no variable has that name."""
+    if len(path) >= 2 and (path[-1] == "description" or path[-2:] == ("options", "content")):
+        panel = _at(data, path[:-1] if path[-1] == "description" else path[:-2])
+        return isinstance(panel, dict) and (path[-1] == "description" or panel.get("type") == "text")
+    for i in range(len(path) - 2):
+        if path[i] == "targets" and isinstance(path[i + 1], int):
+            panel = _at(data, path[:i])
+            target = _at(data, path[: i + 2])
+            ref = target.get("datasource") if isinstance(target, dict) else None
+            if isinstance(panel, dict) and isinstance(ref, dict) and ref.get("type") == "__expr__":
+                ref_ids = {t.get("refId") for t in panel.get("targets") or [] if isinstance(t, dict)}
+                return name in ref_ids
+            return False
+    return False
+
+
+def _token(ctx: LintContext | None, board: RenderedDashboard, path: DataPath, text: str, name: str) -> SourceLocation | None:
+    """Where ``$name`` is written in the query ``text`` of the target whose
+    ``expr`` is at ``path`` (None when ``path`` is no target's query)."""
+    if ctx is None or len(path) < 3 or path[-1] != "expr" or path[-3] != "targets":
+        return None
+    for m in VARIABLE.finditer(text):
+        if used_variable(next(g for g in m.groups() if g)) == name:
+            return query_token(ctx, board, path[:-1], text, (m.start(), m.end()))
+    return None
+
+
+def _undefined(board: RenderedDashboard, path: DataPath, name: str, at: SourceLocation | None = None) -> Diagnostic:
     return error(
-        board.locate(path),
+        at or board.locate(path),
         "OAC306",
         f"variable ${name} is used in dashboard {board.title!r} but not defined",
         hint=(

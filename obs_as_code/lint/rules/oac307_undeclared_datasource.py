@@ -116,8 +116,53 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     # whatever the dashboard: what problem() concludes, read with two lookups.
     plain = {u: t for u, t in uids.items() if isinstance(u, str) and u and "$" not in u and "[[" not in u}
     for board in rendered(ctx):
-        for path, found in problems(board, uids, types, plain):
-            yield _finding(board, path, found, uids, types)
+        found = merged(board, list(problems(board, uids, types, plain)))
+        for paths, problem_, more in _once_per_variable(found):
+            yield _finding(board, paths, problem_, uids, types, more)
+
+
+def _once_per_variable(found: list[tuple[list[DataPath], Problem]]) -> list[tuple[list[DataPath], Problem, int]]:
+    """``found`` with the findings about one datasource variable (a dashboard
+    that forgot ``k.datasource_var()`` has one per panel) reduced to the first,
+    with the number of the others."""
+    out: list[tuple[list[DataPath], Problem, int]] = []
+    first: dict[str, int] = {}
+    for paths, found_ in found:
+        if found_.kind in (NOT_A_VARIABLE, UNDECLARED_PLUGIN):
+            at = first.get(found_.message)
+            if at is not None:
+                paths0, found0, more = out[at]
+                out[at] = (paths0, found0, more + 1)
+                continue
+            first[found_.message] = len(out)
+        out.append((paths, found_, 0))
+    return out
+
+
+def merged(board: RenderedDashboard, found: list[tuple[DataPath, Problem]]) -> list[tuple[list[DataPath], Problem]]:
+    """``found`` with a panel's finding folded into the first of its targets'
+    findings about the same reference (the kit gives a panel its targets'
+    datasource; a dict often names it twice): one mistake, one diagnostic, at the
+    target, where the reference was written; its paths name both places."""
+    out: list[tuple[list[DataPath], Problem]] = []
+    folded: set[int] = set()
+    for i, (path, found_) in enumerate(found):
+        if i in folded:
+            continue
+        paths = [path]
+        if path[0] == "panels" and len(path) >= 3 and path[-3] != "targets":  # a panel's own reference
+            panel = path[:-1]
+            ref = _ref(board.json, path)
+            for j in range(i + 1, len(found)):
+                other, said = found[j]
+                if other[:-3] != panel or other[-3] != "targets":
+                    break  # past this panel's targets (problems() lists them after it)
+                if said.message == found_.message and _ref(board.json, other) == ref:
+                    folded.add(j)
+                    paths = [other, path]
+                    break
+        out.append((paths, found_))
+    return out
 
 
 def _none_declared(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -182,17 +227,26 @@ def problems(
             yield path, found
 
 
-def _ref_type(data: Any, path: DataPath) -> Any:
-    """The ``type`` of the reference at ``path`` (None when there is none)."""
+def _ref(data: Any, path: DataPath) -> Any:
+    """The value at ``path`` (None when there is none)."""
     try:
         for key in path:
             data = data[key]
     except (KeyError, IndexError, TypeError):
         return None
+    return data
+
+
+def _ref_type(data: Any, path: DataPath) -> Any:
+    """The ``type`` of the reference at ``path`` (None when there is none)."""
+    data = _ref(data, path)
     return data.get("type") if isinstance(data, dict) else None
 
 
-def _finding(board: RenderedDashboard, path: DataPath, found: Problem, uids: Mapping[str, str], types: set[str]) -> Diagnostic:
+def _finding(
+    board: RenderedDashboard, paths: list[DataPath], found: Problem, uids: Mapping[str, str], types: set[str], more: int = 0
+) -> Diagnostic:
+    path = paths[0]
     declared = ", ".join(sorted(uids))
     if found.kind == NOT_A_VARIABLE:
         # The variable is missing from the dashboard, not from datasources/.
@@ -222,7 +276,8 @@ def _finding(board: RenderedDashboard, path: DataPath, found: Problem, uids: Map
     return error(
         board.locate(path[:-1]),
         "OAC307",
-        f"{found.message} (dashboard {board.title!r}, {'.'.join(map(str, path))})",
+        f"{found.message} (dashboard {board.title!r}, {' and '.join('.'.join(map(str, p)) for p in paths)}"
+        + (f", and {more} other reference{'s' if more > 1 else ''})" if more else ")"),
         hint=hint,
     )
 
