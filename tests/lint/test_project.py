@@ -43,9 +43,11 @@ def test_select_and_ignore() -> None:
     assert {d.code for d in lint(PROJECT, select=["OAC218"])} == {"OAC218"}
 
 
-def test_shipped_definitions_have_no_error_level_findings() -> None:
+def test_shipped_definitions_have_no_findings() -> None:
+    # Warnings too: the shipped platform is the example users copy, and a warning
+    # left standing there teaches them to read past the lint's output.
     diagnostics = lint(REPO)
-    assert [d for d in diagnostics if d.severity.value == "error"] == []
+    assert [str(d) for d in diagnostics] == []
 
 
 def test_a_label_the_scrape_job_also_sets_is_the_targets() -> None:
