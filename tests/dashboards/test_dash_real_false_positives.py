@@ -77,3 +77,34 @@ def test_an_empty_query_is_a_warning_not_an_error(project: Callable[..., Compile
     assert [(code, sev) for code, sev, _msg in found] == [("OAC302", "warning")]
     assert "query L of panel 'Pool Overview'" in found[0][2] and "empty" in found[0][2]
     assert compiled.ok
+
+
+PAIRED_TITLES = '''
+board = {
+    "title": "Nodes",
+    "schemaVersion": 41,
+    "panels": [
+        {"type": "row", "title": "Memory", "id": 1, "collapsed": False, "gridPos": {"h": 1, "w": 24, "x": 0, "y": 0}},
+        {"type": "timeseries", "title": "Memory Usage", "id": 2, "gridPos": {"h": 7, "w": 18, "x": 0, "y": 1},
+         "datasource": {"type": "prometheus", "uid": "prometheus"},
+         "targets": [{"expr": "sum(node_memory_MemTotal_bytes - node_memory_MemFree_bytes)", "refId": "A"}]},
+        {"type": "gauge", "title": "Memory Usage", "id": 3, "gridPos": {"h": 7, "w": 6, "x": 18, "y": 1},
+         "datasource": {"type": "prometheus", "uid": "prometheus"},
+         "targets": [{"expr": "100 - avg(node_memory_MemAvailable_bytes) / avg(node_memory_MemTotal_bytes) * 100",
+                      "refId": "A"}]},
+    ],
+}
+'''
+
+
+def test_a_graph_and_a_gauge_of_one_title_are_no_copy_paste(project: Callable[..., Compiled]) -> None:
+    """kube-prometheus' nodes, nodes-aix, nodes-darwin (node-mixin) and
+    persistentvolumesusage pair a timeseries with a gauge of the same title
+    ("Memory Usage", "Volume Space Usage"): the same quantity drawn two ways, on
+    purpose. OAC303 took them for an unedited copy-paste (an error); two panels of
+    one title and one type still are."""
+    assert _codes(project({"dashboards/nodes.py": PAIRED_TITLES}), "OAC303") == []
+    same_type = PAIRED_TITLES.replace('"type": "gauge"', '"type": "timeseries"')
+    found = _codes(project({"dashboards/nodes.py": same_type}), "OAC303")
+    assert [(code, sev) for code, sev, _msg in found] == [("OAC303", "error")]
+    assert "panel title 'Memory Usage' appears twice in row 'Memory'" in found[0][2]
