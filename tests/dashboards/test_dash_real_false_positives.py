@@ -152,3 +152,18 @@ def test_a_rate_pinned_to_one_instance_is_a_drill_down(project: Callable[..., Co
     assert [msg.split(" is not")[0] for _code, _sev, msg in found] == [
         "rate() in panel 'Processes Forks' of dashboard 'Node'"
     ]
+
+
+def test_a_grid_position_without_x_is_at_x_0() -> None:
+    """kube-prometheus' persistentvolumesusage.json (grafonnet) writes
+    ``"gridPos": {"h": 7, "w": 18, "y": 0}``: Grafana places it at x 0. The
+    rebuilt module writes x=0, and ``oac import dashboard`` called that a
+    round-trip difference (exit 1)."""
+    from obs_as_code.importers.dashboard import differences
+
+    panel = {"type": "timeseries", "title": "Volume Space Usage", "id": 1, "gridPos": {"h": 7, "w": 18, "y": 0}}
+    written = {"title": "Volumes", "panels": [panel]}
+    rebuilt = {"title": "Volumes", "panels": [{**panel, "gridPos": {"h": 7, "w": 18, "x": 0, "y": 0}}]}
+    assert differences(written, rebuilt) == []
+    moved = {"title": "Volumes", "panels": [{**panel, "gridPos": {"h": 7, "w": 18, "x": 6, "y": 0}}]}
+    assert differences(written, moved) != []
