@@ -167,3 +167,32 @@ def test_a_grid_position_without_x_is_at_x_0() -> None:
     assert differences(written, rebuilt) == []
     moved = {"title": "Volumes", "panels": [{**panel, "gridPos": {"h": 7, "w": 18, "x": 6, "y": 0}}]}
     assert differences(written, moved) != []
+
+
+CPU_SHARE = '''
+board = {
+    "title": "Node CPU",
+    "schemaVersion": 41,
+    "panels": [
+        {"type": "timeseries", "title": "CPU", "id": 1, "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "prometheus"},
+         "targets": [{"refId": "A", "expr": "sum(rate(node_cpu_seconds_total{mode=\\"system\\",instance=\\"n1\\"}[5m]))"
+                      " / scalar(count(count(node_cpu_seconds_total{instance=\\"n1\\"}) by (cpu)))"}]},
+        {"type": "timeseries", "title": "Errors", "id": 2, "gridPos": {"h": 8, "w": 12, "x": 12, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "prometheus"},
+         "targets": [{"refId": "A", "expr": "sum(rate(http_requests_total{code=~\\"5..\\"}[5m]))"
+                      " / sum(rate(http_requests_total[5m]))"}]},
+    ],
+}
+'''
+
+
+def test_a_rate_over_a_count_of_series_is_no_subset_of_events(project: Callable[..., Compiled]) -> None:
+    """rfmoz's node-exporter-full "CPU" panel divides each mode's CPU seconds by
+    the number of CPUs: ``sum(rate(x{mode="system"}[..])) / scalar(count(count(x)
+    by (cpu)))``. The denominator counts series, not events, so the numerator is
+    no subset of its events; OAC311 warned 8 times that each mode "reads No data
+    until its first increment" (node_exporter exports every mode from the start).
+    A rate over a rate of the same counter is still judged."""
+    found = _codes(project({"dashboards/cpu.py": CPU_SHARE}), "OAC311")
+    assert [msg.split(" reads")[0] for _code, _sev, msg in found] == ["panel 'Errors' of dashboard 'Node CPU'"]
