@@ -41,6 +41,45 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+#: Leaf differences shown per top-level field; the rest are counted.
+_MAX_LEAVES = 6
+_MISSING = object()
+
+
+def _leaves(path: str, old: Any, new: Any, out: list[tuple[str, Any, Any]]) -> None:
+    """The innermost differing values from ``old`` to ``new`` as (path, old, new):
+    objects by key, lists of one length by index (``steps[1].value``). A reviewer
+    reads ``fieldConfig.defaults.thresholds.steps[1].value: 0.99 -> 0.995``, not two
+    cut-off copies of ``fieldConfig`` that look alike."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new), key=str):
+            a, b = old.get(key, _MISSING), new.get(key, _MISSING)
+            if a != b:
+                _leaves(f"{path}.{key}", a, b, out)
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            if a != b:
+                _leaves(f"{path}[{i}]", a, b, out)
+    else:
+        out.append((path, old, new))
+
+
+def _field_diffs(old: dict[str, Any], new: dict[str, Any], skip: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(path, old, new) for each field of ``old``/``new`` not in ``skip`` that
+    differs, down to its leaves (at most :data:`_MAX_LEAVES` a field, then a count)."""
+    out: list[tuple[str, str, str]] = []
+    for name in sorted(set(old) | set(new)):
+        if name in skip or old.get(name) == new.get(name):
+            continue
+        leaves: list[tuple[str, Any, Any]] = []
+        _leaves(name, old.get(name, _MISSING), new.get(name, _MISSING), leaves)
+        for path, a, b in leaves[:_MAX_LEAVES]:
+            out.append((path, _short(None if a is _MISSING else a), _short(None if b is _MISSING else b)))
+        if len(leaves) > _MAX_LEAVES:
+            out.append((f"{name} ({len(leaves) - _MAX_LEAVES} more changes)", "...", "..."))
+    return out
+
+
 def _panels(dashboard: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Panels by key (``id`` or title), rows' collapsed children included."""
     out: dict[str, dict[str, Any]] = {}
@@ -76,11 +115,7 @@ def panel_changes(old: dict[str, Any], new: dict[str, Any]) -> list[PanelChange]
                                    queries=[(r, None, e) for r, e in _queries(panel).items()]))
             continue
         prev = before[key]
-        fields = [
-            (name, _short(prev.get(name)), _short(panel.get(name)))
-            for name in sorted(set(prev) | set(panel))
-            if name not in ("targets", "panels") and prev.get(name) != panel.get(name)
-        ]
+        fields = _field_diffs(prev, panel, ("targets", "panels"))
         q_old, q_new = _queries(prev), _queries(panel)
         queries = [(r, q_old.get(r), q_new.get(r)) for r in sorted(set(q_old) | set(q_new))
                    if q_old.get(r) != q_new.get(r)]
@@ -97,8 +132,7 @@ def panel_changes(old: dict[str, Any], new: dict[str, Any]) -> list[PanelChange]
 
 def field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str, str]]:
     """Dashboard-level (non-panel) differences as (field, old, new)."""
-    return [(k, _short(old.get(k)), _short(new.get(k))) for k in sorted(set(old) | set(new))
-            if k not in ("panels", "id", "version") and old.get(k) != new.get(k)]
+    return _field_diffs(old, new, ("panels", "id", "version"))
 
 
 def _folder_label(d: DashboardChange) -> str:

@@ -103,6 +103,40 @@ def test_panel_changes_added_removed_changed_and_exprs() -> None:
     assert field_changes(old, new | {"title": "B"}) == [("title", '"A"', '"B"')]
 
 
+def test_nested_changes_name_the_value_that_changed() -> None:
+    # An SLO objective edit changes one threshold step: the diff once printed two
+    # cut-off copies of fieldConfig that looked alike.
+    steps = [{"color": "red", "value": None}, {"color": "green", "value": 0.99}]
+    old = dashboard("a", "A", panels=1)
+    old["panels"][0]["fieldConfig"] = {"defaults": {"decimals": 3, "unit": "percentunit",
+                                                    "thresholds": {"mode": "absolute", "steps": steps}}}
+    old["templating"] = {"list": [{"name": "job", "query": "label_values(up, job)"}]}
+    new = json.loads(json.dumps(old))
+    new["panels"][0]["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"] = 0.995
+    new["panels"][0]["fieldConfig"]["defaults"]["min"] = 0
+    new["templating"]["list"][0]["query"] = "label_values(up, instance)"
+    (change,) = panel_changes(old, new)
+    assert change.fields == [("fieldConfig.defaults.min", "null", "0"),
+                             ("fieldConfig.defaults.thresholds.steps[1].value", "0.99", "0.995")]
+    assert field_changes(old, new) == [
+        ("templating.list[0].query", '"label_values(up, job)"', '"label_values(up, instance)"')]
+    # A list that grew is shown whole; many changes in one field are counted.
+    new["tags"] = ["generated", "slo"]
+    new["links"] = {f"l{i}": i for i in range(10)}
+    assert field_changes(old, new)[:2] == [
+        ("links", "null", _short_json(new["links"])),
+        ("tags", '["generated"]', '["generated", "slo"]')]
+    many = {f"k{i}": i for i in range(10)}
+    (wide,) = panel_changes({"panels": [{"id": 1, "options": many}]},
+                            {"panels": [{"id": 1, "options": {k: v + 1 for k, v in many.items()}}]})
+    assert len(wide.fields) == 7 and wide.fields[-1] == ("options (4 more changes)", "...", "...")
+
+
+def _short_json(value: object) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def test_panel_changes_see_panels_inside_collapsed_rows() -> None:
     old = {"panels": [{"id": 1, "type": "row", "title": "r", "panels": [
         {"id": 2, "title": "inner", "targets": [{"refId": "A", "expr": "a"}]}]}]}
