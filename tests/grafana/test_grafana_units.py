@@ -132,6 +132,40 @@ def test_nested_changes_name_the_value_that_changed() -> None:
     assert len(wide.fields) == 7 and wide.fields[-1] == ("options (4 more changes)", "...", "...")
 
 
+def test_a_panel_inserted_is_added_and_the_ones_below_moved(tmp_path: Path) -> None:
+    # Panel ids are positions: inserting one renumbers all below. Matched by id, each
+    # of those read as "changed" into its neighbour (title, query, type).
+    old = dashboard("a", "A", panels=4)
+    new = json.loads(json.dumps(old))
+    fresh = {"id": 2, "title": "Requests", "type": "stat", "gridPos": {"h": 8, "w": 12, "x": 12, "y": 0},
+             "targets": [{"refId": "A", "expr": "sum(rate(requests_total[5m]))"}]}
+    new["panels"].insert(1, fresh)
+    for i, panel in enumerate(new["panels"]):
+        panel["id"] = i + 1
+        panel["gridPos"] = {**panel["gridPos"], "x": 12 * (i % 2), "y": 8 * (i // 2)}
+    new["panels"][3]["title"] = "Panel 3, renamed"  # same id as before, another title
+    del new["panels"][-1]  # Panel 4 removed
+    changes = [(c.key, c.title, c.change) for c in panel_changes(old, new)]
+    assert changes == [
+        ("2", "Requests", "added"),
+        ("3", "Panel 2", "moved"),
+        ("4", "Panel 3, renamed", "changed"),
+        ("4", "Panel 4", "removed"),
+    ]
+    moved = panel_changes(old, new)[1]
+    assert moved.fields == [("gridPos.x", "12", "0"), ("gridPos.y", "0", "8"), ("id", "2", "3")]
+    live = dashboard("b", "B", panels=4)
+    built = json.loads(json.dumps(new)) | {"uid": "b", "title": "B"}
+    write_build(tmp_path, {"team/b": built})
+    tree = read_build(tmp_path)
+    assert isinstance(tree, BuildTree)
+    plan = Plan(dashboards=[DashboardChange("b", "B", Action.UPDATE, "team", "oac-team",
+                                            desired=tree.dashboards[0], live=live, live_folder_uid="oac-team")])
+    text = render(plan, "text")
+    assert "panel 3 'Panel 2': moved (gridPos.x 12 -> 0, gridPos.y 0 -> 8, id 2 -> 3)" in text
+    assert "panel 2 'Requests': added" in text and "panel 4 'Panel 4': removed" in text
+
+
 def _short_json(value: object) -> str:
     text = json.dumps(value, sort_keys=True)
     return text if len(text) <= 80 else text[:77] + "..."
