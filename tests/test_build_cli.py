@@ -183,6 +183,29 @@ def test_check_machine_formats_stay_one_document(built_project: Path, fmt: str) 
     assert len(found) == 4  # and build/prometheus/prometheus.yml, manifest.json
 
 
+@pytest.mark.parametrize("fmt", ["github", "sarif"])
+def test_annotations_name_files_from_the_checkout_root(make_project: ProjectFactory, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    # A project in a folder of the repository: GitHub places an annotation by its
+    # path from the checkout's root; alerts/bad.py alone names no file there.
+    bad = 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up", for_="5 min")])\n'
+    root = make_project({"alerts/bad.py": bad})
+    checkout = root.parent
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(checkout))
+    out = run_oac("build", "-C", str(root), "--format", fmt).stdout
+    where = f"{root.relative_to(checkout).as_posix()}/alerts/bad.py"
+    if fmt == "github":
+        assert out.startswith(f"::error file={where},line=2,col=68,title=OAC103::")
+    else:
+        (result,) = json.loads(out)["runs"][0]["results"]
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == where
+    # JSON and text keep paths from the project (what -C names), as before.
+    assert json.loads(run_oac("build", "-C", str(root), "--format", "json").stdout)[0]["file"] == "alerts/bad.py"
+    # A project outside the checkout keeps its own paths too.
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path / "elsewhere"))
+    assert "file=alerts/bad.py," in run_oac("build", "-C", str(root), "--format", "github").stdout
+
+
 def test_check_exit_codes(built_project: Path) -> None:
     assert run_oac("build", "-C", str(built_project), "--check").exit_code == 0
     assert run_oac("build", "-C", str(built_project), "--check", "--format", "nope").exit_code == 2
