@@ -143,6 +143,17 @@ def test_ci_runs_what_ci_run_runs_and_annotates_a_stale_build() -> None:
     assert "--format github" in gate  # annotations on the stale files' lines
 
 
+def test_every_check_of_a_push_reports_even_after_one_failed() -> None:
+    steps = _workflow("ci.yml")["jobs"]["test"]["steps"]
+    names = [s.get("name", s.get("uses")) for s in steps]
+    setup = names.index("Set up")
+    assert steps[setup].get("id") == "setup"
+    # A failed lint step hid the stale-build annotations and the test failures
+    # until the next push.
+    for step in steps[setup + 1:]:
+        assert step.get("if") == "${{ !cancelled() && steps.setup.outcome == 'success' }}", step["name"]
+
+
 def test_ci_run_installs_binaries_and_runs_readme_test_command() -> None:
     script = (REPO / ".ci/run").read_text()
     assert os.access(REPO / ".ci/run", os.X_OK)
