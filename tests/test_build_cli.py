@@ -181,6 +181,10 @@ def test_check_machine_formats_stay_one_document(built_project: Path, fmt: str) 
     assert ("build/prometheus/rules/good.yaml", line, "OAC112") in found
     assert ("alerts/more.py", 1, "OAC112") in found
     assert len(found) == 4  # and build/prometheus/prometheus.yml, manifest.json
+    if fmt == "sarif":  # code scanning shows the rule's summary, not its code again
+        (rule,) = doc["runs"][0]["tool"]["driver"]["rules"]
+        assert rule == {"id": "OAC112", "shortDescription": {
+            "text": "oac build --check: a file of build/ is not what the sources make now"}}
 
 
 @pytest.mark.parametrize("fmt", ["github", "sarif"])

@@ -71,5 +71,14 @@ def emit(diagnostics: Sequence[Diagnostic], fmt: str, root: Path) -> None:
     if fmt == "text":
         if diagnostics:
             click.echo(render(fmt, diagnostics, root.resolve()), err=True, nl=False)
+    elif fmt == "sarif":
+        from obs_as_code.codes import STAGE_CODES
+        from obs_as_code.diagnostics import render_sarif
+        from obs_as_code.lint.engine import all_checks
+
+        # Code scanning shows each rule's summary beside its results (not "OAC112").
+        found = {d.code for d in diagnostics}
+        summaries = {c.code: c.summary for c in STAGE_CODES} | {c.code: c.summary for c in all_checks()}
+        click.echo(render_sarif(diagnostics, {c: summaries[c] for c in sorted(found) if c in summaries}), nl=False)
     else:
         click.echo(render(fmt, diagnostics, root.resolve()), nl=False)
