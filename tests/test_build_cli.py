@@ -166,6 +166,15 @@ def test_check_github_annotations_are_on_the_differing_lines(built_project: Path
     assert all(f"run `oac build -C {built_project}` and commit the result" in s for s in out)
 
 
+def test_check_github_says_how_many_when_annotations_run_out(built_project: Path) -> None:
+    for i in range(12):
+        (built_project / f"alerts/m{i}.py").write_text(GOOD_ALERT.replace('"good"', f'"m{i}"'))
+    out = run_oac("build", "-C", str(built_project), "--check", "--format", "github").stdout.splitlines()
+    assert len(out) == 15  # 12 rule files, prometheus.yml, the manifest, and:
+    # GitHub shows a step's first 10 error annotations; the count and the command come first.
+    assert out[0] == f"::error title=OAC112::build/ is stale (14 file(s)); run `oac build -C {built_project}` and commit build/"
+
+
 @pytest.mark.parametrize("fmt", ["json", "sarif"])
 def test_check_machine_formats_stay_one_document(built_project: Path, fmt: str) -> None:
     line = _stale_project(built_project)

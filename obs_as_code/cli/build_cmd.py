@@ -74,17 +74,23 @@ def _report_stale(result: BuildResult, project: Path, out_dir: Path | None, fmt:
     if out_dir is not None:
         rebuild += f" --out {out_dir}"
     stale = stale_files(result, project)
+    shown = _shown_dir(project, result.out_dir)
+    summary = f"{shown} is stale ({len(stale)} file(s)); run `{rebuild}` and commit {shown}"
+    if fmt == "github" and len(stale) > _GITHUB_SHOWN:
+        # GitHub shows a step's first 10 error annotations: this one, first and on
+        # no file (the run's summary), still says how many and what to run.
+        click.echo(f"::error title=OAC112::{summary}")
     if fmt == "text":
         emit(result.diagnostics, fmt, project)  # warnings: an error stopped before this
         for f in stale:
             click.echo(f.describe())
     else:
         emit(ordered([*result.diagnostics, *stale_diagnostics(stale, rebuild)]), fmt, project)
-    shown = _shown_dir(project, result.out_dir)
-    click.echo(
-        f"oac build --check: {shown} is stale ({len(stale)} file(s)); run `{rebuild}` and commit {shown}",
-        err=True,
-    )
+    click.echo(f"oac build --check: {summary}", err=True)
+
+
+#: Error annotations GitHub shows per step (more are dropped).
+_GITHUB_SHOWN = 10
 
 
 @click.command()
