@@ -147,13 +147,15 @@ def _gh_property(text: str) -> str:
 
 def render_github(diagnostics: Sequence[Diagnostic]) -> str:
     """GitHub Actions workflow commands, shown as annotations on the PR diff
-    (``col`` in characters, as in every other format)."""
+    (``col`` in characters, as in every other format; the hint on a line of its own)."""
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
     out = []
     for d in diagnostics:
         loc = d.location
         props = f"file={_gh_property(loc.file)},line={max(loc.line, 1)},col={max(loc.col, 1)},title={_gh_property(d.code)}"
-        out.append(f"::{level[d.severity]} {props}::{_gh_escape(d.message)}")
+        # The hint often says how to fix it: the annotation is all a reviewer sees.
+        message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        out.append(f"::{level[d.severity]} {props}::{_gh_escape(message)}")
     return "\n".join(out) + ("\n" if out else "")
 
 

@@ -8,6 +8,7 @@ stays fast and adding a kind of definition is one line.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -17,6 +18,7 @@ from typing import Any
 
 from obs_as_code import cache
 from obs_as_code.artifacts import (
+    MANIFEST,
     Artifact,
     Stamps,
     TreeDiff,
@@ -31,7 +33,7 @@ from obs_as_code.diagnostics import Diagnostic, Severity, error, has_errors, ord
 from obs_as_code.discover import PROJECT_DIRS, discover
 from obs_as_code.gcpause import paused_gc
 from obs_as_code.load import Project, load_project
-from obs_as_code.source import at_project_root
+from obs_as_code.source import SourceLocation, at_project_root
 
 #: (Project) -> diagnostics. Generators add definitions derived from others
 #: (an SLO becomes rule groups and a dashboard) before checks and rendering.
@@ -283,3 +285,96 @@ def validate(root: Path = Path("."), out_dir: Path | None = None) -> tuple[list[
         for target in VALIDATORS:
             diagnostics.extend(_resolve(target)(out_dir, compiled.artifacts))
     return ordered(diagnostics), compare(out_dir, compiled.artifacts)
+
+
+@dataclass(frozen=True)
+class StaleFile:
+    """One file ``oac build --check`` found out of date, said so a contributor can act:
+    ``kind`` is ``new`` (a build would write it), ``stale`` (its bytes differ) or
+    ``extra`` (no source makes it any more); ``shown`` is its path as the project
+    names it (``build/...``); ``line`` the first line that differs (0: none)."""
+
+    kind: str
+    path: str
+    shown: str
+    sources: tuple[str, ...]
+    line: int = 0
+    old: str = ""
+    new: str = ""
+
+    def describe(self) -> str:
+        """``stale: build/x.yaml (from alerts/x.py): line 3 is `a`, the sources make `b```."""
+        why = {
+            "new": f" (from {', '.join(self.sources)}): missing" if self.sources else ": missing",
+            "stale": f" (from {', '.join(self.sources)})" if self.sources else "",
+            "extra": ": no source makes it any more",
+        }[self.kind]
+        if self.path == MANIFEST:
+            # Its lines are hashes: which files changed says more than any of them.
+            return f"{self.kind}: {self.shown}: the hashes of the files listed"
+        text = f"{self.kind}: {self.shown}{why}"
+        if self.line:
+            text += f": line {self.line} is {_quoted(self.old)}, the sources make {_quoted(self.new)}"
+        return text
+
+
+#: Reported for each file ``oac build --check`` finds out of date.
+STALE_CODE = "OAC112"
+
+
+def _quoted(line: str, limit: int = 100) -> str:
+    line = line.strip()
+    if not line:
+        return "empty"
+    return f"`{line[:limit]}{'...' if len(line) > limit else ''}`"
+
+
+def _first_difference(old: bytes, new: bytes) -> tuple[int, str, str]:
+    """1-based number of the first line that differs, with both versions of it."""
+    a = old.decode("utf-8", "replace").splitlines()
+    b = new.decode("utf-8", "replace").splitlines()
+    for i in range(max(len(a), len(b))):
+        left = a[i] if i < len(a) else ""
+        right = b[i] if i < len(b) else ""
+        if left != right:
+            return i + 1, left, right
+    # Same lines, other bytes (a final newline, line endings): the last line.
+    last = max(len(a), 1)
+    return last, a[-1] if a else "", b[-1] if b else ""
+
+
+def stale_files(result: BuildResult, root: Path) -> list[StaleFile]:
+    """What ``result.diff`` (a ``check`` build) lists, with each file's sources
+    (the manifest's) and, for a changed file, its first differing line."""
+    root = root.resolve()
+    try:
+        prefix = f"{result.out_dir.relative_to(root).as_posix()}/"
+    except ValueError:
+        prefix = f"{result.out_dir.as_posix()}/"
+    made = {a.path: a for a in result.compiled.artifacts}
+    out: list[StaleFile] = []
+    for kind, paths in (("new", result.diff.added), ("stale", result.diff.changed), ("extra", result.diff.removed)):
+        for path in paths:
+            artifact = made.get(path)
+            sources = tuple(sorted(set(artifact.sources))) if artifact is not None else ()
+            line, old, new = 0, "", ""
+            if kind == "stale" and artifact is not None:
+                # Gone since the comparison: the path says enough.
+                with contextlib.suppress(OSError):
+                    line, old, new = _first_difference((result.out_dir / path).read_bytes(), artifact.content)
+            out.append(StaleFile(kind, path, prefix + path, sources, line, old, new))
+    return out
+
+
+def stale_diagnostics(stale: Sequence[StaleFile], rebuild: str) -> list[Diagnostic]:
+    """One error per out-of-date file, at the line that differs in the built file,
+    or (a file not written yet) at its first source: as GitHub annotations they
+    land on a file of the pull request's diff."""
+    out: list[Diagnostic] = []
+    for f in stale:
+        where = SourceLocation(f.shown, f.line or 1, 1)
+        if f.kind == "new" and f.sources:
+            where = SourceLocation(f.sources[0], 1, 1)
+        out.append(Diagnostic(where, STALE_CODE, f"{f.describe()}; run `{rebuild}` and commit the result",
+                              Severity.ERROR, show_source=f.kind == "stale"))
+    return out

@@ -116,19 +116,117 @@ def test_literal_service_discovery_secret_is_rejected(make_project: ProjectFacto
     assert not any(secret in text for text in written)
 
 
+def _line_of(path: Path, text: str) -> int:
+    return path.read_text(encoding="utf-8").splitlines().index(text) + 1
+
+
 def test_check_reports_stale_files_and_writes_nothing(built_project: Path) -> None:
     assert run_oac("build", "-C", str(built_project), "--check").exit_code == 0
+    line = _line_of(built_project / "build/prometheus/rules/good.yaml", "    for: 5m")
     (built_project / "alerts/good.py").write_text(GOOD_ALERT.replace('"5m"', '"10m"'))
     (built_project / "build/stray.txt").write_text("x")
     before = tree_snapshot(built_project / "build")
     result = run_oac("build", "-C", str(built_project), "--check")
     assert result.exit_code == 1
+    # Which files, why (the module that makes each, the first differing line), and
+    # the command that fixes it: what a contributor whose CI gate failed needs.
     assert result.stdout.splitlines() == [
-        "stale: manifest.json",
-        "stale: prometheus/rules/good.yaml",
-        "extra: stray.txt",
+        "stale: build/manifest.json: the hashes of the files listed",
+        f"stale: build/prometheus/rules/good.yaml (from alerts/good.py): line {line} is `for: 5m`, the sources make `for: 10m`",
+        "extra: build/stray.txt: no source makes it any more",
     ]
+    assert result.stderr.splitlines()[-1] == (
+        f"oac build --check: build/ is stale (3 file(s)); run `oac build -C {built_project}` and commit build/")
     assert tree_snapshot(built_project / "build") == before
+
+
+def _stale_project(root: Path) -> int:
+    """Edit the built project: one changed rule file (its differing line is returned)
+    and one new module whose rule file is not built yet."""
+    line = _line_of(root / "build/prometheus/rules/good.yaml", "    for: 5m")
+    (root / "alerts/good.py").write_text(GOOD_ALERT.replace('"5m"', '"10m"'))
+    (root / "alerts/more.py").write_text(GOOD_ALERT.replace('"good"', '"more"'))
+    return line
+
+
+def test_check_github_annotations_are_on_the_differing_lines(built_project: Path) -> None:
+    line = _stale_project(built_project)
+    result = run_oac("build", "-C", str(built_project), "--check", "--format", "github")
+    assert result.exit_code == 1
+    out = result.stdout.splitlines()
+    # Every line of stdout is a workflow command: a plain line would be lost in the log.
+    assert all(s.startswith("::error file=") for s in out), out
+    where = {s.split("::")[1].split(",title=")[0].removeprefix("error "): s for s in out}
+    assert f"file=build/prometheus/rules/good.yaml,line={line},col=1" in where
+    assert "from alerts/good.py" in where[f"file=build/prometheus/rules/good.yaml,line={line},col=1"]
+    # A file not built yet has no line to carry it: its module (in the diff) does.
+    assert "file=alerts/more.py,line=1,col=1" in where
+    assert "new: build/prometheus/rules/more.yaml" in where["file=alerts/more.py,line=1,col=1"]
+    assert any(k.startswith("file=build/manifest.json,") for k in where)
+    assert all(f"run `oac build -C {built_project}` and commit the result" in s for s in out)
+
+
+def test_check_github_says_how_many_when_annotations_run_out(built_project: Path) -> None:
+    for i in range(12):
+        (built_project / f"alerts/m{i}.py").write_text(GOOD_ALERT.replace('"good"', f'"m{i}"'))
+    out = run_oac("build", "-C", str(built_project), "--check", "--format", "github").stdout.splitlines()
+    assert len(out) == 15  # 12 rule files, prometheus.yml, the manifest, and:
+    # GitHub shows a step's first 10 error annotations; the count and the command come first.
+    assert out[0] == f"::error title=OAC112::build/ is stale (14 file(s)); run `oac build -C {built_project}` and commit build/"
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_check_machine_formats_stay_one_document(built_project: Path, fmt: str) -> None:
+    line = _stale_project(built_project)
+    result = run_oac("build", "-C", str(built_project), "--check", "--format", fmt)
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)  # the stale list once followed the document
+    if fmt == "json":
+        found = {(d["file"], d["line"], d["code"]) for d in doc}
+    else:
+        found = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                  r["locations"][0]["physicalLocation"]["region"]["startLine"], r["ruleId"])
+                 for r in doc["runs"][0]["results"]}
+    assert ("build/prometheus/rules/good.yaml", line, "OAC112") in found
+    assert ("alerts/more.py", 1, "OAC112") in found
+    assert len(found) == 4  # and build/prometheus/prometheus.yml, manifest.json
+    if fmt == "sarif":  # code scanning shows the rule's summary, not its code again
+        (rule,) = doc["runs"][0]["tool"]["driver"]["rules"]
+        assert rule == {"id": "OAC112", "shortDescription": {
+            "text": "oac build --check: a file of build/ is not what the sources make now"}}
+
+
+@pytest.mark.parametrize("fmt", ["github", "sarif"])
+def test_annotations_name_files_from_the_checkout_root(make_project: ProjectFactory, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    # A project in a folder of the repository: GitHub places an annotation by its
+    # path from the checkout's root; alerts/bad.py alone names no file there.
+    bad = 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up", for_="5 min")])\n'
+    root = make_project({"alerts/bad.py": bad})
+    checkout = root.parent
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(checkout))
+    out = run_oac("build", "-C", str(root), "--format", fmt).stdout
+    where = f"{root.relative_to(checkout).as_posix()}/alerts/bad.py"
+    if fmt == "github":
+        assert out.startswith(f"::error file={where},line=2,col=68,title=OAC103::")
+    else:
+        (result,) = json.loads(out)["runs"][0]["results"]
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == where
+    # JSON and text keep paths from the project (what -C names), as before.
+    assert json.loads(run_oac("build", "-C", str(root), "--format", "json").stdout)[0]["file"] == "alerts/bad.py"
+    # A project outside the checkout keeps its own paths too.
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path / "elsewhere"))
+    assert "file=alerts/bad.py," in run_oac("build", "-C", str(root), "--format", "github").stdout
+
+
+def test_check_exit_codes(built_project: Path) -> None:
+    assert run_oac("build", "-C", str(built_project), "--check").exit_code == 0
+    assert run_oac("build", "-C", str(built_project), "--check", "--format", "nope").exit_code == 2
+    assert run_oac("build", "-C", str(built_project / "missing"), "--check").exit_code == 2
+    (built_project / "alerts/good.py").write_text(GOOD_ALERT.replace('"5m"', '"5 min"'))
+    broken = run_oac("build", "-C", str(built_project), "--check")
+    # A compile error is reported as such, not as a stale build/.
+    assert broken.exit_code == 1 and "OAC103" in broken.stderr and "stale" not in broken.output
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:

@@ -59,3 +59,9 @@ def test_github_escapes_properties_and_message() -> None:
     # name holding them is escaped as @actions/core escapes it.
     d = error(SourceLocation("dash,boards/a:b%.py", 3, 4), "OAC999", "50% of\nthe lines")
     assert render_github([d]) == "::error file=dash%2Cboards/a%3Ab%25.py,line=3,col=4,title=OAC999::50%25 of%0Athe lines\n"
+
+
+def test_github_annotation_carries_the_hint() -> None:
+    # The annotation is all a reviewer sees of a finding; text and SARIF show the hint.
+    d = error(SourceLocation("a.py", 3, 4), "OAC999", "bad", hint="write it so")
+    assert render_github([d]) == "::error file=a.py,line=3,col=4,title=OAC999::bad%0Ahint: write it so\n"

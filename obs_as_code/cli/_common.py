@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from obs_as_code.diagnostics import Diagnostic, render
+from obs_as_code.source import UNKNOWN
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,10 +42,43 @@ def format_option(fn: F) -> F:
     )(fn)
 
 
+def for_checkout(diagnostics: Sequence[Diagnostic], fmt: str, root: Path) -> Sequence[Diagnostic]:
+    """``github`` and ``sarif`` findings with paths relative to the checkout, as
+    GitHub places annotations and code-scanning results: a project in a folder of
+    the repository (``oac build -C infra/obs``) would otherwise annotate
+    ``alerts/x.py`` of the repository root, a file that does not exist. The
+    checkout is ``$GITHUB_WORKSPACE`` in a workflow, else the current directory;
+    a project outside it keeps its own relative paths."""
+    if fmt not in ("github", "sarif"):
+        return diagnostics
+    base = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd()).resolve()
+    try:
+        prefix = root.resolve().relative_to(base)
+    except ValueError:
+        return diagnostics
+    if prefix == Path("."):
+        return diagnostics
+    return [
+        d if d.location is UNKNOWN or Path(d.location.file).is_absolute()
+        else replace(d, location=replace(d.location, file=(prefix / d.location.file).as_posix()))
+        for d in diagnostics
+    ]
+
+
 def emit(diagnostics: Sequence[Diagnostic], fmt: str, root: Path) -> None:
     """Print diagnostics; text goes to stderr, machine formats to stdout."""
+    diagnostics = for_checkout(diagnostics, fmt, root)
     if fmt == "text":
         if diagnostics:
             click.echo(render(fmt, diagnostics, root.resolve()), err=True, nl=False)
+    elif fmt == "sarif":
+        from obs_as_code.codes import STAGE_CODES
+        from obs_as_code.diagnostics import render_sarif
+        from obs_as_code.lint.engine import all_checks
+
+        # Code scanning shows each rule's summary beside its results (not "OAC112").
+        found = {d.code for d in diagnostics}
+        summaries = {c.code: c.summary for c in STAGE_CODES} | {c.code: c.summary for c in all_checks()}
+        click.echo(render_sarif(diagnostics, {c: summaries[c] for c in sorted(found) if c in summaries}), nl=False)
     else:
         click.echo(render(fmt, diagnostics, root.resolve()), nl=False)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from obs_as_code.cli._common import emit, format_option, project_option
-from obs_as_code.diagnostics import Severity, has_errors
+from obs_as_code.diagnostics import Severity, has_errors, ordered
+
+if TYPE_CHECKING:
+    from obs_as_code.pipeline import BuildResult
 
 
 @click.command()
@@ -40,23 +44,53 @@ def build(project: Path, fmt: str, out_dir: Path | None, check: bool, no_cache: 
     elif jobs == 0:
         jobs = os.cpu_count() or 1
     result = run_build(project, out_dir, check=check, incremental=not no_cache, jobs=jobs)
-    emit(result.diagnostics, fmt, project)
     errors = sum(d.severity is Severity.ERROR for d in result.diagnostics)
+    if check and not errors and not result.diff.clean:
+        _report_stale(result, project, out_dir, fmt)
+        sys.exit(1)
+    emit(result.diagnostics, fmt, project)
     if errors:
         click.echo(f"oac build: {errors} error(s); {result.out_dir.name}/ left unchanged", err=True)
         sys.exit(1)
     if check:
-        if result.diff.clean:
-            click.echo(f"oac build --check: {result.out_dir.name}/ is up to date", err=True)
-            return
-        for line in result.diff.lines():
-            click.echo(line)
-        click.echo(f"oac build --check: {result.out_dir.name}/ is stale; run `oac build`", err=True)
-        sys.exit(1)
+        click.echo(f"oac build --check: {result.out_dir.name}/ is up to date", err=True)
+        return
     count = len(result.compiled.artifacts)
     changed = len(result.diff.added) + len(result.diff.changed) + len(result.diff.removed)
     state = f"{changed} changed" if result.wrote else "unchanged"
     click.echo(f"oac build: {count} files in {result.out_dir.name}/ ({state})", err=True)
+
+
+def _report_stale(result: BuildResult, project: Path, out_dir: Path | None, fmt: str) -> None:
+    """What a contributor whose CI gate failed needs: each out-of-date file with the
+    sources that make it and its first differing line, and the command that fixes it.
+    In ``text`` the files go to stdout, one a line; the machine formats carry them
+    as OAC112 errors in their one document (annotations on the built file's line)."""
+    from obs_as_code.pipeline import stale_diagnostics, stale_files
+
+    rebuild = "oac build"
+    if project != Path("."):
+        rebuild += f" -C {project}"
+    if out_dir is not None:
+        rebuild += f" --out {out_dir}"
+    stale = stale_files(result, project)
+    shown = _shown_dir(project, result.out_dir)
+    summary = f"{shown} is stale ({len(stale)} file(s)); run `{rebuild}` and commit {shown}"
+    if fmt == "github" and len(stale) > _GITHUB_SHOWN:
+        # GitHub shows a step's first 10 error annotations: this one, first and on
+        # no file (the run's summary), still says how many and what to run.
+        click.echo(f"::error title=OAC112::{summary}")
+    if fmt == "text":
+        emit(result.diagnostics, fmt, project)  # warnings: an error stopped before this
+        for f in stale:
+            click.echo(f.describe())
+    else:
+        emit(ordered([*result.diagnostics, *stale_diagnostics(stale, rebuild)]), fmt, project)
+    click.echo(f"oac build --check: {summary}", err=True)
+
+
+#: Error annotations GitHub shows per step (more are dropped).
+_GITHUB_SHOWN = 10
 
 
 @click.command()

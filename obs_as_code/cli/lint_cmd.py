@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from obs_as_code.cli._common import emit, format_option, project_option
+from obs_as_code.cli._common import emit, for_checkout, format_option, project_option
 from obs_as_code.diagnostics import Severity
 
 
@@ -91,7 +91,7 @@ def lint(project: Path, fmt: str, paths: tuple[Path, ...], catalog_file: Path | 
         from obs_as_code.diagnostics import render_sarif
 
         # Code scanning shows each rule's summary next to its findings.
-        click.echo(render_sarif(diagnostics, {c.code: c.summary for c in all_checks()}), nl=False)
+        click.echo(render_sarif(for_checkout(diagnostics, fmt, project), {c.code: c.summary for c in all_checks()}), nl=False)
     else:
         emit(diagnostics, fmt, project)
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)

@@ -7,6 +7,7 @@ down to panels (added, removed, changed) and to each query's ``expr``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ class PanelChange:
 
     key: str
     title: str
-    change: str  # added | removed | changed
+    change: str  # added | removed | changed | moved (only its id or gridPos changed)
     fields: list[tuple[str, str, str]] = field(default_factory=list)  # (name, old, new)
     queries: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
@@ -39,6 +40,45 @@ class PanelChange:
 def _short(value: Any, limit: int = 80) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+#: Leaf differences shown per top-level field; the rest are counted.
+_MAX_LEAVES = 6
+_MISSING = object()
+
+
+def _leaves(path: str, old: Any, new: Any, out: list[tuple[str, Any, Any]]) -> None:
+    """The innermost differing values from ``old`` to ``new`` as (path, old, new):
+    objects by key, lists of one length by index (``steps[1].value``). A reviewer
+    reads ``fieldConfig.defaults.thresholds.steps[1].value: 0.99 -> 0.995``, not two
+    cut-off copies of ``fieldConfig`` that look alike."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new), key=str):
+            a, b = old.get(key, _MISSING), new.get(key, _MISSING)
+            if a != b:
+                _leaves(f"{path}.{key}", a, b, out)
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            if a != b:
+                _leaves(f"{path}[{i}]", a, b, out)
+    else:
+        out.append((path, old, new))
+
+
+def _field_diffs(old: dict[str, Any], new: dict[str, Any], skip: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(path, old, new) for each field of ``old``/``new`` not in ``skip`` that
+    differs, down to its leaves (at most :data:`_MAX_LEAVES` a field, then a count)."""
+    out: list[tuple[str, str, str]] = []
+    for name in sorted(set(old) | set(new)):
+        if name in skip or old.get(name) == new.get(name):
+            continue
+        leaves: list[tuple[str, Any, Any]] = []
+        _leaves(name, old.get(name, _MISSING), new.get(name, _MISSING), leaves)
+        for path, a, b in leaves[:_MAX_LEAVES]:
+            out.append((path, _short(None if a is _MISSING else a), _short(None if b is _MISSING else b)))
+        if len(leaves) > _MAX_LEAVES:
+            out.append((f"{name} ({len(leaves) - _MAX_LEAVES} more changes)", "...", "..."))
+    return out
 
 
 def _panels(dashboard: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -65,40 +105,89 @@ def _queries(panel: dict[str, Any]) -> dict[str, str | None]:
     return out
 
 
+def _title(panel: dict[str, Any]) -> str:
+    return str(panel.get("title", ""))
+
+
+def _match(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> list[tuple[str | None, str | None]]:
+    """Pairs (key in ``before``, key in ``after``) of the same panel; None on one
+    side for a panel added or removed.
+
+    Panel ids are positions: a panel inserted renumbers every one after it. Matching
+    by id alone showed each of those as "changed" into its neighbour. So: same id and
+    title first, then a title unique on both sides (a panel that moved or was
+    renumbered), then the same queries, unique on both sides (a panel retitled and
+    moved), then the same id (a panel retitled); the rest were added or removed.
+    """
+    pairs: list[tuple[str | None, str | None]] = []
+    old, new = dict(before), dict(after)
+
+    def pair(was: str, now: str) -> None:
+        pairs.append((was, now))
+        del old[was], new[now]
+
+    for key in [k for k in new if k in old and _title(old[k]) == _title(new[k])]:
+        pair(key, key)
+    signatures: tuple[Callable[[dict[str, Any]], str], ...] = (
+        _title, lambda p: json.dumps(p.get("targets") or None, sort_keys=True))
+    for signature in signatures:
+        olds, news = _unique(old, signature), _unique(new, signature)
+        for sig, key in news.items():
+            if sig in olds:
+                pair(olds[sig], key)
+    for key in [k for k in new if k in old]:
+        pair(key, key)
+    pairs.extend((None, k) for k in new)
+    pairs.extend((k, None) for k in old)
+    return pairs
+
+
+def _unique(panels: dict[str, dict[str, Any]], signature: Callable[[dict[str, Any]], str]) -> dict[str, str]:
+    """``{signature: key}`` for the signatures (not empty) only one panel has."""
+    seen: dict[str, list[str]] = {}
+    for key, panel in panels.items():
+        seen.setdefault(signature(panel), []).append(key)
+    return {sig: keys[0] for sig, keys in seen.items() if len(keys) == 1 and sig not in ("", "null")}
+
+
 def panel_changes(old: dict[str, Any], new: dict[str, Any]) -> list[PanelChange]:
-    """Per-panel differences from ``old`` (Grafana) to ``new`` (build)."""
+    """Per-panel differences from ``old`` (Grafana) to ``new`` (build), in the
+    build's panel order, then the panels removed. ``moved`` when only the panel's
+    id or position changed (a panel inserted or removed above it)."""
     before, after = _panels(old), _panels(new)
+    new_order = {key: i for i, key in enumerate(after)}
+    old_order = {key: i for i, key in enumerate(before)}
+    pairs = sorted(_match(before, after), key=lambda p: (
+        (0, new_order[p[1]]) if p[1] is not None else (1, old_order[p[0] or ""])))
     out: list[PanelChange] = []
-    for key, panel in after.items():
-        title = str(panel.get("title", ""))
-        if key not in before:
-            out.append(PanelChange(key, title, "added",
+    for was, now in pairs:
+        if now is None:
+            assert was is not None
+            panel = before[was]
+            out.append(PanelChange(was, _title(panel), "removed",
+                                   queries=[(r, e, None) for r, e in _queries(panel).items()]))
+            continue
+        panel = after[now]
+        if was is None:
+            out.append(PanelChange(now, _title(panel), "added",
                                    queries=[(r, None, e) for r, e in _queries(panel).items()]))
             continue
-        prev = before[key]
-        fields = [
-            (name, _short(prev.get(name)), _short(panel.get(name)))
-            for name in sorted(set(prev) | set(panel))
-            if name not in ("targets", "panels") and prev.get(name) != panel.get(name)
-        ]
+        prev = before[was]
+        fields = _field_diffs(prev, panel, ("targets", "panels"))
         q_old, q_new = _queries(prev), _queries(panel)
         queries = [(r, q_old.get(r), q_new.get(r)) for r in sorted(set(q_old) | set(q_new))
                    if q_old.get(r) != q_new.get(r)]
         if not queries and prev.get("targets") != panel.get("targets"):
             queries = [("*", _short(prev.get("targets")), _short(panel.get("targets")))]
         if fields or queries:
-            out.append(PanelChange(key, title, "changed", fields, queries))
-    for key, panel in before.items():
-        if key not in after:
-            out.append(PanelChange(key, str(panel.get("title", "")), "removed",
-                                   queries=[(r, e, None) for r, e in _queries(panel).items()]))
+            moved = not queries and all(f.split(".")[0] in ("id", "gridPos") for f, _o, _n in fields)
+            out.append(PanelChange(now, _title(panel), "moved" if moved else "changed", fields, queries))
     return out
 
 
 def field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str, str]]:
     """Dashboard-level (non-panel) differences as (field, old, new)."""
-    return [(k, _short(old.get(k)), _short(new.get(k))) for k in sorted(set(old) | set(new))
-            if k not in ("panels", "id", "version") and old.get(k) != new.get(k)]
+    return _field_diffs(old, new, ("panels", "id", "version"))
 
 
 def _folder_label(d: DashboardChange) -> str:
@@ -164,6 +253,10 @@ def _detail_lines(entry: dict[str, Any], code: bool) -> list[str]:
         lines.append(f"{f['field']}: {c(f['old'])} -> {c(f['new'])}")
     for p in entry.get("panels", []):
         if entry["action"] == "create":
+            continue
+        if p["change"] == "moved":  # one line: a panel inserted above moves all below
+            where = ", ".join(f"{f['field']} {f['old']} -> {f['new']}" for f in p["fields"])
+            lines.append(f"panel {p['panel']} {p['title']!r}: moved ({where})")
             continue
         lines.append(f"panel {p['panel']} {p['title']!r}: {p['change']}")
         for f in p["fields"]:

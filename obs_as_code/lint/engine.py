@@ -79,6 +79,9 @@ class Query:
     in_project: bool = False
     #: The dashboard a panel query was read from.
     source: DashboardSource | None = None
+    #: A panel query's data path in ``source.data``, to its ``expr``:
+    #: ``(*panel path, "targets", k, "expr")``.
+    path: tuple[str | int, ...] = ()
 
     @property
     def site(self) -> Site | None:
@@ -668,7 +671,7 @@ def _panel_queries(dash: DashboardSource, found: Iterable[tuple[tuple[str | int,
     for path, title, expr in found:
         site: Site | Callable[[], Site | None] | None
         site = partial(dash.locate, path) if dash.locate is not None else dash.sites.get(path) or dash.default
-        yield Query(expr, "panel", site, dash.fallback, title=title, dashboard=dash.name, in_project=dash.in_project, source=dash)
+        yield Query(expr, "panel", site, dash.fallback, title=title, dashboard=dash.name, in_project=dash.in_project, source=dash, path=path)
 
 
 def dashboard_queries(dash: DashboardSource) -> Iterator[Query]:

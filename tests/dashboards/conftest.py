@@ -15,8 +15,15 @@ from obs_as_code.pipeline import Compiled, compile_project
 def project(tmp_path: Path) -> Callable[..., Compiled]:
     """``project({"dashboards/x.py": "..."})`` -> the compiled project."""
 
-    def make(files: dict[str, str], *, datasources: bool = True, lint: bool = True) -> Compiled:
+    def make(files: dict[str, str], *, datasources: bool = True, lint: bool = True, style: bool = False) -> Compiled:
+        """``style``: add the findings of the checks ``oac lint`` alone runs (OAC315 ...)."""
         write_project(tmp_path, files, datasources=datasources)
-        return compile_project(tmp_path, lint_checks=lint)
+        compiled = compile_project(tmp_path, lint_checks=lint)
+        if style:
+            from obs_as_code.lint.api import lint as run_lint
+            from obs_as_code.lint.engine import all_checks
+
+            compiled.diagnostics += run_lint(tmp_path, select=[c.code for c in all_checks() if c.lint_only])
+        return compiled
 
     return make

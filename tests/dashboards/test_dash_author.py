@@ -215,7 +215,7 @@ def test_a_legend_label_the_result_lacks_is_found_at_its_own_target(project: Cal
      "datasource": {"type": "prometheus", "uid": "prometheus"},
      "targets": [{"refId": "A", "expr": "rate(llm_requests_total[5m])", "legendFormat": "{{provider}} {{team}} {{instance}}"}]},
 ]}
-"""})
+"""}, style=True)
     found = [(line, message.split(", which")[0]) for line, _col, message, _hint in _of(compiled, "OAC315")]
     assert found == [
         (7, "legend '{{team}}' of panel 'By team' in dashboard 'LLM' names 'team'"),
@@ -487,7 +487,7 @@ def test_common_mistakes_each_at_its_line_in_one_run(project: Callable[..., Comp
     from pathlib import Path
 
     catalog = (Path(__file__).resolve().parents[2] / "catalog" / "opencode.py").read_text(encoding="utf-8")
-    compiled = project({"catalog/opencode.py": catalog, "dashboards/mistakes.py": COMMON_MISTAKES})
+    compiled = project({"catalog/opencode.py": catalog, "dashboards/mistakes.py": COMMON_MISTAKES}, style=True)
     found = sorted({(d.location.line, d.code) for d in compiled.diagnostics if d.location.file == "dashboards/mistakes.py"})
     assert found == [
         (7, "OAC301"),   # rate() not aggregated

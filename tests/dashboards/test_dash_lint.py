@@ -206,7 +206,7 @@ def _findings(compiled: Compiled, code: str) -> list[str]:
 
 @pytest.mark.parametrize("code", sorted(CASES))
 def test_bad_case_is_reported(code: str, project: Callable[..., Compiled]) -> None:
-    compiled = project({"dashboards/case.py": CASES[code][0]})
+    compiled = project({"dashboards/case.py": CASES[code][0]}, style=True)
     found = _findings(compiled, code)
     assert found, f"{code} found nothing"
     assert_golden(f"lint/{code}.txt", "\n".join(found) + "\n")
@@ -214,7 +214,7 @@ def test_bad_case_is_reported(code: str, project: Callable[..., Compiled]) -> No
 
 @pytest.mark.parametrize("code", sorted(CASES))
 def test_good_case_is_clean(code: str, project: Callable[..., Compiled]) -> None:
-    compiled = project({"dashboards/case.py": CASES[code][1]})
+    compiled = project({"dashboards/case.py": CASES[code][1]}, style=True)
     assert [d for d in compiled.diagnostics if d.code.startswith("OAC3")] == []
 
 

@@ -103,6 +103,74 @@ def test_panel_changes_added_removed_changed_and_exprs() -> None:
     assert field_changes(old, new | {"title": "B"}) == [("title", '"A"', '"B"')]
 
 
+def test_nested_changes_name_the_value_that_changed() -> None:
+    # An SLO objective edit changes one threshold step: the diff once printed two
+    # cut-off copies of fieldConfig that looked alike.
+    steps = [{"color": "red", "value": None}, {"color": "green", "value": 0.99}]
+    old = dashboard("a", "A", panels=1)
+    old["panels"][0]["fieldConfig"] = {"defaults": {"decimals": 3, "unit": "percentunit",
+                                                    "thresholds": {"mode": "absolute", "steps": steps}}}
+    old["templating"] = {"list": [{"name": "job", "query": "label_values(up, job)"}]}
+    new = json.loads(json.dumps(old))
+    new["panels"][0]["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"] = 0.995
+    new["panels"][0]["fieldConfig"]["defaults"]["min"] = 0
+    new["templating"]["list"][0]["query"] = "label_values(up, instance)"
+    (change,) = panel_changes(old, new)
+    assert change.fields == [("fieldConfig.defaults.min", "null", "0"),
+                             ("fieldConfig.defaults.thresholds.steps[1].value", "0.99", "0.995")]
+    assert field_changes(old, new) == [
+        ("templating.list[0].query", '"label_values(up, job)"', '"label_values(up, instance)"')]
+    # A list that grew is shown whole; many changes in one field are counted.
+    new["tags"] = ["generated", "slo"]
+    new["links"] = {f"l{i}": i for i in range(10)}
+    assert field_changes(old, new)[:2] == [
+        ("links", "null", _short_json(new["links"])),
+        ("tags", '["generated"]', '["generated", "slo"]')]
+    many = {f"k{i}": i for i in range(10)}
+    (wide,) = panel_changes({"panels": [{"id": 1, "options": many}]},
+                            {"panels": [{"id": 1, "options": {k: v + 1 for k, v in many.items()}}]})
+    assert len(wide.fields) == 7 and wide.fields[-1] == ("options (4 more changes)", "...", "...")
+
+
+def test_a_panel_inserted_is_added_and_the_ones_below_moved(tmp_path: Path) -> None:
+    # Panel ids are positions: inserting one renumbers all below. Matched by id, each
+    # of those read as "changed" into its neighbour (title, query, type).
+    old = dashboard("a", "A", panels=4)
+    new = json.loads(json.dumps(old))
+    fresh = {"id": 2, "title": "Requests", "type": "stat", "gridPos": {"h": 8, "w": 12, "x": 12, "y": 0},
+             "targets": [{"refId": "A", "expr": "sum(rate(requests_total[5m]))"}]}
+    new["panels"].insert(1, fresh)
+    for i, panel in enumerate(new["panels"]):
+        panel["id"] = i + 1
+        panel["gridPos"] = {**panel["gridPos"], "x": 12 * (i % 2), "y": 8 * (i // 2)}
+    new["panels"][3]["title"] = "Panel 3, renamed"  # same id as before, another title
+    del new["panels"][-1]  # Panel 4 removed
+    changes = [(c.key, c.title, c.change) for c in panel_changes(old, new)]
+    assert changes == [
+        ("2", "Requests", "added"),
+        ("3", "Panel 2", "moved"),
+        ("4", "Panel 3, renamed", "changed"),
+        ("4", "Panel 4", "removed"),
+    ]
+    moved = panel_changes(old, new)[1]
+    assert moved.fields == [("gridPos.x", "12", "0"), ("gridPos.y", "0", "8"), ("id", "2", "3")]
+    live = dashboard("b", "B", panels=4)
+    built = json.loads(json.dumps(new)) | {"uid": "b", "title": "B"}
+    write_build(tmp_path, {"team/b": built})
+    tree = read_build(tmp_path)
+    assert isinstance(tree, BuildTree)
+    plan = Plan(dashboards=[DashboardChange("b", "B", Action.UPDATE, "team", "oac-team",
+                                            desired=tree.dashboards[0], live=live, live_folder_uid="oac-team")])
+    text = render(plan, "text")
+    assert "panel 3 'Panel 2': moved (gridPos.x 12 -> 0, gridPos.y 0 -> 8, id 2 -> 3)" in text
+    assert "panel 2 'Requests': added" in text and "panel 4 'Panel 4': removed" in text
+
+
+def _short_json(value: object) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def test_panel_changes_see_panels_inside_collapsed_rows() -> None:
     old = {"panels": [{"id": 1, "type": "row", "title": "r", "panels": [
         {"id": 2, "title": "inner", "targets": [{"refId": "A", "expr": "a"}]}]}]}

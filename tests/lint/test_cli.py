@@ -35,8 +35,10 @@ def test_exit_0_with_only_warnings_and_text_has_a_caret() -> None:
 
 def test_github_and_sarif_formats() -> None:
     bad = str(CASES / "OAC210" / "bad.yaml")
-    _code, out, _err = _run("-C", str(CASES), bad, "--format", "github", "--select", "OAC210")
-    assert out.startswith("::error file=OAC210/bad.yaml,line=7,")
+    # Annotations name files from the checkout's root (here: the repository's).
+    result = CliRunner().invoke(cli, ["lint", "-C", str(CASES), bad, "--format", "github", "--select", "OAC210"],
+                                env={"GITHUB_WORKSPACE": str(HERE.parent.parent)})
+    assert result.stdout.startswith("::error file=tests/lint/cases/OAC210/bad.yaml,line=7,")
     _code, out, _err = _run("-C", str(CASES), bad, "--format", "sarif", "--select", "OAC210")
     sarif = json.loads(out)
     assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {"OAC210"}

@@ -8,50 +8,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from obs_as_code.lint.engine import DashboardSource, LintContext, Query
-from obs_as_code.lint.files import iter_targets
-
-#: For each query text of one dashboard: its ``(panel, target)`` pairs, in the
-#: order the dashboard's queries are listed.
-_ByText = dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]
-
-
-def _by_text(source: DashboardSource) -> _ByText:
-    """The targets of ``source`` by query text, in the order its queries are
-    listed (:func:`~obs_as_code.lint.files.iter_targets`): the k-th query of a
-    text is the k-th pair here."""
-    out: _ByText = {}
-    for path, _title, expr in iter_targets(source.data):
-        node: Any = source.data
-        panel: Any = None
-        for i, key in enumerate(path[:-1]):
-            if key == "targets" and i + 1 < len(path) - 1:
-                panel = node
-            node = node[key]
-        if isinstance(panel, dict) and isinstance(node, dict):
-            out.setdefault(expr, []).append((panel, node))
-    return out
+from obs_as_code.lint.engine import LintContext, Query
 
 
 def panel_queries(ctx: LintContext) -> Iterator[tuple[Query, Any, dict[str, Any], dict[str, Any]]]:
-    """``(query, tree, panel, target)`` for every dashboard query that parses."""
-    by_source: dict[int, _ByText] = {}
-    nth: dict[tuple[int, str], int] = {}
+    """``(query, tree, panel, target)`` for every dashboard query that parses: the
+    panel and the target are found by the query's data path (``(*panel path,
+    "targets", k, "expr")``), a few lookups, not a second walk of the dashboard."""
     for q, root in ctx.parsed_queries():
         source = q.source
-        if q.origin != "panel" or source is None:
+        path = q.path
+        if q.origin != "panel" or source is None or len(path) < 3:
             continue
-        found = by_source.get(id(source))
-        if found is None:
-            found = by_source[id(source)] = _by_text(source)
-        written = found.get(q.expr)
-        if not written:
-            continue
-        k = nth.get((id(source), q.expr), 0)
-        nth[(id(source), q.expr)] = k + 1
-        if k < len(written):
-            panel, target = written[k]
-            yield q, root, panel, target
+        node: Any = source.data
+        for key in path[:-3]:
+            node = node[key]
+        target = node["targets"][path[-2]]
+        if isinstance(node, dict) and isinstance(target, dict):
+            yield q, root, node, target
 
 
 def dashboard_title(q: Query) -> str:

@@ -45,8 +45,10 @@ def clean(board: RenderedDashboard) -> bool:
             return False
     except TypeError:
         return False
-    for _path, p in panels(board):
-        if _repeated_ref_ids(p):
+    # Not "p": compiled with mypyc, a name keeps the type of its first binding
+    # (a dict here), and the loop below binds it to raw entries ("x") too.
+    for _path, panel in panels(board):
+        if _repeated_ref_ids(panel):
             return False
     titles: list[tuple[str, str]] = []  # the section's, as sections() groups the panels
     for p in board.json.get("panels") or []:

@@ -51,4 +51,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         )
 
 
-CHECK = Check(CODE, "legend-label", "a legend must name labels the query's result has", run, Severity.WARNING)
+# Lint only: a display problem, not a build's correctness (the house rule for
+# warnings of style), and the type inference it needs for every legend of every
+# panel was the largest cost of a dashboard build's checks (+12 % of its instructions).
+CHECK = Check(CODE, "legend-label", "a legend must name labels the query's result has", run, Severity.WARNING, lint_only=True)
