@@ -742,6 +742,14 @@ def _shown(value: Any) -> Any:
     return value
 
 
+def _grid_shown(grid: Any) -> Any:
+    """A panel's ``gridPos`` as Grafana places it: a missing x or y is 0
+    (grafonnet's dashboards leave out ``"x": 0``; the rebuilt module writes it)."""
+    if isinstance(grid, Mapping):
+        return {"x": 0, "y": 0, **grid}
+    return grid
+
+
 def semantic_view(dashboard: Mapping[str, Any]) -> dict[str, Any]:
     """Everything Grafana shows of a dashboard, which an import must keep: the title,
     graphTooltip, timezone, links and annotations; every panel's type, title, layout,
@@ -761,7 +769,7 @@ def semantic_view(dashboard: Mapping[str, Any]) -> dict[str, Any]:
                 "path": path,
                 "type": p.get("type"),
                 "title": p.get("title") or "",
-                "gridPos": p.get("gridPos"),
+                "gridPos": _grid_shown(p.get("gridPos")),
                 "collapsed": bool(p.get("collapsed")) if p.get("type") == "row" else None,
                 "repeat": p.get("repeat"),
                 "datasource": p.get("datasource"),

@@ -105,7 +105,9 @@ def panels(board: RenderedDashboard) -> list[tuple[DataPath, dict[str, Any]]]:
 
 def targets(board: RenderedDashboard) -> list[Target]:
     """Every target of every panel, with its query language (found once per
-    dashboard: several checks read them). The same walk lists the dashboard's
+    dashboard: several checks read them). A row's targets are left out: Grafana
+    runs no query for a row (exports keep a ``targets`` list on rows, e.g. one
+    target without ``expr``). The same walk lists the dashboard's
     PromQL targets as the OAC2xx checks see them (``derived["lint_targets"]``,
     :func:`obs_as_code.lint.engine.lint_targets`)."""
     found: list[Target] | None = board.derived.get("targets")
@@ -144,6 +146,7 @@ def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] |
         if not found:
             continue
         listed = covered and isinstance(found, list)  # iter_targets reads lists only
+        runs = panel.get("type") != "row"  # a row runs no query: its saved targets are no Target
         title: str | None = None
         panel_kind: str | None = None
         panel_resolved = False  # the panel's datasource is looked up once, when needed
@@ -170,7 +173,8 @@ def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] |
             text = expr if isinstance(expr, str) else ""
             target_path = (*path, "targets", k)
             language = _LANGUAGES.get(kind or "", "other")
-            out.append(Target(board, path, panel, target_path, t, language, text))
+            if runs:
+                out.append(Target(board, path, panel, target_path, t, language, text))
             # What iter_targets yields (its test, in its order).
             if listed and promql_query(t, panel, default) is not None:
                 if title is None:

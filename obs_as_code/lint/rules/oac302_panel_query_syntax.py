@@ -1,12 +1,13 @@
 """OAC302: a panel's Prometheus query that is not valid PromQL (Grafana variables
-such as ``$__rate_interval`` or ``$job`` are allowed)."""
+such as ``$__rate_interval`` or ``$job`` are allowed). An empty query is a warning:
+Grafana does not run it."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
-from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import panel_title, promql_targets, rendered
 
@@ -39,6 +40,18 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             if not expr and t.data.get("hide") is True:
                 continue
             raw = t.data.get("expr")
+            if not expr.strip() and (raw is None or isinstance(raw, str)):
+                # Grafana's Prometheus datasource sends no query without expr (its
+                # filterQuery drops it as it drops a hidden one): the panel works,
+                # the target is a leftover.
+                yield warning(
+                    t.location,
+                    "OAC302",
+                    f"query {t.data.get('refId') or '?'} of panel {panel_title(t.panel)!r} of dashboard "
+                    f"{board.title!r} is empty: Grafana does not run it",
+                    hint="remove the empty target, or write its query",
+                )
+                continue
             if not expr and raw is not None and not isinstance(raw, str):
                 # Read as "" by the walk: say what it is rather than "empty expression".
                 yield error(

@@ -1,6 +1,8 @@
 """OAC303: two panels of a dashboard with the same id, two panels of one row with
-the same title (links, repeat and the panel editor address panels by id; two same
-titles in a row usually mean a copy-paste that was not edited), or two targets of
+the same title and type (links, repeat and the panel editor address panels by id;
+two same titles in a row usually mean a copy-paste that was not edited; a graph
+and a gauge of one title are one quantity drawn two ways, on purpose, as
+node-mixin's "Memory Usage"), or two targets of
 one panel with the same refId (Grafana's backend answers a panel's queries in a
 map keyed by refId: one of the two results is lost)."""
 
@@ -34,7 +36,7 @@ def sections(board: RenderedDashboard) -> Iterator[tuple[str, list[tuple[DataPat
 
 def clean(board: RenderedDashboard) -> bool:
     """Whether :func:`findings` has nothing to say about ``board``: its panel ids
-    all differ, and so do the non-blank titles of each section, compared as sets
+    all differ, and so do the non-blank (title, type) of each section, compared as sets
     (no data path made, no location looked up). An id that cannot be compared so
     (unhashable) leaves the judgement to :func:`findings`."""
     try:
@@ -48,19 +50,25 @@ def clean(board: RenderedDashboard) -> bool:
     for _path, panel in panels(board):
         if _repeated_ref_ids(panel):
             return False
-    titles: list[str] = []  # the section's, as sections() groups the panels
+    titles: list[tuple[str, str]] = []  # the section's, as sections() groups the panels
     for p in board.json.get("panels") or []:
         if not isinstance(p, dict):
             continue
         if p.get("type") == "row":
             if len(set(titles)) != len(titles):
                 return False
-            titles = [t for c in p.get("panels") or [] if isinstance(c, dict) and (t := panel_title(c).strip())]
+            titles = [(t, _kind(c)) for c in p.get("panels") or [] if isinstance(c, dict) and (t := panel_title(c).strip())]
             continue
         title = p.get("title")
         if isinstance(title, str) and (title := title.strip()):
-            titles.append(title)
+            titles.append((title, _kind(p)))
     return len(set(titles)) == len(titles)
+
+
+def _kind(panel: dict[str, Any]) -> str:
+    """The panel's type, as a string (compared with the title)."""
+    kind = panel.get("type")
+    return kind if isinstance(kind, str) else ""
 
 
 def _repeated_ref_ids(panel: dict[str, Any]) -> bool:
@@ -111,21 +119,22 @@ def findings(board: RenderedDashboard) -> Iterator[Diagnostic]:
                 )
             seen.add(ref)
     for row, group in sections(board):
-        titles: dict[str, DataPath] = {}
+        titles: dict[tuple[str, str], DataPath] = {}
         for path, panel in group:
             title = panel_title(panel).strip()
             if not title:
                 continue
-            if title in titles:
+            key = (title, _kind(panel))  # another type under one title is deliberate
+            if key in titles:
                 where = f"row {row!r}" if row else "the panels above the first row"
                 yield error(
                     board.locate(path),
                     "OAC303",
                     f"panel title {title!r} appears twice in {where} of dashboard {board.title!r}",
-                    hint=f"first one at {board.locate(titles[title])}",
+                    hint=f"first one at {board.locate(titles[key])}",
                 )
             else:
-                titles[title] = path
+                titles[key] = path
 
 
-CHECK = Check("OAC303", "duplicate-panel", "panel ids unique per dashboard, titles unique per row, refIds per panel", run)
+CHECK = Check("OAC303", "duplicate-panel", "panel ids unique per dashboard, titles unique per row and type, refIds per panel", run)

@@ -24,8 +24,11 @@ BUILTIN_TYPES = frozenset({"datasource", "grafana", "__expr__"})
 
 def refs(board: RenderedDashboard) -> Iterator[tuple[DataPath, dict[str, Any]]]:
     """Every ``datasource`` reference of a dashboard: panels, their targets, template
-    variables and annotations (the places Grafana reads one from)."""
+    variables and annotations (the places Grafana reads one from). Rows are left
+    out: Grafana runs no query for a row, whatever datasource it names."""
     for path, panel in panels(board):
+        if panel.get("type") == "row":
+            continue  # a row runs no query: its datasource and targets are never looked up
         if isinstance(panel.get("datasource"), dict):
             yield (*path, "datasource"), panel["datasource"]
         for k, t in enumerate(panel.get("targets") or []):
@@ -208,6 +211,8 @@ def problems(
     path is made only for a finding."""
     ds_vars = {str(v.get("name")): str(v.get("query") or "") for v in variables(board) if v.get("type") == "datasource"}
     for path, panel in panels(board):
+        if panel.get("type") == "row":
+            continue  # as in refs(): Grafana runs no query for a row
         # The panel and each of its targets hold a reference under "datasource":
         # the panel first (0), then target k (k + 1), walked without a list of
         # pairs made per panel.

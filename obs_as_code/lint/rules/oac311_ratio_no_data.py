@@ -123,18 +123,22 @@ def _kept(grouping: Grouping, label: str) -> bool:
 
 
 def _selectors(node: Any, metric: str) -> Iterator[tuple[Any, tuple[Any, ...]]]:
-    """The selectors of ``metric`` under ``node``, each with the aggregations above it."""
-    stack: list[tuple[Any, tuple[Any, ...]]] = [(node, ())]
+    """The selectors of ``metric`` under ``node`` that count events (inside a
+    ``rate``/``irate``/``increase``), each with the aggregations above it. A
+    selector read otherwise (``count(count(x) by (cpu))``: the number of CPUs)
+    counts series, not events: the numerator is no subset of it."""
+    stack: list[tuple[Any, tuple[Any, ...], bool]] = [(node, (), False)]
     while stack:
-        n, aggs = stack.pop()
+        n, aggs, counted = stack.pop()
         if is_a(n, "VectorSelector"):
-            if selector_name(n) == metric:
+            if counted and selector_name(n) == metric:
                 yield n, aggs
             continue
         if is_a(n, "AggregateExpr"):
-            stack.append((n.expr, (*aggs, n)))  # the parameter (topk's k) selects no events
+            stack.append((n.expr, (*aggs, n), counted))  # the parameter (topk's k) selects no events
             continue
-        stack.extend((c, aggs) for c in reversed(children(n)))
+        inside = counted or func_name(n) in RATE_FUNCTIONS
+        stack.extend((c, aggs, inside) for c in reversed(children(n)))
 
 
 def _in_order(root: Any, metric: str) -> list[Any]:
