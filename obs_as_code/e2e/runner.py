@@ -28,7 +28,8 @@ from obs_as_code.e2e.exporter import Exporter
 from obs_as_code.e2e.processes import LOOPBACK, Server, ServerError, free_port, http_get
 from obs_as_code.e2e.recorder import Notification, Recorder
 from obs_as_code.e2e.scenario import Scenario
-from obs_as_code.e2e.scrape_health import explain_all, rules_reading_up, target_scrapes
+from obs_as_code.e2e.scrape_health import harness_slowness as judge_slowness
+from obs_as_code.e2e.scrape_health import rules_reading_up, target_scrapes
 from obs_as_code.e2e.traffic import Signal, Simulator, Traffic
 from obs_as_code.model.catalog import MetricsCatalog
 from obs_as_code.serialize import dump_yaml, load_yaml
@@ -777,25 +778,23 @@ def live_stack(
 
 
 def harness_slowness(run: _Run, rules: Mapping[str, Mapping[str, Any]], timing: cfg.Timing) -> list[str]:
-    """Why the run's unexpected alerts (firing or left pending) are the harness's own
-    slowness, from the run's ``up`` and ``scrape_duration_seconds``; empty when any of
-    them is not (see :func:`obs_as_code.e2e.scrape_health.explain_all`)."""
+    """Why the failed run may be the harness's own slowness, from the run's ``up`` and
+    ``scrape_duration_seconds``; empty when it may not be (no harness target timed
+    out, or an unexpected alert, firing or left pending, has another cause: see
+    :func:`obs_as_code.e2e.scrape_health.harness_slowness`)."""
     unexpected = [o.labels for o in run.outcomes.values() if o.verdict == "unexpected" and o.fired_after is not None]
     unexpected += [labels for key, labels in run.pending.items() if key not in run.outcomes]
-    if not unexpected:
-        return []
     # Longer than any run: every sample since Prometheus started.
     up = prometheus_query(run.prom, "up[1h]")
     durations = prometheus_query(run.prom, "scrape_duration_seconds[1h]")
     timeout_s = parse_ms(timing.interval) / 1000.0  # the run's scrape_timeout (config.rewrite_prometheus)
-    explained = explain_all(
+    return judge_slowness(
         unexpected,
         up_rules=rules_reading_up(rules),
         scrapes=target_scrapes(up, durations, timeout_s),
         down_jobs=run.s.down,
         timeout_s=timeout_s,
     )
-    return explained or []
 
 
 def _incident(run: _Run, rules: Mapping[str, Mapping[str, Any]]) -> None:

@@ -159,10 +159,55 @@ def explain_all(
     return out
 
 
+def timed_out_targets(
+    scrapes: Mapping[tuple[str, str], TargetScrapes], down_jobs: Iterable[str]
+) -> list[TargetScrapes]:
+    """Targets of jobs the scenario did not take down that had a scrape time out."""
+    down = set(down_jobs)
+    return [t for _, t in sorted(scrapes.items()) if t.timed_out and t.job not in down]
+
+
+def harness_slowness(
+    unexpected: Sequence[Mapping[str, str]],
+    *,
+    up_rules: set[str],
+    scrapes: Mapping[tuple[str, str], TargetScrapes],
+    down_jobs: Iterable[str],
+    timeout_s: float,
+) -> list[str]:
+    """Why a failed run may be the harness's own slowness; empty when it may not be.
+
+    Not the harness's when no target of a job left up timed out, or when any
+    ``unexpected`` alert (firing or pending) is not explained by timeouts
+    (:func:`explain_all`): an alert with another cause is a real failure. Other
+    failures of a run with timeouts are the harness's too: a failed scrape marks
+    every series of its target stale, so a scenario's own alerts can reset their
+    ``for``, lose their rate samples or resolve early (an inhibition lifts).
+    """
+    down = set(down_jobs)
+    slow = timed_out_targets(scrapes, down)
+    if not slow:
+        return []
+    reasons: list[str] = []
+    if unexpected:
+        explained = explain_all(unexpected, up_rules=up_rules, scrapes=scrapes, down_jobs=down, timeout_s=timeout_s)
+        if explained is None:
+            return []
+        reasons.extend(explained)
+    where = ", ".join(f"{t.job} {t.instance} ({t.timed_out}x, up to {t.longest:.2f}s)" for t in slow)
+    reasons.append(
+        f"scrapes of harness targets outlasted the {timeout_s:g}s scrape_timeout: {where}; "
+        "a failed scrape marks its target's series stale, so rates and pending alerts of the run were disturbed"
+    )
+    return reasons
+
+
 __all__ = [
     "TargetScrapes",
     "explain_all",
     "harness_explanation",
+    "harness_slowness",
     "rules_reading_up",
     "target_scrapes",
+    "timed_out_targets",
 ]

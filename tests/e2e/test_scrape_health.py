@@ -12,6 +12,7 @@ from obs_as_code.e2e.scrape_health import (
     TargetScrapes,
     explain_all,
     harness_explanation,
+    harness_slowness,
     rules_reading_up,
     target_scrapes,
 )
@@ -144,3 +145,27 @@ def test_a_retry_is_said_and_a_second_slow_run_fails() -> None:
 
     real = merge_retry(first, ScenarioResult("s", "failed", failures=["OpencodeCacheLowHitRatio fired 0 of 1 series"]))
     assert real.status == "failed" and real.failures == ["OpencodeCacheLowHitRatio fired 0 of 1 series"]
+
+
+def test_a_run_with_timeouts_and_only_explained_alerts_is_the_harness_s() -> None:
+    # Stale series after a timed-out scrape of opencode-api can lift an inhibition:
+    # no unexpected alert, but a failure all the same; the timeouts are the reason given.
+    scrapes = _scrapes("opencode-api", [(1, 0.01), (0, 1.1), (1, 0.3)], instance="127.0.0.1:3000")
+    why = harness_slowness([], up_rules={"TargetDown"}, scrapes=scrapes, down_jobs=(), timeout_s=1.0)
+    assert len(why) == 1 and "opencode-api 127.0.0.1:3000 (1x, up to 1.10s)" in why[0]
+    scrapes = {**scrapes, **_scrapes("prometheus", [(0, 1.0)])}
+    why = harness_slowness([_target_down("prometheus")], up_rules={"TargetDown"}, scrapes=scrapes,
+                           down_jobs=(), timeout_s=1.0)
+    assert len(why) == 2 and "every failed scrape of job prometheus timed out" in why[0]
+
+
+def test_a_run_without_timeouts_or_with_a_real_alert_is_not() -> None:
+    fast = _scrapes("opencode-api", [(1, 0.01), (0, 0.01)])
+    assert harness_slowness([], up_rules={"TargetDown"}, scrapes=fast, down_jobs=(), timeout_s=1.0) == []
+    # Timeouts of the job the scenario took down are its own doing.
+    down = _scrapes("valkey", [(0, 1.0)])
+    assert harness_slowness([], up_rules={"TargetDown"}, scrapes=down, down_jobs={"valkey"}, timeout_s=1.0) == []
+    # A web-ui answering errors fires TargetDown: real, even though prometheus timed out.
+    mixed = {**_scrapes("prometheus", [(0, 1.0)]), **_scrapes("web-ui", [(0, 0.01)], instance="w:1")}
+    assert harness_slowness([_target_down("web-ui", "w:1")], up_rules={"TargetDown"}, scrapes=mixed,
+                            down_jobs=(), timeout_s=1.0) == []
