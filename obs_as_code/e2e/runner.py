@@ -36,6 +36,15 @@ from obs_as_code.serialize import dump_yaml, load_yaml
 from obs_as_code.validate import ToolMissing, find_tool
 
 POLL = 0.5
+#: Seconds an API call to the run's Prometheus or Alertmanager may take. Every
+#: wait of a run is bounded by its own deadline; this only bounds one call, and a
+#: starved server on a loaded machine can take seconds to answer one (2s failed
+#: runs with 'TimeoutError: timed out').
+API_TIMEOUT = 15.0
+#: Shortest watch for a notification that must not happen once expectations hold.
+SETTLE = 2.0
+#: Longest such watch, however slow notifications were during the run.
+SETTLE_CAP = 15.0
 #: Longest default watch of a steady state, in seconds (see Scenario.observe).
 STEADY_CAP = 30.0
 _KIND_TYPES = {"counter": "counter", "gauge": "gauge", "histogram": "histogram"}
@@ -237,7 +246,7 @@ def built_alerts(build_dir: Path) -> set[str]:
 
 
 def _get_json(url: str) -> Any:
-    status, body = http_get(url)
+    status, body = http_get(url, timeout=API_TIMEOUT)
     if status != 200:
         raise ServerError(f"GET {url}: HTTP {status}: {body[:200]!r}")
     return json.loads(body)
@@ -290,7 +299,7 @@ def create_silence(base: str, matchers: Mapping[str, str], comment: str) -> str:
     req = urllib.request.Request(
         f"{base}/api/v2/silences", data=body, headers={"Content-Type": "application/json"}, method="POST"
     )
-    with urllib.request.urlopen(req, timeout=5) as resp:
+    with urllib.request.urlopen(req, timeout=API_TIMEOUT) as resp:
         silence_id: str = json.loads(resp.read())["silenceID"]
         return silence_id
 
@@ -830,13 +839,26 @@ def _incident(run: _Run, rules: Mapping[str, Mapping[str, Any]]) -> None:
         for item in unmet:
             run.fail(f"after {s.timeout:.0f}s: {item}")
         return
-    # A little longer, so a notification that must not happen has its chance to.
-    settle = time.monotonic() + 2.0
+    # A little longer, so a notification that must not happen has its chance to:
+    # as long again as notifications took in this run (twice the slowest), since
+    # on a loaded machine a wrong one would be as late as the right ones were.
+    settle = time.monotonic() + settle_time(run.outcomes.values())
     while time.monotonic() < settle:
         run.observe()
         time.sleep(POLL)
     for key, reason in run.suppression().items():
         run.outcomes[key].suppressed = reason
+
+
+def settle_time(outcomes: Iterable[AlertOutcome]) -> float:
+    """Seconds to keep watching after the expectations hold: twice the slowest
+    fire-to-notification delay of the run, between SETTLE and SETTLE_CAP."""
+    lags = [
+        o.notified_after - o.fired_after
+        for o in outcomes
+        if o.notified_after is not None and o.fired_after is not None
+    ]
+    return min(SETTLE_CAP, max([SETTLE, *(2 * lag for lag in lags)]))
 
 
 def _recover(run: _Run) -> None:
