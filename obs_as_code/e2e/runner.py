@@ -28,8 +28,14 @@ from obs_as_code.e2e.exporter import Exporter
 from obs_as_code.e2e.processes import LOOPBACK, Server, ServerError, free_port, http_get
 from obs_as_code.e2e.recorder import Notification, Recorder
 from obs_as_code.e2e.scenario import Scenario
+from obs_as_code.e2e.scrape_health import (
+    NOTIFY_FAILED_METRIC,
+    notify_failures,
+    rules_reading_up,
+    rules_selecting,
+    target_scrapes,
+)
 from obs_as_code.e2e.scrape_health import harness_slowness as judge_slowness
-from obs_as_code.e2e.scrape_health import rules_reading_up, target_scrapes
 from obs_as_code.e2e.traffic import Signal, Simulator, Traffic
 from obs_as_code.model.catalog import MetricsCatalog
 from obs_as_code.serialize import dump_yaml, load_yaml
@@ -727,7 +733,7 @@ def _run(s: Scenario, rc: RunConfig, result: ScenarioResult) -> None:
             result.alerts = sorted(run.outcomes.values(), key=lambda o: _key(o.labels))
         if result.failures:
             try:
-                result.harness_slow = harness_slowness(run, rules, timing)
+                result.harness_slow = harness_slowness(run, rules, timing, am.log_tail(100_000))
             except (ServerError, OSError, KeyError, ValueError) as exc:
                 # No evidence, no excuse: the failures stand as they are.
                 result.failures.append(f"could not read the run's scrape health: {type(exc).__name__}: {exc}")
@@ -786,7 +792,9 @@ def live_stack(
         yield LiveStack(prom_url, am_url, timing, sim, exporter)
 
 
-def harness_slowness(run: _Run, rules: Mapping[str, Mapping[str, Any]], timing: cfg.Timing) -> list[str]:
+def harness_slowness(
+    run: _Run, rules: Mapping[str, Mapping[str, Any]], timing: cfg.Timing, am_log: str = ""
+) -> list[str]:
     """Why the failed run may be the harness's own slowness, from the run's ``up`` and
     ``scrape_duration_seconds``; empty when it may not be (no harness target timed
     out, or an unexpected alert, firing or left pending, has another cause: see
@@ -803,6 +811,8 @@ def harness_slowness(run: _Run, rules: Mapping[str, Mapping[str, Any]], timing: 
         scrapes=target_scrapes(up, durations, timeout_s),
         down_jobs=run.s.down,
         timeout_s=timeout_s,
+        notify_rules=rules_selecting(rules, NOTIFY_FAILED_METRIC),
+        notifications=notify_failures(am_log),
     )
 
 

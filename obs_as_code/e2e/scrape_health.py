@@ -15,10 +15,17 @@ error (503, a broken exposition, a refused connection) failed sooner. An
 alert is *explained* by the harness only when its rule reads ``up``, it names a
 job the scenario did not take down, and every failed scrape of that job's
 targets during the run was a timeout. Anything else stays a failure.
+
+The run's receivers are all webhooks to the harness's recorder, so the same
+holds for Alertmanager's own health: an alert reading
+``alertmanager_notifications_failed_total`` is explained only when every
+notification Alertmanager logged as failed timed out (``context deadline
+exceeded``) on its way to the recorder.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +37,30 @@ from obs_as_code.lint.types import is_a, selector_name, walk
 #: Fraction of the timeout a failed scrape must have lasted to count as a timeout
 #: (scrape_duration_seconds is a float; a deadline hit lasts the whole timeout).
 _TIMEOUT_SHARE = 0.99
+#: Alertmanager's log line for a notification that failed after its retries.
+_NOTIFY_FAILED = re.compile(r'msg="Notify for alerts failed".*?\berr="((?:[^"\\]|\\.)*)"')
+#: The counter Alertmanager's notification-health rules read.
+NOTIFY_FAILED_METRIC = "alertmanager_notifications_failed_total"
+
+
+@dataclass(frozen=True)
+class NotifyFailures:
+    """Notifications Alertmanager logged as failed during a run."""
+
+    failed: int = 0
+    #: Of those, the ones whose error is a deadline exceeded (a receiver too slow).
+    timed_out: int = 0
+
+    @property
+    def only_timeouts(self) -> bool:
+        """Whether notifications failed, and only ever by timing out."""
+        return self.failed > 0 and self.timed_out == self.failed
+
+
+def notify_failures(log: str) -> NotifyFailures:
+    """Failed notifications in Alertmanager's log (logged at error level)."""
+    errors = [m.group(1) for m in _NOTIFY_FAILED.finditer(log)]
+    return NotifyFailures(len(errors), sum(1 for e in errors if e.endswith("context deadline exceeded")))
 
 
 @dataclass(frozen=True)
@@ -53,6 +84,11 @@ class TargetScrapes:
 
 def rules_reading_up(rules: Mapping[str, Mapping[str, Any]]) -> set[str]:
     """Names of the alerting rules whose expression selects the ``up`` series."""
+    return rules_selecting(rules, "up")
+
+
+def rules_selecting(rules: Mapping[str, Mapping[str, Any]], metric: str) -> set[str]:
+    """Names of the alerting rules whose expression selects ``metric``."""
     names: set[str] = set()
     for doc in rules.values():
         for group in doc.get("groups") or []:
@@ -63,7 +99,7 @@ def rules_reading_up(rules: Mapping[str, Mapping[str, Any]]) -> set[str]:
                     tree = pp.parse(str(rule["expr"]))
                 except (ValueError, TypeError):
                     continue  # promtool reports it at build time; nothing to explain here
-                if any(is_a(n, "VectorSelector") and selector_name(n) == "up" for n in walk(tree)):
+                if any(is_a(n, "VectorSelector") and selector_name(n) == metric for n in walk(tree)):
                     names.add(str(rule["alert"]))
     return names
 
@@ -108,14 +144,26 @@ def harness_explanation(
     scrapes: Mapping[tuple[str, str], TargetScrapes],
     down_jobs: Iterable[str],
     timeout_s: float,
+    notify_rules: Iterable[str] = (),
+    notifications: NotifyFailures = NotifyFailures(),
 ) -> str | None:
     """Why the alert with ``labels`` is the harness's slowness, or None when it is not.
 
     None unless: its rule reads ``up``; it carries a ``job`` the scenario did not
     take down; that job's targets (the alert's ``instance`` only, when it has
-    one) failed at least one scrape; and every failed scrape timed out.
+    one) failed at least one scrape; and every failed scrape timed out. Or: its
+    rule reads Alertmanager's failed notifications (``notify_rules``) and every
+    failed notification of the run timed out (``notifications``).
     """
-    if labels.get("alertname") not in up_rules:
+    name = labels.get("alertname")
+    if name in set(notify_rules):
+        if not notifications.only_timeouts:
+            return None
+        return (
+            f"{name}: every failed notification of the run ({notifications.failed}) timed out "
+            "posting to the harness's recorder (the only receiver of a run): the harness answered too slowly"
+        )
+    if name not in up_rules:
         return None
     job = labels.get("job")
     if not job or job in set(down_jobs):
@@ -143,6 +191,8 @@ def explain_all(
     scrapes: Mapping[tuple[str, str], TargetScrapes],
     down_jobs: Iterable[str],
     timeout_s: float,
+    notify_rules: Iterable[str] = (),
+    notifications: NotifyFailures = NotifyFailures(),
 ) -> list[str] | None:
     """Explanations for every unexpected alert, or None when any is not the harness's
     (or there is none): a run is retried only when all that went wrong is explained."""
@@ -151,7 +201,10 @@ def explain_all(
     down = set(down_jobs)
     out: list[str] = []
     for labels in unexpected:
-        why = harness_explanation(labels, up_rules=up_rules, scrapes=scrapes, down_jobs=down, timeout_s=timeout_s)
+        why = harness_explanation(
+            labels, up_rules=up_rules, scrapes=scrapes, down_jobs=down, timeout_s=timeout_s,
+            notify_rules=notify_rules, notifications=notifications,
+        )
         if why is None:
             return None
         if why not in out:
@@ -174,10 +227,13 @@ def harness_slowness(
     scrapes: Mapping[tuple[str, str], TargetScrapes],
     down_jobs: Iterable[str],
     timeout_s: float,
+    notify_rules: Iterable[str] = (),
+    notifications: NotifyFailures = NotifyFailures(),
 ) -> list[str]:
     """Why a failed run may be the harness's own slowness; empty when it may not be.
 
-    Not the harness's when no target of a job left up timed out, or when any
+    Not the harness's when no target of a job left up timed out (nor any
+    notification to the recorder, ``notifications``), or when any
     ``unexpected`` alert (firing or pending) is not explained by timeouts
     (:func:`explain_all`): an alert with another cause is a real failure. Other
     failures of a run with timeouts are the harness's too: a failed scrape marks
@@ -186,28 +242,41 @@ def harness_slowness(
     """
     down = set(down_jobs)
     slow = timed_out_targets(scrapes, down)
-    if not slow:
+    if not slow and not notifications.timed_out:
         return []
     reasons: list[str] = []
     if unexpected:
-        explained = explain_all(unexpected, up_rules=up_rules, scrapes=scrapes, down_jobs=down, timeout_s=timeout_s)
+        explained = explain_all(
+            unexpected, up_rules=up_rules, scrapes=scrapes, down_jobs=down, timeout_s=timeout_s,
+            notify_rules=notify_rules, notifications=notifications,
+        )
         if explained is None:
             return []
         reasons.extend(explained)
-    where = ", ".join(f"{t.job} {t.instance} ({t.timed_out}x, up to {t.longest:.2f}s)" for t in slow)
-    reasons.append(
-        f"scrapes of harness targets outlasted the {timeout_s:g}s scrape_timeout: {where}; "
-        "a failed scrape marks its target's series stale, so rates and pending alerts of the run were disturbed"
-    )
+    if slow:
+        where = ", ".join(f"{t.job} {t.instance} ({t.timed_out}x, up to {t.longest:.2f}s)" for t in slow)
+        reasons.append(
+            f"scrapes of harness targets outlasted the {timeout_s:g}s scrape_timeout: {where}; "
+            "a failed scrape marks its target's series stale, so rates and pending alerts of the run were disturbed"
+        )
+    if notifications.timed_out:
+        reasons.append(
+            f"{notifications.timed_out} notification(s) to the harness's recorder timed out "
+            "(Alertmanager retries them, so they arrive late)"
+        )
     return reasons
 
 
 __all__ = [
+    "NOTIFY_FAILED_METRIC",
+    "NotifyFailures",
     "TargetScrapes",
     "explain_all",
     "harness_explanation",
     "harness_slowness",
+    "notify_failures",
     "rules_reading_up",
+    "rules_selecting",
     "target_scrapes",
     "timed_out_targets",
 ]

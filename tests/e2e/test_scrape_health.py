@@ -9,11 +9,14 @@ from hypothesis import strategies as st
 
 from obs_as_code.e2e.runner import ScenarioResult, merge_retry, needs_retry
 from obs_as_code.e2e.scrape_health import (
+    NotifyFailures,
     TargetScrapes,
     explain_all,
     harness_explanation,
     harness_slowness,
+    notify_failures,
     rules_reading_up,
+    rules_selecting,
     target_scrapes,
 )
 
@@ -169,3 +172,45 @@ def test_a_run_without_timeouts_or_with_a_real_alert_is_not() -> None:
     mixed = {**_scrapes("prometheus", [(0, 1.0)]), **_scrapes("web-ui", [(0, 0.01)], instance="w:1")}
     assert harness_slowness([_target_down("web-ui", "w:1")], up_rules={"TargetDown"}, scrapes=mixed,
                             down_jobs=(), timeout_s=1.0) == []
+
+
+# Alertmanager 0.25's line for a notification that failed (as a loaded run logged it).
+_TIMED_OUT = (
+    'ts=2026-11-27T06:19:25.023Z caller=dispatch.go:352 level=error component=dispatcher '
+    'msg="Notify for alerts failed" num_alerts=1 err="pagerduty-critical/webhook[0]: notify retry canceled '
+    r'after 2 attempts: Post \"http://127.0.0.1:33911/pagerduty-critical\": context deadline exceeded"'
+)
+_REFUSED = (
+    'ts=2026-11-27T06:19:26.023Z caller=dispatch.go:352 level=error component=dispatcher '
+    'msg="Notify for alerts failed" num_alerts=1 err="slack-warnings/webhook[0]: notify retry canceled '
+    r'after 2 attempts: Post \"http://127.0.0.1:33911/slack-warnings\": dial tcp 127.0.0.1:33911: connect: connection refused"'
+)
+_NOTIFY = {"alertname": "AlertmanagerNotificationsFailing", "instance": "127.0.0.1:9093", "integration": "webhook"}
+
+
+def test_failed_notifications_are_read_from_alertmanager_s_log() -> None:
+    assert notify_failures("") == NotifyFailures(0, 0)
+    assert notify_failures(f"{_TIMED_OUT}\nlevel=warn msg=other\n{_TIMED_OUT}\n") == NotifyFailures(2, 2)
+    assert notify_failures(f"{_TIMED_OUT}\n{_REFUSED}\n") == NotifyFailures(2, 1)
+    rules = {"am.yaml": {"groups": [{"name": "am", "rules": [
+        {"alert": "AlertmanagerNotificationsFailing",
+         "expr": "rate(alertmanager_notifications_failed_total[5m]) / rate(alertmanager_notifications_total[5m]) > 0.01"},
+    ]}]}}
+    assert rules_selecting(rules, "alertmanager_notifications_failed_total") == {"AlertmanagerNotificationsFailing"}
+
+
+def test_notifications_failing_is_the_harness_s_only_when_every_failure_timed_out() -> None:
+    # Seen under load: the recorder answered Alertmanager's webhook too late, the
+    # self-health alert fired, and it kept the run's TargetDowns from being retried.
+    scrapes = _scrapes("prometheus", [(0, 1.0)])
+    kwargs = dict(up_rules={"TargetDown"}, scrapes=scrapes, down_jobs=(), timeout_s=1.0,
+                  notify_rules={"AlertmanagerNotificationsFailing"})
+    slow = notify_failures(_TIMED_OUT)
+    why = harness_slowness([_target_down("prometheus"), _NOTIFY], notifications=slow, **kwargs)  # type: ignore[arg-type]
+    assert any("every failed notification of the run (1) timed out" in w for w in why)
+    assert any("notification(s) to the harness's recorder timed out" in w for w in why)
+    refused = notify_failures(f"{_TIMED_OUT}\n{_REFUSED}")
+    assert harness_slowness([_target_down("prometheus"), _NOTIFY], notifications=refused, **kwargs) == []  # type: ignore[arg-type]
+    assert harness_slowness([_NOTIFY], notifications=NotifyFailures(), **kwargs) == []  # type: ignore[arg-type]
+    # Late notifications alone (no scrape timed out) are evidence of slowness too.
+    assert harness_slowness([], notifications=slow, **{**kwargs, "scrapes": {}})  # type: ignore[arg-type]
