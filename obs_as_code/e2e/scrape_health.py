@@ -20,7 +20,7 @@ The run's receivers are all webhooks to the harness's recorder, so the same
 holds for Alertmanager's own health: an alert reading
 ``alertmanager_notifications_failed_total`` is explained only when every
 notification Alertmanager logged as failed timed out (``context deadline
-exceeded``) on its way to the recorder.
+exceeded`` or a connect's ``i/o timeout``) on its way to the recorder.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ from obs_as_code.lint.types import is_a, selector_name, walk
 _TIMEOUT_SHARE = 0.99
 #: Alertmanager's log line for a notification that failed after its retries.
 _NOTIFY_FAILED = re.compile(r'msg="Notify for alerts failed".*?\berr="((?:[^"\\]|\\.)*)"')
+#: How Go spells a timeout: the request's deadline, or a connect that got no answer.
+_TIMEOUT_ERRORS = ("context deadline exceeded", ": i/o timeout")
 #: The counter Alertmanager's notification-health rules read.
 NOTIFY_FAILED_METRIC = "alertmanager_notifications_failed_total"
 
@@ -48,7 +50,7 @@ class NotifyFailures:
     """Notifications Alertmanager logged as failed during a run."""
 
     failed: int = 0
-    #: Of those, the ones whose error is a deadline exceeded (a receiver too slow).
+    #: Of those, the ones that timed out (a receiver too slow to answer or to accept).
     timed_out: int = 0
 
     @property
@@ -60,7 +62,7 @@ class NotifyFailures:
 def notify_failures(log: str) -> NotifyFailures:
     """Failed notifications in Alertmanager's log (logged at error level)."""
     errors = [m.group(1) for m in _NOTIFY_FAILED.finditer(log)]
-    return NotifyFailures(len(errors), sum(1 for e in errors if e.endswith("context deadline exceeded")))
+    return NotifyFailures(len(errors), sum(1 for e in errors if e.endswith(_TIMEOUT_ERRORS)))
 
 
 @dataclass(frozen=True)

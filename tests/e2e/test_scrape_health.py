@@ -192,6 +192,9 @@ def test_failed_notifications_are_read_from_alertmanager_s_log() -> None:
     assert notify_failures("") == NotifyFailures(0, 0)
     assert notify_failures(f"{_TIMED_OUT}\nlevel=warn msg=other\n{_TIMED_OUT}\n") == NotifyFailures(2, 2)
     assert notify_failures(f"{_TIMED_OUT}\n{_REFUSED}\n") == NotifyFailures(2, 1)
+    # A connect the starved recorder did not accept in time is a timeout too.
+    no_accept = _REFUSED.replace("connect: connection refused", "i/o timeout")
+    assert notify_failures(no_accept) == NotifyFailures(1, 1)
     rules = {"am.yaml": {"groups": [{"name": "am", "rules": [
         {"alert": "AlertmanagerNotificationsFailing",
          "expr": "rate(alertmanager_notifications_failed_total[5m]) / rate(alertmanager_notifications_total[5m]) > 0.01"},
