@@ -138,8 +138,9 @@ class ScenarioResult:
     expected: list[str] = field(default_factory=list)
     receivers: dict[str, int] = field(default_factory=dict)  # receiver -> groups notified
     duration: float = 0.0
-    #: Why this attempt's unexpected alerts are the harness's own slowness (see
-    #: :mod:`obs_as_code.e2e.scrape_health`); empty when they are not, or none fired.
+    #: Why this failed attempt may be the harness's own slowness: its targets or its
+    #: recorder timed out, and every unexpected alert is explained by that (see
+    #: :mod:`obs_as_code.e2e.scrape_health`); empty when it passed or may not be.
     harness_slow: list[str] = field(default_factory=list)
     #: Failures of an earlier attempt that was run again because of ``harness_slow``.
     retried_after: list[str] = field(default_factory=list)
@@ -627,9 +628,9 @@ def start_prometheus(
 def run_scenario(scenario: Scenario, rc: RunConfig, *, retry: bool = True) -> ScenarioResult:
     """Run one scenario end to end and report what happened.
 
-    A run whose every unexpected alert is the harness's own slowness (its
-    targets timing out on a loaded machine, see :mod:`obs_as_code.e2e.scrape_health`)
-    is run once more when ``retry``; the second run's result stands, and it
+    A failed run that is the harness's own slowness (its targets or recorder
+    timing out on a loaded machine, every unexpected alert explained by that: see
+    :mod:`obs_as_code.e2e.scrape_health`) is run once more when ``retry``; the second run's result stands, and it
     carries the first one's failures in ``retried_after``. A second slow run
     fails, saying the harness was too slow.
     """
@@ -640,7 +641,7 @@ def run_scenario(scenario: Scenario, rc: RunConfig, *, retry: bool = True) -> Sc
 
 
 def needs_retry(result: ScenarioResult) -> bool:
-    """Whether ``result`` failed only by the harness's slowness (and is worth a second run)."""
+    """Whether ``result`` failed in a run slowed by the harness (and is worth a second run)."""
     return result.status == "failed" and bool(result.harness_slow)
 
 
@@ -655,7 +656,7 @@ def merge_retry(first: ScenarioResult, second: ScenarioResult) -> ScenarioResult
         # Never passed on a second excuse: the machine is too slow for this run.
         second.failures.insert(
             0,
-            "harness too slow: its own targets timed out in both runs (the scenario's "
+            "harness too slow: its own servers timed out in both runs (the scenario's "
             "verdict is unknown, not passed): " + "; ".join(second.harness_slow),
         )
         second.status = "failed"
