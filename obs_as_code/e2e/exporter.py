@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -21,7 +21,13 @@ from prometheus_client.core import (
 )
 from prometheus_client.utils import floatToGoString
 
-from obs_as_code.e2e.processes import LOOPBACK, Service, serve_in_thread, stop_serving
+from obs_as_code.e2e.processes import (
+    LOOPBACK,
+    LoopbackHTTPServer,
+    Service,
+    serve_in_thread,
+    stop_serving,
+)
 from obs_as_code.e2e.traffic import Sample, Signal, Simulator
 
 
@@ -85,8 +91,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _JobServer(ThreadingHTTPServer):
-    daemon_threads = True
+class _JobServer(LoopbackHTTPServer):
 
     def __init__(self, exporter: Exporter, job: str, registry: CollectorRegistry) -> None:
         super().__init__((LOOPBACK, 0), _Handler)

@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 LOOPBACK = "127.0.0.1"
 
@@ -104,6 +105,27 @@ class Service:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+#: Connections a harness server's socket queues before it accepts them. The
+#: default (5) drops the SYNs of a burst when the harness process is starved:
+#: Alertmanager's webhooks then failed with 'dial tcp ...: i/o timeout'.
+BACKLOG = 128
+
+
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    """The harness's in-process HTTP servers (exporter, recorder): a long accept queue,
+    a thread per request that never blocks exit, and quiet about clients that left."""
+
+    daemon_threads = True
+    request_queue_size = BACKLOG
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (Prometheus past its scrape timeout) is not an error
+        # of the server: its state is in Prometheus' up and scrape_duration_seconds.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
 
 def serve_in_thread(server: ThreadingHTTPServer, name: str) -> threading.Thread:

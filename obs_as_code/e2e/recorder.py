@@ -10,10 +10,16 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from obs_as_code.e2e.processes import LOOPBACK, Service, serve_in_thread, stop_serving
+from obs_as_code.e2e.processes import (
+    LOOPBACK,
+    LoopbackHTTPServer,
+    Service,
+    serve_in_thread,
+    stop_serving,
+)
 
 
 @dataclass(frozen=True)
@@ -64,8 +70,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(LoopbackHTTPServer):
 
     def __init__(self, recorder: Recorder) -> None:
         super().__init__((LOOPBACK, 0), _Handler)

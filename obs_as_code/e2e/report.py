@@ -47,6 +47,11 @@ def render_text(results: Sequence[ScenarioResult]) -> str:
             first, *rest = failure.splitlines() or [""]
             lines.append(f"        FAIL {first}")
             lines.extend(f"             {line}" for line in rest)
+        # A second run is never silent: say why, and what the first one saw.
+        for note in r.retried_after:
+            first, *rest = note.splitlines() or [""]
+            lines.append(f"        RETRIED {first}")
+            lines.extend(f"                {line}" for line in rest)
     counts = summary(results)
     lines.append(
         f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"

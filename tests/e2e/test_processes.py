@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,53 @@ def test_a_service_whose_start_fails_is_stopped_before_the_error_propagates() ->
     with pytest.raises(OSError, match="port taken"), Half():
         calls.append("body")
     assert calls == ["start", "stop"]
+
+
+def test_a_starved_harness_server_queues_a_burst_of_connections() -> None:
+    """While the harness process does not get to accept (starved on a loaded machine),
+    a burst (Alertmanager posting many groups, Prometheus scraping) waits in the
+    queue instead of its connects timing out (seen: 'dial tcp ...: i/o timeout')."""
+    import socket
+
+    from prometheus_client import CollectorRegistry
+
+    from obs_as_code.e2e.exporter import Exporter, _JobServer
+    from obs_as_code.e2e.recorder import Recorder, _Server
+    from obs_as_code.e2e.traffic import Simulator, Traffic
+
+    exporter = Exporter(Simulator(Traffic(), lambda metric: ()), [], lambda signal: "api")
+    # Bound, never serving: nothing accepts, as when the process gets no CPU.
+    for server in (_Server(Recorder()), _JobServer(exporter, "api", CollectorRegistry())):
+        socks: list[socket.socket] = []
+        try:
+            for _ in range(20):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.settimeout(2.0)
+                sock.connect(server.server_address)  # the old backlog (5) took 6
+        finally:
+            for sock in socks:
+                sock.close()
+            server.server_close()
+
+
+def test_a_client_that_gave_up_is_not_reported_as_a_server_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """Prometheus closing a scrape past its timeout leaves the late answer a broken pipe:
+    expected under load, and thousands of tracebacks on stderr hid real errors."""
+    from obs_as_code.e2e.processes import LoopbackHTTPServer
+
+    server = LoopbackHTTPServer((LOOPBACK, 0), BaseHTTPRequestHandler)
+    try:
+        for error in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset")):
+            try:
+                raise error
+            except OSError:
+                server.handle_error(None, ("127.0.0.1", 1))
+        assert capsys.readouterr().err == ""
+        try:
+            raise ValueError("a real bug")
+        except ValueError:
+            server.handle_error(None, ("127.0.0.1", 1))
+        assert "ValueError: a real bug" in capsys.readouterr().err
+    finally:
+        server.server_close()

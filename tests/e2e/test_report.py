@@ -26,6 +26,10 @@ RESULTS = [
     ScenarioResult("steady-state", "failed", failures=["unexpected alert fired: TargetDown{job=\"x\"}", "log:\nline"], duration=19.0,
                    alerts=[AlertOutcome({"alertname": "TargetDown", "job": "x"}, "unexpected", fired_after=6.0)]),
     ScenarioResult("slo-fast-burn", "skipped", reason="no SLO rules built"),
+    ScenarioResult("llm-cost-spike", "passed", duration=40.2, harness_slow=[],
+                   retried_after=["first run hit the harness's own slowness, so it ran again: TargetDown{job=\"prometheus\"}: "
+                                  "every failed scrape of job prometheus timed out",
+                                  "unexpected alert fired: TargetDown{job=\"prometheus\"}"]),
 ]
 
 
@@ -37,5 +41,11 @@ def test_json_report_golden_and_summary() -> None:
     text = render_json(RESULTS)
     assert_golden("e2e/report.json", text)
     data = json.loads(text)
-    assert data["summary"] == summary(RESULTS) == {"passed": 1, "failed": 1, "skipped": 1}
+    assert data["summary"] == summary(RESULTS) == {"passed": 2, "failed": 1, "skipped": 1}
     assert data["scenarios"][0]["alerts"][0]["fired_after_s"] == 10.3
+
+
+def test_a_second_run_is_reported() -> None:
+    text = render_text(RESULTS)
+    assert "RETRIED first run hit the harness's own slowness" in text
+    assert json.loads(render_json(RESULTS))["scenarios"][3]["retried_after"] == RESULTS[3].retried_after
