@@ -339,24 +339,31 @@ def test_output_errors_are_usage_errors(tmp_path: Path) -> None:
 
 
 def test_findings_are_warned_and_suppressed_per_panel(tmp_path: Path) -> None:
-    def panel(pid: int, title: str, expr: str) -> dict[str, object]:
-        return {"type": "timeseries", "title": title, "id": pid, "gridPos": {"h": 4, "w": 12, "x": 12 * (pid - 1), "y": 0},
-                "datasource": {"type": "prometheus", "uid": "prometheus"}, "targets": [{"refId": "A", "expr": expr}]}
+    # An error (OAC305: a latency without a time unit) is silenced on its panel so
+    # the module builds; a warning (OAC301: an unaggregated rate) is only named.
+    quantile = 'histogram_quantile(0.9, sum by (le) (rate(x_seconds_bucket{job="a"}[5m])))'
+
+    def panel(pid: int, title: str, expr: str, unit: str | None = None) -> dict[str, object]:
+        return {"type": "timeseries", "title": title, "id": pid, "gridPos": {"h": 4, "w": 12, "x": 12 * (pid % 2), "y": 4 * (pid // 2)},
+                "datasource": {"type": "prometheus", "uid": "prometheus"}, "targets": [{"refId": "A", "expr": expr}],
+                **({"fieldConfig": {"defaults": {"unit": unit}, "overrides": []}} if unit else {})}
 
     board = {"title": "Rates", "uid": "rates", "schemaVersion": 39,
-             "panels": [panel(1, "raw", 'rate(up{job="a"}[5m])'), panel(2, "summed", 'sum(rate(up{job="a"}[5m]))')]}
+             "panels": [panel(1, "raw", quantile), panel(2, "timed", quantile, "s"), panel(3, "rates", 'rate(up{job="a"}[5m])')]}
     out = tmp_path / "dashboards" / "rates.py"
     result = _import(tmp_path, str(_write(tmp_path, "r.json", board)), "-o", str(out))
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()
-    comments = [n for n, line in enumerate(lines, 1) if "# oac: ignore[OAC301] imported as is; review" in line]
-    assert len(comments) == 1  # the raw panel only; the query is not rewritten
-    assert "rate(up{job=\\\"a\\\"}[5m])" in out.read_text() or "rate(up{job=\"a\"}[5m])" in out.read_text()
+    comments = [n for n, line in enumerate(lines, 1) if "# oac: ignore[" in line]
+    assert [lines[n - 1].strip() for n in comments] == ["# oac: ignore[OAC305] imported as is; review"]  # the raw panel only
+    assert "x_seconds_bucket" in out.read_text()  # the query is not rewritten
     # path:LINE:COL: CODE, as every diagnostic (the column of the panel's item).
-    assert re.search(rf"warning: {re.escape(str(out))}:{comments[0] + 1}:\d+: OAC301", result.output), result.output
+    assert re.search(rf"warning: {re.escape(str(out))}:{comments[0] + 1}:\d+: OAC305", result.output), result.output
+    assert re.search(rf"warning: {re.escape(str(out))}:\d+:\d+: OAC301", result.output), result.output
     assert any("'raw'" in line for line in lines[comments[0]:comments[0] + 5])
     compiled = compile_project(tmp_path)
     assert compiled.ok, compiled.diagnostics
+    assert [d.code for d in compiled.diagnostics if d.code.startswith("OAC3")] == ["OAC301"]
 
 
 def test_field_config_transformations_links_and_annotations_use_builders() -> None:

@@ -146,7 +146,7 @@ def test_a_rate_pinned_to_one_instance_is_a_drill_down(project: Callable[..., Co
     assert _codes(project({"dashboards/node.py": NODE_DRILL_DOWN}), "OAC301") == []
     multi = NODE_DRILL_DOWN.replace('"name": "node",', '"name": "node", "multi": True,')
     found = _codes(project({"dashboards/node.py": multi}), "OAC301")
-    assert [(code, sev) for code, sev, _msg in found] == [("OAC301", "error"), ("OAC301", "error")]
+    assert [(code, sev) for code, sev, _msg in found] == [("OAC301", "warning"), ("OAC301", "warning")]
     unpinned = NODE_DRILL_DOWN.replace('instance=\\"$node\\",', "")
     found = _codes(project({"dashboards/node.py": unpinned}), "OAC301")
     assert [msg.split(" is not")[0] for _code, _sev, msg in found] == [
