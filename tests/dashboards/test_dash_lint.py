@@ -218,40 +218,11 @@ def test_good_case_is_clean(code: str, project: Callable[..., Compiled]) -> None
     assert [d for d in compiled.diagnostics if d.code.startswith("OAC3")] == []
 
 
-def test_without_datasources_one_warning_names_the_uids_grafana_must_have(project: Callable[..., Compiled]) -> None:
-    # With no datasource declared, nothing in build/ provisions the uids the
-    # dashboards name: one warning (it had been silence), no error.
-    compiled = project(
-        {
-            "dashboards/case.py": CASES["OAC307"][0],
-            "dashboards/two.py": (
-                "from obs_as_code.dashboards import kit as k\n"
-                "board = k.dashboard('Two', [\n"
-                "    k.timeseries('Up', k.prom('sum(up)', datasource=k.ds('prometheus', 'thanos'))),\n"
-                "    k.timeseries('Mine', k.prom('sum(up)', datasource=k.ds('prometheus', 'mimir'))),\n"
-                "    k.timeseries('Any', k.prom('sum(up)', datasource=k.ds('prometheus', '${datasource}'))),\n"
-                "], variables=[k.datasource_var()])\n"
-            ),
-        },
-        datasources=False,
-    )
-    found = [d for d in compiled.diagnostics if d.code == "OAC307"]
-    # One per dashboard (the incremental build checks a module alone), at its first
-    # reference by uid; the variable's panel is not counted.
-    assert [(d.severity.value, d.location.file, d.location.line) for d in found] == [
-        ("warning", "dashboards/case.py", 4),
-        ("warning", "dashboards/two.py", 3),
-    ]
-    assert [d.message.split(" must exist")[0] for d in found] == ["datasource uid(s) thanos", "datasource uid(s) mimir, thanos"]
-    assert "the project declares no datasource" in found[0].message
-
-
-def test_without_datasources_variables_and_types_alone_are_not_warned(project: Callable[..., Compiled]) -> None:
-    compiled = project({"dashboards/case.py": HEAD + '''board = k.dashboard("Sources", [
-    k.timeseries("Up", k.prom("sum(up)", datasource=k.ds("prometheus", "${datasource}")), unit=k.SHORT),
-    k.logs("Logs", k.loki('{job="x"}', datasource={"type": "loki"})),
-], variables=[k.datasource_var()])
-'''}, datasources=False)
+def test_undeclared_check_is_off_without_datasources(project: Callable[..., Compiled]) -> None:
+    # A project declaring no datasource leaves them to Grafana. A warning per
+    # dashboard was tried: a 1,000-dashboard project without datasources got 1,000
+    # warnings and a build 2.7 times as long (locating each in its module).
+    compiled = project({"dashboards/case.py": CASES["OAC307"][0]}, datasources=False)
     assert _findings(compiled, "OAC307") == []
 
 

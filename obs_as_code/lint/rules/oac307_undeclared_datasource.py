@@ -1,10 +1,10 @@
 """OAC307: a dashboard references a datasource uid that ``datasources/`` does not
 declare (the panel shows "datasource not found" in Grafana). References through a
 datasource variable (``${datasource}``) and Grafana's built-in datasources are fine.
-A project that declares no datasource at all leaves datasources to Grafana: each
-dashboard naming datasources by uid gets one warning, at its first reference by
-uid, naming the uids it expects Grafana to have (nothing in ``build/`` provisions
-them)."""
+A project that declares no datasource at all leaves datasources to Grafana and is
+not checked (a warning per dashboard there cost a 1,000-dashboard build 8 s of
+locating findings and drowned its output; one per project cannot be, as the
+incremental build checks a module alone)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from obs_as_code.dashboards.render import DataPath, RenderedDashboard
-from obs_as_code.diagnostics import Diagnostic, error, warning
+from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import panels, rendered, variable_names, variables
 from obs_as_code.model.datasource import Datasource
@@ -111,7 +111,6 @@ def problem(ref: dict[str, Any], uids: Mapping[str, str], types: set[str], ds_va
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     declared = ctx.project.all(Datasource)
     if not declared:
-        yield from _none_declared(ctx)
         return
     uids = {d.uid: d.type for d in declared}
     types = {d.type for d in declared}
@@ -166,38 +165,6 @@ def merged(board: RenderedDashboard, found: list[tuple[DataPath, Problem]]) -> l
                     break
         out.append((paths, found_))
     return out
-
-
-def _none_declared(ctx: LintContext) -> Iterator[Diagnostic]:
-    """A warning per dashboard that names datasources by uid in a project that
-    declares no datasource: a Grafana provisioned from ``build/`` alone has none
-    of them. Only concrete uids count: a type alone or a variable picks whatever
-    Grafana has. One per dashboard, not per project: the incremental build runs
-    this check per module, and a finding must not depend on other modules."""
-    for board in rendered(ctx):
-        first: DataPath | None = None
-        uids: set[str] = set()
-        for path, ref in refs(board):
-            uid = ref.get("uid")
-            if not isinstance(uid, str) or not uid or "$" in uid or "[[" in uid:
-                continue
-            if uid in BUILTIN_UIDS or ref.get("type") in BUILTIN_TYPES:
-                continue
-            uids.add(uid)
-            if first is None:
-                first = path
-        if first is None:
-            continue
-        named = ", ".join(sorted(uids)[:5]) + (f" and {len(uids) - 5} more" if len(uids) > 5 else "")
-        yield warning(
-            board.locate(first[:-1]),
-            "OAC307",
-            f"datasource uid(s) {named} must exist in Grafana: the project declares no datasource "
-            f"(dashboard {board.title!r}, {'.'.join(map(str, first))})",
-            hint="declare them in datasources/ (Datasource(..., uid=...)) so that build/grafana/provisioning creates "
-            "them and OAC307 checks every reference; if Grafana has them already, silence this with "
-            "# oac: ignore[OAC307]",
-        )
 
 
 def problems(
