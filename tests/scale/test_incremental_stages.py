@@ -448,7 +448,7 @@ def test_dashboard_modules_share_their_trees_and_keep_their_findings(tmp_path: P
     def run(ctx: Any) -> Any:
         yield from real.run(ctx)
         memo = ctx._tree_findings
-        memos[id(memo)] = sum(1 for key in memo if getattr(key[0], "__name__", None) == "unaggregated_calls")
+        memos[id(memo)] = sum(1 for key in memo if getattr(key[0], "__name__", None) == "unaggregated")
 
     monkeypatch.setattr(oac301, "CHECK", dataclasses.replace(real, run=run))
     cold = build(tmp_path, incremental=True)

@@ -41,30 +41,9 @@ _INSTANCE = re.compile(r"""(?<![\w.])instance\s*(=~|=)\s*("(?:[^"\\]|\\.)*"|`[^`
 _VARIABLE = re.compile(r"\$\{[^}]*\}|\[\[[^\]]*\]\]|\$\w+")
 
 
-def unaggregated_calls(node: Any, aggregated: bool = False) -> Iterator[str]:
-    """Names of rate-like calls in ``node`` with no aggregation above them."""
-    if isinstance(node, promql_parser.AggregateExpr):
-        yield from unaggregated_calls(node.expr, True)
-        if node.param is not None:
-            yield from unaggregated_calls(node.param, aggregated)
-        return
-    if isinstance(node, promql_parser.Call):
-        name = node.func.name
-        if name in RATE_FUNCTIONS and not aggregated:
-            yield name
-        for arg in node.args:
-            yield from unaggregated_calls(arg, aggregated)
-        return
-    if isinstance(node, promql_parser.BinaryExpr):
-        yield from unaggregated_calls(node.lhs, aggregated)
-        yield from unaggregated_calls(node.rhs, aggregated)
-        return
-    if isinstance(node, (promql_parser.ParenExpr, promql_parser.UnaryExpr, promql_parser.SubqueryExpr)):
-        yield from unaggregated_calls(node.expr, aggregated)
-
-
 def unaggregated(node: Any, aggregated: bool = False) -> Iterator[RateCall]:
-    """:func:`unaggregated_calls` with whether each call's selector matches ``instance``."""
+    """Rate-like calls in ``node`` with no aggregation above them: each call's
+    name, and whether its selector matches ``instance``."""
     if isinstance(node, promql_parser.AggregateExpr):
         yield from unaggregated(node.expr, True)
         if node.param is not None:
@@ -167,7 +146,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 continue  # OAC302 reports it
             calls = found.get(id(tree))
             if calls is None:
-                key = (unaggregated_calls, id(tree))
+                key = (unaggregated, id(tree))
                 calls = memo.get(key)
                 if calls is None:
                     calls = memo[key] = tuple(unaggregated(tree))
