@@ -92,6 +92,17 @@ def test_images_are_pinned_and_grafana_is_the_preview_stacks() -> None:
     assert images and all(IMAGE.match(i) for i in images), images
 
 
+def test_actions_are_pinned_by_commit_sha() -> None:
+    """A tag can be moved to other code after review; a commit SHA cannot. The
+    version stays readable in the comment that tools such as Dependabot update."""
+    uses = []
+    for path in sorted((REPO / ".github/workflows").glob("*.yml")):
+        uses += re.findall(r"^\s*(?:-\s*)?uses:\s*(.+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
+    assert uses
+    for line in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line.strip()), line
+
+
 def test_grafana_service_is_healthy_before_use_and_the_tests_target_it() -> None:
     job = _workflow("grafana.yml")["jobs"]["publish-roundtrip"]
     service = job["services"]["grafana"]
