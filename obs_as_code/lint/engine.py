@@ -480,6 +480,12 @@ class LintContext:
         :meth:`parsed_queries`, without making the dashboards' queries."""
         return self._query_parts().parsed
 
+    def dashboard_targets(self) -> list[tuple[DashboardSource, list[tuple[tuple[str | int, ...], str, str]]]]:
+        """Every dashboard with its PromQL targets as ``(data path to the expr,
+        panel title, expr)`` (computed once): what :meth:`queries` makes a
+        :class:`Query` of, for checks that make one only for a finding."""
+        return self._query_parts().panels
+
     def parsed_trees(self) -> dict[int, tuple[Any, frozenset[str]]]:
         """``id(tree) -> (tree, origins of its queries)`` for every distinct tree of
         :meth:`parsed_queries`, in first-seen order (computed once): checks that

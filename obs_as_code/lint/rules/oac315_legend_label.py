@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._query_targets import dashboard_title, panel_queries
+from obs_as_code.lint.rules._query_targets import dashboard_title, panel_targets
 
 CODE = "OAC315"
 
@@ -26,16 +26,17 @@ def legend_labels(legend: str) -> list[str]:
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    for q, root, _panel, target in panel_queries(ctx):
-        legend = target.get("legendFormat")
+    for t in panel_targets(ctx):
+        legend = t.target.get("legendFormat")
         if not isinstance(legend, str) or "{{" not in legend:
             continue
-        labels = ctx.type_of(root).labels
+        labels = ctx.type_of(t.root).labels
         if labels is None:
             continue
         missing = [name for name in legend_labels(legend) if name not in labels]
         if not missing:
             continue
+        q = t.query()
         yield Diagnostic(
             q.at((0, len(q.expr))),
             CODE,

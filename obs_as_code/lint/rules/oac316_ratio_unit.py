@@ -14,7 +14,7 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._query_targets import dashboard_title, panel_queries
+from obs_as_code.lint.rules._query_targets import dashboard_title, panel_targets
 from obs_as_code.lint.rules.oac305_latency_unit import query_unit
 
 CODE = "OAC316"
@@ -45,17 +45,33 @@ def _other_unit_override(panel: dict[str, Any], ref_id: Any) -> bool:
     return False
 
 
+def _returns(ctx: LintContext, root: Any) -> str | None:
+    """``"ratio"`` or ``"percent"`` when the query certainly returns one at scale 1
+    (a part over its whole is a ratio whatever its metric's type), else None."""
+    t = ctx.type_of(root)
+    if not (t.certain or (t.bounded and t.unit == "ratio")) or t.scale != 1.0:
+        return None
+    return t.unit if t.unit in ("ratio", "percent") else None
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    for q, root, panel, target in panel_queries(ctx):
-        ref_id = target.get("refId")
-        unit, _maybe_time = query_unit(panel, ref_id)
-        wrong = _WRONG.get(unit or "")
-        if wrong is None or _other_unit_override(panel, ref_id):
-            continue  # most panels: no percent unit, and no type inferred
-        t = ctx.type_of(root)
-        # A part over its whole (bounded) is a ratio whatever its metric's type.
-        if not (t.certain or (t.bounded and t.unit == "ratio")) or t.unit != wrong[0] or t.scale != 1.0:
+    # What each distinct tree returns, judged once (queries of one shape share
+    # their tree); the panel's unit is read only for a ratio or a percentage.
+    returns: dict[int, str | None] = {}
+    for t in panel_targets(ctx):
+        key = id(t.root)
+        if key in returns:
+            kind = returns[key]
+        else:
+            kind = returns[key] = _returns(ctx, t.root)
+        if kind is None:
             continue
+        ref_id = t.target.get("refId")
+        unit, _maybe_time = query_unit(t.panel, ref_id)
+        wrong = _WRONG.get(unit or "")
+        if wrong is None or wrong[0] != kind or _other_unit_override(t.panel, ref_id):
+            continue
+        q = t.query()
         yield error(
             q.at((0, len(q.expr))),
             CODE,
