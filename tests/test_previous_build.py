@@ -242,3 +242,12 @@ def test_a_second_rename_keeps_the_first_previous_name_in_the_hint(make_project:
     assert (found.code, found.location.line) == ("OAC113", 3)
     assert found.message.startswith("datasource 'loki' is named 'Logs v2' now, 'Logs' in the last build")
     assert found.hint is not None and found.hint.startswith("add previous_names=['Loki', 'Logs'] to this Datasource")
+
+
+def test_no_comment_silences_it(make_project: ProjectFactory) -> None:
+    # The fix is harmless wherever it is not needed: nothing to silence.
+    root = make_project({"datasources/main.py": V1})
+    assert build(root).ok
+    (root / "datasources/main.py").write_text(
+        RENAMED.replace('uid="loki")', 'uid="loki")  # oac: ignore[OAC113]'), encoding="utf-8")
+    assert [(d.code, d.location.line) for d in build(root).diagnostics] == [("OAC113", 3), ("OAC113", 5)]
