@@ -50,6 +50,14 @@ RENDERERS: list[str] = [
     "obs_as_code.render.preview:render",
 ]
 
+#: (Project, artifacts, out_dir) -> diagnostics. Run by :func:`build` (``oac build``
+#: and ``--check``) before anything is written: what the new output cannot do to
+#: a Grafana that read the build in ``out_dir`` (a datasource renamed without its
+#: previous name, OAC113). They read the previous build and never change the output.
+AGAINST_PREVIOUS: list[str] = [
+    "obs_as_code.previous_build:check",
+]
+
 #: (build_dir, artifacts) -> diagnostics. Run by ``oac validate``.
 VALIDATORS: list[str] = [
     "obs_as_code.validate.promtool:check",
@@ -246,6 +254,7 @@ def build(
             known = cache.read_stamps(root, out_dir)
         else:
             compiled = compile_project(root, jobs=jobs)
+        against_previous(root, compiled, out_dir)
         diff = compare(out_dir, compiled.artifacts, known=known) if compiled.ok or check else TreeDiff()
         wrote = False
         written: dict[str, Any] | None = None  # the new tree's stats, when known
@@ -271,6 +280,17 @@ def build(
             cache.write_stamps(root, out_dir, tree_stamps(out_dir, compiled.artifacts, written))
         release_data(compiled.artifacts)
     return BuildResult(compiled, out_dir, diff, wrote)
+
+
+def against_previous(root: Path, compiled: Compiled, out_dir: Path) -> None:
+    """Add to ``compiled`` what the :data:`AGAINST_PREVIOUS` checks find against
+    the build in ``out_dir`` (its errors then stop :func:`build` from writing)."""
+    found: list[Diagnostic] = []
+    with at_project_root(root):
+        for target in AGAINST_PREVIOUS:
+            found.extend(_resolve(target)(compiled.project, compiled.artifacts, out_dir))
+    if found:
+        compiled.diagnostics = ordered([*compiled.diagnostics, *found])
 
 
 def validate(root: Path = Path("."), out_dir: Path | None = None) -> tuple[list[Diagnostic], TreeDiff]:

@@ -11,7 +11,7 @@ import pytest
 from tests.oac_testing import REPO, run_oac
 
 GOLDEN = REPO / "tests/golden/full"
-FILES = ["prometheus/prometheus.yml", "prometheus/rules/service.yaml"]
+FILES = ["prometheus/prometheus.yml", "prometheus/rules/service.yaml", "grafana/provisioning/datasources/datasources.yaml"]
 
 
 @pytest.mark.parametrize("rel", FILES)

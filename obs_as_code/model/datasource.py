@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from obs_as_code.model.base import Definition, require_strings
+from obs_as_code.model.base import Definition, require_sequence, require_strings
 
 #: Datasource plugin types we know how to provision (name -> Grafana plugin id).
 KNOWN_TYPES: frozenset[str] = frozenset(
@@ -48,6 +48,14 @@ class Datasource(Definition):
     file's contents). Basic auth is ``basic_auth_user="svc"`` with the password in
     ``secure_json_data={"basicAuthPassword": "${MIMIR_PASSWORD}"}``. Check OAC111
     rejects a literal credential anywhere in a datasource, without printing it.
+
+    ``previous_names`` lists the names this datasource had before (same ``uid``).
+    Grafana's file provisioning finds a datasource by its name, so after a rename
+    it would insert the new name with a uid already taken and fail to start;
+    each previous name is rendered into ``deleteDatasources`` (orgId 1), which
+    Grafana applies before the ``datasources`` list: the old entry is deleted,
+    the new one inserted with the same uid. ``oac build`` refuses a rename the
+    last build shows without it (OAC113, docs/lint/OAC113.md).
     """
 
     name: str
@@ -62,6 +70,8 @@ class Datasource(Definition):
     secure_json_data: dict[str, str] = field(default_factory=dict)
     #: Basic auth user (renders ``basicAuth: true``); the password is ``secure_json_data["basicAuthPassword"]``.
     basic_auth_user: str | None = None
+    #: Names this datasource (this ``uid``) had before: rendered as ``deleteDatasources``.
+    previous_names: list[str] = field(default_factory=list)
 
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "datasource"
@@ -70,6 +80,10 @@ class Datasource(Definition):
         require_strings(
             self, ("name", "type", "url", "uid", "access"), optional=("basic_auth_user",)
         )
+        require_sequence(self, "previous_names", (str,), "names (strings)")
+        for i, old in enumerate(self.previous_names):
+            if not old.strip():
+                raise ValueError(f"Datasource previous_names[{i}] is empty: write the name the datasource had")
 
     def key(self) -> str:
         return self.uid

@@ -20,6 +20,7 @@ from obs_as_code.dashboards.project import render_project
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.load import Project
 from obs_as_code.model.datasource import Datasource, literal
+from obs_as_code.source import keyword_location
 
 
 def provider_config() -> dict[str, Any]:
@@ -84,8 +85,10 @@ def _datasource_uid_refs(value: Any, path: tuple[str | int, ...]) -> list[tuple[
 
 
 def render_datasources(project: Project) -> tuple[dict[str, Any], list[Diagnostic]]:
-    """``datasources.yaml`` data; duplicate uids or names, several defaults, or a
-    ``datasourceUid`` in ``json_data`` that no datasource has are errors."""
+    """``datasources.yaml`` data, with a ``deleteDatasources`` entry per previous
+    name (``previous_names``) when there is one; duplicate uids or names, several
+    defaults, a ``datasourceUid`` in ``json_data`` that no datasource has, or a
+    previous name that a datasource has now are errors."""
     diagnostics: list[Diagnostic] = []
     seen_uid: dict[str, Datasource] = {}
     seen_name: dict[str, Datasource] = {}
@@ -116,7 +119,53 @@ def render_datasources(project: Project) -> tuple[dict[str, Any], list[Diagnosti
     defaults = [d for d in project.all(Datasource) if d.is_default]
     if len(defaults) > 1:
         diagnostics.append(error(defaults[1].location, "OAC307", "more than one datasource has is_default=True"))
-    return {"apiVersion": 1, "datasources": entries}, diagnostics
+    deleted, found = _deleted_datasources(project.all(Datasource), seen_name)
+    diagnostics.extend(found)
+    doc: dict[str, Any] = {"apiVersion": 1}
+    if deleted:
+        # Grafana applies a file's deleteDatasources before its datasources: listed
+        # first, the file reads in the order Grafana acts.
+        doc["deleteDatasources"] = deleted
+    doc["datasources"] = entries
+    return doc, diagnostics
+
+
+#: The organisation every datasource of the project belongs to (no ``orgId`` is
+#: rendered for them: Grafana's default, 1); ``deleteDatasources`` spells it.
+ORG_ID = 1
+
+
+def _deleted_datasources(
+    declared: Sequence[Datasource], by_name: dict[str, Datasource]
+) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    """``deleteDatasources`` entries for every ``previous_names`` of ``declared``
+    (sorted by name, each once), and an OAC113 error for a previous name that is
+    a name declared now (``by_name``): Grafana would delete that datasource and
+    insert it again at every start, under a new id."""
+    diagnostics: list[Diagnostic] = []
+    freed: set[str] = set()
+    for d in declared:
+        for old in d.previous_names:
+            current = by_name.get(old)
+            if current is not None:
+                if current is d:
+                    whose, hint = "its own name", f"remove {old!r} from previous_names"
+                else:
+                    whose = f"the name of datasource {current.uid!r} (at {current.location})"
+                    hint = (f"remove {old!r} from previous_names once the rename that freed it has reached "
+                            "every Grafana (docs/lint/OAC113.md: reusing or swapping names)")
+                diagnostics.append(
+                    error(
+                        keyword_location(d.location, "previous_names"),
+                        "OAC113",
+                        f"datasource {d.uid!r} lists previous name {old!r}, which is {whose}: Grafana "
+                        "would delete that datasource and insert it again at every start",
+                        hint=hint,
+                    )
+                )
+                continue
+            freed.add(old)
+    return [{"name": literal(n), "orgId": ORG_ID} for n in sorted(freed)], diagnostics
 
 
 def render_dashboards(project: Project) -> tuple[list[Artifact], list[Diagnostic]]:

@@ -59,6 +59,10 @@ def _error(status: int, message: str, reason: str | None = None) -> _Reply:
     return _Reply(status, body)
 
 
+class ProvisioningError(Exception):
+    """Grafana's datasource provisioning failed: a real Grafana would not start."""
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
@@ -180,6 +184,72 @@ class FakeGrafana:
         with self.lock:
             return {u: (d.folder_uid, copy.deepcopy(d.dashboard))
                     for u, d in self.dashboards.items()}
+
+    # -- file provisioning (what Grafana does with provisioning/datasources at start) --
+
+    def provision_datasources(self, doc: Any) -> None:
+        """Apply one datasource provisioning file (its parsed YAML) as Grafana 11
+        does when it starts (pkg/services/provisioning/datasources): first each
+        ``deleteDatasources`` entry, looked up by ``(orgId, name)`` and skipped
+        when absent; then each ``datasources`` entry, looked up by ``(orgId, name)``,
+        *not* by uid: updated in place when found (its uid too), inserted when not,
+        an insert with a uid another datasource holds failing. A failure raises
+        :class:`ProvisioningError` (Grafana's datasource provisioning error, which
+        stops its start) after what was applied before it, as Grafana leaves it.
+        Strings are read as Grafana reads them (``$$`` is one ``$``; environment
+        references are not expanded). Only organisation 1 exists; ``prune`` and
+        several files are not modelled."""
+        from obs_as_code.model.datasource import unliteral
+
+        entries = [e for e in doc.get("datasources") or [] if isinstance(e, dict)]
+        if sum(bool(e.get("isDefault")) for e in entries) > 1:
+            raise ProvisioningError("datasource.yaml config is invalid. Only one datasource per "
+                                    "organization can be marked as default")
+        with self.lock:
+            for gone in doc.get("deleteDatasources") or []:
+                if int(gone.get("orgId") or 1) != 1:
+                    raise ProvisioningError(f"organization {gone.get('orgId')} not found")
+                found = self._by_name(unliteral(str(gone["name"])))
+                if found is not None:
+                    del self.datasources[found["uid"]]
+                    self.secure_json_data.pop(found["uid"], None)
+            for raw in entries:
+                entry = unliteral({k: v for k, v in raw.items() if k != "secureJsonData"})
+                if int(entry.get("orgId") or 1) != 1:
+                    raise ProvisioningError(f"organization {entry.get('orgId')} not found")
+                current = self._by_name(str(entry["name"]))
+                uid = str(entry.get("uid") or "")
+                if current is None:
+                    if uid in self.datasources:
+                        raise ProvisioningError("data source with the same uid already exists")
+                    current = {"id": self.new_id(), "uid": uid or secrets.token_hex(7), "orgId": 1,
+                               "version": 0}
+                elif uid and uid != current["uid"]:
+                    if uid in self.datasources:
+                        # The database's unique (org_id, uid) index refuses the update.
+                        raise ProvisioningError(f"uid {uid!r} is held by another data source")
+                    del self.datasources[current["uid"]]
+                    current["uid"] = uid
+                self.datasources[current["uid"]] = current
+                for key in ("name", "type", "url", "access", "isDefault", "jsonData", "basicAuth",
+                            "basicAuthUser"):
+                    if key in entry:
+                        current[key] = copy.deepcopy(entry[key])
+                current.setdefault("access", "proxy")
+                current.setdefault("jsonData", {})
+                current["readOnly"] = not entry.get("editable", False)
+                current["typeName"] = str(current["type"]).capitalize()
+                current["version"] += 1
+                if current.get("isDefault"):
+                    for other in self.datasources.values():
+                        if other is not current:
+                            other["isDefault"] = False
+                secure = raw.get("secureJsonData") or {}
+                self.secure_json_data[current["uid"]] = dict(secure)
+                current["secureJsonFields"] = {k: True for k in secure}
+
+    def _by_name(self, name: str) -> dict[str, Any] | None:
+        return next((d for d in self.datasources.values() if d["name"] == name), None)
 
     def new_id(self) -> int:
         with self.lock:

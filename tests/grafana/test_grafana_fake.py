@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import requests
 
 from obs_as_code.grafana.client import GrafanaClient
 
+from .fake_grafana import FakeGrafana, ProvisioningError
 from .helpers import Target, dashboard
 
 
@@ -121,6 +123,15 @@ def test_datasources_crud(target: Target) -> None:
             put = c.put(f"/api/datasources/uid/{p}-prom", body | {"url": "http://p:9090"})
             assert put.ok
             assert c.get(f"/api/datasources/uid/{p}-prom").body["url"] == "http://p:9090"
+            # A rename over the API is an update by uid (what `oac publish` sends):
+            # the old name is gone, nothing else appears.
+            renamed = c.put(f"/api/datasources/uid/{p}-prom", body | {"name": f"{p} metrics"})
+            assert renamed.ok and renamed.body["datasource"]["name"] == f"{p} metrics"
+            assert c.get(f"/api/datasources/uid/{p}-prom").body["name"] == f"{p} metrics"
+            assert c.get(f"/api/datasources/name/{p} prom").status == 404
+            assert c.get(f"/api/datasources/name/{p} metrics").body["uid"] == f"{p}-prom"
+            listed = [d["uid"] for d in c.get("/api/datasources").body if str(d["uid"]).startswith(p)]
+            assert listed == [f"{p}-prom"]
         finally:
             assert c.delete(f"/api/datasources/uid/{p}-prom").ok
         assert c.get(f"/api/datasources/uid/{p}-prom").status == 404
@@ -142,3 +153,25 @@ def test_overwrite_on_a_title_clash_takes_over_the_other_uid(fake_target: Target
         status, body = _save(c, dashboard("second", "clash a"), overwrite=True)
         assert status == 200 and body["uid"] == "first" and body["version"] == 2
         assert c.get_dashboard("second") is None
+
+
+def test_file_provisioning_finds_datasources_by_name() -> None:
+    # The model of Grafana's start-up provisioning the parity tests use.
+    grafana = FakeGrafana()
+    grafana.provision_datasources({"deleteDatasources": [{"name": "Never there", "orgId": 1}],
+                                   "datasources": [{"name": "A", "type": "loki", "uid": "a"}]})
+    assert grafana.datasources["a"]["name"] == "A" and grafana.datasources["a"]["readOnly"] is True
+    # Found by name: the uid is updated in place.
+    grafana.provision_datasources({"datasources": [{"name": "A", "type": "loki", "uid": "a2"}]})
+    assert list(grafana.datasources) == ["a2"]
+    # Not found by name: inserted, and the uid is taken.
+    with pytest.raises(ProvisioningError, match="same uid already exists"):
+        grafana.provision_datasources({"datasources": [{"name": "B", "type": "loki", "uid": "a2"}]})
+    # Deleted first, then inserted.
+    grafana.provision_datasources({"deleteDatasources": [{"name": "A", "orgId": 1}],
+                                   "datasources": [{"name": "B", "type": "loki", "uid": "a2", "editable": True}]})
+    assert {u: d["name"] for u, d in grafana.datasources.items()} == {"a2": "B"}
+    assert grafana.datasources["a2"]["readOnly"] is False
+    with pytest.raises(ProvisioningError, match="Only one datasource per organization"):
+        grafana.provision_datasources({"datasources": [{"name": "C", "type": "loki", "isDefault": True},
+                                                       {"name": "D", "type": "loki", "isDefault": True}]})

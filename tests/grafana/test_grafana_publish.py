@@ -354,3 +354,29 @@ def test_a_dollar_in_a_datasource_reaches_grafana_as_written(fake_target: Target
         assert publish(client, str(tmp_path), datasources=True)[1].outcomes == []  # nothing differs
     assert fake.datasources["loki"]["jsonData"] == derived
     assert fake.datasources["loki"]["name"] == "Loki $env"
+
+
+def test_a_renamed_datasource_is_updated_by_uid(target: Target, tmp_path: Path) -> None:
+    # The file of a rename (deleteDatasources lists the old name, for file
+    # provisioning); over the API the datasource is found by uid and renamed in place.
+    p = target.prefix
+    write_build(tmp_path, {"a": dashboard(f"{p}-a", f"{p} A")})
+    path = tmp_path / "grafana/provisioning/datasources/datasources.yaml"
+    path.parent.mkdir(parents=True)
+    entry = f"  - {{name: {p} loki, type: loki, uid: {p}-loki, url: 'http://loki:3100', access: proxy}}\n"
+    path.write_text(f"apiVersion: 1\ndatasources:\n{entry}")
+    with target.client() as client:
+        try:
+            _, first = publish(client, str(tmp_path), datasources=True)
+            assert first.ok, first.render()
+            path.write_text(f"apiVersion: 1\ndeleteDatasources:\n  - {{name: {p} loki, orgId: 1}}\n"
+                            f"datasources:\n{entry.replace(f'name: {p} loki', f'name: {p} logs')}")
+            plan, second = publish(client, str(tmp_path), datasources=True)
+            assert second.ok, second.render()
+            [change] = plan.datasources
+            assert change.action is Action.UPDATE and change.changed_fields == ["name"]
+            assert client.get(f"/api/datasources/uid/{p}-loki").body["name"] == f"{p} logs"
+            assert client.get(f"/api/datasources/name/{p} loki").status == 404
+            assert publish(client, str(tmp_path), datasources=True)[1].outcomes == []
+        finally:
+            client.delete(f"/api/datasources/uid/{p}-loki")

@@ -15,7 +15,11 @@ tests model, nothing more:
   so ``folder``/``folderUid`` must be left out;
 * datasources are looked up by *name* (the uid is stored with them) and at most
   one per organisation may have ``isDefault``; every string is expanded
-  (``$VAR``, ``${VAR}``, ``$__env{}``, ``$__file{}``), ``$$`` being one ``$``.
+  (``$VAR``, ``${VAR}``, ``$__env{}``, ``$__file{}``), ``$$`` being one ``$``;
+* a file's ``deleteDatasources`` (by name and orgId; a name not found is skipped)
+  are applied before its ``datasources``; a datasource not found by name is
+  inserted, and an insert with a uid another datasource holds fails, which stops
+  Grafana's start (``FakeGrafana.provision_datasources`` models this).
 """
 
 from __future__ import annotations
@@ -24,12 +28,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from obs_as_code.grafana.publish import publish
 from obs_as_code.model.datasource import unliteral
 from obs_as_code.render.preview import GRAFANA_DASHBOARDS_PATH, compose
 from obs_as_code.serialize import load_yaml
+from tests.oac_testing import ProjectFactory, run_oac
 
-from .fake_grafana import FakeGrafana
+from .fake_grafana import FakeGrafana, ProvisioningError
 from .helpers import Target
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,3 +113,67 @@ def test_the_provisioning_model_follows_grafana(tmp_path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"uid": uid, "title": uid.upper()}), encoding="utf-8")
     assert file_provisioned(tmp_path) == {("", "top", "TOP"), ("llm", "b", "B"), ("llm", "c", "C")}
+
+
+def _datasources_doc(build_dir: Path) -> Any:
+    return load_yaml((build_dir / "grafana/provisioning/datasources/datasources.yaml").read_text(encoding="utf-8"))
+
+
+def _live(grafana: FakeGrafana) -> dict[str, str]:
+    return {uid: str(d["name"]) for uid, d in grafana.datasources.items()}
+
+
+def test_a_grafana_provisioned_from_the_shipped_file_starts_again_unchanged() -> None:
+    grafana = FakeGrafana()
+    doc = _datasources_doc(BUILD)
+    grafana.provision_datasources(doc)
+    assert _live(grafana) == {e["uid"]: unliteral(e["name"]) for e in doc["datasources"]}
+    assert all(d["readOnly"] for d in grafana.datasources.values())
+    ids = {uid: d["id"] for uid, d in grafana.datasources.items()}
+    grafana.provision_datasources(doc)  # the next start
+    assert {uid: d["id"] for uid, d in grafana.datasources.items()} == ids
+
+
+RENAME_V1 = """\
+from obs_as_code import Datasource
+
+loki = Datasource("Loki", "loki", "http://loki:3100", uid="loki")
+prometheus = Datasource("Prometheus", "prometheus", "http://prometheus:9090", uid="prometheus", is_default=True)
+"""
+
+
+def test_a_renamed_datasource_reaches_a_provisioned_grafana_with_previous_names(
+        make_project: ProjectFactory, tmp_path: Path) -> None:
+    root = make_project({"datasources/main.py": RENAME_V1})
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    grafana = FakeGrafana()
+    grafana.provision_datasources(_datasources_doc(root / "build"))
+    loki_id = grafana.datasources["loki"]["id"]
+
+    renamed = RENAME_V1.replace('"Loki"', '"Logs"')
+    (root / "datasources/main.py").write_text(renamed, encoding="utf-8")
+    refused = run_oac("build", "-C", str(root))
+    assert refused.exit_code == 1 and ": OAC113 datasource 'loki' is named 'Logs' now" in refused.output
+    # What the build refuses to write (a build with nothing to compare with makes
+    # it): Grafana's next start fails, and the old entry stays.
+    unchecked = tmp_path / "unchecked"
+    assert run_oac("build", "-C", str(root), "--out", str(unchecked)).exit_code == 0
+    with pytest.raises(ProvisioningError, match="data source with the same uid already exists"):
+        grafana.provision_datasources(_datasources_doc(unchecked))
+    assert grafana.datasources["loki"]["name"] == "Loki"
+
+    (root / "datasources/main.py").write_text(
+        renamed.replace('uid="loki")', 'uid="loki", previous_names=["Loki"])'), encoding="utf-8")
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    doc = _datasources_doc(root / "build")
+    assert doc["deleteDatasources"] == [{"name": "Loki", "orgId": 1}]
+    grafana.provision_datasources(doc)
+    assert _live(grafana) == {"loki": "Logs", "prometheus": "Prometheus"}
+    assert grafana.datasources["loki"]["id"] != loki_id  # deleted, then inserted with its uid
+    state = _live(grafana), grafana.datasources["loki"]["id"]
+    grafana.provision_datasources(doc)  # every later start: "Loki" is not found, nothing to delete
+    assert (_live(grafana), grafana.datasources["loki"]["id"]) == state
+    # A Grafana that never saw "Loki" starts from the same file too.
+    fresh = FakeGrafana()
+    fresh.provision_datasources(doc)
+    assert _live(fresh) == {"loki": "Logs", "prometheus": "Prometheus"}

@@ -22,7 +22,7 @@ STAGE_FILES = {
     "load": ["obs_as_code/load.py"],
     "generate": ["obs_as_code/slo/generate.py"],
     "dashboards": ["obs_as_code/dashboards/project.py"],
-    "build": ["obs_as_code/pipeline.py"],
+    "build": ["obs_as_code/pipeline.py", "obs_as_code/previous_build.py"],
     "validate": sorted(str(p.relative_to(REPO)) for p in (PACKAGE / "validate").glob("*.py")),
 }
 

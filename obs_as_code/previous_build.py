@@ -1,0 +1,138 @@
+"""Checks of a build against the build it replaces: changes that the files alone
+allow but that a Grafana which read the previous files cannot apply.
+
+One so far, OAC113: a datasource renamed (same ``uid``, another ``name``) whose
+old name the new ``datasources.yaml`` does not list in ``deleteDatasources``.
+Grafana's file provisioning finds a datasource by ``(orgId, name)``: the new name
+is not found, so Grafana inserts it with a uid its old entry still holds; the
+insert fails ("data source with the same uid already exists") and, datasource
+provisioning failing, Grafana does not start. ``Datasource(previous_names=[...])``
+renders the old name into ``deleteDatasources``, which Grafana applies first.
+
+Run by ``oac build`` and ``oac build --check`` after rendering, before anything is
+written: the error stops the build, so ``build/`` keeps the file that shows the
+old name until the definition says it. The rendered bytes never depend on the
+previous build (the check only reads it); a build into an empty directory has
+nothing to compare with and checks nothing (docs/lint/OAC113.md says why the
+check lives here rather than in ``oac build --check`` only or ``oac diff``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from obs_as_code import names, serialize
+from obs_as_code.artifacts import Artifact
+from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.load import Project
+from obs_as_code.model.datasource import Datasource, unliteral
+from obs_as_code.source import keyword_location
+
+#: A datasource renamed without its previous name (see the module's docstring).
+RENAME_CODE = "OAC113"
+#: Grafana's organisation for an entry without ``orgId`` (its config reader's default).
+DEFAULT_ORG = 1
+
+
+@dataclass(frozen=True)
+class Rename:
+    """A datasource whose ``uid`` the previous file holds under ``old`` and the new
+    one under ``new`` (names as Grafana reads them: ``$$`` is one ``$``), with
+    ``old`` missing from the new file's ``deleteDatasources``."""
+
+    uid: str
+    org_id: int
+    old: str
+    new: str
+
+
+def _org(entry: Mapping[str, Any]) -> int:
+    value = entry.get("orgId")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_ORG
+
+
+def _entries(doc: Any, key: str) -> list[Mapping[str, Any]]:
+    items = doc.get(key) if isinstance(doc, Mapping) else None
+    return [e for e in items if isinstance(e, Mapping)] if isinstance(items, list) else []
+
+
+def renames(previous: Any, made: Any) -> list[Rename]:
+    """The renames from the provisioning document ``previous`` (the last build's
+    ``datasources.yaml``) to ``made`` (the one this build makes) that ``made``'s
+    ``deleteDatasources`` does not cover, sorted by uid. Entries without a string
+    uid and name are skipped: Grafana matches none of them to another."""
+    old_names: dict[tuple[int, str], str] = {}
+    for e in _entries(previous, "datasources"):
+        uid, name = e.get("uid"), e.get("name")
+        if isinstance(uid, str) and isinstance(name, str):
+            old_names.setdefault((_org(e), uid), unliteral(name))
+    deleted = {
+        (_org(e), unliteral(e["name"])) for e in _entries(made, "deleteDatasources") if isinstance(e.get("name"), str)
+    }
+    found: list[Rename] = []
+    for e in _entries(made, "datasources"):
+        uid, name = e.get("uid"), e.get("name")
+        if not isinstance(uid, str) or not isinstance(name, str):
+            continue
+        org = _org(e)
+        old = old_names.get((org, uid))
+        new = unliteral(name)
+        if old is not None and old != new and (org, old) not in deleted:
+            found.append(Rename(uid, org, old, new))
+    return sorted(found, key=lambda r: (r.uid, r.org_id))
+
+
+def check(project: Project, artifacts: Sequence[Artifact], out_dir: Path) -> list[Diagnostic]:
+    """OAC113 for every datasource of ``artifacts`` renamed since the build in
+    ``out_dir`` without its previous name, at the user's ``Datasource(`` (its
+    ``name=`` when written as a keyword). Nothing when ``out_dir`` holds no
+    datasources file (a first build), when the files are equal (no rename: the
+    usual case, decided without parsing), or when the previous file cannot be
+    read as YAML (nothing Grafana could have provisioned from either)."""
+    made = next((a for a in artifacts if a.path == names.DATASOURCES_FILE), None)
+    if made is None:
+        return []
+    try:
+        before = (out_dir / names.DATASOURCES_FILE).read_bytes()
+    except OSError:
+        return []
+    content = made.content
+    if before == content:
+        return []
+    try:
+        previous = serialize.load_yaml(before.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError):  # not a file a build wrote: it replaces it
+        return []
+    found = renames(previous, serialize.load_yaml(content.decode("utf-8")))
+    if not found:
+        return []
+    return diagnostics(found, project.all(Datasource), out_dir)
+
+
+def diagnostics(found: Iterable[Rename], declared: Sequence[Datasource], out_dir: Path) -> list[Diagnostic]:
+    """One OAC113 error per rename of ``found``, at the datasource that declares
+    its uid (``declared``)."""
+    by_uid = {d.uid: d for d in declared}
+    shown = f"{out_dir.name}/{names.DATASOURCES_FILE}"
+    out: list[Diagnostic] = []
+    for r in found:
+        d = by_uid.get(r.uid)
+        where = keyword_location(d.location, "name") if d is not None else None
+        previous = [*(d.previous_names if d is not None else []), r.old]
+        out.append(
+            error(
+                where,
+                RENAME_CODE,
+                f"datasource {r.uid!r} is named {r.new!r} now, {r.old!r} in the last build ({shown}): "
+                f"Grafana finds provisioned datasources by name, so it would insert {r.new!r} with the "
+                f"uid {r.old!r} still holds and fail to start",
+                hint=f"add previous_names={previous!r} to this Datasource: the old name is "
+                "rendered into deleteDatasources, which Grafana applies first",
+            )
+        )
+    return out
