@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,11 +52,18 @@ Span = tuple[int, int, int, int]
 _SURROGATE = re.compile(r"(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
+#: The keys whose own position a finding may point at (:data:`_ANCHORS`, the UID).
+_KEYS_KEPT = frozenset({"title", "name", "uid"})
+#: The keys whose string value's span (start to end) a finding may need.
+_VALUES_KEPT = frozenset({"expr"})
+
+
 def positions(text: str) -> dict[DataPath, Span]:
-    """Every value of the JSON ``text`` by its data path -> its span, and every
-    key's position under ``(*path, _KEY)`` (JSON is YAML: libyaml's composer gives
-    the positions). Empty when the text cannot be read so (it has been parsed as
-    JSON already: then only positions are missing)."""
+    """The spans of the JSON ``text``'s objects and arrays by their data paths,
+    of the values of :data:`_VALUES_KEPT` keys, and of the keys of
+    :data:`_KEYS_KEPT` under ``(*path, _KEY)`` (JSON is YAML: libyaml's composer
+    gives the positions). Empty when the text cannot be read so (it has been
+    parsed as JSON already: then only positions are missing)."""
     root: Any = None
     for attempt in (text, None):
         if attempt is None:
@@ -73,18 +80,31 @@ def positions(text: str) -> dict[DataPath, Span]:
     out: dict[DataPath, Span] = {}
     if root is None:
         return out
+
+    def span(node: Any) -> Span:
+        start, end = node.start_mark, node.end_mark
+        return (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+    mapping, sequence = yaml.MappingNode, yaml.SequenceNode
     stack: list[tuple[Any, DataPath]] = [(root, ())]
     while stack:
         node, path = stack.pop()
-        out[path] = (node.start_mark.line + 1, node.start_mark.column + 1, node.end_mark.line + 1, node.end_mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            # Reversed: the stack pops the last duplicate key last, so it wins (as in json.loads).
+        out[path] = span(node)
+        if type(node) is mapping:
+            # Backwards, so that of a key written twice the last one is kept (as
+            # json.loads keeps it): the first one met here, and the last popped.
             for key, value in reversed(node.value):
-                child = (*path, str(key.value))
-                stack.append((value, child))
-                out.setdefault((*child, _KEY), (key.start_mark.line + 1, key.start_mark.column + 1, key.end_mark.line + 1, key.end_mark.column + 1))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((v, (*path, i)) for i, v in enumerate(node.value))
+                name = key.value
+                if type(value) is mapping or type(value) is sequence:
+                    stack.append((value, (*path, name)))
+                elif name in _VALUES_KEPT:
+                    out.setdefault((*path, name), span(value))
+                if name in _KEYS_KEPT:
+                    out.setdefault((*path, name, _KEY), span(key))
+        elif type(node) is sequence:
+            for i, value in enumerate(node.value):
+                if type(value) is mapping or type(value) is sequence:
+                    stack.append((value, (*path, i)))
     return out
 
 
@@ -182,17 +202,29 @@ def _kind(path: DataPath) -> str:
 
 class FileDashboard:
     """A dashboard file rendered (:func:`render`): the rendering the checks
-    read, where each of its parts is written, and what rendering found."""
+    read, and where each of its parts is written in the file. The file's
+    positions (a parse of its text) are read when a finding is located: a clean
+    dashboard never needs them."""
 
-    def __init__(self, display: str, file: str, board: RenderedDashboard, raw: dict[DataPath, DataPath], spans: dict[DataPath, Span], prefix: DataPath) -> None:
+    def __init__(self, display: str, file: str, text: str, document: dict[str, Any], prefix: DataPath, raw: dict[DataPath, DataPath], board: RenderedDashboard) -> None:
         self.display = display
         self.file = file
-        self.board = board
+        self.text = text
+        #: The dashboard as the file has it (without the API export's wrapper).
+        self.document = document
+        #: Where ``document`` is in the file: ``("dashboard",)`` in an API export.
+        self.prefix = prefix
         #: Rendered data path of a tagged part -> its data path in the file.
         self.raw = raw
-        self.spans = spans
-        self.prefix = prefix
-        self.diagnostics: list[Diagnostic] = []
+        self.board = board
+        self._spans: dict[DataPath, Span] | None = None
+
+    @property
+    def spans(self) -> dict[DataPath, Span]:
+        """:func:`positions` of the file's text (read once, when first asked)."""
+        if self._spans is None:
+            self._spans = positions(self.text)
+        return self._spans
 
     def at(self, raw_path: DataPath, key: str | None = None) -> SourceLocation | None:
         """Where the value at ``raw_path`` of the file is written (at its ``key``
@@ -218,35 +250,85 @@ class FileDashboard:
     def source(self) -> DashboardSource:
         """The dashboard as the PromQL checks read it: the rendered JSON (so that
         they and the dashboard checks see the same targets, at the same paths)."""
-        start = self.board.locate(())
-        dash = DashboardSource(self.display, self.board.json, default=Site(self.display, self.file, start.line, start.col), fallback=start)
+        start = SourceLocation(self.display, 1, 1)  # unused: site() always answers
+        dash = DashboardSource(self.display, self.board.json, default=Site(self.display, self.file, 1, 1), fallback=start)
         dash.locate = self.site
         dash.board = self.board
         return dash
+
+    def source_map(self) -> dict[DataPath, SourceLocation]:
+        """The rendering's source map: each tagged part at the key that names it
+        (a panel's title, a variable's name) or, for a target, its query."""
+        prefix = self.prefix
+        root = self.at(prefix) or SourceLocation(self.display, 1, 1)
+        out: dict[DataPath, SourceLocation] = {(): root}
+        for path, raw_path in self.raw.items():
+            anchors = ("title",) if raw_path[-2:-1] == ("rows",) else _ANCHORS[_kind(path)]
+            loc = None
+            for key in anchors:
+                if _value(self.document, raw_path[len(prefix) :], key) is None:
+                    continue
+                if key == "expr":
+                    # The query itself, inside its quotes: where the PromQL
+                    # checks put a finding about its first token.
+                    span = self.spans.get((*raw_path, key))
+                    loc = SourceLocation(self.display, span[0], span[1] + 1) if span is not None else None
+                else:
+                    loc = self.at(raw_path, key)
+                if loc is not None:
+                    break
+            out[path] = loc or self.at(raw_path) or root
+        uid_at = self.at(prefix, "uid") if isinstance(self.document.get("uid"), str) else None
+        if uid_at is not None:
+            out[("uid",)] = uid_at
+        return out
+
+
+class _LazyMap(Mapping[DataPath, SourceLocation]):
+    """A source map made by ``build`` on first use."""
+
+    def __init__(self, build: Callable[[], dict[DataPath, SourceLocation]]) -> None:
+        self._build: Callable[[], dict[DataPath, SourceLocation]] | None = build
+        self._map: dict[DataPath, SourceLocation] = {}
+
+    def _full(self) -> dict[DataPath, SourceLocation]:
+        if self._build is not None:
+            build, self._build = self._build, None
+            self._map = build()
+        return self._map
+
+    def __getitem__(self, key: DataPath) -> SourceLocation:
+        return self._full()[key]
+
+    def __iter__(self) -> Iterator[DataPath]:
+        return iter(self._full())
+
+    def __len__(self) -> int:
+        return len(self._full())
 
 
 def render(
     document: Any, display: str, file: str, text: str, datasources: Sequence[Datasource] = ()
 ) -> FileDashboard:
-    """``document`` (a file's parsed JSON: a dashboard or the API's ``{"dashboard":
-    ...}``, which :func:`~obs_as_code.importers.dashboard.not_a_dashboard` accepts)
-    rendered as the build renders a dashboard with ``datasources``, as
+    """``document`` (a file's parsed JSON ``text``: a dashboard or the API's
+    ``{"dashboard": ...}``, which :func:`~obs_as_code.importers.dashboard.not_a_dashboard`
+    accepts) rendered as the build renders a dashboard with ``datasources``, as
     ``display``. Raises what the normalization raises (OAC309 in a build)."""
     from obs_as_code.importers.dashboard import api_dashboard, with_constants
 
     inner = api_dashboard(document)
     prefix: DataPath = ("dashboard",) if inner is not document else ()
     raw = with_constants(inner)  # a copy when it has constants; tags go on what is rendered
-    spans = positions(text)
     paths: list[DataPath] = []
     for path, part in _parts(raw):
         part[_TAG] = len(paths)
         paths.append((*prefix, *path))
     rows = [(*prefix, *p) for p in _legacy_rows(raw)]
-    uid_in_source = raw.get("uid")
-    data = normalize(raw, datasources)
-    for _path, part in _parts(raw):
-        part.pop(_TAG, None)  # the file's own data, read again below for nothing else
+    try:
+        data = normalize(raw, datasources)
+    finally:
+        for _path, part in _parts(raw):
+            part.pop(_TAG, None)  # the file's own data: as it was
     found: dict[DataPath, DataPath] = {}
     untagged_rows: list[DataPath] = []
     for path, part in _parts(data):
@@ -258,29 +340,12 @@ def render(
     if rows and len(untagged_rows) == len(rows):
         # The row panels the grid migration made, in the order of their rows.
         found.update(zip(untagged_rows, rows, strict=True))
+    uid_in_source = raw.get("uid")
     uid = uid_in_source if isinstance(uid_in_source, str) and uid_in_source else names.dashboard_uid(display)
     data["uid"] = uid
-    out = FileDashboard(display, file, RenderedDashboard(data, uid, "", {}, None, default_datasource_type(datasources)), found, spans, prefix)
-    source_map: dict[DataPath, SourceLocation] = {(): out.at(prefix) or SourceLocation(display, 1, 1)}
-    for path, raw_path in found.items():
-        anchors = _ANCHORS[_kind(path)] if not (raw_path and raw_path[-2:-1] == ("rows",)) else ("title",)
-        loc = None
-        for key in anchors:
-            value = _value(raw, raw_path[len(prefix) :], key)
-            if value is not None:
-                if key == "expr":
-                    # The query itself, inside its quotes: where the PromQL
-                    # checks put a finding about its first token.
-                    span = out.spans.get((*raw_path, key))
-                    loc = SourceLocation(display, span[0], span[1] + 1) if span is not None else None
-                else:
-                    loc = out.at(raw_path, key)
-                if loc is not None:
-                    break
-        source_map[path] = loc or out.at(raw_path) or source_map[()]
-    if isinstance(uid_in_source, str) and (uid_at := out.at(prefix, "uid")) is not None:
-        source_map[("uid",)] = uid_at
-    out.board.source_map = source_map
+    board = RenderedDashboard(data, uid, "", {}, None, default_datasource_type(datasources))
+    out = FileDashboard(display, file, text, raw, prefix, found, board)
+    board.source_map = _LazyMap(out.source_map)
     return out
 
 
