@@ -4,9 +4,10 @@ Rule files are decoded strictly, like Prometheus' ``rulefmt`` (unknown fields,
 duplicate keys, a rule both ``alert`` and ``record`` ...), collecting every
 error (OAC219), and turned into the model (``RuleGroup``, ``AlertRule``,
 ``RecordingRule``) with locations in the YAML file, so the same checks run on
-them as on the project's Python. Dashboards keep their JSON; their PromQL
-targets are found in ``panels``, in panels nested in rows and in the legacy
-``rows`` layout.
+them as on the project's Python. Dashboards are rendered as the build renders
+one (:mod:`obs_as_code.lint.dashboard_file`), so that the dashboard checks read
+them too; the PromQL targets of dashboard JSON are found in ``panels``, in panels
+nested in rows and in the legacy ``rows`` layout.
 """
 
 from __future__ import annotations
