@@ -329,3 +329,18 @@ def test_legacy_row_panels_are_located_at_their_rows(tmp_path: Path) -> None:
         "Second": _at(text, '"title": "Second"'),
         "B": _at(text, '"title": "B"'),  # inside the collapsed row panel
     }
+
+
+def test_positions_allow_for_escapes_beyond_the_bmp(tmp_path: Path) -> None:
+    """``json.dumps`` writes an emoji as a surrogate pair of escapes, which libyaml
+    (the positions' parser) refuses; and a query token after escapes is found
+    character by character."""
+    board = {
+        "title": "Emoji \U0001f600",
+        "templating": {"list": [{"name": "pod", "type": "query", "query": "label_values(up, pod)", "multi": True}]},
+        "panels": [_panel(1, "\U0001f600 rate", 'sum(rate(x_total{path="/\u00e9\U0001f600", pod="$pod"}[5m]))')],
+    }
+    path, text = _write(tmp_path, "emoji.json", board)
+    assert "\\ud83d\\ude00" in text
+    code, found, _ = _lint("-C", str(tmp_path), str(path))
+    assert (code, found) == (1, [("OAC314", *_at(text, 'pod=\\"$pod'))])
