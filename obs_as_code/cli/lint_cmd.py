@@ -27,7 +27,9 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.option("--scrape-interval", default=None, help="Scrape interval assumed when no Prometheus config is declared (e.g. 30s).")
 def lint(project: Path, fmt: str, paths: tuple[Path, ...], catalog_file: Path | None, select: tuple[str, ...], ignore: tuple[str, ...], explain: str | None, with_project: bool, scrape_interval: str | None) -> None:
     """Check the meaning of PromQL in the project's rules and dashboards, and in
-    Prometheus rule files (YAML) and Grafana dashboards (JSON) given as PATHS."""
+    Prometheus rule files (YAML) and Grafana dashboards (JSON) given as PATHS: a
+    dashboard file gets every check the build runs on a dashboard, with the
+    project's datasources (docs/dashboards.md, "Linting a dashboard file")."""
     from obs_as_code.lint.engine import all_checks, docs_page
 
     if explain is not None:

@@ -59,7 +59,7 @@ def _nested_folder(d: DashboardDef, folder: str) -> Diagnostic:
     )
 
 
-def _unresolved_library_panels(rendered: RenderedDashboard) -> list[Diagnostic]:
+def unresolved_library_panels(rendered: RenderedDashboard) -> list[Diagnostic]:
     """OAC313: each library panel reference normalization could not replace by
     its model (the export's ``__elements`` lacks it). Grafana creates library
     panels from ``__elements`` only when it imports a dashboard; provisioning
@@ -114,7 +114,7 @@ def render_project(project: Project) -> ProjectDashboards:
             continue
         result.by_definition[id(d)] = rendered
         result.checked.append(rendered)
-        result.diagnostics.extend(_unresolved_library_panels(rendered))
+        result.diagnostics.extend(unresolved_library_panels(rendered))
         bad_folder = names.folder_problem(rendered.folder)
         if bad_folder is not None:
             result.diagnostics.append(

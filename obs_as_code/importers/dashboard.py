@@ -806,23 +806,52 @@ def unwrap(document: Any) -> dict[str, Any]:
     """The dashboard inside a file: plain JSON, or ``{"dashboard": ..., "meta": ...}``
     as Grafana's API returns it. Raises ValueError ("not a Grafana dashboard (why)")
     for anything else: a single panel's JSON, an alert rule, a title alone."""
-    if isinstance(document, Mapping) and isinstance(document.get("dashboard"), Mapping) and "panels" not in document:
-        document = document["dashboard"]
-    if not isinstance(document, Mapping):
-        raise ValueError("not a Grafana dashboard (not a JSON object)")
-    if "gridPos" in document or ("type" in document and "targets" in document):
-        reason = "a single panel's JSON (Inspect > Panel JSON): it has type, targets or gridPos"
-    elif "condition" in document and "data" in document:
-        reason = "a Grafana alert rule: it has condition and data"
-    elif "title" not in document:
-        reason = "no title"
-    elif not isinstance(document["title"], str) or not document["title"].strip():
-        reason = "an empty title, which Grafana refuses"
-    elif not any(key in document for key in _DASHBOARD_KEYS):
-        reason = f"none of {', '.join(_DASHBOARD_KEYS)}"
-    else:
-        return dict(document)
+    inner = api_dashboard(document)
+    reason = not_a_dashboard(inner)
+    if reason is None:
+        reason = title_problem(inner)
+    if reason is None:
+        return dict(inner)
     raise ValueError(f"not a Grafana dashboard ({reason}); import a whole dashboard (Share > Export)")
+
+
+def api_dashboard(document: Any) -> Any:
+    """``document["dashboard"]`` for the API's ``{"dashboard": ..., "meta": ...}``,
+    else ``document`` itself."""
+    if isinstance(document, Mapping) and isinstance(document.get("dashboard"), Mapping) and "panels" not in document:
+        return document["dashboard"]
+    return document
+
+
+def not_a_dashboard(document: Any) -> str | None:
+    """Why ``document`` (unwrapped by :func:`api_dashboard`) is no dashboard at
+    all (a single panel's JSON, an alert rule ...), or None. Its title is
+    :func:`title_problem`'s."""
+    if not isinstance(document, Mapping):
+        return "not a JSON object"
+    if "gridPos" in document or ("type" in document and "targets" in document):
+        return "a single panel's JSON (Inspect > Panel JSON): it has type, targets or gridPos"
+    if "condition" in document and "data" in document:
+        return "a Grafana alert rule: it has condition and data"
+    if "title" in document and not any(key in document for key in _DASHBOARD_KEYS):
+        return f"none of {', '.join(_DASHBOARD_KEYS)}"
+    return None
+
+
+def has_dashboard_keys(document: Mapping[str, Any]) -> bool:
+    """Whether ``document`` has a key only a dashboard has at its top level."""
+    return any(key in document for key in _DASHBOARD_KEYS)
+
+
+def title_problem(document: Mapping[str, Any]) -> str | None:
+    """Why Grafana refuses the title of dashboard ``document``, or None."""
+    if "title" not in document:
+        return "no title"
+    if not isinstance(document["title"], str) or not document["title"].strip():
+        return "an empty title, which Grafana refuses"
+    if not any(key in document for key in _DASHBOARD_KEYS):
+        return f"none of {', '.join(_DASHBOARD_KEYS)}"
+    return None
 
 
 class UnresolvedInputs(Exception):
@@ -834,8 +863,6 @@ def resolve_inputs(document: Mapping[str, Any], datasources: Sequence[Datasource
     ``${VAR_...}`` placeholders of ``constant`` inputs replaced by their value. Raises
     :class:`UnresolvedInputs` for a ``datasource`` input whose plugin has no declared
     datasource (``normalize`` would map its ``${DS_...}`` to a uid nobody declares)."""
-    import json
-
     inputs = [i for i in document.get("__inputs") or [] if isinstance(i, Mapping)]
     missing = [
         f"{i.get('name')} (plugin {i.get('pluginId')!r})"
@@ -848,6 +875,15 @@ def resolve_inputs(document: Mapping[str, Any], datasources: Sequence[Datasource
             f"__inputs {', '.join(missing)}: no declared datasource of that plugin "
             f"(declared in datasources/: {declared}); declare one and import again"
         )
+    return with_constants(document)
+
+
+def with_constants(document: Mapping[str, Any]) -> dict[str, Any]:
+    """``document`` with the ``${VAR_...}`` placeholders of its ``constant``
+    ``__inputs`` replaced by their values, as Grafana's import does."""
+    import json
+
+    inputs = [i for i in document.get("__inputs") or [] if isinstance(i, Mapping)]
     values = {str(i["name"]): str(i.get("value") or "") for i in inputs if i.get("type") == "constant" and i.get("name")}
     if not values:
         return dict(document)

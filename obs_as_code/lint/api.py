@@ -11,6 +11,7 @@ from obs_as_code.gcpause import paused_gc
 from obs_as_code.lint.engine import LintContext, code_matches, run_checks, select_checks, suppressed
 from obs_as_code.lint.files import load_paths
 from obs_as_code.load import Project
+from obs_as_code.model.datasource import Datasource
 from obs_as_code.source import at_project_root
 
 
@@ -69,9 +70,30 @@ def _lint(
         proj, found = load(root)
         diagnostics += found
     else:
-        proj = Project(root=root)
-    diagnostics += _check(proj, paths, with_project, catalog, select, ignore, scrape_interval)
+        proj = _context(root, paths)
+    found = _check(proj, paths, with_project, catalog, select, ignore, scrape_interval)
+    if not with_project and proj.modules:
+        # The project's datasources were loaded for context only (OAC307, the
+        # mapping of an export's placeholders): what the checks say about them
+        # is the project's lint's to say.
+        context = {m.path for m in proj.modules}
+        found = [d for d in found if d.location.file not in context]
+    diagnostics += found
     return ordered(d for d in diagnostics if not suppressed(d, root))
+
+
+def _context(root: Path, paths: Sequence[Path]) -> Project:
+    """What of the project at ``root`` linting ``paths`` alone reads: for
+    dashboards (a JSON file or a directory among ``paths``), the datasources its
+    ``datasources/`` modules declare, as ``oac import dashboard`` reads them
+    (their load errors are the build's to report); nothing else."""
+    from obs_as_code.lint.files import is_dashboard
+
+    if not any(p.is_dir() or is_dashboard(p) for p in paths):
+        return Project(root=root)
+    from obs_as_code.importers.dashboard import load_for_import
+
+    return load_for_import(root)
 
 
 def _check(
@@ -94,9 +116,10 @@ def _check(
             from obs_as_code.pipeline import generate
 
             diagnostics += generate(proj)
-        groups, sites, dashboards, file_diags = load_paths(list(paths), proj.root)
+        groups, sites, dashboards, file_diags = load_paths(list(paths), proj.root, proj.all(Datasource))
         proj.definitions.extend(groups)
         ctx = LintContext(proj, catalog=catalog, sites=sites, dashboards=dashboards, file_diagnostics=file_diags)
+        ctx.file_boards = [d.board for d in dashboards if d.board is not None]
         ctx.scrape_interval_default = scrape_interval
         checks = select_checks(select, ignore, lint_only=True)
         external = {g.location.file for g in groups}
@@ -110,7 +133,16 @@ def _check(
         diagnostics += [d for d in found_checks if not (d.code == "OAC106" and d.location.file in external)]
         if with_project:
             diagnostics += _dashboard_errors(proj, select, ignore)
+        # What rendering the dashboard files found (as _dashboard_errors: the
+        # dashboards stage's codes, filtered alike); OAC219 is a check's.
+        diagnostics += _selected([d for d in file_diags if d.code != "OAC219"], select, ignore)
         return diagnostics
+
+
+def _selected(found: list[Diagnostic], select: Iterable[str] | None, ignore: Iterable[str] | None) -> list[Diagnostic]:
+    """``found`` without what ``--select`` / ``--ignore`` (code prefixes) leave out."""
+    sel, ign = list(select or []), list(ignore or [])
+    return [d for d in found if (not sel or code_matches(d.code, sel)) and not code_matches(d.code, ign)]
 
 
 def _dashboard_errors(proj: Project, select: Iterable[str] | None, ignore: Iterable[str] | None) -> list[Diagnostic]:
@@ -126,7 +158,4 @@ def _dashboard_errors(proj: Project, select: Iterable[str] | None, ignore: Itera
 
     if not proj.all(DashboardDef):
         return []
-    sel, ign = list(select or []), list(ignore or [])  # prefixes, as for the checks
-    return [
-        d for d in render_project(proj).diagnostics if (not sel or code_matches(d.code, sel)) and not code_matches(d.code, ign)
-    ]
+    return _selected(render_project(proj).diagnostics, select, ignore)

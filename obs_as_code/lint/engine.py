@@ -153,6 +153,9 @@ class LintContext:
     sites: dict[tuple[int, str], Site] = field(default_factory=dict)
     #: Dashboards read from files (project dashboards are added on first use).
     dashboards: list[DashboardSource] = field(default_factory=list)
+    #: The renderings (``RenderedDashboard``) of the dashboards read from files,
+    #: which the dashboard checks read after the project's own.
+    file_boards: list[Any] = field(default_factory=list)
     #: Default scrape interval in seconds when the project declares none (``--scrape-interval``).
     scrape_interval_default: float | None = None
     _index: CatalogIndex | None = None

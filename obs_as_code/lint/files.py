@@ -4,9 +4,10 @@ Rule files are decoded strictly, like Prometheus' ``rulefmt`` (unknown fields,
 duplicate keys, a rule both ``alert`` and ``record`` ...), collecting every
 error (OAC219), and turned into the model (``RuleGroup``, ``AlertRule``,
 ``RecordingRule``) with locations in the YAML file, so the same checks run on
-them as on the project's Python. Dashboards keep their JSON; their PromQL
-targets are found in ``panels``, in panels nested in rows and in the legacy
-``rows`` layout.
+them as on the project's Python. Dashboards are rendered as the build renders
+one (:mod:`obs_as_code.lint.dashboard_file`), so that the dashboard checks read
+them too; the PromQL targets of dashboard JSON are found in ``panels``, in panels
+nested in rows and in the legacy ``rows`` layout.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from obs_as_code.lint.engine import DashboardSource
 from obs_as_code.lint.sites import Site
 from obs_as_code.load import Project
 from obs_as_code.model.dashboard import DashboardDef
+from obs_as_code.model.datasource import Datasource
 from obs_as_code.model.rules import AlertRule, RecordingRule, RuleGroup
 from obs_as_code.source import SourceLocation
 
@@ -278,6 +280,13 @@ def _panels(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], dict[
                 yield from panel_list(row.get("panels"), ("rows", r, "panels"))
 
 
+def dashboard_panels(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """Every panel of dashboard JSON ``data`` with its data path: ``panels`` (rows'
+    panels included) and the legacy ``rows``' panels, in the order
+    :func:`iter_targets` reads them."""
+    return list(_panels(data))
+
+
 def iter_targets(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
     """``(data path of the target's expr, panel title, expr)`` of every PromQL target."""
     if not isinstance(data, dict):
@@ -435,7 +444,6 @@ def _locate(
 
 def _render_alone(project: Project, d: DashboardDef) -> Any:
     from obs_as_code.dashboards import render_dashboard
-    from obs_as_code.model.datasource import Datasource
 
     try:
         return render_dashboard(d, datasources=project.all(Datasource), root=project.root)
@@ -448,25 +456,33 @@ def is_dashboard(path: Path) -> bool:
     return path.suffix.lower() == ".json"
 
 
-def load_paths(paths: list[Path], root: Path) -> tuple[list[RuleGroup], dict[tuple[int, str], Site], list[DashboardSource], list[Diagnostic]]:
-    """Read every rule file and dashboard under ``paths`` (directories recursively)."""
-    files: list[Path] = []
+def load_paths(
+    paths: list[Path], root: Path, datasources: Sequence[Datasource] = ()
+) -> tuple[list[RuleGroup], dict[tuple[int, str], Site], list[DashboardSource], list[Diagnostic]]:
+    """Read every rule file and dashboard under ``paths`` (directories recursively).
+    Dashboards are rendered as the build renders them with ``datasources``
+    (:mod:`obs_as_code.lint.dashboard_file`: each ``DashboardSource.board`` is
+    what the dashboard checks read); JSON that is no dashboard is an OAC219
+    error when named, and skipped when found in a directory."""
+    from obs_as_code.lint.dashboard_file import read as read_dashboard
+
+    files: list[tuple[Path, bool]] = []
     for p in paths:
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.suffix.lower() in (".yml", ".yaml", ".json") and f.is_file()))
+            files.extend((f, False) for f in sorted(f for f in p.rglob("*") if f.suffix.lower() in (".yml", ".yaml", ".json") and f.is_file()))
         else:
-            files.append(p)
+            files.append((p, True))
     groups: list[RuleGroup] = []
     sites: dict[tuple[int, str], Site] = {}
     dashboards: list[DashboardSource] = []
     diagnostics: list[Diagnostic] = []
-    for f in files:
+    for f, named in files:
         try:
             display = str(f.resolve().relative_to(root.resolve()))
         except ValueError:
             display = str(f)
         if is_dashboard(f):
-            dash, found = read_dashboard_file(f, display)
+            dash, _board, found = read_dashboard(f, display, datasources, named=named)
             diagnostics.extend(found)
             if dash is not None:
                 dashboards.append(dash)

@@ -22,8 +22,11 @@ VARIABLE = re.compile(r"\$\{(\w+)(?:\.[^:}]+)?(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)
 
 def rendered(ctx: LintContext) -> list[RenderedDashboard]:
     """The project's dashboards, rendered once per project (those the build does
-    not write for an invalid or repeated UID included)."""
-    return render_project(ctx.project).checked
+    not write for an invalid or repeated UID included), then the dashboard files
+    ``oac lint`` was given, rendered as the build would."""
+    boards = render_project(ctx.project).checked
+    files: list[RenderedDashboard] = ctx.file_boards
+    return boards + files if files else boards
 
 
 def variable_names(text: str) -> list[str]:

@@ -1,4 +1,8 @@
-"""OAC217: a dashboard panel graphs rate() of every series, without aggregating."""
+"""OAC217: a dashboard panel graphs rate() of every series, without aggregating.
+
+Only for panel queries the dashboard checks do not read: a dashboard file that
+cannot be rendered as the build renders one (OAC309). Every other dashboard, the
+project's and the files ``oac lint`` is given, gets OAC301 instead."""
 
 from __future__ import annotations
 
@@ -14,8 +18,11 @@ CODE = "OAC217"
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for q, root in parsed(ctx, ("panel",)):
-        if q.in_project:
-            continue  # the project's dashboards get OAC301 (an error) for the same thing
+        if q.in_project or (q.source is not None and q.source.board is not None):
+            # The project's dashboards, and the dashboard files rendered as the
+            # build would, get OAC301 for the same thing (as the build will say
+            # once the file is imported): one finding, not two.
+            continue
         for node, parents in with_parents(root):
             name = call_name(node)
             if name not in ("rate", "irate", "increase"):
