@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
@@ -29,6 +30,13 @@ _STRING = r'"(?:[^"\\]|\\.)*"|`[^`]*`'
 _SELECTOR = re.compile(rf"{_STRING}|\{{((?:{_STRING}|[^{{}}\"`])*)\}}")
 #: One matcher of a selector.
 _MATCHER = re.compile(rf"([A-Za-z_]\w*)\s*(=~|!~|!=|=)\s*({_STRING})")
+#: A variable reference as :data:`~obs_as_code.lint.rules._dashboards.VARIABLE`
+#: reads it, with its format (``${name:format}``, ``[[name:format]]``) captured.
+_REFERENCE = re.compile(r"\$\{(\w+)(?:\.[^:}]+)?(?::([^}]*))?\}|\[\[(\w+)(?::([^\]]*))?\]\]|\$(\w+)")
+#: Go's one-character escapes (strconv.Unquote, which LogQL's lexer applies to a
+#: double-quoted string).
+_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\", '"': '"'}
+_ESCAPE = re.compile(r"\\(?:([abfnrtv\\\"])|x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([0-7]{3})|(.))", re.S)
 
 
 def _all_values(board_vars: list[dict[str, Any]]) -> dict[str, str]:
@@ -42,17 +50,56 @@ def _all_values(board_vars: list[dict[str, Any]]) -> dict[str, str]:
     return out
 
 
+def _at_all(all_value: str, fmt: str | None) -> str:
+    """What Grafana writes for a variable at All whose ``allValue`` is
+    ``all_value``, in format ``fmt``: the custom All value as it is, except in the
+    ``text`` format (the text "All"), ``queryparam`` (``var-name=All``, never
+    empty either) and ``percentencode`` (template_srv skips formatting custom All
+    values but for these)."""
+    if fmt in ("text", "queryparam"):
+        return "All"
+    if fmt == "percentencode":
+        return quote(all_value, safe="-_.!~*'()")  # encodeURIComponent's unreserved set
+    return all_value
+
+
+def _unquote(literal: str) -> str | None:
+    """The value of a LogQL string literal (backquotes: raw; double quotes: Go
+    escapes), or None when Loki cannot read it (it reports that itself)."""
+    if literal.startswith("`"):
+        return literal[1:-1]
+    bad = False
+
+    def escape(m: re.Match[str]) -> str:
+        nonlocal bad
+        one, hex2, hex4, hex8, octal, other = m.groups()
+        if one is not None:
+            return _ESCAPES[one]
+        if other is not None:
+            bad = True  # \d, \., \' ...: Go's Unquote refuses them
+            return ""
+        code = int(hex2 or hex4 or hex8, 16) if octal is None else int(octal, 8)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            bad = True
+            return ""
+        return chr(code)
+
+    value = _ESCAPE.sub(escape, literal[1:-1])
+    return None if bad else value
+
+
 def _matches_empty(op: str, value: str) -> bool:
-    """Whether a matcher with ``op`` and (variable-free) ``value`` matches the
-    empty string (a bad regex: Loki reports it itself, so not empty here)."""
-    if op in ("!=", "!~"):
-        return True  # every label but the named value, the absent one included
-    if op == "=":
-        return value == ""
+    """Whether a matcher with ``op`` and (variable-free, unquoted) ``value``
+    matches the empty string, Loki's test for a selector that restricts nothing
+    (``labels.Matcher.Matches("")``: ``!=""`` and ``!~".*"`` do not; a bad regex:
+    Loki reports it itself, so not empty here)."""
+    if op in ("=", "!="):
+        return (value == "") == (op == "=")
     try:
-        return re.fullmatch(value, "") is not None
+        full = re.fullmatch(value, "", re.S) is not None
     except re.error:
         return False
+    return full == (op == "=~")
 
 
 def empty_at_all(expr: str, all_values: dict[str, str]) -> list[tuple[str, list[str]]]:
@@ -69,16 +116,19 @@ def empty_at_all(expr: str, all_values: dict[str, str]) -> list[tuple[str, list[
         at_all: list[str] = []
         empty = True
         for mm in matchers:
-            op, raw = mm.group(2), mm.group(3)[1:-1]
-            names = variable_names(raw)
+            op, literal = mm.group(2), mm.group(3)
+            names = variable_names(literal)
             if any(n not in all_values for n in names):
                 empty = False  # a variable whose value is unknown here: not judged
                 break
-            value = raw
-            for n in names:
-                value = re.sub(rf"\$\{{{n}(?::[^}}]*)?\}}|\[\[{n}(?::[^\]]*)?\]\]|\${n}\b", lambda _m, n=n: all_values[n], value)
-                at_all.append(n)
-            if not _matches_empty(op, value):
+            # Grafana writes the variables into the query's text, then Loki reads the string.
+            value = _unquote(
+                _REFERENCE.sub(lambda r: _at_all(all_values[r.group(1) or r.group(3) or r.group(5)], r.group(2) or r.group(4)), literal)
+                if names
+                else literal
+            )
+            at_all.extend(names)
+            if value is None or not _matches_empty(op, value):
                 empty = False
                 break
         if empty and at_all:
