@@ -84,3 +84,59 @@ def test_oac318_matchers_that_match_the_empty_string(expr: str, empty: bool) -> 
     from obs_as_code.lint.rules.oac318_loki_empty_selector import empty_at_all
 
     assert bool(empty_at_all(expr, {"s": ".*"})) is empty
+
+
+# --- OAC317 -----------------------------------------------------------------
+
+
+def test_oac317_a_selector_with_a_regex_in_parentheses(project: Callable[..., Compiled]) -> None:
+    # The pattern stopped at the first "(" of the matcher's string: missed.
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("Windows", [
+    k.timeseries("Paths", k.prom('sum(rate(x_total{path=~"/(a|b)", i=~"$i([.:].*)?"}[$__interval]))'), unit=k.REQPS),
+], variables=[k.datasource_var(), k.query_var("i", "label_values(up, instance)")])
+"""})
+    assert _at(compiled, "OAC317") == [(4, 86, "Paths")]  # at $__interval
+
+
+def test_oac317_a_min_interval_of_four_scrapes_is_left_alone(project: Callable[..., Compiled]) -> None:
+    # Grafana never makes $__interval shorter than the target's min step (else
+    # the panel's min interval): at four scrape intervals (30s here) it is as
+    # long as $__rate_interval's floor.
+    board = """board = {"title": "Windows", "uid": "windows", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "timeseries", "title": "Panel 2m", "interval": "2m", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+     "datasource": {"type": "prometheus", "uid": "prometheus"},
+     "targets": [{"refId": "A", "expr": "sum(rate(x_total[$__interval]))"}]},
+    {"id": 2, "type": "timeseries", "title": "Target 2m", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+     "datasource": {"type": "prometheus", "uid": "prometheus"},
+     "targets": [{"refId": "A", "interval": "2m", "expr": "sum(rate(x_total[$__interval]))"}]},
+    {"id": 3, "type": "timeseries", "title": "Panel 1m", "interval": "1m", "gridPos": {"h": 4, "w": 6, "x": 12, "y": 0},
+     "datasource": {"type": "prometheus", "uid": "prometheus"},
+     "targets": [{"refId": "A", "expr": "sum(rate(x_total[$__interval]))"}]},
+    {"id": 4, "type": "timeseries", "title": "Target 1m", "interval": "5m", "gridPos": {"h": 4, "w": 6, "x": 18, "y": 0},
+     "datasource": {"type": "prometheus", "uid": "prometheus"},
+     "targets": [{"refId": "A", "interval": "1m", "expr": "sum(rate(x_total[$__interval]))"}]},
+]}
+"""
+    scrape = """from obs_as_code import PrometheusConfig
+
+config = PrometheusConfig(scrape_interval="30s", evaluation_interval="30s")
+"""
+    compiled = project({"dashboards/case.py": board, "scrape/prometheus.py": scrape})
+    found = [d for d in compiled.diagnostics if d.code == "OAC317"]
+    assert [(d.location.line, d.location.col) for d in found] == [(10, 59), (13, 77)]
+    assert all("its min interval 1m is under four scrape intervals (2m)" in d.message for d in found)
+
+
+def test_oac317_without_a_prometheus_config_assumes_its_default_scrape_interval(project: Callable[..., Compiled]) -> None:
+    # No scrape config: Prometheus scrapes every 1m, so 2m is not enough.
+    board = """board = {"title": "Windows", "uid": "windows", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "timeseries", "title": "Panel 2m", "interval": "2m", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+     "datasource": {"type": "prometheus", "uid": "prometheus"},
+     "targets": [{"refId": "A", "expr": "sum(rate(x_total[$__interval]))"}]},
+    {"id": 2, "type": "timeseries", "title": "Panel 4m", "interval": "4m", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+     "datasource": {"type": "prometheus", "uid": "prometheus"},
+     "targets": [{"refId": "A", "expr": "sum(rate(x_total[$__interval]))"}]},
+]}
+"""
+    compiled = project({"dashboards/case.py": board})
+    assert _at(compiled, "OAC317") == [(4, 59, "Panel 2m")]

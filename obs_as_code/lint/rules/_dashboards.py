@@ -195,10 +195,13 @@ def query_token(ctx: LintContext, board: RenderedDashboard, path: DataPath, expr
     """Where ``expr[span[0]:span[1]]`` is written, for the query ``expr`` of the
     target at ``path`` of ``board``: inside the query's string literal when the
     PromQL checks find it there (a literal of the target's own call, at or after
-    the target's line), else the target's line."""
+    the target's line), else the target's line. The query is the one read at
+    ``path``: a board that repeats a query text in several panels has one per
+    panel, and the first one's place is not the others'."""
     loc = board.locate(path)
+    expr_path = (*path, "expr")
     for q in ctx.queries():
-        if q.origin == "panel" and q.source is not None and q.source.board is board and q.expr == expr and q.site is not None:
+        if q.origin == "panel" and q.source is not None and q.source.board is board and q.expr == expr and q.path == expr_path and q.site is not None:
             found = q.at(span)
             return found if found.file == loc.file and found >= loc else loc
     return loc

@@ -3,37 +3,99 @@
 range divided by the panel's width in points: zoomed in, it falls below two
 scrape intervals and the window holds one sample or none, so the panel shows
 gaps or nothing. ``$__rate_interval`` is never shorter than four scrape
-intervals (the datasource's scrape interval setting)."""
+intervals (the datasource's scrape interval setting). A query whose minimum
+interval (the target's min step, else the panel's min interval: Grafana never
+makes ``$__interval`` shorter) is at least four scrape intervals is left alone."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
+from obs_as_code.durations import DurationError, parse_ms
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._dashboards import panel_title, promql_targets, query_token, rendered
+from obs_as_code.lint.rules._dashboards import (
+    Target,
+    panel_title,
+    promql_targets,
+    query_token,
+    rendered,
+)
+from obs_as_code.lint.types import STRING_LITERAL
+from obs_as_code.model.prometheus import ScrapeJob
 
 CODE = "OAC317"
 
-#: A rate-like call whose range is ``$__interval`` (the selector's braces and
-#: strings may hold anything but brackets).
+#: A rate-like call whose range is ``$__interval``: its argument up to the range
+#: holds no parentheses or brackets outside string literals (a selector's
+#: ``path=~"/(a|b)"`` is read whole).
 RATE_OVER_INTERVAL = re.compile(
-    r"\b(rate|irate|increase|delta|idelta|deriv)\s*\([^()\[\]]*\[\s*(\$__interval|\$\{__interval\})\s*\]"
+    rf"\b(rate|irate|increase|delta|idelta|deriv)\s*\((?:{STRING_LITERAL}|[^()\[\]\"'`])*\[\s*(\$__interval|\$\{{__interval\}})\s*\]"
 )
+
+#: Prometheus' own default ``scrape_interval``: assumed when the project declares
+#: no Prometheus config.
+DEFAULT_SCRAPE_S = 60.0
+
+
+def interval_seconds(value: Any) -> float | None:
+    """Seconds in a Grafana min interval (``"1m"``, ``"30"`` for seconds, the
+    old ``">10s"``), None when unset or not a literal (``$interval``)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lstrip(">").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        return parse_ms(text) / 1000.0 if text else None
+    except DurationError:
+        return None
+
+
+def min_interval(t: Target) -> float | None:
+    """The shortest ``$__interval`` Grafana gives the query of ``t``: the target's
+    min step when set (it decides alone), else the panel's min interval."""
+    own = t.data.get("interval")
+    if isinstance(own, str) and own.strip():
+        return interval_seconds(own)
+    return interval_seconds(t.panel.get("interval"))
+
+
+def longest_scrape(ctx: LintContext) -> float:
+    """The longest scrape interval the project declares (global or per job), else
+    Prometheus' default."""
+    found = [s for s in [ctx.scrape_interval(None), *(ctx.scrape_interval(j.name) for j in ctx.project.all(ScrapeJob))] if s]
+    return max(found) if found else DEFAULT_SCRAPE_S
+
+
+def _fmt(seconds: float) -> str:
+    return f"{seconds / 60:g}m" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g}s"
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    scrape: float | None = None
     for board in rendered(ctx):
         for t in promql_targets(board):
             if "__interval" not in t.expr:
                 continue
             for m in RATE_OVER_INTERVAL.finditer(t.expr):
+                if scrape is None:
+                    scrape = longest_scrape(ctx)
+                floor = min_interval(t)
+                if floor is not None and floor >= 4 * scrape:
+                    break  # $__interval is never shorter than $__rate_interval's floor
+                why = (
+                    f"its min interval {_fmt(floor)} is under four scrape intervals ({_fmt(4 * scrape)}): "
+                    "a window may hold one sample and the panel shows gaps"
+                    if floor is not None
+                    else "zoomed in, $__interval is shorter than two scrapes and the panel shows gaps"
+                )
                 yield Diagnostic(
                     query_token(ctx, board, t.path, t.expr, m.span(2)),
                     CODE,
-                    f"{m.group(1)}() over [{m.group(2)}] in panel {panel_title(t.panel)!r} of dashboard "
-                    f"{board.title!r}: zoomed in, $__interval is shorter than two scrapes and the panel shows gaps",
+                    f"{m.group(1)}() over [{m.group(2)}] in panel {panel_title(t.panel)!r} of dashboard {board.title!r}: {why}",
                     Severity.WARNING,
                     "use [$__rate_interval] (k.rate's default window)",
                 )
