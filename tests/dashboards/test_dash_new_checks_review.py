@@ -140,3 +140,18 @@ def test_oac317_without_a_prometheus_config_assumes_its_default_scrape_interval(
 """
     compiled = project({"dashboards/case.py": board})
     assert _at(compiled, "OAC317") == [(4, 59, "Panel 2m")]
+
+
+# --- OAC314 -----------------------------------------------------------------
+
+
+def test_oac314_a_panel_after_a_collapsed_repeated_row_is_in_no_row(project: Callable[..., Compiled]) -> None:
+    # A collapsed row holds its own panels; the panels after it belong to no row
+    # (Grafana's createSceneObjectsForPanels), so its repeat does not reach them.
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("Paths", [
+    k.row("Per path", [k.stat("Path $path", k.prom('sum(rate(x_total{path="$path"}[5m]))'), unit=k.REQPS)],
+          collapsed=True, repeat="path"),
+    k.stat("After", k.prom('sum(rate(x_total{path="$path"}[5m]))'), unit=k.REQPS),
+], variables=[k.datasource_var(), k.query_var("path", "label_values(x_total, path)", multi=True)])
+"""})
+    assert _at(compiled, "OAC314") == [(6, 46, "After")]  # at path=, not at the row's same query

@@ -42,7 +42,11 @@ def several_values(board: RenderedDashboard) -> set[str]:
 
 
 def repeated_by(board: RenderedDashboard) -> dict[DataPath, str]:
-    """Each panel path -> the variable it (or the row it is in) repeats by."""
+    """Each panel path -> the variable it (or the row it is in) repeats by. An
+    open row holds the panels that follow it; a collapsed row holds its own
+    ``panels`` only, and the panels after it belong to no row (Grafana's
+    ``createSceneObjectsForPanels``): a repeat of a collapsed row reaches no
+    panel after it."""
     out: dict[DataPath, str] = {}
     row_repeat = ""
     for i, p in enumerate(board.json.get("panels") or []):
@@ -50,7 +54,7 @@ def repeated_by(board: RenderedDashboard) -> dict[DataPath, str]:
             continue
         own = _repeat(p)
         if p.get("type") == "row":
-            row_repeat = own
+            row_repeat = "" if p.get("collapsed") is True else own
             for j, c in enumerate(p.get("panels") or []):
                 if isinstance(c, dict):
                     out[("panels", i, "panels", j)] = _repeat(c) or own
