@@ -155,3 +155,17 @@ def test_oac314_a_panel_after_a_collapsed_repeated_row_is_in_no_row(project: Cal
 ], variables=[k.datasource_var(), k.query_var("path", "label_values(x_total, path)", multi=True)])
 """})
     assert _at(compiled, "OAC314") == [(6, 46, "After")]  # at path=, not at the row's same query
+
+
+# --- OAC315 -----------------------------------------------------------------
+
+
+def test_oac315_a_table_format_target_has_no_legend(project: Callable[..., Compiled]) -> None:
+    # Grafana turns a table-format result into one column per label and a
+    # "Value" column (transformDFToTable): the legend is never read.
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("Legends", [
+    k.table("Table", k.prom(k.rate("x_total", by=["path"]), "{{status}}", table=True, instant=True)),
+    k.timeseries("Series", k.prom(k.rate("x_total", by=["path"]), "{{status}}"), unit=k.REQPS),
+], variables=[k.datasource_var()])
+"""}, style=True)
+    assert _at(compiled, "OAC315") == [(5, 28, "Series")]

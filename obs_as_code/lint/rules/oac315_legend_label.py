@@ -4,7 +4,9 @@ writes the missing label as nothing, so every series of the panel gets the same
 legend (or an empty one) and the lines cannot be told apart. The labels a result
 has come from the type inference the PromQL checks use (aggregation clauses, the
 metrics catalog, the scrape jobs' target labels); a query whose labels are not
-known (a metric the catalog does not list, ``without``) is not judged."""
+known (a metric the catalog does not list, ``without``) is not judged, nor a
+target in the table format (Grafana turns its labels into columns and never
+reads its legend)."""
 
 from __future__ import annotations
 
@@ -28,8 +30,8 @@ def legend_labels(legend: str) -> list[str]:
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for t in panel_targets(ctx):
         legend = t.target.get("legendFormat")
-        if not isinstance(legend, str) or "{{" not in legend:
-            continue
+        if not isinstance(legend, str) or "{{" not in legend or t.target.get("format") == "table":
+            continue  # a table's rows show every label as a column, and no legend
         labels = ctx.type_of(t.root).labels
         if labels is None:
             continue
