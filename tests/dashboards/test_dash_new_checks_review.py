@@ -169,3 +169,34 @@ def test_oac315_a_table_format_target_has_no_legend(project: Callable[..., Compi
 ], variables=[k.datasource_var()])
 """}, style=True)
     assert _at(compiled, "OAC315") == [(5, 28, "Series")]
+
+
+# --- OAC316 -----------------------------------------------------------------
+
+
+def test_oac316_a_percentage_of_a_part_over_its_whole_under_percentunit(project: Callable[..., Compiled]) -> None:
+    # 100 * errors / total of one counter is within 0..100 whatever the counter:
+    # under percentunit Grafana shows 5 % as 500%.
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("Units", [
+    k.stat("Error %", k.prom('100 * sum(rate(x_total{code=~"5.."}[5m])) / sum(rate(x_total[5m]))'), unit=k.PERCENTUNIT),
+    k.stat("Error % too", k.prom('sum(rate(x_total{code=~"5.."}[5m])) / sum(rate(x_total[5m])) * 100'), unit=k.PERCENTUNIT),
+    k.stat("Fine", k.prom('100 * sum(rate(x_total{code=~"5.."}[5m])) / sum(rate(x_total[5m]))'), unit=k.PERCENT),
+    k.stat("Other counters", k.prom('100 * sum(rate(a_total[5m])) / sum(rate(b_total[5m]))'), unit=k.PERCENTUNIT),
+], variables=[k.datasource_var()])
+"""})
+    assert _at(compiled, "OAC316") == [(4, 31, "Error %"), (5, 35, "Error % too")]
+
+
+def test_oac316_an_override_of_another_query_does_not_hide_this_one(project: Callable[..., Compiled]) -> None:
+    board = """board = {"title": "Units", "uid": "units", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "timeseries", "title": "Errors", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+     "datasource": {"type": "prometheus", "uid": "prometheus"},
+     "fieldConfig": {"defaults": {"unit": "percent"}, "overrides": [
+         {"matcher": {"id": "byFrameRefID", "options": "B"}, "properties": [{"id": "unit", "value": "reqps"}]}]},
+     "targets": [
+         {"refId": "A", "expr": 'sum(rate(x_total{code=~"5.."}[5m])) / sum(rate(x_total[5m]))'},
+         {"refId": "B", "expr": "sum(rate(x_total[5m]))"}]},
+]}
+"""
+    compiled = project({"dashboards/case.py": board})
+    assert _at(compiled, "OAC316") == [(7, 34, "Errors")]

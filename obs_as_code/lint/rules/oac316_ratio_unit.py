@@ -4,8 +4,10 @@ by 100 first (for values 0..1): a ratio (an error ratio, a hit ratio, spend over
 budget) under ``percent`` reads "0.05%" for 5 %, and a percentage (``100 * ...``)
 under ``percentunit`` reads "500%". What the query returns is what the PromQL
 checks infer (the catalog's units, ``a / b`` of like quantities, ``100 *``);
-only certain inferences, and a part over its whole, are judged, and the unit is the one the query's series
-get (the panel's, or a field override by its refId or for every number)."""
+only certain inferences, and a part over its whole (times 100 for a percentage),
+are judged, and the unit is the one the query's series get (the panel's, or a
+field override by its refId or for every number; an override of another refId
+does not reach them)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._query_targets import dashboard_title, panel_targets
 from obs_as_code.lint.rules.oac305_latency_unit import query_unit
+from obs_as_code.lint.types import INCREASE, RATE, VType, is_a, op_of
 
 CODE = "OAC316"
 
@@ -40,18 +43,62 @@ def _other_unit_override(panel: dict[str, Any], ref_id: Any) -> bool:
         matcher = override.get("matcher")
         kind = matcher.get("id") if isinstance(matcher, dict) else None
         options = matcher.get("options") if isinstance(matcher, dict) else None
+        if kind == "byFrameRefID" and options != ref_id:
+            continue  # another query's series
         if not ((kind == "byFrameRefID" and options == ref_id) or (kind == "byType" and options == "number")):
             return True
     return False
 
 
+def _strip(node: Any) -> Any:
+    while is_a(node, "ParenExpr"):
+        node = node.expr
+    return node
+
+
+def _hundred(node: Any) -> bool:
+    node = _strip(node)
+    return is_a(node, "NumberLiteral") and float(node.val) == 100
+
+
+def _part_of_whole(part: VType, whole: VType) -> bool:
+    """A rate (increase) of a counter over the same counter's with fewer matchers:
+    the bound the type inference gives a quotient (``errors / total``)."""
+    return bool(part.metrics) and set(part.metrics) == set(whole.metrics) and part.kind in (RATE, INCREASE) and part.kind == whole.kind
+
+
+def _part_of_whole_percent(ctx: LintContext, root: Any) -> bool:
+    """``100 * part / whole``, ``part / whole * 100``, ``100 * (1 - part / whole)``:
+    a percentage within 0..100 whatever the counter's type."""
+    node = _strip(root)
+    if not is_a(node, "BinaryExpr"):
+        return False
+    op, lhs, rhs = op_of(node), node.lhs, node.rhs
+    if op == "*":
+        for factor, other in ((lhs, rhs), (rhs, lhs)):
+            if _hundred(factor):
+                inner = ctx.type_of(other)
+                return inner.bounded and inner.unit == "ratio"
+        return False
+    if op == "/":
+        scaled = _strip(lhs)  # (100 * part) / whole
+        if is_a(scaled, "BinaryExpr") and op_of(scaled) == "*":
+            for factor, part in ((scaled.lhs, scaled.rhs), (scaled.rhs, scaled.lhs)):
+                if _hundred(factor):
+                    return _part_of_whole(ctx.type_of(part), ctx.type_of(rhs))
+    return False
+
+
 def _returns(ctx: LintContext, root: Any) -> str | None:
     """``"ratio"`` or ``"percent"`` when the query certainly returns one at scale 1
-    (a part over its whole is a ratio whatever its metric's type), else None."""
+    (a part over its whole, or 100 times one, is a ratio, or a percentage,
+    whatever its metric's type), else None."""
     t = ctx.type_of(root)
-    if not (t.certain or (t.bounded and t.unit == "ratio")) or t.scale != 1.0:
+    if t.scale != 1.0 or t.unit not in ("ratio", "percent"):
         return None
-    return t.unit if t.unit in ("ratio", "percent") else None
+    if t.certain or (t.bounded and t.unit == "ratio") or (t.unit == "percent" and _part_of_whole_percent(ctx, root)):
+        return t.unit
+    return None
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
