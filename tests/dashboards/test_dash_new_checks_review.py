@@ -157,6 +157,38 @@ def test_oac314_a_panel_after_a_collapsed_repeated_row_is_in_no_row(project: Cal
     assert _at(compiled, "OAC314") == [(6, 46, "After")]  # at path=, not at the row's same query
 
 
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        'sum(x{path="$path", a != "b", c=~"$d"})',
+        'x{a="1"} == 1 and y{b >= "2"}',
+        '{app="x"} |= "$q" | json | level = "$level" != "a"',
+        'x{a.b="$c", 1d="$e", é="$f", g\u00a0=\u00a0"$h"}',
+        'x{a=~"b=\\"$c\\"", d="e=\'$f\'"}',
+        "x{a=`$b`, c='$d'}",
+        'label_replace(x, "a", "$1", "b", "(.*)")',
+    ],
+)
+def test_oac314_matcher_scan_finds_what_the_reference_pattern_finds(expr: str) -> None:
+    # The scan from each "=" (a third of the check's time on a 200-dashboard
+    # build) must give MATCHER.finditer's matches, in order.
+    from obs_as_code.lint.rules.oac314_multi_value_equality import MATCHER, matchers
+
+    assert list(matchers(expr)) == [(m.group(1), m.group(2), m.group(3), m.span()) for m in MATCHER.finditer(expr)]
+
+
+def test_oac314_matcher_scan_on_random_text() -> None:
+    import random
+
+    from obs_as_code.lint.rules.oac314_multi_value_equality import MATCHER, matchers
+
+    pieces = ["a", "_", "1", ".", " ", "\t", "=", "!", "~", "<", ">", '"', "'", "`", "\\", "$", "{", "}", "(", "é", "\u00a0", "job", "$x"]
+    rnd = random.Random(314)
+    for _ in range(20000):
+        expr = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 24)))
+        assert list(matchers(expr)) == [(m.group(1), m.group(2), m.group(3), m.span()) for m in MATCHER.finditer(expr)], expr
+
 # --- OAC315 -----------------------------------------------------------------
 
 

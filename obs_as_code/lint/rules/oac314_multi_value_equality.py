@@ -25,8 +25,46 @@ from obs_as_code.lint.rules._dashboards import (
 
 #: A label matcher with ``=`` or ``!=`` and a quoted value: ``path="$path"``. The
 #: name before the operator keeps LogQL's line filters (``|= "x"``, ``} != "x"``)
-#: and comparisons (``== 1``) out.
+#: and comparisons (``== 1``) out. The reference pattern: :func:`matchers` finds
+#: the same matches without trying it at every character (the check scans every
+#: query of a dashboard that has a multi-value variable).
 MATCHER = re.compile(r"""(?<![\w.])([A-Za-z_]\w*)\s*(!=|=)(?![=~])\s*("(?:[^"\\]|\\.)*"|`[^`]*`|'(?:[^'\\]|\\.)*')""")
+
+#: What :data:`MATCHER` requires from the ``=`` on: ``re`` finds a pattern that
+#: starts with a literal character at C speed.
+_EQUALS = re.compile(r"""=(?![=~])\s*("(?:[^"\\]|\\.)*"|`[^`]*`|'(?:[^'\\]|\\.)*')""")
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+
+
+def matchers(expr: str) -> Iterator[tuple[str, str, str, tuple[int, int]]]:
+    """``(label, operator, quoted value, span)`` of each match of :data:`MATCHER`
+    in ``expr``, leftmost first, as ``MATCHER.finditer`` gives them: from each
+    ``=`` and its quoted value, the name is read backwards."""
+    pos = 0
+    search = _EQUALS.search
+    while True:
+        m = search(expr, pos)
+        if m is None:
+            return
+        at = m.start()
+        op = "="
+        if at and expr[at - 1] == "!":
+            op, at = "!=", at - 1
+        end = at
+        while end and expr[end - 1].isspace():
+            end -= 1
+        start = end
+        while start:
+            c = expr[start - 1]
+            if not (c.isalnum() or c == "_"):  # what ``\w`` matches
+                break
+            start -= 1
+        if start < end and expr[start] in _NAME_START and not (start and expr[start - 1] == "."):
+            yield expr[start:end], op, m.group(1), (start, m.end())
+            pos = m.end()
+        else:
+            pos = m.start() + 1  # MATCHER would try on inside the value
+
 
 #: Variable types whose value the user picks from a list.
 _PICKED = frozenset({"query", "custom"})
@@ -71,10 +109,12 @@ def _repeat(panel: dict[str, object]) -> str:
 def misuses(expr: str, several: set[str]) -> Iterator[tuple[str, str, str, str, tuple[int, int]]]:
     """``(variable, label, operator, quoted value, span of the matcher)`` for each matcher of
     ``expr`` comparing with ``=`` / ``!=`` a value that uses one of ``several``."""
-    for m in MATCHER.finditer(expr):
-        for name in variable_names(m.group(3)):
+    for label, op, value, span in matchers(expr):
+        if "$" not in value and "[[" not in value:
+            continue  # no variable: most matchers
+        for name in variable_names(value):
             if name in several and not is_builtin(name):
-                yield name, m.group(1), m.group(2), m.group(3), (m.start(), m.end())
+                yield name, label, op, value, span
                 break
 
 
