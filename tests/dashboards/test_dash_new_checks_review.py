@@ -232,3 +232,34 @@ def test_oac316_an_override_of_another_query_does_not_hide_this_one(project: Cal
 """
     compiled = project({"dashboards/case.py": board})
     assert _at(compiled, "OAC316") == [(7, 34, "Errors")]
+
+
+# --- hidden queries (OAC314, OAC317, OAC318) ----------------------------------
+
+
+def test_a_hidden_query_no_expression_reads_is_not_run(project: Callable[..., Compiled]) -> None:
+    # The Prometheus and Loki plugins drop a hidden target (filterQuery) unless
+    # a server-side expression of the panel may read it: then it runs, and its
+    # findings stand.
+    board = """board = {"title": "Hidden", "uid": "hidden", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "timeseries", "title": "Dead", "gridPos": {"h": 4, "w": 8, "x": 0, "y": 0},
+     "datasource": {"type": "prometheus", "uid": "prometheus"},
+     "targets": [{"refId": "A", "hide": True, "expr": 'sum(rate(x_total{path="$path"}[$__interval]))'},
+                 {"refId": "B", "expr": 'sum(rate(x_total{path=~"$path"}[$__rate_interval]))'}]},
+    {"id": 2, "type": "logs", "title": "Dead logs", "gridPos": {"h": 4, "w": 8, "x": 8, "y": 0},
+     "datasource": {"type": "loki", "uid": "loki"},
+     "targets": [{"refId": "A", "hide": True, "expr": '{job=~"$path"}'}, {"refId": "B", "expr": '{job="api"}'}]},
+    {"id": 3, "type": "timeseries", "title": "Read", "gridPos": {"h": 4, "w": 8, "x": 16, "y": 0},
+     "datasource": {"type": "datasource", "uid": "-- Mixed --"},
+     "targets": [{"refId": "A", "hide": True, "datasource": {"type": "prometheus", "uid": "prometheus"},
+                  "expr": 'sum(rate(x_total{path="$path"}[$__interval]))'},
+                 {"refId": "B", "datasource": {"type": "__expr__", "uid": "__expr__"}, "type": "math", "expression": "$A * 2"}]},
+], "templating": {"list": [{"name": "path", "type": "query", "multi": True, "includeAll": True, "allValue": ".*",
+                            "query": "label_values(x_total, path)", "datasource": {"type": "prometheus", "uid": "prometheus"}}]}}
+"""
+    compiled = project({"dashboards/case.py": board})
+    assert [(d.code, d.location.line, d.location.col) for d in compiled.diagnostics if d.code in ("OAC314", "OAC317", "OAC318")] == [
+        # At the target: the PromQL checks read no hidden query, so its string has no site.
+        ("OAC314", 11, 18),
+        ("OAC317", 11, 18),
+    ]

@@ -80,6 +80,30 @@ class Target:
         return self.board.locate(self.path)
 
 
+#: How a target names Grafana's server-side expressions ("Math", "Reduce" ...).
+EXPRESSION = "__expr__"
+
+
+def _is_expression(target: Any) -> bool:
+    if not isinstance(target, dict):
+        return False
+    ref = target.get("datasource")
+    if isinstance(ref, dict):
+        return ref.get("type") == EXPRESSION or ref.get("uid") == EXPRESSION
+    return ref == EXPRESSION
+
+
+def runs(t: Target) -> bool:
+    """Whether Grafana runs the query of ``t``. A hidden target (``hide``) is
+    dropped by its datasource (``filterQuery`` of the Prometheus and Loki
+    plugins) unless a server-side expression of its panel may read it: then it
+    runs and only its result is hidden."""
+    if t.data.get("hide") is not True:
+        return True
+    found = t.panel.get("targets")
+    return isinstance(found, list) and any(_is_expression(other) for other in found)
+
+
 def datasource_variables(board: RenderedDashboard) -> dict[str, str]:
     """The dashboard's datasource variables: name -> plugin type they pick."""
     return {str(v.get("name")): str(v.get("query") or "") for v in variables(board) if v.get("type") == "datasource"}

@@ -3,7 +3,8 @@ matched with ``=`` or ``!=`` in a label matcher. Grafana writes such a variable 
 a regex whenever it holds more than one value or All (``path="(a|b)"``,
 ``path=".*"``), which ``=`` compares literally: the panel shows "No data" as soon
 as a second value is picked, and on a dashboard's first load (All). Panels (and
-rows) repeated by the variable are left alone: each copy holds one value."""
+rows) repeated by the variable are left alone: each copy holds one value; so is
+a hidden query no expression reads (Grafana does not run it)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from obs_as_code.lint.rules._dashboards import (
     panel_title,
     query_token,
     rendered,
+    runs,
     targets,
     variable_names,
     variables,
@@ -125,7 +127,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             continue
         repeats: dict[DataPath, str] | None = None
         for t in targets(board):
-            if t.language not in ("promql", "logql") or "=" not in t.expr:
+            if t.language not in ("promql", "logql") or "=" not in t.expr or not runs(t):
                 continue
             for name, label, op, value, span in misuses(t.expr, several):
                 if repeats is None:

@@ -22,6 +22,7 @@ from obs_as_code.lint.rules._dashboards import (
     promql_targets,
     query_token,
     rendered,
+    runs,
 )
 from obs_as_code.lint.types import STRING_LITERAL
 from obs_as_code.model.prometheus import ScrapeJob
@@ -78,7 +79,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     scrape: float | None = None
     for board in rendered(ctx):
         for t in promql_targets(board):
-            if "__interval" not in t.expr:
+            if "__interval" not in t.expr or not runs(t):
                 continue
             for m in RATE_OVER_INTERVAL.finditer(t.expr):
                 if scrape is None:

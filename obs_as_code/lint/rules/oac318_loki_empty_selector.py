@@ -17,6 +17,7 @@ from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import (
     panel_title,
     rendered,
+    runs,
     targets,
     variable_names,
     variables,
@@ -142,7 +143,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         if not all_values:
             continue
         for t in targets(board):
-            if t.language != "logql" or "{" not in t.expr or ("$" not in t.expr and "[[" not in t.expr):
+            if t.language != "logql" or "{" not in t.expr or ("$" not in t.expr and "[[" not in t.expr) or not runs(t):
                 continue
             for selector, names in empty_at_all(t.expr, all_values):
                 shown = ", ".join(f"${n} ({all_values[n]})" for n in names)
