@@ -6,6 +6,7 @@ its fix."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -98,48 +99,45 @@ def test_oac317_a_selector_with_a_regex_in_parentheses(project: Callable[..., Co
     assert _at(compiled, "OAC317") == [(4, 86, "Paths")]  # at $__interval
 
 
+def _interval_board(*panels: tuple[str, str, str]) -> str:
+    """A dashboard of ``(title, panel min interval, target min step)`` panels, each
+    a rate over $__interval (one panel a line)."""
+    lines = ['board = {"title": "Windows", "uid": "windows", "schemaVersion": 41, "panels": [']
+    for i, (title, panel_min, target_min) in enumerate(panels):
+        target = f'"interval": "{target_min}", ' if target_min else ""
+        lines.append(
+            f'    {{"id": {i + 1}, "type": "timeseries", "title": "{title}", "interval": "{panel_min}", '
+            f'"gridPos": {{"h": 4, "w": 6, "x": {6 * (i % 4)}, "y": {4 * (i // 4)}}}, '
+            f'"datasource": {{"type": "prometheus", "uid": "prometheus"}}, '
+            f'"targets": [{{"refId": "A", {target}"expr": "sum(rate(x_total[$__interval]))"}}]}},'
+        )
+    return "\n".join([*lines, "]}", ""])
+
+
 def test_oac317_a_min_interval_of_four_scrapes_is_left_alone(project: Callable[..., Compiled]) -> None:
     # Grafana never makes $__interval shorter than the target's min step (else
-    # the panel's min interval): at four scrape intervals (30s here) it is as
-    # long as $__rate_interval's floor.
-    board = """board = {"title": "Windows", "uid": "windows", "schemaVersion": 41, "panels": [
-    {"id": 1, "type": "timeseries", "title": "Panel 2m", "interval": "2m", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
-     "datasource": {"type": "prometheus", "uid": "prometheus"},
-     "targets": [{"refId": "A", "expr": "sum(rate(x_total[$__interval]))"}]},
-    {"id": 2, "type": "timeseries", "title": "Target 2m", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
-     "datasource": {"type": "prometheus", "uid": "prometheus"},
-     "targets": [{"refId": "A", "interval": "2m", "expr": "sum(rate(x_total[$__interval]))"}]},
-    {"id": 3, "type": "timeseries", "title": "Panel 1m", "interval": "1m", "gridPos": {"h": 4, "w": 6, "x": 12, "y": 0},
-     "datasource": {"type": "prometheus", "uid": "prometheus"},
-     "targets": [{"refId": "A", "expr": "sum(rate(x_total[$__interval]))"}]},
-    {"id": 4, "type": "timeseries", "title": "Target 1m", "interval": "5m", "gridPos": {"h": 4, "w": 6, "x": 18, "y": 0},
-     "datasource": {"type": "prometheus", "uid": "prometheus"},
-     "targets": [{"refId": "A", "interval": "1m", "expr": "sum(rate(x_total[$__interval]))"}]},
-]}
-"""
-    scrape = """from obs_as_code import PrometheusConfig
-
-config = PrometheusConfig(scrape_interval="30s", evaluation_interval="30s")
-"""
-    compiled = project({"dashboards/case.py": board, "scrape/prometheus.py": scrape})
-    found = [d for d in compiled.diagnostics if d.code == "OAC317"]
-    assert [(d.location.line, d.location.col) for d in found] == [(10, 59), (13, 77)]
-    assert all("its min interval 1m is under four scrape intervals (2m)" in d.message for d in found)
-
-
-def test_oac317_without_a_prometheus_config_assumes_its_default_scrape_interval(project: Callable[..., Compiled]) -> None:
-    # No scrape config: Prometheus scrapes every 1m, so 2m is not enough.
-    board = """board = {"title": "Windows", "uid": "windows", "schemaVersion": 41, "panels": [
-    {"id": 1, "type": "timeseries", "title": "Panel 2m", "interval": "2m", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
-     "datasource": {"type": "prometheus", "uid": "prometheus"},
-     "targets": [{"refId": "A", "expr": "sum(rate(x_total[$__interval]))"}]},
-    {"id": 2, "type": "timeseries", "title": "Panel 4m", "interval": "4m", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
-     "datasource": {"type": "prometheus", "uid": "prometheus"},
-     "targets": [{"refId": "A", "expr": "sum(rate(x_total[$__interval]))"}]},
-]}
-"""
+    # the panel's min interval): at four times the datasource's scrape interval
+    # setting (Grafana's 15s here: none is set) it is as long as
+    # $__rate_interval's floor.
+    board = _interval_board(
+        ("Panel 1m", "1m", ""), ("Target 1m", "", "1m"), ("Panel 30s", "30s", ""), ("Target 30s", "5m", "30s"), ("None", "", ""),
+    )
     compiled = project({"dashboards/case.py": board})
-    assert _at(compiled, "OAC317") == [(4, 59, "Panel 2m")]
+    found = [d for d in compiled.diagnostics if d.code == "OAC317"]
+    assert [(d.location.line, d.location.col) for d in found] == [(4, 236), (5, 255), (6, 227)]  # at $__interval
+    assert ["its min interval 30s is under four scrape intervals (4 x 15s)" in d.message for d in found] == [True, True, False]
+
+
+def test_oac317_reads_the_scrape_interval_its_datasources_set(project: Callable[..., Compiled]) -> None:
+    # timeInterval 1m: $__rate_interval is at least 4m, so a 2m min interval is short.
+    datasources = """from obs_as_code import Datasource
+
+prometheus = Datasource("Prometheus", "prometheus", "http://prometheus:9090", uid="prometheus", is_default=True,
+                        json_data={"timeInterval": "1m"})
+"""
+    board = _interval_board(("Panel 2m", "2m", ""), ("Panel 4m", "4m", ""))
+    compiled = project({"dashboards/case.py": board, "datasources/main.py": datasources}, datasources=False)
+    assert _at(compiled, "OAC317") == [(2, 233, "Panel 2m")]
 
 
 # --- OAC314 -----------------------------------------------------------------
@@ -263,3 +261,37 @@ def test_a_hidden_query_no_expression_reads_is_not_run(project: Callable[..., Co
         ("OAC314", 11, 18),
         ("OAC317", 11, 18),
     ]
+
+
+def test_oac317_incremental_builds_read_the_same_scrape_interval(tmp_path: Path) -> None:
+    # Per module in an incremental build the dashboard checks see the module and
+    # the datasources only: the scrape interval must come from there, so that a
+    # build with the cache and one without agree, and a datasource edit is seen.
+    from dash_support import write_project
+
+    from obs_as_code.pipeline import build
+
+    def datasources(interval: str) -> str:
+        return f"""from obs_as_code import Datasource
+
+prometheus = Datasource("Prometheus", "prometheus", "http://prometheus:9090", uid="prometheus", is_default=True,
+                        json_data={{"timeInterval": "{interval}"}})
+"""
+
+    scrape = 'from obs_as_code import PrometheusConfig\n\nconfig = PrometheusConfig(scrape_interval="5s")\n'
+    board = _interval_board(("Panel 2m", "2m", ""))
+    write_project(tmp_path, {"dashboards/case.py": board, "datasources/main.py": datasources("1m"), "scrape/prometheus.py": scrape},
+                  datasources=False)
+
+    def found(incremental: bool) -> list[tuple[int, int]]:
+        if incremental:
+            result = build(tmp_path, incremental=True)
+        else:
+            result = build(tmp_path, out_dir=tmp_path / "clean", check=True)
+        return [(d.location.line, d.location.col) for d in result.diagnostics if d.code == "OAC317"]
+
+    assert found(True) == found(False) == [(2, 233)]
+    (tmp_path / "datasources/main.py").write_text(datasources("30s"))
+    assert found(True) == found(False) == []
+    (tmp_path / "dashboards/case.py").write_text(board + "# edited\n")  # the module's checks run again, on their own
+    assert found(True) == found(False) == []

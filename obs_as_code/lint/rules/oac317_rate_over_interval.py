@@ -5,7 +5,11 @@ scrape intervals and the window holds one sample or none, so the panel shows
 gaps or nothing. ``$__rate_interval`` is never shorter than four scrape
 intervals (the datasource's scrape interval setting). A query whose minimum
 interval (the target's min step, else the panel's min interval: Grafana never
-makes ``$__interval`` shorter) is at least four scrape intervals is left alone."""
+makes ``$__interval`` shorter) is at least four of those scrape intervals is left
+alone: its window is as long as ``$__rate_interval``'s floor. The scrape interval
+is the datasources' setting (what ``$__rate_interval`` reads), not the scrape
+config's: the dashboard checks read the dashboards and datasources only (per
+module in incremental builds)."""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from obs_as_code.lint.rules._dashboards import (
     runs,
 )
 from obs_as_code.lint.types import STRING_LITERAL
-from obs_as_code.model.prometheus import ScrapeJob
+from obs_as_code.model.datasource import Datasource
 
 CODE = "OAC317"
 
@@ -36,21 +40,20 @@ RATE_OVER_INTERVAL = re.compile(
     rf"\b(rate|irate|increase|delta|idelta|deriv)\s*\((?:{STRING_LITERAL}|[^()\[\]\"'`])*\[\s*(\$__interval|\$\{{__interval\}})\s*\]"
 )
 
-#: Prometheus' own default ``scrape_interval``: assumed when the project declares
-#: no Prometheus config.
-DEFAULT_SCRAPE_S = 60.0
+#: Grafana's scrape interval when a Prometheus datasource sets none (``timeInterval``).
+DEFAULT_SCRAPE_S = 15.0
 
 
 def interval_seconds(value: Any) -> float | None:
-    """Seconds in a Grafana min interval (``"1m"``, ``"30"`` for seconds, the
-    old ``">10s"``), None when unset or not a literal (``$interval``)."""
+    """Seconds in a Grafana interval (``"1m"``, ``"30"`` for seconds, the old
+    ``">10s"``), None when unset, zero or not a literal (``$interval``)."""
     if not isinstance(value, str):
         return None
-    text = value.strip().lstrip(">").strip()
+    text = value.strip().lstrip("<>").strip()
     if text.isdigit():
-        return float(text)
+        return float(text) or None
     try:
-        return parse_ms(text) / 1000.0 if text else None
+        return (parse_ms(text) / 1000.0 or None) if text else None
     except DurationError:
         return None
 
@@ -64,11 +67,15 @@ def min_interval(t: Target) -> float | None:
     return interval_seconds(t.panel.get("interval"))
 
 
-def longest_scrape(ctx: LintContext) -> float:
-    """The longest scrape interval the project declares (global or per job), else
-    Prometheus' default."""
-    found = [s for s in [ctx.scrape_interval(None), *(ctx.scrape_interval(j.name) for j in ctx.project.all(ScrapeJob))] if s]
-    return max(found) if found else DEFAULT_SCRAPE_S
+def scrape_setting(ctx: LintContext) -> float:
+    """The scrape interval ``$__rate_interval`` assumes: the longest
+    ``timeInterval`` of the project's Prometheus datasources, else Grafana's 15s."""
+    found = [
+        interval_seconds(d.json_data.get("timeInterval"))
+        for d in ctx.project.all(Datasource)
+        if d.type == "prometheus" and isinstance(d.json_data, dict)
+    ]
+    return max([s for s in found if s] or [DEFAULT_SCRAPE_S])
 
 
 def _fmt(seconds: float) -> str:
@@ -83,12 +90,12 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 continue
             for m in RATE_OVER_INTERVAL.finditer(t.expr):
                 if scrape is None:
-                    scrape = longest_scrape(ctx)
+                    scrape = scrape_setting(ctx)
                 floor = min_interval(t)
                 if floor is not None and floor >= 4 * scrape:
                     break  # $__interval is never shorter than $__rate_interval's floor
                 why = (
-                    f"its min interval {_fmt(floor)} is under four scrape intervals ({_fmt(4 * scrape)}): "
+                    f"its min interval {_fmt(floor)} is under four scrape intervals (4 x {_fmt(scrape)}): "
                     "a window may hold one sample and the panel shows gaps"
                     if floor is not None
                     else "zoomed in, $__interval is shorter than two scrapes and the panel shows gaps"
