@@ -295,3 +295,23 @@ prometheus = Datasource("Prometheus", "prometheus", "http://prometheus:9090", ui
     assert found(True) == found(False) == []
     (tmp_path / "dashboards/case.py").write_text(board + "# edited\n")  # the module's checks run again, on their own
     assert found(True) == found(False) == []
+
+
+# --- gaps: OAC317 functions that need two samples -------------------------------
+
+
+def test_oac317_every_function_that_needs_two_samples(project: Callable[..., Compiled]) -> None:
+    # predict_linear, holt_winters and double_exponential_smoothing return nothing
+    # from a window of fewer than two samples (Prometheus' funcPredictLinear,
+    # funcDoubleExponentialSmoothing), as rate does; changes and resets return 0.
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("Windows", [
+    k.timeseries("Predict", k.prom('predict_linear(x_bytes[$__interval], 3600)')),
+    k.timeseries("Holt", k.prom('holt_winters(x_bytes[$__interval], 0.5, 0.5)')),
+    k.timeseries("Smooth", k.prom('double_exponential_smoothing(x_bytes[$__interval], 0.5, 0.5)')),
+    k.timeseries("Changes", k.prom('changes(x_bytes[$__interval])')),
+    k.timeseries("Resets", k.prom('resets(x_total[$__interval])')),
+], variables=[k.datasource_var()])
+"""})
+    found = [d for d in compiled.diagnostics if d.code == "OAC317"]
+    assert [(d.location.line, d.location.col) for d in found] == [(4, 60), (5, 55), (6, 73)]  # at $__interval
+    assert [d.message.split("()", 1)[0] for d in found] == ["predict_linear", "holt_winters", "double_exponential_smoothing"]

@@ -1,5 +1,8 @@
 """OAC317: ``rate()`` (or ``irate``, ``increase``, ``delta``, ``idelta``,
-``deriv``) over ``[$__interval]`` in a panel query. ``$__interval`` is the time
+``deriv``, ``predict_linear``, ``holt_winters`` / ``double_exponential_smoothing``:
+every function that returns nothing from a window of fewer than two samples)
+over ``[$__interval]`` in a panel query. ``changes`` and ``resets`` are left
+out: from one sample they return 0, not a gap. ``$__interval`` is the time
 range divided by the panel's width in points: zoomed in, it falls below two
 scrape intervals and the window holds one sample or none, so the panel shows
 gaps or nothing. ``$__rate_interval`` is never shorter than four scrape
@@ -37,7 +40,7 @@ CODE = "OAC317"
 #: holds no parentheses or brackets outside string literals (a selector's
 #: ``path=~"/(a|b)"`` is read whole).
 RATE_OVER_INTERVAL = re.compile(
-    rf"\b(rate|irate|increase|delta|idelta|deriv)\s*\((?:{STRING_LITERAL}|[^()\[\]\"'`])*\[\s*(\$__interval|\$\{{__interval\}})\s*\]"
+    rf"\b(rate|irate|increase|delta|idelta|deriv|predict_linear|holt_winters|double_exponential_smoothing)\s*\((?:{STRING_LITERAL}|[^()\[\]\"'`])*\[\s*(\$__interval|\$\{{__interval\}})\s*\]"
 )
 
 #: Grafana's scrape interval when a Prometheus datasource sets none (``timeInterval``).
