@@ -315,3 +315,31 @@ def test_oac317_every_function_that_needs_two_samples(project: Callable[..., Com
     found = [d for d in compiled.diagnostics if d.code == "OAC317"]
     assert [(d.location.line, d.location.col) for d in found] == [(4, 60), (5, 55), (6, 73)]  # at $__interval
     assert [d.message.split("()", 1)[0] for d in found] == ["predict_linear", "holt_winters", "double_exponential_smoothing"]
+
+
+# --- gaps: OAC314 reads Prometheus and Loki variables only -----------------------
+
+
+def test_oac314_variables_of_other_datasources_are_not_judged(project: Callable[..., Compiled]) -> None:
+    # Its hint (=~) is PromQL's and LogQL's: a SQL datasource writes a multi-value
+    # variable as a quoted list (IN (...) is the fix), InfluxQL matches /regex/.
+    # A "$datasource" reference (Ceph's dashboards) is the datasource variable's type.
+    board = """board = {"title": "Vars", "uid": "vars", "schemaVersion": 41, "panels": [], "templating": {"list": [
+    {"name": "datasource", "type": "datasource", "query": "prometheus"},
+    {"name": "h", "type": "query", "multi": True, "includeAll": True, "query": "label_values(up, host)",
+     "datasource": {"type": "prometheus", "uid": "prometheus"}},
+    {"name": "sql", "type": "query", "query": "SELECT disk FROM disks WHERE host = '$h'",
+     "datasource": {"type": "grafana-postgresql-datasource", "uid": "pg"}},
+    {"name": "influx", "type": "query", "query": "SHOW TAG VALUES WITH KEY = \\"disk\\" WHERE host = '$h'",
+     "datasource": {"type": "influxdb", "uid": "influx"}},
+    {"name": "prom", "type": "query", "query": 'label_values(disk_total{host="$h"}, disk)', "datasource": "$datasource"},
+    {"name": "logs", "type": "query", "query": 'label_values({host="$h"}, disk)', "datasource": {"type": "loki", "uid": "loki"}},
+]}}
+"""
+    compiled = project({"dashboards/case.py": board})
+    found = [d for d in compiled.diagnostics if d.code == "OAC314"]
+    assert [(d.location.line, d.location.col, d.message.split("variable $", 2)[2].split(" ", 1)[0]) for d in found] == [
+        (9, 5, "prom"),
+        (10, 5, "logs"),
+    ]
+    assert [d.hint for d in found] == ['match it as a regex: host=~"$h"'] * 2

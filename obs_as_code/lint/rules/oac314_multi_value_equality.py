@@ -21,6 +21,7 @@ from obs_as_code.lint.rules._dashboards import (
     rendered,
     runs,
     targets,
+    variable_language,
     variable_names,
     variables,
 )
@@ -148,9 +149,13 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
 
 def _in_variables(board: RenderedDashboard, several: set[str]) -> Iterator[Diagnostic]:
     """The same in the queries of query variables (``label_values(x{a="$b"}, c)``):
-    the dropdown is empty as soon as ``$b`` holds two values."""
+    the dropdown is empty as soon as ``$b`` holds two values. Only variables of a
+    Prometheus or Loki datasource: the SQL datasources write a multi-value
+    variable as a quoted list (``'a','b'``: ``IN ($b)`` is the fix) and InfluxQL
+    matches a regex between slashes (``=~ /^$b$/``), so "use =~" would be a wrong
+    fix there (panel targets: their language decides the same)."""
     for i, var in enumerate(variables(board)):
-        if var.get("type") != "query":
+        if var.get("type") != "query" or variable_language(board, var) == "other":
             continue
         query = var.get("query")
         text = query.get("query") if isinstance(query, dict) else query
