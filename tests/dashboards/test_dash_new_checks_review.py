@@ -343,3 +343,39 @@ def test_oac314_variables_of_other_datasources_are_not_judged(project: Callable[
         (10, 5, "logs"),
     ]
     assert [d.hint for d in found] == ['match it as a regex: host=~"$h"'] * 2
+
+
+# --- gaps: OAC316 reads a legacy graph's right y axis ----------------------------
+
+
+def _graph(i: int, title: str, left: str, right: str, alias: str, legend: str) -> str:
+    """A legacy graph panel showing an error ratio whose legend is ``legend``, with
+    y axes ``left`` / ``right`` and a seriesOverrides moving ``alias`` right."""
+    return (
+        f'    {{"id": {i}, "type": "graph", "title": "{title}", "gridPos": {{"h": 4, "w": 4, "x": {4 * i}, "y": 0}}, '
+        f'"datasource": {{"type": "prometheus", "uid": "prometheus"}}, '
+        f'"yaxes": [{{"format": "{left}"}}, {{"format": "{right}"}}], "seriesOverrides": [{{"alias": "{alias}", "yaxis": 2}}], '
+        f'"targets": [{{"refId": "A", "legendFormat": "{legend}", '
+        """"expr": 'sum(rate(x_total{code=~"5.."}[5m])) / sum(rate(x_total[5m]))'}]},"""
+    )
+
+
+def test_oac316_a_series_moved_to_the_right_axis_gets_its_unit(project: Callable[..., Compiled]) -> None:
+    # A seriesOverrides entry with yaxis 2 puts the series its alias names (a
+    # /regex/ or the exact name) on the right axis, shown in yaxes[1].format
+    # (Grafana's migration of the graph panel: an override by the alias). A
+    # templated legend's series names are not known: with two units, no finding.
+    board = "\n".join([
+        'board = {"title": "Axes", "uid": "axes", "schemaVersion": 41, "panels": [',
+        _graph(1, "Moved", "percent", "percentunit", "errors", "errors"),
+        _graph(2, "Moved by regex", "percent", "percentunit", "/^ERR/i", "errors"),
+        _graph(3, "Not moved", "percent", "percentunit", "other", "errors"),
+        _graph(4, "Unknown", "percent", "percentunit", "other", "{{path}}"),
+        _graph(5, "Right is wrong", "percentunit", "percent", "errors", "errors"),
+        "]}",
+        "",
+    ])
+    compiled = project({"dashboards/case.py": board})
+    found = [d for d in compiled.diagnostics if d.code == "OAC316"]
+    assert _at(compiled, "OAC316") == [(4, 335, "Not moved"), (6, 341, "Right is wrong")]  # at the query, in its string
+    assert [d.message.split("has unit ", 1)[1].split(" ", 1)[0] for d in found] == ["'percent'", "'percent'"]

@@ -7,10 +7,12 @@ checks infer (the catalog's units, ``a / b`` of like quantities, ``100 *``);
 only certain inferences, and a part over its whole (times 100 for a percentage),
 are judged, and the unit is the one the query's series get (the panel's, or a
 field override by its refId or for every number; an override of another refId
-does not reach them)."""
+does not reach them; in a legacy graph panel, the right y axis' unit for the
+series a ``seriesOverrides`` entry moves there)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,6 +50,56 @@ def _other_unit_override(panel: dict[str, Any], ref_id: Any) -> bool:
         if not ((kind == "byFrameRefID" and options == ref_id) or (kind == "byType" and options == "number")):
             return True
     return False
+
+
+#: Grafana's test for a regex ``alias`` of a legacy graph's ``seriesOverrides``
+#: (``/5xx/i``): the migration to a time series panel matches it by regex, any
+#: other alias by the series' exact name.
+_ALIAS_REGEX = re.compile(r"^([/~@;%#'])(.*?)\1([gimsuy]*)$")
+
+
+def _alias_matches(alias: str, name: str) -> bool | None:
+    """Whether a ``seriesOverrides`` alias reaches the series named ``name``
+    (a JavaScript regex searched in the name, else the name itself); None for a
+    regex Python does not read the same way."""
+    m = _ALIAS_REGEX.match(alias)
+    if m is None:
+        return alias == name
+    try:
+        return re.search(m.group(2), name, re.IGNORECASE if "i" in m.group(3) else 0) is not None
+    except re.error:
+        return None
+
+
+def _graph_unit(panel: dict[str, Any], target: dict[str, Any], left: str | None) -> tuple[str | None, bool]:
+    """``(unit, known)`` of the query's series in a legacy graph panel. A
+    ``seriesOverrides`` entry with ``yaxis: 2`` moves the series its alias names
+    to the right axis, whose unit is ``yaxes[1].format`` (Grafana's migration to a
+    time series panel: an override by the alias setting that unit). A series'
+    name is known when the target's legend is a plain text; else, when the right
+    axis has another unit, the query's unit is not known here."""
+    if panel.get("type") != "graph":
+        return left, True
+    overrides = panel.get("seriesOverrides")
+    aliases = [
+        o["alias"]
+        for o in (overrides if isinstance(overrides, list) else [])
+        if isinstance(o, dict) and type(o.get("yaxis")) is int and o.get("yaxis") == 2 and isinstance(o.get("alias"), str) and o["alias"]
+    ]
+    if not aliases:
+        return left, True
+    yaxes = panel.get("yaxes")
+    axis = yaxes[1] if isinstance(yaxes, list) and len(yaxes) > 1 and isinstance(yaxes[1], dict) else {}
+    right = axis.get("format")
+    if not isinstance(right, str) or not right or right == left:
+        return left, True  # the migration sets no unit for an axis without one
+    legend = target.get("legendFormat")
+    if not isinstance(legend, str) or not legend or "{{" in legend:
+        return None, False
+    found = [_alias_matches(alias, legend) for alias in aliases]
+    if any(f is None for f in found):
+        return None, False
+    return (right if any(found) else left), True
 
 
 def _strip(node: Any) -> Any:
@@ -115,6 +167,9 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             continue
         ref_id = t.target.get("refId")
         unit, _maybe_time = query_unit(t.panel, ref_id)
+        unit, known = _graph_unit(t.panel, t.target, unit)
+        if not known:
+            continue  # a legacy graph's series may be on either axis
         wrong = _WRONG.get(unit or "")
         if wrong is None or wrong[0] != kind or _other_unit_override(t.panel, ref_id):
             continue
