@@ -379,3 +379,35 @@ def test_oac316_a_series_moved_to_the_right_axis_gets_its_unit(project: Callable
     found = [d for d in compiled.diagnostics if d.code == "OAC316"]
     assert _at(compiled, "OAC316") == [(4, 335, "Not moved"), (6, 341, "Right is wrong")]  # at the query, in its string
     assert [d.message.split("has unit ", 1)[1].split(" ", 1)[0] for d in found] == ["'percent'", "'percent'"]
+
+
+# --- gaps: OAC318 reads Loki variable queries ------------------------------------
+
+
+def test_oac318_the_stream_selector_of_a_loki_variable(project: Callable[..., Compiled]) -> None:
+    # Grafana's Loki datasource sends the selector of label_values(selector, label)
+    # (or of {"type": 1, "label": ..., "stream": ...}), written as in a panel query,
+    # as the query of /loki/api/v1/label/<label>/values, which Loki's querier
+    # parses with validation: refused when every matcher matches "". A label names
+    # query sends no selector; a Prometheus variable is not Loki's.
+    board = r"""board = {"title": "Vars", "uid": "vars", "schemaVersion": 41, "panels": [], "templating": {"list": [
+    {"name": "svc", "type": "query", "includeAll": True, "allValue": ".*", "query": "label_values(up, job)",
+     "datasource": {"type": "prometheus", "uid": "prometheus"}},
+    {"name": "pod", "type": "query", "query": 'label_values({job=~"$svc"}, pod)', "datasource": {"type": "loki", "uid": "loki"}},
+    {"name": "obj", "type": "query", "query": {"refId": "A", "type": 1, "label": "pod", "stream": '{job=~"$svc"}'},
+     "datasource": {"type": "loki", "uid": "loki"}},
+    {"name": "bare", "type": "query", "query": 'label_values(job=~"$svc", pod)', "datasource": {"type": "loki", "uid": "loki"}},
+    {"name": "names", "type": "query", "query": {"refId": "A", "type": 0, "stream": '{job=~"$svc"}'},
+     "datasource": {"type": "loki", "uid": "loki"}},
+    {"name": "kept", "type": "query", "query": 'label_values({job=~"$svc", ns="prod"}, pod)', "datasource": {"type": "loki", "uid": "loki"}},
+    {"name": "prom", "type": "query", "query": 'label_values({job=~"$svc"}, pod)', "datasource": {"type": "prometheus", "uid": "prometheus"}},
+]}}
+"""
+    compiled = project({"dashboards/case.py": board})
+    found = [d for d in compiled.diagnostics if d.code == "OAC318"]
+    assert [(d.location.line, d.location.col, d.message.split("variable $", 1)[1].split(" ", 1)[0]) for d in found] == [
+        (4, 5, "pod"),
+        (5, 5, "obj"),
+        (7, 5, "bare"),
+    ]
+    assert 'Loki refuses {job=~"$svc"} in the query of variable $pod' in found[0].message

@@ -3,7 +3,11 @@ once a variable is at "All": ``{job=~"$service"}`` with ``$service`` All as
 ``.*``. Loki refuses such a query ("queries require at least one regexp or
 equality matcher that does not have an empty-compatible value"), and Grafana
 selects All on a dashboard's first load. ``k.custom_var`` makes All ``.+``;
-``k.query_var``'s default ``.*`` suits Prometheus."""
+``k.query_var``'s default ``.*`` suits Prometheus. The stream selector of a Loki
+query variable (``label_values({job=~"$service"}, pod)``) is read too: Grafana
+sends it, written the same way, as the ``query`` of Loki's label values request,
+which Loki refuses the same way (its querier validates the matchers), and the
+dropdown is empty."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
+from obs_as_code.dashboards.render import RenderedDashboard
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import (
@@ -19,6 +24,7 @@ from obs_as_code.lint.rules._dashboards import (
     rendered,
     runs,
     targets,
+    variable_language,
     variable_names,
     variables,
 )
@@ -137,9 +143,57 @@ def empty_at_all(expr: str, all_values: dict[str, str]) -> list[tuple[str, list[
     return out
 
 
+#: A Loki variable query in Grafana's legacy text form: ``label_values(selector,
+#: label)`` (the Loki datasource's ``labelValuesRegex``).
+_LABEL_VALUES = re.compile(r"^label_values\((?:(.+),\s*)?([a-zA-Z_$][a-zA-Z0-9_]*)\)\s*$")
+#: ``LokiVariableQueryType.LabelNames``: a label names request, sent without a selector.
+_LABEL_NAMES = 0
+
+
+def variable_stream(query: Any) -> str | None:
+    """The stream selector Grafana sends with the label values request of a Loki
+    query variable whose query is ``query`` (``label_values({job="x"}, pod)``, or
+    ``{"type": 1, "label": "pod", "stream": "{job=\"x\"}"}``), braces added as
+    Grafana adds them; None when the request has none."""
+    stream: Any = None
+    if isinstance(query, str):
+        m = _LABEL_VALUES.match(query)
+        stream = m.group(1) if m is not None else None
+    elif isinstance(query, dict) and query.get("type") != _LABEL_NAMES and query.get("label"):
+        stream = query.get("stream")
+    text = stream.strip() if isinstance(stream, str) else ""
+    if not text or text == "{}":
+        return None
+    return text if text.startswith("{") else "{" + text + "}"
+
+
+def _in_variables(board: RenderedDashboard, board_vars: list[dict[str, Any]], all_values: dict[str, str]) -> Iterator[Diagnostic]:
+    """The stream selectors of the dashboard's Loki query variables that Loki
+    refuses when a variable they use is All."""
+    for i, var in enumerate(board_vars):
+        if var.get("type") != "query":
+            continue
+        stream = variable_stream(var.get("query"))
+        if stream is None or ("$" not in stream and "[[" not in stream) or variable_language(board, var) != "logql":
+            continue
+        for selector, names in empty_at_all(stream, all_values):
+            shown = ", ".join(f"${n} ({all_values[n]})" for n in names)
+            yield error(
+                board.locate(("templating", "list", i)),
+                CODE,
+                f"Loki refuses {selector} in the query of variable ${var.get('name')} of dashboard {board.title!r} "
+                f"when {shown} is All: every matcher then matches the empty string, and the dropdown is empty",
+                hint=_HINT,
+            )
+
+
+_HINT = 'make All non-empty: k.query_var(..., all_value=".+") (k.custom_var\'s default), or add a matcher such as job="..."'
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
-        all_values = _all_values(variables(board))
+        board_vars = variables(board)
+        all_values = _all_values(board_vars)
         if not all_values:
             continue
         for t in targets(board):
@@ -152,9 +206,9 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                     CODE,
                     f"Loki refuses {selector} in panel {panel_title(t.panel)!r} of dashboard {board.title!r} "
                     f"when {shown} is All: every matcher then matches the empty string",
-                    hint='make All non-empty: k.query_var(..., all_value=".+") (k.custom_var\'s default), '
-                    "or add a matcher such as job=\"...\"",
+                    hint=_HINT,
                 )
+        yield from _in_variables(board, board_vars, all_values)
 
 
 CHECK = Check(CODE, "loki-empty-selector", "a Loki stream selector must keep a non-empty matcher at All", run)
