@@ -93,6 +93,36 @@ class Datasource(Definition):
         return {"type": self.type, "uid": self.uid}
 
 
+@dataclass
+class DeletedDatasource(Definition):
+    """A datasource removed from the project that Grafana must delete:
+    ``DeletedDatasource("Tempo")``, declared in a module under ``datasources/``.
+
+    Grafana's file provisioning never deletes a datasource that a file stops
+    listing: every Grafana that provisioned it keeps it, with the secrets it
+    holds, and dashboards still reading it keep working against a datasource
+    nobody maintains. ``name`` (the name it had, as Grafana finds provisioned
+    datasources by name) is rendered into ``deleteDatasources`` (orgId 1), like a
+    rename's ``previous_names``. ``oac build`` refuses to drop a datasource the
+    last build shows without it (OAC114, docs/lint/OAC114.md). Keep it until every
+    Grafana that reads the file has started once with it; a name Grafana does not
+    find is skipped, so keeping it longer costs nothing.
+    """
+
+    name: str
+
+    top_level: ClassVar[bool] = True
+    kind: ClassVar[str] = "deleted datasource"
+
+    def __post_init__(self) -> None:
+        require_strings(self, ("name",))
+        if not self.name.strip():
+            raise ValueError("DeletedDatasource name is empty: write the name the datasource had in Grafana")
+
+    def key(self) -> str:
+        return self.name
+
+
 def literal(value: Any) -> Any:
     """``value`` with every ``$`` of its strings doubled: Grafana expands ``$VAR``,
     ``${VAR}`` and ``$__file{...}`` in every string of a provisioning file and reads
