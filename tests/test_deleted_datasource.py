@@ -279,3 +279,43 @@ def test_a_dashboard_still_reading_the_removed_uid_is_reported_too(make_project:
     found = build(root).diagnostics
     assert [(d.code, d.location.file) for d in found] == [("OAC307", "dashboards/d.py")], found
     assert "datasource uid 'tempo' is not declared" in found[0].message
+
+
+@pytest.mark.parametrize("with_dashboard", [False, True])
+def test_an_incremental_build_sees_every_deletion_edit(make_project: ProjectFactory, with_dashboard: bool) -> None:
+    # The provisioning file is rendered from the datasources' modules only (the
+    # per-module dashboard path included): a module holding only deletions is one.
+    from obs_as_code import incremental, pipeline
+
+    files = {"datasources/main.py": REMOVED}
+    if with_dashboard:
+        files["dashboards/d.py"] = (
+            'from obs_as_code import DashboardDef\nd = DashboardDef({"title": "T", "schemaVersion": 41, "panels": []}, uid="t")\n')
+    root = make_project(files)
+
+    def both() -> tuple[Any, Any]:
+        made = incremental.compile_incremental(root)
+        assert incremental.last_run.fallback is None, incremental.last_run.fallback
+        clean = pipeline.compile_project(root)
+        as_built = ({a.path: a.content for a in made.artifacts}, [repr(d) for d in made.diagnostics])
+        return as_built, ({a.path: a.content for a in clean.artifacts}, [repr(d) for d in clean.diagnostics])
+
+    def deleted(made: Any) -> Any:
+        return serialize.load_yaml(made[0][names.DATASOURCES_FILE].decode()).get("deleteDatasources")
+
+    cached, clean = both()
+    assert cached == clean and deleted(cached) is None
+    for text, expected in (
+        (DELETED, [{"name": "Tempo", "orgId": 1}]),
+        (DELETED.replace('"Tempo"', '"Traces"'), [{"name": "Traces", "orgId": 1}]),
+        (DELETED + 'old = DeletedDatasource("Jaeger")\n', [{"name": "Jaeger", "orgId": 1}, {"name": "Tempo", "orgId": 1}]),
+    ):
+        (root / "datasources/gone.py").write_text(text, encoding="utf-8")
+        cached, clean = both()
+        assert cached == clean and deleted(cached) == expected, text
+    (root / "datasources/gone.py").write_text(DELETED.replace("Tempo", "Loki"), encoding="utf-8")  # in use
+    cached, clean = both()
+    assert cached == clean and [line for line in cached[1] if "OAC114" in line], cached[1]
+    (root / "datasources/gone.py").unlink()
+    cached, clean = both()
+    assert cached == clean and deleted(cached) is None
