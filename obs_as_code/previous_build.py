@@ -147,6 +147,8 @@ def check(project: Project, artifacts: Sequence[Artifact], out_dir: Path) -> lis
     without parsing), or when the previous file cannot be read as YAML (nothing
     Grafana could have provisioned from either)."""
     made = next((a for a in artifacts if a.path == names.DATASOURCES_FILE), None)
+    if made is None and not (out_dir / names.DATASOURCES_FILE).is_file():
+        return []  # neither build has datasources: nothing read (a no-op build reads no file of build/)
     try:
         before = (out_dir / names.DATASOURCES_FILE).read_bytes()
     except OSError:
