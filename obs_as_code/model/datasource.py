@@ -55,7 +55,8 @@ class Datasource(Definition):
     each previous name is rendered into ``deleteDatasources`` (orgId 1), which
     Grafana applies before the ``datasources`` list: the old entry is deleted,
     the new one inserted with the same uid. ``oac build`` refuses a rename the
-    last build shows without it (OAC113, docs/lint/OAC113.md).
+    last build shows without it (OAC113, docs/lint/OAC113.md). A datasource
+    removed from the project is declared :class:`DeletedDatasource` (OAC114).
     """
 
     name: str
