@@ -31,6 +31,7 @@ STAGE_CODES: tuple[StageCode, ...] = (
     StageCode("OAC110", "build", "two definitions write the same file under build/"),
     StageCode("OAC112", "build", "oac build --check: a file of build/ is not what the sources make now"),
     StageCode("OAC113", "build", "a datasource renamed since the last build without previous_names, or a previous name in use"),
+    StageCode("OAC114", "build", "a datasource removed since the last build without DeletedDatasource, or a deleted name in use"),
     StageCode("OAC308", "dashboards", "two dashboards share a UID, or a UID Grafana rejects"),
     StageCode("OAC309", "dashboards", "a dashboard source cannot be rendered"),
     StageCode("OAC310", "dashboards", "an invalid dashboard folder, or a nested one provisioning flattens"),

@@ -178,7 +178,7 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     "obs_as_code.render.prometheus:render_config": frozenset({"PrometheusConfig", "RuleGroup", "ScrapeJob"}),
     "obs_as_code.render.alertmanager:render": frozenset({"AlertmanagerConfig"}),
     "obs_as_code.render.tests:render": frozenset({"RuleTest"}),
-    "obs_as_code.render.grafana:render": frozenset({"DashboardDef", "Datasource"}),
+    "obs_as_code.render.grafana:render": frozenset({"DashboardDef", "Datasource", "DeletedDatasource"}),
     "obs_as_code.render.preview:render": frozenset({"PrometheusConfig", "ScrapeJob", "RuleGroup", "AlertmanagerConfig"}),
 }
 
@@ -212,8 +212,10 @@ RULE_SUMMARIES: dict[str, Callable[[Sequence[RuleGroup]], Any]] = {
 BASE_INPUTS: frozenset[str] = frozenset({"RuleGroup", "MetricsCatalog", "ScrapeJob", "PrometheusConfig"})
 RULE_GROUPS: frozenset[str] = frozenset({"RuleGroup"})
 #: The kinds of a module holding dashboards (and datasources) and nothing else.
-_DASHBOARDS_ONLY: frozenset[str] = frozenset({"DashboardDef", "Datasource", "Definition"})
-_DATASOURCES: frozenset[str] = frozenset({"Datasource"})
+_DASHBOARDS_ONLY: frozenset[str] = frozenset({"DashboardDef", "Datasource", "DeletedDatasource", "Definition"})
+#: What the provisioning file is rendered from (and dashboards with): the
+#: datasources and the deletions (``deleteDatasources``).
+_DATASOURCES: frozenset[str] = frozenset({"Datasource", "DeletedDatasource"})
 
 #: Stages (and generators) that also read files of the repository that are not
 #: project modules (runbook pages, SLO windows tables): their keys include
@@ -651,10 +653,10 @@ def rule_summaries(definitions: Sequence[Definition], file: Path | None = None) 
     taken is left out: its key then uses the module's load key), and
     ``(DATASOURCE_SUMMARY, hash)`` of its datasources. ``file``: the module's
     source, whose ``# oac: ignore`` comments are part of every summary."""
-    from obs_as_code.model.datasource import Datasource
+    from obs_as_code.model.datasource import Datasource, DeletedDatasource
 
     groups = [d for d in definitions if isinstance(d, RuleGroup)]
-    datasources = [d for d in definitions if isinstance(d, Datasource)]
+    datasources = [d for d in definitions if isinstance(d, (Datasource, DeletedDatasource))]
     if not groups and not datasources:
         return ()
     marks = ignore_marks(file) if file is not None else ()

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from obs_as_code.model.base import Definition
     from obs_as_code.model.catalog import Metric, MetricsCatalog
     from obs_as_code.model.dashboard import DashboardDef
-    from obs_as_code.model.datasource import Datasource
+    from obs_as_code.model.datasource import Datasource, DeletedDatasource
     from obs_as_code.model.prometheus import (
         AlertmanagerTarget,
         Authorization,
@@ -65,6 +65,7 @@ _EXPORTS: dict[str, str] = {
     "DashboardDef": "obs_as_code.model.dashboard",
     "Datasource": "obs_as_code.model.datasource",
     "Definition": "obs_as_code.model.base",
+    "DeletedDatasource": "obs_as_code.model.datasource",
     "Email": "obs_as_code.model.alertmanager",
     "ExpectedAlert": "obs_as_code.model.tests",
     "ExprExpectation": "obs_as_code.model.tests",
@@ -109,6 +110,7 @@ __all__ = [
     "DashboardDef",
     "Datasource",
     "Definition",
+    "DeletedDatasource",
     "Email",
     "ExpectedAlert",
     "ExprExpectation",

@@ -55,7 +55,8 @@ class Datasource(Definition):
     each previous name is rendered into ``deleteDatasources`` (orgId 1), which
     Grafana applies before the ``datasources`` list: the old entry is deleted,
     the new one inserted with the same uid. ``oac build`` refuses a rename the
-    last build shows without it (OAC113, docs/lint/OAC113.md).
+    last build shows without it (OAC113, docs/lint/OAC113.md). A datasource
+    removed from the project is declared :class:`DeletedDatasource` (OAC114).
     """
 
     name: str
@@ -91,6 +92,36 @@ class Datasource(Definition):
     def ref(self) -> dict[str, str]:
         """The ``{"type", "uid"}`` reference dashboards embed."""
         return {"type": self.type, "uid": self.uid}
+
+
+@dataclass
+class DeletedDatasource(Definition):
+    """A datasource removed from the project that Grafana must delete:
+    ``DeletedDatasource("Tempo")``, declared in a module under ``datasources/``.
+
+    Grafana's file provisioning never deletes a datasource that a file stops
+    listing: every Grafana that provisioned it keeps it, with the secrets it
+    holds, and dashboards still reading it keep working against a datasource
+    nobody maintains. ``name`` (the name it had, as Grafana finds provisioned
+    datasources by name) is rendered into ``deleteDatasources`` (orgId 1), like a
+    rename's ``previous_names``. ``oac build`` refuses to drop a datasource the
+    last build shows without it (OAC114, docs/lint/OAC114.md). Keep it until every
+    Grafana that reads the file has started once with it; a name Grafana does not
+    find is skipped, so keeping it longer costs nothing.
+    """
+
+    name: str
+
+    top_level: ClassVar[bool] = True
+    kind: ClassVar[str] = "deleted datasource"
+
+    def __post_init__(self) -> None:
+        require_strings(self, ("name",))
+        if not self.name.strip():
+            raise ValueError("DeletedDatasource name is empty: write the name the datasource had in Grafana")
+
+    def key(self) -> str:
+        return self.name
 
 
 def literal(value: Any) -> Any:

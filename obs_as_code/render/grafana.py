@@ -19,7 +19,7 @@ from obs_as_code.artifacts import Artifact
 from obs_as_code.dashboards.project import render_project
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.load import Project
-from obs_as_code.model.datasource import Datasource, literal
+from obs_as_code.model.datasource import Datasource, DeletedDatasource, literal
 from obs_as_code.source import keyword_location
 
 
@@ -86,9 +86,10 @@ def _datasource_uid_refs(value: Any, path: tuple[str | int, ...]) -> list[tuple[
 
 def render_datasources(project: Project) -> tuple[dict[str, Any], list[Diagnostic]]:
     """``datasources.yaml`` data, with a ``deleteDatasources`` entry per previous
-    name (``previous_names``) when there is one; duplicate uids or names, several
-    defaults, a ``datasourceUid`` in ``json_data`` that no datasource has, or a
-    previous name that a datasource has now are errors."""
+    name (``previous_names``) and per :class:`DeletedDatasource` when there is one;
+    duplicate uids or names, several defaults, a ``datasourceUid`` in ``json_data``
+    that no datasource has, or a previous or deleted name that a datasource has
+    now are errors."""
     diagnostics: list[Diagnostic] = []
     seen_uid: dict[str, Datasource] = {}
     seen_name: dict[str, Datasource] = {}
@@ -119,7 +120,7 @@ def render_datasources(project: Project) -> tuple[dict[str, Any], list[Diagnosti
     defaults = [d for d in project.all(Datasource) if d.is_default]
     if len(defaults) > 1:
         diagnostics.append(error(defaults[1].location, "OAC307", "more than one datasource has is_default=True"))
-    deleted, found = _deleted_datasources(project.all(Datasource), seen_name)
+    deleted, found = _deleted_datasources(project.all(Datasource), seen_name, project.all(DeletedDatasource))
     diagnostics.extend(found)
     doc: dict[str, Any] = {"apiVersion": 1}
     if deleted:
@@ -136,12 +137,13 @@ ORG_ID = 1
 
 
 def _deleted_datasources(
-    declared: Sequence[Datasource], by_name: dict[str, Datasource]
+    declared: Sequence[Datasource], by_name: dict[str, Datasource], gone: Sequence[DeletedDatasource] = ()
 ) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
     """``deleteDatasources`` entries for every ``previous_names`` of ``declared``
-    (sorted by name, each once), and an OAC113 error for a previous name that is
-    a name declared now (``by_name``): Grafana would delete that datasource and
-    insert it again at every start, under a new id."""
+    and every name of ``gone`` (sorted by name, each once), and an error for such
+    a name that is a name declared now (``by_name``; OAC113 for a previous name,
+    OAC114 for a deleted one): Grafana would delete that datasource and insert it
+    again at every start, under a new id."""
     diagnostics: list[Diagnostic] = []
     freed: set[str] = set()
     for d in declared:
@@ -165,6 +167,21 @@ def _deleted_datasources(
                 )
                 continue
             freed.add(old)
+    for g in gone:
+        current = by_name.get(g.name)
+        if current is not None:
+            diagnostics.append(
+                error(
+                    keyword_location(g.location, "name"),
+                    "OAC114",
+                    f"deleted datasource {g.name!r} is the name of datasource {current.uid!r} (at {current.location}): "
+                    "Grafana would delete that datasource and insert it again at every start",
+                    hint=f"remove DeletedDatasource({g.name!r}) once every Grafana has started with the deletion "
+                    "(docs/lint/OAC114.md: reusing a name)",
+                )
+            )
+            continue
+        freed.add(g.name)
     return [{"name": literal(n), "orgId": ORG_ID} for n in sorted(freed)], diagnostics
 
 
@@ -191,10 +208,11 @@ def render_dashboards(project: Project) -> tuple[list[Artifact], list[Diagnostic
 def render_provisioning(project: Project, dashboard_sources: Sequence[str]) -> tuple[list[Artifact], list[Diagnostic]]:
     """The provisioning files: the dashboard provider (its sources are the modules of
     the dashboard files, ``dashboard_sources``) and ``datasources.yaml``. Nothing
-    when there is no dashboard file and no datasource."""
+    when there is no dashboard file, no datasource and no deleted datasource."""
     artifacts: list[Artifact] = []
     diagnostics: list[Diagnostic] = []
-    if dashboard_sources or project.all(Datasource):
+    gone = project.all(DeletedDatasource)
+    if dashboard_sources or project.all(Datasource) or gone:
         modules = sorted(set(dashboard_sources))
         artifacts.append(Artifact(names.DASHBOARD_PROVIDER_FILE, provider_config(), "yaml", sources=modules))
         data, diagnostics = render_datasources(project)
@@ -203,7 +221,7 @@ def render_provisioning(project: Project, dashboard_sources: Sequence[str]) -> t
                 names.DATASOURCES_FILE,
                 data,
                 "yaml",
-                sources=sorted({d.location.file for d in project.all(Datasource)}),
+                sources=sorted({d.location.file for d in [*project.all(Datasource), *gone]}),
             )
         )
     return artifacts, diagnostics

@@ -19,7 +19,9 @@ tests model, nothing more:
 * a file's ``deleteDatasources`` (by name and orgId; a name not found is skipped)
   are applied before its ``datasources``; a datasource not found by name is
   inserted, and an insert with a uid another datasource holds fails, which stops
-  Grafana's start (``FakeGrafana.provision_datasources`` models this).
+  Grafana's start; a datasource no file lists any more is kept, with its secrets
+  (``FakeGrafana.provision_datasources`` models this; Grafana 11.1's
+  ``prune: true``, which the build does not render, is not: docs/lint/OAC114.md).
 """
 
 from __future__ import annotations
@@ -177,3 +179,47 @@ def test_a_renamed_datasource_reaches_a_provisioned_grafana_with_previous_names(
     fresh = FakeGrafana()
     fresh.provision_datasources(doc)
     assert _live(fresh) == {"loki": "Logs", "prometheus": "Prometheus"}
+
+
+REMOVAL_V1 = """\
+from obs_as_code import Datasource
+
+loki = Datasource("Loki", "loki", "http://loki:3100", uid="loki")
+tempo = Datasource("Tempo", "tempo", "http://tempo:3200", uid="tempo", secure_json_data={"token": "${TEMPO_TOKEN}"})
+"""
+
+
+def test_a_removed_datasource_leaves_a_provisioned_grafana_with_deleted_datasource(
+        make_project: ProjectFactory, tmp_path: Path) -> None:
+    root = make_project({"datasources/main.py": REMOVAL_V1})
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    grafana = FakeGrafana()
+    grafana.provision_datasources(_datasources_doc(root / "build"))
+    assert grafana.secure_json_data["tempo"] == {"token": "${TEMPO_TOKEN}"}
+    loki_id = grafana.datasources["loki"]["id"]
+
+    removed = REMOVAL_V1.split("tempo = ")[0]
+    (root / "datasources/main.py").write_text(removed, encoding="utf-8")
+    refused = run_oac("build", "-C", str(root))
+    assert refused.exit_code == 1 and ": OAC114 datasource 'Tempo' (uid 'tempo') is in the last build" in refused.output
+    # What the build refuses to write (a build with nothing to compare with makes
+    # it): Grafana starts, and keeps Tempo and its secret.
+    unchecked = tmp_path / "unchecked"
+    assert run_oac("build", "-C", str(root), "--out", str(unchecked)).exit_code == 0
+    grafana.provision_datasources(_datasources_doc(unchecked))
+    assert _live(grafana) == {"loki": "Loki", "tempo": "Tempo"} and "tempo" in grafana.secure_json_data
+
+    (root / "datasources/gone.py").write_text(
+        'from obs_as_code import DeletedDatasource\n\ntempo = DeletedDatasource("Tempo")\n', encoding="utf-8")
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    doc = _datasources_doc(root / "build")
+    assert doc["deleteDatasources"] == [{"name": "Tempo", "orgId": 1}]
+    grafana.provision_datasources(doc)
+    assert _live(grafana) == {"loki": "Loki"} and "tempo" not in grafana.secure_json_data
+    assert grafana.datasources["loki"]["id"] == loki_id  # the others are updated in place
+    grafana.provision_datasources(doc)  # every later start: "Tempo" is not found, nothing to delete
+    assert _live(grafana) == {"loki": "Loki"} and grafana.datasources["loki"]["id"] == loki_id
+    # A Grafana that never had it starts from the same file.
+    fresh = FakeGrafana()
+    fresh.provision_datasources(doc)
+    assert _live(fresh) == {"loki": "Loki"}
