@@ -453,7 +453,9 @@ def _input_mapping(dashboard: Mapping[str, Any], datasources: Sequence[Datasourc
     """``(placeholder -> uid, uid -> plugin type)`` from an export's ``__inputs``."""
     to_uid: dict[str, str] = {}
     types: dict[str, str] = {}
-    for item in dashboard.get("__inputs") or []:
+    listed = dashboard.get("__inputs")
+    # A malformed export's __inputs (a number, an object) lists nothing.
+    for item in listed if isinstance(listed, list) else []:
         if not isinstance(item, Mapping) or item.get("type") != "datasource":
             continue
         plugin = str(item.get("pluginId") or "")

@@ -836,7 +836,9 @@ def resolve_inputs(document: Mapping[str, Any], datasources: Sequence[Datasource
     datasource (``normalize`` would map its ``${DS_...}`` to a uid nobody declares)."""
     import json
 
-    inputs = [i for i in document.get("__inputs") or [] if isinstance(i, Mapping)]
+    # A malformed export's __inputs (a number, an object) lists nothing.
+    listed = document.get("__inputs")
+    inputs = [i for i in listed if isinstance(i, Mapping)] if isinstance(listed, list) else []
     missing = [
         f"{i.get('name')} (plugin {i.get('pluginId')!r})"
         for i in inputs
