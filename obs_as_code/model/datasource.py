@@ -70,6 +70,7 @@ class Datasource(Definition):
         require_strings(
             self, ("name", "type", "url", "uid", "access"), optional=("basic_auth_user",)
         )
+        super().__post_init__()
 
     def key(self) -> str:
         return self.uid

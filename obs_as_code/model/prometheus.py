@@ -80,6 +80,7 @@ class StaticConfig(Definition):
     def __post_init__(self) -> None:
         require_sequence(self, "targets", (str,), "strings ('host:port')")
         require_string_maps(self, ("labels",))
+        super().__post_init__()
 
 
 @dataclass
@@ -114,6 +115,7 @@ class ScrapeJob(Definition):
         require_strings(self, ("name",))
         require_sequence(self, "targets", (str,), "strings ('host:port')")
         require_string_maps(self, ("labels",))
+        super().__post_init__()
 
     def key(self) -> str:
         return self.name
@@ -137,6 +139,7 @@ class AlertmanagerTarget(Definition):
 
     def __post_init__(self) -> None:
         require_sequence(self, "targets", (str,), "strings ('host:port')")
+        super().__post_init__()
 
 
 @dataclass
