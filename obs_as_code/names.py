@@ -24,6 +24,10 @@ def slug(text: str) -> str:
     return _SLUG_BAD.sub("-", text.lower()).strip("-")
 
 
+#: The longest file name (in UTF-8 bytes) common file systems take (NAME_MAX).
+_NAME_MAX = 255
+
+
 def _shorten(text: str, limit: int, digest: str | None = None) -> str:
     """Fit ``text`` into ``limit`` characters, keeping it unique with a hash suffix:
     ``text`` itself when it fits and no ``digest`` is given, else ``text`` cut to
@@ -111,6 +115,8 @@ def relative_path_problem(path: str) -> str | None:
         return "it is absolute; folders are relative to dashboards/"
     if any(p in ("", ".", "..") for p in path.split("/")):
         return "each part between slashes must be a name (not empty, '.' or '..')"
+    if any(len(p.encode("utf-8")) > _NAME_MAX for p in path.split("/")):
+        return f"a part between slashes is longer than {_NAME_MAX} bytes, more than a file system takes for a name"
     return None
 
 
@@ -156,7 +162,9 @@ ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
 
 def alertmanager_template(name: str) -> str:
     """Output path of a notification template, relative to ``build/``."""
-    return f"alertmanager/templates/{slug(name) or 'template'}.tmpl"
+    # Shortened: a name of thousands of characters made a file name the system
+    # refuses (ENAMETOOLONG), a traceback out of the build.
+    return f"alertmanager/templates/{_shorten(slug(name), _NAME_MAX - len('.tmpl')) or 'template'}.tmpl"
 
 
 def rule_test_file(module_path: str) -> str:
