@@ -200,6 +200,7 @@ class Webhook(Integration):
     max_alerts: int | None = None
 
     kind: ClassVar[str] = "webhook integration"
+    non_negative: ClassVar[frozenset[str]] = frozenset({"max_alerts"})
     config_key: ClassVar[str] = "webhook_configs"
     fields_out: ClassVar[tuple[str, ...]] = ("url", "max_alerts")
 

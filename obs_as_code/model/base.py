@@ -36,6 +36,9 @@ class Definition:
     #: Fields whose type a later stage reports with a code of its own (OAC401
     #: for an SLO's objective): :func:`require_field_types` leaves them alone.
     typed_later: ClassVar[frozenset[str]] = frozenset()
+    #: Integer fields that must not be negative (limits, counts): Prometheus and
+    #: Alertmanager read them as unsigned and refuse the file.
+    non_negative: ClassVar[frozenset[str]] = frozenset()
 
     def __post_init__(self) -> None:
         require_field_types(self)
@@ -226,3 +229,7 @@ def require_field_types(obj: Any) -> None:
         if not test(value):
             hint = f": write {name}=[...]" if said.startswith("a list") and not isinstance(value, (list, tuple, Mapping)) and value is not None else ""
             raise TypeError(f"{type(obj).__name__} {name} must be {said}, not {type(value).__name__} ({_shown(name, value)}){hint}")
+    for name in getattr(type(obj), "non_negative", ()):
+        value = getattr(obj, name)
+        if isinstance(value, int) and value < 0:
+            raise ValueError(f"{type(obj).__name__} {name} must not be negative, not {value}")

@@ -19,6 +19,12 @@ from obs_as_code.model.base import (
 )
 
 
+#: The relabel actions of Prometheus 2.42 (matched without regard to case, as it does).
+RELABEL_ACTIONS = frozenset(
+    {"replace", "keep", "drop", "keepequal", "dropequal", "hashmod", "labelmap", "labeldrop", "labelkeep", "lowercase", "uppercase"}
+)
+
+
 @dataclass
 class RelabelConfig(Definition):
     """One ``relabel_configs`` / ``metric_relabel_configs`` entry."""
@@ -32,6 +38,14 @@ class RelabelConfig(Definition):
     action: str | None = None
 
     kind: ClassVar[str] = "relabel config"
+    non_negative: ClassVar[frozenset[str]] = frozenset({"modulus"})
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # An unknown action built, and only promtool (oac validate) refused the
+        # config, at build/prometheus/prometheus.yml instead of the user's line.
+        if self.action is not None and self.action.lower() not in RELABEL_ACTIONS:
+            raise ValueError(f"RelabelConfig action {self.action!r} is not one of {', '.join(sorted(RELABEL_ACTIONS))}")
 
 
 @dataclass
@@ -109,6 +123,7 @@ class ScrapeJob(Definition):
 
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "scrape job"
+    non_negative: ClassVar[frozenset[str]] = frozenset({"sample_limit"})
 
     def __post_init__(self) -> None:
         # A string given as targets was written out one character per target.

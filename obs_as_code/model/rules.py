@@ -74,6 +74,7 @@ class RuleGroup(Definition):
 
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "rule group"
+    non_negative: ClassVar[frozenset[str]] = frozenset({"limit"})
 
     def __post_init__(self) -> None:
         require_strings(self, ("name",))
