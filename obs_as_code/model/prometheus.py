@@ -18,7 +18,6 @@ from obs_as_code.model.base import (
     require_strings,
 )
 
-
 #: The relabel actions of Prometheus 2.42 (matched without regard to case, as it does).
 RELABEL_ACTIONS = frozenset(
     {"replace", "keep", "drop", "keepequal", "dropequal", "hashmod", "labelmap", "labeldrop", "labelkeep", "lowercase", "uppercase"}

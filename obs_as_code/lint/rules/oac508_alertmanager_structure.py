@@ -9,7 +9,6 @@ targeted Alertmanager version.
 from __future__ import annotations
 
 import re
-
 from collections import Counter
 from collections.abc import Iterator
 
@@ -23,7 +22,6 @@ from obs_as_code.model.alertmanager import (
     walk_routes,
 )
 from obs_as_code.source import SourceLocation, keyword_location
-
 
 _LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
