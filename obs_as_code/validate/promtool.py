@@ -73,9 +73,9 @@ def map_output(
         text = raw.strip()
         continued = _CONTINUED.match(text) if heading is not None else None
         if heading is not None and continued is not None:
-            line = int(continued["line"])
-            loc = _locate(heading[0], text, line) or SourceLocation(f"build/{heading[0].path}", line, 0)
-            out.append(error(loc, code, f"{tool}: {heading[1]} {text}"))
+            at = int(continued["line"])
+            where = _locate(heading[0], text, at) or SourceLocation(f"build/{heading[0].path}", at, 0)
+            out.append(error(where, code, f"{tool}: {heading[1]} {text}"))
             heading_used = True
             continue
         if heading is not None and not heading_used:
