@@ -30,6 +30,17 @@ def test_mutants_keep_the_promise(base: str, tmp_path: Path) -> None:
     assert not found, "\n\n".join(f"{m.what}:\n{p}" for m, p in found[:5])
 
 
+@pytest.mark.parametrize("kind", ["import", "lint-json", "lint-yaml"])
+def test_mutated_files_given_to_import_and_lint_keep_the_promise(kind: str) -> None:
+    """Dashboard JSON given to `oac import dashboard` and `oac lint`, rule YAML
+    given to `oac lint`, one value changed: exit 0, 1 or 2, never a traceback."""
+    # `oac lint` of a rule file takes about a second (the YAML mutants are fewer).
+    stride = 1 if os.environ.get("OAC_FUZZ_ALL") else 50 if kind == "lint-yaml" else 20
+    count, found = fuzz.run_files(kind, every=stride, offset=3 % stride)
+    assert count >= 5
+    assert not found, "\n\n".join(f"{where}:\n{problem}" for where, problem in found[:5])
+
+
 def test_the_mutants_cover_every_kind_of_mistake() -> None:
     """The table holds wrong types, None, empty, negative, huge and unicode values,
     misspelt keywords and duplicates for every base."""
