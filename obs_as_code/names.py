@@ -24,8 +24,10 @@ def slug(text: str) -> str:
     return _SLUG_BAD.sub("-", text.lower()).strip("-")
 
 
-#: The longest file name (in UTF-8 bytes) common file systems take (NAME_MAX).
-_NAME_MAX = 255
+#: The longest name (in UTF-8 bytes) of a file or folder under build/: common file
+#: systems take 255 (NAME_MAX), and the writer adds ``.oac-<pid>`` to a file's
+#: name while it writes it (artifacts.swap_in).
+_NAME_MAX = 240
 
 
 def _shorten(text: str, limit: int, digest: str | None = None) -> str:
@@ -116,7 +118,7 @@ def relative_path_problem(path: str) -> str | None:
     if any(p in ("", ".", "..") for p in path.split("/")):
         return "each part between slashes must be a name (not empty, '.' or '..')"
     if any(len(p.encode("utf-8")) > _NAME_MAX for p in path.split("/")):
-        return f"a part between slashes is longer than {_NAME_MAX} bytes, more than a file system takes for a name"
+        return f"a part between slashes is longer than {_NAME_MAX} bytes (file systems take 255 for a name)"
     return None
 
 
