@@ -130,6 +130,9 @@ class ScrapeJob(Definition):
         require_sequence(self, "targets", (str,), "strings ('host:port')")
         require_string_maps(self, ("labels",))
         super().__post_init__()
+        if not self.name.strip():
+            # promtool refused the config ("job_name is empty") at build/prometheus/prometheus.yml.
+            raise ValueError(f"ScrapeJob name must not be empty ({self.name!r})")
 
     def key(self) -> str:
         return self.name
