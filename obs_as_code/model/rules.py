@@ -81,9 +81,6 @@ class RuleGroup(Definition):
         require_sequence(self, "rules", (AlertRule, RecordingRule), "AlertRule and RecordingRule")
         require_string_maps(self, ("labels",))
         super().__post_init__()
-        if not self.name.strip():
-            # promtool refuses the rule file ("Groupname must not be empty").
-            raise ValueError(f"RuleGroup name must not be empty ({self.name!r})")
 
     def key(self) -> str:
         return self.name
