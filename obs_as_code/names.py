@@ -24,6 +24,12 @@ def slug(text: str) -> str:
     return _SLUG_BAD.sub("-", text.lower()).strip("-")
 
 
+#: The longest name (in UTF-8 bytes) of a file or folder under build/: common file
+#: systems take 255 (NAME_MAX), and the writer adds ``.oac-<pid>`` to a file's
+#: name while it writes it (artifacts.swap_in).
+_NAME_MAX = 240
+
+
 def _shorten(text: str, limit: int, digest: str | None = None) -> str:
     """Fit ``text`` into ``limit`` characters, keeping it unique with a hash suffix:
     ``text`` itself when it fits and no ``digest`` is given, else ``text`` cut to
@@ -111,6 +117,8 @@ def relative_path_problem(path: str) -> str | None:
         return "it is absolute; folders are relative to dashboards/"
     if any(p in ("", ".", "..") for p in path.split("/")):
         return "each part between slashes must be a name (not empty, '.' or '..')"
+    if any(len(p.encode("utf-8")) > _NAME_MAX for p in path.split("/")):
+        return f"a part between slashes is longer than {_NAME_MAX} bytes (file systems take 255 for a name)"
     return None
 
 
@@ -156,7 +164,9 @@ ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
 
 def alertmanager_template(name: str) -> str:
     """Output path of a notification template, relative to ``build/``."""
-    return f"alertmanager/templates/{slug(name) or 'template'}.tmpl"
+    # Shortened: a name of thousands of characters made a file name the system
+    # refuses (ENAMETOOLONG), a traceback out of the build.
+    return f"alertmanager/templates/{_shorten(slug(name), _NAME_MAX - len('.tmpl')) or 'template'}.tmpl"
 
 
 def rule_test_file(module_path: str) -> str:

@@ -307,6 +307,17 @@ def _common(
     # 'str' and 'int'" and "w must be <= 24", naming no argument.
     if type(width) is not int or type(height) is not int or not 0 < width <= GRID_COLUMNS or height < 1:
         _bad_size(panel, title, width, height)
+    if (
+        type(title) is not str
+        or (unit is not None and type(unit) is not str)
+        or (description is not None and type(description) is not str)
+        or (min_ is not None and not _is_number(min_))
+        or (max_ is not None and not _is_number(max_))
+    ):
+        # They built, and only the dashboard schema (oac validate) refused them.
+        _require(f"k.{_kind(panel)}", (("title", title, (str,), "a string"), ("unit", unit, (str, type(None)), "a string"),
+                                        ("description", description, (str, type(None)), "a string"),
+                                        ("min", min_, (int, float, type(None)), "a number"), ("max", max_, (int, float, type(None)), "a number")))
     b: Any = panel  # every SDK panel builder has these methods; they share no base class
     b.title(title).span(width).height(height)
     targets = _targets(panel, title, targets)
@@ -341,6 +352,19 @@ def _common(
             b.datasource(first)
     _mark(b.build(), loc)
     return panel
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _require(call: str, args: Sequence[tuple[str, Any, tuple[type, ...], str]]) -> None:
+    """Raise ``TypeError`` (OAC101 at the user's call) for the first argument of
+    ``call`` that is not of its types: ``(name, value, types, what)``."""
+    for name, value, kinds, what in args:
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            shown = repr(value)
+            raise TypeError(f"{call}: {name} must be {what}, not {type(value).__name__} ({shown[:60]}{'...' if len(shown) > 60 else ''})")
 
 
 def _kind(builder: Any) -> str:
@@ -794,6 +818,7 @@ def layout(board: sdk.Dashboard, items: Sequence[Any]) -> sdk.Dashboard:
 
 def datasource_var(name: str = "datasource", type_: str = "prometheus", label: str = "Data source") -> sdk.DatasourceVariable:
     """A datasource picker; targets built by :func:`prom` use ``${datasource}``."""
+    _require("k.datasource_var", (("name", name, (str,), "a string"), ("type_", type_, (str,), "a string"), ("label", label, (str,), "a string")))
     v = sdk.DatasourceVariable(name).type(type_).label(label)
     _mark(v.build(), capture())
     return v
@@ -815,6 +840,9 @@ def query_var(
     ``all_value``: ``.*`` keeps series without the label in Prometheus queries;
     a variable that is a Loki stream selector's only matcher needs ``.+`` (Loki
     refuses a selector all of whose matchers match the empty string, OAC318)."""
+    _require("k.query_var", (("name", name, (str,), "a string"), ("query", query, (str,), "a string"),
+                             ("label", label, (str, type(None)), "a string"), ("multi", multi, (bool,), "True or False"),
+                             ("include_all", include_all, (bool,), "True or False"), ("all_value", all_value, (str,), "a string")))
     v = (
         sdk.QueryVariable(name)
         .query(query)
@@ -846,6 +874,10 @@ def custom_var(
     them). With ``include_all``, "All" stands for ``all_value``: ``.+``, since Loki
     refuses a selector whose only matcher also matches the empty string
     (``{job=~".*"}``), and Grafana selects All on a dashboard's first load."""
+    _require("k.custom_var", (("name", name, (str,), "a string"), ("values", values, (list, tuple), "a list of strings"),
+                              ("label", label, (str, type(None)), "a string"), ("multi", multi, (bool,), "True or False"),
+                              ("include_all", include_all, (bool,), "True or False"), ("all_value", all_value, (str,), "a string")))
+    _require("k.custom_var", [(f"values[{i}]", x, (str,), "a string") for i, x in enumerate(values)])
     v = sdk.CustomVariable(name).values(",".join(x.replace(",", "\\,") for x in values)).multi(multi).include_all(include_all)
     if include_all:
         v.all_value(all_value)
@@ -866,6 +898,7 @@ def interval_var(name: str = "interval", values: Sequence[str] = ("1m", "5m", "1
 
 def link_dashboards(tag: str, title: str = "Related") -> sdk.DashboardLink:
     """A dropdown of the dashboards tagged ``tag``, keeping time range and variables."""
+    _require("k.link_dashboards", (("tag", tag, (str,), "a string"), ("title", title, (str,), "a string")))
     link = (
         sdk.DashboardLink(title)
         .type(m.DashboardLinkType.DASHBOARDS)
@@ -880,6 +913,7 @@ def link_dashboards(tag: str, title: str = "Related") -> sdk.DashboardLink:
 
 def link_url(title: str, url: str) -> sdk.DashboardLink:
     """A link to an external page (a runbook, the service's docs)."""
+    _require("k.link_url", (("title", title, (str,), "a string"), ("url", url, (str,), "a string")))
     link = sdk.DashboardLink(title).type(m.DashboardLinkType.LINK).url(url).target_blank(True)
     _mark(link.build(), capture())
     return link
@@ -930,6 +964,11 @@ def dashboard(
 
     The UID defaults to one derived from the module path at build time.
     """
+    _require("k.dashboard", (("title", title, (str,), "a string"), ("refresh", refresh, (str,), "a string such as '1m'"),
+                             ("time_from", time_from, (str,), "a string such as 'now-6h'"),
+                             ("description", description, (str, type(None)), "a string"), ("uid", uid, (str, type(None)), "a string"),
+                             ("tags", tags, (list, tuple), "a list of strings")))
+    _require("k.dashboard", [(f"tags[{i}]", t, (str,), "a string") for i, t in enumerate(tags)])
     board = sdk.Dashboard(title).tags(list(tags)).refresh(refresh).time(time_from, "now")
     board.timezone("browser").tooltip(m.DashboardCursorSync.CROSSHAIR)
     board.editable()

@@ -453,7 +453,9 @@ def _input_mapping(dashboard: Mapping[str, Any], datasources: Sequence[Datasourc
     """``(placeholder -> uid, uid -> plugin type)`` from an export's ``__inputs``."""
     to_uid: dict[str, str] = {}
     types: dict[str, str] = {}
-    for item in dashboard.get("__inputs") or []:
+    listed = dashboard.get("__inputs")
+    # A malformed export's __inputs (a number, an object) lists nothing.
+    for item in listed if isinstance(listed, list) else []:
         if not isinstance(item, Mapping) or item.get("type") != "datasource":
             continue
         plugin = str(item.get("pluginId") or "")
@@ -1174,6 +1176,30 @@ def _grafanalib_panel(node: ast.expr) -> _Written:
 # Entry point
 
 
+def _refuse_malformed(data: dict[str, Any]) -> None:
+    """Raise ``ValueError`` (OAC309 at the dashboard) when the dashboard's panels,
+    a row's panels or a panel's targets are there but no list: Grafana's schema
+    refuses them, and the checks crashed on them with a traceback."""
+    stack: list[tuple[str, Any]] = [("dashboard", data)]
+    while stack:
+        what, node = stack.pop()
+        for key in ("panels", "targets"):
+            value = node.get(key)
+            if value is not None and not isinstance(value, list):
+                raise ValueError(f"{key} of {what} must be a list, not {type(value).__name__} ({_short_repr(value)})")
+        children = node.get("panels")
+        if isinstance(children, list):
+            for child in children:
+                if isinstance(child, dict):
+                    title = child.get("title")
+                    stack.append((f"panel {title!r}" if isinstance(title, str) and title else "a panel", child))
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:60]}..."
+
+
 def render_dashboard(
     d: DashboardDef,
     *,
@@ -1190,6 +1216,7 @@ def render_dashboard(
     Raises ``TypeError`` for an unsupported source.
     """
     raw, model = source_json(d.source)
+    _refuse_malformed(raw)
     uid_in_source = raw.get("uid")
     data = normalize(raw, datasources, copied=True)
     module = d.module or d.location.file

@@ -81,23 +81,29 @@ def _field_diffs(old: dict[str, Any], new: dict[str, Any], skip: tuple[str, ...]
     return out
 
 
+def _listed(value: Any) -> list[Any]:
+    """``value`` when it is a list, else nothing: a dashboard whose ``panels`` or
+    ``targets`` is a number (hand-edited in Grafana or in build/) crashed the diff."""
+    return value if isinstance(value, list) else []
+
+
 def _panels(dashboard: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Panels by key (``id`` or title), rows' collapsed children included."""
     out: dict[str, dict[str, Any]] = {}
-    stack = list(dashboard.get("panels") or [])
+    stack = list(_listed(dashboard.get("panels")))
     while stack:
         panel = stack.pop(0)
         if not isinstance(panel, dict):
             continue
         key = str(panel.get("id")) if panel.get("id") is not None else f"'{panel.get('title')}'"
         out[key] = panel
-        stack.extend(p for p in panel.get("panels") or [] if isinstance(p, dict))
+        stack.extend(p for p in _listed(panel.get("panels")) if isinstance(p, dict))
     return out
 
 
 def _queries(panel: dict[str, Any]) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
-    for i, target in enumerate(panel.get("targets") or []):
+    for i, target in enumerate(_listed(panel.get("targets"))):
         if isinstance(target, dict):
             ref = str(target.get("refId") or f"#{i}")
             expr = target.get("expr")

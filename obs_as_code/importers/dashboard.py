@@ -858,12 +858,19 @@ class UnresolvedInputs(Exception):
     """An export's ``__inputs`` name a datasource plugin the project declares none of."""
 
 
+def _inputs(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The entries of an export's ``__inputs``; a malformed one (a number, an
+    object) lists nothing."""
+    listed = document.get("__inputs")
+    return [i for i in listed if isinstance(i, Mapping)] if isinstance(listed, list) else []
+
+
 def resolve_inputs(document: Mapping[str, Any], datasources: Sequence[Datasource]) -> dict[str, Any]:
     """``document`` with its ``__inputs`` resolved as Grafana's import does:
     ``${VAR_...}`` placeholders of ``constant`` inputs replaced by their value. Raises
     :class:`UnresolvedInputs` for a ``datasource`` input whose plugin has no declared
     datasource (``normalize`` would map its ``${DS_...}`` to a uid nobody declares)."""
-    inputs = [i for i in document.get("__inputs") or [] if isinstance(i, Mapping)]
+    inputs = _inputs(document)
     missing = [
         f"{i.get('name')} (plugin {i.get('pluginId')!r})"
         for i in inputs
@@ -883,7 +890,7 @@ def with_constants(document: Mapping[str, Any]) -> dict[str, Any]:
     ``__inputs`` replaced by their values, as Grafana's import does."""
     import json
 
-    inputs = [i for i in document.get("__inputs") or [] if isinstance(i, Mapping)]
+    inputs = _inputs(document)
     values = {str(i["name"]): str(i.get("value") or "") for i in inputs if i.get("type") == "constant" and i.get("name")}
     if not values:
         return dict(document)

@@ -34,7 +34,12 @@ from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from obs_as_code.durations import Duration
-from obs_as_code.model.base import Definition, require_sequence, require_strings
+from obs_as_code.model.base import (
+    Definition,
+    require_field_types,
+    require_sequence,
+    require_strings,
+)
 
 MatchOp = Literal["=", "!=", "=~", "!~"]
 
@@ -52,6 +57,10 @@ class Matcher:
     name: str
     value: str
     op: MatchOp = "="
+
+    def __post_init__(self) -> None:
+        # Matcher("severity", 5) crashed the renderer with a traceback.
+        require_field_types(self)
 
     @classmethod
     def parse(cls, text: str) -> Matcher:
@@ -191,6 +200,7 @@ class Webhook(Integration):
     max_alerts: int | None = None
 
     kind: ClassVar[str] = "webhook integration"
+    non_negative: ClassVar[frozenset[str]] = frozenset({"max_alerts"})
     config_key: ClassVar[str] = "webhook_configs"
     fields_out: ClassVar[tuple[str, ...]] = ("url", "max_alerts")
 
@@ -240,6 +250,7 @@ class Receiver(Definition):
 
     def __post_init__(self) -> None:
         require_strings(self, ("name",))
+        super().__post_init__()
 
     def key(self) -> str:
         return self.name
@@ -359,6 +370,7 @@ class Route(Definition):
         # A matcher neither a string nor a Matcher crashed the renderer (oac
         # test, oac validate) with a traceback; a bad string is OAC508's.
         require_sequence(self, "matchers", (str, Matcher), 'matchers (strings such as \'severity="critical"\')')
+        super().__post_init__()
 
     @property
     def receiver_name(self) -> str | None:
@@ -380,6 +392,7 @@ class InhibitRule(Definition):
     def __post_init__(self) -> None:
         for name in ("source_matchers", "target_matchers"):
             require_sequence(self, name, (str, Matcher), 'matchers (strings such as \'severity="critical"\')')
+        super().__post_init__()
 
     def inhibits(self, source: Mapping[str, str], target: Mapping[str, str]) -> bool:
         """Whether a firing alert with labels ``source`` mutes one with ``target``."""

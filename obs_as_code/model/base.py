@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from obs_as_code.redact import is_secret_name, shown_value
@@ -30,6 +33,15 @@ class Definition:
     top_level: ClassVar[bool] = False
     #: Human name of the kind, used in messages ("rule group", "scrape job").
     kind: ClassVar[str] = "definition"
+    #: Fields whose type a later stage reports with a code of its own (OAC401
+    #: for an SLO's objective): :func:`require_field_types` leaves them alone.
+    typed_later: ClassVar[frozenset[str]] = frozenset()
+    #: Integer fields that must not be negative (limits, counts): Prometheus and
+    #: Alertmanager read them as unsigned and refuse the file.
+    non_negative: ClassVar[frozenset[str]] = frozenset()
+
+    def __post_init__(self) -> None:
+        require_field_types(self)
 
     def key(self) -> str:
         """The name that must be unique among definitions of this kind."""
@@ -88,3 +100,136 @@ def require_sequence(obj: Any, name: str, of: tuple[type, ...], what: str) -> No
 def field_location(obj: Any) -> SourceLocation | None:
     """The location of ``obj`` when it is a :class:`Definition`."""
     return obj.location if isinstance(obj, Definition) else None
+
+
+# --- the declared type of every field -------------------------------------------
+
+#: (value) -> whether it fits, and what fits said for a message ("a string").
+_Fits = tuple[Callable[[Any], bool], str]
+
+_SHOWN_LIMIT = 60
+
+
+def _shown(name: str, value: Any) -> str:
+    text = shown_value(name, value)
+    return text if len(text) <= _SHOWN_LIMIT else f"{text[:_SHOWN_LIMIT]}..."
+
+
+def _fits(hint: Any) -> _Fits | None:
+    """A test of the values a field annotated ``hint`` may hold, None for one not
+    checked (``Any``, a type this does not know)."""
+    if hint is Any:
+        return None
+    if hint is type(None):
+        return (lambda v: v is None), "None"
+    if hint is str:
+        return (lambda v: isinstance(v, str)), "a string"
+    if hint is bool:
+        return (lambda v: isinstance(v, bool)), "a bool"
+    if hint is int:
+        return (lambda v: isinstance(v, int) and not isinstance(v, bool)), "an integer"
+    if hint is float:
+        return (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)), "a number"
+    if hint is timedelta:
+        return (lambda v: isinstance(v, timedelta)), "a timedelta"
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        parts = [_fits(a) for a in args]
+        if any(p is None for p in parts):
+            return None
+        tests = [p[0] for p in parts if p is not None]
+        names = [p[1] for p in parts if p is not None]
+        if set(args) >= {str, timedelta}:  # Duration
+            names = [n for n in names if n not in ("a string", "a timedelta")]
+            names.insert(0, "a duration ('5m' or a timedelta)")
+        said = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+        return (lambda v: any(t(v) for t in tests)), said
+    if origin is typing.Literal:
+        return (lambda v: isinstance(v, str) and v in args), "one of " + ", ".join(repr(a) for a in args)
+    if origin in (Sequence, list, tuple) and origin is not tuple:
+        item = _fits(args[0]) if args else None
+        if item is None:
+            return (lambda v: isinstance(v, (list, tuple))), "a list"
+        test, name = item
+        return (lambda v: isinstance(v, (list, tuple)) and all(test(i) for i in v)), f"a list of {_plural(name)}"
+    if origin is tuple:
+        parts = [_fits(a) for a in args]
+        if any(p is None for p in parts) or Ellipsis in args:
+            return (lambda v: isinstance(v, (list, tuple))), "a tuple"
+        tests = [p[0] for p in parts if p is not None]
+        shape = "(" + ", ".join(getattr(a, "__name__", "...") for a in args) + ")"
+        return (lambda v: isinstance(v, (list, tuple)) and len(v) == len(tests) and all(t(i) for t, i in zip(tests, v, strict=False))), shape
+    if origin in (Mapping, dict):
+        key = _fits(args[0]) if args else None
+        value = _fits(args[1]) if len(args) > 1 else None
+        if key is None:
+            return (lambda v: isinstance(v, Mapping)), "a dict"
+        key_test = key[0]
+        # Any: written into build/ as it is (extra, json_data), so plain data.
+        value_test = value[0] if value is not None else _plain
+        said = f"a dict of {_plural(value[1])}" if value is not None else "a dict of plain data (strings, numbers, bools, lists, dicts)"
+        return (lambda v: isinstance(v, Mapping) and all(key_test(k) and value_test(i) for k, i in v.items())), said
+    if isinstance(hint, type):
+        return (lambda v: isinstance(v, hint)), hint.__name__
+    return None
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is data the serializer writes as YAML and JSON."""
+    if value is None or isinstance(value, (str, int, float)):
+        return True
+    if depth > 100:
+        return False
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v, depth + 1) for v in value)
+    if isinstance(value, Mapping):
+        return all(isinstance(k, str) and _plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _plural(name: str) -> str:
+    for article in ("a ", "an "):
+        if name.startswith(article):
+            word = name[len(article):]
+            if " or " in word or word.endswith(")"):
+                return word
+            first, _, rest = word.partition(" ")
+            return f"{first}s {rest}" if rest.startswith("of ") else f"{word}s"
+    return name
+
+
+_CHECKS: dict[type, list[tuple[str, Callable[[Any], bool], str]]] = {}
+
+
+def _checks_of(cls: type) -> list[tuple[str, Callable[[Any], bool], str]]:
+    found = _CHECKS.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls)
+        found = []
+        for f in fields(cls):
+            if f.name in ("location", "module") or f.name in getattr(cls, "typed_later", ()):
+                continue
+            fit = _fits(hints.get(f.name, Any))
+            if fit is not None:
+                found.append((f.name, fit[0], fit[1]))
+        _CHECKS[cls] = found
+    return found
+
+
+def require_field_types(obj: Any) -> None:
+    """Raise ``TypeError`` when a field of the dataclass ``obj`` holds a value its
+    annotation does not allow: raised in the user's module, it is reported at
+    the line that built ``obj`` (OAC101). Without it a number where a string
+    belongs, a string where a list belongs or a dict where a definition belongs
+    crashed a later stage with a traceback, or was written into build/ for
+    promtool or Grafana to refuse."""
+    for name, test, said in _checks_of(type(obj)):
+        value = getattr(obj, name)
+        if not test(value):
+            hint = f": write {name}=[...]" if said.startswith("a list") and not isinstance(value, (list, tuple, Mapping)) and value is not None else ""
+            raise TypeError(f"{type(obj).__name__} {name} must be {said}, not {type(value).__name__} ({_shown(name, value)}){hint}")
+    for name in getattr(type(obj), "non_negative", ()):
+        value = getattr(obj, name)
+        if isinstance(value, int) and value < 0:
+            raise ValueError(f"{type(obj).__name__} {name} must not be negative, not {value}")

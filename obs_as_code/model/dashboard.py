@@ -34,6 +34,7 @@ class DashboardDef(Definition):
 
     def __post_init__(self) -> None:
         require_strings(self, ("name",), optional=("uid", "folder"))
+        super().__post_init__()
 
     def key(self) -> str:
         return self.uid or self.name

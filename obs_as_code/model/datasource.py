@@ -85,6 +85,7 @@ class Datasource(Definition):
         for i, old in enumerate(self.previous_names):
             if not old.strip():
                 raise ValueError(f"Datasource previous_names[{i}] is empty: write the name the datasource had")
+        super().__post_init__()
 
     def key(self) -> str:
         return self.uid
@@ -119,6 +120,7 @@ class DeletedDatasource(Definition):
         require_strings(self, ("name",))
         if not self.name.strip():
             raise ValueError("DeletedDatasource name is empty: write the name the datasource had in Grafana")
+        super().__post_init__()
 
     def key(self) -> str:
         return self.name

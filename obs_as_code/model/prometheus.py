@@ -18,6 +18,11 @@ from obs_as_code.model.base import (
     require_strings,
 )
 
+#: The relabel actions of Prometheus 2.42 (matched without regard to case, as it does).
+RELABEL_ACTIONS = frozenset(
+    {"replace", "keep", "drop", "keepequal", "dropequal", "hashmod", "labelmap", "labeldrop", "labelkeep", "lowercase", "uppercase"}
+)
+
 
 @dataclass
 class RelabelConfig(Definition):
@@ -32,6 +37,14 @@ class RelabelConfig(Definition):
     action: str | None = None
 
     kind: ClassVar[str] = "relabel config"
+    non_negative: ClassVar[frozenset[str]] = frozenset({"modulus"})
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # An unknown action built, and only promtool (oac validate) refused the
+        # config, at build/prometheus/prometheus.yml instead of the user's line.
+        if self.action is not None and self.action.lower() not in RELABEL_ACTIONS:
+            raise ValueError(f"RelabelConfig action {self.action!r} is not one of {', '.join(sorted(RELABEL_ACTIONS))}")
 
 
 @dataclass
@@ -80,6 +93,7 @@ class StaticConfig(Definition):
     def __post_init__(self) -> None:
         require_sequence(self, "targets", (str,), "strings ('host:port')")
         require_string_maps(self, ("labels",))
+        super().__post_init__()
 
 
 @dataclass
@@ -108,12 +122,17 @@ class ScrapeJob(Definition):
 
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "scrape job"
+    non_negative: ClassVar[frozenset[str]] = frozenset({"sample_limit"})
 
     def __post_init__(self) -> None:
         # A string given as targets was written out one character per target.
         require_strings(self, ("name",))
         require_sequence(self, "targets", (str,), "strings ('host:port')")
         require_string_maps(self, ("labels",))
+        super().__post_init__()
+        if not self.name.strip():
+            # promtool refused the config ("job_name is empty") at build/prometheus/prometheus.yml.
+            raise ValueError(f"ScrapeJob name must not be empty ({self.name!r})")
 
     def key(self) -> str:
         return self.name
@@ -137,6 +156,7 @@ class AlertmanagerTarget(Definition):
 
     def __post_init__(self) -> None:
         require_sequence(self, "targets", (str,), "strings ('host:port')")
+        super().__post_init__()
 
 
 @dataclass

@@ -31,6 +31,7 @@ class AlertRule(Definition):
     def __post_init__(self) -> None:
         require_strings(self, ("name", "expr"))
         require_string_maps(self, ("labels", "annotations"))
+        super().__post_init__()
 
     def key(self) -> str:
         return self.name
@@ -49,6 +50,7 @@ class RecordingRule(Definition):
     def __post_init__(self) -> None:
         require_strings(self, ("name", "expr"))
         require_string_maps(self, ("labels",))
+        super().__post_init__()
 
     def key(self) -> str:
         return self.name
@@ -72,11 +74,13 @@ class RuleGroup(Definition):
 
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "rule group"
+    non_negative: ClassVar[frozenset[str]] = frozenset({"limit"})
 
     def __post_init__(self) -> None:
         require_strings(self, ("name",))
         require_sequence(self, "rules", (AlertRule, RecordingRule), "AlertRule and RecordingRule")
         require_string_maps(self, ("labels",))
+        super().__post_init__()
 
     def key(self) -> str:
         return self.name

@@ -110,6 +110,7 @@ class RoutingTest(Definition):
         require_string_maps(self, ("labels",))
         require_sequence(self, "receivers", (str,), "receiver names")
         require_strings(self, ("name",))
+        super().__post_init__()
 
     def key(self) -> str:
         return self.name or ",".join(f"{k}={v}" for k, v in sorted(self.labels.items()))

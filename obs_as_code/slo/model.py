@@ -82,6 +82,7 @@ class RatioSLI(Definition):
 
     def __post_init__(self) -> None:
         require_strings(self, ("total",), optional=("errors", "good"))
+        super().__post_init__()
 
     def error_ratio(self) -> str:
         """The error-ratio template (over ``{window}``)."""
@@ -157,6 +158,7 @@ class LatencySLI(Definition):
                 f"LatencySLI threshold must be a number of seconds, not {type(self.threshold).__name__} ({self.threshold!r})"
                 + (f": write threshold={self.threshold.strip()}" if isinstance(self.threshold, str) and _is_number(self.threshold) else "")
             )
+        super().__post_init__()
 
     @property
     def le_value(self) -> str:
@@ -200,6 +202,7 @@ class RawSLI(Definition):
 
     def __post_init__(self) -> None:
         require_strings(self, ("error_ratio_query",))
+        super().__post_init__()
 
     def error_ratio(self) -> str:
         """The query itself."""
@@ -224,6 +227,7 @@ class AlertOptions(Definition):
     def __post_init__(self) -> None:
         require_strings(self, (), optional=("name",))
         require_string_maps(self, ("labels", "annotations"))
+        super().__post_init__()
 
 
 @dataclass
@@ -253,6 +257,7 @@ class Alerting(Definition):
         require_string_maps(self, ("labels", "annotations"))
         _require_instance(self, "page", AlertOptions)
         _require_instance(self, "ticket", AlertOptions)
+        super().__post_init__()
 
 
 @dataclass
@@ -313,6 +318,7 @@ class SLO(Definition):
 
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "SLO"
+    typed_later: ClassVar[frozenset[str]] = frozenset({"objective"})  # OAC401
 
     def __post_init__(self) -> None:
         # Copied onto every generated series: checked here, at the user's line.
@@ -324,6 +330,7 @@ class SLO(Definition):
         _require_instance(self, "alerting", Alerting)
         if self.intervals is not None:
             _require_instance(self, "intervals", RuleIntervals)
+        super().__post_init__()
 
     @property
     def id(self) -> str:

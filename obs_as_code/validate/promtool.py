@@ -14,6 +14,7 @@ from obs_as_code.validate import find_tool
 from obs_as_code.yamlpos import path_at
 
 _LINE_COL = re.compile(r"(?P<file>[^\s:]+\.ya?ml):\s*(?:(?P<line>\d+):(?P<col>\d+):)?\s*(?P<msg>.*)")
+_CONTINUED = re.compile(r"line (?P<line>\d+): ")
 _GROUP_RULE = re.compile(r'group "(?P<group>[^"]*)", rule (?P<rule>\d+)')
 
 
@@ -63,8 +64,23 @@ def map_output(
     by_path = {str(build_dir / a.path): a for a in artifacts}
     by_path.update({a.path: a for a in artifacts})
     out: list[Diagnostic] = []
-    for raw in output.splitlines():
+    # "FAILED: parsing YAML file F: yaml: unmarshal errors:" heads lines such as
+    # "line 55: cannot unmarshal !!map into string" that name no file: each was
+    # reported at <unknown>, and the heading at build/prometheus/prometheus.yml.
+    heading: tuple[Artifact, str] | None = None
+    heading_used = False
+    for raw in [*output.splitlines(), ""]:
         text = raw.strip()
+        continued = _CONTINUED.match(text) if heading is not None else None
+        if heading is not None and continued is not None:
+            at = int(continued["line"])
+            where = _locate(heading[0], text, at) or SourceLocation(f"build/{heading[0].path}", at, 0)
+            out.append(error(where, code, f"{tool}: {heading[1]} {text}"))
+            heading_used = True
+            continue
+        if heading is not None and not heading_used:
+            out.append(error(SourceLocation(f"build/{heading[0].path}", 0, 0), code, f"{tool}: {heading[1]}"))
+        heading = None
         if not text or text.startswith(("Checking", "SUCCESS", "  SUCCESS")) or text == "FAILED:":
             continue
         match = _LINE_COL.search(text)
@@ -74,6 +90,9 @@ def map_output(
             artifact = by_path.get(name) or next(
                 (a for p, a in by_path.items() if p.endswith(name) or name.endswith(p)), None
             )
+        if artifact is not None and text.endswith("unmarshal errors:"):
+            heading, heading_used = (artifact, text.replace(str(build_dir) + "/", "build/")), False
+            continue
         loc = None
         if artifact is not None and match is not None:
             line = int(match["line"]) if match["line"] else None

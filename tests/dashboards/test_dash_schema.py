@@ -134,7 +134,8 @@ board = k.dashboard("Kids", [
     k.stat("top", k.prom("up")),
     k.row("R", [
         k.stat("fine", k.prom("up")),
-        k.stat("inner", k.prom("up"), unit=3),
+        # The kit refuses unit=3 itself (OAC101): set on the SDK builder, it builds.
+        k.stat("inner", k.prom("up")).unit(3),
     ], collapsed=True),
 ])
 '''
@@ -179,7 +180,7 @@ def test_nested_panel_errors_in_a_collapsed_kit_row(project: Callable[..., Compi
     found = check(tmp_path / "build", compiled.artifacts)
     # The kit's source map has the row's own panels: the child's line.
     assert [str(d) for d in found] == [
-        "dashboards/kids.py:7:9: OAC903 panels[1].panels[1].fieldConfig.defaults.unit: 3 is not of type 'string'"
+        "dashboards/kids.py:8:9: OAC903 panels[1].panels[1].fieldConfig.defaults.unit: 3 is not of type 'string'"
     ]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from obs_as_code import cache
+from obs_as_code.model.dashboard import DashboardDef
 from obs_as_code.model.rules import AlertRule, RuleGroup
 from obs_as_code.source import SourceLocation
 
@@ -30,12 +31,13 @@ def test_definitions_pickle_unless_they_hold_project_classes() -> None:
         pass
 
     Local.__module__ = "alerts._lib"
-    assert cache.pickle_definitions([RuleGroup(name="g", rules=[], extra={"x": Local()})]) is None
-    assert cache.pickle_definitions([RuleGroup(name="g", rules=[], extra={"f": lambda: 1})]) is None
+    # A dashboard's source holds anything (RuleGroup extra= takes plain data only).
+    assert cache.pickle_definitions([DashboardDef(source={"x": Local()})]) is None
+    assert cache.pickle_definitions([DashboardDef(source={"f": lambda: 1})]) is None
     # Verdicts are remembered per class: the plain classes pickled above do not
     # let a project class through on a second try, nor its class object.
-    assert cache.pickle_definitions([RuleGroup(name="g", rules=[], extra={"x": Local()})]) is None
-    assert cache.pickle_definitions([RuleGroup(name="g", rules=[], extra={"x": Local})]) is None
+    assert cache.pickle_definitions([DashboardDef(source={"x": Local()})]) is None
+    assert cache.pickle_definitions([DashboardDef(source={"x": Local})]) is None
     assert cache.pickle_definitions([group]) == blob
 
 

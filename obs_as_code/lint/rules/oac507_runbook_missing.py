@@ -43,6 +43,20 @@ def _anchors(path: str, mtime_ns: int) -> frozenset[str]:
     )
 
 
+def _shortened(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}..."
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a path the system refuses to look up: a
+    runbook_url of thousands of characters (ENAMETOOLONG) or with a NUL crashed
+    the build with a traceback."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     root = ctx.project.root
     for _group, rule in ctx.rules():
@@ -58,11 +72,11 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         file_part = file_part.split("?", 1)[0]
         path = root / file_part
         loc = keyword_location(rule.location, "annotations")
-        if not path.is_file():
+        if not _is_file(path):
             yield warning(
                 loc,
                 "OAC507",
-                f"alert {rule.name}: runbook_url points to {file_part}, which does not exist in the repository",
+                f"alert {rule.name}: runbook_url points to {_shortened(file_part)}, which does not exist in the repository",
                 hint="write the runbook page, or fix the link",
             )
         elif (

@@ -8,6 +8,7 @@ targeted Alertmanager version.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -22,10 +23,13 @@ from obs_as_code.model.alertmanager import (
 )
 from obs_as_code.source import SourceLocation, keyword_location
 
+_LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
 
 def _valid(item: object) -> bool:
     if isinstance(item, Matcher):
-        return True
+        # Matcher("", "x") was written as ="x", which amtool refuses.
+        return _LABEL_NAME.fullmatch(item.name) is not None
     if not isinstance(item, str):
         return False
     try:

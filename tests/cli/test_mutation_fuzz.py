@@ -1,0 +1,318 @@
+"""The mutation fuzzer (tests/fuzz_mutations.py) as tests: a sample of its mutants
+of every kind of module, and one regression test per defect it found.
+
+The whole table (about 6,000 mutants, minutes) runs with
+``python -m tests.fuzz_mutations -j N``; ``OAC_FUZZ_ALL=1`` runs it here."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from obs_as_code.cli import cli
+from tests import fuzz_mutations as fuzz
+from tests.oac_testing import ProjectFactory, run_oac, tree_snapshot
+
+#: Every this-many-th mutant of each base runs in the default suite.
+_STRIDE = 1 if os.environ.get("OAC_FUZZ_ALL") else 40
+
+
+@pytest.mark.parametrize("base", sorted(fuzz.BASES))
+def test_mutants_keep_the_promise(base: str, tmp_path: Path) -> None:
+    """Each mutant builds, or fails with findings at the user's file, exit 1,
+    no traceback and build/ as it was."""
+    count, found = fuzz.run_all([base], ("build",), every=_STRIDE, offset=len(base) % _STRIDE)
+    assert count > 0
+    assert not found, "\n\n".join(f"{m.what}:\n{p}" for m, p in found[:5])
+
+
+@pytest.mark.parametrize("kind", ["import", "lint-json", "lint-yaml"])
+def test_mutated_files_given_to_import_and_lint_keep_the_promise(kind: str) -> None:
+    """Dashboard JSON given to `oac import dashboard` and `oac lint`, rule YAML
+    given to `oac lint`, one value changed: exit 0, 1 or 2, never a traceback."""
+    # `oac lint` of a rule file takes about a second (the YAML mutants are fewer).
+    stride = 1 if os.environ.get("OAC_FUZZ_ALL") else 50 if kind == "lint-yaml" else 20
+    count, found = fuzz.run_files(kind, every=stride, offset=3 % stride)
+    assert count >= 5
+    assert not found, "\n\n".join(f"{where}:\n{problem}" for where, problem in found[:5])
+
+
+def test_the_mutants_cover_every_kind_of_mistake() -> None:
+    """The table holds wrong types, None, empty, negative, huge and unicode values,
+    misspelt keywords and duplicates for every base."""
+    kinds: dict[str, set[str]] = {base: set() for base in fuzz.BASES}
+    for mutant in fuzz.mutants():
+        for tag, needle in (("None", "None"), ("misspelt", "misspelt"), ("twice", "twice"), ("huge", "10**30"),
+                            ("unicode", "ünï"), ("empty", "[]"), ("negative", "-1")):
+            if needle in mutant.what:
+                kinds[mutant.base].add(tag)
+    assert all(len(tags) == 7 for tags in kinds.values()), kinds
+
+
+def _build_fails(root: Path, rel: str, text: str) -> str:
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).write_text(text)
+    before = tree_snapshot(root / "build") if (root / "build").exists() else {}
+    result = CliRunner().invoke(cli, ["build", "-C", str(root)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert (tree_snapshot(root / "build") if (root / "build").exists() else {}) == before
+    return result.stderr
+
+
+def test_a_runbook_url_too_long_for_a_file_name_is_no_crash(make_project: ProjectFactory) -> None:
+    """OAC507 looked the runbook up as a file: a 10,000-character runbook_url (or
+    one with a NUL) raised OSError/ValueError out of the build."""
+    for url in ("'x' * 10000", "'docs/run\\x00book.md'"):
+        root = make_project({"alerts/a.py": "from obs_as_code import AlertRule, RuleGroup\n"
+                             f'g = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up == 0", annotations={{"runbook_url": {url}}})])\n'})
+        result = CliRunner().invoke(cli, ["build", "-C", str(root)])
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+        assert result.exit_code == 0, result.output[-2000:]
+        assert "alerts/a.py:2:80: OAC507 [warning] alert A: runbook_url points to" in result.stderr, result.stderr[-2000:]
+        assert len(result.stderr) < 1000  # the 10,000 characters are not echoed
+
+
+#: Fields that held a value of the wrong type: each crashed a later stage (the
+#: serializer, a check, the renderer) with a traceback, or was written into
+#: build/ for promtool, amtool or Grafana to refuse.
+ILL_TYPED_FIELDS = {
+    "group limit object": (
+        "alerts/a.py",
+        'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", limit="ten", rules=[AlertRule(name="A", expr="up")])\n',
+        "alerts/a.py:2:5: OAC101 module alerts/a.py raised TypeError: RuleGroup limit must be an integer or None, not str ('ten')",
+    ),
+    "scrape extra object": (
+        "scrape/p.py",
+        'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"], extra={"proxy_url": object})\n',
+        "scrape/p.py:2:5: OAC101 module scrape/p.py raised TypeError: ScrapeJob extra must be a dict of plain data "
+        "(strings, numbers, bools, lists, dicts), not dict",
+    ),
+    "honor_labels a string": (
+        "scrape/p.py",
+        'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"], honor_labels="yes")\n',
+        "scrape/p.py:2:5: OAC101 module scrape/p.py raised TypeError: ScrapeJob honor_labels must be a bool or None, not str ('yes')",
+    ),
+    "group_by a string": (
+        "alerts/routing.py",
+        'from obs_as_code import AlertmanagerConfig, Receiver, Route\n'
+        'config = AlertmanagerConfig(route=Route(receiver="default", group_by="alertname"), receivers=[Receiver(name="default")])\n',
+        "alerts/routing.py:2:35: OAC101 module alerts/routing.py raised TypeError: Route group_by must be a list of strings or None, "
+        "not str ('alertname'): write group_by=[...]",
+    ),
+    "matcher value a number": (
+        "alerts/routing.py",
+        'from obs_as_code import AlertmanagerConfig, Matcher, Receiver, Route\n'
+        'config = AlertmanagerConfig(route=Route(receiver="default", routes=[Route(receiver="default", matchers=[Matcher("severity", 1)])]),\n'
+        '                            receivers=[Receiver(name="default")])\n',
+        "alerts/routing.py:2:105: OAC101 module alerts/routing.py raised TypeError: Matcher value must be a string, not int (1)",
+    ),
+    "datasource json_data a list": (
+        "datasources/ds.py",
+        'from obs_as_code import Datasource\nprom = Datasource("P", "prometheus", "http://p:9090", uid="prom", json_data=[])\n',
+        "datasources/ds.py:2:8: OAC101 module datasources/ds.py raised TypeError: Datasource json_data must be a dict of plain data",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ILL_TYPED_FIELDS))
+def test_a_field_of_the_wrong_type_is_reported_at_the_users_line(make_project: ProjectFactory, case: str) -> None:
+    rel, text, expected = ILL_TYPED_FIELDS[case]
+    root = make_project({"alerts/good.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="good", rules=[AlertRule(name="Up", expr="up == 0")])\n'})
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    err = _build_fails(root, rel, text)
+    assert expected in err, err
+
+
+@pytest.mark.parametrize("value", [1.5, -1, True, {"a": 1}])
+def test_import_of_an_export_whose_inputs_are_not_a_list(tmp_path: Path, value: object) -> None:
+    """`oac import dashboard` of an export with "__inputs": 1.5 crashed with
+    "'float' object is not iterable"; so did a build of such a dict dashboard."""
+    document = json.loads((Path(fuzz.__file__).parent / "dashboards/fixtures/exported_inputs.json").read_text())
+    document["__inputs"] = value
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(document))
+    result = CliRunner().invoke(cli, ["import", "dashboard", "-C", str(tmp_path), str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code in (0, 1), result.output
+
+
+def test_a_dict_dashboard_whose_inputs_are_not_a_list_builds(make_project: ProjectFactory) -> None:
+    root = make_project({"dashboards/d.py": 'board = {"title": "D", "schemaVersion": 41, "panels": [], "__inputs": 1.5}\n'})
+    result = CliRunner().invoke(cli, ["build", "-C", str(root)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("field", "value"), [("panels", 1.5), ("targets", 7), ("targets", True)])
+def test_diff_of_a_dashboard_whose_panels_are_not_a_list(tmp_path: Path, field: str, value: object) -> None:
+    """`oac diff` of a build/ dashboard with "panels": 1.5 (or a panel's targets
+    a number) ended in "'float' object is not iterable"."""
+    from obs_as_code.cli.grafana_cmds import diff
+    from tests.grafana.fake_grafana import FakeGrafana
+    from tests.grafana.helpers import dashboard, write_build
+
+    board = dashboard("u1", "Dash one")
+    if field == "panels":
+        board["panels"] = value
+    else:
+        board["panels"][0]["targets"] = value
+    with FakeGrafana(hang=5) as fake:
+        build = write_build(tmp_path / "build", {"team/u1": board})
+        env = {"GRAFANA_TOKEN": fake.admin_token, "GRAFANA_URL": "", "GRAFANA_USER": "", "GRAFANA_PASSWORD": ""}
+        result = CliRunner().invoke(diff, ["--grafana-url", fake.url, "--build-dir", str(build)], env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 0, result.output
+    assert "+ create" in result.output
+
+
+@pytest.mark.parametrize(
+    ("panels", "expected"),
+    [
+        ("float('nan')", "panels of dashboard must be a list, not float (nan)"),
+        ("1.5", "panels of dashboard must be a list, not float (1.5)"),
+        ("[{'title': 'P', 'type': 'timeseries', 'targets': True}]", "targets of panel 'P' must be a list, not bool (True)"),
+        ("[{'type': 'row', 'title': 'R', 'panels': 'x'}]", "panels of panel 'R' must be a list, not str ('x')"),
+    ],
+)
+def test_a_dict_dashboard_whose_panels_are_not_a_list(make_project: ProjectFactory, panels: str, expected: str) -> None:
+    """"panels": float('nan') (or a panel's targets True) crashed OAC303 with
+    "'float' object is not iterable"; Grafana's schema refuses it."""
+    root = make_project({"alerts/good.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="good", rules=[AlertRule(name="Up", expr="up == 0")])\n'})
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    err = _build_fails(root, "dashboards/d.py", f'board = {{"title": "D", "schemaVersion": 41, "panels": {panels}}}\n')
+    assert f"dashboards/d.py:1:1: OAC309 dashboard board cannot be rendered: ValueError: {expected}" in err, err
+
+
+def test_a_template_name_too_long_for_a_file_name_is_shortened(make_project: ProjectFactory) -> None:
+    """Template(name='x' * 10000) made build/alertmanager/templates/xxx...tmpl, a
+    file name the system refuses: an OSError traceback out of `oac build` and
+    `oac test`."""
+    root = make_project({"alerts/routing.py": "from obs_as_code import AlertmanagerConfig, Receiver, Route, Template\n"
+                         "config = AlertmanagerConfig(route=Route(receiver='d'), receivers=[Receiver(name='d')],\n"
+                         "                            templates=[Template(name='x' * 10000, text='x')])\n"})
+    routing = root / "alerts/routing.py"
+    # Three builds: the third patches the incremental cache's spare tree, whose
+    # writer adds .oac-<pid> to the name while it writes.
+    for text in ("x", "y", "z"):
+        routing.write_text(routing.read_text().replace("text='x'", f"text={text!r}").replace("text='y'", f"text={text!r}"))
+        result = CliRunner().invoke(cli, ["build", "-C", str(root)])
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.output[-2000:]
+        assert result.exit_code == 0, result.output[-2000:]
+    (written,) = (root / "build/alertmanager/templates").iterdir()
+    assert len(written.name) == 240 and written.name.endswith(".tmpl")
+    assert written.read_text() == "z"
+    assert f"templates/{written.name}" in (root / "build/alertmanager/alertmanager.yml").read_text()
+
+
+def test_a_dashboard_folder_too_long_for_a_file_name_is_oac310(make_project: ProjectFactory) -> None:
+    root = make_project({"dashboards/d.py": "from obs_as_code import DashboardDef\n"
+                         "b = DashboardDef(source={'title': 'T', 'schemaVersion': 41, 'panels': []}, folder='x' * 300)\n"})
+    err = _build_fails(root, "dashboards/d.py", (root / "dashboards/d.py").read_text())
+    assert "dashboards/d.py:2:5: OAC310 dashboard folder 'xxx" in err, err[-2000:]
+    assert "a part between slashes is longer than 240 bytes (file systems take 255 for a name)" in err
+
+
+#: Values of the right type that Prometheus or Alertmanager refuse: each built, and
+#: only `oac validate` (promtool, amtool) refused the output.
+REFUSED_VALUES = {
+    "relabel action": (
+        "scrape/p.py",
+        'from obs_as_code import RelabelConfig, ScrapeJob\n'
+        'j = ScrapeJob(name="j", targets=["a:1"], relabel_configs=[RelabelConfig(source_labels=["a"], action="dorp")])\n',
+        "scrape/p.py:2:59: OAC101 module scrape/p.py raised ValueError: RelabelConfig action 'dorp' is not one of drop, dropequal,",
+    ),
+    "negative max_alerts": (
+        "alerts/routing.py",
+        'from obs_as_code import AlertmanagerConfig, Receiver, Route, Webhook\n'
+        'config = AlertmanagerConfig(route=Route(receiver="d"), receivers=[Receiver(name="d", integrations=[Webhook(url="https://h/x", max_alerts=-1)])])\n',
+        "alerts/routing.py:2:100: OAC101 module alerts/routing.py raised ValueError: Webhook max_alerts must not be negative, not -1",
+    ),
+    "negative group limit": (
+        "alerts/a.py",
+        'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", limit=-1, rules=[AlertRule(name="A", expr="up")])\n',
+        "alerts/a.py:2:5: OAC101 module alerts/a.py raised ValueError: RuleGroup limit must not be negative, not -1",
+    ),
+    "matcher without a name": (
+        "alerts/routing.py",
+        'from obs_as_code import AlertmanagerConfig, Matcher, Receiver, Route\n'
+        'config = AlertmanagerConfig(route=Route(receiver="d", routes=[Route(receiver="d", matchers=[Matcher("", "x")])]), receivers=[Receiver(name="d")])\n',
+        "alerts/routing.py:2:92: OAC508 invalid matcher Matcher(name='', value='x', op='=')",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED_VALUES))
+def test_a_value_prometheus_or_alertmanager_refuse_fails_the_build(make_project: ProjectFactory, case: str) -> None:
+    rel, text, expected = REFUSED_VALUES[case]
+    root = make_project({"alerts/good.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="good", rules=[AlertRule(name="Up", expr="up == 0")])\n'})
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    err = _build_fails(root, rel, text)
+    assert expected in err, err
+
+
+def test_validate_puts_promtool_unmarshal_errors_at_the_users_line(make_project: ProjectFactory) -> None:
+    """promtool's "yaml: unmarshal errors:" heads lines naming no file ("line 9:
+    cannot unmarshal !!map into string"): each was reported at <unknown>, the
+    heading at build/prometheus/prometheus.yml."""
+    from tests.oac_testing import need_binary
+
+    need_binary("promtool")
+    root = make_project({"scrape/p.py": 'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"],\n'
+                         '              extra={"proxy_url": {}})\nk = ScrapeJob(name="k", targets=["a:1"], extra={"sample_limit": "x"})\n'})
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    result = run_oac("validate", "-C", str(root))
+    assert result.exit_code == 1
+    found = [line for line in result.stderr.splitlines() if "OAC901" in line]
+    assert found == [
+        "scrape/p.py:2:5: OAC901 promtool check config: FAILED: parsing YAML file build/prometheus/prometheus.yml: "
+        "yaml: unmarshal errors: line 9: cannot unmarshal !!map into string",
+        "scrape/p.py:4:5: OAC901 promtool check config: FAILED: parsing YAML file build/prometheus/prometheus.yml: "
+        "yaml: unmarshal errors: line 14: cannot unmarshal !!str `x` into uint",
+    ], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ('k.dashboard("D", [k.timeseries(None, k.prom("up"))])', "2:23: OAC101 module dashboards/d.py raised TypeError: k.timeseries: title must be a string, not NoneType (None)"),
+        ('k.dashboard("D", [k.stat("S", k.prom("up"), unit=1.5)])', "2:23: OAC101 module dashboards/d.py raised TypeError: k.stat: unit must be a string, not float (1.5)"),
+        ('k.dashboard("D", [k.timeseries("T", k.prom("up"), min="0")])', "2:23: OAC101 module dashboards/d.py raised TypeError: k.timeseries: min must be a number, not str ('0')"),
+        ('k.dashboard("D", [], refresh=0)', "2:5: OAC101 module dashboards/d.py raised TypeError: k.dashboard: refresh must be a string such as '1m', not int (0)"),
+        ('k.dashboard("D", [], tags="team")', "2:5: OAC101 module dashboards/d.py raised TypeError: k.dashboard: tags must be a list of strings, not str ('team')"),
+        ('k.dashboard("D", [], variables=[k.query_var("job", "label_values(up, job)", include_all=-1)])',
+         "2:37: OAC101 module dashboards/d.py raised TypeError: k.query_var: include_all must be True or False, not int (-1)"),
+        ('k.dashboard("D", [], variables=[k.custom_var("env", "prod,dev")])',
+         "2:37: OAC101 module dashboards/d.py raised TypeError: k.custom_var: values must be a list of strings, not str ('prod,dev')"),
+        ('k.dashboard("D", [], links=[k.link_url(0, "x")])', "2:33: OAC101 module dashboards/d.py raised TypeError: k.link_url: title must be a string, not int (0)"),
+    ],
+)
+def test_a_kit_argument_of_the_wrong_type_is_reported_at_the_call(make_project: ProjectFactory, call: str, expected: str) -> None:
+    """Each built, and only the dashboard schema in `oac validate` refused the
+    output ("title: None is not of type 'string'")."""
+    root = make_project({"alerts/good.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="good", rules=[AlertRule(name="Up", expr="up == 0")])\n'})
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    err = _build_fails(root, "dashboards/d.py", f"from obs_as_code.dashboards import kit as k\nb = {call}\n")
+    assert f"dashboards/d.py:{expected}" in err, err
+
+
+@pytest.mark.parametrize(
+    ("rel", "text", "expected"),
+    [
+        ("scrape/p.py", 'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="", targets=["a:1"])\n',
+         "scrape/p.py:2:5: OAC101 module scrape/p.py raised ValueError: ScrapeJob name must not be empty ('')"),
+    ],
+    ids=["job"],
+)
+def test_an_empty_job_name_fails_the_build(make_project: ProjectFactory, rel: str, text: str, expected: str) -> None:
+    """It built; promtool refused it in `oac validate`, at
+    build/prometheus/prometheus.yml instead of the user's line."""
+    root = make_project({"alerts/good.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="good", rules=[AlertRule(name="Up", expr="up == 0")])\n'})
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    err = _build_fails(root, rel, text)
+    assert expected in err, err
