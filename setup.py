@@ -74,6 +74,14 @@ def compiled_sources() -> list[str]:
     return list(_native.COMPILED)
 
 
+def remove_stamps(sources: list[str], *roots: Path) -> None:
+    """Remove the stamps :func:`write_stamps` made: the guard then counts the
+    extensions stale and imports the sources."""
+    for rel in sources:
+        for root in roots:
+            _native.stamp_path(root / rel).unlink(missing_ok=True)
+
+
 def write_stamps(sources: list[str], *roots: Path) -> list[Path]:
     """Record each source's sha256 beside it under every root (the source tree
     for an in-place or editable build, the build directory for a wheel), as the
@@ -94,14 +102,22 @@ class BuildNative(build_ext):  # type: ignore[misc]
     when compiling fails (no compiler, no Python headers)."""
 
     def run(self) -> None:
+        roots = [Path(self.build_lib)]
+        if self.inplace or getattr(self, "editable_mode", False):
+            roots.append(HERE)
+        if compiled_sources() and not self.extensions:
+            # mypyc refused the sources (a type or syntax error): the extensions
+            # beside them, if any, are an older source's. Stamping the new source
+            # would make the guard load them (a merge's conflict markers once did);
+            # without a stamp it runs the .py files.
+            remove_stamps(compiled_sources(), *roots)
+            return
         try:
             super().run()
         except Exception as exc:  # any failure (no compiler, no headers): pure Python
             print(f"obs-as-code: compiling {', '.join(compiled_sources())} failed ({exc}); installing pure Python", file=sys.stderr)
+            remove_stamps(compiled_sources(), *roots)
             return
-        roots = [Path(self.build_lib)]
-        if self.inplace or getattr(self, "editable_mode", False):
-            roots.append(HERE)
         write_stamps(compiled_sources(), *roots)
 
 

@@ -11,6 +11,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -171,6 +172,7 @@ def test_ci_runs_the_compiled_modules() -> None:
 _BUILD = """
 import sys
 from pathlib import Path
+from typing import Any
 from obs_as_code.pipeline import build
 from obs_as_code import _native
 result = build(Path(sys.argv[1]), out_dir=Path(sys.argv[2]))
@@ -233,6 +235,27 @@ def test_the_build_stamps_what_the_guard_checks(tmp_path: Path, monkeypatch: pyt
     for rel in sources:
         # The stamp the build writes is the one the guard accepts for that source.
         assert _native.stamp_path(tmp_path / rel).read_text().strip() == _native.source_digest(REPO / rel)
+
+
+def test_a_refused_compilation_leaves_no_stamp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When mypyc refuses the sources (``native_extensions`` returns none), the
+    build must not stamp them: the extensions left from an older source would
+    then pass the guard as current (found after a merge left conflict markers in
+    a module the compiled ones import)."""
+    from setuptools import Distribution
+
+    setup_py: Any = _setup_module()
+    monkeypatch.setenv("OAC_NATIVE", "1")
+    sources = setup_py.compiled_sources()
+    setup_py.write_stamps(sources, tmp_path)
+    cmd = setup_py.BuildNative(Distribution({"ext_modules": []}))
+    cmd.initialize_options()
+    cmd.build_lib = str(tmp_path)
+    cmd.build_temp = str(tmp_path / "temp")
+    cmd.inplace = False
+    cmd.extensions = []
+    cmd.run()
+    assert [rel for rel in sources if _native.stamp_path(tmp_path / rel).exists()] == []
 
 
 def test_compiled_and_python_keep_separate_caches(monkeypatch: pytest.MonkeyPatch) -> None:
