@@ -34,6 +34,7 @@ from obs_as_code.dashboards.render import (
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint._rule_yaml import Loader
 from obs_as_code.lint.engine import DashboardSource
+from obs_as_code.lint.rules.oac306_template_variables import value_at
 from obs_as_code.lint.sites import Site, _read
 from obs_as_code.model.datasource import Datasource
 from obs_as_code.source import SourceLocation
@@ -351,14 +352,7 @@ def render(
 
 def _value(data: Any, path: DataPath, key: str) -> Any:
     """``data[path...][key]`` as a string (None when there is none)."""
-    for step in path:
-        if isinstance(data, dict) and isinstance(step, str):
-            data = data.get(step)
-        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
-            data = data[step]
-        else:
-            return None
-    value = data.get(key) if isinstance(data, dict) else None
+    value = value_at(data, (*path, key))
     return value if isinstance(value, str) else None
 
 

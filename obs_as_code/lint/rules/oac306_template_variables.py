@@ -155,7 +155,8 @@ def findings(board: RenderedDashboard, ctx: LintContext | None = None) -> Iterat
             )
 
 
-def _at(data: Any, path: DataPath) -> Any:
+def value_at(data: Any, path: DataPath) -> Any:
+    """``data[path[0]][path[1]]...`` through dicts and lists (None where a step is missing)."""
     for key in path:
         if isinstance(data, dict) and isinstance(key, str):
             data = data.get(key)
@@ -173,12 +174,12 @@ def not_a_variable(data: dict[str, Any], path: DataPath, name: str) -> bool:
     prose (a text panel's content, a description: "in $USD"), which Grafana shows
     as written when no variable has that name."""
     if len(path) >= 2 and (path[-1] == "description" or path[-2:] == ("options", "content")):
-        panel = _at(data, path[:-1] if path[-1] == "description" else path[:-2])
+        panel = value_at(data, path[:-1] if path[-1] == "description" else path[:-2])
         return isinstance(panel, dict) and (path[-1] == "description" or panel.get("type") == "text")
     for i in range(len(path) - 2):
         if path[i] == "targets" and isinstance(path[i + 1], int):
-            panel = _at(data, path[:i])
-            target = _at(data, path[: i + 2])
+            panel = value_at(data, path[:i])
+            target = value_at(data, path[: i + 2])
             ref = target.get("datasource") if isinstance(target, dict) else None
             if isinstance(panel, dict) and isinstance(ref, dict) and ref.get("type") == "__expr__":
                 ref_ids = {t.get("refId") for t in panel.get("targets") or [] if isinstance(t, dict)}
