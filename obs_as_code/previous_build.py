@@ -38,6 +38,7 @@ from obs_as_code.artifacts import MANIFEST, Artifact
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.load import Project
 from obs_as_code.model.datasource import Datasource, DeletedDatasource, unliteral
+from obs_as_code.render.grafana import ORG_ID
 from obs_as_code.source import SourceLocation, keyword_location
 
 #: A datasource renamed without its previous name (see the module's docstring).
@@ -46,8 +47,6 @@ RENAME_CODE = "OAC113"
 REMOVAL_CODE = "OAC114"
 #: Where a project declares its datasources (and their deletions).
 DATASOURCES_DIR = "datasources"
-#: Grafana's organisation for an entry without ``orgId`` (its config reader's default).
-DEFAULT_ORG = 1
 
 
 @dataclass(frozen=True)
@@ -73,13 +72,21 @@ class Removal:
 
 
 def _org(entry: Mapping[str, Any]) -> int:
+    """The entry's ``orgId``; Grafana's config reader takes org 1 (``ORG_ID``,
+    what the renderer writes) for one without."""
     value = entry.get("orgId")
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_ORG
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else ORG_ID
 
 
 def _entries(doc: Any, key: str) -> list[Mapping[str, Any]]:
     items = doc.get(key) if isinstance(doc, Mapping) else None
     return [e for e in items if isinstance(e, Mapping)] if isinstance(items, list) else []
+
+
+def _deleted(made: Any) -> set[tuple[int, str]]:
+    """``(orgId, name)`` of every ``deleteDatasources`` entry of ``made`` (names as
+    Grafana reads them)."""
+    return {(_org(e), unliteral(e["name"])) for e in _entries(made, "deleteDatasources") if isinstance(e.get("name"), str)}
 
 
 def renames(previous: Any, made: Any) -> list[Rename]:
@@ -92,9 +99,7 @@ def renames(previous: Any, made: Any) -> list[Rename]:
         uid, name = e.get("uid"), e.get("name")
         if isinstance(uid, str) and isinstance(name, str):
             old_names.setdefault((_org(e), uid), unliteral(name))
-    deleted = {
-        (_org(e), unliteral(e["name"])) for e in _entries(made, "deleteDatasources") if isinstance(e.get("name"), str)
-    }
+    deleted = _deleted(made)
     found: list[Rename] = []
     for e in _entries(made, "datasources"):
         uid, name = e.get("uid"), e.get("name")
@@ -122,9 +127,7 @@ def removals(previous: Any, made: Any) -> list[Removal]:
             kept_uids.add((_org(e), uid))
         if isinstance(name, str):
             kept_names.add((_org(e), unliteral(name)))
-    deleted = {
-        (_org(e), unliteral(e["name"])) for e in _entries(made, "deleteDatasources") if isinstance(e.get("name"), str)
-    }
+    deleted = _deleted(made)
     found: dict[tuple[int, str], Removal] = {}
     for e in _entries(previous, "datasources"):
         uid, raw = e.get("uid"), e.get("name")
