@@ -15,7 +15,6 @@ the checks locate their findings with, as they do with a module's.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -396,15 +395,12 @@ def read(path: Path, display: str, datasources: Sequence[Datasource], *, named: 
     when ``named`` on the command line, else (found in a directory) skipped.
     Invalid JSON is an OAC219 error at its position."""
     from obs_as_code.importers.dashboard import api_dashboard, has_dashboard_keys, not_a_dashboard
-    from obs_as_code.lint.files import CODE, read_dashboard_file
+    from obs_as_code.lint.files import CODE, read_dashboard_file, read_json_file
 
-    try:
-        text = path.read_text(encoding="utf-8")
-        document = json.loads(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, None, [error(SourceLocation(display), CODE, f"cannot read: {exc}")]
-    except json.JSONDecodeError as exc:
-        return None, None, [error(SourceLocation(display, exc.lineno, exc.colno), CODE, f"invalid JSON: {exc.msg}")]
+    read = read_json_file(path, display)
+    if isinstance(read, Diagnostic):
+        return None, None, [read]
+    text, document = read
     inner = api_dashboard(document)
     reason = not_a_dashboard(inner)
     if reason is None and not has_dashboard_keys(inner):

@@ -345,16 +345,25 @@ def target_list(data: Any) -> list[tuple[tuple[str | int, ...], str, str]]:
     return list(iter_targets(data))
 
 
+def read_json_file(path: Path, display: str) -> tuple[str, Any] | Diagnostic:
+    """The text of the JSON file at ``path`` and its data, or an OAC219 error (at
+    the parser's line and column for invalid JSON)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text, json.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        return error(SourceLocation(display), CODE, f"cannot read: {exc}")
+    except json.JSONDecodeError as exc:
+        return error(SourceLocation(display, exc.lineno, exc.colno), CODE, f"invalid JSON: {exc.msg}")
+
+
 def read_dashboard_file(path: Path, display: str | None = None) -> tuple[DashboardSource | None, list[Diagnostic]]:
     """A dashboard JSON file with the site of every target's ``expr``."""
     display = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [error(SourceLocation(display), CODE, f"cannot read: {exc}")]
-    except json.JSONDecodeError as exc:
-        return None, [error(SourceLocation(display, exc.lineno, exc.colno), CODE, f"invalid JSON: {exc.msg}")]
+    read = read_json_file(path, display)
+    if isinstance(read, Diagnostic):
+        return None, [read]
+    text, data = read
     if not isinstance(data, dict):
         return None, [error(SourceLocation(display, 1, 1), CODE, "a dashboard must be a JSON object")]
     default = Site(display, str(path), 1, 1)
