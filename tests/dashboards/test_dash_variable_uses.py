@@ -49,3 +49,20 @@ def test_names_read_from_field_paths_and_auto_intervals() -> None:
     assert used_variable("__auto_interval_step") == "step"
     assert used_variable("__rate_interval") == "__rate_interval"
     assert used_variable("job") == "job"
+
+
+def test_refids_in_an_expression_named_by_uid_or_string_are_no_variables(project: Callable[..., Compiled]) -> None:
+    # Grafana recognises a server-side expression by its datasource reference's
+    # uid (or a plain "__expr__" string in older JSON), not only by its type: the
+    # same ``$A`` is a reference to target A however the expression names it.
+    board = """board = {"title": "Expr", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "timeseries", "title": "Ratio", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+     "datasource": {"type": "datasource", "uid": "-- Mixed --"},
+     "targets": [{"refId": "A", "datasource": {"type": "prometheus", "uid": "prometheus"}, "expr": "sum(up)"},
+                 {"refId": "B", "datasource": {"uid": "__expr__"}, "type": "math", "expression": "$A * 2"},
+                 {"refId": "C", "datasource": "__expr__", "type": "math", "expression": "$B + $A"},
+                 {"refId": "D", "datasource": {"uid": "__expr__"}, "type": "math", "expression": "$Z + 1"}]}]}
+"""
+    found = _oac306(project({"dashboards/case.py": board}))
+    # $Z names no target of the panel (nor a variable): still reported.
+    assert [m for _s, _l, m in found] == ["variable $Z is used in dashboard 'Expr' but not defined"]

@@ -84,7 +84,10 @@ class Target:
 EXPRESSION = "__expr__"
 
 
-def _is_expression(target: Any) -> bool:
+def is_expression(target: Any) -> bool:
+    """Whether ``target`` is a Grafana server-side expression (Math, Reduce ...):
+    its datasource reference names ``__expr__`` by uid, by type or as a plain
+    string (older JSON)."""
     if not isinstance(target, dict):
         return False
     ref = target.get("datasource")
@@ -101,7 +104,7 @@ def runs(t: Target) -> bool:
     if t.data.get("hide") is not True:
         return True
     found = t.panel.get("targets")
-    return isinstance(found, list) and any(_is_expression(other) for other in found)
+    return isinstance(found, list) and any(is_expression(other) for other in found)
 
 
 def datasource_variables(board: RenderedDashboard) -> dict[str, str]:

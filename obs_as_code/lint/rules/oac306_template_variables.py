@@ -15,6 +15,7 @@ from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import (
     VARIABLE,
     is_builtin,
+    is_expression,
     panels,
     query_token,
     rendered,
@@ -179,9 +180,7 @@ def not_a_variable(data: dict[str, Any], path: DataPath, name: str) -> bool:
     for i in range(len(path) - 2):
         if path[i] == "targets" and isinstance(path[i + 1], int):
             panel = value_at(data, path[:i])
-            target = value_at(data, path[: i + 2])
-            ref = target.get("datasource") if isinstance(target, dict) else None
-            if isinstance(panel, dict) and isinstance(ref, dict) and ref.get("type") == "__expr__":
+            if isinstance(panel, dict) and is_expression(value_at(data, path[: i + 2])):
                 ref_ids = {t.get("refId") for t in panel.get("targets") or [] if isinstance(t, dict)}
                 return name in ref_ids
             return False
