@@ -14,8 +14,8 @@ from typing import Any
 from obs_as_code.grafana.plan import Action, DashboardChange, Plan
 
 FORMATS = ("text", "json", "markdown")
-_SYMBOL = {"create": "+", "update": "~", "conflict": "!", "prune": "-", "orphan": "?",
-           "unchanged": "=", "exists": "="}
+_SYMBOL = {"create": "+", "update": "~", "conflict": "!", "prune": "-", "delete": "-",
+           "orphan": "?", "unchanged": "=", "exists": "="}
 
 
 @dataclass

@@ -8,7 +8,10 @@ applies it. Planning sends only reads:
   its tags, so the ``oac-hash`` tag tells which managed dashboards are up to date;
 * ``GET /api/dashboards/uid/:uid`` only for dashboards that need a write or are in
   conflict (to check for hand edits and to show a per-panel diff), or for all
-  managed dashboards with ``deep=True``.
+  managed dashboards with ``deep=True``;
+* with datasources: one ``GET /api/datasources/uid/:uid`` per datasource, and one
+  ``GET /api/datasources`` when the file has ``deleteDatasources`` (to find each
+  deleted or previous name).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from obs_as_code.grafana.client import GrafanaClient
 from obs_as_code.grafana.managed import content_hash, hash_tag, is_managed, strip_markers
 from obs_as_code.model.datasource import unliteral
 from obs_as_code.names import folder_uid, slug, valid_uid
+from obs_as_code.render.grafana import ORG_ID
 
 DASHBOARDS_DIR = Path("grafana/dashboards")
 DATASOURCES_FILE = Path("grafana/provisioning/datasources/datasources.yaml")
@@ -54,12 +58,23 @@ class BuildDashboard:
         return folder_uid(self.folder_path) if self.folder_path else None
 
 
+@dataclass(frozen=True)
+class DeletedDatasourceEntry:
+    """One ``deleteDatasources`` entry of the build (a ``DeletedDatasource`` or a
+    ``previous_names`` entry): the name as Grafana reads it (``$$`` is one ``$``)."""
+
+    name: str
+    org_id: int = ORG_ID
+
+
 @dataclass
 class BuildTree:
     """What the build asks Grafana to hold."""
 
     dashboards: list[BuildDashboard] = field(default_factory=list)
     datasources: list[dict[str, Any]] = field(default_factory=list)
+    #: ``deleteDatasources`` of the datasources file (read with ``datasources=True``).
+    deleted_datasources: list[DeletedDatasourceEntry] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -114,17 +129,21 @@ def read_build(build_dir: str | Path, *, datasources: bool = False) -> BuildTree
             BuildDashboard(uid, title, folder, path, clean, content_hash(clean))
         )
     if datasources:
-        tree.datasources = _read_datasources(root / DATASOURCES_FILE, tree.errors)
+        tree.datasources, tree.deleted_datasources = _read_datasources(
+            root / DATASOURCES_FILE, tree.errors)
     return tree
 
 
-def _read_datasources(path: Path, errors: list[str]) -> list[dict[str, Any]]:
-    """Datasources of a provisioning file; each must have a uid and a name."""
+def _read_datasources(
+    path: Path, errors: list[str]
+) -> tuple[list[dict[str, Any]], list[DeletedDatasourceEntry]]:
+    """Datasources of a provisioning file (each must have a uid and a name) and its
+    ``deleteDatasources`` entries."""
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         errors.append(f"{path}: cannot read datasources: {exc}")
-        return []
+        return [], []
     out: list[dict[str, Any]] = []
     for item in doc.get("datasources") or []:
         if not isinstance(item, dict) or not item.get("uid") or not item.get("name"):
@@ -133,7 +152,40 @@ def _read_datasources(path: Path, errors: list[str]) -> list[dict[str, Any]]:
         # What Grafana reads from the file: "$$" is one "$" (the API takes values as
         # they are). secureJsonData holds references, resolved when publishing.
         out.append({k: v if k == "secureJsonData" else unliteral(v) for k, v in item.items()})
+    return out, _read_deletions(path, doc, errors)
+
+
+def _read_deletions(path: Path, doc: Any, errors: list[str]) -> list[DeletedDatasourceEntry]:
+    """The ``deleteDatasources`` entries publish can apply. Left out, with an error:
+    an entry without a name; one for another organisation than the datasources'
+    (publish writes every datasource to the one organisation its client acts in);
+    and one whose name the file also declares, which Grafana would delete and
+    insert again (``oac build`` refuses it: OAC113, OAC114), so it is never deleted."""
+    declared = {(_org(d), unliteral(d["name"])) for d in doc.get("datasources") or []
+                if isinstance(d, dict) and isinstance(d.get("name"), str)}
+    out: list[DeletedDatasourceEntry] = []
+    for item in doc.get("deleteDatasources") or []:
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            errors.append(f"{path}: deleteDatasources entry without a name: {item!r}")
+            continue
+        entry = DeletedDatasourceEntry(unliteral(name), _org(item))
+        if entry.org_id != ORG_ID:
+            errors.append(f"{path}: deleteDatasources entry {entry.name!r} is for organisation "
+                          f"{entry.org_id}; publish writes datasources to one organisation, "
+                          "so it is not deleted")
+        elif (entry.org_id, entry.name) in declared:
+            errors.append(f"{path}: datasource {entry.name!r} is both declared and in "
+                          "deleteDatasources (OAC113, OAC114); it is not deleted")
+        elif entry not in out:
+            out.append(entry)
     return out
+
+
+def _org(entry: dict[str, Any]) -> int:
+    """The entry's ``orgId``; Grafana takes organisation 1 (``ORG_ID``) without one."""
+    value = entry.get("orgId")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else ORG_ID
 
 
 # -- the plan -------------------------------------------------------------------
@@ -147,6 +199,7 @@ class Action(StrEnum):
     UNCHANGED = "unchanged"
     CONFLICT = "conflict"
     PRUNE = "prune"
+    DELETE = "delete"  # datasources only: a deleted or previous name Grafana still has
     ORPHAN = "orphan"  # managed, not in the build, kept because --prune is off
     EXISTS = "exists"  # folders only
 
@@ -189,7 +242,8 @@ class DashboardChange:
 
 @dataclass
 class DatasourceChange:
-    """What happens to one datasource."""
+    """What happens to one datasource. For :attr:`Action.DELETE`, ``uid`` is the
+    live datasource's, ``name`` the deleted name and ``desired`` empty."""
 
     uid: str
     name: str
@@ -224,7 +278,7 @@ class Plan:
                 d.action in (Action.CREATE, Action.UPDATE, Action.CONFLICT, Action.PRUNE)
                 for d in self.dashboards
             )
-            or any(d.action in (Action.CREATE, Action.UPDATE, Action.CONFLICT)
+            or any(d.action in (Action.CREATE, Action.UPDATE, Action.CONFLICT, Action.DELETE)
                    for d in self.datasources)
         )
 
@@ -326,7 +380,9 @@ def compute_plan(
                 live_folder_title=str(hit.get("folderTitle", "")),
                 reason="" if prune else "not in the build; kept (use --prune to delete)",
             ))
-    plan.datasources = [_plan_datasource(client, ds) for ds in tree.datasources]
+    changes = [_plan_datasource(client, ds) for ds in tree.datasources]
+    # Deletions come first: publish applies them before any create or update.
+    plan.datasources = [*_plan_deletions(client, tree), *changes]
     return plan
 
 
@@ -437,6 +493,8 @@ def _plan_datasource(client: GrafanaClient, desired: dict[str, Any]) -> Datasour
     if any(not live_secure.get(key) for key in desired.get("secureJsonData") or {}):
         change.changed_fields.append("secureJsonData")
     change.action = Action.UPDATE if change.changed_fields else Action.UNCHANGED
+    if "name" in change.changed_fields:
+        change.reason = f"renamed from {resp.body.get('name')!r}"
     if change.changed_fields and resp.body.get("readOnly"):
         # Grafana answers 403 to any write of a file-provisioned datasource, which the
         # client would take for a permission problem and abort the whole run.
@@ -448,3 +506,37 @@ def _plan_datasource(client: GrafanaClient, desired: dict[str, Any]) -> Datasour
 def _ds_value(value: Any) -> Any:
     # Grafana returns {} for an unset jsonData and False for unset booleans.
     return value if value not in (None, {}) else None
+
+
+def _plan_deletions(client: GrafanaClient, tree: BuildTree) -> list[DatasourceChange]:
+    """A DELETE (by uid) for each ``deleteDatasources`` name Grafana has; nothing
+    for a name it does not have. A datasource found under such a name that holds a
+    uid the build declares is not deleted: it is that datasource under its old
+    name, and its update (PUT by uid) renames it in place, keeping its id. A
+    read-only one (provisioned from a file) is a conflict: Grafana refuses (403)."""
+    if not tree.deleted_datasources:
+        return []
+    resp = client.get("/api/datasources")
+    if not resp.ok or not isinstance(resp.body, list):
+        return [DatasourceChange("", entry.name, Action.CONFLICT, {},
+                                 reason=f"cannot list datasources: {resp.message()}")
+                for entry in tree.deleted_datasources]
+    by_name = {str(d["name"]): d for d in resp.body
+               if isinstance(d, dict) and isinstance(d.get("name"), str)}
+    declared = {str(d["uid"]) for d in tree.datasources}
+    out: list[DatasourceChange] = []
+    for entry in tree.deleted_datasources:
+        live = by_name.get(entry.name)
+        uid = live.get("uid") if live is not None else None
+        if live is None or uid in declared:
+            continue
+        change = DatasourceChange(uid if isinstance(uid, str) else "", entry.name, Action.DELETE,
+                                  {}, live=live, reason="in deleteDatasources")
+        if live.get("readOnly"):
+            change.action = Action.CONFLICT
+            change.reason = "read-only (provisioned from a file); its deleteDatasources deletes it there"
+        elif not change.uid:
+            change.action = Action.CONFLICT
+            change.reason = "Grafana lists it without a uid; not deleted"
+        out.append(change)
+    return out

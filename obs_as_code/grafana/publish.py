@@ -1,8 +1,9 @@
 """Apply a :class:`~obs_as_code.grafana.plan.Plan` to Grafana.
 
-Order: datasources, folders (parents first), dashboards, then pruning. Pruning only
-runs when every write before it succeeded, so a dashboard is never deleted before
-its replacement is written.
+Order: datasource deletions (``deleteDatasources``), datasources, folders (parents
+first), dashboards, then pruning. Deleting first frees the names and uids the
+creates need. Pruning only runs when every write before it succeeded, so a
+dashboard is never deleted before its replacement is written.
 
 Every write is safe to retry and to rerun:
 
@@ -191,6 +192,15 @@ class _Publisher:
         self.add("datasource", ds.uid, ds.name, ds.action, status,
                  "" if resp.ok else resp.message())
 
+    def delete_datasource(self, ds: DatasourceChange) -> None:
+        """Delete one datasource by uid (a deleted or previous name); 404 means already gone."""
+        resp = self.client.delete(f"/api/datasources/uid/{quote(ds.uid, safe='')}")
+        if resp.ok or resp.status == 404:
+            self.add("datasource", ds.uid, ds.name, Action.DELETE, "applied",
+                     "" if resp.ok else "already deleted")
+        else:
+            self.add("datasource", ds.uid, ds.name, Action.DELETE, "failed", resp.message())
+
     # -- folders ------------------------------------------------------------------
 
     def folder(self, f: FolderChange) -> None:
@@ -289,6 +299,10 @@ class _Publisher:
         p = self.plan
         steps: list[tuple[Callable[[], None], tuple[str, str, str, str]]] = []
         for ds in p.datasources:
+            if ds.action is Action.DELETE:
+                steps.append((partial(self.delete_datasource, ds),
+                              ("datasource", ds.uid, ds.name, ds.action.value)))
+        for ds in p.datasources:
             if ds.action in (Action.CREATE, Action.UPDATE):
                 steps.append((partial(self.datasource, ds),
                               ("datasource", ds.uid, ds.name, ds.action.value)))
@@ -345,7 +359,8 @@ class _Publisher:
 
 def count_writes(plan: Plan) -> int:
     """Number of write steps publish would take for ``plan``."""
-    return (sum(ds.action in (Action.CREATE, Action.UPDATE) for ds in plan.datasources)
+    return (sum(ds.action in (Action.CREATE, Action.UPDATE, Action.DELETE)
+                for ds in plan.datasources)
             + sum(f.action is Action.CREATE for f in plan.folders)
             + len(plan.dashboards_with(Action.CREATE, Action.UPDATE, Action.PRUNE)))
 

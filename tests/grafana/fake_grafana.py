@@ -8,7 +8,8 @@ context manager so it always stops::
 
 It follows Grafana 11 for the endpoints obs-as-code uses (see
 /work/shared/grafana-api.md): search, folders (nested), dashboards/db with its
-412/400/404 rules, dashboards by uid, datasources, token and basic auth.
+412/400/404 rules, dashboards by uid, datasources (list, get, create, update,
+delete by uid or name; writes need the Admin role), token and basic auth.
 
 Faults: :meth:`FakeGrafana.fail` makes the Nth matching request fail with 500, 503,
 429 (with Retry-After), 412, 401, a hang past the client's timeout (``timeout``:
@@ -546,9 +547,15 @@ class FakeGrafana:
                 return 200, {"datasource": ds, "id": ds["id"], "message": "Datasource updated",
                              "name": ds["name"]}
             if method == "DELETE":
+                # Grafana 11 (pkg/api/datasources.go, DeleteDataSourceByUID and
+                # ...ByName): 404 when absent, 403 for a read-only (file-provisioned)
+                # one, else the row and its encrypted secureJsonData are deleted.
                 if found is None:
                     raise _error(404, "Data source not found")
+                if found.get("readOnly"):
+                    raise _error(403, "Cannot delete read-only data source")
                 del self.datasources[found["uid"]]
+                self.secure_json_data.pop(found["uid"], None)
                 return 200, {"message": "Data source deleted", "id": found["id"]}
         raise _error(404, "Not found")
 

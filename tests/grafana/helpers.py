@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from obs_as_code.grafana.client import Auth, GrafanaClient, RetryPolicy
+from obs_as_code.model.base import Definition
 from obs_as_code.names import folder_uid
 
 from .fake_grafana import FakeGrafana
@@ -48,8 +49,13 @@ def real_auth() -> Auth:
 
 
 def cleanup_real(t: Target) -> None:
-    """Delete what a test made in the real Grafana (its folders hold its dashboards)."""
+    """Delete what a test made in the real Grafana (its folders hold its dashboards,
+    its datasources have its prefix in their uid or name)."""
     with t.client() as client:
+        listed = client.get("/api/datasources").body
+        for ds in listed if isinstance(listed, list) else []:
+            if str(ds.get("uid", "")).startswith(t.prefix) or str(ds.get("name", "")).startswith(t.prefix):
+                client.delete(f"/api/datasources/uid/{ds['uid']}")
         for hit in client.search([("type", "dash-db"), ("query", t.prefix)]):
             if str(hit.get("uid", "")).startswith(t.prefix):
                 client.delete(f"/api/dashboards/uid/{hit['uid']}")
@@ -113,3 +119,19 @@ def folder_uids(build: dict[str, dict[str, Any]]) -> set[str]:
         for depth in range(1, len(parts) + 1):
             out.add(folder_uid("/".join(parts[:depth])))
     return out
+
+
+def write_datasources(root: Path, *definitions: Definition) -> Path:
+    """Write ``root/grafana/provisioning/datasources/datasources.yaml`` as ``oac build``
+    renders it for ``definitions`` (``Datasource`` and ``DeletedDatasource``: previous
+    names and deletions become ``deleteDatasources``); a build error fails the test."""
+    from obs_as_code import serialize
+    from obs_as_code.load import Project
+    from obs_as_code.render.grafana import render_datasources
+
+    doc, diagnostics = render_datasources(Project(root=Path("."), definitions=list(definitions)))
+    assert not diagnostics, [d.message for d in diagnostics]
+    path = root / "grafana" / "provisioning" / "datasources" / "datasources.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(serialize.dump_yaml(doc), encoding="utf-8")
+    return path

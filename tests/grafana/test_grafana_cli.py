@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from obs_as_code import Datasource, DeletedDatasource
 from obs_as_code.cli.grafana_cmds import diff, import_grafana, publish
 from obs_as_code.grafana import client as client_module
+from obs_as_code.grafana.client import Auth, GrafanaClient
 
-from .fake_grafana import FakeGrafana
-from .helpers import dashboard, sample_build, write_build
+from .fake_grafana import VIEWER_TOKEN, FakeGrafana
+from .helpers import dashboard, sample_build, write_build, write_datasources
 
 
 def run(command: object, args: list[str], env: dict[str, str]) -> Result:
@@ -195,3 +197,109 @@ def test_import_writes_python_with_the_real_importer(fake: FakeGrafana, build_di
     source = module.read_text()
     compile(source, str(module), "exec")
     assert "c-dash-1" in source
+
+
+# -- datasources deleted or renamed in code (deleteDatasources) over the API -----------
+
+LOKI = Datasource("Loki", "loki", "http://loki:3100", uid="loki")
+TEMPO = Datasource("Tempo", "tempo", "http://tempo:3200", uid="tempo",
+                   secure_json_data={"httpHeaderValue1": "${TEMPO_TOKEN}"})
+TEMPO_SECRET = "tempo-s3cr3t-QWERTY"
+
+
+def _ds_run(command: object, build_dir: Path, fake: FakeGrafana, *extra: str) -> Result:
+    args = ["--grafana-url", fake.url, "--build-dir", str(build_dir), "--datasources", *extra]
+    return run(command, args, {"GRAFANA_TOKEN": fake.admin_token, "TEMPO_TOKEN": TEMPO_SECRET})
+
+
+def test_publish_datasources_deletes_a_deleted_datasource_once(fake: FakeGrafana,
+                                                               build_dir: Path) -> None:
+    write_datasources(build_dir, LOKI, TEMPO)
+    first = _ds_run(publish, build_dir, fake)
+    assert first.exit_code == 0, first.output
+    assert fake.secure_json_data["tempo"] == {"httpHeaderValue1": TEMPO_SECRET}
+    write_datasources(build_dir, LOKI, DeletedDatasource("Tempo"))
+    outputs = [first]
+
+    fake.reset_requests()
+    dry = _ds_run(publish, build_dir, fake, "--dry-run")
+    outputs.append(dry)
+    assert dry.exit_code == 0, dry.output
+    assert "- datasource tempo 'Tempo' - in deleteDatasources" in dry.stdout
+    assert "planned  delete  datasource tempo (Tempo)" in dry.stdout
+    assert fake.writes() == [] and "tempo" in fake.datasources
+    shown = _ds_run(diff, build_dir, fake, "--exit-code")
+    outputs.append(shown)
+    assert shown.exit_code == 1 and "- datasource tempo 'Tempo'" in shown.stdout
+
+    applied = _ds_run(publish, build_dir, fake)
+    outputs.append(applied)
+    assert applied.exit_code == 0, applied.output
+    assert "applied  delete  datasource tempo (Tempo)" in applied.stdout
+    assert fake.writes() == [("DELETE", "/api/datasources/uid/tempo")]
+    assert list(fake.datasources) == ["loki"]
+    assert "tempo" not in fake.secure_json_data  # its secrets went with it
+
+    fake.reset_requests()
+    again = _ds_run(publish, build_dir, fake, "--format", "json")
+    outputs.append(again)
+    report = json.loads(again.stdout)
+    assert again.exit_code == 0 and report["outcomes"] == [] and report["writes"] == 0
+    assert fake.writes() == []
+    same = _ds_run(diff, build_dir, fake, "--exit-code")
+    outputs.append(same)
+    assert same.exit_code == 0, same.output
+    for out in outputs:
+        assert TEMPO_SECRET not in out.output and fake.admin_token not in out.output
+
+
+def test_publish_datasources_renames_in_place_and_deletes_an_old_name_held_elsewhere(
+        fake: FakeGrafana, build_dir: Path) -> None:
+    write_datasources(build_dir, LOKI)
+    assert _ds_run(publish, build_dir, fake).exit_code == 0
+    loki_id = fake.datasources["loki"]["id"]
+    # "Metrics" was made by hand (a generated uid); the project now declares it.
+    with GrafanaClient(fake.url, Auth(token=fake.admin_token)) as client:
+        assert client.post("/api/datasources", {"name": "Metrics", "type": "prometheus",
+                                                "uid": "P1809F7CD0C75ACF3", "url": "http://p:9090"}).ok
+    write_datasources(
+        build_dir,
+        Datasource("Logs", "loki", "http://loki:3100", uid="loki", previous_names=["Loki"]),
+        Datasource("Prometheus", "prometheus", "http://p:9090", uid="prometheus",
+                   previous_names=["Metrics"]))
+    fake.reset_requests()
+    result = _ds_run(publish, build_dir, fake)
+    assert result.exit_code == 0, result.output
+    assert {uid: d["name"] for uid, d in fake.datasources.items()} == {
+        "loki": "Logs", "prometheus": "Prometheus"}
+    assert fake.datasources["loki"]["id"] == loki_id  # renamed by its PUT, not deleted
+    writes = fake.writes()
+    assert writes[0] == ("DELETE", "/api/datasources/uid/P1809F7CD0C75ACF3")  # before any write
+    assert sorted(writes[1:]) == [("POST", "/api/datasources"), ("PUT", "/api/datasources/uid/loki")]
+    shown = _ds_run(diff, build_dir, fake, "--exit-code")
+    assert shown.exit_code == 0, shown.output
+    fake.reset_requests()
+    assert _ds_run(publish, build_dir, fake).exit_code == 0 and fake.writes() == []
+
+
+def test_publish_datasources_rename_plan_says_so(fake: FakeGrafana, build_dir: Path) -> None:
+    write_datasources(build_dir, LOKI)
+    assert _ds_run(publish, build_dir, fake).exit_code == 0
+    write_datasources(build_dir, Datasource("Logs", "loki", "http://loki:3100", uid="loki",
+                                            previous_names=["Loki"]))
+    dry = _ds_run(publish, build_dir, fake, "--dry-run")
+    assert "~ datasource loki 'Logs' (name) - renamed from 'Loki'" in dry.stdout, dry.output
+    assert fake.datasources["loki"]["name"] == "Loki"
+
+
+def test_publish_datasources_deletion_with_a_viewer_token_stops_and_deletes_nothing(
+        fake: FakeGrafana, build_dir: Path) -> None:
+    write_datasources(build_dir, LOKI, TEMPO)
+    assert _ds_run(publish, build_dir, fake).exit_code == 0
+    write_datasources(build_dir, LOKI, DeletedDatasource("Tempo"))
+    args = ["--grafana-url", fake.url, "--build-dir", str(build_dir), "--datasources"]
+    result = run(publish, args, {"GRAFANA_TOKEN": VIEWER_TOKEN})
+    assert result.exit_code == 1
+    assert "ABORTED: Grafana denied permission (HTTP 403) for DELETE /api/datasources/uid/tempo" \
+        in result.stdout
+    assert "tempo" in fake.datasources and VIEWER_TOKEN not in result.output

@@ -10,7 +10,7 @@ import requests
 
 from obs_as_code.grafana.client import GrafanaClient
 
-from .fake_grafana import FakeGrafana, ProvisioningError
+from .fake_grafana import VIEWER_TOKEN, FakeGrafana, ProvisioningError
 from .helpers import Target, dashboard
 
 
@@ -135,6 +135,45 @@ def test_datasources_crud(target: Target) -> None:
         finally:
             assert c.delete(f"/api/datasources/uid/{p}-prom").ok
         assert c.get(f"/api/datasources/uid/{p}-prom").status == 404
+
+
+def test_datasource_delete_by_uid_and_by_name(target: Target) -> None:
+    # Grafana 11, pkg/api/datasources.go: both answer {"message", "id"}; an unknown
+    # uid or name is 404 "Data source not found" (what publish takes for "already gone").
+    p = target.prefix
+    with target.client() as c:
+        ids = {}
+        for suffix in ("a", "b"):
+            made = c.post("/api/datasources", {"name": f"{p} {suffix}", "type": "prometheus",
+                                               "uid": f"{p}-{suffix}", "url": "http://127.0.0.1:9090"})
+            assert made.ok
+            ids[suffix] = made.body["id"]
+        by_uid = c.delete(f"/api/datasources/uid/{p}-a")
+        assert (by_uid.status, by_uid.body) == (200, {"message": "Data source deleted", "id": ids["a"]})
+        by_name = c.delete(f"/api/datasources/name/{p} b")
+        assert (by_name.status, by_name.body) == (200, {"message": "Data source deleted", "id": ids["b"]})
+        for path in (f"/api/datasources/uid/{p}-a", f"/api/datasources/name/{p} b"):
+            gone = c.delete(path)
+            assert (gone.status, gone.message()) == (404, "Data source not found"), path
+            assert c.get(path).status == 404
+
+
+def test_datasource_delete_refused_for_read_only_and_viewers(fake_target: Target,
+                                                            fake: FakeGrafana) -> None:
+    # A file-provisioned (read-only) datasource: 403 "Cannot delete read-only data
+    # source", by uid and by name. A viewer may not delete at all (403 before the 404).
+    with fake_target.client() as c:
+        assert c.post("/api/datasources", {"name": "P", "type": "prometheus", "uid": "p"}).ok
+    fake.datasources["p"]["readOnly"] = True
+    admin = {"Authorization": f"Bearer {fake.admin_token}"}
+    viewer = {"Authorization": f"Bearer {VIEWER_TOKEN}"}
+    for path in ("/api/datasources/uid/p", "/api/datasources/name/P"):
+        got = requests.delete(fake.url + path, headers=admin, timeout=5)
+        assert (got.status_code, got.json()) == (403, {"message": "Cannot delete read-only data source"})
+    fake.datasources["p"]["readOnly"] = False
+    for path in ("/api/datasources/uid/p", "/api/datasources/uid/absent"):
+        assert requests.delete(fake.url + path, headers=viewer, timeout=5).status_code == 403
+    assert "p" in fake.datasources
 
 
 def test_health_needs_no_auth_but_the_api_does(target: Target) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from obs_as_code import DeletedDatasource
 from obs_as_code.grafana.client import AuthError
 from obs_as_code.grafana.managed import strip_markers
 from obs_as_code.grafana.plan import Action
@@ -15,7 +16,7 @@ from obs_as_code.grafana.publish import publish
 from obs_as_code.names import folder_uid
 
 from .fake_grafana import FakeGrafana
-from .helpers import Target, dashboard, sample_build, write_build
+from .helpers import Target, dashboard, sample_build, write_build, write_datasources
 
 
 def assert_state_equals_build(fake: FakeGrafana, build: dict[str, dict[str, Any]],
@@ -228,3 +229,23 @@ def test_prune_delete_with_lost_response_converges(fake_target: Target, fake: Fa
         _, result = publish(client, str(tmp_path), prune=True)
     assert result.ok, result.render()
     assert_state_equals_build(fake, build)
+
+
+@pytest.mark.parametrize("kind", ["timeout", "reset_after", "500"])
+def test_datasource_delete_with_lost_response_converges(fake_target: Target, fake: FakeGrafana,
+                                                        tmp_path: Path, kind: str) -> None:
+    # The DELETE is retried; when the lost attempt had landed, the retry's 404 is "done".
+    write_build(tmp_path, {"a": dashboard("a", "A")})
+    write_datasources(tmp_path, DeletedDatasource("Tempo"))
+    with fake_target.client() as client:
+        assert client.post("/api/datasources", {"name": "Tempo", "type": "tempo", "uid": "tempo"}).ok
+    fake.fail("DELETE", "/api/datasources/uid/tempo", kind)
+    with fake_target.client() as client:
+        _, result = publish(client, str(tmp_path), datasources=True)
+        assert result.ok, result.render()
+        [outcome] = [o for o in result.outcomes if o.kind == "datasource"]
+        assert (outcome.action, outcome.status) == ("delete", "applied")
+        assert outcome.message == ("" if kind == "500" else "already deleted")
+        assert fake.datasources == {}
+        plan, again = publish(client, str(tmp_path), datasources=True)
+        assert again.ok and again.writes == 0 and plan.datasources == []

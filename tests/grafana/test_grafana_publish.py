@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from obs_as_code import Datasource, DeletedDatasource
 from obs_as_code.grafana.client import GrafanaClient
 from obs_as_code.grafana.managed import MANAGED_TAG, strip_markers
 from obs_as_code.grafana.plan import Action, compute_plan, read_build
@@ -16,7 +17,7 @@ from obs_as_code.grafana.publish import publish
 from obs_as_code.names import folder_uid
 
 from .fake_grafana import FakeGrafana
-from .helpers import Target, dashboard, folder_uids, sample_build, write_build
+from .helpers import Target, dashboard, folder_uids, sample_build, write_build, write_datasources
 
 
 def read_back(client: GrafanaClient, build: dict[str, dict[str, Any]]) -> None:
@@ -242,6 +243,39 @@ def test_datasources_created_then_updated_by_uid(fake_target: Target, fake: Fake
         assert second.ok and plan.datasources[0].changed_fields == ["url"]
     assert fake.datasources["prom"]["url"] == "http://prom:9090"
     assert fake.datasources["prom"]["jsonData"] == {"httpMethod": "POST"}
+
+
+def test_deleted_and_previous_datasource_names_are_deleted_by_publish(target: Target,
+                                                                     tmp_path: Path) -> None:
+    # deleteDatasources over the API: a deleted name and a previous name held by
+    # another uid are deleted (by uid), a previous name held by the declared uid is
+    # renamed in place, an absent name costs nothing; a rerun writes nothing.
+    p = target.prefix
+    write_build(tmp_path, {f"{p}-a": dashboard(f"{p}-a", f"{p} A")})
+    write_datasources(
+        tmp_path,
+        Datasource(f"{p} Logs", "loki", "http://127.0.0.1:3100", uid=f"{p}-loki",
+                   previous_names=[f"{p} Loki", f"{p} Loki (old)"]),
+        DeletedDatasource(f"{p} Tempo"), DeletedDatasource(f"{p} Never there"))
+    with target.client() as client:
+        ids = {}
+        for name, uid in ((f"{p} Loki", f"{p}-loki"), (f"{p} Loki (old)", f"{p}-loki-old"),
+                          (f"{p} Tempo", f"{p}-tempo")):
+            made = client.post("/api/datasources", {"name": name, "type": "loki", "uid": uid,
+                                                    "url": "http://127.0.0.1:3100", "access": "proxy"})
+            assert made.ok, made.body
+            ids[uid] = made.body["id"]
+        plan, result = publish(client, str(tmp_path), datasources=True)
+        assert result.ok, result.render()
+        assert [(d.uid, d.action) for d in plan.datasources] == [
+            (f"{p}-loki-old", Action.DELETE), (f"{p}-tempo", Action.DELETE),
+            (f"{p}-loki", Action.UPDATE)]
+        for gone in (f"{p}-loki-old", f"{p}-tempo"):
+            assert client.get(f"/api/datasources/uid/{gone}").status == 404
+        live = client.get(f"/api/datasources/uid/{p}-loki").body
+        assert (live["name"], live["id"]) == (f"{p} Logs", ids[f"{p}-loki"])
+        plan, again = publish(client, str(tmp_path), datasources=True)
+        assert again.ok and again.writes == 0 and again.outcomes == [], again.render()
 
 
 def test_datasource_name_taken_under_other_uid_is_a_failure(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from obs_as_code import Datasource, DeletedDatasource
+from obs_as_code.grafana.client import Auth, GrafanaClient
 from obs_as_code.grafana.diff import field_changes, panel_changes, render
 from obs_as_code.grafana.managed import (
     HASH_PREFIX,
@@ -19,12 +21,15 @@ from obs_as_code.grafana.plan import (
     Action,
     BuildTree,
     DashboardChange,
+    DeletedDatasourceEntry,
     Plan,
+    compute_plan,
     read_build,
     required_folders,
 )
 
-from .helpers import dashboard, write_build
+from .fake_grafana import FakeGrafana
+from .helpers import dashboard, write_build, write_datasources
 
 
 def test_hash_ignores_key_order_markers_and_grafana_fields() -> None:
@@ -255,3 +260,86 @@ def test_dashboard_without_tags_round_trips_to_the_same_hash() -> None:
     assert stored["tags"][0] == MANAGED_TAG
     assert strip_markers(stored) == bare
     assert content_hash(stored) == content_hash(bare) == content_hash(bare | {"tags": []})
+
+
+# -- datasource deletions (deleteDatasources) -------------------------------------------
+
+
+def _ds_file(root: Path, text: str) -> None:
+    path = root / "grafana/provisioning/datasources/datasources.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_read_build_reads_delete_datasources_and_refuses_what_it_cannot_delete(
+        tmp_path: Path) -> None:
+    _ds_file(tmp_path, "apiVersion: 1\ndeleteDatasources:\n"
+             "  - {name: Tempo, orgId: 1}\n  - {name: 'Cost $$', orgId: 1}\n  - {name: Jaeger}\n"
+             "  - {name: Other org, orgId: 2}\n  - {name: Loki, orgId: 1}\n  - {orgId: 1}\n"
+             "  - {name: Tempo, orgId: 1}\n"
+             "datasources:\n  - {name: Loki, type: loki, uid: loki}\n")
+    tree = read_build(tmp_path, datasources=True)
+    # "$$" is one "$" (as Grafana reads the file); no orgId is Grafana's default org 1.
+    assert tree.deleted_datasources == [DeletedDatasourceEntry("Tempo", 1),
+                                        DeletedDatasourceEntry("Cost $", 1),
+                                        DeletedDatasourceEntry("Jaeger", 1)]
+    errors = "\n".join(tree.errors)
+    assert "'Other org' is for organisation 2" in errors
+    assert "'Loki' is both declared and in deleteDatasources (OAC113, OAC114); it is not deleted" in errors
+    assert "deleteDatasources entry without a name" in errors
+    assert len(tree.errors) == 3
+    assert read_build(tmp_path).deleted_datasources == []  # only with datasources=True
+
+
+def test_plan_deletes_what_grafana_has_renames_in_place_and_skips_the_absent(
+        fake: FakeGrafana, tmp_path: Path) -> None:
+    write_build(tmp_path, {"a": dashboard("a", "A")})
+    write_datasources(
+        tmp_path,
+        Datasource("Logs", "loki", "http://loki:3100", uid="loki", previous_names=["Loki"]),
+        Datasource("Traces", "tempo", "http://tempo:3200", uid="traces", previous_names=["Tempo (UI)"]),
+        DeletedDatasource("Jaeger"), DeletedDatasource("Never there"), DeletedDatasource("Provisioned"))
+    with GrafanaClient(fake.url, Auth(token=fake.admin_token)) as client:
+        for name, uid in (("Loki", "loki"), ("Tempo (UI)", "P2E3A1B0C9D8"), ("Jaeger", "jaeger"),
+                          ("Provisioned", "prov")):
+            assert client.post("/api/datasources", {"name": name, "type": "loki", "uid": uid,
+                                                    "url": "http://loki:3100"}).ok
+        fake.datasources["prov"]["readOnly"] = True
+        client.reset_counts()
+        plan = compute_plan(client, read_build(tmp_path, datasources=True))
+        assert client.writes_sent == 0
+        assert client.counts[("GET", "/api/datasources")] == 1  # one list for every name
+    got = [(d.uid, d.name, d.action, d.changed_fields, d.reason) for d in plan.datasources]
+    assert got == [
+        # Deletions first, in the file's (sorted) order; "Never there" is not planned at all.
+        ("jaeger", "Jaeger", Action.DELETE, [], "in deleteDatasources"),
+        ("prov", "Provisioned", Action.CONFLICT, [],
+         "read-only (provisioned from a file); its deleteDatasources deletes it there"),
+        ("P2E3A1B0C9D8", "Tempo (UI)", Action.DELETE, [], "in deleteDatasources"),
+        # "Loki" holds a uid the build declares: the same datasource, renamed by its PUT.
+        ("loki", "Logs", Action.UPDATE, ["name"], "renamed from 'Loki'"),
+        ("traces", "Traces", Action.CREATE, [], ""),
+    ]
+    assert plan.has_changes and plan.summary() == {
+        "dashboards.create": 1, "datasources.conflict": 1, "datasources.create": 1,
+        "datasources.delete": 2, "datasources.update": 1}
+    text = render(plan, "text")
+    assert "- datasource jaeger 'Jaeger' - in deleteDatasources" in text
+    assert "~ datasource loki 'Logs' (name) - renamed from 'Loki'" in text
+    md = render(plan, "markdown")
+    assert "- **delete** datasource `jaeger` (Jaeger)" in md
+    assert [d["action"] for d in json.loads(render(plan, "json"))["datasources"]] == [
+        "delete", "conflict", "delete", "update", "create"]
+
+
+def test_plan_without_deletions_left_in_grafana_has_no_datasource_changes(
+        fake: FakeGrafana, tmp_path: Path) -> None:
+    write_build(tmp_path, {"a": dashboard("a", "A")})
+    write_datasources(tmp_path, Datasource("Loki", "loki", "http://loki:3100", uid="loki"),
+                      DeletedDatasource("Tempo"))
+    with GrafanaClient(fake.url, Auth(token=fake.admin_token)) as client:
+        assert client.post("/api/datasources", {"name": "Loki", "type": "loki", "uid": "loki",
+                                                "url": "http://loki:3100"}).ok
+        plan = compute_plan(client, read_build(tmp_path, datasources=True))
+    assert [d.action for d in plan.datasources] == [Action.UNCHANGED]
+    assert plan.summary() == {"dashboards.create": 1, "datasources.unchanged": 1}
