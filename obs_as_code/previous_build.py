@@ -38,7 +38,7 @@ from obs_as_code.artifacts import MANIFEST, Artifact
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.load import Project
 from obs_as_code.model.datasource import Datasource, DeletedDatasource, unliteral
-from obs_as_code.render.grafana import ORG_ID
+from obs_as_code.render.grafana import org_of
 from obs_as_code.source import SourceLocation, keyword_location
 
 #: A datasource renamed without its previous name (see the module's docstring).
@@ -71,13 +71,6 @@ class Removal:
     name: str
 
 
-def _org(entry: Mapping[str, Any]) -> int:
-    """The entry's ``orgId``; Grafana's config reader takes org 1 (``ORG_ID``,
-    what the renderer writes) for one without."""
-    value = entry.get("orgId")
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else ORG_ID
-
-
 def _entries(doc: Any, key: str) -> list[Mapping[str, Any]]:
     items = doc.get(key) if isinstance(doc, Mapping) else None
     return [e for e in items if isinstance(e, Mapping)] if isinstance(items, list) else []
@@ -86,7 +79,7 @@ def _entries(doc: Any, key: str) -> list[Mapping[str, Any]]:
 def _deleted(made: Any) -> set[tuple[int, str]]:
     """``(orgId, name)`` of every ``deleteDatasources`` entry of ``made`` (names as
     Grafana reads them)."""
-    return {(_org(e), unliteral(e["name"])) for e in _entries(made, "deleteDatasources") if isinstance(e.get("name"), str)}
+    return {(org_of(e), unliteral(e["name"])) for e in _entries(made, "deleteDatasources") if isinstance(e.get("name"), str)}
 
 
 def renames(previous: Any, made: Any) -> list[Rename]:
@@ -98,14 +91,14 @@ def renames(previous: Any, made: Any) -> list[Rename]:
     for e in _entries(previous, "datasources"):
         uid, name = e.get("uid"), e.get("name")
         if isinstance(uid, str) and isinstance(name, str):
-            old_names.setdefault((_org(e), uid), unliteral(name))
+            old_names.setdefault((org_of(e), uid), unliteral(name))
     deleted = _deleted(made)
     found: list[Rename] = []
     for e in _entries(made, "datasources"):
         uid, name = e.get("uid"), e.get("name")
         if not isinstance(uid, str) or not isinstance(name, str):
             continue
-        org = _org(e)
+        org = org_of(e)
         old = old_names.get((org, uid))
         new = unliteral(name)
         if old is not None and old != new and (org, old) not in deleted:
@@ -124,16 +117,16 @@ def removals(previous: Any, made: Any) -> list[Removal]:
     for e in _entries(made, "datasources"):
         uid, name = e.get("uid"), e.get("name")
         if isinstance(uid, str):
-            kept_uids.add((_org(e), uid))
+            kept_uids.add((org_of(e), uid))
         if isinstance(name, str):
-            kept_names.add((_org(e), unliteral(name)))
+            kept_names.add((org_of(e), unliteral(name)))
     deleted = _deleted(made)
     found: dict[tuple[int, str], Removal] = {}
     for e in _entries(previous, "datasources"):
         uid, raw = e.get("uid"), e.get("name")
         if not isinstance(uid, str) or not isinstance(raw, str):
             continue
-        org, name = _org(e), unliteral(raw)
+        org, name = org_of(e), unliteral(raw)
         if (org, uid) in kept_uids or (org, name) in kept_names or (org, name) in deleted:
             continue
         found.setdefault((org, name), Removal(uid, org, name))

@@ -29,7 +29,7 @@ from obs_as_code.grafana.client import GrafanaClient
 from obs_as_code.grafana.managed import content_hash, hash_tag, is_managed, strip_markers
 from obs_as_code.model.datasource import unliteral
 from obs_as_code.names import folder_uid, slug, valid_uid
-from obs_as_code.render.grafana import ORG_ID
+from obs_as_code.render.grafana import ORG_ID, org_of
 
 DASHBOARDS_DIR = Path("grafana/dashboards")
 DATASOURCES_FILE = Path("grafana/provisioning/datasources/datasources.yaml")
@@ -161,7 +161,7 @@ def _read_deletions(path: Path, doc: Any, errors: list[str]) -> list[DeletedData
     (publish writes every datasource to the one organisation its client acts in);
     and one whose name the file also declares, which Grafana would delete and
     insert again (``oac build`` refuses it: OAC113, OAC114), so it is never deleted."""
-    declared = {(_org(d), unliteral(d["name"])) for d in doc.get("datasources") or []
+    declared = {(org_of(d), unliteral(d["name"])) for d in doc.get("datasources") or []
                 if isinstance(d, dict) and isinstance(d.get("name"), str)}
     out: list[DeletedDatasourceEntry] = []
     for item in doc.get("deleteDatasources") or []:
@@ -169,7 +169,7 @@ def _read_deletions(path: Path, doc: Any, errors: list[str]) -> list[DeletedData
         if not isinstance(name, str) or not name.strip():
             errors.append(f"{path}: deleteDatasources entry without a name: {item!r}")
             continue
-        entry = DeletedDatasourceEntry(unliteral(name), _org(item))
+        entry = DeletedDatasourceEntry(unliteral(name), org_of(item))
         if entry.org_id != ORG_ID:
             errors.append(f"{path}: deleteDatasources entry {entry.name!r} is for organisation "
                           f"{entry.org_id}; publish writes datasources to one organisation, "
@@ -180,12 +180,6 @@ def _read_deletions(path: Path, doc: Any, errors: list[str]) -> list[DeletedData
         elif entry not in out:
             out.append(entry)
     return out
-
-
-def _org(entry: dict[str, Any]) -> int:
-    """The entry's ``orgId``; Grafana takes organisation 1 (``ORG_ID``) without one."""
-    value = entry.get("orgId")
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else ORG_ID
 
 
 # -- the plan -------------------------------------------------------------------

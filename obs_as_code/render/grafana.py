@@ -11,7 +11,7 @@ every dashboard in its folder.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from obs_as_code import names
@@ -134,6 +134,14 @@ def render_datasources(project: Project) -> tuple[dict[str, Any], list[Diagnosti
 #: The organisation every datasource of the project belongs to (no ``orgId`` is
 #: rendered for them: Grafana's default, 1); ``deleteDatasources`` spells it.
 ORG_ID = 1
+
+
+def org_of(entry: Mapping[str, Any]) -> int:
+    """The ``orgId`` of a provisioning file's entry as Grafana's config reader
+    takes it: organisation 1 (:data:`ORG_ID`) when it has none (or no positive
+    integer)."""
+    value = entry.get("orgId")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else ORG_ID
 
 
 def _deleted_datasources(
