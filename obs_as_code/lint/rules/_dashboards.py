@@ -74,6 +74,9 @@ class Target:
     #: ``data["expr"]`` when it is a string, else ``""`` (read once: three checks
     #: read it for each of a large project's 20,000 targets).
     expr: str = ""
+    #: The datasource plugin type the target queries (``prometheus``, ``postgres``
+    #: ...), as found for :attr:`language`; ``""`` when none is said.
+    kind: str = ""
 
     @property
     def location(self) -> SourceLocation:
@@ -222,7 +225,7 @@ def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] |
             target_path = (*path, "targets", k)
             language = _LANGUAGES.get(kind or "", "other")
             if runs:
-                out.append(Target(board, path, panel, target_path, t, language, text))
+                out.append(Target(board, path, panel, target_path, t, language, text, kind or ""))
             # What iter_targets yields (its test, in its order).
             if listed and promql_query(t, panel, default) is not None:
                 if title is None:
