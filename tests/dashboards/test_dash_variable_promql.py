@@ -107,3 +107,38 @@ def test_a_dashboard_file_is_reported_at_the_variable(tmp_path: Path) -> None:
     assert [(d.location.file.endswith("hosts.json"), d.location.line, d.location.col) for d in found] == [
         (True, line, lines[line - 1].index('"name"') + 1)
     ]
+
+
+def _chained(query: str, all_value: str | None = ".*", other: str = "") -> str:
+    job = 'k.query_var("job", "label_values(up, job)", include_all=True' + (f", all_value={all_value!r}" if all_value else "") + ")"
+    return HEAD + f'''board = k.dashboard("Hosts", [
+    k.timeseries("Up", k.prom('sum(up{{job=~"$job", instance=~"$instance"}})'), unit=k.SHORT),
+], variables=[
+    k.datasource_var(),
+    {job},
+    k.query_var("instance", {query!r}){other},
+])
+'''
+
+
+def test_a_variable_query_refused_when_a_variable_it_uses_is_all(project: Callable[..., Compiled]) -> None:
+    source = _chained('label_values({job=~"$job"}, instance)')
+    found = _oac302(project({"dashboards/hosts.py": source}))
+    line = next(n for n, s in enumerate(source.splitlines(), 1) if 'k.query_var("instance"' in s)
+    assert len(found) == 1, found
+    assert found[0].startswith(f"dashboards/hosts.py:{line}:5: OAC302 Prometheus refuses the query of variable $instance"), found
+    assert "when $job (.*) is All: vector selector must contain at least one non-empty matcher: {job=~\".*\"}" in found[0], found
+    assert 'all_value=".+"' in found[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "all_value"),
+    [
+        ('label_values({job=~"$job"}, instance)', ".+"),  # All cannot be empty
+        ('label_values(up{job=~"$job"}, instance)', ".*"),  # a metric name
+        ('label_values({job=~"$job", env="prod"}, instance)', ".*"),
+        ('label_values({job=~"${job:text}"}, instance)', ".*"),  # the text "All"
+    ],
+)
+def test_a_variable_query_taken_at_all_is_left_alone(query: str, all_value: str, project: Callable[..., Compiled]) -> None:
+    assert _oac302(project({"dashboards/hosts.py": _chained(query, all_value)})) == []

@@ -20,8 +20,10 @@ from obs_as_code.lint.rules._dashboards import (
     promql_targets,
     rendered,
     variable_language,
+    variable_names,
     variables,
 )
+from obs_as_code.lint.rules.oac318_loki_empty_selector import all_values_of, shown, write_at_all
 
 #: What only LogQL has: a line filter after a stream selector (``} |= "x"``,
 #: ``} != "x"``, ``|~``, ``!~``) or a parser / formatting stage (``| json``).
@@ -74,8 +76,12 @@ def variable_promql(query: Any) -> str | None:
 
 def _in_variables(ctx: LintContext, board: RenderedDashboard) -> Iterator[Diagnostic]:
     """The PromQL of the dashboard's Prometheus query variables that does not
-    parse, at the variable."""
-    for i, var in enumerate(variables(board)):
+    parse, at the variable; and a selector that has no non-empty matcher once
+    the variables it uses are at All (``label_values({job=~"$job"}, instance)``
+    with All as ``.*``), read by writing them in as Grafana does."""
+    board_vars = variables(board)
+    all_values: dict[str, str] | None = None
+    for i, var in enumerate(board_vars):
         if var.get("type") != "query":
             continue
         expr = variable_promql(var.get("query"))
@@ -87,11 +93,35 @@ def _in_variables(ctx: LintContext, board: RenderedDashboard) -> Iterator[Diagno
                 board.locate(("templating", "list", i)),
                 "OAC302",
                 f"Prometheus refuses the query of variable ${var.get('name')} of dashboard {board.title!r}: "
-                f"{problem}: {expr if len(expr) <= 200 else expr[:200] + ' ...'}",
-                hint=_EMPTY_HINT if "non-empty matcher" in problem else None,
+                f"{problem}: {_short(expr)}",
+                hint=_EMPTY_HINT if _NO_MATCHER in problem else None,
+            )
+            continue
+        if "$" not in expr and "[[" not in expr:
+            continue
+        if all_values is None:
+            all_values = all_values_of(board_vars)
+        names = sorted({n for n in variable_names(expr) if n in all_values and n != var.get("name")})
+        if not names:
+            continue
+        at_all = write_at_all(expr, all_values, empty="()")  # the Prometheus datasource's regex of no values
+        _tree, problem = ctx.panel_tree(at_all)
+        if problem is not None and _NO_MATCHER in problem:
+            said = ", ".join(shown(n, all_values[n]) for n in names)
+            yield error(
+                board.locate(("templating", "list", i)),
+                "OAC302",
+                f"Prometheus refuses the query of variable ${var.get('name')} of dashboard {board.title!r} "
+                f"when {said} is All: {problem}: {_short(at_all)}",
+                hint=_EMPTY_HINT + ', or make All non-empty: k.query_var(..., all_value=".+")',
             )
 
 
+def _short(expr: str) -> str:
+    return expr if len(expr) <= 200 else expr[:200] + " ..."
+
+
+_NO_MATCHER = "non-empty matcher"
 _EMPTY_HINT = 'give the selector a matcher that cannot match the empty string: a metric name (up{job=~".*"}), job=~".+" or job!=""'
 
 
@@ -132,7 +162,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                     "OAC302",
                     f"invalid PromQL in panel {panel_title(t.panel)!r} of dashboard {board.title!r}: "
                     f"{problem}: {t.expr if len(t.expr) <= 200 else t.expr[:200] + ' ...'}",
-                    hint=LOGQL_HINT if looks_like_logql(expr) else _EMPTY_HINT if "non-empty matcher" in problem else None,
+                    hint=LOGQL_HINT if looks_like_logql(expr) else _EMPTY_HINT if _NO_MATCHER in problem else None,
                 )
         yield from _in_variables(ctx, board)
 

@@ -48,7 +48,7 @@ _ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v
 _ESCAPE = re.compile(r"\\(?:([abfnrtv\\\"])|x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([0-7]{3})|(.))", re.S)
 
 
-def _all_values(board_vars: list[dict[str, Any]]) -> dict[str, str]:
+def all_values_of(board_vars: list[dict[str, Any]]) -> dict[str, str]:
     """Each variable with an All option whose All is known -> the text All
     stands for: its ``allValue``; ``""`` for one without an ``allValue`` that
     has no value to list (:func:`no_values`). Without an ``allValue`` Grafana
@@ -97,7 +97,7 @@ def no_values(var: dict[str, Any]) -> bool:
 _EMPTY_LIST: dict[str | None, str] = {"regex": "()", "lucene": "()", "json": "[]", "text": "All", "queryparam": "var-All"}
 
 
-def _at_all(all_value: str, fmt: str | None) -> str:
+def _at_all(all_value: str, fmt: str | None, empty: str = "") -> str:
     """What Grafana writes for a variable at All whose ``allValue`` is
     ``all_value``, in format ``fmt``: the custom All value as it is, except in the
     ``text`` format (the text "All"), ``queryparam`` (``var-name=All``, never
@@ -115,6 +115,18 @@ def _at_all(all_value: str, fmt: str | None) -> str:
 def shown(name: str, all_value: str) -> str:
     """``$name (value)``: the variable and what its All stands for."""
     return f"${name} ({all_value if all_value != NO_VALUES else 'no values: All is empty'})"
+
+
+def write_at_all(text: str, all_values: dict[str, str], empty: str = "") -> str:
+    """``text`` with each reference to a variable of ``all_values`` written as
+    Grafana writes it at All (:func:`_at_all`; ``empty``: the datasource's
+    formatting of an empty list), other references left as written."""
+
+    def one(r: re.Match[str]) -> str:
+        name = r.group(1) or r.group(3) or r.group(5)
+        return _at_all(all_values[name], r.group(2) or r.group(4), empty) if name in all_values else r.group(0)
+
+    return _REFERENCE.sub(one, text)
 
 
 def _unquote(literal: str) -> str | None:
@@ -176,11 +188,7 @@ def empty_at_all(expr: str, all_values: dict[str, str]) -> list[tuple[str, list[
                 empty = False  # a variable whose value is unknown here: not judged
                 break
             # Grafana writes the variables into the query's text, then Loki reads the string.
-            value = _unquote(
-                _REFERENCE.sub(lambda r: _at_all(all_values[r.group(1) or r.group(3) or r.group(5)], r.group(2) or r.group(4)), literal)
-                if names
-                else literal
-            )
+            value = _unquote(write_at_all(literal, all_values) if names else literal)
             at_all.extend(names)
             if value is None or not _matches_empty(op, value):
                 empty = False
@@ -250,7 +258,7 @@ _HINT = 'make All non-empty: k.query_var(..., all_value=".+") (k.custom_var\'s d
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
         board_vars = variables(board)
-        all_values = _all_values(board_vars)
+        all_values = all_values_of(board_vars)
         if not all_values:
             continue
         for t in targets(board):
