@@ -169,3 +169,21 @@ def test_nothing_is_found_inside_comments_or_other_strings(name: str, op: str, b
     inner = body.replace("'", "")
     sql = f"SELECT '{inner} x {op} ${name}' AS s /* x {op} ${name} */ FROM t -- x {op} ${name}\nWHERE x <= ${name}"
     assert comparisons(sql) == []
+
+
+def test_the_sql_of_a_query_variable_is_read_too(project: Callable[..., Compiled]) -> None:
+    host = '{"name": "host", "type": "query", "datasource": PG, "query": "SELECT host FROM hosts WHERE region = $region AND host <> $host"}'
+    source = _board(["SELECT 1 FROM t WHERE region IN ($region)"], f"{MULTI}, {host}")
+    found = _run(project, source)
+    line = next(n for n, s in enumerate(source.splitlines(), 1) if '"name": "host"' in s)
+    # $region only: a variable's own name in its query is not its value.
+    assert len(found) == 1, found
+    assert found[0].startswith(f"dashboards/sql.py:{line}:"), found
+    assert "the query of variable $host of dashboard 'Orders' compares it with =" in found[0], found
+    assert "IN ($region)" in found[0]
+    # The editor's {"rawSql": ...} form.
+    editor = host.replace('"query": "SELECT', '"query": {"refId": "A", "rawSql": "SELECT').replace('$host"}', '$host"}}')
+    assert len(_run(project, _board(["SELECT 1"], f"{MULTI}, {editor}"))) == 1
+    # A Prometheus variable's query is no SQL.
+    prom = host.replace('"datasource": PG', '"datasource": {"type": "prometheus", "uid": "prometheus"}')
+    assert _run(project, _board(["SELECT 1"], f"{MULTI}, {prom}")) == []

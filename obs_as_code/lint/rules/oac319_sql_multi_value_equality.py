@@ -4,7 +4,9 @@ Microsoft SQL Server target. Grafana's SQL datasources write such a variable as 
 comma-separated list of quoted literals (``'a','b'``; one value as ``'a'``, quoted
 too), so ``host = $host`` is a syntax error once two values (or All) are picked,
 and ``host = '$host'`` is one with any value (``''a''``): the list belongs in
-``host IN ($host)``. A variable compared bare in a panel repeated by it (or in a
+``host IN ($host)``. The SQL of a query variable of such a datasource
+(``SELECT host FROM hosts WHERE region = $region``) is read too, and reported
+at the variable: its dropdown is empty then. A variable compared bare in a panel repeated by it (or in a
 row repeated by it) holds one value there and is left alone; so is an
 ``includeAll`` variable with a custom All value that is not ``multi`` compared
 bare (it holds one value, and All is its custom text, written as it is)."""
@@ -26,6 +28,7 @@ from obs_as_code.lint.rules._dashboards import (
     rendered,
     runs,
     targets,
+    variable_type,
     variables,
 )
 from obs_as_code.lint.rules.oac314_multi_value_equality import repeated_by
@@ -139,6 +142,39 @@ def sql_kind(t: Target) -> str:
     return t.kind or (t.board.default_type or "" if "rawSql" in t.data else "")
 
 
+def _findings(sql: str, several: dict[str, dict[str, Any]], repeat: str = "", own: str = "") -> Iterator[Comparison]:
+    """The comparisons of ``sql`` that Grafana breaks: a quoted variable of
+    ``several``, or a bare one that may be a list, not the one the panel repeats
+    by (``repeat``) nor the variable whose query this is (``own``)."""
+    for c in comparisons(sql):
+        var = several.get(c.name)
+        if var is None or is_builtin(c.name) or c.name == own:
+            continue
+        if not c.quoted and (not _list_when_bare(var) or c.name == repeat):
+            continue  # one value, written 'a': = takes it
+        yield c
+
+
+def _message(c: Comparison, where: str) -> tuple[str, str]:
+    said = (
+        f"writes each value quoted ('a'), so {c.text} is sent with ''a'' in its place"
+        if c.quoted
+        else f"writes several values as a list ('a','b'), so {c.text} fails once two values or All are picked"
+    )
+    fix = "NOT IN" if c.op != "=" else "IN"
+    return (
+        f"variable ${c.name} may hold several values (multi-value or All) but {where} compares it with {c.op}: Grafana {said}",
+        f"compare with the list, unquoted: ... {fix} (${c.name})",
+    )
+
+
+def _variable_sql(query: Any) -> str | None:
+    """The SQL of a query variable: its query text, or the editor's ``rawSql``."""
+    if isinstance(query, dict):
+        query = query.get("rawSql") or query.get("query")
+    return query if isinstance(query, str) else None
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
         several: dict[str, dict[str, Any]] | None = None
@@ -153,31 +189,31 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 several = several_values(board)
             if not several:
                 break
-            for c in comparisons(sql):
-                var = several.get(c.name)
-                if var is None or is_builtin(c.name):
-                    continue
-                if not c.quoted:
-                    if not _list_when_bare(var):
-                        continue
-                    if repeats is None:
-                        repeats = repeated_by(board)
-                    if repeats.get(t.panel_path) == c.name:
-                        continue  # each repeated copy holds one value
-                fix = "NOT IN" if c.op != "=" else "IN"
-                said = (
-                    f"writes each value quoted ('a'), so {c.text} is sent with ''a'' in its place"
-                    if c.quoted
-                    else f"writes several values as a list ('a','b'), so {c.text} fails once two values or All are picked"
-                )
-                yield error(
-                    t.location,
-                    CODE,
-                    f"variable ${c.name} may hold several values (multi-value or All) but query "
-                    f"{t.data.get('refId') or '?'} of panel {panel_title(t.panel)!r} of dashboard {board.title!r} "
-                    f"compares it with {c.op}: Grafana {said}",
-                    hint=f"compare with the list, unquoted: ... {fix} (${c.name})",
-                )
+            if repeats is None:
+                repeats = repeated_by(board)
+            where = f"query {t.data.get('refId') or '?'} of panel {panel_title(t.panel)!r} of dashboard {board.title!r}"
+            for c in _findings(sql, several, repeats.get(t.panel_path, "")):
+                message, hint = _message(c, where)
+                yield error(t.location, CODE, message, hint=hint)
+        yield from _in_variables(board, several)
+
+
+def _in_variables(board: RenderedDashboard, several: dict[str, dict[str, Any]] | None) -> Iterator[Diagnostic]:
+    """The same in the SQL of the dashboard's query variables, at the variable."""
+    for i, var in enumerate(variables(board)):
+        if var.get("type") != "query":
+            continue
+        sql = _variable_sql(var.get("query"))
+        if sql is None or ("=" not in sql and "<>" not in sql) or ("$" not in sql and "[[" not in sql):
+            continue
+        if variable_type(board, var) not in SQL_TYPES:
+            continue
+        if several is None:
+            several = several_values(board)
+        where = f"the query of variable ${var.get('name')} of dashboard {board.title!r}"
+        for c in _findings(sql, several, own=str(var.get("name"))):
+            message, hint = _message(c, where)
+            yield error(board.locate(("templating", "list", i)), CODE, message + " (and the dropdown is empty)", hint=hint)
 
 
 CHECK = Check(CODE, "sql-multi-value-equality", "a multi-value variable in SQL must be compared with IN (...)", run)
