@@ -140,7 +140,7 @@ SHARED_CHECKS: dict[str, frozenset[str]] = {
 #: (which dashboard keeps a shared UID is decided project-wide): otherwise these
 #: stages run over the whole project, as :data:`STAGE_INPUTS` declares them.
 DASHBOARD_CHECKS: frozenset[str] = frozenset(
-    {"OAC219", "OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC314", "OAC317", "OAC318"}
+    {"OAC219", "OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC314", "OAC317", "OAC318", "OAC319"}
 )
 DASHBOARD_RENDERER = "obs_as_code.render.grafana:render"
 #: The renderer's (per-module part, project-wide part(project, dashboard file sources)).
@@ -160,7 +160,7 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     # Dashboard checks: the project's dashboards rendered with its datasources and UIDs.
     **{
         code: frozenset({"DashboardDef", "Datasource"})
-        for code in ("OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC314", "OAC317", "OAC318")
+        for code in ("OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC314", "OAC317", "OAC318", "OAC319")
     },
     "OAC401": frozenset({"SLO"}),
     "OAC402": frozenset({"SLO", "MetricsCatalog"}),

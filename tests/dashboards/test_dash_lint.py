@@ -232,7 +232,7 @@ def test_every_dashboard_check_has_docs() -> None:
     from obs_as_code.lint.engine import all_checks
 
     codes = [c.code for c in all_checks() if c.code.startswith("OAC3")]
-    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314", "OAC315", "OAC316", "OAC317", "OAC318"]
+    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314", "OAC315", "OAC316", "OAC317", "OAC318", "OAC319"]
     from obs_as_code.codes import stage_codes
 
     for code in [*codes, *sorted(stage_codes("dashboards")), "OAC903"]:
@@ -290,6 +290,21 @@ _UNIT_PLACES: dict[str, tuple[str, str, dict[str, object]]] = {
     # ... or series by name, which may be this query's: not reported.
     "an override by series name": ("timeseries", _P95, {"fieldConfig": {"defaults": {}, "overrides": [
         {"matcher": {"id": "byName", "options": "p95"}, "properties": [{"id": "unit", "value": "s"}]}]}}),
+    # A legacy graph's series moved to the right axis by its alias (its legend) reads
+    # yaxes[1] (each case reported before: only the left axis was read).
+    "graph series on the right axis in seconds": ("graph", _P95, {"legendFormat": "p95", "yaxes": [{"format": "short"}, {"format": "s"}],
+        "seriesOverrides": [{"alias": "p95", "yaxis": 2}]}),
+    "graph series on the right axis by a regex alias": ("graph", _P95, {"legendFormat": "p95", "yaxes": [{"format": "short"}, {"format": "ms"}],
+        "seriesOverrides": [{"alias": "/P9\\d/i", "yaxis": 2}]}),
+    # A series whose name is not known may be the one an override moves: not reported.
+    "graph series that may be on the right axis": ("graph", _P95, {"legendFormat": "{{pod}}", "yaxes": [{"format": "short"}, {"format": "s"}],
+        "seriesOverrides": [{"alias": "/api/", "yaxis": 2}]}),
+    # A time series field keeps its unit on the right axis.
+    "timeseries field on the right axis": ("timeseries", _P95, {"legendFormat": "p95", "fieldConfig": {"defaults": {"unit": "s"}, "overrides": [
+        {"matcher": {"id": "byName", "options": "p95"}, "properties": [{"id": "custom.axisPlacement", "value": "right"}]}]}}),
+    "timeseries byNames of its legend": ("timeseries", _P95, {"legendFormat": "p95", "fieldConfig": {"defaults": {"unit": "short"}, "overrides": [
+        {"matcher": {"id": "byNames", "options": {"mode": "include", "names": ["p50", "p95"]}},
+         "properties": [{"id": "unit", "value": "s"}, {"id": "custom.axisPlacement", "value": "right"}]}]}}),
 }
 _NO_TIME_UNIT: dict[str, tuple[str, str, dict[str, object], str]] = {
     "heatmap without a y-axis unit": ("heatmap", _DURATION, {"options": {"yAxis": {"axisPlacement": "left"}}}, "no unit"),
@@ -307,12 +322,33 @@ _NO_TIME_UNIT: dict[str, tuple[str, str, dict[str, object], str]] = {
     # A time unit given to another query only (reported before too, and still).
     "a time unit for another refId": ("timeseries", _P95, {"fieldConfig": {"defaults": {}, "overrides": [
         {"matcher": {"id": "byFrameRefID", "options": "B"}, "properties": [{"id": "unit", "value": "s"}]}]}}, "no unit"),
+    # Passed before (only the left axis was read): the series is on the right one.
+    "graph series on the right axis without a time unit": ("graph", _P95, {"legendFormat": "p95",
+        "yaxes": [{"format": "s"}, {"format": "short"}], "seriesOverrides": [{"alias": "p95", "yaxis": 2}]}, "unit 'short'"),
+    # ... and back on the left by a later override.
+    "graph series moved right then left": ("graph", _P95, {"legendFormat": "p95", "yaxes": [{"format": "short"}, {"format": "s"}],
+        "seriesOverrides": [{"alias": "/p/", "yaxis": 2}, {"alias": "p95", "yaxis": 1}]}, "unit 'short'"),
+    # Passed before (an override by name was read as maybe reaching the query): the
+    # legend names the series, so the override certainly reaches it, or certainly not.
+    "a time default overridden by the series' name": ("timeseries", _P95, {"legendFormat": "p95", "fieldConfig": {"defaults": {"unit": "s"},
+        "overrides": [{"matcher": {"id": "byName", "options": "p95"}, "properties": [{"id": "unit", "value": "short"}]}]}}, "unit 'short'"),
+    "a time default overridden by a regex of the series' name": ("timeseries", _P95, {"legendFormat": "p95",
+        "fieldConfig": {"defaults": {"unit": "s"}, "overrides": [
+            {"matcher": {"id": "byRegexp", "options": "p9.*"}, "properties": [{"id": "unit", "value": "percent"}]}]}}, "unit 'percent'"),
+    "a time unit for another series' name, on the right axis": ("timeseries", _P95, {"legendFormat": "p95", "fieldConfig": {"defaults": {},
+        "overrides": [{"matcher": {"id": "byName", "options": "errors"},
+                       "properties": [{"id": "unit", "value": "s"}, {"id": "custom.axisPlacement", "value": "right"}]}]}}, "no unit"),
 }
 
 
 def _one_panel(kind: str, expr: str, extra: dict[str, object]) -> str:
+    """A panel of ``kind`` with one query ``expr``; ``extra["legendFormat"]`` is the target's."""
+    extra = dict(extra)
+    target: dict[str, object] = {"expr": expr, "refId": "A"}
+    if "legendFormat" in extra:
+        target["legendFormat"] = extra.pop("legendFormat")
     panel = {"id": 1, "type": kind, "title": "DNS request duration", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
-             "targets": [{"expr": expr, "refId": "A"}], **extra}
+             "targets": [target], **extra}
     return f"board = {{'title': 'Units', 'schemaVersion': 39, 'panels': [{panel!r}]}}\n"
 
 

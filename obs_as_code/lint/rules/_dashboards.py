@@ -74,6 +74,9 @@ class Target:
     #: ``data["expr"]`` when it is a string, else ``""`` (read once: three checks
     #: read it for each of a large project's 20,000 targets).
     expr: str = ""
+    #: The datasource plugin type the target queries (``prometheus``, ``postgres``
+    #: ...), as found for :attr:`language`; ``""`` when none is said.
+    kind: str = ""
 
     @property
     def location(self) -> SourceLocation:
@@ -128,23 +131,26 @@ def _datasource_type(ref: Any, ds_vars: dict[str, str]) -> str | None:
 
 def variable_language(board: RenderedDashboard, var: dict[str, Any]) -> str:
     """The query language of the template variable ``var`` (``promql``, ``logql``
-    or ``other``), from the datasource it queries: a reference's plugin type, a
-    datasource variable's (``$datasource``, ``{"uid": "${ds}"}``), else the
-    dashboard's default datasource (a variable that names none, or one whose
-    reference says no type, as a target's). A datasource named by its name alone
-    (``"datasource": "Elastic"``, old dashboards) is not known here: ``other``."""
+    or ``other``), from the datasource it queries (:func:`variable_type`)."""
+    return _LANGUAGES.get(variable_type(board, var) or "", "other")
+
+
+def variable_type(board: RenderedDashboard, var: dict[str, Any]) -> str | None:
+    """The plugin type of the datasource the template variable ``var`` queries:
+    a reference's plugin type, a datasource variable's (``$datasource``,
+    ``{"uid": "${ds}"}``), else the dashboard's default datasource's (a variable
+    that names none, or one whose reference says no type, as a target's). A
+    datasource named by its name alone (``"datasource": "Elastic"``, old
+    dashboards) is not known here: None."""
     ref = var.get("datasource")
-    kind: str | None = None
     if isinstance(ref, str) and ref:
         names = variable_names(ref)
         if not names:
-            return "other"
-        kind = datasource_variables(board).get(names[0]) or board.default_type
-    elif isinstance(ref, dict):
-        kind = _datasource_type(ref, datasource_variables(board)) or board.default_type
-    else:
-        kind = board.default_type
-    return _LANGUAGES.get(kind, "other")
+            return None
+        return datasource_variables(board).get(names[0]) or board.default_type
+    if isinstance(ref, dict):
+        return _datasource_type(ref, datasource_variables(board)) or board.default_type
+    return board.default_type
 
 
 def panels(board: RenderedDashboard) -> list[tuple[DataPath, dict[str, Any]]]:
@@ -225,7 +231,7 @@ def _targets(board: RenderedDashboard) -> tuple[list[Target], list[LintTarget] |
             target_path = (*path, "targets", k)
             language = _LANGUAGES.get(kind or "", "other")
             if runs:
-                out.append(Target(board, path, panel, target_path, t, language, text))
+                out.append(Target(board, path, panel, target_path, t, language, text, kind or ""))
             # What iter_targets yields (its test, in its order).
             if listed and promql_query(t, panel, default) is not None:
                 if title is None:

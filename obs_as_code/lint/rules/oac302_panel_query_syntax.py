@@ -1,15 +1,29 @@
 """OAC302: a panel's Prometheus query that is not valid PromQL (Grafana variables
 such as ``$__rate_interval`` or ``$job`` are allowed). An empty query is a warning:
-Grafana does not run it."""
+Grafana does not run it. The PromQL of a Prometheus query variable is read too
+(``label_values(selector, label)``'s selector and a series query, which Grafana
+sends as ``match[]``; ``query_result(expr)``'s expression): Prometheus refuses it
+the same way (``label_values({job=~".*"}, instance)``: "vector selector must
+contain at least one non-empty matcher"), and the dropdown is empty."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
+from obs_as_code.dashboards.render import RenderedDashboard
 from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._dashboards import panel_title, promql_targets, rendered
+from obs_as_code.lint.rules._dashboards import (
+    panel_title,
+    promql_targets,
+    rendered,
+    variable_language,
+    variable_names,
+    variables,
+)
+from obs_as_code.lint.rules.oac318_loki_empty_selector import all_values_of, shown, write_at_all
 
 #: What only LogQL has: a line filter after a stream selector (``} |= "x"``,
 #: ``} != "x"``, ``|~``, ``!~``) or a parser / formatting stage (``| json``).
@@ -29,6 +43,86 @@ def looks_like_logql(expr: str) -> bool:
     """Whether ``expr`` (which did not parse as PromQL) has a LogQL line filter or
     pipeline stage: the author meant a Loki target."""
     return _LOGQL.search(expr) is not None
+
+
+#: Grafana's Prometheus variable queries (``PrometheusMetricFindQuery``): a label's
+#: values (of the series a selector matches, when one is given), label names,
+#: metric names by regex, an instant query's result; any other text is a series
+#: selector, sent to ``/api/v1/series`` as ``match[]``.
+_LABEL_VALUES = re.compile(r"^label_values\((?:(.+),\s*)?([a-zA-Z_$][a-zA-Z0-9_]*)\)\s*$", re.S)
+_NOT_PROMQL = re.compile(r"^(?:label_names|metrics)\(.*\)\s*$", re.S)
+_QUERY_RESULT = re.compile(r"^query_result\((.+)\)\s*$", re.S)
+
+
+def variable_promql(query: Any) -> str | None:
+    """The PromQL Prometheus parses for a Prometheus query variable whose query is
+    ``query`` (its text, or the editor's ``{"query": ...}``): the selector of
+    ``label_values`` (none when it has no filter, or ``{}``: Grafana then sends no
+    ``match[]``), the expression of ``query_result``, a series selector; None for
+    ``label_names(...)``, ``metrics(...)`` (no PromQL) and an empty query."""
+    text = query.get("query") if isinstance(query, dict) else query
+    if not isinstance(text, str) or not text.strip():
+        return None
+    text = text.strip()
+    m = _LABEL_VALUES.match(text)
+    if m is not None:
+        selector = (m.group(1) or "").strip()
+        return selector if selector.replace(" ", "") not in ("", "{}") else None
+    if _NOT_PROMQL.match(text):
+        return None
+    m = _QUERY_RESULT.match(text)
+    return m.group(1).strip() if m is not None else text
+
+
+def _in_variables(ctx: LintContext, board: RenderedDashboard) -> Iterator[Diagnostic]:
+    """The PromQL of the dashboard's Prometheus query variables that does not
+    parse, at the variable; and a selector that has no non-empty matcher once
+    the variables it uses are at All (``label_values({job=~"$job"}, instance)``
+    with All as ``.*``), read by writing them in as Grafana does."""
+    board_vars = variables(board)
+    all_values: dict[str, str] | None = None
+    for i, var in enumerate(board_vars):
+        if var.get("type") != "query":
+            continue
+        expr = variable_promql(var.get("query"))
+        if expr is None or variable_language(board, var) != "promql":
+            continue
+        _tree, problem = ctx.panel_tree(expr)
+        if problem is not None:
+            yield error(
+                board.locate(("templating", "list", i)),
+                "OAC302",
+                f"Prometheus refuses the query of variable ${var.get('name')} of dashboard {board.title!r}: "
+                f"{problem}: {_short(expr)}",
+                hint=_EMPTY_HINT if _NO_MATCHER in problem else None,
+            )
+            continue
+        if "$" not in expr and "[[" not in expr:
+            continue
+        if all_values is None:
+            all_values = all_values_of(board_vars)
+        names = sorted({n for n in variable_names(expr) if n in all_values and n != var.get("name")})
+        if not names:
+            continue
+        at_all = write_at_all(expr, all_values, empty="()")  # the Prometheus datasource's regex of no values
+        _tree, problem = ctx.panel_tree(at_all)
+        if problem is not None and _NO_MATCHER in problem:
+            said = ", ".join(shown(n, all_values[n]) for n in names)
+            yield error(
+                board.locate(("templating", "list", i)),
+                "OAC302",
+                f"Prometheus refuses the query of variable ${var.get('name')} of dashboard {board.title!r} "
+                f"when {said} is All: {problem}: {_short(at_all)}",
+                hint=_EMPTY_HINT + ', or make All non-empty: k.query_var(..., all_value=".+")',
+            )
+
+
+def _short(expr: str) -> str:
+    return expr if len(expr) <= 200 else expr[:200] + " ..."
+
+
+_NO_MATCHER = "non-empty matcher"
+_EMPTY_HINT = 'give the selector a matcher that cannot match the empty string: a metric name (up{job=~".*"}), job=~".+" or job!=""'
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -68,8 +162,9 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                     "OAC302",
                     f"invalid PromQL in panel {panel_title(t.panel)!r} of dashboard {board.title!r}: "
                     f"{problem}: {t.expr if len(t.expr) <= 200 else t.expr[:200] + ' ...'}",
-                    hint=LOGQL_HINT if looks_like_logql(expr) else None,
+                    hint=LOGQL_HINT if looks_like_logql(expr) else _EMPTY_HINT if _NO_MATCHER in problem else None,
                 )
+        yield from _in_variables(ctx, board)
 
 
 CHECK = Check("OAC302", "panel-query-syntax", "every panel query must parse as PromQL", run)

@@ -12,14 +12,13 @@ series a ``seriesOverrides`` entry moves there)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._query_targets import dashboard_title, panel_targets
-from obs_as_code.lint.rules.oac305_latency_unit import query_unit
+from obs_as_code.lint.rules.oac305_latency_unit import alias_matches, query_unit
 from obs_as_code.lint.types import INCREASE, RATE, VType, is_a, op_of
 
 CODE = "OAC316"
@@ -52,25 +51,6 @@ def _other_unit_override(panel: dict[str, Any], ref_id: Any) -> bool:
     return False
 
 
-#: Grafana's test for a regex ``alias`` of a legacy graph's ``seriesOverrides``
-#: (``/5xx/i``): the migration to a time series panel matches it by regex, any
-#: other alias by the series' exact name.
-_ALIAS_REGEX = re.compile(r"^([/~@;%#'])(.*?)\1([gimsuy]*)$")
-
-
-def _alias_matches(alias: str, name: str) -> bool | None:
-    """Whether a ``seriesOverrides`` alias reaches the series named ``name``
-    (a JavaScript regex searched in the name, else the name itself); None for a
-    regex Python does not read the same way."""
-    m = _ALIAS_REGEX.match(alias)
-    if m is None:
-        return alias == name
-    try:
-        return re.search(m.group(2), name, re.IGNORECASE if "i" in m.group(3) else 0) is not None
-    except re.error:
-        return None
-
-
 def _graph_unit(panel: dict[str, Any], target: dict[str, Any], left: str | None) -> tuple[str | None, bool]:
     """``(unit, known)`` of the query's series in a legacy graph panel. A
     ``seriesOverrides`` entry with ``yaxis: 2`` moves the series its alias names
@@ -96,7 +76,7 @@ def _graph_unit(panel: dict[str, Any], target: dict[str, Any], left: str | None)
     legend = target.get("legendFormat")
     if not isinstance(legend, str) or not legend or "{{" in legend:
         return None, False
-    found = [_alias_matches(alias, legend) for alias in aliases]
+    found = [alias_matches(alias, legend) for alias in aliases]
     if any(f is None for f in found):
         return None, False
     return (right if any(found) else left), True

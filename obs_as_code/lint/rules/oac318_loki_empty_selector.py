@@ -7,7 +7,9 @@ selects All on a dashboard's first load. ``k.custom_var`` makes All ``.+``;
 query variable (``label_values({job=~"$service"}, pod)``) is read too: Grafana
 sends it, written the same way, as the ``query`` of Loki's label values request,
 which Loki refuses the same way (its querier validates the matchers), and the
-dropdown is empty."""
+dropdown is empty. A variable without ``allValue`` is All as the list of its
+values: empty, and so the empty text, when it certainly has none at load
+(:func:`no_values`)."""
 
 from __future__ import annotations
 
@@ -46,28 +48,85 @@ _ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v
 _ESCAPE = re.compile(r"\\(?:([abfnrtv\\\"])|x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([0-7]{3})|(.))", re.S)
 
 
-def _all_values(board_vars: list[dict[str, Any]]) -> dict[str, str]:
-    """Each variable with an All option -> the text All stands for (its
-    ``allValue``; without one Grafana writes every value as a regex, never empty)."""
+def all_values_of(board_vars: list[dict[str, Any]]) -> dict[str, str]:
+    """Each variable with an All option whose All is known -> the text All
+    stands for: its ``allValue``; ``""`` for one without an ``allValue`` that
+    has no value to list (:func:`no_values`). Without an ``allValue`` Grafana
+    writes every value of the variable's options (the Loki datasource joins them
+    with ``|``): never empty when the variable has values, but nothing at all
+    when it has none."""
     out: dict[str, str] = {}
     for v in board_vars:
         name, all_value = v.get("name"), v.get("allValue")
-        if isinstance(name, str) and v.get("includeAll") is True and isinstance(all_value, str) and all_value:
+        if not isinstance(name, str) or v.get("includeAll") is not True:
+            continue
+        if isinstance(all_value, str) and all_value:
             out[name] = all_value
+        elif no_values(v):
+            out[name] = NO_VALUES
     return out
 
 
-def _at_all(all_value: str, fmt: str | None) -> str:
+#: The All of a variable without ``allValue`` and without values: the empty list.
+#: (An ``allValue`` of ``""`` is no custom All value for Grafana: it is never one.)
+NO_VALUES = ""
+
+
+def no_values(var: dict[str, Any]) -> bool:
+    """Whether the variable certainly has no value to list when the dashboard
+    loads: a custom variable whose query lists none, or a query variable that
+    Grafana never refreshes (``refresh`` 0, Never: it keeps the options saved
+    with the dashboard) saved without options (but All). A query variable
+    refreshed on load or on a time range change lists what its query returns,
+    which is not known here."""
+    kind = var.get("type")
+    if kind == "custom":
+        query = var.get("query")
+        return not (isinstance(query, str) and any(part.strip() for part in query.split(",")))
+    if kind != "query" or type(var.get("refresh")) is not int or var.get("refresh") != 0:
+        return False
+    options = var.get("options")
+    listed = [o for o in options if isinstance(o, dict) and o.get("value") not in ("$__all", ["$__all"])] if isinstance(options, list) else []
+    return not listed
+
+
+#: What an empty list of values is written as, by format (``${name:format}``):
+#: the Loki datasource's own formatting (no format), ``raw``, ``csv``, ``pipe``
+#: ... join nothing; ``regex`` and ``lucene`` wrap nothing in parentheses;
+#: ``json`` writes ``[]``; ``text`` and ``queryparam`` the All option's text.
+_EMPTY_LIST: dict[str | None, str] = {"regex": "()", "lucene": "()", "json": "[]", "text": "All", "queryparam": "var-All"}
+
+
+def _at_all(all_value: str, fmt: str | None, empty: str = "") -> str:
     """What Grafana writes for a variable at All whose ``allValue`` is
     ``all_value``, in format ``fmt``: the custom All value as it is, except in the
     ``text`` format (the text "All"), ``queryparam`` (``var-name=All``, never
     empty either) and ``percentencode`` (template_srv skips formatting custom All
-    values but for these)."""
+    values but for these). :data:`NO_VALUES`: the empty list, formatted."""
+    if all_value == NO_VALUES:
+        return _EMPTY_LIST.get(fmt, "")
     if fmt in ("text", "queryparam"):
         return "All"
     if fmt == "percentencode":
         return quote(all_value, safe="-_.!~*'()")  # encodeURIComponent's unreserved set
     return all_value
+
+
+def shown(name: str, all_value: str) -> str:
+    """``$name (value)``: the variable and what its All stands for."""
+    return f"${name} ({all_value if all_value != NO_VALUES else 'no values: All is empty'})"
+
+
+def write_at_all(text: str, all_values: dict[str, str], empty: str = "") -> str:
+    """``text`` with each reference to a variable of ``all_values`` written as
+    Grafana writes it at All (:func:`_at_all`; ``empty``: the datasource's
+    formatting of an empty list), other references left as written."""
+
+    def one(r: re.Match[str]) -> str:
+        name = r.group(1) or r.group(3) or r.group(5)
+        return _at_all(all_values[name], r.group(2) or r.group(4), empty) if name in all_values else r.group(0)
+
+    return _REFERENCE.sub(one, text)
 
 
 def _unquote(literal: str) -> str | None:
@@ -129,11 +188,7 @@ def empty_at_all(expr: str, all_values: dict[str, str]) -> list[tuple[str, list[
                 empty = False  # a variable whose value is unknown here: not judged
                 break
             # Grafana writes the variables into the query's text, then Loki reads the string.
-            value = _unquote(
-                _REFERENCE.sub(lambda r: _at_all(all_values[r.group(1) or r.group(3) or r.group(5)], r.group(2) or r.group(4)), literal)
-                if names
-                else literal
-            )
+            value = _unquote(write_at_all(literal, all_values) if names else literal)
             at_all.extend(names)
             if value is None or not _matches_empty(op, value):
                 empty = False
@@ -177,14 +232,24 @@ def _in_variables(board: RenderedDashboard, board_vars: list[dict[str, Any]], al
         if stream is None or ("$" not in stream and "[[" not in stream) or variable_language(board, var) != "logql":
             continue
         for selector, names in empty_at_all(stream, all_values):
-            shown = ", ".join(f"${n} ({all_values[n]})" for n in names)
+            said = ", ".join(shown(n, all_values[n]) for n in names)
             yield error(
                 board.locate(("templating", "list", i)),
                 CODE,
                 f"Loki refuses {selector} in the query of variable ${var.get('name')} of dashboard {board.title!r} "
-                f"when {shown} is All: every matcher then matches the empty string, and the dropdown is empty",
-                hint=_HINT,
+                f"when {said} is All: every matcher then matches the empty string, and the dropdown is empty",
+                hint=_hint(names, all_values),
             )
+
+
+def _hint(names: list[str], all_values: dict[str, str]) -> str:
+    empty = [n for n in names if all_values[n] == NO_VALUES]
+    if not empty:
+        return _HINT
+    return (
+        f"give ${empty[0]} values to list (a query refreshed on dashboard load or on time range change, "
+        'refresh 1 or 2; a custom variable\'s values) or a non-empty All value (allValue ".+")'
+    )
 
 
 _HINT = 'make All non-empty: k.query_var(..., all_value=".+") (k.custom_var\'s default), or add a matcher such as job="..."'
@@ -193,20 +258,20 @@ _HINT = 'make All non-empty: k.query_var(..., all_value=".+") (k.custom_var\'s d
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
         board_vars = variables(board)
-        all_values = _all_values(board_vars)
+        all_values = all_values_of(board_vars)
         if not all_values:
             continue
         for t in targets(board):
             if t.language != "logql" or "{" not in t.expr or ("$" not in t.expr and "[[" not in t.expr) or not runs(t):
                 continue
             for selector, names in empty_at_all(t.expr, all_values):
-                shown = ", ".join(f"${n} ({all_values[n]})" for n in names)
+                said = ", ".join(shown(n, all_values[n]) for n in names)
                 yield error(
                     t.location,
                     CODE,
                     f"Loki refuses {selector} in panel {panel_title(t.panel)!r} of dashboard {board.title!r} "
-                    f"when {shown} is All: every matcher then matches the empty string",
-                    hint=_HINT,
+                    f"when {said} is All: every matcher then matches the empty string",
+                    hint=_hint(names, all_values),
                 )
         yield from _in_variables(board, board_vars, all_values)
 
