@@ -115,7 +115,10 @@ def test_upstream_rule_files(tmp_path: Path) -> None:
         diagnostics = lint(tmp_path, files, catalog=catalog, scrape_interval=30.0)
         errors = [d for d in diagnostics if d.severity is Severity.ERROR]
         # True positives are listed by code in the report; any other error is a false positive.
-        unexpected = [str(d) for d in errors if d.code not in KNOWN_TRUE_POSITIVES]
+        unexpected = [
+            str(d) for d in errors
+            if d.code not in KNOWN_TRUE_POSITIVES and (Path(d.location.file).name, d.code) not in REVIEWED_DASHBOARD_FINDINGS
+        ]
         assert unexpected == []
 
 
@@ -125,3 +128,22 @@ def test_upstream_rule_files(tmp_path: Path) -> None:
 #: aggregation that drops the label, so the text renders empty. Anything else
 #: at error level is a false positive.
 KNOWN_TRUE_POSITIVES: set[str] = {"OAC208"}
+
+#: Dashboard findings in kube-prometheus' dashboards (manifests/grafana-dashboardDefinitions.yaml),
+#: reviewed by hand (2026-11-27) and real, by file and code:
+#: - OAC304: k8s-resources-multicluster.json numbers its full-width panels y=0,1,2,3,4
+#:   with h=7 (rows of a legacy layout turned into y indexes), and
+#:   prometheus-remote-write.json puts panels on the line of the row header above them (y=16 twice); Grafana
+#:   pushes overlapping panels down on load, so the layout shown is not the JSON's;
+#: - OAC305: proxy.json and scheduler.json show "Post Request Latency 99th Quantile"
+#:   (histogram_quantile over *_duration_seconds_bucket) with unit "ops";
+#: - OAC306: k8s-resources-node.json's pod table links to var-namespace=$namespace,
+#:   a dashboard without a namespace variable: the link carries the text "$namespace".
+#: Any other dashboard finding there (another file or code) is to be reviewed.
+REVIEWED_DASHBOARD_FINDINGS: set[tuple[str, str]] = {
+    ("k8s-resources-multicluster.json", "OAC304"),
+    ("prometheus-remote-write.json", "OAC304"),
+    ("proxy.json", "OAC305"),
+    ("scheduler.json", "OAC305"),
+    ("k8s-resources-node.json", "OAC306"),
+}
