@@ -142,3 +142,19 @@ def test_a_variable_query_refused_when_a_variable_it_uses_is_all(project: Callab
 )
 def test_a_variable_query_taken_at_all_is_left_alone(query: str, all_value: str, project: Callable[..., Compiled]) -> None:
     assert _oac302(project({"dashboards/hosts.py": _chained(query, all_value)})) == []
+
+
+def test_variable_promql_reads_the_forms_as_grafana_does() -> None:
+    # Grafana's patterns (shared with oac e2e --dashboards): metrics() with no
+    # regex is no metric-names query, and a label_values written over two lines
+    # does not match (JavaScript's "." stops at a line break): both are sent as a
+    # series selector, the text itself, which Prometheus then parses.
+    assert variable_promql("metrics(up_.*)") is None
+    assert variable_promql("metrics()") == "metrics()"
+    assert variable_promql('label_values({job="a",\nenv="b"}, instance)') == 'label_values({job="a",\nenv="b"}, instance)'
+    assert variable_promql('label_values({job="a", env="b"}, instance)') == '{job="a", env="b"}'
+
+
+def test_an_empty_metrics_query_is_reported(project: Callable[..., Compiled]) -> None:
+    found = _oac302(project({"dashboards/hosts.py": _source("metrics()")}))
+    assert len(found) == 1 and "Prometheus refuses the query of variable $instance" in found[0], found

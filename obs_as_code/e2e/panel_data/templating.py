@@ -13,6 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from obs_as_code.dashboards.variable_queries import (
+    LABEL_NAMES,
+    LABEL_VALUES,
+    METRICS,
+    QUERY_RESULT,
+    selector_filter,
+)
 from obs_as_code.e2e.panel_data.datasources import (
     Datasource,
     datasource_interval,
@@ -155,35 +162,23 @@ def _sort(options: list[Option], mode: int) -> list[Option]:
     return out[::-1] if ascending != mode else out
 
 
-_LABEL_VALUES_RE = re.compile(r"^label_values\((?:(.+),\s*)?([a-zA-Z_][a-zA-Z0-9_]*)\)\s*$", re.S)
-
-_LABEL_NAMES_RE = re.compile(r"^label_names\((.*)\)\s*$", re.S)
-
-_METRICS_RE = re.compile(r"^metrics\((.+)\)\s*$", re.S)
-
-_QUERY_RESULT_RE = re.compile(r"^query_result\((.+)\)\s*$", re.S)
-
-
 def variable_options(client: PrometheusClient, query: str, time_range: TimeRange) -> list[str]:
     """Options of a Prometheus query variable, fetched as Grafana fetches them."""
     query = query.strip()
-    if m := _LABEL_VALUES_RE.match(query):
-        matcher = m[1].strip() if m[1] else ""
-        # isFilterDefined: an empty filter, or {}, sends no match[].
-        return client.label_values(m[2], matcher if matcher.replace(" ", "") not in ("", "{}") else None,
-                                   time_range)
-    if m := _LABEL_NAMES_RE.match(query):
+    if m := LABEL_VALUES.match(query):
+        return client.label_values(m[2], selector_filter(m[1]), time_range)
+    if m := LABEL_NAMES.match(query):
         if not m[1]:
             return client.label_names(None, time_range)
         # label_names(x): the labels of the series whose name contains x, __name__ left out.
         names = client.label_names(f'{{__name__=~".*{m[1]}.*"}}', time_range)
         return [n for n in names if n != "__name__"]
-    if m := _METRICS_RE.match(query):
+    if m := METRICS.match(query):
         # metricNameQuery: new RegExp(pattern).test(name), a JavaScript search.
         rx = compile_js(m[1].strip())
         names = client.label_values("__name__", None, time_range)
         return [n for n in names if rx.search(n)]
-    if m := _QUERY_RESULT_RE.match(query):
+    if m := QUERY_RESULT.match(query):
         # queryResultQuery: a scalar or string is its value; a vector's samples are
         # "name{labels} value ms"; any other result type throws.
         result_type, result = client.instant(m[1], time_range.end)

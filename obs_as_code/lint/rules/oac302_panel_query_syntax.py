@@ -13,6 +13,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from obs_as_code.dashboards.render import RenderedDashboard
+from obs_as_code.dashboards.variable_queries import (
+    LABEL_NAMES,
+    LABEL_VALUES,
+    METRICS,
+    QUERY_RESULT,
+    selector_filter,
+)
 from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import (
@@ -45,15 +52,6 @@ def looks_like_logql(expr: str) -> bool:
     return _LOGQL.search(expr) is not None
 
 
-#: Grafana's Prometheus variable queries (``PrometheusMetricFindQuery``): a label's
-#: values (of the series a selector matches, when one is given), label names,
-#: metric names by regex, an instant query's result; any other text is a series
-#: selector, sent to ``/api/v1/series`` as ``match[]``.
-_LABEL_VALUES = re.compile(r"^label_values\((?:(.+),\s*)?([a-zA-Z_$][a-zA-Z0-9_]*)\)\s*$", re.S)
-_NOT_PROMQL = re.compile(r"^(?:label_names|metrics)\(.*\)\s*$", re.S)
-_QUERY_RESULT = re.compile(r"^query_result\((.+)\)\s*$", re.S)
-
-
 def variable_promql(query: Any) -> str | None:
     """The PromQL Prometheus parses for a Prometheus query variable whose query is
     ``query`` (its text, or the editor's ``{"query": ...}``): the selector of
@@ -64,13 +62,12 @@ def variable_promql(query: Any) -> str | None:
     if not isinstance(text, str) or not text.strip():
         return None
     text = text.strip()
-    m = _LABEL_VALUES.match(text)
+    m = LABEL_VALUES.match(text)
     if m is not None:
-        selector = (m.group(1) or "").strip()
-        return selector if selector.replace(" ", "") not in ("", "{}") else None
-    if _NOT_PROMQL.match(text):
+        return selector_filter(m.group(1))
+    if LABEL_NAMES.match(text) or METRICS.match(text):
         return None
-    m = _QUERY_RESULT.match(text)
+    m = QUERY_RESULT.match(text)
     return m.group(1).strip() if m is not None else text
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from obs_as_code.dashboards.render import RenderedDashboard
+from obs_as_code.dashboards.variable_queries import LABEL_VALUES
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import (
@@ -198,9 +199,6 @@ def empty_at_all(expr: str, all_values: dict[str, str]) -> list[tuple[str, list[
     return out
 
 
-#: A Loki variable query in Grafana's legacy text form: ``label_values(selector,
-#: label)`` (the Loki datasource's ``labelValuesRegex``).
-_LABEL_VALUES = re.compile(r"^label_values\((?:(.+),\s*)?([a-zA-Z_$][a-zA-Z0-9_]*)\)\s*$")
 #: ``LokiVariableQueryType.LabelNames``: a label names request, sent without a selector.
 _LABEL_NAMES = 0
 
@@ -212,7 +210,7 @@ def variable_stream(query: Any) -> str | None:
     Grafana adds them; None when the request has none."""
     stream: Any = None
     if isinstance(query, str):
-        m = _LABEL_VALUES.match(query)
+        m = LABEL_VALUES.match(query)  # Grafana's legacy text form
         stream = m.group(1) if m is not None else None
     elif isinstance(query, dict) and query.get("type") != _LABEL_NAMES and query.get("label"):
         stream = query.get("stream")
