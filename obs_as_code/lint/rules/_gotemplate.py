@@ -36,8 +36,11 @@ PROMETHEUS_FUNCTIONS = frozenset(
 )  # fmt: skip
 FUNCTIONS = GO_FUNCTIONS | PROMETHEUS_FUNCTIONS
 
-#: What promtool puts before the text (model/rulefmt/rulefmt.go).
-PREFIX = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
+#: The variables promtool defines before the text (model/rulefmt/rulefmt.go puts
+#: ``{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL
+#: := .ExternalURL}}{{$value := .Value}}`` in front of it; parsing that prefix
+#: changes nothing else).
+VARIABLES = ("$", "$labels", "$externalLabels", "$externalURL", "$value")
 
 # Item types (lex.go).
 ERROR, BOOL, CHAR, CHAR_CONSTANT, COMPLEX, ASSIGN, DECLARE, EOF, FIELD, IDENTIFIER = range(10)
@@ -97,6 +100,10 @@ def _is_space(c: str) -> bool:
 
 def _is_alnum(c: str) -> bool:
     return c == "_" or c.isalpha() or c.isdecimal()
+
+
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9_]*")
+_SPACES = re.compile(r"[ \t\r\n]*")
 
 
 class _Lexer:
@@ -246,11 +253,16 @@ class _Lexer:
             return None
         return True
 
+    def alnum_run(self) -> None:
+        """Past the letters, digits and underscores at ``pos`` (Go's isAlphaNumeric)."""
+        self.pos = _ASCII_ALNUM.match(self.text, self.pos).end()  # type: ignore[union-attr]
+        while _is_alnum(self.peek()):
+            self.pos = _ASCII_ALNUM.match(self.text, self.pos + 1).end()  # type: ignore[union-attr]
+
     def space(self) -> bool:
-        spaces = 0
-        while _is_space(self.peek()):
-            self.pos += 1
-            spaces += 1
+        end = _SPACES.match(self.text, self.pos).end()  # type: ignore[union-attr]
+        spaces = end - self.pos
+        self.pos = end
         # A trim-marked right delimiter: its space is no separator.
         if self.text.startswith("-}}", self.pos):
             self.pos -= 1
@@ -277,8 +289,7 @@ class _Lexer:
         return True
 
     def identifier(self) -> bool | None:
-        while _is_alnum(self.peek()):
-            self.pos += 1
+        self.alnum_run()
         word = self.text[self.start : self.pos]
         if not self.at_terminator():
             self.error(f"bad character {_unicode(self.peek())}")
@@ -295,8 +306,7 @@ class _Lexer:
         if self.at_terminator():  # "." or "$" alone
             self.emit(VARIABLE if typ == VARIABLE else DOT)
             return True
-        while _is_alnum(self.peek()):
-            self.pos += 1
+        self.alnum_run()
         if not self.at_terminator():
             self.error(f"bad character {_unicode(self.peek())}")
             return None
@@ -496,11 +506,12 @@ class _Parser:
     """parse.go's recursive descent over the items, with its variable scopes,
     ``{{define}}``/``{{block}}`` trees and ``{{break}}``/``{{continue}}`` depth."""
 
-    def __init__(self, items: list[Item], functions: frozenset[str]) -> None:
+    def __init__(self, items: list[Item], functions: frozenset[str], variables: tuple[str, ...]) -> None:
         self.items = items
+        self.count = len(items)
         self.i = 0
         self.functions = functions
-        self.vars: list[str] = ["$"]
+        self.vars: list[str] = list(variables)
         self.range_depth = 0
         self.last = items[0]
         #: The {{define}}d and {{block}} templates: whether each has content.
@@ -513,8 +524,9 @@ class _Parser:
 
     # Token access (Go's next/backup/peek over its lookahead are an index here).
     def next(self) -> Item:
-        item = self.items[min(self.i, len(self.items) - 1)]
-        self.i += 1
+        i = self.i
+        item = self.items[i if i < self.count else -1]  # EOF or ERROR, the last, repeats
+        self.i = i + 1
         self.last = item
         return item
 
@@ -814,24 +826,23 @@ class _Parser:
         return None
 
 
-def parse_error(text: str, functions: frozenset[str] = FUNCTIONS, *, prefix: str = PREFIX) -> tuple[int, str] | None:
-    """The first error Go's parser reports for ``text`` after ``prefix``:
-    ``(offset into text, message)`` (the offset of the action for an unclosed
-    one), or None when it parses."""
-    return _parse_error(text, functions, prefix)
+def parse_error(text: str, functions: frozenset[str] = FUNCTIONS, variables: tuple[str, ...] = VARIABLES) -> tuple[int, str] | None:
+    """The first error Go's parser reports for ``text`` with ``variables``
+    defined at its top level: ``(offset into text, message)`` (the offset of the
+    action for an unclosed one), or None when it parses."""
+    return _parse_error(text, functions, variables)
 
 
 @lru_cache(maxsize=65536)
-def _parse_error(text: str, functions: frozenset[str], prefix: str) -> tuple[int, str] | None:
-    source = prefix + text
-    items = _Lexer(source).run()
+def _parse_error(text: str, functions: frozenset[str], variables: tuple[str, ...]) -> tuple[int, str] | None:
+    items = _Lexer(text).run()
     try:
-        _Parser(items, functions).parse()
+        _Parser(items, functions, variables).parse()
     except TemplateError as exc:
         offset = exc.offset
         if exc.message in ("unclosed action", "unclosed left paren"):
             # At the end of the text: point at the action it leaves open.
             opened = [i.pos for i in items if i.typ == LEFT_DELIM and i.pos <= offset]
             offset = opened[-1] if opened else offset
-        return max(0, min(len(text), offset - len(prefix))), exc.message
+        return max(0, min(len(text), offset)), exc.message
     return None
