@@ -606,6 +606,9 @@ class RowSpec:
 def row(title: str, panels: Sequence[Any], *, collapsed: bool = False, repeat: str | None = None) -> RowSpec:
     """A row: its panels flow below its header; ``collapsed`` hides them until opened."""
     loc = capture()
+    # A title of another type built, and only the dashboard schema (oac validate) refused it.
+    _require("k.row", (("title", title, (str,), "a string"), ("collapsed", collapsed, (bool,), "True or False"),
+                       ("repeat", repeat, (str, type(None)), "a variable name or None")))
     listed = _items(f"k.row({title!r})", "panels", panels, rows=False)
     _locate_sdk_panels(sys._getframe(1).f_code.co_filename, loc, "row", listed)
     return RowSpec(title, listed, collapsed, repeat, loc)

@@ -290,6 +290,12 @@ def test_validate_puts_promtool_unmarshal_errors_at_the_users_line(make_project:
         ('k.dashboard("D", [], variables=[k.custom_var("env", "prod,dev")])',
          "2:37: OAC101 module dashboards/d.py raised TypeError: k.custom_var: values must be a list of strings, not str ('prod,dev')"),
         ('k.dashboard("D", [], links=[k.link_url(0, "x")])', "2:33: OAC101 module dashboards/d.py raised TypeError: k.link_url: title must be a string, not int (0)"),
+        ('k.dashboard("D", [k.row(1.5, [])])', "2:23: OAC101 module dashboards/d.py raised TypeError: k.row: title must be a string, not float (1.5)"),
+        ('k.dashboard("D", [k.text("N", 5)])', "2:23: OAC101 module dashboards/d.py raised TypeError: k.text: content must be a string (Markdown), not int (5)"),
+        ('k.dashboard("D", [k.stat("S", k.prom("up"), thresholds=k.thresholds((None, "red"), percentage="yes"))])',
+         "2:60: OAC101 module dashboards/d.py raised TypeError: k.thresholds: percentage must be True or False, not str ('yes')"),
+        ('k.dashboard("D", [k.stat("S", k.prom("up"), thresholds=k.thresholds(["a", 5]))])',
+         "2:60: OAC101 module dashboards/d.py raised TypeError: k.thresholds: step 0 value must be a number or None (the base step), not str ('a')"),
     ],
 )
 def test_a_kit_argument_of_the_wrong_type_is_reported_at_the_call(make_project: ProjectFactory, call: str, expected: str) -> None:
