@@ -78,7 +78,7 @@ def time_zone_problem(spec: TimeRange) -> str | None:
         return None
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return f"unknown time zone {zone[:80]!r}"
     return None
 
