@@ -386,6 +386,12 @@ AT_THE_USERS_LINE = {
         '    labels={"team": "{{"})])\n',
         "alerts/a.py:3:12: OAC210 template error in label team of alert 'A': unclosed action",
     ),
+    "lone braces in a group label": (
+        "alerts/a.py",
+        'from obs_as_code import AlertRule, RuleGroup\n'
+        'g = RuleGroup(name="g", labels={"team": "{{"}, rules=[AlertRule(name="A", expr="up == 0"), AlertRule(name="B", expr="up")])\n',
+        "alerts/a.py:2:32: OAC210 template error in label team of group 'g' (its alerts get it): unclosed action",
+    ),
     "unclosed string in an action": (
         "alerts/a.py",
         'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up == 0",\n'
