@@ -85,7 +85,7 @@ from obs_as_code.source import forget_callers, loading_file, project_root
 #: Checks whose findings for a module depend on that module's definitions only.
 #: Checks not listed run over the whole project on every build (always correct,
 #: just not cached): list a check here only when that holds.
-MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108", "OAC109", "OAC111", "OAC501"})
+MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108", "OAC109", "OAC111", "OAC210", "OAC501"})
 
 #: Checks whose findings for a module depend on that module's rules and dashboards
 #: plus project-wide context only: the metrics catalog, the names the recording

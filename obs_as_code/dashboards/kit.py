@@ -276,6 +276,18 @@ def traceql(
 
 def thresholds(*steps: tuple[float | None, str], percentage: bool = False) -> sdk.ThresholdsConfig:
     """``thresholds((None, "green"), (0.9, "red"))``: the first step's value is the base."""
+    # A step of the wrong shape or type built (a string value, a number as the
+    # color), and only the dashboard schema (oac validate) refused it.
+    _require("k.thresholds", (("percentage", percentage, (bool,), "True or False"),))
+    for i, step in enumerate(steps):
+        if type(step) not in (list, tuple) or len(step) != 2:
+            shown = repr(step)
+            raise TypeError(
+                f"k.thresholds: step {i} must be a (value, color) pair such as (0.9, \"red\"), "
+                f"not {type(step).__name__} ({shown[:60]}{'...' if len(shown) > 60 else ''})"
+            )
+        _require("k.thresholds", ((f"step {i} value", step[0], (int, float, type(None)), "a number or None (the base step)"),
+                                  (f"step {i} color", step[1], (str,), "a string such as 'red' or '#e02f44'")))
     mode = m.ThresholdsMode.PERCENTAGE if percentage else m.ThresholdsMode.ABSOLUTE
     return sdk.ThresholdsConfig().mode(mode).steps([m.Threshold(value=v, color=c) for v, c in steps])
 
@@ -399,7 +411,8 @@ def _thresholds(panel: Any, title: str, given: Any) -> Any:
     if hasattr(given, "build"):
         return given
     if type(given) in (list, tuple) and all(
-        type(step) in (list, tuple) and len(step) == 2 and isinstance(step[1], str) for step in given
+        type(step) in (list, tuple) and len(step) == 2 and (step[0] is None or _is_number(step[0])) and isinstance(step[1], str)
+        for step in given
     ):
         return thresholds(*[(v, c) for v, c in given])
     raise TypeError(
@@ -571,6 +584,9 @@ def text(title: str, content: str, *, width: int = GRID_COLUMNS, height: int = 3
     """A Markdown text panel."""
     from grafana_foundation_sdk.models import text as text_model
 
+    # Content of another type built (None, a number, a list), unchecked.
+    _require("k.text", (("content", content, (str,), "a string (Markdown)"),))
+
     p = sdk_text.Panel().content(content).mode(text_model.TextMode.MARKDOWN)
     return _common(p, title, (), unit=None, width=width, height=height, description=None,
                    thresholds_=None, min_=None, max_=None, datasource=None, loc=capture())
@@ -590,6 +606,9 @@ class RowSpec:
 def row(title: str, panels: Sequence[Any], *, collapsed: bool = False, repeat: str | None = None) -> RowSpec:
     """A row: its panels flow below its header; ``collapsed`` hides them until opened."""
     loc = capture()
+    # A title of another type built, and only the dashboard schema (oac validate) refused it.
+    _require("k.row", (("title", title, (str,), "a string"), ("collapsed", collapsed, (bool,), "True or False"),
+                       ("repeat", repeat, (str, type(None)), "a variable name or None")))
     listed = _items(f"k.row({title!r})", "panels", panels, rows=False)
     _locate_sdk_panels(sys._getframe(1).f_code.co_filename, loc, "row", listed)
     return RowSpec(title, listed, collapsed, repeat, loc)

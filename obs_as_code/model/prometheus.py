@@ -6,6 +6,7 @@ the model has no field that would put a secret into ``build/``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -22,6 +23,46 @@ from obs_as_code.model.base import (
 RELABEL_ACTIONS = frozenset(
     {"replace", "keep", "drop", "keepequal", "dropequal", "hashmod", "labelmap", "labeldrop", "labelkeep", "lowercase", "uppercase"}
 )
+
+#: Prometheus' ``relabelTarget`` (model/relabel/relabel.go, 2.42): a label name
+#: that may hold ``$1``/``${name}`` references to the regex's groups.
+# (?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+ in Go, whose RE2 takes linear time;
+# written here without the nested repetition Python's backtracking would take
+# exponential time over (a 10,000-character target_label).
+_RELABEL_TARGET = re.compile(r"(?:[a-zA-Z_]|\$(?:\{\w++\}|\w++))(?:\w|\$(?:\{\w++\}|\w++))*+", re.ASCII)
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+#: Actions that write ``target_label``, which Prometheus requires for them.
+_NEEDS_TARGET = ("replace", "hashmod", "lowercase", "uppercase", "keepequal", "dropequal")
+
+
+def relabel_problem(cfg: RelabelConfig) -> str | None:
+    """What Prometheus 2.42 refuses in ``cfg`` (``Config.UnmarshalYAML`` of
+    model/relabel/relabel.go, in its order), None when it loads. An unset field
+    and its default are alike, as in the YAML Prometheus reads."""
+    action = (cfg.action or "replace").lower()
+    target = cfg.target_label or ""
+    replacement = "$1" if cfg.replacement is None else cfg.replacement
+    modulus = cfg.modulus or 0
+    separator = ";" if cfg.separator is None else cfg.separator
+    if action == "hashmod" and modulus == 0:
+        return "relabel configuration for hashmod requires non-zero modulus"
+    if action in _NEEDS_TARGET and not target:
+        said = f"{action} action (the default)" if cfg.action is None else f"{action} action"
+        return f"relabel configuration for {said} requires 'target_label' value"
+    if action in ("replace", "lowercase", "uppercase", "keepequal", "dropequal") and not _RELABEL_TARGET.fullmatch(target):
+        return f"{target!r} is invalid 'target_label' for {action} action"
+    if action in ("lowercase", "uppercase", "keepequal", "dropequal") and replacement != "$1":
+        return f"'replacement' can not be set for {action} action"
+    if action == "labelmap" and not _RELABEL_TARGET.fullmatch(replacement):
+        return f"{replacement!r} is invalid 'replacement' for {action} action"
+    if action == "hashmod" and not _LABEL_NAME.fullmatch(target):
+        return f"{target!r} is invalid 'target_label' for {action} action"
+    # Prometheus compares the regex by pointer: any regex given differs from the default.
+    if action in ("keepequal", "dropequal") and (cfg.regex is not None or modulus or separator != ";" or replacement != "$1"):
+        return f"{action} action requires only 'source_labels' and 'target_label', and no other fields"
+    if action in ("labeldrop", "labelkeep") and (cfg.source_labels or target or modulus or separator != ";" or replacement != "$1"):
+        return f"{action} action requires only 'regex', and no other fields"
+    return None
 
 
 @dataclass
@@ -45,6 +86,11 @@ class RelabelConfig(Definition):
         # config, at build/prometheus/prometheus.yml instead of the user's line.
         if self.action is not None and self.action.lower() not in RELABEL_ACTIONS:
             raise ValueError(f"RelabelConfig action {self.action!r} is not one of {', '.join(sorted(RELABEL_ACTIONS))}")
+        # Likewise an action without the fields it needs (replace, the default,
+        # without target_label), or with fields it forbids.
+        problem = relabel_problem(self)
+        if problem is not None:
+            raise ValueError(f"RelabelConfig: {problem}")
 
 
 @dataclass

@@ -290,6 +290,12 @@ def test_validate_puts_promtool_unmarshal_errors_at_the_users_line(make_project:
         ('k.dashboard("D", [], variables=[k.custom_var("env", "prod,dev")])',
          "2:37: OAC101 module dashboards/d.py raised TypeError: k.custom_var: values must be a list of strings, not str ('prod,dev')"),
         ('k.dashboard("D", [], links=[k.link_url(0, "x")])', "2:33: OAC101 module dashboards/d.py raised TypeError: k.link_url: title must be a string, not int (0)"),
+        ('k.dashboard("D", [k.row(1.5, [])])', "2:23: OAC101 module dashboards/d.py raised TypeError: k.row: title must be a string, not float (1.5)"),
+        ('k.dashboard("D", [k.text("N", 5)])', "2:23: OAC101 module dashboards/d.py raised TypeError: k.text: content must be a string (Markdown), not int (5)"),
+        ('k.dashboard("D", [k.stat("S", k.prom("up"), thresholds=k.thresholds((None, "red"), percentage="yes"))])',
+         "2:60: OAC101 module dashboards/d.py raised TypeError: k.thresholds: percentage must be True or False, not str ('yes')"),
+        ('k.dashboard("D", [k.stat("S", k.prom("up"), thresholds=k.thresholds(["a", 5]))])',
+         "2:60: OAC101 module dashboards/d.py raised TypeError: k.thresholds: step 0 value must be a number or None (the base step), not str ('a')"),
     ],
 )
 def test_a_kit_argument_of_the_wrong_type_is_reported_at_the_call(make_project: ProjectFactory, call: str, expected: str) -> None:
@@ -316,3 +322,129 @@ def test_an_empty_job_name_fails_the_build(make_project: ProjectFactory, rel: st
     assert run_oac("build", "-C", str(root)).exit_code == 0
     err = _build_fails(root, rel, text)
     assert expected in err, err
+
+
+#: Mistakes each of which built, and only `oac validate` (promtool, amtool, the
+#: dashboard schema) refused, at build/prometheus/prometheus.yml, at the
+#: AlertmanagerConfig call or at the rule's line: now each is reported by
+#: `oac build` at the line holding the bad value, as exactly this line.
+AT_THE_USERS_LINE = {
+    "relabel replace without target_label": (
+        "scrape/p.py",
+        'from obs_as_code import RelabelConfig, ScrapeJob\n'
+        'j = ScrapeJob(name="j", targets=["a:1"],\n'
+        '              relabel_configs=[RelabelConfig(source_labels=["a"], regex="(.*)")])\n',
+        "scrape/p.py:3:32: OAC101 module scrape/p.py raised ValueError: RelabelConfig: relabel configuration for "
+        "replace action (the default) requires 'target_label' value",
+    ),
+    "relabel hashmod without modulus": (
+        "scrape/p.py",
+        'from obs_as_code import RelabelConfig, ScrapeJob\n'
+        'j = ScrapeJob(name="j", targets=["a:1"], metric_relabel_configs=[\n'
+        '    RelabelConfig(source_labels=["a"], target_label="shard", action="hashmod")])\n',
+        "scrape/p.py:3:5: OAC101 module scrape/p.py raised ValueError: RelabelConfig: relabel configuration for hashmod "
+        "requires non-zero modulus",
+    ),
+    "webhook without url": (
+        "alerts/routing.py",
+        'from obs_as_code import AlertmanagerConfig, Receiver, Route, Webhook\n'
+        'config = AlertmanagerConfig(\n'
+        '    route=Route(receiver="d"),\n'
+        '    receivers=[Receiver(name="d", integrations=[Webhook(url="")])],\n'
+        ')\n',
+        "alerts/routing.py:4:61: OAC508 receiver 'd': webhook without a url (amtool: missing URL in webhook config)",
+    ),
+    "unknown time zone": (
+        "alerts/routing.py",
+        'from obs_as_code import AlertmanagerConfig, Receiver, Route, TimeInterval, TimeRange\n'
+        'maint = TimeInterval(name="maint", ranges=[TimeRange(weekdays=["sunday"],\n'
+        '                                                     time_zone="Europe/Pariss")])\n'
+        'config = AlertmanagerConfig(route=Route(receiver="d", routes=[Route(receiver="d", mute_time_intervals=[maint])]),\n'
+        '                            receivers=[Receiver(name="d")])\n',
+        "alerts/routing.py:3:64: OAC508 time interval 'maint': unknown time zone 'Europe/Pariss'",
+    ),
+    "empty group name": (
+        "alerts/a.py",
+        'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="", rules=[AlertRule(name="A", expr="up == 0")])\n',
+        "alerts/a.py:2:5: OAC106 rule group without a name: Prometheus refuses an empty group name",
+    ),
+    "duration as the expression": (
+        "alerts/a.py",
+        'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[\n    AlertRule(name="A", expr="-5m"),\n])\n',
+        "alerts/a.py:3:30: OAC108 invalid PromQL in alert 'A' (group 'g'): unexpected duration '5m': Prometheus "
+        "before 2.54 reads a duration only in [...] and after offset",
+    ),
+    "unclosed action": (
+        "alerts/a.py",
+        'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up == 0",\n'
+        '    annotations={"summary": "down: {{ $labels.job "})])\n',
+        "alerts/a.py:3:36: OAC210 template error in annotation 'summary' of alert 'A': unclosed action",
+    ),
+    "lone braces in a label": (
+        "alerts/a.py",
+        'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up == 0",\n'
+        '    labels={"team": "{{"})])\n',
+        "alerts/a.py:3:12: OAC210 template error in label team of alert 'A': unclosed action",
+    ),
+    "lone braces in a group label": (
+        "alerts/a.py",
+        'from obs_as_code import AlertRule, RuleGroup\n'
+        'g = RuleGroup(name="g", labels={"team": "{{"}, rules=[AlertRule(name="A", expr="up == 0"), AlertRule(name="B", expr="up")])\n',
+        "alerts/a.py:2:32: OAC210 template error in label team of group 'g' (its alerts get it): unclosed action",
+    ),
+    "unclosed string in an action": (
+        "alerts/a.py",
+        'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up == 0",\n'
+        '    annotations={"summary": \'{{ printf "%.2f $value }}\'})])\n',
+        "alerts/a.py:3:40: OAC210 template error in annotation 'summary' of alert 'A': unterminated quoted string",
+    ),
+    "unknown template function": (
+        "alerts/a.py",
+        'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up == 0",\n'
+        '    annotations={"summary": "{{ $value | humanise }}"})])\n',
+        "alerts/a.py:3:42: OAC210 template error in annotation 'summary' of alert 'A': function \"humanise\" not defined",
+    ),
+    "kit threshold value": (
+        "dashboards/d.py",
+        'from obs_as_code.dashboards import kit as k\n'
+        'b = k.dashboard("D", [k.stat("S", k.prom("up"),\n'
+        '                              thresholds=k.thresholds((None, "green"), ("0.9", "red")))])\n',
+        "dashboards/d.py:3:42: OAC101 module dashboards/d.py raised TypeError: k.thresholds: step 1 value must be a "
+        "number or None (the base step), not str ('0.9')",
+    ),
+    "kit text content": (
+        "dashboards/d.py",
+        'from obs_as_code.dashboards import kit as k\nb = k.dashboard("D", [k.text("Notes", None)])\n',
+        "dashboards/d.py:2:23: OAC101 module dashboards/d.py raised TypeError: k.text: content must be a string "
+        "(Markdown), not NoneType (None)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(AT_THE_USERS_LINE))
+def test_a_value_only_validate_refused_is_reported_at_the_users_line(make_project: ProjectFactory, case: str) -> None:
+    rel, text, expected = AT_THE_USERS_LINE[case]
+    root = make_project({"alerts/good.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="good", rules=[AlertRule(name="Up", expr="up == 0")])\n'})
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    err = _build_fails(root, rel, text)
+    errors = [line for line in err.splitlines() if not line.startswith(" ") and " OAC" in line and "[warning]" not in line]
+    assert errors == [expected], err
+
+
+def test_the_checked_mistakes_of_several_modules_are_all_reported_in_one_run(make_project: ProjectFactory) -> None:
+    """The checks (not the OAC101s, which stop their module) report every such
+    mistake of a project in one build, each at its line."""
+    root = make_project({"alerts/good.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="good", rules=[AlertRule(name="Up", expr="up == 0")])\n'})
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    checked = ("webhook without url", "empty group name", "duration as the expression", "unknown template function")
+    rel, text, _ = AT_THE_USERS_LINE["unknown time zone"]
+    (root / rel).write_text(text.replace('receivers=[Receiver(name="d")]', 'receivers=[Receiver(name="d", integrations=[Webhook(url="")])]')
+                            .replace("TimeRange\n", "TimeRange, Webhook\n"))
+    for i, case in enumerate(checked[1:]):
+        rel, text, _ = AT_THE_USERS_LINE[case]
+        (root / f"alerts/m{i}.py").write_text(text.replace('"g"', f'"g{i}"').replace('name=""', 'name=""'))
+    err = _build_fails(root, "alerts/m9.py", 'from obs_as_code import AlertRule, RuleGroup\n'
+                       'g = RuleGroup(name="g9", rules=[AlertRule(name="B", expr="up", labels={"x": "{{ if 1 }}"})])\n')
+    codes = sorted(line.split(" ")[1] for line in err.splitlines() if not line.startswith(" ") and " OAC" in line and "[warning]" not in line)
+    assert codes == ["OAC106", "OAC108", "OAC210", "OAC210", "OAC508", "OAC508"], err
+    assert "alerts/m9.py:2:71: OAC210 template error in label x of alert 'B': unexpected EOF ({{ if }} without {{ end }})" in err, err

@@ -63,7 +63,7 @@ def test_style_checks_run_in_lint_not_in_build() -> None:
     from obs_as_code.lint.engine import all_checks, select_checks
 
     lint_only = {c.code for c in all_checks() if c.lint_only}
-    assert lint_only == {"OAC203", "OAC210", "OAC212", "OAC213", "OAC214", "OAC216", "OAC217", "OAC315"}
+    assert lint_only == {"OAC203", "OAC212", "OAC213", "OAC214", "OAC216", "OAC217", "OAC315"}
     assert not lint_only & {c.code for c in select_checks()}
     assert lint_only <= {c.code for c in select_checks(lint_only=True)}
 

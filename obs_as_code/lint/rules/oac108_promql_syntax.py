@@ -13,12 +13,68 @@ from obs_as_code.source import keyword_location
 
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 
+#: A number as Prometheus 2.42's lexer scans one (``scanNumber``), and the
+#: letters and digits right after it that make it a duration (``5m``, ``1h30m``).
+_NUMBER = re.compile(r"(?:0[xX][0-9a-fA-F]*|[0-9]*)(?:\.[0-9]*)?(?:[eE][+-]?[0-9]*)?([a-zA-Z0-9_]*)")
+_WORD = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?|\'(?:[^\'\\]|\\.)*\'?|`[^`]*`?', re.DOTALL)
+
+
+def duration_as_number(expr: str) -> str | None:
+    """The first duration ``expr`` uses as a number (``-5m``, ``x > 5m``), None
+    when there is none.
+
+    promql-parser reads ``5m`` as the number 300, as Prometheus does since 2.54;
+    2.42, which the built rule files load on (and the promtool that checks them),
+    reads a duration only in brackets (``[5m]``, ``[1h:5m]``) and after
+    ``offset``: anywhere else promtool refuses the rule file ("unexpected
+    duration"). Strings and comments are skipped, as its lexer skips them.
+    """
+    i = 0
+    depth = 0  # inside [...]
+    previous: list[str] = []  # the last two tokens, lower case
+    n = len(expr)
+    while i < n:
+        c = expr[i]
+        if c.isspace():
+            i += 1
+            continue
+        token = c
+        if c == "#":
+            end = expr.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if c in "\"'`":
+            match = _STRING.match(expr, i)
+            token = match.group() if match else c
+        elif c.isascii() and (c.isalpha() or c in "_:"):
+            match = _WORD.match(expr, i)
+            token = match.group() if match else c
+        elif c.isdigit() or (c == "." and expr[i + 1 : i + 2].isdigit()):
+            match = _NUMBER.match(expr, i)
+            token = match.group() if match else c
+            if match and match.group(1) and depth == 0:
+                after_offset = previous[-1:] == ["offset"] or previous[-2:] == ["offset", "-"]
+                if not after_offset:
+                    return token
+        elif c == "[":
+            depth += 1
+        elif c == "]":
+            depth = max(0, depth - 1)
+        previous = [*previous[-1:], token.lower()]
+        i += len(token)
+    return None
+
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for group, rule in ctx.rules():
         # The shape-cached tree: same verdict as parsing the exact text, parsed
         # once per shape on large rule sets.
         _ast, problem = ctx.tree(rule.expr)
+        if problem is None and isinstance(rule.expr, str):
+            duration = duration_as_number(rule.expr)
+            if duration is not None:
+                problem = f"unexpected duration {duration!r}: Prometheus before 2.54 reads a duration only in [...] and after offset"
         if problem is not None:
             yield error(
                 keyword_location(rule.location, "expr"),

@@ -3,7 +3,8 @@
 A second AlertmanagerConfig, a root route without a receiver or with matchers, a
 route naming an undefined receiver or time interval, a malformed matcher, two
 receivers or time intervals with one name, an integration newer than the
-targeted Alertmanager version.
+targeted Alertmanager version, a webhook without a URL amtool accepts, a time
+interval in a time zone Go's ``time.LoadLocation`` does not know.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
@@ -18,6 +21,8 @@ from obs_as_code.model.alertmanager import (
     AlertmanagerConfig,
     Matcher,
     MatcherError,
+    TimeRange,
+    Webhook,
     interval_name,
     walk_routes,
 )
@@ -44,6 +49,38 @@ def _bad_matchers(ctx: LintContext, items: object, loc: SourceLocation, keyword:
         if not _valid(item):
             yield error(keyword_location(loc, keyword), "OAC508", f"invalid matcher {item!r}",
                         hint='write name="value" (operators = != =~ !~) or Matcher(name, value, op)')
+
+
+def webhook_problem(webhook: Webhook) -> str | None:
+    """Why Alertmanager refuses the webhook's URL, None when it does not or when
+    a ``${ENV}`` placeholder stands for part of it (resolved at deploy time)."""
+    url = webhook.url
+    if not isinstance(url, str) or "url_file" in webhook.extra or "${" in url:
+        return None
+    if not url.strip():
+        return "webhook without a url (amtool: missing URL in webhook config)"
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None  # amtool's url.Parse is the judge of the rest
+    if parts.scheme not in ("http", "https"):
+        return f"webhook url {url[:80]!r}: unsupported scheme {parts.scheme!r} (http or https)"
+    if not parts.netloc:
+        return f"webhook url {url[:80]!r}: missing host"
+    return None
+
+
+def time_zone_problem(spec: TimeRange) -> str | None:
+    """Why Alertmanager refuses the time range's ``location`` (Go's
+    ``time.LoadLocation``: "", UTC, Local or a name of the IANA database)."""
+    zone = spec.time_zone
+    if not isinstance(zone, str) or zone in ("", "UTC", "Local"):
+        return None
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
+        return f"unknown time zone {zone[:80]!r}"
+    return None
 
 
 def check_config(ctx: LintContext, config: AlertmanagerConfig) -> Iterator[Diagnostic]:
@@ -79,9 +116,18 @@ def check_config(ctx: LintContext, config: AlertmanagerConfig) -> Iterator[Diagn
     for interval in config.time_intervals:
         if names[interval.name] > 1:
             yield error(interval.location, "OAC508", f"two time intervals are named {interval.name!r}")
+    for interval in config.all_time_intervals():
+        for spec in interval.ranges:
+            problem = time_zone_problem(spec)
+            if problem is not None:
+                yield error(keyword_location(spec.location, "time_zone"), "OAC508",
+                            f"time interval {interval.name!r}: {problem}", hint="an IANA name such as 'Europe/Paris', or 'UTC'")
     version = config.version_tuple()
     for receiver in receivers:
         for integration in receiver.integrations:
+            problem = webhook_problem(integration) if isinstance(integration, Webhook) else None
+            if problem is not None:
+                yield error(keyword_location(integration.location, "url"), "OAC508", f"receiver {receiver.name!r}: {problem}")
             if integration.since > version:
                 need = ".".join(str(n) for n in integration.since)
                 yield error(integration.location, "OAC508",

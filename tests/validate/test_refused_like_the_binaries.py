@@ -1,0 +1,126 @@
+"""What `oac build` now refuses before promtool and amtool see it, against the
+binaries themselves: each input of a table is given to both, and both must
+accept it or both refuse it (the table pins promtool's and amtool's verdict)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from obs_as_code.lint.engine import parse_promql
+from obs_as_code.lint.rules.oac108_promql_syntax import duration_as_number
+from obs_as_code.lint.rules.oac508_alertmanager_structure import time_zone_problem, webhook_problem
+from obs_as_code.model.alertmanager import TimeRange, Webhook
+from obs_as_code.model.prometheus import RelabelConfig, relabel_problem
+from obs_as_code.render.prometheus import render_relabel
+from tests.oac_testing import need_binary
+
+pytestmark = pytest.mark.integration
+
+#: (RelabelConfig arguments, whether Prometheus 2.42 refuses it).
+RELABEL: list[tuple[dict[str, Any], bool]] = [
+    ({"source_labels": ["a"]}, True),  # replace, the default, needs target_label
+    ({"source_labels": ["a"], "target_label": "t"}, False),
+    ({"action": "hashmod", "target_label": "t"}, True),  # no modulus
+    ({"action": "hashmod", "modulus": 0, "target_label": "t"}, True),
+    ({"action": "hashmod", "modulus": 3}, True),
+    ({"action": "hashmod", "modulus": 3, "target_label": "t-x"}, True),
+    ({"action": "hashmod", "modulus": 3, "target_label": "${1}"}, True),
+    ({"action": "hashmod", "modulus": 3, "target_label": "t"}, False),
+    ({"action": "lowercase", "source_labels": ["a"]}, True),
+    ({"action": "lowercase", "source_labels": ["a"], "target_label": "t"}, False),
+    ({"action": "uppercase", "source_labels": ["a"], "target_label": "t", "replacement": "x"}, True),
+    ({"action": "uppercase", "source_labels": ["a"], "target_label": "t", "replacement": "$1"}, False),
+    ({"action": "keepequal", "source_labels": ["a"], "target_label": "t"}, False),
+    ({"action": "keepequal", "source_labels": ["a"], "target_label": "t", "regex": "(.*)"}, True),
+    ({"action": "dropequal", "source_labels": ["a"], "target_label": "t", "separator": ";"}, False),
+    ({"action": "dropequal", "source_labels": ["a"], "target_label": "t", "separator": ","}, True),
+    ({"action": "dropequal", "source_labels": ["a"]}, True),
+    ({"action": "labelmap", "regex": "x_(.*)"}, False),
+    ({"action": "labelmap", "regex": "x_(.*)", "replacement": "a-$1"}, True),
+    ({"action": "labelmap", "replacement": "${1}_x"}, False),
+    ({"action": "labeldrop", "regex": "x_.*"}, False),
+    ({"action": "labeldrop", "regex": "x_.*", "source_labels": ["a"]}, True),
+    ({"action": "labelkeep", "regex": "__.*|job", "target_label": "t"}, True),
+    ({"action": "labelkeep", "regex": "__.*|job", "separator": ";", "replacement": "$1"}, False),
+    ({"action": "keep", "source_labels": ["a"]}, False),
+    ({"action": "drop"}, False),
+    ({"action": "Replace", "target_label": "t"}, False),
+    ({"action": "REPLACE"}, True),
+    ({"target_label": "$1"}, False),
+    ({"target_label": "${x}y"}, False),
+    ({"target_label": "1x"}, True),
+    ({"target_label": "a.b"}, True),
+    ({"target_label": ""}, True),
+    ({"target_label": "t", "replacement": ""}, False),
+]
+
+
+def _refused_by_promtool(tmp_path: Path, document: dict[str, Any], command: str) -> bool:
+    promtool = need_binary("promtool")
+    path = tmp_path / "in.yml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    args = ["check", "config", "--syntax-only"] if command == "config" else ["check", "rules"]
+    return subprocess.run([promtool, *args, str(path)], capture_output=True, text=True, check=False).returncode != 0
+
+
+@pytest.mark.parametrize(("args", "refused"), RELABEL, ids=[str(a) for a, _ in RELABEL])
+def test_a_relabel_config_is_refused_by_the_model_when_promtool_refuses_it(tmp_path: Path, args: dict[str, Any], refused: bool) -> None:
+    unchecked = RelabelConfig.__new__(RelabelConfig)  # as it would be written, without the model's check
+    for key in ("source_labels", "separator", "target_label", "regex", "modulus", "replacement", "action"):
+        setattr(unchecked, key, args.get(key))
+    job = {"job_name": "j", "static_configs": [{"targets": ["a:1"]}], "relabel_configs": [render_relabel(unchecked)]}
+    assert _refused_by_promtool(tmp_path, {"scrape_configs": [job]}, "config") is refused
+    assert (relabel_problem(unchecked) is not None) is refused
+    if refused:
+        with pytest.raises(ValueError, match="RelabelConfig: "):
+            RelabelConfig(**args)
+    else:
+        RelabelConfig(**args)
+
+
+EXPRESSIONS = [
+    ("-5m", True), ("5m", True), ("up > 5m", True), ("time() - 1h", True), ("(5m)", True), ("1ms", True),
+    ("5m30s", True), ("up offset 5m > 5m", True), ("up @ 5m", True),
+    ("up", False), ("rate(x[5m])", False), ("x offset 5m", False), ("x offset -5m", False), ("x OFFSET 1h30m", False),
+    ("max_over_time(up[1h:5m])", False), ('up{job="5m"}', False), ("up # 5m\n", False), ("foo_5m > 1", False),
+    ("1e3", False), ("0x1F", False), (".5", False), ("-1", False), ("x[5m] offset 5m", False),
+]  # fmt: skip
+
+
+def test_a_duration_as_a_number_is_oac108_where_promtool_refuses_it(tmp_path: Path) -> None:
+    for expr, refused in EXPRESSIONS:
+        assert parse_promql(expr)[1] is None, expr  # promql-parser takes them all
+        rules = {"groups": [{"name": "g", "rules": [{"record": "r", "expr": expr}]}]}
+        assert _refused_by_promtool(tmp_path, rules, "rules") is refused, expr
+        assert (duration_as_number(expr) is not None) is refused, expr
+
+
+#: (TimeRange time_zone or Webhook url, whether amtool 0.25 refuses it).
+ZONES = [("UTC", False), ("Local", False), ("", False), ("Europe/Paris", False), ("EST5EDT", False),
+         ("Etc/GMT+5", False), ("europe/paris", True), ("Mars/Olympus", True), ("../etc", True)]  # fmt: skip
+URLS = [("", True), (" ", True), ("hooks.example/x", True), ("ftp://h/x", True), ("http://", True),
+        ("http://h", False), ("https://hooks.example/x?a=1", False)]  # fmt: skip
+
+
+def _refused_by_amtool(tmp_path: Path, config: dict[str, Any]) -> bool:
+    amtool = need_binary("amtool")
+    path = tmp_path / "am.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return subprocess.run([amtool, "check-config", str(path)], capture_output=True, text=True, check=False).returncode != 0
+
+
+def test_time_zones_and_webhook_urls_are_oac508_where_amtool_refuses_them(tmp_path: Path) -> None:
+    base: dict[str, Any] = {"route": {"receiver": "d"}, "receivers": [{"name": "d"}]}
+    for zone, refused in ZONES:
+        config = {**base, "time_intervals": [{"name": "m", "time_intervals": [{"weekdays": ["sunday"], "location": zone}]}]}
+        assert _refused_by_amtool(tmp_path, config) is refused, zone
+        assert (time_zone_problem(TimeRange(weekdays=["sunday"], time_zone=zone)) is not None) is refused, zone
+    for url, refused in URLS:
+        config = {**base, "receivers": [{"name": "d", "webhook_configs": [{"url": url}]}]}
+        assert _refused_by_amtool(tmp_path, config) is refused, url
+        assert (webhook_problem(Webhook(url=url)) is not None) is refused, url
