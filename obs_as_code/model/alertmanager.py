@@ -193,7 +193,8 @@ class Email(Integration):
 @dataclass
 class Webhook(Integration):
     """A generic webhook. Alertmanager 0.25 has no ``url_file``: put a token in
-    ``credentials_file`` (sent as a bearer token) or a ``${ENV}`` into the URL."""
+    ``credentials_file`` (sent as a bearer token) or a ``${ENV}`` into the URL's
+    path or query (amtool checks the scheme and host as written: OAC508)."""
 
     url: str = ""
     credentials_file: str | None = None

@@ -104,7 +104,11 @@ def test_a_duration_as_a_number_is_oac108_where_promtool_refuses_it(tmp_path: Pa
 ZONES = [("UTC", False), ("Local", False), ("", False), ("Europe/Paris", False), ("EST5EDT", False),
          ("Etc/GMT+5", False), ("europe/paris", True), ("Mars/Olympus", True), ("../etc", True)]  # fmt: skip
 URLS = [("", True), (" ", True), ("hooks.example/x", True), ("ftp://h/x", True), ("http://", True),
-        ("http://h", False), ("https://hooks.example/x?a=1", False)]  # fmt: skip
+        ("http://h", False), ("https://hooks.example/x?a=1", False),
+        # ${ENV} placeholders are resolved after amtool checked the file: in the
+        # path or query they pass, as the scheme or in the host they do not.
+        ("https://hooks.example/${HOOK_PATH}", False), ("https://hooks.example/in?token=${T}", False),
+        ("${HOOK_URL}", True), ("https://${HOOK_HOST}/in", True), ("${SCHEME}://hooks.example/in", True)]  # fmt: skip
 
 
 def _refused_by_amtool(tmp_path: Path, config: dict[str, Any]) -> bool:

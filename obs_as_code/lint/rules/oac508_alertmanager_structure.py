@@ -52,10 +52,12 @@ def _bad_matchers(ctx: LintContext, items: object, loc: SourceLocation, keyword:
 
 
 def webhook_problem(webhook: Webhook) -> str | None:
-    """Why Alertmanager refuses the webhook's URL, None when it does not or when
-    a ``${ENV}`` placeholder stands for part of it (resolved at deploy time)."""
+    """Why Alertmanager refuses the webhook's URL, None when it does not. A
+    ``${ENV}`` placeholder is resolved at deploy time, after amtool checked the
+    file as written: it may stand for part of the path or query, not for the
+    scheme or the host, which amtool reads as they are."""
     url = webhook.url
-    if not isinstance(url, str) or "url_file" in webhook.extra or "${" in url:
+    if not isinstance(url, str) or "url_file" in webhook.extra:
         return None
     if not url.strip():
         return "webhook without a url (amtool: missing URL in webhook config)"
@@ -64,9 +66,13 @@ def webhook_problem(webhook: Webhook) -> str | None:
     except ValueError:
         return None  # amtool's url.Parse is the judge of the rest
     if parts.scheme not in ("http", "https"):
-        return f"webhook url {url[:80]!r}: unsupported scheme {parts.scheme!r} (http or https)"
+        said = "; amtool checks the file before ${ENV} is resolved: keep placeholders to the path or query" if "${" in url else ""
+        return f"webhook url {url[:80]!r}: unsupported scheme {parts.scheme!r} (http or https{said})"
     if not parts.netloc:
         return f"webhook url {url[:80]!r}: missing host"
+    if "{" in parts.netloc or "}" in parts.netloc:
+        # Go's url.Parse: 'invalid character "{" in host name'.
+        return f"webhook url {url[:80]!r}: a placeholder in the host (amtool checks the host as written; keep ${{ENV}} to the path or query)"
     return None
 
 
