@@ -715,7 +715,11 @@ def _facts(built: Any) -> tuple[Any, Any, Any, Any]:
     if isinstance(built, Raw):
         data = built.data
         return data.get("id"), data.get("type"), data.get("title"), data.get("panels")
-    return built.id_val, getattr(built, "type_val", None), getattr(built, "title", None), getattr(built, "panels", None)
+    try:  # m.Panel, m.RowPanel (only a row has panels)
+        kind = built.type_val
+        return built.id_val, kind, built.title, built.panels if kind == "row" else None
+    except AttributeError:
+        return getattr(built, "id_val", None), getattr(built, "type_val", None), getattr(built, "title", None), None
 
 
 def _place(built: Any, x: int, y: int, w: int, h: int) -> None:

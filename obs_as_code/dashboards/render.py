@@ -16,12 +16,12 @@ import copy
 import json
 import math
 import re
-import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Final
+from zlib import crc32
 
 from obs_as_code import names, serialize
 from obs_as_code.dashboards.migrate import migrate_rows, needs_migration
@@ -577,13 +577,14 @@ def panel_key(row: str | None, title: Any, kind: Any) -> str:
     :func:`stable_panel_ids`): a row's own title; any other panel's title, or its
     type when it has none, and the title of the row it is in (``row``; None
     above the first row)."""
+    # One f-string each (concatenating the parts cost twice as much: every panel
+    # of a build goes through here).
     if kind == "row":
-        return "row\x1f" + (title if isinstance(title, str) else "")
+        return f"row\x1f{title}" if isinstance(title, str) else "row\x1f"
     if isinstance(title, str) and title:
-        own = "title\x1f" + title
-    else:
-        own = "type\x1f" + (kind if isinstance(kind, str) else "")
-    return own if row is None else "in\x1f" + row + "\x1f" + own
+        return f"title\x1f{title}" if row is None else f"in\x1f{row}\x1ftitle\x1f{title}"
+    of = kind if isinstance(kind, str) else ""
+    return f"type\x1f{of}" if row is None else f"in\x1f{row}\x1ftype\x1f{of}"
 
 
 def home_id(key: str, occurrence: int) -> int:
@@ -591,15 +592,15 @@ def home_id(key: str, occurrence: int) -> int:
     in its dashboard) gets unless another panel holds it: crc32, the same in
     every process (Python's ``hash`` of a string is salted per process), in
     1..:data:`PANEL_ID_SPACE`."""
-    text = key + "\x1f" + str(occurrence)
-    return zlib.crc32(text.encode("utf-8", "surrogatepass")) % PANEL_ID_SPACE + 1
+    text = key + "\x1f0" if occurrence == 0 else f"{key}\x1f{occurrence}"  # 0: most panels, no int formatted
+    return crc32(text.encode("utf-8", "surrogatepass")) % PANEL_ID_SPACE + 1
 
 
-def stable_panel_ids(panels: Any, facts: Callable[[Any], PanelFacts | None]) -> list[tuple[Any, int]]:
+def stable_panel_ids(panels: Any, facts: Callable[[Any], PanelFacts | None] | None = None) -> list[tuple[Any, int]]:
     """``(panel, id)`` for each panel of ``panels`` (a dashboard's top-level list,
     rows' panels included) that has no id of its own (none, 0 or empty): the one
     numbering of the kit's layout and of :func:`normalize`, which read a panel
-    with ``facts`` (an SDK model, a dict).
+    with ``facts`` (an SDK model; None: a dict of dashboard JSON).
 
     A panel keeps the id it has. The others get :func:`home_id` of their
     :func:`panel_key` and of how many panels of the dashboard with that key came
@@ -612,19 +613,11 @@ def stable_panel_ids(panels: Any, facts: Callable[[Any], PanelFacts | None]) -> 
     moves another panel's id only when its home id is the one that panel holds
     and that panel comes after it. Own ids are not made unique (OAC303 reports
     two panels with one)."""
-    found: list[tuple[Any, Any, str]] = []
-    _panel_keys(panels, None, facts, found)
     taken: set[Any] = set()
-    for _panel, own, _key in found:
-        if own and isinstance(own, (int, float, str)):
-            taken.add(own)
-    seen: dict[str, int] = {}
+    pending: list[tuple[Any, str, int]] = []
+    _panel_keys(panels, None, facts, {}, taken, pending)
     out: list[tuple[Any, int]] = []
-    for panel, own, key in found:
-        occurrence = seen.get(key, 0)
-        seen[key] = occurrence + 1
-        if own:
-            continue
+    for panel, key, occurrence in pending:
         pid = home_id(key, occurrence)
         tries = 0
         while pid in taken:
@@ -636,24 +629,39 @@ def stable_panel_ids(panels: Any, facts: Callable[[Any], PanelFacts | None]) -> 
     return out
 
 
-def _panel_keys(panels: Any, row: str | None, facts: Callable[[Any], PanelFacts | None], out: list[tuple[Any, Any, str]]) -> None:
-    """``(panel, own id, panel_key)`` of ``panels`` and of those they hold, in
-    layout order (as :func:`panel_list`); ``row``: the title of the row they are in."""
+def _panel_keys(
+    panels: Any,
+    row: str | None,
+    facts: Callable[[Any], PanelFacts | None] | None,
+    seen: dict[str, int],
+    taken: set[Any],
+    pending: list[tuple[Any, str, int]],
+) -> None:
+    """Walk ``panels`` and those they hold in layout order (as :func:`panel_list`;
+    ``row``: the title of the row they are in): add each own id to ``taken``, and
+    each panel without one to ``pending`` with its key and occurrence (``seen``:
+    how many panels of each key came so far, those with own ids too)."""
     if not isinstance(panels, list):
         return
     for panel in panels:
-        got = facts(panel)
+        # JSON's, called directly: through the Callable, a compiled (mypyc) call
+        # goes through Python's calling convention for every panel.
+        got = _json_facts(panel) if facts is None else facts(panel)
         if got is None:
             continue
         own, kind, title, nested = got
+        key = panel_key(None if kind == "row" else row, title, kind)
+        occurrence = seen.get(key, 0)
+        seen[key] = occurrence + 1
+        if not own:
+            pending.append((panel, key, occurrence))
+        elif isinstance(own, (int, float, str)):
+            taken.add(own)
         if kind == "row":
             row = title if isinstance(title, str) else ""
-            out.append((panel, own, panel_key(None, title, kind)))
-            _panel_keys(nested, row, facts, out)
-        else:
-            out.append((panel, own, panel_key(row, title, kind)))
-            if nested is not None:  # a row's panels, only; anything else, to be thorough
-                _panel_keys(nested, title if isinstance(title, str) else "", facts, out)
+            _panel_keys(nested, row, facts, seen, taken, pending)
+        elif nested is not None:  # not Grafana's (only rows hold panels), but numbered too
+            _panel_keys(nested, title if isinstance(title, str) else "", facts, seen, taken, pending)
 
 
 def _json_facts(panel: Any) -> PanelFacts | None:
@@ -666,7 +674,7 @@ def _json_facts(panel: Any) -> PanelFacts | None:
 def fill_panel_ids(panels: Any) -> None:
     """Give every panel of dashboard JSON ``panels`` that has no id its
     :func:`stable_panel_ids` id."""
-    for panel, pid in stable_panel_ids(panels, _json_facts):
+    for panel, pid in stable_panel_ids(panels):
         panel["id"] = pid
 
 
