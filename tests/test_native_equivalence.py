@@ -109,11 +109,11 @@ def test_the_python_copies_are_python(pairs: dict[str, tuple[ModuleType, ModuleT
 
 
 def test_a_difference_would_be_seen(pairs: dict[str, tuple[ModuleType, ModuleType]], monkeypatch: pytest.MonkeyPatch) -> None:
-    # The comparison can fail: the Python copy changed to number panels from 2,
+    # The comparison can fail: the Python copy changed to give every panel id 2,
     # and the same dashboard now normalizes differently.
     compiled, python = pairs["render"]
     board: dict[str, Any] = {"panels": [{"type": "text"}]}
-    assert compiled.normalize(copy.deepcopy(board))["panels"][0]["id"] == 1
+    assert compiled.normalize(copy.deepcopy(board))["panels"][0]["id"] == python.home_id("type\x1ftext", 0)
     real = python.panel_list
     monkeypatch.setattr(python, "panel_list", lambda panels: [((), {"id": 2, **p}) for _path, p in real(panels)])
     assert _outcome(compiled.normalize, copy.deepcopy(board)) != _outcome(python.normalize, copy.deepcopy(board))

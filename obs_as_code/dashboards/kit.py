@@ -5,8 +5,9 @@ Everything here returns the SDK's own builders (``timeseries.Panel``,
 chaining SDK methods; there is no second panel model. What it adds:
 
 - :func:`layout` / :func:`dashboard`: panels flow into Grafana's 24-column grid
-  (a width and height per panel, rows that may collapse), ids are numbered, so
-  nobody computes ``gridPos`` by hand;
+  (a width and height per panel, rows that may collapse), so nobody computes
+  ``gridPos`` by hand; panel ids derive from titles, so they stay put when
+  panels are added or moved (links to a panel keep working);
 - query helpers that produce correct PromQL (:func:`rate`, :func:`ratio`,
   :func:`quantile`) and targets (:func:`prom`, :func:`loki`);
 - units, thresholds, template variables, links and annotations every
@@ -39,6 +40,7 @@ from grafana_foundation_sdk.builders import timeseries as sdk_timeseries
 from grafana_foundation_sdk.models import dashboard as m
 
 from obs_as_code.dashboards.migrate import GRID_COLUMNS
+from obs_as_code.dashboards.render import stable_panel_ids
 from obs_as_code.source import (
     LOCATION_ATTR,
     Columns,
@@ -726,9 +728,17 @@ def _size(panel: Any) -> tuple[Any, int, int]:
     return built, int(gp.w or DEFAULT_WIDTH), int(gp.h or DEFAULT_HEIGHT)
 
 
-def _own_id(built: Any) -> Any:
-    """The id the user gave a built panel, if any."""
-    return built.data.get("id") if isinstance(built, Raw) else built.id_val
+def _facts(built: Any) -> tuple[Any, Any, Any, Any]:
+    """What the panel numbering reads of a built panel or row (see
+    :func:`obs_as_code.dashboards.render.stable_panel_ids`)."""
+    if isinstance(built, Raw):
+        data = built.data
+        return data.get("id"), data.get("type"), data.get("title"), data.get("panels")
+    try:  # m.Panel, m.RowPanel (only a row has panels)
+        kind = built.type_val
+        return built.id_val, kind, built.title, built.panels if kind == "row" else None
+    except AttributeError:
+        return getattr(built, "id_val", None), getattr(built, "type_val", None), getattr(built, "title", None), None
 
 
 def _place(built: Any, x: int, y: int, w: int, h: int) -> None:
@@ -745,8 +755,6 @@ class _Flow:
         self.x = 0
         self.y = 0
         self.line = 0  # height of the current line
-        self.unnumbered: list[Any] = []  # rows and panels without an id, in order
-        self.taken: set[Any] = set()  # ids the user set: numbering skips them
 
     def newline(self) -> None:
         if self.x:
@@ -760,32 +768,22 @@ class _Flow:
         if self.x + w > GRID_COLUMNS:
             self.newline()
         _place(built, self.x, self.y, w, h)
-        own = _own_id(built)
-        if own:
-            self.taken.add(own)
-        else:
-            self.unnumbered.append(built)
         self.x += w
         self.line = max(self.line, h)
         return built
 
-    def number(self, existing: list[Any]) -> None:
-        """Give every unnumbered row and panel the next id, in order, skipping the
-        ids given (to panels, or to those already on the board)."""
-        taken = self.taken
-        for built in existing:
-            own = _own_id(built)
-            if own:
-                taken.add(own)
-        next_id = 1
-        for built in self.unnumbered:
-            while next_id in taken:
-                next_id += 1
-            if isinstance(built, Raw):
-                built.data["id"] = next_id
-            else:
-                built.id_val = next_id
-            next_id += 1
+
+
+def number(panels: list[Any]) -> None:
+    """Give each panel and row of ``panels`` (a dashboard's, built) that has no
+    id its stable id (:func:`obs_as_code.dashboards.render.stable_panel_ids`:
+    derived from its title and its row's, so that adding or moving another panel
+    leaves it as it is)."""
+    for built, pid in stable_panel_ids(panels, _facts):
+        if isinstance(built, Raw):
+            built.data["id"] = pid
+        else:
+            built.id_val = pid
 
 
 def layout(board: sdk.Dashboard, items: Sequence[Any]) -> sdk.Dashboard:
@@ -793,13 +791,20 @@ def layout(board: sdk.Dashboard, items: Sequence[Any]) -> sdk.Dashboard:
 
     Panels fill lines of 24 columns and wrap; a row starts a new line, takes one
     grid unit, and its panels follow it (inside it when collapsed, as Grafana
-    stores them). Panel ids are numbered in order, skipping the ids panels
-    were given. Returns ``board``.
+    stores them). Returns ``board``.
+
+    Ids: a panel keeps the id it was given (``k.stat(...).id(7)``); every other
+    panel and row of the board gets one derived from its title and its row's
+    title (untitled: its type), and from how many panels with both the same came
+    before it, hashed into 1..99999 (:func:`number`). So ids do not move when a
+    panel is added, removed or moved elsewhere on the board: links to a panel
+    (``?viewPanel=``, a Grafana alert's ``__panelId__``) keep working, and
+    build/ shows no id churn. Renaming a panel or its row gives it a new id:
+    pin it with ``.id(N)`` (its current id, from build/) to keep its links.
     """
     flow = _Flow()
     model = board.build()
-    existing: list[Any] = list(model.panels or [])
-    panels = list(existing)
+    panels: list[Any] = list(model.panels or [])
     for item in items:
         if isinstance(item, RowSpec):
             flow.newline()
@@ -810,7 +815,6 @@ def layout(board: sdk.Dashboard, items: Sequence[Any]) -> sdk.Dashboard:
                 r.repeat(item.repeat)
             row_y = flow.y
             row_model = r.build()
-            flow.unnumbered.append(row_model)
             if item.location is not None:
                 _mark(row_model, item.location)
             panels.append(row_model)
@@ -826,7 +830,7 @@ def layout(board: sdk.Dashboard, items: Sequence[Any]) -> sdk.Dashboard:
                 panels.extend(children)
         else:
             panels.append(flow.put(item))
-    flow.number(existing)
+    number(panels)
     model.panels = panels
     return board
 

@@ -16,8 +16,11 @@ grid on every panel, nested ones too: v2 (graph renames), v4 (``aliasYAxis``), v
 (graph ``yaxes`` / ``xaxis``), v13 (graph thresholds) and v16's ``minSpan`` scaling.
 
 Left to others, on purpose: v3 (panel ids) and v7's query ``refId``s are filled by
-:func:`obs_as_code.dashboards.render.normalize` (unique ids, as Grafana's
-``ensurePanelsHaveUniqueIds``; Grafana's ``PanelModel`` fills refIds at every load);
+:func:`obs_as_code.dashboards.render.normalize` (Grafana's ``PanelModel`` fills refIds
+at every load). That includes the ids of the row panels v16 makes, which Grafana
+numbers after the highest panel id: normalize derives them from the row's title
+(:func:`obs_as_code.dashboards.render.stable_panel_ids`), so that a panel added to
+a row moves no row's id (no link addresses a row; the build's diff would);
 v6's ``datasource = null`` on variables is what a missing key already means (nulls are
 dropped before this runs). Grafana has no step 5, 11 or 15.
 
@@ -364,20 +367,11 @@ def _panel_width(span: Any) -> int:
     return max(1, min(GRID_COLUMNS, w))
 
 
-def _grid_layout(rows: list[Any], panels: list[dict[str, Any]], top: list[Any] | None = None) -> None:
+def _grid_layout(rows: list[Any], panels: list[dict[str, Any]]) -> None:
     """Append the panels of ``rows`` to ``panels``, as ``upgradeToGridLayout`` (the
     ``row`` panel first: Grafana appends it last, then sorts by gridPos on load).
-    ``top``: the dashboard's own panels beside its rows, whose ids the row panels'
-    ids come after too (as Grafana's, since it counts the top-level panels)."""
+    The row panels get no id here (see the module docstring)."""
     rows = [r for r in rows if isinstance(r, dict)]
-    ids: list[float] = [
-        p["id"]
-        for r in rows
-        for p in (r.get("panels") if isinstance(r.get("panels"), list) else [])
-        if isinstance(p, dict) and _is_number(p.get("id"))
-    ]
-    ids += [p["id"] for p in top or [] if isinstance(p, dict) and _is_number(p.get("id"))]
-    next_id = int(max(ids, default=0)) + 1
     show_rows = any(
         _truthy(r.get("collapse")) or _truthy(r.get("showTitle")) or _truthy(r.get("repeat"))
         for r in rows
@@ -393,7 +387,6 @@ def _grid_layout(rows: list[Any], panels: list[dict[str, Any]], top: list[Any] |
         row_panel: dict[str, Any] | None = None
         if show_rows:
             row_panel = {
-                "id": next_id,
                 "type": "row",
                 "title": r.get("title") or "",
                 "collapsed": collapsed,
@@ -402,7 +395,6 @@ def _grid_layout(rows: list[Any], panels: list[dict[str, Any]], top: list[Any] |
             }
             if _truthy(r.get("repeat")):
                 row_panel["repeat"] = r["repeat"]
-            next_id += 1
             panels.append(row_panel)
             y += 1
         area = RowArea(row_height, y)
@@ -473,8 +465,7 @@ def migrate_rows(dashboard: dict[str, Any]) -> dict[str, Any]:
     rows = out.pop("rows", None)
     _upgrade_dashboard(out, old)
     migrated: list[dict[str, Any]] = []
-    top = out.get("panels")
-    _grid_layout(rows if isinstance(rows, list) else [], migrated, top if isinstance(top, list) else None)
+    _grid_layout(rows if isinstance(rows, list) else [], migrated)
     panels = list(out.get("panels") or []) + _push_down(migrated)
     for p in panels:
         if not isinstance(p, dict):

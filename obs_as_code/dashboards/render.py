@@ -4,8 +4,9 @@ Sources: a grafana-foundation-sdk builder or built model (preferred), a grafanal
 ``Dashboard``, or a plain dict. All become the same JSON: legacy ``rows`` moved
 onto the grid, export placeholders (``${DS_PROMETHEUS}``) and datasource names
 replaced by datasource references, ``null`` fields the SDK emits dropped, panel
-ids and query refIds filled in, ``id`` and ``version`` removed. A source map ties
-each panel (and target) back to the user's line.
+ids (stable ones, derived from titles: :func:`stable_panel_ids`) and query refIds
+filled in, ``id`` and ``version`` removed. A source map ties each panel (and
+target) back to the user's line.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+from zlib import crc32
 
 from obs_as_code import names, serialize
 from obs_as_code.dashboards.migrate import migrate_rows, needs_migration
@@ -557,6 +559,125 @@ def _add_panels(out: list[tuple[DataPath, dict[str, Any]]], panels: list[Any], p
             _add_panels(out, nested, (*prefix, i, "panels"))
 
 
+# ---------------------------------------------------------------------------
+# Panel ids
+
+#: Derived panel ids lie in 1..PANEL_ID_SPACE: at most five digits, readable in a
+#: diff and a URL, and few enough collisions (a new panel's id is one its
+#: dashboard of n panels already uses with a chance of n in 99999).
+PANEL_ID_SPACE: Final = 99_999
+
+#: What :func:`stable_panel_ids` reads of a panel: ``(its own id, its type, its
+#: title, the panels it holds)``, or None for an entry that is no panel.
+PanelFacts = tuple[Any, Any, Any, Any]
+
+
+def panel_key(row: str | None, title: Any, kind: Any) -> str:
+    """What a panel's derived id is made of (with its occurrence, see
+    :func:`stable_panel_ids`): a row's own title; any other panel's title, or its
+    type when it has none, and the title of the row it is in (``row``; None
+    above the first row)."""
+    # One f-string each (concatenating the parts cost twice as much: every panel
+    # of a build goes through here).
+    if kind == "row":
+        return f"row\x1f{title}" if isinstance(title, str) else "row\x1f"
+    if isinstance(title, str) and title:
+        return f"title\x1f{title}" if row is None else f"in\x1f{row}\x1ftitle\x1f{title}"
+    of = kind if isinstance(kind, str) else ""
+    return f"type\x1f{of}" if row is None else f"in\x1f{row}\x1ftype\x1f{of}"
+
+
+def home_id(key: str, occurrence: int) -> int:
+    """The id a panel of :func:`panel_key` ``key`` (its ``occurrence``-th, from 0,
+    in its dashboard) gets unless another panel holds it: crc32, the same in
+    every process (Python's ``hash`` of a string is salted per process), in
+    1..:data:`PANEL_ID_SPACE`."""
+    text = key + "\x1f0" if occurrence == 0 else f"{key}\x1f{occurrence}"  # 0: most panels, no int formatted
+    return crc32(text.encode("utf-8", "surrogatepass")) % PANEL_ID_SPACE + 1
+
+
+def stable_panel_ids(panels: Any, facts: Callable[[Any], PanelFacts | None] | None = None) -> list[tuple[Any, int]]:
+    """``(panel, id)`` for each panel of ``panels`` (a dashboard's top-level list,
+    rows' panels included) that has no id of its own (none, 0 or empty): the one
+    numbering of the kit's layout and of :func:`normalize`, which read a panel
+    with ``facts`` (an SDK model; None: a dict of dashboard JSON).
+
+    A panel keeps the id it has. The others get :func:`home_id` of their
+    :func:`panel_key` and of how many panels of the dashboard with that key came
+    before it, so that an id depends on the panel's own title and row, not on
+    its place: adding, removing or moving another panel leaves it as it is, and
+    links to it (``viewPanel``, a Grafana alert's ``__panelId__``) keep working.
+    Ids stay unique: own ids are claimed first, then the derived ones in layout
+    order (each row, then its panels); a panel whose home id is taken gets the
+    next free id above it (after :data:`PANEL_ID_SPACE`, 1). So a new panel
+    moves another panel's id only when its home id is the one that panel holds
+    and that panel comes after it. Own ids are not made unique (OAC303 reports
+    two panels with one)."""
+    taken: set[Any] = set()
+    pending: list[tuple[Any, str, int]] = []
+    _panel_keys(panels, None, facts, {}, taken, pending)
+    out: list[tuple[Any, int]] = []
+    for panel, key, occurrence in pending:
+        pid = home_id(key, occurrence)
+        tries = 0
+        while pid in taken:
+            tries += 1
+            # Past a full range (never, short of 99999 panels), ids above it.
+            pid = pid % PANEL_ID_SPACE + 1 if tries < PANEL_ID_SPACE else PANEL_ID_SPACE + tries
+        taken.add(pid)
+        out.append((panel, pid))
+    return out
+
+
+def _panel_keys(
+    panels: Any,
+    row: str | None,
+    facts: Callable[[Any], PanelFacts | None] | None,
+    seen: dict[str, int],
+    taken: set[Any],
+    pending: list[tuple[Any, str, int]],
+) -> None:
+    """Walk ``panels`` and those they hold in layout order (as :func:`panel_list`;
+    ``row``: the title of the row they are in): add each own id to ``taken``, and
+    each panel without one to ``pending`` with its key and occurrence (``seen``:
+    how many panels of each key came so far, those with own ids too)."""
+    if not isinstance(panels, list):
+        return
+    for panel in panels:
+        # JSON's, called directly: through the Callable, a compiled (mypyc) call
+        # goes through Python's calling convention for every panel.
+        got = _json_facts(panel) if facts is None else facts(panel)
+        if got is None:
+            continue
+        own, kind, title, nested = got
+        key = panel_key(None if kind == "row" else row, title, kind)
+        occurrence = seen.get(key, 0)
+        seen[key] = occurrence + 1
+        if not own:
+            pending.append((panel, key, occurrence))
+        elif isinstance(own, (int, float, str)):
+            taken.add(own)
+        if kind == "row":
+            row = title if isinstance(title, str) else ""
+            _panel_keys(nested, row, facts, seen, taken, pending)
+        elif nested is not None:  # not Grafana's (only rows hold panels), but numbered too
+            _panel_keys(nested, title if isinstance(title, str) else "", facts, seen, taken, pending)
+
+
+def _json_facts(panel: Any) -> PanelFacts | None:
+    """:data:`PanelFacts` of a panel of dashboard JSON."""
+    if not isinstance(panel, dict):
+        return None
+    return panel.get("id"), panel.get("type"), panel.get("title"), panel.get("panels")
+
+
+def fill_panel_ids(panels: Any) -> None:
+    """Give every panel of dashboard JSON ``panels`` that has no id its
+    :func:`stable_panel_ids` id."""
+    for panel, pid in stable_panel_ids(panels):
+        panel["id"] = pid
+
+
 def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, copied: bool = False) -> dict[str, Any]:
     """Normalized copy of dashboard JSON (see module docstring). Idempotent.
 
@@ -581,14 +702,11 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
             data["panels"] = _without_repeat_copies(data["panels"])
             panels = [q for _path, q in panel_list(data.get("panels"))]
             break
-    used_ids = {p.get("id") for p in panels if p.get("id")}
-    next_id = 1
+    for p in panels:
+        if not p.get("id"):  # the kit's panels have theirs: no keys made for them
+            fill_panel_ids(data.get("panels"))
+            break
     for panel in panels:
-        if not panel.get("id"):
-            while next_id in used_ids:
-                next_id += 1
-            panel["id"] = next_id
-            used_ids.add(next_id)
         if "datasource" in panel:
             panel["datasource"] = _datasource_ref(panel["datasource"], datasources, types)
         if panel.get("repeatDirection") and not panel.get("repeat"):

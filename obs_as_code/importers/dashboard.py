@@ -752,21 +752,24 @@ def _grid_shown(grid: Any) -> Any:
 
 def semantic_view(dashboard: Mapping[str, Any]) -> dict[str, Any]:
     """Everything Grafana shows of a dashboard, which an import must keep: the title,
-    graphTooltip, timezone, links and annotations; every panel's type, title, layout,
-    datasource, repeat, queries, options, fieldConfig (defaults and overrides),
-    transformations and links; every variable's definition and state (hide,
-    current, interval auto settings, a never-refreshed query's options).
+    graphTooltip, timezone, links and annotations; every panel's id (what links
+    to it, ``?viewPanel=`` and a Grafana alert's ``__panelId__``, name it by),
+    type, title, layout, datasource, repeat, queries, options, fieldConfig
+    (defaults and overrides), transformations and links; every variable's
+    definition and state (hide, current, interval auto settings, a
+    never-refreshed query's options).
 
     Ignored, as Grafana itself normalises them: null/false/empty values (absent
     means the same, see :func:`_shown`), a row's ``collapsed`` false, a constant's
     ``hide`` and ``current`` (always hidden, always its query), options Grafana
-    recomputes from the query on load, and ``selected`` flags; ids, versions and
-    ``__inputs`` (normalize drops them)."""
+    recomputes from the query on load, and ``selected`` flags; the dashboard's
+    own id, its version and ``__inputs`` (normalize drops them)."""
     panels = []
     for path, p in iter_panels(dashboard.get("panels")):
         panels.append(
             {
                 "path": path,
+                "id": p.get("id"),
                 "type": p.get("type"),
                 "title": p.get("title") or "",
                 "gridPos": _grid_shown(p.get("gridPos")),

@@ -262,6 +262,15 @@ def test_semantic_view_sees_what_grafana_shows() -> None:
     assert differences(base, same) == []
 
 
+def test_the_round_trip_check_compares_panel_ids() -> None:
+    # Links name panels by id (?viewPanel=, a Grafana alert's __panelId__): an
+    # import that changed one would break them.
+    board = {"title": "D", "panels": [{"id": 7, "type": "stat", "title": "Up"}]}
+    assert differences(board, {"title": "D", "panels": [{"id": 8, "type": "stat", "title": "Up"}]}) == [
+        "panel ('panels', 0) id: 7 != 8"
+    ]
+
+
 _var_state = st.fixed_dictionaries(
     {"name": st.sampled_from(["a", "b", "c"]), "type": st.sampled_from(["query", "custom", "interval", "textbox", "constant"]),
      "query": st.sampled_from(["x,y", "1m,5m"])},

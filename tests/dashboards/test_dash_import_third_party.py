@@ -12,7 +12,8 @@ does not let developers commit files fetched from other repositories. A test
 whose dashboard is on no such path is skipped, never passed.
 
 The comparison is written here, independently of the importer's ``semantic_view``:
-panels by position (nested rows included), type, title, gridPos, datasource, each
+panels by position (nested rows included), id (where the dashboard gives one:
+links hold it), type, title, gridPos, datasource, each
 target's refId and expr, and the variables (name, type, query, datasource, and the
 hide and current settings Grafana keeps).
 """
@@ -243,6 +244,7 @@ def panels_view(
         out.append(
             {
                 "at": (*prefix, i),
+                "id": p.get("id") or None,  # None: the build derives one (any is right)
                 "type": p.get("type"),
                 "title": p.get("title") or "",
                 "gridPos": {k: p["gridPos"].get(k, 0) for k in ("x", "y", "w", "h")}
@@ -342,8 +344,6 @@ class _RowArea:
 
 def legacy_grid(original: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows = original.get("rows") or []
-    ids = [p.get("id") or 0 for r in rows for p in r.get("panels") or []]
-    next_id = max(ids, default=0) + 1
     show_rows = any(r.get("collapse") or r.get("showTitle") or r.get("repeat") for r in rows)
     panels: list[dict[str, Any]] = []
     y = 0
@@ -353,8 +353,9 @@ def legacy_grid(original: Mapping[str, Any]) -> list[dict[str, Any]]:
         row_height = _grid_height(r.get("height"))
         row: dict[str, Any] | None = None
         if show_rows:
+            # No id: Grafana's is the highest panel id + 1; the build derives one
+            # from the row's title (docs/dashboards.md, "Panel ids").
             row = {
-                "id": next_id,
                 "type": "row",
                 "title": r.get("title") or "",
                 "collapsed": bool(r.get("collapse")),
@@ -362,7 +363,6 @@ def legacy_grid(original: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "panels": [],
                 "gridPos": {"x": 0, "y": y, "w": 24, "h": 1},
             }
-            next_id += 1
             y += 1
             panels.append(row)
         area = _RowArea(row_height, y)
@@ -395,7 +395,11 @@ def _diff(expected: list[dict[str, Any]], got: list[dict[str, Any]]) -> list[str
         else []
     )
     for e, g in zip(expected, got, strict=False):
-        out.extend(f"panel {e['at']} {k}: {e[k]!r} != {g.get(k)!r}" for k in e if e[k] != g.get(k))
+        out.extend(
+            f"panel {e['at']} {k}: {e[k]!r} != {g.get(k)!r}"
+            for k in e
+            if e[k] != g.get(k) and not (k == "id" and e[k] is None)
+        )
     return out
 
 

@@ -201,12 +201,12 @@ def test_rows_pack_like_grafana_row_area() -> None:
         }
     )
     # By hand, from upgradeToGridLayout / RowArea (PANEL_HEIGHT_STEP = 30 + 8 = 38):
-    # showRows (a title shows): row panel id 5 at y 0, yPos 1. Row height ceil(300/38) = 8.
+    # showRows (a title shows): row panel at y 0, yPos 1. Row height ceil(300/38) = 8.
     # A: w 6*2 = 12, h 8; area all 0 -> free run 0..23, x 0, y 0 -> (0, 1); area[0..11] = 8.
     # B: h ceil(150/38) = 4; scan from 23: columns 23..12 have room and area[i] <= area[i+1];
     #    column 11 is full (8 - 8 = 0) -> run 12..23, y = max(area[12:]) = 0 -> (12, 1); area[12..23] = 4.
     # C: same run 12..23 (4 < 8), y = max(area[12:]) = 4 -> (12, 1 + 4) = (12, 5): under B, beside A.
-    # Row end: yPos = 1 + 8 = 9 -> Details row panel (id 6) at y 9, collapsed, yPos 10;
+    # Row end: yPos = 1 + 8 = 9 -> Details row panel at y 9, collapsed, yPos 10;
     # D: w 24, h ceil(250/38) = 7 -> (0, 10), nested; minSpan 3 -> min(24, 2 * 3) = 6.
     assert [(p["title"], p["gridPos"]) for p in out["panels"]] == [
         ("Overview", {"x": 0, "y": 0, "w": 24, "h": 1}),
@@ -216,9 +216,11 @@ def test_rows_pack_like_grafana_row_area() -> None:
         ("Details", {"x": 0, "y": 9, "w": 24, "h": 1}),
     ]
     details = out["panels"][-1]
+    # Grafana numbers the row panels after the highest id (5, 6); normalize derives
+    # theirs from their titles instead (test_row_panels_get_derived_ids).
     assert details["collapsed"] is True and [
-        p["id"] for p in out["panels"] if p["type"] == "row"
-    ] == [5, 6]
+        p.get("id") for p in out["panels"] if p["type"] == "row"
+    ] == [None, None]
     assert [(p["title"], p["gridPos"], p["minSpan"]) for p in details["panels"]] == [
         ("D", {"x": 0, "y": 10, "w": 24, "h": 7}, 6)
     ]
@@ -408,15 +410,20 @@ def test_random_rows_match_reference_row_area(rows: list[dict[str, Any]]) -> Non
                 )
 
 
-def test_row_panel_ids_follow_the_dashboards_own_panels_too() -> None:
-    # Grafana's upgradeToGridLayout counts the top-level panels' ids as well: the
-    # row panel took id 2, the id of the panel beside the rows (OAC303 at build).
-    from obs_as_code.dashboards.migrate import migrate_rows
+def test_row_panels_get_derived_ids() -> None:
+    # Grafana's upgradeToGridLayout numbers row panels after the highest panel id;
+    # the build derives them from the row's title (as every panel without an id),
+    # so that a panel added to a legacy row moves no row's id. They stay clear of
+    # the panels' own ids, the top-level panels' too (the row panel once took
+    # id 2, the id of the panel beside the rows: OAC303 at build).
+    from obs_as_code.dashboards.render import home_id, normalize, panel_key
 
-    data = migrate_rows({
+    legacy = {
         "schemaVersion": 14,
         "panels": [{"id": 2, "type": "text", "title": "Top", "gridPos": {"h": 2, "w": 24, "x": 0, "y": 0}}],
         "rows": [{"title": "R", "showTitle": True, "panels": [{"id": 1, "type": "graph", "title": "G", "span": 6}]}],
-    })
-    ids = [p["id"] for p in data["panels"]]
-    assert ids == [2, 3, 1]
+    }
+    data = normalize(legacy)
+    assert [(p["title"], p["id"]) for p in data["panels"]] == [("Top", 2), ("R", home_id(panel_key(None, "R", "row"), 0)), ("G", 1)]
+    legacy["rows"][0]["panels"].append({"id": 3, "type": "graph", "title": "H", "span": 6})
+    assert [p["id"] for p in normalize(legacy)["panels"]] == [2, data["panels"][1]["id"], 1, 3]

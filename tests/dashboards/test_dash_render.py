@@ -39,7 +39,8 @@ def test_sdk_builder_is_normalized() -> None:
     data = r.json
     assert "id" not in data and "version" not in data
     assert data["uid"] == r.uid
-    assert [p["id"] for p in data["panels"]] == [1, 2]
+    # Derived from the titles (see test_dash_panel_ids.py), the same in every process.
+    assert [p["id"] for p in data["panels"]] == [70297, 55087]
     assert [t["refId"] for t in data["panels"][1]["targets"]] == ["A", "B"]
     assert all("repeatDirection" not in p for p in data["panels"])
     assert "null" not in dump_json(data)
@@ -112,7 +113,8 @@ def test_legacy_rows_fixture_matches_grafana_migration() -> None:
         ("Top paths", {"x": 0, "y": 17, "w": 16, "h": 6}),
         ("Notes", {"x": 16, "y": 17, "w": 8, "h": 6}),
     ]
-    assert [p["id"] for p in data["panels"] if p["type"] == "row"] == [7, 8]
+    # The row panels get their ids in normalize (derived from their titles), not here.
+    assert [p.get("id") for p in data["panels"] if p["type"] == "row"] == [None, None]
     assert data["schemaVersion"] == 16
 
 
