@@ -16,11 +16,34 @@ METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 #: A number as Prometheus 2.42's lexer scans one (``scanNumber``), and the
 #: letters and digits right after it that make it a duration (``5m``, ``1h30m``).
 _NUMBER = re.compile(r"(?:0[xX][0-9a-fA-F]*|[0-9]*)(?:\.[0-9]*)?(?:[eE][+-]?[0-9]*)?([a-zA-Z0-9_]*)")
+_DIGITS = "0123456789"
 _WORD = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"?|\'(?:[^\'\\]|\\.)*\'?|`[^`]*`?', re.DOTALL)
+#: Where a duration used as a number may start: a digit (or ``.digit``) that no
+#: word character, ``:`` or ``[`` comes right before (those start no number
+#: token, or one inside brackets: ``[5m]``, ``[1h:5m]``), with a letter further
+#: in the same run. A superset of what :func:`scan_duration_as_number` reports.
+_CANDIDATE = re.compile(r"(?<![a-zA-Z0-9_:\[])\.?[0-9][a-zA-Z0-9_.+-]*?[a-zA-Z_]")
+
+
+#: Strings and comments, as the scan skips them (the leftmost first: a quote in a
+#: comment is the comment's, a ``#`` in a string the string's); each becomes a
+#: space for :data:`_CANDIDATE`, so digits in label values are no candidates.
+_SKIPPED = re.compile(r'#[^\n]*|"(?:[^"\\]|\\.)*"?|\'(?:[^\'\\]|\\.)*\'?|`[^`]*`?', re.DOTALL)
+_QUOTES_OR_HASH = re.compile(r"[\"'`#]")
 
 
 def duration_as_number(expr: str) -> str | None:
+    """:func:`scan_duration_as_number`, after a search that rules out most rule
+    expressions at once: their durations stand right after ``[`` or ``:``, and
+    their other digits in strings.
+    (Scanning every expression token by token was 1.9 s of a 10,000-rule build.)"""
+    if _CANDIDATE.search(_SKIPPED.sub(" ", expr) if _QUOTES_OR_HASH.search(expr) else expr) is None:
+        return None
+    return scan_duration_as_number(expr)
+
+
+def scan_duration_as_number(expr: str) -> str | None:
     """The first duration ``expr`` uses as a number (``-5m``, ``x > 5m``), None
     when there is none.
 
@@ -50,7 +73,9 @@ def duration_as_number(expr: str) -> str | None:
         elif c.isascii() and (c.isalpha() or c in "_:"):
             match = _WORD.match(expr, i)
             token = match.group() if match else c
-        elif c.isdigit() or (c == "." and expr[i + 1 : i + 2].isdigit()):
+        elif c in _DIGITS or (c == "." and i + 1 < n and expr[i + 1] in _DIGITS):
+            # ASCII digits only: str.isdigit() takes others ("٣"), which _NUMBER
+            # does not match, and an empty token never advanced.
             match = _NUMBER.match(expr, i)
             token = match.group() if match else c
             if match and match.group(1) and depth == 0:
