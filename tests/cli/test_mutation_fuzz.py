@@ -421,6 +421,46 @@ AT_THE_USERS_LINE = {
 }
 
 
+_AM = ('from obs_as_code import AlertmanagerConfig, Email, Global, Opsgenie, PagerDuty, Receiver, Route, Slack\n'
+       'config = AlertmanagerConfig(\n'
+       '    route=Route(receiver="team"),\n'
+       '    receivers=[Receiver(name="team", integrations=[\n'
+       '        {integration},\n'
+       '    ])],\n'
+       '{glob})\n')
+
+#: The fuzzer's last leftovers of this kind: an integration without a setting
+#: amtool 0.25 requires of it or of the global block, an integer larger than the
+#: Go integer Prometheus or Alertmanager read it as, an extra= key or value
+#: promtool refuses. Each built, and only `oac validate` refused it.
+AT_THE_USERS_LINE |= {
+    "email without smarthost": (
+        "alerts/routing.py", _AM.format(integration='Email(to="team@example.com", from_="am@example.com")', glob=""),
+        "alerts/routing.py:5:9: OAC508 receiver 'team': email integration without a smarthost (amtool: no global SMTP smarthost set)",
+    ),
+    "email without from": (
+        "alerts/routing.py",
+        _AM.format(integration='Email(to="team@example.com")', glob='    global_=Global(smtp_smarthost="mail.example.com:587"),\n'),
+        "alerts/routing.py:5:9: OAC508 receiver 'team': email integration without a from address (amtool: no global SMTP from set)",
+    ),
+    "slack without api url": (
+        "alerts/routing.py", _AM.format(integration='Slack(channel="#team")', glob='    global_=Global(smtp_from="am@example.com"),\n'),
+        "alerts/routing.py:5:9: OAC508 receiver 'team': Slack integration without an API URL (amtool: no global Slack API URL "
+        "set either inline or in a file)",
+    ),
+    "pagerduty without key": (
+        "alerts/routing.py", _AM.format(integration='PagerDuty(severity="critical")', glob=""),
+        "alerts/routing.py:5:9: OAC508 receiver 'team': PagerDuty integration without a routing or service key (amtool: missing "
+        "service or routing key in PagerDuty config)",
+    ),
+    "opsgenie without api key": (
+        "alerts/routing.py", _AM.format(integration='Opsgenie(priority="P1")', glob=""),
+        "alerts/routing.py:5:9: OAC508 receiver 'team': Opsgenie integration without an API key (amtool: no global OpsGenie API "
+        "Key set either inline or in a file)",
+    ),
+}
+
+
 @pytest.mark.parametrize("case", sorted(AT_THE_USERS_LINE))
 def test_a_value_only_validate_refused_is_reported_at_the_users_line(make_project: ProjectFactory, case: str) -> None:
     rel, text, expected = AT_THE_USERS_LINE[case]

@@ -13,9 +13,25 @@ import yaml
 
 from obs_as_code.lint.engine import parse_promql
 from obs_as_code.lint.rules.oac108_promql_syntax import duration_as_number
-from obs_as_code.lint.rules.oac508_alertmanager_structure import time_zone_problem, webhook_problem
-from obs_as_code.model.alertmanager import TimeRange, Webhook
+from obs_as_code.lint.rules.oac508_alertmanager_structure import (
+    global_problems,
+    integration_problems,
+    time_zone_problem,
+    webhook_problem,
+)
+from obs_as_code.model.alertmanager import (
+    Email,
+    Global,
+    Integration,
+    Opsgenie,
+    PagerDuty,
+    Receiver,
+    Slack,
+    TimeRange,
+    Webhook,
+)
 from obs_as_code.model.prometheus import RelabelConfig, relabel_problem
+from obs_as_code.render.alertmanager import render_global, render_receiver
 from obs_as_code.render.prometheus import render_relabel
 from tests.oac_testing import need_binary
 
@@ -128,3 +144,56 @@ def test_time_zones_and_webhook_urls_are_oac508_where_amtool_refuses_them(tmp_pa
         config = {**base, "receivers": [{"name": "d", "webhook_configs": [{"url": url}]}]}
         assert _refused_by_amtool(tmp_path, config) is refused, url
         assert (webhook_problem(Webhook(url=url)) is not None) is refused, url
+
+
+#: (integration, global settings or None, whether amtool 0.25 refuses the
+#: receiver): settings an integration needs, from itself or the global block.
+INTEGRATIONS: list[tuple[Integration, Global | None, bool]] = [
+    (Email(to="a@x", smarthost="m:25", from_="am@x"), None, False),
+    (Email(to="a@x", from_="am@x"), None, True),  # no smarthost anywhere
+    (Email(to="a@x", smarthost="m:25"), None, True),  # no from anywhere
+    (Email(to="a@x", smarthost="", from_="am@x"), None, True),
+    (Email(to="a@x"), Global(smtp_smarthost="m:25", smtp_from="am@x"), False),
+    (Email(to="a@x", from_="am@x"), Global(smtp_from="am@x"), True),
+    (Email(to="a@x", smarthost="m:25"), Global(smtp_smarthost="m:25"), True),
+    (Email(to="", smarthost="m:25", from_="am@x"), None, True),
+    (Slack(channel="#a"), None, True),
+    (Slack(channel="#a", api_url_file="/s"), None, False),
+    (Slack(channel="#a", api_url="https://hooks.slack.com/services/${P}"), None, False),
+    (Slack(channel="#a"), Global(slack_api_url_file="/s"), False),
+    (Slack(channel="#a"), Global(extra={"slack_api_url": "https://hooks.slack.com/x"}), False),
+    (Slack(channel="#a", api_url_file="/s", api_url="https://hooks.slack.com/x"), None, True),
+    (Slack(channel="#a"), Global(slack_api_url_file="/s", extra={"slack_api_url": "https://hooks.slack.com/x"}), True),
+    (PagerDuty(), None, True),
+    (PagerDuty(), Global(pagerduty_url="https://events.pagerduty.com/v2/enqueue"), True),
+    (PagerDuty(routing_key_file="/k"), None, False),
+    (PagerDuty(service_key_file="/k"), None, False),
+    (PagerDuty(routing_key="${K}"), None, False),
+    (PagerDuty(service_key="${K}"), None, False),
+    (PagerDuty(routing_key="${K}", routing_key_file="/k"), None, True),
+    (PagerDuty(service_key="${K}", service_key_file="/k"), None, True),
+    (PagerDuty(routing_key="${K}", service_key_file="/k"), None, False),
+    (Opsgenie(), None, True),
+    (Opsgenie(api_key_file="/k"), None, False),
+    (Opsgenie(api_key="${K}"), None, False),
+    (Opsgenie(), Global(opsgenie_api_key_file="/k"), False),
+    (Opsgenie(), Global(extra={"opsgenie_api_key": "${K}"}), False),
+    (Opsgenie(api_key="${K}", api_key_file="/k"), None, True),
+    (Webhook(url="http://h/x"), Global(extra={"victorops_api_key": "k", "victorops_api_key_file": "/k"}), True),
+    (Webhook(url="http://h/x"), Global(smtp_auth_password_file="/p", extra={"smtp_auth_password": "p"}), True),
+    (Webhook(url="http://h/x"), Global(smtp_auth_password_file="/p"), False),
+]
+
+
+@pytest.mark.parametrize(("integration", "glob", "refused"), INTEGRATIONS, ids=[f"{i}-{g}" for i, g, _ in INTEGRATIONS])
+def test_an_integration_without_a_setting_it_needs_is_oac508_where_amtool_refuses_it(
+    tmp_path: Path, integration: Integration, glob: Global | None, refused: bool
+) -> None:
+    receiver = Receiver(name="d", integrations=[integration])
+    config: dict[str, Any] = {"route": {"receiver": "d"}, "receivers": [render_receiver(receiver)]}
+    if glob is not None:
+        config["global"] = render_global(glob)
+    assert _refused_by_amtool(tmp_path, config) is refused
+    found = [*integration_problems(integration, glob), *(global_problems(glob) if glob is not None else ())]
+    assert bool(found) is refused, found
+
