@@ -202,6 +202,7 @@ class Webhook(Integration):
 
     kind: ClassVar[str] = "webhook integration"
     non_negative: ClassVar[frozenset[str]] = frozenset({"max_alerts"})
+    go_integers: ClassVar[Mapping[str, str]] = {"max_alerts": "uint"}
     config_key: ClassVar[str] = "webhook_configs"
     fields_out: ClassVar[tuple[str, ...]] = ("url", "max_alerts")
 

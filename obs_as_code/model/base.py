@@ -13,6 +13,37 @@ from obs_as_code.redact import is_secret_name, shown_value
 from obs_as_code.source import SourceLocation, capture
 
 
+class FieldValueError(ValueError):
+    """A field of a definition holds a value of the right type that Prometheus
+    or Alertmanager refuse (a negative limit, one too large for Go, an unknown
+    ``extra=`` key): raised in the user's module, it is reported (OAC101) at the
+    keyword argument that gave ``field`` when the call was written with it,
+    else at the call. User code may catch it as ``ValueError``."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+#: The integers Go reads a field as: ``int`` (int64, a rule group's ``limit``)
+#: up to 2**63-1; ``uint`` (uint, uint64: limits, ``modulus``, ``max_alerts``)
+#: up to the largest value whose float64 is not above 2**64 (go-yaml reads a
+#: number beyond uint64 as a float, and takes it when it is not above
+#: ``math.MaxUint64`` as a float64: 2**64).
+GO_INT_MAX = 2**63 - 1
+GO_UINT_MAX = 2**64 - 1
+
+
+def go_integer_problem(value: int, go_type: str) -> str | None:
+    """Why go-yaml refuses ``value`` for a Go ``int``/``uint`` field, None when
+    it reads it (negative numbers are :attr:`Definition.non_negative`'s)."""
+    if go_type == "int" and value > GO_INT_MAX:
+        return f"at most {GO_INT_MAX} (Prometheus reads it as a 64-bit integer)"
+    if go_type == "uint" and value > GO_UINT_MAX and (value.bit_length() > 65 or float(value) > 2.0**64):
+        return f"at most {GO_UINT_MAX} (read as an unsigned 64-bit integer)"
+    return None
+
+
 def _here() -> SourceLocation:
     # Skip this helper, the dataclass-generated __init__ and the default factory call.
     return capture(skip=3)
@@ -39,6 +70,9 @@ class Definition:
     #: Integer fields that must not be negative (limits, counts): Prometheus and
     #: Alertmanager read them as unsigned and refuse the file.
     non_negative: ClassVar[frozenset[str]] = frozenset()
+    #: Integer fields by the Go type Prometheus or Alertmanager read them as
+    #: (``"int"`` or ``"uint"``): a larger value fails their YAML decoding.
+    go_integers: ClassVar[Mapping[str, str]] = {}
 
     def __post_init__(self) -> None:
         require_field_types(self)
@@ -232,4 +266,9 @@ def require_field_types(obj: Any) -> None:
     for name in getattr(type(obj), "non_negative", ()):
         value = getattr(obj, name)
         if isinstance(value, int) and value < 0:
-            raise ValueError(f"{type(obj).__name__} {name} must not be negative, not {value}")
+            raise FieldValueError(f"{type(obj).__name__} {name} must not be negative, not {value}", name)
+    for name, go_type in getattr(type(obj), "go_integers", {}).items():
+        value = getattr(obj, name)
+        problem = go_integer_problem(value, go_type) if isinstance(value, int) and not isinstance(value, bool) else None
+        if problem is not None:
+            raise FieldValueError(f"{type(obj).__name__} {name} is too large: {problem}, not {_shown(name, value)}", name)

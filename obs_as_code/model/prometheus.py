@@ -79,6 +79,7 @@ class RelabelConfig(Definition):
 
     kind: ClassVar[str] = "relabel config"
     non_negative: ClassVar[frozenset[str]] = frozenset({"modulus"})
+    go_integers: ClassVar[Mapping[str, str]] = {"modulus": "uint"}
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -169,6 +170,7 @@ class ScrapeJob(Definition):
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "scrape job"
     non_negative: ClassVar[frozenset[str]] = frozenset({"sample_limit"})
+    go_integers: ClassVar[Mapping[str, str]] = {"sample_limit": "uint"}
 
     def __post_init__(self) -> None:
         # A string given as targets was written out one character per target.

@@ -231,12 +231,12 @@ REFUSED_VALUES = {
         "alerts/routing.py",
         'from obs_as_code import AlertmanagerConfig, Receiver, Route, Webhook\n'
         'config = AlertmanagerConfig(route=Route(receiver="d"), receivers=[Receiver(name="d", integrations=[Webhook(url="https://h/x", max_alerts=-1)])])\n',
-        "alerts/routing.py:2:100: OAC101 module alerts/routing.py raised ValueError: Webhook max_alerts must not be negative, not -1",
+        "alerts/routing.py:2:138: OAC101 module alerts/routing.py raised ValueError: Webhook max_alerts must not be negative, not -1",
     ),
     "negative group limit": (
         "alerts/a.py",
         'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", limit=-1, rules=[AlertRule(name="A", expr="up")])\n',
-        "alerts/a.py:2:5: OAC101 module alerts/a.py raised ValueError: RuleGroup limit must not be negative, not -1",
+        "alerts/a.py:2:31: OAC101 module alerts/a.py raised ValueError: RuleGroup limit must not be negative, not -1",
     ),
     "matcher without a name": (
         "alerts/routing.py",
@@ -457,6 +457,26 @@ AT_THE_USERS_LINE |= {
         "alerts/routing.py", _AM.format(integration='Opsgenie(priority="P1")', glob=""),
         "alerts/routing.py:5:9: OAC508 receiver 'team': Opsgenie integration without an API key (amtool: no global OpsGenie API "
         "Key set either inline or in a file)",
+    ),
+    "group limit too large": (
+        "alerts/a.py",
+        'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(\n    name="g",\n    limit=10**30,\n'
+        '    rules=[AlertRule(name="A", expr="up == 0")],\n)\n',
+        "alerts/a.py:4:11: OAC101 module alerts/a.py raised ValueError: RuleGroup limit is too large: at most 9223372036854775807 "
+        "(Prometheus reads it as a 64-bit integer), not 1000000000000000000000000000000",
+    ),
+    "sample_limit too large": (
+        "scrape/p.py", 'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"],\n              sample_limit=2**70)\n',
+        "scrape/p.py:3:28: OAC101 module scrape/p.py raised ValueError: ScrapeJob sample_limit is too large: at most "
+        "18446744073709551615 (read as an unsigned 64-bit integer), not 1180591620717411303424",
+    ),
+    "max_alerts too large": (
+        "alerts/routing.py",
+        'from obs_as_code import AlertmanagerConfig, Receiver, Route, Webhook\n'
+        'config = AlertmanagerConfig(route=Route(receiver="d"), receivers=[Receiver(name="d", integrations=[\n'
+        '    Webhook(url="https://h/x", max_alerts=10**30)])])\n',
+        "alerts/routing.py:3:43: OAC101 module alerts/routing.py raised ValueError: Webhook max_alerts is too large: at most "
+        "18446744073709551615 (read as an unsigned 64-bit integer), not 1000000000000000000000000000000",
     ),
 }
 

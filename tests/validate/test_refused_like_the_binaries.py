@@ -30,7 +30,8 @@ from obs_as_code.model.alertmanager import (
     TimeRange,
     Webhook,
 )
-from obs_as_code.model.prometheus import RelabelConfig, relabel_problem
+from obs_as_code.model.prometheus import RelabelConfig, ScrapeJob, relabel_problem
+from obs_as_code.model.rules import RecordingRule, RuleGroup
 from obs_as_code.render.alertmanager import render_global, render_receiver
 from obs_as_code.render.prometheus import render_relabel
 from tests.oac_testing import need_binary
@@ -196,4 +197,46 @@ def test_an_integration_without_a_setting_it_needs_is_oac508_where_amtool_refuse
     assert _refused_by_amtool(tmp_path, config) is refused
     found = [*integration_problems(integration, glob), *(global_problems(glob) if glob is not None else ())]
     assert bool(found) is refused, found
+
+
+def _scrape_document(extra: dict[str, Any]) -> dict[str, Any]:
+    return {"scrape_configs": [{"job_name": "j", "static_configs": [{"targets": ["a:1"]}], **extra}]}
+
+
+#: Integer fields Prometheus and Alertmanager read as a Go int (int64) or uint
+#: (uint64): the largest each takes, and one more (go-yaml reads a number above
+#: uint64 as a float64, and takes it while that is not above 2**64).
+INTEGERS: list[tuple[str, int, bool]] = [
+    ("limit", 2**63 - 1, False), ("limit", 2**63, True), ("limit", 10**30, True),
+    ("sample_limit", 2**64 - 1, False), ("sample_limit", 2**64 + 2047, False), ("sample_limit", 2**64 + 4097, True),
+    ("sample_limit", 10**30, True), ("sample_limit", 10**400, True),
+    ("modulus", 2**64 - 1, False), ("modulus", 10**30, True),
+    ("max_alerts", 2**64, False), ("max_alerts", 10**30, True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "value", "refused"), INTEGERS, ids=[f"{n}={str(v)[:24]}" for n, v, _ in INTEGERS])
+def test_an_integer_too_large_for_go_is_refused_by_the_model_when_the_binaries_refuse_it(
+    tmp_path: Path, name: str, value: int, refused: bool
+) -> None:
+    if name == "limit":
+        make: Any = lambda: RuleGroup(name="g", limit=value, rules=[RecordingRule(name="r", expr="up")])  # noqa: E731
+        document = {"groups": [{"name": "g", "limit": value, "rules": [{"record": "r", "expr": "up"}]}]}
+        verdict = _refused_by_promtool(tmp_path, document, "rules")
+    elif name == "max_alerts":
+        make = lambda: Webhook(url="http://h/x", max_alerts=value)  # noqa: E731
+        config = {"route": {"receiver": "d"}, "receivers": [{"name": "d", "webhook_configs": [{"url": "http://h/x", "max_alerts": value}]}]}
+        verdict = _refused_by_amtool(tmp_path, config)
+    else:
+        relabel = {"action": "hashmod", "source_labels": ["a"], "target_label": "t", "modulus": value}
+        job = {"sample_limit": value} if name == "sample_limit" else {"relabel_configs": [relabel]}
+        make = (lambda: ScrapeJob(name="j", targets=["a:1"], sample_limit=value)) if name == "sample_limit" else (
+            lambda: RelabelConfig(action="hashmod", source_labels=["a"], target_label="t", modulus=value))
+        verdict = _refused_by_promtool(tmp_path, _scrape_document(job), "config")
+    assert verdict is refused
+    if refused:
+        with pytest.raises(ValueError, match=f"{name} is too large: at most "):
+            make()
+    else:
+        make()
 
