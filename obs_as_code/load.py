@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import importlib
 import importlib.util
 import re
@@ -123,7 +124,12 @@ def exception_diagnostic(exc: BaseException, ref: ModuleRef, root: Path) -> Diag
     hint = f"traceback (user frames): {trace}" if len(frames) > 1 else None
     if fields is not None:
         hint = fields if hint is None else f"{fields}; {hint}"
-    return error(loc, "OAC101", f"module {ref.path} raised {message}", hint=hint)
+    found = error(loc, "OAC101", f"module {ref.path} raised {message}", hint=hint)
+    if isinstance(exc, FieldValueError) and exc.field == "extra":
+        # extra= is where literal secrets get written (bearer_token, a discovery's
+        # secret_key, http_headers' secrets): the line is not echoed.
+        return dataclasses.replace(found, show_source=False)
+    return found
 
 
 _UNEXPECTED_KEYWORD = re.compile(r"^(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'$")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -206,6 +207,48 @@ def _fits(hint: Any) -> _Fits | None:
         return (lambda v: isinstance(v, Mapping) and all(key_test(k) and value_test(i) for k, i in v.items())), said
     if isinstance(hint, type):
         return (lambda v: isinstance(v, hint)), hint.__name__
+    return None
+
+
+def _shape_problem(value: Any, shape: str) -> str | None:
+    if value is None:
+        return None
+    if shape == "bool":
+        return None if isinstance(value, bool) else "must be true or false"
+    if shape == "list":
+        return None if isinstance(value, (list, tuple)) else "must be a list"
+    if shape == "map":
+        return None if isinstance(value, Mapping) else "must be a dict"
+    if isinstance(value, float):
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        return "must be an integer"
+    if value < 0:
+        return "must not be negative"
+    return go_integer_problem(value, "uint")
+
+
+def extra_problem(owner: str, extra: Mapping[str, Any], known: frozenset[str], what: str,
+                  arguments: Mapping[str, str], product: str, shapes: Mapping[str, str]) -> str | None:
+    """What ``product`` (Prometheus 2.42, Alertmanager 0.25) refuses in the
+    ``extra=`` of ``owner`` (``known`` its YAML keys, ``what`` their block),
+    None when it reads it; a key with an argument of its own (``arguments``:
+    key -> the argument) is refused too: ``extra`` is written last and would
+    replace what the argument wrote. ``shapes`` gives the YAML shape of some
+    keys as go-yaml reads them (None, a YAML null, is the zero value of any):
+    "uint" an unsigned integer (a float is truncated, a string or bool
+    refused), "bool", "list", "map"."""
+    for key in extra:
+        if key in arguments:
+            return f"{owner} extra: {key!r} has an argument of its own: write {arguments[key]}"
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            meant = f" (did you mean {close[0]!r}?)" if close else ""
+            return f"{owner} extra: {key!r} is not a key of {what} in {product}{meant}"
+        shape = shapes.get(key)
+        problem = _shape_problem(extra[key], shape) if shape is not None else None
+        if problem is not None:
+            return f"{owner} extra: {key} {problem}, not {type(extra[key]).__name__} ({_shown(key, extra[key])})"
     return None
 
 

@@ -264,7 +264,7 @@ def test_validate_puts_promtool_unmarshal_errors_at_the_users_line(make_project:
 
     need_binary("promtool")
     root = make_project({"scrape/p.py": 'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"],\n'
-                         '              extra={"proxy_url": {}})\nk = ScrapeJob(name="k", targets=["a:1"], extra={"sample_limit": "x"})\n'})
+                         '              extra={"proxy_url": {}})\nk = ScrapeJob(name="k", targets=["a:1"], extra={"oauth2": {"client_id": ["x"]}})\n'})
     assert run_oac("build", "-C", str(root)).exit_code == 0
     result = run_oac("validate", "-C", str(root))
     assert result.exit_code == 1
@@ -273,7 +273,7 @@ def test_validate_puts_promtool_unmarshal_errors_at_the_users_line(make_project:
         "scrape/p.py:2:5: OAC901 promtool check config: FAILED: parsing YAML file build/prometheus/prometheus.yml: "
         "yaml: unmarshal errors: line 9: cannot unmarshal !!map into string",
         "scrape/p.py:4:5: OAC901 promtool check config: FAILED: parsing YAML file build/prometheus/prometheus.yml: "
-        "yaml: unmarshal errors: line 14: cannot unmarshal !!str `x` into uint",
+        "yaml: unmarshal errors: line 16: cannot unmarshal !!seq into string",
     ], result.stderr
 
 
@@ -477,6 +477,48 @@ AT_THE_USERS_LINE |= {
         '    Webhook(url="https://h/x", max_alerts=10**30)])])\n',
         "alerts/routing.py:3:43: OAC101 module alerts/routing.py raised ValueError: Webhook max_alerts is too large: at most "
         "18446744073709551615 (read as an unsigned 64-bit integer), not 1000000000000000000000000000000",
+    ),
+    "scrape extra unknown key": (
+        "scrape/p.py",
+        'from obs_as_code import ScrapeJob\nj = ScrapeJob(\n    name="j",\n    targets=["a:1"],\n    extra={"proxy_ur": "http://proxy:3128"},\n)\n',
+        "scrape/p.py:5:11: OAC101 module scrape/p.py raised ValueError: ScrapeJob extra: 'proxy_ur' is not a key of a "
+        "scrape_config in Prometheus 2.42 (did you mean 'proxy_url'?)",
+    ),
+    "scrape extra key with an argument": (
+        "scrape/p.py", 'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"],\n              extra={"sample_limit": 1000})\n',
+        "scrape/p.py:3:21: OAC101 module scrape/p.py raised ValueError: ScrapeJob extra: 'sample_limit' has an argument of its "
+        "own: write sample_limit=...",
+    ),
+    "scrape extra limit of the wrong type": (
+        "scrape/p.py", 'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"],\n              extra={"target_limit": "10"})\n',
+        "scrape/p.py:3:21: OAC101 module scrape/p.py raised ValueError: ScrapeJob extra: target_limit must be an integer, not str ('10')",
+    ),
+    "prometheus extra unknown key": (
+        "scrape/prom.py",
+        'from obs_as_code import PrometheusConfig\nprom = PrometheusConfig(\n    scrape_interval="30s",\n'
+        '    extra={"remote_writes": [{"url": "http://r/w"}]},\n)\n',
+        "scrape/prom.py:4:11: OAC101 module scrape/prom.py raised ValueError: PrometheusConfig extra: 'remote_writes' is not a key "
+        "of the top level of prometheus.yml in Prometheus 2.42 (did you mean 'remote_write'?)",
+    ),
+    "slack extra unknown key": (
+        "alerts/routing.py",
+        _AM.format(integration='Slack(channel="#team", api_url_file="/s",\n              extra={"colour": "good"})', glob=""),
+        "alerts/routing.py:6:21: OAC101 module alerts/routing.py raised ValueError: Slack extra: 'colour' is not a key of an entry "
+        "of slack_configs in Alertmanager 0.25 (did you mean 'color'?)",
+    ),
+    "global extra unknown key": (
+        "alerts/routing.py",
+        _AM.format(integration='Webhook(url="https://h/x")', glob='    global_=Global(extra={"smtp_smarthorst": "mail:25"}),\n')
+        .replace("Slack\n", "Slack, Webhook\n"),
+        "alerts/routing.py:7:26: OAC101 module alerts/routing.py raised ValueError: Global extra: 'smtp_smarthorst' is not a key of "
+        "the global block in Alertmanager 0.25 (did you mean 'smtp_smarthost'?)",
+    ),
+    "alertmanager target extra unknown key": (
+        "scrape/prom.py",
+        'from obs_as_code import AlertmanagerTarget, PrometheusConfig\nprom = PrometheusConfig(alertmanagers=[\n'
+        '    AlertmanagerTarget(targets=["am:9093"], extra={"path_prefx": "/am"})])\n',
+        "scrape/prom.py:3:51: OAC101 module scrape/prom.py raised ValueError: AlertmanagerTarget extra: 'path_prefx' is not a key "
+        "of an alerting.alertmanagers entry in Prometheus 2.42 (did you mean 'path_prefix'?)",
     ),
 }
 

@@ -30,7 +30,14 @@ from obs_as_code.model.alertmanager import (
     TimeRange,
     Webhook,
 )
-from obs_as_code.model.prometheus import RelabelConfig, ScrapeJob, relabel_problem
+from obs_as_code.model.prometheus import (
+    ALERTMANAGER_CONFIG_KEYS,
+    PROMETHEUS_CONFIG_KEYS,
+    SCRAPE_CONFIG_KEYS,
+    RelabelConfig,
+    ScrapeJob,
+    relabel_problem,
+)
 from obs_as_code.model.rules import RecordingRule, RuleGroup
 from obs_as_code.render.alertmanager import render_global, render_receiver
 from obs_as_code.render.prometheus import render_relabel
@@ -199,8 +206,69 @@ def test_an_integration_without_a_setting_it_needs_is_oac508_where_amtool_refuse
     assert bool(found) is refused, found
 
 
+#: Keys of Prometheus 2.42 that the Debian build of promtool installed here was
+#: built without (its discoveries of Consul, Kubernetes, Kuma, Linode, Nomad):
+#: the upstream binaries read them, and so does the model.
+_NOT_IN_THIS_PROMTOOL = {"consul_sd_configs", "kubernetes_sd_configs", "kuma_sd_configs", "linode_sd_configs", "nomad_sd_configs"}
+
+#: (ScrapeJob extra=, whether promtool 2.42 refuses the job).
+SCRAPE_EXTRA: list[tuple[dict[str, Any], bool]] = [
+    ({"proxy_ur": "http://p:3128"}, True),
+    ({"proxy_url": "http://p:3128"}, False),
+    ({"no_proxy": "x"}, True),  # prometheus/common 0.39 has no no_proxy
+    ({"proxy_from_environment": True}, True),
+    ({"scrape_classic_histograms": True}, True),  # 2.45
+    ({"keep_dropped_targets": 1}, True),  # 2.47
+    ({"labels": {"a": "b"}}, True),  # a static config's, not a job's
+    ({"target_limit": 10}, False),
+    ({"target_limit": "10"}, True),
+    ({"target_limit": -1}, True),
+    ({"target_limit": True}, True),
+    ({"target_limit": 1.5}, False),  # go-yaml truncates it
+    ({"label_limit": 2**64 - 1}, False),
+    ({"label_limit": 10**30}, True),
+    ({"label_name_length_limit": [1]}, True),
+    ({"label_value_length_limit": None}, False),
+    ({"follow_redirects": "yes"}, True),
+    ({"enable_http2": False}, False),
+    ({"file_sd_configs": {"files": ["a.json"]}}, True),
+    ({"file_sd_configs": [{"files": ["a.json"]}]}, False),
+    ({"dns_sd_configs": [{"names": ["a.example"], "type": "A", "port": 9100}]}, False),
+    ({"proxy_connect_header": "x"}, True),
+    ({"oauth2": {"client_id": "c", "client_secret_file": "/s", "token_url": "https://t/x"}}, False),
+    ({"bearer_token_file": "/t"}, False),
+    ({"body_size_limit": "10MB"}, False),
+]
+
+
 def _scrape_document(extra: dict[str, Any]) -> dict[str, Any]:
     return {"scrape_configs": [{"job_name": "j", "static_configs": [{"targets": ["a:1"]}], **extra}]}
+
+
+@pytest.mark.parametrize(("extra", "refused"), SCRAPE_EXTRA, ids=[str(e) for e, _ in SCRAPE_EXTRA])
+def test_a_scrape_jobs_extra_is_refused_by_the_model_when_promtool_refuses_it(tmp_path: Path, extra: dict[str, Any], refused: bool) -> None:
+    assert _refused_by_promtool(tmp_path, _scrape_document(extra), "config") is refused
+    if refused:
+        with pytest.raises(ValueError, match="ScrapeJob extra: "):
+            ScrapeJob(name="j", targets=["a:1"], extra=extra)
+    else:
+        ScrapeJob(name="j", targets=["a:1"], extra=extra)
+
+
+def test_every_key_the_model_knows_is_read_by_promtool(tmp_path: Path) -> None:
+    """Each known key of a scrape config, an Alertmanager entry and the top
+    level, given null, is read by promtool (but the five discoveries this
+    Debian build lacks); so an unknown-key verdict is never a false positive."""
+    for key in sorted(SCRAPE_CONFIG_KEYS - {"job_name"}):
+        refused = _refused_by_promtool(tmp_path, {"scrape_configs": [{"job_name": "j", key: None}]}, "config")
+        assert refused is (key in _NOT_IN_THIS_PROMTOOL), key
+    for key in sorted(ALERTMANAGER_CONFIG_KEYS):
+        refused = _refused_by_promtool(tmp_path, {"alerting": {"alertmanagers": [{key: None}]}}, "config")
+        assert refused is (key in _NOT_IN_THIS_PROMTOOL), key
+    for key in sorted(PROMETHEUS_CONFIG_KEYS):
+        assert not _refused_by_promtool(tmp_path, {key: None}, "config"), key
+    for key in ("scrape_config", "rules_files", "alertmanagers"):
+        assert _refused_by_promtool(tmp_path, {key: None}, "config"), key
 
 
 #: Integer fields Prometheus and Alertmanager read as a Go int (int64) or uint
@@ -240,3 +308,27 @@ def test_an_integer_too_large_for_go_is_refused_by_the_model_when_the_binaries_r
     else:
         make()
 
+
+def test_every_alertmanager_key_the_model_knows_is_read_by_amtool(tmp_path: Path) -> None:
+    """Each key an integration's or the global block's extra= may hold, given
+    null, is read by amtool 0.25, and a misspelt one is refused: the model
+    refuses a key only when amtool does."""
+    integrations: list[type[Integration]] = [Email, PagerDuty, Slack, Webhook, Opsgenie]
+    for cls in integrations:
+        entry: dict[str, Any] = {"url": "http://h/x"} if cls is Webhook else {"to": "a@x", "smarthost": "m:25", "from": "am@x"} \
+            if cls is Email else {"routing_key": "k"} if cls is PagerDuty else {"api_url": "http://h/x"} if cls is Slack \
+            else {"api_key": "k"}
+        for key in [*sorted(cls.yaml_keys - entry.keys()), "colour"]:
+            config = {"route": {"receiver": "d"}, "receivers": [{"name": "d", cls.config_key: [{**entry, key: None}]}]}
+            assert _refused_by_amtool(tmp_path, config) is (key == "colour"), (cls.__name__, key)
+        with pytest.raises(ValueError, match=rf"{cls.__name__} extra: 'colour' is not a key of an entry of {cls.config_key} in Alertmanager 0.25"):
+            cls(extra={"colour": "red"})
+    for key in [*sorted(Global.yaml_keys), "smtp_smarthorst"]:
+        config = {"global": {key: None}, "route": {"receiver": "d"}, "receivers": [{"name": "d"}]}
+        assert _refused_by_amtool(tmp_path, config) is (key == "smtp_smarthorst"), key
+    with pytest.raises(ValueError, match="did you mean 'smtp_smarthost'"):
+        Global(extra={"smtp_smarthorst": "m:25"})
+    with pytest.raises(ValueError, match=r"'smtp_from' has an argument of its own: write Global\(smtp_from=...\)"):
+        Global(extra={"smtp_from": "am@x"})
+    with pytest.raises(ValueError, match=r"'from' has an argument of its own: write Email\(from_=...\)"):
+        Email(to="a@x", extra={"from": "am@x"})
