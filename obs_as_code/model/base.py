@@ -219,6 +219,8 @@ def _shape_problem(value: Any, shape: str) -> str | None:
         return None if isinstance(value, (list, tuple)) else "must be a list"
     if shape == "map":
         return None if isinstance(value, Mapping) else "must be a dict"
+    if shape == "scalar":
+        return "must be a string" if isinstance(value, (Mapping, list, tuple)) else None
     if isinstance(value, float):
         return None
     if not isinstance(value, int) or isinstance(value, bool):
@@ -237,7 +239,8 @@ def extra_problem(owner: str, extra: Mapping[str, Any], known: frozenset[str], w
     replace what the argument wrote. ``shapes`` gives the YAML shape of some
     keys as go-yaml reads them (None, a YAML null, is the zero value of any):
     "uint" an unsigned integer (a float is truncated, a string or bool
-    refused), "bool", "list", "map"."""
+    refused), "bool", "list", "map", "scalar" (a string, which go-yaml also
+    reads from a number or bool, not from a list or dict)."""
     for key in extra:
         if key in arguments:
             return f"{owner} extra: {key!r} has an argument of its own: write {arguments[key]}"

@@ -100,7 +100,8 @@ _EXTRA_SHAPES: dict[str, str] = {
     "target_limit": "uint", "label_limit": "uint", "label_name_length_limit": "uint",
     "label_value_length_limit": "uint", "follow_redirects": "bool", "enable_http2": "bool",
     "proxy_connect_header": "map", "oauth2": "map", "remote_write": "list", "remote_read": "list",
-    "storage": "map", "tracing": "map",
+    "storage": "map", "tracing": "map", "proxy_url": "scalar", "bearer_token": "scalar", "bearer_token_file": "scalar",
+    "body_size_limit": "scalar",
 } | dict.fromkeys(SD_CONFIG_KEYS, "list")
 
 

@@ -264,16 +264,16 @@ def test_validate_puts_promtool_unmarshal_errors_at_the_users_line(make_project:
 
     need_binary("promtool")
     root = make_project({"scrape/p.py": 'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"],\n'
-                         '              extra={"proxy_url": {}})\nk = ScrapeJob(name="k", targets=["a:1"], extra={"oauth2": {"client_id": ["x"]}})\n'})
+                         '              extra={"oauth2": {"client_id": {}}})\nk = ScrapeJob(name="k", targets=["a:1"], extra={"oauth2": {"client_id": ["x"]}})\n'})
     assert run_oac("build", "-C", str(root)).exit_code == 0
     result = run_oac("validate", "-C", str(root))
     assert result.exit_code == 1
     found = [line for line in result.stderr.splitlines() if "OAC901" in line]
     assert found == [
         "scrape/p.py:2:5: OAC901 promtool check config: FAILED: parsing YAML file build/prometheus/prometheus.yml: "
-        "yaml: unmarshal errors: line 9: cannot unmarshal !!map into string",
+        "yaml: unmarshal errors: line 10: cannot unmarshal !!map into string",
         "scrape/p.py:4:5: OAC901 promtool check config: FAILED: parsing YAML file build/prometheus/prometheus.yml: "
-        "yaml: unmarshal errors: line 16: cannot unmarshal !!seq into string",
+        "yaml: unmarshal errors: line 17: cannot unmarshal !!seq into string",
     ], result.stderr
 
 
@@ -458,6 +458,11 @@ AT_THE_USERS_LINE |= {
         "alerts/routing.py:5:9: OAC508 receiver 'team': Opsgenie integration without an API key (amtool: no global OpsGenie API "
         "Key set either inline or in a file)",
     ),
+    "smarthost without a port": (
+        "alerts/routing.py",
+        _AM.format(integration='Email(to="team@example.com", from_="am@example.com",\n              smarthost="mail.example.com")', glob=""),
+        "alerts/routing.py:6:25: OAC508 receiver 'team': smarthost 'mail.example.com': missing port in address (host:port)",
+    ),
     "group limit too large": (
         "alerts/a.py",
         'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(\n    name="g",\n    limit=10**30,\n'
@@ -488,6 +493,10 @@ AT_THE_USERS_LINE |= {
         "scrape/p.py", 'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"],\n              extra={"sample_limit": 1000})\n',
         "scrape/p.py:3:21: OAC101 module scrape/p.py raised ValueError: ScrapeJob extra: 'sample_limit' has an argument of its "
         "own: write sample_limit=...",
+    ),
+    "scrape extra proxy_url a list": (
+        "scrape/p.py", 'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"],\n              extra={"proxy_url": []})\n',
+        "scrape/p.py:3:21: OAC101 module scrape/p.py raised ValueError: ScrapeJob extra: proxy_url must be a string, not list ([])",
     ),
     "scrape extra limit of the wrong type": (
         "scrape/p.py", 'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"],\n              extra={"target_limit": "10"})\n',

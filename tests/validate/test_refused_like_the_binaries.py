@@ -16,6 +16,7 @@ from obs_as_code.lint.rules.oac108_promql_syntax import duration_as_number
 from obs_as_code.lint.rules.oac508_alertmanager_structure import (
     global_problems,
     integration_problems,
+    smarthost_problem,
     time_zone_problem,
     webhook_problem,
 )
@@ -238,6 +239,10 @@ SCRAPE_EXTRA: list[tuple[dict[str, Any], bool]] = [
     ({"oauth2": {"client_id": "c", "client_secret_file": "/s", "token_url": "https://t/x"}}, False),
     ({"bearer_token_file": "/t"}, False),
     ({"body_size_limit": "10MB"}, False),
+    ({"proxy_url": []}, True),
+    ({"proxy_url": {"k": None}}, True),
+    ({"bearer_token_file": 5}, False),  # go-yaml reads it as "5"
+    ({"bearer_token_file": ["/t"]}, True),
 ]
 
 
@@ -332,3 +337,17 @@ def test_every_alertmanager_key_the_model_knows_is_read_by_amtool(tmp_path: Path
         Global(extra={"smtp_from": "am@x"})
     with pytest.raises(ValueError, match=r"'from' has an argument of its own: write Email\(from_=...\)"):
         Email(to="a@x", extra={"from": "am@x"})
+
+
+SMARTHOSTS = [("m:25", False), ("m", True), ("m:", True), (":25", False), ("a:b:25", True), ("[::1]:25", False),
+              ("[::1]", True), ("[::1]:", True), ("[::1", True), ("[::1]x:25", True), ("m]:25", True), ("{{", True),
+              ("mail.example.com:smtp", False), ("x" * 300, True), ("", False)]  # fmt: skip
+
+
+def test_a_smarthost_is_oac508_where_amtool_refuses_it(tmp_path: Path) -> None:
+    for host, refused in SMARTHOSTS:
+        entry = {"to": "a@x", "from": "am@x", "smarthost": host}
+        config = {"route": {"receiver": "d"}, "receivers": [{"name": "d", "email_configs": [entry]}],
+                  "global": {"smtp_smarthost": "g:25"}}
+        assert _refused_by_amtool(tmp_path, config) is refused, host
+        assert (smarthost_problem(host) is not None) is refused, host

@@ -146,6 +146,37 @@ def global_problems(glob: Global) -> Iterator[str]:
             yield f"global settings with both {first} and {second} (amtool: at most one of {first} & {second} must be configured)"
 
 
+def smarthost_problem(text: object) -> str | None:
+    """Why Alertmanager 0.25 refuses ``text`` as a smarthost (its ``HostPort``:
+    Go's ``net.SplitHostPort``, then a port that is not empty), None when it
+    reads it; "" is no smarthost (another check's)."""
+    if not isinstance(text, str) or text == "":
+        return None
+    shown = text[:80]
+    if text.startswith("["):
+        end = text.find("]")
+        if end < 0:
+            return f"smarthost {shown!r}: missing ']' in address"
+        rest = text[end + 1:]
+        if not rest.startswith(":"):
+            return f"smarthost {shown!r}: missing port in address (host:port)"
+        host, port = text[1:end], rest[1:]
+        if ":" in port:
+            return f"smarthost {shown!r}: too many colons in address"
+    else:
+        colon = text.rfind(":")
+        if colon < 0:
+            return f"smarthost {shown!r}: missing port in address (host:port)"
+        host, port = text[:colon], text[colon + 1:]
+        if ":" in host:
+            return f"smarthost {shown!r}: too many colons in address"
+    if "[" in host or "]" in host or "[" in port or "]" in port:
+        return f"smarthost {shown!r}: unexpected '[' or ']' in address"
+    if port == "":
+        return f"smarthost {shown!r}: port cannot be empty"
+    return None
+
+
 def time_zone_problem(spec: TimeRange) -> str | None:
     """Why Alertmanager refuses the time range's ``location`` (Go's
     ``time.LoadLocation``: "", UTC, Local or a name of the IANA database)."""
@@ -202,11 +233,19 @@ def check_config(ctx: LintContext, config: AlertmanagerConfig) -> Iterator[Diagn
     if config.global_ is not None:
         for said in global_problems(config.global_):
             yield error(config.global_.location, "OAC508", said)
+        problem = smarthost_problem(config.global_.smtp_smarthost)
+        if problem is not None:
+            yield error(keyword_location(config.global_.location, "smtp_smarthost"), "OAC508", f"global settings: {problem}",
+                        hint='write "host:port", e.g. "mail.example.com:587"')
     for receiver in receivers:
         for integration in receiver.integrations:
             problem = webhook_problem(integration) if isinstance(integration, Webhook) else None
             if problem is not None:
                 yield error(keyword_location(integration.location, "url"), "OAC508", f"receiver {receiver.name!r}: {problem}")
+            problem = smarthost_problem(integration.smarthost) if isinstance(integration, Email) else None
+            if problem is not None:
+                yield error(keyword_location(integration.location, "smarthost"), "OAC508", f"receiver {receiver.name!r}: {problem}",
+                            hint='write "host:port", e.g. "mail.example.com:587"')
             for said, hint in integration_problems(integration, config.global_):
                 yield error(integration.location, "OAC508", f"receiver {receiver.name!r}: {said}", hint=hint)
             if integration.since > version:
