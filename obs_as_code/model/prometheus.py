@@ -164,6 +164,7 @@ class TLSConfig(Definition):
     server_name: str | None = None
     insecure_skip_verify: bool | None = None
     min_version: str | None = None
+    max_version: str | None = None
 
     kind: ClassVar[str] = "TLS config"
 

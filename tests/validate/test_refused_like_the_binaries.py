@@ -37,11 +37,12 @@ from obs_as_code.model.prometheus import (
     SCRAPE_CONFIG_KEYS,
     RelabelConfig,
     ScrapeJob,
+    TLSConfig,
     relabel_problem,
 )
 from obs_as_code.model.rules import RecordingRule, RuleGroup
 from obs_as_code.render.alertmanager import render_global, render_receiver
-from obs_as_code.render.prometheus import render_relabel
+from obs_as_code.render.prometheus import render_job, render_relabel
 from tests.oac_testing import need_binary
 
 pytestmark = pytest.mark.integration
@@ -258,6 +259,17 @@ def test_a_scrape_jobs_extra_is_refused_by_the_model_when_promtool_refuses_it(tm
             ScrapeJob(name="j", targets=["a:1"], extra=extra)
     else:
         ScrapeJob(name="j", targets=["a:1"], extra=extra)
+
+
+def test_tls_config_has_every_key_promtool_reads_but_the_inline_secrets(tmp_path: Path) -> None:
+    """extra= may not hold tls_config (TLSConfig(...) writes it): so TLSConfig
+    has each key prometheus/common 0.39 reads there, ca/cert/key aside (read
+    from files only), and what it writes is read by promtool."""
+    tls = TLSConfig(ca_file="/ca", cert_file="/c", key_file="/k", server_name="s", insecure_skip_verify=False,
+                    min_version="TLS12", max_version="TLS13")
+    written = render_job(ScrapeJob(name="j", targets=["a:1"], tls_config=tls))
+    assert set(written["tls_config"]) == {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify", "min_version", "max_version"}
+    assert not _refused_by_promtool(tmp_path, {"scrape_configs": [written]}, "config")
 
 
 def test_every_key_the_model_knows_is_read_by_promtool(tmp_path: Path) -> None:
