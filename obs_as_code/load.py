@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import importlib
 import importlib.util
 import re
@@ -25,14 +26,16 @@ from typing import Any, TypeVar
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.discover import PROJECT_DIRS, ModuleRef
-from obs_as_code.model.base import Definition
+from obs_as_code.model.base import Definition, FieldValueError
 from obs_as_code.redact import redact_line
 from obs_as_code.source import (
     SourceLocation,
+    at_project_root,
     char_col,
     columns,
     forget_callers,
     is_user_file,
+    keyword_location,
     latest_per_file,
     loading_file,
     module_tree,
@@ -105,18 +108,28 @@ def exception_diagnostic(exc: BaseException, ref: ModuleRef, root: Path) -> Diag
         # A traceback's column counts UTF-8 bytes, ours characters.
         col = char_col(last.filename, line, colno) if isinstance(colno, int) else 0
         loc = SourceLocation(_relative(last.filename, root_s), line, col)
+        if isinstance(exc, FieldValueError):
+            # At the keyword argument holding the value, when the call has it.
+            with at_project_root(root):
+                loc = keyword_location(loc, exc.field)
     else:
         loc = SourceLocation(ref.path, 1, 1)
     trace = " <- ".join(
         f"{_relative(f.filename, root_s)}:{f.lineno} in {f.name}" for f in reversed(frames)
     )
     # A user's own exception may quote a URL with its password or token.
-    message = f"{type(exc).__name__}: {redact_line(str(exc))}" if str(exc) else type(exc).__name__
+    name = "ValueError" if isinstance(exc, FieldValueError) else type(exc).__name__
+    message = f"{name}: {redact_line(str(exc))}" if str(exc) else name
     fields = _keyword_hint(exc)
     hint = f"traceback (user frames): {trace}" if len(frames) > 1 else None
     if fields is not None:
         hint = fields if hint is None else f"{fields}; {hint}"
-    return error(loc, "OAC101", f"module {ref.path} raised {message}", hint=hint)
+    found = error(loc, "OAC101", f"module {ref.path} raised {message}", hint=hint)
+    if isinstance(exc, FieldValueError) and exc.field == "extra":
+        # extra= is where literal secrets get written (bearer_token, a discovery's
+        # secret_key, http_headers' secrets): the line is not echoed.
+        return dataclasses.replace(found, show_source=False)
+    return found
 
 
 _UNEXPECTED_KEYWORD = re.compile(r"^(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'$")

@@ -36,12 +36,17 @@ from zoneinfo import ZoneInfo
 from obs_as_code.durations import Duration
 from obs_as_code.model.base import (
     Definition,
+    FieldValueError,
+    extra_problem,
     require_field_types,
     require_sequence,
     require_strings,
 )
 
 MatchOp = Literal["=", "!=", "=~", "!~"]
+
+_ALERTMANAGER = "Alertmanager 0.25"
+
 
 _MATCHER_RE = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$')
 
@@ -117,6 +122,19 @@ class Integration(Definition):
     fields_out: ClassVar[tuple[str, ...]] = ()
     #: Oldest Alertmanager version that knows this integration.
     since: ClassVar[tuple[int, int]] = (0, 0)
+    #: Its keys in Alertmanager 0.25 (config/notifiers.go), empty for one 0.25
+    #: does not have: ``extra`` may only add those without a field here.
+    yaml_keys: ClassVar[frozenset[str]] = frozenset()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # A misspelt key was written as given; amtool refused it in oac validate.
+        if self.yaml_keys:
+            arguments = {name.rstrip("_"): f"{type(self).__name__}({name}=...)" for name in ("send_resolved", *self.fields_out)}
+            problem = extra_problem(type(self).__name__, self.extra, self.yaml_keys, f"an entry of {self.config_key}",
+                                    arguments, _ALERTMANAGER, {})
+            if problem is not None:
+                raise FieldValueError(problem, "extra")
 
 
 @dataclass
@@ -136,6 +154,7 @@ class PagerDuty(Integration):
 
     kind: ClassVar[str] = "PagerDuty integration"
     config_key: ClassVar[str] = "pagerduty_configs"
+    yaml_keys: ClassVar[frozenset[str]] = frozenset({"send_resolved", "http_config", "service_key", "service_key_file", "routing_key", "routing_key_file", "url", "client", "client_url", "description", "details", "images", "links", "source", "severity", "class", "component", "group"})
     secret_fields: ClassVar[tuple[str, ...]] = ("routing_key", "service_key")
     fields_out: ClassVar[tuple[str, ...]] = (
         "routing_key_file", "service_key_file", "routing_key", "service_key", "url",
@@ -159,6 +178,7 @@ class Slack(Integration):
 
     kind: ClassVar[str] = "Slack integration"
     config_key: ClassVar[str] = "slack_configs"
+    yaml_keys: ClassVar[frozenset[str]] = frozenset({"send_resolved", "http_config", "api_url", "api_url_file", "channel", "username", "color", "title", "title_link", "pretext", "text", "fields", "short_fields", "footer", "fallback", "callback_id", "icon_emoji", "icon_url", "image_url", "thumb_url", "link_names", "mrkdwn_in", "actions"})
     secret_url_fields: ClassVar[tuple[str, ...]] = ("api_url",)
     fields_out: ClassVar[tuple[str, ...]] = (
         "api_url_file", "api_url", "channel", "username", "title", "title_link", "text",
@@ -183,6 +203,7 @@ class Email(Integration):
 
     kind: ClassVar[str] = "email integration"
     config_key: ClassVar[str] = "email_configs"
+    yaml_keys: ClassVar[frozenset[str]] = frozenset({"send_resolved", "to", "from", "hello", "smarthost", "auth_username", "auth_password", "auth_password_file", "auth_secret", "auth_identity", "headers", "html", "text", "require_tls", "tls_config"})
     secret_fields: ClassVar[tuple[str, ...]] = ("auth_password",)
     fields_out: ClassVar[tuple[str, ...]] = (
         "to", "from_", "smarthost", "auth_username", "auth_password_file", "auth_password",
@@ -202,7 +223,9 @@ class Webhook(Integration):
 
     kind: ClassVar[str] = "webhook integration"
     non_negative: ClassVar[frozenset[str]] = frozenset({"max_alerts"})
+    go_integers: ClassVar[Mapping[str, str]] = {"max_alerts": "uint"}
     config_key: ClassVar[str] = "webhook_configs"
+    yaml_keys: ClassVar[frozenset[str]] = frozenset({"send_resolved", "http_config", "url", "max_alerts"})
     fields_out: ClassVar[tuple[str, ...]] = ("url", "max_alerts")
 
 
@@ -219,6 +242,7 @@ class Opsgenie(Integration):
 
     kind: ClassVar[str] = "Opsgenie integration"
     config_key: ClassVar[str] = "opsgenie_configs"
+    yaml_keys: ClassVar[frozenset[str]] = frozenset({"send_resolved", "http_config", "api_key", "api_key_file", "api_url", "message", "description", "source", "details", "entity", "responders", "actions", "tags", "note", "priority", "update_alerts"})
     secret_fields: ClassVar[tuple[str, ...]] = ("api_key",)
     fields_out: ClassVar[tuple[str, ...]] = (
         "api_key_file", "api_key", "api_url", "message", "priority", "tags",
@@ -435,6 +459,21 @@ class Global(Definition):
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     kind: ClassVar[str] = "global settings"
+    #: Alertmanager 0.25's global keys (config/config.go).
+    yaml_keys: ClassVar[frozenset[str]] = frozenset({
+        "resolve_timeout", "http_config", "smtp_from", "smtp_hello", "smtp_smarthost", "smtp_auth_username",
+        "smtp_auth_password", "smtp_auth_password_file", "smtp_auth_secret", "smtp_auth_identity", "smtp_require_tls",
+        "slack_api_url", "slack_api_url_file", "pagerduty_url", "opsgenie_api_url", "opsgenie_api_key",
+        "opsgenie_api_key_file", "wechat_api_url", "wechat_api_secret", "wechat_api_corp_id", "victorops_api_url",
+        "victorops_api_key", "victorops_api_key_file", "telegram_api_url", "webex_api_url",
+    })
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        arguments = {name: f"Global({name}=...)" for name in self.fields_out}
+        problem = extra_problem("Global", self.extra, self.yaml_keys, "the global block", arguments, _ALERTMANAGER, {})
+        if problem is not None:
+            raise FieldValueError(problem, "extra")
 
     fields_out: ClassVar[tuple[str, ...]] = (
         "resolve_timeout", "smtp_from", "smtp_smarthost", "smtp_hello", "smtp_auth_username",

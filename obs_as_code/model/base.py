@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -11,6 +12,37 @@ from typing import Any, ClassVar
 
 from obs_as_code.redact import is_secret_name, shown_value
 from obs_as_code.source import SourceLocation, capture
+
+
+class FieldValueError(ValueError):
+    """A field of a definition holds a value of the right type that Prometheus
+    or Alertmanager refuse (a negative limit, one too large for Go, an unknown
+    ``extra=`` key): raised in the user's module, it is reported (OAC101) at the
+    keyword argument that gave ``field`` when the call was written with it,
+    else at the call. User code may catch it as ``ValueError``."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+#: The integers Go reads a field as: ``int`` (int64, a rule group's ``limit``)
+#: up to 2**63-1; ``uint`` (uint, uint64: limits, ``modulus``, ``max_alerts``)
+#: up to the largest value whose float64 is not above 2**64 (go-yaml reads a
+#: number beyond uint64 as a float, and takes it when it is not above
+#: ``math.MaxUint64`` as a float64: 2**64).
+GO_INT_MAX = 2**63 - 1
+GO_UINT_MAX = 2**64 - 1
+
+
+def go_integer_problem(value: int, go_type: str) -> str | None:
+    """Why go-yaml refuses ``value`` for a Go ``int``/``uint`` field, None when
+    it reads it (negative numbers are :attr:`Definition.non_negative`'s)."""
+    if go_type == "int" and value > GO_INT_MAX:
+        return f"at most {GO_INT_MAX} (Prometheus reads it as a 64-bit integer)"
+    if go_type == "uint" and value > GO_UINT_MAX and (value.bit_length() > 65 or float(value) > 2.0**64):
+        return f"at most {GO_UINT_MAX} (read as an unsigned 64-bit integer)"
+    return None
 
 
 def _here() -> SourceLocation:
@@ -39,6 +71,9 @@ class Definition:
     #: Integer fields that must not be negative (limits, counts): Prometheus and
     #: Alertmanager read them as unsigned and refuse the file.
     non_negative: ClassVar[frozenset[str]] = frozenset()
+    #: Integer fields by the Go type Prometheus or Alertmanager read them as
+    #: (``"int"`` or ``"uint"``): a larger value fails their YAML decoding.
+    go_integers: ClassVar[Mapping[str, str]] = {}
 
     def __post_init__(self) -> None:
         require_field_types(self)
@@ -175,6 +210,51 @@ def _fits(hint: Any) -> _Fits | None:
     return None
 
 
+def _shape_problem(value: Any, shape: str) -> str | None:
+    if value is None:
+        return None
+    if shape == "bool":
+        return None if isinstance(value, bool) else "must be true or false"
+    if shape == "list":
+        return None if isinstance(value, (list, tuple)) else "must be a list"
+    if shape == "map":
+        return None if isinstance(value, Mapping) else "must be a dict"
+    if shape == "scalar":
+        return "must be a string" if isinstance(value, (Mapping, list, tuple)) else None
+    if isinstance(value, float):
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        return "must be an integer"
+    if value < 0:
+        return "must not be negative"
+    return go_integer_problem(value, "uint")
+
+
+def extra_problem(owner: str, extra: Mapping[str, Any], known: frozenset[str], what: str,
+                  arguments: Mapping[str, str], product: str, shapes: Mapping[str, str]) -> str | None:
+    """What ``product`` (Prometheus 2.42, Alertmanager 0.25) refuses in the
+    ``extra=`` of ``owner`` (``known`` its YAML keys, ``what`` their block),
+    None when it reads it; a key with an argument of its own (``arguments``:
+    key -> the argument) is refused too: ``extra`` is written last and would
+    replace what the argument wrote. ``shapes`` gives the YAML shape of some
+    keys as go-yaml reads them (None, a YAML null, is the zero value of any):
+    "uint" an unsigned integer (a float is truncated, a string or bool
+    refused), "bool", "list", "map", "scalar" (a string, which go-yaml also
+    reads from a number or bool, not from a list or dict)."""
+    for key in extra:
+        if key in arguments:
+            return f"{owner} extra: {key!r} has an argument of its own: write {arguments[key]}"
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            meant = f" (did you mean {close[0]!r}?)" if close else ""
+            return f"{owner} extra: {key!r} is not a key of {what} in {product}{meant}"
+        shape = shapes.get(key)
+        problem = _shape_problem(extra[key], shape) if shape is not None else None
+        if problem is not None:
+            return f"{owner} extra: {key} {problem}, not {type(extra[key]).__name__} ({_shown(key, extra[key])})"
+    return None
+
+
 def _plain(value: Any, depth: int = 0) -> bool:
     """Whether ``value`` is data the serializer writes as YAML and JSON."""
     if value is None or isinstance(value, (str, int, float)):
@@ -232,4 +312,9 @@ def require_field_types(obj: Any) -> None:
     for name in getattr(type(obj), "non_negative", ()):
         value = getattr(obj, name)
         if isinstance(value, int) and value < 0:
-            raise ValueError(f"{type(obj).__name__} {name} must not be negative, not {value}")
+            raise FieldValueError(f"{type(obj).__name__} {name} must not be negative, not {value}", name)
+    for name, go_type in getattr(type(obj), "go_integers", {}).items():
+        value = getattr(obj, name)
+        problem = go_integer_problem(value, go_type) if isinstance(value, int) and not isinstance(value, bool) else None
+        if problem is not None:
+            raise FieldValueError(f"{type(obj).__name__} {name} is too large: {problem}, not {_shown(name, value)}", name)

@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 from obs_as_code.durations import Duration
 from obs_as_code.model.base import (
     Definition,
+    FieldValueError,
+    extra_problem,
     require_sequence,
     require_string_maps,
     require_strings,
@@ -65,6 +67,44 @@ def relabel_problem(cfg: RelabelConfig) -> str | None:
     return None
 
 
+_PROMETHEUS = "Prometheus 2.42"
+
+#: Prometheus 2.42's service discoveries (plugins/plugins.go, discovery/file and
+#: discovery/http), each the ``<name>_sd_configs`` key of a scrape config and of
+#: an ``alerting.alertmanagers`` entry. The Debian build of promtool lacks
+#: consul, kubernetes, kuma, linode and nomad; the upstream binaries have them.
+SD_CONFIG_KEYS = frozenset(
+    f"{name}_sd_configs"
+    for name in ("azure", "consul", "digitalocean", "dns", "docker", "dockerswarm", "ec2", "eureka", "file", "gce",
+                 "hetzner", "http", "ionos", "kubernetes", "kuma", "lightsail", "linode", "marathon", "nerve", "nomad",
+                 "openstack", "ovhcloud", "puppetdb", "scaleway", "serverset", "triton", "uyuni", "vultr")
+)
+#: prometheus/common v0.39's ``HTTPClientConfig`` (inlined in both).
+HTTP_CLIENT_KEYS = frozenset({"basic_auth", "authorization", "oauth2", "bearer_token", "bearer_token_file", "proxy_url",
+                              "proxy_connect_header", "tls_config", "follow_redirects", "enable_http2"})
+#: A ``scrape_config``'s keys in Prometheus 2.42 (config/config.go).
+SCRAPE_CONFIG_KEYS = frozenset({
+    "job_name", "honor_labels", "honor_timestamps", "params", "scrape_interval", "scrape_timeout", "metrics_path",
+    "scheme", "body_size_limit", "sample_limit", "target_limit", "label_limit", "label_name_length_limit",
+    "label_value_length_limit", "relabel_configs", "metric_relabel_configs", "static_configs",
+}) | HTTP_CLIENT_KEYS | SD_CONFIG_KEYS
+#: An ``alerting.alertmanagers`` entry's keys in Prometheus 2.42.
+ALERTMANAGER_CONFIG_KEYS = frozenset({"scheme", "path_prefix", "timeout", "api_version", "relabel_configs",
+                                      "static_configs"}) | HTTP_CLIENT_KEYS | SD_CONFIG_KEYS
+#: The top-level keys of ``prometheus.yml`` in Prometheus 2.42.
+PROMETHEUS_CONFIG_KEYS = frozenset({"global", "alerting", "rule_files", "scrape_configs", "storage", "tracing",
+                                    "remote_write", "remote_read"})
+
+#: The YAML shape of some keys of ``extra=`` (see :func:`extra_problem`).
+_EXTRA_SHAPES: dict[str, str] = {
+    "target_limit": "uint", "label_limit": "uint", "label_name_length_limit": "uint",
+    "label_value_length_limit": "uint", "follow_redirects": "bool", "enable_http2": "bool",
+    "proxy_connect_header": "map", "oauth2": "map", "remote_write": "list", "remote_read": "list",
+    "storage": "map", "tracing": "map", "proxy_url": "scalar", "bearer_token": "scalar", "bearer_token_file": "scalar",
+    "body_size_limit": "scalar",
+} | dict.fromkeys(SD_CONFIG_KEYS, "list")
+
+
 @dataclass
 class RelabelConfig(Definition):
     """One ``relabel_configs`` / ``metric_relabel_configs`` entry."""
@@ -79,6 +119,7 @@ class RelabelConfig(Definition):
 
     kind: ClassVar[str] = "relabel config"
     non_negative: ClassVar[frozenset[str]] = frozenset({"modulus"})
+    go_integers: ClassVar[Mapping[str, str]] = {"modulus": "uint"}
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -123,6 +164,7 @@ class TLSConfig(Definition):
     server_name: str | None = None
     insecure_skip_verify: bool | None = None
     min_version: str | None = None
+    max_version: str | None = None
 
     kind: ClassVar[str] = "TLS config"
 
@@ -140,6 +182,21 @@ class StaticConfig(Definition):
         require_sequence(self, "targets", (str,), "strings ('host:port')")
         require_string_maps(self, ("labels",))
         super().__post_init__()
+
+
+#: scrape_config keys ScrapeJob has an argument for.
+_SCRAPE_ARGUMENTS = {
+    "job_name": "ScrapeJob(name=...)", "honor_labels": "honor_labels=...", "honor_timestamps": "honor_timestamps=...",
+    "params": "params=...", "scrape_interval": "scrape_interval=...", "scrape_timeout": "scrape_timeout=...",
+    "metrics_path": "metrics_path=...", "scheme": "scheme=...", "sample_limit": "sample_limit=...",
+    "relabel_configs": "relabel_configs=[RelabelConfig(...)]", "metric_relabel_configs": "metric_relabel_configs=[RelabelConfig(...)]",
+    "static_configs": "targets=[...] or static_configs=[StaticConfig(...)]", "basic_auth": "basic_auth=BasicAuth(...)",
+    "authorization": "authorization=Authorization(...)", "tls_config": "tls_config=TLSConfig(...)",
+}
+_ALERTMANAGER_ARGUMENTS = {
+    key: _SCRAPE_ARGUMENTS[key] for key in ("scheme", "basic_auth", "authorization", "tls_config")
+} | {"path_prefix": "path_prefix=...", "timeout": "timeout=...", "api_version": "api_version=...",
+     "static_configs": "targets=[...]"}
 
 
 @dataclass
@@ -169,6 +226,7 @@ class ScrapeJob(Definition):
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "scrape job"
     non_negative: ClassVar[frozenset[str]] = frozenset({"sample_limit"})
+    go_integers: ClassVar[Mapping[str, str]] = {"sample_limit": "uint"}
 
     def __post_init__(self) -> None:
         # A string given as targets was written out one character per target.
@@ -179,6 +237,12 @@ class ScrapeJob(Definition):
         if not self.name.strip():
             # promtool refused the config ("job_name is empty") at build/prometheus/prometheus.yml.
             raise ValueError(f"ScrapeJob name must not be empty ({self.name!r})")
+        # An unknown key (a misspelt one) or a value promtool cannot read was
+        # written as given, and refused by promtool at build/prometheus/prometheus.yml.
+        problem = extra_problem("ScrapeJob", self.extra, SCRAPE_CONFIG_KEYS, "a scrape_config", _SCRAPE_ARGUMENTS,
+                                _PROMETHEUS, _EXTRA_SHAPES)
+        if problem is not None:
+            raise FieldValueError(problem, "extra")
 
     def key(self) -> str:
         return self.name
@@ -203,6 +267,10 @@ class AlertmanagerTarget(Definition):
     def __post_init__(self) -> None:
         require_sequence(self, "targets", (str,), "strings ('host:port')")
         super().__post_init__()
+        problem = extra_problem("AlertmanagerTarget", self.extra, ALERTMANAGER_CONFIG_KEYS, "an alerting.alertmanagers entry",
+                                _ALERTMANAGER_ARGUMENTS, _PROMETHEUS, _EXTRA_SHAPES)
+        if problem is not None:
+            raise FieldValueError(problem, "extra")
 
 
 @dataclass
@@ -224,6 +292,16 @@ class PrometheusConfig(Definition):
 
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "Prometheus config"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # global and alerting hold more than the arguments give (query_log_file,
+        # alert_relabel_configs): written by extra= they replace the arguments' block.
+        problem = extra_problem("PrometheusConfig", self.extra, PROMETHEUS_CONFIG_KEYS, "the top level of prometheus.yml",
+                                {"rule_files": "rule_files=[...]", "scrape_configs": "ScrapeJob(...) in scrape/"},
+                                _PROMETHEUS, _EXTRA_SHAPES)
+        if problem is not None:
+            raise FieldValueError(problem, "extra")
 
     def key(self) -> str:
         return "prometheus"

@@ -75,6 +75,7 @@ class RuleGroup(Definition):
     top_level: ClassVar[bool] = True
     kind: ClassVar[str] = "rule group"
     non_negative: ClassVar[frozenset[str]] = frozenset({"limit"})
+    go_integers: ClassVar[Mapping[str, str]] = {"limit": "int"}
 
     def __post_init__(self) -> None:
         require_strings(self, ("name",))

@@ -108,7 +108,7 @@ def _auth(
         out["authorization"] = {"type": authorization.type, "credentials_file": authorization.credentials_file}
     if tls is not None:
         tls_out: dict[str, Any] = {}
-        for key in ("ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify", "min_version"):
+        for key in ("ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify", "min_version", "max_version"):
             _put(tls_out, key, getattr(tls, key))
         out["tls_config"] = tls_out
 

@@ -80,7 +80,7 @@ def test_amtool_error_maps_to_the_integration_line(tmp_path: Path) -> None:
         from obs_as_code import AlertmanagerConfig, Receiver, Route, Slack
 
         chat = Receiver(name="chat", integrations=[
-            Slack(channel="#x", api_url_file="/s", extra={"colour": "red"}),
+            Slack(channel="#x", api_url_file="/s", extra={"short_fields": "yes"}),
         ])
         config = AlertmanagerConfig(route=Route(receiver=chat))
     """
@@ -90,7 +90,7 @@ def test_amtool_error_maps_to_the_integration_line(tmp_path: Path) -> None:
     build = tmp_path / "build"
     write_atomic(build, compiled.artifacts)
     [diag] = check(build, compiled.artifacts)
-    assert diag.code == "OAC902" and "colour" in diag.message
+    assert diag.code == "OAC902" and "into bool" in diag.message
     assert (diag.location.file, diag.location.line) == ("alerts/routing.py", 4)
 
 

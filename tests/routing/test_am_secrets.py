@@ -32,7 +32,7 @@ MODULE = f"""
         integrations=[
             PagerDuty(routing_key="{SECRETS['pd']}"),
             Slack(api_url="{SECRETS['slack']}", channel="#x"),
-            Email(to="a@example.org", smarthost="smtp:25", auth_password="{SECRETS['smtp']}"),
+            Email(to="a@example.org", smarthost="smtp:25", auth_password="{SECRETS['smtp']}", from_="am@example.org"),
             Opsgenie(api_key="{SECRETS['opsgenie']}"),
             MSTeams(webhook_url="{SECRETS['teams']}"),
         ],
@@ -73,7 +73,7 @@ def test_references_build(tmp_path: Path) -> None:
             PagerDuty(routing_key="${PD_ROUTING_KEY}"),
             PagerDuty(service_key_file="/run/secrets/pd"),
             Slack(api_url="https://hooks.slack.com/services/${SLACK_PATH}"),
-            Email(to="a@example.org", smarthost="smtp:25", auth_password="${SMTP_PASSWORD}"),
+            Email(to="a@example.org", smarthost="smtp:25", auth_password="${SMTP_PASSWORD}", from_="am@example.org"),
         ])
         config = AlertmanagerConfig(route=Route(receiver=ok))
     """

@@ -4,7 +4,9 @@ A second AlertmanagerConfig, a root route without a receiver or with matchers, a
 route naming an undefined receiver or time interval, a malformed matcher, two
 receivers or time intervals with one name, an integration newer than the
 targeted Alertmanager version, a webhook without a URL amtool accepts, a time
-interval in a time zone Go's ``time.LoadLocation`` does not know.
+interval in a time zone Go's ``time.LoadLocation`` does not know, an integration
+without a setting it needs that the ``global`` block does not give either
+(Alertmanager 0.25's config/config.go and config/notifiers.go).
 """
 
 from __future__ import annotations
@@ -19,8 +21,14 @@ from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.model.alertmanager import (
     AlertmanagerConfig,
+    Email,
+    Global,
+    Integration,
     Matcher,
     MatcherError,
+    Opsgenie,
+    PagerDuty,
+    Slack,
     TimeRange,
     Webhook,
     interval_name,
@@ -73,6 +81,99 @@ def webhook_problem(webhook: Webhook) -> str | None:
     if "{" in parts.netloc or "}" in parts.netloc:
         # Go's url.Parse: 'invalid character "{" in host name'.
         return f"webhook url {url[:80]!r}: a placeholder in the host (amtool checks the host as written; keep ${{ENV}} to the path or query)"
+    return None
+
+
+def _given(obj: Integration | Global | None, key: str) -> bool:
+    """Whether ``key`` (Alertmanager's YAML name) is written with a value: by
+    its field (``from`` is ``from_``) or by ``extra``, which is written last.
+    An empty string is not written (nor read by Alertmanager as a value)."""
+    if obj is None:
+        return False
+    value = obj.extra[key] if key in obj.extra else getattr(obj, "from_" if key == "from" else key, None)
+    return value is not None and value != ""
+
+
+#: (integration class, the settings one of which it needs, the ``global``
+#: settings that stand in, what is missing, amtool's message, how to fix it).
+_NEEDS: tuple[tuple[type[Integration], tuple[str, ...], tuple[str, ...], str, str, str], ...] = (
+    (Email, ("to",), (), "a to address", "missing to address in email config", 'set Email(to="team@example.com")'),
+    (Email, ("smarthost",), ("smtp_smarthost",), "a smarthost", "no global SMTP smarthost set",
+     'set Email(smarthost="mail.example.com:587"), or Global(smtp_smarthost=...) as AlertmanagerConfig(global_=...)'),
+    (Email, ("from",), ("smtp_from",), "a from address", "no global SMTP from set",
+     'set Email(from_="alerts@example.com"), or Global(smtp_from=...) as AlertmanagerConfig(global_=...)'),
+    (Slack, ("api_url", "api_url_file"), ("slack_api_url", "slack_api_url_file"), "an API URL",
+     "no global Slack API URL set either inline or in a file",
+     "set Slack(api_url_file=...) (or api_url='https://hooks.slack.com/services/${SLACK_PATH}'), "
+     "or Global(slack_api_url_file=...) as AlertmanagerConfig(global_=...)"),
+    (PagerDuty, ("routing_key", "routing_key_file", "service_key", "service_key_file"), (), "a routing or service key",
+     "missing service or routing key in PagerDuty config",
+     "set PagerDuty(routing_key_file=...) (or routing_key='${PAGERDUTY_KEY}'; service_key for the Events API v1): "
+     "Alertmanager has no global PagerDuty key"),
+    (Opsgenie, ("api_key", "api_key_file"), ("opsgenie_api_key", "opsgenie_api_key_file"), "an API key",
+     "no global OpsGenie API Key set either inline or in a file",
+     "set Opsgenie(api_key_file=...) (or api_key='${OPSGENIE_KEY}'), "
+     "or Global(opsgenie_api_key_file=...) as AlertmanagerConfig(global_=...)"),
+)
+
+#: Settings given both inline and by file, which Alertmanager 0.25 refuses.
+_AT_MOST_ONE: dict[type[Integration], tuple[tuple[str, str], ...]] = {
+    Slack: (("api_url", "api_url_file"),),
+    PagerDuty: (("routing_key", "routing_key_file"), ("service_key", "service_key_file")),
+    Opsgenie: (("api_key", "api_key_file"),),
+}
+_GLOBAL_AT_MOST_ONE = (("slack_api_url", "slack_api_url_file"), ("opsgenie_api_key", "opsgenie_api_key_file"),
+                       ("victorops_api_key", "victorops_api_key_file"), ("smtp_auth_password", "smtp_auth_password_file"))
+
+
+def integration_problems(integration: Integration, glob: Global | None) -> Iterator[tuple[str, str]]:
+    """What Alertmanager 0.25 refuses in one integration given the ``global``
+    block (None: none, Alertmanager's defaults), as (message, hint) pairs."""
+    for kind, own, inherited, what, said, hint in _NEEDS:
+        if isinstance(integration, kind) and not any(_given(integration, k) for k in own) \
+                and not any(_given(glob, k) for k in inherited):
+            yield f"{integration.kind} without {what} (amtool: {said})", hint
+    for first, second in _AT_MOST_ONE.get(type(integration), ()):
+        if _given(integration, first) and _given(integration, second):
+            yield (f"{integration.kind} with both {first} and {second} (amtool: at most one of {first} & {second} must be configured)",
+                   f"keep {second} (the secret is read from the file)")
+
+
+def global_problems(glob: Global) -> Iterator[str]:
+    """Settings of the ``global`` block Alertmanager 0.25 refuses together."""
+    for first, second in _GLOBAL_AT_MOST_ONE:
+        if _given(glob, first) and _given(glob, second):
+            yield f"global settings with both {first} and {second} (amtool: at most one of {first} & {second} must be configured)"
+
+
+def smarthost_problem(text: object) -> str | None:
+    """Why Alertmanager 0.25 refuses ``text`` as a smarthost (its ``HostPort``:
+    Go's ``net.SplitHostPort``, then a port that is not empty), None when it
+    reads it; "" is no smarthost (another check's)."""
+    if not isinstance(text, str) or text == "":
+        return None
+    shown = text[:80]
+    if text.startswith("["):
+        end = text.find("]")
+        if end < 0:
+            return f"smarthost {shown!r}: missing ']' in address"
+        rest = text[end + 1:]
+        if not rest.startswith(":"):
+            return f"smarthost {shown!r}: missing port in address (host:port)"
+        host, port = text[1:end], rest[1:]
+        if ":" in port:
+            return f"smarthost {shown!r}: too many colons in address"
+    else:
+        colon = text.rfind(":")
+        if colon < 0:
+            return f"smarthost {shown!r}: missing port in address (host:port)"
+        host, port = text[:colon], text[colon + 1:]
+        if ":" in host:
+            return f"smarthost {shown!r}: too many colons in address"
+    if "[" in host or "]" in host or "[" in port or "]" in port:
+        return f"smarthost {shown!r}: unexpected '[' or ']' in address"
+    if port == "":
+        return f"smarthost {shown!r}: port cannot be empty"
     return None
 
 
@@ -129,11 +230,24 @@ def check_config(ctx: LintContext, config: AlertmanagerConfig) -> Iterator[Diagn
                 yield error(keyword_location(spec.location, "time_zone"), "OAC508",
                             f"time interval {interval.name!r}: {problem}", hint="an IANA name such as 'Europe/Paris', or 'UTC'")
     version = config.version_tuple()
+    if config.global_ is not None:
+        for said in global_problems(config.global_):
+            yield error(config.global_.location, "OAC508", said)
+        problem = smarthost_problem(config.global_.smtp_smarthost)
+        if problem is not None:
+            yield error(keyword_location(config.global_.location, "smtp_smarthost"), "OAC508", f"global settings: {problem}",
+                        hint='write "host:port", e.g. "mail.example.com:587"')
     for receiver in receivers:
         for integration in receiver.integrations:
             problem = webhook_problem(integration) if isinstance(integration, Webhook) else None
             if problem is not None:
                 yield error(keyword_location(integration.location, "url"), "OAC508", f"receiver {receiver.name!r}: {problem}")
+            problem = smarthost_problem(integration.smarthost) if isinstance(integration, Email) else None
+            if problem is not None:
+                yield error(keyword_location(integration.location, "smarthost"), "OAC508", f"receiver {receiver.name!r}: {problem}",
+                            hint='write "host:port", e.g. "mail.example.com:587"')
+            for said, hint in integration_problems(integration, config.global_):
+                yield error(integration.location, "OAC508", f"receiver {receiver.name!r}: {said}", hint=hint)
             if integration.since > version:
                 need = ".".join(str(n) for n in integration.since)
                 yield error(integration.location, "OAC508",
