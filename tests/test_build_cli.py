@@ -110,9 +110,8 @@ def test_literal_service_discovery_secret_is_rejected(make_project: ProjectFacto
     extra = SD_SECRETS[where] % secret
     root = make_project({"scrape/s.py": f'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"], extra={extra})\n'})
     result = run_oac("build", "-C", str(root))
-    # http_headers came after Prometheus 2.42: OAC101 at extra= (its line not echoed).
-    expected = "OAC101 module scrape/s.py raised ValueError: ScrapeJob extra: 'http_headers' is not a key" if where == "http_headers" else "OAC109"
-    assert result.exit_code == 1 and expected in result.output, result.output
+    # http_headers (Prometheus 2.55) is a key of a later release: accepted in extra=, its literal secret refused.
+    assert result.exit_code == 1 and "OAC109" in result.output, result.output
     assert secret not in result.output
     written = [f.read_text(encoding="utf-8") for f in (root / "build").rglob("*") if f.is_file()] if (root / "build").exists() else []
     assert not any(secret in text for text in written)

@@ -125,14 +125,18 @@ class Integration(Definition):
     #: Its keys in Alertmanager 0.25 (config/notifiers.go), empty for one 0.25
     #: does not have: ``extra`` may only add those without a field here.
     yaml_keys: ClassVar[frozenset[str]] = frozenset()
+    #: Its keys later releases added (upstream's notify/*/config.go, 2026-08,
+    #: Alertmanager 0.34): accepted in ``extra`` for a newer Alertmanager
+    #: (``AlertmanagerConfig(version=...)``); amtool judges them.
+    later_keys: ClassVar[frozenset[str]] = frozenset()
 
     def __post_init__(self) -> None:
         super().__post_init__()
         # A misspelt key was written as given; amtool refused it in oac validate.
-        if self.yaml_keys:
+        if self.yaml_keys or self.later_keys:
             arguments = {name.rstrip("_"): f"{type(self).__name__}({name}=...)" for name in ("send_resolved", *self.fields_out)}
             problem = extra_problem(type(self).__name__, self.extra, self.yaml_keys, f"an entry of {self.config_key}",
-                                    arguments, _ALERTMANAGER, {})
+                                    arguments, _ALERTMANAGER, {}, self.later_keys)
             if problem is not None:
                 raise FieldValueError(problem, "extra")
 
@@ -155,6 +159,7 @@ class PagerDuty(Integration):
     kind: ClassVar[str] = "PagerDuty integration"
     config_key: ClassVar[str] = "pagerduty_configs"
     yaml_keys: ClassVar[frozenset[str]] = frozenset({"send_resolved", "http_config", "service_key", "service_key_file", "routing_key", "routing_key_file", "url", "client", "client_url", "description", "details", "images", "links", "source", "severity", "class", "component", "group"})
+    later_keys: ClassVar[frozenset[str]] = frozenset({"timeout"})
     secret_fields: ClassVar[tuple[str, ...]] = ("routing_key", "service_key")
     fields_out: ClassVar[tuple[str, ...]] = (
         "routing_key_file", "service_key_file", "routing_key", "service_key", "url",
@@ -179,6 +184,7 @@ class Slack(Integration):
     kind: ClassVar[str] = "Slack integration"
     config_key: ClassVar[str] = "slack_configs"
     yaml_keys: ClassVar[frozenset[str]] = frozenset({"send_resolved", "http_config", "api_url", "api_url_file", "channel", "username", "color", "title", "title_link", "pretext", "text", "fields", "short_fields", "footer", "fallback", "callback_id", "icon_emoji", "icon_url", "image_url", "thumb_url", "link_names", "mrkdwn_in", "actions"})
+    later_keys: ClassVar[frozenset[str]] = frozenset({"app_token", "app_token_file", "app_url", "message_text", "update_message", "timeout"})
     secret_url_fields: ClassVar[tuple[str, ...]] = ("api_url",)
     fields_out: ClassVar[tuple[str, ...]] = (
         "api_url_file", "api_url", "channel", "username", "title", "title_link", "text",
@@ -204,6 +210,7 @@ class Email(Integration):
     kind: ClassVar[str] = "email integration"
     config_key: ClassVar[str] = "email_configs"
     yaml_keys: ClassVar[frozenset[str]] = frozenset({"send_resolved", "to", "from", "hello", "smarthost", "auth_username", "auth_password", "auth_password_file", "auth_secret", "auth_identity", "headers", "html", "text", "require_tls", "tls_config"})
+    later_keys: ClassVar[frozenset[str]] = frozenset({"auth_secret_file", "force_implicit_tls", "threading"})
     secret_fields: ClassVar[tuple[str, ...]] = ("auth_password",)
     fields_out: ClassVar[tuple[str, ...]] = (
         "to", "from_", "smarthost", "auth_username", "auth_password_file", "auth_password",
@@ -226,6 +233,7 @@ class Webhook(Integration):
     go_integers: ClassVar[Mapping[str, str]] = {"max_alerts": "uint"}
     config_key: ClassVar[str] = "webhook_configs"
     yaml_keys: ClassVar[frozenset[str]] = frozenset({"send_resolved", "http_config", "url", "max_alerts"})
+    later_keys: ClassVar[frozenset[str]] = frozenset({"url_file", "timeout", "payload"})
     fields_out: ClassVar[tuple[str, ...]] = ("url", "max_alerts")
 
 
@@ -262,6 +270,7 @@ class MSTeams(Integration):
     secret_url_fields: ClassVar[tuple[str, ...]] = ("webhook_url",)
     fields_out: ClassVar[tuple[str, ...]] = ("webhook_url", "title", "text")
     since: ClassVar[tuple[int, int]] = (0, 26)
+    later_keys: ClassVar[frozenset[str]] = frozenset({"send_resolved", "http_config", "webhook_url", "webhook_url_file", "title", "summary", "text"})
 
 
 @dataclass
@@ -467,11 +476,19 @@ class Global(Definition):
         "opsgenie_api_key_file", "wechat_api_url", "wechat_api_secret", "wechat_api_corp_id", "victorops_api_url",
         "victorops_api_key", "victorops_api_key_file", "telegram_api_url", "webex_api_url",
     })
+    #: Global keys later releases added (upstream's config/config.go, 2026-08).
+    later_keys: ClassVar[frozenset[str]] = frozenset({
+        "jira_api_url", "smtp_auth_secret_file", "smtp_tls_config", "smtp_force_implicit_tls", "slack_app_token",
+        "slack_app_token_file", "slack_app_url", "wechat_api_secret_file", "telegram_bot_token", "telegram_bot_token_file",
+        "rocketchat_api_url", "rocketchat_token", "rocketchat_token_file", "rocketchat_token_id",
+        "rocketchat_token_id_file", "mattermost_webhook_url", "mattermost_webhook_url_file",
+    })
 
     def __post_init__(self) -> None:
         super().__post_init__()
         arguments = {name: f"Global({name}=...)" for name in self.fields_out}
-        problem = extra_problem("Global", self.extra, self.yaml_keys, "the global block", arguments, _ALERTMANAGER, {})
+        problem = extra_problem("Global", self.extra, self.yaml_keys, "the global block", arguments, _ALERTMANAGER, {},
+                                self.later_keys)
         if problem is not None:
             raise FieldValueError(problem, "extra")
 

@@ -231,7 +231,8 @@ def _shape_problem(value: Any, shape: str) -> str | None:
 
 
 def extra_problem(owner: str, extra: Mapping[str, Any], known: frozenset[str], what: str,
-                  arguments: Mapping[str, str], product: str, shapes: Mapping[str, str]) -> str | None:
+                  arguments: Mapping[str, str], product: str, shapes: Mapping[str, str],
+                  later: frozenset[str] = frozenset()) -> str | None:
     """What ``product`` (Prometheus 2.42, Alertmanager 0.25) refuses in the
     ``extra=`` of ``owner`` (``known`` its YAML keys, ``what`` their block),
     None when it reads it; a key with an argument of its own (``arguments``:
@@ -240,14 +241,21 @@ def extra_problem(owner: str, extra: Mapping[str, Any], known: frozenset[str], w
     keys as go-yaml reads them (None, a YAML null, is the zero value of any):
     "uint" an unsigned integer (a float is truncated, a string or bool
     refused), "bool", "list", "map", "scalar" (a string, which go-yaml also
-    reads from a number or bool, not from a list or dict)."""
+    reads from a number or bool, not from a list or dict). A key of ``later``
+    (one a later release reads: ``extra=`` is how a project on a newer
+    Prometheus or Alertmanager sets it) is accepted; the installed promtool or
+    amtool judges it in ``oac validate``. Only a key no release knows (a
+    misspelt one) is refused."""
     for key in extra:
         if key in arguments:
             return f"{owner} extra: {key!r} has an argument of its own: write {arguments[key]}"
+        if key in later:
+            continue
         if key not in known:
-            close = difflib.get_close_matches(key, sorted(known), n=1)
+            close = difflib.get_close_matches(key, sorted(known | later), n=1)
             meant = f" (did you mean {close[0]!r}?)" if close else ""
-            return f"{owner} extra: {key!r} is not a key of {what} in {product}{meant}"
+            since = " nor in a later release" if later else ""
+            return f"{owner} extra: {key!r} is not a key of {what} in {product}{since}{meant}"
         shape = shapes.get(key)
         problem = _shape_problem(extra[key], shape) if shape is not None else None
         if problem is not None:

@@ -95,6 +95,23 @@ ALERTMANAGER_CONFIG_KEYS = frozenset({"scheme", "path_prefix", "timeout", "api_v
 PROMETHEUS_CONFIG_KEYS = frozenset({"global", "alerting", "rule_files", "scrape_configs", "storage", "tracing",
                                     "remote_write", "remote_read"})
 
+#: Keys later releases added (Prometheus 3.x, prometheus/common's HTTP client,
+#: read from upstream's config/config.go and discovery/ in 2026-08): accepted in
+#: ``extra=``, for a project on a newer Prometheus; promtool judges them.
+LATER_HTTP_CLIENT_KEYS = frozenset({"no_proxy", "proxy_from_environment", "http_headers"})
+LATER_SD_CONFIG_KEYS = frozenset(
+    f"{name}_sd_configs" for name in ("aws", "ecs", "elasticache", "msk", "rds", "oci", "outscale", "stackit")
+)
+LATER_SCRAPE_CONFIG_KEYS = frozenset({
+    "track_timestamps_staleness", "scrape_protocols", "fallback_scrape_protocol", "scrape_native_histograms",
+    "scrape_classic_histograms", "always_scrape_classic_histograms", "convert_classic_histograms_to_nhcb",
+    "scrape_failure_log_file", "enable_compression", "native_histogram_bucket_limit",
+    "native_histogram_min_bucket_factor", "keep_dropped_targets", "metric_name_validation_scheme",
+    "metric_name_escaping_scheme", "extra_scrape_metrics",
+}) | LATER_HTTP_CLIENT_KEYS | LATER_SD_CONFIG_KEYS
+LATER_ALERTMANAGER_CONFIG_KEYS = frozenset({"sigv4", "alert_relabel_configs"}) | LATER_HTTP_CLIENT_KEYS | LATER_SD_CONFIG_KEYS
+LATER_PROMETHEUS_CONFIG_KEYS = frozenset({"runtime", "scrape_config_files", "otlp"})
+
 #: The YAML shape of some keys of ``extra=`` (see :func:`extra_problem`).
 _EXTRA_SHAPES: dict[str, str] = {
     "target_limit": "uint", "label_limit": "uint", "label_name_length_limit": "uint",
@@ -240,7 +257,7 @@ class ScrapeJob(Definition):
         # An unknown key (a misspelt one) or a value promtool cannot read was
         # written as given, and refused by promtool at build/prometheus/prometheus.yml.
         problem = extra_problem("ScrapeJob", self.extra, SCRAPE_CONFIG_KEYS, "a scrape_config", _SCRAPE_ARGUMENTS,
-                                _PROMETHEUS, _EXTRA_SHAPES)
+                                _PROMETHEUS, _EXTRA_SHAPES, LATER_SCRAPE_CONFIG_KEYS)
         if problem is not None:
             raise FieldValueError(problem, "extra")
 
@@ -268,7 +285,7 @@ class AlertmanagerTarget(Definition):
         require_sequence(self, "targets", (str,), "strings ('host:port')")
         super().__post_init__()
         problem = extra_problem("AlertmanagerTarget", self.extra, ALERTMANAGER_CONFIG_KEYS, "an alerting.alertmanagers entry",
-                                _ALERTMANAGER_ARGUMENTS, _PROMETHEUS, _EXTRA_SHAPES)
+                                _ALERTMANAGER_ARGUMENTS, _PROMETHEUS, _EXTRA_SHAPES, LATER_ALERTMANAGER_CONFIG_KEYS)
         if problem is not None:
             raise FieldValueError(problem, "extra")
 
@@ -299,7 +316,7 @@ class PrometheusConfig(Definition):
         # alert_relabel_configs): written by extra= they replace the arguments' block.
         problem = extra_problem("PrometheusConfig", self.extra, PROMETHEUS_CONFIG_KEYS, "the top level of prometheus.yml",
                                 {"rule_files": "rule_files=[...]", "scrape_configs": "ScrapeJob(...) in scrape/"},
-                                _PROMETHEUS, _EXTRA_SHAPES)
+                                _PROMETHEUS, _EXTRA_SHAPES, LATER_PROMETHEUS_CONFIG_KEYS)
         if problem is not None:
             raise FieldValueError(problem, "extra")
 

@@ -487,7 +487,7 @@ AT_THE_USERS_LINE |= {
         "scrape/p.py",
         'from obs_as_code import ScrapeJob\nj = ScrapeJob(\n    name="j",\n    targets=["a:1"],\n    extra={"proxy_ur": "http://proxy:3128"},\n)\n',
         "scrape/p.py:5:11: OAC101 module scrape/p.py raised ValueError: ScrapeJob extra: 'proxy_ur' is not a key of a "
-        "scrape_config in Prometheus 2.42 (did you mean 'proxy_url'?)",
+        "scrape_config in Prometheus 2.42 nor in a later release (did you mean 'proxy_url'?)",
     ),
     "scrape extra key with an argument": (
         "scrape/p.py", 'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"],\n              extra={"sample_limit": 1000})\n',
@@ -507,27 +507,27 @@ AT_THE_USERS_LINE |= {
         'from obs_as_code import PrometheusConfig\nprom = PrometheusConfig(\n    scrape_interval="30s",\n'
         '    extra={"remote_writes": [{"url": "http://r/w"}]},\n)\n',
         "scrape/prom.py:4:11: OAC101 module scrape/prom.py raised ValueError: PrometheusConfig extra: 'remote_writes' is not a key "
-        "of the top level of prometheus.yml in Prometheus 2.42 (did you mean 'remote_write'?)",
+        "of the top level of prometheus.yml in Prometheus 2.42 nor in a later release (did you mean 'remote_write'?)",
     ),
     "slack extra unknown key": (
         "alerts/routing.py",
         _AM.format(integration='Slack(channel="#team", api_url_file="/s",\n              extra={"colour": "good"})', glob=""),
         "alerts/routing.py:6:21: OAC101 module alerts/routing.py raised ValueError: Slack extra: 'colour' is not a key of an entry "
-        "of slack_configs in Alertmanager 0.25 (did you mean 'color'?)",
+        "of slack_configs in Alertmanager 0.25 nor in a later release (did you mean 'color'?)",
     ),
     "global extra unknown key": (
         "alerts/routing.py",
         _AM.format(integration='Webhook(url="https://h/x")', glob='    global_=Global(extra={"smtp_smarthorst": "mail:25"}),\n')
         .replace("Slack\n", "Slack, Webhook\n"),
         "alerts/routing.py:7:26: OAC101 module alerts/routing.py raised ValueError: Global extra: 'smtp_smarthorst' is not a key of "
-        "the global block in Alertmanager 0.25 (did you mean 'smtp_smarthost'?)",
+        "the global block in Alertmanager 0.25 nor in a later release (did you mean 'smtp_smarthost'?)",
     ),
     "alertmanager target extra unknown key": (
         "scrape/prom.py",
         'from obs_as_code import AlertmanagerTarget, PrometheusConfig\nprom = PrometheusConfig(alertmanagers=[\n'
         '    AlertmanagerTarget(targets=["am:9093"], extra={"path_prefx": "/am"})])\n',
         "scrape/prom.py:3:51: OAC101 module scrape/prom.py raised ValueError: AlertmanagerTarget extra: 'path_prefx' is not a key "
-        "of an alerting.alertmanagers entry in Prometheus 2.42 (did you mean 'path_prefix'?)",
+        "of an alerting.alertmanagers entry in Prometheus 2.42 nor in a later release (did you mean 'path_prefix'?)",
     ),
 }
 
