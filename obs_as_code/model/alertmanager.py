@@ -371,6 +371,12 @@ class TimeInterval(Definition):
 
     kind: ClassVar[str] = "time interval"
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if isinstance(self.name, str) and not self.name:
+            # amtool: "missing name in time interval", reported at the AlertmanagerConfig call.
+            raise FieldValueError("TimeInterval name must not be empty", "name")
+
     def contains(self, when: datetime) -> bool:
         """Whether ``when`` falls in any of the ranges."""
         return any(r.contains(when) for r in self.ranges)
@@ -380,6 +386,22 @@ class TimeInterval(Definition):
 
 
 # --- routing ------------------------------------------------------------------
+
+
+def group_by_problem(labels: Sequence[str] | None) -> str | None:
+    """What Alertmanager refuses in a route's ``group_by`` whatever its version
+    (amtool reported it at the AlertmanagerConfig call): a label given twice, or
+    ``...`` (group by every label) beside other labels."""
+    if not labels:
+        return None
+    seen: set[str] = set()
+    for label in labels:
+        if label in seen:
+            return f"label {label!r} is given twice"
+        seen.add(label)
+    if "..." in seen and len(seen) > 1:
+        return "'...' groups by every label: give it alone"
+    return None
 
 
 @dataclass
@@ -405,6 +427,9 @@ class Route(Definition):
         # test, oac validate) with a traceback; a bad string is OAC508's.
         require_sequence(self, "matchers", (str, Matcher), 'matchers (strings such as \'severity="critical"\')')
         super().__post_init__()
+        problem = group_by_problem(self.group_by)
+        if problem is not None:
+            raise FieldValueError(f"Route group_by: {problem}", "group_by")
 
     @property
     def receiver_name(self) -> str | None:

@@ -531,6 +531,23 @@ AT_THE_USERS_LINE |= {
     ),
 }
 
+#: The last two leftovers amtool reported at the AlertmanagerConfig call.
+AT_THE_USERS_LINE |= {
+    "route group_by label twice": (
+        "alerts/routing.py",
+        _AM.replace('route=Route(receiver="team")', 'route=Route(receiver="team", group_by=["alertname", "alertname"])')
+        .format(integration='PagerDuty(routing_key_file="/k")', glob=""),
+        "alerts/routing.py:3:43: OAC101 module alerts/routing.py raised ValueError: Route group_by: label 'alertname' is given twice",
+    ),
+    "time interval without a name": (
+        "alerts/routing.py",
+        'from obs_as_code import AlertmanagerConfig, Receiver, Route, TimeInterval, TimeRange\n'
+        'quiet = TimeInterval(\n    name="",\n    ranges=[TimeRange(weekdays=["sunday"])],\n)\n'
+        'config = AlertmanagerConfig(route=Route(receiver="team"), receivers=[Receiver(name="team")], time_intervals=[quiet])\n',
+        "alerts/routing.py:3:10: OAC101 module alerts/routing.py raised ValueError: TimeInterval name must not be empty",
+    ),
+}
+
 
 @pytest.mark.parametrize("case", sorted(AT_THE_USERS_LINE))
 def test_a_value_only_validate_refused_is_reported_at_the_users_line(make_project: ProjectFactory, case: str) -> None:

@@ -369,3 +369,19 @@ def test_a_smarthost_is_oac508_where_amtool_refuses_it(tmp_path: Path) -> None:
                   "global": {"smtp_smarthost": "g:25"}}
         assert _refused_by_amtool(tmp_path, config) is refused, host
         assert (smarthost_problem(host) is not None) is refused, host
+
+
+#: (Route group_by, whether amtool 0.25 refuses it) for what group_by_problem judges.
+GROUP_BY: list[tuple[list[str], bool]] = [
+    (["alertname", "alertname"], True), (["alertname", "job"], False), (["..."], False),
+    (["...", "job"], True), ([], False), (["job", "...", "job"], True),
+]
+
+
+@pytest.mark.parametrize(("labels", "refused"), GROUP_BY, ids=[str(g) for g, _ in GROUP_BY])
+def test_a_route_group_by_is_refused_by_the_model_where_amtool_refuses_it(tmp_path: Path, labels: list[str], refused: bool) -> None:
+    from obs_as_code.model.alertmanager import group_by_problem
+
+    config: dict[str, Any] = {"route": {"receiver": "d", "group_by": labels}, "receivers": [{"name": "d"}]}
+    assert _refused_by_amtool(tmp_path, config) is refused
+    assert (group_by_problem(labels) is not None) is refused
