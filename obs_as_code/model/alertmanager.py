@@ -37,8 +37,8 @@ from obs_as_code.durations import Duration
 from obs_as_code.model.base import (
     Definition,
     FieldValueError,
-    extra_problem,
     require_field_types,
+    require_known_extra,
     require_sequence,
     require_strings,
 )
@@ -135,10 +135,8 @@ class Integration(Definition):
         # A misspelt key was written as given; amtool refused it in oac validate.
         if self.yaml_keys or self.later_keys:
             arguments = {name.rstrip("_"): f"{type(self).__name__}({name}=...)" for name in ("send_resolved", *self.fields_out)}
-            problem = extra_problem(type(self).__name__, self.extra, self.yaml_keys, f"an entry of {self.config_key}",
-                                    arguments, _ALERTMANAGER, {}, self.later_keys)
-            if problem is not None:
-                raise FieldValueError(problem, "extra")
+            require_known_extra(type(self).__name__, self.extra, self.yaml_keys, f"an entry of {self.config_key}",
+                                arguments, _ALERTMANAGER, {}, self.later_keys)
 
 
 @dataclass
@@ -373,7 +371,7 @@ class TimeInterval(Definition):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if isinstance(self.name, str) and not self.name:
+        if not self.name:  # a str: super() checked the field types
             # amtool: "missing name in time interval", reported at the AlertmanagerConfig call.
             raise FieldValueError("TimeInterval name must not be empty", "name")
 
@@ -512,10 +510,8 @@ class Global(Definition):
     def __post_init__(self) -> None:
         super().__post_init__()
         arguments = {name: f"Global({name}=...)" for name in self.fields_out}
-        problem = extra_problem("Global", self.extra, self.yaml_keys, "the global block", arguments, _ALERTMANAGER, {},
-                                self.later_keys)
-        if problem is not None:
-            raise FieldValueError(problem, "extra")
+        require_known_extra("Global", self.extra, self.yaml_keys, "the global block", arguments, _ALERTMANAGER, {},
+                            self.later_keys)
 
     fields_out: ClassVar[tuple[str, ...]] = (
         "resolve_timeout", "smtp_from", "smtp_smarthost", "smtp_hello", "smtp_auth_username",

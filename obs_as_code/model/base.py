@@ -230,12 +230,12 @@ def _shape_problem(value: Any, shape: str) -> str | None:
     return go_integer_problem(value, "uint")
 
 
-def extra_problem(owner: str, extra: Mapping[str, Any], known: frozenset[str], what: str,
-                  arguments: Mapping[str, str], product: str, shapes: Mapping[str, str],
-                  later: frozenset[str] = frozenset()) -> str | None:
-    """What ``product`` (Prometheus 2.42, Alertmanager 0.25) refuses in the
-    ``extra=`` of ``owner`` (``known`` its YAML keys, ``what`` their block),
-    None when it reads it; a key with an argument of its own (``arguments``:
+def require_known_extra(owner: str, extra: Mapping[str, Any], known: frozenset[str], what: str,
+                        arguments: Mapping[str, str], product: str, shapes: Mapping[str, str],
+                        later: frozenset[str] = frozenset()) -> None:
+    """Raise :class:`FieldValueError` (OAC101 at ``extra=``) for what ``product``
+    (Prometheus 2.42, Alertmanager 0.25) refuses in the ``extra=`` of ``owner``
+    (``known`` its YAML keys, ``what`` their block); a key with an argument of its own (``arguments``:
     key -> the argument) is refused too: ``extra`` is written last and would
     replace what the argument wrote. ``shapes`` gives the YAML shape of some
     keys as go-yaml reads them (None, a YAML null, is the zero value of any):
@@ -246,6 +246,14 @@ def extra_problem(owner: str, extra: Mapping[str, Any], known: frozenset[str], w
     Prometheus or Alertmanager sets it) is accepted; the installed promtool or
     amtool judges it in ``oac validate``. Only a key no release knows (a
     misspelt one) is refused."""
+    problem = _extra_problem(owner, extra, known, what, arguments, product, shapes, later)
+    if problem is not None:
+        raise FieldValueError(problem, "extra")
+
+
+def _extra_problem(owner: str, extra: Mapping[str, Any], known: frozenset[str], what: str,
+                   arguments: Mapping[str, str], product: str, shapes: Mapping[str, str],
+                   later: frozenset[str]) -> str | None:
     for key in extra:
         if key in arguments:
             return f"{owner} extra: {key!r} has an argument of its own: write {arguments[key]}"

@@ -14,8 +14,7 @@ from typing import Any, ClassVar
 from obs_as_code.durations import Duration
 from obs_as_code.model.base import (
     Definition,
-    FieldValueError,
-    extra_problem,
+    require_known_extra,
     require_sequence,
     require_string_maps,
     require_strings,
@@ -112,7 +111,7 @@ LATER_SCRAPE_CONFIG_KEYS = frozenset({
 LATER_ALERTMANAGER_CONFIG_KEYS = frozenset({"sigv4", "alert_relabel_configs"}) | LATER_HTTP_CLIENT_KEYS | LATER_SD_CONFIG_KEYS
 LATER_PROMETHEUS_CONFIG_KEYS = frozenset({"runtime", "scrape_config_files", "otlp"})
 
-#: The YAML shape of some keys of ``extra=`` (see :func:`extra_problem`).
+#: The YAML shape of some keys of ``extra=`` (see :func:`~obs_as_code.model.base.require_known_extra`).
 _EXTRA_SHAPES: dict[str, str] = {
     "target_limit": "uint", "label_limit": "uint", "label_name_length_limit": "uint",
     "label_value_length_limit": "uint", "follow_redirects": "bool", "enable_http2": "bool",
@@ -256,10 +255,8 @@ class ScrapeJob(Definition):
             raise ValueError(f"ScrapeJob name must not be empty ({self.name!r})")
         # An unknown key (a misspelt one) or a value promtool cannot read was
         # written as given, and refused by promtool at build/prometheus/prometheus.yml.
-        problem = extra_problem("ScrapeJob", self.extra, SCRAPE_CONFIG_KEYS, "a scrape_config", _SCRAPE_ARGUMENTS,
-                                _PROMETHEUS, _EXTRA_SHAPES, LATER_SCRAPE_CONFIG_KEYS)
-        if problem is not None:
-            raise FieldValueError(problem, "extra")
+        require_known_extra("ScrapeJob", self.extra, SCRAPE_CONFIG_KEYS, "a scrape_config", _SCRAPE_ARGUMENTS,
+                            _PROMETHEUS, _EXTRA_SHAPES, LATER_SCRAPE_CONFIG_KEYS)
 
     def key(self) -> str:
         return self.name
@@ -284,10 +281,8 @@ class AlertmanagerTarget(Definition):
     def __post_init__(self) -> None:
         require_sequence(self, "targets", (str,), "strings ('host:port')")
         super().__post_init__()
-        problem = extra_problem("AlertmanagerTarget", self.extra, ALERTMANAGER_CONFIG_KEYS, "an alerting.alertmanagers entry",
-                                _ALERTMANAGER_ARGUMENTS, _PROMETHEUS, _EXTRA_SHAPES, LATER_ALERTMANAGER_CONFIG_KEYS)
-        if problem is not None:
-            raise FieldValueError(problem, "extra")
+        require_known_extra("AlertmanagerTarget", self.extra, ALERTMANAGER_CONFIG_KEYS, "an alerting.alertmanagers entry",
+                            _ALERTMANAGER_ARGUMENTS, _PROMETHEUS, _EXTRA_SHAPES, LATER_ALERTMANAGER_CONFIG_KEYS)
 
 
 @dataclass
@@ -314,11 +309,9 @@ class PrometheusConfig(Definition):
         super().__post_init__()
         # global and alerting hold more than the arguments give (query_log_file,
         # alert_relabel_configs): written by extra= they replace the arguments' block.
-        problem = extra_problem("PrometheusConfig", self.extra, PROMETHEUS_CONFIG_KEYS, "the top level of prometheus.yml",
-                                {"rule_files": "rule_files=[...]", "scrape_configs": "ScrapeJob(...) in scrape/"},
-                                _PROMETHEUS, _EXTRA_SHAPES, LATER_PROMETHEUS_CONFIG_KEYS)
-        if problem is not None:
-            raise FieldValueError(problem, "extra")
+        require_known_extra("PrometheusConfig", self.extra, PROMETHEUS_CONFIG_KEYS, "the top level of prometheus.yml",
+                            {"rule_files": "rule_files=[...]", "scrape_configs": "ScrapeJob(...) in scrape/"},
+                            _PROMETHEUS, _EXTRA_SHAPES, LATER_PROMETHEUS_CONFIG_KEYS)
 
     def key(self) -> str:
         return "prometheus"
