@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.diagnostics import Diagnostic, error
@@ -73,13 +74,15 @@ def matchers(expr: str) -> Iterator[tuple[str, str, str, tuple[int, int]]]:
 _PICKED = frozenset({"query", "custom"})
 
 
+def may_hold_several(var: dict[str, Any]) -> bool:
+    """Whether the template variable ``var`` may hold several values: one picked
+    from a list (query, custom) with ``multi`` or ``includeAll``."""
+    return var.get("type") in _PICKED and (var.get("multi") is True or var.get("includeAll") is True)
+
+
 def several_values(board: RenderedDashboard) -> set[str]:
     """Names of the variables of ``board`` that may hold several values."""
-    return {
-        str(v.get("name"))
-        for v in variables(board)
-        if v.get("name") and v.get("type") in _PICKED and (v.get("multi") is True or v.get("includeAll") is True)
-    }
+    return {str(v.get("name")) for v in variables(board) if v.get("name") and may_hold_several(v)}
 
 
 def repeated_by(board: RenderedDashboard) -> dict[DataPath, str]:

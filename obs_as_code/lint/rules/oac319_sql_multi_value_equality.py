@@ -22,6 +22,7 @@ from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import (
+    VARIABLE,
     Target,
     is_builtin,
     panel_title,
@@ -31,7 +32,7 @@ from obs_as_code.lint.rules._dashboards import (
     variable_type,
     variables,
 )
-from obs_as_code.lint.rules.oac314_multi_value_equality import repeated_by
+from obs_as_code.lint.rules.oac314_multi_value_equality import may_hold_several, repeated_by
 
 CODE = "OAC319"
 
@@ -39,17 +40,14 @@ CODE = "OAC319"
 #: Grafana 10.2 renamed it).
 SQL_TYPES = frozenset({"postgres", "grafana-postgresql-datasource", "mysql", "mssql"})
 
-#: A Grafana variable reference as a whole operand: ``$name``, ``${name}``,
-#: ``${name:format}``, ``${name.path}``, ``[[name]]``, ``[[name:format]]``.
-_REFERENCE = r"\$\{(\w+)(?:\.[^:}]+)?(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)"
-_REFERENCE_RE = re.compile(rf"(?:{_REFERENCE})")
 #: One SQL token: a comment, a quoted string or identifier (kept whole), a
-#: variable reference, a comparison operator, a word, or any other character.
+#: variable reference (:data:`VARIABLE`: ``$name``, ``${name:format}``,
+#: ``[[name]]`` ...), a comparison operator, a word, or any other character.
 #: ``[[name]]`` is tried before a Transact-SQL ``[identifier]``.
 _TOKEN = re.compile(
     r"(?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))"
     r"|(?P<string>'(?:[^'\\]|''|\\.)*(?:'|\Z)|\"(?:[^\"\\]|\"\"|\\.)*(?:\"|\Z)|`[^`]*(?:`|\Z))"
-    rf"|(?P<ref>{_REFERENCE})"
+    rf"|(?P<ref>{VARIABLE.pattern})"
     r"|(?P<ident>\[[^\]\[]*\])"
     r"|(?P<op><>|!=|<=|>=|=)"
     r"|(?P<word>\w+)"
@@ -77,9 +75,9 @@ def _operand(kind: str, text: str) -> tuple[str, bool] | None:
     """``(variable, quoted)`` when the token ``text`` (of group ``kind``) is a
     variable reference alone, bare or between quotes."""
     if kind == "ref":
-        m = _REFERENCE_RE.fullmatch(text)
+        m = VARIABLE.fullmatch(text)
     elif kind == "string" and len(text) >= 2 and text[0] in "'\"" and text[-1] == text[0]:
-        m = _REFERENCE_RE.fullmatch(text[1:-1])
+        m = VARIABLE.fullmatch(text[1:-1])
     else:
         return None
     if m is None:
@@ -123,9 +121,8 @@ def several_values(board: RenderedDashboard) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for v in variables(board):
         name = v.get("name")
-        picked = isinstance(name, str) and name and v.get("type") in ("query", "custom")
-        if picked and (v.get("multi") is True or v.get("includeAll") is True):
-            out[str(name)] = v
+        if isinstance(name, str) and name and may_hold_several(v):
+            out[name] = v
     return out
 
 
