@@ -12,15 +12,12 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-_GO_FUNCTIONS = "and call html index slice js len not or print printf println urlquery eq ne lt le gt ge"
-_PROMETHEUS_FUNCTIONS = (
-    "query first label value strvalue args reReplaceAll safeHtml match title toUpper toLower "
-    "graphLink tableLink sortByLabel humanize humanize1024 humanizeDuration humanizePercentage "
-    "humanizeTimestamp toTime toDuration pathPrefix externalURL parseDuration stripPort stripDomain tmpl now"
-)
-#: text/template built-ins and Prometheus' template functions (what a ``$value``
-#: pipeline's words are read against).
-FUNCTIONS = frozenset(_GO_FUNCTIONS.split()) | frozenset(_PROMETHEUS_FUNCTIONS.split())
+from obs_as_code.lint.rules import _gotemplate
+
+#: The words of a ``$value`` pipeline read as functions: those promtool 2.42
+#: knows (:data:`~obs_as_code.lint.rules._gotemplate.FUNCTIONS`) and three later
+#: or expansion-only ones (OAC210 reports them; OAC209 still reads the pipeline).
+FUNCTIONS = _gotemplate.FUNCTIONS | {"tmpl", "now", "toDuration"}
 _KEYWORDS = {"if", "else", "end", "range", "with", "define", "template", "block", "break", "continue"}
 
 _TOKEN = re.compile(
