@@ -29,7 +29,7 @@ _CANDIDATE = re.compile(r"(?<![a-zA-Z0-9_:\[])\.?[0-9][a-zA-Z0-9_.+-]*?[a-zA-Z_]
 #: Strings and comments, as the scan skips them (the leftmost first: a quote in a
 #: comment is the comment's, a ``#`` in a string the string's); each becomes a
 #: space for :data:`_CANDIDATE`, so digits in label values are no candidates.
-_SKIPPED = re.compile(r'#[^\n]*|"(?:[^"\\]|\\.)*"?|\'(?:[^\'\\]|\\.)*\'?|`[^`]*`?', re.DOTALL)
+_SKIPPED = re.compile(r"#[^\n]*|" + _STRING.pattern, re.DOTALL)
 _QUOTES_OR_HASH = re.compile(r"[\"'`#]")
 
 
