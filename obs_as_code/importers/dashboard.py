@@ -836,7 +836,7 @@ def not_a_dashboard(document: Any) -> str | None:
         return "a single panel's JSON (Inspect > Panel JSON): it has type, targets or gridPos"
     if "condition" in document and "data" in document:
         return "a Grafana alert rule: it has condition and data"
-    if "title" in document and not any(key in document for key in _DASHBOARD_KEYS):
+    if "title" in document and not has_dashboard_keys(document):
         return f"none of {', '.join(_DASHBOARD_KEYS)}"
     return None
 
@@ -852,7 +852,7 @@ def title_problem(document: Mapping[str, Any]) -> str | None:
         return "no title"
     if not isinstance(document["title"], str) or not document["title"].strip():
         return "an empty title, which Grafana refuses"
-    if not any(key in document for key in _DASHBOARD_KEYS):
+    if not has_dashboard_keys(document):
         return f"none of {', '.join(_DASHBOARD_KEYS)}"
     return None
 
