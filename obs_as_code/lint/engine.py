@@ -869,10 +869,10 @@ def parse_promql(expr: str) -> tuple[Any, str | None]:
 def parse_tree(expr: str) -> tuple[Any, str | None]:
     """Like :func:`parse_promql`, with the AST wrapped in :class:`Node` so that every
     attribute read returns the same object (checks and inference cache per node)."""
-    from obs_as_code.lint.types import Node
+    from obs_as_code.lint.types import wrap_tree
 
     ast, problem = parse_promql(expr)
-    return (Node(ast), None) if ast is not None else (None, problem)
+    return (wrap_tree(ast), None) if ast is not None else (None, problem)
 
 
 def all_checks() -> tuple[Check, ...]:

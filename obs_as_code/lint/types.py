@@ -108,6 +108,46 @@ class Node:
         return repr(self._raw)
 
 
+#: The attributes holding the sub-expressions of each kind of node, in the
+#: order :func:`children` lists them (a ``Call``'s are its ``args``).
+_CHILD_ATTRS: Final[dict[str, tuple[str, ...]]] = {
+    "BinaryExpr": ("lhs", "rhs"),
+    "AggregateExpr": ("param", "expr"),
+    "ParenExpr": ("expr",),
+    "UnaryExpr": ("expr",),
+    "SubqueryExpr": ("expr",),
+    "MatrixSelector": ("vector_selector",),
+}
+
+
+def wrap_tree(raw: Any) -> Node:
+    """The tree under ``raw`` wrapped in :class:`Node` at once, each node's
+    sub-expressions read and its :func:`children` kept. Every check walks every
+    tree (the first :func:`nodes` call indexes it), so reading them up front
+    costs nothing more, and skips the failed attribute lookup and
+    ``__getattr__`` call per child a lazy read pays (about a third of the
+    indexing of a large rule set)."""
+    root = Node(raw)
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        attrs = node._attrs
+        kids: list[Any] = []
+        if node.tag == "Call":
+            kids = [Node(arg) for arg in node._raw.args]
+            attrs["args"] = kids
+        else:
+            for name in _CHILD_ATTRS.get(node.tag, ()):
+                value = getattr(node._raw, name)
+                if value is not None:
+                    value = Node(value)
+                    kids.append(value)
+                attrs[name] = value
+        node.kids = kids
+        stack.extend(kids)
+    return root
+
+
 def tag(node: Any) -> str:
     """The node's class name, for wrapped and raw promql-parser nodes alike."""
     return node.tag if type(node) is Node else type(node).__name__
