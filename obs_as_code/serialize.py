@@ -362,6 +362,20 @@ def _fast_json(data: Any) -> str | None:
     return raw.decode("utf-8") + "\n"
 
 
+def scan_text(data: Any) -> str:
+    """Compact JSON text of ``data`` for a regular-expression search, never for
+    output: orjson's when it takes the data (a tenth of ``json.dumps``' time on
+    a dashboard's panels), else ``json.dumps``'. The two differ in separators
+    and number formatting only; strings (all a search reads) are escaped alike,
+    non-ASCII kept."""
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(data).decode("utf-8")
+        except (TypeError, ValueError):  # non-string keys, big integers, surrogates
+            pass
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 try:  # an optional speed-up: the output is the same without it
     import orjson as _orjson
 

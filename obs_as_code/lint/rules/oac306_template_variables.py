@@ -5,7 +5,6 @@ dropdown that changes nothing: a warning). ``${var.field}`` uses ``var``;
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +21,7 @@ from obs_as_code.lint.rules._dashboards import (
     variable_names,
     variables,
 )
+from obs_as_code.serialize import scan_text
 from obs_as_code.source import SourceLocation
 
 
@@ -128,7 +128,7 @@ def findings(board: RenderedDashboard, ctx: LintContext | None = None) -> Iterat
     for base, value in scopes:
         # One C-speed dump finds the names; the slow walk for locations runs
         # only when a name is missing.
-        text = json.dumps(value, ensure_ascii=False)
+        text = scan_text(value)
         found = {u for u in map(used_variable, variable_names(text)) if not is_builtin(u) and not _capture_group(u, defined)}
         used |= found
         missing = found - set(defined) - reported
