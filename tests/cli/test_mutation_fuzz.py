@@ -85,24 +85,24 @@ ILL_TYPED_FIELDS = {
     "group limit object": (
         "alerts/a.py",
         'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", limit="ten", rules=[AlertRule(name="A", expr="up")])\n',
-        "alerts/a.py:2:5: OAC101 module alerts/a.py raised TypeError: RuleGroup limit must be an integer or None, not str ('ten')",
+        "alerts/a.py:2:31: OAC101 module alerts/a.py raised TypeError: RuleGroup limit must be an integer or None, not str ('ten')",
     ),
     "scrape extra object": (
         "scrape/p.py",
         'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"], extra={"proxy_url": object})\n',
-        "scrape/p.py:2:5: OAC101 module scrape/p.py raised TypeError: ScrapeJob extra must be a dict of plain data "
+        "scrape/p.py:2:48: OAC101 module scrape/p.py raised TypeError: ScrapeJob extra must be a dict of plain data "
         "(strings, numbers, bools, lists, dicts), not dict",
     ),
     "honor_labels a string": (
         "scrape/p.py",
         'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"], honor_labels="yes")\n',
-        "scrape/p.py:2:5: OAC101 module scrape/p.py raised TypeError: ScrapeJob honor_labels must be a bool or None, not str ('yes')",
+        "scrape/p.py:2:55: OAC101 module scrape/p.py raised TypeError: ScrapeJob honor_labels must be a bool or None, not str ('yes')",
     ),
     "group_by a string": (
         "alerts/routing.py",
         'from obs_as_code import AlertmanagerConfig, Receiver, Route\n'
         'config = AlertmanagerConfig(route=Route(receiver="default", group_by="alertname"), receivers=[Receiver(name="default")])\n',
-        "alerts/routing.py:2:35: OAC101 module alerts/routing.py raised TypeError: Route group_by must be a list of strings or None, "
+        "alerts/routing.py:2:70: OAC101 module alerts/routing.py raised TypeError: Route group_by must be a list of strings or None, "
         "not str ('alertname'): write group_by=[...]",
     ),
     "matcher value a number": (
@@ -115,7 +115,7 @@ ILL_TYPED_FIELDS = {
     "datasource json_data a list": (
         "datasources/ds.py",
         'from obs_as_code import Datasource\nprom = Datasource("P", "prometheus", "http://p:9090", uid="prom", json_data=[])\n',
-        "datasources/ds.py:2:8: OAC101 module datasources/ds.py raised TypeError: Datasource json_data must be a dict of plain data",
+        "datasources/ds.py:2:77: OAC101 module datasources/ds.py raised TypeError: Datasource json_data must be a dict of plain data",
     ),
 }
 
