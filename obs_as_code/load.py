@@ -26,8 +26,8 @@ from typing import Any, TypeVar
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.discover import PROJECT_DIRS, ModuleRef
-from obs_as_code.model.base import Definition, FieldValueError
-from obs_as_code.redact import redact_line
+from obs_as_code.model.base import Definition, FieldTypeError, FieldValueError
+from obs_as_code.redact import is_secret_name, redact_line
 from obs_as_code.source import (
     SourceLocation,
     at_project_root,
@@ -108,7 +108,7 @@ def exception_diagnostic(exc: BaseException, ref: ModuleRef, root: Path) -> Diag
         # A traceback's column counts UTF-8 bytes, ours characters.
         col = char_col(last.filename, line, colno) if isinstance(colno, int) else 0
         loc = SourceLocation(_relative(last.filename, root_s), line, col)
-        if isinstance(exc, FieldValueError):
+        if isinstance(exc, (FieldValueError, FieldTypeError)):
             # At the keyword argument holding the value, when the call has it.
             with at_project_root(root):
                 loc = keyword_location(loc, exc.field)
@@ -118,18 +118,31 @@ def exception_diagnostic(exc: BaseException, ref: ModuleRef, root: Path) -> Diag
         f"{_relative(f.filename, root_s)}:{f.lineno} in {f.name}" for f in reversed(frames)
     )
     # A user's own exception may quote a URL with its password or token.
-    name = "ValueError" if isinstance(exc, FieldValueError) else type(exc).__name__
+    name = "ValueError" if isinstance(exc, FieldValueError) else "TypeError" if isinstance(exc, FieldTypeError) else type(exc).__name__
     message = f"{name}: {redact_line(str(exc))}" if str(exc) else name
     fields = _keyword_hint(exc)
     hint = f"traceback (user frames): {trace}" if len(frames) > 1 else None
     if fields is not None:
         hint = fields if hint is None else f"{fields}; {hint}"
     found = error(loc, "OAC101", f"module {ref.path} raised {message}", hint=hint)
-    if isinstance(exc, FieldValueError) and exc.field == "extra":
-        # extra= is where literal secrets get written (bearer_token, a discovery's
-        # secret_key, http_headers' secrets): the line is not echoed.
+    if isinstance(exc, (FieldValueError, FieldTypeError)) and _may_hold_secrets(exc.field):
+        # The line is not echoed: it is the keyword's, whose value the line
+        # masking may miss (a list, a call: not a string literal).
         return dataclasses.replace(found, show_source=False)
     return found
+
+
+#: Fields where literal secrets get written beside other keys: ``extra=``
+#: (bearer_token, a discovery's secret_key, http_headers' secrets) and a
+#: datasource's ``secure_json_data`` (its values belong to be references).
+_SECRET_HOLDERS = frozenset({"extra", "secure_json_data"})
+
+
+def _may_hold_secrets(field_name: str) -> bool:
+    """Whether the keyword argument ``field_name=`` may hold a secret that
+    :func:`redact_line` does not mask (it masks a string literal given to a
+    secret-named keyword, not ``password=["hunter2"]``)."""
+    return field_name in _SECRET_HOLDERS or is_secret_name(field_name)
 
 
 _UNEXPECTED_KEYWORD = re.compile(r"^(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'$")

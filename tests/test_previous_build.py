@@ -68,7 +68,7 @@ def test_a_wrong_previous_names_is_reported_at_the_users_line(make_project: Proj
     root = make_project({"datasources/main.py": V1.replace('uid="loki")', 'uid="loki", previous_names="Old")')})
     result = run_oac("build", "-C", str(root))
     assert result.exit_code == 1
-    assert "datasources/main.py:3:8: OAC101 module datasources/main.py raised TypeError: Datasource previous_names" in result.output
+    assert "datasources/main.py:3:82: OAC101 module datasources/main.py raised TypeError: Datasource previous_names" in result.output
 
 
 # --- rendering ------------------------------------------------------------------

@@ -41,6 +41,7 @@ from grafana_foundation_sdk.models import dashboard as m
 
 from obs_as_code.dashboards.migrate import GRID_COLUMNS
 from obs_as_code.dashboards.render import stable_panel_ids
+from obs_as_code.model.base import FieldTypeError
 from obs_as_code.source import (
     LOCATION_ATTR,
     Columns,
@@ -373,12 +374,19 @@ def _is_number(value: Any) -> bool:
 
 
 def _require(call: str, args: Sequence[tuple[str, Any, tuple[type, ...], str]]) -> None:
-    """Raise ``TypeError`` (OAC101 at the user's call) for the first argument of
-    ``call`` that is not of its types: ``(name, value, types, what)``."""
+    """Raise :class:`FieldTypeError` (OAC101 at the user's ``name=``, else at
+    the call) for the first argument of ``call`` that is not of its types:
+    ``(name, value, types, what)``; ``name`` is the argument's (``tags[2]`` an
+    item of ``tags``), else a plain ``TypeError`` (``step 0 value`` of the
+    positional steps of :func:`thresholds`)."""
     for name, value, kinds, what in args:
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             shown = repr(value)
-            raise TypeError(f"{call}: {name} must be {what}, not {type(value).__name__} ({shown[:60]}{'...' if len(shown) > 60 else ''})")
+            message = f"{call}: {name} must be {what}, not {type(value).__name__} ({shown[:60]}{'...' if len(shown) > 60 else ''})"
+            argument = name.partition("[")[0]
+            if argument.isidentifier():
+                raise FieldTypeError(message, argument)
+            raise TypeError(message)
 
 
 def _kind(builder: Any) -> str:
@@ -417,9 +425,10 @@ def _thresholds(panel: Any, title: str, given: Any) -> Any:
         for step in given
     ):
         return thresholds(*[(v, c) for v, c in given])
-    raise TypeError(
+    raise FieldTypeError(
         f"k.{_kind(panel)}({title!r}): thresholds={given!r}: write "
-        'thresholds=k.thresholds((None, "green"), (0.9, "red")) (the base step\'s value is None)'
+        'thresholds=k.thresholds((None, "green"), (0.9, "red")) (the base step\'s value is None)',
+        "thresholds",
     )
 
 
@@ -443,8 +452,8 @@ def _bad_size(panel: Any, title: str, width: Any, height: Any) -> NoReturn:
         elif isinstance(value, float) and value == value and abs(value) != float("inf"):
             suggest = int(value)
         suggest = max(low, suggest if high is None else min(high, suggest))
-        raise TypeError(
-            f"k.{kind}({title!r}): {name}={value!r} ({type(value).__name__}): {name} is {meaning}: write {name}={suggest}"
+        raise FieldTypeError(
+            f"k.{kind}({title!r}): {name}={value!r} ({type(value).__name__}): {name} is {meaning}: write {name}={suggest}", name
         )
     raise AssertionError("_bad_size called with a valid size")  # unreachable: _common tested first
 
@@ -622,15 +631,16 @@ def _items(call: str, name: str, given: Any, *, rows: bool) -> list[Any]:
     what = "a list of panels and k.row(...)s" if rows else "a list of panels"
     if hasattr(given, "build") or isinstance(given, RowSpec):
         one = "k.row" if isinstance(given, RowSpec) else f"k.{_kind(given)}"
-        raise TypeError(f"{call}: {name} is one panel, not a list: write [{one}(...)] ({what})")
+        raise FieldTypeError(f"{call}: {name} is one panel, not a list: write [{one}(...)] ({what})", name)
     if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
-        raise TypeError(f"{call}: {name}={given!r} is a {type(given).__name__}: give {what}")
+        raise FieldTypeError(f"{call}: {name}={given!r} is a {type(given).__name__}: give {what}", name)
     listed = list(given)
     for item in listed:
         if not (hasattr(item, "build") or isinstance(item, RowSpec)):
-            raise TypeError(
+            raise FieldTypeError(
                 f"{call}: item {item!r} is a {type(item).__name__}, not a panel: "
-                f"give k.timeseries(...), k.stat(...) ...{' or k.row(...)' if rows else ''}"
+                f"give k.timeseries(...), k.stat(...) ...{' or k.row(...)' if rows else ''}",
+                name,
             )
     return listed
 
@@ -1001,9 +1011,10 @@ def dashboard(
         board.description(description)
     for v in variables:
         if not hasattr(v, "build"):
-            raise TypeError(
+            raise FieldTypeError(
                 f"k.dashboard({title!r}): variable {v!r} is a {type(v).__name__}, not a variable: give "
-                "k.datasource_var(), k.query_var(...), k.custom_var(...) or k.interval_var(...)"
+                "k.datasource_var(), k.query_var(...), k.custom_var(...) or k.interval_var(...)",
+                "variables",
             )
         board.with_variable(v)
     if annotations:

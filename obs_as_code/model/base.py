@@ -26,6 +26,20 @@ class FieldValueError(ValueError):
         self.field = field
 
 
+class FieldTypeError(TypeError):
+    """A field of a definition, or an argument of a dashboard kit function,
+    holds a value of a type it does not take (a number where a string belongs,
+    a dict where a list belongs, an item of the wrong type in a list or dict):
+    raised in the user's module, it is reported (OAC101) at the keyword
+    argument that gave ``field`` when the call was written with it, else at the
+    call (positional arguments, ``**kwargs``). User code may catch it as
+    ``TypeError``."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 #: The integers Go reads a field as: ``int`` (int64, a rule group's ``limit``)
 #: up to 2**63-1; ``uint`` (uint, uint64: limits, ``modulus``, ``max_alerts``)
 #: up to the largest value whose float64 is not above 2**64 (go-yaml reads a
@@ -88,48 +102,49 @@ class Definition:
 
 
 def require_strings(obj: Any, names: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
-    """Raise ``TypeError`` when a field of ``obj`` named in ``names`` is not a
+    """Raise :class:`FieldTypeError` when a field of ``obj`` named in ``names`` is not a
     string (or, for ``optional``, neither a string nor None): raised in the
-    user's module, it is reported at the line that built ``obj`` (OAC101),
-    instead of crashing a later stage, or running into a compiled module's own
+    user's module, it is reported (OAC101) at the keyword argument that gave
+    the field, else at the line that built ``obj``, instead of crashing a later stage, or running into a compiled module's own
     type check (obs_as_code/_native.py), with a traceback."""
     for name in (*names, *optional):
         value = getattr(obj, name)
         if not isinstance(value, str) and not (value is None and name in optional):
             kind = "a string or None" if name in optional else "a string"
-            raise TypeError(f"{type(obj).__name__} {name} must be {kind}, not {type(value).__name__} ({shown_value(name, value)})")
+            raise FieldTypeError(f"{type(obj).__name__} {name} must be {kind}, not {type(value).__name__} ({shown_value(name, value)})", name)
 
 
 def require_string_maps(obj: Any, names: tuple[str, ...]) -> None:
-    """Raise ``TypeError`` when a field of ``obj`` named in ``names`` is not a
+    """Raise :class:`FieldTypeError` when a field of ``obj`` named in ``names`` is not a
     mapping of strings to strings (labels, annotations): a number or None there
     would otherwise crash a later stage, outside the user's code."""
     for name in names:
         value = getattr(obj, name)
         if not isinstance(value, Mapping):
-            raise TypeError(f"{type(obj).__name__} {name} must be a dict of strings, not {type(value).__name__} ({shown_value(name, value)})")
+            raise FieldTypeError(f"{type(obj).__name__} {name} must be a dict of strings, not {type(value).__name__} ({shown_value(name, value)})", name)
         for key, item in value.items():
             if not isinstance(key, str):
-                raise TypeError(f"{type(obj).__name__} {name}: key {key!r} must be a string, not {type(key).__name__}")
+                raise FieldTypeError(f"{type(obj).__name__} {name}: key {key!r} must be a string, not {type(key).__name__}", name)
             if not isinstance(item, str):
-                raise TypeError(
+                raise FieldTypeError(
                     f"{type(obj).__name__} {name}[{key!r}] must be a string, not {type(item).__name__} ({shown_value(key, item)})"
                     # The fix quotes the value: not for a secret-named key.
-                    + (f": write {str(item)!r}" if isinstance(item, (int, float)) and not isinstance(item, bool) and not is_secret_name(key) else "")
+                    + (f": write {str(item)!r}" if isinstance(item, (int, float)) and not isinstance(item, bool) and not is_secret_name(key) else ""),
+                    name,
                 )
 
 
 def require_sequence(obj: Any, name: str, of: tuple[type, ...], what: str) -> None:
-    """Raise ``TypeError`` when the field ``name`` of ``obj`` is not a list or tuple
+    """Raise :class:`FieldTypeError` when the field ``name`` of ``obj`` is not a list or tuple
     whose items are instances of ``of`` (``what`` names them in the message): a
     single item or a string given where a list belongs is the usual slip."""
     value = getattr(obj, name)
     if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
         hint = f": write {name}=[...]" if isinstance(value, (str, *of)) else ""
-        raise TypeError(f"{type(obj).__name__} {name} must be a list of {what}, not {type(value).__name__}{hint}")
+        raise FieldTypeError(f"{type(obj).__name__} {name} must be a list of {what}, not {type(value).__name__}{hint}", name)
     for i, item in enumerate(value):
         if not isinstance(item, of):
-            raise TypeError(f"{type(obj).__name__} {name}[{i}] must be {what}, not {type(item).__name__} ({shown_value(name, item)})")
+            raise FieldTypeError(f"{type(obj).__name__} {name}[{i}] must be {what}, not {type(item).__name__} ({shown_value(name, item)})", name)
 
 
 def field_location(obj: Any) -> SourceLocation | None:
@@ -314,9 +329,10 @@ def _checks_of(cls: type) -> list[tuple[str, Callable[[Any], bool], str]]:
 
 
 def require_field_types(obj: Any) -> None:
-    """Raise ``TypeError`` when a field of the dataclass ``obj`` holds a value its
-    annotation does not allow: raised in the user's module, it is reported at
-    the line that built ``obj`` (OAC101). Without it a number where a string
+    """Raise :class:`FieldTypeError` when a field of the dataclass ``obj`` holds a value its
+    annotation does not allow: raised in the user's module, it is reported
+    (OAC101) at the keyword argument that gave the field, else at the line that
+    built ``obj``. Without it a number where a string
     belongs, a string where a list belongs or a dict where a definition belongs
     crashed a later stage with a traceback, or was written into build/ for
     promtool or Grafana to refuse."""
@@ -324,7 +340,7 @@ def require_field_types(obj: Any) -> None:
         value = getattr(obj, name)
         if not test(value):
             hint = f": write {name}=[...]" if said.startswith("a list") and not isinstance(value, (list, tuple, Mapping)) and value is not None else ""
-            raise TypeError(f"{type(obj).__name__} {name} must be {said}, not {type(value).__name__} ({_shown(name, value)}){hint}")
+            raise FieldTypeError(f"{type(obj).__name__} {name} must be {said}, not {type(value).__name__} ({_shown(name, value)}){hint}", name)
     for name in getattr(type(obj), "non_negative", ()):
         value = getattr(obj, name)
         if isinstance(value, int) and value < 0:

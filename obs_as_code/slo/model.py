@@ -26,7 +26,7 @@ from typing import ClassVar
 
 from obs_as_code import names
 from obs_as_code.durations import Duration
-from obs_as_code.model.base import Definition, require_string_maps, require_strings
+from obs_as_code.model.base import Definition, FieldTypeError, require_string_maps, require_strings
 from obs_as_code.model.rules import AlertRule
 
 #: The placeholder an SLI query uses for the window (``rate(x[{window}])``).
@@ -154,9 +154,10 @@ class LatencySLI(Definition):
         # A string threshold ("0.5") crashed a later stage with a traceback; raised
         # here it is OAC101 at the user's line.
         if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float)):
-            raise TypeError(
+            raise FieldTypeError(
                 f"LatencySLI threshold must be a number of seconds, not {type(self.threshold).__name__} ({self.threshold!r})"
-                + (f": write threshold={self.threshold.strip()}" if isinstance(self.threshold, str) and _is_number(self.threshold) else "")
+                + (f": write threshold={self.threshold.strip()}" if isinstance(self.threshold, str) and _is_number(self.threshold) else ""),
+                "threshold",
             )
         super().__post_init__()
 
@@ -283,12 +284,13 @@ class RuleIntervals(Definition):
 
 
 def _require_instance(obj: object, name: str, kind: type) -> None:
-    """Raise ``TypeError`` (OAC101 at the user's line) when the field ``name`` of
-    ``obj`` is not a ``kind``: a dict written where the class belongs is the usual slip."""
+    """Raise :class:`FieldTypeError` (OAC101 at ``name=``, else at the user's line)
+    when the field ``name`` of ``obj`` is not a ``kind``: a dict written where the
+    class belongs is the usual slip."""
     value = getattr(obj, name)
     if not isinstance(value, kind):
         hint = f": write {name}={kind.__name__}(...)" if isinstance(value, Mapping) else ""
-        raise TypeError(f"{type(obj).__name__} {name} must be {kind.__name__}, not {type(value).__name__}{hint}")
+        raise FieldTypeError(f"{type(obj).__name__} {name} must be {kind.__name__}, not {type(value).__name__}{hint}", name)
 
 
 def _camel(text: str) -> str:

@@ -85,24 +85,24 @@ ILL_TYPED_FIELDS = {
     "group limit object": (
         "alerts/a.py",
         'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", limit="ten", rules=[AlertRule(name="A", expr="up")])\n',
-        "alerts/a.py:2:5: OAC101 module alerts/a.py raised TypeError: RuleGroup limit must be an integer or None, not str ('ten')",
+        "alerts/a.py:2:31: OAC101 module alerts/a.py raised TypeError: RuleGroup limit must be an integer or None, not str ('ten')",
     ),
     "scrape extra object": (
         "scrape/p.py",
         'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"], extra={"proxy_url": object})\n',
-        "scrape/p.py:2:5: OAC101 module scrape/p.py raised TypeError: ScrapeJob extra must be a dict of plain data "
+        "scrape/p.py:2:48: OAC101 module scrape/p.py raised TypeError: ScrapeJob extra must be a dict of plain data "
         "(strings, numbers, bools, lists, dicts), not dict",
     ),
     "honor_labels a string": (
         "scrape/p.py",
         'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets=["a:1"], honor_labels="yes")\n',
-        "scrape/p.py:2:5: OAC101 module scrape/p.py raised TypeError: ScrapeJob honor_labels must be a bool or None, not str ('yes')",
+        "scrape/p.py:2:55: OAC101 module scrape/p.py raised TypeError: ScrapeJob honor_labels must be a bool or None, not str ('yes')",
     ),
     "group_by a string": (
         "alerts/routing.py",
         'from obs_as_code import AlertmanagerConfig, Receiver, Route\n'
         'config = AlertmanagerConfig(route=Route(receiver="default", group_by="alertname"), receivers=[Receiver(name="default")])\n',
-        "alerts/routing.py:2:35: OAC101 module alerts/routing.py raised TypeError: Route group_by must be a list of strings or None, "
+        "alerts/routing.py:2:70: OAC101 module alerts/routing.py raised TypeError: Route group_by must be a list of strings or None, "
         "not str ('alertname'): write group_by=[...]",
     ),
     "matcher value a number": (
@@ -115,7 +115,7 @@ ILL_TYPED_FIELDS = {
     "datasource json_data a list": (
         "datasources/ds.py",
         'from obs_as_code import Datasource\nprom = Datasource("P", "prometheus", "http://p:9090", uid="prom", json_data=[])\n',
-        "datasources/ds.py:2:8: OAC101 module datasources/ds.py raised TypeError: Datasource json_data must be a dict of plain data",
+        "datasources/ds.py:2:77: OAC101 module datasources/ds.py raised TypeError: Datasource json_data must be a dict of plain data",
     ),
 }
 
@@ -281,26 +281,28 @@ def test_validate_puts_promtool_unmarshal_errors_at_the_users_line(make_project:
     ("call", "expected"),
     [
         ('k.dashboard("D", [k.timeseries(None, k.prom("up"))])', "2:23: OAC101 module dashboards/d.py raised TypeError: k.timeseries: title must be a string, not NoneType (None)"),
-        ('k.dashboard("D", [k.stat("S", k.prom("up"), unit=1.5)])', "2:23: OAC101 module dashboards/d.py raised TypeError: k.stat: unit must be a string, not float (1.5)"),
-        ('k.dashboard("D", [k.timeseries("T", k.prom("up"), min="0")])', "2:23: OAC101 module dashboards/d.py raised TypeError: k.timeseries: min must be a number, not str ('0')"),
-        ('k.dashboard("D", [], refresh=0)', "2:5: OAC101 module dashboards/d.py raised TypeError: k.dashboard: refresh must be a string such as '1m', not int (0)"),
-        ('k.dashboard("D", [], tags="team")', "2:5: OAC101 module dashboards/d.py raised TypeError: k.dashboard: tags must be a list of strings, not str ('team')"),
+        ('k.dashboard("D", [k.stat("S", k.prom("up"), unit=1.5)])', "2:54: OAC101 module dashboards/d.py raised TypeError: k.stat: unit must be a string, not float (1.5)"),
+        ('k.dashboard("D", [k.timeseries("T", k.prom("up"), min="0")])', "2:59: OAC101 module dashboards/d.py raised TypeError: k.timeseries: min must be a number, not str ('0')"),
+        ('k.dashboard("D", [], refresh=0)', "2:34: OAC101 module dashboards/d.py raised TypeError: k.dashboard: refresh must be a string such as '1m', not int (0)"),
+        ('k.dashboard("D", [], tags="team")', "2:31: OAC101 module dashboards/d.py raised TypeError: k.dashboard: tags must be a list of strings, not str ('team')"),
         ('k.dashboard("D", [], variables=[k.query_var("job", "label_values(up, job)", include_all=-1)])',
-         "2:37: OAC101 module dashboards/d.py raised TypeError: k.query_var: include_all must be True or False, not int (-1)"),
+         "2:93: OAC101 module dashboards/d.py raised TypeError: k.query_var: include_all must be True or False, not int (-1)"),
         ('k.dashboard("D", [], variables=[k.custom_var("env", "prod,dev")])',
          "2:37: OAC101 module dashboards/d.py raised TypeError: k.custom_var: values must be a list of strings, not str ('prod,dev')"),
         ('k.dashboard("D", [], links=[k.link_url(0, "x")])', "2:33: OAC101 module dashboards/d.py raised TypeError: k.link_url: title must be a string, not int (0)"),
         ('k.dashboard("D", [k.row(1.5, [])])', "2:23: OAC101 module dashboards/d.py raised TypeError: k.row: title must be a string, not float (1.5)"),
         ('k.dashboard("D", [k.text("N", 5)])', "2:23: OAC101 module dashboards/d.py raised TypeError: k.text: content must be a string (Markdown), not int (5)"),
         ('k.dashboard("D", [k.stat("S", k.prom("up"), thresholds=k.thresholds((None, "red"), percentage="yes"))])',
-         "2:60: OAC101 module dashboards/d.py raised TypeError: k.thresholds: percentage must be True or False, not str ('yes')"),
+         "2:99: OAC101 module dashboards/d.py raised TypeError: k.thresholds: percentage must be True or False, not str ('yes')"),
         ('k.dashboard("D", [k.stat("S", k.prom("up"), thresholds=k.thresholds(["a", 5]))])',
          "2:60: OAC101 module dashboards/d.py raised TypeError: k.thresholds: step 0 value must be a number or None (the base step), not str ('a')"),
     ],
 )
-def test_a_kit_argument_of_the_wrong_type_is_reported_at_the_call(make_project: ProjectFactory, call: str, expected: str) -> None:
+def test_a_kit_argument_of_the_wrong_type_is_reported_at_the_users_line(make_project: ProjectFactory, call: str, expected: str) -> None:
     """Each built, and only the dashboard schema in `oac validate` refused the
-    output ("title: None is not of type 'string'")."""
+    output ("title: None is not of type 'string'"). Reported at the argument's
+    value when it was written as a keyword (``unit=1.5``), else at the call
+    (``k.link_url(0, "x")``, the positional steps of ``k.thresholds``)."""
     root = make_project({"alerts/good.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="good", rules=[AlertRule(name="Up", expr="up == 0")])\n'})
     assert run_oac("build", "-C", str(root)).exit_code == 0
     err = _build_fails(root, "dashboards/d.py", f"from obs_as_code.dashboards import kit as k\nb = {call}\n")

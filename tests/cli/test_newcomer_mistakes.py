@@ -54,31 +54,31 @@ def _rule_module(rule: str, group_args: str = "") -> str:
 ILL_TYPED = {
     "label value int": (
         _rule_module('AlertRule(name="A", expr="up == 0", labels={"severity": 1})'),
-        "alerts/t.py:2:32: OAC101 module alerts/t.py raised TypeError: AlertRule labels['severity'] must be a string, not int (1): write '1'",
+        "alerts/t.py:2:75: OAC101 module alerts/t.py raised TypeError: AlertRule labels['severity'] must be a string, not int (1): write '1'",
     ),
     "label name int": (
         _rule_module('AlertRule(name="A", expr="up == 0", labels={2: "x"})'),
-        "alerts/t.py:2:32: OAC101 module alerts/t.py raised TypeError: AlertRule labels: key 2 must be a string, not int",
+        "alerts/t.py:2:75: OAC101 module alerts/t.py raised TypeError: AlertRule labels: key 2 must be a string, not int",
     ),
     "expr int": (
         _rule_module('AlertRule(name="A", expr=42)'),
-        "alerts/t.py:2:32: OAC101 module alerts/t.py raised TypeError: AlertRule expr must be a string, not int (42)",
+        "alerts/t.py:2:57: OAC101 module alerts/t.py raised TypeError: AlertRule expr must be a string, not int (42)",
     ),
     "record name None": (
         _rule_module('RecordingRule(name=None, expr="up")'),
-        "alerts/t.py:2:32: OAC101 module alerts/t.py raised TypeError: RecordingRule name must be a string, not NoneType (None)",
+        "alerts/t.py:2:51: OAC101 module alerts/t.py raised TypeError: RecordingRule name must be a string, not NoneType (None)",
     ),
     "group name int": (
         'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name=5, rules=[AlertRule(name="A", expr="up")])\n',
-        "alerts/t.py:2:5: OAC101 module alerts/t.py raised TypeError: RuleGroup name must be a string, not int (5)",
+        "alerts/t.py:2:20: OAC101 module alerts/t.py raised TypeError: RuleGroup name must be a string, not int (5)",
     ),
     "rules not a list": (
         'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="t", rules=AlertRule(name="A", expr="up"))\n',
-        "alerts/t.py:2:5: OAC101 module alerts/t.py raised TypeError: RuleGroup rules must be a list of AlertRule and RecordingRule, not AlertRule: write rules=[...]",
+        "alerts/t.py:2:31: OAC101 module alerts/t.py raised TypeError: RuleGroup rules must be a list of AlertRule and RecordingRule, not AlertRule: write rules=[...]",
     ),
     "group label int": (
         _rule_module('AlertRule(name="A", expr="up")', ', labels={"team": 3}'),
-        "alerts/t.py:2:5: OAC101 module alerts/t.py raised TypeError: RuleGroup labels['team'] must be a string, not int (3): write '3'",
+        "alerts/t.py:2:32: OAC101 module alerts/t.py raised TypeError: RuleGroup labels['team'] must be a string, not int (3): write '3'",
     ),
 }
 
@@ -112,17 +112,17 @@ ILL_TYPED_OTHERS = {
     "SLI query as a number": (
         "slos/t.py",
         'from obs_as_code.slo import SLO, RatioSLI\ns = SLO(service="a", name="b", objective=99.0, sli=RatioSLI(errors=5, total="x_total"))\n',
-        "slos/t.py:2:52: OAC101 module slos/t.py raised TypeError: RatioSLI errors must be a string or None, not int (5)",
+        "slos/t.py:2:68: OAC101 module slos/t.py raised TypeError: RatioSLI errors must be a string or None, not int (5)",
     ),
     "SLO label as a number": (
         "slos/t.py",
         f'from obs_as_code.slo import SLO, RatioSLI\ns = SLO(service="a", name="b", objective=99.0, labels={{"team": 5}}, sli={_SLI})\n',
-        "slos/t.py:2:5: OAC101 module slos/t.py raised TypeError: SLO labels['team'] must be a string, not int (5): write '5'",
+        "slos/t.py:2:55: OAC101 module slos/t.py raised TypeError: SLO labels['team'] must be a string, not int (5): write '5'",
     ),
     "targets as a string": (
         "scrape/t.py",
         'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets="api:8080")\n',
-        "scrape/t.py:2:5: OAC101 module scrape/t.py raised TypeError: ScrapeJob targets must be a list of strings ('host:port'), not str: write targets=[...]",
+        "scrape/t.py:2:33: OAC101 module scrape/t.py raised TypeError: ScrapeJob targets must be a list of strings ('host:port'), not str: write targets=[...]",
     ),
 }
 
@@ -494,19 +494,19 @@ ILL_TYPED_ROUTING = {
     "matcher as a number": (
         'from obs_as_code import AlertmanagerConfig, Receiver, Route\n'
         'config = AlertmanagerConfig(route=Route(receiver="default", routes=[Route(receiver="default", matchers=[5])]), receivers=[Receiver(name="default")])\n',
-        "alerts/routing.py:2:69: OAC101 module alerts/routing.py raised TypeError: Route matchers[0] must be matchers "
+        "alerts/routing.py:2:104: OAC101 module alerts/routing.py raised TypeError: Route matchers[0] must be matchers "
         "(strings such as 'severity=\"critical\"'), not int (5)",
     ),
     "receiver name None": (
         'from obs_as_code import AlertmanagerConfig, Receiver, Route\n'
         'config = AlertmanagerConfig(route=Route(receiver=Receiver(name=None)))\n',
-        "alerts/routing.py:2:50: OAC101 module alerts/routing.py raised TypeError: Receiver name must be a string, not NoneType (None)",
+        "alerts/routing.py:2:64: OAC101 module alerts/routing.py raised TypeError: Receiver name must be a string, not NoneType (None)",
     ),
     "routing test label as a number": (
         'from obs_as_code import AlertmanagerConfig, Receiver, Route, RoutingTest\n'
         'config = AlertmanagerConfig(route=Route(receiver="default"), receivers=[Receiver(name="default")])\n'
         't = RoutingTest(labels={"severity": 1}, receivers=["default"])\n',
-        "alerts/routing.py:3:5: OAC101 module alerts/routing.py raised TypeError: RoutingTest labels['severity'] must be a string, not int (1): write '1'",
+        "alerts/routing.py:3:24: OAC101 module alerts/routing.py raised TypeError: RoutingTest labels['severity'] must be a string, not int (1): write '1'",
     ),
 }
 

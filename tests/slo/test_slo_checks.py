@@ -177,7 +177,7 @@ CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
     "latency-threshold-string": (
         HEAD + "bad = SLO(service=\"api\", name=\"l\", objective=95, sli=LatencySLI(\n"
         "    metric=\"http_request_duration_seconds\", threshold=\"0.5\", selector='job=\"api\"'))\n",
-        [("OAC101", 2)],
+        [("OAC101", 3)],
     ),
     "windows-not-a-path": (
         HEAD + f'bad = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO}, windows=123)\n',
@@ -186,7 +186,7 @@ CASES: dict[str, tuple[str, list[tuple[str, int]]]] = {
     "alerting-dict": (
         HEAD + f'bad = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO},\n'
         '          alerting={"name": "ApiBudgetBurn"})\n',
-        [("OAC101", 2)],
+        [("OAC101", 3)],
     ),
     # A bad label name: OAC104 once at labels= (it was also reported at the
     # SLI's line, for the generated SLI rules); an alert's at its labels=.
