@@ -395,6 +395,36 @@ def test_a_mean_of_seconds_without_a_time_unit_is_reported_whatever_its_title(pr
     assert _findings(project({"dashboards/case.py": source.replace("'targets'", "'fieldConfig': {'defaults': {'unit': 's'}}, 'targets'")}), "OAC305") == []
 
 
+def test_latency_unit_finding_is_at_the_latency_query_else_at_the_panel(project: Callable[..., Compiled]) -> None:
+    # The panel's second target is the latency query: the finding is inside its
+    # string (line 5), not at the panel (line 2) nor at the first target (line 4).
+    written = """board = {"title": "Units", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "timeseries", "title": "Traffic and latency",
+     "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}, "targets": [
+        {"refId": "A", "expr": "sum(rate(x_total[5m]))"},
+        {"refId": "B", "expr": "QUERY"}]},
+]}
+""".replace("QUERY", _MEAN)
+    compiled = project({"dashboards/case.py": written})
+    assert [(d.location.line, d.location.col) for d in compiled.diagnostics if d.code == "OAC305"] == [(5, 33)]
+    # A target made elsewhere (by a function, its query above the panel) has no
+    # place of its own: the finding falls back to the panel's line.
+    made = """Q = "QUERY"
+
+
+def queries():
+    return [{"refId": "A", "expr": Q}]
+
+
+board = {"title": "Units", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "timeseries", "title": "Latency",
+     "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}, "targets": queries()},
+]}
+""".replace("QUERY", _MEAN)
+    compiled = project({"dashboards/case.py": made})
+    assert [(d.location.line, d.location.col) for d in compiled.diagnostics if d.code == "OAC305"] == [(9, 5)]
+
+
 # Native histograms have no _bucket/_sum/_count series: the functions read the bare name.
 _NATIVE_P95 = "histogram_quantile(0.95, sum by (route) (rate(http_request_duration_seconds[5m])))"
 _NATIVE_AVG = "histogram_avg(rate(x_seconds[5m]))"

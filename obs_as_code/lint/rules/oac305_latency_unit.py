@@ -14,7 +14,7 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._dashboards import panel_title, promql_targets, rendered
+from obs_as_code.lint.rules._dashboards import panel_title, promql_targets, query_token, rendered
 from obs_as_code.lint.types import STRINGS
 
 #: Grafana's time unit ids.
@@ -272,7 +272,9 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 continue
             flagged.add(t.panel_path)
             yield error(
-                board.locate(t.panel_path),
+                # At the query (its string when the module or file writes one, else
+                # the target; the panel when the target has no place of its own).
+                query_token(ctx, board, t.path, expr, (0, len(expr))),
                 "OAC305",
                 f"latency panel {panel_title(t.panel)!r} in dashboard {board.title!r} has "
                 f"{'unit ' + repr(u) if u else 'no unit'}; its query returns "
