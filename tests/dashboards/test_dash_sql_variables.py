@@ -236,6 +236,13 @@ def _run_ch(project: Callable[..., Compiled], sql: str, variable: str, *, ds: st
         (MULTI, "SELECT 1 FROM t WHERE region = '$region'", "region", False),
         (MULTI, "SELECT 1 FROM t WHERE region IN ($region)", "", False),
         (SINGLE, "SELECT 1 FROM t WHERE region = '$region'", "", False),
+        # $__conditionalAll(condition, $v) is 1=1 for All: an include-All
+        # variable (not multi) holds one value in the condition ...
+        (ALL_ONLY, "SELECT 1 FROM t WHERE $__conditionalAll(region = '$region', $region)", "", False),
+        (ALL_ONLY, "SELECT 1 FROM t WHERE $__conditionalAll(region = $region, ${region})", "", False),
+        (ALL_ONLY, "SELECT 1 FROM t WHERE $__conditionalAll(zone = 'a', $zone) AND region = '$region'", "", True),
+        # ... a multi-value one may still hold two.
+        (MULTI, "SELECT 1 FROM t WHERE $__conditionalAll(region = '$region', $region)", "", True),
     ],
 )
 def test_grafana_clickhouse_targets(variable: str, sql: str, repeat: str, reported: bool, project: Callable[..., Compiled]) -> None:

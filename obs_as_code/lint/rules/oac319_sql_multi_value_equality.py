@@ -33,6 +33,7 @@ from obs_as_code.lint.rules._dashboards import (
     rendered,
     runs,
     targets,
+    variable_names,
     variable_type,
     variables,
 )
@@ -197,13 +198,45 @@ def _findings(
     by (``repeat``) nor the variable whose query this is (``own``). For Grafana's
     ClickHouse plugin (``kind``), which writes one value as it is, a quoted one
     breaks only where a bare one does: once it may be a list."""
+    guarded = _conditional_all(sql) if kind == CLICKHOUSE and "$__conditionalAll(" in sql else []
     for c in comparisons(sql):
         var = several.get(c.name)
         if var is None or is_builtin(c.name) or c.name == own:
             continue
         if (not c.quoted or kind == CLICKHOUSE) and (not _list_when_bare(var) or c.name == repeat):
             continue  # one value, written 'a' (or a, by ClickHouse's plugin): = takes it
+        if var.get("multi") is not True and any(n == c.name and lo <= c.span[0] and c.span[1] <= hi for n, lo, hi in guarded):
+            continue  # All (its only list) turns the condition into 1=1
         yield c
+
+
+_CONDITIONAL_ALL = "$__conditionalAll("
+
+
+def _conditional_all(sql: str) -> list[tuple[str, int, int]]:
+    """``(variable, start, end)`` of the condition of each ``$__conditionalAll(condition,
+    $v)`` of Grafana's ClickHouse plugin, which it replaces by ``1=1`` when ``$v``
+    is All (or empty)."""
+    out: list[tuple[str, int, int]] = []
+    at = sql.find(_CONDITIONAL_ALL)
+    while at != -1:
+        start = at + len(_CONDITIONAL_ALL)
+        depth, comma, i = 1, -1, start
+        while i < len(sql) and depth:
+            ch = sql[i]
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+            elif ch == "," and depth == 1 and comma == -1:
+                comma = i
+            i += 1
+        if comma != -1 and depth == 0:
+            names = variable_names(sql[comma + 1 : i - 1])
+            if names:
+                out.append((names[0], start, comma))
+        at = sql.find(_CONDITIONAL_ALL, start)
+    return out
 
 
 def _message(c: Comparison, where: str, kind: str = "") -> tuple[str, str]:
