@@ -37,7 +37,7 @@ def import_dashboard(project: Path, file: Path, output: Path | None, force: bool
     (not a dashboard, bad JSON, an -o path that exists without --force or cannot be
     written). The project's dashboard checks run on the module: each finding is
     printed as a warning, and each error finding silenced in the module by an
-    ``# oac: ignore[CODE] imported as is; review`` comment at its panel (exit
+    ``# oac: ignore[CODE] imported as is; review`` comment above its line (exit
     status 0); a warning finding stops no build and is left to show."""
     from obs_as_code.importers.dashboard import (
         UnresolvedInputs,

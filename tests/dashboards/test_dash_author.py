@@ -105,10 +105,11 @@ board = k.dashboard(
 
 def test_sdk_panels_in_kit_rows_are_located_where_written(project: Callable[..., Compiled]) -> None:
     """A panel built with the SDK (the kit has no heatmap) and placed with k.row or
-    k.dashboard is reported at its own line: its assignment for a name, else the
-    element of the list; it was reported at the k.dashboard line."""
+    k.dashboard is reported at its own lines: OAC305 at the query of its target
+    (the string, or the k.prom call that builds it), each in the panel's own
+    builder chain; it was reported at the k.dashboard line."""
     compiled = project({"dashboards/case.py": SDK_PANELS_IN_KIT})
-    assert [(line, col) for line, col, _m, _h in _of(compiled, "OAC305")] == [(6, 5), (18, 13), (20, 9)]
+    assert [(line, col) for line, col, _m, _h in _of(compiled, "OAC305")] == [(8, 26), (18, 69), (21, 21)]
 
 
 @pytest.mark.parametrize(
@@ -612,9 +613,10 @@ board = k.dashboard("Helper", [latency_row()], variables=[k.datasource_var()])
 """,
     })
     # The helper's k.row is on line 5 too: the old code read its list element's
-    # column (30) as if it were the dashboard module's.
+    # column (30) as if it were the dashboard module's. The finding is at the
+    # target, which the module places at the latency_row() element (column 32).
     [found] = [(d.location.file, d.location.line, d.location.col) for d in compiled.diagnostics if d.code == "OAC305"]
-    assert found == ("dashboards/case.py", 5, 9)
+    assert found == ("dashboards/case.py", 5, 32)
 
 
 def test_placed_panels_in_a_helper_module_of_the_same_name_are_not_mislocated(project: Callable[..., Compiled]) -> None:

@@ -348,7 +348,7 @@ def test_output_errors_are_usage_errors(tmp_path: Path) -> None:
 
 
 def test_findings_are_warned_and_suppressed_per_panel(tmp_path: Path) -> None:
-    # An error (OAC305: a latency without a time unit) is silenced on its panel so
+    # An error (OAC305: a latency without a time unit) is silenced at its query so
     # the module builds; a warning (OAC301: an unaggregated rate) is only named.
     quantile = 'histogram_quantile(0.9, sum by (le) (rate(x_seconds_bucket{job="a"}[5m])))'
 
@@ -366,10 +366,13 @@ def test_findings_are_warned_and_suppressed_per_panel(tmp_path: Path) -> None:
     comments = [n for n, line in enumerate(lines, 1) if "# oac: ignore[" in line]
     assert [lines[n - 1].strip() for n in comments] == ["# oac: ignore[OAC305] imported as is; review"]  # the raw panel only
     assert "x_seconds_bucket" in out.read_text()  # the query is not rewritten
-    # path:LINE:COL: CODE, as every diagnostic (the column of the panel's item).
+    # path:LINE:COL: CODE, as every diagnostic (OAC305 at the query of the target).
     assert re.search(rf"warning: {re.escape(str(out))}:{comments[0] + 1}:\d+: OAC305", result.output), result.output
     assert re.search(rf"warning: {re.escape(str(out))}:\d+:\d+: OAC301", result.output), result.output
-    assert any("'raw'" in line for line in lines[comments[0]:comments[0] + 5])
+    # Above the raw panel's query (its title above, the next panel's below).
+    assert "x_seconds_bucket" in lines[comments[0]]
+    assert any("'raw'" in line for line in lines[comments[0] - 8:comments[0]])
+    assert not any("'timed'" in line for line in lines[comments[0] - 8:comments[0]])
     compiled = compile_project(tmp_path)
     assert compiled.ok, compiled.diagnostics
     assert [d.code for d in compiled.diagnostics if d.code.startswith("OAC3")] == ["OAC301"]

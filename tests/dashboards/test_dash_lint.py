@@ -296,6 +296,11 @@ _UNIT_PLACES: dict[str, tuple[str, str, dict[str, object]]] = {
         "seriesOverrides": [{"alias": "p95", "yaxis": 2}]}),
     "graph series on the right axis by a regex alias": ("graph", _P95, {"legendFormat": "p95", "yaxes": [{"format": "short"}, {"format": "ms"}],
         "seriesOverrides": [{"alias": "/P9\\d/i", "yaxis": 2}]}),
+    # A later yaxis: 1 entry does not move it back: Grafana 11+ shows the graph
+    # migrated to a time series panel, where such an entry sets no unit (reported
+    # as 'short' when OAC305 read the legacy panel's own rule).
+    "graph series moved right then yaxis 1": ("graph", _P95, {"legendFormat": "p95", "yaxes": [{"format": "short"}, {"format": "s"}],
+        "seriesOverrides": [{"alias": "/p/", "yaxis": 2}, {"alias": "p95", "yaxis": 1}]}),
     # A series whose name is not known may be the one an override moves: not reported.
     "graph series that may be on the right axis": ("graph", _P95, {"legendFormat": "{{pod}}", "yaxes": [{"format": "short"}, {"format": "s"}],
         "seriesOverrides": [{"alias": "/api/", "yaxis": 2}]}),
@@ -325,9 +330,6 @@ _NO_TIME_UNIT: dict[str, tuple[str, str, dict[str, object], str]] = {
     # Passed before (only the left axis was read): the series is on the right one.
     "graph series on the right axis without a time unit": ("graph", _P95, {"legendFormat": "p95",
         "yaxes": [{"format": "s"}, {"format": "short"}], "seriesOverrides": [{"alias": "p95", "yaxis": 2}]}, "unit 'short'"),
-    # ... and back on the left by a later override.
-    "graph series moved right then left": ("graph", _P95, {"legendFormat": "p95", "yaxes": [{"format": "short"}, {"format": "s"}],
-        "seriesOverrides": [{"alias": "/p/", "yaxis": 2}, {"alias": "p95", "yaxis": 1}]}, "unit 'short'"),
     # Passed before (an override by name was read as maybe reaching the query): the
     # legend names the series, so the override certainly reaches it, or certainly not.
     "a time default overridden by the series' name": ("timeseries", _P95, {"legendFormat": "p95", "fieldConfig": {"defaults": {"unit": "s"},
@@ -393,6 +395,36 @@ def test_a_mean_of_seconds_without_a_time_unit_is_reported_whatever_its_title(pr
     found = _findings(project({"dashboards/case.py": source}), "OAC305")
     assert len(found) == 1 and "'Mean per call' in dashboard 'Units' has no unit;" in found[0], found
     assert _findings(project({"dashboards/case.py": source.replace("'targets'", "'fieldConfig': {'defaults': {'unit': 's'}}, 'targets'")}), "OAC305") == []
+
+
+def test_latency_unit_finding_is_at_the_latency_query_else_at_the_panel(project: Callable[..., Compiled]) -> None:
+    # The panel's second target is the latency query: the finding is inside its
+    # string (line 5), not at the panel (line 2) nor at the first target (line 4).
+    written = """board = {"title": "Units", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "timeseries", "title": "Traffic and latency",
+     "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}, "targets": [
+        {"refId": "A", "expr": "sum(rate(x_total[5m]))"},
+        {"refId": "B", "expr": "QUERY"}]},
+]}
+""".replace("QUERY", _MEAN)
+    compiled = project({"dashboards/case.py": written})
+    assert [(d.location.line, d.location.col) for d in compiled.diagnostics if d.code == "OAC305"] == [(5, 33)]
+    # A target made elsewhere (by a function, its query above the panel) has no
+    # place of its own: the finding falls back to the panel's line.
+    made = """Q = "QUERY"
+
+
+def queries():
+    return [{"refId": "A", "expr": Q}]
+
+
+board = {"title": "Units", "schemaVersion": 41, "panels": [
+    {"id": 1, "type": "timeseries", "title": "Latency",
+     "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}, "targets": queries()},
+]}
+""".replace("QUERY", _MEAN)
+    compiled = project({"dashboards/case.py": made})
+    assert [(d.location.line, d.location.col) for d in compiled.diagnostics if d.code == "OAC305"] == [(9, 5)]
 
 
 # Native histograms have no _bucket/_sum/_count series: the functions read the bare name.

@@ -96,6 +96,13 @@ def test_equality_with_a_multi_value_variable_is_reported_at_the_target(project:
         (MULTI, "SELECT 1 FROM t -- WHERE region = $region\nWHERE 'region = $region' = label", False),
         (MULTI, "SELECT 1 FROM t WHERE ${region:csv} != region", True),
         (MULTI, "SELECT 1 FROM t WHERE [[region]] = region", True),
+        # Quoted in an IN list: Grafana quotes each value already, IN (''a','b'').
+        (MULTI, "SELECT 1 FROM t WHERE region IN ('$region')", True),
+        (MULTI, "SELECT 1 FROM t WHERE region NOT IN ('${region}')", True),
+        (MULTI, "SELECT 1 FROM t WHERE region in ('eu', '[[region]]')", True),
+        (ALL_CUSTOM, "SELECT 1 FROM t WHERE region IN ('$region')", True),
+        (SINGLE, "SELECT 1 FROM t WHERE region IN ('$region')", False),
+        (MULTI, "SELECT 1 FROM t WHERE region IN ($region, 'eu') AND note IN ('$region is here')", False),
     ],
 )
 def test_which_comparisons_are_reported(variable: str, sql: str, reported: bool, project: Callable[..., Compiled]) -> None:
@@ -187,3 +194,67 @@ def test_the_sql_of_a_query_variable_is_read_too(project: Callable[..., Compiled
     # A Prometheus variable's query is no SQL.
     prom = host.replace('"datasource": PG', '"datasource": {"type": "prometheus", "uid": "prometheus"}')
     assert _run(project, _board(["SELECT 1"], f"{MULTI}, {prom}")) == []
+
+
+def test_a_variable_quoted_in_an_in_list_is_reported_with_its_list() -> None:
+    [c] = comparisons("SELECT 1 FROM t WHERE f(region) NOT IN ('eu', '${region}') AND x IN ($region)")
+    assert (c.name, c.op, c.quoted, c.text) == ("region", "NOT IN", True, "NOT IN ('eu', '${region}')")
+
+
+CH_DATASOURCES = SQL_DATASOURCES + (
+    'ch = Datasource("Events", "grafana-clickhouse-datasource", "clickhouse:8123", uid="ch")\n'
+    'alt = Datasource("Events (Altinity)", "vertamedia-clickhouse-datasource", "http://clickhouse:8123", uid="alt")\n'
+)
+CH = '{"type": "grafana-clickhouse-datasource", "uid": "ch"}'
+ALT = '{"type": "vertamedia-clickhouse-datasource", "uid": "alt"}'
+
+
+def _run_ch(project: Callable[..., Compiled], sql: str, variable: str, *, ds: str = CH, key: str = "rawSql", repeat: str = "") -> list[str]:
+    source = _board([sql], variable, repeat=repeat).replace(f"PG = {PG}", f"PG = {ds}")
+    if key != "rawSql":
+        source = source.replace('"rawSql":', f'"{key}":')
+    compiled = project({"datasources/main.py": CH_DATASOURCES, "dashboards/sql.py": source})
+    assert [d for d in compiled.diagnostics if d.code == "OAC307"] == []
+    return _findings(compiled)
+
+
+@pytest.mark.parametrize(
+    ("variable", "sql", "repeat", "reported"),
+    [
+        # Grafana's ClickHouse plugin quotes a list ('a','b') and writes one value
+        # as it is (a): bare = breaks with a list, as in the SQL datasources ...
+        (MULTI, "SELECT 1 FROM t WHERE region = $region", "", True),
+        (ALL_ONLY, "SELECT 1 FROM t WHERE region = $region", "", True),
+        (ALL_CUSTOM, "SELECT 1 FROM t WHERE region = $region", "", False),
+        # ... and so does a quoted one, ''a','b'' ...
+        (MULTI, "SELECT 1 FROM t WHERE region = '$region'", "", True),
+        (MULTI, "SELECT 1 FROM t WHERE region IN ('$region')", "", True),
+        (ALL_ONLY, "SELECT 1 FROM t WHERE region IN ('${region}')", "", True),
+        # ... but one value is not quoted: quoted by hand, 'a' is right (a custom
+        # All value, or the one value of a panel repeated by the variable).
+        (ALL_CUSTOM, "SELECT 1 FROM t WHERE region = '$region'", "", False),
+        (MULTI, "SELECT 1 FROM t WHERE region = '$region'", "region", False),
+        (MULTI, "SELECT 1 FROM t WHERE region IN ($region)", "", False),
+        (SINGLE, "SELECT 1 FROM t WHERE region = '$region'", "", False),
+        # $__conditionalAll(condition, $v) is 1=1 for All: an include-All
+        # variable (not multi) holds one value in the condition ...
+        (ALL_ONLY, "SELECT 1 FROM t WHERE $__conditionalAll(region = '$region', $region)", "", False),
+        (ALL_ONLY, "SELECT 1 FROM t WHERE $__conditionalAll(region = $region, ${region})", "", False),
+        (ALL_ONLY, "SELECT 1 FROM t WHERE $__conditionalAll(zone = 'a', $zone) AND region = '$region'", "", True),
+        # ... a multi-value one may still hold two.
+        (MULTI, "SELECT 1 FROM t WHERE $__conditionalAll(region = '$region', $region)", "", True),
+    ],
+)
+def test_grafana_clickhouse_targets(variable: str, sql: str, repeat: str, reported: bool, project: Callable[..., Compiled]) -> None:
+    found = _run_ch(project, sql, variable, repeat=repeat)
+    assert len(found) == int(reported), found
+    if reported and "'$" in sql:
+        assert "quoted list ('a','b')" in found[0], found
+
+
+def test_altinity_clickhouse_targets_quote_each_value(project: Callable[..., Compiled]) -> None:
+    # Altinity's plugin (vertamedia-clickhouse-datasource) keeps the SQL in
+    # "query" and quotes each value of a multi-value variable, one value too.
+    found = _run_ch(project, "SELECT 1 FROM t WHERE region = '$region' AND zone IN ('$region')", ALL_CUSTOM, ds=ALT, key="query")
+    assert len(found) == 2 and "''a''" in found[0], found
+    assert _run_ch(project, "SELECT 1 FROM t WHERE region IN ($region)", MULTI, ds=ALT, key="query") == []

@@ -4,7 +4,11 @@ Microsoft SQL Server target. Grafana's SQL datasources write such a variable as 
 comma-separated list of quoted literals (``'a','b'``; one value as ``'a'``, quoted
 too), so ``host = $host`` is a syntax error once two values (or All) are picked,
 and ``host = '$host'`` is one with any value (``''a''``): the list belongs in
-``host IN ($host)``. The SQL of a query variable of such a datasource
+``host IN ($host)``; quoted in an ``IN`` list (``host IN ('$host')``) it is
+broken the same way (``IN (''a','b'')``). ClickHouse targets are read too: Altinity's
+plugin quotes values as the SQL datasources do; Grafana's own quotes a list
+(``'a','b'``) but writes one value as it is, so there a quoted reference breaks
+only where a bare one does. The SQL of a query variable of such a datasource
 (``SELECT host FROM hosts WHERE region = $region``) is read too, and reported
 at the variable: its dropdown is empty then. A variable compared bare in a panel repeated by it (or in a
 row repeated by it) holds one value there and is left alone; so is an
@@ -29,6 +33,7 @@ from obs_as_code.lint.rules._dashboards import (
     rendered,
     runs,
     targets,
+    variable_names,
     variable_type,
     variables,
 )
@@ -37,8 +42,16 @@ from obs_as_code.lint.rules.oac314_multi_value_equality import may_hold_several,
 CODE = "OAC319"
 
 #: The plugin types of Grafana's SQL datasources (PostgreSQL's before and after
-#: Grafana 10.2 renamed it).
-SQL_TYPES = frozenset({"postgres", "grafana-postgresql-datasource", "mysql", "mssql"})
+#: Grafana 10.2 renamed it), and Altinity's ClickHouse plugin, which writes a
+#: multi-value or include-All variable the same way: each value quoted, one value
+#: too, joined by commas (numbers bare when every option is a number).
+SQL_TYPES = frozenset({"postgres", "grafana-postgresql-datasource", "mysql", "mssql", "vertamedia-clickhouse-datasource"})
+#: Grafana's own ClickHouse plugin: it quotes the values of a list (``'a','b'``,
+#: several values, or All without a custom All value) and writes one value as it
+#: is (``a``). A quoted reference breaks only once the variable holds a list.
+CLICKHOUSE = "grafana-clickhouse-datasource"
+#: Where each plugin keeps a target's SQL: Altinity's in ``query``.
+_SQL_KEY = {"vertamedia-clickhouse-datasource": "query"}
 
 #: One SQL token: a comment, a quoted string or identifier (kept whole), a
 #: variable reference (:data:`VARIABLE`: ``$name``, ``${name:format}``,
@@ -61,7 +74,8 @@ _EQUALITY = frozenset({"=", "!=", "<>"})
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """A variable compared with ``=``, ``!=`` or ``<>``: its name, the operator,
+    """A variable compared with ``=``, ``!=`` or ``<>``, or quoted in an ``IN``
+    list (``IN ('$v')``, op ``IN`` or ``NOT IN``): its name, the operator,
     whether it is quoted (``'$v'``), the comparison's text and span in the SQL."""
 
     name: str
@@ -98,6 +112,9 @@ def comparisons(sql: str) -> list[Comparison]:
         tokens.append((kind, m.group(), m.start(), m.end()))
     out: list[Comparison] = []
     for i, (kind, text, _start, _end) in enumerate(tokens):
+        if kind == "word" and text.upper() == "IN":
+            out.extend(_quoted_in_list(sql, tokens, i))
+            continue
         if kind != "op" or text not in _EQUALITY:
             continue
         for j in (i + 1, i - 1):
@@ -113,6 +130,36 @@ def comparisons(sql: str) -> list[Comparison]:
             out.append(Comparison(found[0], text, found[1], sql[start:end], (start, end)))
             break
     return out
+
+
+def _quoted_in_list(sql: str, tokens: list[tuple[str, str, int, int]], i: int) -> Iterator[Comparison]:
+    """The variables quoted alone in the list of the ``IN`` at ``tokens[i]``
+    (``x IN ('$v')``, ``x NOT IN ('a', '${v}')``): Grafana quotes their values
+    already. Each is a :class:`Comparison` whose text runs from the operand
+    before ``IN`` (or ``NOT``) to the list's closing parenthesis."""
+    if i + 1 >= len(tokens) or tokens[i + 1][1] != "(":
+        return
+    negated = i >= 1 and tokens[i - 1][0] == "word" and tokens[i - 1][1].upper() == "NOT"
+    first = i - 1 if negated else i
+    lo = first - 1 if first >= 1 else first
+    depth = 0
+    found: list[str] = []
+    end = len(sql)
+    for kind, text, _start, stop in tokens[i + 1 :]:
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+            if depth == 0:
+                end = stop
+                break
+        elif depth == 1 and kind == "string":
+            operand = _operand(kind, text)
+            if operand is not None:
+                found.append(operand[0])
+    start = tokens[lo][2] if tokens[lo][0] in ("word", "ref", "string", "ident") else tokens[first][2]
+    for name in found:
+        yield Comparison(name, "NOT IN" if negated else "IN", True, sql[start:end], (start, end))
 
 
 def several_values(board: RenderedDashboard) -> dict[str, dict[str, Any]]:
@@ -139,30 +186,78 @@ def sql_kind(t: Target) -> str:
     return t.kind or (t.board.default_type or "" if "rawSql" in t.data else "")
 
 
-def _findings(sql: str, several: dict[str, dict[str, Any]], repeat: str = "", own: str = "") -> Iterator[Comparison]:
+def _is_sql(kind: str | None) -> bool:
+    return kind in SQL_TYPES or kind == CLICKHOUSE
+
+
+def _findings(
+    sql: str, several: dict[str, dict[str, Any]], repeat: str = "", own: str = "", kind: str = ""
+) -> Iterator[Comparison]:
     """The comparisons of ``sql`` that Grafana breaks: a quoted variable of
     ``several``, or a bare one that may be a list, not the one the panel repeats
-    by (``repeat``) nor the variable whose query this is (``own``)."""
+    by (``repeat``) nor the variable whose query this is (``own``). For Grafana's
+    ClickHouse plugin (``kind``), which writes one value as it is, a quoted one
+    breaks only where a bare one does: once it may be a list."""
+    guarded = _conditional_all(sql) if kind == CLICKHOUSE and "$__conditionalAll(" in sql else []
     for c in comparisons(sql):
         var = several.get(c.name)
         if var is None or is_builtin(c.name) or c.name == own:
             continue
-        if not c.quoted and (not _list_when_bare(var) or c.name == repeat):
-            continue  # one value, written 'a': = takes it
+        if (not c.quoted or kind == CLICKHOUSE) and (not _list_when_bare(var) or c.name == repeat):
+            continue  # one value, written 'a' (or a, by ClickHouse's plugin): = takes it
+        if var.get("multi") is not True and any(n == c.name and lo <= c.span[0] and c.span[1] <= hi for n, lo, hi in guarded):
+            continue  # All (its only list) turns the condition into 1=1
         yield c
 
 
-def _message(c: Comparison, where: str) -> tuple[str, str]:
-    said = (
-        f"writes each value quoted ('a'), so {c.text} is sent with ''a'' in its place"
-        if c.quoted
-        else f"writes several values as a list ('a','b'), so {c.text} fails once two values or All are picked"
-    )
-    fix = "NOT IN" if c.op != "=" else "IN"
+_CONDITIONAL_ALL = "$__conditionalAll("
+
+
+def _conditional_all(sql: str) -> list[tuple[str, int, int]]:
+    """``(variable, start, end)`` of the condition of each ``$__conditionalAll(condition,
+    $v)`` of Grafana's ClickHouse plugin, which it replaces by ``1=1`` when ``$v``
+    is All (or empty)."""
+    out: list[tuple[str, int, int]] = []
+    at = sql.find(_CONDITIONAL_ALL)
+    while at != -1:
+        start = at + len(_CONDITIONAL_ALL)
+        depth, comma, i = 1, -1, start
+        while i < len(sql) and depth:
+            ch = sql[i]
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+            elif ch == "," and depth == 1 and comma == -1:
+                comma = i
+            i += 1
+        if comma != -1 and depth == 0:
+            names = variable_names(sql[comma + 1 : i - 1])
+            if names:
+                out.append((names[0], start, comma))
+        at = sql.find(_CONDITIONAL_ALL, start)
+    return out
+
+
+def _message(c: Comparison, where: str, kind: str = "") -> tuple[str, str]:
+    if c.quoted and kind == CLICKHOUSE:
+        said = f"writes several values as a quoted list ('a','b'), so {c.text} is sent with ''a','b'' in its place once two values or All are picked"
+    elif c.quoted:
+        said = f"writes each value quoted ('a'), so {c.text} is sent with ''a'' in its place"
+    else:
+        said = f"writes several values as a list ('a','b'), so {c.text} fails once two values or All are picked"
+    fix = "IN" if c.op in ("=", "IN") else "NOT IN"
+    how = f"quotes it in {c.op} (...)" if c.op in ("IN", "NOT IN") else f"compares it with {c.op}"
     return (
-        f"variable ${c.name} may hold several values (multi-value or All) but {where} compares it with {c.op}: Grafana {said}",
+        f"variable ${c.name} may hold several values (multi-value or All) but {where} {how}: Grafana {said}",
         f"compare with the list, unquoted: ... {fix} (${c.name})",
     )
+
+
+def _may_compare(sql: str) -> bool:
+    """Whether ``sql`` may hold a comparison :func:`comparisons` finds (a quick
+    test before the tokens are read): an equality or an ``IN``, and a variable."""
+    return ("=" in sql or "<>" in sql or "in" in sql.lower()) and ("$" in sql or "[[" in sql)
 
 
 def _variable_sql(query: Any) -> str | None:
@@ -177,10 +272,11 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         several: dict[str, dict[str, Any]] | None = None
         repeats: dict[DataPath, str] | None = None
         for t in targets(board):
-            sql = t.data.get("rawSql")
-            if not isinstance(sql, str) or ("=" not in sql and "<>" not in sql) or ("$" not in sql and "[[" not in sql):
+            kind = sql_kind(t)
+            sql = t.data.get(_SQL_KEY.get(kind, "rawSql"))
+            if not isinstance(sql, str) or not _may_compare(sql):
                 continue
-            if sql_kind(t) not in SQL_TYPES or not runs(t):
+            if not _is_sql(kind) or not runs(t):
                 continue
             if several is None:
                 several = several_values(board)
@@ -189,8 +285,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             if repeats is None:
                 repeats = repeated_by(board)
             where = f"query {t.data.get('refId') or '?'} of panel {panel_title(t.panel)!r} of dashboard {board.title!r}"
-            for c in _findings(sql, several, repeats.get(t.panel_path, "")):
-                message, hint = _message(c, where)
+            for c in _findings(sql, several, repeats.get(t.panel_path, ""), kind=kind):
+                message, hint = _message(c, where, kind)
                 yield error(t.location, CODE, message, hint=hint)
         yield from _in_variables(board, several)
 
@@ -201,15 +297,16 @@ def _in_variables(board: RenderedDashboard, several: dict[str, dict[str, Any]] |
         if var.get("type") != "query":
             continue
         sql = _variable_sql(var.get("query"))
-        if sql is None or ("=" not in sql and "<>" not in sql) or ("$" not in sql and "[[" not in sql):
+        if sql is None or not _may_compare(sql):
             continue
-        if variable_type(board, var) not in SQL_TYPES:
+        kind = variable_type(board, var) or ""
+        if not _is_sql(kind):
             continue
         if several is None:
             several = several_values(board)
         where = f"the query of variable ${var.get('name')} of dashboard {board.title!r}"
-        for c in _findings(sql, several, own=str(var.get("name"))):
-            message, hint = _message(c, where)
+        for c in _findings(sql, several, own=str(var.get("name")), kind=kind):
+            message, hint = _message(c, where, kind)
             yield error(board.locate(("templating", "list", i)), CODE, message + " (and the dropdown is empty)", hint=hint)
 
 
