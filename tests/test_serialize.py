@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -35,3 +37,31 @@ def test_order_kept_and_json_sorted() -> None:
 
 def test_uses_libyaml() -> None:
     assert HAVE_LIBYAML, "PyYAML was built without libyaml: the C emitter is expected here"
+
+
+# --- scan_text: the text the checks search, not output -------------------------
+
+_JSON_LEAVES = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False) | st.text()
+_JSON_DATA = st.recursive(_JSON_LEAVES, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=20)
+
+
+@given(_JSON_DATA)
+def test_scan_text_reads_back_as_the_same_data_with_the_same_strings(data: object) -> None:
+    """orjson's text or json's (big integers, surrogates): either reads back as
+    the data, and every string in it is escaped as json.dumps escapes it, so a
+    search of strings finds the same things (the variable names OAC306 reads)."""
+    from obs_as_code.lint.rules._dashboards import VARIABLE
+    from obs_as_code.serialize import scan_text
+
+    text = scan_text(data)
+    reference = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    assert json.loads(text) == json.loads(reference)
+    assert VARIABLE.findall(text) == VARIABLE.findall(reference)
+
+
+def test_scan_text_falls_back_to_json_for_what_orjson_refuses() -> None:
+    from obs_as_code.serialize import scan_text
+
+    assert scan_text({1: "$a"}) == '{"1":"$a"}'  # a key that is no string
+    assert scan_text([2**65]) == f"[{2**65}]"  # beyond 64 bits
+    assert scan_text({"expr": 'rate(x{a="1"}[5m])'}) == '{"expr":"rate(x{a=\\"1\\"}[5m])"}'

@@ -12,6 +12,7 @@ from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import recorded_names
 from obs_as_code.model.dashboard import DashboardDef
+from obs_as_code.serialize import scan_text
 from obs_as_code.source import SourceLocation, keyword_location
 
 if TYPE_CHECKING:  # the dashboard layer is optional (see _renders)
@@ -62,16 +63,17 @@ def _dashboard_json(renders: Any, d: DashboardDef) -> tuple[Any, Mapping[Path_, 
 #: it a string without a colon was re-split at every escape). A string without a
 #: colon fails at its closing quote and the search goes on in C: a dashboard
 #: without recording rules costs one scan of its text and no Python per query.
-_EXPR_TEXT = re.compile(r'"expr": ("[^"\\:]*+(?:\\.[^"\\:]*+)*+:[^"\\]*+(?:\\.[^"\\]*+)*+")')
+_EXPR_TEXT = re.compile(r'"expr": ?("[^"\\:]*+(?:\\.[^"\\:]*+)*+:[^"\\]*+(?:\\.[^"\\]*+)*+")')
 
 
 def _may_use_recording_rule(data: Any, text: str | None, defined: set[str]) -> bool:
     """Whether any ``expr`` in ``data`` names an undefined recording rule: the
-    JSON text (``text``, else one C-speed dump) shows the expressions, so the walk
-    that locates them runs only for dashboards with a finding."""
+    JSON text (``text``, the rendering's indented one, else one compact dump by
+    orjson) shows the expressions, so the walk that locates them runs only for
+    dashboards with a finding."""
     if text is None:
         try:
-            text = json.dumps(data, ensure_ascii=False)
+            text = scan_text(data)
         except (TypeError, ValueError):
             return True  # not plain JSON data: let the walk decide
     return any(recorded_names(json.loads(m.group(1))) - defined for m in _EXPR_TEXT.finditer(text))
