@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from obs_as_code.redact import redact_line
-from obs_as_code.source import UNKNOWN, SourceLocation, file_lines, mtime_ns
+from obs_as_code.redact import redact_source
+from obs_as_code.source import UNKNOWN, SourceLocation, file_text, latest_per_file, mtime_ns
 
 
 class Severity(StrEnum):
@@ -83,11 +83,22 @@ class DiagnosticsFailed(Exception):
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 
+@latest_per_file
+def shown_lines(path: str, mtime: int) -> tuple[str, ...]:
+    """The lines of the file at ``path`` as :func:`render_text` shows them: split as
+    :func:`~obs_as_code.source.file_lines` splits them (numbered as Python and YAML
+    number them), their secrets masked character for character, with the lines
+    before each one read too (:func:`obs_as_code.redact.redact_source`): the second
+    line of ``password=(\n    "abc"\n)`` holds a secret that line alone cannot show."""
+    text = file_text(path, mtime)
+    return () if text is None else tuple(redact_source(text, python=path.endswith(".py")))
+
+
 def _source_line(root: Path | None, loc: SourceLocation) -> str | None:
     if root is None or loc.line <= 0:
         return None
     path = str(root / loc.file)
-    lines = file_lines(path, mtime_ns(path))  # numbered as Python and YAML number them
+    lines = shown_lines(path, mtime_ns(path))
     return lines[loc.line - 1] if loc.line <= len(lines) else None
 
 
@@ -113,8 +124,7 @@ def _caret_indent(before: str) -> str:
 
 def render_text(diagnostics: Sequence[Diagnostic], root: Path | None = None, *, show_source: bool = True) -> str:
     """Compiler-style text: ``file:line:col: CODE message`` (``col`` in
-    characters), the source line (its secrets masked, see
-    :func:`obs_as_code.redact.redact_line`) and a caret under that character."""
+    characters), the source line (its secrets masked, see :func:`shown_lines`) and a caret under that character."""
     out: list[str] = []
     for d in diagnostics:
         out.append(str(d))
@@ -122,7 +132,6 @@ def render_text(diagnostics: Sequence[Diagnostic], root: Path | None = None, *, 
             line = _source_line(root, d.location)
             if line is not None:
                 # Masked character for character: the caret column still holds.
-                line = redact_line(line)
                 out.append(f"    {line}")
                 if d.location.col > 0:
                     out.append("    " + _caret_indent(line[: d.location.col - 1]) + "^")
