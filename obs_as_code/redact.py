@@ -9,7 +9,9 @@ and the messages that quote a value from echoing one.
 from __future__ import annotations
 
 import bisect
+import json
 import re
+from collections.abc import Iterable
 
 #: Keys whose value is a secret in Prometheus and Alertmanager configs (OAC109).
 SECRET_KEYS = frozenset(
@@ -91,6 +93,8 @@ def is_secret_name(name: object) -> bool:
 
 
 MASK = "*"
+#: What a message says instead of a secret it would have quoted.
+REDACTED = "<redacted>"
 
 # One token of a line or a file of Python (read also as JSON and as YAML flow
 # style): a string literal's opening quote (with its prefix), a number, a name
@@ -335,5 +339,44 @@ def shown_value(name: object, value: object) -> str:
     whole when ``name`` names a secret, else with URL passwords and tokens masked."""
     text = repr(value)
     if is_secret_name(name):
-        return "<redacted>"
+        return REDACTED
     return redact_line(text)
+
+
+
+def secret_values(value: object, *, under_secret: bool = False) -> list[str]:
+    """Every string in ``value`` (a JSON-like body) that is a secret: held by a
+    secret-named key (:func:`is_secret_name`, ``secureJsonData`` included) at any
+    depth, or inside such a key's list or mapping; and the password of every URL."""
+    out: list[str] = []
+    if isinstance(value, str):
+        if under_secret:
+            out.append(value)
+        elif "://" in value:
+            password = url_password(value)
+            if password:
+                out.append(password)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            out.extend(secret_values(item, under_secret=under_secret or is_secret_name(key)))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            out.extend(secret_values(item, under_secret=under_secret))
+    return out
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every one of ``secrets`` replaced by ``<redacted>``: as it is
+    written, and as JSON writes it inside a string (a server's error message that
+    echoes the request body escapes it so). Longest first, so a secret holding
+    another is replaced whole."""
+    forms: set[str] = set()
+    for secret in secrets:
+        if secret:
+            forms.add(secret)
+            forms.add(json.dumps(secret)[1:-1])
+            forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
+    for form in sorted(forms, key=len, reverse=True):
+        if form:
+            text = text.replace(form, REDACTED)
+    return text

@@ -25,6 +25,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 
+from obs_as_code.redact import scrub, secret_values
+
 log = logging.getLogger(__name__)
 
 #: HTTP methods that change Grafana's state (counted as "writes").
@@ -93,8 +95,14 @@ class Auth:
         return "Basic " + base64.b64encode(raw).decode("ascii")
 
     def secrets(self) -> list[str]:
-        """The secret strings, for redaction checks in tests and output filters."""
-        return [s for s in (self._token, self._password) if s]
+        """The secret strings, for redaction checks in tests and output filters:
+        the token or password, and the base64 of ``user:password`` that the
+        ``Authorization: Basic`` header carries (an error body that echoes the
+        request's headers shows that, and it decodes to the password)."""
+        found = [s for s in (self._token, self._password) if s]
+        if self._token is None and self._password:
+            found.append(self.header().partition(" ")[2])
+        return found
 
     def __repr__(self) -> str:
         if self._token is not None:
@@ -157,11 +165,16 @@ class RetryPolicy:
 
 @dataclass
 class Response:
-    """A decoded Grafana response: status and JSON body (``None`` when not JSON)."""
+    """A decoded Grafana response: status and JSON body (``None`` when not JSON).
+
+    ``secrets`` are the credentials the request carried (the client's, and the
+    values of secret-named keys in its JSON body, ``secureJsonData`` ...):
+    :meth:`message` never quotes them, as Grafana's error text may echo the request."""
 
     status: int
     body: Any
     headers: Mapping[str, str] = field(default_factory=dict)
+    secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -169,9 +182,10 @@ class Response:
         return 200 <= self.status < 300
 
     def message(self) -> str:
-        """Grafana's error message (``{"message": ...}``), or the status."""
+        """Grafana's error message (``{"message": ...}``) with the request's secrets
+        replaced by ``<redacted>``, or the status."""
         if isinstance(self.body, dict) and isinstance(self.body.get("message"), str):
-            return str(self.body["message"])
+            return scrub(str(self.body["message"]), self.secrets)
         return f"HTTP {self.status}"
 
     def reason(self) -> str:
@@ -312,7 +326,8 @@ class GrafanaClient:
                 if raw.status_code in (401, 403):
                     raise AuthError(raw.status_code, method, path)
                 if raw.status_code not in RETRY_STATUSES:
-                    return Response(raw.status_code, _decode(raw), dict(raw.headers))
+                    secrets = (*(self.auth.secrets() if self.auth else ()), *secret_values(json))
+                    return Response(raw.status_code, _decode(raw), dict(raw.headers), secrets)
                 last = f"HTTP {raw.status_code}"
                 if raw.status_code == 429 or raw.status_code == 503:
                     wait = _retry_after(raw.headers.get("Retry-After"))
