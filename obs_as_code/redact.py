@@ -380,3 +380,20 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
         if form:
             text = text.replace(form, REDACTED)
     return text
+
+
+#: Shorter literals are not replaced in a message: a ``"1"`` would garble it.
+_MIN_SCRUBBED = 4
+
+
+def secret_literals(text: str) -> list[str]:
+    """The string literals (as written between their quotes) and numbers that are a
+    secret's value in Python source ``text`` (:func:`redact_source` masks them), at
+    least 4 characters long: what :func:`scrub` replaces in an exception's text,
+    which quotes a value it could not use (``int(password)``: ``invalid literal
+    for int() with base 10: 'hunter2'``) however far from the line it was written."""
+    found: list[str] = []
+    for start, end in _literal_spans(text):
+        if end - start >= _MIN_SCRUBBED:
+            found.append(text[start:end])
+    return found

@@ -366,3 +366,33 @@ def test_secret_continued_on_next_line_never_printed(make_project: ProjectFactor
     shown, caret = out.split("\n")[1:3]
     assert shown == "    " + f'            "{"*" * len(SECRET)}" + *,'
     assert caret == "    " + " " * 12 + "^"
+
+
+def test_exception_quoting_a_secret_written_elsewhere_is_redacted(make_project: ProjectFactory) -> None:
+    # int() quotes the string it was given: the secret written two lines up,
+    # which the line the error points at does not show.
+    root = make_project(
+        {"scrape/s.py": "from obs_as_code import ScrapeJob\n"
+                        f'api_tokens = ["x", "{SECRET}"]\n'
+                        "port = int(api_tokens[1])\n"
+                        'j = ScrapeJob(name="j", targets=[f"a:{port}"])\n'}
+    )
+    for fmt in ("text", "json", "github", "sarif"):
+        code, out = _build(root, fmt)
+        assert code == 1 and "OAC101" in out and "invalid literal for int()" in out
+        assert SECRET not in out and "hunter2" not in out
+    _, out = _build(root, "text")
+    assert "invalid literal for int() with base 10: '<redacted>'" in out
+
+
+def test_datasource_secure_json_data_of_the_wrong_type_never_printed(make_project: ProjectFactory) -> None:
+    # secure_json_data="..." (a string, not a dict): the type-check message quoted
+    # it and the source line showed it; secure_json_data was no secret name.
+    root = make_project(
+        {"datasources/d.py": "from obs_as_code import Datasource\n"
+                             f'ds = Datasource("P", "prometheus", "http://p:9090", uid="p", secure_json_data="{SECRET}")\n'}
+    )
+    for fmt in ("text", "json", "github", "sarif"):
+        code, out = _build(root, fmt)
+        assert code == 1 and "OAC101" in out and "secure_json_data" in out
+        assert SECRET not in out and "hunter2" not in out
