@@ -38,8 +38,8 @@ def make_client(url: str | None, token_file: Path | None, timeout: float) -> Gra
     URL or credentials are missing."""
     if not url:
         raise click.UsageError("missing --grafana-url (or GRAFANA_URL)")
-    clean, url_auth = split_url_credentials(url)
     try:
+        clean, url_auth = split_url_credentials(url)
         auth = Auth.from_env(token_file) or url_auth
     except (OSError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None

@@ -131,13 +131,28 @@ class Auth:
 
 
 def split_url_credentials(url: str) -> tuple[str, Auth | None]:
-    """Remove ``user:password@`` from a URL so it never appears in messages."""
+    """Remove ``user:password@`` from a URL so it never appears in messages.
+
+    Raises ``ValueError``, with a message that quotes no part of the URL, for a
+    URL whose userinfo is not percent-encoded (a ``/``, ``?`` or ``#`` in the
+    password ends the host part early: what is left of the password would be
+    taken for a host and port, and printed by whatever failed to parse them) or
+    whose port is not a number."""
     parts = urlsplit(url)
     if parts.username is None:
+        if "@" in url.partition("://")[2]:
+            raise ValueError(
+                "the Grafana URL has an '@' after a '/', '?' or '#': percent-encode the user and "
+                "password in it (https://user:p%2Fss@host), or pass them in GRAFANA_USER and "
+                "GRAFANA_PASSWORD")
         return url, None
     host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("the Grafana URL's port is not a number") from None
+    if port is not None:
+        host = f"{host}:{port}"
     clean = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
     auth = Auth(user=parts.username, password=parts.password or "")
     return clean, auth
@@ -322,6 +337,9 @@ class GrafanaClient:
             except requests.ConnectionError as exc:
                 # The exception text names host and port only; headers never appear.
                 last = f"connection error ({type(exc).__name__})"
+            except requests.RequestException as exc:
+                # InvalidURL and the like quote the URL: name the kind only.
+                raise GrafanaError(f"{method} {path} could not be sent ({type(exc).__name__})") from None
             else:
                 if raw.status_code in (401, 403):
                     raise AuthError(raw.status_code, method, path)

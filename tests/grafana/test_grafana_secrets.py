@@ -169,3 +169,22 @@ def test_unreadable_datasources_file_quotes_no_secret(fake: FakeGrafana, build_d
         in shown.output, shown.output
     assert "deleteDatasources entry without a name: deleteDatasources[0] (keys: orgId, password)" in shown.output
     assert "hunter2" not in shown.output
+
+
+@pytest.mark.parametrize("url", ["http://deploy:pa/ss-secret@localhost:1", "http://deploy:pa#ss-secret@localhost:1",
+                                 "http://deploy:pa?ss-secret@localhost:1"])
+def test_url_password_not_percent_encoded_is_a_usage_error_quoting_none_of_it(build_dir: Path, url: str) -> None:
+    # The password's "/" (or "?", "#") ended the host part: requests failed to
+    # parse "deploy:pa" as host and port and its traceback printed it.
+    result = CliRunner().invoke(diff, ["--grafana-url", url, "--build-dir", str(build_dir)],
+                                env={"GRAFANA_TOKEN": "tok-123456", "GRAFANA_URL": ""})
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "percent-encode" in result.output
+    assert "deploy" not in result.output and "ss-secret" not in result.output  # no part of the URL
+
+
+def test_url_bad_port_is_a_usage_error(build_dir: Path) -> None:
+    result = CliRunner().invoke(diff, ["--grafana-url", "http://deploy:pa55-secret@localhost:abc",
+                                       "--build-dir", str(build_dir)], env={"GRAFANA_URL": ""})
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "port is not a number" in result.output and "pa55-secret" not in result.output
