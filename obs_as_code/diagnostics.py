@@ -8,8 +8,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from obs_as_code.redact import redact_source
-from obs_as_code.source import UNKNOWN, SourceLocation, file_text, latest_per_file, mtime_ns
+from obs_as_code.redact import continued_spans, redact_line
+from obs_as_code.source import (
+    UNKNOWN,
+    SourceLocation,
+    file_lines,
+    file_text,
+    latest_per_file,
+    mtime_ns,
+)
 
 
 class Severity(StrEnum):
@@ -84,22 +91,24 @@ class DiagnosticsFailed(Exception):
 
 
 @latest_per_file
-def shown_lines(path: str, mtime: int) -> tuple[str, ...]:
-    """The lines of the file at ``path`` as :func:`render_text` shows them: split as
-    :func:`~obs_as_code.source.file_lines` splits them (numbered as Python and YAML
-    number them), their secrets masked character for character, with the lines
-    before each one read too (:func:`obs_as_code.redact.redact_source`): the second
-    line of ``password=(\n    "abc"\n)`` holds a secret that line alone cannot show."""
-    text = file_text(path, mtime)
-    return () if text is None else tuple(redact_source(text, python=path.endswith(".py")))
+def _continued(path: str, mtime: int) -> dict[int, list[tuple[int, int]]]:
+    """:func:`obs_as_code.redact.continued_spans` of the Python file at ``path``
+    (none for another file): the secrets a line holds that only the lines
+    before it tell (the second line of ``password=(\n    "abc"\n)``)."""
+    text = file_text(path, mtime) if path.endswith(".py") else None
+    return {} if text is None else continued_spans(text)
 
 
 def _source_line(root: Path | None, loc: SourceLocation) -> str | None:
+    """The line ``loc`` points at, its secrets masked character for character."""
     if root is None or loc.line <= 0:
         return None
     path = str(root / loc.file)
-    lines = shown_lines(path, mtime_ns(path))
-    return lines[loc.line - 1] if loc.line <= len(lines) else None
+    mtime = mtime_ns(path)
+    lines = file_lines(path, mtime)  # numbered as Python and YAML number them
+    if loc.line > len(lines):
+        return None
+    return redact_line(lines[loc.line - 1], _continued(path, mtime).get(loc.line - 1, ()))
 
 
 def _caret_indent(before: str) -> str:
@@ -124,7 +133,7 @@ def _caret_indent(before: str) -> str:
 
 def render_text(diagnostics: Sequence[Diagnostic], root: Path | None = None, *, show_source: bool = True) -> str:
     """Compiler-style text: ``file:line:col: CODE message`` (``col`` in
-    characters), the source line (its secrets masked, see :func:`shown_lines`) and a caret under that character."""
+    characters), the source line (its secrets masked, see :func:`_source_line`) and a caret under that character."""
     out: list[str] = []
     for d in diagnostics:
         out.append(str(d))

@@ -302,36 +302,43 @@ def _line_spans(line: str) -> list[tuple[int, int]]:
     return spans
 
 
-def redact_line(line: str) -> str:
+def redact_line(line: str, more: Iterable[tuple[int, int]] = ()) -> str:
     """``line`` with the secrets a reader could see in it masked, character for
     character (so columns, and a caret under one, stay right): string literals
     (and numbers) given to a secret-named keyword, assignment, dict key or YAML
     key, also in a list, tuple or dict given so (``api_keys=["a", "b"]``,
     ``tokens: [x, y]``, ``{"passwords": ("a", "b")}``) or joined (``"a" "b"``),
     the password of a ``user:password@`` URL and secret-named URL query
-    parameters. A secret that goes on from an earlier line is
-    :func:`redact_source`'s: one line cannot tell."""
-    spans = _line_spans(line)
+    parameters; and the spans ``more`` (columns on the line). A secret that
+    goes on from an earlier line needs those lines: :func:`continued_spans`."""
+    spans = [*_line_spans(line), *more]
     return _mask(line, spans) if spans else line
 
 
+def continued_spans(text: str) -> dict[int, list[tuple[int, int]]]:
+    """The secrets of Python source ``text`` found with the lines before each one
+    read, as ``{0-based line index: [(start, end) columns on that line]}``: where a
+    secret's value goes on over several lines (``password=(\n    "abc"\n)``,
+    ``api_keys=[\n    "a",\n]``, a backslash continuation, a triple-quoted
+    secret), which :func:`redact_line` cannot see on the line alone."""
+    starts: list[int] = []
+    offset = 0
+    for line in text.split("\n"):
+        starts.append(offset)
+        offset += len(line) + 1
+    out: dict[int, list[tuple[int, int]]] = {}
+    for start, end in _literal_spans(text):
+        i = bisect.bisect_right(starts, start) - 1
+        out.setdefault(i, []).append((start - starts[i], end - starts[i]))
+    return out
+
+
 def redact_source(text: str, *, python: bool = True) -> list[str]:
-    """The lines of ``text`` (split at ``"\\n"``), each masked as :func:`redact_line`
-    masks it and, for Python source, also where a secret's value goes on over
-    several lines (``password=(\\n    "abc"\\n    "def"\\n)``, ``api_keys=[\\n    "a",\\n]``,
-    a backslash continuation, a triple-quoted secret). Character for character."""
-    lines = text.split("\n")
-    per_line = [_line_spans(line) for line in lines]
-    if python:
-        starts: list[int] = []
-        offset = 0
-        for line in lines:
-            starts.append(offset)
-            offset += len(line) + 1
-        for start, end in _literal_spans(text):
-            i = bisect.bisect_right(starts, start) - 1
-            per_line[i].append((start - starts[i], end - starts[i]))
-    return [_mask(line, spans) if spans else line for line, spans in zip(lines, per_line, strict=True)]
+    """The lines of ``text`` (split at ``"\n"``), each masked by :func:`redact_line`
+    with, for Python source, the :func:`continued_spans` of its line. Character
+    for character."""
+    more = continued_spans(text) if python else {}
+    return [redact_line(line, more.get(i, ())) for i, line in enumerate(text.split("\n"))]
 
 
 def shown_value(name: object, value: object) -> str:
