@@ -396,3 +396,36 @@ def test_datasource_secure_json_data_of_the_wrong_type_never_printed(make_projec
         code, out = _build(root, fmt)
         assert code == 1 and "OAC101" in out and "secure_json_data" in out
         assert SECRET not in out and "hunter2" not in out
+
+
+@st.composite
+def multiline_secrets(draw: st.DrawFn) -> tuple[str, str]:
+    """Python source giving secrets to a secret name over several lines, and the
+    same source with every secret masked as it must be shown."""
+    key = draw(SECRET_NAMES)
+    secrets = draw(st.lists(SAFE, min_size=1, max_size=3))
+    form = draw(st.sampled_from(["list", "call_paren", "dict_value_next_line", "backslash", "triple"]))
+
+    def source(values: list[str]) -> str:
+        if form == "list":
+            return f"{key} = [\n" + "".join(f'    "{v}",\n' for v in values) + "]\n"
+        if form == "call_paren":
+            return f"x = F(\n    {key}=(\n" + "".join(f'        "{v}"\n' for v in values) + '    ),\n    name="n",\n)\n'
+        if form == "dict_value_next_line":
+            return 'd = {\n    "title": "t",\n' + f'    "{key}":\n' + "".join(f'        "{v}"\n' for v in values) + "    ,\n}\n"
+        if form == "backslash":
+            return f'{key} = "{values[0]}"' + "".join(f' \\\n    "{v}"' for v in values[1:]) + '\nafter = "visible"\n'
+        return f'{key} = """\n' + "\n".join(values) + '\n"""\nafter = "visible"\n'
+
+    return source(secrets), source(["*" * len(v) for v in secrets])
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=multiline_secrets())
+def test_property_secrets_over_several_lines_masked_in_place(case: tuple[str, str]) -> None:
+    from obs_as_code.redact import redact_source
+
+    text, expected = case
+    shown = redact_source(text)
+    assert [len(line) for line in shown] == [len(line) for line in text.split("\n")]
+    assert shown == expected.split("\n")
