@@ -145,10 +145,7 @@ def _string_end(text: str, start: int, quote: str) -> tuple[int, bool]:
     while i < n:
         ch = text[i]
         if ch == "\\":
-            if i + 1 < n and text[i + 1] == "\n" and single:
-                i += 2  # a backslash continues a one-line string on the next line
-                continue
-            i += 2
+            i += 2  # an escape; a backslash-newline continues a one-line string
             continue
         if single and ch == "\n":
             return i, False
@@ -222,6 +219,11 @@ def _literal_spans(text: str) -> list[tuple[int, int]]:
                 frame.annotated = True
             elif _KEY_EQ.match(text, pos) and not frame.annotated:
                 frame.active = is_secret_name(m.group())
+                if frame.kind == "(":
+                    # A call's keyword arguments (after its positional ones) are
+                    # named: ``tokens = AlertRule(expr="...")`` shows its expr,
+                    # ``password=get("X", "default")`` masks both.
+                    frame.inherited = False
         elif kind == "open":
             stack.append(_Frame(m.group(), frame.inherited or frame.active))
         elif kind == "close":

@@ -204,6 +204,8 @@ def test_user_exception_message_masks_url_secrets(make_project: ProjectFactory) 
          'extra={"http_headers": {"X-K": {"secrets": ["**", "**"]}}}'),
         ('password: Final[str] = "abc"', 'password: Final[str] = "***"'),
         ('cfg.password = "abc"', 'cfg.password = "***"'),
+        ('password=os.environ.get("X", "dflt")', 'password=os.environ.get("*", "****")'),
+        ('tokens = [AlertRule(name="a", expr="up"), "abc"]', 'tokens = [AlertRule(name="a", expr="up"), "***"]'),
     ],
 )
 def test_redact_line_masks_lists_of_secrets(line: str, masked: str) -> None:
@@ -219,6 +221,8 @@ def test_redact_line_masks_lists_of_secrets(line: str, masked: str) -> None:
         'rules=[AlertRule(name="tokens", expr="sum(rate(llm_tokens_total[5m]))")]',
         "targets: [a:9090, b:9090]",
         'x: str = "vis"; y = ["a", "b"]',
+        # A call's keyword arguments are named: an alert on token use is no secret.
+        'tokens = AlertRule(name="TokenBudget", expr="sum(rate(llm_tokens_total[5m])) > 1")',
     ],
 )
 def test_redact_line_leaves_lists_that_hold_no_secret(line: str) -> None:
