@@ -433,3 +433,25 @@ def test_property_secrets_over_several_lines_masked_in_place(case: tuple[str, st
     shown = redact_source(text)
     assert [len(line) for line in shown] == [len(line) for line in text.split("\n")]
     assert shown == expected.split("\n")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
+def test_build_check_never_quotes_a_secret_written_into_build(make_project: ProjectFactory, fmt: str) -> None:
+    # Someone wrote a literal into build/ by hand: `oac build --check` (the CI
+    # gate) quoted the differing line, old and new, into the CI log.
+    root = make_project(
+        {"datasources/d.py": "from obs_as_code import Datasource\n"
+                             'ds = Datasource("Tempo", "tempo", "http://tempo:3200", uid="tempo",\n'
+                             '                secure_json_data={"httpHeaderValue1": "${TEMPO_TOKEN}"})\n'}
+    )
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    built = root / "build/grafana/provisioning/datasources/datasources.yaml"
+    text = built.read_text(encoding="utf-8")
+    assert "httpHeaderValue1: ${TEMPO_TOKEN}" in text
+    built.write_text(text.replace("${TEMPO_TOKEN}", SECRET), encoding="utf-8")
+    result = run_oac("build", "-C", str(root), "--check", "--format", fmt)
+    out = result.stdout + result.stderr
+    assert result.exit_code == 1 and "datasources.yaml" in out, out
+    assert SECRET not in out and "hunter2" not in out
+    if fmt == "text":
+        assert "line " in out and "httpHeaderValue1: " in out  # where, and which key, still said
