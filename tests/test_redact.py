@@ -455,3 +455,18 @@ def test_build_check_never_quotes_a_secret_written_into_build(make_project: Proj
     assert SECRET not in out and "hunter2" not in out
     if fmt == "text":
         assert "line " in out and "httpHeaderValue1: " in out  # where, and which key, still said
+
+
+def test_watch_crash_message_masks_secrets(make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `oac watch` prints a crashing build's exception text as it was.
+    import obs_as_code.pipeline
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise ValueError('cannot reach http://bob:hunter2zz@grafana:3000/?api_key=k3y999, {"password": "pw-Xq9-123"}')
+
+    monkeypatch.setattr(obs_as_code.pipeline, "build", crash)
+    root = make_project({"scrape/s.py": "x = 1\n"})
+    result = run_oac("watch", "-C", str(root), "--max-cycles", "1")
+    out = result.stdout + result.stderr
+    assert "crashed: ValueError: cannot reach http://bob:" in out and "grafana:3000" in out, out
+    assert "hunter2zz" not in out and "k3y999" not in out and "pw-Xq9-123" not in out
