@@ -8,8 +8,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from obs_as_code.redact import redact_line
-from obs_as_code.source import UNKNOWN, SourceLocation, file_lines, mtime_ns
+from obs_as_code.redact import continued_spans, redact_line
+from obs_as_code.source import (
+    UNKNOWN,
+    SourceLocation,
+    file_lines,
+    file_text,
+    latest_per_file,
+    mtime_ns,
+)
 
 
 class Severity(StrEnum):
@@ -83,12 +90,25 @@ class DiagnosticsFailed(Exception):
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 
+@latest_per_file
+def _continued(path: str, mtime: int) -> dict[int, list[tuple[int, int]]]:
+    """:func:`obs_as_code.redact.continued_spans` of the Python file at ``path``
+    (none for another file): the secrets a line holds that only the lines
+    before it tell (the second line of ``password=(\n    "abc"\n)``)."""
+    text = file_text(path, mtime) if path.endswith(".py") else None
+    return {} if text is None else continued_spans(text)
+
+
 def _source_line(root: Path | None, loc: SourceLocation) -> str | None:
+    """The line ``loc`` points at, its secrets masked character for character."""
     if root is None or loc.line <= 0:
         return None
     path = str(root / loc.file)
-    lines = file_lines(path, mtime_ns(path))  # numbered as Python and YAML number them
-    return lines[loc.line - 1] if loc.line <= len(lines) else None
+    mtime = mtime_ns(path)
+    lines = file_lines(path, mtime)  # numbered as Python and YAML number them
+    if loc.line > len(lines):
+        return None
+    return redact_line(lines[loc.line - 1], _continued(path, mtime).get(loc.line - 1, ()))
 
 
 def _caret_indent(before: str) -> str:
@@ -113,8 +133,7 @@ def _caret_indent(before: str) -> str:
 
 def render_text(diagnostics: Sequence[Diagnostic], root: Path | None = None, *, show_source: bool = True) -> str:
     """Compiler-style text: ``file:line:col: CODE message`` (``col`` in
-    characters), the source line (its secrets masked, see
-    :func:`obs_as_code.redact.redact_line`) and a caret under that character."""
+    characters), the source line (its secrets masked, see :func:`_source_line`) and a caret under that character."""
     out: list[str] = []
     for d in diagnostics:
         out.append(str(d))
@@ -122,7 +141,6 @@ def render_text(diagnostics: Sequence[Diagnostic], root: Path | None = None, *, 
             line = _source_line(root, d.location)
             if line is not None:
                 # Masked character for character: the caret column still holds.
-                line = redact_line(line)
                 out.append(f"    {line}")
                 if d.location.col > 0:
                     out.append("    " + _caret_indent(line[: d.location.col - 1]) + "^")

@@ -27,18 +27,20 @@ from typing import Any, TypeVar
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.discover import PROJECT_DIRS, ModuleRef
 from obs_as_code.model.base import Definition, FieldTypeError, FieldValueError
-from obs_as_code.redact import is_secret_name, redact_line
+from obs_as_code.redact import is_secret_name, redact_line, scrub, secret_literals
 from obs_as_code.source import (
     SourceLocation,
     at_project_root,
     char_col,
     columns,
+    file_text,
     forget_callers,
     is_user_file,
     keyword_location,
     latest_per_file,
     loading_file,
     module_tree,
+    mtime_ns,
     project_root,
 )
 
@@ -117,9 +119,10 @@ def exception_diagnostic(exc: BaseException, ref: ModuleRef, root: Path) -> Diag
     trace = " <- ".join(
         f"{_relative(f.filename, root_s)}:{f.lineno} in {f.name}" for f in reversed(frames)
     )
-    # A user's own exception may quote a URL with its password or token.
+    # A user's own exception may quote a URL with its password or token, or a
+    # secret its module wrote (int(password) quotes the string it was given).
     name = "ValueError" if isinstance(exc, FieldValueError) else "TypeError" if isinstance(exc, FieldTypeError) else type(exc).__name__
-    message = f"{name}: {redact_line(str(exc))}" if str(exc) else name
+    message = f"{name}: {redact_line(_scrubbed(str(exc), frames))}" if str(exc) else name
     fields = _keyword_hint(exc)
     hint = f"traceback (user frames): {trace}" if len(frames) > 1 else None
     if fields is not None:
@@ -143,6 +146,17 @@ def _may_hold_secrets(field_name: str) -> bool:
     :func:`redact_line` does not mask (it masks a string literal given to a
     secret-named keyword, not ``password=["hunter2"]``)."""
     return field_name in _SECRET_HOLDERS or is_secret_name(field_name)
+
+
+def _scrubbed(text: str, frames: list[traceback.FrameSummary]) -> str:
+    """``text`` with the secrets written in the files of ``frames`` (the user's
+    modules the exception went through) replaced by ``<redacted>``."""
+    secrets: list[str] = []
+    for path in dict.fromkeys(f.filename for f in frames):
+        source = file_text(path, mtime_ns(path))
+        if source is not None:
+            secrets.extend(secret_literals(source))
+    return scrub(text, secrets) if secrets else text
 
 
 _UNEXPECTED_KEYWORD = re.compile(r"^(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'$")

@@ -33,6 +33,7 @@ from obs_as_code.diagnostics import Diagnostic, Severity, error, has_errors, ord
 from obs_as_code.discover import PROJECT_DIRS, discover
 from obs_as_code.gcpause import paused_gc
 from obs_as_code.load import Project, load_project
+from obs_as_code.redact import redact_line
 from obs_as_code.source import SourceLocation, at_project_root
 
 #: (Project) -> diagnostics. Generators add definitions derived from others
@@ -343,7 +344,8 @@ STALE_CODE = "OAC112"
 
 
 def _quoted(line: str, limit: int = 100) -> str:
-    line = line.strip()
+    # A secret written into build/ by hand must not reach the CI log that quotes it.
+    line = redact_line(line).strip()
     if not line:
         return "empty"
     return f"`{line[:limit]}{'...' if len(line) > limit else ''}`"

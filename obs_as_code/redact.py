@@ -8,7 +8,10 @@ and the messages that quote a value from echoing one.
 
 from __future__ import annotations
 
+import bisect
+import json
 import re
+from collections.abc import Iterable
 
 #: Keys whose value is a secret in Prometheus and Alertmanager configs (OAC109).
 SECRET_KEYS = frozenset(
@@ -66,29 +69,56 @@ def url_password(url: str) -> str | None:
         return userinfo.partition(":")[2] if ":" in userinfo else None
 
 
+#: Names (lowercased, ``_`` and ``-`` removed) whose value is a mapping of
+#: secrets: Grafana's ``secureJsonData`` (``secure_json_data`` in the model).
+_SECRET_CONTAINERS = frozenset({"securejsondata"})
+
+
 def is_secret_name(name: object) -> bool:
     """True when a field, keyword, dict key or query parameter called ``name``
-    holds a secret: one of :data:`SECRET_KEYS` or a name :func:`is_secret_key` knows."""
-    return isinstance(name, str) and (name.lower() in SECRET_KEYS or is_secret_key(name))
+    holds a secret: one of :data:`SECRET_KEYS` or a name :func:`is_secret_key` knows,
+    the plural of one (``api_keys``, ``passwords``, ``tokens``: a list of secrets),
+    ``secure_json_data``, or an attribute so named (``cfg.password``)."""
+    if not isinstance(name, str) or not name:
+        return False
+    last = name.rpartition(".")[2]
+    for word in (name, last):
+        if word.lower() in SECRET_KEYS or is_secret_key(word):
+            return True
+        if word.lower().replace("_", "").replace("-", "") in _SECRET_CONTAINERS:
+            return True
+        if len(word) > 1 and word[-1] in "sS" and (word[:-1].lower() in SECRET_KEYS or is_secret_key(word[:-1])):
+            return True
+    return False
 
 
 MASK = "*"
+#: What a message says instead of a secret it would have quoted.
+REDACTED = "<redacted>"
 
-# A Python string literal (prefix, quote, body up to the closing quote or, for
-# a literal that goes on past the line, the end of the line), or a number.
-_LITERAL = (
-    r"""(?:(?P<prefix>[rRbBuUfF]{0,2})(?P<quote>'''|\"\"\"|'|")(?P<body>(?:\\.|(?!(?P=quote)).)*(?:\\)?)"""
-    r"""|(?P<num>[-+]?\d[\w.]*))"""
+# One token of a line or a file of Python (read also as JSON and as YAML flow
+# style): a string literal's opening quote (with its prefix), a number, a name
+# (dotted or dashed, as YAML keys are), a bracket, a comment, a backslash
+# continuation, or a mark that ends a value or puts a name to it.
+_TOKEN = re.compile(
+    r"""(?P<open_quote>[rRbBuUfF]{0,2}(?:'{3}|"{3}|'|"))"""
+    r"""|(?P<num>\d[\w.]*)"""
+    r"""|(?P<name>[A-Za-z_]\w*(?:[.-][A-Za-z_]\w*)*)"""
+    r"""|(?P<open>[\[({])|(?P<close>[\])}])"""
+    r"""|(?P<comment>\#[^\n]*)"""
+    r"""|(?P<cont>\\\n)"""
+    r"""|(?P<op>==|!=|<=|>=|:=|->|[=:,;\n])"""
 )
-# What puts a name to the literal after it: ``name=`` (keyword argument,
-# assignment, ``name: str =``), ``"name":`` (dict key), ``name:`` (YAML).
-_KEYED = re.compile(
-    r"""(?:(?P<kw>[A-Za-z_]\w*)\s*(?::\s*[\w\[\]., |]+?\s*)?=(?!=)\s*"""
-    r"""|(?P<q>["'])(?P<key>[^"'\\]+)(?P=q)\s*:\s*"""
-    r"""|(?P<ykey>[A-Za-z_][\w.-]*)\s*:\s*)""" + _LITERAL
-)
+# What makes the name or string before it a key: ``=`` (not ``==``) or ``:`` (not ``:=``).
+_KEY_EQ = re.compile(r"[ \t]*=(?!=)")
+_KEY_COLON = re.compile(r"[ \t]*:(?!=)")
 # An unquoted YAML value: ``password: hunter2`` (up to `` #`` or the end).
 _YAML_PLAIN = re.compile(r"^(?P<lead>\s*(?:-\s+)?)(?P<ykey>[A-Za-z_][\w.-]*)\s*:[ \t]+(?P<body>[^\s'\"#\[{][^#]*?)\s*(?:\s#.*)?$")
+# A YAML key whose value is written in flow style: ``tokens: [a, "b"]``.
+_YAML_FLOW = re.compile(r"""^\s*(?:-\s+)?(?P<key>[A-Za-z_][\w.-]*|"[^"\\]*"|'[^']*')\s*:[ \t]+(?=[\[{])""")
+# One plain (unquoted) scalar of a YAML flow collection: up to ``,``, a bracket,
+# ``: `` or `` #``.
+_FLOW_PLAIN = re.compile(r"""[^\s,\[\]{}'"#:](?:[^,\[\]{}:#\s]|:(?=[^\s,\[\]{}])|#|[ \t]+(?=[^\s,\[\]{}:#]))*""")
 # ``scheme://user:password@host``: the password.
 _USERINFO = re.compile(r"(?P<lead>[A-Za-z][\w+.-]*://[^\s/@:'\"]*):(?P<body>[^\s/@'\"]*)@")
 # ``?name=value`` or ``&name=value`` in a URL.
@@ -104,25 +134,213 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def redact_line(line: str) -> str:
-    """``line`` with the secrets a reader could see in it masked, character for
-    character (so columns, and a caret under one, stay right): string literals
-    (and numbers) given to a secret-named keyword, assignment, dict key or YAML key, the
-    password of a ``user:password@`` URL and secret-named URL query parameters."""
+def _string_end(text: str, start: int, quote: str) -> tuple[int, bool]:
+    """Where the body of a string literal opened by ``quote`` (its body starting
+    at ``start``) stops, at its closing quote, and whether it is closed: a ``'``
+    or ``"`` string stops at the end of its line, a triple-quoted one at the end
+    of ``text`` when nothing closes it."""
+    i = start
+    n = len(text)
+    single = len(quote) == 1
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2  # an escape; a backslash-newline continues a one-line string
+            continue
+        if single and ch == "\n":
+            return i, False
+        if text.startswith(quote, i):
+            return i, True
+        i += 1
+    return min(i, n), False
+
+
+class _Frame:
+    """One bracket level of a scan: its opening bracket, whether the whole level
+    is inside a secret's value (``inherited``) and whether the value being read
+    at this level is a secret's (``active``: after ``password=``, up to a ``,``)."""
+
+    __slots__ = ("active", "annotated", "inherited", "kind")
+
+    def __init__(self, kind: str, inherited: bool) -> None:
+        self.kind = kind
+        self.inherited = inherited
+        self.active = False
+        #: After ``name:``: the ``=`` of ``name: str = ...`` still gives ``name`` its value.
+        self.annotated = False
+
+
+def _split_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cut at its newlines (a triple-quoted secret keeps its lines)."""
+    out: list[tuple[int, int]] = []
+    while start < end:
+        cut = text.find("\n", start, end)
+        stop = end if cut < 0 else cut
+        if stop > start:
+            out.append((start, stop))
+        start = stop + 1
+    return out
+
+
+def _literal_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of the string literals' bodies and of the numbers that are (part
+    of) a secret's value in Python source ``text``, one line or a whole file: the
+    value after a secret-named keyword, assignment, dict key or YAML key, up to the
+    ``,`` or ``;`` (or the end of the statement) that ends it, into every bracket
+    it opens: ``api_keys=["a", "b"]``, ``password=("a"\\n "b")``, ``"tokens": ["x"]``,
+    ``password="a" "b"``. Inside a secret's value dict keys stay readable
+    (``secure_json_data={"basicAuthPassword": "..."}`` masks the value only)."""
     spans: list[tuple[int, int]] = []
-    for m in _KEYED.finditer(line):
-        if is_secret_name(m.group("kw") or m.group("key") or m.group("ykey")):
-            spans.append(m.span("body" if m.group("quote") else "num"))
+    stack = [_Frame("", False)]
+    pos = 0
+    n = len(text)
+    while pos < n:
+        m = _TOKEN.search(text, pos)
+        if m is None:
+            break
+        pos = m.end()
+        frame = stack[-1]
+        kind = m.lastgroup
+        if kind == "open_quote":
+            quote = m.group().lstrip("rRbBuUfF")
+            body_start = pos
+            body_end, closed = _string_end(text, body_start, quote)
+            pos = body_end + (len(quote) if closed else 0)
+            if closed and frame.kind in ("", "{") and _KEY_COLON.match(text, pos):
+                frame.active = is_secret_name(text[body_start:body_end])
+            elif frame.active or frame.inherited:
+                spans.extend(_split_lines(text, body_start, body_end))
+        elif kind == "num":
+            if frame.active or frame.inherited:
+                spans.append(m.span())
+        elif kind == "name":
+            if _KEY_COLON.match(text, pos):
+                frame.active = is_secret_name(m.group())
+                frame.annotated = True
+            elif _KEY_EQ.match(text, pos) and not frame.annotated:
+                frame.active = is_secret_name(m.group())
+                if frame.kind == "(":
+                    # A call's keyword arguments (after its positional ones) are
+                    # named: ``tokens = AlertRule(expr="...")`` shows its expr,
+                    # ``password=get("X", "default")`` masks both.
+                    frame.inherited = False
+        elif kind == "open":
+            stack.append(_Frame(m.group(), frame.inherited or frame.active))
+        elif kind == "close":
+            if len(stack) > 1:
+                stack.pop()
+        elif kind == "op":
+            op = m.group()
+            if op == "=":
+                frame.annotated = False
+            elif op in (",", ";") or (op == "\n" and len(stack) == 1):
+                frame.active = frame.annotated = False
+    return spans
+
+
+def _yaml_flow_spans(line: str) -> list[tuple[int, int]]:
+    """The plain (unquoted) scalars of a YAML flow collection that are a secret's
+    value: ``tokens: [abc, def]``, ``auth: {password: hunter2}``; the quoted ones
+    are :func:`_literal_spans`'s. Keys stay readable."""
+    head = _YAML_FLOW.match(line)
+    if head is None:
+        return []
+    spans: list[tuple[int, int]] = []
+    root = _Frame("", False)
+    root.active = is_secret_name(head.group("key").strip("'\""))
+    stack = [root]
+    pos = head.end()
+    n = len(line)
+    while pos < n:
+        ch = line[pos]
+        frame = stack[-1]
+        if ch in "[{":
+            stack.append(_Frame(ch, frame.inherited or frame.active))
+            pos += 1
+        elif ch in "]}":
+            if len(stack) == 1:
+                break
+            stack.pop()
+            pos += 1
+        elif ch == ",":
+            frame.active = False
+            pos += 1
+        elif ch in "'\"":
+            end, closed = _string_end(line, pos + 1, ch)
+            after = end + (1 if closed else 0)
+            if closed and frame.kind == "{" and _KEY_COLON.match(line, after):
+                frame.active = is_secret_name(line[pos + 1 : end])
+            pos = after
+        elif ch == "#":
+            break
+        elif ch in " \t:":
+            pos += 1
+        else:
+            m = _FLOW_PLAIN.match(line, pos)
+            if m is None:
+                pos += 1
+                continue
+            if frame.kind == "{" and _KEY_COLON.match(line, m.end()):
+                frame.active = is_secret_name(m.group())
+            elif frame.active or frame.inherited:
+                spans.append(m.span())
+            pos = m.end()
+    return spans
+
+
+def _line_spans(line: str) -> list[tuple[int, int]]:
+    """The spans :func:`redact_line` masks on ``line``."""
+    spans = _literal_spans(line)
     plain = _YAML_PLAIN.match(line)
     if plain and is_secret_name(plain.group("ykey")) and not spans:
         # Not when a Python literal was found (``api_key: str = "..."``).
         spans.append(plain.span("body"))
+    spans.extend(_yaml_flow_spans(line))
     for m in _USERINFO.finditer(line):
         spans.append(m.span("body"))
     for m in _QUERY.finditer(line):
         if is_secret_name(m.group("name")):
             spans.append(m.span("body"))
+    return spans
+
+
+def redact_line(line: str, more: Iterable[tuple[int, int]] = ()) -> str:
+    """``line`` with the secrets a reader could see in it masked, character for
+    character (so columns, and a caret under one, stay right): string literals
+    (and numbers) given to a secret-named keyword, assignment, dict key or YAML
+    key, also in a list, tuple or dict given so (``api_keys=["a", "b"]``,
+    ``tokens: [x, y]``, ``{"passwords": ("a", "b")}``) or joined (``"a" "b"``),
+    the password of a ``user:password@`` URL and secret-named URL query
+    parameters; and the spans ``more`` (columns on the line). A secret that
+    goes on from an earlier line needs those lines: :func:`continued_spans`."""
+    spans = [*_line_spans(line), *more]
     return _mask(line, spans) if spans else line
+
+
+def continued_spans(text: str) -> dict[int, list[tuple[int, int]]]:
+    """The secrets of Python source ``text`` found with the lines before each one
+    read, as ``{0-based line index: [(start, end) columns on that line]}``: where a
+    secret's value goes on over several lines (``password=(\n    "abc"\n)``,
+    ``api_keys=[\n    "a",\n]``, a backslash continuation, a triple-quoted
+    secret), which :func:`redact_line` cannot see on the line alone."""
+    starts: list[int] = []
+    offset = 0
+    for line in text.split("\n"):
+        starts.append(offset)
+        offset += len(line) + 1
+    out: dict[int, list[tuple[int, int]]] = {}
+    for start, end in _literal_spans(text):
+        i = bisect.bisect_right(starts, start) - 1
+        out.setdefault(i, []).append((start - starts[i], end - starts[i]))
+    return out
+
+
+def redact_source(text: str, *, python: bool = True) -> list[str]:
+    """The lines of ``text`` (split at ``"\n"``), each masked by :func:`redact_line`
+    with, for Python source, the :func:`continued_spans` of its line. Character
+    for character."""
+    more = continued_spans(text) if python else {}
+    return [redact_line(line, more.get(i, ())) for i, line in enumerate(text.split("\n"))]
 
 
 def shown_value(name: object, value: object) -> str:
@@ -130,5 +348,61 @@ def shown_value(name: object, value: object) -> str:
     whole when ``name`` names a secret, else with URL passwords and tokens masked."""
     text = repr(value)
     if is_secret_name(name):
-        return "<redacted>"
+        return REDACTED
     return redact_line(text)
+
+
+
+def secret_values(value: object, *, under_secret: bool = False) -> list[str]:
+    """Every string in ``value`` (a JSON-like body) that is a secret: held by a
+    secret-named key (:func:`is_secret_name`, ``secureJsonData`` included) at any
+    depth, or inside such a key's list or mapping; and the password of every URL."""
+    out: list[str] = []
+    if isinstance(value, str):
+        if under_secret:
+            out.append(value)
+        elif "://" in value:
+            password = url_password(value)
+            if password:
+                out.append(password)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            out.extend(secret_values(item, under_secret=under_secret or is_secret_name(key)))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            out.extend(secret_values(item, under_secret=under_secret))
+    return out
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every one of ``secrets`` replaced by ``<redacted>``: as it is
+    written, and as JSON writes it inside a string (a server's error message that
+    echoes the request body escapes it so). Longest first, so a secret holding
+    another is replaced whole."""
+    forms: set[str] = set()
+    for secret in secrets:
+        if secret:
+            forms.add(secret)
+            forms.add(json.dumps(secret)[1:-1])
+            forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
+    for form in sorted(forms, key=len, reverse=True):
+        if form:
+            text = text.replace(form, REDACTED)
+    return text
+
+
+#: Shorter literals are not replaced in a message: a ``"1"`` would garble it.
+_MIN_SCRUBBED = 4
+
+
+def secret_literals(text: str) -> list[str]:
+    """The string literals (as written between their quotes) and numbers that are a
+    secret's value in Python source ``text`` (:func:`redact_source` masks them), at
+    least 4 characters long: what :func:`scrub` replaces in an exception's text,
+    which quotes a value it could not use (``int(password)``: ``invalid literal
+    for int() with base 10: 'hunter2'``) however far from the line it was written."""
+    found: list[str] = []
+    for start, end in _literal_spans(text):
+        if end - start >= _MIN_SCRUBBED:
+            found.append(text[start:end])
+    return found

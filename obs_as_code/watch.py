@@ -14,6 +14,7 @@ from pathlib import Path
 
 from obs_as_code.diagnostics import Diagnostic, ordered
 from obs_as_code.discover import PROJECT_DIRS
+from obs_as_code.redact import redact_line
 
 #: path -> (mtime_ns, size) of every module under the project folders.
 Snapshot = dict[str, tuple[int, int]]
@@ -97,7 +98,9 @@ def watch(
         try:
             result = build(root, out_dir, incremental=True, memory=memory)
         except Exception as exc:  # a crashing stage must not end the session
-            cycle = Cycle(number, changed, time.perf_counter() - start, failure=f"{type(exc).__name__}: {exc}")
+            # Its text may quote a value: URL passwords and secret-named values masked.
+            failure = f"{type(exc).__name__}: {redact_line(str(exc))}"
+            cycle = Cycle(number, changed, time.perf_counter() - start, failure=failure)
         else:
             added, fixed = diff_diagnostics(previous, result.diagnostics)
             previous = list(result.diagnostics)

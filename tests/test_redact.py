@@ -178,3 +178,295 @@ def test_user_exception_message_masks_url_secrets(make_project: ProjectFactory) 
         code, out = _build(root, fmt)
         assert code == 1 and "OAC101" in out and "grafana:3000" in out
         assert "hunter2zz" not in out and "k3y999" not in out
+
+
+# -- lists of secrets, and secrets that go on over several lines -------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "masked"),
+    [
+        ('api_keys=["abc123", "def456"]', 'api_keys=["******", "******"]'),
+        ('passwords = ("a", "b")', 'passwords = ("*", "*")'),
+        ('tokens: ["x", "y"]', 'tokens: ["*", "*"]'),
+        ("tokens: [xyz, abc-def/+=]  # two", "tokens: [***, **********]  # two"),
+        ("- secrets: {a: hunter2, user: bob}", "- secrets: {a: *******, user: ***}"),
+        ("auth: {password: hunter2, user: bob}", "auth: {password: *******, user: bob}"),
+        ('d = {"tokens": ["x", "y"], "user": "bob"}', 'd = {"tokens": ["*", "*"], "user": "bob"}'),
+        ('d = {"api_key": ["ab", 12], "n": [1]}', 'd = {"api_key": ["**", **], "n": [1]}'),
+        ('f(password="abc" "def", user="bob")', 'f(password="***" "***", user="bob")'),
+        ('f(password=("abc"', 'f(password=("***"'),
+        ('x = {"secrets": [f"a{b}", r"c-d"], "k": "v"}', 'x = {"secrets": [f"****", r"***"], "k": "v"}'),
+        # Inside a secret's value a dict keeps its keys, masks its values.
+        ('secure_json_data={"basicAuthPassword": "abc", "httpHeaderValue1": "d"}',
+         'secure_json_data={"basicAuthPassword": "***", "httpHeaderValue1": "*"}'),
+        ('extra={"http_headers": {"X-K": {"secrets": ["s1", "s2"]}}}',
+         'extra={"http_headers": {"X-K": {"secrets": ["**", "**"]}}}'),
+        ('password: Final[str] = "abc"', 'password: Final[str] = "***"'),
+        ('cfg.password = "abc"', 'cfg.password = "***"'),
+        ('password=os.environ.get("X", "dflt")', 'password=os.environ.get("*", "****")'),
+        ('tokens = [AlertRule(name="a", expr="up"), "abc"]', 'tokens = [AlertRule(name="a", expr="up"), "***"]'),
+    ],
+)
+def test_redact_line_masks_lists_of_secrets(line: str, masked: str) -> None:
+    from obs_as_code.redact import redact_line
+
+    assert redact_line(line) == masked
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'labels=["password", "token"], names=("a", "b")',
+        'rules=[AlertRule(name="tokens", expr="sum(rate(llm_tokens_total[5m]))")]',
+        "targets: [a:9090, b:9090]",
+        'x: str = "vis"; y = ["a", "b"]',
+        # A call's keyword arguments are named: an alert on token use is no secret.
+        'tokens = AlertRule(name="TokenBudget", expr="sum(rate(llm_tokens_total[5m])) > 1")',
+    ],
+)
+def test_redact_line_leaves_lists_that_hold_no_secret(line: str) -> None:
+    from obs_as_code.redact import redact_line
+
+    assert redact_line(line) == line
+
+
+MULTILINE = '''\
+auth = BasicAuth(
+    password=(
+        "hunter2-one"
+        "hunter2-two"
+    ),
+)
+api_keys = [
+    "hunter2-three",
+    4242424242,
+]
+token = "hunter2-four" \\
+    "hunter2-five"
+note = "visible"; cfg = {"passwords": (
+  "hunter2-six",), "n": "visible too"}
+credentials = """
+hunter2-seven
+"""
+after = ["visible", "also visible"]
+'''
+
+
+def test_redact_source_masks_secrets_continued_on_later_lines() -> None:
+    from obs_as_code.redact import redact_line, redact_source
+
+    shown = redact_source(MULTILINE)
+    original = MULTILINE.split("\n")
+    assert len(shown) == len(original)
+    assert [len(s) for s in shown] == [len(o) for o in original]
+    assert "hunter2" not in "\n".join(shown) and "4242" not in "\n".join(shown)
+    assert shown[17] == original[17] and "visible too" in shown[13] and 'note = "visible"' in shown[12]
+    # One line alone cannot tell: "hunter2-one" is the value of a key two lines up.
+    assert redact_line(original[2]) == original[2]
+
+
+SECRET_NAMES = st.sampled_from(["api_keys", "passwords", "tokens", "secrets", "password", "bearer_token",
+                                "basicAuthPassword", "client_secrets", "credentials", "auth_tokens"])
+PLAIN_NAMES = st.sampled_from(["name", "labels", "targets", "expr", "title", "uid", "rules", "tags", "names"])
+SAFE = st.text(alphabet="ABCXYZabcxyz0123456789-_./+=", min_size=1, max_size=16)
+
+
+@st.composite
+def secret_list_lines(draw: st.DrawFn) -> tuple[str, str]:
+    """A line giving a list (tuple, YAML flow list, dict of lists ...) of secrets to a
+    secret name, and the same line with every secret masked as it must be."""
+    key = draw(SECRET_NAMES)
+    secrets = draw(st.lists(SAFE, min_size=1, max_size=4))
+    form = draw(st.sampled_from(["kwarg", "assign_tuple", "yaml_quoted", "yaml_plain", "dict", "concat", "nested"]))
+    plain = form == "yaml_plain"
+
+    def items(values: list[str]) -> str:
+        return ", ".join(v if plain else f'"{v}"' for v in values)
+
+    masks = ["*" * len(s) for s in secrets]
+    if form == "kwarg":
+        shape = "F({k}=[{v}], name=\"n\")"
+    elif form == "assign_tuple":
+        shape = "{k} = ({v},)"
+    elif form in ("yaml_quoted", "yaml_plain"):
+        shape = "  {k}: [{v}]  # c"
+    elif form == "dict":
+        shape = 'd = {{"{k}": [{v}], "title": "t"}}'
+    elif form == "concat":
+        return (f"{key} = (" + " ".join(f'"{v}"' for v in secrets) + ")",
+                f"{key} = (" + " ".join(f'"{v}"' for v in masks) + ")")
+    else:
+        shape = 'cfg = {{"a": {{"{k}": [{v}]}}, "b": ["x"]}}'
+    lead = draw(st.sampled_from(["", "    "] if form.startswith("yaml") else ["", "    ", "x = 1; "]))
+    return lead + shape.format(k=key, v=items(secrets)), lead + shape.format(k=key, v=items(masks))
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=secret_list_lines())
+def test_property_lists_of_secrets_masked_in_place(case: tuple[str, str]) -> None:
+    from obs_as_code.redact import redact_line
+
+    line, expected = case
+    masked = redact_line(line)
+    assert len(masked) == len(line)
+    assert masked == expected  # every secret masked, every other character kept
+
+
+@st.composite
+def plain_lines(draw: st.DrawFn) -> str:
+    """A line of keyword arguments, lists and dicts with no secret-named key and no URL."""
+    parts = []
+    for _ in range(draw(st.integers(1, 4))):
+        key = draw(PLAIN_NAMES)
+        values = draw(st.lists(SAFE, max_size=3))
+        shape = draw(st.sampled_from(['{k}=[{v}]', '{k}=({v},)', '"{k}": [{v}]', '{k}="{s}"', '{k}: [{v}]']))
+        parts.append(shape.format(k=key, v=", ".join(f'"{v}"' for v in values), s=values[0] if values else ""))
+    return "F(" + ", ".join(parts) + ")"
+
+
+@settings(max_examples=200, deadline=None)
+@given(line=plain_lines())
+def test_property_lines_without_secret_unchanged(line: str) -> None:
+    from obs_as_code.redact import redact_line
+
+    assert redact_line(line) == line
+
+
+def test_secret_list_never_printed(make_project: ProjectFactory) -> None:
+    # A list given to a secret-named label: the type-check message quoted it, the
+    # source line echoed it (redact_line masked only a single string).
+    root = make_project(
+        {"scrape/s.py": 'from obs_as_code import ScrapeJob\n'
+                        'j = ScrapeJob(name="j", targets=["a:1"], labels={"api_keys": ["hunter2-Xq9", "zz-secret-77"]})\n'}
+    )
+    for fmt in ("text", "json", "github", "sarif"):
+        code, out = _build(root, fmt)
+        assert code == 1 and "OAC101" in out and "api_keys" in out
+        assert "hunter2-Xq9" not in out and "zz-secret-77" not in out
+    _, out = _build(root, "text")
+    assert '{"api_keys": ["***********", "************"]})' in out
+
+
+def test_secret_continued_on_next_line_never_printed(make_project: ProjectFactory) -> None:
+    # The failing expression starts on a line that holds only the secret: the key
+    # is on the line above, so the text renderer must read the lines before it.
+    source = (
+        "from obs_as_code import ScrapeJob\n"
+        "\n"
+        "j = ScrapeJob(\n"
+        '    name="j",\n'
+        '    targets=["a:1"],\n'
+        "    labels={\n"
+        '        "api_key":\n'
+        f'            "{SECRET}" + 5,\n'
+        "    },\n"
+        ")\n"
+    )
+    root = make_project({"scrape/s.py": source})
+    code, out = _build(root, "text")
+    assert code == 1 and "scrape/s.py:8:13: OAC101" in out
+    assert SECRET not in out and "hunter2" not in out
+    shown, caret = out.split("\n")[1:3]
+    assert shown == "    " + f'            "{"*" * len(SECRET)}" + *,'
+    assert caret == "    " + " " * 12 + "^"
+
+
+def test_exception_quoting_a_secret_written_elsewhere_is_redacted(make_project: ProjectFactory) -> None:
+    # int() quotes the string it was given: the secret written two lines up,
+    # which the line the error points at does not show.
+    root = make_project(
+        {"scrape/s.py": "from obs_as_code import ScrapeJob\n"
+                        f'api_tokens = ["x", "{SECRET}"]\n'
+                        "port = int(api_tokens[1])\n"
+                        'j = ScrapeJob(name="j", targets=[f"a:{port}"])\n'}
+    )
+    for fmt in ("text", "json", "github", "sarif"):
+        code, out = _build(root, fmt)
+        assert code == 1 and "OAC101" in out and "invalid literal for int()" in out
+        assert SECRET not in out and "hunter2" not in out
+    _, out = _build(root, "text")
+    assert "invalid literal for int() with base 10: '<redacted>'" in out
+
+
+def test_datasource_secure_json_data_of_the_wrong_type_never_printed(make_project: ProjectFactory) -> None:
+    # secure_json_data="..." (a string, not a dict): the type-check message quoted
+    # it and the source line showed it; secure_json_data was no secret name.
+    root = make_project(
+        {"datasources/d.py": "from obs_as_code import Datasource\n"
+                             f'ds = Datasource("P", "prometheus", "http://p:9090", uid="p", secure_json_data="{SECRET}")\n'}
+    )
+    for fmt in ("text", "json", "github", "sarif"):
+        code, out = _build(root, fmt)
+        assert code == 1 and "OAC101" in out and "secure_json_data" in out
+        assert SECRET not in out and "hunter2" not in out
+
+
+@st.composite
+def multiline_secrets(draw: st.DrawFn) -> tuple[str, str]:
+    """Python source giving secrets to a secret name over several lines, and the
+    same source with every secret masked as it must be shown."""
+    key = draw(SECRET_NAMES)
+    secrets = draw(st.lists(SAFE, min_size=1, max_size=3))
+    form = draw(st.sampled_from(["list", "call_paren", "dict_value_next_line", "backslash", "triple"]))
+
+    def source(values: list[str]) -> str:
+        if form == "list":
+            return f"{key} = [\n" + "".join(f'    "{v}",\n' for v in values) + "]\n"
+        if form == "call_paren":
+            return f"x = F(\n    {key}=(\n" + "".join(f'        "{v}"\n' for v in values) + '    ),\n    name="n",\n)\n'
+        if form == "dict_value_next_line":
+            return 'd = {\n    "title": "t",\n' + f'    "{key}":\n' + "".join(f'        "{v}"\n' for v in values) + "    ,\n}\n"
+        if form == "backslash":
+            return f'{key} = "{values[0]}"' + "".join(f' \\\n    "{v}"' for v in values[1:]) + '\nafter = "visible"\n'
+        return f'{key} = """\n' + "\n".join(values) + '\n"""\nafter = "visible"\n'
+
+    return source(secrets), source(["*" * len(v) for v in secrets])
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=multiline_secrets())
+def test_property_secrets_over_several_lines_masked_in_place(case: tuple[str, str]) -> None:
+    from obs_as_code.redact import redact_source
+
+    text, expected = case
+    shown = redact_source(text)
+    assert [len(line) for line in shown] == [len(line) for line in text.split("\n")]
+    assert shown == expected.split("\n")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
+def test_build_check_never_quotes_a_secret_written_into_build(make_project: ProjectFactory, fmt: str) -> None:
+    # Someone wrote a literal into build/ by hand: `oac build --check` (the CI
+    # gate) quoted the differing line, old and new, into the CI log.
+    root = make_project(
+        {"datasources/d.py": "from obs_as_code import Datasource\n"
+                             'ds = Datasource("Tempo", "tempo", "http://tempo:3200", uid="tempo",\n'
+                             '                secure_json_data={"httpHeaderValue1": "${TEMPO_TOKEN}"})\n'}
+    )
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    built = root / "build/grafana/provisioning/datasources/datasources.yaml"
+    text = built.read_text(encoding="utf-8")
+    assert "httpHeaderValue1: ${TEMPO_TOKEN}" in text
+    built.write_text(text.replace("${TEMPO_TOKEN}", SECRET), encoding="utf-8")
+    result = run_oac("build", "-C", str(root), "--check", "--format", fmt)
+    out = result.stdout + result.stderr
+    assert result.exit_code == 1 and "datasources.yaml" in out, out
+    assert SECRET not in out and "hunter2" not in out
+    if fmt == "text":
+        assert "line " in out and "httpHeaderValue1: " in out  # where, and which key, still said
+
+
+def test_watch_crash_message_masks_secrets(make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `oac watch` prints a crashing build's exception text as it was.
+    import obs_as_code.pipeline
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise ValueError('cannot reach http://bob:hunter2zz@grafana:3000/?api_key=k3y999, {"password": "pw-Xq9-123"}')
+
+    monkeypatch.setattr(obs_as_code.pipeline, "build", crash)
+    root = make_project({"scrape/s.py": "x = 1\n"})
+    result = run_oac("watch", "-C", str(root), "--max-cycles", "1")
+    out = result.stdout + result.stderr
+    assert "crashed: ValueError: cannot reach http://bob:" in out and "grafana:3000" in out, out
+    assert "hunter2zz" not in out and "k3y999" not in out and "pw-Xq9-123" not in out

@@ -18,6 +18,7 @@ from obs_as_code.grafana.importer import pull_folder, write_dashboards
 from obs_as_code.grafana.plan import DASHBOARDS_DIR, compute_plan, read_build
 from obs_as_code.grafana.progress import ProgressBar, wants_progress
 from obs_as_code.grafana.publish import apply_plan, current_git_sha
+from obs_as_code.redact import scrub
 
 _URL = click.option("--grafana-url", envvar="GRAFANA_URL", metavar="URL",
                     help="Grafana base URL (or GRAFANA_URL).")
@@ -37,8 +38,8 @@ def make_client(url: str | None, token_file: Path | None, timeout: float) -> Gra
     URL or credentials are missing."""
     if not url:
         raise click.UsageError("missing --grafana-url (or GRAFANA_URL)")
-    clean, url_auth = split_url_credentials(url)
     try:
+        clean, url_auth = split_url_credentials(url)
         auth = Auth.from_env(token_file) or url_auth
     except (OSError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
@@ -51,9 +52,7 @@ def make_client(url: str | None, token_file: Path | None, timeout: float) -> Gra
 
 def _redact(text: str, client: GrafanaClient) -> str:
     """Defence in depth: no message reaches the terminal with a secret in it."""
-    for secret in client.auth.secrets() if client.auth else []:
-        text = text.replace(secret, "<redacted>")
-    return text
+    return scrub(text, client.auth.secrets() if client.auth else [])
 
 
 def _fail(client: GrafanaClient, exc: Exception) -> None:
@@ -91,7 +90,7 @@ def diff(grafana_url: str | None, token_file: Path | None, build_dir: Path, time
         except GrafanaError as exc:
             _fail(client, exc)
             return
-    click.echo(render(plan, fmt))
+    click.echo(_redact(render(plan, fmt), client))
     if plan.errors or (exit_code and plan.has_changes):
         raise SystemExit(1)
 
@@ -128,7 +127,7 @@ def publish(grafana_url: str | None, token_file: Path | None, build_dir: Path, t
                 bar.close()
         result.requests, result.writes = client.requests_sent, client.writes_sent
     if dry_run and fmt == "text":
-        click.echo(render(plan, "text"))
+        click.echo(_redact(render(plan, "text"), client))
     click.echo(_redact(result.render(fmt), client))
     if not result.ok:
         raise SystemExit(1)

@@ -25,6 +25,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 
+from obs_as_code.redact import scrub, secret_values
+
 log = logging.getLogger(__name__)
 
 #: HTTP methods that change Grafana's state (counted as "writes").
@@ -93,8 +95,14 @@ class Auth:
         return "Basic " + base64.b64encode(raw).decode("ascii")
 
     def secrets(self) -> list[str]:
-        """The secret strings, for redaction checks in tests and output filters."""
-        return [s for s in (self._token, self._password) if s]
+        """The secret strings, for redaction checks in tests and output filters:
+        the token or password, and the base64 of ``user:password`` that the
+        ``Authorization: Basic`` header carries (an error body that echoes the
+        request's headers shows that, and it decodes to the password)."""
+        found = [s for s in (self._token, self._password) if s]
+        if self._token is None and self._password:
+            found.append(self.header().partition(" ")[2])
+        return found
 
     def __repr__(self) -> str:
         if self._token is not None:
@@ -123,13 +131,28 @@ class Auth:
 
 
 def split_url_credentials(url: str) -> tuple[str, Auth | None]:
-    """Remove ``user:password@`` from a URL so it never appears in messages."""
+    """Remove ``user:password@`` from a URL so it never appears in messages.
+
+    Raises ``ValueError``, with a message that quotes no part of the URL, for a
+    URL whose userinfo is not percent-encoded (a ``/``, ``?`` or ``#`` in the
+    password ends the host part early: what is left of the password would be
+    taken for a host and port, and printed by whatever failed to parse them) or
+    whose port is not a number."""
     parts = urlsplit(url)
     if parts.username is None:
+        if "@" in url.partition("://")[2]:
+            raise ValueError(
+                "the Grafana URL has an '@' after a '/', '?' or '#': percent-encode the user and "
+                "password in it (https://user:p%2Fss@host), or pass them in GRAFANA_USER and "
+                "GRAFANA_PASSWORD")
         return url, None
     host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("the Grafana URL's port is not a number") from None
+    if port is not None:
+        host = f"{host}:{port}"
     clean = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
     auth = Auth(user=parts.username, password=parts.password or "")
     return clean, auth
@@ -157,11 +180,16 @@ class RetryPolicy:
 
 @dataclass
 class Response:
-    """A decoded Grafana response: status and JSON body (``None`` when not JSON)."""
+    """A decoded Grafana response: status and JSON body (``None`` when not JSON).
+
+    ``secrets`` are the credentials the request carried (the client's, and the
+    values of secret-named keys in its JSON body, ``secureJsonData`` ...):
+    :meth:`message` never quotes them, as Grafana's error text may echo the request."""
 
     status: int
     body: Any
     headers: Mapping[str, str] = field(default_factory=dict)
+    secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -169,9 +197,10 @@ class Response:
         return 200 <= self.status < 300
 
     def message(self) -> str:
-        """Grafana's error message (``{"message": ...}``), or the status."""
+        """Grafana's error message (``{"message": ...}``) with the request's secrets
+        replaced by ``<redacted>``, or the status."""
         if isinstance(self.body, dict) and isinstance(self.body.get("message"), str):
-            return str(self.body["message"])
+            return scrub(str(self.body["message"]), self.secrets)
         return f"HTTP {self.status}"
 
     def reason(self) -> str:
@@ -308,11 +337,15 @@ class GrafanaClient:
             except requests.ConnectionError as exc:
                 # The exception text names host and port only; headers never appear.
                 last = f"connection error ({type(exc).__name__})"
+            except requests.RequestException as exc:
+                # InvalidURL and the like quote the URL: name the kind only.
+                raise GrafanaError(f"{method} {path} could not be sent ({type(exc).__name__})") from None
             else:
                 if raw.status_code in (401, 403):
                     raise AuthError(raw.status_code, method, path)
                 if raw.status_code not in RETRY_STATUSES:
-                    return Response(raw.status_code, _decode(raw), dict(raw.headers))
+                    secrets = (*(self.auth.secrets() if self.auth else ()), *secret_values(json))
+                    return Response(raw.status_code, _decode(raw), dict(raw.headers), secrets)
                 last = f"HTTP {raw.status_code}"
                 if raw.status_code == 429 or raw.status_code == 503:
                     wait = _retry_after(raw.headers.get("Retry-After"))

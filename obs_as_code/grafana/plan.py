@@ -140,19 +140,34 @@ def _read_datasources(
     """Datasources of a provisioning file (each must have a uid and a name) and its
     ``deleteDatasources`` entries."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        # Read from a stream: PyYAML's message then names the line and column
+        # only; from a string it quotes the line, which may hold a secret.
+        with path.open(encoding="utf-8") as stream:
+            doc = yaml.safe_load(stream) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         errors.append(f"{path}: cannot read datasources: {exc}")
         return [], []
     out: list[dict[str, Any]] = []
-    for item in doc.get("datasources") or []:
+    for i, item in enumerate(doc.get("datasources") or []):
         if not isinstance(item, dict) or not item.get("uid") or not item.get("name"):
-            errors.append(f"{path}: datasource without uid or name: {item!r}")
+            errors.append(f"{path}: datasource without uid or name: {_entry('datasources', i, item)}")
             continue
         # What Grafana reads from the file: "$$" is one "$" (the API takes values as
         # they are). secureJsonData holds references, resolved when publishing.
         out.append({k: v if k == "secureJsonData" else unliteral(v) for k, v in item.items()})
     return out, _read_deletions(path, doc, errors)
+
+
+def _entry(section: str, index: int, item: Any) -> str:
+    """An entry of the datasources file named for a message by its place, its
+    name and uid (when it has them) and its keys: never its values, which may
+    hold a credential (``basicAuthPassword``, ``secureJsonData`` ...)."""
+    where = f"{section}[{index}]"
+    if not isinstance(item, dict):
+        return f"{where} is a {type(item).__name__}, not a mapping"
+    named = [f"{key}={item[key]!r}" for key in ("name", "uid") if isinstance(item.get(key), str) and item[key]]
+    keys = ", ".join(sorted(str(k) for k in item))
+    return f"{where} ({', '.join(named)}{'; ' if named else ''}keys: {keys or 'none'})"
 
 
 def _read_deletions(path: Path, doc: Any, errors: list[str]) -> list[DeletedDatasourceEntry]:
@@ -164,10 +179,10 @@ def _read_deletions(path: Path, doc: Any, errors: list[str]) -> list[DeletedData
     declared = {(org_of(d), unliteral(d["name"])) for d in doc.get("datasources") or []
                 if isinstance(d, dict) and isinstance(d.get("name"), str)}
     out: list[DeletedDatasourceEntry] = []
-    for item in doc.get("deleteDatasources") or []:
+    for i, item in enumerate(doc.get("deleteDatasources") or []):
         name = item.get("name") if isinstance(item, dict) else None
         if not isinstance(name, str) or not name.strip():
-            errors.append(f"{path}: deleteDatasources entry without a name: {item!r}")
+            errors.append(f"{path}: deleteDatasources entry without a name: {_entry('deleteDatasources', i, item)}")
             continue
         entry = DeletedDatasourceEntry(unliteral(name), org_of(item))
         if entry.org_id != ORG_ID:
