@@ -25,7 +25,7 @@ from obs_as_code.lint.rules import oac306_template_variables as oac306
 from obs_as_code.lint.rules import oac307_undeclared_datasource as oac307
 from obs_as_code.lint.rules import oac506_undefined_recording_rule as oac506
 from obs_as_code.lint.rules._crossref import recorded_names
-from obs_as_code.serialize import dump_json
+from obs_as_code.serialize import dump_json, scan_text
 
 TOKENS = [
     "sum", "by", "on", "ignoring", "group_left", "without", "offset", "rate", "job", "__name__", "le",
@@ -314,8 +314,16 @@ DATA = st.recursive(
 @settings(max_examples=200, deadline=None)
 @given(DATA, st.sampled_from([set(), {"job:x:rate5m"}, {"job:x:rate5m", "job:y"}]))
 def test_recording_rule_search_reads_only_exprs_with_a_colon(data: Any, defined: set[str]) -> None:
-    for text in (json.dumps(data, ensure_ascii=False), dump_json(data)):
-        assert oac506._may_use_recording_rule(data, text, defined) == _may_use_before(data, text, defined)
+    before = _may_use_before(data, json.dumps(data, ensure_ascii=False), defined)
+    for text in (json.dumps(data, ensure_ascii=False), dump_json(data), scan_text(data)):
+        assert oac506._may_use_recording_rule(data, text, defined) == before
+    assert oac506._may_use_recording_rule(data, None, defined) == before  # its own compact dump
+
+
+@given(st.text())
+def test_a_json_string_is_read_without_the_decoder_when_it_has_no_escape(value: str) -> None:
+    for literal in (json.dumps(value), json.dumps(value, ensure_ascii=False)):
+        assert oac506._json_string(literal) == value
 
 
 _COLON_EXPR = st.sampled_from(["sum(up)", "job:x:rate5m", "a:b", "", "x", '{a="b:c"}', 7, None, {"expr": "y:z"}, ["a:b"]])

@@ -76,7 +76,17 @@ def _may_use_recording_rule(data: Any, text: str | None, defined: set[str]) -> b
             text = scan_text(data)
         except (TypeError, ValueError):
             return True  # not plain JSON data: let the walk decide
-    return any(recorded_names(json.loads(m.group(1))) - defined for m in _EXPR_TEXT.finditer(text))
+    return any(recorded_names(_json_string(m.group(1))) - defined for m in _EXPR_TEXT.finditer(text))
+
+
+def _json_string(literal: str) -> str:
+    """The text of a JSON string literal (quotes included): without a backslash
+    it is what stands between the quotes, which saves a JSON decoder call per
+    query (an SLO dashboard's 18 recording-rule queries each)."""
+    if "\\" in literal:
+        decoded: str = json.loads(literal)
+        return decoded
+    return literal[1:-1]
 
 
 def colon_free(board: RenderedDashboard) -> bool:
