@@ -170,6 +170,34 @@ def test_locations_from_bytecode_match_the_syntax_tree(tmp_path: Path) -> None:
     assert fast["bare"] is None and fast["other"] is None and fast["walrus"] is None
 
 
+def test_stores_read_from_bytecode_are_dis_store_names(tmp_path: Path) -> None:
+    """The bytes search for STORE_NAME finds what dis finds: every store at
+    column 0, with names past the 256th (an EXTENDED_ARG before the opcode) and
+    argument bytes equal to the opcode's value (90) not taken for opcodes."""
+    import dis
+    import py_compile
+
+    from obs_as_code import load
+
+    path = tmp_path / "many.py"
+    lines = [f"name_{i} = {{'v': {i}, 'z': 'Z' * 90}}" for i in range(700)]
+    lines += ["if name_1:", "    inner = 1", "name_5 = 2", "x = y = 90"]
+    path.write_text("\n".join(lines) + "\n")
+    py_compile.compile(str(path), doraise=True)
+    load._compiled_stores.cache_clear()
+    found = load._compiled_stores(str(path), path.stat().st_mtime_ns)
+    assert found is not None
+    code = compile(path.read_text(), str(path), "exec")
+    expected: dict[str, list[int]] = {}
+    for ins in dis.get_instructions(code):
+        if ins.opname == "STORE_NAME" and ins.positions is not None and ins.positions.col_offset == 0:
+            assert ins.positions.lineno is not None
+            expected.setdefault(str(ins.argval), []).append(ins.positions.lineno)
+    assert found[1] == expected
+    assert found[1]["name_699"] == [700] and found[1]["name_5"] == [6, 703]
+    assert "inner" not in found[1]  # indented: not at column 0
+
+
 def test_stale_bytecode_is_not_trusted(tmp_path: Path) -> None:
     import os
     import py_compile
