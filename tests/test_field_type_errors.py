@@ -175,3 +175,43 @@ def test_the_keyword_is_found_from_another_working_directory(make_project: Proje
     result = run_oac("lint", "-C", str(root))
     assert result.exit_code == 1
     assert f"alerts/t.py:{_at(text, '5)')}: OAC101" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("rel", "text", "token", "message"),
+    [
+        (
+            "datasources/d.py",
+            'from obs_as_code import Datasource\nd = Datasource(\n    name="P", type="prometheus", url="http://p:9090", uid="p",\n    previous_names=["old", " "],\n)\n',
+            '["old"',
+            "ValueError: Datasource previous_names[1] is empty: write the name the datasource had",
+        ),
+        (
+            "datasources/d.py",
+            'from obs_as_code.model.datasource import DeletedDatasource\nd = DeletedDatasource(\n    name="  ",\n)\n',
+            '"  "',
+            "ValueError: DeletedDatasource name is empty: write the name the datasource had in Grafana",
+        ),
+        (
+            "scrape/s.py",
+            'from obs_as_code import ScrapeJob\nj = ScrapeJob(\n    targets=["a:1"],\n    name="",\n)\n',
+            '""',
+            "ValueError: ScrapeJob name must not be empty ('')",
+        ),
+    ],
+)
+def test_a_field_value_refused_is_reported_at_its_keyword(built_project: Path, rel: str, text: str, token: str, message: str) -> None:
+    err = _build_fails(built_project, rel, text)
+    assert _reported(err) == [f"{rel}:{_at(text, token)}: OAC101 module {rel} raised {message}"]
+
+
+def test_a_kit_size_out_of_range_is_reported_at_its_keyword(built_project: Path) -> None:
+    text = (
+        "from obs_as_code.dashboards import kit as k\n"
+        'board = k.dashboard(\n    "Sizes",\n    items=[\n        k.stat("S", k.prom("up"),\n               width=30),\n    ],\n)\n'
+    )
+    err = _build_fails(built_project, "dashboards/sizes.py", text)
+    assert _reported(err) == [
+        f"dashboards/sizes.py:{_at(text, '30)')}: OAC101 module dashboards/sizes.py raised ValueError: "
+        "k.stat('S'): width=30: width is a number of grid columns, 1 to 24: write width=24"
+    ]

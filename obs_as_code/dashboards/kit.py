@@ -41,7 +41,7 @@ from grafana_foundation_sdk.models import dashboard as m
 
 from obs_as_code.dashboards.migrate import GRID_COLUMNS
 from obs_as_code.dashboards.render import stable_panel_ids
-from obs_as_code.model.base import FieldTypeError
+from obs_as_code.model.base import FieldTypeError, FieldValueError
 from obs_as_code.source import (
     LOCATION_ATTR,
     Columns,
@@ -445,7 +445,7 @@ def _bad_size(panel: Any, title: str, width: Any, height: Any) -> NoReturn:
             if value >= low and (high is None or value <= high):
                 continue
             fixed = max(low, value if high is None else min(high, value))
-            raise ValueError(f"k.{kind}({title!r}): {name}={value!r}: {name} is {meaning}: write {name}={fixed}")
+            raise FieldValueError(f"k.{kind}({title!r}): {name}={value!r}: {name} is {meaning}: write {name}={fixed}", name)
         suggest = example
         if isinstance(value, str) and value.strip().isdigit():
             suggest = int(value.strip())

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from obs_as_code.model.base import Definition, require_sequence, require_strings
+from obs_as_code.model.base import Definition, FieldValueError, require_sequence, require_strings
 
 #: Datasource plugin types we know how to provision (name -> Grafana plugin id).
 KNOWN_TYPES: frozenset[str] = frozenset(
@@ -84,7 +84,7 @@ class Datasource(Definition):
         require_sequence(self, "previous_names", (str,), "names (strings)")
         for i, old in enumerate(self.previous_names):
             if not old.strip():
-                raise ValueError(f"Datasource previous_names[{i}] is empty: write the name the datasource had")
+                raise FieldValueError(f"Datasource previous_names[{i}] is empty: write the name the datasource had", "previous_names")
         super().__post_init__()
 
     def key(self) -> str:
@@ -119,7 +119,7 @@ class DeletedDatasource(Definition):
     def __post_init__(self) -> None:
         require_strings(self, ("name",))
         if not self.name.strip():
-            raise ValueError("DeletedDatasource name is empty: write the name the datasource had in Grafana")
+            raise FieldValueError("DeletedDatasource name is empty: write the name the datasource had in Grafana", "name")
         super().__post_init__()
 
     def key(self) -> str:

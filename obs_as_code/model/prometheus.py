@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from obs_as_code.durations import Duration
 from obs_as_code.model.base import (
     Definition,
+    FieldValueError,
     require_known_extra,
     require_sequence,
     require_string_maps,
@@ -142,7 +143,7 @@ class RelabelConfig(Definition):
         # An unknown action built, and only promtool (oac validate) refused the
         # config, at build/prometheus/prometheus.yml instead of the user's line.
         if self.action is not None and self.action.lower() not in RELABEL_ACTIONS:
-            raise ValueError(f"RelabelConfig action {self.action!r} is not one of {', '.join(sorted(RELABEL_ACTIONS))}")
+            raise FieldValueError(f"RelabelConfig action {self.action!r} is not one of {', '.join(sorted(RELABEL_ACTIONS))}", "action")
         # Likewise an action without the fields it needs (replace, the default,
         # without target_label), or with fields it forbids.
         problem = relabel_problem(self)
@@ -252,7 +253,7 @@ class ScrapeJob(Definition):
         super().__post_init__()
         if not self.name.strip():
             # promtool refused the config ("job_name is empty") at build/prometheus/prometheus.yml.
-            raise ValueError(f"ScrapeJob name must not be empty ({self.name!r})")
+            raise FieldValueError(f"ScrapeJob name must not be empty ({self.name!r})", "name")
         # An unknown key (a misspelt one) or a value promtool cannot read was
         # written as given, and refused by promtool at build/prometheus/prometheus.yml.
         require_known_extra("ScrapeJob", self.extra, SCRAPE_CONFIG_KEYS, "a scrape_config", _SCRAPE_ARGUMENTS,

@@ -225,7 +225,7 @@ REFUSED_VALUES = {
         "scrape/p.py",
         'from obs_as_code import RelabelConfig, ScrapeJob\n'
         'j = ScrapeJob(name="j", targets=["a:1"], relabel_configs=[RelabelConfig(source_labels=["a"], action="dorp")])\n',
-        "scrape/p.py:2:59: OAC101 module scrape/p.py raised ValueError: RelabelConfig action 'dorp' is not one of drop, dropequal,",
+        "scrape/p.py:2:101: OAC101 module scrape/p.py raised ValueError: RelabelConfig action 'dorp' is not one of drop, dropequal,",
     ),
     "negative max_alerts": (
         "alerts/routing.py",
@@ -313,7 +313,7 @@ def test_a_kit_argument_of_the_wrong_type_is_reported_at_the_users_line(make_pro
     ("rel", "text", "expected"),
     [
         ("scrape/p.py", 'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="", targets=["a:1"])\n',
-         "scrape/p.py:2:5: OAC101 module scrape/p.py raised ValueError: ScrapeJob name must not be empty ('')"),
+         "scrape/p.py:2:20: OAC101 module scrape/p.py raised ValueError: ScrapeJob name must not be empty ('')"),
     ],
     ids=["job"],
 )
