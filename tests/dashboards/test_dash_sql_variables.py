@@ -258,3 +258,22 @@ def test_altinity_clickhouse_targets_quote_each_value(project: Callable[..., Com
     found = _run_ch(project, "SELECT 1 FROM t WHERE region = '$region' AND zone IN ('$region')", ALL_CUSTOM, ds=ALT, key="query")
     assert len(found) == 2 and "''a''" in found[0], found
     assert _run_ch(project, "SELECT 1 FROM t WHERE region IN ($region)", MULTI, ds=ALT, key="query") == []
+
+
+@pytest.mark.parametrize(
+    ("sql", "said"),
+    [
+        # A format replaces the datasource's quoting: quoted, csv gives valid SQL
+        # that compares with one string.
+        ("SELECT 1 FROM t WHERE region IN ('${region:csv}')", "writes ${region:csv} of two values as a,b, so region IN ('${region:csv}') matches the one string 'a,b'"),
+        ("SELECT 1 FROM t WHERE region = '${region:raw}'", "so region = '${region:raw}' matches the one string 'a,b'"),
+        ("SELECT 1 FROM t WHERE region = ${region:csv}", "so region = ${region:csv} is sent with a,b in its place"),
+        ("SELECT 1 FROM t WHERE region = '${region:singlequote}'", "so region = '${region:singlequote}' is sent with ''a','b'' in its place"),
+        # Without a format, the datasource's own quoting.
+        ("SELECT 1 FROM t WHERE region IN ('$region')", "writes each value quoted ('a')"),
+    ],
+)
+def test_the_message_says_what_grafana_writes_for_the_format(sql: str, said: str, project: Callable[..., Compiled]) -> None:
+    found = _run(project, _board([sql], MULTI))
+    assert len(found) == 1, found
+    assert said in found[0], found[0]

@@ -239,8 +239,30 @@ def _conditional_all(sql: str) -> list[tuple[str, int, int]]:
     return out
 
 
+#: What Grafana writes for two values ``a`` and ``b`` of a variable given a
+#: format (``${v:csv}``): the format replaces the datasource's own quoting.
+_FORMAT_SHOWS = {
+    "csv": "a,b", "raw": "a,b", "pipe": "a|b", "text": "a + b", "regex": "(a|b)", "glob": "{a,b}",
+    "distributed": "a,v=b", "percentencode": "%7Ba%2Cb%7D", "singlequote": "'a','b'",
+    "sqlstring": "'a','b'", "doublequote": '"a","b"', "json": '["a","b"]', "lucene": '("a" OR "b")',
+}  # fmt: skip
+_FORMAT = re.compile(r"\$\{\w+(?:\.[^:}]+)?:(\w+)|\[\[\w+:(\w+)\]\]")
+
+
 def _message(c: Comparison, where: str, kind: str = "") -> tuple[str, str]:
-    if c.quoted and kind == CLICKHOUSE:
+    m = _FORMAT.search(c.text)
+    fmt = (m.group(1) or m.group(2)) if m else None
+    shows = _FORMAT_SHOWS.get(fmt or "")
+    if fmt is not None and shows is not None:
+        # The format's text, not the datasource's quoting: quoted, a format that
+        # writes no quotes gives valid SQL that matches one string.
+        if c.quoted and "'" not in shows:
+            result = f"matches the one string '{shows}'"
+        else:
+            sent = f"'{shows}'" if c.quoted else shows
+            result = f"is sent with {sent} in its place"
+        said = f"writes ${{{c.name}:{fmt}}} of two values as {shows}, so {c.text} {result} once two values or All are picked"
+    elif c.quoted and kind == CLICKHOUSE:
         said = f"writes several values as a quoted list ('a','b'), so {c.text} is sent with ''a','b'' in its place once two values or All are picked"
     elif c.quoted:
         said = f"writes each value quoted ('a'), so {c.text} is sent with ''a'' in its place"
