@@ -135,7 +135,7 @@ def wrap_tree(raw: Any) -> Node:
         kids: list[Any] = []
         if node.tag == "Call":
             kids = [Node(arg) for arg in node._raw.args]
-            attrs["args"] = kids
+            attrs["args"] = list(kids)  # its own list, as children() was a copy
         else:
             for name in _CHILD_ATTRS.get(node.tag, ()):
                 value = getattr(node._raw, name)
