@@ -575,6 +575,15 @@ class FakeGrafana:
             return known[1] if known and known[0] == password else None
         return None
 
+    def will_hang(self, method: str, path: str) -> bool:
+        """Whether the next ``method path`` request gets a ``timeout`` or
+        ``timeout_before`` fault (what :meth:`fault_for` would choose, counting nothing)."""
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(method, path) and fault.nth <= fault.seen + 1 < fault.nth + fault.times:
+                    return fault.kind in ("timeout", "timeout_before")
+            return False
+
     def fault_for(self, method: str, path: str) -> Fault | None:
         with self.lock:
             chosen = None
