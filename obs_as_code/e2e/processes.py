@@ -2,13 +2,15 @@
 
 Every process started here is registered with :mod:`atexit` as well as being
 stopped by its context manager, so an interrupted run (Ctrl-C, a failing test)
-never leaves a Prometheus behind.
+never leaves a Prometheus behind; on Linux the kernel stops it too when the
+process that started it is killed (see :func:`_die_with_parent`).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -88,6 +90,37 @@ def listens_on(pid: int, port: int) -> bool | None:
             if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[9] in inodes:
                 return True
     return False
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the kernel send the child SIGTERM when the thread
+    that started it dies (Linux' PR_SET_PDEATHSIG); None elsewhere.
+
+    :mod:`atexit` and the context managers stop servers on any exit Python sees;
+    not when the process is killed (SIGKILL, a SIGTERM from ``timeout`` or an
+    xdist worker torn down): the servers, each in its own session, lived on
+    (Prometheus and Alertmanager of a killed run were found still running,
+    scraping and evaluating, a quarter of an hour later).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        # Only async-signal-safe work here: the parent may run other threads.
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the prctl
+            os._exit(1)
+
+    return preexec
 
 
 def _stop(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
@@ -241,6 +274,7 @@ class Server(Service):
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=_die_with_parent(),
             )
         with _live_lock:
             _live.add(self.proc)

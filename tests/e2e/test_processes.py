@@ -203,3 +203,45 @@ def test_a_client_that_gave_up_is_not_reported_as_a_server_error(capsys: pytest.
         assert "ValueError: a real bug" in capsys.readouterr().err
     finally:
         server.server_close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux'")
+def test_a_server_dies_with_the_process_that_started_it_even_when_killed(tmp_path: Path) -> None:
+    """SIGKILL leaves atexit and the context managers no chance: before, the killed
+    run's servers (in their own session) lived on, scraping and evaluating."""
+    import signal
+    import subprocess
+    import time
+
+    (tmp_path / "-").mkdir()
+    (tmp_path / "-" / "ready").write_text("ok")
+    starter = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from obs_as_code.e2e.processes import start_on_free_port\n"
+        "tmp = Path(sys.argv[1])\n"
+        "argv = lambda port: [sys.executable, '-m', 'http.server', str(port), '--bind', '127.0.0.1', '--directory', str(tmp)]\n"
+        "server, port = start_on_free_port('http', argv, tmp / 'log')\n"
+        "print(server.proc.pid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", starter, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120, check=False, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    server_pid = int(done.stdout)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _alive(server_pid):
+        time.sleep(0.1)
+    alive = _alive(server_pid)
+    if alive:
+        os.kill(server_pid, signal.SIGKILL)
+    assert not alive, "the server outlived the process that started it"
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, reaped by init soon, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
