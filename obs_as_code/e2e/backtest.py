@@ -26,7 +26,7 @@ from typing import Any
 
 from obs_as_code.durations import parse_ms
 from obs_as_code.e2e.panel_data.prometheus import PrometheusClient, PrometheusError
-from obs_as_code.e2e.processes import LOOPBACK, Server, ServerError, free_port
+from obs_as_code.e2e.processes import LOOPBACK, ServerError, start_on_free_port
 from obs_as_code.serialize import dump_json, dump_yaml, load_yaml
 
 #: Prometheus refuses range queries with more points than this per series.
@@ -228,10 +228,9 @@ def _serve(prometheus: str, data: Path, tmp: Path) -> Iterator[str]:
     """A loopback Prometheus over the TSDB in ``data``; yields its base URL."""
     config = tmp / "prometheus.yml"
     config.write_text(dump_yaml({"global": {"scrape_interval": "1m"}}), encoding="utf-8")
-    port = free_port()
-    with Server(
+    server, port = start_on_free_port(
         "prometheus",
-        [
+        lambda port: [
             prometheus,
             f"--config.file={config}",
             f"--storage.tsdb.path={data}",
@@ -241,13 +240,14 @@ def _serve(prometheus: str, data: Path, tmp: Path) -> Iterator[str]:
             f"--web.external-url=http://{LOOPBACK}:{port}/",
             "--log.level=warn",
         ],
-        f"http://{LOOPBACK}:{port}/-/ready",
         tmp / "prometheus.log",
-    ) as server:
-        try:
-            yield f"http://{LOOPBACK}:{port}"
-        except ServerError as exc:
-            raise BacktestError(f"{exc}\n{server.log_tail()}") from exc
+    )
+    try:
+        yield f"http://{LOOPBACK}:{port}"
+    except ServerError as exc:
+        raise BacktestError(f"{exc}\n{server.log_tail()}") from exc
+    finally:
+        server.stop()
 
 
 def _backfill_records(

@@ -2,13 +2,15 @@
 
 Every process started here is registered with :mod:`atexit` as well as being
 stopped by its context manager, so an interrupted run (Ctrl-C, a failing test)
-never leaves a Prometheus behind.
+never leaves a Prometheus behind; on Linux the kernel stops it too when the
+process that started it is killed (see :func:`_die_with_parent`).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -17,8 +19,9 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -35,11 +38,89 @@ class ServerError(RuntimeError):
 
 
 def free_port() -> int:
-    """A TCP port free on the loopback interface right now."""
+    """A TCP port free on the loopback interface right now.
+
+    Only *right now*: another process (a parallel test worker, another suite on
+    the machine) may take it before the server this is for binds it. Start
+    servers with :func:`start_on_free_port`, which tries another port then.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((LOOPBACK, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+_TCP_LISTEN = "0A"
+
+
+def listens_on(pid: int, port: int) -> bool | None:
+    """Whether process ``pid`` holds a listening TCP socket on ``port``; None when
+    this system cannot tell (no ``/proc``, as on macOS).
+
+    A readiness probe alone cannot tell: when another process took the port that
+    :func:`free_port` found, *it* answers the probe (another suite's Prometheus
+    answers ``/-/ready`` with 200) while ours fails to bind.
+    """
+    fd_dir = f"/proc/{pid}/fd"
+    try:
+        fds = os.listdir(fd_dir)
+    except FileNotFoundError:
+        return False if os.path.isdir("/proc/self/fd") else None
+    except OSError:
+        return None
+    inodes: set[str] = set()
+    for fd in fds:
+        try:
+            target = os.readlink(f"{fd_dir}/{fd}")
+        except OSError:
+            continue  # closed since the listing
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as fh:
+                rows = fh.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            # sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+            fields = row.split()
+            if len(fields) < 10 or fields[3] != _TCP_LISTEN:
+                continue
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[9] in inodes:
+                return True
+    return False
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the kernel send the child SIGTERM when the thread
+    that started it dies (Linux' PR_SET_PDEATHSIG); None elsewhere.
+
+    :mod:`atexit` and the context managers stop servers on any exit Python sees;
+    not when the process is killed (SIGKILL, a SIGTERM from ``timeout`` or an
+    xdist worker torn down): the servers, each in its own session, lived on
+    (Prometheus and Alertmanager of a killed run were found still running,
+    scraping and evaluating, a quarter of an hour later).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        # Only async-signal-safe work here: the parent may run other threads.
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the prctl
+            os._exit(1)
+
+    return preexec
 
 
 def _stop(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
@@ -143,11 +224,18 @@ def stop_serving(server: ThreadingHTTPServer, thread: threading.Thread | None) -
         thread.join(timeout=5)
 
 
+#: Seconds a server may take to become ready. Only a bound: a server is used as
+#: soon as it is ready, and on a loaded machine (two cores, several suites at
+#: once) a Prometheus can take many seconds to start.
+START_TIMEOUT = 60.0
+
+
 class Server(Service):
     """A binary run as a server on loopback, stopped on exit of the ``with`` block.
 
-    ``ready_url`` is polled until it answers 200 or ``start_timeout`` passes; the
-    log (stdout and stderr) goes to ``log_path`` so failures can show its tail.
+    ``ready_url`` is polled until it answers 200 *from this process* (see
+    :func:`listens_on`) or ``start_timeout`` passes; the log (stdout and stderr)
+    goes to ``log_path`` so failures can show its tail.
     """
 
     def __init__(
@@ -157,7 +245,7 @@ class Server(Service):
         ready_url: str,
         log_path: Path,
         *,
-        start_timeout: float = 20.0,
+        start_timeout: float = START_TIMEOUT,
     ) -> None:
         self.name = name
         self.argv = list(argv)
@@ -175,7 +263,10 @@ class Server(Service):
         return "\n".join(text.splitlines()[-lines:])
 
     def start(self) -> None:
-        """Start the process and wait until it is ready."""
+        """Start the process and wait until it is ready (nothing to do when it runs:
+        a server from :func:`start_on_free_port` can be used in a ``with`` block)."""
+        if self.proc is not None and self.proc.poll() is None:
+            return
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 self.argv,
@@ -183,6 +274,7 @@ class Server(Service):
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=_die_with_parent(),
             )
         with _live_lock:
             _live.add(self.proc)
@@ -194,7 +286,7 @@ class Server(Service):
                 )
             try:
                 status, _ = http_get(self.ready_url, timeout=1.0)
-                if status == 200:
+                if status == 200 and self._answered_by_it():
                     return
             except OSError:
                 pass
@@ -204,10 +296,51 @@ class Server(Service):
             f"{self.name} not ready after {self.start_timeout:.0f}s:\n{self.log_tail()}"
         )
 
+    def _answered_by_it(self) -> bool:
+        """Whether the ready answer can be this process's: it listens on the probed
+        port, or this system cannot tell."""
+        port = urllib.parse.urlsplit(self.ready_url).port
+        if self.proc is None or port is None:
+            return True
+        return listens_on(self.proc.pid, port) is not False
+
     def stop(self) -> None:
         """Stop the process (SIGTERM, then SIGKILL after a grace period)."""
         if self.proc is not None:
             _stop(self.proc)
+
+
+def start_on_free_port(
+    name: str,
+    make_argv: Callable[[int], list[str]],
+    log_path: Path,
+    *,
+    ready_path: str = "/-/ready",
+    attempts: int = 5,
+    start_timeout: float = START_TIMEOUT,
+) -> tuple[Server, int]:
+    """Start ``make_argv(port)`` on a port :func:`free_port` found, ready at
+    ``http://127.0.0.1:<port><ready_path>``; returns the started server and its port.
+
+    The port is only free when found: a server that then cannot bind it (another
+    process took it in between) is started again on another one, ``attempts``
+    times at most. The caller stops the server (it is a :class:`Service`).
+    """
+    last: ServerError | None = None
+    for _ in range(attempts):
+        port = free_port()
+        server = Server(name, make_argv(port), f"http://{LOOPBACK}:{port}{ready_path}", log_path,
+                        start_timeout=start_timeout)
+        try:
+            server.start()
+        except ServerError as exc:
+            server.stop()
+            if "address already in use" not in str(exc).lower():
+                raise
+            last = exc
+            continue
+        return server, port
+    raise ServerError(f"{name}: no free port after {attempts} attempts: {last}")
 
 
 

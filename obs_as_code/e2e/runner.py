@@ -25,7 +25,7 @@ from typing import Any
 from obs_as_code.durations import parse_ms
 from obs_as_code.e2e import config as cfg
 from obs_as_code.e2e.exporter import Exporter
-from obs_as_code.e2e.processes import LOOPBACK, Server, ServerError, free_port, http_get
+from obs_as_code.e2e.processes import LOOPBACK, Server, ServerError, http_get, start_on_free_port
 from obs_as_code.e2e.recorder import Notification, Recorder
 from obs_as_code.e2e.scenario import Scenario
 from obs_as_code.e2e.scrape_health import (
@@ -507,23 +507,6 @@ def _describe(labels: Mapping[str, str]) -> str:
     return f"{name}{{{inner}}}"
 
 
-def _start(name: str, make_argv: Callable[[int], list[str]], log: Path, attempts: int = 3) -> tuple[Server, int]:
-    # free_port() can race with another process taking the port: retry on a new one.
-    last: Exception | None = None
-    for _ in range(attempts):
-        port = free_port()
-        server = Server(name, make_argv(port), f"http://{LOOPBACK}:{port}/-/ready", log)
-        try:
-            server.start()
-            return server, port
-        except ServerError as exc:
-            server.stop()
-            last = exc
-            if "address already in use" not in str(exc):
-                raise
-    raise ServerError(f"{name}: no free port after {attempts} attempts: {last}")
-
-
 def start_alertmanager(
     stack: ExitStack,
     rc: RunConfig,
@@ -551,7 +534,7 @@ def start_alertmanager(
         encoding="utf-8",
     )
     (tmp / "am-data").mkdir()
-    am, am_port = _start(
+    am, am_port = start_on_free_port(
         "alertmanager",
         lambda port: [
             rc.binaries.alertmanager,
@@ -619,7 +602,7 @@ def start_prometheus(
             "--log.level=warn",
         ]
 
-    prom, port = _start("prometheus", prom_argv, tmp / "prometheus.log")
+    prom, port = start_on_free_port("prometheus", prom_argv, tmp / "prometheus.log")
     stack.callback(prom.stop)
     return prom, f"http://{LOOPBACK}:{port}"
 

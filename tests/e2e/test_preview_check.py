@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from obs_as_code.e2e.preview_check import check, check_grafana, expected_rules, main
-from obs_as_code.e2e.processes import LOOPBACK, Server, free_port
+from obs_as_code.e2e.processes import LOOPBACK, start_on_free_port
 from obs_as_code.serialize import dump_yaml, load_yaml
 from tests.e2e.conftest import BUILD, require_tool
 
@@ -63,14 +63,13 @@ def test_prometheus_with_every_built_rule_passes_and_a_missing_one_fails(
     config = tmp_path / "prometheus.yml"
     # Load all rule files but one: the check must name that file's rules.
     config.write_text(dump_yaml({"rule_files": [str(p) for p in rules[1:]]}), encoding="utf-8")
-    port = free_port()
-    with Server(
+    server, port = start_on_free_port(
         "prometheus",
-        [prometheus, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'data'}",
-         f"--web.listen-address={LOOPBACK}:{port}", "--log.level=warn"],
-        f"http://{LOOPBACK}:{port}/-/ready",
+        lambda port: [prometheus, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'data'}",
+                      f"--web.listen-address={LOOPBACK}:{port}", "--log.level=warn"],
         tmp_path / "prom.log",
-    ):
+    )
+    with server:
         problems = check(build_with_dashboards, None, f"http://{LOOPBACK}:{port}", timeout=0)
     skipped_groups = {g["name"] for g in load_yaml(rules[0].read_text(encoding="utf-8"))["groups"]}
     missing = {p.split(" ")[-1] for p in problems}

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from obs_as_code.e2e.processes import LOOPBACK, Server, ServerError, free_port, live_processes
+from obs_as_code.e2e import processes
+from obs_as_code.e2e.processes import (
+    LOOPBACK,
+    LoopbackHTTPServer,
+    Server,
+    ServerError,
+    free_port,
+    listens_on,
+    live_processes,
+    serve_in_thread,
+    start_on_free_port,
+    stop_serving,
+)
 
 
 def _http_server(port: int, tmp_path: Path) -> list[str]:
@@ -19,19 +33,72 @@ def _http_server(port: int, tmp_path: Path) -> list[str]:
 def test_server_is_ready_then_stopped_on_exit(tmp_path: Path) -> None:
     (tmp_path / "-").mkdir()
     (tmp_path / "-" / "ready").write_text("ok")
-    port = free_port()
-    with Server("http", _http_server(port, tmp_path), f"http://{LOOPBACK}:{port}/-/ready", tmp_path / "log") as srv:
+    srv, port = start_on_free_port("http", lambda port: _http_server(port, tmp_path), tmp_path / "log")
+    with srv:
         assert srv.proc is not None and srv.proc.poll() is None
         assert live_processes() >= 1
+        assert listens_on(srv.proc.pid, port) in (True, None)  # None: no /proc here
     assert srv.proc.poll() is not None
 
 
 def test_server_never_ready_is_killed_after_the_timeout(tmp_path: Path) -> None:
-    port = free_port()
-    srv = Server("http", _http_server(port, tmp_path), f"http://{LOOPBACK}:{port}/-/ready", tmp_path / "log", start_timeout=1.5)
-    with pytest.raises(ServerError, match="http not ready after 2s"), srv:
-        pass
-    assert srv.proc is not None and srv.proc.poll() is not None
+    before = live_processes()
+    with pytest.raises(ServerError, match="http not ready after 2s"):
+        start_on_free_port("http", lambda port: _http_server(port, tmp_path), tmp_path / "log", start_timeout=1.5)
+    assert live_processes() == before
+
+
+def _ready_answerer() -> LoopbackHTTPServer:
+    """Another process's server on a port, answering 200 to /-/ready (in-process here)."""
+
+    class Ready(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return LoopbackHTTPServer((LOOPBACK, 0), Ready)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="listens_on reads /proc")
+def test_a_ready_answer_from_another_process_on_the_port_is_not_readiness(tmp_path: Path) -> None:
+    """free_port()'s port can be taken before the server binds it. Before: another
+    suite's Prometheus on it answered /-/ready, ours was taken as ready and the run
+    queried the wrong server (ours had exited: 'bind: address already in use')."""
+    other = _ready_answerer()
+    thread = serve_in_thread(other, "other")
+    try:
+        port = other.server_address[1]
+        assert listens_on(os.getpid(), port) is True
+        # Ours never binds the port (a server still starting, or one that will fail to).
+        sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+        srv = Server("late", sleeper, f"http://{LOOPBACK}:{port}/-/ready", tmp_path / "log", start_timeout=1.5)
+        with pytest.raises(ServerError, match="late not ready after 2s"):
+            srv.start()
+        assert srv.proc is not None and listens_on(srv.proc.pid, port) is False
+    finally:
+        stop_serving(other, thread)
+
+
+def test_a_server_whose_port_was_taken_starts_on_another(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The port found free is taken before the server binds it: it exits ('Address
+    already in use') and is started again on another port."""
+    (tmp_path / "-").mkdir()
+    (tmp_path / "-" / "ready").write_text("ok")
+    taken = _ready_answerer()  # bound and listening: nothing else can bind its port
+    thread = serve_in_thread(taken, "taken")
+    found = iter([taken.server_address[1]])
+    monkeypatch.setattr(processes, "free_port", lambda: next(found, None) or free_port())
+    try:
+        srv, port = start_on_free_port("http", lambda port: _http_server(port, tmp_path), tmp_path / "log")
+        with srv:
+            assert port != taken.server_address[1]
+            assert srv.proc is not None and listens_on(srv.proc.pid, port) in (True, None)
+    finally:
+        stop_serving(taken, thread)
 
 
 def test_server_that_exits_reports_its_log(tmp_path: Path) -> None:
@@ -136,3 +203,45 @@ def test_a_client_that_gave_up_is_not_reported_as_a_server_error(capsys: pytest.
         assert "ValueError: a real bug" in capsys.readouterr().err
     finally:
         server.server_close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux'")
+def test_a_server_dies_with_the_process_that_started_it_even_when_killed(tmp_path: Path) -> None:
+    """SIGKILL leaves atexit and the context managers no chance: before, the killed
+    run's servers (in their own session) lived on, scraping and evaluating."""
+    import signal
+    import subprocess
+    import time
+
+    (tmp_path / "-").mkdir()
+    (tmp_path / "-" / "ready").write_text("ok")
+    starter = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from obs_as_code.e2e.processes import start_on_free_port\n"
+        "tmp = Path(sys.argv[1])\n"
+        "argv = lambda port: [sys.executable, '-m', 'http.server', str(port), '--bind', '127.0.0.1', '--directory', str(tmp)]\n"
+        "server, port = start_on_free_port('http', argv, tmp / 'log')\n"
+        "print(server.proc.pid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", starter, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120, check=False, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    server_pid = int(done.stdout)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _alive(server_pid):
+        time.sleep(0.1)
+    alive = _alive(server_pid)
+    if alive:
+        os.kill(server_pid, signal.SIGKILL)
+    assert not alive, "the server outlived the process that started it"
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, reaped by init soon, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -12,13 +12,13 @@ import pytest
 from obs_as_code.grafana.client import Auth
 
 from .fake_grafana import FakeGrafana
-from .helpers import TEST_TIMEOUT, Target, cleanup_real, real_auth
+from .helpers import FAKE_HANG, Target, cleanup_real, real_auth
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeGrafana]:
     """A fresh fake Grafana, stopped after the test."""
-    with FakeGrafana(hang=TEST_TIMEOUT * 2) as server:
+    with FakeGrafana(hang=FAKE_HANG) as server:
         yield server
 
 
@@ -35,7 +35,7 @@ _TARGETS = ["fake"] + (["real"] if os.environ.get("OAC_GRAFANA_URL") else [])
 def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     """Every available Grafana: always the fake; a real one when OAC_GRAFANA_URL is set."""
     if request.param == "fake":
-        with FakeGrafana(hang=TEST_TIMEOUT * 2) as server:
+        with FakeGrafana(hang=FAKE_HANG) as server:
             yield Target("fake", server.url, Auth(token=server.admin_token), server, "t")
         return
     t = Target("real", os.environ["OAC_GRAFANA_URL"], real_auth(), None,

@@ -15,7 +15,8 @@ Faults: :meth:`FakeGrafana.fail` makes the Nth matching request fail with 500, 5
 429 (with Retry-After), 412, 401, a hang past the client's timeout (``timeout``:
 the write is applied but no response is sent, like a response lost in transit;
 ``timeout_before``: nothing applied), or a dropped connection (``reset``: nothing
-applied; ``reset_after``: applied, then the connection is dropped).
+applied; ``reset_after``: applied, then the connection is dropped); ``slow``
+answers normally after :attr:`FakeGrafana.slow` seconds (a starved server).
 
 Every request is recorded as ``(method, path)`` in :attr:`FakeGrafana.requests`.
 """
@@ -105,12 +106,14 @@ class FakeGrafana:
         tokens: dict[str, str] | None = None,
         users: dict[str, tuple[str, str]] | None = None,
         hang: float = 1.0,
+        slow: float = 1.0,
     ) -> None:
         self.tokens = tokens if tokens is not None else {ADMIN_TOKEN: "Admin",
                                                          VIEWER_TOKEN: "Viewer"}
         self.users = users if users is not None else {"admin": ("admin", "Admin")}
         self.admin_token = next((t for t, r in self.tokens.items() if r == "Admin"), "")
         self.hang = hang
+        self.slow = slow
         self.lock = threading.RLock()
         self.requests: list[tuple[str, str]] = []
         self.faults: list[Fault] = []
@@ -575,6 +578,15 @@ class FakeGrafana:
             return known[1] if known and known[0] == password else None
         return None
 
+    def will_hang(self, method: str, path: str) -> bool:
+        """Whether the next ``method path`` request gets a ``timeout`` or
+        ``timeout_before`` fault (what :meth:`fault_for` would choose, counting nothing)."""
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(method, path) and fault.nth <= fault.seen + 1 < fault.nth + fault.times:
+                    return fault.kind in ("timeout", "timeout_before")
+            return False
+
     def fault_for(self, method: str, path: str) -> Fault | None:
         with self.lock:
             chosen = None
@@ -625,6 +637,8 @@ class _Handler(BaseHTTPRequestHandler):
             g.requests.append((method, path))
         fault = g.fault_for(method, path)
         kind = fault.kind if fault else None
+        if kind == "slow":
+            time.sleep(g.slow)
         if kind in ("reset", "timeout_before"):
             if kind == "timeout_before":
                 time.sleep(g.hang)

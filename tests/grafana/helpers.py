@@ -7,6 +7,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import requests
 
 from obs_as_code.grafana.client import Auth, GrafanaClient, RetryPolicy
 from obs_as_code.model.base import Definition
@@ -14,8 +17,33 @@ from obs_as_code.names import folder_uid
 
 from .fake_grafana import FakeGrafana
 
-#: Client timeout in tests; the fake hangs longer than this on "timeout" faults.
-TEST_TIMEOUT = 0.3
+#: Client timeout in tests, for a request the fake answers: generous, since on a
+#: loaded machine an answer of the in-process fake can take well over the 0.3 s
+#: this once was (the client then retried, and the request counts, the recorded
+#: sleeps and the "earlier attempt landed" outcomes the tests assert changed).
+TEST_TIMEOUT = 10.0
+#: Client timeout for a request the fake hangs on (a ``timeout`` fault): short, so
+#: those tests stay quick; the fake hangs far longer (see FAKE_HANG).
+HANG_TIMEOUT = 0.3
+#: How long the fake hangs on a ``timeout`` fault: longer than HANG_TIMEOUT by far,
+#: so the client has given up first however late it is scheduled.
+FAKE_HANG = 5.0
+
+
+class FaultTimeouts(requests.Session):
+    """A session that gives a request the fake will hang on HANG_TIMEOUT, and
+    every other request the timeout the client asked for (TEST_TIMEOUT)."""
+
+    def __init__(self, fake: FakeGrafana) -> None:
+        super().__init__()
+        self.fake = fake
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        method_s = method.decode() if isinstance(method, bytes) else method
+        url_s = url.decode() if isinstance(url, bytes) else url
+        if self.fake.will_hang(method_s.upper(), urlsplit(url_s).path):
+            kwargs["timeout"] = HANG_TIMEOUT
+        return super().request(method, url, *args, **kwargs)
 
 
 @dataclass
@@ -34,9 +62,10 @@ class Target:
                auth: Auth | None = None) -> GrafanaClient:
         """A client with a fast, recorded backoff (no real sleeping)."""
         return GrafanaClient(
-            self.url, auth or self.auth, timeout=TEST_TIMEOUT if self.fake else 10.0,
+            self.url, auth or self.auth, timeout=TEST_TIMEOUT,
             retry=RetryPolicy(attempts=attempts, base=0.01, cap=0.05, budget=budget),
             sleep=self.sleeps.append,
+            session=FaultTimeouts(self.fake) if self.fake else None,
         )
 
 

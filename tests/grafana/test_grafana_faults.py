@@ -58,6 +58,23 @@ def test_transient_fault_on_a_write_is_retried(fake_target: Target, fake: FakeGr
     assert_rerun_is_noop(fake_target, tmp_path)
 
 
+def test_a_slow_answer_is_waited_for_not_retried(fake_target: Target, fake: FakeGrafana,
+                                               tmp_path: Path) -> None:
+    """An answer later than a hang's timeout (a starved fake on a loaded machine) is
+    still an answer. Before, every request had 0.3s: the client retried it, and the
+    request counts and sleeps the tests assert changed."""
+    build = sample_build("s", 3)
+    write_build(tmp_path, build)
+    for method, path in (("GET", "/api/search"), ("POST", "/api/folders"), ("POST", "/api/dashboards/db")):
+        fake.fail(method, path, "slow")
+    with fake_target.client() as client:
+        _, result = publish(client, str(tmp_path))
+        assert result.ok, result.render()
+        assert client.writes_sent == 5  # two folders, three dashboards: one attempt each
+    assert fake_target.sleeps == [] and len(fake.writes()) == 5
+    assert_state_equals_build(fake, build)
+
+
 @pytest.mark.parametrize("kind", ["500", "timeout", "reset"])
 def test_transient_fault_on_reads_is_retried(fake_target: Target, fake: FakeGrafana,
                                              tmp_path: Path, kind: str) -> None:
