@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
+import functools
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -92,35 +93,37 @@ def listens_on(pid: int, port: int) -> bool | None:
     return False
 
 
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """A ``preexec_fn`` that has the kernel send the child SIGTERM when the thread
-    that started it dies (Linux' PR_SET_PDEATHSIG); None elsewhere.
+def _die_with_parent(argv: list[str]) -> list[str]:
+    """``argv`` run through util-linux' ``setpriv --pdeathsig TERM``, so that the
+    kernel sends the server SIGTERM when the thread that started it dies (Linux'
+    PR_SET_PDEATHSIG, kept across the exec); ``argv`` itself where there is no
+    such ``setpriv`` (not Linux, util-linux before 2.33).
 
     :mod:`atexit` and the context managers stop servers on any exit Python sees;
     not when the process is killed (SIGKILL, a SIGTERM from ``timeout`` or an
     xdist worker torn down): the servers, each in its own session, lived on
     (Prometheus and Alertmanager of a killed run were found still running,
-    scraping and evaluating, a quarter of an hour later).
+    scraping and evaluating, a quarter of an hour later). Not a ``preexec_fn``
+    calling prctl: Python code run between fork and exec may deadlock while
+    other threads run (the scenarios start their servers from a thread pool).
     """
+    setpriv = _setpriv()
+    return [setpriv, "--pdeathsig", "TERM", "--", *argv] if setpriv is not None else list(argv)
+
+
+@functools.cache
+def _setpriv() -> str | None:
+    """The path of a ``setpriv`` that takes ``--pdeathsig``, or None."""
     if not sys.platform.startswith("linux"):
         return None
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        prctl = libc.prctl
-    except (OSError, AttributeError):
+    path = shutil.which("setpriv")
+    if path is None:
         return None
-    parent = os.getpid()
-
-    def preexec() -> None:
-        # Only async-signal-safe work here: the parent may run other threads.
-        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before the prctl
-            os._exit(1)
-
-    return preexec
+    try:
+        done = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return path if "--pdeathsig" in done.stdout else None
 
 
 def _stop(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
@@ -269,12 +272,11 @@ class Server(Service):
             return
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
-                self.argv,
+                _die_with_parent(self.argv),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                preexec_fn=_die_with_parent(),
             )
         with _live_lock:
             _live.add(self.proc)
