@@ -30,6 +30,22 @@ def tree_snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def build_fails(root: Path, files: dict[str, str]) -> str:
+    """Write ``files`` (path relative to ``root`` -> text) into the built project
+    ``root`` and build it: the build fails (exit 1, no traceback) and leaves
+    build/ as it was. Its stderr."""
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    before = tree_snapshot(root / "build")
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "build/ left unchanged" in result.stderr
+    assert tree_snapshot(root / "build") == before
+    return result.stderr
+
+
 def need_binary(name: str) -> str:
     """Path of a real binary; skip on a developer machine without it, fail in CI."""
     found = shutil.which(name)

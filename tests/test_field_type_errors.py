@@ -10,7 +10,7 @@ import pytest
 
 from obs_as_code.model import AlertRule, RuleGroup
 from obs_as_code.model.base import FieldTypeError
-from tests.oac_testing import ProjectFactory, run_oac, tree_snapshot
+from tests.oac_testing import ProjectFactory, build_fails, run_oac
 
 
 def _at(text: str, token: str) -> str:
@@ -21,16 +21,8 @@ def _at(text: str, token: str) -> str:
 
 
 def _build_fails(root: Path, rel: str, text: str) -> str:
-    """Write ``text`` at ``rel`` in the built project ``root``; the build fails
-    (exit 1, no traceback, build/ as it was): its stderr."""
-    (root / rel).parent.mkdir(parents=True, exist_ok=True)
-    (root / rel).write_text(text)
-    before = tree_snapshot(root / "build")
-    result = run_oac("build", "-C", str(root))
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    assert tree_snapshot(root / "build") == before
-    return result.stderr
+    """Write ``text`` at ``rel`` in the built project ``root``; the build fails: its stderr."""
+    return build_fails(root, {rel: text})
 
 
 def _reported(err: str) -> list[str]:

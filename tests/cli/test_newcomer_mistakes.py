@@ -13,22 +13,18 @@ import pytest
 from click.testing import CliRunner
 
 from obs_as_code.cli import cli
-from tests.oac_testing import GOOD_ALERT, REPO, ProjectFactory, need_binary, run_oac, tree_snapshot
+from tests.oac_testing import (
+    GOOD_ALERT,
+    REPO,
+    ProjectFactory,
+    build_fails,
+    need_binary,
+    run_oac,
+)
 
 
 def _build_fails(root: Path, files: dict[str, str]) -> str:
-    """Write ``files`` into the built project ``root``, build, and return stderr
-    after checking the failure leaves build/ as it was."""
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    before = tree_snapshot(root / "build")
-    result = run_oac("build", "-C", str(root))
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    assert "build/ left unchanged" in result.stderr
-    assert tree_snapshot(root / "build") == before
-    return result.stderr
+    return build_fails(root, files)
 
 
 def test_circular_import_says_so(built_project: Path) -> None:
