@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.discover import PROJECT_DIRS, ModuleRef
 from obs_as_code.model.base import Definition, FieldTypeError, FieldValueError
-from obs_as_code.redact import is_secret_name, redact_line, scrub, secret_literals
+from obs_as_code.redact import is_secret_name, redact_line, scrub_sources
 from obs_as_code.source import (
     SourceLocation,
     at_project_root,
@@ -151,12 +151,7 @@ def _may_hold_secrets(field_name: str) -> bool:
 def _scrubbed(text: str, frames: list[traceback.FrameSummary]) -> str:
     """``text`` with the secrets written in the files of ``frames`` (the user's
     modules the exception went through) replaced by ``<redacted>``."""
-    secrets: list[str] = []
-    for path in dict.fromkeys(f.filename for f in frames):
-        source = file_text(path, mtime_ns(path))
-        if source is not None:
-            secrets.extend(secret_literals(source))
-    return scrub(text, secrets) if secrets else text
+    return scrub_sources(text, (file_text(path, mtime_ns(path)) for path in dict.fromkeys(f.filename for f in frames)))
 
 
 _UNEXPECTED_KEYWORD = re.compile(r"^(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'$")

@@ -406,3 +406,38 @@ def secret_literals(text: str) -> list[str]:
         if end - start >= _MIN_SCRUBBED:
             found.append(text[start:end])
     return found
+
+
+def scrub_sources(text: str, sources: Iterable[str | None]) -> str:
+    """``text`` with the :func:`secret_literals` of every Python source in
+    ``sources`` (None: a file that could not be read) replaced by ``<redacted>``:
+    an exception's text may quote a value written far from the line it shows."""
+    secrets = [secret for source in sources if source is not None for secret in secret_literals(source)]
+    return scrub(text, secrets) if secrets else text
+
+
+def masked_traceback(exc: BaseException) -> str:
+    """The traceback Python would print for ``exc`` (chained ones too), with the
+    secrets written in the files of its frames replaced wherever it quotes them,
+    and each line masked by :func:`redact_line` (source lines, URL passwords):
+    what ``oac`` prints when it crashes, so that a bug report quotes no secret."""
+    import traceback
+
+    text = "".join(traceback.format_exception(exc))
+    paths: dict[str, None] = {}
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        paths.update(dict.fromkeys(f.filename for f in traceback.extract_tb(link.__traceback__)))
+        link = link.__cause__ or link.__context__
+    text = scrub_sources(text, (_read(path) for path in paths))
+    return "\n".join(redact_line(line) for line in text.split("\n"))
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None

@@ -77,7 +77,20 @@ ONE_SHOT_NO_GC = frozenset({"build", "lint"})
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point of the ``oac`` console script."""
+    """Entry point of the ``oac`` console script. A crash (a bug of ours: the
+    user's mistakes are diagnostics) prints its traceback with secrets masked
+    and exits 1, as Python's own handler would."""
+    try:
+        return _main(argv)
+    except Exception as exc:
+        from obs_as_code.redact import masked_traceback
+
+        sys.stderr.write(masked_traceback(exc))
+        sys.stderr.flush()
+        raise SystemExit(1) from None
+
+
+def _main(argv: list[str] | None) -> Any:
     args = sys.argv[1:] if argv is None else argv
     command = next((a for a in args if not a.startswith("-")), None)
     if command not in ONE_SHOT_NO_GC:
