@@ -8,6 +8,7 @@ code it stands for, on generated inputs full of the characters that matter
 from __future__ import annotations
 
 import json
+import math
 import re
 import string
 import sys
@@ -541,3 +542,47 @@ def language_reference(board: RenderedDashboard, panel: dict[str, Any], target: 
         if kind is None:
             kind = "prometheus" if "expr" in target else None
     return {"prometheus": "promql", "loki": "logql"}.get(kind or "", "other")
+
+
+_BOARD_LEAVES = (
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=6)
+    | st.sampled_from(["null", "NaN", "value"])
+)  # fmt: skip
+_BOARD_DATA = st.recursive(
+    _BOARD_LEAVES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["value", "title", "null", "x", "1"]) | st.text(max_size=4), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+def _has_none_or_non_finite(value: Any) -> bool:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return True
+    if isinstance(value, dict):
+        return any(_has_none_or_non_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_none_or_non_finite(v) for v in value)
+    return False
+
+
+@given(st.dictionaries(st.text(max_size=5), _BOARD_DATA, max_size=4))
+def test_a_dict_dashboard_is_copied_as_the_json_round_trip_copies_it(source: dict[str, Any]) -> None:
+    """render.source_json's orjson copy, when it takes one, equals the json round
+    trip it stands for; None, NaN and infinities always go the json way."""
+    from obs_as_code.dashboards import render
+
+    fast = render._plain_copy(source)
+    if fast is not None:
+        assert fast == render._decode(json.dumps(source))
+    if _has_none_or_non_finite(source):
+        assert fast is None
+
+
+def test_dict_dashboards_with_nulls_or_other_keys_take_the_json_way() -> None:
+    from obs_as_code.dashboards import render
+
+    assert render._plain_copy({"a": None}) is None
+    assert render._plain_copy({"a": float("nan")}) is None
+    assert render._plain_copy({1: "a"}) is None  # json writes the key as "1"
+    assert render._plain_copy({"a": [2**65]}) is None
+    assert render._plain_copy({"title": "T", "panels": [{"id": 1, "gridPos": {"h": 8}}]}) == {"title": "T", "panels": [{"id": 1, "gridPos": {"h": 8}}]}
