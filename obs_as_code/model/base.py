@@ -165,9 +165,49 @@ def _shown(name: str, value: Any) -> str:
     return text if len(text) <= _SHOWN_LIMIT else f"{text[:_SHOWN_LIMIT]}..."
 
 
+def _classes(hint: Any) -> tuple[type, ...] | None:
+    """The classes whose instances are exactly the values ``hint`` allows, when
+    one ``isinstance`` call is its whole test (``str``, ``str | None``, a
+    definition class); None for the others (``int``, which is no ``bool``;
+    ``float``, which takes an ``int``; generics, literals)."""
+    if hint is Any:  # a class since Python 3.11, but no isinstance() test
+        return None
+    if hint is type(None):
+        return (type(None),)
+    if typing.get_origin(hint) in (types.UnionType, typing.Union):
+        parts = [_classes(a) for a in typing.get_args(hint)]
+        return tuple(c for p in parts if p is not None for c in p) if all(p is not None for p in parts) else None
+    if isinstance(hint, type) and hint not in (int, float) and typing.get_origin(hint) is None:
+        return (hint,)
+    return None
+
+
 def _fits(hint: Any) -> _Fits | None:
     """A test of the values a field annotated ``hint`` may hold, None for one not
-    checked (``Any``, a type this does not know)."""
+    checked (``Any``, a type this does not know). The test is one ``isinstance``
+    call where that says it all (each definition built runs these)."""
+    if hint is Any:
+        return None
+    fit = _fits_any(hint)
+    if fit is None:
+        return None
+    classes = _classes(hint)
+    if classes is not None:
+        return (lambda v: isinstance(v, classes)), fit[1]
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    items = _classes(args[0]) if origin in (Sequence, list) and args else None
+    if items is not None:
+        return (lambda v: isinstance(v, (list, tuple)) and all(isinstance(i, items) for i in v)), fit[1]
+    keys = _classes(args[0]) if origin in (Mapping, dict) and len(args) == 2 else None
+    values = _classes(args[1]) if keys is not None else None
+    if keys is not None and values is not None:
+        return (lambda v: isinstance(v, Mapping) and all(isinstance(k, keys) and isinstance(i, values) for k, i in v.items())), fit[1]
+    return fit
+
+
+def _fits_any(hint: Any) -> _Fits | None:
+    """:func:`_fits` built from its parts, each a test of its own."""
     if hint is Any:
         return None
     if hint is type(None):
