@@ -182,14 +182,16 @@ class RetryPolicy:
 class Response:
     """A decoded Grafana response: status and JSON body (``None`` when not JSON).
 
-    ``secrets`` are the credentials the request carried (the client's, and the
-    values of secret-named keys in its JSON body, ``secureJsonData`` ...):
-    :meth:`message` never quotes them, as Grafana's error text may echo the request."""
+    ``secrets`` are the client's credentials and ``sent`` the request's JSON body
+    (whose secret-named values, ``secureJsonData`` ..., are secrets too):
+    :meth:`message` never quotes them, as Grafana's error text may echo the
+    request. The body is searched only then, not for every response."""
 
     status: int
     body: Any
     headers: Mapping[str, str] = field(default_factory=dict)
     secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    sent: Any = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -200,7 +202,7 @@ class Response:
         """Grafana's error message (``{"message": ...}``) with the request's secrets
         replaced by ``<redacted>``, or the status."""
         if isinstance(self.body, dict) and isinstance(self.body.get("message"), str):
-            return scrub(str(self.body["message"]), self.secrets)
+            return scrub(str(self.body["message"]), (*self.secrets, *secret_values(self.sent)))
         return f"HTTP {self.status}"
 
     def reason(self) -> str:
@@ -344,8 +346,8 @@ class GrafanaClient:
                 if raw.status_code in (401, 403):
                     raise AuthError(raw.status_code, method, path)
                 if raw.status_code not in RETRY_STATUSES:
-                    secrets = (*(self.auth.secrets() if self.auth else ()), *secret_values(json))
-                    return Response(raw.status_code, _decode(raw), dict(raw.headers), secrets)
+                    secrets = tuple(self.auth.secrets()) if self.auth else ()
+                    return Response(raw.status_code, _decode(raw), dict(raw.headers), secrets, json)
                 last = f"HTTP {raw.status_code}"
                 if raw.status_code == 429 or raw.status_code == 503:
                     wait = _retry_after(raw.headers.get("Retry-After"))
