@@ -27,20 +27,18 @@ from typing import Any, TypeVar
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.discover import PROJECT_DIRS, ModuleRef
 from obs_as_code.model.base import Definition, FieldTypeError, FieldValueError
-from obs_as_code.redact import is_secret_name, redact_line, scrub_sources
+from obs_as_code.redact import is_secret_name, redact_line, scrub_files
 from obs_as_code.source import (
     SourceLocation,
     at_project_root,
     char_col,
     columns,
-    file_text,
     forget_callers,
     is_user_file,
     keyword_location,
     latest_per_file,
     loading_file,
     module_tree,
-    mtime_ns,
     project_root,
 )
 
@@ -151,7 +149,7 @@ def _may_hold_secrets(field_name: str) -> bool:
 def _scrubbed(text: str, frames: list[traceback.FrameSummary]) -> str:
     """``text`` with the secrets written in the files of ``frames`` (the user's
     modules the exception went through) replaced by ``<redacted>``."""
-    return scrub_sources(text, (file_text(path, mtime_ns(path)) for path in dict.fromkeys(f.filename for f in frames)))
+    return scrub_files(text, (f.filename for f in frames))
 
 
 _UNEXPECTED_KEYWORD = re.compile(r"^(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'$")

@@ -352,7 +352,6 @@ def shown_value(name: object, value: object) -> str:
     return redact_line(text)
 
 
-
 def secret_values(value: object, *, under_secret: bool = False) -> list[str]:
     """Every string in ``value`` (a JSON-like body) that is a secret: held by a
     secret-named key (:func:`is_secret_name`, ``secureJsonData`` included) at any
@@ -408,11 +407,18 @@ def secret_literals(text: str) -> list[str]:
     return found
 
 
-def scrub_sources(text: str, sources: Iterable[str | None]) -> str:
-    """``text`` with the :func:`secret_literals` of every Python source in
-    ``sources`` (None: a file that could not be read) replaced by ``<redacted>``:
-    an exception's text may quote a value written far from the line it shows."""
-    secrets = [secret for source in sources if source is not None for secret in secret_literals(source)]
+def scrub_files(text: str, paths: Iterable[str]) -> str:
+    """``text`` with the :func:`secret_literals` of every Python file in ``paths``
+    (those that can be read; each read once per version) replaced by
+    ``<redacted>``: an exception's text may quote a value written far from the
+    line it shows."""
+    from obs_as_code.source import file_text, mtime_ns
+
+    secrets: list[str] = []
+    for path in dict.fromkeys(paths):
+        source = file_text(path, mtime_ns(path))
+        if source is not None:
+            secrets.extend(secret_literals(source))
     return scrub(text, secrets) if secrets else text
 
 
@@ -431,13 +437,5 @@ def masked_traceback(exc: BaseException) -> str:
         seen.add(id(link))
         paths.update(dict.fromkeys(f.filename for f in traceback.extract_tb(link.__traceback__)))
         link = link.__cause__ or link.__context__
-    text = scrub_sources(text, (_read(path) for path in paths))
+    text = scrub_files(text, paths)
     return "\n".join(redact_line(line) for line in text.split("\n"))
-
-
-def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
