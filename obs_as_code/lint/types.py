@@ -389,17 +389,11 @@ def children(node: Any) -> list[Any]:
 
 
 def _children(node: Any) -> list[Any]:
-    if is_a(node, "BinaryExpr"):
-        return [node.lhs, node.rhs]
-    if is_a(node, "AggregateExpr"):
-        return [node.param, node.expr] if node.param is not None else [node.expr]
-    if is_a(node, "Call"):
+    # The same attributes wrap_tree reads (an aggregation's param only when set).
+    kind = tag(node)
+    if kind == "Call":
         return list(node.args)
-    if tag(node) in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
-        return [node.expr]
-    if is_a(node, "MatrixSelector"):
-        return [node.vector_selector]
-    return []
+    return [value for value in (getattr(node, name) for name in _CHILD_ATTRS.get(kind, ())) if value is not None]
 
 
 _KEEP_FUNCS = {
