@@ -186,8 +186,6 @@ def _fits(hint: Any) -> _Fits | None:
     """A test of the values a field annotated ``hint`` may hold, None for one not
     checked (``Any``, a type this does not know). The test is one ``isinstance``
     call where that says it all (each definition built runs these)."""
-    if hint is Any:
-        return None
     fit = _fits_any(hint)
     if fit is None:
         return None
