@@ -817,10 +817,11 @@ def result_node(node: Any) -> Any:
         if parts is None:
             return node
         lhs, _op, rhs = parts
-        node = rhs if is_a(_strip(lhs), "NumberLiteral") else lhs
+        node = rhs if is_a(strip(lhs), "NumberLiteral") else lhs
 
 
-def _strip(node: Any) -> Any:
+def strip(node: Any) -> Any:
+    """``node`` without enclosing parentheses."""
     while is_a(node, "ParenExpr"):
         node = node.expr
     return node

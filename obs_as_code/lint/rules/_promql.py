@@ -8,7 +8,7 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import LintContext, Query
-from obs_as_code.lint.types import children, func_name, is_a, nodes
+from obs_as_code.lint.types import children, func_name, nodes
 from obs_as_code.source import SourceLocation
 
 
@@ -102,13 +102,6 @@ def with_parents(root: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:
 def call_name(node: Any) -> str | None:
     """The function name of a Call node, else None."""
     return func_name(node)
-
-
-def strip(node: Any) -> Any:
-    """``node`` without enclosing parentheses."""
-    while is_a(node, "ParenExpr"):
-        node = node.expr
-    return node
 
 
 def metrics_text(names: tuple[str, ...]) -> str:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._promql import diag, metrics_text, parsed, strip
-from obs_as_code.lint.types import INCREASE, RATE, comparison_parts, is_a
+from obs_as_code.lint.rules._promql import diag, metrics_text, parsed
+from obs_as_code.lint.types import INCREASE, RATE, comparison_parts, is_a, strip
 from obs_as_code.model.rules import AlertRule
 
 CODE = "OAC211"

@@ -7,8 +7,8 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._promql import Hit, metrics_text, per_tree, strip
-from obs_as_code.lint.types import SCALAR, VType, is_a, nodes, op_of
+from obs_as_code.lint.rules._promql import Hit, metrics_text, per_tree
+from obs_as_code.lint.types import SCALAR, VType, is_a, nodes, op_of, strip
 
 CODE = "OAC215"
 _FLIP = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}

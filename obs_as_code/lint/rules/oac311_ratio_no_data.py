@@ -23,7 +23,7 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext, Query, grafana_expr
-from obs_as_code.lint.rules._promql import Hit, per_tree, strip
+from obs_as_code.lint.rules._promql import Hit, per_tree
 from obs_as_code.lint.types import (
     STRING_LITERAL,
     children,
@@ -34,6 +34,7 @@ from obs_as_code.lint.types import (
     op_of,
     selector_matchers,
     selector_name,
+    strip,
     walk,
 )
 

@@ -20,7 +20,7 @@ from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._query_targets import dashboard_title, panel_targets
 from obs_as_code.lint.rules._units import series_unit
-from obs_as_code.lint.types import INCREASE, RATE, VType, is_a, op_of
+from obs_as_code.lint.types import INCREASE, RATE, VType, is_a, op_of, strip
 
 CODE = "OAC316"
 
@@ -31,14 +31,8 @@ _WRONG: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _strip(node: Any) -> Any:
-    while is_a(node, "ParenExpr"):
-        node = node.expr
-    return node
-
-
 def _hundred(node: Any) -> bool:
-    node = _strip(node)
+    node = strip(node)
     return is_a(node, "NumberLiteral") and float(node.val) == 100
 
 
@@ -51,7 +45,7 @@ def _part_of_whole(part: VType, whole: VType) -> bool:
 def _part_of_whole_percent(ctx: LintContext, root: Any) -> bool:
     """``100 * part / whole``, ``part / whole * 100``, ``100 * (1 - part / whole)``:
     a percentage within 0..100 whatever the counter's type."""
-    node = _strip(root)
+    node = strip(root)
     if not is_a(node, "BinaryExpr"):
         return False
     op, lhs, rhs = op_of(node), node.lhs, node.rhs
@@ -62,7 +56,7 @@ def _part_of_whole_percent(ctx: LintContext, root: Any) -> bool:
                 return inner.bounded and inner.unit == "ratio"
         return False
     if op == "/":
-        scaled = _strip(lhs)  # (100 * part) / whole
+        scaled = strip(lhs)  # (100 * part) / whole
         if is_a(scaled, "BinaryExpr") and op_of(scaled) == "*":
             for factor, part in ((scaled.lhs, scaled.rhs), (scaled.rhs, scaled.lhs)):
                 if _hundred(factor):
