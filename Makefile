@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Modules compiled with mypyc (obs_as_code/_native.py's COMPILED; a test keeps
 # the two lists equal).
-NATIVE_SRC := obs_as_code/dashboards/render.py obs_as_code/lint/files.py obs_as_code/lint/rules/_dashboards.py \
+NATIVE_SRC := obs_as_code/_yaml_fast.py obs_as_code/dashboards/render.py obs_as_code/lint/files.py obs_as_code/lint/rules/_dashboards.py \
 	obs_as_code/lint/rules/oac301_panel_rate_unaggregated.py obs_as_code/lint/rules/oac303_duplicate_panel.py \
 	obs_as_code/lint/rules/oac304_grid_overlap.py obs_as_code/lint/rules/oac306_template_variables.py \
 	obs_as_code/lint/rules/oac307_undeclared_datasource.py obs_as_code/lint/rules/oac506_undefined_recording_rule.py

@@ -27,6 +27,7 @@ from types import ModuleType
 #: Source files compiled with mypyc, relative to the repository root (the
 #: Makefile's NATIVE_SRC lists the same; a test keeps them equal).
 COMPILED: tuple[str, ...] = (
+    "obs_as_code/_yaml_fast.py",
     "obs_as_code/dashboards/render.py",
     "obs_as_code/lint/files.py",
     "obs_as_code/lint/rules/_dashboards.py",

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from obs_as_code._yaml_fast import Writer, block_style
+
 try:  # libyaml's C emitter: same output, several times faster
     from yaml import CSafeDumper as _BaseDumper
 except ImportError:  # pragma: no cover - PyYAML without libyaml
@@ -84,18 +86,12 @@ _AMBIGUOUS = re.compile(
 )
 _Dumper.add_implicit_resolver("tag:yaml.org,2002:oac-ambiguous", _AMBIGUOUS, list("-+.0123456789eEyYnN:"))
 
-_NEEDS_QUOTES_FOR_BLOCK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029\ufeff]|[ \t]\n|\r")
-
-
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
 def _str_style(value: str) -> str | None:
-    if "\n" in value and not _NEEDS_QUOTES_FOR_BLOCK.search(value) and not value.startswith((" ", "\t")):
-        # Literal block keeps templates readable in review; the emitter falls
-        # back to quotes by itself when a block cannot hold the value.
-        return "|"
-    return None
+    # The emitter falls back to quotes by itself when a block cannot hold the value.
+    return "|" if block_style(value) else None
 
 
 def _represent_str(dumper: _Dumper, value: str) -> yaml.Node:
@@ -110,160 +106,15 @@ _Dumper.add_representer(str, _represent_str)
 
 # --- fast path ------------------------------------------------------------------------
 #
-# PyYAML's representer is pure Python even in front of libyaml's emitter, and it
-# dominated the build's serialize time. Output files are plain data (dicts, lists,
-# str, int, float, bool, None), so most documents can be written directly; the
-# writer below produces exactly the bytes of the dumper above (a property test
-# compares the two) and returns None for anything it is not sure of (unusual
-# characters, keys that are not strings, kept trailing newlines ...), which then
-# goes through PyYAML.
+# Most documents are written directly by obs_as_code._yaml_fast (compiled), with
+# exactly the bytes of the dumper above; what it is unsure of goes through PyYAML.
 
-#: Characters the fast path leaves to PyYAML: controls, BOM, line and paragraph
-#: separators, surrogates, non-characters and the astral planes (libyaml escapes them).
-_ODD = "\\x00-\\x1f\\x7f-\\x9f\\ufeff\\u2028\\u2029\\ud800-\\udfff\\ufffe\\uffff\\U00010000-\\U0010ffff"
-#: A single-line string libyaml may write plain in block context: no leading or
-#: trailing space, no indicator first, no ``: `` or `` #`` inside, printable only.
-_PLAIN_OK = re.compile(
-    rf"""(?!---|\.\.\.)(?![-?:](?:[ ]|$))[^ #,\[\]{{}}&*!|>'"%@`{_ODD}](?:[^:#{_ODD}]|:(?=[^ ])|(?<=[^ ])\#)*(?<![ :])\Z"""
-)
-#: A single-line string libyaml writes single-quoted when it cannot be plain.
-_QUOTE_OK = re.compile(rf"[^{_ODD}]*\Z")
-#: A multi-line string written as a ``|``/``|-`` block (see _str_style): no kept
-#: trailing blank lines and no leading newline (those need indicators).
-_BLOCK_OK = re.compile(rf"[^\n{_ODD}](?:[^{_ODD}]|\n)*\Z")
-
-#: str -> its text as a plain or quoted single-line scalar ("" when the fast path
-#: cannot write it).
-_SCALARS: dict[str, str] = {}
-
-
-class _Unsure(Exception):
-    """The fast writer met something it does not write exactly like libyaml."""
-
-
-def _implicit_str(value: str) -> bool:
-    """True when PyYAML's resolver (with our ambiguity rule) reads plain ``value`` as a string."""
-    resolvers = _Dumper.yaml_implicit_resolvers
-    for _tag, regexp in [*resolvers.get(value[:1], ()), *resolvers.get(None, ())]:
-        if regexp.match(value):
-            return False
-    return True
-
-
-def _scalar_text(value: str) -> str:
-    text = _SCALARS.get(value)
-    if text is None:
-        if _PLAIN_OK.match(value) and _implicit_str(value):
-            text = value
-        elif _QUOTE_OK.match(value):
-            text = "'" + value.replace("'", "''") + "'"
-        else:
-            text = ""
-        if len(_SCALARS) >= _RESOLVED_MAX:
-            _SCALARS.clear()
-        _SCALARS[value] = text
-    if not text:
-        raise _Unsure
-    return text
-
-
-def _float_text(value: float) -> str:
-    # PyYAML's represent_float.
-    if value != value:
-        return ".nan"
-    if value == float("inf"):
-        return ".inf"
-    if value == float("-inf"):
-        return "-.inf"
-    text = repr(value).lower()
-    if "." not in text and "e" in text:
-        text = text.replace("e", ".0e", 1)
-    return text
-
-
-def _inline(value: Any, col: int, out: list[str], seen: set[int]) -> bool:
-    """Append what follows ``key:`` or ``- `` for a scalar or an empty collection
-    (leading space included); False when ``value`` is a non-empty collection."""
-    kind = type(value)
-    if kind is str:
-        if "\n" in value:
-            if not _BLOCK_OK.match(value) or value.endswith("\n\n") or _str_style(value) is None:
-                raise _Unsure
-            pad = " " * (col + 2)
-            body = value[:-1] if value.endswith("\n") else value
-            out.append(" |\n" if value.endswith("\n") else " |-\n")
-            for line in body.split("\n"):
-                out.append(pad + line + "\n" if line else "\n")
-            return True
-        out.append(" " + _scalar_text(value) + "\n")
-    elif kind is bool:
-        out.append(" true\n" if value else " false\n")
-    elif kind is int:
-        out.append(f" {value}\n")
-    elif kind is float:
-        out.append(" " + _float_text(value) + "\n")
-    elif value is None:
-        out.append(" null\n")
-    elif kind is dict or kind is list:
-        if id(value) in seen:  # PyYAML writes an anchor and an alias
-            raise _Unsure
-        seen.add(id(value))
-        if value:
-            return False
-        out.append(" {}\n" if kind is dict else " []\n")
-    else:
-        raise _Unsure
-    return True
-
-
-def _mapping(data: dict[Any, Any], col: int, out: list[str], inline_first: bool, seen: set[int]) -> None:
-    pad = " " * col
-    for key, value in data.items():
-        if type(key) is not str or len(key) > 128:  # a longer key is written "? key"
-            raise _Unsure
-        if inline_first:
-            inline_first = False
-            out.append(_scalar_text(key) + ":")
-        else:
-            out.append(pad + _scalar_text(key) + ":")
-        if not _inline(value, col, out, seen):
-            out.append("\n")
-            if type(value) is dict:
-                _mapping(value, col + 2, out, False, seen)
-            else:
-                _sequence(value, col, out, False, seen)  # block sequences in mappings are not indented
-
-
-def _sequence(data: list[Any], col: int, out: list[str], inline_first: bool, seen: set[int]) -> None:
-    pad = " " * col
-    for item in data:
-        if inline_first:
-            inline_first = False
-            out.append("-")
-        else:
-            out.append(pad + "-")
-        if not _inline(item, col, out, seen):
-            out.append(" ")
-            if type(item) is dict:
-                _mapping(item, col + 2, out, True, seen)
-            else:
-                _sequence(item, col + 2, out, True, seen)
+_WRITER = Writer(_Dumper.yaml_implicit_resolvers)  # after add_implicit_resolver above
 
 
 def _fast_yaml(data: Any) -> str | None:
     """``dump_yaml(data)`` written directly, or None when unsure (see above)."""
-    if not data or type(data) not in (dict, list):
-        return None
-    out: list[str] = []
-    seen = {id(data)}
-    try:
-        if type(data) is dict:
-            _mapping(data, 0, out, False, seen)
-        else:
-            _sequence(data, 0, out, False, seen)
-    except (_Unsure, RecursionError):
-        return None
-    return "".join(out)
+    return _WRITER.dump(data)
 
 
 def dump_yaml(data: Any) -> str:

@@ -193,3 +193,22 @@ def test_shipped_dashboards_go_through_the_json_writer() -> None:
         fast = serialize._fast_json(artifact.data)
         assert fast is not None, artifact.path
         assert fast == _json_reference(artifact.data), artifact.path
+
+
+def test_block_tests_equal_their_plain_regex_spelling() -> None:
+    """_yaml_fast's block-scalar tests (one character class, substring tests) decide
+    as the regexes they replaced, for every BMP character at any place of a line."""
+    import re
+
+    from obs_as_code import _yaml_fast
+
+    odd = _yaml_fast._ODD
+    block_ok = re.compile(rf"[^\n{odd}](?:[^{odd}]|\n)*\Z")
+    needs_quotes = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029\ufeff]|[ \t]\n|\r")
+    assert _yaml_fast._ODD_BUT_NEWLINE != odd
+    for code in range(0x10000):
+        c = chr(code)
+        for value in (c + "a\nb", "a" + c + "\nb", "a\n" + c, "a\nb" + c + "\n", c + "\n"):
+            assert (_yaml_fast._BLOCK_OK.match(value) is not None) == (block_ok.match(value) is not None), (hex(code), value)
+            spec = "\n" in value and not needs_quotes.search(value) and not value.startswith((" ", "\t"))
+            assert _yaml_fast.block_style(value) == spec, (hex(code), value)
