@@ -122,29 +122,43 @@ _CHILD_ATTRS: Final[dict[str, tuple[str, ...]]] = {
 
 def wrap_tree(raw: Any) -> Node:
     """The tree under ``raw`` wrapped in :class:`Node` at once, each node's
-    sub-expressions read and its :func:`children` kept. Every check walks every
-    tree (the first :func:`nodes` call indexes it), so reading them up front
-    costs nothing more, and skips the failed attribute lookup and
-    ``__getattr__`` call per child a lazy read pays (about a third of the
-    indexing of a large rule set)."""
+    sub-expressions read and its :func:`children` kept, and the root given
+    what :func:`walk` and :func:`nodes` would compute of it on their first
+    call. Every check walks every tree, so doing it up front costs nothing
+    more, and in one pass it skips what the lazy reads paid: a failed
+    attribute lookup and ``__getattr__`` call per child, then a second
+    traversal to list the nodes and a third to index them."""
     root = Node(raw)
+    walked: list[Any] = []
+    index: dict[str, list[Any]] = {}
     stack = [root]
     while stack:
         node = stack.pop()
+        walked.append(node)  # pre-order, children left to right: walk()'s order
+        kind = node.tag
+        same = index.get(kind)
+        if same is None:
+            index[kind] = [node]
+        else:
+            same.append(node)
         attrs = node._attrs
         kids: list[Any] = []
-        if node.tag == "Call":
+        if kind == "Call":
             kids = [Node(arg) for arg in node._raw.args]
             attrs["args"] = list(kids)  # its own list, as children() was a copy
+            name = attrs["__fname"] = str(node._raw.func.name)
+            index.setdefault("Call:" + name, []).append(node)
         else:
-            for name in _CHILD_ATTRS.get(node.tag, ()):
-                value = getattr(node._raw, name)
+            for attr in _CHILD_ATTRS.get(kind, ()):
+                value = getattr(node._raw, attr)
                 if value is not None:
                     value = Node(value)
                     kids.append(value)
-                attrs[name] = value
+                attrs[attr] = value
         node.kids = kids
-        stack.extend(kids)
+        stack.extend(reversed(kids))
+    root.walked = walked
+    root.by_key = index
     return root
 
 

@@ -135,3 +135,44 @@ def test_grafana_expr_fast_path_gives_the_token_pass_result(expr: str) -> None:
 
     token_pass = engine._GRAFANA_TOKEN.sub(engine._grafana_token, expr) if "$" in expr or "[[" in expr else expr
     assert engine.grafana_expr(expr) == token_pass
+
+
+def _shipped_expressions() -> list[str]:
+    import yaml
+
+    root = Path(__file__).resolve().parents[2] / "build" / "prometheus"
+    return sorted(
+        {rule["expr"] for path in root.rglob("*.yaml") for group in (yaml.safe_load(path.read_text()) or {}).get("groups", []) for rule in group["rules"]}
+    )
+
+
+_TREE_CASES = [
+    "up",
+    "-x",
+    'sum by (le) (rate(x_bucket{a="b"}[5m])) / ignoring(le) group_left count(y offset 1h)',
+    "histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m]))) > bool 2",
+    "max_over_time(rate(x_total[5m])[1h:5m]) and on(job) (z or (w unless v))",
+    "label_replace(topk(3, x), 'a', '$1', 'b', '(.*)') + scalar(vector(1))",
+    "absent(x) or count_values('v', y) or quantile(0.5, z) or ((x))",
+]
+
+
+def test_wrap_tree_precomputes_the_walk_and_index_the_lazy_reads_give() -> None:
+    """wrap_tree walks and indexes the tree in its one pass; what it keeps on the
+    root is what walk() and nodes() compute of the same tree read lazily."""
+    from obs_as_code.lint.types import Node, func_name, walk, wrap_tree
+
+    expressions = _TREE_CASES + _shipped_expressions()
+    assert len(expressions) > 50
+    for expr in expressions:
+        raw = pp.parse(expr)
+        eager, lazy = wrap_tree(raw), Node(raw)
+        assert eager.walked is not None and eager.by_key is not None and lazy.walked is None
+        lazy_walk = walk(lazy)
+        assert [(n.tag, str(n)) for n in eager.walked] == [(n.tag, str(n)) for n in lazy_walk], expr
+        position = {id(n): i for i, n in enumerate(eager.walked)}
+        lazy_position = {id(n): i for i, n in enumerate(lazy_walk)}
+        lazy_keys = {n.tag for n in lazy_walk} | {f"Call:{func_name(n)}" for n in lazy_walk if n.tag == "Call"}
+        assert set(eager.by_key) == lazy_keys, expr
+        for key in lazy_keys:
+            assert [position[id(n)] for n in nodes(eager, key)] == [lazy_position[id(n)] for n in nodes(lazy, key)], (expr, key)
