@@ -93,7 +93,9 @@ def test_check_modules_are_looked_up_once_per_build_whatever_the_module_count(tm
 
     real = importlib.import_module
     counts: list[int] = []
-    for count in (2, 5):
+    # The first build of the process imports the checks' modules (more lookups):
+    # counted apart, so that the test does not depend on which tests ran before.
+    for count in (1, 2, 5):
         root = tmp_path / str(count)
         _dashboards(root, count)
         looked_up: list[str] = []
@@ -106,7 +108,7 @@ def test_check_modules_are_looked_up_once_per_build_whatever_the_module_count(tm
         assert cached(root) == clean(root)
         monkeypatch.setattr(importlib, "import_module", real)
         counts.append(sum(1 for name in looked_up if name.startswith(("obs_as_code.lint.rules.", "obs_as_code.render."))))
-    assert counts[0] == counts[1] > 0
+    assert counts[0] >= counts[1] == counts[2] > 0
 
 
 def test_a_deferred_check_runs_its_module_s_check_and_looks_it_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
