@@ -3,8 +3,9 @@
 The modules in :data:`COMPILED` are compiled with mypyc by ``make setup``
 (``setup.py build_ext --inplace`` with ``OAC_NATIVE=1``), which puts each
 extension beside its source; Python's import prefers an extension to a ``.py``
-of the same name. They are the hot part of a large dashboard build: compiled, a
-build of 200 dashboards takes 16% fewer instructions (docs/scale.md).
+of the same name. They are the hot part of a large dashboard build (compiled, a
+build of 200 dashboards takes 16% fewer instructions, docs/scale.md) and the
+writer of the rule files' YAML.
 
 A compiled module is used only while it was built from the source now on disk:
 the build writes the source's sha256 beside the extension (``render.py`` ->

@@ -212,3 +212,18 @@ def test_block_tests_equal_their_plain_regex_spelling() -> None:
             assert (_yaml_fast._BLOCK_OK.match(value) is not None) == (block_ok.match(value) is not None), (hex(code), value)
             spec = "\n" in value and not needs_quotes.search(value) and not value.startswith((" ", "\t"))
             assert _yaml_fast.block_style(value) == spec, (hex(code), value)
+
+
+def test_direct_writer_leaves_deep_nesting_to_pyyaml() -> None:
+    # Compiled, the writer recurses on the C stack with no recursion check.
+    from obs_as_code import _yaml_fast
+
+    deep: Any = "leaf"
+    for _ in range(_yaml_fast.MAX_DEPTH + 5):
+        deep = {"k": [deep]}
+    assert serialize._fast_yaml(deep) is None
+    assert serialize.dump_yaml(deep) == reference(deep)
+    shallow: Any = "leaf"
+    for _ in range(20):
+        shallow = {"k": [shallow]}
+    assert serialize._fast_yaml(shallow) == reference(shallow)
