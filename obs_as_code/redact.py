@@ -48,11 +48,68 @@ _SECRET_KEY = re.compile(
 )
 
 
+# The words of a name: ``maxNewTokens``, ``MAX_NEW_TOKENS`` and ``max-new-tokens``
+# are ``max``, ``new``, ``tokens``; ``per1kTokens`` is ``per``, ``1``, ``k``, ``tokens``.
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+# The words of a name that counts LLM tokens (joined by ``_``, lowercased), at
+# the end of its words: a count qualifier right before ``token`` or ``tokens``.
+_TOKEN_COUNT = re.compile(
+    r"(?:^|_)(?:"
+    # A limit, a number or a sum, singular or plural: max_token(s), n_tokens, total_tokens.
+    r"(?:max|min|maximum|minimum|num|n|total)_tokens?"
+    # A rate or a price: per_token, cost_per_1k_tokens, input_cost_per_token, usd_per_output_token.
+    r"|per(?:_\d+(?:_[km])?|_thousand|_million|_input|_output|_prompt|_completion)?_tokens?"
+    # The usage fields of LLM APIs, plural only (an ``input_token``, a ``context_token``
+    # or a ``new_token`` may be a credential): input_tokens, cache_read_tokens, max_new_tokens.
+    r"|(?:input|output|prompt|completion|reasoning|thinking|cached|context|budget|generated|generation"
+    r"|audio|image|(?:max|min)_new|cache_(?:read|write|creation|hit|miss))_tokens"
+    r")$"
+)
+
+
+def is_token_count(name: object) -> bool:
+    """True when ``name`` (its last dotted part) counts LLM tokens, and so names no
+    secret although it ends in ``token`` or ``tokens``: its words (split at ``_``,
+    ``-``, a change of case and digits; case ignored) end in ``token`` or
+    ``tokens`` right after a count qualifier, whatever comes before it:
+
+    * ``max``, ``min``, ``maximum``, ``minimum``, ``num``, ``n``, ``total``, before
+      ``token`` or ``tokens`` (``max_tokens``, ``max_token``, ``maxTokens``,
+      ``n_tokens``, ``total_tokens``, ``llm.max_tokens``);
+    * ``per``, alone or with an amount or a kind (``per_1k``, ``per_million``,
+      ``per_input`` ...), before ``token`` or ``tokens`` (``cost_per_token``,
+      ``usd_per_1k_tokens``, ``price_per_output_token``);
+    * before ``tokens`` only: ``input``, ``output``, ``prompt``, ``completion``,
+      ``reasoning``, ``thinking``, ``cached``, ``context``, ``budget``,
+      ``generated``, ``generation``, ``audio``, ``image``, ``max_new``/``min_new``,
+      ``cache_read``/``cache_write``/``cache_creation``/``cache_hit``/``cache_miss``
+      (``input_tokens``, ``cache_read_input_tokens``, ``max_new_tokens``): in the
+      singular these words also name credentials (GSSAPI's ``input_token``, a
+      rotated ``new_token``, a ``read_token``), which stay secret.
+
+    Any other word before ``token(s)`` leaves a name a secret (``tokens``,
+    ``api_token``, ``auth_token``, ``id_token``, ``read_token``, ``new_tokens``,
+    ``X-Auth-Token``); a name ending in something else is no token count
+    (``tokens_per_second``, ``token_count`` name no secret anyway)."""
+    if not isinstance(name, str):
+        return False
+    words = _WORD.findall(name.rpartition(".")[2])
+    return _TOKEN_COUNT.search("_".join(words).lower()) is not None
+
+
 def is_secret_key(key: object) -> bool:
-    """True when a key names a credential (``basicAuthPassword``, ``httpHeaderValue1``, ``api_key`` ...)."""
+    """True when a key names a credential (``basicAuthPassword``, ``httpHeaderValue1``,
+    ``api_key``, ``apiToken``, ``X-Auth-Token`` ...): lowercased, without ``_`` and
+    ``-``, it ends in ``password``, ``passwd``, ``secret``, ``token``, ``apikey``,
+    ``accesskey``, ``privatekey``, ``tlsclientkey`` or ``credential(s)``, or is
+    Grafana's ``httpHeaderValue<N>``; but not a count of LLM tokens
+    (``max_token``: :func:`is_token_count`). No plural: ``api_keys`` is
+    :func:`is_secret_name`'s."""
     return (
         isinstance(key, str)
         and _SECRET_KEY.match(key.lower().replace("_", "").replace("-", "")) is not None
+        and not is_token_count(key)
     )
 
 
@@ -78,11 +135,15 @@ def is_secret_name(name: object) -> bool:
     """True when a field, keyword, dict key or query parameter called ``name``
     holds a secret: one of :data:`SECRET_KEYS` or a name :func:`is_secret_key` knows,
     the plural of one (``api_keys``, ``passwords``, ``tokens``: a list of secrets),
-    ``secure_json_data``, or an attribute so named (``cfg.password``)."""
+    ``secure_json_data``, or an attribute so named (``cfg.password``). A count of
+    LLM tokens is none (``max_tokens``, ``input_tokens``, ``usage.total_tokens``:
+    :func:`is_token_count`), though a list of tokens is (``tokens``, ``auth_tokens``)."""
     if not isinstance(name, str) or not name:
         return False
     last = name.rpartition(".")[2]
     for word in (name, last):
+        if is_token_count(word):
+            continue
         if word.lower() in SECRET_KEYS or is_secret_key(word):
             return True
         if word.lower().replace("_", "").replace("-", "") in _SECRET_CONTAINERS:
