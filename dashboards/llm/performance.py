@@ -7,7 +7,7 @@ _SEL = 'provider=~"$provider", model=~"$model"'
 _REQUESTS = "opencode_llm_requests_total"
 # Error ratios: absent_as_zero, a provider that never failed has no error series (0 %, not "No data").
 _LATENCY = "opencode_llm_request_duration_seconds"
-_TOKENS = "opencode_llm_tokens_total"
+_TOKENS_TOTAL = "opencode_llm_tokens_total"
 
 llm_performance = k.dashboard(
     "LLM performance",
@@ -18,7 +18,7 @@ llm_performance = k.dashboard(
                    unit=k.PERCENTUNIT, thresholds=k.thresholds((None, "green"), (0.01, "orange"), (0.1, "red"))),
             k.stat("p95 latency", k.prom(k.quantile(0.95, _LATENCY, _SEL)), unit=k.SECONDS,
                    thresholds=k.thresholds((None, "green"), (10, "orange"), (30, "red"))),
-            k.stat("Tokens per second", k.prom(k.rate(_TOKENS, _SEL)), unit=k.SHORT),
+            k.stat("Tokens per second", k.prom(k.rate(_TOKENS_TOTAL, _SEL)), unit=k.SHORT),
         ]),
         k.row("Latency", [
             k.timeseries("p95 latency by model", k.prom(k.quantile(0.95, _LATENCY, _SEL, by=["provider", "model"]),
@@ -27,7 +27,7 @@ llm_performance = k.dashboard(
                                                         "{{provider}}/{{model}}"), unit=k.SECONDS, width=12),
         ]),
         k.row("Throughput", [
-            k.timeseries("Tokens per second by model", k.prom(k.rate(_TOKENS, _SEL, by=["model", "type"]),
+            k.timeseries("Tokens per second by model", k.prom(k.rate(_TOKENS_TOTAL, _SEL, by=["model", "type"]),
                                                               "{{model}} {{type}}"), unit=k.SHORT, width=12, stack=True),
             k.timeseries("Requests by model", k.prom(k.rate(_REQUESTS, _SEL, by=["model"]), "{{model}}"),
                          unit=k.REQPS, width=12),
