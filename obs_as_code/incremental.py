@@ -230,6 +230,23 @@ GENERATOR_INPUTS: dict[str, frozenset[str]] = {
     "obs_as_code.slo.generate:generate": frozenset({"SLO"}),
 }
 
+def _slo_ids(definitions: Sequence[Definition]) -> tuple[str, ...]:
+    from obs_as_code.slo.model import SLO
+
+    return tuple(
+        sorted({d.id for d in definitions if isinstance(d, SLO) and isinstance(d.service, str) and isinstance(d.name, str)})
+    )
+
+
+#: Generator -> what of a module's definitions must be unique project-wide (an
+#: SLO's id: its rule groups, series and dashboard UID). Generating per module
+#: cannot see two modules declaring one id, which the clean generator reports
+#: once (OAC406) instead of the clash of every group and UID of the copy
+#: (OAC106, OAC308): the build falls back to a clean compile then.
+GENERATOR_CLAIMS: dict[str, Callable[[Sequence[Definition]], tuple[str, ...]]] = {
+    "obs_as_code.slo.generate:generate": _slo_ids,
+}
+
 #: Registered renderer -> (module-local part, project-wide part). The local part,
 #: run on one module's definitions, must give exactly the artifacts the full
 #: renderer gives for that module; the full renderer's output is the local
@@ -1382,8 +1399,15 @@ class _Compile:
                     recorded_names(added),
                     recording_summary(added),
                     rule_summaries(added, self.root / ref.path),
+                    GENERATOR_CLAIMS[target](own) if target in GENERATOR_CLAIMS else (),
                 )
                 self.gen_defs[ref.path] = list(added)
+        claimed: dict[str, str] = {}
+        for path, made in self.generated.items():
+            for claim in made.claims:
+                other = claimed.setdefault(claim, path)
+                if other != path:
+                    raise _Fallback(f"{other} and {path} both declare {claim!r}: the clean generator reports it")
         for made_gen in self.generated.values():
             self.diagnostics.extend(made_gen.diagnostics)
         for ref in self.refs:

@@ -253,6 +253,24 @@ def test_a_duplicated_slo_is_one_error_naming_both_definitions(tmp_path: Path) -
     assert "first at slos/one.py:2, again at slos/two.py:4" in found[0].message
 
 
+def test_a_duplicated_slo_is_one_error_in_an_incremental_build_too(tmp_path: Path) -> None:
+    # oac build (incremental) generated each module's SLOs on their own and never
+    # saw the copy in another module: OAC106 three times and OAC308, not OAC406,
+    # on a cold cache, a warm one and after the copy was added to a built project.
+    from obs_as_code.incremental import compile_incremental
+
+    one = HEAD + f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\n'
+    two = HEAD + f'\n\nb = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO})\n'
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/one.py": one})
+    assert [str(d) for d in compile_incremental(root).diagnostics] == []
+    (root / "slos/two.py").write_text(two)
+    for _ in range(2):
+        found = compile_incremental(root).diagnostics
+        assert [(d.code, str(d.location)) for d in found] == [("OAC406", "slos/two.py:4:29")], [str(d) for d in found]
+    (root / "slos/two.py").unlink()
+    assert [str(d) for d in compile_incremental(root).diagnostics] == []
+
+
 def test_one_slo_bound_to_two_names_is_not_a_duplicate(tmp_path: Path) -> None:
     source = HEAD + f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\nalias = a\nall_slos = [a]\n'
     root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
