@@ -547,3 +547,37 @@ def test_an_unknown_keyword_gets_the_one_meant(make_project: ProjectFactory, mod
     result = run_oac("build", "-C", str(root))
     assert result.exit_code == 1
     assert hint in result.stderr, result.stderr
+
+
+_HELPER = 'RUNBOOKS = "https://example/runbooks"\n\n\ndef runbook(page: str) -> str:\n    return f"{RUNBOOKS}/{page}.md"\n'
+
+
+@pytest.mark.parametrize(
+    ("line", "hint"),
+    [
+        ("from _lib import runbook", "hint: did you mean alerts._lib? project modules import each other from the project root: from alerts._lib import ..."),
+        ("from alerts.lib import runbook", "hint: did you mean alerts._lib? "),
+        ("from lib import runbook", "hint: did you mean alerts._lib? "),
+        ("from alerts._lib import run_book", "hint: did you mean runbook?"),
+        ("from obs_as_code import Alertrule", "hint: did you mean AlertRule?"),
+        ("from obs_as_code import SLO", "hint: from obs_as_code.slo import SLO"),
+        ("from obs_as_code import kit", "hint: from obs_as_code.dashboards import kit"),
+        ("from obs_as_code.dashboard import kit", "hint: did you mean obs_as_code.dashboards?"),
+    ],
+    ids=["folder left out", "misspelt module", "misspelt name", "misspelt function", "misspelt class", "other package", "kit", "dashboard"],
+)
+def test_a_wrong_import_gets_the_import_meant(make_project: ProjectFactory, line: str, hint: str) -> None:
+    """No module named '_lib' (the README's `from alerts._lib import runbook` written
+    without its folder) said nothing of how project modules import each other."""
+    root = make_project({"alerts/_lib.py": _HELPER, "alerts/a.py": f"{line}\n{GOOD_ALERT}"})
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1
+    assert "alerts/a.py:1:1: OAC101 module alerts/a.py raised " in result.stderr, result.stderr
+    assert hint in result.stderr, result.stderr
+
+
+def test_a_missing_package_that_is_no_project_module_gets_no_guess(make_project: ProjectFactory) -> None:
+    root = make_project({"alerts/_lib.py": _HELPER, "alerts/a.py": f"import grafanalibx\n{GOOD_ALERT}"})
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1
+    assert "No module named 'grafanalibx'" in result.stderr and "hint:" not in result.stderr, result.stderr
