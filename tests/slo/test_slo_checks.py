@@ -242,6 +242,31 @@ def test_one_mistake_is_one_diagnostic(tmp_path: Path, case: str) -> None:
     assert [(d.code, d.location.file, d.location.line) for d in found] == [(c, "slos/case.py", n) for c, n in expected], [str(d) for d in found]
 
 
+#: A typo in the SLI was one finding per window the SLI is recorded over (8, the
+#: same line, column and hint, naming slo:sli_error:ratio_rate5m ... 3d in turn).
+SLI_TYPOS: dict[str, tuple[str, list[tuple[str, int]]]] = {
+    "metric-typo": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99.9, sli=RatioSLI(\n"
+        "    errors='http_request_total{job=\"api\", code=~\"5..\"}',\n    total='http_requests_total{job=\"api\"}',\n))\n",
+        [("OAC206", 3)],
+    ),
+    "label-typo": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99.9, sli=RatioSLI(\n"
+        "    errors='http_requests_total{job=\"api\", cdoe=~\"5..\"}',\n    total='http_requests_total{job=\"api\"}',\n))\n",
+        [("OAC207", 3)],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SLI_TYPOS))
+def test_a_typo_in_the_sli_is_one_diagnostic(tmp_path: Path, case: str) -> None:
+    source, expected = SLI_TYPOS[case]
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+    found = compile_project(root).diagnostics
+    assert [(d.code, d.location.file, d.location.line) for d in found] == [(c, "slos/case.py", n) for c, n in expected], [str(d) for d in found]
+    assert "in the SLI recording rules of SLO 'api-a'" in found[0].message
+
+
 def test_a_duplicated_slo_is_one_error_naming_both_definitions(tmp_path: Path) -> None:
     # Was 4 errors: OAC106 for each of the three rule groups and OAC308 for the
     # dashboard UID, none of them saying "this SLO is declared twice".
