@@ -122,7 +122,8 @@ RECORDED_CHECKS: dict[str, frozenset[str]] = {
 #: and every definition of the listed classes: they run per module like
 #: :data:`RECORDED_CHECKS`, without the recorded names.
 SHARED_CHECKS: dict[str, frozenset[str]] = {
-    "OAC502": frozenset({"AlertmanagerConfig"}),
+    # The routes, and what the catalog's series carry (target labels, external labels).
+    "OAC502": frozenset({"AlertmanagerConfig", "MetricsCatalog", "ScrapeJob", "PrometheusConfig"}),
     # Each SLO on its own: its objective, its latency bucket against the catalog,
     # its ratio queries.
     "OAC401": frozenset(),
@@ -167,7 +168,7 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     "OAC403": frozenset({"SLO"}),
     # Jobs come from the SLO's own matchers or from the catalog's entry for its metric.
     "OAC404": frozenset({"SLO", "PrometheusConfig", "ScrapeJob", "MetricsCatalog"}),
-    "OAC502": frozenset({"AlertmanagerConfig", "RuleGroup"}),
+    "OAC502": frozenset({"AlertmanagerConfig", "RuleGroup", "MetricsCatalog", "ScrapeJob", "PrometheusConfig"}),
     "OAC503": frozenset({"AlertmanagerConfig"}),
     "OAC504": frozenset({"AlertmanagerConfig", "RuleGroup"}),
     "OAC505": frozenset({"RuleGroup", "MetricsCatalog", "ScrapeJob"}),
