@@ -581,3 +581,25 @@ def test_a_missing_package_that_is_no_project_module_gets_no_guess(make_project:
     result = run_oac("build", "-C", str(root))
     assert result.exit_code == 1
     assert "No module named 'grafanalibx'" in result.stderr and "hint:" not in result.stderr, result.stderr
+
+
+def test_a_time_unit_written_as_a_word_says_it_is_no_unit_id(make_project: ProjectFactory) -> None:
+    """unit="seconds" read "has unit 'seconds'; its query returns seconds", which
+    reads as no mistake at all: Grafana shows a word as a suffix, never scaled."""
+    root = make_project(
+        {
+            "dashboards/api.py": """from obs_as_code.dashboards import kit as k
+
+board = k.dashboard("API", [
+    k.timeseries("p95", k.prom(k.quantile(0.95, "http_request_duration_seconds")), unit="seconds"),
+], variables=[k.datasource_var()])
+"""
+        }
+    )
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1
+    assert (
+        "dashboards/api.py:4:25: OAC305 latency panel 'p95' in dashboard 'API' has unit 'seconds' "
+        "(a word, which Grafana shows as a suffix, not a unit id); its query returns seconds"
+    ) in result.stderr, result.stderr
+    assert 'hint: set unit="s" (kit.SECONDS)' in result.stderr
