@@ -115,6 +115,13 @@ ILL_TYPED_OTHERS = {
         f'from obs_as_code.slo import SLO, RatioSLI\ns = SLO(service="a", name="b", objective=99.0, labels={{"team": 5}}, sli={_SLI})\n',
         "slos/t.py:2:55: OAC101 module slos/t.py raised TypeError: SLO labels['team'] must be a string, not int (5): write '5'",
     ),
+    # alerting=None for an SLO without alerts said only "must be Alerting, not NoneType".
+    "alerting None": (
+        "slos/t.py",
+        f'from obs_as_code.slo import SLO, RatioSLI\ns = SLO(service="a", name="b", objective=99.0, alerting=None, sli={_SLI})\n',
+        "slos/t.py:2:57: OAC101 module slos/t.py raised TypeError: SLO alerting must be Alerting, not NoneType: "
+        "write alerting=Alerting(disable=True) for an SLO without alerts (left out, it has a page and a ticket)",
+    ),
     "targets as a string": (
         "scrape/t.py",
         'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets="api:8080")\n',
