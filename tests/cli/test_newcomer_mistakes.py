@@ -610,3 +610,25 @@ board = k.dashboard("API", [
         "(a word, which Grafana shows as a suffix, not a unit id); its query returns seconds"
     ) in result.stderr, result.stderr
     assert 'hint: set unit="s" (kit.SECONDS)' in result.stderr
+
+
+def test_a_misspelt_severity_is_reported_at_its_labels_with_the_one_meant(make_project: ProjectFactory) -> None:
+    """OAC213 pointed at AlertRule( and said only that routes match values exactly."""
+    root = make_project(
+        {
+            "alerts/a.py": """from obs_as_code import AlertRule, RuleGroup
+
+a = RuleGroup(name="a", rules=[
+    AlertRule(name="A", expr="up == 0", for_="5m",
+              labels={"severity": "warn"}),
+])
+b = RuleGroup(name="b", labels={"severity": "Critical"}, rules=[AlertRule(name="B", expr="up == 0", for_="5m")])
+"""
+        }
+    )
+    result = run_oac("lint", "-C", str(root), "--select", "OAC213")
+    lines = result.stderr.splitlines()
+    assert "alerts/a.py:5:22: OAC213 [warning] alert 'A' has severity 'warn', not one of critical, warning, info, none" in lines, result.stderr
+    assert "alerts/a.py:7:32: OAC213 [warning] alert 'B' has severity 'Critical', not one of critical, warning, info, none" in lines, result.stderr
+    assert '    hint: did you mean "warning"? Alertmanager routes match these values exactly' in lines
+    assert '    hint: did you mean "critical"? Alertmanager routes match these values exactly' in lines
