@@ -99,7 +99,10 @@ def exception_diagnostic(exc: BaseException, ref: ModuleRef, root: Path) -> Diag
     root_s = str(root)
     if isinstance(exc, SyntaxError) and exc.filename:
         loc = SourceLocation(_relative(exc.filename, root_s), exc.lineno or 0, _syntax_error_col(exc))
-        return error(loc, "OAC101", f"syntax error: {exc.msg}")
+        # for="5m" (Prometheus' key) is a syntax error: for is a Python keyword.
+        keyword = _KEYWORD_ARGUMENT.search(exc.text or "")
+        hint = f"{keyword[1]} is a Python keyword: write {keyword[1]}_=" if keyword else None
+        return error(loc, "OAC101", f"syntax error: {exc.msg}", hint=hint)
     frames = _user_frames(exc.__traceback__, root_s)
     if frames:
         last = frames[-1]
@@ -152,6 +155,9 @@ def _scrubbed(text: str, frames: list[traceback.FrameSummary]) -> str:
     return scrub_files(text, (f.filename for f in frames))
 
 
+#: A keyword argument named by a Python keyword: the model spells them with a
+#: trailing underscore (AlertRule.for_, Route.continue_, Email.from_, global_).
+_KEYWORD_ARGUMENT = re.compile(r"(?:^|[(,])\s*(for|continue|from|global)\s*=(?!=)")
 _UNEXPECTED_KEYWORD = re.compile(r"^(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'$")
 #: Keys of Prometheus' and Alertmanager's YAML that are spelled otherwise here.
 _YAML_NAMES = {"record": "name", "alert": "name", "for": "for_", "continue": "continue_", "from": "from_",

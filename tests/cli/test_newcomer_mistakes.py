@@ -632,3 +632,31 @@ b = RuleGroup(name="b", labels={"severity": "Critical"}, rules=[AlertRule(name="
     assert "alerts/a.py:7:32: OAC213 [warning] alert 'B' has severity 'Critical', not one of critical, warning, info, none" in lines, result.stderr
     assert '    hint: did you mean "warning"? Alertmanager routes match these values exactly' in lines
     assert '    hint: did you mean "critical"? Alertmanager routes match these values exactly' in lines
+
+
+@pytest.mark.parametrize(
+    ("module", "expected"),
+    [
+        (
+            'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[\n    AlertRule(name="A", expr="up == 0",\n              for="5m"),\n])\n',
+            ["alerts/a.py:4:15: OAC101 syntax error: invalid syntax", "    hint: for is a Python keyword: write for_="],
+        ),
+        (
+            'from obs_as_code import RecordingRule, RuleGroup\ng = RuleGroup(name="g", rules=[RecordingRule(name="job-http:requests:rate5m", expr="sum(up)")])\n',
+            [
+                "alerts/a.py:2:51: OAC108 recording rule name 'job-http:requests:rate5m' is not a valid metric name",
+                "    hint: write 'job_http:requests:rate5m': letters, digits, _ and :, not starting with a digit "
+                "(by convention level:metric:operations, as in job:http_requests:rate5m)",
+            ],
+        ),
+    ],
+    ids=["for=", "recording rule name"],
+)
+def test_a_prometheus_spelling_gets_what_to_write(make_project: ProjectFactory, module: str, expected: list[str]) -> None:
+    """for="5m" was "syntax error: invalid syntax" and a recording rule named with a
+    dash "is not a valid metric name", neither saying what to write."""
+    root = make_project({"alerts/a.py": module})
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert all(line in lines for line in expected), result.stderr
