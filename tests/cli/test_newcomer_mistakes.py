@@ -660,3 +660,22 @@ def test_a_prometheus_spelling_gets_what_to_write(make_project: ProjectFactory, 
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert all(line in lines for line in expected), result.stderr
+
+
+def test_a_misspelt_dashboard_variable_gets_the_one_defined(make_project: ProjectFactory) -> None:
+    """$jobs for the defined $job said only "add it to the dashboard's variables"."""
+    root = make_project(
+        {
+            "dashboards/api.py": """from obs_as_code.dashboards import kit as k
+
+board = k.dashboard("API", [
+    k.timeseries("Up", k.prom('sum(up{job=~"$jobs"})')),
+], variables=[k.datasource_var(), k.query_var("job", "label_values(up, job)")])
+"""
+        }
+    )
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert "dashboards/api.py:4:45: OAC306 variable $jobs is used in dashboard 'API' but not defined" in lines, result.stderr
+    assert "    hint: did you mean $job? the dashboard defines $datasource, $job" in lines, result.stderr
