@@ -267,6 +267,17 @@ def test_a_typo_in_the_sli_is_one_diagnostic(tmp_path: Path, case: str) -> None:
     assert "in the SLI recording rules of SLO 'api-a'" in found[0].message
 
 
+@pytest.mark.parametrize(("threshold", "hint"), [
+    ("500", "the histogram counts seconds: write threshold=0.5"),
+    ("300", "a latency SLI counts the requests in the bucket le=threshold, so the threshold must be one of the histogram's bounds: pick one, or add the bound to the histogram"),
+])
+def test_a_threshold_in_milliseconds_on_a_seconds_histogram_says_so(tmp_path: Path, threshold: str, hint: str) -> None:
+    # 500 (ms) on a _seconds histogram got only "pick one of the bounds".
+    source = HEAD + f'bad = SLO(service="api", name="l", objective=95, sli=LatencySLI(metric="http_request_duration_seconds", threshold={threshold}))\n'
+    (found,) = _slo_diagnostics(tmp_path / "proj", source)
+    assert (found.code, found.hint) == ("OAC402", hint), str(found)
+
+
 def test_a_duplicated_slo_is_one_error_naming_both_definitions(tmp_path: Path) -> None:
     # Was 4 errors: OAC106 for each of the three rule groups and OAC308 for the
     # dashboard UID, none of them saying "this SLO is declared twice".
