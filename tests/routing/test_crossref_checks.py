@@ -269,3 +269,14 @@ def test_oac502_reruns_in_an_incremental_build_when_the_catalog_changes(tmp_path
     assert found() == []
     (root / "catalog/c.py").write_text((root / "catalog/c.py").read_text().replace('["queue", "escalate"]', '["queue"]'))
     assert len(found()) == 1
+
+
+def test_oac502_names_the_route_that_sends_an_alert_to_the_default_receiver(tmp_path: Path) -> None:
+    # It said "no route matches its labels" of an alert a route the user wrote matches.
+    routing = GOOD_ROUTING.replace(
+        "routes=[\n", "routes=[\n            Route(receiver=\"default\", matchers=['severity=\"info\"']),\n", 1
+    )
+    root = write_project(tmp_path, {"alerts/routing.py": routing, "alerts/a.py": ALERTS.replace("LABEL", '"info"')})
+    [diag] = codes(root, "OAC502")
+    assert diag.message == "alert Warn can only reach the default receiver 'default': its route (severity=\"info\") sends it there"
+    assert diag.hint is not None and "# oac: ignore[OAC502]" in diag.hint

@@ -7,7 +7,9 @@ from collections.abc import Iterator, Mapping
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import (
+    NO,
     am_config,
+    may_match,
     parse_matchers,
     possible_receivers,
     static_alerts,
@@ -39,12 +41,21 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         found, _ = possible_receivers(config.route, matching)
         if found and found <= {default}:
             labels = ", ".join(f'{k}="{v}"' for k, v in sorted(alert.labels.items()))
+            # A route of its own that names the default receiver matches it: say so
+            # ("no route matches" contradicted the route the user wrote).
+            own = [
+                r for r in walk_routes(config.route)[1:]
+                if r.receiver_name == default and may_match(parse_matchers(r.matchers) or [], matching) != NO
+            ]  # fmt: skip
+            why = f"its route ({', '.join(map(str, own[0].matchers)) or 'no matchers'}) sends it there" if own else f"no route matches its labels {{{labels}}}"
             yield warning(
                 keyword_location(alert.rule.location, "labels"),
                 "OAC502",
-                f"alert {alert.rule.name} can only reach the default receiver {default!r}: "
-                f"no route matches its labels {{{labels}}}",
-                hint=f"give it labels a route matches ({matched}), or add a route for it",
+                f"alert {alert.rule.name} can only reach the default receiver {default!r}: {why}",
+                hint="send that route to a receiver someone watches, or silence this with "
+                "# oac: ignore[OAC502] where the default receiver is meant"
+                if own
+                else f"give it labels a route matches ({matched}), or add a route for it",
             )
 
 
