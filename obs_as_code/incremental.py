@@ -114,7 +114,7 @@ SCOPED_CHECKS: frozenset[str] = frozenset(
 RECORDED_CHECKS: dict[str, frozenset[str]] = {
     "OAC505": frozenset({"MetricsCatalog", "ScrapeJob"}),
     # The dashboards rendered with the project's datasources, as in a clean build.
-    "OAC506": frozenset({"Datasource"}),
+    "OAC506": frozenset({"Datasource", "MetricsCatalog"}),
     "OAC507": frozenset(),
 }
 
@@ -172,7 +172,7 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     "OAC503": frozenset({"AlertmanagerConfig"}),
     "OAC504": frozenset({"AlertmanagerConfig", "RuleGroup"}),
     "OAC505": frozenset({"RuleGroup", "MetricsCatalog", "ScrapeJob"}),
-    "OAC506": frozenset({"RuleGroup", "DashboardDef", "Datasource", "SLO"}),
+    "OAC506": frozenset({"RuleGroup", "DashboardDef", "Datasource", "SLO", "MetricsCatalog"}),
     "OAC507": frozenset({"RuleGroup"}),
     "OAC508": frozenset({"AlertmanagerConfig"}),
     "OAC509": frozenset({"RuleGroup", "RuleTest"}),

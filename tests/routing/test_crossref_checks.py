@@ -177,6 +177,27 @@ def test_oac506_undefined_recording_rule_in_rules_and_dashboards(tmp_path: Path)
     ]
 
 
+def test_oac506_leaves_a_name_the_catalog_does_not_list_to_oac206_and_oac218(tmp_path: Path) -> None:
+    # With a catalog, a misspelt recording rule was two findings in a rule (OAC506 at
+    # the string, OAC206 at the token with the name meant) and two in a panel (OAC218).
+    rules = """
+        from obs_as_code import AlertRule, RecordingRule, RuleGroup
+
+        group = RuleGroup(name="g", rules=[
+            RecordingRule(name="job:jobs:rate5m", expr="sum by (queue) (rate(jobs_total[5m]))"),
+            AlertRule(name="A", expr="job:job:rate5m > 1"),
+        ])
+    """
+    dashboard = """
+        from obs_as_code.model.dashboard import DashboardDef
+
+        board = DashboardDef(source={"title": "x", "panels": [{"targets": [{"expr": "sum(job:job:rate5m)"}]}]})
+    """
+    root = write_project(tmp_path, {"alerts/a.py": rules, "dashboards/d.py": dashboard, "catalog/c.py": CATALOG})
+    found = [(d.code, d.location.file) for d in compile_project(root).diagnostics if d.code in ("OAC206", "OAC218", "OAC506")]
+    assert sorted(found) == [("OAC206", "alerts/a.py"), ("OAC218", "dashboards/d.py")], found
+
+
 def test_recorded_names_ignore_strings_ranges_and_variables() -> None:
     expr = 'sum(rate(a:b:c{x="d:e"}[5m:1m])) / on() ${var:csv} f_g:h offset 5m'
     assert recorded_names(expr) == {"a:b:c", "f_g:h"}
