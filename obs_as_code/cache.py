@@ -191,6 +191,9 @@ class GeneratedEntry:
     recorded: tuple[str, ...] = ()
     recording: tuple[tuple[str, str, tuple[str, ...]], ...] | None = ()
     summaries: tuple[tuple[str, str], ...] = ()
+    #: What the module's definitions claim project-wide (SLO ids): see
+    #: ``incremental.GENERATOR_CLAIMS``.
+    claims: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,51 @@ def parse_ms(value: Duration) -> int:
         return 0
     match = _DURATION_RE.match(value)
     if not value or match is None:
+        meant = _meant(value)
         raise DurationError(
             f"invalid duration {value!r}: use units y w d h m s ms in that order, e.g. \"1h30m\""
+            + (f"; did you mean {meant!r}?" if meant else "")
         )
     ms = sum(int(n) * unit for n, (_, unit) in zip(match.groups(), _UNITS_MS, strict=True) if n)
     return _in_range(ms, value)
+
+
+_WORDS = (
+    (r"milliseconds?|millis|msecs?", "ms"),
+    (r"seconds?|secs?", "s"),
+    (r"minutes?|mins?", "m"),
+    (r"hours?|hrs?", "h"),
+    (r"days?", "d"),
+    (r"weeks?", "w"),
+    (r"years?|yrs?", "y"),
+)
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]*)")
+
+
+def _meant(value: str) -> str | None:
+    """The duration a newcomer's spelling means, in Prometheus' (``"5 minutes"``,
+    ``"5min"``, ``"1h 30m"`` and ``"1.5h"`` -> ``"1h30m"``; ``"300"`` -> ``"5m"``,
+    since Prometheus reads no unit as none, not as seconds), or None."""
+    text = value.strip()
+    if not text or "," in text or (text != text.lower() and text.upper() == text):
+        return None  # "5M" may be months as well as minutes, "1,5h" 1.5 or 1 and 5: no guess
+    text = text.lower()
+    for words, unit in _WORDS:
+        text = re.sub(rf"(?<=[\d\s])(?:{words})\b", unit, text)
+    total = 0.0
+    pos = 0
+    for m in _PART.finditer(text):
+        if text[pos:m.start()].strip(" ,"):
+            return None
+        pos = m.end()
+        units = dict(_UNITS_MS)
+        unit = m.group(2) or ("s" if "." not in m.group(1) else "")
+        if unit not in units:
+            return None
+        total += float(m.group(1)) * units[unit]
+    if text[pos:].strip() or total <= 0 or total != int(total):
+        return None
+    return format_ms(int(total))
 
 
 #: Prometheus holds a duration in a Go time.Duration (int64 nanoseconds): longer

@@ -114,7 +114,7 @@ SCOPED_CHECKS: frozenset[str] = frozenset(
 RECORDED_CHECKS: dict[str, frozenset[str]] = {
     "OAC505": frozenset({"MetricsCatalog", "ScrapeJob"}),
     # The dashboards rendered with the project's datasources, as in a clean build.
-    "OAC506": frozenset({"Datasource"}),
+    "OAC506": frozenset({"Datasource", "MetricsCatalog"}),
     "OAC507": frozenset(),
 }
 
@@ -122,7 +122,8 @@ RECORDED_CHECKS: dict[str, frozenset[str]] = {
 #: and every definition of the listed classes: they run per module like
 #: :data:`RECORDED_CHECKS`, without the recorded names.
 SHARED_CHECKS: dict[str, frozenset[str]] = {
-    "OAC502": frozenset({"AlertmanagerConfig"}),
+    # The routes, and what the catalog's series carry (target labels, external labels).
+    "OAC502": frozenset({"AlertmanagerConfig", "MetricsCatalog", "ScrapeJob", "PrometheusConfig"}),
     # Each SLO on its own: its objective, its latency bucket against the catalog,
     # its ratio queries.
     "OAC401": frozenset(),
@@ -167,11 +168,11 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     "OAC403": frozenset({"SLO"}),
     # Jobs come from the SLO's own matchers or from the catalog's entry for its metric.
     "OAC404": frozenset({"SLO", "PrometheusConfig", "ScrapeJob", "MetricsCatalog"}),
-    "OAC502": frozenset({"AlertmanagerConfig", "RuleGroup"}),
+    "OAC502": frozenset({"AlertmanagerConfig", "RuleGroup", "MetricsCatalog", "ScrapeJob", "PrometheusConfig"}),
     "OAC503": frozenset({"AlertmanagerConfig"}),
     "OAC504": frozenset({"AlertmanagerConfig", "RuleGroup"}),
     "OAC505": frozenset({"RuleGroup", "MetricsCatalog", "ScrapeJob"}),
-    "OAC506": frozenset({"RuleGroup", "DashboardDef", "Datasource", "SLO"}),
+    "OAC506": frozenset({"RuleGroup", "DashboardDef", "Datasource", "SLO", "MetricsCatalog"}),
     "OAC507": frozenset({"RuleGroup"}),
     "OAC508": frozenset({"AlertmanagerConfig"}),
     "OAC509": frozenset({"RuleGroup", "RuleTest"}),
@@ -228,6 +229,23 @@ FILE_STAGES: frozenset[str] = frozenset({"OAC404", "OAC507", "obs_as_code.slo.ge
 #: listed here makes the build fall back to a clean compile.
 GENERATOR_INPUTS: dict[str, frozenset[str]] = {
     "obs_as_code.slo.generate:generate": frozenset({"SLO"}),
+}
+
+def _slo_ids(definitions: Sequence[Definition]) -> tuple[str, ...]:
+    from obs_as_code.slo.model import SLO
+
+    return tuple(
+        sorted({d.id for d in definitions if isinstance(d, SLO) and isinstance(d.service, str) and isinstance(d.name, str)})
+    )
+
+
+#: Generator -> what of a module's definitions must be unique project-wide (an
+#: SLO's id: its rule groups, series and dashboard UID). Generating per module
+#: cannot see two modules declaring one id, which the clean generator reports
+#: once (OAC406) instead of the clash of every group and UID of the copy
+#: (OAC106, OAC308): the build falls back to a clean compile then.
+GENERATOR_CLAIMS: dict[str, Callable[[Sequence[Definition]], tuple[str, ...]]] = {
+    "obs_as_code.slo.generate:generate": _slo_ids,
 }
 
 #: Registered renderer -> (module-local part, project-wide part). The local part,
@@ -1382,8 +1400,15 @@ class _Compile:
                     recorded_names(added),
                     recording_summary(added),
                     rule_summaries(added, self.root / ref.path),
+                    GENERATOR_CLAIMS[target](own) if target in GENERATOR_CLAIMS else (),
                 )
                 self.gen_defs[ref.path] = list(added)
+        claimed: dict[str, str] = {}
+        for path, made in self.generated.items():
+            for claim in made.claims:
+                other = claimed.setdefault(claim, path)
+                if other != path:
+                    raise _Fallback(f"{other} and {path} both declare {claim!r}: the clean generator reports it")
         for made_gen in self.generated.values():
             self.diagnostics.extend(made_gen.diagnostics)
         for ref in self.refs:

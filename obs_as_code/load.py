@@ -25,7 +25,7 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 from obs_as_code.diagnostics import Diagnostic, error
-from obs_as_code.discover import PROJECT_DIRS, ModuleRef
+from obs_as_code.discover import PROJECT_DIRS, ModuleRef, discover
 from obs_as_code.model.base import Definition, FieldTypeError, FieldValueError
 from obs_as_code.redact import is_secret_name, redact_line, scrub_files
 from obs_as_code.source import (
@@ -99,7 +99,10 @@ def exception_diagnostic(exc: BaseException, ref: ModuleRef, root: Path) -> Diag
     root_s = str(root)
     if isinstance(exc, SyntaxError) and exc.filename:
         loc = SourceLocation(_relative(exc.filename, root_s), exc.lineno or 0, _syntax_error_col(exc))
-        return error(loc, "OAC101", f"syntax error: {exc.msg}")
+        # for="5m" (Prometheus' key) is a syntax error: for is a Python keyword.
+        keyword = _KEYWORD_ARGUMENT.search(exc.text or "")
+        hint = f"{keyword[1]} is a Python keyword: write {keyword[1]}_=" if keyword else None
+        return error(loc, "OAC101", f"syntax error: {exc.msg}", hint=hint)
     frames = _user_frames(exc.__traceback__, root_s)
     if frames:
         last = frames[-1]
@@ -121,7 +124,7 @@ def exception_diagnostic(exc: BaseException, ref: ModuleRef, root: Path) -> Diag
     # secret its module wrote (int(password) quotes the string it was given).
     name = "ValueError" if isinstance(exc, FieldValueError) else "TypeError" if isinstance(exc, FieldTypeError) else type(exc).__name__
     message = f"{name}: {redact_line(_scrubbed(str(exc), frames))}" if str(exc) else name
-    fields = _keyword_hint(exc)
+    fields = _keyword_hint(exc) or _import_hint(exc, root)
     hint = f"traceback (user frames): {trace}" if len(frames) > 1 else None
     if fields is not None:
         hint = fields if hint is None else f"{fields}; {hint}"
@@ -152,6 +155,9 @@ def _scrubbed(text: str, frames: list[traceback.FrameSummary]) -> str:
     return scrub_files(text, (f.filename for f in frames))
 
 
+#: A keyword argument named by a Python keyword: the model spells them with a
+#: trailing underscore (AlertRule.for_, Route.continue_, Email.from_, global_).
+_KEYWORD_ARGUMENT = re.compile(r"(?:^|[(,])\s*(for|continue|from|global)\s*=(?!=)")
 _UNEXPECTED_KEYWORD = re.compile(r"^(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'$")
 #: Keys of Prometheus' and Alertmanager's YAML that are spelled otherwise here.
 _YAML_NAMES = {"record": "name", "alert": "name", "for": "for_", "continue": "continue_", "from": "from_",
@@ -180,6 +186,68 @@ def _keyword_hint(exc: BaseException) -> str | None:
         wanted = close[0] if close else None
     takes = f"{match[1]} takes {', '.join(names)}"
     return f"did you mean {wanted}=? {takes}" if wanted else takes
+
+
+_CANNOT_IMPORT = re.compile(r"^cannot import name '(\w+)' from '([\w.]+)'")
+
+
+def _import_hint(exc: BaseException, root: Path) -> str | None:
+    """For an import of a project module by a name Python cannot find (``from _lib
+    import x``, ``alerts.lib``): the module meant, as the project root names it;
+    for a name the module lacks (``from alerts._lib import run_book``): the name meant."""
+    import difflib
+
+    if isinstance(exc, ModuleNotFoundError) and exc.name and exc.name.startswith("obs_as_code."):
+        import pkgutil
+
+        import obs_as_code
+
+        ours = [f"obs_as_code.{m.name}" for m in pkgutil.iter_modules(obs_as_code.__path__) if not m.name.startswith("_")]
+        near = difflib.get_close_matches(exc.name, ours, n=1, cutoff=0.75)
+        return f"did you mean {near[0]}?" if near else None
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        modules = [ref.name for ref in discover(root) if ref.name.rsplit(".", 1)[-1] != "__init__"]
+        last = {m: m.rsplit(".", 1)[-1] for m in modules}
+        wanted = exc.name.rsplit(".", 1)[-1]
+        # Its own name alone (from _lib import x), or misspelt, with or without its folder.
+        meant = [m for m in modules if last[m] == wanted] or difflib.get_close_matches(exc.name, modules, n=1, cutoff=0.75)
+        if not meant:
+            near = difflib.get_close_matches(wanted, sorted(set(last.values())), n=1, cutoff=0.75)
+            meant = [m for m in modules if near and last[m] == near[0]]
+        if not meant:
+            return None
+        return f"did you mean {meant[0]}? project modules import each other from the project root: from {meant[0]} import ..."
+    match = _CANNOT_IMPORT.match(str(exc)) if type(exc) is ImportError else None
+    module = sys.modules.get(match[2]) if match is not None else None
+    if match is None or module is None or "did you mean" in str(exc).lower():
+        return None
+    # What it exports (a package's __all__, not the submodules imported so far), else its names.
+    exported = getattr(module, "__all__", None)
+    close = _close(match[1], [n for n in (exported if isinstance(exported, (list, tuple)) else dir(module)) if not n.startswith("__")], 0.6)
+    if close is not None:
+        return f"did you mean {close}?"
+    if match[2].split(".", 1)[0] != "obs_as_code":
+        return None
+    # A name of another of our packages (from obs_as_code import SLO): where it is.
+    import importlib
+
+    for package, names in (
+        ("obs_as_code.dashboards", ["kit"]),
+        *((p, list(importlib.import_module(p).__all__)) for p in ("obs_as_code", "obs_as_code.slo", "obs_as_code.e2e")),
+    ):
+        found = _close(match[1], names, 0.8)
+        if found is not None and package != match[2]:
+            return f"from {package} import {found}"
+    return None
+
+
+def _close(name: str, names: list[str], cutoff: float) -> str | None:
+    """The name of ``names`` closest to ``name``, case aside (``Slo`` is ``SLO``)."""
+    import difflib
+
+    lower = {n.lower(): n for n in sorted(names)}
+    found = difflib.get_close_matches(name.lower(), list(lower), n=1, cutoff=cutoff)
+    return lower[found[0]] if found else None
 
 
 def _syntax_error_col(exc: SyntaxError) -> int:

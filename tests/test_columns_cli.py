@@ -38,7 +38,7 @@ def test_text_names_the_character_and_puts_the_caret_under_it(project: Path) -> 
         f"    {bad[2]}",
         # 40 characters before the token, three of them (日, 本, 😀) two cells wide.
         "    " + " " * 43 + "^",
-        "alerts/bad.py:4:46: OAC103 for: invalid duration '5 min': use units y w d h m s ms in that order, e.g. \"1h30m\"",
+        "alerts/bad.py:4:46: OAC103 for: invalid duration '5 min': use units y w d h m s ms in that order, e.g. \"1h30m\"; did you mean '5m'?",
         f"    {bad[3]}",
         "    " + " " * 45 + "^",  # "€" and "û" are one cell each
         "alerts/bad.py:5:45: OAC105 duplicate alert 'Ünïcode 😀' in group 'g' (first declared at alerts/bad.py:5:5)",

@@ -40,3 +40,25 @@ def test_longer_than_prometheus_holds_is_refused(ms: int) -> None:
         parse_ms(format_ms(ms))
     with pytest.raises(DurationError, match="out of range"):
         parse_ms(timedelta(milliseconds=ms))
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("5 minutes", "5m"),
+        ("5min", "5m"),
+        ("15 s", "15s"),
+        ("1h 30m", "1h30m"),
+        ("1 hour 30 minutes", "1h30m"),
+        ("1.5h", "1h30m"),
+        ("300", "5m"),  # no unit is no duration to Prometheus: seconds is the guess
+        ("5M", None),  # minutes or months: no guess
+        ("1,5h", None),
+        ("1.5", None),
+        ("5 mins ago", None),
+    ],
+)
+def test_an_invalid_duration_names_the_one_meant(written: str, meant: str | None) -> None:
+    with pytest.raises(DurationError) as caught:
+        parse_ms(written)
+    assert str(caught.value).endswith(f"; did you mean {meant!r}?" if meant else 'e.g. "1h30m"'), str(caught.value)

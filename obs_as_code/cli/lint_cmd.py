@@ -33,9 +33,13 @@ def lint(project: Path, fmt: str, paths: tuple[Path, ...], catalog_file: Path | 
     from obs_as_code.lint.engine import all_checks, docs_page
 
     if explain is not None:
-        page = docs_page(explain)
+        # "201" for OAC201, as the codes are often said.
+        page = docs_page(f"OAC{explain}" if explain.isdigit() else explain)
         if page is None:
-            codes = ", ".join(c.code for c in all_checks())
+            from obs_as_code.codes import stage_codes
+
+            # Every code with a page: the checks' and the stages' (OAC101, OAC406, OAC901 ...).
+            codes = ", ".join(sorted({c.code for c in all_checks()} | stage_codes()))
             click.echo(f"oac lint: no check {explain!r}; known: {codes}", err=True)
             sys.exit(2)
         click.echo(page, nl=not page.endswith("\n"))

@@ -95,6 +95,11 @@ class Query:
     def what(self) -> str:
         """How messages name this query."""
         if self.rule is not None:
+            slo = self.rule.labels.get("sloth_id") if self.origin == "record" and "sloth_window" in self.rule.labels else None
+            if slo is not None and self.rule.location.file.endswith(".py"):
+                # One SLI query, recorded over every window of an SLO (slo:sli_error:ratio_rate5m ...
+                # 3d): a mistake in it is one finding, not one per window.
+                return f"the SLI recording rules of SLO {slo!r}"
             return f"{'alert' if self.origin == 'alert' else 'recording rule'} {self.rule.name!r}"
         return f"panel {self.title!r}" if self.title else "panel query"
 

@@ -290,6 +290,9 @@ def _require_instance(obj: object, name: str, kind: type) -> None:
     value = getattr(obj, name)
     if not isinstance(value, kind):
         hint = f": write {name}={kind.__name__}(...)" if isinstance(value, Mapping) else ""
+        if value is None and kind is Alerting:
+            # alerting=None for "no alerts": the SLO still needs its Alerting.
+            hint = ": write alerting=Alerting(disable=True) for an SLO without alerts (left out, it has a page and a ticket)"
         raise FieldTypeError(f"{type(obj).__name__} {name} must be {kind.__name__}, not {type(value).__name__}{hint}", name)
 
 

@@ -16,6 +16,13 @@ from obs_as_code.yamlpos import path_at
 _LINE_COL = re.compile(r"(?P<file>[^\s:]+\.ya?ml):\s*(?:(?P<line>\d+):(?P<col>\d+):)?\s*(?P<msg>.*)")
 _CONTINUED = re.compile(r"line (?P<line>\d+): ")
 _GROUP_RULE = re.compile(r'group "(?P<group>[^"]*)", rule (?P<rule>\d+)')
+#: promtool check config names a scrape config by its job ("scrape timeout greater
+#: than scrape interval for scrape config with job name \"x\""), with no line.
+_JOB = re.compile(r'job name "(?P<job>[^"]*)"')
+_JOB_FIELDS = (
+    ("scrape timeout", "scrape_timeout"),
+    ("scrape interval", "scrape_interval"),
+)
 
 
 _FIELD_HINTS = (
@@ -48,6 +55,15 @@ def _locate(artifact: Artifact, message: str, line: int | None) -> SourceLocatio
             )
             if path in artifact.source_map:
                 return _field(artifact.source_map[path], message[group_rule.end() :])
+    job = _JOB.search(message)
+    if job is not None:
+        jobs = [c.get("job_name") if isinstance(c, dict) else None for c in data.get("scrape_configs", [])]
+        if job["job"] in jobs and ("scrape_configs", jobs.index(job["job"])) in artifact.source_map:
+            loc = artifact.source_map[("scrape_configs", jobs.index(job["job"]))]
+            for needle, keyword in _JOB_FIELDS:
+                if needle in message:
+                    return keyword_location(loc, keyword)
+            return loc
     if line is not None:
         path = path_at(artifact.content.decode(), line)
         while path:

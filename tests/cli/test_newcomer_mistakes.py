@@ -115,6 +115,13 @@ ILL_TYPED_OTHERS = {
         f'from obs_as_code.slo import SLO, RatioSLI\ns = SLO(service="a", name="b", objective=99.0, labels={{"team": 5}}, sli={_SLI})\n',
         "slos/t.py:2:55: OAC101 module slos/t.py raised TypeError: SLO labels['team'] must be a string, not int (5): write '5'",
     ),
+    # alerting=None for an SLO without alerts said only "must be Alerting, not NoneType".
+    "alerting None": (
+        "slos/t.py",
+        f'from obs_as_code.slo import SLO, RatioSLI\ns = SLO(service="a", name="b", objective=99.0, alerting=None, sli={_SLI})\n',
+        "slos/t.py:2:57: OAC101 module slos/t.py raised TypeError: SLO alerting must be Alerting, not NoneType: "
+        "write alerting=Alerting(disable=True) for an SLO without alerts (left out, it has a page and a ticket)",
+    ),
     "targets as a string": (
         "scrape/t.py",
         'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets="api:8080")\n',
@@ -547,3 +554,128 @@ def test_an_unknown_keyword_gets_the_one_meant(make_project: ProjectFactory, mod
     result = run_oac("build", "-C", str(root))
     assert result.exit_code == 1
     assert hint in result.stderr, result.stderr
+
+
+_HELPER = 'RUNBOOKS = "https://example/runbooks"\n\n\ndef runbook(page: str) -> str:\n    return f"{RUNBOOKS}/{page}.md"\n'
+
+
+@pytest.mark.parametrize(
+    ("line", "hint"),
+    [
+        ("from _lib import runbook", "hint: did you mean alerts._lib? project modules import each other from the project root: from alerts._lib import ..."),
+        ("from alerts.lib import runbook", "hint: did you mean alerts._lib? "),
+        ("from lib import runbook", "hint: did you mean alerts._lib? "),
+        ("from alerts._lib import run_book", "hint: did you mean runbook?"),
+        ("from obs_as_code import Alertrule", "hint: did you mean AlertRule?"),
+        ("from obs_as_code import SLO", "hint: from obs_as_code.slo import SLO"),
+        ("from obs_as_code import kit", "hint: from obs_as_code.dashboards import kit"),
+        ("from obs_as_code.dashboard import kit", "hint: did you mean obs_as_code.dashboards?"),
+    ],
+    ids=["folder left out", "misspelt module", "misspelt name", "misspelt function", "misspelt class", "other package", "kit", "dashboard"],
+)
+def test_a_wrong_import_gets_the_import_meant(make_project: ProjectFactory, line: str, hint: str) -> None:
+    """No module named '_lib' (the README's `from alerts._lib import runbook` written
+    without its folder) said nothing of how project modules import each other."""
+    root = make_project({"alerts/_lib.py": _HELPER, "alerts/a.py": f"{line}\n{GOOD_ALERT}"})
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1
+    assert "alerts/a.py:1:1: OAC101 module alerts/a.py raised " in result.stderr, result.stderr
+    assert hint in result.stderr, result.stderr
+
+
+def test_a_missing_package_that_is_no_project_module_gets_no_guess(make_project: ProjectFactory) -> None:
+    root = make_project({"alerts/_lib.py": _HELPER, "alerts/a.py": f"import grafanalibx\n{GOOD_ALERT}"})
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1
+    assert "No module named 'grafanalibx'" in result.stderr and "hint:" not in result.stderr, result.stderr
+
+
+def test_a_time_unit_written_as_a_word_says_it_is_no_unit_id(make_project: ProjectFactory) -> None:
+    """unit="seconds" read "has unit 'seconds'; its query returns seconds", which
+    reads as no mistake at all: Grafana shows a word as a suffix, never scaled."""
+    root = make_project(
+        {
+            "dashboards/api.py": """from obs_as_code.dashboards import kit as k
+
+board = k.dashboard("API", [
+    k.timeseries("p95", k.prom(k.quantile(0.95, "http_request_duration_seconds")), unit="seconds"),
+], variables=[k.datasource_var()])
+"""
+        }
+    )
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1
+    assert (
+        "dashboards/api.py:4:25: OAC305 latency panel 'p95' in dashboard 'API' has unit 'seconds' "
+        "(a word, which Grafana shows as a suffix, not a unit id); its query returns seconds"
+    ) in result.stderr, result.stderr
+    assert 'hint: set unit="s" (kit.SECONDS)' in result.stderr
+
+
+def test_a_misspelt_severity_is_reported_at_its_labels_with_the_one_meant(make_project: ProjectFactory) -> None:
+    """OAC213 pointed at AlertRule( and said only that routes match values exactly."""
+    root = make_project(
+        {
+            "alerts/a.py": """from obs_as_code import AlertRule, RuleGroup
+
+a = RuleGroup(name="a", rules=[
+    AlertRule(name="A", expr="up == 0", for_="5m",
+              labels={"severity": "warn"}),
+])
+b = RuleGroup(name="b", labels={"severity": "Critical"}, rules=[AlertRule(name="B", expr="up == 0", for_="5m")])
+"""
+        }
+    )
+    result = run_oac("lint", "-C", str(root), "--select", "OAC213")
+    lines = result.stderr.splitlines()
+    assert "alerts/a.py:5:22: OAC213 [warning] alert 'A' has severity 'warn', not one of critical, warning, info, none" in lines, result.stderr
+    assert "alerts/a.py:7:32: OAC213 [warning] alert 'B' has severity 'Critical', not one of critical, warning, info, none" in lines, result.stderr
+    assert '    hint: did you mean "warning"? Alertmanager routes match these values exactly' in lines
+    assert '    hint: did you mean "critical"? Alertmanager routes match these values exactly' in lines
+
+
+@pytest.mark.parametrize(
+    ("module", "expected"),
+    [
+        (
+            'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[\n    AlertRule(name="A", expr="up == 0",\n              for="5m"),\n])\n',
+            ["alerts/a.py:4:15: OAC101 syntax error: invalid syntax", "    hint: for is a Python keyword: write for_="],
+        ),
+        (
+            'from obs_as_code import RecordingRule, RuleGroup\ng = RuleGroup(name="g", rules=[RecordingRule(name="job-http:requests:rate5m", expr="sum(up)")])\n',
+            [
+                "alerts/a.py:2:51: OAC108 recording rule name 'job-http:requests:rate5m' is not a valid metric name",
+                "    hint: write 'job_http:requests:rate5m': letters, digits, _ and :, not starting with a digit "
+                "(by convention level:metric:operations, as in job:http_requests:rate5m)",
+            ],
+        ),
+    ],
+    ids=["for=", "recording rule name"],
+)
+def test_a_prometheus_spelling_gets_what_to_write(make_project: ProjectFactory, module: str, expected: list[str]) -> None:
+    """for="5m" was "syntax error: invalid syntax" and a recording rule named with a
+    dash "is not a valid metric name", neither saying what to write."""
+    root = make_project({"alerts/a.py": module})
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert all(line in lines for line in expected), result.stderr
+
+
+def test_a_misspelt_dashboard_variable_gets_the_one_defined(make_project: ProjectFactory) -> None:
+    """$jobs for the defined $job said only "add it to the dashboard's variables"."""
+    root = make_project(
+        {
+            "dashboards/api.py": """from obs_as_code.dashboards import kit as k
+
+board = k.dashboard("API", [
+    k.timeseries("Up", k.prom('sum(up{job=~"$jobs"})')),
+], variables=[k.datasource_var(), k.query_var("job", "label_values(up, job)")])
+"""
+        }
+    )
+    result = run_oac("build", "-C", str(root))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert "dashboards/api.py:4:45: OAC306 variable $jobs is used in dashboard 'API' but not defined" in lines, result.stderr
+    assert "    hint: did you mean $job? the dashboard defines $datasource, $job" in lines, result.stderr

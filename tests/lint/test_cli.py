@@ -52,6 +52,18 @@ def test_explain_prints_the_docs_page() -> None:
     assert out.startswith("# OAC209 value-format") and "## Bad" in out
 
 
+def test_explain_takes_the_number_alone_and_lists_every_code_with_a_page() -> None:
+    # "--explain 201" was "no check '201'", and the codes listed left out the
+    # stages' (OAC101, OAC406, OAC901 ...), whose pages --explain shows.
+    code, out, _err = _run("--explain", "201")
+    assert code == 0 and out.startswith("# OAC201 ")
+    code, _out, err = _run("--explain", "OAC999")
+    assert code == 2
+    listed = set(err.split("known: ", 1)[1].strip().split(", "))
+    pages = {p.stem for p in (Path(__file__).resolve().parents[2] / "docs" / "lint").glob("OAC*.md")}
+    assert listed == pages
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert _run("--explain", "OAC999")[0] == 2
     assert _run("--select", "XYZ")[0] == 2

@@ -62,6 +62,40 @@ def test_oac502_label_from_the_expression_may_route(tmp_path: Path) -> None:
     assert codes(root, "OAC502") == []
 
 
+ESCALATING_ROUTING = GOOD_ROUTING.replace(
+    "routes=[\n", "routes=[\n            Route(receiver=\"pager\", matchers=['escalate=\"page\"']),\n", 1
+)
+CATALOG = """
+    from obs_as_code import Metric, MetricsCatalog
+
+    catalog = MetricsCatalog(metrics=[Metric("jobs_total", "counter", ["queue", "severity"])])
+"""
+
+
+@pytest.mark.parametrize(
+    ("expr", "reported"),
+    [
+        # The catalog says which labels the series carry: none after sum(), so
+        # escalate="page" cannot match, nor any severity route.
+        ("sum(rate(jobs_total[5m])) > 1", True),
+        ("sum by (queue) (rate(jobs_total[5m])) > 1", True),
+        # severity may come from the series: the warning route may match it.
+        ("sum by (severity) (rate(jobs_total[5m])) > 1", False),
+        # A metric no catalog lists: its labels are unknown, any route may match.
+        ("rate(other_total[5m]) > 1 # oac: ignore[OAC206]", False),
+    ],
+)
+def test_oac502_a_label_no_series_carries_cannot_route(tmp_path: Path, expr: str, reported: bool) -> None:
+    # A route on a label only some alerts get from their expression (the shipped
+    # escalate="page") made every alert without a severity "maybe routed":
+    # OAC502 never fired in the shipped project, whatever an alert's labels.
+    alerts = ALERTS.replace('expr="up == 0",\n                  labels={"severity": LABEL}', f"expr={expr!r}, labels={{}}")
+    assert expr in alerts
+    root = write_project(tmp_path, {"alerts/routing.py": ESCALATING_ROUTING, "alerts/a.py": alerts, "catalog/c.py": CATALOG})
+    found = codes(root, "OAC502")
+    assert [d.location.line for d in found] == ([5] if reported else []), [str(d) for d in found]
+
+
 def test_oac503_unused_receiver(tmp_path: Path) -> None:
     alerts = ALERTS.replace("LABEL", '"warning"')
     bad = write_project(tmp_path / "bad", {"alerts/routing.py": ROUTING.replace("UNUSED", '"email"').replace("SOURCE", "'severity=\"critical\"'"), "alerts/a.py": alerts})
@@ -143,6 +177,27 @@ def test_oac506_undefined_recording_rule_in_rules_and_dashboards(tmp_path: Path)
     ]
 
 
+def test_oac506_leaves_a_name_the_catalog_does_not_list_to_oac206_and_oac218(tmp_path: Path) -> None:
+    # With a catalog, a misspelt recording rule was two findings in a rule (OAC506 at
+    # the string, OAC206 at the token with the name meant) and two in a panel (OAC218).
+    rules = """
+        from obs_as_code import AlertRule, RecordingRule, RuleGroup
+
+        group = RuleGroup(name="g", rules=[
+            RecordingRule(name="job:jobs:rate5m", expr="sum by (queue) (rate(jobs_total[5m]))"),
+            AlertRule(name="A", expr="job:job:rate5m > 1"),
+        ])
+    """
+    dashboard = """
+        from obs_as_code.model.dashboard import DashboardDef
+
+        board = DashboardDef(source={"title": "x", "panels": [{"targets": [{"expr": "sum(job:job:rate5m)"}]}]})
+    """
+    root = write_project(tmp_path, {"alerts/a.py": rules, "dashboards/d.py": dashboard, "catalog/c.py": CATALOG})
+    found = [(d.code, d.location.file) for d in compile_project(root).diagnostics if d.code in ("OAC206", "OAC218", "OAC506")]
+    assert sorted(found) == [("OAC206", "alerts/a.py"), ("OAC218", "dashboards/d.py")], found
+
+
 def test_recorded_names_ignore_strings_ranges_and_variables() -> None:
     expr = 'sum(rate(a:b:c{x="d:e"}[5m:1m])) / on() ${var:csv} f_g:h offset 5m'
     assert recorded_names(expr) == {"a:b:c", "f_g:h"}
@@ -213,3 +268,36 @@ def test_oac509_test_of_unknown_alert(tmp_path: Path) -> None:
     found = sorted((d.location.line, d.message) for d in codes(root, "OAC509"))
     assert [line for line, _ in found] == [5, 8]
     assert "'Hgih'" in found[0][1] and "alerts/none.py" in found[1][1]
+
+
+def test_oac502_reruns_in_an_incremental_build_when_the_catalog_changes(tmp_path: Path) -> None:
+    # OAC502 reads the catalog now: a cached result must not outlive a catalog edit.
+    from obs_as_code.incremental import compile_incremental
+
+    alerts = ALERTS.replace('expr="up == 0",\n                  labels={"severity": LABEL}', 'expr="rate(jobs_total[5m]) > 1", labels={}')
+    assert "jobs_total" in alerts
+    catalog = CATALOG.replace('["queue", "severity"]', '["queue"]')
+    root = write_project(tmp_path, {"alerts/routing.py": ESCALATING_ROUTING, "alerts/a.py": alerts, "catalog/c.py": catalog})
+
+    def found() -> list[str]:
+        incremental = [d.message for d in compile_incremental(root).diagnostics if d.code == "OAC502"]
+        assert incremental == [d.message for d in compile_project(root).diagnostics if d.code == "OAC502"]
+        return incremental
+
+    assert len(found()) == 1
+    # The series may carry escalate now: the escalation route may match them.
+    (root / "catalog/c.py").write_text((root / "catalog/c.py").read_text().replace('["queue"]', '["queue", "escalate"]'))
+    assert found() == []
+    (root / "catalog/c.py").write_text((root / "catalog/c.py").read_text().replace('["queue", "escalate"]', '["queue"]'))
+    assert len(found()) == 1
+
+
+def test_oac502_names_the_route_that_sends_an_alert_to_the_default_receiver(tmp_path: Path) -> None:
+    # It said "no route matches its labels" of an alert a route the user wrote matches.
+    routing = GOOD_ROUTING.replace(
+        "routes=[\n", "routes=[\n            Route(receiver=\"default\", matchers=['severity=\"info\"']),\n", 1
+    )
+    root = write_project(tmp_path, {"alerts/routing.py": routing, "alerts/a.py": ALERTS.replace("LABEL", '"info"')})
+    [diag] = codes(root, "OAC502")
+    assert diag.message == "alert Warn can only reach the default receiver 'default': its route (severity=\"info\") sends it there"
+    assert diag.hint is not None and "# oac: ignore[OAC502]" in diag.hint

@@ -242,6 +242,42 @@ def test_one_mistake_is_one_diagnostic(tmp_path: Path, case: str) -> None:
     assert [(d.code, d.location.file, d.location.line) for d in found] == [(c, "slos/case.py", n) for c, n in expected], [str(d) for d in found]
 
 
+#: A typo in the SLI was one finding per window the SLI is recorded over (8, the
+#: same line, column and hint, naming slo:sli_error:ratio_rate5m ... 3d in turn).
+SLI_TYPOS: dict[str, tuple[str, list[tuple[str, int]]]] = {
+    "metric-typo": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99.9, sli=RatioSLI(\n"
+        "    errors='http_request_total{job=\"api\", code=~\"5..\"}',\n    total='http_requests_total{job=\"api\"}',\n))\n",
+        [("OAC206", 3)],
+    ),
+    "label-typo": (
+        HEAD + "bad = SLO(service=\"api\", name=\"a\", objective=99.9, sli=RatioSLI(\n"
+        "    errors='http_requests_total{job=\"api\", cdoe=~\"5..\"}',\n    total='http_requests_total{job=\"api\"}',\n))\n",
+        [("OAC207", 3)],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SLI_TYPOS))
+def test_a_typo_in_the_sli_is_one_diagnostic(tmp_path: Path, case: str) -> None:
+    source, expected = SLI_TYPOS[case]
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+    found = compile_project(root).diagnostics
+    assert [(d.code, d.location.file, d.location.line) for d in found] == [(c, "slos/case.py", n) for c, n in expected], [str(d) for d in found]
+    assert "in the SLI recording rules of SLO 'api-a'" in found[0].message
+
+
+@pytest.mark.parametrize(("threshold", "hint"), [
+    ("500", "the histogram counts seconds: write threshold=0.5"),
+    ("300", "a latency SLI counts the requests in the bucket le=threshold, so the threshold must be one of the histogram's bounds: pick one, or add the bound to the histogram"),
+])
+def test_a_threshold_in_milliseconds_on_a_seconds_histogram_says_so(tmp_path: Path, threshold: str, hint: str) -> None:
+    # 500 (ms) on a _seconds histogram got only "pick one of the bounds".
+    source = HEAD + f'bad = SLO(service="api", name="l", objective=95, sli=LatencySLI(metric="http_request_duration_seconds", threshold={threshold}))\n'
+    (found,) = _slo_diagnostics(tmp_path / "proj", source)
+    assert (found.code, found.hint) == ("OAC402", hint), str(found)
+
+
 def test_a_duplicated_slo_is_one_error_naming_both_definitions(tmp_path: Path) -> None:
     # Was 4 errors: OAC106 for each of the three rule groups and OAC308 for the
     # dashboard UID, none of them saying "this SLO is declared twice".
@@ -251,6 +287,24 @@ def test_a_duplicated_slo_is_one_error_naming_both_definitions(tmp_path: Path) -
     found = compile_project(root).diagnostics
     assert [(d.code, str(d.location)) for d in found] == [("OAC406", "slos/two.py:4:29")], [str(d) for d in found]
     assert "first at slos/one.py:2, again at slos/two.py:4" in found[0].message
+
+
+def test_a_duplicated_slo_is_one_error_in_an_incremental_build_too(tmp_path: Path) -> None:
+    # oac build (incremental) generated each module's SLOs on their own and never
+    # saw the copy in another module: OAC106 three times and OAC308, not OAC406,
+    # on a cold cache, a warm one and after the copy was added to a built project.
+    from obs_as_code.incremental import compile_incremental
+
+    one = HEAD + f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\n'
+    two = HEAD + f'\n\nb = SLO(service="api", name="a", objective=99, sli={GOOD_RATIO})\n'
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/one.py": one})
+    assert [str(d) for d in compile_incremental(root).diagnostics] == []
+    (root / "slos/two.py").write_text(two)
+    for _ in range(2):
+        found = compile_incremental(root).diagnostics
+        assert [(d.code, str(d.location)) for d in found] == [("OAC406", "slos/two.py:4:29")], [str(d) for d in found]
+    (root / "slos/two.py").unlink()
+    assert [str(d) for d in compile_incremental(root).diagnostics] == []
 
 
 def test_one_slo_bound_to_two_names_is_not_a_duplicate(tmp_path: Path) -> None:

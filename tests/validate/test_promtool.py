@@ -68,6 +68,34 @@ def test_promtool_finding_maps_to_the_rule_line(make_project: ProjectFactory) ->
     assert "noSuchFunction" in first
 
 
+def test_a_promtool_finding_naming_a_job_maps_to_the_scrape_job(make_project: ProjectFactory) -> None:
+    # promtool names the job, not a line: "scrape timeout greater than scrape
+    # interval for scrape config with job name \"slow\"" was reported at
+    # build/prometheus/prometheus.yml, with no line of the project.
+    need_binary("promtool")
+    root = make_project(
+        {
+            "scrape/jobs.py": """
+                from obs_as_code import ScrapeJob
+
+                fine = ScrapeJob(name="fine", targets=["fine:9100"])
+                slow = ScrapeJob(
+                    name="slow",
+                    targets=["slow:9100"],
+                    scrape_interval="10s",
+                    scrape_timeout="20s",
+                )
+            """
+        }
+    )
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    result = run_oac("validate", "-C", str(root))
+    assert result.exit_code == 1
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("scrape/jobs.py:8:20: OAC901 promtool check config: "), result.stderr
+    assert 'scrape timeout greater than scrape interval for scrape config with job name "slow"' in first
+
+
 def test_missing_promtool_is_a_usage_error(make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_project({"alerts/a.py": "from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name='g', rules=[AlertRule(name='A', expr='up')])\n"})
     assert run_oac("build", "-C", str(root)).exit_code == 0

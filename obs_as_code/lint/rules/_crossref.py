@@ -4,7 +4,8 @@ alerts with the labels known before they fire, and metric names in PromQL.
 Labels an alert gets from its expression (``service`` from ``sum by (service)``)
 are not known offline, so matching is three-valued: a matcher on a label the
 alert does not set statically *may* match, and checks only report what is
-certain.
+certain. OAC502 narrows this with the catalog: a label no series of the
+expression can carry is absent.
 """
 
 from __future__ import annotations

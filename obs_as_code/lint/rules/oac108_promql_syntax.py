@@ -109,11 +109,15 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 "OAC108",
                 f"invalid PromQL in {rule.kind} {rule.name!r} (group {group.name!r}): {problem}",
             )
-        if isinstance(rule, RecordingRule) and not METRIC_NAME.match(rule.name):
+        if isinstance(rule, RecordingRule) and isinstance(rule.name, str) and rule.name and not METRIC_NAME.match(rule.name):
+            fixed = re.sub(r"[^a-zA-Z0-9_:]", "_", rule.name)
+            fixed = fixed if METRIC_NAME.match(fixed) else f"_{fixed}"
             yield error(
                 keyword_location(rule.location, "name"),
                 "OAC108",
                 f"recording rule name {rule.name!r} is not a valid metric name",
+                hint=f"write {fixed!r}: letters, digits, _ and :, not starting with a digit "
+                "(by convention level:metric:operations, as in job:http_requests:rate5m)",
             )
         if not rule.name:
             yield error(rule.location, "OAC108", f"{rule.kind} without a name in group {group.name!r}")

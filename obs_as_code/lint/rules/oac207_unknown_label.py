@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import difflib
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
@@ -18,6 +19,12 @@ def _at(ctx: LintContext, q: Query, root: Any, node: Any, label: str) -> Any:
     span = node_span(q.expr, root, node) if q.origin != "panel" else None
     inner = label_span(q.expr, span[0] if span else 0, label)
     return q.at(inner) if inner else ctx.locate(q, node)
+
+
+def _meant(label: str, labels: Collection[str], otherwise: str) -> str:
+    """The hint: the series' closest label (a typo: ``stauts`` for ``status``), then why it matters."""
+    close = difflib.get_close_matches(label, sorted(labels), n=1, cutoff=0.75)
+    return f"did you mean {close[0]!r}? {otherwise}" if close else otherwise
 
 
 def _renamed(root: Any, node: Any, label: str, metrics: tuple[str, ...]) -> Hit:
@@ -47,7 +54,7 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
                     continue
                 if label in t.labels or (value == "" and op in ("=", "=~")) or op in ("!=", "!~"):
                     continue
-                out.append(Hit(node, f"{metrics_text(t.metrics)} has no label {label!r} (matcher in ", f"); it has: {', '.join(sorted(t.labels)) or 'none'}", Severity.ERROR, "a matcher on a missing label matches nothing", root, label))
+                out.append(Hit(node, f"{metrics_text(t.metrics)} has no label {label!r} (matcher in ", f"); it has: {', '.join(sorted(t.labels)) or 'none'}", Severity.ERROR, _meant(label, t.labels, "a matcher on a missing label matches nothing"), root, label))
         elif is_a(node, "AggregateExpr") and node.modifier is not None:
             t = ctx.type_of(node.expr)
             if t.labels is None:
@@ -60,7 +67,7 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
                 if str(label) in t.labels:
                     continue
                 word = "by" if by else "without"
-                out.append(Hit(node, f"{node.op} {word} ({label}) in ", f": {metrics_text(t.metrics)} has no label {label!r}", Severity.ERROR if by else Severity.WARNING, "the label is always empty there; check its name against the catalog", root, str(label)))
+                out.append(Hit(node, f"{node.op} {word} ({label}) in ", f": {metrics_text(t.metrics)} has no label {label!r}", Severity.ERROR if by else Severity.WARNING, _meant(str(label), t.labels, "the label is always empty there; check its name against the catalog"), root, str(label)))
         elif is_a(node, "BinaryExpr") and node.modifier is not None and node.modifier.matching is not None:
             lhs, rhs = ctx.type_of(node.lhs), ctx.type_of(node.rhs)
             word = "on" if is_on(node.modifier.matching) else "ignoring"
@@ -68,7 +75,7 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
                 for side in (lhs, rhs):
                     if side.labels is None or str(label) in side.labels or side.kind == "scalar":
                         continue
-                    out.append(Hit(node, f"{word}({label}) in ", f": {metrics_text(side.metrics)} has no label {label!r}", Severity.ERROR if word == "on" else Severity.WARNING, "vector matching on a label one side lacks pairs the wrong series", root, str(label)))
+                    out.append(Hit(node, f"{word}({label}) in ", f": {metrics_text(side.metrics)} has no label {label!r}", Severity.ERROR if word == "on" else Severity.WARNING, _meant(str(label), side.labels, "vector matching on a label one side lacks pairs the wrong series"), root, str(label)))
                     break
     return out
 

@@ -8,7 +8,7 @@ from typing import Any
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._promql import Hit, metrics_text, per_tree
-from obs_as_code.lint.types import SCALAR, VType, is_a, nodes, op_of, strip
+from obs_as_code.lint.types import SCALAR, VType, is_a, nodes, op_of, selector_name, strip
 
 CODE = "OAC215"
 _FLIP = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
@@ -34,6 +34,28 @@ def _verdict(t: VType, op: str, c: float) -> tuple[str, str] | None:
     return None
 
 
+def _quantile_ceiling(ctx: LintContext, node: Any) -> tuple[float, str] | None:
+    """``(highest finite bucket bound, histogram)`` when ``node`` is a
+    ``histogram_quantile`` over one catalog histogram whose bounds are listed:
+    it returns at most that bound (a quantile in the +Inf bucket is reported as
+    the highest finite bound), whatever the traffic."""
+    node = strip(node)
+    index = ctx.index
+    if index is None or not is_a(node, "Call") or getattr(node.func, "name", None) != "histogram_quantile":
+        return None
+    found: set[tuple[float, str]] = set()
+    for sel in nodes(node.args[1], "VectorSelector") if len(node.args) == 2 else []:
+        family = index.family(selector_name(sel) or "")
+        if family is None or family[1] != "_bucket" or not family[0].buckets:
+            return None
+        found.add((max(float(b) for b in family[0].buckets), family[0].name))
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _never_above(op: str, c: float, top: float) -> bool:
+    return (op == ">" and c >= top) or (op in (">=", "==") and c > top)
+
+
 def find(ctx: LintContext, root: Any) -> list[Hit]:
     """The findings in one tree (shared by the alerts of its shape)."""
     out: list[Hit] = []
@@ -51,6 +73,22 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
         else:
             continue
         found = _verdict(vec, op, c)
+        quantile = _quantile_ceiling(ctx, node.rhs if vec is rhs else node.lhs)
+        if found is None and quantile is not None and _never_above(op, c, quantile[0]):
+            top, family = quantile
+            # 500 for 500 ms on a _seconds histogram: the bound the threshold meant.
+            meant = c / 1000 if family.endswith("_seconds") and c >= 10 * top and c / 1000 <= top else None
+            out.append(
+                Hit(
+                    node,
+                    f"histogram_quantile(...) {op} {c:g} is never true in ",
+                    f": the quantile of {family} is at most its highest finite bucket bound, {top:g}",
+                    Severity.ERROR,
+                    f"the histogram counts seconds: write > {meant:g} for {c:g} ms" if meant is not None
+                    else "the alert can never fire: lower the threshold, or add higher buckets to the histogram",
+                )
+            )
+            continue
         if found is None:
             continue
         verdict, why = found

@@ -22,6 +22,12 @@ from obs_as_code.lint.types import STRINGS
 TIME_UNITS = frozenset({"ns", "µs", "us", "ms", "s", "m", "h", "d", "dtdurations", "dtdurationms", "dthms", "dtdhms", "clockms", "clocks"})
 #: Units that say the panel deliberately shows a ratio (e.g. share under 500 ms).
 RATIO_UNITS = frozenset({"percentunit", "percent"})
+#: Time units written as words, which Grafana takes for a custom suffix ("0.25
+#: seconds", never "250 ms" or "1.5 min"): the message says they are no unit id.
+SPELLED_TIME = frozenset(
+    {"seconds", "second", "sec", "secs", "milliseconds", "millisecond", "msec", "millis", "microseconds",
+     "nanoseconds", "minutes", "minute", "min", "mins", "hours", "hour", "days", "day"}
+)  # fmt: skip
 #: The metric name ends here (``x_seconds``, ``x_seconds_bucket``, ``job:x_seconds:rate5m``).
 _END = r"(?![A-Za-z0-9_])"
 _TIME_NAME = r"_(?:seconds|milliseconds)"
@@ -118,7 +124,9 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 query_token(ctx, board, t.path, expr, (0, len(expr))),
                 "OAC305",
                 f"latency panel {panel_title(t.panel)!r} in dashboard {board.title!r} has "
-                f"{'unit ' + repr(u) if u else 'no unit'}; its query returns "
+                f"{'unit ' + repr(u) if u else 'no unit'}"
+                + (" (a word, which Grafana shows as a suffix, not a unit id)" if u and u.lower() in SPELLED_TIME else "")
+                + "; its query returns "
                 + ("a duration multiplied or divided by a number" if by_number else "milliseconds" if ms else "seconds"),
                 # Scaled, it may be milliseconds (* 1000) or a share of a target (/ 0.5).
                 hint=(

@@ -5,6 +5,7 @@ dropdown that changes nothing: a warning). ``${var.field}`` uses ``var``;
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from typing import Any
 
@@ -138,14 +139,14 @@ def findings(board: RenderedDashboard, ctx: LintContext | None = None) -> Iterat
             for name in map(used_variable, variable_names(string)):
                 if name in missing and name not in reported and not not_a_variable(board.json, path, name):
                     reported.add(name)
-                    yield _undefined(board, path, name, _token(ctx, board, path, string, name))
+                    yield _undefined(board, path, name, _token(ctx, board, path, string, name), sorted(defined))
     for path, panel in panels(board):
         repeat = panel.get("repeat")
         if isinstance(repeat, str) and repeat:
             used.add(repeat)
             if repeat not in defined and repeat not in reported:
                 reported.add(repeat)
-                yield _undefined(board, (*path, "repeat"), repeat)
+                yield _undefined(board, (*path, "repeat"), repeat, None, sorted(defined))
     implicit = {str(v.get("name")) for v in variables(board) if v.get("type") in _IMPLICIT}
     for name, i in defined.items():
         if name not in used and name not in implicit:
@@ -198,7 +199,18 @@ def _token(ctx: LintContext | None, board: RenderedDashboard, path: DataPath, te
     return None
 
 
-def _undefined(board: RenderedDashboard, path: DataPath, name: str, at: SourceLocation | None = None) -> Diagnostic:
+def _undefined(
+    board: RenderedDashboard, path: DataPath, name: str, at: SourceLocation | None = None, defined: list[str] | None = None
+) -> Diagnostic:
+    # A misspelt use of a variable the dashboard defines ($jobs for $job).
+    close = difflib.get_close_matches(name, defined or [], n=1, cutoff=0.75)
+    if close:
+        return error(
+            at or board.locate(path),
+            "OAC306",
+            f"variable ${name} is used in dashboard {board.title!r} but not defined",
+            hint=f"did you mean ${close[0]}? the dashboard defines {', '.join('$' + d for d in defined or [])}",
+        )
     return error(
         at or board.locate(path),
         "OAC306",

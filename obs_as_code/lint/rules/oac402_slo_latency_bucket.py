@@ -45,13 +45,20 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             continue
         if not metric.buckets:
             continue
-        if float(sli.threshold) not in {float(b) for b in metric.buckets}:
+        known = {float(b) for b in metric.buckets}
+        if float(sli.threshold) not in known:
             bounds = ", ".join(format_le(float(b)) for b in metric.buckets)
+            # 500 for 500 ms on a _seconds histogram (or 0.5 on a _milliseconds one).
+            seconds, millis = sli.metric.endswith("_seconds"), sli.metric.endswith("_milliseconds")
+            scaled = float(sli.threshold) / 1000 if seconds else float(sli.threshold) * 1000 if millis else None
+            unit = "seconds" if seconds else "milliseconds"
             yield error(
                 where,
                 "OAC402",
                 f"SLO {slo.id!r}: threshold {sli.threshold!r} is not a bucket bound of {sli.metric} ({bounds})",
-                hint="a latency SLI counts the requests in the bucket le=threshold, so the threshold must "
+                hint=f"the histogram counts {unit}: write threshold={format_le(scaled)}"
+                if scaled is not None and scaled in known
+                else "a latency SLI counts the requests in the bucket le=threshold, so the threshold must "
                 "be one of the histogram's bounds: pick one, or add the bound to the histogram",
             )
 

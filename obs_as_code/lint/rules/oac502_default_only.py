@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import (
+    NO,
     am_config,
+    may_match,
     parse_matchers,
     possible_receivers,
     static_alerts,
 )
+from obs_as_code.lint.rules._promql import parsed
+from obs_as_code.lint.types import nodes, selector_name
 from obs_as_code.model.alertmanager import AlertmanagerConfig, walk_routes
+from obs_as_code.model.prometheus import PrometheusConfig
 from obs_as_code.source import keyword_location
 
 
@@ -22,17 +27,55 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         return
     default = config.route.receiver_name
     matched = _matched_labels(config)
+    carried = _expression_labels(ctx)
+    routed = {m.name for route in walk_routes(config.route)[1:] for m in parse_matchers(route.matchers) or ()}
+    external = {k for c in ctx.project.all(PrometheusConfig) for k in c.external_labels}
     for alert in static_alerts(ctx):
-        found, _ = possible_receivers(config.route, alert.labels)
+        matching: Mapping[str, str] = alert.labels
+        known = carried.get(id(alert.rule))
+        if known is not None:
+            # A label the alert neither sets nor gets from its expression (nor from
+            # external_labels) is absent, "" to a matcher: escalate="page" cannot match
+            # sum(rate(x[5m])) > 1, which would otherwise make every alert "maybe paged".
+            matching = {**{n: "" for n in routed - known - external}, **alert.labels}
+        found, _ = possible_receivers(config.route, matching)
         if found and found <= {default}:
             labels = ", ".join(f'{k}="{v}"' for k, v in sorted(alert.labels.items()))
+            # A route of its own that names the default receiver matches it: say so
+            # ("no route matches" contradicted the route the user wrote).
+            own = [
+                r for r in walk_routes(config.route)[1:]
+                if r.receiver_name == default and may_match(parse_matchers(r.matchers) or [], matching) != NO
+            ]  # fmt: skip
+            why = f"its route ({', '.join(map(str, own[0].matchers)) or 'no matchers'}) sends it there" if own else f"no route matches its labels {{{labels}}}"
             yield warning(
                 keyword_location(alert.rule.location, "labels"),
                 "OAC502",
-                f"alert {alert.rule.name} can only reach the default receiver {default!r}: "
-                f"no route matches its labels {{{labels}}}",
-                hint=f"give it labels a route matches ({matched}), or add a route for it",
+                f"alert {alert.rule.name} can only reach the default receiver {default!r}: {why}",
+                hint="send that route to a receiver someone watches, or silence this with "
+                "# oac: ignore[OAC502] where the default receiver is meant"
+                if own
+                else f"give it labels a route matches ({matched}), or add a route for it",
             )
+
+
+def _expression_labels(ctx: LintContext) -> dict[int, frozenset[str]]:
+    """id(rule) -> the labels its expression's series can carry, for the alerts whose
+    label sets the catalog tells (else unknown: every label may come from it)."""
+    out: dict[int, frozenset[str]] = {}
+    index = ctx.index
+    if index is None:
+        return out
+    for q, root in parsed(ctx, ("alert",)):
+        # Only over the catalog's metrics: what a recorded series carries depends
+        # on another module's rules, which the incremental build does not give
+        # this check (STAGE_INPUTS), and ALERTS carries whatever the alerts do.
+        if q.rule is None or any(index.info(selector_name(n) or "") is None for n in nodes(root, "VectorSelector")):
+            continue
+        labels = ctx.type_of(root).labels
+        if labels is not None:
+            out[id(q.rule)] = labels
+    return out
 
 
 def _matched_labels(config: AlertmanagerConfig, limit: int = 6) -> str:

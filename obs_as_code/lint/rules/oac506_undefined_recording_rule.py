@@ -123,8 +123,13 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     # One warning per line and name: an SLO's query is copied into one rule per
     # window (7 for the Google tables), all located at the SLI's line.
     users: dict[tuple[SourceLocation, str], list[str]] = {}
+    index = ctx.index
     for _group, rule in ctx.rules():
         for name in sorted(recorded_names(rule.expr) - defined):
+            if index is not None and index.family(name) is None:
+                # With a catalog, OAC206 reports it (an error, at its token, with the
+                # name meant): one mistake, one finding.
+                continue
             users.setdefault((keyword_location(rule.location, "expr"), name), []).append(f"{rule.kind} {rule.name}")
     for (where, name), rules in users.items():
         more = f" (and {len(rules) - 1} more rules from this line)" if len(rules) > 1 else ""
@@ -148,6 +153,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             continue
         for path, expr in dashboard_exprs(data):
             for name in sorted(recorded_names(expr) - defined):
+                if index is not None and index.family(name) is None:
+                    continue  # OAC218 reports it, as OAC206 does in a rule
                 yield warning(
                     _nearest(smap, path[:-1], d.location),
                     "OAC506",
