@@ -205,7 +205,7 @@ def test_block_tests_equal_their_plain_regex_spelling() -> None:
     odd = _yaml_fast._ODD
     block_ok = re.compile(rf"[^\n{odd}](?:[^{odd}]|\n)*\Z")
     needs_quotes = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029\ufeff]|[ \t]\n|\r")
-    assert _yaml_fast._ODD_BUT_NEWLINE != odd
+    assert odd != _yaml_fast._ODD_BUT_NEWLINE
     for code in range(0x10000):
         c = chr(code)
         for value in (c + "a\nb", "a" + c + "\nb", "a\n" + c, "a\nb" + c + "\n", c + "\n"):
