@@ -210,13 +210,14 @@ class LoopbackHTTPServer(HTTPServer):
     Not a thread per request (``ThreadingHTTPServer``, as before): every server of
     every concurrent run (eight exporter jobs and a recorder per scenario) lives
     in the test process, and its threads share one GIL. On a loaded machine that
-    process gets little more CPU than one busy thread does, and a thread per
-    request made it collapse: a scrape late past Prometheus' timeout left its
-    thread still competing for the GIL while the next scrape came, the process
-    reached 240 threads (from 110) and served 2 scrapes a second of the 88 due,
-    every one too late (measured at load average 22 with 11 scenarios). A
-    request costs 0.7 ms of CPU; answered in place it needs no thread to start,
-    and the scrapes of a job queue in its own socket.
+    process gets about the CPU of one busy thread, and a thread per request made
+    it collapse: a scrape late past Prometheus' timeout left its thread still
+    competing for the GIL while the next scrapes came, the process went from 110
+    to 240 threads and served 2 to 3 of the 88 scrapes due each second, for about
+    50 s every scrape of a job timed out (11 scenarios at once, load average 22).
+    Answered in place, a request needs no thread to start (0.56 ms of CPU instead
+    of 0.79 ms) and the scrapes of a job wait in its own accept queue, where one
+    Prometheus gave up on is dropped unanswered (:meth:`LoopbackHandler.client_gone`).
     """
 
     request_queue_size = BACKLOG
