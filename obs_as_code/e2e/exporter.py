@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -23,6 +22,7 @@ from prometheus_client.utils import floatToGoString
 
 from obs_as_code.e2e.processes import (
     LOOPBACK,
+    LoopbackHandler,
     LoopbackHTTPServer,
     Service,
     serve_in_thread,
@@ -70,11 +70,16 @@ class _JobCollector:
         yield from families.values()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: _JobServer
 
     def do_GET(self) -> None:
         srv = self.server
+        if self.client_gone():
+            # Prometheus gave up on this scrape (it waited too long to be read):
+            # answering it would only make the next one late too.
+            self.close_connection = True
+            return
         if srv.exporter.is_down(srv.job):
             self.send_response(503)
             self.end_headers()
@@ -85,10 +90,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # Scrapes every second would drown the test output.
-        pass
 
 
 class _JobServer(LoopbackHTTPServer):

@@ -10,11 +10,11 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from obs_as_code.e2e.processes import (
     LOOPBACK,
+    LoopbackHandler,
     LoopbackHTTPServer,
     Service,
     serve_in_thread,
@@ -50,7 +50,7 @@ class Notification:
         return [a for a in self.payload.get("alerts") or [] if status is None or a.get("status") == status]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: _Server
 
     def do_POST(self) -> None:
@@ -65,9 +65,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.recorder.add(self.path.strip("/"), payload)
         self.send_response(200)
         self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 class _Server(LoopbackHTTPServer):

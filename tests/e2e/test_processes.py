@@ -245,3 +245,80 @@ def _alive(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_harness_server_answers_in_its_serving_thread() -> None:
+    """No thread per request: every exporter job and recorder of the concurrent runs
+    shares the test process's GIL, and under load a thread per request made it
+    collapse (late scrapes' threads piling up, 110 -> 240 threads, nearly every
+    scrape timing out for a minute)."""
+    import threading
+    import urllib.request
+
+    from obs_as_code.e2e.processes import LoopbackHandler
+
+    handled_by: list[threading.Thread] = []
+
+    class Record(LoopbackHandler):
+        def do_GET(self) -> None:
+            handled_by.append(threading.current_thread())
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = LoopbackHTTPServer((LOOPBACK, 0), Record)
+    thread = serve_in_thread(server, "serving")
+    try:
+        for _ in range(3):
+            with urllib.request.urlopen(f"http://{LOOPBACK}:{server.server_address[1]}/", timeout=5) as resp:
+                assert resp.status == 200
+    finally:
+        stop_serving(server, thread)
+    assert handled_by == [thread] * 3
+
+
+def test_a_scrape_prometheus_gave_up_on_is_not_computed() -> None:
+    """A scrape read after its client closed (Prometheus past its scrape timeout, the
+    request queued in a starved process) is dropped before collecting: answering it
+    would only make the scrapes still waiting late too. A live one is answered."""
+    import socket
+    import threading
+    import time
+    from collections.abc import Callable
+
+    from obs_as_code.e2e.exporter import Exporter
+    from obs_as_code.e2e.traffic import Rate, Sample, Signal, Simulator, Traffic
+
+    class Held(Simulator):
+        """Collects only once ``release`` is set (the first scrape holds the server)."""
+
+        release = threading.Event()
+        collected = 0
+
+        def collect(self, job: str | None = None, job_of: Callable[[Signal], str] | None = None) -> list[Sample]:
+            Held.collected += 1
+            Held.release.wait(10)
+            return super().collect(job, job_of)
+
+    def send(address: tuple[str, int]) -> socket.socket:
+        sock = socket.create_connection(address, timeout=10)
+        sock.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+        return sock
+
+    sim = Held(Traffic((Rate("api_requests_total", {}, 1.0),)), lambda metric: ())
+    with Exporter(sim, ["api"], lambda signal: "api") as exporter:
+        host, port = exporter.addresses["api"].rsplit(":", 1)
+        address = (host, int(port))
+        first = send(address)
+        deadline = time.monotonic() + 10
+        while Held.collected == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert Held.collected == 1  # the server is busy with the first scrape
+        send(address).close()  # given up while queued
+        live = send(address)
+        Held.release.set()
+        answers = [b"".join(iter(lambda s=s: s.recv(65536), b"")) for s in (first, live)]
+        first.close()
+        live.close()
+    assert all(a.startswith(b"HTTP/1.0 200") and b"api_requests_total" in a for a in answers), answers
+    assert Held.collected == 2  # the first and the live scrape, not the abandoned one
