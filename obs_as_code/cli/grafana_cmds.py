@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from obs_as_code.cli._common import project_option
 from obs_as_code.grafana.client import Auth, GrafanaClient, GrafanaError, split_url_credentials
 from obs_as_code.grafana.diff import render
 from obs_as_code.grafana.importer import pull_folder, write_dashboards
@@ -26,9 +27,9 @@ _TOKEN_FILE = click.option(
     "--token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="File holding a service-account token (else GRAFANA_TOKEN, else "
          "GRAFANA_USER/GRAFANA_PASSWORD).")
-_BUILD_DIR = click.option("--build-dir", default="build", show_default=True,
+_BUILD_DIR = click.option("--build-dir", default=None,
                           type=click.Path(file_okay=False, path_type=Path),
-                          help="Build output directory.")
+                          help="Build output directory (default: PROJECT/build).")
 _TIMEOUT = click.option("--timeout", default=10.0, show_default=True,
                         help="Seconds per HTTP request before it is retried.")
 
@@ -60,12 +61,18 @@ def _fail(client: GrafanaClient, exc: Exception) -> None:
     raise SystemExit(1)
 
 
-def _check_build(build_dir: Path) -> None:
-    if not (build_dir / DASHBOARDS_DIR).is_dir():
-        raise click.UsageError(f"{build_dir / DASHBOARDS_DIR} does not exist; run `oac build`")
+def _build_dir(project: Path, build_dir: Path | None) -> Path:
+    """The build to read: ``--build-dir`` as given, else ``PROJECT/build``; a usage
+    error (exit 2) when it holds no dashboards."""
+    build = project / "build" if build_dir is None else build_dir
+    if not (build / DASHBOARDS_DIR).is_dir():
+        rebuild = "oac build" if project == Path(".") else f"oac build -C {project}"
+        raise click.UsageError(f"{build / DASHBOARDS_DIR} does not exist; run `{rebuild}`")
+    return build
 
 
 @click.command()
+@project_option
 @_URL
 @_TOKEN_FILE
 @_BUILD_DIR
@@ -78,14 +85,14 @@ def _check_build(build_dir: Path) -> None:
 @click.option("--deep", is_flag=True, help="Fetch every managed dashboard to find hand edits "
               "even where the build did not change (one GET each).")
 @click.option("--datasources", is_flag=True, help="Include datasources.")
-def diff(grafana_url: str | None, token_file: Path | None, build_dir: Path, timeout: float,
-         fmt: str, exit_code: bool, prune: bool, deep: bool, datasources: bool) -> None:
+def diff(project: Path, grafana_url: str | None, token_file: Path | None, build_dir: Path | None,
+         timeout: float, fmt: str, exit_code: bool, prune: bool, deep: bool, datasources: bool) -> None:
     """Show what `oac publish` would change in Grafana, per folder, dashboard and panel."""
-    _check_build(build_dir)
+    build = _build_dir(project, build_dir)
     client = make_client(grafana_url, token_file, timeout)
     with client:
         try:
-            plan = compute_plan(client, read_build(build_dir, datasources=datasources),
+            plan = compute_plan(client, read_build(build, datasources=datasources),
                                 prune=prune, deep=deep)
         except GrafanaError as exc:
             _fail(client, exc)
@@ -96,6 +103,7 @@ def diff(grafana_url: str | None, token_file: Path | None, build_dir: Path, time
 
 
 @click.command()
+@project_option
 @_URL
 @_TOKEN_FILE
 @_BUILD_DIR
@@ -107,17 +115,17 @@ def diff(grafana_url: str | None, token_file: Path | None, build_dir: Path, time
 @click.option("--datasources", is_flag=True, help="Also create/update datasources by uid.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-def publish(grafana_url: str | None, token_file: Path | None, build_dir: Path, timeout: float,
-            prune: bool, force: bool, dry_run: bool, datasources: bool, fmt: str) -> None:
+def publish(project: Path, grafana_url: str | None, token_file: Path | None, build_dir: Path | None,
+            timeout: float, prune: bool, force: bool, dry_run: bool, datasources: bool, fmt: str) -> None:
     """Publish build/ to Grafana: folders, dashboards (and datasources), idempotently."""
-    _check_build(build_dir)
+    build = _build_dir(project, build_dir)
     client = make_client(grafana_url, token_file, timeout)
     bar = ProgressBar(sys.stderr) if wants_progress(sys.stderr, fmt) else None
     with client:
         try:
-            plan = compute_plan(client, read_build(build_dir, datasources=datasources),
+            plan = compute_plan(client, read_build(build, datasources=datasources),
                                 prune=prune, force=force)
-            result = apply_plan(client, plan, dry_run=dry_run, git_sha=current_git_sha(),
+            result = apply_plan(client, plan, dry_run=dry_run, git_sha=current_git_sha(project),
                                 progress=bar)
         except GrafanaError as exc:
             _fail(client, exc)

@@ -406,16 +406,45 @@ board = (
 
 
 def test_a_missing_datasource_variable_is_one_finding_per_dashboard(project: Callable[..., Compiled]) -> None:
-    """Forgetting k.datasource_var() was an OAC307 error per panel (and OAC306 once)."""
+    """Forgetting k.datasource_var() was an OAC307 error per panel (and OAC306 once),
+    then one of each with the same hint; now OAC306 alone, with both ways out."""
     compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("No var", [
     k.stat("A", k.prom("sum(up)")),
     k.stat("B", k.prom("sum(up)")),
     k.stat("C", k.prom("sum(up)")),
 ])
 """})
-    assert [(d.code, d.location.line) for d in compiled.diagnostics] == [("OAC306", 4), ("OAC307", 4)]
-    [message] = [d.message for d in compiled.diagnostics if d.code == "OAC307"]
-    assert message.endswith("panels.0.targets.0.datasource and panels.0.datasource, and 2 other references)")
+    [found] = compiled.diagnostics
+    assert (found.code, found.location.line) == ("OAC306", 4)
+    assert found.message == "variable $datasource is used in dashboard 'No var' but not defined"
+    assert found.hint == (
+        "add a datasource variable to the dashboard: variables=[kit.datasource_var()] "
+        "(kit.prom reads $datasource unless given datasource=), or reference a declared datasource: loki, prometheus"
+    )
+
+
+def test_a_missing_datasource_variable_without_declared_datasources_is_the_same_finding(
+    project: Callable[..., Compiled],
+) -> None:
+    # OAC307 does not run without datasources/: the OAC306 finding is the one it always was.
+    compiled = project({"dashboards/case.py": HEAD + 'board = k.dashboard("No var", [k.stat("A", k.prom("sum(up)"))])\n'},
+                       datasources=False)
+    assert [(d.code, d.hint) for d in compiled.diagnostics] == [(
+        "OAC306",
+        "add a datasource variable to the dashboard: variables=[kit.datasource_var()] "
+        "(kit.prom reads $datasource unless given datasource=)",
+    )]
+
+
+def test_a_variable_of_another_type_as_the_datasource_stays_oac307(project: Callable[..., Compiled]) -> None:
+    # $datasource defined, as a query variable: OAC306 has nothing to say; OAC307 does.
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("Wrong var", [
+    k.stat("A", k.prom("sum(up)")),
+], variables=[k.query_var("datasource", "label_values(up, job)")])
+"""})
+    assert [(d.code, d.message.split(" (dashboard")[0]) for d in compiled.diagnostics] == [
+        ("OAC307", "datasource variable $datasource is not a datasource variable of the dashboard"),
+    ]
 
 
 def test_a_kit_panel_over_two_datasources_is_mixed() -> None:

@@ -581,15 +581,17 @@ def test_each_undeclared_datasource_finding_has_its_own_hint(project: Callable[.
          "datasource": {"type": "graphite"}, "targets": [{"refId": "A", "target": "a.b"}]},
     ]}
 '''})
-    hints = {d.message.split(" (dashboard")[0]: d.hint for d in compiled.diagnostics if d.code == "OAC307"}
+    hints = {d.message.split(" (dashboard")[0]: d.hint for d in compiled.diagnostics if d.code in ("OAC306", "OAC307")}
     declared = "declared: loki, prometheus; declare it in datasources/ or use one of these"
     assert hints == {
         "datasource variable $es lists elasticsearch datasources, and none is declared": (
             "declare a datasource of type elasticsearch in datasources/, or make $es list a declared type: loki, prometheus"
         ),
-        "datasource variable $logs is not a datasource variable of the dashboard": (
-            "add a datasource variable to the dashboard: variables=[kit.datasource_var('logs', 'loki')], "
-            "or reference a declared datasource: loki, prometheus"
+        # $logs is no variable of the dashboard at all: OAC306's one finding (it was
+        # OAC307's too), with the variable's plugin type and the declared datasources.
+        "variable $logs is used in dashboard 'Sources' but not defined": (
+            "add a datasource variable to the dashboard: variables=[kit.datasource_var('logs', 'loki')] "
+            "(kit.prom reads $datasource unless given datasource=), or reference a declared datasource: loki, prometheus"
         ),
         "datasource uid 'thanos' is not declared": declared,
         # The uid is declared: its type is what is wrong, so "declare it" was no advice.

@@ -303,3 +303,45 @@ def test_publish_datasources_deletion_with_a_viewer_token_stops_and_deletes_noth
     assert "ABORTED: Grafana denied permission (HTTP 403) for DELETE /api/datasources/uid/tempo" \
         in result.stdout
     assert "tempo" in fake.datasources and VIEWER_TOKEN not in result.output
+
+
+def test_diff_and_publish_run_in_the_project_given_by_dash_c(fake: FakeGrafana,
+                                                              tmp_path: Path) -> None:
+    """`oac diff -C DIR` / `oac publish -C DIR`, as `oac build -C DIR` wrote it: the
+    build read is DIR/build and the sha in the version message is DIR's commit,
+    not the current directory's (the run's cwd is this repository)."""
+    from obs_as_code.cli import cli
+
+    project = tmp_path / "infra" / "obs"
+    write_build(project / "build", sample_build("p", 3))
+    (project / ".git").mkdir()
+    (project / ".git" / "HEAD").write_text("0123456789abcdef0123456789abcdef01234567\n")
+    env = {"GRAFANA_TOKEN": fake.admin_token, "OAC_GIT_SHA": "", "GITHUB_SHA": ""}
+    args = ["-C", str(project), "--grafana-url", fake.url]
+    changed = run(cli, ["diff", *args, "--exit-code"], env)
+    assert changed.exit_code == 1, changed.output
+    assert "+ create" in changed.output and "p Dashboard 2" in changed.output
+    published = run(cli, ["publish", *args], env)
+    assert published.exit_code == 0, published.output
+    assert "5 applied" in published.output
+    assert fake.dashboards["p-dash-0"].versions[-1]["message"] == "oac publish 0123456789ab"
+    assert run(cli, ["diff", *args, "--exit-code"], env).exit_code == 0
+    # --build-dir, when given, wins (relative to the current directory, as `build --out`).
+    elsewhere = write_build(tmp_path / "other", sample_build("q", 1))
+    other = run(cli, ["diff", *args, "--build-dir", str(elsewhere), "--exit-code"], env)
+    assert other.exit_code == 1 and "q Dashboard 0" in other.output
+
+
+@pytest.mark.parametrize("command", ["diff", "publish"])
+def test_dash_c_without_a_build_says_which_build_to_run(command: str, tmp_path: Path) -> None:
+    from obs_as_code.cli import cli
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    result = run(cli, [command, "-C", str(project), "--grafana-url", "http://127.0.0.1:9"],
+                 {"GRAFANA_TOKEN": "x"})
+    assert result.exit_code == 2
+    assert f"{project / 'build' / 'grafana' / 'dashboards'} does not exist" in result.output
+    assert f"run `oac build -C {project}`" in result.output
+    missing = run(cli, [command, "-C", str(tmp_path / "nope")], {})
+    assert missing.exit_code == 2 and "does not exist" in missing.output

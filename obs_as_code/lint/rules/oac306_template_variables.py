@@ -22,6 +22,7 @@ from obs_as_code.lint.rules._dashboards import (
     variable_names,
     variables,
 )
+from obs_as_code.model.datasource import Datasource
 from obs_as_code.serialize import scan_text
 from obs_as_code.source import SourceLocation
 
@@ -139,7 +140,7 @@ def findings(board: RenderedDashboard, ctx: LintContext | None = None) -> Iterat
             for name in map(used_variable, variable_names(string)):
                 if name in missing and name not in reported and not not_a_variable(board.json, path, name):
                     reported.add(name)
-                    yield _undefined(board, path, name, _token(ctx, board, path, string, name), sorted(defined))
+                    yield _undefined(board, path, name, _token(ctx, board, path, string, name), sorted(defined), _declared(ctx))
     for path, panel in panels(board):
         repeat = panel.get("repeat")
         if isinstance(repeat, str) and repeat:
@@ -199,8 +200,39 @@ def _token(ctx: LintContext | None, board: RenderedDashboard, path: DataPath, te
     return None
 
 
+def _declared(ctx: LintContext | None) -> list[str]:
+    """The uids ``datasources/`` declares (none without ``ctx``)."""
+    if ctx is None:
+        return []
+    return sorted({d.uid for d in ctx.project.all(Datasource) if isinstance(d.uid, str)})
+
+
+def _datasource_hint(board: RenderedDashboard, path: DataPath, name: str, declared: list[str]) -> str:
+    """What to do about ``$name`` used as the datasource at ``path`` and not defined:
+    add the datasource variable (of the reference's plugin type), or name a declared
+    datasource. This is the one finding of the mistake: OAC307 leaves a variable the
+    dashboard does not define at all to this check."""
+    ref = value_at(board.json, path[:-1]) if path[-1] == "uid" else None
+    plugin = ref.get("type") if isinstance(ref, dict) else None
+    args = [] if name == "datasource" else [repr(name)]
+    if isinstance(plugin, str) and plugin and plugin != "prometheus":
+        args = [repr(name), repr(plugin)]
+    hint = (
+        f"add a datasource variable to the dashboard: variables=[kit.datasource_var({', '.join(args)})] "
+        "(kit.prom reads $datasource unless given datasource=)"
+    )
+    if declared:
+        hint += f", or reference a declared datasource: {', '.join(declared)}"
+    return hint
+
+
 def _undefined(
-    board: RenderedDashboard, path: DataPath, name: str, at: SourceLocation | None = None, defined: list[str] | None = None
+    board: RenderedDashboard,
+    path: DataPath,
+    name: str,
+    at: SourceLocation | None = None,
+    defined: list[str] | None = None,
+    declared: list[str] | None = None,
 ) -> Diagnostic:
     # A misspelt use of a variable the dashboard defines ($jobs for $job).
     close = difflib.get_close_matches(name, defined or [], n=1, cutoff=0.75)
@@ -216,8 +248,7 @@ def _undefined(
         "OAC306",
         f"variable ${name} is used in dashboard {board.title!r} but not defined",
         hint=(
-            f"add a datasource variable to the dashboard: variables=[kit.datasource_var({'' if name == 'datasource' else repr(name)})] "
-            "(kit.prom reads $datasource unless given datasource=)"
+            _datasource_hint(board, path, name, declared or [])
             if "datasource" in path
             else "add it to the dashboard's variables (kit.query_var, kit.custom_var ...)"
         ),

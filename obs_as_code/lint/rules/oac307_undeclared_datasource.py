@@ -15,7 +15,13 @@ from typing import Any
 from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._dashboards import panels, rendered, variable_names, variables
+from obs_as_code.lint.rules._dashboards import (
+    is_builtin,
+    panels,
+    rendered,
+    variable_names,
+    variables,
+)
 from obs_as_code.model.datasource import Datasource
 
 BUILTIN_UIDS = frozenset({"grafana", "-- Grafana --", "-- Mixed --", "-- Dashboard --", "__expr__"})
@@ -118,15 +124,31 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     # whatever the dashboard: what problem() concludes, read with two lookups.
     plain = {u: t for u, t in uids.items() if isinstance(u, str) and u and "$" not in u and "[[" not in u}
     for board in rendered(ctx):
-        found = merged(board, list(problems(board, uids, types, plain)))
+        found = merged(board, [(p, f) for p, f in problems(board, uids, types, plain) if not undefined(board, f)])
         for paths, problem_, more in _once_per_variable(found):
             yield _finding(board, paths, problem_, uids, types, more)
 
 
+def undefined(board: RenderedDashboard, found: Problem) -> bool:
+    """Whether ``found`` is about a ``${var}`` the dashboard does not define at all:
+    OAC306 reports that one ("variable $x is used ... but not defined", with this
+    check's hint), in every project, also one declaring no datasource, where this
+    check does not run; two errors for one missing variable were one too many. A
+    variable defined with another type (a query variable used as the datasource)
+    stays this check's finding. Grafana's own ``$__`` variables and ``$1`` (not
+    variables to OAC306) stay here too."""
+    if found.kind != NOT_A_VARIABLE:
+        return False
+    name = found.variable
+    if is_builtin(name) or name.isdigit():
+        return False
+    return all(str(v.get("name")) != name for v in variables(board) if v.get("name"))
+
+
 def _once_per_variable(found: list[tuple[list[DataPath], Problem]]) -> list[tuple[list[DataPath], Problem, int]]:
-    """``found`` with the findings about one datasource variable (a dashboard
-    that forgot ``k.datasource_var()`` has one per panel) reduced to the first,
-    with the number of the others."""
+    """``found`` with the findings about one datasource variable (a query
+    variable used as every panel's datasource makes one per panel) reduced to
+    the first, with the number of the others."""
     out: list[tuple[list[DataPath], Problem, int]] = []
     first: dict[str, int] = {}
     for paths, found_ in found:
