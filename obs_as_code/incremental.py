@@ -175,7 +175,8 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     "OAC506": frozenset({"RuleGroup", "DashboardDef", "Datasource", "SLO", "MetricsCatalog"}),
     "OAC507": frozenset({"RuleGroup"}),
     "OAC508": frozenset({"AlertmanagerConfig"}),
-    "OAC509": frozenset({"RuleGroup", "RuleTest"}),
+    # The SLOs too: the tests of an SLO declared twice (OAC406) are not checked again.
+    "OAC509": frozenset({"RuleGroup", "RuleTest", "SLO"}),
     "obs_as_code.render.prometheus:render_config": frozenset({"PrometheusConfig", "RuleGroup", "ScrapeJob"}),
     "obs_as_code.render.alertmanager:render": frozenset({"AlertmanagerConfig"}),
     "obs_as_code.render.tests:render": frozenset({"RuleTest"}),

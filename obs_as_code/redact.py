@@ -105,12 +105,25 @@ def is_secret_key(key: object) -> bool:
     ``accesskey``, ``privatekey``, ``tlsclientkey`` or ``credential(s)``, or is
     Grafana's ``httpHeaderValue<N>``; but not a count of LLM tokens
     (``max_token``: :func:`is_token_count`). No plural: ``api_keys`` is
-    :func:`is_secret_name`'s."""
+    :func:`is_secret_key_or_list`'s and :func:`is_secret_name`'s."""
     return (
         isinstance(key, str)
         and _SECRET_KEY.match(key.lower().replace("_", "").replace("-", "")) is not None
         and not is_token_count(key)
     )
+
+
+def is_secret_key_or_list(key: object) -> bool:
+    """True when a key names a credential (:func:`is_secret_key`) or a list of
+    them, the plural of one (``apiKeys``, ``api_keys``, ``passwords``, ``tokens``,
+    ``clientSecrets``); but not a count of LLM tokens, which is plural too
+    (``maxTokens``, ``input_tokens``: :func:`is_token_count`). Unlike
+    :func:`is_secret_name`, no Prometheus or Alertmanager field name
+    (:data:`SECRET_KEYS`, such as ``api_url``) and no dotted attribute: what
+    names a credential in Grafana's ``jsonData``."""
+    if not isinstance(key, str) or is_token_count(key):
+        return False
+    return is_secret_key(key) or (len(key) > 1 and key[-1] in "sS" and is_secret_key(key[:-1]))
 
 
 def url_password(url: str) -> str | None:

@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from obs_as_code.redact import is_secret_key, is_secret_name, is_token_count, redact_line
+from obs_as_code.redact import (
+    is_secret_key,
+    is_secret_key_or_list,
+    is_secret_name,
+    is_token_count,
+    redact_line,
+)
 from tests.oac_testing import ProjectFactory, run_oac
 
 SECRET = "hunter2-Xq9-do-not-print"
@@ -51,6 +57,7 @@ CREDENTIAL_LISTS = ["tokens", "api_tokens", "auth_tokens", "id_tokens", "new_tok
 @pytest.mark.parametrize("name", TOKEN_COUNTS + COUNT_SUFFIXES)
 def test_token_counts_name_no_secret(name: str) -> None:
     assert not is_secret_key(name)
+    assert not is_secret_key_or_list(name)
     assert not is_secret_name(name)
 
 
@@ -62,6 +69,7 @@ def test_token_counts_are_token_counts(name: str) -> None:
 @pytest.mark.parametrize("name", CREDENTIALS)
 def test_credential_names_stay_secret(name: str) -> None:
     assert is_secret_key(name)
+    assert is_secret_key_or_list(name)
     assert is_secret_name(name)
     assert not is_token_count(name)
 
@@ -69,6 +77,7 @@ def test_credential_names_stay_secret(name: str) -> None:
 @pytest.mark.parametrize("name", CREDENTIAL_LISTS)
 def test_lists_of_credentials_stay_secret(name: str) -> None:
     assert is_secret_name(name)
+    assert is_secret_key_or_list(name)  # what OAC111 flags in a datasource's json_data
     assert not is_token_count(name)
 
 
@@ -163,4 +172,7 @@ def test_oac111_leaves_a_token_count_in_json_data() -> None:
     from obs_as_code.lint.rules.oac111_datasource_secret import _held_secret
 
     assert not _held_secret("max_token", 4096)
+    assert not _held_secret("maxTokens", 4096)
+    assert not _held_secret("input_tokens", 4096)  # whose singular, input_token, may be a credential
     assert _held_secret("apiToken", "${TOKEN}")
+    assert _held_secret("tokens", ["${TOKEN}"])

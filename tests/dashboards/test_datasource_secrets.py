@@ -196,6 +196,33 @@ def test_a_token_in_a_query_string_is_flagged_by_name_without_the_value(tmp_path
     assert all("hunter2" not in f"{d.message} {d.hint}" and not d.show_source for d in found)
 
 
+PLURALS = """\
+from obs_as_code import Datasource
+a = Datasource("A", "loki", "http://a", uid="a", json_data={"apiKeys": ["hunter2-a"]})
+b = Datasource("B", "loki", "http://b", uid="b", json_data={"auth": {"tokens": {"prod": "hunter2-b"}}})
+c = Datasource("C", "loki", "http://c", uid="c", json_data={"passwords": "${HUNTER2}", "api_keys": ("hunter2-c",)})
+d = Datasource("D", "prometheus", "http://d?api_keys=hunter2-d", uid="d")
+e = Datasource("E", "loki", "http://e", uid="e",
+               json_data={"maxTokens": 4096, "input_tokens": 10, "max_new_tokens": 5, "apiKeys": [], "tokens": {}})
+"""
+
+
+def test_a_list_of_credentials_in_json_data_is_flagged_without_the_value(tmp_path: Path) -> None:
+    # Plural credential keys (apiKeys, tokens, passwords, api_keys) were not
+    # flagged, and went to datasources.yaml shown to every viewer. Token counts,
+    # plural too, and an empty list of keys hold no credential.
+    root = _write(tmp_path, {"datasources/p.py": PLURALS})
+    found = lint(root, select=["OAC111"])
+    assert [(d.location.line, d.message) for d in found] == [
+        (2, "datasource 'a' has a secret in json_data[apiKeys]: the value is not shown"),
+        (3, "datasource 'b' has a secret in json_data[auth.tokens]: the value is not shown"),
+        (4, "datasource 'c' has a secret in json_data[api_keys]: the value is not shown"),
+        (4, "datasource 'c' has a secret in json_data[passwords]: the value is not shown"),
+        (5, "datasource 'd' has a secret in the url's query (api_keys): the value is not shown"),
+    ]
+    assert all("hunter2" not in f"{d.message} {d.hint}".lower() and not d.show_source for d in found)
+
+
 def test_good_cases_pass(tmp_path: Path) -> None:
     root = _write(tmp_path, {"datasources/good.py": GOOD})
     assert lint(root, select=["OAC111"]) == []

@@ -409,3 +409,106 @@ def test_slos_sharing_an_alert_name_are_not_duplicate_alerts(tmp_path: Path) -> 
     root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
     linted = CliRunner().invoke(cli, ["lint", "-C", str(root), "--select", "OAC216"])
     assert "OAC216" not in linted.output, linted.output
+
+
+# burn_rate_tests of an SLO on GOOD_RATIO's counter.
+BURN_TESTS = "from obs_as_code.slo.testing import burn_rate_tests\n"
+BURN = "burn_rate_tests({slo}, bad='http_requests_total{{job=\"api\", code=\"500\"}}', good='http_requests_total{{job=\"api\", code=\"200\"}}')"
+TEST_HEAD = "from obs_as_code import AlertExpectation, RuleTest, Series\n"
+
+
+def _found_everywhere(root: Path) -> list[tuple[str, str]]:
+    """The errors of a clean build, of an incremental one (cold, then warm) and
+    of ``oac lint``, which must agree; those of the clean build."""
+    from click.testing import CliRunner
+
+    from obs_as_code.cli import cli
+    from obs_as_code.incremental import compile_incremental
+
+    def errors(found: list[Diagnostic]) -> list[tuple[str, str]]:
+        return [(d.code, str(d.location)) for d in found if d.severity.value == "error"]
+
+    clean = errors(compile_project(root).diagnostics)
+    for _ in range(2):
+        assert errors(compile_incremental(root).diagnostics) == clean
+    result = CliRunner().invoke(cli, ["lint", "-C", str(root)])
+    said = [line.split(" ", 2) for line in result.stderr.splitlines() if ": OAC" in line and "[warning]" not in line]
+    assert sorted((code, where.rstrip(":")) for where, code, _message in said) == sorted(clean), result.stderr
+    return clean
+
+
+def test_the_burn_rate_tests_of_a_copied_slo_module_are_not_reported_again(tmp_path: Path) -> None:
+    # A copied SLO module was OAC406 once and then OAC509 for each of the copy's
+    # burn-rate tests ("tests slos/two.py, which declares no rule groups"): the
+    # generator skips the copy, so its module has no rule groups.
+    module = HEAD + BURN_TESTS + f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\ntests = ' + BURN.format(slo="a") + "\n"
+    root = make_project(
+        tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/one.py": module, "slos/two.py": module}
+    )
+    assert _found_everywhere(root) == [("OAC406", "slos/two.py:3:29")]
+
+
+def test_the_tests_of_a_copied_slo_next_to_a_new_one_are_not_reported_again(tmp_path: Path) -> None:
+    # The copy's module has rule groups (of its other SLO), not those of the
+    # copied one: its tests' alerts were OAC509 "does not define".
+    one = HEAD + BURN_TESTS + f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\n'
+    two = (
+        HEAD + BURN_TESTS
+        + f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO}, alerting=Alerting(name="CopyBurn"))\n'
+        + f'b = SLO(service="api", name="b", objective=99, sli={GOOD_RATIO})\n'
+        + "tests = " + BURN.format(slo="a") + " + " + BURN.format(slo="b") + "\n"
+    ).replace("RuleIntervals", "RuleIntervals, Alerting")
+    root = make_project(
+        tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/one.py": one, "slos/two.py": two}
+    )
+    assert _found_everywhere(root) == [("OAC406", "slos/two.py:3:29")]
+
+
+def test_the_tests_of_an_slo_duplicated_in_one_module_are_not_reported_again(tmp_path: Path) -> None:
+    # In one module the generator runs per module in incremental builds too: the
+    # second SLO's tests name alerts (CopyBurn) that only it would have made.
+    source = (
+        HEAD.replace("RuleIntervals", "RuleIntervals, Alerting") + BURN_TESTS
+        + f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\n'
+        + f'b = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO}, alerting=Alerting(name="CopyBurn"))\n'
+        + "tests = " + BURN.format(slo="b") + "\n"
+    )
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+    assert _found_everywhere(root) == [("OAC406", "slos/case.py:4:29")]
+
+
+def test_a_real_unknown_alert_is_still_reported_next_to_a_duplicated_slo(tmp_path: Path) -> None:
+    # What the duplicate explains is hidden, nothing else: a misspelt alert in a
+    # test of the copy's module, a test of a module without rules, and a
+    # misspelt alert in a module whose SLO is not duplicated.
+    one = HEAD + f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\n'
+    expects = (
+        "RuleTest(name={name!r}, series=[Series('up', '1')], rule_modules={modules!r}, "
+        "alerts=[AlertExpectation(at='5m', alertname={alert!r})])"
+    )
+    two = (
+        HEAD + TEST_HEAD
+        + f'a = SLO(service="api", name="a", objective=99.9, sli={GOOD_RATIO})\n'
+        + "t1 = " + expects.format(name="typo", modules=[], alert="ApiABurn") + "\n"
+        + "t2 = " + expects.format(name="right", modules=[], alert="ApiAErrorBudgetBurn") + "\n"
+        + "t3 = " + expects.format(name="elsewhere", modules=["slos/three.py"], alert="ApiAErrorBudgetBurn") + "\n"
+    )
+    three = HEAD + TEST_HEAD + "t = " + expects.format(name="none", modules=[], alert="X") + "\n"
+    four = (
+        HEAD + TEST_HEAD
+        + f'c = SLO(service="api", name="c", objective=99.9, sli={GOOD_RATIO})\n'
+        + "t = " + expects.format(name="typo", modules=[], alert="ApiCBurn") + "\n"
+    )
+    root = make_project(
+        tmp_path / "proj",
+        {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/one.py": one, "slos/two.py": two,
+         "slos/three.py": three, "slos/four.py": four},
+    )
+    found = _found_everywhere(root)
+    assert sorted(found) == sorted([
+        ("OAC406", "slos/two.py:3:29"),
+        ("OAC509", "slos/two.py:4:117"),
+        ("OAC509", "slos/two.py:6:74"),
+        ("OAC509", "slos/three.py:3:68"),
+        ("OAC509", "slos/four.py:4:116"),
+    ]), found

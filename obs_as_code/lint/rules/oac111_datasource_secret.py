@@ -10,7 +10,7 @@ from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules.oac109_literal_secret import find_secrets
 from obs_as_code.model.datasource import Datasource, secure_reference
-from obs_as_code.redact import is_secret_key, url_password
+from obs_as_code.redact import is_secret_key_or_list, url_password
 from obs_as_code.source import keyword_location
 
 _REFERENCE_HINT = (
@@ -19,8 +19,11 @@ _REFERENCE_HINT = (
 
 
 def _held_secret(key: Any, item: Any) -> bool:
-    # Any value counts, ${ENV} too: Grafana would show what it expands to.
-    return is_secret_key(key) and item not in (None, "", False)
+    # Any value counts, ${ENV} too: Grafana would show what it expands to. A key
+    # naming a list of credentials (apiKeys) counts too, unless the list is empty.
+    if not is_secret_key_or_list(key) or item in (None, "", False):
+        return False
+    return not (isinstance(item, (Mapping, list, tuple)) and not item)
 
 
 def _url_password(url: str) -> bool:
@@ -30,7 +33,7 @@ def _url_password(url: str) -> bool:
 def _query_secrets(query: str) -> list[str]:
     """The parameters of a query string (``a=1&api_key=...``) whose name says
     they hold a credential and whose value is not empty (names only)."""
-    return [name for name, value in parse_qsl(query, keep_blank_values=True) if value and is_secret_key(name)]
+    return [name for name, value in parse_qsl(query, keep_blank_values=True) if value and is_secret_key_or_list(name)]
 
 
 def _url_query_secrets(url: str) -> list[str]:
