@@ -157,11 +157,12 @@ def is_secret_name(name: object) -> bool:
     for word in (name, last):
         if is_token_count(word):
             continue
-        if word.lower() in SECRET_KEYS or is_secret_key(word):
+        if is_secret_key_or_list(word):
             return True
-        if word.lower().replace("_", "").replace("-", "") in _SECRET_CONTAINERS:
+        lowered = word.lower()
+        if lowered in SECRET_KEYS or (len(word) > 1 and word[-1] in "sS" and lowered[:-1] in SECRET_KEYS):
             return True
-        if len(word) > 1 and word[-1] in "sS" and (word[:-1].lower() in SECRET_KEYS or is_secret_key(word[:-1])):
+        if lowered.replace("_", "").replace("-", "") in _SECRET_CONTAINERS:
             return True
     return False
 
