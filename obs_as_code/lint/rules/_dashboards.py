@@ -129,6 +129,16 @@ def _datasource_type(ref: Any, ds_vars: dict[str, str]) -> str | None:
     return None
 
 
+def datasource_var_call(name: str, plugin: Any) -> str:
+    """The kit call defining datasource variable ``name`` for a reference of plugin
+    type ``plugin`` (the default, Prometheus, and the default name need no argument):
+    the advice of OAC306 and OAC307 for a ``${name}`` the dashboard lacks."""
+    args = [] if name == "datasource" else [repr(name)]
+    if isinstance(plugin, str) and plugin and plugin != "prometheus":
+        args = [repr(name), repr(plugin)]
+    return f"kit.datasource_var({', '.join(args)})"
+
+
 def variable_language(board: RenderedDashboard, var: dict[str, Any]) -> str:
     """The query language of the template variable ``var`` (``promql``, ``logql``
     or ``other``), from the datasource it queries (:func:`variable_type`)."""

@@ -14,6 +14,7 @@ from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import (
     VARIABLE,
+    datasource_var_call,
     is_builtin,
     is_expression,
     panels,
@@ -214,11 +215,8 @@ def _datasource_hint(board: RenderedDashboard, path: DataPath, name: str, declar
     dashboard does not define at all to this check."""
     ref = value_at(board.json, path[:-1]) if path[-1] == "uid" else None
     plugin = ref.get("type") if isinstance(ref, dict) else None
-    args = [] if name == "datasource" else [repr(name)]
-    if isinstance(plugin, str) and plugin and plugin != "prometheus":
-        args = [repr(name), repr(plugin)]
     hint = (
-        f"add a datasource variable to the dashboard: variables=[kit.datasource_var({', '.join(args)})] "
+        f"add a datasource variable to the dashboard: variables=[{datasource_var_call(name, plugin)}] "
         "(kit.prom reads $datasource unless given datasource=)"
     )
     if declared:

@@ -16,6 +16,7 @@ from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import (
+    datasource_var_call,
     is_builtin,
     panels,
     rendered,
@@ -244,13 +245,8 @@ def _finding(
     declared = ", ".join(sorted(uids))
     if found.kind == NOT_A_VARIABLE:
         # The variable is missing from the dashboard, not from datasources/.
-        name = found.variable
-        kind = _ref_type(board.json, path)
-        args = [] if name == "datasource" else [repr(name)]
-        if isinstance(kind, str) and kind and kind != "prometheus":
-            args = [repr(name), repr(kind)]
         hint = (
-            f"add a datasource variable to the dashboard: variables=[kit.datasource_var({', '.join(args)})], "
+            f"add a datasource variable to the dashboard: variables=[{datasource_var_call(found.variable, _ref_type(board.json, path))}], "
             f"or reference a declared datasource: {declared}"
         )
     elif found.kind == UNDECLARED_PLUGIN:
