@@ -70,13 +70,13 @@ def _meant(value: str) -> str | None:
     text = text.lower()
     for words, unit in _WORDS:
         text = re.sub(rf"(?<=[\d\s])(?:{words})\b", unit, text)
+    units = dict(_UNITS_MS)
     total = 0.0
     pos = 0
     for m in _PART.finditer(text):
         if text[pos:m.start()].strip(" ,"):
             return None
         pos = m.end()
-        units = dict(_UNITS_MS)
         unit = m.group(2) or ("s" if "." not in m.group(1) else "")
         if unit not in units:
             return None
