@@ -14,13 +14,20 @@ from obs_as_code.cli._common import emit, format_option, project_option
 @project_option
 @format_option
 @click.option("-k", "name_filter", default=None, help="Only tests whose name contains this text.")
-def test(project: Path, fmt: str, name_filter: str | None) -> None:
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    help="promtool and amtool processes at a time: one per test file and per routing test (default 0: one per core).",
+)
+def test(project: Path, fmt: str, name_filter: str | None, jobs: int) -> None:
     """Run the project's alert unit tests and routing tests."""
     from obs_as_code.validate import ToolMissing
     from obs_as_code.validate.unit_tests import run_tests
 
     try:
-        run = run_tests(project, name_filter=name_filter)
+        run = run_tests(project, name_filter=name_filter, jobs=jobs)
     except ToolMissing as exc:
         click.echo(f"oac test: {exc}", err=True)
         sys.exit(2)

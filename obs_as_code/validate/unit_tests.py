@@ -10,12 +10,15 @@ failed (OAC901 for promtool, OAC902 for amtool).
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from obs_as_code import names
 from obs_as_code.artifacts import Artifact, write_atomic
@@ -24,7 +27,10 @@ from obs_as_code.durations import DurationError, parse_ms
 from obs_as_code.model.tests import AlertExpectation, ExprExpectation, RoutingTest, RuleTest
 from obs_as_code.source import SourceLocation, keyword_location, project_root
 from obs_as_code.validate import find_tool
-from obs_as_code.validate.amtool import RouteResult, route
+from obs_as_code.validate.amtool import route
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 _HEADER = re.compile(r"^Unit Testing:\s+(?P<file>\S+)")
 _GROUP = re.compile(r"^ {4}name: (?P<name>.*),\s*$")
@@ -124,34 +130,86 @@ def _locate_failure(failure: _Failure, tests: Sequence[RuleTest]) -> tuple[RuleT
     return test, test.location
 
 
-def run_rule_tests(build_dir: Path, artifacts: Sequence[Artifact], tests: Sequence[RuleTest]) -> list[Diagnostic]:
-    """``promtool test rules`` over every test file; failures at their Python lines."""
-    files = [a for a in artifacts if a.path.startswith("tests/") and a.path.endswith(".yaml")]
-    if not files:
-        return []
-    promtool = find_tool("promtool", "prometheus")
+def _promtool_output(promtool: str, build_dir: Path, path: str) -> str | None:
+    """``promtool test rules`` over one test file: its output when it failed, else None."""
     proc = subprocess.run(
-        [promtool, "test", "rules", *(str(build_dir / a.path) for a in files)],
+        [promtool, "test", "rules", str(build_dir / path)],
         capture_output=True,
         text=True,
         check=False,
         cwd=build_dir,
     )
-    if proc.returncode == 0:
+    return None if proc.returncode == 0 else proc.stdout + proc.stderr
+
+
+class _Inline(Executor):
+    """An executor that runs each call when it is submitted (``jobs=1``)."""
+
+    def submit(self, fn: Callable[..., R], /, *args: object, **kwargs: object) -> Future[R]:
+        future: Future[R] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # handed to the caller by result(), as a pool does
+            future.set_exception(exc)
+        return future
+
+
+def _submit(pool: Executor, fn: Callable[[T], R], items: Sequence[T], cost: Callable[[T], int] | None = None) -> list[Future[R]]:
+    """``fn(item)`` of every item submitted to ``pool``, dearest first by ``cost``
+    (so that the longest run starts first and the others fill the other workers
+    around it); the futures in the items' order, the order results are reported in."""
+    order = sorted(range(len(items)), key=lambda i: -cost(items[i])) if cost is not None else range(len(items))
+    futures: dict[int, Future[R]] = {}
+    for i in order:
+        futures[i] = pool.submit(fn, items[i])
+    return [futures[i] for i in range(len(items))]
+
+
+def run_rule_tests(build_dir: Path, artifacts: Sequence[Artifact], tests: Sequence[RuleTest], pool: Executor | None = None) -> list[Diagnostic]:
+    """``promtool test rules`` over every test file; failures at their Python lines."""
+    return start_rule_tests(build_dir, artifacts, tests, pool or _Inline())()
+
+
+def start_rule_tests(
+    build_dir: Path, artifacts: Sequence[Artifact], tests: Sequence[RuleTest], pool: Executor
+) -> Callable[[], list[Diagnostic]]:
+    """Start :func:`run_rule_tests` in ``pool``; the returned function waits for it.
+
+    One promtool per test file: promtool runs the files it is given one after
+    another, and a file of SLO burn-rate tests can take seconds while the others
+    take a tenth of one. A file's size stands for its cost (series and steps)."""
+    files = [a for a in artifacts if a.path.startswith("tests/") and a.path.endswith(".yaml")]
+    if not files:
+        return list
+    promtool = find_tool("promtool", "prometheus")
+    futures = _submit(pool, lambda a: _promtool_output(promtool, build_dir, a.path), files, lambda a: (build_dir / a.path).stat().st_size)
+
+    def finish() -> list[Diagnostic]:
+        outputs = [f.result() for f in futures]
+        return _rule_test_failures([(a, o) for a, o in zip(files, outputs, strict=True) if o is not None], tests)
+
+    return finish
+
+
+def _rule_test_failures(failed: Sequence[tuple[Artifact, str]], tests: Sequence[RuleTest]) -> list[Diagnostic]:
+    """The diagnostics of the test files promtool failed (with its output), in file order."""
+    if not failed:
         return []
+    files = [a for a, _output in failed]
     by_module: dict[str, list[RuleTest]] = {}
     for test in tests:
         by_module.setdefault(names.rule_test_file(test.module or test.location.file), []).append(test)
     out: list[Diagnostic] = []
-    for printed, failures in parse_promtool_output(proc.stdout + proc.stderr).items():
-        rel = next((a.path for a in files if printed.endswith(a.path)), "")
-        for failure in failures:
-            found, loc = _locate_failure(failure, by_module.get(rel, []))
-            name = found.name if found is not None else failure.group
-            where = f'rule test "{name}": ' if name else ""
-            detail = "".join(f"\n    {d}" for d in failure.detail)
-            out.append(error(loc or SourceLocation(f"build/{rel}" if rel else printed), "OAC901",
-                             f"promtool test rules: {where}{failure.head}{detail}"))
+    for _artifact, output in failed:
+        for printed, failures in parse_promtool_output(output).items():
+            rel = next((a.path for a in files if printed.endswith(a.path)), "")
+            for failure in failures:
+                found, loc = _locate_failure(failure, by_module.get(rel, []))
+                name = found.name if found is not None else failure.group
+                where = f'rule test "{name}": ' if name else ""
+                detail = "".join(f"\n    {d}" for d in failure.detail)
+                out.append(error(loc or SourceLocation(f"build/{rel}" if rel else printed), "OAC901",
+                                 f"promtool test rules: {where}{failure.head}{detail}"))
     return out
 
 
@@ -170,30 +228,44 @@ def receivers_diff(test: RoutingTest, actual: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def run_routing_tests(build_dir: Path, tests: Sequence[RoutingTest]) -> list[Diagnostic]:
+def run_routing_tests(build_dir: Path, tests: Sequence[RoutingTest], pool: Executor | None = None) -> list[Diagnostic]:
     """Each routing test through ``amtool config routes test``."""
+    return start_routing_tests(build_dir, tests, pool or _Inline())()
+
+
+def start_routing_tests(build_dir: Path, tests: Sequence[RoutingTest], pool: Executor) -> Callable[[], list[Diagnostic]]:
+    """Start :func:`run_routing_tests` in ``pool`` (an amtool per test); the returned
+    function waits for them."""
     if not tests:
-        return []
+        return list
     config = build_dir / names.ALERTMANAGER_CONFIG
-    out: list[Diagnostic] = []
     if not config.is_file():
-        return [error(t.location, "OAC902", "routing test but the project declares no AlertmanagerConfig") for t in tests]
+        missing = [error(t.location, "OAC902", "routing test but the project declares no AlertmanagerConfig") for t in tests]
+        return lambda: missing
     amtool = find_tool("amtool", "prometheus-alertmanager")
-    for test in tests:
-        result: RouteResult = route(config, test.labels, amtool)
-        loc = keyword_location(test.location, "receivers")
-        if result.error is not None:
-            out.append(error(loc, "OAC902", f'routing test "{test.key()}": amtool failed: {result.error}'))
-        elif list(result.receivers) != list(test.receivers):
-            out.append(error(loc, "OAC902", receivers_diff(test, result.receivers)))
-    return out
+    futures = _submit(pool, lambda t: route(config, t.labels, amtool), tests)
+
+    def finish() -> list[Diagnostic]:
+        out: list[Diagnostic] = []
+        for test, future in zip(tests, futures, strict=True):
+            result = future.result()
+            loc = keyword_location(test.location, "receivers")
+            if result.error is not None:
+                out.append(error(loc, "OAC902", f'routing test "{test.key()}": amtool failed: {result.error}'))
+            elif list(result.receivers) != list(test.receivers):
+                out.append(error(loc, "OAC902", receivers_diff(test, result.receivers)))
+        return out
+
+    return finish
 
 
-def run_tests(root: Path, *, name_filter: str | None = None) -> TestRun:
+def run_tests(root: Path, *, name_filter: str | None = None, jobs: int = 0) -> TestRun:
     """Compile the project at ``root`` and run its rule and routing tests.
 
     ``name_filter`` keeps the routing tests and rule test modules whose name
     contains it. Compile errors are returned as failures without running anything.
+    ``jobs`` promtool and amtool processes run at a time (0: one per core); the
+    failures are the same, in the same order, whatever it is.
     """
     from obs_as_code.pipeline import compile_project, lint
 
@@ -221,15 +293,19 @@ def run_tests(root: Path, *, name_filter: str | None = None) -> TestRun:
     # keyword_location reads the user's files relative to the project root.
     token = project_root.set(str(root))
     try:
-        _run_in_tmp(run, artifacts, rule_tests, routing_tests)
+        _run_in_tmp(run, artifacts, rule_tests, routing_tests, jobs if jobs > 0 else os.cpu_count() or 1)
     finally:
         project_root.reset(token)
     return run
 
 
-def _run_in_tmp(run: TestRun, artifacts: list[Artifact], rule_tests: list[RuleTest], routing_tests: list[RoutingTest]) -> None:
+def _run_in_tmp(run: TestRun, artifacts: list[Artifact], rule_tests: list[RuleTest], routing_tests: list[RoutingTest], jobs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="oac-test-") as tmp:
         build_dir = Path(tmp) / "build"
         write_atomic(build_dir, artifacts)
-        run.failures += run_rule_tests(build_dir, artifacts, rule_tests)
-        run.failures += run_routing_tests(build_dir, routing_tests)
+        # Threads suffice: each waits on its own promtool or amtool process.
+        with ThreadPoolExecutor(max_workers=jobs) if jobs > 1 else _Inline() as pool:
+            rules = start_rule_tests(build_dir, artifacts, rule_tests, pool)
+            routes = start_routing_tests(build_dir, routing_tests, pool)
+            run.failures += rules()
+            run.failures += routes()

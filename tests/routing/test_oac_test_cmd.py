@@ -183,3 +183,54 @@ def test_a_test_of_an_unknown_alert_is_not_run(tmp_path: Path) -> None:
     result = run_cli("test", "--project", str(root))
     assert result.exit_code == 1
     assert "OAC509" in result.stderr and "'Hihg'" in result.stderr
+
+
+def _failing_everywhere(tmp_path: Path) -> Path:
+    """A project whose three test files and one routing test each fail."""
+    files = {f"alerts/m{i}.py": RULES.replace("SUMMARY", str(6 + i)).replace('name="g"', f'name="g{i}"').replace('"High"', f'"High{i}"')
+             for i in range(3)}
+    files["alerts/routing.py"] = ROUTING.replace("EXPECTED", "fallback")
+    return write_project(tmp_path, files)
+
+
+def test_parallel_runs_report_what_a_serial_run_reports_in_its_order(tmp_path: Path) -> None:
+    root = _failing_everywhere(tmp_path)
+    serial = run_cli("test", "--project", str(root), "--jobs", "1")
+    assert serial.exit_code == 1
+    # Every failure: one per test file, in module order, then the routing test.
+    at = [serial.stderr.index(f"alerts/m{i}.py:") for i in range(3)] + [serial.stderr.index("alerts/routing.py:")]
+    assert at == sorted(at), serial.stderr
+    for jobs in ("4", "0"):
+        parallel = run_cli("test", "--project", str(root), "--jobs", jobs)
+        assert (parallel.exit_code, parallel.stdout, parallel.stderr) == (serial.exit_code, serial.stdout, serial.stderr)
+
+
+def test_test_files_run_in_promtools_at_the_same_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A promtool wrapper that waits until the other file's promtool has started
+    # too (up to 20 s) and says whether it saw it: concurrency, not timing.
+    import shutil
+    import stat
+
+    real = shutil.which("promtool")
+    assert real is not None
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    wrapper = tmp_path / "promtool"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'marks="{marks}"\n'
+        'name=$(basename "$3")\n'
+        'touch "$marks/$name.started"\n'
+        "i=0\n"
+        'while [ "$(ls "$marks" | grep -c started)" -lt 2 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done\n'
+        'if [ $i -lt 200 ]; then echo together > "$marks/$name.seen"; else echo alone > "$marks/$name.seen"; fi\n'
+        f'exec "{real}" "$@"\n'
+    )
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("OAC_PROMTOOL", str(wrapper))
+    root = write_project(tmp_path / "project", {f"alerts/m{i}.py": RULES.replace("SUMMARY", "5").replace('name="g"', f'name="g{i}"')
+                                                .replace('"High"', f'"High{i}"') for i in range(2)})
+    result = run_cli("test", "--project", str(root), "--jobs", "2")
+    assert result.exit_code == 0, result.stderr
+    seen = {p.name: p.read_text().strip() for p in marks.glob("*.seen")}
+    assert seen == {"m0.yaml.seen": "together", "m1.yaml.seen": "together"}
