@@ -467,7 +467,7 @@ class LintContext:
             parts = self._query_parts()
             out: list[Query] = list(parts.rules)
             for dash, found in parts.panels:
-                out.extend(_panel_queries(dash, found))
+                out.extend(panel_queries(dash, found))
             self._queries = out
         return self._queries
 
@@ -681,7 +681,9 @@ def lint_targets(dash: DashboardSource) -> list[tuple[tuple[str | int, ...], str
     return found
 
 
-def _panel_queries(dash: DashboardSource, found: Iterable[tuple[tuple[str | int, ...], str, str]]) -> Iterator[Query]:
+def panel_queries(dash: DashboardSource, found: Iterable[tuple[tuple[str | int, ...], str, str]]) -> Iterator[Query]:
+    """A :class:`Query` for each ``(data path of the expr, panel title, expr)`` of
+    ``dash`` (what :meth:`LintContext.dashboard_targets` lists), located in it."""
     for path, title, expr in found:
         site: Site | Callable[[], Site | None] | None
         site = partial(dash.locate, path) if dash.locate is not None else dash.sites.get(path) or dash.default
@@ -692,7 +694,7 @@ def dashboard_queries(dash: DashboardSource) -> Iterator[Query]:
     """The PromQL targets of a dashboard (Loki and other datasources skipped)."""
     from obs_as_code.lint.files import iter_targets
 
-    return _panel_queries(dash, iter_targets(dash.data))
+    return panel_queries(dash, iter_targets(dash.data))
 
 
 _MATCHER_VALUE = re.compile(

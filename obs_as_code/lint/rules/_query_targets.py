@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from obs_as_code.lint.engine import DashboardSource, LintContext, Query, _panel_queries
+from obs_as_code.lint.engine import DashboardSource, LintContext, Query, panel_queries
 
 
 class PanelTarget(NamedTuple):
@@ -27,7 +27,7 @@ class PanelTarget(NamedTuple):
         """The :class:`Query` :meth:`LintContext.queries` has for this target
         (made here, for a finding: making one per target was most of the cost
         of a check that reports few)."""
-        return next(_panel_queries(self.dash, ((self.path, self.title, self.expr),)))
+        return next(panel_queries(self.dash, ((self.path, self.title, self.expr),)))
 
 
 def panel_targets(ctx: LintContext) -> Iterator[PanelTarget]:
