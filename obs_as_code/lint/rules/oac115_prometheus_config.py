@@ -39,6 +39,8 @@ _DEFAULT_INTERVAL_MS = 60_000
 _DEFAULT_TIMEOUT_MS = 10_000
 #: prometheus/common v0.39's TLSVersions.
 _TLS_VERSIONS = ("TLS10", "TLS11", "TLS12", "TLS13")
+#: The string fields of prometheus/common's OAuth2 that Validate reads.
+_OAUTH2_STRINGS = ("client_id", "client_secret", "client_secret_file", "token_url")
 #: Prometheus' patRulePath: a glob only in the file name.
 _RULE_PATH = re.compile(r"[^*]*(?:\*[^/]*)?", re.S)
 
@@ -206,6 +208,10 @@ def _http_client(owner: ScrapeJob | AlertmanagerTarget, what: str) -> Iterator[_
 
 
 def _oauth2(oauth2: Mapping[str, Any]) -> Iterator[str]:
+    if not all(isinstance(oauth2.get(key), (str, type(None))) for key in _OAUTH2_STRINGS):
+        # promtool refuses the YAML first ("cannot unmarshal !!map into string"),
+        # which oac validate puts at the job: a finding here would say less.
+        return
     if not _set(oauth2.get("client_id")):
         yield "oauth2 has no client_id (promtool: oauth2 client_id must be configured)"
     secret, secret_file = _set(oauth2.get("client_secret")), _set(oauth2.get("client_secret_file"))
@@ -313,6 +319,8 @@ def problems(config: PrometheusConfig | None, jobs: Sequence[ScrapeJob]) -> Iter
     found, interval, _timeout = _global_problems(config)
     yield from found
     for job in jobs:
+        if job.name == "":
+            yield (_at(job, "name"), "a scrape job without a name (promtool: job_name is empty)", "name the job")
         yield from _job_timing(job, interval)
         yield from _http_client(job, f"scrape job {job.name!r}")
         yield from _client_tls(job)
