@@ -132,6 +132,14 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
         'j = ScrapeJob(name="a", targets=["a:1"], tls_config=TLSConfig(key_file="/k.pem"))\n',
         [('"/k.pem"', "TLS key_file without cert_file")],
     ),
+    "body_size_limit without a unit Prometheus knows": (
+        'j = ScrapeJob(name="a", targets=["a:1"], extra={"body_size_limit": "10mb"})\n',
+        [("{", "scrape job 'a': body_size_limit '10mb' (promtool: units: unknown unit mb in 10mb)")],
+    ),
+    "a relabel source label that is no label name": (
+        'j = ScrapeJob(name="a", targets=["a:1"],\n    metric_relabel_configs=[RelabelConfig(source_labels=["__name__", "a-b"], action="drop")])\n',
+        [('["__name__"', "relabel config: source label 'a-b' is not a label name (promtool: \"a-b\" is not a valid label name)")],
+    ),
     "alertmanager api_version": (
         'c = PrometheusConfig(alertmanagers=[AlertmanagerTarget(targets=["am:9093"], api_version="v3")])\n',
         [('"v3"', "alertmanager target: api_version 'v3' (promtool: expected Alertmanager api version to be one of "
@@ -250,7 +258,7 @@ def test_split_host_port_is_gos() -> None:
 # --- against the real promtool ----------------------------------------------------------
 
 
-def _auth(rng: random.Random) -> dict[str, Any]:
+def _auth(rng: random.Random, scrape: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if rng.random() < 0.15:
         out["basic_auth"] = BasicAuth(username="u", password_file="/p")
@@ -275,10 +283,15 @@ def _auth(rng: random.Random) -> dict[str, Any]:
     ):
         if rng.random() < 0.06:
             extra[key] = rng.choice(values)
+    if scrape and rng.random() < 0.1:
+        extra["body_size_limit"] = rng.choice(_SIZES)
     if extra:
         out["extra"] = extra
     return out
 
+
+_SIZES = ["10MB", "10MiB", "10mb", 10, 0, "1.5MB", "10 MB", "10KB", "10kB", "10K", "1B", "-1MB", "", "+0", ".5KB", ".KB",
+          "1MB512KB", "1MiB1KB", "9999999999999999999B", "9EB", "8EB", True, 1.5, None, "1.5.5MB", "1MB.5"]
 
 _TARGETS = ["a:1", "a", "[::1]", "::1", "[::1]:9", "a:b:c", "", "http://a:1", "a/b", "[a]b:1", "b:80", "[a:1", "x]:1"]
 
@@ -299,7 +312,7 @@ def _config(rng: random.Random) -> tuple[PrometheusConfig, list[ScrapeJob]]:
         alertmanagers.append(AlertmanagerTarget(
             targets=rng.sample(["am:9093", "am", "am:1", "http://am:9093", ""], rng.randint(1, 2)),
             scheme=rng.choice([None, "https", "ftp"]), api_version=rng.choice([None, None, None, "v1", "v2", "v3", ""]),
-            **_auth(rng),
+            **_auth(rng, scrape=False),
         ))
     config = PrometheusConfig(
         scrape_interval=rng.choice(["15s", "1m", "0s", "10s"]),
@@ -326,6 +339,8 @@ def _config(rng: random.Random) -> tuple[PrometheusConfig, list[ScrapeJob]]:
             # promtool. This one drops every target (its regex matches the empty value too),
             # so promtool judges none of them either.
             relabel_configs=relabel,
+            metric_relabel_configs=[RelabelConfig(source_labels=[rng.choice(["__name__", "a-b", "1x", "é", "job"])], action="drop")]
+            if rng.random() < 0.1 else [],
             **_auth(rng),
         ))
     return config, jobs
@@ -365,7 +380,8 @@ def test_oac115_reports_exactly_what_promtool_refuses(tmp_path: Path) -> None:
                  "not a valid hostname", "no address", "at most one of basic_auth, oauth2 & authorization",
                  "authorization type cannot", "not compatible with bearer_token", "unknown TLS version",
                  "without client key file", "without client cert file", "api version", "oauth2 client_id",
-                 "proxy_url must also", "bearer_token & bearer_token_file must"):
+                 "proxy_url must also", "bearer_token & bearer_token_file must", "units: unknown unit",
+                 "is not a valid label name"):
         assert part in messages, part
 
 

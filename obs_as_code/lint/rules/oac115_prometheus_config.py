@@ -39,6 +39,7 @@ _DEFAULT_INTERVAL_MS = 60_000
 _DEFAULT_TIMEOUT_MS = 10_000
 #: prometheus/common v0.39's TLSVersions.
 _TLS_VERSIONS = ("TLS10", "TLS11", "TLS12", "TLS13")
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 #: The string fields of prometheus/common's OAuth2 that Validate reads.
 _OAUTH2_STRINGS = ("client_id", "client_secret", "client_secret_file", "token_url")
 #: Prometheus' patRulePath: a glob only in the file name.
@@ -303,6 +304,106 @@ def _targets(job: ScrapeJob) -> Iterator[_Problem]:
                        f"(promtool: invalid scheme: {_q(scheme)})", "use scheme 'http' or 'https'")
 
 
+def _byte_units(suffix: str) -> dict[str, float]:
+    """alecthomas/units' ``MakeUnitMap(suffix, "B", 1024)``."""
+    units = {"B": 1.0, "K" + suffix: 1024.0}
+    for power, prefix in enumerate("MGTPE", start=2):
+        units[prefix + suffix] = float(1024**power)
+    return units
+
+
+_BYTE_UNITS = (_byte_units("iB"), _byte_units("B"))
+
+
+def _leading_int(text: str) -> tuple[tuple[int, int] | None, str]:
+    """alecthomas/units' ``leadingInt``: ((value, digits read), the rest), None
+    for the value when it overflows."""
+    value = 0
+    i = 0
+    while i < len(text) and "0" <= text[i] <= "9":
+        if value >= (2**63 - 10) // 10:
+            return None, ""
+        value = value * 10 + ord(text[i]) - ord("0")
+        i += 1
+    return (value, i), text[i:]
+
+
+def _parse_unit(text: str, units: Mapping[str, float]) -> str | None:
+    """alecthomas/units' ``ParseUnit`` (2021-12-18, Prometheus 2.42's): its error,
+    None when it reads ``text``."""
+    rest = text
+    total = 0.0
+    negative = False
+    if rest[:1] in ("-", "+"):
+        negative, rest = rest[0] == "-", rest[1:]
+    if rest == "0":
+        return None
+    if rest == "":
+        return f"units: invalid {text}"
+    while rest:
+        if not (rest[0] == "." or "0" <= rest[0] <= "9"):
+            return f"units: invalid {text}"
+        whole, rest = _leading_int(rest)
+        if whole is None:
+            return f"units: invalid {text}"
+        value = float(whole[0])
+        fraction_digits = 0
+        if rest[:1] == ".":
+            fraction, rest = _leading_int(rest[1:])
+            if fraction is None:
+                return f"units: invalid {text}"
+            scale = 1.0
+            for _ in range(fraction[1]):
+                scale *= 10
+            value += float(fraction[0]) / scale
+            fraction_digits = fraction[1]
+        if not whole[1] and not fraction_digits:
+            return f"units: invalid {text}"
+        end = next((i for i, c in enumerate(rest) if c == "." or "0" <= c <= "9"), len(rest))
+        unit, rest = rest[:end], rest[end:]
+        if unit not in units:
+            return f"units: unknown unit {unit} in {text}"
+        total += value * units[unit]
+    if negative:
+        total = -total
+    if total < -(2.0**63) or total > 2.0**63:
+        return "units: overflow parsing unit"
+    return None
+
+
+def body_size_problem(value: Any) -> str | None:
+    """Why Prometheus 2.42 refuses ``value`` as a ``body_size_limit``
+    (``units.ParseBase2Bytes`` of the YAML scalar's text), None when it reads it."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value
+    else:  # a float: its text holds no unit Prometheus knows
+        return f"units: unknown unit in {value}"
+    first = _parse_unit(text, _BYTE_UNITS[0])
+    return None if first is None else _parse_unit(text, _BYTE_UNITS[1])
+
+
+def _limits(job: ScrapeJob) -> Iterator[_Problem]:
+    problem = body_size_problem(job.extra.get("body_size_limit"))
+    if problem is not None:
+        yield (_at(job, "extra"), f"scrape job {job.name!r}: body_size_limit {job.extra['body_size_limit']!r} "
+               f"(promtool: {problem})", "write a size such as '10MB' or '512KiB' (units B KB MB GB ..., 1024 apart)")
+
+
+def _relabel_labels(job: ScrapeJob) -> Iterator[_Problem]:
+    """Relabel configs' source_labels: Prometheus reads each as a label name."""
+    for cfg in (*job.relabel_configs, *job.metric_relabel_configs):
+        for name in cfg.source_labels or ():
+            if not _LABEL_NAME.fullmatch(name):
+                yield (_at(cfg, "source_labels"), f"relabel config: source label {name!r} is not a label name "
+                       f"(promtool: {_q(name)} is not a valid label name)", "use [a-zA-Z_][a-zA-Z0-9_]*")
+
+
 def _alertmanager(target: AlertmanagerTarget) -> Iterator[_Problem]:
     what = "alertmanager target"
     if target.api_version is not None and target.api_version not in ("v1", "v2"):
@@ -325,6 +426,8 @@ def problems(config: PrometheusConfig | None, jobs: Sequence[ScrapeJob]) -> Iter
         yield from _http_client(job, f"scrape job {job.name!r}")
         yield from _client_tls(job)
         yield from _targets(job)
+        yield from _limits(job)
+        yield from _relabel_labels(job)
     if config is not None and "alerting" not in config.extra:
         for target in config.alertmanagers:
             yield from _alertmanager(target)
