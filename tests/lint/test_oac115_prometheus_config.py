@@ -393,3 +393,21 @@ def test_the_accepted_cases_are_accepted_by_promtool(make_project: ProjectFactor
     assert run_oac("build", "-C", str(root)).exit_code == 0
     result = run_oac("validate", "-C", str(root))
     assert result.exit_code == 0, result.output
+
+
+def test_an_incremental_build_judges_a_job_again_when_the_global_config_changes(make_project: ProjectFactory) -> None:
+    """The job's module is unchanged: only the global scrape_interval it inherits
+    (declared in another module) drops below its scrape_timeout."""
+    root = make_project({
+        "alerts/good.py": GOOD_ALERT,
+        "scrape/global.py": 'from obs_as_code import PrometheusConfig\nconfig = PrometheusConfig(scrape_interval="1m")\n',
+        "scrape/jobs.py": 'from obs_as_code import ScrapeJob\njob = ScrapeJob(name="slow", targets=["s:1"], scrape_timeout="30s")\n',
+    })
+    assert run_oac("build", "-C", str(root)).exit_code == 0
+    stderr = build_fails(root, {"scrape/global.py": 'from obs_as_code import PrometheusConfig\n'
+                                                    'config = PrometheusConfig(scrape_interval="15s")\n'})
+    line, col = _position((root / "scrape/jobs.py").read_text(), '"30s"')
+    assert f"scrape/jobs.py:{line}:{col}: OAC115 scrape job 'slow': scrape_timeout 30s is greater than the global scrape_interval 15s" in stderr
+    build_fails(root, {})  # and again, from the cache
+    (root / "scrape/global.py").write_text('from obs_as_code import PrometheusConfig\nconfig = PrometheusConfig(scrape_interval="30s")\n')
+    assert run_oac("build", "-C", str(root)).exit_code == 0
