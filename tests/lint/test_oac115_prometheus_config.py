@@ -140,6 +140,14 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
         'j = ScrapeJob(name="a", targets=["a:1"],\n    metric_relabel_configs=[RelabelConfig(source_labels=["__name__", "a-b"], action="drop")])\n',
         [('["__name__"', "relabel config: source label 'a-b' is not a label name (promtool: \"a-b\" is not a valid label name)")],
     ),
+    "file_sd_configs with a file name Prometheus does not read": (
+        'j = ScrapeJob(name="a",\n    extra={"file_sd_configs": [{"files": ["targets/*.txt"]}]})\n',
+        [("{", "scrape job 'a': file_sd_configs (promtool: path name \"targets/*.txt\" is not valid for file discovery)")],
+    ),
+    "dns_sd_configs of type A without a port": (
+        'c = PrometheusConfig(alertmanagers=[AlertmanagerTarget(targets=[], extra={"dns_sd_configs": [{"names": ["am"], "type": "A"}]})])\n',
+        [("{", "alertmanager target: dns_sd_configs (promtool: a port is required in DNS-SD configs for all record types except SRV)")],
+    ),
     "alertmanager api_version": (
         'c = PrometheusConfig(alertmanagers=[AlertmanagerTarget(targets=["am:9093"], api_version="v3")])\n',
         [('"v3"', "alertmanager target: api_version 'v3' (promtool: expected Alertmanager api version to be one of "
@@ -283,8 +291,15 @@ def _auth(rng: random.Random, scrape: bool = True) -> dict[str, Any]:
     ):
         if rng.random() < 0.06:
             extra[key] = rng.choice(values)
-    if scrape and rng.random() < 0.1:
+    if scrape and rng.random() < 0.06:
         extra["body_size_limit"] = rng.choice(_SIZES)
+    if rng.random() < 0.05:
+        extra["file_sd_configs"] = [rng.choice([{"files": []}, {}, {"files": None}, {"files": ["a.txt"]}, {"files": ["a*/b.json"]},
+                                                {"files": ["a/*.YML", "b.json"]}, {"files": ["t.yaml"], "refresh_interval": "1m"}])]
+    if rng.random() < 0.05:
+        extra["dns_sd_configs"] = [rng.choice([{"names": ["a"]}, {"names": ["a"], "type": "a"}, {"names": ["a"], "type": "mx", "port": 1},
+                                               {"names": ["a"], "type": "TXT"}, {"names": []}, {"names": ["a"], "type": ""},
+                                               {"names": ["a"], "type": "AAAA", "port": 9}])]
     if extra:
         out["extra"] = extra
     return out
@@ -360,7 +375,7 @@ def _promtool_accepts(tmp_path: Path, files: list[Path]) -> set[str]:
 @pytest.mark.integration
 def test_oac115_reports_exactly_what_promtool_refuses(tmp_path: Path) -> None:
     rng = random.Random(115)
-    configs = [_config(rng) for _ in range(400)]
+    configs = [_config(rng) for _ in range(500)]
     files = []
     for n, (config, jobs) in enumerate(configs):
         path = tmp_path / f"c{n}.yml"
@@ -381,7 +396,8 @@ def test_oac115_reports_exactly_what_promtool_refuses(tmp_path: Path) -> None:
                  "authorization type cannot", "not compatible with bearer_token", "unknown TLS version",
                  "without client key file", "without client cert file", "api version", "oauth2 client_id",
                  "proxy_url must also", "bearer_token & bearer_token_file must", "units: unknown unit",
-                 "is not a valid label name"):
+                 "is not a valid label name", "not valid for file discovery", "invalid DNS-SD records type",
+                 "a port is required in DNS-SD", "at least one path name"):
         assert part in messages, part
 
 

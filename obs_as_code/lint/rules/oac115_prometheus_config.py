@@ -404,6 +404,59 @@ def _relabel_labels(job: ScrapeJob) -> Iterator[_Problem]:
                        f"(promtool: {_q(name)} is not a valid label name)", "use [a-zA-Z_][a-zA-Z0-9_]*")
 
 
+#: Prometheus' patFileSDName (discovery/file).
+_FILE_SD_NAME = re.compile(r"[^*]*(?:\*[^/]*)?\.(?:json|yml|yaml|JSON|YML|YAML)", re.S)
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+
+
+def _file_sd(entry: Mapping[str, Any]) -> str | None:
+    """What ``file.SDConfig.UnmarshalYAML`` refuses, None when it reads ``entry``
+    (or when its keys or their types are not ones this judges: promtool's YAML
+    error comes first, and oac validate reports it)."""
+    if set(entry) - {"files", "refresh_interval"} or not isinstance(entry.get("refresh_interval", ""), str):
+        return None
+    files = entry.get("files") or []
+    if not _strings(files):
+        return None
+    if not files:
+        return "file service discovery config must contain at least one path name"
+    for name in files:
+        if not _FILE_SD_NAME.fullmatch(name):
+            return f"path name {_q(name)} is not valid for file discovery"
+    return None
+
+
+def _dns_sd(entry: Mapping[str, Any]) -> str | None:
+    """What ``dns.SDConfig.UnmarshalYAML`` refuses (as :func:`_file_sd`)."""
+    if set(entry) - {"names", "refresh_interval", "type", "port"} or not isinstance(entry.get("refresh_interval", ""), str):
+        return None
+    names, kind, port = entry.get("names") or [], entry.get("type", "SRV"), entry.get("port", 0)
+    if not _strings(names) or not isinstance(kind, str) or not isinstance(port, int) or isinstance(port, bool):
+        return None
+    if not names:
+        return "DNS-SD config must contain at least one SRV record name"
+    if kind.upper() in ("A", "AAAA", "MX"):
+        return "a port is required in DNS-SD configs for all record types except SRV" if port == 0 else None
+    return None if kind.upper() == "SRV" else f"invalid DNS-SD records type {kind}"
+
+
+_SD_JUDGED = {"file_sd_configs": _file_sd, "dns_sd_configs": _dns_sd}
+
+
+def _service_discovery(owner: ScrapeJob | AlertmanagerTarget, what: str) -> Iterator[_Problem]:
+    """The file and DNS service discoveries of ``extra=``; the others are left to oac validate."""
+    for key, judge in _SD_JUDGED.items():
+        entries = owner.extra.get(key)
+        for entry in entries if isinstance(entries, (list, tuple)) else ():
+            problem = judge(entry) if isinstance(entry, Mapping) else None
+            if problem is not None:
+                yield (_at(owner, "extra"), f"{what}: {key} (promtool: {problem})",
+                       f"see Prometheus' {key.removesuffix('s')} documentation")
+
+
 def _alertmanager(target: AlertmanagerTarget) -> Iterator[_Problem]:
     what = "alertmanager target"
     if target.api_version is not None and target.api_version not in ("v1", "v2"):
@@ -411,6 +464,7 @@ def _alertmanager(target: AlertmanagerTarget) -> Iterator[_Problem]:
                f"(promtool: expected Alertmanager api version to be one of [v1 v2] but got {target.api_version})",
                "write api_version='v2' or leave it out")
     yield from _http_client(target, what)
+    yield from _service_discovery(target, what)
     if not target.extra.get("relabel_configs"):
         yield from _hostnames(target, target.targets, what, "path_prefix")
 
@@ -427,6 +481,7 @@ def problems(config: PrometheusConfig | None, jobs: Sequence[ScrapeJob]) -> Iter
         yield from _client_tls(job)
         yield from _targets(job)
         yield from _limits(job)
+        yield from _service_discovery(job, f"scrape job {job.name!r}")
         yield from _relabel_labels(job)
     if config is not None and "alerting" not in config.extra:
         for target in config.alertmanagers:
