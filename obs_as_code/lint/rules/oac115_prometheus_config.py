@@ -28,6 +28,7 @@ from obs_as_code.model.prometheus import (
     Authorization,
     BasicAuth,
     PrometheusConfig,
+    RelabelConfig,
     ScrapeJob,
     StaticConfig,
     TLSConfig,
@@ -283,11 +284,21 @@ def _hostnames(owner: Definition, targets: Sequence[str], what: str, path: str) 
                    f"write the target as host:port; the scheme and path go in scheme= and {path}=")
 
 
+def _leaves_targets_alone(cfg: RelabelConfig) -> bool:
+    """Whether a relabel config only writes a label of its own (``env``, not
+    ``__address__``, ``__scheme__`` or a ``$1`` that may become one), keeping
+    every target: what promtool judges of the targets stays as written."""
+    target = cfg.target_label or ""
+    return (cfg.action or "replace").lower() in ("replace", "lowercase", "uppercase", "hashmod") and bool(
+        _LABEL_NAME.fullmatch(target)) and not target.startswith("__")
+
+
 def _targets(job: ScrapeJob) -> Iterator[_Problem]:
     """What promtool refuses in the targets it builds from the job's static
-    configs. A job with relabel_configs is left alone: they may rewrite the
-    address and the scheme before Prometheus judges them."""
-    if job.relabel_configs:
+    configs. A job with other relabel_configs than ones that leave the targets
+    alone is left to oac validate: they may drop targets or rewrite their
+    address and scheme before Prometheus judges them."""
+    if not all(_leaves_targets_alone(cfg) for cfg in job.relabel_configs):
         return
     what = f"scrape job {job.name!r}"
     scheme = "http" if job.scheme is None else job.scheme
