@@ -8,8 +8,12 @@ prometheus/common v0.39's ``HTTPClientConfig.Validate``, promtool's
 ``checkTLSConfig`` and the targets promtool builds from static configs
 (``scrape.PopulateLabels``) refuse, for what the model writes.
 
-Left to other checks: durations (OAC103), label names (OAC104), duplicate jobs
-(OAC107), literal secrets (OAC109), relabel configs (refused when built).
+Left to other checks: durations (OAC103), label names (OAC104), duplicate and
+blank job names (OAC107), literal secrets (OAC109), relabel configs (refused when
+built, but for their source_labels, judged here). Left to ``oac validate``: a
+relabel regex (Go's RE2 syntax), the targets of a job whose relabel configs may
+drop them or rewrite their address or scheme, service discoveries other than
+file and DNS, and ``extra=`` values of shapes promtool's YAML decoding refuses.
 """
 
 from __future__ import annotations
@@ -35,9 +39,10 @@ from obs_as_code.model.prometheus import (
 )
 from obs_as_code.source import SourceLocation, keyword_location
 
-#: Prometheus' defaults (config.DefaultGlobalConfig), in milliseconds.
+#: Prometheus' default global scrape_interval (config.DefaultGlobalConfig), in ms.
+#: (A job without scrape_timeout gets the smaller of the global one and its
+#: interval: no mistake.)
 _DEFAULT_INTERVAL_MS = 60_000
-_DEFAULT_TIMEOUT_MS = 10_000
 #: prometheus/common v0.39's TLSVersions.
 _TLS_VERSIONS = ("TLS10", "TLS11", "TLS12", "TLS13")
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
@@ -112,9 +117,9 @@ def _global_timing(config: PrometheusConfig | None) -> tuple[SourceLocation, int
     return config.location, _ms(config.scrape_interval), _ms(config.scrape_timeout), "scrape_timeout"
 
 
-def _global_problems(config: PrometheusConfig | None) -> tuple[list[_Problem], int | None, int | None]:
-    """The global block's problems, and the scrape interval and timeout jobs
-    inherit (None when not known)."""
+def _global_problems(config: PrometheusConfig | None) -> tuple[list[_Problem], int | None]:
+    """The global block's problems, and the scrape interval jobs inherit (None
+    when not known)."""
     where, interval, timeout, keyword = _global_timing(config)
     problems: list[_Problem] = []
     if interval is not None and interval == 0:
@@ -126,8 +131,6 @@ def _global_problems(config: PrometheusConfig | None) -> tuple[list[_Problem], i
             "(promtool: global scrape timeout greater than scrape interval)",
             "make scrape_timeout at most scrape_interval",
         ))
-    if timeout == 0 and interval is not None:
-        timeout = min(_DEFAULT_TIMEOUT_MS, interval)
     if config is not None and "rule_files" not in config.extra:
         for path in config.rule_files:
             if not _RULE_PATH.fullmatch(path):
@@ -136,7 +139,7 @@ def _global_problems(config: PrometheusConfig | None) -> tuple[list[_Problem], i
                     f"rule file path {path!r} has a * before its last / (promtool: invalid rule file path {_q(path)})",
                     "Prometheus globs rule files in the file name only: write dir/*.yml",
                 ))
-    return problems, interval, timeout
+    return problems, interval
 
 
 def _job_timing(job: ScrapeJob, global_interval: int | None) -> Iterator[_Problem]:
@@ -482,7 +485,7 @@ def _alertmanager(target: AlertmanagerTarget) -> Iterator[_Problem]:
 
 def problems(config: PrometheusConfig | None, jobs: Sequence[ScrapeJob]) -> Iterator[_Problem]:
     """Every problem promtool 2.42 refuses in the config ``config`` and ``jobs`` render."""
-    found, interval, _timeout = _global_problems(config)
+    found, interval = _global_problems(config)
     yield from found
     for job in jobs:
         if job.name == "":
