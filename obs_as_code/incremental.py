@@ -156,6 +156,8 @@ DASHBOARD_PARTS = ("obs_as_code.render.grafana:render_dashboards", "obs_as_code.
 STAGE_INPUTS: dict[str, frozenset[str]] = {
     "OAC106": frozenset({"RuleGroup"}),
     "OAC107": frozenset({"ScrapeJob", "PrometheusConfig"}),
+    # The config promtool reads: the global block, the jobs, the Alertmanagers.
+    "OAC115": frozenset({"ScrapeJob", "PrometheusConfig"}),
     # file_diagnostics only: filled by `oac lint` from files, never by a build.
     "OAC219": frozenset({"DashboardDef", "Datasource"}),
     # Dashboard checks: the project's dashboards rendered with its datasources and UIDs.

@@ -184,12 +184,6 @@ def test_the_keyword_is_found_from_another_working_directory(make_project: Proje
             '"  "',
             "ValueError: DeletedDatasource name is empty: write the name the datasource had in Grafana",
         ),
-        (
-            "scrape/s.py",
-            'from obs_as_code import ScrapeJob\nj = ScrapeJob(\n    targets=["a:1"],\n    name="",\n)\n',
-            '""',
-            "ValueError: ScrapeJob name must not be empty ('')",
-        ),
     ],
 )
 def test_a_field_value_refused_is_reported_at_its_keyword(built_project: Path, rel: str, text: str, token: str, message: str) -> None:

@@ -251,9 +251,8 @@ class ScrapeJob(Definition):
         require_sequence(self, "targets", (str,), "strings ('host:port')")
         require_string_maps(self, ("labels",))
         super().__post_init__()
-        if not self.name.strip():
-            # promtool refused the config ("job_name is empty") at build/prometheus/prometheus.yml.
-            raise FieldValueError(f"ScrapeJob name must not be empty ({self.name!r})", "name")
+        # An empty name (promtool: "job_name is empty") is OAC115's and a blank
+        # one OAC107's: reported with the module's other mistakes, not raised.
         # An unknown key (a misspelt one) or a value promtool cannot read was
         # written as given, and refused by promtool at build/prometheus/prometheus.yml.
         require_known_extra("ScrapeJob", self.extra, SCRAPE_CONFIG_KEYS, "a scrape_config", _SCRAPE_ARGUMENTS,

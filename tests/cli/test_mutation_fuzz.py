@@ -313,13 +313,18 @@ def test_a_kit_argument_of_the_wrong_type_is_reported_at_the_users_line(make_pro
     ("rel", "text", "expected"),
     [
         ("scrape/p.py", 'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="", targets=["a:1"])\n',
-         "scrape/p.py:2:20: OAC101 module scrape/p.py raised ValueError: ScrapeJob name must not be empty ('')"),
+         "scrape/p.py:2:20: OAC115 a scrape job without a name (promtool: job_name is empty)"),
+        ("scrape/p.py", 'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="  ", targets=["a:1"])\n',
+         "scrape/p.py:2:20: OAC107 scrape job name '  ' is blank"),
     ],
-    ids=["job"],
+    ids=["empty", "blank"],
 )
 def test_an_empty_job_name_fails_the_build(make_project: ProjectFactory, rel: str, text: str, expected: str) -> None:
     """It built; promtool refused it in `oac validate`, at
-    build/prometheus/prometheus.yml instead of the user's line."""
+    build/prometheus/prometheus.yml instead of the user's line. Then the
+    constructor raised (OAC101), which hid the module's later mistakes; now a
+    check reports it with them (OAC115 the empty name promtool refuses, OAC107
+    a blank one)."""
     root = make_project({"alerts/good.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="good", rules=[AlertRule(name="Up", expr="up == 0")])\n'})
     assert run_oac("build", "-C", str(root)).exit_code == 0
     err = _build_fails(root, rel, text)

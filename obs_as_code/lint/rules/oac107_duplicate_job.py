@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.model.prometheus import PrometheusConfig, ScrapeJob
+from obs_as_code.source import keyword_location
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -20,6 +21,10 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             )
         else:
             first[job.name] = job
+        if job.name and not job.name.strip():
+            # promtool accepts it (OAC115 has the empty name it refuses); every
+            # series of the job would carry a blank job label.
+            yield error(keyword_location(job.location, "name"), "OAC107", f"scrape job name {job.name!r} is blank")
         if not job.targets and not job.static_configs and not job.extra:
             yield error(job.location, "OAC107", f"scrape job {job.name!r} has no targets")
     configs = ctx.project.all(PrometheusConfig)
@@ -31,4 +36,4 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         )
 
 
-CHECK = Check("OAC107", "duplicate-job", "scrape job names and the Prometheus config must be unique", run)
+CHECK = Check("OAC107", "duplicate-job", "scrape job names and the Prometheus config must be unique, job names not blank", run)
