@@ -204,12 +204,14 @@ def _position(source: str, anchor: str) -> tuple[int, int]:
     return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
-def _lint(make_project: ProjectFactory, body: str) -> tuple[str, list[tuple[int, int, str]]]:
+def _lint(make_project: ProjectFactory, body: str, severity: str = "error") -> tuple[str, list[tuple[int, int, str]]]:
+    """The OAC115 findings of ``severity`` in a module of ``body``."""
     source = HEAD + "from datetime import timedelta\n\n" + body
     root = make_project({"scrape/p.py": source})
     result = run_oac("lint", "-C", str(root), "--select", "OAC115", "--format", "json")
-    found = [(d["line"], d["column"], d["message"]) for d in json.loads(result.stdout) if d["code"] == "OAC115"]
-    assert (result.exit_code == 1) == bool(found), result.output
+    every = [d for d in json.loads(result.stdout) if d["code"] == "OAC115"]
+    found = [(d["line"], d["column"], d["message"]) for d in every if d["severity"] == severity]
+    assert (result.exit_code == 1) == any(d["severity"] == "error" for d in every), result.output
     return source, sorted(found)
 
 
@@ -227,6 +229,45 @@ def test_each_refusal_is_reported_at_its_argument(make_project: ProjectFactory, 
 @pytest.mark.parametrize("case", sorted(ACCEPTED))
 def test_what_promtool_accepts_is_left_alone(make_project: ProjectFactory, case: str) -> None:
     assert _lint(make_project, ACCEPTED[case])[1] == []
+
+
+#: Schemes promtool accepts but Prometheus cannot speak: (module body, [(anchor, part of the warning)]).
+UNUSABLE_SCHEMES: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "a scrape job over ftp, every target with a port": (
+        ACCEPTED["ftp with ports"],
+        [('"ftp"', "scrape job 'a': scheme 'ftp' is neither http nor https: promtool accepts it, but every scrape")],
+    ),
+    "a misspelt https, and an empty scheme": (
+        'j = ScrapeJob(name="a", targets=["a:1"], scheme="htps")\nk = ScrapeJob(name="b", targets=["b:1"], scheme="")\n',
+        [('"htps"', "scheme 'htps' is neither"), ('""', "scrape job 'b': scheme '' is neither")],
+    ),
+    "an Alertmanager over ftp": (
+        'c = PrometheusConfig(alertmanagers=[AlertmanagerTarget(targets=["am:9093"], scheme="ftp")])\n',
+        [('"ftp"', "alertmanager target: scheme 'ftp' is neither http nor https: promtool accepts it, but every alert")],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNUSABLE_SCHEMES))
+def test_a_scheme_prometheus_cannot_speak_is_a_warning_at_it(make_project: ProjectFactory, case: str) -> None:
+    body, expected = UNUSABLE_SCHEMES[case]
+    source, found = _lint(make_project, body, "warning")
+    wanted = sorted((*_position(source, anchor), part) for anchor, part in expected)
+    assert [(line, col) for line, col, _ in found] == [(line, col) for line, col, _ in wanted], found
+    for (_line, _col, message), (_l, _c, part) in zip(found, wanted, strict=True):
+        assert part in message
+
+
+@pytest.mark.parametrize("body", [
+    # Go's URL parser lowers the scheme: HTTPS is https.
+    'j = ScrapeJob(name="a", targets=["a:1"], scheme="HTTPS")\n',
+    # A relabel config writing __scheme__ decides the scheme per target.
+    'j = ScrapeJob(name="a", targets=["a:1"], scheme="x", relabel_configs=[RelabelConfig(target_label="__scheme__", replacement="https")])\n',
+    # promtool's error at the scheme (a target without a port) is the one finding there.
+    'j = ScrapeJob(name="a", targets=["a"], scheme="ftp")\n',
+])
+def test_no_scheme_warning_where_the_scheme_works_or_promtool_refuses_it(make_project: ProjectFactory, body: str) -> None:
+    assert _lint(make_project, body, "warning")[1] == []
 
 
 def test_one_module_gives_every_mistake_in_one_build(built_project: Path) -> None:

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.durations import DurationError, parse_ms
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.model.base import Definition
@@ -502,15 +502,45 @@ def problems(config: PrometheusConfig | None, jobs: Sequence[ScrapeJob]) -> Iter
             yield from _alertmanager(target)
 
 
+def unusable_schemes(config: PrometheusConfig | None, jobs: Sequence[ScrapeJob]) -> Iterator[_Problem]:
+    """Schemes promtool accepts (every target has a port) that Prometheus cannot
+    speak: Go's HTTP client knows ``http`` and ``https`` alone (in any case), so
+    each scrape fails ("unsupported protocol scheme"), or each alert sent to the
+    Alertmanager. A job whose relabel configs write ``__scheme__`` is left alone."""
+    owners: list[tuple[ScrapeJob | AlertmanagerTarget, str, str]] = [
+        (job, f"scrape job {job.name!r}", "every scrape of the job fails")
+        for job in jobs
+        if not any(cfg.target_label == "__scheme__" for cfg in job.relabel_configs)
+    ]
+    if config is not None:
+        owners += [(target, "alertmanager target", "every alert sent to it fails") for target in config.alertmanagers]
+    for owner, what, effect in owners:
+        scheme = owner.scheme
+        if isinstance(scheme, str) and scheme.lower() not in ("http", "https"):
+            yield (
+                _at(owner, "scheme"),
+                f"{what}: scheme {scheme!r} is neither http nor https: promtool accepts it, but {effect} "
+                '(Prometheus: unsupported protocol scheme)',
+                "use scheme 'http' or 'https'",
+            )
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     configs = ctx.project.all(PrometheusConfig)
+    config = configs[0] if configs else None
+    jobs = ctx.project.all(ScrapeJob)
     seen: set[tuple[SourceLocation, str]] = set()
     # The build writes the first config (OAC107 reports a second one).
-    for where, message, hint in problems(configs[0] if configs else None, ctx.project.all(ScrapeJob)):
+    for where, message, hint in problems(config, jobs):
         # A definition shared by several jobs (one TLSConfig) is reported once.
         if (where, message) not in seen:
             seen.add((where, message))
             yield error(where, "OAC115", message, hint=hint)
+    # A warning only where promtool said nothing at the scheme (a target without a port).
+    refused = {where for where, _message in seen}
+    for where, message, hint in unusable_schemes(config, jobs):
+        if where not in refused:
+            yield warning(where, "OAC115", message, hint=hint)
 
 
 CHECK = Check("OAC115", "prometheus-config", "the Prometheus config must be one promtool check config accepts", run)
