@@ -24,6 +24,7 @@ import yaml
 
 from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.durations import DurationError, parse_ms
+from obs_as_code.lint._rule_yaml import AnchorLoader as _AnchorLoader
 from obs_as_code.lint._rule_yaml import Loader as _Loader
 from obs_as_code.lint.engine import DashboardSource
 from obs_as_code.lint.sites import Site
@@ -209,13 +210,8 @@ class _Reader:
             self.fail(node, f"{what} must be a mapping")
             return None
         out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
-        written: set[str] = set()
-        for key, value in node.value:
+        for key, value in self.entries(node, what):
             name = str(key.value)
-            if name in written:
-                self.fail(key, f"{what}: key {name!r} appears twice")
-                continue
-            written.add(name)
             if _is_null(key):
                 continue  # go-yaml cannot set a null key: the entry is skipped
             if name not in allowed:
@@ -223,6 +219,39 @@ class _Reader:
                 continue
             out[name] = (key, value)
         return out
+
+    def entries(self, node: yaml.MappingNode, what: str) -> list[tuple[yaml.Node, yaml.Node]]:
+        """The entries of ``node`` as go-yaml decodes them: a key written twice
+        is reported (the first one read), so is a key that is a list or mapping, and
+        the mappings of a merge key (``<<: *base``) add the keys ``node`` (or an
+        earlier one of them) does not set."""
+        own: list[tuple[yaml.Node, yaml.Node]] = []
+        merges: list[yaml.Node] = []
+        seen: set[str] = set()
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                self.fail(key, f"{what}: a key must be a string, not a {'list' if isinstance(key, yaml.SequenceNode) else 'mapping'}")
+                continue
+            name = str(key.value)
+            if name in seen:
+                self.fail(key, f"{what}: key {name!r} appears twice")
+                continue  # the first is read, for no follow-on errors
+            seen.add(name)
+            if name == "<<" and key.tag == _STR_TAG and _plain(key):  # a quoted "<<" is a key
+                merges.append(value)
+            else:
+                own.append((key, value))
+        taken = {str(k.value) for k, _v in own}
+        for merge in merges:
+            for source in merge.value if isinstance(merge, yaml.SequenceNode) else [merge]:
+                if not isinstance(source, yaml.MappingNode):
+                    self.fail(source, f"{what}: map merge requires map or sequence of maps as the value")
+                    continue
+                for key, value in self.entries(source, what):
+                    if str(key.value) not in taken:
+                        taken.add(str(key.value))
+                        own.append((key, value))
+        return own
 
     def scalar(self, node: yaml.Node, what: str) -> str | None:
         if not isinstance(node, yaml.ScalarNode):
@@ -241,13 +270,8 @@ class _Reader:
             self.fail(node, f"{what} must be a mapping of strings")
             return {}
         out: dict[str, str] = {}
-        written: set[str] = set()
-        for key, value in node.value:
+        for key, value in self.entries(node, what):
             name = str(key.value)
-            if name in written:
-                self.fail(key, f"{what}: key {name!r} appears twice")
-                continue
-            written.add(name)
             if _is_null(key):
                 continue  # skipped by go-yaml
             v = self.text(value, f"{what}.{name}")
@@ -412,30 +436,60 @@ def read_rule_file(path: Path, display: str | None = None) -> RuleFile:
     except (OSError, UnicodeDecodeError) as exc:
         reader.out.diagnostics.append(error(SourceLocation(display), CODE, f"cannot read: {exc}"))
         return reader.out
-    loader = _Loader(text)
+    try:
+        nodes = _documents(text, _Loader, reader)
+    except yaml.YAMLError:  # an anchor defined twice: libyaml's composer refuses it
+        reader.out.diagnostics.clear()
+        nodes = _documents(text, _AnchorLoader, reader)
+    if nodes is None:
+        return reader.out
+    for node in nodes:
+        if node is not None:
+            reader.read(node)
+    return reader.out
+
+
+def _documents(text: str, loader_class: Any, reader: _Reader) -> list[yaml.Node] | None:
+    """The documents of ``text`` that Prometheus reads (the first; every one of
+    a PrometheusRule file), None when they are not YAML (reported). A later
+    document is a warning. Raises ComposerError for an anchor defined twice."""
+    loader = loader_class(text)
     nodes: list[yaml.Node] = []
     try:
         while loader.check_node():
             node = loader.get_node()
-            if nodes and not _is_prometheus_rule(nodes[0]):
+            if _after_first(nodes):
                 if node is not None and not _is_null(node):
                     reader.out.diagnostics.append(warning(reader.loc(node), CODE, _LATER_DOCUMENT))
                 break
             nodes.append(node)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = SourceLocation(display, mark.line + 1, mark.column + 1) if mark else SourceLocation(display)
-        if nodes and not _is_prometheus_rule(nodes[0]):
-            reader.out.diagnostics.append(warning(loc, CODE, f"{_LATER_DOCUMENT} (and is not valid YAML: {getattr(exc, 'problem', None) or exc})"))
-        else:
-            reader.out.diagnostics.append(error(loc, CODE, f"invalid YAML: {getattr(exc, 'problem', None) or exc}"))
-            return reader.out
+        if "found duplicate anchor" in str(exc) and not _after_first(nodes):
+            raise
+        _not_yaml(reader, exc, nodes)
+        if not _after_first(nodes):
+            return None
     finally:
         loader.dispose()
-    for node in nodes:
-        if node is not None:
-            reader.read(node)
-    return reader.out
+    return nodes
+
+
+def _after_first(nodes: list[yaml.Node]) -> bool:
+    """Whether what comes next is a document Prometheus does not read: one
+    after the first, unless the first is a PrometheusRule resource."""
+    return bool(nodes) and not _is_prometheus_rule(nodes[0])
+
+
+def _not_yaml(reader: _Reader, exc: yaml.YAMLError, nodes: list[yaml.Node]) -> None:
+    """Report ``exc``: an error, or a warning when it is in a document after the first."""
+    mark = getattr(exc, "problem_mark", None)
+    display = reader.display
+    loc = SourceLocation(display, mark.line + 1, mark.column + 1) if mark else SourceLocation(display)
+    problem = getattr(exc, "problem", None) or exc
+    if _after_first(nodes):
+        reader.out.diagnostics.append(warning(loc, CODE, f"{_LATER_DOCUMENT} (and is not valid YAML: {problem})"))
+    else:
+        reader.out.diagnostics.append(error(loc, CODE, f"invalid YAML: {problem}"))
 
 
 _LATER_DOCUMENT = "a second YAML document: Prometheus reads only the first document of a rule file, this one is ignored"
