@@ -43,7 +43,7 @@ def base() -> Map:
         ("labels", Map([("severity", "page")])),
         ("annotations", Map([("summary", "'{{ $labels.job }} is down'"), ("value", "'{{ $value | humanize }}'")])),
     ])
-    second = Map([("alert", "HighLoad"), ("expr", "node_load1 > 4"), ("for", "10m")])
+    second = Map([("alert", "HighLoad"), ("expr", "&e node_load1 > 4"), ("for", "10m")])
     g1 = Map([("name", "first"), ("interval", "1m"), ("limit", "10"), ("rules", Seq([record, alert]))])
     g2 = Map([("name", "second"), ("rules", Seq([second]))])
     return Map([("groups", Seq([g1, g2]))])
@@ -66,19 +66,22 @@ EXPRS = ["up", "up == 0", "sum(", "'up{'", "1", "''", "~", "vector(1)", "'rate(u
 RECORDS = ["job:up:sum", "'foo bar'", "'1abc'", "'a-b'", "':x'", "up", "'é'", "'__x'", "''", "~", "123", "true", "'a:b:c'"]
 ALERTS = ["Down", "'with space'", "123", "''", "~", "true", "'{{ $labels.x }}'", "'é'", "'a-b'"]
 NAMES = ["first", "second", "''", "~", "123", "true", "'a b'", "'é'", "[a]", "{a: b}"]
-LABEL_KEYS = ["severity", "team", "1a", "__name__", "'a-b'", "'a b'", "''", "~", "'é'", "_x", "__meta", "a1", "A", "'{{x}}'", "true", "1"]
-LABEL_VALUES = ["page", "''", "~", "'{{ $labels.job }}'", "'{{ .Foo'", "'{{ $nope }}'", "'{{ humanize $value }}'", "1", "true", "[a]", "{a: b}",
+LABEL_KEYS = ["<<", "severity", "team", "1a", "__name__", "'a-b'", "'a b'", "''", "~", "'é'", "_x", "__meta", "a1", "A", "'{{x}}'", "true", "1"]
+LABEL_VALUES = ["*e", "&l page", "*l", "{a: b}", "page", "''", "~", "'{{ $labels.job }}'", "'{{ .Foo'", "'{{ $nope }}'", "'{{ humanize $value }}'", "1", "true", "[a]", "{a: b}",
                 "'{{ template \"x\" }}'", "'{{ if }}'", "'{{ $value | printf \"%.2f\" }}'", "'{{ end }}'", "'{{/* c */}}'", "'{{ $externalLabels.x }}'",
                 "'{{ query \"up\" | first | value }}'", "'{{ range $i := . }}{{ end }}'", "'{{ .Labels.job }}'", "'{{ title \"x\" }}'"]
 
+#: Values of a merge key (``<<``): mappings, lists of them, and what is neither.
+MERGES = ["{expr: up}", "{for: 5m, labels: {a: b}}", "[{expr: up}, {expr: 'sum('}]", "{foo: 1}", "x", "[]", "{}", "~", "*e", "[x]", "{alert: X, record: y}"]
 FIELD_VALUES: dict[str, list[str]] = {
+    "<<": MERGES, "'<<'": MERGES,
     "name": NAMES, "interval": DURATIONS, "limit": SCALARS[:28], "query_offset": DURATIONS,
     "for": DURATIONS, "keep_firing_for": DURATIONS, "expr": EXPRS, "record": RECORDS, "alert": ALERTS,
 }
 UNKNOWN_KEYS = {
     "top": ["apiVersion", "kind", "spec", "Groups", "group", "rules", "groups"],
-    "group": ["query_offset", "labels", "partial_response_strategy", "Name", "evaluation_interval", "alert", "expr", "source_tenants", "limit", "interval", "name", "rules"],
-    "rule": ["anotations", "label", "Expr", "for", "keep_firing_for", "annotations", "labels", "name", "limit", "interval", "description", "record", "alert", "expr"],
+    "group": ["<<", "query_offset", "labels", "partial_response_strategy", "Name", "evaluation_interval", "alert", "expr", "source_tenants", "limit", "interval", "name", "rules"],
+    "rule": ["<<", "<<", "'<<'", "anotations", "label", "Expr", "for", "keep_firing_for", "annotations", "labels", "name", "limit", "interval", "description", "record", "alert", "expr"],
 }
 
 
@@ -220,4 +223,22 @@ def variant(seed: int) -> str:
         text = text + rng.choice(EXTRA_DOCUMENTS)
     if rng.random() < 0.02:
         text = "---\n" + text
+    if rng.random() < 0.05:
+        text = rng.choice(SPELLINGS)(text)
     return text
+
+
+#: The same file written another way: line ends, a byte order mark, comments,
+#: directives, the end-of-document marker, flow style, tabs (invalid).
+SPELLINGS = [
+    lambda t: t.replace("\n", "\r\n"),
+    lambda t: "\ufeff" + t,
+    lambda t: "# a comment\n" + t.replace("\n", "  # c\n", 3),
+    lambda t: "%YAML 1.1\n---\n" + t,
+    lambda t: "%YAML 1.3\n---\n" + t,
+    lambda t: t + "...\n",
+    lambda t: t + "...\nfoo: 1\n",
+    lambda t: t.replace("    ", "\t", 1),
+    lambda t: t.replace("  - name: first", "  - name: first\n    # comment"),
+    lambda t: t.replace(": ", ":  "),
+]

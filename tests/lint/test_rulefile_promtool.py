@@ -157,6 +157,21 @@ FIXED: dict[str, tuple[str, str | None, list[tuple[str, int, int, str]]]] = {
     "keep_firing_for in a recording rule": (
         "groups:\n  - name: g\n    rules:\n      - record: a:b\n        expr: up\n        keep_firing_for: 1m\n",
         "invalid field 'keep_firing_for' in recording rule", [("error", 6, 9, "recording rule 'a:b': invalid field 'keep_firing_for'")]),
+    "merge key": ("groups:\n  - name: g\n    rules:\n      - &r\n        alert: A\n        expr: up\n      - <<: *r\n        alert: B\n", None, []),
+    "merge key, first mapping wins": ("groups:\n  - name: g\n    rules:\n      - alert: A\n        <<: [{expr: up}, {expr: 'sum('}]\n", None, []),
+    "merge key bringing an unknown field": (
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        <<: {expr: up, foo: 1}\n", "field foo not found in type rulefmt.RuleNode",
+        [("error", 5, 24, "rule: field 'foo' not found in type rulefmt.Rule")]),
+    "merge key of no mapping": (
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        <<: [a]\n", "map merge requires map or sequence of maps as the value",
+        [("error", 6, 14, "rule: map merge requires map or sequence of maps as the value")]),
+    "quoted merge key": (
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        '<<': {expr: x}\n", "field << not found in type rulefmt.RuleNode",
+        [("error", 6, 9, "rule: field '<<' not found in type rulefmt.Rule")]),
+    "anchor defined twice": ("groups:\n  - name: &a g\n    rules:\n      - alert: &a A\n        expr: up\n        labels: {x: *a}\n", None, []),
+    "a list as a label name": (
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        labels: {[a]: b}\n", "cannot unmarshal !!seq into string",
+        [("error", 6, 18, "labels: a key must be a string, not a list")]),
 }
 
 
