@@ -186,6 +186,7 @@ class _Reader:
         self.display = display
         self.path = path
         self.out = RuleFile()
+        self.merging: set[int] = set()  # the mappings whose merge keys are being read
 
     def loc(self, node: yaml.Node) -> SourceLocation:
         return SourceLocation(self.display, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -247,7 +248,16 @@ class _Reader:
                 if not isinstance(source, yaml.MappingNode):
                     self.fail(source, f"{what}: map merge requires map or sequence of maps as the value")
                     continue
-                for key, value in self.entries(source, what):
+                if source is node or id(source) in self.merging:
+                    # go-yaml: "anchor 'a' value contains itself"
+                    self.fail(source, f"{what}: a merge key's mapping contains that merge key (through an alias)")
+                    continue
+                self.merging.add(id(node))
+                try:
+                    merged = self.entries(source, what)
+                finally:
+                    self.merging.discard(id(node))
+                for key, value in merged:
                     if str(key.value) not in taken:
                         taken.add(str(key.value))
                         own.append((key, value))

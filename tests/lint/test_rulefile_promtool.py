@@ -168,6 +168,10 @@ FIXED: dict[str, tuple[str, str | None, list[tuple[str, int, int, str]]]] = {
     "quoted merge key": (
         "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        '<<': {expr: x}\n", "field << not found in type rulefmt.RuleNode",
         [("error", 6, 9, "rule: field '<<' not found in type rulefmt.Rule")]),
+    "merge key into itself": (
+        "groups:\n  - name: g\n    rules:\n      - &a\n        alert: A\n        <<: &b\n          expr: up\n          <<: *a\n",
+        "anchor 'a' value contains itself", [("error", 4, 9, "rule: a merge key's mapping contains that merge key (through an alias)")]),
+    "alias to itself under a null key": ("groups:\n  - name: g\n    rules:\n      - &a\n        alert: A\n        expr: up\n        ~: *a\n", None, []),
     "anchor defined twice": ("groups:\n  - name: &a g\n    rules:\n      - alert: &a A\n        expr: up\n        labels: {x: *a}\n", None, []),
     "a list as a label name": (
         "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        labels: {[a]: b}\n", "cannot unmarshal !!seq into string",
