@@ -187,6 +187,7 @@ class _Reader:
         self.path = path
         self.out = RuleFile()
         self.merging: set[int] = set()  # the mappings whose merge keys are being read
+        self.merged: dict[int, list[tuple[yaml.Node, yaml.Node]]] = {}  # entries of merged mappings
 
     def loc(self, node: yaml.Node) -> SourceLocation:
         return SourceLocation(self.display, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -252,11 +253,13 @@ class _Reader:
                     # go-yaml: "anchor 'a' value contains itself"
                     self.fail(source, f"{what}: a merge key's mapping contains that merge key (through an alias)")
                     continue
-                self.merging.add(id(node))
-                try:
-                    merged = self.entries(source, what)
-                finally:
-                    self.merging.discard(id(node))
+                merged = self.merged.get(id(source))
+                if merged is None:  # once per mapping, however many aliases name it
+                    self.merging.add(id(node))
+                    try:
+                        merged = self.merged[id(source)] = self.entries(source, what)
+                    finally:
+                        self.merging.discard(id(node))
                 for key, value in merged:
                     if str(key.value) not in taken:
                         taken.add(str(key.value))
