@@ -21,3 +21,19 @@ class Loader(_Base):  # type: ignore[misc]
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         return _TAGS[kind]
+
+
+class AnchorLoader(yaml.BaseLoader):
+    """The pure-Python loader, for a file that defines an anchor twice: YAML 1.2
+    (and go-yaml) let a later ``&a`` replace an earlier one, libyaml's composer
+    refuses it ("found duplicate anchor"). Slower, so used only then."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        return _TAGS[kind]
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        me: Any = self
+        event = me.peek_event()
+        if not isinstance(event, yaml.AliasEvent) and event.anchor is not None:
+            me.anchors.pop(event.anchor, None)
+        return yaml.composer.Composer.compose_node(me, parent, index)

@@ -94,6 +94,25 @@ def scan_duration_as_number(expr: str) -> str | None:
     return None
 
 
+#: A number that may be beyond float64: an exponent of three digits, or 300 digits.
+_HUGE_CANDIDATE = re.compile(r"[eE]\+?[0-9]{3}|[0-9]{300}")
+#: A decimal number token (not part of a word, a duration or a hex number).
+_DECIMAL = re.compile(r"(?<![a-zA-Z0-9_:.])(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?(?![a-zA-Z0-9_.])")
+
+
+def number_out_of_range(expr: str) -> str | None:
+    """The first number of ``expr`` beyond float64 (``1e400``), None when there
+    is none. Prometheus 2.42 parses a number with strconv.ParseFloat, which
+    refuses it ("value out of range"); promql-parser reads it as infinity.
+    Strings and comments are skipped."""
+    if _HUGE_CANDIDATE.search(expr) is None:
+        return None
+    for match in _DECIMAL.finditer(_SKIPPED.sub(" ", expr)):
+        if float(match.group()) == float("inf"):
+            return match.group()
+    return None
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for group, rule in ctx.rules():
         # The shape-cached tree: same verdict as parsing the exact text, parsed
@@ -103,6 +122,9 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             duration = duration_as_number(rule.expr)
             if duration is not None:
                 problem = f"unexpected duration {duration!r}: Prometheus before 2.54 reads a duration only in [...] and after offset"
+            huge = number_out_of_range(rule.expr)
+            if huge is not None and problem is None:
+                problem = f"error parsing number {huge!r}: value out of range (beyond a 64-bit float)"
         if problem is not None:
             yield error(
                 keyword_location(rule.location, "expr"),
