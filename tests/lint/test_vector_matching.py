@@ -264,3 +264,42 @@ def test_an_alert_on_a_reported_expression_never_fires_in_prometheus(tmp_path: P
     )
     run = subprocess.run([promtool, "test", "rules", str(test)], capture_output=True, text=True, cwd=tmp_path, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+# --- in a project: the user's own line and column, and SLOs ---------------------------------
+
+
+def test_a_project_alert_is_reported_at_the_operator_in_the_python_module(tmp_path: Path) -> None:
+    from obs_as_code.pipeline import compile_project
+
+    root = tmp_path / "proj"
+    (root / "alerts").mkdir(parents=True)
+    (root / "alerts" / "api.py").write_text(
+        "from obs_as_code import AlertRule, RuleGroup\n\n"
+        "g = RuleGroup(name=\"api\", rules=[\n"
+        "    AlertRule(name=\"Down\", expr=\"sum by (job) (up) > vector(0)\", for_=\"5m\",\n"
+        "              labels={\"severity\": \"page\"}, annotations={\"summary\": \"x\", \"runbook_url\": \"https://r/x\"}),\n"
+        "])\n",
+        encoding="utf-8",
+    )
+    found = [d for d in compile_project(root).diagnostics if d.code == "OAC220"]
+    line = "    AlertRule(name=\"Down\", expr=\"sum by (job) (up) > vector(0)\", for_=\"5m\",\n"
+    assert [(d.location.file, d.location.line, d.location.col, d.severity) for d in found] == [
+        ("alerts/api.py", 4, line.index(">") + 1, Severity.ERROR)
+    ]
+
+
+def test_a_ratio_slo_whose_queries_differ_is_oac403s_alone(tmp_path: Path) -> None:
+    from obs_as_code.pipeline import compile_project
+
+    root = tmp_path / "proj"
+    (root / "slos").mkdir(parents=True)
+    (root / "slos" / "api.py").write_text(
+        "from obs_as_code.slo import SLO, RatioSLI\n\n"
+        "bad = SLO(service=\"api\", name=\"a\", objective=99, sli=RatioSLI(\n"
+        "    errors='sum by (code) (rate(http_requests_total{job=\"api\", code=~\"5..\"}[{window}]))',\n"
+        "    total='sum(rate(http_requests_total{job=\"api\"}[{window}]))',\n))\n",
+        encoding="utf-8",
+    )
+    codes = [d.code for d in compile_project(root).diagnostics]
+    assert "OAC403" in codes and "OAC220" not in codes, codes

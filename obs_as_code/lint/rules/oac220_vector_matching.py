@@ -25,8 +25,23 @@ from typing import Any
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._promql import Hit, per_tree
-from obs_as_code.lint.types import SCALAR, STRING, SYNTHETIC, TARGET_LABELS, VType, func_name, is_a, is_on, nodes, op_of, selector_matchers, selector_name, walk
+from obs_as_code.lint.types import (
+    SCALAR,
+    STRING,
+    SYNTHETIC,
+    TARGET_LABELS,
+    VType,
+    func_name,
+    is_a,
+    is_on,
+    nodes,
+    op_of,
+    selector_matchers,
+    selector_name,
+    walk,
+)
 from obs_as_code.model.prometheus import ScrapeJob
+from obs_as_code.slo.model import SLO, RatioSLI
 
 CODE = "OAC220"
 
@@ -232,8 +247,21 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
     return out
 
 
+def _ratio_slos(ctx: LintContext) -> frozenset[str]:
+    """The ids of the SLOs with a ratio SLI: their queries returning different
+    labels is OAC403's finding (at the query), which every rule generated from them
+    would otherwise repeat here (``sloth_id`` labels those rules)."""
+    return frozenset(slo.id for slo in ctx.project.all(SLO) if isinstance(slo.sli, RatioSLI))
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    skip: frozenset[str] | None = None
     for q, hit in per_tree(ctx, find):
+        if q.rule is not None and "sloth_id" in q.rule.labels:
+            if skip is None:
+                skip = _ratio_slos(ctx)
+            if q.rule.labels["sloth_id"] in skip:
+                continue
         yield hit.diagnostic(ctx, q, CODE)
 
 
