@@ -52,7 +52,7 @@ def test_a_label_only_on_the_right_side_is_a_warning(tmp_path: Path) -> None:
     assert [(d.location.line, d.location.col, d.severity) for d in found] == [(5, _col(INSTANCE_ONE_SIDE, "/ "), Severity.WARNING)]
     assert "instance only on the right side" in found[0].message
     assert found[0].hint is not None and "add instance to the left side's by (...)" in found[0].hint
-    assert "/ on(job) group_right" in found[0].hint
+    assert found[0].hint.endswith("leave the labels one side has alone out of the matching: / ignoring(instance) group_right")
 
 
 def test_a_by_forgotten_on_one_side(tmp_path: Path) -> None:
@@ -100,6 +100,15 @@ def test_comparisons_match_the_same_with_and_without_bool(tmp_path: Path) -> Non
     assert _found(tmp_path, "sum by (job) (up) > bool vector(0)") == [(5, _col("sum by (job) (up) > bool vector(0)", ">"), "error")]
 
 
+def test_labels_sure_through_group_left_come_from_the_one_side(tmp_path: Path) -> None:
+    # team is pinned on the right side and copied by group_left: sure on the result.
+    expr = "sum by (job) (up) * on(job) group_left(team) sum by (job, team) (up{team='a'}) > sum by (job) (up)"
+    assert _found(tmp_path, expr) == [(5, _col(expr, "> sum"), "error")]
+    # The left side's own team is replaced by the right side's (absent there): not sure.
+    expr = "sum by (job, team) (up{team='a'}) * on(job) group_left(team) sum by (job, team) (up) > sum by (job) (up)"
+    assert _found(tmp_path, expr) == [(5, _col(expr, "> sum"), "warning")]
+
+
 def test_a_finding_in_a_nested_operation_points_at_its_own_operator(tmp_path: Path) -> None:
     expr = "sum by (job) (up) / (sum by (job) (up) * sum(up)) > 0"
     assert _found(tmp_path, expr) == [(5, _col(expr, "* "), "error")]
@@ -140,6 +149,11 @@ LEFT_ALONE = [
     "sum(a) / sum(b)",
     "vector(1) > vector(0)",
     "sum by (__name__) (a) / sum(b)",
+    # A filter with on(...) keeps only the on labels of the series it lets through.
+    "(sum by (job, instance) (a) > on(job) sum by (job) (b)) / sum by (job) (c)",
+    "(sum by (job, instance) (a) > ignoring(instance) sum by (job) (b)) / sum by (job) (c)",
+    # group_left(label): the label comes from the right side.
+    "sum by (job, instance) (a) * on(instance) group_left(team) sum by (instance, team) (b) / sum by (job, instance, team) (c)",
 ]
 
 

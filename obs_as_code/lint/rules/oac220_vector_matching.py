@@ -141,17 +141,37 @@ def _present(ctx: LintContext, node: Any) -> frozenset[str]:
         mod = node.modifier
         matching = getattr(mod, "matching", None) if mod is not None else None
         card = str(getattr(mod, "card", "")) if mod is not None else ""
+        # Prometheus' resultMetric: group_x(...) labels come from the "one" side (or
+        # are removed), a one-to-one on/ignoring keeps/drops labels, filters too.
         if card.endswith("OneToMany"):
-            return _present(ctx, node.rhs) | (lhs & _labels(mod.group_labels))
+            extra = _labels(mod.group_labels)
+            return (_present(ctx, node.rhs) - extra) | (lhs & extra)
         if card.endswith("ManyToOne"):
-            return lhs | (_present(ctx, node.rhs) & _labels(mod.group_labels))
-        if op in ("and", "unless") or matching is None or (mod is not None and not mod.return_bool and op in _COMPARISONS):
+            extra = _labels(mod.group_labels)
+            return (lhs - extra) | (_present(ctx, node.rhs) & extra)
+        if op in ("and", "unless") or matching is None:
             return lhs
         return lhs & _labels(matching.labels) if is_on(matching) else lhs - _labels(matching.labels)
     return frozenset()
 
 
 _COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})
+
+
+def _unfollowed(node: Any) -> bool:
+    """Whether ``node`` holds what type inference does not follow, so that its
+    series may carry fewer or more labels than inferred: a filtering comparison with
+    on(...)/ignoring(...) one-to-one (Prometheus keeps only the on labels, drops the
+    ignoring ones, of the series it lets through; inference keeps the left side's),
+    or info() (which adds the labels of info metrics)."""
+    for n in walk(node):
+        if func_name(n) == "info":
+            return True
+        if is_a(n, "BinaryExpr") and op_of(n) in _COMPARISONS:
+            mod = n.modifier
+            if mod is not None and not mod.return_bool and mod.matching is not None and str(mod.card).endswith("OneToOne"):
+                return True
+    return False
 
 
 def _doubtful(ctx: LintContext, node: Any) -> frozenset[str]:
@@ -180,19 +200,26 @@ def _where(only_left: frozenset[str], only_right: frozenset[str]) -> str:
     return " and ".join(parts)
 
 
-def _hint(op: str, only_left: frozenset[str], only_right: frozenset[str], shared: frozenset[str], other_vector_call: bool) -> str:
-    """What to write: the missing labels on the other side, or a matching clause."""
+def _hint(op: str, ignoring: frozenset[str], only_left: frozenset[str], only_right: frozenset[str], shared: frozenset[str], other_vector_call: bool) -> str:
+    """What to write: the missing labels on the other side, or a matching clause
+    (written out in full, to be copied: ignoring(...) the labels one side has
+    alone, or on(...) the labels both have, whichever is short)."""
     if other_vector_call:
         return f"vector() has no labels: compare with the number itself ({op} 0 rather than {op} vector(0)), or write {op} on() group_left vector(...)"
     group = ""
     if op not in ("and", "unless") and bool(only_left) != bool(only_right):
         group = " group_left" if only_left else " group_right"
-    clause = f"{op} on({_list(shared)}){group}"
+    alone = ignoring | only_left | only_right
+    if len(alone) <= 4 or len(shared) > 4:
+        listed = ", ".join(sorted(alone)) if len(alone) <= 8 else "..."
+        clause = f"leave the labels one side has alone out of the matching: {op} ignoring({listed}){group}"
+    else:
+        clause = f"match on the labels both sides have: {op} on({', '.join(sorted(shared))}){group}"
     if only_left and only_right:
-        return f"aggregate both sides by the same labels, or match on the labels both sides have: {clause}"
+        return f"aggregate both sides by the same labels, or {clause}"
     only, other = (only_left, "right") if only_left else (only_right, "left")
     add = f"add {_list(only)} to the {other} side's by (...)" if shared else f"aggregate the {other} side by ({_list(only)})"
-    return f"{add}, or match on the labels both sides have: {clause}"
+    return f"{add}, or {clause}"
 
 
 def _check(ctx: LintContext, node: Any) -> Hit | None:
@@ -202,6 +229,8 @@ def _check(ctx: LintContext, node: Any) -> Hit | None:
     lt, rt = ctx.type_of(node.lhs), ctx.type_of(node.rhs)
     if not (_vector(lt) and _vector(rt)) or lt.labels is None or rt.labels is None:
         return None
+    if _unfollowed(node.lhs) or _unfollowed(node.rhs):
+        return None  # the inferred labels may be more than the series have
     mod = node.modifier
     matching = getattr(mod, "matching", None) if mod is not None else None
     if matching is not None and is_on(matching):
@@ -233,7 +262,7 @@ def _check(ctx: LintContext, node: Any) -> Hit | None:
     bare = node.rhs if only_left and not only_right else node.lhs if only_right and not only_left else None
     while bare is not None and is_a(bare, "ParenExpr"):
         bare = bare.expr
-    hint = _hint(op, only_left, only_right, left & right, bare is not None and func_name(bare) == "vector")
+    hint = _hint(op, ignoring, only_left, only_right, left & right, bare is not None and func_name(bare) == "vector")
     return Hit(node, f"`{op}` in ", tail, Severity.ERROR if sure else Severity.WARNING, hint)
 
 
