@@ -8,8 +8,7 @@ never does, so the result is always empty (an alert that cannot fire, a panel
 showing "No data"), ``and`` keeps nothing and ``unless`` removes nothing.
 
 Label sets come from type inference (:attr:`VType.labels`, what a side's series
-*may* carry). When one side's labels are unknown, what it is sure to carry still
-counts (:func:`_half_known`); when both are, nothing is said. The finding is an
+*may* carry); a side whose labels are unknown is left alone. The finding is an
 error when the label is sure to be set on every series of the side carrying it
 (:func:`_present`): a matcher ``label="value"``, or ``job``/``instance`` of a
 scraped series (``up``, or a catalog metric), kept through the aggregations;
@@ -25,7 +24,7 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._promql import Hit, metrics_text, per_tree
+from obs_as_code.lint.rules._promql import Hit, per_tree
 from obs_as_code.lint.types import (
     SCALAR,
     STRING,
@@ -80,11 +79,6 @@ def _scraped_labels(ctx: LintContext, name: str) -> frozenset[str]:
     return frozenset({"job"}) if honoured else TARGET_LABELS
 
 
-def _conventionally_scraped(ctx: LintContext, name: str) -> bool:
-    index = ctx.index
-    return ":" not in name and not name.startswith("ALERTS") and name not in ctx.recorded() and (index is None or index.family(name) is None)
-
-
 def _never_empty(op: str, value: str) -> bool:
     if op == "=":
         return value != ""
@@ -96,41 +90,34 @@ def _never_empty(op: str, value: str) -> bool:
     return False
 
 
-def _present(ctx: LintContext, node: Any, guess: bool = False) -> frozenset[str]:
+def _present(ctx: LintContext, node: Any) -> frozenset[str]:
     """Labels set (non-empty) on every series of ``node``: a lower bound, empty
-    when nothing is sure. With ``guess``, a metric name without a colon that no
-    catalog lists and no project rule records counts as scraped (the recording
-    rule convention names recorded series level:metric:operations)."""
+    when nothing is sure."""
     if is_a(node, "VectorSelector"):
         name = selector_name(node)
         pinned = frozenset(label for label, op, value in selector_matchers(node) if _never_empty(op, value))
-        if name is None:
-            return pinned
-        scraped = _scraped_labels(ctx, name)
-        if guess and not scraped and _conventionally_scraped(ctx, name):
-            scraped = TARGET_LABELS
-        return pinned | scraped
+        return pinned | (_scraped_labels(ctx, name) if name is not None else frozenset())
     if is_a(node, "ParenExpr") or is_a(node, "UnaryExpr") or is_a(node, "SubqueryExpr"):
-        return _present(ctx, node.expr, guess)
+        return _present(ctx, node.expr)
     if is_a(node, "MatrixSelector"):
-        return _present(ctx, node.vector_selector, guess)
+        return _present(ctx, node.vector_selector)
     if is_a(node, "Call"):
         name = func_name(node) or ""
         if name in _NO_LABELS:
             return frozenset()
         args = list(node.args)
         if name in ("histogram_quantile", "histogram_fraction"):
-            return _present(ctx, args[-1], guess) - {"le"} if args else frozenset()
+            return _present(ctx, args[-1]) - {"le"} if args else frozenset()
         arg = _first_vector(ctx, args)
         if arg is None:
             return frozenset()
-        inner = _present(ctx, arg, guess)
+        inner = _present(ctx, arg)
         if name in ("label_replace", "label_join") and len(args) > 1:
             # The replacement may be empty, which removes the label.
             inner = inner - {str(getattr(args[1], "val", "")).strip('"')}
         return inner
     if is_a(node, "AggregateExpr"):
-        inner = _present(ctx, node.expr, guess)
+        inner = _present(ctx, node.expr)
         op = op_of(node)
         if op in ("topk", "bottomk", "limitk", "limit_ratio"):
             return inner
@@ -144,13 +131,13 @@ def _present(ctx: LintContext, node: Any, guess: bool = False) -> frozenset[str]
     if is_a(node, "BinaryExpr"):
         lt, rt = ctx.type_of(node.lhs), ctx.type_of(node.rhs)
         if not _vector(lt):
-            return _present(ctx, node.rhs, guess)
-        lhs = _present(ctx, node.lhs, guess)
+            return _present(ctx, node.rhs)
+        lhs = _present(ctx, node.lhs)
         if not _vector(rt):
             return lhs
         op = op_of(node)
         if op == "or":
-            return lhs & _present(ctx, node.rhs, guess)
+            return lhs & _present(ctx, node.rhs)
         mod = node.modifier
         matching = getattr(mod, "matching", None) if mod is not None else None
         card = str(getattr(mod, "card", "")) if mod is not None else ""
@@ -158,10 +145,10 @@ def _present(ctx: LintContext, node: Any, guess: bool = False) -> frozenset[str]
         # are removed), a one-to-one on/ignoring keeps/drops labels, filters too.
         if card.endswith("OneToMany"):
             extra = _labels(mod.group_labels)
-            return (_present(ctx, node.rhs, guess) - extra) | (lhs & extra)
+            return (_present(ctx, node.rhs) - extra) | (lhs & extra)
         if card.endswith("ManyToOne"):
             extra = _labels(mod.group_labels)
-            return (lhs - extra) | (_present(ctx, node.rhs, guess) & extra)
+            return (lhs - extra) | (_present(ctx, node.rhs) & extra)
         if op in ("and", "unless") or matching is None:
             return lhs
         return lhs & _labels(matching.labels) if is_on(matching) else lhs - _labels(matching.labels)
@@ -240,7 +227,7 @@ def _check(ctx: LintContext, node: Any) -> Hit | None:
     if op == "or":
         return None  # a union: never emptied by unmatched series
     lt, rt = ctx.type_of(node.lhs), ctx.type_of(node.rhs)
-    if not (_vector(lt) and _vector(rt)) or (lt.labels is None and rt.labels is None):
+    if not (_vector(lt) and _vector(rt)) or lt.labels is None or rt.labels is None:
         return None
     if _unfollowed(node.lhs) or _unfollowed(node.rhs):
         return None  # the inferred labels may be more than the series have
@@ -250,8 +237,6 @@ def _check(ctx: LintContext, node: Any) -> Hit | None:
         return None  # a label on(...) names that one side lacks: OAC207's
     ignoring = _labels(matching.labels) if matching is not None else frozenset()
     drop = ignoring | {"__name__"}
-    if lt.labels is None or rt.labels is None:
-        return _half_known(ctx, node, op, drop)
     left, right = lt.labels - drop, rt.labels - drop
     only_left = (left - right) - _doubtful(ctx, node.lhs)
     only_right = (right - left) - _doubtful(ctx, node.rhs)
@@ -278,44 +263,6 @@ def _check(ctx: LintContext, node: Any) -> Hit | None:
     while bare is not None and is_a(bare, "ParenExpr"):
         bare = bare.expr
     hint = _hint(op, ignoring, only_left, only_right, left & right, bare is not None and func_name(bare) == "vector")
-    return Hit(node, f"`{op}` in ", tail, Severity.ERROR if sure else Severity.WARNING, hint)
-
-
-def _half_known(ctx: LintContext, node: Any, op: str, drop: frozenset[str]) -> Hit | None:
-    """One side's labels unknown (a bare metric without a catalog), the other's
-    known: the unknown side still carries what it is sure to carry (``job`` and
-    ``instance`` of a scraped metric, a matcher's label), and when the known side
-    never has one of them, nothing matches."""
-    unknown_left = ctx.type_of(node.lhs).labels is None
-    unknown, known = (node.lhs, node.rhs) if unknown_left else (node.rhs, node.lhs)
-    bound = ctx.type_of(known).labels
-    if bound is None:
-        return None
-    bound = bound - drop
-    only = (_present(ctx, unknown, guess=True) - drop) - bound
-    if not only:
-        return None
-    sure = only & _present(ctx, unknown)
-    side, other = ("left", "right") if unknown_left else ("right", "left")
-    named = sure or only
-    it = "it" if len(named) == 1 else "them"
-    if sure:
-        verdict = {"and": "is always empty", "unless": "never removes anything: it returns its whole left side"}.get(op, "never matches: its result is always empty")
-        tail = f" {verdict}; {_list(named)} only on the {side} side, where every series sets {it}"
-    else:
-        scraped = tuple(dict.fromkeys(m for m in ctx.type_of(unknown).metrics if _conventionally_scraped(ctx, m)))
-        metrics = metrics_text(scraped) + (" is" if len(scraped) == 1 else " are")
-        verdict = {"and": "is always empty", "unless": "removes nothing (it returns its whole left side)"}.get(op, "never matches (its result is always empty)")
-        tail = (
-            f" {verdict} if {metrics} scraped, not recorded by a rule: Prometheus sets {_list(named)} on every scraped series, "
-            f"and the {other} side's series never have {it}"
-        )
-    group = "" if op in ("and", "unless") else (" group_left" if unknown_left else " group_right")
-    listed = ", ".join(sorted(bound))
-    if listed:
-        hint = f"aggregate the {side} side by ({listed}) as the {other} side is, or match on those labels: {op} on({listed}){group}"
-    else:
-        hint = f"aggregate the {side} side to no labels (sum(...) without by) as the {other} side is, or match on no labels: {op} on(){group}"
     return Hit(node, f"`{op}` in ", tail, Severity.ERROR if sure else Severity.WARNING, hint)
 
 
