@@ -168,6 +168,21 @@ def test_an_on_label_one_side_lacks_is_oac207s_not_reported_twice(tmp_path: Path
     assert [d.code for d in _lint(tmp_path, expr, catalog=CATALOG, select="OAC207")] == ["OAC207"]
 
 
+def test_a_grafana_variable_in_a_by_list_is_not_taken_for_a_label(tmp_path: Path) -> None:
+    import json
+
+    from obs_as_code.lint.engine import grafana_expr
+
+    # sum by ($group): the variable may be empty (no label) or name a label both sides have.
+    bad_too = "sum by ($group, instance) (rate(a_total[5m])) / sum by ($group) (rate(b_total[5m]))"
+    assert "grafana_var" in grafana_expr(bad_too)
+    board = tmp_path / "board.json"
+    targets = [{"refId": r, "expr": e} for r, e in (("A", "sum by ($group) (rate(a_total[5m])) / sum(rate(b_total[5m]))"), ("B", bad_too))]
+    board.write_text(json.dumps({"title": "t", "uid": "u", "schemaVersion": 39, "panels": [{"type": "timeseries", "title": "p", "id": 1, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}, "targets": targets}]}), encoding="utf-8")
+    found = lint(tmp_path, [board], select=["OAC220"])
+    assert [(d.severity, "instance only on the left side" in d.message) for d in found] == [(Severity.WARNING, True)]
+
+
 def test_target_labels_of_a_recording_rule_are_not_taken_for_granted(tmp_path: Path) -> None:
     # Inference gives a recorded series the target labels; path:x:rate5m has no instance.
     rules = tmp_path / "rules.yaml"

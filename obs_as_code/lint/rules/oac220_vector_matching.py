@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, Severity
-from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.engine import METRIC_VAR, Check, LintContext
 from obs_as_code.lint.rules._promql import Hit, per_tree
 from obs_as_code.lint.types import (
     SCALAR,
@@ -236,7 +236,9 @@ def _check(ctx: LintContext, node: Any) -> Hit | None:
     if matching is not None and is_on(matching):
         return None  # a label on(...) names that one side lacks: OAC207's
     ignoring = _labels(matching.labels) if matching is not None else frozenset()
-    drop = ignoring | {"__name__"}
+    # A Grafana variable in a by (...) list (prepared as METRIC_VAR) may be empty,
+    # or name a label the other side has: nothing is known of it.
+    drop = ignoring | {"__name__", METRIC_VAR}
     left, right = lt.labels - drop, rt.labels - drop
     only_left = (left - right) - _doubtful(ctx, node.lhs)
     only_right = (right - left) - _doubtful(ctx, node.rhs)
