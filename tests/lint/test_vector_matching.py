@@ -229,7 +229,14 @@ E2E = [
     ("sum(rate(errors_total[5m])) / sum by (service) (rate(requests_total[5m]))", "sum by (service) (rate(errors_total[5m])) / sum by (service) (rate(requests_total[5m]))"),
     ("sum by (job) (up) > vector(0)", "sum by (job) (up) > 0"),
     ("sum by (job) (rate(errors_total[5m])) > 0 and sum by (instance) (rate(requests_total[5m])) > 0", "sum by (job) (rate(errors_total[5m])) > 0 and on() sum by (instance) (rate(requests_total[5m])) > 0"),
+    # With the catalog: the division drops `status` (ignoring), the `and` does not.
+    (
+        "(opencode_http_requests_total / ignoring(status) opencode_http_requests_total{status=\"500\"} > 0) and opencode_http_requests_total{status=\"500\"} > 0",
+        "(opencode_http_requests_total / ignoring(status) opencode_http_requests_total{status=\"500\"} > 0) and ignoring(status) opencode_http_requests_total{status=\"500\"} > 0",
+    ),
 ]
+#: The E2E cases the lint judges with the cases' catalog (their metrics are in it).
+_WITH_CATALOG = {4}
 
 _SERIES = """\
       - series: 'errors_total{job="api", instance="h:1", service="web"}'
@@ -238,26 +245,27 @@ _SERIES = """\
         values: '0+60x20'
       - series: 'up{job="api", instance="h:1"}'
         values: '1x20'
+      - series: 'opencode_http_requests_total{job="api", instance="h:1", method="GET", path="/", status="500"}'
+        values: '0+3x20'
 """
 
 
-def _promtool_case(expr: str, expected_values: list[str]) -> str:
-    want = "".join(f"          - value: {v}\n" for v in expected_values)
-    want = want or ""
-    listing = f"        exp_samples:\n{want}" if want else "        exp_samples: []\n"
-    return f"      - expr: '{expr}'\n        eval_time: 10m\n{listing}"
+def _promtool_case(expr: str) -> str:
+    """A promql_expr_test expecting ``expr`` to return nothing at 10m."""
+    return f"      - expr: '{expr}'\n        eval_time: 10m\n        exp_samples: []\n"
 
 
 def test_reported_expressions_are_empty_in_prometheus_and_the_corrections_are_not(tmp_path: Path) -> None:
     """promtool evaluates each expression with Prometheus' own engine: the reported one
     returns nothing, the corrected one the series (an unexpected sample fails the test)."""
     promtool = need_binary("promtool")
-    for bad, good in E2E:
-        assert _found(tmp_path, bad), bad
-        assert _found(tmp_path, good) == [], good
+    for n, (bad, good) in enumerate(E2E):
+        catalog = CATALOG if n in _WITH_CATALOG else None
+        assert [severity for _l, _c, severity in _found(tmp_path, bad.replace('"', "'"), catalog=catalog)] == ["error" if n in (2, 4) else "warning"], bad
+        assert _found(tmp_path, good.replace('"', "'"), catalog=catalog) == [], good
     rules = tmp_path / "rules.yaml"
     rules.write_text("groups: []\n", encoding="utf-8")
-    cases = "".join(_promtool_case(bad, []) for bad, _good in E2E)
+    cases = "".join(_promtool_case(bad) for bad, _good in E2E)
     test = tmp_path / "test.yaml"
     test.write_text(f"rule_files: [rules.yaml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n{_SERIES}    promql_expr_test:\n{cases}", encoding="utf-8")
     run = subprocess.run([promtool, "test", "rules", str(test)], capture_output=True, text=True, cwd=tmp_path, check=False)
@@ -265,7 +273,7 @@ def test_reported_expressions_are_empty_in_prometheus_and_the_corrections_are_no
     # The corrections return something: asserting that they are empty must fail, once each.
     for _bad, good in E2E:
         test.write_text(
-            f"rule_files: [rules.yaml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n{_SERIES}    promql_expr_test:\n{_promtool_case(good, [])}",
+            f"rule_files: [rules.yaml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n{_SERIES}    promql_expr_test:\n{_promtool_case(good)}",
             encoding="utf-8",
         )
         run = subprocess.run([promtool, "test", "rules", str(test)], capture_output=True, text=True, cwd=tmp_path, check=False)
@@ -332,3 +340,18 @@ def test_a_ratio_slo_whose_queries_differ_is_oac403s_alone(tmp_path: Path) -> No
     )
     codes = [d.code for d in compile_project(root).diagnostics]
     assert "OAC403" in codes and "OAC220" not in codes, codes
+
+
+def test_the_docs_pages_examples_do_what_it_says(tmp_path: Path) -> None:
+    import re
+
+    from tests.oac_testing import REPO
+
+    text = (REPO / "docs" / "lint" / "OAC220.md").read_text(encoding="utf-8")
+    for part, flagged in (("Bad", True), ("Good", False)):
+        match = re.search(rf"## {part}\n\n```promql\n(.*?)```", text, re.S)
+        assert match is not None, part
+        lines = match.group(1).strip().splitlines()
+        assert lines
+        for line in lines:
+            assert bool(_found(tmp_path, line)) is flagged, (part, line)
