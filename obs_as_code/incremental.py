@@ -98,7 +98,7 @@ MODULE_CHECKS: frozenset[str] = frozenset({"OAC103", "OAC104", "OAC105", "OAC108
 SCOPED_CHECKS: frozenset[str] = frozenset(
     {
         "OAC201", "OAC202", "OAC203", "OAC204", "OAC205", "OAC206", "OAC207", "OAC208", "OAC209", "OAC211",
-        "OAC215", "OAC217", "OAC218", "OAC311", "OAC315", "OAC316",
+        "OAC215", "OAC217", "OAC218", "OAC220", "OAC311", "OAC315", "OAC316",
     }
 )  # fmt: skip
 

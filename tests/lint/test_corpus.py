@@ -117,7 +117,9 @@ def test_upstream_rule_files(tmp_path: Path) -> None:
         # True positives are listed by code in the report; any other error is a false positive.
         unexpected = [
             str(d) for d in errors
-            if d.code not in KNOWN_TRUE_POSITIVES and (Path(d.location.file).name, d.code) not in REVIEWED_DASHBOARD_FINDINGS
+            if d.code not in KNOWN_TRUE_POSITIVES
+            and (Path(d.location.file).name, d.code) not in REVIEWED_DASHBOARD_FINDINGS
+            and (Path(d.location.file).parent.name + "/" + Path(d.location.file).name, d.code) not in REVIEWED_RULE_FINDINGS
         ]
         assert unexpected == []
 
@@ -128,6 +130,32 @@ def test_upstream_rule_files(tmp_path: Path) -> None:
 #: aggregation that drops the label, so the text renders empty. Anything else
 #: at error level is a false positive.
 KNOWN_TRUE_POSITIVES: set[str] = {"OAC208"}
+
+#: Rule findings reviewed by hand (2026-11-27) and real, by rule file (its directory
+#: and name) and code. OAC220, with the catalog built from the files: a binary
+#: operation whose sides never share a label set, so the alert can never fire. Each
+#: was checked against promtool with series carrying every label (the expression
+#: returns nothing, the corrected one the series):
+#: - digitalocean-exporter.yml: count(droplets) / droplet_limit (job and instance only
+#:   on the right), then `and droplet_limit > 0` (the same);
+#: - envoy: rate(upstream_rq_xx{envoy_response_code_class="5"}) / rate(upstream_rq_completed),
+#:   a label only the numerator has, then `and` likewise;
+#: - grafana-mimir (5 alerts): `(a / ignoring(limit) limits{limit="..."} ...) and
+#:   limits{limit="..."} > 0`: the division drops `limit`, the `and` lacks ignoring(limit);
+#: - kubestate-exporter.yml (2 alerts): `x_count{job="apiserver"} > 0 and
+#:   histogram_quantile(..., sum by (job, le) (...))`: instance only on the left;
+#: - postgres-exporter.yml: sum by (instance) (pg_locks_count) / (pg_settings_... *
+#:   pg_settings_...): job only on the right, then `and` likewise;
+#: - thanos-receiver.yml: `replication_factor > 1 and (sum by (job) (...) ...)`:
+#:   instance only on the left.
+REVIEWED_RULE_FINDINGS: set[tuple[str, str]] = {
+    ("digitalocean/digitalocean-exporter.yml", "OAC220"),
+    ("envoy/embedded-exporter.yml", "OAC220"),
+    ("grafana-mimir/embedded-exporter.yml", "OAC220"),
+    ("kubernetes/kubestate-exporter.yml", "OAC220"),
+    ("postgresql/postgres-exporter.yml", "OAC220"),
+    ("thanos/thanos-receiver.yml", "OAC220"),
+}
 
 #: Dashboard findings in kube-prometheus' dashboards (manifests/grafana-dashboardDefinitions.yaml),
 #: reviewed by hand (2026-11-27) and real, by file and code:
