@@ -593,8 +593,7 @@ class Inferer:
                 return replace(lhs, labels=labels, certain=certain)
             return VType(certain=certain)
         comparison = op in ("==", "!=", ">", "<", ">=", "<=")
-        filtering = comparison and not (mod is not None and mod.return_bool)
-        labels = self._binary_labels(lhs, rhs, mod, filtering)
+        labels = self._binary_labels(lhs, rhs, mod)
         if comparison:
             if mod is not None and mod.return_bool:
                 return VType(GAUGE, "bool", labels, False, certain=certain)
@@ -658,9 +657,11 @@ class Inferer:
         return lhs.bucket if keeps else False
 
     @staticmethod
-    def _binary_labels(lhs: VType, rhs: VType, mod: Any, filtering: bool = False) -> frozenset[str] | None:
-        """Labels of ``lhs op rhs``: a filter keeps the lhs series as they are;
-        arithmetic one-to-one keeps only ``on`` labels (or drops ``ignoring`` ones)."""
+    def _binary_labels(lhs: VType, rhs: VType, mod: Any) -> frozenset[str] | None:
+        """Labels of ``lhs op rhs`` (Prometheus' resultMetric): one-to-one keeps only
+        the ``on`` labels (or drops the ``ignoring`` ones), a filtering comparison
+        too (it lets the lhs series through with those labels); group_left/right
+        keep the "many" side's labels plus the group_x labels."""
         if lhs.kind == SCALAR:
             return rhs.labels
         if rhs.kind == SCALAR:
@@ -677,7 +678,7 @@ class Inferer:
         elif card.endswith("ManyToOne"):
             base = lhs.labels
         else:
-            if filtering or matching is None:
+            if matching is None:
                 return lhs.labels
             if on:
                 return on_labels

@@ -53,6 +53,26 @@ def test_labels_through_aggregations_and_joins() -> None:
     assert replaced.labels == {"path", "route"}  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    ("expr", "labels"),
+    [
+        # Prometheus' resultMetric keeps only the on() labels of a one-to-one match, of
+        # a filtering comparison too (promtool 2.42: a{x="1",y="2"} > on(x) b{x="1"}
+        # gives {x="1"}), and drops the ignoring() ones.
+        ("x_total > on (path) y", {"path"}),
+        ("x_total > ignoring (status) y", {"path", "job", "instance"}),
+        ("x_total > bool on (path) y", {"path"}),
+        ("x_total > y", {"path", "status", "job", "instance"}),
+        ("x_total and on (path) y", {"path", "status", "job", "instance"}),
+        ("x_total > on (path) group_left y", {"path", "status", "job", "instance"}),
+    ],
+)
+def test_a_filter_with_on_or_ignoring_keeps_the_labels_prometheus_keeps(expr: str, labels: set[str]) -> None:
+    cat = {"x_total": MetricInfo(COUNTER, None, frozenset({"path", "status"}), False, True),
+           "y": MetricInfo(GAUGE, None, frozenset({"path", "team"}), False, True)}
+    assert _infer(expr, cat).labels == labels  # type: ignore[attr-defined]
+
+
 def test_result_node_is_the_compared_side() -> None:
     ast, _ = parse_tree("(a > 1) and on() b")
     assert str(result_node(ast)) == "a{}"

@@ -155,23 +155,11 @@ def _present(ctx: LintContext, node: Any) -> frozenset[str]:
     return frozenset()
 
 
-_COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})
-
-
 def _unfollowed(node: Any) -> bool:
     """Whether ``node`` holds what type inference does not follow, so that its
-    series may carry fewer or more labels than inferred: a filtering comparison with
-    on(...)/ignoring(...) one-to-one (Prometheus keeps only the on labels, drops the
-    ignoring ones, of the series it lets through; inference keeps the left side's),
-    or info() (which adds the labels of info metrics)."""
-    for n in walk(node):
-        if func_name(n) == "info":
-            return True
-        if is_a(n, "BinaryExpr") and op_of(n) in _COMPARISONS:
-            mod = n.modifier
-            if mod is not None and not mod.return_bool and mod.matching is not None and str(mod.card).endswith("OneToOne"):
-                return True
-    return False
+    series may carry more labels than inferred: info() (which adds the labels of
+    info metrics)."""
+    return any(func_name(n) == "info" for n in walk(node))
 
 
 def _doubtful(ctx: LintContext, node: Any) -> frozenset[str]:
