@@ -48,7 +48,12 @@ MatchOp = Literal["=", "!=", "=~", "!~"]
 _ALERTMANAGER = "Alertmanager 0.25"
 
 
-_MATCHER_RE = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$')
+# Alertmanager 0.25's pkg/labels: a label name may hold colons, the value runs
+# over newlines, and Go's \s is ASCII whitespace only.
+_MATCHER_RE = re.compile(r'^[\t\n\f\r ]*([a-zA-Z_:][a-zA-Z0-9_:]*)[\t\n\f\r ]*(=~|=|!=|!~)[\t\n\f\r ]*(.*?)[\t\n\f\r ]*\Z', re.S)
+#: A label name as Alertmanager's matchers read it (its group_by, equal and
+#: Prometheus' label names do not take the colon).
+MATCHER_LABEL_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 
 
 class MatcherError(ValueError):
@@ -69,14 +74,64 @@ class Matcher:
 
     @classmethod
     def parse(cls, text: str) -> Matcher:
-        """Parse ``name="value"`` (also ``!=``, ``=~``, ``!~``; quotes optional)."""
+        """Parse ``name="value"`` (also ``!=``, ``=~``, ``!~``; quotes optional) as
+        Alertmanager 0.25 reads one matcher (pkg/labels ``ParseMatcher``): ``\\"``,
+        ``\\\\`` and ``\\n`` are unescaped, another backslash is kept, and a
+        double quote must be escaped but for the closing one. The regular
+        expression of ``=~``/``!~`` is not judged here (OAC508 does)."""
         match = _MATCHER_RE.match(text)
         if match is None:
-            raise MatcherError(f"invalid matcher {text!r}: expected name=\"value\"")
+            raise MatcherError(f"bad matcher format: {text}")
         name, op, raw = match.groups()
-        if len(raw) >= 2 and raw[0] == raw[-1] == '"':
-            raw = raw[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-        return cls(name, raw, op)  # type: ignore[arg-type]
+        quoted = raw.startswith('"')
+        body = raw[1:] if quoted else raw
+        value: list[str] = []
+        escaped = False
+        for i, char in enumerate(body):
+            if escaped:
+                escaped = False
+                value.append("\n" if char == "n" else char if char in '"\\' else "\\" + char)
+            elif char == "\\" and i < len(body) - 1:
+                escaped = True
+            elif char == '"':
+                if not quoted or i < len(body) - 1:
+                    raise MatcherError(f"matcher value contains unescaped double quote: {raw}")
+                quoted = False
+            else:
+                value.append(char)
+        if quoted:
+            raise MatcherError(f"matcher value contains unescaped double quote: {raw}")
+        return cls(name, "".join(value), op)  # type: ignore[arg-type]
+
+    @classmethod
+    def parse_all(cls, text: str) -> list[Matcher]:
+        """The matchers of one string as Alertmanager 0.25 reads a ``matchers``
+        entry (pkg/labels ``ParseMatchers``): braces around it are dropped and
+        commas outside quotes separate matchers, so ``'{a="1",b="2"}'`` is two
+        and ``""`` none."""
+        text = text.removeprefix("{").removesuffix("}")
+        tokens: list[str] = []
+        token: list[str] = []
+        inside = escaped = False
+        for char in text:
+            if char == "," and not inside:
+                tokens.append("".join(token))
+                token = []
+                continue
+            if char == '"':
+                if escaped:
+                    escaped = False
+                else:
+                    inside = not inside
+            elif char == "\\":
+                escaped = not escaped
+            elif char != ",":
+                escaped = False
+            token.append(char)
+        last = "".join(token)
+        if last.strip(" \t\n\v\f\r\x85\xa0"):
+            tokens.append(last.strip(" \t\n\v\f\r\x85\xa0"))
+        return [cls.parse(t) for t in tokens]
 
     def __str__(self) -> str:
         escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
@@ -98,8 +153,14 @@ MatcherLike = Matcher | str
 
 
 def matchers_of(items: Sequence[MatcherLike]) -> list[Matcher]:
-    """``items`` as :class:`Matcher` objects (strings are parsed)."""
-    return [m if isinstance(m, Matcher) else Matcher.parse(m) for m in items]
+    """``items`` as :class:`Matcher` objects (strings are parsed as Alertmanager
+    reads them: one string may hold several matchers, or none)."""
+    out: list[Matcher] = []
+    for m in items:
+        if not isinstance(m, (Matcher, str)):
+            raise TypeError(f"a matcher must be a string or a Matcher, not {type(m).__name__}")
+        out.extend([m] if isinstance(m, Matcher) else Matcher.parse_all(m))
+    return out
 
 
 # --- integrations -------------------------------------------------------------
