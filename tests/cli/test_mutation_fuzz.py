@@ -242,7 +242,7 @@ REFUSED_VALUES = {
         "alerts/routing.py",
         'from obs_as_code import AlertmanagerConfig, Matcher, Receiver, Route\n'
         'config = AlertmanagerConfig(route=Route(receiver="d", routes=[Route(receiver="d", matchers=[Matcher("", "x")])]), receivers=[Receiver(name="d")])\n',
-        "alerts/routing.py:2:92: OAC508 invalid matcher Matcher(name='', value='x', op='=')",
+        "alerts/routing.py:2:92: OAC508 invalid matcher Matcher(name='', value='x', op='='): invalid label name ''",
     ),
 }
 

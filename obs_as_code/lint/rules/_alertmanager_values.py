@@ -1,0 +1,246 @@
+"""Values Alertmanager 0.25 reads with Go's parsers, judged as they judge them:
+URLs (``net/url.Parse`` then its ``parseURL``), e-mail header names
+(``textproto.CanonicalMIMEHeaderKey``) and the fields of a time interval
+(its timeinterval package). Each function returns the reason amtool gives for
+refusing the value, or None when amtool reads it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+_HEX = "0123456789abcdefABCDEF"
+_HOST_PUNCTUATION = frozenset("!$&'()*+,;=:[]<>\"-_.~")
+_USERINFO = frozenset("-._:~!$&'()*+,;=%@")
+_TOKEN = frozenset("!#$%&'*+-.^_`|~")
+
+
+def _bad_escape(text: str, *, host: bool) -> str | None:
+    """Go's ``unescape``: a ``%`` not followed by two hex digits; in a host, a
+    character it does not take."""
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "%":
+            part = text[i:i + 3]
+            if len(part) < 3 or part[1] not in _HEX or part[2] not in _HEX:
+                return f"invalid URL escape {part!r}"
+            if host and int(part[1], 16) < 8 and part != "%25":
+                return f"invalid URL escape {part!r}"
+            i += 3
+            continue
+        if host and ord(char) < 0x80 and not char.isalnum() and char not in _HOST_PUNCTUATION:
+            return f"invalid character {char!r} in host name"
+        i += 1
+    return None
+
+
+def _valid_port(colon_port: str) -> bool:
+    return colon_port == "" or (colon_port[0] == ":" and all("0" <= c <= "9" for c in colon_port[1:]))
+
+
+def _host_problem(host: str) -> str | None:
+    if host.startswith("["):
+        end = host.rfind("]")
+        if end < 0:
+            return "missing ']' in host"
+        if not _valid_port(host[end + 1:]):
+            return f"invalid port {host[end + 1:]!r} after host"
+        return _bad_escape(host[1:end].split("%25", 1)[0], host=True)
+    colon = host.rfind(":")
+    if colon >= 0 and not _valid_port(host[colon:]):
+        return f"invalid port {host[colon:]!r} after host"
+    return _bad_escape(host, host=True)
+
+
+def url_problem(text: str) -> str | None:
+    """Why Alertmanager 0.25 refuses ``text`` where it wants a URL (Go's
+    ``url.Parse``, then a scheme of http or https and a host), None when it
+    reads it."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        return "invalid control character in URL"
+    rest, _, fragment = text.partition("#")
+    scheme = ""
+    for i, char in enumerate(rest):
+        if char.isascii() and char.isalpha():
+            continue
+        if char.isascii() and (char.isdigit() or char in "+-."):
+            if i == 0:
+                break
+            continue
+        if char == ":":
+            if i == 0:
+                return "missing protocol scheme"
+            scheme, rest = rest[:i].lower(), rest[i + 1:]
+        break
+    # The query is not judged (Go's url.Parse keeps it as written).
+    rest = rest[:-1] if rest.endswith("?") and rest.count("?") == 1 else rest.partition("?")[0]
+    host = ""
+    if not rest.startswith("/"):
+        if not scheme and ":" in rest.partition("/")[0]:
+            return "first path segment in URL cannot contain colon"
+    elif rest.startswith("//") and (scheme or not rest.startswith("///")):
+        authority, slash, path = rest[2:].partition("/")
+        rest = slash + path
+        userinfo, at, host = authority.rpartition("@")
+        if not at:
+            host = authority
+        elif any(not (c.isascii() and c.isalnum()) and c not in _USERINFO for c in userinfo):
+            return "net/url: invalid userinfo"
+        else:
+            problem = _bad_escape(userinfo, host=False)
+            if problem is not None:
+                return problem
+        problem = _host_problem(host)
+        if problem is not None:
+            return problem
+    problem = _bad_escape(rest, host=False) or _bad_escape(fragment, host=False)
+    if problem is not None:
+        return problem
+    if scheme not in ("http", "https"):
+        return f"unsupported scheme {scheme!r} for URL"
+    if not host:
+        return "missing host for URL"
+    return None
+
+
+def mime_header_key(name: str) -> str:
+    """Go's ``textproto.CanonicalMIMEHeaderKey``: ``content-type`` is
+    ``Content-Type``; a name with a character no header name has is kept."""
+    if any(not (c.isascii() and c.isalnum()) and c not in _TOKEN for c in name):
+        return name
+    out: list[str] = []
+    upper = True
+    for char in name:
+        out.append(char.upper() if upper else char.lower())
+        upper = char == "-"
+    return "".join(out)
+
+
+# --- time intervals (Alertmanager 0.25's timeinterval package) ----------------
+
+_TIME = re.compile(r"(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)")
+_WEEKDAYS = {d: i for i, d in enumerate(["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"])}
+_MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
+                                       "september", "october", "november", "december"], start=1)}
+_INT = re.compile(r"[+-]?[0-9]+")
+
+
+def _atoi(text: str) -> int | None:
+    """Go's ``strconv.Atoi`` (a 64-bit int), None when it refuses ``text``."""
+    if not _INT.fullmatch(text):
+        return None
+    value = int(text)
+    return value if -(2**63) <= value < 2**63 else None
+
+
+def _range(text: str, member: str) -> tuple[int, int] | str:
+    """``begin[:end]`` read as Go's ``stringableRangeFromString`` reads it
+    (lower-cased first), or the reason it refuses it."""
+    text = text.lower()
+    parts = text.split(":") if ":" in text else [text]
+    if len(parts) > 2:
+        return f"couldn't parse range {text}, invalid format"
+    values: list[int] = []
+    for part in parts:
+        if member == "weekday":
+            value = _WEEKDAYS.get(part)
+            if value is None:
+                return f"{part} is not a valid weekday"
+        elif member == "month" and part in _MONTHS:
+            value = _MONTHS[part]
+        else:
+            number = _atoi(part)
+            if number is None:
+                return f"{part} is not a valid month" if member == "month" else f"strconv.Atoi: parsing {part!r}: invalid syntax"
+            value = number
+        values.append(value)
+    return values[0], values[-1]
+
+
+def _weekday_problem(text: str) -> str | None:
+    found = _range(text, "weekday")
+    if isinstance(found, str):
+        return found
+    begin, end = found
+    if begin > end:
+        return "start day cannot be before end day"
+    return None
+
+
+def _day_problem(text: str) -> str | None:
+    found = _range(text, "day")
+    if isinstance(found, str):
+        return found
+    begin, end = found
+    for day in (begin, end):
+        if day == 0 or not -31 <= day <= 31:
+            return f"{day} is not a valid day of the month: out of range"
+    if begin < 0 < end:
+        return "end day must be negative if start day is negative"
+    if (28 + begin if begin < 0 else begin) > (28 + end if end < 0 else end):
+        return f"end day {end} is always before start day {begin}"
+    return None
+
+
+def _month_problem(text: str) -> str | None:
+    found = _range(text, "month")
+    if isinstance(found, str):
+        return found
+    begin, end = found
+    if begin > end:
+        return "end month is before start month"
+    return None
+
+
+def _year_problem(text: str) -> str | None:
+    found = _range(text, "year")
+    if isinstance(found, str):
+        return found
+    begin, end = found
+    if begin > end:
+        return f"end year {end} is before start year {begin}"
+    return None
+
+
+def _times_problem(pair: Sequence[str]) -> str | None:
+    start, end = pair
+    if not start or not end:
+        return "both start and end times must be provided"
+    for clock in (start, end):
+        if not _TIME.fullmatch(clock):
+            return f"couldn't parse timestamp {clock}, invalid format"
+    if _minutes(start) >= _minutes(end):
+        return "start time cannot be equal or greater than end time"
+    return None
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+_FIELD_PROBLEMS = {"weekdays": _weekday_problem, "days_of_month": _day_problem, "months": _month_problem,
+                   "years": _year_problem}
+
+
+def time_range_problems(times: object, fields: dict[str, object]) -> Iterator[tuple[str, str]]:
+    """What Alertmanager 0.25 refuses in one time range, as (field, reason):
+    ``times`` is the list of (start, end) pairs, ``fields`` the weekdays,
+    days_of_month, months and years lists by name."""
+    if isinstance(times, (list, tuple)):
+        for pair in times:
+            if isinstance(pair, (list, tuple)) and len(pair) == 2 and all(isinstance(p, str) for p in pair):
+                problem = _times_problem(pair)
+                if problem is not None:
+                    yield "times", f"times {tuple(pair)!r}: {problem}"
+    for name, check in _FIELD_PROBLEMS.items():
+        values = fields.get(name)
+        if not isinstance(values, (list, tuple)):
+            continue
+        for value in values:
+            if isinstance(value, str):
+                problem = check(value)
+                if problem is not None:
+                    yield name, f"{name} {value!r}: {problem}"
