@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,10 @@ URLS: Pool = (["https://e.example/v2", "https://h/${P}", "http://h:8080/"],
 SMARTHOSTS: Pool = (["m:25", "[::1]:25", "m:smtp", ":25"], ["m", "m:", "", "a:b:25", "[::1]", "m:25 "])
 HEADERS: Pool = ([{}, {"Subject": "s"}, {"To": "b@x"}, {"X-A": "1"}],
                  [{"Subject": "s", "subject": "t"}, {"X-A": "1", "x-a": "2"}, {"bad header": "x"}, {"": "x"}])
-TEMPLATES_TEXT: Pool = (['{{ define "a" }}x{{ end }}', "plain", "{{ .Foo }}"],
-                        ["{{ .Foo", "{{ end }}", '{{ template "nope" }}', "{{ nosuchfn }}"])
+TEMPLATES_TEXT: Pool = (['{{ define "a" }}x{{ end }}', "plain", "{{ .Foo }}", '{{ template "nope" }}', "{{ .Status | toUpper | title }}",
+                         '{{ join "," (stringSlice "a" "b") }}', '{{ reReplaceAll "a" "b" .X }}{{ safeHtml "x" }}'],
+                        ["{{ .Foo", "{{ end }}", "{{ nosuchfn }}", "{{ humanize 1 }}", "{{ $x }}", '{{ define "a" }}'])
+TEMPLATE_PATHS: Pool = (["extra/*.tmpl", "x.tmpl", "[a-z]*.tmpl", "a\\*"], ["bad[", "[]", "[-a]", "a\\", "[a-]"])
 DEFINED_INTERVALS = ["maint", "off"]
 
 
@@ -133,6 +136,8 @@ class Gen:
         return out
 
     def duration(self) -> str:
+        if self.chance(0.1):
+            return self.draw((["timedelta(minutes=5)", "timedelta(hours=1, seconds=30)"], ["timedelta(0)", "timedelta(milliseconds=1)"]))
         return _q(self.draw(DURATIONS))
 
     def route(self, receivers: list[str], depth: int, root: bool = False) -> str:
@@ -162,6 +167,8 @@ class Gen:
             return _q(self.pick(["undefined", ""]))
         if root and self.chance(self.p / 2):
             return "None"
+        if self.chance(0.1):
+            return f"receivers[{self.rng.randrange(len(receivers))}]"
         return _q(self.pick(receivers))
 
     def integration(self) -> str:
@@ -177,6 +184,8 @@ class Gen:
                 args.append(f"headers={_q(self.draw(HEADERS))}")
             if self.chance(0.2):
                 args.append(f"auth_password_file={_q('/p')}")
+            if self.chance(0.1):
+                args.append(f"auth_password={_q('${P}')}")
             if self.chance(0.1):
                 args.append(f"extra={_q(self.pick([{'hello': 'h'}, {'tls_config': {'insecure_skip_verify': True}}, {'auth_identity': 'i'}]))}")
         elif kind == "Slack":
@@ -233,7 +242,7 @@ class Gen:
                 args.append("extra=" + _q(self.draw(([
                     {"responders": [{"name": "n", "type": "team"}]}, {"responders": [{"id": "i", "type": "{{ .x }}"}]},
                     {"responders": [{"name": "n", "type": "Team"}]}, {"update_alerts": True}, {"entity": "e"}],
-                    [{"responders": [{"type": "team"}]}, {"responders": [{"name": "n", "type": "teams"}]},
+                    [{"responders": [{"type": "team"}]}, {"responders": [{"name": "n", "type": "group"}]},
                     {"responders": [{"id": "i", "type": "{{ .x "}]}, {"responders": [{"username": "u", "type": "{{ nofn }}"}]},
                     {"responders": [{"username": "", "type": "user"}]}]))))
         elif kind == "Webhook":
@@ -307,7 +316,7 @@ class Gen:
             declared.append(self.pick(receivers))  # a duplicate
         if self.chance(self.p / 2):
             declared.append("")
-        lines = [f"from obs_as_code import {', '.join(CLASSES)}", ""]
+        lines = [f"from obs_as_code import {', '.join(CLASSES)}", "from datetime import timedelta"]
         lines.append("receivers = [" + ", ".join(self.receiver(n) for n in declared) + "]")
         intervals = [n for n in DEFINED_INTERVALS if self.chance(0.6)]
         self.intervals = list(intervals)
@@ -322,9 +331,10 @@ class Gen:
         if self.chance(0.5):
             lines.append("glob = " + self.glob())
             args.append("global_=glob")
-        if self.chance(0.1):
+        if self.chance(0.15):
             lines.append(f"tmpl = Template(name='t', text={_q(self.draw(TEMPLATES_TEXT))})")
-            args.append("templates=[tmpl]")
+            paths = [_q(self.draw(TEMPLATE_PATHS)) for _ in range(self.rng.randrange(2))]
+            args.append("templates=[" + ", ".join(["tmpl", *paths]) + "]")
         lines.append("config = AlertmanagerConfig(" + ", ".join(args) + ")")
         return "\n".join(lines) + "\n"
 
@@ -360,6 +370,7 @@ def rendered_unchecked(source: str) -> dict[str, str]:
     from obs_as_code.render.alertmanager import config_artifacts
 
     namespace: dict[str, Any] = {name: _unchecked(getattr(model, name)) for name in CLASSES}
+    namespace["timedelta"] = timedelta
     body = source.split("\n", 1)[1]
     exec(compile(body, "<unchecked>", "exec"), namespace)  # our own generated source
     out: dict[str, str] = {}
@@ -409,7 +420,14 @@ def judge_ours(seed: int, workdir: str) -> Verdict:
 
 # --- amtool -------------------------------------------------------------------
 
-_CHECKING = re.compile(r"^Checking '(?P<path>[^']+)'\s+(?:SUCCESS|FAILED: (?P<message>.*?))$(?=\n\n|\nFound:|\Z)", re.M | re.S)
+_CHECKING = re.compile(r"^Checking '(?P<path>[^']+)'(?P<said>.*?)(?=^Checking '|\Z)", re.M | re.S)
+#: A failure in a file's block: of the file itself, or of its templates (after "Found:").
+_FAILED = re.compile(r"FAILED: (?P<message>.*?)(?=\nFound:|\n\n|\n  FAILED|\Z)", re.S)
+
+
+def _said(block: str) -> str | None:
+    failed = _FAILED.search(block)
+    return failed["message"] if failed is not None else None
 
 
 def amtool_verdicts(amtool: str, configs: Sequence[dict[str, str]], workdir: Path, batch: int = 200) -> list[str | None]:
@@ -427,7 +445,7 @@ def amtool_verdicts(amtool: str, configs: Sequence[dict[str, str]], workdir: Pat
         chunk = [str(p) for p in paths[start:start + batch]]
         result = subprocess.run([amtool, "check-config", *chunk], capture_output=True, text=True, check=False)
         for match in _CHECKING.finditer(result.stdout):
-            found[match["path"]] = match["message"]
+            found[match["path"]] = _said(match["said"])
         missing = [p for p in chunk if p not in found]
         if missing:
             raise RuntimeError(f"amtool said nothing of {missing[:3]}: {result.stdout[-500:]} {result.stderr[-500:]}")

@@ -104,3 +104,30 @@ def test_strings_alertmanager_reads_are_accepted_and_written_as_it_reads_them(tm
     """
     root = write_project(tmp_path, {"alerts/routing.py": routing})
     assert [str(d) for d in compile_project(root).diagnostics if d.code == "OAC508"] == []
+
+
+TEMPLATES_AND_EXTRA = """
+from obs_as_code import AlertmanagerConfig, Opsgenie, Receiver, Route, Slack, Template
+
+bad = Template(name="t", text="{{ .Status | humanize }}")
+config = AlertmanagerConfig(
+    route=Route(receiver="d", matchers=["", "{}"]),
+    receivers=[Receiver(name="d", integrations=[
+        Slack(api_url_file="/s", extra={"fields": [{"title": "t"}]}),
+        Opsgenie(api_key_file="/k", extra={"responders": [{"name": "n", "type": "group"}]}),
+    ])],
+    templates=[bad, "x/*.tmpl", "bad["],
+)
+"""
+
+
+def test_oac508_reports_templates_and_extra_lists_amtool_refuses(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"alerts/routing.py": TEMPLATES_AND_EXTRA})
+    found = sorted((d.location.line, d.location.col, d.message) for d in compile_project(root).diagnostics if d.code == "OAC508")
+    # The root's "" and "{}" are no matchers to Alertmanager: not reported.
+    assert found == [
+        (3, 31, "notification template 't': function \"humanize\" not defined"),
+        (7, 40, "receiver 'd': extra fields: an entry without value (amtool: missing value in Slack field configuration)"),
+        (8, 43, "receiver 'd': extra responders: type 'group' is none of team, teams, user, escalation, schedule"),
+        (10, 15, "template path 'bad[': syntax error in pattern"),
+    ]  # fmt: skip

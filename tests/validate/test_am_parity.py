@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from obs_as_code.goregex import go_regex_problem
-from obs_as_code.lint.rules._alertmanager_values import time_range_problems, url_problem
+from obs_as_code.lint.rules._alertmanager_values import glob_problem, time_range_problems, url_problem
 from obs_as_code.lint.rules.oac508_alertmanager_structure import matcher_problem
 from tests.am_parity import Gen, amtool_verdicts, compare, disagreements, rendered_unchecked
 from tests.oac_testing import need_binary
@@ -135,3 +135,15 @@ def test_a_time_range_is_refused_exactly_when_alertmanager_refuses_it(tmp_path: 
     for (key, value), verdict in zip(TIME_VALUES, refused, strict=True):
         found = list(time_range_problems([tuple(value)] if key == "times" else [], {key: [value]}))
         assert bool(found) is verdict, (key, value, found)
+
+
+TEMPLATE_PATHS = ["x/*.tmpl", "bad[", "[]", "[]a]", "[a]", "[^a]", "[a-]", "[a-b]", "[-a]", "a\\", "a\\*", "[\\]]",
+                  "[a-\\", "*[", "[^]", "[ab", "x]", "**", "[\\a-b]", "[a-b-c]"]  # fmt: skip
+
+
+def test_a_template_path_is_refused_exactly_when_go_glob_refuses_it(tmp_path: Path) -> None:
+    configs = [yaml.safe_dump({"templates": [p], "route": {"receiver": "d"}, "receivers": [{"name": "d"}]}) for p in TEMPLATE_PATHS]
+    refused = _amtool_refuses(configs, tmp_path)
+    assert refused.count(True) > 5 and refused.count(False) > 5
+    for path, verdict in zip(TEMPLATE_PATHS, refused, strict=True):
+        assert (glob_problem(path) is not None) is verdict, path

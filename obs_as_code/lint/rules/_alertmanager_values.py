@@ -244,3 +244,51 @@ def time_range_problems(times: object, fields: dict[str, object]) -> Iterator[tu
                 problem = check(value)
                 if problem is not None:
                     yield name, f"{name} {value!r}: {problem}"
+
+
+# --- notification templates ---------------------------------------------------
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why Go's ``filepath.Glob`` refuses a template path of the config
+    (Alertmanager 0.25's ``template.FromGlobs``), None when it takes it: a
+    ``[`` class not closed or empty, a range bound missing, a trailing
+    backslash (``filepath.ErrBadPattern``). A pattern matching no file is fine."""
+    i = 0
+    n = len(pattern)
+
+    def escaped_char(j: int) -> int:
+        """Go's getEsc at ``j``: the index after the character, -1 if refused."""
+        if j >= n or pattern[j] in "-]":
+            return -1
+        if pattern[j] == "\\":
+            j += 1
+            if j >= n:
+                return -1
+        j += 1
+        return j if j < n else -1
+
+    while i < n:
+        char = pattern[i]
+        if char == "\\":
+            if i + 1 >= n:
+                return "syntax error in pattern"
+            i += 2
+        elif char == "[":
+            i += 1
+            if i < n and pattern[i] == "^":
+                i += 1
+            ranges = 0
+            while not (i < n and pattern[i] == "]" and ranges > 0):
+                i = escaped_char(i)
+                if i < 0:
+                    return "syntax error in pattern"
+                if pattern[i] == "-":
+                    i = escaped_char(i + 1)
+                    if i < 0:
+                        return "syntax error in pattern"
+                ranges += 1
+            i += 1
+        else:
+            i += 1
+    return None

@@ -21,6 +21,7 @@ from obs_as_code.durations import DurationError, parse_ms
 from obs_as_code.goregex import go_regex_problem
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._alertmanager_values import (
+    glob_problem,
     mime_header_key,
     time_range_problems,
     url_problem,
@@ -38,6 +39,7 @@ from obs_as_code.model.alertmanager import (
     PagerDuty,
     Route,
     Slack,
+    Template,
     TimeRange,
     Webhook,
     interval_name,
@@ -113,6 +115,32 @@ def headers_problem(email: Email) -> str | None:
             return f"duplicate header {key!r} (header names ignore case)"
         seen.add(key)
     return None
+
+
+#: The functions Alertmanager 0.25 gives notification templates (template/template.go), and Go's.
+_TEMPLATE_FUNCTIONS = GO_FUNCTIONS | frozenset({"toUpper", "toLower", "title", "join", "match", "safeHtml", "reReplaceAll",
+                                                "stringSlice"})
+
+
+def template_problem(template: Template | str) -> str | None:
+    """Why amtool check-config refuses a template of the config: a
+    :class:`Template`'s text Go's text/template does not parse (with
+    Alertmanager's functions), a path Go's ``filepath.Glob`` refuses."""
+    if isinstance(template, str):
+        problem = glob_problem(template)
+        return None if problem is None else f"template path {template[:80]!r}: {problem}"
+    if not isinstance(template.text, str):
+        return None
+    found = parse_error(template.text, _TEMPLATE_FUNCTIONS, ("$",))
+    return None if found is None else f"notification template {template.name!r}: {found[1]}"
+
+
+def _no_matchers(item: object) -> bool:
+    """A ``matchers`` entry Alertmanager reads as no matcher at all (``""``, ``"{}"``)."""
+    try:
+        return isinstance(item, str) and Matcher.parse_all(item) == []
+    except MatcherError:
+        return False
 
 
 _OPSGENIE_TYPES = re.compile(r"team|teams|user|escalation|schedule")
@@ -304,7 +332,7 @@ def check_config(ctx: LintContext, config: AlertmanagerConfig) -> Iterator[Diagn
     root = config.route
     if not root.receiver_name:
         yield error(root.location, "OAC508", "the root route needs a receiver (the default for unmatched alerts)")
-    if root.matchers:
+    if any(not _no_matchers(m) for m in root.matchers):
         yield error(keyword_location(root.location, "matchers"), "OAC508", "the root route must not have matchers: it receives every alert")
     for route in walk_routes(root):
         for keyword, said in route_problems(route, root=route is root):
@@ -347,6 +375,11 @@ def check_config(ctx: LintContext, config: AlertmanagerConfig) -> Iterator[Diagn
             fields = {name: getattr(spec, name) for name in ("weekdays", "days_of_month", "months", "years")}
             for keyword, said in time_range_problems(spec.times, fields):
                 yield error(keyword_location(spec.location, keyword), "OAC508", f"time interval {interval.name!r}: {said}")
+    for template in config.templates:
+        problem = template_problem(template)
+        if problem is not None:
+            at = keyword_location(template.location, "text") if isinstance(template, Template) else keyword_location(config.location, "templates")
+            yield error(at, "OAC508", problem)
     version = config.version_tuple()
     if config.global_ is not None:
         for said in global_problems(config.global_):
