@@ -132,7 +132,7 @@ class Gen:
         if self.chance(self.p):
             out.append("...")
         if self.chance(0.1):
-            out = ["..."]
+            out = ["..."] * self.rng.randrange(1, 3)
         return out
 
     def duration(self) -> str:

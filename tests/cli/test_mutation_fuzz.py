@@ -539,7 +539,7 @@ AT_THE_USERS_LINE |= {
         "alerts/routing.py",
         _AM.replace('route=Route(receiver="team")', 'route=Route(receiver="team", group_by=["alertname", "alertname"])')
         .format(integration='PagerDuty(routing_key_file="/k")', glob=""),
-        "alerts/routing.py:3:43: OAC101 module alerts/routing.py raised ValueError: Route group_by: label 'alertname' is given twice",
+        "alerts/routing.py:3:43: OAC508 group_by: label 'alertname' is given twice",
     ),
     "time interval without a name": (
         "alerts/routing.py",

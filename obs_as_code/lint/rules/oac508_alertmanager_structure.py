@@ -42,6 +42,7 @@ from obs_as_code.model.alertmanager import (
     Template,
     TimeRange,
     Webhook,
+    group_by_problem,
     interval_name,
     walk_routes,
 )
@@ -91,6 +92,9 @@ def route_problems(route: Route, *, root: bool) -> Iterator[tuple[str, str]]:
     for label in route.group_by or ():
         if isinstance(label, str) and label != "..." and _LABEL_NAME.fullmatch(label) is None:
             yield "group_by", f"invalid label name {label!r} in group_by"
+    problem = group_by_problem(route.group_by)
+    if problem is not None:
+        yield "group_by", f"group_by: {problem}"
     for key in ("group_interval", "repeat_interval"):
         value = getattr(route, key)
         try:
