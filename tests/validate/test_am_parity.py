@@ -11,7 +11,11 @@ from typing import Any
 import yaml
 
 from obs_as_code.goregex import go_regex_problem
-from obs_as_code.lint.rules._alertmanager_values import glob_problem, time_range_problems, url_problem
+from obs_as_code.lint.rules._alertmanager_values import (
+    glob_problem,
+    time_range_problems,
+    url_problem,
+)
 from obs_as_code.lint.rules.oac508_alertmanager_structure import matcher_problem
 from tests.am_parity import Gen, amtool_verdicts, compare, disagreements, rendered_unchecked
 from tests.oac_testing import need_binary
