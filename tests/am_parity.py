@@ -208,7 +208,7 @@ class Gen:
                     {"actions": [{"type": "button", "text": "t"}]}, {"actions": [{"text": "t", "url": "u"}]},
                     {"icon_url": "not a url"}, {"image_url": "ftp://x"}, {"fields": [{"value": "v"}]},
                     {"actions": [{"type": "button", "text": "t", "name": "n", "confirm": {"title": "x"}}]},
-                    {"actions": [{"type": "button", "text": "", "url": "u"}]}]))))
+                    {"actions": [{"type": "button", "text": "", "url": "u"}]}, {"mrkdwn_in": "text"}, {"link_names": "yes"}]))))
         elif kind == "PagerDuty":
             keys = (("routing_key_file", "/k"), ("service_key_file", "/k"), ("routing_key", "${K}"), ("service_key", "${K}"))
             if self.chance(self.p):
@@ -226,7 +226,7 @@ class Gen:
             if self.chance(0.1):
                 args.append("extra=" + _q(self.draw(([
                     {"images": [{"src": "https://x/i.png"}]}, {"links": [{"href": "https://x/"}]}, {"class": "c"}],
-                    [{"images": [{"alt": "a"}]}, {"links": [{"text": "t"}]}]))))
+                    [{"images": [{"alt": "a"}]}, {"links": [{"text": "t"}]}, {"images": "x"}, {"http_config": "x"}]))))
         elif kind == "Opsgenie":
             both = self.chance(self.p)
             file = self.chance(0.6)

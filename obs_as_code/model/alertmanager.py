@@ -190,6 +190,10 @@ class Integration(Definition):
     #: Alertmanager 0.34): accepted in ``extra`` for a newer Alertmanager
     #: (``AlertmanagerConfig(version=...)``); amtool judges them.
     later_keys: ClassVar[frozenset[str]] = frozenset()
+    #: The YAML shape of its 0.25 keys that are no string (config/notifiers.go):
+    #: go-yaml refuses another shape there ("list", "map", "bool", "uint"; see
+    #: :func:`require_known_extra`).
+    yaml_shapes: ClassVar[Mapping[str, str]] = {}
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -197,7 +201,7 @@ class Integration(Definition):
         if self.yaml_keys or self.later_keys:
             arguments = {name.rstrip("_"): f"{type(self).__name__}({name}=...)" for name in ("send_resolved", *self.fields_out)}
             require_known_extra(type(self).__name__, self.extra, self.yaml_keys, f"an entry of {self.config_key}",
-                                arguments, _ALERTMANAGER, {}, self.later_keys)
+                                arguments, _ALERTMANAGER, self.yaml_shapes, self.later_keys)
 
 
 @dataclass
@@ -219,6 +223,7 @@ class PagerDuty(Integration):
     config_key: ClassVar[str] = "pagerduty_configs"
     yaml_keys: ClassVar[frozenset[str]] = frozenset({"send_resolved", "http_config", "service_key", "service_key_file", "routing_key", "routing_key_file", "url", "client", "client_url", "description", "details", "images", "links", "source", "severity", "class", "component", "group"})
     later_keys: ClassVar[frozenset[str]] = frozenset({"timeout"})
+    yaml_shapes: ClassVar[Mapping[str, str]] = {"http_config": "map", "images": "list", "links": "list"}
     secret_fields: ClassVar[tuple[str, ...]] = ("routing_key", "service_key")
     fields_out: ClassVar[tuple[str, ...]] = (
         "routing_key_file", "service_key_file", "routing_key", "service_key", "url",
@@ -244,6 +249,8 @@ class Slack(Integration):
     config_key: ClassVar[str] = "slack_configs"
     yaml_keys: ClassVar[frozenset[str]] = frozenset({"send_resolved", "http_config", "api_url", "api_url_file", "channel", "username", "color", "title", "title_link", "pretext", "text", "fields", "short_fields", "footer", "fallback", "callback_id", "icon_emoji", "icon_url", "image_url", "thumb_url", "link_names", "mrkdwn_in", "actions"})
     later_keys: ClassVar[frozenset[str]] = frozenset({"app_token", "app_token_file", "app_url", "message_text", "update_message", "timeout"})
+    yaml_shapes: ClassVar[Mapping[str, str]] = {"http_config": "map", "fields": "list", "short_fields": "bool", "link_names": "bool",
+                                                "mrkdwn_in": "list", "actions": "list"}
     secret_url_fields: ClassVar[tuple[str, ...]] = ("api_url",)
     fields_out: ClassVar[tuple[str, ...]] = (
         "api_url_file", "api_url", "channel", "username", "title", "title_link", "text",
@@ -270,6 +277,7 @@ class Email(Integration):
     config_key: ClassVar[str] = "email_configs"
     yaml_keys: ClassVar[frozenset[str]] = frozenset({"send_resolved", "to", "from", "hello", "smarthost", "auth_username", "auth_password", "auth_password_file", "auth_secret", "auth_identity", "headers", "html", "text", "require_tls", "tls_config"})
     later_keys: ClassVar[frozenset[str]] = frozenset({"auth_secret_file", "force_implicit_tls", "threading"})
+    yaml_shapes: ClassVar[Mapping[str, str]] = {"tls_config": "map"}
     secret_fields: ClassVar[tuple[str, ...]] = ("auth_password",)
     fields_out: ClassVar[tuple[str, ...]] = (
         "to", "from_", "smarthost", "auth_username", "auth_password_file", "auth_password",
@@ -293,6 +301,7 @@ class Webhook(Integration):
     config_key: ClassVar[str] = "webhook_configs"
     yaml_keys: ClassVar[frozenset[str]] = frozenset({"send_resolved", "http_config", "url", "max_alerts"})
     later_keys: ClassVar[frozenset[str]] = frozenset({"url_file", "timeout", "payload"})
+    yaml_shapes: ClassVar[Mapping[str, str]] = {"http_config": "map"}
     fields_out: ClassVar[tuple[str, ...]] = ("url", "max_alerts")
 
 
@@ -310,6 +319,7 @@ class Opsgenie(Integration):
     kind: ClassVar[str] = "Opsgenie integration"
     config_key: ClassVar[str] = "opsgenie_configs"
     yaml_keys: ClassVar[frozenset[str]] = frozenset({"send_resolved", "http_config", "api_key", "api_key_file", "api_url", "message", "description", "source", "details", "entity", "responders", "actions", "tags", "note", "priority", "update_alerts"})
+    yaml_shapes: ClassVar[Mapping[str, str]] = {"http_config": "map", "details": "map", "responders": "list", "update_alerts": "bool"}
     secret_fields: ClassVar[tuple[str, ...]] = ("api_key",)
     fields_out: ClassVar[tuple[str, ...]] = (
         "api_key_file", "api_key", "api_url", "message", "priority", "tags",
@@ -569,8 +579,8 @@ class Global(Definition):
     def __post_init__(self) -> None:
         super().__post_init__()
         arguments = {name: f"Global({name}=...)" for name in self.fields_out}
-        require_known_extra("Global", self.extra, self.yaml_keys, "the global block", arguments, _ALERTMANAGER, {},
-                            self.later_keys)
+        require_known_extra("Global", self.extra, self.yaml_keys, "the global block", arguments, _ALERTMANAGER,
+                            {"http_config": "map"}, self.later_keys)
 
     fields_out: ClassVar[tuple[str, ...]] = (
         "resolve_timeout", "smtp_from", "smtp_smarthost", "smtp_hello", "smtp_auth_username",

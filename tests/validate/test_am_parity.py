@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from obs_as_code.goregex import go_regex_problem
@@ -17,6 +18,15 @@ from obs_as_code.lint.rules._alertmanager_values import (
     url_problem,
 )
 from obs_as_code.lint.rules.oac508_alertmanager_structure import matcher_problem
+from obs_as_code.model.alertmanager import (
+    Email,
+    Global,
+    Integration,
+    Opsgenie,
+    PagerDuty,
+    Slack,
+    Webhook,
+)
 from tests.am_parity import Gen, amtool_verdicts, compare, disagreements, rendered_unchecked
 from tests.oac_testing import need_binary
 
@@ -151,3 +161,35 @@ def test_a_template_path_is_refused_exactly_when_go_glob_refuses_it(tmp_path: Pa
     assert refused.count(True) > 5 and refused.count(False) > 5
     for path, verdict in zip(TEMPLATE_PATHS, refused, strict=True):
         assert (glob_problem(path) is not None) is verdict, path
+
+
+def test_a_shaped_extra_key_of_the_wrong_shape_is_refused_by_the_model_as_by_amtool(tmp_path: Path) -> None:
+    """Each key of Integration.yaml_shapes (and the global http_config): the
+    wrong shape is refused by amtool and by the model (OAC101), the right one by neither."""
+    entries: dict[type[Integration], dict[str, Any]] = {
+        Webhook: {"url": "http://h/x"}, Slack: {"api_url_file": "/s"}, PagerDuty: {"routing_key_file": "/k"},
+        Opsgenie: {"api_key_file": "/k"}, Email: {"to": "a@x", "from": "am@x", "smarthost": "m:25"},
+    }
+    right = {"list": [], "map": {}, "bool": True}
+    cases: list[tuple[Any, str, Any, bool]] = []
+    for cls in entries:
+        for key, shape in cls.yaml_shapes.items():
+            cases += [(cls, key, "x", True), (cls, key, right[shape], False)]
+    cases += [(Global, "http_config", "x", True), (Global, "http_config", {}, False)]
+    configs = []
+    for cls, key, value, _ in cases:
+        config: dict[str, Any] = {"route": {"receiver": "d"}, "receivers": [{"name": "d"}]}
+        if cls is Global:
+            config["global"] = {key: value}
+        else:
+            config["receivers"][0][cls.config_key] = [{**entries[cls], key: value}]
+        configs.append(yaml.safe_dump(config))
+    refused = _amtool_refuses(configs, tmp_path)
+    for (cls, key, value, expected), verdict in zip(cases, refused, strict=True):
+        assert verdict is expected, (cls.__name__, key, value)
+        args = {} if cls is Global else {k.replace("from", "from_"): v for k, v in entries[cls].items()}
+        if expected:
+            with pytest.raises(ValueError, match=f"{cls.__name__} extra: {key} must be"):
+                cls(**args, extra={key: value})
+        else:
+            cls(**args, extra={key: value})
