@@ -80,7 +80,7 @@ def test_amtool_error_maps_to_the_integration_line(tmp_path: Path) -> None:
         from obs_as_code import AlertmanagerConfig, Receiver, Route, Slack
 
         chat = Receiver(name="chat", integrations=[
-            Slack(channel="#x", api_url_file="/s", extra={"short_fields": "yes"}),
+            Slack(channel="#x", api_url_file="/s", extra={"http_config": {"follow_redirects": "yes"}}),
         ])
         config = AlertmanagerConfig(route=Route(receiver=chat))
     """
