@@ -96,6 +96,24 @@ def test_amtool_error_maps_to_the_integration_line(tmp_path: Path) -> None:
 
 @pytest.mark.integration
 @pytest.mark.skipif(AMTOOL is None, reason="amtool not installed")
+def test_a_template_amtool_refuses_is_one_finding(tmp_path: Path) -> None:
+    # amtool prints "Checking '...'  SUCCESS" for the config, then FAILED for
+    # its templates: the SUCCESS line was reported as a finding of its own.
+    module = """
+        from obs_as_code import AlertmanagerConfig, Receiver, Route, Template
+
+        config = AlertmanagerConfig(route=Route(receiver="d"), receivers=[Receiver(name="d")],
+                                    templates=[Template(name="t", text="{{ .Foo")])
+    """
+    root = write_project(tmp_path / "p", {"alerts/routing.py": module})
+    compiled = compile_project(root)  # OAC508 refuses it; validate judges an older build/
+    write_atomic(tmp_path / "build", compiled.artifacts)
+    [diag] = check(tmp_path / "build", compiled.artifacts)
+    assert diag.code == "OAC902" and diag.message == "amtool check-config: template: t.tmpl:1: unclosed action"
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(AMTOOL is None, reason="amtool not installed")
 def test_shipped_config_passes_amtool(tmp_path: Path) -> None:
     compiled = compile_project(ROOT)
     write_atomic(tmp_path / "build", compiled.artifacts)
