@@ -6,7 +6,13 @@ receivers or time intervals with one name, an integration newer than the
 targeted Alertmanager version, a webhook without a URL amtool accepts, a time
 interval in a time zone Go's ``time.LoadLocation`` does not know, an integration
 without a setting it needs that the ``global`` block does not give either
-(Alertmanager 0.25's config/config.go and config/notifiers.go).
+(Alertmanager 0.25's config/config.go and config/notifiers.go); and what else
+amtool 0.25 refuses, each at its keyword: matchers as pkg/labels reads them
+with Go's regexp (obs_as_code.goregex), group_by and equal labels, zero
+intervals, the root route's continue and time intervals, a receiver without a
+name, time range values, URLs, e-mail headers, the lists of ``extra=`` amtool
+checks, notification templates (_alertmanager_values). tests/am_parity.py
+compares the build's verdict with amtool's over generated configs.
 """
 
 from __future__ import annotations
