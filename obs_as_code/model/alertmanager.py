@@ -56,6 +56,10 @@ _MATCHER_RE = re.compile(r'^[\t\n\f\r ]*([a-zA-Z_:][a-zA-Z0-9_:]*)[\t\n\f\r ]*(=
 MATCHER_LABEL_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 
 
+#: What Go's strings.TrimSpace trims (unicode.IsSpace).
+_GO_SPACE = " \t\n\v\f\r\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
 class MatcherError(ValueError):
     """A matcher string that is not ``name<op>"value"``."""
 
@@ -128,9 +132,9 @@ class Matcher:
             elif char != ",":
                 escaped = False
             token.append(char)
-        last = "".join(token)
-        if last.strip(" \t\n\v\f\r\x85\xa0"):
-            tokens.append(last.strip(" \t\n\v\f\r\x85\xa0"))
+        last = "".join(token).strip(_GO_SPACE)
+        if last:
+            tokens.append(last)
         return [cls.parse(t) for t in tokens]
 
     def __str__(self) -> str:
