@@ -64,6 +64,14 @@ HEADERS: Pool = ([{}, {"Subject": "s"}, {"To": "b@x"}, {"X-A": "1"}],
 TEMPLATES_TEXT: Pool = (['{{ define "a" }}x{{ end }}', "plain", "{{ .Foo }}", '{{ template "nope" }}', "{{ .Status | toUpper | title }}",
                          '{{ join "," (stringSlice "a" "b") }}', '{{ reReplaceAll "a" "b" .X }}{{ safeHtml "x" }}'],
                         ["{{ .Foo", "{{ end }}", "{{ nosuchfn }}", "{{ humanize 1 }}", "{{ $x }}", '{{ define "a" }}'])
+HTTP_CONFIGS: Pool = (
+    [{"basic_auth": {"username": "u", "password_file": "/p"}}, {"authorization": {"credentials_file": "/t"}}, {"bearer_token_file": "/t"},
+     {"tls_config": {"ca_file": "/c", "min_version": "TLS12"}}, {"follow_redirects": False, "proxy_url": "http://p:3128"},
+     {"oauth2": {"client_id": "c", "client_secret_file": "/s", "token_url": "https://t/x"}}],
+    [{"basic_auth": {"username": "u", "password_file": "/p"}, "bearer_token_file": "/t"}, {"basic_auth": {"user": "u"}},
+     {"authorization": {"type": "basic", "credentials_file": "/t"}}, {"tls_config": {"min_version": "TLS99"}}, {"colour": 1},
+     {"oauth2": {"client_id": "c"}}, {"basic_auth": {"username": "u"}, "authorization": {"credentials_file": "/t"}},
+     {"authorization": {"credentials": "${T}", "credentials_file": "/t"}}])
 TEMPLATE_PATHS: Pool = (["extra/*.tmpl", "x.tmpl", "[a-z]*.tmpl", "a\\*"], ["bad[", "[]", "[-a]", "a\\", "[a-]"])
 DEFINED_INTERVALS = ["maint", "off"]
 
@@ -251,6 +259,8 @@ class Gen:
                 args.append(f"max_alerts={self.pick([0, 5])}")
             if self.chance(0.2):
                 args.append(f"credentials_file={_q('/t')}")
+            elif self.chance(0.2):
+                args.append("extra=" + _q({"http_config": self.draw(HTTP_CONFIGS)}))
         else:
             args.append(f"webhook_url={_q('https://x.webhook.office.com/${P}')}")
         if self.chance(0.2):

@@ -14,6 +14,7 @@ import yaml
 from obs_as_code.goregex import go_regex_problem
 from obs_as_code.lint.rules._alertmanager_values import (
     glob_problem,
+    http_config_problems,
     time_range_problems,
     url_problem,
 )
@@ -27,6 +28,7 @@ from obs_as_code.model.alertmanager import (
     Slack,
     Webhook,
 )
+from obs_as_code.model.prometheus import HTTP_CLIENT_KEYS, LATER_HTTP_CLIENT_KEYS
 from tests.am_parity import Gen, amtool_verdicts, compare, disagreements, rendered_unchecked
 from tests.oac_testing import need_binary
 
@@ -193,3 +195,30 @@ def test_a_shaped_extra_key_of_the_wrong_shape_is_refused_by_the_model_as_by_amt
                 cls(**args, extra={key: value})
         else:
             cls(**args, extra={key: value})
+
+
+HTTP_CONFIGS: list[dict[str, Any]] = [
+    {"basic_auth": {"username": "u", "password_file": "/p"}}, {"basic_auth": {"username": "u", "password_file": "/p"}, "bearer_token_file": "/t"},
+    {"basic_auth": {"username": "u", "password": "${P}", "password_file": "/p"}}, {"authorization": {"credentials_file": "/t"}, "bearer_token_file": "/t"},
+    {"authorization": {"credentials": "${T}", "credentials_file": "/t"}}, {"authorization": {"type": "Basic", "credentials_file": "/t"}},
+    {"authorization": {"credentials_file": "/t"}}, {"basic_auth": {"user": "u"}}, {"tls_config": {"ca": "x"}},
+    {"tls_config": {"min_version": "TLS13"}}, {"tls_config": {"min_version": "TLS99"}}, {"tls_config": {"max_version": "tls13"}},
+    {"bearer_token_file": "/t"}, {"bearer_token": "${T}", "bearer_token_file": "/t"}, {"bearer_token": "", "bearer_token_file": "/t"},
+    {"oauth2": {"client_id": "c", "client_secret_file": "/s", "token_url": "https://t/x"}, "basic_auth": {"username": "u"}},
+    {"oauth2": {"client_id": "c", "client_secret_file": "/s", "token_url": "https://t/x"}}, {"oauth2": {"client_id": "c"}},
+    {"oauth2": {"token_url": "https://t/x", "client_secret_file": "/s"}}, {"oauth2": {"client_id": "c", "client_secret_file": "/s"}},
+    {"oauth2": {"client_id": "c", "client_secret": "${S}", "client_secret_file": "/s", "token_url": "https://t/x"}},
+    {"basic_auth": {"username": "u"}, "authorization": {"credentials_file": "/x"}}, {"authorization": {}}, {"basic_auth": {}},
+    {"colour": 1}, {"follow_redirects": True, "enable_http2": False, "proxy_url": "http://p:3128"}, {"authorization": {"colour": 1}},
+    {"tls_config": {"ca_file": "/c", "insecure_skip_verify": True, "server_name": "s"}},
+]  # fmt: skip
+
+
+def test_an_http_config_in_extra_is_refused_exactly_when_amtool_refuses_it(tmp_path: Path) -> None:
+    configs = [yaml.safe_dump({"route": {"receiver": "d"}, "receivers": [
+        {"name": "d", "webhook_configs": [{"url": "http://h/x", "http_config": c}]}]}) for c in HTTP_CONFIGS]
+    refused = _amtool_refuses(configs, tmp_path)
+    assert refused.count(True) > 5 and refused.count(False) > 5
+    for http_config, verdict in zip(HTTP_CONFIGS, refused, strict=True):
+        found = list(http_config_problems(http_config, HTTP_CLIENT_KEYS, LATER_HTTP_CLIENT_KEYS))
+        assert bool(found) is verdict, (http_config, found)

@@ -8,7 +8,7 @@ refusing the value, or None when amtool reads it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 _HEX = "0123456789abcdefABCDEF"
 _HOST_PUNCTUATION = frozenset("!$&'()*+,;=:[]<>\"-_.~")
@@ -292,3 +292,74 @@ def glob_problem(pattern: str) -> str | None:
         else:
             i += 1
     return None
+
+
+# --- http_config of extra= (prometheus/common's HTTPClientConfig) --------------
+
+#: Keys of the blocks inside http_config amtool 0.25 knows (checked against it);
+#: oauth2's are left to amtool.
+_HTTP_BLOCK_KEYS = {
+    "basic_auth": frozenset({"username", "password", "password_file"}),
+    "authorization": frozenset({"type", "credentials", "credentials_file"}),
+    "tls_config": frozenset({"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify", "min_version",
+                             "max_version"}),
+}
+_TLS_VERSIONS = frozenset({"TLS10", "TLS11", "TLS12", "TLS13"})
+
+
+def _set(block: Mapping[str, object], key: str) -> bool:
+    value = block.get(key)
+    return value is not None and value != ""
+
+
+def http_config_problems(config: object, known: frozenset[str], later: frozenset[str]) -> Iterator[str]:
+    """What amtool 0.25 refuses in an ``http_config`` of ``extra=`` (its
+    HTTPClientConfig: unknown keys, two ways to authenticate at once, a secret
+    given inline and by file, an unknown TLS version, an oauth2 block without
+    what it needs). ``known`` its keys, ``later`` keys of later releases
+    (accepted: amtool judges them in oac validate)."""
+    if not isinstance(config, Mapping):
+        return
+    for key in config:
+        if key not in known and key not in later:
+            yield f"http_config: {key!r} is not a key of http_config in Alertmanager 0.25"
+    blocks = {name: config.get(name) for name in ("basic_auth", "authorization", "oauth2", "tls_config")}
+    for name, keys in _HTTP_BLOCK_KEYS.items():
+        block = blocks[name]
+        if isinstance(block, Mapping):
+            for key in block:
+                if key not in keys:
+                    yield f"http_config: {key!r} is not a key of {name} in Alertmanager 0.25"
+    basic, auth, oauth2, tls = (b if isinstance(b, Mapping) else None for b in blocks.values())
+    present = [name for name in ("basic_auth", "authorization", "oauth2") if config.get(name) is not None]
+    bearer = _set(config, "bearer_token") or _set(config, "bearer_token_file")
+    if _set(config, "bearer_token") and _set(config, "bearer_token_file"):
+        yield "http_config: at most one of bearer_token & bearer_token_file must be configured"
+    if bearer and ("basic_auth" in present or "oauth2" in present):
+        yield "http_config: at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured"
+    if basic is not None and _set(basic, "password") and _set(basic, "password_file"):
+        yield "http_config: at most one of basic_auth password & password_file must be configured"
+    if auth is not None:
+        if bearer:
+            yield "http_config: authorization is not compatible with bearer_token & bearer_token_file"
+        if _set(auth, "credentials") and _set(auth, "credentials_file"):
+            yield "http_config: at most one of authorization credentials & credentials_file must be configured"
+        kind = auth.get("type")
+        if isinstance(kind, str) and kind.strip().lower() == "basic":
+            yield 'http_config: authorization type cannot be set to "basic", use "basic_auth" instead'
+    if len(present) > 1:
+        yield "http_config: at most one of basic_auth, oauth2 & authorization must be configured"
+    if oauth2 is not None:
+        if not _set(oauth2, "client_id"):
+            yield "http_config: oauth2 client_id must be configured"
+        if _set(oauth2, "client_secret") and _set(oauth2, "client_secret_file"):
+            yield "http_config: at most one of oauth2 client_secret & client_secret_file must be configured"
+        if not _set(oauth2, "client_secret") and not _set(oauth2, "client_secret_file"):
+            yield "http_config: either oauth2 client_secret or client_secret_file must be configured"
+        if not _set(oauth2, "token_url"):
+            yield "http_config: oauth2 token_url must be configured"
+    if tls is not None:
+        for key in ("min_version", "max_version"):
+            value = tls.get(key)
+            if isinstance(value, str) and value not in _TLS_VERSIONS:
+                yield f"http_config: unknown TLS version {value!r} in tls_config {key}"

@@ -28,6 +28,7 @@ from obs_as_code.goregex import go_regex_problem
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._alertmanager_values import (
     glob_problem,
+    http_config_problems,
     mime_header_key,
     time_range_problems,
     url_problem,
@@ -52,6 +53,7 @@ from obs_as_code.model.alertmanager import (
     interval_name,
     walk_routes,
 )
+from obs_as_code.model.prometheus import HTTP_CLIENT_KEYS, LATER_HTTP_CLIENT_KEYS
 from obs_as_code.source import SourceLocation, keyword_location
 
 #: A label name of group_by and of an inhibit rule's equal (Prometheus' model.LabelName).
@@ -161,14 +163,15 @@ def _empty(entry: Mapping[str, object], key: str) -> bool:
 
 
 def extra_problems(integration: Integration) -> Iterator[str]:
-    """What Alertmanager 0.25 refuses in the lists of ``extra=`` whose entries
-    it checks: Slack's ``fields`` and ``actions``, Opsgenie's ``responders``."""
+    """What Alertmanager 0.25 refuses in ``extra=`` beyond its keys and shapes:
+    its ``http_config``, Slack's ``fields`` and ``actions``, Opsgenie's ``responders``."""
     extra = integration.extra if isinstance(integration.extra, Mapping) else {}
 
     def entries(key: str) -> list[Mapping[str, object]]:
         value = extra.get(key)
         return [e for e in value if isinstance(e, Mapping)] if isinstance(value, (list, tuple)) else []
 
+    yield from http_config_problems(extra.get("http_config"), HTTP_CLIENT_KEYS, LATER_HTTP_CLIENT_KEYS)
     if isinstance(integration, Slack):
         for entry in entries("fields"):
             for key in ("title", "value"):
@@ -394,6 +397,9 @@ def check_config(ctx: LintContext, config: AlertmanagerConfig) -> Iterator[Diagn
     if config.global_ is not None:
         for said in global_problems(config.global_):
             yield error(config.global_.location, "OAC508", said)
+        extra = config.global_.extra if isinstance(config.global_.extra, Mapping) else {}
+        for said in http_config_problems(extra.get("http_config"), HTTP_CLIENT_KEYS, LATER_HTTP_CLIENT_KEYS):
+            yield error(keyword_location(config.global_.location, "extra"), "OAC508", f"global settings: {said}")
         problem = smarthost_problem(config.global_.smtp_smarthost)
         if problem is not None:
             yield error(keyword_location(config.global_.location, "smtp_smarthost"), "OAC508", f"global settings: {problem}",
