@@ -93,7 +93,12 @@ def render_integration(integration: Integration) -> dict[str, Any]:
     if isinstance(integration, Webhook) and integration.credentials_file:
         out["http_config"] = {"authorization": {"credentials_file": integration.credentials_file}}
     for key in sorted(integration.extra):
-        out[key] = integration.extra[key]
+        value = integration.extra[key]
+        if key == "http_config" and "http_config" in out and isinstance(value, Mapping):
+            # credentials_file beside extra={"http_config": {...}} (TLS, a proxy):
+            # both are written (the extra's replaced it); two authorizations are OAC508's.
+            value = {**value, **out["http_config"]}
+        out[key] = value
     return out
 
 

@@ -131,3 +131,27 @@ def test_oac508_reports_templates_and_extra_lists_amtool_refuses(tmp_path: Path)
         (8, 43, "receiver 'd': extra responders: type 'group' is none of team, teams, user, escalation, schedule"),
         (10, 15, "template path 'bad[': syntax error in pattern"),
     ]  # fmt: skip
+
+
+def test_a_webhook_credentials_file_is_written_beside_the_http_config_of_extra(tmp_path: Path) -> None:
+    from obs_as_code.model.alertmanager import Webhook
+    from obs_as_code.render.alertmanager import render_integration
+
+    # extra's http_config replaced the authorization credentials_file wrote: the token was dropped.
+    hook = Webhook(url="http://h/x", credentials_file="/t", extra={"http_config": {"tls_config": {"ca_file": "/ca"}}})
+    assert render_integration(hook)["http_config"] == {"tls_config": {"ca_file": "/ca"}, "authorization": {"credentials_file": "/t"}}
+    routing = """
+        from obs_as_code import AlertmanagerConfig, Receiver, Route, Webhook
+
+        hooks = [
+            Webhook(url="http://h/x", credentials_file="/t", extra={"http_config": {"authorization": {"credentials_file": "/x"}}}),
+            Webhook(url="http://h/x", credentials_file="/t", extra={"http_config": {"bearer_token_file": "/b"}}),
+        ]
+        config = AlertmanagerConfig(route=Route(receiver="d"), receivers=[Receiver(name="d", integrations=hooks)])
+    """
+    root = write_project(tmp_path, {"alerts/routing.py": routing})
+    found = sorted((d.location.line, d.location.col, d.message) for d in compile_project(root).diagnostics if d.code == "OAC508")
+    assert found == [
+        (4, 60, "receiver 'd': extra http_config has an authorization and so has credentials_file: give one"),
+        (5, 60, "receiver 'd': http_config: authorization is not compatible with bearer_token & bearer_token_file"),
+    ]

@@ -171,7 +171,13 @@ def extra_problems(integration: Integration) -> Iterator[str]:
         value = extra.get(key)
         return [e for e in value if isinstance(e, Mapping)] if isinstance(value, (list, tuple)) else []
 
-    yield from http_config_problems(extra.get("http_config"), HTTP_CLIENT_KEYS, LATER_HTTP_CLIENT_KEYS)
+    http_config = extra.get("http_config")
+    if isinstance(integration, Webhook) and integration.credentials_file and isinstance(http_config, Mapping):
+        if http_config.get("authorization") is not None:
+            yield "extra http_config has an authorization and so has credentials_file: give one"
+        # The renderer writes credentials_file into the extra's http_config.
+        http_config = {**http_config, "authorization": {"credentials_file": integration.credentials_file}}
+    yield from http_config_problems(http_config, HTTP_CLIENT_KEYS, LATER_HTTP_CLIENT_KEYS)
     if isinstance(integration, Slack):
         for entry in entries("fields"):
             for key in ("title", "value"):
