@@ -33,7 +33,7 @@ from tests.am_parity import Gen, amtool_verdicts, compare, disagreements, render
 from tests.oac_testing import need_binary
 
 #: Seeds of the suite's sample: a few seconds.
-SAMPLE = range(120)
+SAMPLE = range(400)
 
 
 def test_the_build_refuses_a_generated_config_exactly_when_amtool_does() -> None:
