@@ -47,14 +47,17 @@ def _put(out: dict[str, Any], key: str, value: Any) -> None:
 
 
 def render_matcher(matcher: MatcherLike) -> str:
-    """A matcher in Alertmanager's syntax; an unparsable string is kept as written
-    (check OAC508 reports it)."""
+    """A matcher in Alertmanager's syntax. A string holding one matcher is
+    written as Alertmanager reads it; one holding several or none (``'a="1",b="2"'``,
+    ``""``: Alertmanager reads those too), or an unparsable one (check OAC508
+    reports it), is kept as written."""
     if isinstance(matcher, Matcher):
         return str(matcher)
     try:
-        return str(Matcher.parse(matcher))
+        found = Matcher.parse_all(matcher)
     except MatcherError:
         return matcher
+    return str(found[0]) if len(found) == 1 else matcher
 
 
 def render_route(route: Route, path: Path_, smap: dict[Path_, SourceLocation]) -> dict[str, Any]:
@@ -90,7 +93,12 @@ def render_integration(integration: Integration) -> dict[str, Any]:
     if isinstance(integration, Webhook) and integration.credentials_file:
         out["http_config"] = {"authorization": {"credentials_file": integration.credentials_file}}
     for key in sorted(integration.extra):
-        out[key] = integration.extra[key]
+        value = integration.extra[key]
+        if key == "http_config" and "http_config" in out and isinstance(value, Mapping):
+            # credentials_file beside extra={"http_config": {...}} (TLS, a proxy):
+            # both are written (the extra's replaced it); two authorizations are OAC508's.
+            value = {**value, **out["http_config"]}
+        out[key] = value
     return out
 
 

@@ -242,7 +242,7 @@ REFUSED_VALUES = {
         "alerts/routing.py",
         'from obs_as_code import AlertmanagerConfig, Matcher, Receiver, Route\n'
         'config = AlertmanagerConfig(route=Route(receiver="d", routes=[Route(receiver="d", matchers=[Matcher("", "x")])]), receivers=[Receiver(name="d")])\n',
-        "alerts/routing.py:2:92: OAC508 invalid matcher Matcher(name='', value='x', op='=')",
+        "alerts/routing.py:2:92: OAC508 invalid matcher Matcher(name='', value='x', op='='): invalid label name ''",
     ),
 }
 
@@ -544,7 +544,7 @@ AT_THE_USERS_LINE |= {
         "alerts/routing.py",
         _AM.replace('route=Route(receiver="team")', 'route=Route(receiver="team", group_by=["alertname", "alertname"])')
         .format(integration='PagerDuty(routing_key_file="/k")', glob=""),
-        "alerts/routing.py:3:43: OAC101 module alerts/routing.py raised ValueError: Route group_by: label 'alertname' is given twice",
+        "alerts/routing.py:3:43: OAC508 group_by: label 'alertname' is given twice",
     ),
     "time interval without a name": (
         "alerts/routing.py",

@@ -80,7 +80,7 @@ def test_amtool_error_maps_to_the_integration_line(tmp_path: Path) -> None:
         from obs_as_code import AlertmanagerConfig, Receiver, Route, Slack
 
         chat = Receiver(name="chat", integrations=[
-            Slack(channel="#x", api_url_file="/s", extra={"short_fields": "yes"}),
+            Slack(channel="#x", api_url_file="/s", extra={"http_config": {"follow_redirects": "yes"}}),
         ])
         config = AlertmanagerConfig(route=Route(receiver=chat))
     """
@@ -92,6 +92,24 @@ def test_amtool_error_maps_to_the_integration_line(tmp_path: Path) -> None:
     [diag] = check(build, compiled.artifacts)
     assert diag.code == "OAC902" and "into bool" in diag.message
     assert (diag.location.file, diag.location.line) == ("alerts/routing.py", 4)
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(AMTOOL is None, reason="amtool not installed")
+def test_a_template_amtool_refuses_is_one_finding(tmp_path: Path) -> None:
+    # amtool prints "Checking '...'  SUCCESS" for the config, then FAILED for
+    # its templates: the SUCCESS line was reported as a finding of its own.
+    module = """
+        from obs_as_code import AlertmanagerConfig, Receiver, Route, Template
+
+        config = AlertmanagerConfig(route=Route(receiver="d"), receivers=[Receiver(name="d")],
+                                    templates=[Template(name="t", text="{{ .Foo")])
+    """
+    root = write_project(tmp_path / "p", {"alerts/routing.py": module})
+    compiled = compile_project(root)  # OAC508 refuses it; validate judges an older build/
+    write_atomic(tmp_path / "build", compiled.artifacts)
+    [diag] = check(tmp_path / "build", compiled.artifacts)
+    assert diag.code == "OAC902" and diag.message == "amtool check-config: template: t.tmpl:1: unclosed action"
 
 
 @pytest.mark.integration

@@ -374,7 +374,7 @@ def test_a_smarthost_is_oac508_where_amtool_refuses_it(tmp_path: Path) -> None:
 #: (Route group_by, whether amtool 0.25 refuses it) for what group_by_problem judges.
 GROUP_BY: list[tuple[list[str], bool]] = [
     (["alertname", "alertname"], True), (["alertname", "job"], False), (["..."], False),
-    (["...", "job"], True), ([], False), (["job", "...", "job"], True),
+    (["...", "job"], True), ([], False), (["job", "...", "job"], True), (["...", "..."], False),
 ]
 
 

@@ -23,6 +23,7 @@ from obs_as_code.model.alertmanager import (
     Matcher,
     MatcherError,
     Route,
+    matchers_of,
 )
 from obs_as_code.model.rules import AlertRule, RuleGroup
 
@@ -57,7 +58,7 @@ def static_alerts(ctx: LintContext) -> list[StaticAlert]:
 def parse_matchers(items: Any) -> list[Matcher] | None:
     """Matchers, or None when one does not parse (check OAC508 reports it)."""
     try:
-        return [m if isinstance(m, Matcher) else Matcher.parse(m) for m in items]
+        return matchers_of(items)
     except (MatcherError, TypeError, re.error):
         return None
 

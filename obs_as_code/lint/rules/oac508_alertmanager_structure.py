@@ -6,20 +6,36 @@ receivers or time intervals with one name, an integration newer than the
 targeted Alertmanager version, a webhook without a URL amtool accepts, a time
 interval in a time zone Go's ``time.LoadLocation`` does not know, an integration
 without a setting it needs that the ``global`` block does not give either
-(Alertmanager 0.25's config/config.go and config/notifiers.go).
+(Alertmanager 0.25's config/config.go and config/notifiers.go); and what else
+amtool 0.25 refuses, each at its keyword: matchers as pkg/labels reads them
+with Go's regexp (obs_as_code.goregex), group_by and equal labels, zero
+intervals, the root route's continue and time intervals, a receiver without a
+name, time range values, URLs, e-mail headers, the lists of ``extra=`` amtool
+checks, notification templates (_alertmanager_values). tests/am_parity.py
+compares the build's verdict with amtool's over generated configs.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
-from urllib.parse import urlsplit
+from collections.abc import Iterator, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.durations import DurationError, parse_ms
+from obs_as_code.goregex import go_regex_problem
 from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.rules._alertmanager_values import (
+    glob_problem,
+    http_config_problems,
+    mime_header_key,
+    time_range_problems,
+    url_problem,
+)
+from obs_as_code.lint.rules._gotemplate import GO_FUNCTIONS, parse_error
 from obs_as_code.model.alertmanager import (
+    MATCHER_LABEL_NAME,
     AlertmanagerConfig,
     Email,
     Global,
@@ -28,35 +44,174 @@ from obs_as_code.model.alertmanager import (
     MatcherError,
     Opsgenie,
     PagerDuty,
+    Route,
     Slack,
+    Template,
     TimeRange,
     Webhook,
+    group_by_problem,
     interval_name,
     walk_routes,
 )
+from obs_as_code.model.prometheus import HTTP_CLIENT_KEYS, LATER_HTTP_CLIENT_KEYS
 from obs_as_code.source import SourceLocation, keyword_location
 
-_LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: A label name of group_by and of an inhibit rule's equal (Prometheus' model.LabelName).
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
 
-def _valid(item: object) -> bool:
+def matcher_problem(item: object) -> str | None:
+    """Why Alertmanager 0.25 refuses a ``matchers`` entry, None when it reads
+    it: a string as its pkg/labels ``ParseMatchers`` reads it, a
+    :class:`Matcher` as the renderer writes it, and the regular expression of
+    ``=~``/``!~`` as Go's regexp compiles ``^(?:VALUE)$``."""
     if isinstance(item, Matcher):
-        # Matcher("", "x") was written as ="x", which amtool refuses.
-        return _LABEL_NAME.fullmatch(item.name) is not None
-    if not isinstance(item, str):
-        return False
-    try:
-        Matcher.parse(item)
-    except MatcherError:
-        return False
-    return True
+        if MATCHER_LABEL_NAME.fullmatch(item.name) is None:
+            # Matcher("", "x") was written as ="x", which amtool refuses.
+            return f"invalid label name {item.name!r}"
+        found = [item]
+    elif isinstance(item, str):
+        try:
+            found = Matcher.parse_all(item)
+        except MatcherError as exc:
+            return str(exc)
+    else:
+        return "not a string"
+    for matcher in found:
+        if matcher.op in ("=~", "!~"):
+            problem = go_regex_problem(f"^(?:{matcher.value})$")
+            if problem is not None:
+                return f"error parsing regexp: {problem}"
+    return None
 
 
 def _bad_matchers(ctx: LintContext, items: object, loc: SourceLocation, keyword: str) -> Iterator[Diagnostic]:
     for item in items if isinstance(items, (list, tuple)) else [items]:
-        if not _valid(item):
-            yield error(keyword_location(loc, keyword), "OAC508", f"invalid matcher {item!r}",
-                        hint='write name="value" (operators = != =~ !~) or Matcher(name, value, op)')
+        problem = matcher_problem(item)
+        if problem is not None:
+            yield error(keyword_location(loc, keyword), "OAC508", f"invalid matcher {item!r}: {problem}",
+                        hint='write name="value" (operators = != =~ !~, a regular expression in Go\'s syntax) '
+                             "or Matcher(name, value, op)")
+
+
+def route_problems(route: Route, *, root: bool) -> Iterator[tuple[str, str]]:
+    """What Alertmanager 0.25 refuses in one route node, besides its matchers
+    and references, as (keyword, message)."""
+    for label in route.group_by or ():
+        if isinstance(label, str) and label != "..." and _LABEL_NAME.fullmatch(label) is None:
+            yield "group_by", f"invalid label name {label!r} in group_by"
+    problem = group_by_problem(route.group_by)
+    if problem is not None:
+        yield "group_by", f"group_by: {problem}"
+    for key in ("group_interval", "repeat_interval"):
+        value = getattr(route, key)
+        try:
+            zero = value is not None and parse_ms(value) == 0
+        except (DurationError, TypeError):
+            zero = False  # OAC103's
+        if zero:
+            yield key, f"{key} cannot be zero"
+    if root and route.continue_:
+        yield "continue_", "the root route cannot have continue_ (it has no siblings)"
+    for key in ("mute_time_intervals", "active_time_intervals"):
+        if root and getattr(route, key):
+            yield key, f"the root route must not have {key}: it receives every alert"
+
+
+def headers_problem(email: Email) -> str | None:
+    """Two header names Go's textproto reads as one (``Subject`` and ``subject``)."""
+    seen: set[str] = set()
+    for name in email.headers if isinstance(email.headers, Mapping) else ():
+        key = mime_header_key(name) if isinstance(name, str) else name
+        if key in seen:
+            return f"duplicate header {key!r} (header names ignore case)"
+        seen.add(key)
+    return None
+
+
+#: The functions Alertmanager 0.25 gives notification templates (template/template.go), and Go's.
+_TEMPLATE_FUNCTIONS = GO_FUNCTIONS | frozenset({"toUpper", "toLower", "title", "join", "match", "safeHtml", "reReplaceAll",
+                                                "stringSlice"})
+
+
+def template_problem(template: Template | str) -> str | None:
+    """Why amtool check-config refuses a template of the config: a
+    :class:`Template`'s text Go's text/template does not parse (with
+    Alertmanager's functions), a path Go's ``filepath.Glob`` refuses."""
+    if isinstance(template, str):
+        problem = glob_problem(template)
+        return None if problem is None else f"template path {template[:80]!r}: {problem}"
+    if not isinstance(template.text, str):
+        return None
+    found = parse_error(template.text, _TEMPLATE_FUNCTIONS, ("$",))
+    return None if found is None else f"notification template {template.name!r}: {found[1]}"
+
+
+def _no_matchers(item: object) -> bool:
+    """A ``matchers`` entry Alertmanager reads as no matcher at all (``""``, ``"{}"``)."""
+    try:
+        return isinstance(item, str) and Matcher.parse_all(item) == []
+    except MatcherError:
+        return False
+
+
+_OPSGENIE_TYPES = re.compile(r"team|teams|user|escalation|schedule")
+
+
+def _empty(entry: Mapping[str, object], key: str) -> bool:
+    return entry.get(key) in (None, "")
+
+
+def extra_problems(integration: Integration) -> Iterator[str]:
+    """What Alertmanager 0.25 refuses in ``extra=`` beyond its keys and shapes:
+    its ``http_config``, Slack's ``fields`` and ``actions``, Opsgenie's ``responders``."""
+    extra = integration.extra if isinstance(integration.extra, Mapping) else {}
+
+    def entries(key: str) -> list[Mapping[str, object]]:
+        value = extra.get(key)
+        return [e for e in value if isinstance(e, Mapping)] if isinstance(value, (list, tuple)) else []
+
+    http_config = extra.get("http_config")
+    if isinstance(integration, Webhook) and integration.credentials_file and isinstance(http_config, Mapping):
+        if http_config.get("authorization") is not None:
+            yield "extra http_config has an authorization and so has credentials_file: give one"
+        # The renderer writes credentials_file into the extra's http_config.
+        http_config = {**http_config, "authorization": {"credentials_file": integration.credentials_file}}
+    yield from http_config_problems(http_config, HTTP_CLIENT_KEYS, LATER_HTTP_CLIENT_KEYS)
+    if isinstance(integration, Slack):
+        for entry in entries("fields"):
+            for key in ("title", "value"):
+                if _empty(entry, key):
+                    yield f"extra fields: an entry without {key} (amtool: missing {key} in Slack field configuration)"
+        for entry in entries("actions"):
+            for key in ("type", "text"):
+                if _empty(entry, key):
+                    yield f"extra actions: an entry without {key} (amtool: missing {key} in Slack action configuration)"
+            confirm = entry.get("confirm")
+            if isinstance(confirm, Mapping) and _empty(confirm, "text"):
+                yield "extra actions: a confirm without text (amtool: missing text in Slack confirmation configuration)"
+            if _empty(entry, "url") and _empty(entry, "name"):
+                yield "extra actions: an entry with neither url nor name (amtool: missing name or url in Slack action configuration)"
+    if isinstance(integration, Opsgenie):
+        for entry in entries("responders"):
+            if all(_empty(entry, key) for key in ("id", "username", "name")):
+                yield "extra responders: an entry without id, username or name"
+            kind = entry.get("type")
+            if not isinstance(kind, str):
+                continue
+            if "{{" in kind:
+                found = parse_error(kind, GO_FUNCTIONS, ("$",))
+                if found is not None:
+                    yield f"extra responders: type {kind[:80]!r} is not a valid template: {found[1]}"
+            elif _OPSGENIE_TYPES.fullmatch(kind.lower()) is None:
+                yield f"extra responders: type {kind[:80]!r} is none of team, teams, user, escalation, schedule"
+
+
+#: URL fields of the integrations and of the global block (and global keys of
+#: ``extra=``) Alertmanager 0.25 reads with its parseURL.
+_URL_FIELDS: dict[type[Integration], tuple[str, ...]] = {Slack: ("api_url",), PagerDuty: ("url",), Opsgenie: ("api_url",)}
+_GLOBAL_URLS = ("pagerduty_url", "opsgenie_api_url")
+_GLOBAL_EXTRA_URLS = ("slack_api_url", "wechat_api_url", "victorops_api_url", "telegram_api_url", "webex_api_url")
 
 
 def webhook_problem(webhook: Webhook) -> str | None:
@@ -67,21 +222,19 @@ def webhook_problem(webhook: Webhook) -> str | None:
     url = webhook.url
     if not isinstance(url, str) or "url_file" in webhook.extra:
         return None
-    if not url.strip():
+    if not url:
         return "webhook without a url (amtool: missing URL in webhook config)"
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None  # amtool's url.Parse is the judge of the rest
-    if parts.scheme not in ("http", "https"):
-        said = "; amtool checks the file before ${ENV} is resolved: keep placeholders to the path or query" if "${" in url else ""
-        return f"webhook url {url[:80]!r}: unsupported scheme {parts.scheme!r} (http or https{said})"
-    if not parts.netloc:
-        return f"webhook url {url[:80]!r}: missing host"
-    if "{" in parts.netloc or "}" in parts.netloc:
-        # Go's url.Parse: 'invalid character "{" in host name'.
-        return f"webhook url {url[:80]!r}: a placeholder in the host (amtool checks the host as written; keep ${{ENV}} to the path or query)"
-    return None
+    return _url_said("webhook url", url)
+
+
+def _url_said(what: str, url: str) -> str | None:
+    """``what`` and why amtool refuses ``url``, None when it reads it."""
+    problem = url_problem(url)
+    if problem is None:
+        return None
+    if "${" in url and ("scheme" in problem or "host" in problem):
+        problem += "; amtool checks the file before ${ENV} is resolved: keep placeholders to the path or query"
+    return f"{what} {url[:80]!r}: {problem}"
 
 
 def _given(obj: Integration | Global | None, key: str) -> bool:
@@ -196,13 +349,16 @@ def check_config(ctx: LintContext, config: AlertmanagerConfig) -> Iterator[Diagn
     receiver_names = {r.name for r in receivers}
     intervals = {t.name for t in config.all_time_intervals()}
     root = config.route
-    if root.receiver_name is None:
+    if not root.receiver_name:
         yield error(root.location, "OAC508", "the root route needs a receiver (the default for unmatched alerts)")
-    if root.matchers:
+    if any(not _no_matchers(m) for m in root.matchers):
         yield error(keyword_location(root.location, "matchers"), "OAC508", "the root route must not have matchers: it receives every alert")
     for route in walk_routes(root):
+        for keyword, said in route_problems(route, root=route is root):
+            yield error(keyword_location(route.location, keyword), "OAC508", said)
         name = route.receiver_name
-        if name is not None and name not in receiver_names:
+        # receiver="" is not written: the route inherits its parent's, as with None.
+        if name and name not in receiver_names:
             yield error(keyword_location(route.location, "receiver"), "OAC508",
                         f"route sends to undefined receiver {name!r}",
                         hint=f"receivers: {', '.join(sorted(receiver_names)) or '(none)'}")
@@ -215,6 +371,12 @@ def check_config(ctx: LintContext, config: AlertmanagerConfig) -> Iterator[Diagn
     for rule in config.inhibit_rules:
         yield from _bad_matchers(ctx, rule.source_matchers, rule.location, "source_matchers")
         yield from _bad_matchers(ctx, rule.target_matchers, rule.location, "target_matchers")
+        for label in rule.equal:
+            if isinstance(label, str) and _LABEL_NAME.fullmatch(label) is None:
+                yield error(keyword_location(rule.location, "equal"), "OAC508", f"inhibit rule: {label!r} is not a valid label name in equal")
+    for receiver in receivers:
+        if receiver.name == "":
+            yield error(keyword_location(receiver.location, "name"), "OAC508", "a receiver needs a name (amtool: missing name in receiver)")
     declared = Counter(r.name for r in config.receivers)
     for receiver in config.receivers:
         if declared[receiver.name] > 1:
@@ -229,14 +391,31 @@ def check_config(ctx: LintContext, config: AlertmanagerConfig) -> Iterator[Diagn
             if problem is not None:
                 yield error(keyword_location(spec.location, "time_zone"), "OAC508",
                             f"time interval {interval.name!r}: {problem}", hint="an IANA name such as 'Europe/Paris', or 'UTC'")
+            fields = {name: getattr(spec, name) for name in ("weekdays", "days_of_month", "months", "years")}
+            for keyword, said in time_range_problems(spec.times, fields):
+                yield error(keyword_location(spec.location, keyword), "OAC508", f"time interval {interval.name!r}: {said}")
+    for template in config.templates:
+        problem = template_problem(template)
+        if problem is not None:
+            at = keyword_location(template.location, "text") if isinstance(template, Template) else keyword_location(config.location, "templates")
+            yield error(at, "OAC508", problem)
     version = config.version_tuple()
     if config.global_ is not None:
         for said in global_problems(config.global_):
             yield error(config.global_.location, "OAC508", said)
+        extra = config.global_.extra if isinstance(config.global_.extra, Mapping) else {}
+        for said in http_config_problems(extra.get("http_config"), HTTP_CLIENT_KEYS, LATER_HTTP_CLIENT_KEYS):
+            yield error(keyword_location(config.global_.location, "extra"), "OAC508", f"global settings: {said}")
         problem = smarthost_problem(config.global_.smtp_smarthost)
         if problem is not None:
             yield error(keyword_location(config.global_.location, "smtp_smarthost"), "OAC508", f"global settings: {problem}",
                         hint='write "host:port", e.g. "mail.example.com:587"')
+        for key in (*_GLOBAL_URLS, *_GLOBAL_EXTRA_URLS):
+            value = config.global_.extra.get(key) if key in _GLOBAL_EXTRA_URLS else getattr(config.global_, key)
+            url_said = _url_said(key, value) if isinstance(value, str) and value else None
+            if url_said is not None:
+                yield error(keyword_location(config.global_.location, "extra" if key in _GLOBAL_EXTRA_URLS else key),
+                            "OAC508", f"global settings: {url_said}")
     for receiver in receivers:
         for integration in receiver.integrations:
             problem = webhook_problem(integration) if isinstance(integration, Webhook) else None
@@ -246,6 +425,16 @@ def check_config(ctx: LintContext, config: AlertmanagerConfig) -> Iterator[Diagn
             if problem is not None:
                 yield error(keyword_location(integration.location, "smarthost"), "OAC508", f"receiver {receiver.name!r}: {problem}",
                             hint='write "host:port", e.g. "mail.example.com:587"')
+            problem = headers_problem(integration) if isinstance(integration, Email) else None
+            if problem is not None:
+                yield error(keyword_location(integration.location, "headers"), "OAC508", f"receiver {receiver.name!r}: {problem}")
+            for extra_said in extra_problems(integration):
+                yield error(keyword_location(integration.location, "extra"), "OAC508", f"receiver {receiver.name!r}: {extra_said}")
+            for key in _URL_FIELDS.get(type(integration), ()):
+                value = getattr(integration, key)
+                url_said = _url_said(f"{integration.kind} {key}", value) if isinstance(value, str) and value else None
+                if url_said is not None:
+                    yield error(keyword_location(integration.location, key), "OAC508", f"receiver {receiver.name!r}: {url_said}")
             for said, hint in integration_problems(integration, config.global_):
                 yield error(integration.location, "OAC508", f"receiver {receiver.name!r}: {said}", hint=hint)
             if integration.since > version:
