@@ -167,6 +167,16 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     ),
 }
 
+CASES.update({
+    "a relabel regex Go's regexp refuses": (
+        'r = RelabelConfig(source_labels=["__name__"], action="drop",\n    regex="go_(?<x>.*)")\n'
+        'j = ScrapeJob(name="a", targets=["a:1"], metric_relabel_configs=[r, RelabelConfig(source_labels=["a"], regex="x{1001}", action="keep")])\n'
+        'k = ScrapeJob(name="b", targets=["b:1"], relabel_configs=[r])\n',
+        [('"go_(?<x>.*)"', "regex 'go_(?<x>.*)' is not one Go's regexp compiles (promtool: error parsing regexp: invalid or unsupported Perl syntax: `(?<`)"),
+         ('"x{1001}"', "invalid repeat count: `{1001}`")],
+    ),
+})
+
 #: Accepted by promtool 2.42: no finding (each checked against promtool below).
 ACCEPTED: dict[str, str] = {
     # Only a target without a port needs a scheme Prometheus knows (to add its port).
@@ -188,6 +198,12 @@ ACCEPTED: dict[str, str] = {
         'replacement="x:1")],\n    static_configs=[StaticConfig(targets=["b"])], scheme="ftp")\n'
     ),
     "rule file globs in the file name": 'c = PrometheusConfig(rule_files=["a/*.yml", "b/x*y*z"])\n',
+    # Go's RE2 syntax that Python's re refuses or reads otherwise.
+    "relabel regexes Go compiles": (
+        'j = ScrapeJob(name="a", targets=["a:1"], metric_relabel_configs=[\n'
+        '    RelabelConfig(source_labels=["__name__"], regex=r"\\pL+\\z", action="keep"),\n'
+        '    RelabelConfig(source_labels=["__name__"], regex=r"(?U)\\Qa.b\\E(?P<n>x)", action="keep")])\n'
+    ),
     "alertmanager TLS cert alone (promtool checks scrape jobs' only)": (
         'c = PrometheusConfig(alertmanagers=[AlertmanagerTarget(targets=["am"], scheme="ftp", '
         'tls_config=TLSConfig(cert_file="/c", min_version="TLS12"))])\n'
@@ -376,6 +392,12 @@ def _targets(rng: random.Random, n: int) -> list[str]:
     return [rng.choice(_TARGETS) if rng.random() < 0.25 else f"h{i}:9100" for i in range(n)]
 
 
+#: Relabel regexes, some Go's regexp refuses (Python's re takes most of those) and
+#: some Python's re refuses that Go takes.
+_REGEXES = ["go_.*", "go_(?<x>.*)", "(?P<n>a)b", "a{1001}", "a{2,1}", "(?=x)y", r"(a)\1", r"\d+", r"\pL+", r"\Z",
+            r"x\z", "[[:alpha:]]+", "(?i)x", "(?s).*", "a**", "a)(", "(?U)a+", r"\Qa.b\E", "[a-", ""]
+
+
 def _config(rng: random.Random) -> tuple[PrometheusConfig, list[ScrapeJob]]:
     durations = [None, "0s", "1s", "5s", "10s", "15s", "20s", "1m", "90s"]
     glob: dict[str, Any] = {}
@@ -411,8 +433,9 @@ def _config(rng: random.Random) -> tuple[PrometheusConfig, list[ScrapeJob]]:
             scrape_interval=rng.choice(durations),
             scrape_timeout=rng.choice(durations) if rng.random() < 0.4 else None,
             relabel_configs=relabel,
-            metric_relabel_configs=[RelabelConfig(source_labels=[rng.choice(["__name__", "a-b", "1x", "é", "job"])], action="drop")]
-            if rng.random() < 0.1 else [],
+            metric_relabel_configs=[RelabelConfig(source_labels=[rng.choice(["__name__", "a-b", "1x", "é", "job"])], action="drop",
+                                                  regex=rng.choice(_REGEXES) if rng.random() < 0.7 else None)]
+            if rng.random() < 0.2 else [],
             **_auth(rng),
         ))
     return config, jobs
@@ -454,7 +477,8 @@ def test_oac115_reports_exactly_what_promtool_refuses(tmp_path: Path) -> None:
                  "without client key file", "without client cert file", "api version", "oauth2 client_id",
                  "proxy_url must also", "bearer_token & bearer_token_file must", "units: unknown unit",
                  "is not a valid label name", "not valid for file discovery", "invalid DNS-SD records type",
-                 "a port is required in DNS-SD", "at least one path name"):
+                 "a port is required in DNS-SD", "at least one path name", "error parsing regexp: invalid or unsupported Perl syntax",
+                 "error parsing regexp: invalid repeat count"):
         assert part in messages, part
 
 

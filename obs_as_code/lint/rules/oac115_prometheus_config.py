@@ -10,10 +10,11 @@ prometheus/common v0.39's ``HTTPClientConfig.Validate``, promtool's
 
 Left to other checks: durations (OAC103), label names (OAC104), duplicate and
 blank job names (OAC107), literal secrets (OAC109), relabel configs (refused when
-built, but for their source_labels, judged here). Left to ``oac validate``: a
-relabel regex (Go's RE2 syntax), the targets of a job whose relabel configs may
-drop them or rewrite their address or scheme, service discoveries other than
-file and DNS, and ``extra=`` values of shapes promtool's YAML decoding refuses.
+built, but for their source_labels and regex, judged here: the regex with
+:mod:`obs_as_code.goregex`, Go's RE2 syntax). Left to ``oac validate``: the
+targets of a job whose relabel configs may drop them or rewrite their address or
+scheme, service discoveries other than file and DNS, and ``extra=`` values of
+shapes promtool's YAML decoding refuses.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.durations import DurationError, parse_ms
+from obs_as_code.goregex import go_regex_problem
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.model.base import Definition
 from obs_as_code.model.prometheus import (
@@ -410,12 +412,20 @@ def _limits(job: ScrapeJob) -> Iterator[_Problem]:
 
 
 def _relabel_labels(job: ScrapeJob) -> Iterator[_Problem]:
-    """Relabel configs' source_labels: Prometheus reads each as a label name."""
+    """Relabel configs' source_labels, each read as a label name, and regex, which
+    Prometheus compiles as ``^(?:regex)$`` with Go's regexp (RE2 syntax, Go 1.19
+    in the Debian build of 2.42: no lookarounds, backreferences or ``(?<name>``)."""
     for cfg in (*job.relabel_configs, *job.metric_relabel_configs):
         for name in cfg.source_labels or ():
             if not _LABEL_NAME.fullmatch(name):
                 yield (_at(cfg, "source_labels"), f"relabel config: source label {name!r} is not a label name "
                        f"(promtool: {_q(name)} is not a valid label name)", "use [a-zA-Z_][a-zA-Z0-9_]*")
+        if isinstance(cfg.regex, str):
+            problem = go_regex_problem(f"^(?:{cfg.regex})$")
+            if problem is not None:
+                yield (_at(cfg, "regex"), f"relabel config: regex {cfg.regex!r} is not one Go's regexp compiles "
+                       f"(promtool: error parsing regexp: {problem})",
+                       "Prometheus uses RE2 syntax: no lookarounds, backreferences or (?<name>...); write (?P<name>...)")
 
 
 #: Prometheus' patFileSDName (discovery/file).
