@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.goregex import go_regex_problem
 from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.types import nodes, selector_matchers
 from obs_as_code.model.rules import RecordingRule
 from obs_as_code.model.tests import ExprExpectation, RuleTest, Series
 from obs_as_code.source import keyword_location
@@ -113,11 +117,34 @@ def number_out_of_range(expr: str) -> str | None:
     return None
 
 
+def regex_problem(root: Any) -> str | None:
+    """The first regex matcher of the tree ``root`` that Prometheus 2.42 refuses,
+    as promtool says it, None when there is none. Prometheus compiles
+    ``^(?:value)$`` with Go's regexp (RE2 syntax, Go 1.19.8 in Debian's 2.42);
+    promql-parser's regex crate takes some of what Go refuses (``(?<name>x)``,
+    ``x{1001}``, ``x**``). Regex values are kept in a tree's shape
+    (:func:`~obs_as_code.lint.engine.shape`), so the shared tree answers for
+    every expression of its shape."""
+    for node in nodes(root, "VectorSelector"):
+        for label, op, value in selector_matchers(node):
+            if op in ("=~", "!~"):
+                problem = go_regex_problem(f"^(?:{value})$")
+                if problem is not None:
+                    return f"error parsing regexp in {label}{op}{json.dumps(value)}: {problem}"
+    return None
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    regexes: dict[int, str | None] = {}  # per tree: rules of one shape share theirs
     for group, rule in ctx.rules():
         # The shape-cached tree: same verdict as parsing the exact text, parsed
         # once per shape on large rule sets.
-        _ast, problem = ctx.tree(rule.expr)
+        ast, problem = ctx.tree(rule.expr)
+        if problem is None and ast is not None:
+            key = id(ast)
+            if key not in regexes:
+                regexes[key] = regex_problem(ast)
+            problem = regexes[key]
         if problem is None and isinstance(rule.expr, str):
             duration = duration_as_number(rule.expr)
             if duration is not None:
