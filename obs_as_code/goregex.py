@@ -71,6 +71,14 @@ class _Parser:
     def fail(self, what: str, arg: str) -> GoRegexError:
         return GoRegexError(f"{what}: `{arg}`")
 
+    def _repeatable(self, repeat: str, last_repeat: str, operand: bool) -> None:
+        """Go's checks of a repetition operator (``*``, ``+``, ``?``, ``{n,m}``, lazy
+        or not): not right after another one, and after something to repeat."""
+        if last_repeat:
+            raise self.fail("invalid nested repetition operator", last_repeat + repeat)
+        if not operand:
+            raise self.fail("missing argument to repetition operator", repeat)
+
     def parse(self) -> None:
         t = self.t
         # One frame per open group: the weights of its items, where an item's
@@ -111,10 +119,7 @@ class _Parser:
                 if t.startswith("?", self.i):
                     self.i += 1
                 repeat_here = t[start:self.i]
-                if last_repeat:
-                    raise self.fail("invalid nested repetition operator", last_repeat + repeat_here)
-                if not operand:
-                    raise self.fail("missing argument to repetition operator", repeat_here)
+                self._repeatable(repeat_here, last_repeat, operand)
             elif c == "{":
                 match = _REPEAT.match(t, self.i)
                 if match is None:
@@ -128,10 +133,7 @@ class _Parser:
                     if t.startswith("?", self.i):
                         self.i += 1
                     repeat_here = t[start:self.i]
-                    if last_repeat:
-                        raise self.fail("invalid nested repetition operator", last_repeat + repeat_here)
-                    if not operand:
-                        raise self.fail("missing argument to repetition operator", repeat_here)
+                    self._repeatable(repeat_here, last_repeat, operand)
                     if low > _MAX_REPEAT or high > _MAX_REPEAT or (high >= 0 and high < low):
                         raise self.fail("invalid repeat count", match.group(0))
                     count = high if high >= 0 else low
