@@ -12,6 +12,7 @@ syntax is judged; the size limits of a compiled program are not.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _POSIX = frozenset({"alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct", "space",
                     "upper", "word", "xdigit"})
@@ -49,8 +50,10 @@ class GoRegexError(ValueError):
     """The message Go's regexp/syntax gives for a pattern it refuses."""
 
 
+@lru_cache(maxsize=4096)
 def go_regex_problem(pattern: str) -> str | None:
-    """Go's error for ``regexp.Compile(pattern)``, None when it compiles."""
+    """Go's error for ``regexp.Compile(pattern)``, None when it compiles (remembered:
+    a rule set repeats its few regexes, ``code=~"5.."``, thousands of times)."""
     try:
         _Parser(pattern).parse()
     except GoRegexError as exc:

@@ -171,6 +171,7 @@ class LintContext:
     _resolving: set[str] = field(default_factory=set)
     _project_dashboards: bool = False
     _intervals: dict[str | None, float | None] | None = None
+    _scrape_labels: frozenset[str] | None = None
     _parsed_queries: list[tuple[Query, Any]] | None = None
     _trees_by_origin: dict[int, tuple[Any, frozenset[str]]] | None = None
     #: (check's function, id(tree)) -> what it found in the tree
@@ -363,16 +364,19 @@ class LintContext:
 
     # --- scrape configuration ---------------------------------------------------
     def scrape_labels(self) -> frozenset[str]:
-        """Labels scrape configs add to every series (target labels, relabel targets)."""
-        out: set[str] = set()
-        for job in self.project.all(ScrapeJob):
-            out.update(getattr(job, "labels", {}) or {})
-            for sc in getattr(job, "static_configs", ()) or ():
-                out.update(getattr(sc, "labels", {}) or {})
-            for rc in getattr(job, "relabel_configs", ()) or ():
-                if rc.target_label:
-                    out.add(rc.target_label)
-        return frozenset(out)
+        """Labels scrape configs add to every series (target labels, relabel
+        targets), computed once: OAC220 asks for each tree it judges."""
+        if self._scrape_labels is None:
+            out: set[str] = set()
+            for job in self.project.all(ScrapeJob):
+                out.update(getattr(job, "labels", {}) or {})
+                for sc in getattr(job, "static_configs", ()) or ():
+                    out.update(getattr(sc, "labels", {}) or {})
+                for rc in getattr(job, "relabel_configs", ()) or ():
+                    if rc.target_label:
+                        out.add(rc.target_label)
+            self._scrape_labels = frozenset(out)
+        return self._scrape_labels
 
     def scrape_interval(self, job: str | None) -> float | None:
         """Seconds between scrapes of ``job`` (the global interval when ``job`` is

@@ -441,28 +441,31 @@ class Inferer:
 
     # --- nodes ---------------------------------------------------------------
     def _infer(self, node: Any) -> VType:
-        if is_a(node, "NumberLiteral"):
+        # The node's kind read once (each is_a() call read it again: the checks
+        # infer the types of every node of thousands of trees).
+        kind = tag(node)
+        if kind == "NumberLiteral":
             return VType(SCALAR, None, frozenset(), False, const=float(node.val), certain=True)
-        if is_a(node, "StringLiteral"):
+        if kind == "StringLiteral":
             return VType(STRING, certain=True)
-        if is_a(node, "ParenExpr"):
+        if kind == "ParenExpr":
             return self.infer(node.expr)
-        if is_a(node, "UnaryExpr"):
+        if kind == "UnaryExpr":
             inner = self.infer(node.expr)
             const = -inner.const if inner.const is not None else None
-            kind = GAUGE if inner.kind not in (SCALAR, UNKNOWN) else inner.kind
-            return replace(inner, kind=kind, const=const, unit=None, signed=True)
-        if is_a(node, "VectorSelector"):
+            inner_kind = GAUGE if inner.kind not in (SCALAR, UNKNOWN) else inner.kind
+            return replace(inner, kind=inner_kind, const=const, unit=None, signed=True)
+        if kind == "VectorSelector":
             return self._selector(node)
-        if is_a(node, "MatrixSelector"):
+        if kind == "MatrixSelector":
             return replace(self.infer(node.vector_selector), matrix=True)
-        if is_a(node, "SubqueryExpr"):
+        if kind == "SubqueryExpr":
             return replace(self.infer(node.expr), matrix=True, subquery=True)
-        if is_a(node, "AggregateExpr"):
+        if kind == "AggregateExpr":
             return self._aggregate(node)
-        if is_a(node, "Call"):
+        if kind == "Call":
             return self._call(node)
-        if is_a(node, "BinaryExpr"):
+        if kind == "BinaryExpr":
             return self._binary(node)
         return VType()
 

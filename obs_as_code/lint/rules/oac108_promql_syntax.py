@@ -99,7 +99,10 @@ def scan_duration_as_number(expr: str) -> str | None:
 
 
 #: A number that may be beyond float64: an exponent of three digits, or 300 digits.
-_HUGE_CANDIDATE = re.compile(r"[eE]\+?[0-9]{3}|[0-9]{300}")
+#: Written as one character class first, so that the regex engine skips to each
+#: e or E; the 300-digit run is searched for only in an expression that long.
+_HUGE_CANDIDATE = re.compile(r"[eE]\+?[0-9]{3}")
+_LONG_DIGITS = re.compile(r"[0-9]{300}")
 #: A decimal number token (not part of a word, a duration or a hex number).
 _DECIMAL = re.compile(r"(?<![a-zA-Z0-9_:.])(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?(?![a-zA-Z0-9_.])")
 
@@ -109,7 +112,7 @@ def number_out_of_range(expr: str) -> str | None:
     is none. Prometheus 2.42 parses a number with strconv.ParseFloat, which
     refuses it ("value out of range"); promql-parser reads it as infinity.
     Strings and comments are skipped."""
-    if _HUGE_CANDIDATE.search(expr) is None:
+    if _HUGE_CANDIDATE.search(expr) is None and (len(expr) < 300 or _LONG_DIGITS.search(expr) is None):
         return None
     for match in _DECIMAL.finditer(_SKIPPED.sub(" ", expr)):
         if float(match.group()) == float("inf"):
@@ -140,7 +143,9 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         # The shape-cached tree: same verdict as parsing the exact text, parsed
         # once per shape on large rule sets.
         ast, problem = ctx.tree(rule.expr)
-        if problem is None and ast is not None:
+        # Only a tree with a regex matcher is walked (its matchers are then read
+        # for the first time: the costly part).
+        if problem is None and ast is not None and isinstance(rule.expr, str) and ("=~" in rule.expr or "!~" in rule.expr):
             key = id(ast)
             if key not in regexes:
                 regexes[key] = regex_problem(ast)
