@@ -228,14 +228,17 @@ def _plain_scalar(node: Any) -> bool:
     return name in _SCALAR_CALLS and (name in ("scalar", "time", "pi") or not node.args)
 
 
-def _check(ctx: LintContext, node: Any) -> Hit | None:
+def _check(ctx: LintContext, node: Any, info: bool = True, recorded: bool = True) -> Hit | None:
+    """The finding at binary operation ``node``, if any. ``info`` and ``recorded``:
+    whether its tree calls info() and selects a recorded series at all (else the
+    sides need no walk for them)."""
     op = op_of(node)
     if op == "or" or _plain_scalar(node.rhs) or _plain_scalar(node.lhs):
         return None  # a union is never emptied by unmatched series; a scalar side matches every series
     lt, rt = ctx.type_of(node.lhs), ctx.type_of(node.rhs)
     if not (_vector(lt) and _vector(rt)) or lt.labels is None or rt.labels is None:
         return None
-    if _unfollowed(node.lhs) or _unfollowed(node.rhs):
+    if info and (_unfollowed(node.lhs) or _unfollowed(node.rhs)):
         return None  # the inferred labels may be more than the series have
     mod = node.modifier
     matching = getattr(mod, "matching", None) if mod is not None else None
@@ -246,8 +249,8 @@ def _check(ctx: LintContext, node: Any) -> Hit | None:
     # or name a label the other side has: nothing is known of it.
     drop = ignoring | {"__name__", METRIC_VAR}
     left, right = lt.labels - drop, rt.labels - drop
-    only_left = (left - right) - _doubtful(ctx, node.lhs)
-    only_right = (right - left) - _doubtful(ctx, node.rhs)
+    only_left = (left - right) - (_doubtful(ctx, node.lhs) if recorded else frozenset())
+    only_right = (right - left) - (_doubtful(ctx, node.rhs) if recorded else frozenset())
     if not only_left and not only_right:
         return None
     sure = sorted((only_left & _present(ctx, node.lhs)) | (only_right & _present(ctx, node.rhs)))
@@ -277,8 +280,16 @@ def _check(ctx: LintContext, node: Any) -> Hit | None:
 def find(ctx: LintContext, root: Any) -> list[Hit]:
     """The findings in one tree (shared by the queries of its shape)."""
     out: list[Hit] = []
-    for node in nodes(root, "BinaryExpr"):
-        hit = _check(ctx, node)
+    binaries = nodes(root, "BinaryExpr")
+    if not binaries:
+        return out
+    # Asked once per tree (its index), not walked again for each side.
+    info = bool(nodes(root, "Call:info"))
+    index = ctx.index
+    names = (selector_name(n) for n in nodes(root, "VectorSelector"))
+    recorded = any(name is not None and name in ctx.recorded() and (index is None or index.family(name) is None) for name in names)
+    for node in binaries:
+        hit = _check(ctx, node, info, recorded)
         if hit is not None:
             out.append(hit)
     return out
