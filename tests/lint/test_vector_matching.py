@@ -342,6 +342,49 @@ def test_a_ratio_slo_whose_queries_differ_is_oac403s_alone(tmp_path: Path) -> No
     assert "OAC403" in codes and "OAC220" not in codes, codes
 
 
+def test_the_slo_generators_rules_are_left_out_but_a_hand_rule_labelled_alike_is_not(tmp_path: Path) -> None:
+    """The generator's rules (in the groups it names after the project's SLOs) are
+    skipped, not only a ratio SLO's: ``find`` is never called on a tree only they
+    have (the SLI recordings over http_request_duration_seconds). A hand-written
+    rule labelled like them is judged. (The SLO dashboard's panels are judged: a
+    dozen shapes, whatever the number of SLOs.)"""
+    from unittest import mock
+
+    from obs_as_code.lint.rules import oac220_vector_matching as check
+    from obs_as_code.pipeline import compile_project
+
+    root = tmp_path / "proj"
+    (root / "slos").mkdir(parents=True)
+    (root / "slos" / "api.py").write_text(
+        "from obs_as_code.slo import SLO, LatencySLI\n\n"
+        "fast = SLO(service=\"api\", name=\"fast\", objective=99, sli=LatencySLI(\n"
+        "    metric=\"http_request_duration_seconds\", threshold=0.5, selector='job=\"api\"'))\n",
+        encoding="utf-8",
+    )
+    (root / "alerts").mkdir()
+    (root / "alerts" / "copy.py").write_text(
+        "from obs_as_code import AlertRule, RuleGroup\n\n"
+        "g = RuleGroup(name=\"copy\", rules=[\n"
+        "    AlertRule(name=\"Down\", expr=\"sum by (job) (up) > vector(0)\", for_=\"5m\",\n"
+        "              labels={\"severity\": \"page\", \"sloth_id\": \"other-slo\"},\n"
+        "              annotations={\"summary\": \"x\", \"runbook_url\": \"https://r/x\"}),\n"
+        "])\n",
+        encoding="utf-8",
+    )
+    judged: list[str] = []
+    real = check.find
+
+    def spy(ctx: object, root: object) -> list[check.Hit]:
+        judged.append(str(root))
+        return real(ctx, root)  # type: ignore[arg-type]
+
+    with mock.patch.object(check, "find", spy):
+        compiled = compile_project(root)
+    assert [d.code for d in compiled.diagnostics if d.code == "OAC220"] == ["OAC220"]
+    assert "sum by (job)(up{}) > vector(0)" in judged, judged
+    assert not [t for t in judged if "http_request_duration_seconds" in t], judged
+
+
 def test_the_docs_pages_examples_do_what_it_says(tmp_path: Path) -> None:
     import re
 
