@@ -165,15 +165,11 @@ def _submit(pool: Executor, fn: Callable[[T], R], items: Sequence[T], cost: Call
     return [futures[i] for i in range(len(items))]
 
 
-def run_rule_tests(build_dir: Path, artifacts: Sequence[Artifact], tests: Sequence[RuleTest], pool: Executor | None = None) -> list[Diagnostic]:
-    """``promtool test rules`` over every test file; failures at their Python lines."""
-    return start_rule_tests(build_dir, artifacts, tests, pool or _Inline())()
-
-
 def start_rule_tests(
     build_dir: Path, artifacts: Sequence[Artifact], tests: Sequence[RuleTest], pool: Executor
 ) -> Callable[[], list[Diagnostic]]:
-    """Start :func:`run_rule_tests` in ``pool``; the returned function waits for it.
+    """Start ``promtool test rules`` over every test file in ``pool``; the returned
+    function waits for them and gives the failures at their Python lines.
 
     One promtool per test file: promtool runs the files it is given one after
     another, and a file of SLO burn-rate tests can take seconds while the others
@@ -228,14 +224,9 @@ def receivers_diff(test: RoutingTest, actual: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def run_routing_tests(build_dir: Path, tests: Sequence[RoutingTest], pool: Executor | None = None) -> list[Diagnostic]:
-    """Each routing test through ``amtool config routes test``."""
-    return start_routing_tests(build_dir, tests, pool or _Inline())()
-
-
 def start_routing_tests(build_dir: Path, tests: Sequence[RoutingTest], pool: Executor) -> Callable[[], list[Diagnostic]]:
-    """Start :func:`run_routing_tests` in ``pool`` (an amtool per test); the returned
-    function waits for them."""
+    """Start each routing test through ``amtool config routes test`` in ``pool`` (an
+    amtool per test); the returned function waits for them and gives the failures."""
     if not tests:
         return list
     config = build_dir / names.ALERTMANAGER_CONFIG
