@@ -61,6 +61,13 @@ def go_regex_problem(pattern: str) -> str | None:
     return None
 
 
+def anchored_regex_problem(value: str) -> str | None:
+    """Go's error for a label matcher's or relabel config's regex ``value``, which
+    Prometheus and Alertmanager compile anchored, as ``^(?:value)$``; None when it
+    compiles."""
+    return go_regex_problem(f"^(?:{value})$")
+
+
 def _unicode_class(name: str) -> bool:
     name = name.removeprefix("^")
     return name in _CATEGORIES or name in _SCRIPTS

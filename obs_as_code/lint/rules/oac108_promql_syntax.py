@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, error
-from obs_as_code.goregex import go_regex_problem
+from obs_as_code.goregex import anchored_regex_problem
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.types import nodes, selector_matchers
 from obs_as_code.model.rules import RecordingRule
@@ -131,7 +131,7 @@ def regex_problem(root: Any) -> str | None:
     for node in nodes(root, "VectorSelector"):
         for label, op, value in selector_matchers(node):
             if op in ("=~", "!~"):
-                problem = go_regex_problem(f"^(?:{value})$")
+                problem = anchored_regex_problem(value)
                 if problem is not None:
                     return f"error parsing regexp in {label}{op}{json.dumps(value)}: {problem}"
     return None

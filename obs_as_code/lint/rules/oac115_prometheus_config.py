@@ -26,7 +26,7 @@ from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.durations import DurationError, parse_ms
-from obs_as_code.goregex import go_regex_problem
+from obs_as_code.goregex import anchored_regex_problem
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.model.base import Definition
 from obs_as_code.model.prometheus import (
@@ -421,7 +421,7 @@ def _relabel_labels(job: ScrapeJob) -> Iterator[_Problem]:
                 yield (_at(cfg, "source_labels"), f"relabel config: source label {name!r} is not a label name "
                        f"(promtool: {_q(name)} is not a valid label name)", "use [a-zA-Z_][a-zA-Z0-9_]*")
         if isinstance(cfg.regex, str):
-            problem = go_regex_problem(f"^(?:{cfg.regex})$")
+            problem = anchored_regex_problem(cfg.regex)
             if problem is not None:
                 yield (_at(cfg, "regex"), f"relabel config: regex {cfg.regex!r} is not one Go's regexp compiles "
                        f"(promtool: error parsing regexp: {problem})",

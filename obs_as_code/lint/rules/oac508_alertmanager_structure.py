@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.durations import DurationError, parse_ms
-from obs_as_code.goregex import go_regex_problem
+from obs_as_code.goregex import anchored_regex_problem
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._alertmanager_values import (
     glob_problem,
@@ -79,7 +79,7 @@ def matcher_problem(item: object) -> str | None:
         return "not a string"
     for matcher in found:
         if matcher.op in ("=~", "!~"):
-            problem = go_regex_problem(f"^(?:{matcher.value})$")
+            problem = anchored_regex_problem(matcher.value)
             if problem is not None:
                 return f"error parsing regexp: {problem}"
     return None
