@@ -96,6 +96,13 @@ def test_errors_where_the_label_is_sure_to_be_set(tmp_path: Path) -> None:
     assert _found(tmp_path, replaced) == [(5, _col(replaced, ">"), "warning")]
 
 
+def test_a_date_function_without_argument_is_a_vector_without_labels(tmp_path: Path) -> None:
+    # hour() is hour(vector(time())): an instant vector, not a scalar (time() is one).
+    expr = "sum by (job) (up) > hour()"
+    assert _found(tmp_path, expr) == [(5, _col(expr, ">"), "error")]
+    assert _found(tmp_path, "sum by (job) (up) > time()") == []
+
+
 def test_comparisons_match_the_same_with_and_without_bool(tmp_path: Path) -> None:
     assert _found(tmp_path, "sum by (job) (up) > bool vector(0)") == [(5, _col("sum by (job) (up) > bool vector(0)", ">"), "error")]
 

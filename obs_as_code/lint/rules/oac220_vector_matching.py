@@ -211,31 +211,13 @@ def _hint(op: str, ignoring: frozenset[str], only_left: frozenset[str], only_rig
     return f"{add}, or {clause}"
 
 
-#: Functions whose value is a scalar, whatever their arguments.
-_SCALAR_CALLS = frozenset({"scalar", "time", "pi", "minute", "hour", "day_of_month", "day_of_week", "day_of_year",
-                           "days_in_month", "month", "year"})
-
-
-def _plain_scalar(node: Any) -> bool:
-    """Whether ``node`` is a scalar by its syntax alone (a number, ``scalar(...)``,
-    ``time()``), so that the other side's type need not be inferred: a threshold
-    (``... > 0.5``) is most binary operations of a rule set. The date functions
-    are scalars only without an argument."""
-    while is_a(node, "ParenExpr") or is_a(node, "UnaryExpr"):
-        node = node.expr
-    if is_a(node, "NumberLiteral"):
-        return True
-    name = func_name(node)
-    return name in _SCALAR_CALLS and (name in ("scalar", "time", "pi") or not node.args)
-
-
 def _check(ctx: LintContext, node: Any, info: bool = True, recorded: bool = True) -> Hit | None:
     """The finding at binary operation ``node``, if any. ``info`` and ``recorded``:
     whether its tree calls info() and selects a recorded series at all (else the
     sides need no walk for them)."""
     op = op_of(node)
-    if op == "or" or _plain_scalar(node.rhs) or _plain_scalar(node.lhs):
-        return None  # a union is never emptied by unmatched series; a scalar side matches every series
+    if op == "or":
+        return None  # a union: never emptied by unmatched series
     lt, rt = ctx.type_of(node.lhs), ctx.type_of(node.rhs)
     if not (_vector(lt) and _vector(rt)) or lt.labels is None or rt.labels is None:
         return None
