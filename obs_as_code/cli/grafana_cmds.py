@@ -15,7 +15,7 @@ import click
 from obs_as_code.cli._common import project_option
 from obs_as_code.grafana.client import Auth, GrafanaClient, GrafanaError, split_url_credentials
 from obs_as_code.grafana.diff import render
-from obs_as_code.grafana.importer import pull_folder, write_dashboards
+from obs_as_code.grafana.importer import folder_dir, import_folder, pull_folder, write_modules
 from obs_as_code.grafana.plan import DASHBOARDS_DIR, compute_plan, read_build
 from obs_as_code.grafana.progress import ProgressBar, wants_progress
 from obs_as_code.grafana.publish import apply_plan, current_git_sha
@@ -142,15 +142,26 @@ def publish(project: Path, grafana_url: str | None, token_file: Path | None, bui
 
 
 @click.command("grafana")
+@project_option
 @_URL
 @_TOKEN_FILE
 @_TIMEOUT
 @click.option("--folder", required=True, help="Folder title (or path such as team/llm).")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("imported"), show_default=True, help="Directory to write into.")
-def import_grafana(grafana_url: str | None, token_file: Path | None, timeout: float,
-                   folder: str, output: Path) -> None:
-    """Import the dashboards of a Grafana folder as Python (or JSON) files."""
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory to write into (default: DIR/dashboards/<folder path>, which the "
+                   "build reads and publish puts back in the same folder).")
+@click.option("--force", is_flag=True, help="Overwrite modules that exist.")
+def import_grafana(project: Path, grafana_url: str | None, token_file: Path | None, timeout: float,
+                   folder: str, output: Path | None, force: bool) -> None:
+    """Import the dashboards of a Grafana folder as Python modules.
+
+    Each is made as `oac import dashboard` makes one: datasource placeholders
+    mapped to the project's datasources, the module rebuilt and compared, the
+    project's checks run on it (errors suppressed at their line for review).
+    Exit status: 0 written; 1 Grafana failed, a dashboard needs a datasource the
+    project lacks or has another module's UID (nothing written), or a rebuilt
+    dashboard differs; 2 usage error, including modules that exist without
+    --force (nothing written)."""
     client = make_client(grafana_url, token_file, timeout)
     with client:
         try:
@@ -158,10 +169,22 @@ def import_grafana(grafana_url: str | None, token_file: Path | None, timeout: fl
         except GrafanaError as exc:
             _fail(client, exc)
             return
-    report = write_dashboards(dashboards, output)
-    if report.note:
-        click.echo(f"note: {report.note}", err=True)
-    for path in report.files:
+    out_dir = folder_dir(project, folder) if output is None else output
+    plan = import_folder(dashboards, project, out_dir, force=force, origin=f"Grafana folder {folder!r}")
+    say = "oac import grafana:"
+    for path in plan.existing:
+        click.echo(f"{say} {path} exists; not overwritten (pass --force to replace it)", err=True)
+    for line in plan.refused:
+        click.echo(f"{say} {line}", err=True)
+    if not plan.writable:
+        click.echo(f"{say} nothing written", err=True)
+        raise SystemExit(2 if plan.existing else 1)
+    for path in write_modules(plan):
         click.echo(str(path))
-    click.echo(f"imported {len(report.files)} dashboards from {folder!r} into {output}",
-               err=True)
+    for line in plan.warnings:
+        click.echo(f"{say} warning: {line}", err=True)
+    for line in plan.problems:
+        click.echo(f"{say} round-trip differs: {line}", err=True)
+    click.echo(f"imported {len(plan.modules)} dashboards from {folder!r} into {out_dir}", err=True)
+    if plan.problems:
+        raise SystemExit(1)

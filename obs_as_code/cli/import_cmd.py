@@ -43,6 +43,7 @@ def import_dashboard(project: Path, file: Path, output: Path | None, force: bool
         UnresolvedInputs,
         import_dashboard,
         load_for_import,
+        project_module,
         read_dashboard,
         uid_conflict,
     )
@@ -56,7 +57,7 @@ def import_dashboard(project: Path, file: Path, output: Path | None, force: bool
         fail(f"{output} exists; not overwritten (pass --force to replace it)", 2)
     if uid is not None and not valid_uid(uid):
         fail(f"--uid {uid!r}: Grafana takes at most 40 characters of [A-Za-z0-9_-]", 2)
-    module = _project_module(project, output)
+    module = project_module(project, output)
     try:
         document = read_dashboard(file, uid)
         # Loaded once for the whole command: the datasources, and the dashboards
@@ -87,18 +88,6 @@ def import_dashboard(project: Path, file: Path, output: Path | None, force: bool
         click.echo(f"oac import dashboard: round-trip differs: {line}", err=True)
     if problems:
         sys.exit(1)
-
-
-def _project_module(project: Path, output: Path | None) -> str | None:
-    """``output`` as a path under the project's ``dashboards/`` (a module the build
-    reads), else None."""
-    if output is None:
-        return None
-    try:
-        rel = output.resolve().relative_to(project.resolve()).as_posix()
-    except ValueError:
-        return None
-    return rel if rel.startswith("dashboards/") else None
 
 
 import_group.add_command(import_sloth)

@@ -1,15 +1,12 @@
 """Pull dashboards of one Grafana folder back out, for ``oac import grafana``.
 
-The JSON -> Python conversion belongs to :mod:`obs_as_code.importers.dashboard`
-(``to_python(dashboard) -> str``). When that module is not installed, the
-dashboards are written as JSON files instead and the report says so.
+Each dashboard becomes a module as ``oac import dashboard`` makes one
+(:func:`obs_as_code.importers.dashboard.import_dashboard`): the same datasource
+mapping, round-trip check, checks and UID check, for a whole folder at once.
 """
 
 from __future__ import annotations
 
-import importlib
-import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,39 +66,100 @@ def pull_folder(client: GrafanaClient, folder_title: str) -> list[dict[str, Any]
 
 
 @dataclass
-class ImportReport:
-    """Files written by :func:`write_dashboards`."""
+class FolderImport:
+    """What :func:`import_folder` made of a folder's dashboards: the modules to
+    write, or why none may be written."""
 
-    files: list[Path] = field(default_factory=list)
-    as_python: bool = True
-    note: str = ""
+    #: ``(path, module source)`` of each dashboard, in UID order.
+    modules: list[tuple[Path, str]] = field(default_factory=list)
+    #: The project's checks' findings on the modules, each at its line (see
+    #: :func:`obs_as_code.importers.dashboard.review`).
+    warnings: list[str] = field(default_factory=list)
+    #: Where a rebuilt dashboard differs from Grafana's.
+    problems: list[str] = field(default_factory=list)
+    #: Why nothing is written: a dashboard that needs a datasource the project
+    #: lacks, a UID another module of the project has, two dashboards for one file.
+    refused: list[str] = field(default_factory=list)
+    #: Modules that exist already (without ``force``): a usage error, nothing written.
+    existing: list[Path] = field(default_factory=list)
+
+    @property
+    def writable(self) -> bool:
+        """Whether :func:`write_modules` may write the modules."""
+        return not self.refused and not self.existing
 
 
-def _converter() -> Callable[[dict[str, Any]], str] | None:
-    try:
-        module = importlib.import_module("obs_as_code.importers.dashboard")
-    except ImportError:
-        return None
-    func = getattr(module, "to_python", None)
-    return func if callable(func) else None
+def folder_dir(project: Path, folder_title: str) -> Path:
+    """Where ``oac import grafana`` writes a folder's modules by default: the
+    project's ``dashboards/<folder path>``, which the build reads and ``oac
+    publish`` puts back in a folder of the same title (General: ``dashboards/``)."""
+    path = folder_title.strip().strip("/")
+    return project / "dashboards" if path in ("", "General") else project / "dashboards" / path
 
 
-def write_dashboards(dashboards: list[dict[str, Any]], out_dir: str | Path) -> ImportReport:
-    """Write each dashboard as ``<uid>.py`` (via ``to_python``) or ``<uid>.json``."""
-    target = Path(out_dir)
-    target.mkdir(parents=True, exist_ok=True)
-    convert = _converter()
-    report = ImportReport(as_python=convert is not None)
-    if convert is None:
-        report.note = ("obs_as_code.importers.dashboard is not available: "
-                       "wrote dashboard JSON files instead of Python")
+def import_folder(
+    dashboards: list[dict[str, Any]], project: Path, out_dir: Path, *, force: bool = False, origin: str = ""
+) -> FolderImport:
+    """Turn each of ``dashboards`` (from :func:`pull_folder`) into a module under
+    ``out_dir`` as ``oac import dashboard`` does one: placeholders mapped to the
+    datasources of the project at ``project``, the module run once to check that it
+    rebuilds the same dashboard, the project's checks run on it (errors suppressed
+    at their line, for review), and, for a module the build reads, its UID checked
+    against the project's other dashboards. Nothing is written here (see
+    :func:`write_modules`). ``origin`` (where the dashboards come from) goes in
+    each module's docstring."""
+    from obs_as_code.importers.dashboard import (
+        UnresolvedInputs,
+        import_dashboard,
+        load_for_import,
+        project_module,
+        uid_conflict,
+    )
+
+    plan = FolderImport()
+    targets: dict[Path, str] = {}
     for dash in dashboards:
-        stem = str(dash.get("uid") or "dashboard")
-        if convert is not None:
-            path = target / f"{stem.replace('-', '_')}.py"
-            path.write_text(convert(dash), encoding="utf-8")
-        else:
-            path = target / f"{stem}.json"
-            path.write_text(json.dumps(dash, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        report.files.append(path)
-    return report
+        uid = str(dash.get("uid") or "dashboard")
+        path = out_dir / f"{uid.replace('-', '_')}.py"
+        if path in targets:
+            plan.refused.append(f"dashboards {targets[path]!r} and {uid!r} would both be written to {path}")
+            continue
+        targets[path] = uid
+        if path.exists() and not force:
+            plan.existing.append(path)
+    module_of = {path: project_module(project, path) for path in targets}
+    # Loaded once for the whole folder: the datasources, and the project's
+    # dashboards when a module joins them (their UIDs).
+    loaded = load_for_import(project, dashboards=any(m is not None for m in module_of.values()))
+    for path, uid in targets.items():
+        module = module_of[path]
+        shown = module or str(path)
+        dash = next(d for d in dashboards if str(d.get("uid") or "dashboard") == uid)
+        try:
+            done = import_dashboard(dash, loaded, shown, source=origin or None)
+        except UnresolvedInputs as exc:
+            plan.refused.append(f"{shown}: dashboard {uid!r}: {exc}")
+            continue
+        except ValueError as exc:
+            plan.refused.append(f"{shown}: dashboard {uid!r}: {exc}")
+            continue
+        if module is not None:
+            conflict = uid_conflict(done.uid_at(module), loaded, module)
+            if conflict is not None:
+                plan.refused.append(f"{shown}: {conflict}")
+                continue
+        plan.modules.append((path, done.source))
+        plan.warnings.extend(done.warnings)
+        plan.problems.extend(f"{shown}: {line}" for line in done.problems)
+    return plan
+
+
+def write_modules(plan: FolderImport) -> list[Path]:
+    """Write the modules of ``plan`` (when :attr:`FolderImport.writable`); the
+    paths written."""
+    if not plan.writable:
+        return []
+    for path, source in plan.modules:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+    return [path for path, _source in plan.modules]

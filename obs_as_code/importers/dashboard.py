@@ -1109,6 +1109,18 @@ def import_dashboard(
     return ImportedDashboard(module, problems, warnings, rendered.uid if isinstance(own, str) and own else None)
 
 
+def project_module(project: Any, output: Path | None) -> str | None:
+    """``output`` as a path under the ``dashboards/`` of the project at
+    ``project`` (a module the build reads, ``dashboards/x.py``), else None."""
+    if output is None:
+        return None
+    try:
+        rel = output.resolve().relative_to(Path(project).resolve()).as_posix()
+    except ValueError:
+        return None
+    return rel if rel.startswith("dashboards/") else None
+
+
 def uid_conflict(uid: str, project: Project, module: str) -> str | None:
     """Why a dashboard whose UID is ``uid`` (see :meth:`ImportedDashboard.uid_at`)
     cannot be ``project``'s module ``module`` (``dashboards/x.py``): the UID is

@@ -8,9 +8,9 @@ import click
 
 from obs_as_code.cli import cli
 
-#: Commands that read neither a project nor its build/: they read the file or
-#: Grafana folder they are given and write where -o says.
-NO_PROJECT = {"import grafana", "import sloth", "import openslo"}
+#: Commands that read neither a project nor its build/: they read the spec file
+#: they are given and write where -o says.
+NO_PROJECT = {"import sloth", "import openslo"}
 
 
 def _commands() -> dict[str, click.Command]:
@@ -35,7 +35,7 @@ def _project_params(command: click.Command) -> list[click.Parameter]:
 
 def test_every_command_reading_the_project_takes_dash_c() -> None:
     commands = _commands()
-    assert {"build", "lint", "validate", "diff", "publish", "import dashboard"} <= set(commands)
+    assert {"build", "lint", "validate", "diff", "publish", "import dashboard", "import grafana"} <= set(commands)
     lacking = sorted(name for name, command in commands.items()
                      if name not in NO_PROJECT and not _project_params(command))
     assert lacking == []

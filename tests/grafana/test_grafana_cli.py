@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -135,46 +133,92 @@ def test_token_never_appears_in_output_or_logs(fake: FakeGrafana, build_dir: Pat
     assert "retrying POST /api/dashboards/db" in caplog.text  # logs were captured at all
 
 
-def test_import_writes_json_when_no_python_importer(fake: FakeGrafana, build_dir: Path,
-                                                    tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    # A None entry makes `import obs_as_code.importers.dashboard` raise ImportError.
-    monkeypatch.setitem(sys.modules, "obs_as_code.importers.dashboard", None)
-    env = {"GRAFANA_TOKEN": fake.admin_token}
-    assert run(publish, ["--grafana-url", fake.url, "--build-dir", str(build_dir)],
-               env).exit_code == 0
-    out = tmp_path / "imported"
-    result = run(import_grafana, ["--grafana-url", fake.url, "--folder", "cteam", "-o",
-                                  str(out)], env)
-    assert result.exit_code == 0, result.output
-    assert "wrote dashboard JSON files" in result.output
-    files = sorted(p.name for p in out.iterdir())
-    assert files == ["c-dash-1.json"]
-    got = json.loads((out / "c-dash-1.json").read_text())
-    assert got == sample_build("c", 4)["cteam/c-dash-1"]
-    nested = run(import_grafana, ["--grafana-url", fake.url, "--folder", "cteam/llm", "-o",
-                                  str(tmp_path / "n")], env)
-    assert nested.exit_code == 0 and "c-dash-2.json" in nested.stdout
-    missing = run(import_grafana, ["--grafana-url", fake.url, "--folder", "nope", "-o",
-                                   str(tmp_path / "x")], env)
-    assert missing.exit_code == 1 and "no folder titled 'nope'" in missing.output
+def _project(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
 
 
-def test_import_uses_python_importer_when_present(fake: FakeGrafana, build_dir: Path,
-                                                  tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+_DATASOURCES = (
+    "from obs_as_code import Datasource\n"
+    "PROM = Datasource('Prometheus', 'prometheus', 'http://prometheus:9090', uid='prometheus', is_default=True)\n"
+)
+
+
+def test_import_writes_modules_the_build_turns_back_into_the_same_dashboards(
+        fake: FakeGrafana, build_dir: Path, tmp_path: Path) -> None:
+    from obs_as_code.importers.dashboard import normalize, semantic_view
+    from obs_as_code.pipeline import compile_project
+
     env = {"GRAFANA_TOKEN": fake.admin_token}
-    assert run(publish, ["--grafana-url", fake.url, "--build-dir", str(build_dir)],
-               env).exit_code == 0
-    module = types.ModuleType("obs_as_code.importers.dashboard")
-    module.to_python = lambda d: f"# {d['title']}\n"  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "obs_as_code.importers.dashboard", module)
-    out = tmp_path / "py"
-    result = run(import_grafana, ["--grafana-url", fake.url, "--folder", "General", "-o",
-                                  str(out)], env)
-    assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["c_dash_0.py", "c_dash_3.py"]
-    assert (out / "c_dash_0.py").read_text() == "# c Dashboard 0\n"
+    assert run(publish, ["--grafana-url", fake.url, "--build-dir", str(build_dir)], env).exit_code == 0
+    project = _project(tmp_path / "proj", {"datasources/main.py": _DATASOURCES})
+    args = ["-C", str(project), "--grafana-url", fake.url]
+    for folder, uids in (("cteam", ["c-dash-1"]), ("cteam/llm", ["c-dash-2"]), ("General", ["c-dash-0", "c-dash-3"])):
+        result = run(import_grafana, [*args, "--folder", folder], env)
+        assert result.exit_code == 0, result.output
+        assert f"imported {len(uids)} dashboards from {folder!r}" in result.output
+    # Where the build reads them and publish puts them back: the same folders.
+    modules = sorted(p.relative_to(project).as_posix() for p in (project / "dashboards").rglob("*.py"))
+    assert modules == ["dashboards/c_dash_0.py", "dashboards/c_dash_3.py", "dashboards/cteam/c_dash_1.py",
+                       "dashboards/cteam/llm/c_dash_2.py"]
+    assert "imported with `oac import dashboard` from Grafana folder 'cteam'" in (
+        project / "dashboards/cteam/c_dash_1.py").read_text()
+    compiled = compile_project(project)
+    assert compiled.ok, compiled.diagnostics
+    built = {a.path: a.data for a in compiled.artifacts if a.path.startswith("grafana/dashboards/")}
+    expected = sample_build("c", 4)
+    assert sorted(built) == sorted(f"grafana/dashboards/{key}.json" for key in expected)
+    for key, original in expected.items():
+        assert semantic_view(built[f"grafana/dashboards/{key}.json"]) == semantic_view(normalize(original)), key
+
+
+def test_import_overwrites_nothing_without_force_and_refuses_a_taken_uid(
+        fake: FakeGrafana, build_dir: Path, tmp_path: Path) -> None:
+    env = {"GRAFANA_TOKEN": fake.admin_token}
+    assert run(publish, ["--grafana-url", fake.url, "--build-dir", str(build_dir)], env).exit_code == 0
+    project = _project(tmp_path / "proj", {"datasources/main.py": _DATASOURCES})
+    args = ["-C", str(project), "--grafana-url", fake.url, "--folder", "General"]
+    assert run(import_grafana, args, env).exit_code == 0
+    kept = project / "dashboards" / "c_dash_0.py"
+    kept.write_text(kept.read_text() + "# reviewed\n")
+    again = run(import_grafana, args, env)
+    assert again.exit_code == 2, again.output
+    assert f"{kept} exists; not overwritten (pass --force to replace it)" in again.output
+    assert "nothing written" in again.output and kept.read_text().endswith("# reviewed\n")
+    forced = run(import_grafana, [*args, "--force"], env)
+    assert forced.exit_code == 0, forced.output
+    assert not kept.read_text().endswith("# reviewed\n")
+    # Another module of the project has the UID of a dashboard in the folder:
+    # the build would refuse both (OAC308), so nothing is written.
+    taken = project / "dashboards" / "team" / "mine.py"
+    taken.parent.mkdir()
+    taken.write_text((project / "dashboards" / "c_dash_0.py").read_text().replace("'c-dash-0'", "'c-dash-1'"))
+    clash = run(import_grafana, ["-C", str(project), "--grafana-url", fake.url, "--folder", "cteam"], env)
+    assert clash.exit_code == 1, clash.output
+    assert "dashboard UID 'c-dash-1' is already used by dashboards/team/mine.py" in clash.output
+    assert not (project / "dashboards" / "cteam").exists()
+    # Outside the project's dashboards/ nothing joins the build: no clash.
+    elsewhere = run(import_grafana, ["-C", str(project), "--grafana-url", fake.url, "--folder", "cteam",
+                                     "-o", str(tmp_path / "out")], env)
+    assert elsewhere.exit_code == 0, elsewhere.output
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["c_dash_1.py"]
+
+
+def test_import_refuses_a_dashboard_needing_an_undeclared_datasource(
+        fake: FakeGrafana, tmp_path: Path) -> None:
+    env = {"GRAFANA_TOKEN": fake.admin_token}
+    board = dashboard("needs-ds", "Needs a datasource")
+    board["__inputs"] = [{"name": "DS_LOKI", "type": "datasource", "pluginId": "loki", "label": "Loki"}]
+    board["panels"][0]["datasource"] = "${DS_LOKI}"
+    write_build(tmp_path / "build", {"needs-ds": board})
+    assert run(publish, ["--grafana-url", fake.url, "--build-dir", str(tmp_path / "build")], env).exit_code == 0
+    project = _project(tmp_path / "proj", {"datasources/main.py": _DATASOURCES})
+    result = run(import_grafana, ["-C", str(project), "--grafana-url", fake.url, "--folder", "General"], env)
+    assert result.exit_code == 1, result.output
+    assert "dashboards/needs_ds.py: dashboard 'needs-ds':" in result.output and "nothing written" in result.output
+    assert not (project / "dashboards").exists()
 
 
 def test_oac_import_exposes_the_grafana_subcommand() -> None:
