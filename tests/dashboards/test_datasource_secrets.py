@@ -223,6 +223,31 @@ def test_a_list_of_credentials_in_json_data_is_flagged_without_the_value(tmp_pat
     assert all("hunter2" not in f"{d.message} {d.hint}".lower() and not d.show_source for d in found)
 
 
+AZURE = """\
+from obs_as_code import Datasource
+ok = Datasource("Azure", "prometheus", "https://prom.azure.example", uid="ok",
+                json_data={"azureCredentials": {"authType": "clientsecret", "azureCloud": "AzureCloud",
+                                                "tenantId": "t-1", "clientId": "c-1"}},
+                secure_json_data={"azureClientSecret": "${AZURE_CLIENT_SECRET}"})
+bad = Datasource("Azure2", "prometheus", "https://prom.azure.example", uid="bad",
+                 json_data={"azureCredentials": {"authType": "clientsecret", "clientSecret": "hunter2-az"},
+                            "credentials": "hunter2-flat"})
+"""
+
+
+def test_a_block_of_credential_settings_is_read_key_by_key(tmp_path: Path) -> None:
+    # Grafana's jsonData.azureCredentials holds the tenant and client ids, its
+    # secret goes to secureJsonData: it was flagged whole, a false error that
+    # no way of writing it avoided. A secret inside it is still one, and a
+    # flat value named credentials too.
+    root = _write(tmp_path, {"datasources/azure.py": AZURE})
+    found = lint(root, select=["OAC111"])
+    assert [(d.location.line, d.message) for d in found] == [
+        (7, "datasource 'bad' has a secret in json_data[azureCredentials.clientSecret]: the value is not shown"),
+        (7, "datasource 'bad' has a secret in json_data[credentials]: the value is not shown"),
+    ]
+
+
 def test_good_cases_pass(tmp_path: Path) -> None:
     root = _write(tmp_path, {"datasources/good.py": GOOD})
     assert lint(root, select=["OAC111"]) == []

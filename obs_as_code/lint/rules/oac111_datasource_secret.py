@@ -18,10 +18,18 @@ _REFERENCE_HINT = (
 )
 
 
+def _credentials_block(key: Any, item: Any) -> bool:
+    """Whether ``key: item`` is a block of settings named for credentials, read
+    key by key: Grafana's ``azureCredentials`` ({authType, azureCloud, tenantId,
+    clientId}) holds ids only, its secret goes to secureJsonData
+    (``azureClientSecret``)."""
+    return isinstance(key, str) and key.lower().endswith(("credential", "credentials")) and isinstance(item, Mapping)
+
+
 def _held_secret(key: Any, item: Any) -> bool:
     # Any value counts, ${ENV} too: Grafana would show what it expands to. A key
     # naming a list of credentials (apiKeys) counts too, unless the list is empty.
-    if not is_secret_key_or_list(key) or item in (None, "", False):
+    if not is_secret_key_or_list(key) or item in (None, "", False) or _credentials_block(key, item):
         return False
     return not (isinstance(item, (Mapping, list, tuple)) and not item)
 
