@@ -666,3 +666,26 @@ board = make()
     })
     [found] = [(d.location.file, d.location.line, d.location.col) for d in compiled.diagnostics if d.code == "OAC305"]
     assert found == ("dashboards/case.py", 4, 1)
+
+
+def test_a_regex_go_refuses_is_reported_at_the_panel(project: Callable[..., Compiled]) -> None:
+    """Prometheus compiles a matcher's regex with Go's regexp: a panel whose
+    regex Go refuses shows "bad_data" in Grafana, though promql-parser's regex
+    crate takes it (a named group written (?<x>), a repeat over 1000). A value
+    holding a Grafana variable is left alone: Prometheus compiles it once the
+    variable is written in."""
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("Regex", [
+    k.timeseries("Named", k.prom('sum(rate(http_requests_total{code=~"(?<class>5..)"}[5m]))')),
+    k.timeseries("Repeat", k.prom('sum(rate(http_requests_total{code!~"5{1001}"}[5m]))')),
+    k.timeseries("Variable", k.prom('sum(rate(http_requests_total{code=~"(?<c>$code)"}[5m]))')),
+    k.timeseries("Fine", k.prom('sum(rate(http_requests_total{code=~"(?P<class>5..)"}[5m]))')),
+], variables=[k.datasource_var()])
+"""})
+    found = [(line, message) for line, _col, message, _hint in _of(compiled, "OAC302")]
+    assert found == [
+        (4, "invalid PromQL in panel 'Named' of dashboard 'Regex': error parsing regexp in "
+            'code=~"(?<class>5..)": invalid or unsupported Perl syntax: `(?<`: '
+            'sum(rate(http_requests_total{code=~"(?<class>5..)"}[5m]))'),
+        (5, "invalid PromQL in panel 'Repeat' of dashboard 'Regex': error parsing regexp in "
+            'code!~"5{1001}": invalid repeat count: `{1001}`: sum(rate(http_requests_total{code!~"5{1001}"}[5m]))'),
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, error
@@ -120,17 +120,17 @@ def number_out_of_range(expr: str) -> str | None:
     return None
 
 
-def regex_problem(root: Any) -> str | None:
+def regex_problem(root: Any, skip: Callable[[str], bool] | None = None) -> str | None:
     """The first regex matcher of the tree ``root`` that Prometheus 2.42 refuses,
     as promtool says it, None when there is none. Prometheus compiles
     ``^(?:value)$`` with Go's regexp (RE2 syntax, Go 1.19.8 in Debian's 2.42);
     promql-parser's regex crate takes some of what Go refuses (``(?<name>x)``,
     ``x{1001}``, ``x**``). Regex values are kept in a tree's shape
     (:func:`~obs_as_code.lint.engine.shape`), so the shared tree answers for
-    every expression of its shape."""
+    every expression of its shape. A value for which ``skip`` holds is not read."""
     for node in nodes(root, "VectorSelector"):
         for label, op, value in selector_matchers(node):
-            if op in ("=~", "!~"):
+            if op in ("=~", "!~") and (skip is None or not skip(value)):
                 problem = anchored_regex_problem(value)
                 if problem is not None:
                     return f"error parsing regexp in {label}{op}{json.dumps(value)}: {problem}"

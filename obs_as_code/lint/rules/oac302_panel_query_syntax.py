@@ -30,6 +30,7 @@ from obs_as_code.lint.rules._dashboards import (
     variable_names,
     variables,
 )
+from obs_as_code.lint.rules.oac108_promql_syntax import regex_problem
 from obs_as_code.lint.rules.oac318_loki_empty_selector import all_values_of, shown, write_at_all
 
 #: What only LogQL has: a line filter after a stream selector (``} |= "x"``,
@@ -122,7 +123,24 @@ _NO_MATCHER = "non-empty matcher"
 _EMPTY_HINT = 'give the selector a matcher that cannot match the empty string: a metric name (up{job=~".*"}), job=~".+" or job!=""'
 
 
+def _regex_problem(tree: Any, seen: dict[int, str | None]) -> str | None:
+    """What Prometheus says of the first regex matcher of ``tree`` (a panel
+    query's) that Go's regexp refuses, None when there is none: the panel then
+    shows "bad_data". A value holding a Grafana variable is left alone (what
+    Prometheus compiles is the value once the variable is written in). Cached in
+    ``seen`` by tree: the shape-cached trees keep their regex values."""
+    key = id(tree)
+    if key not in seen:
+        seen[key] = regex_problem(tree, skip=_has_variable)
+    return seen[key]
+
+
+def _has_variable(value: str) -> bool:
+    return "$" in value or "[[" in value
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
+    regexes: dict[int, str | None] = {}
     panel_tree = ctx.panel_tree
     known = ctx._panel_trees  # what panel_tree() returns first, without a call per target
     for board in rendered(ctx):
@@ -152,7 +170,9 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                     f"a string of PromQL, not {type(raw).__name__} ({raw!r})",
                 )
                 continue
-            _tree, problem = known.get(expr) or panel_tree(expr)
+            tree, problem = known.get(expr) or panel_tree(expr)
+            if problem is None and ("=~" in expr or "!~" in expr):
+                problem = _regex_problem(tree, regexes)
             if problem is not None:
                 yield error(
                     t.location,
