@@ -569,6 +569,8 @@ class Inferer:
             return replace(first, kind=SCALAR, labels=frozenset(), const=None)
         if name == "time":
             return VType(SCALAR, "timestamp", frozenset(), False, certain=True)
+        if name == "pi":
+            return VType(SCALAR, None, frozenset(), False, certain=True)
         if name == "timestamp":
             return replace(first, kind=GAUGE, unit="timestamp", matrix=False)
         if name in ("label_replace", "label_join"):

@@ -82,6 +82,14 @@ def test_a_bool_comparison_of_two_scalars_is_a_scalar_that_keeps_the_vectors_lab
     assert _infer(expr, cat).labels == {"path", "job", "instance"}  # type: ignore[attr-defined]
 
 
+def test_pi_is_a_scalar() -> None:
+    # promtool 2.42 evaluates vector(1 / pi()) and vector(0 == bool pi()); inference
+    # took pi() for an unknown vector, and pi() * x for a vector of unknown labels.
+    cat = {"x_total": MetricInfo(COUNTER, None, frozenset({"path"}), False, True)}
+    assert [_infer(e, cat).kind for e in ("pi()", "1 / pi()", "0 == bool pi()")] == ["scalar"] * 3  # type: ignore[attr-defined]
+    assert _infer("pi() * x_total", cat).labels == {"path", "job", "instance"}  # type: ignore[attr-defined]
+
+
 def test_result_node_is_the_compared_side() -> None:
     ast, _ = parse_tree("(a > 1) and on() b")
     assert str(result_node(ast)) == "a{}"
