@@ -569,6 +569,8 @@ class Inferer:
             return replace(first, kind=SCALAR, labels=frozenset(), const=None)
         if name == "time":
             return VType(SCALAR, "timestamp", frozenset(), False, certain=True)
+        if name == "pi":
+            return VType(SCALAR, None, frozenset(), False, certain=True)
         if name == "timestamp":
             return replace(first, kind=GAUGE, unit="timestamp", matrix=False)
         if name in ("label_replace", "label_join"):
@@ -599,7 +601,10 @@ class Inferer:
         labels = self._binary_labels(lhs, rhs, mod)
         if comparison:
             if mod is not None and mod.return_bool:
-                return VType(GAUGE, "bool", labels, False, certain=certain)
+                # Between two scalars, ``bool`` gives a scalar (1 > bool 0 is 1),
+                # which then matches any vector, not a vector without labels.
+                kind = SCALAR if lhs.kind == SCALAR and rhs.kind == SCALAR else GAUGE
+                return VType(kind, "bool", labels, False, certain=certain)
             # A filter: the value is the vector side's (the lhs when both are vectors).
             side = rhs if lhs.kind == SCALAR and rhs.kind != SCALAR else lhs
             return replace(side, labels=labels if side is lhs else rhs.labels)

@@ -73,6 +73,23 @@ def test_a_filter_with_on_or_ignoring_keeps_the_labels_prometheus_keeps(expr: st
     assert _infer(expr, cat).labels == labels  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("expr", ["(1 > bool 0) + x_total", "x_total * (time() <= bool 100)", "quantile_over_time(0.5 > bool 0, x_total[5m])"])
+def test_a_bool_comparison_of_two_scalars_is_a_scalar_that_keeps_the_vectors_labels(expr: str) -> None:
+    # promtool 2.42: (-1 <= bool 1) + topk(1, http_requests_total) returns the
+    # series with all its labels; 1 > bool 0 is the scalar 1, not a vector {}.
+    cat = {"x_total": MetricInfo(COUNTER, None, frozenset({"path"}), False, True)}
+    assert _infer("1 > bool 0", cat).kind == "scalar"  # type: ignore[attr-defined]
+    assert _infer(expr, cat).labels == {"path", "job", "instance"}  # type: ignore[attr-defined]
+
+
+def test_pi_is_a_scalar() -> None:
+    # promtool 2.42 evaluates vector(1 / pi()) and vector(0 == bool pi()); inference
+    # took pi() for an unknown vector, and pi() * x for a vector of unknown labels.
+    cat = {"x_total": MetricInfo(COUNTER, None, frozenset({"path"}), False, True)}
+    assert [_infer(e, cat).kind for e in ("pi()", "1 / pi()", "0 == bool pi()")] == ["scalar"] * 3  # type: ignore[attr-defined]
+    assert _infer("pi() * x_total", cat).labels == {"path", "job", "instance"}  # type: ignore[attr-defined]
+
+
 def test_result_node_is_the_compared_side() -> None:
     ast, _ = parse_tree("(a > 1) and on() b")
     assert str(result_node(ast)) == "a{}"

@@ -107,6 +107,13 @@ def test_comparisons_match_the_same_with_and_without_bool(tmp_path: Path) -> Non
     assert _found(tmp_path, "sum by (job) (up) > bool vector(0)") == [(5, _col("sum by (job) (up) > bool vector(0)", ">"), "error")]
 
 
+def test_a_bool_comparison_of_two_scalars_is_a_scalar_that_matches_every_series(tmp_path: Path) -> None:
+    # Prometheus returns every series of the vector side (promtool 2.42 on
+    # histogram_quantile(...) + (0 > bool 1)), so nothing is to be reported.
+    assert _found(tmp_path, "sum by (job) (up) + (0 > bool 1)") == []
+    assert _found(tmp_path, "(time() == bool 100) * sum by (job) (up)") == []
+
+
 def test_labels_sure_through_group_left_come_from_the_one_side(tmp_path: Path) -> None:
     # team is pinned on the right side and copied by group_left: sure on the result.
     expr = "sum by (job) (up) * on(job) group_left(team) sum by (job, team) (up{team='a'}) > sum by (job) (up)"
