@@ -68,6 +68,16 @@ def anchored_regex_problem(value: str) -> str | None:
     return go_regex_problem(f"^(?:{value})$")
 
 
+def promql_regex_problem(value: str) -> str | None:
+    """Go's error for the regex ``value`` of a PromQL label matcher, None when
+    Prometheus takes it. Prometheus 2.42's ``labels.NewFastRegexMatcher`` (Loki 2.9
+    vendors the same) compiles ``^(?:value)$`` and then parses ``value`` alone for
+    its fast paths, so it refuses what either refuses: ``a)|(b`` compiles anchored
+    (``^(?:a)|(b)$``) yet promtool says "unexpected ): `a)|(b`". Alertmanager and
+    relabel configs compile the anchored form only (:func:`anchored_regex_problem`)."""
+    return anchored_regex_problem(value) or go_regex_problem(value)
+
+
 def _unicode_class(name: str) -> bool:
     name = name.removeprefix("^")
     return name in _CATEGORIES or name in _SCRIPTS

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from obs_as_code.diagnostics import Diagnostic, error
-from obs_as_code.goregex import anchored_regex_problem
+from obs_as_code.goregex import promql_regex_problem
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.types import nodes, selector_matchers
 from obs_as_code.model.rules import RecordingRule
@@ -123,7 +123,8 @@ def number_out_of_range(expr: str) -> str | None:
 def regex_problem(root: Any, skip: Callable[[str], bool] | None = None) -> str | None:
     """The first regex matcher of the tree ``root`` that Prometheus 2.42 refuses,
     as promtool says it, None when there is none. Prometheus compiles
-    ``^(?:value)$`` with Go's regexp (RE2 syntax, Go 1.19.8 in Debian's 2.42);
+    ``^(?:value)$``, and parses ``value`` alone, with Go's regexp (RE2 syntax,
+    Go 1.19.8 in Debian's 2.42: :func:`~obs_as_code.goregex.promql_regex_problem`);
     promql-parser's regex crate takes some of what Go refuses (``(?<name>x)``,
     ``x{1001}``, ``x**``). Regex values are kept in a tree's shape
     (:func:`~obs_as_code.lint.engine.shape`), so the shared tree answers for
@@ -131,7 +132,7 @@ def regex_problem(root: Any, skip: Callable[[str], bool] | None = None) -> str |
     for node in nodes(root, "VectorSelector"):
         for label, op, value in selector_matchers(node):
             if op in ("=~", "!~") and (skip is None or not skip(value)):
-                problem = anchored_regex_problem(value)
+                problem = promql_regex_problem(value)
                 if problem is not None:
                     return f"error parsing regexp in {label}{op}{json.dumps(value)}: {problem}"
     return None
