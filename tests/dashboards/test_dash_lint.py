@@ -174,6 +174,20 @@ board = k.dashboard("Units", [
               k.custom_var("app", ["api", "web"], include_all=True)])
 ''',
     ),
+    "OAC320": (
+        HEAD + '''board = k.dashboard("Logs", [
+    k.logs("Timeouts", k.loki('{job="api"} |~ "time(?=out)" | regexp "(\\\\d+) ms"')),
+    k.logs("Named", k.loki('{job=~"(?<svc>api|web)"} | json | status=~"5{1001}"')),
+    k.logs("Plain", k.loki('{job="api"} | regexp `(\\\\d+) ms`')),
+])
+''',
+        HEAD + '''board = k.dashboard("Logs", [
+    k.logs("Timeouts", k.loki('{job="api"} |~ "timeout" | regexp `(?P<ms>\\\\d+) ms`')),
+    k.logs("Named", k.loki('{job=~"(?P<svc>api|web)"} | json | status=~"5.." != "healthz"')),
+    k.logs("Variable", k.loki('{job=~"$service"} |~ "(?<x>$pattern"')),
+], variables=[k.custom_var("service", ["api", "web"]), k.custom_var("pattern", ["a)"])])
+''',
+    ),
     "OAC311": (
         HEAD + '''errors = k.rate("http_requests_total", 'job="api", status=~"5.."', by=["path"])
 total = k.rate("http_requests_total", 'job="api"', by=["path"])
@@ -232,7 +246,7 @@ def test_every_dashboard_check_has_docs() -> None:
     from obs_as_code.lint.engine import all_checks
 
     codes = [c.code for c in all_checks() if c.code.startswith("OAC3")]
-    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314", "OAC315", "OAC316", "OAC317", "OAC318", "OAC319"]
+    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314", "OAC315", "OAC316", "OAC317", "OAC318", "OAC319", "OAC320"]
     from obs_as_code.codes import stage_codes
 
     for code in [*codes, *sorted(stage_codes("dashboards")), "OAC903"]:

@@ -34,12 +34,12 @@ from obs_as_code.lint.rules._dashboards import (
 
 CODE = "OAC318"
 
-#: A quoted LogQL string (double quotes with escapes, or backquotes).
-_STRING = r'"(?:[^"\\]|\\.)*"|`[^`]*`'
+#: A quoted LogQL string (double quotes with escapes, or backquotes); OAC320 reads it too.
+STRING = r'"(?:[^"\\]|\\.)*"|`[^`]*`'
 #: A stream selector: braces not inside a string (strings skipped whole).
-_SELECTOR = re.compile(rf"{_STRING}|\{{((?:{_STRING}|[^{{}}\"`])*)\}}")
+_SELECTOR = re.compile(rf"{STRING}|\{{((?:{STRING}|[^{{}}\"`])*)\}}")
 #: One matcher of a selector.
-_MATCHER = re.compile(rf"([A-Za-z_]\w*)\s*(=~|!~|!=|=)\s*({_STRING})")
+_MATCHER = re.compile(rf"([A-Za-z_]\w*)\s*(=~|!~|!=|=)\s*({STRING})")
 #: A variable reference as :data:`~obs_as_code.lint.rules._dashboards.VARIABLE`
 #: reads it, with its format (``${name:format}``, ``[[name:format]]``) captured.
 _REFERENCE = re.compile(r"\$\{(\w+)(?:\.[^:}]+)?(?::([^}]*))?\}|\[\[(\w+)(?::([^\]]*))?\]\]|\$(\w+)")
@@ -130,7 +130,7 @@ def write_at_all(text: str, all_values: dict[str, str], empty: str = "") -> str:
     return _REFERENCE.sub(one, text)
 
 
-def _unquote(literal: str) -> str | None:
+def logql_string(literal: str) -> str | None:
     """The value of a LogQL string literal (backquotes: raw; double quotes: Go
     escapes), or None when Loki cannot read it (it reports that itself)."""
     if literal.startswith("`"):
@@ -189,7 +189,7 @@ def empty_at_all(expr: str, all_values: dict[str, str]) -> list[tuple[str, list[
                 empty = False  # a variable whose value is unknown here: not judged
                 break
             # Grafana writes the variables into the query's text, then Loki reads the string.
-            value = _unquote(write_at_all(literal, all_values) if names else literal)
+            value = logql_string(write_at_all(literal, all_values) if names else literal)
             at_all.extend(names)
             if value is None or not _matches_empty(op, value):
                 empty = False
