@@ -21,6 +21,7 @@ from typing import Any
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.durations import DurationError, parse_ms
 from obs_as_code.lint.catalog import CatalogIndex
+from obs_as_code.lint.promql242 import later_syntax, reparse
 from obs_as_code.lint.sites import Site, node_span, python_site
 from obs_as_code.lint.types import (
     STRING_LITERAL,
@@ -859,7 +860,8 @@ def nesting(expr: str) -> int:
 
 
 def parse_promql(expr: str) -> tuple[Any, str | None]:
-    """Parse with promql-parser; returns ``(ast, None)`` or ``(None, message)``."""
+    """Parse as Prometheus 2.42 parses (promql-parser, with :mod:`obs_as_code.lint.promql242`
+    around it); returns ``(ast, None)`` or ``(None, message)``."""
     import promql_parser
 
     if not isinstance(expr, str) or not expr.strip():
@@ -872,9 +874,16 @@ def parse_promql(expr: str) -> tuple[Any, str | None]:
                 f"at most {MAX_NESTING} are checked: split it into recording rules"
             )
     try:
-        return promql_parser.parse(expr), None
+        ast = promql_parser.parse(expr)
     except (ValueError, TypeError) as exc:  # the parser raises ValueError with a message
-        return None, str(exc) or "invalid PromQL"
+        message = str(exc) or "invalid PromQL"
+        # What Prometheus 2.42 takes and promql-parser does not (holt_winters,
+        # raw strings with backslashes, \Q...\E in regexes): read as 2.42 reads it.
+        return reparse(expr, message) or (None, message)
+    # What promql-parser takes from later releases and 2.42 refuses (later
+    # functions, quoted label names, durations without unit).
+    later = later_syntax(expr, ast)
+    return (ast, None) if later is None else (None, later)
 
 
 def parse_tree(expr: str) -> tuple[Any, str | None]:
