@@ -140,9 +140,10 @@ SHARED_CHECKS: dict[str, frozenset[str]] = {
 #: dashboard files' modules. Valid while no dashboard UID is used by two modules
 #: (which dashboard keeps a shared UID is decided project-wide): otherwise these
 #: stages run over the whole project, as :data:`STAGE_INPUTS` declares them.
-DASHBOARD_CHECKS: frozenset[str] = frozenset(
-    {"OAC219", "OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC314", "OAC317", "OAC318", "OAC319"}
-)
+_RENDERED_CHECKS = (
+    "OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC314", "OAC317", "OAC318", "OAC319", "OAC320",
+)  # fmt: skip
+DASHBOARD_CHECKS: frozenset[str] = frozenset({"OAC219", *_RENDERED_CHECKS})
 DASHBOARD_RENDERER = "obs_as_code.render.grafana:render"
 #: The renderer's (per-module part, project-wide part(project, dashboard file sources)).
 DASHBOARD_PARTS = ("obs_as_code.render.grafana:render_dashboards", "obs_as_code.render.grafana:render_provisioning")
@@ -163,7 +164,7 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     # Dashboard checks: the project's dashboards rendered with its datasources and UIDs.
     **{
         code: frozenset({"DashboardDef", "Datasource"})
-        for code in ("OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC314", "OAC317", "OAC318", "OAC319")
+        for code in _RENDERED_CHECKS
     },
     "OAC401": frozenset({"SLO"}),
     "OAC402": frozenset({"SLO", "MetricsCatalog"}),
