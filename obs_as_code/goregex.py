@@ -307,3 +307,270 @@ class _Parser:
         if text[1] in "01234567":
             return int(text[1:], 8)
         return {"a": 7, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11}.get(text[1], ord(text[1]))
+
+
+# --- matching as Go matches ---------------------------------------------------
+
+#: Go's Perl classes: ASCII only (Python's \d, \w, \s and \b are Unicode).
+_PERL = {"d": [(0x30, 0x39)], "s": [(0x9, 0xA), (0xC, 0xD), (0x20, 0x20)],
+         "w": [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)]}
+#: Go's POSIX classes ([[:alpha:]]), ASCII only.
+_POSIX_RANGES = {
+    "alnum": [(0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)], "alpha": [(0x41, 0x5A), (0x61, 0x7A)], "ascii": [(0, 0x7F)],
+    "blank": [(0x9, 0x9), (0x20, 0x20)], "cntrl": [(0, 0x1F), (0x7F, 0x7F)], "digit": [(0x30, 0x39)],
+    "graph": [(0x21, 0x7E)], "lower": [(0x61, 0x7A)], "print": [(0x20, 0x7E)],
+    "punct": [(0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E)], "space": [(0x9, 0xD), (0x20, 0x20)],
+    "upper": [(0x41, 0x5A)], "word": [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)],
+    "xdigit": [(0x30, 0x39), (0x41, 0x46), (0x61, 0x66)],
+}
+_WORD = "[0-9A-Za-z_]"
+_BOUNDARY = f"(?:(?<={_WORD})(?!{_WORD})|(?<!{_WORD})(?={_WORD}))"
+_NON_BOUNDARY = f"(?:(?<={_WORD})(?={_WORD})|(?<!{_WORD})(?!{_WORD}))"
+_ESCAPES = {"a": 7, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11}
+_Ranges = list[tuple[int, int]]
+
+
+class GoRegexUnsupported(re.error):
+    """A pattern Go compiles that :func:`go_fullmatch` cannot match as Go does
+    (``\\p{Greek}``: Python's unicodedata has no scripts)."""
+
+
+@lru_cache(maxsize=64)
+def _category(name: str) -> tuple[tuple[int, int], ...]:
+    """The code point ranges of a Unicode general category (``L``, ``Lu``, ``Any``)."""
+    import unicodedata
+
+    if name == "Any":
+        return ((0, 0x10FFFF),)
+    if name not in _CATEGORIES:
+        raise GoRegexUnsupported(f"Unicode script \\p{{{name}}} is not supported offline")
+    out: _Ranges = []
+    for code in range(0x110000):
+        cat = unicodedata.category(chr(code))
+        if cat == name or cat[0] == name:
+            if out and out[-1][1] == code - 1:
+                out[-1] = (out[-1][0], code)
+            else:
+                out.append((code, code))
+    return tuple(out)
+
+
+def _negate(ranges: _Ranges) -> _Ranges:
+    out: _Ranges = []
+    nxt = 0
+    for lo, hi in sorted(ranges):
+        if lo > nxt:
+            out.append((nxt, lo - 1))
+        nxt = max(nxt, hi + 1)
+    if nxt <= 0x10FFFF:
+        out.append((nxt, 0x10FFFF))
+    return out
+
+
+def _set(ranges: _Ranges) -> str:
+    """A Python character set of exactly ``ranges`` (every character escaped)."""
+    if not ranges:
+        return "(?!)"
+    return "[" + "".join(f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges) + "]"
+
+
+class _Translator:
+    """Rewrites a pattern Go compiles into Python ``re`` syntax matching the same
+    strings: Go's ASCII Perl and POSIX classes, ``\\pL``, ``\\Q...\\E``, ``\\z``,
+    octal escapes, literal ``{,n}``, and the flags ``i m s U`` set anywhere
+    (Python takes global flags at the start only, and has no ``U``)."""
+
+    def __init__(self, text: str) -> None:
+        self.t = text
+        self.i = 0
+
+    def escape(self) -> tuple[str | None, _Ranges | None]:
+        """The escape at ``self.i``: (Python text for an assertion, None) or (None, its characters)."""
+        t = self.t
+        c = t[self.i + 1]
+        self.i += 2
+        if c in "01234567":
+            digits = c
+            while len(digits) < 3 and self.i < len(t) and "0" <= t[self.i] <= "7":
+                digits += t[self.i]
+                self.i += 1
+            code = int(digits, 8)
+            return None, [(code, code)]
+        if c == "x":
+            if t.startswith("{", self.i):
+                end = t.index("}", self.i)
+                code = int(t[self.i + 1:end], 16)
+                self.i = end + 1
+            else:
+                code = int(t[self.i:self.i + 2], 16)
+                self.i += 2
+            return None, [(code, code)]
+        if c in "pP":
+            if t[self.i] == "{":
+                end = t.index("}", self.i)
+                name = t[self.i + 1:end]
+                self.i = end + 1
+            else:
+                name = t[self.i]
+                self.i += 1
+            negated = (c == "P") != name.startswith("^")
+            ranges = list(_category(name.removeprefix("^")))
+            return None, _negate(ranges) if negated else ranges
+        if c.lower() in _PERL:
+            ranges = _PERL[c.lower()]
+            return None, _negate(ranges) if c.isupper() else list(ranges)
+        if c in _ESCAPES:
+            return None, [(_ESCAPES[c], _ESCAPES[c])]
+        if c == "A":
+            return "\\A", None
+        if c == "z":
+            return "\\Z", None
+        if c == "b":
+            return _BOUNDARY, None
+        if c == "B":
+            return _NON_BOUNDARY, None
+        return None, [(ord(c), ord(c))]
+
+    def char_class(self) -> str:
+        t = self.t
+        self.i += 1
+        negated = t.startswith("^", self.i)
+        if negated:
+            self.i += 1
+        ranges: _Ranges = []
+        first = True
+        while t[self.i] != "]" or first:
+            first = False
+            if t.startswith("[:", self.i) and t.find(":]", self.i + 2) >= 0:
+                end = t.find(":]", self.i + 2)
+                name = t[self.i + 2:end]
+                posix = _POSIX_RANGES[name.removeprefix("^")]
+                ranges.extend(_negate(posix) if name.startswith("^") else posix)
+                self.i = end + 2
+                continue
+            low = self.class_char()
+            if len(low) != 1 or low[0][0] != low[0][1] or not (t.startswith("-", self.i) and t[self.i + 1] != "]"):
+                ranges.extend(low)
+                continue
+            self.i += 1
+            high = self.class_char()
+            ranges.append((low[0][0], high[0][0]))
+        self.i += 1
+        return _set(_negate(ranges) if negated else ranges)
+
+    def class_char(self) -> _Ranges:
+        if self.t[self.i] == "\\":
+            _, ranges = self.escape()
+            return ranges or []
+        self.i += 1
+        return [(ord(self.t[self.i - 1]),) * 2]
+
+    def translate(self) -> str:
+        t = self.t
+        out: list[str] = []
+        # Per open group: its flags when opened, the flags now, and how many
+        # (?i:/(?-i: groups this translation opened in it.
+        flags = [set[str]()]
+        opened_at = [set[str]()]
+        scopes = [0]
+        last_quantifiable = False
+        while self.i < len(t):
+            c = t[self.i]
+            now = flags[-1]
+            if c == "\\":
+                if t.startswith("\\Q", self.i):
+                    end = t.find("\\E", self.i + 2)
+                    literal = t[self.i + 2:] if end < 0 else t[self.i + 2:end]
+                    self.i = len(t) if end < 0 else end + 2
+                    out.append("".join(_set([(ord(ch), ord(ch))]) for ch in literal))
+                    last_quantifiable = bool(literal)
+                    continue
+                assertion, ranges = self.escape()
+                out.append(assertion if assertion is not None else _set(ranges or []))
+                last_quantifiable = True
+            elif c == "[":
+                out.append(self.char_class())
+                last_quantifiable = True
+            elif c == ".":
+                self.i += 1
+                out.append(_set([(0, 0x10FFFF)] if "s" in now else _negate([(10, 10)])))
+                last_quantifiable = True
+            elif c == "^":
+                self.i += 1
+                out.append("(?m:^)" if "m" in now else "\\A")
+            elif c == "$":
+                self.i += 1
+                out.append("(?m:$)" if "m" in now else "\\Z")
+            elif c == "(":
+                if t.startswith("(?", self.i) and not t.startswith("(?P<", self.i):
+                    end = t.index(")", self.i) if ":" not in t[self.i:t.index(")", self.i)] else t.index(":", self.i)
+                    spec = t[self.i + 2:end]
+                    on, _, off = spec.partition("-")
+                    new = (now | set(on)) - set(off)
+                    self.i = end + 1
+                    if t[end] == ")":  # (?flags): the rest of the group
+                        if ("i" in new) != ("i" in now):
+                            out.append("(?i:" if "i" in new else "(?-i:")
+                            scopes[-1] += 1
+                        flags[-1] = new
+                        continue
+                else:
+                    new = set(now)
+                    self.i = t.index(">", self.i) + 1 if t.startswith("(?P<", self.i) else self.i + 1
+                out.append("(?:" if ("i" in new) == ("i" in now) else "(?i:" if "i" in new else "(?-i:")
+                flags.append(new)
+                opened_at.append(set(new))
+                scopes.append(0)
+                last_quantifiable = False
+            elif c == ")":
+                self.i += 1
+                out.append(")" * scopes.pop() + ")")
+                flags.pop()
+                opened_at.pop()
+                last_quantifiable = True
+            elif c == "|":
+                self.i += 1
+                out.append(")" * scopes[-1] + "|")
+                scopes[-1] = 0
+                if ("i" in now) != ("i" in opened_at[-1]):
+                    out.append("(?i:" if "i" in now else "(?-i:")
+                    scopes[-1] = 1
+                last_quantifiable = False
+            elif c in "*+?" or (c == "{" and _REPEAT.match(t, self.i) and last_quantifiable):
+                if c == "{":
+                    rep = _REPEAT.match(t, self.i)
+                    assert rep is not None
+                    self.i = rep.end()
+                    out.append(rep.group())
+                else:
+                    self.i += 1
+                    out.append(c)
+                lazy = t.startswith("?", self.i)
+                if lazy:
+                    self.i += 1
+                if lazy != ("U" in now):
+                    out.append("?")
+                last_quantifiable = False
+            else:
+                self.i += 1
+                out.append(_set([(ord(c), ord(c))]))
+                last_quantifiable = True
+        out.append(")" * scopes[-1])
+        return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(_Translator(pattern).translate())
+
+
+def go_fullmatch(pattern: str, text: str) -> bool:
+    """Whether Go's ``regexp.MustCompile("^(?:" + pattern + ")$")`` matches ``text``:
+    how Alertmanager and Prometheus match a label matcher's regex. ``pattern``
+    must be one Go compiles (see :func:`anchored_regex_problem`); a Unicode
+    script class (``\\p{Greek}``) raises :class:`GoRegexUnsupported`, one Go
+    refuses ``re.error``."""
+    problem = anchored_regex_problem(pattern)
+    if problem is not None:
+        raise re.error(problem)
+    return _compiled(pattern).fullmatch(text) is not None
