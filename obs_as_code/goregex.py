@@ -374,18 +374,60 @@ def _set(ranges: _Ranges) -> str:
     return "[" + "".join(f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges) + "]"
 
 
+@lru_cache(maxsize=1)
+def _fold_orbits() -> dict[int, tuple[int, ...]]:
+    """Each character that has others equal to it under Go's ``(?i)`` (its
+    unicode.SimpleFold orbit: ``k K \u212a``), mapped to all of them. Python's
+    IGNORECASE folds more (``(?i)i`` takes ``\u0130``): it is not used."""
+    groups: dict[str, list[int]] = {}
+    for code in range(0x110000):
+        char = chr(code)
+        key = char.casefold()
+        if len(key) != 1:
+            lower = char.lower()
+            key = lower if len(lower) == 1 else char
+        groups.setdefault(key, []).append(code)
+    return {c: tuple(g) for g in groups.values() if len(g) > 1 for c in g}
+
+
+def _merge(ranges: _Ranges) -> _Ranges:
+    out: _Ranges = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _fold(ranges: _Ranges) -> _Ranges:
+    """``ranges`` with every character's fold orbit added (Go's appendFoldedClass)."""
+    from bisect import bisect_right
+
+    merged = _merge(ranges)
+    lows = [lo for lo, _ in merged]
+    out = list(merged)
+    for code, orbit in _fold_orbits().items():
+        at = bisect_right(lows, code) - 1
+        if at >= 0 and merged[at][1] >= code:
+            out.extend((o, o) for o in orbit)
+    return _merge(out)
+
+
 class _Translator:
     """Rewrites a pattern Go compiles into Python ``re`` syntax matching the same
-    strings: Go's ASCII Perl and POSIX classes, ``\\pL``, ``\\Q...\\E``, ``\\z``,
-    octal escapes, literal ``{,n}``, and the flags ``i m s U`` set anywhere
-    (Python takes global flags at the start only, and has no ``U``)."""
+    strings: every character and class is written as an explicit set (Go's ASCII
+    Perl and POSIX classes, ``\\pL``, case folding), ``\\Q...\\E``, ``\\z``, octal
+    escapes and literal ``{,n}`` as Go reads them, and the flags ``i m s U`` set
+    anywhere applied as Go applies them (to the rest of the group, across ``|``)."""
 
     def __init__(self, text: str) -> None:
         self.t = text
         self.i = 0
 
-    def escape(self) -> tuple[str | None, _Ranges | None]:
-        """The escape at ``self.i``: (Python text for an assertion, None) or (None, its characters)."""
+    def escape(self) -> tuple[str | None, _Ranges, bool]:
+        """The escape at ``self.i``: Python text for an assertion, or its
+        characters and whether they are negated (after folding, as Go does)."""
         t = self.t
         c = t[self.i + 1]
         self.i += 2
@@ -395,7 +437,7 @@ class _Translator:
                 digits += t[self.i]
                 self.i += 1
             code = int(digits, 8)
-            return None, [(code, code)]
+            return None, [(code, code)], False
         if c == "x":
             if t.startswith("{", self.i):
                 end = t.index("}", self.i)
@@ -404,7 +446,7 @@ class _Translator:
             else:
                 code = int(t[self.i:self.i + 2], 16)
                 self.i += 2
-            return None, [(code, code)]
+            return None, [(code, code)], False
         if c in "pP":
             if t[self.i] == "{":
                 end = t.index("}", self.i)
@@ -413,25 +455,21 @@ class _Translator:
             else:
                 name = t[self.i]
                 self.i += 1
-            negated = (c == "P") != name.startswith("^")
-            ranges = list(_category(name.removeprefix("^")))
-            return None, _negate(ranges) if negated else ranges
+            return None, list(_category(name.removeprefix("^"))), (c == "P") != name.startswith("^")
         if c.lower() in _PERL:
-            ranges = _PERL[c.lower()]
-            return None, _negate(ranges) if c.isupper() else list(ranges)
+            return None, list(_PERL[c.lower()]), c.isupper()
         if c in _ESCAPES:
-            return None, [(_ESCAPES[c], _ESCAPES[c])]
-        if c == "A":
-            return "\\A", None
-        if c == "z":
-            return "\\Z", None
-        if c == "b":
-            return _BOUNDARY, None
-        if c == "B":
-            return _NON_BOUNDARY, None
-        return None, [(ord(c), ord(c))]
+            return None, [(_ESCAPES[c], _ESCAPES[c])], False
+        assertions = {"A": "\\A", "z": "\\Z", "b": _BOUNDARY, "B": _NON_BOUNDARY}
+        if c in assertions:
+            return assertions[c], [], False
+        return None, [(ord(c), ord(c))], False
 
-    def char_class(self) -> str:
+    def chars(self, ranges: _Ranges, negated: bool, fold: bool) -> _Ranges:
+        folded = _fold(ranges) if fold else ranges
+        return _negate(folded) if negated else folded
+
+    def char_class(self, fold: bool) -> _Ranges:
         t = self.t
         self.i += 1
         negated = t.startswith("^", self.i)
@@ -444,107 +482,91 @@ class _Translator:
             if t.startswith("[:", self.i) and t.find(":]", self.i + 2) >= 0:
                 end = t.find(":]", self.i + 2)
                 name = t[self.i + 2:end]
-                posix = _POSIX_RANGES[name.removeprefix("^")]
-                ranges.extend(_negate(posix) if name.startswith("^") else posix)
+                ranges.extend(self.chars(_POSIX_RANGES[name.removeprefix("^")], name.startswith("^"), fold))
                 self.i = end + 2
                 continue
-            low = self.class_char()
+            low = self.class_char(fold)
             if len(low) != 1 or low[0][0] != low[0][1] or not (t.startswith("-", self.i) and t[self.i + 1] != "]"):
-                ranges.extend(low)
+                ranges.extend(self.chars(low, False, fold))
                 continue
             self.i += 1
-            high = self.class_char()
-            ranges.append((low[0][0], high[0][0]))
+            high = self.class_char(fold)
+            ranges.extend(self.chars([(low[0][0], high[0][0])], False, fold))
         self.i += 1
-        return _set(_negate(ranges) if negated else ranges)
+        return _negate(ranges) if negated else ranges
 
-    def class_char(self) -> _Ranges:
+    def class_char(self, fold: bool) -> _Ranges:
+        """One character of a class (unfolded: it may start a range), or a class escape."""
         if self.t[self.i] == "\\":
-            _, ranges = self.escape()
-            return ranges or []
+            _, ranges, negated = self.escape()
+            if len(ranges) == 1 and ranges[0][0] == ranges[0][1] and not negated:
+                return ranges
+            return self.chars(ranges, negated, fold)
         self.i += 1
         return [(ord(self.t[self.i - 1]),) * 2]
 
     def translate(self) -> str:
         t = self.t
         out: list[str] = []
-        # Per open group: its flags when opened, the flags now, and how many
-        # (?i:/(?-i: groups this translation opened in it.
-        flags = [set[str]()]
-        opened_at = [set[str]()]
-        scopes = [0]
+        flags = [set[str]()]  # per open group: its flags now
         last_quantifiable = False
         while self.i < len(t):
             c = t[self.i]
             now = flags[-1]
-            if c == "\\":
-                if t.startswith("\\Q", self.i):
-                    end = t.find("\\E", self.i + 2)
-                    literal = t[self.i + 2:] if end < 0 else t[self.i + 2:end]
-                    self.i = len(t) if end < 0 else end + 2
-                    out.append("".join(_set([(ord(ch), ord(ch))]) for ch in literal))
-                    last_quantifiable = bool(literal)
-                    continue
-                assertion, ranges = self.escape()
-                out.append(assertion if assertion is not None else _set(ranges or []))
+            fold = "i" in now
+            if c == "\\" and t.startswith("\\Q", self.i):
+                end = t.find("\\E", self.i + 2)
+                literal = t[self.i + 2:] if end < 0 else t[self.i + 2:end]
+                self.i = len(t) if end < 0 else end + 2
+                out.extend(_set(self.chars([(ord(ch), ord(ch))], False, fold)) for ch in literal)
+                last_quantifiable = bool(literal)
+            elif c == "\\":
+                assertion, ranges, negated = self.escape()
+                out.append(assertion if assertion is not None else _set(self.chars(ranges, negated, fold)))
                 last_quantifiable = True
             elif c == "[":
-                out.append(self.char_class())
+                ranges = self.char_class(fold)
+                out.append(_set(ranges))
                 last_quantifiable = True
             elif c == ".":
                 self.i += 1
                 out.append(_set([(0, 0x10FFFF)] if "s" in now else _negate([(10, 10)])))
                 last_quantifiable = True
-            elif c == "^":
+            elif c in "^$":
                 self.i += 1
-                out.append("(?m:^)" if "m" in now else "\\A")
-            elif c == "$":
-                self.i += 1
-                out.append("(?m:$)" if "m" in now else "\\Z")
+                out.append(f"(?m:{c})" if "m" in now else "\\A" if c == "^" else "\\Z")
             elif c == "(":
-                if t.startswith("(?", self.i) and not t.startswith("(?P<", self.i):
-                    end = t.index(")", self.i) if ":" not in t[self.i:t.index(")", self.i)] else t.index(":", self.i)
-                    spec = t[self.i + 2:end]
-                    on, _, off = spec.partition("-")
+                new = set(now)
+                if t.startswith("(?P<", self.i):
+                    self.i = t.index(">", self.i) + 1
+                elif t.startswith("(?", self.i):
+                    close = t.index(")", self.i)
+                    colon = t.find(":", self.i, close)
+                    end = close if colon < 0 else colon
+                    on, _, off = t[self.i + 2:end].partition("-")
                     new = (now | set(on)) - set(off)
                     self.i = end + 1
-                    if t[end] == ")":  # (?flags): the rest of the group
-                        if ("i" in new) != ("i" in now):
-                            out.append("(?i:" if "i" in new else "(?-i:")
-                            scopes[-1] += 1
+                    if end == close:  # (?flags): the rest of the group
                         flags[-1] = new
                         continue
                 else:
-                    new = set(now)
-                    self.i = t.index(">", self.i) + 1 if t.startswith("(?P<", self.i) else self.i + 1
-                out.append("(?:" if ("i" in new) == ("i" in now) else "(?i:" if "i" in new else "(?-i:")
+                    self.i += 1
+                out.append("(?:")
                 flags.append(new)
-                opened_at.append(set(new))
-                scopes.append(0)
                 last_quantifiable = False
             elif c == ")":
                 self.i += 1
-                out.append(")" * scopes.pop() + ")")
+                out.append(")")
                 flags.pop()
-                opened_at.pop()
                 last_quantifiable = True
             elif c == "|":
                 self.i += 1
-                out.append(")" * scopes[-1] + "|")
-                scopes[-1] = 0
-                if ("i" in now) != ("i" in opened_at[-1]):
-                    out.append("(?i:" if "i" in now else "(?-i:")
-                    scopes[-1] = 1
+                out.append("|")
                 last_quantifiable = False
             elif c in "*+?" or (c == "{" and _REPEAT.match(t, self.i) and last_quantifiable):
-                if c == "{":
-                    rep = _REPEAT.match(t, self.i)
-                    assert rep is not None
-                    self.i = rep.end()
-                    out.append(rep.group())
-                else:
-                    self.i += 1
-                    out.append(c)
+                rep = _REPEAT.match(t, self.i) if c == "{" else None
+                out.append(rep.group() if rep is not None else c)
+                self.i = rep.end() if rep is not None else self.i + 1
                 lazy = t.startswith("?", self.i)
                 if lazy:
                     self.i += 1
@@ -553,9 +575,8 @@ class _Translator:
                 last_quantifiable = False
             else:
                 self.i += 1
-                out.append(_set([(ord(c), ord(c))]))
+                out.append(_set(self.chars([(ord(c), ord(c))], False, fold)))
                 last_quantifiable = True
-        out.append(")" * scopes[-1])
         return "".join(out)
 
 

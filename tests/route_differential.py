@@ -44,7 +44,7 @@ from obs_as_code.validate.amtool import route as amtool_route
 
 NAMES = ["a", "b", "sev", "a:b", "_x"]
 VALUES = ["", "x", "y", "X", "xy", "x y", 'q"t', "b\\s", "b\\\\", "\\n", "é", "É", "日本", "٣", "1", "12", "\n", "x\n",
-          " ", "\xa0", "k", "\u212a", "ſ", "a,b", "{x}", "a=b", "'", "x.y", "xxy"]
+          " ", "\xa0", "k", "\u212a", "ſ", "a,b", "{x}", "a=b", "'", "x.y", "xxy", "İ", "ı", "ß", "ẞ"]
 #: Regular expressions Go's regexp takes: anchors, alternation, empty matches,
 #: classes and escapes where Python's ``re`` reads another dialect.
 REGEXES = [".*", ".+", "^$", "", "x|y", "^x$", "(x|y)+", "x.*", "(?i)x", "\\d+", "\\w+", "\\s", "\\S+", "[[:alpha:]]+",
@@ -52,7 +52,7 @@ REGEXES = [".*", ".+", "^$", "", "x|y", "^x$", "(x|y)+", "x.*", "(?i)x", "\\d+",
            "x*?", "[^x]", "é|日本", "\\x{65}", "(?U)x+", "[\\d]", "\\bx\\b", "x\\B", ".", "(?:)", "\\n", "x\\n?",
            "(?m)^x$", "x$\\n", "(?m)x$\\n?", "a,b", "q\"t", "b\\\\s", "[a-z]+", "(?i)k|s", "(?i)é", "\\x00|x",
            "[\\pL\\d]+", "\\D", "\\W", ".?", "(x)(y)", "x{2}", "x{1,}y", "(?i:X)y", "x(?i)Y", "\\.", "[.]y", "\\123",
-           "\\v", "\\f|\\t", "\\a", "[\\s\\S]", "(?P<n>x)", "^x|y$", "x^", "$x", "\\p{Lo}+", "[^\\n]"]
+           "\\v", "\\f|\\t", "\\a", "[\\s\\S]", "(?P<n>x)", "^x|y$", "x^", "$x", "\\p{Lo}+", "[^\\n]", "(?i)[a-z]+", "(?i)ß", "(?i)i", "(?i:[[:upper:]])+"]
 
 
 @dataclass(frozen=True)

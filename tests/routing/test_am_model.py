@@ -130,6 +130,9 @@ GO_REGEX_CASES = [
     ("\\Qa.b\\E", "a.b", True), ("\\Qa.b\\E", "axb", False), ("prod(?i)A|b", "B", True), ("prod(?i)A|b", "proda", True),
     ("x$\\n", "x\n", False), ("x{,3}", "x{,3}", True), ("x{,3}", "xxx", False), ("x\\z", "x", True),
     ("(?U)x+", "xx", True), (".\\bx", "éx", True), ("\\123", "S", True), ("(?i)k", "\u212a", True),
+    # (?i) folds as Go's unicode.SimpleFold: Python's IGNORECASE took \u0130 for i.
+    ("(?i)[a-z]+", "\u0130", False), ("(?i)i", "\u0131", False), ("(?i)ß", "ẞ", True), ("(?i)[^k]", "K", False),
+    ("(?i)\\W", "\u212a", False),
 ]
 
 
