@@ -317,3 +317,291 @@ class _Parser:
         if text[1] in "01234567":
             return int(text[1:], 8)
         return {"a": 7, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11}.get(text[1], ord(text[1]))
+
+
+# --- matching as Go matches ---------------------------------------------------
+
+#: Go's Perl classes: ASCII only (Python's \d, \w, \s and \b are Unicode).
+_PERL = {"d": [(0x30, 0x39)], "s": [(0x9, 0xA), (0xC, 0xD), (0x20, 0x20)],
+         "w": [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)]}
+#: Go's POSIX classes ([[:alpha:]]), ASCII only.
+_POSIX_RANGES = {
+    "alnum": [(0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)], "alpha": [(0x41, 0x5A), (0x61, 0x7A)], "ascii": [(0, 0x7F)],
+    "blank": [(0x9, 0x9), (0x20, 0x20)], "cntrl": [(0, 0x1F), (0x7F, 0x7F)], "digit": [(0x30, 0x39)],
+    "graph": [(0x21, 0x7E)], "lower": [(0x61, 0x7A)], "print": [(0x20, 0x7E)],
+    "punct": [(0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E)], "space": [(0x9, 0xD), (0x20, 0x20)],
+    "upper": [(0x41, 0x5A)], "word": [(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)],
+    "xdigit": [(0x30, 0x39), (0x41, 0x46), (0x61, 0x66)],
+}
+_WORD = "[0-9A-Za-z_]"
+_BOUNDARY = f"(?:(?<={_WORD})(?!{_WORD})|(?<!{_WORD})(?={_WORD}))"
+_NON_BOUNDARY = f"(?:(?<={_WORD})(?={_WORD})|(?<!{_WORD})(?!{_WORD}))"
+_ESCAPES = {"a": 7, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11}
+_Ranges = list[tuple[int, int]]
+
+
+class GoRegexUnsupported(re.error):
+    """A pattern Go compiles that :func:`go_fullmatch` cannot match as Go does
+    (``\\p{Greek}``: Python's unicodedata has no scripts)."""
+
+
+@lru_cache(maxsize=64)
+def _category(name: str) -> tuple[tuple[int, int], ...]:
+    """The code point ranges of a Unicode general category (``L``, ``Lu``, ``Any``)."""
+    import unicodedata
+
+    if name == "Any":
+        return ((0, 0x10FFFF),)
+    if name not in _CATEGORIES:
+        raise GoRegexUnsupported(f"Unicode script \\p{{{name}}} is not supported offline")
+    out: _Ranges = []
+    for code in range(0x110000):
+        cat = unicodedata.category(chr(code))
+        if cat == name or cat[0] == name:
+            if out and out[-1][1] == code - 1:
+                out[-1] = (out[-1][0], code)
+            else:
+                out.append((code, code))
+    return tuple(out)
+
+
+def _negate(ranges: _Ranges) -> _Ranges:
+    out: _Ranges = []
+    nxt = 0
+    for lo, hi in sorted(ranges):
+        if lo > nxt:
+            out.append((nxt, lo - 1))
+        nxt = max(nxt, hi + 1)
+    if nxt <= 0x10FFFF:
+        out.append((nxt, 0x10FFFF))
+    return out
+
+
+def _set(ranges: _Ranges) -> str:
+    """A Python character set of exactly ``ranges`` (every character escaped)."""
+    if not ranges:
+        return "(?!)"
+    return "[" + "".join(f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges) + "]"
+
+
+@lru_cache(maxsize=1)
+def _fold_orbits() -> dict[int, tuple[int, ...]]:
+    """Each character that has others equal to it under Go's ``(?i)`` (its
+    unicode.SimpleFold orbit: ``k K \u212a``), mapped to all of them. Python's
+    IGNORECASE folds more (``(?i)i`` takes ``\u0130``): it is not used."""
+    groups: dict[str, list[int]] = {}
+    for code in range(0x110000):
+        char = chr(code)
+        key = char.casefold()
+        if len(key) != 1:
+            lower = char.lower()
+            key = lower if len(lower) == 1 else char
+        groups.setdefault(key, []).append(code)
+    return {c: tuple(g) for g in groups.values() if len(g) > 1 for c in g}
+
+
+def _merge(ranges: _Ranges) -> _Ranges:
+    out: _Ranges = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _fold(ranges: _Ranges) -> _Ranges:
+    """``ranges`` with every character's fold orbit added (Go's appendFoldedClass)."""
+    from bisect import bisect_right
+
+    merged = _merge(ranges)
+    lows = [lo for lo, _ in merged]
+    out = list(merged)
+    for code, orbit in _fold_orbits().items():
+        at = bisect_right(lows, code) - 1
+        if at >= 0 and merged[at][1] >= code:
+            out.extend((o, o) for o in orbit)
+    return _merge(out)
+
+
+class _Translator:
+    """Rewrites a pattern Go compiles into Python ``re`` syntax matching the same
+    strings: every character and class is written as an explicit set (Go's ASCII
+    Perl and POSIX classes, ``\\pL``, case folding), ``\\Q...\\E``, ``\\z``, octal
+    escapes and literal ``{,n}`` as Go reads them, and the flags ``i m s U`` set
+    anywhere applied as Go applies them (to the rest of the group, across ``|``)."""
+
+    def __init__(self, text: str) -> None:
+        self.t = text
+        self.i = 0
+
+    def escape(self) -> tuple[str | None, _Ranges, bool]:
+        """The escape at ``self.i``: Python text for an assertion, or its
+        characters and whether they are negated (after folding, as Go does)."""
+        t = self.t
+        c = t[self.i + 1]
+        self.i += 2
+        if c in "01234567":
+            digits = c
+            while len(digits) < 3 and self.i < len(t) and "0" <= t[self.i] <= "7":
+                digits += t[self.i]
+                self.i += 1
+            code = int(digits, 8)
+            return None, [(code, code)], False
+        if c == "x":
+            if t.startswith("{", self.i):
+                end = t.index("}", self.i)
+                code = int(t[self.i + 1:end], 16)
+                self.i = end + 1
+            else:
+                code = int(t[self.i:self.i + 2], 16)
+                self.i += 2
+            return None, [(code, code)], False
+        if c in "pP":
+            if t[self.i] == "{":
+                end = t.index("}", self.i)
+                name = t[self.i + 1:end]
+                self.i = end + 1
+            else:
+                name = t[self.i]
+                self.i += 1
+            return None, list(_category(name.removeprefix("^"))), (c == "P") != name.startswith("^")
+        if c.lower() in _PERL:
+            return None, list(_PERL[c.lower()]), c.isupper()
+        if c in _ESCAPES:
+            return None, [(_ESCAPES[c], _ESCAPES[c])], False
+        assertions = {"A": "\\A", "z": "\\Z", "b": _BOUNDARY, "B": _NON_BOUNDARY}
+        if c in assertions:
+            return assertions[c], [], False
+        return None, [(ord(c), ord(c))], False
+
+    def chars(self, ranges: _Ranges, negated: bool, fold: bool) -> _Ranges:
+        folded = _fold(ranges) if fold else ranges
+        return _negate(folded) if negated else folded
+
+    def char_class(self, fold: bool) -> _Ranges:
+        t = self.t
+        self.i += 1
+        negated = t.startswith("^", self.i)
+        if negated:
+            self.i += 1
+        ranges: _Ranges = []
+        first = True
+        while t[self.i] != "]" or first:
+            first = False
+            if t.startswith("[:", self.i) and t.find(":]", self.i + 2) >= 0:
+                end = t.find(":]", self.i + 2)
+                name = t[self.i + 2:end]
+                ranges.extend(self.chars(_POSIX_RANGES[name.removeprefix("^")], name.startswith("^"), fold))
+                self.i = end + 2
+                continue
+            low = self.class_char(fold)
+            if len(low) != 1 or low[0][0] != low[0][1] or not (t.startswith("-", self.i) and t[self.i + 1] != "]"):
+                ranges.extend(self.chars(low, False, fold))
+                continue
+            self.i += 1
+            high = self.class_char(fold)
+            ranges.extend(self.chars([(low[0][0], high[0][0])], False, fold))
+        self.i += 1
+        return _negate(ranges) if negated else ranges
+
+    def class_char(self, fold: bool) -> _Ranges:
+        """One character of a class (unfolded: it may start a range), or a class escape."""
+        if self.t[self.i] == "\\":
+            _, ranges, negated = self.escape()
+            if len(ranges) == 1 and ranges[0][0] == ranges[0][1] and not negated:
+                return ranges
+            return self.chars(ranges, negated, fold)
+        self.i += 1
+        return [(ord(self.t[self.i - 1]),) * 2]
+
+    def translate(self) -> str:
+        t = self.t
+        out: list[str] = []
+        flags = [set[str]()]  # per open group: its flags now
+        last_quantifiable = False
+        while self.i < len(t):
+            c = t[self.i]
+            now = flags[-1]
+            fold = "i" in now
+            if c == "\\" and t.startswith("\\Q", self.i):
+                end = t.find("\\E", self.i + 2)
+                literal = t[self.i + 2:] if end < 0 else t[self.i + 2:end]
+                self.i = len(t) if end < 0 else end + 2
+                out.extend(_set(self.chars([(ord(ch), ord(ch))], False, fold)) for ch in literal)
+                last_quantifiable = bool(literal)
+            elif c == "\\":
+                assertion, ranges, negated = self.escape()
+                out.append(assertion if assertion is not None else _set(self.chars(ranges, negated, fold)))
+                last_quantifiable = True
+            elif c == "[":
+                ranges = self.char_class(fold)
+                out.append(_set(ranges))
+                last_quantifiable = True
+            elif c == ".":
+                self.i += 1
+                out.append(_set([(0, 0x10FFFF)] if "s" in now else _negate([(10, 10)])))
+                last_quantifiable = True
+            elif c in "^$":
+                self.i += 1
+                out.append(f"(?m:{c})" if "m" in now else "\\A" if c == "^" else "\\Z")
+            elif c == "(":
+                new = set(now)
+                if t.startswith("(?P<", self.i):
+                    self.i = t.index(">", self.i) + 1
+                elif t.startswith("(?", self.i):
+                    close = t.index(")", self.i)
+                    colon = t.find(":", self.i, close)
+                    end = close if colon < 0 else colon
+                    on, _, off = t[self.i + 2:end].partition("-")
+                    new = (now | set(on)) - set(off)
+                    self.i = end + 1
+                    if end == close:  # (?flags): the rest of the group
+                        flags[-1] = new
+                        continue
+                else:
+                    self.i += 1
+                out.append("(?:")
+                flags.append(new)
+                last_quantifiable = False
+            elif c == ")":
+                self.i += 1
+                out.append(")")
+                flags.pop()
+                last_quantifiable = True
+            elif c == "|":
+                self.i += 1
+                out.append("|")
+                last_quantifiable = False
+            elif c in "*+?" or (c == "{" and _REPEAT.match(t, self.i) and last_quantifiable):
+                rep = _REPEAT.match(t, self.i) if c == "{" else None
+                out.append(rep.group() if rep is not None else c)
+                self.i = rep.end() if rep is not None else self.i + 1
+                lazy = t.startswith("?", self.i)
+                if lazy:
+                    self.i += 1
+                if lazy != ("U" in now):
+                    out.append("?")
+                last_quantifiable = False
+            else:
+                self.i += 1
+                out.append(_set(self.chars([(ord(c), ord(c))], False, fold)))
+                last_quantifiable = True
+        return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(_Translator(pattern).translate())
+
+
+def go_fullmatch(pattern: str, text: str) -> bool:
+    """Whether Go's ``regexp.MustCompile("^(?:" + pattern + ")$")`` matches ``text``:
+    how Alertmanager and Prometheus match a label matcher's regex. ``pattern``
+    must be one Go compiles (see :func:`anchored_regex_problem`); a Unicode
+    script class (``\\p{Greek}``) raises :class:`GoRegexUnsupported`, one Go
+    refuses ``re.error``."""
+    problem = anchored_regex_problem(pattern)
+    if problem is not None:
+        raise re.error(problem)
+    return _compiled(pattern).fullmatch(text) is not None

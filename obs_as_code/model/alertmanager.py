@@ -34,6 +34,7 @@ from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from obs_as_code.durations import Duration
+from obs_as_code.goregex import go_fullmatch
 from obs_as_code.model.base import (
     Definition,
     FieldValueError,
@@ -148,8 +149,9 @@ class Matcher:
             return value == self.value
         if self.op == "!=":
             return value != self.value
-        # Alertmanager anchors regular expressions at both ends.
-        found = re.fullmatch(f"(?:{self.value})", value) is not None
+        # Alertmanager compiles ^(?:value)$ with Go's regexp: Python's re reads
+        # \\d, \\w, \\s, \\b and $ otherwise, and refuses \\pL, \\Q...\\E, a(?i)b.
+        found = go_fullmatch(self.value, value)
         return found if self.op == "=~" else not found
 
 

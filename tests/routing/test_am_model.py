@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -118,3 +119,43 @@ def test_shipped_config_passes_amtool(tmp_path: Path) -> None:
     compiled = compile_project(ROOT)
     write_atomic(tmp_path / "build", compiled.artifacts)
     assert check(tmp_path / "build", compiled.artifacts) == []
+
+
+#: (regex, label value, whether amtool 0.25 routes the value to it): Alertmanager
+#: compiles ^(?:regex)$ with Go's regexp, which Python's re read otherwise
+#: (\d, \w, $, {,n}) or refused (\pL, \Q...\E, a flag after the start).
+GO_REGEX_CASES = [
+    ("\\d+", "\u0663", False), ("\\d+", "12", True), ("\\w+", "é", False), ("\\s", "\xa0", False),
+    ("\\pL+", "é日", True), ("\\PL", "1", True), ("[[:alpha:]]+", "abZ", True), ("[[:^digit:]]", "1", False),
+    ("\\Qa.b\\E", "a.b", True), ("\\Qa.b\\E", "axb", False), ("prod(?i)A|b", "B", True), ("prod(?i)A|b", "proda", True),
+    ("x$\\n", "x\n", False), ("x{,3}", "x{,3}", True), ("x{,3}", "xxx", False), ("x\\z", "x", True),
+    ("(?U)x+", "xx", True), (".\\bx", "éx", True), ("\\123", "S", True), ("(?i)k", "\u212a", True),
+    # (?i) folds as Go's unicode.SimpleFold: Python's IGNORECASE took \u0130 for i.
+    ("(?i)[a-z]+", "\u0130", False), ("(?i)i", "\u0131", False), ("(?i)ß", "ẞ", True), ("(?i)[^k]", "K", False),
+    ("(?i)\\W", "\u212a", False),
+]
+
+
+@pytest.mark.parametrize(("regex", "value", "matched"), GO_REGEX_CASES)
+def test_regex_matchers_match_as_go_does(regex: str, value: str, matched: bool) -> None:
+    assert Matcher("a", regex, "=~").matches({"a": value}) is matched
+    assert Matcher("a", regex, "!~").matches({"a": value}) is not matched
+
+
+def test_route_receivers_reads_go_regexes() -> None:
+    # amtool config routes test ... code="٣" said "default" (\d is ASCII in Go);
+    # route_receivers said "digits", and raised re.error for team=~"\pL+".
+    from obs_as_code.model.alertmanager import Route
+
+    tree = Route(receiver="default", routes=[Route(matchers=['code=~"\\\\d+"'], receiver="digits"),
+                                             Route(matchers=['team=~"\\\\pL+"'], receiver="letters")])
+    assert route_receivers(tree, {"code": "\u0663"}) == ["default"]
+    assert route_receivers(tree, {"team": "é日"}) == ["letters"]
+
+
+def test_a_regex_go_refuses_is_re_error() -> None:
+    # The lint checks (_crossref) catch re.error for a matcher OAC508 reports.
+    with pytest.raises(re.error):
+        Matcher("a", "(?=x)", "=~").matches({"a": "x"})
+    with pytest.raises(re.error):
+        Matcher("a", "\\p{Greek}", "=~").matches({"a": "x"})
