@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from obs_as_code.goregex import go_fullmatch
 from obs_as_code.lint.engine import parse_promql
 from obs_as_code.lint.types import match_op
 from obs_as_code.slo.model import render_window
@@ -146,8 +147,8 @@ def _present(node: Any) -> frozenset[str]:
             found.add(m.name)
         elif op in ("=~", "!~"):
             try:
-                empty_matches = re.fullmatch(m.value, "") is not None
-            except re.error:  # RE2 syntax Python lacks: tell nothing
+                empty_matches = go_fullmatch(m.value, "")
+            except re.error:  # a regex Go refuses (Prometheus reports it), or a script class: tell nothing
                 continue
             if empty_matches == (op == "!~"):
                 found.add(m.name)

@@ -24,6 +24,7 @@ from typing import Any
 
 from obs_as_code import names
 from obs_as_code.diagnostics import Diagnostic, Severity
+from obs_as_code.goregex import go_fullmatch
 from obs_as_code.lint.engine import METRIC_VAR, Check, LintContext
 from obs_as_code.lint.rules._promql import Hit, per_tree
 from obs_as_code.lint.types import (
@@ -85,7 +86,7 @@ def _never_empty(op: str, value: str) -> bool:
         return value != ""
     if op == "=~":
         try:
-            return re.fullmatch(value, "") is None
+            return not go_fullmatch(value, "")
         except re.error:
             return False
     return False

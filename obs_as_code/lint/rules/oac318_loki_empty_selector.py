@@ -21,6 +21,7 @@ from urllib.parse import quote
 from obs_as_code.dashboards.render import RenderedDashboard
 from obs_as_code.dashboards.variable_queries import LABEL_VALUES
 from obs_as_code.diagnostics import Diagnostic, error
+from obs_as_code.goregex import go_fullmatch
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import (
     panel_title,
@@ -163,7 +164,7 @@ def _matches_empty(op: str, value: str) -> bool:
     if op in ("=", "!="):
         return (value == "") == (op == "=")
     try:
-        full = re.fullmatch(value, "", re.S) is not None
+        full = go_fullmatch(value, "")
     except re.error:
         return False
     return full == (op == "=~")
