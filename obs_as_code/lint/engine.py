@@ -173,6 +173,7 @@ class LintContext:
     _project_dashboards: bool = False
     _intervals: dict[str | None, float | None] | None = None
     _scrape_labels: frozenset[str] | None = None
+    _scrape_labels_known: bool = False
     _parsed_queries: list[tuple[Query, Any]] | None = None
     _trees_by_origin: dict[int, tuple[Any, frozenset[str]]] | None = None
     #: (check's function, id(tree)) -> what it found in the tree
@@ -356,7 +357,8 @@ class LintContext:
     def types(self) -> Inferer:
         """The type inferer (catalog, then recording rules, then naming conventions)."""
         if self._inferer is None:
-            self._inferer = Inferer(self._resolve, TARGET_LABELS | self.scrape_labels())
+            scraped = self.scrape_labels()
+            self._inferer = Inferer(self._resolve, None if scraped is None else TARGET_LABELS | scraped)
         return self._inferer
 
     def type_of(self, node: Any) -> VType:
@@ -364,19 +366,15 @@ class LintContext:
         return self.types.infer(node)
 
     # --- scrape configuration ---------------------------------------------------
-    def scrape_labels(self) -> frozenset[str]:
-        """Labels scrape configs add to every series (target labels, relabel
-        targets), computed once: OAC220 asks for each tree it judges."""
-        if self._scrape_labels is None:
-            out: set[str] = set()
-            for job in self.project.all(ScrapeJob):
-                out.update(getattr(job, "labels", {}) or {})
-                for sc in getattr(job, "static_configs", ()) or ():
-                    out.update(getattr(sc, "labels", {}) or {})
-                for rc in getattr(job, "relabel_configs", ()) or ():
-                    if rc.target_label:
-                        out.add(rc.target_label)
-            self._scrape_labels = frozenset(out)
+    def scrape_labels(self) -> frozenset[str] | None:
+        """Labels scrape configs add to every series (target labels, the target
+        labels of relabel and metric relabel configs), computed once: OAC220 asks
+        for each tree it judges. None when they cannot be known: a ``labelmap``
+        (``__meta_kubernetes_pod_label_(.+)`` -> any pod label) or a target label
+        written from the regex's groups (``target_label: ${1}``)."""
+        if not self._scrape_labels_known:
+            self._scrape_labels_known = True
+            self._scrape_labels = _scrape_labels(self.project.all(ScrapeJob))
         return self._scrape_labels
 
     def scrape_interval(self, job: str | None) -> float | None:
@@ -857,6 +855,21 @@ def nesting(expr: str) -> int:
         elif not braces:
             operators += 1
     return deepest + operators
+
+
+def _scrape_labels(jobs: Iterable[ScrapeJob]) -> frozenset[str] | None:
+    """See :meth:`LintContext.scrape_labels`."""
+    out: set[str] = set()
+    for job in jobs:
+        out.update(getattr(job, "labels", {}) or {})
+        for sc in getattr(job, "static_configs", ()) or ():
+            out.update(getattr(sc, "labels", {}) or {})
+        for rc in [*(getattr(job, "relabel_configs", ()) or ()), *(getattr(job, "metric_relabel_configs", ()) or ())]:
+            if (rc.action or "").lower() == "labelmap" or (rc.target_label and "$" in rc.target_label):
+                return None
+            if rc.target_label:
+                out.add(rc.target_label)
+    return frozenset(out)
 
 
 def parse_promql(expr: str) -> tuple[Any, str | None]:
