@@ -527,12 +527,17 @@ class InhibitRule(Definition):
         super().__post_init__()
 
     def inhibits(self, source: Mapping[str, str], target: Mapping[str, str]) -> bool:
-        """Whether a firing alert with labels ``source`` mutes one with ``target``."""
-        return (
-            all(m.matches(source) for m in matchers_of(self.source_matchers))
-            and all(m.matches(target) for m in matchers_of(self.target_matchers))
-            and all(source.get(k, "") == target.get(k, "") for k in self.equal)
-        )
+        """Whether a firing alert with labels ``source`` mutes one with ``target``.
+        As Alertmanager's inhibitor decides it: when the target also matches the
+        source side, a source that also matches the target side is disregarded
+        (two critical alerts of ``severity="critical"`` -> ``severity="critical"``
+        do not mute each other); a label missing on both counts as equal."""
+        sources, targets = matchers_of(self.source_matchers), matchers_of(self.target_matchers)
+        if not (all(m.matches(source) for m in sources) and all(m.matches(target) for m in targets)):
+            return False
+        if not all(source.get(k, "") == target.get(k, "") for k in self.equal):
+            return False
+        return not (all(m.matches(target) for m in sources) and all(m.matches(source) for m in targets))
 
 
 @dataclass

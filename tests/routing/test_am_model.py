@@ -159,3 +159,21 @@ def test_a_regex_go_refuses_is_re_error() -> None:
         Matcher("a", "(?=x)", "=~").matches({"a": "x"})
     with pytest.raises(re.error):
         Matcher("a", "\\p{Greek}", "=~").matches({"a": "x"})
+
+
+def test_alerts_matching_both_sides_of_an_inhibit_rule_do_not_mute_each_other() -> None:
+    # Alertmanager's inhibitor (Mutes, hasEqual's excludeTwoSidedMatch): when the
+    # target also matches the source side, a source matching the target side
+    # too is disregarded; otherwise every such alert would mute every other.
+    from obs_as_code.model.alertmanager import InhibitRule
+
+    rule = InhibitRule(source_matchers=['severity=~"critical|page"'], target_matchers=['severity=~"critical|warning"'],
+                       equal=["service"])
+    page = {"alertname": "A", "severity": "page", "service": "api"}
+    critical = {"alertname": "B", "severity": "critical", "service": "api"}
+    warning = {"alertname": "C", "severity": "warning", "service": "api"}
+    assert rule.inhibits(page, critical)  # the source matches the source side only
+    assert rule.inhibits(critical, warning)  # the target matches the target side only
+    assert not rule.inhibits(critical, {**critical, "alertname": "D"})  # both match both sides
+    assert not rule.inhibits(critical, {**warning, "service": "web"})
+    assert rule.inhibits({"severity": "page"}, {"severity": "warning"})  # service missing on both: equal
