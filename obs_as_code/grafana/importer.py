@@ -54,7 +54,9 @@ def pull_folder(client: GrafanaClient, folder_title: str) -> list[dict[str, Any]
     so the result looks like a build file.
     """
     uid = find_folder(client, folder_title)
-    hits = client.search([("type", "dash-db"), ("folderUIDs", uid or "general")])
+    # General has no folder UID to search in: every dashboard is listed and those
+    # with a folder are left out below (the filter other folders need anyway).
+    hits = client.search([("type", "dash-db"), *([("folderUIDs", uid)] if uid is not None else [])])
     out: list[dict[str, Any]] = []
     for hit in sorted(hits, key=lambda h: str(h.get("uid"))):
         if (hit.get("folderUid") or None) != uid:
