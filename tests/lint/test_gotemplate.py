@@ -305,6 +305,24 @@ TEMPLATES: list[tuple[str, str | None]] = [
     ('{{ define "a" }}{{ 1 }}{{ end }}{{ define `a` }}{{ 2 }}{{ end }}', 'template: multiple definition of template "a"'),
     ('{{ define "a" }}x{{ end }}{{ define "b" }}y{{ end }}', None),
     ('{{ define "__alert_A6" }}x{{ end }}', None),
+    # One "}" ends no word: only the right delimiter "}}" does (lex.go's atTerminator).
+    ('{{ .x}', "bad character U+007D '}'"),
+    ('{{ titl}', "bad character U+007D '}'"),
+    ('{{ $labels.job}x}}', "bad character U+007D '}'"),
+    ('{{ an}d 1 }}', "bad character U+007D '}'"),
+    ('{{ .x}}', None),
+    ('{{ $}}', None),
+    # A complex number is read by fmt.Sscan: its real and imaginary parts by strconv.ParseFloat.
+    ('{{ 12+i }}', 'syntax error scanning complex number'),
+    ('{{ 0b1+1i }}', 'syntax error scanning complex number'),
+    ('{{ 1e400+1i }}', 'strconv.ParseFloat: parsing "1e400": value out of range'),
+    ('{{ 1+1e400i }}', 'strconv.ParseFloat: parsing "+1e400": value out of range'),
+    ('{{ 0x1+1i }}', 'strconv.ParseFloat: parsing "0x1": invalid syntax'),
+    ('{{ 1+1__0i }}', 'strconv.ParseFloat: parsing "+1__0": invalid syntax'),
+    ('{{ 1+1e+i }}', 'strconv.ParseFloat: parsing "+1e+": invalid syntax'),
+    ('{{ 1_0+2_0i }}', None),
+    ('{{ 0x1p2+0x_1.8p1i }}', None),
+    ('{{ 08+1e-400i }}', None),
 ]
 
 
