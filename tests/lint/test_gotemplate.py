@@ -10,6 +10,7 @@ tail) is pinned in the table, promtool must still say it, and so must we.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import subprocess
@@ -19,6 +20,7 @@ import pytest
 import yaml
 
 from obs_as_code.lint.rules._gotemplate import parse_error
+from tests.lint.template_variants import generate
 from tests.oac_testing import need_binary
 
 #: (template, promtool's error or None): what promtool 2.42 said of each
@@ -305,6 +307,24 @@ TEMPLATES: list[tuple[str, str | None]] = [
     ('{{ define "a" }}{{ 1 }}{{ end }}{{ define `a` }}{{ 2 }}{{ end }}', 'template: multiple definition of template "a"'),
     ('{{ define "a" }}x{{ end }}{{ define "b" }}y{{ end }}', None),
     ('{{ define "__alert_A6" }}x{{ end }}', None),
+    # One "}" ends no word: only the right delimiter "}}" does (lex.go's atTerminator).
+    ('{{ .x}', "bad character U+007D '}'"),
+    ('{{ titl}', "bad character U+007D '}'"),
+    ('{{ $labels.job}x}}', "bad character U+007D '}'"),
+    ('{{ an}d 1 }}', "bad character U+007D '}'"),
+    ('{{ .x}}', None),
+    ('{{ $}}', None),
+    # A complex number is read by fmt.Sscan: its real and imaginary parts by strconv.ParseFloat.
+    ('{{ 12+i }}', 'syntax error scanning complex number'),
+    ('{{ 0b1+1i }}', 'syntax error scanning complex number'),
+    ('{{ 1e400+1i }}', 'strconv.ParseFloat: parsing "1e400": value out of range'),
+    ('{{ 1+1e400i }}', 'strconv.ParseFloat: parsing "+1e400": value out of range'),
+    ('{{ 0x1+1i }}', 'strconv.ParseFloat: parsing "0x1": invalid syntax'),
+    ('{{ 1+1__0i }}', 'strconv.ParseFloat: parsing "+1__0": invalid syntax'),
+    ('{{ 1+1e+i }}', 'strconv.ParseFloat: parsing "+1e+": invalid syntax'),
+    ('{{ 1_0+2_0i }}', None),
+    ('{{ 0x1p2+0x_1.8p1i }}', None),
+    ('{{ 08+1e-400i }}', None),
 ]
 
 
@@ -366,5 +386,22 @@ def test_promtool_and_oac210_agree_on_random_token_soups(tmp_path: Path) -> None
                         + (" }}" if rng.random() < 0.7 else "") for _ in range(600)})
     theirs = _promtool(tmp_path, templates)
     assert len(theirs) > 100 and len(templates) - len(theirs) > 20
+    disagree = [(t, theirs.get(i), _ours(t)) for i, t in enumerate(templates) if theirs.get(i) != _ours(t)]
+    assert disagree == []
+
+
+@pytest.mark.integration
+def test_promtool_and_oac210_agree_on_templates_of_the_grammar(tmp_path: Path) -> None:
+    """Seeded templates from text/template's grammar with Prometheus' functions
+    and variables (tests/lint/template_variants.py), half of them broken by a
+    mutation: the same verdict and message from both. ``OAC_TEMPLATE_VARIANTS=20000``
+    runs a large sample (one promtool call per 2,000) to look for new disagreements."""
+    count = int(os.environ.get("OAC_TEMPLATE_VARIANTS", "400"))
+    templates = [t.replace("\r", "") for t in generate(20261128, count)]  # a "\r" splits promtool's message
+    theirs: dict[int, str] = {}
+    for start in range(0, len(templates), 2000):
+        (tmp_path / str(start)).mkdir()
+        theirs.update({start + i: m for i, m in _promtool(tmp_path / str(start), templates[start : start + 2000]).items()})
+    assert len(theirs) > count // 4 and len(templates) - len(theirs) > count // 4
     disagree = [(t, theirs.get(i), _ours(t)) for i, t in enumerate(templates) if theirs.get(i) != _ours(t)]
     assert disagree == []

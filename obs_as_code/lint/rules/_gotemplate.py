@@ -136,7 +136,8 @@ class _Lexer:
 
     def at_terminator(self) -> bool:
         c = self.peek()
-        return c == "" or _is_space(c) or c in ".,|:)(}"
+        # A right delimiter ends a word, one "}" does not (Go 1.19's lex.go).
+        return c == "" or _is_space(c) or c in ".,|:)(" or self.text.startswith("}}", self.pos)
 
     def run(self) -> list[Item]:
         inside = False
@@ -410,7 +411,7 @@ def number_problem(text: str, typ: int) -> str | None:
             return f"malformed character constant: {text}"
         return None
     if typ == COMPLEX:
-        return None  # fmt.Sscan's business; the lexer checked the shape
+        return _complex_problem(text)
     if text.endswith("i") and _go_float(text[:-1]) is not None:
         return None
     value = _go_int(text)
@@ -421,6 +422,62 @@ def number_problem(text: str, typ: int) -> str | None:
             return f"integer overflow: {_quote(text)}"
         return None
     return f"illegal number syntax: {_quote(text)}"
+
+
+def _parse_float_problem(text: str) -> str | None:
+    """What ``strconv.ParseFloat(text, 64)`` says of ``text``, None when it reads."""
+    if not _FLOAT.fullmatch(text):
+        return f"strconv.ParseFloat: parsing {_quote(text)}: invalid syntax"
+    if _go_float(text) is None:
+        return f"strconv.ParseFloat: parsing {_quote(text)}: value out of range"
+    return None
+
+
+def _complex_problem(text: str) -> str | None:
+    """What ``fmt.Sscan`` into a complex128 (newNumber) says of a complex number
+    the lexer gave (``1+2i``): fmt's complexTokens and floatToken, then
+    ParseFloat of each part; None when it reads."""
+    pos = 0
+    buf: list[str] = []
+
+    def accept(valid: str) -> bool:
+        nonlocal pos
+        if pos < len(text) and text[pos] in valid:
+            buf.append(text[pos])
+            pos += 1
+            return True
+        return False
+
+    def float_token() -> str:
+        buf.clear()
+        if accept("nN") and accept("aA") and accept("nN"):
+            return "".join(buf)
+        accept("+-")
+        if accept("iI") and accept("nN") and accept("fF"):
+            return "".join(buf)
+        digits, exponent = "0123456789_", "eEpP"
+        if accept("0") and accept("xX"):
+            digits, exponent = "0123456789aAbBcCdDeEfF_", "pP"
+        while accept(digits):
+            pass
+        if accept("."):
+            while accept(digits):
+                pass
+        if accept(exponent):
+            accept("+-")
+            while accept("0123456789_"):
+                pass
+        return "".join(buf)
+
+    real = float_token()
+    buf.clear()
+    if not accept("+-"):
+        return "syntax error scanning complex number"
+    sign = buf[0]
+    imag = sign + float_token()
+    if not accept("i"):
+        return "syntax error scanning complex number"
+    return _parse_float_problem(real) or _parse_float_problem(imag)
 
 
 _SIMPLE = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
