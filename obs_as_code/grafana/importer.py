@@ -138,7 +138,7 @@ def import_folder(
         shown = module or str(path)
         dash = next(d for d in dashboards if str(d.get("uid") or "dashboard") == uid)
         try:
-            done = import_dashboard(dash, loaded, shown, source=origin or None)
+            done = import_dashboard(dash, loaded, shown, source=origin or None, command="oac import grafana")
         except UnresolvedInputs as exc:
             plan.refused.append(f"{shown}: dashboard {uid!r}: {exc}")
             continue

@@ -639,11 +639,18 @@ def _docstring_safe(text: str) -> str:
     return re.sub(r"[\\\"\x00-\x1f\x7f\u2028\u2029]+", " ", text).strip()
 
 
-def to_python(dashboard: dict[str, Any], *, datasources: Sequence[Datasource] = (), source: str | None = None) -> str:
+def to_python(
+    dashboard: dict[str, Any],
+    *,
+    datasources: Sequence[Datasource] = (),
+    source: str | None = None,
+    command: str = "oac import dashboard",
+) -> str:
     """Python source of a module declaring ``dashboard`` with foundation-sdk builders.
 
     ``datasources`` (the project's) map an export's ``${DS_...}`` placeholders to
-    declared uids; ``source`` (a file name or URL) is recorded in the docstring.
+    declared uids; ``source`` (a file name or URL) and ``command`` (what imported
+    it) are recorded in the docstring.
     """
     data = normalize(dashboard, datasources)
     title = str(data.get("title") or "Imported dashboard")
@@ -654,7 +661,7 @@ def to_python(dashboard: dict[str, Any], *, datasources: Sequence[Datasource] = 
     }
     dropped = sorted(set(data) - carried)
     out: list[str] = [
-        f'"""{_docstring_safe(title)}: imported with `oac import dashboard`'
+        f'"""{_docstring_safe(title)}: imported with `{command}`'
         f'{f" from {_docstring_safe(source)}" if source else ""}.',
         "",
         "Panels and queries the SDK builders express are builder calls; the rest is kept",
@@ -1088,17 +1095,18 @@ def import_dashboard(
     project: Project | None = None,
     display: str = "dashboards/imported.py",
     source: str | None = None,
+    command: str = "oac import dashboard",
 ) -> ImportedDashboard:
     """``document`` (see :func:`read_dashboard`) as a module: its ``__inputs``
     resolved and its ``${DS_...}`` placeholders mapped with ``project``'s
     datasources (loaded by :func:`load_for_import`), the module run once to check
     that it rebuilds the same dashboard and to run the project's checks on it (see
     :func:`check_module`, :func:`review`). ``source`` (the file's name) goes in
-    the docstring. Raises :class:`UnresolvedInputs` for an export needing a
+    the docstring, with ``command``. Raises :class:`UnresolvedInputs` for an export needing a
     datasource the project lacks, and what the generated module raises."""
     datasources = _datasources_part(project).all(Datasource)
     document = resolve_inputs(document, datasources)
-    module = to_python(document, datasources=datasources, source=source)
+    module = to_python(document, datasources=datasources, source=source, command=command)
     expected = normalize(document, datasources)
     rendered, found = check_module(module, project)
     problems = differences(expected, rendered.json)

@@ -163,7 +163,7 @@ def test_import_writes_modules_the_build_turns_back_into_the_same_dashboards(
     modules = sorted(p.relative_to(project).as_posix() for p in (project / "dashboards").rglob("*.py"))
     assert modules == ["dashboards/c_dash_0.py", "dashboards/c_dash_3.py", "dashboards/cteam/c_dash_1.py",
                        "dashboards/cteam/llm/c_dash_2.py"]
-    assert "imported with `oac import dashboard` from Grafana folder 'cteam'" in (
+    assert "imported with `oac import grafana` from Grafana folder 'cteam'" in (
         project / "dashboards/cteam/c_dash_1.py").read_text()
     compiled = compile_project(project)
     assert compiled.ok, compiled.diagnostics
