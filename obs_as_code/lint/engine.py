@@ -13,7 +13,7 @@ import pkgutil
 import re
 import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -172,8 +172,7 @@ class LintContext:
     _resolving: set[str] = field(default_factory=set)
     _project_dashboards: bool = False
     _intervals: dict[str | None, float | None] | None = None
-    _scrape_labels: frozenset[str] | None = None
-    _scrape_labels_known: bool = False
+    _scrape_labels: tuple[frozenset[str], frozenset[str]] | None = None
     _parsed_queries: list[tuple[Query, Any]] | None = None
     _trees_by_origin: dict[int, tuple[Any, frozenset[str]]] | None = None
     #: (check's function, id(tree)) -> what it found in the tree
@@ -338,6 +337,10 @@ class LintContext:
         kept as ``exported_<label>`` (unless the job honours labels)."""
         index = self.index
         found = index.family(name) if index is not None else None
+        open_jobs = self.open_jobs()
+        if open_jobs and info.labels is not None and (found is None or not found[0].jobs or open_jobs & set(found[0].jobs)):
+            # Scraped (or maybe scraped) by a job that may write any label.
+            return replace(info, labels=None)
         if info.labels is None or found is None:
             return info
         renamed: set[str] = set()
@@ -357,8 +360,7 @@ class LintContext:
     def types(self) -> Inferer:
         """The type inferer (catalog, then recording rules, then naming conventions)."""
         if self._inferer is None:
-            scraped = self.scrape_labels()
-            self._inferer = Inferer(self._resolve, None if scraped is None else TARGET_LABELS | scraped)
+            self._inferer = Inferer(self._resolve, TARGET_LABELS | self.scrape_labels())
         return self._inferer
 
     def type_of(self, node: Any) -> VType:
@@ -366,14 +368,21 @@ class LintContext:
         return self.types.infer(node)
 
     # --- scrape configuration ---------------------------------------------------
-    def scrape_labels(self) -> frozenset[str] | None:
+    def scrape_labels(self) -> frozenset[str]:
         """Labels scrape configs add to every series (target labels, the target
         labels of relabel and metric relabel configs), computed once: OAC220 asks
-        for each tree it judges. None when they cannot be known: a ``labelmap``
+        for each tree it judges."""
+        return self._scrape_parts()[0]
+
+    def open_jobs(self) -> frozenset[str]:
+        """Jobs whose series may carry any label: a ``labelmap``
         (``__meta_kubernetes_pod_label_(.+)`` -> any pod label) or a target label
-        written from the regex's groups (``target_label: ${1}``)."""
-        if not self._scrape_labels_known:
-            self._scrape_labels_known = True
+        written from the regex's groups (``target_label: ${1}``). The labels of
+        their metrics are unknown (:meth:`_scraped`)."""
+        return self._scrape_parts()[1]
+
+    def _scrape_parts(self) -> tuple[frozenset[str], frozenset[str]]:
+        if self._scrape_labels is None:
             self._scrape_labels = _scrape_labels(self.project.all(ScrapeJob))
         return self._scrape_labels
 
@@ -857,19 +866,22 @@ def nesting(expr: str) -> int:
     return deepest + operators
 
 
-def _scrape_labels(jobs: Iterable[ScrapeJob]) -> frozenset[str] | None:
-    """See :meth:`LintContext.scrape_labels`."""
+def _scrape_labels(jobs: Iterable[ScrapeJob]) -> tuple[frozenset[str], frozenset[str]]:
+    """``(labels, open jobs)``: see :meth:`LintContext.scrape_labels` and
+    :meth:`LintContext.open_jobs`."""
     out: set[str] = set()
+    open_jobs: set[str] = set()
     for job in jobs:
-        out.update(getattr(job, "labels", {}) or {})
+        written: set[str] = set(getattr(job, "labels", {}) or {})
         for sc in getattr(job, "static_configs", ()) or ():
-            out.update(getattr(sc, "labels", {}) or {})
+            written.update(getattr(sc, "labels", {}) or {})
         for rc in [*(getattr(job, "relabel_configs", ()) or ()), *(getattr(job, "metric_relabel_configs", ()) or ())]:
             if (rc.action or "").lower() == "labelmap" or (rc.target_label and "$" in rc.target_label):
-                return None
-            if rc.target_label:
-                out.add(rc.target_label)
-    return frozenset(out)
+                open_jobs.add(str(job.name))
+            elif rc.target_label:
+                written.add(rc.target_label)
+        out |= written
+    return frozenset(out), frozenset(open_jobs)
 
 
 def parse_promql(expr: str) -> tuple[Any, str | None]:

@@ -421,9 +421,8 @@ _TIME_FUNCS = {"day_of_month", "day_of_week", "day_of_year", "days_in_month", "h
 class Inferer:
     """Infers the :class:`VType` of expressions; one per lint run (results are cached)."""
 
-    def __init__(self, resolve: Resolver, extra_labels: frozenset[str] | None = TARGET_LABELS):
-        """``extra_labels``: the labels scraping may add to any series (None: any
-        label, when a relabel config writes labels named by its regex)."""
+    def __init__(self, resolve: Resolver, extra_labels: frozenset[str] = TARGET_LABELS):
+        """``extra_labels``: the labels scraping may add to any series."""
         self._resolve = resolve
         self._extra = extra_labels
         self._cache: dict[int, VType] = {}
@@ -479,7 +478,7 @@ class Inferer:
         labels = None
         if name in ("ALERTS", "ALERTS_FOR_STATE"):
             info = MetricInfo(GAUGE, None, None, False, True)  # every alert's own labels
-        if info.labels is not None and self._extra is not None:
+        if info.labels is not None:
             labels = info.labels | self._extra
             if info.bucket:
                 labels = labels | {"le"}

@@ -53,3 +53,13 @@ def test_after_a_labelmap_no_label_is_known_absent(make_project: ProjectFactory)
     templated = 'RelabelConfig(source_labels=["__meta_kubernetes_pod_label_app"], regex="(.+)", target_label="${1}", replacement="x")'
     root2 = make_project({"scrape/s.py": _job(templated)})
     assert root2 == root and _unknown_labels(root2) == []
+
+
+def test_a_labelmap_leaves_the_metrics_of_other_jobs_known(make_project: ProjectFactory) -> None:
+    # Only the metrics a labelmap job scrapes may carry any label: a metric of
+    # another job keeps its known labels (and OAC207 on them).
+    catalog = CATALOG.replace('jobs=["api"]),\n    Metric("app_errors_total"', 'jobs=["other"]),\n    Metric("app_errors_total"')
+    labelmap = 'RelabelConfig(action="labelmap", regex="__meta_kubernetes_pod_label_(.+)")'
+    root = make_project({"catalog/c.py": catalog, "alerts/a.py": ALERTS, "scrape/s.py": _job(labelmap)})
+    found = [d.message for d in lint(root, select=["OAC207"])]
+    assert found and all("app_requests_total" in m and "app_errors_total" not in m for m in found), found

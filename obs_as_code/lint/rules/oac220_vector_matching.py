@@ -168,10 +168,7 @@ def _doubtful(ctx: LintContext, node: Any) -> frozenset[str]:
     """Labels inference may have added to ``node``'s series without their being
     there: the target labels it gives every series of a recording rule, which
     has them only if its expression kept them."""
-    scraped = ctx.scrape_labels()
-    if scraped is None:
-        return frozenset()  # no label is known on a selector's series: none inferred
-    extra = TARGET_LABELS | scraped
+    extra = TARGET_LABELS | ctx.scrape_labels()
     for n in walk(node):
         if is_a(n, "VectorSelector"):
             name = selector_name(n)
