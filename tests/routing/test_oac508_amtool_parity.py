@@ -155,3 +155,21 @@ def test_a_webhook_credentials_file_is_written_beside_the_http_config_of_extra(t
         (4, 60, "receiver 'd': extra http_config has an authorization and so has credentials_file: give one"),
         (5, 60, "receiver 'd': http_config: authorization is not compatible with bearer_token & bearer_token_file"),
     ]
+
+
+def test_a_template_defined_with_its_file_s_name_clashes_with_the_file_s_top_level() -> None:
+    from obs_as_code.lint.rules.oac508_alertmanager_structure import template_problem
+    from obs_as_code.model.alertmanager import Template
+
+    # Go's ParseFiles names a file's top level after its base name (t.tmpl):
+    # amtool 0.25 said 'template: t.tmpl:1: template: multiple definition of template "t.tmpl"'.
+    clash = 'notification template \'t\': template: multiple definition of template "t.tmpl"'
+    assert template_problem(Template(name="t", text='{{ define "t.tmpl" }}x{{ end }}y')) == clash
+    assert template_problem(Template(name="t", text='y{{ block "t.tmpl" . }}x{{ end }}')) == clash
+    assert template_problem(Template(name="t", text='{{ define "t.tmpl" }}x{{ end }}{{ "" }}')) == clash
+    # The file's name as the build writes it (a slug), not the Template's.
+    assert template_problem(Template(name="T b", text='{{ define "t-b.tmpl" }}x{{ end }}y')) is not None
+    # amtool accepts these: a top level of white space or comments, an empty define, another name.
+    for text in ('{{ define "t.tmpl" }}x{{ end }} \n', '{{ define "t.tmpl" }}x{{ end }}{{/* c */}}',
+                 '{{ define "t.tmpl" }}{{ end }}y', '{{ define "T.tmpl" }}x{{ end }}y', '{{ define "t" }}x{{ end }}y'):
+        assert template_problem(Template(name="t", text=text)) is None, text

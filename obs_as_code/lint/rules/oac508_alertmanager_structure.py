@@ -54,6 +54,7 @@ from obs_as_code.model.alertmanager import (
     walk_routes,
 )
 from obs_as_code.model.prometheus import HTTP_CLIENT_KEYS, LATER_HTTP_CLIENT_KEYS
+from obs_as_code.names import alertmanager_template
 from obs_as_code.source import SourceLocation, keyword_location
 
 #: A label name of group_by and of an inhibit rule's equal (Prometheus' model.LabelName).
@@ -143,7 +144,10 @@ def template_problem(template: Template | str) -> str | None:
         return None if problem is None else f"template path {template[:80]!r}: {problem}"
     if not isinstance(template.text, str):
         return None
-    found = parse_error(template.text, _TEMPLATE_FUNCTIONS, ("$",))
+    # ParseFiles names the file's top-level template after its base name: a
+    # {{define}} of that name clashes with a top level that has content.
+    file_name = alertmanager_template(template.name).rsplit("/", 1)[-1] if isinstance(template.name, str) else None
+    found = parse_error(template.text, _TEMPLATE_FUNCTIONS, ("$",), file_name)
     return None if found is None else f"notification template {template.name!r}: {found[1]}"
 
 
