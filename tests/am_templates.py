@@ -22,6 +22,7 @@ script for many: ``python -m tests.am_templates -n 20000``.
 from __future__ import annotations
 
 import argparse
+import random
 import re
 import sys
 import tempfile
@@ -39,7 +40,7 @@ from obs_as_code.render.alertmanager import config_artifacts
 from tests.am_parity import _unchecked, amtool_verdicts
 from tests.lint.template_variants import ALERTMANAGER, generate
 
-PLACES = ("file", "fields", "responder")
+PLACES = ("file", "fields", "responder", "path")
 
 
 @dataclass
@@ -119,6 +120,46 @@ def compare(seed: int, count: int, amtool: str) -> list[Verdict]:
     return verdicts
 
 
+#: Pieces of template paths: what the build writes in build/alertmanager/ and glob syntax
+#: (no syntax error: Go 1.19's Glob finds one only where matching reaches it, left to glob_problem).
+PATH_PIECES = ["templates", "alertmanager.yml", "t.tmpl", "t", "*", "?", "[a-z]", "[^t]", "\\t", ".", "..", "/",
+               "/", "a", "yml", "*.yml", "**", "./", "te*", "[!a]"]  # fmt: skip
+
+
+def path_configs(seed: int, count: int) -> list[tuple[str, bool, bool]]:
+    """``count`` (template path, with a Template file, with a Slack title
+    that is no template) to compare: relative paths built of PATH_PIECES."""
+    rng = random.Random(seed)
+    return [("".join(rng.choice(PATH_PIECES) for _ in range(rng.randint(1, 4))).lstrip("/"), rng.random() < 0.5,
+             rng.random() < 0.5) for _ in range(count)]
+
+
+def path_config(make: Callable[[str], Callable[..., Any]], path: str, with_file: bool, bad_title: bool) -> Any:
+    slack = make("Slack")(api_url="https://h/x", title="{{ x }}" if bad_title else "{{ .Status }}")
+    templates: list[Any] = [path, *([make("Template")(name="t", text="x")] if with_file else [])]
+    return make("AlertmanagerConfig")(route=make("Route")(receiver="d"), templates=templates,
+                                      receivers=[make("Receiver")(name="d", integrations=[slack])])
+
+
+def compare_paths(seed: int, count: int, amtool: str) -> list[Verdict]:
+    """Template paths that may find the build's own files, ours against amtool's."""
+    verdicts: list[Verdict] = []
+    files: list[dict[str, str]] = []
+    ctx = LintContext(Project(Path(".")))
+    for path, with_file, bad_title in path_configs(seed, count):
+        try:
+            said = [d.message for d in check_config(ctx, path_config(lambda name: getattr(model, name), path, with_file, bad_title))]
+        except Exception as exc:
+            said = [f"{type(exc).__name__}: {exc}"]
+        verdicts.append(Verdict(f"{path} (file: {with_file}, bad title: {bad_title})", "path", said))
+        config = path_config(lambda name: _unchecked(getattr(model, name)), path, with_file, bad_title)
+        files.append({a.path.removeprefix("alertmanager/"): a.content.decode() for a in config_artifacts(config)})
+    with tempfile.TemporaryDirectory() as tmp:
+        for verdict, message in zip(verdicts, amtool_verdicts(amtool, files, Path(tmp)), strict=True):
+            verdict.amtool = message
+    return verdicts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", type=int, default=2000, help="templates (each as a file; every third in fields too)")
@@ -127,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=10)
     args = parser.parse_args(argv)
     start = time.monotonic()
-    verdicts = compare(args.seed, args.n, args.amtool)
+    verdicts = compare(args.seed, args.n, args.amtool) + compare_paths(args.seed, args.n // 10, args.amtool)
     bad = [v for v in verdicts if not v.agree]
     other = [v for v in verdicts if v.agree and not v.same_message]
     refused = sum(v.amtool is not None for v in verdicts)
