@@ -1,11 +1,13 @@
 """Seeded random Go templates from text/template's grammar (Go 1.19, with
-Prometheus 2.42's functions and variables), valid ones and ones a mutation
-breaks: for the differential test of OAC210 against ``promtool check rules``
-(tests/lint/test_gotemplate.py)."""
+Prometheus 2.42's functions and variables, or Alertmanager 0.25's), valid ones
+and ones a mutation breaks: for the differential tests of OAC210 against
+``promtool check rules`` (tests/lint/test_gotemplate.py) and of OAC508 against
+``amtool check-config`` (tests/am_templates.py)."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 FUNCTIONS = [
     "humanize", "humanize1024", "humanizeDuration", "humanizePercentage", "humanizeTimestamp", "title", "toUpper",
@@ -32,9 +34,43 @@ JUNK = [
 ]  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Vocabulary:
+    """The names a template uses: known functions, unknown ones, variables
+    defined at the top level, undeclared ones, fields."""
+
+    functions: list[str]
+    unknown: list[str]
+    variables: list[str]
+    undeclared: list[str]
+    fields: list[str]
+    #: Names of {{define}}, {{block}} and {{template}}.
+    names: tuple[str, ...] = ('"a"', '"b"', "`a`")
+
+
+PROMETHEUS = Vocabulary(FUNCTIONS, UNKNOWN, VARIABLES, ["$v", "$foo", "$Labels", "$lables"], FIELDS)
+#: Alertmanager 0.25's notification templates (template/template.go's DefaultFuncs and Go's
+#: own functions; only ``$`` at the top level; its data's fields and methods).
+ALERTMANAGER = Vocabulary(
+    ["toUpper", "toLower", "title", "join", "match", "safeHtml", "reReplaceAll", "stringSlice", "printf", "print",
+     "println", "len", "index", "slice", "and", "or", "not", "eq", "ne", "lt", "le", "gt", "ge", "html", "js", "urlquery",
+     "call"],
+    # Prometheus's, later Alertmanagers' (trimSpace, date, tz, since, humanizeDuration), misspellings.
+    ["humanize", "humanizeDuration", "trimSpace", "date", "tz", "since", "query", "label", "first", "tmpl", "externalURL",
+     "toTime", "upper", "Title", "x", "_", "if_", "safeHTML", "stringslice"],
+    ["$"],
+    ["$v", "$labels", "$value", "$x1"],
+    [".Alerts", ".Alerts.Firing", ".Alerts.Resolved", ".CommonLabels", ".CommonLabels.SortedPairs", ".Status",
+     ".Receiver", ".GroupLabels.Names", ".CommonAnnotations.Values", ".ExternalURL", ".Labels.Remove", ".x_1", ".\u00fcber"],
+    # t.tmpl: the name ParseFiles gives the top level of tests/am_templates.py's file.
+    ('"a"', '"t.tmpl"', "`a`"),
+)  # fmt: skip
+
+
 class _Gen:
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, vocab: Vocabulary = PROMETHEUS) -> None:
         self.rng = rng
+        self.vocab = vocab
         self.scopes: list[list[str]] = [[]]
         self.in_range = 0
 
@@ -44,15 +80,15 @@ class _Gen:
     def variable(self) -> str:
         declared = [v for scope in self.scopes for v in scope]
         if self.rng.random() < 0.04:
-            return self.pick(["$v", "$foo", "$Labels", "$lables"])  # undeclared
-        return self.pick(VARIABLES + declared)
+            return self.pick(self.vocab.undeclared)
+        return self.pick(self.vocab.variables + declared)
 
     def term(self, depth: int) -> str:
         r = self.rng.random()
         if r < 0.2:
             return self.variable() + (self.pick(["", "", ".job", ".a.b"]))
         if r < 0.35:
-            return self.pick(FIELDS)
+            return self.pick(self.vocab.fields)
         if r < 0.42:
             return "."
         if r < 0.65:
@@ -60,12 +96,12 @@ class _Gen:
         if r < 0.75 and depth < 3:
             return "(" + self.pipeline(depth + 1, declare=False) + ")" + self.pick(["", "", "", ".Labels", ".x"])
         if r < 0.78:
-            return self.pick(UNKNOWN)
-        return self.pick(FUNCTIONS)
+            return self.pick(self.vocab.unknown)
+        return self.pick(self.vocab.functions)
 
     def command(self, depth: int) -> str:
         if self.rng.random() < 0.5:
-            name = self.pick(FUNCTIONS) if self.rng.random() < 0.95 else self.pick(UNKNOWN)
+            name = self.pick(self.vocab.functions) if self.rng.random() < 0.95 else self.pick(self.vocab.unknown)
             args = [self.term(depth) for _ in range(self.rng.randint(0, 3))]
             return " ".join([name, *args])
         return " ".join(self.term(depth) for _ in range(self.rng.randint(1, 2)))
@@ -80,7 +116,7 @@ class _Gen:
                 self.scopes[-1].append(name)
         cmds = [self.command(depth)]
         while self.rng.random() < 0.3:
-            cmds.append(self.pick(FUNCTIONS) + "".join(" " + self.term(depth) for _ in range(self.rng.randint(0, 1))))
+            cmds.append(self.pick(self.vocab.functions) + "".join(" " + self.term(depth) for _ in range(self.rng.randint(0, 1))))
         return head + " | ".join(cmds)
 
     def left(self) -> str:
@@ -126,14 +162,14 @@ class _Gen:
             return self.left() + self.pick(["break", "continue"]) + self.right()
         if r < 0.92 and depth == 0:
             saved, self.scopes = self.scopes, [[]]
-            name = self.pick(['"a"', '"b"', "`a`"])
+            name = self.pick(list(self.vocab.names))
             if self.rng.random() < 0.5:
                 out = self.left() + "define " + name + self.right() + self.body(1) + "{{ end }}"
             else:
                 out = self.left() + "block " + name + " " + self.pipeline(declare=False) + self.right() + self.body(1) + "{{ end }}"
             self.scopes = saved
             return out
-        return self.left() + "template " + self.pick(['"a"', '"b"', "`a`"]) + self.pick(["", " .", " $labels"]) + self.right()
+        return self.left() + "template " + self.pick(list(self.vocab.names)) + self.pick(["", " .", " " + self.vocab.variables[0]]) + self.right()
 
     def body(self, depth: int) -> str:
         return "".join(self.piece(depth) for _ in range(self.rng.randint(0, 3)))
@@ -155,12 +191,12 @@ def _mutate(rng: random.Random, text: str) -> str:
     return text
 
 
-def generate(seed: int, count: int) -> list[str]:
+def generate(seed: int, count: int, vocab: Vocabulary = PROMETHEUS) -> list[str]:
     """``count`` distinct templates (about half of them mutated), seeded."""
     rng = random.Random(seed)
     out: dict[str, None] = {}
     while len(out) < count:
-        gen = _Gen(rng)
+        gen = _Gen(rng, vocab)
         text = "".join(gen.piece(0) for _ in range(rng.randint(1, 3)))
         if rng.random() < 0.5:
             text = _mutate(rng, text)

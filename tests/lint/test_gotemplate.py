@@ -405,3 +405,11 @@ def test_promtool_and_oac210_agree_on_templates_of_the_grammar(tmp_path: Path) -
     assert len(theirs) > count // 4 and len(templates) - len(theirs) > count // 4
     disagree = [(t, theirs.get(i), _ours(t)) for i, t in enumerate(templates) if theirs.get(i) != _ours(t)]
     assert disagree == []
+
+
+def test_a_define_named_as_the_top_level_with_content_is_a_second_definition() -> None:
+    # Go's Tree.add after the parse: the top level is added last, under its name.
+    assert parse_error('{{ define "n" }}x{{ end }}y', name="n") == (27, 'template: multiple definition of template "n"')  # at the end, as Go's
+    assert parse_error('{{ define "n" }}x{{ end }}y') is None  # promtool's annotations: no name can clash
+    assert parse_error('{{ define "n" }}x{{ end }}{{- /* c */}} ', name="n") is None
+    assert parse_error('{{ define "n" }}{{ end }}{{ 1 }}', name="n") is None

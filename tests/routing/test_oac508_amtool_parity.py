@@ -155,3 +155,43 @@ def test_a_webhook_credentials_file_is_written_beside_the_http_config_of_extra(t
         (4, 60, "receiver 'd': extra http_config has an authorization and so has credentials_file: give one"),
         (5, 60, "receiver 'd': http_config: authorization is not compatible with bearer_token & bearer_token_file"),
     ]
+
+
+def test_a_template_defined_with_its_file_s_name_clashes_with_the_file_s_top_level() -> None:
+    from obs_as_code.lint.rules.oac508_alertmanager_structure import template_problem
+    from obs_as_code.model.alertmanager import Template
+
+    # Go's ParseFiles names a file's top level after its base name (t.tmpl):
+    # amtool 0.25 said 'template: t.tmpl:1: template: multiple definition of template "t.tmpl"'.
+    clash = 'notification template \'t\': template: multiple definition of template "t.tmpl"'
+    assert template_problem(Template(name="t", text='{{ define "t.tmpl" }}x{{ end }}y')) == clash
+    assert template_problem(Template(name="t", text='y{{ block "t.tmpl" . }}x{{ end }}')) == clash
+    assert template_problem(Template(name="t", text='{{ define "t.tmpl" }}x{{ end }}{{ "" }}')) == clash
+    # The file's name as the build writes it (a slug), not the Template's.
+    assert template_problem(Template(name="T b", text='{{ define "t-b.tmpl" }}x{{ end }}y')) is not None
+    # amtool accepts these: a top level of white space or comments, an empty define, another name.
+    for text in ('{{ define "t.tmpl" }}x{{ end }} \n', '{{ define "t.tmpl" }}x{{ end }}{{/* c */}}',
+                 '{{ define "t.tmpl" }}{{ end }}y', '{{ define "T.tmpl" }}x{{ end }}y', '{{ define "t" }}x{{ end }}y'):
+        assert template_problem(Template(name="t", text=text)) is None, text
+
+
+def test_a_template_path_finding_the_build_s_own_folder_or_config_is_refused_as_amtool_does() -> None:
+    from obs_as_code.lint.rules.oac508_alertmanager_structure import built_matches, path_problem
+    from obs_as_code.model.alertmanager import AlertmanagerConfig, Receiver, Route, Slack, Template
+
+    def config(path: str, title: str = "{{ .Status }}") -> AlertmanagerConfig:
+        slack = Slack(api_url="https://h/x", title=title)
+        return AlertmanagerConfig(route=Route(receiver="d"), receivers=[Receiver(name="d", integrations=[slack])],
+                                  templates=[path, Template(name="t", text="x")])
+
+    # amtool 0.25 said "read .../templates: is a directory" for each.
+    for path in ("templates", "templates/", ".", "./templates/..", "t*", "..", "../.."):
+        assert path_problem(config(path), path) is not None, path
+    # The config itself read as a template: amtool said 'template: alertmanager.yml:9: function "x" not defined'.
+    assert path_problem(config("*.yml", title="{{ x }}"), "*.yml") == (
+        "template path '*.yml' finds alertmanager.yml itself, which is no template: function \"x\" not defined")
+    # And accepted these: the config parses as a template, files only, nothing found, "", another machine's.
+    for path, title in (("*.yml", "{{ .Status }}"), ("templates/*", "{{ x }}"), ("x/*.tmpl", "{{ x }}"), ("", "{{ x }}"),
+                        ("/tmp", "{{ x }}"), ("../x", "{{ x }}")):
+        assert path_problem(config(path, title), path) is None, path
+    assert built_matches("te[!a-s]plat?s/[^a]*", ["alertmanager.yml", "templates/t.tmpl"]) == ["templates/t.tmpl"]

@@ -622,7 +622,12 @@ class _Parser:
         return item
 
     # parse.go
-    def parse(self) -> None:
+    def parse(self, name: str | None = None) -> None:
+        """Parse the whole text; ``name``, when given, is the top-level
+        template's (a file's base name for ``ParseFiles``), which Go's
+        ``Tree.add`` adds last: a {{define}} or {{block}} of that name with
+        content and a top level with content are two definitions."""
+        content = False
         while self.peek().typ != EOF:
             if self.peek().typ == LEFT_DELIM:
                 mark = self.i
@@ -632,9 +637,14 @@ class _Parser:
                     self.subtree(self.definition)
                     continue
                 self.i = mark
+            start = self.i
             kind = self.text_or_action()
             if kind in ("end", "else"):
                 raise self.fail(f"unexpected {{{{{kind}}}}}")
+            # parse.IsEmptyTree: only text of white space (comments leave no item) is empty.
+            content = content or any(item.typ != TEXT or item.val.strip() for item in self.items[start : self.i])
+        if name is not None and content and self.trees.get(name):
+            raise self.fail(f"template: multiple definition of template {_quote(name)}", self.peek())
 
     def opening(self) -> Item:
         return self.items[self.action_start]
@@ -883,18 +893,20 @@ class _Parser:
         return None
 
 
-def parse_error(text: str, functions: frozenset[str] = FUNCTIONS, variables: tuple[str, ...] = VARIABLES) -> tuple[int, str] | None:
+def parse_error(text: str, functions: frozenset[str] = FUNCTIONS, variables: tuple[str, ...] = VARIABLES,
+                name: str | None = None) -> tuple[int, str] | None:
     """The first error Go's parser reports for ``text`` with ``variables``
     defined at its top level: ``(offset into text, message)`` (the offset of the
-    action for an unclosed one), or None when it parses."""
-    return _parse_error(text, functions, variables)
+    action for an unclosed one), or None when it parses. ``name`` is the
+    top-level template's, when a {{define}} may clash with it (a file's)."""
+    return _parse_error(text, functions, variables, name)
 
 
 @lru_cache(maxsize=65536)
-def _parse_error(text: str, functions: frozenset[str], variables: tuple[str, ...]) -> tuple[int, str] | None:
+def _parse_error(text: str, functions: frozenset[str], variables: tuple[str, ...], name: str | None) -> tuple[int, str] | None:
     items = _Lexer(text).run()
     try:
-        _Parser(items, functions, variables).parse()
+        _Parser(items, functions, variables).parse(name)
     except TemplateError as exc:
         offset = exc.offset
         if exc.message in ("unclosed action", "unclosed left paren"):

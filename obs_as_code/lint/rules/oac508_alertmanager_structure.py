@@ -11,12 +11,14 @@ amtool 0.25 refuses, each at its keyword: matchers as pkg/labels reads them
 with Go's regexp (obs_as_code.goregex), group_by and equal labels, zero
 intervals, the root route's continue and time intervals, a receiver without a
 name, time range values, URLs, e-mail headers, the lists of ``extra=`` amtool
-checks, notification templates (_alertmanager_values). tests/am_parity.py
+checks, notification templates (_alertmanager_values) and template paths that find
+the build's own folders or alertmanager.yml. tests/am_parity.py
 compares the build's verdict with amtool's over generated configs.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -54,6 +56,7 @@ from obs_as_code.model.alertmanager import (
     walk_routes,
 )
 from obs_as_code.model.prometheus import HTTP_CLIENT_KEYS, LATER_HTTP_CLIENT_KEYS
+from obs_as_code.names import alertmanager_template
 from obs_as_code.source import SourceLocation, keyword_location
 
 #: A label name of group_by and of an inhibit rule's equal (Prometheus' model.LabelName).
@@ -143,8 +146,91 @@ def template_problem(template: Template | str) -> str | None:
         return None if problem is None else f"template path {template[:80]!r}: {problem}"
     if not isinstance(template.text, str):
         return None
-    found = parse_error(template.text, _TEMPLATE_FUNCTIONS, ("$",))
+    # ParseFiles names the file's top-level template after its base name: a
+    # {{define}} of that name clashes with a top level that has content.
+    file_name = alertmanager_template(template.name).rsplit("/", 1)[-1] if isinstance(template.name, str) else None
+    found = parse_error(template.text, _TEMPLATE_FUNCTIONS, ("$",), file_name)
     return None if found is None else f"notification template {template.name!r}: {found[1]}"
+
+
+def _glob_regex(component: str) -> re.Pattern[str]:
+    """One path component of a Go ``filepath.Match`` pattern (glob_problem
+    has accepted it) as a regular expression."""
+    out: list[str] = []
+    i, n = 0, len(component)
+    while i < n:
+        char = component[i]
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "\\" and i + 1 < n:
+            i += 1
+            out.append(re.escape(component[i]))
+        elif char == "[":
+            i += 1
+            negated = i < n and component[i] == "^"
+            i += negated
+            parts: list[str] = []
+            while i < n and (component[i] != "]" or not parts):
+                lo = component[i + 1] if component[i] == "\\" else component[i]
+                i += 2 if component[i] == "\\" else 1
+                if i < n and component[i] == "-":
+                    hi = component[i + 2] if component[i + 1] == "\\" else component[i + 1]
+                    i += 3 if component[i + 1] == "\\" else 2
+                    parts.append(f"{re.escape(lo)}-{re.escape(hi)}")
+                else:
+                    parts.append(re.escape(lo))
+            out.append(("[^" if negated else "[") + "".join(parts) + "]")
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out), re.S)
+
+
+def built_matches(pattern: str, files: list[str]) -> list[str]:
+    """What Go's ``filepath.Glob`` finds for a relative template path among
+    the files the build writes in ``build/alertmanager/`` (``files``, relative
+    to it), a folder with a trailing ``/``. Alertmanager joins the path to
+    the config file's folder, which cleans it; a path leaving that folder, or
+    absolute, is the deploying machine's: none."""
+    cleaned = posixpath.normpath(pattern)
+    if pattern == "" or pattern.startswith("/"):  # "" is no path to Alertmanager
+        return []
+    if cleaned == "." or set(cleaned.split("/")) == {".."}:
+        return [cleaned + "/"]  # a folder on every machine
+    if cleaned.startswith("../"):
+        return []
+    entries = set(files) | {f.rsplit("/", 1)[0] + "/" for f in files if "/" in f}
+    found = [""]
+    components = cleaned.split("/")
+    for i, component in enumerate(components):
+        regex = _glob_regex(component)
+        found = [e for base in found for e in sorted(entries)
+                 if e != base and e.startswith(base) and "/" not in e[len(base):].rstrip("/")
+                 and regex.fullmatch(e[len(base):].rstrip("/")) is not None]
+        if i < len(components) - 1:  # only a folder holds the next component
+            found = [e for e in found if e.endswith("/")]
+    return found
+
+
+def path_problem(config: AlertmanagerConfig, path: str) -> str | None:
+    """Why amtool refuses what a template path finds among the build's own
+    files: a folder ("read ...: is a directory"), or ``alertmanager.yml``
+    itself when its text does not parse as a template."""
+    own = [t for t in config.templates if isinstance(t, Template) and isinstance(t.name, str)]
+    files = ["alertmanager.yml", *(alertmanager_template(t.name).removeprefix("alertmanager/") for t in own)]
+    for match in built_matches(path, files):
+        if match.endswith("/"):
+            return f"template path {path[:80]!r} finds the folder {match.rstrip('/')!r} (amtool: is a directory)"
+        if match == "alertmanager.yml":
+            from obs_as_code.render.alertmanager import config_artifacts
+
+            text = config_artifacts(config)[0].content.decode()
+            found = parse_error(text, _TEMPLATE_FUNCTIONS, ("$",), "alertmanager.yml")
+            if found is not None:
+                return f"template path {path[:80]!r} finds alertmanager.yml itself, which is no template: {found[1]}"
+    return None
 
 
 def _no_matchers(item: object) -> bool:
@@ -396,6 +482,8 @@ def check_config(ctx: LintContext, config: AlertmanagerConfig) -> Iterator[Diagn
                 yield error(keyword_location(spec.location, keyword), "OAC508", f"time interval {interval.name!r}: {said}")
     for template in config.templates:
         problem = template_problem(template)
+        if problem is None and isinstance(template, str):
+            problem = path_problem(config, template)
         if problem is not None:
             at = keyword_location(template.location, "text") if isinstance(template, Template) else keyword_location(config.location, "templates")
             yield error(at, "OAC508", problem)
