@@ -132,9 +132,12 @@ def render(project: Project, *, tolerant: bool = False) -> tuple[list[Artifact],
     owners: dict[str, Artifact] = {}
     for artifact in artifacts:
         if artifact.path in owners:
+            # At the second definition, where its renderer recorded it (a template's
+            # Template(...) call); else nowhere in particular.
+            where = artifact.source_map.get(()) if artifact.source_map else None
             diagnostics.append(
                 error(
-                    None,
+                    where,
                     "OAC110",
                     f"two definitions write build/{artifact.path} "
                     f"(from {', '.join(owners[artifact.path].sources) or '?'} and "

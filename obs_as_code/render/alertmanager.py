@@ -161,7 +161,8 @@ def config_artifacts(config: AlertmanagerConfig) -> list[Artifact]:
         if isinstance(template, Template):
             path = names.alertmanager_template(template.name)
             template_artifacts.append(
-                Artifact(path, template.text, "text", sources=[config.module] if config.module else [])
+                Artifact(path, template.text, "text", sources=[config.module] if config.module else [],
+                         source_map={(): template.location})
             )
             # Alertmanager resolves template paths against the config file's folder.
             paths.append(path.removeprefix("alertmanager/"))

@@ -12,6 +12,7 @@ from routing_support import FIXTURES, check_golden, write_project
 from obs_as_code import names
 from obs_as_code.pipeline import compile_project
 from obs_as_code.serialize import load_yaml
+from tests.oac_testing import ProjectFactory
 
 FULL = FIXTURES / "routing_full"
 
@@ -100,3 +101,19 @@ def test_msteams_needs_alertmanager_026(tmp_path: Path) -> None:
     assert data["receivers"][0]["msteams_configs"] == [
         {"webhook_url": "https://example.webhook.office.com/${TEAMS_PATH}"}
     ]
+
+
+def test_two_templates_written_to_one_file_are_reported_at_the_second(make_project: ProjectFactory) -> None:
+    # "a b" and "a-b" are both written to templates/a-b.tmpl: OAC110 was reported
+    # at <unknown>, now at the second Template(...).
+    root = make_project({"alerts/routing.py": """
+        from obs_as_code import AlertmanagerConfig, Receiver, Route
+        from obs_as_code.model.alertmanager import Template
+        cfg = AlertmanagerConfig(
+            route=Route(receiver="r"),
+            receivers=[Receiver("r")],
+            templates=[Template("a b", "x"), Template("a-b", "y")],
+        )
+    """})
+    found = [d for d in compile_project(root).diagnostics if d.code == "OAC110"]
+    assert [(d.location.file, d.location.line, d.location.col) for d in found] == [("alerts/routing.py", 6, 38)]
