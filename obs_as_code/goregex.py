@@ -601,6 +601,20 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(_Translator(pattern).translate())
 
 
+def matcher_matches_empty(op: str, value: str) -> bool | None:
+    """Whether the label matcher ``op`` (``=``, ``!=``, ``=~``, ``!~``) with
+    ``value`` matches the empty string, which is what a missing label is to
+    Prometheus, Loki and Alertmanager; None for a regex Go refuses (the tools
+    report it) or one that cannot be matched offline (a script class)."""
+    if op in ("=", "!="):
+        return (value == "") == (op == "=")
+    try:
+        full = go_fullmatch(value, "")
+    except re.error:
+        return None
+    return full == (op == "=~")
+
+
 def go_fullmatch(pattern: str, text: str) -> bool:
     """Whether Go's ``regexp.MustCompile("^(?:" + pattern + ")$")`` matches ``text``:
     how Alertmanager and Prometheus match a label matcher's regex. ``pattern``

@@ -6,13 +6,12 @@ a query's result carries, its vector selectors, and the jobs it reads.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from obs_as_code.goregex import go_fullmatch
+from obs_as_code.goregex import matcher_matches_empty
 from obs_as_code.lint.engine import parse_promql
 from obs_as_code.lint.types import match_op
 from obs_as_code.slo.model import render_window
@@ -143,15 +142,9 @@ def _present(node: Any) -> frozenset[str]:
         op = match_op(m)
         if m.name == "__name__":
             continue
-        if (op == "=" and m.value != "") or (op == "!=" and m.value == ""):
+        # A regex Go refuses (Prometheus reports it), or a script class: None, tells nothing.
+        if op in ("=", "!=", "=~", "!~") and matcher_matches_empty(op, m.value) is False:
             found.add(m.name)
-        elif op in ("=~", "!~"):
-            try:
-                empty_matches = go_fullmatch(m.value, "")
-            except re.error:  # a regex Go refuses (Prometheus reports it), or a script class: tell nothing
-                continue
-            if empty_matches == (op == "!~"):
-                found.add(m.name)
     return frozenset(found)
 
 

@@ -18,13 +18,12 @@ one side lacks are OAC207's.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from obs_as_code import names
 from obs_as_code.diagnostics import Diagnostic, Severity
-from obs_as_code.goregex import go_fullmatch
+from obs_as_code.goregex import matcher_matches_empty
 from obs_as_code.lint.engine import METRIC_VAR, Check, LintContext
 from obs_as_code.lint.rules._promql import Hit, per_tree
 from obs_as_code.lint.types import (
@@ -82,14 +81,8 @@ def _scraped_labels(ctx: LintContext, name: str) -> frozenset[str]:
 
 
 def _never_empty(op: str, value: str) -> bool:
-    if op == "=":
-        return value != ""
-    if op == "=~":
-        try:
-            return not go_fullmatch(value, "")
-        except re.error:
-            return False
-    return False
+    # Only = and =~ count here (job!="" is not taken to pin job).
+    return op in ("=", "=~") and matcher_matches_empty(op, value) is False
 
 
 def _present(ctx: LintContext, node: Any) -> frozenset[str]:

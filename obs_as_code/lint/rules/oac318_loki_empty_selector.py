@@ -21,7 +21,7 @@ from urllib.parse import quote
 from obs_as_code.dashboards.render import RenderedDashboard
 from obs_as_code.dashboards.variable_queries import LABEL_VALUES
 from obs_as_code.diagnostics import Diagnostic, error
-from obs_as_code.goregex import go_fullmatch
+from obs_as_code.goregex import matcher_matches_empty
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import (
     panel_title,
@@ -161,13 +161,7 @@ def _matches_empty(op: str, value: str) -> bool:
     matches the empty string, Loki's test for a selector that restricts nothing
     (``labels.Matcher.Matches("")``: ``!=""`` and ``!~".*"`` do not; a bad regex:
     Loki reports it itself, so not empty here)."""
-    if op in ("=", "!="):
-        return (value == "") == (op == "=")
-    try:
-        full = go_fullmatch(value, "")
-    except re.error:
-        return False
-    return full == (op == "=~")
+    return matcher_matches_empty(op, value) is True
 
 
 def empty_at_all(expr: str, all_values: dict[str, str]) -> list[tuple[str, list[str]]]:
