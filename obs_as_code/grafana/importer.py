@@ -119,30 +119,26 @@ def import_folder(
     )
 
     plan = FolderImport()
-    targets: dict[Path, str] = {}
+    targets: dict[Path, tuple[str, dict[str, Any]]] = {}
     for dash in dashboards:
         uid = str(dash.get("uid") or "dashboard")
         path = out_dir / f"{uid.replace('-', '_')}.py"
         if path in targets:
-            plan.refused.append(f"dashboards {targets[path]!r} and {uid!r} would both be written to {path}")
+            plan.refused.append(f"dashboards {targets[path][0]!r} and {uid!r} would both be written to {path}")
             continue
-        targets[path] = uid
+        targets[path] = (uid, dash)
         if path.exists() and not force:
             plan.existing.append(path)
     module_of = {path: project_module(project, path) for path in targets}
     # Loaded once for the whole folder: the datasources, and the project's
     # dashboards when a module joins them (their UIDs).
     loaded = load_for_import(project, dashboards=any(m is not None for m in module_of.values()))
-    for path, uid in targets.items():
+    for path, (uid, dash) in targets.items():
         module = module_of[path]
         shown = module or str(path)
-        dash = next(d for d in dashboards if str(d.get("uid") or "dashboard") == uid)
         try:
             done = import_dashboard(dash, loaded, shown, source=origin or None, command="oac import grafana")
-        except UnresolvedInputs as exc:
-            plan.refused.append(f"{shown}: dashboard {uid!r}: {exc}")
-            continue
-        except ValueError as exc:
+        except (UnresolvedInputs, ValueError) as exc:
             plan.refused.append(f"{shown}: dashboard {uid!r}: {exc}")
             continue
         if module is not None:

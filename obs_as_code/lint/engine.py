@@ -347,10 +347,7 @@ class LintContext:
         for job in self.project.all(ScrapeJob):
             if job.name not in found[0].jobs or job.honor_labels:
                 continue
-            target = set(job.labels or {})
-            for sc in job.static_configs or ():
-                target.update(sc.labels or {})
-            renamed |= info.labels & target
+            renamed |= info.labels & _target_labels(job)
         if not renamed:
             return info
         exported = frozenset(f"exported_{label}" for label in renamed)
@@ -866,15 +863,21 @@ def nesting(expr: str) -> int:
     return deepest + operators
 
 
+def _target_labels(job: ScrapeJob) -> set[str]:
+    """The labels a job gives its targets: its own and its static configs'."""
+    out: set[str] = set(job.labels or {})
+    for sc in job.static_configs or ():
+        out.update(sc.labels or {})
+    return out
+
+
 def _scrape_labels(jobs: Iterable[ScrapeJob]) -> tuple[frozenset[str], frozenset[str]]:
     """``(labels, open jobs)``: see :meth:`LintContext.scrape_labels` and
     :meth:`LintContext.open_jobs`."""
     out: set[str] = set()
     open_jobs: set[str] = set()
     for job in jobs:
-        written: set[str] = set(getattr(job, "labels", {}) or {})
-        for sc in getattr(job, "static_configs", ()) or ():
-            written.update(getattr(sc, "labels", {}) or {})
+        written = _target_labels(job)
         for rc in [*(getattr(job, "relabel_configs", ()) or ()), *(getattr(job, "metric_relabel_configs", ()) or ())]:
             if (rc.action or "").lower() == "labelmap" or (rc.target_label and "$" in rc.target_label):
                 open_jobs.add(str(job.name))
