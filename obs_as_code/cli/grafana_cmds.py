@@ -162,6 +162,10 @@ def import_grafana(project: Path, grafana_url: str | None, token_file: Path | No
     project lacks or has another module's UID (nothing written), or a rebuilt
     dashboard differs; 2 usage error, including modules that exist without
     --force (nothing written)."""
+    try:
+        out_dir = folder_dir(project, folder) if output is None else output
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     client = make_client(grafana_url, token_file, timeout)
     with client:
         try:
@@ -169,7 +173,6 @@ def import_grafana(project: Path, grafana_url: str | None, token_file: Path | No
         except GrafanaError as exc:
             _fail(client, exc)
             return
-    out_dir = folder_dir(project, folder) if output is None else output
     plan = import_folder(dashboards, project, out_dir, force=force, origin=f"Grafana folder {folder!r}")
     say = "oac import grafana:"
     for path in plan.existing:

@@ -7,6 +7,7 @@ mapping, round-trip check, checks and UID check, for a whole folder at once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,24 @@ def folder_dir(project: Path, folder_title: str) -> Path:
     project's ``dashboards/<folder path>``, which the build reads and ``oac
     publish`` puts back in a folder of the same title (General: ``dashboards/``)."""
     path = folder_title.strip().strip("/")
-    return project / "dashboards" if path in ("", "General") else project / "dashboards" / path
+    if path in ("", "General"):
+        return project / "dashboards"
+    parts = path.split("/")
+    if any(part.strip() in ("", ".", "..") for part in parts):
+        # A folder title is free text; as a path it must stay under dashboards/.
+        raise ValueError(f"folder {folder_title!r} is no folder path under dashboards/: pass -o DIR")
+    return project.joinpath("dashboards", *parts)
+
+
+#: What a module's file name keeps of a dashboard UID (Grafana 11 takes
+#: ``[A-Za-z0-9_-]``, but a dashboard saved by an older release may hold anything).
+_NOT_IN_NAME = re.compile(r"[^A-Za-z0-9_]")
+
+
+def module_name(uid: str) -> str:
+    """The file name (without ``.py``) of the module written for dashboard ``uid``:
+    never a path (``../x``, ``a/b``), never empty."""
+    return _NOT_IN_NAME.sub("_", uid) or "dashboard"
 
 
 def import_folder(
@@ -122,7 +140,7 @@ def import_folder(
     targets: dict[Path, tuple[str, dict[str, Any]]] = {}
     for dash in dashboards:
         uid = str(dash.get("uid") or "dashboard")
-        path = out_dir / f"{uid.replace('-', '_')}.py"
+        path = out_dir / f"{module_name(uid)}.py"
         if path in targets:
             plan.refused.append(f"dashboards {targets[path][0]!r} and {uid!r} would both be written to {path}")
             continue

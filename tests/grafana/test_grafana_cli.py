@@ -221,6 +221,36 @@ def test_import_refuses_a_dashboard_needing_an_undeclared_datasource(
     assert not (project / "dashboards").exists()
 
 
+def test_import_keeps_every_module_under_its_folder_whatever_the_uid(tmp_path: Path) -> None:
+    # A dashboard saved by an older Grafana may hold a UID Grafana 11 refuses
+    # ("../x", "a/b", dots): the module's file name is made of it, and must not
+    # climb out of the folder or make one.
+    from obs_as_code.grafana.importer import import_folder, module_name, write_modules
+
+    assert [module_name(u) for u in ("c-dash-1", "../../evil", "a/b.c", "", "ü")] == [
+        "c_dash_1", "______evil", "a_b_c", "dashboard", "_"]
+    project = _project(tmp_path / "proj", {"datasources/main.py": _DATASOURCES})
+    out = tmp_path / "proj" / "dashboards" / "team"
+    plan = import_folder([dashboard("../../evil", "Evil"), dashboard("a/b", "Slash")], project, out)
+    assert plan.writable, plan.refused
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in write_modules(plan)) == [
+        "proj/dashboards/team/______evil.py", "proj/dashboards/team/a_b.py"]
+    assert sorted(p.name for p in tmp_path.rglob("*.py")) == ["______evil.py", "a_b.py", "main.py"]
+    # Two UIDs that make one name are refused, not one written over the other.
+    clash = import_folder([dashboard("a.b", "One"), dashboard("a-b", "Two")], project, out)
+    assert clash.refused == [f"dashboards 'a.b' and 'a-b' would both be written to {out / 'a_b.py'}"]
+
+
+@pytest.mark.parametrize("folder", ["..", "team/../..", "a//b", "./x"])
+def test_import_refuses_a_folder_title_that_is_no_path_under_dashboards(folder: str, tmp_path: Path) -> None:
+    # Refused before Grafana is asked (no URL is reachable here: the usage error comes first).
+    result = run(import_grafana, ["-C", str(tmp_path), "--grafana-url", "http://127.0.0.1:9", "--folder", folder],
+                 {"GRAFANA_TOKEN": "t"})
+    assert result.exit_code == 2, result.output
+    assert f"folder {folder!r} is no folder path under dashboards/: pass -o DIR" in result.output
+    assert not (tmp_path / "dashboards").exists()
+
+
 def test_oac_import_exposes_the_grafana_subcommand() -> None:
     from obs_as_code.cli import cli
 
