@@ -842,8 +842,9 @@ def _inline_library_panels(data: dict[str, Any], elements: Any) -> None:
 
 def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
     """Spell out what Grafana assumes when a field is absent and its schema requires
-    (older exports, grafanalib): fieldConfig ``overrides``, the base threshold step's
-    ``value`` (null, also for grafanalib's string ``"null"``; its empty list of
+    (older exports, grafanalib): fieldConfig ``overrides``, thresholds' ``mode``
+    and ``steps`` and the base step's ``value`` (:func:`_fill_thresholds`), a
+    transformation's ``options``, (grafanalib's empty list of
     panel ``options`` is dropped), link flags, a row's ``collapsed`` and ``panels``, an empty variable
     ``current``, ``refresh: false``; and drop
     the interval-only fields the SDK writes on every variable. ``panels``: every
@@ -863,11 +864,18 @@ def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
                 _drop_legacy_copy(fc["defaults"])
             else:
                 _drop_empty_steps(fc["defaults"])
-            steps = ((fc.get("defaults") or {}).get("thresholds") or {}).get("steps")
-            # grafanalib writes the base step's value as the string "null";
-            # Grafana reads the base step as -Infinity whatever it holds.
-            if isinstance(steps, list) and steps and isinstance(steps[0], dict) and steps[0].get("value", "null") == "null":
-                steps[0]["value"] = None
+            _fill_thresholds((fc.get("defaults") or {}).get("thresholds"))
+            for override in fc["overrides"] if isinstance(fc["overrides"], list) else []:
+                props = override.get("properties") if isinstance(override, dict) else None
+                for prop in props if isinstance(props, list) else []:
+                    if isinstance(prop, dict) and prop.get("id") == "thresholds":
+                        _fill_thresholds(prop.get("value"))
+        transformations = panel.get("transformations")
+        for t in transformations if isinstance(transformations, list) else []:
+            # Grafana applies a transformation's default options under its own
+            # (transformDataFrame): none written is the defaults, as {} is.
+            if isinstance(t, dict) and "options" not in t:
+                t["options"] = {}
     # Dashboard links, and panel links: the schema's Panel.links are DashboardLinks
     # too, while Grafana writes a panel link as {title, url, targetBlank}.
     holders: list[Any] = [data, *panels]
@@ -888,6 +896,22 @@ def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
             del var["current"]  # Grafana picks the current value itself
     if data.get("refresh") is False:
         data["refresh"] = ""
+
+
+def _fill_thresholds(thresholds: Any) -> None:
+    """Spell out what Grafana reads in field thresholds without them (PanelModel's
+    ``fixThresholds`` on load): no ``mode`` is absolute, no ``steps`` none; and the
+    base step's value, which Grafana reads as -Infinity whatever it holds, as null
+    (grafanalib writes the string ``"null"``)."""
+    if not isinstance(thresholds, dict):
+        return
+    if not thresholds.get("mode"):
+        thresholds["mode"] = "absolute"
+    steps = thresholds.get("steps")
+    if steps is None:
+        thresholds["steps"] = []
+    elif isinstance(steps, list) and steps and isinstance(steps[0], dict) and steps[0].get("value", "null") == "null":
+        steps[0]["value"] = None
 
 
 #: Angular panels Grafana migrates from their own ``thresholds`` (graph ->

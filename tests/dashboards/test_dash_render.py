@@ -216,6 +216,39 @@ def test_panel_links_get_the_fields_the_schema_requires() -> None:
     assert list(dashboard_errors(data)) == []
 
 
+def test_thresholds_and_transformations_get_what_grafana_reads_in_their_absence() -> None:
+    from obs_as_code.validate.schema import dashboard_errors
+
+    # As kube-prometheus's node-mixin dashboards write them: thresholds without a
+    # mode, a transformation without options. Grafana reads the first as absolute
+    # (PanelModel's fixThresholds) and the second with its default options
+    # (transformDataFrame); the schema requires both fields.
+    panel = {
+        "id": 1, "type": "timeseries", "title": "T", "gridPos": {"h": 4, "w": 4, "x": 0, "y": 0},
+        "fieldConfig": {
+            "defaults": {"thresholds": {"steps": [{"color": "green", "value": None}, {"color": "red", "value": 80}]}},
+            "overrides": [{"matcher": {"id": "byName", "options": "a"},
+                           "properties": [{"id": "thresholds", "value": {"steps": [{"color": "blue", "value": "null"}]}},
+                                          {"id": "thresholds", "value": {"mode": "percentage"}}]}],
+        },
+        "transformations": [{"id": "merge"}, {"id": "organize", "options": {"renameByName": {"a": "b"}}}],
+    }
+    source = {"title": "N", "schemaVersion": 39, "panels": [panel]}
+    before = list(dashboard_errors(json.loads(json.dumps(source))))
+    assert any("'mode' is a required property" in message for _path, message in before)
+    assert any("'options' is a required property" in message for _path, message in before)
+    data = normalize(source)
+    fc = data["panels"][0]["fieldConfig"]
+    assert fc["defaults"]["thresholds"] == {
+        "mode": "absolute", "steps": [{"color": "green", "value": None}, {"color": "red", "value": 80}]}
+    assert [p["value"] for p in fc["overrides"][0]["properties"]] == [
+        {"mode": "absolute", "steps": [{"color": "blue", "value": None}]}, {"mode": "percentage", "steps": []}]
+    assert data["panels"][0]["transformations"] == [
+        {"id": "merge", "options": {}}, {"id": "organize", "options": {"renameByName": {"a": "b"}}}]
+    assert list(dashboard_errors(data)) == []
+    assert normalize(copy.deepcopy(data)) == data
+
+
 def test_an_export_input_maps_to_the_default_datasource_of_its_plugin() -> None:
     # The first declared one was taken: a Thanos declared before the default
     # Prometheus (datasources/a_thanos.py sorts first) got every panel.
