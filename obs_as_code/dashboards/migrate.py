@@ -1,4 +1,6 @@
-"""Legacy ``rows`` dashboards (schemaVersion < 16) moved onto the grid, as Grafana does.
+"""Legacy ``rows`` dashboards (schemaVersion < 16) moved onto the grid, as Grafana does;
+and Grafana's step 30 (value mappings), which the schema's mapping types need (see
+:func:`upgrade_panel_v30`).
 
 Ported (not copied) from Grafana's ``DashboardMigrator.updateSchema`` and
 ``upgradeToGridLayout`` / ``RowArea`` in
@@ -47,6 +49,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+from decimal import Decimal
 from typing import Any, Final
 
 #: Columns of Grafana's dashboard grid: the one definition (the kit's layout and
@@ -478,3 +481,150 @@ def migrate_rows(dashboard: dict[str, Any]) -> dict[str, Any]:
     out["panels"] = panels
     out["schemaVersion"] = max(16, old)
     return out
+
+
+# ---------------------------------------------------------------------------
+# Step 30: value mappings (and the tooltip option's name)
+#
+# Grafana runs it on load for a dashboard below schemaVersion 30 (the frontend's
+# DashboardMigrator; the backend port is schemaversion/v30.go, read at
+# grafana/grafana 02d0e5b1): value mappings of the old numeric types (1: value to
+# text, 2: range to text), which the schema refuses and Grafana 8.1+ reads as
+# nothing, become the typed ones. Run here on every dashboard below 30 (rows
+# migrated to 16 included), before the schema sees it; the schemaVersion is left
+# as it is: the step is idempotent, and Grafana runs it again on load.
+
+_GO_FLOAT = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)", re.IGNORECASE)
+#: Grafana's FALLBACK_COLOR, for a field whose thresholds have no steps.
+_FALLBACK_COLOR = "#808080"
+
+
+def needs_v30(dashboard: dict[str, Any]) -> bool:
+    """True for a dashboard Grafana runs step 30 on (schemaVersion below 30)."""
+    return _schema_version(dashboard) < 30
+
+
+def _go_float(text: str) -> float | None:
+    """``text`` as Go's ``strconv.ParseFloat`` reads a decimal number (no
+    underscores, no trailing text), else None."""
+    return float(text) if _GO_FLOAT.fullmatch(text) else None
+
+
+def _stringify(value: Any) -> str:
+    """A mapping's value as the step writes it as a key (Go's ``stringifyValue``:
+    numbers without a needless ``.0``, booleans as ``true``/``false``, anything
+    else empty)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return format(Decimal(repr(value)).normalize(), "f")  # Go's FormatFloat(v, 'f', -1)
+    return value if isinstance(value, str) else ""
+
+
+def _step_value(raw: Any) -> float | None:
+    """A threshold step's value as a number (null read as 0), None when it is none."""
+    if raw is None:
+        return 0.0
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return float(raw)
+    return _go_float(raw) if isinstance(raw, str) else None
+
+
+def _threshold_color(text: Any, thresholds: Any) -> Any:
+    """The color of the threshold step a numeric mapping text falls in (the base
+    step's value read as 0, as JavaScript's coercion of null does), None when the
+    text is no number or there are no thresholds."""
+    if not isinstance(thresholds, dict) or not isinstance(text, str):
+        return None
+    number = _go_float(text)
+    if number is None:
+        return None
+    steps = thresholds.get("steps")
+    if not isinstance(steps, list) or not steps:
+        return _FALLBACK_COLOR
+    active = steps[0] if isinstance(steps[0], dict) else None
+    for step in steps:
+        if not isinstance(step, dict):
+            continue
+        if "value" not in step:
+            break
+        bound = _step_value(step["value"])
+        if bound is None:
+            break
+        if number >= bound:
+            active = step
+        else:
+            break
+    return active.get("color") if active is not None else None
+
+
+def _number(value: float) -> float | int:
+    """``value`` as Go's JSON writes a float64: ``10``, not ``10.0``."""
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def _result(mapping: dict[str, Any], color: Any) -> dict[str, Any]:
+    result: dict[str, Any] = {"text": mapping.get("text")}
+    if color is not None:
+        result["color"] = color
+    return result
+
+
+def upgrade_value_mappings(mappings: list[Any], thresholds: Any = None) -> list[Any]:
+    """``mappings`` as step 30 writes them: the value-to-text ones (old and typed)
+    merged into one ``value`` mapping, first; ``"null"`` as a ``special`` mapping;
+    ranges as ``range`` mappings; typed ones kept in order; anything else dropped.
+    ``thresholds``: the field's, for the colors of numeric texts (defaults only)."""
+    if not mappings:
+        return mappings
+    values: dict[str, Any] = {}
+    merged = False
+    out: list[Any] = []
+    for m in mappings:
+        if not isinstance(m, dict):
+            continue
+        kind = m.get("type")
+        if isinstance(kind, str) and kind:
+            if kind != "value":
+                out.append(m)
+            elif isinstance(m.get("options"), dict):
+                values.update(m["options"])
+                merged = True
+            continue
+        if not isinstance(kind, (int, float)) or isinstance(kind, bool):
+            continue
+        color = _threshold_color(m.get("text"), thresholds)
+        if int(kind) == 1 and "value" in m and m["value"] is not None:
+            if m["value"] == "null":
+                out.append({"type": "special", "options": {"match": "null", "result": _result(m, color)}})
+            else:
+                values[_stringify(m["value"])] = _result(m, color)
+                merged = True
+        elif int(kind) == 2:
+            low, high = (_go_float(_stringify(m.get(k))) or 0.0 for k in ("from", "to"))
+            if not (math.isfinite(low) and math.isfinite(high)):
+                out.append(m)  # JSON cannot hold an infinite bound: left for the schema to report
+                continue
+            out.append({"type": "range", "options": {"from": _number(low), "to": _number(high), "result": _result(m, color)}})
+    return [{"type": "value", "options": values}, *out] if merged else out
+
+
+def upgrade_panel_v30(panel: dict[str, Any]) -> None:
+    """Step 30 on one panel: its field value mappings (defaults and overrides) and
+    ``options.tooltipOptions`` -> ``options.tooltip`` (time series and XY charts)."""
+    fc = panel.get("fieldConfig")
+    if isinstance(fc, dict):
+        defaults = fc.get("defaults")
+        if isinstance(defaults, dict) and isinstance(defaults.get("mappings"), list):
+            defaults["mappings"] = upgrade_value_mappings(defaults["mappings"], defaults.get("thresholds"))
+        overrides = fc.get("overrides")
+        for override in overrides if isinstance(overrides, list) else []:
+            props = override.get("properties") if isinstance(override, dict) else None
+            for prop in props if isinstance(props, list) else []:
+                if isinstance(prop, dict) and prop.get("id") == "mappings" and isinstance(prop.get("value"), list):
+                    prop["value"] = upgrade_value_mappings(prop["value"])
+    options = panel.get("options")
+    if panel.get("type") in ("timeseries", "xychart", "xychart2") and isinstance(options, dict) and "tooltipOptions" in options:
+        options["tooltip"] = options.pop("tooltipOptions")

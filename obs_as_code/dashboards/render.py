@@ -26,7 +26,12 @@ from zlib import crc32
 import orjson
 
 from obs_as_code import names, serialize
-from obs_as_code.dashboards.migrate import migrate_rows, needs_migration
+from obs_as_code.dashboards.migrate import (
+    migrate_rows,
+    needs_migration,
+    needs_v30,
+    upgrade_panel_v30,
+)
 from obs_as_code.model.dashboard import DashboardDef
 from obs_as_code.model.datasource import Datasource
 from obs_as_code.source import (
@@ -723,6 +728,9 @@ def normalize(data: dict[str, Any], datasources: Sequence[Datasource] = (), *, c
     data = {k: v for k, v in data.items() if k not in _EXPORT_KEYS}
     # One list of the panels for the passes below (none of them adds or removes panels).
     panels = [p for _path, p in panel_list(data.get("panels"))]
+    if needs_v30(data):
+        for p in panels:
+            upgrade_panel_v30(p)
     for p in panels:
         if _repeat_copy(p):  # rare: the list is made again without them
             data["panels"] = _without_repeat_copies(data["panels"])

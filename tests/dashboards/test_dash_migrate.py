@@ -11,7 +11,13 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from obs_as_code.dashboards.migrate import grid_height, migrate_rows
+from obs_as_code.dashboards import normalize
+from obs_as_code.dashboards.migrate import (
+    grid_height,
+    migrate_rows,
+    upgrade_panel_v30,
+    upgrade_value_mappings,
+)
 
 VARIABLES = [
     {
@@ -427,3 +433,110 @@ def test_row_panels_get_derived_ids() -> None:
     assert [(p["title"], p["id"]) for p in data["panels"]] == [("Top", 2), ("R", home_id(panel_key(None, "R", "row"), 0)), ("G", 1)]
     legacy["rows"][0]["panels"].append({"id": 3, "type": "graph", "title": "H", "span": 6})
     assert [p["id"] for p in normalize(legacy)["panels"]] == [2, data["panels"][1]["id"], 1, 3]
+
+
+# -- step 30: value mappings (schemaversion/v30.go, grafana/grafana 02d0e5b1) ----------
+
+
+_THRESHOLDS = {"mode": "absolute", "steps": [{"color": "green", "value": None}, {"color": "red", "value": 80}]}
+
+
+def test_v30_turns_the_numeric_mapping_types_into_the_typed_ones() -> None:
+    # The example of Grafana's step: two value-to-text mappings merged into one
+    # value mapping (first), a range kept after it.
+    old = [{"id": 0, "text": "Up", "type": 1, "value": "1"}, {"id": 1, "text": "Down", "type": 1, "value": "0"},
+           {"from": "10", "to": "20", "text": "Medium", "type": 2}]
+    assert upgrade_value_mappings(old) == [
+        {"type": "value", "options": {"1": {"text": "Up"}, "0": {"text": "Down"}}},
+        {"type": "range", "options": {"from": 10, "to": 20, "result": {"text": "Medium"}}},
+    ]
+    # "null" is a special mapping; a numeric text takes the color of its threshold
+    # step (the base step's null read as 0); numbers and booleans become keys as Go
+    # writes them; a null value, an unknown type and a non-dict are dropped; typed
+    # mappings stay in order, value ones merged into the first.
+    old = [{"id": 0, "op": "=", "text": "N/A", "type": 1, "value": "null"},
+           {"text": "90", "type": 1, "value": 1.0}, {"text": "-5", "type": 1, "value": True},
+           {"text": "x", "type": 1, "value": None}, {"text": "y", "type": 3, "value": "1"}, "junk",
+           {"type": "regex", "options": {"pattern": "a.*", "result": {"text": "A"}}},
+           {"type": "value", "options": {"7": {"text": "seven"}}},
+           {"from": None, "to": "1e3", "text": "low", "type": 2}]
+    assert upgrade_value_mappings(old, _THRESHOLDS) == [
+        {"type": "value", "options": {"1": {"text": "90", "color": "red"}, "true": {"text": "-5", "color": "green"},
+                                      "7": {"text": "seven"}}},
+        {"type": "special", "options": {"match": "null", "result": {"text": "N/A"}}},
+        {"type": "regex", "options": {"pattern": "a.*", "result": {"text": "A"}}},
+        {"type": "range", "options": {"from": 0, "to": 1000, "result": {"text": "low"}}},
+    ]
+    # No steps: Grafana's fallback color; an empty list stays empty.
+    assert upgrade_value_mappings([{"text": "1", "type": 1, "value": "a"}], {"steps": []}) == [
+        {"type": "value", "options": {"a": {"text": "1", "color": "#808080"}}}]
+    assert upgrade_value_mappings([]) == []
+
+
+def test_v30_runs_on_overrides_and_renames_the_tooltip_option_of_time_series_only() -> None:
+    panel: dict[str, Any] = {
+        "type": "timeseries", "options": {"tooltipOptions": {"mode": "multi"}},
+        "fieldConfig": {"defaults": {"mappings": [{"text": "Up", "type": 1, "value": "1"}]},
+                        "overrides": [{"matcher": {"id": "byName", "options": "a"},
+                                       "properties": [{"id": "mappings", "value": [{"text": "N", "type": 1, "value": "null"}]},
+                                                      {"id": "unit", "value": "s"}]}]},
+    }
+    upgrade_panel_v30(panel)
+    assert panel["options"] == {"tooltip": {"mode": "multi"}}
+    assert panel["fieldConfig"]["defaults"]["mappings"] == [{"type": "value", "options": {"1": {"text": "Up"}}}]
+    assert panel["fieldConfig"]["overrides"][0]["properties"] == [
+        {"id": "mappings", "value": [{"type": "special", "options": {"match": "null", "result": {"text": "N"}}}]},
+        {"id": "unit", "value": "s"}]
+    table = {"type": "table", "options": {"tooltipOptions": {"mode": "single"}}}
+    upgrade_panel_v30(table)
+    assert table["options"] == {"tooltipOptions": {"mode": "single"}}
+
+
+def _stat(mappings: list[Any]) -> dict[str, Any]:
+    return {"id": 1, "type": "stat", "title": "S", "gridPos": {"h": 4, "w": 4, "x": 0, "y": 0},
+            "fieldConfig": {"defaults": {"mappings": mappings, "thresholds": _THRESHOLDS}, "overrides": []}}
+
+
+@given(st.lists(st.one_of(
+    st.fixed_dictionaries({"type": st.sampled_from([1, 2, 1.0, 3]), "text": st.sampled_from(["N/A", "1", "95", "-2"]),
+                           "value": st.one_of(st.none(), st.sampled_from(["null", "1", "a"]), st.integers(-3, 3),
+                                              st.floats(-1e3, 1e3, allow_nan=False), st.booleans())}),
+    st.fixed_dictionaries({"type": st.just(2), "text": st.just("r"),
+                           "from": st.one_of(st.none(), st.sampled_from(["1", "x", "2.5"]), st.integers(-5, 5)),
+                           "to": st.one_of(st.none(), st.sampled_from(["10", "1e2"]), st.floats(0, 100, allow_nan=False))}),
+    st.sampled_from([{"type": "value", "options": {"k": {"text": "t"}}},
+                     {"type": "special", "options": {"match": "null", "result": {"text": "none"}}},
+                     {"type": "range", "options": {"from": 1, "to": 2, "result": {"text": "low"}}}]),
+), max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_a_dashboard_below_30_is_normalised_as_grafana_loads_it(mappings: list[Any]) -> None:
+    from obs_as_code.validate.schema import dashboard_errors
+
+    # Below 30, what normalize writes has typed mappings only and passes the
+    # schema's mapping types; Grafana running step 30 again on load changes
+    # nothing; at 30 and above the mappings are left as written.
+    old = normalize({"title": "M", "schemaVersion": 27, "panels": [_stat(copy.deepcopy(mappings))]})
+    written = old["panels"][0]["fieldConfig"]["defaults"].get("mappings", [])
+    assert all(isinstance(m, dict) and m["type"] in ("value", "range", "special", "regex") for m in written)
+    assert not [path for path, _message in dashboard_errors(old) if "mappings" in path]
+    again = copy.deepcopy(old["panels"][0])
+    upgrade_panel_v30(again)
+    assert again == old["panels"][0]
+    assert normalize(copy.deepcopy(old)) == old
+    new = normalize({"title": "M", "schemaVersion": 39, "panels": [_stat(copy.deepcopy(mappings))]})
+    # (as written, but for the nulls normalize drops: all but a "value")
+    assert new["panels"][0]["fieldConfig"]["defaults"].get("mappings", []) == [
+        {k: v for k, v in m.items() if v is not None or k == "value"} for m in mappings]
+
+
+def test_a_legacy_rows_dashboard_gets_step_30_after_the_grid() -> None:
+    from obs_as_code.validate.schema import dashboard_errors
+
+    legacy = {"title": "L", "schemaVersion": 14, "rows": [{"title": "R", "height": 250, "panels": [
+        {"id": 1, "type": "stat", "title": "S", "span": 6,
+         "fieldConfig": {"defaults": {"mappings": [{"id": 0, "text": "N/A", "type": 1, "value": "null"}]}}}]}]}
+    data = normalize(legacy)
+    (panel,) = [p for p in data["panels"] if p["type"] == "stat"]
+    assert panel["fieldConfig"]["defaults"]["mappings"] == [
+        {"type": "special", "options": {"match": "null", "result": {"text": "N/A"}}}]
+    assert list(dashboard_errors(data)) == []
