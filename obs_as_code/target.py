@@ -131,7 +131,7 @@ def read_target(root: Path) -> PrometheusTarget:
         return DEFAULT
     except OSError as exc:
         raise TargetError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    if b"tool" not in text or b"oac" not in text:  # most pyproject.toml files: not parsed
+    if b"prometheus-" not in text:  # neither key, however written: not parsed (~0.7 ms)
         return DEFAULT
     try:
         data = tomllib.loads(text.decode("utf-8"))
