@@ -110,7 +110,7 @@ def _later_tokens(expr: str) -> str | None:
                 return pending
             pending = None
         if c in "\"'`":
-            if (top == "{" and previous in ("{", ",")) or top == "by":
+            if top in ("{", "by") and previous in ("{", "(", ","):
                 where = "a label list" if top == "by" else "a selector"
                 return (
                     f"quoted label name {token} in {where}: Prometheus 2.42 reads only unquoted label names "
