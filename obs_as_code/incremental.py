@@ -81,6 +81,8 @@ from obs_as_code.load import (
 from obs_as_code.model.base import Definition
 from obs_as_code.model.rules import AlertRule, RuleGroup
 from obs_as_code.source import forget_callers, loading_file, project_root
+from obs_as_code.target import current as current_target
+from obs_as_code.target import read_target
 
 #: Checks whose findings for a module depend on that module's definitions only.
 #: Checks not listed run over the whole project on every build (always correct,
@@ -1076,21 +1078,29 @@ def compile_incremental(root: Path, memory: Memory | None = None, jobs: int = 1)
     _RESOLVED.clear()
     # Checks resolve user files (keyword positions) against the root, as in a clean compile.
     token = project_root.set(str(root))
+    target = current_target.set(read_target(root))  # the project's Prometheus (a key of the cache)
     try:
         compiled, new_cache, changed = _compile(root, memory, jobs)
     except Exception as exc:  # _Fallback, or a stage failing on cached input: a clean compile decides
         last_run = RunStats(fallback=str(exc) if isinstance(exc, _Fallback) else f"{type(exc).__name__}: {exc}")
         compiled = pipeline.compile_project(root, jobs=jobs)
-        new_cache, changed = BuildCache(fingerprint=fingerprint()), True  # start afresh next time
+        new_cache, changed = BuildCache(fingerprint=_with_target(fingerprint())), True  # start afresh next time
         if memory is not None:
             memory.cache, memory.live = new_cache, {}
     finally:
+        current_target.reset(target)
         project_root.reset(token)
     if changed and not any(not d.show_source for d in compiled.diagnostics):
         # A finding that may hold a secret (OAC109, OAC111, OAC501) keeps the cache as
         # it was: its entries (definitions, rendered files) would hold the secret.
         cache_mod.write(root, new_cache)
     return compiled
+
+
+def _with_target(fp: str) -> str:
+    """``fp`` with the project's Prometheus target: findings (PromQL and names
+    judged as 2.42 or 3.x) depend on it, so a cache of another target is not used."""
+    return f"{fp}|{current_target.get().key}"
 
 
 def _compile(root: Path, memory: Memory | None, jobs: int) -> tuple[Any, BuildCache, bool]:
@@ -1125,7 +1135,7 @@ class _Compile:
         self.root, self.memory, self.jobs = root, memory, jobs
         if memory is not None and memory.fingerprint is None:
             memory.fingerprint = fingerprint()  # the running process's code cannot change
-        fp = self.fp = memory.fingerprint if memory is not None and memory.fingerprint else fingerprint()
+        fp = self.fp = _with_target(memory.fingerprint if memory is not None and memory.fingerprint else fingerprint())
         if memory is not None and memory.cache is not None and memory.cache.fingerprint == fp:
             self.old = memory.cache
         else:

@@ -35,6 +35,7 @@ from obs_as_code.gcpause import paused_gc
 from obs_as_code.load import Project, load_project
 from obs_as_code.redact import redact_line
 from obs_as_code.source import SourceLocation, at_project_root
+from obs_as_code.target import read_target, targeting
 
 #: (Project) -> diagnostics. Generators add definitions derived from others
 #: (an SLO becomes rule groups and a dashboard) before checks and rendering.
@@ -160,8 +161,9 @@ def compile_project(root: Path, *, lint_checks: bool = True, jobs: int = 1) -> C
 
 
 def _compile_project(root: Path, *, lint_checks: bool, jobs: int) -> Compiled:
-    # Later stages resolve user files (keyword positions) against the root too.
-    with at_project_root(root):
+    # Later stages resolve user files (keyword positions) against the root too,
+    # and judge PromQL for the project's Prometheus (pyproject.toml [tool.oac]).
+    with at_project_root(root), targeting(read_target(root)):
         project, diagnostics = load(root)
         diagnostics += generate(project)
         if lint_checks and jobs > 1:  # without fork, in_child() just calls lint()
@@ -305,7 +307,7 @@ def validate(root: Path = Path("."), out_dir: Path | None = None) -> tuple[list[
     # A module that raises (OAC101) declares nothing, so build/ may well match
     # what the rest compiles to: without its error, validate said "ok".
     diagnostics: list[Diagnostic] = [d for d in compiled.diagnostics if d.severity is Severity.ERROR]
-    with at_project_root(root):
+    with at_project_root(root), targeting(read_target(root)):
         for target in VALIDATORS:
             diagnostics.extend(_resolve(target)(out_dir, compiled.artifacts))
     return ordered(diagnostics), compare(out_dir, compiled.artifacts)

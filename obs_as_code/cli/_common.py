@@ -16,8 +16,21 @@ from obs_as_code.source import UNKNOWN
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _checked_project(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
+    """The project directory, once its ``pyproject.toml`` ``[tool.oac]`` settings
+    read well: a bad ``prometheus-version`` is a usage error (exit 2), before any work."""
+    from obs_as_code.target import TargetError, read_target
+
+    try:
+        read_target(value)
+    except TargetError as exc:
+        raise click.UsageError(str(exc)) from None
+    return value
+
+
 def project_option(fn: F) -> F:
-    """``--project DIR`` (default: the current directory)."""
+    """``--project DIR`` (default: the current directory), whose ``pyproject.toml``
+    may set the Prometheus target (:mod:`obs_as_code.target`)."""
     return click.option(
         "--project",
         "-C",
@@ -26,7 +39,8 @@ def project_option(fn: F) -> F:
         type=click.Path(exists=True, file_okay=False, path_type=Path),
         default=Path("."),
         show_default=True,
-        help="Project root holding alerts/, dashboards/, slos/ ...",
+        callback=_checked_project,
+        help="Project root holding alerts/, dashboards/, slos/ ... (and pyproject.toml's [tool.oac]).",
     )(fn)
 
 

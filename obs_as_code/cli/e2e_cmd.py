@@ -187,11 +187,14 @@ def preview(project: Path, out_dir: Path | None) -> None:
     Promtail, Tempo, node-exporter and cAdvisor, with health checks.
     """
     from obs_as_code.render.preview import COMPOSE_PATH, TEMPO_PATH, compose_text, tempo_text
+    from obs_as_code.target import read_target, targeting
 
     build = (project / "build").resolve()
     target = (out_dir.resolve() if out_dir is not None else build / "preview") / Path(COMPOSE_PATH).name
     # Mounts are relative to the compose file; from another folder they point at build/.
-    text = compose_text(build, target.parent)
+    # The Prometheus image follows the project's target, as in `oac build`'s.
+    with targeting(read_target(project)):
+        text = compose_text(build, target.parent)
     target.parent.mkdir(parents=True, exist_ok=True)
     for path, content in ((target, text), (target.parent / Path(TEMPO_PATH).name, tempo_text())):
         # Unchanged files are left alone so build/ stays identical to `oac build`.

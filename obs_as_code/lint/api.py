@@ -13,6 +13,7 @@ from obs_as_code.lint.files import load_paths
 from obs_as_code.load import Project
 from obs_as_code.model.datasource import Datasource
 from obs_as_code.source import at_project_root
+from obs_as_code.target import read_target, targeting
 
 
 def lint(
@@ -32,8 +33,9 @@ def lint(
     of them; the project's own catalogs are always added.
     """
     # The cyclic collector only re-walks what the lint keeps alive (see gcpause).
-    with paused_gc():
-        return _lint(root.resolve(), paths, project, catalog, select, ignore, scrape_interval)
+    root = root.resolve()
+    with paused_gc(), targeting(read_target(root)):
+        return _lint(root, paths, project, catalog, select, ignore, scrape_interval)
 
 
 def lint_project(
@@ -48,7 +50,7 @@ def lint_project(
     project=True)`` reports, without importing its modules again (their load
     diagnostics are the caller's). ``oac import dashboard`` checks the module it
     writes this way, beside the datasources it loaded once."""
-    with paused_gc():
+    with paused_gc(), targeting(read_target(proj.root)):
         found = _check(proj, (), True, catalog, select, ignore, scrape_interval)
         return ordered(d for d in found if not suppressed(d, proj.root))
 

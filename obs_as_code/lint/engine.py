@@ -21,6 +21,7 @@ from typing import Any
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.durations import DurationError, parse_ms
 from obs_as_code.lint.catalog import CatalogIndex
+from obs_as_code.lint.promql3 import v3_syntax
 from obs_as_code.lint.promql242 import later_syntax, reparse
 from obs_as_code.lint.sites import Site, node_span, python_site
 from obs_as_code.lint.types import (
@@ -38,6 +39,7 @@ from obs_as_code.model.catalog import MetricsCatalog
 from obs_as_code.model.prometheus import PrometheusConfig, ScrapeJob
 from obs_as_code.model.rules import AlertRule, RecordingRule, RuleGroup
 from obs_as_code.source import SourceLocation, at_project_root, file_lines
+from obs_as_code.target import PrometheusTarget, current_target
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,9 @@ class LintContext:
     #: module's, for incremental builds); the catalog, recording rules and scrape
     #: configuration still come from the whole ``project``.
     scope: list[Definition] | None = None
+    #: The Prometheus release the PromQL and names are judged for (the project's
+    #: ``[tool.oac] prometheus-version``; by default the build's running, else 2.42).
+    target: PrometheusTarget = field(default_factory=current_target)
     _parsed: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
     _trees: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
     #: (id(rule), "expr" | "annotations.<key>" | "labels") -> site, for rules read from
@@ -207,7 +212,7 @@ class LintContext:
         context (queries hold its bound methods), so without this they wait for
         the cyclic collector, which then walks every one of them; dropped here,
         reference counting frees them at once. Not to be used afterwards."""
-        keep = {"project", "catalog", "scope", "scrape_interval_default", "file_diagnostics"}
+        keep = {"project", "catalog", "scope", "target", "scrape_interval_default", "file_diagnostics"}
         fresh = type(self)(self.project)
         for f in fields(self):
             if f.name not in keep:
@@ -219,7 +224,7 @@ class LintContext:
         promql-parser gives it, e.g. ``promql_parser.walk``)."""
         hit = self._parsed.get(expr)
         if hit is None:
-            hit = parse_promql(expr)
+            hit = parse_promql(expr, self.target)
             self._parsed[expr] = hit
         return hit
 
@@ -239,9 +244,9 @@ class LintContext:
             key = shape(expr, self.known_jobs())
             hit = self._trees.get(key)
             if hit is None:
-                hit = parse_tree(key)
+                hit = parse_tree(key, self.target)
                 if hit[1] is not None and key != expr:
-                    hit = parse_tree(expr)  # report the user's own text
+                    hit = parse_tree(expr, self.target)  # report the user's own text
                 self._trees[key] = hit
             self._trees[expr] = hit
         return hit
@@ -887,9 +892,12 @@ def _scrape_labels(jobs: Iterable[ScrapeJob]) -> tuple[frozenset[str], frozenset
     return frozenset(out), frozenset(open_jobs)
 
 
-def parse_promql(expr: str) -> tuple[Any, str | None]:
-    """Parse as Prometheus 2.42 parses (promql-parser, with :mod:`obs_as_code.lint.promql242`
-    around it); returns ``(ast, None)`` or ``(None, message)``."""
+def parse_promql(expr: str, target: PrometheusTarget | None = None) -> tuple[Any, str | None]:
+    """Parse as Prometheus ``target`` parses (default: the target of the build
+    running, :func:`obs_as_code.target.current_target`, 2.42 outside one):
+    promql-parser, with :mod:`obs_as_code.lint.promql242` (2.42) or
+    :mod:`obs_as_code.lint.promql3` (3.x) around it; returns ``(ast, None)`` or
+    ``(None, message)``."""
     import promql_parser
 
     if not isinstance(expr, str) or not expr.strip():
@@ -901,25 +909,28 @@ def parse_promql(expr: str) -> tuple[Any, str | None]:
                 f"expression nests about {levels} levels deep (operators and brackets); "
                 f"at most {MAX_NESTING} are checked: split it into recording rules"
             )
+    if target is None:
+        target = current_target()
     try:
         ast = promql_parser.parse(expr)
     except (ValueError, TypeError) as exc:  # the parser raises ValueError with a message
         message = str(exc) or "invalid PromQL"
-        # What Prometheus 2.42 takes and promql-parser does not (holt_winters,
-        # raw strings with backslashes, \Q...\E in regexes): read as 2.42 reads it.
-        return reparse(expr, message) or (None, message)
-    # What promql-parser takes from later releases and 2.42 refuses (later
-    # functions, quoted label names, durations without unit).
-    later = later_syntax(expr, ast)
-    return (ast, None) if later is None else (None, later)
+        # What Prometheus takes and promql-parser does not (holt_winters in 2.42,
+        # raw strings with backslashes, \Q...\E in regexes): read as Prometheus reads it.
+        return reparse(expr, message, target) or (None, message)
+    # What promql-parser takes and the target refuses: for 2.42, what came in later
+    # releases (functions, quoted label names, durations without unit); for 3.x,
+    # experimental functions not enabled and holt_winters.
+    problem = v3_syntax(expr, ast, target) if target.v3 else later_syntax(expr, ast)
+    return (ast, None) if problem is None else (None, problem)
 
 
-def parse_tree(expr: str) -> tuple[Any, str | None]:
+def parse_tree(expr: str, target: PrometheusTarget | None = None) -> tuple[Any, str | None]:
     """Like :func:`parse_promql`, with the AST wrapped in :class:`Node` so that every
     attribute read returns the same object (checks and inference cache per node)."""
     from obs_as_code.lint.types import wrap_tree
 
-    ast, problem = parse_promql(expr)
+    ast, problem = parse_promql(expr, target)
     return (wrap_tree(ast), None) if ast is not None else (None, problem)
 
 

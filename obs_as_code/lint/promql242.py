@@ -30,6 +30,8 @@ import json
 import re
 from typing import Any
 
+from obs_as_code.target import DEFAULT, PrometheusTarget
+
 #: Functions promql-parser knows that Prometheus 2.42 does not (its
 #: promql/parser/functions.go has 70, all of which promql-parser knows but
 #: ``holt_winters``).
@@ -70,7 +72,7 @@ _DURATION_UNIT = re.compile(r"[0-9]+[a-zA-Z]")
 #: A token an expression ends with: a name, ``)``, ``]``, ``}``.
 _ENDS_EXPR = re.compile(r"[a-zA-Z0-9_:.)\]}]")
 #: Functions promql-parser lets take Inf or NaN, a scalar, as their vector argument.
-_TAKE_INF = frozenset({"exp", "ln", "log2", "log10"})
+TAKE_INF = frozenset({"exp", "ln", "log2", "log10"})
 
 
 def later_syntax(expr: str, ast: Any) -> str | None:
@@ -108,7 +110,7 @@ def _later_tokens(expr: str) -> str | None:
                 return pending
             pending = None
         if c in "\"'`":
-            if (top == "{" and previous in ("{", ",")) or top == "by":
+            if top in ("{", "by") and previous in ("{", "(", ","):
                 where = "a label list" if top == "by" else "a selector"
                 return (
                     f"quoted label name {token} in {where}: Prometheus 2.42 reads only unquoted label names "
@@ -149,7 +151,7 @@ def _later_function(ast: Any) -> str | None:
         name = ""
         if kind == "Call":
             name = str(node.func.name)
-            if name in _TAKE_INF and node.args and _number(node.args[0]):
+            if name in TAKE_INF and node.args and is_number(node.args[0]):
                 found.append(f'expected type instant vector in call to function "{name}", got scalar')
                 return False
             if name not in LATER_FUNCTIONS:
@@ -174,7 +176,7 @@ def _later_function(ast: Any) -> str | None:
     return f"{name} is not a function in Prometheus 2.42 (added in a later version)"
 
 
-def _number(node: Any) -> bool:
+def is_number(node: Any) -> bool:
     """Whether ``node`` is a number literal, or one with signs before it."""
     while type(node).__name__ == "UnaryExpr":
         node = node.expr
@@ -200,12 +202,18 @@ def register_holt_winters() -> None:
         _registered = True
 
 
-def reparse(expr: str, message: str) -> tuple[Any, str | None] | None:
+def reparse(expr: str, message: str, target: PrometheusTarget = DEFAULT) -> tuple[Any, str | None] | None:
     """When promql-parser refused ``expr`` saying ``message`` for what 2.42
     takes: the parse of what 2.42 reads (``(tree, None)``, or ``(None, the
-    error)`` of something else), None when it is none of those."""
+    error)`` of something else), None when it is none of those. For a 3.x
+    ``target``, raw strings and ``\\Q...\\E`` alike (Go reads them the same
+    in 3.x), not ``holt_winters`` (gone in 3.0)."""
     import promql_parser
 
+    if _HOLT_WINTERS in message and target.v3:
+        from obs_as_code.lint.promql3 import removed
+
+        return None, removed("holt_winters")
     if _HOLT_WINTERS in message and not _registered:
         register_holt_winters()
     elif ("escape sequence" in message or "illegal regex" in message) and ("`" in expr or "\\Q" in expr):
@@ -219,8 +227,13 @@ def reparse(expr: str, message: str) -> tuple[Any, str | None] | None:
         ast = promql_parser.parse(expr)
     except (ValueError, TypeError) as exc:
         again = str(exc) or "invalid PromQL"
-        return reparse(expr, again) or (None, again)
-    later = later_syntax(expr, ast)
+        return reparse(expr, again, target) or (None, again)
+    if target.v3:
+        from obs_as_code.lint.promql3 import v3_syntax
+
+        later = v3_syntax(expr, ast, target)
+    else:
+        later = later_syntax(expr, ast)
     return (ast, None) if later is None else (None, later)
 
 

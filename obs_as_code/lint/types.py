@@ -413,8 +413,14 @@ def _children(node: Any) -> list[Any]:
 _KEEP_FUNCS = {
     "abs", "ceil", "floor", "round", "clamp", "clamp_min", "clamp_max", "sort", "sort_desc",
     "sort_by_label", "sort_by_label_desc", "last_over_time", "max_over_time", "min_over_time",
-    "avg_over_time", "quantile_over_time",
+    "avg_over_time", "quantile_over_time", "first_over_time",
 }  # fmt: skip
+#: Prometheus 3's functions without arguments or of scalars that return a scalar
+#: (experimental in 3.14's functions.go): the query's start, end, range and step,
+#: the larger or smaller of two scalars; with the unit they return.
+_SCALAR_FUNCS = {"start": "timestamp", "end": "timestamp", "range": "seconds", "step": "seconds", "max_of": None, "min_of": None}
+#: Prometheus 3's functions returning the timestamps of samples (3.14's functions.go).
+_TIMESTAMP_FUNCS = {"ts_of_first_over_time", "ts_of_last_over_time", "ts_of_max_over_time", "ts_of_min_over_time", "start_timestamp"}
 _TIME_FUNCS = {"day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year"}
 
 
@@ -572,6 +578,16 @@ class Inferer:
             return VType(SCALAR, "timestamp", frozenset(), False, certain=True)
         if name == "pi":
             return VType(SCALAR, None, frozenset(), False, certain=True)
+        if name in _SCALAR_FUNCS:
+            return VType(SCALAR, _SCALAR_FUNCS[name], frozenset(), False, certain=True)
+        if name in _TIMESTAMP_FUNCS:
+            return replace(first, kind=GAUGE, unit="timestamp", matrix=False, bucket=False)
+        if name in ("double_exponential_smoothing", "holt_winters", "mad_over_time"):
+            return replace(first, kind=GAUGE, matrix=False, bucket=False)
+        if name in ("info", "histogram_quantiles"):
+            # info adds the labels of the info series it joins, histogram_quantiles
+            # a label of its own naming: which ones is not known here.
+            return replace(first, kind=GAUGE if name == "histogram_quantiles" else first.kind, labels=None, matrix=False)
         if name == "timestamp":
             return replace(first, kind=GAUGE, unit="timestamp", matrix=False)
         if name in ("label_replace", "label_join"):

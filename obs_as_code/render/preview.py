@@ -45,6 +45,7 @@ from obs_as_code import names
 from obs_as_code.artifacts import Artifact
 from obs_as_code.load import Project
 from obs_as_code.serialize import dump_yaml
+from obs_as_code.target import PrometheusTarget, current_target
 
 COMPOSE_PATH = "preview/docker-compose.yml"
 TEMPO_PATH = "preview/tempo.yaml"
@@ -104,21 +105,31 @@ def preview_alertmanager(built: Mapping[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def compose(project_rel: str = "../..", build_name: str = "build") -> dict[str, Any]:
+def prometheus_image(target: PrometheusTarget) -> str:
+    """The preview's Prometheus: the pinned 2.42, or the project's 3.x target
+    (``[tool.oac] prometheus-version``), whose rules 2.42 may not load."""
+    return IMAGES["prometheus"] if not target.v3 else f"prom/prometheus:v{target.version}.0"
+
+
+def compose(project_rel: str = "../..", build_name: str = "build", target: PrometheusTarget | None = None) -> dict[str, Any]:
     """The compose document; ``project_rel`` is the folder holding build/, relative
     to the compose file (or absolute), ``build_name`` build/'s name in it (the
-    default of ``${OAC_BUILD_DIR}``)."""
+    default of ``${OAC_BUILD_DIR}``), ``target`` the Prometheus the rules are
+    written for (default: the build's, :func:`obs_as_code.target.current_target`)."""
+    if target is None:
+        target = current_target()
     project = f"{project_rel.rstrip('/') or '/'}:{PROJECT_MOUNT}:ro"
     b = f"{PROJECT_MOUNT}/${{{BUILD_DIR_VARIABLE}:-{build_name}}}"
     return {
         "services": {
             "prometheus": {
-                "image": IMAGES["prometheus"],
+                "image": prometheus_image(target),
                 "command": [
                     f"--config.file={b}/prometheus/prometheus.yml",
                     "--storage.tsdb.path=/prometheus",
                     # POST /-/reload after `oac build` loads the new rules.
                     "--web.enable-lifecycle",
+                    *(f"--enable-feature={f}" for f in sorted(target.features)),
                 ],
                 "volumes": [project],
                 "ports": ["127.0.0.1:9090:9090"],

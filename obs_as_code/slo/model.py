@@ -28,6 +28,7 @@ from obs_as_code import names
 from obs_as_code.durations import Duration
 from obs_as_code.model.base import Definition, FieldTypeError, require_string_maps, require_strings
 from obs_as_code.model.rules import AlertRule
+from obs_as_code.target import current_target
 
 #: The placeholder an SLI query uses for the window (``rate(x[{window}])``).
 WINDOW = "{window}"
@@ -35,6 +36,9 @@ _WINDOW_RE = re.compile(r"\{window\}")
 #: Sloth's spelling of the same placeholder, accepted by the importers.
 SLOTH_WINDOW_RE = re.compile(r"\{\{ *\.window *\}\}")
 _SELECTOR_RE = re.compile(r"^\s*[a-zA-Z_:][a-zA-Z0-9_:]*\s*(\{.*\})?\s*$", re.S)
+#: Prometheus 3 also names the metric by a quoted (UTF-8) name in the braces:
+#: ``{"http.server.request.duration_count", code=~"5.."}``.
+_QUOTED_SELECTOR_RE = re.compile(r'^\s*\{\s*"(?:[^"\\]|\\.)*"\s*(?:,.*)?\}\s*$', re.S)
 
 
 def has_window(query: str) -> bool:
@@ -43,8 +47,12 @@ def has_window(query: str) -> bool:
 
 
 def is_selector(query: str) -> bool:
-    """True when ``query`` is a bare metric selector (no placeholder, no function)."""
-    return not has_window(query) and bool(_SELECTOR_RE.match(query))
+    """True when ``query`` is a bare metric selector (no placeholder, no function);
+    for a Prometheus 3 target (:func:`obs_as_code.target.current_target`) also one
+    naming its metric by a quoted name."""
+    if has_window(query):
+        return False
+    return _SELECTOR_RE.match(query) is not None or (current_target().v3 and _QUOTED_SELECTOR_RE.match(query) is not None)
 
 
 def as_template(query: str) -> str:

@@ -15,6 +15,7 @@ from obs_as_code.goregex import matcher_matches_empty
 from obs_as_code.lint.engine import parse_promql
 from obs_as_code.lint.types import match_op
 from obs_as_code.slo.model import render_window
+from obs_as_code.target import PrometheusTarget, current_target
 
 #: A window used to turn SLI templates into parseable PromQL.
 PROBE_WINDOW = "5m"
@@ -39,12 +40,17 @@ class Selector:
         return f"{self.name}{{{inner}}}"
 
 
-@lru_cache(maxsize=1 << 12)
 def parse_template(template: str) -> tuple[Any, str | None]:
-    """Parse an SLI template with ``{window}`` filled in: once per template (the
-    generator and the OAC40x checks each read every SLO's queries; 500 SLOs
-    parsed 4,000 times), the syntax tree shared, which its readers only read."""
-    return parse_promql(render_window(template, PROBE_WINDOW))
+    """Parse an SLI template with ``{window}`` filled in: once per template and
+    Prometheus target (the generator and the OAC40x checks each read every SLO's
+    queries; 500 SLOs parsed 4,000 times), the syntax tree shared, which its
+    readers only read."""
+    return _parse_template(template, current_target())
+
+
+@lru_cache(maxsize=1 << 12)
+def _parse_template(template: str, target: PrometheusTarget) -> tuple[Any, str | None]:
+    return parse_promql(render_window(template, PROBE_WINDOW), target)
 
 
 def _children(node: Any) -> list[Any]:

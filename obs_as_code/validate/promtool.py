@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from obs_as_code.artifacts import Artifact
-from obs_as_code.diagnostics import Diagnostic, error
-from obs_as_code.source import SourceLocation, keyword_location
+from obs_as_code.diagnostics import Diagnostic, error, warning
+from obs_as_code.source import SourceLocation, keyword_location, project_root
+from obs_as_code.target import current_target
 from obs_as_code.validate import find_tool
 from obs_as_code.yamlpos import path_at
 
@@ -123,6 +124,56 @@ def map_output(
     return out
 
 
+_VERSION = re.compile(r"version (\d+)\.(\d+)")
+
+
+def promtool_version(promtool: str) -> tuple[int, int] | None:
+    """``promtool --version``'s major and minor, None when it says none."""
+    proc = subprocess.run([promtool, "--version"], capture_output=True, text=True, check=False)
+    m = _VERSION.search(proc.stdout + proc.stderr)
+    return (int(m[1]), int(m[2])) if m is not None else None
+
+
+def target_newer(promtool: str, diagnostics: list[Diagnostic]) -> bool:
+    """Whether the project's Prometheus target (``[tool.oac] prometheus-version``)
+    has a newer major version than ``promtool``: then its rule files may hold
+    what that promtool cannot read (quoted UTF-8 names, 3.x functions), and its
+    verdict on them means nothing. A warning says so (added to ``diagnostics``);
+    the rules are then not given to promtool, the Prometheus config still is
+    (obs-as-code writes the same scrape configuration for every target)."""
+    target = current_target()
+    if not target.v3:
+        return False  # the default path: no promtool --version run
+    found = promtool_version(promtool)
+    if found is None or found[0] >= target.major:
+        return False
+    diagnostics.append(
+        warning(
+            _setting_location(),
+            "OAC901",
+            f"promtool {found[0]}.{found[1]} cannot check rules written for Prometheus {target.version} "
+            "(pyproject.toml [tool.oac] prometheus-version): rule files not checked by promtool",
+            hint=f"install promtool {target.major}.x (or point OAC_PROMTOOL at it) to check them",
+        )
+    )
+    return True
+
+
+def _setting_location() -> SourceLocation | None:
+    """Where the project's pyproject.toml sets ``prometheus-version``."""
+    root = project_root.get()
+    if root is None:
+        return None
+    try:
+        lines = (Path(root) / "pyproject.toml").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for number, line in enumerate(lines, 1):
+        if line.lstrip().startswith("prometheus-version"):
+            return SourceLocation("pyproject.toml", number, len(line) - len(line.lstrip()) + 1)
+    return SourceLocation("pyproject.toml")
+
+
 def check(build_dir: Path, artifacts: Sequence[Artifact]) -> list[Diagnostic]:
     """Run promtool over the Prometheus config and every rule file in ``build_dir``."""
     promtool = find_tool("promtool", "prometheus")
@@ -140,6 +191,8 @@ def check(build_dir: Path, artifacts: Sequence[Artifact]) -> list[Diagnostic]:
         )
         if proc.returncode != 0:
             diagnostics += map_output(proc.stdout + proc.stderr, build_dir, artifacts, "OAC901", "promtool check config")
+    if rules and target_newer(promtool, diagnostics):
+        rules = []
     if rules:
         proc = subprocess.run(
             [promtool, "check", "rules", *rules], capture_output=True, text=True, check=False

@@ -14,6 +14,7 @@ from obs_as_code.lint.types import nodes, selector_matchers
 from obs_as_code.model.rules import RecordingRule
 from obs_as_code.model.tests import ExprExpectation, RuleTest, Series
 from obs_as_code.source import keyword_location
+from obs_as_code.target import valid_utf8
 
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 
@@ -120,6 +121,17 @@ def number_out_of_range(expr: str) -> str | None:
     return None
 
 
+def utf8_name_problem(name: str) -> str | None:
+    """What Prometheus 3's rulefmt (``nameValidationScheme`` utf8, its default)
+    refuses in a recording rule's non-empty name: not valid UTF-8 (a lone
+    surrogate, in Python), or braces ("should it be in expr?"); None when valid."""
+    if not valid_utf8(name):
+        return "is not a valid metric name (not valid UTF-8)"
+    if "{" in name or "}" in name:
+        return "holds braces: should they be in expr? (Prometheus 3 refuses braces in a recording rule name)"
+    return None
+
+
 def regex_problem(root: Any, skip: Callable[[str], bool] | None = None) -> str | None:
     """The first regex matcher of the tree ``root`` that Prometheus 2.42 refuses,
     as promtool says it, None when there is none. Prometheus compiles
@@ -151,7 +163,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             if key not in regexes:
                 regexes[key] = regex_problem(ast)
             problem = regexes[key]
-        if problem is None and isinstance(rule.expr, str):
+        if problem is None and isinstance(rule.expr, str) and not ctx.target.v3:  # 3.x reads 5m as 300
             duration = duration_as_number(rule.expr)
             if duration is not None:
                 problem = f"unexpected duration {duration!r}: Prometheus before 2.54 reads a duration only in [...] and after offset"
@@ -164,7 +176,11 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 "OAC108",
                 f"invalid PromQL in {rule.kind} {rule.name!r} (group {group.name!r}): {problem}",
             )
-        if isinstance(rule, RecordingRule) and isinstance(rule.name, str) and rule.name and not METRIC_NAME.match(rule.name):
+        if isinstance(rule, RecordingRule) and isinstance(rule.name, str) and rule.name and ctx.target.v3:
+            v3_problem = utf8_name_problem(rule.name)
+            if v3_problem is not None:
+                yield error(keyword_location(rule.location, "name"), "OAC108", f"recording rule name {rule.name!r} {v3_problem}")
+        elif isinstance(rule, RecordingRule) and isinstance(rule.name, str) and rule.name and not METRIC_NAME.match(rule.name):
             fixed = re.sub(r"[^a-zA-Z0-9_:]", "_", rule.name)
             fixed = fixed if METRIC_NAME.match(fixed) else f"_{fixed}"
             yield error(
