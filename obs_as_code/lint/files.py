@@ -325,7 +325,7 @@ class _Reader:
             elif not keys:
                 return  # {}: no groups
         if groups_node is None:
-            self.fail(root, "not a rule file: no top-level 'groups' list")
+            self.fail(root, NOT_A_RULE_FILE)
             return
         if _is_null(groups_node):
             return
@@ -421,6 +421,9 @@ class _Reader:
                     self.out.sites[(id(rule), f"annotations.{key.value}")] = self.site(value)
         self.out.sites[(id(rule), "expr")] = self.site(expr_node)
         return rule
+
+
+NOT_A_RULE_FILE = "not a rule file: no top-level 'groups' list"
 
 
 def _node_text(node: yaml.Node) -> str:
@@ -729,20 +732,35 @@ def is_dashboard(path: Path) -> bool:
     return path.suffix.lower() == ".json"
 
 
+def lintable_files(directory: Path) -> list[Path]:
+    """The rule YAML and dashboard JSON candidates under ``directory``, sorted:
+    files ending in .yml, .yaml or .json, outside hidden directories."""
+    found: list[Path] = []
+    for f in directory.rglob("*"):
+        if f.suffix.lower() not in (".yml", ".yaml", ".json") or not f.is_file():
+            continue
+        if any(part.startswith(".") for part in f.relative_to(directory).parts[:-1]):
+            continue
+        found.append(f)
+    return sorted(found)
+
+
 def load_paths(
     paths: list[Path], root: Path, datasources: Sequence[Datasource] = ()
 ) -> tuple[list[RuleGroup], dict[tuple[int, str], Site], list[DashboardSource], list[Diagnostic]]:
     """Read every rule file and dashboard under ``paths`` (directories recursively).
     Dashboards are rendered as the build renders them with ``datasources``
     (:mod:`obs_as_code.lint.dashboard_file`: each ``DashboardSource.board`` is
-    what the dashboard checks read); JSON that is no dashboard is an OAC219
-    error when named, and skipped when found in a directory."""
+    what the dashboard checks read); JSON that is no dashboard, or YAML that is
+    no rule file (a prometheus.yml, a compose file), is an OAC219 error when
+    named, and skipped when found in a directory, as is everything under a
+    hidden directory there (``.oac-cache``'s spare build trees, ``.git``)."""
     from obs_as_code.lint.dashboard_file import read as read_dashboard
 
     files: list[tuple[Path, bool]] = []
     for p in paths:
         if p.is_dir():
-            files.extend((f, False) for f in sorted(f for f in p.rglob("*") if f.suffix.lower() in (".yml", ".yaml", ".json") and f.is_file()))
+            files.extend((f, False) for f in lintable_files(p))
         else:
             files.append((p, True))
     groups: list[RuleGroup] = []
@@ -761,6 +779,8 @@ def load_paths(
                 dashboards.append(dash)
         else:
             rf = read_rule_file(f, display)
+            if not named and not rf.groups and any(d.message == NOT_A_RULE_FILE for d in rf.diagnostics):
+                continue
             groups.extend(rf.groups)
             sites.update(rf.sites)
             diagnostics.extend(rf.diagnostics)
