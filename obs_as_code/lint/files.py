@@ -732,6 +732,27 @@ def is_dashboard(path: Path) -> bool:
     return path.suffix.lower() == ".json"
 
 
+#: Top-level keys of the YAML files of other tools a folder holds beside rule
+#: files (build/ holds them all): a Prometheus config, a promtool test file, an
+#: Alertmanager config, a compose file, Grafana provisioning, a Tempo config.
+_OTHER_TOOLS_KEYS = frozenset({
+    "global", "scrape_configs", "rule_files", "alerting", "remote_write", "remote_read", "tests", "route", "receivers",
+    "inhibit_rules", "services", "datasources", "deleteDatasources", "providers", "server", "storage",
+})
+
+
+def _another_tools_file(path: Path) -> bool:
+    """Whether the YAML at ``path`` (no rule file) is one of another tool (a
+    mapping with a key of :data:`_OTHER_TOOLS_KEYS`): found in a folder, it is
+    skipped. Anything else that is no rule file (``grups:``, a list, a string)
+    stays an OAC219 error, as promtool would refuse it."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and any(isinstance(k, str) and k in _OTHER_TOOLS_KEYS for k in data)
+
+
 def lintable_files(directory: Path) -> list[Path]:
     """The rule YAML and dashboard JSON candidates under ``directory``, sorted:
     files ending in .yml, .yaml or .json, outside hidden directories."""
@@ -752,9 +773,10 @@ def load_paths(
     Dashboards are rendered as the build renders them with ``datasources``
     (:mod:`obs_as_code.lint.dashboard_file`: each ``DashboardSource.board`` is
     what the dashboard checks read); JSON that is no dashboard, or YAML that is
-    no rule file (a prometheus.yml, a compose file), is an OAC219 error when
-    named, and skipped when found in a directory, as is everything under a
-    hidden directory there (``.oac-cache``'s spare build trees, ``.git``)."""
+    another tool's file (a prometheus.yml, a compose file: :func:`_another_tools_file`),
+    is an OAC219 error when named, and skipped when found in a directory, as is
+    everything under a hidden directory there (``.oac-cache``'s spare build
+    trees, ``.git``)."""
     from obs_as_code.lint.dashboard_file import read as read_dashboard
 
     files: list[tuple[Path, bool]] = []
@@ -779,7 +801,7 @@ def load_paths(
                 dashboards.append(dash)
         else:
             rf = read_rule_file(f, display)
-            if not named and not rf.groups and any(d.message == NOT_A_RULE_FILE for d in rf.diagnostics):
+            if not named and not rf.groups and any(d.message == NOT_A_RULE_FILE for d in rf.diagnostics) and _another_tools_file(f):
                 continue
             groups.extend(rf.groups)
             sites.update(rf.sites)

@@ -132,15 +132,19 @@ def test_a_folder_skips_yaml_that_is_no_rule_file_and_hidden_folders(tmp_path: P
     # `oac lint build/` (or a project's root) reported every prometheus.yml,
     # alertmanager.yml and compose file under it, and the spare build trees
     # in .oac-cache/, as "OAC219 not a rule file"; JSON that is no dashboard
-    # found in a folder was already skipped.
+    # found in a folder was already skipped. Other YAML that is no rule file
+    # is still refused, as promtool refuses it (test_rulefile_promtool.py).
     (tmp_path / "prometheus.yml").write_text("global:\n  scrape_interval: 15s\n")
     (tmp_path / "rules.yaml").write_text("groups:\n- name: g\n  rules:\n  - record: a:b\n    expr: sum(up) +\n")
+    (tmp_path / "compose.yml").write_text("services:\n  prometheus:\n    image: prom/prometheus:v2.42.0\n")
+    # No rule file and no other tool's file either: promtool would refuse it.
+    (tmp_path / "typo.yaml").write_text("grups: []\n")
     hidden = tmp_path / ".oac-cache" / "spare"
     hidden.mkdir(parents=True)
     (hidden / "rules.yaml").write_text("groups:\n- name: g\n  rules:\n  - record: a:b\n    expr: sum(up) +\n")
     code, out, _err = _run("-C", str(tmp_path), str(tmp_path), "--format", "json")
     assert code == 1
-    assert [(d["file"], d["code"]) for d in json.loads(out)] == [("rules.yaml", "OAC108")]
+    assert [(d["file"], d["code"]) for d in json.loads(out)] == [("rules.yaml", "OAC108"), ("typo.yaml", "OAC219")]
     # Named, a YAML file that is no rule file is still OAC219.
     code, out, _err = _run("-C", str(tmp_path), str(tmp_path / "prometheus.yml"), "--format", "json")
     assert code == 1
