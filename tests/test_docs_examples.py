@@ -92,3 +92,23 @@ def test_the_e2e_pages_scenario_passes_on_the_shipped_build() -> None:
     assert not diagnostics and catalog is not None
     (result,) = run_scenarios([scenario], RunConfig(BUILD, alertmanager_config(), catalog, require_binaries()), parallel=1)
     assert result.status == "passed", result.to_json()
+
+
+@pytest.mark.integration
+def test_the_rule_test_example_passes_under_the_readmes_alert_and_fails_as_it_says(tmp_path: Path) -> None:
+    # docs/alertmanager.md had no RuleTest example at all: a newcomer wrote one
+    # from the signatures. This one goes below the README's alerts/api.py.
+    need_binary("promtool")
+    (text,) = re.findall(r"```python\n# alerts/api.py, below the group of the README's example\n(.*?)```",
+                         (REPO / "docs/alertmanager.md").read_text(encoding="utf-8"), re.S)
+    readme = dict(_modules("README.md"))["alerts/api.py"]
+    root = tmp_path / "proj"
+    (root / "alerts").mkdir(parents=True)
+    (root / "alerts/api.py").write_text(readme + "\n" + text, encoding="utf-8")
+    result = run_oac("test", "-C", str(root))
+    assert result.exit_code == 0, result.stderr
+    assert "1 rule test(s)" in result.stderr
+    (root / "alerts/api.py").write_text(readme + "\n" + text.replace("16.67%", "16.6%"), encoding="utf-8")
+    result = run_oac("test", "-C", str(root))
+    assert result.exit_code == 1
+    assert "OAC901" in result.stderr and 'AlertExpectation(at="15m"' in result.stderr

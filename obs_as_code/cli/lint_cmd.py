@@ -15,6 +15,29 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     return [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
 
 
+_PROJECT_LINT = "`oac lint` without a PATH lints the project's modules (-C DIR for a project elsewhere)"
+
+
+def _refuse_python_paths(paths: tuple[Path, ...]) -> None:
+    """PATHs are rule YAML and dashboard JSON; a project's Python modules are
+    linted by ``oac lint`` without one. A module given as a PATH was read as
+    YAML (a baffling "invalid YAML"), and a folder of modules was walked for
+    YAML and JSON and passed with nothing read: both are usage errors (exit 2).
+    A folder holding both is linted for its files, with a note that its
+    modules are not."""
+    from obs_as_code.lint.files import lintable_files
+
+    for p in paths:
+        if p.is_file() and p.suffix == ".py":
+            click.echo(f"oac lint: {p} is a Python module: PATHs are rule YAML and dashboard JSON; {_PROJECT_LINT}", err=True)
+            sys.exit(2)
+        if p.is_dir() and any(f.is_file() for f in p.rglob("*.py")):
+            if not lintable_files(p):
+                click.echo(f"oac lint: {p} holds Python modules and no rule YAML or dashboard JSON; {_PROJECT_LINT}", err=True)
+                sys.exit(2)
+            click.echo(f"oac lint: note: the Python modules under {p} are not linted as a PATH; {_PROJECT_LINT}, and --with-project lints it beside the PATHs", err=True)
+
+
 @click.command()
 @project_option
 @format_option
@@ -82,6 +105,7 @@ def lint(project: Path, fmt: str, paths: tuple[Path, ...], catalog_file: Path | 
         except CatalogError as exc:
             click.echo(f"oac lint: --catalog: {exc}", err=True)
             sys.exit(2)
+    _refuse_python_paths(paths)
     from obs_as_code.lint.api import lint as run_lint
 
     diagnostics = run_lint(

@@ -325,7 +325,7 @@ class _Reader:
             elif not keys:
                 return  # {}: no groups
         if groups_node is None:
-            self.fail(root, "not a rule file: no top-level 'groups' list")
+            self.fail(root, NOT_A_RULE_FILE)
             return
         if _is_null(groups_node):
             return
@@ -421,6 +421,9 @@ class _Reader:
                     self.out.sites[(id(rule), f"annotations.{key.value}")] = self.site(value)
         self.out.sites[(id(rule), "expr")] = self.site(expr_node)
         return rule
+
+
+NOT_A_RULE_FILE = "not a rule file: no top-level 'groups' list"
 
 
 def _node_text(node: yaml.Node) -> str:
@@ -729,20 +732,57 @@ def is_dashboard(path: Path) -> bool:
     return path.suffix.lower() == ".json"
 
 
+#: Top-level keys of the YAML files of other tools a folder holds beside rule
+#: files (build/ holds them all): a Prometheus config, a promtool test file, an
+#: Alertmanager config, a compose file, Grafana provisioning, a Tempo config.
+_OTHER_TOOLS_KEYS = frozenset({
+    "global", "scrape_configs", "rule_files", "alerting", "remote_write", "remote_read", "tests", "route", "receivers",
+    "inhibit_rules", "services", "datasources", "deleteDatasources", "providers", "server", "storage",
+})
+
+
+def _another_tools_file(path: Path) -> bool:
+    """Whether the YAML at ``path`` (no rule file) is one of another tool (a
+    mapping with a key of :data:`_OTHER_TOOLS_KEYS`): found in a folder, it is
+    skipped. Anything else that is no rule file (``grups:``, a list, a string)
+    stays an OAC219 error, as promtool would refuse it."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and any(isinstance(k, str) and k in _OTHER_TOOLS_KEYS for k in data)
+
+
+def lintable_files(directory: Path) -> list[Path]:
+    """The rule YAML and dashboard JSON candidates under ``directory``, sorted:
+    files ending in .yml, .yaml or .json, outside hidden directories."""
+    found: list[Path] = []
+    for f in directory.rglob("*"):
+        if f.suffix.lower() not in (".yml", ".yaml", ".json") or not f.is_file():
+            continue
+        if any(part.startswith(".") for part in f.relative_to(directory).parts[:-1]):
+            continue
+        found.append(f)
+    return sorted(found)
+
+
 def load_paths(
     paths: list[Path], root: Path, datasources: Sequence[Datasource] = ()
 ) -> tuple[list[RuleGroup], dict[tuple[int, str], Site], list[DashboardSource], list[Diagnostic]]:
     """Read every rule file and dashboard under ``paths`` (directories recursively).
     Dashboards are rendered as the build renders them with ``datasources``
     (:mod:`obs_as_code.lint.dashboard_file`: each ``DashboardSource.board`` is
-    what the dashboard checks read); JSON that is no dashboard is an OAC219
-    error when named, and skipped when found in a directory."""
+    what the dashboard checks read); JSON that is no dashboard, or YAML that is
+    another tool's file (a prometheus.yml, a compose file: :func:`_another_tools_file`),
+    is an OAC219 error when named, and skipped when found in a directory, as is
+    everything under a hidden directory there (``.oac-cache``'s spare build
+    trees, ``.git``)."""
     from obs_as_code.lint.dashboard_file import read as read_dashboard
 
     files: list[tuple[Path, bool]] = []
     for p in paths:
         if p.is_dir():
-            files.extend((f, False) for f in sorted(f for f in p.rglob("*") if f.suffix.lower() in (".yml", ".yaml", ".json") and f.is_file()))
+            files.extend((f, False) for f in lintable_files(p))
         else:
             files.append((p, True))
     groups: list[RuleGroup] = []
@@ -761,6 +801,8 @@ def load_paths(
                 dashboards.append(dash)
         else:
             rf = read_rule_file(f, display)
+            if not named and not rf.groups and any(d.message == NOT_A_RULE_FILE for d in rf.diagnostics) and _another_tools_file(f):
+                continue
             groups.extend(rf.groups)
             sites.update(rf.sites)
             diagnostics.extend(rf.diagnostics)

@@ -378,6 +378,15 @@ def require_field_types(obj: Any) -> None:
         value = getattr(obj, name)
         if not test(value):
             hint = f": write {name}=[...]" if said.startswith("a list") and not isinstance(value, (list, tuple, Mapping)) and value is not None else ""
+            if said.startswith("a list of ") and isinstance(value, (list, tuple)):
+                # A list whose item is wrong: name the item, not the list's own type
+                # ("must be a list of numbers, not tuple" of buckets=(0.1, "x")).
+                # The field's test of a one-item list is the test of that item.
+                bad = next((i for i, item in enumerate(value) if not test([item])), None)
+                if bad is not None:
+                    raise FieldTypeError(
+                        f"{type(obj).__name__} {name} must be {said}: {name}[{bad}] is {type(value[bad]).__name__} ({_shown(name, value[bad])})", name
+                    )
             raise FieldTypeError(f"{type(obj).__name__} {name} must be {said}, not {type(value).__name__} ({_shown(name, value)}){hint}", name)
     for name in getattr(type(obj), "non_negative", ()):
         value = getattr(obj, name)

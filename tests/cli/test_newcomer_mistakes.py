@@ -122,6 +122,12 @@ ILL_TYPED_OTHERS = {
         "slos/t.py:2:57: OAC101 module slos/t.py raised TypeError: SLO alerting must be Alerting, not NoneType: "
         "write alerting=Alerting(disable=True) for an SLO without alerts (left out, it has a page and a ticket)",
     ),
+    # A wrong bucket said "must be a list of numbers, not tuple": of a tuple, which is fine.
+    "bucket as a string": (
+        "catalog/t.py",
+        'from obs_as_code import Metric, MetricsCatalog\nc = MetricsCatalog(name="t", metrics=[Metric("t_seconds", "histogram", buckets=(0.1, "x"))])\n',
+        "catalog/t.py:2:80: OAC101 module catalog/t.py raised TypeError: Metric buckets must be a list of numbers: buckets[1] is str ('x')",
+    ),
     "targets as a string": (
         "scrape/t.py",
         'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets="api:8080")\n',

@@ -617,6 +617,31 @@ def test_each_undeclared_datasource_finding_has_its_own_hint(project: Callable[.
     }
 
 
+def test_a_uid_and_type_swapped_in_k_ds_are_named(project: Callable[..., Compiled]) -> None:
+    # k.ds("loki-prod", "loki") for the uid "loki-prod": the hint read "for a
+    # loki-prod query use declare a loki-prod datasource in datasources/ ...".
+    compiled = project({"dashboards/case.py": '''from obs_as_code.dashboards import kit as k
+
+board = k.dashboard("Logs", [
+    k.logs("Swapped", k.loki('{job="x"}', datasource=k.ds("loki-prod", "loki"))),
+    k.logs("Tempo", k.loki('{job="x"}', datasource=k.ds("tempo", "prometheus"))),
+])
+'''})
+    hints = {d.message.split(" (dashboard")[0]: d.hint for d in compiled.diagnostics if d.code == "OAC307"}
+    assert hints == {
+        "datasource uid 'loki' is declared as a loki datasource, not loki-prod": (
+            "Grafana sends the query to the datasource of the uid: no loki-prod datasource is declared; declare one in "
+            "datasources/ and use its uid; or were the two swapped? k.ds() takes the plugin type first, then the uid: "
+            "k.ds('loki', 'loki-prod')"
+        ),
+        "datasource uid 'prometheus' is declared as a prometheus datasource, not tempo": (
+            "Grafana sends the query to the datasource of the uid: no tempo datasource is declared; declare one in "
+            "datasources/ and use its uid; or were the two swapped? k.ds() takes the plugin type first, then the uid: "
+            "k.ds('prometheus', 'tempo')"
+        ),
+    }
+
+
 def test_regex_capture_groups_are_not_variables(project: Callable[..., Compiled]) -> None:
     # "$1" in label_replace and "$2 $1" in a renameByRegex transformation were
     # reported as undefined variables $1 and $2 (OAC306 errors stopping the build).

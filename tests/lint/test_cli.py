@@ -104,3 +104,48 @@ def test_catalog_from_python_module(tmp_path: Path) -> None:
     code, out, _err = _run("-C", str(tmp_path), str(rules), "--catalog", str(cat), "--format", "json")
     assert code == 1
     assert [(d["code"], d["line"], d["column"]) for d in json.loads(out) if d["severity"] == "error"] == [("OAC207", 5, 19)]
+
+
+def test_a_python_module_or_a_folder_of_them_as_path_is_a_usage_error(tmp_path: Path) -> None:
+    # A newcomer's `oac lint alerts/api.py` read the module as YAML ("OAC219
+    # invalid YAML: mapping values are not allowed"), and `oac lint alerts/`
+    # passed (exit 0) without reading the misspelt metric in it.
+    alerts = tmp_path / "alerts"
+    alerts.mkdir()
+    module = alerts / "api.py"
+    module.write_text('from obs_as_code import AlertRule, RuleGroup\napi = RuleGroup(name="api", rules=[AlertRule(name="A", expr="up == 0")])\n')
+    code, _out, err = _run("-C", str(tmp_path), str(module))
+    assert code == 2
+    assert "is a Python module" in err and "`oac lint` without a PATH lints the project" in err
+    assert "OAC219" not in err
+    code, _out, err = _run("-C", str(tmp_path), str(alerts))
+    assert code == 2
+    assert "holds Python modules and no rule YAML or dashboard JSON" in err
+    # A folder with both is linted for its files, and says its modules are not.
+    (alerts / "rules.yaml").write_text("groups:\n- name: g\n  rules:\n  - record: a:b\n    expr: sum(up)\n")
+    code, _out, err = _run("-C", str(tmp_path), str(alerts))
+    assert code == 0
+    assert "note: the Python modules under" in err and "0 error(s), 0 warning(s)" in err
+
+
+def test_a_folder_skips_yaml_that_is_no_rule_file_and_hidden_folders(tmp_path: Path) -> None:
+    # `oac lint build/` (or a project's root) reported every prometheus.yml,
+    # alertmanager.yml and compose file under it, and the spare build trees
+    # in .oac-cache/, as "OAC219 not a rule file"; JSON that is no dashboard
+    # found in a folder was already skipped. Other YAML that is no rule file
+    # is still refused, as promtool refuses it (test_rulefile_promtool.py).
+    (tmp_path / "prometheus.yml").write_text("global:\n  scrape_interval: 15s\n")
+    (tmp_path / "rules.yaml").write_text("groups:\n- name: g\n  rules:\n  - record: a:b\n    expr: sum(up) +\n")
+    (tmp_path / "compose.yml").write_text("services:\n  prometheus:\n    image: prom/prometheus:v2.42.0\n")
+    # No rule file and no other tool's file either: promtool would refuse it.
+    (tmp_path / "typo.yaml").write_text("grups: []\n")
+    hidden = tmp_path / ".oac-cache" / "spare"
+    hidden.mkdir(parents=True)
+    (hidden / "rules.yaml").write_text("groups:\n- name: g\n  rules:\n  - record: a:b\n    expr: sum(up) +\n")
+    code, out, _err = _run("-C", str(tmp_path), str(tmp_path), "--format", "json")
+    assert code == 1
+    assert [(d["file"], d["code"]) for d in json.loads(out)] == [("rules.yaml", "OAC108"), ("typo.yaml", "OAC219")]
+    # Named, a YAML file that is no rule file is still OAC219.
+    code, out, _err = _run("-C", str(tmp_path), str(tmp_path / "prometheus.yml"), "--format", "json")
+    assert code == 1
+    assert [(d["code"], d["message"]) for d in json.loads(out)] == [("OAC219", "not a rule file: no top-level 'groups' list")]

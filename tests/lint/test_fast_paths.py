@@ -238,7 +238,7 @@ def test_a_declared_uid_under_another_type_is_a_problem() -> None:
     # Grafana goes by the uid: a Loki query sent to the Prometheus datasource.
     uids = {"prometheus": "prometheus", "loki": "loki"}
     found = oac307.problem({"type": "loki", "uid": "prometheus"}, uids, {"prometheus", "loki"}, {})
-    assert found == oac307.Problem(oac307.OTHER_TYPE, "datasource uid 'prometheus' is declared as a prometheus datasource, not loki", plugin="loki")
+    assert found == oac307.Problem(oac307.OTHER_TYPE, "datasource uid 'prometheus' is declared as a prometheus datasource, not loki", plugin="loki", uid="prometheus")
 
 
 def test_a_datasource_variable_of_an_undeclared_type_is_a_problem() -> None:

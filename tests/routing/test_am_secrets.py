@@ -84,6 +84,39 @@ def test_references_build(tmp_path: Path) -> None:
     assert "routing_key: ${PD_ROUTING_KEY}" in text
 
 
+def test_a_secret_query_parameter_of_a_url_is_a_literal_secret(tmp_path: Path) -> None:
+    # Webhook(url="https://hooks.example.com/in?token=abc") built, and the token
+    # was written into build/alertmanager/alertmanager.yml: a webhook has no secret
+    # field, and only a user:password@ in a URL was looked for.
+    token = "q9w8e7r6t5y4u3i2o1p0"
+    module = f"""
+        from obs_as_code import AlertmanagerConfig, Global, Receiver, Route, Webhook
+
+        hook = Receiver(name="hook", integrations=[
+            Webhook(url="https://hooks.example.com/in?team=a&token={token}"),
+            Webhook(url="https://hooks.example.com/in?api_key={token}"),
+            Webhook(url="https://hooks.example.com/in?token=${{HOOK_TOKEN}}&team=a"),
+            Webhook(url="https://hooks.example.com/in?max_tokens=4096&team=a"),
+        ])
+        config = AlertmanagerConfig(route=Route(receiver=hook), global_=Global(pagerduty_url="https://events.example.com/v2?secret={token}"))
+    """
+    root = write_project(tmp_path, {"alerts/routing.py": module})
+    proc = run_oac("build", "--format", "json", cwd=root)
+    assert proc.returncode == 1
+    assert token not in proc.stdout + proc.stderr
+    found = sorted((d["line"], d["message"]) for d in json.loads(proc.stdout) if d["code"] == "OAC501")
+    assert found == [
+        (4, "literal secret in the url of webhook integration field url (query parameter token): the value is not shown"),
+        (5, "literal secret in the url of webhook integration field url (query parameter api_key): the value is not shown"),
+        (9, "literal secret in the url of global settings field pagerduty_url (query parameter secret): the value is not shown"),
+    ]
+    assert not (root / "build").exists()
+    # The placeholder (what docs/alertmanager.md recommends) and a token count build.
+    root = write_project(tmp_path / "ok", {"alerts/routing.py": module.replace(token, "${HOOK_TOKEN}")})
+    proc = run_oac("build", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+
+
 @given(st.text(min_size=1).filter(lambda s: "${" not in s))
 def test_anything_without_a_placeholder_is_a_literal(value: str) -> None:
     assert not is_reference(value, url=False)

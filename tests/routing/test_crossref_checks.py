@@ -270,6 +270,30 @@ def test_oac509_test_of_unknown_alert(tmp_path: Path) -> None:
     assert "'Hgih'" in found[0][1] and "alerts/none.py" in found[1][1]
 
 
+def test_oac509_names_the_module_a_rule_modules_entry_written_as_a_dotted_name_means(tmp_path: Path) -> None:
+    # rule_modules=["alerts.checkout"] said "tests alerts.checkout, which declares
+    # no rule groups" of a module that declares three: modules go by their path.
+    module = """
+        from obs_as_code import AlertRule, RuleGroup
+
+        group = RuleGroup(name="g", rules=[AlertRule(name="High", expr="x > 1")])
+    """
+    tests = """
+        from obs_as_code import RuleTest, Series
+
+        dotted = RuleTest(name="dotted", series=[Series("x", "0x5")], rule_modules=["alerts.checkout"])
+        bare = RuleTest(name="bare", series=[Series("x", "0x5")], rule_modules=["checkout"])
+        none = RuleTest(name="none", series=[Series("x", "0x5")], rule_modules=["alerts/none.py"])
+    """
+    root = write_project(tmp_path, {"alerts/checkout.py": module, "alerts/tests.py": tests})
+    found = sorted((d.location.line, d.hint) for d in codes(root, "OAC509"))
+    assert found == [
+        (3, "rule_modules names a module by its path from the project root: write 'alerts/checkout.py', not 'alerts.checkout'"),
+        (4, "rule_modules names a module by its path from the project root: write 'alerts/checkout.py', not 'checkout'"),
+        (5, "rule_modules names a module by its path from the project root; modules with rule groups: alerts/checkout.py"),
+    ]
+
+
 def test_oac502_reruns_in_an_incremental_build_when_the_catalog_changes(tmp_path: Path) -> None:
     # OAC502 reads the catalog now: a cached result must not outlive a catalog edit.
     from obs_as_code.incremental import compile_incremental

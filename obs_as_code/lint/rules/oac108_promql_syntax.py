@@ -196,6 +196,33 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     yield from _unit_tests(ctx)
 
 
+#: One item of promtool's series notation (promql/parser's series description,
+#: Prometheus 2.42), the values of an input series split at whitespace: ``_``
+#: (missing) or ``_xN``; a value (a number, ``Inf``, ``NaN``, signed or not, or
+#: ``stale``), alone, ``xN`` (N+1 times) or ``+Bxn`` / ``-Bxn`` (growing by B).
+#: Lenient where unsure: what is reported here promtool surely refuses
+#: (tests/lint/test_series_values.py compares the two); ``oac test``'s
+#: promtool judges the rest.
+_SERIES_DECIMAL = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_SERIES_NUMBER = rf"{_SERIES_DECIMAL}|[iI][nN][fF]|[nN][aA][nN]"
+_SERIES_ITEM = re.compile(
+    # "stalex2" and "Infx2" are one identifier to promtool's lexer, "1_000" a bad number.
+    rf"_(?:x[0-9]+)?|stale|[+-]?(?:[iI][nN][fF]|[nN][aA][nN])(?:[+-](?:{_SERIES_NUMBER})x[0-9]+)?"
+    rf"|[+-]?{_SERIES_DECIMAL}(?:(?:[+-](?:{_SERIES_NUMBER}))?x[0-9]+)?"
+)
+
+
+def series_values_problem(values: str) -> str | None:
+    """Why promtool refuses ``values`` as the values of an input series, or None.
+    Native histogram values (``{{schema:0 ...}}``) are left to promtool."""
+    if "{{" in values:
+        return None
+    for item in values.split():
+        if not _SERIES_ITEM.fullmatch(item):
+            return f"{item!r} is no value of promtool's series notation"
+    return None
+
+
 def _unit_tests(ctx: LintContext) -> Iterator[Diagnostic]:
     """The PromQL of alert unit tests: promtool stops at the first bad input series
     or expression of a test file, and names neither the test nor the line (its
@@ -212,6 +239,17 @@ def _unit_tests(ctx: LintContext) -> Iterator[Diagnostic]:
                     keyword_location(series.location, "series"),
                     "OAC108",
                     f"invalid input series {series.series!r} in rule test {test.name!r}: {problem}",
+                )
+            # promtool refused them with "1:38: parse error: unexpected x", at the
+            # built test file, naming neither the test nor the series.
+            values_problem = series_values_problem(series.values) if isinstance(series.values, str) else None
+            if values_problem is not None:
+                yield error(
+                    keyword_location(series.location, "values"),
+                    "OAC108",
+                    f"invalid values {series.values!r} of input series {series.series!r} in rule test {test.name!r}: {values_problem}",
+                    hint="values are separated by spaces: a number, _ (missing) or stale; 'AxN' repeats A N+1 times, "
+                    "'A+BxN' starts at A and grows by B N times ('0+10x20'), '_xN' is N+1 missing samples",
                 )
         for expectation in test.exprs:
             if not isinstance(expectation, ExprExpectation) or not isinstance(expectation.expr, str):

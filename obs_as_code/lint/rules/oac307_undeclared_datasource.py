@@ -73,12 +73,14 @@ class Problem:
     """What is wrong with one ``datasource`` reference: its ``kind`` (one of the
     constants above), the finding's ``message``, and for the two kinds about a
     datasource variable its ``variable`` name; ``plugin``: the type a
-    :data:`UNDECLARED_PLUGIN` variable lists, or an :data:`OTHER_TYPE` reference names."""
+    :data:`UNDECLARED_PLUGIN` variable lists, or an :data:`OTHER_TYPE` reference names;
+    ``uid``: the declared uid an :data:`OTHER_TYPE` reference names."""
 
     kind: str
     message: str
     variable: str = ""
     plugin: str = ""
+    uid: str = ""
 
 
 def problem(ref: dict[str, Any], uids: Mapping[str, str], types: set[str], ds_vars: Mapping[str, str]) -> Problem | None:
@@ -108,7 +110,7 @@ def problem(ref: dict[str, Any], uids: Mapping[str, str], types: set[str], ds_va
             return Problem(UNDECLARED_UID, f"datasource uid {uid!r} is not declared")
         # Grafana goes by the uid: the query would be sent to a datasource of another kind.
         if isinstance(kind, str) and kind and kind != declared:
-            return Problem(OTHER_TYPE, f"datasource uid {uid!r} is declared as a {declared} datasource, not {kind}", plugin=kind)
+            return Problem(OTHER_TYPE, f"datasource uid {uid!r} is declared as a {declared} datasource, not {kind}", plugin=kind, uid=uid)
         return None
     if isinstance(kind, str) and kind in types:
         return None  # type only: Grafana takes the declared one of that type
@@ -259,8 +261,14 @@ def _finding(
     elif found.kind == OTHER_TYPE:
         # The uid is declared, so "declare it" is no advice: the type is what is wrong.
         same = sorted(u for u, t in uids.items() if t == found.plugin)
-        instead = f"the uid of a declared {found.plugin} datasource: {', '.join(same)}" if same else f"declare a {found.plugin} datasource in datasources/ and use its uid"
-        hint = f"Grafana sends the query to the datasource of the uid: for a {found.plugin} query use {instead}"
+        if same:
+            hint = f"Grafana sends the query to the datasource of the uid: for a {found.plugin} query use the uid of a declared {found.plugin} datasource: {', '.join(same)}"
+        else:
+            hint = f"Grafana sends the query to the datasource of the uid: no {found.plugin} datasource is declared; declare one in datasources/ and use its uid"
+            if found.uid in types:
+                # k.ds("loki-prod", "loki"): the uid written where the plugin type
+                # goes, and a plugin type (which uids often repeat) as the uid.
+                hint += f"; or were the two swapped? k.ds() takes the plugin type first, then the uid: k.ds({found.uid!r}, {found.plugin!r})"
     else:
         hint = f"declared: {declared}; declare it in datasources/ or use one of these"
     return error(

@@ -9,11 +9,12 @@ from urllib.parse import unquote
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.model.alertmanager import Global, Integration
-from obs_as_code.redact import url_password
+from obs_as_code.redact import is_secret_name, url_password
 from obs_as_code.source import keyword_location
 
 _PLACEHOLDER = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 _URL_WITH_PLACEHOLDER = re.compile(r"^https?://[^/?#]+[/?#].*\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+_ANY_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
 def is_reference(value: str, *, url: bool) -> bool:
@@ -32,13 +33,42 @@ def _url_password(value: str) -> bool:
     return bool(password) and not _PLACEHOLDER.match(unquote(password or ""))
 
 
+def _query_secret(value: str) -> str | None:
+    """The name of a secret-named query parameter of the URL ``value`` that holds
+    a literal (``?token=abc``, ``&api_key=...``), None without one. A value
+    holding a ``${ENV}`` placeholder is a reference, as docs/alertmanager.md
+    recommends for a webhook (``https://hooks.example.com/in?token=${HOOK_TOKEN}``)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    try:
+        query = urlsplit(value).query
+    except ValueError:
+        query = value.partition("?")[2].partition("#")[0]
+    for name, item in parse_qsl(query, keep_blank_values=False):
+        if is_secret_name(name) and not _ANY_PLACEHOLDER.search(item):
+            return name
+    return None
+
+
 def _url_passwords(ctx: LintContext, d: Integration | Global) -> Iterator[Diagnostic]:
     """A password in any other URL field (a webhook's ``url``, PagerDuty's ``url``,
     global ``pagerduty_url`` ...): written into alertmanager.yml as it is."""
     skip = (*d.secret_fields, *d.secret_url_fields) if isinstance(d, Integration) else ()
     for name in d.fields_out:
         value = getattr(d, name, None)
-        if name in skip or not isinstance(value, str) or "@" not in value:
+        if name in skip or not isinstance(value, str):
+            continue
+        param = _query_secret(value) if "?" in value and "://" in value else None
+        if param is not None:
+            yield Diagnostic(
+                keyword_location(d.location, name),
+                "OAC501",
+                f"literal secret in the url of {d.kind} field {name} (query parameter {param}): the value is not shown",
+                hint=f"put a ${{ENV}} placeholder in its place ({param}=${{ENV}}, substituted at deploy time), or send it from a file: "
+                "credentials_file= (a bearer token) or extra={\"http_config\": {...}}",
+                show_source=False,
+            )
+        if "@" not in value:
             continue
         if _url_password(value):
             yield Diagnostic(

@@ -38,7 +38,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         missing = [m for m in modules if m not in alerts_by_module and m not in skipped]
         if missing:
             yield error(keyword_location(test.location, "rule_modules"), "OAC509",
-                        f"rule test {test.name!r} tests {', '.join(missing)}, which declares no rule groups")
+                        f"rule test {test.name!r} tests {', '.join(missing)}, which declares no rule groups",
+                        hint=_module_hint(missing, [*alerts_by_module, *skipped]))
             continue
         known = set().union(*(alerts_by_module.get(m, set()) for m in modules))
         unchecked = set().union(*(skipped.get(m, set()) for m in modules))
@@ -47,6 +48,21 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 yield error(keyword_location(exp.location, "alertname"), "OAC509",
                             f"rule test {test.name!r} expects alert {exp.alertname!r}, which {', '.join(modules)} does not define",
                             hint="promtool would pass a 'does not fire' check on it without testing anything")
+
+
+def _module_hint(missing: list[str], modules: list[str]) -> str | None:
+    """``rule_modules`` names modules by their path from the project root
+    (``alerts/api.py``): for a name written another way (``alerts.api``,
+    ``alerts/api``, ``api``), the module of rule groups it means."""
+    for name in missing:
+        if name in modules:
+            continue
+        stem = name.removesuffix(".py").replace(".", "/")
+        means = sorted(m for m in modules if m.removesuffix(".py") == stem or m.removesuffix(".py").rsplit("/", 1)[-1] == stem)
+        if means:
+            return f"rule_modules names a module by its path from the project root: write {means[0]!r}, not {name!r}"
+        return f"rule_modules names a module by its path from the project root; modules with rule groups: {', '.join(sorted(modules)) or 'none'}"
+    return None
 
 
 CHECK = Check("OAC509", "test-unknown-alert", "alert unit tests are about alerts their rule files define", run)
