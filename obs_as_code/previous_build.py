@@ -26,6 +26,7 @@ check lives here rather than in ``oac build --check`` only or ``oac diff``).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,12 +94,17 @@ def renames(previous: Any, made: Any) -> list[Rename]:
         if isinstance(uid, str) and isinstance(name, str):
             old_names.setdefault((org_of(e), uid), unliteral(name))
     deleted = _deleted(made)
+    # A uid listed twice is its own error (OAC307): which of the two "renamed" it
+    # is no question to ask.
+    listed = Counter((org_of(e), e.get("uid")) for e in _entries(made, "datasources"))
     found: list[Rename] = []
     for e in _entries(made, "datasources"):
         uid, name = e.get("uid"), e.get("name")
         if not isinstance(uid, str) or not isinstance(name, str):
             continue
         org = org_of(e)
+        if listed[(org, uid)] > 1:
+            continue
         old = old_names.get((org, uid))
         new = unliteral(name)
         if old is not None and old != new and (org, old) not in deleted:

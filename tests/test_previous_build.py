@@ -144,6 +144,15 @@ def test_renames_are_same_uid_other_name_not_deleted() -> None:
     assert [r.uid for r in renames(previous, made_org2)] == ["loki"]
 
 
+def test_a_uid_listed_twice_is_no_rename() -> None:
+    # A second Datasource with a taken uid is OAC307's error ("declared twice");
+    # OAC113 said the first one, unchanged, was "named 'Prom2' now".
+    previous = {"datasources": [_entry("Loki", "loki"), _entry("Tempo", "tempo")]}
+    made = {"datasources": [_entry("Loki", "loki"), _entry("Logs", "loki"), _entry("Traces", "tempo"),
+                            _entry("Logs", "loki", orgId=2)]}
+    assert renames(previous, made) == [Rename("tempo", 1, "Tempo", "Traces")]
+
+
 @pytest.mark.parametrize("previous", [None, [], "text", {"datasources": "x"}, {"datasources": [1, {"uid": 3}]}])
 def test_renames_ignores_what_no_build_wrote(previous: Any) -> None:
     assert renames(previous, {"datasources": [_entry("Logs", "loki")]}) == []
