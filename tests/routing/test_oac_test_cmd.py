@@ -72,6 +72,21 @@ def test_passing_project(tmp_path: Path) -> None:
     assert "1 rule test(s), 0 routing test(s)" in result.stderr
 
 
+def test_a_name_filter_that_selects_no_test_is_a_usage_error(tmp_path: Path) -> None:
+    # A typo in -k ran nothing and said "ok; 0 rule test(s)": a CI gate that passes.
+    root = write_project(tmp_path, {"alerts/x.py": RULES.replace("SUMMARY", "5")})
+    missed = run_cli("test", "--project", str(root), "-k", "no-such-test")
+    assert missed.exit_code == 2, missed.stderr
+    assert "-k 'no-such-test': no rule test or routing test name contains it" in missed.stderr
+    assert "ok;" not in missed.stderr
+    picked = run_cli("test", "--project", str(root), "-k", "goes high")
+    assert picked.exit_code == 0 and "ok; 1 rule test(s), 0 routing test(s)" in picked.stderr
+    # Without -k, a project without tests is fine (nothing to run).
+    empty = write_project(tmp_path / "empty", {"alerts/__init__.py": ""})
+    none = run_cli("test", "--project", str(empty))
+    assert none.exit_code == 0 and "ok; 0 rule test(s), 0 routing test(s)" in none.stderr
+
+
 def test_broken_expectation_points_at_its_python_line(tmp_path: Path) -> None:
     root = write_project(tmp_path, {"alerts/x.py": RULES.replace("SUMMARY", "6")})
     result = run_cli("test", "--project", str(root))
