@@ -11,6 +11,7 @@ semantically equal to the input: same panels, queries, layout and variables
 
 from __future__ import annotations
 
+import ast
 import keyword
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -731,7 +732,28 @@ def to_python(
     if isinstance(schema_version, int):
         out.append(f"    schema_version={schema_version},")
     out.append(")")
-    return "\n".join(out) + "\n"
+    return _without_unused_imports("\n".join(out) + "\n")
+
+
+def _without_unused_imports(source: str) -> str:
+    """``source`` without the names of :data:`_HEADER` its code never reads (a
+    dashboard without Loki queries imports no ``loki``): linters such as ruff
+    (F401) would flag every imported module otherwise."""
+    used = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
+    header = set(_HEADER.splitlines())
+    lines: list[str] = []
+    for line in source.split("\n"):
+        found = _IMPORT_LINE.fullmatch(line) if line in header else None
+        if found is None:
+            lines.append(line)
+            continue
+        kept = [item for item in found["names"].split(", ") if item.rpartition(" as ")[2] in used]
+        if kept:
+            lines.append(f"{found['head']}{', '.join(kept)}")
+    return "\n".join(lines)
+
+
+_IMPORT_LINE = re.compile(r"(?P<head>from \S+ import )(?P<names>.+)")
 
 
 # ---------------------------------------------------------------------------

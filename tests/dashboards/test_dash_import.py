@@ -34,6 +34,32 @@ def test_fixture_round_trip(name: str) -> None:
     assert differences(normalize(original, DATASOURCES), rebuild(source)) == []
 
 
+def test_an_imported_module_imports_only_what_it_uses(tmp_path: Path) -> None:
+    # ruff (F401) flagged loki, QueryEditorMode ... in every imported module that
+    # had no Loki query: a project linting its modules failed on each import.
+    import sys
+
+    sources = {name: to_python(load_fixture(name), datasources=DATASOURCES) for name in FIXTURE_NAMES}
+    for name, source in sources.items():
+        path = tmp_path / name.replace(".json", ".py")
+        path.write_text(source, encoding="utf-8")
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select", "F", "--output-format",
+                           "concise", str(tmp_path)], capture_output=True, text=True, check=False)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    # What a dashboard without Loki queries does not import; the kit always.
+    assert all("from obs_as_code.dashboards import kit as k" in s for s in sources.values())
+    for name in ("large_modern.json", "legacy_rows.json"):  # no Loki query in either
+        assert "import loki" not in sources[name] and "LokiEditorMode" not in sources[name], name
+    # A Loki query keeps what it needs.
+    board = {"title": "L", "uid": "l", "schemaVersion": 39, "panels": [
+        {"id": 1, "type": "logs", "title": "Logs", "gridPos": {"h": 8, "w": 24, "x": 0, "y": 0},
+         "datasource": {"type": "loki", "uid": "loki"},
+         "targets": [{"refId": "A", "expr": '{app="x"}', "editorMode": "code", "datasource": {"type": "loki", "uid": "loki"}}]}]}
+    source = to_python(board, datasources=DATASOURCES)
+    assert "loki" in source.split("from obs_as_code.dashboards import kit as k")[0]
+    assert differences(normalize(board, DATASOURCES), rebuild(source)) == []
+
+
 def test_round_trip_detects_a_change() -> None:
     original = load_fixture("exported_inputs.json")
     source = to_python(original, datasources=DATASOURCES).replace("rate_interval", "interval", 1)
