@@ -22,7 +22,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
@@ -90,14 +90,17 @@ _DURATION_RUNES = frozenset("numµshdwy")
 _BYTES_RUNES = frozenset("BikKMGTP")
 
 
-@dataclass(slots=True)
 class _Tok:
-    kind: str
-    text: str
-    pos: int
-    #: A string's value (None: Loki cannot read it, ``error`` says why).
-    value: str = ""
-    error: str = ""
+    """A token: its kind, its text and offset; a string's value; a lexing error."""
+
+    __slots__ = ("error", "kind", "pos", "text", "value")
+
+    def __init__(self, kind: str, text: str, pos: int, value: str = "", error: str = "") -> None:
+        self.kind = kind
+        self.text = text
+        self.pos = pos
+        self.value = value
+        self.error = error
 
 
 def _is_letter(c: str) -> bool:
@@ -529,20 +532,32 @@ def _litname(prefix: str) -> str:
 
 # -------------------------------------------------------------------- parser
 
-#: What the parser builds: just enough of Loki's tree to validate it.
-@dataclass(slots=True)
 class _Node:
-    #: ``log`` (a stream selector with its pipeline), ``literal``, ``vector``,
-    #: ``range`` (range aggregation), ``vecagg``, ``binop``, ``label_replace``.
-    kind: str
-    pos: int
-    #: A problem Loki keeps in the node and reports when it validates the tree.
-    err: LogQLProblem | None = None
-    #: A selector's matchers: (op, value, opaque).
-    matchers: list[tuple[str, str, bool]] = field(default_factory=list)
-    left: _Node | None = None
-    right: _Node | None = None
-    value: float = 0.0
+    """What the parser builds: just enough of Loki's tree to validate it.
+    ``kind``: ``log`` (a stream selector with its pipeline), ``literal``,
+    ``vector``, ``range`` (range aggregation), ``vecagg``, ``binop``,
+    ``label_replace``; ``err``: a problem Loki keeps in the node and reports
+    when it validates the tree; ``matchers``: a selector's (op, value, opaque)."""
+
+    __slots__ = ("err", "kind", "left", "matchers", "pos", "right", "value")
+
+    def __init__(
+        self,
+        kind: str,
+        pos: int,
+        err: LogQLProblem | None = None,
+        matchers: list[tuple[str, str, bool]] | None = None,
+        left: _Node | None = None,
+        right: _Node | None = None,
+        value: float = 0.0,
+    ) -> None:
+        self.kind = kind
+        self.pos = pos
+        self.err = err
+        self.matchers = matchers if matchers is not None else []
+        self.left = left
+        self.right = right
+        self.value = value
 
 
 _PRECEDENCE = {"OR": 1, "AND": 2, "UNLESS": 2, "CMP_EQ": 3, "NEQ": 3, "LT": 3, "LTE": 3, "GT": 3, "GTE": 3,

@@ -22,7 +22,6 @@ from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.logql import logql_problem
 from obs_as_code.lint.rules._dashboards import rendered
 from obs_as_code.lint.rules._loki import loki_queries
 from obs_as_code.lint.rules.oac318_loki_empty_selector import STRING
@@ -102,6 +101,8 @@ def query_problem(expr: str) -> tuple[str, str] | None:
     if found is None:
         return None
     text, moves = found
+    from obs_as_code.lint.logql import logql_problem  # imported when a dashboard has a Loki query
+
     problem = logql_problem(text, True)
     if problem is None or problem.kind == "regex" or next(regex_problems(expr), None) is not None:
         return None
