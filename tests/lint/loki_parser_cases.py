@@ -1,5 +1,5 @@
 """The test cases of Loki's own LogQL parser tests (``pkg/logql/syntax/parser_test.go``
-and ``ast_test.go`` at a tag), read from a local snapshot of the Loki repository: each case's query
+``ast_test.go``, ``prettier_test.go``, ``walk_test.go`` at a tag), read from a local snapshot of the Loki repository: each case's query
 and whether Loki expects an error. Nothing of Loki is committed here: the file
 is read at test time, and the tests skip when no snapshot is present."""
 
@@ -80,7 +80,6 @@ def go_string(text: str, i: int) -> tuple[str, int]:
 
 _FUNC = re.compile(r"^func (\w+)\(", re.M)
 _IN = re.compile(r"^([ \t]+)in:\s*", re.M)
-_QUERY = re.compile(r"^[ \t]+(?:query:|line :=)\s*", re.M)
 _SKIP = re.compile(r"(?:\s|,|//[^\n]*)*")
 
 
@@ -129,14 +128,15 @@ def _list_cases(text: str, name: str, start: int, body: str, error: bool) -> lis
             i = body.index("}", i) + 1
 
 
-def _field_cases(text: str, name: str, start: int, body: str) -> list[LokiCase]:
-    """The ``query:`` fields (or the ``line :=`` query) of a test whose queries all parse."""
-    return [LokiCase(name, _line(text, start, m.end()), go_string(body, m.end())[0], False) for m in _QUERY.finditer(body)]
+def _field_cases(text: str, name: str, start: int, body: str, field: str) -> list[LokiCase]:
+    """The ``field`` fields (``query:``, or a ``line :=`` variable) of a test whose queries all parse."""
+    found = re.finditer(rf"^[ \t]+{re.escape(field)}\s*", body, re.M)
+    return [LokiCase(name, _line(text, start, m.end()), go_string(body, m.end())[0], False) for m in found]
 
 
 #: Per file: the test functions read, and how: ``in`` (table cases with
 #: ``err:``), ``ok``/``error`` (a list of queries Loki parses / refuses, as the
-#: test asserts), ``field`` (``query:`` fields, all parsed).
+#: test asserts), ``field FIELD`` (the queries after ``FIELD``, all parsed).
 SOURCES: dict[str, dict[str, str]] = {
     "pkg/logql/syntax/parser_test.go": {
         "TestParse": "in",
@@ -150,8 +150,18 @@ SOURCES: dict[str, dict[str, str]] = {
         "Test_SampleExpr_Sort_Fail": "error",
         "Test_NilFilterDoesntPanic": "ok",
         "TestStringer": "in",
-        "TestMatcherGroups": "field",
-        "TestParseLargeQuery": "field",
+        "TestMatcherGroups": "field query:",
+        "TestParseLargeQuery": "field line :=",
+    },
+    "pkg/logql/syntax/prettier_test.go": {
+        "TestFormat": "in",
+        "TestFormat_VectorAggregation": "in",
+        "TestFormat_LabelReplace": "in",
+        "TestFormat_BinOp": "in",
+    },
+    "pkg/logql/syntax/walk_test.go": {
+        "Test_Walkable": "field expr:",
+        "Test_AppendMatchers": "field expr:",
     },
 }
 
@@ -168,8 +178,8 @@ def parser_cases() -> list[LokiCase] | None:
             start, body = found[name]
             if how == "in":
                 cases += _in_cases(text, name, start, body)
-            elif how == "field":
-                cases += _field_cases(text, name, start, body)
+            elif how.startswith("field "):
+                cases += _field_cases(text, name, start, body, how.removeprefix("field "))
             else:
                 cases += _list_cases(text, name, start, body, how == "error")
     return cases
