@@ -208,8 +208,6 @@ def go_duration_ok(s: str) -> bool:
     return total <= _MAX_DURATION or (neg and total == 1 << 63)
 
 
-_BYTES_TABLE = frozenset({"b", "kib", "kb", "mib", "mb", "gib", "gb", "tib", "tb", "pib", "pb", "eib", "eb",
-                          "", "ki", "k", "mi", "m", "gi", "g", "ti", "t", "pi", "p", "ei", "e"})  # fmt: skip
 _BYTES_MULT = {"": 1, "b": 1, "k": 1000, "kb": 1000, "ki": 1024, "kib": 1024, "m": 1000**2, "mb": 1000**2,
                "mi": 1024**2, "mib": 1024**2, "g": 1000**3, "gb": 1000**3, "gi": 1024**3, "gib": 1024**3,
                "t": 1000**4, "tb": 1000**4, "ti": 1024**4, "tib": 1024**4, "p": 1000**5, "pb": 1000**5,
