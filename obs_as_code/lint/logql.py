@@ -1165,6 +1165,8 @@ def logql_problem(query: str, opaque_variables: bool = False) -> LogQLProblem | 
     parser = _Parser(toks, opaque_variables)
     try:
         node = parser.parse()
+        return _validate(node)
     except _Fail as exc:
         return exc.problem
-    return _validate(node)
+    except RecursionError:
+        return None  # hundreds of nested parentheses: Loki's parser has no such limit; not judged

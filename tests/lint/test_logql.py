@@ -223,6 +223,15 @@ def test_the_offset_is_where_loki_stops() -> None:
     assert problem is not None and problem.offset == len('sum(rate({app="x"}[5m]) by (level)')
 
 
+def test_deep_nesting_is_not_judged_rather_than_crash() -> None:
+    # Loki's LALR parser nests without limit; this recursive descent stops at
+    # Python's recursion limit, and leaves such a query alone.
+    deep = "(" * 2000 + "1" + ")" * 2000
+    assert logql_problem(deep) is None
+    assert logql_problem("(" * 20 + "1" + ")" * 20) is None
+    assert logql_problem("(" * 20 + "1" + ")" * 19) is not None
+
+
 def test_grafana_variables_in_strings_are_not_judged() -> None:
     # A regex, a pattern or an empty-compatible matcher holding a variable is
     # Grafana's to write in; judged as written without opaque_variables.
