@@ -590,12 +590,16 @@ def _describe(tok: _Tok) -> str:
 
 
 class _Parser:
-    def __init__(self, toks: list[_Tok], opaque: bool) -> None:
+    def __init__(self, toks: list[_Tok], opaque: bool, grammar_only: bool = False) -> None:
         self.toks = toks
         self.k = 0
         #: Whether a value holding a Grafana variable is left unjudged (its
         #: regex, pattern, whether it matches the empty string).
         self.opaque = opaque
+        #: Whether only the grammar is judged (expr.y's, without the checks
+        #: Loki's actions make on values): what the tests compare with Loki's
+        #: parse tables.
+        self.grammar_only = grammar_only
 
     # -- helpers
     @property
@@ -626,7 +630,7 @@ class _Parser:
         return False
 
     def is_opaque(self, value: str) -> bool:
-        return self.opaque and _VARIABLE.search(value) is not None
+        return self.grammar_only or (self.opaque and _VARIABLE.search(value) is not None)
 
     # -- expressions
     def parse(self) -> _Node:
@@ -1032,7 +1036,7 @@ class _Parser:
             self.expect("CLOSE_PARENTHESIS", ")")
         elif value.kind in ("DURATION", "BYTES", "NUMBER") and op.kind in _CMP_OPS:
             self.k += 1
-            if value.kind == "NUMBER" and _go_float(value.text) is None:
+            if value.kind == "NUMBER" and not self.grammar_only and _go_float(value.text) is None:
                 raise _Fail(LogQLProblem(f"unable to parse float: {value.text}", value.pos))
         elif op.kind in _MATCH_OPS and op.kind in ("EQ", "NEQ"):
             raise self.error("a string, a number, a duration, a size or ip(...)")
@@ -1151,6 +1155,24 @@ def _validate_matchers(node: _Node) -> LogQLProblem | None:
     return LogQLProblem(
         "queries require at least one regexp or equality matcher that does not have an empty-compatible value. "
         'For instance, app=~".*" does not meet this requirement, but app=~".+" will', node.pos, "selector")
+
+
+def tokens(query: str) -> list[_Tok]:
+    """The tokens Loki's lexer reads in ``query`` (an ``ERROR`` one last when it
+    cannot read it all)."""
+    return _Lexer(query).run()
+
+
+def grammar_problem(toks: list[_Tok]) -> LogQLProblem | None:
+    """The first error of expr.y's grammar in ``toks`` (values, parameters and
+    the validation not judged), None when the grammar takes them."""
+    try:
+        _Parser(toks, False, grammar_only=True).parse()
+    except _Fail as exc:
+        return exc.problem
+    except RecursionError:
+        return None
+    return None
 
 
 @lru_cache(maxsize=4096)

@@ -1,15 +1,19 @@
 """The LogQL parser (obs_as_code.lint.logql) against Loki 2.9.8: pinned cases
 written here, one or more per grammar rule, valid and invalid (CI runs these);
 and, where a snapshot of Loki's repository is present, every case of Loki's own
-parser tests, each verdict compared with Loki's."""
+parser tests, each verdict compared with Loki's, and the grammar compared with
+Loki's generated parse tables on thousands of token sequences."""
 
 from __future__ import annotations
 
+import random
 import time
+from typing import Any
 
 import pytest
 
-from obs_as_code.lint.logql import logql_problem
+from obs_as_code.lint.logql import grammar_problem, logql_problem, tokens
+from tests.lint.loki_lalr import loki_tables
 from tests.lint.loki_parser_cases import LOKI_TAG, parser_cases
 
 VALID = [
@@ -253,3 +257,49 @@ def test_loki_parser_tests_agree() -> None:
     assert differ == []
     assert sum(c.error for c in cases) >= 50  # refusals are compared too, not only valid queries
     assert spent / len(cases) < 0.005, spent
+
+
+def test_the_grammar_is_loki_s_parse_tables() -> None:
+    """The grammar part (what expr.y takes, values not judged) against the LALR
+    tables goyacc generated for Loki v2.9.8, driven as goyacc drives them: every
+    query here and of Loki's tests, then token sequences made from them by
+    splicing two at a token of one kind and inserting, deleting or repeating
+    tokens (seeded: the same ones each run)."""
+    tables = loki_tables()
+    cases = parser_cases()
+    if tables is None or cases is None:
+        pytest.skip(f"no snapshot of Loki's repository at {LOKI_TAG}")
+    queries = [c.query for c in cases] + VALID + [q for q, _ in INVALID]
+    base = [t for t in (tokens(q) for q in queries) if t[-1].kind != "ERROR"]
+    pool = [tok for t in base for tok in t[:-1]]
+    end = base[0][-1]
+
+    def differs(toks: list[Any]) -> bool:
+        chars = [tables.code(t.kind, t.text) for t in toks]
+        return (grammar_problem(toks) is None) != tables.accepts(chars)
+
+    assert [q for q, t in zip(queries, base, strict=False) if differs(t)] == []
+    rng = random.Random(20261128)
+    taken = 0
+    for _ in range(8000):
+        a = rng.choice(base)[:-1]
+        toks = list(a)
+        if a and rng.random() < 0.5:
+            b = rng.choice(base)[:-1]
+            i = rng.randrange(len(a))
+            same = [j for j, t in enumerate(b) if t.kind == a[i].kind]
+            toks = a[:i] + b[rng.choice(same):] if same else toks
+        for _ in range(rng.randint(0, 3)):
+            i = rng.randint(0, len(toks))
+            r = rng.random()
+            if r < 0.45:
+                toks.insert(i, rng.choice(pool))
+            elif r < 0.75 and toks:
+                del toks[min(i, len(toks) - 1)]
+            else:
+                j = rng.randint(0, len(toks))
+                toks[i:i] = toks[j : j + rng.randint(1, 6)]
+        toks.append(end)
+        assert not differs(toks), " ".join(t.text or t.kind for t in toks)
+        taken += grammar_problem(toks) is None
+    assert taken > 800  # both verdicts are compared, not only refusals
