@@ -183,3 +183,42 @@ def parser_cases() -> list[LokiCase] | None:
             else:
                 cases += _list_cases(text, name, start, body, how == "error")
     return cases
+
+
+def lexer_cases() -> list[tuple[int, str, list[str]]] | None:
+    """lex_test.go's TestLex cases: (line, input, the token names Loki's lexer
+    returns until it stops), None without a snapshot."""
+    text = loki_source("pkg/logql/syntax/lex_test.go")
+    if text is None:
+        return None
+    start, body = _functions(text)["TestLex"]
+    out: list[tuple[int, str, list[str]]] = []
+    m = re.search(r"\}\{\n", body)
+    assert m is not None
+    i = m.end()
+    while True:
+        i = _SKIP.match(body, i).end()  # type: ignore[union-attr]
+        if body[i] == "}":
+            return out
+        at = _SKIP.match(body, i + 1).end()  # type: ignore[union-attr]
+        query, i = go_string(body, at)
+        names = re.compile(r",\s*\[\]int\{([^}]*)\}\s*,?\s*\}").match(body, i)
+        assert names is not None, body[i : i + 80]
+        out.append((_line(text, start, at), query, re.findall(r"\w+", names.group(1))))
+        i = names.end()
+
+
+def is_function_cases() -> list[tuple[str, bool]] | None:
+    """lex_test.go's Test_isFunction cases: (the text after a name, whether Loki
+    reads the name as a function), None without a snapshot."""
+    text = loki_source("pkg/logql/syntax/lex_test.go")
+    if text is None:
+        return None
+    _start, body = _functions(text)["Test_isFunction"]
+    out: list[tuple[str, bool]] = []
+    for m in re.finditer(r"^\s*\{(?=[`\"])", body, re.M):
+        value, i = go_string(body, m.end())
+        verdict = re.compile(r",\s*(true|false)\}").match(body, i)
+        assert verdict is not None
+        out.append((value, verdict.group(1) == "true"))
+    return out

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from obs_as_code.lint.logql import grammar_problem, logql_problem, tokens
+from obs_as_code.lint.logql import _Lexer, grammar_problem, logql_problem, tokens
 from tests.lint.loki_lalr import loki_tables
-from tests.lint.loki_parser_cases import LOKI_TAG, parser_cases
+from tests.lint.loki_parser_cases import LOKI_TAG, is_function_cases, lexer_cases, parser_cases
 
 VALID = [
     # Stream selectors: the four matchers, spaces, a comma list.
@@ -303,3 +303,20 @@ def test_the_grammar_is_loki_s_parse_tables() -> None:
         assert not differs(toks), " ".join(t.text or t.kind for t in toks)
         taken += grammar_problem(toks) is None
     assert taken > 800  # both verdicts are compared, not only refusals
+
+
+def test_the_lexer_is_loki_s_lexer() -> None:
+    """lex_test.go's cases: the same tokens, and the same answer to "is this
+    name a function" (a range or vector operation only before a parenthesis)."""
+    cases = lexer_cases()
+    functions = is_function_cases()
+    if cases is None or functions is None:
+        pytest.skip(f"no snapshot of Loki's repository at {LOKI_TAG}")
+    assert len(cases) >= 40 and len(functions) >= 20
+    named = {"RANGE_OP": "", "VECTOR_OP": "", "VECTOR": "", "CONV": "_CONV"}  # Loki's token: the name's, upper case
+    for line, query, expected in cases:
+        found = [t.text.upper() + named[t.kind] if t.kind in named else t.kind
+                 for t in tokens(query) if t.kind not in ("EOF", "ERROR")]
+        assert found == expected, (line, query)
+    for after, function in functions:
+        assert _Lexer(after).is_function(0) is function, after
