@@ -144,6 +144,7 @@ SHARED_CHECKS: dict[str, frozenset[str]] = {
 #: stages run over the whole project, as :data:`STAGE_INPUTS` declares them.
 _RENDERED_CHECKS = (
     "OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC314", "OAC317", "OAC318", "OAC319", "OAC320",
+    "OAC321",
 )  # fmt: skip
 DASHBOARD_CHECKS: frozenset[str] = frozenset({"OAC219", *_RENDERED_CHECKS})
 DASHBOARD_RENDERER = "obs_as_code.render.grafana:render"

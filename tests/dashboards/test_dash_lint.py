@@ -188,6 +188,22 @@ board = k.dashboard("Units", [
 ], variables=[k.custom_var("service", ["api", "web"]), k.custom_var("pattern", ["a)"])])
 ''',
     ),
+    "OAC321": (
+        HEAD + '''board = k.dashboard("Logs", [
+    k.logs("Errors", k.loki('{job="api"} |= ')),
+    k.timeseries("Rate", k.loki('sum(rate({job="api"}[5m]) by (level)'), unit=k.SHORT),
+    k.logs("Status", k.loki('{job="api"} | json | status >= "500"')),
+    k.timeseries("Sum", k.loki('sum_over_time({job="api"} | json [5m])'), unit=k.SHORT),
+])
+''',
+        HEAD + '''board = k.dashboard("Logs", [
+    k.logs("Errors", k.loki('{job="api"} |= "error"')),
+    k.timeseries("Rate", k.loki('sum(rate({job="api"}[$__auto])) by (level)'), unit=k.SHORT),
+    k.logs("Status", k.loki('{job=~"$service"} | json | status >= 500 | line_format "{{.msg}}"')),
+    k.timeseries("Sum", k.loki('sum by ($by) (sum_over_time({job="api"} | json | unwrap bytes [5m]))'), unit=k.SHORT),
+], variables=[k.custom_var("service", ["api", "web"]), k.custom_var("by", ["pod", "node"])])
+''',
+    ),
     "OAC311": (
         HEAD + '''errors = k.rate("http_requests_total", 'job="api", status=~"5.."', by=["path"])
 total = k.rate("http_requests_total", 'job="api"', by=["path"])
@@ -246,7 +262,7 @@ def test_every_dashboard_check_has_docs() -> None:
     from obs_as_code.lint.engine import all_checks
 
     codes = [c.code for c in all_checks() if c.code.startswith("OAC3")]
-    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314", "OAC315", "OAC316", "OAC317", "OAC318", "OAC319", "OAC320"]
+    assert codes == ["OAC301", "OAC302", "OAC303", "OAC304", "OAC305", "OAC306", "OAC307", "OAC311", "OAC314", "OAC315", "OAC316", "OAC317", "OAC318", "OAC319", "OAC320", "OAC321"]
     from obs_as_code.codes import stage_codes
 
     for code in [*codes, *sorted(stage_codes("dashboards")), "OAC903"]:

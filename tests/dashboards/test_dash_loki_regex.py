@@ -4,7 +4,9 @@ compiled with Go's regexp."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +47,21 @@ def test_a_loki_variable_stream_is_read_at_the_variable(project: Callable[..., C
     found = [(d.location.line, d.message) for d in compiled.diagnostics if d.code == "OAC320"]
     assert found == [(5, "Loki refuses the query of variable $service of dashboard 'Logs': error parsing regexp in "
                          'job=~"(?<x>api)": invalid or unsupported Perl syntax: `(?<`')]
+
+
+def test_an_annotation_on_loki_is_read(tmp_path: Path) -> None:
+    # The Loki queries are found in one place (lint.rules._loki): annotations too.
+    from obs_as_code.lint.api import lint
+    from tests.dashboards.dash_support import DATASOURCES, write_project
+
+    write_project(tmp_path, {"datasources/main.py": DATASOURCES})
+    loki = {"type": "loki", "uid": "loki"}
+    board = {
+        "title": "Deploys", "uid": "deploys", "schemaVersion": 41,
+        "annotations": {"list": [{"name": "Deploys", "datasource": loki, "enable": True, "expr": '{job=~"(?<x>ci)"}'}]},
+    }
+    path = tmp_path / "deploys.json"
+    path.write_text(json.dumps(board, indent=2), encoding="utf-8")
+    found = [d.message for d in lint(tmp_path, [path], select=["OAC320"])]
+    assert found == ["Loki refuses the query of annotation 'Deploys' of dashboard 'Deploys': error parsing regexp in "
+                     'job=~"(?<x>ci)": invalid or unsupported Perl syntax: `(?<`']

@@ -5,26 +5,21 @@ stream selector's matcher (``{job=~"api|web"}``) and a label filter
 are, all with Go's regexp (RE2 syntax), and the ``regexp`` stage needs a named
 group to extract a label. The query is refused and the panel shows the error.
 A value holding a Grafana variable is left alone: Loki compiles the value once
-Grafana has written the variable in."""
+Grafana has written the variable in. The queries read are the dashboard's Loki
+queries (:func:`~obs_as_code.lint.rules._loki.loki_queries`: panels' targets,
+query variables' stream selectors, annotations)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
-from obs_as_code.dashboards.render import RenderedDashboard
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.goregex import go_regex_problem, promql_regex_problem
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._dashboards import (
-    panel_title,
-    rendered,
-    runs,
-    targets,
-    variable_language,
-    variables,
-)
-from obs_as_code.lint.rules.oac318_loki_empty_selector import STRING, logql_string, variable_stream
+from obs_as_code.lint.rules._dashboards import rendered
+from obs_as_code.lint.rules._loki import loki_queries
+from obs_as_code.lint.rules.oac318_loki_empty_selector import STRING, logql_string
 
 CODE = "OAC320"
 
@@ -75,35 +70,22 @@ def regex_problems(expr: str) -> Iterator[str]:
             yield f"error parsing regexp in {what}: {problem}"
 
 
-def _in_variables(board: RenderedDashboard) -> Iterator[Diagnostic]:
-    for i, var in enumerate(variables(board)):
-        if var.get("type") != "query":
-            continue
-        stream = variable_stream(var.get("query"))
-        if stream is None or variable_language(board, var) != "logql":
-            continue
-        for problem in regex_problems(stream):
-            yield error(
-                board.locate(("templating", "list", i)),
-                CODE,
-                f"Loki refuses the query of variable ${var.get('name')} of dashboard {board.title!r}: {problem}",
-            )
-
-
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
-        for t in targets(board):
-            if t.language != "logql" or not runs(t):
-                continue
-            for problem in regex_problems(t.expr):
+        for q in loki_queries(board):
+            for problem in regex_problems(q.expr):
                 yield error(
-                    t.location,
+                    q.location,
                     CODE,
-                    f"Loki refuses the query of panel {panel_title(t.panel)!r} of dashboard {board.title!r}: {problem}",
-                    hint="Go's regexp: a named group is (?P<name>...), a repeat at most {1000}; "
-                    + "in a double-quoted string a backslash is written \\\\ (or use `backquotes`)",
+                    f"Loki refuses the query of {q.what} of dashboard {board.title!r}: {problem}",
+                    hint=None if q.origin == "variable" else _HINT,
                 )
-        yield from _in_variables(board)
+
+
+_HINT = (
+    "Go's regexp: a named group is (?P<name>...), a repeat at most {1000}; "
+    "in a double-quoted string a backslash is written \\\\ (or use `backquotes`)"
+)
 
 
 CHECK = Check(CODE, "loki-regex", "every regex of a Loki query must compile with Go's regexp", run)

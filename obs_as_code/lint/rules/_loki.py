@@ -1,0 +1,79 @@
+"""The Loki queries of a rendered dashboard, found once for the Loki checks
+(OAC320, OAC321): the queries of its panels' Loki targets that Grafana runs,
+the stream selectors of its Loki query variables, and the queries of its
+annotations on Loki, each with where to report it and how to name it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from obs_as_code.dashboards.render import DataPath, RenderedDashboard
+from obs_as_code.lint.rules._dashboards import (
+    panel_title,
+    runs,
+    targets,
+    variable_language,
+    variables,
+)
+from obs_as_code.lint.rules.oac318_loki_empty_selector import variable_stream
+from obs_as_code.source import SourceLocation
+
+
+@dataclass(frozen=True, slots=True)
+class LokiQuery:
+    """One Loki query of a dashboard: its text, what holds it (``panel 'Logs'``,
+    ``variable $pod``, ``annotation 'Deploys'``) and the data path reported."""
+
+    board: RenderedDashboard
+    path: DataPath
+    what: str
+    expr: str
+    #: ``panel``, ``variable`` or ``annotation``.
+    origin: str
+
+    @property
+    def location(self) -> SourceLocation:
+        return self.board.locate(self.path)
+
+
+def loki_queries(board: RenderedDashboard) -> list[LokiQuery]:
+    """The dashboard's Loki queries, panels' first, then variables', then
+    annotations' (listed once per dashboard: several checks read them)."""
+    found: list[LokiQuery] | None = board.derived.get("loki_queries")
+    if found is None:
+        found = board.derived["loki_queries"] = _loki_queries(board)
+    return found
+
+
+def _loki_queries(board: RenderedDashboard) -> list[LokiQuery]:
+    out: list[LokiQuery] = []
+    for t in targets(board):
+        if t.language == "logql" and runs(t):
+            out.append(LokiQuery(board, t.path, f"panel {panel_title(t.panel)!r}", t.expr, "panel"))
+    for i, var in enumerate(variables(board)):
+        if var.get("type") != "query":
+            continue
+        stream = variable_stream(var.get("query"))
+        if stream is not None and variable_language(board, var) == "logql":
+            out.append(LokiQuery(board, ("templating", "list", i), f"variable ${var.get('name')}", stream, "variable"))
+    annotations = board.json.get("annotations")
+    listed = annotations.get("list") if isinstance(annotations, dict) else None
+    for i, item in enumerate(listed if isinstance(listed, list) else []):
+        expr = annotation_expr(item)
+        if expr is not None and variable_language(board, item) == "logql":
+            name = item.get("name")
+            out.append(LokiQuery(board, ("annotations", "list", i), f"annotation {name if isinstance(name, str) else ''!r}",
+                                 expr, "annotation"))
+    return out
+
+
+def annotation_expr(item: Any) -> str | None:
+    """The query of an enabled annotation: its ``target``'s ``expr`` (Grafana 10
+    keeps the query there), else its own ``expr`` (older dashboards); None for
+    a disabled annotation or one without a query (Grafana's built-in ones)."""
+    if not isinstance(item, dict) or item.get("enable") is False:
+        return None
+    target = item.get("target")
+    expr = target.get("expr") if isinstance(target, dict) and "expr" in target else item.get("expr")
+    return expr if isinstance(expr, str) and expr.strip() else None
