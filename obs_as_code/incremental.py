@@ -159,6 +159,7 @@ DASHBOARD_PARTS = ("obs_as_code.render.grafana:render_dashboards", "obs_as_code.
 #: every module. Declare a stage only when it reads nothing else of the project.
 STAGE_INPUTS: dict[str, frozenset[str]] = {
     "OAC106": frozenset({"RuleGroup"}),
+    "OAC116": frozenset({"RuleGroup"}),
     "OAC107": frozenset({"ScrapeJob", "PrometheusConfig"}),
     # The config promtool reads: the global block, the jobs, the Alertmanagers.
     "OAC115": frozenset({"ScrapeJob", "PrometheusConfig"}),
