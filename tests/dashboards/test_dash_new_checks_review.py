@@ -140,6 +140,18 @@ prometheus = Datasource("Prometheus", "prometheus", "http://prometheus:9090", ui
     assert _at(compiled, "OAC317") == [(2, 233, "Panel 2m")]
 
 
+def test_oac317_a_min_interval_in_plain_seconds(project: Callable[..., Compiled]) -> None:
+    # Grafana reads a bare number as seconds ("60" is four 15s scrapes, "30" is
+    # not), the old ">1m" as 1m; "0" sets no minimum.
+    board = _interval_board(("Panel 60", "60", ""), ("Panel 30", "30", ""), ("Old 1m", ">1m", ""), ("Zero", "0", ""))
+    compiled = project({"dashboards/case.py": board})
+    found = [(d.location.line, d.message.split(": ", 1)[1]) for d in compiled.diagnostics if d.code == "OAC317"]
+    assert found == [
+        (3, "its min interval 30s is under four scrape intervals (4 x 15s): a window may hold one sample and the panel shows gaps"),
+        (5, "zoomed in, $__interval is shorter than two scrapes and the panel shows gaps"),
+    ]
+
+
 # --- OAC314 -----------------------------------------------------------------
 
 
