@@ -134,10 +134,14 @@ def test_oac317_reads_the_scrape_interval_its_datasources_set(project: Callable[
 
 prometheus = Datasource("Prometheus", "prometheus", "http://prometheus:9090", uid="prometheus", is_default=True,
                         json_data={"timeInterval": "1m"})
+# Not Prometheus: its setting is no scrape interval of $__rate_interval's.
+loki = Datasource("Loki", "loki", "http://loki:3100", uid="loki", json_data={"timeInterval": "10m"})
 """
     board = _interval_board(("Panel 2m", "2m", ""), ("Panel 4m", "4m", ""))
     compiled = project({"dashboards/case.py": board, "datasources/main.py": datasources}, datasources=False)
     assert _at(compiled, "OAC317") == [(2, 233, "Panel 2m")]
+    [found] = [d for d in compiled.diagnostics if d.code == "OAC317"]
+    assert found.message.endswith(": its min interval 2m is under four scrape intervals (4 x 1m): a window may hold one sample and the panel shows gaps")
 
 
 def test_oac317_a_min_interval_in_plain_seconds(project: Callable[..., Compiled]) -> None:
