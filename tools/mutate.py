@@ -9,10 +9,10 @@ Parses the module with ``ast`` and writes one mutant at a time over the file
 bool-returning function made ``not X``/True/False, an integer constant +-1),
 runs the tests against it with a timeout and prints killed/survived/timeout.
 The original file is always written back (try/finally, also on Ctrl-C).
-Without test arguments it runs the .py tests under tests/ that mention the
-code plus tests/lint/test_checks.py, with ``-x``; a survivor of the first,
-fast stage (``test_checks.py -k CODE`` and the files naming the code) is run
-again on the whole set. Before the mutants a baseline (the unparsed, unmutated
+Without test arguments it runs, with ``-x``, the .py tests under tests/ that
+mention the code (and tests/lint/test_seeded.py when the seeded goldens do),
+for an OAC2xx code after ``tests/lint/test_checks.py -k CODE`` and before the
+rest of test_checks.py. Before the mutants a baseline (the unparsed, unmutated
 module) must pass and a sanity mutant (every function raises) must be killed,
 so that it is the ``.py`` that runs (``OAC_PURE_PYTHON=1``, no stale .pyc).
 """
@@ -178,6 +178,8 @@ def _default_commands(code: str) -> list[list[str]]:
         found.add("tests/lint/test_seeded.py")  # the seeded goldens
     files = sorted(found - {"tests/lint/test_checks.py"})
     pytest = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]
+    if not (ROOT / "tests/lint/cases" / code).is_dir():  # test_checks.py has the OAC2xx cases only
+        return [[*pytest, *files]]
     first = [*pytest, "tests/lint/test_checks.py", "-k", code]
     rest = [*pytest, "tests/lint/test_checks.py", "-k", f"not {code}"]
     return [first, *([[*pytest, *files]] if files else []), rest]
