@@ -137,22 +137,28 @@ prometheus = Datasource("Prometheus", "prometheus", "http://prometheus:9090", ui
 # Not Prometheus: its setting is no scrape interval of $__rate_interval's.
 loki = Datasource("Loki", "loki", "http://loki:3100", uid="loki", json_data={"timeInterval": "10m"})
 """
-    board = _interval_board(("Panel 2m", "2m", ""), ("Panel 4m", "4m", ""))
+    board = _interval_board(("Panel 2m", "2m", ""), ("Panel 4m", "4m", ""), ("Panel 90", "90", ""))
     compiled = project({"dashboards/case.py": board, "datasources/main.py": datasources}, datasources=False)
-    assert _at(compiled, "OAC317") == [(2, 233, "Panel 2m")]
-    [found] = [d for d in compiled.diagnostics if d.code == "OAC317"]
-    assert found.message.endswith(": its min interval 2m is under four scrape intervals (4 x 1m): a window may hold one sample and the panel shows gaps")
+    assert _at(compiled, "OAC317")[0] == (2, 233, "Panel 2m")
+    found = [(d.location.line, d.message.split(": ", 1)[1]) for d in compiled.diagnostics if d.code == "OAC317"]
+    assert found == [
+        (2, "its min interval 2m is under four scrape intervals (4 x 1m): a window may hold one sample and the panel shows gaps"),
+        (4, "its min interval 90s is under four scrape intervals (4 x 1m): a window may hold one sample and the panel shows gaps"),
+    ]
 
 
 def test_oac317_a_min_interval_in_plain_seconds(project: Callable[..., Compiled]) -> None:
-    # Grafana reads a bare number as seconds ("60" is four 15s scrapes, "30" is
-    # not), the old ">1m" as 1m; "0" sets no minimum.
-    board = _interval_board(("Panel 60", "60", ""), ("Panel 30", "30", ""), ("Old 1m", ">1m", ""), ("Zero", "0", ""))
+    # Grafana reads a bare number as seconds ("60" is four 15s scrapes, "30" and
+    # "45" are not), the old ">1m" as 1m; "0" sets no minimum.
+    board = _interval_board(
+        ("Panel 60", "60", ""), ("Panel 30", "30", ""), ("Old 1m", ">1m", ""), ("Zero", "0", ""), ("Panel 45", "45", ""),
+    )
     compiled = project({"dashboards/case.py": board})
     found = [(d.location.line, d.message.split(": ", 1)[1]) for d in compiled.diagnostics if d.code == "OAC317"]
     assert found == [
         (3, "its min interval 30s is under four scrape intervals (4 x 15s): a window may hold one sample and the panel shows gaps"),
         (5, "zoomed in, $__interval is shorter than two scrapes and the panel shows gaps"),
+        (6, "its min interval 45s is under four scrape intervals (4 x 15s): a window may hold one sample and the panel shows gaps"),
     ]
 
 
