@@ -689,3 +689,16 @@ def test_a_regex_go_refuses_is_reported_at_the_panel(project: Callable[..., Comp
         (5, "invalid PromQL in panel 'Repeat' of dashboard 'Regex': error parsing regexp in "
             'code!~"5{1001}": invalid repeat count: `{1001}`: sum(rate(http_requests_total{code!~"5{1001}"}[5m]))'),
     ]
+
+
+def test_oac305_reports_a_panel_once_for_all_its_latency_queries(project: Callable[..., Compiled]) -> None:
+    # The unit is the panel's: one finding, at its first latency query.
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("L", [
+    k.timeseries(
+        "Latency",
+        k.prom('histogram_quantile(0.99, sum by (le) (rate(x_seconds_bucket[$__rate_interval])))', "p99"),
+        k.prom('histogram_quantile(0.5, sum by (le) (rate(x_seconds_bucket[$__rate_interval])))', "p50"),
+    ),
+], variables=[k.datasource_var()])
+"""})
+    assert [(d.code, d.location.line) for d in compiled.diagnostics] == [("OAC305", 6)]
