@@ -5,11 +5,13 @@ its fix."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from obs_as_code.lint.api import lint
 from obs_as_code.pipeline import Compiled
 
 HEAD = "from obs_as_code.dashboards import kit as k\n\n"
@@ -176,6 +178,24 @@ def test_oac314_a_panel_after_a_collapsed_repeated_row_is_in_no_row(project: Cal
 """})
     assert _at(compiled, "OAC314") == [(6, 46, "After")]  # at path=, not at the row's same query
 
+
+
+def test_oac314_a_dashboard_file_with_entries_that_are_no_panels(tmp_path: Path) -> None:
+    # A JSON file may hold a null or a number among its panels (or a row's): the
+    # repeats are still read from the others; only the plain panel is reported.
+    stat = {"type": "stat", "datasource": {"type": "prometheus", "uid": "p"},
+            "targets": [{"refId": "A", "expr": 'sum(x{path="$path"})'}]}
+    board = {"title": "Paths", "uid": "paths", "schemaVersion": 41,
+             "templating": {"list": [{"name": "path", "type": "custom", "multi": True, "query": "a,b"}]},
+             "panels": [None,
+                        {"id": 1, "type": "row", "title": "R", "collapsed": True, "repeat": "path",
+                         "panels": [7, {"id": 2, "title": "In row", **stat}]},
+                        {"id": 3, "title": "Top", "repeat": "path", **stat},
+                        {"id": 4, "title": "Plain", **stat}]}
+    path = tmp_path / "board.json"
+    path.write_text(json.dumps(board), encoding="utf-8")
+    found = [d for d in lint(tmp_path, [path], select=["OAC314"])]
+    assert [d.message.split(" but ", 1)[1].split(":", 1)[0] for d in found] == ["panel 'Plain' of dashboard 'Paths' matches it with path="]
 
 
 @pytest.mark.parametrize(
