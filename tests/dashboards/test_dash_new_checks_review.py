@@ -198,6 +198,29 @@ def test_oac314_a_dashboard_file_with_entries_that_are_no_panels(tmp_path: Path)
     assert [d.message.split(" but ", 1)[1].split(":", 1)[0] for d in found] == ["panel 'Plain' of dashboard 'Paths' matches it with path="]
 
 
+def test_oac314_a_variable_query_written_as_an_object(tmp_path: Path) -> None:
+    # Grafana 10+ stores a Prometheus query variable's query as an object
+    # ({"query": ..., "refId": ...}); its text is read the same as a plain string's.
+    board = {"title": "Vars", "uid": "vars", "schemaVersion": 41, "panels": [],
+             "templating": {"list": [
+                 {"name": "path", "type": "custom", "multi": True, "query": "a,b"},
+                 {"name": "code", "type": "query", "datasource": {"type": "prometheus", "uid": "p"},
+                  "query": {"query": 'label_values(x{path="$path"}, code)', "refId": "PrometheusVariableQueryEditor-VariableQuery"}},
+                 {"name": "method", "type": "query", "datasource": {"type": "prometheus", "uid": "p"},
+                  "query": 'label_values(x{path!="$path"}, method)'},
+                 # Its own value in its own query: not a dropdown that empties.
+                 {"name": "route", "type": "query", "multi": True, "datasource": {"type": "prometheus", "uid": "p"},
+                  "query": 'label_values(x{route="$route"}, route)'},
+             ]}}
+    path = tmp_path / "board.json"
+    path.write_text(json.dumps(board), encoding="utf-8")
+    found = [(d.message.split(" but ", 1)[1].split(":", 1)[0], d.hint) for d in lint(tmp_path, [path], select=["OAC314"])]
+    assert found == [
+        ("variable $code of dashboard 'Vars' matches it with path=", 'match it as a regex: path=~"$path"'),
+        ("variable $method of dashboard 'Vars' matches it with path!=", 'match it as a regex: path!~"$path"'),
+    ]
+
+
 @pytest.mark.parametrize(
     "expr",
     [
