@@ -8,7 +8,7 @@ Parses the module with ``ast`` and writes one mutant at a time over the file
 ``if``/``elif``/comprehension/ternary condition forced, a ``return X`` of a
 bool-returning function made ``not X``/True/False, an integer constant +-1),
 runs the tests against it with a timeout and prints killed/survived/timeout.
-The original file is always written back (try/finally, also on Ctrl-C).
+The original file is always written back (try/finally, also on Ctrl-C or SIGTERM).
 Without test arguments it runs, with ``-x``, the .py tests under tests/ that
 mention the code (and tests/lint/test_seeded.py when the seeded goldens do),
 for an OAC2xx code after ``tests/lint/test_checks.py -k CODE`` and before the
@@ -23,6 +23,7 @@ import argparse
 import ast
 import copy
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -208,6 +209,14 @@ def main() -> int:
         return 0
     chosen = [int(n) for n in args.only.split(",")] if args.only else list(range(len(sites)))
     counts: dict[str, int] = {}
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    # A background job of a non-interactive shell ignores SIGINT: both signals
+    # raise here, so that the finally below writes the original back.
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     try:
         if _run(path, baseline, commands, args.timeout) != "survived":
             print("baseline (unmutated, unparsed) fails: fix that first", file=sys.stderr)
