@@ -4,10 +4,13 @@ grafanalib and dicts)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from obs_as_code.lint.api import lint
 from obs_as_code.pipeline import Compiled
 
 HEAD = "from obs_as_code.dashboards import kit as k\n\n"
@@ -702,3 +705,28 @@ def test_oac305_reports_a_panel_once_for_all_its_latency_queries(project: Callab
 ], variables=[k.datasource_var()])
 """})
     assert [(d.code, d.location.line) for d in compiled.diagnostics] == [("OAC305", 6)]
+
+
+def test_oac305_hints_for_a_legacy_graph(tmp_path: Path) -> None:
+    # A graph's unit is its y axis format: "ms" for a _milliseconds histogram;
+    # a scaled duration gets the time-or-ratio hint, not the axis one.
+    def graph(i: int, title: str, expr: str) -> dict[str, object]:
+        return {"id": i, "type": "graph", "title": title, "datasource": {"type": "prometheus", "uid": "p"},
+                "gridPos": {"h": 4, "w": 6, "x": 6 * i, "y": 0}, "targets": [{"refId": "A", "expr": expr}]}
+
+    q = "histogram_quantile(0.99, sum by (le) (rate(x_{}_bucket[5m])))"
+    board = {"title": "G", "uid": "g", "schemaVersion": 16, "panels": [
+        graph(0, "Ms", q.format("milliseconds")), graph(1, "Scaled", q.format("seconds") + " * 1000"),
+        graph(2, "S", q.format("seconds")),
+    ]}
+    path = tmp_path / "board.json"
+    path.write_text(json.dumps(board), encoding="utf-8")
+    found = [(d.message.split("; ", 1)[1], d.hint) for d in lint(tmp_path, [path], select=["OAC305"])]
+    assert found == [
+        ("its query returns milliseconds", 'set the format of the y axis its series is on to "ms" '
+         "(yaxes[0] on the left, yaxes[1] on the right, where seriesOverrides with yaxis: 2 move it)"),
+        ("its query returns a duration multiplied or divided by a number",
+         'set a time unit (unit="s", kit.SECONDS; "ms" after * 1000), or a ratio unit (kit.PERCENTUNIT) if it divides by a target'),
+        ("its query returns seconds", 'set the format of the y axis its series is on to "s" '
+         "(yaxes[0] on the left, yaxes[1] on the right, where seriesOverrides with yaxis: 2 move it)"),
+    ]
