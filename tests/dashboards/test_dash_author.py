@@ -336,6 +336,10 @@ def test_kit_heatmap_is_checked_at_its_line(project: Callable[..., Compiled]) ->
 ], variables=[k.datasource_var()])
 """})
     assert [(d.code, d.location.line) for d in compiled.diagnostics] == [("OAC305", 4)]
+    assert compiled.diagnostics[0].hint == (
+        'set the y axis unit: k.heatmap(..., unit=k.SECONDS), or .y_axis(heatmap.YAxisConfig().unit("s")) '
+        "(options.yAxis.unit; a field unit labels the cells' counts)"
+    )
 
 
 VARIABLE_LINES = HEAD + """board = k.dashboard(
