@@ -4,10 +4,13 @@ grafanalib and dicts)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from obs_as_code.lint.api import lint
 from obs_as_code.pipeline import Compiled
 
 HEAD = "from obs_as_code.dashboards import kit as k\n\n"
@@ -333,6 +336,10 @@ def test_kit_heatmap_is_checked_at_its_line(project: Callable[..., Compiled]) ->
 ], variables=[k.datasource_var()])
 """})
     assert [(d.code, d.location.line) for d in compiled.diagnostics] == [("OAC305", 4)]
+    assert compiled.diagnostics[0].hint == (
+        'set the y axis unit: k.heatmap(..., unit=k.SECONDS), or .y_axis(heatmap.YAxisConfig().unit("s")) '
+        "(options.yAxis.unit; a field unit labels the cells' counts)"
+    )
 
 
 VARIABLE_LINES = HEAD + """board = k.dashboard(
@@ -688,4 +695,42 @@ def test_a_regex_go_refuses_is_reported_at_the_panel(project: Callable[..., Comp
             'sum(rate(http_requests_total{code=~"(?<class>5..)"}[5m]))'),
         (5, "invalid PromQL in panel 'Repeat' of dashboard 'Regex': error parsing regexp in "
             'code!~"5{1001}": invalid repeat count: `{1001}`: sum(rate(http_requests_total{code!~"5{1001}"}[5m]))'),
+    ]
+
+
+def test_oac305_reports_a_panel_once_for_all_its_latency_queries(project: Callable[..., Compiled]) -> None:
+    # The unit is the panel's: one finding, at its first latency query.
+    compiled = project({"dashboards/case.py": HEAD + """board = k.dashboard("L", [
+    k.timeseries(
+        "Latency",
+        k.prom('histogram_quantile(0.99, sum by (le) (rate(x_seconds_bucket[$__rate_interval])))', "p99"),
+        k.prom('histogram_quantile(0.5, sum by (le) (rate(x_seconds_bucket[$__rate_interval])))', "p50"),
+    ),
+], variables=[k.datasource_var()])
+"""})
+    assert [(d.code, d.location.line) for d in compiled.diagnostics] == [("OAC305", 6)]
+
+
+def test_oac305_hints_for_a_legacy_graph(tmp_path: Path) -> None:
+    # A graph's unit is its y axis format: "ms" for a _milliseconds histogram;
+    # a scaled duration gets the time-or-ratio hint, not the axis one.
+    def graph(i: int, title: str, expr: str) -> dict[str, object]:
+        return {"id": i, "type": "graph", "title": title, "datasource": {"type": "prometheus", "uid": "p"},
+                "gridPos": {"h": 4, "w": 6, "x": 6 * i, "y": 0}, "targets": [{"refId": "A", "expr": expr}]}
+
+    q = "histogram_quantile(0.99, sum by (le) (rate(x_{}_bucket[5m])))"
+    board = {"title": "G", "uid": "g", "schemaVersion": 16, "panels": [
+        graph(0, "Ms", q.format("milliseconds")), graph(1, "Scaled", q.format("seconds") + " * 1000"),
+        graph(2, "S", q.format("seconds")),
+    ]}
+    path = tmp_path / "board.json"
+    path.write_text(json.dumps(board), encoding="utf-8")
+    found = [(d.message.split("; ", 1)[1], d.hint) for d in lint(tmp_path, [path], select=["OAC305"])]
+    assert found == [
+        ("its query returns milliseconds", 'set the format of the y axis its series is on to "ms" '
+         "(yaxes[0] on the left, yaxes[1] on the right, where seriesOverrides with yaxis: 2 move it)"),
+        ("its query returns a duration multiplied or divided by a number",
+         'set a time unit (unit="s", kit.SECONDS; "ms" after * 1000), or a ratio unit (kit.PERCENTUNIT) if it divides by a target'),
+        ("its query returns seconds", 'set the format of the y axis its series is on to "s" '
+         "(yaxes[0] on the left, yaxes[1] on the right, where seriesOverrides with yaxis: 2 move it)"),
     ]

@@ -5,11 +5,13 @@ its fix."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from obs_as_code.lint.api import lint
 from obs_as_code.pipeline import Compiled
 
 HEAD = "from obs_as_code.dashboards import kit as k\n\n"
@@ -134,10 +136,32 @@ def test_oac317_reads_the_scrape_interval_its_datasources_set(project: Callable[
 
 prometheus = Datasource("Prometheus", "prometheus", "http://prometheus:9090", uid="prometheus", is_default=True,
                         json_data={"timeInterval": "1m"})
+# Not Prometheus: its setting is no scrape interval of $__rate_interval's.
+loki = Datasource("Loki", "loki", "http://loki:3100", uid="loki", json_data={"timeInterval": "10m"})
 """
-    board = _interval_board(("Panel 2m", "2m", ""), ("Panel 4m", "4m", ""))
+    board = _interval_board(("Panel 2m", "2m", ""), ("Panel 4m", "4m", ""), ("Panel 90", "90", ""))
     compiled = project({"dashboards/case.py": board, "datasources/main.py": datasources}, datasources=False)
-    assert _at(compiled, "OAC317") == [(2, 233, "Panel 2m")]
+    assert _at(compiled, "OAC317")[0] == (2, 233, "Panel 2m")
+    found = [(d.location.line, d.message.split(": ", 1)[1]) for d in compiled.diagnostics if d.code == "OAC317"]
+    assert found == [
+        (2, "its min interval 2m is under four scrape intervals (4 x 1m): a window may hold one sample and the panel shows gaps"),
+        (4, "its min interval 90s is under four scrape intervals (4 x 1m): a window may hold one sample and the panel shows gaps"),
+    ]
+
+
+def test_oac317_a_min_interval_in_plain_seconds(project: Callable[..., Compiled]) -> None:
+    # Grafana reads a bare number as seconds ("60" is four 15s scrapes, "30" and
+    # "45" are not), the old ">1m" as 1m; "0" sets no minimum.
+    board = _interval_board(
+        ("Panel 60", "60", ""), ("Panel 30", "30", ""), ("Old 1m", ">1m", ""), ("Zero", "0", ""), ("Panel 45", "45", ""),
+    )
+    compiled = project({"dashboards/case.py": board})
+    found = [(d.location.line, d.message.split(": ", 1)[1]) for d in compiled.diagnostics if d.code == "OAC317"]
+    assert found == [
+        (3, "its min interval 30s is under four scrape intervals (4 x 15s): a window may hold one sample and the panel shows gaps"),
+        (5, "zoomed in, $__interval is shorter than two scrapes and the panel shows gaps"),
+        (6, "its min interval 45s is under four scrape intervals (4 x 15s): a window may hold one sample and the panel shows gaps"),
+    ]
 
 
 # --- OAC314 -----------------------------------------------------------------
@@ -154,6 +178,47 @@ def test_oac314_a_panel_after_a_collapsed_repeated_row_is_in_no_row(project: Cal
 """})
     assert _at(compiled, "OAC314") == [(6, 46, "After")]  # at path=, not at the row's same query
 
+
+
+def test_oac314_a_dashboard_file_with_entries_that_are_no_panels(tmp_path: Path) -> None:
+    # A JSON file may hold a null or a number among its panels (or a row's): the
+    # repeats are still read from the others; only the plain panel is reported.
+    stat = {"type": "stat", "datasource": {"type": "prometheus", "uid": "p"},
+            "targets": [{"refId": "A", "expr": 'sum(x{path="$path"})'}]}
+    board = {"title": "Paths", "uid": "paths", "schemaVersion": 41,
+             "templating": {"list": [{"name": "path", "type": "custom", "multi": True, "query": "a,b"}]},
+             "panels": [None,
+                        {"id": 1, "type": "row", "title": "R", "collapsed": True, "repeat": "path",
+                         "panels": [7, {"id": 2, "title": "In row", **stat}]},
+                        {"id": 3, "title": "Top", "repeat": "path", **stat},
+                        {"id": 4, "title": "Plain", **stat}]}
+    path = tmp_path / "board.json"
+    path.write_text(json.dumps(board), encoding="utf-8")
+    found = [d for d in lint(tmp_path, [path], select=["OAC314"])]
+    assert [d.message.split(" but ", 1)[1].split(":", 1)[0] for d in found] == ["panel 'Plain' of dashboard 'Paths' matches it with path="]
+
+
+def test_oac314_a_variable_query_written_as_an_object(tmp_path: Path) -> None:
+    # Grafana 10+ stores a Prometheus query variable's query as an object
+    # ({"query": ..., "refId": ...}); its text is read the same as a plain string's.
+    board = {"title": "Vars", "uid": "vars", "schemaVersion": 41, "panels": [],
+             "templating": {"list": [
+                 {"name": "path", "type": "custom", "multi": True, "query": "a,b"},
+                 {"name": "code", "type": "query", "datasource": {"type": "prometheus", "uid": "p"},
+                  "query": {"query": 'label_values(x{path="$path"}, code)', "refId": "PrometheusVariableQueryEditor-VariableQuery"}},
+                 {"name": "method", "type": "query", "datasource": {"type": "prometheus", "uid": "p"},
+                  "query": 'label_values(x{path!="$path"}, method)'},
+                 # Its own value in its own query: not a dropdown that empties.
+                 {"name": "route", "type": "query", "multi": True, "datasource": {"type": "prometheus", "uid": "p"},
+                  "query": 'label_values(x{route="$route"}, route)'},
+             ]}}
+    path = tmp_path / "board.json"
+    path.write_text(json.dumps(board), encoding="utf-8")
+    found = [(d.message.split(" but ", 1)[1].split(":", 1)[0], d.hint) for d in lint(tmp_path, [path], select=["OAC314"])]
+    assert found == [
+        ("variable $code of dashboard 'Vars' matches it with path=", 'match it as a regex: path=~"$path"'),
+        ("variable $method of dashboard 'Vars' matches it with path!=", 'match it as a regex: path!~"$path"'),
+    ]
 
 
 @pytest.mark.parametrize(

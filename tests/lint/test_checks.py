@@ -118,3 +118,17 @@ def test_promtool_accepts_what_the_lint_rejects(code: str) -> None:
     for bad in _files(code, "bad"):
         proc = subprocess.run([promtool, "check", "rules", str(bad)], capture_output=True, text=True, check=False)
         assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_oac205_without_any_scrape_interval_judges_no_window(tmp_path: Path) -> None:
+    # No Prometheus config and no --scrape-interval: a job's interval is unknown
+    # too, and a window has nothing to be compared with.
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "groups:\n  - name: g\n    rules:\n      - record: a:x:rate\n"
+        '        expr: sum(rate(x_total{job="a"}[1s]))\n',
+        encoding="utf-8",
+    )
+    assert lint(tmp_path, [rules], select=["OAC205"]) == []
+    # The same file with an interval: the window is judged.
+    assert [(d.location.line, d.code) for d in lint(tmp_path, [rules], select=["OAC205"], scrape_interval=15.0)] == [(5, "OAC205")]

@@ -82,3 +82,67 @@ def test_the_lint_reports_what_rendering_the_dashboards_finds(tmp_path: Path) ->
     assert ("OAC308", 3) in found and ("OAC310", 4) in found
     assert [d.code for d in lint(tmp_path, select=["OAC31"])] == ["OAC310"]
     assert not [d for d in lint(tmp_path, ignore=["OAC308", "OAC310"]) if d.code in ("OAC308", "OAC310")]
+
+
+def _project(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_a_job_matcher_picks_that_jobs_scrape_interval(tmp_path: Path) -> None:
+    # OAC205 reads the interval of the job a `job="..."` matcher names; another
+    # label, another job or `job!=` leaves the global 15s (for which [1m] is enough).
+    root = _project(tmp_path, {
+        "scrape/prometheus.py": (
+            "from obs_as_code import PrometheusConfig, ScrapeJob\n\n"
+            'config = PrometheusConfig(scrape_interval="15s")\n'
+            'jobs = [ScrapeJob(name="app", targets=["app:8080"]),'
+            ' ScrapeJob(name="slow", targets=["slow:8080"], scrape_interval="25s")]\n'
+        ),
+        "rules.yaml": (
+            "groups:\n"
+            "  - name: g\n"
+            "    rules:\n"
+            "      - record: job:x:rate1m\n"
+            '        expr: sum(rate(x_total{job="slow"}[1m]))\n'
+            "      - record: app:x:rate1m\n"
+            '        expr: sum(rate(x_total{job="app"}[1m]))\n'
+            "      - record: instance:x:rate1m\n"
+            '        expr: sum(rate(x_total{instance="slow"}[1m]))\n'
+            "      - record: other:x:rate1m\n"
+            '        expr: sum(rate(x_total{job!="slow"}[1m]))\n'
+        ),
+    })
+    found = lint(root, [root / "rules.yaml"], project=True, select=["OAC205"])
+    assert [(d.location.file, d.location.line, d.severity.value, d.message, d.hint) for d in found] == [
+        (
+            "rules.yaml", 5, "warning",
+            "rate() window [1m] in recording rule 'job:x:rate1m' is shorter than 4x the 25s scrape interval (job 'slow'):"
+            " one missed scrape leaves too few samples",
+            "use at least [100s]",
+        ),
+    ]
+
+
+def test_an_explicit_zero_for_is_reported_at_its_keyword(tmp_path: Path) -> None:
+    root = _project(tmp_path, {
+        "alerts/a.py": (
+            "from obs_as_code import AlertRule, RuleGroup\n\n"
+            "g = RuleGroup(name=\"g\", rules=[\n"
+            "    AlertRule(\n"
+            "        name=\"Zero\",\n"
+            "        expr=\"up == 0\",\n"
+            "        for_=\"0s\",\n"
+            "    ),\n"
+            "    AlertRule(name=\"NoFor\", expr=\"up == 0\"),\n"
+            "])\n"
+        ),
+    })
+    found = lint(root, select=["OAC212"])
+    assert [(d.location.file, d.location.line, d.location.col, d.message) for d in found] == [
+        ("alerts/a.py", 7, 14, "alert 'Zero' has no 'for': it fires on the first evaluation that matches"),
+        ("alerts/a.py", 9, 5, "alert 'NoFor' has no 'for': it fires on the first evaluation that matches"),
+    ]

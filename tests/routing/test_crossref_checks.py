@@ -115,6 +115,14 @@ def test_oac504_inhibit_rule_matching_nothing(tmp_path: Path) -> None:
     assert codes(good, "OAC504") == []
 
 
+def test_oac504_leaves_a_matcher_it_cannot_read_to_oac508(tmp_path: Path) -> None:
+    alerts = ALERTS.replace("LABEL", '"warning"')
+    routing = GOOD_ROUTING.replace('source_matchers=[\'severity="critical"\']', "source_matchers=['severity critical']")
+    root = write_project(tmp_path, {"alerts/routing.py": routing, "alerts/a.py": alerts})
+    found = [(d.code, d.location.line) for d in compile_project(root).diagnostics if d.code in ("OAC504", "OAC508")]
+    assert found == [("OAC508", 9)]
+
+
 SCRAPE = """
     from obs_as_code import Metric, MetricsCatalog, ScrapeJob
 
