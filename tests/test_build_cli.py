@@ -146,7 +146,7 @@ def _stale_project(root: Path) -> int:
     and one new module whose rule file is not built yet."""
     line = _line_of(root / "build/prometheus/rules/good.yaml", "    for: 5m")
     (root / "alerts/good.py").write_text(GOOD_ALERT.replace('"5m"', '"10m"'))
-    (root / "alerts/more.py").write_text(GOOD_ALERT.replace('"good"', '"more"'))
+    (root / "alerts/more.py").write_text(GOOD_ALERT.replace('"good"', '"more"').replace('"Up"', '"UpMore"'))
     return line
 
 
@@ -169,7 +169,7 @@ def test_check_github_annotations_are_on_the_differing_lines(built_project: Path
 
 def test_check_github_says_how_many_when_annotations_run_out(built_project: Path) -> None:
     for i in range(12):
-        (built_project / f"alerts/m{i}.py").write_text(GOOD_ALERT.replace('"good"', f'"m{i}"'))
+        (built_project / f"alerts/m{i}.py").write_text(GOOD_ALERT.replace('"good"', f'"m{i}"').replace('"Up"', f'"Up{i}"'))
     out = run_oac("build", "-C", str(built_project), "--check", "--format", "github").stdout.splitlines()
     assert len(out) == 15  # 12 rule files, prometheus.yml, the manifest, and:
     # GitHub shows a step's first 10 error annotations; the count and the command come first.

@@ -77,3 +77,14 @@ def test_the_build_stops_and_an_incremental_build_agrees(make_project: ProjectFa
     again = run_oac("build", "-C", str(root))
     assert again.exit_code == 0, again.stderr
     assert "OAC116" not in again.stderr
+
+
+def test_groups_that_are_oac106s_errors_are_left_to_it(make_project: ProjectFactory) -> None:
+    # A group copied under its own name, and a group without a name, are OAC106's
+    # errors: their rules are not reported again.
+    twin = API.replace("api = ", "api_again = ")
+    unnamed = API.replace('name="api"', 'name=""')
+    root = make_project({"alerts/api.py": API, "alerts/copy.py": twin, "alerts/unnamed.py": unnamed})
+    assert _found(root) == []
+    result = run_oac("lint", "-C", str(root), "--select", "OAC106")
+    assert (result.stdout + result.stderr).count(": OAC106 ") == 2

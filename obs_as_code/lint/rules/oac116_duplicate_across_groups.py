@@ -16,6 +16,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     # it should be configured. The copy in one group is OAC105's.
     first: dict[tuple[str, str, tuple[tuple[str, str], ...], str], tuple[RuleGroup, str]] = {}
     for group in ctx.project.all(RuleGroup):
+        if not group.name:
+            continue  # no group Prometheus loads (OAC106)
         for rule in group.rules:
             kind = "alert" if isinstance(rule, AlertRule) else "record"
             labels = tuple(sorted({**(group.labels or {}), **(rule.labels or {})}.items()))
@@ -23,7 +25,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             seen = first.get(key)
             if seen is None:
                 first[key] = (group, str(rule.location))
-            elif seen[0] is not group:
+            elif seen[0] is not group and seen[0].name != group.name:  # one name twice: OAC106's
                 what = "writes the same series" if kind == "record" else "fires the same alert"
                 yield error(
                     rule.location,
