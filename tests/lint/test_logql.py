@@ -142,7 +142,7 @@ INVALID = [
     ('{app="x"} | pattern "<a> <a>"', "duplicate capture name"),
     ('{app="x"} | logfmt --lenient', "unexpected"),
     ('{app="x"} | json status=response', "expecting a string"),
-    ('{app="x"} | distinct level', "unexpected name level, expecting a comparison"),  # Loki 3's distinct
+    ('{app="x"} | distinct level', "unexpected name level, expecting a comparison"),  # no release has distinct
     ('{app="x"} | line_format', "expecting a string"),
     ('{app="x"} | label_format a', "expecting ="),
     ('{app="x"} | label_format a=b,', "expecting a label name"),
