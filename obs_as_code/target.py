@@ -1,10 +1,11 @@
-"""The Prometheus release a project's PromQL and names are judged for.
+"""The Prometheus and Loki releases a project's queries and names are judged for.
 
 Declared in the project's ``pyproject.toml`` (like ruff's ``target-version``)::
 
     [tool.oac]
     prometheus-version = "3.5"                            # default "2.42"
     prometheus-features = ["promql-experimental-functions"]  # default none
+    loki-version = "3.7"                                  # default "2.9"
 
 - ``"2.42"`` (the default): PromQL as Prometheus 2.42 and its promtool read it
   (:mod:`obs_as_code.lint.promql242`), legacy metric and label names
@@ -17,8 +18,19 @@ Declared in the project's ``pyproject.toml`` (like ruff's ``target-version``)::
   lists ``promql-experimental-functions``, as Prometheus refuses them without
   ``--enable-feature=promql-experimental-functions``.
 
-Any other value (not ``MAJOR.MINOR``, a 2.x other than 2.42, a major other than 2
-or 3) is refused: only those two grammars are modelled. The target of the build
+``loki-version`` is the Loki a dashboard's Loki queries are read as (OAC321,
+:mod:`obs_as_code.lint.logql`) and the one ``oac preview`` runs:
+
+- ``"2.9"`` (the default): LogQL as Loki 2.9.8 parses it.
+- ``"3.N"``: LogQL as Loki 3 parses it, the grammar of Loki v3.7.6 (``or``
+  between line filters, the ``|>`` and ``!>`` pattern line filters,
+  ``approx_topk``, keywords in any case, signed numbers in label filters ...):
+  what a 3.x minor later than 3.7 added is refused, and what 3.7 takes that an
+  earlier minor did not (``approx_topk`` came in 3.3) is not refused for it;
+  ``variants(...) of (...)`` and its two keywords from 3.5 only.
+
+Any other value (not ``MAJOR.MINOR``, a 2.x other than 2.42 or 2.9, a major other
+than 2 or 3) is refused: only those grammars are modelled. The target of the build
 running is :data:`current`, set by :func:`targeting` around a build, lint or
 validation of a project.
 """
@@ -50,6 +62,10 @@ class PrometheusTarget:
     major: int = 2
     minor: int = 42
     features: frozenset[str] = frozenset()
+    #: ``[tool.oac] loki-version``: the Loki release (``major.minor``) a
+    #: dashboard's Loki queries are read as.
+    loki_major: int = 2
+    loki_minor: int = 9
 
     @property
     def v3(self) -> bool:
@@ -65,12 +81,22 @@ class PrometheusTarget:
         return f"{self.major}.{self.minor}"
 
     @property
+    def loki(self) -> tuple[int, int]:
+        """The Loki release, ``(major, minor)``."""
+        return self.loki_major, self.loki_minor
+
+    @property
+    def loki_version(self) -> str:
+        return f"{self.loki_major}.{self.loki_minor}"
+
+    @property
     def key(self) -> str:
         """What findings depend on, for cache keys."""
-        return f"prometheus={self.version};features={','.join(sorted(self.features))}"
+        return f"prometheus={self.version};features={','.join(sorted(self.features))};loki={self.loki_version}"
 
 
 DEFAULT = PrometheusTarget()
+DEFAULT_LOKI = "2.9"
 current: ContextVar[PrometheusTarget] = ContextVar("oac_prometheus_target", default=DEFAULT)
 
 
@@ -88,9 +114,11 @@ def targeting(target: PrometheusTarget) -> Iterator[None]:
         current.reset(token)
 
 
-def parse_target(version: object, features: object = (), where: str = "pyproject.toml") -> PrometheusTarget:
-    """The target of a ``prometheus-version`` and ``prometheus-features`` value,
-    or :class:`TargetError` naming ``where``."""
+def parse_target(
+    version: object, features: object = (), where: str = "pyproject.toml", loki: object = DEFAULT_LOKI
+) -> PrometheusTarget:
+    """The target of a ``prometheus-version``, ``prometheus-features`` and
+    ``loki-version`` value, or :class:`TargetError` naming ``where``."""
     m = _VERSION.fullmatch(version) if isinstance(version, str) else None
     if m is None:
         raise TargetError(
@@ -113,7 +141,25 @@ def parse_target(version: object, features: object = (), where: str = "pyproject
         )
     if features and major < 3:
         raise TargetError(f"{where}: [tool.oac] prometheus-features needs prometheus-version 3.x (modelled for Prometheus 3 only)")
-    return PrometheusTarget(major, minor, frozenset(features))
+    loki_major, loki_minor = parse_loki_version(loki, where)
+    return PrometheusTarget(major, minor, frozenset(features), loki_major, loki_minor)
+
+
+def parse_loki_version(version: object, where: str = "pyproject.toml") -> tuple[int, int]:
+    """The ``(major, minor)`` of a ``loki-version`` value, or :class:`TargetError` naming ``where``."""
+    m = _VERSION.fullmatch(version) if isinstance(version, str) else None
+    if m is None:
+        raise TargetError(
+            f"{where}: [tool.oac] loki-version = {_shown(version)} is not a version: "
+            'write MAJOR.MINOR as a string, e.g. "2.9" or "3.7"'
+        )
+    major, minor = int(m[1]), int(m[2])
+    if not (major == 3 or (major, minor) == (2, 9)):
+        raise TargetError(
+            f"{where}: [tool.oac] loki-version = {_shown(version)} is not supported: "
+            'obs-as-code reads LogQL as Loki "2.9" or as Loki 3 ("3.0" ... "3.N")'
+        )
+    return major, minor
 
 
 def _shown(value: object) -> str:
@@ -131,7 +177,7 @@ def read_target(root: Path) -> PrometheusTarget:
         return DEFAULT
     except OSError as exc:
         raise TargetError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    if b"prometheus-" not in text:  # neither key, however written: not parsed (~0.7 ms)
+    if b"prometheus-" not in text and b"loki-" not in text:  # no key, however written: not parsed (~0.7 ms)
         return DEFAULT
     try:
         data = tomllib.loads(text.decode("utf-8"))
@@ -143,9 +189,14 @@ def read_target(root: Path) -> PrometheusTarget:
         return DEFAULT
     if not isinstance(table, dict):
         raise TargetError(f"{path}: [tool.oac] is not a table")
-    if "prometheus-version" not in table and "prometheus-features" not in table:
+    if "prometheus-version" not in table and "prometheus-features" not in table and "loki-version" not in table:
         return DEFAULT
-    return parse_target(table.get("prometheus-version", DEFAULT.version), table.get("prometheus-features", ()), str(path))
+    return parse_target(
+        table.get("prometheus-version", DEFAULT.version),
+        table.get("prometheus-features", ()),
+        str(path),
+        table.get("loki-version", DEFAULT_LOKI),
+    )
 
 
 def valid_utf8(name: str) -> bool:

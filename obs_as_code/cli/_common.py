@@ -18,7 +18,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _checked_project(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
     """The project directory, once its ``pyproject.toml`` ``[tool.oac]`` settings
-    read well: a bad ``prometheus-version`` is a usage error (exit 2), before any work."""
+    read well: a bad ``prometheus-version`` or ``loki-version`` is a usage error (exit 2), before any work."""
     from obs_as_code.target import TargetError, read_target
 
     try:
@@ -30,7 +30,7 @@ def _checked_project(_ctx: click.Context, _param: click.Parameter, value: Path) 
 
 def project_option(fn: F) -> F:
     """``--project DIR`` (default: the current directory), whose ``pyproject.toml``
-    may set the Prometheus target (:mod:`obs_as_code.target`)."""
+    may set the Prometheus and Loki targets (:mod:`obs_as_code.target`)."""
     return click.option(
         "--project",
         "-C",

@@ -1,4 +1,4 @@
-"""Whether Loki 2.9 parses a LogQL query, and if not what it says and where.
+"""Whether Loki parses a LogQL query, and if not what it says and where.
 
 Loki 2.9.8 (what ``oac preview`` runs) reads a query with a goyacc grammar
 (``pkg/logql/syntax/expr.y``) over a lexer built on Go's ``text/scanner``
@@ -10,10 +10,18 @@ does not match the empty string). This module accepts what that accepts,
 written from those facts as a recursive-descent parser: :func:`logql_problem`
 answers None for a query Loki takes, else the first problem with its offset.
 
+Loki 3 (``[tool.oac] loki-version = "3.N"``, :mod:`obs_as_code.target`) is
+read as Loki v3.7.6 reads it (``syntax.y``, renamed from ``expr.y``): its lexer
+also knows ``|>`` and ``!>`` (pattern line filters), ``approx_topk``,
+``variants`` and ``of`` (from 3.5), and reads keywords in any case (``SUM``,
+``By``); a line filter takes ``or`` and more strings (``|= "a" or "b"``); a
+label filter compares with a signed number (``n > -1``, its value no longer
+checked); ``approx_topk`` takes no grouping; ``label_replace`` over a number is
+valid; a query may be 128 KiB. Under the default (2.9) nothing of this applies.
+
 Not covered: what Loki checks only when it runs a query (a ``line_format`` or
-``label_format`` template, an ``ip()`` pattern, the query's time range), and
-the syntax Loki 3 added (``|> "pattern"`` line filters, ``or`` in line
-filters, ``distinct``, ``approx_topk`` ...): Loki 2.9 refuses those, as here.
+``label_format`` template, an ``ip()`` pattern, a ``|>`` pattern, the query's
+time range).
 """
 
 from __future__ import annotations
@@ -31,8 +39,13 @@ from obs_as_code.lint.rules.oac318_loki_empty_selector import logql_string
 
 __all__ = ["LogQLProblem", "logql_problem"]
 
-#: Loki refuses a query of this many bytes or more (``maxInputSize``).
+#: Loki refuses a query of this many bytes or more (``maxInputSize``; 128 KiB in Loki 3).
 MAX_INPUT = 5120
+MAX_INPUT_3 = 131072
+#: The Loki releases :func:`logql_problem` reads as.
+LOKI_2_9 = (2, 9)
+#: The first Loki 3 minor whose lexer reserves ``variants`` and ``of``.
+_VARIANTS_MINOR = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +80,9 @@ _TOKENS = {
     "unpack": "UNPACK", "pattern": "PATTERN", "label_format": "LABEL_FMT", "line_format": "LINE_FMT", "ip": "IP",
     "decolorize": "DECOLORIZE", "drop": "DROP", "keep": "KEEP",
 }  # fmt: skip
+#: Loki 3's ``tokens``: the pattern line filters, and from 3.5 the variants keywords.
+_TOKENS_3 = {**_TOKENS, "|>": "PIPE_PATTERN", "!>": "NPA"}
+_TOKENS_35 = {**_TOKENS_3, "variants": "VARIANTS", "of": "OF"}
 
 _RANGE_OPS = frozenset({
     "count_over_time", "rate", "rate_counter", "bytes_over_time", "bytes_rate", "avg_over_time", "sum_over_time",
@@ -84,6 +100,8 @@ _FUNCTIONS: dict[str, str] = {
     "label_replace": "LABEL_REPLACE",
     "ip": "IP",
 }
+#: Loki 3's ``functionTokens``.
+_FUNCTIONS_3 = {**_FUNCTIONS, "approx_topk": "VECTOR_OP"}
 _PARSER_FLAGS = frozenset({"--strict", "--keep-empty"})
 _GO_SPACE = " \t\n\r"
 _DURATION_RUNES = frozenset("numµshdwy")
@@ -260,11 +278,15 @@ class _Lexer:
     """lex.go's ``Lex`` over text/scanner's Go tokens, all tokens read at once;
     a lexing error ends the list with an ``ERROR`` token where Loki reports it."""
 
-    def __init__(self, src: str) -> None:
+    def __init__(self, src: str, version: tuple[int, int] = LOKI_2_9) -> None:
         self.s = src
         self.n = len(src)
         self.i = 0
         self.toks: list[_Tok] = []
+        #: Loki 3 reads keywords in any case, and has more of them.
+        self.v3 = version[0] >= 3
+        self.tokens = _TOKENS if not self.v3 else _TOKENS_35 if version[1] >= _VARIANTS_MINOR else _TOKENS_3
+        self.functions = _FUNCTIONS_3 if self.v3 else _FUNCTIONS
 
     def run(self) -> list[_Tok]:
         while True:
@@ -337,28 +359,31 @@ class _Lexer:
                 return self.fail(problem, start)
             return _Tok("RANGE", s[start : end + 1], start)
         two = c + self.peek(self.i)
-        if two in _TOKENS:
+        tokens = self.tokens
+        if two in tokens:
             self.i += 1
-            return _Tok(_TOKENS[two], two, start)
-        if c in _TOKENS:
-            return _Tok(_TOKENS[c], c, start)
+            return _Tok(tokens[two], two, start)
+        if c in tokens:
+            return _Tok(tokens[c], c, start)
         return _Tok("IDENTIFIER", c, start)
 
     def word(self, text: str, start: int) -> _Tok:
-        kind = _FUNCTIONS.get(text)
+        key = text.lower() if self.v3 else text
+        kind = self.functions.get(key)
         if kind is not None:
             return _Tok(kind, text, start) if self.is_function(self.i) else _Tok("IDENTIFIER", text, start)
-        return _Tok(_TOKENS.get(text, "IDENTIFIER"), text, start)
+        return _Tok(self.tokens.get(key, "IDENTIFIER"), text, start)
 
     def is_function(self, at: int) -> bool:
-        """lex.go's isFunction: a ``(`` next, or ``by``/``without`` then ``(``."""
+        """lex.go's isFunction: a ``(`` next, or ``by``/``without`` then ``(``
+        (in any case for Loki 3)."""
         s = self.s
         while at < self.n and _is_space(s[at]):
             at += 1
         if s.startswith("(", at):
             return True
         for word in ("by", "without"):
-            if s.startswith(word, at):
+            if (s[at : at + len(word)].lower() == word) if self.v3 else s.startswith(word, at):
                 at += len(word)
                 while at < self.n and _is_space(s[at]):
                     at += 1
@@ -561,6 +586,7 @@ class _Node:
 _PRECEDENCE = {"OR": 1, "AND": 2, "UNLESS": 2, "CMP_EQ": 3, "NEQ": 3, "LT": 3, "LTE": 3, "GT": 3, "GTE": 3,
                "ADD": 4, "SUB": 4, "MUL": 5, "DIV": 5, "MOD": 5, "POW": 6}  # fmt: skip
 _FILTERS = frozenset({"PIPE_EXACT", "PIPE_MATCH", "NEQ", "NRE"})
+_FILTERS_3 = _FILTERS | {"PIPE_PATTERN", "NPA"}
 _MATCH_OPS = {"EQ": "=", "NEQ": "!=", "RE": "=~", "NRE": "!~"}
 _CMP_OPS = frozenset({"GT", "GTE", "LT", "LTE", "NEQ", "EQ", "CMP_EQ"})
 #: Range aggregations that take ``by``/``without``, that need ``| unwrap``, that may have one.
@@ -590,9 +616,12 @@ def _describe(tok: _Tok) -> str:
 
 
 class _Parser:
-    def __init__(self, toks: list[_Tok], opaque: bool, grammar_only: bool = False) -> None:
+    def __init__(self, toks: list[_Tok], opaque: bool, grammar_only: bool = False, version: tuple[int, int] = LOKI_2_9) -> None:
         self.toks = toks
         self.k = 0
+        #: Loki 3's grammar and checks (else 2.9's).
+        self.v3 = version[0] >= 3
+        self.filters = _FILTERS_3 if self.v3 else _FILTERS
         #: Whether a value holding a Grafana variable is left unjudged (its
         #: regex, pattern, whether it matches the empty string).
         self.opaque = opaque
@@ -690,8 +719,12 @@ class _Parser:
         if kind == "OPEN_PARENTHESIS":
             self.k += 1
             inner = self.expr(0)
+            if inner.kind == "variants":
+                raise self.error()  # ( logExpr ) and ( metricExpr ) only
             self.expect("CLOSE_PARENTHESIS", ")")
             return inner
+        if kind == "VARIANTS":
+            return self.variants()
         if kind == "VECTOR_OP":
             return self.vector_aggregation()
         if kind == "RANGE_OP":
@@ -708,10 +741,31 @@ class _Parser:
             return _Node("vector", tok.pos, err)
         raise self.error("a stream selector {...}, a number or a function")
 
+    def variants(self) -> _Node:
+        """Loki 3.5's ``variants(metric, ...) of (logRangeExpr)``: Loki validates
+        only its log range's selector (it is a sample expression whose
+        Selector() is the log range's)."""
+        op = self.tok
+        self.k += 1
+        self.expect("OPEN_PARENTHESIS", "(")
+        self.metric()
+        while self.accept("COMMA"):
+            self.metric()
+        self.expect("CLOSE_PARENTHESIS", ", or )")
+        self.expect("OF", "of")
+        self.expect("OPEN_PARENTHESIS", "(")
+        if self.tok.kind not in ("OPEN_BRACE", "OPEN_PARENTHESIS"):
+            raise self.error("{ or (")
+        matchers, _unwrapped = self.log_range()
+        self.expect("CLOSE_PARENTHESIS", ")")
+        return _Node("variants", op.pos, matchers=matchers)
+
     def metric(self) -> _Node:
         """A metric expression (a log query is refused here)."""
         start = self.tok
         node = self.expr(0)
+        if node.kind == "variants":
+            raise self.error()  # a variants expression is no metricExpr
         if node.kind == "log":
             raise _Fail(LogQLProblem("a log query where a metric query is expected: wrap it in a range aggregation "
                                      "such as count_over_time(...[5m])", start.pos))
@@ -733,14 +787,16 @@ class _Parser:
         if self.tok.kind in ("BY", "WITHOUT") and labels < 0:
             labels = self.grouping_labels()
         node = _Node("vecagg", op.pos, left=inner)
-        name = op.text
-        if name in ("topk", "bottomk"):
+        name = op.text.lower() if self.v3 else op.text
+        if name in ("topk", "bottomk", "approx_topk"):
             if param is None:
                 node.err = LogQLProblem(f"parameter required for operation {name}", op.pos)
             elif not re.fullmatch(r"[+-]?\d+", param.text):
                 node.err = LogQLProblem(f"invalid parameter {name}({param.text},", param.pos)
             elif int(param.text) <= 0:
                 node.err = LogQLProblem(f"invalid parameter (must be greater than 0) {name}({param.text}", param.pos)
+            elif name == "approx_topk" and labels >= 0:
+                node.err = LogQLProblem(f"grouping not allowed for {name} aggregation", op.pos)
         elif param is not None:
             node.err = LogQLProblem(f"unsupported parameter for operation {name}({param.text},", param.pos)
         if node.err is None and name in ("sort", "sort_desc") and labels > 0:
@@ -797,7 +853,7 @@ class _Parser:
             self.grouping()
             grouped = True
         node = _Node("range", op.pos, matchers=matchers)
-        name = op.text
+        name = op.text.lower() if self.v3 else op.text
         if param is not None:
             if name != "quantile_over_time":
                 node.err = LogQLProblem(f"parameter {param.text} not supported for operation {name}", param.pos)
@@ -917,11 +973,11 @@ class _Parser:
 
     def pipeline_start(self) -> bool:
         kind = self.tok.kind
-        return kind in _FILTERS or (kind == "PIPE" and self.ahead().kind != "UNWRAP")
+        return kind in self.filters or (kind == "PIPE" and self.ahead().kind != "UNWRAP")
 
     def pipeline(self) -> bool:
         while self.pipeline_start():
-            if self.tok.kind in _FILTERS:
+            if self.tok.kind in self.filters:
                 self.line_filter()
             else:
                 self.k += 1
@@ -930,14 +986,20 @@ class _Parser:
 
     def line_filter(self) -> None:
         self.k += 1
+        self.line_filter_value()
+        # Loki 3: lineFilter OR orFilter, orFilter a string (or more with or) or ip(...).
+        while self.v3 and self.accept("OR"):
+            self.line_filter_value()
+
+    def line_filter_value(self) -> None:
         if self.tok.kind == "IP":
             self.k += 1
             self.expect("OPEN_PARENTHESIS", "(")
             self.expect("STRING", "a string")
             self.expect("CLOSE_PARENTHESIS", ")")
             return
-        # Loki compiles a line filter's regex when it runs the query, not when it
-        # parses it (OAC320 reads it).
+        # Loki compiles a line filter's regex (and a |> pattern) when it runs the
+        # query, not when it parses it (OAC320 reads the regex).
         self.expect("STRING", "a string or ip(...)")
 
     def stage(self) -> None:
@@ -1036,8 +1098,12 @@ class _Parser:
             self.expect("CLOSE_PARENTHESIS", ")")
         elif value.kind in ("DURATION", "BYTES", "NUMBER") and op.kind in _CMP_OPS:
             self.k += 1
-            if value.kind == "NUMBER" and not self.grammar_only and _go_float(value.text) is None:
+            # Loki 3 reads the number as a literal and drops its error.
+            if value.kind == "NUMBER" and not self.grammar_only and not self.v3 and _go_float(value.text) is None:
                 raise _Fail(LogQLProblem(f"unable to parse float: {value.text}", value.pos))
+        elif self.v3 and value.kind in ("ADD", "SUB") and op.kind in _CMP_OPS:
+            self.k += 1  # Loki 3's literalExpr: a signed number
+            self.expect("NUMBER", "a number")
         elif op.kind in _MATCH_OPS and op.kind in ("EQ", "NEQ"):
             raise self.error("a string, a number, a duration, a size or ip(...)")
         elif op.kind in _MATCH_OPS:
@@ -1116,24 +1182,26 @@ def _binop(op: _Tok, left: _Node, right: _Node) -> _Node:
     return _Node("binop", op.pos, left=left, right=right)
 
 
-def _validate(node: _Node) -> LogQLProblem | None:
+def _validate(node: _Node, v3: bool = False) -> LogQLProblem | None:
     """parser.go's validateExpr."""
     if node.kind == "log":
         return _validate_matchers(node)
-    return _validate_sample(node)
+    return _validate_sample(node, v3)
 
 
-def _validate_sample(node: _Node) -> LogQLProblem | None:
+def _validate_sample(node: _Node, v3: bool = False) -> LogQLProblem | None:
     if node.err is not None:
         return node.err
     if node.kind == "binop":
         assert node.left is not None and node.right is not None
-        return _validate_sample(node.left) or _validate_sample(node.right)
+        return _validate_sample(node.left, v3) or _validate_sample(node.right, v3)
     if node.kind in ("literal", "vector"):
         return None
-    if node.kind == "vecagg":
+    if node.kind == "vecagg" or (v3 and node.kind == "label_replace"):
+        # Loki 3 validates label_replace's inner expression as any other
+        # (label_replace(vector(1), ...) is valid), 2.9 its selector.
         assert node.left is not None
-        return _validate_sample(node.left)
+        return _validate_sample(node.left, v3)
     # A range aggregation or label_replace: Loki validates its selector
     # (Selector(): through label_replace and the left leg of a binary operation).
     sel: _Node | None = node
@@ -1157,17 +1225,18 @@ def _validate_matchers(node: _Node) -> LogQLProblem | None:
         'For instance, app=~".*" does not meet this requirement, but app=~".+" will', node.pos, "selector")
 
 
-def tokens(query: str) -> list[_Tok]:
+def tokens(query: str, version: tuple[int, int] = LOKI_2_9) -> list[_Tok]:
     """The tokens Loki's lexer reads in ``query`` (an ``ERROR`` one last when it
     cannot read it all)."""
-    return _Lexer(query).run()
+    return _Lexer(query, version).run()
 
 
-def grammar_problem(toks: list[_Tok]) -> LogQLProblem | None:
-    """The first error of expr.y's grammar in ``toks`` (values, parameters and
-    the validation not judged), None when the grammar takes them."""
+def grammar_problem(toks: list[_Tok], version: tuple[int, int] = LOKI_2_9) -> LogQLProblem | None:
+    """The first error of expr.y's grammar (syntax.y's for Loki 3) in ``toks``
+    (values, parameters and the validation not judged), None when the grammar
+    takes them."""
     try:
-        _Parser(toks, False, grammar_only=True).parse()
+        _Parser(toks, False, grammar_only=True, version=version).parse()
     except _Fail as exc:
         return exc.problem
     except RecursionError:
@@ -1176,18 +1245,20 @@ def grammar_problem(toks: list[_Tok]) -> LogQLProblem | None:
 
 
 @lru_cache(maxsize=4096)
-def logql_problem(query: str, opaque_variables: bool = False) -> LogQLProblem | None:
-    """What Loki 2.9 says of ``query`` when it refuses it, None when it parses.
+def logql_problem(query: str, opaque_variables: bool = False, version: tuple[int, int] = LOKI_2_9) -> LogQLProblem | None:
+    """What Loki ``version`` (``(2, 9)``: 2.9.8; ``(3, N)``: Loki 3 as v3.7.6
+    reads it) says of ``query`` when it refuses it, None when it parses.
     ``opaque_variables``: a string value holding a Grafana variable reference
     (``$job``, ``${job}``, ``[[job]]``) is not judged (its regex, its pattern,
     whether it matches the empty string): the value is Grafana's to write in."""
-    if len(query.encode("utf-8", "surrogateescape")) >= MAX_INPUT:
-        return LogQLProblem(f"input size too long ({len(query.encode('utf-8', 'surrogateescape'))} > {MAX_INPUT})", -1)
-    toks = _Lexer(query).run()
-    parser = _Parser(toks, opaque_variables)
+    limit = MAX_INPUT_3 if version[0] >= 3 else MAX_INPUT
+    if len(query.encode("utf-8", "surrogateescape")) >= limit:
+        return LogQLProblem(f"input size too long ({len(query.encode('utf-8', 'surrogateescape'))} > {limit})", -1)
+    toks = _Lexer(query, version).run()
+    parser = _Parser(toks, opaque_variables, version=version)
     try:
         node = parser.parse()
-        return _validate(node)
+        return _validate(node, parser.v3)
     except _Fail as exc:
         return exc.problem
     except RecursionError:

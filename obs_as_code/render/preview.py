@@ -105,6 +105,28 @@ def preview_alertmanager(built: Mapping[str, Any] | None) -> dict[str, Any]:
     return out
 
 
+#: The newest patch release of each Loki 3 minor (the git tags of Loki's
+#: repository, v3.0.1 ... v3.7.6); a later minor runs its ``.0``.
+LOKI3_PATCHES = {0: 1, 1: 2, 2: 2, 3: 4, 4: 6, 5: 12, 6: 15, 7: 6}
+#: From Loki 3.6 the image is distroless without a shell or wget; its binary
+#: checks its own health (``loki -health``, from 3.6.5).
+_LOKI_SELF_HEALTH_MINOR = 6
+
+
+def loki_image(target: PrometheusTarget) -> str:
+    """The preview's Loki: the pinned 2.9.8, or the project's 3.x target
+    (``[tool.oac] loki-version``) at its newest patch release."""
+    if target.loki_major < 3:
+        return IMAGES["loki"]
+    return f"grafana/loki:{target.loki_version}.{LOKI3_PATCHES.get(target.loki_minor, 0)}"
+
+
+def _loki_health(target: PrometheusTarget) -> dict[str, Any]:
+    if target.loki_major < 3 or target.loki_minor < _LOKI_SELF_HEALTH_MINOR:
+        return _health("http://localhost:3100/ready")  # wget: alpine, or busybox in distroless:debug (3.2 ... 3.5)
+    return {**_health("http://localhost:3100/ready"), "test": ["CMD", "/usr/bin/loki", "-health"]}
+
+
 def prometheus_image(target: PrometheusTarget) -> str:
     """The preview's Prometheus: the pinned 2.42, or the project's 3.x target
     (``[tool.oac] prometheus-version``), whose rules 2.42 may not load."""
@@ -115,7 +137,8 @@ def compose(project_rel: str = "../..", build_name: str = "build", target: Prome
     """The compose document; ``project_rel`` is the folder holding build/, relative
     to the compose file (or absolute), ``build_name`` build/'s name in it (the
     default of ``${OAC_BUILD_DIR}``), ``target`` the Prometheus the rules are
-    written for (default: the build's, :func:`obs_as_code.target.current_target`)."""
+    written for and the Loki the dashboards' queries are (default: the build's,
+    :func:`obs_as_code.target.current_target`)."""
     if target is None:
         target = current_target()
     project = f"{project_rel.rstrip('/') or '/'}:{PROJECT_MOUNT}:ro"
@@ -174,10 +197,10 @@ def compose(project_rel: str = "../..", build_name: str = "build", target: Prome
                 },
             },
             "loki": {
-                "image": IMAGES["loki"],
+                "image": loki_image(target),
                 "command": ["-config.file=/etc/loki/local-config.yaml"],
                 "ports": ["127.0.0.1:3100:3100"],
-                "healthcheck": _health("http://localhost:3100/ready"),
+                "healthcheck": _loki_health(target),
             },
             "promtail": {
                 "image": IMAGES["promtail"],

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tests.lint.loki_parser_cases import loki_source
+from tests.lint.loki_parser_cases import LOKI_TAG, loki_source
 
-_ARRAY = re.compile(r"^var expr(\w+) = \[\.\.\.\]int\{(.*?)\n\}", re.M | re.S)
+_ARRAY = re.compile(r"^var (?:expr|syntax)(\w+) = \[\.\.\.\]int\{(.*?)\n\}", re.M | re.S)
 _CONST = re.compile(r"^const (\w+) = (-?\d+)$", re.M)
 #: The token kinds of obs_as_code.lint.logql whose yacc token is named by their text.
 _BY_TEXT = {"RANGE_OP", "VECTOR_OP", "CONV"}
@@ -23,20 +23,24 @@ _CONV = {"bytes": "BYTES_CONV", "duration": "DURATION_CONV", "duration_seconds":
 class LokiTables:
     arrays: dict[str, list[int]]
     consts: dict[str, int]
+    #: goyacc's prefix: ``expr`` (2.9's expr.y), ``syntax`` (3.5's syntax.y on).
+    prefix: str = "expr"
 
     def code(self, kind: str, text: str) -> int:
         """The lexer's return value for one of our tokens."""
         if kind == "EOF":
             return 0
         if kind in _BY_TEXT:
-            name = _CONV[text] if kind == "CONV" else text.upper()
+            name = _CONV[text.lower()] if kind == "CONV" else text.upper()
             return self.consts[name]
+        if kind == "PARSER_FLAG" and kind not in self.consts:
+            return self.consts["FUNCTION_FLAG"]  # Loki 3's name
         return self.consts[kind]
 
     def token(self, char: int) -> int:
         """goyacc's exprlex1: the lexer's value -> the internal token number."""
         tok1, tok2, tok3 = self.arrays["Tok1"], self.arrays["Tok2"], self.arrays["Tok3"]
-        private = self.consts["exprPrivate"]
+        private = self.consts[f"{self.prefix}Private"]
         token = 0
         if char <= 0:
             token = tok1[0]
@@ -55,7 +59,7 @@ class LokiTables:
         """Whether the grammar takes the token sequence ``chars`` (ending with 0)."""
         a = self.arrays
         pact, act, chk, dfl, exca, pgo, r1, r2 = (a[k] for k in ("Pact", "Act", "Chk", "Def", "Exca", "Pgo", "R1", "R2"))
-        last, flag = self.consts["exprLast"], self.consts["exprFlag"]
+        last, flag = self.consts[f"{self.prefix}Last"], self.consts[f"{self.prefix}Flag"]
         stack = [0]
         state = 0
         i = 0
@@ -101,11 +105,15 @@ class LokiTables:
         raise AssertionError("the LALR driver did not stop")
 
 
-def loki_tables() -> LokiTables | None:
-    """The tables of expr.y.go at the tag, None without a snapshot."""
-    text = loki_source("pkg/logql/syntax/expr.y.go")
+def loki_tables(tag: str = LOKI_TAG) -> LokiTables | None:
+    """The tables of expr.y.go (syntax.y.go from Loki 3.5) at ``tag``, None without a snapshot."""
+    prefix = "expr"
+    text = loki_source("pkg/logql/syntax/expr.y.go", tag)
+    if text is None:
+        prefix = "syntax"
+        text = loki_source("pkg/logql/syntax/syntax.y.go", tag)
     if text is None:
         return None
     arrays = {m.group(1): [int(x) for x in re.findall(r"-?\d+", m.group(2))] for m in _ARRAY.finditer(text)}
     consts = {m.group(1): int(m.group(2)) for m in _CONST.finditer(text)}
-    return LokiTables(arrays, consts)
+    return LokiTables(arrays, consts, prefix)

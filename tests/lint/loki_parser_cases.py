@@ -14,6 +14,8 @@ from pathlib import Path
 #: Where a snapshot of github.com/grafana/loki may be (a git directory).
 LOKI_REPO = Path(os.environ.get("OAC_LOKI_REPO", "/work/.mirror/grafana+loki/repo"))
 LOKI_TAG = "v2.9.8"
+#: The Loki 3 release modelled for ``[tool.oac] loki-version = "3.N"``.
+LOKI3_TAG = "v3.7.6"
 
 _ESCAPES = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "\\": 92, "'": 39, '"': 34}
 
@@ -26,11 +28,11 @@ class LokiCase:
     error: bool
 
 
-def loki_source(path: str) -> str | None:
-    """``path`` at :data:`LOKI_TAG` in the snapshot, None without one."""
+def loki_source(path: str, tag: str = LOKI_TAG) -> str | None:
+    """``path`` at ``tag`` in the snapshot, None without one."""
     if not LOKI_REPO.exists():
         return None
-    done = subprocess.run(["git", "-C", str(LOKI_REPO), "show", f"{LOKI_TAG}:{path}"], capture_output=True, check=False)
+    done = subprocess.run(["git", "-C", str(LOKI_REPO), "show", f"{tag}:{path}"], capture_output=True, check=False)
     if done.returncode != 0:
         return None
     return done.stdout.decode("utf-8", "surrogateescape")
@@ -78,15 +80,15 @@ def go_string(text: str, i: int) -> tuple[str, int]:
         i = m.end()
 
 
-_FUNC = re.compile(r"^func (\w+)\(", re.M)
+_FUNC = re.compile(r"^(?:func (\w+)\(|var (\w+) = \[\]struct)", re.M)
 _IN = re.compile(r"^([ \t]+)in:\s*", re.M)
 _SKIP = re.compile(r"(?:\s|,|//[^\n]*)*")
 
 
 def _functions(text: str) -> dict[str, tuple[int, str]]:
-    """Each test function: its offset and its text."""
+    """Each test function (and table variable): its offset and its text."""
     funcs = list(_FUNC.finditer(text))
-    return {f.group(1): (f.start(), text[f.start() : funcs[k + 1].start() if k + 1 < len(funcs) else len(text)])
+    return {f.group(1) or f.group(2): (f.start(), text[f.start() : funcs[k + 1].start() if k + 1 < len(funcs) else len(text)])
             for k, f in enumerate(funcs)}
 
 
@@ -166,11 +168,28 @@ SOURCES: dict[str, dict[str, str]] = {
 }
 
 
-def parser_cases() -> list[LokiCase] | None:
-    """Every case of :data:`SOURCES`, None without a snapshot."""
+#: Loki 3's: TestParse's table became the variable ParseTestCases; the
+#: variants and line filter tests are added.
+SOURCES_3: dict[str, dict[str, str]] = {
+    **SOURCES,
+    "pkg/logql/syntax/parser_test.go": {
+        "ParseTestCases": "in",
+        "TestParseSampleExpr_equalityMatcher": "in",
+        "TestParseLogSelectorExpr_equalityMatcher": "in",
+    },
+    "pkg/logql/syntax/ast_test.go": {
+        **SOURCES["pkg/logql/syntax/ast_test.go"],
+        "Test_VariantsExpr_String": "ok",
+    },
+}
+
+
+def parser_cases(tag: str = LOKI_TAG) -> list[LokiCase] | None:
+    """Every case of :data:`SOURCES` (:data:`SOURCES_3` for Loki 3) at ``tag``,
+    None without a snapshot."""
     cases: list[LokiCase] = []
-    for path, functions in SOURCES.items():
-        text = loki_source(path)
+    for path, functions in (SOURCES_3 if tag.startswith("v3.") else SOURCES).items():
+        text = loki_source(path, tag)
         if text is None:
             return None
         found = _functions(text)
@@ -185,10 +204,10 @@ def parser_cases() -> list[LokiCase] | None:
     return cases
 
 
-def lexer_cases() -> list[tuple[int, str, list[str]]] | None:
+def lexer_cases(tag: str = LOKI_TAG) -> list[tuple[int, str, list[str]]] | None:
     """lex_test.go's TestLex cases: (line, input, the token names Loki's lexer
     returns until it stops), None without a snapshot."""
-    text = loki_source("pkg/logql/syntax/lex_test.go")
+    text = loki_source("pkg/logql/syntax/lex_test.go", tag)
     if text is None:
         return None
     start, body = _functions(text)["TestLex"]
@@ -208,10 +227,10 @@ def lexer_cases() -> list[tuple[int, str, list[str]]] | None:
         i = names.end()
 
 
-def is_function_cases() -> list[tuple[str, bool]] | None:
+def is_function_cases(tag: str = LOKI_TAG) -> list[tuple[str, bool]] | None:
     """lex_test.go's Test_isFunction cases: (the text after a name, whether Loki
     reads the name as a function), None without a snapshot."""
-    text = loki_source("pkg/logql/syntax/lex_test.go")
+    text = loki_source("pkg/logql/syntax/lex_test.go", tag)
     if text is None:
         return None
     _start, body = _functions(text)["Test_isFunction"]

@@ -1,11 +1,13 @@
-"""OAC321: a Loki query that Loki cannot parse. Loki 2.9 (what ``oac preview``
-runs) refuses it whole and the panel shows "parse error" instead of logs: a
+"""OAC321: a Loki query that Loki cannot parse. Loki refuses it whole and the panel shows "parse error" instead of logs: a
 line filter without its string (``{app="x"} |= ``), an unclosed parenthesis,
 a label filter comparing a number with a string (``status >= "5"``), a range
 aggregation without its range or with one it does not take (``sum_over_time``
 without ``| unwrap``), a selector whose every matcher matches the empty
 string (``{app=~".*"}``) ... Read by :func:`obs_as_code.lint.logql.logql_problem`,
-written from Loki 2.9.8's grammar and checks.
+written from Loki 2.9.8's grammar and checks (what ``oac preview`` runs by
+default), or Loki 3's (v3.7.6) when the project sets ``[tool.oac] loki-version =
+"3.N"`` (:mod:`obs_as_code.target`). At 2.9, a query Loki 3 takes (``|= "a" or
+"b"``, ``|> "<_> error <_>"``) is reported with a hint naming that setting.
 
 The queries read are the dashboard's Loki queries (panels' targets, query
 variables' stream selectors, annotations). A Grafana variable inside a string
@@ -26,6 +28,7 @@ from obs_as_code.lint.rules._dashboards import rendered
 from obs_as_code.lint.rules._loki import loki_queries
 from obs_as_code.lint.rules.oac318_loki_empty_selector import STRING
 from obs_as_code.lint.rules.oac320_loki_regex import regex_problems
+from obs_as_code.target import DEFAULT
 
 CODE = "OAC321"
 
@@ -91,10 +94,11 @@ def where(expr: str, offset: int) -> str:
     return f" (at {at} of the query: `{shown}`)" if shown else f" (at {at} of the query: its end)"
 
 
-def query_problem(expr: str) -> tuple[str, str] | None:
-    """``(message, hint)`` when Loki 2.9 cannot parse ``expr`` (a query as a
-    dashboard holds it), None when it parses, or when its variables leave it
-    unknown, or when OAC320 reports it (a regex)."""
+def query_problem(expr: str, loki: tuple[int, int] = DEFAULT.loki) -> tuple[str, str] | None:
+    """``(message, hint)`` when Loki ``loki`` (``(2, 9)``, or ``(3, N)``: the
+    project's ``loki-version``) cannot parse ``expr`` (a query as a dashboard
+    holds it), None when it parses, or when its variables leave it unknown, or
+    when OAC320 reports it (a regex)."""
     if not expr.strip():
         return None
     found = prepared(expr)
@@ -103,25 +107,39 @@ def query_problem(expr: str) -> tuple[str, str] | None:
     text, moves = found
     from obs_as_code.lint.logql import logql_problem  # imported when a dashboard has a Loki query
 
-    problem = logql_problem(text, True)
+    problem = logql_problem(text, True, loki)
     if problem is None or problem.kind == "regex" or next(regex_problems(expr), None) is not None:
         return None
     offset = _original_offset(problem.offset, moves) if problem.offset >= 0 else -1
-    hint = _SELECTOR_HINT if problem.kind == "selector" else _HINT
+    if problem.kind == "selector":
+        hint = _SELECTOR_HINT
+    elif loki[0] >= 3:
+        hint = _HINT_3.format(version=f"{loki[0]}.{loki[1]}")
+    elif logql_problem(text, True, LOKI_3) is None:
+        hint = _TAKEN_BY_3  # a false error if the project's Loki is 3.x
+    else:
+        hint = _HINT
     return f"{problem.message}{where(expr, offset)}", hint
 
 
+#: The Loki 3 release whose grammar is modelled (what a "3.N" target reads as).
+LOKI_3 = (3, 7)
 _HINT = "LogQL as Loki 2.9 reads it: https://grafana.com/docs/loki/v2.9.x/query/ (oac preview runs Loki 2.9)"
+_TAKEN_BY_3 = ("Loki 3 takes this query, Loki 2.9 (the default target, what oac preview runs) does not: "
+               'if your Loki is 3.x, set loki-version = "3.N" under [tool.oac] in pyproject.toml')
+_HINT_3 = ('LogQL as Loki 3 reads it: https://grafana.com/docs/loki/latest/query/ '
+           '([tool.oac] loki-version = "{version}"; oac preview runs that Loki)')
 _SELECTOR_HINT = 'give the selector a matcher that cannot match the empty string, such as job="api" or job=~".+"'
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     seen: dict[str, tuple[str, str] | None] = {}
+    loki = ctx.target.loki
     for board in rendered(ctx):
         for q in loki_queries(board):
             expr = q.expr
             if expr not in seen:
-                seen[expr] = query_problem(expr)
+                seen[expr] = query_problem(expr, loki)
             found = seen[expr]
             if found is not None:
                 message, hint = found
@@ -129,4 +147,4 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                             hint=hint)
 
 
-CHECK = Check(CODE, "loki-query-syntax", "every Loki query must parse as LogQL (Loki 2.9)", run)
+CHECK = Check(CODE, "loki-query-syntax", "every Loki query must parse as LogQL (Loki 2.9, or [tool.oac] loki-version)", run)
