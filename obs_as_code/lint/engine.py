@@ -245,9 +245,11 @@ class LintContext:
             hit = self._trees.get(key)
             if hit is None:
                 hit = parse_tree(key, self.target)
-                if hit[1] is not None and key != expr:
-                    hit = parse_tree(expr, self.target)  # report the user's own text
                 self._trees[key] = hit
+            if hit[1] is not None and key != expr:
+                # Report the user's own text: an error's line:column counts in it
+                # (expressions of one shape differ in the length of their values).
+                hit = parse_tree(expr, self.target)
             self._trees[expr] = hit
         return hit
 
@@ -450,7 +452,7 @@ class LintContext:
             blind = reversed_blind(expr)
             if blind is not None:
                 hit = self._blind_trees.get(blind)
-            if hit is None:
+            if hit is None or hit[1] is not None:  # an error's position is in its own text
                 hit = self.tree(grafana_expr(expr))
                 if blind is not None:
                     self._blind_trees[blind] = hit

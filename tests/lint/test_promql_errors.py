@@ -237,3 +237,26 @@ def test_the_caret_is_at_the_offending_item(make_project: ProjectFactory) -> Non
         ("dashboards/d.py", 8, 43, '1:13: parse error: unexpected number "1", read where the query has $k '
          "(oac writes a value in for a Grafana variable to parse the query): rate(x[5m]) $k"),
     ]
+
+
+def test_expressions_of_one_shape_have_their_own_positions(make_project: ProjectFactory) -> None:
+    # One shape (the values are left out of it), errors at different columns.
+    root = make_project({
+        "alerts/a.py": """
+        from obs_as_code import RecordingRule, RuleGroup
+        g = RuleGroup("g", [
+            RecordingRule("job:x:a", expr='x{path="/a"} foo'),
+            RecordingRule("job:x:b", expr='x{path="/abcdef"} foo'),
+        ])
+        """,
+        "dashboards/d.py": """
+        from obs_as_code.dashboards import kit as k
+        board = k.dashboard("D", [
+            k.timeseries("A", k.prom('sum(rate(x{path="/a"}[$__rate_interval])) foo')),
+            k.timeseries("B", k.prom('sum(rate(x{path="/abcdef"}[$__rate_interval])) foo')),
+        ])
+        """,
+    })  # fmt: skip
+    found = [(d.location.line, d.location.col, d.message.split(": ", 1)[1].split(": parse")[0])
+             for d in lint(root) if d.code in ("OAC108", "OAC302")]  # fmt: skip
+    assert found == [(3, 49, "1:14"), (4, 54, "1:19"), (3, 73, "1:43"), (4, 78, "1:48")]
