@@ -90,6 +90,8 @@ def _in_variables(ctx: LintContext, board: RenderedDashboard) -> Iterator[Diagno
             continue
         _tree, problem = ctx.panel_tree(expr)
         if problem is not None:
+            found = in_query(expr, problem)
+            problem = problem if found is None else found[1]
             yield error(
                 board.locate(("templating", "list", i)),
                 "OAC302",
@@ -142,18 +144,15 @@ def _has_variable(value: str) -> bool:
     return "$" in value or "[[" in value
 
 
-def _where(
-    ctx: LintContext, board: RenderedDashboard, path: DataPath, expr: str, problem: str, fallback: SourceLocation
-) -> tuple[SourceLocation, str]:
-    """Where a panel query is wrong, and Prometheus's error said of the user's
-    text: the parse error (:mod:`obs_as_code.lint.promql_errors`) is of the
-    query with its Grafana variables written in (:func:`grafana_expr`), so its
-    position is mapped back; one that falls in what was written for a variable
-    says so. Unknown errors stay at the target."""
-    prepared = grafana_expr(expr)
-    found = said(prepared, problem)
+def in_query(expr: str, problem: str) -> tuple[int, str] | None:
+    """``(offset in expr, message)`` of a parse error of the Grafana query
+    ``expr`` (:mod:`obs_as_code.lint.promql_errors`), None when ``problem`` is
+    none: the error is of the query with its variables written in
+    (:func:`grafana_expr`), so its position is mapped back and counted in
+    ``expr``; one that falls in what was written for a variable says so."""
+    found = said(grafana_expr(expr), problem)
     if found is None:
-        return fallback, problem
+        return None
     offset, in_variable = grafana_offset(expr, found.offset)
     line, col = position(expr, offset)
     text = f"{line}:{col}: parse error: {found.message}"
@@ -161,6 +160,19 @@ def _where(
         variable = GRAFANA_VAR.match(expr, offset)
         name = variable.group() if variable is not None else expr[offset : offset + 1]
         text += f", read where the query has {name} (oac writes a value in for a Grafana variable to parse the query)"
+    return offset, text
+
+
+def _where(
+    ctx: LintContext, board: RenderedDashboard, path: DataPath, expr: str, problem: str, fallback: SourceLocation
+) -> tuple[SourceLocation, str]:
+    """Where a panel query is wrong (the item Prometheus's parse error names,
+    in the user's file), and the error said of the user's text (:func:`in_query`).
+    Unknown errors stay at the target."""
+    found = in_query(expr, problem)
+    if found is None:
+        return fallback, problem
+    offset, text = found
     start, end = token_span(expr, offset)
     at = query_token(ctx, board, path, expr, (start, end))
     if offset >= end and at != fallback:
