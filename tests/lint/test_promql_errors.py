@@ -260,3 +260,22 @@ def test_expressions_of_one_shape_have_their_own_positions(make_project: Project
     found = [(d.location.line, d.location.col, d.message.split(": ", 1)[1].split(": parse")[0])
              for d in lint(root) if d.code in ("OAC108", "OAC302")]  # fmt: skip
     assert found == [(3, 49, "1:14"), (4, 54, "1:19"), (3, 73, "1:43"), (4, 78, "1:48")]
+
+
+def test_a_rule_test_expression_is_pointed_at_too(make_project: ProjectFactory) -> None:
+    root = make_project({
+        "alerts/rules.py": """
+        from obs_as_code import AlertRule, RuleGroup
+        g = RuleGroup("g", [AlertRule("Down", expr="up == 0", labels={"severity": "critical"}, for_="5m")])
+        """,
+        "alerts/tests.py": '''
+        from obs_as_code import ExprExpectation, RuleTest, Series
+        t = RuleTest(name="t", series=[Series("up", "0x10")], rule_modules=["alerts/rules.py"],
+                     exprs=[ExprExpectation(expr="""
+        sum(
+          up foo
+        )""", at="5m")])
+        ''',
+    })  # fmt: skip
+    found = [(d.location.line, d.location.col, d.message) for d in lint(root) if d.code == "OAC108"]
+    assert found == [(5, 6, "invalid PromQL in rule test 't': 3:6: parse error: unexpected identifier \"foo\" in aggregation")]

@@ -11,7 +11,7 @@ from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.goregex import promql_regex_problem
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.promql_errors import said, token_span
-from obs_as_code.lint.sites import Site
+from obs_as_code.lint.sites import Site, python_site
 from obs_as_code.lint.types import nodes, selector_matchers
 from obs_as_code.model.rules import AlertRule, RecordingRule
 from obs_as_code.model.tests import ExprExpectation, RuleTest, Series
@@ -165,6 +165,20 @@ def _where(ctx: LintContext, rule: AlertRule | RecordingRule, problem: str) -> S
     return token_location(site, rule.expr, found.offset, at)
 
 
+def _in_call(ctx: LintContext, loc: SourceLocation, keyword: str, expr: str, problem: str) -> SourceLocation:
+    """Where a rule test's invalid PromQL (argument ``keyword`` of the call at
+    ``loc``) is wrong: at the item Prometheus's parse error names when the
+    argument is found in the module, else at the argument."""
+    at = keyword_location(loc, keyword)
+    found = said(expr, problem)
+    if found is None or loc.line <= 0 or not loc.file.endswith(".py"):
+        return at
+    site = python_site(ctx.project.root, loc, keyword)
+    if not site.end_col:  # the argument was not found as such (positional ...)
+        return at
+    return token_location(site, expr, found.offset, at)
+
+
 def token_location(site: Site, expr: str, offset: int, fallback: SourceLocation) -> SourceLocation:
     """Where ``expr[offset]`` is written in the file of ``site`` (which holds
     ``expr``); just after the expression's last character for an offset past
@@ -264,7 +278,7 @@ def _unit_tests(ctx: LintContext) -> Iterator[Diagnostic]:
                 problem = "an input series is a metric name with labels, such as up{job=\"api\"}"
             if problem is not None:
                 yield error(
-                    keyword_location(series.location, "series"),
+                    _in_call(ctx, series.location, "series", series.series, problem),
                     "OAC108",
                     f"invalid input series {series.series!r} in rule test {test.name!r}: {problem}",
                 )
@@ -285,7 +299,7 @@ def _unit_tests(ctx: LintContext) -> Iterator[Diagnostic]:
             _ast, problem = ctx.parse(expectation.expr)
             if problem is not None:
                 yield error(
-                    keyword_location(expectation.location, "expr"),
+                    _in_call(ctx, expectation.location, "expr", expectation.expr, problem),
                     "OAC108",
                     f"invalid PromQL in rule test {test.name!r}: {problem}",
                 )
