@@ -13,7 +13,8 @@ from tests.oac_testing import GOOD_ALERT, REPO, ProjectFactory, run_oac, tree_sn
 CASES = {
     "invalid PromQL": (
         {"alerts/bad.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(\n    name="g",\n    rules=[\n        AlertRule(\n            name="A",\n            expr="sum(rate(x[5m])",\n        )\n    ],\n)\n'},
-        ["alerts/bad.py:7:18: OAC108 invalid PromQL in alert 'A' (group 'g'): unclosed left parenthesis"],
+        # Just after the expression, where Prometheus says the parenthesis is missing.
+        ["alerts/bad.py:7:34: OAC108 invalid PromQL in alert 'A' (group 'g'): 1:16: parse error: unclosed left parenthesis"],
     ),
     "bad duration": (
         {"alerts/bad.py": 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(name="g", rules=[AlertRule(name="A", expr="up", for_="5 min")])\n'},

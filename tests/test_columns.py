@@ -340,7 +340,7 @@ def test_the_column_points_at_the_offending_token_whatever_comes_before(title: s
         root = write(Path(tmp), {"alerts/a.py": text, "scrape/prometheus.py": SCRAPE})
         diagnostics = compile_project(root).diagnostics
     lines = text.split("\n")
-    tokens = {"OAC205": "[10s]", "OAC103": '"5 min"', "OAC108": '"sum(up"'}
+    tokens = {"OAC205": "[10s]", "OAC103": '"5 min"', "OAC108": '")])'}  # OAC108: just after "sum(up", unclosed
     reported = {d.code: d.location for d in diagnostics if d.code in tokens}
     assert set(reported) == set(tokens), diagnostics
     for code, token in tokens.items():

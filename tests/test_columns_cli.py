@@ -34,10 +34,12 @@ def test_text_names_the_character_and_puts_the_caret_under_it(project: Path) -> 
     bad = BAD.split("\n")
     # Columns counted by hand: 1-based characters of the line.
     expected = [
-        "alerts/bad.py:3:41: OAC108 invalid PromQL in alert 'Débit — 日本 😀' (group 'g'): unclosed left parenthesis",
+        "alerts/bad.py:3:57: OAC108 invalid PromQL in alert 'Débit — 日本 😀' (group 'g'): "
+        "1:16: parse error: unclosed left parenthesis",
         f"    {bad[2]}",
-        # 40 characters before the token, three of them (日, 本, 😀) two cells wide.
-        "    " + " " * 43 + "^",
+        # 56 characters before the token (just after the expression), three of
+        # them (日, 本, 😀) two cells wide.
+        "    " + " " * 59 + "^",
         "alerts/bad.py:4:46: OAC103 for: invalid duration '5 min': use units y w d h m s ms in that order, e.g. \"1h30m\"; did you mean '5m'?",
         f"    {bad[3]}",
         "    " + " " * 45 + "^",  # "€" and "û" are one cell each
@@ -53,7 +55,7 @@ def test_text_names_the_character_and_puts_the_caret_under_it(project: Path) -> 
     start = text.index(expected[0])
     assert text[start:].split("\n")[: len(expected)] == expected, text
     # What the hand counts say, from the lines themselves.
-    assert bad[2][40:].startswith('"sum(rate(x[5m])"')
+    assert bad[2][40:].startswith('"sum(rate(x[5m])"') and bad[2][56:].startswith('"),')
     assert bad[3][45:].startswith('"5 min"')
     assert bad[4][44:].startswith('AlertRule(name="Ünïcode 😀", expr="up")')
     assert RAISES[26:].startswith('int("x")')
@@ -62,13 +64,13 @@ def test_text_names_the_character_and_puts_the_caret_under_it(project: Path) -> 
 def test_json_and_github_use_the_same_columns(project: Path) -> None:
     found = json.loads(run_oac("build", "-C", str(project), "--format", "json").stdout)
     assert sorted((d["file"], d["line"], d["column"], d["code"]) for d in found) == [
-        ("alerts/bad.py", 3, 41, "OAC108"),
+        ("alerts/bad.py", 3, 57, "OAC108"),
         ("alerts/bad.py", 4, 46, "OAC103"),
         ("alerts/bad.py", 5, 45, "OAC105"),
         ("alerts/raises.py", 1, 27, "OAC101"),
     ]
     github = run_oac("build", "-C", str(project), "--format", "github").stdout
-    assert "::error file=alerts/bad.py,line=3,col=41,title=OAC108::" in github
+    assert "::error file=alerts/bad.py,line=3,col=57,title=OAC108::" in github
 
 
 def test_sarif_says_columns_count_code_points(project: Path) -> None:

@@ -245,9 +245,11 @@ class LintContext:
             hit = self._trees.get(key)
             if hit is None:
                 hit = parse_tree(key, self.target)
-                if hit[1] is not None and key != expr:
-                    hit = parse_tree(expr, self.target)  # report the user's own text
                 self._trees[key] = hit
+            if hit[1] is not None and key != expr:
+                # Report the user's own text: an error's line:column counts in it
+                # (expressions of one shape differ in the length of their values).
+                hit = parse_tree(expr, self.target)
             self._trees[expr] = hit
         return hit
 
@@ -450,7 +452,7 @@ class LintContext:
             blind = reversed_blind(expr)
             if blind is not None:
                 hit = self._blind_trees.get(blind)
-            if hit is None:
+            if hit is None or hit[1] is not None:  # an error's position is in its own text
                 hit = self.tree(grafana_expr(expr))
                 if blind is not None:
                     self._blind_trees[blind] = hit
@@ -560,6 +562,7 @@ def _seconds(value: Any) -> float | None:
 #: ``[[name]]``, ``[[name:format]]`` (``$__rate_interval`` and friends included).
 _GRAFANA_VAR = re.compile(r"\$\{[^}]*\}|\[\[\w+(?::[^\]]*)?\]\]|\$\w+")
 _VAR = _GRAFANA_VAR.pattern
+GRAFANA_VAR = _GRAFANA_VAR
 _LABEL_LIST = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^()]*\)")
 _STRING_LITERAL = re.compile(r""""[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'|`[^`]*`""")
 #: One pass over a query finds, leftmost first: string literals (kept as they are),
@@ -663,6 +666,43 @@ def grafana_expr(expr: str) -> str:
         if "$" not in fast and _NO_VAR_IN_LITERALS.fullmatch(expr) and not _var_in_label_list(expr):
             return fast
     return _GRAFANA_TOKEN.sub(_grafana_token, expr)
+
+
+def _common_length(a: str, b: str) -> int:
+    """The length of the longest common prefix of ``a`` and ``b``."""
+    n = 0
+    while n < len(a) and n < len(b) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def grafana_offset(expr: str, offset: int) -> tuple[int, bool]:
+    """The offset in the Grafana query ``expr`` of ``offset`` in
+    :func:`grafana_expr` ``(expr)``, and whether it falls in text written for a
+    variable (then the offset of where the variable's piece starts). Asked
+    for a finding only: it replays the token pass."""
+    if "$" not in expr and "[[" not in expr:
+        return offset, False
+    shift = 0  # prepared offset - original offset, before the current piece
+    for m in _GRAFANA_TOKEN.finditer(expr):
+        written = _grafana_token(m)
+        text = m.group()
+        start = m.start() + shift
+        if offset < start:
+            break
+        if offset < start + len(written):
+            if written == text:
+                return offset - shift, False
+            head = _common_length(text, written)
+            tail = _common_length(text[::-1], written[::-1])
+            inner = offset - start
+            if inner < head:
+                return m.start() + inner, False
+            if inner >= len(written) - tail:
+                return m.end() - (len(written) - inner), False
+            return m.start() + head, True
+        shift += len(written) - len(text)
+    return offset - shift, False
 
 
 @dataclass
@@ -917,7 +957,17 @@ def parse_promql(expr: str, target: PrometheusTarget | None = None) -> tuple[Any
         message = str(exc) or "invalid PromQL"
         # What Prometheus takes and promql-parser does not (holt_winters in 2.42,
         # raw strings with backslashes, \Q...\E in regexes): read as Prometheus reads it.
-        return reparse(expr, message, target) or (None, message)
+        found = reparse(expr, message, target)
+        if found is not None:
+            return found
+        if not target.v3:
+            # promql-parser says mostly "invalid promql query": where and what 2.42 says.
+            from obs_as_code.lint.promql_errors import syntax_problem
+
+            said = syntax_problem(expr)
+            if said is not None:
+                message = str(said)
+        return None, message
     # What promql-parser takes and the target refuses: for 2.42, what came in later
     # releases (functions, quoted label names, durations without unit); for 3.x,
     # experimental functions not enabled and holt_winters.

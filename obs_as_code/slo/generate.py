@@ -29,6 +29,7 @@ from pathlib import Path
 from obs_as_code import names
 from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.durations import DurationError, format_ms, parse_ms
+from obs_as_code.lint.promql_errors import said
 from obs_as_code.lint.rules.oac104_label_name import annotation_problems as annotation_name_problems
 from obs_as_code.lint.rules.oac104_label_name import label_problems as label_name_problems
 from obs_as_code.lint.rules.oac213_alert_severity import SEVERITIES
@@ -49,7 +50,7 @@ from obs_as_code.slo.model import (
     objective_usable,
     render_window,
 )
-from obs_as_code.slo.queries import parse_template
+from obs_as_code.slo.queries import PROBE_WINDOW, parse_template
 from obs_as_code.slo.windows import AlertWindow, AlertWindows, WindowsError
 from obs_as_code.source import SourceLocation, keyword_location
 
@@ -255,6 +256,12 @@ def _syntax_problem(slo: SLO, where: SourceLocation, kw: str, template: str) -> 
     _ast, problem = parse_template(template)
     if problem is None:
         return None
+    found = said(render_window(template, PROBE_WINDOW), problem)
+    if found is not None:
+        # Prometheus's words without its line:column: they count in the query
+        # as checked ({window} written in, a latency SLI's selector built), not
+        # in what the user wrote.
+        problem = found.message
     return error(
         keyword_location(where, kw),
         "OAC405",

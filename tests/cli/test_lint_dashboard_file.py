@@ -96,7 +96,8 @@ def test_every_dashboard_check_runs_on_a_file_at_its_json_position(tmp_path: Pat
             ("OAC306", *_at(text, "$job")),
             # A query as a whole: its first character.
             ("OAC301", *_at(text, '"rate(http_requests_total{job', offset=1)),
-            ("OAC302", *_at(text, '"sum(rate(cpu_seconds_total', offset=1)),
+            # An unclosed parenthesis: just after the query, where Prometheus says it.
+            ("OAC302", *_at(text, '"sum(rate(cpu_seconds_total[5m])"', offset=32)),
             ("OAC318", *_at(text, '"{service=~', offset=1)),
             ("OAC305", *_at(text, '"histogram_quantile(0.9', offset=1)),
             # A panel: its title.

@@ -415,12 +415,12 @@ _TESTED_RULES = 'from obs_as_code import AlertRule, RuleGroup\ng = RuleGroup(nam
         (
             'RuleTest(name="t", series=[Series(\'up{job="x"\', "0x10")], rule_modules=["alerts/rules.py"],\n'
             '         alerts=[AlertExpectation(at="5m", alertname="Down")])',
-            "alerts/tests.py:3:32: OAC108 invalid input series 'up{job=\"x\"' in rule test 't': unexpected end of input inside braces",
+            "alerts/tests.py:3:32: OAC108 invalid input series 'up{job=\"x\"' in rule test 't': 1:11: parse error: unexpected end of input inside braces",
         ),
         (
             'RuleTest(name="t", series=[Series("up", "0x10")], rule_modules=["alerts/rules.py"],\n'
             '         exprs=[ExprExpectation(expr="sum(up", at="5m")])',
-            "alerts/tests.py:4:38: OAC108 invalid PromQL in rule test 't': unclosed left parenthesis",
+            "alerts/tests.py:4:45: OAC108 invalid PromQL in rule test 't': 1:7: parse error: unclosed left parenthesis",  # just after "sum(up"
         ),
     ],
     ids=["eval time", "input series", "expected expression"],

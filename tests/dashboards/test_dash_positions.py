@@ -78,7 +78,7 @@ def test_a_dict_rows_children_and_their_targets_point_at_their_own_lines(project
     assert _where(compiled, "OAC303") == ["dashboards/rows.py:11:13"]
     assert _where(compiled, "OAC304") == ["dashboards/rows.py:11:13"]
     assert _where(compiled, "OAC307") == ["dashboards/rows.py:11:13"]
-    assert _where(compiled, "OAC302") == ["dashboards/rows.py:13:26"]  # the target's line
+    assert _where(compiled, "OAC302") == ["dashboards/rows.py:13:56"]  # "sum(up": unclosed, just after it
     (d303,) = [d for d in compiled.diagnostics if d.code == "OAC303"]
     assert d303.hint == "first one at dashboards/rows.py:9:13"
     (artifact,) = [a for a in compiled.artifacts if a.path.startswith("grafana/dashboards/")]
@@ -89,8 +89,9 @@ def test_a_dict_rows_children_and_their_targets_point_at_their_own_lines(project
 
 def test_a_plain_sdk_chain_points_at_each_with_panel_argument(project: Callable[..., Compiled], tmp_path: Path) -> None:
     compiled = project({"dashboards/kc.py": PLAIN_SDK})
-    # Build-time check: the invalid query is reported at its with_target(...) line.
-    assert _where(compiled, "OAC302") == ["dashboards/kc.py:14:22"]
+    # Build-time check: the invalid query is reported at its with_target(...) line,
+    # just after "sum(up" (Prometheus: "1:7: parse error: unclosed left parenthesis").
+    assert _where(compiled, "OAC302") == ["dashboards/kc.py:14:57"]
     (artifact,) = [a for a in compiled.artifacts if a.path.startswith("grafana/dashboards/")]
     smap = artifact.source_map
     assert isinstance(smap, LazySourceMap)
@@ -111,7 +112,7 @@ def test_a_plain_sdk_chain_points_at_each_with_panel_argument(project: Callable[
 
 def test_grafanalib_panels_point_at_their_elements(project: Callable[..., Compiled]) -> None:
     compiled = project({"dashboards/glib.py": GRAFANALIB})
-    assert _where(compiled, "OAC302") == ["dashboards/glib.py:5:54"]
+    assert _where(compiled, "OAC302") == ["dashboards/glib.py:5:73"]  # just after "sum(up"
     assert _where(compiled, "OAC307") == ["dashboards/glib.py:5:5"]
     assert _where(compiled, "OAC303") == ["dashboards/glib.py:6:5"]
     assert _where(compiled, "OAC304") == ["dashboards/glib.py:6:5"]

@@ -158,3 +158,14 @@ def test_variable_promql_reads_the_forms_as_grafana_does() -> None:
 def test_an_empty_metrics_query_is_reported(project: Callable[..., Compiled]) -> None:
     found = _oac302(project({"dashboards/hosts.py": _source("metrics()")}))
     assert len(found) == 1 and "Prometheus refuses the query of variable $instance" in found[0], found
+
+
+def test_a_parse_error_in_a_variable_query_counts_in_its_promql(project: Callable[..., Compiled]) -> None:
+    # The PromQL is query_result's expression; the variables outside strings
+    # are written in before the parse, and the position maps back to the text.
+    found = _oac302(project({"dashboards/hosts.py": _source("query_result(sum(rate(x[$__range])) $k foo)")}))
+    assert len(found) == 1, found
+    assert found[0].endswith(
+        ": 1:24: parse error: unexpected number \"1\", read where the query has $k (oac writes a value in for a "
+        "Grafana variable to parse the query): sum(rate(x[$__range])) $k foo"
+    ), found

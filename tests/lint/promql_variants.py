@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 #: Functions of Prometheus 2.42 and of later releases, with the argument kinds
 #: of their usual call (v vector, m matrix, s scalar, S string).
@@ -217,3 +218,34 @@ def expression(seed: int) -> str:
 def rule_file(expr: str) -> str:
     """A rule file with one recording rule of ``expr`` (a YAML double-quoted scalar)."""
     return f"groups:\n  - name: g\n    rules:\n      - record: a:b\n        expr: {json.dumps(expr, ensure_ascii=False)}\n"
+
+
+#: What :func:`invalid_expression` inserts: items of every kind Prometheus's
+#: lexer makes, and characters it refuses.
+INSERTS = ["(", ")", "[", "]", "{", "}", ",", ":", "=", "==", "=~", "!", "!=", "~", "+", "-", "*", "/", ">>", "^", "@", "#c\n",
+           "\n", "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "sum", "topk", "x", "a:b",
+           "5m", "1", "0x", "1e", '"s"', "'s", "`r", "$", "é", "and", "atan2", "start", "end", "rate", "nosuch", "[5m]",
+           "[5m:]", "(x)", "{a=\"b\"}", "\\"]  # fmt: skip
+_PIECE = re.compile(r"\s+|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|`[^`]*`|[a-zA-Z_:][a-zA-Z0-9_:]*|[0-9.][0-9a-zA-Z.]*|[=!<>]=|=~|!~|.", re.DOTALL)
+
+
+def invalid_expression(seed: int) -> str:
+    """:func:`expression` of ``seed`` with one or two pieces deleted, doubled,
+    swapped, inserted or the text cut short: mostly what Prometheus cannot
+    parse, for the comparison of where and what it reports."""
+    rng = random.Random(-seed - 1)
+    pieces = _PIECE.findall(expression(seed))
+    for _ in range(1 if rng.random() < 0.8 else 2):
+        i = rng.randrange(len(pieces) + 1)
+        r = rng.random()
+        if r < 0.25 and i < len(pieces):
+            del pieces[i]
+        elif r < 0.35 and i < len(pieces):
+            pieces.insert(i, pieces[i])
+        elif r < 0.45 and i + 1 < len(pieces):
+            pieces[i], pieces[i + 1] = pieces[i + 1], pieces[i]
+        elif r < 0.55:
+            pieces = pieces[:i]
+        else:
+            pieces.insert(i, rng.choice(INSERTS) + rng.choice(["", " "]))
+    return "".join(pieces)

@@ -81,7 +81,7 @@ DIFFERENCES: list[tuple[str, str | None, str | None]] = [
     ("x{a=~`\\d+`, b=`\\n`}", None, None),
     ('x{a=~"\\\\Qa.b\\\\E"}', None, None),
     ("x{a=~`\\Qa.(b\\E|c`}", None, None),
-    ('x{a=~"\\Qa.b\\E"}', "unknown escape sequence U+0051 'Q'", "unknown escape sequence 'Q'"),
+    ('x{a=~"\\Qa.b\\E"}', "unknown escape sequence U+0051 'Q'", "1:6: parse error: unknown escape sequence U+0051 'Q'"),
     ('x{a=~"\\\\Q)"}', "missing closing )", "illegal regex"),
     ("x{a=~`(\\d`}", "missing closing )", "illegal regex"),
     ("sum(x{a=~`\\d`} # c\n", "unclosed left parenthesis", "unclosed left parenthesis"),

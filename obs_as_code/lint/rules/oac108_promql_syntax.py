@@ -10,10 +10,12 @@ from typing import Any
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.goregex import promql_regex_problem
 from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.promql_errors import said, token_span
+from obs_as_code.lint.sites import Site, python_site
 from obs_as_code.lint.types import nodes, selector_matchers
-from obs_as_code.model.rules import RecordingRule
+from obs_as_code.model.rules import AlertRule, RecordingRule
 from obs_as_code.model.tests import ExprExpectation, RuleTest, Series
-from obs_as_code.source import keyword_location
+from obs_as_code.source import SourceLocation, keyword_location
 from obs_as_code.target import valid_utf8
 
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
@@ -150,6 +152,46 @@ def regex_problem(root: Any, skip: Callable[[str], bool] | None = None) -> str |
     return None
 
 
+def _where(ctx: LintContext, rule: AlertRule | RecordingRule, problem: str) -> SourceLocation:
+    """Where a rule's invalid expression is wrong: at the item Prometheus's parse
+    error names, in the user's file, when that error is known
+    (:mod:`obs_as_code.lint.promql_errors`) and the expression's text is found
+    there; else at the expression."""
+    at = keyword_location(rule.location, "expr")
+    found = said(rule.expr, problem) if isinstance(rule.expr, str) else None
+    site = ctx.site(rule, "expr") if found is not None else None
+    if found is None or site is None:
+        return at
+    return token_location(site, rule.expr, found.offset, at)
+
+
+def _in_call(ctx: LintContext, loc: SourceLocation, keyword: str, expr: str, problem: str) -> SourceLocation:
+    """Where a rule test's invalid PromQL (argument ``keyword`` of the call at
+    ``loc``) is wrong: at the item Prometheus's parse error names when the
+    argument is found in the module, else at the argument."""
+    at = keyword_location(loc, keyword)
+    found = said(expr, problem)
+    if found is None or loc.line <= 0 or not loc.file.endswith(".py"):
+        return at
+    site = python_site(ctx.project.root, loc, keyword)
+    if not site.end_col:  # the argument was not found as such (positional ...)
+        return at
+    return token_location(site, expr, found.offset, at)
+
+
+def token_location(site: Site, expr: str, offset: int, fallback: SourceLocation) -> SourceLocation:
+    """Where ``expr[offset]`` is written in the file of ``site`` (which holds
+    ``expr``); just after the expression's last character for an offset past
+    it (Prometheus's "end of input"); ``fallback`` when not found."""
+    start, end = token_span(expr, offset)
+    loc = site.locate_in_expr(expr, (start, end))
+    if loc == site.start and start > 0:
+        return fallback  # not found: the expression's start says no less
+    if offset >= end:  # the end of input: after the last character
+        return SourceLocation(loc.file, loc.line, loc.col + end - start)
+    return loc
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     regexes: dict[int, str | None] = {}  # per tree: rules of one shape share theirs
     for group, rule in ctx.rules():
@@ -172,7 +214,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 problem = f"error parsing number {huge!r}: value out of range (beyond a 64-bit float)"
         if problem is not None:
             yield error(
-                keyword_location(rule.location, "expr"),
+                _where(ctx, rule, problem),
                 "OAC108",
                 f"invalid PromQL in {rule.kind} {rule.name!r} (group {group.name!r}): {problem}",
             )
@@ -236,7 +278,7 @@ def _unit_tests(ctx: LintContext) -> Iterator[Diagnostic]:
                 problem = "an input series is a metric name with labels, such as up{job=\"api\"}"
             if problem is not None:
                 yield error(
-                    keyword_location(series.location, "series"),
+                    _in_call(ctx, series.location, "series", series.series, problem),
                     "OAC108",
                     f"invalid input series {series.series!r} in rule test {test.name!r}: {problem}",
                 )
@@ -257,7 +299,7 @@ def _unit_tests(ctx: LintContext) -> Iterator[Diagnostic]:
             _ast, problem = ctx.parse(expectation.expr)
             if problem is not None:
                 yield error(
-                    keyword_location(expectation.location, "expr"),
+                    _in_call(ctx, expectation.location, "expr", expectation.expr, problem),
                     "OAC108",
                     f"invalid PromQL in rule test {test.name!r}: {problem}",
                 )

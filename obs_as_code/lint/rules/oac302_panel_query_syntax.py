@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from obs_as_code.dashboards.render import RenderedDashboard
+from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.dashboards.variable_queries import (
     LABEL_NAMES,
     LABEL_VALUES,
@@ -21,10 +21,12 @@ from obs_as_code.dashboards.variable_queries import (
     selector_filter,
 )
 from obs_as_code.diagnostics import Diagnostic, error, warning
-from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.lint.engine import GRAFANA_VAR, Check, LintContext, grafana_expr, grafana_offset
+from obs_as_code.lint.promql_errors import position, said, token_span
 from obs_as_code.lint.rules._dashboards import (
     panel_title,
     promql_targets,
+    query_token,
     rendered,
     variable_language,
     variable_names,
@@ -32,6 +34,7 @@ from obs_as_code.lint.rules._dashboards import (
 )
 from obs_as_code.lint.rules.oac108_promql_syntax import regex_problem
 from obs_as_code.lint.rules.oac318_loki_empty_selector import all_values_of, shown, write_at_all
+from obs_as_code.source import SourceLocation
 
 #: What only LogQL has: a line filter after a stream selector (``} |= "x"``,
 #: ``} != "x"``, ``|~``, ``!~``) or a parser / formatting stage (``| json``).
@@ -87,6 +90,8 @@ def _in_variables(ctx: LintContext, board: RenderedDashboard) -> Iterator[Diagno
             continue
         _tree, problem = ctx.panel_tree(expr)
         if problem is not None:
+            found = in_query(expr, problem)
+            problem = problem if found is None else found[1]
             yield error(
                 board.locate(("templating", "list", i)),
                 "OAC302",
@@ -139,6 +144,42 @@ def _has_variable(value: str) -> bool:
     return "$" in value or "[[" in value
 
 
+def in_query(expr: str, problem: str) -> tuple[int, str] | None:
+    """``(offset in expr, message)`` of a parse error of the Grafana query
+    ``expr`` (:mod:`obs_as_code.lint.promql_errors`), None when ``problem`` is
+    none: the error is of the query with its variables written in
+    (:func:`grafana_expr`), so its position is mapped back and counted in
+    ``expr``; one that falls in what was written for a variable says so."""
+    found = said(grafana_expr(expr), problem)
+    if found is None:
+        return None
+    offset, in_variable = grafana_offset(expr, found.offset)
+    line, col = position(expr, offset)
+    text = f"{line}:{col}: parse error: {found.message}"
+    if in_variable:
+        variable = GRAFANA_VAR.match(expr, offset)
+        name = variable.group() if variable is not None else expr[offset : offset + 1]
+        text += f", read where the query has {name} (oac writes a value in for a Grafana variable to parse the query)"
+    return offset, text
+
+
+def _where(
+    ctx: LintContext, board: RenderedDashboard, path: DataPath, expr: str, problem: str, fallback: SourceLocation
+) -> tuple[SourceLocation, str]:
+    """Where a panel query is wrong (the item Prometheus's parse error names,
+    in the user's file), and the error said of the user's text (:func:`in_query`).
+    Unknown errors stay at the target."""
+    found = in_query(expr, problem)
+    if found is None:
+        return fallback, problem
+    offset, text = found
+    start, end = token_span(expr, offset)
+    at = query_token(ctx, board, path, expr, (start, end))
+    if offset >= end and at != fallback:
+        at = SourceLocation(at.file, at.line, at.col + end - start)
+    return at, text
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     regexes: dict[int, str | None] = {}
     panel_tree = ctx.panel_tree
@@ -174,8 +215,9 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             if problem is None and ("=~" in expr or "!~" in expr):
                 problem = _regex_problem(tree, regexes)
             if problem is not None:
+                location, problem = _where(ctx, board, t.path, expr, problem, t.location)
                 yield error(
-                    t.location,
+                    location,
                     "OAC302",
                     f"invalid PromQL in panel {panel_title(t.panel)!r} of dashboard {board.title!r}: "
                     f"{problem}: {t.expr if len(t.expr) <= 200 else t.expr[:200] + ' ...'}",
