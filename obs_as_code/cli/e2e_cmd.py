@@ -196,9 +196,11 @@ def preview(project: Path, out_dir: Path | None) -> None:
     with targeting(read_target(project)):
         text = compose_text(build, target.parent)
     target.parent.mkdir(parents=True, exist_ok=True)
+    wrote = False
     for path, content in ((target, text), (target.parent / Path(TEMPO_PATH).name, tempo_text())):
         # Unchanged files are left alone so build/ stays identical to `oac build`.
         if not path.is_file() or path.read_text(encoding="utf-8") != content:
             path.write_text(content, encoding="utf-8")
-    click.echo(f"oac preview: wrote {target}", err=True)
+            wrote = True
+    click.echo(f"oac preview: {'wrote' if wrote else 'up to date:'} {target}", err=True)
     click.echo(f"  docker compose -f {target} up -d   # Grafana http://127.0.0.1:3000, Prometheus :9090, Alertmanager :9093", err=True)

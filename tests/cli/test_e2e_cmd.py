@@ -28,6 +28,7 @@ def test_preview_out_writes_compose_and_tempo_with_absolute_mounts_outside_the_p
     assert doc["services"]["prometheus"]["volumes"] == [f"{ROOT}:/oac:ro"]
     assert "--config.file=/oac/${OAC_BUILD_DIR:-build}/prometheus/prometheus.yml" in doc["services"]["prometheus"]["command"]
     assert (tmp_path / "tempo.yaml").is_file()
+    assert f"oac preview: wrote {tmp_path / 'docker-compose.yml'}" in res.output
 
 
 def test_preview_default_matches_what_build_wrote() -> None:
@@ -35,6 +36,8 @@ def test_preview_default_matches_what_build_wrote() -> None:
     res = CliRunner().invoke(cli, ["preview", "-C", str(ROOT)])
     assert res.exit_code == 0, res.output
     assert (ROOT / "build" / "preview" / "docker-compose.yml").read_bytes() == before
+    # Nothing written: it says so (it said "wrote" and left the file's mtime as it was).
+    assert f"oac preview: up to date: {ROOT / 'build' / 'preview' / 'docker-compose.yml'}" in res.output
 
 
 def test_e2e_unknown_scenario_is_a_usage_error() -> None:
