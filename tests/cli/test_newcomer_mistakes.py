@@ -268,7 +268,10 @@ config = AlertmanagerConfig(
     )
     result = run_oac("build", "-C", str(root))
     assert result.exit_code == 0, result.output
-    assert 'hint: give it labels a route matches (severity=~"critical|warning", severity="page", squad="core"), or add a route for it' in result.stderr, result.stderr
+    # A route's matchers together (all must match), one route from another: it
+    # read "severity=~..., severity="page", squad="core"" as one set.
+    assert ('hint: give it labels a route matches ({severity=~"critical|warning"} or {severity="page", squad="core"}), '
+            'or add a route for it') in result.stderr, result.stderr
 
 
 def test_validate_says_what_a_dict_dashboard_without_schema_version_needs(make_project: ProjectFactory) -> None:

@@ -79,14 +79,16 @@ def _expression_labels(ctx: LintContext) -> dict[int, frozenset[str]]:
 
 
 def _matched_labels(config: AlertmanagerConfig, limit: int = 6) -> str:
-    """The matchers of the routes below the root, in declaration order (the first
-    ``limit``), as the hint lists them: what the project's routing reads."""
+    """The matchers of the routes below the root, a route's together in braces
+    (all of them must match), in declaration order (the first ``limit`` routes),
+    as the hint lists them: what the project's routing reads."""
     found: dict[str, None] = {}
     for route in walk_routes(config.route)[1:]:
-        for m in parse_matchers(route.matchers) or ():
-            found.setdefault(str(m), None)
+        matchers = parse_matchers(route.matchers) or ()
+        if matchers:
+            found.setdefault("{" + ", ".join(map(str, matchers)) + "}", None)
     shown = list(found)[:limit]
-    return ", ".join(shown) + (", ..." if len(found) > limit else "")
+    return " or ".join(shown) + (" or ..." if len(found) > limit else "")
 
 
 CHECK = Check("OAC502", "alert-routes-to-default", "every alert reaches a receiver of its own, not only the fallback", run, Severity.WARNING)
