@@ -62,3 +62,20 @@ from obs_as_code import AlertRule, RuleGroup
 
 g = RuleGroup(name="good", rules=[AlertRule(name="Up", expr="up == 0", for_="5m")])
 """
+
+
+#: A build's files and diagnostics: ``({path: bytes}, [repr(diagnostic)])``.
+BuildResult = tuple[dict[str, bytes], list[str]]
+
+
+def incremental_and_clean(root: Path) -> tuple[BuildResult, BuildResult]:
+    """The incremental build of ``root`` (which must not fall back to a clean one)
+    and a clean build, as comparable data: equal when the cache was right."""
+    from obs_as_code import incremental, pipeline
+
+    cached = incremental.compile_incremental(root)
+    assert incremental.last_run.fallback is None, incremental.last_run.fallback
+    clean = pipeline.compile_project(root)
+    made = [({a.path: a.content for a in c.artifacts}, [repr(d) for d in c.diagnostics]) for c in (cached, clean)]
+    return made[0], made[1]
+

@@ -797,17 +797,8 @@ class _Parser:
             if item.kind == "METRIC_IDENTIFIER":  # not a label (isLabel): the item itself is named
                 raise self.unexpected("grouping opts", "label")
             self.take()
-            nxt = self.peek().kind
-            if nxt == "COMMA":
-                self.take()
-                if self.peek().kind == "RIGHT_PAREN":
-                    self.take()
-                    return
-                continue
-            if nxt == "RIGHT_PAREN":
-                self.take()
+            if self.list_closed("RIGHT_PAREN", "grouping opts", '")"'):
                 return
-            raise self.unexpected("grouping opts", '"," or ")"')
 
     def label_matchers(self) -> None:
         self.take()  # {
@@ -827,17 +818,21 @@ class _Parser:
             value = self.take()
             if op.kind in ("EQL_REGEX", "NEQ_REGEX"):
                 self.regex(value)
-            nxt = self.peek().kind
-            if nxt == "COMMA":
-                self.take()
-                if self.peek().kind == "RIGHT_BRACE":
-                    self.take()
-                    return
-                continue
-            if nxt == "RIGHT_BRACE":
-                self.take()
+            if self.list_closed("RIGHT_BRACE", "label matching", '"}"'):
                 return
-            raise self.unexpected("label matching", '"," or "}"')
+
+    def list_closed(self, close: str, context: str, closing: str) -> bool:
+        """After an item of a comma-separated list (a trailing comma allowed): True
+        once ``close`` is taken, False when another item follows the comma."""
+        nxt = self.peek().kind
+        if nxt == "COMMA":
+            self.take()
+            if self.peek().kind != close:
+                return False
+        elif nxt != close:
+            raise self.unexpected(context, f'"," or {closing}')
+        self.take()
+        return True
 
     def regex(self, value: _Item) -> None:
         """A regex Go refuses is an error of the grammar's action: not modelled."""

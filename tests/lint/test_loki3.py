@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from obs_as_code import incremental, pipeline
+from obs_as_code import incremental
 from obs_as_code.render.preview import compose, loki_image
 from obs_as_code.target import DEFAULT, PrometheusTarget, TargetError, parse_target, read_target
-from tests.oac_testing import GOOD_ALERT, ProjectFactory, run_oac
+from tests.oac_testing import GOOD_ALERT, ProjectFactory, incremental_and_clean, run_oac
 
 LOKI3 = '[tool.oac]\nloki-version = "3.7"\n'
 BOARD = """from obs_as_code.dashboards import kit as k
@@ -108,24 +108,16 @@ def test_a_loki_3_target_still_refuses_what_loki_3_refuses(make_project: Project
 def test_changing_the_loki_version_reuses_no_finding_of_the_other(make_project: ProjectFactory) -> None:
     root = make_project({"dashboards/logs.py": BOARD, "pyproject.toml": LOKI3})
 
-    def both() -> tuple[tuple[dict[str, bytes], list[str]], tuple[dict[str, bytes], list[str]]]:
-        cached = incremental.compile_incremental(root)
-        assert incremental.last_run.fallback is None, incremental.last_run.fallback
-        clean = pipeline.compile_project(root)
-        return tuple(  # type: ignore[return-value]
-            ({a.path: a.content for a in c.artifacts}, [repr(d) for d in c.diagnostics]) for c in (cached, clean)
-        )
-
-    cached, clean = both()
+    cached, clean = incremental_and_clean(root)
     assert cached == clean and clean[1] == []
     (root / "pyproject.toml").write_text('[tool.oac]\nloki-version = "2.9"\n')
-    cached, clean = both()
+    cached, clean = incremental_and_clean(root)
     assert cached == clean and [d.count("OAC321") for d in clean[1]] == [1, 1]
     (root / "pyproject.toml").write_text(LOKI3)
-    cached, clean = both()
+    cached, clean = incremental_and_clean(root)
     assert cached == clean and clean[1] == []
     assert incremental.last_run.loaded == ["dashboards/logs.py"]  # the target is a key of the cache
-    cached, clean = both()
+    cached, clean = incremental_and_clean(root)
     assert cached == clean and clean[1] == []
     assert incremental.last_run.loaded == []
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from obs_as_code import incremental, pipeline
+from obs_as_code import incremental
 from obs_as_code.lint.api import lint
 from obs_as_code.lint.engine import parse_promql
 from obs_as_code.lint.promql3 import EXPERIMENTAL_AGGREGATIONS, EXPERIMENTAL_FUNCTION_NAMES
@@ -25,7 +25,13 @@ from obs_as_code.target import (
     read_target,
     targeting,
 )
-from tests.oac_testing import GOOD_ALERT, ProjectFactory, need_binary, run_oac
+from tests.oac_testing import (
+    GOOD_ALERT,
+    ProjectFactory,
+    incremental_and_clean,
+    need_binary,
+    run_oac,
+)
 
 V3 = PrometheusTarget(3, 5)
 V3_EXPERIMENTAL = PrometheusTarget(3, 5, frozenset({"promql-experimental-functions"}))
@@ -277,25 +283,17 @@ def test_a_bad_setting_is_a_usage_error(make_project: ProjectFactory, setting: s
 def test_changing_the_target_reuses_no_finding_of_the_other(make_project: ProjectFactory) -> None:
     root = make_project({"alerts/otel.py": OTEL, "pyproject.toml": V3_SETTING})
 
-    def both() -> tuple[tuple[dict[str, bytes], list[str]], tuple[dict[str, bytes], list[str]]]:
-        cached = incremental.compile_incremental(root)
-        assert incremental.last_run.fallback is None, incremental.last_run.fallback
-        clean = pipeline.compile_project(root)
-        return tuple(  # type: ignore[return-value]
-            ({a.path: a.content for a in c.artifacts}, [repr(d) for d in c.diagnostics]) for c in (cached, clean)
-        )
-
-    cached, clean = both()
+    cached, clean = incremental_and_clean(root)
     assert cached == clean and clean[1] == []
     (root / "pyproject.toml").write_text('[tool.oac]\nprometheus-version = "2.42"\n')
-    cached, clean = both()
+    cached, clean = incremental_and_clean(root)
     assert cached == clean and len(clean[1]) == 6
     (root / "pyproject.toml").write_text(V3_SETTING)
-    cached, clean = both()
+    cached, clean = incremental_and_clean(root)
     assert cached == clean and clean[1] == []
     # The target is part of the cache's key: a change starts the cache afresh.
     assert incremental.last_run.loaded == ["alerts/otel.py"]
-    cached, clean = both()
+    cached, clean = incremental_and_clean(root)
     assert cached == clean and clean[1] == []
     assert incremental.last_run.loaded == []
 
