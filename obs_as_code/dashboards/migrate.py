@@ -611,6 +611,20 @@ def upgrade_value_mappings(mappings: list[Any], thresholds: Any = None) -> list[
     return [{"type": "value", "options": values}, *out] if merged else out
 
 
+def override_properties(field_config: dict[str, Any], prop_id: str) -> list[dict[str, Any]]:
+    """The properties of ``field_config``'s overrides whose ``id`` is ``prop_id``
+    (``thresholds``, ``mappings`` ...), in order: what Grafana applies over the
+    field defaults, and fills or migrates as it does the defaults."""
+    overrides = field_config.get("overrides")
+    found: list[dict[str, Any]] = []
+    for override in overrides if isinstance(overrides, list) else []:
+        props = override.get("properties") if isinstance(override, dict) else None
+        for prop in props if isinstance(props, list) else []:
+            if isinstance(prop, dict) and prop.get("id") == prop_id:
+                found.append(prop)
+    return found
+
+
 def upgrade_panel_v30(panel: dict[str, Any]) -> None:
     """Step 30 on one panel: its field value mappings (defaults and overrides) and
     ``options.tooltipOptions`` -> ``options.tooltip`` (time series and XY charts)."""
@@ -619,12 +633,9 @@ def upgrade_panel_v30(panel: dict[str, Any]) -> None:
         defaults = fc.get("defaults")
         if isinstance(defaults, dict) and isinstance(defaults.get("mappings"), list):
             defaults["mappings"] = upgrade_value_mappings(defaults["mappings"], defaults.get("thresholds"))
-        overrides = fc.get("overrides")
-        for override in overrides if isinstance(overrides, list) else []:
-            props = override.get("properties") if isinstance(override, dict) else None
-            for prop in props if isinstance(props, list) else []:
-                if isinstance(prop, dict) and prop.get("id") == "mappings" and isinstance(prop.get("value"), list):
-                    prop["value"] = upgrade_value_mappings(prop["value"])
+        for prop in override_properties(fc, "mappings"):
+            if isinstance(prop.get("value"), list):
+                prop["value"] = upgrade_value_mappings(prop["value"])
     options = panel.get("options")
     if panel.get("type") in ("timeseries", "xychart", "xychart2") and isinstance(options, dict) and "tooltipOptions" in options:
         options["tooltip"] = options.pop("tooltipOptions")

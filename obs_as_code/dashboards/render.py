@@ -30,6 +30,7 @@ from obs_as_code.dashboards.migrate import (
     migrate_rows,
     needs_migration,
     needs_v30,
+    override_properties,
     upgrade_panel_v30,
 )
 from obs_as_code.model.dashboard import DashboardDef
@@ -873,11 +874,8 @@ def _fill_defaults(data: dict[str, Any], panels: list[dict[str, Any]]) -> None:
             else:
                 _drop_empty_steps(fc["defaults"])
             _fill_thresholds((fc.get("defaults") or {}).get("thresholds"))
-            for override in fc["overrides"] if isinstance(fc["overrides"], list) else []:
-                props = override.get("properties") if isinstance(override, dict) else None
-                for prop in props if isinstance(props, list) else []:
-                    if isinstance(prop, dict) and prop.get("id") == "thresholds":
-                        _fill_thresholds(prop.get("value"))
+            for prop in override_properties(fc, "thresholds"):
+                _fill_thresholds(prop.get("value"))
         transformations = panel.get("transformations")
         for t in transformations if isinstance(transformations, list) else []:
             # Grafana applies a transformation's default options under its own
