@@ -119,18 +119,7 @@ def parse_target(
 ) -> PrometheusTarget:
     """The target of a ``prometheus-version``, ``prometheus-features`` and
     ``loki-version`` value, or :class:`TargetError` naming ``where``."""
-    m = _VERSION.fullmatch(version) if isinstance(version, str) else None
-    if m is None:
-        raise TargetError(
-            f"{where}: [tool.oac] prometheus-version = {_shown(version)} is not a version: "
-            'write MAJOR.MINOR as a string, e.g. "2.42" or "3.5"'
-        )
-    major, minor = int(m[1]), int(m[2])
-    if not (major == 3 or (major, minor) == (2, 42)):
-        raise TargetError(
-            f"{where}: [tool.oac] prometheus-version = {_shown(version)} is not supported: "
-            'obs-as-code judges PromQL as Prometheus "2.42" or as Prometheus 3 ("3.0" ... "3.N")'
-        )
+    major, minor = _major_minor("prometheus-version", version, where, "Prometheus", (2, 42), "3.5", "judges PromQL")
     if not isinstance(features, (list, tuple)) or not all(isinstance(f, str) for f in features):
         raise TargetError(f"{where}: [tool.oac] prometheus-features = {_shown(features)} is not a list of strings")
     unknown = sorted(set(features) - KNOWN_FEATURES)
@@ -147,17 +136,27 @@ def parse_target(
 
 def parse_loki_version(version: object, where: str = "pyproject.toml") -> tuple[int, int]:
     """The ``(major, minor)`` of a ``loki-version`` value, or :class:`TargetError` naming ``where``."""
+    return _major_minor("loki-version", version, where, "Loki", (2, 9), "3.7", "reads LogQL")
+
+
+def _major_minor(
+    key: str, version: object, where: str, product: str, older: tuple[int, int], example: str, reading: str
+) -> tuple[int, int]:
+    """The ``(major, minor)`` of ``key``'s value, a release of ``product``: ``older``
+    (the one 2.x modelled) or any 3.x; else :class:`TargetError` naming ``where``,
+    with ``example`` (a 3.x version) and ``reading`` (what is read as ``product``)."""
     m = _VERSION.fullmatch(version) if isinstance(version, str) else None
+    old = "{}.{}".format(*older)
     if m is None:
         raise TargetError(
-            f"{where}: [tool.oac] loki-version = {_shown(version)} is not a version: "
-            'write MAJOR.MINOR as a string, e.g. "2.9" or "3.7"'
+            f"{where}: [tool.oac] {key} = {_shown(version)} is not a version: "
+            f'write MAJOR.MINOR as a string, e.g. "{old}" or "{example}"'
         )
     major, minor = int(m[1]), int(m[2])
-    if not (major == 3 or (major, minor) == (2, 9)):
+    if not (major == 3 or (major, minor) == older):
         raise TargetError(
-            f"{where}: [tool.oac] loki-version = {_shown(version)} is not supported: "
-            'obs-as-code reads LogQL as Loki "2.9" or as Loki 3 ("3.0" ... "3.N")'
+            f"{where}: [tool.oac] {key} = {_shown(version)} is not supported: "
+            f'obs-as-code {reading} as {product} "{old}" or as {product} 3 ("3.0" ... "3.N")'
         )
     return major, minor
 
