@@ -285,12 +285,8 @@ class _Lexer:
         if _is_digit(r) or (r == "." and _is_digit(self._peek())):
             self._backup()
             return self._number_or_duration()
-        if r in "\"'":
-            self.string_open = r
-            return self._string()
-        if r == "`":
-            self.string_open = r
-            return self._raw_string()
+        if r in "\"'`":
+            return self._quoted(r)
         if _is_alpha(r) or r == ":":
             if not self.bracket_open:
                 self._backup()
@@ -342,12 +338,8 @@ class _Lexer:
             return self._emit("IDENTIFIER")
         if r == ",":
             return self._emit("COMMA")
-        if r in "\"'":
-            self.string_open = r
-            return self._string()
-        if r == "`":
-            self.string_open = r
-            return self._raw_string()
+        if r in "\"'`":
+            return self._quoted(r)
         if r == "=":
             if self._peek() == "~":
                 self.pos += 1
@@ -395,6 +387,11 @@ class _Lexer:
         if x > most or 0xD800 <= x < 0xE000:
             return "escape sequence is an invalid Unicode code point"
         return None
+
+    def _quoted(self, quote: str) -> _Item:
+        """A string opened by ``quote``, in either state that reads one (statements, braces)."""
+        self.string_open = quote
+        return self._raw_string() if quote == "`" else self._string()
 
     def _string(self) -> _Item:
         while True:
