@@ -31,6 +31,7 @@ turn every run into a compile.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import inspect
 import json
@@ -391,6 +392,7 @@ def incremental(repo: Path, times: int, sizes: synth.Sizes) -> dict[str, Any]:
         start = time.perf_counter()
         build(repo, incremental=True, memory=memory)
         watch_times.append(time.perf_counter() - start)
+        gc.collect()  # as `oac watch` does after each cycle (obs_as_code.watch)
         identical = up_to_date(repo) and identical
     boards: list[Run] = []
     if (repo / "dashboards").is_dir():
