@@ -108,6 +108,9 @@ def package_fingerprint(extra: Iterable[str] = ()) -> str:
 
 #: (mtime_ns, ctime_ns, size, inode, sha256, when hashed in ns) of a source file.
 FileStat = tuple[int, int, int, int, str, int]
+#: ``(group name, (identity of each rule, ...))`` per named rule group of a module:
+#: what OAC116 compares (``incremental.rule_identities``).
+RuleIdentities = tuple[tuple[str, tuple[bytes, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,9 @@ class ModuleEntry:
     #: ``(stage, hash)``: its rule groups as project-wide stages read them
     #: (``incremental.RULE_SUMMARIES``).
     summaries: tuple[tuple[str, str], ...] = ()
+    #: Each named rule group's name with the identities of its rules
+    #: (``incremental.rule_identities``); None until a build needs them.
+    identities: RuleIdentities | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +197,7 @@ class GeneratedEntry:
     recorded: tuple[str, ...] = ()
     recording: tuple[tuple[str, str, tuple[str, ...]], ...] | None = ()
     summaries: tuple[tuple[str, str], ...] = ()
+    identities: RuleIdentities | None = None
     #: What the module's definitions claim project-wide (SLO ids): see
     #: ``incremental.GENERATOR_CLAIMS``.
     claims: tuple[str, ...] = ()

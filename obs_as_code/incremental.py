@@ -704,6 +704,21 @@ def rule_summaries(definitions: Sequence[Definition], file: Path | None = None) 
     return tuple(out)
 
 
+def rule_identities(definitions: Sequence[Definition]) -> cache_mod.RuleIdentities | None:
+    """Each named rule group among ``definitions`` with the identity of each of its
+    rules (OAC116's :func:`~obs_as_code.lint.rules.oac116_duplicate_across_groups.identity`),
+    or None when a malformed group has none (OAC116 then runs)."""
+    from obs_as_code.lint.rules.oac116_duplicate_across_groups import identity
+
+    groups = [d for d in definitions if isinstance(d, RuleGroup) and d.name]
+    try:
+        if not all(isinstance(g.name, str) for g in groups):
+            return None
+        return tuple((g.name, tuple(identity(g, r) for r in g.rules)) for g in groups)
+    except Exception:  # labels that are no mapping, names that cannot be sorted: OAC103/OAC104's
+        return None
+
+
 def ignore_marks(file: Path) -> tuple[tuple[int, str], ...]:
     """``(line, codes silenced)`` of every ``# oac: ignore`` comment in ``file``.
 
@@ -1416,6 +1431,7 @@ class _Compile:
                     recorded_names(added),
                     recording_summary(added),
                     rule_summaries(added, self.root / ref.path),
+                    None,
                     GENERATOR_CLAIMS[target](own) if target in GENERATOR_CLAIMS else (),
                 )
                 self.gen_defs[ref.path] = list(added)
@@ -1668,6 +1684,10 @@ class _Compile:
             hit_stage = self.old.stages.get(check.code)
             if hit_stage is not None and hit_stage.key == key:
                 self.stages[check.code] = hit_stage
+            elif check.code == "OAC116" and hit_stage is not None and self.no_rule_in_two_groups():
+                # No two rules it could report, found without unpickling every rule
+                # group (once the modules' identities are known: not in a cold build).
+                self.stages[check.code] = StageEntry(key, ())
             else:
                 to_run.append((check, key))
         if to_run:
@@ -1683,6 +1703,35 @@ class _Compile:
                 self.stages[check.code] = StageEntry(key, tuple(run_checks(ctx, [check])))
         for check in self.project_checks:
             self.diagnostics.extend(self.stages[check.code].diagnostics)
+
+    def no_rule_in_two_groups(self) -> bool:
+        """Whether no rule identity (:func:`rule_identities`) of the project, loaded
+        or generated, is in two rule groups of different names. A module's
+        identities are taken when first needed and kept in its cache entry."""
+        seen: dict[bytes, str] = {}
+        for ref in self.refs:
+            path = ref.path
+            entry = self.modules[path]
+            gen = self.generated.get(path)
+            for made in (False, True):
+                held = gen if made else entry
+                if held is None or "RuleGroup" not in held.kinds:
+                    continue
+                found = held.identities
+                if found is None:
+                    found = rule_identities(self.generated_of(path, RULE_GROUPS) if made else self.definitions_of(path))
+                    if found is None:
+                        return False
+                    kept = dataclasses.replace(held, identities=found)
+                    if isinstance(kept, GeneratedEntry):
+                        self.generated[path] = kept
+                    else:
+                        self.modules[path] = kept
+                for name, identities in found:
+                    for ident in identities:
+                        if seen.setdefault(ident, name) != name:
+                            return False
+        return True
 
     def check_per_module(self) -> None:
         """Checks run per module, against the names recorded elsewhere

@@ -577,3 +577,65 @@ def test_a_datasource_module_edit_that_changes_no_datasource_rechecks_no_dashboa
     ds.write_text("# the team's datasources\n" + original)
     assert cached(root) == clean(root)
     assert {"dashboards@dashboards/d0.py", "dashboards@dashboards/d1.py"} <= set(incremental.last_run.ran)
+
+
+def test_oac116_runs_only_when_two_groups_share_a_rule_identity(tmp_path: Path) -> None:
+    # OAC116 reads every rule group: after a rule edit it is cleared by the
+    # modules' identities (alert or record, name, labels) unless two groups of
+    # different names share one, and then it runs on the whole project.
+    writer = Writer(tmp_path)
+    s = Spec(modules={"m0": (0, "ok"), "m1": (1, "ok")}, dashboards={}, slo=2)
+    writer.write(s)
+    assert cached(tmp_path) == clean(tmp_path)
+    s.modules["m0"] = (0, "new_expr")
+    writer.write(s)
+    result = cached(tmp_path)
+    assert result == clean(tmp_path) and not codes(result, "OAC116")
+    assert "OAC116" not in incremental.last_run.ran, incremental.last_run.ran
+    # Taken once, then kept in the cache: the next build reads them from there.
+    from obs_as_code import cache
+
+    kept = cache.read(tmp_path, incremental._with_target(incremental.fingerprint()))
+    assert kept.modules["alerts/m1.py"].identities == incremental.rule_identities(
+        [d for d in pipeline_definitions(tmp_path) if d.module == "alerts/m1.py"]
+    )
+    s.modules["m2"] = (1, "ok")  # m1's alert and recording rule again, in group m2-1
+    writer.write(s)
+    result = cached(tmp_path)
+    assert result == clean(tmp_path)
+    assert "OAC116" in incremental.last_run.ran
+    found = codes(result, "OAC116")
+    assert len(found) == 2 and all("alerts/m2.py" in d and "'m1-1'" in d for d in found), found
+    del s.modules["m2"]
+    writer.write(s)
+    result = cached(tmp_path)
+    assert result == clean(tmp_path) and not codes(result, "OAC116")
+    assert "OAC116" not in incremental.last_run.ran
+
+
+def pipeline_definitions(root: Path) -> list[Any]:
+    from obs_as_code import pipeline
+
+    return list(pipeline.compile_project(root).project.definitions)
+
+
+def test_rule_identities_stand_for_what_oac116_compares() -> None:
+    from obs_as_code.model.rules import AlertRule, RecordingRule, RuleGroup
+
+    def ids(*groups: RuleGroup) -> list[bytes]:
+        found = incremental.rule_identities(groups)
+        assert found is not None
+        return [i for _name, idents in found for i in idents]
+
+    a = RuleGroup(name="a", labels={"team": "x"}, rules=[RecordingRule(name="r", expr="1", labels={"k": "v"})])
+    # The group's labels and the rule's count as one set; the expression does not count.
+    b = RuleGroup(name="b", rules=[RecordingRule(name="r", expr="2", labels={"k": "v", "team": "x"})])
+    assert ids(a) == ids(b)
+    c = RuleGroup(name="c", rules=[AlertRule(name="r", expr="1", labels={"k": "v", "team": "x"})])
+    d = RuleGroup(name="d", rules=[RecordingRule(name="r", expr="1", labels={"k": "w", "team": "x"})])
+    assert len({*ids(a), *ids(c), *ids(d)}) == 3
+    assert incremental.rule_identities([RuleGroup(name="", rules=[RecordingRule(name="r", expr="1")])]) == ()
+    # Changed after it was made (the model checks its arguments): OAC116 then runs.
+    broken = RecordingRule(name="r", expr="1")
+    object.__setattr__(broken, "labels", [1])
+    assert incremental.rule_identities([RuleGroup(name="e", rules=[broken])]) is None
