@@ -52,6 +52,8 @@ import re
 from decimal import Decimal
 from typing import Any, Final
 
+from obs_as_code.gostrconv import go_float, parse_float
+
 #: Columns of Grafana's dashboard grid: the one definition (the kit's layout and
 #: OAC304 import it; Final, so that mypyc inlines it in the compiled check).
 GRID_COLUMNS: Final = 24
@@ -494,7 +496,6 @@ def migrate_rows(dashboard: dict[str, Any]) -> dict[str, Any]:
 # migrated to 16 included), before the schema sees it; the schemaVersion is left
 # as it is: the step is idempotent, and Grafana runs it again on load.
 
-_GO_FLOAT = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)", re.IGNORECASE)
 #: Grafana's FALLBACK_COLOR, for a field whose thresholds have no steps.
 _FALLBACK_COLOR = "#808080"
 
@@ -502,12 +503,6 @@ _FALLBACK_COLOR = "#808080"
 def needs_v30(dashboard: dict[str, Any]) -> bool:
     """True for a dashboard Grafana runs step 30 on (schemaVersion below 30)."""
     return _schema_version(dashboard) < 30
-
-
-def _go_float(text: str) -> float | None:
-    """``text`` as Go's ``strconv.ParseFloat`` reads a decimal number (no
-    underscores, no trailing text), else None."""
-    return float(text) if _GO_FLOAT.fullmatch(text) else None
 
 
 def _stringify(value: Any) -> str:
@@ -529,7 +524,8 @@ def _step_value(raw: Any) -> float | None:
         return 0.0
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return float(raw)
-    return _go_float(raw) if isinstance(raw, str) else None
+    # Grafana's ConvertToFloat: a string without its "px", read by ParseFloat.
+    return go_float(raw.removesuffix("px")) if isinstance(raw, str) else None
 
 
 def _threshold_color(text: Any, thresholds: Any) -> Any:
@@ -538,7 +534,7 @@ def _threshold_color(text: Any, thresholds: Any) -> Any:
     text is no number or there are no thresholds."""
     if not isinstance(thresholds, dict) or not isinstance(text, str):
         return None
-    number = _go_float(text)
+    number = go_float(text)
     if number is None:
         return None
     steps = thresholds.get("steps")
@@ -603,7 +599,8 @@ def upgrade_value_mappings(mappings: list[Any], thresholds: Any = None) -> list[
                 values[_stringify(m["value"])] = _result(m, color)
                 merged = True
         elif int(kind) == 2:
-            low, high = (_go_float(_stringify(m.get(k))) or 0.0 for k in ("from", "to"))
+            # "from, _ := strconv.ParseFloat(...)": 0 when it is no number, ±Inf when too large.
+            low, high = (parse_float(_stringify(m.get(k)))[0] for k in ("from", "to"))
             if not (math.isfinite(low) and math.isfinite(high)):
                 out.append(m)  # JSON cannot hold an infinite bound: left for the schema to report
                 continue

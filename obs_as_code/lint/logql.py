@@ -26,7 +26,6 @@ time range).
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -35,6 +34,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from obs_as_code.goregex import go_regex_problem, matcher_matches_empty, promql_regex_problem
+from obs_as_code.gostrconv import go_float
 from obs_as_code.lint.rules.oac318_loki_empty_selector import logql_string
 
 __all__ = ["LogQLProblem", "logql_problem"]
@@ -237,37 +237,11 @@ def bytes_ok(s: str) -> bool:
     i = 0
     while i < len(s) and (_is_digit(s[i]) or s[i] in ".,"):
         i += 1
-    number = _go_float(s[:i].replace(",", ""))
+    number = go_float(s[:i].replace(",", ""))
     if number is None:
         return False
     unit = s[i:].strip().lower()
     return unit in _BYTES_MULT and number * _BYTES_MULT[unit] < 2.0**64
-
-
-_DECIMAL = re.compile(r"[+-]?(?:[0-9_]+\.?[0-9_]*|\.[0-9_]+)(?:[eE][+-]?[0-9_]+)?")
-_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F_]+\.?[0-9a-fA-F_]*|\.[0-9a-fA-F_]+)[pP][+-]?[0-9_]+")
-_SPECIAL = re.compile(r"[+-]?(?:inf|infinity|nan)", re.I)
-_UNDERSCORES = re.compile(r"[+-]?(?:0[xXbBoO]_?)?[0-9a-fA-F]+(?:_[0-9a-fA-F]+)*(?:\.(?:[0-9a-fA-F]+(?:_[0-9a-fA-F]+)*)?)?(?:[eEpP][+-]?[0-9]+(?:_[0-9]+)*)?")
-
-
-def _go_float(s: str) -> float | None:
-    """``strconv.ParseFloat(s, 64)``: the value, None when Go refuses it (out of
-    range included)."""
-    if _SPECIAL.fullmatch(s):
-        return float(s.lower().replace("infinity", "inf"))
-    hexa = _HEX.fullmatch(s) is not None
-    if not hexa and _DECIMAL.fullmatch(s) is None:
-        return None
-    if "_" in s and _UNDERSCORES.fullmatch(s) is None:
-        return None
-    plain = s.replace("_", "")
-    if not any(c.isdigit() for c in plain):
-        return None
-    try:
-        value = float.fromhex(plain) if hexa else float(plain)
-    except (ValueError, OverflowError):
-        return None
-    return None if math.isinf(value) else value
 
 
 def _go_quote(s: str) -> str:
@@ -736,7 +710,7 @@ class _Parser:
             self.expect("OPEN_PARENTHESIS", "(")
             num = self.expect("NUMBER", "a number")
             self.expect("CLOSE_PARENTHESIS", ")")
-            value = _go_float(num.text)
+            value = go_float(num.text)
             err = None if value is not None else LogQLProblem(f"unable to parse vectorExpr as a float: {num.text}", num.pos)
             return _Node("vector", tok.pos, err)
         raise self.error("a stream selector {...}, a number or a function")
@@ -857,7 +831,7 @@ class _Parser:
         if param is not None:
             if name != "quantile_over_time":
                 node.err = LogQLProblem(f"parameter {param.text} not supported for operation {name}", param.pos)
-            elif _go_float(param.text) is None:
+            elif go_float(param.text) is None:
                 node.err = LogQLProblem(f"invalid parameter for operation {name}: {param.text}", param.pos)
         elif name == "quantile_over_time":
             node.err = LogQLProblem(f"parameter required for operation {name}", op.pos)
@@ -1099,7 +1073,7 @@ class _Parser:
         elif value.kind in ("DURATION", "BYTES", "NUMBER") and op.kind in _CMP_OPS:
             self.k += 1
             # Loki 3 reads the number as a literal and drops its error.
-            if value.kind == "NUMBER" and not self.grammar_only and not self.v3 and _go_float(value.text) is None:
+            if value.kind == "NUMBER" and not self.grammar_only and not self.v3 and go_float(value.text) is None:
                 raise _Fail(LogQLProblem(f"unable to parse float: {value.text}", value.pos))
         elif self.v3 and value.kind in ("ADD", "SUB") and op.kind in _CMP_OPS:
             self.k += 1  # Loki 3's literalExpr: a signed number
@@ -1151,7 +1125,7 @@ class _Parser:
 
 
 def _literal(text: str, pos: int, negative: bool) -> _Node:
-    value = _go_float(text)
+    value = go_float(text)
     if value is None:
         return _Node("literal", pos, LogQLProblem(f"unable to parse literal as a float: {text}", pos))
     return _Node("literal", pos, value=-value if negative else value)

@@ -473,6 +473,27 @@ def test_v30_turns_the_numeric_mapping_types_into_the_typed_ones() -> None:
     assert upgrade_value_mappings([]) == []
 
 
+def test_v30_reads_numbers_as_go_s_parse_float() -> None:
+    # Range bounds: "from, _ := strconv.ParseFloat(...)": hexadecimal and
+    # underscored numbers read, anything else 0, too large ±Inf (which JSON cannot
+    # hold: left as it was, for the schema to report).
+    ranges = [{"from": "0x1p4", "to": "1_000", "text": "a", "type": 2}, {"from": "ten", "to": "5", "text": "b", "type": 2}]
+    assert upgrade_value_mappings(ranges) == [
+        {"type": "range", "options": {"from": 16, "to": 1000, "result": {"text": "a"}}},
+        {"type": "range", "options": {"from": 0, "to": 5, "result": {"text": "b"}}},
+    ]
+    huge = {"from": "1", "to": "1e999", "text": "c", "type": 2}
+    assert upgrade_value_mappings([huge]) == [huge]
+    # A text's color: only when ParseFloat reads it without an error (not "1e999",
+    # which is +Inf with ErrRange); a step value given as "80px" is 80 (ConvertToFloat
+    # drops the "px").
+    steps = {"steps": [{"color": "green", "value": None}, {"color": "red", "value": "80px"}]}
+    assert upgrade_value_mappings([{"text": "1e999", "type": 1, "value": "a"}, {"text": "0x1.4p6", "type": 1, "value": "b"},
+                                   {"text": "79", "type": 1, "value": "c"}], steps) == [
+        {"type": "value", "options": {"a": {"text": "1e999"}, "b": {"text": "0x1.4p6", "color": "red"},
+                                      "c": {"text": "79", "color": "green"}}}]
+
+
 def test_v30_runs_on_overrides_and_renames_the_tooltip_option_of_time_series_only() -> None:
     panel: dict[str, Any] = {
         "type": "timeseries", "options": {"tooltipOptions": {"mode": "multi"}},

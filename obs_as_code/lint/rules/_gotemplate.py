@@ -15,10 +15,11 @@ template runs (argument counts, types, missing templates).
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+from obs_as_code.gostrconv import DIGITS, HEX_DIGITS, go_float, parse_float
 
 #: text/template's built-in functions (Go 1.19).
 GO_FUNCTIONS = frozenset(
@@ -367,13 +368,8 @@ class _Lexer:
 
 # --- numbers and quoted text as Go's strconv reads them -------------------------
 
-_D = r"[0-9](?:_?[0-9])*"
-_H = r"[0-9a-fA-F](?:_?[0-9a-fA-F])*"
+_D, _H = DIGITS, HEX_DIGITS
 _INT = re.compile(rf"[+-]?(?:0[xX]_?{_H}|0[oO]_?[0-7](?:_?[0-7])*|0[bB]_?[01](?:_?[01])*|0(?:_?[0-7])*|[1-9](?:_?[0-9])*)")
-_FLOAT = re.compile(
-    rf"[+-]?(?:(?:{_D}(?:\.(?:{_D})?)?|\.{_D})(?:[eE][+-]?{_D})?"
-    rf"|0[xX]_?(?:{_H}(?:\.(?:{_H})?)?|\.{_H})[pP][+-]?{_D})"
-)
 
 
 def _go_int(text: str) -> int | None:
@@ -388,19 +384,6 @@ def _go_int(text: str) -> int | None:
     return -value if negative else value
 
 
-def _go_float(text: str) -> float | None:
-    if not _FLOAT.fullmatch(text):
-        return None
-    body = text.replace("_", "")
-    sign = -1.0 if body.startswith("-") else 1.0
-    body = body.lstrip("+-")
-    try:
-        value = float.fromhex(body) if body[:2] in ("0x", "0X") else float(body)
-    except (ValueError, OverflowError):
-        return None
-    return None if math.isinf(value) else sign * value
-
-
 def number_problem(text: str, typ: int) -> str | None:
     """What ``newNumber`` (node.go) says of a number the lexer gave, None when it reads."""
     if typ == CHAR_CONSTANT:
@@ -412,12 +395,12 @@ def number_problem(text: str, typ: int) -> str | None:
         return None
     if typ == COMPLEX:
         return _complex_problem(text)
-    if text.endswith("i") and _go_float(text[:-1]) is not None:
+    if text.endswith("i") and go_float(text[:-1]) is not None:
         return None
     value = _go_int(text)
     if value is not None and -(2**63) <= value < 2**64:
         return None
-    if _go_float(text) is not None:
+    if go_float(text) is not None:
         if not any(c in text for c in ".eEpP"):
             return f"integer overflow: {_quote(text)}"
         return None
@@ -426,11 +409,8 @@ def number_problem(text: str, typ: int) -> str | None:
 
 def _parse_float_problem(text: str) -> str | None:
     """What ``strconv.ParseFloat(text, 64)`` says of ``text``, None when it reads."""
-    if not _FLOAT.fullmatch(text):
-        return f"strconv.ParseFloat: parsing {_quote(text)}: invalid syntax"
-    if _go_float(text) is None:
-        return f"strconv.ParseFloat: parsing {_quote(text)}: value out of range"
-    return None
+    _value, problem = parse_float(text)
+    return None if problem is None else f"strconv.ParseFloat: parsing {_quote(text)}: {problem}"
 
 
 def _complex_problem(text: str) -> str | None:
