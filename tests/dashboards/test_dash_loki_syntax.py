@@ -102,7 +102,8 @@ def test_a_dashboard_file_with_a_loki_annotation(tmp_path: Path) -> None:
     path = tmp_path / "deploys.json"
     text = json.dumps(board, indent=2)
     path.write_text(text, encoding="utf-8")
-    found = sorted((d.location.line, d.message) for d in lint(tmp_path, [path], select=["OAC321"]))
+    diagnostics = sorted(lint(tmp_path, [path], select=["OAC321"]), key=lambda d: d.location.line)
+    found = [(d.location.line, d.message) for d in diagnostics]
     lines = text.splitlines()
 
     def line_of(needle: str) -> int:
@@ -114,7 +115,29 @@ def test_a_dashboard_file_with_a_loki_annotation(tmp_path: Path) -> None:
         "Loki cannot parse the query of panel 'Logs' of dashboard 'Deploys'",
     ]
     assert "grouping not allowed for rate aggregation" in found[2][1]
-    # An annotation is reported at its first line (its name's), a target at its query.
-    assert found[0][0] == line_of('"name": "Deploys"')
-    assert found[1][0] == line_of('"name": "New"')
-    assert found[2][0] == line_of('"expr": "rate(')
+    # Each at its query, where Loki stops reading it: the end of the query (the
+    # column of its closing quote), the end of "|= ", the rate() that takes no "by".
+    deploys, new, logs = (line_of(needle) for needle in ('"expr": "sum(', '"expr": "{job=\\"ci\\"} |= ', '"expr": "rate('))
+    assert [(d.location.line, d.location.col) for d in diagnostics] == [
+        (deploys, lines[deploys - 1].rindex('"') + 1),
+        (new, lines[new - 1].rindex('"') + 1),
+        (logs, lines[logs - 1].index("rate(") + 1),
+    ]
+
+
+def test_a_panel_query_is_reported_where_loki_stops_in_the_user_s_file(project: Callable[..., Compiled]) -> None:
+    source = HEAD + '''JOB = "api"
+board = k.dashboard("Logs", [
+    k.logs("Multi", k.loki("""{job="api"}
+    | json
+    | status >= "500"
+""")),
+    k.logs("Built", k.loki(f'{{job="{JOB}"}} | json | status >= "500"')),
+])
+'''
+    compiled = project({"dashboards/case.py": source})
+    lines = source.splitlines()
+    at = [(d.location.line, d.location.col) for d in compiled.diagnostics if d.code == "OAC321"]
+    # In the triple-quoted string: the line and column of "500" in the file. A query
+    # an f-string built is not in the file as such: its k.loki call.
+    assert at == [(7, lines[6].index('"500"') + 1), (9, lines[8].index("k.loki") + 1)]

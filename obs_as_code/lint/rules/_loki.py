@@ -6,7 +6,7 @@ annotations on Loki, each with where to report it and how to name it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from obs_as_code.dashboards.render import DataPath, RenderedDashboard
 from obs_as_code.lint.rules._dashboards import (
@@ -18,6 +18,9 @@ from obs_as_code.lint.rules._dashboards import (
 )
 from obs_as_code.lint.rules.oac318_loki_empty_selector import variable_stream
 from obs_as_code.source import SourceLocation
+
+if TYPE_CHECKING:
+    from obs_as_code.lint.engine import LintContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +80,36 @@ def annotation_expr(item: Any) -> str | None:
     target = item.get("target")
     expr = target.get("expr") if isinstance(target, dict) and "expr" in target else item.get("expr")
     return expr if isinstance(expr, str) and expr.strip() else None
+
+
+def query_offset_location(ctx: LintContext, q: LokiQuery, offset: int) -> SourceLocation:
+    """Where ``q.expr[offset]`` is written in the user's file: inside the string
+    literal of a panel's or an annotation's query when the dashboard's source
+    map places it there (a literal at or after the target's line), else the
+    query's own location (a variable's stream is cut out of its query, and a query
+    a helper or an f-string built is not in the file as such). An offset at the
+    query's end is the column after its last character."""
+    loc = q.location
+    expr = q.expr
+    if offset < 0 or q.origin == "variable":
+        return loc
+    end = len(expr.rstrip())
+    if end == 0:
+        return loc
+    past = max(0, offset - (end - 1)) if offset >= end else 0
+    start = min(offset, end - 1)
+    path = q.path
+    if q.origin == "annotation":
+        item = q.board.json["annotations"]["list"][path[-1]]
+        target = item.get("target")
+        path = (*path, "target") if isinstance(target, dict) and "expr" in target else path
+    for dash in ctx.all_dashboards():
+        if dash.board is q.board:
+            site = dash.locate((*path, "expr")) if dash.locate is not None else None
+            if site is None:
+                return loc
+            found = site.locate_in_expr(expr, (start, start + 1))
+            if found.file != loc.file or found < loc:
+                return loc
+            return SourceLocation(found.file, found.line, found.col + past) if past else found
+    return loc

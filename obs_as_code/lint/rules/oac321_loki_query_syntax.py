@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import rendered
-from obs_as_code.lint.rules._loki import loki_queries
+from obs_as_code.lint.rules._loki import loki_queries, query_offset_location
 from obs_as_code.lint.rules.oac318_loki_empty_selector import STRING
 from obs_as_code.lint.rules.oac320_loki_regex import regex_problems
 from obs_as_code.target import DEFAULT
@@ -94,8 +94,8 @@ def where(expr: str, offset: int) -> str:
     return f" (at {at} of the query: `{shown}`)" if shown else f" (at {at} of the query: its end)"
 
 
-def query_problem(expr: str, loki: tuple[int, int] = DEFAULT.loki) -> tuple[str, str] | None:
-    """``(message, hint)`` when Loki ``loki`` (``(2, 9)``, or ``(3, N)``: the
+def query_problem(expr: str, loki: tuple[int, int] = DEFAULT.loki) -> tuple[str, str, int] | None:
+    """``(message, hint, offset in expr or -1)`` when Loki ``loki`` (``(2, 9)``, or ``(3, N)``: the
     project's ``loki-version``) cannot parse ``expr`` (a query as a dashboard
     holds it), None when it parses, or when its variables leave it unknown, or
     when OAC320 reports it (a regex)."""
@@ -119,7 +119,7 @@ def query_problem(expr: str, loki: tuple[int, int] = DEFAULT.loki) -> tuple[str,
         hint = _TAKEN_BY_3  # a false error if the project's Loki is 3.x
     else:
         hint = _HINT
-    return f"{problem.message}{where(expr, offset)}", hint
+    return f"{problem.message}{where(expr, offset)}", hint, offset
 
 
 #: The Loki 3 release whose grammar is modelled (what a "3.N" target reads as).
@@ -133,7 +133,7 @@ _SELECTOR_HINT = 'give the selector a matcher that cannot match the empty string
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
-    seen: dict[str, tuple[str, str] | None] = {}
+    seen: dict[str, tuple[str, str, int] | None] = {}
     loki = ctx.target.loki
     for board in rendered(ctx):
         for q in loki_queries(board):
@@ -142,9 +142,9 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 seen[expr] = query_problem(expr, loki)
             found = seen[expr]
             if found is not None:
-                message, hint = found
-                yield error(q.location, CODE, f"Loki cannot parse the query of {q.what} of dashboard {board.title!r}: {message}",
-                            hint=hint)
+                message, hint, offset = found
+                yield error(query_offset_location(ctx, q, offset), CODE,
+                            f"Loki cannot parse the query of {q.what} of dashboard {board.title!r}: {message}", hint=hint)
 
 
 CHECK = Check(CODE, "loki-query-syntax", "every Loki query must parse as LogQL (Loki 2.9, or [tool.oac] loki-version)", run)
