@@ -18,7 +18,7 @@ from obs_as_code.diagnostics import Diagnostic, error
 from obs_as_code.goregex import go_regex_problem, promql_regex_problem
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._dashboards import rendered
-from obs_as_code.lint.rules._loki import loki_queries
+from obs_as_code.lint.rules._loki import loki_queries, query_offset_location
 from obs_as_code.lint.rules.oac318_loki_empty_selector import STRING, logql_string
 
 CODE = "OAC320"
@@ -39,12 +39,21 @@ _NAMED_GROUP = re.compile(r"(?<!\\)\(\?P<")
 def regex_problems(expr: str) -> Iterator[str]:
     """What Loki says of each regex of the LogQL query ``expr`` it cannot use,
     the regex shown as written; values holding a Grafana variable are skipped."""
+    for _offset, problem in placed_regex_problems(expr):
+        yield problem
+
+
+def placed_regex_problems(expr: str) -> Iterator[tuple[int, str]]:
+    """:func:`regex_problems`, each with the offset in ``expr`` of the string
+    holding the regex."""
     if "~" not in expr and "regexp" not in expr:
         return
     for m in _REGEX.finditer(expr):
         if m.group(1) is not None:
             continue
-        literal = m.group(4) or m.group(6) or m.group(7)
+        group = 4 if m.group(4) is not None else 6 if m.group(6) is not None else 7
+        literal = m.group(group)
+        at = m.start(group)
         if "$" in literal or "[[" in literal:
             continue
         if m.group(4) is not None:
@@ -57,25 +66,25 @@ def regex_problems(expr: str) -> Iterator[str]:
         if value is None:
             # \d, \. or \s in double quotes: Go's strconv.Unquote, which Loki's
             # lexer applies, refuses them (the commonest way to write a regex there).
-            yield f"{what}: Loki cannot read the string: in double quotes a backslash starts a Go escape, and \\d or \\. is none"
+            yield at, f"{what}: Loki cannot read the string: in double quotes a backslash starts a Go escape, and \\d or \\. is none"
             continue
         if m.group(4) is not None:
             problem = promql_regex_problem(value)
         else:
             problem = go_regex_problem(value)
             if m.group(7) is not None and problem is None and _NAMED_GROUP.search(value) is None:
-                yield f"{what} has no named group (?P<name>...): at least one named capture must be supplied"
+                yield at, f"{what} has no named group (?P<name>...): at least one named capture must be supplied"
                 continue
         if problem is not None:
-            yield f"error parsing regexp in {what}: {problem}"
+            yield at, f"error parsing regexp in {what}: {problem}"
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for board in rendered(ctx):
         for q in loki_queries(board):
-            for problem in regex_problems(q.expr):
+            for offset, problem in placed_regex_problems(q.expr):
                 yield error(
-                    q.location,
+                    query_offset_location(ctx, q, offset),
                     CODE,
                     f"Loki refuses the query of {q.what} of dashboard {board.title!r}: {problem}",
                     hint=None if q.origin == "variable" else _HINT,
