@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 import runpy
 from collections.abc import Iterable, Mapping
@@ -192,7 +193,8 @@ def parse_exposition(text: str, name: str = "exposition") -> LoadedCatalog:
         kind = {"untyped": "unknown", "gaugehistogram": "histogram", "stateset": "gauge"}.get(kind, kind)
         if fam not in labels:
             open_labels.add(fam)
-        finite = sorted(b for b in buckets.get(fam, set()) if b != float("inf"))
+        # The bounds as the Metric takes them: +Inf is every histogram's, NaN no bound.
+        finite = sorted(b for b in buckets.get(fam, set()) if b != math.inf and not math.isnan(b))
         metrics.append(
             Metric(
                 fam,

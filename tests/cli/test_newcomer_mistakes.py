@@ -128,6 +128,15 @@ ILL_TYPED_OTHERS = {
         'from obs_as_code import Metric, MetricsCatalog\nc = MetricsCatalog(name="t", metrics=[Metric("t_seconds", "histogram", buckets=(0.1, "x"))])\n',
         "catalog/t.py:2:80: OAC101 module catalog/t.py raised TypeError: Metric buckets must be a list of numbers: buckets[1] is str ('x')",
     ),
+    # Unsorted, repeated, NaN or +Inf bounds: the client library refuses them (or adds
+    # +Inf itself), and OAC402/OAC215 compared thresholds with them as given.
+    "buckets unsorted": (
+        "catalog/t.py",
+        'from obs_as_code import Metric, MetricsCatalog\nc = MetricsCatalog(name="t", metrics=[Metric("t_seconds", "histogram", buckets=(1, 0.5, 1, float("inf")))])\n',
+        "catalog/t.py:2:80: OAC101 module catalog/t.py raised ValueError: Metric 't_seconds' buckets must be increasing bounds "
+        "without NaN or +Inf, as client libraries take them (they add the +Inf bucket themselves): buckets[1] = 0.5 comes after 1; "
+        "buckets[2] repeats 1; buckets[3] is +Inf: write buckets=[0.5, 1]",
+    ),
     "targets as a string": (
         "scrape/t.py",
         'from obs_as_code import ScrapeJob\nj = ScrapeJob(name="j", targets="api:8080")\n',
