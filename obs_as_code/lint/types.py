@@ -638,11 +638,20 @@ class Inferer:
                 scale = vec.scale * c if op == "*" else vec.scale / c if op == "/" and vec is lhs else vec.scale
         with_scalar = lhs.kind == SCALAR or rhs.kind == SCALAR
         summed = False
+        metrics = lhs.metrics + rhs.metrics
         if with_scalar:
             # Scaling keeps the kind (a counter in ms / 1000 is a counter in
             # seconds); a constant minus or over a value does not.
             kind = vec.kind if not (lhs.kind == SCALAR and op in ("-", "/")) and op in ("+", "-", "*", "/") else GAUGE
             bucket = vec.bucket
+        elif op == "*" and (lhs.kind == INFO) != (rhs.kind == INFO):
+            # Prometheus' label join, x * on(instance) group_left(node) node_info:
+            # an info series' value is 1, so the value (and its kind) is x's.
+            vec = rhs if lhs.kind == INFO else lhs
+            kind, unit, scale, summed = vec.kind, vec.unit, vec.scale, vec.summed_counter
+            certain = lhs.certain and rhs.certain
+            metrics = vec.metrics
+            bucket = self._binary_bucket(lhs, rhs, mod)
         else:
             same = lhs.kind == rhs.kind and lhs.kind in (COUNTER, RATE, INCREASE)
             kind = lhs.kind if op == "+" and same else GAUGE
@@ -659,7 +668,7 @@ class Inferer:
             summed_counter=summed,
             aggregated=lhs.aggregated or rhs.aggregated,
             certain=certain,
-            metrics=lhs.metrics + rhs.metrics,
+            metrics=metrics,
             scale=scale,
             signed=op == "-" or lhs.signed or rhs.signed,
             renamed=lhs.renamed | rhs.renamed,

@@ -35,6 +35,11 @@ def _infer(expr: str, catalog: dict[str, MetricInfo] | None = None) -> object:
         ("sum(rate(x_seconds_sum[5m])) / sum(rate(x_seconds_count[5m]))", GAUGE, "seconds"),
         ("time() - process_start_time_seconds", GAUGE, "seconds"),
         ("node_disk_io_time_ms / 1000", "unknown", None),
+        # A label join with an info metric (value 1) keeps the other side's kind
+        # and unit, on either side; a product of two counters is no counter.
+        ("node_cpu_seconds_total * on(instance) group_left(nodename) node_uname_info", COUNTER, "seconds"),
+        ("node_uname_info * on(instance) group_right(nodename) rate(x_bytes_total[5m])", RATE, "bytes/s"),
+        ("a_total * b_total", GAUGE, None),
     ],
 )
 def test_kinds_and_units_flow_up(expr: str, kind: str, unit: str | None) -> None:
@@ -213,3 +218,8 @@ def test_wrap_tree_precomputes_the_walk_and_index_the_lazy_reads_give() -> None:
         assert set(eager.by_key) == lazy_keys, expr
         for key in lazy_keys:
             assert [position[id(n)] for n in nodes(eager, key)] == [lazy_position[id(n)] for n in nodes(lazy, key)], (expr, key)
+
+
+def test_a_label_join_names_the_joined_metric_only() -> None:
+    t = _infer("x_total * on(instance) group_left(node) node_uname_info")
+    assert t.metrics == ("x_total",)  # type: ignore[attr-defined]
