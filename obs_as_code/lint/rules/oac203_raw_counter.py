@@ -1,10 +1,11 @@
 """OAC203: a counter compared or graphed raw, without rate() or increase().
 
-Raw either as the whole value (``x_total > 100``, ``sum(x_total)``, ``x_total / 1000``:
-the type inference keeps a counter scaled by a constant a counter) or as an
+Raw either as the whole value (``x_total > 100``, ``sum(x_total)``, ``x_total / 1000``,
+``x_total * on(instance) group_left(node) node_info``: the type inference keeps a
+counter scaled by a constant, or joined with an info metric, a counter) or as an
 operand of what the value is made of: ``sum(errors_total) / sum(requests_total)``
 (``k.ratio`` of raw counters), ``a_total - a_total offset 1h``, ``1 - x_total``,
-``x_total * on(instance) group_left(node) node_info``, ``sum(x_total) or vector(0)``.
+``sum(x_total) or vector(0)``.
 The value is then a ratio or difference of totals since each process started,
 which jumps when one restarts. Only the value path is read: what ``rate()``,
 ``increase()``, ``histogram_quantile()``, ``count()`` or a ``bool`` comparison
@@ -161,7 +162,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         if whole:
             node, t = parts[0]
             yield diag(
-                ctx.locate(q, node),
+                ctx.locate(q, _counter_at(ctx, node)),
                 CODE,
                 f"{metrics_text(t.metrics)} is a counter {doing} raw in {q.what}: its value only grows until the process restarts",
                 Severity.WARNING,
