@@ -12,12 +12,13 @@ tests are :class:`~obs_as_code.model.tests.RuleTest` definitions: declared in a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from obs_as_code.model.tests import AlertExpectation, ExpectedAlert, RuleTest, Series
-from obs_as_code.slo.generate import L_SERVICE, L_SLO, alert_rules, error_budget_ratio, id_labels
+from obs_as_code.slo.generate import L_SERVICE, L_SLO, alert_rules, error_budget_ratio, id_labels, resolve_windows
 from obs_as_code.slo.model import SLO
-from obs_as_code.slo.windows import for_period
-from obs_as_code.source import capture
+from obs_as_code.slo.windows import AlertWindows
+from obs_as_code.source import capture, project_root
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,24 @@ def _render(template: str, labels: dict[str, str]) -> str:
     )
 
 
+def _table(slo: SLO) -> AlertWindows | None:
+    """The SLO's windows table as the generator reads it (its ``windows=`` file,
+    relative to the project root, else the shipped table of its period), or None
+    when it has none: the build then reports why at the SLO (OAC405)."""
+    root = project_root.get()
+    table = resolve_windows(slo, Path(root) if root is not None else None)
+    return table if isinstance(table, AlertWindows) else None
+
+
 def expected_alerts(slo: SLO, fires: tuple[str, ...]) -> list[ExpectedAlert]:
     """The alerts of ``slo`` with these severities, labels and annotations as they fire."""
-    table = for_period(slo.period)
+    table = _table(slo)
     if table is None:
-        raise ValueError(f"SLO {slo.id!r}: no windows table for period {slo.period!r}")
+        raise ValueError(f"SLO {slo.id!r}: no usable windows table for period {slo.period!r}")
+    return _expected(slo, table, fires)
+
+
+def _expected(slo: SLO, table: AlertWindows, fires: tuple[str, ...]) -> list[ExpectedAlert]:
     series_labels = {**slo.labels, **id_labels(slo)}
     out = []
     for rule in alert_rules(slo, table):
@@ -70,15 +84,20 @@ def burn_rate_tests(slo: SLO, *, good: str | None = None, bad: str | None = None
     and ``status="200"``), ``good`` and ``total`` when it reads good events within
     all events (a latency bucket and ``_count``), ``bad`` and ``total`` when
     failures are counted apart from all events.
+
+    An SLO without a usable windows table (a period without a shipped table and
+    no ``windows=``, a ``windows=`` file that does not load) gets no tests: the
+    build reports the SLO itself (OAC405, at ``period=`` or ``windows=``), which
+    an exception raised here would hide behind an OAC101 at this call.
     """
     given = {k: v for k, v in (("good", good), ("bad", bad), ("total", total)) if v is not None}
     if len(given) != 2:
         raise ValueError("give exactly two of good=, bad= and total=")
     location = capture()
     budget = error_budget_ratio(slo)
-    table = for_period(slo.period)
+    table = _table(slo)
     if table is None:
-        raise ValueError(f"SLO {slo.id!r}: no windows table for period {slo.period!r}")
+        return []
     names = {rule.name for rule in alert_rules(slo, table)}
     tests = []
     for scenario in SCENARIOS:
@@ -87,7 +106,7 @@ def burn_rate_tests(slo: SLO, *, good: str | None = None, bad: str | None = None
         oks = REQUESTS_PER_MINUTE - errors
         per_minute = {"good": oks, "bad": errors, "total": REQUESTS_PER_MINUTE}
         series = [Series(sel, f"0+{per_minute[kind]}x{MINUTES}", location=location) for kind, sel in given.items()]
-        fired = expected_alerts(slo, scenario.fires)
+        fired = _expected(slo, table, scenario.fires)
         checks = [
             AlertExpectation(at=at, alertname=name, alerts=[a for a in fired if _named(slo, a, name)], location=location)
             for at in ("10m", "60m")
