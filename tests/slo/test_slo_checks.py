@@ -563,3 +563,11 @@ def test_the_burn_rate_tests_of_an_slo_that_cannot_be_generated_are_not_reported
     )
     assert _found_everywhere(root) == [("OAC405", "slos/case.py:3:58")]
 
+
+def test_the_burn_rate_tests_of_an_slo_with_a_refused_sli_are_not_reported_again(tmp_path: Path) -> None:
+    # errors= equal to total= is OAC405 and the SLO gets no rule groups: each of
+    # its burn-rate tests was also OAC509 about an alert the user did declare.
+    same = "RatioSLI(errors='http_requests_total{job=\"api\"}', total='http_requests_total{job=\"api\"}')"
+    module = HEAD + BURN_TESTS + f'a = SLO(service="api", name="a", objective=99.9, sli={same})\ntests = ' + BURN.format(slo="a") + "\n"
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": module})
+    assert [code for code, _ in _found_everywhere(root)] == ["OAC405"]
