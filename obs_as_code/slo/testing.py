@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from obs_as_code.model.tests import AlertExpectation, ExpectedAlert, RuleTest, Series
-from obs_as_code.slo.generate import L_SERVICE, L_SLO, alert_rules, error_budget_ratio, id_labels, resolve_windows
+from obs_as_code.slo.generate import (
+    L_SERVICE,
+    L_SLO,
+    alert_rules,
+    error_budget_ratio,
+    id_labels,
+    resolve_windows,
+)
 from obs_as_code.slo.model import SLO
 from obs_as_code.slo.windows import AlertWindows
 from obs_as_code.source import capture, project_root

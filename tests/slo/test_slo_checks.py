@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from slo_support import check_golden, make_project
 
-from obs_as_code.model.tests import RuleTest
 from obs_as_code.diagnostics import Diagnostic
+from obs_as_code.model.tests import RuleTest
 from obs_as_code.pipeline import compile_project
 
 CATALOG = '''
