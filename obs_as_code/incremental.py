@@ -118,6 +118,8 @@ RECORDED_CHECKS: dict[str, frozenset[str]] = {
     # The dashboards rendered with the project's datasources, as in a clean build.
     "OAC506": frozenset({"Datasource", "MetricsCatalog"}),
     "OAC507": frozenset(),
+    # The query variables of the dashboards rendered with the project's datasources.
+    "OAC221": frozenset({"Datasource", "MetricsCatalog"}),
 }
 
 #: Checks whose findings for a module depend only on that module's definitions
@@ -179,7 +181,10 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     "OAC503": frozenset({"AlertmanagerConfig"}),
     "OAC504": frozenset({"AlertmanagerConfig", "RuleGroup"}),
     "OAC505": frozenset({"RuleGroup", "MetricsCatalog", "ScrapeJob"}),
+    # The labels every alert may carry, from the rules, the catalog and the scrape configuration.
+    "OAC510": frozenset({"AlertmanagerConfig", "RuleGroup", "MetricsCatalog", "ScrapeJob", "PrometheusConfig"}),
     "OAC506": frozenset({"RuleGroup", "DashboardDef", "Datasource", "SLO", "MetricsCatalog"}),
+    "OAC221": frozenset({"RuleGroup", "DashboardDef", "Datasource", "SLO", "MetricsCatalog"}),
     "OAC507": frozenset({"RuleGroup"}),
     "OAC508": frozenset({"AlertmanagerConfig"}),
     # The SLOs too: the tests of an SLO declared twice (OAC406) are not checked again.

@@ -17,6 +17,7 @@ import promql_parser as pp
 
 from obs_as_code.lint.engine import dashboard_queries, grafana_expr, parse_tree
 from obs_as_code.lint.files import load_paths
+from obs_as_code.lint.rules.oac302_panel_query_syntax import variable_promql
 from obs_as_code.lint.types import selector_matchers, selector_name, walk
 from obs_as_code.model.catalog import Metric, MetricsCatalog, MetricType
 from obs_as_code.model.rules import AlertRule, RecordingRule
@@ -44,6 +45,14 @@ def corpus_catalog(paths: Iterable[Path], types: Mapping[str, str] | None = None
                         used_labels.add(a or b)
     for d in dashboards:
         exprs.extend(grafana_expr(q.expr) for q in dashboard_queries(d))
+        # The PromQL of its query variables too (label_values' selector ...): they
+        # read the corpus' metrics as its panels do (OAC221 checks them).
+        templating = d.data.get("templating") if isinstance(d.data, dict) else None
+        for var in (templating or {}).get("list") or []:
+            if isinstance(var, dict) and var.get("type") == "query":
+                promql = variable_promql(var.get("query"))
+                if promql is not None:
+                    exprs.append(grafana_expr(promql))
     names: dict[str, set[str]] = {}
     for expr in exprs:
         ast, problem = parse_tree(expr)

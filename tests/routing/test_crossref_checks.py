@@ -333,3 +333,58 @@ def test_oac502_names_the_route_that_sends_an_alert_to_the_default_receiver(tmp_
     [diag] = codes(root, "OAC502")
     assert diag.message == "alert Warn can only reach the default receiver 'default': its route (severity=\"info\") sends it there"
     assert diag.hint is not None and "# oac: ignore[OAC502]" in diag.hint
+
+
+UP_CATALOG = """
+    from obs_as_code import Metric, MetricsCatalog
+
+    catalog = MetricsCatalog(metrics=[Metric("up", "gauge", [])])
+"""
+
+
+@pytest.mark.parametrize(
+    ("matchers", "catalog", "reported"),
+    [
+        # No alert sets owner, and no series or config gives it: the route catches nothing.
+        ("['owner=\"search\"']", True, True),
+        ("['severity=\"critical\"']", True, False),
+        # owner!="x" matches an alert without owner.
+        ("['owner!=\"search\"']", True, False),
+        # Without a catalog the labels of `up` are unknown: owner may come from it.
+        ("['owner=\"search\"']", False, False),
+    ],
+)
+def test_oac510_route_on_a_label_no_alert_carries(tmp_path: Path, matchers: str, catalog: bool, reported: bool) -> None:
+    # A route on a label no alert carries was reported by nothing: OAC502 reports
+    # alerts that reach only the default receiver, and these went to the next route.
+    alerts = ALERTS.replace("LABEL", '"warning"')
+    routing = GOOD_ROUTING.replace("matchers=['severity=\"warning\"']", f"matchers={matchers}")
+    assert matchers in routing
+    files = {"alerts/routing.py": routing, "alerts/a.py": alerts, **({"catalog/c.py": UP_CATALOG} if catalog else {})}
+    found = codes(write_project(tmp_path, files), "OAC510")
+    assert [(d.location.line, d.location.col) for d in found] == ([(6, 41)] if reported else []), [str(d) for d in found]
+    if reported:
+        assert "no alert of the project can carry owner" in found[0].message and "'chat'" in found[0].message
+
+
+def test_oac510_a_label_made_by_label_replace_may_route(tmp_path: Path) -> None:
+    alerts = ALERTS.replace("LABEL", '"warning"').replace(
+        'expr="up == 0", labels={"severity": "critical"}',
+        "expr='label_replace(up == 0, \"owner\", \"search\", \"\", \"\")', labels={\"severity\": \"critical\"}",
+    )
+    assert "label_replace" in alerts
+    routing = GOOD_ROUTING.replace("matchers=['severity=\"warning\"']", "matchers=['owner=\"search\"']")
+    root = write_project(tmp_path, {"alerts/routing.py": routing, "alerts/a.py": alerts, "catalog/c.py": UP_CATALOG})
+    assert codes(root, "OAC510") == []
+
+
+def test_oac510_a_child_route_sees_only_what_its_parent_matched(tmp_path: Path) -> None:
+    # Every label exists, but no alert is both critical and warning.
+    alerts = ALERTS.replace("LABEL", '"warning"')
+    routing = GOOD_ROUTING.replace(
+        "Route(receiver=\"pager\", matchers=['severity=\"critical\"']),",
+        "Route(receiver=\"pager\", matchers=['severity=\"critical\"'], routes=[Route(receiver=\"chat\", matchers=['severity=\"warning\"'])]),",
+    )
+    root = write_project(tmp_path, {"alerts/routing.py": routing, "alerts/a.py": alerts, "catalog/c.py": UP_CATALOG})
+    [diag] = codes(root, "OAC510")
+    assert diag.location.line == 5 and "none of the project's 2 alerts" in diag.message

@@ -108,8 +108,9 @@ def test_dashboard_edit_does_not_rerun_rule_stages(project: tuple[Path, Writer, 
     writer.write(s)
     result = cached(root)
     assert result == clean(root)
-    # One module's dashboards are checked and rendered again; nothing else.
-    assert sorted(incremental.last_run.ran) == ["OAC506@dashboards/d0.py", "dashboards@dashboards/d0.py"]
+    # One module's dashboards are checked (OAC221, OAC506: per module, with the
+    # project's catalog and recorded names) and rendered again; nothing else.
+    assert sorted(incremental.last_run.ran) == ["OAC221@dashboards/d0.py", "OAC506@dashboards/d0.py", "dashboards@dashboards/d0.py"]
     assert incremental.last_run.loaded == ["dashboards/d0.py"]
     s.dashboards["d1"] = (1, "ok")  # a new dashboard module: the provider file lists it
     writer.write(s)

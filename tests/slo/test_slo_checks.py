@@ -12,6 +12,7 @@ import pytest
 from slo_support import check_golden, make_project
 
 from obs_as_code.diagnostics import Diagnostic
+from obs_as_code.model.tests import RuleTest
 from obs_as_code.pipeline import compile_project
 
 CATALOG = '''
@@ -512,3 +513,61 @@ def test_a_real_unknown_alert_is_still_reported_next_to_a_duplicated_slo(tmp_pat
         ("OAC509", "slos/three.py:3:68"),
         ("OAC509", "slos/four.py:4:116"),
     ]), found
+
+
+# A windows table (Google's 30d one) for another period, and one with its windows swapped.
+_WINDOWS_90D = (
+    "period: 90d\npage:\n  quick: {budget_percent: 2, short: 5m, long: 1h}\n  slow: {budget_percent: 5, short: 30m, long: 6h}\n"
+    "ticket:\n  quick: {budget_percent: 10, short: 2h, long: 1d}\n  slow: {budget_percent: 10, short: 6h, long: 3d}\n"
+)
+
+
+def test_the_burn_rate_tests_of_an_slo_without_a_windows_table_leave_the_error_at_its_period(tmp_path: Path) -> None:
+    # burn_rate_tests raised ValueError at import: the module was OAC101 at the
+    # burn_rate_tests call, and the SLO's own OAC405 at period= never showed.
+    module = HEAD + BURN_TESTS + f'a = SLO(service="api", name="a", objective=99.9,\n    period="31d", sli={GOOD_RATIO})\ntests = ' + BURN.format(slo="a") + "\n"
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": module})
+    assert _found_everywhere(root) == [("OAC405", "slos/case.py:4:12")]
+
+
+def test_the_burn_rate_tests_of_an_slo_read_its_windows_file(tmp_path: Path) -> None:
+    # A period without a shipped table is valid with windows=: burn_rate_tests
+    # looked for the shipped table only and raised ValueError (OAC101).
+    module = (
+        HEAD + BURN_TESTS
+        + f'a = SLO(service="api", name="a", objective=99.9, period="90d", windows="slos/w90.yaml", sli={GOOD_RATIO})\n'
+        + "tests = " + BURN.format(slo="a") + "\n"
+    )
+    root = make_project(
+        tmp_path / "proj",
+        {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": module, "slos/w90.yaml": _WINDOWS_90D},
+    )
+    assert _found_everywhere(root) == []
+    tests = compile_project(root).project.all(RuleTest)
+    assert len(tests) == 4 and all(t.alerts for t in tests)
+
+
+def test_the_burn_rate_tests_of_an_slo_that_cannot_be_generated_are_not_reported_again(tmp_path: Path) -> None:
+    # The SLO's windows file is refused (OAC405), so it has no alerts: each of
+    # its four burn-rate tests was also OAC509 "expects alert ..., which
+    # slos/case.py does not define", about alerts the user did declare.
+    swapped = _WINDOWS_90D.replace("period: 90d", "period: 30d").replace("short: 5m, long: 1h", "short: 1h, long: 5m")
+    module = (
+        HEAD + BURN_TESTS
+        + f'a = SLO(service="api", name="a", objective=99.9, windows="slos/w.yaml", sli={GOOD_RATIO})\n'
+        + "tests = " + BURN.format(slo="a") + "\n"
+    )
+    root = make_project(
+        tmp_path / "proj",
+        {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": module, "slos/w.yaml": swapped},
+    )
+    assert _found_everywhere(root) == [("OAC405", "slos/case.py:3:58")]
+
+
+def test_the_burn_rate_tests_of_an_slo_with_a_refused_sli_are_not_reported_again(tmp_path: Path) -> None:
+    # errors= equal to total= is OAC405 and the SLO gets no rule groups: each of
+    # its burn-rate tests was also OAC509 about an alert the user did declare.
+    same = "RatioSLI(errors='http_requests_total{job=\"api\"}', total='http_requests_total{job=\"api\"}')"
+    module = HEAD + BURN_TESTS + f'a = SLO(service="api", name="a", objective=99.9, sli={same})\ntests = ' + BURN.format(slo="a") + "\n"
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": module})
+    assert [code for code, _ in _found_everywhere(root)] == ["OAC405"]

@@ -60,3 +60,41 @@ def test_two_counters_exactly() -> None:
         burn_rate_tests(_slo(), good="a")
     with pytest.raises(ValueError, match="exactly two"):
         burn_rate_tests(_slo(), good="a", bad="b", total="c")
+
+
+def test_the_expected_alerts_follow_the_slos_own_windows_table(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # A 90d period with the Google budget shares: page factors 43.2 and 18, ticket
+    # 9 and 3. The expectations were the Google 30d table's (15 times the budget
+    # rate pages), so `oac test` failed on a correct SLO.
+    table = tmp_path / "w90.yaml"
+    table.write_text(
+        "period: 90d\npage:\n  quick: {budget_percent: 2, short: 5m, long: 1h}\n  slow: {budget_percent: 5, short: 30m, long: 6h}\n"
+        "ticket:\n  quick: {budget_percent: 10, short: 2h, long: 1d}\n  slow: {budget_percent: 10, short: 6h, long: 3d}\n",
+        encoding="utf-8",
+    )
+    slo = SLO(service="svc", name="avail", objective=99.9, period="90d", windows=str(table),
+              sli=RatioSLI(errors='req_total{code="500"}', total="req_total"), alerting=Alerting(name="SvcBurn"))
+    tests = burn_rate_tests(slo, bad='req_total{code="500"}', good='req_total{code="200"}')
+    assert [t.name.split(": ", 1)[1] for t in tests] == [
+        "0.05% errors (burn rate 0.5): nothing fires",
+        "0.5% errors (burn rate 5): only the ticket fires",
+        "1.5% errors (burn rate 15): only the ticket fires",
+        "20% errors (burn rate 200): page and ticket fire",
+    ]
+    assert [a.labels["sloth_severity"] for a in tests[2].alerts[0].alerts] == ["ticket"]
+
+
+@pytest.mark.parametrize("period", ["7d", "28d", "30d"])
+@pytest.mark.parametrize("objective", [99.9, 99, 95])
+def test_the_shipped_tables_fire_as_the_scenarios_say(period: str, objective: float) -> None:
+    slo = SLO(service="svc", name="avail", objective=objective, period=period,
+              sli=RatioSLI(errors='req_total{code="500"}', total="req_total"), alerting=Alerting(name="SvcBurn"))
+    tests = burn_rate_tests(slo, bad='req_total{code="500"}', good='req_total{code="200"}')
+    fired = [tuple(a.labels["sloth_severity"] for a in t.alerts[0].alerts) for t in tests]
+    if period == "7d":
+        # The slow page pair's factor is 3.5: 5 times the budget rate pages too. The
+        # fixed expectations said "only the ticket", and `oac test` failed on a
+        # correct 7d SLO (promtool: the page fired at 10m and 1h).
+        assert fired == [(), ("page", "ticket"), ("page", "ticket"), ("page", "ticket")]
+    else:
+        assert fired == [s.fires for s in SCENARIOS]

@@ -8,6 +8,11 @@ the tests of the copy (``burn_rate_tests``) then test a module without the
 copy's rule groups. That is the duplicate's consequence, reported once by
 OAC406, not a mistake in each test: the alerts the skipped SLO would have had
 count as defined by its module.
+
+The same holds for an SLO the generator refuses (OAC401, OAC405 ...): it gets
+no rule groups, and its tests' alerts are the consequence of that one error,
+not a misspelt name. An SLO's alerts count as defined by its module whether or
+not it was generated.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.model.rules import AlertRule, RuleGroup
 from obs_as_code.model.tests import RuleTest
 from obs_as_code.render.tests import tested_modules
-from obs_as_code.slo.generate import alert_names, skipped_duplicates
+from obs_as_code.slo.generate import alert_names
 from obs_as_code.slo.model import SLO
 from obs_as_code.source import keyword_location
 
@@ -29,9 +34,10 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for group in ctx.project.all(RuleGroup):
         names = alerts_by_module.setdefault(group.module or group.location.file, set())
         names.update(r.name for r in group.rules if isinstance(r, AlertRule))
-    # Module -> the alerts of its SLOs the generator skipped as duplicates (OAC406).
+    # Module -> the alerts of its SLOs, generated or not: skipped as duplicates
+    # (OAC406) or refused (OAC40x, reported at the SLO).
     skipped: dict[str, set[str]] = {}
-    for slo in skipped_duplicates(ctx.project.all(SLO)):
+    for slo in ctx.project.all(SLO):
         skipped.setdefault(slo.module or slo.location.file, set()).update(alert_names(slo))
     for test in ctx.project.all(RuleTest):
         modules = tested_modules(test)
