@@ -144,9 +144,10 @@ class ModuleEntry:
     #: ``(stage, hash)``: its rule groups as project-wide stages read them
     #: (``incremental.RULE_SUMMARIES``).
     summaries: tuple[tuple[str, str], ...] = ()
-    #: Each named rule group's name with the identities of its rules
-    #: (``incremental.rule_identities``); None until a build needs them.
-    identities: RuleIdentities | None = None
+    #: ``(stage, value)``: its rule groups as the stages of
+    #: ``incremental.LAZY_RULE_SUMMARIES`` read them, each taken when a build first
+    #: needed it (None: it could not be taken).
+    lazy: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ class GeneratedEntry:
     recorded: tuple[str, ...] = ()
     recording: tuple[tuple[str, str, tuple[str, ...]], ...] | None = ()
     summaries: tuple[tuple[str, str], ...] = ()
-    identities: RuleIdentities | None = None
+    lazy: tuple[tuple[str, Any], ...] = ()
     #: What the module's definitions claim project-wide (SLO ids): see
     #: ``incremental.GENERATOR_CLAIMS``.
     claims: tuple[str, ...] = ()

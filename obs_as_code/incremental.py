@@ -709,19 +709,47 @@ def rule_summaries(definitions: Sequence[Definition], file: Path | None = None) 
     return tuple(out)
 
 
-def rule_identities(definitions: Sequence[Definition]) -> cache_mod.RuleIdentities | None:
-    """Each named rule group among ``definitions`` with the identity of each of its
-    rules (OAC116's :func:`~obs_as_code.lint.rules.oac116_duplicate_across_groups.identity`),
+def rule_identities(groups: Sequence[RuleGroup]) -> cache_mod.RuleIdentities | None:
+    """Each named rule group of ``groups`` with the identity of each of its rules
+    (OAC116's :func:`~obs_as_code.lint.rules.oac116_duplicate_across_groups.identity`),
     or None when a malformed group has none (OAC116 then runs)."""
     from obs_as_code.lint.rules.oac116_duplicate_across_groups import identity
 
-    groups = [d for d in definitions if isinstance(d, RuleGroup) and d.name]
+    named = [g for g in groups if g.name]
     try:
-        if not all(isinstance(g.name, str) for g in groups):
+        if not all(isinstance(g.name, str) for g in named):
             return None
-        return tuple((g.name, tuple(identity(g, r) for r in g.rules)) for g in groups)
+        return tuple((g.name, tuple(identity(g, r) for r in g.rules)) for g in named)
     except Exception:  # labels that are no mapping, names that cannot be sorted: OAC103/OAC104's
         return None
+
+
+def _rules_but_schedule(groups: Sequence[RuleGroup]) -> str | None:
+    """A hash of ``groups`` but what says when rules run and what they annotate
+    (intervals, ``for``, annotations): names, labels and expressions."""
+    summary = [
+        (g.name, sorted(g.labels.items()), [(type(r).__name__, r.name, r.expr, sorted(r.labels.items())) for r in g.rules])
+        for g in groups
+    ]
+    return cache_mod.data_key("summary", _plain(summary))
+
+
+#: Project-wide stages reading a module's rule groups through what these functions
+#: return for them. A value is taken the first time an incremental build needs it,
+#: and kept in the module's cache entry (:meth:`_Compile.lazy_summary`): not in a
+#: cold build, which would pay for every module what one edit at a time costs once
+#: per module (as :data:`RULE_SUMMARIES` do, taken when a module is loaded).
+LAZY_RULE_SUMMARIES: dict[str, Callable[[Sequence[RuleGroup]], Any]] = {
+    # Run only when two groups of different names share a rule identity
+    # (:meth:`_Compile.no_rule_in_two_groups`).
+    "OAC116": rule_identities,
+    # Keyed by these summaries (:data:`LAZY_KEYED`): an edit of an interval, a
+    # ``for`` or an annotation reuses its result.
+    "OAC510": _rules_but_schedule,
+}
+#: The stages of :data:`LAZY_RULE_SUMMARIES` whose key uses the summaries (a
+#: string, or None when one cannot be taken: then the module's load key).
+LAZY_KEYED: frozenset[str] = frozenset({"OAC510"})
 
 
 def ignore_marks(file: Path) -> tuple[tuple[int, str], ...]:
@@ -1331,33 +1359,39 @@ class _Compile:
             found = self._filtered[(kinds, path, made)] = [d for d in source(path) if kinds.intersection(_kinds_of_type(type(d)))]
         return found
 
-    def stage_key(self, name: str, extra: str = "", kinds: frozenset[str] | None = None) -> str:
+    def stage_key(self, name: str, extra: str = "", kinds: frozenset[str] | None = None, *, lazy: bool = False) -> str:
         """Hash of the load keys of the modules holding what ``name`` reads
-        (``kinds``, by default its :data:`STAGE_INPUTS`)."""
+        (``kinds``, by default its :data:`STAGE_INPUTS`); with ``lazy``, of their
+        :data:`LAZY_RULE_SUMMARIES` for a module giving it only rule groups."""
         reads = STAGE_INPUTS.get(name) if kinds is None else kinds
         summarized = name in RULE_SUMMARIES and reads is not None
+        lazy = lazy and name in LAZY_KEYED and reads is not None
 
-        def token(key: str, held: Sequence[str], summaries: Sequence[tuple[str, str]]) -> str:
+        def token(path: str, made: bool, entry: ModuleEntry | GeneratedEntry) -> str:
             # A module that gives the stage only rule groups (or only datasources):
             # their summary stands for them.
+            key = entry.key
             if reads is None:
                 return key
-            given = reads.intersection(held)
+            given = reads.intersection(entry.kinds)
+            if lazy and given <= RULE_GROUPS:
+                value = self.lazy_summary(path, made, name)
+                return f"~{value}" if isinstance(value, str) else key
             if summarized and given <= RULE_GROUPS:
-                return dict(summaries).get(name, key)
+                return dict(entry.summaries).get(name, key)
             if given and given <= _DATASOURCES:
-                return dict(summaries).get(DATASOURCE_SUMMARY, key)
+                return dict(entry.summaries).get(DATASOURCE_SUMMARY, key)
             return key
 
         h = hashlib.sha256(f"{self.fp}|{name}|{extra}".encode())
         for ref in self.refs:
             entry = self.modules[ref.path]
             if reads is None or reads.intersection(entry.kinds):
-                h.update(f"|{ref.path}={token(entry.key, entry.kinds, entry.summaries)}".encode())
+                h.update(f"|{ref.path}={token(ref.path, False, entry)}".encode())
         for ref in self.refs:
             gen = self.generated.get(ref.path)
             if gen is not None and (reads is None or reads.intersection(gen.kinds)):
-                h.update(f"|+{ref.path}={token(gen.key, gen.kinds, gen.summaries)}".encode())
+                h.update(f"|+{ref.path}={token(ref.path, True, gen)}".encode())
         if name in FILE_STAGES:
             h.update(f"|files={self.tree_stamp()}".encode())
         return h.hexdigest()
@@ -1436,7 +1470,7 @@ class _Compile:
                     recorded_names(added),
                     recording_summary(added),
                     rule_summaries(added, self.root / ref.path),
-                    None,
+                    (),
                     GENERATOR_CLAIMS[target](own) if target in GENERATOR_CLAIMS else (),
                 )
                 self.gen_defs[ref.path] = list(added)
@@ -1689,7 +1723,15 @@ class _Compile:
             hit_stage = self.old.stages.get(check.code)
             if hit_stage is not None and hit_stage.key == key:
                 self.stages[check.code] = hit_stage
-            elif check.code == "OAC116" and hit_stage is not None and self.no_rule_in_two_groups():
+                continue
+            if check.code in LAZY_KEYED and hit_stage is not None:
+                # Keyed by the modules' summaries from its second run on (a cold
+                # build does not take them): the load keys above served a no-op.
+                key = self.stage_key(check.code, lazy=True)
+                if hit_stage.key == key:
+                    self.stages[check.code] = hit_stage
+                    continue
+            if check.code == "OAC116" and hit_stage is not None and self.no_rule_in_two_groups():
                 # No two rules it could report, found without unpickling every rule
                 # group (once the modules' identities are known: not in a cold build).
                 self.stages[check.code] = StageEntry(key, ())
@@ -1709,29 +1751,40 @@ class _Compile:
         for check in self.project_checks:
             self.diagnostics.extend(self.stages[check.code].diagnostics)
 
+    def lazy_summary(self, path: str, made: bool, stage: str) -> Any:
+        """Module ``path``'s value of :data:`LAZY_RULE_SUMMARIES` ``stage`` (of its
+        generated definitions with ``made``): from its cache entry, else taken now
+        and kept there."""
+        held: ModuleEntry | GeneratedEntry = self.generated[path] if made else self.modules[path]
+        for name, value in held.lazy:
+            if name == stage:
+                return value
+        defs = self.generated_of(path, RULE_GROUPS) if made else self.definitions_of(path)
+        groups = [d for d in defs if isinstance(d, RuleGroup)]
+        try:
+            value = LAZY_RULE_SUMMARIES[stage](groups)
+        except Exception:  # a malformed definition: the stage reads the module as it is
+            value = None
+        kept = dataclasses.replace(held, lazy=(*held.lazy, (stage, value)))
+        if isinstance(kept, GeneratedEntry):
+            self.generated[path] = kept
+        else:
+            self.modules[path] = kept
+        return value
+
     def no_rule_in_two_groups(self) -> bool:
         """Whether no rule identity (:func:`rule_identities`) of the project, loaded
-        or generated, is in two rule groups of different names. A module's
-        identities are taken when first needed and kept in its cache entry."""
+        or generated, is in two rule groups of different names."""
         seen: dict[bytes, str] = {}
         for ref in self.refs:
             path = ref.path
-            entry = self.modules[path]
             gen = self.generated.get(path)
-            for made in (False, True):
-                held = gen if made else entry
+            for made, held in ((False, self.modules[path]), (True, gen)):
                 if held is None or "RuleGroup" not in held.kinds:
                     continue
-                found = held.identities
+                found = self.lazy_summary(path, made, "OAC116")
                 if found is None:
-                    found = rule_identities(self.generated_of(path, RULE_GROUPS) if made else self.definitions_of(path))
-                    if found is None:
-                        return False
-                    kept = dataclasses.replace(held, identities=found)
-                    if isinstance(kept, GeneratedEntry):
-                        self.generated[path] = kept
-                    else:
-                        self.modules[path] = kept
+                    return False
                 for name, identities in found:
                     for ident in identities:
                         if seen.setdefault(ident, name) != name:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from obs_as_code import incremental
+from obs_as_code.model.rules import RuleGroup
 from tests.scale.project import Spec, Writer
 from tests.scale.test_incremental_build import cached, clean
 
@@ -597,8 +598,8 @@ def test_oac116_runs_only_when_two_groups_share_a_rule_identity(tmp_path: Path) 
     from obs_as_code import cache
 
     kept = cache.read(tmp_path, incremental._with_target(incremental.fingerprint()))
-    assert kept.modules["alerts/m1.py"].identities == incremental.rule_identities(
-        [d for d in pipeline_definitions(tmp_path) if d.module == "alerts/m1.py"]
+    assert dict(kept.modules["alerts/m1.py"].lazy)["OAC116"] == incremental.rule_identities(
+        [d for d in pipeline_definitions(tmp_path) if d.module == "alerts/m1.py" and isinstance(d, RuleGroup)]
     )
     s.modules["m2"] = (1, "ok")  # m1's alert and recording rule again, in group m2-1
     writer.write(s)
@@ -621,7 +622,7 @@ def pipeline_definitions(root: Path) -> list[Any]:
 
 
 def test_rule_identities_stand_for_what_oac116_compares() -> None:
-    from obs_as_code.model.rules import AlertRule, RecordingRule, RuleGroup
+    from obs_as_code.model.rules import AlertRule, RecordingRule
 
     def ids(*groups: RuleGroup) -> list[bytes]:
         found = incremental.rule_identities(groups)
@@ -640,3 +641,28 @@ def test_rule_identities_stand_for_what_oac116_compares() -> None:
     broken = RecordingRule(name="r", expr="1")
     object.__setattr__(broken, "labels", [1])
     assert incremental.rule_identities([RuleGroup(name="e", rules=[broken])]) is None
+
+
+def test_oac510_is_keyed_by_the_rules_but_their_schedule(tmp_path: Path) -> None:
+    # OAC510 reads the rules' names, labels and expressions: after its first
+    # incremental run it is keyed by a summary of those, so an interval edit
+    # reuses it and an expression or label edit does not.
+    writer = Writer(tmp_path)
+    s = Spec(modules={"m0": (0, "ok"), "m1": (1, "ok")}, dashboards={}, slo=1)
+    writer.write(s)
+    assert cached(tmp_path) == clean(tmp_path)
+    assert cached(tmp_path) == clean(tmp_path) and "OAC510" not in incremental.last_run.ran  # a no-op
+    module = tmp_path / "alerts" / "m0.py"
+
+    def edit(old: str, new: str) -> list[str]:
+        text = module.read_text(encoding="utf-8")
+        assert old in text
+        module.write_text(text.replace(old, new), encoding="utf-8")
+        assert cached(tmp_path) == clean(tmp_path)
+        return incremental.last_run.ran
+
+    assert "OAC510" in edit('interval="1m"', 'interval="2m"')  # its first run keyed by summaries
+    assert "OAC510" not in edit('interval="2m"', 'interval="3m"')
+    assert "OAC510" in edit("[5m]", "[10m]")
+    assert "OAC510" not in edit('interval="3m"', 'interval="4m"')
+    assert "OAC510" in edit('RecordingRule(name="job:x_0:rate5m", ', 'RecordingRule(name="job:x_0:rate5m", labels={"tier": "1"}, ')
