@@ -187,6 +187,7 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     "OAC221": frozenset({"RuleGroup", "DashboardDef", "Datasource", "SLO", "MetricsCatalog"}),
     "OAC507": frozenset({"RuleGroup"}),
     "OAC508": frozenset({"AlertmanagerConfig"}),
+    "OAC511": frozenset({"AlertmanagerConfig", "RoutingTest"}),
     # The SLOs too: the tests of an SLO declared twice (OAC406) are not checked again.
     "OAC509": frozenset({"RuleGroup", "RuleTest", "SLO"}),
     "obs_as_code.render.prometheus:render_config": frozenset({"PrometheusConfig", "RuleGroup", "ScrapeJob"}),
