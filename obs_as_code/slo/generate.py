@@ -23,7 +23,7 @@ generated rule points at the SLO (or its SLI) in the user's file.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from obs_as_code import names
@@ -504,13 +504,6 @@ def duplicate_problem(slo: SLO, first: dict[str, SLO]) -> Diagnostic | None:
         hint="the id <service>-<name> names the SLO's rule groups, series and dashboard: "
         "rename one of them, or delete the copy",
     )
-
-
-def skipped_duplicates(slos: Iterable[SLO]) -> list[SLO]:
-    """The SLOs :func:`generate` skips with OAC406 (each a later SLO with an
-    earlier one's id), in the order given: the project's, as :func:`generate` reads it."""
-    first: dict[str, SLO] = {}
-    return [slo for slo in slos if duplicate_problem(slo, first) is not None]
 
 
 def alert_names(slo: SLO) -> set[str]:
