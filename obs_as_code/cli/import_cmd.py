@@ -32,8 +32,8 @@ def import_dashboard(project: Path, file: Path, output: Path | None, force: bool
     dashboard) into a Python module using foundation-sdk builders.
 
     Exit status: 0 written, 1 findings (an export needing a datasource the project
-    does not declare, or a UID another dashboard of the project has: nothing
-    written; the rebuilt dashboard differs), 2 usage error
+    does not declare, a UID another dashboard of the project has, or a title
+    another has in the folder: nothing written; the rebuilt dashboard differs), 2 usage error
     (not a dashboard, bad JSON, an -o path that exists without --force or cannot be
     written). The project's dashboard checks run on the module: each finding is
     printed as a warning, and each error finding silenced in the module by an
@@ -43,9 +43,9 @@ def import_dashboard(project: Path, file: Path, output: Path | None, force: bool
         UnresolvedInputs,
         import_dashboard,
         load_for_import,
+        project_conflict,
         project_module,
         read_dashboard,
-        uid_conflict,
     )
     from obs_as_code.names import valid_uid
 
@@ -70,7 +70,7 @@ def import_dashboard(project: Path, file: Path, output: Path | None, force: bool
         fail(f"{file}: {exc}; nothing written", 1)
     source, problems, warnings = imported.source, imported.problems, imported.warnings
     if module is not None:
-        conflict = uid_conflict(imported.uid_at(module), loaded, module)
+        conflict = project_conflict(imported, loaded, module)
         if conflict is not None:
             fail(f"{file}: {conflict}; nothing written", 1)
     if output is None:

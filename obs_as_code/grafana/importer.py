@@ -132,8 +132,8 @@ def import_folder(
         UnresolvedInputs,
         import_dashboard,
         load_for_import,
+        project_conflict,
         project_module,
-        uid_conflict,
     )
 
     plan = FolderImport()
@@ -160,7 +160,7 @@ def import_folder(
             plan.refused.append(f"{shown}: dashboard {uid!r}: {exc}")
             continue
         if module is not None:
-            conflict = uid_conflict(done.uid_at(module), loaded, module)
+            conflict = project_conflict(done, loaded, module)
             if conflict is not None:
                 plan.refused.append(f"{shown}: {conflict}")
                 continue

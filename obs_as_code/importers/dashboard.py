@@ -973,7 +973,7 @@ def load_for_import(project: Any, *, dashboards: bool = False) -> Project:
     """The project at ``project`` as an import reads it, loaded once for the whole
     command: its ``datasources/`` modules (they map ``${DS_...}`` placeholders and
     are the datasources the module is checked with) and, when ``dashboards``, its
-    ``dashboards/`` modules (their UIDs, for :func:`uid_conflict`). What the load
+    ``dashboards/`` modules (their UIDs and titles, for :func:`project_conflict`). What the load
     reports is the build's to say: not returned."""
     from obs_as_code.pipeline import load
 
@@ -1103,6 +1103,8 @@ class ImportedDashboard:
     #: The UID the module sets itself, None when the build derives it from the
     #: module's path.
     own_uid: str | None
+    #: The dashboard's title, as the module builds it.
+    title: Any = ""
 
     def uid_at(self, module: str) -> str:
         """The UID the dashboard builds with as the project's ``module``
@@ -1136,7 +1138,7 @@ def import_dashboard(
     # to_python writes the uid normalize kept; a uid that is not a non-empty
     # string is no UID to the build, which derives one (as render_dashboard does).
     own = expected.get("uid")
-    return ImportedDashboard(module, problems, warnings, rendered.uid if isinstance(own, str) and own else None)
+    return ImportedDashboard(module, problems, warnings, rendered.uid if isinstance(own, str) and own else None, rendered.title)
 
 
 def project_module(project: Any, output: Path | None) -> str | None:
@@ -1151,19 +1153,34 @@ def project_module(project: Any, output: Path | None) -> str | None:
     return rel if rel.startswith("dashboards/") else None
 
 
-def uid_conflict(uid: str, project: Project, module: str) -> str | None:
-    """Why a dashboard whose UID is ``uid`` (see :meth:`ImportedDashboard.uid_at`)
-    cannot be ``project``'s module ``module`` (``dashboards/x.py``): the UID is
-    another dashboard's of ``project`` (loaded by :func:`load_for_import` with its
-    dashboards; OAC308 at the next build); else None."""
+def project_conflict(imported: ImportedDashboard, project: Project, module: str) -> str | None:
+    """Why ``imported`` cannot be ``project``'s module ``module``
+    (``dashboards/x.py``): its UID is another dashboard's of ``project`` (loaded
+    by :func:`load_for_import` with its dashboards; OAC308 at the next build), or
+    its title is another's in the folder it would be in (Grafana refuses the
+    second: OAC312); else None."""
+    from obs_as_code import names
     from obs_as_code.dashboards.project import render_project
 
+    uid = imported.uid_at(module)
+    title = imported.title
+    folder = names.dashboard_folder(module)
+    key = names.provisioned_title_key(folder, title) if isinstance(title, str) and title.strip() else None
     for r in render_project(project).checked:
         where = r.source_map[()].file
-        if r.uid == uid and where != module:
+        if where == module:
+            continue
+        if r.uid == uid:
             return (
                 f"dashboard UID {uid!r} is already used by {where} ({r.title!r}); "
                 "pass --uid NEW to give the imported dashboard its own"
+            )
+        if key is not None and isinstance(r.title, str) and names.provisioned_title_key(r.folder, r.title) == key:
+            shown = names.provisioned_folder(folder)
+            return (
+                f"dashboard title {title!r} is already used in {f'folder {shown!r}' if shown else 'the General folder'} "
+                f"by {where} ({r.uid!r}), and Grafana refuses a second (OAC312 at the next build); "
+                "import it into another folder (-o dashboards/FOLDER/NAME.py), or change its title"
             )
     return None
 

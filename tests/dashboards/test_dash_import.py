@@ -458,6 +458,26 @@ def test_panel_kind_builders_set_options_and_custom_fields() -> None:
     assert differences(normalize(board), rebuild(source)) == []
 
 
+def test_a_title_another_dashboard_has_in_the_folder_is_refused(tmp_path: Path) -> None:
+    # Grafana refuses a second dashboard of one title (its slug) in a folder: the
+    # next build would say OAC312 and the import wrote the module anyway.
+    board = {"title": "Twin", "uid": "twin", "schemaVersion": 39, "panels": []}
+    source = str(_write(tmp_path, "t.json", board))
+    assert _import(tmp_path, source, "-o", str(tmp_path / "dashboards" / "team" / "twin.py")).exit_code == 0
+    copy = tmp_path / "dashboards" / "team" / "copy.py"
+    result = _import(tmp_path, source, "-o", str(copy), "--uid", "twin-copy")
+    assert result.exit_code == 1 and not copy.exists()
+    assert ("dashboard title 'Twin' is already used in folder 'team' by dashboards/team/twin.py ('twin'), "
+            "and Grafana refuses a second (OAC312 at the next build)") in result.output
+    renamed = _write(tmp_path, "t2.json", {**board, "title": "twin"})  # one slug: the same to Grafana
+    assert _import(tmp_path, str(renamed), "-o", str(copy), "--uid", "twin-copy").exit_code == 1
+    # Another folder, or another title: written.
+    assert _import(tmp_path, source, "-o", str(tmp_path / "dashboards" / "ops" / "copy.py"), "--uid", "twin-ops").exit_code == 0
+    other = _write(tmp_path, "t3.json", {**board, "title": "Twin copy"})
+    assert _import(tmp_path, str(other), "-o", str(copy), "--uid", "twin-copy").exit_code == 0
+    assert not [d for d in compile_project(tmp_path).diagnostics if d.code == "OAC312"]
+
+
 def test_a_uid_another_dashboard_has_is_refused_unless_given_one(tmp_path: Path) -> None:
     board = {"title": "Twin", "uid": "twin", "schemaVersion": 39, "panels": []}
     source = str(_write(tmp_path, "t.json", board))
