@@ -486,7 +486,7 @@ def _plan_datasource(client: GrafanaClient, desired: dict[str, Any]) -> Datasour
     change = DatasourceChange(uid, str(desired["name"]), Action.CREATE, desired)
     resp = client.get(f"/api/datasources/uid/{quote(uid, safe='')}")
     if resp.status == 404:
-        return change
+        return _secrets_resolved(change)
     if not resp.ok or not isinstance(resp.body, dict):
         change.action = Action.CONFLICT
         change.reason = f"cannot read datasource: {resp.message()}"
@@ -509,6 +509,22 @@ def _plan_datasource(client: GrafanaClient, desired: dict[str, Any]) -> Datasour
         # client would take for a permission problem and abort the whole run.
         change.action = Action.CONFLICT
         change.reason = "read-only (provisioned from a file); change it there"
+    return _secrets_resolved(change)
+
+
+def _secrets_resolved(change: DatasourceChange) -> DatasourceChange:
+    """``change``, or a conflict saying why when it writes a ``secureJsonData``
+    reference that cannot be resolved in this environment (an unset variable, an
+    unreadable file): publish resolves them as it writes, so `oac diff` shows
+    beforehand what publish would fail on (never a value: the reference's name)."""
+    secure = change.desired.get("secureJsonData")
+    if change.action in (Action.CREATE, Action.UPDATE) and isinstance(secure, dict) and secure:
+        from obs_as_code.grafana.publish import resolve_secure_json_data
+
+        _values, problem = resolve_secure_json_data(secure)
+        if problem:
+            change.action = Action.CONFLICT
+            change.reason = problem
     return change
 
 

@@ -335,10 +335,15 @@ def test_secure_json_data_is_resolved_by_publish_and_never_read_back(
                     f"      httpHeaderValue1: $__file{{{secret_file}}}\n")
     monkeypatch.delenv("MIMIR_TOKEN", raising=False)
     with fake_target.client() as client:
-        _, missing = publish(client, str(tmp_path), datasources=True)
+        planned, missing = publish(client, str(tmp_path), datasources=True)
         assert not missing.ok and "mimir" not in fake.datasources
         [failed] = [o for o in missing.outcomes if o.kind == "datasource"]
         assert failed.message == "secureJsonData.basicAuthPassword: environment variable MIMIR_TOKEN is not set"
+        # The plan (what `oac diff` shows) says so before anything is written.
+        from obs_as_code.grafana.diff import render
+
+        assert planned.datasources[0].action is Action.CONFLICT
+        assert "datasource mimir 'Mimir' - secureJsonData.basicAuthPassword: environment variable MIMIR_TOKEN is not set" in render(planned)
         monkeypatch.setenv("MIMIR_TOKEN", "s3cr3t-XYZZY")
         _, created = publish(client, str(tmp_path), datasources=True)
         assert created.ok, created.render()
