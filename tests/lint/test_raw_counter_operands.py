@@ -87,12 +87,12 @@ def test_a_whole_raw_value_is_reported_once_as_before(tmp_path: Path) -> None:
     assert [m.split(":")[0] for _l, _c, m in found] == ["a_total is a counter compared raw in alert 'A'"]
 
 
-def test_an_alert_that_compares_nothing_and_recording_rules_are_left_alone(tmp_path: Path) -> None:
+def test_an_alert_that_compares_nothing_is_left_alone(tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text(
         "groups:\n  - name: g\n    rules:\n"
         "      - alert: A\n        expr: sum(a_total) / sum(b_total)\n"
-        "      - record: job:a:ratio_total\n        expr: sum(a_total) / sum(b_total)\n",
+        "      - record: job:a:total\n        expr: sum by (job) (a_total)\n",
         encoding="utf-8",
     )
     assert lint(tmp_path, [rules], select=["OAC203"]) == []
@@ -142,3 +142,37 @@ def test_no_other_check_reports_a_ratio_of_raw_counters(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert [d.code for d in lint(tmp_path, [rules])] == ["OAC203"]
+
+
+def _record(tmp_path: Path, expr: str) -> list[tuple[int, int, str]]:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(f"groups:\n  - name: g\n    rules:\n      - record: job:x:ratio\n        expr: '{expr}'\n", encoding="utf-8")
+    found = lint(tmp_path, [rules], select=["OAC203"])
+    return [(d.location.line, d.location.col, d.message) for d in found if d.location is not None]
+
+
+@pytest.mark.parametrize(
+    ("expr", "names"),
+    [
+        ("sum(errors_total) / sum(requests_total)", "errors_total and requests_total are counters"),
+        ("x_total - x_total offset 1h", "x_total is a counter"),
+    ],
+)
+def test_a_recording_rule_combining_two_raw_counters_is_flagged(tmp_path: Path, expr: str, names: str) -> None:
+    [(line, col, message)] = _record(tmp_path, expr)
+    assert (line, col) == (5, 16 + expr.index(names.split()[0]))
+    assert message.startswith(f"{names} taken raw into the value recorded in recording rule 'job:x:ratio'")
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "sum by (job) (x_total)",  # summed for readers to rate
+        "x_total * on(instance) group_left(node) node_uname_info",  # joined with labels
+        "x_total / 1000",  # scaled
+        "x_total / on(instance) group_left machine_cpu_cores",  # one counter and a gauge: its readers are judged
+        "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))",
+    ],
+)
+def test_a_recording_rule_keeping_one_counter_for_its_readers_is_not(tmp_path: Path, expr: str) -> None:
+    assert _record(tmp_path, expr) == []

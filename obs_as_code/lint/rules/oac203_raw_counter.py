@@ -10,9 +10,12 @@ The value is then a ratio or difference of totals since each process started,
 which jumps when one restarts. Only the value path is read: what ``rate()``,
 ``increase()``, ``histogram_quantile()``, ``count()`` or a ``bool`` comparison
 take in is another check's business (OAC201, OAC202, OAC204) or no value at all.
-Recording rules are left alone, as for a whole raw value: a rule may record a
-counter joined with labels or summed (``x_total * on(instance) group_left(node)
-info``) for its readers to rate; what compares or graphs it is judged.
+A recording rule may record a counter summed, scaled or joined with labels
+(``x_total * on(instance) group_left(node) info``) for its readers to rate, and
+one raw counter with something else (``x_total / on(instance) group_left
+cores``) is left to what reads it (OAC202); two raw counters combined
+(``sum(errors_total) / sum(requests_total)``, ``x_total - x_total offset 1h``)
+are reported there too: no reader can take a rate of that.
 """
 
 from __future__ import annotations
@@ -147,7 +150,7 @@ def judge(ctx: LintContext, root: Any) -> Verdict | None:
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     # Judged once per tree (queries of one shape share it): a query costs a lookup.
     judged: dict[int, Verdict | None] = {}
-    for q, root in parsed(ctx, ("alert", "panel")):
+    for q, root in parsed(ctx, ("alert", "panel", "record")):
         if q.origin == "alert" and not _compares(root):
             continue
         key = id(root)
@@ -158,7 +161,11 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         if verdict is None:
             continue
         whole, parts = verdict
-        doing = "compared" if q.origin == "alert" else "graphed"
+        if q.origin == "record" and (whole or len(parts) < 2):
+            # A rule may record a counter summed, scaled or joined with labels for
+            # its readers to rate; not two counters combined, which no reader can.
+            continue
+        doing = {"alert": "compared", "panel": "graphed"}.get(q.origin, "recorded")
         if whole:
             node, t = parts[0]
             yield diag(
