@@ -19,9 +19,16 @@ label filter compares with a signed number (``n > -1``, its value no longer
 checked); ``approx_topk`` takes no grouping; ``label_replace`` over a number is
 valid; a query may be 128 KiB. Under the default (2.9) nothing of this applies.
 
-Not covered: what Loki checks only when it runs a query (a ``line_format`` or
-``label_format`` template, an ``ip()`` pattern, a ``|>`` pattern, the query's
-time range).
+The templates of ``line_format`` and ``label_format`` are Go text/templates
+Loki parses when it builds the query's pipeline, before it reads a line
+(``pkg/logql/log/fmt.go``: ``NewFormatter``, ``NewLabelsFormatter``), and a
+template Go refuses fails the query whole: a query that otherwise parses is
+read for them (:func:`template_problem`, with Loki's functions; a template
+holding a Grafana variable is not judged), after its grammar and validation.
+
+Not covered: what else Loki checks only when it runs a query (an ``ip()``
+pattern, a ``|>`` pattern, a ``label_format`` naming a label twice, the
+query's time range).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from itertools import pairwise
 
 from obs_as_code.goregex import go_regex_problem, matcher_matches_empty, promql_regex_problem
 from obs_as_code.gostrconv import go_float
+from obs_as_code.lint.rules._gotemplate import GO_FUNCTIONS, go_template_error
 from obs_as_code.lint.rules.oac318_loki_empty_selector import logql_string
 
 __all__ = ["LogQLProblem", "logql_problem"]
@@ -48,12 +56,31 @@ LOKI_2_9 = (2, 9)
 _VARIANTS_MINOR = 5
 
 
+#: The functions a line_format or label_format template may call: Go's, Loki's
+#: (fmt.go's ``functionMap``), the sprig functions it takes (``templateFunctions``,
+#: each in sprig's GenericFuncMap: sprig 3.2.3 in 2.9.8, 3.3.0 in 3.7.6) and the
+#: two it adds per formatter (``__line__``, ``__timestamp__``). The same names in
+#: Loki 2.9.8 and 3.7.6.
+LOKI_TEMPLATE_FUNCTIONS = GO_FUNCTIONS | frozenset(
+    ["ToLower", "ToUpper", "Replace", "Trim", "TrimLeft", "TrimRight", "TrimPrefix", "TrimSuffix", "TrimSpace",
+     "regexReplaceAll", "regexReplaceAllLiteral", "count", "urldecode", "urlencode", "bytes", "duration",
+     "duration_seconds", "unixEpochMillis", "unixEpochNanos", "toDateInZone", "unixToTime", "alignLeft", "alignRight",
+     # sprig
+     "b64enc", "b64dec", "lower", "upper", "title", "trunc", "substr", "contains", "hasPrefix", "hasSuffix", "indent",
+     "nindent", "replace", "repeat", "trim", "trimAll", "trimSuffix", "trimPrefix", "int", "float64", "add", "sub",
+     "mul", "div", "mod", "addf", "subf", "mulf", "divf", "max", "min", "maxf", "minf", "ceil", "floor", "round",
+     "fromJson", "date", "toDate", "now", "unixEpoch", "default",
+     "__line__", "__timestamp__"]
+)  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class LogQLProblem:
     """Why Loki refuses a query: ``message`` in Loki's terms, ``offset`` the
     character of the query it is about (-1: the whole query), ``kind``
-    ``syntax``, ``regex`` (a regex Go's regexp refuses: what OAC320 reports)
-    or ``selector`` (no matcher that restricts the streams: OAC318's subject)."""
+    ``syntax``, ``regex`` (a regex Go's regexp refuses: what OAC320 reports),
+    ``selector`` (no matcher that restricts the streams: OAC318's subject) or
+    ``template`` (a line_format or label_format template Go refuses)."""
 
     message: str
     offset: int
@@ -603,6 +630,9 @@ class _Parser:
         #: Loki's actions make on values): what the tests compare with Loki's
         #: parse tables.
         self.grammar_only = grammar_only
+        #: The line_format and label_format templates read: their string, and the
+        #: label a label_format template writes (None for line_format's).
+        self.templates: list[tuple[_Tok, str | None]] = []
 
     # -- helpers
     @property
@@ -1003,14 +1033,16 @@ class _Parser:
                 self.pattern_stage(value)
         elif kind == "LINE_FMT":
             self.k += 1
-            self.expect("STRING", "a string")
+            self.templates.append((self.expect("STRING", "a string"), None))
         elif kind == "LABEL_FMT":
             self.k += 1
             while True:
-                self.expect("IDENTIFIER", "a label name")
+                name = self.expect("IDENTIFIER", "a label name")
                 self.expect("EQ", "=")
                 if self.tok.kind not in ("IDENTIFIER", "STRING"):
                     raise self.error("a label name or a string")
+                if self.tok.kind == "STRING":
+                    self.templates.append((self.tok, name.text))
                 self.k += 1
                 if not self.accept("COMMA"):
                     break
@@ -1232,8 +1264,41 @@ def logql_problem(query: str, opaque_variables: bool = False, version: tuple[int
     parser = _Parser(toks, opaque_variables, version=version)
     try:
         node = parser.parse()
-        return _validate(node, parser.v3)
+        return _validate(node, parser.v3) or _templates_problem(parser)
     except _Fail as exc:
         return exc.problem
     except RecursionError:
         return None  # hundreds of nested parentheses: Loki's parser has no such limit; not judged
+
+
+def template_problem(template: str, label: str | None = None, version: tuple[int, int] = LOKI_2_9) -> tuple[int, str] | None:
+    """What Loki ``version`` says of a ``line_format`` template (``label``
+    None) or of the template of ``label_format label=...`` when Go's
+    text/template refuses it: ``(offset in template, message)``, the message as
+    Loki words it (``invalid line template: template: line:1: function
+    "tolower" not defined``); None when it parses. Loki 3.7 is built with Go
+    1.26, which takes ``{{else with ...}}`` (Go 1.23); Loki 2.9.8 with Go 1.21."""
+    found = go_template_error(template, "line" if label is None else "label", LOKI_TEMPLATE_FUNCTIONS,
+                              else_with=version[0] >= 3)
+    if found is None:
+        return None
+    offset, message = found
+    if label is None:
+        return offset, f"invalid line template: {message}"
+    return offset, f"invalid template for label '{label}': {message}"
+
+
+def _templates_problem(parser: _Parser) -> LogQLProblem | None:
+    """The first template of ``parser``'s query Go refuses (a template holding
+    a Grafana variable not judged when the parser leaves them opaque)."""
+    for tok, label in parser.templates:
+        value = tok.value
+        if "{{" not in value or parser.is_opaque(value):
+            continue  # no action: plain text, which always parses
+        found = template_problem(value, label, (3, 0) if parser.v3 else LOKI_2_9)
+        if found is not None:
+            offset, message = found
+            # Inside the string when its text is the template (backquotes, or no escape).
+            inside = tok.text[1:-1] == value
+            return LogQLProblem(message, tok.pos + 1 + offset if inside else tok.pos, "template")
+    return None

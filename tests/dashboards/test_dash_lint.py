@@ -194,6 +194,8 @@ board = k.dashboard("Units", [
     k.timeseries("Rate", k.loki('sum(rate({job="api"}[5m]) by (level)'), unit=k.SHORT),
     k.logs("Status", k.loki('{job="api"} | json | status >= "500"')),
     k.timeseries("Sum", k.loki('sum_over_time({job="api"} | json [5m])'), unit=k.SHORT),
+    k.logs("Lines", k.loki('{job="api"} | json | line_format "{{ .msg | tolower }}"')),
+    k.logs("Levels", k.loki('{job="api"} | logfmt | label_format level=`{{ .level | upper `')),
 ])
 ''',
         HEAD + '''board = k.dashboard("Logs", [
@@ -201,6 +203,8 @@ board = k.dashboard("Units", [
     k.timeseries("Rate", k.loki('sum(rate({job="api"}[$__auto])) by (level)'), unit=k.SHORT),
     k.logs("Status", k.loki('{job=~"$service"} | json | status >= 500 | line_format "{{.msg}}"')),
     k.timeseries("Sum", k.loki('sum by ($by) (sum_over_time({job="api"} | json | unwrap bytes [5m]))'), unit=k.SHORT),
+    k.logs("Lines", k.loki('{job="api"} | json | line_format "{{ .msg | ToLower }}"')),
+    k.logs("Levels", k.loki('{job="api"} | logfmt | label_format level=`{{ .level | upper }}`')),
 ], variables=[k.custom_var("service", ["api", "web"]), k.custom_var("by", ["pod", "node"])])
 ''',
     ),

@@ -543,8 +543,11 @@ class _Parser:
     """parse.go's recursive descent over the items, with its variable scopes,
     ``{{define}}``/``{{block}}`` trees and ``{{break}}``/``{{continue}}`` depth."""
 
-    def __init__(self, items: list[Item], functions: frozenset[str], variables: tuple[str, ...]) -> None:
+    def __init__(self, items: list[Item], functions: frozenset[str], variables: tuple[str, ...],
+                 else_with: bool = False) -> None:
         self.items = items
+        #: Whether ``{{else with ...}}`` is taken (Go 1.23 and later).
+        self.else_with = else_with
         self.count = len(items)
         self.i = 0
         self.functions = functions
@@ -696,7 +699,7 @@ class _Parser:
                 raise self.fail(f"{{{{{item.val}}}}} outside {{{{range}}}}", item)
             return item.val
         if typ == ELSE:
-            if self.peek_non_space().typ != IF:
+            if self.peek_non_space().typ not in ((IF, WITH) if self.else_with else (IF,)):
                 self.expect(RIGHT_DELIM, "else")
             return "else"
         if typ == END:
@@ -754,6 +757,10 @@ class _Parser:
                     # its {{end}} ends both.
                     self.next()
                     self.control("if")
+                    return
+                if self.else_with and context == "with" and self.peek().typ == WITH:
+                    self.next()  # {{else with ...}} (Go 1.23): as {{else if}}
+                    self.control("with")
                     return
                 end = self.item_list()
                 if end != "end":
@@ -874,24 +881,45 @@ class _Parser:
 
 
 def parse_error(text: str, functions: frozenset[str] = FUNCTIONS, variables: tuple[str, ...] = VARIABLES,
-                name: str | None = None) -> tuple[int, str] | None:
+                name: str | None = None, else_with: bool = False) -> tuple[int, str] | None:
     """The first error Go's parser reports for ``text`` with ``variables``
     defined at its top level: ``(offset into text, message)`` (the offset of the
     action for an unclosed one), or None when it parses. ``name`` is the
-    top-level template's, when a {{define}} may clash with it (a file's)."""
-    return _parse_error(text, functions, variables, name)
+    top-level template's, when a {{define}} may clash with it (a file's).
+    ``else_with``: ``{{else with ...}}`` is taken, as Go 1.23 and later take it."""
+    found = _parse_error(text, functions, variables, name, else_with)
+    return None if found is None else (found[0], found[1])
+
+
+def go_template_error(text: str, name: str, functions: frozenset[str], else_with: bool = False) -> tuple[int, str] | None:
+    """What ``template.New(name).Funcs(functions).Parse(text)`` returns:
+    ``(offset into text, Go's error as it prints)`` (``template: NAME:LINE:
+    MESSAGE``, LINE the one Go counts: the end of the text for an unexpected
+    EOF), the offset as :func:`parse_error` gives it; None when it parses."""
+    found = _parse_error(text, functions, ("$",), name, else_with)
+    if found is None:
+        return None
+    offset, message, raw = found
+    line = text.count("\n", 0, len(text) if message == "unexpected EOF" else raw) + 1
+    if message in ("unclosed action", "unclosed left paren"):
+        started = text.count("\n", 0, offset) + 1
+        if started != line:  # parse.go's unexpected(): where the action began
+            message += f" started at {name}:{started}"
+    return offset, f"template: {name}:{line}: {message}"
 
 
 @lru_cache(maxsize=65536)
-def _parse_error(text: str, functions: frozenset[str], variables: tuple[str, ...], name: str | None) -> tuple[int, str] | None:
+def _parse_error(text: str, functions: frozenset[str], variables: tuple[str, ...], name: str | None,
+                 else_with: bool) -> tuple[int, str, int] | None:
+    """``(offset as parse_error gives it, message, offset Go's error is at)``."""
     items = _Lexer(text).run()
     try:
-        _Parser(items, functions, variables).parse(name)
+        _Parser(items, functions, variables, else_with).parse(name)
     except TemplateError as exc:
         offset = exc.offset
         if exc.message in ("unclosed action", "unclosed left paren"):
             # At the end of the text: point at the action it leaves open.
             opened = [i.pos for i in items if i.typ == LEFT_DELIM and i.pos <= offset]
             offset = opened[-1] if opened else offset
-        return max(0, min(len(text), offset)), exc.message
+        return max(0, min(len(text), offset)), exc.message, max(0, min(len(text), exc.offset))
     return None

@@ -3,7 +3,10 @@ line filter without its string (``{app="x"} |= ``), an unclosed parenthesis,
 a label filter comparing a number with a string (``status >= "5"``), a range
 aggregation without its range or with one it does not take (``sum_over_time``
 without ``| unwrap``), a selector whose every matcher matches the empty
-string (``{app=~".*"}``) ... Read by :func:`obs_as_code.lint.logql.logql_problem`,
+string (``{app=~".*"}``), a ``line_format`` or ``label_format`` template Go's
+text/template refuses (``{{ .msg | tolower }}``: Loki's functions are
+``ToLower`` and ``lower``; an unclosed ``{{``), which Loki parses when it builds
+the query's pipeline and which fails the query whole ... Read by :func:`obs_as_code.lint.logql.logql_problem`,
 written from Loki 2.9.8's grammar and checks (what ``oac preview`` runs by
 default), or Loki 3's (v3.7.6) when the project sets ``[tool.oac] loki-version =
 "3.N"`` (:mod:`obs_as_code.target`). At 2.9, a query Loki 3 takes (``|= "a" or
@@ -113,10 +116,12 @@ def query_problem(expr: str, loki: tuple[int, int] = DEFAULT.loki) -> tuple[str,
     offset = _original_offset(problem.offset, moves) if problem.offset >= 0 else -1
     if problem.kind == "selector":
         hint = _SELECTOR_HINT
+    elif loki[0] < 3 and logql_problem(text, True, LOKI_3) is None:
+        hint = _TAKEN_BY_3  # a false error if the project's Loki is 3.x
+    elif problem.kind == "template":
+        hint = _TEMPLATE_HINT.format(version="latest" if loki[0] >= 3 else "v2.9.x")
     elif loki[0] >= 3:
         hint = _HINT_3.format(version=f"{loki[0]}.{loki[1]}")
-    elif logql_problem(text, True, LOKI_3) is None:
-        hint = _TAKEN_BY_3  # a false error if the project's Loki is 3.x
     else:
         hint = _HINT
     return f"{problem.message}{where(expr, offset)}", hint, offset
@@ -129,6 +134,9 @@ _TAKEN_BY_3 = ("Loki 3 takes this query, Loki 2.9 (the default target, what oac 
                'if your Loki is 3.x, set loki-version = "3.N" under [tool.oac] in pyproject.toml')
 _HINT_3 = ('LogQL as Loki 3 reads it: https://grafana.com/docs/loki/latest/query/ '
            '([tool.oac] loki-version = "{version}"; oac preview runs that Loki)')
+_TEMPLATE_HINT = ("a line_format or label_format template is a Go text/template with Loki's functions "
+                  "(https://grafana.com/docs/loki/{version}/query/template_functions/); Loki parses it before it "
+                  "reads a line and fails the query when Go refuses it")
 _SELECTOR_HINT = 'give the selector a matcher that cannot match the empty string, such as job="api" or job=~".+"'
 
 
