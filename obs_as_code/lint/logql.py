@@ -630,9 +630,11 @@ class _Parser:
         #: Loki's actions make on values): what the tests compare with Loki's
         #: parse tables.
         self.grammar_only = grammar_only
-        #: The line_format and label_format templates read: their string, and the
-        #: label a label_format template writes (None for line_format's).
-        self.templates: list[tuple[_Tok, str | None]] = []
+        #: The line_format and label_format templates read, in pipeline order: their
+        #: string, and the label a label_format template writes (None for
+        #: line_format's); or, for a label_format stage Loki's validate() refuses,
+        #: the offending name and what Loki says (the stage's templates unread).
+        self.templates: list[tuple[_Tok, str | None] | tuple[_Tok, LogQLProblem]] = []
 
     # -- helpers
     @property
@@ -1036,16 +1038,27 @@ class _Parser:
             self.templates.append((self.expect("STRING", "a string"), None))
         elif kind == "LABEL_FMT":
             self.k += 1
+            stage: list[tuple[_Tok, str | None] | tuple[_Tok, LogQLProblem]] = []
+            refused: tuple[_Tok, LogQLProblem] | None = None
+            written: set[str] = set()
             while True:
                 name = self.expect("IDENTIFIER", "a label name")
+                if refused is None and name.text == "__error__":
+                    refused = (name, LogQLProblem("__error__ cannot be formatted", name.pos, "template"))
+                elif refused is None and name.text in written:
+                    message = f"multiple label name '{name.text}' not allowed in a single format operation"
+                    refused = (name, LogQLProblem(message, name.pos, "template"))
+                written.add(name.text)
                 self.expect("EQ", "=")
                 if self.tok.kind not in ("IDENTIFIER", "STRING"):
                     raise self.error("a label name or a string")
                 if self.tok.kind == "STRING":
-                    self.templates.append((self.tok, name.text))
+                    stage.append((self.tok, name.text))
                 self.k += 1
                 if not self.accept("COMMA"):
                     break
+            # NewLabelsFormatter validates the stage's names before it parses a template.
+            self.templates.extend([refused] if refused is not None else stage)
         elif kind in ("DROP", "KEEP"):
             self.k += 1
             while True:
@@ -1292,6 +1305,8 @@ def _templates_problem(parser: _Parser) -> LogQLProblem | None:
     """The first template of ``parser``'s query Go refuses (a template holding
     a Grafana variable not judged when the parser leaves them opaque)."""
     for tok, label in parser.templates:
+        if isinstance(label, LogQLProblem):
+            return label  # a label_format stage Loki refuses before its templates
         value = tok.value
         if "{{" not in value or parser.is_opaque(value):
             continue  # no action: plain text, which always parses

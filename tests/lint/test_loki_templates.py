@@ -162,3 +162,20 @@ def test_the_templates_of_loki_s_tests_parse(tag: str, version: tuple[int, int])
     refused = [(t, label, template_problem(t, label, version)) for t, label in templates
                if template_problem(t, label, version) is not None]
     assert refused == []
+
+
+@pytest.mark.parametrize("v3", [False, True])
+def test_a_label_format_stage_naming_a_label_twice_or_error_is_refused_before_its_templates(v3: bool) -> None:
+    # NewLabelsFormatter's validate(), 2.9.8 and 3.7.6 alike: one label name once
+    # per stage (renames included), and never __error__; before any template.
+    version = (3, 7) if v3 else (2, 9)
+    twice = '{a="b"} | label_format x=y, x="{{ .z | tolower }}"'
+    found = logql_problem(twice, True, version)
+    assert found is not None and found.message == "multiple label name 'x' not allowed in a single format operation"
+    assert twice[found.offset :].startswith('x="{{')
+    error = logql_problem('{a="b"} | label_format __error__="x"', True, version)
+    assert error is not None and (error.message, error.offset) == ("__error__ cannot be formatted", 23)
+    # One name in each of two stages is fine; the stages are built in order.
+    assert logql_problem('{a="b"} | label_format x=y | label_format x=z', True, version) is None
+    first = logql_problem('{a="b"} | line_format "{{ .a | tolower }}" | label_format x=y, x=z', True, version)
+    assert first is not None and first.message.startswith("invalid line template:")
