@@ -604,3 +604,25 @@ def test_target_labels_of_a_recorded_series_on_the_right_side_are_not_taken_for_
         encoding="utf-8",
     )
     assert lint(tmp_path, [rules], catalog=CATALOG, select=["OAC220"]) == []
+
+
+def test_the_hint_for_vector_on_the_left_side_writes_it_on_the_left_with_group_right(tmp_path: Path) -> None:
+    # It said "write < on() group_left vector(...)", the form for vector() on the right:
+    # vector(0) < on() group_left sum by (job) (up) is refused by Prometheus as soon as
+    # two jobs are up (duplicate series for the match group {} on the right-hand side).
+    expr = "vector(0) < sum by (job) (up)"
+    (d,) = _lint(tmp_path, expr)
+    assert (d.location.line, d.location.col, d.severity) == (5, _col(expr, "<"), Severity.ERROR)
+    assert d.message.endswith("; job only on the right side, where every series sets it")
+    assert d.hint == "vector() has no labels: compare with the number itself (0 < rather than vector(0) <), or write vector(...) < on() group_right"
+    # Both corrections return the series in Prometheus.
+    promtool = need_binary("promtool")
+    (tmp_path / "rules.yaml").write_text("groups: []\n", encoding="utf-8")
+    cases = "".join(
+        f"      - expr: '{good}'\n        eval_time: 10m\n        exp_samples:\n          - labels: '{{job=\"api\"}}'\n            value: {value}\n"
+        for good, value in (("0 < sum by (job) (up)", 1), ("vector(0) < on() group_right sum by (job) (up)", 0))
+    )
+    test = tmp_path / "test.yaml"
+    test.write_text(f"rule_files: [rules.yaml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n{_SERIES}    promql_expr_test:\n{cases}", encoding="utf-8")
+    run = subprocess.run([promtool, "test", "rules", str(test)], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
