@@ -21,6 +21,9 @@ def _lint(tmp_path: Path, alert: str, expr: str, summary: str = "") -> list[Diag
 @pytest.mark.parametrize(
     ("expr", "compared"),
     [
+        # 5 / 100 is 0.05 as much as 0.05 is: only a number literal was read.
+        ("sum(rate(errors_total[5m])) > 5 / 100", "per-second rate of errors_total with 0.05"),
+        ("sum(rate(errors_total[5m])) > (1 - 0.95)", "per-second rate of errors_total with 0.05"),
         ("sum(rate(errors_total[5m])) >= 0.05", "per-second rate of errors_total with 0.05"),
         ("sum(increase(errors_total[1h])) > 0.05", "increase of errors_total with 0.05"),
     ],
