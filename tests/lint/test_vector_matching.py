@@ -9,6 +9,7 @@ expression returns nothing while the corrected one returns the series.
 from __future__ import annotations
 
 import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -412,3 +413,216 @@ def test_the_docs_pages_examples_do_what_it_says(tmp_path: Path) -> None:
         assert lines
         for line in lines:
             assert bool(_found(tmp_path, line)) is flagged, (part, line)
+
+
+# --- what makes a label sure (mutants of these survived every test) -------------------
+
+
+def test_a_label_is_as_sure_through_parentheses_and_clamp_min(tmp_path: Path) -> None:
+    # up always has job: through (...) and clamp_min(..., 0) it still does.
+    for expr in ("(sum by (job) (up)) > vector(0)", "clamp_min(sum by (job) (up), 0) > vector(0)"):
+        found = _lint(tmp_path, expr)
+        assert [(d.location.line, d.location.col, d.severity) for d in found] == [(5, _col(expr, "> vector"), Severity.ERROR)], expr
+        assert "job only on the left side, where every series sets it" in found[0].message
+
+
+def test_a_label_pinned_below_histogram_quantile_is_sure(tmp_path: Path) -> None:
+    # job="api" is kept by sum by (le, job) and by histogram_quantile (le is not).
+    expr = 'histogram_quantile(0.99, sum by (le, job) (rate(latency_seconds_bucket{job="api"}[5m]))) > sum(rate(errors_total[5m]))'
+    found = _lint(tmp_path, expr)
+    assert [(d.location.line, d.location.col, d.severity) for d in found] == [(5, _col(expr, "> sum"), Severity.ERROR)]
+    assert found[0].message.endswith("job only on the left side, where every series sets it")
+
+
+def test_absent_has_only_its_matchers_labels_not_the_selectors_target_labels(tmp_path: Path) -> None:
+    # absent(up{job="api"}) is {job="api"}: no instance, whatever up has.
+    expr = 'count by (instance) (absent(up{job="api"})) > vector(0)'
+    found = _lint(tmp_path, expr)
+    assert [(d.location.line, d.location.col, d.severity) for d in found] == [(5, _col(expr, "> vector"), Severity.WARNING)]
+    assert "matches only left-side series without instance" in found[0].message
+
+
+PUSHED = """
+    from obs_as_code import Metric, MetricsCatalog, ScrapeJob
+
+    catalog = MetricsCatalog(metrics=[Metric("batch_runs_total", "counter", ["batch"], jobs=["JOB"])])
+    pushgateway = ScrapeJob(name="pushgateway", targets=["pushgateway:9091"], honor_labels=True)
+    node = ScrapeJob(name="node", targets=["node:9100"])
+"""
+
+
+@pytest.mark.parametrize(("job", "severity"), [("pushgateway", Severity.WARNING), ("node", Severity.ERROR)])
+def test_instance_is_not_sure_on_a_metric_a_job_honouring_labels_exposes(tmp_path: Path, job: str, severity: Severity) -> None:
+    # A Pushgateway's series keep the pushed labels: instance may be missing
+    # (honor_labels), while a plain job's series always have it.
+    from obs_as_code.pipeline import compile_project
+
+    root = tmp_path / "proj"
+    (root / "catalog").mkdir(parents=True)
+    (root / "alerts").mkdir()
+    (root / "catalog" / "metrics.py").write_text(textwrap.dedent(PUSHED).replace("JOB", job), encoding="utf-8")
+    line = '    AlertRule(name="Runs", expr="sum by (job, instance) (rate(batch_runs_total[5m])) / sum by (job) (rate(batch_runs_total[1h])) > 2"),\n'
+    (root / "alerts" / "batch.py").write_text(f"from obs_as_code import AlertRule, RuleGroup\n\ng = RuleGroup(name=\"batch\", rules=[\n{line}])\n", encoding="utf-8")
+    found = [d for d in compile_project(root).diagnostics if d.code == "OAC220"]
+    assert [(d.location.file, d.location.line, d.location.col, d.severity) for d in found] == [("alerts/batch.py", 4, line.index("/ ") + 1, severity)]
+    assert "instance only on the left side" in found[0].message
+
+
+SURE_LEFT = [
+    # job survives these on the left side: the operation never matches.
+    "sum without (instance) (sum by (job, instance) (up)) > vector(0)",
+    "topk(3, sum by (job) (up)) > vector(0)",
+    "100 * sum by (job) (up) > vector(50)",
+    'count_values("version", build_info{version="1.2"}) > vector(0)',
+    # quantile_over_time's first argument is the quantile, its second the series.
+    "avg by (job) (quantile_over_time(0.5, up[1h])) > vector(0.9)",
+    # A one-to-one on(job) keeps job, an ignoring(instance) keeps the rest.
+    "(sum by (job) (up) / on(job) count by (job) (up)) > vector(0.5)",
+    "(sum by (job) (up) / ignoring(instance) count by (job) (up)) > vector(0.5)",
+    # A parenthesised vector(0) is vector(0): the hint says so too.
+    "sum by (job) (up) > (vector(0))",
+]
+
+
+@pytest.mark.parametrize("expr", SURE_LEFT)
+def test_a_sure_label_stays_sure_through_aggregations_and_scalar_arithmetic(tmp_path: Path, expr: str) -> None:
+    found = _lint(tmp_path, expr)
+    assert [(d.location.line, d.location.col, d.severity) for d in found] == [(5, _col(expr, "> "), Severity.ERROR)]
+    assert "only on the left side, where every series sets it" in found[0].message
+    assert found[0].hint is not None and found[0].hint.startswith("vector() has no labels") == ("vector" in expr)
+
+
+def test_and_on_keeps_all_of_its_left_sides_labels(tmp_path: Path) -> None:
+    # and/unless return the left side's series whole: on(job) narrows the matching, not the labels.
+    expr = "(sum by (job, instance) (up) and on(job) sum by (job) (up)) > sum by (job) (up)"
+    found = _lint(tmp_path, expr)
+    assert [(d.location.line, d.location.col, d.severity) for d in found] == [(5, _col(expr, "> sum"), Severity.ERROR)]
+    assert found[0].message.endswith("; instance only on the left side, where every series sets it")
+
+
+def test_a_selector_without_a_metric_name_is_judged_by_its_matchers(tmp_path: Path) -> None:
+    # {__name__=~...} names no metric the catalog could tell about: job="api" pins job.
+    expr = 'sum by (job) ({__name__=~"opencode_http_requests_total|opencode_active_connections", job="api"}) > vector(0)'
+    assert _found(tmp_path, expr.replace('"', "'"), catalog=CATALOG) == [(5, _col(expr, "> vector"), "error")]
+
+
+def test_or_a_sum_is_not_sure_to_carry_the_left_sides_labels(tmp_path: Path) -> None:
+    # The fallback sum(...) has no job: that series matches count(up).
+    expr = "(sum by (job) (up == 0) or sum(up == 0)) / count(up)"
+    found = _lint(tmp_path, expr)
+    assert [(d.location.line, d.location.col, d.severity) for d in found] == [(5, _col(expr, "/ "), Severity.WARNING)]
+    assert "matches only left-side series without job" in found[0].message
+
+
+def test_labels_sure_through_group_right_come_from_the_one_side(tmp_path: Path) -> None:
+    # The mirror of group_left: team is pinned on the left side and copied by group_right.
+    expr = "sum by (job, team) (up{team='a'}) * on(job) group_right(team) sum by (job) (up) > sum by (job) (up)"
+    assert _found(tmp_path, expr) == [(5, _col(expr, "> sum"), "error")]
+    # The right side's own team is replaced by the left side's (absent there): not sure.
+    expr = "sum by (job) (up) * on(job) group_right(team) sum by (job, team) (up{team='a'}) > sum by (job) (up)"
+    assert _found(tmp_path, expr) == [(5, _col(expr, "> sum"), "warning")]
+
+
+def test_an_info_call_elsewhere_in_the_expression_does_not_hide_a_mismatch(tmp_path: Path) -> None:
+    # info() adds labels inference does not follow: only the operations with info()
+    # on a side are left alone, not the whole expression.
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.oac]\nprometheus-version = "3.5"\nprometheus-features = ["promql-experimental-functions"]\n', encoding="utf-8"
+    )
+    expr = "(sum by (job) (up) > vector(0)) and on(job) sum by (job) (info(up))"
+    found = _lint(tmp_path, expr)
+    assert [(d.location.line, d.location.col, d.severity) for d in found] == [(5, _col(expr, "> "), Severity.ERROR)]
+    assert "job only on the left side, where every series sets it" in found[0].message
+
+
+def test_a_recorded_series_elsewhere_does_not_make_other_sides_target_labels_doubtful(tmp_path: Path) -> None:
+    # Only a side that selects a recorded series may have been given job and
+    # instance by inference; up always has job, whatever else the expression reads.
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "groups:\n- name: g\n  rules:\n"
+        "  - record: job:requests:rate5m\n    expr: sum by (job) (rate(requests_total[5m]))\n"
+        "  - alert: A\n    expr: sum by (job) (up) > vector(0) or job:requests:rate5m > 100\n",
+        encoding="utf-8",
+    )
+    found = lint(tmp_path, [rules], select=["OAC220"])
+    assert [(d.location.line, d.location.col, d.severity) for d in found] == [(7, 29, Severity.ERROR)]
+    assert found[0].message == "`>` in alert 'A' never matches: its result is always empty; job only on the left side, where every series sets it"
+
+
+def test_four_labels_are_listed_in_full_and_in_ignoring_five_are_cut_and_matched_on(tmp_path: Path) -> None:
+    four = "sum by (method, path, status, cluster) (rate(http_requests_total[5m])) / sum(rate(http_requests_total[5m]))"
+    (d,) = _lint(tmp_path, four)
+    assert d.message == (
+        "`/` in alert 'A' matches only left-side series without cluster, method, path, status, so its result is empty"
+        " when they all have them; cluster, method, path, status only on the left side"
+    )
+    # Four labels one side has alone are short enough to list in ignoring(...).
+    assert d.hint is not None and d.hint.endswith(": / ignoring(cluster, method, path, status) group_left")
+    five = four.replace("cluster)", "cluster, region)")
+    (d,) = _lint(tmp_path, five)
+    assert d.message.endswith("; cluster, method, path, region and 1 more only on the left side")
+    # Five are not: match on the labels both sides have (here none).
+    assert d.hint is not None and d.hint.endswith("match on the labels both sides have: / on() group_left")
+
+
+def test_the_hint_for_unless_has_no_group_modifier(tmp_path: Path) -> None:
+    # group_left is refused with and/unless/or: the clause to copy is ignoring(...) alone.
+    expr = "sum by (job, instance) (up == 0) unless sum by (job) (maintenance_mode == 1)"
+    (d,) = _lint(tmp_path, expr)
+    assert (d.location.line, d.location.col, d.severity) == (5, _col(expr, "unless"), Severity.ERROR)
+    assert d.hint == "add instance to the right side's by (...), or leave the labels one side has alone out of the matching: unless ignoring(instance)"
+
+
+WIDE = "job, instance, cluster, region"
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "clause"),
+    [
+        # Five labels alone, four shared: on(...) the four is the shorter clause.
+        (f"{WIDE}, method, path, status, code, handler", WIDE, "/ on(cluster, instance, job, region) group_left"),
+        # Five shared: ignoring(...) the labels alone, written out up to eight of them.
+        (f"{WIDE}, zone, method, path, status, code, handler, pod, node, container", f"{WIDE}, zone", "/ ignoring(code, container, handler, method, node, path, pod, status) group_left"),
+        (f"{WIDE}, zone, method, path, status, code, handler, pod, node, container, namespace", f"{WIDE}, zone", "/ ignoring(...) group_left"),
+    ],
+)
+def test_the_hints_matching_clause_is_the_shorter_one(tmp_path: Path, left: str, right: str, clause: str) -> None:
+    expr = f"sum by ({left}) (rate(http_requests_total[5m])) / sum by ({right}) (rate(http_requests_total[5m]))"
+    (d,) = _lint(tmp_path, expr)
+    assert (d.location.line, d.location.col, d.severity) == (5, _col(expr, "/ "), Severity.WARNING)
+    assert d.hint is not None and d.hint.endswith(f": {clause}")
+
+
+def test_target_labels_of_a_recorded_series_on_the_right_side_are_not_taken_for_granted(tmp_path: Path) -> None:
+    # The mirror of the case above: path:x:rate5m on the right has no instance either.
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "groups:\n- name: g\n  rules:\n"
+        "  - record: path:x:rate5m\n    expr: sum by (path) (rate(opencode_http_requests_total[5m]))\n"
+        "  - alert: A\n    expr: sum by (path) (rate(opencode_http_requests_total[5m])) / path:x:rate5m > 1\n",
+        encoding="utf-8",
+    )
+    assert lint(tmp_path, [rules], catalog=CATALOG, select=["OAC220"]) == []
+
+
+def test_the_hint_for_vector_on_the_left_side_writes_it_on_the_left_with_group_right(tmp_path: Path) -> None:
+    # It said "write < on() group_left vector(...)", the form for vector() on the right:
+    # vector(0) < on() group_left sum by (job) (up) is refused by Prometheus as soon as
+    # two jobs are up (duplicate series for the match group {} on the right-hand side).
+    expr = "vector(0) < sum by (job) (up)"
+    (d,) = _lint(tmp_path, expr)
+    assert (d.location.line, d.location.col, d.severity) == (5, _col(expr, "<"), Severity.ERROR)
+    assert d.message.endswith("; job only on the right side, where every series sets it")
+    assert d.hint == "vector() has no labels: compare with the number itself (0 < rather than vector(0) <), or write vector(...) < on() group_right"
+    # Both corrections return the series in Prometheus.
+    promtool = need_binary("promtool")
+    (tmp_path / "rules.yaml").write_text("groups: []\n", encoding="utf-8")
+    cases = "".join(
+        f"      - expr: '{good}'\n        eval_time: 10m\n        exp_samples:\n          - labels: '{{job=\"api\"}}'\n            value: {value}\n"
+        for good, value in (("0 < sum by (job) (up)", 1), ("vector(0) < on() group_right sum by (job) (up)", 0))
+    )
+    test = tmp_path / "test.yaml"
+    test.write_text(f"rule_files: [rules.yaml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n{_SERIES}    promql_expr_test:\n{cases}", encoding="utf-8")
+    run = subprocess.run([promtool, "test", "rules", str(test)], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr

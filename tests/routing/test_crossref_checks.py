@@ -335,6 +335,44 @@ def test_oac502_names_the_route_that_sends_an_alert_to_the_default_receiver(tmp_
     assert diag.hint is not None and "# oac: ignore[OAC502]" in diag.hint
 
 
+def test_oac502_a_route_to_the_default_receiver_the_alert_cannot_match_is_not_named(tmp_path: Path) -> None:
+    # The sandbox team's alerts go to the default receiver on purpose; a Warn with
+    # a misspelt severity matches no route at all, not the sandbox one.
+    routing = GOOD_ROUTING.replace(
+        "routes=[\n", "routes=[\n            Route(receiver=\"default\", matchers=['team=\"sandbox\"']),\n", 1
+    )
+    root = write_project(tmp_path, {"alerts/routing.py": routing, "alerts/a.py": ALERTS.replace("LABEL", '"warn"')})
+    [diag] = codes(root, "OAC502")
+    assert diag.location.line == 6
+    assert diag.message == "alert Warn can only reach the default receiver 'default': no route matches its labels {alertname=\"Warn\", severity=\"warn\", team=\"t\"}"
+
+
+def test_oac502_names_the_first_route_that_sends_an_alert_to_the_default_receiver(tmp_path: Path) -> None:
+    # Two routes to the default receiver may take the alert: the first one declared does.
+    routing = GOOD_ROUTING.replace(
+        "routes=[\n",
+        "routes=[\n            Route(receiver=\"default\", matchers=['severity=\"info\"']),\n"
+        "            Route(receiver=\"default\", matchers=['severity=~\"info|debug\"']),\n",
+        1,
+    )
+    root = write_project(tmp_path, {"alerts/routing.py": routing, "alerts/a.py": ALERTS.replace("LABEL", '"info"')})
+    [diag] = codes(root, "OAC502")
+    assert diag.location.line == 6
+    assert diag.message == "alert Warn can only reach the default receiver 'default': its route (severity=\"info\") sends it there"
+
+
+TEAM_ROUTING = """
+    from obs_as_code import AlertmanagerConfig, Receiver, Route
+
+    config = AlertmanagerConfig(
+        route=Route(receiver="default", routes=[
+            Route(group_by=["alertname", "team"], routes=[ROUTES]),
+        ]),
+        receivers=[Receiver(name="default"), Receiver(name="oncall")],
+    )
+"""
+
+
 UP_CATALOG = """
     from obs_as_code import Metric, MetricsCatalog
 
@@ -388,3 +426,44 @@ def test_oac510_a_child_route_sees_only_what_its_parent_matched(tmp_path: Path) 
     root = write_project(tmp_path, {"alerts/routing.py": routing, "alerts/a.py": alerts, "catalog/c.py": UP_CATALOG})
     [diag] = codes(root, "OAC510")
     assert diag.location.line == 5 and "none of the project's 2 alerts" in diag.message
+
+
+@pytest.mark.parametrize(
+    ("teams", "listed"),
+    [
+        (6, '{team="t0"} or {team="t1"} or {team="t2"} or {team="t3"} or {team="t4"} or {team="t5"}'),
+        (7, '{team="t0"} or {team="t1"} or {team="t2"} or {team="t3"} or {team="t4"} or {team="t5"} or ...'),
+    ],
+)
+def test_oac502_hint_lists_the_first_six_routes_matchers(tmp_path: Path, teams: int, listed: str) -> None:
+    # The routes sit under a grouping route without matchers, which is not listed
+    # ("{}" would be no advice); past six routes the list ends in "or ...".
+    routes = ", ".join(f"Route(receiver=\"oncall\", matchers=['team=\"t{i}\"'])" for i in range(teams))
+    alerts = ALERTS.replace("LABEL", '"warning"').replace('labels={"team": "t"}', 'labels={"team": "payments"}')
+    root = write_project(tmp_path, {"alerts/routing.py": TEAM_ROUTING.replace("ROUTES", routes), "alerts/a.py": alerts})
+    found = codes(root, "OAC502")
+    assert [(d.location.line, d.message.split(":")[0]) for d in found] == [
+        (4, "alert Crit can only reach the default receiver 'default'"),
+        (6, "alert Warn can only reach the default receiver 'default'"),
+    ]
+    assert found[0].hint == f"give it labels a route matches ({listed}), or add a route for it"
+
+
+def test_oac502_an_alert_on_a_recorded_series_is_left_unjudged(tmp_path: Path) -> None:
+    # What a recorded series carries is another module's rule's business, which an
+    # incremental build of the alerts' module does not give the check: with the
+    # catalog it would say no route can match in one build and nothing in the other.
+    rules = """
+        from obs_as_code import RecordingRule, RuleGroup
+
+        group = RuleGroup(name="rec", rules=[
+            RecordingRule(name="queue:jobs:rate5m", expr="sum by (queue) (rate(jobs_total[5m]))"),
+        ])
+    """
+    alerts = ALERTS.replace('expr="up == 0",\n                  labels={"severity": LABEL}', 'expr="queue:jobs:rate5m > 1", labels={}')
+    files = {"alerts/routing.py": ESCALATING_ROUTING, "alerts/a.py": alerts, "alerts/rec.py": rules, "catalog/c.py": CATALOG}
+    root = write_project(tmp_path, files)
+    from obs_as_code.incremental import compile_incremental
+
+    assert codes(root, "OAC502") == []
+    assert [d for d in compile_incremental(root).diagnostics if d.code == "OAC502"] == []

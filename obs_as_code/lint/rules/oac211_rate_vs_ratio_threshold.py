@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._promql import diag, metrics_text, parsed
-from obs_as_code.lint.types import INCREASE, RATE, comparison_parts, is_a, strip
+from obs_as_code.lint.types import INCREASE, RATE, SCALAR, comparison_parts, strip
 from obs_as_code.model.rules import AlertRule
 
 CODE = "OAC211"
@@ -24,8 +24,12 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         if parts is None:
             continue
         lhs, op, rhs = parts
-        threshold = strip(rhs)
-        if not is_a(threshold, "NumberLiteral") or op not in (">", ">=") or not 0 < float(threshold.val) < 1:
+        if op not in (">", ">="):
+            continue
+        # The threshold's value, also when written as arithmetic (5 / 100, 1 - 0.95).
+        limit = ctx.type_of(rhs)
+        threshold = limit.const if limit.kind == SCALAR else None
+        if threshold is None or not 0 < threshold < 1:
             continue
         t = ctx.type_of(lhs)
         if t.kind not in (RATE, INCREASE) or t.unit in ("ratio", "percent", "seconds", "s/s"):
@@ -38,7 +42,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         yield diag(
             ctx.locate(q, strip(lhs)),
             CODE,
-            f"alert {rule.name!r} talks about a ratio but compares the absolute {'per-second rate' if t.kind == RATE else 'increase'} of {metrics_text(t.metrics)} with {float(threshold.val):g}",
+            f"alert {rule.name!r} talks about a ratio but compares the absolute {'per-second rate' if t.kind == RATE else 'increase'} of {metrics_text(t.metrics)} with {threshold:g}",
             Severity.ERROR,
             "divide by the rate of all requests: sum(rate(errors[5m])) / sum(rate(requests[5m])) > 0.05",
         )

@@ -183,12 +183,17 @@ def _where(only_left: frozenset[str], only_right: frozenset[str]) -> str:
     return " and ".join(parts)
 
 
-def _hint(op: str, ignoring: frozenset[str], only_left: frozenset[str], only_right: frozenset[str], shared: frozenset[str], other_vector_call: bool) -> str:
+def _hint(op: str, ignoring: frozenset[str], only_left: frozenset[str], only_right: frozenset[str], shared: frozenset[str], vector_side: str | None) -> str:
     """What to write: the missing labels on the other side, or a matching clause
     (written out in full, to be copied: ignoring(...) the labels one side has
-    alone, or on(...) the labels both have, whichever is short)."""
-    if other_vector_call:
+    alone, or on(...) the labels both have, whichever is short). ``vector_side``:
+    the side ("left" or "right") that is a bare vector(...) call, if one is."""
+    if vector_side == "right":
         return f"vector() has no labels: compare with the number itself ({op} 0 rather than {op} vector(0)), or write {op} on() group_left vector(...)"
+    if vector_side == "left":
+        # The many side is the right one: group_left would ask vector()'s one
+        # series to match many on the right, which Prometheus refuses.
+        return f"vector() has no labels: compare with the number itself (0 {op} rather than vector(0) {op}), or write vector(...) {op} on() group_right"
     group = ""
     if op not in ("and", "unless") and bool(only_left) != bool(only_right):
         group = " group_left" if only_left else " group_right"
@@ -247,10 +252,12 @@ def _check(ctx: LintContext, node: Any, info: bool = True, recorded: bool = True
             "unless": f"removes nothing unless some {series} lack {lacking}: it then returns its whole left side",
         }.get(op, f"matches only {series} without {lacking}, so its result is empty when they all have {it}")
         tail = f" {verdict}; {where}"
-    bare = node.rhs if only_left and not only_right else node.lhs if only_right and not only_left else None
+    # The side without the labels, when only the other one has some: a bare vector(...)?
+    side = "right" if only_left and not only_right else "left" if only_right and not only_left else None
+    bare = node.rhs if side == "right" else node.lhs if side == "left" else None
     while bare is not None and is_a(bare, "ParenExpr"):
         bare = bare.expr
-    hint = _hint(op, ignoring, only_left, only_right, left & right, bare is not None and func_name(bare) == "vector")
+    hint = _hint(op, ignoring, only_left, only_right, left & right, side if bare is not None and func_name(bare) == "vector" else None)
     return Hit(node, f"`{op}` in ", tail, Severity.ERROR if sure else Severity.WARNING, hint)
 
 
