@@ -19,7 +19,13 @@ from collections.abc import Iterator, Mapping
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._crossref import NO, am_config, may_match, parse_matchers, static_alerts
+from obs_as_code.lint.rules._crossref import (
+    NO,
+    am_config,
+    certain_alerts,
+    may_match,
+    parse_matchers,
+)
 from obs_as_code.lint.rules._promql import parsed
 from obs_as_code.lint.rules.oac502_default_only import _expression_labels
 from obs_as_code.lint.types import nodes, selector_name
@@ -87,7 +93,7 @@ def _routes(route: Route, above: list[Matcher]) -> Iterator[tuple[Route, list[Ma
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     config = am_config(ctx)
-    alerts = static_alerts(ctx)
+    alerts = certain_alerts(ctx, cross_module=True)
     if config is None or not alerts:
         return
     universe = _label_universe(ctx)
@@ -101,7 +107,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             continue  # matches what its parent does: the parent is reported
         names = {m.name for m in matchers}
         nowhere = names - universe
-        if any(_possible(matchers, alert.labels, nowhere | (names - known - external if known is not None else set()))
+        if any(_possible(matchers, alert.matching, nowhere | (names - known - external if known is not None else set()))
                for alert in alerts
                for known in (carried.get(id(alert.rule)),)):
             continue
