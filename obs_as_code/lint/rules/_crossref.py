@@ -13,7 +13,7 @@ labels of the recording rules it reads, as far as they survive the expression).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -72,17 +72,26 @@ def static_alerts(ctx: LintContext) -> list[StaticAlert]:
     return [StaticAlert(group, rule, static_labels(group, rule)) for group, rule in ctx.rules() if isinstance(rule, AlertRule)]
 
 
-def certain_alerts(ctx: LintContext, *, cross_module: bool) -> list[StaticAlert]:
+def certain_alerts(ctx: LintContext, wanted: Collection[str], *, cross_module: bool) -> list[StaticAlert]:
     """:func:`static_alerts` with the labels their expressions are certain to give
-    them (:class:`_ExpressionValues`). ``cross_module``: from recording rules of any
-    module; else only from those of the alert's own module, when no other module
-    records the name (what an incremental build's per-module run of OAC502 sees)."""
+    them (:class:`_ExpressionValues`), for the alerts whose static labels lack one
+    of ``wanted`` (the labels routes match on: others' static labels decide).
+    ``cross_module``: from recording rules of any module; else only from those of
+    the alert's own module, when no other module records the name (what an
+    incremental build's per-module run of OAC502 sees)."""
     values = _ExpressionValues(ctx, cross_module)
-    return [
-        StaticAlert(group, rule, static_labels(group, rule), values.expression(rule.expr, group.module))
-        for group, rule in ctx.rules()
-        if isinstance(rule, AlertRule)
-    ]
+    out: list[StaticAlert] = []
+    for group, rule in ctx.rules():
+        if isinstance(rule, AlertRule):
+            labels = static_labels(group, rule)
+            expr = rule.expr
+            if all(name in labels for name in wanted) or not ('"' in expr or "'" in expr or "`" in expr or ":" in expr):
+                # No value to find (matcher values are strings, recorded names have colons).
+                out.append(StaticAlert(group, rule, labels))
+            else:
+                missing = frozenset(name for name in wanted if name not in labels)
+                out.append(StaticAlert(group, rule, labels, values.expression(expr, group.module, missing)))
+    return out
 
 
 class _ExpressionValues:
@@ -105,19 +114,33 @@ class _ExpressionValues:
         self.index = ctx.index
         self.recorded = ctx.recorded()
         self.modules = ctx.recorded_modules
-        self.rule_values: dict[int, dict[str, str]] = {}
+        #: (id(rule), the labels asked for) -> its labels (:meth:`of_rule`).
+        self.rule_values: dict[tuple[int, frozenset[str]], dict[str, str]] = {}
+        #: recorded name -> label -> static value -> the positions of the rules setting it.
+        self.by_value: dict[str, dict[str, dict[str, list[int]]]] = {}
+        self.module_sets: dict[str, frozenset[str]] = {}
+        #: (recorded name, label) -> how many of its rules set the label.
+        self.setting: dict[tuple[str, str], int] = {}
         self.open: set[int] = set()
         #: Cycles met (recording rules reading each other): what was computed
         #: while one was met depends on where it was entered, and is not kept.
         self.cycles = 0
 
-    def expression(self, expr: str, module: str) -> dict[str, str]:
+    def expression(self, expr: str, module: str, needed: frozenset[str]) -> dict[str, str]:
+        """The labels ``expr``'s series are certain to carry: surely those of
+        ``needed`` that can be known, maybe others."""
+        if not any(label in expr for label in needed):
+            # A value comes from a matcher on the label or from a recording rule:
+            # without either, nothing to parse the exact text for.
+            tree, problem = self.ctx.tree(expr)
+            if problem is not None or not any((selector_name(n) or "") in self.recorded for n in nodes(tree, "VectorSelector")):
+                return {}
         raw, problem = self.ctx.parse(expr)
         if problem is not None or raw is None:
             return {}
-        return certain_values(wrap_tree(raw), lambda vs: self.selector(vs, module))
+        return certain_values(wrap_tree(raw), lambda vs: self.selector(vs, module, needed))
 
-    def selector(self, vs: Any, module: str) -> dict[str, str]:
+    def selector(self, vs: Any, module: str, needed: frozenset[str]) -> dict[str, str]:
         exact: dict[str, str] = {}
         if not vs.matchers.or_matchers:
             exact = {str(m.name): str(m.value) for m in vs.matchers.matchers if m.name != "__name__" and match_op(m) == "="}
@@ -126,33 +149,83 @@ class _ExpressionValues:
         if name is None or name not in self.recorded or (self.index is not None and self.index.info(name) is not None):
             return given
         rules = self.recorded[name]
-        if not self.cross_module:
-            modules = self.modules.get(name) if self.modules is not None else frozenset(g.module for g, _ in rules)
-            if modules != frozenset({module}) or any(g.module != module for g, _ in rules):
-                return given
+        if not self.cross_module and self.recorded_in(name, rules) != frozenset({module}):
+            return given
         common: dict[str, str] | None = None
-        for group, rule in rules:
+        # What tells the rules apart, and what is asked for.
+        needed = needed | frozenset(exact)
+        for group, rule in self.candidates(name, rules, given):
             if id(rule) in self.open:
                 self.cycles += 1
                 return given
-            own = self.of_rule(group, rule)
+            own = self.of_rule(group, rule, needed)
             if self.excluded(group, rule, own, exact):
                 continue
             common = own if common is None else {k: v for k, v in common.items() if own.get(k) == v}
         return {**(common or {}), **given}
 
-    def of_rule(self, group: RuleGroup, rule: RecordingRule) -> dict[str, str]:
-        """The labels the series a recording rule records are certain to carry."""
-        found = self.rule_values.get(id(rule))
+    def recorded_in(self, name: str, rules: list[tuple[RuleGroup, RecordingRule]]) -> frozenset[str]:
+        """The modules recording ``name``: those of its rules here, and those
+        ``LintContext.recorded_modules`` names."""
+        found = self.module_sets.get(name)
+        if found is None:
+            found = frozenset(group.module for group, _ in rules)
+            if self.modules is not None:
+                found |= self.modules.get(name, frozenset())
+            self.module_sets[name] = found
+        return found
+
+    def candidates(
+        self, name: str, rules: list[tuple[RuleGroup, RecordingRule]], given: Mapping[str, str]
+    ) -> list[tuple[RuleGroup, RecordingRule]]:
+        """The rules recording ``name`` whose static labels do not contradict the
+        matchers ``given`` (many SLOs record the same names, told apart by a label):
+        through an index of the rules by the static value of each label."""
+        if not given or len(rules) < 8:
+            return rules
+        index = self.by_value.get(name)
+        if index is None:
+            index = self.by_value[name] = {}
+            for i, (group, rule) in enumerate(rules):
+                for label, value in {**group.labels, **rule.labels}.items():
+                    index.setdefault(label, {}).setdefault(value, []).append(i)
+        best: list[int] | None = None
+        for label, value in given.items():
+            by_label = index.get(label)
+            if by_label is None:
+                continue
+            # The rules setting it to this value and those not setting it.
+            setting = self.setting.get((name, label))
+            if setting is None:
+                setting = self.setting[(name, label)] = sum(len(found) for found in by_label.values())
+            if setting == len(rules):
+                kept = by_label.get(value, [])
+            else:
+                others = {i for v, found in by_label.items() if v != value for i in found}
+                kept = [i for i in range(len(rules)) if i not in others]
+            if best is None or len(kept) < len(best):
+                best = kept
+        return rules if best is None else [rules[i] for i in sorted(best)]
+
+    def of_rule(self, group: RuleGroup, rule: RecordingRule, needed: frozenset[str]) -> dict[str, str]:
+        """The labels the series a recording rule records are certain to carry:
+        its static ones, and (when one of ``needed`` is not among them) those its
+        expression gives."""
+        static = {**group.labels, **rule.labels}
+        missing = frozenset(label for label in needed if label not in static)
+        if not missing:
+            return static  # its expression cannot change what is asked
+        key = (id(rule), missing)
+        found = self.rule_values.get(key)
         if found is None:
             cycles = self.cycles
             self.open.add(id(rule))
             try:
-                found = {**self.expression(rule.expr, group.module), **group.labels, **rule.labels}
+                found = {**self.expression(rule.expr, group.module, missing), **static}
             finally:
                 self.open.discard(id(rule))
             if self.cycles == cycles:
-                self.rule_values[id(rule)] = found
+                self.rule_values[key] = found
         return found
 
     def excluded(self, group: RuleGroup, rule: RecordingRule, own: Mapping[str, str], exact: Mapping[str, str]) -> bool:

@@ -32,7 +32,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     external = {k for c in ctx.project.all(PrometheusConfig) for k in c.external_labels}
     # Only the recording rules of the alert's module: the per-module run of an
     # incremental build sees no other module's rules (incremental.SHARED_CHECKS).
-    for alert in certain_alerts(ctx, cross_module=False):
+    for alert in certain_alerts(ctx, routed, cross_module=False):
         matching: Mapping[str, str] = alert.matching
         known = carried.get(id(alert.rule))
         if known is not None:

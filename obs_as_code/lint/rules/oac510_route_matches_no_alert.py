@@ -31,7 +31,7 @@ from obs_as_code.lint.rules.oac502_default_only import _expression_labels
 from obs_as_code.lint.types import nodes, selector_name
 from obs_as_code.model.alertmanager import Matcher, Route
 from obs_as_code.model.prometheus import PrometheusConfig, ScrapeJob
-from obs_as_code.model.rules import RecordingRule
+from obs_as_code.model.rules import AlertRule, RecordingRule
 from obs_as_code.source import keyword_location
 
 #: Labels Prometheus itself gives series and alerts.
@@ -93,15 +93,16 @@ def _routes(route: Route, above: list[Matcher]) -> Iterator[tuple[Route, list[Ma
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     config = am_config(ctx)
-    alerts = certain_alerts(ctx, cross_module=True)
-    if config is None or not alerts:
+    if config is None or not any(isinstance(rule, AlertRule) for _, rule in ctx.rules()):
         return
     universe = _label_universe(ctx)
     if universe is None:
         return
+    routes = list(_routes(config.route, []))
+    alerts = certain_alerts(ctx, {m.name for _, matchers in routes for m in matchers}, cross_module=True)
     carried = _expression_labels(ctx)
     external = {k for c in ctx.project.all(PrometheusConfig) for k in c.external_labels}
-    for route, matchers in _routes(config.route, []):
+    for route, matchers in routes:
         own = parse_matchers(route.matchers) or []
         if not own:
             continue  # matches what its parent does: the parent is reported
