@@ -84,13 +84,11 @@ def certain_alerts(ctx: LintContext, wanted: Collection[str], *, cross_module: b
     for group, rule in ctx.rules():
         if isinstance(rule, AlertRule):
             labels = static_labels(group, rule)
-            expr = rule.expr
-            if all(name in labels for name in wanted) or not ('"' in expr or "'" in expr or "`" in expr or ":" in expr):
-                # No value to find (matcher values are strings, recorded names have colons).
-                out.append(StaticAlert(group, rule, labels))
+            missing = frozenset(name for name in wanted if name not in labels)
+            if missing:
+                out.append(StaticAlert(group, rule, labels, values.expression(rule.expr, group.module, missing)))
             else:
-                missing = frozenset(name for name in wanted if name not in labels)
-                out.append(StaticAlert(group, rule, labels, values.expression(expr, group.module, missing)))
+                out.append(StaticAlert(group, rule, labels))  # its own labels decide
     return out
 
 
