@@ -22,8 +22,11 @@ from obs_as_code.pipeline import compile_project
 
 
 def values(expr: str) -> dict[str, str]:
-    """The certain values of ``expr`` when a selector gives its equality matchers'."""
-    return certain_values(wrap_tree(promql_parser.parse(expr)), equal_matchers)
+    """The certain values of ``expr`` when a selector gives its equality matchers'
+    (the same on promql-parser's nodes and on wrapped ones)."""
+    raw = certain_values(promql_parser.parse(expr), equal_matchers)
+    assert certain_values(wrap_tree(promql_parser.parse(expr)), equal_matchers) == raw
+    return raw
 
 
 # --- propagation --------------------------------------------------------------------------
@@ -320,3 +323,18 @@ def test_oac502_sees_slo_alerts_reach_their_team_s_receiver(tmp_path: Path) -> N
     diags = found(one, "OAC502")
     assert diags and all("WebBudgetBurn" in d.message for d in diags)
     assert all(d.location.file == "slos/s.py" for d in diags)
+
+
+def test_deep_chains_of_deep_rules_give_nothing_rather_than_fail() -> None:
+    def chain(levels: int) -> dict[str, str]:
+        rules: list[AlertRule | RecordingRule] = [
+            RecordingRule(name=f"lvl:{i}:x", expr="(" * 150 + (f"lvl:{i - 1}:x" if i else 'x{team="a"}') + ")" * 150)
+            for i in range(levels)
+        ]
+        rules.append(AlertRule(name="A", expr=f"lvl:{levels - 1}:x > 1"))
+        ctx = LintContext(Project(root=Path("."), modules=[], definitions=[RuleGroup(name="g", rules=rules)]))
+        [alert] = certain_alerts(ctx, {"team"}, cross_module=True)
+        return dict(alert.values)
+
+    assert chain(2) == {"team": "a"}
+    assert chain(8) == {}  # deeper than Python's recursion limit
