@@ -9,7 +9,10 @@ matching on a label none of these names (``owner="search"`` where alerts carry
 to the routes after it. Labels an alert may get from its expression are unknown
 offline, so, as OAC502 and OAC504 do, only a route certain to match nothing is
 reported; when the project's labels cannot be known (a metric no catalog lists,
-a catalog with open label sets, a ``labelmap`` relabelling) nothing is.
+a catalog with open label sets, a ``labelmap`` relabelling) nothing is. The
+values an alert is certain to get from its expression count
+(:func:`~obs_as_code.lint.rules._crossref.certain_alerts`): an SLO's burn-rate
+alert carries its SLO's ``team`` through the recording rules it reads.
 """
 
 from __future__ import annotations
