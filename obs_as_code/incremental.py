@@ -124,7 +124,9 @@ RECORDED_CHECKS: dict[str, frozenset[str]] = {
 
 #: Checks whose findings for a module depend only on that module's definitions
 #: and every definition of the listed classes: they run per module like
-#: :data:`RECORDED_CHECKS`, without the recorded names.
+#: :data:`RECORDED_CHECKS`, without the recorded names; those of
+#: :data:`RECORDER_CHECKS` with which modules record each name
+#: (``LintContext.recorded_modules``).
 SHARED_CHECKS: dict[str, frozenset[str]] = {
     # The routes, and what the catalog's series carry (target labels, external labels).
     "OAC502": frozenset({"AlertmanagerConfig", "MetricsCatalog", "ScrapeJob", "PrometheusConfig"}),
@@ -136,6 +138,11 @@ SHARED_CHECKS: dict[str, frozenset[str]] = {
     # Each SLO's windows against the scrape intervals of the jobs it reads.
     "OAC404": frozenset({"PrometheusConfig", "ScrapeJob", "MetricsCatalog"}),
 }
+
+#: :data:`SHARED_CHECKS` that read which modules record each name (OAC502: the
+#: label values of an alert's module's recording rules count when no other module
+#: records the name).
+RECORDER_CHECKS: frozenset[str] = frozenset({"OAC502"})
 
 #: Dashboards, per module: the checks reading the project's rendered dashboards
 #: and the Grafana renderer's dashboard files run on one module's definitions
@@ -1109,6 +1116,8 @@ def fingerprint() -> str:
             "|",
             *(f"{k}={sorted(v)}" for k, v in sorted(RECORDED_CHECKS.items())),
             "|",
+            *sorted(RECORDER_CHECKS),
+            "|",
             *sorted(DASHBOARD_CHECKS),
             DASHBOARD_RENDERER,
             *DASHBOARD_PARTS,
@@ -1805,11 +1814,18 @@ class _Compile:
             return
         elsewhere = frozenset(self.recorders)
         everything_hash = cache_mod.sha256("\n".join(sorted(elsewhere)).encode())
+        # Which modules record each name (OAC502 takes label values from the
+        # recording rules of an alert's module only when no other module records
+        # the name: LintContext.recorded_modules).
+        recorded_modules = {name: frozenset(path for path, _made in sources) for name, sources in self.recorders.items()}
+        modules_hash = cache_mod.sha256(
+            "\n".join(f"{name}={sorted(paths)}" for name, paths in sorted(recorded_modules.items())).encode()
+        )
         for check in self.recorded_checks:
             code = check.code
             wanted = STAGE_INPUTS.get(code)  # None: every module with definitions
             shared = self.per_module[code]
-            names_hash = everything_hash if code in RECORDED_CHECKS else ""
+            names_hash = everything_hash if code in RECORDED_CHECKS else modules_hash if code in RECORDER_CHECKS else ""
             shared_key = self.stage_key(f"{code}:shared", kinds=shared)
             for ref in self.refs:
                 entry = self.modules[ref.path]
@@ -1833,6 +1849,8 @@ class _Compile:
 
                         share_rendering(rendered, sub)
                     ctx = LintContext(sub)
+                    if code in RECORDER_CHECKS:
+                        ctx.recorded_modules = recorded_modules
                     if code in RECORDED_CHECKS:
                         # The names recorded anywhere (a name also recorded by the module changes nothing).
                         ctx._recorded = _RecordedElsewhere(elsewhere, ctx.recorded())

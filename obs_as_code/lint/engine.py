@@ -175,6 +175,10 @@ class LintContext:
     _queries: list[Query] | None = None
     _recorded: Mapping[str, list[tuple[RuleGroup, RecordingRule]]] | None = None
     _resolving: set[str] = field(default_factory=set)
+    #: The modules whose rules record each name, when :meth:`recorded` holds some
+    #: modules' rules only (an incremental build's per-module run of OAC502); else
+    #: read from :meth:`recorded`'s groups.
+    recorded_modules: Mapping[str, frozenset[str]] | None = None
     _project_dashboards: bool = False
     _intervals: dict[str | None, float | None] | None = None
     _scrape_labels: tuple[frozenset[str], frozenset[str]] | None = None

@@ -874,3 +874,154 @@ def strip(node: Any) -> Any:
     while is_a(node, "ParenExpr"):
         node = node.expr
     return node
+
+
+# --- label values a series is certain to carry ----------------------------------
+#
+# Not a field of VType: the trees types are inferred on are shared by expressions
+# that differ only in matcher values (LintContext.tree), and the values are what
+# differs. These functions run on the tree of an expression's exact text.
+
+#: Functions whose result series carry the labels of their (first vector or range
+#: vector) argument, ``__name__`` aside: Prometheus' functions that compute a value
+#: per input series.
+_VALUE_KEEPING: Final = frozenset({
+    *_KEEP_FUNCS, "sum_over_time", "count_over_time", "stddev_over_time", "stdvar_over_time",
+    "present_over_time", "mad_over_time", "changes", "resets", "rate", "irate", "increase",
+    "delta", "idelta", "deriv", "predict_linear", "double_exponential_smoothing", "holt_winters",
+    "exp", "ln", "log2", "log10", "sqrt", "sgn", "sin", "cos", "tan", "asin", "acos", "atan",
+    "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "deg", "rad", "timestamp",
+    "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar",
+    *_TIME_FUNCS, *_TIMESTAMP_FUNCS,
+})  # fmt: skip
+#: Functions returning a scalar (PromQL's types are static: the parser knows them).
+_SCALAR_RESULT: Final = frozenset({"scalar", "time", "pi", *_SCALAR_FUNCS})
+
+
+def is_scalar(node: Any) -> bool:
+    """Whether ``node`` evaluates to a scalar (or a string): PromQL's static type."""
+    kind = tag(node)
+    if kind in ("NumberLiteral", "StringLiteral"):
+        return True
+    if kind in ("ParenExpr", "UnaryExpr"):
+        return is_scalar(node.expr)
+    if kind == "BinaryExpr":
+        return is_scalar(node.lhs) and is_scalar(node.rhs)
+    if kind == "Call":
+        return func_name(node) in _SCALAR_RESULT
+    return False
+
+
+#: A vector selector -> the label values its series are certain to carry.
+SelectorValues = Callable[[Any], dict[str, str]]
+
+
+def equal_matchers(vs: Any) -> dict[str, str]:
+    """The labels a vector selector's series are certain to carry, by its equality
+    matchers with a value (``x{a="b"}`` selects series with ``a="b"`` only; ``a=""``
+    selects series without ``a``); nothing when the selector has ``or`` groups."""
+    if vs.matchers.or_matchers:
+        return {}
+    return {
+        str(m.name): str(m.value)
+        for m in vs.matchers.matchers
+        if m.name != "__name__" and match_op(m) == "=" and str(m.value) != ""
+    }
+
+
+def certain_values(node: Any, selector: SelectorValues) -> dict[str, str]:
+    """The labels (with their values) every series of ``node`` is certain to carry,
+    given those of its vector selectors (``selector``). A label whose value is not
+    certain is left out: ``or`` keeps what both sides agree on, an aggregation what
+    it groups by, a vector matching what its result metric keeps of the side it
+    takes it from; ``label_replace`` onto a label and ``group_left`` of it drop it,
+    and anything not known to keep labels (``absent``, ``info``, ``fill``) gives
+    nothing."""
+    kind = tag(node)
+    if kind == "VectorSelector":
+        return selector(node)
+    if kind == "MatrixSelector":
+        return certain_values(node.vector_selector, selector)
+    if kind in ("ParenExpr", "UnaryExpr", "SubqueryExpr"):
+        return certain_values(node.expr, selector)
+    if kind == "AggregateExpr":
+        return _aggregate_values(node, selector)
+    if kind == "Call":
+        return _call_values(node, selector)
+    if kind == "BinaryExpr":
+        return _binary_values(node, selector)
+    return {}
+
+
+def _aggregate_values(node: Any, selector: SelectorValues) -> dict[str, str]:
+    inner = certain_values(node.expr, selector)
+    op = op_of(node)
+    if op in ("topk", "bottomk", "limitk", "limit_ratio"):
+        return inner  # the input series as they are
+    mod = node.modifier
+    names = {str(x) for x in mod.labels} if mod is not None else set()
+    if mod is None or str(mod.type).endswith("By"):
+        kept = {k: v for k, v in inner.items() if k in names}
+    else:
+        kept = {k: v for k, v in inner.items() if k not in names}
+    if op == "count_values":
+        # Its parameter names a label it writes each value to.
+        kept.pop(str(getattr(node.param, "val", "")).strip("\"'"), None)
+    return kept
+
+
+def _call_values(node: Any, selector: SelectorValues) -> dict[str, str]:
+    name = func_name(node)
+    args = list(node.args)
+    if name in ("label_replace", "label_join"):
+        dst = args[1] if len(args) > 1 else None
+        if dst is None or tag(dst) != "StringLiteral":
+            return {}
+        found = certain_values(args[0], selector)
+        found.pop(str(dst.val), None)
+        return found
+    if name in ("histogram_quantile", "histogram_fraction"):
+        found = certain_values(args[-1], selector) if args else {}
+        found.pop("le", None)
+        return found
+    if name in _VALUE_KEEPING:
+        vector = next((a for a in args if not is_scalar(a)), None)
+        return certain_values(vector, selector) if vector is not None else {}
+    return {}
+
+
+def _binary_values(node: Any, selector: SelectorValues) -> dict[str, str]:
+    op = op_of(node)
+    lhs, rhs = node.lhs, node.rhs
+    if op in ("and", "unless"):
+        return certain_values(lhs, selector)  # the lhs series that pass
+    if op == "or":
+        left, right = certain_values(lhs, selector), certain_values(rhs, selector)
+        return {k: v for k, v in left.items() if right.get(k) == v}
+    left_scalar, right_scalar = is_scalar(lhs), is_scalar(rhs)
+    if left_scalar and right_scalar:
+        return {}
+    if left_scalar:
+        return certain_values(rhs, selector)
+    if right_scalar:
+        return certain_values(lhs, selector)
+    mod = node.modifier
+    if mod is None:
+        return certain_values(lhs, selector)  # one-to-one on every label: the lhs metric
+    fill = getattr(mod, "fill_values", None)
+    if fill is not None and (fill.lhs is not None or fill.rhs is not None):
+        return {}  # series of one side filled in for the other: either side's labels
+    card = str(mod.card)
+    extra = {str(x) for x in (mod.group_labels or [])}
+    if card.endswith("ManyToOne"):
+        return {k: v for k, v in certain_values(lhs, selector).items() if k not in extra}
+    if card.endswith("OneToMany"):
+        return {k: v for k, v in certain_values(rhs, selector).items() if k not in extra}
+    found = certain_values(lhs, selector)
+    matching = mod.matching
+    if matching is None:
+        return found
+    names = {str(x) for x in matching.labels}
+    if is_on(matching):
+        return {k: v for k, v in found.items() if k in names}
+    return {k: v for k, v in found.items() if k not in names}

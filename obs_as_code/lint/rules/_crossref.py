@@ -5,19 +5,27 @@ Labels an alert gets from its expression (``service`` from ``sum by (service)``)
 are not known offline, so matching is three-valued: a matcher on a label the
 alert does not set statically *may* match, and checks only report what is
 certain. OAC502 narrows this with the catalog: a label no series of the
-expression can carry is absent.
+expression can carry is absent. :func:`certain_alerts` adds the label values
+the expression is certain to give (its selectors' equality matchers, the static
+labels of the recording rules it reads, as far as they survive the expression).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from obs_as_code.lint.engine import LintContext
-from obs_as_code.lint.types import STRINGS
+from obs_as_code.lint.types import (
+    STRINGS,
+    certain_values,
+    match_op,
+    nodes,
+    selector_name,
+)
 from obs_as_code.model.alertmanager import (
     AlertmanagerConfig,
     Matcher,
@@ -25,7 +33,7 @@ from obs_as_code.model.alertmanager import (
     Route,
     matchers_of,
 )
-from obs_as_code.model.rules import AlertRule, RuleGroup
+from obs_as_code.model.rules import AlertRule, RecordingRule, RuleGroup
 
 YES, MAYBE, NO = 2, 1, 0
 
@@ -43,6 +51,14 @@ class StaticAlert:
     group: RuleGroup
     rule: AlertRule
     labels: Mapping[str, str]
+    #: Labels its expression is certain to give it (:func:`certain_alerts`).
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def matching(self) -> dict[str, str]:
+        """Every label it is certain to carry: its expression's, then its static
+        ones (a rule's labels override its series')."""
+        return {**self.values, **self.labels}
 
 
 def static_labels(group: RuleGroup, rule: AlertRule) -> dict[str, str]:
@@ -53,6 +69,193 @@ def static_labels(group: RuleGroup, rule: AlertRule) -> dict[str, str]:
 def static_alerts(ctx: LintContext) -> list[StaticAlert]:
     """Every alert with its group labels, rule labels and ``alertname``."""
     return [StaticAlert(group, rule, static_labels(group, rule)) for group, rule in ctx.rules() if isinstance(rule, AlertRule)]
+
+
+def certain_alerts(ctx: LintContext, wanted: Collection[str], *, cross_module: bool) -> list[StaticAlert]:
+    """:func:`static_alerts` with the labels their expressions are certain to give
+    them (:class:`_ExpressionValues`), for the alerts whose static labels lack one
+    of ``wanted`` (the labels routes match on: others' static labels decide).
+    ``cross_module``: from recording rules of any module; else only from those of
+    the alert's own module, when no other module records the name (what an
+    incremental build's per-module run of OAC502 sees)."""
+    values = _ExpressionValues(ctx, cross_module)
+    out: list[StaticAlert] = []
+    for group, rule in ctx.rules():
+        if isinstance(rule, AlertRule):
+            labels = static_labels(group, rule)
+            missing = frozenset(name for name in wanted if name not in labels)
+            if missing:
+                try:
+                    found = values.expression(rule.expr, group.module, missing)
+                except RecursionError:  # deep expressions through chains of recording rules
+                    found = {}
+                out.append(StaticAlert(group, rule, labels, found))
+            else:
+                out.append(StaticAlert(group, rule, labels))  # its own labels decide
+    return out
+
+
+class _ExpressionValues:
+    """The label values the series of an expression are certain to carry.
+
+    A selector's equality matchers give theirs. A selector of a name the
+    project's recording rules record (and no catalog lists: such a series may be
+    scraped too) also gets what every rule that may produce its series agrees
+    on: the rule's static labels (group's, then rule's) over its own
+    expression's certain values. A rule is ruled out by a matcher of the
+    selector its labels contradict (``sloth_id="x"`` against the rule's
+    ``sloth_id="y"``), or by a matcher with a value on a label the rule neither
+    sets nor can get from its expression (known only when every series its
+    expression reads is the catalog's); otherwise it may produce the series.
+    """
+
+    def __init__(self, ctx: LintContext, cross_module: bool) -> None:
+        self.ctx = ctx
+        self.cross_module = cross_module
+        self.index = ctx.index
+        self.recorded = ctx.recorded()
+        self.modules = ctx.recorded_modules
+        #: (id(rule), the labels asked for) -> its labels (:meth:`of_rule`).
+        self.rule_values: dict[tuple[int, frozenset[str]], dict[str, str]] = {}
+        #: recorded name -> label -> static value -> the positions of the rules setting it.
+        self.by_value: dict[str, dict[str, dict[str, list[int]]]] = {}
+        self.module_sets: dict[str, frozenset[str]] = {}
+        #: (recorded name, label) -> how many of its rules set the label.
+        self.setting: dict[tuple[str, str], int] = {}
+        self.open: set[int] = set()
+        #: Cycles met (recording rules reading each other): what was computed
+        #: while one was met depends on where it was entered, and is not kept.
+        self.cycles = 0
+
+    def expression(self, expr: str, module: str, needed: frozenset[str]) -> dict[str, str]:
+        """The labels ``expr``'s series are certain to carry: surely those of
+        ``needed`` that can be known, maybe others."""
+        if not any(label in expr for label in needed):
+            # A value comes from a matcher on the label or from a recording rule:
+            # without either, nothing to parse the exact text for.
+            tree, problem = self.ctx.tree(expr)
+            if problem is not None or not any((selector_name(n) or "") in self.recorded for n in nodes(tree, "VectorSelector")):
+                return {}
+        raw, problem = self.ctx.parse(expr)
+        if problem is not None or raw is None:
+            return {}
+        # promql-parser's own nodes: each is read once here, wrapping them cost more.
+        return certain_values(raw, lambda vs: self.selector(vs, module, needed))
+
+    def selector(self, vs: Any, module: str, needed: frozenset[str]) -> dict[str, str]:
+        exact: dict[str, str] = {}
+        if not vs.matchers.or_matchers:
+            exact = {str(m.name): str(m.value) for m in vs.matchers.matchers if m.name != "__name__" and match_op(m) == "="}
+        given = {k: v for k, v in exact.items() if v}
+        name = selector_name(vs)
+        if name is None or name not in self.recorded or (self.index is not None and self.index.info(name) is not None):
+            return given
+        rules = self.recorded[name]
+        if not self.cross_module and self.recorded_in(name, rules) != frozenset({module}):
+            return given
+        common: dict[str, str] | None = None
+        # What tells the rules apart, and what is asked for.
+        needed = needed | frozenset(exact)
+        for group, rule in self.candidates(name, rules, given):
+            if id(rule) in self.open:
+                self.cycles += 1
+                return given
+            own = self.of_rule(group, rule, needed)
+            if self.excluded(group, rule, own, exact):
+                continue
+            common = own if common is None else {k: v for k, v in common.items() if own.get(k) == v}
+        return {**(common or {}), **given}
+
+    def recorded_in(self, name: str, rules: list[tuple[RuleGroup, RecordingRule]]) -> frozenset[str]:
+        """The modules recording ``name``: those of its rules here, and those
+        ``LintContext.recorded_modules`` names."""
+        found = self.module_sets.get(name)
+        if found is None:
+            found = frozenset(group.module for group, _ in rules)
+            if self.modules is not None:
+                found |= self.modules.get(name, frozenset())
+            self.module_sets[name] = found
+        return found
+
+    def candidates(
+        self, name: str, rules: list[tuple[RuleGroup, RecordingRule]], given: Mapping[str, str]
+    ) -> list[tuple[RuleGroup, RecordingRule]]:
+        """The rules recording ``name`` whose static labels do not contradict the
+        matchers ``given`` (many SLOs record the same names, told apart by a label):
+        through an index of the rules by the static value of each label."""
+        if not given or len(rules) < 8:
+            return rules
+        index = self.by_value.get(name)
+        if index is None:
+            index = self.by_value[name] = {}
+            for i, (group, rule) in enumerate(rules):
+                for label, value in {**group.labels, **rule.labels}.items():
+                    index.setdefault(label, {}).setdefault(value, []).append(i)
+        best: list[int] | None = None
+        for label, value in given.items():
+            by_label = index.get(label)
+            if by_label is None:
+                continue
+            # The rules setting it to this value and those not setting it.
+            setting = self.setting.get((name, label))
+            if setting is None:
+                setting = self.setting[(name, label)] = sum(len(found) for found in by_label.values())
+            if setting == len(rules):
+                kept = by_label.get(value, [])
+            else:
+                others = {i for v, found in by_label.items() if v != value for i in found}
+                kept = [i for i in range(len(rules)) if i not in others]
+            if best is None or len(kept) < len(best):
+                best = kept
+        return rules if best is None else [rules[i] for i in sorted(best)]
+
+    def of_rule(self, group: RuleGroup, rule: RecordingRule, needed: frozenset[str]) -> dict[str, str]:
+        """The labels the series a recording rule records are certain to carry:
+        its static ones, and (when one of ``needed`` is not among them) those its
+        expression gives."""
+        static = {**group.labels, **rule.labels}
+        missing = frozenset(label for label in needed if label not in static)
+        if not missing:
+            return static  # its expression cannot change what is asked
+        key = (id(rule), missing)
+        found = self.rule_values.get(key)
+        if found is None:
+            cycles = self.cycles
+            self.open.add(id(rule))
+            try:
+                found = {**self.expression(rule.expr, group.module, missing), **static}
+            finally:
+                self.open.discard(id(rule))
+            if self.cycles == cycles:
+                self.rule_values[key] = found
+        return found
+
+    def excluded(self, group: RuleGroup, rule: RecordingRule, own: Mapping[str, str], exact: Mapping[str, str]) -> bool:
+        """Whether a selector with the equality matchers ``exact`` selects none of
+        the series ``rule`` records, which are certain to carry ``own``."""
+        possible: frozenset[str] | None = None
+        asked = False
+        for label, value in exact.items():
+            if label in own:
+                if own[label] != value:
+                    return True
+            elif value:
+                if not asked:
+                    possible, asked = self.possible_labels(rule), True
+                if possible is not None and label not in possible:
+                    return True
+        return False
+
+    def possible_labels(self, rule: RecordingRule) -> frozenset[str] | None:
+        """The labels the series of a rule's expression may carry, when every series
+        it reads is the catalog's (else None: any)."""
+        index = self.index
+        if index is None:
+            return None
+        tree, problem = self.ctx.tree(rule.expr)
+        if problem is not None or any(index.info(selector_name(n) or "") is None for n in nodes(tree, "VectorSelector")):
+            return None
+        return self.ctx.type_of(tree).labels
 
 
 def parse_matchers(items: Any) -> list[Matcher] | None:

@@ -9,10 +9,10 @@ from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import (
     NO,
     am_config,
+    certain_alerts,
     may_match,
     parse_matchers,
     possible_receivers,
-    static_alerts,
 )
 from obs_as_code.lint.rules._promql import parsed
 from obs_as_code.lint.types import nodes, selector_name
@@ -30,14 +30,16 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     carried = _expression_labels(ctx)
     routed = {m.name for route in walk_routes(config.route)[1:] for m in parse_matchers(route.matchers) or ()}
     external = {k for c in ctx.project.all(PrometheusConfig) for k in c.external_labels}
-    for alert in static_alerts(ctx):
-        matching: Mapping[str, str] = alert.labels
+    # Only the recording rules of the alert's module: the per-module run of an
+    # incremental build sees no other module's rules (incremental.SHARED_CHECKS).
+    for alert in certain_alerts(ctx, routed, cross_module=False):
+        matching: Mapping[str, str] = alert.matching
         known = carried.get(id(alert.rule))
         if known is not None:
             # A label the alert neither sets nor gets from its expression (nor from
             # external_labels) is absent, "" to a matcher: escalate="page" cannot match
             # sum(rate(x[5m])) > 1, which would otherwise make every alert "maybe paged".
-            matching = {**{n: "" for n in routed - known - external}, **alert.labels}
+            matching = {**{n: "" for n in routed - known - external}, **alert.matching}
         found, _ = possible_receivers(config.route, matching)
         if found and found <= {default}:
             labels = ", ".join(f'{k}="{v}"' for k, v in sorted(alert.labels.items()))

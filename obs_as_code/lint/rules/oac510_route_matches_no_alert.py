@@ -9,7 +9,10 @@ matching on a label none of these names (``owner="search"`` where alerts carry
 to the routes after it. Labels an alert may get from its expression are unknown
 offline, so, as OAC502 and OAC504 do, only a route certain to match nothing is
 reported; when the project's labels cannot be known (a metric no catalog lists,
-a catalog with open label sets, a ``labelmap`` relabelling) nothing is.
+a catalog with open label sets, a ``labelmap`` relabelling) nothing is. The
+values an alert is certain to get from its expression count
+(:func:`~obs_as_code.lint.rules._crossref.certain_alerts`): an SLO's burn-rate
+alert carries its SLO's ``team`` through the recording rules it reads.
 """
 
 from __future__ import annotations
@@ -19,13 +22,19 @@ from collections.abc import Iterator, Mapping
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._crossref import NO, am_config, may_match, parse_matchers, static_alerts
+from obs_as_code.lint.rules._crossref import (
+    NO,
+    am_config,
+    certain_alerts,
+    may_match,
+    parse_matchers,
+)
 from obs_as_code.lint.rules._promql import parsed
 from obs_as_code.lint.rules.oac502_default_only import _expression_labels
 from obs_as_code.lint.types import nodes, selector_name
 from obs_as_code.model.alertmanager import Matcher, Route
 from obs_as_code.model.prometheus import PrometheusConfig, ScrapeJob
-from obs_as_code.model.rules import RecordingRule
+from obs_as_code.model.rules import AlertRule, RecordingRule
 from obs_as_code.source import keyword_location
 
 #: Labels Prometheus itself gives series and alerts.
@@ -87,21 +96,22 @@ def _routes(route: Route, above: list[Matcher]) -> Iterator[tuple[Route, list[Ma
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     config = am_config(ctx)
-    alerts = static_alerts(ctx)
-    if config is None or not alerts:
+    if config is None or not any(isinstance(rule, AlertRule) for _, rule in ctx.rules()):
         return
     universe = _label_universe(ctx)
     if universe is None:
         return
+    routes = list(_routes(config.route, []))
+    alerts = certain_alerts(ctx, {m.name for _, matchers in routes for m in matchers}, cross_module=True)
     carried = _expression_labels(ctx)
     external = {k for c in ctx.project.all(PrometheusConfig) for k in c.external_labels}
-    for route, matchers in _routes(config.route, []):
+    for route, matchers in routes:
         own = parse_matchers(route.matchers) or []
         if not own:
             continue  # matches what its parent does: the parent is reported
         names = {m.name for m in matchers}
         nowhere = names - universe
-        if any(_possible(matchers, alert.labels, nowhere | (names - known - external if known is not None else set()))
+        if any(_possible(matchers, alert.matching, nowhere | (names - known - external if known is not None else set()))
                for alert in alerts
                for known in (carried.get(id(alert.rule)),)):
             continue
