@@ -21,11 +21,16 @@ def _write(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def _alert(tmp_path: Path, expr: str) -> list[tuple[int, int, str]]:
+def _rule(tmp_path: Path, expr: str, head: str = "alert: A") -> list[tuple[int, int, str]]:
+    """OAC203's findings on a rule file holding one rule (``head``: its first key)."""
     rules = tmp_path / "rules.yaml"
-    rules.write_text(f"groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: '{expr}'\n", encoding="utf-8")
+    rules.write_text(f"groups:\n  - name: g\n    rules:\n      - {head}\n        expr: '{expr}'\n", encoding="utf-8")
     found = lint(tmp_path, [rules], select=["OAC203"])
     return [(d.location.line, d.location.col, d.message) for d in found if d.location is not None]
+
+
+def _alert(tmp_path: Path, expr: str) -> list[tuple[int, int, str]]:
+    return _rule(tmp_path, expr)
 
 
 @pytest.mark.parametrize(
@@ -145,10 +150,7 @@ def test_no_other_check_reports_a_ratio_of_raw_counters(tmp_path: Path) -> None:
 
 
 def _record(tmp_path: Path, expr: str) -> list[tuple[int, int, str]]:
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(f"groups:\n  - name: g\n    rules:\n      - record: job:x:ratio\n        expr: '{expr}'\n", encoding="utf-8")
-    found = lint(tmp_path, [rules], select=["OAC203"])
-    return [(d.location.line, d.location.col, d.message) for d in found if d.location is not None]
+    return _rule(tmp_path, expr, "record: job:x:ratio")
 
 
 @pytest.mark.parametrize(
