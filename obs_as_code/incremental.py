@@ -314,6 +314,57 @@ class Memory:
     live: dict[str, tuple[str, list[Definition]]] = field(default_factory=dict)
 
 
+def settle(memory: Memory) -> int:
+    """Take the :data:`LAZY_RULE_SUMMARIES` the last build left untaken, for every
+    module holding rule groups, into ``memory``'s cache: what a long-running process
+    (``oac watch``) does while it waits, so that its next rule edit finds them
+    there instead of unpickling every module for them. Returns how many entries
+    it completed; a module whose definitions do not unpickle here is left as it is
+    (the build takes its summaries when it needs them)."""
+    cache = memory.cache
+    if cache is None:
+        return 0
+    wanted = len(LAZY_RULE_SUMMARIES)
+    done = 0
+    for path, entry in list(cache.modules.items()):
+        if "RuleGroup" not in entry.kinds or entry.definitions is None or len(entry.lazy) >= wanted:
+            continue
+        live = memory.live.get(path)
+        try:
+            defs = list(live[1]) if live is not None and live[0] == entry.definitions_hash else pickle.loads(entry.definitions)
+        except Exception:  # a class of the project's own modules, not importable here
+            continue
+        cache.modules[path] = dataclasses.replace(entry, lazy=_completed(entry.lazy, defs))
+        done += 1
+    for path, gen in list(cache.generated.items()):
+        if "RuleGroup" not in gen.kinds or len(gen.lazy) >= wanted:
+            continue
+        try:
+            defs = [pickle.loads(blob)[0] for kinds, blob in gen.parts if "RuleGroup" in kinds]
+        except Exception:
+            continue
+        cache.generated[path] = dataclasses.replace(gen, lazy=_completed(gen.lazy, defs))
+        done += 1
+    return done
+
+
+def _completed(lazy: tuple[tuple[str, Any], ...], definitions: Sequence[Definition]) -> tuple[tuple[str, Any], ...]:
+    """``lazy`` with the summaries of :data:`LAZY_RULE_SUMMARIES` it lacks, taken
+    from the rule groups among ``definitions`` (as :meth:`_Compile.lazy_summary` does)."""
+    groups = [d for d in definitions if isinstance(d, RuleGroup)]
+    have = {name for name, _value in lazy}
+    out = list(lazy)
+    for name, summarize in LAZY_RULE_SUMMARIES.items():
+        if name in have:
+            continue
+        try:
+            value = summarize(groups)
+        except Exception:  # a malformed definition: the stage reads the module as it is
+            value = None
+        out.append((name, value))
+    return tuple(out)
+
+
 class _Fallback(Exception):
     """The cache cannot reproduce a clean build here: compile from scratch."""
 
@@ -1774,12 +1825,9 @@ class _Compile:
             if name == stage:
                 return value
         defs = self.generated_of(path, RULE_GROUPS) if made else self.definitions_of(path)
-        groups = [d for d in defs if isinstance(d, RuleGroup)]
-        try:
-            value = LAZY_RULE_SUMMARIES[stage](groups)
-        except Exception:  # a malformed definition: the stage reads the module as it is
-            value = None
-        kept = dataclasses.replace(held, lazy=(*held.lazy, (stage, value)))
+        lazy = _completed(held.lazy, defs)
+        value = dict(lazy)[stage]
+        kept = dataclasses.replace(held, lazy=lazy)
         if isinstance(kept, GeneratedEntry):
             self.generated[path] = kept
         else:

@@ -76,7 +76,7 @@ def watch(
 ) -> list[Cycle]:
     """Build now, then again whenever a module changes, until ``max_cycles`` builds
     (forever when None). ``on_cycle`` gets each build's result as it happens."""
-    from obs_as_code.incremental import Memory
+    from obs_as_code.incremental import Memory, settle
     from obs_as_code.pipeline import build
 
     root = root.resolve()
@@ -118,10 +118,12 @@ def watch(
             )
         cycles.append(cycle)
         on_cycle(cycle)
-        # The build ran with the cyclic collector paused (see gcpause) and left
-        # the garbage of its cycles: a million objects after the first build of
-        # the benchmark project, ten thousand after a rebuild. Collected now, while
-        # the user reads the result, instead of in the middle of a later rebuild
-        # (1.4-1.8 s, every seventh or so).
+        # While the user reads the result: the rule summaries the next rule edit
+        # would otherwise take then (incremental.settle), and the garbage of the
+        # build's cycles (it ran with the cyclic collector paused, see gcpause: a
+        # million objects after the first build of the benchmark project, ten
+        # thousand after a rebuild), which the automatic collector found in the
+        # middle of a later rebuild (1.4-1.8 s, every seventh or so).
+        settle(memory)
         gc.collect()
     return cycles

@@ -666,3 +666,30 @@ def test_oac510_is_keyed_by_the_rules_but_their_schedule(tmp_path: Path) -> None
     assert "OAC510" in edit("[5m]", "[10m]")
     assert "OAC510" not in edit('interval="3m"', 'interval="4m"')
     assert "OAC510" in edit('RecordingRule(name="job:x_0:rate5m", ', 'RecordingRule(name="job:x_0:rate5m", labels={"tier": "1"}, ')
+
+
+def test_settle_takes_the_rule_summaries_a_watch_session_needs_next(tmp_path: Path) -> None:
+    # After a cold build no rule summary is taken; settle (what oac watch runs
+    # between cycles) takes them all, and the next rule edit's build reads them
+    # from the cache: incremental still equals clean.
+    writer = Writer(tmp_path)
+    s = Spec(modules={"m0": (0, "ok"), "m1": (1, "ok")}, dashboards={"d0": (0, "ok")}, slo=2)
+    writer.write(s)
+    memory = incremental.Memory()
+    incremental.compile_incremental(tmp_path, memory)
+    assert memory.cache is not None
+    held = [e for e in (*memory.cache.modules.values(), *memory.cache.generated.values()) if "RuleGroup" in e.kinds]
+    assert held and all(e.lazy == () for e in held)
+    assert incremental.settle(memory) == len(held)
+    held = [e for e in (*memory.cache.modules.values(), *memory.cache.generated.values()) if "RuleGroup" in e.kinds]
+    assert all(sorted(dict(e.lazy)) == ["OAC116", "OAC510"] for e in held)
+    assert dict(memory.cache.modules["alerts/m1.py"].lazy)["OAC116"] == incremental.rule_identities(
+        [d for d in pipeline_definitions(tmp_path) if d.module == "alerts/m1.py" and isinstance(d, RuleGroup)]
+    )
+    assert incremental.settle(memory) == 0  # nothing left to take
+    module = tmp_path / "alerts" / "m0.py"
+    module.write_text(module.read_text(encoding="utf-8").replace('interval="1m"', 'interval="2m"'), encoding="utf-8")
+    cached_made = incremental.compile_incremental(tmp_path, memory)
+    assert "OAC116" not in incremental.last_run.ran
+    made = {a.path: a.content for a in cached_made.artifacts}, [repr(d) for d in cached_made.diagnostics]
+    assert made == clean(tmp_path)
