@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from obs_as_code.lint.engine import LintContext
+from obs_as_code.lint.rules._promql import parsed
 from obs_as_code.lint.types import (
     STRINGS,
     certain_values,
@@ -256,6 +257,42 @@ class _ExpressionValues:
         if problem is not None or any(index.info(selector_name(n) or "") is None for n in nodes(tree, "VectorSelector")):
             return None
         return self.ctx.type_of(tree).labels
+
+
+def expression_labels(ctx: LintContext) -> dict[int, frozenset[str]]:
+    """id(rule) -> the labels its expression's series can carry, for the alerts whose
+    label sets the catalog tells (else unknown: every label may come from it)."""
+    out: dict[int, frozenset[str]] = {}
+    index = ctx.index
+    if index is None:
+        return out
+    for q, root in parsed(ctx, ("alert",)):
+        # Only over the catalog's metrics: what a recorded series carries depends
+        # on another module's rules, which the incremental build does not give
+        # this check (STAGE_INPUTS), and ALERTS carries whatever the alerts do.
+        if q.rule is None or any(index.info(selector_name(n) or "") is None for n in nodes(root, "VectorSelector")):
+            continue
+        labels = ctx.type_of(root).labels
+        if labels is not None:
+            out[id(q.rule)] = labels
+    return out
+
+
+def matched_as(
+    alert: StaticAlert,
+    names: Collection[str],
+    known: frozenset[str] | None,
+    external: Collection[str],
+    absent: Collection[str] = (),
+) -> dict[str, str]:
+    """The labels ``alert`` is matched with (:attr:`StaticAlert.matching`), with ""
+    (a missing label, as a matcher reads it) for each of ``absent`` and, when the
+    labels its expression can carry are ``known`` (:func:`expression_labels`), for
+    each of ``names`` it can carry neither from there nor from ``external`` labels."""
+    missing = set(absent)
+    if known is not None:
+        missing |= set(names) - known - set(external)
+    return {**dict.fromkeys(missing, ""), **alert.matching}
 
 
 def parse_matchers(items: Any) -> list[Matcher] | None:

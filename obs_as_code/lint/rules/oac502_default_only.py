@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
@@ -10,12 +10,12 @@ from obs_as_code.lint.rules._crossref import (
     NO,
     am_config,
     certain_alerts,
+    expression_labels,
+    matched_as,
     may_match,
     parse_matchers,
     possible_receivers,
 )
-from obs_as_code.lint.rules._promql import parsed
-from obs_as_code.lint.types import nodes, selector_name
 from obs_as_code.model.alertmanager import AlertmanagerConfig, walk_routes
 from obs_as_code.model.prometheus import PrometheusConfig
 from obs_as_code.source import keyword_location
@@ -27,19 +27,16 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         return
     default = config.route.receiver_name
     matched = _matched_labels(config)
-    carried = _expression_labels(ctx)
+    carried = expression_labels(ctx)
     routed = {m.name for route in walk_routes(config.route)[1:] for m in parse_matchers(route.matchers) or ()}
     external = {k for c in ctx.project.all(PrometheusConfig) for k in c.external_labels}
     # Only the recording rules of the alert's module: the per-module run of an
     # incremental build sees no other module's rules (incremental.SHARED_CHECKS).
     for alert in certain_alerts(ctx, routed, cross_module=False):
-        matching: Mapping[str, str] = alert.matching
-        known = carried.get(id(alert.rule))
-        if known is not None:
-            # A label the alert neither sets nor gets from its expression (nor from
-            # external_labels) is absent, "" to a matcher: escalate="page" cannot match
-            # sum(rate(x[5m])) > 1, which would otherwise make every alert "maybe paged".
-            matching = {**{n: "" for n in routed - known - external}, **alert.matching}
+        # A label the alert neither sets nor gets from its expression (nor from
+        # external_labels) is absent: escalate="page" cannot match sum(rate(x[5m])) > 1,
+        # which would otherwise make every alert "maybe paged".
+        matching = matched_as(alert, routed, carried.get(id(alert.rule)), external)
         found, _ = possible_receivers(config.route, matching)
         if found and found <= {default}:
             labels = ", ".join(f'{k}="{v}"' for k, v in sorted(alert.labels.items()))
@@ -59,25 +56,6 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 if own
                 else f"give it labels a route matches ({matched}), or add a route for it",
             )
-
-
-def _expression_labels(ctx: LintContext) -> dict[int, frozenset[str]]:
-    """id(rule) -> the labels its expression's series can carry, for the alerts whose
-    label sets the catalog tells (else unknown: every label may come from it)."""
-    out: dict[int, frozenset[str]] = {}
-    index = ctx.index
-    if index is None:
-        return out
-    for q, root in parsed(ctx, ("alert",)):
-        # Only over the catalog's metrics: what a recorded series carries depends
-        # on another module's rules, which the incremental build does not give
-        # this check (STAGE_INPUTS), and ALERTS carries whatever the alerts do.
-        if q.rule is None or any(index.info(selector_name(n) or "") is None for n in nodes(root, "VectorSelector")):
-            continue
-        labels = ctx.type_of(root).labels
-        if labels is not None:
-            out[id(q.rule)] = labels
-    return out
 
 
 def _matched_labels(config: AlertmanagerConfig, limit: int = 6) -> str:

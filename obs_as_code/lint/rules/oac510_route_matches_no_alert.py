@@ -18,7 +18,7 @@ alert carries its SLO's ``team`` through the recording rules it reads.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
@@ -26,11 +26,12 @@ from obs_as_code.lint.rules._crossref import (
     NO,
     am_config,
     certain_alerts,
+    expression_labels,
+    matched_as,
     may_match,
     parse_matchers,
 )
 from obs_as_code.lint.rules._promql import parsed
-from obs_as_code.lint.rules.oac502_default_only import _expression_labels
 from obs_as_code.lint.types import nodes, selector_name
 from obs_as_code.model.alertmanager import Matcher, Route
 from obs_as_code.model.prometheus import PrometheusConfig, ScrapeJob
@@ -103,7 +104,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         return
     routes = list(_routes(config.route, []))
     alerts = certain_alerts(ctx, {m.name for _, matchers in routes for m in matchers}, cross_module=True)
-    carried = _expression_labels(ctx)
+    carried = expression_labels(ctx)
     external = {k for c in ctx.project.all(PrometheusConfig) for k in c.external_labels}
     for route, matchers in routes:
         own = parse_matchers(route.matchers) or []
@@ -111,9 +112,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             continue  # matches what its parent does: the parent is reported
         names = {m.name for m in matchers}
         nowhere = names - universe
-        if any(_possible(matchers, alert.matching, nowhere | (names - known - external if known is not None else set()))
-               for alert in alerts
-               for known in (carried.get(id(alert.rule)),)):
+        if any(may_match(matchers, matched_as(alert, names, carried.get(id(alert.rule)), external, nowhere)) != NO
+               for alert in alerts):
             continue
         shown = ", ".join(str(m) for m in own)
         absent = sorted(n for n in {m.name for m in own} if n in nowhere)
@@ -128,12 +128,6 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             hint="fix the matchers to labels the alerts carry (their rule labels, as routing tests show), "
             "or silence this with # oac: ignore[OAC510] for alerts from outside the project",
         )
-
-
-def _possible(matchers: list[Matcher], labels: Mapping[str, str], absent: set[str]) -> bool:
-    """Whether an alert whose certain labels are ``labels`` and that cannot carry
-    ``absent`` may match all ``matchers``."""
-    return may_match(matchers, {**{n: "" for n in absent}, **labels}) != NO
 
 
 CHECK = Check("OAC510", "route-matches-no-alert", "every route below the root can match an alert the project declares", run, Severity.WARNING)
