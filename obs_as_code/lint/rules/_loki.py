@@ -34,6 +34,9 @@ class LokiQuery:
     expr: str
     #: ``panel``, ``variable`` or ``annotation``.
     origin: str
+    #: The data path of the string holding :attr:`expr`; None when the query is
+    #: cut out of one (a variable's stream selector).
+    expr_path: DataPath | None = None
 
     @property
     def location(self) -> SourceLocation:
@@ -53,7 +56,7 @@ def _loki_queries(board: RenderedDashboard) -> list[LokiQuery]:
     out: list[LokiQuery] = []
     for t in targets(board):
         if t.language == "logql" and runs(t):
-            out.append(LokiQuery(board, t.path, f"panel {panel_title(t.panel)!r}", t.expr, "panel"))
+            out.append(LokiQuery(board, t.path, f"panel {panel_title(t.panel)!r}", t.expr, "panel", (*t.path, "expr")))
     for i, var in enumerate(variables(board)):
         if var.get("type") != "query":
             continue
@@ -63,23 +66,30 @@ def _loki_queries(board: RenderedDashboard) -> list[LokiQuery]:
     annotations = board.json.get("annotations")
     listed = annotations.get("list") if isinstance(annotations, dict) else None
     for i, item in enumerate(listed if isinstance(listed, list) else []):
-        expr = annotation_expr(item)
-        if expr is not None and variable_language(board, item) == "logql":
+        found = annotation_query(item)
+        if found is not None and variable_language(board, item) == "logql":
             name = item.get("name")
-            out.append(LokiQuery(board, ("annotations", "list", i), f"annotation {name if isinstance(name, str) else ''!r}",
-                                 expr, "annotation"))
+            where = ("annotations", "list", i)
+            expr, within = found
+            out.append(LokiQuery(board, where, f"annotation {name if isinstance(name, str) else ''!r}",
+                                 expr, "annotation", (*where, *within)))
     return out
 
 
-def annotation_expr(item: Any) -> str | None:
-    """The query of an enabled annotation: its ``target``'s ``expr`` (Grafana 10
-    keeps the query there), else its own ``expr`` (older dashboards); None for
-    a disabled annotation or one without a query (Grafana's built-in ones)."""
+def annotation_query(item: Any) -> tuple[str, tuple[str, ...]] | None:
+    """The query of an enabled annotation, with its path in the annotation: its
+    ``target``'s ``expr`` (Grafana 10 keeps the query there), else its own
+    ``expr`` (older dashboards); None for a disabled annotation or one without a
+    query (Grafana's built-in ones)."""
     if not isinstance(item, dict) or item.get("enable") is False:
         return None
     target = item.get("target")
-    expr = target.get("expr") if isinstance(target, dict) and "expr" in target else item.get("expr")
-    return expr if isinstance(expr, str) and expr.strip() else None
+    within: tuple[str, ...]
+    if isinstance(target, dict) and "expr" in target:
+        expr, within = target["expr"], ("target", "expr")
+    else:
+        expr, within = item.get("expr"), ("expr",)
+    return (expr, within) if isinstance(expr, str) and expr.strip() else None
 
 
 def query_offset_location(ctx: LintContext, q: LokiQuery, offset: int) -> SourceLocation:
@@ -91,21 +101,19 @@ def query_offset_location(ctx: LintContext, q: LokiQuery, offset: int) -> Source
     query's end is the column after its last character."""
     loc = q.location
     expr = q.expr
-    if offset < 0 or q.origin == "variable":
+    if offset < 0:
         return loc
     end = len(expr.rstrip())
     if end == 0:
         return loc
     past = max(0, offset - (end - 1)) if offset >= end else 0
     start = min(offset, end - 1)
-    path = q.path
-    if q.origin == "annotation":
-        item = q.board.json["annotations"]["list"][path[-1]]
-        target = item.get("target")
-        path = (*path, "target") if isinstance(target, dict) and "expr" in target else path
+    path = q.expr_path
+    if path is None:
+        return loc
     for dash in ctx.all_dashboards():
         if dash.board is q.board:
-            site = dash.locate((*path, "expr")) if dash.locate is not None else None
+            site = dash.locate(path) if dash.locate is not None else None
             if site is None:
                 return loc
             found = site.locate_in_expr(expr, (start, start + 1))
