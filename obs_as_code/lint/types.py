@@ -916,17 +916,19 @@ def is_scalar(node: Any) -> bool:
 SelectorValues = Callable[[Any], dict[str, str]]
 
 
+def equality_matchers(vs: Any) -> dict[str, str]:
+    """A vector selector's equality matchers but ``__name__``, empty values
+    included (``a=""``: series without ``a``); nothing when it has ``or`` groups."""
+    if vs.matchers.or_matchers:
+        return {}
+    return {str(m.name): str(m.value) for m in vs.matchers.matchers if m.name != "__name__" and match_op(m) == "="}
+
+
 def equal_matchers(vs: Any) -> dict[str, str]:
     """The labels a vector selector's series are certain to carry, by its equality
     matchers with a value (``x{a="b"}`` selects series with ``a="b"`` only; ``a=""``
     selects series without ``a``); nothing when the selector has ``or`` groups."""
-    if vs.matchers.or_matchers:
-        return {}
-    return {
-        str(m.name): str(m.value)
-        for m in vs.matchers.matchers
-        if m.name != "__name__" and match_op(m) == "=" and str(m.value) != ""
-    }
+    return {k: v for k, v in equality_matchers(vs).items() if v}
 
 
 def certain_values(node: Any, selector: SelectorValues) -> dict[str, str]:

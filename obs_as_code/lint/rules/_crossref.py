@@ -23,7 +23,7 @@ from obs_as_code.lint.rules._promql import parsed
 from obs_as_code.lint.types import (
     STRINGS,
     certain_values,
-    match_op,
+    equality_matchers,
     nodes,
     selector_name,
 )
@@ -144,9 +144,7 @@ class _ExpressionValues:
         return certain_values(raw, lambda vs: self.selector(vs, module, needed))
 
     def selector(self, vs: Any, module: str, needed: frozenset[str]) -> dict[str, str]:
-        exact: dict[str, str] = {}
-        if not vs.matchers.or_matchers:
-            exact = {str(m.name): str(m.value) for m in vs.matchers.matchers if m.name != "__name__" and match_op(m) == "="}
+        exact = equality_matchers(vs)
         given = {k: v for k, v in exact.items() if v}
         name = selector_name(vs)
         if name is None or name not in self.recorded or (self.index is not None and self.index.info(name) is not None):
