@@ -30,6 +30,15 @@ def tree_snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def setting_refused(root: Path, command: str, message: str) -> None:
+    """``oac COMMAND -C root`` refuses the project's pyproject.toml settings as a
+    usage error (exit 2) naming the file and saying ``message``, without a traceback."""
+    result = run_oac(command, "-C", str(root))
+    assert result.exit_code == 2
+    assert "pyproject.toml" in result.stderr and message in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+
+
 def build_fails(root: Path, files: dict[str, str]) -> str:
     """Write ``files`` (path relative to ``root`` -> text) into the built project
     ``root`` and build it: the build fails (exit 1, no traceback) and leaves

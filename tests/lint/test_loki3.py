@@ -13,7 +13,13 @@ import pytest
 from obs_as_code import incremental
 from obs_as_code.render.preview import compose, loki_image
 from obs_as_code.target import DEFAULT, PrometheusTarget, TargetError, parse_target, read_target
-from tests.oac_testing import GOOD_ALERT, ProjectFactory, incremental_and_clean, run_oac
+from tests.oac_testing import (
+    GOOD_ALERT,
+    ProjectFactory,
+    incremental_and_clean,
+    run_oac,
+    setting_refused,
+)
 
 LOKI3 = '[tool.oac]\nloki-version = "3.7"\n'
 BOARD = """from obs_as_code.dashboards import kit as k
@@ -62,10 +68,7 @@ def test_the_loki_version_is_in_the_cache_key() -> None:
                                                 ('"2.8"', 'loki-version = "2.8" is not supported')])  # fmt: skip
 def test_a_bad_setting_is_a_usage_error(make_project: ProjectFactory, command: str, value: str, message: str) -> None:
     root = make_project({"pyproject.toml": f"[tool.oac]\nloki-version = {value}\n"})
-    result = run_oac(command, "-C", str(root))
-    assert result.exit_code == 2
-    assert "pyproject.toml" in result.stderr and message in result.stderr, result.stderr
-    assert "Traceback" not in result.output
+    setting_refused(root, command, message)
 
 
 # --- projects --------------------------------------------------------------------------
