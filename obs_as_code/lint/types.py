@@ -866,7 +866,14 @@ def result_node(node: Any) -> Any:
         if parts is None:
             return node
         lhs, _op, rhs = parts
-        node = rhs if is_a(strip(lhs), "NumberLiteral") else lhs
+        node = vector_side(lhs, rhs)
+
+
+def vector_side(lhs: Any, rhs: Any) -> Any:
+    """The side of a filtering comparison whose values it lets through: the
+    right one when the left is a scalar (``2 * 50 < x``, ``scalar(y) < x``), else
+    the left (also when both are vectors)."""
+    return rhs if is_scalar(lhs) else lhs
 
 
 def strip(node: Any) -> Any:

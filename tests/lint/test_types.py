@@ -100,6 +100,12 @@ def test_result_node_is_the_compared_side() -> None:
     assert str(result_node(ast)) == "a{}"
     ast, _ = parse_tree("1 < rate(x_total[5m])")
     assert str(result_node(ast)).startswith("rate(")
+    # A scalar written as arithmetic or a scalar-valued call is not the vector side.
+    for expr in ("2 * 50 < b", "scalar(sum(a)) < b", "-(5) < b", "time() - 60 < b"):
+        ast, _ = parse_tree(expr)
+        assert str(result_node(ast)) == "b{}", expr
+    ast, _ = parse_tree("a < b")
+    assert str(result_node(ast)) == "a{}"
 
 
 def test_shape_keeps_only_values_checks_read() -> None:

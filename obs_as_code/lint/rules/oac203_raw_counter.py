@@ -37,6 +37,7 @@ from obs_as_code.lint.types import (
     result_node,
     strip,
     tag,
+    vector_side,
     walk,
 )
 
@@ -94,7 +95,7 @@ def _value_parts(node: Any) -> list[Any]:
             return [node.lhs]
         if op in _COMPARISONS and (node.modifier is None or not node.modifier.return_bool):
             # A filter lets the vector side's values through (the lhs when both are vectors).
-            return [node.rhs if is_a(strip(node.lhs), "NumberLiteral") else node.lhs]
+            return [vector_side(node.lhs, node.rhs)]
         return []
     if kind == "AggregateExpr":
         return [node.expr] if op_of(node) in _VALUE_AGGREGATIONS else []

@@ -66,10 +66,11 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
             continue
         lhs, rhs = ctx.type_of(node.lhs), ctx.type_of(node.rhs)
         op = op_of(node)
-        if rhs.kind == SCALAR and is_a(strip(node.rhs), "NumberLiteral"):
-            vec, c = lhs, float(strip(node.rhs).val)
-        elif lhs.kind == SCALAR and is_a(strip(node.lhs), "NumberLiteral"):
-            vec, c, op = rhs, float(strip(node.lhs).val), _FLIP[op]
+        # A constant side also when written as arithmetic (x > 5 / 100).
+        if rhs.kind == SCALAR and rhs.const is not None:
+            vec, c = lhs, rhs.const
+        elif lhs.kind == SCALAR and lhs.const is not None:
+            vec, c, op = rhs, lhs.const, _FLIP[op]
         else:
             continue
         found = _verdict(vec, op, c)

@@ -30,6 +30,7 @@ from obs_as_code.lint.types import (
     func_name,
     is_a,
     is_on,
+    is_scalar,
     nodes,
     op_of,
     selector_matchers,
@@ -101,7 +102,7 @@ def _numerator(node: Any) -> tuple[Any, Any] | None:
     node = strip(node)
     if is_a(node, "BinaryExpr") and op_of(node) == "*":
         lhs, rhs = strip(node.lhs), strip(node.rhs)
-        node = rhs if is_a(lhs, "NumberLiteral") else lhs if is_a(rhs, "NumberLiteral") else node
+        node = rhs if is_scalar(lhs) else lhs if is_scalar(rhs) else node
     if not is_a(node, "AggregateExpr") or op_of(node) not in AGGREGATIONS:
         return None
     call = strip(node.expr)
