@@ -838,6 +838,10 @@ def _memo(fn: Any) -> Any:
     return wrapper
 
 
+#: A comparison operator with its operands swapped: ``c < x`` is ``x > c``.
+FLIPPED_COMPARISON: Final = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
+
+
 @_memo
 def comparison_parts(node: Any) -> tuple[Any, str, Any] | None:
     """``(lhs, op, rhs)`` when ``node`` (parentheses stripped) is a filtering comparison."""

@@ -8,7 +8,14 @@ from collections.abc import Iterator
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._promql import diag, metrics_text, parsed
-from obs_as_code.lint.types import INCREASE, RATE, SCALAR, comparison_parts, strip
+from obs_as_code.lint.types import (
+    FLIPPED_COMPARISON,
+    INCREASE,
+    RATE,
+    SCALAR,
+    comparison_parts,
+    strip,
+)
 from obs_as_code.model.rules import AlertRule
 
 CODE = "OAC211"
@@ -24,14 +31,18 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         if parts is None:
             continue
         lhs, op, rhs = parts
-        if op not in (">", ">="):
+        # The threshold's value, also when written as arithmetic (5 / 100, 1 - 0.95),
+        # on either side (0.05 < x reads x > 0.05).
+        right, left = ctx.type_of(rhs), ctx.type_of(lhs)
+        if right.kind == SCALAR and right.const is not None:
+            vec, threshold = lhs, right.const
+        elif left.kind == SCALAR and left.const is not None:
+            vec, threshold, op = rhs, left.const, FLIPPED_COMPARISON[op]
+        else:
             continue
-        # The threshold's value, also when written as arithmetic (5 / 100, 1 - 0.95).
-        limit = ctx.type_of(rhs)
-        threshold = limit.const if limit.kind == SCALAR else None
-        if threshold is None or not 0 < threshold < 1:
+        if op in ("==", "!=") or not 0 < threshold < 1:
             continue
-        t = ctx.type_of(lhs)
+        t = ctx.type_of(vec)
         if t.kind not in (RATE, INCREASE) or t.unit in ("ratio", "percent", "seconds", "s/s"):
             continue  # time spent per second (CPU, GC, disk busy) is a fraction already
         said = " ".join([rule.name, str(rule.annotations.get("summary", "")), str(rule.annotations.get("description", ""))])
@@ -40,11 +51,14 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         if not _RATIO_WORDS.search(words):
             continue
         yield diag(
-            ctx.locate(q, strip(lhs)),
+            ctx.locate(q, strip(vec)),
             CODE,
             f"alert {rule.name!r} talks about a ratio but compares the absolute {'per-second rate' if t.kind == RATE else 'increase'} of {metrics_text(t.metrics)} with {threshold:g}",
             Severity.ERROR,
-            "divide by the rate of all requests: sum(rate(errors[5m])) / sum(rate(requests[5m])) > 0.05",
+            # Below a ratio: too few successes, the mirror of too many errors.
+            "divide by the rate of all requests: sum(rate(errors[5m])) / sum(rate(requests[5m])) > 0.05"
+            if op in (">", ">=")
+            else "divide by the rate of all requests: sum(rate(ok[5m])) / sum(rate(requests[5m])) < 0.95",
         )
 
 

@@ -8,10 +8,18 @@ from typing import Any
 from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._promql import Hit, metrics_text, per_tree
-from obs_as_code.lint.types import SCALAR, VType, is_a, nodes, op_of, selector_name, strip
+from obs_as_code.lint.types import (
+    FLIPPED_COMPARISON,
+    SCALAR,
+    VType,
+    is_a,
+    nodes,
+    op_of,
+    selector_name,
+    strip,
+)
 
 CODE = "OAC215"
-_FLIP = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
 
 
 def _verdict(t: VType, op: str, c: float) -> tuple[str, str] | None:
@@ -60,7 +68,7 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
     """The findings in one tree (shared by the alerts of its shape)."""
     out: list[Hit] = []
     for node in nodes(root, "BinaryExpr"):
-        if op_of(node) not in _FLIP:
+        if op_of(node) not in FLIPPED_COMPARISON:
             continue
         if node.modifier is not None and node.modifier.return_bool:
             continue
@@ -70,7 +78,7 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
         if rhs.kind == SCALAR and rhs.const is not None:
             vec, c = lhs, rhs.const
         elif lhs.kind == SCALAR and lhs.const is not None:
-            vec, c, op = rhs, lhs.const, _FLIP[op]
+            vec, c, op = rhs, lhs.const, FLIPPED_COMPARISON[op]
         else:
             continue
         found = _verdict(vec, op, c)
