@@ -186,7 +186,8 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     "OAC404": frozenset({"SLO", "PrometheusConfig", "ScrapeJob", "MetricsCatalog"}),
     "OAC502": frozenset({"AlertmanagerConfig", "RuleGroup", "MetricsCatalog", "ScrapeJob", "PrometheusConfig"}),
     "OAC503": frozenset({"AlertmanagerConfig"}),
-    "OAC504": frozenset({"AlertmanagerConfig", "RuleGroup"}),
+    # The labels every alert may carry, as OAC510 reads them (one context for both).
+    "OAC504": frozenset({"AlertmanagerConfig", "RuleGroup", "MetricsCatalog", "ScrapeJob", "PrometheusConfig"}),
     "OAC505": frozenset({"RuleGroup", "MetricsCatalog", "ScrapeJob"}),
     # The labels every alert may carry, from the rules, the catalog and the scrape configuration.
     "OAC510": frozenset({"AlertmanagerConfig", "RuleGroup", "MetricsCatalog", "ScrapeJob", "PrometheusConfig"}),
@@ -204,12 +205,6 @@ STAGE_INPUTS: dict[str, frozenset[str]] = {
     "obs_as_code.render.preview:render": frozenset({"PrometheusConfig", "ScrapeJob", "RuleGroup", "AlertmanagerConfig"}),
 }
 
-def _alert_labels(groups: Sequence[RuleGroup]) -> list[dict[str, Any]]:
-    from obs_as_code.lint.rules._crossref import static_labels  # what OAC504 matches against
-
-    return [static_labels(g, r) for g in groups for r in g.rules if isinstance(r, AlertRule)]
-
-
 #: Project-wide stages that read the rule groups only through what these
 #: functions return for a module's groups: their keys use each module's summary
 #: (:func:`rule_summaries`) instead of its load key, so an edit that changes no
@@ -218,8 +213,6 @@ def _alert_labels(groups: Sequence[RuleGroup]) -> list[dict[str, Any]]:
 RULE_SUMMARIES: dict[str, Callable[[Sequence[RuleGroup]], Any]] = {
     # Duplicate group names: name, file and position of every group.
     "OAC106": lambda groups: [(g.name, g.module, g.location) for g in groups],
-    # Inhibit rules matching no alert: the static labels of every alert.
-    "OAC504": _alert_labels,
     # Tests naming unknown alerts: which file declares which alert names.
     "OAC509": lambda groups: [(g.module or g.location.file, [r.name for r in g.rules if isinstance(r, AlertRule)]) for g in groups],
     # prometheus.yml: the rule files.
@@ -803,16 +796,16 @@ def _rules_but_schedule(groups: Sequence[RuleGroup]) -> str | None:
 #: cold build, which would pay for every module what one edit at a time costs once
 #: per module (as :data:`RULE_SUMMARIES` do, taken when a module is loaded).
 LAZY_RULE_SUMMARIES: dict[str, Callable[[Sequence[RuleGroup]], Any]] = {
-    # Run only when two groups of different names share a rule identity
+    # OAC116 runs only when two groups of different names share a rule identity
     # (:meth:`_Compile.no_rule_in_two_groups`).
-    "OAC116": rule_identities,
-    # Keyed by these summaries (:data:`LAZY_KEYED`): an edit of an interval, a
-    # ``for`` or an annotation reuses its result.
-    "OAC510": _rules_but_schedule,
+    "identities": rule_identities,
+    # What OAC504 and OAC510 read: an edit of an interval, a ``for`` or an
+    # annotation reuses their results (:data:`LAZY_KEYED`).
+    "rules": _rules_but_schedule,
 }
-#: The stages of :data:`LAZY_RULE_SUMMARIES` whose key uses the summaries (a
-#: string, or None when one cannot be taken: then the module's load key).
-LAZY_KEYED: frozenset[str] = frozenset({"OAC510"})
+#: Stage -> the summary of :data:`LAZY_RULE_SUMMARIES` its key uses (a string, or
+#: None when one cannot be taken: then the module's load key).
+LAZY_KEYED: dict[str, str] = {"OAC504": "rules", "OAC510": "rules"}
 
 
 def ignore_marks(file: Path) -> tuple[tuple[int, str], ...]:
@@ -1440,7 +1433,7 @@ class _Compile:
                 return key
             given = reads.intersection(entry.kinds)
             if lazy and given <= RULE_GROUPS:
-                value = self.lazy_summary(path, made, name)
+                value = self.lazy_summary(path, made, LAZY_KEYED[name])
                 return f"~{value}" if isinstance(value, str) else key
             if summarized and given <= RULE_GROUPS:
                 return dict(entry.summaries).get(name, key)
@@ -1816,17 +1809,17 @@ class _Compile:
         for check in self.project_checks:
             self.diagnostics.extend(self.stages[check.code].diagnostics)
 
-    def lazy_summary(self, path: str, made: bool, stage: str) -> Any:
-        """Module ``path``'s value of :data:`LAZY_RULE_SUMMARIES` ``stage`` (of its
+    def lazy_summary(self, path: str, made: bool, summary: str) -> Any:
+        """Module ``path``'s value of :data:`LAZY_RULE_SUMMARIES` ``summary`` (of its
         generated definitions with ``made``): from its cache entry, else taken now
         and kept there."""
         held: ModuleEntry | GeneratedEntry = self.generated[path] if made else self.modules[path]
         for name, value in held.lazy:
-            if name == stage:
+            if name == summary:
                 return value
         defs = self.generated_of(path, RULE_GROUPS) if made else self.definitions_of(path)
         lazy = _completed(held.lazy, defs)
-        value = dict(lazy)[stage]
+        value = dict(lazy)[summary]
         kept = dataclasses.replace(held, lazy=lazy)
         if isinstance(kept, GeneratedEntry):
             self.generated[path] = kept
@@ -1844,7 +1837,7 @@ class _Compile:
             for made, held in ((False, self.modules[path]), (True, gen)):
                 if held is None or "RuleGroup" not in held.kinds:
                     continue
-                found = self.lazy_summary(path, made, "OAC116")
+                found = self.lazy_summary(path, made, "identities")
                 if found is None:
                     return False
                 for name, identities in found:

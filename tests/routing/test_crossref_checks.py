@@ -115,6 +115,34 @@ def test_oac504_inhibit_rule_matching_nothing(tmp_path: Path) -> None:
     assert codes(good, "OAC504") == []
 
 
+@pytest.mark.parametrize(
+    ("source", "catalog", "reported"),
+    [
+        # No alert sets owner and no series gives it (the catalog lists up's labels).
+        ("'owner=\"search\"'", True, "no alert of the project can carry owner"),
+        # Without a catalog the labels of up are unknown: owner may come from it.
+        ("'owner=\"search\"'", False, None),
+        # Every alert reads up{job="api"}: job="worker" matches none of them.
+        ("'job=\"worker\"'", True, ""),
+        ("'job=\"api\"'", True, None),
+        ("'owner!=\"search\"'", True, None),
+    ],
+)
+def test_oac504_reads_the_labels_alerts_get_from_their_expressions(
+    tmp_path: Path, source: str, catalog: bool, reported: str | None
+) -> None:
+    alerts = ALERTS.replace("LABEL", '"warning"').replace('expr="up == 0"', "expr='up{job=\"api\"} == 0'")
+    assert alerts.count('up{job="api"}') == 2, alerts
+    routing = GOOD_ROUTING.replace("source_matchers=['severity=\"critical\"']", f"source_matchers=[{source}]")
+    assert source in routing
+    files = {"alerts/routing.py": routing, "alerts/a.py": alerts, **({"catalog/c.py": UP_CATALOG} if catalog else {})}
+    found = codes(write_project(tmp_path, files), "OAC504")
+    assert [(d.location.line, d.location.col) for d in found] == ([(9, 48)] if reported is not None else []), [str(d) for d in found]
+    if reported is not None:
+        assert f"source_matchers {{{source.strip(chr(39))}}} match none of the project's 2 alerts" in found[0].message
+        assert found[0].message.endswith(f": {reported}" if reported else "alerts"), found[0].message
+
+
 def test_oac504_leaves_a_matcher_it_cannot_read_to_oac508(tmp_path: Path) -> None:
     alerts = ALERTS.replace("LABEL", '"warning"')
     routing = GOOD_ROUTING.replace('source_matchers=[\'severity="critical"\']', "source_matchers=['severity critical']")

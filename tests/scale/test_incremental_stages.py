@@ -78,7 +78,7 @@ def test_rule_edit_does_not_rerun_dashboard_stages(project: tuple[Path, Writer, 
     assert not [r for r in ran if r.startswith("obs_as_code.slo.generate")], ran
 
 
-RULE_STAGES = ("OAC106", "OAC504", "OAC509", "obs_as_code.render.prometheus:render_config", "obs_as_code.render.preview:render")
+RULE_STAGES = ("OAC106", "OAC509", "obs_as_code.render.prometheus:render_config", "obs_as_code.render.preview:render")
 
 
 def test_expression_edit_reruns_only_the_module_s_own_stages(project: tuple[Path, Writer, Spec]) -> None:
@@ -598,7 +598,7 @@ def test_oac116_runs_only_when_two_groups_share_a_rule_identity(tmp_path: Path) 
     from obs_as_code import cache
 
     kept = cache.read(tmp_path, incremental._with_target(incremental.fingerprint()))
-    assert dict(kept.modules["alerts/m1.py"].lazy)["OAC116"] == incremental.rule_identities(
+    assert dict(kept.modules["alerts/m1.py"].lazy)["identities"] == incremental.rule_identities(
         [d for d in pipeline_definitions(tmp_path) if d.module == "alerts/m1.py" and isinstance(d, RuleGroup)]
     )
     s.modules["m2"] = (1, "ok")  # m1's alert and recording rule again, in group m2-1
@@ -643,29 +643,33 @@ def test_rule_identities_stand_for_what_oac116_compares() -> None:
     assert incremental.rule_identities([RuleGroup(name="e", rules=[broken])]) is None
 
 
-def test_oac510_is_keyed_by_the_rules_but_their_schedule(tmp_path: Path) -> None:
-    # OAC510 reads the rules' names, labels and expressions: after its first
-    # incremental run it is keyed by a summary of those, so an interval edit
-    # reuses it and an expression or label edit does not.
+KEYED = {"OAC504", "OAC510"}
+
+
+def test_oac504_and_oac510_are_keyed_by_the_rules_but_their_schedule(tmp_path: Path) -> None:
+    # OAC504 and OAC510 read the rules' names, labels and expressions: after their
+    # first incremental run they are keyed by one summary of those, so an interval
+    # edit reuses them and an expression or label edit does not.
     writer = Writer(tmp_path)
     s = Spec(modules={"m0": (0, "ok"), "m1": (1, "ok")}, dashboards={}, slo=1)
     writer.write(s)
     assert cached(tmp_path) == clean(tmp_path)
-    assert cached(tmp_path) == clean(tmp_path) and "OAC510" not in incremental.last_run.ran  # a no-op
+    assert cached(tmp_path) == clean(tmp_path) and not KEYED & set(incremental.last_run.ran)  # a no-op
     module = tmp_path / "alerts" / "m0.py"
 
-    def edit(old: str, new: str) -> list[str]:
+    def edit(old: str, new: str) -> set[str]:
         text = module.read_text(encoding="utf-8")
         assert old in text
         module.write_text(text.replace(old, new), encoding="utf-8")
         assert cached(tmp_path) == clean(tmp_path)
-        return incremental.last_run.ran
+        return KEYED & set(incremental.last_run.ran)
 
-    assert "OAC510" in edit('interval="1m"', 'interval="2m"')  # its first run keyed by summaries
-    assert "OAC510" not in edit('interval="2m"', 'interval="3m"')
-    assert "OAC510" in edit("[5m]", "[10m]")
-    assert "OAC510" not in edit('interval="3m"', 'interval="4m"')
-    assert "OAC510" in edit('RecordingRule(name="job:x_0:rate5m", ', 'RecordingRule(name="job:x_0:rate5m", labels={"tier": "1"}, ')
+    assert edit('interval="1m"', 'interval="2m"') == KEYED  # their first run keyed by summaries
+    assert edit('interval="2m"', 'interval="3m"') == set()
+    assert edit("[5m]", "[10m]") == KEYED
+    assert edit('interval="3m"', 'interval="4m"') == set()
+    assert edit('RecordingRule(name="job:x_0:rate5m", ', 'RecordingRule(name="job:x_0:rate5m", labels={"tier": "1"}, ') == KEYED
+    assert set(incremental.LAZY_KEYED) == KEYED
 
 
 def test_settle_takes_the_rule_summaries_a_watch_session_needs_next(tmp_path: Path) -> None:
@@ -682,8 +686,8 @@ def test_settle_takes_the_rule_summaries_a_watch_session_needs_next(tmp_path: Pa
     assert held and all(e.lazy == () for e in held)
     assert incremental.settle(memory) == len(held)
     held = [e for e in (*memory.cache.modules.values(), *memory.cache.generated.values()) if "RuleGroup" in e.kinds]
-    assert all(sorted(dict(e.lazy)) == ["OAC116", "OAC510"] for e in held)
-    assert dict(memory.cache.modules["alerts/m1.py"].lazy)["OAC116"] == incremental.rule_identities(
+    assert all(sorted(dict(e.lazy)) == ["identities", "rules"] for e in held)
+    assert dict(memory.cache.modules["alerts/m1.py"].lazy)["identities"] == incremental.rule_identities(
         [d for d in pipeline_definitions(tmp_path) if d.module == "alerts/m1.py" and isinstance(d, RuleGroup)]
     )
     assert incremental.settle(memory) == 0  # nothing left to take

@@ -34,6 +34,7 @@ from obs_as_code.model.alertmanager import (
     Route,
     matchers_of,
 )
+from obs_as_code.model.prometheus import PrometheusConfig, ScrapeJob
 from obs_as_code.model.rules import AlertRule, RecordingRule, RuleGroup
 
 YES, MAYBE, NO = 2, 1, 0
@@ -291,6 +292,82 @@ def matched_as(
     if known is not None:
         missing |= set(names) - known - set(external)
     return {**dict.fromkeys(missing, ""), **alert.matching}
+
+
+#: Labels Prometheus itself gives series and alerts.
+_BUILTIN = frozenset({"__name__", "job", "instance", "alertname", "alertstate", "le", "quantile"})
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'')
+
+
+def label_universe(ctx: LintContext) -> frozenset[str] | None:
+    """Every label name an alert of the project can carry, or None when that cannot
+    be known offline (a metric no catalog lists, a catalog with open label sets,
+    a ``labelmap`` relabelling, an expression that does not parse)."""
+    index = ctx.index
+    if index is None or index.open_labels:
+        return None
+    names: set[str] = set(_BUILTIN)
+    for metric in index.metrics.values():
+        names.update(metric.labels)
+    for config in ctx.project.all(PrometheusConfig):
+        names.update(config.external_labels)
+    for job in ctx.project.all(ScrapeJob):
+        names.update(job.labels)
+        for relabel in (*job.relabel_configs, *job.metric_relabel_configs):
+            target = relabel.target_label or ""
+            if relabel.action == "labelmap" or "$" in target:
+                return None  # label names made from the target's
+            if target:
+                names.add(target)
+    rules = list(ctx.rules())
+    recorded = {rule.name for _, rule in rules if isinstance(rule, RecordingRule)}
+    for group, rule in rules:
+        names.update(group.labels)
+        names.update(rule.labels)
+        if "label_replace" in rule.expr or "label_join" in rule.expr:
+            # Any string of the expression may be the label it writes.
+            names.update(a or b for a, b in _STRING.findall(rule.expr))
+    seen = 0
+    for _q, root in parsed(ctx, ("alert", "record")):
+        seen += 1
+        for node in nodes(root, "VectorSelector"):
+            name = selector_name(node)
+            if name is None or (name not in recorded and index.info(name) is None):
+                return None  # a series the project does not describe: any label
+    if seen != len(rules):
+        return None  # an expression that does not parse (OAC108 reports it)
+    return frozenset(names)
+
+
+class AlertView:
+    """The project's alerts as a set of matchers (a route's, an inhibit rule's
+    side) sees them offline: their static labels, the values their expressions
+    are certain to give (:func:`certain_alerts`, from recording rules of any
+    module), and as absent (read as "") each label an alert can carry neither
+    from its expression (:func:`expression_labels`) nor from ``external_labels``,
+    and each label no alert of the project can carry (:func:`label_universe`,
+    when that is known)."""
+
+    def __init__(self, ctx: LintContext, names: Collection[str], universe: frozenset[str] | None) -> None:
+        """``names``: every label name the matchers to be asked about read;
+        ``universe``: :func:`label_universe` (taken first: a check may stop without it)."""
+        self.universe = universe
+        self.alerts = certain_alerts(ctx, names, cross_module=True)
+        self.carried = expression_labels(ctx)
+        self.external = {k for c in ctx.project.all(PrometheusConfig) for k in c.external_labels}
+
+    def nowhere(self, names: Collection[str]) -> set[str]:
+        """Those of ``names`` no alert of the project can carry."""
+        return set() if self.universe is None else set(names) - self.universe
+
+    def none_match(self, matchers: list[Matcher]) -> bool:
+        """Whether ``matchers`` (all of them) are certain to match none of the alerts."""
+        names = {m.name for m in matchers}
+        absent = self.nowhere(names)
+        return all(
+            may_match(matchers, matched_as(alert, names, self.carried.get(id(alert.rule)), self.external, absent)) == NO
+            for alert in self.alerts
+        )
 
 
 def parse_matchers(items: Any) -> list[Matcher] | None:
