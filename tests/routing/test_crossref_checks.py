@@ -495,3 +495,39 @@ def test_oac502_an_alert_on_a_recorded_series_is_left_unjudged(tmp_path: Path) -
 
     assert codes(root, "OAC502") == []
     assert [d for d in compile_incremental(root).diagnostics if d.code == "OAC502"] == []
+
+
+RELABELLED_PROMETHEUS = """
+    from obs_as_code import AlertmanagerTarget, PrometheusConfig
+
+    config = PrometheusConfig(ALERTING)
+"""
+
+
+@pytest.mark.parametrize(
+    "alerting",
+    [
+        "",
+        'extra={"alerting": {"alertmanagers": [{"static_configs": [{"targets": ["am:9093"]}]}],'
+        ' "alert_relabel_configs": [{"target_label": "severity", "replacement": "warning"}]}}',
+        'extra={"alerting": {"alertmanagers": [{"static_configs": [{"targets": ["am:9093"]}],'
+        ' "alert_relabel_configs": [{"regex": "owner", "action": "labeldrop"}]}]}}',
+    ],
+)
+def test_alert_relabelling_leaves_alert_routing_unjudged(tmp_path: Path, alerting: str) -> None:
+    # Prometheus relabels alerts before Alertmanager sees them: a replace may give
+    # every alert the label a route or an inhibit rule wants, so OAC502, OAC504
+    # and OAC510 cannot tell what matches.
+    alerts = ALERTS.replace("LABEL", '"warn"')
+    routing = GOOD_ROUTING.replace("source_matchers=['severity=\"critical\"']", "source_matchers=['owner=\"search\"']")
+    routing = routing.replace("matchers=['severity=\"warning\"']", "matchers=['owner=\"search\"']")
+    files = {
+        "alerts/routing.py": routing,
+        "alerts/a.py": alerts,
+        "catalog/c.py": UP_CATALOG,
+        "scrape/prometheus.py": RELABELLED_PROMETHEUS.replace("ALERTING", alerting),
+    }
+    result = compile_project(write_project(tmp_path, files))
+    found = sorted({d.code for d in result.diagnostics if d.code in ("OAC502", "OAC504", "OAC510")})
+    assert found == ([] if alerting else ["OAC502", "OAC504", "OAC510"]), [str(d) for d in result.diagnostics]
+    assert not [d for d in result.diagnostics if d.severity.name == "ERROR"], [str(d) for d in result.diagnostics]

@@ -294,6 +294,25 @@ def matched_as(
     return {**dict.fromkeys(missing, ""), **alert.matching}
 
 
+def alert_relabelling(ctx: LintContext) -> bool:
+    """Whether Prometheus relabels alerts before it sends them
+    (``alerting.alert_relabel_configs``, or an Alertmanager target's, given with
+    ``extra=``): their labels at Alertmanager are then not those their rules give
+    (a ``replace`` may set severity, a ``labeldrop`` remove team), and the checks
+    matching alerts against routes (OAC502, OAC504, OAC510) judge nothing."""
+    for config in ctx.project.all(PrometheusConfig):
+        if any(target.extra.get("alert_relabel_configs") for target in config.alertmanagers):
+            return True
+        alerting = config.extra.get("alerting")
+        if isinstance(alerting, Mapping):
+            if alerting.get("alert_relabel_configs"):
+                return True
+            targets = alerting.get("alertmanagers")
+            if isinstance(targets, list) and any(isinstance(t, Mapping) and t.get("alert_relabel_configs") for t in targets):
+                return True
+    return False
+
+
 #: Labels Prometheus itself gives series and alerts.
 _BUILTIN = frozenset({"__name__", "job", "instance", "alertname", "alertstate", "le", "quantile"})
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'')

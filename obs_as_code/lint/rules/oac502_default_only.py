@@ -8,6 +8,7 @@ from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import (
     NO,
+    alert_relabelling,
     am_config,
     certain_alerts,
     expression_labels,
@@ -23,7 +24,7 @@ from obs_as_code.source import keyword_location
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     config = am_config(ctx)
-    if config is None or not config.route.routes:
+    if config is None or not config.route.routes or alert_relabelling(ctx):
         return
     default = config.route.receiver_name
     matched = _matched_labels(config)

@@ -11,7 +11,13 @@ from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._crossref import AlertView, am_config, label_universe, parse_matchers
+from obs_as_code.lint.rules._crossref import (
+    AlertView,
+    alert_relabelling,
+    am_config,
+    label_universe,
+    parse_matchers,
+)
 from obs_as_code.model.alertmanager import InhibitRule, Matcher
 from obs_as_code.model.rules import AlertRule
 from obs_as_code.source import keyword_location
@@ -21,7 +27,9 @@ _SIDES = ("source_matchers", "target_matchers")
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     config = am_config(ctx)
-    if config is None or not config.inhibit_rules or not any(isinstance(rule, AlertRule) for _, rule in ctx.rules()):
+    if config is None or not config.inhibit_rules or alert_relabelling(ctx):
+        return
+    if not any(isinstance(rule, AlertRule) for _, rule in ctx.rules()):
         return
     # None: a matcher that does not parse (OAC508 reports it).
     sides: list[tuple[InhibitRule, str, list[Matcher] | None]] = [

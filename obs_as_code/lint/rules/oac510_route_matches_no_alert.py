@@ -21,7 +21,13 @@ from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
-from obs_as_code.lint.rules._crossref import AlertView, am_config, label_universe, parse_matchers
+from obs_as_code.lint.rules._crossref import (
+    AlertView,
+    alert_relabelling,
+    am_config,
+    label_universe,
+    parse_matchers,
+)
 from obs_as_code.model.alertmanager import Matcher, Route
 from obs_as_code.model.rules import AlertRule
 from obs_as_code.source import keyword_location
@@ -42,7 +48,7 @@ def _routes(route: Route, above: list[Matcher]) -> Iterator[tuple[Route, list[Ma
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     config = am_config(ctx)
-    if config is None or not any(isinstance(rule, AlertRule) for _, rule in ctx.rules()):
+    if config is None or alert_relabelling(ctx) or not any(isinstance(rule, AlertRule) for _, rule in ctx.rules()):
         return
     universe = label_universe(ctx)
     if universe is None:
