@@ -26,9 +26,13 @@ template Go refuses fails the query whole: a query that otherwise parses is
 read for them (:func:`template_problem`, with Loki's functions; a template
 holding a Grafana variable is not judged), after its grammar and validation.
 
-Not covered: what else Loki checks only when it runs a query (an ``ip()``
-pattern, a ``|>`` pattern, a ``label_format`` naming a label twice, the
-query's time range).
+An ``ip("...")`` is also read when Loki builds the pipeline (``pkg/logql/log/ip.go``):
+its pattern must be an address, a CIDR prefix or a range as Go's netip reads them
+(:mod:`obs_as_code.gonetip`), and a line filter holding it must be ``|=`` or
+``!=``; Loki 3 reads an ``ip()`` in an ``or`` chain of line filters as plain text.
+
+Not covered: what else Loki checks only when it runs a query (a ``|>`` pattern,
+the query's time range).
 """
 
 from __future__ import annotations
@@ -40,8 +44,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
+from obs_as_code.gonetip import ip_pattern_ok
 from obs_as_code.goregex import go_regex_problem, matcher_matches_empty, promql_regex_problem
 from obs_as_code.gostrconv import go_float
+from obs_as_code.lint.promql_errors import go_quote
 from obs_as_code.lint.rules._gotemplate import GO_FUNCTIONS, go_template_error
 from obs_as_code.lint.rules.oac318_loki_empty_selector import logql_string
 
@@ -79,8 +85,9 @@ class LogQLProblem:
     """Why Loki refuses a query: ``message`` in Loki's terms, ``offset`` the
     character of the query it is about (-1: the whole query), ``kind``
     ``syntax``, ``regex`` (a regex Go's regexp refuses: what OAC320 reports),
-    ``selector`` (no matcher that restricts the streams: OAC318's subject) or
-    ``template`` (a line_format or label_format template Go refuses)."""
+    ``selector`` (no matcher that restricts the streams: OAC318's subject),
+    ``template`` (a line_format or label_format template Go refuses) or ``ip``
+    (an ``ip()`` pattern or operation Loki refuses)."""
 
     message: str
     offset: int
@@ -635,6 +642,10 @@ class _Parser:
         #: line_format's); or, for a label_format stage Loki's validate() refuses,
         #: the offending name and what Loki says (the stage's templates unread).
         self.templates: list[tuple[_Tok, str | None] | tuple[_Tok, LogQLProblem]] = []
+        #: The ip("...") patterns Loki reads when it builds the pipeline: the line
+        #: filter's operator (None in a label filter, which takes = and != only)
+        #: and the string.
+        self.ips: list[tuple[_Tok | None, _Tok]] = []
 
     # -- helpers
     @property
@@ -991,22 +1002,30 @@ class _Parser:
         return True
 
     def line_filter(self) -> None:
+        op = self.tok
         self.k += 1
-        self.line_filter_value()
+        ip = self.line_filter_value()
         # Loki 3: lineFilter OR orFilter, orFilter a string (or more with or) or ip(...).
+        chained = False
         while self.v3 and self.accept("OR"):
+            chained = True
             self.line_filter_value()
+        if ip is not None and not chained:
+            # Loki 3 builds an or-chain of plain filters, an ip() in it read as text.
+            self.ips.append((op, ip))
 
-    def line_filter_value(self) -> None:
+    def line_filter_value(self) -> _Tok | None:
+        """A line filter's string or ip("..."): the ip pattern's string token."""
         if self.tok.kind == "IP":
             self.k += 1
             self.expect("OPEN_PARENTHESIS", "(")
-            self.expect("STRING", "a string")
+            pattern = self.expect("STRING", "a string")
             self.expect("CLOSE_PARENTHESIS", ")")
-            return
+            return pattern
         # Loki compiles a line filter's regex (and a |> pattern) when it runs the
         # query, not when it parses it (OAC320 reads the regex).
         self.expect("STRING", "a string or ip(...)")
+        return None
 
     def stage(self) -> None:
         tok = self.tok
@@ -1113,7 +1132,7 @@ class _Parser:
         elif value.kind == "IP" and op.kind in ("EQ", "NEQ"):
             self.k += 1
             self.expect("OPEN_PARENTHESIS", "(")
-            self.expect("STRING", "a string")
+            self.ips.append((None, self.expect("STRING", "a string")))
             self.expect("CLOSE_PARENTHESIS", ")")
         elif value.kind in ("DURATION", "BYTES", "NUMBER") and op.kind in _CMP_OPS:
             self.k += 1
@@ -1277,7 +1296,7 @@ def logql_problem(query: str, opaque_variables: bool = False, version: tuple[int
     parser = _Parser(toks, opaque_variables, version=version)
     try:
         node = parser.parse()
-        return _validate(node, parser.v3) or _templates_problem(parser)
+        return _validate(node, parser.v3) or _pipeline_problem(parser)
     except _Fail as exc:
         return exc.problem
     except RecursionError:
@@ -1299,6 +1318,28 @@ def template_problem(template: str, label: str | None = None, version: tuple[int
     if label is None:
         return offset, f"invalid line template: {message}"
     return offset, f"invalid template for label '{label}': {message}"
+
+
+def _pipeline_problem(parser: _Parser) -> LogQLProblem | None:
+    """The first problem Loki finds building the query's pipeline (a template
+    Go refuses, an ip() pattern or operation ip.go refuses), in query order."""
+    found = [p for p in (_templates_problem(parser), _ips_problem(parser)) if p is not None]
+    return min(found, key=lambda p: p.offset) if found else None
+
+
+def _ips_problem(parser: _Parser) -> LogQLProblem | None:
+    """The first ip("...") Loki refuses (``pkg/logql/log/ip.go``): in a line
+    filter other than ``|=`` and ``!=`` (``ip: invalid operation``), or a
+    pattern that is no address, CIDR prefix or range (:mod:`obs_as_code.gonetip`)."""
+    for op, tok in parser.ips:
+        if op is not None and op.kind not in ("PIPE_EXACT", "NEQ"):
+            return LogQLProblem("ip: invalid operation", op.pos, "ip")
+        value = tok.value
+        if parser.is_opaque(value) or ip_pattern_ok(value) is not False:
+            continue
+        inside = tok.text[1:-1] == value
+        return LogQLProblem(f"ip: invalid pattern: {go_quote(value)}", tok.pos + 1 if inside else tok.pos, "ip")
+    return None
 
 
 def _templates_problem(parser: _Parser) -> LogQLProblem | None:

@@ -6,7 +6,10 @@ without ``| unwrap``), a selector whose every matcher matches the empty
 string (``{app=~".*"}``), a ``line_format`` or ``label_format`` template Go's
 text/template refuses (``{{ .msg | tolower }}``: Loki's functions are
 ``ToLower`` and ``lower``; an unclosed ``{{``), which Loki parses when it builds
-the query's pipeline and which fails the query whole ... Read by :func:`obs_as_code.lint.logql.logql_problem`,
+the query's pipeline and which fails the query whole, an ``ip()`` pattern that
+is no address, CIDR prefix or range, or an ``ip()`` in a ``|~`` line filter
+(``ip: invalid pattern``, ``ip: invalid operation``, also read when Loki builds
+the pipeline) ... Read by :func:`obs_as_code.lint.logql.logql_problem`,
 written from Loki 2.9.8's grammar and checks (what ``oac preview`` runs by
 default), or Loki 3's (v3.7.6) when the project sets ``[tool.oac] loki-version =
 "3.N"`` (:mod:`obs_as_code.target`). At 2.9, a query Loki 3 takes (``|= "a" or
@@ -118,6 +121,8 @@ def query_problem(expr: str, loki: tuple[int, int] = DEFAULT.loki) -> tuple[str,
         hint = _SELECTOR_HINT
     elif loki[0] < 3 and logql_problem(text, True, LOKI_3) is None:
         hint = _TAKEN_BY_3  # a false error if the project's Loki is 3.x
+    elif problem.kind == "ip":
+        hint = _IP_HINT
     elif problem.kind == "template":
         hint = _TEMPLATE_HINT.format(version="latest" if loki[0] >= 3 else "v2.9.x")
     elif loki[0] >= 3:
@@ -137,6 +142,9 @@ _HINT_3 = ('LogQL as Loki 3 reads it: https://grafana.com/docs/loki/latest/query
 _TEMPLATE_HINT = ("a line_format or label_format template is a Go text/template with Loki's functions "
                   "(https://grafana.com/docs/loki/{version}/query/template_functions/); Loki parses it before it "
                   "reads a line and fails the query when Go refuses it")
+_IP_HINT = ("ip() takes an address (192.168.0.1 or 2001:db8::1), a CIDR prefix (192.168.0.0/16) or a range "
+            "(192.168.0.1-192.168.0.20, no spaces), in a |= or != line filter or a = or != label filter; Loki reads "
+            "it before it reads a line and fails the query whole")
 _SELECTOR_HINT = 'give the selector a matcher that cannot match the empty string, such as job="api" or job=~".+"'
 
 
