@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -39,6 +40,12 @@ def make_client(url: str | None, token_file: Path | None, timeout: float) -> Gra
     URL or credentials are missing."""
     if not url:
         raise click.UsageError("missing --grafana-url (or GRAFANA_URL)")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        # Quotes none of the URL: it may hold a password.
+        raise click.UsageError(
+            "--grafana-url (or GRAFANA_URL) must be an http:// or https:// URL with a host, "
+            "such as https://grafana.example.com")
     try:
         clean, url_auth = split_url_credentials(url)
         auth = Auth.from_env(token_file) or url_auth

@@ -419,3 +419,19 @@ def test_dash_c_without_a_build_says_which_build_to_run(command: str, tmp_path: 
     assert f"run `oac build -C {project}`" in result.output
     missing = run(cli, [command, "-C", str(tmp_path / "nope")], {})
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+@pytest.mark.parametrize("url", ["grafana.example.com", "ops:hunter2@grafana.example.com",
+                                 "ftp://grafana.example.com", "http://"])
+@pytest.mark.parametrize("command", [diff, publish])
+def test_a_grafana_url_that_is_no_http_url_is_a_usage_error(command: object, url: str,
+                                                            build_dir: Path) -> None:
+    """`--grafana-url grafana.example.com` (no scheme) exited 1 with 'GET
+    /api/folders/... could not be sent (MissingSchema)': a Grafana failure by the exit
+    code, and no word of what to fix."""
+    result = run(command, ["--grafana-url", url, "--build-dir", str(build_dir)],
+                 {"GRAFANA_TOKEN": "glsa_x"})
+    assert result.exit_code == 2, result.output
+    assert "--grafana-url (or GRAFANA_URL) must be an http:// or https:// URL" in result.output
+    assert "hunter2" not in result.output and "Traceback" not in result.output
+
