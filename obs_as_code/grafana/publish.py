@@ -64,6 +64,9 @@ class PublishResult:
 
     outcomes: list[Outcome] = field(default_factory=list)
     aborted: str | None = None
+    #: The HTTP status (401 or 403) of the auth error that aborted the run, for the
+    #: CLI's hint; not part of the report.
+    abort_status: int | None = None
     dry_run: bool = False
     requests: int = 0
     writes: int = 0
@@ -345,6 +348,7 @@ class _Publisher:
                 step()
             except AuthError as exc:
                 self.result.aborted = str(exc)
+                self.result.abort_status = exc.status
                 for _, (k, u, t, a) in steps[i:]:
                     self.add(k, u, t, a, "skipped", "not applied: run aborted")
                 break

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from pathlib import Path
 
 import pytest
@@ -435,3 +436,45 @@ def test_a_grafana_url_that_is_no_http_url_is_a_usage_error(command: object, url
     assert "--grafana-url (or GRAFANA_URL) must be an http:// or https:// URL" in result.output
     assert "hunter2" not in result.output and "Traceback" not in result.output
 
+
+def test_an_unreachable_grafana_says_what_to_check(build_dir: Path) -> None:
+    """A Grafana URL nothing listens at printed only 'GET /api/folders/... failed after
+    5 attempts: connection error': no URL, no word of what to check."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    for command in (diff, publish):
+        result = run(command, ["--grafana-url", f"http://ops:hunter2@127.0.0.1:{port}",
+                               "--build-dir", str(build_dir)], {})
+        assert result.exit_code == 1, result.output
+        assert "connection error" in result.stderr
+        assert (f"hint: nothing answered at http://127.0.0.1:{port}: check --grafana-url "
+                "(or GRAFANA_URL)") in result.stderr
+        assert "hunter2" not in result.output
+
+
+def test_refused_credentials_name_where_they_came_from(fake: FakeGrafana, build_dir: Path,
+                                                      tmp_path: Path) -> None:
+    """A wrong token printed 'Grafana rejected the credentials (HTTP 401)' alone: the
+    operator was not told which of --token-file, GRAFANA_TOKEN and
+    GRAFANA_USER/GRAFANA_PASSWORD was used; a 403 not which role is needed."""
+    wrong = "glsa_thisTokenIsWrong_0000"
+    token_file = tmp_path / "token"
+    token_file.write_text(wrong)
+    args = ["--grafana-url", fake.url, "--build-dir", str(build_dir)]
+    from_file = run(diff, [*args, "--token-file", str(token_file)], {"GRAFANA_TOKEN": wrong})
+    from_env = run(publish, args, {"GRAFANA_TOKEN": wrong})
+    from_user = run(publish, args, {"GRAFANA_USER": "admin", "GRAFANA_PASSWORD": "hunter2"})
+    for result, source in ((from_file, f"the token in {token_file}"), (from_env, "GRAFANA_TOKEN"),
+                           (from_user, "GRAFANA_USER and GRAFANA_PASSWORD")):
+        assert result.exit_code == 1, result.output
+        assert "Grafana rejected the credentials (HTTP 401)" in result.stderr
+        assert (f"hint: Grafana at {fake.url} did not accept the credentials from {source}: "
+                "check them") in result.stderr
+    viewer = run(publish, args, {"GRAFANA_TOKEN": VIEWER_TOKEN})  # 403 at the first write
+    assert viewer.exit_code == 1 and "ABORTED: Grafana denied permission (HTTP 403)" in viewer.stdout
+    assert ("hint: the credentials from GRAFANA_TOKEN lack a role: dashboards and folders need "
+            "Editor, --datasources needs Admin") in viewer.stderr
+    for result in (from_file, from_env, from_user, viewer):
+        for secret in (wrong, "hunter2", VIEWER_TOKEN):
+            assert secret not in result.output
