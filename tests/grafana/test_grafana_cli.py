@@ -478,3 +478,26 @@ def test_refused_credentials_name_where_they_came_from(fake: FakeGrafana, build_
     for result in (from_file, from_env, from_user, viewer):
         for secret in (wrong, "hunter2", VIEWER_TOKEN):
             assert secret not in result.output
+
+
+def test_a_dashboard_whose_build_file_is_broken_is_not_called_missing(fake: FakeGrafana,
+                                                                     build_dir: Path) -> None:
+    """A merge conflict left in a committed build/grafana/dashboards/<uid>.json: the
+    diff reported the published dashboard as 'not in the build; kept (use --prune to
+    delete)', telling the operator to delete a dashboard the project still declares."""
+    env = {"GRAFANA_TOKEN": fake.admin_token}
+    args = ["--grafana-url", fake.url, "--build-dir", str(build_dir)]
+    assert run(publish, args, env).exit_code == 0
+    writes = len(fake.writes())
+    broken = build_dir / "grafana" / "dashboards" / "c-dash-0.json"
+    broken.write_text("<<<<<<< HEAD\n" + broken.read_text() + "=======\n>>>>>>> main\n")
+    for flags in ([], ["--prune"]):
+        result = run(diff, [*args, *flags], env)
+        assert result.exit_code == 1, result.output
+        assert f"{broken}: cannot read dashboard JSON" in result.output
+        line = next(x for x in result.stdout.splitlines() if "? orphan    c-dash-0" in x)
+        assert line.endswith(f"left out: its build file {broken} has an error (above); "
+                             "Grafana's copy kept"), line
+    published = run(publish, [*args, "--prune"], env)
+    assert published.exit_code == 1 and "not in the build" not in published.output
+    assert "c-dash-0" in fake.dashboards and len(fake.writes()) == writes
