@@ -14,6 +14,7 @@ from obs_as_code import Datasource, DeletedDatasource
 from obs_as_code.cli.grafana_cmds import diff, import_grafana, publish
 from obs_as_code.grafana import client as client_module
 from obs_as_code.grafana.client import Auth, GrafanaClient
+from obs_as_code.names import folder_uid
 
 from .fake_grafana import VIEWER_TOKEN, FakeGrafana
 from .helpers import dashboard, sample_build, write_build, write_datasources
@@ -501,3 +502,27 @@ def test_a_dashboard_whose_build_file_is_broken_is_not_called_missing(fake: Fake
     published = run(publish, [*args, "--prune"], env)
     assert published.exit_code == 1 and "not in the build" not in published.output
     assert "c-dash-0" in fake.dashboards and len(fake.writes()) == writes
+
+
+def test_a_new_dashboard_in_conflict_is_not_shown_moving_from_general(fake: FakeGrafana,
+                                                                     tmp_path: Path) -> None:
+    """A uid renamed in the build (same title, same folder) is a conflict until --prune;
+    the diff showed the new dashboard, which Grafana does not hold, as 'folder: General
+    -> oac-team', as if it sat in General and were being moved."""
+    env = {"GRAFANA_TOKEN": fake.admin_token}
+    build = tmp_path / "build"
+    args = ["--grafana-url", fake.url, "--build-dir", str(build)]
+    write_build(build, {"team/old-uid": dashboard("old-uid", "Same title")})
+    assert run(publish, args, env).exit_code == 0
+    write_build(build, {"team/new-uid": dashboard("new-uid", "Same title")})
+    text = run(diff, args, env)
+    assert "! conflict  new-uid 'Same title' - title already used by managed dashboard old-uid" \
+        in text.stdout
+    assert "folder:" not in text.stdout and "General" not in text.stdout, text.stdout
+    (entry,) = [e for e in json.loads(run(diff, [*args, "--format", "json"], env).stdout)
+                ["dashboards"] if e["uid"] == "new-uid"]
+    assert entry["action"] == "conflict" and "move" not in entry
+    # A dashboard Grafana holds still shows its move.
+    write_build(build, {"other/old-uid": dashboard("old-uid", "Same title")})
+    moved = run(diff, args, env)
+    assert f"folder: {folder_uid('team')} -> {folder_uid('other')}" in moved.stdout, moved.stdout
