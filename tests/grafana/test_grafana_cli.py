@@ -17,7 +17,7 @@ from obs_as_code.grafana.client import Auth, GrafanaClient
 from obs_as_code.names import folder_uid
 
 from .fake_grafana import VIEWER_TOKEN, FakeGrafana
-from .helpers import dashboard, sample_build, write_build, write_datasources
+from .helpers import HANG_TIMEOUT, dashboard, sample_build, write_build, write_datasources
 
 
 def run(command: object, args: list[str], env: dict[str, str]) -> Result:
@@ -453,6 +453,17 @@ def test_an_unreachable_grafana_says_what_to_check(build_dir: Path) -> None:
                 "(or GRAFANA_URL)") in result.stderr
         assert "hunter2" not in result.output
 
+
+
+def test_a_grafana_that_never_answers_in_time_points_at_timeout(fake: FakeGrafana,
+                                                                build_dir: Path) -> None:
+    fake.fail("GET", "/api/folders", "timeout", times=100)
+    result = run(diff, ["--grafana-url", fake.url, "--build-dir", str(build_dir),
+                        "--timeout", str(HANG_TIMEOUT)], {"GRAFANA_TOKEN": fake.admin_token})
+    assert result.exit_code == 1, result.output
+    assert f"timed out after {HANG_TIMEOUT:g}s" in result.stderr
+    assert (f"hint: Grafana at {fake.url} did not answer within --timeout {HANG_TIMEOUT:g}s: "
+            "check that it is up, or raise --timeout") in result.stderr
 
 def test_refused_credentials_name_where_they_came_from(fake: FakeGrafana, build_dir: Path,
                                                       tmp_path: Path) -> None:
