@@ -80,7 +80,7 @@ def _credentials_source(token_file: Path | None) -> str:
         return "GRAFANA_TOKEN"
     if os.environ.get("GRAFANA_USER") and os.environ.get("GRAFANA_PASSWORD"):
         return "GRAFANA_USER and GRAFANA_PASSWORD"
-    return "the user:password in --grafana-url"
+    return "the user:password in the Grafana URL"
 
 
 def _hint(client: GrafanaClient, token_file: Path | None, status: int | None,

@@ -477,8 +477,11 @@ def test_refused_credentials_name_where_they_came_from(fake: FakeGrafana, build_
     from_file = run(diff, [*args, "--token-file", str(token_file)], {"GRAFANA_TOKEN": wrong})
     from_env = run(publish, args, {"GRAFANA_TOKEN": wrong})
     from_user = run(publish, args, {"GRAFANA_USER": "admin", "GRAFANA_PASSWORD": "hunter2"})
+    from_url = run(diff, ["--grafana-url", fake.url.replace("http://", "http://admin:hunter2@"),
+                          "--build-dir", str(build_dir)], {})
     for result, source in ((from_file, f"the token in {token_file}"), (from_env, "GRAFANA_TOKEN"),
-                           (from_user, "GRAFANA_USER and GRAFANA_PASSWORD")):
+                           (from_user, "GRAFANA_USER and GRAFANA_PASSWORD"),
+                           (from_url, "the user:password in the Grafana URL")):
         assert result.exit_code == 1, result.output
         assert "Grafana rejected the credentials (HTTP 401)" in result.stderr
         assert (f"hint: Grafana at {fake.url} did not accept the credentials from {source}: "
@@ -487,7 +490,7 @@ def test_refused_credentials_name_where_they_came_from(fake: FakeGrafana, build_
     assert viewer.exit_code == 1 and "ABORTED: Grafana denied permission (HTTP 403)" in viewer.stdout
     assert ("hint: the credentials from GRAFANA_TOKEN lack a role: dashboards and folders need "
             "Editor, --datasources needs Admin") in viewer.stderr
-    for result in (from_file, from_env, from_user, viewer):
+    for result in (from_file, from_env, from_user, from_url, viewer):
         for secret in (wrong, "hunter2", VIEWER_TOKEN):
             assert secret not in result.output
 
