@@ -53,7 +53,7 @@ class Outcome:
     uid: str
     title: str
     action: str  # create | update | prune | conflict ...
-    status: str  # applied | failed | skipped | planned
+    status: str  # applied | failed | skipped | planned | kept (an orphan, without --prune)
     message: str = ""
     version: int | None = None
 
@@ -338,6 +338,10 @@ class _Publisher:
         for ds in self.plan.datasources:
             if ds.action is Action.CONFLICT:
                 self.add("datasource", ds.uid, ds.name, ds.action, "skipped", ds.reason)
+        # Not a failure, but not "nothing to do" either: a dashboard whose module was
+        # removed stays in Grafana until a publish with --prune.
+        for d in self.plan.dashboards_with(Action.ORPHAN):
+            self.add("dashboard", d.uid, d.title, d.action, "kept", d.reason)
         steps = self.steps()
         if dry_run:
             for _, (kind, uid, title, action) in steps:

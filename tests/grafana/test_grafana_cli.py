@@ -540,3 +540,27 @@ def test_a_new_dashboard_in_conflict_is_not_shown_moving_from_general(fake: Fake
     write_build(build, {"other/old-uid": dashboard("old-uid", "Same title")})
     moved = run(diff, args, env)
     assert f"folder: {folder_uid('team')} -> {folder_uid('other')}" in moved.stdout, moved.stdout
+
+
+def test_publish_reports_a_dashboard_removed_from_the_build_as_kept(fake: FakeGrafana,
+                                                                    tmp_path: Path) -> None:
+    """A dashboard module deleted, then `oac publish`: the report said 'nothing to do;
+    ... 0 writes' and never named the dashboard Grafana still shows (only `oac diff`
+    did, with the --prune that removes it)."""
+    env = {"GRAFANA_TOKEN": fake.admin_token}
+    build = tmp_path / "build"
+    args = ["--grafana-url", fake.url, "--build-dir", str(build)]
+    write_build(build, {"team/a": dashboard("a", "A"), "team/b": dashboard("b", "B")})
+    assert run(publish, args, env).exit_code == 0
+    write_build(build, {"team/a": dashboard("a", "A")})
+    kept = run(publish, args, env)
+    assert kept.exit_code == 0, kept.output  # not a failure
+    assert ("kept     orphan  dashboard  b (B) - not in the build; kept (use --prune to delete)"
+            in kept.stdout)
+    assert "1 kept; " in kept.stdout and "nothing to do" not in kept.stdout
+    report = json.loads(run(publish, [*args, "--format", "json"], env).stdout)
+    assert report["ok"] is True and report["writes"] == 0
+    assert [(o["uid"], o["status"]) for o in report["outcomes"]] == [("b", "kept")]
+    pruned = run(publish, [*args, "--prune"], env)
+    assert pruned.exit_code == 0 and "applied  prune   dashboard  b (B)" in pruned.stdout
+    assert set(fake.dashboards) == {"a"}
