@@ -2,7 +2,7 @@
 :mod:`obs_as_code.grafana`.
 
 Exit codes: 0 ok; 1 changes found (``diff --exit-code``) or an apply that failed or
-was partial; 2 usage error (missing URL or credentials, bad option).
+was partial; 2 usage error (missing or non-http(s) URL, missing credentials, bad option).
 """
 
 from __future__ import annotations
