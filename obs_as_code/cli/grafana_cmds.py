@@ -20,6 +20,7 @@ from obs_as_code.grafana.client import (
     AuthError,
     GrafanaClient,
     GrafanaError,
+    NoGrafanaApi,
     TransientError,
     split_url_credentials,
 )
@@ -97,6 +98,9 @@ def _hint(client: GrafanaClient, token_file: Path | None, status: int | None,
     elif isinstance(exc, TransientError) and exc.last.startswith("connection error"):
         text = (f"nothing answered at {client.url}: check --grafana-url (or GRAFANA_URL) "
                 "and that Grafana is running and reachable from here")
+    elif isinstance(exc, NoGrafanaApi):
+        text = (f"no Grafana HTTP API at {client.url}: --grafana-url (or GRAFANA_URL) is "
+                "Grafana's base URL, with its sub-path when Grafana is served under one")
     elif isinstance(exc, TransientError) and exc.last.startswith("timed out"):
         text = (f"Grafana at {client.url} did not answer within --timeout "
                 f"{client.timeout:g}s: check that it is up, or raise --timeout")

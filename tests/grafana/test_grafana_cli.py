@@ -564,3 +564,15 @@ def test_publish_reports_a_dashboard_removed_from_the_build_as_kept(fake: FakeGr
     pruned = run(publish, [*args, "--prune"], env)
     assert pruned.exit_code == 0 and "applied  prune   dashboard  b (B)" in pruned.stdout
     assert set(fake.dashboards) == {"a"}
+
+
+def test_a_url_that_is_not_grafanas_base_url_says_so(fake: FakeGrafana, build_dir: Path) -> None:
+    """--grafana-url naming another server, or Grafana without the sub-path it is
+    served under, printed 'GET /api/search failed: Not found' alone."""
+    result = run(diff, ["--grafana-url", f"{fake.url}/grafana", "--build-dir", str(build_dir)],
+                 {"GRAFANA_TOKEN": fake.admin_token})
+    assert result.exit_code == 1, result.output
+    assert "error: GET /api/search failed: Not found" in result.stderr
+    assert (f"hint: no Grafana HTTP API at {fake.url}/grafana: --grafana-url (or GRAFANA_URL) "
+            "is Grafana's base URL, with its sub-path when Grafana is served under one"
+            ) in result.stderr
