@@ -104,7 +104,11 @@ def validate(project: Path, fmt: str, out_dir: Path | None) -> None:
 
     build_dir = (out_dir or project / "build").resolve()
     shown = _shown_dir(project, build_dir)
-    again = "oac build" if out_dir is None else f"oac build --out {out_dir}"
+    again = "oac build"
+    if project != Path("."):
+        again += f" -C {project}"
+    if out_dir is not None:
+        again += f" --out {out_dir}"
     try:
         diagnostics, diff = run_validate(project, out_dir)
     except ToolMissing as exc:

@@ -2,18 +2,28 @@
 :mod:`obs_as_code.grafana`.
 
 Exit codes: 0 ok; 1 changes found (``diff --exit-code``) or an apply that failed or
-was partial; 2 usage error (missing URL or credentials, bad option).
+was partial; 2 usage error (missing or non-http(s) URL, missing credentials, bad option).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
 from obs_as_code.cli._common import project_option
-from obs_as_code.grafana.client import Auth, GrafanaClient, GrafanaError, split_url_credentials
+from obs_as_code.grafana.client import (
+    Auth,
+    AuthError,
+    GrafanaClient,
+    GrafanaError,
+    NoGrafanaApi,
+    TransientError,
+    split_url_credentials,
+)
 from obs_as_code.grafana.diff import render
 from obs_as_code.grafana.importer import folder_dir, import_folder, pull_folder, write_modules
 from obs_as_code.grafana.plan import DASHBOARDS_DIR, compute_plan, read_build
@@ -39,6 +49,12 @@ def make_client(url: str | None, token_file: Path | None, timeout: float) -> Gra
     URL or credentials are missing."""
     if not url:
         raise click.UsageError("missing --grafana-url (or GRAFANA_URL)")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        # Quotes none of the URL: it may hold a password.
+        raise click.UsageError(
+            "--grafana-url (or GRAFANA_URL) must be an http:// or https:// URL with a host, "
+            "such as https://grafana.example.com")
     try:
         clean, url_auth = split_url_credentials(url)
         auth = Auth.from_env(token_file) or url_auth
@@ -56,8 +72,46 @@ def _redact(text: str, client: GrafanaClient) -> str:
     return scrub(text, client.auth.secrets() if client.auth else [])
 
 
-def _fail(client: GrafanaClient, exc: Exception) -> None:
+def _credentials_source(token_file: Path | None) -> str:
+    """Where the credentials came from, in :meth:`Auth.from_env`'s order (never
+    their value)."""
+    if token_file is not None:
+        return f"the token in {token_file}"
+    if os.environ.get("GRAFANA_TOKEN"):
+        return "GRAFANA_TOKEN"
+    if os.environ.get("GRAFANA_USER") and os.environ.get("GRAFANA_PASSWORD"):
+        return "GRAFANA_USER and GRAFANA_PASSWORD"
+    return "the user:password in the Grafana URL"
+
+
+def _hint(client: GrafanaClient, token_file: Path | None, status: int | None,
+          exc: Exception | None = None) -> None:
+    """What the operator can do about an auth error (``status`` 401/403) or a
+    Grafana that never answered, on stderr."""
+    source = _credentials_source(token_file)
+    if status == 401:
+        text = (f"Grafana at {client.url} did not accept the credentials from {source}: "
+                "check them, and that they are this Grafana's")
+    elif status == 403:
+        text = (f"the credentials from {source} lack a role: dashboards and folders need "
+                "Editor, --datasources needs Admin")
+    elif isinstance(exc, TransientError) and exc.last.startswith("connection error"):
+        text = (f"nothing answered at {client.url}: check --grafana-url (or GRAFANA_URL) "
+                "and that Grafana is running and reachable from here")
+    elif isinstance(exc, NoGrafanaApi):
+        text = (f"no Grafana HTTP API at {client.url}: --grafana-url (or GRAFANA_URL) is "
+                "Grafana's base URL, with its sub-path when Grafana is served under one")
+    elif isinstance(exc, TransientError) and exc.last.startswith("timed out"):
+        text = (f"Grafana at {client.url} did not answer within --timeout "
+                f"{client.timeout:g}s: check that it is up, or raise --timeout")
+    else:
+        return
+    click.echo(f"hint: {_redact(text, client)}", err=True)
+
+
+def _fail(client: GrafanaClient, exc: Exception, token_file: Path | None = None) -> None:
     click.echo(f"error: {_redact(str(exc), client)}", err=True)
+    _hint(client, token_file, exc.status if isinstance(exc, AuthError) else None, exc)
     raise SystemExit(1)
 
 
@@ -95,7 +149,7 @@ def diff(project: Path, grafana_url: str | None, token_file: Path | None, build_
             plan = compute_plan(client, read_build(build, datasources=datasources),
                                 prune=prune, deep=deep)
         except GrafanaError as exc:
-            _fail(client, exc)
+            _fail(client, exc, token_file)
             return
     click.echo(_redact(render(plan, fmt), client))
     if plan.errors or (exit_code and plan.has_changes):
@@ -128,7 +182,7 @@ def publish(project: Path, grafana_url: str | None, token_file: Path | None, bui
             result = apply_plan(client, plan, dry_run=dry_run, git_sha=current_git_sha(project),
                                 progress=bar)
         except GrafanaError as exc:
-            _fail(client, exc)
+            _fail(client, exc, token_file)
             return
         finally:
             if bar is not None:
@@ -137,6 +191,8 @@ def publish(project: Path, grafana_url: str | None, token_file: Path | None, bui
     if dry_run and fmt == "text":
         click.echo(_redact(render(plan, "text"), client))
     click.echo(_redact(result.render(fmt), client))
+    if result.abort_status is not None:
+        _hint(client, token_file, result.abort_status)
     if not result.ok:
         raise SystemExit(1)
 
@@ -171,7 +227,7 @@ def import_grafana(project: Path, grafana_url: str | None, token_file: Path | No
         try:
             dashboards = pull_folder(client, folder)
         except GrafanaError as exc:
-            _fail(client, exc)
+            _fail(client, exc, token_file)
             return
     plan = import_folder(dashboards, project, out_dir, force=force, origin=f"Grafana folder {folder!r}")
     say = "oac import grafana:"

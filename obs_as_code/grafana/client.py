@@ -54,6 +54,11 @@ class AuthError(GrafanaError):
         super().__init__(f"Grafana {what} (HTTP {status}) for {method} {path}")
 
 
+class NoGrafanaApi(GrafanaError):
+    """``GET /api/search``, which every Grafana serves, answered 404: the URL is not
+    Grafana's base URL (another server, or Grafana under a sub-path left out)."""
+
+
 class TransientError(GrafanaError):
     """A request kept failing (timeouts, resets, 429, 5xx) until the retry budget ran out."""
 
@@ -391,6 +396,8 @@ class GrafanaClient:
         page = 1
         while True:
             resp = self.get("/api/search", [*params, ("limit", page_size), ("page", page)])
+            if resp.status == 404:
+                raise NoGrafanaApi(f"GET /api/search failed: {resp.message()}")
             if not resp.ok or not isinstance(resp.body, list):
                 raise GrafanaError(f"GET /api/search failed: {resp.message()}")
             hits.extend(h for h in resp.body if isinstance(h, dict))

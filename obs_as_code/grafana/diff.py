@@ -207,8 +207,10 @@ def dashboard_entry(d: DashboardChange) -> dict[str, Any]:
     entry: dict[str, Any] = {"uid": d.uid, "title": d.title, "action": d.action.value,
                              "folder": _folder_label(d), "reason": d.reason,
                              "managed": d.managed}
-    if d.desired is not None and d.live_folder_uid != d.folder_uid and d.action in (
-            Action.UPDATE, Action.CONFLICT):
+    # ``live`` is set for every dashboard Grafana holds that is not unchanged; one it
+    # does not hold (a create in a title conflict) moves from nowhere.
+    if d.desired is not None and d.live is not None and d.live_folder_uid != d.folder_uid \
+            and d.action in (Action.UPDATE, Action.CONFLICT):
         entry["move"] = {"from": d.live_folder_uid, "to": d.folder_uid}
     if d.desired is not None and d.live is not None:
         entry["fields"] = [{"field": f, "old": o, "new": n}

@@ -76,6 +76,10 @@ class BuildTree:
     #: ``deleteDatasources`` of the datasources file (read with ``datasources=True``).
     deleted_datasources: list[DeletedDatasourceEntry] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: Dashboards whose file is in the build but was left out for an error in
+    #: ``errors``: uid (the file's, else its name's) -> file. Grafana's copy of one is
+    #: not "missing from the build".
+    left_out: dict[str, Path] = field(default_factory=dict)
 
 
 def read_build(build_dir: str | Path, *, datasources: bool = False) -> BuildTree:
@@ -93,6 +97,10 @@ def read_build(build_dir: str | Path, *, datasources: bool = False) -> BuildTree
     for path in sorted(base.rglob("*.json")) if base.is_dir() else []:
         rel = path.relative_to(base)
         folder = PurePosixPath(*rel.parts[:-1]).as_posix() if len(rel.parts) > 1 else ""
+        # The build names each file after its dashboard's uid: what a file too broken
+        # to give its uid (a merge conflict in a committed build/) is taken to hold.
+        if valid_uid(path.stem):
+            tree.left_out[path.stem] = path
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -109,6 +117,9 @@ def read_build(build_dir: str | Path, *, datasources: bool = False) -> BuildTree
         if not isinstance(uid, str) or not valid_uid(uid):
             tree.errors.append(f"{path}: missing or invalid uid {uid!r}")
             continue
+        if path.stem != uid:
+            tree.left_out.pop(path.stem, None)
+            tree.left_out[uid] = path
         if not isinstance(title, str) or not title.strip():
             tree.errors.append(f"{path}: empty title")
             continue
@@ -122,6 +133,7 @@ def read_build(build_dir: str | Path, *, datasources: bool = False) -> BuildTree
                 f"by {titles[key]}"
             )
             continue
+        del tree.left_out[uid]
         seen[uid] = path
         titles[key] = uid
         clean = strip_markers(data)
@@ -375,7 +387,8 @@ def compute_plan(
         if found is not None:
             _plan_existing(client, change, found, force=force, deep=deep)
         if change.action in (Action.CREATE, Action.UPDATE):
-            _check_title_clash(change, by_title, wanted, prune=prune, force=force)
+            _check_title_clash(change, by_title, wanted | tree.left_out.keys(), prune=prune,
+                               force=force)
         plan.dashboards.append(change)
 
     for hit in hits:
@@ -383,11 +396,17 @@ def compute_plan(
         if isinstance(uid, str) and uid not in wanted and is_managed(hit.get("tags")):
             if any(d.replaces == uid for d in plan.dashboards):
                 continue  # deleted as part of the write that takes its title
+            if uid in tree.left_out:
+                # Never pruned (prune is off when the build has errors), never "missing".
+                reason = (f"left out: its build file {tree.left_out[uid]} has an error "
+                          "(above); Grafana's copy kept")
+            else:
+                reason = "" if prune else "not in the build; kept (use --prune to delete)"
             plan.dashboards.append(DashboardChange(
                 uid, str(hit.get("title", "")), Action.PRUNE if prune else Action.ORPHAN,
                 live_folder_uid=_live_folder(hit),
                 live_folder_title=str(hit.get("folderTitle", "")),
-                reason="" if prune else "not in the build; kept (use --prune to delete)",
+                reason=reason,
             ))
     changes = [_plan_datasource(client, ds) for ds in tree.datasources]
     # Deletions come first: publish applies them before any create or update.

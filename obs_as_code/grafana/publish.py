@@ -53,7 +53,7 @@ class Outcome:
     uid: str
     title: str
     action: str  # create | update | prune | conflict ...
-    status: str  # applied | failed | skipped | planned
+    status: str  # applied | failed | skipped | planned | kept (an orphan, without --prune)
     message: str = ""
     version: int | None = None
 
@@ -64,6 +64,9 @@ class PublishResult:
 
     outcomes: list[Outcome] = field(default_factory=list)
     aborted: str | None = None
+    #: The HTTP status (401 or 403) of the auth error that aborted the run, for the
+    #: CLI's hint; not part of the report.
+    abort_status: int | None = None
     dry_run: bool = False
     requests: int = 0
     writes: int = 0
@@ -335,6 +338,10 @@ class _Publisher:
         for ds in self.plan.datasources:
             if ds.action is Action.CONFLICT:
                 self.add("datasource", ds.uid, ds.name, ds.action, "skipped", ds.reason)
+        # Not a failure, but not "nothing to do" either: a dashboard whose module was
+        # removed stays in Grafana until a publish with --prune.
+        for d in self.plan.dashboards_with(Action.ORPHAN):
+            self.add("dashboard", d.uid, d.title, d.action, "kept", d.reason)
         steps = self.steps()
         if dry_run:
             for _, (kind, uid, title, action) in steps:
@@ -345,6 +352,7 @@ class _Publisher:
                 step()
             except AuthError as exc:
                 self.result.aborted = str(exc)
+                self.result.abort_status = exc.status
                 for _, (k, u, t, a) in steps[i:]:
                     self.add(k, u, t, a, "skipped", "not applied: run aborted")
                 break

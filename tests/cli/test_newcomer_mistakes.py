@@ -465,14 +465,27 @@ def test_validate_names_the_directory_it_was_given(built_project: Path, tmp_path
     result = run_oac("validate", "-C", str(built_project), "--out", str(missing))
     assert result.exit_code == 1
     assert f"oac validate: error: {missing}/ differs from the sources" in result.stderr
-    assert f"run `oac build --out {missing}`, then validate again" in result.stderr
+    assert f"run `oac build -C {built_project} --out {missing}`, then validate again" in result.stderr
     other = tmp_path / "out"
     assert run_oac("build", "-C", str(built_project), "--out", str(other)).exit_code == 0
     (built_project / "alerts/good.py").write_text(GOOD_ALERT.replace('"5m"', '"10m"'))
     stale = run_oac("validate", "-C", str(built_project), "--out", str(other))
     assert stale.exit_code == 1
     assert f"oac validate: error: {other}/ differs from the sources" in stale.stderr
-    assert f"run `oac build --out {other}`, then validate again" in stale.stderr
+    assert f"run `oac build -C {built_project} --out {other}`, then validate again" in stale.stderr
+
+
+def test_validate_of_a_project_elsewhere_names_it_in_the_command_to_run(built_project: Path) -> None:
+    """`oac validate -C DIR` of a stale build said 'run `oac build`': run where the
+    operator stood (not DIR), that rebuilt another project, or failed, and validate
+    kept failing."""
+    need_binary("promtool")
+    (built_project / "alerts/good.py").write_text(GOOD_ALERT.replace('"5m"', '"10m"'))
+    stale = run_oac("validate", "-C", str(built_project))
+    assert stale.exit_code == 1
+    assert f"run `oac build -C {built_project}`, then validate again" in stale.stderr
+    assert run_oac("build", "-C", str(built_project)).exit_code == 0
+    assert run_oac("validate", "-C", str(built_project)).exit_code == 0
 
 
 def test_a_template_error_in_a_label_points_at_the_labels(make_project: ProjectFactory) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,10 @@ from obs_as_code import Datasource, DeletedDatasource
 from obs_as_code.cli.grafana_cmds import diff, import_grafana, publish
 from obs_as_code.grafana import client as client_module
 from obs_as_code.grafana.client import Auth, GrafanaClient
+from obs_as_code.names import folder_uid
 
 from .fake_grafana import VIEWER_TOKEN, FakeGrafana
-from .helpers import dashboard, sample_build, write_build, write_datasources
+from .helpers import HANG_TIMEOUT, dashboard, sample_build, write_build, write_datasources
 
 
 def run(command: object, args: list[str], env: dict[str, str]) -> Result:
@@ -419,3 +421,158 @@ def test_dash_c_without_a_build_says_which_build_to_run(command: str, tmp_path: 
     assert f"run `oac build -C {project}`" in result.output
     missing = run(cli, [command, "-C", str(tmp_path / "nope")], {})
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+@pytest.mark.parametrize("url", ["grafana.example.com", "ops:hunter2@grafana.example.com",
+                                 "ftp://grafana.example.com", "http://"])
+@pytest.mark.parametrize("command", [diff, publish])
+def test_a_grafana_url_that_is_no_http_url_is_a_usage_error(command: object, url: str,
+                                                            build_dir: Path) -> None:
+    """`--grafana-url grafana.example.com` (no scheme) exited 1 with 'GET
+    /api/folders/... could not be sent (MissingSchema)': a Grafana failure by the exit
+    code, and no word of what to fix."""
+    result = run(command, ["--grafana-url", url, "--build-dir", str(build_dir)],
+                 {"GRAFANA_TOKEN": "glsa_x"})
+    assert result.exit_code == 2, result.output
+    assert "--grafana-url (or GRAFANA_URL) must be an http:// or https:// URL" in result.output
+    assert "hunter2" not in result.output and "Traceback" not in result.output
+
+
+def test_an_unreachable_grafana_says_what_to_check(build_dir: Path) -> None:
+    """A Grafana URL nothing listens at printed only 'GET /api/folders/... failed after
+    5 attempts: connection error': no URL, no word of what to check."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    for command in (diff, publish):
+        result = run(command, ["--grafana-url", f"http://ops:hunter2@127.0.0.1:{port}",
+                               "--build-dir", str(build_dir)], {})
+        assert result.exit_code == 1, result.output
+        assert "connection error" in result.stderr
+        assert (f"hint: nothing answered at http://127.0.0.1:{port}: check --grafana-url "
+                "(or GRAFANA_URL)") in result.stderr
+        assert "hunter2" not in result.output
+
+
+
+def test_a_grafana_that_never_answers_in_time_points_at_timeout(fake: FakeGrafana,
+                                                                build_dir: Path) -> None:
+    fake.fail("GET", "/api/folders", "timeout", times=100)
+    result = run(diff, ["--grafana-url", fake.url, "--build-dir", str(build_dir),
+                        "--timeout", str(HANG_TIMEOUT)], {"GRAFANA_TOKEN": fake.admin_token})
+    assert result.exit_code == 1, result.output
+    assert f"timed out after {HANG_TIMEOUT:g}s" in result.stderr
+    assert (f"hint: Grafana at {fake.url} did not answer within --timeout {HANG_TIMEOUT:g}s: "
+            "check that it is up, or raise --timeout") in result.stderr
+
+def test_refused_credentials_name_where_they_came_from(fake: FakeGrafana, build_dir: Path,
+                                                      tmp_path: Path) -> None:
+    """A wrong token printed 'Grafana rejected the credentials (HTTP 401)' alone: the
+    operator was not told which of --token-file, GRAFANA_TOKEN and
+    GRAFANA_USER/GRAFANA_PASSWORD was used; a 403 not which role is needed."""
+    wrong = "glsa_thisTokenIsWrong_0000"
+    token_file = tmp_path / "token"
+    token_file.write_text(wrong)
+    args = ["--grafana-url", fake.url, "--build-dir", str(build_dir)]
+    from_file = run(diff, [*args, "--token-file", str(token_file)], {"GRAFANA_TOKEN": wrong})
+    from_env = run(publish, args, {"GRAFANA_TOKEN": wrong})
+    from_user = run(publish, args, {"GRAFANA_USER": "admin", "GRAFANA_PASSWORD": "hunter2"})
+    from_url = run(diff, ["--grafana-url", fake.url.replace("http://", "http://admin:hunter2@"),
+                          "--build-dir", str(build_dir)], {})
+    for result, source in ((from_file, f"the token in {token_file}"), (from_env, "GRAFANA_TOKEN"),
+                           (from_user, "GRAFANA_USER and GRAFANA_PASSWORD"),
+                           (from_url, "the user:password in the Grafana URL")):
+        assert result.exit_code == 1, result.output
+        assert "Grafana rejected the credentials (HTTP 401)" in result.stderr
+        assert (f"hint: Grafana at {fake.url} did not accept the credentials from {source}: "
+                "check them") in result.stderr
+    viewer = run(publish, args, {"GRAFANA_TOKEN": VIEWER_TOKEN})  # 403 at the first write
+    assert viewer.exit_code == 1 and "ABORTED: Grafana denied permission (HTTP 403)" in viewer.stdout
+    assert ("hint: the credentials from GRAFANA_TOKEN lack a role: dashboards and folders need "
+            "Editor, --datasources needs Admin") in viewer.stderr
+    for result in (from_file, from_env, from_user, from_url, viewer):
+        for secret in (wrong, "hunter2", VIEWER_TOKEN):
+            assert secret not in result.output
+
+
+def test_a_dashboard_whose_build_file_is_broken_is_not_called_missing(fake: FakeGrafana,
+                                                                     build_dir: Path) -> None:
+    """A merge conflict left in a committed build/grafana/dashboards/<uid>.json: the
+    diff reported the published dashboard as 'not in the build; kept (use --prune to
+    delete)', telling the operator to delete a dashboard the project still declares."""
+    env = {"GRAFANA_TOKEN": fake.admin_token}
+    args = ["--grafana-url", fake.url, "--build-dir", str(build_dir)]
+    assert run(publish, args, env).exit_code == 0
+    writes = len(fake.writes())
+    broken = build_dir / "grafana" / "dashboards" / "c-dash-0.json"
+    broken.write_text("<<<<<<< HEAD\n" + broken.read_text() + "=======\n>>>>>>> main\n")
+    for flags in ([], ["--prune"]):
+        result = run(diff, [*args, *flags], env)
+        assert result.exit_code == 1, result.output
+        assert f"{broken}: cannot read dashboard JSON" in result.output
+        line = next(x for x in result.stdout.splitlines() if "? orphan    c-dash-0" in x)
+        assert line.endswith(f"left out: its build file {broken} has an error (above); "
+                             "Grafana's copy kept"), line
+    published = run(publish, [*args, "--prune"], env)
+    assert published.exit_code == 1 and "not in the build" not in published.output
+    assert "c-dash-0" in fake.dashboards and len(fake.writes()) == writes
+
+
+def test_a_new_dashboard_in_conflict_is_not_shown_moving_from_general(fake: FakeGrafana,
+                                                                     tmp_path: Path) -> None:
+    """A uid renamed in the build (same title, same folder) is a conflict until --prune;
+    the diff showed the new dashboard, which Grafana does not hold, as 'folder: General
+    -> oac-team', as if it sat in General and were being moved."""
+    env = {"GRAFANA_TOKEN": fake.admin_token}
+    build = tmp_path / "build"
+    args = ["--grafana-url", fake.url, "--build-dir", str(build)]
+    write_build(build, {"team/old-uid": dashboard("old-uid", "Same title")})
+    assert run(publish, args, env).exit_code == 0
+    write_build(build, {"team/new-uid": dashboard("new-uid", "Same title")})
+    text = run(diff, args, env)
+    assert "! conflict  new-uid 'Same title' - title already used by managed dashboard old-uid" \
+        in text.stdout
+    assert "folder:" not in text.stdout and "General" not in text.stdout, text.stdout
+    (entry,) = [e for e in json.loads(run(diff, [*args, "--format", "json"], env).stdout)
+                ["dashboards"] if e["uid"] == "new-uid"]
+    assert entry["action"] == "conflict" and "move" not in entry
+    # A dashboard Grafana holds still shows its move.
+    write_build(build, {"other/old-uid": dashboard("old-uid", "Same title")})
+    moved = run(diff, args, env)
+    assert f"folder: {folder_uid('team')} -> {folder_uid('other')}" in moved.stdout, moved.stdout
+
+
+def test_publish_reports_a_dashboard_removed_from_the_build_as_kept(fake: FakeGrafana,
+                                                                    tmp_path: Path) -> None:
+    """A dashboard module deleted, then `oac publish`: the report said 'nothing to do;
+    ... 0 writes' and never named the dashboard Grafana still shows (only `oac diff`
+    did, with the --prune that removes it)."""
+    env = {"GRAFANA_TOKEN": fake.admin_token}
+    build = tmp_path / "build"
+    args = ["--grafana-url", fake.url, "--build-dir", str(build)]
+    write_build(build, {"team/a": dashboard("a", "A"), "team/b": dashboard("b", "B")})
+    assert run(publish, args, env).exit_code == 0
+    write_build(build, {"team/a": dashboard("a", "A")})
+    kept = run(publish, args, env)
+    assert kept.exit_code == 0, kept.output  # not a failure
+    assert ("kept     orphan  dashboard  b (B) - not in the build; kept (use --prune to delete)"
+            in kept.stdout)
+    assert "1 kept; " in kept.stdout and "nothing to do" not in kept.stdout
+    report = json.loads(run(publish, [*args, "--format", "json"], env).stdout)
+    assert report["ok"] is True and report["writes"] == 0
+    assert [(o["uid"], o["status"]) for o in report["outcomes"]] == [("b", "kept")]
+    pruned = run(publish, [*args, "--prune"], env)
+    assert pruned.exit_code == 0 and "applied  prune   dashboard  b (B)" in pruned.stdout
+    assert set(fake.dashboards) == {"a"}
+
+
+def test_a_url_that_is_not_grafanas_base_url_says_so(fake: FakeGrafana, build_dir: Path) -> None:
+    """--grafana-url naming another server, or Grafana without the sub-path it is
+    served under, printed 'GET /api/search failed: Not found' alone."""
+    result = run(diff, ["--grafana-url", f"{fake.url}/grafana", "--build-dir", str(build_dir)],
+                 {"GRAFANA_TOKEN": fake.admin_token})
+    assert result.exit_code == 1, result.output
+    assert "error: GET /api/search failed: Not found" in result.stderr
+    assert (f"hint: no Grafana HTTP API at {fake.url}/grafana: --grafana-url (or GRAFANA_URL) "
+            "is Grafana's base URL, with its sub-path when Grafana is served under one"
+            ) in result.stderr
