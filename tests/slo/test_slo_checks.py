@@ -571,3 +571,33 @@ def test_the_burn_rate_tests_of_an_slo_with_a_refused_sli_are_not_reported_again
     module = HEAD + BURN_TESTS + f'a = SLO(service="api", name="a", objective=99.9, sli={same})\ntests = ' + BURN.format(slo="a") + "\n"
     root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": module})
     assert [code for code, _ in _found_everywhere(root)] == ["OAC405"]
+
+
+@pytest.mark.parametrize(
+    ("objective", "alerting", "expected"),
+    [
+        # 30d table: page 14.4 over 1h and 6 over 6h, ticket 3 over 1d and 1 over 3d.
+        ("99.9", "", []),
+        ("90", "", ["page alert's condition over 5m and 1h (burn rate 14.4) needs an error ratio above 1.44, "
+                    "which no ratio reaches: only its other condition can fire"]),
+        ("80", "", ["page alert's conditions over 5m and 1h (burn rate 14.4) and over 30m and 6h (burn rate 6) need an "
+                    "error ratio above 2.88 and 1.2, which no ratio reaches: it can never fire"]),
+        ("80", ", alerting=Alerting(page=AlertOptions(disable=True))", []),
+    ],
+)
+def test_an_objective_too_low_for_the_burn_rates_is_a_warning_at_the_objective(
+    tmp_path: Path, objective: str, alerting: str, expected: list[str]
+) -> None:
+    # A generated burn-rate alert whose threshold (burn rate x error budget) is 1 or
+    # more compares an error ratio with what it never exceeds: said once, at the
+    # objective, in the SLO's terms (not by OAC215 at each generated alert).
+    source = (HEAD.rstrip() + ", Alerting, AlertOptions\n"
+              + f'low = SLO(service="api", name="a", objective={objective}, sli={GOOD_RATIO}{alerting})\n')
+    root = make_project(tmp_path / "proj", {"catalog/main.py": CATALOG, "scrape/main.py": SCRAPE, "slos/case.py": source})
+    compiled = compile_project(root)
+    found = [d for d in compiled.diagnostics if d.code in ("OAC401", "OAC215")]
+    assert [(d.code, d.severity.value, d.location.line) for d in found] == [("OAC401", "warning", 2)] * len(expected), [str(d) for d in found]
+    for d, said in zip(found, expected, strict=True):
+        assert d.message.endswith(said), d.message
+        assert f"objective {objective}% leaves an error budget of" in d.message
+    assert compiled.ok

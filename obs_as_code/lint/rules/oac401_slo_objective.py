@@ -1,4 +1,6 @@
-"""OAC401: an SLO objective outside (0, 100) (error), or at most 1 (warning: a ratio)."""
+"""OAC401: an SLO objective outside (0, 100) (error), or at most 1 (warning: a
+ratio), or so low that a burn-rate condition of its alerts needs an error ratio
+above 1 (warning: that condition can never be true)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ from collections.abc import Iterator
 
 from obs_as_code.diagnostics import Diagnostic, error, warning
 from obs_as_code.lint.engine import Check, LintContext
+from obs_as_code.slo import windows as windows_table
+from obs_as_code.slo.generate import error_budget_ratio
 from obs_as_code.slo.model import SLO, objective_usable
 from obs_as_code.source import keyword_location
 
@@ -38,6 +42,47 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 f"SLO {slo.id!r}: objective {value!r} looks like a ratio: it means {value:g}%, not {value * 100:g}%",
                 hint=f"write objective={value * 100:g}",
             )
+        else:
+            # Not for a ratio-like objective: the warning above names the fix.
+            yield from _unreachable_burn(slo)
+
+
+def _unreachable_burn(slo: SLO) -> Iterator[Diagnostic]:
+    """A warning for each generated alert (page, ticket) with a condition whose
+    threshold, burn-rate factor times error budget, is 1 or more: an error ratio
+    never exceeds 1, so that condition is never true (objective 90 with Google's
+    14.4 over 1h: 1.44). Only for the shipped windows tables (a ``windows=`` file
+    is read by the generator, not by this check)."""
+    alerting = slo.alerting
+    if slo.windows is not None or alerting.disable:
+        return
+    table = windows_table.for_period(slo.period)
+    if table is None:
+        return  # OAC405 reports the period
+    budget = error_budget_ratio(slo)
+    for severity, options, conditions in (
+        ("page", alerting.page, (table.page_quick, table.page_slow)),
+        ("ticket", alerting.ticket, (table.ticket_quick, table.ticket_slow)),
+    ):
+        if options.disable:
+            continue
+        dead = [(c, c.factor(table.period_ms) * budget) for c in conditions if c.factor(table.period_ms) * budget >= 1]
+        if not dead:
+            continue
+        windows = " and ".join(f"over {c.short} and {c.long} (burn rate {c.factor(table.period_ms):g})" for c, _ in dead)
+        above = " and ".join(f"{t:g}" for _, t in dead)
+        if len(dead) == len(conditions):
+            said = f"conditions {windows} need an error ratio above {above}, which no ratio reaches: it can never fire"
+        else:
+            said = f"condition {windows} needs an error ratio above {above}, which no ratio reaches: only its other condition can fire"
+        yield warning(
+            keyword_location(slo.location, "objective"),
+            "OAC401",
+            f"SLO {slo.id!r}: objective {slo.objective:g}% leaves an error budget of {budget * 100:g}%: "
+            f"the {severity} alert's {said}",
+            hint="raise the objective, give windows= a table with lower burn rates for this objective, "
+            f"or disable the {severity} alert",
+        )
 
 
 CHECK = Check("OAC401", "slo-objective", "SLO objectives must be percentages strictly between 0 and 100", run)
