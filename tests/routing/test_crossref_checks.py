@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from routing_support import ROOT, write_project
+from routing_support import ROOT, run_cli, write_project
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.lint.rules._crossref import recorded_names
@@ -130,34 +130,103 @@ SCRAPE = """
     catalog = MetricsCatalog(metrics=[
         Metric("http_requests_total", "counter", ["status"], jobs=["api"]),
         Metric("queue_depth", "gauge", [], jobs=["worker"]),
+        Metric("queue_wait_seconds", "histogram", [], jobs=["worker"]),
+        Metric("tasks", "counter", [], jobs=["worker"]),  # OpenMetrics: the family of tasks_total
         Metric("up", "gauge", []),
+        Metric("job:queue_depth:max", "gauge", [], jobs=["worker"]),
     ])
 """
+
+
+AT_EXPR = "alerts/a.py:3:61: OAC505 [warning] alert A: "
 
 
 @pytest.mark.parametrize(
     ("expr", "found"),
     [
-        ("queue_depth > 10", "no scrape job exposes queue_depth"),
-        ('sum(rate(http_requests_total{job="worker"}[5m])) > 1', 'selected with job="worker"'),
+        ("queue_depth > 10", "no scrape job exposes queue_depth: the catalog lists worker, the project scrapes api"),
+        (
+            'sum(rate(http_requests_total{job="worker"}[5m])) > 1',
+            'http_requests_total is selected with job="worker", but only api expose it',
+        ),
         ('sum(rate(http_requests_total{job="api"}[5m])) > 1', None),
+        ("sum(rate(http_requests_total[5m])) > 1", None),
         ("up == 0", None),
         ("unknown_metric > 1", None),
+        # A series of a histogram family is the family's (its catalog entry's jobs).
+        (
+            "histogram_quantile(0.9, rate(queue_wait_seconds_bucket[5m])) > 1",
+            "no scrape job exposes queue_wait_seconds_bucket: the catalog lists worker, the project scrapes api",
+        ),
+        (
+            "sum(rate(tasks_total[5m])) > 1",
+            "no scrape job exposes tasks_total: the catalog lists worker, the project scrapes api",
+        ),
+        # One finding per metric and rule, not per selector.
+        ("queue_depth > 10 and queue_depth < 100", "no scrape job exposes queue_depth: the catalog lists worker, the project scrapes api"),
+        # A name a recording rule of the project records is its series, whatever the catalog says.
+        ("job:queue_depth:max > 10", None),
+        ("job:queue_depth:max_typo > 10", None),
+        # An expression that does not parse is OAC108's.
+        ("queue_depth >", None),
     ],
 )
 def test_oac505_metric_no_job_exposes(tmp_path: Path, expr: str, found: str | None) -> None:
     rules = f"""
-        from obs_as_code import AlertRule, RuleGroup
+        from obs_as_code import AlertRule, RecordingRule, RuleGroup
 
         group = RuleGroup(name="g", rules=[AlertRule(name="A", expr={expr!r}, labels={{"severity": "info"}})])
+        recorded = RuleGroup(name="r", rules=[RecordingRule(name="job:queue_depth:max", expr="max by (job) (up)")])
     """
     root = write_project(tmp_path, {"scrape/jobs.py": SCRAPE, "alerts/a.py": rules})
-    diags = codes(root, "OAC505")
-    if found is None:
-        assert diags == []
-    else:
-        [diag] = diags
-        assert found in diag.message and diag.location.file == "alerts/a.py"
+    diags = [str(d) for d in codes(root, "OAC505")]
+    assert diags == ([] if found is None else [AT_EXPR + found])
+
+
+def test_oac505_needs_the_projects_scrape_jobs(tmp_path: Path) -> None:
+    # A project without scrape jobs (scraped by configuration kept elsewhere) has
+    # its metrics' jobs unknown: nothing to report.
+    rules = """
+        from obs_as_code import AlertRule, RuleGroup
+
+        group = RuleGroup(name="g", rules=[AlertRule(name="A", expr="queue_depth > 10", labels={"severity": "info"})])
+    """
+    scrape = SCRAPE.replace('jobs = [ScrapeJob(name="api", targets=["api:80"])]', "")
+    root = write_project(tmp_path, {"scrape/jobs.py": scrape, "alerts/a.py": rules})
+    assert codes(root, "OAC505") == []
+    root = write_project(tmp_path, {"scrape/jobs.py": SCRAPE})
+    assert [str(d) for d in codes(root, "OAC505")] == [
+        AT_EXPR + "no scrape job exposes queue_depth: the catalog lists worker, the project scrapes api"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("given", "project", "found"),
+    [
+        ('["worker"]', None, "no scrape job exposes queue_depth: the catalog lists worker, the project scrapes api"),
+        # The catalog given to the lint comes before the project's.
+        ('["api"]', '["worker"]', None),
+    ],
+)
+def test_oac505_reads_the_catalog_given_to_oac_lint(tmp_path: Path, given: str, project: str | None, found: str | None) -> None:
+    # `oac lint --catalog metrics.py` gives a LoadedCatalog: OAC505 read only a
+    # MetricsCatalog given that way, and so never the --catalog's jobs.
+    catalog = "from obs_as_code import Metric, MetricsCatalog\n\ncatalog = MetricsCatalog(metrics=[Metric('queue_depth', 'gauge', [], jobs={})])\n"
+    files = {
+        "scrape/jobs.py": 'from obs_as_code import ScrapeJob\n\njobs = [ScrapeJob(name="api", targets=["api:80"])]\n',
+        "alerts/a.py": """
+            from obs_as_code import AlertRule, RuleGroup
+
+            group = RuleGroup(name="g", rules=[AlertRule(name="A", expr="queue_depth > 10", labels={"severity": "info"})])
+        """,
+    }
+    if project is not None:
+        files["catalog/metrics.py"] = catalog.format(project)
+    root = write_project(tmp_path / "p", files)
+    metrics = write_project(tmp_path, {"metrics.py": catalog.format(given)}) / "metrics.py"
+    result = run_cli("lint", "-C", str(root), "--catalog", str(metrics), "--select", "OAC505")
+    lines = [line for line in result.output.splitlines() if " OAC505 " in line]
+    assert lines == ([] if found is None else [AT_EXPR + found])
 
 
 def test_oac506_undefined_recording_rule_in_rules_and_dashboards(tmp_path: Path) -> None:
