@@ -254,6 +254,91 @@ def test_oac506_undefined_recording_rule_in_rules_and_dashboards(tmp_path: Path)
     ]
 
 
+def test_oac506_one_finding_per_line_and_name_and_only_dashboard_exprs(tmp_path: Path) -> None:
+    # Rules made at one call (a loop, an SLO's windows) share a line: one finding
+    # names the first and counts the rest. In a dashboard only "expr" strings are
+    # queries: a title or legend with a colon is not a recording rule.
+    rules = """
+        from obs_as_code import AlertRule, RecordingRule, RuleGroup
+
+        group = RuleGroup(name="g", rules=[
+            RecordingRule(name="job:errors:rate5m", expr="sum by (job) (rate(errors_total[5m]))"),
+            *[AlertRule(name=f"B{i}", expr=f"job:error:rate5m > {i}") for i in range(3)],
+            RecordingRule(name="job:c:sum", expr="sum(job:error:rate5m) + sum(job:errors:rate5m)"),
+        ])
+    """
+    dashboard = """
+        from obs_as_code.model.dashboard import DashboardDef
+
+        board = DashboardDef(source={"title": "x:y:z", "panels": [
+            {"title": "slo:a:b", "targets": [{"expr": 'sum(job:errors:rate5m{job=~"${job:regex}"})'}]},
+            {"targets": [{"expr": "sum(rate(slo:sli_error:ratio_rate5m[5m]))", "legendFormat": "a:b:c"}]},
+        ]})
+    """
+    root = write_project(tmp_path, {"alerts/a.py": rules, "dashboards/d.py": dashboard})
+    assert [str(d) for d in codes(root, "OAC506")] == [
+        "alerts/a.py:5:36: OAC506 [warning] alert B0 (and 2 more rules from this line) uses recording rule"
+        " job:error:rate5m, which no rule group defines",
+        "alerts/a.py:6:42: OAC506 [warning] recording rule job:c:sum uses recording rule job:error:rate5m,"
+        " which no rule group defines",
+        "dashboards/d.py:3:9: OAC506 [warning] dashboard board queries recording rule slo:sli_error:ratio_rate5m,"
+        " which no rule group defines",
+    ]
+
+
+def test_oac506_reads_every_query_of_a_kit_dashboard(tmp_path: Path) -> None:
+    # A rendered dashboard is skipped when its targets prove it has no recording
+    # rule: no target's expr holds a colon and they are all the "expr" keys of
+    # its text. Not skipped: every target reading one, an annotation's expr (no
+    # target's; beside a target without an expr, which counts for none), a
+    # target without an expr (TraceQL) beside one reading one.
+    dashboard = """
+        from grafana_foundation_sdk.builders import dashboard as sdk
+
+        from obs_as_code.dashboards import kit as k
+
+        burn = sdk.AnnotationQuery().name("Burn").datasource(k.PROMETHEUS_VAR).expr("slo:burn:rate1h > 1")
+        every = k.dashboard("Every", [k.timeseries("Burn", k.prom("slo:burn:rate5m"))], variables=[k.datasource_var()])
+        annotated = k.dashboard("Annotated", [k.table("Traces", k.traceql("{}")), k.timeseries("Up", k.prom("sum(up)"))],
+                                annotations=[burn])
+        traced = k.dashboard("Traced", [
+            k.table("Traces", k.traceql("{}")),
+            k.timeseries("Burn", k.prom("slo:burn:rate6h")),
+        ])
+        plain = k.dashboard("Plain", [k.table("Traces", k.traceql("{}")), k.timeseries("Up", k.prom("sum(up)"))])
+    """
+    root = write_project(tmp_path, {"dashboards/d.py": dashboard})
+    assert [str(d) for d in codes(root, "OAC506")] == [
+        "dashboards/d.py:6:52: OAC506 [warning] dashboard every queries recording rule slo:burn:rate5m, which no rule group defines",
+        "dashboards/d.py:7:13: OAC506 [warning] dashboard annotated queries recording rule slo:burn:rate1h, which no rule group defines",
+        "dashboards/d.py:11:26: OAC506 [warning] dashboard traced queries recording rule slo:burn:rate6h, which no rule group defines",
+    ]
+
+
+def test_oac506_reads_what_a_dict_dashboard_says_and_skips_one_that_cannot_render(tmp_path: Path) -> None:
+    # The queries of a dict dashboard are read as written: decoded from their JSON
+    # text (PromQL's 'it\'s' is 'it\\'s' there; read undecoded, its quote ends
+    # the string early and the next one hides e:f:g), from data that is not JSON (a
+    # set: walked), and a query that is a recording rule's name alone. A dashboard
+    # that cannot be rendered is OAC309's.
+    dashboard = r"""
+        from obs_as_code.model.dashboard import DashboardDef
+
+        broken = DashboardDef(source=42, uid="broken")
+        tagged = DashboardDef(source={"title": "t", "tags": {"team"}, "panels": [{"targets": [{"expr": "sum(a:b:c)"}]}]}, uid="tagged")
+        quoted = DashboardDef(source={"title": "q", "panels": [{"targets": [{"expr": "sum(x{msg='it\\'s'}) / e:f:g{c='d'}"}]}]}, uid="quoted")
+        bare = DashboardDef(source={"title": "b", "panels": [{"targets": [{"expr": "h:i"}]}]}, uid="bare")
+    """
+    root = write_project(tmp_path, {"dashboards/d.py": dashboard})
+    found = compile_project(root).diagnostics
+    assert [str(d) for d in found if d.code == "OAC506"] == [
+        "dashboards/d.py:4:10: OAC506 [warning] dashboard tagged queries recording rule a:b:c, which no rule group defines",
+        "dashboards/d.py:5:10: OAC506 [warning] dashboard quoted queries recording rule e:f:g, which no rule group defines",
+        "dashboards/d.py:6:8: OAC506 [warning] dashboard bare queries recording rule h:i, which no rule group defines",
+    ]
+    assert [(d.code, d.location.line) for d in found if d.code == "OAC309"] == [("OAC309", 3), ("OAC309", 4)]
+
+
 def test_oac506_leaves_a_name_the_catalog_does_not_list_to_oac206_and_oac218(tmp_path: Path) -> None:
     # With a catalog, a misspelt recording rule was two findings in a rule (OAC506 at
     # the string, OAC206 at the token with the name meant) and two in a panel (OAC218).
