@@ -432,6 +432,62 @@ def test_oac509_test_of_unknown_alert(tmp_path: Path) -> None:
     assert "'Hgih'" in found[0][1] and "alerts/none.py" in found[1][1]
 
 
+def test_oac509_a_recording_rule_is_not_an_alert(tmp_path: Path) -> None:
+    # promtool passes "does not fire" for a recording rule's name too: it is no alert.
+    module = """
+        from obs_as_code import AlertExpectation, AlertRule, RecordingRule, RuleGroup, RuleTest, Series
+
+        group = RuleGroup(name="g", rules=[RecordingRule(name="job:x:max", expr="max by (job) (x)"), AlertRule(name="High", expr="x > 1")])
+        quiet = RuleTest(name="quiet", series=[Series("x", "0x5")], alerts=[AlertExpectation(at="5m", alertname="job:x:max")])
+    """
+    root = write_project(tmp_path, {"alerts/a.py": module})
+    assert [str(d) for d in codes(root, "OAC509")] == [
+        "alerts/a.py:4:105: OAC509 rule test 'quiet' expects alert 'job:x:max', which alerts/a.py does not define"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("shared", "name"),
+    [
+        (
+            """
+                from obs_as_code import AlertRule, RuleGroup
+
+                group = RuleGroup(name="g", rules=[AlertRule(name="ApiAvailabilityErrorBudgetBurn", expr="x > 1")])
+            """,
+            "group",
+        ),
+        # An SLO the generator refuses (OAC405: no windows table for 31d) has its alerts all the same.
+        (
+            """
+                from obs_as_code.slo import SLO, RatioSLI
+
+                api = SLO(service="api", name="availability", objective=99.9, period="31d",
+                          sli=RatioSLI(errors='x{code=~"5.."}', total="x"))
+            """,
+            "api",
+        ),
+    ],
+)
+@pytest.mark.parametrize("alert", ["ApiAvailabilityErrorBudgetBurn", "AplAvailabilityErrorBudgetBurn"])
+def test_oac509_rules_imported_from_a_shared_module_are_the_importers(tmp_path: Path, shared: str, name: str, alert: str) -> None:
+    # Declared in lib/ (not a project module), collected from the module that
+    # imports it: its alerts are that module's, which its tests load. (The
+    # helper's name is unique: the interpreter keeps it imported between builds.)
+    helper = f"shared_{name}_{alert[:3].lower()}"
+    tests = f"""
+        from obs_as_code import AlertExpectation, RuleTest, Series
+        from lib.{helper} import {name}
+
+        quiet = RuleTest(name="quiet", series=[Series("x", "0x5")], alerts=[AlertExpectation(at="5m", alertname="{alert}")])
+    """
+    root = write_project(tmp_path, {f"lib/{helper}.py": shared, "alerts/a.py": tests})
+    found = compile_project(root).diagnostics
+    assert [d.code for d in found if d.code not in ("OAC405", "OAC509")] == []
+    typo = f"alerts/a.py:4:105: OAC509 rule test 'quiet' expects alert '{alert}', which alerts/a.py does not define"
+    assert [str(d) for d in found if d.code == "OAC509"] == ([typo] if alert.startswith("Apl") else [])
+
+
 def test_oac509_names_the_module_a_rule_modules_entry_written_as_a_dotted_name_means(tmp_path: Path) -> None:
     # rule_modules=["alerts.checkout"] said "tests alerts.checkout, which declares
     # no rule groups" of a module that declares three: modules go by their path.
@@ -454,6 +510,26 @@ def test_oac509_names_the_module_a_rule_modules_entry_written_as_a_dotted_name_m
         (4, "rule_modules names a module by its path from the project root: write 'alerts/checkout.py', not 'checkout'"),
         (5, "rule_modules names a module by its path from the project root; modules with rule groups: alerts/checkout.py"),
     ]
+
+
+def test_oac509_a_bare_name_two_modules_end_with_gets_the_first_path(tmp_path: Path) -> None:
+    group = """
+        from obs_as_code import AlertRule, RuleGroup
+
+        group = RuleGroup(name=NAME, rules=[AlertRule(name="High", expr="x > 1")])
+    """
+    tests = """
+        from obs_as_code import RuleTest, Series
+
+        bare = RuleTest(name="bare", series=[Series("x", "0x5")], rule_modules=["api"])
+    """
+    root = write_project(tmp_path, {
+        "alerts/api.py": group.replace("NAME", '"a"'), "slos/api.py": group.replace("NAME", '"s"'), "alerts/tests.py": tests,
+    })
+    assert [(str(d), d.hint) for d in codes(root, "OAC509")] == [(
+        "alerts/tests.py:3:72: OAC509 rule test 'bare' tests api, which declares no rule groups",
+        "rule_modules names a module by its path from the project root: write 'alerts/api.py', not 'api'",
+    )]
 
 
 def test_oac502_reruns_in_an_incremental_build_when_the_catalog_changes(tmp_path: Path) -> None:
