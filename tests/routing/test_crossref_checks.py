@@ -263,7 +263,7 @@ def test_oac506_one_finding_per_line_and_name_and_only_dashboard_exprs(tmp_path:
 
         group = RuleGroup(name="g", rules=[
             RecordingRule(name="job:errors:rate5m", expr="sum by (job) (rate(errors_total[5m]))"),
-            *[AlertRule(name=f"B{i}", expr=f"job:error:rate5m > {i}") for i in range(3)],
+            *[AlertRule(name=f"B{i}", expr=f"job:error:rate5m > {i}") for i in range(2)],
             RecordingRule(name="job:c:sum", expr="sum(job:error:rate5m) + sum(job:errors:rate5m)"),
         ])
     """
@@ -277,7 +277,7 @@ def test_oac506_one_finding_per_line_and_name_and_only_dashboard_exprs(tmp_path:
     """
     root = write_project(tmp_path, {"alerts/a.py": rules, "dashboards/d.py": dashboard})
     assert [str(d) for d in codes(root, "OAC506")] == [
-        "alerts/a.py:5:36: OAC506 [warning] alert B0 (and 2 more rules from this line) uses recording rule"
+        "alerts/a.py:5:36: OAC506 [warning] alert B0 (and 1 more rules from this line) uses recording rule"
         " job:error:rate5m, which no rule group defines",
         "alerts/a.py:6:42: OAC506 [warning] recording rule job:c:sum uses recording rule job:error:rate5m,"
         " which no rule group defines",
