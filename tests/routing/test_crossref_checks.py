@@ -339,6 +339,26 @@ def test_oac506_reads_what_a_dict_dashboard_says_and_skips_one_that_cannot_rende
     assert [(d.code, d.location.line) for d in found if d.code == "OAC309"] == [("OAC309", 3), ("OAC309", 4)]
 
 
+def test_oac506_a_query_without_a_line_of_its_own_is_reported_at_its_panel(tmp_path: Path) -> None:
+    # An SDK target built away from its panel has no line in the source map: its
+    # panel's line (the with_panel argument), not the dashboard's, is the nearest.
+    dashboard = """
+        from grafana_foundation_sdk.builders import dashboard as sdk, prometheus, timeseries
+
+        QUERIES = [prometheus.Dataquery().expr(e) for e in ("sum(a:b:c)",)]
+        panel = timeseries.Panel().title("Up").unit("short")
+        for q in QUERIES:
+            panel.with_target(q)
+        board = sdk.Dashboard("Plain SDK").with_panel(
+            panel
+        )
+    """
+    root = write_project(tmp_path, {"dashboards/s.py": dashboard})
+    assert [str(d) for d in codes(root, "OAC506")] == [
+        "dashboards/s.py:8:5: OAC506 [warning] dashboard board queries recording rule a:b:c, which no rule group defines"
+    ]
+
+
 def test_oac506_leaves_a_name_the_catalog_does_not_list_to_oac206_and_oac218(tmp_path: Path) -> None:
     # With a catalog, a misspelt recording rule was two findings in a rule (OAC506 at
     # the string, OAC206 at the token with the name meant) and two in a panel (OAC218).
