@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from routing_support import ROOT, write_project
+from routing_support import ROOT, run_cli, write_project
 
 from obs_as_code.diagnostics import Diagnostic
 from obs_as_code.lint.rules._crossref import recorded_names
@@ -158,34 +158,103 @@ SCRAPE = """
     catalog = MetricsCatalog(metrics=[
         Metric("http_requests_total", "counter", ["status"], jobs=["api"]),
         Metric("queue_depth", "gauge", [], jobs=["worker"]),
+        Metric("queue_wait_seconds", "histogram", [], jobs=["worker"]),
+        Metric("tasks", "counter", [], jobs=["worker"]),  # OpenMetrics: the family of tasks_total
         Metric("up", "gauge", []),
+        Metric("job:queue_depth:max", "gauge", [], jobs=["worker"]),
     ])
 """
+
+
+AT_EXPR = "alerts/a.py:3:61: OAC505 [warning] alert A: "
 
 
 @pytest.mark.parametrize(
     ("expr", "found"),
     [
-        ("queue_depth > 10", "no scrape job exposes queue_depth"),
-        ('sum(rate(http_requests_total{job="worker"}[5m])) > 1', 'selected with job="worker"'),
+        ("queue_depth > 10", "no scrape job exposes queue_depth: the catalog lists worker, the project scrapes api"),
+        (
+            'sum(rate(http_requests_total{job="worker"}[5m])) > 1',
+            'http_requests_total is selected with job="worker", but only api expose it',
+        ),
         ('sum(rate(http_requests_total{job="api"}[5m])) > 1', None),
+        ("sum(rate(http_requests_total[5m])) > 1", None),
         ("up == 0", None),
         ("unknown_metric > 1", None),
+        # A series of a histogram family is the family's (its catalog entry's jobs).
+        (
+            "histogram_quantile(0.9, rate(queue_wait_seconds_bucket[5m])) > 1",
+            "no scrape job exposes queue_wait_seconds_bucket: the catalog lists worker, the project scrapes api",
+        ),
+        (
+            "sum(rate(tasks_total[5m])) > 1",
+            "no scrape job exposes tasks_total: the catalog lists worker, the project scrapes api",
+        ),
+        # One finding per metric and rule, not per selector.
+        ("queue_depth > 10 and queue_depth < 100", "no scrape job exposes queue_depth: the catalog lists worker, the project scrapes api"),
+        # A name a recording rule of the project records is its series, whatever the catalog says.
+        ("job:queue_depth:max > 10", None),
+        ("job:queue_depth:max_typo > 10", None),
+        # An expression that does not parse is OAC108's.
+        ("queue_depth >", None),
     ],
 )
 def test_oac505_metric_no_job_exposes(tmp_path: Path, expr: str, found: str | None) -> None:
     rules = f"""
-        from obs_as_code import AlertRule, RuleGroup
+        from obs_as_code import AlertRule, RecordingRule, RuleGroup
 
         group = RuleGroup(name="g", rules=[AlertRule(name="A", expr={expr!r}, labels={{"severity": "info"}})])
+        recorded = RuleGroup(name="r", rules=[RecordingRule(name="job:queue_depth:max", expr="max by (job) (up)")])
     """
     root = write_project(tmp_path, {"scrape/jobs.py": SCRAPE, "alerts/a.py": rules})
-    diags = codes(root, "OAC505")
-    if found is None:
-        assert diags == []
-    else:
-        [diag] = diags
-        assert found in diag.message and diag.location.file == "alerts/a.py"
+    diags = [str(d) for d in codes(root, "OAC505")]
+    assert diags == ([] if found is None else [AT_EXPR + found])
+
+
+def test_oac505_needs_the_projects_scrape_jobs(tmp_path: Path) -> None:
+    # A project without scrape jobs (scraped by configuration kept elsewhere) has
+    # its metrics' jobs unknown: nothing to report.
+    rules = """
+        from obs_as_code import AlertRule, RuleGroup
+
+        group = RuleGroup(name="g", rules=[AlertRule(name="A", expr="queue_depth > 10", labels={"severity": "info"})])
+    """
+    scrape = SCRAPE.replace('jobs = [ScrapeJob(name="api", targets=["api:80"])]', "")
+    root = write_project(tmp_path, {"scrape/jobs.py": scrape, "alerts/a.py": rules})
+    assert codes(root, "OAC505") == []
+    root = write_project(tmp_path, {"scrape/jobs.py": SCRAPE})
+    assert [str(d) for d in codes(root, "OAC505")] == [
+        AT_EXPR + "no scrape job exposes queue_depth: the catalog lists worker, the project scrapes api"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("given", "project", "found"),
+    [
+        ('["worker"]', None, "no scrape job exposes queue_depth: the catalog lists worker, the project scrapes api"),
+        # The catalog given to the lint comes before the project's.
+        ('["api"]', '["worker"]', None),
+    ],
+)
+def test_oac505_reads_the_catalog_given_to_oac_lint(tmp_path: Path, given: str, project: str | None, found: str | None) -> None:
+    # `oac lint --catalog metrics.py` gives a LoadedCatalog: OAC505 read only a
+    # MetricsCatalog given that way, and so never the --catalog's jobs.
+    catalog = "from obs_as_code import Metric, MetricsCatalog\n\ncatalog = MetricsCatalog(metrics=[Metric('queue_depth', 'gauge', [], jobs={})])\n"
+    files = {
+        "scrape/jobs.py": 'from obs_as_code import ScrapeJob\n\njobs = [ScrapeJob(name="api", targets=["api:80"])]\n',
+        "alerts/a.py": """
+            from obs_as_code import AlertRule, RuleGroup
+
+            group = RuleGroup(name="g", rules=[AlertRule(name="A", expr="queue_depth > 10", labels={"severity": "info"})])
+        """,
+    }
+    if project is not None:
+        files["catalog/metrics.py"] = catalog.format(project)
+    root = write_project(tmp_path / "p", files)
+    metrics = write_project(tmp_path, {"metrics.py": catalog.format(given)}) / "metrics.py"
+    result = run_cli("lint", "-C", str(root), "--catalog", str(metrics), "--select", "OAC505")
+    lines = [line for line in result.output.splitlines() if " OAC505 " in line]
+    assert lines == ([] if found is None else [AT_EXPR + found])
 
 
 def test_oac506_undefined_recording_rule_in_rules_and_dashboards(tmp_path: Path) -> None:
@@ -210,6 +279,111 @@ def test_oac506_undefined_recording_rule_in_rules_and_dashboards(tmp_path: Path)
     assert sorted(d.message.split("recording rule ")[1].split(",")[0] for d in diags) == [
         "job:error:rate5m",
         "slo:sli_error:ratio_rate5m",
+    ]
+
+
+def test_oac506_one_finding_per_line_and_name_and_only_dashboard_exprs(tmp_path: Path) -> None:
+    # Rules made at one call (a loop, an SLO's windows) share a line: one finding
+    # names the first and counts the rest. In a dashboard only "expr" strings are
+    # queries: a title or legend with a colon is not a recording rule.
+    rules = """
+        from obs_as_code import AlertRule, RecordingRule, RuleGroup
+
+        group = RuleGroup(name="g", rules=[
+            RecordingRule(name="job:errors:rate5m", expr="sum by (job) (rate(errors_total[5m]))"),
+            *[AlertRule(name=f"B{i}", expr=f"job:error:rate5m > {i}") for i in range(2)],
+            RecordingRule(name="job:c:sum", expr="sum(job:error:rate5m) + sum(job:errors:rate5m)"),
+        ])
+    """
+    dashboard = """
+        from obs_as_code.model.dashboard import DashboardDef
+
+        board = DashboardDef(source={"title": "x:y:z", "panels": [
+            {"title": "slo:a:b", "targets": [{"expr": 'sum(job:errors:rate5m{job=~"${job:regex}"})'}]},
+            {"targets": [{"expr": "sum(rate(slo:sli_error:ratio_rate5m[5m]))", "legendFormat": "a:b:c"}]},
+        ]})
+    """
+    root = write_project(tmp_path, {"alerts/a.py": rules, "dashboards/d.py": dashboard})
+    assert [str(d) for d in codes(root, "OAC506")] == [
+        "alerts/a.py:5:36: OAC506 [warning] alert B0 (and 1 more rules from this line) uses recording rule"
+        " job:error:rate5m, which no rule group defines",
+        "alerts/a.py:6:42: OAC506 [warning] recording rule job:c:sum uses recording rule job:error:rate5m,"
+        " which no rule group defines",
+        "dashboards/d.py:3:9: OAC506 [warning] dashboard board queries recording rule slo:sli_error:ratio_rate5m,"
+        " which no rule group defines",
+    ]
+
+
+def test_oac506_reads_every_query_of_a_kit_dashboard(tmp_path: Path) -> None:
+    # A rendered dashboard is skipped when its targets prove it has no recording
+    # rule: no target's expr holds a colon and they are all the "expr" keys of
+    # its text. Not skipped: every target reading one, an annotation's expr (no
+    # target's; beside a target without an expr, which counts for none), a
+    # target without an expr (TraceQL) beside one reading one.
+    dashboard = """
+        from grafana_foundation_sdk.builders import dashboard as sdk
+
+        from obs_as_code.dashboards import kit as k
+
+        burn = sdk.AnnotationQuery().name("Burn").datasource(k.PROMETHEUS_VAR).expr("slo:burn:rate1h > 1")
+        every = k.dashboard("Every", [k.timeseries("Burn", k.prom("slo:burn:rate5m"))], variables=[k.datasource_var()])
+        annotated = k.dashboard("Annotated", [k.table("Traces", k.traceql("{}")), k.timeseries("Up", k.prom("sum(up)"))],
+                                annotations=[burn])
+        traced = k.dashboard("Traced", [
+            k.table("Traces", k.traceql("{}")),
+            k.timeseries("Burn", k.prom("slo:burn:rate6h")),
+        ])
+        plain = k.dashboard("Plain", [k.table("Traces", k.traceql("{}")), k.timeseries("Up", k.prom("sum(up)"))])
+    """
+    root = write_project(tmp_path, {"dashboards/d.py": dashboard})
+    assert [str(d) for d in codes(root, "OAC506")] == [
+        "dashboards/d.py:6:52: OAC506 [warning] dashboard every queries recording rule slo:burn:rate5m, which no rule group defines",
+        "dashboards/d.py:7:13: OAC506 [warning] dashboard annotated queries recording rule slo:burn:rate1h, which no rule group defines",
+        "dashboards/d.py:11:26: OAC506 [warning] dashboard traced queries recording rule slo:burn:rate6h, which no rule group defines",
+    ]
+
+
+def test_oac506_reads_what_a_dict_dashboard_says_and_skips_one_that_cannot_render(tmp_path: Path) -> None:
+    # The queries of a dict dashboard are read as written: decoded from their JSON
+    # text (PromQL's 'it\'s' is 'it\\'s' there; read undecoded, its quote ends
+    # the string early and the next one hides e:f:g), from data that is not JSON (a
+    # set: walked), and a query that is a recording rule's name alone. A dashboard
+    # that cannot be rendered is OAC309's.
+    dashboard = r"""
+        from obs_as_code.model.dashboard import DashboardDef
+
+        broken = DashboardDef(source=42, uid="broken")
+        tagged = DashboardDef(source={"title": "t", "tags": {"team"}, "panels": [{"targets": [{"expr": "sum(a:b:c)"}]}]}, uid="tagged")
+        quoted = DashboardDef(source={"title": "q", "panels": [{"targets": [{"expr": "sum(x{msg='it\\'s'}) / e:f:g{c='d'}"}]}]}, uid="quoted")
+        bare = DashboardDef(source={"title": "b", "panels": [{"targets": [{"expr": "h:i"}]}]}, uid="bare")
+    """
+    root = write_project(tmp_path, {"dashboards/d.py": dashboard})
+    found = compile_project(root).diagnostics
+    assert [str(d) for d in found if d.code == "OAC506"] == [
+        "dashboards/d.py:4:10: OAC506 [warning] dashboard tagged queries recording rule a:b:c, which no rule group defines",
+        "dashboards/d.py:5:10: OAC506 [warning] dashboard quoted queries recording rule e:f:g, which no rule group defines",
+        "dashboards/d.py:6:8: OAC506 [warning] dashboard bare queries recording rule h:i, which no rule group defines",
+    ]
+    assert [(d.code, d.location.line) for d in found if d.code == "OAC309"] == [("OAC309", 3), ("OAC309", 4)]
+
+
+def test_oac506_a_query_without_a_line_of_its_own_is_reported_at_its_panel(tmp_path: Path) -> None:
+    # An SDK target built away from its panel has no line in the source map: its
+    # panel's line (the with_panel argument), not the dashboard's, is the nearest.
+    dashboard = """
+        from grafana_foundation_sdk.builders import dashboard as sdk, prometheus, timeseries
+
+        QUERIES = [prometheus.Dataquery().expr(e) for e in ("sum(a:b:c)",)]
+        panel = timeseries.Panel().title("Up").unit("short")
+        for q in QUERIES:
+            panel.with_target(q)
+        board = sdk.Dashboard("Plain SDK").with_panel(
+            panel
+        )
+    """
+    root = write_project(tmp_path, {"dashboards/s.py": dashboard})
+    assert [str(d) for d in codes(root, "OAC506")] == [
+        "dashboards/s.py:8:5: OAC506 [warning] dashboard board queries recording rule a:b:c, which no rule group defines"
     ]
 
 
@@ -306,6 +480,62 @@ def test_oac509_test_of_unknown_alert(tmp_path: Path) -> None:
     assert "'Hgih'" in found[0][1] and "alerts/none.py" in found[1][1]
 
 
+def test_oac509_a_recording_rule_is_not_an_alert(tmp_path: Path) -> None:
+    # promtool passes "does not fire" for a recording rule's name too: it is no alert.
+    module = """
+        from obs_as_code import AlertExpectation, AlertRule, RecordingRule, RuleGroup, RuleTest, Series
+
+        group = RuleGroup(name="g", rules=[RecordingRule(name="job:x:max", expr="max by (job) (x)"), AlertRule(name="High", expr="x > 1")])
+        quiet = RuleTest(name="quiet", series=[Series("x", "0x5")], alerts=[AlertExpectation(at="5m", alertname="job:x:max")])
+    """
+    root = write_project(tmp_path, {"alerts/a.py": module})
+    assert [str(d) for d in codes(root, "OAC509")] == [
+        "alerts/a.py:4:105: OAC509 rule test 'quiet' expects alert 'job:x:max', which alerts/a.py does not define"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("shared", "name"),
+    [
+        (
+            """
+                from obs_as_code import AlertRule, RuleGroup
+
+                group = RuleGroup(name="g", rules=[AlertRule(name="ApiAvailabilityErrorBudgetBurn", expr="x > 1")])
+            """,
+            "group",
+        ),
+        # An SLO the generator refuses (OAC405: no windows table for 31d) has its alerts all the same.
+        (
+            """
+                from obs_as_code.slo import SLO, RatioSLI
+
+                api = SLO(service="api", name="availability", objective=99.9, period="31d",
+                          sli=RatioSLI(errors='x{code=~"5.."}', total="x"))
+            """,
+            "api",
+        ),
+    ],
+)
+@pytest.mark.parametrize("alert", ["ApiAvailabilityErrorBudgetBurn", "AplAvailabilityErrorBudgetBurn"])
+def test_oac509_rules_imported_from_a_shared_module_are_the_importers(tmp_path: Path, shared: str, name: str, alert: str) -> None:
+    # Declared in lib/ (not a project module), collected from the module that
+    # imports it: its alerts are that module's, which its tests load. (The
+    # helper's name is unique: the interpreter keeps it imported between builds.)
+    helper = f"shared_{name}_{alert[:3].lower()}"
+    tests = f"""
+        from obs_as_code import AlertExpectation, RuleTest, Series
+        from lib.{helper} import {name}
+
+        quiet = RuleTest(name="quiet", series=[Series("x", "0x5")], alerts=[AlertExpectation(at="5m", alertname="{alert}")])
+    """
+    root = write_project(tmp_path, {f"lib/{helper}.py": shared, "alerts/a.py": tests})
+    found = compile_project(root).diagnostics
+    assert [d.code for d in found if d.code not in ("OAC405", "OAC509")] == []
+    typo = f"alerts/a.py:4:105: OAC509 rule test 'quiet' expects alert '{alert}', which alerts/a.py does not define"
+    assert [str(d) for d in found if d.code == "OAC509"] == ([typo] if alert.startswith("Apl") else [])
+
+
 def test_oac509_names_the_module_a_rule_modules_entry_written_as_a_dotted_name_means(tmp_path: Path) -> None:
     # rule_modules=["alerts.checkout"] said "tests alerts.checkout, which declares
     # no rule groups" of a module that declares three: modules go by their path.
@@ -328,6 +558,26 @@ def test_oac509_names_the_module_a_rule_modules_entry_written_as_a_dotted_name_m
         (4, "rule_modules names a module by its path from the project root: write 'alerts/checkout.py', not 'checkout'"),
         (5, "rule_modules names a module by its path from the project root; modules with rule groups: alerts/checkout.py"),
     ]
+
+
+def test_oac509_a_bare_name_two_modules_end_with_gets_the_first_path(tmp_path: Path) -> None:
+    group = """
+        from obs_as_code import AlertRule, RuleGroup
+
+        group = RuleGroup(name=NAME, rules=[AlertRule(name="High", expr="x > 1")])
+    """
+    tests = """
+        from obs_as_code import RuleTest, Series
+
+        bare = RuleTest(name="bare", series=[Series("x", "0x5")], rule_modules=["api"])
+    """
+    root = write_project(tmp_path, {
+        "alerts/api.py": group.replace("NAME", '"a"'), "slos/api.py": group.replace("NAME", '"s"'), "alerts/tests.py": tests,
+    })
+    assert [(str(d), d.hint) for d in codes(root, "OAC509")] == [(
+        "alerts/tests.py:3:72: OAC509 rule test 'bare' tests api, which declares no rule groups",
+        "rule_modules names a module by its path from the project root: write 'alerts/api.py', not 'api'",
+    )]
 
 
 def test_oac502_reruns_in_an_incremental_build_when_the_catalog_changes(tmp_path: Path) -> None:

@@ -9,6 +9,9 @@ from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.model.rules import AlertRule
 
 CODE = "OAC216"
+#: The alert groups of the SLO generator (``slo-alerts-<id>``) and of Sloth's
+#: output (``sloth-slo-alerts-<id>``, linted as rule files).
+SLO_ALERT_GROUPS = ("slo-alerts-", "sloth-slo-alerts-")
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -16,7 +19,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for group, rule in ctx.rules():
         if not isinstance(rule, AlertRule):
             continue
-        if group.name.startswith("slo-alerts-") and rule.labels.get("sloth_severity") in ("page", "ticket"):
+        if group.name.startswith(SLO_ALERT_GROUPS) and rule.labels.get("sloth_severity") in ("page", "ticket"):
             # An SLO's burn-rate alert: its series carry the SLO's sloth_id, so
             # SLOs sharing one alert name (as Sloth users do) fire apart.
             continue

@@ -7,35 +7,16 @@ from collections.abc import Iterator
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._crossref import selectors
-from obs_as_code.model.catalog import Metric, MetricsCatalog
 from obs_as_code.model.prometheus import ScrapeJob
 from obs_as_code.source import keyword_location
 
 
-def _catalog(ctx: LintContext) -> dict[str, Metric]:
-    metrics: dict[str, Metric] = {}
-    catalogs = list(ctx.project.all(MetricsCatalog))
-    if isinstance(ctx.catalog, MetricsCatalog):
-        catalogs.insert(0, ctx.catalog)
-    for catalog in catalogs:
-        for metric in catalog.metrics:
-            metrics.setdefault(metric.name, metric)
-    return metrics
-
-
-def _family(name: str, metrics: dict[str, Metric]) -> Metric | None:
-    if name in metrics:
-        return metrics[name]
-    for suffix in ("_bucket", "_sum", "_count"):
-        if name.endswith(suffix) and name[: -len(suffix)] in metrics:
-            return metrics[name[: -len(suffix)]]
-    return None
-
-
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     jobs = {j.name for j in ctx.project.all(ScrapeJob)}
-    metrics = _catalog(ctx)
-    if not jobs or not metrics:
+    # The catalogs given to the lint (``oac lint --catalog``: a LoadedCatalog, or
+    # a list) first, then the project's; a series by its family (_bucket, _total ...).
+    index = ctx.index
+    if not jobs or index is None:
         return
     recorded = ctx.recorded()
     for _group, rule in ctx.rules():
@@ -44,8 +25,11 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
             continue  # OAC108 reports it
         reported: set[str] = set()
         for name, eq in selectors(ast):
-            metric = _family(name, metrics)
-            if name in recorded or metric is None or not metric.jobs or name in reported:
+            found = index.family(name)
+            if name in recorded or found is None or name in reported:
+                continue
+            metric = found[0]
+            if not metric.jobs:
                 continue
             exposing = [j for j in metric.jobs if j in jobs]
             wanted_job = eq.get("job")
