@@ -305,7 +305,7 @@ def test_oac506_one_finding_per_line_and_name_and_only_dashboard_exprs(tmp_path:
     """
     root = write_project(tmp_path, {"alerts/a.py": rules, "dashboards/d.py": dashboard})
     assert [str(d) for d in codes(root, "OAC506")] == [
-        "alerts/a.py:5:36: OAC506 [warning] alert B0 (and 1 more rules from this line) uses recording rule"
+        "alerts/a.py:5:36: OAC506 [warning] alert B0 (and 1 more rule from this line) uses recording rule"
         " job:error:rate5m, which no rule group defines",
         "alerts/a.py:6:42: OAC506 [warning] recording rule job:c:sum uses recording rule job:error:rate5m,"
         " which no rule group defines",

@@ -132,7 +132,8 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
                 continue
             users.setdefault((keyword_location(rule.location, "expr"), name), []).append(f"{rule.kind} {rule.name}")
     for (where, name), rules in users.items():
-        more = f" (and {len(rules) - 1} more rules from this line)" if len(rules) > 1 else ""
+        others = len(rules) - 1
+        more = f" (and {others} more rule{'s' if others > 1 else ''} from this line)" if others else ""
         yield warning(
             where,
             "OAC506",
