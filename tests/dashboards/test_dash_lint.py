@@ -745,3 +745,34 @@ def test_ad_hoc_and_group_by_variables_are_used_without_being_named(project: Cal
 '''})
     found = _findings(compiled, "OAC306")
     assert len(found) == 1 and "variable $unused is defined" in found[0], found
+
+
+def test_a_builtin_type_with_an_unknown_uid_is_undeclared(project: Callable[..., Compiled]) -> None:
+    """Grafana resolves a reference by its uid: ``{"type": "datasource"}`` or
+    ``{"type": "grafana"}`` (the types of its own datasources) with a uid that is
+    neither one of them nor declared is "datasource not found" (it was accepted
+    for its type). A declared uid or a datasource variable under such a type, the
+    built-in uids, and an expression (``__expr__``, whatever its uid) resolve."""
+    compiled = project({"dashboards/case.py": '''board = {"title": "Builtins", "schemaVersion": 41,
+    "templating": {"list": [{"name": "ds", "type": "datasource", "query": "prometheus"}]},
+    "panels": [
+        {"id": 1, "type": "timeseries", "title": "Mixed", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "datasource": {"type": "datasource", "uid": "-- Mixed  --"},
+         "targets": [{"refId": "A", "expr": "sum(up)", "datasource": {"type": "prometheus", "uid": "prometheus"}}]},
+        {"id": 2, "type": "timeseries", "title": "Grafana", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+         "datasource": {"type": "grafana", "uid": "-- grafana --"}, "targets": [{"refId": "A"}]},
+        {"id": 3, "type": "timeseries", "title": "Fine", "gridPos": {"h": 4, "w": 6, "x": 12, "y": 0},
+         "datasource": {"type": "datasource", "uid": "-- Mixed --"},
+         "targets": [{"refId": "A", "expr": "sum(up)", "datasource": {"type": "datasource", "uid": "prometheus"}},
+                     {"refId": "B", "expr": "sum(up)", "datasource": {"type": "datasource", "uid": "${ds}"}},
+                     {"refId": "C", "datasource": {"type": "grafana", "uid": "grafana"}},
+                     {"refId": "D", "datasource": {"type": "__expr__", "uid": "A"}, "expression": "$A", "type": "math"}]},
+    ]}
+'''})
+    assert _findings(compiled, "OAC307") == [
+        "dashboards/case.py:4:9: OAC307 datasource uid '-- Mixed  --' is not declared (dashboard 'Builtins', panels.0.datasource)"
+        "\n    hint: declared: loki, prometheus; declare it in datasources/ or use one of these",
+        "dashboards/case.py:7:9: OAC307 datasource uid '-- grafana --' is not declared (dashboard 'Builtins', panels.1.datasource)"
+        "\n    hint: declared: loki, prometheus; declare it in datasources/ or use one of these",
+    ]
+
