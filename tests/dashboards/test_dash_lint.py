@@ -776,3 +776,25 @@ def test_a_builtin_type_with_an_unknown_uid_is_undeclared(project: Callable[...,
         "\n    hint: declared: loki, prometheus; declare it in datasources/ or use one of these",
     ]
 
+
+def test_the_first_variable_of_a_uid_decides(project: Callable[..., Compiled]) -> None:
+    """A uid naming two variables is read by its first: a query variable there is
+    the finding (not the datasource variable after it), and a datasource variable
+    listing an undeclared type is, whatever follows it."""
+    compiled = project({"dashboards/case.py": '''board = {"title": "Two", "schemaVersion": 41,
+    "templating": {"list": [{"name": "ds", "type": "datasource", "query": "prometheus"},
+                            {"name": "es", "type": "datasource", "query": "elasticsearch"},
+                            {"name": "q", "type": "custom", "query": "a,b"}]},
+    "panels": [
+        {"id": 1, "type": "timeseries", "title": "Q", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "${q}${ds}"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 2, "type": "timeseries", "title": "ES", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+         "datasource": {"type": "elasticsearch", "uid": "${es}${ds}"}, "targets": [{"refId": "A", "query": "*"}]},
+    ]}
+'''})
+    assert _findings(compiled, "OAC307") == [
+        "dashboards/case.py:6:9: OAC307 datasource variable $q is not a datasource variable of the dashboard (dashboard 'Two', panels.0.datasource)"
+        "\n    hint: add a datasource variable to the dashboard: variables=[kit.datasource_var('q')], or reference a declared datasource: loki, prometheus",
+        "dashboards/case.py:8:9: OAC307 datasource variable $es lists elasticsearch datasources, and none is declared (dashboard 'Two', panels.1.datasource)"
+        "\n    hint: declare a datasource of type elasticsearch in datasources/, or make $es list a declared type: loki, prometheus",
+    ]
