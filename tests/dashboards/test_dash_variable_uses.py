@@ -66,3 +66,22 @@ def test_refids_in_an_expression_named_by_uid_or_string_are_no_variables(project
     found = _oac306(project({"dashboards/case.py": board}))
     # $Z names no target of the panel (nor a variable): still reported.
     assert [m for _s, _l, m in found] == ["variable $Z is used in dashboard 'Expr' but not defined"]
+
+
+def _oac306_lines(compiled: Compiled) -> list[str]:
+    return [str(d) for d in compiled.diagnostics if d.code == "OAC306"]
+
+
+def test_long_names_and_a_bare_auto_interval_prefix(project: Callable[..., Compiled]) -> None:
+    # A name longer than "__auto_interval_" is itself (it was cut after 16
+    # characters only when it starts so); "$__auto_interval_" alone names no
+    # interval variable: one of Grafana's own, as every "$__" name is to this check.
+    board = """board = {"title": "Long", "schemaVersion": 41,
+    "templating": {"list": [{"name": "kubernetes_namespace", "type": "custom", "query": "a,b"}]},
+    "panels": [{"id": 1, "type": "timeseries", "title": "Up", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                "targets": [{"refId": "A", "expr": "sum(rate(up{ns=\\"$kubernetes_namespace\\", pod=\\"$kubernetes_pod_name\\"}[$__auto_interval_]))"}]}]}
+"""
+    assert _oac306_lines(project({"dashboards/case.py": board})) == [
+        "dashboards/case.py:5:101: OAC306 variable $kubernetes_pod_name is used in dashboard 'Long' but not defined",
+    ]
