@@ -85,3 +85,22 @@ def test_long_names_and_a_bare_auto_interval_prefix(project: Callable[..., Compi
     assert _oac306_lines(project({"dashboards/case.py": board})) == [
         "dashboards/case.py:5:101: OAC306 variable $kubernetes_pod_name is used in dashboard 'Long' but not defined",
     ]
+
+
+def test_a_variables_current_value_and_options_are_no_uses(project: Callable[..., Compiled]) -> None:
+    # What a variable holds (its current value, its options: a textbox's "$ghost",
+    # a custom value "$other") is a value Grafana substitutes, not a reference:
+    # neither undefined nor a use of $other, which no panel uses.
+    board = """board = {"title": "Held", "schemaVersion": 41,
+    "templating": {"list": [
+        {"name": "text", "type": "textbox", "query": "", "current": {"text": "$ghost", "value": "$ghost"},
+         "options": [{"text": "$other", "value": "$other", "selected": False}]},
+        {"name": "other", "type": "custom", "query": "a,b"},
+    ]},
+    "panels": [{"id": 1, "type": "timeseries", "title": "Up", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                "targets": [{"refId": "A", "expr": "sum(up{x=\\"$text\\"})"}]}]}
+"""
+    assert _oac306_lines(project({"dashboards/case.py": board})) == [
+        "dashboards/case.py:5:9: OAC306 [warning] variable $other is defined in dashboard 'Held' but no panel uses it",
+    ]
