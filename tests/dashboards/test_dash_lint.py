@@ -798,3 +798,34 @@ def test_the_first_variable_of_a_uid_decides(project: Callable[..., Compiled]) -
         "dashboards/case.py:8:9: OAC307 datasource variable $es lists elasticsearch datasources, and none is declared (dashboard 'Two', panels.1.datasource)"
         "\n    hint: declare a datasource of type elasticsearch in datasources/, or make $es list a declared type: loki, prometheus",
     ]
+
+
+def test_a_declared_uid_written_as_a_variable_is_read_as_one(project: Callable[..., Compiled]) -> None:
+    """Grafana interpolates a uid holding "$" or "[[" before looking it up, even
+    when a datasource was declared with that very uid (refused where declared): the
+    reference is judged as a variable (here a custom one, no datasource variable),
+    not taken as declared by the check's shortcut for declared uids."""
+    compiled = project({
+        "datasources/main.py": '''from obs_as_code import Datasource
+
+prometheus = Datasource("Prometheus", "prometheus", "http://prometheus:9090", uid="prometheus", is_default=True)
+odd = Datasource("Odd", "prometheus", "http://odd:9090", uid="$odd")
+legacy = Datasource("Legacy", "prometheus", "http://legacy:9090", uid="[[odd]]")
+''',
+        "dashboards/case.py": '''board = {"title": "Odd", "schemaVersion": 41,
+    "templating": {"list": [{"name": "odd", "type": "custom", "query": "a,b"}]},
+    "panels": [
+        {"id": 1, "type": "timeseries", "title": "A", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "$odd"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 2, "type": "timeseries", "title": "B", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "[[odd]]"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+    ]}
+''',
+    }, datasources=False)
+    assert _findings(compiled, "OAC307") == [
+        "dashboards/case.py:4:9: OAC307 datasource variable $odd is not a datasource variable of the dashboard (dashboard 'Odd', panels.0.datasource, and 1 other reference)"
+        "\n    hint: add a datasource variable to the dashboard: variables=[kit.datasource_var('odd')], or reference a declared datasource: $odd, [[odd]], prometheus",
+        # Such a uid is refused where it is declared too.
+        "datasources/main.py:4:7: OAC307 datasource uid '$odd' is not a valid Grafana uid",
+        "datasources/main.py:5:10: OAC307 datasource uid '[[odd]]' is not a valid Grafana uid",
+    ]
