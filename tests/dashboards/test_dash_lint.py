@@ -829,3 +829,24 @@ legacy = Datasource("Legacy", "prometheus", "http://legacy:9090", uid="[[odd]]")
         "datasources/main.py:4:7: OAC307 datasource uid '$odd' is not a valid Grafana uid",
         "datasources/main.py:5:10: OAC307 datasource uid '[[odd]]' is not a valid Grafana uid",
     ]
+
+
+def test_a_builtin_or_a_capture_group_as_the_datasource_stays_oac307(project: Callable[..., Compiled]) -> None:
+    """``${__interval}`` or ``$1`` as a datasource uid is no datasource variable,
+    and OAC306 reads neither as a variable: the finding stays this check's (handed
+    to OAC306 it was lost)."""
+    compiled = project({"dashboards/case.py": '''board = {"title": "Odd refs", "schemaVersion": 41,
+    "panels": [
+        {"id": 1, "type": "timeseries", "title": "A", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "${__interval}"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 2, "type": "timeseries", "title": "B", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "$1"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+    ]}
+'''})
+    assert _findings(compiled, "OAC306") == []
+    assert _findings(compiled, "OAC307") == [
+        "dashboards/case.py:3:9: OAC307 datasource variable $__interval is not a datasource variable of the dashboard (dashboard 'Odd refs', panels.0.datasource)"
+        "\n    hint: add a datasource variable to the dashboard: variables=[kit.datasource_var('__interval')], or reference a declared datasource: loki, prometheus",
+        "dashboards/case.py:5:9: OAC307 datasource variable $1 is not a datasource variable of the dashboard (dashboard 'Odd refs', panels.1.datasource)"
+        "\n    hint: add a datasource variable to the dashboard: variables=[kit.datasource_var('1')], or reference a declared datasource: loki, prometheus",
+    ]
