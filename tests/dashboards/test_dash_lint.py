@@ -850,3 +850,22 @@ def test_a_builtin_or_a_capture_group_as_the_datasource_stays_oac307(project: Ca
         "dashboards/case.py:5:9: OAC307 datasource variable $1 is not a datasource variable of the dashboard (dashboard 'Odd refs', panels.1.datasource)"
         "\n    hint: add a datasource variable to the dashboard: variables=[kit.datasource_var('1')], or reference a declared datasource: loki, prometheus",
     ]
+
+
+def test_a_query_variable_as_every_datasource_is_one_finding_counting_the_others(project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/case.py": '''board = {"title": "Many", "schemaVersion": 41,
+    "templating": {"list": [{"name": "datasource", "type": "query", "query": "label_values(up, job)"}]},
+    "panels": [
+        {"id": 1, "type": "timeseries", "title": "A", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "${datasource}"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 2, "type": "timeseries", "title": "B", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "${datasource}"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 3, "type": "timeseries", "title": "C", "gridPos": {"h": 4, "w": 6, "x": 12, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "$datasource"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+    ]}
+'''})
+    assert _findings(compiled, "OAC307") == [
+        "dashboards/case.py:4:9: OAC307 datasource variable $datasource is not a datasource variable of the dashboard"
+        " (dashboard 'Many', panels.0.datasource, and 2 other references)"
+        "\n    hint: add a datasource variable to the dashboard: variables=[kit.datasource_var()], or reference a declared datasource: loki, prometheus",
+    ]
