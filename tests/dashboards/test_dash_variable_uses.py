@@ -120,3 +120,20 @@ def test_only_a_text_panels_content_is_prose(project: Callable[..., Compiled]) -
     assert _oac306_lines(project({"dashboards/case.py": board})) == [
         "dashboards/case.py:5:9: OAC306 variable $feed is used in dashboard 'Prose' but not defined",
     ]
+
+
+def test_a_refid_in_a_query_that_is_no_expression_is_a_variable(project: Callable[..., Compiled]) -> None:
+    # $A names target A only in a server-side expression; in a Prometheus query it
+    # is an undefined variable (Grafana sends the literal "$A"). A null target
+    # beside an expression is skipped when its panel's refIds are listed.
+    board = """board = {"title": "Refs", "schemaVersion": 41,
+    "panels": [{"id": 1, "type": "timeseries", "title": "Ratio", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+     "datasource": {"type": "datasource", "uid": "-- Mixed --"},
+     "targets": [{"refId": "A", "datasource": {"type": "prometheus", "uid": "prometheus"}, "expr": "sum(up)"},
+                 {"refId": "B", "datasource": {"type": "prometheus", "uid": "prometheus"}, "expr": "sum(up) * $A"},
+                 None,
+                 {"refId": "C", "datasource": {"type": "__expr__", "uid": "__expr__"}, "type": "math", "expression": "$A / $B"}]}]}
+"""
+    assert _oac306_lines(project({"dashboards/case.py": board})) == [
+        "dashboards/case.py:5:111: OAC306 variable $A is used in dashboard 'Refs' but not defined",
+    ]
