@@ -869,3 +869,20 @@ def test_a_query_variable_as_every_datasource_is_one_finding_counting_the_others
         " (dashboard 'Many', panels.0.datasource, and 2 other references)"
         "\n    hint: add a datasource variable to the dashboard: variables=[kit.datasource_var()], or reference a declared datasource: loki, prometheus",
     ]
+
+
+def test_a_panels_reference_folds_only_into_its_own_targets(project: Callable[..., Compiled]) -> None:
+    """The same undeclared uid on panel 0 and on a target of panel 1 is two
+    findings: a panel's finding folds into its own targets' only."""
+    compiled = project({"dashboards/case.py": '''board = {"title": "Fold", "schemaVersion": 41,
+    "panels": [
+        {"id": 1, "type": "timeseries", "title": "A", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "ghost"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 2, "type": "timeseries", "title": "B", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+         "targets": [{"refId": "A", "expr": "sum(up)", "datasource": {"type": "prometheus", "uid": "ghost"}}]},
+    ]}
+'''})
+    assert [f.split("\n")[0] for f in _findings(compiled, "OAC307")] == [
+        "dashboards/case.py:3:9: OAC307 datasource uid 'ghost' is not declared (dashboard 'Fold', panels.0.datasource)",
+        "dashboards/case.py:6:22: OAC307 datasource uid 'ghost' is not declared (dashboard 'Fold', panels.1.targets.0.datasource)",
+    ]
