@@ -873,16 +873,23 @@ def test_a_query_variable_as_every_datasource_is_one_finding_counting_the_others
 
 def test_a_panels_reference_folds_only_into_its_own_targets(project: Callable[..., Compiled]) -> None:
     """The same undeclared uid on panel 0 and on a target of panel 1 is two
-    findings: a panel's finding folds into its own targets' only."""
+    findings: a panel's finding folds into its own targets' only, and only when
+    both name the same reference."""
     compiled = project({"dashboards/case.py": '''board = {"title": "Fold", "schemaVersion": 41,
     "panels": [
         {"id": 1, "type": "timeseries", "title": "A", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
          "datasource": {"type": "prometheus", "uid": "ghost"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
         {"id": 2, "type": "timeseries", "title": "B", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
          "targets": [{"refId": "A", "expr": "sum(up)", "datasource": {"type": "prometheus", "uid": "ghost"}}]},
+        {"id": 3, "type": "timeseries", "title": "C", "gridPos": {"h": 4, "w": 6, "x": 12, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "ghost"},
+         "targets": [{"refId": "A", "expr": "sum(up)", "datasource": {"uid": "ghost"}}]},
     ]}
 '''})
+    # Panel 2 and its target name the uid in two different dicts: two findings too.
     assert [f.split("\n")[0] for f in _findings(compiled, "OAC307")] == [
         "dashboards/case.py:3:9: OAC307 datasource uid 'ghost' is not declared (dashboard 'Fold', panels.0.datasource)",
         "dashboards/case.py:6:22: OAC307 datasource uid 'ghost' is not declared (dashboard 'Fold', panels.1.targets.0.datasource)",
+        "dashboards/case.py:7:9: OAC307 datasource uid 'ghost' is not declared (dashboard 'Fold', panels.2.datasource)",
+        "dashboards/case.py:9:22: OAC307 datasource uid 'ghost' is not declared (dashboard 'Fold', panels.2.targets.0.datasource)",
     ]
