@@ -137,3 +137,16 @@ def test_a_refid_in_a_query_that_is_no_expression_is_a_variable(project: Callabl
     assert _oac306_lines(project({"dashboards/case.py": board})) == [
         "dashboards/case.py:5:111: OAC306 variable $A is used in dashboard 'Refs' but not defined",
     ]
+
+
+def test_an_undefined_variable_outside_a_query_is_reported_at_its_panel(project: Callable[..., Compiled]) -> None:
+    # Only a target's expr is searched for the token; a panel title's $ghost is
+    # reported where the panel is written.
+    board = """board = {"title": "Titles", "schemaVersion": 41,
+    "panels": [{"id": 1, "type": "timeseries", "title": "Up of $ghost", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                "targets": [{"refId": "A", "expr": "sum(up)"}]}]}
+"""
+    assert _oac306_lines(project({"dashboards/case.py": board})) == [
+        "dashboards/case.py:2:16: OAC306 variable $ghost is used in dashboard 'Titles' but not defined",
+    ]
