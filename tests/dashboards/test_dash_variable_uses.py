@@ -150,3 +150,18 @@ def test_an_undefined_variable_outside_a_query_is_reported_at_its_panel(project:
     assert _oac306_lines(project({"dashboards/case.py": board})) == [
         "dashboards/case.py:2:16: OAC306 variable $ghost is used in dashboard 'Titles' but not defined",
     ]
+
+
+def test_a_misspelt_variable_names_the_defined_one(project: Callable[..., Compiled]) -> None:
+    board = """board = {"title": "Typo", "schemaVersion": 41,
+    "templating": {"list": [{"name": "job", "type": "custom", "query": "a,b"}, {"name": "env", "type": "custom", "query": "a,b"}]},
+    "panels": [{"id": 1, "type": "timeseries", "title": "Up", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+                "datasource": {"type": "prometheus", "uid": "prometheus"},
+                "targets": [{"refId": "A", "expr": "sum(up{job=\\"$jobs\\", env=\\"$env\\"})"}]}]}
+"""
+    compiled = project({"dashboards/case.py": board})
+    found = [(str(d), d.hint) for d in compiled.diagnostics if d.code == "OAC306"]
+    assert found == [
+        ("dashboards/case.py:2:29: OAC306 [warning] variable $job is defined in dashboard 'Typo' but no panel uses it", None),
+        ("dashboards/case.py:5:66: OAC306 variable $jobs is used in dashboard 'Typo' but not defined", "did you mean $job? the dashboard defines $env, $job"),
+    ]
