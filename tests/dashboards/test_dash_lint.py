@@ -745,3 +745,151 @@ def test_ad_hoc_and_group_by_variables_are_used_without_being_named(project: Cal
 '''})
     found = _findings(compiled, "OAC306")
     assert len(found) == 1 and "variable $unused is defined" in found[0], found
+
+
+def test_a_builtin_type_with_an_unknown_uid_is_undeclared(project: Callable[..., Compiled]) -> None:
+    """Grafana resolves a reference by its uid: ``{"type": "datasource"}`` or
+    ``{"type": "grafana"}`` (the types of its own datasources) with a uid that is
+    neither one of them nor declared is "datasource not found" (it was accepted
+    for its type). A declared uid or a datasource variable under such a type, the
+    built-in uids, and an expression (``__expr__``, whatever its uid) resolve."""
+    compiled = project({"dashboards/case.py": '''board = {"title": "Builtins", "schemaVersion": 41,
+    "templating": {"list": [{"name": "ds", "type": "datasource", "query": "prometheus"}]},
+    "panels": [
+        {"id": 1, "type": "timeseries", "title": "Mixed", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "datasource": {"type": "datasource", "uid": "-- Mixed  --"},
+         "targets": [{"refId": "A", "expr": "sum(up)", "datasource": {"type": "prometheus", "uid": "prometheus"}}]},
+        {"id": 2, "type": "timeseries", "title": "Grafana", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+         "datasource": {"type": "grafana", "uid": "-- grafana --"}, "targets": [{"refId": "A"}]},
+        {"id": 3, "type": "timeseries", "title": "Fine", "gridPos": {"h": 4, "w": 6, "x": 12, "y": 0},
+         "datasource": {"type": "datasource", "uid": "-- Mixed --"},
+         "targets": [{"refId": "A", "expr": "sum(up)", "datasource": {"type": "datasource", "uid": "prometheus"}},
+                     {"refId": "B", "expr": "sum(up)", "datasource": {"type": "datasource", "uid": "${ds}"}},
+                     {"refId": "C", "datasource": {"type": "grafana", "uid": "grafana"}},
+                     {"refId": "D", "datasource": {"type": "__expr__", "uid": "A"}, "expression": "$A", "type": "math"}]},
+    ]}
+'''})
+    assert _findings(compiled, "OAC307") == [
+        "dashboards/case.py:4:9: OAC307 datasource uid '-- Mixed  --' is not declared (dashboard 'Builtins', panels.0.datasource)"
+        "\n    hint: declared: loki, prometheus; declare it in datasources/ or use one of these",
+        "dashboards/case.py:7:9: OAC307 datasource uid '-- grafana --' is not declared (dashboard 'Builtins', panels.1.datasource)"
+        "\n    hint: declared: loki, prometheus; declare it in datasources/ or use one of these",
+    ]
+
+
+def test_the_first_variable_of_a_uid_decides(project: Callable[..., Compiled]) -> None:
+    """A uid naming two variables is read by its first: a query variable there is
+    the finding (not the datasource variable after it), and a datasource variable
+    listing an undeclared type is, whatever follows it."""
+    compiled = project({"dashboards/case.py": '''board = {"title": "Two", "schemaVersion": 41,
+    "templating": {"list": [{"name": "ds", "type": "datasource", "query": "prometheus"},
+                            {"name": "es", "type": "datasource", "query": "elasticsearch"},
+                            {"name": "q", "type": "custom", "query": "a,b"}]},
+    "panels": [
+        {"id": 1, "type": "timeseries", "title": "Q", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "${q}${ds}"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 2, "type": "timeseries", "title": "ES", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+         "datasource": {"type": "elasticsearch", "uid": "${es}${ds}"}, "targets": [{"refId": "A", "query": "*"}]},
+    ]}
+'''})
+    assert _findings(compiled, "OAC307") == [
+        "dashboards/case.py:6:9: OAC307 datasource variable $q is not a datasource variable of the dashboard (dashboard 'Two', panels.0.datasource)"
+        "\n    hint: add a datasource variable to the dashboard: variables=[kit.datasource_var('q')], or reference a declared datasource: loki, prometheus",
+        "dashboards/case.py:8:9: OAC307 datasource variable $es lists elasticsearch datasources, and none is declared (dashboard 'Two', panels.1.datasource)"
+        "\n    hint: declare a datasource of type elasticsearch in datasources/, or make $es list a declared type: loki, prometheus",
+    ]
+
+
+def test_a_declared_uid_written_as_a_variable_is_read_as_one(project: Callable[..., Compiled]) -> None:
+    """Grafana interpolates a uid holding "$" or "[[" before looking it up, even
+    when a datasource was declared with that very uid (refused where declared): the
+    reference is judged as a variable (here a custom one, no datasource variable),
+    not taken as declared by the check's shortcut for declared uids."""
+    compiled = project({
+        "datasources/main.py": '''from obs_as_code import Datasource
+
+prometheus = Datasource("Prometheus", "prometheus", "http://prometheus:9090", uid="prometheus", is_default=True)
+odd = Datasource("Odd", "prometheus", "http://odd:9090", uid="$odd")
+legacy = Datasource("Legacy", "prometheus", "http://legacy:9090", uid="[[odd]]")
+''',
+        "dashboards/case.py": '''board = {"title": "Odd", "schemaVersion": 41,
+    "templating": {"list": [{"name": "odd", "type": "custom", "query": "a,b"}]},
+    "panels": [
+        {"id": 1, "type": "timeseries", "title": "A", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "$odd"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 2, "type": "timeseries", "title": "B", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "[[odd]]"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+    ]}
+''',
+    }, datasources=False)
+    assert _findings(compiled, "OAC307") == [
+        "dashboards/case.py:4:9: OAC307 datasource variable $odd is not a datasource variable of the dashboard (dashboard 'Odd', panels.0.datasource, and 1 other reference)"
+        "\n    hint: add a datasource variable to the dashboard: variables=[kit.datasource_var('odd')], or reference a declared datasource: $odd, [[odd]], prometheus",
+        # Such a uid is refused where it is declared too.
+        "datasources/main.py:4:7: OAC307 datasource uid '$odd' is not a valid Grafana uid",
+        "datasources/main.py:5:10: OAC307 datasource uid '[[odd]]' is not a valid Grafana uid",
+    ]
+
+
+def test_a_builtin_or_a_capture_group_as_the_datasource_stays_oac307(project: Callable[..., Compiled]) -> None:
+    """``${__interval}`` or ``$1`` as a datasource uid is no datasource variable,
+    and OAC306 reads neither as a variable: the finding stays this check's (handed
+    to OAC306 it was lost)."""
+    compiled = project({"dashboards/case.py": '''board = {"title": "Odd refs", "schemaVersion": 41,
+    "panels": [
+        {"id": 1, "type": "timeseries", "title": "A", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "${__interval}"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 2, "type": "timeseries", "title": "B", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "$1"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+    ]}
+'''})
+    assert _findings(compiled, "OAC306") == []
+    assert _findings(compiled, "OAC307") == [
+        "dashboards/case.py:3:9: OAC307 datasource variable $__interval is not a datasource variable of the dashboard (dashboard 'Odd refs', panels.0.datasource)"
+        "\n    hint: add a datasource variable to the dashboard: variables=[kit.datasource_var('__interval')], or reference a declared datasource: loki, prometheus",
+        "dashboards/case.py:5:9: OAC307 datasource variable $1 is not a datasource variable of the dashboard (dashboard 'Odd refs', panels.1.datasource)"
+        "\n    hint: add a datasource variable to the dashboard: variables=[kit.datasource_var('1')], or reference a declared datasource: loki, prometheus",
+    ]
+
+
+def test_a_query_variable_as_every_datasource_is_one_finding_counting_the_others(project: Callable[..., Compiled]) -> None:
+    compiled = project({"dashboards/case.py": '''board = {"title": "Many", "schemaVersion": 41,
+    "templating": {"list": [{"name": "datasource", "type": "query", "query": "label_values(up, job)"}]},
+    "panels": [
+        {"id": 1, "type": "timeseries", "title": "A", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "${datasource}"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 2, "type": "timeseries", "title": "B", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "${datasource}"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 3, "type": "timeseries", "title": "C", "gridPos": {"h": 4, "w": 6, "x": 12, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "$datasource"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+    ]}
+'''})
+    assert _findings(compiled, "OAC307") == [
+        "dashboards/case.py:4:9: OAC307 datasource variable $datasource is not a datasource variable of the dashboard"
+        " (dashboard 'Many', panels.0.datasource, and 2 other references)"
+        "\n    hint: add a datasource variable to the dashboard: variables=[kit.datasource_var()], or reference a declared datasource: loki, prometheus",
+    ]
+
+
+def test_a_panels_reference_folds_only_into_its_own_targets(project: Callable[..., Compiled]) -> None:
+    """The same undeclared uid on panel 0 and on a target of panel 1 is two
+    findings: a panel's finding folds into its own targets' only, and only when
+    both name the same reference."""
+    compiled = project({"dashboards/case.py": '''board = {"title": "Fold", "schemaVersion": 41,
+    "panels": [
+        {"id": 1, "type": "timeseries", "title": "A", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "ghost"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 2, "type": "timeseries", "title": "B", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+         "targets": [{"refId": "A", "expr": "sum(up)", "datasource": {"type": "prometheus", "uid": "ghost"}}]},
+        {"id": 3, "type": "timeseries", "title": "C", "gridPos": {"h": 4, "w": 6, "x": 12, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "ghost"},
+         "targets": [{"refId": "A", "expr": "sum(up)", "datasource": {"uid": "ghost"}}]},
+    ]}
+'''})
+    # Panel 2 and its target name the uid in two different dicts: two findings too.
+    assert [f.split("\n")[0] for f in _findings(compiled, "OAC307")] == [
+        "dashboards/case.py:3:9: OAC307 datasource uid 'ghost' is not declared (dashboard 'Fold', panels.0.datasource)",
+        "dashboards/case.py:6:22: OAC307 datasource uid 'ghost' is not declared (dashboard 'Fold', panels.1.targets.0.datasource)",
+        "dashboards/case.py:7:9: OAC307 datasource uid 'ghost' is not declared (dashboard 'Fold', panels.2.datasource)",
+        "dashboards/case.py:9:22: OAC307 datasource uid 'ghost' is not declared (dashboard 'Fold', panels.2.targets.0.datasource)",
+    ]

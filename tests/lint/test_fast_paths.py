@@ -291,6 +291,16 @@ def test_undeclared_datasource_walk_examples() -> None:
         ("panels", 0, "targets", 0, "datasource"),
         ("panels", 1, "targets", 0, "datasource"),
     ]
+    # A row runs no query, whatever datasource it or its leftover targets name; an
+    # annotation's reference is read when it is a dict only (a name, older JSON, or none).
+    data = {
+        "panels": [{"type": "row", "datasource": {"uid": "ghost"}, "targets": [{"datasource": {"uid": "ghost"}}], "panels": []}],
+        "annotations": {"list": [{"datasource": "Prometheus"}, {"name": "none"}, 3, {"datasource": {"uid": "ghost"}}]},
+    }
+    board = RenderedDashboard(data, "u", "")
+    expected = [(("annotations", "list", 3, "datasource"), oac307.Problem(oac307.UNDECLARED_UID, "datasource uid 'ghost' is not declared"))]
+    assert list(oac307.problems(board, uids, types, plain)) == expected
+    assert [(path, oac307.problem(ref, uids, types, {})) for path, ref in oac307.refs(board)] == expected
 
 
 _EXPR_TEXT_BEFORE = re.compile(r'"expr": ("[^"\\]*(?:\\.[^"\\]*)*")')

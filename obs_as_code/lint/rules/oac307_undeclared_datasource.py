@@ -25,8 +25,14 @@ from obs_as_code.lint.rules._dashboards import (
 )
 from obs_as_code.model.datasource import Datasource
 
+#: Grafana's own datasources, by uid (or name): a reference naming one resolves.
 BUILTIN_UIDS = frozenset({"grafana", "-- Grafana --", "-- Mixed --", "-- Dashboard --", "__expr__"})
+#: The types of Grafana's own datasources. Grafana resolves a reference by its uid
+#: (its ``type`` alone decides only for an expression, ``__expr__``): one of these
+#: types with any other uid (a typo of ``-- Mixed --``) is looked up as any uid is.
 BUILTIN_TYPES = frozenset({"datasource", "grafana", "__expr__"})
+#: The type Grafana reads as an expression whatever the uid (``isExpressionReference``).
+EXPRESSION_TYPE = "__expr__"
 
 
 def refs(board: RenderedDashboard) -> Iterator[tuple[DataPath, dict[str, Any]]]:
@@ -89,7 +95,7 @@ def problem(ref: dict[str, Any], uids: Mapping[str, str], types: set[str], ds_va
     dashboard -> the plugin type it lists (its ``query``)."""
     uid = ref.get("uid")
     kind = ref.get("type")
-    if kind in BUILTIN_TYPES or uid in BUILTIN_UIDS:
+    if kind == EXPRESSION_TYPE or (type(uid) is str and uid in BUILTIN_UIDS):
         return None
     if isinstance(uid, str) and uid:
         # Only a "$" or "[[" can start a variable reference (most uids have neither).
@@ -108,11 +114,12 @@ def problem(ref: dict[str, Any], uids: Mapping[str, str], types: set[str], ds_va
         declared = uids.get(uid)
         if declared is None:
             return Problem(UNDECLARED_UID, f"datasource uid {uid!r} is not declared")
-        # Grafana goes by the uid: the query would be sent to a datasource of another kind.
-        if isinstance(kind, str) and kind and kind != declared:
+        # Grafana goes by the uid: the query would be sent to a datasource of another
+        # kind. (Under a built-in type, the declared datasource is what it resolves to.)
+        if isinstance(kind, str) and kind and kind != declared and kind not in BUILTIN_TYPES:
             return Problem(OTHER_TYPE, f"datasource uid {uid!r} is declared as a {declared} datasource, not {kind}", plugin=kind, uid=uid)
         return None
-    if isinstance(kind, str) and kind in types:
+    if isinstance(kind, str) and (kind in types or kind in BUILTIN_TYPES):
         return None  # type only: Grafana takes the declared one of that type
     return Problem(NO_MATCH, f"datasource {ref!r} matches no declared datasource")
 
