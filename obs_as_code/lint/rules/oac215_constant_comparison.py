@@ -98,7 +98,7 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
                     f"histogram_quantile(...) {op} {c:g} is never true in ",
                     f": the quantile of {family} is at most its highest finite bucket bound, {top:g}",
                     Severity.ERROR,
-                    f"the histogram counts seconds: write > {meant:g} for {c:g} ms" if meant is not None
+                    f"the histogram counts seconds: write {op} {meant:g} for {c:g} ms" if meant is not None
                     else "the alert can never fire: lower the threshold, or add higher buckets to the histogram",
                 )
             )
