@@ -51,8 +51,13 @@ def _quantile_ceiling(ctx: LintContext, node: Any) -> tuple[float, str] | None:
     index = ctx.index
     if index is None or not is_a(node, "Call") or getattr(node.func, "name", None) != "histogram_quantile":
         return None
+    # Only for a quantile between 0 and 1: histogram_quantile(95, ...) is +Inf
+    # (and a negative one -Inf), above any bound (OAC201 reports the quantile).
+    phi = ctx.type_of(node.args[0]) if len(node.args) == 2 else None
+    if phi is None or phi.const is None or not 0 <= phi.const <= 1:
+        return None
     found: set[tuple[float, str]] = set()
-    for sel in nodes(node.args[1], "VectorSelector") if len(node.args) == 2 else []:
+    for sel in nodes(node.args[1], "VectorSelector"):
         family = index.family(selector_name(sel) or "")
         if family is None or family[1] != "_bucket" or not family[0].buckets:
             return None
@@ -93,7 +98,7 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
                     f"histogram_quantile(...) {op} {c:g} is never true in ",
                     f": the quantile of {family} is at most its highest finite bucket bound, {top:g}",
                     Severity.ERROR,
-                    f"the histogram counts seconds: write > {meant:g} for {c:g} ms" if meant is not None
+                    f"the histogram counts seconds: write {op} {meant:g} for {c:g} ms" if meant is not None
                     else "the alert can never fire: lower the threshold, or add higher buckets to the histogram",
                 )
             )
