@@ -21,8 +21,10 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
         if len(node.args) != 2:
             continue
         phi, arg = node.args
-        if is_a(phi, "NumberLiteral") and not 0 <= float(phi.val) <= 1:
-            out.append(Hit(node, f"histogram_quantile({phi.val:g}, ...) in ", ": the quantile must be between 0 and 1", Severity.ERROR, "0.95 is the 95th percentile"))
+        # A constant quantile, also written as arithmetic (100 - 5).
+        quantile = ctx.type_of(phi).const
+        if quantile is not None and not 0 <= quantile <= 1:
+            out.append(Hit(node, f"histogram_quantile({quantile:g}, ...) in ", ": the quantile must be between 0 and 1", Severity.ERROR, "0.95 is the 95th percentile"))
         t = ctx.type_of(arg)
         what = metrics_text(t.metrics)
         if t.le_dropped:
