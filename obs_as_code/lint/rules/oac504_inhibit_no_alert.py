@@ -35,7 +35,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     sides: list[tuple[InhibitRule, str, list[Matcher] | None]] = [
         (rule, side, parse_matchers(getattr(rule, side))) for rule in config.inhibit_rules for side in _SIDES
     ]
-    view = AlertView(ctx, {m.name for _, _, matchers in sides for m in matchers or ()}, label_universe(ctx))
+    view = AlertView(ctx, label_universe(ctx))
     for rule, side, matchers in sides:
         if matchers is None or not view.none_match(matchers):
             continue

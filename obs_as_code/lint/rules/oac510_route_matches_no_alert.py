@@ -54,7 +54,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     if universe is None:
         return
     routes = list(_routes(config.route, []))
-    view = AlertView(ctx, {m.name for _, matchers in routes for m in matchers}, universe)
+    view = AlertView(ctx, universe)
     for route, matchers in routes:
         own = parse_matchers(route.matchers) or []
         if not own:
