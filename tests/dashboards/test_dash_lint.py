@@ -777,6 +777,30 @@ def test_a_builtin_type_with_an_unknown_uid_is_undeclared(project: Callable[...,
     ]
 
 
+def test_a_uid_naming_a_datasource_or_default_resolves_as_grafana_resolves_it(project: Callable[..., Compiled]) -> None:
+    """Grafana looks a reference's uid up as a uid, then as a datasource name, and
+    reads "default" as the default datasource (DatasourceSrv.getInstanceSettings):
+    {"uid": "Prometheus"} reaches the datasource named Prometheus (uid prometheus),
+    and is judged by that datasource's type."""
+    compiled = project({"dashboards/case.py": '''board = {"title": "Names", "schemaVersion": 41,
+    "panels": [
+        {"id": 1, "type": "timeseries", "title": "By name", "gridPos": {"h": 4, "w": 6, "x": 0, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "Prometheus"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 2, "type": "timeseries", "title": "Default", "gridPos": {"h": 4, "w": 6, "x": 6, "y": 0},
+         "datasource": {"uid": "default"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 3, "type": "timeseries", "title": "Wrong type", "gridPos": {"h": 4, "w": 6, "x": 12, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "Loki"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+        {"id": 4, "type": "timeseries", "title": "Unknown", "gridPos": {"h": 4, "w": 6, "x": 18, "y": 0},
+         "datasource": {"type": "prometheus", "uid": "prometheus-eu"}, "targets": [{"refId": "A", "expr": "sum(up)"}]},
+    ]}
+'''})
+    found = _findings(compiled, "OAC307")
+    assert [f.split(" (dashboard")[0] for f in found] == [
+        "dashboards/case.py:7:9: OAC307 datasource uid 'Loki' is declared as a loki datasource, not prometheus",
+        "dashboards/case.py:9:9: OAC307 datasource uid 'prometheus-eu' is not declared",
+    ], found
+
+
 def test_the_first_variable_of_a_uid_decides(project: Callable[..., Compiled]) -> None:
     """A uid naming two variables is read by its first: a query variable there is
     the finding (not the datasource variable after it), and a datasource variable

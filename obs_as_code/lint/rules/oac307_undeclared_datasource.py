@@ -91,7 +91,8 @@ class Problem:
 
 def problem(ref: dict[str, Any], uids: Mapping[str, str], types: set[str], ds_vars: Mapping[str, str]) -> Problem | None:
     """What is wrong with one ``datasource`` reference, or None. ``uids``: each
-    declared uid -> its plugin type; ``ds_vars``: each datasource variable of the
+    declared uid (and what else reaches a datasource, :func:`resolvable`) -> its
+    plugin type; ``ds_vars``: each datasource variable of the
     dashboard -> the plugin type it lists (its ``query``)."""
     uid = ref.get("uid")
     kind = ref.get("type")
@@ -124,17 +125,35 @@ def problem(ref: dict[str, Any], uids: Mapping[str, str], types: set[str], ds_va
     return Problem(NO_MATCH, f"datasource {ref!r} matches no declared datasource")
 
 
+def resolvable(declared: list[Datasource]) -> dict[str, str]:
+    """What a reference's ``uid`` may say to reach a declared datasource -> its
+    plugin type. Grafana's ``DatasourceSrv.getInstanceSettings`` looks the value
+    up as a uid, then as a datasource name (``{"uid": "Prometheus"}`` reaches the
+    datasource named Prometheus), and reads ``default`` as the default datasource."""
+    found: dict[str, str] = {}
+    for d in declared:
+        if isinstance(d.name, str) and d.name:
+            found[d.name] = d.type
+    defaults = [d.type for d in declared if d.is_default]
+    if defaults:
+        found["default"] = defaults[0]
+    for d in declared:
+        found[d.uid] = d.type  # a uid first, as Grafana looks it up
+    return found
+
+
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     declared = ctx.project.all(Datasource)
     if not declared:
         return
     uids = {d.uid: d.type for d in declared}
     types = {d.type for d in declared}
+    lookup = resolvable(declared)
     # A reference to one of these with its declared type (or none) is fine
     # whatever the dashboard: what problem() concludes, read with two lookups.
-    plain = {u: t for u, t in uids.items() if isinstance(u, str) and u and "$" not in u and "[[" not in u}
+    plain = {u: t for u, t in lookup.items() if isinstance(u, str) and u and "$" not in u and "[[" not in u}
     for board in rendered(ctx):
-        found = merged(board, [(p, f) for p, f in problems(board, uids, types, plain) if not undefined(board, f)])
+        found = merged(board, [(p, f) for p, f in problems(board, lookup, types, plain) if not undefined(board, f)])
         for paths, problem_, more in _once_per_variable(found):
             yield _finding(board, paths, problem_, uids, types, more)
 
