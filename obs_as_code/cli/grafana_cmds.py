@@ -7,6 +7,7 @@ was partial; 2 usage error (missing or non-http(s) URL, missing credentials, bad
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -109,8 +110,12 @@ def _hint(client: GrafanaClient, token_file: Path | None, status: int | None,
     click.echo(f"hint: {_redact(text, client)}", err=True)
 
 
-def _fail(client: GrafanaClient, exc: Exception, token_file: Path | None = None) -> None:
-    click.echo(f"error: {_redact(str(exc), client)}", err=True)
+def _fail(client: GrafanaClient, exc: Exception, token_file: Path | None = None, fmt: str = "text") -> None:
+    message = _redact(str(exc), client)
+    if fmt == "json":
+        # A CI step parsing stdout gets a report saying what failed, not nothing.
+        click.echo(json.dumps({"error": message, "ok": False}, sort_keys=True))
+    click.echo(f"error: {message}", err=True)
     _hint(client, token_file, exc.status if isinstance(exc, AuthError) else None, exc)
     raise SystemExit(1)
 
@@ -149,7 +154,7 @@ def diff(project: Path, grafana_url: str | None, token_file: Path | None, build_
             plan = compute_plan(client, read_build(build, datasources=datasources),
                                 prune=prune, deep=deep)
         except GrafanaError as exc:
-            _fail(client, exc, token_file)
+            _fail(client, exc, token_file, fmt)
             return
     click.echo(_redact(render(plan, fmt), client))
     if plan.errors or (exit_code and plan.has_changes):
@@ -182,7 +187,7 @@ def publish(project: Path, grafana_url: str | None, token_file: Path | None, bui
             result = apply_plan(client, plan, dry_run=dry_run, git_sha=current_git_sha(project),
                                 progress=bar)
         except GrafanaError as exc:
-            _fail(client, exc, token_file)
+            _fail(client, exc, token_file, fmt)
             return
         finally:
             if bar is not None:

@@ -495,6 +495,21 @@ def test_refused_credentials_name_where_they_came_from(fake: FakeGrafana, build_
             assert secret not in result.output
 
 
+def test_a_json_report_says_what_failed_when_the_plan_cannot_be_made(fake: FakeGrafana, build_dir: Path) -> None:
+    """diff/publish --format json printed nothing on stdout when the plan failed (a
+    refused token, say): a CI step parsing the report got an empty document."""
+    wrong = "glsa_thisTokenIsWrong_0000"
+    args = ["--grafana-url", fake.url, "--build-dir", str(build_dir), "--format", "json"]
+    for command in (diff, publish):
+        result = run(command, args, {"GRAFANA_TOKEN": wrong})
+        assert result.exit_code == 1, result.output
+        report = json.loads(result.stdout)
+        assert report["ok"] is False and "Grafana rejected the credentials (HTTP 401)" in report["error"]
+        assert wrong not in result.output
+    text = run(diff, args[:-2], {"GRAFANA_TOKEN": wrong})
+    assert text.exit_code == 1 and text.stdout == ""  # the text report stays on stderr
+
+
 def test_a_dashboard_whose_build_file_is_broken_is_not_called_missing(fake: FakeGrafana,
                                                                      build_dir: Path) -> None:
     """A merge conflict left in a committed build/grafana/dashboards/<uid>.json: the
