@@ -8,7 +8,6 @@ was partial; 2 usage error (missing or non-http(s) URL, missing credentials, bad
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -73,23 +72,10 @@ def _redact(text: str, client: GrafanaClient) -> str:
     return scrub(text, client.auth.secrets() if client.auth else [])
 
 
-def _credentials_source(token_file: Path | None) -> str:
-    """Where the credentials came from, in :meth:`Auth.from_env`'s order (never
-    their value)."""
-    if token_file is not None:
-        return f"the token in {token_file}"
-    if os.environ.get("GRAFANA_TOKEN"):
-        return "GRAFANA_TOKEN"
-    if os.environ.get("GRAFANA_USER") and os.environ.get("GRAFANA_PASSWORD"):
-        return "GRAFANA_USER and GRAFANA_PASSWORD"
-    return "the user:password in the Grafana URL"
-
-
-def _hint(client: GrafanaClient, token_file: Path | None, status: int | None,
-          exc: Exception | None = None) -> None:
+def _hint(client: GrafanaClient, status: int | None, exc: Exception | None = None) -> None:
     """What the operator can do about an auth error (``status`` 401/403) or a
     Grafana that never answered, on stderr."""
-    source = _credentials_source(token_file)
+    source = client.auth.source if client.auth is not None else ""
     if status == 401:
         text = (f"Grafana at {client.url} did not accept the credentials from {source}: "
                 "check them, and that they are this Grafana's")
@@ -110,13 +96,13 @@ def _hint(client: GrafanaClient, token_file: Path | None, status: int | None,
     click.echo(f"hint: {_redact(text, client)}", err=True)
 
 
-def _fail(client: GrafanaClient, exc: Exception, token_file: Path | None = None, fmt: str = "text") -> None:
+def _fail(client: GrafanaClient, exc: Exception, fmt: str = "text") -> None:
     message = _redact(str(exc), client)
     if fmt == "json":
         # A CI step parsing stdout gets a report saying what failed, not nothing.
         click.echo(json.dumps({"error": message, "ok": False}, sort_keys=True))
     click.echo(f"error: {message}", err=True)
-    _hint(client, token_file, exc.status if isinstance(exc, AuthError) else None, exc)
+    _hint(client, exc.status if isinstance(exc, AuthError) else None, exc)
     raise SystemExit(1)
 
 
@@ -154,7 +140,7 @@ def diff(project: Path, grafana_url: str | None, token_file: Path | None, build_
             plan = compute_plan(client, read_build(build, datasources=datasources),
                                 prune=prune, deep=deep)
         except GrafanaError as exc:
-            _fail(client, exc, token_file, fmt)
+            _fail(client, exc, fmt)
             return
     click.echo(_redact(render(plan, fmt), client))
     if plan.errors or (exit_code and plan.has_changes):
@@ -187,7 +173,7 @@ def publish(project: Path, grafana_url: str | None, token_file: Path | None, bui
             result = apply_plan(client, plan, dry_run=dry_run, git_sha=current_git_sha(project),
                                 progress=bar)
         except GrafanaError as exc:
-            _fail(client, exc, token_file, fmt)
+            _fail(client, exc, fmt)
             return
         finally:
             if bar is not None:
@@ -197,7 +183,7 @@ def publish(project: Path, grafana_url: str | None, token_file: Path | None, bui
         click.echo(_redact(render(plan, "text"), client))
     click.echo(_redact(result.render(fmt), client))
     if result.abort_status is not None:
-        _hint(client, token_file, result.abort_status)
+        _hint(client, result.abort_status)
     if not result.ok:
         raise SystemExit(1)
 
@@ -232,7 +218,7 @@ def import_grafana(project: Path, grafana_url: str | None, token_file: Path | No
         try:
             dashboards = pull_folder(client, folder)
         except GrafanaError as exc:
-            _fail(client, exc, token_file)
+            _fail(client, exc)
             return
     plan = import_folder(dashboards, project, out_dir, force=force, origin=f"Grafana folder {folder!r}")
     say = "oac import grafana:"

@@ -76,16 +76,18 @@ class Auth:
     The secret is kept in a private attribute and redacted from ``repr``/``str``.
     """
 
-    __slots__ = ("_password", "_token", "user")
+    __slots__ = ("_password", "_token", "source", "user")
 
     def __init__(
-        self, *, token: str | None = None, user: str | None = None, password: str | None = None
+        self, *, token: str | None = None, user: str | None = None, password: str | None = None, source: str = ""
     ) -> None:
         if token is None and (user is None or password is None):
             raise ValueError("Auth needs a token, or both a user and a password")
         self._token = token
         self.user = user
         self._password = password
+        #: Where the credentials came from, for messages (never their value).
+        self.source = source
 
     @property
     def kind(self) -> str:
@@ -127,11 +129,12 @@ class Auth:
             token = Path(token_file).read_text(encoding="utf-8").strip()
             if not token:
                 raise ValueError(f"token file {token_file} is empty")
-            return cls(token=token)
+            return cls(token=token, source=f"the token in {token_file}")
         if env.get("GRAFANA_TOKEN"):
-            return cls(token=env["GRAFANA_TOKEN"])
+            return cls(token=env["GRAFANA_TOKEN"], source="GRAFANA_TOKEN")
         if env.get("GRAFANA_USER") and env.get("GRAFANA_PASSWORD"):
-            return cls(user=env["GRAFANA_USER"], password=env["GRAFANA_PASSWORD"])
+            return cls(user=env["GRAFANA_USER"], password=env["GRAFANA_PASSWORD"],
+                       source="GRAFANA_USER and GRAFANA_PASSWORD")
         return None
 
 
@@ -159,7 +162,7 @@ def split_url_credentials(url: str) -> tuple[str, Auth | None]:
     if port is not None:
         host = f"{host}:{port}"
     clean = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    auth = Auth(user=parts.username, password=parts.password or "")
+    auth = Auth(user=parts.username, password=parts.password or "", source="the user:password in the Grafana URL")
     return clean, auth
 
 
