@@ -87,11 +87,7 @@ def certain_alerts(ctx: LintContext, wanted: Collection[str], *, cross_module: b
             labels = static_labels(group, rule)
             missing = frozenset(name for name in wanted if name not in labels)
             if missing:
-                try:
-                    found = values.expression(rule.expr, group.module, missing)
-                except RecursionError:  # deep expressions through chains of recording rules
-                    found = {}
-                out.append(StaticAlert(group, rule, labels, found))
+                out.append(StaticAlert(group, rule, labels, values.of_alert(group, rule, missing)))
             else:
                 out.append(StaticAlert(group, rule, labels))  # its own labels decide
     return out
@@ -128,6 +124,14 @@ class _ExpressionValues:
         #: Cycles met (recording rules reading each other): what was computed
         #: while one was met depends on where it was entered, and is not kept.
         self.cycles = 0
+
+    def of_alert(self, group: RuleGroup, rule: AlertRule, needed: frozenset[str]) -> dict[str, str]:
+        """:meth:`expression` of an alert's expression; nothing for one too deep
+        to follow through its chains of recording rules."""
+        try:
+            return self.expression(rule.expr, group.module, needed)
+        except RecursionError:
+            return {}
 
     def expression(self, expr: str, module: str, needed: frozenset[str]) -> dict[str, str]:
         """The labels ``expr``'s series are certain to carry: surely those of
@@ -294,6 +298,11 @@ def matched_as(
     return {**dict.fromkeys(missing, ""), **alert.matching}
 
 
+def external_label_names(ctx: LintContext) -> set[str]:
+    """The labels Prometheus' ``external_labels`` give every alert it sends."""
+    return {k for c in ctx.project.all(PrometheusConfig) for k in c.external_labels}
+
+
 def alert_relabelling(ctx: LintContext) -> bool:
     """Whether Prometheus relabels alerts before it sends them
     (``alerting.alert_relabel_configs``, or an Alertmanager target's, given with
@@ -328,8 +337,7 @@ def label_universe(ctx: LintContext) -> frozenset[str] | None:
     names: set[str] = set(_BUILTIN)
     for metric in index.metrics.values():
         names.update(metric.labels)
-    for config in ctx.project.all(PrometheusConfig):
-        names.update(config.external_labels)
+    names.update(external_label_names(ctx))
     for job in ctx.project.all(ScrapeJob):
         names.update(job.labels)
         for relabel in (*job.relabel_configs, *job.metric_relabel_configs):
@@ -378,7 +386,7 @@ class AlertView:
         self.universe = universe
         self.alerts = static_alerts(ctx)
         self.carried = expression_labels(ctx)
-        self.external = {k for c in ctx.project.all(PrometheusConfig) for k in c.external_labels}
+        self.external = external_label_names(ctx)
         self._ctx = ctx
         self._values: _ExpressionValues | None = None
         #: (id(rule), labels asked for) -> the values found.
@@ -395,11 +403,7 @@ class AlertView:
         if found is None:
             if self._values is None:
                 self._values = _ExpressionValues(self._ctx, True)
-            try:
-                found = self._values.expression(alert.rule.expr, alert.group.module, missing)
-            except RecursionError:  # deep expressions through chains of recording rules
-                found = {}
-            self._found[key] = found
+            found = self._found[key] = self._values.of_alert(alert.group, alert.rule, missing)
         return StaticAlert(alert.group, alert.rule, alert.labels, found)
 
     def none_match(self, matchers: list[Matcher]) -> bool:

@@ -12,13 +12,13 @@ from obs_as_code.lint.rules._crossref import (
     am_config,
     certain_alerts,
     expression_labels,
+    external_label_names,
     matched_as,
     may_match,
     parse_matchers,
     possible_receivers,
 )
 from obs_as_code.model.alertmanager import AlertmanagerConfig, walk_routes
-from obs_as_code.model.prometheus import PrometheusConfig
 from obs_as_code.source import keyword_location
 
 
@@ -30,7 +30,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     matched = _matched_labels(config)
     carried = expression_labels(ctx)
     routed = {m.name for route in walk_routes(config.route)[1:] for m in parse_matchers(route.matchers) or ()}
-    external = {k for c in ctx.project.all(PrometheusConfig) for k in c.external_labels}
+    external = external_label_names(ctx)
     # Only the recording rules of the alert's module: the per-module run of an
     # incremental build sees no other module's rules (incremental.SHARED_CHECKS).
     for alert in certain_alerts(ctx, routed, cross_module=False):
