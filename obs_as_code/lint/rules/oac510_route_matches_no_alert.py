@@ -33,16 +33,16 @@ from obs_as_code.model.rules import AlertRule
 from obs_as_code.source import keyword_location
 
 
-def _routes(route: Route, above: list[Matcher]) -> Iterator[tuple[Route, list[Matcher]]]:
-    """Every route below ``route`` with its own matchers and its parents' (an alert
-    reaches a child only through its parent), skipping a route whose matchers do
-    not parse (OAC508 reports it) and the routes below it."""
+def _routes(route: Route, above: list[Matcher]) -> Iterator[tuple[Route, list[Matcher], list[Matcher]]]:
+    """Every route below ``route`` with its own matchers, and those with its
+    parents' (an alert reaches a child only through its parent), skipping a route
+    whose matchers do not parse (OAC508 reports it) and the routes below it."""
     for child in route.routes:
         own = parse_matchers(child.matchers)
         if own is None:
             continue
         path = [*above, *own]
-        yield child, path
+        yield child, own, path
         yield from _routes(child, path)
 
 
@@ -53,17 +53,14 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     universe = label_universe(ctx)
     if universe is None:
         return
-    routes = list(_routes(config.route, []))
     view = AlertView(ctx, universe)
-    for route, matchers in routes:
-        own = parse_matchers(route.matchers) or []
+    for route, own, matchers in _routes(config.route, []):
         if not own:
             continue  # matches what its parent does: the parent is reported
         if not view.none_match(matchers):
             continue
-        nowhere = view.nowhere({m.name for m in matchers})
         shown = ", ".join(str(m) for m in own)
-        absent = sorted(n for n in {m.name for m in own} if n in nowhere)
+        absent = sorted(view.nowhere({m.name for m in own}))
         why = (
             f"no alert of the project can carry {', '.join(absent)}" if absent
             else f"none of the project's {len(view.alerts)} alerts has these labels"
