@@ -842,6 +842,17 @@ def _memo(fn: Any) -> Any:
 FLIPPED_COMPARISON: Final = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
 
 
+def constant_side(lhs: VType, op: str, rhs: VType) -> tuple[bool, str, float] | None:
+    """For a comparison ``lhs op rhs`` with a constant on one side (also written as
+    arithmetic, ``5 / 100``): ``(whether the constant is on the right, the operator
+    read as "vector op constant", the constant)``; None without one."""
+    if rhs.kind == SCALAR and rhs.const is not None:
+        return True, op, rhs.const
+    if lhs.kind == SCALAR and lhs.const is not None:
+        return False, FLIPPED_COMPARISON[op], lhs.const
+    return None
+
+
 @_memo
 def comparison_parts(node: Any) -> tuple[Any, str, Any] | None:
     """``(lhs, op, rhs)`` when ``node`` (parentheses stripped) is a filtering comparison."""

@@ -9,11 +9,10 @@ from obs_as_code.diagnostics import Diagnostic, Severity
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._promql import diag, metrics_text, parsed
 from obs_as_code.lint.types import (
-    FLIPPED_COMPARISON,
     INCREASE,
     RATE,
-    SCALAR,
     comparison_parts,
+    constant_side,
     strip,
 )
 from obs_as_code.model.rules import AlertRule
@@ -33,13 +32,11 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
         lhs, op, rhs = parts
         # The threshold's value, also when written as arithmetic (5 / 100, 1 - 0.95),
         # on either side (0.05 < x reads x > 0.05).
-        right, left = ctx.type_of(rhs), ctx.type_of(lhs)
-        if right.kind == SCALAR and right.const is not None:
-            vec, threshold = lhs, right.const
-        elif left.kind == SCALAR and left.const is not None:
-            vec, threshold, op = rhs, left.const, FLIPPED_COMPARISON[op]
-        else:
+        found = constant_side(ctx.type_of(lhs), op, ctx.type_of(rhs))
+        if found is None:
             continue
+        on_right, op, threshold = found
+        vec = lhs if on_right else rhs
         if op in ("==", "!=") or not 0 < threshold < 1:
             continue
         t = ctx.type_of(vec)

@@ -10,8 +10,8 @@ from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.lint.rules._promql import Hit, metrics_text, per_tree
 from obs_as_code.lint.types import (
     FLIPPED_COMPARISON,
-    SCALAR,
     VType,
+    constant_side,
     is_a,
     nodes,
     op_of,
@@ -78,16 +78,14 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
         if node.modifier is not None and node.modifier.return_bool:
             continue
         lhs, rhs = ctx.type_of(node.lhs), ctx.type_of(node.rhs)
-        op = op_of(node)
         # A constant side also when written as arithmetic (x > 5 / 100).
-        if rhs.kind == SCALAR and rhs.const is not None:
-            vec, c = lhs, rhs.const
-        elif lhs.kind == SCALAR and lhs.const is not None:
-            vec, c, op = rhs, lhs.const, FLIPPED_COMPARISON[op]
-        else:
+        side = constant_side(lhs, op_of(node), rhs)
+        if side is None:
             continue
+        on_right, op, c = side
+        vec = lhs if on_right else rhs
         found = _verdict(vec, op, c)
-        quantile = _quantile_ceiling(ctx, node.rhs if vec is rhs else node.lhs)
+        quantile = _quantile_ceiling(ctx, node.lhs if on_right else node.rhs)
         if found is None and quantile is not None and _never_above(op, c, quantile[0]):
             top, family = quantile
             # 500 for 500 ms on a _seconds histogram: the bound the threshold meant.
