@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import PurePosixPath
 
@@ -151,6 +152,18 @@ def slo_rule_group(slo_id: str, stage: str) -> str:
     if stage not in SLO_GROUP_STAGES:
         raise ValueError(f"unknown SLO rule group stage {stage!r}")
     return f"slo-{stage}-{slo_id}"
+
+
+#: The alert groups of the SLO generator (``slo-alerts-<id>``, :func:`slo_rule_group`).
+SLO_ALERT_GROUPS = (slo_rule_group("", "alerts"),)
+#: ... and of Sloth's own output (``sloth-slo-alerts-<id>``, linted as rule files).
+SLOTH_ALERT_GROUPS = ("sloth-slo-alerts-",)
+
+
+def slo_burn_alert(group_name: str, labels: Mapping[str, str], groups: tuple[str, ...] = SLO_ALERT_GROUPS) -> bool:
+    """Whether an alert is an SLO's burn-rate alert: in a group named as ``groups``
+    name them, with the ``sloth_severity`` (page or ticket) such alerts carry."""
+    return group_name.startswith(groups) and labels.get("sloth_severity") in ("page", "ticket")
 
 
 def slo_dashboard_uid(slo_id: str) -> str:

@@ -18,6 +18,7 @@ from obs_as_code.lint.types import (
     selector_name,
     strip,
 )
+from obs_as_code.names import slo_burn_alert
 
 CODE = "OAC215"
 
@@ -119,9 +120,7 @@ def find(ctx: LintContext, root: Any) -> list[Hit]:
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
     # Once per distinct tree: 10,000 alerts are mostly a few shapes.
     for q, hit in per_tree(ctx, find, ("alert",)):
-        group, rule = q.group, q.rule
-        if (group is not None and rule is not None and group.name.startswith("slo-alerts-")
-                and rule.labels.get("sloth_severity") in ("page", "ticket")):
+        if q.group is not None and q.rule is not None and slo_burn_alert(q.group.name, q.rule.labels):
             # The SLO generator's burn-rate alerts: a threshold above 1 comes from
             # the objective, and OAC401 says so at the SLO, in its terms.
             continue

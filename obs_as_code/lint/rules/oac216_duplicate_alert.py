@@ -7,11 +7,9 @@ from collections.abc import Iterator
 from obs_as_code.diagnostics import Diagnostic, Severity, warning
 from obs_as_code.lint.engine import Check, LintContext
 from obs_as_code.model.rules import AlertRule
+from obs_as_code.names import SLO_ALERT_GROUPS, SLOTH_ALERT_GROUPS, slo_burn_alert
 
 CODE = "OAC216"
-#: The alert groups of the SLO generator (``slo-alerts-<id>``) and of Sloth's
-#: output (``sloth-slo-alerts-<id>``, linted as rule files).
-SLO_ALERT_GROUPS = ("slo-alerts-", "sloth-slo-alerts-")
 
 
 def run(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -19,7 +17,7 @@ def run(ctx: LintContext) -> Iterator[Diagnostic]:
     for group, rule in ctx.rules():
         if not isinstance(rule, AlertRule):
             continue
-        if group.name.startswith(SLO_ALERT_GROUPS) and rule.labels.get("sloth_severity") in ("page", "ticket"):
+        if slo_burn_alert(group.name, rule.labels, SLO_ALERT_GROUPS + SLOTH_ALERT_GROUPS):
             # An SLO's burn-rate alert: its series carry the SLO's sloth_id, so
             # SLOs sharing one alert name (as Sloth users do) fire apart.
             continue
