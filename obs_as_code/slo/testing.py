@@ -56,8 +56,9 @@ def firing(table: AlertWindows, ratio: float, budget: float) -> tuple[str, ...]:
     """The alerts (``page``, ``ticket``) that steady traffic with the error ratio
     ``ratio`` fires: those of which a window pair's factor times the budget is
     below it (over both windows of the pair, as the traffic is steady)."""
-    pairs = (("page", (table.page_quick, table.page_slow)), ("ticket", (table.ticket_quick, table.ticket_slow)))
-    return tuple(name for name, both in pairs if any(ratio > pair.factor(table.period_ms) * budget for pair in both))
+    return tuple(
+        name for name, both in table.by_severity() if any(ratio > pair.factor(table.period_ms) * budget for pair in both)
+    )
 
 
 def _render(template: str, labels: dict[str, str]) -> str:

@@ -91,6 +91,10 @@ class AlertWindows:
         """The period as Prometheus writes it (``30d``, ``4w`` for 28 days)."""
         return format_ms(self.period_ms)
 
+    def by_severity(self) -> tuple[tuple[str, tuple[AlertWindow, AlertWindow]], ...]:
+        """``(severity, (quick, slow))`` for the page and the ticket alert."""
+        return ("page", (self.page_quick, self.page_slow)), ("ticket", (self.ticket_quick, self.ticket_slow))
+
     def windows_ms(self) -> list[int]:
         """Every distinct short and long window, shortest first."""
         found = {

@@ -60,17 +60,16 @@ def _unreachable_burn(slo: SLO) -> Iterator[Diagnostic]:
     if table is None:
         return  # OAC405 reports the period
     budget = error_budget_ratio(slo)
-    for severity, options, conditions in (
-        ("page", alerting.page, (table.page_quick, table.page_slow)),
-        ("ticket", alerting.ticket, (table.ticket_quick, table.ticket_slow)),
-    ):
-        if options.disable:
+    options = {"page": alerting.page, "ticket": alerting.ticket}
+    for severity, conditions in table.by_severity():
+        if options[severity].disable:
             continue
-        dead = [(c, c.factor(table.period_ms) * budget) for c in conditions if c.factor(table.period_ms) * budget >= 1]
+        rates = [(c, c.factor(table.period_ms)) for c in conditions]
+        dead = [(c, rate, rate * budget) for c, rate in rates if rate * budget >= 1]
         if not dead:
             continue
-        windows = " and ".join(f"over {c.short} and {c.long} (burn rate {c.factor(table.period_ms):g})" for c, _ in dead)
-        above = " and ".join(f"{t:g}" for _, t in dead)
+        windows = " and ".join(f"over {c.short} and {c.long} (burn rate {rate:g})" for c, rate, _ in dead)
+        above = " and ".join(f"{t:g}" for _, _, t in dead)
         if len(dead) == len(conditions):
             said = f"conditions {windows} need an error ratio above {above}, which no ratio reaches: it can never fire"
         else:
