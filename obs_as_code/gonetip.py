@@ -85,7 +85,8 @@ def _ipv6(s: str) -> tuple[Addr | None, bool]:
 
 def parse_addr(s: str) -> tuple[Addr | None, bool]:
     """``netip.ParseAddr(s)``: ``(address or None, certain)``; a zone is accepted
-    for IPv6 and dropped. ``certain``: every Go release gives this verdict."""
+    for IPv6 and dropped. ``certain``: every Go release gives this verdict; always
+    so for a refusal (a five-digit field only makes later releases refuse more)."""
     for c in s:
         if c == ".":
             v4 = _ipv4(s)
@@ -104,7 +105,7 @@ def _prefix(s: str) -> Verdict:
         return False
     addr, certain = parse_addr(s[:slash])
     if addr is None:
-        return None if not certain else False
+        return False
     # A zone is refused in a prefix, but never reaches here from ip_pattern_ok:
     # ParseAddr, tried first, takes "fe80::1%eth0/64" as an address (zone "eth0/64").
     bits = s[slash + 1:]
@@ -127,7 +128,7 @@ def _range(s: str) -> Verdict:
         return False
     (first, sure1), (last, sure2) = parse_addr(s[:hyphen]), parse_addr(s[hyphen + 1:])
     if first is None or last is None:
-        return False if (first is None and sure1) or (last is None and sure2) else None
+        return False
     ok = first[0] == last[0] and first[1] <= last[1]
     return ok if sure1 and sure2 else (None if ok else False)
 
@@ -135,11 +136,8 @@ def _range(s: str) -> Verdict:
 def ip_pattern_ok(pattern: str) -> Verdict:
     """Whether Loki's ``ip()`` takes ``pattern`` (an address, a CIDR prefix or a
     range): True, False, or None where Go releases disagree."""
-    verdicts: list[Verdict] = []
     addr, certain = parse_addr(pattern)
-    verdicts.append(True if addr is not None and certain else (None if not certain else False))
-    verdicts.append(_prefix(pattern))
-    verdicts.append(_range(pattern))
+    verdicts: list[Verdict] = [False if addr is None else (True if certain else None), _prefix(pattern), _range(pattern)]
     if True in verdicts:
         return True
     if None in verdicts:
