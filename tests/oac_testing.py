@@ -5,10 +5,13 @@ own conftest.py, and ``from conftest import`` would pick whichever came first.""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from click.testing import CliRunner, Result
@@ -88,3 +91,21 @@ def incremental_and_clean(root: Path) -> tuple[BuildResult, BuildResult]:
     made = [({a.path: a.content for a in c.artifacts}, [repr(d) for d in c.diagnostics]) for c in (cached, clean)]
     return made[0], made[1]
 
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Write each ``path: text`` under ``root`` (the text dedented), creating folders."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def load_file_module(name: str, path: Path) -> ModuleType:
+    """The Python file at ``path`` (a tool, a benchmark) imported as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from obs_as_code.lint.api import lint
 from obs_as_code.model.datasource import secure_reference
 from obs_as_code.redact import is_secret_key
 from obs_as_code.render.grafana import datasource_entry
+from tests.oac_testing import write_files
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "s3cr3t-XYZZY"
@@ -125,14 +125,6 @@ def test_secret_keys(key: str, secret: bool) -> None:
 # --- the check ------------------------------------------------------------------
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
-
-
 BAD = """\
 from obs_as_code import Datasource
 a = Datasource("A", "prometheus", "https://svc:hunter2-url@a.example.com", uid="a")
@@ -155,7 +147,7 @@ c = Datasource("C", "prometheus", "https://c.example.com", uid="c", basic_auth_u
 
 
 def test_bad_cases_are_flagged_at_their_keyword_without_the_value(tmp_path: Path) -> None:
-    root = _write(tmp_path, {"datasources/bad.py": BAD})
+    root = write_files(tmp_path, {"datasources/bad.py": BAD})
     found = lint(root, select=["OAC111"])
     assert [(d.location.file, d.location.line, d.location.col) for d in found] == [
         ("datasources/bad.py", 2, 5),  # url given by position: the call
@@ -187,7 +179,7 @@ c = Datasource("C", "prometheus", "http://c?orgId=1&token=", uid="c", json_data=
 
 def test_a_token_in_a_query_string_is_flagged_by_name_without_the_value(tmp_path: Path) -> None:
     # Both were written to datasources.yaml (and shown to every viewer) unflagged.
-    root = _write(tmp_path, {"datasources/q.py": QUERY_SECRETS})
+    root = write_files(tmp_path, {"datasources/q.py": QUERY_SECRETS})
     found = lint(root, select=["OAC111"])
     assert [(d.location.line, d.message) for d in found] == [
         (2, "datasource 'a' has a secret in the url's query (api_key): the value is not shown"),
@@ -211,7 +203,7 @@ def test_a_list_of_credentials_in_json_data_is_flagged_without_the_value(tmp_pat
     # Plural credential keys (apiKeys, tokens, passwords, api_keys) were not
     # flagged, and went to datasources.yaml shown to every viewer. Token counts,
     # plural too, and an empty list of keys hold no credential.
-    root = _write(tmp_path, {"datasources/p.py": PLURALS})
+    root = write_files(tmp_path, {"datasources/p.py": PLURALS})
     found = lint(root, select=["OAC111"])
     assert [(d.location.line, d.message) for d in found] == [
         (2, "datasource 'a' has a secret in json_data[apiKeys]: the value is not shown"),
@@ -240,7 +232,7 @@ def test_a_block_of_credential_settings_is_read_key_by_key(tmp_path: Path) -> No
     # secret goes to secureJsonData: it was flagged whole, a false error that
     # no way of writing it avoided. A secret inside it is still one, and a
     # flat value named credentials too.
-    root = _write(tmp_path, {"datasources/azure.py": AZURE})
+    root = write_files(tmp_path, {"datasources/azure.py": AZURE})
     found = lint(root, select=["OAC111"])
     assert [(d.location.line, d.message) for d in found] == [
         (7, "datasource 'bad' has a secret in json_data[azureCredentials.clientSecret]: the value is not shown"),
@@ -249,7 +241,7 @@ def test_a_block_of_credential_settings_is_read_key_by_key(tmp_path: Path) -> No
 
 
 def test_good_cases_pass(tmp_path: Path) -> None:
-    root = _write(tmp_path, {"datasources/good.py": GOOD})
+    root = write_files(tmp_path, {"datasources/good.py": GOOD})
     assert lint(root, select=["OAC111"]) == []
 
 
@@ -302,7 +294,7 @@ def _files_holding(root: Path, text: str) -> list[str]:
 def test_repro_fails_at_the_users_line_and_the_token_goes_nowhere(
     tmp_path: Path, cache: bool
 ) -> None:
-    root = _write(tmp_path / "project", {"datasources/mimir.py": SECURE})
+    root = write_files(tmp_path / "project", {"datasources/mimir.py": SECURE})
     extra = () if cache else ("--no-cache",)
     first = _oac(root, *extra)
     assert first.returncode == 0, first.stderr
@@ -326,7 +318,7 @@ def test_repro_fails_at_the_users_line_and_the_token_goes_nowhere(
 
 
 def test_env_reference_builds_and_no_secret_is_read(tmp_path: Path) -> None:
-    root = _write(tmp_path / "project", {"datasources/mimir.py": SECURE})
+    root = write_files(tmp_path / "project", {"datasources/mimir.py": SECURE})
     proc = _oac(root)
     assert proc.returncode == 0, proc.stderr
     text = (root / DATASOURCES_YAML).read_text(encoding="utf-8")

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
-from pathlib import Path
 from types import ModuleType
 
 from obs_as_code.dashboards import kit
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.oac_testing import REPO as ROOT
+from tests.oac_testing import load_file_module
 
 
 def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("kit_reference", ROOT / "tools" / "kit_reference.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file_module("kit_reference", ROOT / "tools" / "kit_reference.py")
 
 
 def test_the_page_is_current() -> None:

@@ -15,6 +15,7 @@ from obs_as_code.grafana.managed import MANAGED_TAG, strip_markers
 from obs_as_code.grafana.plan import Action, compute_plan, read_build
 from obs_as_code.grafana.publish import publish
 from obs_as_code.names import folder_uid
+from tests.oac_testing import REPO, load_file_module
 
 from .fake_grafana import FakeGrafana
 from .helpers import Target, dashboard, folder_uids, sample_build, write_build, write_datasources
@@ -293,13 +294,7 @@ def test_datasource_name_taken_under_other_uid_is_a_failure(
 
 
 def test_benchmark_noop_needs_only_folder_and_search_requests() -> None:
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_publish.py"
-    spec = importlib.util.spec_from_file_location("bench_publish", path)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_file_module("bench_publish", REPO / "benchmarks" / "bench_publish.py")
     figures = bench.run(n=40)
     assert figures["noop_writes"] == 0
     assert figures["noop_requests"] == 6 + 1  # 6 folders + 1 search page

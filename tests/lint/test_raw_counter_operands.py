@@ -5,20 +5,12 @@ another check or nothing is at fault."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from obs_as_code.lint.api import lint
-
-
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
+from tests.oac_testing import write_files
 
 
 def _rule(tmp_path: Path, expr: str, head: str = "alert: A") -> list[tuple[int, int, str]]:
@@ -104,7 +96,7 @@ def test_an_alert_that_compares_nothing_is_left_alone(tmp_path: Path) -> None:
 
 
 def test_a_kit_ratio_of_raw_counters_is_reported_at_the_users_line(tmp_path: Path) -> None:
-    root = _write(
+    root = write_files(
         tmp_path,
         {
             "dashboards/llm.py": '''

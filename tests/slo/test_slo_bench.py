@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 from types import ModuleType
 
 from slo_support import REPO
 
+from tests.oac_testing import load_file_module
+
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_slo", REPO / "benchmarks" / "bench_slo.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file_module("bench_slo", REPO / "benchmarks" / "bench_slo.py")
 
 
 def test_bench_counts_rules_like_sloth() -> None:
